@@ -58,10 +58,9 @@ def _secrets_registered_by_a_test_end_with_it() -> Iterator[None]:
     """The secrets one test registers (a short literal such as "secret") would otherwise be
     blanked out of every later test's output in the same worker process, as a real run only
     blanks the secrets it was given."""
-    before = set(log._secrets)
+    before = log._saved()
     yield
-    with log._lock:
-        log._secrets.intersection_update(before)
+    log._restore(before)
 
 
 OWN_MODULES = ("gitops_bot", "testkit", "tests")

@@ -34,6 +34,7 @@ import logging
 import re
 import sys
 import threading
+import time
 import traceback
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,9 +42,6 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-_secrets: set[str] = set()
-# the spellings in _secrets that are base64 runs: redacted with the base64 around them
-_runs: set[str] = set()
 _lock = threading.Lock()
 # Each pattern with the lowercase literals one of which every match contains: a pattern whose
 # literals an ASCII text lacks cannot match it, and skipping it matters (a 1,000-image JSON
@@ -85,22 +83,187 @@ REDACTED = "***"
 _MIN_SECRET = 4  # shorter values are ignored: too many false hits in ordinary text
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
+# A credential that renews (a GitHub App's installation token, a registry's bearer token per
+# scope, a cloud login) registers a new value each time, with its spellings; kept for ever,
+# a week of ``watch`` held tens of thousands and every line paid for each. The value it
+# replaces may still be echoed for a while (an answer to a request sent with it, a push that
+# began before), so each *source* keeps its values registered in generations: the newest two
+# always, older ones until RENEWAL_GRACE after they were replaced, and never more than
+# MAX_GENERATIONS. The grace is longer than any request may take (a forge's 120 s with its
+# waits, a registry's 90 s, a push's 90 s of retries) and a source renewing faster than that
+# keeps its last MAX_GENERATIONS values.
+RENEWAL_GRACE = 900.0
+KEEP_GENERATIONS = 2  # the value in force and the one before it, whatever their age
+MAX_GENERATIONS = 16
+_clock = time.monotonic
 
-def register_secret(value: str | None) -> None:
+
+class _Generation:
+    """The values one renewal of a source registered (the token, what was built of it)."""
+
+    __slots__ = ("started", "values")
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.values: set[str] = set()
+
+
+class _Renewal:
+    """A :func:`renewing` block: its sources, and its generations once it registers a value."""
+
+    __slots__ = ("generations", "sources")
+
+    def __init__(self, sources: tuple[str, ...]) -> None:
+        self.sources = sources
+        self.generations: list[_Generation] = []
+
+
+_permanent: set[str] = set()  # values registered outside any renewal: the run's own secrets
+_sources: dict[str, list[_Generation]] = {}  # each source's generations, oldest first
+# every registered value (a secret, a part of a secret URL) -> its spellings and, of those,
+# the base64 runs (redacted with the base64 around them)
+_spelled: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+# what redact() reads: every spelling, longest first (a secret inside a longer one is replaced
+# after it), and the runs among them; rebuilt when a value comes or goes, never per line, and
+# replaced whole, so a line reads it once without the lock
+_lookup: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+_renewal: contextvars.ContextVar[_Renewal | None] = contextvars.ContextVar("gitops_bot_renewal", default=None)
+
+
+@contextlib.contextmanager
+def renewing(*sources: str) -> Iterator[None]:
+    """The secrets registered inside the block are the new value of ``sources`` (one name per
+    credential that renews: ``registry token ghcr.io repository:acme/web:pull``), replacing
+    the values their previous renewals registered, which stay redacted for the grace above.
+    A value built of one of them later, outside the block (``token <value>`` of a header,
+    the same value handed to git), follows it: see :func:`register_secret`."""
+    token = _renewal.set(_Renewal(tuple(sources)))
+    try:
+        yield
+    finally:
+        _renewal.reset(token)
+
+
+def register_secret(value: str | None, *, renews: Iterable[str] = ()) -> None:
     """Remember a secret so it is never printed, in any spelling text from outside may echo it
     in (percent-encoded or decoded, JSON- or HTML-escaped). A URL is a secret in each of its
     parts too: a server's error page echoes the path it was asked for, a git error the
-    userinfo, so each part is registered alongside the whole (:func:`secret_url_parts`)."""
+    userinfo, so each part is registered alongside the whole (:func:`secret_url_parts`).
+
+    ``renews``: the value is the new one of these sources (as in a :func:`renewing` block).
+    Outside any renewal a value is kept for the process's life, except one a renewal
+    registered (the same token, handed on) or one holding such a value (``Bearer <token>``):
+    it goes with that renewal's generation, or every renewal's value would stay for ever."""
     if not value or len(value) < _MIN_SECRET:
         return
     found = {value}
     if _URL.match(value.strip()):
         found.update(secret_url_parts(value.strip()))
-    spelled = {v for s in found for v in _spellings(s) if len(v) >= _MIN_SECRET}
-    runs = {r for s in found for r in _run_spellings(s)}
+    sources = tuple(renews)
+    if sources:
+        with renewing(*sources):
+            _register(found)
+    else:
+        _register(found)
+
+
+def _register(found: set[str]) -> None:
+    renewal = _renewal.get()
     with _lock:
-        _secrets.update(spelled | runs)
-        _runs.update(runs)
+        if renewal is None:
+            found -= _permanent
+            if not found:
+                return  # the common case: a run's own secret registered again
+            for v in found:
+                holders = _holders(v)
+                if holders is None:
+                    _permanent.add(v)
+                else:
+                    holders.values.add(v)
+            if all(v in _spelled for v in found):
+                return  # a renewed value handed on: already looked for
+        else:
+            if not renewal.generations:
+                now = _clock()
+                for source in renewal.sources:
+                    generations = _sources.setdefault(source, [])
+                    generations.append(_Generation(now))
+                    renewal.generations.append(generations[-1])
+                    _prune(generations, now)
+            for generation in renewal.generations:
+                generation.values.update(found)
+        new = [v for v in found if v not in _spelled]
+        _spelled.update((v, _spelled_as(v)) for v in new)
+        _forget_unheld()
+        _rebuild()
+
+
+def _holders(value: str) -> _Generation | None:
+    """Under the lock: the newest generation holding ``value`` or a value inside it (a
+    renewed token named again, or built into a header); None: a secret of the run's own."""
+    newest: _Generation | None = None
+    for generations in _sources.values():
+        for generation in generations:
+            if (newest is None or generation.started >= newest.started) and (
+                value in generation.values or any(len(v) >= 8 and v in value for v in generation.values)
+            ):
+                newest = generation
+    return newest
+
+
+def _prune(generations: list[_Generation], now: float) -> None:
+    """Drop a source's oldest generations: beyond the newest KEEP_GENERATIONS, each replaced
+    more than RENEWAL_GRACE ago, and any beyond MAX_GENERATIONS."""
+    while len(generations) > KEEP_GENERATIONS and (
+        len(generations) > MAX_GENERATIONS or generations[1].started <= now - RENEWAL_GRACE
+    ):
+        del generations[0]
+
+
+def _forget_unheld() -> None:
+    """Under the lock: the spellings of values neither permanent nor in any generation go."""
+    held = set(_permanent)
+    for generations in _sources.values():
+        for generation in generations:
+            held |= generation.values
+    for v in [v for v in _spelled if v not in held]:
+        del _spelled[v]
+
+
+def _rebuild() -> None:
+    global _lookup
+    spellings: set[str] = set()
+    runs: set[str] = set()
+    for spelled, run in _spelled.values():
+        spellings |= spelled
+        runs |= run
+    _lookup = (tuple(sorted(spellings, key=len, reverse=True)), frozenset(runs))
+
+
+def _saved() -> tuple[set[str], dict[str, list[_Generation]]]:
+    """What is registered now, for :func:`_restore` (a test's secrets end with it)."""
+    with _lock:
+        return set(_permanent), {k: list(v) for k, v in _sources.items()}
+
+
+def _restore(saved: tuple[set[str], dict[str, list[_Generation]]]) -> None:
+    with _lock:
+        _permanent.intersection_update(saved[0])
+        _sources.clear()
+        _sources.update(saved[1])
+        _forget_unheld()
+        _rebuild()
+
+
+def _spelled_as(value: str) -> tuple[frozenset[str], frozenset[str]]:
+    runs = _run_spellings(value)
+    spellings = {v for v in _spellings(value) if len(v) >= _MIN_SECRET}
+    return frozenset(spellings | runs), frozenset(runs)
+
+
+def registered() -> int:
+    """How many spellings :func:`redact` looks for (a figure for a long run's health)."""
+    return len(_lookup[0])
 
 
 def secret_url_parts(url: str) -> set[str]:
@@ -147,13 +310,10 @@ def register_userinfo(url: str) -> None:
     userinfo = netloc.rpartition("@")[0]
     if userinfo:
         _user, colon, password = userinfo.partition(":")
-        for part in (userinfo, password) if colon and password else (userinfo,):
-            if len(part) >= _MIN_SECRET:
-                runs = _run_spellings(part)
-                with _lock:
-                    _secrets.update(v for v in _spellings(part) if len(v) >= _MIN_SECRET)
-                    _secrets.update(runs)
-                    _runs.update(runs)
+        parts = (userinfo, password) if colon and password else (userinfo,)
+        found = {p for p in parts if len(p) >= _MIN_SECRET}
+        if found:
+            _register(found)
 
 
 def without_userinfo(url: str) -> str:
@@ -273,11 +433,10 @@ def _redact_run(text: str, run: str) -> str:
 
 
 def redact(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for s in secrets:
+    order, runs = _lookup
+    for s in order:
         if s in text:
-            text = _redact_run(text, s) if s in _runs else text.replace(s, REDACTED)  # membership: no lock
+            text = _redact_run(text, s) if s in runs else text.replace(s, REDACTED)
     # Literals found in the text as it came: a replacement ("***") cannot join one that was not
     # there. Lowercasing matches (?i) only for ASCII (re folds U+017F to "s"): other text runs all.
     lowered = text.lower() if text.isascii() else None

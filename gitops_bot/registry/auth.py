@@ -416,8 +416,10 @@ class RegistryAuth:
         if isinstance(answer, TokenServiceError):
             log.warning("registry_token_failed", registry=self.host, fault=answer.fault, why=str(answer))
             return answer
-        register_secret(answer.value)
         kept = [s for s in scopes if _grants(answer, s)]
+        # each scope's token renews with its lifetime for as long as a watch runs: it replaces
+        # the one that scope held before (core.log keeps that one for a grace period)
+        register_secret(answer.value, renews=[f"registry token {self.host} {s}" for s in kept or scopes])
         for scope in kept:
             self.cache.put((self.host, scope), answer.value, answer.lifetime)
         if len(kept) > 1:

@@ -497,7 +497,8 @@ class _App:
         # a header value: visible ASCII, or the request could not even be written
         if not isinstance(token, str) or not token or not all("!" <= c <= "~" for c in token):
             raise _odd("an installation token that is no token")
-        register_secret(token)
+        # renewed hourly for as long as a watch runs: it replaces the installation's last one
+        register_secret(token, renews=[f"GitHub App installation {installation} at {self.cfg.api_url}"])
         expires = outside_instant(made.get("expires_at"), NAME)
         return token, expires.timestamp() if expires else None
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.extras import install_hint
-from gitops_bot.core.log import get_logger, redact, register_secret
+from gitops_bot.core.log import get_logger, redact, register_secret, renewing
 from gitops_bot.net import limits
 from gitops_bot.net.auth import origin
 from gitops_bot.net.retry import RetryPolicy
@@ -183,7 +183,12 @@ class CloudCredential:
         self._failure, self._issued = None, None
         self.logins += 1
         try:
-            issued = self.login.login(self.config, self._env)
+            # what a login registers (its token, a session's keys, a token file's rotated
+            # content) is its source's new value: the last login's stays for a grace period
+            with renewing(f"{kind} login for {host}"):
+                issued = self.login.login(self.config, self._env)
+                for secret in (issued.password, issued.identity_token):
+                    register_secret(secret)
         except NoIdentity as exc:
             if self._explicit or not self.login.anonymous_ok:
                 self._fail(now, f"registry {host}: no {kind} identity: {exc}")
@@ -194,8 +199,6 @@ class CloudCredential:
         except LoginFailed as exc:
             self._fail(now, f"registry {host}: {exc}")
             return
-        for secret in (issued.password, issued.identity_token):
-            register_secret(secret)
         if not all(sendable(v) for v in (issued.password, issued.identity_token) if v is not None):
             self._fail(
                 now,
