@@ -11,7 +11,7 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +28,7 @@ from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.history import history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
@@ -44,6 +45,10 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
     # the environment promotes on its own (the automatic rules follow theirs below)
     persons = [e for e in selected if e.promote_from is not None and e.auto_promote is None]
     out = [o for e in persons for o in _unless_unavailable(e, "promotion", lambda e: _persons(s, e, dry_run))]
+    # so does an open rollback where no automatic rule rolls back: by a person's rollback's
+    # rules (the freeze), whoever opened it
+    for env in (e for e in selected if e.auto_rollback is None):
+        out += _unless_unavailable(env, "rollback", lambda e: _open_rollback(s, e, None, dry_run=dry_run))
     if not envs:
         return out
     gates = s.gates()
@@ -120,18 +125,44 @@ def _promote(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bo
 
 def _rollback(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
     verdict = verdict_of(s.app, gates, env, _latest(s))
-    if verdict is None:  # not failing (any more): a rollback still open has lost its reason
-        why = f"{env.applications} is no longer failing in Argo CD"
+    recovered = None
+    out: list[Outcome] = []
+    if verdict is None:  # not failing (any more): an automatic rollback still open has lost its reason
+        recovered = f"{env.applications} is no longer failing in Argo CD"
         if env.metrics_gates:
-            why += ", and its metrics gates hold"
-        return _follow(s, env, ReleaseKind.ROLLBACK, why, dry_run=dry_run)
-    out = _failing(s, env, verdict, dry_run=dry_run)
-    if verdict.failure is None or any(o.changes for o in out):
-        # the automatic rollback took the branch: its own body says why it is open
-        return out
-    # failing again: a person's rollback, marked while it was not, has its reason back
-    again = f"{env.applications} fails again: {verdict.failure.what}"
-    return out + _lifted(s, env, ReleaseKind.ROLLBACK, again, dry_run=dry_run)
+            recovered += ", and its metrics gates hold"
+    else:
+        out = _failing(s, env, verdict, dry_run=dry_run)
+        if any(o.changes for o in out):  # the automatic rollback took the branch: its body says why
+            return out
+    return out + _open_rollback(s, env, recovered, dry_run=dry_run)
+
+
+def _open_rollback(
+    s: Session, env: EnvironmentConfig, recovered: str | None, *, dry_run: bool
+) -> list[Outcome]:
+    """The open rollback pull request of ``env`` follows what the chain decides for that
+    rollback, one reason at a time: the automatic one is closed once ``recovered`` says its
+    application no longer fails (its rule's premise); otherwise either is judged as a person's
+    ``rollback`` is (:func:`consent.rollback`, the freeze: a rollback is a safety action, no
+    gate holds it back), a person's with the override its body states. Held back, it is marked
+    and its auto-merge withdrawn (the forge must not merge what the chain holds back); let
+    through, a mark it carries is lifted."""
+    found = _open(s, env, ReleaseKind.ROLLBACK, dry_run)
+    if found is None:
+        return []
+    pr = found[3]
+    automatic = ROLLED_BACK in pr.body
+    if automatic and recovered is not None:
+        return _follow(s, env, ReleaseKind.ROLLBACK, recovered, dry_run=dry_run)
+    # what the person overrode, as the pull request states it, the chain weighs again; an
+    # automatic rollback overrides nothing
+    forced = not automatic and FREEZE_OVERRIDDEN in pr.body
+    try:
+        consent.rollback(s, env.name, force=forced, reason="as the pull request states" if forced else None)
+    except GateClosed as exc:
+        return _marked(s, env, found, str(exc), dry_run=dry_run)
+    return _lifted(s, env, ReleaseKind.ROLLBACK, f"{env.name} may be rolled back", dry_run=dry_run)
 
 
 def _failing(
@@ -166,13 +197,10 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
     ways: marked when the chain would refuse ``promote`` now (a freeze or a red gate it did not
     override, its source's Argo CD gate, a hold), its mark lifted once that reason has gone.
     Asked only while one is open, so a run with none reads no gate."""
-    if env.write is not WriteMode.PULL_REQUEST:
+    found = _open(s, env, ReleaseKind.PROMOTION, dry_run)
+    if found is None:
         return []
-    found = s.reader() if dry_run else s.forge()
-    branch = Release(env.name, (), kind=ReleaseKind.PROMOTION).branch(s.app.config.git.branch_prefix)
-    pr = found[1].get(branch) if found is not None else None
-    if found is None or pr is None:
-        return []
+    pr = found[3]
     source = str(env.promote_from)
     # what the person overrode, as the pull request states it, the chain weighs again
     rules = (consent.FREEZE_RULES if FREEZE_OVERRIDDEN in pr.body else frozenset()) | (
@@ -195,19 +223,13 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
 def _lifted(
     s: Session, env: EnvironmentConfig, kind: ReleaseKind, holds: str, *, dry_run: bool
 ) -> list[Outcome]:
-    """A person's promotion (or rollback) the bot marked, whose reason has gone (``holds``:
-    what holds now): the mark is lifted (and the run says so), so no reviewer reads a reason
-    that no longer holds. One the bot opened on its own is never marked: nothing to lift."""
-    if env.write is not WriteMode.PULL_REQUEST:
-        return []
-    found = s.reader() if dry_run else s.forge()
+    """An open promotion (or rollback) the bot marked, whose reason has gone (``holds``: what
+    holds now): the mark is lifted (and the run says so), so no reviewer reads a reason that
+    no longer holds. One never marked: nothing to lift."""
+    found = _open(s, env, kind, dry_run)
     if found is None:
         return []
-    forge, open_prs = found
-    branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
-    pr = open_prs.get(branch)
-    if pr is None:
-        return []
+    forge, _, branch, pr = found
     settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
     step = next_step.unmarking(branch, pr, settings, s.app.clock(), kind=kind)
     if step.action is next_step.RequestStep.LEAVE:
@@ -221,6 +243,23 @@ def _lifted(
     return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 
 
+Found = tuple[Forge, Mapping[str, ChangeRequest], str, ChangeRequest]
+
+
+def _open(s: Session, env: EnvironmentConfig, kind: ReleaseKind, dry_run: bool) -> Found | None:
+    """The forge, its open pull requests, and ``env``'s open one of ``kind`` with its branch
+    (None: none open, or the environment writes no pull requests)."""
+    if env.write is not WriteMode.PULL_REQUEST:
+        return None
+    found = s.reader() if dry_run else s.forge()
+    if found is None:
+        return None
+    forge, open_prs = found
+    branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
+    pr = open_prs.get(branch)
+    return None if pr is None else (forge, open_prs, branch, pr)
+
+
 FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze
 GATE_OVERRIDDEN = "gate overridden"  # ... or on a red metrics, checks or web gate of the source
 ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
@@ -232,36 +271,39 @@ def _follow(
     """An open promotion (or rollback) PR of ``env`` whose premise no longer holds (``why``):
     one the bot opened on its own is closed with a comment saying why; one a person asked for is
     marked in its body with why, and left to them (the bot never closes a person's decision)."""
-    if env.write is not WriteMode.PULL_REQUEST:
-        return []
-    found = s.reader() if dry_run else s.forge()
+    found = _open(s, env, kind, dry_run)
     if found is None:
         return []
-    forge, open_prs = found
-    branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
-    pr = open_prs.get(branch)
-    if pr is None:
-        return []
+    forge, open_prs, branch, pr = found
     automatic = (soak.PROMOTED if kind is ReleaseKind.PROMOTION else ROLLED_BACK) in pr.body
+    if not automatic:
+        return _marked(s, env, found, why, dry_run=dry_run)
     what = f"{forge.noun} #{pr.number}"
-    if automatic:
-        # each kind's own words: a promotion is no longer made, a rollback no longer needed
-        said = (
-            "is not promoted on its own any more: "
-            if kind is ReleaseKind.PROMOTION
-            else "needs no automatic rollback any more: "
-        )
-        step = next_step.closing(env.name, branch, pr, said, Outside(redact(why)))
-        if dry_run:
-            return [replace(stale.would(env.name, env.write, step), warnings=[f"would close {what}: {why}"])]
-        return [stale.execute(s.ws, forge, env.name, open_prs, step)]
+    # each kind's own words: a promotion is no longer made, a rollback no longer needed
+    said = (
+        "is not promoted on its own any more: "
+        if kind is ReleaseKind.PROMOTION
+        else "needs no automatic rollback any more: "
+    )
+    step = next_step.closing(env.name, branch, pr, said, Outside(redact(why)))
+    if dry_run:
+        return [replace(stale.would(env.name, env.write, step), warnings=[f"would close {what}: {why}"])]
+    return [stale.execute(s.ws, forge, env.name, open_prs, step)]
+
+
+def _marked(s: Session, env: EnvironmentConfig, found: Found, why: str, *, dry_run: bool) -> list[Outcome]:
+    """The open pull request ``found`` marked with ``why`` (the one reason that holds it back
+    now), its auto-merge withdrawn, and left open."""
+    forge, _, branch, pr = found
+    what = f"{forge.noun} #{pr.number}"
     settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
     step = next_step.marking(branch, pr, Outside(redact(why)), settings)
     if dry_run:
         would = [f"would mark {what}: {why}", *step.notes]
         return [replace(stale.would(env.name, env.write, step), url=pr.url, warnings=would)]
     done = stale.mark(forge, env.name, pr, step)
-    said = f"{what} was opened by a person and stays open, marked: {why}"
+    opened = "" if ROLLED_BACK in pr.body or soak.PROMOTED in pr.body else " was opened by a person and"
+    said = f"{what}{opened} stays open, marked: {why}"
     return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 
 

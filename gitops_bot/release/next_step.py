@@ -61,8 +61,9 @@ _BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit o
 # in a pull request's body: its environment is frozen, and nothing of the bot's merges it (its
 # auto-merge withdrawn); the first run after the freeze requests auto-merge again
 FROZEN_MARK = "Not merged by gitops-bot until the freeze ends:"
-# in a person's pull request's body: what the bot asked of it (its source green, no hold, no
-# freeze it did not override) no longer holds; its auto-merge is withdrawn, and it stays open
+# in the body of a person's pull request, or of an automatic rollback a freeze holds back: what
+# the decision asks of it (its source green, no hold, no freeze it did not override) no longer
+# holds; its auto-merge is withdrawn, and it stays open
 STALE_MARK = "gitops-bot no longer stands behind this:"
 
 
@@ -355,11 +356,13 @@ def closing(environment: str, branch: str, pr: ChangeRequest, *why: Part) -> Nex
 
 def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) -> NextStep:
     """The step for a person's open change request ``pr`` whose premise no longer holds
-    (``why``: a freeze it did not override, its source's gate, a hold): marked in its body, once,
-    and left open (the bot never closes a person's decision); auto-merge, when the bot requested
-    it there, is withdrawn in place, so the forge does not merge what the decision no longer
-    allows. Marked already for this reason, it says so and nothing more is asked; marked for
-    another, the mark says this one alone (the reason it said before no longer holds)."""
+    (``why``: a freeze it did not override, its source's gate, a hold), or an automatic
+    rollback a freeze holds back: marked in its body, once, and left open (the bot never closes
+    a person's decision, nor an emergency's fix a person may still merge); auto-merge, when the
+    bot requested it there, is withdrawn in place, so the forge does not merge what the
+    decision no longer allows. Marked already for this reason, it says so and nothing more is
+    asked; marked for another, the mark says this one alone (the reason it said before no
+    longer holds)."""
     line = redact(marked_line(STALE_MARK, why))
     withheld = "marked" if settings.pull_request.auto_merge else None
     kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "", withheld=withheld)
@@ -375,9 +378,9 @@ def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) ->
 def unmarking(
     branch: str, pr: ChangeRequest, settings: Settings, now: datetime, *, kind: ReleaseKind
 ) -> NextStep:
-    """The step for a person's open change request ``pr`` of ``kind`` the bot marked
-    (:func:`marking`) whose reason has gone (a promotion's decision is "promote" again, a
-    rollback's application fails again): the mark leaves its body (a reviewer must not read a
+    """The step for an open change request ``pr`` of ``kind`` the bot marked (:func:`marking`)
+    whose reason has gone (a promotion's decision is "promote" again, a rollback's freeze is
+    over): the mark leaves its body (a reviewer must not read a
     reason that no longer holds) and auto-merge, withdrawn with the mark, is requested again,
     unless a window holds it back now (a rollback, a safety action, waits for none).
     Unmarked, nothing is asked."""

@@ -204,6 +204,23 @@ def _lifted(kind: str, **s: object) -> NextStep | None:
     return unmarking(pr.head, pr, settings(**s), NOW, kind=ReleaseKind(kind))  # type: ignore[arg-type]
 
 
+def _failing_frozen(kind: str, pr: str) -> NextStep | None:
+    """An automatic rollback, opened with auto-merge, its application still failing when a
+    freeze arrives: marked, as a person's (left open: the chain holds it back, a person may
+    still merge it), or marked already; ``pr`` "thawed": the freeze over, its rule is due again
+    and takes it back, its own body and auto-merge asked again."""
+    if kind != "automatic rollback":  # a person's follows the freeze as any of theirs does
+        return None
+    rel, note = release(kind)
+    opened = open_pr(_fresh(kind))
+    step = marking(opened.head, opened, Outside(FREEZE.text()), settings())
+    if pr == "marked":
+        return marking(opened.head, open_pr(step), Outside(FREEZE.text()), settings())
+    if pr == "thawed":
+        return decide(rel, open_pr(step), NOW, settings(), note)
+    return step
+
+
 def _unknown(kind: str) -> NextStep | None:
     """Its image's age could not be read (a push-time API, the forge): nothing produces it."""
     if kind != "update":
@@ -236,6 +253,9 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "a person's, marked already": lambda k: _persons(k, again=True),
     "a person's, marked, its reason gone": _lifted,
     "a person's, marked, its reason gone, a closed window": lambda k: _lifted(k, windows=CLOSED),
+    "frozen, still failing, its pull request open with auto-merge on": lambda k: _failing_frozen(k, "on"),
+    "frozen, still failing, its pull request marked": lambda k: _failing_frozen(k, "marked"),
+    "the freeze over, still failing, its pull request marked": lambda k: _failing_frozen(k, "thawed"),
 }
 # what the body (or, for a commit, the message) may add, and what the run may say; an
 # automatic release's own line is always there (held below), so the table leaves it out
