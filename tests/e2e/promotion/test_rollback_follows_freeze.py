@@ -13,7 +13,10 @@ alone (``decision.safety``), so:
   again (a rollback waits for no window).
 
 An automatic rollback's pull request follows the freeze the same way while its application
-still fails. Each command runs twice: the second run changes nothing.
+still fails. Where staging has no automatic rule (nor Argo CD), a person's rollback is marked by
+the freeze all the same, until the person decides on it (``rollback --force --reason``): the
+override its body states is weighed by every run after. Each command runs twice: the second run
+changes nothing.
 
 The update example on GitHub and on GitLab: the real registry and git remote, each forge's
 spec-held fake and Argo CD's, the bot's clock set by the test."""
@@ -238,4 +241,46 @@ def test_an_automatic_rollback_is_marked_while_frozen_and_lifted_after(
     assert back["auto_merge"] == "squash"
     run(capsys, story, at, "update", "--env", "staging")
     assert _rollback(story) == back
+    assert story.unexpected() == []
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def plain(
+    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Story]:
+    """The update example on ``request.param`` as it is: staging has no automatic rule and no
+    Argo CD."""
+    yield from stories(request.param, tmp_path, registry, monkeypatch)
+
+
+def test_a_persons_rollback_follows_the_freeze_without_auto_rollback_until_they_decide_on_it(
+    plain: Story, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story, t0 = plain, start()
+    _released(story, capsys, t0)
+    noun = _noun(story)
+    run(capsys, story, t0 + timedelta(minutes=1), "rollback", "staging")
+    mine = _rollback(story)
+
+    # a freeze: marked as where auto_rollback is configured (the chain is the same)
+    until = rfc3339(t0 + timedelta(days=2))
+    _freeze(story, capsys, t0 + timedelta(minutes=2), until)
+    at = t0 + timedelta(minutes=3)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    assert any(w.startswith(f"would mark {noun} #{mine['number']}: refused: ") for w in _warnings(dry)), dry
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert _steps(done) == _steps(dry)
+    marked = _rollback(story)
+    assert marked["body"].count(STALE_MARK) == 1 and marked["auto_merge"] is None
+
+    # the person decides on the freeze (--force --reason): their pull request says so, the mark
+    # goes with the rollback's own body, and the runs after it weigh that override
+    run(capsys, story, at, "rollback", "staging", "--force", "--reason", "the outage outweighs it")
+    forced = _rollback(story)
+    assert forced["number"] == mine["number"] and STALE_MARK not in forced["body"]
+    assert "freeze overridden (" in shown(forced["body"]) and forced["auto_merge"] == "squash"
+    for args in (("--dry-run",), (), ()):
+        out = _staging(run(capsys, story, at, "update", "--env", "staging", *args))
+        assert not any("mark" in w for w in _warnings(out)), out
+        assert _rollback(story) == forced
     assert story.unexpected() == []
