@@ -81,7 +81,8 @@ class ConfigReader:
         """A key that names the environment variable holding a secret. A value that is not such
         a name (a pasted token, a password) is refused, and never repeated in the message."""
         value = self.get(node, key, str, what, default)
-        if value is not None and not re.match(ENV_VAR, value):
+        written = node.get(key) is not None  # else the bot's own default, a name it chose
+        if written and not re.match(ENV_VAR, value):
             raise self.error(
                 self.line_of(node, key),
                 f"{key} in {what} must name an environment variable, not hold a secret "
@@ -91,7 +92,7 @@ class ConfigReader:
         # (and send it to a host of their choosing): a name the file writes must have been
         # given to it. Defaults are the bot's, not the file's, and need no listing. The file
         # does not say where the value goes, so no host is named for it: the listing decides.
-        if value is not None and node.get(key) is not None and not may_send(self.env_allowed, value):
+        if written and not may_send(self.env_allowed, value):
             raise ConfigError(
                 self.filename,
                 self.line_of(node, key),

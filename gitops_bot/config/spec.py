@@ -165,10 +165,13 @@ def _field(f: Field, v: Values) -> Any:
             raise v.error(v.line, f.required)
         raise v.error(v.line_of(), f"{v.what} needs '{f.key}'")
     default = f.default
-    if isinstance(default, Same):
+    own = not isinstance(default, Same)  # the bot's own default, not another key's value
+    if not own:
         default = v.same(default.key)
     value = f.kind.read(v, f.key, default)
-    if not f.rules:
+    if not f.rules or (own and v.node.get(f.key) is None):
+        # a key left out is its declared default, which meets its rules (a test holds every
+        # declaration to that): only what the file writes is checked
         return value
     for item in f.kind.each(value):
         for rule in f.rules:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from gitops_bot.config import ROOT
+from gitops_bot.config import ROOT, parse
 from gitops_bot.config.environments import ENVIRONMENT
 from gitops_bot.config.events import JWT
 from gitops_bot.config.images import IMAGE
@@ -27,10 +28,12 @@ from gitops_bot.config.kinds import (
     Strings,
     derive_fields,
 )
+from gitops_bot.config.reader import ENV_VAR
 from gitops_bot.config.schema import generate
 from gitops_bot.config.settings import ChartConfig, EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Same, Section
 from gitops_bot.config.windows import PERIOD, WindowPeriod, hhmm
+from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.settings import METADATA, between, declared, setting
 from gitops_bot.events.settings import JwtSettings
 from gitops_bot.policy.settings import PolicyConfig
@@ -154,6 +157,36 @@ def test_a_hand_declared_field_carries_no_default_of_its_own(name: str) -> None:
         if isinstance(expected, int) and isinstance(f.default, str):  # minutes since midnight
             expected = hhmm(expected)
         assert f.default == expected, f.key
+
+
+def _own_defaults() -> Iterator[tuple[str, Field, Any]]:
+    for section in SECTIONS:
+        for f in section.fields:
+            if f.default is not None and not isinstance(f.default, Same):
+                yield f"{section.name or section.keys}.{f.key}", f, f.default
+
+
+def test_every_default_meets_its_own_rules() -> None:
+    """The reader checks only what a file writes (a key left out is its default, checked here
+    once instead of on every read): each default the bot declares meets the rules of its key,
+    and each default environment variable name is one."""
+    checked = 0
+    for where, f, default in _own_defaults():
+        for item in f.kind.each(default):
+            for rule in f.rules:
+                assert rule.problem(item) is None, f"{where}: default {item!r} breaks {rule.message!r}"
+                checked += 1
+        if isinstance(f.kind, EnvVar):
+            assert re.fullmatch(ENV_VAR, default), where
+            checked += 1
+    assert checked > 10  # the walk met the declarations (git's author and branch prefix, ...)
+
+
+def test_what_a_file_writes_is_still_checked_against_the_rules() -> None:
+    text = "version: 1\nimages: [{name: app}]\nenvironments: [{name: dev, path: d}]\n"
+    assert parse(text, "gitops-bot.yaml").git.branch_prefix == "gitops-bot"
+    with pytest.raises(ConfigError, match="not a valid branch name"):
+        parse(text + "git: {branch_prefix: 'a..b'}\n", "gitops-bot.yaml")
 
 
 def test_sections_written_by_hand_are_only_those_that_cannot_be_derived() -> None:
