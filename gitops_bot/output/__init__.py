@@ -18,7 +18,9 @@ from gitops_bot.core.outside import terminal_text
 from gitops_bot.output.result import Failed, Format, Planned, Result
 
 if TYPE_CHECKING:
+    from gitops_bot.core.model import Plan
     from gitops_bot.output.command_results import CommandBody
+    from gitops_bot.output.result import Initialized
 
 # The module that renders each kind of result, imported by name when a result is shown in its
 # format (as the command line's table imports a command): a plan's JSON loads no text, its text
@@ -53,11 +55,7 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
     as_json = result.format is Format.JSON
     match result.body:
         case Planned(plan, _, init):
-            # the text quotes outside text (reasons, tags, authors, subjects): the terminal's rule
-            # over the whole of it, whose only line breaks and controls are the bot's own
-            text = renderer("plan")
-            shown = text.init_text(init, plan) if init is not None else text.plan_text(plan)
-            out.write((_json(result) if as_json else terminal_text(str(shown), lines=True)) + "\n")
+            out.write((_json(result) if as_json else _plan_text(plan, init)) + "\n")
         case Failed(_, reading):
             if as_json:  # with what the environments render, when read
                 out.write(_json(result) + "\n")
@@ -75,6 +73,14 @@ def _json(result: Result) -> str:
     """The result's JSON document (``{}`` for one that has none), as ``--output json`` prints it."""
     writer = renderer("json")
     return str(writer.dumps(writer.document(result) or {}))
+
+
+def _plan_text(plan: Plan, init: Initialized | None) -> str:
+    text = renderer("plan")
+    shown = text.init_text(init, plan) if init is not None else text.plan_text(plan)
+    # the text quotes outside text (reasons, tags, authors, subjects): the terminal's rule over
+    # the whole of it, whose only line breaks and controls are the bot's own
+    return terminal_text(str(shown), lines=True)
 
 
 def error_lines(result: Result) -> list[str]:

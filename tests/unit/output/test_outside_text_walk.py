@@ -495,6 +495,7 @@ WALKS = {
     "gitops_bot.output.github:_delivered_rows": "step summary",
     "gitops_bot.output.report_text:report_rows": "step summary",
     "gitops_bot.output:_emit": "terminal",
+    "gitops_bot.output:_plan_text": "terminal",
     "gitops_bot.output.command_output:emit": "terminal",
     "gitops_bot.output.status_text:status_text": "terminal",
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
