@@ -39,7 +39,7 @@ from gitops_bot.engine.repository_files import (
 from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.policy.semver import is_range
+from gitops_bot.policy.ranges import is_range
 from gitops_bot.render import reader
 
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take

@@ -20,7 +20,7 @@ from gitops_bot.manifests import argocd_apps, charts
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
-from gitops_bot.policy.semver import is_range
+from gitops_bot.policy.ranges import is_range
 from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import is_oci
 

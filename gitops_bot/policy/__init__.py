@@ -8,6 +8,7 @@ version scheme (:mod:`.schemes`, chosen by ``strategy``). It states what it need
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,8 +16,8 @@ from typing import Any
 
 from gitops_bot.core.model import Choice, Strategy
 from gitops_bot.policy.schemes import Scheme, scheme_for
-from gitops_bot.policy.semver import parse_range, parse_tag
-from gitops_bot.policy.settings import PolicyConfig
+from gitops_bot.policy.semver import parse_tag
+from gitops_bot.policy.settings import RANGES, PolicyConfig
 
 # tags people use as moving pointers: a new digest behind the same name is the release
 MUTABLE = frozenset(
@@ -99,7 +100,8 @@ class Policy:
             return f"pinned {tag} is no version semver reads: choose another policy for it"
         if version is not None and self.admits(tag):
             bare = version.version.replace(build=None)
-            if self.config.range and bare not in parse_range(self.config.range):
+            ranges = importlib.import_module(RANGES) if self.config.range else None
+            if ranges and bare not in ranges.parse_range(self.config.range):
                 return f"pinned {tag} is outside range {self.config.range}: widen the range"
             if version.is_prerelease:
                 return f"pinned {tag} is a prerelease, which the policy leaves out: set prerelease: true"

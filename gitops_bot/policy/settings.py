@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
@@ -12,15 +13,15 @@ from typing import assert_never
 from gitops_bot.core.instants import reads_as_duration
 from gitops_bot.core.model import Strategy, TagOrder
 from gitops_bot.core.settings import COMPILES, WITHIN_DURATIONS, Rule, holds, one_of, setting
-from gitops_bot.policy.semver import parse_range
 
 POLICIES = tuple(s.value for s in Strategy)
 DURATION_PATTERN = r"^(0|(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$"
+RANGES = "gitops_bot.policy.ranges"  # imported by name where a range is read: a policy may have none
 
 
 def _range_problem(value: str | int | float) -> str | None:
     try:
-        parse_range(str(value))
+        importlib.import_module(RANGES).parse_range(str(value))
     except ValueError as exc:
         return str(exc)
     return None

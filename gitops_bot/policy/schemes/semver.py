@@ -3,19 +3,25 @@ precision (``1.2-alpine`` moves to ``1.3-alpine``), prereleases only when asked 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.policy.schemes.base import Ordered
-from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
-from gitops_bot.policy.settings import PolicyConfig
+from gitops_bot.policy.semver import TagVersion, parse_tag
+from gitops_bot.policy.settings import RANGES, PolicyConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.policy.ranges import Range
 
 
 class SemVer(Ordered):
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
-        self._range: Range | None = parse_range(config.range) if config.range else None
+        self._range: Range | None = (
+            importlib.import_module(RANGES).parse_range(config.range) if config.range else None
+        )
 
     def describe(self) -> str:
         return "the highest Semantic Version in the range, of the deployed tag's variant"

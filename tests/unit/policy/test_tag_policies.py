@@ -12,7 +12,8 @@ from gitops_bot.config import PolicyConfig
 from gitops_bot.core.instants import format_instant, parse_instant
 from gitops_bot.core.model import Strategy, TagOrder
 from gitops_bot.policy import Policy
-from gitops_bot.policy.semver import parse_range, parse_tag
+from gitops_bot.policy.ranges import parse_range
+from gitops_bot.policy.semver import parse_tag
 
 TAGS = ["1.0.0", "1.2.0", "v1.3.1", "1.4.0-rc.1", "1.9.9", "2.0.0", "2.1.0-beta", "latest", "main-abc"]
 
