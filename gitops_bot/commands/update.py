@@ -156,10 +156,12 @@ def run(request: Request) -> Result:
             )
         return done.outcomes
 
-    # reported: the notifications see the outcomes, and add their failures as warnings
+    # reported: the notifications see the outcomes, and add their failures as warnings; the
+    # dashboard's session judges the gates with the run's clients and readings
     repository = sessions(request)
-    outcomes = repository.reported("update", one, dry_run=request.dry_run)
-    dashboard.refresh(repository, dry_run=request.dry_run)
+    with repository.one_run():
+        outcomes = repository.reported("update", one, dry_run=request.dry_run)
+        dashboard.refresh(repository, dry_run=request.dry_run)
     get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
@@ -231,9 +233,10 @@ def over(
         def one(repo: fleet.Repository) -> RepositoryResult:
             try:
                 u = updater(repo, shared, environ=environ)
-                outcomes = u.run(env_names, dry_run=dry_run)
-                if after is not None:
-                    after(u)
+                with u.one_run():  # the repository's run and its dashboard: one client per gate server
+                    outcomes = u.run(env_names, dry_run=dry_run)
+                    if after is not None:
+                        after(u)
                 return RepositoryResult(repo.url, outcomes=outcomes)
             except GitOpsBotError as exc:
                 log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))

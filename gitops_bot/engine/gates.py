@@ -11,6 +11,10 @@ and answers every question the use cases ask of a gate:
 
 A gate that cannot be asked (a token missing, the server down) is an unknown reading saying
 why, never a failure of the run, but where a rule cannot decide without it (:meth:`live`).
+
+The clients themselves are the command run's (:class:`GateClients`): a run of several sessions
+(``update`` and its dashboard's, a watch cycle's update and its page's) asks each server through
+one client, and each Argo CD Application once.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from gitops_bot.gate.port import (
     WebModule,
 )
 from gitops_bot.gate.reading import Reading, line
+from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
 from gitops_bot.git.gitcli import Repo
 from gitops_bot.release import promotion
 from gitops_bot.release.planning import Target
@@ -76,15 +81,65 @@ if TYPE_CHECKING:
 Forge = Callable[[], object | None]  # the repository's forge, connected when first asked (None: not here)
 
 
+class GateClients:
+    """A command run's gate clients, one per server and settings, each built when first asked
+    and tried once (what stopped it is kept, and said to every later question). A run's sessions
+    share them (:meth:`gitops_bot.engine.session.Sessions.one_run`): the dashboard's status,
+    read in a session of its own after ``update``'s, judges the Argo CD reading the run judged,
+    never a second one that may disagree, and costs the servers no second connection. The web
+    gates ask an endpoint once a reading, and the checks gate the session's forge: no client
+    of theirs is kept here."""
+
+    def __init__(self) -> None:
+        self._argocd: dict[ArgoCDConfig, Gate | GitOpsBotError] = {}
+        self._prometheus: dict[MetricsConfig, MetricsServer | GitOpsBotError] = {}
+
+    def argocd(self, cfg: ArgoCDConfig, environ: Mapping[str, str]) -> Gate | GitOpsBotError:
+        """The client of the Argo CD server ``cfg`` names, or why it cannot be made."""
+        if cfg not in self._argocd:
+            try:
+                self._argocd[cfg] = ARGOCD_MODULE.load().ArgoCD(cfg, environ)
+            except GitOpsBotError as exc:
+                self._argocd[cfg] = exc
+        return self._argocd[cfg]
+
+    def prometheus(
+        self, cfg: MetricsConfig, environ: Mapping[str, str], root: object
+    ) -> MetricsServer | GitOpsBotError:
+        """The client of the metrics server ``cfg`` names (its TLS files read under ``root``,
+        the repository's checkout, when it is made), or why it cannot be made."""
+        if cfg not in self._prometheus:
+            try:
+                self._prometheus[cfg] = METRICS_MODULE.load().Prometheus(cfg, environ, root)
+            except GitOpsBotError as exc:
+                self._prometheus[cfg] = exc
+        return self._prometheus[cfg]
+
+    def close(self) -> None:
+        for client in (*self._argocd.values(), *self._prometheus.values()):
+            if not isinstance(client, GitOpsBotError):
+                client.close()
+        self._argocd.clear()
+        self._prometheus.clear()
+
+
 class RunGates:
     """A run's gates. ``forge``: the repository's forge for a checks gate, connected when first
     asked (None: not connectable, and the checks read unknown); default: from the checkout's
-    origin."""
+    origin. ``clients``: the command run's (None: these gates' own, closed with them)."""
 
-    def __init__(self, app: App, environ: Mapping[str, str], forge: Forge | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        environ: Mapping[str, str],
+        forge: Forge | None = None,
+        clients: GateClients | None = None,
+    ) -> None:
         self.app = app
         self._environ = environ
         self._forge = forge
+        self._owned = clients is None
+        self._clients = GateClients() if clients is None else clients
         self._argocd: Gate | None = None
         self._argocd_failed: GitOpsBotError | None = None
         self._prometheus: MetricsServer | None = None
@@ -159,10 +214,11 @@ class RunGates:
 
     def _client(self) -> Gate | None:
         if self._argocd is None and self._argocd_failed is None:
-            try:
-                self._argocd = ARGOCD_MODULE.load().ArgoCD(self.app.config.argocd, self._environ)
-            except GitOpsBotError as exc:
-                self._argocd_failed = exc
+            found = self._clients.argocd(self.app.config.argocd, self._environ)
+            if isinstance(found, GitOpsBotError):
+                self._argocd_failed = found
+            else:
+                self._argocd = found
         return self._argocd
 
     # metrics, the forge's checks, web
@@ -205,12 +261,11 @@ class RunGates:
     def _server(self) -> MetricsServer | None:
         """The metrics server's client (None: it cannot be asked, a credential missing: why)."""
         if self._prometheus is None and not self._failed:
-            try:
-                self._prometheus = METRICS_MODULE.load().Prometheus(
-                    self.app.config.metrics, self._environ, self.app.config.root
-                )
-            except GitOpsBotError as exc:
-                self._failed = line(exc) or "the metrics server cannot be asked"
+            found = self._clients.prometheus(self.app.config.metrics, self._environ, self.app.config.root)
+            if isinstance(found, GitOpsBotError):
+                self._failed = line(found) or "the metrics server cannot be asked"
+            else:
+                self._prometheus = found
         return self._prometheus
 
     def _checks_port(self) -> CommitChecks | None:
@@ -226,10 +281,8 @@ class RunGates:
         return sha or None
 
     def close(self) -> None:
-        if self._argocd is not None:
-            self._argocd.close()
-        if self._prometheus is not None:
-            self._prometheus.close()
+        if self._owned:  # the run's clients are closed when the run ends
+            self._clients.close()
 
 
 def location(app: App, t: Target) -> str:

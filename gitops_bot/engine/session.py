@@ -25,7 +25,7 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import EnvView, Secret, allow_list
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
-from gitops_bot.engine.gates import RunGates
+from gitops_bot.engine.gates import GateClients, RunGates
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import GitWorkspace
@@ -53,6 +53,8 @@ class Session:
     environ: Mapping[str, str] = field(default_factory=dict)
     _forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
     _gates: RunGates | None = None
+    # the command run's gate clients, when its sessions share them (Sessions.one_run)
+    gate_clients: GateClients | None = None
     # this run pushed to the base since its last fetch: the next pull requests' branches are
     # made after fetching it again (engine.delivery)
     base_moved: bool = False
@@ -71,7 +73,9 @@ class Session:
         """The run's gates (Argo CD, metrics, the forge's checks, web), their clients built
         when first asked and once a run: every decision of the run judges one reading of each."""
         if self._gates is None:
-            self._gates = RunGates(self.app, self.environ, lambda: r[0] if (r := self.reader()) else None)
+            self._gates = RunGates(
+                self.app, self.environ, lambda: r[0] if (r := self.reader()) else None, self.gate_clients
+            )
         return self._gates
 
     def close(self) -> None:
@@ -148,6 +152,23 @@ class Sessions:
         self.registry_requests: Counter[str] = Counter()  # by status, over these sessions
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
         self._active: RegistryPool | None = None
+        self._gate_clients: GateClients | None = None  # while one_run() shares them
+
+    @contextmanager
+    def one_run(self) -> Iterator[None]:
+        """The sessions opened inside are one command run's (``update``'s and its dashboard's):
+        they ask each gate server through one client, and each Argo CD Application once, so
+        every session of the run judges one reading; the clients are closed at the end. Outside,
+        each session has clients of its own."""
+        if self._gate_clients is not None:  # already inside the run
+            yield
+            return
+        clients = self._gate_clients = GateClients()
+        try:
+            yield
+        finally:
+            self._gate_clients = None
+            clients.close()
 
     @property
     def base(self) -> str | None:
@@ -197,7 +218,7 @@ class Sessions:
         try:
             app = App(cfg, pool, environ=self.environ, root=root, base=ws.base)
             app.git = ws  # the environments' own branches are read from what it fetched
-            session = Session(ws, app, root, self.environ)
+            session = Session(ws, app, root, self.environ, gate_clients=self._gate_clients)
             try:
                 return fn(session)
             finally:

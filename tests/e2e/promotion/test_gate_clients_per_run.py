@@ -1,0 +1,106 @@
+"""A command run builds at most one client per gate server, and reads each Argo CD Application
+once: ``status``, ``plan``, ``explain``, a person's ``promote`` and ``update`` of an environment
+gated by Argo CD and a metrics gate (Prometheus), with the automatic promotion's soak and the
+dashboard issue, over the real registry and git remote, a real Prometheus, and the spec-held
+GitHub and Argo CD servers.
+
+``update`` keeps its dashboard issue in a session of its own after the run's (so the pull
+requests just opened are listed); that session judges the same gates with the clients, and the
+Argo CD reading, of the run, where it built a second Argo CD and a second Prometheus client and
+asked staging's Application again.
+
+Counted where the clients are made, per ``main()`` call: one command run each (the bench's
+plugin, bench/gate_route.py, counts the same)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.gate import argocd, metrics
+from testkit.argocd_server import application
+from testkit.prometheus import PrometheusProcess
+from testkit.promotion_world import World, add_files
+from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
+from testkit.update_world import git
+
+ERRORS = "vector(0)"  # staging's error rate, as Prometheus answers it: none
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """The gate clients made since the counter was last cleared, by kind."""
+    made: Counter[str] = Counter()
+    for kind, cls in (("argocd", argocd.ArgoCD), ("prometheus", metrics.Prometheus)):
+        real = cls.__init__
+
+        def counted(self: Any, *args: Any, _real: Any = real, _kind: str = kind, **kwargs: Any) -> None:
+            made[_kind] += 1
+            _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", counted)
+    yield made
+
+
+def command(
+    world: World, capsys: pytest.CaptureFixture[str], built: Counter[str], *argv: str
+) -> Counter[str]:
+    """``gitops-bot ARGV`` (on the remote, or on ``--repo`` when given): the clients it built."""
+    built.clear()
+    world.argocd.requests.clear()
+    repo = [] if "--repo" in argv else ["--repo", f"file://{world.remote}"]
+    rc = main([*argv, *repo, "--output", "json"])
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    return Counter(built)
+
+
+def test_each_command_run_builds_one_client_per_gate_server_and_reads_an_application_once(
+    world: World,
+    prom: PrometheusProcess,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: Counter[str],
+) -> None:
+    gate = f"    gates:\n      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
+    configure(world, "staging", gate)
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    top = f"metrics:\n  url: {prom.url}\ndashboard:\n  enabled: true\nargocd:\n"
+    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", top))
+    promoted_to_staging(capsys, world)
+    world.merge_only_pr()
+    t0 = start()
+    world.argocd.apps["app-staging"] = application(
+        "app-staging",
+        running(world, "staging"),
+        health_since=rfc3339(t0),
+        finished=rfc3339(t0),
+        deployed=(rfc3339(t0),),
+        reconciled=rfc3339(t0 + timedelta(minutes=30)),
+    )
+    at(monkeypatch, t0 + timedelta(minutes=30))  # production waits for staging's soak
+    one = Counter({"argocd": 1, "prometheus": 1})
+    staging = ["/api/v1/applications/app-staging"]
+
+    assert command(world, capsys, built, "status") == one
+    assert world.argocd.requests == staging
+    assert command(world, capsys, built, "explain", "production", "example/app") == one
+    assert world.argocd.requests == staging
+    checkout = world.tmp / "checkout"
+    git(world.tmp, "clone", "-q", str(world.remote), str(checkout))
+    assert command(world, capsys, built, "plan", "--repo", str(checkout)) == one
+    assert world.argocd.requests == staging
+
+    # update: the run's soak and decisions, then the dashboard's status in a session of its own
+    assert command(world, capsys, built, "update") == one
+    assert world.argocd.requests == staging
+    (issue,) = world.github.issues
+    assert "| **production** | example/app |" in issue["body"]
+
+    assert command(world, capsys, built, "promote", "staging", "production") == one
+    assert world.argocd.requests == staging
