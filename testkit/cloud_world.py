@@ -40,7 +40,8 @@ def identity_env(cloud: str, fake: CloudFake, tmp: Path, how: str | None = None)
     token = tmp / f"{cloud}-token"
     token.write_text(fake.issued.web_identity)
     # AWS's endpoints are trusted through AWS_CA_BUNDLE alone (below), as the AWS CLI and SDKs
-    # document it; the others' libraries read the CA from SSL_CERT_FILE
+    # document it; Google's and Azure's through SSL_CERT_FILE, the bot's shared trust (their SDKs'
+    # REQUESTS_CA_BUNDLE is read by requests, which the logins do not go through)
     env = {} if cloud == "aws" else {"SSL_CERT_FILE": str(fake.ca)}
     if fake.proxy is not None:  # the cloud's own registry name, reached through the proxy only
         env |= {"HTTPS_PROXY": fake.proxy.url, "NO_PROXY": "127.0.0.1,localhost"}

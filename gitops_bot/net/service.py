@@ -193,7 +193,8 @@ class Service:
     shared trust. ``timeout``: seconds for one attempt in all (its redirects included);
     ``total``: for the whole question, retries and their waits included. ``limit``: bytes of
     one answer (decoded). ``ca_setting``: what to set to a private CA, in the line of a
-    certificate not trusted (a cloud's API: its SDKs' variable, ``AWS_CA_BUNDLE``).
+    certificate not trusted (a cloud's API: its SDKs' variable, ``AWS_CA_BUNDLE``); None where
+    the service has no setting of its own, so the line names ``SSL_CERT_FILE`` alone.
     ``transport``: a test's."""
 
     def __init__(
@@ -213,7 +214,7 @@ class Service:
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
-        ca_setting: str = "the service's ca_file",
+        ca_setting: str | None = "the service's ca_file",
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -399,9 +400,10 @@ class Service:
                     raise retry.Retryable(f"no complete answer within {timeout:.3g}s") from None
                 except httpx.ConnectError as exc:
                     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                        own = self._ca_setting
+                        setting = f"{own}, or SSL_CERT_FILE," if own else "SSL_CERT_FILE"
                         return Unavailable(
-                            f"the TLS certificate of {self.base} is not trusted (set {self._ca_setting}, "
-                            "or SSL_CERT_FILE, to its CA)"
+                            f"the TLS certificate of {self.base} is not trusted (set {setting} to its CA)"
                         )
                     # what the operating system said (refused, no address, a failed handshake),
                     # not the exception's class name: the line a person acts on

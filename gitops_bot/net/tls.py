@@ -5,9 +5,10 @@ shared trust alone.
 Trusted: the operating system's store (on Linux OpenSSL's default paths, else the bundle where
 the distribution keeps it, loaded once a context; on macOS and Windows the platform verifier
 through ``truststore``; so a TLS-inspecting corporate proxy's CA that IT installed is trusted as
-every other program trusts it), plus ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set (as OpenSSL,
-curl and requests read them), plus a ``ca_file`` the operator named for one service. When the
-OS has no store at all (a bare container), certifi's bundle stands in for it.
+every other program trusts it), plus ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set (as OpenSSL
+and curl read them; requests reads ``REQUESTS_CA_BUNDLE`` instead, which is not read here), plus
+a ``ca_file`` the operator named for one service. When the OS has no store at all (a bare
+container), certifi's bundle stands in for it.
 """
 
 from __future__ import annotations

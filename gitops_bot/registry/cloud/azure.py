@@ -26,6 +26,12 @@ resources on a VM to acquire an access token" (IMDS ``/metadata/identity/oauth2/
 ``Metadata: true``); App Service "managed identity" (``X-IDENTITY-HEADER``, api-version
 2019-08-01); ACR's ``AAD-OAuth.md`` and its data-plane description
 (``Authentication_ExchangeAadAccessTokenForAcrRefreshToken``).
+
+Entra's and the identity endpoints' certificates are trusted as every service's are (the OS
+store, ``SSL_CERT_FILE``): azure-identity (through requests) would read ``REQUESTS_CA_BUNDLE``,
+which our client does not, and the login has no setting of its own, so a certificate not
+trusted names ``SSL_CERT_FILE``; the registry's exchange is trusted as its reads are, its
+``ca_file`` too.
 """
 
 from __future__ import annotations
@@ -119,6 +125,7 @@ class AzureLogin:
             env,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             body=body.encode(),
+            ca_setting=None,
         )
         if reply.status != 200:
             error = _error(reply.body)
@@ -145,7 +152,15 @@ class AzureLogin:
             url, headers = f"{base}/metadata/identity/oauth2/token", {"Metadata": "true"}
             params["api-version"] = "2018-02-01"
         try:
-            reply = call("GET", url, "the managed identity endpoint", env, headers=headers, params=params)
+            reply = call(
+                "GET",
+                url,
+                "the managed identity endpoint",
+                env,
+                headers=headers,
+                params=params,
+                ca_setting=None,
+            )
         except LoginFailed as exc:
             raise NoIdentity(
                 f"no Azure identity: no AZURE_FEDERATED_TOKEN_FILE (workload identity), AZURE_CLIENT_SECRET, "
@@ -176,6 +191,7 @@ class AzureLogin:
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             body=urlencode(form).encode(),
             tls=tls,
+            ca_setting="the registry's ca_file",
         )
         if reply.status != 200:
             raise LoginFailed(

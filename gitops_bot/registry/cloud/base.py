@@ -326,7 +326,7 @@ def call(
     params: Mapping[str, str] | None = None,
     timeout: float | None = None,
     tls: ssl.SSLContext | None = None,
-    ca_setting: str = "the service's ca_file",
+    ca_setting: str | None = "the service's ca_file",
 ) -> Reply:
     """One call of a login through the one client (:class:`~gitops_bot.net.service.Service`:
     proxies, trust, a deadline per answer and one in all, the one retry policy, a size cap,
@@ -334,7 +334,8 @@ def call(
     not the one configured). The answer's status, headers and bytes, whatever the status;
     what is no answer at all is :class:`LoginFailed` naming ``what`` was asked. ``tls``: a
     registry's own trust (its ``ca_file``), or a cloud's (``AWS_CA_BUNDLE``, which
-    ``ca_setting`` names in the line of a certificate not trusted), else the shared one."""
+    ``ca_setting`` names in the line of a certificate not trusted; None: a cloud whose endpoints
+    have no setting of their own, the line naming ``SSL_CERT_FILE``), else the shared one."""
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
     _asked.set((what, url.partition("?")[0]))
     scheme, host, port = origin(url)

@@ -13,6 +13,10 @@ google-auth's public transport interface (:class:`NetRequest`).
 The metadata server is asked at ``GCE_METADATA_HOST`` when that is set (google-auth's own
 variable), as on GKE.
 
+Google's token endpoints are trusted as every service is (the OS store, ``SSL_CERT_FILE``):
+google-auth's own transport (requests) would read ``REQUESTS_CA_BUNDLE``, which ours does not,
+and there is no setting of the login's own, so a certificate not trusted names ``SSL_CERT_FILE``.
+
 google-auth reads those answers for us (``expires_in`` into a ``timedelta``, JSON into its
 fields): what it raises on one it cannot read (an OverflowError for 400 digits or ``1e400``,
 a TypeError or ValueError for ``"soon"``) is one line naming the service (:func:`base.edge`),
@@ -84,8 +88,10 @@ class GcpLogin:
             with edge("Google's token service"):
                 credentials.refresh(request)
         except google.auth.exceptions.TransportError as exc:
+            # our own call's line (service, address, what to set) whole: cut at 120 it lost the
+            # advice at its end
             raise LoginFailed(
-                f"cannot reach Google's token service for {identity}: {text(str(exc), 120)}"
+                f"cannot reach Google's token service for {identity}: {text(str(exc), 300)}"
             ) from None
         except google.auth.exceptions.GoogleAuthError as exc:  # RefreshError, OAuthError
             raise LoginFailed(
@@ -170,6 +176,7 @@ def net_request(env: Mapping[str, str]) -> Any:
                     headers=headers,
                     body=body,
                     timeout=timeout,
+                    ca_setting=None,
                 )
             except LoginFailed as exc:
                 raise google.auth.exceptions.TransportError(str(exc)) from None  # type: ignore[no-untyped-call]
