@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -179,25 +180,27 @@ class Watcher:
             if self.stop.is_set():
                 return None  # SIGTERM: start no other repository
             mine = None if pushes is None else pushes[target.name]
-            run = run_one(
-                target,
-                envs=self.envs,
-                pushes=mine,
-                stop=self.stop,
-                metrics=self.metrics,
-                receiver=self.receiver,
-            )
-            page = self.page is not None
-            # the delivery figures walk a month of history: computed for a reader only (the
-            # page shows them; /metrics once something has read it), never by default
-            figures = page or self.metrics.delivery.wanted()
-            observe = page or wants_observing(target)
-            if not self.stop.is_set() and (observe or figures):
-                snapshot = compute(target, self.envs, run, page=page, observe=observe, delivery=figures)
-                if figures:
-                    self.metrics.delivery.publish(target.name, snapshot.delivery)
-                if self.page is not None:
-                    self.page.publish(snapshot)
+            with ExitStack() as scope:  # the run and its page's status: one client per gate server
+                run = run_one(
+                    target,
+                    envs=self.envs,
+                    pushes=mine,
+                    stop=self.stop,
+                    metrics=self.metrics,
+                    receiver=self.receiver,
+                    scope=scope,
+                )
+                page = self.page is not None
+                # the delivery figures walk a month of history: computed for a reader only (the
+                # page shows them; /metrics once something has read it), never by default
+                figures = page or self.metrics.delivery.wanted()
+                observe = page or wants_observing(target)
+                if not self.stop.is_set() and (observe or figures):
+                    snapshot = compute(target, self.envs, run, page=page, observe=observe, delivery=figures)
+                    if figures:
+                        self.metrics.delivery.publish(target.name, snapshot.delivery)
+                    if self.page is not None:
+                        self.page.publish(snapshot)
             return run
 
         if self.many:

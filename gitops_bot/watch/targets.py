@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,14 +83,19 @@ def run_one(
     stop: threading.Event,
     metrics: Metrics,
     receiver: Receiver,
+    scope: ExitStack | None = None,
 ) -> Run:
     """One update run of ``target`` (``pushes``: targeted at them). Never raises: the failure
     is in the result (a usage error before the repository ever worked is for the caller to
-    judge)."""
+    judge). ``scope``: the cycle's, until which the run's sessions share its gate clients
+    (the page's status, computed after it, judges the reading the run judged)."""
     started = time.monotonic()
     updater = target.updater = None  # a failure to make one leaves no earlier run's counts
     try:
         updater = target.updater = target.make_updater()
+        one_run = getattr(updater, "one_run", None)
+        if scope is not None and one_run is not None:
+            scope.enter_context(one_run())
         targeted = {"pushes": pushes} if pushes is not None else {}
         outcomes = updater.run(envs, should_stop=stop.is_set, **targeted)
     except ServiceUnavailable as exc:

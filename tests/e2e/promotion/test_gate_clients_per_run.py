@@ -22,7 +22,11 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.commands.update import Updater
 from gitops_bot.gate import argocd, metrics
+from gitops_bot.output import status_html
+from gitops_bot.watch import Watcher
+from gitops_bot.watch.page import StatusPage
 from testkit.argocd_server import application
 from testkit.prometheus import PrometheusProcess
 from testkit.promotion_world import World, add_files
@@ -104,3 +108,32 @@ def test_each_command_run_builds_one_client_per_gate_server_and_reads_an_applica
 
     assert command(world, capsys, built, "promote", "staging", "production") == one
     assert world.argocd.requests == staging
+
+
+def test_a_watch_cycle_and_its_status_page_build_one_client_per_gate_server(
+    world: World,
+    prom: PrometheusProcess,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: Counter[str],
+) -> None:
+    """``watch`` computes its page's status in a session of its own after each repository's run:
+    the cycle's run and page judge the gates with one client per server."""
+    gate = f"    gates:\n      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
+    configure(world, "staging", gate)
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", f"metrics:\n  url: {prom.url}\nargocd:\n"))
+    promoted_to_staging(capsys, world)
+    world.merge_only_pr()
+    world.staging_runs(*running(world, "staging"))
+    page = StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY)
+    watcher = Watcher(lambda: Updater(f"file://{world.remote}"), interval=3600, page=page)
+
+    for _ in range(2):  # each cycle its own clients: the next one reads Argo CD again
+        built.clear()
+        world.argocd.requests.clear()
+        assert watcher.cycle() == (True, False)
+        assert built == Counter({"argocd": 1, "prometheus": 1})
+        assert world.argocd.requests == ["/api/v1/applications/app-staging"]
+    shown = page.answer("/status.json", {})
+    assert shown is not None and "app-staging" in shown.text  # the page shows the gate the run read
