@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlsplit
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
 from gitops_bot.forges.bitbucket_dc import entry
+from gitops_bot.forges.registry import FORGES
 from gitops_bot.net.auth import OriginAuth
-
-# Data Center's (7.0+) subject "Pull request #12: ..."; its older "Merge pull request #12 in
-# P/r from x to main" is GitHub's, which every comparison reads
-MERGE_SUBJECTS = (re.compile(r"^Pull request #(\d+): "),)
 
 
 def source_api(api_url: str | None, remote: str | None) -> tuple[Origin | None, str]:
@@ -42,9 +38,11 @@ def remote_of(repository: str) -> entry.BitbucketRemote | None:
 
 def compare(ask: kit.Ask) -> kit.Comparison:
     """``GET /rest/api/latest/projects/{p}/repos/{r}/commits?since=base&until=head``, newest
-    first, ``start``/``limit`` pages. Pull requests from Data Center's merge subject ("Merge
-    pull request #12 in P/r from x to main"): ``/commits/{id}/pull-requests`` is a request per
-    commit."""
+    first, ``start``/``limit`` pages. Pull requests from Data Center's merge subject, as its
+    registry item holds it (7.0+: "Pull request #12: title"; the older "Merge pull request #12
+    in P/r from x to main" is GitHub's, which every comparison reads):
+    ``/commits/{id}/pull-requests`` would be a request per commit."""
+    merged = FORGES["bitbucket-data-center"].merge_subjects
     repository, base, head = ask.repository, ask.base, ask.head
     remote = remote_of(repository)
     if remote is None or kit.dots(remote.project, remote.slug):
@@ -65,7 +63,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
             author = kit.as_dict(c.get("author"))
             name = kit.text(author.get("displayName")) or kit.text(author.get("name"))
             when = kit.epoch_millis(c.get("committerTimestamp"))
-            commits.append(kit.commit(c.get("id"), c.get("message"), None, name, when=when))
+            commits.append(kit.commit(c.get("id"), c.get("message"), None, name, merged, when=when))
         nxt = answer.get("nextPageStart")
         last = answer.get("isLastPage", True) is not False or not isinstance(nxt, int) or nxt <= start
         if last or len(commits) >= kit.MAX_COMMITS:
