@@ -43,6 +43,8 @@ _ids: dict[int, int] = {}  # a live frame's id -> the serial it was entered with
 _pending: list[tuple[tuple[str, str], list[Frame]]] = []
 _routes: dict[tuple[str, str], list[tuple[int, int, list[str]]]] = defaultdict(list)
 _built: list[Counter[str]] = []
+_running = [0]  # command runs under way (a main() entered and not yet returned)
+_outside: Counter[str] = Counter()  # built by no command run (a test calling the engine itself)
 
 
 def _stack(frame: FrameType | None) -> list[Frame]:
@@ -56,14 +58,21 @@ def _stack(frame: FrameType | None) -> list[Frame]:
 
 
 def _profile(frame: FrameType, event: str, arg: Any) -> None:
+    if event == "return" and frame.f_code.co_qualname == RUN[1]:
+        if frame.f_globals.get("__name__", "") == RUN[0]:
+            _running[0] -= 1
+        return
     if event != "call":
         return
     _ids[id(frame)] = next(_serial)
     key = (frame.f_globals.get("__name__", ""), frame.f_code.co_qualname)
     if key == RUN:
         _built.append(Counter())
-    elif key in BUILT and _built:
-        _built[-1][key[1].split(".")[0]] += 1
+        _running[0] += 1
+    elif key in BUILT:
+        # a client built after main() returned (testkit/surfaces.py asks status in-process)
+        # belongs to no command run: counted apart, not to the run before it
+        (_built[-1] if _running[0] > 0 else _outside)[key[1].split(".")[0]] += 1
     elif key in ADAPTERS:
         _pending.append((key, _stack(frame)))
     elif key in RULES and _pending:
@@ -110,3 +119,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     say(f"gate clients built per command run ({len(_built)} runs): ")
     for built, runs in sorted(per_run.items()):
         say(f"  {dict(built) or 'none'}: {runs} runs")
+    if _outside:
+        say(f"  outside any command run (the tests' own engine calls): {dict(_outside)}")
