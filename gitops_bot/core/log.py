@@ -137,7 +137,7 @@ def renewing(*sources: str) -> Iterator[None]:
     the values their previous renewals registered, which stay redacted for the grace above.
     A value built of one of them later, outside the block (``token <value>`` of a header,
     the same value handed to git), follows it: see :func:`register_secret`."""
-    token = _renewal.set(_Renewal(tuple(sources)))
+    token = _renewal.set(_Renewal(tuple(sources)) if sources else None)  # none: the run's own
     try:
         yield
     finally:

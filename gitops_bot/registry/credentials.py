@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core.log import get_logger, register_secret, renewing
 from gitops_bot.core.model import DOCKER_HUB, normalise_host
 from gitops_bot.net import limits
 from gitops_bot.registry import cloud
@@ -83,7 +83,9 @@ def lookup(
         return cloud.credential(config, env, explicit=True)
     found = from_docker_config(host, docker_config or _docker_config_path(env))
     if found:
-        return _remember(found)
+        # a credential helper (docker-credential-ecr-login) issues a new token each time it is
+        # asked: it replaces the one asked for this host before (core.log keeps that one a while)
+        return _remember(found, renews=[f"registry credential for {host}"])
     if config.auth is None and (login := cloud.credential(config, env, explicit=False)):
         return login
     if host == "ghcr.io" and env.get("GITHUB_TOKEN"):
@@ -93,9 +95,10 @@ def lookup(
     return None
 
 
-def _remember(cred: RegistryCredential) -> RegistryCredential:
-    register_secret(cred.password)
-    register_secret(cred.identity_token)
+def _remember(cred: RegistryCredential, renews: tuple[str, ...] | list[str] = ()) -> RegistryCredential:
+    with renewing(*renews):
+        register_secret(cred.password)
+        register_secret(cred.identity_token)
     return cred
 
 

@@ -40,7 +40,7 @@ from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
-from gitops_bot.core.log import redact, register_secret
+from gitops_bot.core.log import redact, register_secret, renewing
 from gitops_bot.forges import forge, issues, kit, statuses
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
@@ -456,7 +456,10 @@ class _App:
         )
 
     def _ask(self, method: str, path: str) -> Any:
-        api = self.service(Credential.bearer(self._jwt()), self.words)
+        # a JWT signed for each request, valid minutes: it replaces the App's last one
+        with renewing(f"GitHub App {self.app_id} JWT at {self.cfg.api_url}"):
+            credential = Credential.bearer(self._jwt())
+        api = self.service(credential, self.words)
         try:
             return api.call(method, path)
         finally:
