@@ -56,6 +56,7 @@ def plan_charts(
     out: dict[str, list[PlanItem]] = {}
     for env in envs:
         items = []
+        runs = _source_runs(app, env)
         for t in targets[env.name]:
             listed = versions.get((t.chart.repository, t.chart.name))
             choice: Choice | str | None = None
@@ -63,7 +64,10 @@ def plan_charts(
                 choice = str(listed)
             elif listed is not None:
                 choice = policies[t.chart.name].choose(listed, t.version)
-            items.append(planning.chart_item(t, choice))
+            item = planning.chart_item(t, choice)
+            if runs is not None and t.version is not None and t.chart.name not in runs:
+                item = planning.not_promotable(t)
+            items.append(item)
         out[env.name] = items
     verdicts = _verify(app, [i for items in out.values() for i in items])
     for env in envs:
@@ -75,6 +79,16 @@ def plan_charts(
                 item = planning.held(item, held[item.image], promoted=env.mode is EnvironmentMode.PROMOTION)
             out[env.name][n] = item
     return out
+
+
+def _source_runs(app: App, env: EnvironmentConfig) -> set[str] | None:
+    """The charts the environment's promotion source pins, whether or not it is planned in
+    this run (None: the environment takes no promotions): a chart it does not pin is one
+    ``promote`` can never carry, as an image the source does not run (engine/plan.py)."""
+    if env.mode is not EnvironmentMode.PROMOTION or not env.promote_from:
+        return None
+    source = app.config.environment(env.promote_from)
+    return {t.chart.name for t in app.chart_targets(source) if t.version is not None}
 
 
 def _verify(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verification]:

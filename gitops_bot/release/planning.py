@@ -121,14 +121,19 @@ def promotion_only(target: Target) -> PlanItem:
     )
 
 
-def not_promotable(target: Target) -> PlanItem:
-    """An image its promotion source does not render: no policy runs under promote_from and
-    the source has nothing to carry over, so it would sit "up to date" for ever."""
+def not_promotable(target: Target | ChartTarget) -> PlanItem:
+    """An image (or a chart) its promotion source does not render: no policy runs under
+    promote_from and the source has nothing to carry over, so it would sit "up to date" (a
+    chart "receives promotions") for ever. One wording for both."""
     src = target.environment.promote_from
+    if isinstance(target, ChartTarget):
+        name, kind = target.chart.name, "chart"
+    else:
+        name, kind = target.image.name, "image"
     return target.item(
         PlanAction.SKIP,
-        f"{src} does not run {target.image.name}: nothing can promote it "
-        "(fix: drop promote_from, or run the same image in both)",
+        f"{src} does not run {name}: nothing can promote it "
+        f"(fix: drop promote_from, or run the same {kind} in both)",
     )
 
 
