@@ -19,7 +19,9 @@ Discord webhooks, and signed or token-bearing query parameters (``X-Amz-Signatur
 ``token``, ...). Every output channel goes through it: log lines (ours, and the standard
 ``logging`` and ``warnings`` of libraries, routed here by :func:`configure`), an uncaught
 exception's traceback, the CLI's and the Action's output streams (:class:`Redacting`), error
-messages, PR, commit and notification text.
+messages, PR, commit and notification text. A credential that renews registers each value as
+its source's newest (:func:`renewing`): the values it replaced go after a grace period, so a
+long ``watch`` keeps a bounded list.
 """
 
 from __future__ import annotations
@@ -90,8 +92,8 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # began before), so each *source* keeps its values registered in generations: the newest two
 # always, older ones until RENEWAL_GRACE after they were replaced, and never more than
 # MAX_GENERATIONS. The grace is longer than any request may take (a forge's 120 s with its
-# waits, a registry's 90 s, a push's 90 s of retries) and a source renewing faster than that
-# keeps its last MAX_GENERATIONS values.
+# waits, a registry's 90 s, a push's 90 s of retries); a source renewing more often than
+# MAX_GENERATIONS times in it (a token service issuing tokens of seconds) keeps its last ones.
 RENEWAL_GRACE = 900.0
 KEEP_GENERATIONS = 2  # the value in force and the one before it, whatever their age
 MAX_GENERATIONS = 16
@@ -386,9 +388,9 @@ def _run_spellings(value: str) -> dict[str, _Ends | None]:
 # characters or more at every alignment). A shorter one, of a secret of 4 to 6 bytes, only
 # where the base64 characters just outside it hold the secret's first and last bits too: the
 # 4 characters of a 4-byte secret at the middle alignment are an ordinary word's often
-# enough ('defi' of "defined", 'Exam', 'g/en' of "billing/envs": 0.4% of such runs were
+# enough ('defi' of "defined", 'Exam', 'g/en' of "billing/envs": 0.1-0.9% of such runs were
 # found in the 5 MB of this project's docs and test data), and redacted with the base64 around
-# them they blank the whole word or path. Checked, such a run is an echo's: bench/short_runs.py
+# them they blank the whole word or path. Checked, none was an echo's (bench/short_runs.py).
 _CHECKED_RUN = 8
 _URLSAFE = str.maketrans("+/", "-_")
 
