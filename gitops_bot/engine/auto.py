@@ -75,14 +75,16 @@ def _unless_unavailable(
     try:
         return fn(env)
     except ServiceUnavailable as exc:
-        log.warning("automation_unavailable", environment=env.name, rule=rule, reason=str(exc))
-        return [
-            _waiting(
-                env,
-                f"{rule} {env.name}: not decided: {exc}",
-                {"rule": rule.replace("-", "_"), "ready": False, "held": [str(exc)]},
-            )
-        ]
+        return [_undecided(env, rule, exc)]
+
+
+def _undecided(env: EnvironmentConfig, rule: str, exc: ServiceUnavailable) -> Outcome:
+    log.warning("automation_unavailable", environment=env.name, rule=rule, reason=str(exc))
+    return _waiting(
+        env,
+        f"{rule} {env.name}: not decided: {exc}",
+        {"rule": rule.replace("-", "_"), "ready": False, "held": [str(exc)]},
+    )
 
 
 def _latest(s: Session) -> Latest:
@@ -124,7 +126,12 @@ def _promote(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bo
 
 
 def _rollback(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
-    verdict = verdict_of(s.app, gates, env, _latest(s))
+    try:
+        verdict = verdict_of(s.app, gates, env, _latest(s))
+    except ServiceUnavailable as exc:
+        # whether it fails is not known now, so the rule decides nothing (an automatic rollback
+        # open stays so); the freeze, read from git, still holds back what is open
+        return [_undecided(env, "auto-rollback", exc), *_open_rollback(s, env, None, dry_run=dry_run)]
     recovered = None
     out: list[Outcome] = []
     if verdict is None:  # not failing (any more): an automatic rollback still open has lost its reason

@@ -284,3 +284,31 @@ def test_a_persons_rollback_follows_the_freeze_without_auto_rollback_until_they_
         assert not any("mark" in w for w in _warnings(out)), out
         assert _rollback(story) == forced
     assert story.unexpected() == []
+
+
+@pytest.mark.usefixtures("quick_gate_retries")
+def test_a_freeze_marks_an_open_rollback_while_argo_cd_cannot_answer(
+    story: Story, argocd: FakeArgoCD, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whether staging fails is not known, so auto_rollback decides nothing; the freeze is
+    git's, and holds back the open rollback all the same."""
+    t0 = start()
+    images = _released(story, capsys, t0)
+    argocd.apps["app-staging"] = application("app-staging", images, health="Healthy")
+    run(capsys, story, t0 + timedelta(minutes=1), "rollback", "staging")
+    mine = _rollback(story)
+    _freeze(story, capsys, t0 + timedelta(minutes=2), rfc3339(t0 + timedelta(days=2)))
+
+    argocd.fail_next = [503] * 1000  # every read, for as long as the test asks
+    at = t0 + timedelta(minutes=3)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    said = _warnings(dry)
+    assert any(w.startswith("auto-rollback staging: not decided: Argo CD at ") for w in said), said
+    assert any(w.startswith(f"would mark {_noun(story)} #{mine['number']}: refused: ") for w in said), said
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert _steps(done) == _steps(dry)
+    marked = _rollback(story)
+    assert marked["body"].count(STALE_MARK) == 1 and marked["auto_merge"] is None
+    run(capsys, story, at, "update", "--env", "staging")
+    assert _rollback(story) == marked
+    assert story.unexpected() == []
