@@ -83,16 +83,22 @@ Forge = Callable[[], object | None]  # the repository's forge, connected when fi
 
 class GateClients:
     """A command run's gate clients, one per server and settings, each built when first asked
-    and tried once (what stopped it is kept, and said to every later question). A run's sessions
-    share them (:meth:`gitops_bot.engine.session.Sessions.one_run`): the dashboard's status,
-    read in a session of its own after ``update``'s, judges the Argo CD reading the run judged,
-    never a second one that may disagree, and costs the servers no second connection. The web
-    gates ask an endpoint once a reading, and the checks gate the session's forge: no client
-    of theirs is kept here."""
+    and tried once (what stopped it is kept, and said to every later question), and the
+    readings made through them. A run's sessions share them
+    (:meth:`gitops_bot.engine.session.Sessions.one_run`): the dashboard's status, read in a
+    session of its own after ``update``'s, judges the readings the run judged (Argo CD's
+    Applications, each metrics window, the checks on a commit, each web endpoint's answer),
+    never second ones that may disagree, and costs the servers no second connection or request.
+    A web gate's endpoint is asked once a run, so its one-request client is not kept; the
+    checks gate asks the session's forge."""
 
     def __init__(self) -> None:
         self._argocd: dict[ArgoCDConfig, Gate | GitOpsBotError] = {}
         self._prometheus: dict[MetricsConfig, MetricsServer | GitOpsBotError] = {}
+        # the metrics, checks and web readings made this run, by gate and what it was asked of
+        # (a metrics gate's window start, the commit a checks gate reads): a later session of
+        # the run judges these, as Argo CD's client keeps each Application it read
+        self.readings: dict[tuple[object, ...], Reading] = {}
 
     def argocd(self, cfg: ArgoCDConfig, environ: Mapping[str, str]) -> Gate | GitOpsBotError:
         """The client of the Argo CD server ``cfg`` names, or why it cannot be made."""
@@ -121,6 +127,7 @@ class GateClients:
                 client.close()
         self._argocd.clear()
         self._prometheus.clear()
+        self.readings.clear()
 
 
 class RunGates:
@@ -229,14 +236,17 @@ class RunGates:
             return ()
         key = (env.name, since)
         if key not in self._metrics:
-            now, server = self.app.clock(), self._server()
+            now, server, made = self.app.clock(), self._server(), self._clients.readings
             read: list[Reading] = []
             for g in env.metrics_gates:  # a loop, not a generator: the reading comes straight back
-                read.append(
-                    server.reading(g, now, since)
-                    if server
-                    else METRICS_MODULE.load().unread(g, now, self._failed)
-                )
+                found = made.get(asked := (g, since))
+                if found is None:
+                    found = made[asked] = (
+                        server.reading(g, now, since)
+                        if server
+                        else METRICS_MODULE.load().unread(g, now, self._failed)
+                    )
+                read.append(found)
             self._metrics[key] = tuple(read)
         return self._metrics[key]
 
@@ -246,15 +256,21 @@ class RunGates:
         released it, its web gates; each read once a run."""
         key = (env.name, since)
         if key not in self._promotion:
-            now = self.app.clock()
+            now, made = self.app.clock(), self._clients.readings
             out = list(self.metrics(env, since))
             if env.checks_gate is not None:
                 commit = self._release_commit(env)
-                out.append(
-                    CHECKS_MODULE.load().read(env.checks_gate, env.name, commit, self._checks_port, now)
-                )
+                found = made.get(asked := (env.checks_gate, env.name, commit))
+                if found is None:
+                    found = made[asked] = CHECKS_MODULE.load().read(
+                        env.checks_gate, env.name, commit, self._checks_port, now
+                    )
+                out.append(found)
             for g in env.web_gates:
-                out.append(WEB_MODULE.load().read(g, self._environ, now))
+                found = made.get(web := (g,))
+                if found is None:
+                    found = made[web] = WEB_MODULE.load().read(g, self._environ, now)
+                out.append(found)
             self._promotion[key] = tuple(out)
         return self._promotion[key]
 

@@ -5,9 +5,10 @@ dashboard issue, over the real registry and git remote, a real Prometheus, and t
 GitHub and Argo CD servers.
 
 ``update`` keeps its dashboard issue in a session of its own after the run's (so the pull
-requests just opened are listed); that session judges the same gates with the clients, and the
-Argo CD reading, of the run, where it built a second Argo CD and a second Prometheus client and
-asked staging's Application again.
+requests just opened are listed), and ``watch`` its status page after each repository's run;
+that session judges the gates with the run's clients and readings, where it built a second
+Argo CD and a second Prometheus client and asked staging's Application, its metrics gate's
+window, its checks and its web endpoint again.
 
 Counted where the clients are made, per ``main()`` call: one command run each (the bench's
 plugin, bench/gate_route.py, counts the same)."""
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from gitops_bot.output import status_html
 from gitops_bot.watch import Watcher
 from gitops_bot.watch.page import StatusPage
 from testkit.argocd_server import application
+from testkit.jsonapi import JSONServer
 from testkit.prometheus import PrometheusProcess
 from testkit.promotion_world import World, add_files
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
@@ -137,3 +139,77 @@ def test_a_watch_cycle_and_its_status_page_build_one_client_per_gate_server(
         assert world.argocd.requests == ["/api/v1/applications/app-staging"]
     shown = page.answer("/status.json", {})
     assert shown is not None and "app-staging" in shown.text  # the page shows the gate the run read
+
+
+class Approval(JSONServer):
+    """A change-approval endpoint: GET /change answers ``state``; each request recorded."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self._serve(self._answer)
+
+    def _answer(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        self.asked.append(f"{method} {path}")
+        return 200, {"state": "approved"}, {}
+
+
+def test_an_update_and_its_dashboard_read_each_gate_once(
+    world: World,
+    prom: PrometheusProcess,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: Counter[str],
+) -> None:
+    """The metrics, checks and web gates a run judges are the ones its dashboard shows: each
+    asked once (a second session's reading may disagree with the run's, and costs the server
+    a second request)."""
+    queried: list[tuple[str, datetime | None]] = []  # each metrics gate asked, and since when
+    real = metrics.Prometheus.reading
+
+    def reading(self: Any, gate: Any, at: datetime, since: datetime | None = None) -> Any:
+        queried.append((gate.name, since))
+        return real(self, gate, at, since)
+
+    monkeypatch.setattr(metrics.Prometheus, "reading", reading)
+    with Approval() as approval:
+        gates = (
+            "    gates:\n"
+            f"      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
+            "      checks: {require: [smoke-test]}\n"
+            f"      web:\n        - {{name: change, url: '{approval.url}/change', pointer: /state, equals: approved}}\n"
+        )
+        configure(world, "staging", gates)
+        configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+        top = f"metrics:\n  url: {prom.url}\ndashboard:\n  enabled: true\nargocd:\n"
+        add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", top))
+        promoted_to_staging(capsys, world)
+        world.merge_only_pr()
+        t0 = start()
+        world.argocd.apps["app-staging"] = application(
+            "app-staging",
+            running(world, "staging"),
+            health_since=rfc3339(t0),
+            finished=rfc3339(t0),
+            deployed=(rfc3339(t0),),
+            reconciled=rfc3339(t0 + timedelta(hours=2)),
+        )
+        at(monkeypatch, t0 + timedelta(hours=2))  # soaked: the update promotes to production
+        released = git(world.remote, "log", "-1", "--format=%H", "main", "--", "overlays/staging")
+        world.github.check_runs[released] = [("smoke-test", "completed", "success")]
+        checks = f"/repos/acme/gitops/commits/{released}/check-runs"
+        requests = len(world.github.paths())
+        approval.asked.clear()
+
+        assert command(world, capsys, built, "update") == Counter({"argocd": 1, "prometheus": 1})
+        (pr,) = world.github.open_pulls()
+        assert pr["head"]["ref"] == "gitops-bot/promotion/production"
+        (issue,) = world.github.issues
+        assert "| **production** | example/app |" in issue["body"]
+        asked = {
+            "web": len(approval.asked),
+            "checks": len([p for p in world.github.paths()[requests:] if p.startswith(f"GET {checks}")]),
+            "metrics": len(queried) - len(set(queried)),  # a window asked again (the soak's is its own)
+        }
+        assert asked == {"web": 1, "checks": 1, "metrics": 0}
