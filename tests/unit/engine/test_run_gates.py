@@ -15,7 +15,7 @@ from gitops_bot.config import parse
 from gitops_bot.core.errors import UsageError
 from gitops_bot.engine import gates as gates_module
 from gitops_bot.engine.app import App
-from gitops_bot.engine.gates import GateModule, RunGates
+from gitops_bot.engine.gates import GateClients, GateModule, RunGates
 from gitops_bot.engine.results import Unknown
 from gitops_bot.gate import argocd
 from gitops_bot.gate.metrics import METRICS
@@ -115,3 +115,48 @@ def test_a_module_short_of_its_port_is_refused() -> None:
 
     (port,) = get_args(ADAPTERS["argocd"].__orig_class__)  # type: ignore[attr-defined]
     assert not isinstance(types.ModuleType("gitops_bot.gate.argocd"), port)
+
+
+def test_the_sessions_of_one_run_share_its_gate_clients_and_readings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's second session (the dashboard's after update's) judges with the run's clients:
+    one tried, its failure and its readings the same; a session's gates close only their own."""
+    app = FakeApp(parse(CONFIG, "gitops-bot.yaml"))
+    tried: list[object] = []
+    real = argocd.ArgoCD.__init__
+
+    def counted(self: argocd.ArgoCD, *args: Any, **kwargs: Any) -> None:
+        tried.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(argocd.ArgoCD, "__init__", counted)
+    run = GateClients()
+    staging = app.config.environment("staging")
+    first = RunGates(cast(App, app), {}, clients=run)
+    reading, (errors,) = first.argocd(staging), first.metrics(staging)
+    first.close()  # the session ends: the run's clients stay open for the next one
+    second = RunGates(cast(App, app), {}, clients=run)
+    assert second.argocd(staging) == reading and second.metrics(staging) == (errors,)
+    assert second.argocd_failure() is not None and len(tried) == 1
+    run.close()
+    assert run.readings == {}
+
+
+def test_the_run_closes_the_clients_it_built() -> None:
+    closed: list[str] = []
+
+    class Client:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def close(self) -> None:
+            closed.append(self.name)
+
+    run = GateClients()
+    cfg = parse(CONFIG, "gitops-bot.yaml")
+    run._argocd[cfg.argocd] = cast(Any, Client("argocd"))
+    run._prometheus[cfg.metrics] = cast(Any, Client("prometheus"))
+    gates = RunGates(cast(App, FakeApp(cfg)), {}, clients=run)
+    gates.close()
+    assert closed == []  # the run's, not the session's
+    run.close()
+    assert closed == ["argocd", "prometheus"]
