@@ -13,11 +13,11 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
     check_verify_environments,
@@ -25,7 +25,6 @@ from gitops_bot.config.environments import (
 from gitops_bot.config.environments import (
     RESERVED_ENVIRONMENT_NAMES as RESERVED_ENVIRONMENT_NAMES,
 )
-from gitops_bot.config.events import WEBHOOKS
 from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
@@ -44,7 +43,6 @@ from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
 from gitops_bot.core.errors import ConfigError, ConfigMissing, UsageError
 from gitops_bot.forges import registry as forge_registry
-from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import FORGES as FORGES
 from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
 from gitops_bot.forges.settings import GitHubConfig as GitHubConfig
@@ -55,6 +53,8 @@ from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
 
 if TYPE_CHECKING:
+    from gitops_bot.events.settings import WebhookSettings
+    from gitops_bot.forges.issues import DashboardSettings
     from gitops_bot.notify.settings import NotifierSettings
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
@@ -63,10 +63,13 @@ CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 SCHEMA_FILE = "gitops-bot.schema.json"
 
 
-# The sections of lists few files write, imported by name when a file lists one (or the JSON
-# Schema is written): a file of images alone loads neither module (nor the notify package).
+# The sections few files write, imported by name when a file writes one (or the JSON Schema
+# is written): a file of images alone loads none of these modules, nor the notify and events
+# packages, nor the forges' issue board.
 CHARTS = "gitops_bot.config.charts"
 NOTIFICATIONS = "gitops_bot.config.notifications"
+WEBHOOKS = "gitops_bot.config.events"
+DASHBOARD = "gitops_bot.config.dashboard"
 
 
 def _chart() -> Section[ChartConfig]:
@@ -75,6 +78,14 @@ def _chart() -> Section[ChartConfig]:
 
 def _notification() -> Section[NotifierSettings]:
     return cast("Section[NotifierSettings]", importlib.import_module(NOTIFICATIONS).NOTIFICATION)
+
+
+def _webhooks() -> Section[WebhookSettings]:
+    return cast("Section[WebhookSettings]", importlib.import_module(WEBHOOKS).WEBHOOKS)
+
+
+def _dashboard_section() -> Section[DashboardSettings]:
+    return cast("Section[DashboardSettings]", importlib.import_module(DASHBOARD).DASHBOARD)
 
 
 def _compose(v: Values) -> Config:
@@ -119,20 +130,25 @@ def _compose(v: Values) -> Config:
         forge=v["forge"],
         argocd=argocd,
         metrics=v["metrics"],
-        webhooks=v["webhooks"],
+        webhooks_written=v["webhooks"],
         notifications=v["notifications"],
         render=v["render"],
-        dashboard=_dashboard(v),
+        dashboard_written=_dashboard(v),
         charts=v["charts"],
     )
 
 
-def _dashboard(v: Values) -> DashboardSettings:
+def _dashboard(v: Values) -> DashboardSettings | None:
     """A dashboard needs a forge with issues; where ``forge: type`` names one without, say so here
-    (a forge told by the remote's URL is checked when the bot connects)."""
-    dashboard: DashboardSettings = v["dashboard"]
+    (a forge told by the remote's URL is checked when the bot connects). None: not written."""
+    dashboard: DashboardSettings | None = v["dashboard"]
     kind = v["forge"].type
-    if dashboard.enabled and kind is not None and kind not in forge_registry.with_issues():
+    if (
+        dashboard is not None
+        and dashboard.enabled
+        and kind is not None
+        and kind not in forge_registry.with_issues()
+    ):
         raise v.error(
             v.line_of("dashboard"),
             f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep (supported: "
@@ -141,9 +157,11 @@ def _dashboard(v: Values) -> DashboardSettings:
     return dashboard
 
 
-def _section(key: str, section: Section[Any]) -> Field:
-    """A top-level section: its key means what the section's declaration says it is."""
-    return Field(key, Nested(section, f"'{key}'", always=True), description=section.description)
+def _section(key: str, section: Section[Any] | Callable[[], Section[Any]], *, always: bool = True) -> Field:
+    """A top-level section: its key means what the section's declaration says it is.
+    ``always``: its defaults are read when the file leaves it out; otherwise that is None, for
+    a section imported by name, whose defaults Config answers when a command asks."""
+    return Field(key, Nested(section, f"'{key}'", always=always, described=True))
 
 
 ROOT: Section[Config] = Section(
@@ -180,7 +198,7 @@ ROOT: Section[Config] = Section(
         _section("forge", FORGE),
         _section("argocd", ARGOCD),
         _section("metrics", METRICS),
-        _section("webhooks", WEBHOOKS),
+        _section("webhooks", _webhooks, always=False),
         Field(
             "notifications",
             ListOf(
@@ -192,7 +210,7 @@ ROOT: Section[Config] = Section(
             "Teams or a webhook.",
         ),
         _section("render", RENDER),
-        _section("dashboard", DASHBOARD),
+        _section("dashboard", _dashboard_section, always=False),
     ),
     _compose,
     schema={

@@ -102,6 +102,9 @@ class Nested(Kind, Generic[T]):
     of: Section[T] | Callable[[], Section[T]]
     what: str  # e.g. "'git'", "'helm' of {parent}"
     always: bool = False
+    # its schema says the section's description (a top-level key is described by its
+    # section, which a section imported by name gives only when the schema is written)
+    described: bool = False
 
     @property
     def section(self) -> Section[T]:
@@ -114,7 +117,10 @@ class Nested(Kind, Generic[T]):
         return read(self.section, child)
 
     def schema(self, defs: Defs) -> JSON:
-        return ref(self.section, defs)
+        out = ref(self.section, defs)
+        if self.described and self.section.description:
+            out = out | {"description": self.section.description}
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,19 +4,18 @@ trust, argocd, events, notify)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import Rule, between, holds, matches, one_of, setting
-from gitops_bot.events.settings import WebhookSettings
-from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 from gitops_bot.policy.settings import PolicyConfig
@@ -26,6 +25,8 @@ from gitops_bot.render.settings import RenderSettings
 if TYPE_CHECKING:  # declared beside the sections reading them, which load only for files that write them
     from gitops_bot.config.automation import AutoPromote, AutoRollback
     from gitops_bot.config.windows import WindowsConfig
+    from gitops_bot.events.settings import WebhookSettings
+    from gitops_bot.forges.issues import DashboardSettings
     from gitops_bot.gate.checks import ChecksGate
     from gitops_bot.notify.settings import NotifierSettings
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
@@ -121,6 +122,10 @@ class EnvironmentConfig:
             return Applications(selector=self.argocd_selector)
         return Applications(names=names)
 
+
+# The modules declaring the settings of sections few files write (Config.webhooks, .dashboard)
+EVENT_SETTINGS = "gitops_bot.events.settings"
+ISSUES = "gitops_bot.forges.issues"
 
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
 DEFAULT_MESSAGE = "chore({environment}): {summary}"
@@ -244,11 +249,29 @@ class Config:
     forge: ForgeConfig = field(default_factory=ForgeConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # as the file writes them (None: not written); read through .webhooks and .dashboard
+    webhooks_written: WebhookSettings | None = None
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)
-    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    dashboard_written: DashboardSettings | None = None
     charts: tuple[ChartConfig, ...] = ()
+
+    # Sections only some commands read (watch's listener, the issue board update and watch
+    # keep): one the file does not write answers its defaults, its settings module imported by
+    # name when a command first asks, so a plan, which asks neither, loads neither package.
+    @cached_property
+    def webhooks(self) -> WebhookSettings:
+        """``webhooks:``: the registry pushes watch listens for (none unless written)."""
+        if self.webhooks_written is not None:
+            return self.webhooks_written
+        return cast("WebhookSettings", importlib.import_module(EVENT_SETTINGS).WebhookSettings())
+
+    @cached_property
+    def dashboard(self) -> DashboardSettings:
+        """``dashboard:``: the issue update and watch keep on the forge (off unless written)."""
+        if self.dashboard_written is not None:
+            return self.dashboard_written
+        return cast("DashboardSettings", importlib.import_module(ISSUES).DashboardSettings())
 
     @property
     def root(self) -> Path:

@@ -11,5 +11,6 @@ request proves where it comes from, and which images a push concerns.
   request by source and outcome.
 * :mod:`.trigger` debouncing: a burst of pushes becomes one targeted cycle.
 
-This package's init imports nothing: ``config`` imports :mod:`.settings` on every command.
+This package's init imports nothing: ``config`` imports :mod:`.settings` (by name) where a
+file writes ``webhooks:`` or ``watch`` asks for them.
 """
