@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from gitops_bot.config.kinds import ListOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values
 from gitops_bot.gate.checks import ChecksGate
-from gitops_bot.gate.settings import MetricsGate, WebGate
+from gitops_bot.gate.conditions import MetricsGate, WebGate
 
 
 def _gate(v: Values) -> MetricsGate:

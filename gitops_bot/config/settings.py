@@ -17,7 +17,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import Rule, between, holds, matches, one_of, setting
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
-from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
+from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.settings import RenderSettings
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
     from gitops_bot.events.settings import WebhookSettings
     from gitops_bot.forges.issues import DashboardSettings
     from gitops_bot.gate.checks import ChecksGate
+    from gitops_bot.gate.conditions import MetricsGate, WebGate
     from gitops_bot.notify.settings import NotifierSettings
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 

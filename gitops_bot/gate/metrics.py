@@ -34,8 +34,9 @@ from gitops_bot.core.errors import GitOpsBotError, QueryRefused, ServiceUnavaila
 from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN
 from gitops_bot.core.model import DecisionRule
 from gitops_bot.core.secret import given
+from gitops_bot.gate.conditions import MetricsGate
 from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line, measured, since_text
-from gitops_bot.gate.settings import MetricsConfig, MetricsGate
+from gitops_bot.gate.settings import MetricsConfig
 from gitops_bot.net import tls
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable

@@ -26,8 +26,9 @@ from gitops_bot.gate.settings import Applications as Applications
 if TYPE_CHECKING:
     from gitops_bot.core.checks import CommitChecks
     from gitops_bot.gate.checks import ChecksGate
+    from gitops_bot.gate.conditions import MetricsGate, WebGate
     from gitops_bot.gate.reading import Reading
-    from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
+    from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
-"""The gates' settings, as gitops-bot.yaml writes them: the Argo CD server (``argocd:``), the
-metrics server (``metrics:``) and each environment's metrics and web gates (``gates:``).
+"""The gates' servers, as gitops-bot.yaml writes them: the Argo CD server (``argocd:``), the
+Applications an environment names, and the metrics server (``metrics:``). Each environment's
+metrics and web gates (``gates:``) are declared in :mod:`.conditions`, which loads only for a
+file that writes them.
 
 Apart from the gates themselves: every command reads the configuration, while only the
 environments with a gate ask one, so reading these settings loads no gate and no HTTP client.
@@ -7,15 +9,9 @@ environments with a gate ask one, so reading these settings loads no gate and no
 
 from __future__ import annotations
 
-import operator
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from gitops_bot.core.instants import OutOfBounds, parse_duration
-from gitops_bot.core.settings import URL, holds, matches, setting
-from gitops_bot.policy.settings import DURATION_PATTERN
+from gitops_bot.core.settings import URL, matches, setting
 
 SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
 
@@ -77,144 +73,3 @@ class MetricsConfig:
     cert_file: str | None = setting(None, "mTLS: the client certificate's PEM, relative to gitops-bot.yaml.")
     key_file: str | None = setting(None, "mTLS: the client key's PEM, relative to gitops-bot.yaml.")
     insecure: bool = setting(False, "Skip TLS verification (a self-signed server).")
-
-
-OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    ">": operator.gt,
-}
-_CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """``OP NUMBER``: what every sample must meet."""
-
-    op: str
-    threshold: float
-
-    @classmethod
-    def parse(cls, text: str) -> Condition:
-        m = _CONDITION.match(text)
-        if m is None:
-            raise ValueError(
-                f"{text!r} is not a condition like '< 0.01' (one of < <= > >= == != and a number)"
-            )
-        return cls(m.group(1), float(m.group(2)))
-
-    def holds(self, value: float) -> bool:
-        return OPERATORS[self.op](value, self.threshold)
-
-    def __str__(self) -> str:
-        return f"{self.op} {_number(self.threshold)}"
-
-
-def _step_problem(value: object) -> str | None:
-    try:
-        span = parse_duration(value) if isinstance(value, str) else None
-    except OutOfBounds:
-        return ""
-    return None if span is not None and span >= timedelta(seconds=1) else ""
-
-
-def condition_problem(value: object) -> str | None:
-    """A settings rule's check: None when ``value`` reads as a :class:`Condition`."""
-    try:
-        Condition.parse(str(value))
-    except ValueError:
-        return ""
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class MetricsGate:
-    """One gate of an environment: ``query`` must meet ``condition`` at every sample."""
-
-    name: str = setting(
-        description="Names the gate in decisions, status and pull requests.",
-        rules=(
-            matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "metrics gate name {value!r} of {what} is not a name"),
-        ),
-    )
-    query: str = setting(description="The PromQL expression, e.g. a service's error rate.")
-    condition: str = setting(
-        description="What every sample must meet: an operator (< <= > >= == !=) and a number, e.g. '< 0.01'.",
-        rules=(
-            holds(
-                condition_problem,
-                "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a "
-                "number, e.g. '< 0.01'",
-            ),
-        ),
-    )
-    step: str = setting(
-        "30s",
-        "Over a soak, the expression is read at every step from the soak's start to now: 30s, 1m.",
-        rules=(holds(_step_problem, "'step' of {what} must be a duration of at least 1s, like 30s or 1m"),),
-        schema={"type": "string", "pattern": DURATION_PATTERN},
-    )
-
-    @property
-    def span(self) -> timedelta:
-        return parse_duration(self.step) or timedelta(seconds=30)
-
-    @property
-    def rule(self) -> Condition:
-        return Condition.parse(self.condition)
-
-
-def _number(value: float) -> str:
-    return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def _pointer_problem(value: object) -> str | None:
-    text = str(value)
-    return None if text == "" or text.startswith("/") else ""
-
-
-@dataclass(frozen=True, slots=True)
-class WebGate:
-    """One endpoint and what its JSON answer must say: ``equals`` (the value at ``pointer``,
-    as JSON writes it: ``approved``, ``true``, ``3``) or ``condition`` (a number, ``< 5``)."""
-
-    name: str = setting(
-        description="Names the gate in decisions, status and pull requests.",
-        rules=(matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "web gate name {value!r} of {what} is not a name"),),
-    )
-    url: str = setting(
-        description="The endpoint: an http(s) URL.",
-        rules=(matches(URL, "'url' {value!r} of {what} must be an http(s) URL"),),
-    )
-    method: str = setting(
-        "GET",
-        "GET, or POST (with an empty JSON object as the body).",
-        rules=(matches(r"^(GET|POST)$", "'method' of {what} must be GET or POST"),),
-        schema={"enum": ["GET", "POST"]},
-    )
-    token_env: str | None = setting(None, "The variable holding a bearer token (sent to url's origin only).")
-    pointer: str = setting(
-        "",
-        "Where in the JSON answer the value is: a JSON pointer such as /state or /checks/0/ok "
-        "('' : the whole answer).",
-        rules=(holds(_pointer_problem, "'pointer' {value!r} of {what} must be '' or start with '/'"),),
-    )
-    equals: str | None = setting(None, "The value must be this, as JSON writes it: approved, true, 3.")
-    condition: str | None = setting(
-        None,
-        "The value must be a number meeting this: an operator (< <= > >= == !=) and a number.",
-        rules=(
-            holds(
-                condition_problem,
-                "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a number",
-            ),
-        ),
-    )
-
-    @property
-    def wanted(self) -> str:
-        where = self.pointer or "the answer"
-        return f"{where} == {self.equals}" if self.equals is not None else f"{where} {self.condition}"

@@ -26,8 +26,8 @@ from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.model import DecisionRule
 from gitops_bot.core.secret import given
+from gitops_bot.gate.conditions import Condition, WebGate
 from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line
-from gitops_bot.gate.settings import Condition, WebGate
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 

@@ -26,9 +26,10 @@ from gitops_bot.forges.kit import Api, Words
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.forges.sources import Sources, hosts_for
 from gitops_bot.gate.argocd import ArgoCD
+from gitops_bot.gate.conditions import MetricsGate
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import GateOutcome
-from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate
+from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Credential
 from gitops_bot.notify import NotifierSettings

@@ -13,9 +13,10 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
+from gitops_bot.gate.conditions import MetricsGate
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import GateOutcome, Reading
-from gitops_bot.gate.settings import MetricsConfig, MetricsGate
+from gitops_bot.gate.settings import MetricsConfig
 from testkit.prometheus import Front, PrometheusProcess, Spike, client_certs
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from gitops_bot.gate.conditions import WebGate
 from gitops_bot.gate.reading import GateOutcome
-from gitops_bot.gate.settings import WebGate
 from gitops_bot.gate.web import LIMIT, read
 from testkit.hostile_registry import Answer as Scripted
 from testkit.hostile_registry import HostileRegistry

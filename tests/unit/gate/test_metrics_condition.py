@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gitops_bot.gate.conditions import Condition, MetricsGate
 from gitops_bot.gate.metrics import Series, judge, over_window, samples, series
 from gitops_bot.gate.reading import GateOutcome
-from gitops_bot.gate.settings import Condition, MetricsGate
 
 AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 GATE = MetricsGate("error-rate", 'app_error_rate{service="app"}', "< 0.01", "1m")
