@@ -31,7 +31,6 @@ from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import ListOf, Nested, Value
 from gitops_bot.config.metrics import METRICS
 from gitops_bot.config.reader import ConfigReader
-from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
 from gitops_bot.config.settings import ChartConfig as ChartConfig
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from gitops_bot.events.settings import WebhookSettings
     from gitops_bot.forges.issues import DashboardSettings
     from gitops_bot.notify.settings import NotifierSettings
+    from gitops_bot.render.settings import RenderSettings
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 # The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,
@@ -65,11 +65,12 @@ SCHEMA_FILE = "gitops-bot.schema.json"
 
 # The sections few files write, imported by name when a file writes one (or the JSON Schema
 # is written): a file of images alone loads none of these modules, nor the notify and events
-# packages, nor the forges' issue board.
+# packages, nor the forges' issue board, nor the render tools' settings.
 CHARTS = "gitops_bot.config.charts"
 NOTIFICATIONS = "gitops_bot.config.notifications"
 WEBHOOKS = "gitops_bot.config.events"
 DASHBOARD = "gitops_bot.config.dashboard"
+RENDER = "gitops_bot.config.render"
 
 
 def _chart() -> Section[ChartConfig]:
@@ -82,6 +83,10 @@ def _notification() -> Section[NotifierSettings]:
 
 def _webhooks() -> Section[WebhookSettings]:
     return cast("Section[WebhookSettings]", importlib.import_module(WEBHOOKS).WEBHOOKS)
+
+
+def _render() -> Section[RenderSettings]:
+    return cast("Section[RenderSettings]", importlib.import_module(RENDER).RENDER)
 
 
 def _dashboard_section() -> Section[DashboardSettings]:
@@ -132,7 +137,7 @@ def _compose(v: Values) -> Config:
         metrics=v["metrics"],
         webhooks_written=v["webhooks"],
         notifications=v["notifications"],
-        render=v["render"],
+        render_written=v["render"],
         dashboard_written=_dashboard(v),
         charts=v["charts"],
     )
@@ -209,7 +214,7 @@ ROOT: Section[Config] = Section(
             description="Who is told of releases, promotions, rollbacks, holds and failures: Slack, "
             "Teams or a webhook.",
         ),
-        _section("render", RENDER),
+        _section("render", _render, always=False),
         _section("dashboard", _dashboard_section, always=False),
     ),
     _compose,

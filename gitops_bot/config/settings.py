@@ -20,7 +20,6 @@ from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.render.settings import RenderSettings
 
 if TYPE_CHECKING:  # declared beside the sections reading them, which load only for files that write them
     from gitops_bot.config.automation import AutoPromote, AutoRollback
@@ -30,6 +29,7 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
     from gitops_bot.gate.checks import ChecksGate
     from gitops_bot.gate.conditions import MetricsGate, WebGate
     from gitops_bot.notify.settings import NotifierSettings
+    from gitops_bot.render.settings import RenderSettings
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 
@@ -124,9 +124,11 @@ class EnvironmentConfig:
         return Applications(names=names)
 
 
-# The modules declaring the settings of sections few files write (Config.webhooks, .dashboard)
+# The modules declaring the settings of sections few files write (Config.webhooks, .dashboard,
+# .render)
 EVENT_SETTINGS = "gitops_bot.events.settings"
 ISSUES = "gitops_bot.forges.issues"
+RENDER_SETTINGS = "gitops_bot.render.settings"
 
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
 DEFAULT_MESSAGE = "chore({environment}): {summary}"
@@ -250,22 +252,30 @@ class Config:
     forge: ForgeConfig = field(default_factory=ForgeConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    # as the file writes them (None: not written); read through .webhooks and .dashboard
+    # as the file writes them (None: not written); read through .webhooks, .render, .dashboard
     webhooks_written: WebhookSettings | None = None
     notifications: tuple[NotifierSettings, ...] = ()
-    render: RenderSettings = field(default_factory=RenderSettings)
+    render_written: RenderSettings | None = None
     dashboard_written: DashboardSettings | None = None
     charts: tuple[ChartConfig, ...] = ()
 
-    # Sections only some commands read (watch's listener, the issue board update and watch
-    # keep): one the file does not write answers its defaults, its settings module imported by
-    # name when a command first asks, so a plan, which asks neither, loads neither package.
+    # Sections only some commands read (watch's listener, the rendered diff of a pull request,
+    # the issue board update and watch keep): one the file does not write answers its
+    # defaults, its settings module imported by name when a command first asks, so a plan,
+    # which asks none of them, loads none of those modules.
     @cached_property
     def webhooks(self) -> WebhookSettings:
         """``webhooks:``: the registry pushes watch listens for (none unless written)."""
         if self.webhooks_written is not None:
             return self.webhooks_written
         return cast("WebhookSettings", importlib.import_module(EVENT_SETTINGS).WebhookSettings())
+
+    @cached_property
+    def render(self) -> RenderSettings:
+        """``render:``: the rendered diff in each pull request (on; tools by environment variable or PATH)."""
+        if self.render_written is not None:
+            return self.render_written
+        return cast("RenderSettings", importlib.import_module(RENDER_SETTINGS).RenderSettings())
 
     @cached_property
     def dashboard(self) -> DashboardSettings:

@@ -1,4 +1,4 @@
-"""The sections few files write (``webhooks:``, ``dashboard:``): Config answers their defaults
+"""The sections few files write (``webhooks:``, ``render:``, ``dashboard:``): Config answers their defaults
 when the file leaves them out, as when it writes them empty, and a file without them does not
 load the packages declaring them (a plan reads neither)."""
 
@@ -12,26 +12,30 @@ import pytest
 from gitops_bot import config
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
+from gitops_bot.render.settings import RenderSettings
 
 BASE = """images: [{name: app, repository: ghcr.io/acme/app}]
 environments: [{name: dev, path: overlays/dev}]
 """
 
 
-@pytest.mark.parametrize("written", ["", "webhooks: {}\ndashboard: {}\n"])
+@pytest.mark.parametrize("written", ["", "webhooks: {}\nrender: {}\ndashboard: {}\n"])
 def test_left_out_or_empty_is_the_defaults(written: str) -> None:
     cfg = config.parse(BASE + written, "gitops-bot.yaml")
     assert cfg.webhooks == WebhookSettings()
+    assert cfg.render == RenderSettings()
     assert cfg.dashboard == DashboardSettings()
     assert cfg.webhooks is cfg.webhooks  # one default per configuration
 
 
 def test_written_is_read() -> None:
     cfg = config.parse(
-        BASE + "webhooks: {sources: {ci: {type: generic, token_env: T}}}\ndashboard: {enabled: true}\n",
+        BASE + "webhooks: {sources: {ci: {type: generic, token_env: T}}}\nrender: {enabled: false}\n"
+        "dashboard: {enabled: true}\n",
         "gitops-bot.yaml",
     )
     assert cfg.webhooks.sources == (SourceSettings("ci", "generic", token_env="T"),)
+    assert not cfg.render.enabled
     assert cfg.dashboard.enabled
 
 
@@ -40,7 +44,8 @@ def test_a_file_without_them_loads_neither_package() -> None:
         "import sys\nfrom gitops_bot import config\n"
         f"config.parse({BASE!r}, 'gitops-bot.yaml')\n"
         "print(sorted(m for m in sys.modules if m.startswith(('gitops_bot.events', "
-        "'gitops_bot.forges.issues', 'gitops_bot.config.events', 'gitops_bot.config.dashboard'))))\n"
+        "'gitops_bot.forges.issues', 'gitops_bot.render.settings', 'gitops_bot.config.events', "
+        "'gitops_bot.config.render', 'gitops_bot.config.dashboard'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
