@@ -93,13 +93,21 @@ REGISTERED: tuple[Registered, ...] = (
         merge_messages=(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE),),
         issues=True,
     ),
-    # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
-    # release contents do (azure_devops/compare.py's MERGE_SUBJECTS)
-    Registered("azure_devops", ("azure-devops",)),
+    Registered(
+        "azure_devops",
+        ("azure-devops",),
+        # the completion subject "Merged PR 12: title", merge and squash alike: the message the
+        # Complete pull request pane writes unless it is customised (quoted in
+        # eamodio/vscode-gitlens#1486; MicrosoftDocs/azure-devops-docs,
+        # docs/repos/git/complete-pull-requests.md, "Customize merge commit message")
+        (re.compile(r"^Merged PR (\d+): "),),
+    ),
     Registered(
         "bitbucket_cloud",
         ("bitbucket-cloud",),
-        # its merge and squash subjects: "Merged in branch (pull request #12)"
+        # its merge and squash subjects "Merged in branch (pull request #12)", the title below
+        # (the default Atlassian's own atlascode fills the merge dialog with). Anchored: a
+        # revert quotes the subject ('Revert "Merged in ... (pull request #12)"') and merged none
         (re.compile(r"^Merged in \S+ \(pull request #(\d+)\)"),),
     ),
     # 7.0+: "Pull request #12: title"

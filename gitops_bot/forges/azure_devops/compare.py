@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import base64
-import re
 from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
 from gitops_bot.forges.azure_devops import adapter, entry
+from gitops_bot.forges.registry import FORGES
 from gitops_bot.net.auth import OriginAuth
-
-# Azure Repos' completion subject: "Merged PR 12: ..."
-MERGE_SUBJECTS = (re.compile(r"^Merged PR (\d+): "),)
 
 
 def source_api(api_url: str | None, remote: str | None) -> tuple[Origin | None, str]:
@@ -40,8 +37,10 @@ def web_origin(repository: str, web: Origin) -> Origin | None:
 def compare(ask: kit.Ask) -> kit.Comparison:
     """``POST .../commitsbatch``: the commits reachable from ``itemVersion`` (head) and not from
     ``compareVersion`` (base), newest first, ``$top``/``$skip`` pages. Pull requests are read
-    from Azure Repos' completion subject ("Merged PR 12: ..."): asking each commit's pull
-    requests would be a request per commit."""
+    from Azure Repos' completion subject ("Merged PR 12: ..."), as its registry item holds it,
+    the pattern the history a plan reads uses: asking each commit's pull requests would be a
+    request per commit."""
+    merged = FORGES["azure-devops"].merge_subjects
     repository, base, head = ask.repository, ask.base, ask.head
     found = entry.parse_remote(repository)
     if found is None or kit.dots(found.organization, found.project, found.repository):
@@ -72,7 +71,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
                     c.get("comment"),
                     None,
                     author.get("name"),
-                    MERGE_SUBJECTS,
+                    merged,
                     when=kit.instant(kit.as_dict(c.get("committer")).get("date")),
                 )
             )

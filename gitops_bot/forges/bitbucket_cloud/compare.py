@@ -4,16 +4,13 @@ its merge subject."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
 from gitops_bot.forges.bitbucket_cloud import entry
+from gitops_bot.forges.registry import FORGES
 from gitops_bot.net.auth import OriginAuth
-
-# Bitbucket Cloud's "Merged in x (pull request #12)"
-MERGE_SUBJECTS = (re.compile(r"\(pull request #(\d+)\)"),)
 
 
 def source_api(api_url: str | None, remote: str | None) -> tuple[Origin | None, str]:
@@ -30,9 +27,11 @@ def source_auth(api_url: str, token: str) -> OriginAuth:
 def compare(ask: kit.Ask) -> kit.Comparison:
     """``GET /repositories/{ws}/{slug}/commits?include=head&exclude=base``, newest first,
     following each page's ``next`` while it stays on this API (the token would go with it).
-    Pull requests are read from Bitbucket's merge subject ("Merged in x (pull request #12)"):
+    Pull requests are read from Bitbucket's merge subject ("Merged in x (pull request #12)"),
+    as its registry item holds it, the pattern the history a plan reads uses:
     ``/commit/{sha}/pullrequests`` answers only when the Pull Request Commit Links app is
     installed, and costs a request per commit."""
+    merged = FORGES["bitbucket-cloud"].merge_subjects
     path, page, base, head = ask.path, ask.page, ask.base, ask.head
     if path.count("/") != 1:
         raise kit.CompareUnavailable(
@@ -56,7 +55,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
                     c.get("message"),
                     None,
                     name,
-                    MERGE_SUBJECTS,
+                    merged,
                     when=kit.instant(c.get("date")),
                 )
             )

@@ -1,5 +1,6 @@
 """A history entry names the change request its commit merged, as the forge that merged it
-wrote it (each registered forge's subject, GitLab's body line), read from real git; a number
+wrote it (each registered forge's subject, Azure Repos' "Merged PR 19: ..." among them,
+GitLab's body line), read from real git; a revert quoting a merge's subject merged none; a number
 nobody's forge writes (thousands of digits in a commit anyone can push) names none, where it
 stopped ``history`` and ``plan`` with a traceback."""
 
@@ -21,6 +22,8 @@ SUBJECTS = [
     ("Merge pull request 'T' (#14) from x into main", 14),
     ("Merged in feature (pull request #15)", 15),
     ("Pull request #16: title", 16),
+    ("Merged PR 19: Add the health endpoint\n\nRelated work items: #4711", 19),  # Azure Repos
+    ('Revert "Merged in pool (pull request #20)"', None),  # a revert quotes the merge it undoes
     ("Merge branch 'x' into 'main'\n\nSee merge request acme/gitops!17", 17),
     ("Bump app\n\nreverts Merge pull request #18 from acme/x", None),  # a subject's form, in a body
     ("Bump app (#" + "9" * 5000 + ")", None),
