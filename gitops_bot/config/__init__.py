@@ -29,9 +29,8 @@ from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import ListOf, Nested, Value
-from gitops_bot.config.metrics import METRICS
 from gitops_bot.config.reader import ConfigReader
-from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
+from gitops_bot.config.sections import FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
 from gitops_bot.config.settings import ChartConfig as ChartConfig
 from gitops_bot.config.settings import Config as Config
@@ -45,7 +44,6 @@ from gitops_bot.forges import registry as forge_registry
 from gitops_bot.forges.settings import FORGES as FORGES
 from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
 from gitops_bot.forges.settings import GitHubConfig as GitHubConfig
-from gitops_bot.gate.settings import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
@@ -54,6 +52,7 @@ from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
 if TYPE_CHECKING:
     from gitops_bot.events.settings import WebhookSettings
     from gitops_bot.forges.issues import DashboardSettings
+    from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
     from gitops_bot.notify.settings import NotifierSettings
     from gitops_bot.render.settings import RenderSettings
 
@@ -65,9 +64,11 @@ SCHEMA_FILE = "gitops-bot.schema.json"
 
 # The sections few files write, imported by name when a file writes one (or the JSON Schema
 # is written): a file of images alone loads none of these modules, nor the notify and events
-# packages, nor the forges' issue board, nor the render tools' settings.
+# packages, nor the forges' issue board, nor the gates' and the render tools' settings.
 CHARTS = "gitops_bot.config.charts"
 NOTIFICATIONS = "gitops_bot.config.notifications"
+ARGOCD = "gitops_bot.config.argocd"
+METRICS = "gitops_bot.config.metrics"
 WEBHOOKS = "gitops_bot.config.events"
 DASHBOARD = "gitops_bot.config.dashboard"
 RENDER = "gitops_bot.config.render"
@@ -79,6 +80,14 @@ def _chart() -> Section[ChartConfig]:
 
 def _notification() -> Section[NotifierSettings]:
     return cast("Section[NotifierSettings]", importlib.import_module(NOTIFICATIONS).NOTIFICATION)
+
+
+def _argocd() -> Section[ArgoCDConfig]:
+    return cast("Section[ArgoCDConfig]", importlib.import_module(ARGOCD).ARGOCD)
+
+
+def _metrics() -> Section[MetricsConfig]:
+    return cast("Section[MetricsConfig]", importlib.import_module(METRICS).METRICS)
 
 
 def _webhooks() -> Section[WebhookSettings]:
@@ -105,7 +114,7 @@ def _compose(v: Values) -> Config:
     images, environments, argocd = v["images"], v["environments"], v["argocd"]
     check_verify_environments(v.r, images, {e.name for e in environments})
     gated = [e for e in environments if e.applications is not None]
-    if gated and not argocd.server:
+    if gated and (argocd is None or not argocd.server):
         raise v.error(
             gated[0].line,
             f"environment {gated[0].name!r} names an Argo CD application but 'argocd: server' is not set",
@@ -119,7 +128,7 @@ def _compose(v: Values) -> Config:
                 f"({prefix}/...), which it makes and deletes; name the branch its files live on",
             )
     measured = [e for e in environments if e.metrics_gates]
-    if measured and not v["metrics"].url:
+    if measured and (v["metrics"] is None or not v["metrics"].url):
         raise v.error(
             measured[0].line,
             f"environment {measured[0].name!r} has metrics gates but 'metrics: url' is not set",
@@ -133,8 +142,8 @@ def _compose(v: Values) -> Config:
         pull_request=v["pull_request"],
         github=v["github"],
         forge=v["forge"],
-        argocd=argocd,
-        metrics=v["metrics"],
+        argocd_written=argocd,
+        metrics_written=v["metrics"],
         webhooks_written=v["webhooks"],
         notifications=v["notifications"],
         render_written=v["render"],
@@ -201,8 +210,8 @@ ROOT: Section[Config] = Section(
         _section("pull_request", PULL_REQUEST),
         _section("github", GITHUB),
         _section("forge", FORGE),
-        _section("argocd", ARGOCD),
-        _section("metrics", METRICS),
+        _section("argocd", _argocd, always=False),
+        _section("metrics", _metrics, always=False),
         _section("webhooks", _webhooks, always=False),
         Field(
             "notifications",

@@ -1,5 +1,6 @@
 """The metrics gate's server (``metrics:``); each environment's gates (``gates: metrics:``)
-are read by :mod:`.gates` and judged by :mod:`gitops_bot.gate.metrics`::
+are read by :mod:`.gates` and judged by :mod:`gitops_bot.gate.metrics`. Only a file that writes
+it loads this module (:mod:`gitops_bot.config` imports it by name)::
 
     metrics:
       url: https://prometheus.example.com    # Thanos, Mimir, VictoriaMetrics answer the same API

@@ -1,5 +1,6 @@
 """The sections beside images and environments: ``registries``, ``git``, ``pull_request``,
-``github``, ``forge`` and ``argocd``. Their keys are declared once, on the settings
+``github`` and ``forge`` (``argocd`` and ``metrics``, which fewer files write, are read by
+:mod:`.argocd` and :mod:`.metrics`). Their keys are declared once, on the settings
 dataclasses (:mod:`gitops_bot.core.settings`); each section here adds how its keys are built
 into the settings and what spans them."""
 
@@ -14,7 +15,6 @@ from gitops_bot.config.spec import Section, Values
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
-from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.registry.settings import RegistryConfig
 
 if TYPE_CHECKING:
@@ -106,15 +106,4 @@ FORGE = section_of(
     schema={"dependentRequired": {"api_url": ["type"]}},
     description="Where pull requests go when the remote's host does not say (GitLab, Gitea, "
     "Forgejo, Azure DevOps, Bitbucket): docs/concepts/forges.md.",
-)
-ARGOCD = section_of(
-    ArgoCDConfig,
-    lambda v: ArgoCDConfig(
-        server=v["server"].rstrip("/") if v["server"] else None,
-        token_env=v["token_env"],
-        insecure=v["insecure"],
-        app_namespace=v["app_namespace"],
-    ),
-    name="argocd",
-    description="The Argo CD API the promotion gate, soak and automatic rollback ask.",
 )

@@ -17,7 +17,6 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import Rule, between, holds, matches, one_of, setting
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
-from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
     from gitops_bot.forges.issues import DashboardSettings
     from gitops_bot.gate.checks import ChecksGate
     from gitops_bot.gate.conditions import MetricsGate, WebGate
+    from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig
     from gitops_bot.notify.settings import NotifierSettings
     from gitops_bot.render.settings import RenderSettings
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
@@ -118,14 +118,17 @@ class EnvironmentConfig:
         names = (self.argocd_application,) if self.argocd_application else self.argocd_applications
         if not (names or self.argocd_selector):
             return None
-
+        # the gates' settings are imported by name: a configuration that gates nothing on Argo
+        # CD (nor writes 'argocd:' or 'metrics:') does not load them
+        gates = importlib.import_module(GATE_SETTINGS)
         if self.argocd_selector:
-            return Applications(selector=self.argocd_selector)
-        return Applications(names=names)
+            return cast("Applications", gates.Applications(selector=self.argocd_selector))
+        return cast("Applications", gates.Applications(names=names))
 
 
-# The modules declaring the settings of sections few files write (Config.webhooks, .dashboard,
-# .render)
+# The modules declaring the settings of sections few files write (Config.argocd, .metrics,
+# .webhooks, .render, .dashboard; EnvironmentConfig.applications)
+GATE_SETTINGS = "gitops_bot.gate.settings"
 EVENT_SETTINGS = "gitops_bot.events.settings"
 ISSUES = "gitops_bot.forges.issues"
 RENDER_SETTINGS = "gitops_bot.render.settings"
@@ -250,19 +253,34 @@ class Config:
     pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
     forge: ForgeConfig = field(default_factory=ForgeConfig)
-    argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
-    metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    # as the file writes them (None: not written); read through .webhooks, .render, .dashboard
+    # as the file writes them (None: not written); read through .argocd, .metrics, .webhooks,
+    # .render and .dashboard
+    argocd_written: ArgoCDConfig | None = None
+    metrics_written: MetricsConfig | None = None
     webhooks_written: WebhookSettings | None = None
     notifications: tuple[NotifierSettings, ...] = ()
     render_written: RenderSettings | None = None
     dashboard_written: DashboardSettings | None = None
     charts: tuple[ChartConfig, ...] = ()
 
-    # Sections only some commands read (watch's listener, the rendered diff of a pull request,
-    # the issue board update and watch keep): one the file does not write answers its
-    # defaults, its settings module imported by name when a command first asks, so a plan,
-    # which asks none of them, loads none of those modules.
+    # Sections only some commands read (the gates' servers, watch's listener, the rendered
+    # diff of a pull request, the issue board update and watch keep): one the file does not
+    # write answers its defaults, its settings module imported by name when a command first
+    # asks, so a plan that asks none of them loads none of those modules.
+    @cached_property
+    def argocd(self) -> ArgoCDConfig:
+        """``argocd:``: the Argo CD server the gates ask (none unless written)."""
+        if self.argocd_written is not None:
+            return self.argocd_written
+        return cast("ArgoCDConfig", importlib.import_module(GATE_SETTINGS).ArgoCDConfig())
+
+    @cached_property
+    def metrics(self) -> MetricsConfig:
+        """``metrics:``: the server the metrics gates ask (none unless written)."""
+        if self.metrics_written is not None:
+            return self.metrics_written
+        return cast("MetricsConfig", importlib.import_module(GATE_SETTINGS).MetricsConfig())
+
     @cached_property
     def webhooks(self) -> WebhookSettings:
         """``webhooks:``: the registry pushes watch listens for (none unless written)."""

@@ -10,9 +10,9 @@ import time
 import httpx
 import pytest
 
-from gitops_bot.config import ArgoCDConfig
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.gate import argocd
+from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.net.transport import Transport, exchange, send
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.hostile_registry import Answer, HostileRegistry

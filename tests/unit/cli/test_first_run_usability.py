@@ -18,13 +18,13 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.commands.update import Updater
-from gitops_bot.config import ArgoCDConfig
 from gitops_bot.core import log, progress
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import fetch_credentials
 from gitops_bot.gate import argocd
+from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.output import release_text
 from gitops_bot.release.proposal import Change
 from gitops_bot.watch import Watcher
