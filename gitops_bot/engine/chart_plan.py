@@ -17,6 +17,7 @@ from gitops_bot.policy import Policy
 from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import OciChart, oci_tag
 from gitops_bot.release import planning
+from gitops_bot.release.planning import ChartTarget
 from gitops_bot.trust.settings import VerifyConfig
 
 
@@ -65,8 +66,8 @@ def plan_charts(
             elif listed is not None:
                 choice = policies[t.chart.name].choose(listed, t.version)
             item = planning.chart_item(t, choice)
-            if runs is not None and t.version is not None and t.chart.name not in runs:
-                item = planning.not_promotable(t)
+            if runs is not None and (stuck := planning.chart_not_promotable(t, runs)) is not None:
+                item = stuck
             items.append(item)
         out[env.name] = items
     verdicts = _verify(app, [i for items in out.values() for i in items])
@@ -81,14 +82,15 @@ def plan_charts(
     return out
 
 
-def _source_runs(app: App, env: EnvironmentConfig) -> set[str] | None:
-    """The charts the environment's promotion source pins, whether or not it is planned in
-    this run (None: the environment takes no promotions): a chart it does not pin is one
-    ``promote`` can never carry, as an image the source does not run (engine/plan.py)."""
+def _source_runs(app: App, env: EnvironmentConfig) -> dict[str, ChartTarget] | None:
+    """What the environment's promotion source pins of each chart, whether or not it is
+    planned in this run (None: the environment takes no promotions): a chart it does not pin,
+    or pins only as a range, is one ``promote`` can never carry, as an image the source does
+    not run (engine/plan.py)."""
     if env.mode is not EnvironmentMode.PROMOTION or not env.promote_from:
         return None
     source = app.config.environment(env.promote_from)
-    return {t.chart.name for t in app.chart_targets(source) if t.version is not None}
+    return planning.source_chart_pins(app.chart_targets(source))
 
 
 def _verify(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verification]:

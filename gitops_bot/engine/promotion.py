@@ -75,13 +75,18 @@ def _chart_changes(
 ) -> list[Change]:
     """DST gets the chart versions SRC pins: each chart both pin exactly (a range is each
     environment's own to resolve), named in ``only`` when that is given. One DST pins only
-    where other environments render it too is not changed for DST alone: a note says so."""
-    pinned = {t.chart.name: t for t in app.chart_targets(src) if t.version is not None and t.exact}
+    where other environments render it too is not changed for DST alone, and one SRC does not
+    pin, or pins only as a range, cannot be carried: a note says so, in the plan's words."""
+    pinned = planning.source_chart_pins(app.chart_targets(src))
     out = []
     for t in app.chart_targets(dst):
-        have, want = t.version, pinned.get(t.chart.name)
-        if want is None or have is None or not t.exact or (only and t.chart.name not in only):
+        have = t.version
+        if have is None or not t.exact or (only and t.chart.name not in only):
             continue
+        if (stuck := planning.chart_not_promotable(t, pinned)) is not None:
+            notes.append(f"{t.chart.name} (chart): {stuck.reason}")
+            continue
+        want = pinned[t.chart.name]
         if t.shared and want.version != have:
             notes.append(f"{t.chart.name} (chart): {planning.shared_reason(t)}")
             continue

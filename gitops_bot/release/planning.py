@@ -6,6 +6,7 @@ rule is testable with plain values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
@@ -121,20 +122,53 @@ def promotion_only(target: Target) -> PlanItem:
     )
 
 
-def not_promotable(target: Target | ChartTarget) -> PlanItem:
-    """An image (or a chart) its promotion source does not render: no policy runs under
-    promote_from and the source has nothing to carry over, so it would sit "up to date" (a
-    chart "receives promotions") for ever. One wording for both."""
+def not_promotable(target: Target | ChartTarget, ranged: ChartTarget | None = None) -> PlanItem:
+    """An image (or a chart) its promotion source does not render, or (``ranged``) a chart the
+    source pins only as a range: no policy runs under promote_from and ``promote`` has nothing
+    it can carry over (it copies exact versions; a range is each environment's own to
+    resolve), so it would sit "up to date" (a chart "receives promotions") for ever. One
+    wording for plan and promote, images and charts."""
     src = target.environment.promote_from
     if isinstance(target, ChartTarget):
         name, kind = target.chart.name, "chart"
     else:
         name, kind = target.image.name, "image"
+    if ranged is not None:
+        return target.item(
+            PlanAction.SKIP,
+            f"{src} pins {name} only as the range {ranged.version} ({ranged.place}), and promote "
+            f"carries exact versions only: nothing can promote it (fix: pin an exact version of "
+            f"{name} in {src})",
+        )
     return target.item(
         PlanAction.SKIP,
         f"{src} does not run {name}: nothing can promote it "
         f"(fix: drop promote_from, or run the same {kind} in both)",
     )
+
+
+def source_chart_pins(source: Iterable[ChartTarget]) -> dict[str, ChartTarget]:
+    """What a promotion source pins of each chart, by name: an exact version where a file it
+    renders pins one (the last such, what ``promote`` copies), else a range (which it cannot
+    copy). A chart the source does not pin is not listed."""
+    out: dict[str, ChartTarget] = {}
+    for t in source:
+        have = out.get(t.chart.name)
+        if t.version is not None and (have is None or t.exact or not have.exact):
+            out[t.chart.name] = t
+    return out
+
+
+def chart_not_promotable(target: ChartTarget, pins: Mapping[str, ChartTarget]) -> PlanItem | None:
+    """Why ``promote`` can never carry the chart a promoted environment pins (``pins``: its
+    source's, :func:`source_chart_pins`), None when it can: the plan shows it in place of
+    "receives promotions", promote as a note."""
+    if target.version is None:
+        return None
+    pin = pins.get(target.chart.name)
+    if pin is None:
+        return not_promotable(target)
+    return None if pin.exact else not_promotable(target, pin)
 
 
 def skipped(target: Target, reason: str) -> PlanItem:
@@ -319,16 +353,16 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
             f"{', '.join(target.with_charts)} too; a release of {target.chart.name} alone does not "
             "edit it (fix: write each chart's version in its own list element)",
         )
+    if not target.exact:  # promote leaves a range too: each environment's own to resolve
+        return target.item(
+            PlanAction.NONE,
+            f"range {target.version} at {target.place} is resolved when the chart is installed",
+        )
     if target.environment.mode is EnvironmentMode.PROMOTION:
         src = target.environment.promote_from
         return target.item(
             PlanAction.NONE,
             f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
-        )
-    if not target.exact:
-        return target.item(
-            PlanAction.NONE,
-            f"range {target.version} at {target.place} is resolved when the chart is installed",
         )
     if listed is None or isinstance(listed, str):
         return target.item(PlanAction.SKIP, listed or "no versions read")
