@@ -98,8 +98,9 @@ REGISTERED: tuple[Registered, ...] = (
         ("azure-devops",),
         # the completion subject "Merged PR 12: title", merge and squash alike: the message the
         # Complete pull request pane writes unless it is customised (quoted in
-        # eamodio/vscode-gitlens#1486; MicrosoftDocs/azure-devops-docs,
-        # docs/repos/git/complete-pull-requests.md, "Customize merge commit message")
+        # eamodio/vscode-gitlens#1486; Microsoft's "Complete a pull request" page,
+        # https://learn.microsoft.com/azure/devops/repos/git/complete-pull-requests,
+        # "Customize merge commit message")
         (re.compile(r"^Merged PR (\d+): "),),
     ),
     Registered(
