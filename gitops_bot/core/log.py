@@ -202,15 +202,35 @@ def _register(found: set[str]) -> None:
 
 def _holders(value: str) -> _Generation | None:
     """Under the lock: the newest generation holding ``value`` or a value inside it (a
-    renewed token named again, or built into a header); None: a secret of the run's own."""
+    renewed token named again, or built into a header), as written or in base64 (a Basic
+    header of ``user:<renewed password>``); None: a secret of the run's own."""
+    texts = (value, *_decoded(value))
     newest: _Generation | None = None
     for generations in _sources.values():
         for generation in generations:
             if (newest is None or generation.started >= newest.started) and (
-                value in generation.values or any(len(v) >= 8 and v in value for v in generation.values)
+                value in generation.values
+                or any(len(v) >= 8 and any(v in t for t in texts) for v in generation.values)
             ):
                 newest = generation
     return newest
+
+
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+
+
+def _decoded(value: str) -> list[str]:
+    """The text of each base64 word in ``value`` (either alphabet, padded or not): what a
+    header built of a secret (``Basic base64(user:secret)``) holds it as."""
+    out = []
+    for word in _BASE64_WORD.findall(value):
+        word = word.rstrip("=").translate(_STANDARD)
+        try:
+            raw = base64.b64decode(word + "=" * (-len(word) % 4), validate=True)
+        except ValueError:
+            continue
+        out.append(raw.decode("utf-8", "replace"))
+    return out
 
 
 def _prune(generations: list[_Generation], now: float) -> None:
@@ -393,6 +413,7 @@ def _run_spellings(value: str) -> dict[str, _Ends | None]:
 # them they blank the whole word or path. Checked, none was an echo's (bench/short_runs.py).
 _CHECKED_RUN = 8
 _URLSAFE = str.maketrans("+/", "-_")
+_STANDARD = str.maketrans("-_", "+/")
 
 # the characters that may stand just before and just after a short run (None: any, the
 # secret's bits begin or end with a character's)

@@ -6,7 +6,12 @@ still redacted."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import secrets
 from collections.abc import Mapping
+from urllib.parse import quote, quote_plus
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -15,6 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from gitops_bot.core import log
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.registry.cloud.base import CloudCredential, Issued
+from gitops_bot.registry.credentials import RegistryCredential, _remember
+from gitops_bot.registry.pushtime import harbor
+from gitops_bot.registry.pushtime.acr import AzureContainerRegistry
+from gitops_bot.registry.pushtime.base import Calls, Question
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.github_responses import CFG, REPO, Planned
 
@@ -115,3 +124,54 @@ def test_a_cloud_login_renewed_hourly_keeps_the_list_bounded(clock: list[float])
     assert not _shown(login.issued[-1]) and not _shown(login.issued[-2])
     assert not _shown(static)
     assert _shown(login.issued[0])
+
+
+def _basic_shown(user: str, password: str) -> bool:
+    """Whether ``password`` or the Basic header of ``user:password`` survives redaction in any
+    spelling a registry's answer may echo it in (base64: its middle, the ends holding bits of
+    the user or of what follows)."""
+    header = base64.b64encode(f"{user}:{password}".encode()).decode()
+    plain = [
+        password,
+        quote(password, safe=""),
+        quote_plus(password),
+        json.dumps(password)[1:-1],
+        html.escape(password),
+    ]
+    encoded = [
+        header,
+        base64.urlsafe_b64encode(f"{user}:{password}".encode()).decode(),
+        base64.b64encode(f'{{"password":"{password}"}}'.encode()).decode(),
+    ]
+    text = f"Authorization: Basic {header}\n" + "\n".join(f"echoed {s} here" for s in plain + encoded)
+    redacted = log.redact(text)
+    return any(s in redacted for s in plain) or any(s[8:-8] in redacted for s in encoded)
+
+
+def test_a_helper_credential_renewed_through_the_push_time_readers_keeps_the_list_bounded(
+    clock: list[float],
+) -> None:
+    """A credential helper's password (docker-credential-ecr-login's, a cloud login's) is
+    renewed each time it is asked, and Harbor's and ACR's push-time readers send it as a
+    Basic header: the header goes with the password's generation, where it stayed for the
+    process's life, six spellings more each renewal. 1,000 renewals."""
+    host = "acme.azurecr.io"
+    passwords = [f"{secrets.token_urlsafe(18)}1A2b3C/+&<{i:04d}" for i in range(1000)]
+    current: list[RegistryCredential] = []
+    calls = Calls({}, transport=None, timeout=5.0, credentials=lambda _host: current[-1])
+    question = Question(host, "web", "1.0", None, f"https://{host}")
+    before = log.registered()
+    sizes = []
+    for password in passwords:
+        current.append(
+            _remember(
+                RegistryCredential("docker config", "admin", password),
+                renews=[f"registry credential for {host}"],
+            )
+        )
+        assert harbor.basic(calls, host) == AzureContainerRegistry()._auth(calls, question)
+        sizes.append(log.registered() - before)
+        clock[0] += 60.0
+    assert max(sizes[100:]) <= 1.2 * max(sizes[:100])
+    assert not _basic_shown("admin", passwords[-1]) and not _basic_shown("admin", passwords[-2])
+    assert _basic_shown("admin", passwords[0])  # replaced long ago: no longer looked for
