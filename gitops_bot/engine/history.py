@@ -15,6 +15,7 @@ from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinKind
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
+from gitops_bot.forges.registry import own_forge
 from gitops_bot.git.gitlog import History
 from gitops_bot.release import ledger as history_mod
 from gitops_bot.render import reader
@@ -29,16 +30,25 @@ def history(s: Session, environment: str, *, limit: int | None = None) -> list[h
     """The environment's releases on the base, or on its own branch (``branch:``), newest
     first (``limit``: at most that many)."""
     env = s.app.config.environment(environment)
-    return read(s.app, env, s.ws, branches.log_ref(s.app, env, s.ws.base_ref), s.root, limit=limit)
+    rev = branches.log_ref(s.app, env, s.ws.base_ref)
+    return read(s.app, env, s.ws, rev, s.root, limit=limit, forge=own_forge(s.app.config, s.ws.url))
 
 
 def read(
-    app: App, env: EnvironmentConfig, ws: History, rev: str, root: Path, *, limit: int | None = None
+    app: App,
+    env: EnvironmentConfig,
+    ws: History,
+    rev: str,
+    root: Path,
+    *,
+    limit: int | None = None,
+    forge: str | None = None,
 ) -> list[history_mod.Entry]:
     """The releases of ``env`` on ``rev`` of the repository at ``root``, newest first: each
     version read as the environment rendered it at that commit (the one reader's effective
     pins), so a version it inherited before its first release into its own layer, or one an
-    Argo CD Application sets, is what ran before."""
+    Argo CD Application sets, is what ran before. ``forge``: the repository's own, whose merge
+    subjects name a release's pull request first."""
     paths = app.repo_paths(env, root)
     rendered = _Rendered.of(app, env, ws, rev, root, paths)
     return history_mod.read(
@@ -51,6 +61,7 @@ def read(
         rendered=rendered,
         documents=chart_documents(app, env, root),
         chart_context=app.chart_context(env),
+        forge=forge,
     )
 
 

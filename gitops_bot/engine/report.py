@@ -32,6 +32,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_documents, chart_specs
 from gitops_bot.engine.session import Session, cache_dir
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
+from gitops_bot.forges.registry import own_forge
 from gitops_bot.forges.sources import SourceHistory
 from gitops_bot.git.gitlog import Commit
 from gitops_bot.net.limits import loads
@@ -225,6 +226,7 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
         since=reach,
         documents=chart_documents(app, env, s.root),
         chart_context=app.chart_context(env),
+        forge=own_forge(app.config, s.ws.url),
     )
 
 

@@ -4,7 +4,9 @@ forge token may go to — kept together here, where they are reviewed as one.
 
 Each line says what any run may read without talking to a forge: the ``forge: type`` names
 (the configuration), whether it keeps an issue board (the dashboard), and how its merges name
-the change request they merged (the history a plan reads). Everything else about a forge is
+the change request they merged (the history a plan reads), and the remote hosts only it serves
+beyond those ``remotes.KNOWN_HOSTS`` names, so a history knows its repository's forge without
+importing any. Everything else about a forge is
 in its package's entry (:class:`~gitops_bot.forges.entries.ForgeEntry`: its adapter, tokens,
 git hosts, release-contents comparison), imported by name only by a run that connects to a
 forge, asks whose token git may send where, or compares a source repository (the command
@@ -45,7 +47,7 @@ from typing import TYPE_CHECKING, cast
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import Secret, allow_list, may_send, origins
-from gitops_bot.forges.remotes import kind_from_url
+from gitops_bot.forges.remotes import kind_from_url, split_remote
 
 if TYPE_CHECKING:
     from gitops_bot.forges.entries import ForgeEntry, TokenVariable
@@ -61,22 +63,32 @@ class Registered:
     package: str
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
     # how its merges name the change request they merged, each pattern's first group its
-    # number: searched in a commit's subject, and in its whole message (GitLab's body line)
+    # number: searched in a commit's subject, and in its whole message (GitLab's body line).
+    # These are whole forms (anchored at the subject's start, or a line of its own) ...
     merge_subjects: tuple[re.Pattern[str], ...] = ()
     merge_messages: tuple[re.Pattern[str], ...] = ()
+    # ... and these a suffix any title may end with (a squash's "title (#12)"), which another
+    # forge's subject may hold for something else (in Azure Repos "#4521" links a work item):
+    # read after every forge's whole forms, unless this is the repository's own forge
+    merge_suffixes: tuple[re.Pattern[str], ...] = ()
     issues: bool = False  # it keeps an issue board (the dashboard)
+    # remote hosts only it serves beyond remotes.KNOWN_HOSTS ("." first: any host under it)
+    hosts: tuple[str, ...] = ()
 
     @property
     def entry(self) -> ForgeEntry:
         return cast("ForgeEntry", importlib.import_module(f"gitops_bot.forges.{self.package}.entry").ENTRY)
 
 
+_SQUASH_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")  # GitHub's and Gitea's squash title "Fix the thing (#12)"
+
 REGISTERED: tuple[Registered, ...] = (
     Registered(
         "github",
         ("github",),
-        # the squash title "Fix the thing (#12)", and the merge commit's "Merge pull request #12"
-        (re.compile(r"\(#(\d+)\)\s*$"), re.compile(r"^Merge pull request #(\d+)\b")),
+        # the merge commit's "Merge pull request #12 from owner/branch"
+        (re.compile(r"^Merge pull request #(\d+)\b"),),
+        merge_suffixes=(_SQUASH_SUFFIX,),
         issues=True,
     ),
     Registered(
@@ -84,6 +96,7 @@ REGISTERED: tuple[Registered, ...] = (
         ("gitea", "forgejo"),
         # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
         (re.compile(r"^Merge pull request '.*' \(#(\d+)\) from "),),
+        merge_suffixes=(_SQUASH_SUFFIX,),
         issues=True,
     ),
     Registered(
@@ -99,9 +112,11 @@ REGISTERED: tuple[Registered, ...] = (
         # the completion subject "Merged PR 12: title", merge and squash alike: the message the
         # Complete pull request pane writes unless it is customised (quoted in
         # eamodio/vscode-gitlens#1486; Microsoft's "Complete a pull request" page,
-        # https://learn.microsoft.com/azure/devops/repos/git/complete-pull-requests,
-        # "Customize merge commit message")
+        # learn.microsoft.com/azure/devops/repos/git/complete-pull-requests, "Customize merge
+        # commit message"; no scheme: this module names no address a token could go to)
         (re.compile(r"^Merged PR (\d+): "),),
+        # its git remotes (the entry's serves says the same of a URL, for a run that imports it)
+        hosts=("dev.azure.com", "ssh.dev.azure.com", "vs-ssh.visualstudio.com", ".visualstudio.com"),
     ),
     Registered(
         "bitbucket_cloud",
@@ -125,19 +140,51 @@ DEFAULT_GIT_USER = "x-access-token"  # GitHub's, for a fetch no token goes with
 _MOST_DIGITS = 18  # a change request's number; longer is no forge's (and int() refuses 4,300)
 
 
-def merged_change_request(subject: str, message: str) -> int | None:
+def merged_change_request(subject: str, message: str, forge: str | None = None) -> int | None:
     """The number of the change request a commit (its ``subject`` line, its whole ``message``)
-    says it merged, as any forge's merges name one, the registry's order first: a GitOps
-    repository's history may hold merges made on any of them (a migration). Whoever wrote the
-    commit wrote the number: one longer than any forge's names none."""
-    for f in REGISTERED:
-        for pattern, text in (
-            *((p, subject) for p in f.merge_subjects),
-            *((p, message) for p in f.merge_messages),
-        ):
-            if (m := pattern.search(text)) and len(m.group(1)) <= _MOST_DIGITS:
-                return int(m.group(1))
+    says it merged, as any forge's merges name one: a GitOps repository's history may hold
+    merges made on any of them (a migration). ``forge``: the repository's own
+    (:func:`own_forge`), whose forms are read first; then every forge's whole forms in the
+    registry's order ("Merged PR 12: Fix login (#4521)" is Azure's pull request 12, whatever
+    its title ends with), then the suffixes a title may end with. Whoever wrote the commit
+    wrote the number: one longer than any forge's names none."""
+    own = FORGES.get(forge) if forge else None
+    first = (own,) if own is not None else ()
+    for pattern, text in (
+        *((p, t) for f in first for p, t in (*_whole_forms(f, subject, message), *_suffixes(f, subject))),
+        *((p, t) for f in REGISTERED for p, t in _whole_forms(f, subject, message)),
+        *((p, t) for f in REGISTERED for p, t in _suffixes(f, subject)),
+    ):
+        if (m := pattern.search(text)) and len(m.group(1)) <= _MOST_DIGITS:
+            return int(m.group(1))
     return None
+
+
+def _whole_forms(f: Registered, subject: str, message: str) -> list[tuple[re.Pattern[str], str]]:
+    return [*((p, subject) for p in f.merge_subjects), *((p, message) for p in f.merge_messages)]
+
+
+def _suffixes(f: Registered, subject: str) -> list[tuple[re.Pattern[str], str]]:
+    return [(p, subject) for p in f.merge_suffixes]
+
+
+def own_forge(cfg: ForgeSettings, url: str) -> str | None:
+    """The forge the repository at ``url`` is on, as far as the configuration's ``forge: type``
+    or the remote's host says without importing any forge's entry (a history is read by runs
+    that talk to no forge); None: only an entry could tell (a server of its own), and the
+    history reads every forge's merges alike. :func:`kind` is the answer a connecting run acts on."""
+    if cfg.forge.type:
+        return cfg.forge.type
+    parts = split_remote(url) if url else None
+    host = parts[0] if parts else ""
+    return kind_from_url(url) or next(
+        (
+            f.names[0]
+            for f in REGISTERED
+            if any(host == h or (h.startswith(".") and host.endswith(h)) for h in f.hosts)
+        ),
+        None,
+    )
 
 
 def with_issues() -> tuple[str, ...]:

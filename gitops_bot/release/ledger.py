@@ -431,6 +431,7 @@ def read(
     rendered: RenderedStates | None = None,
     documents: Mapping[str, str | tuple[str, ...]] | None = None,
     chart_context: tuple[Mapping[str, str], Mapping[str, chart_sites.ChartSpec]] = ({}, {}),
+    forge: str | None = None,
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
@@ -440,7 +441,9 @@ def read(
     of ``paths`` alone, whose commits are then read too; ``documents``: of a path holding
     several environments' Argo CD Applications, the one whose chart versions are this
     environment's; ``chart_context``: the HelmRepositories and HelmReleases of what the
-    environment renders now, which its own files' chart sites may refer to."""
+    environment renders now, which its own files' chart sites may refer to; ``forge``: the
+    repository's own (``forges.registry.own_forge``), whose merge subjects name an entry's
+    pull request first."""
     tracked = list(dict.fromkeys([*paths, *rendered.paths])) if rendered is not None else paths
     commits = ws.log(rev, tracked)
     after = states(ws, rev, tracked, commits)
@@ -476,7 +479,9 @@ def read(
             continue  # touched the files, not the images or charts (replicas, comments, ...)
         out.append(
             replace(
-                _entry(ws, commit, now, changed, tips), charts=charts_after, changed_charts=changed_charts
+                _entry(ws, commit, now, changed, tips, forge),
+                charts=charts_after,
+                changed_charts=changed_charts,
             )
         )
         if (
@@ -493,7 +498,12 @@ def _unnamed_merge(commit: Commit) -> bool:
 
 
 def _entry(
-    ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...], tips: Mapping[str, str]
+    ws: History,
+    commit: Commit,
+    after: ImageSet,
+    changed: tuple[str, ...],
+    tips: Mapping[str, str],
+    forge: str | None = None,
 ) -> Entry:
     lines = commit.message.strip().splitlines()
     subject = lines[0] if lines else ""
@@ -517,7 +527,7 @@ def _entry(
         author=Outside(commit.author),
         subject=Outside(subject),
         release=release,
-        pull_request=registry.merged_change_request(subject, commit.message),
+        pull_request=registry.merged_change_request(subject, commit.message, forge),
         images=after,
         changed=changed,
         landed=commit.committed,

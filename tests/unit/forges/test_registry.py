@@ -85,6 +85,65 @@ def test_the_ledger_reads_each_forges_merge_subject() -> None:
     assert registry.merged_change_request("Bump app", said) is None
 
 
+def test_an_anchored_merge_form_names_its_number_before_a_titles_suffix() -> None:
+    """In Azure Repos ``#N`` in a title links work item N, so "Merged PR 12: Fix login (#4521)"
+    is an ordinary completion subject: pull request 12. Each forge's anchored form is read
+    before the squash suffix any title may end with; the repository's own forge, when the run
+    knows it, before any other's."""
+    subject = "Merged PR 12: Fix login (#4521)"
+    assert registry.merged_change_request(subject, subject) == 12
+    assert registry.merged_change_request(subject, subject, forge="azure-devops") == 12
+    assert registry.merged_change_request(subject, subject, forge="github") == 4521  # GitHub's squash
+    forms = {
+        "Merged in fix/login (pull request #13)": 13,
+        "Merge pull request #14 from acme/fix-login": 14,
+        "Pull request #15: Fix login": 15,
+        "Merge pull request 'Fix login (#4521)' (#16) from fix into main": 16,
+    }
+    for form, number in forms.items():
+        for forge in (None, *registry.FORGES):
+            said = f"{form} (#4521)" if "'" not in form else form
+            assert registry.merged_change_request(said, said, forge=forge) in (number, 4521), (said, forge)
+            if forge is None:
+                assert registry.merged_change_request(said, said) == number, said
+    gitlab = "Fix login (#4521)\n\nSee merge request acme/gitops!17\n"
+    assert registry.merged_change_request("Fix login (#4521)", gitlab) == 17
+    assert registry.merged_change_request("Fix login (#4521)", gitlab, forge="gitlab") == 17
+    assert registry.merged_change_request("Fix login (#4521)", "Fix login (#4521)") == 4521
+
+
+def test_the_repositorys_own_forge_is_known_from_its_settings_or_host_without_its_entry() -> None:
+    code = (
+        "import sys\n"
+        "from types import SimpleNamespace as N\n"
+        "from gitops_bot.forges import registry\n"
+        "cfg = lambda t=None: N(forge=N(type=t))\n"
+        "print(registry.own_forge(cfg(), 'https://dev.azure.com/acme/Web%20Site/_git/app'),\n"
+        "      registry.own_forge(cfg(), 'git@ssh.dev.azure.com:v3/acme/site/app'),\n"
+        "      registry.own_forge(cfg(), 'https://acme.visualstudio.com/site/_git/app'),\n"
+        "      registry.own_forge(cfg(), 'git@github.com:acme/gitops.git'),\n"
+        "      registry.own_forge(cfg(), 'https://bitbucket.org/acme/gitops.git'),\n"
+        "      registry.own_forge(cfg('gitlab'), 'https://git.acme.example/acme/gitops.git'),\n"
+        "      registry.own_forge(cfg(), 'https://git.acme.example/acme/gitops.git'),\n"
+        "      registry.own_forge(cfg(), ''))\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('gitops_bot.forges.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    kinds, modules = done.stdout.splitlines()
+    assert kinds.split() == [
+        "azure-devops",
+        "azure-devops",
+        "azure-devops",
+        "github",
+        "bitbucket-cloud",
+        "gitlab",
+        "None",
+        "None",
+    ]
+    assert not {m for m in modules.split() if m.split(".")[2] in FORGE_PACKAGES}, modules
+    assert "gitops_bot.forges.entries" not in modules.split()
+
+
 def test_nothing_outside_forges_names_a_particular_forge() -> None:
     root = PACKAGE.parent
     offenders = []

@@ -23,6 +23,13 @@ SUBJECTS = [
     ("Merged in feature (pull request #15)", 15),
     ("Pull request #16: title", 16),
     ("Merged PR 19: Add the health endpoint\n\nRelated work items: #4711", 19),  # Azure Repos
+    # an anchored merge form names its own number before a title's "(#N)" (in Azure Repos a
+    # work item's link; elsewhere a quoted pull request's)
+    ("Merged PR 21: Fix login (#4521)", 21),
+    ("Merged in fix/login (pull request #22)\n\nFix login (#4522)", 22),
+    ("Pull request #23: Fix login (#4523)", 23),
+    ("Merge pull request #24 from acme/fix (#4524)", 24),
+    ("Fix login (#4525)\n\nSee merge request acme/gitops!25", 25),
     ('Revert "Merged in pool (pull request #20)"', None),  # a revert quotes the merge it undoes
     ("Merge branch 'x' into 'main'\n\nSee merge request acme/gitops!17", 17),
     ("Bump app\n\nreverts Merge pull request #18 from acme/x", None),  # a subject's form, in a body
@@ -56,3 +63,29 @@ def test_each_entry_names_the_change_request_its_forge_wrote_and_a_hostile_numbe
         ws.fetch("main", "gitops-bot")
         entries = ledger.read(ws, ws.base_ref, PATHS, [images.ImageSpec("app")])
     assert [e.pull_request for e in reversed(entries)] == [number for _, number in SUBJECTS]
+
+
+def test_a_history_on_a_forge_reads_that_forges_merges_first(tmp_path: Path) -> None:
+    """A GitHub squash of a pull request titled as an Azure Repos completion (a repository moved
+    to GitHub, a commit cherry-picked) is GitHub's pull request: the repository's own forge is
+    read first when the history knows it; not knowing, the anchored form."""
+    subjects = [("initial", None), ("Merged PR 3: Drop the cache (#45)", None)]
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True)
+    (work / "prod").mkdir()
+    for i, (message, _) in enumerate(subjects):
+        (work / PATHS[0]).write_text(KUSTOMIZATION.format(tag=f"1.0.{i}"))
+        subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
+        subprocess.run(
+            ["git", "-C", str(work), "-c", "user.name=dev", "-c", "user.email=d@x", "commit", "-qm", message],
+            check=True,
+        )
+    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True, capture_output=True)
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+        ws.fetch("main", "gitops-bot")
+        read = {
+            forge: ledger.read(ws, ws.base_ref, PATHS, [images.ImageSpec("app")], forge=forge)[0].pull_request
+            for forge in ("github", "azure-devops", None)
+        }
+    assert read == {"github": 45, "azure-devops": 3, None: 3}
