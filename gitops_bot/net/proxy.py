@@ -8,13 +8,15 @@ means no proxy at all; a host name matches itself and its subdomains (``example.
 an IP address or a CIDR block (``10.0.0.0/8``, ``::1``) matches addresses; an entry with
 ``:port`` matches that port only. A proxy given without a scheme is ``http://``.
 
-Whatever the variables say, a cloud's metadata endpoints are asked directly (:func:`direct`):
-link-local addresses (``169.254.0.0/16``, ``fe80::/10``: AWS's instance metadata and container
-credentials, Azure's IMDS, Google's metadata server by address), AWS's IPv6 ones
-(``fd00:ec2::254``, ``fd00:ec2::23``) and ``metadata.google.internal``. They are services of the
-machine the bot runs on: a proxy elsewhere cannot reach them, or reaches its own machine's and
-hands back that machine's credentials. A corporate proxy set for the whole pod or runner is
-the usual case, and NO_PROXY rarely lists them.
+A cloud's metadata endpoints (:func:`~gitops_bot.core.metadata.metadata_host`: link-local
+addresses, AWS's ``fd00:ec2::254``/``fd00:ec2::23``, ``metadata.google.internal``) are asked
+directly only when the caller says so (``metadata=True``): the bot's own cloud logins (Azure's
+IMDS, google-auth's metadata server calls, botocore's instance metadata fetch), which a
+configuration never reaches. They are services of the machine the bot runs on: a proxy
+elsewhere cannot reach them, or reaches its own machine's. Any other request, a URL a
+configuration wrote among them, goes by the variables alone: a direct route to the machine's
+credentials is not something a web gate or a webhook may open (the one client also refuses a
+connection to such an address, :mod:`gitops_bot.net.transport`).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from gitops_bot.core.metadata import metadata_host
+
 
 def _env(env: Mapping[str, str], name: str) -> str:
     return (env.get(name.lower()) or env.get(name.upper()) or "").strip()
 
 
-def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
-    """The proxy URL for ``url``, or None for a direct connection."""
+def proxy_for(url: str, env: Mapping[str, str] | None = None, *, metadata: bool = False) -> str | None:
+    """The proxy URL for ``url``, or None for a direct connection. ``metadata``: the caller is
+    a cloud login asking the machine's metadata service, which is then asked directly."""
     env = os.environ if env is None else env
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -40,7 +45,7 @@ def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
     if not proxy:
         return None
     host = (parts.hostname or "").lower()
-    if direct(host):
+    if metadata and direct(host):
         return None
     try:
         port = parts.port or (443 if scheme == "https" else 80)
@@ -51,24 +56,11 @@ def proxy_for(url: str, env: Mapping[str, str] | None = None) -> str | None:
     return proxy if "://" in proxy else "http://" + proxy
 
 
-# AWS's metadata endpoints over IPv6 (instance metadata, EKS Pod Identity's agent): unique local
-# addresses, not link-local, so named one by one
-_METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in ("fd00:ec2::254", "fd00:ec2::23"))
-_METADATA_NAMES = frozenset({"metadata.google.internal"})
-
-
 def direct(host: str) -> bool:
-    """``host`` (lower-case) is a cloud's metadata endpoint: asked without a proxy, always."""
-    host = host.strip("[]").rstrip(".")
-    if host in _METADATA_NAMES:
-        return True
-    try:
-        address = ipaddress.ip_address(host.partition("%")[0])  # fe80::1%eth0: its zone aside
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_link_local or address in _METADATA_ADDRESSES
+    """``host`` (as a URL writes it) is a cloud's metadata endpoint, which a cloud login asks
+    without a proxy; judged by the address the connection would use (a ``%`` outside an IPv6
+    literal's brackets makes a name, never an address)."""
+    return metadata_host(host) is not None
 
 
 def bypassed(host: str, port: int | None, no_proxy: str) -> bool:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from gitops_bot.net.transport import MetadataRefused
+
 # what a TLS client reads when the server answers plain text (http) where it expected a
 # handshake: OpenSSL's words for it across versions
 PLAIN_HTTP_MARKS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
@@ -39,6 +41,13 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
     ``service`` names what should be listening there, in the check."""
     if not isinstance(exc, httpx.ConnectError):
         return None
+    refused = _metadata_refused(exc)
+    if refused is not None:
+        return NotReached(
+            str(refused),
+            "only the bot's cloud login asks it (its credentials): give the service's own address",
+            lasting=True,
+        )
     cause = _os_error(exc)
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     match cause:
@@ -117,6 +126,16 @@ def _os_error(exc: BaseException) -> BaseException | None:
     seen = exc.__cause__ or exc.__context__
     for _ in range(8):
         if seen is None or isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _metadata_refused(exc: BaseException) -> BaseException | None:
+    """The transport's refusal of a connection that landed on a metadata address, in the chain."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None or isinstance(seen, MetadataRefused):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None

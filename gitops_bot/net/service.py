@@ -195,7 +195,10 @@ class Service:
     one answer (decoded). ``ca_setting``: what to set to a private CA, in the line of a
     certificate not trusted (a cloud's API: its SDKs' variable, ``AWS_CA_BUNDLE``); None where
     the service has no setting of its own, so the line names ``SSL_CERT_FILE`` alone.
-    ``transport``: a test's."""
+    ``metadata``: a cloud login asking the machine's metadata service (Azure's IMDS,
+    google-auth's metadata server): asked directly whatever the proxy variables say, and its
+    link-local address let through, which every other service is refused (a URL a
+    configuration wrote never sets it). ``transport``: a test's."""
 
     def __init__(
         self,
@@ -215,6 +218,7 @@ class Service:
         transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
         ca_setting: str | None = "the service's ca_file",
+        metadata: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -234,6 +238,7 @@ class Service:
         self._tls = tls
         self._ca_setting = ca_setting
         self._env = env
+        self._metadata = metadata
         self._sleep = sleep
         # what ``total`` is counted on: a caller that counts the waits it asked for as spent
         # (whether or not a test slept them) passes its own
@@ -346,7 +351,9 @@ class Service:
                 transport = self._given
                 if transport is None:
                     tls = self._tls
-                    transport = Transport(ssl_context=tls, env=self._env, max_connections=8)
+                    transport = Transport(
+                        ssl_context=tls, env=self._env, max_connections=8, metadata=self._metadata
+                    )
                 self._transport = transport
                 self._client = httpx.Client(transport=transport, trust_env=False, follow_redirects=False)
             return self._client

@@ -4,7 +4,11 @@
 (:func:`~gitops_bot.net.proxy.proxy_for`, decided per URL so a redirect or a token realm on
 another host gets its own decision), with TLS from :func:`~gitops_bot.net.tls.ssl_context`,
 optional HTTP/2 (negotiated by ALPN; plain http stays HTTP/1.1), and the deadline/abort
-backend of :mod:`.deadline` under every connection. Give it to an ``httpx.Client`` as
+backend of :mod:`.deadline` under every connection. A direct connection (no proxy) that lands
+on a cloud's metadata address (:func:`~gitops_bot.core.metadata.metadata_address`: the
+address connected to, so a name resolving to one is caught as an address written) is closed
+before a byte is sent, unless the transport is a cloud login's (``metadata=True``), the one
+caller that asks the machine's own identity. Give it to an ``httpx.Client`` as
 ``transport=`` and ``trust_env=False`` (:func:`client` does both): proxies are decided here.
 A registry's requests (:meth:`Transport.exchange`) go on the same pools, below httpx's request
 and response objects: one set of connections per route, whoever asks.
@@ -15,6 +19,7 @@ and response objects: one set of connections per route, whoever asks.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import ssl
@@ -27,6 +32,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from gitops_bot.core.metadata import metadata_address
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import internals
 from gitops_bot.net.limits import TooLarge, read_capped
@@ -49,15 +55,20 @@ class Transport(httpx.BaseTransport):
         http2: bool = False,
         max_connections: int = 32,
         env: Mapping[str, str] | None = None,
+        metadata: bool = False,
     ) -> None:
         """``ssl_context`` may be a function making it (called on the first https request);
         None: :func:`~gitops_bot.net.tls.ssl_context` without a private CA. ``env``: where the
-        proxy variables are read (the process environment by default)."""
+        proxy variables are read (the process environment by default). ``metadata``: a cloud
+        login's, which asks the machine's metadata service directly (never a configuration's)."""
         self._ssl = ssl_context
         self._http2 = http2
         self._max = max_connections
         self._env = os.environ if env is None else env
         self.backend = _deadline.Backend()
+        self._metadata = metadata
+        # a direct route's connections: refused when they land on a metadata address
+        self._direct: httpcore.NetworkBackend = self.backend if metadata else _NoMetadata(self.backend)
         self._routes: dict[tuple[str | None, bool], tuple[httpx.HTTPTransport, ...]] = {}
         self._lock = threading.Lock()
         self._mine = threading.local()  # the shard index of this thread (see _shard)
@@ -103,7 +114,8 @@ class Transport(httpx.BaseTransport):
                         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
                         trust_env=False,
                     )
-                    internals.pool_with_backend(shard, self.backend)
+                    # through a proxy the connection is to the proxy the environment names
+                    internals.pool_with_backend(shard, self.backend if proxy else self._direct)
                     shards.append(shard)
                 found = tuple(shards)
                 self._routes[(proxy, tls)] = found
@@ -115,7 +127,7 @@ class Transport(httpx.BaseTransport):
         try:
             return self._proxies[origin]
         except KeyError:
-            found = self._proxies[origin] = proxy_for(url, self._env)
+            found = self._proxies[origin] = proxy_for(url, self._env, metadata=self._metadata)
             return found
 
     def _shard(self, url: str, https: bool) -> httpx.HTTPTransport:
@@ -200,6 +212,48 @@ class Transport(httpx.BaseTransport):
         for shards in routes:
             for r in shards:
                 r.close()
+
+
+class MetadataRefused(httpcore.ConnectError):
+    """A connection that landed on a cloud's metadata address, not a cloud login's."""
+
+
+class _NoMetadata(httpcore.NetworkBackend):
+    """The backend of direct routes: a connection is made by the inner backend (its
+    deadline, its abort), then the address it reached is judged, whatever name led there."""
+
+    def __init__(self, inner: _deadline.Backend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            peer = stream.get_extra_info("socket").getpeername()[0]
+            landed = metadata_address(ipaddress.ip_address(peer))
+        except (OSError, ValueError, AttributeError, IndexError):
+            landed = True  # an address that cannot be told is not trusted to be another
+            peer = "an address it could not tell"
+        if landed:
+            stream.close()
+            named = host.strip("[]")
+            at = "" if named == peer.partition("%")[0] else f" ({peer})"
+            raise MetadataRefused(f"{named} is this machine's cloud metadata service{at}")
+        return stream
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - no caller uses unix sockets
+        return self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 # httpcore's exceptions and the httpx ones httpx.HTTPTransport raises for them (both public)

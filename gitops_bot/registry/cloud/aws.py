@@ -340,10 +340,11 @@ def _bound_fetches(session: Any, env: Mapping[str, str]) -> None:
     answer whole (a container endpoint answering 400 MB held 1.2 GB). Each is read here to
     :data:`~.base.LOGIN_LIMIT` bytes at most, with botocore's own timeouts and attempts.
 
-    The instance metadata service is asked directly, as :func:`~gitops_bot.net.proxy.direct`
-    has every metadata endpoint asked: botocore's fetcher takes the environment's proxies for
-    it (unless NO_PROXY names it), and a proxy cannot reach the machine's link-local service,
-    or answers with its own machine's role."""
+    The instance metadata service is asked directly, as every cloud login asks the machine's
+    metadata service (:func:`~gitops_bot.net.proxy.direct` judges its address, the one
+    ``AWS_EC2_METADATA_SERVICE_ENDPOINT`` may name): botocore's fetcher takes the environment's
+    proxies for it (unless NO_PROXY names it), and a proxy cannot reach the machine's
+    link-local service, or answers with its own machine's role."""
     from botocore.httpsession import URLLib3Session
 
     resolver = session.get_component("credential_provider")

@@ -160,6 +160,7 @@ class AzureLogin:
                 headers=headers,
                 params=params,
                 ca_setting=None,
+                metadata=True,  # the VM's IMDS, or the identity endpoint its environment names
             )
         except LoginFailed as exc:
             raise NoIdentity(

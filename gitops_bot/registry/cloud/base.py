@@ -327,6 +327,7 @@ def call(
     timeout: float | None = None,
     tls: ssl.SSLContext | None = None,
     ca_setting: str | None = "the service's ca_file",
+    metadata: bool = False,
 ) -> Reply:
     """One call of a login through the one client (:class:`~gitops_bot.net.service.Service`:
     proxies, trust, a deadline per answer and one in all, the one retry policy, a size cap,
@@ -335,7 +336,11 @@ def call(
     what is no answer at all is :class:`LoginFailed` naming ``what`` was asked. ``tls``: a
     registry's own trust (its ``ca_file``), or a cloud's (``AWS_CA_BUNDLE``, which
     ``ca_setting`` names in the line of a certificate not trusted; None: a cloud whose endpoints
-    have no setting of their own, the line naming ``SSL_CERT_FILE``), else the shared one."""
+    have no setting of their own, the line naming ``SSL_CERT_FILE``), else the shared one.
+    ``metadata``: the call asks the machine's metadata service (a managed identity, a
+    metadata server): directly, whatever the proxy variables say, and its link-local address
+    let through (:class:`~gitops_bot.net.service.Service`'s ``metadata``). Only a cloud login's
+    own endpoints set it, never a registry's host or anything else a configuration names."""
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
     _asked.set((what, url.partition("?")[0]))
     scheme, host, port = origin(url)
@@ -351,6 +356,7 @@ def call(
         headers={"Accept": "application/json"},
         env=env,
         ca_setting=ca_setting,
+        metadata=metadata,
     )
     with service:
         outcome = service.request(method, url, params=params, content=body, headers=headers, parse=False)

@@ -177,6 +177,9 @@ def net_request(env: Mapping[str, str]) -> Any:
                     body=body,
                     timeout=timeout,
                     ca_setting=None,
+                    # google-auth's own endpoints, from the environment's identity: the metadata
+                    # server among them (an external account's AWS source asks AWS's too)
+                    metadata=True,
                 )
             except LoginFailed as exc:
                 raise google.auth.exceptions.TransportError(str(exc)) from None  # type: ignore[no-untyped-call]
