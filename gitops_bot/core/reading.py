@@ -6,6 +6,7 @@ the same place, and where a release for this environment goes. The values
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -236,6 +237,15 @@ class EnvironmentReading:
     # what the plan says of how its files were read: a branch read as last fetched, a file there
     # and not read (over the bound, a link leading out), each with its fix
     said: tuple[str, ...] = ()
+    # (file, why ending in ": <fix>") of what it renders that is there and was not read: its
+    # reading is not whole, and nothing of the environment is released (:attr:`blocked`)
+    incomplete: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def blocked(self) -> tuple[str, str] | None:
+        """Why no image nor chart of the environment is released, and the fix: a file it
+        renders was not read (None: every one was)."""
+        return unread_block(self.environment, self.incomplete) if self.incomplete else None
 
     @property
     def generated_notes(self) -> tuple[str, ...]:
@@ -243,6 +253,23 @@ class EnvironmentReading:
 
     def image(self, name: str) -> ImageReading | None:
         return next((r for r in self.images if r.image == name), None)
+
+
+def unread_block(env: str, unread: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """Why nothing of ``env`` is released while files it renders are not read (each
+    ``(file, why ending in ": <fix>")``: over the size bound, not UTF-8, a link leading out of
+    the repository), and the fix. What such a file sets is not known: it may pin the same
+    image again, and a release writing only the places read would leave it running two
+    versions, never converging. One wording for every image and chart of it, and every
+    surface (the reading's reason, the plan's skip, update's and promote's words)."""
+    (file, why), more = unread[0], len(unread) - 1
+    head, _, fix = why.rpartition(": ")
+    others = f" (and {more} more file{'s' if more > 1 else ''} not read)" if more else ""
+    return (
+        f"{file}, which {env} renders, is not read ({head}){others}; a release must write every "
+        f"place that sets a version, so nothing of {env} is released",
+        fix or why,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,7 +216,9 @@ def nothing_pinned(config: Config, by_environment: Mapping[str, EnvironmentReadi
     if not config.images:
         return
     readings = [r for env in config.environments for r in by_environment[env.name].images]
-    if any(r.placed for r in readings):
+    # an environment whose files are not all read pins its images where nothing is known of the
+    # rest: its release is blocked (each item says why), not a configuration pinning nothing
+    if any(r.placed for r in readings) or any(by_environment[e.name].blocked for e in config.environments):
         return
     shown = readings[:3]
     more = (

@@ -114,19 +114,24 @@ class Reader:
             self.unread(path, walk)
         return text
 
-    def unread(self, path: Path, walk: Walk) -> bool:
+    def unread(self, path: Path, walk: Walk, *, rendered: bool = True) -> bool:
         """Whether ``path`` is there and was read as no file (:meth:`Tree.unread`: over the
         bound, not text, a link on the way leading out of the repository): noted once, naming
         it, with its fix, where the plan shows it (``Walk.said``); what includes it is then not
-        known whole."""
+        known whole. ``rendered``: the environment renders it (``Walk.incomplete``), so what
+        it sets may be a version a release must also write: nothing of the environment is
+        released until it is read."""
         got = self.tree.unread(path)
         if got is None:
             return False
         where, why = got
-        note = f"{self.rel(where)}: {why}"
+        rel = self.rel(where)
+        note = f"{rel}: {why}"
         if note not in walk.said:
             walk.said.append(note)
             walk.notes.append(note)
+        if rendered and (rel, why) not in walk.incomplete:
+            walk.incomplete.append((rel, why))
         walk.unsure.update(walk.stack)
         return True
 
@@ -301,7 +306,10 @@ class Reader:
             elif p.suffix in YAML_SUFFIXES:
                 out.append(p)
             elif unread is not None:
-                self.unread(p, unread)
+                # an entry neither a directory nor YAML as read: a link leading out of the
+                # repository. Named without a suffix it may be a directory the tool reads
+                # recursively (what it sets is then not known); another (README.md) it never reads
+                self.unread(p, unread, rendered=not p.suffix)
         if depth < MAX_DEPTH:
             for d in subdirs:
                 out += self.yaml_files(d, depth + 1, unread)

@@ -17,6 +17,7 @@ from gitops_bot.core.reading import (
     PinKind,
     PinStatus,
     WouldWrite,
+    unread_block,
 )
 from gitops_bot.render.walk import Found, Source, Walk
 
@@ -102,6 +103,9 @@ def reading(
             keys = f"repository: {key}" + (f", tag: {tag}" if tag else "")
             fix = f"{file} names {image} at {key}: add helm: {{{keys}}} to the image in gitops-bot.yaml"
             reading = replace(reading, fix=fix)
+        if walk.incomplete:  # what an unread file sets is not known: nothing of it is released
+            reason, fix = unread_block(env, walk.incomplete)
+            reading = ImageReading(env, image, PinStatus.UNSUPPORTED, reading.pins, reason, fix)
         out.append(reading)
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
@@ -117,6 +121,7 @@ def reading(
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
         said=tuple(walk.said),
+        incomplete=tuple(walk.incomplete),
     )
 
 

@@ -160,6 +160,10 @@ class Walk:
     # what it renders that was there and not read (Tree.unread), each naming it with its fix:
     # what the plan says of the environment (EnvironmentReading.said); among ``notes`` too
     said: list[str] = field(default_factory=list)
+    # of those, what the environment renders (a resource, a patch, a values file, a directory
+    # entry that may be YAML): (file, why ending in ": <fix>"). Its reading is then not whole,
+    # and nothing of the environment is released (render.verdict), never half of it
+    incomplete: list[tuple[str, str]] = field(default_factory=list)
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     roots: int = 0  # renderings started
 

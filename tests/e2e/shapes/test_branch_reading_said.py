@@ -8,7 +8,8 @@ environment's notes), with the fix; on real git and the real registry.
 - A symbolic link on the base branch leading out of the repository is named, as the branch's
   tree and the rendered diff name it, where the disk's reading skipped it without a word.
 - A file over the bound the bot reads is a note on an environment's branch as on the base (the
-  same words), where on the branch it stopped the whole run.
+  same words), where on the branch it stopped the whole run; the environment rendering it is
+  released nothing (tests/e2e/shapes/test_unread_file_blocks_release.py).
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ def test_a_file_over_the_bound_is_a_note_on_the_branch_as_on_the_base(
     tmp_path: Path, image: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A file the bot will not read whole (4 MiB) is named with its size and the fix, on either
-    branch, and the rest of the run goes on: each environment's plan as before."""
+    branch; what it sets is not known, so each environment rendering it is released nothing,
+    its image saying why (a plan of every environment blocked is still a plan: exit 0)."""
     big = "# " + "x" * (MAX_BLOB + (1 << 19)) + "\n"  # 4.5 MiB
     with_big = OVERLAY.replace("- ../../base\n", "- ../../base\n- big.yaml\n")
     origin = _origin(tmp_path, image)
@@ -217,6 +219,10 @@ def test_a_file_over_the_bound_is_a_note_on_the_branch_as_on_the_base(
         assert said in envs[env]["notes"], envs[env]
         assert f"  note: {said}\n" in text, text
         (reading,) = envs[env]["reading"]
-        assert reading["status"] == "pinned", reading
+        assert reading["status"] == "unsupported", reading
+        assert reading["reason"].startswith(f"overlays/{env}/big.yaml, which {env} renders, is not read"), (
+            reading
+        )
+        assert reading["fix"] == "split it into files under 4 MiB", reading
         (item,) = envs[env]["images"]
-        assert item["current"]["tag"] == "1.0.0", item
+        assert item["action"] == "skip" and reading["reason"] in item["reason"], item

@@ -3,7 +3,13 @@ with the fix, in the environment's reading (``said``, what the plan shows), neve
 without a word nor called "not in the repository": a symbolic link leading out of the
 repository wherever the walk meets it (a resource, an entry of a directory read recursively,
 a patch), a file over the bound a branch's file is read to, a file that is not UTF-8 text.
-A link inside the repository is read through, as before."""
+A link inside the repository is read through, as before.
+
+What the environment renders and was not read makes its reading incomplete: every image of it
+is ``unsupported``, the reason naming the file, why and the fix, so nothing of it is released
+(what the file sets may pin the same image, and a release of the rest would leave the
+environment on two versions). An entry it never renders (a link named README.md) is a note
+only."""
 
 from __future__ import annotations
 
@@ -68,8 +74,16 @@ def test_a_resource_linked_out_of_the_repository_is_named_with_the_fix(tmp_path:
     assert got.said == (note,), got
     assert not any("not in the repository" in n for n in got.notes), got.notes  # it is: a link
     assert not any("host-dir" in f or f == "d.yaml" for f in got.rendered), got.rendered
+    assert got.incomplete == (("overlays/x/ext", LINK.format(target=str(outside))),), got
     image = got.image(APP)
-    assert image is not None and image.status is PinStatus.PINNED, image  # the base's, as before
+    assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+    assert image.reason == (
+        f"overlays/x/ext, which x renders, is not read (a symbolic link to {str(outside)!r}, leading out "
+        "of the repository; nothing is read through it); a release must write every place that sets a "
+        "version, so nothing of x is released"
+    ), image.reason
+    assert image.fix == "make it a directory in the repository, or remove it"
+    assert image.pins and image.would_write is None, image  # where it was read: shown, not written
 
 
 def test_a_link_out_met_reading_a_directory_recursively_is_named(tmp_path: Path) -> None:
@@ -145,4 +159,43 @@ def test_an_environments_own_file_over_the_bound_is_said_not_missing(tmp_path: P
     (note,) = got.said
     assert note.startswith("deploy/app.yaml: 4.0 MiB, more than the 4 MiB"), note
     image = got.image(APP)
-    assert image is not None and image.reason is not None and note in image.reason, image
+    assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+    assert image.reason is not None and image.reason.startswith(
+        "deploy/app.yaml, which x renders, is not read (4.0 MiB, more than the 4 MiB the bot reads of a "
+        "file; what it sets is not read)"
+    ), image
+    assert image.fix == "split it into files under 4 MiB", image
+
+
+def test_every_image_of_an_environment_with_a_file_not_read_is_blocked_with_the_file(tmp_path: Path) -> None:
+    """The reviewer's shape: the image pinned in a small file read whole and in a big one not
+    read; the other image of the environment, pinned only where it was read, is blocked too."""
+    other = "ghcr.io/acme/worker"
+    root = tmp_path / "repo"
+    _write(root, {"m/deploy.yaml": DEPLOYMENT.format(name="web", tag="1.2.0") + "---\n" + DEPLOYMENT.replace(
+        "ghcr.io/acme/app", other).format(name="w", tag="2.0")})  # fmt: skip
+    _write(root, {"m/big.yaml": DEPLOYMENT.format(name="worker", tag="1.2.0") + "#" * MAX_BLOB})
+    specs = [*SPECS, images.ImageSpec(other, other)]
+    got = reader.Reader(reader.DiskTree(root), root, specs).read([reader.Source("x", ("m",), (APP, other))])[
+        "x"
+    ]
+    assert [i.status for i in got.images] == [PinStatus.UNSUPPORTED] * 2, got.images
+    assert all(
+        i.reason and i.reason.startswith("m/big.yaml, which x renders, is not read") for i in got.images
+    )
+    assert got.blocked is not None and got.blocked[1] == "split it into files under 4 MiB", got.blocked
+
+
+def test_a_link_out_the_environment_never_renders_is_a_note_only(tmp_path: Path) -> None:
+    """A directory read whole holding a README.md linked to the host: not YAML, never rendered,
+    so it is noted (the fix beside it) and the release goes ahead."""
+    outside = tmp_path / "host-readme.md"
+    outside.write_text("# hi\n")
+    root = tmp_path / "repo"
+    _write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
+    os.symlink(outside, root / "manifests/README.md")
+    got = _read(root, "manifests")
+    assert got.said == (f"manifests/README.md: {LINK.format(target=str(outside))}",), got
+    assert got.incomplete == () and got.blocked is None, got
+    image = got.image(APP)
+    assert image is not None and image.status is PinStatus.PINNED, image
