@@ -6,7 +6,7 @@ decision (:mod:`gitops_bot.engine.consent`: the rule, reason and "until" ``plan`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
@@ -61,5 +61,7 @@ def promote(
     )
     rel, notes = release(s, source, target, only=images, force=force)
     notes += overrides
+    if rel is not None:  # its body records the overrides for the runs after, which weigh them again
+        rel = replace(rel, overrides=tuple(sorted(overrides.rules)))
     note = tuple(part for k, o in enumerate(overrides) for part in ((o,) if k == 0 else ("\n\n", o)))
     return delivery.deliver_one(s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=note)

@@ -5,7 +5,7 @@ sees, unless ``--force --reason``), and delivers it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
@@ -55,6 +55,8 @@ def rollback(
     overrides = consent.rollback(s, env.name, force=force, reason=reason)
     rel, notes = release(s, environment, to=to, steps=steps)
     notes += overrides
+    if rel is not None:  # its body records the override for the runs after, which weigh it again
+        rel = replace(rel, overrides=tuple(sorted(overrides.rules)))
     return delivery.deliver_one(
         s,
         environment,

@@ -32,7 +32,7 @@ from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import Release
+from gitops_bot.release.proposal import OVERRIDE_FREEZE, OVERRIDE_GATE, Release, stated_overrides
 
 log = get_logger(__name__)
 
@@ -162,9 +162,10 @@ def _open_rollback(
     automatic = ROLLED_BACK in pr.body
     if automatic and recovered is not None:
         return _follow(s, env, ReleaseKind.ROLLBACK, recovered, dry_run=dry_run)
-    # what the person overrode, as the pull request states it, the chain weighs again; an
+    # what the person overrode, as the pull request records it (its hidden line, never the
+    # words of its body, which quote the freeze's own reason), the chain weighs again; an
     # automatic rollback overrides nothing
-    forced = not automatic and FREEZE_OVERRIDDEN in pr.body
+    forced = not automatic and OVERRIDE_FREEZE in stated_overrides(pr.body)
     try:
         consent.rollback(s, env.name, force=forced, reason="as the pull request states" if forced else None)
     except GateClosed as exc:
@@ -209,9 +210,11 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
         return []
     pr = found[3]
     source = str(env.promote_from)
-    # what the person overrode, as the pull request states it, the chain weighs again
-    rules = (consent.FREEZE_RULES if FREEZE_OVERRIDDEN in pr.body else frozenset()) | (
-        consent.GATE_RULES if GATE_OVERRIDDEN in pr.body else frozenset()
+    # what the person overrode, as the pull request records it (its hidden line, never the
+    # words of its body, which quote a freeze's reason and a gate's reading), the chain weighs again
+    recorded = stated_overrides(pr.body)
+    rules = (consent.FREEZE_RULES if OVERRIDE_FREEZE in recorded else frozenset()) | (
+        consent.GATE_RULES if OVERRIDE_GATE in recorded else frozenset()
     )
     stated = Override("as the pull request states", rules) if rules else None
     try:
@@ -267,8 +270,6 @@ def _open(s: Session, env: EnvironmentConfig, kind: ReleaseKind, dry_run: bool) 
     return None if pr is None else (forge, open_prs, branch, pr)
 
 
-FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze
-GATE_OVERRIDDEN = "gate overridden"  # ... or on a red metrics, checks or web gate of the source
 ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
 
 

@@ -29,6 +29,7 @@ from gitops_bot.engine.results import Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.release import decision, freezes
 from gitops_bot.release.decision import OVERRIDES, Facts, Override, Step
+from gitops_bot.release.proposal import OVERRIDE_FREEZE, OVERRIDE_GATE
 
 # what --force lets a person's promotion through; --skip-gate lets it past the Argo CD gate
 FREEZE_RULES = frozenset({"freeze"})
@@ -40,6 +41,17 @@ _GATES = {"promotion.metrics": "metrics", "promotion.checks": "checks", "promoti
 # what a refusal asks of the person, by the rule that refused
 _FORCE_HINT = "wait until it holds, or pass --force --reason TEXT"
 _ARGOCD_HINT = "wait for the source to be Synced and Healthy, or pass --skip-gate"
+
+
+class Overridden(list[str]):
+    """The notes of what a person overrode (the pull request's paragraphs, the run's
+    warnings), and ``rules``: which of them the pull request records in its hidden line
+    (:data:`~gitops_bot.release.proposal.OVERRIDE_FREEZE`, ``OVERRIDE_GATE``), the only place
+    the runs after read the override from."""
+
+    def __init__(self, notes: Sequence[str] = (), rules: frozenset[str] = frozenset()) -> None:
+        super().__init__(notes)
+        self.rules = rules
 
 
 def override(*, force: bool, skip_gate: bool = False, reason: str | None = None) -> Override | None:
@@ -60,7 +72,7 @@ def promotion(
     force: bool = False,
     skip_gate: bool = False,
     reason: str | None = None,
-) -> list[str]:
+) -> Overridden:
     """Refuse ``promote source target`` by the chain's decision for the first artifact it
     holds back (raises), else return the notes of what was overridden."""
     stated = override(force=force, skip_gate=skip_gate, reason=reason)
@@ -75,7 +87,7 @@ def standing(
     *,
     only: Sequence[str] = (),
     automatic: bool = False,
-) -> list[str]:
+) -> Overridden:
     """:func:`promotion` with the override already stated (a person's open promotion pull
     request states what it overrode): raises the refusal, else the overrides' notes.
     ``automatic``: an automatic promotion's, which cannot be forced, so its refusal says what
@@ -123,7 +135,7 @@ def standing(
     return _notes(facts, chains, source)
 
 
-def rollback(s: Session, environment: str, *, force: bool = False, reason: str | None = None) -> list[str]:
+def rollback(s: Session, environment: str, *, force: bool = False, reason: str | None = None) -> Overridden:
     """Refuse ``rollback environment`` by the chain's decision (its freeze: a rollback is a
     safety action), else return the notes of what was overridden."""
     readings = Readings(
@@ -201,12 +213,12 @@ def _refusal(won: Decision, facts: Facts, gate: object, *, automatic: bool) -> G
     return GateClosed(f"refused: {won.text()}")
 
 
-def _notes(facts: Facts, chains: Sequence[tuple[Step, ...]], source: str | None) -> list[str]:
+def _notes(facts: Facts, chains: Sequence[tuple[Step, ...]], source: str | None) -> Overridden:
     """What the person overrode, for the output and the pull request (its "freeze overridden"
     and "gate overridden" paragraphs): each rule once, whichever artifacts it held back."""
     reason = facts.override.reason if facts.override is not None else None
     if reason is None:
-        return []
+        return Overridden()
     said: dict[str, str] = {}
     for steps in chains:
         for step in steps:
@@ -221,4 +233,5 @@ def _notes(facts: Facts, chains: Sequence[tuple[Step, ...]], source: str | None)
         kinds = " and ".join(_GATES[r] for r in gates)
         text = "; ".join(said[r] for r in gates)
         out.append(Outside(f"{kinds} gate overridden ({source}'s {text}): {reason}"))
-    return out
+    rules = {OVERRIDE_FREEZE} if "freeze" in said else set()
+    return Overridden(out, frozenset(rules | ({OVERRIDE_GATE} if gates else set())))

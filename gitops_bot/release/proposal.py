@@ -53,6 +53,15 @@ BUILT_FROM = "Gitops-Bot-Built-From"
 _TRAILER_WORD = re.compile(r"[^\s]{1,512}")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 BODY_MARKER = "<!-- gitops-bot:release"
+# the line after the release's own hidden line: what the person who asked for it overrode
+# (``--force --reason``), which every run after weighs again. Read there and nowhere else: the
+# body quotes outside text (a freeze's reason, a gate's reading, commit titles) that may say
+# "freeze overridden" in words, but none of it can start a line with "<!--" after that line
+OVERRIDES_MARKER = "<!-- gitops-bot:overrides"
+OVERRIDE_FREEZE = "freeze"  # the environment's freeze
+OVERRIDE_GATE = "gate"  # a red metrics, checks or web gate of the source
+_RELEASE_LINE = re.compile(r"<!-- gitops-bot:release \S{1,200} -->")
+_OVERRIDES_LINE = re.compile(r"<!-- gitops-bot:overrides ((?:freeze|gate)(?: (?:freeze|gate))?) -->")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,9 @@ class Release:
     # (file, tool) of the environment's files a tool generates (EnvironmentReading.generated):
     # said once in the body for those this release writes, which the tool's next run overwrites
     generated: tuple[tuple[str, str], ...] = ()
+    # what the person who asked for it overrode (OVERRIDE_FREEZE, OVERRIDE_GATE), recorded in
+    # the body's hidden lines for the runs after (:func:`stated_overrides`)
+    overrides: tuple[str, ...] = ()
 
     @property
     def merge_waits(self) -> datetime | None:
@@ -285,6 +297,7 @@ class Release:
             "**Files**: " + ", ".join(md(Code(f)) for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
+            *([f"{OVERRIDES_MARKER} {' '.join(sorted(set(self.overrides)))} -->"] if self.overrides else []),
             *_seen_lines(self.changes),
             "",
             "_Opened by gitops-bot, which updates this pull request in place and closes it "
@@ -300,6 +313,20 @@ class Release:
             elif c.contents_note:
                 lines += [md_item(Code(c.image), ": commits unknown: ", Outside(c.contents_note)), ""]
         return ["**Contents**", "", *lines] if lines else []
+
+
+def stated_overrides(body: str) -> frozenset[str]:
+    """What the person who asked for a pull request overrode, as its body records it: the line
+    right after the *last* release line (:data:`OVERRIDES_MARKER`), and nothing else. What
+    follows the release line the bot writes is its own (sightings, its paragraphs and marks,
+    whose outside text is escaped, so none of it starts a line with "<!--"), so outside text
+    earlier in the body (a rendered diff's error, say) cannot put a record after it."""
+    lines = body.splitlines()
+    last = max((i for i, line in enumerate(lines) if _RELEASE_LINE.fullmatch(line)), default=None)
+    if last is None or last + 1 >= len(lines):
+        return frozenset()
+    found = _OVERRIDES_LINE.fullmatch(lines[last + 1])
+    return frozenset(found.group(1).split()) if found else frozenset()
 
 
 def with_note(body: str, note: Parts) -> str:
