@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, cast
 
 from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
-from gitops_bot.config.spec import Section, Values
+from gitops_bot.config.spec import Section, Values, url_host
+from gitops_bot.core.metadata import metadata_host
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
@@ -25,6 +26,13 @@ SIGNING_METHODS = tuple(m.value for m in SigningMethod)
 
 def _registry(v: Values) -> RegistryConfig:
     host = normalise_host(v.key)
+    metadata = metadata_host(url_host("//" + host))
+    if metadata is not None:  # its answers are read and its token sent: never the machine's own
+        raise v.error(
+            v.line,
+            f"{v.what} is {metadata}, this machine's cloud metadata service (its credentials): "
+            "name the registry's own host",
+        )
     if ("username_env" in v.node) != ("password_env" in v.node):
         raise v.error(v.line_of(), f"{v.what} needs both 'username_env' and 'password_env'")
     if v.node.get("tls") is False and not (v.node.get("insecure") or is_loopback_host(host)):

@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from gitops_bot.config.reader import ConfigReader, Node, closest
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.metadata import metadata_host
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
 from gitops_bot.core.settings import between as between
@@ -169,6 +171,8 @@ def _field(f: Field, v: Values) -> Any:
     if not own:
         default = v.same(default.key)
     value = f.kind.read(v, f.key, default)
+    if v.node.get(f.key) is not None:
+        _no_metadata_url(f.key, v, value)
     if not f.rules or (own and v.node.get(f.key) is None):
         # a key left out is its declared default, which meets its rules (a test holds every
         # declaration to that): only what the file writes is checked
@@ -180,6 +184,32 @@ def _field(f: Field, v: Values) -> Any:
                 line = v.line_of(f.key) if f.key in v.node else v.line
                 raise v.error(line, _message(rule, v, f.key, item, problem))
     return value
+
+
+def _no_metadata_url(key: str, v: Values, value: Any) -> None:
+    """A URL a file writes (any key's: a web gate's, a webhook's, metrics, Argo CD, a chart
+    repository, a forge's API) never names the machine's cloud metadata service: the bot runs
+    with that machine's identity, and a reading of it (a gate's value, a notification's
+    answer) would print its credentials. Its address judged as a connection would use it."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if not isinstance(item, str) or "://" not in item:
+            continue
+        found = metadata_host(url_host(item))
+        if found is not None:
+            line = v.line_of(key) if key in v.node else v.line
+            raise v.error(
+                line,
+                f"'{key}' of {v.what} names {found}, this machine's cloud metadata service (its "
+                "credentials), which only the bot's own cloud login asks: give the service's own address",
+            )
+
+
+def url_host(url: str) -> str:
+    """The host of ``url`` as urllib splits it ("" when it has none it can read)."""
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _message(rule: Rule, v: Values, key: str, value: Any, problem: str) -> str:
