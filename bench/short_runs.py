@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gitops_bot.core import log  # noqa: E402
+from gitops_bot.core import spellings  # noqa: E402
 
 
 def _corpus() -> str:
@@ -37,13 +37,13 @@ def _corpus() -> str:
     return "\n".join(parts)
 
 
-def _found(text: str, run: str, ends: log._Ends | None) -> tuple[bool, bool]:
+def _found(text: str, run: str, ends: spellings.Ends | None) -> tuple[bool, bool]:
     """(found anywhere, found as an echo)."""
     anywhere = False
     at = 0
     while (i := text.find(run, at)) >= 0:
         anywhere = True
-        if ends is None or log._echoed(text, i, i + len(run), ends):
+        if ends is None or spellings.echoed(text, i, i + len(run), ends):
             return True, True
         at = i + 1
     return anywhere, False
@@ -68,7 +68,7 @@ def main() -> None:
             for _ in range(args.secrets):
                 secret = "".join(rng.choice(alphabet) for _ in range(size))
                 plain += secret in text
-                for run, ends in log._base64_runs(secret).items():
+                for run, ends in spellings.base64_runs(secret).items():
                     anywhere, echo = _found(text, run, ends)
                     row = counts.setdefault(len(run), [0, 0, 0])
                     row[0] += 1

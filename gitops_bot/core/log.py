@@ -26,12 +26,9 @@ long ``watch`` keeps a bounded list.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import contextvars
-import html
 import ipaddress
-import json
 import logging
 import re
 import sys
@@ -42,7 +39,10 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TextIO
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
+
+from gitops_bot.core import spellings
+from gitops_bot.core.spellings import REDACTED
 
 _lock = threading.Lock()
 # Each pattern with the lowercase literals one of which every match contains: a pattern whose
@@ -79,7 +79,6 @@ _PATTERNS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
         ("token",),
     ),
 ]
-REDACTED = "***"
 
 
 _MIN_SECRET = 4  # shorter values are ignored: too many false hits in ordinary text
@@ -124,11 +123,11 @@ _permanent: set[str] = set()  # values registered outside any renewal: the run's
 _sources: dict[str, list[_Generation]] = {}  # each source's generations, oldest first
 # every registered value (a secret, a part of a secret URL) -> its spellings and, of those,
 # the base64 runs (redacted with the base64 around them)
-_spelled: dict[str, tuple[frozenset[str], Mapping[str, _Ends | None]]] = {}
+_spelled: dict[str, tuple[frozenset[str], Mapping[str, spellings.Ends | None]]] = {}
 # what redact() reads: every spelling, longest first (a secret inside a longer one is replaced
 # after it), and the runs among them; rebuilt when a value comes or goes, never per line, and
 # replaced whole, so a line reads it once without the lock
-_lookup: tuple[tuple[str, ...], Mapping[str, _Ends | None]] = ((), {})
+_lookup: tuple[tuple[str, ...], Mapping[str, spellings.Ends | None]] = ((), {})
 _renewal: contextvars.ContextVar[_Renewal | None] = contextvars.ContextVar("gitops_bot_renewal", default=None)
 
 
@@ -204,7 +203,7 @@ def _holders(value: str) -> _Generation | None:
     """Under the lock: the newest generation holding ``value`` or a value inside it (a
     renewed token named again, or built into a header), as written or in base64 (a Basic
     header of ``user:<renewed password>``); None: a secret of the run's own."""
-    texts = (value, *_decoded(value))
+    texts = (value, *spellings.decoded_words(value))
     newest: _Generation | None = None
     for generations in _sources.values():
         for generation in generations:
@@ -214,23 +213,6 @@ def _holders(value: str) -> _Generation | None:
             ):
                 newest = generation
     return newest
-
-
-_BASE64_WORD = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
-
-
-def _decoded(value: str) -> list[str]:
-    """The text of each base64 word in ``value`` (either alphabet, padded or not): what a
-    header built of a secret (``Basic base64(user:secret)``) holds it as."""
-    out = []
-    for word in _BASE64_WORD.findall(value):
-        word = word.rstrip("=").translate(_STANDARD)
-        try:
-            raw = base64.b64decode(word + "=" * (-len(word) % 4), validate=True)
-        except ValueError:
-            continue
-        out.append(raw.decode("utf-8", "replace"))
-    return out
 
 
 def _prune(generations: list[_Generation], now: float) -> None:
@@ -254,13 +236,13 @@ def _forget_unheld() -> None:
 
 def _rebuild() -> None:
     global _lookup
-    spellings: set[str] = set()
-    runs: dict[str, _Ends | None] = {}
+    every: set[str] = set()
+    runs: dict[str, spellings.Ends | None] = {}
     for spelled, ran in _spelled.values():
-        spellings |= spelled
+        every |= spelled
         for run, ends in ran.items():
-            runs[run] = _either(runs[run], ends) if run in runs else ends
-    _lookup = (tuple(sorted(spellings, key=len, reverse=True)), runs)
+            runs[run] = spellings.either(runs[run], ends) if run in runs else ends
+    _lookup = (tuple(sorted(every, key=len, reverse=True)), runs)
 
 
 def _saved() -> tuple[set[str], dict[str, list[_Generation]]]:
@@ -278,10 +260,10 @@ def _restore(saved: tuple[set[str], dict[str, list[_Generation]]]) -> None:
         _rebuild()
 
 
-def _spelled_as(value: str) -> tuple[frozenset[str], Mapping[str, _Ends | None]]:
-    runs = _run_spellings(value)
-    spellings = {v for v in _spellings(value) if len(v) >= _MIN_SECRET}
-    return frozenset(spellings | runs.keys()), runs
+def _spelled_as(value: str) -> tuple[frozenset[str], Mapping[str, spellings.Ends | None]]:
+    runs = spellings.run_spellings(value)
+    found = {v for v in spellings.spellings(value) if len(v) >= _MIN_SECRET}
+    return frozenset(found | runs.keys()), runs
 
 
 def registered() -> int:
@@ -368,168 +350,11 @@ def _key_like(segment: str) -> bool:
     return len(segment) >= 20 or (len(segment) >= 8 and any(c.isdigit() for c in segment))
 
 
-def _spellings(value: str) -> set[str]:
-    """How text from outside may spell ``value``: as is, percent-encoded (all of it, or all but
-    ``/``; a form's ``+`` for a space too), percent-decoded, JSON-escaped (``\\/`` too, as PHP
-    and others write it; non-ASCII as ``\\u`` escapes or not), HTML-escaped. Its spellings in
-    base64 are :func:`_run_spellings`."""
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate: text no service could have encoded either
-        return {value, json.dumps(value)[1:-1]}
-    out = {
-        value,
-        quote(value, safe=""),
-        quote(value, safe="/:@"),
-        quote_plus(value, safe=""),
-        unquote(value),
-        html.escape(value),
-    }
-    for v in list(out):
-        escaped = json.dumps(v)[1:-1]
-        out.update({escaped, escaped.replace("/", "\\/"), json.dumps(v, ensure_ascii=False)[1:-1]})
-    return out
-
-
-def _run_spellings(value: str) -> dict[str, _Ends | None]:
-    """Base64 of any text holding ``value`` (:func:`_base64_runs`), those runs JSON-escaped or
-    percent-encoded too, each with what its ends must hold (None: nothing checked)."""
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return {}
-    out: dict[str, _Ends | None] = {}
-    for run, ends in _base64_runs(value).items():
-        out.update(dict.fromkeys((run, run.replace("/", "\\/"), quote(run, safe="")), ends))
-    return out
-
-
-# A run this long or longer is redacted wherever it is (a secret of 7 bytes has runs of 8
-# characters or more at every alignment). A shorter one, of a secret of 4 to 6 bytes, only
-# where the base64 characters just outside it hold the secret's first and last bits too: the
-# 4 characters of a 4-byte secret at the middle alignment are an ordinary word's often
-# enough ('defi' of "defined", 'Exam', 'g/en' of "billing/envs": 0.1-0.9% of such runs were
-# found in the 5 MB of this project's docs and test data), and redacted with the base64 around
-# them they blank the whole word or path. Checked, none was an echo's (bench/short_runs.py).
-_CHECKED_RUN = 8
-_URLSAFE = str.maketrans("+/", "-_")
-_STANDARD = str.maketrans("-_", "+/")
-
-# the characters that may stand just before and just after a short run (None: any, the
-# secret's bits begin or end with a character's)
-_Ends = tuple[frozenset[str] | None, frozenset[str] | None]
-
-
-def _base64_runs(value: str) -> dict[str, _Ends | None]:
-    """What base64 of *any* bytes holding ``value`` contains, whatever comes before or after
-    it (``user:secret`` of a Basic header, a JSON document, padding or none): base64 turns
-    three bytes into four characters, so the secret starts at one of three alignments, and
-    at each the characters made only of its own bits are the same whatever surrounds it. Those
-    runs, in the standard and the URL-safe alphabet, are registered. The character before and
-    after a run still holds up to four of the secret's bits, so :func:`redact` takes the run
-    with the base64 around it (:func:`_redact_run`), the echo whole; for a short run, only
-    where those characters hold them (:data:`_CHECKED_RUN`)."""
-    raw = value.encode()
-    runs: dict[str, _Ends | None] = {}
-    for offset in range(3):
-        encoded = base64.b64encode(b"\0" * offset + raw + b"\0\0").decode()
-        # characters 6i..6i+6 bits wholly within the secret's bits 8*offset..8*(offset+len)
-        first, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
-        run = encoded[first:end]
-        ends = None if len(run) >= _CHECKED_RUN else _ends(raw, offset, first, end)
-        for spelled, checked in ((run, ends), (run.translate(_URLSAFE), _translated(ends))):
-            runs[spelled] = _either(runs[spelled], checked) if spelled in runs else checked
-    return runs
-
-
-def _translated(ends: _Ends | None) -> _Ends | None:
-    """``ends`` in the URL-safe alphabet."""
-    if ends is None:
-        return None
-    before, after = (None if e is None else frozenset(c.translate(_URLSAFE) for c in e) for e in ends)
-    return before, after
-
-
-def _ends(raw: bytes, offset: int, first: int, end: int) -> _Ends:
-    """The characters base64 may put just before and just after the run of ``raw`` at
-    ``offset``: those holding its first bits (with any bits of the byte before it) and its
-    last (with any of the byte after)."""
-    before = after = None
-    if 8 * offset % 6:  # the secret's first bits share a character with the text before it
-        before = frozenset(base64.b64encode(bytes([b]) * offset + raw[:1])[first - 1] for b in range(256))
-    if 8 * (offset + len(raw)) % 6:
-        tail = b"\0" * offset + raw
-        after = frozenset(base64.b64encode(tail + bytes([b, 0]))[end] for b in range(256))
-    return (
-        None if before is None else frozenset(map(chr, before)),
-        None if after is None else frozenset(map(chr, after)),
-    )
-
-
-def _either(a: _Ends | None, b: _Ends | None) -> _Ends | None:
-    """Two secrets' checks of one run: what either allows."""
-    if a is None or b is None:
-        return None
-    return (
-        None if a[0] is None or b[0] is None else a[0] | b[0],
-        None if a[1] is None or b[1] is None else a[1] | b[1],
-    )
-
-
-# base64 characters (either alphabet, the JSON-escaped slash, the percent-encoded '+' and '/',
-# and after the run its padding), read outward from a run: the rest of the echo, which holds
-# the secret's first and last bits and the text it was encoded with (a Basic header's user)
-_AROUND_RUN_AFTER = re.compile(r"(?:%2[BbFf]|\\?/|[A-Za-z0-9+_-])*(?:=|%3[Dd]){0,2}")
-# read backwards; no padding: '=' before a run is the text's own ('?auth=' stays)
-_AROUND_RUN_BEFORE = re.compile(r"(?:[BbFf]2%|/\\?|[A-Za-z0-9+_-])*")
-
-
-def _redact_run(text: str, run: str, ends: _Ends | None = None) -> str:
-    """``text`` with each echo holding ``run`` redacted whole (the run and the base64 around
-    it), in one pass each way: a greedy pattern around the run would backtrack over a long
-    base64 text. ``ends``: a short run's, each found one is an echo only where they hold."""
-    out: list[str] = []
-    at = 0
-    while (found := text.find(run, at)) >= 0:
-        if ends is not None and not _echoed(text, found, found + len(run), ends):
-            out.append(text[at : found + 1])
-            at = found + 1
-            continue
-        before = _AROUND_RUN_BEFORE.match(text[at:found][::-1])
-        after = _AROUND_RUN_AFTER.match(text, found + len(run))
-        start = found - (before.end() if before else 0)
-        end = after.end() if after else found + len(run)
-        out += [text[at:start], REDACTED]
-        at = end
-    return "".join(out) + text[at:]
-
-
-_SPELLED_CHAR = {"\\/": "/", "%2B": "+", "%2b": "+", "%2F": "/", "%2f": "/"}
-
-
-def _echoed(text: str, start: int, end: int, ends: _Ends) -> bool:
-    """Whether the characters beside ``text[start:end]`` hold the bits ``ends`` says an echo
-    of the secret puts there. At the text's very start or end it counts as an echo: a message
-    cut short may have cut the rest of one."""
-    before, after = ends
-    if before is not None and start > 0:
-        spelled = text[max(0, start - 3) : start]
-        char = next((c for s, c in _SPELLED_CHAR.items() if spelled.endswith(s)), spelled[-1])
-        if char not in before:
-            return False
-    if after is not None and end < len(text):
-        spelled = text[end : end + 3]
-        char = next((c for s, c in _SPELLED_CHAR.items() if spelled.startswith(s)), spelled[0])
-        if char not in after:
-            return False
-    return True
-
-
 def redact(text: str) -> str:
     order, runs = _lookup
     for s in order:
         if s in text:
-            text = _redact_run(text, s, runs[s]) if s in runs else text.replace(s, REDACTED)
+            text = spellings.redact_run(text, s, runs[s]) if s in runs else text.replace(s, REDACTED)
     # Literals found in the text as it came: a replacement ("***") cannot join one that was not
     # there. Lowercasing matches (?i) only for ASCII (re folds U+017F to "s"): other text runs all.
     lowered = text.lower() if text.isascii() else None

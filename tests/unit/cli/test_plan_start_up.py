@@ -27,9 +27,11 @@ from pathlib import Path
 # forges' entries, the output's renderers, the chart readers and the configuration's optional
 # sections (windows, automatic rules, gates, charts, signatures, notifications) were imported by
 # name where a configuration or a result asks for them, 384 once the sections only some commands
-# read (argocd, metrics, webhooks, render, dashboard) were their defaults until one is asked.
+# read (argocd, metrics, webhooks, render, dashboard) were their defaults until one is asked,
+# 385 once the spellings a secret is echoed in left core.log for core.spellings under the
+# 600-line rule (the same code, one more file).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
-MOST_MODULES = 384
+MOST_MODULES = 385
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
 # does not use. Each was loaded by a plan once.

@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.core import log
+from gitops_bot.core import log, spellings
 from testkit.examples import examples
 
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{4,}")
@@ -182,7 +182,7 @@ def test_a_short_secret_s_runs_leave_ordinary_words_readable() -> None:
     )
     for secret in ("'^~!", "q1jb", "8?zz", "rZrL"):
         log.register_secret(secret)
-        assert any(len(run) == 4 and run in text for run in log._base64_runs(secret))
+        assert any(len(run) == 4 and run in text for run in spellings.base64_runs(secret))
         assert log.redact(text) == text
         for user in ("", "u", "u:", "bob:"):  # each alignment
             echoed = base64.b64encode(f"{user}{secret}\n".encode()).decode()
