@@ -34,8 +34,34 @@ def _slug(title: str) -> str:
     return re.sub(r"[\s]+", "-", re.sub(r"[^\w\s-]", "", title.lower()).strip())
 
 
+_NULL = {"type": "null"}
+
+
+def _bare(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``node`` without the null it takes (a key written with nothing), and whether it takes one."""
+    kind = node.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        rest = [k for k in kind if k != "null"]
+        return node | {"type": rest[0] if len(rest) == 1 else rest}, True
+    for key in ("oneOf", "anyOf"):
+        branches = node.get(key)
+        if isinstance(branches, list) and _NULL in branches:
+            rest = [b for b in branches if b != _NULL]
+            others = {k: v for k, v in node.items() if k not in (key, "description")}
+            return (rest[0] | others if len(rest) == 1 else others | {key: rest}), True
+    return node, False
+
+
 def _type(node: dict[str, Any], defs: dict[str, Any], here: str = "") -> str:
     """A key's type in words; ``here``: the section an inline object of keys is listed in."""
+    node, nothing = _bare(node)
+    text = _type_of(node, defs, here)
+    if not nothing:
+        return text
+    return f"{text} (or nothing: {'its defaults' if '$ref' in node else 'as left out'})"
+
+
+def _type_of(node: dict[str, Any], defs: dict[str, Any], here: str) -> str:
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
         return f"[{name}](#{_slug(name)})"
@@ -47,10 +73,10 @@ def _type(node: dict[str, Any], defs: dict[str, Any], here: str = "") -> str:
     if kind == "object" and "properties" in node and here:
         return f"object: [{here}](#{_slug(here)})"
     if kind == "array":
-        return f"list of {_type(node.get('items', {}), defs, here + '[]' if here else '')}"
+        return f"list of {_type_of(_bare(node.get('items', {}))[0], defs, here + '[]' if here else '')}"
     extra = node.get("additionalProperties")
     if kind == "object" and isinstance(extra, dict):
-        return f"map of {_type(extra, defs, here + '.*' if here else '')}"
+        return f"map of {_type_of(_bare(extra)[0], defs, here + '.*' if here else '')}"
     if isinstance(kind, list):
         return " or ".join(kind)
     if kind:
@@ -66,7 +92,13 @@ def _required_sets(node: dict[str, Any], key: str) -> list[str] | None:
     branches = node.get(key)
     if not isinstance(branches, list) or not branches:
         return None
-    if not all(set(b) == {"required"} and len(b["required"]) == 1 for b in branches):
+    # a branch may also say what the key must hold to count ("keys" with at least one item)
+    if not all(
+        set(b) <= {"required", "properties"}
+        and len(b["required"]) == 1
+        and set(b.get("properties", {})) <= set(b["required"])
+        for b in branches
+    ):
         return None
     return [b["required"][0] for b in branches]
 
@@ -122,6 +154,7 @@ def nested(node: dict[str, Any], section: str) -> Iterator[tuple[str, dict[str, 
     for key, sub in node.get("properties", {}).items():
         here = f"{section}.{key}" if section else key
         while True:
+            sub = _bare(sub)[0]
             if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
                 sub, here = sub["items"], here + "[]"
             elif isinstance(sub.get("additionalProperties"), dict) and "properties" not in sub:

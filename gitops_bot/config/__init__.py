@@ -229,8 +229,9 @@ ROOT: Section[Config] = Section(
     _compose,
     schema={
         "anyOf": [
-            {"required": ["images"]},
-            {"required": ["charts"], "properties": {"charts": {"minItems": 1}}},
+            # 'images:' with nothing is no section to the reader (an empty list is one)
+            {"required": ["images"], "properties": {"images": {"type": "array"}}},
+            {"required": ["charts"], "properties": {"charts": {"type": "array", "minItems": 1}}},
         ]
     },
     description="The configuration of gitops-bot (docs/concepts/configuration.md). "

@@ -60,6 +60,7 @@ _REQUIREMENT = (
 _SELECTOR = rf"^{_REQUIREMENT}(?:,{_REQUIREMENT})*$"
 _GATED_BY = ("argocd_application", "argocd_applications", "argocd_selector")
 
+_SOME_PATH = {"type": ["string", "array"], "minItems": 1}
 _PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to the repository, inside it")
 
 
@@ -197,6 +198,18 @@ ENVIRONMENT = Section(
         Field(
             "argocd_applications",
             Strings(),
+            # the reader's check in _environment: at least one, each once, none empty
+            schema={
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    },
+                ]
+            },
             description="Several Argo CD Applications deploying it (one per cluster, or its parts): "
             "the gate opens when every one passes.",
         ),
@@ -256,7 +269,8 @@ ENVIRONMENT = Section(
     _environment,
     name="environment",
     named="environment {name!r}",
-    schema={"anyOf": [{"required": ["path"]}, {"required": ["paths"]}]},
+    # one of them names a place: written with nothing or as [] it names none, to the reader
+    schema={"anyOf": [{"required": [k], "properties": {k: _SOME_PATH}} for k in ("path", "paths")]},
 )
 
 

@@ -62,6 +62,8 @@ class EnvVar(Kind):
 class Strings(Kind):
     """A string or a list of strings, read as a tuple; the rules check each string."""
 
+    null_is_nothing = True
+
     def read(self, v: Values, key: str, default: Any) -> Any:
         return v.r.str_list(v.node, key, v.what) or (default if default is not None else ())
 
@@ -84,6 +86,19 @@ def ref(section: Section[Any], defs: Defs) -> JSON:
         defs[section.name] = {}  # taken before its fields are walked (verify nests in verify)
         defs[section.name] = object_schema(section, defs)
     return {"$ref": f"#/$defs/{section.name}"}
+
+
+def takes_empty(section: Section[Any]) -> bool:
+    """Whether the section reads an empty mapping: no key is required, and what spans keys
+    (its schema's anyOf / oneOf, each asking for some key) does not ask for one."""
+    return not any(f.required for f in section.fields) and not {"anyOf", "oneOf"} & section.schema.keys()
+
+
+def or_null(schema: JSON, section: Section[Any]) -> JSON:
+    """``schema`` of a mapping read by ``section``, taking YAML's null (``key:`` with nothing)
+    where the reader does: it reads null as the empty mapping, so null is valid exactly where
+    ``{}`` is (``webhooks:`` alone is its defaults; ``verify:`` alone needs its keys)."""
+    return {"anyOf": [{"type": "null"}, schema]} if takes_empty(section) else schema
 
 
 def _resolved(of: Section[T] | Callable[[], Section[T]]) -> Section[T]:
@@ -111,15 +126,18 @@ class Nested(Kind, Generic[T]):
         return _resolved(self.of)
 
     def read(self, v: Values, key: str, default: Any) -> T | None:
-        if not v.given(key) and not self.always:
+        # Written with nothing (``webhooks:`` alone, YAML null) is the empty mapping, not left
+        # out: a section that needs a key says so (``verify:`` alone would otherwise verify
+        # nothing, silently), one that needs none is its defaults
+        if key not in v.node and not self.always:
             return None
         child = v.child(v.node.get(key), self.what.format(parent=v.what), v.line_of(key))
         return read(self.section, child)
 
     def schema(self, defs: Defs) -> JSON:
-        out = ref(self.section, defs)
+        out = or_null(ref(self.section, defs), self.section)
         if self.described and self.section.description:
-            out = out | {"description": self.section.description}
+            out = {"description": self.section.description} | out
         return out
 
 
@@ -159,7 +177,8 @@ class ListOf(Kind, Generic[T]):
         return tuple(out)
 
     def schema(self, defs: Defs) -> JSON:
-        return {"type": "array", "items": ref(self.section, defs)}
+        # nothing (YAML null) is read as no items; an item written with nothing as an empty mapping
+        return {"type": ["array", "null"], "items": or_null(ref(self.section, defs), self.section)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +219,8 @@ class MapOf(Kind, Generic[T]):
         return tuple(out)
 
     def schema(self, defs: Defs) -> JSON:
-        entry = ref(self.section, defs)
-        out: JSON = {"type": "object"}
+        entry = or_null(ref(self.section, defs), self.section)
+        out: JSON = {"type": ["object", "null"]}  # nothing (YAML null): no entries
         if self.name_rule:
             out["propertyNames"] = dict(self.name_rule.schema)
         out["additionalProperties"] = {"oneOf": [{"const": False}, entry]} if self.off else entry

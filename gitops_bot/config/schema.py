@@ -23,8 +23,8 @@ BASE: Defs = {
         "description": "The name of an environment variable (never the secret itself).",
     },
     "strings": {
-        "description": "A string or a list of strings.",
-        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": "A string or a list of strings (nothing: as left out).",
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}],
     },
     "event": EVENT_SCHEMA,
 }

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from gitops_bot.config.reader import ConfigReader, Node, closest
@@ -50,6 +50,10 @@ class Kind(ABC):
 
     @abstractmethod
     def read(self, v: Values, key: str, default: Any) -> Any: ...
+
+    # The reader takes YAML's null (the key written with nothing) as nothing given: a field
+    # declaring its own schema gets null beside it (the kind's own schema says so itself)
+    null_is_nothing: ClassVar[bool] = False
 
     def each(self, value: Any) -> Iterable[Any]:
         """The values the field's rules check."""
@@ -235,6 +239,12 @@ def object_schema(section: Section[Any], defs: Defs) -> JSON:
 
 def _property(f: Field, defs: Defs) -> JSON:
     out = dict(f.schema) if f.schema else f.kind.schema(defs)
+    if f.required and isinstance(out.get("type"), list):
+        # a required key written with nothing is missing to the reader ("needs 'environments'")
+        kept = [t for t in out["type"] if t != "null"]
+        out["type"] = kept[0] if len(kept) == 1 else kept
+    elif f.schema and f.kind.null_is_nothing and not f.required:
+        out = _or_nothing(out)
     if not f.schema:
         for rule in f.rules:
             out.update(f.kind.rule_schema(rule))
@@ -243,3 +253,11 @@ def _property(f: Field, defs: Defs) -> JSON:
     if isinstance(f.default, str | int | float):
         out["default"] = f.default
     return out
+
+
+def _or_nothing(schema: JSON) -> JSON:
+    """``schema`` taking null too (its own oneOf / anyOf, else one around it)."""
+    for combined in ("oneOf", "anyOf"):
+        if combined in schema and {"type": "null"} not in schema[combined]:
+            return schema | {combined: [*schema[combined], {"type": "null"}]}
+    return {"anyOf": [schema, {"type": "null"}]}

@@ -6,7 +6,6 @@ neither it nor :mod:`gitops_bot.trust.settings`."""
 
 from __future__ import annotations
 
-from gitops_bot.config.images import _any_of
 from gitops_bot.config.kinds import EnvVar, ListOf, Nested, section_of
 from gitops_bot.config.spec import Values
 from gitops_bot.core.model import SigningMethod
@@ -55,7 +54,13 @@ VERIFY = section_of(
         "keyless": Nested(KEYLESS, "'keyless' of {parent}"),
     },
     name="verify",
-    schema=_any_of("keys", "keyless"),
+    # 'keys: []' or 'keys:' with nothing names no key, to the reader
+    schema={
+        "anyOf": [
+            {"required": ["keys"], "properties": {"keys": {"type": "array", "minItems": 1}}},
+            {"required": ["keyless"]},
+        ]
+    },
 )
 
 

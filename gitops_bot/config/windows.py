@@ -76,6 +76,8 @@ def minutes(text: str) -> int | None:
 
 
 def _period(v: Values) -> WindowPeriod:
+    if not v["days"]:  # 'days: []' is no weekday, not every one
+        raise v.error(v.line_of("days"), f"{v.what} needs 'days' (at least one weekday)")
     start, end = minutes(v["from"]), minutes(v["to"])
     assert start is not None and end is not None  # the rules checked them
     if end <= start:
