@@ -391,6 +391,11 @@ class App:
         if not self.config.charts or not env.paths:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
+        if (blocked := self.reading(env).blocked) is not None:
+            # a file it renders was not read: what it pins there is not known, so no chart of it
+            # is released, each saying why as its images do
+            why = f"{blocked[0]} (fix: {blocked[1]})"
+            return [planning.ChartTarget(env, c, env.paths[0], None, unpinned=why) for c in wanted]
         pins = self.chart_pins(env)
         out = []
         for chart in wanted:

@@ -117,6 +117,9 @@ def standing(
         for (kind, name), current in sorted(running.items())
         if not only or name in only
     ]
+    # a file either renders not read: what runs, or where the release goes, is not known
+    # whole; the chain skips each image with the reading's words, as plan's items do
+    items = _unread(s, source, target, only) or items
     # a held image the promotion would change refuses it as a whole, as every surface says
     held = app.held(target)
     moving = tuple(
@@ -153,9 +156,26 @@ def rollback(s: Session, environment: str, *, force: bool = False, reason: str |
     finally:
         readings.close()
     facts = replace(facts, override=override(force=force, reason=reason))
-    steps = decision.safety(facts)
+    blocked = s.app.reading(s.app.config.environment(environment)).blocked
+    steps = decision.safety(facts, f"{blocked[0]} (fix: {blocked[1]})" if blocked else None)
     judge(steps, facts)
     return _notes(facts, [steps], environment)
+
+
+def _unread(s: Session, source: str, target: str, only: Sequence[str]) -> list[PlanItem]:
+    """The promotion's items when the target, or its source, renders a file that was not read
+    (:attr:`EnvironmentReading.blocked`): each image of it skipped, in the words plan's item
+    says (the source's named as such); empty when both were read whole."""
+    out: list[PlanItem] = []
+    for env, whose in ((target, ""), (source, f"{source}, the promotion's source: ")):
+        reading = s.app.reading(s.app.config.environment(env))
+        if reading.blocked is not None:
+            out += [
+                PlanItem(target, r.image, "", "", "", PlanAction.SKIP, whose + r.describe(), None)
+                for r in reading.images
+                if not only or r.image in only
+            ]
+    return out
 
 
 def _item(environment: str, kind: ArtifactKind, name: str, current: Deployed) -> PlanItem:

@@ -199,11 +199,17 @@ def chain(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> tup
     return tuple(replace(s, wins=True) if s is win else s for s in (*head, *release, window))
 
 
-def safety(facts: Facts) -> tuple[Step, ...]:
+def safety(facts: Facts, unread: str | None = None) -> tuple[Step, ...]:
     """The chain of a person's rollback, a safety action: its freeze alone holds it back (no
     window, gate or soak keeps an emergency waiting). The freeze is the step ``plan`` and
-    ``explain`` show for the environment's items, judged the same way."""
+    ``explain`` show for the environment's items, judged the same way. ``unread``: why a file
+    the environment renders was not read (the reading's words, as plan's items skip with
+    them): a rollback written into the files read would leave the rest on the release it
+    rolls back, so it is the ``error`` step plan's items show, and it decides."""
     step = _freeze(facts)
+    if unread is not None:
+        error = Step("error", Block, unread, decision=Decision(Action.SKIP, Rule.ERROR, unread), wins=True)
+        return (error, step)
     return (replace(step, wins=True) if step.decision is not None else step,)
 
 

@@ -5,22 +5,27 @@ image, never converging. On real git and the real registry:
 
 - ``update`` of a repository whose environment ``dev2`` pins the image in a small file and a
   5 MiB one (a committed ``helm template``) releases nothing into dev2, and says why with the
-  file and the fix in its text and JSON; the run's other environment is released; exit 0, as
+  file and the fix in its text, its JSON and the Action's summary; the run's other environment is released; exit 0, as
   for any image the run skips with its reason;
 - the same where dev2 lives on its own branch (``branch:``);
-- ``plan``'s JSON shows the block in dev2's reading and its item;
+- ``plan``'s JSON shows the block in dev2's reading and its item, and the GitHub Action's step
+  summary says it;
 - a symbolic link leading out of the repository among dev2's manifests blocks it the same way.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from gitops_bot import action
 from gitops_bot.cli import main
+from testkit.actions_env import actions_env
 from testkit.local_git import git
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -84,13 +89,15 @@ def _origin(
     *,
     on_branch: bool = False,
     links: dict[str, str] | None = None,
+    promoted: bool = False,
 ) -> Path:
     """A bare remote: main holding the configuration and dev's manifests, and dev2's (on main,
-    or on its own branch env/dev2), ``links`` among them (path -> the link's target)."""
+    or on its own branch env/dev2), ``links`` among them (path -> the link's target);
+    ``promoted``: dev2 takes promotions from dev."""
     seed = tmp_path / "seed"
     seed.mkdir()
     git(seed, "init", "-q", "-b", "main")
-    branch = "\n    branch: env/dev2" if on_branch else ""
+    branch = ("\n    branch: env/dev2" if on_branch else "") + ("\n    promote_from: dev" if promoted else "")
     _write(seed, {"gitops-bot.yaml": CONFIG.format(image=image, branch=branch)})
     _write(seed, {"manifests/dev/deploy.yaml": DEPLOYMENT.format(name="web", image=image)})
     if on_branch:
@@ -151,6 +158,17 @@ def _update_says_dev2_is_blocked(
     code, text, err = _run(capsys, "update", "--dry-run", "--repo", f"file://{origin}")
     assert code == 0, err
     assert reason in text and fix in text, text
+    # the GitHub Action's step summary, the same run as a dry run
+    (origin.parent / "action").mkdir()
+    env = actions_env(origin.parent / "action", command="update", repo=f"file://{origin}", dry_run="true")
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("os.environ", env)  # the in-process CLI reads the same environment
+        assert action.run(env, io.StringIO()) == 0
+    summary = re.sub(
+        r"\\(.)", r"\1", (origin.parent / "action" / "summary").read_text()
+    )  # markdown's escapes
+    # (the summary's line is cut at its bound: the file and why come first)
+    assert f"skipped (dev2 app: unsupported: {file}, which dev2 renders, is not read (" in summary, summary
     code, out, err = _run(capsys, "update", "--repo", f"file://{origin}", "--output", "json")
     assert code == 0, err
     result = json.loads(out)
@@ -202,3 +220,22 @@ def test_a_link_out_of_the_repository_among_dev2s_manifests_blocks_its_release(
         "make it a directory in the repository, or remove it",
         "main",
     )
+
+
+def test_promote_and_rollback_of_an_environment_with_a_file_not_read_are_refused(
+    tmp_path: Path, image: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dev2 takes promotions from dev: dev is released 1.2.0, and ``promote dev dev2`` is
+    refused by the chain's skip (exit 4, nothing changed) naming the file, why and the fix,
+    where it promoted into deploy.yaml alone; ``rollback dev2`` the same."""
+    origin = _origin(tmp_path, image, _dev2(image, _big(image)), promoted=True)
+    repo = f"file://{origin}"
+    code, out, err = _run(capsys, "update", "--env", "dev", "--repo", repo)
+    assert code == 0, err
+    heads = git(origin, "for-each-ref")
+    blocked = "manifests/dev2/big.yaml, which dev2 renders, is not read (5.1 MiB"
+    for argv in (["promote", "dev", "dev2"], ["promote", "dev", "dev2", "--dry-run"], ["rollback", "dev2"]):
+        code, out, err = _run(capsys, *argv, "--repo", repo)
+        assert code == 4, (argv, out, err)
+        assert blocked in err and "split it into files under 4 MiB" in err, (argv, err)
+        assert git(origin, "for-each-ref") == heads, argv  # nothing pushed, no branch
