@@ -32,7 +32,7 @@ from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import OVERRIDE_FREEZE, OVERRIDE_GATE, Release, stated_overrides
+from gitops_bot.release.proposal import OVERRIDE_FREEZE, OVERRIDE_GATE, Release, says, stated_overrides
 
 log = get_logger(__name__)
 
@@ -159,7 +159,7 @@ def _open_rollback(
     if found is None:
         return []
     pr = found[3]
-    automatic = ROLLED_BACK in pr.body
+    automatic = says(pr.body, ROLLED_BACK)
     if automatic and recovered is not None:
         return _follow(s, env, ReleaseKind.ROLLBACK, recovered, dry_run=dry_run)
     # what the person overrode, as the pull request records it (its hidden line, never the
@@ -283,7 +283,9 @@ def _follow(
     if found is None:
         return []
     forge, open_prs, branch, pr = found
-    automatic = (soak.PROMOTED if kind is ReleaseKind.PROMOTION else ROLLED_BACK) in pr.body
+    # the bot's own line, not words a quote in the body may hold (closing a person's decision
+    # for a rendered value that reads like that line would be the bot's mistake)
+    automatic = says(pr.body, soak.PROMOTED if kind is ReleaseKind.PROMOTION else ROLLED_BACK)
     if not automatic:
         return _marked(s, env, found, why, dry_run=dry_run)
     what = f"{forge.noun} #{pr.number}"
@@ -310,7 +312,9 @@ def _marked(s: Session, env: EnvironmentConfig, found: Found, why: str, *, dry_r
         would = [f"would mark {what}: {why}", *step.notes]
         return [replace(stale.would(env.name, env.write, step), url=pr.url, warnings=would)]
     done = stale.mark(forge, env.name, pr, step)
-    opened = "" if ROLLED_BACK in pr.body or soak.PROMOTED in pr.body else " was opened by a person and"
+    opened = (
+        "" if says(pr.body, ROLLED_BACK) or says(pr.body, soak.PROMOTED) else " was opened by a person and"
+    )
     said = f"{what}{opened} stays open, marked: {why}"
     return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 

@@ -27,11 +27,14 @@ from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Part, Parts
 from gitops_bot.release import windows
 from gitops_bot.release.proposal import (
-    MERGE_WAITS,
+    WAITS_MARKER,
     Release,
     closing_comment,
     marked_line,
     message_with_note,
+    own_lines,
+    release_line,
+    says,
     with_note,
 )
 from gitops_bot.release.windows import Deferral, Freeze
@@ -238,7 +241,7 @@ def decide(
     # min_age by the forge's clock: the pull request is open (its creation is the clock) and
     # nothing merges it by itself before then
     waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
-    was_waiting = pr is not None and MERGE_WAITS in pr.body
+    was_waiting = pr is not None and WAITS_MARKER in own_lines(pr.body)
     was_deferred = pr is not None and not _auto_merge_requested(pr)
     closes: tuple[Closing, ...] = ()
     if pr is not None and waits is not None and prc.auto_merge and not was_deferred:
@@ -305,9 +308,13 @@ def _superseding(step: NextStep, gone: Closing, settings: Settings, pr: ChangeRe
 def _auto_merge_requested(pr: ChangeRequest) -> bool:
     """Whether the bot asked the forge to merge ``pr`` by itself (with ``pull_request.auto_merge``
     set), as its own record says: a body that says it waits (a window, ``min_age``, a freeze)
-    is one on which it was not asked, or was withdrawn by superseding it."""
-    marks = (windows.DEFERRED_MARK, MERGE_WAITS, FROZEN_MARK, STALE_MARK)
-    return not any(mark in pr.body for mark in marks)
+    is one on which it was not asked, or was withdrawn by superseding it. Read in the bot's own
+    lines only (:func:`~gitops_bot.release.proposal.own_lines`): the body quotes outside text,
+    and words there ("Do not merge before QA signs off") must not hide that auto-merge is on,
+    or no freeze, window or wait would withdraw it."""
+    own = own_lines(pr.body)
+    marks = (windows.DEFERRED_MARK, FROZEN_MARK, STALE_MARK)
+    return WAITS_MARKER not in own and not any(line.startswith(marks) for line in own)
 
 
 def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze: Freeze) -> NextStep:
@@ -322,7 +329,7 @@ def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze
     kept = replace(
         step, title=pr.title, body=pr.body, withheld="freeze" if prc.auto_merge else None, notes=(said,)
     )
-    if FROZEN_MARK in pr.body:  # marked by an earlier run, nothing merges it: it says so already
+    if says(pr.body, FROZEN_MARK):  # marked by an earlier run, nothing merges it: it says so already
         return kept
     body = redact(f"{pr.body.rstrip()}\n\n{marked_line(FROZEN_MARK, Outside(freeze.text()))}")
     if not (prc.auto_merge and _auto_merge_requested(pr)):
@@ -407,11 +414,14 @@ def unmarking(
 
 
 def _marks(body: str) -> tuple[str, list[str]]:
-    """``body`` without the lines marking it (:func:`marking`), and those lines."""
+    """``body`` without the lines marking it (:func:`marking`), and those lines: the bot's own,
+    after its release line (a line of quoted text ahead of it is no mark, and stays)."""
     rest: list[str] = []
     marks: list[str] = []
-    for line in body.rstrip().split("\n"):
-        if line.startswith(STALE_MARK):
+    lines = body.rstrip().split("\n")
+    after = release_line(lines)
+    for i, line in enumerate(lines):
+        if line.startswith(STALE_MARK) and (after is None or i > after):
             while rest and not rest[-1].strip():  # the blank line that set the mark apart
                 rest.pop()
             marks.append(line)

@@ -58,6 +58,9 @@ BODY_MARKER = "<!-- gitops-bot:release"
 # body quotes outside text (a freeze's reason, a gate's reading, commit titles) that may say
 # "freeze overridden" in words, but none of it can start a line with "<!--" after that line
 OVERRIDES_MARKER = "<!-- gitops-bot:overrides"
+# a hidden line after those two: some image here must not be merged yet (min_age), so the bot
+# did not request auto-merge (the visible "Do not merge before" is words a quote may hold too)
+WAITS_MARKER = "<!-- gitops-bot:merge-waits -->"
 OVERRIDE_FREEZE = "freeze"  # the environment's freeze
 OVERRIDE_GATE = "gate"  # a red metrics, checks or web gate of the source
 _RELEASE_LINE = re.compile(r"<!-- gitops-bot:release \S{1,200} -->")
@@ -298,6 +301,7 @@ class Release:
             "",
             f"{BODY_MARKER} {self.release_id} -->",
             *([f"{OVERRIDES_MARKER} {' '.join(sorted(set(self.overrides)))} -->"] if self.overrides else []),
+            *([WAITS_MARKER] if any(c.merge_waits is not None for c in self.changes) else []),
             *_seen_lines(self.changes),
             "",
             "_Opened by gitops-bot, which updates this pull request in place and closes it "
@@ -315,14 +319,34 @@ class Release:
         return ["**Contents**", "", *lines] if lines else []
 
 
+def release_line(lines: Sequence[str]) -> int | None:
+    """Where the *last* release line is in ``lines``, a body's lines (None: nowhere). What
+    follows it is the bot's own (its hidden lines, its paragraphs and marks, whose outside text
+    is escaped and on one line, so none of it starts a line with "<!--" or a mark's words), so
+    outside text earlier in the body (a rendered diff's value, say) cannot put a line after it."""
+    found = [i for i, line in enumerate(lines) if _RELEASE_LINE.fullmatch(line.rstrip("\r"))]
+    return found[-1] if found else None
+
+
+def own_lines(body: str) -> list[str]:
+    """The lines of a pull request's body the bot wrote after its release line, where its
+    records and marks are; a body with no release line (not the bot's layout) is read whole."""
+    lines = body.splitlines()
+    last = release_line(lines)
+    return lines if last is None else lines[last + 1 :]
+
+
+def says(body: str, mark: str) -> bool:
+    """Whether the bot marked ``body`` with ``mark``: a line of its own starting with it (never
+    the words anywhere in it: the body quotes outside text)."""
+    return any(line.startswith(mark) for line in own_lines(body))
+
+
 def stated_overrides(body: str) -> frozenset[str]:
     """What the person who asked for a pull request overrode, as its body records it: the line
-    right after the *last* release line (:data:`OVERRIDES_MARKER`), and nothing else. What
-    follows the release line the bot writes is its own (sightings, its paragraphs and marks,
-    whose outside text is escaped, so none of it starts a line with "<!--"), so outside text
-    earlier in the body (a rendered diff's error, say) cannot put a record after it."""
+    right after the last release line (:data:`OVERRIDES_MARKER`), and nothing else."""
     lines = body.splitlines()
-    last = max((i for i, line in enumerate(lines) if _RELEASE_LINE.fullmatch(line)), default=None)
+    last = release_line(lines)
     if last is None or last + 1 >= len(lines):
         return frozenset()
     found = _OVERRIDES_LINE.fullmatch(lines[last + 1])
