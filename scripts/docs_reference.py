@@ -186,7 +186,9 @@ def configuration() -> str:
         "Editors that speak the YAML language server validate the file with "
         "`# yaml-language-server: $schema=...` pointing at the schema (`gitops-bot schema` prints it). "
         "Every key is listed, nested ones in a section of their own (`verify.keys[]`: the keys of "
-        "one item of the list `verify.keys`).\n",
+        "one item of the list `verify.keys`). A key written with nothing (`webhooks:` alone on its "
+        "line) is read as empty: a section as its defaults (refused when it needs a key, as "
+        "`verify:` does), a list or a map as none; a single value written with nothing is refused.\n",
         "## Top level\n",
         *_sections(schema, defs, "", "###"),
     ]

@@ -26,6 +26,7 @@ _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 @dataclass(frozen=True, slots=True)
 class Scalar(Kind):
     types: type | tuple[type, ...]
+    single = True
 
     def read(self, v: Values, key: str, default: Any) -> Any:
         return v.r.get(v.node, key, self.types, v.what, default)
@@ -42,6 +43,8 @@ STR, BOOL, INT, NUMBER = Scalar(str), Scalar(bool), Scalar(int), Scalar(float)
 class Value(Kind):
     """Any value; its rules say which."""
 
+    single = True
+
     def read(self, v: Values, key: str, default: Any) -> Any:
         return v.node[key] if v.given(key) else default
 
@@ -51,6 +54,8 @@ class Value(Kind):
 
 class EnvVar(Kind):
     """The name of an environment variable that holds a secret (never the secret)."""
+
+    single = True
 
     def read(self, v: Values, key: str, default: Any) -> Any:
         return v.r.env_name(v.node, key, v.what, default)

@@ -51,8 +51,13 @@ class Kind(ABC):
     @abstractmethod
     def read(self, v: Values, key: str, default: Any) -> Any: ...
 
-    # The reader takes YAML's null (the key written with nothing) as nothing given: a field
-    # declaring its own schema gets null beside it (the kind's own schema says so itself)
+    # YAML's null (``key:`` with nothing) to the reader. A single value (a string, a number, a
+    # choice) has no empty form: written with nothing it is a value forgotten (or a template
+    # that wrote none), refused in one line rather than read as the default (``range:`` would
+    # allow any version, ``promote_from:`` drop the chain), as the schema refuses it.
+    single: ClassVar[bool] = False
+    # A list of strings takes null as none given; a field declaring its own schema gets null
+    # beside it (the kinds of mappings and lists say what null is in their own schema)
     null_is_nothing: ClassVar[bool] = False
 
     def each(self, value: Any) -> Iterable[Any]:
@@ -170,6 +175,11 @@ def _field(f: Field, v: Values) -> Any:
         if isinstance(f.required, str):
             raise v.error(v.line, f.required)
         raise v.error(v.line_of(), f"{v.what} needs '{f.key}'")
+    if f.kind.single and f.key in v.node and v.node[f.key] is None:
+        raise v.error(
+            v.line_of(f.key),
+            f"'{f.key}' in {v.what} has no value; give one, or leave the key out for its default",
+        )
     default = f.default
     own = not isinstance(default, Same)  # the bot's own default, not another key's value
     if not own:
@@ -258,6 +268,6 @@ def _property(f: Field, defs: Defs) -> JSON:
 def _or_nothing(schema: JSON) -> JSON:
     """``schema`` taking null too (its own oneOf / anyOf, else one around it)."""
     for combined in ("oneOf", "anyOf"):
-        if combined in schema and {"type": "null"} not in schema[combined]:
-            return schema | {combined: [*schema[combined], {"type": "null"}]}
+        if set(schema) == {combined}:
+            return {combined: [*schema[combined], {"type": "null"}]}
     return {"anyOf": [schema, {"type": "null"}]}

@@ -1,6 +1,6 @@
 """A key written with nothing (``webhooks:`` alone on its line, YAML null) or as an empty
 mapping or list: the reader and the published JSON Schema give the same verdict, for every
-section, list and mapping the declarations hold. An editor must not mark red a file the bot
+section, list, mapping and single value the declarations hold. An editor must not mark red a file the bot
 reads, nor pass one it refuses.
 
 The walk goes down the declarations from the file (config.ROOT) beside a config that writes
@@ -141,6 +141,8 @@ def _cases() -> Iterator[tuple[str, dict[str, Any], tuple[Any, ...], Any]]:
         where = ".".join(map(str, path)) or "file"
         for f in section.fields:
             if not isinstance(f.kind, STRUCTURED):
+                # a string, number, boolean or choice has no empty form: written with nothing only
+                yield f"{where}.{f.key}=null", doc, (*path, f.key), None
                 continue
             empty: Any = {} if isinstance(f.kind, Nested | MapOf) else []
             for value, said in ((None, "null"), (empty, "empty")):
@@ -254,3 +256,20 @@ def test_windows_days_written_empty_is_refused() -> None:
     text = "environments:\n  - name: dev\n    path: o\n    windows: {timezone: UTC, deny: [{days: []}]}\n"
     with pytest.raises(ConfigError, match="needs 'days'"):
         config.parse("images: [{name: app}]\n" + text, "f.yaml")
+
+
+@pytest.mark.parametrize(
+    ("key", "extra", "said"),
+    [
+        ("range", "images:\n  - name: app\n    range:\n", "'range' in image 'app' has no value"),
+        ("base", "images: [{name: app}]\ngit:\n  base:\n", "'base' in 'git' has no value"),
+        ("version", "version:\nimages: [{name: app}]\n", "'version' in the file has no value"),
+    ],
+)
+def test_a_single_value_written_with_nothing_is_refused_in_one_line(key: str, extra: str, said: str) -> None:
+    text = extra + "environments: []\n"
+    with pytest.raises(ConfigError) as caught:
+        config.parse(text, "f.yaml")
+    message = str(caught.value)
+    assert said in message and "leave the key out for its default" in message and "\n" not in message
+    assert schema_problems(text)
