@@ -472,7 +472,7 @@ def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, da
         return {}
     floor = opened - RECORD_SLACK
     out: dict[str, dict[str, datetime]] = {}
-    for line in body.splitlines():
+    for line in own_lines(body):  # the bot's hidden lines, not a quote ahead of its release line
         stripped = line.strip()
         m = _SEEN.fullmatch(stripped) if stripped.startswith(SEEN_MARKER) else None
         if m is None:

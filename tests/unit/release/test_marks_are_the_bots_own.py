@@ -15,11 +15,12 @@ import pytest
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
 from gitops_bot.config.windows import WindowPeriod, WindowsConfig
+from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.release.next_step import STALE_MARK, RequestStep, Settings, decide, marking
-from gitops_bot.release.proposal import MERGE_WAITS, Change, Release, says
+from gitops_bot.release.proposal import MERGE_WAITS, Change, Release, every_sighting, says
 from gitops_bot.release.soak import PROMOTED
 from gitops_bot.release.windows import Freeze
 
@@ -102,3 +103,14 @@ def test_lines_ahead_of_the_release_line_are_no_marks() -> None:
     # the bot's own lines are read
     auto = decide(rel, None, NOW, settings(), (f"{PROMOTED} dev has run these digests.",)).body
     assert says(auto, PROMOTED) and says(step.body, STALE_MARK)
+
+
+def test_sightings_are_read_after_the_release_line_only() -> None:
+    seen = NOW - timedelta(hours=2)
+    rel = Release("staging", (change("x", sightings=(("sha256:" + "b" * 64, seen),)),))
+    body = opened(rel).body
+    assert every_sighting(body, NOW - timedelta(hours=3)) == {"example/app": {"sha256:" + "b" * 64: seen}}
+    # a raw line ahead of the release line, as a rendered value could put it, records nothing
+    later = format_instant(NOW)
+    forged = f"<!-- gitops-bot:seen example/app sha256:{'c' * 64} {later} -->\n" + body
+    assert every_sighting(forged, NOW - timedelta(hours=3)) == every_sighting(body, NOW - timedelta(hours=3))
