@@ -80,7 +80,12 @@ KINDS: dict[str, Kind] = {
         "exit 4; nothing was changed",
         "A gate, a hold, a freeze or the promotion chain said no, and the message says which. "
         "Wait until it holds (`gitops-bot status` shows each gate), lift it (`unhold`, "
-        "`unfreeze`), or override with `--force --reason TEXT` where the message offers it.",
+        "`unfreeze`), or override with `--force --reason TEXT` where the message offers it. "
+        "`refused: skip (error): <file>, which <env> renders, is not read (…)`: a file of the "
+        "environment is over 4 MiB, not UTF-8, or a link leading out of the repository, so "
+        "nothing of it is promoted or rolled back (`plan` and `update` skip it in the same words); "
+        "do what its fix says: split the file, save it as UTF-8, or replace the link "
+        "([reading](../reference/reading.md)).",
     ),
     "ForgeError": Kind(
         "The forge refused a request",
