@@ -16,13 +16,9 @@ stand-in metadata service on loopback, so nothing leaves this machine either way
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +28,7 @@ from gitops_bot.net.proxy import direct, proxy_for
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Service, Unavailable
 from testkit.connect_proxy import ConnectProxy
-from testkit.loopback import LoopbackHTTPServer
+from testkit.metadata_service import landing
 
 PROXY = "http://proxy.corp.example:3128"
 EVERY_PROXY = {"HTTP_PROXY": PROXY, "HTTPS_PROXY": PROXY, "ALL_PROXY": PROXY}
@@ -115,77 +111,20 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 ROLE = "/latest/meta-data/iam/security-credentials/node-role"
 
 
-class _Metadata(BaseHTTPRequestHandler):
-    """The machine's metadata service: its answer says it was asked, and by which Host; at the
-    instance role's path, the role's credentials (IMDSv1's shape)."""
-
-    asked: list[str] = []
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self.asked.append(self.path)
-        if self.path == ROLE:
-            answer = {"Code": "Success", "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": SECRET}
-        else:
-            answer = {"asked": self.path, "host": self.headers.get("Host", "")}
-        body = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Landed(socket.socket):
-    """A connection made to the stand-in on loopback that says it reached the metadata
-    address it was made for, as a real one would (its peer is what the client judges)."""
-
-    reached: tuple[str, int] = ("169.254.169.254", 80)
-
-    def getpeername(self) -> Any:
-        return self.reached
-
-
-# where each name a test connects to resolves: the metadata addresses as themselves, and a
-# name an attacker's DNS answers with the instance metadata address
-LANDS = {
-    "169.254.169.254": "169.254.169.254",
-    "fd00:ec2::254": "fd00:ec2::254",
-    "metadata.google.internal": "169.254.169.254",
-    "imds.evil.example": "169.254.169.254",
-}
+def _answer(path: str, host: str) -> Any:
+    """The machine's metadata service: its answer says it was asked; at the instance role's
+    path, the role's credentials (IMDSv1's shape)."""
+    if path == ROLE:
+        return {"Code": "Success", "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": SECRET}
+    return {"asked": path, "host": host}
 
 
 @pytest.fixture
 def metadata(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """A metadata service on loopback, where every direct connection to a metadata address (or
-    a name resolving to one) lands, reporting that address as its peer: the paths it was asked."""
-    server = LoopbackHTTPServer(("127.0.0.1", 0), _Metadata)
-    asked: list[str] = []
-    server.RequestHandlerClass = type("Handler", (_Metadata,), {"asked": asked})
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    here = ("127.0.0.1", server.server_address[1])
-    connect = socket.create_connection
-
-    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-        lands = LANDS.get(address[0].strip("[]").lower())
-        if lands is None:
-            return connect(address, *args, **kwargs)
-        made = connect(here, *args, **kwargs)
-        timeout = made.gettimeout()
-        landed = _Landed(made.family, made.type, made.proto, fileno=made.detach())
-        landed.settimeout(timeout)
-        landed.reached = (lands, address[1])
-        return landed
-
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    try:
+    """Every direct connection to a metadata address, or a name resolving to one, lands on a
+    stand-in on loopback (testkit/metadata_service.py): the paths it was asked."""
+    with landing(monkeypatch, _answer) as asked:
         yield asked
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize(
