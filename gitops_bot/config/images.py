@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, cast
 
 from gitops_bot.config.kinds import BOOL, STR, ListOf, Nested, Scalar, derive_fields, section_of
 from gitops_bot.config.settings import ImageConfig
-from gitops_bot.config.spec import Field, Same, Section, Values, matches
+from gitops_bot.config.spec import Field, Same, Section, Values, matches, url_host
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
+from gitops_bot.core.metadata import metadata_host
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
@@ -154,6 +155,13 @@ def _repository(v: Values) -> ImageRef:
         raise v.error(v.line_of("repository" if "repository" in v.node else "name"), exc.message) from None
     if repository.tag or repository.digest:
         raise v.error(v.line_of("repository"), f"'repository' of {v.what} must not carry a tag or digest")
+    metadata = metadata_host(url_host("//" + repository.registry))
+    if metadata is not None:  # its registry is asked and its answers read, as a web gate's
+        raise v.error(
+            v.line_of("repository" if "repository" in v.node else "name"),
+            f"the registry of {v.what} is {metadata}, this machine's cloud metadata service (its "
+            "credentials): name the registry's own host",
+        )
     return repository
 
 

@@ -116,3 +116,28 @@ def test_its_neighbours_are_not(where: str, host: str) -> None:
         _load(text.replace("HOST", host))
     except ConfigError as exc:
         assert "metadata" not in str(exc), exc
+
+
+@pytest.mark.parametrize(
+    ("repository", "named"),
+    [
+        ("169.254.169.254/team/app", "169.254.169.254"),
+        ("169.254.169.254:80/app", "169.254.169.254"),
+        ("'[fd00:ec2::254]:5000/app'", "fd00:ec2::254"),
+        ("metadata.google.internal/app", "metadata.google.internal"),
+    ],
+)
+def test_an_images_registry_at_the_metadata_service_is_refused(repository: str, named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(BASE.replace("ghcr.io/team/app", repository))
+    assert str(caught.value) == (
+        f"gitops-bot.yaml:4: the registry of image 'app' is {named}, this machine's cloud metadata "
+        "service (its credentials): name the registry's own host"
+    )
+
+
+@pytest.mark.parametrize("repository", ["2852039166/app", "metadata/app", "169.254.169.254.nip.io/app"])
+def test_a_docker_hub_path_that_reads_like_one_is_not(repository: str) -> None:
+    """The reference grammar decides what is a registry: a first part without '.' or ':' is
+    a Docker Hub namespace, never a host."""
+    assert _load(BASE.replace("ghcr.io/team/app", repository)).image("app") is not None
