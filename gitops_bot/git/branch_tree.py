@@ -33,6 +33,16 @@ MAX_HOPS = 40  # links followed in one path at most (the kernel's own bound)
 
 
 NOT_TEXT = "not UTF-8 text; what it sets is not read: save it as UTF-8"
+NOT_FETCHED = (
+    "not in this clone (a partial clone's file git could not fetch); what it sets is not read: "
+    "clone the repository without --filter"
+)
+_READ_NAMES = ("Kustomization", "Chart.lock")  # what the reader reads beside YAML files
+
+
+def _readable(path: str) -> bool:
+    """Whether the reader may read ``path``: a YAML file, or a kustomization or chart lock."""
+    return path.endswith((".yaml", ".yml")) or path.rpartition("/")[2] in _READ_NAMES
 
 
 def over_bound(size: int | None) -> str:
@@ -222,14 +232,20 @@ class BranchTree:
         return done
 
     def _read_all(self) -> dict[str, str | None]:
-        blobs = list(dict.fromkeys(oid for mode, oid in self._files.values() if mode in _REGULAR))
+        # what the reader reads (YAML, a kustomization, a chart's lock) first, so the branch's
+        # other files (images, archives, docs) never take the bound from an environment's own:
+        # a file past it blocks that environment's release
+        ordered = sorted(self._files.items(), key=lambda kv: not _readable(kv[0]))
+        blobs = list(dict.fromkeys(oid for _, (mode, oid) in ordered if mode in _REGULAR))
         self.history.prefetch(self.rev, blobs)  # what checking the branch out would fetch
         sizes = self.history.blob_sizes(blobs)
         wanted, total = [], 0
         for oid in blobs:
             size = sizes.get(oid, MAX_BLOB + 1)
-            if size > MAX_BLOB:
-                self._skipped[oid] = over_bound(sizes.get(oid))
+            if oid not in sizes:  # a partial clone's blob git did not fetch: not in the store
+                self._skipped[oid] = NOT_FETCHED
+            elif size > MAX_BLOB:
+                self._skipped[oid] = over_bound(size)
             elif total + size > MAX_TOTAL:
                 self._skipped[oid] = (
                     f"past the {MAX_TOTAL >> 20} MiB the bot reads of one branch; what it sets is not read: "

@@ -32,7 +32,7 @@ from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
 from gitops_bot.git import branch_tree
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
-from gitops_bot.git.gitlog import Checkout
+from gitops_bot.git.gitlog import Checkout, History
 from testkit.branch_apps import APP, APPS, DEPLOYMENT
 
 OVERLAY = "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '{tag}'\n"
@@ -332,8 +332,8 @@ def test_a_file_over_the_bound_on_a_branch_is_said_by_name(
 ) -> None:
     """A file the branch tree will not read is noted naming it and why, as the base's is (the
     run goes on for the other environments), never read as no file: the environment's images
-    are blocked naming it, not a bare "not rendered" advising to point the path elsewhere. A holds file so is refused: the holds there
-    are not known."""
+    are blocked naming it, not a bare "not rendered" advising to point the path elsewhere. A
+    holds file so is refused: the holds there are not known."""
     repo = _repository(tmp_path / "repo", branch=True)
     _on_test(repo, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="2.0") + "#" * (1 << 20)})
     monkeypatch.setattr(branch_tree, "MAX_BLOB", 1 << 19)
@@ -447,3 +447,42 @@ def test_a_charts_version_on_the_environments_branch_is_read_there(tmp_path: Pat
     app = open_app(repo)
     (pin,) = app.chart_pins(app.config.environment("test"))
     assert (pin.file, pin.site.version) == ("overlays/test/kyverno.yaml", "3.1.0"), pin
+
+
+def test_the_branchs_other_files_never_take_the_bound_from_what_the_environment_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The branch is read to a total bound: its YAML files (what the reader reads) first, so
+    an archive sorting first in git's order (``.assets/``, 1 MiB, the bound) is what is left
+    unread, not the overlay, which was blocked past the bound in git's order."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _on_test(
+        repo,
+        {
+            ".assets/bundle.tgz": "#" * (1 << 20),
+            "overlays/test/kustomization.yaml": OVERLAY.format(tag="2.0"),
+        },
+    )
+    monkeypatch.setattr(branch_tree, "MAX_TOTAL", 1 << 20)
+    app = open_app(repo)
+    test = app.reading(app.config.environment("test"))
+    assert test.blocked is None, test
+    image = test.image(APP)
+    assert image is not None and image.effective is not None and image.effective.tag == "2.0", image
+
+
+def test_a_file_a_partial_clone_did_not_fetch_blocks_its_environment_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blob git cannot size (a partial clone's, not fetched) is not "over 4 MiB": the reason
+    says it is not in the clone, with that fix."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _on_test(repo, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="2.0")})
+    monkeypatch.setattr(History, "blob_sizes", lambda self, blobs: {})
+    app = open_app(repo)
+    image = app.reading(app.config.environment("test")).image(APP)
+    assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+    assert image.reason is not None and image.reason.startswith(
+        "overlays/test/kustomization.yaml, which test renders, is not read (not in this clone"
+    ), image
+    assert image.fix == "clone the repository without --filter", image
