@@ -456,13 +456,15 @@ class App:
         and the file a release for it edits (its own layer where the version is inherited).
         An image it does not render is a target only when the environment lists it."""
         first_file = self.reading(env).writable[0] if self.reading(env).writable else env.paths[0]
+        # a file it renders not read may pin any image: each is said skipped, none left unsaid
+        blocked = self.reading(env).blocked is not None
         out = []
         for r in self.reading(env).images:
             image = self.config.image(r.image)
             assert image is not None
             pin = r.effective
             if pin is None:
-                if env.images:
+                if env.images or blocked:
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
             if r.status is PinStatus.UNSUPPORTED or not r.writable:  # no place to write: skipped, and why

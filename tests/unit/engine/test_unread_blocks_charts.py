@@ -1,8 +1,9 @@
 """A file an environment renders that the bot could not read (here over the 4 MiB bound) blocks
 its charts as it blocks its images: what the file pins is not known, so no chart of it is
 released, each target saying the file, why and the fix; the other environments' charts are read
-as before. The tree is kubernetes-sdlc's (copied data, tests/data/charts/whole/kubernetes-sdlc/
-SOURCE.md)."""
+as before. An image such a file alone may pin is a target skipped with the same words, so an
+environment listing no images: is not left unsaid. The tree is kubernetes-sdlc's (copied data,
+tests/data/charts/whole/kubernetes-sdlc/SOURCE.md)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ def test_a_file_not_read_blocks_every_chart_of_its_environment(tmp_path: Path) -
         ), item.reason
     staging = {t.chart.name: t for t in app.chart_targets(app.config.environment("staging"))}
     assert staging["podinfo"].version == ">5.0.0", staging  # read as before
+
+
+def test_an_image_pinned_only_in_a_file_not_read_is_said_skipped_though_the_environment_lists_none(
+    tmp_path: Path,
+) -> None:
+    """An environment taking every configured image it renders (no images: list) whose one
+    file is over the bound: its images are targets skipped with the reason, where none was a
+    target and update said nothing of it."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/rendered.yaml").write_text("# helm template\n" + "#" * MAX_BLOB)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        "version: 1\nimages:\n- name: app\n  repository: ghcr.io/acme/app\n"
+        "environments:\n- name: dev\n  path: m\n"
+    )
+    app = open_app(tmp_path)
+    (target,) = app.targets(app.config.environment("dev"))
+    item = planning.not_deployed(target)
+    assert item.action is PlanAction.SKIP, item
+    assert item.reason.startswith("unsupported: m/rendered.yaml, which dev renders, is not read (4.0 MiB"), (
+        item
+    )
