@@ -164,9 +164,8 @@ def _update_says_dev2_is_blocked(
     with pytest.MonkeyPatch.context() as m:
         m.setattr("os.environ", env)  # the in-process CLI reads the same environment
         assert action.run(env, io.StringIO()) == 0
-    summary = re.sub(
-        r"\\(.)", r"\1", (origin.parent / "action" / "summary").read_text()
-    )  # markdown's escapes
+    written = (origin.parent / "action" / "summary").read_text()
+    summary = re.sub(r"\\(.)", r"\1", written)  # markdown's escapes undone
     # (the summary's line is cut at its bound: the file and why come first)
     assert f"skipped (dev2 app: unsupported: {file}, which dev2 renders, is not read (" in summary, summary
     code, out, err = _run(capsys, "update", "--repo", f"file://{origin}", "--output", "json")
