@@ -11,17 +11,21 @@ tag, a transformer that copies the tag elsewhere). The subprocess that renders l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from gitops_bot.core.outside import Code, Outside, md, md_item
+
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 # libyaml's loader where built: a render may be megabytes (the runner bounds it at 32 MiB)
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_OTHER = 50  # differences listed one by one; more are counted (a PR body has a size limit)
+_MORE = re.compile(r"\.\.\. and [0-9]+ more differences")  # the count of those past MAX_OTHER
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,34 +198,48 @@ def _show(value: Any) -> str:
 
 
 def section(rendered: tuple[Rendered, ...]) -> list[str]:
-    """The collapsed Markdown section of a pull request body (no lines: nothing was asked)."""
+    """The collapsed Markdown section of a pull request body (no lines: nothing was asked).
+
+    Every text of a :class:`Rendered` but its environment (a configured name) is outside text:
+    resource names and values come from files anyone who can push to the repository wrote, and
+    an error is kubectl's or helm's, which may echo them. Each lands through the Markdown rule
+    (:mod:`gitops_bot.core.outside`): a value as a code span no backtick in it can close, an
+    error as escaped text, each on one line, so nothing in it is markup, notifies anyone, or
+    starts a line the bot reads back (its hidden ``<!-- gitops-bot:`` lines, its marks)."""
     if not rendered:
         return []
     lines = ["<details>", "<summary><b>Rendered diff</b>: " + _summary(rendered) + "</summary>", ""]
     for r in rendered:
-        lines.append(f"**{r.environment}** (`{r.path}`)")
+        lines.append(md("**", r.environment, "** (", Code(r.path), ")"))
         lines.append("")
         if r.error is not None:
-            lines += [f"- not rendered: {r.error}", ""]
+            lines += [md_item("not rendered: ", Outside(r.error)), ""]
             continue
         if not r.resources:
             lines += ["- rendered output does not change", ""]
             continue
         for res in r.resources:
-            lines.append(f"- `{res}`")
+            lines.append(md_item(Code(res)))
             for i in r.images:
                 if res.startswith(i.resource + " ("):
-                    lines.append(f"  - `{i.container}`: `{i.before or '(none)'}` → `{i.after or '(none)'}`")
+                    before, after = Code(i.before or "(none)"), Code(i.after or "(none)")
+                    lines.append("  " + md_item(Code(i.container), ": ", before, " → ", after))
         lines.append("")
         if r.only_images:
             lines.append("Rendered output differs only in these images.")
         else:
             lines.append("> [!WARNING]")
             lines.append("> Rendered output differs in more than these images:")
-            lines += [f"> - {o}" for o in r.other]
+            lines += ["> " + _other(o) for o in r.other]
         lines.append("")
     lines += ["</details>", ""]
     return lines
+
+
+def _other(difference: str) -> str:
+    """A difference as a list item: a code span of its text, or the bot's own count of those
+    not listed (every difference :func:`compare` names holds ``": "``, which the count lacks)."""
+    return md_item(difference if _MORE.fullmatch(difference) else Code(difference))
 
 
 def _summary(rendered: tuple[Rendered, ...]) -> str:

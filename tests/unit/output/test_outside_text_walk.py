@@ -80,6 +80,7 @@ from gitops_bot.release.decision import Standing, Step
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.release.windows import Freeze
+from gitops_bot.render import diff as rendered_diff
 from testkit import package_source
 from testkit.markup import live_in_html, live_in_markdown, references
 
@@ -154,6 +155,22 @@ def _change(**extra: Any) -> Change:
     return replace(base, **extra)
 
 
+def _rendered() -> tuple[rendered_diff.Rendered, ...]:
+    """A rendered diff: every text of it but the environment is outside (a render's names and
+    values, kubectl's error)."""
+    image = rendered_diff.ImageDiff(o("Deployment staging/app"), o("containers[app]"), o("a:1"), o("a:2"))
+    return (
+        rendered_diff.Rendered("staging", o("overlays/broken"), error=o("kubectl kustomize failed: no base")),
+        rendered_diff.Rendered(
+            "staging",
+            o("overlays/staging"),
+            resources=(o("Deployment staging/app (apps/v1)"),),
+            images=(image,),
+            other=(o("Deployment staging/app: spec.replicas: 1 -> 2"),),
+        ),
+    )
+
+
 def releases() -> list[Release]:
     noted = _change(contents=None, contents_note=o("acme/app: the forge said no"))
     return [
@@ -162,6 +179,7 @@ def releases() -> list[Release]:
             (_change(), noted),
             holds=(("example/app", o("pinned by ops")), ("other", None)),
             generated=(("overlays/staging/kustomization.yaml", o("flux")),),  # the tool its header names
+            rendered=_rendered(),
         ),
         Release("prod", (_change(environment="prod"),), kind=ReleaseKind.PROMOTION, source="staging"),
         Release(
@@ -477,6 +495,8 @@ WALKS = {
     "gitops_bot.release.proposal:_verified_lines": "pull requests",
     "gitops_bot.release.proposal:_hold_lines": "pull requests",
     "gitops_bot.release.proposal:_source_link": "pull requests",
+    "gitops_bot.render.diff:section": "pull requests",
+    "gitops_bot.render.diff:_other": "pull requests",
     # the places a forge is handed text: each writes a template's output
     "gitops_bot.engine.delivery:_execute": "pull requests",
     "gitops_bot.engine.onboarding:propose": "pull requests",
