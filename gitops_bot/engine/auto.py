@@ -120,7 +120,7 @@ def _promote(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bo
     why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
     rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
     out = delivery.deliver_one(
-        s, env.name, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=(decided.note(),)
+        s, env.name, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=decided.note()
     )
     return [replace(o, decision=decision) for o in out]
 

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_bot.core.instants import format_duration, later
+from gitops_bot.core.outside import Code, Part, Parts
 from gitops_bot.gate.port import Live
 from gitops_bot.gate.reading import GateOutcome, Reading
 
@@ -63,14 +64,21 @@ class Soak:
     def ready(self) -> bool:
         return not self.held
 
-    def note(self) -> str:
-        """The PR body's line: deterministic for one soak (no "now" in it), so a second run
-        finds the same body."""
+    def note(self) -> Parts:
+        """The PR body's line (and the commit message's): deterministic for one soak (no "now"
+        in it), so a second run finds the same body. A gate's query is the configuration's text
+        in any shape (PromQL over several lines is ordinary YAML) and the line lands after the
+        release's hidden line, where the bot reads its records back: it is a :class:`Code` part,
+        one line whatever it holds, so it forges no hidden line, mark or trailer (its name and
+        condition are checked at load)."""
         assert self.since is not None
-        gates = "".join(f", metrics gate {r.gate} ({r.query} {r.condition}) holding" for r in self.metrics)
+        gates: list[Part] = []
+        for r in self.metrics:
+            gates += [f", metrics gate {r.gate} (", Code(f"{r.query} {r.condition}"), ") holding"]
         return (
-            f"{PROMOTED} {self.source} has run these digests, Healthy and Synced{gates}, "
-            f"since {utc(self.since)} (auto_promote after {format_duration(self.after)})."
+            f"{PROMOTED} {self.source} has run these digests, Healthy and Synced",
+            *gates,
+            f", since {utc(self.since)} (auto_promote after {format_duration(self.after)}).",
         )
 
     def text(self) -> str:

@@ -126,7 +126,7 @@ def test_a_soak_whose_metrics_gate_holds_all_along_promotes(
     (pr,) = world.github.open_pulls()
     assert (
         f"staging has run these digests, Healthy and Synced, metrics gate error-rate "
-        f"({metrics.query} < 0.05) holding, since {rfc3339(t0)}" in pr["body"]
+        f"(`{metrics.query} < 0.05`) holding, since {rfc3339(t0)}" in pr["body"]  # the query as code
     )
 
 

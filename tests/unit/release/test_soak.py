@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from gitops_bot.core.outside import md
 from gitops_bot.gate.metrics import METRICS
 from gitops_bot.gate.port import Deployment, Live
 from gitops_bot.gate.reading import GateOutcome, Reading
@@ -95,8 +96,8 @@ def test_without_reconciled_at_it_waits_for_another_reading_after_the_soak_and_s
 def test_the_pr_note_and_json_name_the_rule_and_its_instants_not_the_run() -> None:
     early, late = decide(GREEN, T0 + timedelta(hours=2)), decide(GREEN, T0 + timedelta(hours=5))
     assert (
-        early.note()
-        == late.note()
+        md(*early.note())
+        == md(*late.note())
         == (
             "Promoted automatically: staging has run these digests, Healthy and Synced, since "
             "2026-11-23T09:02:00Z (auto_promote after 1h)."
