@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from testkit import promotion_world
+from testkit.argocd_server import FakeArgoCD
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
 
@@ -25,3 +26,11 @@ def hooks() -> Iterator[HookServer]:
     """A local notification endpoint recording what it receives."""
     with HookServer() as server:
         yield server
+
+
+@pytest.fixture
+def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
+    """The spec-held Argo CD, its token in the environment the bot reads it from."""
+    with FakeArgoCD() as argo:
+        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
+        yield argo

@@ -24,35 +24,32 @@ spec-held fake and Argo CD's, the bot's clock set by the test."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gitops_bot.release.next_step import STALE_MARK
-from testkit import update_world
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.forge_story import Story, run, stories
+from testkit.marked_story import (
+    AUTO_ROLLBACK,
+    ROLLBACK,
+    freeze,
+    gated,
+    open_request,
+    released,
+    request_noun,
+    results,
+    steps,
+    unfreeze,
+    warnings,
+)
 from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import rfc3339, start
-from testkit.surfaces import declared
 
-ROLLBACK = "gitops-bot/rollback/staging"
-# staging's window never opens: a rollback, a safety action, waits for none
-GATED = """    argocd_application: app-staging
-    auto_rollback: {after: 10m}
-    windows: {timezone: UTC, deny: [{days: [mon, tue, wed, thu, fri, sat, sun]}]}
-"""
 WHY = "incident review"
-
-
-@pytest.fixture
-def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
-    with FakeArgoCD() as argo:
-        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
-        yield argo
 
 
 @pytest.fixture(params=["github", "gitlab"])
@@ -66,128 +63,74 @@ def story(
     """The update example on ``request.param``, staging gated by Argo CD's app-staging and
     rolled back on its own after ten minutes failing."""
     for told in stories(request.param, tmp_path, registry, monkeypatch):
-        argocd.apps["app-staging"] = application(
-            "app-staging", declared(told.show("overlays/staging/kustomization.yaml"))
-        )
-        told.commit(
-            {
-                "gitops-bot.yaml": lambda text: (
-                    text.replace("  - name: staging\n", f"  - name: staging\n{GATED}", 1)
-                    + f"argocd:\n  server: {argocd.url}\n"
-                )
-            }
-        )
+        gated(told, argocd, AUTO_ROLLBACK)
         yield told
-
-
-def _staging(out: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for r in out["results"] if r["environment"] == "staging"]
-
-
-def _warnings(results: list[dict[str, Any]]) -> list[str]:
-    return [w for r in results for w in r["warnings"]]
-
-
-def _steps(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r["next_step"] for r in results if r.get("next_step")]
-
-
-def _rollback(story: Story) -> dict[str, Any]:
-    (pr,) = [p for p in story.open_requests() if p["head"] == ROLLBACK]
-    return pr
-
-
-def _noun(story: Story) -> str:
-    """The forge's word for a change request, as the run says it."""
-    return "pull request" if isinstance(story.world, update_world.World) else "merge request"
-
-
-def _released(story: Story, capsys: pytest.CaptureFixture[str], t0: datetime) -> list[str]:
-    """1.1.0 released to staging by the bot (so there is a release to roll back from)."""
-    story.push("app", "1.1.0")
-    run(capsys, story, t0, "update", "--env", "staging")
-    (release,) = story.open_requests()
-    story.merge(release["number"])
-    return declared(story.show("overlays/staging/kustomization.yaml"))
-
-
-def _freeze(story: Story, capsys: pytest.CaptureFixture[str], when: datetime, until: str) -> None:
-    """A freeze of staging, merged (the freeze is the files on main)."""
-    run(capsys, story, when, "freeze", "staging", "--until", until, "--reason", WHY)
-    (pr,) = [r for r in story.open_requests() if r["head"] == "gitops-bot/freeze/staging"]
-    story.merge(pr["number"])
-
-
-def _unfreeze(story: Story, capsys: pytest.CaptureFixture[str], when: datetime) -> None:
-    run(capsys, story, when, "unfreeze", "staging")
-    (pr,) = [r for r in story.open_requests() if r["head"] == "gitops-bot/freeze/staging"]
-    story.merge(pr["number"])
 
 
 def test_a_persons_rollback_follows_the_freeze_and_not_argo_cds_health(
     story: Story, argocd: FakeArgoCD, capsys: pytest.CaptureFixture[str]
 ) -> None:
     t0 = start()
-    images = _released(story, capsys, t0)
+    images = released(story, capsys, t0)
     argocd.apps["app-staging"] = application(
         "app-staging", images, health="Healthy", finished=rfc3339(t0 + timedelta(minutes=1))
     )
-    noun = _noun(story)
+    noun = request_noun(story)
 
     # a bug Argo CD does not see: a person rolls staging back while it is Healthy
     run(capsys, story, t0 + timedelta(minutes=3), "rollback", "staging")
-    mine = _rollback(story)
+    mine = open_request(story, ROLLBACK)
     assert STALE_MARK not in mine["body"] and mine["auto_merge"] == "squash"
 
     # (a) Healthy: the chain holds nothing against a person's rollback, so nothing marks it
     at = t0 + timedelta(minutes=5)
     for args in (("--dry-run",), (), ()):
-        out = _staging(run(capsys, story, at, "update", "--env", "staging", *args))
-        assert not any("mark" in w for w in _warnings(out)), out
-        assert _rollback(story) == mine
+        out = results(run(capsys, story, at, "update", "--env", "staging", *args), "staging")
+        assert not any("mark" in w for w in warnings(out)), out
+        assert open_request(story, ROLLBACK) == mine
 
     # (b) a freeze arrives: marked with the freeze's reason and until, auto-merge withdrawn
     until = rfc3339(t0 + timedelta(days=2))
-    _freeze(story, capsys, t0 + timedelta(minutes=6), until)
+    freeze(story, capsys, "staging", t0 + timedelta(minutes=6), until, WHY)
     frozen = f"staging is frozen until {until}: {WHY}"
     at = t0 + timedelta(minutes=7)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
     # the chain's refusal of a rollback now, as a person's promotion is marked: until, why, the way out
     said = f"would mark {noun} #{mine['number']}: refused: {frozen}; wait, run 'gitops-bot unfreeze staging'"
-    assert any(w.startswith(said) for w in _warnings(dry)), dry
-    (marking,) = _steps(dry)
+    assert any(w.startswith(said) for w in warnings(dry)), dry
+    (marking,) = steps(dry)
     assert marking["action"] == "update" and marking["body"].count(STALE_MARK) == 1
     assert marking["auto_merge_withdrawn"] is True
-    assert _rollback(story) == mine  # the dry run wrote nothing
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert _steps(done) == [marking]
-    marked = _rollback(story)
+    assert open_request(story, ROLLBACK) == mine  # the dry run wrote nothing
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert steps(done) == [marking]
+    marked = open_request(story, ROLLBACK)
     assert marked["number"] == mine["number"] and marked["body"].count(STALE_MARK) == 1
     assert f"{STALE_MARK} refused: {frozen}" in shown(marked["body"])
     assert marked["auto_merge"] is None  # nothing merges it inside the freeze
-    again = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert [s["action"] for s in _steps(again)] == ["leave"]
-    assert _rollback(story) == marked
+    again = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert [s["action"] for s in steps(again)] == ["leave"]
+    assert open_request(story, ROLLBACK) == marked
 
     # (c) the freeze is lifted: so is the mark, said, and auto-merge requested again
-    _unfreeze(story, capsys, t0 + timedelta(minutes=8))
+    unfreeze(story, capsys, "staging", t0 + timedelta(minutes=8))
     at = t0 + timedelta(minutes=9)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
-    would = [w for w in _warnings(dry) if w.startswith("would lift the mark on ")]
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
+    would = [w for w in warnings(dry) if w.startswith("would lift the mark on ")]
     assert would == [f"would lift the mark on {noun} #{mine['number']}: its reason no longer holds"], dry
-    (lifting,) = _steps(dry)
+    (lifting,) = steps(dry)
     assert lifting["action"] == "update" and STALE_MARK not in lifting["body"]
-    assert _rollback(story) == marked  # the dry run wrote nothing
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert open_request(story, ROLLBACK) == marked  # the dry run wrote nothing
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
     lifted_line = f"{noun} #{mine['number']}: the mark is lifted, its reason no longer holds"
-    assert any(w.startswith(lifted_line) for w in _warnings(done)), done
-    assert _steps(done) == [lifting]
-    lifted = _rollback(story)
+    assert any(w.startswith(lifted_line) for w in warnings(done)), done
+    assert steps(done) == [lifting]
+    lifted = open_request(story, ROLLBACK)
     assert lifted["number"] == mine["number"] and lifted["body"] == mine["body"].rstrip()
     assert lifted["auto_merge"] == "squash"  # a rollback waits for no window
-    again = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert not any("mark" in w for w in _warnings(again)), again
-    assert _rollback(story) == lifted
+    again = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert not any("mark" in w for w in warnings(again)), again
+    assert open_request(story, ROLLBACK) == lifted
     assert story.unexpected() == []
 
 
@@ -195,7 +138,7 @@ def test_an_automatic_rollback_is_marked_while_frozen_and_lifted_after(
     story: Story, argocd: FakeArgoCD, capsys: pytest.CaptureFixture[str]
 ) -> None:
     t0 = start()
-    images = _released(story, capsys, t0)
+    images = released(story, capsys, t0)
     argocd.apps["app-staging"] = application(
         "app-staging",
         images,
@@ -203,44 +146,44 @@ def test_an_automatic_rollback_is_marked_while_frozen_and_lifted_after(
         health_since=rfc3339(t0 + timedelta(minutes=2)),
         finished=rfc3339(t0 + timedelta(minutes=1)),
     )
-    noun = _noun(story)
+    noun = request_noun(story)
 
     # failing past the grace: the automatic rollback opens
     run(capsys, story, t0 + timedelta(minutes=13), "update", "--env", "staging")
-    opened = _rollback(story)
+    opened = open_request(story, ROLLBACK)
     assert "Rolled back automatically: release " in shown(opened["body"])
     assert opened["auto_merge"] == "squash"
 
     # a freeze arrives while staging still fails: marked, auto-merge withdrawn, left open
     until = rfc3339(t0 + timedelta(days=2))
-    _freeze(story, capsys, t0 + timedelta(minutes=14), until)
+    freeze(story, capsys, "staging", t0 + timedelta(minutes=14), until, WHY)
     at = t0 + timedelta(minutes=15)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
     frozen = f"staging is frozen until {until}: {WHY}"
     said = f"would mark {noun} #{opened['number']}: refused: {frozen}; "
-    assert any(w.startswith(said) for w in _warnings(dry)), dry
-    assert _rollback(story) == opened
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert _steps(done) == _steps(dry)
-    marked = _rollback(story)
+    assert any(w.startswith(said) for w in warnings(dry)), dry
+    assert open_request(story, ROLLBACK) == opened
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert steps(done) == steps(dry)
+    marked = open_request(story, ROLLBACK)
     assert marked["number"] == opened["number"] and marked["body"].count(STALE_MARK) == 1
     assert marked["auto_merge"] is None
     run(capsys, story, at, "update", "--env", "staging")
-    assert _rollback(story) == marked
+    assert open_request(story, ROLLBACK) == marked
 
     # the freeze is lifted, staging still fails: the automatic rollback is due again, on the
     # same pull request, its own body saying why it is open and auto-merge requested again
-    _unfreeze(story, capsys, t0 + timedelta(minutes=16))
+    unfreeze(story, capsys, "staging", t0 + timedelta(minutes=16))
     at = t0 + timedelta(minutes=17)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
-    assert _rollback(story) == marked
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert _steps(done) == _steps(dry)
-    back = _rollback(story)
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
+    assert open_request(story, ROLLBACK) == marked
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert steps(done) == steps(dry)
+    back = open_request(story, ROLLBACK)
     assert back["number"] == opened["number"] and back["body"] == opened["body"]
     assert back["auto_merge"] == "squash"
     run(capsys, story, at, "update", "--env", "staging")
-    assert _rollback(story) == back
+    assert open_request(story, ROLLBACK) == back
     assert story.unexpected() == []
 
 
@@ -257,32 +200,32 @@ def test_a_persons_rollback_follows_the_freeze_without_auto_rollback_until_they_
     plain: Story, capsys: pytest.CaptureFixture[str]
 ) -> None:
     story, t0 = plain, start()
-    _released(story, capsys, t0)
-    noun = _noun(story)
+    released(story, capsys, t0)
+    noun = request_noun(story)
     run(capsys, story, t0 + timedelta(minutes=1), "rollback", "staging")
-    mine = _rollback(story)
+    mine = open_request(story, ROLLBACK)
 
     # a freeze: marked as where auto_rollback is configured (the chain is the same)
     until = rfc3339(t0 + timedelta(days=2))
-    _freeze(story, capsys, t0 + timedelta(minutes=2), until)
+    freeze(story, capsys, "staging", t0 + timedelta(minutes=2), until, WHY)
     at = t0 + timedelta(minutes=3)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
-    assert any(w.startswith(f"would mark {noun} #{mine['number']}: refused: ") for w in _warnings(dry)), dry
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert _steps(done) == _steps(dry)
-    marked = _rollback(story)
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
+    assert any(w.startswith(f"would mark {noun} #{mine['number']}: refused: ") for w in warnings(dry)), dry
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert steps(done) == steps(dry)
+    marked = open_request(story, ROLLBACK)
     assert marked["body"].count(STALE_MARK) == 1 and marked["auto_merge"] is None
 
     # the person decides on the freeze (--force --reason): their pull request says so, the mark
     # goes with the rollback's own body, and the runs after it weigh that override
     run(capsys, story, at, "rollback", "staging", "--force", "--reason", "the outage outweighs it")
-    forced = _rollback(story)
+    forced = open_request(story, ROLLBACK)
     assert forced["number"] == mine["number"] and STALE_MARK not in forced["body"]
     assert "freeze overridden (" in shown(forced["body"]) and forced["auto_merge"] == "squash"
     for args in (("--dry-run",), (), ()):
-        out = _staging(run(capsys, story, at, "update", "--env", "staging", *args))
-        assert not any("mark" in w for w in _warnings(out)), out
-        assert _rollback(story) == forced
+        out = results(run(capsys, story, at, "update", "--env", "staging", *args), "staging")
+        assert not any("mark" in w for w in warnings(out)), out
+        assert open_request(story, ROLLBACK) == forced
     assert story.unexpected() == []
 
 
@@ -293,22 +236,24 @@ def test_a_freeze_marks_an_open_rollback_while_argo_cd_cannot_answer(
     """Whether staging fails is not known, so auto_rollback decides nothing; the freeze is
     git's, and holds back the open rollback all the same."""
     t0 = start()
-    images = _released(story, capsys, t0)
+    images = released(story, capsys, t0)
     argocd.apps["app-staging"] = application("app-staging", images, health="Healthy")
     run(capsys, story, t0 + timedelta(minutes=1), "rollback", "staging")
-    mine = _rollback(story)
-    _freeze(story, capsys, t0 + timedelta(minutes=2), rfc3339(t0 + timedelta(days=2)))
+    mine = open_request(story, ROLLBACK)
+    freeze(story, capsys, "staging", t0 + timedelta(minutes=2), rfc3339(t0 + timedelta(days=2)), WHY)
 
     argocd.fail_next = [503] * 1000  # every read, for as long as the test asks
     at = t0 + timedelta(minutes=3)
-    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
-    said = _warnings(dry)
+    dry = results(run(capsys, story, at, "update", "--env", "staging", "--dry-run"), "staging")
+    said = warnings(dry)
     assert any(w.startswith("auto-rollback staging: not decided: Argo CD at ") for w in said), said
-    assert any(w.startswith(f"would mark {_noun(story)} #{mine['number']}: refused: ") for w in said), said
-    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
-    assert _steps(done) == _steps(dry)
-    marked = _rollback(story)
+    assert any(
+        w.startswith(f"would mark {request_noun(story)} #{mine['number']}: refused: ") for w in said
+    ), said
+    done = results(run(capsys, story, at, "update", "--env", "staging"), "staging")
+    assert steps(done) == steps(dry)
+    marked = open_request(story, ROLLBACK)
     assert marked["body"].count(STALE_MARK) == 1 and marked["auto_merge"] is None
     run(capsys, story, at, "update", "--env", "staging")
-    assert _rollback(story) == marked
+    assert open_request(story, ROLLBACK) == marked
     assert story.unexpected() == []
