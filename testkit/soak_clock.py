@@ -1,7 +1,8 @@
 """Helpers for the automatic-release tests (soak-then-promote, automatic rollback): the bot's
 clock set by the test, instants written as Argo CD writes them, an environment's keys
 added to the promotion example's ``gitops-bot.yaml`` by a commit on main, and the release
-every one of them starts from (app 1.1.0 promoted to staging)."""
+every one of them starts from (app 1.1.0 promoted to staging), and Argo CD's record of staging
+running it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_bot.core import instants
+from testkit.argocd_server import application
 from testkit.promotion_world import World, add_files, release_dev, run
 
 
@@ -58,3 +60,19 @@ def running(world: World, environment: str) -> list[str]:
         elif key == "digest":
             out.append(f"{name}:{tag}@{value}")
     return out
+
+
+def staging_deployed(
+    world: World, t0: datetime, read_at: datetime, *, history: tuple[datetime, ...] | None = None
+) -> None:
+    """Argo CD's record: staging Healthy and Synced since ``t0``, running what its overlay pins,
+    last read at ``read_at``; ``history``: the instants it was deployed at, oldest first
+    (``t0`` alone unless given)."""
+    world.argocd.apps["app-staging"] = application(
+        "app-staging",
+        running(world, "staging"),
+        health_since=rfc3339(t0),
+        finished=rfc3339(t0),
+        deployed=tuple(rfc3339(d) for d in ((t0,) if history is None else history)),
+        reconciled=rfc3339(read_at),
+    )

@@ -18,7 +18,7 @@ import pytest
 from gitops_bot.cli import main
 from testkit.argocd_server import application
 from testkit.promotion_world import World, add_files, run
-from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
+from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, staging_deployed, start
 from testkit.update_world import git
 
 
@@ -142,13 +142,7 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
     run(capsys, world, "hold", "production", "example/app", "--reason", "load test running")
     world.merge_only_pr()
     t0 = start()
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        running(world, "staging"),
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        reconciled=rfc3339(t0 + timedelta(hours=2)),
-    )
+    staging_deployed(world, t0, t0 + timedelta(hours=2), history=())
     at(monkeypatch, t0 + timedelta(hours=2))
     out = run(capsys, world, "update", "--env", "production")
     (held,) = _production_warnings(out)
@@ -219,13 +213,7 @@ def test_outside_a_window_the_automatic_promotion_opens_without_auto_merge_then_
     t0 = start()
     saturday = t0 + timedelta(days=(5 - t0.weekday()) % 7 or 7)
     monday = saturday + timedelta(days=2)
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        running(world, "staging"),
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        reconciled=rfc3339(saturday),
-    )
+    staging_deployed(world, t0, saturday, history=())
 
     def auto_merge_requests() -> int:
         return sum(1 for p in world.github.paths("POST") if p.endswith("/graphql"))
@@ -257,17 +245,8 @@ def test_a_run_that_commits_to_dev_and_opens_the_automatic_promotion_changes_not
     configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
     promoted_to_staging(capsys, world)
     world.merge_only_pr()
-    images = running(world, "staging")
     t0 = start()
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        images,
-        health="Healthy",
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        deployed=(rfc3339(t0 - timedelta(days=1)), rfc3339(t0)),
-        reconciled=rfc3339(t0 + timedelta(minutes=90)),
-    )
+    staging_deployed(world, t0, t0 + timedelta(minutes=90), history=(t0 - timedelta(days=1), t0))
     build = world.push("app", "1.2.0")
     at(monkeypatch, t0 + timedelta(minutes=91))
 

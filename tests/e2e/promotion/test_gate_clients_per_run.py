@@ -28,14 +28,14 @@ from gitops_bot.gate import argocd, metrics
 from gitops_bot.output import status_html
 from gitops_bot.watch import Watcher
 from gitops_bot.watch.page import StatusPage
-from testkit.argocd_server import application
 from testkit.jsonapi import JSONServer
 from testkit.prometheus import PrometheusProcess
 from testkit.promotion_world import World, add_files
-from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
+from testkit.soak_clock import at, configure, promoted_to_staging, running, staging_deployed, start
 from testkit.update_world import git
 
-ERRORS = "vector(0)"  # staging's error rate, as Prometheus answers it: none
+# staging's metrics gate: its error rate, as Prometheus answers it, none
+METRICS = "    gates:\n      metrics:\n        - {name: errors, query: 'vector(0)', condition: '< 1'}\n"
 
 
 @pytest.fixture
@@ -66,6 +66,25 @@ def command(
     return Counter(built)
 
 
+def gated(
+    world: World,
+    prom: PrometheusProcess,
+    capsys: pytest.CaptureFixture[str],
+    gates: str,
+    *,
+    dashboard: bool = True,
+) -> None:
+    """staging judged by ``gates`` (Prometheus at ``prom`` for its metrics, Argo CD for its
+    health), production promoted from it after an hour's soak, the dashboard issue kept unless
+    ``dashboard`` is false, and app 1.1.0 promoted to staging and merged."""
+    configure(world, "staging", gates)
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    issue = "dashboard:\n  enabled: true\n" if dashboard else ""
+    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", f"metrics:\n  url: {prom.url}\n{issue}argocd:\n"))
+    promoted_to_staging(capsys, world)
+    world.merge_only_pr()
+
+
 def test_each_command_run_builds_one_client_per_gate_server_and_reads_an_application_once(
     world: World,
     prom: PrometheusProcess,
@@ -73,22 +92,9 @@ def test_each_command_run_builds_one_client_per_gate_server_and_reads_an_applica
     monkeypatch: pytest.MonkeyPatch,
     built: Counter[str],
 ) -> None:
-    gate = f"    gates:\n      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
-    configure(world, "staging", gate)
-    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    top = f"metrics:\n  url: {prom.url}\ndashboard:\n  enabled: true\nargocd:\n"
-    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", top))
-    promoted_to_staging(capsys, world)
-    world.merge_only_pr()
+    gated(world, prom, capsys, METRICS)
     t0 = start()
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        running(world, "staging"),
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        deployed=(rfc3339(t0),),
-        reconciled=rfc3339(t0 + timedelta(minutes=30)),
-    )
+    staging_deployed(world, t0, t0 + timedelta(minutes=30))
     at(monkeypatch, t0 + timedelta(minutes=30))  # production waits for staging's soak
     one = Counter({"argocd": 1, "prometheus": 1})
     staging = ["/api/v1/applications/app-staging"]
@@ -121,12 +127,7 @@ def test_a_watch_cycle_and_its_status_page_build_one_client_per_gate_server(
 ) -> None:
     """``watch`` computes its page's status in a session of its own after each repository's run:
     the cycle's run and page judge the gates with one client per server."""
-    gate = f"    gates:\n      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
-    configure(world, "staging", gate)
-    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", f"metrics:\n  url: {prom.url}\nargocd:\n"))
-    promoted_to_staging(capsys, world)
-    world.merge_only_pr()
+    gated(world, prom, capsys, METRICS, dashboard=False)
     world.staging_runs(*running(world, "staging"))
     page = StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY)
     watcher = Watcher(lambda: Updater(f"file://{world.remote}"), interval=3600, page=page)
@@ -175,26 +176,13 @@ def test_an_update_and_its_dashboard_read_each_gate_once(
     monkeypatch.setattr(metrics.Prometheus, "reading", reading)
     with Approval() as approval:
         gates = (
-            "    gates:\n"
-            f"      metrics:\n        - {{name: errors, query: '{ERRORS}', condition: '< 1'}}\n"
-            "      checks: {require: [smoke-test]}\n"
-            f"      web:\n        - {{name: change, url: '{approval.url}/change', pointer: /state, equals: approved}}\n"
+            METRICS
+            + "      checks: {require: [smoke-test]}\n"
+            + f"      web:\n        - {{name: change, url: '{approval.url}/change', pointer: /state, equals: approved}}\n"
         )
-        configure(world, "staging", gates)
-        configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-        top = f"metrics:\n  url: {prom.url}\ndashboard:\n  enabled: true\nargocd:\n"
-        add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", top))
-        promoted_to_staging(capsys, world)
-        world.merge_only_pr()
+        gated(world, prom, capsys, gates)
         t0 = start()
-        world.argocd.apps["app-staging"] = application(
-            "app-staging",
-            running(world, "staging"),
-            health_since=rfc3339(t0),
-            finished=rfc3339(t0),
-            deployed=(rfc3339(t0),),
-            reconciled=rfc3339(t0 + timedelta(hours=2)),
-        )
+        staging_deployed(world, t0, t0 + timedelta(hours=2))
         at(monkeypatch, t0 + timedelta(hours=2))  # soaked: the update promotes to production
         released = git(world.remote, "log", "-1", "--format=%H", "main", "--", "overlays/staging")
         world.github.check_runs[released] = [("smoke-test", "completed", "success")]

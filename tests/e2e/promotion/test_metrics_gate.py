@@ -23,7 +23,7 @@ from testkit.argocd_server import application
 from testkit.markup import shown
 from testkit.prometheus import PrometheusProcess
 from testkit.promotion_world import World, add_files, run
-from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running
+from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, staging_deployed
 from testkit.surfaces import Key, act
 from testkit.surfaces import surfaces as check
 
@@ -74,18 +74,6 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> datetime:
 def until(when: datetime) -> None:
     """Sleep until real time is past ``when`` (and its samples scraped)."""
     time.sleep(max((when - datetime.now(UTC)).total_seconds() + 1.5, 0))
-
-
-def staging_deployed(world: World, t0: datetime, read_at: datetime) -> None:
-    """Argo CD's record: staging Healthy and Synced, deployed at ``t0``, last read at ``read_at``."""
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        running(world, "staging"),
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        deployed=(rfc3339(t0),),
-        reconciled=rfc3339(read_at),
-    )
 
 
 def surfaces(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:

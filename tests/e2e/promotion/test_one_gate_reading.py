@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from testkit.argocd_server import application
 from testkit.promotion_world import World, run
-from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
+from testkit.soak_clock import at, configure, promoted_to_staging, staging_deployed, start
 
 
 def test_the_run_that_opens_the_automatic_promotion_reads_its_sources_application_once(
@@ -21,14 +20,7 @@ def test_the_run_that_opens_the_automatic_promotion_reads_its_sources_applicatio
     promoted_to_staging(capsys, world)
     world.merge_only_pr()
     t0 = start()
-    world.argocd.apps["app-staging"] = application(
-        "app-staging",
-        running(world, "staging"),
-        health_since=rfc3339(t0),
-        finished=rfc3339(t0),
-        deployed=(rfc3339(t0 - timedelta(days=1)), rfc3339(t0)),
-        reconciled=rfc3339(t0 + timedelta(hours=2)),
-    )
+    staging_deployed(world, t0, t0 + timedelta(hours=2), history=(t0 - timedelta(days=1), t0))
     at(monkeypatch, t0 + timedelta(hours=2))
     world.argocd.requests.clear()
 
