@@ -265,28 +265,32 @@ class BranchTree:
                 self._skipped[oid] = NOT_TEXT
         return texts
 
-    def text(self, path: Path) -> str | None:
+    def _regular(self, path: Path) -> str | None:
+        """``path`` as the tree names it (a link followed) when a regular file is there."""
         rel = self._rel(path)
         if rel is None:
             return None
         rel = self._real(rel, path)
-        if rel not in self._files or self._files[rel][0] not in _REGULAR:
-            return None
+        return rel if rel in self._files and self._files[rel][0] in _REGULAR else None
+
+    def _read(self) -> dict[str, str | None]:
+        """The branch's texts, read at the first file asked for; what that reading leaves
+        unread is in ``_skipped``."""
         if self._texts is None:
             self._texts = self._read_all()
-        return self._texts.get(rel)
+        return self._texts
+
+    def text(self, path: Path) -> str | None:
+        rel = self._regular(path)
+        return None if rel is None else self._read().get(rel)
 
     def unread(self, path: Path) -> tuple[Path, str] | None:
         """A file there and not read (over the bound), and why: the reading notes it, as the
         base's; a link leading out is refused by :meth:`text` itself."""
-        rel = self._rel(path)
+        rel = self._regular(path)
         if rel is None:
             return None
-        rel = self._real(rel, path)
-        if rel not in self._files or self._files[rel][0] not in _REGULAR:
-            return None
-        if self._texts is None:
-            self._texts = self._read_all()
+        self._read()
         why = self._skipped.get(self._files[rel][1])
         return (path, why) if why is not None else None
 
