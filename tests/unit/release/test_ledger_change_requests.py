@@ -39,12 +39,13 @@ SUBJECTS = [
 ]
 
 
-def _history(tmp_path: Path) -> Path:
+def _history(tmp_path: Path, subjects: list[tuple[str, int | None]]) -> Path:
+    """A remote whose main holds one commit per subject, each changing prod's tag."""
     remote, work = tmp_path / "remote.git", tmp_path / "work"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     subprocess.run(["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True)
     (work / "prod").mkdir()
-    for i, (message, _) in enumerate(SUBJECTS):
+    for i, (message, _) in enumerate(subjects):
         (work / PATHS[0]).write_text(KUSTOMIZATION.format(tag=f"1.0.{i}"))
         subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
         subprocess.run(
@@ -58,7 +59,7 @@ def _history(tmp_path: Path) -> Path:
 def test_each_entry_names_the_change_request_its_forge_wrote_and_a_hostile_number_none(
     tmp_path: Path,
 ) -> None:
-    remote = _history(tmp_path)
+    remote = _history(tmp_path, SUBJECTS)
     with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         entries = ledger.read(ws, ws.base_ref, PATHS, [images.ImageSpec("app")])
@@ -69,19 +70,7 @@ def test_a_history_on_a_forge_reads_that_forges_merges_first(tmp_path: Path) -> 
     """A GitHub squash of a pull request titled as an Azure Repos completion (a repository moved
     to GitHub, a commit cherry-picked) is GitHub's pull request: the repository's own forge is
     read first when the history knows it; not knowing, the anchored form."""
-    subjects = [("initial", None), ("Merged PR 3: Drop the cache (#45)", None)]
-    remote, work = tmp_path / "remote.git", tmp_path / "work"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    subprocess.run(["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True)
-    (work / "prod").mkdir()
-    for i, (message, _) in enumerate(subjects):
-        (work / PATHS[0]).write_text(KUSTOMIZATION.format(tag=f"1.0.{i}"))
-        subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
-        subprocess.run(
-            ["git", "-C", str(work), "-c", "user.name=dev", "-c", "user.email=d@x", "commit", "-qm", message],
-            check=True,
-        )
-    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True, capture_output=True)
+    remote = _history(tmp_path, [("initial", None), ("Merged PR 3: Drop the cache (#45)", None)])
     with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         read = {
