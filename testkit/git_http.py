@@ -22,6 +22,7 @@ from typing import Any
 
 from testkit import certs
 from testkit.loopback import LoopbackHTTPServer
+from testkit.work_tree import committed
 
 
 @dataclass(frozen=True)
@@ -172,24 +173,8 @@ def bare_repository(root: Path, name: str, files: dict[str, str], *, branch: str
     """A bare repository ``root/name.git`` with one commit of ``files`` on ``branch``."""
     work = root / f"{name}-work"
     work.mkdir(parents=True)
-    for rel, text in files.items():
-        (work / rel).parent.mkdir(parents=True, exist_ok=True)
-        (work / rel).write_text(text, encoding="utf-8")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-
-    def git(*args: str, cwd: Path = work) -> None:
-        subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-    git("init", "-q", "-b", branch)
-    git("add", "-A")
-    git("commit", "-q", "-m", "initial")
+    committed(work, files, branch=branch)
     bare = root / f"{name}.git"
-    git("clone", "-q", "--bare", str(work), str(bare), cwd=root)
-    git("config", "http.receivepack", "true", cwd=bare)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(bare), "config", "http.receivepack", "true"], check=True)
     return bare

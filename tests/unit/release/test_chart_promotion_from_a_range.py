@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.work_tree import committed
 
 REPO = "https://127.0.0.1:1/charts"  # never asked: no environment's policy lists its versions
 CONFIG = f"""\
@@ -95,13 +96,7 @@ def _repo(tmp: Path, form: str, dev: str | None, production: str = "1.2.0") -> t
     dev_files = write(dev) if dev is not None else {"kustomization.yaml": "resources: []\n"}
     files |= {f"dev/{k}": v for k, v in dev_files.items()}
     files |= {f"production/{k}": v for k, v in write(production).items()}
-    for rel, text in files.items():
-        (work / rel).parent.mkdir(parents=True, exist_ok=True)
-        (work / rel).write_text(text)
-    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    committed(work, files)
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(remote)], check=True)
     return work, remote
 

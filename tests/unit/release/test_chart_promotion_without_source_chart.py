@@ -6,12 +6,12 @@ pins), so the plan says so with the fix, in the words an image's plan uses, wher
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitops_bot.cli import main
+from testkit.work_tree import committed
 
 REPO = "https://127.0.0.1:1/charts"  # never asked: no environment's policy lists its versions
 DEPLOY = (
@@ -42,14 +42,7 @@ def _repo(tmp: Path, dev_pins: bool) -> Path:
         "overlays/production/deploy.yaml": DEPLOY,
         "gitops-bot.yaml": CONFIG,
     }
-    for rel, text in files.items():
-        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / rel).write_text(text)
-    git = ["git", "-C", str(tmp), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
-    return tmp
+    return committed(tmp, files)
 
 
 def _production_chart(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

@@ -4,11 +4,11 @@ says so with the fix, where it said "up to date (promotion)" and the image was n
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from gitops_bot import cli
 from gitops_bot.output.as_json import document
+from testkit.work_tree import committed
 
 DEPLOY = (
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app}}\nspec:\n  template:\n"
@@ -36,13 +36,7 @@ def test_a_source_that_does_not_run_the_image_says_nothing_can_promote_it(tmp_pa
         "overlays/production/deploy.yaml": DEPLOY.format(image="127.0.0.1:1/markpollack/app:1.0.0"),
         "gitops-bot.yaml": CONFIG,
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    committed(tmp_path, files)
     doc = document(cli.execute(["plan", "--repo", str(tmp_path), "--env", "production", "--output", "json"]))
     assert doc is not None
     (item,) = [i for e in doc["environments"] if e["name"] == "production" for i in e["images"]]
