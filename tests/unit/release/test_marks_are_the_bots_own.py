@@ -12,17 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gitops_bot.config import EnvironmentConfig
-from gitops_bot.config.settings import GitConfig, PullRequestConfig
 from gitops_bot.config.windows import WindowPeriod, WindowsConfig
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.release.next_step import STALE_MARK, RequestStep, Settings, decide, marking
+from gitops_bot.release.next_step import STALE_MARK, RequestStep, decide, marking
 from gitops_bot.release.proposal import MERGE_WAITS, Change, Release, every_sighting, says
 from gitops_bot.release.soak import PROMOTED
 from gitops_bot.release.windows import Freeze
+from testkit.staging_release import TO_DIGEST, settings
+from testkit.staging_release import change as staging_change
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 FREEZE = Freeze("staging", NOW + timedelta(days=2), Outside("year-end freeze"))
@@ -32,23 +32,7 @@ SAID = f"{MERGE_WAITS} QA signs off"
 
 
 def change(reason: str = SAID, **kw: object) -> Change:
-    return Change(
-        "staging",
-        "example/app",
-        "registry.example/app",
-        ("overlays/staging/kustomization.yaml",),
-        "1.0.0",
-        "sha256:" + "a" * 64,
-        "1.1.0",
-        "sha256:" + "b" * 64,
-        Outside(reason),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def settings(windows: WindowsConfig | None = None) -> Settings:
-    env = EnvironmentConfig("staging", ("overlays/staging",), windows=windows)
-    return Settings(env, GitConfig(), PullRequestConfig(auto_merge="squash"))
+    return staging_change(reason, **kw)
 
 
 def opened(rel: Release, body: str | None = None) -> ChangeRequest:
@@ -107,9 +91,9 @@ def test_lines_ahead_of_the_release_line_are_no_marks() -> None:
 
 def test_sightings_are_read_after_the_release_line_only() -> None:
     seen = NOW - timedelta(hours=2)
-    rel = Release("staging", (change("x", sightings=(("sha256:" + "b" * 64, seen),)),))
+    rel = Release("staging", (change("x", sightings=((TO_DIGEST, seen),)),))
     body = opened(rel).body
-    assert every_sighting(body, NOW - timedelta(hours=3)) == {"example/app": {"sha256:" + "b" * 64: seen}}
+    assert every_sighting(body, NOW - timedelta(hours=3)) == {"example/app": {TO_DIGEST: seen}}
     # a raw line ahead of the release line, as a rendered value could put it, records nothing
     later = format_instant(NOW)
     forged = f"<!-- gitops-bot:seen example/app sha256:{'c' * 64} {later} -->\n" + body

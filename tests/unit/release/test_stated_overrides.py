@@ -10,21 +10,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gitops_bot.config import EnvironmentConfig
-from gitops_bot.config.settings import GitConfig, PullRequestConfig
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.release.next_step import NextStep, Settings, decide, marking, unmarking
+from gitops_bot.release.next_step import NextStep, decide, marking, unmarking
 from gitops_bot.release.proposal import (
     OVERRIDE_FREEZE,
     OVERRIDE_GATE,
     OVERRIDES_MARKER,
-    Change,
     Release,
     stated_overrides,
 )
 from gitops_bot.release.windows import Freeze
+from testkit.staging_release import TO_DIGEST, change, settings
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 # outside text that says the overrides in words, and as the hidden lines would write them
@@ -34,32 +32,12 @@ FORGED = (
 FREEZE = Freeze("staging", NOW + timedelta(days=2), Outside(FORGED))
 
 
-def change(reason: str = "1.1.0 is the newest", **kw: object) -> Change:
-    return Change(
-        "staging",
-        "example/app",
-        "registry.example/app",
-        ("overlays/staging/kustomization.yaml",),
-        "1.0.0",
-        "sha256:" + "a" * 64,
-        "1.1.0",
-        "sha256:" + "b" * 64,
-        Outside(reason),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def settings() -> Settings:
-    env = EnvironmentConfig("staging", ("overlays/staging",))
-    return Settings(env, GitConfig(), PullRequestConfig(auto_merge="squash"))
-
-
 def open_pr(step: NextStep, body: str) -> ChangeRequest:
     return ChangeRequest(7, "https://forge.example/acme/gitops/pull/7", step.branch, step.title, body)
 
 
 def _body(kind: ReleaseKind, overrides: tuple[str, ...] = (), reason: str = "1.1.0 is the newest") -> str:
-    sighted = change(reason, sightings=(("sha256:" + "b" * 64, NOW),))
+    sighted = change(reason, sightings=((TO_DIGEST, NOW),))
     rel = Release("staging", (sighted,), kind, source="dev", overrides=overrides)
     note = (Outside(f"freeze overridden ({FREEZE.text()}): the outage outweighs it"),) if overrides else ()
     return decide(rel, None, NOW, settings(), note).body
