@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from testkit import certs
+from testkit.local_git import committed
 from testkit.loopback import LoopbackHTTPServer
-from testkit.work_tree import committed
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.git.branch_tree import MAX_BLOB
-from testkit.local_git import git
+from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -54,31 +54,19 @@ environments:
 BASE = {"base/kustomization.yaml": "resources:\n- deployment.yaml\n", "base/deployment.yaml": DEPLOYMENT}
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-
-
-def _commit(root: Path, message: str) -> str:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
-    return git(root, "rev-parse", "HEAD").strip()
-
-
 def _origin(tmp_path: Path, image: str) -> Path:
     """A remote: main holding the configuration and production's overlay; env/staging
     staging's own files."""
     seed = tmp_path / "seed"
     seed.mkdir()
     git(seed, "init", "-q", "-b", "main")
-    _write(seed, {**BASE, "gitops-bot.yaml": CONFIG.format(image=image)})
-    _write(seed, {"overlays/production/kustomization.yaml": OVERLAY.format(image=image, tag="1.0.0")})
-    _commit(seed, "main")
+    write(seed, {**BASE, "gitops-bot.yaml": CONFIG.format(image=image)})
+    write(seed, {"overlays/production/kustomization.yaml": OVERLAY.format(image=image, tag="1.0.0")})
+    commit(seed, "main")
     git(seed, "checkout", "-q", "--orphan", "env/staging")
     git(seed, "rm", "-rqf", ".")
-    _write(seed, {**BASE, "overlays/staging/kustomization.yaml": OVERLAY.format(image=image, tag="1.0.0")})
-    _commit(seed, "staging")
+    write(seed, {**BASE, "overlays/staging/kustomization.yaml": OVERLAY.format(image=image, tag="1.0.0")})
+    commit(seed, "staging")
     git(seed, "checkout", "-q", "main")
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
@@ -89,10 +77,10 @@ def _on_branch(tmp_path: Path, origin: Path, change: dict[str, str], message: st
     """A person's commit on origin's env/staging; its id."""
     person = tmp_path / f"person-{message.replace(' ', '-')}"
     git(tmp_path, "clone", "-q", "-b", "env/staging", str(origin), str(person))
-    _write(person, change)
-    commit = _commit(person, message)
+    write(person, change)
+    made = commit(person, message)
     git(person, "push", "-q", "origin", "HEAD:refs/heads/env/staging")
-    return commit
+    return made
 
 
 def _plan(capsys: pytest.CaptureFixture[str], repo: Path) -> tuple[str, dict[str, dict[str, Any]]]:
@@ -179,7 +167,7 @@ def test_a_link_on_the_base_leading_out_of_the_repository_is_named_with_the_fix(
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
     outside = tmp_path / "host-dir"
-    _write(outside, {"kustomization.yaml": "resources:\n- d.yaml\n", "d.yaml": DEPLOYMENT})
+    write(outside, {"kustomization.yaml": "resources:\n- d.yaml\n", "d.yaml": DEPLOYMENT})
     overlay = clone / "overlays/production"
     (overlay / "kustomization.yaml").write_text(
         OVERLAY.format(image=image, tag="1.0.0").replace("- ../../base\n", "- ../../base\n- ext\n")
@@ -207,9 +195,9 @@ def test_a_file_over_the_bound_is_a_note_on_the_branch_as_on_the_base(
         with_big.format(image=image, tag="1.0.0")}, "a big file")  # fmt: skip
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    _write(clone, {"overlays/production/big.yaml": big})
-    _write(clone, {"overlays/production/kustomization.yaml": with_big.format(image=image, tag="1.0.0")})
-    _commit(clone, "a big file on the base")
+    write(clone, {"overlays/production/big.yaml": big})
+    write(clone, {"overlays/production/kustomization.yaml": with_big.format(image=image, tag="1.0.0")})
+    commit(clone, "a big file on the base")
     text, envs = _plan(capsys, clone)
     for env in ("staging", "production"):
         said = (

@@ -26,7 +26,7 @@ import pytest
 from gitops_bot import action
 from gitops_bot.cli import main
 from testkit.actions_env import actions_env
-from testkit.local_git import git
+from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -62,17 +62,6 @@ PADDING = "".join(
 BIG_SAID = "5.1 MiB, more than the 4 MiB the bot reads of a file; what it sets is not read"
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-
-
-def _commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", message)
-
-
 def _dev2(image: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """dev2's manifests: the web Deployment, and (``extra``) what else pins the image."""
     return {"manifests/dev2/deploy.yaml": DEPLOYMENT.format(name="web", image=image), **(extra or {})}
@@ -98,16 +87,16 @@ def _origin(
     seed.mkdir()
     git(seed, "init", "-q", "-b", "main")
     branch = ("\n    branch: env/dev2" if on_branch else "") + ("\n    promote_from: dev" if promoted else "")
-    _write(seed, {"gitops-bot.yaml": CONFIG.format(image=image, branch=branch)})
-    _write(seed, {"manifests/dev/deploy.yaml": DEPLOYMENT.format(name="web", image=image)})
+    write(seed, {"gitops-bot.yaml": CONFIG.format(image=image, branch=branch)})
+    write(seed, {"manifests/dev/deploy.yaml": DEPLOYMENT.format(name="web", image=image)})
     if on_branch:
-        _commit(seed, "main")
+        commit(seed, "main")
         git(seed, "checkout", "-q", "--orphan", "env/dev2")
         git(seed, "rm", "-rqf", ".")
-    _write(seed, dev2)
+    write(seed, dev2)
     for rel, target in (links or {}).items():
         os.symlink(target, seed / rel)
-    _commit(seed, "dev2")
+    commit(seed, "dev2")
     git(seed, "checkout", "-q", "main")
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
@@ -208,7 +197,7 @@ def test_a_link_out_of_the_repository_among_dev2s_manifests_blocks_its_release(
     never read, so dev2 is not released, where the reading named the link in a note and
     released the rest."""
     outside = tmp_path / "host-manifests"
-    _write(outside, {"worker.yaml": DEPLOYMENT.format(name="worker", image=image)})
+    write(outside, {"worker.yaml": DEPLOYMENT.format(name="worker", image=image)})
     origin = _origin(tmp_path, image, _dev2(image), links={"manifests/dev2/shared": str(outside)})
     said = f"a symbolic link to {str(outside)!r}, leading out of the repository; nothing is read through it"
     _update_says_dev2_is_blocked(

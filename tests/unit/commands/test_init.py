@@ -14,6 +14,7 @@ from gitops_bot import cli
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import Planned
 from gitops_bot.output.text import init_text
+from testkit.local_git import write
 
 DEPLOY = """\
 apiVersion: apps/v1
@@ -28,20 +29,13 @@ spec:
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def _overlay(tag: str) -> str:
     return f"resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return _write(
+    return write(
         tmp_path,
         {
             "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
@@ -85,8 +79,8 @@ def test_a_repository_without_environments_is_one_line_and_exit_2(tmp_path: Path
 def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> None:
     """dev and local both come first: staging's upstream is asked, in the JSON notes and in the
     text printed before the plan, not only in a comment of the config."""
-    _write(repo, {"overlays/local/kustomization.yaml": _overlay("1.3.0")})
-    _write(repo, {"overlays/staging/kustomization.yaml": _overlay("1.1.0")})
+    write(repo, {"overlays/local/kustomization.yaml": _overlay("1.3.0")})
+    write(repo, {"overlays/staging/kustomization.yaml": _overlay("1.1.0")})
     doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
     assert doc is not None
     (note,) = [n for n in doc["init"]["notes"] if "staging" in n]
@@ -102,7 +96,7 @@ def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> Non
 def test_an_environment_tracked_on_a_branch_the_clone_holds_is_written_with_it(repo: Path) -> None:
     """An Argo CD Application renders prod from branch release: in a clone holding that branch
     (real git), init writes branch: release for prod, and the plan reads it there."""
-    _write(
+    write(
         repo,
         {
             "argocd/prod.yaml": (
@@ -160,7 +154,7 @@ kind: Stage
 metadata: {{name: test-{n}}}
 spec: {{}}
 """
-    _write(tmp_path, {f"0{n}-example/argocd.yaml": appset.format(n=n) for n in range(3)})
+    write(tmp_path, {f"0{n}-example/argocd.yaml": appset.format(n=n) for n in range(3)})
     result = cli.execute(["init", "--repo", str(tmp_path)])
     assert result.exit_code == 2
     line = result.body.line  # type: ignore[union-attr]
@@ -217,7 +211,7 @@ def test_an_image_a_registry_refused_is_still_logged_as_skipped() -> None:
 
 def test_environments_that_pin_no_image_are_nothing_to_release_exit_2(tmp_path: Path) -> None:
     policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n"
-    _write(
+    write(
         tmp_path,
         {
             "base/kustomization.yaml": "resources:\n- policy.yaml\n",
@@ -241,7 +235,7 @@ def test_the_guide_quotes_the_line_init_prints_for_environments_without_images(
     import re
 
     policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n"
-    _write(
+    write(
         tmp_path,
         {
             "base/kustomization.yaml": "resources:\n- policy.yaml\n",
@@ -296,7 +290,7 @@ def test_environments_sharing_no_image_are_not_guessed_a_promotion_order(tmp_pat
     """dev runs one image, production another (Albertoimpl/spring-sample-app-ops): the names
     would order them, but a promotion between them can never promote anything, so the order is
     asked, not guessed."""
-    _write(
+    write(
         tmp_path,
         {
             "overlays/dev/kustomization.yaml": "resources:\n- deploy.yaml\n",
@@ -355,7 +349,7 @@ spec:
 
 
 def test_charts_with_no_environment_give_a_draft_config_and_a_short_error(tmp_path: Path) -> None:
-    _write(tmp_path, {"apps/applicationsets/platform-components.yaml": _PLATFORM})
+    write(tmp_path, {"apps/applicationsets/platform-components.yaml": _PLATFORM})
     result = cli.execute(["init", "--repo", str(tmp_path)])
     assert result.exit_code == 2
     assert isinstance(result.body, Planned) and result.body.init is not None
@@ -411,7 +405,7 @@ spec:
 
 
 def test_charts_no_found_environment_renders_give_the_draft_too(tmp_path: Path) -> None:
-    _write(
+    write(
         tmp_path,
         {
             "apps/applicationsets/platform-components.yaml": _PLATFORM,

@@ -10,6 +10,7 @@ from pathlib import Path
 from gitops_bot import config
 from gitops_bot.engine.discovery import discover, draft
 from gitops_bot.engine.init_config import config_text
+from testkit.local_git import write
 
 # the shape of AmirMalaeb/eks-argocd-gitops apps/applicationsets/{platform-components,retail-store}.yaml
 PLATFORM = """apiVersion: argoproj.io/v1alpha1
@@ -83,15 +84,8 @@ DEPLOY = (
 )
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def test_the_charts_list_elements_set_are_said_expanded_never_as_templates(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "apps/platform.yaml": PLATFORM,
@@ -117,7 +111,7 @@ def test_the_charts_list_elements_set_are_said_expanded_never_as_templates(tmp_p
 
 
 def test_a_chart_set_in_an_element_an_environment_renders_is_configured(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "apps/platform.yaml": PLATFORM,
@@ -163,7 +157,7 @@ spec:
         chart: '{{path.basename}}'
         targetRevision: '{{version}}'
 """
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "apps/dirs.yaml": appset,

@@ -12,6 +12,7 @@ from gitops_bot.engine.candidates import name_of
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from gitops_bot.engine.promotion_order import rank_of
+from testkit.local_git import write
 
 DEPLOY = """\
 apiVersion: apps/v1
@@ -26,19 +27,12 @@ spec:
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def _overlay(tag: str) -> str:
     return f"resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
 
 
 def test_overlays_are_environments_and_their_base_is_not(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
@@ -76,7 +70,7 @@ def test_overlays_of_several_apps_naming_one_environment_are_one(tmp_path: Path)
         files[f"apps/{app}/base/deploy.yaml"] = DEPLOY.format(image=f"ghcr.io/acme/{app}:1.0.0")
         for env in ("qa", "prod"):
             files[f"apps/{app}/envs/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert [(e.name, e.paths) for e in found.environments] == [
         ("qa", ("apps/billing/envs/qa", "apps/orders/envs/qa")),
         ("prod", ("apps/billing/envs/prod", "apps/orders/envs/prod")),
@@ -85,7 +79,7 @@ def test_overlays_of_several_apps_naming_one_environment_are_one(tmp_path: Path)
 
 
 def test_values_files_per_environment_with_the_chart_key_paths(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "chart/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
@@ -131,7 +125,7 @@ def test_kargo_stages_give_the_order_through_a_control_stage(tmp_path: Path) -> 
     }
     for env in ("dev", "uat", "prod-east", "prod-west"):
         files[f"env/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert found.order_source == "kargo"
     assert {e.name: e.promote_from for e in found.environments} == {
         "dev": None,
@@ -151,7 +145,7 @@ def test_names() -> None:
 
 
 def test_nothing_found_is_an_empty_discovery(tmp_path: Path) -> None:
-    found = discover(_write(tmp_path, {"README.md": "hello\n"}))
+    found = discover(write(tmp_path, {"README.md": "hello\n"}))
     assert found.environments == () and found.images == ()
 
 
@@ -159,7 +153,7 @@ def test_an_application_over_a_chart_takes_its_value_files_and_joins_its_environ
     """An Application ``web-prod`` over a chart with its value files is the prod environment,
     the same one the ``production`` overlay is (one word, two spellings); its value files are
     its own, not environments of their own."""
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "kustomize/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
@@ -203,7 +197,7 @@ def test_gitops_promoter_strategy_gives_the_order_and_another_branch_is_said(tmp
     }
     for env in ("dev", "e2e", "production"):
         files[f"envs/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert found.order_source == "gitops-promoter"
     assert {e.name: e.promote_from for e in found.environments} == {
         "dev": None,
@@ -264,7 +258,7 @@ def _microtodo_shape() -> dict[str, str]:
 
 
 def test_tests_fixtures_and_cluster_bootstrap_are_not_environments(tmp_path: Path) -> None:
-    found = discover(_write(tmp_path, _microtodo_shape()))
+    found = discover(write(tmp_path, _microtodo_shape()))
     paths = [p for e in found.environments for p in e.paths]
     assert not [p for p in paths if p.startswith(("tests/", "clusters/", "bootstrap/"))], paths
     assert [e.name for e in found.environments] == ["dev", "local", "staging", "prod"]
@@ -273,7 +267,7 @@ def test_tests_fixtures_and_cluster_bootstrap_are_not_environments(tmp_path: Pat
 
 
 def test_flat_environment_layers_included_by_a_fixture_are_found(tmp_path: Path) -> None:
-    found = discover(_write(tmp_path, _microtodo_shape()))
+    found = discover(write(tmp_path, _microtodo_shape()))
     by_name = {e.name: e.paths for e in found.environments}
     assert by_name["dev"] == ("apps/api/overlays/dev", "environments/dev")
     assert by_name["prod"] == ("apps/api/overlays/prod", "environments/prod")
@@ -282,7 +276,7 @@ def test_flat_environment_layers_included_by_a_fixture_are_found(tmp_path: Path)
 
 
 def test_an_image_renamed_with_new_name_is_pulled_from_the_new_name(tmp_path: Path) -> None:
-    found = discover(_write(tmp_path, _microtodo_shape()))
+    found = discover(write(tmp_path, _microtodo_shape()))
     (api,) = [i for i in found.images if i.name == "api"]
     assert api.repository == "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api"
     assert api.registry == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -299,7 +293,7 @@ def test_an_image_renamed_with_new_name_is_pulled_from_the_new_name(tmp_path: Pa
 def test_an_ambiguous_name_order_is_said_as_an_open_question(tmp_path: Path) -> None:
     """dev and local are both of the first rank: which one staging is promoted from is not
     guessed silently, it is asked in the config and in what init says."""
-    found = discover(_write(tmp_path, _microtodo_shape()))
+    found = discover(write(tmp_path, _microtodo_shape()))
     staging = next(e for e in found.environments if e.name == "staging")
     assert staging.promote_from is None
     assert "local" in staging.order and "dev" in staging.order
@@ -320,7 +314,7 @@ def test_an_argo_cd_rolling_sync_gives_the_order(tmp_path: Path) -> None:
             for env in ("dev", "staging", "prod")
         )
     )
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert {e.name: e.promote_from for e in found.environments} == {
         "dev": None,
         "local": None,
@@ -350,7 +344,7 @@ def test_an_environment_an_application_renders_from_another_branch_is_read_there
         "overlays/test/kustomization.yaml": _overlay("1.2.0"),
         "overlays/production/kustomization.yaml": _overlay("1.0.0"),
     }
-    repo = _write(tmp_path, _tracking(files))
+    repo = write(tmp_path, _tracking(files))
     found = discover(repo, base="main", has_branch=lambda b: b == "test")
     assert {e.name: e.branch for e in found.environments} == {"test": "test", "production": None}
     text = config_text(found)
@@ -389,7 +383,7 @@ def test_a_cluster_named_like_a_host_is_no_environment_nor_is_what_renders_no_im
         files[f"clusters/{cluster}/overlays/pipelinerun/push-to-prod-client/kustomization.yaml"] = (
             "resources:\n- ../../../../../components/run\n"
         )
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert [(e.name, e.paths) for e in found.environments] == [
         ("dev", ("clusters/aws.cluster/overlays/dev", "clusters/local.home/overlays/dev")),
         ("prod", ("clusters/aws.cluster/overlays/prod", "clusters/local.home/overlays/prod")),
@@ -412,7 +406,7 @@ def test_one_repository_written_two_ways_is_one_image_named_as_the_manifests_wri
     }
     for env in ("dev", "production"):
         files[f"deploy/overlays/{env}/kustomization.yaml"] = "resources:\n- ../../bases/cache\n"
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     assert [(i.name, i.environments) for i in found.images] == [("docker.io/redis", ("dev", "production"))]
     assert dict(found.images[0].helm) == {"repository": "redis.repository", "tag": "redis.tag"}
 
@@ -437,7 +431,7 @@ def test_clusters_pinning_different_versions_are_an_environment_each_promoted_wi
     files["bootstrap/apps/rhpds/values.yaml"] = (
         "applications:\n  app-dev:\n    source:\n      path: clusters/rhpds/overlays/dev\n"
     )
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     got = {e.name: (e.paths, e.promote_from) for e in found.environments}
     assert got == {
         f"{c}-{env}": ((f"clusters/{cluster}/overlays/{env}",), up)
@@ -487,7 +481,7 @@ def test_a_flux_path_read_from_an_oci_artifact_is_not_read_and_a_generated_file_
         files[f"clusters/{env}/platform.yaml"] = (oci if kind == "OCIRepository" else "") + flux_ks.format(
             name="platform-services", path="platform/services", kind=kind, source=source
         )
-    found = discover(_write(tmp_path, files))
+    found = discover(write(tmp_path, files))
     paths = {e.name: set(e.paths) for e in found.environments}
     assert "platform/services" in paths["development"]
     assert "platform/services" not in paths["production"]
@@ -537,7 +531,7 @@ def _app_of_apps(extra: dict[str, str]) -> dict[str, str]:
 
 
 def test_an_overlay_nothing_in_the_repository_deploys_is_not_an_environment(tmp_path: Path) -> None:
-    found = discover(_write(tmp_path, _app_of_apps({})))
+    found = discover(write(tmp_path, _app_of_apps({})))
     assert [p for e in found.environments for p in e.paths] == ["apps/policies.yaml"]
     assert "overlays/dev: nothing in this repository deploys it" in "\n".join(found.notes)
     assert "overlays/production: nothing in this repository deploys it" in "\n".join(found.notes)
@@ -549,7 +543,7 @@ def test_what_the_repository_deploys_stays_an_environment_beside_an_overlay_it_d
     tmp_path: Path,
 ) -> None:
     found = discover(
-        _write(tmp_path, _app_of_apps({"apps/prod.yaml": _application("app-prod", "overlays/production")}))
+        write(tmp_path, _app_of_apps({"apps/prod.yaml": _application("app-prod", "overlays/production")}))
     )
     assert [(e.name, e.paths) for e in found.environments] == [("production", ("overlays/production",))]
     assert any(n.startswith("overlays/dev: nothing in this repository deploys it") for n in found.notes)
@@ -563,14 +557,14 @@ def test_an_applicationset_over_overlays_deploys_them(tmp_path: Path) -> None:
         "        repoURL: https://github.com/acme/gitops.git\n        targetRevision: HEAD\n"
         "        path: 'overlays/{{env}}'\n"
     )
-    found = discover(_write(tmp_path, _app_of_apps({"apps/app.yaml": appset})))
+    found = discover(write(tmp_path, _app_of_apps({"apps/app.yaml": appset})))
     assert [e.name for e in found.environments] == ["dev", "production"]
     assert not any("nothing in this repository deploys it" in n for n in found.notes)
 
 
 def test_a_remote_base_is_said_as_not_read(tmp_path: Path) -> None:
     remote = "github.com/kustomizations/spring-boot-web?ref=master"
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             f"overlays/{env}/kustomization.yaml": f"resources:\n- {remote}\nimages:\n"
@@ -584,7 +578,7 @@ def test_a_remote_base_is_said_as_not_read(tmp_path: Path) -> None:
 
 
 def test_a_root_of_plain_manifests_is_the_one_environment(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write(
         tmp_path,
         {
             "rollout.yaml": DEPLOY.format(image="kostiscodefresh/summer-of-k8s-app:v1"),
@@ -600,7 +594,7 @@ def test_a_root_of_plain_manifests_is_the_one_environment(tmp_path: Path) -> Non
 def test_a_chart_directory_nothing_deploys_is_said_with_its_image_and_what_to_write(tmp_path: Path) -> None:
     # codefresh-contrib/helm-gitops-example: one chart, deployed whole by an Application made in
     # Argo CD's UI; its image is set in its own values.yaml
-    _write(
+    write(
         tmp_path,
         {
             "charts/python/Chart.yaml": "apiVersion: v2\nname: python\nversion: 0.3.0\n",
@@ -634,7 +628,7 @@ def test_a_flux_path_not_in_the_repository_names_the_source_a_patch_inherits(tmp
         "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dev-team\n"
         "spec:\n  path: ./staging\n"
     )
-    _write(
+    write(
         tmp_path,
         {
             "tenants/base/dev-team/sync.yaml": sync,
@@ -660,7 +654,7 @@ def test_an_application_of_a_fork_rendering_none_of_the_images_says_it_renders_a
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
         "  source:\n    path: {path}\n    repoURL: {url}\n  destination:\n    namespace: x\n"
     )
-    _write(
+    write(
         tmp_path,
         {
             "argo/app.yaml": app.format(
@@ -704,7 +698,7 @@ def test_an_applicationsets_git_directories_are_the_environment_not_the_root(tmp
             f"helmCharts:\n- name: {n}\n  repo: https://argoproj.github.io/argo-helm\n  version: 2.35.0\n"
             f"  releaseName: {n}\n"
         )
-    _write(tmp_path, files)
+    write(tmp_path, files)
     found = discover(tmp_path)
     (env,) = found.environments
     assert (env.name, env.paths) == ("in-cluster", ("applications/argo-rollouts", "applications/kargo"))
@@ -731,7 +725,7 @@ spec:
   destination:
     server: https://kubernetes.default.svc
 """
-    _write(
+    write(
         tmp_path,
         {
             "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
@@ -764,7 +758,7 @@ spec:
   destination:
     server: https://kubernetes.default.svc
 """
-    _write(tmp_path, {"apps/nginx.yaml": app})
+    write(tmp_path, {"apps/nginx.yaml": app})
     notes = [n for n in discover(tmp_path).notes if "nginx" in n]
     assert notes and all("range Helm resolves" not in n for n in notes), notes
     assert any("targetRevision 'placeholder' is not a chart version" in n for n in notes), notes

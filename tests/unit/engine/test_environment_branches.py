@@ -34,6 +34,7 @@ from gitops_bot.git import branch_tree
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout, History
 from testkit.branch_apps import APP, APPS, DEPLOYMENT
+from testkit.local_git import write
 
 OVERLAY = "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '{tag}'\n"
 CONFIG = """version: 1
@@ -60,19 +61,13 @@ def _git(cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-
-
 def _repository(root: Path, *, branch: bool) -> Path:
     """main: the production overlay (and a stale test overlay, as HAM-gitops has); test: what
     Argo CD renders for test, another version in the same paths."""
     root.mkdir()
     _git(root, "init", "-q", "-b", "main")
     base = {"base/kustomization.yaml": "resources:\n- deployment.yaml\n", "base/deployment.yaml": DEPLOYMENT}
-    _write(
+    write(
         root,
         {
             **base,
@@ -80,12 +75,12 @@ def _repository(root: Path, *, branch: bool) -> Path:
             "overlays/production/kustomization.yaml": OVERLAY.format(tag="1.0"),
         },
     )
-    _write(root, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="0.9")})
-    _write(root, {"gitops-bot.yaml": CONFIG.format(branch="  branch: test\n" if branch else "")})
+    write(root, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="0.9")})
+    write(root, {"gitops-bot.yaml": CONFIG.format(branch="  branch: test\n" if branch else "")})
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "main")
     _git(root, "checkout", "-q", "-b", "test")
-    _write(root, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="2.0")})
+    write(root, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="2.0")})
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "test")
     _git(root, "checkout", "-q", "main")
@@ -233,15 +228,15 @@ def test_an_unhold_on_the_environments_branch_sticks(tmp_path: Path) -> None:
     not on the base's, and holds nothing again."""
     repo = _repository(tmp_path / "repo", branch=True)
     _git(repo, "checkout", "-q", "test")
-    _write(repo, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="1.5")})
+    write(repo, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="1.5")})
     _git(repo, "commit", "-qam", "back to 1.5")
     (reason,) = open_app(repo).held("test").values()
     assert reason.startswith("manual rollback: 2.0 -> 1.5"), reason
-    _write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: {reason!r}\n"})
+    write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: {reason!r}\n"})
     _git(repo, "add", "gitops-bot.holds.yaml")
     _git(repo, "commit", "-qm", "hold")
     assert open_app(repo).held("test") == {APP: reason}
-    _write(repo, {"gitops-bot.holds.yaml": "{}\n"})
+    write(repo, {"gitops-bot.holds.yaml": "{}\n"})
     _git(repo, "commit", "-qam", "unhold")
     _git(repo, "checkout", "-q", "main")
     assert open_app(repo).held("test") == {}
@@ -252,7 +247,7 @@ def test_the_report_reads_a_hold_on_the_environments_own_branch(tmp_path: Path) 
     hold placed after a release shows that release failed)."""
     repo = _repository(tmp_path / "repo", branch=True)
     _git(repo, "checkout", "-q", "test")
-    _write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: broke the checkout\n"})
+    write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: broke the checkout\n"})
     _git(repo, "add", "gitops-bot.holds.yaml")
     _git(repo, "commit", "-qm", "hold")
     _git(repo, "checkout", "-q", "main")
@@ -272,7 +267,7 @@ def test_the_rendered_diff_of_an_environment_on_its_branch_is_of_that_branch(tmp
     from that branch's files, never the base's stale copy (0.9) of the same paths."""
     repo = _repository(tmp_path / "repo", branch=True)
     _git(repo, "checkout", "-q", "test")  # the branch's base renders (main's is not a whole object)
-    _write(
+    write(
         repo,
         {
             "base/deployment.yaml": "apiVersion: apps/v1\n"
@@ -309,7 +304,7 @@ def test_the_actions_registries_of_an_environment_on_its_branch_are_read_there(t
     repo = _repository(tmp_path / "repo", branch=True)
     _git(repo, "checkout", "-q", "test")
     overlay = OVERLAY.format(tag="2.0").replace("  newTag:", "  newName: mirror.example/acme/app\n  newTag:")
-    _write(repo, {"overlays/test/kustomization.yaml": overlay})
+    write(repo, {"overlays/test/kustomization.yaml": overlay})
     _git(repo, "commit", "-qam", "from the mirror")
     _git(repo, "checkout", "-q", "main")
     cfg = open_app(repo).config
@@ -318,7 +313,7 @@ def test_the_actions_registries_of_an_environment_on_its_branch_are_read_there(t
 
 def _on_test(repo: Path, files: dict[str, str], links: dict[str, str] | None = None) -> None:
     _git(repo, "checkout", "-q", "test")
-    _write(repo, files)
+    write(repo, files)
     for rel, target in (links or {}).items():
         (repo / rel).unlink(missing_ok=True)
         os.symlink(target, repo / rel)
@@ -423,7 +418,7 @@ def test_a_charts_version_on_the_environments_branch_is_read_there(tmp_path: Pat
     (3.1.0), never the base's stale copy (3.0.0) of the same file."""
     repo = _repository(tmp_path / "repo", branch=True)
     overlay = OVERLAY.format(tag="0.9").replace("- ../../base\n", "- ../../base\n- kyverno.yaml\n")
-    _write(
+    write(
         repo,
         {
             "overlays/test/kustomization.yaml": overlay,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from testkit.work_tree import committed
+from testkit.local_git import committed
 
 REPO = "https://127.0.0.1:1/charts"  # never asked: no environment's policy lists its versions
 CONFIG = f"""\

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gitops_bot import cli
 from gitops_bot.output.as_json import document
-from testkit.work_tree import committed
+from testkit.local_git import committed
 
 DEPLOY = (
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app}}\nspec:\n  template:\n"

@@ -20,6 +20,7 @@ from gitops_bot.core.reading import PinStatus
 from gitops_bot.git.branch_tree import MAX_BLOB
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
+from testkit.local_git import write
 
 APP = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(APP, APP)]
@@ -33,24 +34,18 @@ LINK = (
 )
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-
-
 def _outside(tmp_path: Path) -> Path:
     out = tmp_path / "host-dir"
-    _write(
+    write(
         out, {"kustomization.yaml": "resources:\n- d.yaml\n", "d.yaml": DEPLOYMENT.format(name="x", tag="9")}
     )
-    _write(out, {"patch.yaml": DEPLOYMENT.format(name="app", tag="9")})
+    write(out, {"patch.yaml": DEPLOYMENT.format(name="app", tag="9")})
     return out
 
 
 def _repository(tmp_path: Path, overlay: str) -> Path:
     root = tmp_path / "repo"
-    _write(
+    write(
         root,
         {
             "base/kustomization.yaml": "resources:\n- d.yaml\n",
@@ -91,7 +86,7 @@ def test_a_link_out_met_reading_a_directory_recursively_is_named(tmp_path: Path)
     skipped (a YAML file linked out under the environment's own path is refused, as before)."""
     outside = _outside(tmp_path)
     root = tmp_path / "repo"
-    _write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
+    write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
     (root / "manifests/more").mkdir()
     os.symlink(outside, root / "manifests/more/ext")
     got = _read(root, "manifests")
@@ -101,7 +96,7 @@ def test_a_link_out_met_reading_a_directory_recursively_is_named(tmp_path: Path)
 def test_a_yaml_file_linked_out_in_a_directory_a_kustomization_reads_is_named(tmp_path: Path) -> None:
     outside = _outside(tmp_path)
     root = _repository(tmp_path, "resources:\n- ../../base\n- plain\n")
-    _write(root, {"overlays/x/plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    write(root, {"overlays/x/plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
     os.symlink(outside / "d.yaml", root / "overlays/x/plain/leak.yaml")
     got = _read(root)
     assert got.said == (f"overlays/x/plain/leak.yaml: {LINK.format(target=str(outside / 'd.yaml'))}",), got
@@ -125,8 +120,8 @@ def test_a_link_by_dot_dot_past_the_root_is_named_as_written(tmp_path: Path) -> 
 
 def test_a_link_inside_the_repository_is_read_through(tmp_path: Path) -> None:
     root = _repository(tmp_path, "resources:\n- ../../base\n- ext\n")
-    _write(root, {"inside/kustomization.yaml": "resources:\n- d.yaml\n"})
-    _write(root, {"inside/d.yaml": DEPLOYMENT.format(name="other", tag="2.0")})
+    write(root, {"inside/kustomization.yaml": "resources:\n- d.yaml\n"})
+    write(root, {"inside/d.yaml": DEPLOYMENT.format(name="other", tag="2.0")})
     os.symlink("../../inside", root / "overlays/x/ext")
     got = _read(root)
     assert got.said == () and "overlays/x/ext/d.yaml" in got.rendered, got
@@ -134,7 +129,7 @@ def test_a_link_inside_the_repository_is_read_through(tmp_path: Path) -> None:
 
 def test_a_file_over_the_bound_is_said_as_on_a_branch(tmp_path: Path) -> None:
     root = _repository(tmp_path, "resources:\n- ../../base\n- big.yaml\n")
-    _write(root, {"overlays/x/big.yaml": "# " + "x" * (MAX_BLOB + (1 << 19)) + "\n"})
+    write(root, {"overlays/x/big.yaml": "# " + "x" * (MAX_BLOB + (1 << 19)) + "\n"})
     got = _read(root)
     assert got.said == (
         "overlays/x/big.yaml: 4.5 MiB, more than the 4 MiB the bot reads of a file; what it sets is not "
@@ -154,7 +149,7 @@ def test_an_environments_own_file_over_the_bound_is_said_not_missing(tmp_path: P
     """The path the configuration names is there: not "does not exist", and its image's
     reading says why nothing it sets was found."""
     root = tmp_path / "repo"
-    _write(root, {"deploy/app.yaml": DEPLOYMENT.format(name="app", tag="1.0") + "#" * MAX_BLOB})
+    write(root, {"deploy/app.yaml": DEPLOYMENT.format(name="app", tag="1.0") + "#" * MAX_BLOB})
     got = _read(root, "deploy/app.yaml")
     (note,) = got.said
     assert note.startswith("deploy/app.yaml: 4.0 MiB, more than the 4 MiB"), note
@@ -172,9 +167,9 @@ def test_every_image_of_an_environment_with_a_file_not_read_is_blocked_with_the_
     read; the other image of the environment, pinned only where it was read, is blocked too."""
     other = "ghcr.io/acme/worker"
     root = tmp_path / "repo"
-    _write(root, {"m/deploy.yaml": DEPLOYMENT.format(name="web", tag="1.2.0") + "---\n" + DEPLOYMENT.replace(
+    write(root, {"m/deploy.yaml": DEPLOYMENT.format(name="web", tag="1.2.0") + "---\n" + DEPLOYMENT.replace(
         "ghcr.io/acme/app", other).format(name="w", tag="2.0")})  # fmt: skip
-    _write(root, {"m/big.yaml": DEPLOYMENT.format(name="worker", tag="1.2.0") + "#" * MAX_BLOB})
+    write(root, {"m/big.yaml": DEPLOYMENT.format(name="worker", tag="1.2.0") + "#" * MAX_BLOB})
     specs = [*SPECS, images.ImageSpec(other, other)]
     got = reader.Reader(reader.DiskTree(root), root, specs).read([reader.Source("x", ("m",), (APP, other))])[
         "x"
@@ -192,7 +187,7 @@ def test_a_link_out_the_environment_never_renders_is_a_note_only(tmp_path: Path)
     outside = tmp_path / "host-readme.md"
     outside.write_text("# hi\n")
     root = tmp_path / "repo"
-    _write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
+    write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
     os.symlink(outside, root / "manifests/README.md")
     got = _read(root, "manifests")
     assert got.said == (f"manifests/README.md: {LINK.format(target=str(outside))}",), got
