@@ -19,7 +19,7 @@ from gitops_bot import config
 from gitops_bot.config.kinds import ListOf, MapOf, Nested, Strings
 from gitops_bot.config.spec import Section
 from gitops_bot.core.errors import ConfigError
-from testkit.config_schema import schema_problems
+from testkit.config_schema import reader_sections, schema_problems
 
 # The file's own keys are judged beside the least a file needs: a section left empty there
 # meets no check that spans sections (an environment gated by Argo CD needs 'argocd: server',
@@ -101,17 +101,6 @@ FULL: dict[str, Any] = {
 STRUCTURED = (Nested, ListOf, MapOf, Strings)
 
 
-def _sections_declared(section: Section[Any], seen: list[Section[Any]]) -> Iterator[Section[Any]]:
-    if any(s is section for s in seen):
-        return
-    seen.append(section)
-    yield section
-    for f in section.fields:
-        inner = getattr(f.kind, "section", None)
-        if inner is not None:
-            yield from _sections_declared(inner, seen)
-
-
 def _instances(
     section: Section[Any], node: dict[str, Any], path: tuple[Any, ...]
 ) -> Iterator[tuple[Section[Any], tuple[Any, ...]]]:
@@ -185,7 +174,7 @@ CASES = list(_cases())
 
 
 def test_the_full_config_writes_every_declared_section_and_both_accept_it() -> None:
-    declared = list(_sections_declared(config.ROOT, []))
+    declared = list(reader_sections(config.ROOT))
     written = [s for s, _ in _instances(config.ROOT, FULL, ())]
     missing = [s.name or s.keys for s in declared if not any(w is s for w in written)]
     assert missing == [], "write these sections in FULL"

@@ -17,11 +17,10 @@ from gitops_bot import config
 from gitops_bot.cli import main
 from gitops_bot.config import schema
 from gitops_bot.config.kinds import MapOf
-from gitops_bot.config.spec import Section
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.events.settings import SOURCE_TYPES
 from gitops_bot.notify.settings import EVENTS, TYPES
-from testkit.config_schema import schema_problems
+from testkit.config_schema import reader_sections, schema_problems
 from testkit.paths import ROOT
 
 SCHEMA = json.loads(schema.schema_text())
@@ -316,22 +315,10 @@ def test_the_reader_accepts_every_value_of_every_schema_enum(where: str) -> None
         assert schema_problems(text) == [], (where, value)
 
 
-def _sections(section: Section[Any], seen: list[Section[Any]]) -> Iterator[Section[Any]]:
-    """Every section the reader reads, from the file down (each once)."""
-    if any(s is section for s in seen):
-        return
-    seen.append(section)
-    yield section
-    for f in section.fields:
-        inner = getattr(f.kind, "section", None)
-        if inner is not None:
-            yield from _sections(inner, seen)
-
-
 def _reader_key_sets() -> tuple[set[frozenset[str]], int]:
     """The keys of every mapping the reader checks, and how many mappings take the user's names
     as keys (registry hosts, webhook sources, an environment's images)."""
-    sections = list(_sections(config.ROOT, []))
+    sections = list(reader_sections(config.ROOT))
     known = {frozenset(s.keys) for s in sections}
     computed = sum(isinstance(f.kind, MapOf) for s in sections for f in s.fields)
     return known, computed
