@@ -10,7 +10,6 @@ that line; given ``SSL_CERT_FILE`` as the line says, the same login succeeds.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,8 @@ import pytest
 
 from gitops_bot.registry.cloud.base import LoginFailed
 from gitops_bot.registry.settings import RegistryConfig
-from testkit.cloud_fakes import AUDIENCE, CLIENT, TENANT, CloudFake
+from testkit.cloud_fakes import CloudFake
+from testkit.cloud_world import identity_env
 
 _TRUST = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
@@ -34,32 +34,12 @@ def fake(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CloudFake]:
 
 def _identity(fake: CloudFake, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A workload's federated identity pointed at the stand-in (as GitHub's OIDC or a GKE/AKS
-    webhook gives it), and no trust of this machine's beyond the OS store."""
+    webhook gives it), and no trust of this machine's beyond the OS store: the stand-in's CA,
+    which the identity's variables name, is left to each test to give."""
     for name in [n for n in os.environ if n in _TRUST or n.startswith(("GOOGLE_", "AZURE_", "GCE_"))]:
         monkeypatch.delenv(name)
-    token = tmp / "federated-token"
-    token.write_text(fake.issued.web_identity)
-    if fake.cloud == "gcp":
-        config = tmp / "external-account.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "type": "external_account",
-                    "audience": AUDIENCE,
-                    "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-                    "token_url": fake.url + "/v1/token",
-                    "credential_source": {"file": str(token)},
-                }
-            )
-        )
-        env = {"GOOGLE_APPLICATION_CREDENTIALS": str(config), "GCE_METADATA_HOST": "127.0.0.1:9"}
-    else:
-        env = {
-            "AZURE_FEDERATED_TOKEN_FILE": str(token),
-            "AZURE_CLIENT_ID": CLIENT,
-            "AZURE_TENANT_ID": TENANT,
-            "AZURE_AUTHORITY_HOST": fake.url,
-        }
+    env = identity_env(fake.cloud, fake, tmp)
+    del env["SSL_CERT_FILE"]
     for name, value in env.items():
         monkeypatch.setenv(name, value)  # google-auth's chain reads the process environment
     return env
