@@ -41,8 +41,8 @@ def gated(told: Story, argocd: FakeArgoCD, lines: str = "") -> None:
 
 
 def with_production(told: Story) -> None:
-    """``told`` with production promoted from staging: GitLab's update example has it, GitHub's
-    is given it here (its overlay a copy of staging's)."""
+    """``told`` with production promoted from staging: the other forges' update example has it
+    (testkit/forge_world.py), GitHub's is given it here (its overlay a copy of staging's)."""
     if "promote_from: staging" in told.show("gitops-bot.yaml"):
         return
     overlay = told.show(STAGING) + "\n"

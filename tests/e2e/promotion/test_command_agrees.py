@@ -21,8 +21,8 @@ from gitops_bot.cli import main
 from gitops_bot.core import instants
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.forge_story import Story, stories
-from testkit.forge_world import PROMOTION
 from testkit.jsonapi import JSONServer
+from testkit.marked_story import with_production
 from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import rfc3339, start
@@ -49,24 +49,12 @@ def story(
     """The update example on ``request.param``, production promoted from staging, and staging
     running app 1.1.0 (merged by a person) while production runs 1.0.0."""
     for told in stories(request.param, tmp_path, registry, monkeypatch):
-        if "promote_from: staging" not in told.show("gitops-bot.yaml"):
-            with_production(told)
+        with_production(told)
         told.push("app", "1.1.0")
         bot(told, FRIDAY, "update", "--env", "staging")
         (opened,) = told.open_requests()
         told.merge(opened["number"])
         yield told
-
-
-def with_production(story: Story) -> None:
-    """GitHub's update example has no production: one promoted from staging, as on Gitea."""
-    overlay = story.show("overlays/staging/kustomization.yaml")
-    story.commit(
-        {
-            "overlays/production/kustomization.yaml": lambda _: overlay,
-            "gitops-bot.yaml": lambda text: text.replace("pull_request:", PROMOTION + "pull_request:", 1),
-        }
-    )
 
 
 def bot(story: Story, when: datetime, *argv: str, code: int = 0) -> Any:
@@ -243,13 +231,6 @@ def test_min_age(story: Story) -> None:
     assert (decision["action"], decision["rule"]) == ("propose", "policy")
     bot(story, on_time, "update", "--env", "dev")
     assert "1.2.0" in story.show("overlays/dev/kustomization.yaml")
-
-
-@pytest.fixture
-def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
-    with FakeArgoCD() as argo:
-        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
-        yield argo
 
 
 def test_a_soak(story: Story, argocd: FakeArgoCD) -> None:
