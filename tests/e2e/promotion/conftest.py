@@ -9,6 +9,7 @@ import pytest
 
 from testkit import promotion_world
 from testkit.argocd_server import FakeArgoCD
+from testkit.forge_story import Story, stories
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
 
@@ -34,3 +35,12 @@ def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
     with FakeArgoCD() as argo:
         monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
         yield argo
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def forge_story(
+    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Story]:
+    """The update example on GitHub, then on GitLab (testkit/forge_story.py); a story's own
+    fixture adds what it needs."""
+    yield from stories(request.param, tmp_path, registry, monkeypatch)

@@ -18,16 +18,14 @@ spec-held fake and Argo CD's, the bot's clock set by the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gitops_bot.release.next_step import STALE_MARK
 from testkit.argocd_server import FakeArgoCD, application
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import Story, run
 from testkit.marked_story import (
     AUTO_ROLLBACK,
     ROLLBACK,
@@ -40,7 +38,6 @@ from testkit.marked_story import (
     with_production,
 )
 from testkit.markup import shown
-from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import rfc3339, start
 
 PROMOTION = "gitops-bot/promotion/production"
@@ -48,30 +45,20 @@ PROMOTION = "gitops-bot/promotion/production"
 WHY = "release audit: no deploys unless freeze overridden by SRE (gate overridden too)"
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def story(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    registry: RegistryProcess,
-    monkeypatch: pytest.MonkeyPatch,
-    argocd: FakeArgoCD,
-) -> Iterator[Story]:
-    """The update example on ``request.param``, staging gated by Argo CD's app-staging and
-    rolled back on its own after ten minutes failing."""
-    for told in stories(request.param, tmp_path, registry, monkeypatch):
-        gated(told, argocd, AUTO_ROLLBACK)
-        yield told
+@pytest.fixture
+def story(argocd: FakeArgoCD, forge_story: Story) -> Story:
+    """The update example, staging gated by Argo CD's app-staging and rolled back on its own
+    after ten minutes failing."""
+    gated(forge_story, argocd, AUTO_ROLLBACK)
+    return forge_story
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def promoting(
-    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Story]:
-    """The update example on ``request.param`` with production promoted from staging (no
-    automatic rule, no Argo CD)."""
-    for told in stories(request.param, tmp_path, registry, monkeypatch):
-        with_production(told)
-        yield told
+@pytest.fixture
+def promoting(forge_story: Story) -> Story:
+    """The update example with production promoted from staging (no automatic rule, no Argo
+    CD)."""
+    with_production(forge_story)
+    return forge_story
 
 
 def _stays_marked(

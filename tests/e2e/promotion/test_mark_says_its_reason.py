@@ -11,15 +11,13 @@ test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from gitops_bot.release.next_step import STALE_MARK
 from testkit.argocd_server import FakeArgoCD, application
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import Story, run
 from testkit.marked_story import (
     gated,
     open_request,
@@ -31,27 +29,19 @@ from testkit.marked_story import (
     with_production,
 )
 from testkit.markup import shown
-from testkit.registry_process import RegistryProcess
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PROMOTION = "gitops-bot/promotion/production"
 HELD = "production:\n  example/app: load test running\n"
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def story(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    registry: RegistryProcess,
-    monkeypatch: pytest.MonkeyPatch,
-    argocd: FakeArgoCD,
-) -> Iterator[Story]:
-    """The update example on ``request.param``, production promoted from staging and staging
-    gated by Argo CD's app-staging."""
-    for told in stories(request.param, tmp_path, registry, monkeypatch):
-        with_production(told)
-        gated(told, argocd)
-        yield told
+@pytest.fixture
+def story(argocd: FakeArgoCD, forge_story: Story) -> Story:
+    """The update example, production promoted from staging and staging gated by Argo CD's
+    app-staging."""
+    with_production(forge_story)
+    gated(forge_story, argocd)
+    return forge_story
 
 
 def test_a_mark_whose_reason_changed_says_the_new_reason_alone(

@@ -23,15 +23,13 @@ spec-held fake and Argo CD's, the bot's clock set by the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from gitops_bot.release.next_step import STALE_MARK
 from testkit.argocd_server import FakeArgoCD, application
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import Story, run
 from testkit.marked_story import (
     AUTO_ROLLBACK,
     ROLLBACK,
@@ -46,25 +44,17 @@ from testkit.marked_story import (
     warnings,
 )
 from testkit.markup import shown
-from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import rfc3339, start
 
 WHY = "incident review"
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def story(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    registry: RegistryProcess,
-    monkeypatch: pytest.MonkeyPatch,
-    argocd: FakeArgoCD,
-) -> Iterator[Story]:
-    """The update example on ``request.param``, staging gated by Argo CD's app-staging and
-    rolled back on its own after ten minutes failing."""
-    for told in stories(request.param, tmp_path, registry, monkeypatch):
-        gated(told, argocd, AUTO_ROLLBACK)
-        yield told
+@pytest.fixture
+def story(argocd: FakeArgoCD, forge_story: Story) -> Story:
+    """The update example, staging gated by Argo CD's app-staging and rolled back on its own
+    after ten minutes failing."""
+    gated(forge_story, argocd, AUTO_ROLLBACK)
+    return forge_story
 
 
 def test_a_persons_rollback_follows_the_freeze_and_not_argo_cds_health(
@@ -187,19 +177,11 @@ def test_an_automatic_rollback_is_marked_while_frozen_and_lifted_after(
     assert story.unexpected() == []
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def plain(
-    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Story]:
-    """The update example on ``request.param`` as it is: staging has no automatic rule and no
-    Argo CD."""
-    yield from stories(request.param, tmp_path, registry, monkeypatch)
-
-
 def test_a_persons_rollback_follows_the_freeze_without_auto_rollback_until_they_decide_on_it(
-    plain: Story, capsys: pytest.CaptureFixture[str]
+    forge_story: Story, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    story, t0 = plain, start()
+    """The update example as it is: staging has no automatic rule and no Argo CD."""
+    story, t0 = forge_story, start()
     released(story, capsys, t0)
     noun = request_noun(story)
     run(capsys, story, t0 + timedelta(minutes=1), "rollback", "staging")

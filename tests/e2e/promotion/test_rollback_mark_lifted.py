@@ -13,34 +13,24 @@ spec-held fake and Argo CD's, the bot's clock set by the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from gitops_bot.release.next_step import STALE_MARK
 from testkit.argocd_server import FakeArgoCD, application
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import Story, run
 from testkit.marked_story import AUTO_ROLLBACK, ROLLBACK, gated, open_request, released, results, warnings
 from testkit.markup import shown
-from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import rfc3339, start
 
 
-@pytest.fixture(params=["github", "gitlab"])
-def story(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    registry: RegistryProcess,
-    monkeypatch: pytest.MonkeyPatch,
-    argocd: FakeArgoCD,
-) -> Iterator[Story]:
-    """The update example on ``request.param``, staging gated by Argo CD's app-staging and
-    rolled back on its own after ten minutes failing."""
-    for told in stories(request.param, tmp_path, registry, monkeypatch):
-        gated(told, argocd, AUTO_ROLLBACK)
-        yield told
+@pytest.fixture
+def story(argocd: FakeArgoCD, forge_story: Story) -> Story:
+    """The update example, staging gated by Argo CD's app-staging and rolled back on its own
+    after ten minutes failing."""
+    gated(forge_story, argocd, AUTO_ROLLBACK)
+    return forge_story
 
 
 def test_a_persons_rollback_is_not_marked_when_staging_recovers_and_the_rule_takes_it_over(
