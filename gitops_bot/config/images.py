@@ -13,7 +13,8 @@ from gitops_bot.config.settings import ImageConfig
 from gitops_bot.config.spec import Field, Same, Section, Values, matches, url_host
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
-from gitops_bot.core.model import ImageRef, Strategy, TagOrder, metadata_host
+from gitops_bot.core.model import ImageRef, Strategy, TagOrder
+from gitops_bot.core.secret import metadata_host
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, cast
 from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
 from gitops_bot.config.spec import Section, Values, url_host
-from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, metadata_host, normalise_host
+from gitops_bot.core.model import Grouping, SigningMethod, normalise_host
+from gitops_bot.core.secret import is_loopback_host, metadata_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.registry.settings import RegistryConfig

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from gitops_bot.config.reader import ConfigReader, Node, closest
 from gitops_bot.core.errors import ConfigError
-from gitops_bot.core.model import metadata_host
+from gitops_bot.core.secret import metadata_host
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
 from gitops_bot.core.settings import between as between

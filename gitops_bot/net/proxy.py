@@ -8,7 +8,7 @@ means no proxy at all; a host name matches itself and its subdomains (``example.
 an IP address or a CIDR block (``10.0.0.0/8``, ``::1``) matches addresses; an entry with
 ``:port`` matches that port only. A proxy given without a scheme is ``http://``.
 
-A cloud's metadata endpoints (:func:`~gitops_bot.core.model.metadata_host`: link-local
+A cloud's metadata endpoints (:func:`~gitops_bot.core.secret.metadata_host`: link-local
 addresses, AWS's ``fd00:ec2::254``/``fd00:ec2::23``, ``metadata.google.internal``) are asked
 directly only when the caller says so (``metadata=True``): the bot's own cloud logins (Azure's
 IMDS, google-auth's metadata server calls, botocore's instance metadata fetch), which a
@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from gitops_bot.core.model import metadata_host
+from gitops_bot.core.secret import metadata_host
 
 
 def _env(env: Mapping[str, str], name: str) -> str:

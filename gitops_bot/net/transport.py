@@ -5,7 +5,7 @@
 another host gets its own decision), with TLS from :func:`~gitops_bot.net.tls.ssl_context`,
 optional HTTP/2 (negotiated by ALPN; plain http stays HTTP/1.1), and the deadline/abort
 backend of :mod:`.deadline` under every connection. A direct connection (no proxy) that lands
-on a cloud's metadata address (:func:`~gitops_bot.core.model.metadata_address`: the
+on a cloud's metadata address (:func:`~gitops_bot.core.secret.metadata_address`: the
 address connected to, so a name resolving to one is caught as an address written) is closed
 before a byte is sent, unless the transport is a cloud login's (``metadata=True``), the one
 caller that asks the machine's own identity. Give it to an ``httpx.Client`` as
@@ -32,7 +32,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from gitops_bot.core.model import metadata_address
+from gitops_bot.core.secret import metadata_address
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import internals
 from gitops_bot.net.limits import TooLarge, read_capped

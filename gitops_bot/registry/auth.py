@@ -24,7 +24,7 @@ import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, TokenServiceError
 from gitops_bot.core.log import get_logger, register_secret
-from gitops_bot.core.model import is_loopback_host
+from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import Retryable
 from gitops_bot.net.transport import Reply

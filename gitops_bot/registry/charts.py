@@ -35,7 +35,7 @@ import semver
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import is_loopback_host
+from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.auth import origin
 from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable

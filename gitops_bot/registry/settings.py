@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gitops_bot.core.model import is_loopback_host
+from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
 # push_time's values: registry/pushtime's MODULES and "off" (a test holds them equal; the
