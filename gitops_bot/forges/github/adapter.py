@@ -25,6 +25,7 @@ repository's installation and an installation token, renewed before its hour run
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 import time
@@ -429,6 +430,14 @@ class GitHub(Adapter):
         return self._identity
 
 
+@functools.lru_cache(maxsize=4)
+def _signing_key(pem: str) -> Any:
+    """An App's PEM private key parsed once a process, by PyJWT's own reading of it (RS256's:
+    the same refusals as when it was given the text to sign with: not a key, not RSA, not
+    parseable). A refusal raises and is not kept; a few keys at most (one App a process)."""
+    return jwt.get_algorithm_by_name("RS256").prepare_key(pem)
+
+
 class _App:
     """A GitHub App as the bot uses one: its JWT (RS256, signed with the App's private key)
     names the repository's installation and asks for that installation's token."""
@@ -443,9 +452,10 @@ class _App:
     ) -> None:
         self.cfg, self.app_id, self.key, self.repository = cfg, app_id, key, repository
         self.service = service
-        # the key parsed and checked at the first JWT, then kept: cryptography checks an RSA
-        # key's consistency each time it loads one (~0.1 s of CPU), and an App signs a JWT at
-        # connect and at every renewal of its installation token
+        # the key parsed and checked at the first JWT, then kept (and across connections, by
+        # _signing_key): cryptography checks an RSA key's consistency each time it loads one
+        # (~0.04-0.1 s of CPU), and an App signs a JWT at connect and at every renewal of its
+        # installation token, and each connection (a `watch` cycle's, say) makes a new _App
         self._signing: Any = None
         self.words = replace(
             WORDS,
@@ -471,7 +481,7 @@ class _App:
             if self._signing is None:
                 # PyJWT's own reading of a PEM (RS256's): the same refusals as when it was
                 # given the text to sign with (not a key, not RSA, not parseable)
-                self._signing = jwt.get_algorithm_by_name("RS256").prepare_key(self.key)
+                self._signing = _signing_key(self.key)
             return jwt.encode(
                 {"iat": now - 60, "exp": now + APP_JWT_SECONDS, "iss": self.app_id},
                 self._signing,

@@ -1,4 +1,4 @@
-"""A GitHub App's private key is read and checked once an App: cryptography checks an RSA key's
+"""A GitHub App's private key is read and checked once a process: cryptography checks an RSA key's
 consistency each time it loads one (about 0.1 s of CPU), and the App signs a JWT for the
 installation, for its token and for every renewal of it. What the check refuses is still one
 usage line naming the variable, whenever it is found."""
@@ -58,6 +58,15 @@ def test_the_apps_key_is_loaded_once_for_every_jwt_it_signs(
         claims = jwt.decode(header.removeprefix("Bearer "), key.public_key(), algorithms=["RS256"])
         assert claims["iss"] == "1"
     assert rsps.calls[-1].request.headers["Authorization"] == "token ghs_second"
+    assert len(loads) == 1
+    # a connection again with the same key (a watch cycle's) checks it no more
+    rsps.get(f"{REPO}/installation", json={"id": 7, "app_id": 1, "app_slug": "acme-release"})
+    rsps.post(
+        f"{BASE}/app/installations/7/access_tokens",
+        json={"token": "ghs_third", "expires_at": "2099-01-01T00:00:00Z"},
+    )
+    again = GitHub.connect(CFG, "acme/gitops", {CFG.app_id_env: "1", CFG.app_key_env: _pem(key)})
+    assert again.git_token == "ghs_third"
     assert len(loads) == 1
 
 
