@@ -183,9 +183,8 @@ def _web_gate(url: str) -> Any:
     return WebGate(name="up", url=url, pointer="/SecretAccessKey", equals="x")
 
 
-@pytest.mark.usefixtures(
-    "quick_gate_retries"
-)  # the proxy's 502s are retried: the asking is meant, not the pacing
+# the proxy's 502s are retried: the asking is meant, not the pacing
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_a_web_gate_at_the_instance_metadata_address_goes_to_the_proxy_and_reads_no_credentials(
     metadata: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
