@@ -36,6 +36,14 @@ def services(prom: PrometheusProcess, *values: float) -> list[str]:
     return names
 
 
+@pytest.fixture(scope="module")
+def scraped(prom: PrometheusProcess) -> dict[float, str]:
+    """This module's services by error rate, set and scraped once (Prometheus scrapes every
+    second: one wait for the module, not one a test); each test reads only its own series."""
+    values = (0.0, 0.001, 0.2, 0.5)
+    return dict(zip(values, services(prom, *values), strict=True))
+
+
 def rate(name: str) -> str:
     return f'app_error_rate{{service="{name}"}}'
 
@@ -54,8 +62,10 @@ def read(
         client.close()
 
 
-def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(prom: PrometheusProcess) -> None:
-    ok, bad = services(prom, 0.001, 0.2)
+def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(
+    prom: PrometheusProcess, scraped: dict[float, str]
+) -> None:
+    ok, bad = scraped[0.001], scraped[0.2]
     passed = read(prom, gate(rate(ok)))
     assert passed.outcome is GateOutcome.PASS and passed.value == "0.001"
     failed = read(prom, gate(f'app_error_rate{{service=~"{ok}|{bad}"}}'))
@@ -63,8 +73,8 @@ def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(prom
     assert f'service="{bad}"' in failed.series
 
 
-def test_a_scalar_answer_is_judged_as_one_sample(prom: PrometheusProcess) -> None:
-    name = service(prom, 0.5)
+def test_a_scalar_answer_is_judged_as_one_sample(prom: PrometheusProcess, scraped: dict[float, str]) -> None:
+    name = scraped[0.5]
     r = read(prom, gate(f"scalar({rate(name)})", "> 0.4"))
     assert (r.outcome, r.value, r.series) == (GateOutcome.PASS, "0.5", "")
 
@@ -103,9 +113,9 @@ def test_a_spike_inside_the_window_moves_since_past_it(prom: PrometheusProcess, 
 
 
 def test_the_bearer_token_goes_to_the_configured_origin_and_a_redirect_elsewhere_is_not_followed(
-    prom: PrometheusProcess, monkeypatch: pytest.MonkeyPatch
+    prom: PrometheusProcess, scraped: dict[float, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    name = service(prom, 0.0)
+    name = scraped[0.0]
     with Front(upstream=prom.url) as other, Front(redirect=other.url) as configured:
         token = "prom-token-" + uuid.uuid4().hex
         cfg = MetricsConfig(url=configured.url, token_env="PROM_TOKEN")
@@ -122,8 +132,10 @@ def test_the_bearer_token_goes_to_the_configured_origin_and_a_redirect_elsewhere
     assert token not in redact(f"error: {token}")
 
 
-def test_basic_auth_is_sent_to_the_configured_origin(prom: PrometheusProcess) -> None:
-    name = service(prom, 0.0)
+def test_basic_auth_is_sent_to_the_configured_origin(
+    prom: PrometheusProcess, scraped: dict[float, str]
+) -> None:
+    name = scraped[0.0]
     with Front(upstream=prom.url) as front:
         cfg = MetricsConfig(url=front.url, username_env="PROM_USER", password_env="PROM_PASSWORD")
         client = Prometheus(cfg, {"PROM_USER": "bot", "PROM_PASSWORD": "s3cret-password"})
@@ -139,6 +151,8 @@ def test_a_missing_credential_variable_is_a_usage_error() -> None:
         Prometheus(MetricsConfig(url="http://127.0.0.1:9", token_env="PROM_TOKEN"), {})
 
 
+# the refusal without a certificate is retried: the one line is meant, not the back-off
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(
     prom_mutual_tls: PrometheusProcess, tmp_path: Path
 ) -> None:
