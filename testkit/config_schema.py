@@ -23,8 +23,13 @@ def schema_validator() -> jsonschema.Draft202012Validator:
 
 def schema_problems(text: str) -> list[str]:
     """What the published schema finds wrong with a config text, one line each."""
+    return list(_problems(text))
+
+
+@cache  # a text a test checks is checked again by tests/conftest.py's accepted-configs hook
+def _problems(text: str) -> tuple[str, ...]:
     doc = yamlvalues.load(text, "gitops-bot.yaml")
-    return [f"{e.json_path}: {e.message}" for e in schema_validator().iter_errors(doc)]
+    return tuple(f"{e.json_path}: {e.message}" for e in schema_validator().iter_errors(doc))
 
 
 def reader_sections(section: Section[Any], seen: list[Section[Any]] | None = None) -> Iterator[Section[Any]]:
