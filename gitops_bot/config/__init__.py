@@ -12,11 +12,10 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
@@ -28,7 +27,7 @@ from gitops_bot.config.environments import (
 from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
-from gitops_bot.config.kinds import ListOf, Nested, Value
+from gitops_bot.config.kinds import ListOf, Nested, Value, imported
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.sections import FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
@@ -50,11 +49,7 @@ from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
 
 if TYPE_CHECKING:
-    from gitops_bot.events.settings import WebhookSettings
     from gitops_bot.forges.issues import DashboardSettings
-    from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
-    from gitops_bot.notify.settings import NotifierSettings
-    from gitops_bot.render.settings import RenderSettings
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 # The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,
@@ -72,34 +67,6 @@ METRICS = "gitops_bot.config.metrics"
 WEBHOOKS = "gitops_bot.config.events"
 DASHBOARD = "gitops_bot.config.dashboard"
 RENDER = "gitops_bot.config.render"
-
-
-def _chart() -> Section[ChartConfig]:
-    return cast("Section[ChartConfig]", importlib.import_module(CHARTS).CHART)
-
-
-def _notification() -> Section[NotifierSettings]:
-    return cast("Section[NotifierSettings]", importlib.import_module(NOTIFICATIONS).NOTIFICATION)
-
-
-def _argocd() -> Section[ArgoCDConfig]:
-    return cast("Section[ArgoCDConfig]", importlib.import_module(ARGOCD).ARGOCD)
-
-
-def _metrics() -> Section[MetricsConfig]:
-    return cast("Section[MetricsConfig]", importlib.import_module(METRICS).METRICS)
-
-
-def _webhooks() -> Section[WebhookSettings]:
-    return cast("Section[WebhookSettings]", importlib.import_module(WEBHOOKS).WEBHOOKS)
-
-
-def _render() -> Section[RenderSettings]:
-    return cast("Section[RenderSettings]", importlib.import_module(RENDER).RENDER)
-
-
-def _dashboard_section() -> Section[DashboardSettings]:
-    return cast("Section[DashboardSettings]", importlib.import_module(DASHBOARD).DASHBOARD)
 
 
 def _compose(v: Values) -> Config:
@@ -197,7 +164,7 @@ ROOT: Section[Config] = Section(
         ),
         Field(
             "charts",
-            ListOf(_chart, "charts[{index}]", "'charts' must be a list of charts"),
+            ListOf(imported(CHARTS, "CHART"), "charts[{index}]", "'charts' must be a list of charts"),
             description="The Helm charts whose versions gitops-bot manages.",
         ),
         Field(
@@ -210,21 +177,21 @@ ROOT: Section[Config] = Section(
         _section("pull_request", PULL_REQUEST),
         _section("github", GITHUB),
         _section("forge", FORGE),
-        _section("argocd", _argocd, always=False),
-        _section("metrics", _metrics, always=False),
-        _section("webhooks", _webhooks, always=False),
+        _section("argocd", imported(ARGOCD, "ARGOCD"), always=False),
+        _section("metrics", imported(METRICS, "METRICS"), always=False),
+        _section("webhooks", imported(WEBHOOKS, "WEBHOOKS"), always=False),
         Field(
             "notifications",
             ListOf(
-                _notification,
+                imported(NOTIFICATIONS, "NOTIFICATION"),
                 "notifications item {number}",
                 "'notifications' must be a list of destinations",
             ),
             description="Who is told of releases, promotions, rollbacks, holds and failures: Slack, "
             "Teams or a webhook.",
         ),
-        _section("render", _render, always=False),
-        _section("dashboard", _dashboard_section, always=False),
+        _section("render", imported(RENDER, "RENDER"), always=False),
+        _section("dashboard", imported(DASHBOARD, "DASHBOARD"), always=False),
     ),
     _compose,
     schema={

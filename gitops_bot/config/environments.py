@@ -4,14 +4,13 @@ span environments (names that nest, promotion chains)."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from gitops_bot.config.images import MIN_AGE, min_age, verify_section
-from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
+from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings, imported
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, branch_rule
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
@@ -19,9 +18,7 @@ from gitops_bot.core.model import WriteMode
 from gitops_bot.core.settings import matches
 
 if TYPE_CHECKING:
-    from gitops_bot.config.automation import AutoPromote, AutoRollback
     from gitops_bot.config.gates import Gates
-    from gitops_bot.config.windows import WindowsConfig
 
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
@@ -70,22 +67,6 @@ _PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to t
 WINDOWS = "gitops_bot.config.windows"
 AUTOMATION = "gitops_bot.config.automation"
 GATES = "gitops_bot.config.gates"
-
-
-def _windows() -> Section[WindowsConfig]:
-    return cast("Section[WindowsConfig]", importlib.import_module(WINDOWS).WINDOWS)
-
-
-def _auto_promote() -> Section[AutoPromote]:
-    return cast("Section[AutoPromote]", importlib.import_module(AUTOMATION).AUTO_PROMOTE)
-
-
-def _auto_rollback() -> Section[AutoRollback]:
-    return cast("Section[AutoRollback]", importlib.import_module(AUTOMATION).AUTO_ROLLBACK)
-
-
-def _gates() -> Section[Gates]:
-    return cast("Section[Gates]", importlib.import_module(GATES).GATES)
 
 
 def _image_names(v: Values) -> tuple[str, ...]:
@@ -246,22 +227,22 @@ ENVIRONMENT = Section(
         ),
         Field(
             "windows",
-            Nested(_windows, "'windows' of {parent}"),
+            Nested(imported(WINDOWS, "WINDOWS"), "'windows' of {parent}"),
             description="When releases may land here: allowed and denied periods (default: always).",
         ),
         Field(
             "auto_promote",
-            Nested(_auto_promote, "'auto_promote' of {parent}"),
+            Nested(imported(AUTOMATION, "AUTO_PROMOTE"), "'auto_promote' of {parent}"),
             description="Promote on its own once promote_from has soaked (needs its argocd_application).",
         ),
         Field(
             "auto_rollback",
-            Nested(_auto_rollback, "'auto_rollback' of {parent}"),
+            Nested(imported(AUTOMATION, "AUTO_ROLLBACK"), "'auto_rollback' of {parent}"),
             description="Roll back on its own a bot release left failing (needs argocd_application).",
         ),
         Field(
             "gates",
-            Nested(_gates, "'gates' of {parent}"),
+            Nested(imported(GATES, "GATES"), "'gates' of {parent}"),
             description="What must hold here beside Argo CD: metrics gates (needs metrics: url), "
             "the forge's checks on its release commit, web requests.",
         ),

@@ -3,12 +3,11 @@ policy (``verify:``, which an environment may override: read by :mod:`.trust`)."
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from gitops_bot.config.kinds import BOOL, STR, ListOf, Nested, Scalar, derive_fields, section_of
+from gitops_bot.config.kinds import BOOL, STR, ListOf, Nested, Scalar, derive_fields, imported, section_of
 from gitops_bot.config.settings import ImageConfig
 from gitops_bot.config.spec import Field, Same, Section, Values, matches, url_host
 from gitops_bot.core.errors import UsageError
@@ -19,7 +18,7 @@ from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
 
 if TYPE_CHECKING:
-    from gitops_bot.trust.settings import VerifyConfig
+    pass
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
 HELM_OPTIONS = ("digestInTag",)  # how the fields are written, not key paths
@@ -35,8 +34,7 @@ def _any_of(*keys: str) -> dict[str, object]:
 TRUST = "gitops_bot.config.trust"
 
 
-def verify_section() -> Section[VerifyConfig]:
-    return cast("Section[VerifyConfig]", importlib.import_module(TRUST).VERIFY)
+verify_section = imported(TRUST, "VERIFY")
 
 
 def _source(v: Values) -> SourceConfig:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import importlib
 import sys
 import types
 import typing
@@ -104,6 +106,18 @@ def or_null(schema: JSON, section: Section[Any]) -> JSON:
     where the reader does: it reads null as the empty mapping, so null is valid exactly where
     ``{}`` is (``webhooks:`` alone is its defaults; ``verify:`` alone needs its keys)."""
     return {"anyOf": [{"type": "null"}, schema]} if takes_empty(section) else schema
+
+
+def imported(module: str, name: str) -> Callable[[], Section[Any]]:
+    """The section ``name`` that ``module`` declares, as a nested kind's ``of`` for a key few
+    files write: the module (its settings dataclasses and what they import) is imported by name
+    when a file gives the key, or when the JSON Schema is written."""
+    return functools.partial(_section_in, module, name)
+
+
+def _section_in(module: str, name: str) -> Section[Any]:
+    section: Section[Any] = getattr(importlib.import_module(module), name)
+    return section
 
 
 def _resolved(of: Section[T] | Callable[[], Section[T]]) -> Section[T]:

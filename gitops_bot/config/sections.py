@@ -6,12 +6,11 @@ into the settings and what spans them."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
+from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, imported, section_of
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
-from gitops_bot.config.spec import Section, Values, url_host
+from gitops_bot.config.spec import Values, url_host
 from gitops_bot.core.model import Grouping, SigningMethod, normalise_host
 from gitops_bot.core.secret import is_loopback_host, metadata_host
 from gitops_bot.core.settings import URL as URL
@@ -19,7 +18,7 @@ from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.registry.settings import RegistryConfig
 
 if TYPE_CHECKING:
-    from gitops_bot.trust.settings import SigningConfig
+    pass
 
 SIGNING_METHODS = tuple(m.value for m in SigningMethod)
 
@@ -57,14 +56,10 @@ REGISTRIES = MapOf(REGISTRY, "'registries'", "registry {key!r}")
 TRUST = "gitops_bot.config.trust"
 
 
-def _signing() -> Section[SigningConfig]:
-    return cast("Section[SigningConfig]", importlib.import_module(TRUST).SIGNING)
-
-
 GIT = section_of(
     GitConfig,
     lambda v: GitConfig(**v.values),
-    kinds={"signing": Nested(_signing, "'git: signing'")},
+    kinds={"signing": Nested(imported(TRUST, "SIGNING"), "'git: signing'")},
     name="git",
     description="How the bot's commits and branches are made: base branch, author, message, signing.",
 )
