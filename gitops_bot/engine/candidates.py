@@ -150,7 +150,7 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 continue
             if path and path not in repo.dirs:
                 ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
-                name = str((doc.get("metadata") or {}).get("name") or "")
+                name = str(as_map(doc.get("metadata")).get("name") or "")
                 source = (
                     f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
                     if ref
@@ -165,7 +165,7 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 continue  # an overlay found already (or the whole repository: not one environment)
             if repo.no_environment(path) or repo.tool_setup(files_of(repo, path)):
                 continue  # Flux's own sync objects, or a test's: what they point at is found on its own
-            name = str((doc.get("metadata") or {}).get("name") or "")
+            name = str(as_map(doc.get("metadata")).get("name") or "")
             env = next(
                 (
                     n
@@ -342,7 +342,7 @@ def _other_branches(repo: RepoFiles, f: str) -> None:
         # per repository (deployers.elsewhere); tracked too, each would be said again
         if "{{" not in str(source["path"]) and norm(str(source["path"])) not in repo.dirs:
             continue
-        name = str((doc.get("metadata") or {}).get("name", ""))
+        name = str(as_map(doc.get("metadata")).get("name") or "")
         revision = str(source.get("targetRevision") or "")
         repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision))
 

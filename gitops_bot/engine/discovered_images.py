@@ -147,7 +147,8 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         for doc in repo.docs(rel):
             _, kind = kind_of(doc)
             if kind == "HelmRelease":
-                walk(((doc.get("spec") or {}).get("values")) or {}, (), rel)
+                spec = doc.get("spec")
+                walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif not kind:
                 walk(doc, (), rel)
 

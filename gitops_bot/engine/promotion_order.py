@@ -20,6 +20,8 @@ class Files(Protocol):
 
     def docs(self, f: str) -> list[Any]: ...
 
+    def documents(self, f: str) -> list[Any]: ...
+
 
 # The usual names of environments, in promotion order (rank 0 first).
 _RANKS: tuple[tuple[str, ...], ...] = (
@@ -74,22 +76,23 @@ def tool_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str], str, 
                 doc["spec"] if isinstance(doc, dict) and isinstance(doc.get("spec"), dict) else {}
             )
             if kind == "Stage" and api.startswith("kargo.akuity.io"):
-                stage = str((doc.get("metadata") or {}).get("name") or "")
-                for req in spec.get("requestedFreight") or ():
-                    stages = (
-                        ((req or {}).get("sources") or {}).get("stages") or ()
-                        if isinstance(req, dict)
-                        else ()
-                    )
+                meta = doc.get("metadata")
+                stage = str((meta if isinstance(meta, dict) else {}).get("name") or "")
+                freight = spec.get("requestedFreight")
+                for req in freight if isinstance(freight, list) else ():
+                    sources = req.get("sources") if isinstance(req, dict) else None
+                    stages = sources.get("stages") if isinstance(sources, dict) else None
+                    stages = stages if isinstance(stages, list) else ()
                     stage_up.setdefault(stage, []).extend(
                         str(s) for s in stages if str(s) not in stage_up.get(stage, [])
                     )
                 if stage_up.get(stage):
                     said.append(f"Kargo Stage {stage} ({f}) takes freight from {', '.join(stage_up[stage])}")
             elif kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
+                written = spec.get("environments")
                 branches = [
-                    str((e or {}).get("branch") or "")
-                    for e in spec.get("environments") or ()
+                    str(e.get("branch") or "")
+                    for e in (written if isinstance(written, list) else ())
                     if isinstance(e, dict)
                 ]
                 envs = [_match(b.rsplit("/", 1)[-1], names) or _match(_short(b), names) for b in branches]
@@ -159,7 +162,7 @@ def rolling_sync_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str
     for f in repo.yaml_files():
         if "rollingSync" not in (repo.text(f) or ""):
             continue
-        for steps in _rolling_steps(repo.docs(f)):
+        for steps in _rolling_steps(repo.documents(f)):  # a JSON 6902 patch is a list
             chain: list[list[str]] = []
             for step in steps:
                 envs = [

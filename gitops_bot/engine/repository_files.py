@@ -110,8 +110,14 @@ class RepoFiles:
             return None
         return self.tree.text(path)
 
-    def docs(self, rel: str) -> list[Any]:
-        """The file's YAML documents as plain values ([] when it is no YAML)."""
+    def docs(self, rel: str) -> list[dict[str, Any]]:
+        """The file's YAML mappings as plain values ([] when it is no YAML). An empty document
+        (a file ending in ``---``), a top-level list (a Kustomize ``replacements`` file) or a
+        scalar is no object any question here is about, so every caller may ``.get`` a field."""
+        return [d for d in self.documents(rel) if isinstance(d, dict)]
+
+    def documents(self, rel: str) -> list[Any]:
+        """Every YAML document of the file as a plain value, lists too (a JSON 6902 patch)."""
         text = self.text(rel)
         if text is None:
             return []

@@ -64,6 +64,16 @@ def _plain(node: Any) -> Any:
     return None if nodes.is_null(node) else str(node.value)
 
 
+def _map(value: Any) -> dict[str, Any]:
+    """A plain value where a mapping is written, else {}: a generator's block written as a list
+    or a string (a user's slip, a hostile file) makes no Application, never a traceback."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _lookup(params: Any, expr: str, go: bool) -> Any:
     words = expr.split()
     if words and words[0] == "index" and len(words) >= 3:
@@ -128,11 +138,14 @@ def value(text: str, params: dict[str, Any], go: bool) -> Literal | str:
 
 
 def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
-    spec = _plain(node)
+    spec = _map(_plain(node))
     if spec.get("files"):
         raise Unexpanded("its git generator reads files' contents, which this reader does not expand")
-    includes = [d.get("path", "") for d in spec.get("directories") or [] if not d.get("exclude")]
-    excludes = [d.get("path", "") for d in spec.get("directories") or [] if d.get("exclude")]
+    directories = [_map(d) for d in _list(spec.get("directories"))]
+    includes = [
+        str(d["path"]) for d in directories if isinstance(d.get("path"), str) and not d.get("exclude")
+    ]
+    excludes = [str(d["path"]) for d in directories if isinstance(d.get("path"), str) and d.get("exclude")]
     out = []
     for pattern in includes:
         for path in dirs(pattern):
@@ -154,12 +167,11 @@ def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
 
 
 def _clusters(node: Any) -> list[dict[str, Any]]:
-    spec = _plain(node) or {}
-    selector = spec.get("selector") or {}
-    labels: list[list[tuple[str, str]]] = [[(k, v)] for k, v in (selector.get("matchLabels") or {}).items()]
-    for e in selector.get("matchExpressions") or []:
-        if e.get("operator") == "In" and e.get("values"):
-            labels.append([(e["key"], v) for v in e["values"]])
+    selector = _map(_map(_plain(node)).get("selector"))
+    labels: list[list[tuple[str, str]]] = [[(k, v)] for k, v in _map(selector.get("matchLabels")).items()]
+    for e in (_map(e) for e in _list(selector.get("matchExpressions"))):
+        if e.get("operator") == "In" and _list(e.get("values")):
+            labels.append([(str(e.get("key")), v) for v in _list(e.get("values"))])
     out = []
     for combo in product(*labels):
         out.append(
@@ -199,11 +211,11 @@ def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str,
                 found = at(node, "elements")
                 kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
                 return [e if isinstance(e, dict) else {} for e in kept]
-            elements = _plain(node).get("elements") or []
+            elements = _list(_map(_plain(node)).get("elements"))
             return [e if isinstance(e, dict) else {} for e in elements]
         if kind == "git":
             if dirs is None:
-                if (_plain(node) or {}).get("files"):
+                if _map(_plain(node)).get("files"):
                     raise Unexpanded(
                         "its git generator reads files' contents, which this reader does not expand"
                     )
