@@ -39,7 +39,13 @@ def read_text(path: Path) -> str:
 def inside(root: Path, path: Path) -> Path:
     """``path`` if, with every symlink resolved, it stays under ``root``; else exit 2 naming it.
     Every path the bot reads or writes in a repository goes through here."""
-    real_root, real = root.resolve(), path.resolve()
+    try:
+        real_root, real = root.resolve(), path.resolve()
+    except (RuntimeError, OSError) as e:  # a link loop (RuntimeError on 3.11, ELOOP later)
+        raise UsageError(
+            f"{path}: a symbolic link that leads back to itself (a link loop)",
+            hint="point the link at a file or directory in the repository, or remove it; nothing was changed",
+        ) from e
     if real != real_root and real_root not in real.parents:
         raise UsageError(
             f"{path}: resolves to {real}, outside the repository {root}",

@@ -56,6 +56,15 @@ def over_bound(size: int | None) -> str:
     )
 
 
+def loop(target: str) -> str:
+    """Why a symbolic link that never ends (it leads back to itself) is read as no file, and
+    the fix: the words the reading notes it with, on the base and on an environment's branch."""
+    return (
+        f"a symbolic link to {target!r} that leads back to itself (a link loop); nothing is read through "
+        "it: point it at a file or directory in the repository, or remove it"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """What a local checkout read of an environment's branch: the ref (``origin/<branch>`` as
@@ -162,6 +171,7 @@ class BranchTree:
         self._targets: dict[str, str] | None = None  # each link -> its target, as written
         self._prefix = prefix_of(root)
         self._has_links = False
+        self._loops: dict[str, tuple[str, str]] = {}  # a path -> the link on it that loops, its target
         self._list()
 
     def _list(self) -> None:
@@ -205,9 +215,10 @@ class BranchTree:
             }
         return self._targets
 
-    def _real(self, rel: str, path: Path) -> str:
+    def _real(self, rel: str, path: Path) -> str | None:
         """``rel`` with every link in it resolved within the tree (as the branch checked out
-        would resolve it); a link leading out of the tree is refused, naming ``path``."""
+        would resolve it); a link leading out of the tree is refused, naming ``path``. None: a
+        link on it loops (no file, as git's checkout leaves it), kept in ``_loops`` to be said."""
         if not self._has_links:
             return rel
         links = self._links()
@@ -222,7 +233,10 @@ class BranchTree:
                 continue
             hops += 1
             joined = os.path.normpath(os.path.join(done or ".", target))
-            if hops > MAX_HOPS or os.path.isabs(target) or joined == ".." or joined.startswith("../"):
+            if hops > MAX_HOPS and not os.path.isabs(target):  # every hop inside: it never ends
+                self._loops[rel] = (here, target)
+                return None
+            if os.path.isabs(target) or joined == ".." or joined.startswith("../"):
                 raise UsageError(
                     f"{here} on {_branch(self.rev)}: a symbolic link to {target!r}, outside the repository",
                     hint="a link in the branch must stay in the repository; nothing was read through it",
@@ -271,7 +285,7 @@ class BranchTree:
         if rel is None:
             return None
         rel = self._real(rel, path)
-        return rel if rel in self._files and self._files[rel][0] in _REGULAR else None
+        return rel if rel is not None and rel in self._files and self._files[rel][0] in _REGULAR else None
 
     def _read(self) -> dict[str, str | None]:
         """The branch's texts, read at the first file asked for; what that reading leaves
@@ -289,21 +303,22 @@ class BranchTree:
         base's; a link leading out is refused by :meth:`text` itself."""
         rel = self._regular(path)
         if rel is None:
-            return None
+            looped = self._loops.get(self._rel(path) or "")
+            return None if looped is None else (self.root / looped[0], loop(looped[1]))
         self._read()
         why = self._skipped.get(self._files[rel][1])
         return (path, why) if why is not None else None
 
     def is_dir(self, path: Path) -> bool:
         rel = self._rel(path)
-        return rel is not None and self._real(rel, path) in self._dirs
+        return rel is not None and (real := self._real(rel, path)) is not None and real in self._dirs
 
     def listing(self, path: Path) -> list[Path]:
         rel = self._rel(path)
         if rel is None:
             return []
         rel = self._real(rel, path)
-        if rel not in self._dirs:
+        if rel is None or rel not in self._dirs:
             return []
         return sorted(path / name for name in self._dirs[rel])
 

@@ -103,6 +103,7 @@ class Reader:
 
     def read_file(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
+            self.past_bound(path, walk)
             return None
         text = self.tree.text(path)
         if text is not None:
@@ -134,6 +135,29 @@ class Reader:
             walk.incomplete.append((rel, why))
         walk.unsure.update(walk.stack)
         return True
+
+    def past_bound(self, path: Path, walk: Walk) -> None:
+        """``path`` is there, and the environment has read as many files as the bot reads of
+        one: said once, as that bound (the first file past it named), and the reading is not
+        whole, so nothing of the environment is released."""
+        walk.unsure.update(walk.stack)
+        if walk.capped:
+            return
+        walk.capped = True
+        rel = self.rel(path)
+        why = (
+            f"past the {MAX_FILES:,} files the bot reads of one environment, with every file after it; what "
+            f"they set is not read: keep what the environment renders under {MAX_FILES:,} files (several "
+            "objects to a file)"
+        )
+        walk.said.append(f"{rel}: {why}")
+        walk.notes.append(f"{rel}: {why}")
+        walk.incomplete.append((rel, why))
+
+    def _missing(self, path: Path, walk: Walk) -> bool:
+        """Whether ``path``, read as no file, is not there at all: neither said as there and
+        not read (:meth:`unread`) nor past the files the bot reads of an environment."""
+        return not walk.capped and self.tree.unread(path) is None
 
     def _sites(self, text: str, rel: str, how: str = "", *, strict: bool = False) -> list[images.Site]:
         """The image sites of a file, read once per reading. A file the tool would fail on
@@ -256,7 +280,8 @@ class Reader:
         kfile = self.kfile(directory)
         if kfile is not None:
             text = self.read_file(kfile, walk)
-            assert text is not None
+            if text is None:  # past the files read of an environment: said by read_file
+                return
             if top:
                 walk.configured.setdefault(self.rel(kfile), None)
                 walk.layers.append(self.rel(kfile))
@@ -313,7 +338,8 @@ class Reader:
         if depth < MAX_DEPTH:
             for d in subdirs:
                 out += self.yaml_files(d, depth + 1, unread)
-        return out[:MAX_FILES]
+        # one past the bound: reading it says the bound (read_file), never a silent cut
+        return out[: MAX_FILES + 1]
 
     def plain(self, path: Path, text: str, walk: Walk) -> None:
         rel = self.rel(path)
@@ -375,7 +401,7 @@ class Reader:
             return
         text = self.read_file(path, walk)
         if text is None:
-            if self.tree.unread(path) is None:  # else noted by read_file, naming why
+            if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
@@ -405,7 +431,7 @@ class Reader:
         path = _joined(directory, patch.path)
         text = self.read_file(path, walk)
         if text is None:
-            if self.tree.unread(path) is None:  # else noted by read_file, naming why
+            if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
             return
         rel = self.rel(path)

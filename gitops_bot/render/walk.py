@@ -60,8 +60,9 @@ class DiskTree:
     def inside(self, path: Path) -> bool:
         got = self._inside.get(path)
         if got is None:
-            real = path.resolve()
-            got = self._inside[path] = real == self.root or self.root in real.parents
+            real = _resolved(path)
+            # a link loop on the way is no file: read as none, and said (:meth:`unread`)
+            got = self._inside[path] = real is not None and (real == self.root or self.root in real.parents)
         return got
 
     def text(self, path: Path) -> str | None:
@@ -89,7 +90,8 @@ class DiskTree:
         return self._unread[path]
 
     def _link_out(self, path: Path) -> tuple[Path, str] | None:
-        """The first symbolic link on ``path`` (below the root) whose target is outside it."""
+        """The first symbolic link on ``path`` (below the root) whose target is outside it, or
+        that never ends (a loop: ``a -> b``, ``b -> a``)."""
         for base in (self.given, self.root):
             try:
                 parts = path.relative_to(base).parts
@@ -100,6 +102,8 @@ class DiskTree:
                 here = here / part
                 if here.is_symlink() and not self.inside(here):
                     target = os.readlink(here)
+                    if _resolved(here) is None:
+                        return here, branch_tree.loop(target)
                     return here, (
                         f"a symbolic link to {target!r}, leading out of the repository; nothing is read "
                         "through it: make it a directory in the repository, or remove it"
@@ -117,8 +121,18 @@ class DiskTree:
             return []
 
     def check(self, path: Path) -> None:
-        if path.is_symlink() or path.exists():
+        # a link loop is read as no file and said as such (unread), not refused as leading out
+        if (path.is_symlink() or path.exists()) and _resolved(path) is not None:
             files.inside(self.root, path)
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` with every link resolved; None when a link on it loops (pathlib raises
+    RuntimeError for that on Python 3.11, OSError ELOOP on later versions)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +178,7 @@ class Walk:
     # entry that may be YAML): (file, why ending in ": <fix>"). Its reading is then not whole,
     # and nothing of the environment is released (render.verdict), never half of it
     incomplete: list[tuple[str, str]] = field(default_factory=list)
+    capped: bool = False  # it reached the files read of one environment (MAX_FILES): said once
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     roots: int = 0  # renderings started
 

@@ -1,0 +1,160 @@
+"""Hostile repositories the reader meets (a link loop, more files than it reads of an
+environment): each is a ``note:`` naming what was not read, why and the fix, and blocks only the
+environment that renders it; never a traceback, and the rest of the repository is still read.
+On the disk and on an environment's branch (git's tree) alike."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.git.branch_tree import BranchTree, branch_ref
+from gitops_bot.git.gitlog import Checkout
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+from gitops_bot.render.walk import MAX_FILES
+from testkit.local_git import commit, git, write
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, APP)]
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0\n"
+)
+BASE = {
+    "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+    "base/deployment.yaml": DEPLOYMENT.format(name="app"),
+    "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+    "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+}
+LOOP = (
+    "a symbolic link to 'b' that leads back to itself (a link loop); nothing is read through it: point it "
+    "at a file or directory in the repository, or remove it"
+)
+BOUND = (
+    f"past the {MAX_FILES:,} files the bot reads of one environment, with every file after it; what they "
+    f"set is not read: keep what the environment renders under {MAX_FILES:,} files (several objects to a "
+    "file)"
+)
+
+
+def _read(tree: reader.Tree, root: Path, **paths: tuple[str, ...]) -> dict[str, EnvironmentReading]:
+    sources = [reader.Source(name, p, (APP,)) for name, p in paths.items()]
+    return reader.Reader(tree, root, SPECS).read(sources)
+
+
+def _looped(root: Path) -> Path:
+    """``BASE`` with dev's overlay listing ``a``, a link to ``b``, itself a link to ``a``."""
+    write(root, {**BASE, "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- a\n"})
+    os.symlink("b", root / "overlays/dev/a")
+    os.symlink("a", root / "overlays/dev/b")
+    return root
+
+
+def _blocked(got: EnvironmentReading, file: str, why: str) -> None:
+    """``got`` says ``file`` is not read with ``why`` (a note and the block of every image)."""
+    assert f"{file}: {why}" in got.said, got.said
+    image = got.image(APP)
+    assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+    head, _, fix = why.rpartition(": ")
+    assert image.reason is not None and image.reason.startswith(
+        f"{file}, which dev renders, is not read ({head})"
+    )
+    assert image.fix == fix
+
+
+def _inherited(got: EnvironmentReading, *others: str) -> None:
+    image = got.image(APP)
+    assert image is not None and image.status is PinStatus.INHERITED, image
+    assert image.pins[0].file == "base/deployment.yaml" and image.pins[0].shared_with == others, image
+
+
+def test_a_link_loop_an_overlay_lists_is_said_and_blocks_only_that_environment(tmp_path: Path) -> None:
+    """kubectl kustomize overlays/dev: "evalsymlink failure on '.../overlays/dev/a' :
+    EvalSymlinks: too many links". The reader raised RuntimeError: Symlink loop."""
+    root = _looped(tmp_path)
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    _blocked(got["dev"], "overlays/dev/a", LOOP)
+    _inherited(got["prod"], "dev")
+
+
+def test_a_link_loop_in_a_directory_read_whole_is_said(tmp_path: Path) -> None:
+    root = write(tmp_path, {"manifests/dev/deploy.yaml": DEPLOYMENT.format(name="app")})
+    os.symlink("b.yaml", root / "manifests/dev/a.yaml")
+    os.symlink("a.yaml", root / "manifests/dev/b.yaml")
+    got = _read(reader.DiskTree(root), root, dev=("manifests/dev",))["dev"]
+    _blocked(got, "manifests/dev/a.yaml", LOOP.replace("'b'", "'b.yaml'"))
+
+
+def test_a_link_loop_elsewhere_in_the_repository_changes_no_reading(tmp_path: Path) -> None:
+    """docs/loop -> loop: no environment renders it; the whole tree is still looked through
+    (for Argo CD Applications deploying an overlay) and every environment read as before."""
+    root = write(tmp_path, BASE)
+    (root / "docs").mkdir()
+    os.symlink("loop", root / "docs/loop")
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    _inherited(got["dev"], "prod")
+    _inherited(got["prod"], "dev")
+    assert not got["dev"].said and not got["dev"].incomplete
+
+
+def test_an_environment_path_that_is_a_link_loop_is_one_line(tmp_path: Path) -> None:
+    root = write(tmp_path, BASE)
+    os.symlink("loop", root / "overlays/loop")
+    with pytest.raises(UsageError, match=r"overlays/loop: a symbolic link that leads back to itself"):
+        _read(reader.DiskTree(root), root, dev=("overlays/loop",))
+
+
+def test_a_link_loop_on_an_environments_branch_is_said_the_same(tmp_path: Path) -> None:
+    """git keeps the links as blobs: the branch's tree resolves them itself, and a loop there was
+    refused as 'a symbolic link ... outside the repository', ending the whole run."""
+    repo = _looped(tmp_path / "repo")
+    git(repo, "init", "-q", "-b", "env")
+    commit(repo, "looped")
+    history = Checkout(repo)
+    root = tmp_path / "elsewhere"
+    tree = BranchTree(history, branch_ref(history, "env"), root)
+    got = _read(tree, root, dev=("overlays/dev",), prod=("overlays/prod",))
+    _blocked(got["dev"], "overlays/dev/a", LOOP)
+    _inherited(got["prod"], "dev")
+
+
+def test_an_environment_of_more_files_than_the_bound_names_the_bound(tmp_path: Path) -> None:
+    """1,700 overlay paths of 3 files each (5,100 files): an AssertionError where the bound fell
+    on a kustomization. Now the first file past it is named with the bound and its fix."""
+    files = dict(BASE)
+    paths = ["overlays/dev"]
+    for i in range(1700):
+        files[f"many/p{i}/kustomization.yaml"] = "resources:\n- a.yaml\n- b.yaml\n"
+        files[f"many/p{i}/a.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a{i}\n"
+        files[f"many/p{i}/b.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b{i}\n"
+        paths.append(f"many/p{i}")
+    root = write(tmp_path, files)
+    got = _read(reader.DiskTree(root), root, dev=tuple(paths), prod=("overlays/prod",))
+    (file,) = [f for f, _ in got["dev"].incomplete]
+    _blocked(got["dev"], file, BOUND)
+    assert len(got["dev"].rendered) == MAX_FILES
+    _inherited(got["prod"], "dev")
+
+
+def test_a_base_listing_more_resources_than_the_bound_names_the_bound_not_a_missing_file(
+    tmp_path: Path,
+) -> None:
+    """A base of 6,000 resources, every one there: those past the bound were 'not in the
+    repository, not followed' and the environment released as if read whole."""
+    names = [f"cm{i}.yaml" for i in range(6000)]
+    files = {
+        **BASE,
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n" + "".join(f"- {n}\n" for n in names),
+    }
+    files.update(
+        {f"base/{n}": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{n[2:-5]}\n" for n in names}
+    )
+    root = write(tmp_path, files)
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",))["dev"]
+    assert not any("not in the repository" in n for n in got.notes), got.notes[:3]
+    _blocked(got, "base/cm4997.yaml", BOUND)
