@@ -505,6 +505,17 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
+        # an environment not read whole through what lists more files (its kustomization, a
+        # directory, its path's file, the bound) may render any other's shared file: counted
+        # as rendering it, so no other release edits what it may run
+        for source in sources:
+            if not _open(source, walks[source.name]):
+                continue
+            for other in sources:
+                if other is not source:
+                    for f in walks[other.name].files:
+                        if not any(f == p or f.startswith(f"{p.rstrip('/')}/") for p in other.paths):
+                            renders[f].add(source.name)
         others = verdict.rendered_by(walks)
         return {
             s.name: verdict.reading(
@@ -547,6 +558,17 @@ class Reader:
                 if isinstance(doc, dict) and "kind" not in doc and (hit := find(doc, ())):
                     return rel, hit[0], hit[1]
         return None
+
+
+def _open(source: Source, walk: Walk) -> bool:
+    """Whether what ``walk`` did not read may list other files: a kustomization, an entry that
+    may be a directory (no YAML suffix), a file the environment's path names (an Application),
+    or anything past the files read of an environment. A plain manifest or values file not read
+    holds objects or values only, never a reference."""
+    return walk.capped or any(
+        PurePosixPath(f).name in KUSTOMIZATION_NAMES or not f.endswith(YAML_SUFFIXES) or f in source.paths
+        for f, _ in walk.incomplete
+    )
 
 
 __all__ = ["DiskTree", "EnvironmentReading", "Reach", "Reader", "Source", "Tree", "reach"]

@@ -158,3 +158,38 @@ def test_a_base_listing_more_resources_than_the_bound_names_the_bound_not_a_miss
     got = _read(reader.DiskTree(root), root, dev=("overlays/dev",))["dev"]
     assert not any("not in the repository" in n for n in got.notes), got.notes[:3]
     _blocked(got, "base/cm4997.yaml", BOUND)
+
+
+def test_an_environment_whose_kustomization_is_not_read_still_renders_the_shared_base(tmp_path: Path) -> None:
+    """dev's own kustomization is over the 4 MiB the bot reads (kustomize builds it): what it
+    renders is not known, and it may render the base prod renders. prod read
+    base/deployment.yaml as its own (shared_with empty) and its release edited it, changing
+    dev's rendered image too; now dev counts as rendering it, and prod's release goes into its
+    own kustomization."""
+    padding = "# " + "x" * 1000 + "\n"
+    big = "resources:\n- ../../base\n" + padding * (5 * 1024)
+    root = write(tmp_path, {**BASE, "overlays/dev/kustomization.yaml": big})
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    assert got["dev"].incomplete and got["dev"].incomplete[0][0] == "overlays/dev/kustomization.yaml"
+    _inherited(got["prod"], "dev")
+    image = got["prod"].image(APP)
+    assert image is not None and image.would_write is not None, image
+    assert image.would_write.file == "overlays/prod/kustomization.yaml"
+
+
+def test_a_manifest_not_read_renders_nothing_more(tmp_path: Path) -> None:
+    """A plain manifest over the bound holds objects, never a reference: the environment
+    rendering it renders nothing else, and what the other reads alone stays its own."""
+    big = DEPLOYMENT.format(name="big") + ("# " + "x" * 1000 + "\n") * (5 * 1024)
+    root = write(
+        tmp_path,
+        {
+            **BASE,
+            "overlays/dev/kustomization.yaml": "resources:\n- big.yaml\n",
+            "overlays/dev/big.yaml": big,
+        },
+    )
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    image = got["prod"].image(APP)
+    assert image is not None and image.status is PinStatus.PINNED, image
+    assert image.pins[0].shared_with == ()
