@@ -109,6 +109,7 @@ class TagOrder(StrEnum):
 
     NUMERICAL = "numerical"
     ALPHABETICAL = "alphabetical"
+    VERSION = "version"  # every number in the value, left to right: 9.10.2 above 9.3.0
 
 
 class Grouping(StrEnum):

@@ -53,6 +53,9 @@ def config_text(found: Discovery) -> str:
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
         if img.helm:
             fields = ", ".join(f"{k}: {_q(v)}" for k, v in sorted(img.helm.items()))
+            # Renovate's tag@sha256:... in the tag key: releases keep writing both there
+            if img.guess.digest_in_tag and "tag" in img.helm and "digest" not in img.helm:
+                fields += ", digestInTag: true"
             lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
     lines += _charts(found)
     lines.append("environments:")

@@ -23,18 +23,22 @@ from gitops_bot.policy.settings import RANGES, PolicyConfig
 MUTABLE = frozenset(
     {"latest", "main", "master", "stable", "edge", "nightly", "dev", "develop", "head", "trunk", "release"}
 )
-_MOVING = re.compile(r"(?i)^(?P<word>" + "|".join(sorted(MUTABLE)) + r")(?:[-_.](?P<variant>.+))?$")
+_WORDS = "|".join(sorted(MUTABLE))
+_MOVING = re.compile(r"(?i)^(?P<word>" + _WORDS + r")(?:[-_.](?P<variant>.+))?$")
+_MOVING_AFTER = re.compile(r"(?i)^(?P<variant>.+?)[-_.](?P<word>" + _WORDS + r")$")
 _HASH = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
 def moving_word(tag: str) -> str | None:
-    """The moving word ``tag`` is, or starts with before a variant (``latest``, ``latest-pg17``,
-    ``stable-alpine``); None when it names a release. A variant names another line of images
-    that moves on its own (``latest-pg18`` is PostgreSQL 18's, not the release after
-    ``latest-pg17``), so such a tag is moving too. What CI writes after a branch name is a
-    build, not a variant: a number, a commit hash or a version (``main-57-3f2a9c1``,
-    ``main-3f2a9c1``, ``release-v1.2.3``, ``dev-build-412``)."""
-    found = _MOVING.match(tag)
+    """The moving word ``tag`` is, or starts or ends with beside a variant (``latest``,
+    ``latest-pg17``, ``stable-alpine``, ``dind-rootless-latest``); None when it names a
+    release. A variant names another line of images that moves on its own (``latest-pg18`` is
+    PostgreSQL 18's, not the release after ``latest-pg17``; ``basic-latest`` is not the build
+    after ``dind-rootless-latest``), so such a tag is moving too. What CI writes beside a branch
+    name is a build, not a variant: a number, a commit hash or a version (``main-57-3f2a9c1``,
+    ``main-3f2a9c1``, ``release-v1.2.3``, ``dev-build-412``); and a version before the word is
+    a prerelease semver orders (``1.2.3-dev``)."""
+    found = _MOVING.match(tag) or _MOVING_AFTER.match(tag)
     if found is None:
         return None
     word, variant = found.group("word").lower(), found.group("variant")
@@ -44,7 +48,7 @@ def moving_word(tag: str) -> str | None:
     if (
         not variant[0].isalpha()
         or re.match(r"[vV]\d", variant)
-        or _HASH.fullmatch(parts[0])
+        or any(_HASH.fullmatch(p) for p in parts)
         or any(p.isdigit() for p in parts)
     ):
         return None

@@ -8,17 +8,25 @@ a person reads it in the commented ``gitops-bot.yaml`` and decides whether it st
   admits the pin itself (``1.0.0-rc.5 < 1.0.0``);
 * a timestamp (``20240131``, ``2024-01-31-1542``) or a build number (``build-412``,
   ``main-57-3f2a9c1``): ``regex`` ordered by that number;
+* a version semver does not read, with a prefix or a fourth number (``nori-9.2.1``,
+  ``alpine-3.18.4``, ``6.4.1.10545``): ``regex`` over that prefix and suffix, ordered by
+  ``version`` (every number as a number: ``9.10.2`` above ``9.3.0``), within the pinned major;
 * a version and a commit hash (``3.6.0-4d09b7bd``, CI's build of a version): ``newest``
   restricted by ``pattern`` to that version with a hash of that length; semver would read the
   hash as a Docker variant, which only the pinned tag has, and so never propose another build;
 * a moving tag (``latest``, ``main``, ``stable``), alone or with a variant (``latest-pg17``,
-  ``stable-alpine``: :func:`gitops_bot.policy.moving_word`): ``digest``, following that tag's
-  digest; ``latest-pg18`` is another line of images, not the next build;
+  ``stable-alpine``, ``dind-rootless-latest``: :func:`gitops_bot.policy.moving_word`):
+  ``digest``, following that tag's digest; ``latest-pg18`` is another line of images, not the
+  next build;
 * anything else (commit hashes, words): ``newest`` (the latest created image), said as the
   weakest guess.
 
 A moving tag pinned in some places beside releases in others leaves the guess to the releases:
 no policy that orders tags proposes a moving tag (:class:`gitops_bot.policy.Policy`).
+
+A tag written with its digest (``6.4.1.10545@sha256:...``, how Renovate pins a Helm value that
+has no digest key) is read as its tag; the guess says so and sets ``digest_in_tag``, so the
+configuration keeps writing both into that one key (``digestInTag``).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
 _NUMBER = re.compile(r"\d+")
+_DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
 # a hash holds a letter and a digit: ``3.6.0-20240131`` is a date, ``1.25-alpine`` a variant
 _VERSION_HASH = re.compile(
     r"(?P<v>v?\d+(?:\.\d+){1,2})-(?P<h>(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40})"
@@ -47,6 +56,7 @@ class Guess:
 
     keys: Mapping[str, Any] = field(default_factory=dict)  # policy, range, pattern, extract, tag
     why: str = ""
+    digest_in_tag: bool = False  # pinned as tag@sha256:... in one key (helm's digestInTag)
 
     @property
     def policy(self) -> str:
@@ -54,7 +64,21 @@ class Guess:
 
 
 def guess(tags: Sequence[str]) -> Guess:
-    """The policy the pinned ``tags`` (one per place, repeats allowed) suggest."""
+    """The policy the pinned ``tags`` (one per place, repeats allowed) suggest; a tag carrying
+    its digest (``1.2.3@sha256:...``) is read as its tag."""
+    bare = [_DIGEST_SUFFIX.sub("", t) for t in tags]
+    found = _guess(bare)
+    if bare == list(tags) or not any(bare):
+        return found
+    return Guess(
+        found.keys,
+        found.why + "; pinned with its digest in the tag (tag@sha256:...): the digest is kept "
+        "there (digestInTag)",
+        digest_in_tag=True,
+    )
+
+
+def _guess(tags: Sequence[str]) -> Guess:
     seen = sorted({t for t in tags if t})
     if not seen:
         return Guess(
@@ -65,7 +89,7 @@ def guess(tags: Sequence[str]) -> Guess:
     if moving and len(moving) < len(seen):
         # a moving tag pinned in some places says nothing of the order of the releases pinned
         # elsewhere: they say the policy, which never proposes the moving tag (policy.Policy)
-        rest = guess([t for t in seen if not moving_word(t)])
+        rest = _guess([t for t in seen if not moving_word(t)])
         also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
         return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
@@ -113,10 +137,15 @@ def guess(tags: Sequence[str]) -> Guess:
     pattern = _common_pattern(seen)
     if pattern is not None:
         regex, what = pattern
-        order = "numerical" if what == "a build number" else "alphabetical"
+        order = {"a build number": "numerical", "a version": "version"}.get(what, "alphabetical")
+        within = ""
+        if what == "a version":
+            regex, within = _within_major(regex, seen)
         return Guess(
             {"policy": "regex", "pattern": regex, "extract": "n", "order": order},
-            f"pinned {shown}: {what}, ordered by it",
+            f"pinned {shown}: {what}, ordered by it"
+            + (" (every number in it as a number)" if order == "version" else "")
+            + within,
         )
     return Guess(
         {"policy": "newest"},
@@ -153,8 +182,34 @@ def _shape(tag: str) -> tuple[str, str] | None:
     usable = [n for n in numbers if not any(a <= n.start() < b for a, b in hexes)]
     if not usable:
         return None
-    n = usable[0]
-    return _around(tag, n.start(), n.end(), r"(?P<n>\d+)"), "a build number"
+    # the numbers from the first to the last before a hash are one version, each of them
+    # ordered: nori-9.2.1 by (9, 2, 1), never by its 9 alone
+    run = [usable[0]]
+    for n in usable[1:]:
+        if any(run[-1].end() <= a < n.start() for a, _ in hexes):
+            break
+        run.append(n)
+    if len(run) == 1:
+        n = usable[0]
+        return _around(tag, n.start(), n.end(), r"(?P<n>\d+)"), "a build number"
+    start, end = run[0].start(), run[-1].end()
+    body = "(?P<n>" + re.sub(r"\d+", lambda _: r"\d+", re.escape(tag[start:end])) + ")"
+    return _around(tag, start, end, body), "a version"
+
+
+def _within_major(regex: str, tags: Sequence[str]) -> tuple[str, str]:
+    """A version's pattern kept to the highest first number pinned when a dot follows it (its
+    major: a new major is a decision, as the semver guess keeps it), and why in words; the
+    pattern as it is otherwise (``r23-b7``)."""
+    head = r"(?P<n>\d+\."
+    if head not in regex:
+        return regex, ""
+    majors = sorted(
+        {int(m.group("n").split(".", 1)[0]) for t in tags if (m := re.fullmatch(regex, t)) is not None}
+    )
+    major = majors[-1]
+    more = f"; majors {', '.join(map(str, majors))} pinned, kept to the highest" if len(majors) > 1 else ""
+    return regex.replace(head, rf"(?P<n>{major}\.", 1), f", kept within major {major}{more}"
 
 
 def _around(tag: str, start: int, end: int, body: str) -> str:

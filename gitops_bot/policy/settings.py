@@ -70,8 +70,13 @@ class PolicyConfig:
     extract: str | None = setting(None, "The pattern's named group to order by ($ts also accepted).")
     order: TagOrder = setting(
         TagOrder.NUMERICAL,
-        "regex, alphabetical, numerical: how the extracted values compare, as numbers or as text.",
-        rules=(one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
+        "regex: how the extracted values compare: as numbers, as text, or as versions (version: "
+        "each number in the value compared as a number, left to right: 9.10.2 above 9.3.0).",
+        rules=(
+            one_of(
+                (o.value for o in TagOrder), "'order' must be numerical, alphabetical or version ({what})"
+            ),
+        ),
     )
     tag: str | None = setting(None, "digest policy: the mutable tag to follow.")
     allow: tuple[str, ...] = setting(

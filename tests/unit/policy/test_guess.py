@@ -3,10 +3,14 @@ it, and what is written is one the policy reader accepts and that chooses as int
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 
 import pytest
 
+from gitops_bot import config
+from gitops_bot.policy import Policy, moving_word
 from gitops_bot.policy.guess import guess
 from testkit.policies import policy_of
 
@@ -95,3 +99,87 @@ def test_a_version_with_a_commit_hash_follows_the_newest_build_of_that_version()
         "3.6.0-4d09b7bd",
         "3.6.0-2a7c1e90",
     ]
+
+
+# -- a tag's family: its variant, every number in it, a digest beside it ---------------------
+#
+# Each guess is loaded by the config reader, as init's text is, and its policy asked to choose
+# among the tags a registry would list: what a person gets from the first plan.
+
+
+def _chosen(keys: Mapping[str, object], tags: list[str], current: str) -> str | None:
+    lines = ["version: 1", "images:", "  - name: ghcr.io/acme/app"]
+    lines += [f"    {k}: {json.dumps(v)}" for k, v in keys.items()]
+    lines += ["environments:", "  - name: dev", "    path: overlays/dev"]
+    cfg = config.parse("\n".join(lines) + "\n", "gitops-bot.yaml")
+    image = cfg.image("ghcr.io/acme/app")
+    assert image is not None
+    return Policy(image.policy).choose(tags, current).tag
+
+
+def test_a_moving_word_after_a_variant_is_followed_not_ordered() -> None:
+    """docker:dind-rootless-latest guessed newest, and its first plan proposed basic-latest (another
+    variant's moving tag, built a minute later)."""
+    g = guess(["dind-rootless-latest"])
+    assert g.keys == {"policy": "digest", "tag": "dind-rootless-latest"}
+    assert "moving tag" in g.why
+    assert _chosen(g.keys, ["basic-latest", "dind-rootless-latest", "28.0.1"], "dind-rootless-latest") == (
+        "dind-rootless-latest"
+    )
+
+
+@pytest.mark.parametrize("tag", ["basic-latest", "dind-rootless-latest", "alpine-stable", "slim_edge"])
+def test_a_variant_then_a_moving_word_is_a_moving_tag(tag: str) -> None:
+    assert moving_word(tag) is not None
+    newest = policy_of({"policy": "newest"})
+    assert newest.candidates([tag, "28.0.1"], None) == ["28.0.1"]
+
+
+@pytest.mark.parametrize("tag", ["1.2.3-dev", "v1.2-latest", "3f2a9c1-main", "build-57-latest"])
+def test_a_version_or_build_before_a_moving_word_is_no_moving_tag(tag: str) -> None:
+    """1.2.3-dev is a prerelease semver orders; a build before the word is a build."""
+    assert moving_word(tag) is None
+
+
+def test_a_prefixed_version_orders_every_number_group() -> None:
+    """nori-9.2.1 guessed a regex ordered by its first number: 9.3.0 chosen over 9.10.2."""
+    g = guess(["nori-9.2.1"])
+    tags = ["nori-9.2.1", "nori-9.3.0", "nori-9.10.2", "nori-10.0.0", "other-9.11.0", "nori-9.10.2-rc"]
+    assert _chosen(g.keys, tags, "nori-9.2.1") == "nori-9.10.2"
+    assert "major 9" in g.why
+
+
+def test_a_build_number_after_a_version_orders_as_a_fourth_group() -> None:
+    """Sonarr/Radarr's 6.4.1.10545: every group a number, the build last."""
+    g = guess(["6.4.1.10545", "6.4.1.10412"])
+    tags = ["6.4.1.10545", "6.4.1.10600", "6.5.0.10700", "6.10.0.1", "7.0.0.1", "6.4.1"]
+    assert _chosen(g.keys, tags, "6.4.1.10545") == "6.10.0.1"
+
+
+def test_a_variant_suffix_and_prefix_are_kept() -> None:
+    g = guess(["1.25-alpine"])
+    assert _chosen(g.keys, ["1.25-alpine", "1.27-alpine", "1.27", "1.28-bookworm"], "1.25-alpine") == (
+        "1.27-alpine"
+    )
+    g = guess(["alpine-3.18.4"])
+    tags = ["alpine-3.18.4", "alpine-3.20.1", "debian-3.21.0", "alpine-3.9.9"]
+    assert _chosen(g.keys, tags, "alpine-3.18.4") == "alpine-3.20.1"
+
+
+DIGEST = "sha256:" + "1d" * 32
+
+
+def test_a_tag_carrying_its_digest_is_read_as_the_tag_and_said() -> None:
+    """Renovate pins a Flux HelmRelease's image as tag: 6.4.1.10545@sha256:...: read as "no tag
+    pinned" (or as a regex over the digest's hex), never as the release it is."""
+    g = guess([f"6.4.1.10545@{DIGEST}", f"6.4.1.10412@{DIGEST}"])
+    assert g.digest_in_tag
+    assert g.keys == guess(["6.4.1.10545", "6.4.1.10412"]).keys
+    assert "digest" in g.why and "sha256" not in str(g.keys)
+    assert _chosen(g.keys, ["6.4.1.10545", "6.5.0.10700"], "6.4.1.10545") == "6.5.0.10700"
+
+
+def test_a_moving_tag_pinned_by_digest_follows_that_tag() -> None:
+    g = guess([f"latest@{DIGEST}", f"latest@{DIGEST}"])
+    assert g.keys == {"policy": "digest", "tag": "latest"}
+    assert g.digest_in_tag
