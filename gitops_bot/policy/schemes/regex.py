@@ -25,7 +25,7 @@ class Regex(Ordered):
         value = extracted(self._pattern, self.config.extract, tag)
         if value is None or self._order is TagOrder.ALPHABETICAL:
             return value
-        return number(value) if self._order is TagOrder.NUMERICAL else numbers(value)
+        return numbers(value) if self._order is TagOrder.VERSION else number(value)
 
 
 def number(value: str) -> Decimal | None:
