@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -17,10 +18,9 @@ from gitops_bot.core.reading import EnvironmentReading, generated_by
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.engine.repository_files import (
-    RepoFiles,
-)
+from gitops_bot.engine.repository_files import RepoFiles, files_of
 from gitops_bot.manifests import images, kustomize, nodes, workloads
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.policy.guess import Guess
 
@@ -217,3 +217,55 @@ def pulled_from(
     top = max(counts, key=lambda r: (counts[r], r != name))
     elsewhere = tuple(f"{env} renders it as {r}" for env, r in pulled if r != top)
     return (None if top == name else top), elsewhere
+
+
+def shared_names(repo: RepoFiles, paths: Iterable[str]) -> dict[str, str]:
+    """A kustomize image name two apps rename to two repositories (each app's overlays write
+    ``name: back`` with its own ``newName:``) -> what to say of it. The configuration keys an
+    image by that name, so one entry would read one repository's tags and pin its digests into
+    the other app's overlays: such a name is not configured. One app renaming per environment
+    (a local registry) builds on the same files naming the image: one image, not a collision."""
+    # name -> repository -> (the kustomization renaming it, the files it builds on naming it)
+    seen: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
+    for p in dict.fromkeys(paths):
+        if not any(f"{p}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+            continue
+        reached = [
+            f.relative_to(repo.root).as_posix() for f in files_of(repo, p) if f.is_relative_to(repo.root)
+        ]
+        renamed: dict[str, tuple[str, str]] = {}  # the first read wins: the overlay's own, then its bases'
+        for rel in (r for r in reached if images.is_kustomization(r)):
+            try:
+                entries = kustomize.extract_images(repo.text(rel) or "", rel)
+            except GitOpsBotError:
+                continue
+            for e in entries:
+                if e.new_name and "$" not in e.new_name and "{{" not in e.new_name:
+                    renamed.setdefault(WrittenRef.split(e.name).name, (e.new_name, rel))
+        for name, (new, rel) in renamed.items():
+            naming = frozenset(
+                r for r in reached if not images.is_kustomization(r) and name in (repo.text(r) or "")
+            )
+            seen.setdefault(name, {}).setdefault(new, []).append((rel, naming))
+    out = {}
+    for name, by_repo in seen.items():
+        bases = {r: frozenset().union(*(b for _, b in where)) for r, where in by_repo.items()}
+        apart = [(a, b) for a, b in combinations(sorted(bases), 2) if not bases[a] & bases[b]]
+        if not apart:
+            continue
+        shown = sorted({a for pair in apart for a in pair})
+        said = "; ".join(f"{by_repo[r][0][0]} renames it to {r}" for r in shown)
+        out[name] = (
+            f"image {name}: one kustomize name for {len(shown)} repositories ({said}); gitops-bot.yaml "
+            "keys an image by that name, so one entry would pin one repository's digests into the "
+            "other's overlays: not configured. Give each app's image its own name (the container's "
+            f"image: and the images: entry's name:, such as {shown[0]}) and run init again"
+        )
+    return out
+
+
+def drop(into: ImageNames, names: Iterable[str]) -> None:
+    """Leave ``names`` out of what is configured (each said on its own)."""
+    for name in names:
+        into.found.pop(name, None)
+        into.how.pop(name, None)

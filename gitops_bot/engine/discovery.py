@@ -135,6 +135,9 @@ def discover(
     discovered_images.chart_images(repo, found)
     _undeployed_charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
+    shared = discovered_images.shared_names(repo, [p for e in envs for p in e.paths])
+    discovered_images.drop(found, shared)
+    repo.notes.extend(shared.values())
     specs = [images.ImageSpec(n, workloads.repository_key(n), dict(h)) for n, h in found.found.items()]
     names_ = tuple(found.found)
     readings: dict[str, EnvironmentReading] = {}
