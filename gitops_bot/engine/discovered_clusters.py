@@ -10,14 +10,10 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
-from gitops_bot.engine.candidates import FoundEnvironment, safe_name
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_images import new_names
-from gitops_bot.engine.promotion_order import (
-    name_order,
-)
-from gitops_bot.engine.repository_files import (
-    RepoFiles,
-)
+from gitops_bot.engine.promotion_order import kind_of, name_order, rank_of
+from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 
@@ -181,3 +177,91 @@ def cluster_order(
     first = next(i for i, e in enumerate(out) if e.name in clusters)
     rest = [e for e in out if e.name not in clusters]
     return [*rest[:first], *split, *rest[first:]]
+
+
+def flux_clusters(
+    repo: RepoFiles, found: Sequence[RenderPath]
+) -> tuple[list[RenderPath], dict[str, tuple[str, str]]]:
+    """The candidates a Flux cluster deploys (``clusters/<c>``, or the directory holding its
+    ``flux-system``; a Kustomization in a directory a cluster's Kustomization renders is that
+    cluster's too), named by the cluster: a cluster is an environment, the namespaces its
+    Kustomizations' paths are named after are not (``apps/main/monitoring`` is main's). A name
+    of the usual words (dev, prod) is kept, prefixed by its cluster where two clusters deploy
+    one (``eu-dev``), so that no environment mixes two clusters. The second value: each such
+    name -> (cluster, the word), for the order within each cluster."""
+    objects = _flux_objects(repo)
+    cluster = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f))}
+    reached: dict[str, set[str]] = {}
+    for _ in range(4):  # a cluster's Kustomization rendering a directory of more of them
+        for f, _, path in objects:
+            if path not in reached:
+                reached[path] = {
+                    norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
+                    for p in files_of(repo, path)
+                    if p.is_relative_to(repo.root)
+                } | {path}
+            for g, _, _ in objects:
+                if g not in cluster and f in cluster and PurePosixPath(g).parent.as_posix() in reached[path]:
+                    cluster[g] = cluster[f]
+    deploys: dict[str, tuple[str, str]] = {}  # candidate path -> (cluster, the object in words)
+    for f, name, path in objects:
+        if f not in cluster:
+            continue
+        for c in found:
+            if c.path in reached[path] or c.path.startswith(path + "/"):
+                deploys.setdefault(
+                    c.path, (cluster[f], f"Flux Kustomization {name} of cluster {cluster[f]} ({f})")
+                )
+    if not deploys:
+        return list(found), {}
+    words: dict[str, set[str]] = {}
+    for c in found:
+        if c.path in deploys and rank_of(c.name) is not None:
+            words.setdefault(c.name, set()).add(deploys[c.path][0])
+    out = []
+    split: dict[str, tuple[str, str]] = {}
+    for c in found:
+        if c.path not in deploys:
+            out.append(c)
+            continue
+        of, by = deploys[c.path]
+        name = safe_name(of)
+        if rank_of(c.name) is not None:
+            name = c.name if len(words[c.name]) == 1 else safe_name(f"{of}-{c.name}")
+            if name != c.name:
+                split[name] = (of, c.name)
+        out.append(replace(c, name=name, how=f"{c.how}, deployed by {by}"))
+    return out, split
+
+
+def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
+    """Each Flux Kustomization reading this repository's git source: (its file, its name, its
+    path), a path this repository holds."""
+    out = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kustomize.toolkit.fluxcd.io" not in text or repo.no_environment(f):
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            spec = as_map(doc.get("spec"))
+            source = str(as_map(spec.get("sourceRef")).get("kind") or "GitRepository")
+            if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
+                continue
+            path = norm(str(spec.get("path") or "").lstrip("/"))
+            if source == "GitRepository" and path and path in repo.dirs:
+                out.append((f, str(as_map(doc.get("metadata")).get("name") or ""), path))
+    return out
+
+
+def _cluster_dir(repo: RepoFiles, f: str) -> str | None:
+    """The Flux cluster a file belongs to: the directory under ``clusters/`` holding it, else
+    the one holding a ``flux-system`` directory (what ``flux bootstrap --path`` writes)."""
+    parts = PurePosixPath(f).parts[:-1]
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() in _CLUSTER_DIRS:
+            return parts[i + 1]
+    for i in range(len(parts), 0, -1):
+        if "/".join((*parts[:i], "flux-system")) in repo.dirs and parts[i - 1] != "flux-system":
+            return parts[i - 1]
+    return None

@@ -88,6 +88,8 @@ def discover(
         or candidates.appset_directories(repo)
         or candidates.root_manifests(repo)
     )
+    # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
+    shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
     for c in shaped:
         # one environment under two spellings (an overlay's production, an Application's prod)
         # is one: the first spelling found names it
@@ -154,7 +156,7 @@ def discover(
             repo, envs, clusters, specs, names_, readings, rendered, renamed, plain
         )
     envs, order_source = _ordered(repo, envs, questions, readings)
-    envs = discovered_clusters.cluster_order(envs, clusters, questions)
+    envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
     out_images = []
     for n in names_:
