@@ -21,6 +21,7 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.config.settings import ImageConfig
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryNotAsked, ServiceUnavailable, UsageError
+from gitops_bot.core.extras import install_hint
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
 from gitops_bot.engine import (
     decisions,
@@ -38,6 +39,7 @@ from gitops_bot.git import gitcli, store
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
 from gitops_bot.policy import Policy
+from gitops_bot.registry import cloud
 from gitops_bot.registry.pool import RegistryPool
 
 DEFAULT_NAME = "gitops-bot.yaml"
@@ -165,6 +167,7 @@ class FoundConfig:
     checks: tuple[str, ...]
     notes: tuple[str, ...]
     unreachable: tuple[str, ...] = ()  # the errors of the registries --registry could not reach
+    failed: GitOpsBotError | None = None  # why the first plan could not be made (its note says it)
 
 
 def run(request: Request) -> Result:
@@ -186,7 +189,7 @@ def run(request: Request) -> Result:
             raise
         # no environment, but charts whose versions are written here: the draft is printed, not
         # written (a person names the environment), and the error line stays one short line
-        init = Initialized(drafts[0], None, (), (), error=f"gitops-bot: error: {e}")
+        init = Initialized(drafts[0], None, (), (), error=f"gitops-bot: error: {e}", draft=True)
         return Result("init", Planned(Plan(()), init=init), e.exit_code, format=fmt)
     written = None
     if request.write:
@@ -199,10 +202,16 @@ def run(request: Request) -> Result:
         files.write_atomic(target, found.text)
         written = str(target)
     error = _unreachable_line(found.unreachable)
+    code = ServiceUnavailable.exit_code if error else 0
+    if error is None and found.failed is not None:
+        # the configuration is printed (and written), but a first plan that failed is the
+        # command failing, with that plan's own code: a script must not read it as done
+        error = f"gitops-bot: error: the first plan under it failed: {_one_line(str(found.failed))}"
+        code = found.failed.exit_code
     return Result(
         "init",
         Planned(found.plan, init=Initialized(found.text, written, found.checks, found.notes, error=error)),
-        ServiceUnavailable.exit_code if error else 0,
+        code,
         format=fmt,
     )
 
@@ -284,11 +293,10 @@ def body(found: FoundConfig) -> str:
 
 
 def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
-    """No environment: what was seen and not read (Applications deploying another repository
-    first), on the one line, with the next step."""
-    shown = list(notes[:4])
-    more = f"; {len(notes) - len(shown)} more not read" if len(notes) > len(shown) else ""
-    seen = f"; not read: {'; '.join(shown)}{more}" if shown else ""
+    """No environment: everything seen and not read (Applications deploying another repository
+    first), on the one line, with the next step: a count of the rest would hide the one that
+    holds the environments (a manifest too large, a file that is not YAML)."""
+    seen = f"; not read: {'; '.join(notes)}" if notes else ""
     return UsageError(
         f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
         f"Argo CD Application or Flux Kustomization renders this repository's files{seen}",
@@ -344,7 +352,7 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
     more = f" and {len(found.environments) - 4} more" if len(found.environments) > 4 else ""
     # a source this repository's objects read (another branch, another repository) first: it
     # is where the releases may be
-    shown = sorted(found.notes, key=lambda n: "reads" not in n and "branch" not in n)[:3]
+    shown = sorted(found.notes, key=lambda n: "reads" not in n and "branch" not in n)
     seen = f"; not read: {'; '.join(shown)}" if shown else ""
     return UsageError(
         f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
@@ -389,9 +397,11 @@ def find(
     # config's comments (a reader of the output should not have to find it there)
     notes: list[str] = [f"open question: {q}" for q in found.questions]
     notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
+    notes += _extras_needed(cfg)
     checks: tuple[str, ...] = ()
     plan = Plan(())
     failed: list[str] = []
+    refused: GitOpsBotError | None = None
     try:
         if isinstance(pool, _ReachedRegistries):
             # the registries first: one that cannot be reached is known before the plan asks it
@@ -402,10 +412,30 @@ def find(
             plan = _first_plan(app, pool, failed)
         except UsageError as e:  # no environment pins an image: the reason, and the config still shown
             notes.append(str(e))
+            refused = e
     finally:
         app.close()
         pool.close()
-    return FoundConfig(text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)))
+    return FoundConfig(text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)), refused)
+
+
+def _extras_needed(cfg: config_mod.Config) -> list[str]:
+    """The extras this installation lacks that the configuration's registries need, each with
+    the line that installs it: said by init, before a plan refuses the registry (an ECR image
+    without botocore is exit 2 on the first ``plan``)."""
+    out = []
+    hosts = sorted({img.repository.registry for img in cfg.images})
+    for host in hosts:
+        login = cloud.cloud_login(cfg.registry(host))
+        if login is None or not login.extra or login.available():
+            continue
+        names = ", ".join(img.name for img in cfg.images if img.repository.registry == host)
+        needs = "is read only" if not login.anonymous_ok else "is read anonymously unless read"
+        out.append(
+            f"extra needed: registry {host} ({names}) {needs} with the {login.kind} identity, whose "
+            f"library is not installed: {install_hint(login.extra)}"
+        )
+    return out
 
 
 def _first_plan(app: App, pool: RegistryPool, failed: list[str]) -> Plan:

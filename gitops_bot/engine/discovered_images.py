@@ -77,7 +77,8 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
                     into.add(ref.name, f"images: entry in {rel}")
                 continue
             docs = nodes.compose_all(YamlText.of(text).body, rel)
-        except GitOpsBotError:
+        except GitOpsBotError as e:
+            repo.unparsed(rel, text, e)
             continue
         for c in workloads.containers(docs):
             into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")

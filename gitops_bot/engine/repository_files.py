@@ -22,9 +22,6 @@ from gitops_bot.render import reader
 MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
 
 
-MAX_TEXT = 1 << 20  # bytes read of one file at most when looking for objects
-
-
 YAML = (".yaml", ".yml")
 
 
@@ -88,6 +85,7 @@ class RepoFiles:
         self.dirs: set[str] = set()
         self.notes: list[str] = []
         self.tracking: list[Tracking] = []
+        self._said: set[str] = set()  # the files a not-read note names already
         self._list()
 
     def _list(self) -> None:
@@ -102,13 +100,21 @@ class RepoFiles:
                 self.files.append(f if rel == "." else f"{rel}/{f}")
 
     def text(self, rel: str) -> str | None:
+        """The file's text, read by the reader's tree with its bounds (the plan reads the same
+        file the same way). A YAML file it could not read (over the bound, not UTF-8,
+        unreadable, a link out of the repository) is a not-read note with why and the fix:
+        its objects and images are not found, which is never silent."""
         path = self.root / rel
-        try:
-            if path.stat().st_size > MAX_TEXT:
-                return None
-        except OSError:
-            return None
-        return self.tree.text(path)
+        text = self.tree.text(path)
+        if text is None and rel.endswith(YAML) and (unread := self.tree.unread(path)) is not None:
+            self.not_read(rel, unread[1])
+        return text
+
+    def not_read(self, rel: str, why: str) -> None:
+        """Say once that ``rel`` was not read, with why and the fix."""
+        if rel not in self._said:
+            self._said.add(rel)
+            self.notes.append(f"{rel}: {why}")
 
     def docs(self, rel: str) -> list[dict[str, Any]]:
         """The file's YAML mappings as plain values ([] when it is no YAML). An empty document
@@ -123,8 +129,16 @@ class RepoFiles:
             return []
         try:
             return yamlvalues.load_all(YamlText.of(text).body, rel)
-        except (GitOpsBotError, TypeError, ValueError):  # not YAML, or keys YAML allows and dicts do not
+        except (GitOpsBotError, TypeError, ValueError) as e:  # not YAML, or keys dicts do not allow
+            self.unparsed(rel, text, e)
             return []
+
+    def unparsed(self, rel: str, text: str, error: Exception) -> None:
+        """A YAML file that does not parse, said with the parser's words; a template (a chart's,
+        ``{{ ... }}``) is YAML only once rendered, so it is not one."""
+        if rel.endswith(YAML) and "{{" not in text:
+            said = " ".join(str(error).split("; fix the file by hand")[0].split())[:200]
+            self.not_read(rel, f"not YAML the bot can read ({said}); what it sets is not read: fix the YAML")
 
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]

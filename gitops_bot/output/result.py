@@ -52,8 +52,10 @@ class Initialized:
     checks: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the first plan could not do (no environment pins an image)
     onboarding: str | None = None
-    # the line saying which registries --registry could not reach (exit 3), after all the rest
+    # the line saying which registries --registry could not reach (exit 3), or that the first
+    # plan failed, after all the rest
     error: str | None = None
+    draft: bool = False  # a draft (charts, no environment init can name): printed, never written
 
     def to_json(self) -> dict[str, Any]:
         return {

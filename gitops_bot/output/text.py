@@ -138,7 +138,7 @@ def init_text(init: Initialized, plan: Plan) -> str:
     guessed policy, then the first plan as ``plan`` prints it."""
     lines = [init.config.rstrip("\n"), ""]
     # a draft (charts found, no environment init can name) is never written and plans nothing
-    drafted = init.error is not None and not init.written and not plan.environments
+    drafted = init.draft
     if init.written:
         lines.append(f"Wrote {_t(init.written)}.")
     elif drafted:

@@ -1,0 +1,124 @@
+"""``gitops-bot init`` says what it could not read or do: every file not read with why and
+the fix, the exit code of a first plan that failed, the extras an image needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import cli
+from gitops_bot.output.as_json import document
+from testkit.local_git import write
+
+
+def _deployment(name: str, image: str) -> str:
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n"
+        f"    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
+    )
+
+
+def _padded(mib: float, *deployments: str) -> str:
+    pad = "x" * int(mib * (1 << 20))
+    head = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: vendored}}\ndata:\n  pad: {pad}\n"
+    return "---\n".join((head, *deployments))
+
+
+def test_every_file_not_read_is_a_line_with_why_and_the_fix(tmp_path: Path) -> None:
+    """A 1.4 MB vendored manifest dropped its two images with no line (discovery read 1 MiB of a
+    file where the plan reads 4 MiB); past the plan's bound, not UTF-8 or not YAML, a file was
+    skipped unsaid."""
+    repo = write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n"
+            + "".join(f"- {f}\n" for f in ("app.yaml", "vendored.yaml", "huge.yaml", "broken.yaml")),
+            "base/app.yaml": _deployment("app", "ghcr.io/acme/app:1.2.0"),
+            "base/vendored.yaml": _padded(
+                1.4,
+                _deployment("a", "ghcr.io/acme/vend-a:2.0.0"),
+                _deployment("b", "ghcr.io/acme/vend-b:3.0.0"),
+            ),
+            "base/huge.yaml": _padded(4.5, _deployment("h", "ghcr.io/acme/huge:1.0.0")),
+            "base/broken.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x\n",
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    (repo / "base/latin.yaml").write_bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n")
+    (repo / "base/kustomization.yaml").write_text(
+        (repo / "base/kustomization.yaml").read_text() + "- latin.yaml\n"
+    )
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    text = doc["init"]["config"]
+    for image in ("ghcr.io/acme/app", "ghcr.io/acme/vend-a", "ghcr.io/acme/vend-b"):
+        assert f'name: "{image}"' in text
+    lines = [line for line in text.splitlines() if line.startswith("# not read: ")]
+    said = {f: next((line for line in lines if f in line), "") for f in ("huge", "latin", "broken")}
+    assert "more than the 4 MiB" in said["huge"] and "split it" in said["huge"], lines
+    assert "not UTF-8" in said["latin"] and "save it as UTF-8" in said["latin"], lines
+    assert "not YAML" in said["broken"] and "fix the YAML" in said["broken"], lines
+
+
+def test_no_environment_names_every_file_not_read(tmp_path: Path) -> None:
+    """The line said four and "2 more not read", hiding the files that held the environments."""
+    flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec: {path: ./apps\n"
+    repo = write(tmp_path, {f"clusters/c{n}.yaml": flux for n in range(3)})
+    (repo / "apps").mkdir()
+    for n in range(3):
+        (repo / f"apps/app{n}.yaml").write_bytes(b"kind: Deployment\nmetadata: {name: caf\xe9}\n")
+    result = cli.execute(["init", "--repo", str(repo)])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "more not read" not in line
+    assert all(f"clusters/c{n}.yaml: not YAML" in line for n in range(3)), line
+    assert all(f"apps/app{n}.yaml: not UTF-8" in line for n in range(3)), line
+
+
+def test_a_first_plan_that_failed_is_exit_2_with_the_config_still_printed(tmp_path: Path) -> None:
+    """A holds file that is not YAML ends every plan with exit 2; init said it among its notes
+    and exited 0, so a script read the onboarding as done."""
+    repo = write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- app.yaml\n",
+            "base/app.yaml": _deployment("app", "ghcr.io/acme/app:1.0.0"),
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+            "gitops-bot.holds.yaml": "holds: [\n",
+        },
+    )
+    result = cli.execute(["init", "--repo", str(repo), "--write"])
+    assert result.exit_code == 2
+    assert (repo / "gitops-bot.yaml").exists()
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    assert "the first plan under it failed" in doc["init"]["error"]
+    assert "gitops-bot.holds.yaml:2: not valid YAML" in doc["init"]["error"]
+    assert 'name: "ghcr.io/acme/app"' in doc["init"]["config"]
+
+
+def test_an_image_needing_an_extra_names_it_with_the_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ECR image with botocore absent: init said nothing, and the first plan exited 2."""
+    from gitops_bot.registry.cloud import aws
+
+    monkeypatch.setattr(aws.AwsLogin, "available", lambda self: False)  # botocore not installed
+    ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    repo = write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- app.yaml\n",
+            "base/app.yaml": _deployment("app", f"{ecr}/acme/app:1.0.0"),
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    result = cli.execute(["init", "--repo", str(repo), "--output", "json"])
+    doc = document(result)
+    assert doc is not None
+    (said,) = [n for n in doc["init"]["notes"] if "extra" in n]
+    assert f"registry {ecr}" in said and "pip install 'botocore>=1.34'" in said, said
