@@ -14,10 +14,8 @@ from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine.candidates import RenderPath
-from gitops_bot.engine.promotion_order import (
-    kind_of,
-)
+from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
+from gitops_bot.engine.promotion_order import kind_of, rank_of
 from gitops_bot.engine.repository_files import (
     RepoFiles,
     as_map,
@@ -217,3 +215,72 @@ def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> l
                 "(add it by hand if something outside the repository deploys it)"
             )
     return out
+
+
+# -- the stages an ApplicationSet generates --------------------------------------------------
+
+
+def appset_stages(repo: RepoFiles, covered: set[str], taken: set[str]) -> list[RenderPath]:
+    """The Applications an ApplicationSet generates, one per stage, each reading a values file
+    of its own (``env/{{env}}.yaml``, ``$values/values/{{.env}}.yaml``): an environment per
+    generated Application, its path that file (the reader renders it over its chart), named
+    by the file (``dev``) or the Application's environment word. Never one environment per
+    destination cluster, which all stages may share. The files found join ``taken``."""
+    out: list[RenderPath] = []
+    said: set[str] = set()
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not argocd_apps.is_appset(text) or repo.no_environment(f):
+            continue
+        try:
+            generated = list(argocd_appsets.generate(text, f, lambda g: _glob(repo, g)))
+        except GitOpsBotError:
+            continue
+        by_set: dict[str, list[argocd_appsets.Generated]] = {}
+        for appset, app in generated:
+            if not isinstance(app, str):
+                by_set.setdefault(appset, []).append(app)
+        for appset, apps in by_set.items():
+            reads = [list(dict.fromkeys(v for s in a.sources for v in _value_paths(repo, s))) for a in apps]
+            shared = set.intersection(*(set(r) for r in reads))
+            if len(apps) < 2:
+                continue  # one Application: its chart directory is found on its own
+            for app, files in zip(apps, reads, strict=True):
+                for v in (v for v in files if v not in shared and v not in covered):
+                    name = name_of(v)
+                    if rank_of(name) is None:
+                        name = _env_word(app.name) or name
+                    how = f"Argo CD ApplicationSet {appset} in {f}: its Application {app.name} reads {v}"
+                    out.append(RenderPath(v, safe_name(name), how))
+                    taken.add(v)
+                    said.add(f)
+    # the generic "an ApplicationSet; ... not read" of those files says less than the above
+    repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    return out
+
+
+def _value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:
+    """The source's Helm value files this repository holds: beside its path, or through a ref
+    (``$values/...``) to a source that is not a chart's."""
+    refs = dict(src.refs)
+    out = []
+    for name in src.value_files:
+        if "{{" in name:
+            continue
+        if name.startswith("$"):
+            ref, _, rest = name[1:].partition("/")
+            if ref not in refs or _PLACEHOLDER.search(refs[ref]):
+                continue
+            rel = norm(rest.lstrip("/"))
+        elif src.path is not None and "{{" not in src.path:
+            rel = norm(f"{src.path.lstrip('/')}/{name}")
+        else:
+            continue
+        if rel in repo.files:
+            out.append(rel)
+    return out
+
+
+def _env_word(name: str) -> str | None:
+    words = [w for w in re.split(r"[-_.]", name.lower()) if rank_of(w) is not None]
+    return words[-1] if words else None

@@ -80,11 +80,12 @@ def discover(
     covered |= {c.path for c in flux}
     taken: set[str] = set()
     apps = candidates.applications(repo, covered, charts, taken)
+    stages = deployers.appset_stages(repo, covered, taken)
     deployers.elsewhere(repo)
     values = candidates.values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
     shaped = (
-        [*overlays, *flux, *apps, *values]
+        [*overlays, *flux, *apps, *stages, *values]
         or candidates.appset_directories(repo)
         or candidates.root_manifests(repo)
     )
