@@ -55,6 +55,33 @@ def test_every_repository_is_listed_with_its_source() -> None:
             _listed(rc.REPOS / b["here"], b["paths"], b["here"])
 
 
+SKIPS = ("in-corpus", "no-deployable-tree", "over-25-files", "not-in-index")
+
+
+def test_the_sampled_repositories_are_every_one_the_rule_kept() -> None:
+    """The corpus grows by a written rule, not by choice: each repository the rule visited is
+    kept or skipped for one of its written reasons, and the repositories marked sampled are
+    exactly the kept ones, at the query and rank the rule met them."""
+    rule = rc.sampling()
+    assert rule["date"] and rule["rule"] and rule["queries"]
+    rows = rc.sources()
+    visited = [v["repository"] for v in rule["visited"]]
+    assert len(visited) == len(set(visited)), "a repository is visited once"
+    order = [(v["query"], v["rank"]) for v in rule["visited"]]
+    assert order == sorted(order), "visited in the rule's order"
+    kept = {v["repository"]: (v["query"], v["rank"]) for v in rule["visited"] if v["outcome"] == "kept"}
+    sampled = {r["repository"]: (r["sampled"]["query"], r["sampled"]["rank"]) for r in rows if "sampled" in r}
+    assert kept == sampled
+    before = {r["repository"] for r in rows if "sampled" not in r}
+    for v in rule["visited"]:
+        assert 1 <= v["query"] <= len(rule["queries"]), v
+        if v["outcome"] == "skipped":
+            assert str(v["why"]).split(":")[0] in SKIPS, v
+            assert (v["why"] == "in-corpus") == (v["repository"] in before), v
+        else:
+            assert v["outcome"] == "kept" and "why" not in v, v
+
+
 def _listed(tree: Path, paths: list[str], here: str) -> None:
     for p in paths:
         assert (tree / p).exists(), f"{here}: listed path {p} missing"
@@ -165,6 +192,34 @@ def test_the_scorer_gives_a_perfect_reading_full_marks_and_counts_what_is_wrong(
     assert s.found == s.pins - sum(len(u.effective) for u in ham.units if u.environment == "test")
 
 
+def test_the_gate_counts_a_known_miss_apart_and_fails_one_no_longer_made() -> None:
+    """A named known miss leaves the gate's figures and its unsaid list; once the reading finds
+    it, or the failed run passes, the entry is stale and says so."""
+    (case,) = [c for c in CASES if c.key == "akuity__kargo-advanced"]
+    reading = _truth_reading(case)
+    label = f"{reading[0]['environment']} x {reading[0]['image']}"
+    dropped = rc.score(case, reading[1:])
+    plain = rc.gate([dropped], [])
+    assert plain.found == plain.pins - 1 and len(plain.unsaid) == 1
+    known = [rc.KnownMiss(case.key, label, "dropped on purpose")]
+    g = rc.gate([dropped], known)
+    assert (g.found, g.unsaid, g.stale) == (g.pins, [], []) and g.known_pins == 1
+    assert len(rc.gate([rc.score(case, reading)], known).stale) == 1
+    whole = [rc.KnownMiss(case.key, "all", "the run failed")]
+    assert rc.gate([dropped], whole, [case.key]) == rc.Gate(known_pins=dropped.pins)
+    assert len(rc.gate([dropped], whole, []).stale) == 1
+
+
+def test_every_known_miss_names_a_sampled_repository() -> None:
+    """Only a repository the sampling rule kept may carry a known miss: the corpus before the
+    rule keeps its gates as they were."""
+    sampled = {r["here"] for r in rc.sources() if "sampled" in r}
+    for tool in ("plan", "init"):
+        for k in rc.known_misses(tool):
+            assert k.repo in sampled and k.what, k
+            assert k.unit == "all" or " x " in k.unit, k
+
+
 def _cli(repo: Path, *argv: str) -> tuple[int, dict[str, Any]]:
     code, out = rc.cli(repo, *argv, "--output", "json")
     try:
@@ -217,15 +272,20 @@ def _plan_and_score(case: rc.Case, work: Path) -> rc.Score:
 @pytest.mark.timeout(900)  # 22 repositories x (plan + update), in process: ~30 s of CPU
 def test_newcomers_plan_finds_what_each_environment_pins(tmp_path: Path) -> None:
     """The goals of the corpus: >= 90 % of effective pins found, 0 misses unsaid, 0 writes to a
-    place another environment renders (no newcomer config here declares sharing)."""
+    place another environment renders (no newcomer config here declares sharing). A miss named in
+    known_misses.yaml (a sampled repository the bot does not read yet) is counted apart by the
+    gate and kept in the table; one the bot no longer makes fails until it is taken off."""
     scores = [_plan_and_score(c, tmp_path) for c in CASES]
+    known = rc.known_misses("plan")
+    g = rc.gate(scores, known)
     lines = [rc.table(scores)]
     lines += [f"{s.repo}: {n}" for s in scores for n in s.notes + s.unsaid + s.cross_edits + s.wrong]
+    lines += [f"known miss, open: {k.repo} {k.unit}: {k.what}" for k in known]
+    lines.append(f"gate (known misses apart, {g.known_pins} pins): {g.found}/{g.pins}")
     report = "\n".join(lines)
     (tmp_path / "scores.txt").write_text(report + "\n")
     print(report)
-    found = sum(s.found for s in scores)
-    pins = sum(s.pins for s in scores)
-    assert found >= GOAL_FOUND * pins, report
-    assert sum(len(s.unsaid) for s in scores) == 0, report
+    assert g.found >= GOAL_FOUND * g.pins, report
+    assert g.unsaid == [], report
     assert sum(len(s.cross_edits) for s in scores) == 0, report
+    assert g.stale == [], report
