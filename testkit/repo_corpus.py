@@ -363,15 +363,15 @@ def gate(scores: Sequence[Score], known: Sequence[KnownMiss], failed_runs: Seque
         g.wrong += open_(s.wrong)
     by_repo = {s.repo: s for s in scores}
     for k in known:
-        s = by_repo.get(k.repo)
-        if s is None:
+        had = by_repo.get(k.repo)
+        if had is None:
             g.stale.append(f"{k.repo} {k.unit}: no such repository")
         elif k.unit == "all":
             if k.repo not in failed_runs:
                 g.stale.append(f"{k.repo}: the run no longer fails")
         else:
-            pins, found = s.by_unit.get(k.unit, (0, 0))
-            still = found < pins or any(x.startswith(f"{k.unit}:") for x in s.wrong + s.unsaid)
+            pins, found = had.by_unit.get(k.unit, (0, 0))
+            still = found < pins or any(x.startswith(f"{k.unit}:") for x in had.wrong + had.unsaid)
             if not still:
                 g.stale.append(f"{k.repo} {k.unit}: no longer missed")
     return g
