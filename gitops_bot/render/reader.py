@@ -36,7 +36,7 @@ from gitops_bot.core.reading import (
 from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import deploy_tools, deployers, verdict
+from gitops_bot.render import deploy_tools, deployers, kustomize_rules, verdict
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -103,7 +103,7 @@ class Reader:
 
     def read_file(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
-            self.past_bound(path, walk)
+            walk.past_files(self.rel(path))
             return None
         text = self.tree.text(path)
         if text is not None:
@@ -136,23 +136,8 @@ class Reader:
         walk.unsure.update(walk.stack)
         return True
 
-    def past_bound(self, path: Path, walk: Walk) -> None:
-        """``path`` is there, and the environment has read as many files as the bot reads of
-        one: said once, as that bound (the first file past it named), and the reading is not
-        whole, so nothing of the environment is released."""
-        walk.unsure.update(walk.stack)
-        if walk.capped:
-            return
-        walk.capped = True
-        rel = self.rel(path)
-        why = (
-            f"past the {MAX_FILES:,} files the bot reads of one environment, with every file after it; what "
-            f"they set is not read: keep what the environment renders under {MAX_FILES:,} files (several "
-            "objects to a file)"
-        )
-        walk.said.append(f"{rel}: {why}")
-        walk.notes.append(f"{rel}: {why}")
-        walk.incomplete.append((rel, why))
+    def _there(self, path: Path) -> bool:
+        return self.tree.text(path) is not None or self.tree.unread(path) is not None
 
     def _missing(self, path: Path, walk: Walk) -> bool:
         """Whether ``path``, read as no file, is not there at all: neither said as there and
@@ -347,17 +332,33 @@ class Reader:
             walk.built.setdefault(k, []).append(rel)
         self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
-    def kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None:
+    def kustomization(
+        self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...], listed: tuple[str, str] = ("", "")
+    ) -> None:
+        """``listed``: the key and entry of the kustomization listing this one (a resource or a
+        component), "" for one an environment's path or a deploy tool names."""
         directory = kfile.parent
-        if directory in stack or len(stack) > MAX_DEPTH:
-            walk.notes.append(f"{self.rel(kfile)}: a resource cycle; read once")
-            walk.unsure.update(walk.stack)
+        lister = walk.stack[-1] if walk.stack else self.rel(kfile)
+        if directory in stack:  # a file resource naming its own kustomization
+            walk.refuse(
+                *kustomize_rules.cycle(lister, "resources", kfile.name, directory, stack, self.rel)
+                or ("", "")
+            )
+            return
+        if len(stack) > MAX_DEPTH:
+            walk.past_depth(self.rel(kfile))
             return
         stack = (*stack, directory)
         rel = self.rel(kfile)
         refs = kustomize_refs.refs(text, rel)
         if refs.refused:
             walk.refused.append(refs.refused)
+        names = kustomize_rules.present(lambda n: n == kfile.name or self._there(directory / n))
+        if refused := kustomize_rules.two_files(self.rel(directory), names):
+            walk.refuse(*refused)
+        key, entry = listed
+        if key and (refused := kustomize_rules.kind(lister, key, entry, rel, refs.component)):
+            walk.refuse(*refused)
         walk.stack.append(rel)
         if refs.unsure or refs.component:
             walk.unsure.update(walk.stack)
@@ -378,34 +379,49 @@ class Reader:
         # kustomize builds the resources (each nested kustomization with its own patches and
         # images), adds the components, then applies this kustomization's patches and last its
         # images: the order of the ranks here
-        for entry in (*refs.resources, *refs.components):
+        for entry in refs.resources:
             self._resource(directory, entry, walk, stack)
+        for entry in refs.components:
+            self._resource(directory, entry, walk, stack, "components")
         for patch in refs.patches:
             self._patch(directory, rel, patch, walk)
+            for k in walk.stack:
+                walk.patched[k] = walk.patched.get(k, 0) + 1
         self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
-    def _resource(self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...]) -> None:
+    def _resource(
+        self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
+    ) -> None:
         if kustomize_refs.is_remote(entry):
             walk.notes.append(f"{entry}: a remote resource, not followed")
             walk.unsure.update(walk.stack)
             return
         path = _joined(directory, entry)
+        lister = walk.stack[-1] if walk.stack else ""  # "": a directory read as a resource (reach)
+        if lister and (refused := kustomize_rules.placed(lister, key, entry, path, self.repo_root)):
+            walk.refuse(*refused)
+            return
         if self.tree.is_dir(path):
+            if lister and (refused := kustomize_rules.cycle(lister, key, entry, path, stack, self.rel)):
+                walk.refuse(*refused)
+                return
             kfile = self.kfile(path)
             if kfile is None:
                 self.directory(path, walk, "", top=False)
                 return
             text = self.read_file(kfile, walk)
             if text is not None:
-                self.kustomization(kfile, text, walk, stack)
+                self.kustomization(kfile, text, walk, stack, (key, entry))
             return
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
+                if lister:
+                    walk.refuse(*kustomize_rules.missing(lister, key, entry, self.rel(path)))
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
-            self.kustomization(path, text, walk, stack)
+            self.kustomization(path, text, walk, stack, (key, entry))
         else:
             self.plain(path, text, walk)
 
@@ -423,6 +439,7 @@ class Reader:
             ]
             sites, misses = self._selected(krel, patch, sites, krel, walk)
             self.add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
+            self._operations(krel, patch, patch.inline, krel, patch.first_line, walk)
             return
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
@@ -433,11 +450,28 @@ class Reader:
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
+                walk.refuse(*kustomize_rules.missing(krel, "patches", patch.path, self.rel(path)))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
         sites, misses = self._selected(krel, patch, sites, rel, walk)
         self.add(walk, rel, sites, patch=True, misses=misses)
+        self._operations(krel, patch, text, rel, 1, walk)
+
+    def _operations(
+        self, krel: str, patch: kustomize_refs.Patch, text: str, rel: str, first: int, walk: Walk
+    ) -> None:
+        """A JSON 6902 patch checked against the one object it targets, as its file holds it
+        (no patch applied before it in ``krel``'s build, its names known whole)."""
+        sel = patch.selector
+        if patch.json6902 is False or sel is None or krel in walk.unsure or walk.patched.get(krel):
+            return
+        chosen = [(k, n) for k, n in self._built(krel, walk) or () if sel.selects(k, n)]
+        if len(chosen) == 1:
+            files = ((f, self.tree.text(self.config_root / f)) for f in walk.built.get(krel, ()))
+            doc = kustomize_rules.target(files, *chosen[0])
+            if doc is not None and (got := kustomize_rules.operation(text, rel, doc, first)):
+                walk.refuse(*kustomize_rules.unapplied(krel, rel, chosen[0], got))
 
     def _selected(
         self, krel: str, patch: kustomize_refs.Patch, sites: list[images.Site], rel: str, walk: Walk
@@ -505,17 +539,7 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
-        # an environment not read whole through what lists more files (its kustomization, a
-        # directory, its path's file, the bound) may render any other's shared file: counted
-        # as rendering it, so no other release edits what it may run
-        for source in sources:
-            if not _open(source, walks[source.name]):
-                continue
-            for other in sources:
-                if other is not source:
-                    for f in walks[other.name].files:
-                        if not any(f == p or f.startswith(f"{p.rstrip('/')}/") for p in other.paths):
-                            renders[f].add(source.name)
+        verdict.may_render(sources, walks, renders)
         others = verdict.rendered_by(walks)
         return {
             s.name: verdict.reading(
@@ -558,17 +582,6 @@ class Reader:
                 if isinstance(doc, dict) and "kind" not in doc and (hit := find(doc, ())):
                     return rel, hit[0], hit[1]
         return None
-
-
-def _open(source: Source, walk: Walk) -> bool:
-    """Whether what ``walk`` did not read may list other files: a kustomization, an entry that
-    may be a directory (no YAML suffix), a file the environment's path names (an Application),
-    or anything past the files read of an environment. A plain manifest or values file not read
-    holds objects or values only, never a reference."""
-    return walk.capped or any(
-        PurePosixPath(f).name in KUSTOMIZATION_NAMES or not f.endswith(YAML_SUFFIXES) or f in source.paths
-        for f, _ in walk.incomplete
-    )
 
 
 __all__ = ["DiskTree", "EnvironmentReading", "Reach", "Reader", "Source", "Tree", "reach"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 from gitops_bot.core.reading import (
     HELM_KEY,
@@ -19,7 +20,8 @@ from gitops_bot.core.reading import (
     WouldWrite,
     unread_block,
 )
-from gitops_bot.render.walk import Found, Source, Walk
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
 
 
 def base_of(elsewhere: Sequence[str]) -> str:
@@ -51,6 +53,26 @@ def own_documents(
     for f, doc in own.items():
         out[f] = {n for n in renders.get(f, set()) if walks[n].documents.get(f, doc) == doc}
     return out
+
+
+def may_render(sources: Sequence[Source], walks: Mapping[str, Walk], renders: dict[str, set[str]]) -> None:
+    """An environment not read whole through what may list more files (its kustomization, an
+    entry that may be a directory, its path's file, the files past the bound) may render any
+    file the others read outside their own paths: counted as rendering it (``renders``), so
+    no other environment's release edits what it may run. A plain manifest or values file not
+    read holds objects or values, never a reference: it renders nothing more."""
+    for source in sources:
+        walk = walks[source.name]
+        if not walk.capped and not any(
+            PurePosixPath(f).name in KUSTOMIZATION_NAMES or not f.endswith(YAML_SUFFIXES) or f in source.paths
+            for f, _ in walk.incomplete
+        ):
+            continue
+        for other in sources:
+            if other is not source:
+                for f in walks[other.name].files:
+                    if not any(f == p or f.startswith(f"{p.rstrip('/')}/") for p in other.paths):
+                        renders[f].add(source.name)
 
 
 def rendered_by(walks: Mapping[str, Walk]) -> dict[str, list[str]]:

@@ -185,6 +185,41 @@ class Walk:
     def next_root(self) -> None:
         self.root, self.roots = self.roots, self.roots + 1
 
+    def past_files(self, rel: str) -> None:
+        """``rel`` is there, and as many files as the bot reads of one environment are read:
+        said once, as that bound (the first file past it named); the reading is not whole, so
+        nothing of the environment is released."""
+        self.unsure.update(self.stack)
+        if not self.capped:
+            self.capped = True
+            self.not_whole(
+                rel,
+                f"past the {MAX_FILES:,} files the bot reads of one environment, with every file after it; "
+                f"what they set is not read: keep what the environment renders under {MAX_FILES:,} files "
+                "(several objects to a file)",
+            )
+
+    def past_depth(self, rel: str) -> None:
+        """Kustomizations nested deeper than the bot follows: said as that bound."""
+        self.unsure.update(self.stack)
+        self.not_whole(
+            rel,
+            f"nested past the {MAX_DEPTH} kustomizations the bot follows; what it sets is not read: nest "
+            f"the environment's kustomizations fewer than {MAX_DEPTH} deep",
+        )
+
+    def not_whole(self, rel: str, why: str) -> None:
+        if (rel, why) not in self.incomplete:
+            self.said.append(f"{rel}: {why}")
+            self.notes.append(f"{rel}: {why}")
+            self.incomplete.append((rel, why))
+
+    def refuse(self, reason: str, fix: str) -> None:
+        """Its tool would refuse to render it: ``reason`` (naming the file), with ``fix``."""
+        if reason not in self.fixes:
+            self.refused.append(reason)
+            self.fixes[reason] = fix
+
     def own_values(self, *files: str) -> None:
         """Values files that are the environment's own layer in the rendering being read."""
         self.values += files
@@ -206,3 +241,6 @@ class Walk:
     built: dict[str, list[str]] = field(default_factory=dict)
     unsure: set[str] = field(default_factory=set)
     objects: dict[str, list[tuple[str, str]] | None] = field(default_factory=dict)  # of ``built``
+    # kustomization -> the patches applied in its build so far (its nested ones' too): a JSON
+    # 6902 operation is checked against its target's file only while none has changed it
+    patched: dict[str, int] = field(default_factory=dict)

@@ -237,7 +237,9 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         _read(tmp_path, {"dev": "nowhere"})
 
 
-def test_a_resource_cycle_is_read_once(tmp_path: Path) -> None:
+def test_a_resource_cycle_is_refused_as_kustomize_refuses_it(tmp_path: Path) -> None:
+    """kubectl kustomize a: "cycle detected: candidate root '.../a' contains visited root
+    '.../a'". It read as pinned (the cycle read once, a note): kustomize builds nothing of it."""
     _tree(
         tmp_path,
         {
@@ -246,9 +248,13 @@ def test_a_resource_cycle_is_read_once(tmp_path: Path) -> None:
             "b/d.yaml": DEPLOYMENT,
         },
     )
-    found = _read(tmp_path, {"dev": "a"})["dev"]
-    assert found.image(APP).status is PinStatus.PINNED
-    assert any("cycle" in n for n in found.notes)
+    found = _read(tmp_path, {"dev": "a"})["dev"].image(APP)
+    assert found is not None and found.status is PinStatus.UNSUPPORTED, found
+    assert found.reason == (
+        "kustomize refuses b/kustomization.yaml: its resources: entry '../a' leads back to a, a "
+        "kustomization this one is built in (a cycle)"
+    )
+    assert [p.file for p in found.pins] == ["b/d.yaml"] and not any(p.effective for p in found.pins)
 
 
 def test_several_workloads_each_have_their_effective_place(tmp_path: Path) -> None:
