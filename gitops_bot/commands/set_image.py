@@ -144,7 +144,7 @@ def unused(path: Path, names: Sequence[str]) -> list[str]:
     used where the reader did not look."""
     root = _repository_root(path.parent)
     try:
-        walk = reader.Reader(reader.DiskTree(root), path.parent, []).environment(
+        walk = reader.Reader(reader.DiskTree(root), path.parent, [], root).environment(
             reader.Source("set-image", (path.name,), ())
         )
     except GitOpsBotError:  # a tree kustomize would refuse to build: the edit is said, not this

@@ -240,12 +240,17 @@ class EnvironmentReading:
     # (file, why ending in ": <fix>") of what it renders that is there and was not read: its
     # reading is not whole, and nothing of the environment is released (:attr:`blocked`)
     incomplete: tuple[tuple[str, str], ...] = ()
+    # (reason naming the file, fix) of why its tool refuses to render it (a kustomize cycle, a
+    # resource not there): nothing of it is released either (:attr:`blocked`)
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def blocked(self) -> tuple[str, str] | None:
         """Why no image nor chart of the environment is released, and the fix: a file it
-        renders was not read (None: every one was)."""
-        return unread_block(self.environment, self.incomplete) if self.incomplete else None
+        renders was not read, or its tool refuses to render it (None: neither)."""
+        if self.incomplete:
+            return unread_block(self.environment, self.incomplete)
+        return self.refused[0] if self.refused else None
 
     @property
     def generated_notes(self) -> tuple[str, ...]:

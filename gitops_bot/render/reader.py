@@ -36,7 +36,7 @@ from gitops_bot.core.reading import (
 from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import deploy_tools, deployers, kustomize_rules, verdict
+from gitops_bot.render import deploy_tools, deployers, verdict
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -341,8 +341,7 @@ class Reader:
         lister = walk.stack[-1] if walk.stack else self.rel(kfile)
         if directory in stack:  # a file resource naming its own kustomization
             walk.refuse(
-                *kustomize_rules.cycle(lister, "resources", kfile.name, directory, stack, self.rel)
-                or ("", "")
+                *kustomize_refs.cycle(lister, "resources", kfile.name, directory, stack, self.rel) or ("", "")
             )
             return
         if len(stack) > MAX_DEPTH:
@@ -353,11 +352,11 @@ class Reader:
         refs = kustomize_refs.refs(text, rel)
         if refs.refused:
             walk.refused.append(refs.refused)
-        names = kustomize_rules.present(lambda n: n == kfile.name or self._there(directory / n))
-        if refused := kustomize_rules.two_files(self.rel(directory), names):
+        names = kustomize_refs.present(lambda n: n == kfile.name or self._there(directory / n))
+        if refused := kustomize_refs.two_files(self.rel(directory), names):
             walk.refuse(*refused)
         key, entry = listed
-        if key and (refused := kustomize_rules.kind(lister, key, entry, rel, refs.component)):
+        if key and (refused := kustomize_refs.kind_refused(lister, key, entry, rel, refs.component)):
             walk.refuse(*refused)
         walk.stack.append(rel)
         if refs.unsure or refs.component:
@@ -398,11 +397,11 @@ class Reader:
             return
         path = _joined(directory, entry)
         lister = walk.stack[-1] if walk.stack else ""  # "": a directory read as a resource (reach)
-        if lister and (refused := kustomize_rules.placed(lister, key, entry, path, self.repo_root)):
+        if lister and (refused := kustomize_refs.placed(lister, key, entry, path, self.repo_root)):
             walk.refuse(*refused)
             return
         if self.tree.is_dir(path):
-            if lister and (refused := kustomize_rules.cycle(lister, key, entry, path, stack, self.rel)):
+            if lister and (refused := kustomize_refs.cycle(lister, key, entry, path, stack, self.rel)):
                 walk.refuse(*refused)
                 return
             kfile = self.kfile(path)
@@ -418,7 +417,7 @@ class Reader:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
                 if lister:
-                    walk.refuse(*kustomize_rules.missing(lister, key, entry, self.rel(path)))
+                    walk.refuse(*kustomize_refs.missing(lister, key, entry, self.rel(path)))
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
             self.kustomization(path, text, walk, stack, (key, entry))
@@ -450,7 +449,7 @@ class Reader:
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
-                walk.refuse(*kustomize_rules.missing(krel, "patches", patch.path, self.rel(path)))
+                walk.refuse(*kustomize_refs.missing(krel, "patches", patch.path, self.rel(path)))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
@@ -469,9 +468,9 @@ class Reader:
         chosen = [(k, n) for k, n in self._built(krel, walk) or () if sel.selects(k, n)]
         if len(chosen) == 1:
             files = ((f, self.tree.text(self.config_root / f)) for f in walk.built.get(krel, ()))
-            doc = kustomize_rules.target(files, *chosen[0])
-            if doc is not None and (got := kustomize_rules.operation(text, rel, doc, first)):
-                walk.refuse(*kustomize_rules.unapplied(krel, rel, chosen[0], got))
+            doc = kustomize_refs.target_object(files, *chosen[0])
+            if doc is not None and (got := kustomize_refs.unapplied_operation(text, rel, doc, first)):
+                walk.refuse(*kustomize_refs.unapplied(krel, rel, chosen[0], got))
 
     def _selected(
         self, krel: str, patch: kustomize_refs.Patch, sites: list[images.Site], rel: str, walk: Walk

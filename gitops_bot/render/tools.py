@@ -167,7 +167,10 @@ def _links_out(tree: Path) -> list[str]:
             path = Path(folder) / name
             if not path.is_symlink():
                 continue
-            real = path.resolve()
+            try:
+                real = path.resolve()
+            except (RuntimeError, OSError):  # a link loop leads nowhere, not out: kustomize says it
+                continue
             if real != real_root and real_root not in real.parents:
                 out.append(path.relative_to(tree).as_posix())
     return sorted(out)

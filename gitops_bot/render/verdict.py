@@ -23,6 +23,9 @@ from gitops_bot.core.reading import (
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
 
+# the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
+_PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
+
 
 def base_of(elsewhere: Sequence[str]) -> str:
     """The branch the bot reads, as the reason names it."""
@@ -144,6 +147,7 @@ def reading(
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
         said=tuple(walk.said),
         incomplete=tuple(walk.incomplete),
+        refused=tuple((r, walk.fixes.get(r, _PATCH_FIX)) for r in walk.refused),
     )
 
 
@@ -210,10 +214,7 @@ def _verdict(
             PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=walk.refused[0],
-            fix=walk.fixes.get(
-                walk.refused[0],
-                "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
-            ),
+            fix=walk.fixes.get(walk.refused[0], _PATCH_FIX),
         )
     if walk.elsewhere:  # what this checkout holds is not what the environment runs
         return ImageReading(

@@ -139,6 +139,7 @@ def test_what_kustomize_refuses_is_that_environments_refusal(tmp_path: Path, cas
     dev = got["dev"].image(APP)
     assert dev is not None and (dev.status, dev.reason, dev.fix) == (PinStatus.UNSUPPORTED, reason, fix), dev
     assert dev.would_write is None and not any(p.effective for p in dev.pins)
+    assert got["dev"].blocked == (reason, fix)  # its charts, promotions and rollbacks too
     prod = got["prod"].image(APP)
     assert prod is not None and prod.status is PinStatus.INHERITED, prod  # read on, dev counted
     assert prod.would_write is not None and prod.would_write.file == "overlays/prod/kustomization.yaml"
