@@ -397,7 +397,7 @@ def find(
     # config's comments (a reader of the output should not have to find it there)
     notes: list[str] = [f"open question: {q}" for q in found.questions]
     notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
-    notes += _extras_needed(cfg)
+    notes += _extras_needed(cfg, pool)
     checks: tuple[str, ...] = ()
     plan = Plan(())
     failed: list[str] = []
@@ -419,14 +419,15 @@ def find(
     return FoundConfig(text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)), refused)
 
 
-def _extras_needed(cfg: config_mod.Config) -> list[str]:
-    """The extras this installation lacks that the configuration's registries need, each with
-    the line that installs it: said by init, before a plan refuses the registry (an ECR image
-    without botocore is exit 2 on the first ``plan``)."""
+def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> list[str]:
+    """The extras this installation lacks that the configuration's registries need (as the pool
+    reads them: a mirrored one by its mirror's settings), each with the line that installs it:
+    said by init, before a plan refuses the registry (an ECR image without botocore is exit 2 on
+    the first ``plan``)."""
     out = []
     hosts = sorted({img.repository.registry for img in cfg.images})
     for host in hosts:
-        login = cloud.cloud_login(cfg.registry(host))
+        login = cloud.cloud_login(pool.registry_config(host))
         if login is None or not login.extra or login.available():
             continue
         names = ", ".join(img.name for img in cfg.images if img.repository.registry == host)

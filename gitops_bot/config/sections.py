@@ -32,6 +32,16 @@ def _registry(v: Values) -> RegistryConfig:
             f"{v.what} is {metadata}, this machine's cloud metadata service (its credentials): "
             "name the registry's own host",
         )
+    mirror = v.node.get("mirror")
+    if isinstance(mirror, str):
+        mirrored = normalise_host(mirror.split("/", 1)[0])
+        if mirrored == host:
+            raise v.error(v.line_of("mirror"), f"{v.what}: 'mirror' names the registry itself")
+        if (found := metadata_host(url_host("//" + mirrored))) is not None:
+            raise v.error(
+                v.line_of("mirror"),
+                f"{v.what}: 'mirror' is {found}, this machine's cloud metadata service: name a registry",
+            )
     if ("username_env" in v.node) != ("password_env" in v.node):
         raise v.error(v.line_of(), f"{v.what} needs both 'username_env' and 'password_env'")
     if v.node.get("tls") is False and not (v.node.get("insecure") or is_loopback_host(host)):

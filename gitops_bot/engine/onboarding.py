@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gitops_bot import config as config_mod
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, PushRejected
+from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger
 from gitops_bot.engine.session import cache_dir, fetch_credentials
 from gitops_bot.forges import registry as forges
@@ -77,7 +77,19 @@ def propose(
         cfg = config_mod.parse(proposal.config, str(target), path=target)
         if cfg.git.branch_prefix != "gitops-bot":
             ws.fetch(ws.base, cfg.git.branch_prefix)
-        forge = forges.connect(cfg, ws.url, env)
+        try:
+            forge = forges.connect(cfg, ws.url, env)
+        except UsageError as e:
+            if not e.message.startswith("cannot tell the "):
+                raise
+            # the file the connection's hint names does not exist yet: it is what init proposes,
+            # so the fix is init's own flags
+            raise UsageError(
+                e.message,
+                hint="name it with init's --forge-repository OWNER/NAME (and, for a forge other than "
+                "github.com, --forge gitlab|gitea|forgejo|... --api-url URL); the token is read from "
+                "the forge's variable (GITHUB_TOKEN on GitHub: docs/concepts/forges.md)",
+            ) from None
         secret = forges.git_secret(cfg, ws.url, forge)
         if secret is not None:
             ws.env = auth_env(ws.url, secret, forge.git_user)

@@ -65,7 +65,7 @@ class RegistryClient(Requests):
         """The repositories of this registry a run will read, in about the order it reads them:
         a registry that wants tokens is asked for their scopes together, ahead of the requests
         (:class:`~gitops_bot.registry.auth.RegistryAuth`)."""
-        self._channel.auth.expect(repositories)
+        self._channel.auth.expect(map(self.repository, repositories))
 
     def list_tags(self, repository: str) -> list[str]:
         """Every tag, following ``Link: <...>; rel="next"`` on the registry's own origin only.

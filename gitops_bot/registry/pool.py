@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from gitops_bot.core import files
+from gitops_bot.core.model import normalise_host
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
@@ -96,14 +97,27 @@ class RegistryPool:
             indexes.forget()
 
     def _settings_of(self, host: str) -> RegistryConfig:
-        """The host's settings, a relative ``ca_file`` checked and joined to the config's
-        directory once per host (``client`` is asked once per image and operation)."""
+        """The settings ``host``'s images are read with, once per host (``client`` is asked once
+        per image and operation): its own entry's, or, when it names a ``mirror``, the mirror's
+        own entry with the path its copies sit under. This is where a registry's origin is
+        chosen: the client, its credentials (``credentials.lookup`` of the mirror's entry and
+        docker's config.json for the mirror's host) and its cloud login all follow the settings,
+        so a credential configured for ``host`` never goes to its mirror."""
         cfg = self._settings.get(host)
         if cfg is None:
-            cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
-            if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
-                cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
+            cfg = self._own(host)
+            if cfg.mirror:
+                mirror, _, path = cfg.mirror.partition("/")
+                cfg = replace(self._own(normalise_host(mirror)), path=path)
             self._settings[host] = cfg
+        return cfg
+
+    def _own(self, host: str) -> RegistryConfig:
+        """The host's own entry, a relative ``ca_file`` checked and joined to the config's
+        directory."""
+        cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
+        if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
+            cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
         return cfg
 
     @property

@@ -224,10 +224,14 @@ class Requests:
         """What a request met after :meth:`abort` raises."""
         return RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
 
+    def repository(self, repository: str) -> str:
+        """``repository`` as this host names it: under the path a mirror's copies sit under."""
+        return f"{self.config.path}/{repository}" if self.config.path else repository
+
     def url(self, repository: str, kind: str, reference: str = "") -> str:
         """The one way a request path is built: every segment quoted, so a tag or repository
         holding ``/../``, ``?`` or ``#`` can never address another resource."""
-        path = f"/v2/{_quoted_repository(repository)}/{kind}"
+        path = f"/v2/{_quoted_repository(self.repository(repository))}/{kind}"
         return f"{path}/{quote(reference, safe=':')}" if reference else path
 
     def deadline(self) -> float:

@@ -15,11 +15,38 @@ from gitops_bot.core.settings import URL, between, matches, one_of, setting
 # push_time's values: registry/pushtime's MODULES and "off" (a test holds them equal; the
 # settings load without the API clients)
 PUSH_TIME_APIS = ("github", "dockerhub", "quay", "harbor", "acr", "gar", "ecr", "off")
+# host[:port] (a name, an IPv4 address or [an IPv6 one]), then the path copies sit under
+MIRROR = (
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RegistryConfig:
     host: str = setting(key=None)  # the key of its entry under registries:, normalised
+    # Where this registry's images are read from instead (containerd's hosts.toml mirror,
+    # Renovate's registryAliases): the names the manifests write stay, so the reader still finds
+    # them; the pool reads the mirror with the mirror's own entry, so no credential of this one
+    # ever goes there
+    mirror: str | None = setting(
+        None,
+        "Read this registry's tags and digests from another registry that holds its images under "
+        "the same names: a pull-through cache or mirror (harbor.example.com/dockerhub-proxy: "
+        "host[:port], then the path its copies sit under) or a loopback registry to try a plan "
+        "against (127.0.0.1:5000). The manifests keep naming this registry; the mirror is read "
+        "with its own entry under registries: (insecure, ca_file, username_env, ...), never with "
+        "this one's credentials. One step: a mirror's own mirror is not followed.",
+        rules=(
+            matches(
+                MIRROR,
+                "{what}: 'mirror' {value!r} must be host[:port], then an optional path "
+                "(127.0.0.1:5000, harbor.example.com/dockerhub-proxy), without a scheme",
+            ),
+        ),
+    )
+    # the path a mirror's copies sit under (from the mirror: value of the entry read through it)
+    path: str = setting("", key=None)
     insecure: bool = setting(False, "Plain http (loopback is always allowed plain http).")
     # None: https, except http for loopback without a ca_file
     tls: bool | None = setting(None, "false: plain http (needs insecure: true unless loopback).")

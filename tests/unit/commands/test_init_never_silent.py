@@ -9,7 +9,7 @@ import pytest
 
 from gitops_bot import cli
 from gitops_bot.output.as_json import document
-from testkit.local_git import write
+from testkit.local_git import committed, write
 
 
 def _deployment(name: str, image: str) -> str:
@@ -122,3 +122,28 @@ def test_an_image_needing_an_extra_names_it_with_the_install_line(
     assert doc is not None
     (said,) = [n for n in doc["init"]["notes"] if "extra" in n]
     assert f"registry {ecr}" in said and "pip install 'botocore>=1.34'" in said, said
+
+
+def test_a_pull_request_whose_repository_cannot_be_told_names_inits_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line said 'set github.repository in gitops-bot.yaml', a file init had not written
+    yet; init's flag for it is --forge-repository."""
+    import subprocess
+
+    seed = committed(
+        tmp_path / "seed",
+        {
+            "base/kustomization.yaml": "resources:\n- app.yaml\n",
+            "base/app.yaml": _deployment("app", "ghcr.io/acme/app:1.0.0"),
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(remote)], check=True)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    result = cli.execute(["init", "--repo", f"file://{remote}", "--pull-request", "--dry-run"])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "--forge-repository OWNER/NAME" in line and "GITHUB_TOKEN" in line, line
+    assert "github.repository" not in line, line
