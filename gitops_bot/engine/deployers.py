@@ -24,6 +24,7 @@ from gitops_bot.engine.repository_files import (
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
 # {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
@@ -136,6 +137,9 @@ class Deployments:
 
     dirs: frozenset[str]
     said: str  # what renders them, in words (for the note on an overlay none renders)
+    # an app of apps or Flux's own sync renders the files holding them: the repository says
+    # all that deploys; else its objects are applied by hand and may not be all
+    rooted: bool = True
 
 
 def deployments(repo: RepoFiles) -> Deployments | None:
@@ -148,6 +152,8 @@ def deployments(repo: RepoFiles) -> Deployments | None:
     files: set[str] = set()  # the files holding deploy objects of this repository
     for f in repo.yaml_files():
         text = repo.text(f) or ""
+        if repo.no_environment(f):
+            continue  # a test's Applications deploy nothing
         if "argoproj.io" in text:
             try:
                 paths = [a.path for a in argocd_apps.sources(text, f)]
@@ -175,12 +181,16 @@ def deployments(repo: RepoFiles) -> Deployments | None:
                     path = "" if path == "." else path
                     if path in repo.dirs:
                         dirs.add(path)
-    if "" in dirs or not any(_under(f, d) for f in files for d in dirs):
-        return None
-    roots = sorted(d for d in dirs if any(_under(f, d) for f in files))
+    if "" in dirs or not dirs:
+        return None  # the whole repository, or none of its directories: nothing to judge by
+    # a root among them (an app of apps, Flux's own sync), else the files applied by hand
+    rooted = sorted(d for d in dirs if any(_under(f, d) for f in files))
+    roots = rooted or sorted(files)
     shown = ", ".join(sorted(dirs)[:4]) + (f" and {len(dirs) - 4} more" if len(dirs) > 4 else "")
     return Deployments(
-        frozenset(dirs), f"its Argo CD and Flux objects render {shown}, from {', '.join(roots[:2])}"
+        frozenset(dirs),
+        f"its Argo CD and Flux objects render {shown}, from {', '.join(roots[:2])}",
+        bool(rooted),
     )
 
 
@@ -205,16 +215,104 @@ def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> l
             for p in files_of(repo, d)
             if p.is_relative_to(repo.root)
         }
+    skaffold = _skaffold_dirs(repo)
     out = []
+    dropped = []
     for c in found:
         if c.path in reached or any(_under(c.path, d) or _under(d, c.path) for d in by.dirs):
             out.append(c)
-        else:
+        elif by.rooted or (why := _not_deployed(repo, c, by, reached, skaffold)) is None:
+            if not by.rooted:
+                out.append(c)
+                continue
+            dropped.append(c)
             repo.notes.append(
                 f"{c.path}: nothing in this repository deploys it ({by.said}); not an environment "
                 "(add it by hand if something outside the repository deploys it)"
             )
+        else:
+            dropped.append(c)
+            repo.notes.append(
+                f"{c.path}: nothing in this repository deploys it ({by.said}) and {why}; not an "
+                "environment (add it by hand if something outside the repository deploys it)"
+            )
+    # an overlay a dropped one builds on (a test's overlay over overlays/dev) and a deploy
+    # object renders is an environment of its own, found now that nothing includes it
+    inner = {d for c in out for d in _dirs_reached(repo, c.path) if d != c.path}
+    for c in dropped:
+        for d in sorted(_dirs_reached(repo, c.path) & by.dirs):
+            kustomized = any(f"{d}/{k}" in repo.files for k in KUSTOMIZATION_NAMES)
+            if not kustomized or d == c.path or d in inner or d in {o.path for o in out}:
+                continue
+            out.append(RenderPath(d, name_of(d), f"Kustomize overlay {d} ({by.said})"))
+            inner |= _dirs_reached(repo, d) - {d}
     return out
+
+
+# Top directories of what is no deployment: tests, docs and examples, a developer's tools.
+_NOT_DEPLOYED_TOPS = frozenset(
+    {"test", "e2e", "docs", "doc", "examples", "example", "samples", "hack", "src"}
+)
+
+
+def _not_deployed(
+    repo: RepoFiles, c: RenderPath, by: Deployments, reached: set[str], skaffold: set[str]
+) -> str | None:
+    """Why a candidate no object renders is none, where the repository's objects are applied by
+    hand (and may not be all that deploys): a skaffold profile's manifests, an overlay over a
+    deployed one (a test's), a directory of tests, docs or sources holding nothing deployed, or
+    an overlay beside deployed ones whose name is no environment's (preview beside dev and
+    prod). None: it may be deployed from outside, so it is kept."""
+    if c.path in skaffold or any(_under(c.path, d) for d in skaffold):
+        return "skaffold.yaml builds it (a developer's loop, not a deployment)"
+    if any(d != c.path and d in by.dirs for d in _dirs_reached(repo, c.path)):
+        return "it builds on what is deployed (a test's or an example's overlay)"
+    top = c.path.split("/", 1)[0]
+    if top.lower() in _NOT_DEPLOYED_TOPS and "/" in c.path and not any(_under(d, top) for d in by.dirs):
+        return f"{top}/ holds tests, docs or sources, none of it deployed"
+    parent = PurePosixPath(c.path).parent.as_posix()
+    beside = [d for d in by.dirs if PurePosixPath(d).parent.as_posix() == parent and d != c.path]
+    if beside and rank_of(PurePosixPath(c.path).name) is None:
+        return f"{', '.join(sorted(beside)[:3])} beside it are"
+    return None
+
+
+def _skaffold_dirs(repo: RepoFiles) -> set[str]:
+    """The directories skaffold configs build (``manifests``/``deploy`` ``kustomize.paths``,
+    ``rawYaml`` files' directories, in profiles too), relative to the repository."""
+    out: set[str] = set()
+
+    def walk(node: object, base: str, depth: int = 0) -> None:
+        if depth > 12:
+            return
+        if isinstance(node, dict):
+            kustomize = node.get("kustomize")
+            paths = kustomize.get("paths") if isinstance(kustomize, dict) else None
+            raw = node.get("rawYaml")
+            for p in paths if isinstance(paths, list) else ():
+                out.add(norm(f"{base}/{p}".lstrip("/")))
+            for p in raw if isinstance(raw, list) else ():
+                out.add(norm(PurePosixPath(f"{base}/{p}".lstrip("/")).parent.as_posix()))
+            for v in node.values():
+                walk(v, base, depth + 1)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, base, depth + 1)
+
+    for f in repo.yaml_files():
+        if PurePosixPath(f).name.startswith("skaffold") and "skaffold/" in (repo.text(f) or ""):
+            for doc in repo.docs(f):
+                walk(doc, PurePosixPath(f).parent.as_posix().removeprefix("."))
+    return {d for d in out if d and "*" not in d}
+
+
+def _dirs_reached(repo: RepoFiles, path: str) -> set[str]:
+    """The directories of the files ``path`` renders (its kustomization's reach)."""
+    return {
+        norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
+        for p in files_of(repo, path)
+        if p.is_relative_to(repo.root)
+    }
 
 
 # -- the stages an ApplicationSet generates --------------------------------------------------

@@ -75,6 +75,7 @@ def discover(
     deployments = deployers.deployments(repo)
     if deployments is not None:
         overlays = deployers.deployed(repo, overlays, deployments)
+        covered |= {c.path for c in overlays}
     charts = {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
     flux = candidates.flux(repo, covered)
     covered |= {c.path for c in flux}

@@ -1,0 +1,94 @@
+"""Where the repository holds what deploys it (Argo CD Applications applied by hand, no app of
+apps), what none of them renders is no environment: a skaffold profile's overlay under ``src/``
+with its placeholder image, a test's overlay under ``test/``, a docs example, an overlay no
+Application lists. Each is said, and the overlay an Application renders is the environment's
+path even when a test's overlay builds on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {image}
+"""
+
+SKAFFOLD = """\
+apiVersion: skaffold/v4beta6
+kind: Config
+build:
+  artifacts:
+  - image: app
+    context: src/app
+manifests:
+  kustomize:
+    paths: [src/app/k8s/base]
+profiles:
+- name: dev
+  manifests:
+    kustomize:
+      paths: [src/app/k8s/overlays/dev]
+"""
+
+
+def _application(env: str) -> str:
+    return (
+        "---\napiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: app-{env}, namespace: argocd}}\nspec:\n  project: default\n"
+        f"  source: {{repoURL: 'https://github.com/acme/gitops.git', targetRevision: HEAD, path: overlays/{env}}}\n"
+        f"  destination: {{server: 'https://kubernetes.default.svc', namespace: app-{env}}}\n"
+    )
+
+
+def _overlay(tag: str, base: str = "../../base") -> str:
+    return f"resources: [{base}]\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+def _files() -> dict[str, str]:
+    return {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+        "overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+        "overlays/prod/kustomization.yaml": _overlay("1.1.0"),
+        "overlays/preview/kustomization.yaml": _overlay("7.0.0"),
+        "argocd/apps.yaml": _application("dev") + _application("prod"),
+        "skaffold.yaml": SKAFFOLD,
+        "src/app/k8s/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "src/app/k8s/base/deploy.yaml": DEPLOY.format(image="app"),
+        "src/app/k8s/overlays/dev/kustomization.yaml": "resources: [../../base]\n",
+        "test/e2e/kustomization.yaml": _overlay("0.0.1-test", "../../overlays/dev"),
+        "docs/example/kustomization.yaml": _overlay("9.9.9"),
+    }
+
+
+def test_only_what_the_applications_render_is_an_environment(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, _files()))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("dev", ("overlays/dev",)),
+        ("prod", ("overlays/prod",)),
+    ]
+    assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
+    (app,) = found.images
+    assert sorted(app.tags) == ["1.1.0", "1.2.0"]
+    for path in ("overlays/preview", "src/app/k8s/overlays/dev", "test/e2e", "docs/example"):
+        assert [n for n in found.notes if n.startswith(f"{path}: nothing in this repository deploys it")], (
+            path
+        )
+    assert {e.name: e.promote_from for e in found.environments} == {"dev": None, "prod": "dev"}
+
+
+def test_without_deploy_objects_overlays_are_found_by_their_shape(tmp_path: Path) -> None:
+    files = _files()
+    del files["argocd/apps.yaml"]
+    found = discover(write(tmp_path, files))
+    assert {"dev", "prod", "preview"} <= {e.name for e in found.environments}
