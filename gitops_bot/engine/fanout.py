@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -20,6 +21,7 @@ from gitops_bot.core.errors import (
     RegistryAccessError,
     RegistryNotAsked,
     RegistryProtocolError,
+    RegistryUnavailable,
 )
 from gitops_bot.core.log import get_logger
 from gitops_bot.engine.app import App
@@ -128,57 +130,63 @@ def run_then(
                 fed.set()
                 raise
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
 
-            def feed() -> None:
-                """Queue the next key (in order; none once the run failed)."""
-                with lock:
-                    for k in unfed:
-                        if not failed:
-                            started[k] = _submit(pool, one, k)
-                            return
-                    fed.set()
-
-            def second(k: K, j: J) -> W:
-                try:
-                    return cast(W, guarded(lambda: then(j)))
-                finally:
+                def feed() -> None:
+                    """Queue the next key (in order; none once the run failed)."""
                     with lock:
-                        left[k] -= 1
-                        done = not left[k]
-                    if done:
+                        for k in unfed:
+                            if not failed:
+                                started[k] = _submit(pool, one, k)
+                                return
+                        fed.set()
+
+                def second(k: K, j: J) -> W:
+                    try:
+                        return cast(W, guarded(lambda: then(j)))
+                    finally:
+                        with lock:
+                            left[k] -= 1
+                            done = not left[k]
+                        if done:
+                            tick()
+
+                def one(k: K) -> V:
+                    feed()  # started: one more key queued, so the queue stays a round of threads ahead
+                    value, follow = guarded(lambda: first(k))
+                    if not follow:
                         tick()
-
-            def one(k: K) -> V:
-                feed()  # started: one more key queued, so the queue stays a round of threads ahead
-                value, follow = guarded(lambda: first(k))
-                if not follow:
-                    tick()
+                        return cast(V, value)
+                    with lock:
+                        left[k] = len(follow)
+                    for j in follow:
+                        queued[j] = _submit(pool, second, k, j)
                     return cast(V, value)
-                with lock:
-                    left[k] = len(follow)
-                for j in follow:
-                    queued[j] = _submit(pool, second, k, j)
-                return cast(V, value)
 
-            try:
-                for _ in range(2 * workers):  # the threads' first keys and a round queued behind
-                    feed()
-                if meanwhile is not None:
-                    guarded(meanwhile)
-                fed.wait()
-                firsts = {k: f.result() for k, f in list(started.items())}
-                if failed:  # the feeding stopped on a follow-up's failure
-                    raise failed[0]
-                return firsts, {j: f.result() for j, f in list(queued.items())}
-            except Exception:
-                for f in list(started.values()):
-                    f.cancel()
-                for g in list(queued.values()):
-                    g.cancel()
-                if failed:  # not the _Abandoned a later task raised: the failure itself
-                    raise failed[0] from None
-                raise
+                try:
+                    for _ in range(2 * workers):  # the threads' first keys and a round queued behind
+                        feed()
+                    if meanwhile is not None:
+                        guarded(meanwhile)
+                    fed.wait()
+                    firsts = {k: f.result() for k, f in list(started.items())}
+                    if failed:  # the feeding stopped on a follow-up's failure
+                        raise failed[0]
+                    return firsts, {j: f.result() for j, f in list(queued.items())}
+                except Exception:
+                    for f in list(started.values()):
+                        f.cancel()
+                    for g in list(queued.values()):
+                        g.cancel()
+                    if failed:  # not the _Abandoned a later task raised: the failure itself
+                        raise failed[0] from None
+                    raise
+        except RegistryUnavailable as e:
+            # the tasks running when it failed have finished: the registries they found not
+            # reached are named on its line too, so an offline run names them all at once
+            _name_others(e, failed)
+            raise
 
 
 def ask(what: str, key: K, fetch: Callable[[K], V], debug: bool) -> V | GitOpsBotError:
@@ -203,3 +211,23 @@ def _describe(key: object) -> str:
     """A registry request's key for a debug line: repository[, tag or digest][, platform]."""
     parts = key if isinstance(key, tuple) else (key,)
     return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
+
+
+_UNREACHED = re.compile(r"^registry (?P<host>\S+) (?:unreachable|unavailable)\b")
+
+
+def _name_others(error: RegistryUnavailable, failed: Iterable[BaseException]) -> None:
+    """Each other registry the run's finished tasks found not reached, named on ``error``'s
+    line: an offline run names every registry it could not reach at once, not one a run."""
+    said = _UNREACHED.match(error.message)
+    if said is None:
+        return
+    others = {
+        found.group(0): None
+        for f in failed
+        if isinstance(f, RegistryUnavailable)
+        and (found := _UNREACHED.match(f.message)) is not None
+        and found.group("host") != said.group("host")
+    }
+    if others:
+        error.message += f" (also not reached: {', '.join(others)})"
