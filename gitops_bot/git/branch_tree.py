@@ -313,6 +313,12 @@ class BranchTree:
         rel = self._rel(path)
         return rel is not None and (real := self._real(rel, path)) is not None and real in self._dirs
 
+    def real(self, path: Path) -> Path:
+        """``path`` with its links resolved within the tree (itself when it is outside, or loops)."""
+        rel = self._rel(path)
+        real = self._real(rel, path) if rel is not None else None
+        return self.root / real if real is not None else path
+
     def listing(self, path: Path) -> list[Path]:
         rel = self._rel(path)
         if rel is None:

@@ -538,6 +538,9 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
+        # a tree knowing no links (a history's state) reads each name as its own file
+        if (real := getattr(self.tree, "real", None)) is not None:
+            verdict.same_files(renders, lambda f: self.rel(real(self.config_root / f)))
         verdict.may_render(sources, walks, renders)
         others = verdict.rendered_by(walks)
         return {

@@ -78,6 +78,19 @@ def may_render(sources: Sequence[Source], walks: Mapping[str, Walk], renders: di
                         renders[f].add(source.name)
 
 
+def same_files(renders: dict[str, set[str]], real: Callable[[str], str]) -> None:
+    """One file read by several names (``real``: each name's file, its links resolved; a link
+    to another environment's kustomization, a directory linked to a base) is rendered by every
+    environment reading any of them: a release through one name edits what the others run."""
+    names: dict[str, list[str]] = {}
+    for f in renders:
+        names.setdefault(real(f), []).append(f)
+    for group in (g for g in names.values() if len(g) > 1):
+        envs = set().union(*(renders[f] for f in group))
+        for f in group:
+            renders[f] = set(envs)
+
+
 def rendered_by(walks: Mapping[str, Walk]) -> dict[str, list[str]]:
     """image -> the environments whose walk finds it: an image one environment renders not is
     another's (a pipeline's image seen from dev), not a misnamed one."""

@@ -114,6 +114,12 @@ class DiskTree:
     def is_dir(self, path: Path) -> bool:
         return self.inside(path) and path.is_dir()
 
+    def real(self, path: Path) -> Path:
+        """``path`` with its links resolved, under the root the reader's paths are built on
+        (itself when it leads nowhere inside)."""
+        real = _resolved(path) if self.inside(path) else None
+        return self.given / real.relative_to(self.root) if real is not None else path
+
     def listing(self, path: Path) -> list[Path]:
         try:
             return sorted(path.iterdir())

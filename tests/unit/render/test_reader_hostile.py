@@ -193,3 +193,47 @@ def test_a_manifest_not_read_renders_nothing_more(tmp_path: Path) -> None:
     image = got["prod"].image(APP)
     assert image is not None and image.status is PinStatus.PINNED, image
     assert image.pins[0].shared_with == ()
+
+
+def test_a_kustomization_linked_to_another_environments_is_rendered_by_both(tmp_path: Path) -> None:
+    """overlays/dev/kustomization.yaml -> ../prod/kustomization.yaml: dev's release wrote its
+    images: entry there, through the link, into prod's file (read as dev's own)."""
+    root = write(tmp_path, {k: v for k, v in BASE.items() if k != "overlays/dev/kustomization.yaml"})
+    (root / "overlays/dev").mkdir()
+    os.symlink("../prod/kustomization.yaml", root / "overlays/dev/kustomization.yaml")
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    for env in ("dev", "prod"):
+        image = got[env].image(APP)
+        assert image is not None and image.status is PinStatus.UNSUPPORTED and image.would_write is None, (
+            image
+        )
+        assert image.reason is not None and f"{env} has no kustomization of its own" in image.reason, image
+
+
+def test_a_base_read_through_a_linked_directory_is_shared_on_the_disk_and_on_a_branch(tmp_path: Path) -> None:
+    """dev lists shared -> ../../base, prod the base's file: dev read
+    overlays/dev/shared/deployment.yaml as its own and pinned it there, so its release edited
+    base/deployment.yaml, prod's image too."""
+    files = {
+        **BASE,
+        "overlays/dev/kustomization.yaml": "resources:\n- shared\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base/deployment.yaml\n",
+    }
+    repo = write(tmp_path / "repo", files)
+    os.symlink("../../base", repo / "overlays/dev/shared")
+    git(repo, "init", "-q", "-b", "env")
+    commit(repo, "linked")
+    history = Checkout(repo)
+    elsewhere = tmp_path / "elsewhere"
+    for tree, root in (
+        (reader.DiskTree(repo), repo),
+        (BranchTree(history, branch_ref(history, "env"), elsewhere), elsewhere),
+    ):
+        got = _read(tree, root, dev=("overlays/dev",), prod=("overlays/prod",))
+        dev = got["dev"].image(APP)
+        assert dev is not None and dev.status is PinStatus.INHERITED, dev
+        assert dev.pins[0].file == "overlays/dev/shared/deployment.yaml" and dev.pins[0].shared_with == (
+            "prod",
+        )
+        assert dev.would_write is not None and dev.would_write.file == "overlays/dev/kustomization.yaml"
+        _inherited(got["prod"], "dev")
