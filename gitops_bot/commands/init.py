@@ -38,7 +38,7 @@ from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.git import gitcli, store
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
-from gitops_bot.policy import Policy
+from gitops_bot.policy import Policy, guess, moving_word
 from gitops_bot.registry import cloud
 from gitops_bot.registry.pool import RegistryPool
 
@@ -525,5 +525,35 @@ def _checks(
             f"{f' (pinned today: {current})' if current else ''}"
             f"{f' - {choice.reason}' if choice.reason else ''}{only}"
             + "".join(f"; {said}" for said in others)
+            + _contradicted(img, tags, current, choice.tag)
         )
     return out
+
+
+def _contradicted(
+    img: discovered_images.FoundImage, tags: Sequence[str], current: str | None, chosen: str | None
+) -> str:
+    """What the registry's tags say against the guess made from the pins alone, with what they
+    suggest instead: a pin the registry does not list (another repository, a mirror not yet
+    filled), or a policy that chooses none of them. "" when they agree."""
+    if not tags:
+        return ""
+    said = []
+    pinned = sorted({_bare(t) for t in img.tags if t} - set(tags))
+    if pinned:
+        said.append(
+            f"pinned {', '.join(pinned)} {'is' if len(pinned) == 1 else 'are'} not among the tags the "
+            "registry lists: check the image's repository (or its registry's mirror:)"
+        )
+    if chosen is None:
+        # the registry's own newest tags, read as the pins are: the policy they suggest
+        suggested = guess.guess([t for t in tags if not moving_word(t)][-20:] or list(tags[-1:]))
+        keys = ", ".join(f"{k}: {v}" for k, v in suggested.keys.items())
+        why = suggested.why.removeprefix("pinned ")
+        said.append(f"the registry's tags contradict the guess; they suggest {keys} (its tags {why})")
+    return "".join(f"; {s}" for s in said)
+
+
+def _bare(tag: str) -> str:
+    """A pinned tag without the digest it may carry (``1.2.3@sha256:...``)."""
+    return tag.split("@", 1)[0]
