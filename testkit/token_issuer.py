@@ -17,7 +17,8 @@ GHCR's and Harbor's token services are. Records every request so tests and bench
 them. ``first_scope_only``: a token service that
 grants only the first of several scopes asked for (clients must fall back to one a request).
 ``answer``: a broken token service, answering every token request 200 with these bytes (a
-body shaped like a tag list or a manifest, no token) instead of a token.
+body shaped like a tag list or a manifest, no token) instead of a token. ``says_expires_in``:
+the lifetime its answers say, where it differs from the tokens' own (``0``, ``-5``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class TokenIssuer:
     first_scope_only: bool = False
     signing: Signing = "kid"
     answer: bytes | None = None  # every token request is answered 200 with these bytes
+    # the expires_in the answer says, when not the token's own life (0: a service saying none)
+    says_expires_in: int | None = None
 
     @cached_property
     def _key(self) -> Any:
@@ -144,7 +147,8 @@ class TokenIssuer:
 
     def _issued(self, token: str) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        return {"token": token, "access_token": token, "expires_in": self.expires_in, "issued_at": now}
+        said = self.expires_in if self.says_expires_in is None else self.says_expires_in
+        return {"token": token, "access_token": token, "expires_in": said, "issued_at": now}
 
     def start(self) -> TokenIssuer:
         issuer = self

@@ -202,9 +202,9 @@ def token_answer(response: Reply, where: str, service: str) -> Token | TokenServ
 
 
 def token_lifetime(body: dict[str, Any]) -> float | str:
-    """Seconds a token is kept from now: ``expires_in`` (the spec's 60 when absent), counted
-    from ``issued_at`` when that says it was issued earlier (a token handed on by a cache),
-    never past :data:`TOKEN_KEPT`; or why it cannot be used (already expired, unreadable). A
+    """Seconds a token is kept from now: ``expires_in`` (the spec's 60 when absent, zero or
+    negative), counted from ``issued_at`` when that says it was issued earlier (a token handed
+    on by a cache), never past :data:`TOKEN_KEPT`; or why it cannot be used (unreadable). A
     lifetime ``issued_at`` has used up is not refused (the cache keeps it a second): the
     registry judges it, and a clock behind the token service's must not refuse every token."""
     value = body.get("expires_in")
@@ -216,7 +216,10 @@ def token_lifetime(body: dict[str, Any]) -> float | str:
         except numbers.OutOfRange as exc:
             return f"has an unreadable lifetime ({str(exc)[:120]})"
         if seconds <= 0:
-            return f"has already expired (expires_in {seconds:g})"
+            # docker's client takes such a token with the spec's default life (it raises any
+            # lifetime under 60 s to 60): a token service answering 0 means "no lifetime said",
+            # and the registry still judges the token itself
+            seconds = TOKEN_DEFAULT_LIFE
     issued = outside_instant(body.get("issued_at"), "token issued_at")
     if issued is not None:
         age = (datetime.now(UTC) - issued).total_seconds()
