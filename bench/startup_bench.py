@@ -138,11 +138,13 @@ def main() -> int:
             kinds["plan, git"].append(_timed([str(exe), *in_git], env, committed)[0])
         print(f"one-image plan, product as installed, medians of {args.runs} ({len(modules)} modules)")
         for k, v in kinds.items():
-            print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f})")
+            each = " ".join(f"{x:.3f}" for x in v)
+            print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f}; each run: {each})")
         cpu = [c for _, c in first]
         print(
             f"  at the first request: {first[0][0]} modules, "
-            f"{statistics.median(cpu):.3f} s CPU (median; min {min(cpu):.3f})"
+            f"{statistics.median(cpu):.3f} s CPU (median; min {min(cpu):.3f}; "
+            f"each run: {' '.join(f'{c:.3f}' for c in cpu)})"
         )
         print(f"  load average {os.getloadavg()[0]:.2f}")
         print(f"top {args.top} by cumulative import time (one run, us):")
