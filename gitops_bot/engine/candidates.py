@@ -415,7 +415,10 @@ def appset_directories(repo: RepoFiles) -> list[RenderPath]:
                 path = norm(src.path.lstrip("/"))
                 if path in ("", ".") or path not in repo.dirs or repo.no_environment(path):
                     continue
-                name = cluster if cluster and "{{" not in cluster else name_of(path)
+                # the generated Application's stage (its directory, its name) before the
+                # cluster, which a template writing it literally gives every Application alike
+                stage = name_of(path) if rank_of(name_of(path)) is not None else _env_word(app.name)
+                name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
                 how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
                 out.append(RenderPath(path, safe_name(name), how))
     if out:

@@ -83,3 +83,28 @@ def test_a_helm_repository_chart_with_values_files_here(tmp_path: Path) -> None:
     assert _stages(found.environments) == {s: (f"values/{s}.yaml",) for s in STAGES}
     assert [i.name for i in found.images] == ["ghcr.io/acme/shop"]
     assert {e.name: e.promote_from for e in found.environments}["prod"] == "uat"
+
+
+def test_a_git_generator_over_stage_directories_on_one_cluster(tmp_path: Path) -> None:
+    """envs/dev and envs/prod generated onto one cluster (in-cluster): two environments, each a
+    stage, never one environment named after the cluster."""
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app}}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: app\n        image: ghcr.io/acme/app:{tag}\n"
+    )
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: app}\nspec:\n"
+        "  generators:\n  - git:\n      repoURL: https://github.com/acme/gitops.git\n      revision: HEAD\n"
+        "      directories:\n      - path: envs/*\n"
+        "  template:\n    metadata: {name: 'app-{{path.basename}}'}\n    spec:\n      project: default\n"
+        "      source: {repoURL: 'https://github.com/acme/gitops.git', targetRevision: HEAD, path: '{{path}}'}\n"
+        "      destination: {name: in-cluster, namespace: '{{path.basename}}'}\n"
+    )
+    files = {
+        "appset.yaml": appset,
+        "envs/dev/deploy.yaml": deploy.format(tag="1.2.0"),
+        "envs/prod/deploy.yaml": deploy.format(tag="1.1.0"),
+    }
+    found = discover(write(tmp_path, files))
+    assert _stages(found.environments) == {"dev": ("envs/dev",), "prod": ("envs/prod",)}
+    assert {e.name: e.promote_from for e in found.environments} == {"dev": None, "prod": "dev"}
