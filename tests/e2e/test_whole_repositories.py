@@ -55,7 +55,7 @@ def test_every_repository_is_listed_with_its_source() -> None:
             _listed(rc.REPOS / b["here"], b["paths"], b["here"])
 
 
-SKIPS = ("in-corpus", "no-deployable-tree", "over-25-files", "not-in-index")
+SKIPS = ("in-corpus", "no-deployable-tree", "over-25-files", "not-in-index", "no-snapshot")
 
 
 def test_the_sampled_repositories_are_every_one_the_rule_kept() -> None:
