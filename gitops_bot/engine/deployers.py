@@ -382,3 +382,26 @@ def _value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:
 def _env_word(name: str) -> str | None:
     words = [w for w in re.split(r"[-_.]", name.lower()) if rank_of(w) is not None]
     return words[-1] if words else None
+
+
+_DEPLOYERS = frozenset(
+    {
+        ("argoproj.io", "Application"),
+        ("argoproj.io", "ApplicationSet"),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        ("helm.toolkit.fluxcd.io", "HelmRelease"),
+        ("kargo.akuity.io", "Stage"),
+    }
+)
+
+
+def holds_deployers(repo: RepoFiles) -> bool:
+    """Whether the repository holds an object saying what deploys (an Argo CD Application or
+    ApplicationSet, a Flux Kustomization or HelmRelease, a Kargo Stage) outside its tests."""
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not any(group in text for group, _ in _DEPLOYERS) or repo.no_environment(f):
+            continue
+        if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
+            return True
+    return False

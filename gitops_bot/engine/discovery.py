@@ -59,6 +59,9 @@ class Discovery:
     readings: Mapping[str, EnvironmentReading] = field(default_factory=dict)
     questions: tuple[str, ...] = ()  # what the repository leaves open and init did not guess
     charts: tuple[FoundChart, ...] = ()  # the Helm charts the environments pin
+    # why the environments are a guess: the repository holds no object saying what deploys it,
+    # so they are its overlays and values files by their names and shapes ("" when it does)
+    by_shape: str = ""
 
 
 def discover(
@@ -202,7 +205,14 @@ def discover(
         readings,
         tuple(questions),
         tuple(found_charts),
+        "" if deployers.holds_deployers(repo) else BY_SHAPE,
     )
+
+
+BY_SHAPE = (
+    "no Argo CD, Flux or Kargo object in the repository says what deploys it: these environments "
+    "are its overlays and values files, found by their names and shapes; remove any nothing deploys"
+)
 
 
 def _charts(

@@ -61,6 +61,8 @@ def config_text(found: Discovery) -> str:
     lines.append("environments:")
     if not found.environments:
         lines[-1] = "environments: []  # found: no overlay, values file, Application or Flux object"
+    elif found.by_shape:
+        lines.append(f"  # guess: {_comment(found.by_shape)}")
     for env in _ordered(found.environments):
         for how in env.how:
             lines.append(f"  # found: {_comment(how)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
 from testkit.local_git import write
 
 DEPLOY = """\
@@ -92,3 +93,12 @@ def test_without_deploy_objects_overlays_are_found_by_their_shape(tmp_path: Path
     del files["argocd/apps.yaml"]
     found = discover(write(tmp_path, files))
     assert {"dev", "prod", "preview"} <= {e.name for e in found.environments}
+
+
+def test_environments_by_shape_alone_are_said_as_a_guess(tmp_path: Path) -> None:
+    files = _files()
+    with_apps = config_text(discover(write(tmp_path / "a", files)))
+    del files["argocd/apps.yaml"]
+    by_shape = config_text(discover(write(tmp_path / "b", files)))
+    said = "# guess: no Argo CD, Flux or Kargo object in the repository says what deploys it"
+    assert said in by_shape and said not in with_apps
