@@ -8,9 +8,10 @@ and deliver with it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -52,17 +53,16 @@ class App:
         environ: Mapping[str, str] | None = None,
         root: Path | None = None,
         clock: instants.Clock | None = None,
-        base: str | Sequence[str] | None = None,
+        base: str | Sequence[str] | Callable[[], Sequence[str]] | None = None,
     ) -> None:
-        names = (base,) if isinstance(base, str) else tuple(base or ())
+        """``base``: the names the checkout's files go by, or what gives them when first asked."""
         self.declared = Declared(
             config,
             root or config.root,
             os.environ if environ is None else environ,
             clock or instants.system_clock,
             workers,
-            names[0] if names else None,
-            names[1:],
+            base if callable(base) else functools.partial(_names, base),
         )
         # what the checkout declares, as the use cases read it: the declared value's own fields
         # (never set apart from it), plain attributes that a plan's every item reads
@@ -232,7 +232,7 @@ class App:
             for env in branches.on(self, branch)
         ]
         # the branch read: an Application tracking another renders what this tree is not
-        base = (branch,) if branch else branches.base_names(self)
+        base = (branch,) if branch else functools.partial(branches.base_names, self)
         specs = self.declared.image_specs()
         read = reader.Reader(tree, self.config.root, specs, self.root, base).read(sources)
         return branches.placed(read, branch) if branch else read
@@ -523,4 +523,11 @@ def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool 
 
     cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
     inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
-    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root, base=checkout_bases(repo))
+    # the checkout's branch names asked of git only when a reading needs them (an Application
+    # tracking a branch): three git processes a plan of overlays alone does not start
+    bases = functools.partial(checkout_bases, repo)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root, base=bases)
+
+
+def _names(base: str | Sequence[str] | None) -> tuple[str, ...]:
+    return (base,) if isinstance(base, str) else tuple(base or ())

@@ -6,7 +6,7 @@ read once. What is looked up about the checkout is :class:`gitops_bot.engine.app
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,12 +31,26 @@ class Declared:
     # The one clock age rules read (min_age); tests set it instead of sleeping.
     clock: instants.Clock = instants.system_clock
     threads: int | None = None  # the caller's choice of workers (None: from the registries' limits)
-    # the branch the checkout's files are (a session's fetched base, a local checkout's
-    # branch): read when git.base names none, for an Application tracking it renders them
-    base: str | None = None
-    # the other names the checkout's files go by (a local checkout on a topic branch: the
-    # branch checked out, beside the remote's default it merges into)
-    also: tuple[str, ...] = ()
+    # the names the checkout's files go by, the preferred first (a session's fetched base; a
+    # local checkout's remote default, then the branch checked out): read when git.base names
+    # none, for an Application tracking one of them renders these files. Asked for (of git, in
+    # a local checkout) when first read: a plan of overlays alone never needs them
+    bases: Callable[[], Sequence[str]] = tuple
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(self.bases())
+
+    @property
+    def base(self) -> str | None:
+        """The branch the checkout's files are."""
+        return self._names[0] if self._names else None
+
+    @property
+    def also(self) -> tuple[str, ...]:
+        """The other names they go by (a topic branch checked out, beside the remote's default
+        it merges into)."""
+        return self._names[1:]
 
     def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
         """The environments asked for, in the order asked (None or empty: every one)."""

@@ -11,6 +11,7 @@ walking steps (a file, a kustomization, a directory) are the reader's
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +27,8 @@ from gitops_bot.render.walk import MAX_FILES, Tree, Walk
 if TYPE_CHECKING:
     from gitops_bot.manifests.argocd_appsets import Generated
 
+# the names of the branch a reading reads, or what gives them when first asked
+Bases = str | Sequence[str] | Callable[[], Sequence[str]] | None
 PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
@@ -77,16 +80,29 @@ class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
     one reading follows them (its Reader's part; the repository's Applications are listed once)."""
 
-    def __init__(self, reader: _Steps, base: str | Sequence[str] | None) -> None:
+    def __init__(self, reader: _Steps, base: Bases) -> None:
         self.reader = reader
         # the branch read (the checkout's, under each name it goes by: git.base, the remote's
-        # default, the branch checked out): an Application tracking another renders other files
-        names = [base] if isinstance(base, str) else list(base or ())
-        self.base = names[0] if names else "main"
-        self._bases = {"", "HEAD", *names} if names else {"", "HEAD", "main", "master"}
+        # default, the branch checked out): an Application tracking another renders other
+        # files. Given as what gives the names, it is asked when an Application is met
+        self._given = base
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
         self._app_paths: dict[Path, list[argocd_apps.AppSource]] = {}  # each source path -> them
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        given = self._given() if callable(self._given) else self._given
+        return [given] if isinstance(given, str) else list(given or ())
+
+    @property
+    def base(self) -> str:
+        return self._names[0] if self._names else "main"
+
+    @property
+    def _bases(self) -> set[str]:
+        names = self._names
+        return {"", "HEAD", *names} if names else {"", "HEAD", "main", "master"}
 
     def other_branch(self, directory: Path, walk: Walk) -> None:
         """A directory every Application deploying it renders from another branch: said, for

@@ -85,7 +85,7 @@ class Reader:
         config_root: Path,
         specs: Sequence[images.ImageSpec],
         repo_root: Path | None = None,
-        base: str | Sequence[str] | None = None,
+        base: deploy_tools.Bases = None,
     ) -> None:
         self.tree = tree
         self.config_root = config_root
