@@ -9,8 +9,8 @@ read in one ``git cat-file --batch`` the first time a file is asked for (those o
 reading notes it, never "not rendered", which would be the wrong advice). In a partial clone the blobs
 the branch's tree lacks are fetched first in one request (:meth:`History.prefetch`). A symbolic
 link is resolved within the tree (its target is its blob's text), as the checkout of the branch
-would resolve it; one leading out of the tree is refused by name, so nothing outside the tree is
-ever reached.
+would resolve it; one leading out of the tree, or looping, is read as no file and said by name
+(one an environment's path names is refused), so nothing outside the tree is ever reached.
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ def loop(target: str) -> str:
     return (
         f"a symbolic link to {target!r} that leads back to itself (a link loop); nothing is read through "
         "it: point it at a file or directory in the repository, or remove it"
+    )
+
+
+def link_out(target: str) -> str:
+    """Why a symbolic link leading out of the repository is read as no file, and the fix."""
+    return (
+        f"a symbolic link to {target!r}, leading out of the repository; nothing is read through it: make it "
+        "a directory in the repository, or remove it"
     )
 
 
@@ -171,7 +179,9 @@ class BranchTree:
         self._targets: dict[str, str] | None = None  # each link -> its target, as written
         self._prefix = prefix_of(root)
         self._has_links = False
-        self._loops: dict[str, tuple[str, str]] = {}  # a path -> the link on it that loops, its target
+        # a path -> the link on it that loops or leads out of the tree, and why it is not read
+        self._stuck: dict[str, tuple[str, str]] = {}
+        self._out: dict[str, str] = {}  # of those, the paths whose link leads out -> its target
         self._list()
 
     def _list(self) -> None:
@@ -217,8 +227,8 @@ class BranchTree:
 
     def _real(self, rel: str, path: Path) -> str | None:
         """``rel`` with every link in it resolved within the tree (as the branch checked out
-        would resolve it); a link leading out of the tree is refused, naming ``path``. None: a
-        link on it loops (no file, as git's checkout leaves it), kept in ``_loops`` to be said."""
+        would resolve it). None: a link on it loops (no file, as git's checkout leaves it) or
+        leads out of the tree (nothing outside is read), kept in ``_stuck`` to be said."""
         if not self._has_links:
             return rel
         links = self._links()
@@ -233,14 +243,13 @@ class BranchTree:
                 continue
             hops += 1
             joined = os.path.normpath(os.path.join(done or ".", target))
-            if hops > MAX_HOPS and not os.path.isabs(target):  # every hop inside: it never ends
-                self._loops[rel] = (here, target)
-                return None
             if os.path.isabs(target) or joined == ".." or joined.startswith("../"):
-                raise UsageError(
-                    f"{here} on {_branch(self.rev)}: a symbolic link to {target!r}, outside the repository",
-                    hint="a link in the branch must stay in the repository; nothing was read through it",
-                )
+                self._stuck[rel] = (here, link_out(target))
+                self._out[rel] = target
+                return None
+            if hops > MAX_HOPS:  # every hop inside: it never ends
+                self._stuck[rel] = (here, loop(target))
+                return None
             parts = [p for p in Path(joined).as_posix().split("/") if p and p != "."] + parts
             done = ""
         return done
@@ -299,12 +308,12 @@ class BranchTree:
         return None if rel is None else self._read().get(rel)
 
     def unread(self, path: Path) -> tuple[Path, str] | None:
-        """A file there and not read (over the bound), and why: the reading notes it, as the
-        base's; a link leading out is refused by :meth:`text` itself."""
+        """A file there and not read (over the bound, a link on it leading out or looping),
+        and why: the reading notes it, as the base's."""
         rel = self._regular(path)
         if rel is None:
-            looped = self._loops.get(self._rel(path) or "")
-            return None if looped is None else (self.root / looped[0], loop(looped[1]))
+            stuck = self._stuck.get(self._rel(path) or "")
+            return None if stuck is None else (self.root / stuck[0], stuck[1])
         self._read()
         why = self._skipped.get(self._files[rel][1])
         return (path, why) if why is not None else None
@@ -335,7 +344,13 @@ class BranchTree:
                 f"{path} is outside the repository",
                 hint="keep every path in gitops-bot.yaml inside the repository",
             )
-        self._real(rel, path)
+        # what the environment's path names leads out: the config's to fix, refused by name
+        if self._real(rel, path) is None and (target := self._out.get(rel)) is not None:
+            here, branch = self._stuck[rel][0], _branch(self.rev)
+            raise UsageError(
+                f"{here} on {branch}: a symbolic link to {target!r}, leading out of the repository",
+                hint="a link in the branch must stay in the repository; nothing was read through it",
+            )
 
 
 def prefix_of(root: Path) -> str:

@@ -104,10 +104,7 @@ class DiskTree:
                     target = os.readlink(here)
                     if _resolved(here) is None:
                         return here, branch_tree.loop(target)
-                    return here, (
-                        f"a symbolic link to {target!r}, leading out of the repository; nothing is read "
-                        "through it: make it a directory in the repository, or remove it"
-                    )
+                    return here, branch_tree.link_out(target)
             return None
         return None
 

@@ -144,10 +144,15 @@ def test_the_branch_tree_lists_and_reads_only_inside_the_branch(tmp_path: Path) 
         root / "overlays/test",
     ]
     assert (tree.text(root / "overlays/test/kustomization.yaml") or "").startswith("# test's own")
+    assert tree.text(root / "overlays/leak.yaml") is None  # never followed: said by name, as on disk
+    assert tree.unread(root / "overlays/leak.yaml") == (
+        root / "overlays/leak.yaml",
+        branch_tree.link_out("/etc/passwd"),
+    )
     with pytest.raises(
-        UsageError, match=r"overlays/leak.yaml on test: a symbolic link to '/etc/passwd', outside"
+        UsageError, match=r"overlays/leak.yaml on test: a symbolic link to '/etc/passwd', leading out"
     ):
-        tree.text(root / "overlays/leak.yaml")  # refused by name, never followed
+        tree.check(root / "overlays/leak.yaml")  # a path the configuration names: its own to fix
     assert tree.text(root / "../repo/gitops-bot.yaml") is None
     with pytest.raises(UsageError, match="outside the repository"):
         tree.check(root / ".." / "x")
@@ -359,14 +364,16 @@ def test_a_link_on_a_branch_is_resolved_inside_it_and_refused_leading_out(tmp_pa
     outside.mkdir()
     (outside / "kustomization.yaml").write_text("resources: []\n")
     overlay = OVERLAY.format(tag="2.0").replace("- ../../base\n", "- ../../base\n- ext\n")
-    _on_test(repo, {"overlays/test/real.yaml": overlay}, {"overlays/test/ext": str(outside)})
-    with pytest.raises(
-        UsageError, match=r"overlays/test/ext on test: a symbolic link to .*, outside the repository"
-    ):
-        open_app(repo).readings()
-    _on_test(repo, {}, {"overlays/test/ext": "../../../elsewhere"})
-    with pytest.raises(UsageError, match="outside the repository"):
-        open_app(repo).readings()
+    # a link leading out on test's branch blocks test, named with the fix, as on the base's
+    # disk; it stopped the whole run, every environment's release with it
+    for target in (str(outside), "../../../elsewhere"):
+        _on_test(repo, {"overlays/test/real.yaml": overlay}, {"overlays/test/ext": target})
+        app = open_app(repo)
+        got = app.reading(app.config.environment("test"))
+        assert got.blocked is not None and got.blocked[0].startswith(
+            f"overlays/test/ext, which test renders, is not read (a symbolic link to {target!r}, leading out"
+        ), got.blocked
+        assert got.blocked[1] == "make it a directory in the repository, or remove it"
 
 
 def test_a_checkout_folder_reads_the_branch_under_that_folder(tmp_path: Path) -> None:
