@@ -18,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # the metrics gate's tests ask a real Prometheus (testkit/prometheus.py); the pushgateway beside it
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
+# the no-network tests trace every connect and DNS query of the CLI and the tools it starts
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]} (apt)" >&2
   bash scripts/apt-install.sh "${need[@]}" >/dev/null

@@ -154,17 +154,24 @@ def parse_batch(data: bytes) -> dict[str, bytes]:
     return out
 
 
+# what the repository's content names is never fetched by a git command the bot runs: no
+# submodule (whatever the operator's git config says), and no LFS object when a checkout
+# writes files (GIT_LFS_SKIP_SMUDGE: the pointer files are what the bot reads); only the
+# remote the bot was pointed at is ever asked
+CONTENT_LOCAL = ("-c", "submodule.recurse=false", "-c", "fetch.recurseSubmodules=false")
+
+
 def completed(
     args: list[str], data: bytes | None = None, *, cwd: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` (stdin ``data``) in ``cwd`` and return it, whatever its exit status."""
     log.debug("git", command=args[0], args=redact(" ".join(args[:12])))
     return subprocess.run(
-        ["git", *args],
+        ["git", *CONTENT_LOCAL, *args],
         input=data,
         capture_output=True,
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "GIT_LFS_SKIP_SMUDGE": "1", **(env or {})},
         check=False,
     )
 

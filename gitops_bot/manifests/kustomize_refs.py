@@ -81,6 +81,12 @@ def is_remote(entry: str) -> bool:
     return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
 
 
+def remote_said(entry: str, what: str = "base") -> str:
+    """How the plan names a remote entry: never fetched (kustomize would run git or an HTTP
+    request on the repository author's say), so what it sets is not read."""
+    return f"remote {what} {entry}: not followed; the bot reads what this repository holds"
+
+
 def _strings(root: Any, key: str) -> list[str]:
     found = nodes.get(root, key)
     if found is None or not nodes.is_seq(found[1]):

@@ -50,6 +50,7 @@ class Reach:
 
     files: tuple[Path, ...]
     local: bool
+    remote: tuple[str, ...] = ()  # the remote resources and patches it names, never fetched
 
 
 def reach(tree: Tree, root: Path, directory: Path) -> Reach:
@@ -58,7 +59,12 @@ def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     walk = Walk()
     Reader(tree, root, ()).walk_directory(directory, walk)
     remote = any("not followed" in n or "cycle" in n for n in walk.notes)
-    return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES)
+    far = tuple(
+        n.rpartition(": a remote ")[0]
+        for n in walk.notes
+        if n.endswith(", not followed") and ": a remote " in n
+    )
+    return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES, far)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -393,6 +399,7 @@ class Reader:
     ) -> None:
         if kustomize_refs.is_remote(entry):
             walk.notes.append(f"{entry}: a remote resource, not followed")
+            walk.said.append(kustomize_refs.remote_said(entry))
             walk.unsure.update(walk.stack)
             return
         path = _joined(directory, entry)
@@ -443,6 +450,7 @@ class Reader:
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
             walk.notes.append(f"{patch.path}: a remote patch, not followed")
+            walk.said.append(kustomize_refs.remote_said(patch.path, "patch"))
             return
         path = _joined(directory, patch.path)
         text = self.read_file(path, walk)

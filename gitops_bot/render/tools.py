@@ -31,8 +31,9 @@ from pathlib import Path
 
 import yaml
 
-from gitops_bot.core import files, privdir
+from gitops_bot.core import childenv, files, privdir
 from gitops_bot.core.log import get_logger
+from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import reader
 from gitops_bot.render.diff import Rendered, compare
@@ -87,6 +88,11 @@ def rendered_diff(
             "kustomize would render what it points at); make it a directory in the repository, or remove it"
         )
         return skipped + tuple(Rendered(environment, n, error=refused) for n in names)
+    far = {n: remote for n in names if (remote := _remote(root, dirs[n], after))}
+    skipped += tuple(Rendered(environment, n, error=why) for n, why in far.items())
+    names = [n for n in names if n not in far]
+    if not names:
+        return skipped
     started = time.monotonic()
     kept = {n for n in names if _reach(root, dirs[n], before).local and _reach(root, dirs[n], after).local}
     cache = _Cache(settings, kubectl, root, kept)
@@ -253,6 +259,49 @@ def _reach(root: Path, directory: Path, texts: Mapping[Path, str]) -> _Reach:
     return _Reach(count, local)
 
 
+def _remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | None:
+    """Why the kustomization (as edited) is not rendered here: it names a remote resource or
+    patch (kustomize would fetch it with git or HTTP, on the repository author's say), or a Helm
+    chart pulled from a chart repository (no copy of it under its chart home); None when what
+    it renders is all in the repository."""
+    tree = reader.DiskTree(root, texts)
+    found = reader.reach(tree, root, directory)
+    if found.remote:
+        return (
+            f"{kustomize_refs.remote_said(found.remote[0])}, and kubectl kustomize would fetch it; "
+            "see it with 'kubectl kustomize' where fetching it is meant"
+        )
+    for path in (directory / KUSTOMIZATION_NAMES[0], *found.files):
+        if path.name in KUSTOMIZATION_NAMES and (chart := _pulled_chart(path, texts)):
+            return (
+                f"Helm chart {chart}: not pulled; the bot renders what this repository holds (vendor the "
+                "chart under the kustomization's chart home, charts/ by default, to render it here)"
+            )
+    return None
+
+
+def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
+    """The first ``helmCharts:`` entry of the kustomization at ``path`` that helm would pull
+    (a ``repo:``, and no copy under the chart home), as "NAME from REPO"."""
+    text = _text(path, texts)
+    if text is None or "helmCharts" not in text:
+        return None
+    try:
+        doc = yaml.load(text, Loader=LOADER)
+    except yaml.YAMLError:
+        return None
+    charts = doc.get("helmCharts") if isinstance(doc, dict) else None
+    home = doc.get("helmGlobals", {}).get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
+    for chart in charts if isinstance(charts, list) else ():
+        if not isinstance(chart, dict) or not chart.get("repo"):
+            continue
+        name, version = str(chart.get("name", "")), str(chart.get("version", ""))
+        where = path.parent / str(home or "charts")
+        if not ((where / name).is_dir() or (where / f"{name}-{version}" / name).is_dir()):
+            return f"{name} from {chart['repo']}"
+    return None
+
+
 CACHE_ENTRIES = 64  # rendered kustomizations kept between runs (newest first)
 
 
@@ -402,6 +451,7 @@ def _helm_for_kustomize(helm: str, tmp: Path, timeout: float) -> str:
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=childenv.content_env(tmp),
         ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return helm  # kustomize's own run of it says what is wrong
@@ -435,16 +485,7 @@ def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) 
         argv += ["--enable-helm", "--helm-command", _helm_for_kustomize(helm, tmp, settings.timeout)]
     home = tmp / "home"
     home.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "HELM_CACHE_HOME": str(home / "helm-cache"),
-        "HELM_CONFIG_HOME": str(home / "helm-config"),
-        "HELM_DATA_HOME": str(home / "helm-data"),
-        "KUBECONFIG": str(home / "kubeconfig"),
-        "LANG": "C.UTF-8",
-        "TMPDIR": str(home),  # kustomize writes each chart's values file there
-    }
+    env = childenv.content_env(home)
     out_path, err_path = tmp / "stdout", tmp / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         try:

@@ -1,0 +1,140 @@
+"""A repository whose overlays name remote bases of every form kustomize fetches (a
+``github.com/…?ref=`` path, a raw https URL, ``git::``, ``git@``, ``ssh://``) and Helm charts
+pulled from a chart repository (https and ``oci://``), run through the real CLI as a user runs
+it (``plan``, ``update --dry-run``, ``update``) under the real ``strace -f``: no process the bot
+starts connects anywhere but loopback and a local socket, and nothing asks DNS (port 53). Plan
+names each remote resource as not followed; the rendered diff says why it did not render one.
+
+Before, ``update --dry-run`` ran ``kubectl kustomize``, whose ``git fetch`` of
+``https://github.com/acme/app`` (with the proxy variables removed) sent a DNS query out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core import childenv
+from testkit import kubetools, netwatch
+from testkit.local_git import commit, git, write
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+REMOTE = [
+    "github.com/acme/app//deploy?ref=v1.0.0",
+    "https://raw.githubusercontent.com/acme/app/v1.0.0/deploy.yaml",
+    "git::https://gitlab.com/acme/app.git//deploy?ref=v1.0.0",
+    "git@github.com:acme/app.git//deploy?ref=v1.0.0",
+    "ssh://git@bitbucket.org/acme/app.git//deploy?ref=v1.0.0",
+]
+CHARTS = "helmCharts:\n- name: web\n  repo: oci://ghcr.io/acme/charts\n  version: 1.0.0\n- name: db\n  repo: https://charts.example.com\n  version: 2.0.0\n"
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
+
+
+def _origin(tmp_path: Path, image: str) -> Path:
+    seed = tmp_path / "seed"
+    envs = "".join(
+        f"  - name: {n}\n    path: overlays/{n}\n    write: commit\n" for n in ("remote", "charts")
+    )
+    write(
+        seed,
+        {
+            "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT.format(image=image),
+            "overlays/remote/kustomization.yaml": "resources:\n- ../../base\n"
+            + "".join(f"- {r}\n" for r in REMOTE)
+            + f"images:\n- name: {image}\n  newTag: 1.0.0\n",
+            "overlays/charts/kustomization.yaml": f"resources:\n- ../../base\n{CHARTS}"
+            f"images:\n- name: {image}\n  newTag: 1.0.0\n",
+            "gitops-bot.yaml": f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\n"
+            f"environments:\n{envs}",
+        },
+    )
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "remote bases")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    return origin
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    keep = ("PATH", "LANG", "LC_ALL", "PYTHONPATH")
+    return {
+        **{k: v for k, v in os.environ.items() if k in keep},
+        "HOME": str(home),
+        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
+        "GITOPS_BOT_HELM": kubetools.helm(),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+
+
+def _cli(tmp_path: Path, *argv: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    bot = [sys.executable, "-m", "gitops_bot", *argv]
+    return netwatch.traced(bot, env=_env(tmp_path), cwd=tmp_path)
+
+
+@pytest.fixture
+def image(registry: RegistryProcess, pusher: Pusher) -> str:
+    pusher.image("remote-bases/app", ["1.0.0", "1.1.0"], salt="remote-bases")
+    return f"{registry.host}/remote-bases/app"
+
+
+def test_plan_dry_run_and_update_reach_nothing_off_the_machine(tmp_path: Path, image: str) -> None:
+    origin = _origin(tmp_path, image)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+
+    proc, out = _cli(tmp_path, "plan", "--repo", str(clone), "--output", "json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert out == [], out
+    notes = {e["name"]: e.get("notes", []) for e in json.loads(proc.stdout)["environments"]}
+    for remote in REMOTE:
+        said = f"remote base {remote}: not followed; the bot reads what this repository holds"
+        assert said in notes["remote"], notes["remote"]
+
+    proc, out = _cli(tmp_path, "update", "--dry-run", "--repo", f"file://{origin}", "--output", "json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert out == [], out
+    rendered = {r["environment"]: r["rendered"] for r in json.loads(proc.stdout)["results"]}
+    (remote,) = rendered["remote"]
+    assert remote["error"].startswith(f"remote base {REMOTE[0]}: not followed"), remote
+    (charts,) = rendered["charts"]
+    assert charts["error"].startswith("Helm chart web from oci://ghcr.io/acme/charts: not pulled"), charts
+
+    proc, out = _cli(tmp_path, "update", "--repo", f"file://{origin}")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert out == [], out
+    assert "1.1.0" in git(origin, "show", "main:overlays/remote/kustomization.yaml")
+
+
+def test_kustomize_run_on_a_remote_base_anyway_reaches_nothing_off_the_machine(tmp_path: Path) -> None:
+    """The tools' own environment is the second wall: kubectl kustomize told to build a remote
+    base fails on the machine (git allowed the file protocol only; HTTP to a dead loopback
+    proxy), with no DNS query."""
+    overlay = tmp_path / "overlay"
+    write(overlay, {"kustomization.yaml": "resources:\n" + "".join(f"- {r}\n" for r in REMOTE)})
+    for remote in REMOTE:
+        write(overlay, {"kustomization.yaml": f"resources:\n- {remote}\n"})
+        home = tmp_path / "home"
+        home.mkdir(exist_ok=True)
+        env = childenv.content_env(home, {"PATH": os.environ["PATH"]})
+        proc, out = netwatch.traced([kubetools.kubectl(), "kustomize", str(overlay)], env=env, cwd=tmp_path)
+        assert proc.returncode != 0, proc.stdout
+        assert out == [], (remote, out)
+
+
+def test_the_operators_proxy_is_kept_and_a_dead_one_stands_in_for_none() -> None:
+    kept = childenv.content_env(
+        Path("/h"), {"PATH": "/bin", "https_proxy": "http://proxy:3128", "NO_PROXY": "corp"}
+    )
+    assert kept["https_proxy"] == "http://proxy:3128" and kept["NO_PROXY"] == "corp"
+    assert "HTTP_PROXY" not in kept and kept["GIT_ALLOW_PROTOCOL"] == "file"
+    none = childenv.content_env(Path("/h"), {"PATH": "/bin", "GITHUB_TOKEN": "t", "NO_PROXY": "*"})
+    assert none["HTTPS_PROXY"] == none["https_proxy"] == childenv.DEAD_PROXY
+    assert "NO_PROXY" not in none and "GITHUB_TOKEN" not in none
