@@ -46,7 +46,7 @@ MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per render
 MAX_STDERR = 4096
 
 
-class _NotRendered(Exception):
+class NotRendered(Exception):
     pass
 
 
@@ -96,7 +96,7 @@ def rendered_diff(
     started = time.monotonic()
     kept = {n for n in names if _reach(root, dirs[n], before).local and _reach(root, dirs[n], after).local}
     cache = _Cache(settings, kubectl, root, kept)
-    outputs: list[list[str | _NotRendered | None]] = [
+    outputs: list[list[str | NotRendered | None]] = [
         [cache.get(key, n) for n in names] for key in (cache.key(before), cache.key(after))
     ]
     missing = [side for side, found in enumerate(outputs) if any(o is None for o in found)]
@@ -114,8 +114,8 @@ def rendered_diff(
     out = list(skipped)
     for name, old, new in zip(names, outputs[0], outputs[1], strict=True):
         assert old is not None and new is not None
-        if isinstance(old, _NotRendered) or isinstance(new, _NotRendered):
-            why = old if isinstance(old, _NotRendered) else new
+        if isinstance(old, NotRendered) or isinstance(new, NotRendered):
+            why = old if isinstance(old, NotRendered) else new
             out.append(Rendered(environment, name, error=str(why)))
         else:
             out.append(compare(environment, name, old, new))
@@ -132,7 +132,7 @@ def _render_sides(
     root: Path,
     names: list[str],
     sides_texts: Mapping[str, Mapping[Path, str]],
-) -> list[list[str | _NotRendered]] | tuple[Rendered, ...]:
+) -> list[list[str | NotRendered]] | tuple[Rendered, ...]:
     """Render ``names`` in a copy of the worktree per side (the files of each side's texts
     written over it); a copy that fails is the whole result's reason."""
     # in the private dir: the repository copies are swept with it even when the process is killed
@@ -156,7 +156,10 @@ def _render_sides(
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(
                 pool.map(
-                    lambda side: [_render(settings, kubectl, side / "tree" / n, side) for n in names], sides
+                    lambda side: [
+                        render_directory(settings, kubectl, side / "tree" / n, side) for n in names
+                    ],
+                    sides,
                 )
             )
 
@@ -476,12 +479,15 @@ def _reason(lines: list[str], tmp: Path) -> str:
     return ""
 
 
-def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) -> str | _NotRendered:
+def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) -> str | NotRendered:
+    """``kubectl kustomize directory`` (with helm where it inflates charts), run in ``tmp``
+    (the private temporary directory holding the copy ``directory`` is in): what the rendered
+    diff and the reading both render, the one render of a directory."""
     argv = [kubectl, "kustomize", str(directory)]
     if _uses_helm(directory):
         helm = settings.tool("helm")
         if helm is None:
-            return _NotRendered("helm not found (the kustomization inflates Helm charts)")
+            return NotRendered("helm not found (the kustomization inflates Helm charts)")
         argv += ["--enable-helm", "--helm-command", _helm_for_kustomize(helm, tmp, settings.timeout)]
     home = tmp / "home"
     home.mkdir(exist_ok=True)
@@ -491,18 +497,18 @@ def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) 
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=tmp)
         except OSError as e:
-            return _NotRendered(f"cannot run {kubectl}: {e.strerror}")
+            return NotRendered(f"cannot run {kubectl}: {e.strerror}")
         deadline = time.monotonic() + settings.timeout
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:
-                    return _NotRendered(
+                    return NotRendered(
                         f"kubectl kustomize ran past render.timeout ({settings.timeout:g} s); see it with "
                         f"'kubectl kustomize {directory.relative_to(tmp / 'tree').as_posix() or '.'}', "
                         "or raise render.timeout"
                     )
                 if out_path.stat().st_size > MAX_OUTPUT:
-                    return _NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
+                    return NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
                 time.sleep(0.02)
         finally:
             if proc.poll() is None:
@@ -511,9 +517,9 @@ def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) 
     if proc.returncode != 0:
         with err_path.open("rb") as f:
             message = f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines()
-        return _NotRendered(
+        return NotRendered(
             f"kubectl kustomize failed: {_reason(message, tmp) or f'exit status {proc.returncode}'}"
         )
     if out_path.stat().st_size > MAX_OUTPUT:
-        return _NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
+        return NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
     return out_path.read_text(encoding="utf-8", errors="replace")
