@@ -18,8 +18,10 @@ a person reads it in the commented ``gitops-bot.yaml`` and decides whether it st
   ``stable-alpine``, ``dind-rootless-latest``: :func:`gitops_bot.policy.moving_word`):
   ``digest``, following that tag's digest; ``latest-pg18`` is another line of images, not the
   next build;
-* anything else (commit hashes, words): ``newest`` (the latest created image), said as the
-  weakest guess.
+* one name with no number (``dind-rootless``, ``cli``): ``digest`` following it, a moving tag of
+  its own line;
+* anything else (commit hashes, several words): ``newest`` (the latest created image), said as
+  the weakest guess.
 
 A moving tag pinned in some places beside releases in others leaves the guess to the releases:
 no policy that orders tags proposes a moving tag (:class:`gitops_bot.policy.Policy`).
@@ -43,6 +45,8 @@ _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
 _NUMBER = re.compile(r"\d+")
+_WORD = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+_HASHLIKE = re.compile(r"[0-9a-f]{7,40}")
 _DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
 # a hash holds a letter and a digit: ``3.6.0-20240131`` is a date, ``1.25-alpine`` a variant
 _VERSION_HASH = re.compile(
@@ -134,6 +138,14 @@ def _guess(tags: Sequence[str]) -> Guess:
             else f"a moving tag ({word} with a variant, not a build number)"
         )
         return Guess({"policy": "digest", "tag": tag}, f"pinned {tag}, {what}: follows its digest{extra}")
+    if len(seen) == 1 and _WORD.fullmatch(seen[0]) and not _HASHLIKE.fullmatch(seen[0]):
+        # a name with no number (docker's dind-rootless, cli): a line of images that moves,
+        # as latest does; ordering every tag by build time would jump to another line
+        return Guess(
+            {"policy": "digest", "tag": seen[0]},
+            f"pinned {seen[0]}, a name with no version in it (a moving tag of its own line): "
+            "follows its digest",
+        )
     pattern = _common_pattern(seen)
     if pattern is not None:
         regex, what = pattern

@@ -183,3 +183,15 @@ def test_a_moving_tag_pinned_by_digest_follows_that_tag() -> None:
     g = guess([f"latest@{DIGEST}", f"latest@{DIGEST}"])
     assert g.keys == {"policy": "digest", "tag": "latest"}
     assert g.digest_in_tag
+
+
+@pytest.mark.parametrize("tag", ["dind-rootless", "dind", "alpine", f"cli@{DIGEST}"])
+def test_a_word_with_no_version_is_followed_by_digest(tag: str) -> None:
+    """docker:dind-rootless (Renovate pins it dind-rootless@sha256:...): newest over the
+    registry's tags proposed whatever was built last, another variant (cli, 28.0.1-dind)."""
+    g = guess([tag])
+    assert g.keys == {"policy": "digest", "tag": tag.split("@")[0]}
+    assert (
+        _chosen(g.keys, ["cli", "dind", "dind-rootless", "28.0.1-dind"], tag.split("@")[0])
+        == tag.split("@")[0]
+    )
