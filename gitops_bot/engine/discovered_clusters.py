@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_images import new_names
 from gitops_bot.engine.promotion_order import kind_of, name_order, rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
@@ -204,15 +204,20 @@ def flux_clusters(
                 if g not in cluster and f in cluster and PurePosixPath(g).parent.as_posix() in reached[path]:
                     cluster[g] = cluster[f]
     deploys: dict[str, tuple[str, str]] = {}  # candidate path -> (cluster, the object in words)
+    shared: dict[str, set[str]] = {}  # what several clusters deploy -> them: no one cluster's
     for f, name, path in objects:
         if f not in cluster:
             continue
         for c in found:
             if c.path in reached[path] or c.path.startswith(path + "/"):
+                shared.setdefault(c.path, set()).add(cluster[f])
                 deploys.setdefault(
                     c.path, (cluster[f], f"Flux Kustomization {name} of cluster {cluster[f]} ({f})")
                 )
-    if not deploys:
+    shared = {p: cs for p, cs in shared.items() if len(cs) > 1}
+    for p in shared:
+        del deploys[p]
+    if not deploys and not shared:
         return list(found), {}
     words: dict[str, set[str]] = {}
     for c in found:
@@ -221,6 +226,10 @@ def flux_clusters(
     out = []
     split: dict[str, tuple[str, str]] = {}
     for c in found:
+        if c.path in shared:  # one release changes every cluster deploying it: its own name
+            both = ", ".join(sorted(shared[c.path]))
+            out.append(replace(c, name=name_of(c.path), how=f"{c.how}, deployed by clusters {both}"))
+            continue
         if c.path not in deploys:
             out.append(c)
             continue

@@ -90,3 +90,17 @@ def test_one_cluster_per_environment_keeps_the_names(tmp_path: Path) -> None:
         ("production", ("apps/production/web",)),
     ]
     assert {e.name: e.promote_from for e in found.environments}["production"] == "staging"
+
+
+def test_what_two_clusters_deploy_is_no_one_clusters(tmp_path: Path) -> None:
+    """infrastructure/ deployed by both clusters' Kustomizations is not named after either."""
+    files = _repo(NAMESPACES)
+    for cluster in NAMESPACES:
+        files[f"clusters/{cluster}/infrastructure.yaml"] = FLUX.format(name="infra", path="infrastructure")
+    files["infrastructure/kustomization.yaml"] = "resources: [proxy.yaml]\n"
+    files["infrastructure/proxy.yaml"] = DEPLOY.format(app="proxy")
+    found = discover(write(tmp_path, files))
+    by_name = {e.name: e.paths for e in found.environments}
+    assert by_name["main"] == ("apps/main/monitoring", "apps/main/web")
+    assert by_name["utility"] == ("apps/utility/db", "apps/utility/monitoring")
+    assert not [n for n, paths in by_name.items() if "infrastructure" in paths and n in NAMESPACES]
