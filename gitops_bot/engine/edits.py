@@ -16,11 +16,13 @@ from gitops_bot.config import Config
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
-from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ImageReading
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App, chart_context, own_generated
-from gitops_bot.manifests import charts, images, values_keys
+from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import EditResult, Unwritten
+from gitops_bot.manifests.layers import keys as layer_keys
+from gitops_bot.manifests.layers import own_layer
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import tools as renderer
 from gitops_bot.render.diff import Rendered
@@ -65,8 +67,11 @@ def edit(
         result = images.edit(text, str(path), specs, here, append=False, application=own_doc)
         own = [u for u in updates if (layer := layers.get(u.image)) is not None and path in layer[0]]
         if own:  # inherited images: an entry of their own in the environment's own layer
-            keyed = _values_keys(result.text, str(path), specs, own, layers)
-            added = images.edit(keyed, str(path), specs, own, append=True)
+            by_name = {s.name: s for s in specs}
+            keys = {
+                k: v for u in own for k, v in layer_keys(layers[u.image][1], by_name.get(u.image)).items()
+            }
+            added = own_layer(result.text, str(path), specs, own, keys)
             _check_layered(own, added, path, layers)
             result = replace(
                 added,
@@ -121,33 +126,6 @@ def _own_layers(
         for r in reading.images
         if r.image in wanted and r.would_write is not None and r.writable
     }
-
-
-def _values_keys(
-    text: str,
-    filename: str,
-    specs: Sequence[images.ImageSpec],
-    own: Sequence[images.Update],
-    layers: Mapping[str, tuple[tuple[Path, ...], ImageReading]],
-) -> str:
-    """An inherited Helm value given its keys in the environment's own values file, holding
-    what it inherits (the release then edits them there, as any values key): the shared
-    chart's or common values file is never edited for one environment."""
-    by_name = {s.name: s for s in specs}
-    for u in own:
-        r = layers[u.image][1]
-        pin, spec = r.effective, by_name.get(u.image)
-        forms = {HELM_KEY: "", HELMRELEASE_KEY: "spec.values."}  # a HelmRelease's values: under spec
-        if r.would_write is None or r.would_write.form not in forms or pin is None or spec is None:
-            continue
-        held = {"repository": pin.repository, "tag": pin.tag}
-        under = forms[r.would_write.form]
-        text = values_keys.add(
-            text,
-            filename,
-            {under + spec.helm[f]: v for f, v in held.items() if f in spec.helm and v is not None},
-        )
-    return text
 
 
 def _check_alone(app: App, environment: str, root: Path, written: Mapping[Path, str]) -> None:

@@ -156,6 +156,17 @@ def append_ops(
 ) -> list[Op]:
     nl = t.nl
     ops: list[Op] = []
+    listed = images is not None and nodes.is_seq(images[1]) and bool(images[1].value)
+    if getattr(root, "flow_style", False) and not (listed and images is not None and images[1].flow_style):
+        # a block list cannot go inside a flow mapping (a JSON kustomization): no byte-exact place
+        raise ManifestError(
+            filename,
+            int(root.start_mark.line) + 1,
+            "cannot add an images: entry: the kustomization is one flow mapping (JSON) with no "
+            "images: entry to add after",
+            hint=f'add an "images": [{{"name": "{new[0].name}", "newTag": "..."}}] entry to {filename} '
+            "by hand once, or write it as block YAML; releases then edit it there",
+        )
     pad = _list_indent(root, t)
     if images is None:
         dash, indent = " " * pad + "- ", " " * (pad + 2)

@@ -108,9 +108,11 @@ def reading(
     renders: Mapping[str, set[str]],
     others: Mapping[str, Sequence[str]] | None = None,
     values_key: Callable[[str], tuple[str, str, str | None] | None] | None = None,
+    writes: Callable[[Sequence[ImageReading], Mapping[str, str]], list[ImageReading]] | None = None,
 ) -> EnvironmentReading:
     """``others``: image -> the environments rendering it (:func:`rendered_by`), so an image
-    this one does not render is said as another's rather than as misnamed."""
+    this one does not render is said as another's rather than as misnamed. ``writes``: the
+    readings with each release the editors refuse made unsupported (:mod:`.writable`)."""
     env = source.name
 
     def alone(file: str) -> bool:
@@ -145,6 +147,9 @@ def reading(
             reason, fix = unread_block(env, walk.incomplete)
             reading = ImageReading(env, image, PinStatus.UNSUPPORTED, reading.pins, reason, fix)
         out.append(reading)
+    if writes is not None:
+        out = writes(out, walk.documents)
+    for reading in out:
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
         if reading.would_write is not None:
