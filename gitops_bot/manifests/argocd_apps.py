@@ -39,6 +39,8 @@ class AppSource:
     # the Application's sources that name a ref (``$ref/...`` value files read them): (ref, repoURL)
     refs: tuple[tuple[str, str], ...] = ()
     revision: str = ""  # targetRevision ("" = HEAD)
+    # helm.ignoreMissingValueFiles: a value file not there is skipped, where Argo CD's render fails
+    ignore_missing: bool = False
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -85,6 +87,7 @@ def _source(app: str, node: Any) -> AppSource:
         images,
         int(node.start_mark.line) + 1,
         revision=_scalar(node, "targetRevision") or "",
+        ignore_missing=(_scalar(helm, "ignoreMissingValueFiles") or "").lower() == "true",
     )
 
 

@@ -20,7 +20,15 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
-from gitops_bot.manifests import argocd_apps, kustomize, kustomize_text, markers, nodes, workloads
+from gitops_bot.manifests import (
+    argocd_apps,
+    helm_values,
+    kustomize,
+    kustomize_text,
+    markers,
+    nodes,
+    workloads,
+)
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
@@ -62,6 +70,8 @@ class Site:
     # which container of ``workload`` (its name): each container is its own place, an init
     # container beside the main one of the same image too; "" when the site names none
     container: str = field(default="", compare=False)
+    # a Helm value whose text is not what helm renders (``tag: 1.10``, rendered 1.1), with the fix
+    note: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,23 +102,9 @@ class _Group:
     flow: dict[int, bool]  # id(node) -> inside a flow mapping
     missing: dict[str, str]  # field -> configured helm path that is not in the file
     digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
+    note: str = ""  # Helm values: where a value's text is not what helm renders, and the fix
     workload: str = ""  # a container's ``Kind/name``
     container: str = ""  # the container's name in it
-
-
-def _helm_node(root: Any, path: str) -> Any:
-    node = root
-    for part in path.split("."):
-        if nodes.is_map(node):
-            found = nodes.get(node, part)
-            if found is None:
-                return None
-            node = found[1]
-        elif nodes.is_seq(node) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
-        else:
-            return None
-    return node if nodes.is_scalar(node) else None
 
 
 def _groups(
@@ -166,13 +162,14 @@ def _groups(
     for spec in specs:
         if not spec.helm:
             continue
-        paths = _helm_paths(spec.helm)
+        paths = helm_values.paths(spec.helm)
         # A digest path equal to the tag path (config ``digestInTag``): one key holds both.
         in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
         if in_tag:
             paths.pop("digest")
         for doc in _values_roots(docs, paths):
-            found = {f: _helm_node(doc, p) for f, p in paths.items()}
+            # a list or a mapping where a value goes is read as helm renders it, and refused as a place
+            found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
             if not present:
                 continue
@@ -187,6 +184,7 @@ def _groups(
                     dict.fromkeys(map(id, present.values()), False),
                     missing,
                     in_tag and "tag" in present,
+                    "; ".join(filter(None, (helm_values.differs(paths[f], n) for f, n in present.items()))),
                 )
             )
             taken.update(map(id, present.values()))
@@ -202,7 +200,7 @@ def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[Any]:
         if (
             nodes.is_map(doc)
             and _kind(doc) == "HelmRelease"
-            and not any(_helm_node(doc, p) for p in paths.values())
+            and not any(helm_values.node_at(doc, p) for p in paths.values())
         ):
             spec = nodes.get(doc, "spec")
             values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
@@ -217,15 +215,6 @@ def _kind(doc: Any) -> str:
     return str(kind[1].value) if kind is not None and nodes.is_scalar(kind[1]) else ""
 
 
-def _helm_paths(helm: Mapping[str, str]) -> dict[str, str]:
-    """The configured paths, plus the charts' convention for a digest when none is configured:
-    a ``digest`` key beside the tag (``image.tag`` -> ``image.digest``), used when present."""
-    if "tag" not in helm or "digest" in helm or "reference" in helm:
-        return dict(helm)
-    parent, _, _ = helm["tag"].rpartition(".")
-    return {**helm, "digest": f"{parent}.digest" if parent else "digest"}
-
-
 def _value(node: Any) -> str | None:
     if node is None or nodes.is_null(node):
         return None
@@ -233,15 +222,19 @@ def _value(node: Any) -> str | None:
 
 
 def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
+    """The site's values as they render: a Helm value as helm prints it (``1.10`` is 1.1)."""
+    value = (
+        (lambda n: helm_values.rendered(n) or None if n is not None else None) if g.kind == "helm" else _value
+    )
     if g.digest_in_tag:
-        tag, _, digest = (_value(g.fields["tag"]) or "").partition("@")
-        return _value(g.fields.get("repository")), tag or None, digest or None
+        tag, _, digest = (value(g.fields["tag"]) or "").partition("@")
+        return value(g.fields.get("repository")), tag or None, digest or None
     ref = g.fields.get("reference")
-    r = WrittenRef.split(str(ref.value)) if ref is not None and _value(ref) else WrittenRef("")
+    r = WrittenRef.split(value(ref) or "") if ref is not None else WrittenRef("")
     return (
-        _value(g.fields.get("repository")) or r.name or None,
-        _value(g.fields.get("tag")) or r.tag,
-        _value(g.fields.get("digest")) or r.digest or None,
+        value(g.fields.get("repository")) or r.name or None,
+        value(g.fields.get("tag")) or r.tag,
+        value(g.fields.get("digest")) or r.digest or None,
     )
 
 
@@ -398,6 +391,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
             workload=g.workload,
             value_line=_value_line(g),
             container=g.container,
+            note=g.note,
         )
         for g in _groups(t, docs, specs, filename, strict=strict)
     ]
@@ -510,8 +504,13 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
         found[g.image] = None
         unwritten += _unwritten(g, u, filename)
         for f, node, value in _new_values(g, u, filename):
-            if node.value == value:
-                continue
+            if not nodes.is_scalar(node):  # a list or a mapping: no scalar to write in place
+                hint = "write it as one quoted string; releases then edit it there"
+                raise ManifestError(
+                    filename, int(node.start_mark.line) + 1, f"image {g.image!r}: {g.note}", hint=hint
+                )
+            if node.value == value and (g.kind != "helm" or helm_values.rendered(node) == value):
+                continue  # a Helm value helm reads as no string (1.10) is written quoted
             check_scalar(t, node, filename)
             subs[id(node)] = value
             ops.append(t.fill(node, value, flow=g.flow.get(id(node), False)))

@@ -229,9 +229,28 @@ class DeployTools:
                     self.reader.plain(path, text, walk)
                     if name != "values.yaml":
                         walk.own_values(self.reader.rel(path))
+                elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
+                    self._missing_values(app, rel, name, self.reader.rel(path), walk)
         else:
             self.reader.directory(directory, walk, "", top=False)
         self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _missing_values(self, app: argocd_apps.AppSource, rel: str, name: str, file: str, walk: Walk) -> None:
+        """A value file the Application names that the repository does not hold: Argo CD passes
+        it to ``helm template``, which fails, so the environment renders nothing; with
+        ``ignoreMissingValueFiles: true`` Argo CD leaves it out, and so does the reading."""
+        if app.ignore_missing:
+            walk.notes.append(
+                f"{rel}: {app.application}'s value file {name} is not in the repository, left out "
+                "(ignoreMissingValueFiles)"
+            )
+            return
+        walk.refuse(
+            f"Argo CD cannot render {app.application} ({rel}): its helm.valueFiles names {name}, which the "
+            f"repository does not hold (helm template: Error: open {file}: no such file or directory)",
+            f"add {file}, drop {name} from {app.application}'s helm.valueFiles, or set "
+            "helm.ignoreMissingValueFiles: true on it",
+        )
 
     def helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
         """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as

@@ -163,10 +163,21 @@ def reading(
         tuple(walk.documents.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
-        said=tuple(walk.said),
+        said=(*walk.said, *_rendered_otherwise(out, walk)),
         incomplete=tuple(walk.incomplete),
         refused=tuple((r, walk.fixes.get(r, _PATCH_FIX)) for r in walk.refused),
     )
+
+
+def _rendered_otherwise(readings: Sequence[ImageReading], walk: Walk) -> dict[str, None]:
+    """Each Helm value the environment runs whose text is not what helm renders (``tag: 1.10``
+    runs 1.1), said where it is with the fix: the reading's version is the rendered one."""
+    wins = {(p.file, p.line) for r in readings for p in r.pins if p.effective}
+    return {
+        f"{f.file}:{line}: {f.site.note}": None
+        for f in walk.found
+        if f.site.note and (f.file, line := f.site.value_line or f.site.line) in wins
+    }
 
 
 def _theirs(env: str, image: str, others: Sequence[str]) -> ImageReading:
