@@ -221,11 +221,13 @@ def _value(node: Any) -> str | None:
     return str(node.value) or None
 
 
+def _rendered(node: Any) -> str | None:
+    return helm_values.rendered(node) or None if node is not None else None
+
+
 def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
     """The site's values as they render: a Helm value as helm prints it (``1.10`` is 1.1)."""
-    value = (
-        (lambda n: helm_values.rendered(n) or None if n is not None else None) if g.kind == "helm" else _value
-    )
+    value = _rendered if g.kind == "helm" else _value
     if g.digest_in_tag:
         tag, _, digest = (value(g.fields["tag"]) or "").partition("@")
         return value(g.fields.get("repository")), tag or None, digest or None

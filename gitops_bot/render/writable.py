@@ -7,6 +7,7 @@ released as usual."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -49,7 +50,7 @@ def checked(
             added = {k: v for r in rs for k, v in layers.keys(r, by_name[r.image]).items()}
             return layers.own_layer(body, file, specs, layers.probes([r.image for r in rs]), added)
 
-        _check(found, add, refused, lambda r, f=file: f"its {_form(r)} would go into {f}")
+        _check(found, add, refused, functools.partial(_into, file))
     for file, found in in_place.items():
         if (body := text(file)) is None:
             continue
@@ -58,7 +59,7 @@ def checked(
             probes = layers.probes([r.image for r in rs])
             return images.edit(body, file, specs, probes, append=False, application=documents.get(file))
 
-        _check(found, edit, refused, lambda r, f=file: f"it is set in place in {f}")
+        _check(found, edit, refused, functools.partial(_in_place, file))
     return [
         replace(
             r,
@@ -73,8 +74,12 @@ def checked(
     ]
 
 
-def _form(r: ImageReading) -> str:
-    return r.would_write.form if r.would_write is not None else ""
+def _into(file: str, r: ImageReading) -> str:
+    return f"its {r.would_write.form if r.would_write is not None else 'entry'} would go into {file}"
+
+
+def _in_place(file: str, r: ImageReading) -> str:
+    return f"it is set in place in {file}"
 
 
 def _check(

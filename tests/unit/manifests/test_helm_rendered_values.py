@@ -64,7 +64,7 @@ def test_each_value_is_read_as_the_real_helm_renders_it(tmp_path: Path) -> None:
     text = "".join(f"{k}: {v}\n" for k, v in zip(keys, VALUES, strict=True))
     printed = _helm(tmp_path, _chart(tmp_path, text, keys))
     root = nodes.compose(text, "values.yaml")
-    read = {k: helm_values.rendered(nodes.get(root, k)[1]) or "" for k in keys}
+    read = {k: helm_values.rendered(helm_values.node_at(root, k, scalar=False)) or "" for k in keys}
     wrong = {v: (read[k], printed[k]) for k, v in zip(keys, VALUES, strict=True) if read[k] != printed[k]}
     assert not wrong, wrong  # value -> (read, helm)
 
