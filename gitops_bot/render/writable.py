@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.core.reading import ImageReading, PinStatus
+from gitops_bot.core.reading import KUSTOMIZE_ENTRY, ImageReading, PinKind, PinStatus
 from gitops_bot.manifests import images, layers
 
 
@@ -39,7 +39,15 @@ def checked(
             for f in r.would_write.files:
                 layered.setdefault(f, []).append(r)
         else:
-            for f in dict.fromkeys(p.file for p in r.pins if p.effective and p.editable and not p.branch):
+            # in place, a Helm value may be no scalar to write (a list) or a key the file lacks;
+            # an images: entry or a container is written in any style it is in (checking them
+            # too tripled a 1,000-image environment's reading, 0.05 s -> 0.3 s)
+            helm = (
+                p.file
+                for p in r.pins
+                if p.effective and p.editable and not p.branch and p.kind is PinKind.HELM
+            )
+            for f in dict.fromkeys(helm):
                 in_place.setdefault(f, []).append(r)
     refused: dict[str, tuple[str, str]] = {}
     for file, found in layered.items():
@@ -50,7 +58,11 @@ def checked(
             added = {k: v for r in rs for k, v in layers.keys(r, by_name[r.image]).items()}
             return layers.own_layer(body, file, specs, layers.probes([r.image for r in rs]), added)
 
-        _check(found, add, refused, functools.partial(_into, file))
+        # a kustomization takes every new entry the same way (appended in the list's style): one
+        # stands for all, where writing each of a 1,000 inherited images took 0.35 s a reading
+        entries = all(r.would_write is not None and r.would_write.form == KUSTOMIZE_ENTRY for r in found)
+        if not entries or layers.refusal(functools.partial(add, found[:1])) is not None:
+            _check(found, add, refused, functools.partial(_into, file))
     for file, found in in_place.items():
         if (body := text(file)) is None:
             continue
