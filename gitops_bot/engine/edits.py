@@ -21,8 +21,8 @@ from gitops_bot.engine import branches
 from gitops_bot.engine.app import App, chart_context, own_generated
 from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import EditResult, Unwritten
-from gitops_bot.manifests.layers import keys as layer_keys
-from gitops_bot.manifests.layers import own_layer
+from gitops_bot.manifests.values_keys import keys as layer_keys
+from gitops_bot.manifests.values_keys import own_layer
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import tools as renderer
 from gitops_bot.render.diff import Rendered

@@ -8,9 +8,9 @@ so that is the version read; where it differs from the text, the site says so, w
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -83,10 +83,10 @@ def _number(value: str) -> str | None:
     plain = value.replace("_", "")
     whole = _int(plain)
     if whole is not None and -_INT64 <= whole < (_INT64 << 1):  # int64, else uint64
-        return _go_float(Decimal(whole))
+        return _go_float(float(whole))
     if _FLOAT.match(plain):
-        found = Decimal(plain)
-        if abs(found) < Decimal("1.8e308"):  # strconv.ParseFloat's range; past it, a string
+        found = float(plain)
+        if not math.isinf(found):  # past strconv.ParseFloat's range: a string
             return _go_float(found)
     return None
 
@@ -105,25 +105,28 @@ def _int(plain: str) -> int | None:
         return None
 
 
-def _go_float(number: Decimal) -> str:
-    """A float64 as Go's ``%v`` prints it: the shortest digits that read back, as ``%e`` when
-    the exponent is under -4 or 6 and over (``1e+06``, ``2.023101e+07``), else as ``%f``."""
-    f = float(number)
+def _go_float(f: float) -> str:
+    """A float64 as Go's ``%v`` prints it: the shortest digits that read back (Python's repr
+    finds the same), as ``%e`` when the exponent is under -4 or 6 and over (``1e+06``,
+    ``2.023101e+07``), else as ``%f``."""
     if f == 0:
         return "0"
-    sign, digits, exponent = Decimal(repr(f)).normalize().as_tuple()
-    shown = "".join(map(str, digits))
-    exp = len(digits) + int(exponent) - 1
-    head = "-" if sign else ""
+    head = "-" if f < 0 else ""
+    mantissa, _, power = repr(abs(f)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    written = whole + frac
+    # the decimal exponent of the first significant digit
+    exp = int(power or 0) + len(whole) - 1 - (len(written) - len(written.lstrip("0")))
+    digits = written.strip("0") or "0"
     if exp < -4 or exp >= 6:
-        mantissa = shown[0] + ("." + shown[1:] if len(shown) > 1 else "")
-        return f"{head}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+        shown = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{head}{shown}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
     point = exp + 1
     if point <= 0:
-        return f"{head}0.{'0' * -point}{shown}"
-    if point >= len(shown):
-        return head + shown + "0" * (point - len(shown))
-    return f"{head}{shown[:point]}.{shown[point:]}"
+        return f"{head}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return head + digits + "0" * (point - len(digits))
+    return f"{head}{digits[:point]}.{digits[point:]}"
 
 
 def differs(path: str, node: Any) -> str:

@@ -36,7 +36,7 @@ from gitops_bot.core.reading import (
 from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import deploy_tools, deployers, verdict, writable
+from gitops_bot.render import deploy_tools, deployers, verdict
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -559,7 +559,7 @@ class Reader:
                 others,
                 functools.partial(self._values_key, walks[s.name]),
                 functools.partial(
-                    writable.checked, self.specs, lambda f: self.tree.text(self.config_root / f)
+                    verdict.checked_writes, self.specs, lambda f: self.tree.text(self.config_root / f)
                 ),
             )
             for s in sources

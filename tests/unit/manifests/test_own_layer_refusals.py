@@ -3,7 +3,7 @@ by the editors in one line naming the file, with the fix: an ``images:`` entry i
 kustomization with no ``images:`` list (a block list cannot go inside a flow mapping; the
 result did not read back as YAML, said as a bug to report), the Helm keys into a values file
 that is one flow mapping or whose ``image:`` is ``{}``. The same editors, run when the reading
-is made (:func:`gitops_bot.render.writable.checked`), make each such pin ``unsupported``."""
+is made (:func:`gitops_bot.render.verdict.checked_writes`), make each such pin ``unsupported``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
-from gitops_bot.manifests import images, layers
-from gitops_bot.render import writable
+from gitops_bot.manifests import images, values_keys
+from gitops_bot.render import verdict
 
 IMAGE = "ghcr.io/acme/app"
 SPEC = images.ImageSpec(IMAGE, helm={"repository": "image.repository", "tag": "image.tag"})
@@ -32,7 +32,7 @@ UPDATE = images.Update(IMAGE, tag="1.1.0", digest="sha256:" + "a" * 64)
 )
 def test_an_entry_into_a_json_kustomization_without_images_is_refused_with_the_fix(text: str) -> None:
     with pytest.raises(ManifestError) as caught:
-        layers.own_layer(text, "overlays/dev/kustomization.yaml", [SPEC], [UPDATE], {})
+        values_keys.own_layer(text, "overlays/dev/kustomization.yaml", [SPEC], [UPDATE], {})
     said = str(caught.value)
     assert said.startswith("overlays/dev/kustomization.yaml:1: cannot add an images: entry"), said
     assert "flow mapping (JSON)" in said and "please report" not in said, said
@@ -41,7 +41,7 @@ def test_an_entry_into_a_json_kustomization_without_images_is_refused_with_the_f
 
 def test_a_json_kustomization_listing_images_takes_the_entry_in_its_own_style() -> None:
     text = '{"resources": ["../../base"], "images": [{"name": "other", "newTag": "1"}]}\n'
-    new = layers.own_layer(text, "kustomization.yaml", [SPEC], [UPDATE], {}).text
+    new = values_keys.own_layer(text, "kustomization.yaml", [SPEC], [UPDATE], {}).text
     assert new.startswith(
         '{"resources": ["../../base"], "images": [{"name": "other", "newTag": "1"}, {name: '
     )
@@ -53,7 +53,7 @@ def test_a_json_kustomization_listing_images_takes_the_entry_in_its_own_style() 
 )
 def test_keys_into_a_flow_mapping_are_refused_naming_it(text: str, where: str) -> None:
     with pytest.raises(ManifestError, match=f"cannot add image.repository: {where} is not a block mapping"):
-        layers.own_layer(
+        values_keys.own_layer(
             text, "values-dev.yaml", [SPEC], [UPDATE], {"image.repository": IMAGE, "image.tag": "1.0.0"}
         )
 
@@ -80,7 +80,7 @@ def test_the_reading_says_an_unwritable_layer_unsupported_with_the_editors_words
     file: str, form: str, text: str, said: str
 ) -> None:
     fine = ImageReading("dev", "other", PinStatus.PINNED, (Pin("x.yaml", 1, PinKind.CONTAINER, True, ()),))
-    (got, other) = writable.checked([SPEC], {file: text}.get, [_inherited(file, form), fine], {})
+    (got, other) = verdict.checked_writes([SPEC], {file: text}.get, [_inherited(file, form), fine], {})
     assert got.status is PinStatus.UNSUPPORTED and got.would_write is None, got
     assert got.reason is not None and said in got.reason and file in got.reason, got.reason
     assert got.reason.startswith("no release can be written byte-exactly: "), got.reason
@@ -91,4 +91,6 @@ def test_the_reading_says_an_unwritable_layer_unsupported_with_the_editors_words
 
 def test_a_layer_the_editors_take_stays_as_read() -> None:
     reading = _inherited("values-dev.yaml", HELM_KEY)
-    assert writable.checked([SPEC], {"values-dev.yaml": "replicaCount: 1\n"}.get, [reading], {}) == [reading]
+    assert verdict.checked_writes([SPEC], {"values-dev.yaml": "replicaCount: 1\n"}.get, [reading], {}) == [
+        reading
+    ]
