@@ -146,22 +146,33 @@ def test_a_values_file_an_application_names_and_the_repository_lacks_is_refused_
     }
     origin, clone = _origin(tmp_path, files)
     missing = subprocess.run(
-        [helm(), "template", "x", "chart", "-f", "chart/values-dev.yaml", "-f", "chart/values-dev-extra.yaml"],
+        [
+            helm(),
+            "template",
+            "x",
+            "chart",
+            "-f",
+            "chart/values-dev.yaml",
+            "-f",
+            "chart/values-dev-extra.yaml",
+        ],
         cwd=clone,
         capture_output=True,
         text=True,
     )
-    assert missing.returncode == 1 and "Error: open chart/values-dev-extra.yaml: no such file" in missing.stderr
+    assert (
+        missing.returncode == 1 and "Error: open chart/values-dev-extra.yaml: no such file" in missing.stderr
+    )
     code, out, err = _run(capsys, "plan", "--repo", str(clone), "--output", "json")
     assert code == 0 and "Traceback" not in err, err
     readings = {r["environment"]: r for r in json.loads(out)["reading"]}
     dev, prod = readings["dev"], readings["prod"]
     assert dev["status"] == "unsupported", dev
-    assert (
+    assert dev["reason"] == (
         "Argo CD cannot render app-dev (apps/dev.yaml): its helm.valueFiles names values-dev-extra.yaml, which "
         "the repository does not hold (helm template: Error: open chart/values-dev-extra.yaml: no such file "
         "or directory)"
-    ) == dev["reason"], dev
+    ), dev
     assert "helm.ignoreMissingValueFiles: true" in dev["fix"], dev
     assert prod["status"] == "pinned" and prod["pins"][-1]["file"] == "chart/values-prod.yaml", prod
     code, text, err = _run(capsys, "update", "--dry-run", "--repo", f"file://{origin}")
