@@ -7,7 +7,7 @@ them.
 
 And what kustomize refuses to build, for the reader to find from the repository alone (where
 the tools are absent, and before they run): a kustomization listing what holds it (a cycle), an
-entry leading out of the repository or absolute, one not there, a Kustomization under
+entry leading out of the repository or absolute, a Kustomization under
 ``components:`` or a Component under ``resources:``, a directory of two kustomization files, a
 JSON 6902 operation whose path the object it targets does not have. Each is a
 :data:`Refusal`, ``(reason, fix)``: the environment's refusal in one line naming the file."""
@@ -312,15 +312,6 @@ def cycle(
         f"kustomize refuses {lister}: its {key}: entry {entry!r} {what}, a kustomization this one is built "
         "in (a cycle)",
         f"remove {entry!r} from {lister}'s {key}: (a kustomization never lists itself or what holds it)",
-    )
-
-
-def missing(lister: str, key: str, entry: str, rel: str) -> Refusal:
-    """An entry naming nothing in the repository (kustomize: "evalsymlink failure ... no such
-    file or directory")."""
-    return (
-        f"kustomize refuses {lister}: its {key}: entry {entry!r} is not in the repository ({rel})",
-        f"add {rel} to the repository, or remove {entry!r} from {lister}'s {key}:",
     )
 
 

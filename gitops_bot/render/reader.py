@@ -58,13 +58,14 @@ def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     as every environment (the rendered diff's budget and its cache ask this)."""
     walk = Walk()
     Reader(tree, root, ()).walk_directory(directory, walk)
-    remote = any("not followed" in n or "cycle" in n for n in walk.notes)
+    # what kustomize refuses (a cycle, a path out of the repository) is not rendered either
+    remote = any("not followed" in n for n in walk.notes) or bool(walk.refused)
     far = tuple(
         n.rpartition(": a remote ")[0]
         for n in walk.notes
         if n.endswith(", not followed") and ": a remote " in n
     )
-    return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES, far)
+    return Reach(tuple(root / f for f in walk.files), not remote and not walk.capped, far)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -417,14 +418,12 @@ class Reader:
                 return
             text = self.read_file(kfile, walk)
             if text is not None:
-                self.kustomization(kfile, text, walk, stack, (key, entry))
+                self.kustomization(kfile, text, walk, stack, (key, entry) if lister else ("", ""))
             return
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
-                if lister:
-                    walk.refuse(*kustomize_refs.missing(lister, key, entry, self.rel(path)))
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
             self.kustomization(path, text, walk, stack, (key, entry))
@@ -457,7 +456,6 @@ class Reader:
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
                 walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
-                walk.refuse(*kustomize_refs.missing(krel, "patches", patch.path, self.rel(path)))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
