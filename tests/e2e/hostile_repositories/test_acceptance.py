@@ -1,0 +1,177 @@
+"""The acceptance set of hand-written hostile repositories, kept apart from the generated ones
+(tests/e2e/shapes/test_generated_repositories.py): shapes a user's repository has (Argo CD
+Applications found by ``init``, a branch per environment, releases into an environment's own
+layer over a shared base), each broken, run through the CLI as a process under the real
+``strace -f``. Each must show 0 traceback, 0 connection off the machine or DNS query, 0 edit
+of what another environment renders, and the refused environment said, never released."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from testkit import kubetools, netwatch
+from testkit.local_git import commit, git, write
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+REMOTE = "github.com/acme/app//deploy?ref=v1.0.0"
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: {image}:1.0.0\n"
+)
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-{env}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: {revision}
+    path: overlays/{env}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {env}
+"""
+
+
+@pytest.fixture
+def image(registry: RegistryProcess, pusher: Pusher) -> str:
+    pusher.image("acceptance-repos/app", ["1.0.0", "1.1.0"], salt="acceptance-repos")
+    return f"{registry.host}/acceptance-repos/app"
+
+
+def _bot(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
+        "GITOPS_BOT_HELM": kubetools.helm(),
+    }
+    proc, reached = netwatch.traced([sys.executable, "-m", "gitops_bot", *argv], env=env, cwd=tmp_path)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert reached == [], (argv, reached)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _base(image: str) -> dict[str, str]:
+    return {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOYMENT.format(image=image),
+    }
+
+
+def test_init_on_argo_cd_applications_over_a_remote_base_and_a_link_loop(tmp_path: Path, image: str) -> None:
+    repo = tmp_path / "repo"
+    write(
+        repo,
+        {
+            **_base(image),
+            "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\n- {REMOTE}\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n- a.yaml\n",
+            "apps/dev.yaml": APPLICATION.format(env="dev", revision="HEAD"),
+            "apps/prod.yaml": APPLICATION.format(env="prod", revision="HEAD"),
+        },
+    )
+    os.symlink("b.yaml", repo / "overlays/prod/a.yaml")
+    os.symlink("a.yaml", repo / "overlays/prod/b.yaml")
+    (repo / "docs").mkdir()
+    os.symlink("loop", repo / "docs/loop")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "argo cd over hostile overlays")
+    code, out, err = _bot(tmp_path, "init", "--repo", str(repo))
+    assert code in (0, 2), err  # docs/reference/exit-codes.md: 2 when its first plan fails
+    assert 'name: "dev"' in out and 'name: "prod"' in out, out
+    assert REMOTE in out, out  # the remote base is named, as not read
+    assert git(repo, "status", "--porcelain") == ""  # init without --write writes nothing
+
+
+def test_a_release_goes_to_its_own_branch_and_never_into_the_refused_environment(
+    tmp_path: Path, image: str
+) -> None:
+    """dev refused (a resources: cycle) on main; prod, on its own branch, names a remote base:
+    prod is released on env/prod, main (dev's base and overlay) is not touched."""
+    seed = tmp_path / "seed"
+    config = (
+        f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n"
+        "  - name: dev\n    path: overlays/dev\n    write: commit\n"
+        "  - name: prod\n    path: overlays/prod\n    write: commit\n    branch: env/prod\n"
+    )
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- ../loop\n",
+        "overlays/loop/kustomization.yaml": "resources:\n- ../dev\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        "gitops-bot.yaml": config,
+    }
+    write(seed, files)
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "main")
+    git(seed, "checkout", "-q", "-b", "env/prod")
+    write(seed, {"overlays/prod/kustomization.yaml": f"resources:\n- ../../base\n- {REMOTE}\n"})
+    commit(seed, "prod names a remote base")
+    git(seed, "checkout", "-q", "main")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    main = git(origin, "rev-parse", "main")
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "fetch", "-q", "origin", "env/prod:env/prod")
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone))
+    assert code == 0, err
+    assert f"remote base {REMOTE}: not followed" in out, out
+    assert "cycle" in out, out
+    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}")
+    assert code == 0, err
+    assert "prod: " in out and "1 skipped (dev " in out, out
+    assert git(origin, "rev-parse", "main") == main  # dev refused, prod released on its branch
+    assert "1.1.0" in git(origin, "grep", "-h", "1.1.0", "env/prod", "--", "base", "overlays/prod")
+
+
+def test_a_release_over_a_shared_base_writes_the_own_layer_and_leaves_the_refused_one(
+    tmp_path: Path, image: str
+) -> None:
+    """dev names a remote base and shares base/ with prod, whose overlay lists a link loop (prod
+    refused): dev's release is an images: entry in its own kustomization, base/deployment.yaml
+    (what prod renders) and prod's overlay untouched."""
+    seed = tmp_path / "seed"
+    config = (
+        f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n"
+        "  - name: dev\n    path: overlays/dev\n    write: commit\n"
+        "  - name: prod\n    path: overlays/prod\n    write: commit\n"
+    )
+    write(
+        seed,
+        {
+            **_base(image),
+            "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\n- {REMOTE}\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n- a.yaml\n",
+            "gitops-bot.yaml": config,
+        },
+    )
+    os.symlink("b.yaml", seed / "overlays/prod/a.yaml")
+    os.symlink("a.yaml", seed / "overlays/prod/b.yaml")
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "shared base")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    kept = {
+        f: git(origin, "show", f"main:{f}")
+        for f in ("base/deployment.yaml", "overlays/prod/kustomization.yaml")
+    }
+
+    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}")
+    assert code == 0, err
+    assert "1 skipped (prod " in out and "link loop" in out, out
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
+    dev = git(origin, "show", "main:overlays/dev/kustomization.yaml")
+    assert f"- name: {image}\n  newTag: 1.1.0" in dev, dev
