@@ -41,6 +41,15 @@ class ArtifactKind(StrEnum):
     CHART = "chart"
 
 
+# The trailer a release's commit carries, which the history reads releases from, and the one a
+# new build pinned by digest carries (image, the build's digest, the source commit it came from,
+# that commit's time; the report trusts it only for the build the commit deploys). Here, where
+# the history reader and the pull request's writer both find them: a plan reads history but
+# writes no pull request, and the writer's module is not loaded for two words.
+TRAILER = "Gitops-Bot-Release"
+BUILT_FROM = "Gitops-Bot-Built-From"
+
+
 class ReleaseKind(StrEnum):
     UPDATE = "update"
     PROMOTION = "promotion"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants, privdir
@@ -27,8 +27,10 @@ from gitops_bot.git import branch_tree
 from gitops_bot.git.branch_tree import BranchTree, branch_ref, prefix_of
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.release import holds as holds_mod
-from gitops_bot.release.proposal import Release
 from gitops_bot.render import reader
+
+if TYPE_CHECKING:  # a type here: a plan writes no pull request, and does not load their writer
+    from gitops_bot.release.proposal import Release
 
 
 class AppView(Protocol):

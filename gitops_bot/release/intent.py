@@ -27,16 +27,20 @@ again for the same commit).
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from gitops_bot.core.model import Deployed, short_digest
 from gitops_bot.core.outside import Outside
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import Change, Release
 
 PREFIX = "manual rollback:"  # a hold reason this rule wrote
+# The pull request's writer, whose rule gives a release its id: imported by name when a history
+# holds a release of the bot's to compare (a plan of a checkout with none does not load it).
+PROPOSAL = "gitops_bot.release.proposal"
 
 # a release's own line in its commit message: "- IMAGE FROM -> TO" and, when pinned, " (DIGEST)"
 _RECORD_LINE = re.compile(r"^- (\S+) \S+ -> (\S+)(?: \(([a-z0-9]+:[0-9a-f]+)\))?$")
@@ -103,12 +107,13 @@ def _values(entry: Entry) -> Values:
 def _release_id(release: str, values: Values) -> str:
     """The id a release setting ``values`` in ``release``'s environment has: the bot's own
     rule (:attr:`Release.release_id`), so the two never drift apart."""
+    proposal = importlib.import_module(PROPOSAL)
     environment = release.rsplit("-", 1)[0]
     changes = tuple(
-        Change(environment, name, "", (), None, None, tag, digest, Outside(""))
+        proposal.Change(environment, name, "", (), None, None, tag, digest, Outside(""))
         for name, (tag, digest) in values.items()
     )
-    return Release(environment, changes).release_id
+    return cast(str, proposal.Release(environment, changes).release_id)
 
 
 def record_of(message: str, release: str) -> Values | None:

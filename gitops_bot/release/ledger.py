@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant, outside_instant
-from gitops_bot.core.model import Deployed
+from gitops_bot.core.model import BUILT_FROM, TRAILER, Deployed
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts_module, images
-from gitops_bot.release.proposal import BUILT_FROM, TRAILER
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import charts as chart_sites

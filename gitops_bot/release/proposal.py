@@ -19,7 +19,15 @@ from urllib.parse import quote
 
 from gitops_bot.core.imageref import is_digest
 from gitops_bot.core.instants import format_instant, outside_instant
-from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.core.model import (
+    BUILT_FROM,
+    TRAILER,
+    ArtifactKind,
+    ImageMetadata,
+    ReleaseKind,
+    Verification,
+    short_digest,
+)
 from gitops_bot.core.outside import (
     Code,
     Outside,
@@ -46,10 +54,6 @@ if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms
 RENDERED_DIFF = "gitops_bot.render.diff"
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
-TRAILER = "Gitops-Bot-Release"
-# image, the new build's digest, the source commit it came from, that commit's time: one
-# trailer a new build pinned by digest (the report trusts it only for the build the commit deploys)
-BUILT_FROM = "Gitops-Bot-Built-From"
 _TRAILER_WORD = re.compile(r"[^\s]{1,512}")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 BODY_MARKER = "<!-- gitops-bot:release"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from gitops_bot.core.model import TRAILER
 from gitops_bot.gate.argocd import read_live
 from gitops_bot.release import autorollback
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import TRAILER, Change, Release
+from gitops_bot.release.proposal import Change, Release
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 RELEASE = Entry(
