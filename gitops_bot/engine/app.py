@@ -9,6 +9,7 @@ and deliver with it."""
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,8 @@ from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
 from gitops_bot.render import reader
+
+RENDERED_READING = "gitops_bot.render.rendered_reading"  # imported where a kubectl is found
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import charts
@@ -214,8 +217,21 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                self._readings = branches.read_every(self, reader.DiskTree(self.root))
+                read = branches.read_every(self, reader.DiskTree(self.root))
+                self._readings = self._held_to_render(read)
             return self._readings
+
+    def _held_to_render(self, read: dict[str, EnvironmentReading]) -> dict[str, EnvironmentReading]:
+        """The base's environments held to what kubectl kustomize renders of them (a render it
+        refuses blocks the environment's release); imported by name where a kubectl is found,
+        so a run without one loads none of the render machinery."""
+        settings = self.config.render
+        if not settings.enabled or settings.tool("kubectl") is None:
+            return read
+        held = importlib.import_module(RENDERED_READING)
+        on_base = {env.name: tuple(env.paths) for env in branches.on(self, None) if env.name in read}
+        base = {n: read[n] for n in on_base}
+        return {**read, **held.held_to_render(settings, self.root, self.config.root, base, on_base)}
 
     def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]:
         """The environments whose files are on ``branch`` (None: the base; an environment's own

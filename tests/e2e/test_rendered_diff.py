@@ -239,11 +239,12 @@ def test_without_kubectl_the_pull_request_opens_and_says_not_rendered(
     assert "not rendered: kubectl not found" in pr["body"]
 
 
-def test_plan_renders_nothing_unless_asked(
+def test_plan_renders_the_reading_once_and_an_unchanged_tree_never_again(
     demo: Stage, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """kubectl on PATH (as on every GitHub runner) costs a plan nothing: a render of a long
-    overlay takes seconds, so plan runs it only for --rendered-diff."""
+    """kubectl on PATH (as on every GitHub runner): the reading is held to what kubectl
+    kustomize renders of each environment, once per tree's content; a plan of the unchanged
+    tree renders nothing, and --rendered-diff's "before" is that kept render (only "after" runs)."""
     calls = tmp_path / "calls"
     wrapper = tmp_path / "kubectl"
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {kubetools.kubectl()} "$@"\n')
@@ -252,13 +253,18 @@ def test_plan_renders_nothing_unless_asked(
 
     assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
     assert "rendered" not in json.loads(capsys.readouterr().out)
-    assert not calls.exists()
+    first = calls.read_text().count("kustomize")
+    assert first >= 1
+
+    assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
+    capsys.readouterr()
+    assert calls.read_text().count("kustomize") == first
 
     assert (
         main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json", "--rendered-diff"]) == 0
     )
     assert json.loads(capsys.readouterr().out)["rendered"]
-    assert calls.read_text().count("kustomize") >= 2  # before and after
+    assert calls.read_text().count("kustomize") > first  # the after side
 
 
 def _repo(tmp_path: Path, extra: str = "") -> tuple[Path, Path, str]:
@@ -419,7 +425,8 @@ def test_update_renders_the_before_side_once_for_every_release_at_one_base(
     demo: Stage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """One pull request per image: each release renders its own "after", and all of them
-    share the one "before" of the base (kept by the commit's content and the path)."""
+    share the one "before" of the base (kept by the commit's content and the path): the
+    reading's render of each environment as it is, never rendered again."""
     _configure(demo, "\npull_request:\n  group: image\n")
     kubectl, calls = _counting(tmp_path)
     monkeypatch.setenv("GITOPS_BOT_KUBECTL", str(kubectl))
@@ -428,4 +435,5 @@ def test_update_renders_the_before_side_once_for_every_release_at_one_base(
     assert len(prs) > 1
     assert all("Rendered diff" in pr["body"] for pr in prs)
     renders = _renders(calls)
-    assert renders.count("before") == 1 and renders.count("after") == len(prs)
+    before = [c for c in calls.read_text().split() if "/before/" in c]
+    assert len(before) == len(set(before)) >= 1 and renders.count("after") == len(prs)

@@ -1,0 +1,131 @@
+"""The reading held to the deploy tool: each environment's kustomizations rendered with the
+real ``kubectl kustomize`` (:func:`gitops_bot.render.tools.render_directory`, the render the
+rendered diff runs too), after the rule reading. A render kustomize refuses is that
+environment's refusal, in one line with the tool's own words and the directory, and blocks its
+release the way a refusal the rules find does (``EnvironmentReading.refused``).
+
+Only what is all here is rendered: a kustomization reaching a remote resource or inflating Helm
+charts (fetched when rendered) is left to the rules, so the render never reaches the network.
+Renders are kept by the content of the whole tree (the rendered diff's cache): reading an
+unchanged tree again renders nothing."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from gitops_bot.core import privdir
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.render import running, tools
+from gitops_bot.render.settings import RenderSettings
+
+log = get_logger(__name__)
+
+REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
+
+
+def render_all(
+    settings: RenderSettings, root: Path, directories: Sequence[Path]
+) -> dict[Path, str | tools.NotRendered]:
+    """Each local kustomization directory (under ``root``) rendered, from the cache where the
+    tree's content was rendered before, else in one private copy of the tree."""
+    kubectl = settings.tool("kubectl")
+    if kubectl is None or not directories or tools._links_out(root):
+        return {}  # a link leading out: the rules name it; kubectl would render what it points at
+    names = {d: d.relative_to(root).as_posix() or "." for d in directories}
+    # within the rendered diff's budget: past it kustomize takes seconds to minutes, and the
+    # rules' reading stands alone
+    local = {
+        n
+        for d, n in names.items()
+        if tools._reach(root, d, {}).local and tools._over_budget(settings, root, d, n, {}) is None
+    }
+    cache = tools._Cache(settings, kubectl, root, local)
+    key = cache.key({})
+    out: dict[Path, str | tools.NotRendered] = {}
+    missing = []
+    for d, n in names.items():
+        if n not in local:
+            continue
+        kept = cache.get(key, n)
+        if kept is None:
+            missing.append(d)
+        else:
+            out[d] = kept
+    if not missing:
+        return out
+    with tempfile.TemporaryDirectory(prefix="read-render-", dir=privdir.path()) as tmp:
+        # laid out as the rendered diff's sides: the tree as it is is its "before", and the
+        # render kept here is the one the diff's before side finds
+        side = Path(tmp) / "before"
+        copy = side / "tree"
+        try:
+            shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        except (OSError, shutil.Error) as e:
+            log.info("render_copy_failed", reason=str(e))
+            return out
+        for d in missing:
+            got = tools.render_directory(settings, kubectl, copy / names[d], side)
+            out[d] = got
+            if isinstance(got, str):
+                cache.put(key, names[d], got)
+    return out
+
+
+def held_to_render(
+    settings: RenderSettings,
+    root: Path,
+    config_root: Path,
+    readings: Mapping[str, EnvironmentReading],
+    paths: Mapping[str, Sequence[str]],
+) -> dict[str, EnvironmentReading]:
+    """``readings`` with each environment whose kustomization kubectl refuses to build
+    refused (``paths``: each environment's paths, relative to ``config_root``)."""
+    if not settings.enabled:
+        return dict(readings)
+    dirs = {
+        name: tools.kustomizations(root, [config_root / p for p in paths.get(name, ())]) for name in readings
+    }
+    rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
+    out: dict[str, EnvironmentReading] = {}
+    for name, reading in readings.items():
+        refused = list(reading.refused)
+        runs: list[running.Running] = []
+        for d in dirs[name]:
+            got = rendered.get(d)
+            if isinstance(got, str):
+                runs += running.running(got)
+            # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
+            elif isinstance(got, tools.NotRendered) and str(got).startswith("kubectl kustomize failed"):
+                rel = d.relative_to(config_root).as_posix() if d.is_relative_to(config_root) else str(d)
+                reason = f"{rel}: {got}"
+                if not any(r[0] == reason for r in refused):
+                    refused.append((reason, REFUSED_FIX.format(dir=rel)))
+        notes = differs(reading, runs) if runs and not refused else ()
+        if len(refused) > len(reading.refused) or notes:
+            reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
+        out[name] = reading
+    return out
+
+
+def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:
+    """What the render runs that the rules read otherwise: a place the rules read as the
+    effective pin of an image whose rendered containers all run another tag (the chart's
+    template sets the image itself, or helm reads the value otherwise: ``1.10`` as ``1.1``)."""
+    out: list[str] = []
+    for image in reading.images:
+        pin = image.effective
+        if pin is None or not pin.repository or not pin.tag:
+            continue
+        seen = [r for r in runs if r.repository == pin.repository]
+        if seen and all(r.tag != pin.tag for r in seen):
+            ran = ", ".join(f"{r.kind}/{r.name} {r.container} {r.image}" for r in seen[:3])
+            out.append(
+                f"{pin.place} sets {image.image} to {pin.tag}, but the render runs {ran}: "
+                "a release there changes nothing that runs"
+            )
+    return tuple(out)

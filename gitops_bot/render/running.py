@@ -1,0 +1,99 @@
+"""The images a rendered stream runs: every container, init container and ephemeral container
+of every Pod template kubectl kustomize (or helm template) printed, each with the object and
+container it is in. Pure: text in, records out. What runs is what the tool rendered, so one
+image at two versions in one environment is two records, never merged into one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+
+from gitops_bot.manifests.guard import LOADER
+
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+# where each kind holds its Pod spec, as key paths from the object's root
+_POD_SPEC: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts (one with workloadRef has none)
+    "PodTemplate": ("template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """One container's image as rendered."""
+
+    kind: str
+    name: str  # the object's metadata.name
+    container: str
+    image: str  # as rendered: repository[:tag][@digest]
+    field: str = "containers"  # which of CONTAINER_LISTS
+
+    @property
+    def repository(self) -> str:
+        """The image without its tag and digest."""
+        ref = self.image.split("@", 1)[0]
+        slash = ref.rfind("/")
+        colon = ref.rfind(":")
+        return ref[:colon] if colon > slash else ref
+
+    @property
+    def tag(self) -> str | None:
+        ref = self.image.split("@", 1)[0]
+        colon = ref.rfind(":")
+        return ref[colon + 1 :] if colon > ref.rfind("/") else None
+
+    @property
+    def digest(self) -> str | None:
+        return self.image.split("@", 1)[1] if "@" in self.image else None
+
+
+def running(text: str) -> tuple[Running, ...]:
+    """Every container image of the Pod templates in the rendered stream ``text`` (a stream
+    that is not YAML runs nothing the bot can name: empty)."""
+    try:
+        docs = list(yaml.load_all(text, Loader=LOADER))
+    except yaml.YAMLError:
+        return ()
+    return tuple(r for doc in docs for obj in _objects(doc) for r in _containers(obj))
+
+
+def _objects(doc: object) -> Iterator[dict[str, object]]:
+    if not isinstance(doc, dict):
+        return
+    if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+        for item in doc["items"]:
+            yield from _objects(item)
+    else:
+        yield doc
+
+
+def _containers(obj: dict[str, object]) -> Iterator[Running]:
+    kind = obj.get("kind")
+    path = _POD_SPEC.get(kind) if isinstance(kind, str) else None
+    if path is None:
+        return
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    node: object = obj
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return
+    for field in CONTAINER_LISTS:
+        listed = node.get(field)
+        if not isinstance(listed, list):
+            continue
+        for c in listed:
+            if isinstance(c, dict) and isinstance(c.get("image"), str):
+                yield Running(str(kind), str(name or ""), str(c.get("name") or ""), c["image"], field)

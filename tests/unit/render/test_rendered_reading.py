@@ -1,0 +1,76 @@
+"""The reading held to the real kubectl kustomize: a kustomization the rules read as fine
+and kustomize refuses (a Deployment with no metadata.name) is that environment's refusal, with
+kustomize's own words and the directory, and blocks its release; the other environment is read
+as before. A pin whose image the render runs at another tag is said. Renders are kept by the
+tree's content: reading it again renders nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.manifests import images, workloads
+from gitops_bot.render import reader, rendered_reading, tools
+from gitops_bot.render.settings import RenderSettings
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, workloads.repository_key(APP))]
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+{meta}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {image}
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for env, meta, image in (
+        ("dev", "  labels: {a: b}", f"{APP}:1.0"),  # no name: kustomize refuses it
+        ("prod", "  name: web", f"{APP}:1.0"),
+        ("qa", "  name: web", f"{APP}:1.10"),
+    ):
+        (root / env).mkdir(parents=True)
+        (root / env / "kustomization.yaml").write_text("resources:\n- d.yaml\n")
+        (root / env / "d.yaml").write_text(DEPLOYMENT.format(meta=meta, image=image))
+    return root
+
+
+def _read(root: Path) -> dict[str, reader.EnvironmentReading]:
+    paths = {"dev": ("dev",), "prod": ("prod",), "qa": ("qa",)}
+    sources = [reader.Source(n, p, (APP,)) for n, p in paths.items()]
+    read = reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+    return rendered_reading.held_to_render(RenderSettings(), root, root, read, paths)
+
+
+def test_a_render_kustomize_refuses_blocks_that_environment(tmp_path: Path) -> None:
+    if RenderSettings().tool("kubectl") is None:
+        pytest.fail("kubectl not found: run scripts/kube-tools.sh (tests use .tools/bin)")
+    got = _read(_repo(tmp_path))
+    blocked = got["dev"].blocked
+    assert blocked is not None
+    assert blocked[0].startswith("dev: kubectl kustomize failed: "), blocked
+    assert "missing metadata.name" in blocked[0]
+    assert "kubectl kustomize dev" in blocked[1]
+    assert got["prod"].blocked is None and got["prod"].refused == ()
+    assert got["prod"].image(APP) is not None and not got["prod"].notes
+
+
+def test_renders_are_kept_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path)
+    (root / "dev" / "d.yaml").write_text(DEPLOYMENT.format(meta="  name: web", image=f"{APP}:1.0"))
+    first = _read(root)
+    calls: list[Path] = []
+    real = tools.render_directory
+    monkeypatch.setattr(tools, "render_directory", lambda s, k, d, t: calls.append(d) or real(s, k, d, t))
+    assert _read(root) == first
+    assert calls == []
+    (root / "prod" / "d.yaml").write_text(DEPLOYMENT.format(meta="  name: web2", image=f"{APP}:1.0"))
+    _read(root)
+    assert len(calls) == 3  # the tree changed: its content is another key

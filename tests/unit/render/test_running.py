@@ -1,0 +1,63 @@
+"""The images a rendered stream runs: every container list of every kind holding a Pod
+template, each with its object and container, one image at two versions kept as two."""
+
+from __future__ import annotations
+
+from gitops_bot.render.running import running
+
+STREAM = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      initContainers: [{name: migrate, image: "ghcr.io/acme/app:1.0"}]
+      containers: [{name: app, image: "ghcr.io/acme/app:1.1"}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: run, image: "localhost:5000/acme/job@sha256:%s"}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: canary}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: nginx}]
+      ephemeralContainers: [{name: debug, image: "busybox:1.36"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: "redis:7"}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-workload}
+data: {image: "evil:1"}
+""" % ("a" * 64)
+
+
+def test_every_container_list_of_every_workload_kind() -> None:
+    got = [(r.kind, r.name, r.container, r.field, r.repository, r.tag, r.digest) for r in running(STREAM)]
+    assert got == [
+        ("Deployment", "web", "app", "containers", "ghcr.io/acme/app", "1.1", None),
+        ("Deployment", "web", "migrate", "initContainers", "ghcr.io/acme/app", "1.0", None),
+        ("CronJob", "nightly", "run", "containers", "localhost:5000/acme/job", None, "sha256:" + "a" * 64),
+        ("Rollout", "canary", "app", "containers", "nginx", None, None),
+        ("Rollout", "canary", "debug", "ephemeralContainers", "busybox", "1.36", None),
+        ("Pod", "p", "c", "containers", "redis", "7", None),
+    ]
+
+
+def test_a_stream_that_is_not_yaml_runs_nothing() -> None:
+    assert running("a: [\n") == ()
+    assert running("") == ()
