@@ -446,3 +446,57 @@ def root_manifests(repo: RepoFiles) -> list[RenderPath]:
             if kind in WORKLOADS or (kind and isinstance(spec, dict) and "template" in spec):
                 return [RenderPath(".", "default", "plain manifests at the repository's root")]
     return []
+
+
+def plain_directories(repo: RepoFiles) -> list[RenderPath]:
+    """Offered when nothing else is found (no overlay, Application, Flux object or values file):
+    the kustomizations nothing includes that render a workload (``config/base``, a root
+    kustomization), else the directories whose own YAML files hold one (``k8s/``,
+    ``manifests/web``), outside charts and tests; one environment, ``default``, each a path of
+    it. Found by shape alone, which the written config says is a guess."""
+    kdirs = [norm(d) for d in kustomization_dirs(repo) if not repo.no_environment(d)]
+    included: set[str] = set()
+    rendered: dict[str, list[str]] = {}
+    for d in kdirs:
+        reached = reader.reach(repo.tree, repo.root, repo.root / (d or "."))
+        rendered[d] = [Path(os.path.relpath(f, repo.root)).as_posix() for f in reached.files]
+        included |= {
+            norm(str(PurePosixPath(f).parent))
+            for f in rendered[d]
+            if PurePosixPath(f).name in KUSTOMIZATION_NAMES
+        } - {d}
+    charts = {norm(str(PurePosixPath(f).parent)) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
+    out = [
+        RenderPath(
+            d or ".", "default", f"Kustomize directory {d or '.'} (renders a workload; nothing includes it)"
+        )
+        for d in kdirs
+        if d not in included and _workload_in(repo, rendered[d])
+    ]
+    if out:
+        return out
+    dirs = sorted(
+        {
+            norm(str(PurePosixPath(f).parent))
+            for f in repo.yaml_files()
+            if not repo.no_environment(f)
+            and "templates" not in PurePosixPath(f).parts
+            and not any(c == "" or f.startswith(c + "/") for c in charts)
+            and _workload_in(repo, [f])
+        }
+    )
+    dirs = [d for d in dirs if d and not any(o and d.startswith(o + "/") for o in dirs)]
+    return [RenderPath(d, "default", f"plain manifests in {d} (they name a workload)") for d in dirs]
+
+
+def _workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
+    for f in files:
+        if PurePosixPath(f).name in KUSTOMIZATION_NAMES:
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            spec = doc.get("spec")
+            tool = api.startswith(("argoproj.io", "kargo.akuity.io")) or "fluxcd.io" in api
+            if kind in WORKLOADS or (kind and not tool and isinstance(spec, dict) and "template" in spec):
+                return True  # an ApplicationSet's template is no workload
+    return False

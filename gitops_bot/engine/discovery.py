@@ -92,6 +92,8 @@ def discover(
         [*overlays, *flux, *apps, *stages, *values]
         or candidates.appset_directories(repo)
         or candidates.root_manifests(repo)
+        # workloads below the root, where no deploy object says what deploys
+        or ([] if deployers.holds_deployers(repo) else candidates.plain_directories(repo))
     )
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
@@ -211,7 +213,8 @@ def discover(
 
 BY_SHAPE = (
     "no Argo CD, Flux or Kargo object in the repository says what deploys it: these environments "
-    "are its overlays and values files, found by their names and shapes; remove any nothing deploys"
+    "are its overlays, values files and manifest directories, found by their names and shapes; remove "
+    "any nothing deploys"
 )
 
 
