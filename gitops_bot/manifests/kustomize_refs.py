@@ -74,11 +74,18 @@ class Refs:
     # "" when its resources' kinds and names are what its patches select from
     unsure: str = ""
     component: bool = False  # ``kind: Component``: its patches apply to what includes it
+    # its helmCharts: entries helm pulls from a chart repository, as "NAME from REPO"
+    charts: tuple[str, ...] = ()
 
 
 def is_remote(entry: str) -> bool:
     """A resource kustomize fetches (a URL, a git reference): not in the repository."""
     return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def chart_said(chart: str) -> str:
+    """How the plan names a Helm chart pulled from a chart repository ("NAME from REPO")."""
+    return f"Helm chart {chart}: not followed; the bot reads what this repository holds"
 
 
 def remote_said(entry: str, what: str = "base") -> str:
@@ -161,7 +168,15 @@ def refs(text: str, filename: str) -> Refs:
         refused,
         next((f"its {k}:" for k in _RENAMING if nodes.get(root, k) is not None), ""),
         _scalar(root, "kind") == "Component",
+        tuple(_pulled_charts(root)),
     )
+
+
+def _pulled_charts(root: Any) -> list[str]:
+    found = nodes.get(root, "helmCharts")
+    if found is None or not nodes.is_seq(found[1]):
+        return []
+    return [f"{_scalar(n, 'name')} from {repo}" for n in found[1].value if (repo := _scalar(n, "repo"))]
 
 
 # what builds names other than the resources' own, or objects no resource file holds

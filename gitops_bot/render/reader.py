@@ -359,6 +359,7 @@ class Reader:
         refs = kustomize_refs.refs(text, rel)
         if refs.refused:
             walk.refused.append(refs.refused)
+        walk.said += [n for c in refs.charts if (n := kustomize_refs.chart_said(c)) not in walk.said]
         names = kustomize_refs.present(lambda n: n == kfile.name or self._there(directory / n))
         if refused := kustomize_refs.two_files(self.rel(directory), names):
             walk.refuse(*refused)

@@ -97,6 +97,9 @@ def test_plan_dry_run_and_update_reach_nothing_off_the_machine(tmp_path: Path, i
     for remote in REMOTE:
         said = f"remote base {remote}: not followed; the bot reads what this repository holds"
         assert said in notes["remote"], notes["remote"]
+    for chart in ("web from oci://ghcr.io/acme/charts", "db from https://charts.example.com"):
+        said = f"Helm chart {chart}: not followed; the bot reads what this repository holds"
+        assert said in notes["charts"], notes["charts"]
 
     proc, out = _cli(tmp_path, "update", "--dry-run", "--repo", f"file://{origin}", "--output", "json")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
