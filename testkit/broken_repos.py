@@ -223,7 +223,7 @@ DEFECTS = {
         Defect("component-is-kustomization", _component_kustomization, True),
         Defect("two-kustomization-files", _two_files, True),
         Defect("path-out-of-repository", _out_of_repo, True),
-        Defect("json-kustomization", _json_kustomization, False),
+        Defect("json-kustomization", _json_kustomization, True),
         Defect("trailing-empty-documents", _trailing_documents, False),
         Defect("top-level-list", _top_level_list, True),
         Defect("image-mapping", _image_mapping, True),
