@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +123,30 @@ def rendered_diff(
         "rendered", environment=environment, seconds=round(time.monotonic() - started, 3), sides=len(missing)
     )
     return tuple(out)
+
+
+def render_marked(
+    settings: RenderSettings, root: Path, directories: Sequence[Path], texts: Mapping[Path, str]
+) -> list[str | NotRendered]:
+    """Each local kustomization directory under the worktree ``root`` rendered with ``texts``
+    (path under ``root`` -> text) written over a copy of the tree: the rendered diff's copy,
+    child environment, deadline and bound, and its kept renders (by the content rendered), so
+    an unchanged tree with the same edits renders nothing again. kubectl must be found."""
+    kubectl = settings.tool("kubectl")
+    assert kubectl is not None
+    names = [d.relative_to(root).as_posix() or "." for d in directories]
+    cache = _Cache(settings, kubectl, root, set(names))
+    key = cache.key(texts)
+    kept = [cache.get(key, n) for n in names]
+    if all(k is not None for k in kept):
+        return [k for k in kept if k is not None]
+    got = _render_sides(settings, kubectl, "", root, names, {"marked": texts})
+    if isinstance(got, tuple):  # the copy failed: the same reason for each directory
+        return [NotRendered(r.error or "not rendered") for r in got]
+    for name, out in zip(names, got[0], strict=True):
+        if isinstance(out, str):
+            cache.put(key, name, out)
+    return got[0]
 
 
 def _render_sides(

@@ -1,0 +1,179 @@
+"""Each environment's release places proven by the renderer itself: a marked render.
+
+The one reader (:mod:`gitops_bot.render.reader`) says, by kustomize's rules, where each image's
+version is set and where a release writes it, and :mod:`gitops_bot.render.rendered_reading`
+holds that reading to what kubectl renders (its refusals, what runs). Here every release place
+of an environment is written by the release's own editor (:func:`gitops_bot.manifests.images.edit`)
+with a marker tag no repository can hold, and the environment is rendered once more
+(:func:`gitops_bot.render.tools.render_marked`: the rendered diff's copy, child environment,
+deadline, bound and kept renders). A marker nowhere in the render: a release there would change
+nothing the environment renders (a Flux HelmRelease's values under a kustomize ``images:``
+entry, a patch on a custom resource that replaces its containers), so the image is unsupported
+there, with what runs and the fix, and no pull request proposes it.
+
+The marker's secret is the machine's (kept beside the renders, readable only by its owner): no
+file in a repository can forge a proof, and an unchanged tree's marked render is kept from one
+run to the next like every render.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core import files
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinStatus
+from gitops_bot.manifests import images
+from gitops_bot.render import reader, tools
+from gitops_bot.render.running import Running, running
+
+
+def _secret() -> str:
+    """The machine's marker secret, made once (``GITOPS_BOT_CACHE``); a run that cannot keep
+    it uses its own."""
+    path = files.cache_dir(os.environ) / "marker-secret"
+    try:
+        return path.read_text(encoding="ascii").strip()[:16] or _new(path)
+    except OSError:
+        return _new(path)
+
+
+def _new(path: Path) -> str:
+    secret = os.urandom(8).hex()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret)
+    except OSError:
+        pass  # another run made it first, or no cache: this run's own secret proves as well
+    return secret
+
+
+def prove(
+    config: Config,
+    root: Path,
+    environments: list[EnvironmentConfig],
+    specs: list[images.ImageSpec],
+    readings: Mapping[str, EnvironmentReading],
+) -> dict[str, EnvironmentReading]:
+    """``readings`` with each base environment's release places judged by its marked render
+    (with ``render.enabled: false`` or no kubectl, the rules' reading stands)."""
+    out = dict(readings)
+    if not config.render.enabled or config.render.tool("kubectl") is None:
+        return out
+    root = root.absolute()  # the renders run in a copy elsewhere: no path relative to here
+    secret = _secret()
+    for env in environments:
+        reading = out.get(env.name)
+        if reading is None or reading.blocked is not None or not env.paths:
+            continue
+        dirs = _kustomizations(config, root, env)
+        if dirs:
+            out[env.name] = _judged(config, root, dirs, specs, reading, secret)
+    return out
+
+
+def _kustomizations(config: Config, root: Path, env: EnvironmentConfig) -> list[Path]:
+    """The environment's paths when each is a kustomization reaching nothing outside the
+    repository and within the rendered diff's budget; else none."""
+    try:
+        paths = [files.inside(root, config.root.absolute() / p) for p in env.paths]
+    except GitOpsBotError:
+        return []
+    dirs = tools.kustomizations(root, paths)
+    if len(dirs) != len(paths):
+        return []
+    tree = reader.DiskTree(root)
+    return dirs if all(reader.reach(tree, root, d).local for d in dirs) else []
+
+
+def _judged(
+    config: Config,
+    root: Path,
+    dirs: list[Path],
+    specs: list[images.ImageSpec],
+    reading: EnvironmentReading,
+    secret: str,
+) -> EnvironmentReading:
+    marks, texts = _marked(config, root, specs, reading, secret)
+    if not marks:
+        return reading
+    # past the rendered diff's size budget kustomize takes seconds to minutes: the rules stand
+    if any(tools._over_budget(config.render, root, d, d.as_posix(), texts) for d in dirs):
+        return reading
+    outputs = tools.render_marked(config.render, root, dirs, texts)
+    if not all(isinstance(o, str) for o in outputs):
+        return reading  # a refusal is rendered_reading's to say; a marker breaking it proves nothing
+    text = "\n".join(o for o in outputs if isinstance(o, str))
+    shown = running(text)
+    if not shown and all(o.strip() in ("", "{}") for o in outputs if isinstance(o, str)):
+        return reading  # it renders nothing at all (images: over no resource): nothing to hold
+    judged = [
+        r if r.image not in marks or marks[r.image] in text else _changes_nothing(r, dirs, root, shown)
+        for r in reading.images
+    ]
+    return replace(reading, images=tuple(judged))
+
+
+def _marked(
+    config: Config, root: Path, specs: list[images.ImageSpec], reading: EnvironmentReading, secret: str
+) -> tuple[dict[str, str], dict[Path, str]]:
+    """Each releasable image's marker (a tag kustomize and helm pass through unchanged), and
+    the environment's files with every marker written where a release of that image writes
+    (in place, or an ``images:`` entry of its own layer)."""
+    marks: dict[str, str] = {}
+    texts: dict[Path, str] = {}
+    for i, r in enumerate(reading.images):
+        if not r.placed or not r.writable:
+            continue
+        if r.would_write is None:
+            where = [p.file for p in r.pins if p.effective and p.editable and p.branch is None]
+            append = False
+        elif r.would_write.form == KUSTOMIZE_ENTRY:
+            where, append = list(r.would_write.files), True
+        else:  # a values key a release would add: the rendered diff shows what it does
+            continue
+        tag = f"gitops-bot-{secret}-{i}"
+        edited: dict[Path, str] = {}
+        try:
+            for rel in dict.fromkeys(where):
+                path = files.inside(root, config.root.absolute() / rel)
+                before = texts.get(path)
+                if before is None:
+                    before = path.read_text(encoding="utf-8")
+                update = [images.Update(r.image, tag=tag)]
+                edited[path] = images.edit(before, str(path), specs, update, append=append).text
+        except (GitOpsBotError, OSError, UnicodeDecodeError):
+            continue  # not writable by the editor: the reading already says, or the release will
+        if edited and all(t != texts.get(p) for p, t in edited.items()):
+            texts.update(edited)
+            marks[r.image] = tag
+    return marks, texts
+
+
+def _changes_nothing(
+    r: ImageReading, dirs: list[Path], root: Path, shown: tuple[Running, ...]
+) -> ImageReading:
+    pin = r.effective
+    place = ", ".join(r.would_write.files) if r.would_write else (pin.place if pin else "its files")
+    name = (pin.repository if pin and pin.repository else r.image).rsplit("/", 1)[-1]
+    runs = sorted({c.image for c in shown if c.repository.rsplit("/", 1)[-1] == name})
+    where = ", ".join(d.relative_to(root).as_posix() or "." for d in dirs)
+    said = f"; it renders {', '.join(runs)}" if runs else f"; no container it renders runs {name}"
+    return replace(
+        r,
+        status=PinStatus.UNSUPPORTED,
+        reason=(
+            f"a release writing {place} changes nothing {r.environment} renders "
+            f"(kubectl kustomize {where} renders the same with it){said}"
+        ),
+        fix=(
+            f"pin {r.image} where {r.environment}'s render takes it from (see 'kubectl kustomize "
+            f"{where}'), or list the file that sets it in the environment's paths"
+        ),
+    )

@@ -1,0 +1,108 @@
+"""The rules' reading held to the real renderer (``kubectl kustomize`` from ``.tools/bin``): each
+release place is written with a marker by the release's own editor and the environment rendered
+once. A place whose marker reaches the render stands; one whose marker is nowhere in it would
+release nothing (a Flux HelmRelease's values under a kustomize ``images:`` entry: the rules took
+it for a release of the image, and ``update`` proposed it with "rendered output does not
+change")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.config import load
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine import proven
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+from testkit.kubetools import kubectl
+from testkit.local_git import write
+
+APP = "ghcr.io/acme/app"
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+)
+HELMRELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\nspec:\n"
+    "  chart:\n    spec:\n      chart: app\n  values:\n    image:\n      repository: ghcr.io/acme/app\n"
+    "      tag: 1.0.0\n"
+)
+OVERLAY = "resources:\n- ../../base\n"
+
+
+def _config(kubectl_path: str, helm: bool = False) -> str:
+    keys = "    helm:\n      repository: image.repository\n      tag: image.tag\n" if helm else ""
+    return (
+        f"version: 1\nrender:\n  kubectl: {kubectl_path}\nimages:\n  - name: {APP}\n    policy: semver\n{keys}"
+        "environments:\n  - name: dev\n    path: overlays/dev\n  - name: prod\n    path: overlays/prod\n"
+    )
+
+
+Readings = dict[str, EnvironmentReading]
+
+
+def _proved(
+    root: Path, files: dict[str, str], *, helm: bool = False, tool: str | None = None
+) -> tuple[Readings, Readings]:
+    """The rules' reading of dev and prod, and the same held to the marked render."""
+    write(root, {"gitops-bot.yaml": _config(tool or kubectl(), helm), **files})
+    config = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (APP,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    return rules, proven.prove(config, root, list(config.environments), specs, rules)
+
+
+def test_a_release_place_the_render_takes_stands(tmp_path: Path) -> None:
+    rules, judged = _proved(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "overlays/dev/kustomization.yaml": OVERLAY
+            + "images:\n- name: ghcr.io/acme/app\n  newTag: 1.1.0\n",
+            "overlays/prod/kustomization.yaml": OVERLAY,
+        },
+    )
+    assert judged == rules
+    assert judged["dev"].images[0].status is PinStatus.PINNED
+    assert judged["prod"].images[0].status is PinStatus.INHERITED  # its own images: entry, proven
+
+
+def test_an_images_entry_under_a_helmrelease_changes_nothing_and_is_said(tmp_path: Path) -> None:
+    rules, judged = _proved(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+            "base/helmrelease.yaml": HELMRELEASE,
+            "overlays/dev/kustomization.yaml": OVERLAY,
+            "overlays/prod/kustomization.yaml": OVERLAY,
+        },
+        helm=True,
+    )
+    assert (
+        rules["dev"].images[0].status is PinStatus.INHERITED
+    )  # the rules' reading: a release into dev's layer
+    dev = judged["dev"].images[0]
+    assert dev.status is PinStatus.UNSUPPORTED
+    assert dev.reason is not None and dev.fix is not None
+    assert dev.reason.startswith(
+        "a release writing overlays/dev/kustomization.yaml changes nothing dev renders (kubectl kustomize overlays/dev"
+    )
+    assert "no container it renders runs app" in dev.reason
+    assert dev.pins == rules["dev"].images[0].pins  # where the rules read it is still shown
+
+
+def test_without_kubectl_the_rules_reading_stands(tmp_path: Path) -> None:
+    rules, judged = _proved(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+            "base/helmrelease.yaml": HELMRELEASE,
+            "overlays/dev/kustomization.yaml": OVERLAY,
+            "overlays/prod/kustomization.yaml": OVERLAY,
+        },
+        helm=True,
+        tool=str(tmp_path / "no-kubectl"),
+    )
+    assert judged == rules
