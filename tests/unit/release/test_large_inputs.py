@@ -13,7 +13,7 @@ import yaml
 import testkit.releases as releases_kit
 from gitops_bot import config
 from gitops_bot.core.errors import ConfigError
-from gitops_bot.git import gitlog
+from gitops_bot.git import gitcli, gitlog
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.manifests import images
 from gitops_bot.release import ledger as history
@@ -89,6 +89,14 @@ def _git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return seen
 
 
+def _subcommand(argv: list[str]) -> str:
+    """git's subcommand, past the ``-c key=value`` settings every content-reading run starts with."""
+    i = 1
+    while argv[i] == "-c":
+        i += 2
+    return argv[i]
+
+
 @pytest.mark.parametrize("releases", [3, 80])
 def test_history_reads_every_release_with_the_same_few_git_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: int
@@ -102,7 +110,7 @@ def test_history_reads_every_release_with_the_same_few_git_commands(
     assert entries[0].release == f"prod-{releases - 1:08x}" and entries[-1].release is None
     assert all(e.changed == ("app",) for e in entries)
     # log, ls-tree, rev-list --missing, one fetch, cat-file --batch: not one per commit or file
-    assert [c[1] if c[1] != "-c" else c[3] for c in calls] == [
+    assert [_subcommand(c) for c in calls] == [
         "log",
         "ls-tree",
         "rev-list",
@@ -123,5 +131,7 @@ def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(
         calls = _git_processes(monkeypatch)
         entries = history.read(ws, "refs/remotes/origin/main", paths, [images.ImageSpec("app")])
         assert len(entries) == 40
-        assert [c for c in calls if "fetch" in c] == [["git", *gitlog._PREFETCH]]  # one, for all
+        assert [c for c in calls if "fetch" in c] == [
+            ["git", *gitcli.CONTENT_LOCAL, *gitlog._PREFETCH]
+        ]  # one
         assert ws._missing("refs/remotes/origin/main", paths) == set()
