@@ -65,6 +65,20 @@ argocd:
   server: {argocd}
 """
 
+BASE_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: example/app
+        - name: worker
+          image: example/worker
+"""
+
 OVERLAY_FILE = "overlays/{}/kustomization.yaml"
 
 
@@ -123,7 +137,10 @@ def make_world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.Mo
     with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
         monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
         (seed / "base").mkdir()
-        (seed / "base/kustomization.yaml").write_text("resources: []\n")
+        # what kubectl kustomize builds (the reading renders it): the Deployment the overlays'
+        # replicas: and images: entries name
+        (seed / "base/kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+        (seed / "base/deployment.yaml").write_text(BASE_DEPLOYMENT)
         for env in ("dev", "staging", "production"):
             (seed / f"overlays/{env}").mkdir(parents=True)
             (seed / OVERLAY_FILE.format(env)).write_text(OVERLAY.format(host=registry.host, ns=ns))

@@ -38,10 +38,12 @@ def test_a_tag_carrying_its_digest_configures_digest_in_tag_and_plans_the_tag(tm
     repo = write(
         tmp_path,
         {
-            "base/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
-            "base/helmrelease.yaml": HELMRELEASE,
-            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
-            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+            # each environment's own HelmRelease: a release writes its spec.values in place (a
+            # base's, under overlays, no kustomize images: entry reaches: the marked render says so)
+            "overlays/dev/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+            "overlays/dev/helmrelease.yaml": HELMRELEASE,
+            "overlays/prod/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+            "overlays/prod/helmrelease.yaml": HELMRELEASE,
         },
     )
     result = cli.execute(["init", "--repo", str(repo), "--output", "json"])
