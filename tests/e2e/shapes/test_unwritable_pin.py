@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from testkit.local_git import commit, git, write
+from testkit.git_http import bare_repository
+from testkit.local_git import git
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -50,9 +51,9 @@ def _origin(tmp_path: Path, image: str, env: str) -> Path:
         f"environments:\n  - {{name: {env}, path: {path}, write: commit}}\n"
         f"  - {{name: fine, path: {fine}, write: commit}}\n"
     )
-    seed = tmp_path / "seed"
-    write(
-        seed,
+    return bare_repository(
+        tmp_path,
+        "origin",
         {
             "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
             "base/deployment.yaml": DEPLOYMENT.format(image=image),
@@ -64,11 +65,6 @@ def _origin(tmp_path: Path, image: str, env: str) -> Path:
             "gitops-bot.yaml": config,
         },
     )
-    git(seed, "init", "-q", "-b", "main")
-    commit(seed, "unwritable")
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
-    return origin
 
 
 @pytest.fixture
