@@ -48,6 +48,7 @@ from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps, argocd_appsets, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
+from gitops_bot.render.walk import NoteKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +128,9 @@ def discover(
             rendered[s.name] = []
             continue
         rendered[s.name] = list(walk.files)
-        for n in walk.notes:
-            if n.endswith((": a remote resource, not followed", ": a remote patch, not followed")):
-                remote.setdefault(n, []).append(s.name)
+        for note in walk.notes:
+            if note.kind is NoteKind.REMOTE:
+                remote.setdefault(str(note), []).append(s.name)
     for n, names in remote.items():
         # what a remote base renders is not read: the images it names, and which images:
         # entry of the environments applies to them, are not known here

@@ -32,11 +32,12 @@ def own_applications(
         named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
     if len({a.application for a in named}) == 1:
         walk.documents[rel] = named[0].application
-        walk.notes.append(f"{rel}: read {named[0].application} of {len(names)} Applications (its name)")
+        walk.note(rel, f"read {named[0].application} of {len(names)} Applications (its name)")
         return named
-    walk.notes.append(
-        f"{rel}: holds {len(names)} Applications and none is {source.name}'s alone; all are read "
-        "(name it with argocd_application)"
+    walk.note(
+        rel,
+        f"holds {len(names)} Applications and none is {source.name}'s alone; all are read "
+        "(name it with argocd_application)",
     )
     return apps
 

@@ -37,6 +37,7 @@ from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads,
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import deploy_tools, deployers, verdict
+from gitops_bot.render import walk as walks
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -59,13 +60,8 @@ def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     walk = Walk()
     Reader(tree, root, ()).walk_directory(directory, walk)
     # what kustomize refuses (a cycle, a path out of the repository) is not rendered either
-    remote = any("not followed" in n for n in walk.notes) or bool(walk.refused)
-    far = tuple(
-        n.rpartition(": a remote ")[0]
-        for n in walk.notes
-        if n.endswith(", not followed") and ": a remote " in n
-    )
-    return Reach(tuple(root / f for f in walk.files), not remote and not walk.capped, far)
+    whole = not walk.unfollowed and not walk.refused and not walk.capped
+    return Reach(tuple(root / f for f in walk.files), whole, walk.remote)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -137,7 +133,7 @@ class Reader:
         note = f"{rel}: {why}"
         if note not in walk.said:
             walk.said.append(note)
-            walk.notes.append(note)
+            walk.note(rel, why, walks.NoteKind.UNREAD)
         if rendered and (rel, why) not in walk.incomplete:
             walk.incomplete.append((rel, why))
         walk.unsure.update(walk.stack)
@@ -225,7 +221,7 @@ class Reader:
                     and (users := self.deploy_tools.deployed_by(path))
                 ):
                     for origin, app in users:
-                        walk.notes.append(f"{self.rel(path)}: a value file of {app.application} ({origin})")
+                        walk.note(self.rel(path), f"a value file of {app.application} ({origin})")
                         self.deploy_tools.application(app, origin, walk)
                 else:
                     self.plain(path, text, walk)
@@ -248,7 +244,7 @@ class Reader:
             if self.tree.text(directory / "Chart.yaml") is not None:
                 values = directory / "values.yaml"
                 if values != path and (text := self.read_file(values, walk)) is not None:
-                    walk.notes.append(f"{self.rel(values)}: the chart's values, read under {self.rel(path)}")
+                    walk.note(self.rel(values), f"the chart's values, read under {self.rel(path)}")
                     self.plain(values, text, walk)
                 walk.own_values(self.rel(path))
                 return True
@@ -284,9 +280,10 @@ class Reader:
         if chosen is not None:
             found = chosen
             walk.own_values(*(self.rel(p) for p in chosen if p.stem != "values"))
-            walk.notes.append(
-                f"{self.rel(directory)}: read {', '.join(p.name for p in chosen)} "
-                f"(the directory holds a values file per environment)"
+            walk.note(
+                self.rel(directory),
+                f"read {', '.join(p.name for p in chosen)} (the directory holds a values file per "
+                "environment)",
             )
         if top and not found:
             raise UsageError(
@@ -308,7 +305,7 @@ class Reader:
             try:  # deeper in a directory read recursively: a template or a stray file is noted
                 self.plain(path, text, walk)
             except GitOpsBotError as e:
-                walk.notes.append(f"{self.rel(path)}: not read ({e})")
+                walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
 
     def yaml_files(self, directory: Path, depth: int = 0, unread: Walk | None = None) -> list[Path]:
         """The directory's YAML files, its subdirectories' after its own (recursively); with
@@ -400,7 +397,7 @@ class Reader:
         self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
     ) -> None:
         if kustomize_refs.is_remote(entry):
-            walk.notes.append(f"{entry}: a remote resource, not followed")
+            walk.note(entry, "a remote resource, not followed", walks.NoteKind.REMOTE)
             walk.said.append(kustomize_refs.remote_said(entry))
             walk.unsure.update(walk.stack)
             return
@@ -424,7 +421,7 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
-                walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
+                walk.note(self.rel(path), "not in the repository, not followed", walks.NoteKind.UNFOLLOWED)
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
             self.kustomization(path, text, walk, stack, (key, entry))
@@ -449,14 +446,16 @@ class Reader:
             return
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
-            walk.notes.append(f"{patch.path}: a remote patch, not followed")
+            walk.note(patch.path, "a remote patch, not followed", walks.NoteKind.REMOTE)
             walk.said.append(kustomize_refs.remote_said(patch.path, "patch"))
             return
         path = _joined(directory, patch.path)
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
-                walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
+                walk.note(
+                    self.rel(path), "a patch not in the repository, not followed", walks.NoteKind.UNFOLLOWED
+                )
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]

@@ -24,25 +24,20 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
+from gitops_bot.render.walk import YAML_SUFFIXES, Elsewhere, Found, NoteKind, Source, Walk
 
 # the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
 _PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
 
 
-def base_of(elsewhere: Sequence[str]) -> str:
-    """The branch the bot reads, as the reason names it."""
-    return elsewhere[0].rpartition(" reads ")[2] if elsewhere else "main"
-
-
-def _branch_fix(env: str, elsewhere: Sequence[str]) -> str:
+def _branch_fix(env: str, elsewhere: Sequence[Elsewhere]) -> str:
     """Read and release the environment where its deploy tool renders it: its own branch."""
-    named = {e.partition(" renders branch ")[2].partition(";")[0] for e in elsewhere}
+    named = {e.branch for e in elsewhere}
     if len(named) == 1 and (branch := named.pop()):
         return f"set branch: {branch} on environment {env} in gitops-bot.yaml (read and released there)"
     return (
         f"give {env} the branch its Application renders (branch: in gitops-bot.yaml), or keep its overlay "
-        f"on {base_of(elsewhere)} with its Application tracking that branch"
+        f"on {elsewhere[0].base} with its Application tracking that branch"
     )
 
 
@@ -162,7 +157,7 @@ def reading(
         tuple(out),
         tuple(walk.files),
         tuple(writable),
-        tuple(walk.notes),
+        tuple(map(str, walk.notes)),
         tuple(walk.documents.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
@@ -193,7 +188,7 @@ def _theirs(env: str, image: str, others: Sequence[str]) -> ImageReading:
 
 def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
     # what it reads and did not follow, and what is there and was not read: where the image may be
-    remote = [*walk.said, *(n for n in walk.notes if "not followed" in n)]
+    remote = [*walk.said, *(str(n) for n in walk.notes if n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED))]
     return ImageReading(
         env,
         image,
@@ -254,7 +249,8 @@ def _verdict(
             image,
             PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
-            reason=f"{'; '.join(dict.fromkeys(walk.elsewhere))}: its files there are not what {env} runs",
+            reason=f"{'; '.join(dict.fromkeys(map(str, walk.elsewhere)))}: its files there are not what "
+            f"{env} runs",
             fix=_branch_fix(env, walk.elsewhere),
         )
     if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
@@ -163,6 +164,44 @@ class Found:
     misses: str = ""
 
 
+class NoteKind(Enum):
+    """What a note tells its readers, so none of them parses the sentence back."""
+
+    READ = "read"  # what was read and how (a value file of an Application, which one chosen)
+    REMOTE = "remote"  # a resource or patch at a remote address: not followed, never fetched
+    UNFOLLOWED = "unfollowed"  # something else it names that is not here (a path, a chart)
+    UNREAD = "unread"  # there, and not read (size, encoding, a link out): said with its fix
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One thing a walk says of a file: words only where it is printed (``str``)."""
+
+    file: str
+    why: str
+    kind: NoteKind = NoteKind.READ
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.why}"
+
+    @property
+    def followed(self) -> bool:
+        """Whether what it names was read: a render of what names it needs what was not."""
+        return self.kind is NoteKind.READ
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """An Application rendering the environment from another branch than the bot reads."""
+
+    application: str
+    branch: str
+    base: str
+
+    def __str__(self) -> str:
+        return f"{self.application} renders branch {self.branch}; the bot reads {self.base}"
+
+
 @dataclass
 class Walk:
     """One environment's walk: what it reads, in the order its tool applies it."""
@@ -173,7 +212,7 @@ class Walk:
     values: list[str] = field(default_factory=list)  # its own Helm values files
     value_roots: list[int] = field(default_factory=list)  # the rendering of each (as ``values``)
     found: list[Found] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # what it renders that was there and not read (Tree.unread), each naming it with its fix:
     # what the plan says of the environment (EnvironmentReading.said); among ``notes`` too
     said: list[str] = field(default_factory=list)
@@ -214,7 +253,7 @@ class Walk:
     def not_whole(self, rel: str, why: str) -> None:
         if (rel, why) not in self.incomplete:
             self.said.append(f"{rel}: {why}")
-            self.notes.append(f"{rel}: {why}")
+            self.notes.append(Note(rel, why, NoteKind.UNREAD))
             self.incomplete.append((rel, why))
 
     def refuse(self, reason: str, fix: str) -> None:
@@ -222,6 +261,19 @@ class Walk:
         if reason not in self.fixes:
             self.refused.append(reason)
             self.fixes[reason] = fix
+
+    def note(self, file: str, why: str, kind: NoteKind = NoteKind.READ) -> None:
+        self.notes.append(Note(file, why, kind))
+
+    @property
+    def remote(self) -> tuple[str, ...]:
+        """The remote resources and patches it names (never fetched)."""
+        return tuple(n.file for n in self.notes if n.kind is NoteKind.REMOTE)
+
+    @property
+    def unfollowed(self) -> bool:
+        """Whether it names something not here (remote, or missing): a render would need it."""
+        return any(n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED) for n in self.notes)
 
     def own_values(self, *files: str) -> None:
         """Values files that are the environment's own layer in the rendering being read."""
@@ -231,7 +283,9 @@ class Walk:
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
     unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
-    elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
+    elsewhere: list[Elsewhere] = field(
+        default_factory=list
+    )  # rendered from another branch than the bot reads
     # charts it deploys from a chart repository (an Argo CD Application of an external chart):
     # what they render is no file here, so an image it does not render is another's, not misnamed
     charts: list[str] = field(default_factory=list)
