@@ -11,34 +11,17 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import (
-    HELM_KEY,
-    HELMRELEASE_KEY,
     KUSTOMIZE_ENTRY,
     EnvironmentReading,
     ImageReading,
-    Pin,
     PinKind,
     PinStatus,
-    WouldWrite,
     unread_block,
 )
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render.walk import YAML_SUFFIXES, Elsewhere, Found, NoteKind, Source, Walk
-
-# the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
-_PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
-
-
-def _branch_fix(env: str, elsewhere: Sequence[Elsewhere]) -> str:
-    """Read and release the environment where its deploy tool renders it: its own branch."""
-    named = {e.branch for e in elsewhere}
-    if len(named) == 1 and (branch := named.pop()):
-        return f"set branch: {branch} on environment {env} in gitops-bot.yaml (read and released there)"
-    return (
-        f"give {env} the branch its Application renders (branch: in gitops-bot.yaml), or keep its overlay "
-        f"on {elsewhere[0].base} with its Application tracking that branch"
-    )
+from gitops_bot.render import pin_rules
+from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
 
 
 def own_documents(
@@ -163,7 +146,7 @@ def reading(
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
         said=(*walk.said, *_rendered_otherwise(out, walk)),
         incomplete=tuple(walk.incomplete),
-        refused=tuple((r, walk.fixes.get(r, _PATCH_FIX)) for r in walk.refused),
+        refused=tuple((r, walk.fixes.get(r, pin_rules.PATCH_FIX)) for r in walk.refused),
     )
 
 
@@ -186,21 +169,6 @@ def _theirs(env: str, image: str, others: Sequence[str]) -> ImageReading:
     return ImageReading(env, image, PinStatus.NOT_RENDERED, reason=f"only {shown} {verb} it")
 
 
-def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
-    # what it reads and did not follow, and what is there and was not read: where the image may be
-    remote = [*walk.said, *(str(n) for n in walk.notes if n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED))]
-    return ImageReading(
-        env,
-        image,
-        PinStatus.NOT_RENDERED,
-        reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
-        + (f"; {'; '.join(remote[:3])}" if remote else "")
-        + ")",
-        fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
-        f"or point {env}'s path at what deploys it",
-    )
-
-
 def _image(
     env: str,
     image: str,
@@ -211,7 +179,7 @@ def _image(
 ) -> ImageReading:
     """The reading, with what changes nothing said beside it: a patch whose target selects
     nothing built is no place a release goes, and the user is told why it is not read."""
-    out = _verdict(env, image, found, walk, renders, alone)
+    out = pin_rules.verdict(env, image, found, walk, renders, alone)
     misses = list(dict.fromkeys(f.misses for f in found if f.misses))
     if not misses or walk.refused or walk.elsewhere:
         return out
@@ -224,232 +192,6 @@ def _image(
         reason=f"{out.reason}; {said}" if out.reason else said,
         fix=out.fix or fix,
     )
-
-
-def _verdict(
-    env: str,
-    image: str,
-    found: list[Found],
-    walk: Walk,
-    renders: Mapping[str, set[str]],
-    alone: Callable[[str], bool],
-) -> ImageReading:
-    if walk.refused:  # the tool renders nothing of it: what the files say, and why not
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
-            reason=walk.refused[0],
-            fix=walk.fixes.get(walk.refused[0], _PATCH_FIX),
-        )
-    if walk.elsewhere:  # what this checkout holds is not what the environment runs
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
-            reason=f"{'; '.join(dict.fromkeys(map(str, walk.elsewhere)))}: its files there are not what "
-            f"{env} runs",
-            fix=_branch_fix(env, walk.elsewhere),
-        )
-    if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            reason="; ".join(walk.unread[:3]),
-            fix=f"give {env} a path the repository holds whole: an Application file of its own (or the "
-            "overlay or values file its generated Application renders)",
-        )
-    if not found:
-        return _not_rendered(env, image, walk)
-    effective = _effective(found)
-    pins = tuple(
-        Pin(
-            f.file,
-            f.site.value_line or f.site.line,
-            f.kind,
-            f in effective,
-            tuple(sorted(renders.get(f.file, set()) - {env})),
-            f.site.repository,
-            f.site.tag,
-            f.site.digest,
-            f.editable,
-            f.form,
-        )
-        for f in found
-    )
-    wins = [p for p in pins if p.effective]
-    shared = [p for p in wins if p.shared_with]
-    fixed = [p for p in wins if not p.editable]
-    if not shared and not fixed:
-        return ImageReading(env, image, PinStatus.PINNED, pins)
-    pin = (shared or fixed)[0]
-    status = PinStatus.INHERITED if shared else PinStatus.PINNED
-    where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
-    why = (
-        f"set only in {where}, which {', '.join(pin.shared_with)} "
-        f"{'renders' if len(pin.shared_with) == 1 else 'render'} too"
-        if shared
-        else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
-        "in place"
-    )
-    late = [p for p in shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
-    if late:  # applied after every file: no layer of this environment's would count
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its "
-            "setting is applied after every file of the environment",
-            fix=f"give {env} a file of its own holding only its Application or Kustomization, and name "
-            "that file as its path",
-        )
-    if any(p.kind is PinKind.ARGOCD for p in fixed):  # applied after every file: only it counts
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; Argo CD applies it after every values file",
-            fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
-            "parameter; releases then go there",
-        )
-    if any(p.kind is PinKind.FLUX for p in fixed):
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; Flux applies it after building every file",
-            fix="move the entry into the images: of the kustomization at the Kustomization's path; "
-            "releases then go there",
-        )
-    values = [f for f in walk.values if alone(f)]
-    # every rendering (chart) the image wins in: one pinned alone and one inheriting are two
-    # places a release must both reach
-    charts = {f.root for f in effective if f.kind is PinKind.HELM}
-    if pin.kind is PinKind.HELM and values and len(charts) > 1:
-        # each rendering (Application) inherits it on its own: the release goes into each one's
-        # own values layer (its last), so no chart is left on the shared version
-        return _each_chart(env, image, status, pins, why, walk, sorted(charts), alone)
-    if pin.kind is PinKind.HELM and values:
-        form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
-        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
-    # the environment's own kustomization that builds each winning place: of several paths, the
-    # one rendering that workload (an overlay of the environment that renders it not would
-    # change nothing), outermost first. Each path rendering the image takes an entry of its
-    # own: one left out would stay on the shared version
-    targets: dict[str, None] = {}
-    bare: list[Found] = []
-    for f in effective:
-        mine = next((k for k in f.under if k in walk.layers and alone(k)), None)
-        if mine is None:
-            bare.append(f)
-        else:
-            targets[mine] = None
-    if bare:
-        own = "values file" if pin.kind is PinKind.HELM else "kustomization"
-        spots = {(f.file, f.site.value_line or f.site.line) for f in bare}
-        b = bare[0]
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}, and {env} has no {own} of its own to pin it in"
-            + (
-                ""
-                if (pin.file, pin.line) in spots
-                else f" where it renders {b.file}:{b.site.value_line or b.site.line}"
-            ),
-            fix=(
-                f"give {env} a values file of its own, layered over {pin.file}, as its path"
-                if pin.kind is PinKind.HELM
-                else f"give {env} an overlay of its own (a kustomization.yaml whose resources: list what "
-                "it renders) as its path"
-            )
-            + "; releases then go there",
-        )
-    names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
-    rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
-    if rendered:
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; kustomize matches an images: entry by the name rendered there "
-            f"({rendered}), and gitops-bot.yaml names the image {image}",
-            fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
-        )
-    first, *also = targets
-    return ImageReading(env, image, status, pins, would_write=WouldWrite(first, KUSTOMIZE_ENTRY, tuple(also)))
-
-
-def _each_chart(
-    env: str,
-    image: str,
-    status: PinStatus,
-    pins: tuple[Pin, ...],
-    why: str,
-    walk: Walk,
-    charts: Sequence[int],
-    alone: Callable[[str], bool],
-) -> ImageReading:
-    """An image the environment inherits through several renderings (charts of its several
-    Applications): a release writes the key into the own values file of each, the last one
-    each rendering layers; one rendering with no file of its own is refused by name."""
-    own: dict[int, str] = {}
-    for f, root in zip(walk.values, walk.value_roots, strict=True):
-        if alone(f):
-            own[root] = f  # the later layer wins
-    missing = [c for c in charts if c not in own]
-    files = list(dict.fromkeys(own[c] for c in charts if c in own))
-    forms = {HELMRELEASE_KEY if f in walk.releases else HELM_KEY for f in files}
-    if missing or len(forms) != 1:
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; {env} renders it through {len(charts)} charts, each inheriting it, and "
-            + (
-                f"{len(missing)} of them layer no values file of {env}'s own"
-                if missing
-                else "its own layers are both HelmRelease values and values files"
-            ),
-            fix=f"give each of {env}'s Applications a values file of its own (named in its "
-            "helm.valueFiles and in the environment's paths); releases then go into each one",
-        )
-    (form,) = forms
-    return ImageReading(env, image, status, pins, would_write=WouldWrite(files[0], form, tuple(files[1:])))
-
-
-def _effective(found: Sequence[Found]) -> list[Found]:
-    """The places that win when rendered, in kustomize's order of applying them: an
-    ``images:`` entry sets the image in every workload below it; a container, a patch or a
-    values key sets it in its own container (or key) until something later does. Each
-    container of a workload is its own place (an init container beside the main one); a
-    patch naming no container (a JSON 6902 operation) sets every one of its workload's."""
-    wins: dict[tuple[int, str, str], Found] = {}
-    for f in found:  # in rank order
-        if f.misses:  # applied to nothing built: changes nothing
-            continue
-        if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
-            wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
-            wins[(f.root, f.file, "")] = f
-        elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
-            wins = {k: w for k, w in wins.items() if k[0] != f.root}
-            wins[(f.root, f.file, "")] = f
-        else:
-            workload, container = f.site.workload, f.site.container
-            if not container:
-                wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
-            wins[(f.root, workload, container)] = f
-    return list(wins.values())
 
 
 # -- whether each release can be written where it goes ----------------------------------

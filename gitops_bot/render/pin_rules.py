@@ -1,0 +1,375 @@
+"""One image's verdict in one environment, from the places its walk found. PURE.
+
+A chain of rules, first match wins, each a small function of one :class:`Case` returning a
+reading or ``None`` (not its case):
+
+1. ``refused``: the environment's tool refuses to render it -> unsupported, in its words.
+2. ``elsewhere``: its Application renders another branch than the bot reads -> unsupported.
+3. ``unread``: nothing found, and it renders what cannot be read -> unsupported.
+4. ``absent``: nothing it renders names the image -> not rendered.
+5. ``own``: every winning place is its own and editable -> pinned there.
+6. ``late``: it inherits the place from a file whose setting is applied after every file of
+   the environment (an Application's or a Flux Kustomization's) -> unsupported.
+7. ``parameter`` / ``flux_entry``: a setting the bot cannot edit in place, applied last.
+8. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
+   (each rendering's own, when several charts render it).
+9. ``no_layer``: inherited with no own kustomization or values file to override it.
+10. ``renamed``: kustomize matches the entry by a name other than the configured one.
+11. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from gitops_bot.core.reading import (
+    HELM_KEY,
+    HELMRELEASE_KEY,
+    KUSTOMIZE_ENTRY,
+    ImageReading,
+    Pin,
+    PinKind,
+    PinStatus,
+    WouldWrite,
+)
+from gitops_bot.render.walk import Elsewhere, Found, NoteKind, Walk
+
+# the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
+PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one rule reads: the environment, the image, the places found, the walk, who else
+    renders each file, and whether a file is this environment's alone."""
+
+    env: str
+    image: str
+    found: list[Found]
+    walk: Walk
+    renders: Mapping[str, set[str]]
+    alone: Callable[[str], bool]
+
+    @functools.cached_property
+    def effective(self) -> list[Found]:
+        return _effective(self.found)
+
+    @functools.cached_property
+    def pins(self) -> tuple[Pin, ...]:
+        won = self.effective
+        return tuple(
+            Pin(
+                f.file,
+                f.site.value_line or f.site.line,
+                f.kind,
+                f in won,
+                tuple(sorted(self.renders.get(f.file, set()) - {self.env})),
+                f.site.repository,
+                f.site.tag,
+                f.site.digest,
+                f.editable,
+                f.form,
+            )
+            for f in self.found
+        )
+
+    @functools.cached_property
+    def wins(self) -> list[Pin]:
+        return [p for p in self.pins if p.effective]
+
+    @functools.cached_property
+    def shared(self) -> list[Pin]:
+        return [p for p in self.wins if p.shared_with]
+
+    @functools.cached_property
+    def fixed(self) -> list[Pin]:
+        return [p for p in self.wins if not p.editable]
+
+    @property
+    def pin(self) -> Pin:
+        """The place the reason names: the first shared, else the first not editable."""
+        return (self.shared or self.fixed)[0]
+
+    @property
+    def status(self) -> PinStatus:
+        return PinStatus.INHERITED if self.shared else PinStatus.PINNED
+
+    @functools.cached_property
+    def why(self) -> str:
+        pin = self.pin
+        where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
+        if self.shared:
+            verb = "renders" if len(pin.shared_with) == 1 else "render"
+            return f"set only in {where}, which {', '.join(pin.shared_with)} {verb} too"
+        written = pin.form or pin.kind.value
+        return f"set in a {written} at {pin.file}:{pin.line}, which the bot cannot edit in place"
+
+    @functools.cached_property
+    def values(self) -> list[str]:
+        """Its own Helm values layers."""
+        return [f for f in self.walk.values if self.alone(f)]
+
+    def unsupported(self, reason: str, fix: str, pins: tuple[Pin, ...] | None = None) -> ImageReading:
+        return ImageReading(
+            self.env, self.image, PinStatus.UNSUPPORTED, self.pins if pins is None else pins, reason, fix
+        )
+
+
+Rule = Callable[[Case], ImageReading | None]
+
+
+def verdict(
+    env: str,
+    image: str,
+    found: list[Found],
+    walk: Walk,
+    renders: Mapping[str, set[str]],
+    alone: Callable[[str], bool],
+) -> ImageReading:
+    case = Case(env, image, found, walk, renders, alone)
+    for rule in RULES:
+        if (reading := rule(case)) is not None:
+            return reading
+    raise AssertionError("the last rule always answers")  # pragma: no cover
+
+
+def _written(c: Case) -> tuple[Pin, ...]:
+    """What the files say, when the environment is not rendered from them as read."""
+    return tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in c.found)
+
+
+def _refused(c: Case) -> ImageReading | None:
+    if not c.walk.refused:
+        return None
+    first = c.walk.refused[0]
+    return c.unsupported(first, c.walk.fixes.get(first, PATCH_FIX), _written(c))
+
+
+def _elsewhere(c: Case) -> ImageReading | None:
+    if not c.walk.elsewhere:
+        return None
+    apps = "; ".join(dict.fromkeys(map(str, c.walk.elsewhere)))
+    return c.unsupported(
+        f"{apps}: its files there are not what {c.env} runs",
+        _branch_fix(c.env, c.walk.elsewhere),
+        _written(c),
+    )
+
+
+def _unread(c: Case) -> ImageReading | None:
+    if c.found or not c.walk.unread:  # rendered by what cannot be read: said, not "not rendered"
+        return None
+    return ImageReading(
+        c.env,
+        c.image,
+        PinStatus.UNSUPPORTED,
+        reason="; ".join(c.walk.unread[:3]),
+        fix=f"give {c.env} a path the repository holds whole: an Application file of its own (or the "
+        "overlay or values file its generated Application renders)",
+    )
+
+
+def _absent(c: Case) -> ImageReading | None:
+    return None if c.found else not_rendered(c.env, c.image, c.walk)
+
+
+def _own(c: Case) -> ImageReading | None:
+    if c.shared or c.fixed:
+        return None
+    return ImageReading(c.env, c.image, PinStatus.PINNED, c.pins)
+
+
+def _late(c: Case) -> ImageReading | None:
+    late = [p for p in c.shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
+    if not late:  # applied after every file: no layer of this environment's would count
+        return None
+    return c.unsupported(
+        f"{c.why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its setting is "
+        "applied after every file of the environment",
+        f"give {c.env} a file of its own holding only its Application or Kustomization, and name that "
+        "file as its path",
+    )
+
+
+def _parameter(c: Case) -> ImageReading | None:
+    if not any(p.kind is PinKind.ARGOCD for p in c.fixed):  # applied after every file: only it counts
+        return None
+    return c.unsupported(
+        f"{c.why}; Argo CD applies it after every values file",
+        "set the image in a values file of the Application (its helm.valueFiles) and drop the parameter; "
+        "releases then go there",
+    )
+
+
+def _flux_entry(c: Case) -> ImageReading | None:
+    if not any(p.kind is PinKind.FLUX for p in c.fixed):
+        return None
+    return c.unsupported(
+        f"{c.why}; Flux applies it after building every file",
+        "move the entry into the images: of the kustomization at the Kustomization's path; releases "
+        "then go there",
+    )
+
+
+def _charts(c: Case) -> ImageReading | None:
+    """Inherited through several renderings (charts of its several Applications): the key goes
+    into the own values file of each, the last one each rendering layers, so no chart is left on
+    the shared version; one rendering with no file of its own is refused by name."""
+    charts = sorted({f.root for f in c.effective if f.kind is PinKind.HELM})
+    if c.pin.kind is not PinKind.HELM or not c.values or len(charts) < 2:
+        return None
+    own: dict[int, str] = {}
+    for f, root in zip(c.walk.values, c.walk.value_roots, strict=True):
+        if c.alone(f):
+            own[root] = f  # the later layer wins
+    missing = [n for n in charts if n not in own]
+    files = list(dict.fromkeys(own[n] for n in charts if n in own))
+    forms = {HELMRELEASE_KEY if f in c.walk.releases else HELM_KEY for f in files}
+    if missing or len(forms) != 1:
+        return c.unsupported(
+            f"{c.why}; {c.env} renders it through {len(charts)} charts, each inheriting it, and "
+            + (
+                f"{len(missing)} of them layer no values file of {c.env}'s own"
+                if missing
+                else "its own layers are both HelmRelease values and values files"
+            ),
+            f"give each of {c.env}'s Applications a values file of its own (named in its helm.valueFiles "
+            "and in the environment's paths); releases then go into each one",
+        )
+    (form,) = forms
+    return ImageReading(
+        c.env, c.image, c.status, c.pins, would_write=WouldWrite(files[0], form, tuple(files[1:]))
+    )
+
+
+def _values(c: Case) -> ImageReading | None:
+    if c.pin.kind is not PinKind.HELM or not c.values:
+        return None
+    form = HELMRELEASE_KEY if c.values[-1] in c.walk.releases else HELM_KEY
+    return ImageReading(c.env, c.image, c.status, c.pins, would_write=WouldWrite(c.values[-1], form))
+
+
+def _bare(c: Case) -> list[Found]:
+    """The winning places no own kustomization of the environment builds."""
+    return [f for f in c.effective if _own_layer(c, f) is None]
+
+
+def _own_layer(c: Case, f: Found) -> str | None:
+    """The environment's own kustomization that builds ``f``, outermost first: of several
+    paths, the one rendering that workload (an overlay that renders it not changes nothing)."""
+    return next((k for k in f.under if k in c.walk.layers and c.alone(k)), None)
+
+
+def _no_layer(c: Case) -> ImageReading | None:
+    bare = _bare(c)
+    if not bare:
+        return None
+    pin = c.pin
+    own = "values file" if pin.kind is PinKind.HELM else "kustomization"
+    spots = {(f.file, f.site.value_line or f.site.line) for f in bare}
+    b = bare[0]
+    where = (
+        ""
+        if (pin.file, pin.line) in spots
+        else f" where it renders {b.file}:{b.site.value_line or b.site.line}"
+    )
+    fix = (
+        f"give {c.env} a values file of its own, layered over {pin.file}, as its path"
+        if pin.kind is PinKind.HELM
+        else f"give {c.env} an overlay of its own (a kustomization.yaml whose resources: list what it "
+        "renders) as its path"
+    )
+    return c.unsupported(
+        f"{c.why}, and {c.env} has no {own} of its own to pin it in{where}", f"{fix}; releases then go there"
+    )
+
+
+def _renamed(c: Case) -> ImageReading | None:
+    names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or c.image) for p in c.wins}
+    rendered = next((n for n in sorted(n for n in names if n) if n != c.image), None)
+    if not rendered:
+        return None
+    return c.unsupported(
+        f"{c.why}; kustomize matches an images: entry by the name rendered there ({rendered}), and "
+        f"gitops-bot.yaml names the image {c.image}",
+        f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
+    )
+
+
+def _overlay(c: Case) -> ImageReading:
+    # each path rendering the image takes an entry of its own: one left out would stay on the
+    # shared version
+    targets = dict.fromkeys(k for f in c.effective if (k := _own_layer(c, f)) is not None)
+    first, *also = targets
+    return ImageReading(
+        c.env, c.image, c.status, c.pins, would_write=WouldWrite(first, KUSTOMIZE_ENTRY, tuple(also))
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    _refused,
+    _elsewhere,
+    _unread,
+    _absent,
+    _own,
+    _late,
+    _parameter,
+    _flux_entry,
+    _charts,
+    _values,
+    _no_layer,
+    _renamed,
+    _overlay,
+)
+
+
+def _branch_fix(env: str, elsewhere: Sequence[Elsewhere]) -> str:
+    """Read and release the environment where its deploy tool renders it: its own branch."""
+    named = {e.branch for e in elsewhere}
+    if len(named) == 1 and (branch := named.pop()):
+        return f"set branch: {branch} on environment {env} in gitops-bot.yaml (read and released there)"
+    return (
+        f"give {env} the branch its Application renders (branch: in gitops-bot.yaml), or keep its overlay "
+        f"on {elsewhere[0].base} with its Application tracking that branch"
+    )
+
+
+def not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
+    # what it reads and did not follow, and what is there and was not read: where the image may be
+    remote = [*walk.said, *(str(n) for n in walk.notes if n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED))]
+    return ImageReading(
+        env,
+        image,
+        PinStatus.NOT_RENDERED,
+        reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
+        + (f"; {'; '.join(remote[:3])}" if remote else "")
+        + ")",
+        fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
+        f"or point {env}'s path at what deploys it",
+    )
+
+
+def _effective(found: Sequence[Found]) -> list[Found]:
+    """The places that win when rendered, in kustomize's order of applying them: an
+    ``images:`` entry sets the image in every workload below it; a container, a patch or a
+    values key sets it in its own container (or key) until something later does. Each
+    container of a workload is its own place (an init container beside the main one); a
+    patch naming no container (a JSON 6902 operation) sets every one of its workload's."""
+    wins: dict[tuple[int, str, str], Found] = {}
+    for f in found:  # in rank order
+        if f.misses:  # applied to nothing built: changes nothing
+            continue
+        if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
+            wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
+            wins[(f.root, f.file, "")] = f
+        elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
+            wins = {k: w for k, w in wins.items() if k[0] != f.root}
+            wins[(f.root, f.file, "")] = f
+        else:
+            workload, container = f.site.workload, f.site.container
+            if not container:
+                wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
+            wins[(f.root, workload, container)] = f
+    return list(wins.values())
