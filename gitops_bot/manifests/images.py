@@ -22,6 +22,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import (
     argocd_apps,
+    flux_images,
     helm_values,
     kustomize,
     kustomize_text,
@@ -471,18 +472,23 @@ def edit(
         changes, found = first.changes + rest.changes, first.images + rest.images
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
     result = edit_sites(text, filename, specs, updates)
+    if flux_images.holds(text):  # a Flux Kustomization's spec.images, applied after its build
+        edits = [
+            kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, u.keep_digest) for u in updates
+        ]
+        result = _then(result, flux_images.edit(result.text, filename, edits))
     if "argoproj.io" not in text or "kustomize" not in text:  # most files: no Application
         return result
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
     keys = {s.name: s.repository_key or s.name for s in specs}
     wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
-    argo = argocd_apps.edit(result.text, filename, wanted, application)
-    return replace(
-        argo,
-        changes=result.changes + argo.changes,
-        images=tuple(dict.fromkeys(result.images + argo.images)),
-        unwritten=result.unwritten,
-    )
+    return _then(result, argocd_apps.edit(result.text, filename, wanted, application))
+
+
+def _then(first: EditResult, then: EditResult) -> EditResult:
+    """``then``, an edit of ``first``'s text, with what ``first`` changed and left unwritten."""
+    images = tuple(dict.fromkeys(first.images + then.images))
+    return replace(then, changes=first.changes + then.changes, images=images, unwritten=first.unwritten)
 
 
 def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> EditResult:

@@ -87,7 +87,7 @@ def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _values(entry: Any) -> dict[str, str | None]:
+def entry_values(entry: Any) -> dict[str, str | None]:
     """The entry's fields as written (``newTag: 1.10`` is "1.10"); empty/null ones are None.
     Of a key written twice the first counts, as :func:`nodes.get` reads it."""
     out: dict[str, str | None] = {}
@@ -107,7 +107,7 @@ def entry_nodes(root: Any, filename: str = "kustomization.yaml") -> list[tuple[s
 
 def entry_image(name: str, entry: Any) -> KustomizeImage:
     """One entry of :func:`entry_nodes` as kustomize reads it."""
-    v = _values(entry)
+    v = entry_values(entry)
     held = nodes.get(entry, "newTag") or nodes.get(entry, "digest")
     at = int(held[1].start_mark.line) + 1 if held is not None else 0
     return KustomizeImage(name, v.get("newName"), *_tag_digest(v), entry.start_mark.line + 1, at)
@@ -134,7 +134,7 @@ def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
 # -- editing ---------------------------------------------------------------------------
 
 
-def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, str | None]:
+def entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, str | None]:
     """The fields to write on an existing entry. An entry that pins by ``newTag: TAG@DIGEST``
     (no ``digest:``) keeps that form: the digest goes into ``newTag``."""
     fields = edit.fields()
@@ -175,8 +175,8 @@ def edit(
     for e in edits:
         if e.name in index:
             for i, entry in index[e.name]:
-                current = _values(entry)
-                fields = _entry_fields(current, e)
+                current = entry_values(entry)
+                fields = entry_fields(current, e)
                 ops.extend(entry_ops(t, entry, fields, filename))
                 line = entry.start_mark.line + 1
                 changes += [
@@ -214,7 +214,7 @@ def _chain_position(entries: Sequence[tuple[str, Any]], e: ImageEdit) -> int | N
     for i, (name, entry) in enumerate(entries):
         if name <= e.name:
             continue
-        new_name = _values(entry).get("newName")
+        new_name = entry_values(entry).get("newName")
         if (new_name is not None and new_name == e.name) or (e.new_name is not None and e.new_name == name):
             return i
     return None
@@ -228,7 +228,7 @@ def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomiza
 _STR = "tag:yaml.org,2002:str"
 
 
-def _key(name: str) -> tuple[str, str]:
+def field_key(name: str) -> tuple[str, str]:
     return (_STR, name)
 
 
@@ -236,13 +236,13 @@ def expected_tree(root: Any, plan: Plan, before: Mapping[str, int] | None = None
     """The old document as comparable values, with the planned fields written; a new entry
     named in ``before`` stands before that old entry, the others are appended."""
     data = dict(nodes.plain(root) or {})
-    images_key = _key("images")
+    images_key = field_key("images")
     old_images = data.get(images_key)
     images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
     old_entries = list(images)
     for i, name, fields in plan:
         if i is None:
-            entry = {_key("name"): (_STR, name)}
+            entry = {field_key("name"): (_STR, name)}
             at = (before or {}).get(name)
             if at is None:
                 images.append(entry)
@@ -252,9 +252,9 @@ def expected_tree(root: Any, plan: Plan, before: Mapping[str, int] | None = None
             entry = old_entries[i]
         for field, value in fields.items():
             if value is None:
-                entry.pop(_key(field), None)
+                entry.pop(field_key(field), None)
             else:
-                entry[_key(field)] = (_STR, value)
+                entry[field_key(field)] = (_STR, value)
     data[images_key] = images
     return data
 

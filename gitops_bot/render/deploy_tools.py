@@ -15,6 +15,7 @@ import functools
 import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -304,7 +305,10 @@ class DeployTools:
             spec = next((s for s in self.reader.specs if s.name == name), None)
             if spec is not None:
                 sites.append(images.Site(spec.name, "flux", line, new_name, tag, digest))
+        first = len(walk.found)
         self.reader.add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
+        # named in words, and still written in place (manifests.flux_images), as an images: entry is
+        walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
     def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         out: list[images.Site] = []

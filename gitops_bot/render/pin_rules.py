@@ -10,7 +10,7 @@ reading or ``None`` (not its case):
 5. ``own``: every winning place is its own and editable -> pinned there.
 6. ``late``: it inherits the place from a file whose setting is applied after every file of
    the environment (an Application's or a Flux Kustomization's) -> unsupported.
-7. ``parameter`` / ``flux_entry``: a setting the bot cannot edit in place, applied last.
+7. ``parameter``: an Argo CD helm parameter, which the bot cannot edit in place, applied last.
 8. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
    (each rendering's own, when several charts render it).
 9. ``no_layer``: inherited with no own kustomization or values file to override it.
@@ -203,16 +203,6 @@ def _parameter(c: Case) -> ImageReading | None:
     )
 
 
-def _flux_entry(c: Case) -> ImageReading | None:
-    if not any(p.kind is PinKind.FLUX for p in c.fixed):
-        return None
-    return c.unsupported(
-        f"{c.why}; Flux applies it after building every file",
-        "move the entry into the images: of the kustomization at the Kustomization's path; releases "
-        "then go there",
-    )
-
-
 def _charts(c: Case) -> ImageReading | None:
     """Inherited through several renderings (charts of its several Applications): the key goes
     into the own values file of each, the last one each rendering layers, so no chart is left on
@@ -316,7 +306,6 @@ RULES: tuple[Rule, ...] = (
     _own,
     _late,
     _parameter,
-    _flux_entry,
     _charts,
     _values,
     _no_layer,

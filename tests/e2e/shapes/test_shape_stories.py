@@ -19,9 +19,9 @@ production by their paths, the image named as the manifests write it. For each s
 - after each merge, the real ``kubectl kustomize`` or ``helm template`` (the way the deploy tool
   calls it) renders only the target environment differently.
 
-A shape the bot cannot edit byte-exactly (a Helm parameter of an Application, a Flux
-Kustomization's ``spec.images``) is said on ``plan`` and ``update``, with the fix, and nothing
-is pushed."""
+A shape the bot cannot edit byte-exactly (a Helm parameter of an Application) is said on
+``plan`` and ``update``, with the fix, and nothing is pushed. A Flux Kustomization's
+``spec.images`` entry is edited in place, as kustomize-controller applies it after the build."""
 
 from __future__ import annotations
 
@@ -282,11 +282,14 @@ SHAPES = [
     Shape(
         "flux-kustomization-images",
         ("clusters/staging/apps.yaml", "clusters/production/apps.yaml"),
-        "unsupported",
+        "pinned",
         "clusters/{env}/apps.yaml",
-        "",
-        None,
-        "",
+        "clusters/{env}/apps.yaml",
+        in_place(
+            "  - name: {image}\n    newTag: 1.0.0\n",
+            "  - name: {image}\n    newTag: {tag}\n    digest: {digest}\n",
+        ),
+        "flux-images clusters/{env}/apps.yaml",
     ),
     Shape(
         "flux-helmrelease",
@@ -430,6 +433,27 @@ def _kustomize_with_images(tree: Path, directory: Path, entries: list[str]) -> s
     return _tool(kubetools.kubectl(), "kustomize", str(target))
 
 
+def _flux_with_images(tree: Path, spec: dict[str, Any]) -> str:
+    """What kustomize-controller builds for a Kustomization with ``spec.images``: each entry
+    replaces the entry of its name in the kustomization at ``spec.path``, or is added after
+    them (fluxcd/pkg kustomize generator), then the build."""
+    work = tree.parent / f"{tree.name}-flux-images"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(tree, work, ignore=shutil.ignore_patterns(".git"))
+    kfile = work / spec["path"] / "kustomization.yaml"
+    kustomization = yaml.safe_load(kfile.read_text())
+    entries = kustomization.setdefault("images", [])
+    for image in spec.get("images", []):
+        at = next((i for i, e in enumerate(entries) if e["name"] == image["name"]), None)
+        if at is None:
+            entries.append(image)
+        else:
+            entries[at] = image
+    kfile.write_text(yaml.safe_dump(kustomization))
+    return _tool(kubetools.kubectl(), "kustomize", str(kfile.parent))
+
+
 def _render(shape: Shape, tree: Path, env: str) -> str:
     """``env`` at ``tree`` as its deploy tool renders it, by the real kubectl or helm."""
     how, *args = shape.render.format(env=env).split()
@@ -444,6 +468,8 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         values.write_text(yaml.safe_dump(release["spec"]["values"]))
         chart = tree / release["spec"]["chart"]["spec"]["chart"]
         return _tool(kubetools.helm(), "template", "simple-app", str(chart), "-f", str(values))
+    if how == "flux-images":  # kustomize-controller: spec.images over the kustomization at spec.path
+        return _flux_with_images(tree, yaml.safe_load((tree / args[0]).read_text())["spec"])
     if how == "flux-directory":  # kustomize-controller: a kustomization generated over the files
         work = tree.parent / f"{tree.name}-flux-{env}"
         if work.exists():

@@ -35,9 +35,11 @@ from pathlib import Path
 # (release.proposal) left: its trailers' names are core.model's, a release's id asked by name,
 # 387 once the reading asks render.settings whether a kubectl is found (where one is, it
 # renders each environment: the tools load by name), 388 once an image's verdict became a chain of
-# rules of its own (render.pin_rules, out of render.verdict: the same code, one more file).
+# rules of its own (render.pin_rules, out of render.verdict: the same code, one more file), 389
+# once a Flux Kustomization's spec.images entry became a place a release writes (the reading runs
+# the release's editors over each place: manifests.flux_images).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
-MOST_MODULES = 388
+MOST_MODULES = 389
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
 # does not use. Each was loaded by a plan once.
