@@ -433,9 +433,8 @@ def test_a_flux_kustomization_is_followed_and_its_spec_images_win(tmp_path: Path
     ]
     # its own entry, written in place (manifests.flux_images), is where a release goes
     assert r.status is PinStatus.PINNED and r.would_write is None
-    assert "clusters/staging/apps.yaml" in _read(
-        tmp_path, {"staging": "clusters/staging/apps.yaml", "production": "overlays/production"}
-    )["staging"].writable
+    paths = {"staging": "clusters/staging/apps.yaml", "production": "overlays/production"}
+    assert "clusters/staging/apps.yaml" in _read(tmp_path, paths)["staging"].writable
 
 
 def test_one_file_of_two_applications_neither_environments_own_is_never_written_for_one(
