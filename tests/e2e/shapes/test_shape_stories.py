@@ -233,6 +233,16 @@ SHAPES = [
         helm=True,
     ),
     Shape(
+        "argocd-applicationset-values",
+        ("envs/staging/values.yaml", "envs/production/values.yaml"),
+        "pinned",
+        "envs/{env}/values.yaml",
+        "envs/{env}/values.yaml",
+        VALUE_TAG,
+        "helm chart envs/{env}/values.yaml",
+        helm=True,
+    ),
+    Shape(
         "argocd-helm-value-files-inherited",
         ("argocd/staging.yaml", "argocd/production.yaml"),
         "inherited",
