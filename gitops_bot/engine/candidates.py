@@ -255,10 +255,7 @@ def applications(
         if "argoproj.io" not in text or repo.no_environment(f):
             continue
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
-            repo.notes.append(
-                f"{f}: an ApplicationSet; the Applications it generates are not read, the "
-                "directories they render are found on their own"
-            )
+            repo.appsets[f] = None
         if "kind: Application" not in text:
             continue
         try:
@@ -423,7 +420,7 @@ def appset_directories(repo: RepoFiles) -> list[RenderPath]:
                 out.append(RenderPath(path, safe_name(name), how))
     if out:
         said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
-        repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+        repo.appsets = {f: None for f in repo.appsets if f not in said}
     return out
 
 

@@ -70,7 +70,7 @@ def elsewhere(repo: RepoFiles) -> None:
         return
     said = {f for f, all_elsewhere in files.items() if all_elsewhere}
     # the generic "an ApplicationSet; ... not read" of those files says less than what follows
-    repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    repo.appsets = {f: None for f in repo.appsets if f not in said}
     repo.notes[:0] = said_charts
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
@@ -353,7 +353,7 @@ def appset_stages(repo: RepoFiles, covered: set[str], taken: set[str]) -> list[R
                     taken.add(v)
                     said.add(f)
     # the generic "an ApplicationSet; ... not read" of those files says less than the above
-    repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    repo.appsets = {f: None for f in repo.appsets if f not in said}
     return out
 
 

@@ -204,7 +204,7 @@ def discover(
         tuple(envs),
         tuple(out_images),
         order_source,
-        tuple(repo.notes),
+        (*repo.notes, *repo.appset_notes()),
         readings,
         tuple(questions),
         tuple(found_charts),

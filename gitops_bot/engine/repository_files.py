@@ -84,9 +84,19 @@ class RepoFiles:
         self.files: list[str] = []
         self.dirs: set[str] = set()
         self.notes: list[str] = []
+        # ApplicationSets whose generated Applications nothing reads: said at the end (appset_notes)
+        # unless a later reading of the file says more
+        self.appsets: dict[str, None] = {}
         self.tracking: list[Tracking] = []
         self._said: set[str] = set()  # the files a not-read note names already
         self._list()
+
+    def appset_notes(self) -> list[str]:
+        return [
+            f"{f}: an ApplicationSet; the Applications it generates are not read, the directories they "
+            "render are found on their own"
+            for f in self.appsets
+        ]
 
     def _list(self) -> None:
         for top, dirnames, filenames in os.walk(self.root):
