@@ -218,9 +218,27 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                read = branches.read_every(self, reader.DiskTree(self.root))
+                read = branches.read_every(self, reader.DiskTree(self.root, content=self._clean_commit()))
                 self._readings = self._held_to_render(read)
             return self._readings
+
+    def _clean_commit(self) -> str | None:
+        """The commit the checkout's files are, when a session works it (a watch reads the same
+        commit cycle after cycle) and nothing in them is changed, added or ignored; None for a
+        local plan (its one reading is its only one) or files that differ from any commit."""
+        if self.git is None:
+            return None
+        try:
+            out = self.checkout.store.ok(
+                "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all", "--ignored"
+            )
+        except GitOpsBotError:
+            return None
+        entries = [e for e in (out or "").split("\0") if e]
+        heads = [e.removeprefix("# branch.oid ") for e in entries if e.startswith("# branch.oid ")]
+        if len(heads) != 1 or not all(e.startswith("# ") for e in entries) or len(heads[0]) < 40:
+            return None
+        return heads[0]
 
     def _held_to_render(self, read: dict[str, EnvironmentReading]) -> dict[str, EnvironmentReading]:
         """The base's environments held to what kubectl kustomize renders of them (a render it

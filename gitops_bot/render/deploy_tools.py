@@ -14,6 +14,8 @@ import fnmatch
 import functools
 import importlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +25,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import argocd_apps, images
 from gitops_bot.render import deployers
-from gitops_bot.render.walk import MAX_FILES, Elsewhere, NoteKind, Tree, Walk
+from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
 
 UNFOLLOWED = NoteKind.UNFOLLOWED
 
@@ -37,6 +39,15 @@ PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.
 APPSETS = "gitops_bot.manifests.argocd_appsets"
+# What the whole-tree walk found (each value file and each source path -> the Applications
+# naming it), kept per content: a watch reads the same commit of each repository every cycle,
+# and the walk reads every YAML file of the tree. Keyed by the checkout's root, the folder paths
+# are read from, holding the commit the files were (DiskTree.content) and what was found there:
+# one entry a repository (its latest commit's), the least recently read forgotten past the bound.
+KEPT_TREES = 256
+_Found = tuple[dict[Path, list[tuple[str, argocd_apps.AppSource]]], dict[Path, list[argocd_apps.AppSource]]]
+_kept: OrderedDict[tuple[Path, Path], tuple[str, _Found]] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def _generate(text: str, rel: str, dirs: Callable[[str], list[str]]) -> Iterator[tuple[str, Generated | str]]:
@@ -50,6 +61,7 @@ class _Steps(Protocol):
     """The reader's steps a deploy tool's object is followed through."""
 
     tree: Tree
+    config_root: Path
     specs: list[images.ImageSpec]
     repo_root: Path
 
@@ -125,33 +137,56 @@ class DeployTools:
         name ``path`` as one of their Helm value files: a values file outside any chart renders
         only through them. (the file holding each, the source)"""
         if self._value_files is None:
-            self._value_files = {}
-            for candidate in self.reader.yaml_files(self.reader.repo_root):
-                text = self.reader.tree.text(candidate)
-                if text is None or "argoproj.io" not in text:
-                    continue
-                rel = self.reader.rel(candidate)
-                try:
-                    apps = [
-                        a
-                        for _, g in _generate(text, rel, self._glob_dirs)
-                        if not isinstance(g, str)
-                        for a in g.sources
-                    ]
-                    apps += deployers.applications(text, rel)
-                except GitOpsBotError:
-                    continue
-                for app in apps:
-                    if app.path is not None:
-                        where = Path(os.path.normpath(self.reader.repo_root / app.path))
-                        self._app_paths.setdefault(where, []).append(app)
-                    for name in app.value_files:
-                        found = self._ref_file(app, name) if name.startswith("$") else None
-                        if found is None and app.path is not None and not name.startswith("$"):
-                            found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
-                        if found is not None:
-                            self._value_files.setdefault(found, []).append((rel, app))
+            tree = self.reader.tree
+            content = tree.content if isinstance(tree, DiskTree) else None
+            where = (self.reader.repo_root, self.reader.config_root)
+            with _kept_lock:
+                kept = _kept.get(where) if content is not None else None
+                if kept is not None:
+                    _kept.move_to_end(where)
+            found = kept[1] if kept is not None and kept[0] == content else None
+            if found is None:
+                found = self._applications()
+                if content is not None:
+                    with _kept_lock:
+                        _kept[where] = (content, found)
+                        _kept.move_to_end(where)
+                        while len(_kept) > KEPT_TREES:
+                            _kept.popitem(last=False)
+            self._value_files, self._app_paths = found
         return self._value_files.get(Path(os.path.normpath(path)), [])
+
+    def _applications(self) -> _Found:
+        """Every Application of the repository (written, or generated), walked for: each value
+        file it names and its source path -> it."""
+        value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] = {}
+        app_paths: dict[Path, list[argocd_apps.AppSource]] = {}
+        for candidate in self.reader.yaml_files(self.reader.repo_root):
+            text = self.reader.tree.text(candidate)
+            if text is None or "argoproj.io" not in text:
+                continue
+            rel = self.reader.rel(candidate)
+            try:
+                apps = [
+                    a
+                    for _, g in _generate(text, rel, self._glob_dirs)
+                    if not isinstance(g, str)
+                    for a in g.sources
+                ]
+                apps += deployers.applications(text, rel)
+            except GitOpsBotError:
+                continue
+            for app in apps:
+                if app.path is not None:
+                    where = Path(os.path.normpath(self.reader.repo_root / app.path))
+                    app_paths.setdefault(where, []).append(app)
+                for name in app.value_files:
+                    found = self._ref_file(app, name) if name.startswith("$") else None
+                    if found is None and app.path is not None and not name.startswith("$"):
+                        found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
+                    if found is not None:
+                        value_files.setdefault(found, []).append((rel, app))
+        return value_files, app_paths
 
     def appsets(self, text: str, rel: str, walk: Walk) -> bool:
         """Each Application the file's ApplicationSets generate, read as an Application; what

@@ -50,9 +50,14 @@ class DiskTree:
     past :data:`~gitops_bot.git.branch_tree.MAX_BLOB` bytes (the bound of a branch's file), and
     each file is read once."""
 
-    def __init__(self, root: Path, texts: Mapping[Path, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, texts: Mapping[Path, str] | None = None, content: str | None = None
+    ) -> None:
         self.given = root  # the reader's paths are built on it
         self.root = root.resolve()
+        # the commit the files under root are exactly (nothing changed, added or ignored), when
+        # the caller knows it: what is read of the whole tree is kept per content (deploy_tools)
+        self.content = None if texts else content
         # ``texts``: files as edited (path -> text), read instead of the disk's
         self._texts: dict[Path, str | None] = dict(texts or {})
         self._unread: dict[Path, tuple[Path, str] | None] = {}  # a file not read -> why
