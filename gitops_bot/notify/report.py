@@ -35,7 +35,8 @@ def report_outcomes(
 
 
 REPEAT_AFTER = 3600.0  # seconds: the same failure again within this is not sent again
-_recent: dict[str, float] = {}
+RECENT_FAILURES = 256  # failures remembered at most (the oldest forgotten: it is sent again)
+_recent: dict[str, float] = {}  # failure text -> when it was last sent, of the last REPEAT_AFTER
 
 
 def report_failure(
@@ -56,7 +57,12 @@ def report_failure(
     now, key = time.monotonic(), notice.text()
     if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
         return
+    _recent.pop(key, None)  # kept in the order sent: the oldest first
     _recent[key] = now
+    # a failure older than REPEAT_AFTER is sent again anyway: forgotten, so a watch meeting a
+    # new failure text every cycle (an id, a time in it) for weeks keeps only the last hour's
+    while len(_recent) > RECENT_FAILURES or now - next(iter(_recent.values())) >= REPEAT_AFTER:
+        del _recent[next(iter(_recent))]
 
     with Notifier(settings, environ, dry_run=dry_run) as n:
         n.send(notice)

@@ -183,3 +183,27 @@ def test_a_404_that_echoes_the_webhook_path_logs_no_part_of_it(hooks: HookServer
     assert "notification_failed" in printed
     for part in (key, "T0ECHO1234", "B0ECHO5678", "services/T0ECHO1234"):
         assert part not in printed
+
+
+def test_the_failures_remembered_are_the_last_hours_and_bounded(
+    hooks: HookServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watch meeting a new failure text every cycle (an id in it) for weeks remembers only
+    the last hour's, at most RECENT_FAILURES of them: a forgotten one is sent again anyway."""
+    from gitops_bot.notify import report
+
+    settings = [NotifierSettings("a", "webhook", url=f"{hooks.url}/a", events=("failed",))]
+    clock = [1000.0]
+    monkeypatch.setattr(report.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(report, "_recent", {})
+    for i in range(report.RECENT_FAILURES + 40):
+        clock[0] += 1
+        notify.report_failure(
+            settings, RuntimeError(f"run {i} failed"), {}, gate=False, command="update", dry_run=True
+        )
+    assert len(report._recent) == report.RECENT_FAILURES
+    kept = " | ".join(report._recent)
+    assert "run 40 failed" in kept and "run 39 failed" not in kept  # the oldest went first
+    clock[0] += report.REPEAT_AFTER + 1  # an hour later: one new failure, the old all forgotten
+    notify.report_failure(settings, RuntimeError("later"), {}, gate=False, command="update", dry_run=True)
+    assert len(report._recent) == 1
