@@ -8,10 +8,11 @@ with the base64 around it)."""
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from urllib.parse import quote, quote_plus, unquote
+
+from gitops_bot.core.outside import html_escaped
 
 REDACTED = "***"
 
@@ -31,7 +32,7 @@ def spellings(value: str) -> set[str]:
         quote(value, safe="/:@"),
         quote_plus(value, safe=""),
         unquote(value),
-        html.escape(value),
+        html_escaped(value),
     }
     for v in list(out):
         escaped = json.dumps(v)[1:-1]
