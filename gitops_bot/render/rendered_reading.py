@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gitops_bot.core import privdir
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.render import running, tools
 from gitops_bot.render.settings import RenderSettings
 
@@ -108,6 +108,15 @@ def held_to_render(
         notes = differs(reading, runs) if runs and not refused else ()
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
+        if refused and not reading.incomplete:
+            # each image unsupported in the first refusal's words, as the rules' refusal makes it:
+            # the release reads an image's status, and a render that fails proposes nothing
+            unsupported = PinStatus.UNSUPPORTED
+            images = tuple(
+                replace(i, status=unsupported, reason=refused[0][0], fix=refused[0][1], would_write=None)
+                for i in reading.images
+            )
+            reading = replace(reading, images=images)
         out[name] = reading
     return out
 

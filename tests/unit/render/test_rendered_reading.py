@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images, workloads
 from gitops_bot.render import reader, rendered_reading, tools
 from gitops_bot.render.settings import RenderSettings
@@ -58,7 +59,13 @@ def test_a_render_kustomize_refuses_blocks_that_environment(tmp_path: Path) -> N
     assert blocked[0].startswith("dev: kubectl kustomize failed: "), blocked
     assert "missing metadata.name" in blocked[0]
     assert "kubectl kustomize dev" in blocked[1]
+    # each image of it is unsupported in those words: the release skips it, as a refusal the
+    # rules find does (it read as pinned, and update proposed it)
+    refused = got["dev"].image(APP)
+    assert refused is not None and refused.status is PinStatus.UNSUPPORTED, refused
+    assert (refused.reason, refused.fix) == blocked and refused.would_write is None
     assert got["prod"].blocked is None and got["prod"].refused == ()
+    assert got["prod"].image(APP).status is PinStatus.PINNED  # type: ignore[union-attr]
     assert got["prod"].image(APP) is not None and not got["prod"].notes
 
 
