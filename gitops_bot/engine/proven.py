@@ -126,8 +126,10 @@ def _marked(
     """Each releasable image's marker (a tag kustomize and helm pass through unchanged), and
     the environment's files with every marker written where a release of that image writes
     (in place, or an ``images:`` entry of its own layer)."""
-    marks: dict[str, str] = {}
-    texts: dict[Path, str] = {}
+    tags: dict[str, tuple[str, list[Path]]] = {}
+    # a file's markers in one edit: one parse and one check of the file, where an edit an image
+    # re-read the whole kustomization each time (200 images: 200 parses of 200 entries)
+    groups: dict[tuple[Path, bool], list[images.Update]] = {}
     for i, r in enumerate(reading.images):
         if not r.placed or not r.writable:
             continue
@@ -139,21 +141,47 @@ def _marked(
         else:  # a values key a release would add: the rendered diff shows what it does
             continue
         tag = f"gitops-bot-{secret}-{i}"
-        edited: dict[Path, str] = {}
         try:
-            for rel in dict.fromkeys(where):
-                path = files.inside(root, config.root.absolute() / rel)
-                before = texts.get(path)
-                if before is None:
-                    before = path.read_text(encoding="utf-8")
-                update = [images.Update(r.image, tag=tag)]
-                edited[path] = images.edit(before, str(path), specs, update, append=append).text
-        except (GitOpsBotError, OSError, UnicodeDecodeError):
-            continue  # not writable by the editor: the reading already says, or the release will
-        if edited and all(t != texts.get(p) for p, t in edited.items()):
-            texts.update(edited)
-            marks[r.image] = tag
+            paths = [files.inside(root, config.root.absolute() / rel) for rel in dict.fromkeys(where)]
+        except GitOpsBotError:
+            continue
+        tags[r.image] = (tag, paths)
+        for path in paths:
+            groups.setdefault((path, append), []).append(images.Update(r.image, tag=tag))
+    texts: dict[Path, str] = {}
+    for (path, append), updates in groups.items():
+        try:
+            before = texts.get(path)
+            if before is None:
+                before = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        texts[path] = _edited(before, path, specs, updates, append)
+    # marked where every file a release of it writes holds its marker
+    marks = {
+        image: tag
+        for image, (tag, paths) in tags.items()
+        if paths and all(tag in texts.get(p, "") for p in paths)
+    }
     return marks, texts
+
+
+def _edited(
+    text: str, path: Path, specs: list[images.ImageSpec], updates: list[images.Update], append: bool
+) -> str:
+    """``text`` with ``updates`` written by the release's editor; when the editor refuses them
+    together, each on its own, leaving out those it refuses (the reading already says, or the
+    release will)."""
+    try:
+        return images.edit(text, str(path), specs, updates, append=append).text
+    except GitOpsBotError:
+        pass
+    for update in updates:
+        try:
+            text = images.edit(text, str(path), specs, [update], append=append).text
+        except GitOpsBotError:
+            continue
+    return text
 
 
 def _changes_nothing(

@@ -8,6 +8,7 @@ change")."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gitops_bot.config import load
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
@@ -106,3 +107,66 @@ def test_without_kubectl_the_rules_reading_stands(tmp_path: Path) -> None:
         tool=str(tmp_path / "no-kubectl"),
     )
     assert judged == rules
+
+
+def _many(
+    root: Path, count: int, helmrelease: int | None = None, then: Any = None
+) -> tuple[Readings, Readings]:
+    """``count`` images, each a Deployment of the base (``helmrelease``: that one only in a Flux
+    HelmRelease's values), dev and prod overlays listing none: the rules' reading and the
+    same held to the marked render (``then`` called between the two)."""
+    names = [f"ghcr.io/acme/app{i:02d}" for i in range(count)]
+    keys = "    helm:\n      repository: image.repository\n      tag: image.tag\n"
+    listed = "".join(
+        f"  - name: {n}\n    policy: semver\n" + (keys if i == helmrelease else "")
+        for i, n in enumerate(names)
+    )
+    config = (
+        f"version: 1\nrender:\n  kubectl: {kubectl()}\nimages:\n{listed}"
+        "environments:\n  - name: dev\n    path: overlays/dev\n  - name: prod\n    path: overlays/prod\n"
+    )
+    base: dict[str, str] = {}
+    for i, n in enumerate(names):
+        if i == helmrelease:
+            base[f"base/app{i:02d}.yaml"] = HELMRELEASE.replace(APP, n).replace(
+                "name: app\n", f"name: app{i:02d}\n"
+            )
+        else:
+            base[f"base/app{i:02d}.yaml"] = DEPLOYMENT.replace(APP, n).replace(
+                "name: app\n", f"name: app{i:02d}\n", 1
+            )
+    resources = "".join(f"- app{i:02d}.yaml\n" for i in range(count))
+    write(
+        root,
+        {
+            "gitops-bot.yaml": config,
+            "base/kustomization.yaml": f"resources:\n{resources}",
+            **base,
+            "overlays/dev/kustomization.yaml": OVERLAY,
+            "overlays/prod/kustomization.yaml": OVERLAY,
+        },
+    )
+    loaded = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in loaded.images]
+    sources = [reader.Source(e.name, tuple(e.paths), tuple(names)) for e in loaded.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    if then is not None:
+        then()
+    return rules, proven.prove(loaded, root, list(loaded.environments), specs, rules)
+
+
+def test_an_environments_markers_are_written_in_one_edit_of_its_file(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # an edit an image re-read the whole kustomization each time: 200 images took 20 s of CPU
+    calls: list[int] = []
+    edit = images.edit
+
+    def counted(*args: Any, **kwargs: Any) -> images.EditResult:
+        calls.append(len(args[3]))
+        return edit(*args, **kwargs)
+
+    rules, judged = _many(tmp_path, 12, then=lambda: monkeypatch.setattr(proven.images, "edit", counted))
+    assert calls == [12, 12]  # dev's kustomization, then prod's: every marker at once
+    assert judged == rules  # each image's own entry in each overlay, proven
+    assert all(r.status is PinStatus.INHERITED for r in judged["dev"].images)
