@@ -30,7 +30,7 @@ import functools
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -375,6 +375,26 @@ def gate(scores: Sequence[Score], known: Sequence[KnownMiss], failed_runs: Seque
             if not still:
                 g.stale.append(f"{k.repo} {k.unit}: no longer missed")
     return g
+
+
+def expected_score(
+    cases: Sequence[Case], known: Sequence[KnownMiss], apart: Collection[str] = ()
+) -> tuple[int, int, int]:
+    """What the corpus scores when each repository's test passes (it finds every effective pin
+    but those its known misses name): (effective pins, pins the known misses name, those of them
+    on a repository in ``apart``). A unit the deploy tool refuses has no pin."""
+    named = {(k.repo, k.unit) for k in known}
+    pins = missed = counted_apart = 0
+    for case in cases:
+        for u in case.units:
+            if u.status == "unsupported":
+                continue
+            n = len(u.effective)
+            pins += n
+            if (case.key, "all") in named or (case.key, f"{u.environment} x {u.image}") in named:
+                missed += n
+                counted_apart += n if case.key in apart else 0
+    return pins, missed, counted_apart
 
 
 def copy_tree(case: Case, dest: Path) -> Path:

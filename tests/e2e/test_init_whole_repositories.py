@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -164,26 +163,27 @@ def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]
     return score, config
 
 
-@pytest.mark.timeout(900)  # 25 repositories x (init + plan), two at a time
-def test_init_then_plan_finds_what_each_environment_pins(tmp_path: Path) -> None:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda c: init_and_score(c, tmp_path), CASES))
-    scores = [s for s, _ in results]
-    known = rc.known_misses("init")
-    failed = [s.repo for s in scores if any(n.startswith("init exit") for n in s.notes)]
-    g = rc.gate(scores, known, failed)
-    lines = [rc.table(scores)]
-    lines += [f"{s.repo}: {n}" for s in scores for n in s.notes + s.unsaid + s.wrong]
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_init_then_plan_finds_what_each_environment_pins(case: rc.Case, tmp_path: Path) -> None:
+    """One repository's part, a test of its own so the runners share the corpus: init writes a
+    configuration unless its known misses say the run fails, plan under it finds every effective
+    pin but those its known misses name, no known miss is one the bot no longer makes, and the
+    promotion order the repository defines is the one written. The corpus's figure (>= 90 %, the
+    published score) follows from the truth and known_misses.yaml: test_whole_repositories.py's
+    test_the_published_scores_are_the_truth_less_the_known_misses."""
+    score, config = init_and_score(case, tmp_path)
+    known = [k for k in rc.known_misses("init") if k.repo == case.key]
+    failed = [score.repo] if any(n.startswith("init exit") for n in score.notes) else []
+    g = rc.gate([score], known, failed)
+    lines = [rc.table([score])]
+    lines += [f"{score.repo}: {n}" for n in score.notes + score.unsaid + score.wrong]
     lines += [f"known miss, open: {k.repo} {k.unit}: {k.what}" for k in known]
     lines.append(f"gate (known misses apart, {g.known_pins} pins): {g.found}/{g.pins}")
     report = "\n".join(lines)
-    (tmp_path / "scores.txt").write_text(report + "\n")
     print(report)
     named = {k.repo for k in known if k.unit == "all"}
     assert [r for r in failed if r not in named] == [], report
-    assert g.found >= GOAL_FOUND * g.pins, report
-    assert g.stale == [], report
-    for case, (_, config) in zip(CASES, results, strict=True):
-        order = {e["name"]: e.get("promote_from") for e in config["environments"]}
-        for env, upstream in DEFINED_ORDER.get(case.key, {}).items():
-            assert order.get(env) == upstream, f"{case.key}: {env} promote_from {order.get(env)}"
+    assert (g.found, g.stale) == (g.pins, []), report
+    order = {e["name"]: e.get("promote_from") for e in config["environments"]}
+    for env, upstream in DEFINED_ORDER.get(case.key, {}).items():
+        assert order.get(env) == upstream, f"{case.key}: {env} promote_from {order.get(env)}"
