@@ -140,7 +140,7 @@ def _marked(
             where, append = list(r.would_write.files), True
         else:  # a values key a release would add: the rendered diff shows what it does
             continue
-        tag = f"gitops-bot-{secret}-{i}"
+        tag = f"gitops-bot-{secret}-{i}m"  # ended: ...-1m is found in no ...-10m
         try:
             paths = [files.inside(root, config.root.absolute() / rel) for rel in dict.fromkeys(where)]
         except GitOpsBotError:

@@ -170,3 +170,13 @@ def test_an_environments_markers_are_written_in_one_edit_of_its_file(
     assert calls == [12, 12]  # dev's kustomization, then prod's: every marker at once
     assert judged == rules  # each image's own entry in each overlay, proven
     assert all(r.status is PinStatus.INHERITED for r in judged["dev"].images)
+
+
+def test_a_marker_is_no_prefix_of_another(tmp_path: Path) -> None:
+    # app01's marker ending ...-1 was found in app10's rendered ...-10: its release place stood
+    rules, judged = _many(tmp_path, 12, helmrelease=1)
+    dev = {r.image: r for r in judged["dev"].images}
+    assert dev["ghcr.io/acme/app01"].status is PinStatus.UNSUPPORTED
+    assert [r for r in judged["dev"].images if r.image != "ghcr.io/acme/app01"] == [
+        r for r in rules["dev"].images if r.image != "ghcr.io/acme/app01"
+    ]
