@@ -24,7 +24,7 @@ import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
@@ -33,11 +33,11 @@ from gitops_bot.core.reading import (
     PinKind,
     generated_by,
 )
-from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads, yamlvalues
+from gitops_bot.manifests import argocd_apps, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import deploy_tools, deployers, verdict
 from gitops_bot.render import walk as walks
+from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -555,44 +555,13 @@ class Reader:
                 walks[s.name],
                 verdict.own_documents(s.name, walks, renders),
                 others,
-                functools.partial(self._values_key, walks[s.name]),
+                functools.partial(values_key, lambda f: self.tree.text(self.config_root / f), walks[s.name]),
                 functools.partial(
                     verdict.checked_writes, self.specs, lambda f: self.tree.text(self.config_root / f)
                 ),
             )
             for s in sources
         }
-
-    def _values_key(self, walk: Walk, image: str) -> tuple[str, str, str | None] | None:
-        """Where a values file the walk read names ``image`` as a plain value (a chart's
-        ``image.repository``): the file, the key path and its sibling tag key, so an image
-        configured without ``helm:`` keys is told which keys to add."""
-        want = workloads.repository_key(image)
-
-        def find(node: object, path: tuple[str, ...]) -> tuple[str, str | None] | None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if isinstance(v, str) and workloads.repository_key(v) == want:
-                        tag = next((t for t in ("tag", "version") if t in node and t != k), None)
-                        return ".".join((*path, str(k))), ".".join((*path, tag)) if tag else None
-                    if isinstance(v, dict) and (hit := find(v, (*path, str(k)))):
-                        return hit
-            return None
-
-        if want is None:
-            return None
-        for rel in walk.files:
-            if not rel.endswith(YAML_SUFFIXES) or PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
-                continue
-            text = self.tree.text(self.config_root / rel)
-            try:
-                docs = yamlvalues.load_all(YamlText.of(text).body, rel) if text is not None else []
-            except (GitOpsBotError, TypeError, ValueError):
-                continue
-            for doc in docs:
-                if isinstance(doc, dict) and "kind" not in doc and (hit := find(doc, ())):
-                    return rel, hit[0], hit[1]
-        return None
 
 
 __all__ = ["DiskTree", "EnvironmentReading", "Reach", "Reader", "Source", "Tree", "reach"]

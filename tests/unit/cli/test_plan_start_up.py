@@ -39,9 +39,11 @@ from pathlib import Path
 # once a Flux Kustomization's spec.images entry became a place a release writes (the reading runs
 # the release's editors over each place: manifests.flux_images), 387 once the two HTML escapes
 # (a secret's HTML-escaped spelling, outside text in an HTML body) were written out
-# (core.outside.html_escaped) instead of loading the html package and its entity tables.
+# (core.outside.html_escaped) instead of loading the html package and its entity tables,
+# 388 once render.reader stayed under the 600-line rule (render.values_key, the same code, one
+# more file).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
-MOST_MODULES = 387
+MOST_MODULES = 388
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
 # does not use. Each was loaded by a plan once.
