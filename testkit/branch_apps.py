@@ -5,9 +5,9 @@ keeps it: the shared base's one Deployment and the Applications file, test's tra
 from __future__ import annotations
 
 APP = "ghcr.io/acme/app"
-DEPLOYMENT = (
-    "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
-    "      - image: ghcr.io/acme/app:1.0\n"
+DEPLOYMENT = (  # one kubectl kustomize builds: the reading is held to its render
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0\n"
 )
 APPS = """apiVersion: argoproj.io/v1alpha1
 kind: Application

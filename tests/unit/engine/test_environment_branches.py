@@ -271,16 +271,6 @@ def test_the_rendered_diff_of_an_environment_on_its_branch_is_of_that_branch(tmp
     """``plan --rendered-diff``: the edit of test's overlay as its branch holds it (2.0), rendered
     from that branch's files, never the base's stale copy (0.9) of the same paths."""
     repo = _repository(tmp_path / "repo", branch=True)
-    _git(repo, "checkout", "-q", "test")  # the branch's base renders (main's is not a whole object)
-    write(
-        repo,
-        {
-            "base/deployment.yaml": "apiVersion: apps/v1\n"
-            + DEPLOYMENT.replace("spec:\n", "metadata:\n  name: app\nspec:\n", 1)
-        },
-    )
-    _git(repo, "commit", "-qam", "a whole Deployment")
-    _git(repo, "checkout", "-q", "main")
     app = open_app(repo)
     texts = branches.texts(app, app.config.environment("test"))
     assert [t.startswith("# test's own") for t in texts.values()] == [True]
