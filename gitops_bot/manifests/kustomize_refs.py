@@ -455,3 +455,89 @@ def _applies(doc: Any, parts: list[str], op: str) -> str:
             return ""
         walked += f"/{part}"
     return ""
+
+
+def not_objects(lister: str, entry: str, text: str, rel: str) -> Refusal | None:
+    """A resource file with a document that is no object at all (a top-level YAML list, a
+    bare string): kustomize refuses the build ("accumulating resources from ENTRY: missing
+    Resource metadata"). A file that is not YAML is said where its sites are read."""
+    try:
+        docs = nodes.compose_all(YamlText.of(text).body, rel)
+    except GitOpsBotError:
+        return None
+    bad = next((d for d in docs if d is not None and not nodes.is_null(d) and not nodes.is_map(d)), None)
+    if bad is None:
+        return None
+    what = "a YAML list" if nodes.is_seq(bad) else "a bare value"
+    return (
+        f"kustomize refuses {lister}: accumulating resources from {entry!r}: missing Resource metadata "
+        f"({rel}:{bad.start_mark.line + 1} is {what}, not a Kubernetes object)",
+        f"write each document of {rel} as one object (apiVersion, kind, metadata.name), or remove "
+        f"{entry!r} from {lister}'s resources:",
+    )
+
+
+def _containers(node: Any) -> Iterable[Any]:
+    """Every container mapping under a ``containers:`` or ``initContainers:`` list, at any depth."""
+    if nodes.is_map(node):
+        for key, value in node.value:
+            if str(key.value) in ("containers", "initContainers") and nodes.is_seq(value):
+                yield from (c for c in value.value if nodes.is_map(c))
+            else:
+                yield from _containers(value)
+    elif nodes.is_seq(node):
+        for item in node.value:
+            yield from _containers(item)
+
+
+def _runs_scalar(doc: Any, container: str) -> bool:
+    """Whether a container named ``container`` in ``doc`` (as loaded) has a plain image."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in ("containers", "initContainers") and isinstance(value, list):
+                if any(
+                    isinstance(c, dict) and c.get("name") == container and isinstance(c.get("image"), str)
+                    for c in value
+                ):
+                    return True
+            elif _runs_scalar(value, container):
+                return True
+    elif isinstance(doc, list):
+        return any(_runs_scalar(v, container) for v in doc)
+    return False
+
+
+def mistyped_image(
+    krel: str, text: str, rel: str, first: int, target: Callable[[str, str], dict[str, Any] | None]
+) -> Refusal | None:
+    """A strategic-merge patch giving a container ``image:`` a mapping or a list (``image: {}``)
+    where the object it patches (``target``: by kind and name, as built) runs that container
+    with an image: kustomize refuses the merge ("wrong node kind: expected ScalarNode but got
+    MappingNode"). A container the object does not hold is added as written, which builds."""
+    try:
+        docs = nodes.compose_all(YamlText.of(text).body, rel)
+    except GitOpsBotError:
+        return None
+    for doc in docs:
+        if not nodes.is_map(doc):
+            continue
+        meta = nodes.get(doc, "metadata")
+        kind, name = _scalar(doc, "kind"), _scalar(meta[1], "name") if meta is not None else ""
+        for c in _containers(doc):
+            image, cname = nodes.get(c, "image"), _scalar(c, "name")
+            if image is None or not (nodes.is_map(image[1]) or nodes.is_seq(image[1])) or not kind:
+                continue
+            built = target(kind, name)
+            if built is None or not _runs_scalar(built, cname):
+                continue
+            got = "MappingNode" if nodes.is_map(image[1]) else "SequenceNode"
+            shape = "mapping" if nodes.is_map(image[1]) else "list"
+            line = first + image[1].start_mark.line
+            where = os.path.dirname(krel) or "."
+            return (
+                f"kustomize refuses {krel}: patch {rel}:{line} sets container {cname}'s image of {kind} "
+                f"{name} to a {shape} (wrong node kind: expected ScalarNode but got {got})",
+                f"write the image as one string (image: NAME:TAG) in {rel}, or drop the patch; see it "
+                f"build with 'kubectl kustomize {where}'",
+            )
+    return None

@@ -426,6 +426,8 @@ class Reader:
         elif path.name in KUSTOMIZATION_NAMES:
             self.kustomization(path, text, walk, stack, (key, entry))
         else:
+            if lister and (refused := kustomize_refs.not_objects(lister, entry, text, self.rel(path))):
+                walk.refuse(*refused)
             self.plain(path, text, walk)
 
     def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
@@ -443,6 +445,7 @@ class Reader:
             sites, misses = self._selected(krel, patch, sites, krel, walk)
             self.add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
             self._operations(krel, patch, patch.inline, krel, patch.first_line, walk)
+            self._mistyped(krel, patch, patch.inline, krel, patch.first_line, walk)
             return
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
@@ -462,6 +465,19 @@ class Reader:
         sites, misses = self._selected(krel, patch, sites, rel, walk)
         self.add(walk, rel, sites, patch=True, misses=misses)
         self._operations(krel, patch, text, rel, 1, walk)
+        self._mistyped(krel, patch, text, rel, 1, walk)
+
+    def _mistyped(
+        self, krel: str, patch: kustomize_refs.Patch, text: str, rel: str, first: int, walk: Walk
+    ) -> None:
+        """A strategic-merge patch setting an image the object it patches runs to a mapping or a
+        list, checked against the objects as their files hold them (no patch before it)."""
+        if patch.json6902 is True or krel in walk.unsure or walk.patched.get(krel):
+            return
+        files = [(f, self.tree.text(self.config_root / f)) for f in walk.built.get(krel, ())]
+        found = functools.partial(kustomize_refs.target_object, files)
+        if got := kustomize_refs.mistyped_image(krel, text, rel, first, found):
+            walk.refuse(*got)
 
     def _operations(
         self, krel: str, patch: kustomize_refs.Patch, text: str, rel: str, first: int, walk: Walk

@@ -112,6 +112,49 @@ CASES = {
         f"kustomize refuses {DEV}: its resources: entry '/etc/hostname' is an absolute path",
         "write it relative to overlays/dev, inside the repository, or remove it",
     ),
+    "a resource file that is a top-level list": (
+        {DEV: "resources:\n- ../../base\n- list.yaml\n", "overlays/dev/list.yaml": "- a\n- b\n"},
+        "accumulating resources from 'list.yaml': missing Resource metadata",
+        f"kustomize refuses {DEV}: accumulating resources from 'list.yaml': missing Resource metadata "
+        "(overlays/dev/list.yaml:1 is a YAML list, not a Kubernetes object)",
+        "write each document of overlays/dev/list.yaml as one object (apiVersion, kind, metadata.name), or "
+        f"remove 'list.yaml' from {DEV}'s resources:",
+    ),
+    "a resource file whose second document is a bare value": (
+        {
+            DEV: "resources:\n- ../../base\n- cm.yaml\n",
+            "overlays/dev/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\nhello\n",
+        },
+        "accumulating resources from 'cm.yaml': missing Resource metadata",
+        f"kustomize refuses {DEV}: accumulating resources from 'cm.yaml': missing Resource metadata "
+        "(overlays/dev/cm.yaml:6 is a bare value, not a Kubernetes object)",
+        "write each document of overlays/dev/cm.yaml as one object (apiVersion, kind, metadata.name), or "
+        f"remove 'cm.yaml' from {DEV}'s resources:",
+    ),
+    "a patch setting image: {}": (
+        {
+            DEV: "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
+            "overlays/dev/patch.yaml": DEPLOYMENT.replace("image: ghcr.io/acme/app:1.0", "image: {}"),
+        },
+        "wrong node kind: expected ScalarNode but got MappingNode",
+        f"kustomize refuses {DEV}: patch overlays/dev/patch.yaml:10 sets container app's image of Deployment "
+        "app to a mapping (wrong node kind: expected ScalarNode but got MappingNode)",
+        "write the image as one string (image: NAME:TAG) in overlays/dev/patch.yaml, or drop the patch; see "
+        "it build with 'kubectl kustomize overlays/dev'",
+    ),
+    "an inline patch setting an image to a list": (
+        {
+            DEV: "resources:\n- ../../base\npatches:\n- patch: |-\n"
+            + "".join(
+                f"    {line}\n" for line in DEPLOYMENT.replace("ghcr.io/acme/app:1.0", "[a]").splitlines()
+            )
+        },
+        "wrong node kind: expected ScalarNode but got SequenceNode",
+        f"kustomize refuses {DEV}: patch {DEV}:14 sets container app's image of Deployment app to a list "
+        "(wrong node kind: expected ScalarNode but got SequenceNode)",
+        f"write the image as one string (image: NAME:TAG) in {DEV}, or drop the patch; see it build with "
+        "'kubectl kustomize overlays/dev'",
+    ),
 }
 
 
@@ -160,3 +203,18 @@ def test_the_rendered_diff_renders_no_directory_kustomize_refuses(tmp_path: Path
     root = write(tmp_path, {**BASE, **CASES["a resources: cycle"][0]})
     assert not reader.reach(reader.DiskTree(root), root, root / "overlays/dev").local
     assert reader.reach(reader.DiskTree(root), root, root / "overlays/prod").local
+
+
+def test_a_patch_adding_a_container_whose_image_is_a_mapping_is_not_refused(tmp_path: Path) -> None:
+    """kustomize adds a container the object does not hold as the patch writes it (image: {}
+    and all) and builds: the rules agree."""
+    patch = DEPLOYMENT.replace(
+        "name: app\n        image: ghcr.io/acme/app:1.0", "name: other\n        image: {}"
+    )
+    root = write(tmp_path / "repo", {**BASE, DEV: "resources:\n- ../../base\npatches:\n- path: p.yaml\n"})
+    (root / "overlays/dev/p.yaml").write_text(patch)
+    subprocess.run([kubectl(), "kustomize", str(root / "overlays/dev")], check=True, capture_output=True)
+    got = reader.Reader(reader.DiskTree(root), root, SPECS).read(
+        [reader.Source("dev", ("overlays/dev",), (APP,))]
+    )
+    assert got["dev"].refused == () and got["dev"].image(APP).status is PinStatus.PINNED  # type: ignore[union-attr]
