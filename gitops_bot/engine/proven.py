@@ -100,6 +100,10 @@ def _judged(
     reading: EnvironmentReading,
     secret: str,
 ) -> EnvironmentReading:
+    # the markers only add images: entries, so past the size budget as it is, past it marked:
+    # none are written (200 entries took most of a plan's CPU for a render never run)
+    if any(tools._over_budget(config.render, root, d, d.as_posix(), {}) for d in dirs):
+        return reading
     marks, texts = _marked(config, root, specs, reading, secret)
     if not marks:
         return reading

@@ -110,7 +110,7 @@ def test_without_kubectl_the_rules_reading_stands(tmp_path: Path) -> None:
 
 
 def _many(
-    root: Path, count: int, helmrelease: int | None = None, then: Any = None
+    root: Path, count: int, helmrelease: int | None = None, then: Any = None, max_images: int = 100
 ) -> tuple[Readings, Readings]:
     """``count`` images, each a Deployment of the base (``helmrelease``: that one only in a Flux
     HelmRelease's values), dev and prod overlays listing none: the rules' reading and the
@@ -122,7 +122,7 @@ def _many(
         for i, n in enumerate(names)
     )
     config = (
-        f"version: 1\nrender:\n  kubectl: {kubectl()}\nimages:\n{listed}"
+        f"version: 1\nrender:\n  kubectl: {kubectl()}\n  max_images: {max_images}\nimages:\n{listed}"
         "environments:\n  - name: dev\n    path: overlays/dev\n  - name: prod\n    path: overlays/prod\n"
     )
     base: dict[str, str] = {}
@@ -142,7 +142,10 @@ def _many(
             "gitops-bot.yaml": config,
             "base/kustomization.yaml": f"resources:\n{resources}",
             **base,
-            "overlays/dev/kustomization.yaml": OVERLAY,
+            # dev lists each image (set to 1.1.0), prod none
+            "overlays/dev/kustomization.yaml": OVERLAY
+            + "images:\n"
+            + "".join(f"- name: {n}\n  newTag: 1.1.0\n" for n in names),
             "overlays/prod/kustomization.yaml": OVERLAY,
         },
     )
@@ -169,7 +172,8 @@ def test_an_environments_markers_are_written_in_one_edit_of_its_file(
     rules, judged = _many(tmp_path, 12, then=lambda: monkeypatch.setattr(proven.images, "edit", counted))
     assert calls == [12, 12]  # dev's kustomization, then prod's: every marker at once
     assert judged == rules  # each image's own entry in each overlay, proven
-    assert all(r.status is PinStatus.INHERITED for r in judged["dev"].images)
+    assert all(r.status is PinStatus.PINNED for r in judged["dev"].images)
+    assert all(r.status is PinStatus.INHERITED for r in judged["prod"].images)
 
 
 def test_a_marker_is_no_prefix_of_another(tmp_path: Path) -> None:
@@ -180,3 +184,21 @@ def test_a_marker_is_no_prefix_of_another(tmp_path: Path) -> None:
     assert [r for r in judged["dev"].images if r.image != "ghcr.io/acme/app01"] == [
         r for r in rules["dev"].images if r.image != "ghcr.io/acme/app01"
     ]
+
+
+def test_an_environment_past_the_size_budget_is_not_marked(tmp_path: Path, monkeypatch: Any) -> None:
+    # its render is never run, so its markers were written for nothing (200 entries: most of a
+    # plan's CPU); the edits only add entries, so past the budget as it is, past it marked
+    calls: list[int] = []
+    edit = images.edit
+
+    def counted(*args: Any, **kwargs: Any) -> images.EditResult:
+        calls.append(len(args[3]))
+        return edit(*args, **kwargs)
+
+    def counting() -> None:
+        monkeypatch.setattr(proven.images, "edit", counted)
+
+    rules, judged = _many(tmp_path, 3, then=counting, max_images=2)
+    assert calls == [3]  # prod's alone: dev's 3 entries are past render.max_images (2)
+    assert judged == rules
