@@ -116,8 +116,9 @@ def child(argv: list[str], frames: int, warm: float) -> int:
             stats = snap.compare_to(base[0], "traceback")[:15]
             rows = []
             for s in stats:
+                # the allocating frame first, then its callers
                 where = " <- ".join(
-                    f"{fr.filename.rsplit('/', 2)[-2:][-1]}:{fr.lineno}" for fr in s.traceback[:frames]
+                    f"{fr.filename.rsplit('/', 1)[-1]}:{fr.lineno}" for fr in reversed(s.traceback)
                 )
                 rows.append({"kB": round(s.size_diff / 1024, 1), "count": s.count_diff, "where": where})
             sys.stderr.write(json.dumps({"event": "tracemalloc_top", "rows": rows}) + "\n")
