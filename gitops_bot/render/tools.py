@@ -329,7 +329,10 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
     return None
 
 
-CACHE_ENTRIES = 64  # rendered kustomizations kept between runs (newest first)
+# rendered kustomizations kept between runs (newest first): a fleet's worth, as a watch over a
+# hundred repositories renders several a repository each cycle (at 64 every cycle evicted the
+# renders the next needed and rendered everything again)
+CACHE_ENTRIES = 1024
 
 
 class _Cache:
@@ -387,11 +390,12 @@ class _Cache:
 # root -> path -> (what its stat says, the digest of its content): each release of a run hashes
 # only the files that changed since the last one (an edit is written atomically: a new inode),
 # as git's index does; a tree of thousands of files is not read again for every release. Kept
-# for the last few trees only, each with only the files it holds now: a long-running watch over
-# many repositories does not grow it.
+# for the last _DIGEST_TREES trees (and _DIGEST_FILES files) only, each with only the files it
+# holds now: a long-running watch over many repositories does not grow it.
 _DIGESTS: OrderedDict[str, dict[str, tuple[tuple[int, int, int], bytes]]] = OrderedDict()
 _DIGESTS_LOCK = threading.Lock()
-_DIGEST_TREES = 8
+_DIGEST_TREES = 256  # a fleet's trees (at 8, a watch over more hashed every tree each cycle)
+_DIGEST_FILES = 200_000  # files kept over all of them at most (about 250 bytes each)
 
 
 def _tree_digests(root: Path) -> dict[str, bytes] | None:
@@ -420,7 +424,9 @@ def _tree_digests(root: Path) -> dict[str, bytes] | None:
             found[Path(path).relative_to(root).as_posix()] = digest
     with _DIGESTS_LOCK:
         _DIGESTS[str(root)] = now
-        while len(_DIGESTS) > _DIGEST_TREES:
+        while len(_DIGESTS) > 1 and (
+            len(_DIGESTS) > _DIGEST_TREES or sum(map(len, _DIGESTS.values())) > _DIGEST_FILES
+        ):
             _DIGESTS.popitem(last=False)
     return found
 

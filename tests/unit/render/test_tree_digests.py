@@ -49,3 +49,19 @@ def test_only_the_last_trees_are_kept(tmp_path: Path) -> None:
         tools._tree_digests(tmp_path / str(i))
     assert len(tools._DIGESTS) == tools._DIGEST_TREES
     assert str(tmp_path / str(tools._DIGEST_TREES + 2)) in tools._DIGESTS
+
+
+def test_a_fleets_trees_are_all_kept_and_the_files_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watch over a hundred repositories walks each tree once a cycle: each must still be
+    kept at its next cycle (with 8 kept, every cycle hashed every file of every tree again),
+    and what is kept is bounded by files too (a fleet of large trees)."""
+    monkeypatch.setattr(tools, "_DIGESTS", tools.OrderedDict())
+    for i in range(100):
+        _tree(tmp_path / f"r{i}")
+        tools._tree_digests(tmp_path / f"r{i}")
+    assert str(tmp_path / "r0") in tools._DIGESTS
+    monkeypatch.setattr(tools, "_DIGEST_FILES", 5)  # two files a tree: two trees at most
+    tools._tree_digests(tmp_path / "r1")
+    assert list(tools._DIGESTS) == [str(tmp_path / "r99"), str(tmp_path / "r1")]
