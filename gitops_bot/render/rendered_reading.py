@@ -20,7 +20,7 @@ from pathlib import Path
 from gitops_bot.core import privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.render import running, tools
+from gitops_bot.render import helm_render, running, tools
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -91,21 +91,24 @@ def held_to_render(
         name: tools.kustomizations(root, [config_root / p for p in paths.get(name, ())]) for name in readings
     }
     rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
+    linked_out = bool(tools._links_out(root))  # a link leading out: the rules name it
     out: dict[str, EnvironmentReading] = {}
     for name, reading in readings.items():
         refused = list(reading.refused)
-        runs: list[running.Running] = []
+        texts: list[str] = []
         for d in dirs[name]:
             got = rendered.get(d)
             if isinstance(got, str):
-                runs += running.running(got)
+                texts.append(got)
             # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
             elif isinstance(got, tools.NotRendered) and str(got).startswith("kubectl kustomize failed"):
                 rel = d.relative_to(config_root).as_posix() if d.is_relative_to(config_root) else str(d)
                 reason = f"{rel}: {got}"
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, REFUSED_FIX.format(dir=rel)))
-        notes = differs(reading, runs) if runs and not refused else ()
+        charts = _charts(settings, root, config_root, reading, texts) if not linked_out else helm_render.NONE
+        runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
+        notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
         if refused and not reading.incomplete:
@@ -119,6 +122,18 @@ def held_to_render(
             reading = replace(reading, images=images)
         out[name] = reading
     return out
+
+
+def _charts(
+    settings: RenderSettings, root: Path, config_root: Path, reading: EnvironmentReading, texts: list[str]
+) -> helm_render.Rendered:
+    """The charts in the repository the environment's Argo CD Applications and Flux
+    HelmReleases render, as its kustomizations render those objects (overlays' patches
+    applied), else as its files hold them."""
+    docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
+    if not texts:
+        docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered])
+    return helm_render.render(settings, root, docs)
 
 
 def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:

@@ -1,0 +1,290 @@
+"""Charts in the repository rendered with the real ``helm template``, as Argo CD and Flux render
+them: an Argo CD Application whose source ``path`` is a chart here (its ``helm.valueFiles``,
+``$ref`` value files of a source on the same repository, ``values``/``valuesObject``,
+``parameters``, ``releaseName``), and a Flux HelmRelease whose chart is a path of a
+GitRepository (``spec.chart.spec.valuesFiles``, ``valuesFrom`` ConfigMaps found among the same
+objects, ``spec.values``). A chart that renders Applications (app of apps) has each of them
+rendered again, as Argo CD would, to a bounded depth.
+
+What runs is then read from the rendered objects by :mod:`gitops_bot.render.running`, the same
+records a kustomize render gives. Nothing is fetched: a chart from a chart repository or OCI,
+or a dependency not vendored under ``charts/``, is not rendered (the reading says so already,
+or the tool's own line does). helm runs in the child environment every tool gets (no
+credential, no network, a HOME in the private directory), with the render deadline and the
+output bound; it only reads the chart, so it runs on the tree as it is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from gitops_bot.core import childenv, privdir
+from gitops_bot.manifests.guard import LOADER
+from gitops_bot.render import deployers
+from gitops_bot.render.settings import RenderSettings
+
+MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per chart, as for kustomize
+MAX_STDERR = 4096
+MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
+MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
+BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One ``helm template`` call: what a deployer object asks of a chart in the repository."""
+
+    origin: str  # "Application NAME" or "HelmRelease NAME"
+    release: str
+    namespace: str
+    directory: Path
+    value_files: tuple[Path, ...]
+    values: str | None  # inline values (YAML), applied after the files
+    sets: tuple[tuple[str, str, bool], ...]  # (name, value, as a string)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An environment's charts rendered: the streams, and each chart helm refused, in one line."""
+
+    texts: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+NONE = Rendered((), ())
+
+
+def objects(text: str) -> list[dict[str, object]]:
+    """The YAML mappings of a stream (a List's items too); a stream that is not YAML: none."""
+    try:
+        docs = list(yaml.load_all(text, Loader=LOADER))
+    except yaml.YAMLError:
+        return []
+    out: list[dict[str, object]] = []
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+            out += [i for i in doc["items"] if isinstance(i, dict)]
+        elif isinstance(doc, dict):
+            out.append(doc)
+    return out
+
+
+def _at(node: object, *keys: str) -> object:
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _str(node: object, *keys: str) -> str:
+    got = _at(node, *keys)
+    return str(got) if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
+
+
+def _list(node: object) -> list[object]:
+    return list(node) if isinstance(node, list) else []
+
+
+def _is_chart(directory: Path) -> bool:
+    return (directory / "Chart.yaml").is_file()
+
+
+def _inside(root: Path, path: Path) -> Path | None:
+    """``path`` normalised, when it is in the repository (nothing outside it is read)."""
+    norm = Path(os.path.normpath(path))
+    return norm if norm == root or root in norm.parents else None
+
+
+def charts(root: Path, docs: Sequence[dict[str, object]]) -> list[Chart]:
+    """The charts in the repository the deployer objects among ``docs`` render."""
+    out: list[Chart] = []
+    for doc in docs:
+        api = _str(doc, "apiVersion")
+        if doc.get("kind") == "Application" and api.startswith("argoproj.io/"):
+            out += _application(root, doc)
+        elif doc.get("kind") == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
+            chart = _helm_release(root, doc, docs)
+            out += [chart] if chart else []
+    return out
+
+
+def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
+    name = _str(doc, "metadata", "name")
+    spec = _at(doc, "spec")
+    single = _at(spec, "source")
+    many = _at(spec, "sources")
+    sources = [s for s in (many if isinstance(many, list) else [single]) if isinstance(s, dict)]
+    refs = {_str(s, "ref"): _str(s, "repoURL") for s in sources if _str(s, "ref")}
+    out: list[Chart] = []
+    for src in sources:
+        path = _str(src, "path")
+        if not path or _str(src, "targetRevision") not in BASE_REVISIONS:
+            continue
+        directory = _inside(root, root / path)
+        if directory is None or not _is_chart(directory):
+            continue
+        helm = _at(src, "helm")
+        files: list[Path] = []
+        for value_file in _list(_at(helm, "valueFiles")):
+            if not isinstance(value_file, str):
+                continue
+            if value_file.startswith("$"):
+                ref, _, rest = value_file[1:].partition("/")
+                url = refs.get(ref)
+                if url is None or deployers.repo_key(url) != deployers.repo_key(_str(src, "repoURL")):
+                    continue  # another repository's file: the reading names it, not followed
+                found = _inside(root, root / rest)
+            else:
+                found = _inside(root, directory / value_file)
+            if found is not None and found.is_file():
+                files.append(found)
+        obj = _at(helm, "valuesObject")
+        values = yaml.safe_dump(obj) if isinstance(obj, dict) else (_str(helm, "values") or None)
+        params = _at(helm, "parameters")
+        sets = tuple(
+            (_str(p, "name"), _str(p, "value"), _at(p, "forceString") is True)
+            for p in (params if isinstance(params, list) else [])
+            if _str(p, "name")
+        )
+        release = _str(helm, "releaseName") or name
+        namespace = _str(spec, "destination", "namespace") or "default"
+        out.append(Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets))
+    return out
+
+
+def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, object]]) -> Chart | None:
+    name = _str(doc, "metadata", "name")
+    spec = _at(doc, "spec", "chart", "spec")
+    if _str(spec, "sourceRef", "kind") != "GitRepository":
+        return None  # a HelmRepository's or OCI chart: fetched by Flux, never here
+    directory = _inside(root, root / _str(spec, "chart"))
+    if directory is None or not _is_chart(directory):
+        return None
+    files = [
+        f
+        for v in _list(_at(spec, "valuesFiles"))
+        if isinstance(v, str) and (f := _inside(root, root / v)) is not None and f.is_file()
+    ]
+    layers: list[object] = []
+    for ref in _list(_at(doc, "spec", "valuesFrom")):
+        if _str(ref, "kind") == "ConfigMap":
+            data = _config_map(docs, _str(ref, "name"))
+            text = data.get(_str(ref, "valuesKey") or "values.yaml") if data else None
+            if isinstance(text, str):
+                layers.append(text)
+    values = _at(doc, "spec", "values")
+    if isinstance(values, dict):
+        layers.append(yaml.safe_dump(values))
+    inline = "\n---\n".join(str(x) for x in layers) if layers else None
+    release = _str(doc, "spec", "releaseName") or name
+    namespace = _str(doc, "spec", "targetNamespace") or _str(doc, "metadata", "namespace") or "default"
+    return Chart(f"HelmRelease {name}", release, namespace, directory, tuple(files), inline, ())
+
+
+def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, object] | None:
+    """A ConfigMap of that name among ``docs``, or one a kustomize generator suffixed."""
+    for d in docs:
+        if d.get("kind") != "ConfigMap":
+            continue
+        found = _str(d, "metadata", "name")
+        if found == name or (found.startswith(name + "-") and len(found) == len(name) + 11):
+            data = _at(d, "data")
+            return data if isinstance(data, dict) else None
+    return None
+
+
+def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object]]) -> Rendered:
+    """Every chart the deployer objects among ``docs`` render, and the Applications those
+    charts yield rendered again (app of apps), to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`."""
+    helm = settings.tool("helm")
+    if helm is None:
+        return NONE
+    texts: list[str] = []
+    failed: list[str] = []
+    seen: set[Chart] = set()
+    with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
+        pending = charts(root, docs)
+        for _ in range(MAX_DEPTH):
+            yielded: list[dict[str, object]] = []
+            for chart in pending:
+                if chart in seen or len(seen) >= MAX_CHARTS:
+                    continue
+                seen.add(chart)
+                text, why = _run(settings, helm, root, chart, Path(tmp))
+                if text is not None:
+                    texts.append(text)
+                    yielded += objects(text)
+                else:
+                    failed.append(why)
+            pending = charts(root, yielded)
+            if not pending:
+                break
+    return Rendered(tuple(texts), tuple(failed))
+
+
+def _run(
+    settings: RenderSettings, helm: str, root: Path, chart: Chart, tmp: Path
+) -> tuple[str, str] | tuple[None, str]:
+    """``helm template`` of one chart: (its output, ""), or (None, one line saying why not)."""
+    rel = chart.directory.relative_to(root).as_posix() or "."
+    argv = [helm, "template", chart.release, str(chart.directory), "--namespace", chart.namespace]
+    argv += ["--include-crds"]
+    for f in chart.value_files:
+        argv += ["--values", str(f)]
+    if chart.values:
+        inline = tmp / f"values-{len(list(tmp.glob('values-*')))}.yaml"
+        inline.write_text(chart.values, encoding="utf-8")
+        argv += ["--values", str(inline)]
+    for name, value, as_string in chart.sets:
+        argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env = childenv.content_env(home)
+    out_path, err_path = tmp / "stdout", tmp / "stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        try:
+            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=tmp)
+        except OSError as e:
+            return None, f"helm template {rel}: cannot run {helm}: {e.strerror}"
+        deadline = time.monotonic() + settings.timeout
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    return None, f"helm template {rel} ran past render.timeout ({settings.timeout:g} s)"
+                if out_path.stat().st_size > MAX_OUTPUT:
+                    return None, f"helm template {rel} printed more than {MAX_OUTPUT} bytes"
+                time.sleep(0.02)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if proc.returncode != 0:
+        with err_path.open("rb") as e_file:
+            lines = e_file.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines()
+        why = (lines[-1] if lines else f"exit status {proc.returncode}").replace(str(root) + "/", "")
+        return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
+    if out_path.stat().st_size > MAX_OUTPUT:
+        return None, f"helm template {rel} printed more than {MAX_OUTPUT} bytes"
+    return out_path.read_text(encoding="utf-8", errors="replace"), ""
+
+
+def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
+    """The deployer objects of the files an environment's reading read (as they are on disk:
+    no kustomization renders them)."""
+    out: list[dict[str, object]] = []
+    for path in files:
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_OUTPUT:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "argoproj.io" in text or "helm.toolkit.fluxcd.io" in text:
+            out += objects(text)
+    return out

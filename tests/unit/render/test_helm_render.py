@@ -1,0 +1,187 @@
+"""Charts in the repository rendered with the real helm, as Argo CD and Flux render them: an
+Application's value files in layers then its values and parameters, a chart whose tag defaults
+to its appVersion, an app of apps whose yielded Applications are rendered again, a Flux
+HelmRelease under a kustomize overlay (the overlay's patch applied first, a ConfigMap's values
+under spec.values), a remote chart never fetched, and a template's literal image, which the
+reading holds against the values file the rules read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.manifests import images, workloads
+from gitops_bot.render import helm_render, reader, rendered_reading, running
+from gitops_bot.render.settings import RenderSettings
+from testkit import kubetools
+
+CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: '{app}'\n"
+TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: "%s"
+"""
+FROM_VALUES = TEMPLATE % "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+
+
+@pytest.fixture(autouse=True)
+def _tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+
+
+def _chart(root: Path, rel: str, template: str = FROM_VALUES, app: str = "9.9", values: str = "") -> None:
+    (root / rel / "templates").mkdir(parents=True)
+    (root / rel / "Chart.yaml").write_text(CHART.format(app=app))
+    (root / rel / "values.yaml").write_text(values or "image:\n  repository: ghcr.io/acme/web\n  tag: ''\n")
+    (root / rel / "templates" / "d.yaml").write_text(template)
+
+
+def _images(root: Path, text: str) -> list[str]:
+    got = helm_render.render(RenderSettings(), root, helm_render.objects(text))
+    assert got.failed == ()
+    return sorted(r.image for t in got.texts for r in running.running(t))
+
+
+APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: {name}}}
+spec:
+  destination: {{namespace: {name}}}
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    path: {path}
+{helm}"""
+
+
+def test_an_application_layers_value_files_then_values_then_parameters(tmp_path: Path) -> None:
+    _chart(tmp_path, "chart")
+    (tmp_path / "chart" / "values-dev.yaml").write_text("image: {tag: '1.0'}\n")
+    (tmp_path / "chart" / "values-dev-2.yaml").write_text("image: {tag: '1.1'}\n")
+    layered = "    helm:\n      valueFiles: [values-dev.yaml, values-dev-2.yaml]\n"
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm=layered)) == ["ghcr.io/acme/web:1.1"]
+    inline = layered + "      values: |\n        image: {tag: '1.2'}\n"
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm=inline)) == ["ghcr.io/acme/web:1.2"]
+    obj = inline + "      valuesObject: {image: {tag: '1.3'}}\n"
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm=obj)) == ["ghcr.io/acme/web:1.3"]
+    param = obj + "      parameters: [{name: image.tag, value: '1.4', forceString: true}]\n"
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm=param)) == ["ghcr.io/acme/web:1.4"]
+
+
+def test_the_tag_defaults_to_the_charts_app_version(tmp_path: Path) -> None:
+    _chart(tmp_path, "chart", app="2.7.1")
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm="")) == ["ghcr.io/acme/web:2.7.1"]
+
+
+def test_a_ref_value_file_of_the_same_repository(tmp_path: Path) -> None:
+    _chart(tmp_path, "chart")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "prod.yaml").write_text("image: {tag: '3.0'}\n")
+    (tmp_path / "envs" / "other.yaml").write_text("image: {tag: '6.6'}\n")
+    app = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: prod}
+spec:
+  sources:
+  - repoURL: git@github.com:acme/deploy
+    path: chart
+    helm: {valueFiles: [$values/envs/prod.yaml, $far/envs/other.yaml]}
+  - {repoURL: 'https://github.com/acme/deploy.git', ref: values}
+  - {repoURL: 'https://github.com/acme/elsewhere.git', ref: far}
+"""
+    assert _images(tmp_path, app) == ["ghcr.io/acme/web:3.0"]
+
+
+def test_an_app_of_apps_renders_each_application_it_yields(tmp_path: Path) -> None:
+    _chart(tmp_path, "web")
+    (tmp_path / "web" / "values-qa.yaml").write_text("image: {tag: '4.0'}\n")
+    children = "\n---\n".join(
+        APP.format(
+            name=n, path="web", helm=f"    helm: {{valueFiles: [values-{n}.yaml]}}\n" if n == "qa" else ""
+        )
+        for n in ("qa", "stage")
+    )
+    _chart(tmp_path, "apps", template="", values="{}\n")
+    (tmp_path / "apps" / "templates" / "apps.yaml").write_text(children.replace("{{", "{{ `{{` }}"))
+    got = _images(tmp_path, APP.format(name="root", path="apps", helm=""))
+    assert got == ["ghcr.io/acme/web:4.0", "ghcr.io/acme/web:9.9"]
+
+
+def test_a_template_literal_is_what_runs(tmp_path: Path) -> None:
+    _chart(
+        tmp_path,
+        "chart",
+        template=TEMPLATE % "nginx:latest",
+        values="image: {repository: nginx, tag: '1.25'}\n",
+    )
+    (tmp_path / "chart" / "values-dev.yaml").write_text("image:\n  repository: nginx\n  tag: '1.27'\n")
+    (tmp_path / "dev.yaml").write_text(
+        APP.format(name="dev", path="chart", helm="    helm: {valueFiles: [values-dev.yaml]}\n")
+    )
+    helm = {"repository": "image.repository", "tag": "image.tag"}
+    specs = [images.ImageSpec("nginx", workloads.repository_key("nginx"), helm)]
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
+        [reader.Source("dev", ("dev.yaml",), ("nginx",))]
+    )
+    got = rendered_reading.held_to_render(RenderSettings(), tmp_path, tmp_path, read, {"dev": ("dev.yaml",)})
+    assert any("but the render runs Deployment/dev web nginx:latest" in n for n in got["dev"].notes), got[
+        "dev"
+    ].notes
+
+
+HELM_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec:
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef: {kind: GitRepository, name: flux-system}
+  valuesFrom:
+  - {kind: ConfigMap, name: web-values}
+  values:
+    image: {tag: '5.0'}
+"""
+
+
+def test_a_helm_release_under_a_kustomize_overlay(tmp_path: Path) -> None:
+    _chart(tmp_path, "charts/web")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "release.yaml").write_text(HELM_RELEASE)
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [release.yaml]\n")
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / "kustomization.yaml").write_text(
+        "resources: [../base]\n"
+        'configMapGenerator:\n- name: web-values\n  literals:\n  - "values.yaml=image: {repository: ghcr.io/acme/prod}"\n'
+        "patches:\n- target: {kind: HelmRelease, name: web}\n  patch: |\n"
+        "    - {op: replace, path: /spec/values/image/tag, value: '5.1'}\n"
+    )
+    settings = RenderSettings()
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, []).read([reader.Source("prod", ("prod",), ())])
+    assert read  # the rules read it; the render is what runs
+    rendered = rendered_reading.render_all(settings, tmp_path, [tmp_path / "prod"])
+    text = rendered[tmp_path / "prod"]
+    assert isinstance(text, str)
+    got = helm_render.render(settings, tmp_path, helm_render.objects(text))
+    assert [r.image for t in got.texts for r in running.running(t)] == ["ghcr.io/acme/prod:5.1"]
+
+
+def test_a_remote_chart_is_not_fetched_and_a_missing_dependency_is_said(tmp_path: Path) -> None:
+    remote = HELM_RELEASE.replace("GitRepository", "HelmRepository")
+    assert helm_render.charts(tmp_path, helm_render.objects(remote)) == []
+    _chart(tmp_path, "chart")
+    with (tmp_path / "chart" / "Chart.yaml").open("a") as f:
+        f.write("dependencies:\n- {name: redis, version: 1.0.0, repository: https://charts.example.com}\n")
+    got = helm_render.render(
+        RenderSettings(), tmp_path, helm_render.objects(APP.format(name="a", path="chart", helm=""))
+    )
+    assert got.texts == () and len(got.failed) == 1
+    assert got.failed[0].startswith("helm template chart (Application a) failed: "), got.failed
+    assert "missing in charts/ directory" in got.failed[0]
