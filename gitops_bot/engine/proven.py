@@ -28,7 +28,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import images
-from gitops_bot.render import reader, tools
+from gitops_bot.render import helm_render, reader, tools
 from gitops_bot.render.running import Running, running
 
 
@@ -75,6 +75,10 @@ def prove(
         dirs = _kustomizations(config, root, env)
         if dirs:
             out[env.name] = _judged(config, root, dirs, specs, reading, secret)
+        elif config.render.tool("helm") is not None:
+            files = [config.root.absolute() / f for f in reading.rendered]
+            if helm_render.charted(root, files):
+                out[env.name] = _judged_charts(config, root, files, specs, reading, secret)
     return out
 
 
@@ -208,4 +212,47 @@ def _changes_nothing(
             f"pin {r.image} where {r.environment}'s render takes it from (see 'kubectl kustomize "
             f"{where}'), or list the file that sets it in the environment's paths"
         ),
+    )
+
+
+def _judged_charts(
+    config: Config,
+    root: Path,
+    files: list[Path],
+    specs: list[images.ImageSpec],
+    reading: EnvironmentReading,
+    secret: str,
+) -> EnvironmentReading:
+    """The marked render of the charts in the repository the environment's Applications and
+    HelmReleases render: a values place whose marker helm does not carry into the render (the
+    template writes the image itself) is never released."""
+    marks, texts = _marked(config, root, specs, reading, secret)
+    if not marks:
+        return reading
+    got = helm_render.render_marked(config.render, root, files, texts)
+    if got is None or got.failed or not got.texts:
+        return reading  # helm's refusal is the reading's to say; a marker breaking it proves nothing
+    text = "\n".join(got.texts)
+    judged = [
+        r if r.image not in marks or marks[r.image] in text else _template_sets(r, got.texts)
+        for r in reading.images
+    ]
+    return replace(reading, images=tuple(judged))
+
+
+def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
+    pin = r.effective
+    place = ", ".join(r.would_write.files) if r.would_write else (pin.place if pin else "its files")
+    name = (pin.repository if pin and pin.repository else r.image).rsplit("/", 1)[-1]
+    found = helm_render.templates_running(texts, name)
+    where = ", ".join(sorted({t for t, _ in found})) or "the chart's templates"
+    runs = ", ".join(sorted({i for _, i in found}))
+    said = f"; {where} renders {runs}" if found else f"; no container it renders runs {name}"
+    return replace(
+        r,
+        status=PinStatus.UNSUPPORTED,
+        reason=f"a release writing {place} changes nothing {r.environment} renders (helm template renders "
+        f"the same with it){said}",
+        fix=f"make {where} take the image from the values ({{{{ .Values.image.repository }}}}:"
+        f"{{{{ .Values.image.tag }}}}), or pin {r.image} where the chart takes it from",
     )

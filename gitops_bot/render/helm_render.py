@@ -16,10 +16,11 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import yaml
 
 from gitops_bot.core import childenv, privdir
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import deployers
+from gitops_bot.render import deployers, running
 from gitops_bot.render.settings import RenderSettings
 
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per chart, as for kustomize
@@ -287,4 +288,40 @@ def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
             continue
         if "argoproj.io" in text or "helm.toolkit.fluxcd.io" in text:
             out += objects(text)
+    return out
+
+
+def charted(root: Path, files: Sequence[Path]) -> bool:
+    """Whether the deployer objects of ``files`` render a chart in the repository."""
+    return bool(charts(root, file_objects(root, files)))
+
+
+def render_marked(
+    settings: RenderSettings, root: Path, files: Sequence[Path], texts: Mapping[Path, str]
+) -> Rendered | None:
+    """The charts the deployer objects of ``files`` render, in a private copy of the tree with
+    ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
+    with tempfile.TemporaryDirectory(prefix="helm-marked-", dir=privdir.path()) as tmp:
+        tree = Path(tmp) / "tree"
+        try:
+            shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+            for path, text in texts.items():
+                target = tree / path.relative_to(root)
+                target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
+                target.write_text(text, encoding="utf-8")
+        except (OSError, shutil.Error, ValueError):
+            return None
+        return render(settings, tree, file_objects(tree, [tree / f.relative_to(root) for f in files]))
+
+
+def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:
+    """(template, image) of each container whose image's last path segment is ``name``, by
+    the ``# Source:`` line helm prints above each rendered document."""
+    out: list[tuple[str, str]] = []
+    for text in texts:
+        for doc in text.split("\n---"):
+            source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
+            for r in running.running(doc):
+                if r.repository.rsplit("/", 1)[-1] == name and (source, r.image) not in out:
+                    out.append((source, r.image))
     return out
