@@ -52,14 +52,14 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
-class Rendered:
+class ChartRenders:
     """An environment's charts rendered: the streams, and each chart helm refused, in one line."""
 
     texts: tuple[str, ...]
     failed: tuple[str, ...]
 
 
-NONE = Rendered((), ())
+NONE = ChartRenders((), ())
 
 
 def objects(text: str) -> list[dict[str, object]]:
@@ -200,7 +200,7 @@ def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, objec
     return None
 
 
-def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object]]) -> Rendered:
+def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object]]) -> ChartRenders:
     """Every chart the deployer objects among ``docs`` render, and the Applications those
     charts yield rendered again (app of apps), to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`."""
     helm = settings.tool("helm")
@@ -226,7 +226,7 @@ def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object
             pending = charts(root, yielded)
             if not pending:
                 break
-    return Rendered(tuple(texts), tuple(failed))
+    return ChartRenders(tuple(texts), tuple(failed))
 
 
 def _run(
@@ -298,7 +298,7 @@ def charted(root: Path, files: Sequence[Path]) -> bool:
 
 def render_marked(
     settings: RenderSettings, root: Path, files: Sequence[Path], texts: Mapping[Path, str]
-) -> Rendered | None:
+) -> ChartRenders | None:
     """The charts the deployer objects of ``files`` render, in a private copy of the tree with
     ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
     with tempfile.TemporaryDirectory(prefix="helm-marked-", dir=privdir.path()) as tmp:

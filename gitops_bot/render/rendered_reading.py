@@ -126,7 +126,7 @@ def held_to_render(
 
 def _charts(
     settings: RenderSettings, root: Path, config_root: Path, reading: EnvironmentReading, texts: list[str]
-) -> helm_render.Rendered:
+) -> helm_render.ChartRenders:
     """The charts in the repository the environment's Argo CD Applications and Flux
     HelmReleases render, as its kustomizations render those objects (overlays' patches
     applied), else as its files hold them."""
