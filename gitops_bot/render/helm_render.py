@@ -16,6 +16,7 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -211,11 +212,20 @@ def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object
     seen: set[Chart] = set()
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
         pending = charts(root, docs)
+        # one environment's charts together within a few renders' time, however many it yields
+        deadline = time.monotonic() + settings.timeout * MAX_DEPTH
         for _ in range(MAX_DEPTH):
             yielded: list[dict[str, object]] = []
             for chart in pending:
                 if chart in seen or len(seen) >= MAX_CHARTS:
                     continue
+                if time.monotonic() > deadline:
+                    failed.append(
+                        f"helm template {chart.directory.relative_to(root).as_posix()} "
+                        f"({chart.origin}) not rendered: the environment's charts ran past "
+                        f"{MAX_DEPTH} x render.timeout"
+                    )
+                    break
                 seen.add(chart)
                 text, why = _run(settings, helm, root, chart, Path(tmp))
                 if text is not None:
@@ -243,6 +253,8 @@ def _run(
         inline.write_text(chart.values, encoding="utf-8")
         argv += ["--values", str(inline)]
     for name, value, as_string in chart.sets:
+        # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
+        value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
     home = tmp / "home"
     home.mkdir(exist_ok=True)

@@ -185,3 +185,23 @@ def test_a_remote_chart_is_not_fetched_and_a_missing_dependency_is_said(tmp_path
     assert got.texts == () and len(got.failed) == 1
     assert got.failed[0].startswith("helm template chart (Application a) failed: "), got.failed
     assert "missing in charts/ directory" in got.failed[0]
+
+
+def test_a_parameter_with_a_comma_is_one_value_as_argo_cd_passes_it(tmp_path: Path) -> None:
+    _chart(tmp_path, "chart")
+    param = "    helm: {parameters: [{name: image.tag, value: '1.5,x', forceString: true}]}\n"
+    assert _images(tmp_path, APP.format(name="a", path="chart", helm=param)) == ["ghcr.io/acme/web:1.5,x"]
+
+
+def test_charts_past_the_environments_deadline_are_said_not_rendered(tmp_path: Path) -> None:
+    _chart(tmp_path, "chart")
+    got = helm_render.render(
+        RenderSettings(timeout=1e-9),
+        tmp_path,
+        helm_render.objects(APP.format(name="a", path="chart", helm="")),
+    )
+    assert got.texts == ()
+    assert got.failed == (
+        "helm template chart (Application a) not rendered: the environment's charts ran past "
+        "3 x render.timeout",
+    )
