@@ -34,8 +34,12 @@ def render_all(
     """Each local kustomization directory (under ``root``) rendered, from the cache where the
     tree's content was rendered before, else in one private copy of the tree."""
     kubectl = settings.tool("kubectl")
-    if kubectl is None or not directories or tools._links_out(root):
-        return {}  # a link leading out: the rules name it; kubectl would render what it points at
+    if kubectl is None or not directories:
+        return {}
+    # a link leading out: the rules name it where it is read; kubectl would render what it
+    # points at, so no kustomization that may read it is rendered (the others are)
+    leaving = tools._links_out(root)
+    directories = [d for d in directories if not tools.links_read(root, d, leaving, {})]
     names = {d: d.relative_to(root).as_posix() or "." for d in directories}
     # within the rendered diff's budget: past it kustomize takes seconds to minutes, and the
     # rules' reading stands alone

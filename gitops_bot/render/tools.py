@@ -81,13 +81,16 @@ def rendered_diff(
     # the reader's rule (nothing outside the repository is read) for the render too: kubectl
     # follows a link as a base or a resource, and what it renders is published; before any
     # render or kept render is used
-    leaving = _links_out(root)
-    if leaving:
+    leaving = {n: link for n in names if (link := links_read(root, dirs[n], _links_out(root), after))}
+    for n, link in leaving.items():
         refused = (
-            f"not rendered: {leaving[0]} is a symbolic link leading out of the repository (kubectl "
+            f"not rendered: {link} is a symbolic link leading out of the repository (kubectl "
             "kustomize would render what it points at); make it a directory in the repository, or remove it"
         )
-        return skipped + tuple(Rendered(environment, n, error=refused) for n in names)
+        skipped += (Rendered(environment, n, error=refused),)
+    names = [n for n in names if n not in leaving]
+    if not names:
+        return skipped
     far = {n: remote for n in names if (remote := _remote(root, dirs[n], after))}
     skipped += tuple(Rendered(environment, n, error=why) for n, why in far.items())
     names = [n for n in names if n not in far]
@@ -207,6 +210,24 @@ def _links_out(tree: Path) -> list[str]:
             if real != real_root and real_root not in real.parents:
                 out.append(path.relative_to(tree).as_posix())
     return sorted(out)
+
+
+def links_read(root: Path, directory: Path, leaving: Sequence[str], texts: Mapping[Path, str]) -> str | None:
+    """The first of the links ``leaving`` the repository (paths under ``root``) that the
+    kustomization at ``directory`` may read: one in or under the directory of a kustomization
+    it builds, where kustomize resolves its entries. A link elsewhere (another environment's
+    overlay, docs) is none of its render's business; None when it reads none."""
+    if not leaving:
+        return None
+    found = reader.reach(reader.DiskTree(root, texts), root, directory)
+    dirs = {
+        p.parent for p in (directory / KUSTOMIZATION_NAMES[0], *found.files) if p.name in KUSTOMIZATION_NAMES
+    }
+    for rel in leaving:
+        link = root / rel
+        if any(d in link.parents for d in dirs):
+            return rel
+    return None
 
 
 def _over_budget(

@@ -81,3 +81,21 @@ def test_renders_are_kept_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyP
     (root / "prod" / "d.yaml").write_text(DEPLOYMENT.format(meta="  name: web2", image=f"{APP}:1.0"))
     _read(root)
     assert len(calls) == 3  # the tree changed: its content is another key
+
+
+def test_a_link_out_of_one_overlay_leaves_the_others_rendered(tmp_path: Path) -> None:
+    """qa's overlay holds a symbolic link leading out of the repository: qa is not rendered
+    (kubectl would render what it points at), and dev's refusal is still found by its render
+    (a link anywhere in the tree stopped every environment's render)."""
+    if RenderSettings().tool("kubectl") is None:
+        pytest.fail("kubectl not found: run scripts/kube-tools.sh (tests use .tools/bin)")
+    root = _repo(tmp_path)
+    (tmp_path / "outside.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (root / "qa" / "extra.yaml").symlink_to("../../outside.yaml")
+    assert tools._links_out(root) == ["qa/extra.yaml"]
+    assert tools.links_read(root, root / "qa", ["qa/extra.yaml"], {}) == "qa/extra.yaml"
+    assert tools.links_read(root, root / "dev", ["qa/extra.yaml"], {}) is None
+    got = _read(root)
+    assert got["dev"].blocked is not None and "missing metadata.name" in got["dev"].blocked[0]
+    assert got["prod"].blocked is None and got["qa"].refused == ()
+    assert not got["qa"].notes  # not rendered: no claim on what it runs
