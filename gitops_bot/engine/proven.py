@@ -72,9 +72,9 @@ def prove(
         reading = out.get(env.name)
         if reading is None or reading.blocked is not None or not env.paths:
             continue
-        dirs = _kustomizations(config, root, env)
+        dirs, reached = _kustomizations(config, root, env)
         if dirs:
-            out[env.name] = _judged(config, root, dirs, specs, reading, secret)
+            out[env.name] = _judged(config, root, dirs, reached, specs, reading, secret)
         elif config.render.tool("helm") is not None:
             files = [config.root.absolute() / f for f in reading.rendered]
             # a link leading out: helm would read what it points at (the rules name it)
@@ -83,24 +83,25 @@ def prove(
     return out
 
 
-def _kustomizations(config: Config, root: Path, env: EnvironmentConfig) -> list[Path]:
-    """The environment's paths when each is a kustomization reaching nothing outside the
-    repository and within the rendered diff's budget; else none."""
+def _kustomizations(config: Config, root: Path, env: EnvironmentConfig) -> tuple[list[Path], set[Path]]:
+    """The environment's paths that are kustomizations reaching nothing outside the repository,
+    and the files they render. Of an environment of several paths (a Flux cluster's overlay beside
+    its Kustomization files), those rendered prove what a release into the files they read does."""
     try:
         paths = [files.inside(root, config.root.absolute() / p) for p in env.paths]
     except GitOpsBotError:
-        return []
-    dirs = tools.kustomizations(root, paths)
-    if len(dirs) != len(paths):
-        return []
+        return [], set()
     tree = reader.DiskTree(root)
-    return dirs if all(reader.reach(tree, root, d).local for d in dirs) else []
+    reaches = {d: reader.reach(tree, root, d) for d in tools.kustomizations(root, paths)}
+    dirs = [d for d, r in reaches.items() if r.local]
+    return dirs, {f.resolve() for d in dirs for f in reaches[d].files}
 
 
 def _judged(
     config: Config,
     root: Path,
     dirs: list[Path],
+    reached: set[Path],
     specs: list[images.ImageSpec],
     reading: EnvironmentReading,
     secret: str,
@@ -109,7 +110,7 @@ def _judged(
     # none are written (200 entries took most of a plan's CPU for a render never run)
     if any(tools._over_budget(config.render, root, d, d.as_posix(), {}) for d in dirs):
         return reading
-    marks, texts = _marked(config, root, specs, reading, secret)
+    marks, texts = _marked(config, root, specs, reading, secret, reached)
     if not marks:
         return reading
     # past the rendered diff's size budget kustomize takes seconds to minutes: the rules stand
@@ -130,11 +131,17 @@ def _judged(
 
 
 def _marked(
-    config: Config, root: Path, specs: list[images.ImageSpec], reading: EnvironmentReading, secret: str
+    config: Config,
+    root: Path,
+    specs: list[images.ImageSpec],
+    reading: EnvironmentReading,
+    secret: str,
+    reached: set[Path],
 ) -> tuple[dict[str, str], dict[Path, str]]:
     """Each releasable image's marker (a tag kustomize and helm pass through unchanged), and
     the environment's files with every marker written where a release of that image writes
-    (in place, or an ``images:`` entry of its own layer)."""
+    (in place, or an ``images:`` entry of its own layer): only where the kustomizations
+    rendered read every such file (``reached``), so a marker missing from the render proves."""
     tags: dict[str, tuple[str, list[Path]]] = {}
     # a file's markers in one edit: one parse and one check of the file, where an edit an image
     # re-read the whole kustomization each time (200 images: 200 parses of 200 entries)
@@ -154,6 +161,8 @@ def _marked(
             paths = [files.inside(root, config.root.absolute() / rel) for rel in dict.fromkeys(where)]
         except GitOpsBotError:
             continue
+        if not all(p.resolve() in reached for p in paths):
+            continue  # written into what no rendered kustomization reads: the render proves nothing
         tags[r.image] = (tag, paths)
         for path in paths:
             groups.setdefault((path, append), []).append(images.Update(r.image, tag=tag))
@@ -227,7 +236,7 @@ def _judged_charts(
     """The marked render of the charts in the repository the environment's Applications and
     HelmReleases render: a values place whose marker helm does not carry into the render (the
     template writes the image itself) is never released."""
-    marks, texts = _marked(config, root, specs, reading, secret)
+    marks, texts = _marked(config, root, specs, reading, secret, {f.resolve() for f in files})
     if not marks:
         return reading
     got = helm_render.render_marked(config.render, root, files, texts)

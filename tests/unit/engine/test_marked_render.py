@@ -202,3 +202,28 @@ def test_an_environment_past_the_size_budget_is_not_marked(tmp_path: Path, monke
     rules, judged = _many(tmp_path, 3, then=counting, max_images=2)
     assert calls == [3]  # prod's alone: dev's 3 entries are past render.max_images (2)
     assert judged == rules
+
+
+def test_an_environment_of_several_paths_is_proven_where_its_kustomizations_read(tmp_path: Path) -> None:
+    # init writes a Flux cluster's environment as its overlay and its cluster directory (Flux
+    # Kustomization files, no kustomization.yaml): the check was skipped for such an environment,
+    # and update proposed an images: entry that kubectl kustomize shows changes nothing
+    flux = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n"
+        "spec:\n  path: ./overlays/dev\n"
+    )
+    files = {
+        "base/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+        "base/helmrelease.yaml": HELMRELEASE,
+        "overlays/dev/kustomization.yaml": OVERLAY,
+        "overlays/prod/kustomization.yaml": OVERLAY,
+        "clusters/dev/apps.yaml": flux,
+    }
+    config = _config(kubectl(), helm=True).replace(
+        "path: overlays/dev", "paths: [overlays/dev, clusters/dev]"
+    )
+    rules, judged = _proved(tmp_path, files | {"gitops-bot.yaml": config}, helm=True)
+    assert rules["dev"].images[0].status is PinStatus.INHERITED
+    dev = judged["dev"].images[0]
+    assert dev.status is PinStatus.UNSUPPORTED and dev.reason is not None
+    assert "changes nothing dev renders" in dev.reason
