@@ -497,3 +497,33 @@ def _workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
             if kind in WORKLOADS or (kind and not tool and isinstance(spec, dict) and "template" in spec):
                 return True  # an ApplicationSet's template is no workload
     return False
+
+
+def lone_charts(repo: RepoFiles, named: bool) -> list[RenderPath]:
+    """Offered where no deploy object says what deploys: each chart with templates that no other
+    chart holds (a subchart is deployed by its parent), rendered with its own values.yaml, and
+    each per-environment values file beside it (``values-azure.yaml``) one environment more. A
+    chart's own values are what ``helm install`` over it renders, so its images are pins a
+    cluster runs; outside tests and fixtures. ``named``: other candidates were found, so each
+    chart is named by its directory rather than taking ``default``."""
+    dirs = sorted(
+        norm(str(PurePosixPath(f).parent))
+        for f in repo.files
+        if PurePosixPath(f).name == "Chart.yaml" and not repo.no_environment(f)
+    )
+    dirs = [d for d in dirs if not any(o != d and (o == "" or d.startswith(o + "/")) for o in dirs)]
+    out = []
+    for d in dirs:
+        prefix = f"{d}/" if d else ""
+        if not any(f.startswith(f"{prefix}templates/") for f in repo.files):
+            continue
+        name = name_of(d) if named or len(dirs) > 1 else "default"
+        how = f"Helm chart {d or '.'} with its values.yaml (nothing deploys it here)"
+        out.append(RenderPath(d or ".", name, how))
+        for f in sorted(repo.files):
+            p = PurePosixPath(f)
+            if p.parent.as_posix() != (d or ".") or p.suffix not in YAML or not _VALUES_NAME.match(p.stem):
+                continue
+            how = f"Helm values file {f} over the chart {d or '.'}"
+            out.append(RenderPath(f, safe_name(name_of(f)), how))
+    return out

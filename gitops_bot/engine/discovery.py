@@ -94,7 +94,7 @@ def discover(
         or candidates.appset_directories(repo)
         or candidates.root_manifests(repo)
         # workloads below the root, where no deploy object says what deploys
-        or ([] if deployers.holds_deployers(repo) else candidates.plain_directories(repo))
+        or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
@@ -210,6 +210,13 @@ def discover(
         tuple(found_charts),
         "" if deployers.holds_deployers(repo) else BY_SHAPE,
     )
+
+
+def _by_shape(repo: RepoFiles) -> list[RenderPath]:
+    """Where no object says what deploys: the plain directories and kustomizations that render
+    a workload, and the charts nothing holds, each rendered with its own values."""
+    plain = candidates.plain_directories(repo)
+    return [*plain, *candidates.lone_charts(repo, named=bool(plain))]
 
 
 BY_SHAPE = (

@@ -591,9 +591,11 @@ def test_a_root_of_plain_manifests_is_the_one_environment(tmp_path: Path) -> Non
     assert [i.name for i in found.images] == ["kostiscodefresh/summer-of-k8s-app"]
 
 
-def test_a_chart_directory_nothing_deploys_is_said_with_its_image_and_what_to_write(tmp_path: Path) -> None:
+def test_a_chart_nothing_in_the_repository_deploys_is_a_guessed_environment_over_its_values(
+    tmp_path: Path,
+) -> None:
     # codefresh-contrib/helm-gitops-example: one chart, deployed whole by an Application made in
-    # Argo CD's UI; its image is set in its own values.yaml
+    # Argo CD's UI; its image is set in its own values.yaml, which is what helm renders
     write(
         tmp_path,
         {
@@ -606,13 +608,49 @@ def test_a_chart_directory_nothing_deploys_is_said_with_its_image_and_what_to_wr
         },
     )
     found = discover(tmp_path)
-    assert not found.environments
-    assert (
-        "charts/python: a Helm chart that nothing in this repository deploys (its values.yaml sets "
-        "codefresh/kubectl 1.14.9 at image.repository, image.tag); if it is deployed as it is, write "
-        "{name: <env>, path: charts/python} under environments: and the image with helm: "
-        "{repository: image.repository, tag: image.tag}"
-    ) in found.notes
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("charts/python",))]
+    assert [(i.name, i.helm) for i in found.images] == [
+        ("codefresh/kubectl", {"repository": "image.repository", "tag": "image.tag"})
+    ]
+    assert found.by_shape
+
+
+def test_a_lone_charts_values_files_side_by_side_are_its_environments(tmp_path: Path) -> None:
+    # logscale-contrib/openebs-withlvm-init: values.yaml and values-azure.yaml beside the chart;
+    # k8s/ plain manifests beside another chart name each by its directory; a chart under tests/
+    # and a subchart are no environment of their own
+    chart = "apiVersion: v2\nname: {n}\nversion: 0.1.0\n"
+    values = "image:\n  repository: ghcr.io/acme/{n}\n  tag: 1.0.{v}\n"
+    deploy = DEPLOY.format(image='"{{ .Values.image.repository }}:{{ .Values.image.tag }}"')
+    write(
+        tmp_path,
+        {
+            "chart/Chart.yaml": chart.format(n="lvm"),
+            "chart/values.yaml": values.format(n="lvm", v=1),
+            "chart/values-azure.yaml": "image:\n  tag: 1.0.2\n",
+            "chart/templates/deploy.yaml": deploy,
+            "chart/charts/sub/Chart.yaml": chart.format(n="sub"),
+            "chart/charts/sub/templates/deploy.yaml": deploy,
+            "tests/chart/Chart.yaml": chart.format(n="probe"),
+            "tests/chart/templates/deploy.yaml": deploy,
+        },
+    )
+    found = discover(tmp_path)
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("azure", ("chart/values-azure.yaml",)),
+        ("default", ("chart",)),
+    ]
+    write(tmp_path / "other", {"k8s/app.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0")})
+    write(
+        tmp_path / "other",
+        {
+            "helm/Chart.yaml": chart.format(n="web"),
+            "helm/values.yaml": values.format(n="web", v=3),
+            "helm/templates/deploy.yaml": deploy,
+        },
+    )
+    other = discover(tmp_path / "other")
+    assert [(e.name, e.paths) for e in other.environments] == [("default", ("k8s",)), ("helm", ("helm",))]
 
 
 def test_a_flux_path_not_in_the_repository_names_the_source_a_patch_inherits(tmp_path: Path) -> None:
