@@ -1,12 +1,14 @@
 """The acceptance set of hand-written hostile repositories, kept apart from the generated ones
 (tests/e2e/shapes/test_generated_repositories.py): shapes a user's repository has (Argo CD
 Applications found by ``init``, a branch per environment, releases into an environment's own
-layer over a shared base), each broken, run through the CLI as a process under the real
+layer over a shared base, an Application over a kustomization kustomize refuses, a broken
+environment branch, trailing empty documents), each broken or odd, run through the CLI as a process under the real
 ``strace -f``. Each must show 0 traceback, 0 connection off the machine or DNS query, 0 edit
 of what another environment renders, and the refused environment said, never released."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -175,3 +177,111 @@ def test_a_release_over_a_shared_base_writes_the_own_layer_and_leaves_the_refuse
     assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
     dev = git(origin, "show", "main:overlays/dev/kustomization.yaml")
     assert f"- name: {image}\n  newTag: 1.1.0" in dev, dev
+
+
+def _origin(tmp_path: Path, files: dict[str, str], config: str) -> Path:
+    seed = tmp_path / "seed"
+    write(seed, {**files, "gitops-bot.yaml": config})
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "main")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    return origin
+
+
+def _config(image: str, *envs: str) -> str:
+    return f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n" + "".join(envs)
+
+
+def _update(tmp_path: Path, origin: Path) -> tuple[dict[str, object], dict[str, str]]:
+    """update's JSON result: the released environments' results and each skip's reason."""
+    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    released = {r["environment"]: r for r in result.get("results", [])}
+    return released, {s["environment"]: s["reason"] for s in result.get("skipped", [])}
+
+
+def test_an_argo_cd_application_over_a_kustomization_kustomize_refuses(tmp_path: Path, image: str) -> None:
+    """Each environment is an Application; dev's path lists a resource file that is a
+    top-level YAML list (kubectl kustomize: 'missing Resource metadata'): dev is skipped in
+    that line, prod released into its own layer, nothing dev renders edited."""
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- list.yaml\n",
+        "overlays/dev/list.yaml": "- a\n- b\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        "apps/dev.yaml": APPLICATION.format(env="dev", revision="HEAD"),
+        "apps/prod.yaml": APPLICATION.format(env="prod", revision="HEAD"),
+    }
+    envs = [f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    kept = {
+        f: git(origin, "show", f"main:{f}")
+        for f in ("base/deployment.yaml", *(k for k in files if "dev" in k))
+    }
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and "missing Resource metadata" in skipped["dev"], skipped
+    assert "overlays/dev/list.yaml" in skipped["dev"] and "(fix: " in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
+    assert "newTag: 1.1.0" in git(origin, "show", "main:overlays/prod/kustomization.yaml")
+
+
+def test_a_branch_per_environment_whose_branch_kustomize_refuses(tmp_path: Path, image: str) -> None:
+    """prod lives on env/prod, where its overlay's patch sets the image to a mapping (kubectl
+    kustomize: 'wrong node kind'): prod is skipped, env/prod untouched; dev released on main."""
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = (
+        "  - name: dev\n    path: overlays/dev\n    write: commit\n",
+        "  - name: prod\n    path: overlays/prod\n    write: commit\n    branch: env/prod\n",
+    )
+    seed = tmp_path / "seed"
+    write(seed, {**files, "gitops-bot.yaml": _config(image, *envs)})
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "main")
+    git(seed, "checkout", "-q", "-b", "env/prod")
+    patch = DEPLOYMENT.format(image=image).replace(f"image: {image}:1.0.0", "image: {}")
+    write(
+        seed,
+        {
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
+            "overlays/prod/patch.yaml": patch,
+        },
+    )
+    commit(seed, "prod's patch")
+    git(seed, "checkout", "-q", "main")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    prod = git(origin, "rev-parse", "env/prod")
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["prod"] and "overlays/prod/patch.yaml" in skipped["prod"], skipped
+    assert "wrong node kind" in skipped["prod"], skipped
+    assert list(released) == ["dev"], released
+    assert git(origin, "rev-parse", "env/prod") == prod
+
+
+def test_trailing_empty_documents_are_read_as_kubectl_renders(tmp_path: Path, image: str) -> None:
+    """dev's resource and its patch each end in empty '---' documents: kubectl kustomize builds
+    both, so both environments are released, each into its own file only."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: one\n---\n---\n"
+    patch = DEPLOYMENT.format(image=image).replace(
+        "      containers:", "      hostname: dev\n      containers:"
+    )
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- cm.yaml\npatches:\n- path: p.yaml\n",
+        "overlays/dev/cm.yaml": cm,
+        "overlays/dev/p.yaml": patch + "---\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    released, skipped = _update(tmp_path, origin)
+    assert skipped == {} and sorted(released) == ["dev", "prod"], (released, skipped)
+    for rel in ("overlays/dev/cm.yaml", "base/deployment.yaml"):
+        assert git(origin, "show", f"main:{rel}") == files[rel], rel
