@@ -150,11 +150,12 @@ def _run(argv: list[str], cwd: Path) -> str:
 
 def render(tree: Path, spec: Mapping[str, Any]) -> list[Any]:
     """The documents one deploy-tool render of ``tree`` gives: ``{"kustomize": dir}`` through
-    ``kubectl kustomize``, ``{"helm": {"chart": dir, "values": [files]}}`` through ``helm
-    template`` (paths relative to the tree, as Argo CD's valueFiles resolve), ``{"directory":
-    dir}`` as an Argo CD directory source reads plain manifests (the YAML files directly in it,
-    not its subdirectories: ``directory.recurse`` is off by default). Each render is run
-    once a process: an environment is asked once per image (147 renders, 96 distinct); the
+    ``kubectl kustomize``, ``{"helm": {"chart": dir, "values": [files], "set": [name=value]}}``
+    through ``helm template`` (paths relative to the tree, as Argo CD's valueFiles resolve;
+    ``set`` as Argo CD passes an Application's helm.parameters, over the values files),
+    ``{"directory": dir}`` as an Argo CD directory source reads plain manifests (the YAML files
+    directly in it, not its subdirectories: ``directory.recurse`` is off by default). Each render
+    is run once a process: an environment is asked once per image (147 renders, 96 distinct); the
     documents are read, never changed."""
     return list(_render(tree, json.dumps(spec, sort_keys=True)))
 
@@ -172,6 +173,8 @@ def _render(tree: Path, spec_json: str) -> tuple[Any, ...]:
         argv = [helm(), "template", "release", h["chart"]]
         for v in h.get("values", ()):
             argv += ["--values", v]
+        for p in h.get("set", ()):  # an Argo CD Application's helm.parameters, after its valueFiles
+            argv += ["--set", p]
         out = _run(argv, tree)
     return tuple(d for d in yaml.safe_load_all(out) if d is not None)
 
