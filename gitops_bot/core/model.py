@@ -510,6 +510,9 @@ class EnvironmentPlan:
 @dataclass(frozen=True, slots=True)
 class Plan:
     environments: tuple[EnvironmentPlan, ...]
+    # what read the environments: "renderer" (kubectl found), "rules" (none found: said once in
+    # the text), "configured rules" (render.enabled: false, the operator's choice)
+    read_by: str = "renderer"
 
     @property
     def updates(self) -> list[PlanItem]:
@@ -524,4 +527,5 @@ class Plan:
                 "skipped": sum(1 for e in self.environments for i in e.items if i.action is PlanAction.SKIP),
             },
             "reading": [r.to_json() for e in self.environments for r in e.reading],
+            "read_by": self.read_by,
         }

@@ -244,7 +244,7 @@ class Readings:
                 chains[key(i)] = steps
                 items.append(replace(i, decision=decision.winner(steps)))
             out.append(replace(ep, items=tuple(items), automatic=tuple(a.to_json() for a in auto)))
-        return Decided(Plan(tuple(out)), self.gates, chains, at)
+        return Decided(replace(plan, environments=tuple(out)), self.gates, chains, at)
 
 
 def _source(app: App, env: EnvironmentConfig) -> EnvironmentConfig | None:

@@ -40,6 +40,7 @@ from gitops_bot.engine.fanout import gather as _gather
 from gitops_bot.engine.fanout import run_then as _run_then
 from gitops_bot.policy import Policy
 from gitops_bot.release import freezes, planning, windows
+from gitops_bot.render.settings import RenderSettings
 
 if TYPE_CHECKING:
     from gitops_bot.policy.age import AgeVerdict, ForgeClock, Unread
@@ -206,8 +207,15 @@ def _plan(
                 chart_items.get(env.name, []),
             )
             for env in envs
-        )
+        ),
+        read_by=_read_by(app.config.render),
     )
+
+
+def _read_by(render: RenderSettings) -> str:
+    if not render.enabled:
+        return "configured rules"
+    return "rules" if render.tool("kubectl") is None else "renderer"
 
 
 def nothing_pinned(config: Config, by_environment: Mapping[str, EnvironmentReading]) -> None:

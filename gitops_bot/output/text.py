@@ -93,6 +93,12 @@ def _count(plan: Plan, action: PlanAction) -> int:
     return sum(1 for e in plan.environments for i in e.items if i.action is action)
 
 
+RULES_ONLY = (
+    "read by the bot's own rules: install kubectl and helm for the renderer's answer "
+    "(docs/reference/reading.md)"
+)
+
+
 def plan_text(plan: Plan) -> str:
     lines: list[str] = []
     for env in plan.environments:
@@ -130,6 +136,8 @@ def plan_text(plan: Plan) -> str:
         lines += _reading_lines(env.reading)
     lines.append("")
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
+    if plan.read_by == "rules":
+        lines.append(RULES_ONLY)
     return "\n".join(lines)
 
 

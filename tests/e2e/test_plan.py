@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.output.text import RULES_ONLY
+from testkit import kubetools
 from testkit.example import copy_example, seed_example
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
@@ -412,3 +414,28 @@ def test_plan_asks_one_tag_list_per_repository_and_one_digest_per_chosen_tag(
     assert Counter(re.sub("sha256:[0-9a-f]{64}", "sha256:*", r) for r in relay.seen) == asked
     plan = json.loads(out)
     assert plan["summary"] == {"updates": 8, "skipped": 0}
+
+
+@pytest.mark.parametrize(
+    ("render", "by"),
+    [
+        ("render:\n  kubectl: {nowhere}\n", "rules"),  # no kubectl: the rules are the whole reading
+        ("render:\n  kubectl: {kubectl}\n", "renderer"),
+        ("render:\n  enabled: false\n  kubectl: {nowhere}\n", "configured rules"),  # the operator's choice
+    ],
+)
+def test_a_plan_read_by_the_rules_alone_says_so_once(
+    example: Path, capsys: pytest.CaptureFixture[str], render: str, by: str
+) -> None:
+    said = by == "rules"
+    config = example / "gitops-bot.yaml"
+    config.write_text(
+        config.read_text() + render.format(nowhere=example / "no-kubectl", kubectl=kubetools.kubectl())
+    )
+    code, out, err = run(capsys, "plan", "--repo", str(example))
+    assert code == 0, err
+    assert out.count(RULES_ONLY) == (1 if said else 0), out
+    assert out.rstrip().endswith(RULES_ONLY) is said
+    code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 0, err
+    assert json.loads(out)["read_by"] == by
