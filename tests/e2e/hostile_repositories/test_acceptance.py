@@ -2,8 +2,8 @@
 (tests/e2e/shapes/test_generated_repositories.py): shapes a user's repository has (Argo CD
 Applications found by ``init``, a branch per environment, releases into an environment's own
 layer over a shared base, an Application over a kustomization kustomize refuses, a broken
-environment branch, trailing empty documents), each broken or odd, run through the CLI as a process under the real
-``strace -f``. Each must show 0 traceback, 0 connection off the machine or DNS query, 0 edit
+environment branch, trailing empty documents), each broken or odd, run through the CLI as a
+process under the real ``strace -f``. Each must show 0 traceback, 0 connection off the machine or DNS query, 0 edit
 of what another environment renders, and the refused environment said, never released."""
 
 from __future__ import annotations
