@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -133,6 +134,7 @@ def parent(args: argparse.Namespace) -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="fleet-watch-"))
     with ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, True)  # last: after the servers and the watch stopped
         registry = stack.enter_context(RegistryProcess(tmp / "registry"))
         t0 = time.perf_counter()
         urls = [_world(stack, tmp / f"r{i}", registry, args.files) for i in range(args.repos)]
