@@ -56,29 +56,29 @@ def test_the_batch_makes_the_tree_the_worktree_makes(
 ) -> None:
     """Symlinked overlay, CRLF and a BOM, an executable file beside: the branch the batch
     pushes holds the tree a commit of the edited worktree records (the dry run, which edits
-    the worktree, finds the branch already holding it)."""
+    the worktree, finds the branch already holding it). The overlay is a link to a directory
+    (kubectl kustomize refuses a kustomization.yaml that is itself a link: "unable to find one
+    of 'kustomization.yaml' ...", so the environment would be refused, as it is)."""
 
     def reshape(checkout: Path) -> None:
-        shared = checkout / "shared"
+        shared = checkout / "overlays/shared-staging"
         shared.mkdir()
         text = (checkout / "overlays/staging/kustomization.yaml").read_text()
         (shared / "kustomization.yaml").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+        (shared / "hook.sh").write_text("#!/bin/sh\n")
+        (shared / "hook.sh").chmod(0o755)
         (checkout / "overlays/staging/kustomization.yaml").unlink()
-        os.symlink("../../shared/kustomization.yaml", checkout / "overlays/staging/kustomization.yaml")
-        (checkout / "overlays/staging/hook.sh").write_text("#!/bin/sh\n")
-        (checkout / "overlays/staging/hook.sh").chmod(0o755)
+        (checkout / "overlays/staging").rmdir()
+        os.symlink("shared-staging", checkout / "overlays/staging")
 
     commit_to_main(world, reshape, "shared overlay")
     digest = world.push("app", "1.1.0")
     pushes = spy(monkeypatch, gitbatch, "push")
     (res,) = update(capsys, world, "--env", "staging")["results"]
     assert res["action"] == "pull_request" and len(pushes) == 1
-    text = world.show("gitops-bot/staging", "shared/kustomization.yaml")
+    text = world.show("gitops-bot/staging", "overlays/shared-staging/kustomization.yaml")
     assert text.startswith(b"\xef\xbb\xbf") and f"digest: {digest}\r\n".encode() in text
-    assert (
-        git(world.remote, "cat-file", "-t", "gitops-bot/staging:overlays/staging/kustomization.yaml")
-        == "blob"
-    )
+    assert git(world.remote, "cat-file", "-t", "gitops-bot/staging:overlays/staging") == "blob"  # the link
     assert res["images"][0]["files"] == ["overlays/staging/kustomization.yaml"]
     (dry,) = update(capsys, world, "--env", "staging", "--dry-run")["results"]
     assert dry["commit"] == world.sha("gitops-bot/staging")
