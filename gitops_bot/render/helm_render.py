@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -27,13 +26,11 @@ from pathlib import Path
 
 import yaml
 
-from gitops_bot.core import childenv, privdir
+from gitops_bot.core import privdir
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import deployers, running
+from gitops_bot.render import deployers, running, tools
 from gitops_bot.render.settings import RenderSettings
 
-MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per chart, as for kustomize
-MAX_STDERR = 4096
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
 MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
 BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
@@ -256,35 +253,14 @@ def _run(
         # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
         value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = childenv.content_env(home)
-    out_path, err_path = tmp / "stdout", tmp / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        try:
-            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=tmp)
-        except OSError as e:
-            return None, f"helm template {rel}: cannot run {helm}: {e.strerror}"
-        deadline = time.monotonic() + settings.timeout
-        try:
-            while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    return None, f"helm template {rel} ran past render.timeout ({settings.timeout:g} s)"
-                if out_path.stat().st_size > MAX_OUTPUT:
-                    return None, f"helm template {rel} printed more than {MAX_OUTPUT} bytes"
-                time.sleep(0.02)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    if proc.returncode != 0:
-        with err_path.open("rb") as e_file:
-            lines = e_file.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines()
-        why = (lines[-1] if lines else f"exit status {proc.returncode}").replace(str(root) + "/", "")
+    got = tools.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
+    if isinstance(got, tools.NotRendered):
+        said = str(got)
+        return None, said if said.startswith("helm template") else f"helm template {rel}: {said}"
+    if isinstance(got, tools.Exited):
+        why = (got.lines[-1] if got.lines else f"exit status {got.status}").replace(str(root) + "/", "")
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
-    if out_path.stat().st_size > MAX_OUTPUT:
-        return None, f"helm template {rel} printed more than {MAX_OUTPUT} bytes"
-    return out_path.read_text(encoding="utf-8", errors="replace"), ""
+    return got, ""
 
 
 def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
@@ -293,7 +269,7 @@ def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for path in files:
         try:
-            if not path.is_file() or path.stat().st_size > MAX_OUTPUT:
+            if not path.is_file() or path.stat().st_size > tools.MAX_OUTPUT:
                 continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

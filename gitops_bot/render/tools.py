@@ -540,6 +540,34 @@ def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tm
         if helm is None:
             return NotRendered("helm not found (the kustomization inflates Helm charts)")
         argv += ["--enable-helm", "--helm-command", _helm_for_kustomize(helm, tmp, settings.timeout)]
+    see = (
+        f"; see it with 'kubectl kustomize {directory.relative_to(tmp / 'tree').as_posix() or '.'}', "
+        "or raise render.timeout"
+    )
+    got = run_bounded(argv, tmp, settings.timeout, "kubectl kustomize", see)
+    if isinstance(got, Exited):
+        why = _reason(got.lines, tmp) or f"exit status {got.status}"
+        return NotRendered(f"kubectl kustomize failed: {why}")
+    return got
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    """A tool's non-zero exit: its status and the first lines it wrote on stderr (each caller
+    words its own tool's reason)."""
+
+    status: int
+    lines: list[str]
+
+
+def run_bounded(
+    argv: list[str], tmp: Path, timeout: float, label: str, see: str = ""
+) -> str | NotRendered | Exited:
+    """``argv`` run in ``tmp`` (the private temporary directory of the render) as every tool
+    the bot runs on a repository's content is: the child environment (no credential, HOME in
+    ``tmp``), stdin closed, killed past ``timeout`` seconds or past :data:`MAX_OUTPUT` bytes
+    printed. Its output; else why not in one line (``label`` names the run, ``see`` follows the
+    deadline's line), or :class:`Exited` when it exits non-zero."""
     home = tmp / "home"
     home.mkdir(exist_ok=True)
     env = childenv.content_env(home)
@@ -548,18 +576,14 @@ def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tm
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=tmp)
         except OSError as e:
-            return NotRendered(f"cannot run {kubectl}: {e.strerror}")
-        deadline = time.monotonic() + settings.timeout
+            return NotRendered(f"cannot run {argv[0]}: {e.strerror}")
+        deadline = time.monotonic() + timeout
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:
-                    return NotRendered(
-                        f"kubectl kustomize ran past render.timeout ({settings.timeout:g} s); see it with "
-                        f"'kubectl kustomize {directory.relative_to(tmp / 'tree').as_posix() or '.'}', "
-                        "or raise render.timeout"
-                    )
+                    return NotRendered(f"{label} ran past render.timeout ({timeout:g} s){see}")
                 if out_path.stat().st_size > MAX_OUTPUT:
-                    return NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
+                    return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
                 time.sleep(0.02)
         finally:
             if proc.poll() is None:
@@ -567,10 +591,7 @@ def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tm
                 proc.wait()
     if proc.returncode != 0:
         with err_path.open("rb") as f:
-            message = f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines()
-        return NotRendered(
-            f"kubectl kustomize failed: {_reason(message, tmp) or f'exit status {proc.returncode}'}"
-        )
+            return Exited(proc.returncode, f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines())
     if out_path.stat().st_size > MAX_OUTPUT:
-        return NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
+        return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
     return out_path.read_text(encoding="utf-8", errors="replace")
