@@ -18,6 +18,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -574,7 +575,17 @@ def run_bounded(
     out_path, err_path = tmp / "stdout", tmp / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         try:
-            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=tmp)
+            # a session of its own, so what the tool starts (a shell's children, a plugin) is
+            # killed with it: a killed parent left its children writing on
+            proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=tmp,
+                start_new_session=True,
+            )
         except OSError as e:
             return NotRendered(f"cannot run {argv[0]}: {e.strerror}")
         deadline = time.monotonic() + timeout
@@ -587,7 +598,7 @@ def run_bounded(
                 time.sleep(0.02)
         finally:
             if proc.poll() is None:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)  # the leader is not reaped yet: its group is its own
                 proc.wait()
     if proc.returncode != 0:
         with err_path.open("rb") as f:

@@ -3,6 +3,7 @@ kustomize, helm template): its output, or why not in one line, with the child en
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,31 @@ def test_a_run_past_the_output_bound_is_killed_and_said(
     monkeypatch.setattr(tools, "MAX_OUTPUT", 1000)
     got = tools.run_bounded(["sh", "-c", "yes; sleep 30"], tmp_path, 20, "kubectl kustomize")
     assert str(got) == "kubectl kustomize printed more than 1000 bytes"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("past", ["deadline", "output bound"])
+def test_what_the_tool_started_is_killed_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, past: str
+) -> None:
+    """A killed shell left its ``yes`` writing into the deleted output file until the disk filled."""
+    monkeypatch.setattr(tools, "MAX_OUTPUT", 1000)
+    script = f"yes {'> /dev/null ' if past == 'deadline' else ''}& echo $! > {tmp_path}/child; wait"
+    got = tools.run_bounded(["sh", "-c", script], tmp_path, 0.5, "x")
+    assert isinstance(got, tools.NotRendered), got
+    child = int((tmp_path / "child").read_text())
+    for _ in range(100):
+        if not _running(child):
+            break
+        time.sleep(0.02)
+    assert not _running(child)
 
 
 def test_a_failure_is_its_status_and_stderr_for_the_caller_to_word(tmp_path: Path) -> None:
