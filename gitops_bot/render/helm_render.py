@@ -28,7 +28,7 @@ import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import deployers, running, tools
+from gitops_bot.render import bounded, deployers, running
 from gitops_bot.render.settings import RenderSettings
 
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
@@ -253,11 +253,11 @@ def _run(
         # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
         value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
-    got = tools.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
-    if isinstance(got, tools.NotRendered):
+    got = bounded.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
+    if isinstance(got, bounded.NotRendered):
         said = str(got)
         return None, said if said.startswith("helm template") else f"helm template {rel}: {said}"
-    if isinstance(got, tools.Exited):
+    if isinstance(got, bounded.Exited):
         why = (got.lines[-1] if got.lines else f"exit status {got.status}").replace(str(root) + "/", "")
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
     return got, ""
@@ -269,7 +269,7 @@ def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for path in files:
         try:
-            if not path.is_file() or path.stat().st_size > tools.MAX_OUTPUT:
+            if not path.is_file() or path.stat().st_size > bounded.MAX_OUTPUT:
                 continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -20,7 +20,7 @@ from pathlib import Path
 from gitops_bot.core import privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.render import helm_render, running, tools
+from gitops_bot.render import bounded, helm_render, running, tools
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -30,7 +30,7 @@ REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl
 
 def render_all(
     settings: RenderSettings, root: Path, directories: Sequence[Path]
-) -> dict[Path, str | tools.NotRendered]:
+) -> dict[Path, str | bounded.NotRendered]:
     """Each local kustomization directory (under ``root``) rendered, from the cache where the
     tree's content was rendered before, else in one private copy of the tree."""
     kubectl = settings.tool("kubectl")
@@ -50,7 +50,7 @@ def render_all(
     }
     cache = tools._Cache(settings, kubectl, root, local)
     key = cache.key({})
-    out: dict[Path, str | tools.NotRendered] = {}
+    out: dict[Path, str | bounded.NotRendered] = {}
     missing = []
     for d, n in names.items():
         if n not in local:
@@ -105,7 +105,7 @@ def held_to_render(
             if isinstance(got, str):
                 texts.append(got)
             # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
-            elif isinstance(got, tools.NotRendered) and str(got).startswith("kubectl kustomize failed"):
+            elif isinstance(got, bounded.NotRendered) and str(got).startswith("kubectl kustomize failed"):
                 rel = d.relative_to(config_root).as_posix() if d.is_relative_to(config_root) else str(d)
                 reason = f"{rel}: {got}"
                 if not any(r[0] == reason for r in refused):

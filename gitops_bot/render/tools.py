@@ -18,7 +18,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
@@ -37,18 +36,13 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import reader
+from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per render
-MAX_STDERR = 4096
-
-
-class NotRendered(Exception):
-    pass
 
 
 def rendered_diff(
@@ -550,59 +544,3 @@ def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tm
         why = _reason(got.lines, tmp) or f"exit status {got.status}"
         return NotRendered(f"kubectl kustomize failed: {why}")
     return got
-
-
-@dataclass(frozen=True, slots=True)
-class Exited:
-    """A tool's non-zero exit: its status and the first lines it wrote on stderr (each caller
-    words its own tool's reason)."""
-
-    status: int
-    lines: list[str]
-
-
-def run_bounded(
-    argv: list[str], tmp: Path, timeout: float, label: str, see: str = ""
-) -> str | NotRendered | Exited:
-    """``argv`` run in ``tmp`` (the private temporary directory of the render) as every tool
-    the bot runs on a repository's content is: the child environment (no credential, HOME in
-    ``tmp``), stdin closed, killed past ``timeout`` seconds or past :data:`MAX_OUTPUT` bytes
-    printed. Its output; else why not in one line (``label`` names the run, ``see`` follows the
-    deadline's line), or :class:`Exited` when it exits non-zero."""
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = childenv.content_env(home)
-    out_path, err_path = tmp / "stdout", tmp / "stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        try:
-            # a session of its own, so what the tool starts (a shell's children, a plugin) is
-            # killed with it: a killed parent left its children writing on
-            proc = subprocess.Popen(
-                argv,
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=tmp,
-                start_new_session=True,
-            )
-        except OSError as e:
-            return NotRendered(f"cannot run {argv[0]}: {e.strerror}")
-        deadline = time.monotonic() + timeout
-        try:
-            while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    return NotRendered(f"{label} ran past render.timeout ({timeout:g} s){see}")
-                if out_path.stat().st_size > MAX_OUTPUT:
-                    return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
-                time.sleep(0.02)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)  # the leader is not reaped yet: its group is its own
-                proc.wait()
-    if proc.returncode != 0:
-        with err_path.open("rb") as f:
-            return Exited(proc.returncode, f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines())
-    if out_path.stat().st_size > MAX_OUTPUT:
-        return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
-    return out_path.read_text(encoding="utf-8", errors="replace")

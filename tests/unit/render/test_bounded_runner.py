@@ -8,25 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.render import tools
+from gitops_bot.render import bounded
 
 
 def test_the_output_of_a_run_in_the_child_environment(tmp_path: Path) -> None:
-    got = tools.run_bounded(["sh", "-c", 'printf "%s" "$HOME"'], tmp_path, 10, "sh")
+    got = bounded.run_bounded(["sh", "-c", 'printf "%s" "$HOME"'], tmp_path, 10, "sh")
     assert got == str(tmp_path / "home")
 
 
 def test_a_run_past_its_deadline_is_killed_and_said(tmp_path: Path) -> None:
-    got = tools.run_bounded(["sleep", "30"], tmp_path, 0.2, "helm template chart", "; see it")
-    assert isinstance(got, tools.NotRendered)
+    got = bounded.run_bounded(["sleep", "30"], tmp_path, 0.2, "helm template chart", "; see it")
+    assert isinstance(got, bounded.NotRendered)
     assert str(got) == "helm template chart ran past render.timeout (0.2 s); see it"
 
 
 def test_a_run_past_the_output_bound_is_killed_and_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tools, "MAX_OUTPUT", 1000)
-    got = tools.run_bounded(["sh", "-c", "yes; sleep 30"], tmp_path, 20, "kubectl kustomize")
+    monkeypatch.setattr(bounded, "MAX_OUTPUT", 1000)
+    got = bounded.run_bounded(["sh", "-c", "yes; sleep 30"], tmp_path, 20, "kubectl kustomize")
     assert str(got) == "kubectl kustomize printed more than 1000 bytes"
 
 
@@ -43,10 +43,10 @@ def test_what_the_tool_started_is_killed_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, past: str
 ) -> None:
     """A killed shell left its ``yes`` writing into the deleted output file until the disk filled."""
-    monkeypatch.setattr(tools, "MAX_OUTPUT", 1000)
+    monkeypatch.setattr(bounded, "MAX_OUTPUT", 1000)
     script = f"yes {'> /dev/null ' if past == 'deadline' else ''}& echo $! > {tmp_path}/child; wait"
-    got = tools.run_bounded(["sh", "-c", script], tmp_path, 0.5, "x")
-    assert isinstance(got, tools.NotRendered), got
+    got = bounded.run_bounded(["sh", "-c", script], tmp_path, 0.5, "x")
+    assert isinstance(got, bounded.NotRendered), got
     child = int((tmp_path / "child").read_text())
     for _ in range(100):
         if not _running(child):
@@ -56,10 +56,10 @@ def test_what_the_tool_started_is_killed_with_it(
 
 
 def test_a_failure_is_its_status_and_stderr_for_the_caller_to_word(tmp_path: Path) -> None:
-    got = tools.run_bounded(["sh", "-c", "echo one >&2; echo two >&2; exit 3"], tmp_path, 10, "x")
-    assert got == tools.Exited(3, ["one", "two"])
+    got = bounded.run_bounded(["sh", "-c", "echo one >&2; echo two >&2; exit 3"], tmp_path, 10, "x")
+    assert got == bounded.Exited(3, ["one", "two"])
 
 
 def test_a_tool_that_cannot_start_is_said(tmp_path: Path) -> None:
-    got = tools.run_bounded([str(tmp_path / "no-such-tool")], tmp_path, 10, "x")
+    got = bounded.run_bounded([str(tmp_path / "no-such-tool")], tmp_path, 10, "x")
     assert str(got) == f"cannot run {tmp_path / 'no-such-tool'}: No such file or directory"

@@ -1,0 +1,77 @@
+"""The one way a tool runs on a repository's content (kubectl kustomize, helm template): the
+child environment, stdin closed, a deadline, an output bound, and what the tool started killed
+with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot.core import childenv
+
+MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per render
+MAX_STDERR = 4096
+
+
+class NotRendered(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    """A tool's non-zero exit: its status and the first lines it wrote on stderr (each caller
+    words its own tool's reason)."""
+
+    status: int
+    lines: list[str]
+
+
+def run_bounded(
+    argv: list[str], tmp: Path, timeout: float, label: str, see: str = ""
+) -> str | NotRendered | Exited:
+    """``argv`` run in ``tmp`` (the private temporary directory of the render) as every tool
+    the bot runs on a repository's content is: the child environment (no credential, HOME in
+    ``tmp``), stdin closed, killed past ``timeout`` seconds or past :data:`MAX_OUTPUT` bytes
+    printed. Its output; else why not in one line (``label`` names the run, ``see`` follows the
+    deadline's line), or :class:`Exited` when it exits non-zero."""
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env = childenv.content_env(home)
+    out_path, err_path = tmp / "stdout", tmp / "stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        try:
+            # a session of its own, so what the tool starts (a shell's children, a plugin) is
+            # killed with it: a killed parent left its children writing on
+            proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=tmp,
+                start_new_session=True,
+            )
+        except OSError as e:
+            return NotRendered(f"cannot run {argv[0]}: {e.strerror}")
+        deadline = time.monotonic() + timeout
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    return NotRendered(f"{label} ran past render.timeout ({timeout:g} s){see}")
+                if out_path.stat().st_size > MAX_OUTPUT:
+                    return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
+                time.sleep(0.02)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)  # the leader is not reaped yet: its group is its own
+                proc.wait()
+    if proc.returncode != 0:
+        with err_path.open("rb") as f:
+            return Exited(proc.returncode, f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines())
+    if out_path.stat().st_size > MAX_OUTPUT:
+        return NotRendered(f"{label} printed more than {MAX_OUTPUT} bytes")
+    return out_path.read_text(encoding="utf-8", errors="replace")
