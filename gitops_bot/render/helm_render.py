@@ -207,8 +207,10 @@ def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object
     texts: list[str] = []
     failed: list[str] = []
     seen: set[Chart] = set()
+    pending = charts(root, docs)
+    if not pending:  # no chart: no private folder made (nor the temp dir swept for one)
+        return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
-        pending = charts(root, docs)
         # one environment's charts together within a few renders' time, however many it yields
         deadline = time.monotonic() + settings.timeout * MAX_DEPTH
         for _ in range(MAX_DEPTH):

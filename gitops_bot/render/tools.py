@@ -13,6 +13,7 @@ temporary directory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -232,9 +233,7 @@ def _over_budget(
     see its render anyway; None within it. Kustomize's image transformer matches every
     ``images:`` entry against every image field of the resources: its cost is their product
     (docs/manifests/rendered-diff.md has the measurements)."""
-    doc = _kustomization(directory, texts)
-    images = doc.get("images") if isinstance(doc, dict) else None
-    entries = len(images) if isinstance(images, list) else 0
+    entries = _image_entries(directory, texts)
     see = f"where kustomize takes seconds to minutes; see it with 'kubectl kustomize {name}', or raise"
     if entries > settings.max_images:
         limit = settings.max_images
@@ -259,17 +258,20 @@ def _text(path: Path, texts: Mapping[Path, str]) -> str | None:
         return None
 
 
-def _kustomization(directory: Path, texts: Mapping[Path, str]) -> object:
-    """The directory's kustomization (as edited) parsed; None when it has none or it is not
-    YAML (kustomize's own run says what is wrong with it)."""
-    for n in KUSTOMIZATION_NAMES:
-        text = _text(directory / n, texts)
-        if text is not None:
-            try:
-                return yaml.load(text, Loader=LOADER)
-            except yaml.YAMLError:
-                return None
-    return None
+def _image_entries(directory: Path, texts: Mapping[Path, str]) -> int:
+    """How many ``images:`` entries the directory's kustomization (as edited) lists; 0 when it
+    has none or it is not YAML (kustomize's own run says what is wrong with it)."""
+    text = next((t for n in KUSTOMIZATION_NAMES if (t := _text(directory / n, texts)) is not None), None)
+    return 0 if text is None else _entries_in(text)
+
+
+@functools.lru_cache(maxsize=64)  # by content: the reading's render and the marked render ask
+def _entries_in(text: str) -> int:  # the same text, and 200 entries are ~8 ms of PyYAML each
+    try:
+        doc = yaml.load(text, Loader=LOADER)
+    except yaml.YAMLError:
+        return 0
+    return len(doc["images"]) if isinstance(doc, dict) and isinstance(doc.get("images"), list) else 0
 
 
 # an image field of a container in a block-style manifest ("image: x" or "- image: x")

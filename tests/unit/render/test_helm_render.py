@@ -205,3 +205,14 @@ def test_charts_past_the_environments_deadline_are_said_not_rendered(tmp_path: P
         "helm template chart (Application a) not rendered: the environment's charts ran past "
         "3 x render.timeout",
     )
+
+
+def test_objects_rendering_no_chart_make_no_private_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_folder() -> Path:
+        raise AssertionError("a private folder made for no chart")
+
+    monkeypatch.setattr(helm_render.privdir, "path", no_folder)
+    deployment = TEMPLATE.replace("{{ .Release.Name }}", "web") % "ghcr.io/acme/web:1.0"
+    assert helm_render.render(RenderSettings(), tmp_path, helm_render.objects(deployment)) == helm_render.NONE

@@ -65,3 +65,22 @@ def test_a_fleets_trees_are_all_kept_and_the_files_bounded(
     monkeypatch.setattr(tools, "_DIGEST_FILES", 5)  # two files a tree: two trees at most
     tools._tree_digests(tmp_path / "r1")
     assert list(tools._DIGESTS) == [str(tmp_path / "r99"), str(tmp_path / "r1")]
+
+
+def test_the_size_budget_parses_a_kustomizations_text_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_bot.render.settings import RenderSettings
+
+    entries = "".join(f"- name: app{i}\n  newTag: '1.{i}'\n" for i in range(3))
+    (tmp_path / "kustomization.yaml").write_text(f"resources: []\nimages:\n{entries}")
+    parsed = []
+    load = tools.yaml.load
+    monkeypatch.setattr(tools.yaml, "load", lambda *a, **k: parsed.append(1) or load(*a, **k))
+    tools._entries_in.cache_clear()
+    settings = RenderSettings(max_images=2)
+    for _ in range(2):  # the reading's render and the marked render ask it of the same text
+        assert "3 images: entries, over render.max_images (2)" in str(
+            tools._over_budget(settings, tmp_path, tmp_path, ".", {})
+        )
+    assert len(parsed) == 1
