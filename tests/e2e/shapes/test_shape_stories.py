@@ -499,9 +499,19 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
     return _kustomize_with_images(tree, tree / source["path"], images)
 
 
+# (story's folder, commit) -> its renders: a story asks the same commit again (the commit a
+# release merged is the one it checks after, and the next release's "before"); a commit's tree
+# is fixed, so the real tools run once a commit (5 of a story's 9 asks)
+_RENDERED: dict[tuple[Path, str], dict[str, str]] = {}
+
+
 def _renders(shape: Shape, story: Story, ref: str) -> dict[str, str]:
-    tree = _checkout_at(story, ref)
-    return {env: _render(shape, tree, env) for env in ENVS}
+    assert len(ref) == 40, ref  # a commit id (rev-parse's), never a branch that moves
+    key = (story.tmp, ref)
+    if key not in _RENDERED:
+        tree = _checkout_at(story, ref)
+        _RENDERED[key] = {env: _render(shape, tree, env) for env in ENVS}
+    return _RENDERED[key]
 
 
 def _own_document(text: str, env: str, image: str, tag: str, digest: str) -> str:
