@@ -5,7 +5,7 @@ version is set and where a release writes it, and :mod:`gitops_bot.render.render
 holds that reading to what kubectl renders (its refusals, what runs). Here every release place
 of an environment is written by the release's own editor (:func:`gitops_bot.manifests.images.edit`)
 with a marker tag no repository can hold, and the environment is rendered once more
-(:func:`gitops_bot.render.tools.render_marked`: the rendered diff's copy, child environment,
+(:func:`gitops_bot.render.tools.render_kept`: the rendered diff's copy, child environment,
 deadline, bound and kept renders). A marker nowhere in the render: a release there would change
 nothing the environment renders (a Flux HelmRelease's values under a kustomize ``images:``
 entry, a patch on a custom resource that replaces its containers), so the image is unsupported
@@ -28,7 +28,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import images
-from gitops_bot.render import helm_render, reader, tools
+from gitops_bot.render import helm_render, rendered_reading, tools
 from gitops_bot.render.running import Running, running
 
 
@@ -78,23 +78,18 @@ def prove(
         elif config.render.tool("helm") is not None:
             files = [config.root.absolute() / f for f in reading.rendered]
             # a link leading out: helm would read what it points at (the rules name it)
-            if helm_render.charted(root, files) and not tools._links_out(root):
+            if helm_render.charted(root, files) and not tools.links_out(root):
                 out[env.name] = _judged_charts(config, root, files, specs, reading, secret)
     return out
 
 
 def _kustomizations(config: Config, root: Path, env: EnvironmentConfig) -> tuple[list[Path], set[Path]]:
-    """The environment's paths that are kustomizations reaching nothing outside the repository,
-    and the files they render. Of an environment of several paths (a Flux cluster's overlay beside
-    its Kustomization files), those rendered prove what a release into the files they read does."""
-    try:
-        paths = [files.inside(root, config.root.absolute() / p) for p in env.paths]
-    except GitOpsBotError:
-        return [], set()
-    tree = reader.DiskTree(root)
-    reaches = {d: reader.reach(tree, root, d) for d in tools.kustomizations(root, paths)}
-    dirs = [d for d, r in reaches.items() if r.local]
-    return dirs, {f.resolve() for d in dirs for f in reaches[d].files}
+    """The environment's kustomizations its reading renders, and the files they render. Of an
+    environment of several paths (a Flux cluster's overlay beside its Kustomization files),
+    those rendered prove what a release into the files they read does."""
+    paths = [config.root.absolute() / p for p in env.paths]
+    reaches = rendered_reading.environment_kustomizations(root, paths)
+    return list(reaches), {f.resolve() for r in reaches.values() for f in r.files}
 
 
 def _judged(
@@ -108,15 +103,16 @@ def _judged(
 ) -> EnvironmentReading:
     # the markers only add images: entries, so past the size budget as it is, past it marked:
     # none are written (200 entries took most of a plan's CPU for a render never run)
-    if any(tools._over_budget(config.render, root, d, d.as_posix(), {}) for d in dirs):
+    if any(tools.over_budget(config.render, root, d, d.as_posix(), {}) for d in dirs):
         return reading
     marks, texts = _marked(config, root, specs, reading, secret, reached)
     if not marks:
         return reading
     # past the rendered diff's size budget kustomize takes seconds to minutes: the rules stand
-    if any(tools._over_budget(config.render, root, d, d.as_posix(), texts) for d in dirs):
+    if any(tools.over_budget(config.render, root, d, d.as_posix(), texts) for d in dirs):
         return reading
-    outputs = tools.render_marked(config.render, root, dirs, texts)
+    names = [d.relative_to(root).as_posix() or "." for d in dirs]
+    (outputs,) = tools.render_kept(config.render, root, names, {"marked": texts}, set(names))
     if not all(isinstance(o, str) for o in outputs):
         return reading  # a refusal is rendered_reading's to say; a marker breaking it proves nothing
     text = "\n".join(o for o in outputs if isinstance(o, str))

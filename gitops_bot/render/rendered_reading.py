@@ -11,16 +11,13 @@ unchanged tree again renders nothing."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from gitops_bot.core import privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.render import bounded, helm_render, running, tools
+from gitops_bot.render import bounded, helm_render, reader, running, tools
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -28,56 +25,40 @@ log = get_logger(__name__)
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
 
 
+def environment_kustomizations(root: Path, paths: Sequence[Path]) -> dict[Path, reader.Reach]:
+    """The kustomization directories among an environment's paths (in the repository) that
+    reach nothing outside it, each with what it reads: what its reading renders, and what its
+    marked render (:mod:`gitops_bot.engine.proven`) proves release places with."""
+    tree = reader.DiskTree(root)
+    reaches = {d: reader.reach(tree, root, d) for d in tools.kustomizations(root, list(paths))}
+    return {d: r for d, r in reaches.items() if r.local}
+
+
 def render_all(
     settings: RenderSettings, root: Path, directories: Sequence[Path]
 ) -> dict[Path, str | bounded.NotRendered]:
     """Each local kustomization directory (under ``root``) rendered, from the cache where the
-    tree's content was rendered before, else in one private copy of the tree."""
-    kubectl = settings.tool("kubectl")
-    if kubectl is None or not directories:
+    tree's content was rendered before, else in one private copy of the tree (laid out as the
+    rendered diff's "before" side: the render kept here is the one the diff's before finds)."""
+    if settings.tool("kubectl") is None or not directories:
         return {}
     # a link leading out: the rules name it where it is read; kubectl would render what it
     # points at, so no kustomization that may read it is rendered (the others are)
-    leaving = tools._links_out(root)
+    leaving = tools.links_out(root)
     directories = [d for d in directories if not tools.links_read(root, d, leaving, {})]
     names = {d: d.relative_to(root).as_posix() or "." for d in directories}
     # within the rendered diff's budget: past it kustomize takes seconds to minutes, and the
     # rules' reading stands alone
     local = {
-        n
+        d: n
         for d, n in names.items()
-        if tools._reach(root, d, {}).local and tools._over_budget(settings, root, d, n, {}) is None
+        if tools.all_here(root, d, {}) and tools.over_budget(settings, root, d, n, {}) is None
     }
-    cache = tools._Cache(settings, kubectl, root, local)
-    key = cache.key({})
-    out: dict[Path, str | bounded.NotRendered] = {}
-    missing = []
-    for d, n in names.items():
-        if n not in local:
-            continue
-        kept = cache.get(key, n)
-        if kept is None:
-            missing.append(d)
-        else:
-            out[d] = kept
-    if not missing:
-        return out
-    with tempfile.TemporaryDirectory(prefix="read-render-", dir=privdir.path()) as tmp:
-        # laid out as the rendered diff's sides: the tree as it is is its "before", and the
-        # render kept here is the one the diff's before side finds
-        side = Path(tmp) / "before"
-        copy = side / "tree"
-        try:
-            shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        except (OSError, shutil.Error) as e:
-            log.info("render_copy_failed", reason=str(e))
-            return out
-        for d in missing:
-            got = tools.render_directory(settings, kubectl, copy / names[d], side)
-            out[d] = got
-            if isinstance(got, str):
-                cache.put(key, names[d], got)
-    return out
+    if not local:
+        return {}
+    kept = set(local.values())
+    (got,) = tools.render_kept(settings, root, list(local.values()), {"before": {}}, kept)
+    return dict(zip(local, got, strict=True))
 
 
 def held_to_render(
@@ -92,10 +73,11 @@ def held_to_render(
     if not settings.enabled:
         return dict(readings)
     dirs = {
-        name: tools.kustomizations(root, [config_root / p for p in paths.get(name, ())]) for name in readings
+        name: list(environment_kustomizations(root, [config_root / p for p in paths.get(name, ())]))
+        for name in readings
     }
     rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
-    linked_out = bool(tools._links_out(root))  # a link leading out: the rules name it
+    linked_out = bool(tools.links_out(root))  # a link leading out: the rules name it
     out: dict[str, EnvironmentReading] = {}
     for name, reading in readings.items():
         refused = list(reading.refused)

@@ -14,17 +14,13 @@ temporary directory.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shlex
 import shutil
-import stat
 import subprocess
 import tempfile
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,13 +28,14 @@ from pathlib import Path
 
 import yaml
 
-from gitops_bot.core import childenv, files, privdir
+from gitops_bot.core import childenv, privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import reader
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
 from gitops_bot.render.diff import Rendered, compare
+from gitops_bot.render.render_cache import RenderCache
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -66,9 +63,7 @@ def rendered_diff(
         return tuple(Rendered(environment, n, error="kubectl not found") for n in names)
     dirs = dict(zip(names, kustomizations, strict=True))
     over = {
-        n: reason
-        for n, d in dirs.items()
-        if (reason := _over_budget(settings, root, d, n, after)) is not None
+        n: reason for n, d in dirs.items() if (reason := over_budget(settings, root, d, n, after)) is not None
     }
     names = [n for n in names if n not in over]
     skipped = tuple(Rendered(environment, n, error=reason) for n, reason in over.items())
@@ -77,7 +72,7 @@ def rendered_diff(
     # the reader's rule (nothing outside the repository is read) for the render too: kubectl
     # follows a link as a base or a resource, and what it renders is published; before any
     # render or kept render is used
-    leaving = {n: link for n in names if (link := links_read(root, dirs[n], _links_out(root), after))}
+    leaving = {n: link for n in names if (link := links_read(root, dirs[n], links_out(root), after))}
     for n, link in leaving.items():
         refused = (
             f"not rendered: {link} is a symbolic link leading out of the repository (kubectl "
@@ -93,101 +88,89 @@ def rendered_diff(
     if not names:
         return skipped
     started = time.monotonic()
-    kept = {n for n in names if _reach(root, dirs[n], before).local and _reach(root, dirs[n], after).local}
-    cache = _Cache(settings, kubectl, root, kept)
-    outputs: list[list[str | NotRendered | None]] = [
-        [cache.get(key, n) for n in names] for key in (cache.key(before), cache.key(after))
-    ]
-    missing = [side for side, found in enumerate(outputs) if any(o is None for o in found)]
-    if missing:
-        texts = {("before", "after")[i]: (before, after)[i] for i in missing}
-        rendered = _render_sides(settings, kubectl, environment, root, names, texts)
-        if isinstance(rendered, tuple):
-            return skipped + rendered
-        for side, fresh in zip(missing, rendered, strict=True):
-            key = cache.key((before, after)[side])
-            for k, (name, got) in enumerate(zip(names, fresh, strict=True)):
-                outputs[side][k] = got
-                if isinstance(got, str):
-                    cache.put(key, name, got)
+    kept = {n for n in names if all_here(root, dirs[n], before) and all_here(root, dirs[n], after)}
+    old_new = render_kept(settings, root, names, {"before": before, "after": after}, kept)
     out = list(skipped)
-    for name, old, new in zip(names, outputs[0], outputs[1], strict=True):
-        assert old is not None and new is not None
+    for name, old, new in zip(names, *old_new, strict=True):
         if isinstance(old, NotRendered) or isinstance(new, NotRendered):
             why = old if isinstance(old, NotRendered) else new
             out.append(Rendered(environment, name, error=str(why)))
         else:
             out.append(compare(environment, name, old, new))
-    log.info(
-        "rendered", environment=environment, seconds=round(time.monotonic() - started, 3), sides=len(missing)
-    )
+    log.info("rendered", environment=environment, seconds=round(time.monotonic() - started, 3))
     return tuple(out)
 
 
-def render_marked(
-    settings: RenderSettings, root: Path, directories: Sequence[Path], texts: Mapping[Path, str]
-) -> list[str | NotRendered]:
-    """Each local kustomization directory under the worktree ``root`` rendered with ``texts``
-    (path under ``root`` -> text) written over a copy of the tree: the rendered diff's copy,
-    child environment, deadline and bound, and its kept renders (by the content rendered), so
-    an unchanged tree with the same edits renders nothing again. kubectl must be found."""
+def render_kept(
+    settings: RenderSettings,
+    root: Path,
+    names: Sequence[str],
+    sides: Mapping[str, Mapping[Path, str]],
+    kept: set[str],
+) -> list[list[str | NotRendered]]:
+    """Each kustomization directory of ``names`` (paths under the worktree ``root``) rendered
+    for each side (a label, and the texts written over a copy of the tree: path under ``root``
+    -> text), per side in the order of ``names``. The renders of directories in ``kept`` are
+    kept by the content rendered (:class:`RenderCache`): an unchanged tree with the same texts
+    renders nothing again. kubectl must be found."""
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
-    names = [d.relative_to(root).as_posix() or "." for d in directories]
-    cache = _Cache(settings, kubectl, root, set(names))
-    key = cache.key(texts)
-    kept = [cache.get(key, n) for n in names]
-    if all(k is not None for k in kept):
-        return [k for k in kept if k is not None]
-    got = _render_sides(settings, kubectl, "", root, names, {"marked": texts})
-    if isinstance(got, tuple):  # the copy failed: the same reason for each directory
-        return [NotRendered(r.error or "not rendered") for r in got]
-    for name, out in zip(names, got[0], strict=True):
-        if isinstance(out, str):
-            cache.put(key, name, out)
-    return got[0]
+    cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT)
+    keys = [cache.key(texts) for texts in sides.values()]
+    found: list[dict[str, str | NotRendered]] = [{} for _ in keys]
+    for key, had in zip(keys, found, strict=True):
+        for n in names:
+            if (kept_render := cache.get(key, n)) is not None:
+                had[n] = kept_render
+    todo = {
+        label: (texts, [n for n in names if n not in had])
+        for (label, texts), had in zip(sides.items(), found, strict=True)
+        if len(had) < len(names)
+    }
+    if todo:
+        fresh = _render_sides(settings, kubectl, root, todo)
+        for label, key, had in zip(sides, keys, found, strict=True):
+            for name, output in fresh.get(label, {}).items():
+                had[name] = output
+                if isinstance(output, str):
+                    cache.put(key, name, output)
+    return [[had[n] for n in names] for had in found]
 
 
 def _render_sides(
     settings: RenderSettings,
     kubectl: str,
-    environment: str,
     root: Path,
-    names: list[str],
-    sides_texts: Mapping[str, Mapping[Path, str]],
-) -> list[list[str | NotRendered]] | tuple[Rendered, ...]:
-    """Render ``names`` in a copy of the worktree per side (the files of each side's texts
-    written over it); a copy that fails is the whole result's reason."""
+    sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
+) -> dict[str, dict[str, str | NotRendered]]:
+    """Each side's directories rendered in a copy of the worktree of its own (its texts
+    written over it); a copy that fails is every directory's reason."""
     # in the private dir: the repository copies are swept with it even when the process is killed
     with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path()) as tmp:
-        sides = [Path(tmp) / label for label in sides_texts]  # "before", "after"
-        for side, texts in zip(sides, sides_texts.values(), strict=True):
-            tree = side / "tree"
+        for label, (texts, names) in sides.items():
+            tree = Path(tmp) / label / "tree"  # "before", "after": laid out as the rendered diff's
             try:
                 shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
             except (OSError, shutil.Error) as e:
-                return tuple(
-                    Rendered(environment, n, error=f"cannot copy the repository: {e}") for n in names
-                )
+                why = NotRendered(f"cannot copy the repository: {e}")
+                return {label: dict.fromkeys(names, why) for label, (_, names) in sides.items()}
             for path, text in texts.items():
                 target = tree / path.relative_to(root)
                 target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
                 target.write_text(text, encoding="utf-8")
-        # the two sides at once, each in its own copy: kubectl is a process, so the renders
+
+        # the sides at once, each in its own copy: kubectl is a process, so the renders
         # overlap on the cores instead of one waiting for the other (half the wall of a
         # release's rendered diff); each side renders its directories one after another
+        def side(label: str) -> dict[str, str | NotRendered]:
+            at = Path(tmp) / label
+            return {n: render_directory(settings, kubectl, at / "tree" / n, at) for n in sides[label][1]}
+
         with ThreadPoolExecutor(max_workers=2) as pool:
-            return list(
-                pool.map(
-                    lambda side: [
-                        render_directory(settings, kubectl, side / "tree" / n, side) for n in names
-                    ],
-                    sides,
-                )
-            )
+            return dict(zip(sides, pool.map(side, sides), strict=True))
 
 
-def _links_out(tree: Path) -> list[str]:
+def links_out(tree: Path) -> list[str]:
     """The symbolic links in ``tree`` (a worktree, ``.git`` aside) whose target, resolved, is
     not inside it (absolute, or ``../`` past its root), as paths in it, sorted."""
     real_root = tree.resolve()
@@ -226,7 +209,7 @@ def links_read(root: Path, directory: Path, leaving: Sequence[str], texts: Mappi
     return None
 
 
-def _over_budget(
+def over_budget(
     settings: RenderSettings, root: Path, directory: Path, name: str, texts: Mapping[Path, str]
 ) -> str | None:
     """Why the kustomization (as edited) is past the size budget, in one line that says how to
@@ -304,6 +287,13 @@ def _reach(root: Path, directory: Path, texts: Mapping[Path, str]) -> _Reach:
     return _Reach(count, local)
 
 
+def all_here(root: Path, directory: Path, texts: Mapping[Path, str]) -> bool:
+    """Whether all the kustomization (as edited) renders is in the tree: no remote resource,
+    no Helm chart (pulled when rendered), so its render changes only with the tree's content
+    and is kept by it."""
+    return _reach(root, directory, texts).local
+
+
 def _remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | None:
     """Why the kustomization (as edited) is not rendered here: it names a remote resource or
     patch (kustomize would fetch it with git or HTTP, on the repository author's say), or a Helm
@@ -345,108 +335,6 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
         if not ((where / name).is_dir() or (where / f"{name}-{version}" / name).is_dir()):
             return f"{name} from {chart['repo']}"
     return None
-
-
-# rendered kustomizations kept between runs (newest first): a fleet's worth, as a watch over a
-# hundred repositories renders several a repository each cycle (at 64 every cycle evicted the
-# renders the next needed and rendered everything again)
-CACHE_ENTRIES = 1024
-
-
-class _Cache:
-    """Renders kept between runs, by the content of the whole tree rendered (every file but
-    ``.git``, each side's edits over it), the directory and the tools: a ``watch`` cycle or a
-    re-run over an open pull request renders nothing again, and the "before" side of every
-    release at one base (the same commit: the same content) is rendered once. Only the
-    directories in ``kept`` are: one whose kustomizations reach outside the tree (a remote
-    base, Helm charts pulled at render time) may render differently with nothing here
-    changing, and such a kustomization elsewhere in the tree does not stop the others."""
-
-    def __init__(self, settings: RenderSettings, kubectl: str, root: Path, kept: set[str]) -> None:
-        self.root = root
-        self.kept = kept
-        self.dir = files.cache_dir(os.environ) / "rendered"
-        stat = Path(kubectl).stat()
-        self.tools = f"{kubectl}\0{stat.st_size}\0{stat.st_mtime_ns}\0{settings.helm}\0{MAX_OUTPUT}"
-        self._base = _tree_digests(root) if kept else None
-
-    def key(self, texts: Mapping[Path, str]) -> str | None:
-        if self._base is None:
-            return None
-        tree = dict(self._base)
-        for path, text in texts.items():
-            tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode()).digest()
-        h = hashlib.sha256(self.tools.encode())
-        for rel in sorted(tree):
-            h.update(rel.encode() + b"\0" + tree[rel])
-        return h.hexdigest()
-
-    def _path(self, key: str, name: str) -> Path:
-        return self.dir / (hashlib.sha256(f"{key}\0{name}".encode()).hexdigest() + ".yaml")
-
-    def get(self, key: str | None, name: str) -> str | None:
-        if key is None or name not in self.kept:
-            return None
-        try:
-            return self._path(key, name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    def put(self, key: str | None, name: str, output: str) -> None:
-        if key is None or name not in self.kept:
-            return
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            files.write_atomic(self._path(key, name), output)
-            kept = sorted(self.dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in kept[CACHE_ENTRIES:]:
-                old.unlink(missing_ok=True)
-        except OSError as e:  # a cache that cannot be written costs a render next time, no more
-            log.info("render_cache_unwritable", reason=str(e))
-
-
-# root -> path -> (what its stat says, the digest of its content): each release of a run hashes
-# only the files that changed since the last one (an edit is written atomically: a new inode),
-# as git's index does; a tree of thousands of files is not read again for every release. Kept
-# for the last _DIGEST_TREES trees (and _DIGEST_FILES files) only, each with only the files it
-# holds now: a long-running watch over many repositories does not grow it.
-_DIGESTS: OrderedDict[str, dict[str, tuple[tuple[int, int, int], bytes]]] = OrderedDict()
-_DIGESTS_LOCK = threading.Lock()
-_DIGEST_TREES = 256  # a fleet's trees (at 8, a watch over more hashed every tree each cycle)
-_DIGEST_FILES = 200_000  # files kept over all of them at most (about 250 bytes each)
-
-
-def _tree_digests(root: Path) -> dict[str, bytes] | None:
-    """Every file's content digest under ``root`` but ``.git`` (a symlink: its target's name),
-    by path under ``root``; None when one cannot be read."""
-    with _DIGESTS_LOCK:
-        known = _DIGESTS.pop(str(root), {})
-    now: dict[str, tuple[tuple[int, int, int], bytes]] = {}
-    found: dict[str, bytes] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.lstat(path)
-                stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-                seen = known.get(path)
-                if seen is not None and seen[0] == stamp:
-                    digest = seen[1]
-                else:
-                    data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
-                    digest = hashlib.sha256(data).digest()
-            except OSError:
-                return None
-            now[path] = (stamp, digest)
-            found[Path(path).relative_to(root).as_posix()] = digest
-    with _DIGESTS_LOCK:
-        _DIGESTS[str(root)] = now
-        while len(_DIGESTS) > 1 and (
-            len(_DIGESTS) > _DIGEST_TREES or sum(map(len, _DIGESTS.values())) > _DIGEST_FILES
-        ):
-            _DIGESTS.popitem(last=False)
-    return found
 
 
 def kustomizations(root: Path, paths: list[Path]) -> list[Path]:

@@ -92,7 +92,7 @@ def test_a_link_out_of_one_overlay_leaves_the_others_rendered(tmp_path: Path) ->
     root = _repo(tmp_path)
     (tmp_path / "outside.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
     (root / "qa" / "extra.yaml").symlink_to("../../outside.yaml")
-    assert tools._links_out(root) == ["qa/extra.yaml"]
+    assert tools.links_out(root) == ["qa/extra.yaml"]
     assert tools.links_read(root, root / "qa", ["qa/extra.yaml"], {}) == "qa/extra.yaml"
     assert tools.links_read(root, root / "dev", ["qa/extra.yaml"], {}) is None
     got = _read(root)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.render import tools
+from gitops_bot.render import render_cache, tools
 
 
 def _tree(root: Path) -> None:
@@ -30,13 +30,13 @@ def test_a_second_walk_reads_only_the_file_that_changed(
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    first = tools._tree_digests(tmp_path)
+    first = render_cache.tree_digests(tmp_path)
     assert sorted(reads) == ["deployment.yaml", "kustomization.yaml"]
-    assert tools._tree_digests(tmp_path) == first and len(reads) == 2
+    assert render_cache.tree_digests(tmp_path) == first and len(reads) == 2
     new = tmp_path / "kustomization.yaml.new"  # an edit as the bot writes it: a new file renamed
     new.write_text("resources: [base/deployment.yaml]\nnamespace: dev\n")
     os.replace(new, tmp_path / "kustomization.yaml")
-    second = tools._tree_digests(tmp_path)
+    second = render_cache.tree_digests(tmp_path)
     assert reads[2:] == ["kustomization.yaml"]
     assert second is not None and first is not None
     assert second["kustomization.yaml"] != first["kustomization.yaml"]
@@ -44,11 +44,11 @@ def test_a_second_walk_reads_only_the_file_that_changed(
 
 
 def test_only_the_last_trees_are_kept(tmp_path: Path) -> None:
-    for i in range(tools._DIGEST_TREES + 3):
+    for i in range(render_cache._DIGEST_TREES + 3):
         _tree(tmp_path / str(i))
-        tools._tree_digests(tmp_path / str(i))
-    assert len(tools._DIGESTS) == tools._DIGEST_TREES
-    assert str(tmp_path / str(tools._DIGEST_TREES + 2)) in tools._DIGESTS
+        render_cache.tree_digests(tmp_path / str(i))
+    assert len(render_cache._DIGESTS) == render_cache._DIGEST_TREES
+    assert str(tmp_path / str(render_cache._DIGEST_TREES + 2)) in render_cache._DIGESTS
 
 
 def test_a_fleets_trees_are_all_kept_and_the_files_bounded(
@@ -57,14 +57,14 @@ def test_a_fleets_trees_are_all_kept_and_the_files_bounded(
     """A watch over a hundred repositories walks each tree once a cycle: each must still be
     kept at its next cycle (with 8 kept, every cycle hashed every file of every tree again),
     and what is kept is bounded by files too (a fleet of large trees)."""
-    monkeypatch.setattr(tools, "_DIGESTS", tools.OrderedDict())
+    monkeypatch.setattr(render_cache, "_DIGESTS", render_cache.OrderedDict())
     for i in range(100):
         _tree(tmp_path / f"r{i}")
-        tools._tree_digests(tmp_path / f"r{i}")
-    assert str(tmp_path / "r0") in tools._DIGESTS
-    monkeypatch.setattr(tools, "_DIGEST_FILES", 5)  # two files a tree: two trees at most
-    tools._tree_digests(tmp_path / "r1")
-    assert list(tools._DIGESTS) == [str(tmp_path / "r99"), str(tmp_path / "r1")]
+        render_cache.tree_digests(tmp_path / f"r{i}")
+    assert str(tmp_path / "r0") in render_cache._DIGESTS
+    monkeypatch.setattr(render_cache, "_DIGEST_FILES", 5)  # two files a tree: two trees at most
+    render_cache.tree_digests(tmp_path / "r1")
+    assert list(render_cache._DIGESTS) == [str(tmp_path / "r99"), str(tmp_path / "r1")]
 
 
 def test_the_size_budget_parses_a_kustomizations_text_once(
@@ -81,6 +81,6 @@ def test_the_size_budget_parses_a_kustomizations_text_once(
     settings = RenderSettings(max_images=2)
     for _ in range(2):  # the reading's render and the marked render ask it of the same text
         assert "3 images: entries, over render.max_images (2)" in str(
-            tools._over_budget(settings, tmp_path, tmp_path, ".", {})
+            tools.over_budget(settings, tmp_path, tmp_path, ".", {})
         )
     assert len(parsed) == 1

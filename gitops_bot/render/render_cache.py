@@ -1,0 +1,123 @@
+"""Renders kept between runs by the content of the whole tree rendered: a ``watch`` cycle or a
+re-run over an unchanged repository renders nothing again (:func:`gitops_bot.render.tools.render_kept`
+is the one place that reads and writes it)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+
+from gitops_bot.core import files
+from gitops_bot.core.log import get_logger
+from gitops_bot.render.settings import RenderSettings
+
+log = get_logger(__name__)
+
+
+# rendered kustomizations kept between runs (newest first): a fleet's worth, as a watch over a
+# hundred repositories renders several a repository each cycle (at 64 every cycle evicted the
+# renders the next needed and rendered everything again)
+CACHE_ENTRIES = 1024
+
+
+class RenderCache:
+    """Renders kept between runs, by the content of the whole tree rendered (every file but
+    ``.git``, each side's edits over it), the directory and the tools: a ``watch`` cycle or a
+    re-run over an open pull request renders nothing again, and the "before" side of every
+    release at one base (the same commit: the same content) is rendered once. Only the
+    directories in ``kept`` are: one whose kustomizations reach outside the tree (a remote
+    base, Helm charts pulled at render time) may render differently with nothing here
+    changing, and such a kustomization elsewhere in the tree does not stop the others."""
+
+    def __init__(
+        self, settings: RenderSettings, kubectl: str, root: Path, kept: set[str], max_output: int
+    ) -> None:
+        self.root = root
+        self.kept = kept
+        self.dir = files.cache_dir(os.environ) / "rendered"
+        st = Path(kubectl).stat()
+        self.tools = f"{kubectl}\0{st.st_size}\0{st.st_mtime_ns}\0{settings.helm}\0{max_output}"
+        self._base = tree_digests(root) if kept else None
+
+    def key(self, texts: Mapping[Path, str]) -> str | None:
+        if self._base is None:
+            return None
+        tree = dict(self._base)
+        for path, text in texts.items():
+            tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode()).digest()
+        h = hashlib.sha256(self.tools.encode())
+        for rel in sorted(tree):
+            h.update(rel.encode() + b"\0" + tree[rel])
+        return h.hexdigest()
+
+    def _path(self, key: str, name: str) -> Path:
+        return self.dir / (hashlib.sha256(f"{key}\0{name}".encode()).hexdigest() + ".yaml")
+
+    def get(self, key: str | None, name: str) -> str | None:
+        if key is None or name not in self.kept:
+            return None
+        try:
+            return self._path(key, name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str | None, name: str, output: str) -> None:
+        if key is None or name not in self.kept:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            files.write_atomic(self._path(key, name), output)
+            kept = sorted(self.dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in kept[CACHE_ENTRIES:]:
+                old.unlink(missing_ok=True)
+        except OSError as e:  # a cache that cannot be written costs a render next time, no more
+            log.info("render_cache_unwritable", reason=str(e))
+
+
+# root -> path -> (what its stat says, the digest of its content): each release of a run hashes
+# only the files that changed since the last one (an edit is written atomically: a new inode),
+# as git's index does; a tree of thousands of files is not read again for every release. Kept
+# for the last _DIGEST_TREES trees (and _DIGEST_FILES files) only, each with only the files it
+# holds now: a long-running watch over many repositories does not grow it.
+_DIGESTS: OrderedDict[str, dict[str, tuple[tuple[int, int, int], bytes]]] = OrderedDict()
+_DIGESTS_LOCK = threading.Lock()
+_DIGEST_TREES = 256  # a fleet's trees (at 8, a watch over more hashed every tree each cycle)
+_DIGEST_FILES = 200_000  # files kept over all of them at most (about 250 bytes each)
+
+
+def tree_digests(root: Path) -> dict[str, bytes] | None:
+    """Every file's content digest under ``root`` but ``.git`` (a symlink: its target's name),
+    by path under ``root``; None when one cannot be read."""
+    with _DIGESTS_LOCK:
+        known = _DIGESTS.pop(str(root), {})
+    now: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+    found: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.lstat(path)
+                stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+                seen = known.get(path)
+                if seen is not None and seen[0] == stamp:
+                    digest = seen[1]
+                else:
+                    data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
+                    digest = hashlib.sha256(data).digest()
+            except OSError:
+                return None
+            now[path] = (stamp, digest)
+            found[Path(path).relative_to(root).as_posix()] = digest
+    with _DIGESTS_LOCK:
+        _DIGESTS[str(root)] = now
+        while len(_DIGESTS) > 1 and (
+            len(_DIGESTS) > _DIGEST_TREES or sum(map(len, _DIGESTS.values())) > _DIGEST_FILES
+        ):
+            _DIGESTS.popitem(last=False)
+    return found
