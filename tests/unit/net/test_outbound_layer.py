@@ -270,6 +270,38 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert not auth.same_origin("https://r.example/", "https://r.example:8443/")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pw@Host.Example:444/p?q#f",
+        "https://[::1]:8080/x",
+        "https://h?x=//y/",
+        "https://h#frag/x",
+        "HTTPS://H.example/x",
+        "http://h.example",
+        "https://bücher.example/a",
+        "https://h.example:0/",
+        "https://h.example\\@evil.example/",
+    ],
+)
+def test_an_origin_is_httpx_s_reading_of_the_whole_url(url: str) -> None:
+    whole = httpx.URL(url)
+    port = whole.port or (443 if whole.scheme == "https" else 80)
+    assert auth.origin(url) == auth.origin(whole) == (whole.scheme, whole.host.lower(), port)
+
+
+def test_an_origin_is_parsed_once_a_scheme_and_authority(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real = httpx.URL
+    monkeypatch.setattr(httpx, "URL", lambda u: parsed.append(u) or real(u))
+    auth._origin.cache_clear()
+    for path in ("a/manifests/1.0", "b/manifests/2.0", "c/tags/list?n=5"):
+        assert auth.same_origin(f"http://127.0.0.1:5000/v2/{path}", "http://127.0.0.1:5000")
+    assert parsed == ["http://127.0.0.1:5000"]
+    with pytest.raises(httpx.InvalidURL, match="non-printable"):  # what httpx refuses, refused
+        auth.origin("http://127.0.0.1:5000/v2/a\x01b")
+
+
 def test_retry_policy_retries_then_gives_up_with_the_last_reason_and_bounds_retry_after() -> None:
     waits: list[float] = []
     calls = iter(["HTTP 503", "HTTP 429", "HTTP 500", "HTTP 502"])
