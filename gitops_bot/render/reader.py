@@ -275,7 +275,8 @@ class Reader:
                 walk.layers.append(self.rel(kfile))
             self.kustomization(kfile, text, walk, ())
             return
-        found = self.yaml_files(directory, unread=walk)
+        builds: list[Path] = []
+        found = self.yaml_files(directory, unread=walk, builds=builds)
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
@@ -285,7 +286,7 @@ class Reader:
                 f"read {', '.join(p.name for p in chosen)} (the directory holds a values file per "
                 "environment)",
             )
-        if top and not found:
+        if top and not found and not builds:
             raise UsageError(
                 f"environment {env!r}: {self.rel(directory)} has no kustomization and no YAML files",
                 hint="point its path at an overlay, a manifests directory or a file",
@@ -306,16 +307,30 @@ class Reader:
                 self.plain(path, text, walk)
             except GitOpsBotError as e:
                 walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
+        for build in builds:
+            # built, as Flux's generated kustomization lists it: its images: override the files in it
+            kfile = self.kfile(build)
+            if kfile is not None and (text := self.read_file(kfile, walk)) is not None:
+                if top:
+                    walk.configured.setdefault(self.rel(kfile), None)
+                    walk.layers.append(self.rel(kfile))
+                self.kustomization(kfile, text, walk, ())
 
-    def yaml_files(self, directory: Path, depth: int = 0, unread: Walk | None = None) -> list[Path]:
+    def yaml_files(
+        self, directory: Path, depth: int = 0, unread: Walk | None = None, builds: list[Path] | None = None
+    ) -> list[Path]:
         """The directory's YAML files, its subdirectories' after its own (recursively); with
-        ``unread``, an entry read as neither (a link leading out of the repository) noted there."""
+        ``unread``, an entry read as neither (a link leading out of the repository) noted there;
+        with ``builds``, a subdirectory holding a kustomization is put there, its files not listed."""
         out: list[Path] = []
         subdirs: list[Path] = []
         for p in self.tree.listing(directory):
             if p.name.startswith("."):
                 continue
             if self.tree.is_dir(p):
+                if builds is not None and self.kfile(p) is not None:
+                    builds.append(p)
+                    continue
                 subdirs.append(p)
             elif p.suffix in YAML_SUFFIXES:
                 out.append(p)
@@ -326,7 +341,7 @@ class Reader:
                 self.unread(p, unread, rendered=not p.suffix)
         if depth < MAX_DEPTH:
             for d in subdirs:
-                out += self.yaml_files(d, depth + 1, unread)
+                out += self.yaml_files(d, depth + 1, unread, builds)
         # one past the bound: reading it says the bound (read_file), never a silent cut
         return out[: MAX_FILES + 1]
 

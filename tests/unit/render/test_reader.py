@@ -185,6 +185,33 @@ def test_a_directory_without_kustomization_is_read_recursively(tmp_path: Path) -
     assert r.effective.file == "apps/dev/web/deploy.yaml"
 
 
+def test_a_kustomization_under_a_directory_read_recursively_is_built_not_read_as_files(
+    tmp_path: Path,
+) -> None:
+    """Flux's generated kustomization of a directory without one lists each subdirectory holding
+    a kustomization as that kustomization (not its files): its images: entry overrides the
+    Deployment beside it, which is not a version that runs (stefanprodan/gitops-istio's apps)."""
+    _tree(
+        tmp_path,
+        {
+            "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n",
+            "apps/backend/deploy.yaml": DEPLOYMENT,
+            "apps/backend/kustomization.yaml": (
+                f"resources: [deploy.yaml]\nimages:\n  - name: {APP}\n    newName: {APP}\n    newTag: 2.0.0\n"
+            ),
+            "apps/loose/web/deploy.yaml": DEPLOYMENT.replace("name: app\n", "name: web\n", 1),
+        },
+    )
+    r = _read(tmp_path, {"prod": "apps"})["prod"].image(APP)
+    assert r.status is PinStatus.PINNED
+    effective = sorted((p.file, p.tag) for p in r.pins if p.effective)
+    assert effective == [
+        ("apps/backend/kustomization.yaml", "2.0.0"),
+        ("apps/loose/web/deploy.yaml", "1.0.0"),
+    ]
+    assert ("apps/backend/deploy.yaml", False) in [(p.file, p.effective) for p in r.pins]
+
+
 def test_shared_without_a_layer_of_its_own_is_unsupported_with_the_fix(tmp_path: Path) -> None:
     _tree(
         tmp_path,
