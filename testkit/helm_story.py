@@ -43,6 +43,9 @@ def helm_stories(
     """The update example on ``kind`` with ``files`` committed (each formatted with ``app``,
     the image's repository) and gitops-bot.yaml's images and environments replaced by the one
     image and ``environments`` (the forge's sections kept)."""
+    # the real tools of .tools/bin for the bot too (PATH may hold neither, or older ones)
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     for story in stories(kind, tmp_path, registry, monkeypatch):
         example = story.show("gitops-bot.yaml")
         app = re.search(r"repository: (\S+/app)\n", example)

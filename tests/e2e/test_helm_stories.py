@@ -244,6 +244,12 @@ def test_a_tag_from_app_version_is_released_where_a_values_key_overrides_it_and_
         staging = _row(plan, "staging")
         assert staging["decision"]["action"] == "skip", staging
         assert "Helm values key image.tag is not in the file" in staging["reason"], staging
+        # what runs, and that the key the fix names takes it: both shown by marked renders
+        assert staging["reason"].endswith(
+            f"; staging runs {app}:1.0.0, its tag the chart's appVersion (chart/Chart.yaml:4), which "
+            "image.tag in chart/values-staging.yaml would override (the marked render shows it) (fix: add "
+            "'image.tag' to the values file (an empty string will do))"
+        ), staging["reason"]
         (reading,) = [r for r in plan["reading"] if r["environment"] == "staging"]
         assert reading["fix"] == "add 'image.tag' to the values file (an empty string will do)", reading
 

@@ -81,3 +81,52 @@ def test_a_values_place_the_chart_takes_stands_and_a_dead_one_is_said(tmp_path: 
     assert prod.reason.startswith("a release writing charts/dead/values-prod.yaml"), prod.reason
     assert f"dead/templates/deployment.yaml renders {IMAGE}:latest" in prod.reason, prod.reason
     assert "make dead/templates/deployment.yaml take the image from the values" in prod.fix
+
+
+def _app_version(root: Path, template: str) -> tuple[EnvironmentReading, EnvironmentReading]:
+    """prod over a chart whose values file names the repository and no tag, the template given."""
+    files = {
+        "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl()).replace("{helm}", helm()),
+        "apps/dev.yaml": APP.format(env="dev", chart="app"),
+        "charts/app/values-dev.yaml": "image:\n  tag: 1.0.0\n",
+        "apps/prod.yaml": APP.format(env="prod", chart="app"),
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: 1.0.0\n",
+        "charts/app/values.yaml": f"image: {{repository: {IMAGE}}}\n",
+        "charts/app/values-prod.yaml": "replicas: 2\n",
+        "charts/app/templates/deployment.yaml": TEMPLATE % template,
+    }
+    write(root, files)
+    config = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    return rules["prod"], proven.prove(config, root, list(config.environments), specs, rules)["prod"]
+
+
+def test_a_tag_from_app_version_is_said_with_what_runs_and_the_values_key_that_would_take_it(
+    tmp_path: Path,
+) -> None:
+    rules, judged = _app_version(
+        tmp_path, "'{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}'"
+    )
+    assert rules.images[0].status is PinStatus.UNSUPPORTED  # the key a release would add is not there
+    (prod,) = judged.images
+    assert prod.status is PinStatus.UNSUPPORTED and prod.reason is not None
+    assert prod.reason.startswith(rules.images[0].reason or "?"), prod.reason
+    assert prod.reason.endswith(
+        f"; prod runs {IMAGE}:1.0.0, its tag the chart's appVersion (charts/app/Chart.yaml:4), which "
+        "image.tag in charts/app/values-prod.yaml would override (the marked render shows it)"
+    ), prod.reason
+    assert prod.fix == rules.images[0].fix
+
+
+def test_a_values_key_the_template_never_reads_is_not_the_fix(tmp_path: Path) -> None:
+    rules, judged = _app_version(tmp_path, "'{{ .Values.image.repository }}:{{ .Chart.AppVersion }}'")
+    assert rules.images[0].fix == "add 'image.tag' to the values file (an empty string will do)"
+    (prod,) = judged.images
+    assert prod.status is PinStatus.UNSUPPORTED and prod.reason is not None and prod.fix is not None
+    assert prod.reason.endswith(
+        f"; prod runs {IMAGE}:1.0.0, its tag the chart's appVersion (charts/app/Chart.yaml:4), and "
+        "image.tag in charts/app/values-prod.yaml would change nothing it renders (the marked render shows it)"
+    ), prod.reason
+    assert prod.fix.startswith("make app/templates/deployment.yaml take the tag from the values"), prod.fix
