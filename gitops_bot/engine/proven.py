@@ -125,6 +125,10 @@ def _judged(
     shown = running(text)
     if not shown and all(o.strip() in ("", "{}") for o in outputs if isinstance(o, str)):
         return reading  # it renders nothing at all (images: over no resource): nothing to hold
+    if any(marks[i] not in text for i in marks) and config.render.tool("helm") is not None:
+        # what runs of the HelmReleases and Applications it renders, for the reason's "it renders"
+        charts = helm_render.render(config.render, root, helm_render.objects(text))
+        shown = (*shown, *(c for t in charts.texts for c in running(t)))
     judged = [
         r if r.image not in marks or marks[r.image] in text else _changes_nothing(r, dirs, root, shown)
         for r in reading.images

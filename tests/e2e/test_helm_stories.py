@@ -212,6 +212,11 @@ def test_a_helm_release_under_overlays_releases_the_values_key_its_render_reads(
         assert dev["reason"].startswith(
             "unsupported: a release writing overlays/dev/kustomization.yaml changes nothing dev renders"
         ), dev
+        # what runs: the HelmRelease's chart rendered under its values, not "no container"
+        assert (
+            f"(kubectl kustomize overlays/dev renders the same with it); it renders {app}:1.0.0 (fix:"
+            in (dev["reason"])
+        ), dev["reason"]
 
         before, _ = _released(story, capsys)
         assert _changed(story, before, "main") == []
