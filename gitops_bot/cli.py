@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, cast
 
-from gitops_bot import GC_THRESHOLD, output
+from gitops_bot import GC_THRESHOLDS, output
 from gitops_bot.arguments import build_parser
 from gitops_bot.core import log, privdir, progress
 from gitops_bot.core.errors import GitOpsBotError
@@ -49,8 +49,8 @@ COMMANDS: dict[str, str] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``gitops-bot`` command: :func:`execute`, then its result printed."""
-    # the run's collector rule (see GC_THRESHOLD) for a caller that did not start at __main__
-    gc.set_threshold(GC_THRESHOLD, 10, 10)
+    # the run's collector rule (see GC_THRESHOLDS) for a caller that did not start at __main__
+    gc.set_threshold(*GC_THRESHOLDS)
     privdir.sweep_at_start()  # what SIGKILLed runs left (key material) goes before anything else runs
     privdir.install_sigterm_cleanup()
     result = execute(argv)
