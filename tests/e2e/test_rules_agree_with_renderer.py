@@ -31,7 +31,6 @@ import yaml
 
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.engine.app import open_app
-from testkit import kubetools
 from testkit import repo_corpus as rc
 
 CASES = rc.cases()
@@ -77,11 +76,10 @@ def _said(status: PinStatus | None, versions: list[str]) -> str:
     return f"{word} {', '.join(v or '(no tag)' for v in versions)}"
 
 
-def _readings(repo: Path, tool: str | None, monkeypatch: pytest.MonkeyPatch) -> dict[str, EnvironmentReading]:
-    monkeypatch.setenv("GITOPS_BOT_KUBECTL", (tool and kubetools.kubectl()) or ABSENT)
-    monkeypatch.setenv("GITOPS_BOT_HELM", (tool and kubetools.helm()) or ABSENT)
+def _readings(repo: Path) -> dict[str, EnvironmentReading]:
     app = open_app(repo)
-    assert (app.config.render.tool("kubectl") is None) == (tool is None), "the tools as asked"
+    wanted = os.environ["GITOPS_BOT_KUBECTL"]
+    assert app.config.render.tool("kubectl") == (None if wanted == ABSENT else wanted), "the tools as asked"
     return app.readings()
 
 
@@ -107,18 +105,22 @@ def differences(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+@pytest.mark.usefixtures("corpus_renderer")
 def test_the_rules_read_what_the_renderer_reads(
     case: rc.Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each environment x image: the rules' answer is the renderer's, or the difference is a
     limit written in rules_limits.yaml exactly as it happens; a written one that no longer
-    happens is taken off."""
+    happens is taken off. The renderer's reading renders from the session's render cache what
+    the repository's newcomer plan (test_whole_repositories.py) rendered already."""
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
     repo = rc.git_checkout(case, tmp_path / case.key, env)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    renderer = _readings(repo, "tools", monkeypatch)
-    rules = _readings(repo, None, monkeypatch)
+    renderer = _readings(repo)
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", ABSENT)
+    monkeypatch.setenv("GITOPS_BOT_HELM", ABSENT)
+    rules = _readings(repo)
     found = differences(case, renderer, rules)
     written = {
         (e["environment"], e["image"]): {"renderer": e["renderer"], "rules": e["rules"]}
