@@ -234,10 +234,12 @@ def _with_render(
     def there(path: Path) -> Path:
         return at / path.relative_to(root)
 
-    dirs = renderer.kustomizations(at, [there(app.config.root / p) for p in env.paths])
+    paths = [there(app.config.root / p) for p in env.paths]
+    dirs = renderer.kustomizations(at, paths)
     before = {there(p): texts[p] for p in written}
     after = {there(p): t for p, t in written.items()}
-    return replace(rel, rendered=renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after))
+    diff = renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths)
+    return replace(rel, rendered=diff)
 
 
 def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:

@@ -32,7 +32,7 @@ from gitops_bot.core import childenv, privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import reader
+from gitops_bot.render import helm_render, reader
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.render_cache import RenderCache
@@ -50,13 +50,18 @@ def rendered_diff(
     kustomizations: list[Path],
     before: Mapping[Path, str],
     after: Mapping[Path, str],
+    files: Sequence[Path] = (),
 ) -> tuple[Rendered, ...]:
     """Each kustomization directory (under the worktree ``root``) rendered with the files of
-    ``before`` and then with those of ``after`` (path under ``root`` -> text), compared."""
+    ``before`` and then with those of ``after`` (path under ``root`` -> text), compared; with
+    none, the charts in the repository that the deployer objects of the environment's
+    ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm."""
     if not settings.enabled:
         return ()
     if not kustomizations:
-        return (Rendered(environment, ".", error="no kustomization among the environment's paths"),)
+        return _charts_diff(settings, environment, root, files, before, after) or (
+            Rendered(environment, ".", error="no kustomization among the environment's paths"),
+        )
     names = [d.relative_to(root).as_posix() or "." for d in kustomizations]
     kubectl = settings.tool("kubectl")
     if kubectl is None:
@@ -99,6 +104,32 @@ def rendered_diff(
             out.append(compare(environment, name, old, new))
     log.info("rendered", environment=environment, seconds=round(time.monotonic() - started, 3))
     return tuple(out)
+
+
+def _charts_diff(
+    settings: RenderSettings,
+    environment: str,
+    root: Path,
+    files: Sequence[Path],
+    before: Mapping[Path, str],
+    after: Mapping[Path, str],
+) -> tuple[Rendered, ...]:
+    """The charts the deployer objects of ``files`` render, with helm, before and after;
+    nothing when they render none (or helm is not found: the reading says so)."""
+    files = [f for f in files if f.is_file()]
+    if not files or settings.tool("helm") is None or not helm_render.charted(root, files):
+        return ()
+    name = ", ".join(f.relative_to(root).as_posix() for f in files)
+    if links_out(root):
+        why = "not rendered: a symbolic link leads out of the repository (helm would read what it points at)"
+        return (Rendered(environment, name, error=why),)
+    old = helm_render.render_marked(settings, root, files, before)
+    new = helm_render.render_marked(settings, root, files, after)
+    if old is None or new is None:
+        return (Rendered(environment, name, error="not rendered: cannot copy the repository"),)
+    if old.failed or new.failed:
+        return (Rendered(environment, name, error=(*old.failed, *new.failed)[0]),)
+    return (compare(environment, name, "\n---\n".join(old.texts), "\n---\n".join(new.texts)),)
 
 
 def render_kept(

@@ -169,6 +169,9 @@ def test_an_application_with_layered_values_releases_into_its_own_layer(
         assert _changed(story, before, "main") == ["chart/values-dev.yaml"]  # dev commits
         (request,) = story.open_requests()
         assert request["head"] == "gitops-bot/staging"
+        # the request's rendered diff is helm's render of staging's Application, before and after
+        assert "<summary><b>Rendered diff</b>: only the images change</summary>" in request["body"]
+        assert f"`{app}:1.0.0` → `{app}:1.1.0`" in request["body"], request["body"]
         assert _changed(story, before, request["head"]) == [
             "chart/values-dev.yaml",
             "chart/values-staging.yaml",
