@@ -51,10 +51,32 @@ class _Loader(_Base):  # type: ignore[misc]
 _HINT = "fix the file by hand; nothing was changed"
 
 
-def _composed(filename: str, compose: Callable[[], Any]) -> Any:
+class _Redefining(yaml.SafeLoader):
+    """PyYAML's Python composer where an anchor defined again stands for its latest node, as
+    the YAML spec and kustomize's go-yaml read it (both composers refuse it as a "duplicate
+    anchor"). Slower than libyaml's, so used only for a text that redefines an anchor."""
+
+    resolve = _Loader.resolve
+    descend_resolver = _Loader.descend_resolver
+    ascend_resolver = _Loader.ascend_resolver
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+def _composed(filename: str, compose: Callable[[Any], Any]) -> Any:
     """Run the composer with YAML errors mapped to one ManifestError."""
     try:
-        return compose()
+        try:
+            return compose(_Loader)
+        except yaml.composer.ComposerError as exc:
+            if "duplicate anchor" not in str(exc.context or exc.problem):
+                raise
+            return compose(_Redefining)
     except yaml.MarkedYAMLError as exc:
         raise _error(filename, exc) from None
     except yaml.YAMLError as exc:
@@ -69,7 +91,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     if not reread and (hit := _memo.get(False, text)) is not None:
         return hit[0]
     guard.precheck(text, filename, ManifestError)
-    root = _composed(filename, lambda: yaml.compose(text, Loader=_Loader))
+    root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
     if not reread or "&" in text:
         guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
     if not reread:
@@ -82,7 +104,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False) -> list[Any]:
     if not reread and (hit := _memo.get(True, text)) is not None:
         return list(hit)
     guard.precheck(text, filename, ManifestError)
-    docs = _composed(filename, lambda: list(yaml.compose_all(text, Loader=_Loader)))
+    docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
     if not reread or "&" in text:
         guard.check_nodes(docs, filename, ManifestError, aliases="*" in text)
     found = [d for d in docs if d is not None]

@@ -120,3 +120,15 @@ def test_a_text_without_aliases_gets_the_same_verdict_from_the_tree_walk(text: s
         return None
 
     assert verdict(aliases=False) == verdict(aliases=True)
+
+
+def test_an_anchor_defined_again_stands_for_its_latest_node_as_kustomize_reads_it() -> None:
+    """Valid YAML that kubectl kustomize builds (``third`` renders as ``third:2.0``, checked with
+    kubectl 1.33); both PyYAML composers refuse a second ``&t``, which ended a whole run."""
+    text = "images:\n- name: app\n  newTag: &t '1.0'\n- name: other\n  newTag: &t '2.0'\n- name: third\n  newTag: *t\n"
+    rendered = "images:\n- name: app\n  newTag: '1.0'\n- name: other\n  newTag: '2.0'\n- name: third\n  newTag: '2.0'\n"
+    assert nodes.plain(nodes.compose(text, "k.yaml")) == nodes.plain(nodes.compose(rendered, "r.yaml"))
+    later = nodes.compose_all(text + "---\nx: &t 3\ny: *t\n", "k.yaml")[1]
+    assert nodes.plain(later) == nodes.plain(nodes.compose("x: 3\ny: 3\n", "r.yaml"))
+    line = nodes.compose(text, "k.yaml").value[0][1].value[2].value[1][1].start_mark.line
+    assert line == 4  # *t is the node of the second &t (line 5), its mark kept for the editor
