@@ -114,6 +114,8 @@ def make_world(
     with fake_cls(remote) as fake:
         monkeypatch.setenv(token_env, fake.token)
         monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+        (seed / "base").mkdir()  # the overlays' ../../base: kustomize refuses a base that is not there
+        (seed / "base/kustomization.yaml").write_text("resources: []\n")
         for env in ("staging", "dev", "production"):
             (seed / f"overlays/{env}").mkdir(parents=True)
             (seed / f"overlays/{env}/kustomization.yaml").write_text(

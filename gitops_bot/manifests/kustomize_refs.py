@@ -477,6 +477,17 @@ def not_objects(lister: str, entry: str, text: str, rel: str) -> Refusal | None:
     )
 
 
+def missing(lister: str, key: str, entry: str, rel: str) -> Refusal:
+    """An entry naming what the repository does not hold: kustomize refuses the build
+    ("accumulating resources from ENTRY: ... no such file or directory"; a patch: "... the
+    path ... does not exist")."""
+    return (
+        f"kustomize refuses {lister}: its {key}: entry {entry!r} names {rel}, which the repository does "
+        "not hold (no such file or directory)",
+        f"add {rel} to the repository, or remove {entry!r} from {lister}'s {key}:",
+    )
+
+
 def _containers(node: Any) -> Iterable[Any]:
     """Every container mapping under a ``containers:`` or ``initContainers:`` list, at any depth."""
     if nodes.is_map(node):

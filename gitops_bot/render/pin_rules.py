@@ -8,14 +8,15 @@ reading or ``None`` (not its case):
 3. ``unread``: nothing found, and it renders what cannot be read -> unsupported.
 4. ``absent``: nothing it renders names the image -> not rendered.
 5. ``own``: every winning place is its own and editable -> pinned there.
-6. ``late``: it inherits the place from a file whose setting is applied after every file of
+6. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
+7. ``late``: it inherits the place from a file whose setting is applied after every file of
    the environment (an Application's or a Flux Kustomization's) -> unsupported.
-7. ``parameter``: an Argo CD helm parameter, which the bot cannot edit in place, applied last.
-8. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
+8. ``parameter``: an Argo CD helm parameter, which the bot cannot edit in place, applied last.
+9. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
    (each rendering's own, when several charts render it).
-9. ``no_layer``: inherited with no own kustomization or values file to override it.
-10. ``renamed``: kustomize matches the entry by a name other than the configured one.
-11. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
+10. ``no_layer``: inherited with no own kustomization or values file to override it.
+11. ``renamed``: kustomize matches the entry by a name other than the configured one.
+12. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
-from gitops_bot.render.walk import Elsewhere, Found, NoteKind, Walk
+from gitops_bot.render.walk import IN_PLACE_REFUSED, Elsewhere, Found, NoteKind, Walk
 
 # the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
 PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
@@ -181,6 +182,18 @@ def _own(c: Case) -> ImageReading | None:
     return ImageReading(c.env, c.image, PinStatus.PINNED, c.pins)
 
 
+def _in_place(c: Case) -> ImageReading | None:
+    """Its own place is a value the editor does not write in place (an anchor's, say): no
+    layer of its own could override it, the place is the layer."""
+    spot = next((p for p in c.wins if p.form == IN_PLACE_REFUSED and not p.shared_with), None)
+    if spot is None:
+        return None
+    return c.unsupported(
+        f"set in a {spot.form} at {spot.file}:{spot.line}, which the bot cannot edit in place",
+        f"write the value at {spot.file}:{spot.line} as a plain one (key: VALUE); releases then edit it",
+    )
+
+
 def _late(c: Case) -> ImageReading | None:
     late = [p for p in c.shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
     if not late:  # applied after every file: no layer of this environment's would count
@@ -304,6 +317,7 @@ RULES: tuple[Rule, ...] = (
     _unread,
     _absent,
     _own,
+    _in_place,
     _late,
     _parameter,
     _charts,

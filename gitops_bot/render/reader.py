@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,6 +42,9 @@ from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
+# a value the editor does not write in place (manifests/yamltext.check_scalar): an anchor, an
+# alias or a tag before it, or a block scalar; an alias is read at its anchor's line
+_NOT_PLAIN = re.compile(r"^[^#'\"]*?:[ \t]+[&*!|>]|^\s*-[ \t]+[&*!]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +182,9 @@ class Reader:
         patch: bool,
         form: str = "",
         misses: str = "",
+        text: str = "",
     ) -> None:
+        lines = text.splitlines()
         for s in sites:
             kind = PinKind.PATCH if patch else PinKind(s.kind)
             # a JSON 6902 operation's value and an inline patch are not written in place: the
@@ -186,6 +192,9 @@ class Reader:
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
             how = how or ("Argo CD helm parameter" if s.workload == deploy_tools.PARAMETER else "")
+            at = (s.value_line or s.line) - 1
+            plain = not (0 <= at < len(lines) and _NOT_PLAIN.search(lines[at]))
+            how = how or ("" if plain else walks.IN_PLACE_REFUSED)
             found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack), misses)
             walk.found.append(found)
 
@@ -349,7 +358,7 @@ class Reader:
         rel = self.rel(path)
         for k in walk.stack:  # built by every kustomization including it
             walk.built.setdefault(k, []).append(rel)
-        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
+        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False, text=text)
 
     def kustomization(
         self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...], listed: tuple[str, str] = ("", "")
@@ -406,7 +415,7 @@ class Reader:
             self._patch(directory, rel, patch, walk)
             for k in walk.stack:
                 walk.patched[k] = walk.patched.get(k, 0) + 1
-        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
+        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False, text=text)
 
     def _resource(
         self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
@@ -435,7 +444,9 @@ class Reader:
             return
         text = self.read_file(path, walk)
         if text is None:
-            if self._missing(path, walk):  # else noted by read_file, naming why
+            if lister and self._missing(path, walk):  # kustomize refuses it, as it refuses a cycle
+                walk.refuse(*kustomize_refs.missing(lister, key, entry, self.rel(path)))
+            elif self._missing(path, walk):  # else noted by read_file, naming why
                 walk.note(self.rel(path), "not in the repository, not followed", walks.NoteKind.UNFOLLOWED)
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
@@ -471,14 +482,12 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
-                walk.note(
-                    self.rel(path), "a patch not in the repository, not followed", walks.NoteKind.UNFOLLOWED
-                )
+                walk.refuse(*kustomize_refs.missing(krel, "patches", patch.path, self.rel(path)))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
         sites, misses = self._selected(krel, patch, sites, rel, walk)
-        self.add(walk, rel, sites, patch=True, misses=misses)
+        self.add(walk, rel, sites, patch=True, misses=misses, text=text)
         self._operations(krel, patch, text, rel, 1, walk)
         self._mistyped(krel, patch, text, rel, 1, walk)
 

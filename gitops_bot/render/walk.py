@@ -154,6 +154,10 @@ class Source:
     applications: tuple[str, ...] = ()  # the Argo CD Applications the config says deploy it
 
 
+# the form of a place whose value the editor does not write in place
+IN_PLACE_REFUSED = "value with an anchor, alias, tag or block style"
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     file: str

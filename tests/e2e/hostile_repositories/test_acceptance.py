@@ -285,3 +285,79 @@ def test_trailing_empty_documents_are_read_as_kubectl_renders(tmp_path: Path, im
     assert skipped == {} and sorted(released) == ["dev", "prod"], (released, skipped)
     for rel in ("overlays/dev/cm.yaml", "base/deployment.yaml"):
         assert git(origin, "show", f"main:{rel}") == files[rel], rel
+
+
+@pytest.mark.parametrize("missing", ["resource", "base", "patch"])
+def test_an_entry_the_repository_does_not_hold_is_kustomizes_refusal(
+    tmp_path: Path, image: str, missing: str
+) -> None:
+    """dev's overlay lists a file, a base or a patch the repository does not hold: kubectl
+    kustomize refuses the build ('no such file or directory'), so dev is skipped in that line,
+    never released; prod, over the same base, released into its own layer."""
+    entry = {
+        "resource": "resources:\n- ../../base\n- service.yaml\n",
+        "base": "resources:\n- ../../base\n- ../../gone\n",
+        "patch": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
+    }[missing]
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": entry,
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and "no such file or directory" in skipped["dev"], skipped
+    assert "overlays/dev/kustomization.yaml" in skipped["dev"] and "(fix: " in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
+    for rel in ("overlays/dev/kustomization.yaml", "base/deployment.yaml"):
+        assert git(origin, "show", f"main:{rel}") == files[rel], rel
+
+
+def test_an_anchor_defined_twice_is_read_as_kustomize_reads_it(tmp_path: Path, image: str) -> None:
+    """dev's kustomization defines ``&tag`` twice (valid YAML; kubectl kustomize takes the
+    later one): the run reads it, releases dev by editing its own entry, and prod beside it."""
+    dev = (
+        f"resources:\n- ../../base\nimages:\n- name: {image}\n  newTag: 1.0.0\n"
+        "- name: sidecar\n  newTag: &tag '1'\n- name: proxy\n  newTag: &tag '2'\n- name: log\n  newTag: *tag\n"
+    )
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": dev,
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    released, skipped = _update(tmp_path, origin)
+    assert skipped == {} and sorted(released) == ["dev", "prod"], (released, skipped)
+    after = git(origin, "show", "main:overlays/dev/kustomization.yaml")
+    assert "  newTag: 1.1.0\n  digest: sha256:" in after, after
+    tail = dev.index("- name: sidecar")
+    assert after.endswith(dev[tail:]), after  # the anchors and the alias byte for byte
+
+
+@pytest.mark.parametrize("value", ["&tag 1.0.0", "!!str 1.0.0"])
+def test_a_pin_not_written_in_place_is_unsupported_and_the_others_release(
+    tmp_path: Path, image: str, value: str
+) -> None:
+    """dev's own images: entry carries an anchor (or a tag): the editor does not write it in
+    place, so plan says dev's pin is unsupported with the line and the fix, and update skips dev
+    in that line and releases prod; the run ends 0, dev's file untouched."""
+    dev = f"resources:\n- ../../base\nimages:\n- name: {image}\n  newTag: {value}\n"
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": dev,
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    assert code == 0, err
+    readings = {r["environment"]: r for r in json.loads(out)["reading"]}
+    assert readings["dev"]["status"] == "unsupported", readings["dev"]
+    assert "overlays/dev/kustomization.yaml:5" in readings["dev"]["reason"], readings["dev"]
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and "cannot edit in place" in skipped["dev"], skipped
+    assert "(fix: write the value at overlays/dev/kustomization.yaml:5 as a plain one" in skipped["dev"]
+    assert list(released) == ["prod"], released
+    assert git(origin, "show", "main:overlays/dev/kustomization.yaml") == dev

@@ -155,6 +155,27 @@ CASES = {
         f"write the image as one string (image: NAME:TAG) in {DEV}, or drop the patch; see it build with "
         "'kubectl kustomize overlays/dev'",
     ),
+    "a resource the repository does not hold": (
+        {DEV: "resources:\n- ../../base\n- service.yaml\n"},
+        "no such file or directory",
+        f"kustomize refuses {DEV}: its resources: entry 'service.yaml' names overlays/dev/service.yaml, which "
+        "the repository does not hold (no such file or directory)",
+        f"add overlays/dev/service.yaml to the repository, or remove 'service.yaml' from {DEV}'s resources:",
+    ),
+    "a base the repository does not hold": (
+        {DEV: "resources:\n- ../../base\n- ../../missing\n"},
+        "no such file or directory",
+        f"kustomize refuses {DEV}: its resources: entry '../../missing' names missing, which the repository "
+        "does not hold (no such file or directory)",
+        f"add missing to the repository, or remove '../../missing' from {DEV}'s resources:",
+    ),
+    "a patch file the repository does not hold": (
+        {DEV: "resources:\n- ../../base\npatches:\n- path: patch.yaml\n"},
+        "no such file or directory",
+        f"kustomize refuses {DEV}: its patches: entry 'patch.yaml' names overlays/dev/patch.yaml, which the "
+        "repository does not hold (no such file or directory)",
+        f"add overlays/dev/patch.yaml to the repository, or remove 'patch.yaml' from {DEV}'s patches:",
+    ),
 }
 
 
