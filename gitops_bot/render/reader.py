@@ -68,20 +68,6 @@ def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     return Reach(tuple(root / f for f in walk.files), whole, walk.remote)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root``, POSIX-style: asked for every file each reading reads, and
-    a history reads the same files in each of its states."""
-    return Path(os.path.relpath(path, root)).as_posix()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _joined(directory: Path, entry: str) -> Path:
-    """A kustomization's entry as the path it names (``..`` resolved lexically): each
-    of a base's hundreds of resources, asked again in every state of a history."""
-    return Path(os.path.normpath(directory / entry))
-
-
 class Reader:
     """Reads every environment of a configuration at once (what else renders a place is a
     question about all of them)."""
@@ -106,7 +92,7 @@ class Reader:
     # -- walking ------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
-        return _relative(path, self.config_root)
+        return walks.relative(path, self.config_root)
 
     def read_file(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
@@ -425,7 +411,7 @@ class Reader:
             walk.said.append(kustomize_refs.remote_said(entry))
             walk.unsure.update(walk.stack)
             return
-        path = _joined(directory, entry)
+        path = walks.joined(directory, entry)
         lister = walk.stack[-1] if walk.stack else ""  # "": a directory read as a resource (reach)
         if lister and (refused := kustomize_refs.placed(lister, key, entry, path, self.repo_root)):
             walk.refuse(*refused)
@@ -478,7 +464,7 @@ class Reader:
             walk.note(patch.path, "a remote patch, not followed", walks.NoteKind.REMOTE)
             walk.said.append(kustomize_refs.remote_said(patch.path, "patch"))
             return
-        path = _joined(directory, patch.path)
+        path = walks.joined(directory, patch.path)
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why

@@ -4,6 +4,7 @@ environment as the configuration gives it (:class:`Source`), and one environment
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -152,6 +153,20 @@ class Source:
     paths: tuple[str, ...]  # relative to the config file's directory
     images: tuple[str, ...]  # the configured images to read there
     applications: tuple[str, ...] = ()  # the Argo CD Applications the config says deploy it
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, POSIX-style: asked for every file each reading reads, and
+    a history reads the same files in each of its states."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def joined(directory: Path, entry: str) -> Path:
+    """A kustomization's entry as the path it names (``..`` resolved lexically): each
+    of a base's hundreds of resources, asked again in every state of a history."""
+    return Path(os.path.normpath(directory / entry))
 
 
 # the form of a place whose value the editor does not write in place
