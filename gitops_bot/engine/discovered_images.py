@@ -23,6 +23,7 @@ from gitops_bot.manifests import images, kustomize, nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.policy.guess import Guess
+from gitops_bot.render.walk import TEMPLATE_LITERAL
 
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 
@@ -96,7 +97,9 @@ def value_at(values: Any, key: str) -> Any:
 
 def chart_images(repo: RepoFiles, into: ImageNames) -> None:
     """Charts' templates' ``image:`` lines built from values (``{{ .Values.image.repository
-    }}:{{ .Values.image.tag }}``): the image's Helm key paths, its name from the chart's values."""
+    }}:{{ .Values.image.tag }}``): the image's Helm key paths, its name from the chart's values.
+    A line writing the image whole is found too: a template is YAML only once rendered, so one
+    that does not parse as it is would leave the images it writes unseen."""
     for chart in (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"):
         values_docs = repo.docs(f"{chart}/values.yaml") if chart != "." else repo.docs("values.yaml")
         values = values_docs[0] if values_docs else {}
@@ -104,7 +107,10 @@ def chart_images(repo: RepoFiles, into: ImageNames) -> None:
         for f in repo.files:
             if not f.startswith(prefix + "templates/"):
                 continue
-            for m in _TEMPLATE_IMAGE.finditer(repo.text(f) or ""):
+            text = repo.text(f) or ""
+            for m in TEMPLATE_LITERAL.finditer(text):
+                into.add(WrittenRef.split(m.group("ref")).name, f"{f} (written in the template)")
+            for m in _TEMPLATE_IMAGE.finditer(text):
                 ref = m.group("ref").strip()
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)

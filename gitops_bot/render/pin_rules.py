@@ -172,6 +172,25 @@ def _unread(c: Case) -> ImageReading | None:
     )
 
 
+def _templated(c: Case) -> ImageReading | None:
+    where = c.walk.templated.get(c.image)
+    if c.found or not where:
+        return None
+    shown = ", ".join(f"{f}:{n}" for f, n, _ in where[:3])
+    shown += f" and {len(where) - 3} more" if len(where) > 3 else ""
+    return ImageReading(
+        c.env,
+        c.image,
+        PinStatus.UNSUPPORTED,
+        tuple(Pin(f, n, PinKind.CONTAINER, False, (), r.name, r.tag, r.digest, False) for f, n, r in where),
+        reason=f"written whole in a chart template at {shown}, YAML only once helm renders it: the bot "
+        "reads and writes no version there",
+        fix="take the image from the chart's values (image: {{ .Values.image.repository }}:{{ "
+        ".Values.image.tag }} in the template, both keys in values.yaml) and give the image helm: "
+        "{repository: image.repository, tag: image.tag} in gitops-bot.yaml",
+    )
+
+
 def _absent(c: Case) -> ImageReading | None:
     return None if c.found else not_rendered(c.env, c.image, c.walk)
 
@@ -315,6 +334,7 @@ RULES: tuple[Rule, ...] = (
     _refused,
     _elsewhere,
     _unread,
+    _templated,
     _absent,
     _own,
     _in_place,

@@ -302,6 +302,7 @@ class Reader:
                 self.plain(path, text, walk)
             except GitOpsBotError as e:
                 walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
+                walk.template_literals(self.rel(path), text, self.specs)  # where they are, said
         for build in builds:
             # built, as Flux's generated kustomization lists it: its images: override the files in it
             kfile = self.kfile(build)

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from gitops_bot.core import files
+from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import (
     PinKind,
 )
 from gitops_bot.git import branch_tree
-from gitops_bot.manifests import images
+from gitops_bot.manifests import images, workloads
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
+# an image a chart's template writes whole (``image: nginx:1.27``): helm renders it as written
+TEMPLATE_LITERAL = re.compile(
+    r"^[ \t]*-?[ \t]*image:[ \t]*[\"']?(?P<ref>[^\"'#\s{}]+)[\"']?[ \t]*(?:#.*)?$", re.M
+)
 
 
 class Tree(Protocol):
@@ -325,3 +331,19 @@ class Walk:
     # kustomization -> the patches applied in its build so far (its nested ones' too): a JSON
     # 6902 operation is checked against its target's file only while none has changed it
     patched: dict[str, int] = field(default_factory=dict)
+    # image name -> (template, line, reference as written) writing it whole in a chart template
+    # YAML only once rendered (its {{ if }} lines): where the image is, though no version is read
+    # there
+    templated: dict[str, list[tuple[str, int, WrittenRef]]] = field(default_factory=dict)
+
+    def template_literals(self, rel: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
+        """The configured images ``rel`` (a chart template the YAML reading refused) writes whole,
+        found by their lines: said where they are rather than read as not rendered."""
+        if "templates" not in PurePosixPath(rel).parts or "{{" not in text:
+            return
+        keys = {s.repository_key: s.name for s in specs if s.repository_key}
+        for m in TEMPLATE_LITERAL.finditer(text):
+            ref = WrittenRef.split(m.group("ref"))
+            name = keys.get(workloads.repository_key(ref.name) or "")
+            if name is not None:
+                self.templated.setdefault(name, []).append((rel, text.count("\n", 0, m.start()) + 1, ref))

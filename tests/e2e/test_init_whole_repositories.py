@@ -5,7 +5,8 @@ written by reading each repository (``testkit/repo_corpus.py``'s scorer, as
 
 init names environments itself; each is matched to the truth's environment of that name, else to
 the truth's environment whose paths it shares (a Flux Kustomization's directory, which the truth
-calls by what it deploys). Goals: >= 90 % of each repository's effective pins found overall, and
+calls by what it deploys; a chart's directory, which helm renders with the values.yaml the truth
+names). Goals: >= 90 % of each repository's effective pins found overall, and
 the promotion order the repository defines (Kargo Stages, an ApplicationSet's RollingSync) is the
 one written.
 """
@@ -97,6 +98,8 @@ def environment_names(case: rc.Case, config: dict[str, Any]) -> dict[str, str]:
         name = env["name"]
         paths = env.get("paths") or [env.get("path")]
         paths = {str(p).rstrip("/") for p in (paths if isinstance(paths, list) else [paths])}
+        # a chart directory renders with its own values.yaml: the truth's path of that rendering
+        paths |= {f"{p}/values.yaml" for p in paths if (case.tree / p / "Chart.yaml").is_file()}
         if name in truth:
             out[name] = name
             continue

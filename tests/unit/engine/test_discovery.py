@@ -800,3 +800,34 @@ spec:
     notes = [n for n in discover(tmp_path).notes if "nginx" in n]
     assert notes and all("range Helm resolves" not in n for n in notes), notes
     assert any("targetRevision 'placeholder' is not a chart version" in n for n in notes), notes
+
+
+def test_an_image_a_chart_template_writes_whole_is_found_and_said_where(tmp_path: Path) -> None:
+    # rmgpinto/k8s-argocd-demo: the chart's templates write each image as a literal, and their
+    # {{- if }} lines make them YAML only once rendered: the images were not found, and init
+    # said it found no image at all
+    template = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: probe\nspec:\n  template:\n"
+        "    metadata:\n      labels:\n        app: probe\n        {{- if .Values.mesh }}\n"
+        "        mesh: enabled\n        {{- end }}\n    spec:\n      containers:\n"
+        "        - name: probe\n          image: curlimages/curl:8.1.0 # pinned\n"
+    )
+    write(
+        tmp_path,
+        {
+            "k8s/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+            "k8s/values.yaml": "mesh: true\n",
+            "k8s/templates/probe.yaml": template,
+        },
+    )
+    found = discover(tmp_path)
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("k8s",))]
+    assert [(i.name, i.tags) for i in found.images] == [("curlimages/curl", ("8.1.0",))]
+    said = found.readings["default"].image("curlimages/curl")
+    assert said is not None
+    assert (said.status.value, [(p.file, p.line, p.effective) for p in said.pins]) == (
+        "unsupported",
+        [("k8s/templates/probe.yaml", 16, False)],
+    )
+    assert "k8s/templates/probe.yaml:16" in (said.reason or "")
+    assert "helm: {repository: image.repository, tag: image.tag}" in (said.fix or "")
