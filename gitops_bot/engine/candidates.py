@@ -270,6 +270,8 @@ def applications(
                     out.append(chart)
                 continue
             path = norm(app.path)
+            held = held_copy(repo, app.repo_url, path) if path not in repo.dirs else None
+            path = held or path
             if path not in repo.dirs or path in covered or repo.no_environment(path):
                 continue
             inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
@@ -278,10 +280,24 @@ def applications(
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
             name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
-            out.append(
-                RenderPath(f, safe_name(name), f"Argo CD Application {app.application} in {f} (path {path})")
-            )
+            how = f"Argo CD Application {app.application} in {f} (path {path})"
+            if held:  # the Application reads the other repository: the copy here is the path
+                url = log.without_userinfo(app.repo_url)
+                how = f"Argo CD Application {app.application} in {f} (path {app.path} of {url}, here {held})"
+            out.append(RenderPath(held or f, safe_name(name), how))
     return out
+
+
+def held_copy(repo: RepoFiles, url: str, path: str) -> str | None:
+    """The directory of this repository holding ``path`` of the repository ``url`` names, when
+    this one keeps a copy of it as a subdirectory named after it (``demo-app-manifests/`` for
+    ``.../demo-app-manifests``, an Azure DevOps repository mirrored here): what the Application
+    deploys, read here; None when no such copy holds the path."""
+    name = url.strip().rstrip("/").removesuffix(".git").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    if not name or "{{" in url or "{{" in path or not path or path == ".":
+        return None
+    held = sorted(d for d in repo.dirs if PurePosixPath(d).name == name and norm(f"{d}/{path}") in repo.dirs)
+    return norm(f"{held[0]}/{path}") if len(held) == 1 else None
 
 
 def _external_chart(

@@ -14,7 +14,7 @@ from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
+from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.promotion_order import kind_of, rank_of
 from gitops_bot.engine.repository_files import (
     RepoFiles,
@@ -124,7 +124,7 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
         return False
     if _PLACEHOLDER.search(url):
         return True
-    return "{{" not in path and norm(path) not in repo.dirs
+    return "{{" not in path and norm(path) not in repo.dirs and held_copy(repo, url, norm(path)) is None
 
 
 # -- what this repository's own deploy tools render ---------------------------------------

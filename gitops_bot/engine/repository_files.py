@@ -14,7 +14,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.manifests import yamlvalues
+from gitops_bot.manifests import workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import reader
@@ -52,19 +52,8 @@ _TOOL_KINDS = frozenset(
 )
 
 
-WORKLOADS = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "Job",
-        "CronJob",
-        "Pod",
-        "ReplicaSet",
-        "Rollout",
-        "HelmRelease",
-    }
-)
+# the workload kinds the manifests are read in (one list), and a Flux HelmRelease
+WORKLOADS = frozenset({*workloads.POD_SPEC_PATHS, "HelmRelease"})
 
 
 @dataclass(frozen=True, slots=True)

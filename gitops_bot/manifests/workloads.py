@@ -25,6 +25,8 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "Rollout": ("spec", "template", "spec"),  # Argo Rollouts: a Deployment's pod template
+    # OpenShift's: kustomize's images: entries set its containers as a Deployment's
+    "DeploymentConfig": ("spec", "template", "spec"),
 }
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 

@@ -10,23 +10,14 @@ from dataclasses import dataclass
 
 import yaml
 
+from gitops_bot.manifests import workloads
 from gitops_bot.manifests.guard import LOADER
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
-# where each kind holds its Pod spec, as key paths from the object's root
-_POD_SPEC: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts (one with workloadRef has none)
-    "PodTemplate": ("template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
+# where each kind holds its Pod spec, as key paths from the object's root: the workload kinds
+# the manifests are read in (one list), and a PodTemplate
+_POD_SPEC: dict[str, tuple[str, ...]] = {**workloads.POD_SPEC_PATHS, "PodTemplate": ("template", "spec")}
 
 
 @dataclass(frozen=True, slots=True)

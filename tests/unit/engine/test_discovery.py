@@ -831,3 +831,59 @@ def test_an_image_a_chart_template_writes_whole_is_found_and_said_where(tmp_path
     )
     assert "k8s/templates/probe.yaml:16" in (said.reason or "")
     assert "helm: {repository: image.repository, tag: image.tag}" in (said.fix or "")
+
+
+def test_applications_of_another_repository_held_here_as_a_subdirectory_render_its_copy(
+    tmp_path: Path,
+) -> None:
+    # hassanaftab93/gitops-with-terraform-argocd-demoapp: demo-app-manifests/ is this
+    # repository's copy of the Azure DevOps repository its Applications name; init said "run init
+    # in that repository" and found no environment
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {n}\nspec:\n  source:\n"
+        "    repoURL: git@ssh.dev.azure.com:v3/acme/Cloud/demo-manifests\n    path: {p}\n"
+        "    targetRevision: main\n"
+    )
+    write(
+        tmp_path,
+        {
+            "demo-manifests/argocd/master.yaml": app.format(n="master", p="argocd/apps"),
+            "demo-manifests/argocd/apps/web.yaml": app.format(n="web", p="main/web"),
+            "demo-manifests/main/web/deployment.yaml": DEPLOY.format(image="acme.azurecr.io/web:36701"),
+            "other/app.yaml": app.format(n="gone", p="main/gone").replace("demo-manifests", "elsewhere"),
+        },
+    )
+    found = discover(tmp_path)
+    assert [e.paths for e in found.environments] == [("demo-manifests/main/web",)]
+    assert [(i.name, i.tags) for i in found.images] == [("acme.azurecr.io/web", ("36701",))]
+    assert "held here" not in " ".join(found.notes)
+    assert any("elsewhere" in n and "run init in that repository" in n for n in found.notes)
+
+
+def test_an_openshift_deploymentconfig_is_a_workload_its_overlays_pin(tmp_path: Path) -> None:
+    # kustomize patches a DeploymentConfig's containers as a Deployment's; init found no image
+    # in one (its base and each overlay's patch) and the reading said the image not rendered
+    dc = DEPLOY.replace(
+        "apiVersion: apps/v1\nkind: Deployment", "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig"
+    )
+    overlay = "resources:\n- ../../base\npatches:\n- path: dc.yaml\n"
+    write(
+        tmp_path,
+        {
+            "base/dc.yaml": dc.format(image="quay.io/acme/app:1.0.0"),
+            "base/kustomization.yaml": "resources:\n- dc.yaml\n",
+            "overlays/dev/kustomization.yaml": overlay,
+            "overlays/dev/dc.yaml": dc.format(image="quay.io/acme/app:1.0.1"),
+            "overlays/prod/kustomization.yaml": overlay,
+            "overlays/prod/dc.yaml": dc.format(image="quay.io/acme/app:1.0.0"),
+        },
+    )
+    found = discover(tmp_path)
+    assert [e.name for e in found.environments] == ["dev", "prod"]
+    assert [(i.name, i.tags) for i in found.images] == [("quay.io/acme/app", ("1.0.1", "1.0.0"))]
+    dev = found.readings["dev"].image("quay.io/acme/app")
+    assert dev is not None
+    assert (dev.status.value, [(p.file, p.line) for p in dev.pins if p.effective]) == (
+        "pinned",
+        [("overlays/dev/dc.yaml", 9)],
+    )
