@@ -19,9 +19,9 @@ from gitops_bot.engine.promotion_order import (
     kind_of,
 )
 from gitops_bot.engine.repository_files import RepoFiles, files_of
-from gitops_bot.manifests import images, kustomize, nodes, workloads
+from gitops_bot.manifests import images, kustomize, markers, nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
 from gitops_bot.render.walk import TEMPLATE_LITERAL
 
@@ -50,6 +50,7 @@ class ImageNames:
     found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
     how: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # repository -> the name it was first seen as
+    marked: dict[str, str] = field(default_factory=dict)  # a Flux setter's name -> the repository written
 
     def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
         key = workloads.repository_key(name)
@@ -63,6 +64,37 @@ class ImageNames:
             self.how[name] = how
         elif helm and not self.found[name]:
             self.found[name] = dict(helm)
+
+
+def marked_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
+    """Images a Flux image-automation setter marks (``image: ghcr.io/acme/api:0.0.11 #
+    {"$imagepolicy": "flux-system:api"}``, in a HelmRelease's values as anywhere): named as the
+    marker names them, the namespace included, since the reader matches the marker by that name;
+    pulled from the repository written. One whose repository is found under its own name is that
+    image, not a second entry."""
+    for rel in files:
+        text = repo.text(rel)
+        if not text or "$imagepolicy" not in text or images.is_kustomization(rel):
+            continue
+        src = YamlText.of(text)
+        try:
+            docs = nodes.compose_all(src.body, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        for m in markers.find(Text(src), docs):
+            value = str(m.node.value)
+            if not m.flux or len(m.names) < 2 or m.field not in ("reference", "tag"):
+                continue
+            if m.field == "tag":
+                sibling = nodes.get(m.parent, "repository") if nodes.is_map(m.parent) else None
+                value = str(sibling[1].value) if sibling and nodes.is_scalar(sibling[1]) else ""
+            repository = WrittenRef.split(value).name
+            key = workloads.repository_key(repository)
+            if key is None or "{{" in value or "$" in value or key in into.keys or m.names[0] in into.found:
+                continue
+            into.found[m.names[0]] = {}
+            into.how[m.names[0]] = f"Flux setter {m.names[0]} in {rel}:{m.line}"
+            into.marked[m.names[0]] = repository
 
 
 def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:

@@ -145,10 +145,14 @@ def discover(
     discovered_images.chart_images(repo, found)
     _undeployed_charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
+    discovered_images.marked_images(repo, every, found)
     shared = discovered_images.shared_names(repo, [p for e in envs for p in e.paths])
     discovered_images.drop(found, shared)
     repo.notes.extend(shared.values())
-    specs = [images.ImageSpec(n, workloads.repository_key(n), dict(h)) for n, h in found.found.items()]
+    pulled = {n: found.marked.get(n, n) for n in found.found}  # a Flux setter's name: its repository
+    specs = [
+        images.ImageSpec(n, workloads.repository_key(r), dict(found.found[n])) for n, r in pulled.items()
+    ]
     names_ = tuple(found.found)
     readings: dict[str, EnvironmentReading] = {}
     if specs and envs:
@@ -182,6 +186,7 @@ def discover(
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             continue  # named somewhere the environments do not render: not theirs
         repository, elsewhere = discovered_images.pulled_from(n, [(e, renamed.get(e, {})) for e in where])
+        repository = repository or found.marked.get(n)
         ref = WrittenRef.split(repository or n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
         host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub

@@ -887,3 +887,35 @@ def test_an_openshift_deploymentconfig_is_a_workload_its_overlays_pin(tmp_path: 
         "pinned",
         [("overlays/dev/dc.yaml", 9)],
     )
+
+
+def test_an_image_a_flux_setter_marks_in_helmrelease_values_is_listed_by_the_setters_name(
+    tmp_path: Path,
+) -> None:
+    # a HelmRelease's values writing the image whole, marked for Flux image automation: init
+    # listed no image (values_blocks reads repository/tag mappings only)
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: api\nspec:\n"
+        "  chart:\n    spec:\n      chart: api\n      sourceRef: {{kind: HelmRepository, name: acme}}\n"
+        '  values:\n    image: ghcr.io/acme/api:{tag} # {{"$imagepolicy": "flux-system:api"}}\n'
+    )
+    write(
+        tmp_path,
+        {
+            f"apps/{env}/{f}": text
+            for env, tag in (("staging", "0.0.12"), ("production", "0.0.11"))
+            for f, text in (
+                ("kustomization.yaml", "resources:\n- release.yaml\n"),
+                ("release.yaml", release.format(tag=tag)),
+            )
+        },
+    )
+    found = discover(tmp_path)
+    assert [e.name for e in found.environments] == ["staging", "production"]
+    assert [(i.name, i.repository, i.tags) for i in found.images] == [
+        ("flux-system:api", "ghcr.io/acme/api", ("0.0.12", "0.0.11"))
+    ]
+    staging = found.readings["staging"].image("flux-system:api")
+    assert staging is not None
+    assert [(p.file, p.line) for p in staging.pins if p.effective] == [("apps/staging/release.yaml", 11)]
+    assert 'repository: "ghcr.io/acme/api"' in config_text(found)
