@@ -14,6 +14,7 @@ import fnmatch
 import functools
 import importlib
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -271,9 +272,28 @@ class DeployTools:
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     self._missing_values(app, rel, name, self.reader.rel(path), walk)
+            if self._yields_applications(directory):
+                walk.note(
+                    rel,
+                    f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications "
+                    "(app of apps): the Applications they yield are not followed by the bot's rules",
+                    UNFOLLOWED,
+                )
         else:
             self.reader.directory(directory, walk, "", top=False)
         self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _yields_applications(self, chart: Path) -> bool:
+        """Whether a template of the chart is an Argo CD Application (its fields Go templates
+        the rules cannot follow); the first few templates looked at, as text."""
+        templates = chart / "templates"
+        if not self.reader.tree.is_dir(templates):
+            return False
+        for path in self.reader.tree.listing(templates)[:50]:
+            text = self.reader.tree.text(path) if path.suffix in (".yaml", ".yml", ".tpl") else None
+            if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
+                return True
+        return False
 
     def _missing_values(self, app: argocd_apps.AppSource, rel: str, name: str, file: str, walk: Walk) -> None:
         """A value file the Application names that the repository does not hold: Argo CD passes
