@@ -95,6 +95,9 @@ def find(
             except GitOpsBotError as e:
                 notes.append(f"chart versions in {rel}: {e}")
                 continue
+            for n in _unsourced(docs_of(rel), rel, flux):
+                if n not in notes:
+                    notes.append(n)
             for site in sites:
                 key = (site.chart.name, site.chart.repository)
                 place = f"{rel}:{site.line}"
@@ -141,6 +144,34 @@ def find(
         envs, places = tuple(s.environments), tuple(s.places.items())
         out.append(FoundChart(name, repository, g, envs, tuple(versions), s.how, ranges, places))
     return out, notes
+
+
+def _unsourced(docs: Sequence[Any], rel: str, known: Mapping[str, str]) -> list[str]:
+    """A HelmRelease whose chart's HelmRepository is in no file the environment renders (Flux
+    finds it in the cluster, applied by another Kustomization): its repository, so its chart and
+    version, are not read here; said where it was silence."""
+    out = []
+    for doc in docs:
+        spec = _get(_get(_get(doc, "spec"), "chart"), "spec")
+        ref = _get(spec, "sourceRef")
+        if doc.get("kind") != "HelmRelease" or ref.get("kind") != "HelmRepository" or not spec.get("chart"):
+            continue
+        source = str(ref.get("name") or "")
+        if any(k.rpartition("/")[2] == source for k in known):
+            continue
+        release, version = _get(doc, "metadata").get("name"), spec.get("version") or "(no version)"
+        out.append(
+            f"{rel}: HelmRelease {release}'s chart {spec.get('chart')} {version}: "
+            f"its HelmRepository {source} is in no file the environment renders, so its repository and "
+            "version are not read; name the file holding it among the environment's paths, or configure "
+            "the chart by hand under charts:"
+        )
+    return out
+
+
+def _get(node: Any, key: str) -> dict[str, Any]:
+    value = node.get(key) if isinstance(node, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], charted: set[str]) -> str:

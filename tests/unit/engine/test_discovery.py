@@ -919,3 +919,28 @@ def test_an_image_a_flux_setter_marks_in_helmrelease_values_is_listed_by_the_set
     assert staging is not None
     assert [(p.file, p.line) for p in staging.pins if p.effective] == [("apps/staging/release.yaml", 11)]
     assert 'repository: "ghcr.io/acme/api"' in config_text(found)
+
+
+def test_a_helmreleases_chart_whose_helmrepository_no_environment_renders_is_said(tmp_path: Path) -> None:
+    # the HelmRepository applied by another Flux Kustomization (here: beside the overlay, listed
+    # by none): the chart, its 6.x range and its repository were found nowhere and said nowhere
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: api\nspec:\n"
+        "  chart:\n    spec:\n      chart: podinfo\n      version: 6.x\n"
+        "      sourceRef: {kind: HelmRepository, name: acme}\n"
+        "  values:\n    image:\n      repository: ghcr.io/acme/api\n      tag: 1.0.0\n"
+    )
+    files = {
+        f"apps/{e}/kustomization.yaml": "resources:\n- release.yaml\n" for e in ("staging", "production")
+    }
+    files |= {f"apps/{e}/release.yaml": release for e in ("staging", "production")}
+    files["apps/repo.yaml"] = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: acme\n"
+        "spec:\n  url: https://charts.example.com\n"
+    )
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["staging", "production"]
+    said = [n for n in found.notes if "HelmRepository acme is in no file" in n]
+    assert [n.split(":", 1)[0] for n in said] == ["apps/staging/release.yaml", "apps/production/release.yaml"]
+    assert "chart podinfo 6.x" in said[0]
+    assert "not read: apps/staging/release.yaml: HelmRelease api's chart podinfo" in config_text(found)
