@@ -25,6 +25,7 @@ from gitops_bot.engine.promotion_order import (
     WORDS,
     kind_of,
     rank_of,
+    same,
 )
 from gitops_bot.engine.repository_files import (
     WORKLOADS,
@@ -131,6 +132,18 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
         else:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
+    return out + _namespaced_bases(repo, sorted(included & {norm(d) for d in dirs}), out)
+
+
+def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[RenderPath]) -> list[RenderPath]:
+    """A base whose own ``namespace:`` names an environment no overlay is named for (``base/``
+    with ``namespace: development`` under ``prod/``): that environment, applied on its own."""
+    out = []
+    for b in bases:
+        ns = next((d.get("namespace") for f in KUSTOMIZATION_NAMES for d in repo.docs(f"{b}/{f}")), None)
+        if not isinstance(ns, str) or rank_of(ns) is None or any(same(c.name, ns) for c in [*found, *out]):
+            continue
+        out.append(RenderPath(b, safe_name(ns), f"Kustomize base {b} (namespace {ns}: applied on its own)"))
     return out
 
 

@@ -944,3 +944,22 @@ def test_a_helmreleases_chart_whose_helmrepository_no_environment_renders_is_sai
     assert [n.split(":", 1)[0] for n in said] == ["apps/staging/release.yaml", "apps/production/release.yaml"]
     assert "chart podinfo 6.x" in said[0]
     assert "not read: apps/staging/release.yaml: HelmRelease api's chart podinfo" in config_text(found)
+
+
+def test_a_base_whose_namespace_names_an_environment_is_that_environment(tmp_path: Path) -> None:
+    # zherner/kustomize_example: base/ sets namespace: development and is applied on its own;
+    # prod/ builds on it. init took base for prod's base only, and development was not read
+    files = {
+        "base/kustomization.yaml": "namespace: development\nresources:\n- app.yaml\n",
+        "base/app.yaml": DEPLOY.format(image="gcr.io/acme/app:1.0.0"),
+        "prod/kustomization.yaml": "resources:\n- ../base\nnamespace: production\n",
+        "other/base/kustomization.yaml": "namespace: shared\nresources:\n- app.yaml\n",
+        "other/base/app.yaml": DEPLOY.format(image="gcr.io/acme/other:1.0.0"),
+        "other/qa/kustomization.yaml": "resources:\n- ../base\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("development", ("base",)),
+        ("qa", ("other/qa",)),
+        ("prod", ("prod",)),
+    ]
