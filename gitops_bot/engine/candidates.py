@@ -138,7 +138,7 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
 def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[RenderPath]) -> list[RenderPath]:
     """A base whose own ``namespace:`` names an environment no overlay is named for (``base/``
     with ``namespace: development`` under ``prod/``): that environment, applied on its own."""
-    out = []
+    out: list[RenderPath] = []
     for b in bases:
         ns = next((d.get("namespace") for f in KUSTOMIZATION_NAMES for d in repo.docs(f"{b}/{f}")), None)
         if not isinstance(ns, str) or rank_of(ns) is None or any(same(c.name, ns) for c in [*found, *out]):
