@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -28,3 +29,15 @@ def bench_module(name: str) -> ModuleType:
     sys.modules[spec.name] = module  # what dataclasses look their module up by
     spec.loader.exec_module(module)
     return module
+
+
+def kubernetes_sdlc(work: Path) -> Path:
+    """kubernetes-sdlc's chart tree (tests/data/charts/whole/kubernetes-sdlc) copied to
+    ``work``, with each cluster's generated ``flux-system/gotk-components.yaml`` that its
+    kustomization lists, taken from the whole repository's copy of the same commit
+    (tests/data/repos): kustomize refuses a resource that is not there."""
+    shutil.copytree(TEST_DATA / "charts" / "whole" / "kubernetes-sdlc", work)
+    whole = TEST_DATA / "repos" / "danielloader__kubernetes-sdlc"
+    for generated in whole.glob("clusters/*/flux-system/gotk-components.yaml"):
+        shutil.copyfile(generated, work / generated.relative_to(whole))
+    return work

@@ -19,7 +19,7 @@ from gitops_bot.git.gitlog import Checkout
 from gitops_bot.manifests import charts
 from gitops_bot.release import planning
 from gitops_bot.release.proposal import Change, Release
-from testkit.paths import TEST_DATA
+from testkit.paths import TEST_DATA, kubernetes_sdlc
 
 SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
 CHARTS = """charts:
@@ -55,7 +55,7 @@ environments:
 
 def _app(tmp_path: Path, config: str, charts: str = CHARTS) -> App:
     work = tmp_path / "sdlc"
-    shutil.copytree(SDLC, work)
+    kubernetes_sdlc(work)
     (work / "gitops-bot.yaml").write_text(config + charts)
     return open_app(work)
 

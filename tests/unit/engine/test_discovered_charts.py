@@ -6,7 +6,6 @@ resolves, a Flux Kustomization's OCI artifact). kubernetes-sdlc's tree is copied
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -15,14 +14,14 @@ from gitops_bot.engine import discovered_charts
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
-from testkit.paths import TEST_DATA
+from testkit.paths import TEST_DATA, kubernetes_sdlc
 
 SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
 
 
 def _sdlc(tmp_path: Path) -> Path:
     work = tmp_path / "sdlc"
-    shutil.copytree(SDLC, work)
+    kubernetes_sdlc(work)
     return work
 
 

@@ -7,14 +7,13 @@ tests/data/charts/whole/kubernetes-sdlc/SOURCE.md)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from gitops_bot.core.model import PlanAction
 from gitops_bot.engine.app import open_app
 from gitops_bot.git.branch_tree import MAX_BLOB
 from gitops_bot.release import planning
-from testkit.paths import TEST_DATA
+from testkit.paths import TEST_DATA, kubernetes_sdlc
 
 SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
 CONFIG = """version: 1
@@ -35,7 +34,7 @@ charts:
 
 def test_a_file_not_read_blocks_every_chart_of_its_environment(tmp_path: Path) -> None:
     work = tmp_path / "sdlc"
-    shutil.copytree(SDLC, work)
+    kubernetes_sdlc(work)
     (work / "gitops-bot.yaml").write_text(CONFIG)
     # a committed `helm template` of a chart with its CRDs, beside the cluster's own files
     (work / "clusters/development/rendered.yaml").write_text("# rendered\n" + "#" * MAX_BLOB)
