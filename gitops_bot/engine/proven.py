@@ -73,28 +73,31 @@ def prove(
         return out
     root = root.absolute()  # the renders run in a copy elsewhere: no path relative to here
     secret = _secret()
+    leaving = tools.links_out(root)
     for env in environments:
         reading = out.get(env.name)
         if reading is None or reading.blocked is not None or not env.paths:
             continue
-        dirs, reached = _kustomizations(config, root, env)
+        dirs, reached = _kustomizations(config, root, env, leaving)
         if dirs:
             out[env.name] = _judged(config, root, dirs, reached, specs, reading, secret)
         elif config.render.tool("helm") is not None:
             files = [config.root.absolute() / f for f in reading.rendered]
             # a link leading out: helm would read what it points at (the rules name it)
-            if helm_render.charted(root, files) and not tools.links_out(root):
+            if helm_render.charted(root, files) and not leaving:
                 reading = _judged_charts(config, root, files, specs, reading, secret)
                 out[env.name] = _unkeyed(config, root, files, specs, reading, secret)
     return out
 
 
-def _kustomizations(config: Config, root: Path, env: EnvironmentConfig) -> tuple[list[Path], set[Path]]:
+def _kustomizations(
+    config: Config, root: Path, env: EnvironmentConfig, leaving: list[str]
+) -> tuple[list[Path], set[Path]]:
     """The environment's kustomizations its reading renders, and the files they render. Of an
     environment of several paths (a Flux cluster's overlay beside its Kustomization files),
     those rendered prove what a release into the files they read does."""
     paths = [config.root.absolute() / p for p in env.paths]
-    reaches = rendered_reading.environment_kustomizations(root, paths)
+    reaches = rendered_reading.environment_kustomizations(root, paths, leaving)
     return list(reaches), {f.resolve() for r in reaches.values() for f in r.files}
 
 

@@ -25,13 +25,18 @@ log = get_logger(__name__)
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
 
 
-def environment_kustomizations(root: Path, paths: Sequence[Path]) -> dict[Path, reader.Reach]:
+def environment_kustomizations(
+    root: Path, paths: Sequence[Path], leaving: Sequence[str]
+) -> dict[Path, reader.Reach]:
     """The kustomization directories among an environment's paths (in the repository) that
     reach nothing outside it, each with what it reads: what its reading renders, and what its
-    marked render (:mod:`gitops_bot.engine.proven`) proves release places with."""
+    marked render (:mod:`gitops_bot.engine.proven`) proves release places with. ``leaving``:
+    the tree's links leading out (:func:`~gitops_bot.render.tools.links_out`); the rules name
+    one where it is read, and kubectl would render what it points at, so no kustomization that
+    may read one is rendered, plainly or marked."""
     tree = reader.DiskTree(root)
     reaches = {d: reader.reach(tree, root, d) for d in tools.kustomizations(root, list(paths))}
-    return {d: r for d, r in reaches.items() if r.local}
+    return {d: r for d, r in reaches.items() if r.local and not tools.links_read(root, d, leaving, {})}
 
 
 def render_all(
@@ -42,10 +47,6 @@ def render_all(
     rendered diff's "before" side: the render kept here is the one the diff's before finds)."""
     if settings.tool("kubectl") is None or not directories:
         return {}
-    # a link leading out: the rules name it where it is read; kubectl would render what it
-    # points at, so no kustomization that may read it is rendered (the others are)
-    leaving = tools.links_out(root)
-    directories = [d for d in directories if not tools.links_read(root, d, leaving, {})]
     names = {d: d.relative_to(root).as_posix() or "." for d in directories}
     # within the rendered diff's budget: past it kustomize takes seconds to minutes, and the
     # rules' reading stands alone
@@ -72,12 +73,13 @@ def held_to_render(
     refused (``paths``: each environment's paths, relative to ``config_root``)."""
     if not settings.enabled:
         return dict(readings)
+    leaving = tools.links_out(root)
     dirs = {
-        name: list(environment_kustomizations(root, [config_root / p for p in paths.get(name, ())]))
+        name: list(environment_kustomizations(root, [config_root / p for p in paths.get(name, ())], leaving))
         for name in readings
     }
     rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
-    linked_out = bool(tools.links_out(root))  # a link leading out: the rules name it
+    linked_out = bool(leaving)  # a link leading out: the rules name it
     out: dict[str, EnvironmentReading] = {}
     for name, reading in readings.items():
         refused = list(reading.refused)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.render import tools
+from gitops_bot.render import reader, rendered_reading, tools
 from gitops_bot.render.settings import RenderSettings
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -66,3 +66,25 @@ def test_a_link_inside_the_repository_renders(tmp_path: Path) -> None:
     root, overlay = _repository(tmp_path, "../../inside")
     said = _diff(root, overlay)
     assert "inside-the-repo" in said and "ghcr.io/acme/app:2.0" in said, said
+
+
+@pytest.mark.parametrize("link", ["OUTSIDE", "../../../host-dir"])
+def test_no_render_of_the_reading_nor_the_marked_one_reads_a_link_leading_out(
+    tmp_path: Path, link: str
+) -> None:
+    """The overlay's generator reads a file through a link leading out, which the rules' walk
+    does not follow: its reach looks local, and the marked render (engine/proven) rendered it
+    where the reading's render did not. Both take their kustomizations from one selection."""
+    root, overlay = _repository(tmp_path, link)
+    (overlay / "ext").unlink()
+    os.symlink(link.replace("OUTSIDE", str(tmp_path / "host-dir")) + "/d.yaml", overlay / "cm.txt")
+    (overlay / "kustomization.yaml").write_text(
+        "resources:\n- ../../base\nconfigMapGenerator:\n- name: c\n  files:\n  - cm.txt\n"
+    )
+    (root / "overlays/y").mkdir()
+    (root / "overlays/y/kustomization.yaml").write_text("resources:\n- ../../base\n")
+    leaving = tools.links_out(root)
+    assert leaving == ["overlays/x/cm.txt"]
+    paths = [overlay, root / "overlays/y"]
+    assert reader.reach(reader.DiskTree(root), root, overlay).local
+    assert list(rendered_reading.environment_kustomizations(root, paths, leaving)) == [root / "overlays/y"]
