@@ -68,7 +68,9 @@ def origins(urls: Iterable[str | None]) -> frozenset[Origin]:
     return frozenset(o for o in (Origin.of(u) for u in urls if u) if o is not None)
 
 
-@dataclass(frozen=True, slots=True)
+# repr=False: the class writes its own, which never shows the secret; one generated here would be
+# compiled at import only to be dropped
+@dataclass(frozen=True, slots=True, repr=False)
 class Secret:
     """A secret ``value`` bound to the ``bound_to`` origins; ``source`` says where it came from
     (``$GITHUB_TOKEN``) for messages, which never show the value."""

@@ -101,6 +101,15 @@ class Reading:
         return self.outcome is GateOutcome.PASS
 
     @property
+    def holds_back(self) -> bool:
+        """Failing, or without an answer yet: a release waits."""
+        return self.outcome in (GateOutcome.FAIL, GateOutcome.NO_DATA)
+
+    @property
+    def unread(self) -> bool:
+        return self.outcome is GateOutcome.UNKNOWN
+
+    @property
     def rule(self) -> DecisionRule:
         """The decision's rule this reading answers: gate (Argo CD's), metrics, checks, web."""
         return self.kind.rule

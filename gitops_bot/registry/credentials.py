@@ -51,7 +51,9 @@ class Secrets(Protocol):
     def identity_token(self) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+# repr=False: the class writes its own, which never shows the secret; one generated here would be
+# compiled at import only to be dropped
+@dataclass(frozen=True, slots=True, repr=False)
 class RegistryCredential:
     source: str
     username: str | None = None

@@ -61,11 +61,12 @@ from gitops_bot.core.model import (
     PlanItem,
     is_placeholder_digest,
 )
-from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release.planning import placeholder_source
 from gitops_bot.release.windows import Deferral, Freeze
 
-if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
+if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges); a
+    # gate's reading is made where an environment has gates
+    from gitops_bot.gate.reading import Reading
     from gitops_bot.release.autorollback import RollbackDecision
     from gitops_bot.release.soak import Soak
 
@@ -547,12 +548,12 @@ def _gates(argocd: Reading | None, others: tuple[Reading, ...]) -> tuple[Reading
 def _red(readings: tuple[Reading, ...]) -> Reading | None:
     """The first gate (Argo CD, metrics, checks, web) that holds a release back: failing, or
     without an answer yet."""
-    return next((r for r in readings if r.outcome in (GateOutcome.FAIL, GateOutcome.NO_DATA)), None)
+    return next((r for r in readings if r.holds_back), None)
 
 
 def _blind(readings: tuple[Reading, ...]) -> Reading | None:
     """The first gate (Argo CD, metrics, checks, web) that could not be read."""
-    return next((r for r in readings if r.outcome is GateOutcome.UNKNOWN), None)
+    return next((r for r in readings if r.unread), None)
 
 
 def _since(readings: tuple[Reading, ...]) -> datetime | None:
