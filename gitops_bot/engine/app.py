@@ -273,7 +273,7 @@ class App:
         # the branch read: an Application tracking another renders what this tree is not
         base = (branch,) if branch else functools.partial(branches.base_names, self)
         specs = self.declared.image_specs()
-        read = reader.Reader(tree, self.config.root, specs, self.root, base).read(sources)
+        read = reader.Reader(tree, self.config.root, specs, self.root, base, self.config.render).read(sources)
         return branches.placed(read, branch) if branch else read
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:

@@ -32,7 +32,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import helm_render, rendered_reading, tools
+from gitops_bot.render import app_kustomize, helm_render, rendered_reading, tools
 from gitops_bot.render.bounded import MAX_OUTPUT
 from gitops_bot.render.running import Running, running
 
@@ -248,7 +248,8 @@ def _judged_charts(
     marks, texts = _marked(config, root, specs, reading, secret, {f.resolve() for f in files})
     if not marks:
         return reading
-    got = helm_render.render_marked(config.render, root, files, texts)
+    # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
+    got = helm_render.render_marked(config.render, root, files, texts, app_kustomize.renderer(config.render))
     if got is None or got.failed or not got.texts:
         return reading  # helm's refusal is the reading's to say; a marker breaking it proves nothing
     text = "\n".join(got.texts)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib
+import json
 import os
 import re
 import threading
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING, Protocol, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import argocd_apps, images
-from gitops_bot.render import deployers
+from gitops_bot.render import deployers, yielded
+from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
 
 UNFOLLOWED = NoteKind.UNFOLLOWED
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 # the names of the branch a reading reads, or what gives them when first asked
 Bases = str | Sequence[str] | Callable[[], Sequence[str]] | None
+Render = RenderSettings | None  # the tools an app of apps is rendered with (None: not rendered)
+MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
 PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
@@ -96,8 +100,13 @@ class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
     one reading follows them (its Reader's part; the repository's Applications are listed once)."""
 
-    def __init__(self, reader: _Steps, base: Bases) -> None:
+    def __init__(self, reader: _Steps, base: Bases, render: Render = None) -> None:
         self.reader = reader
+        self.render = render
+        # each app-of-apps chart's Applications, rendered once a reading (every environment
+        # it yields one of reads the same render)
+        self._yields: dict[tuple[str, str, str], list[yielded.Yielded] | str] = {}
+        self._depth = 0
         # the branch read (the checkout's, under each name it goes by: git.base, the remote's
         # default, the branch checked out): an Application tracking another renders other
         # files. Given as what gives the names, it is asked when an Application is met
@@ -228,10 +237,13 @@ class DeployTools:
             return None
         return Path(os.path.normpath(self.reader.repo_root / rest))
 
-    def application(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
+    def application(
+        self, app: argocd_apps.AppSource, rel: str, walk: Walk, document: dict[str, object] | None = None
+    ) -> None:
         """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
         chart with its value files, or a directory), then what the Application itself sets
-        (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
+        (``kustomize.images``, Helm ``parameters``), which Argo CD applies last. ``document``:
+        an Application an app-of-apps chart yields (``rel`` its template), as helm rendered it."""
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
         if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
@@ -273,15 +285,76 @@ class DeployTools:
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     self._missing_values(app, rel, name, self.reader.rel(path), walk)
             if self._yields_applications(directory):
-                walk.note(
-                    rel,
-                    f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications "
-                    "(app of apps): the Applications they yield are not followed by the bot's rules",
-                    UNFOLLOWED,
-                )
+                self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
-        self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+        if document is None:
+            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+        elif app.images or app.parameters:  # a template's lines: no file of the repository holds them
+            walk.note(
+                rel,
+                f"{app.application}'s kustomize.images and helm.parameters are its template's, not followed: "
+                "set the image in the values or kustomization it renders",
+                UNFOLLOWED,
+            )
+
+    def _follow_yields(
+        self,
+        app: argocd_apps.AppSource,
+        rel: str,
+        chart: Path,
+        walk: Walk,
+        document: dict[str, object] | None,
+    ) -> None:
+        """The Applications an app-of-apps chart yields, rendered with helm as Argo CD renders
+        them, each of the environment's own followed as a written one; where they cannot be
+        rendered, said in one line with the fix."""
+        said = (
+            f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications "
+            "(app of apps)"
+        )
+        if document is None:
+            document = yielded.document(self.reader.tree, self.reader.config_root / rel, app.application)
+        if document is None or self._depth >= MAX_YIELDS:
+            why = (
+                "generated by an ApplicationSet"
+                if document is None
+                else f"past {MAX_YIELDS} apps of apps deep"
+            )
+            walk.note(rel, f"{said}: {why}, the Applications they yield are not followed", UNFOLLOWED)
+            return
+        key = (rel, app.application, json.dumps(document, sort_keys=True, default=str))
+        got = self._yields.get(key)
+        if got is None:
+            extra = [f for n in app.value_files if n.startswith("$") and (f := self._ref_file(app, n))]
+            got = yielded.applications(
+                self.render, self.reader.tree, self.reader.repo_root, document, chart, extra
+            )
+            self._yields[key] = got
+        if isinstance(got, str):
+            walk.note(rel, f"{said}: {got}", UNFOLLOWED)
+            return
+        by_name = {y.source.application: y for y in got}
+        mine = deployers.own_applications([y.source for y in got], walk.env, rel, walk) if walk.env else []
+        walk.documents.pop(rel, None)  # the file holds the root Application, not the one chosen
+        self._depth += 1
+        try:
+            for child in mine:
+                made = by_name[child.application]
+                if deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url):
+                    walk.note(
+                        made.template,
+                        f"{app.application} yields {child.application}, whose source is "
+                        f"{child.repo_url}: not followed, the bot reads what this repository holds; "
+                        "release it from a configuration in that repository",
+                        UNFOLLOWED,
+                    )
+                    continue
+                walk.note(rel, f"{app.application} yields {child.application} ({made.template})")
+                walk.next_root()  # an Application of its own: its values layer over its own chart's
+                self.application(child, made.template, walk, made.document)
+        finally:
+            self._depth -= 1
 
     def _yields_applications(self, chart: Path) -> bool:
         """Whether a template of the chart is an Argo CD Application (its fields Go templates

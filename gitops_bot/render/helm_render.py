@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running
 from gitops_bot.render.settings import RenderSettings
 
@@ -198,18 +199,31 @@ def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, objec
     return None
 
 
-def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object]]) -> ChartRenders:
+# a kustomization an Application yielded by an app of apps renders: (the tree's root, its
+# directory) -> kubectl kustomize's output, or None where it is not rendered (what it reads is not
+# all here); given by the caller, which owns the kustomize renders
+Kustomize = Callable[[Path, Path], str | None]
+
+
+def render(
+    settings: RenderSettings,
+    root: Path,
+    docs: Sequence[dict[str, object]],
+    kustomize: Kustomize | None = None,
+) -> ChartRenders:
     """Every chart the deployer objects among ``docs`` render, and the Applications those
-    charts yield rendered again (app of apps), to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`."""
+    charts yield rendered again (app of apps): a chart with helm, a kustomization with
+    ``kustomize`` when given, to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`."""
     helm = settings.tool("helm")
     if helm is None:
         return NONE
     texts: list[str] = []
     failed: list[str] = []
-    seen: set[Chart] = set()
+    seen: set[Chart | Path] = set()
     pending = charts(root, docs)
     if not pending:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
+    dirs: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
         # one environment's charts together within a few renders' time, however many it yields
         deadline = time.monotonic() + settings.timeout * MAX_DEPTH
@@ -226,19 +240,45 @@ def render(settings: RenderSettings, root: Path, docs: Sequence[dict[str, object
                     )
                     break
                 seen.add(chart)
-                text, why = _run(settings, helm, root, chart, Path(tmp))
+                text, why = template(settings, helm, root, chart, Path(tmp))
                 if text is not None:
                     texts.append(text)
                     yielded += objects(text)
                 else:
                     failed.append(why)
+            for directory in dirs:
+                if directory in seen or len(seen) >= MAX_CHARTS or time.monotonic() > deadline:
+                    continue
+                seen.add(directory)
+                if kustomize is not None and (text := kustomize(root, directory)) is not None:
+                    texts.append(text)
+                    yielded += objects(text)
             pending = charts(root, yielded)
-            if not pending:
+            dirs = kustomizations(root, yielded) if kustomize is not None else []
+            if not pending and not dirs:
                 break
     return ChartRenders(tuple(texts), tuple(failed))
 
 
-def _run(
+def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[Path]:
+    """The kustomization directories in the repository (at this checkout's revision) the
+    Argo CD Applications among ``docs`` render."""
+    out: list[Path] = []
+    for doc in docs:
+        if doc.get("kind") != "Application" or not _str(doc, "apiVersion").startswith("argoproj.io/"):
+            continue
+        many = _at(doc, "spec", "sources")
+        for src in many if isinstance(many, list) else [_at(doc, "spec", "source")]:
+            path = _str(src, "path")
+            if not path or _str(src, "targetRevision") not in BASE_REVISIONS:
+                continue
+            directory = _inside(root, root / path)
+            if directory is not None and any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
+                out += [directory] if directory not in out and not _is_chart(directory) else []
+    return out
+
+
+def template(
     settings: RenderSettings, helm: str, root: Path, chart: Chart, tmp: Path
 ) -> tuple[str, str] | tuple[None, str]:
     """``helm template`` of one chart: (its output, ""), or (None, one line saying why not)."""
@@ -287,7 +327,11 @@ def charted(root: Path, files: Sequence[Path]) -> bool:
 
 
 def render_marked(
-    settings: RenderSettings, root: Path, files: Sequence[Path], texts: Mapping[Path, str]
+    settings: RenderSettings,
+    root: Path,
+    files: Sequence[Path],
+    texts: Mapping[Path, str],
+    kustomize: Kustomize | None = None,
 ) -> ChartRenders | None:
     """The charts the deployer objects of ``files`` render, in a private copy of the tree with
     ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
@@ -301,7 +345,8 @@ def render_marked(
                 target.write_text(text, encoding="utf-8")
         except (OSError, shutil.Error, ValueError):
             return None
-        return render(settings, tree, file_objects(tree, [tree / f.relative_to(root) for f in files]))
+        docs = file_objects(tree, [tree / f.relative_to(root) for f in files])
+        return render(settings, tree, docs, kustomize)
 
 
 def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:

@@ -79,6 +79,7 @@ class Reader:
         specs: Sequence[images.ImageSpec],
         repo_root: Path | None = None,
         base: deploy_tools.Bases = None,
+        render: deploy_tools.Render = None,  # the tools an app-of-apps chart is rendered with
     ) -> None:
         self.tree = tree
         self.config_root = config_root
@@ -87,7 +88,7 @@ class Reader:
         self._memo: dict[tuple[str, str, bool, str], list[images.Site]] = {}
         # Argo CD's and Flux's objects, followed through this reader's steps; ``base``: the
         # branch read, against which an Application's revision is matched
-        self.deploy_tools = deploy_tools.DeployTools(self, base)
+        self.deploy_tools = deploy_tools.DeployTools(self, base, render)
 
     # -- walking ------------------------------------------------------------------------
 
@@ -185,7 +186,7 @@ class Reader:
             walk.found.append(found)
 
     def environment(self, source: Source) -> Walk:
-        walk = Walk()
+        walk = Walk(env=source)
         for rel in source.paths:
             walk.next_root()
             # a path (or a symlink on it) leading out of the repository: refused, naming it

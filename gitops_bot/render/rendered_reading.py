@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.render import bounded, helm_render, reader, running, tools
+from gitops_bot.render import app_kustomize, bounded, helm_render, reader, running, tools
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -121,7 +121,7 @@ def _charts(
     docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
     if not texts:
         docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered])
-    return helm_render.render(settings, root, docs)
+    return helm_render.render(settings, root, docs, app_kustomize.renderer(settings))
 
 
 def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:

@@ -252,6 +252,7 @@ class Walk:
     incomplete: list[tuple[str, str]] = field(default_factory=list)
     capped: bool = False  # it reached the files read of one environment (MAX_FILES): said once
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
+    env: Source | None = None  # the environment read (of the Applications a chart yields, its own)
     roots: int = 0  # renderings started
 
     def next_root(self) -> None:

@@ -5,8 +5,7 @@ kustomize overlays, and a chart whose tag defaults to its ``appVersion``. Each: 
 what the render runs, ``update --dry-run`` writes nothing, ``update`` writes the place that
 changes the render (staging by a change request, dev by a commit), and the real render of each
 environment after it shows only the released environment changed; or the environment says in
-one line why no place can. An app of apps (a chart whose templates are Applications) is not
-followed by the rules: plan and update say so in one line, exit 2, and write nothing."""
+one line why no place can. An app of apps is its own story (test_app_of_apps_story.py)."""
 
 from __future__ import annotations
 
@@ -70,49 +69,6 @@ LAYERED = {
 ENVS = "  - name: staging\n    path: apps/staging.yaml\n  - name: dev\n    path: apps/dev.yaml\n    write: commit\n"
 
 
-ROOT_APP = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: root-{env}
-spec:
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: root
-    helm:
-      valueFiles:
-        - values-{env}.yaml
-  destination:
-    namespace: argocd
-"""
-CHILD = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-{{ .Values.env }}
-spec:
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: chart
-    helm:
-      valueFiles:
-        - values-{{ .Values.env }}.yaml
-  destination:
-    namespace: {{ .Values.env }}
-"""
-APP_OF_APPS = {
-    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-    "chart/templates/deployment.yaml": TEMPLATE,
-    "chart/values.yaml": "image:\n  repository: {app}\n  tag: 1.0.0\n",
-    "chart/values-staging.yaml": "image:\n  tag: 1.0.0\n",
-    "chart/values-dev.yaml": "image:\n  tag: 1.0.0\n",
-    "root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
-    "root/templates/app.yaml": CHILD,
-    "root/values-staging.yaml": "env: staging\n",
-    "root/values-dev.yaml": "env: dev\n",
-    "apps/staging.yaml": ROOT_APP.replace("{env}", "staging"),
-    "apps/dev.yaml": ROOT_APP.replace("{env}", "dev"),
-}
 HELM_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -311,30 +267,3 @@ def test_a_tag_from_app_version_is_released_where_a_values_key_overrides_it_and_
         tree = checkout(story)
         assert images(helm_template(tree, "chart", "values-dev.yaml")) == [f"{app}:1.1.0"]
         assert images(helm_template(tree, "chart", "values-staging.yaml")) == [f"{app}:1.0.0"]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_an_app_of_apps_is_said_in_one_line_and_nothing_is_written(
-    kind: str,
-    tmp_path: Path,
-    registry: RegistryProcess,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    for story in helm_stories(kind, tmp_path, registry, monkeypatch, APP_OF_APPS, ENVS):
-        story.push("app", "1.1.0")
-        before = story.files()
-        for argv in (
-            ["plan", "--repo", str(checkout(story))],
-            ["update", "--repo", f"file://{story.remote}"],
-        ):
-            capsys.readouterr()
-            code = main(argv)
-            out, err = capsys.readouterr()
-            assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-            assert "(app of apps)" in out, out  # the reading's table says it too
-            assert (
-                "root-staging renders chart root, whose templates are Argo CD Applications (app of apps): the "
-                "Applications they yield are not followed by the bot's rules" in err
-            ), err
-        assert story.files() == before and story.open_requests() == []

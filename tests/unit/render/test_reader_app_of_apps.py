@@ -1,62 +1,124 @@
-"""An Application whose chart's templates are Argo CD Applications (app of apps): the rules do
-not follow the Applications a template yields (their fields are Go templates), and the
-environment says so in its not-rendered line instead of only 'nothing renders names it'."""
+"""An Application whose chart's templates are Argo CD Applications (app of apps): the chart is
+rendered with the real helm as Argo CD renders it, and each environment's own yielded
+Application is followed as a written one, to the values file or kustomization pinning its
+image, with file and line. Without helm, and for a yielded Application whose source is another
+repository, the environment says in one line that they are not followed, with the fix."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
+from gitops_bot.render.settings import RenderSettings
+from testkit.kubetools import helm
 from testkit.local_git import write
 
 IMAGE = "ghcr.io/acme/app"
 ROOT_APP = """apiVersion: argoproj.io/v1alpha1
 kind: Application
-metadata: {name: root-staging}
+metadata: {name: root}
 spec:
   source:
     repoURL: https://example.com/acme/gitops.git
-    path: root
-    helm: {valueFiles: [values-staging.yaml]}
+    path: apps
 """
-CHILD = """apiVersion: argoproj.io/v1alpha1
+YIELDS = """{{- range .Values.environments }}
+---
+apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
-  name: app-{{ .Values.env }}
+  name: app-{{ .name }}
 spec:
   source:
-    repoURL: https://example.com/acme/gitops.git
-    path: chart
+    repoURL: {{ .repo | default "https://example.com/acme/gitops.git" }}
+    path: {{ .path }}
+    {{- with .values }}
     helm:
-      valueFiles: [values-{{ .Values.env }}.yaml]
+      valueFiles: [{{ . }}]
+    {{- end }}
+{{- end }}
 """
+APPS_VALUES = """environments:
+  - {name: dev, path: chart, values: values-dev.yaml}
+  - {name: staging, path: chart, values: values-staging.yaml}
+  - {name: prod, path: overlays/prod}
+  - {name: edge, path: chart, repo: "https://example.com/other/repo.git"}
+"""
+FILES = {
+    "root.yaml": ROOT_APP,
+    "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+    "apps/values.yaml": APPS_VALUES,
+    "apps/templates/applications.yaml": YIELDS,
+    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
+    "chart/values-dev.yaml": "replicas: 1\nimage:\n  tag: 1.1.0\n",
+    "chart/values-staging.yaml": "image:\n  tag: 1.0.0\n",
+    "overlays/prod/deployment.yaml": f"kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+    f"        - name: app\n          image: {IMAGE}:0.8.0\n",
+    "overlays/prod/kustomization.yaml": f"resources: [deployment.yaml]\nimages:\n  - name: {IMAGE}\n    newTag: 1.0.0\n",
+}
+SPECS = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
 
 
-def test_an_app_of_apps_is_said_as_not_followed(tmp_path: Path) -> None:
-    write(
-        tmp_path,
-        {
-            "apps/staging.yaml": ROOT_APP,
-            "root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
-            "root/templates/app.yaml": CHILD,
-            "root/values-staging.yaml": "env: staging\n",
-            "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-            "chart/values-staging.yaml": f"image: {{repository: {IMAGE}, tag: 1.0.0}}\n",
-        },
-    )
-    specs = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
-    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(
-        [reader.Source("staging", ("apps/staging.yaml",), (IMAGE,))]
-    )
-    (image,) = read["staging"].images
+def _read(root: Path, render: RenderSettings | None, *envs: str) -> dict[str, reader.EnvironmentReading]:
+    sources = [reader.Source(env, ("root.yaml",), (IMAGE,)) for env in envs]
+    return reader.Reader(reader.DiskTree(root), root, SPECS, root, render=render).read(sources)
+
+
+def test_each_environment_reads_its_own_yielded_applications_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    write(tmp_path, FILES)
+    read = _read(tmp_path, RenderSettings(), "dev", "staging", "prod")
+    for env, (place, tag) in {
+        "dev": ("chart/values-dev.yaml:3", "1.1.0"),
+        "staging": ("chart/values-staging.yaml:2", "1.0.0"),
+        "prod": ("overlays/prod/kustomization.yaml:4", "1.0.0"),
+    }.items():
+        (image,) = read[env].images
+        assert image.status is PinStatus.PINNED, (env, image)
+        assert image.effective is not None and (image.effective.place, image.effective.tag) == (place, tag), (
+            image
+        )
+        assert f"root.yaml: root yields app-{env} (apps/templates/applications.yaml)" in map(
+            str, read[env].notes
+        ), read[env].notes
+    # what the release writes: the yielded Application's own values file, or its kustomization
+    assert read["dev"].writable == ("chart/values-dev.yaml",), read["dev"].writable
+    assert read["prod"].writable == ("overlays/prod/kustomization.yaml",), read["prod"].writable
+
+
+def test_a_yielded_application_of_another_repository_is_said_as_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    write(tmp_path, FILES)
+    (image,) = _read(tmp_path, RenderSettings(), "edge")["edge"].images
+    assert image.status is PinStatus.NOT_RENDERED, image
+    assert (
+        image.reason is not None
+        and (
+            "root yields app-edge, whose source is https://example.com/other/repo.git: not followed, the bot "
+            "reads what this repository holds; release it from a configuration in that repository"
+        )
+        in image.reason
+    ), image.reason
+
+
+def test_without_helm_an_app_of_apps_is_said_as_not_followed(tmp_path: Path) -> None:
+    write(tmp_path, FILES)
+    (image,) = _read(tmp_path, None, "staging")["staging"].images
     assert image.status is PinStatus.NOT_RENDERED
     assert (
         image.reason is not None
         and (
-            "root-staging renders chart root, whose templates are Argo CD Applications (app of apps): "
-            "the Applications they yield are not followed by the bot's rules"
+            "root renders chart apps, whose templates are Argo CD Applications (app of apps): the Applications "
+            "they yield are not followed: install helm (or set render.helm) for the bot to render it and follow them"
         )
         in image.reason
     ), image.reason

@@ -1,0 +1,114 @@
+"""The Applications an app-of-apps chart yields, as Argo CD renders them: the chart of an
+Application whose templates are Argo CD Applications is rendered with the real ``helm
+template`` (its value files, inline values and parameters, as :mod:`gitops_bot.render.helm_render`
+builds every chart's call), and the Applications in the output are read like written ones, so
+the reader follows each one's own source (a chart's value files, a kustomization) to the place
+its image is pinned.
+
+The chart is rendered from the tree the reading reads (the disk, or a branch's tree): its files
+and the value files it names outside it are copied into the private directory, within bounds,
+and nothing else of the repository is there, so nothing the chart does not hold is read. A
+template's fields are Go templates the rules cannot follow; only helm says what they yield."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot.core import privdir
+from gitops_bot.manifests import argocd_apps
+from gitops_bot.render import deployers, helm_render
+from gitops_bot.render.settings import RenderSettings
+from gitops_bot.render.walk import Tree
+
+MAX_CHART_FILES = 500  # files of one app-of-apps chart copied to render it
+MAX_CHART_BYTES = 8 * 1024 * 1024  # and their characters in all
+NO_HELM = "install helm (or set render.helm) for the bot to render it and follow them"
+
+
+@dataclass(frozen=True, slots=True)
+class Yielded:
+    """One Application the chart renders: the template it comes from (repository-relative,
+    as ``helm template`` names it under the chart's directory) and its source."""
+
+    template: str
+    source: argocd_apps.AppSource
+    document: dict[str, object]  # the Application as helm rendered it (a chart of it renders so)
+
+
+def applications(
+    settings: RenderSettings | None,
+    tree: Tree,
+    repo_root: Path,
+    document: dict[str, object],
+    chart: Path,
+    extra: list[Path],
+) -> list[Yielded] | str:
+    """The Applications the chart of the Application ``document`` (parsed YAML, its chart at
+    ``chart``) yields, or one clause saying why they cannot be read, ending with the fix.
+    ``extra``: value files it names outside its chart (a ``$ref`` source's), copied too."""
+    helm = settings.tool("helm") if settings is not None and settings.enabled else None
+    if settings is None or helm is None:
+        return f"the Applications they yield are not followed: {NO_HELM}"
+    rel = chart.relative_to(repo_root).as_posix()
+    out: list[Yielded] = []
+    with tempfile.TemporaryDirectory(prefix="app-of-apps-", dir=privdir.path()) as tmp:
+        copy = Path(tmp) / "tree"
+        if not _copied(tree, repo_root, [chart, *extra], copy):
+            return (
+                f"{rel} is over {MAX_CHART_FILES} files or {MAX_CHART_BYTES} bytes, not rendered: the "
+                "Applications they yield are not followed; keep the app-of-apps chart smaller"
+            )
+        for call in helm_render.charts(copy, [document]):
+            text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
+            if text is None:
+                return f"{why}; the Applications they yield are not followed: fix what helm names"
+            for doc in text.split("\n---"):
+                source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
+                template = f"{rel}/{source.split('/', 1)[1]}" if "/" in source else rel
+                docs = {_name(d): d for d in helm_render.objects(doc)}
+                out += [
+                    Yielded(template, a, docs[a.application])
+                    for a in deployers.applications(doc, template)
+                    if a.application in docs
+                ]
+    return out
+
+
+def document(tree: Tree, path: Path, name: str) -> dict[str, object] | None:
+    """The Argo CD Application ``name`` of the file at ``path``, parsed; None when it holds
+    none (an ApplicationSet generated it)."""
+    text = tree.text(path)
+    for doc in helm_render.objects(text) if text else []:
+        if doc.get("kind") == "Application" and _name(doc) == name:
+            return doc
+    return None
+
+
+def _name(doc: dict[str, object]) -> str:
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def _copied(tree: Tree, repo_root: Path, paths: list[Path], into: Path) -> bool:
+    """``paths`` (directories recursively, and files) read through ``tree`` and written under
+    ``into`` at their place relative to ``repo_root``; False past the bounds. A file the tree
+    does not read (binary, over its bound, a link out) is left out: helm says what it misses."""
+    pending, files, size = list(paths), 0, 0
+    while pending:
+        path = pending.pop()
+        if tree.is_dir(path):
+            pending += [p for p in tree.listing(path) if not p.name.startswith(".git")]
+            continue
+        text = tree.text(path)
+        if text is None:
+            continue
+        files, size = files + 1, size + len(text)
+        if files > MAX_CHART_FILES or size > MAX_CHART_BYTES:
+            return False
+        target = into / path.relative_to(repo_root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return True
