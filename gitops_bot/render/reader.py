@@ -29,11 +29,7 @@ from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
-from gitops_bot.core.reading import (
-    EnvironmentReading,
-    PinKind,
-    generated_by,
-)
+from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.manifests import argocd_apps, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import deploy_tools, deployers, verdict
@@ -229,10 +225,10 @@ class Reader:
         return walk
 
     def _chart_values(self, path: Path, walk: Walk) -> bool:
-        """A values file inside a chart is rendered over the chart's own ``values.yaml``:
-        read that first (what the file does not set, the chart's defaults do), and the file
-        is the environment's own values layer."""
-        if not any(s.helm for s in self.specs) or path.suffix not in YAML_SUFFIXES:
+        """A values file inside a chart is rendered over the chart's own ``values.yaml`` (what
+        it does not set, the chart's defaults do) through its templates (one may write an image
+        whole): both read, and the file is the environment's own values layer."""
+        if path.suffix not in YAML_SUFFIXES:
             return False
         for directory in path.parents:
             if directory == self.config_root.parent or not self.tree.is_dir(directory):
@@ -242,11 +238,22 @@ class Reader:
                 if values != path and (text := self.read_file(values, walk)) is not None:
                     walk.note(self.rel(values), f"the chart's values, read under {self.rel(path)}")
                     self.plain(values, text, walk)
+                for template in self.yaml_files(directory / "templates", unread=walk):
+                    if (text := self.read_file(template, walk)) is not None:
+                        self._deeper(template, text, walk)
                 walk.own_values(self.rel(path))
                 return True
             if directory == self.config_root:
                 return False
         return False
+
+    def _deeper(self, path: Path, text: str, walk: Walk) -> None:
+        """A file deeper in a directory read recursively, or a chart's template: read if YAML, else noted."""
+        try:
+            self.plain(path, text, walk)
+        except GitOpsBotError as e:
+            walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
+            walk.template_literals(self.rel(path), text, self.specs)
 
     def walk_directory(self, directory: Path, walk: Walk) -> None:
         """``directory`` read as a resource of a kustomization would be."""
@@ -299,11 +306,7 @@ class Reader:
             if path.parent == directory:
                 self.plain(path, text, walk)
                 continue
-            try:  # deeper in a directory read recursively: a template or a stray file is noted
-                self.plain(path, text, walk)
-            except GitOpsBotError as e:
-                walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
-                walk.template_literals(self.rel(path), text, self.specs)  # where they are, said
+            self._deeper(path, text, walk)
         for build in builds:
             # built, as Flux's generated kustomization lists it: its images: override the files in it
             kfile = self.kfile(build)

@@ -642,3 +642,40 @@ def test_an_image_named_under_a_values_key_with_no_helm_keys_gets_the_helm_keys_
         "charts/python/values.yaml names ghcr.io/acme/app at image.repository: add "
         "helm: {repository: image.repository, tag: image.tag} to the image in gitops-bot.yaml"
     )
+
+
+CHART = {
+    "helm/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "helm/values.yaml": "replicaCount: 1\n",
+    "helm/templates/deployment.yaml": DEPLOYMENT,
+}
+
+
+def test_a_values_file_path_reads_the_chart_templates_it_renders_through(tmp_path: Path) -> None:
+    # AntoineNGUYEN31/test-argocd: the path is the chart's values.yaml and the template writes the
+    # image whole (no values key, so no helm: keys); helm renders the values file through the
+    # templates, so the image is pinned there as when the path is the chart, not "not rendered"
+    _tree(tmp_path, CHART)
+    by_file = _read(tmp_path, {"default": "helm/values.yaml"})["default"].image(APP)
+    assert by_file.status is PinStatus.PINNED
+    assert [(p.file, p.line, p.effective) for p in by_file.pins] == [
+        ("helm/templates/deployment.yaml", 10, True)
+    ]
+    assert by_file.pins == _read(tmp_path, {"default": "helm"})["default"].image(APP).pins
+
+
+def test_a_values_file_path_says_an_image_a_template_writes_in_if_lines(tmp_path: Path) -> None:
+    # rmgpinto/k8s-argocd-demo: the template is YAML only once rendered ({{- if }} lines): the
+    # image is said written there, with the fix, as when the path is the chart
+    _tree(
+        tmp_path,
+        {**CHART, "helm/templates/deployment.yaml": "{{- if .Values.on }}\n" + DEPLOYMENT + "{{- end }}\n"},
+    )
+    r = _read(tmp_path, {"default": "helm/values.yaml"})["default"].image(APP)
+    assert r.status is not PinStatus.NOT_RENDERED
+    assert r.reason is not None and "helm/templates/deployment.yaml:11" in r.reason, r
+    assert (r.status, r.reason, r.fix) == (
+        (c := _read(tmp_path, {"default": "helm"})["default"].image(APP)).status,
+        c.reason,
+        c.fix,
+    )
