@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import argocd_apps, images
-from gitops_bot.render import deployers, yielded
+from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
 
@@ -34,11 +34,15 @@ UNFOLLOWED = NoteKind.UNFOLLOWED
 
 if TYPE_CHECKING:
     from gitops_bot.manifests.argocd_appsets import Generated
+    from gitops_bot.render.yielded import Yielded
 
 # the names of the branch a reading reads, or what gives them when first asked
 Bases = str | Sequence[str] | Callable[[], Sequence[str]] | None
 Render = RenderSettings | None  # the tools an app of apps is rendered with (None: not rendered)
 MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
+# an app of apps' chart rendered with helm, imported by name when a reading meets one: a plan
+# over anything else loads neither it nor the helm renderer
+YIELDED = "gitops_bot.render.yielded"
 PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
@@ -105,7 +109,7 @@ class DeployTools:
         self.render = render
         # each app-of-apps chart's Applications, rendered once a reading (every environment
         # it yields one of reads the same render)
-        self._yields: dict[tuple[str, str, str], list[yielded.Yielded] | str] = {}
+        self._yields: dict[tuple[str, str, str], list[Yielded] | str] = {}
         self._depth = 0
         # the branch read (the checkout's, under each name it goes by: git.base, the remote's
         # default, the branch checked out): an Application tracking another renders other
@@ -313,6 +317,7 @@ class DeployTools:
             f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications "
             "(app of apps)"
         )
+        yielded = importlib.import_module(YIELDED)
         if document is None:
             document = yielded.document(self.reader.tree, self.reader.config_root / rel, app.application)
         if document is None or self._depth >= MAX_YIELDS:

@@ -88,6 +88,7 @@ NEVER = (
     "gitops_bot.engine.gates",  # the run's gates, made when an environment has one (decisions)
     "gitops_bot.engine.results",
     "gitops_bot.gate.port",  # the gates' port; the configuration's Applications are gate.settings'
+    "gitops_bot.gate.reading",  # a gate's reading, made where an environment has gates (decision)
     "gitops_bot.release.promotion",
     "gitops_bot.engine.automation",  # auto_promote's soak, auto_rollback's verdict (decisions)
     "gitops_bot.release.soak",
@@ -124,6 +125,7 @@ NEVER = (
     "gitops_bot.manifests.charts_nodes",
     "gitops_bot.manifests.charts_refs",
     "gitops_bot.manifests.argocd_appsets",  # ApplicationSet generators, when the reading meets one
+    "gitops_bot.render.yielded",  # an app of apps' chart rendered, when the reading meets one
     # the configuration's sections a file may not write, each read by name when it is written
     "gitops_bot.config.windows",
     "zoneinfo",  # windows' time zones
