@@ -5,8 +5,9 @@ render the chart ``chart/`` with their values file, prod's the kustomization ``o
 The reading renders the root chart with helm as Argo CD does and follows each environment's
 own Application: ``plan`` shows each image's pin in the child's values file or kustomization with
 its line, ``update`` writes dev's (by a commit) and staging's (by a change request), and
-``promote dev prod`` writes prod's kustomization; the real render of each yielded Application
-after each step shows only the released environment changed."""
+``promote dev prod`` writes prod's kustomization, and ``rollback dev`` restores dev's values
+file from its history; the real render of each yielded Application after each step shows only
+the released environment changed."""
 
 from __future__ import annotations
 
@@ -205,3 +206,13 @@ def test_an_app_of_apps_releases_into_each_yielded_applications_own_files(
             in story.files(prod_head)["overlays/prod/kustomization.yaml"]
         )
         assert _runs(checkout(story, prod_head)) == {"dev": [new], "staging": [old], "prod": [new]}
+
+        # dev's release read back from its history (each commit's tree read, its app of apps
+        # rendered from that tree) and restored in the same values file, by a commit as dev writes
+        main_now = story.files()
+        (rolled,) = run(capsys, story, T0, "rollback", "dev")["results"]
+        assert (rolled["action"], rolled["kind"]) == ("commit", "rollback"), rolled
+        # the image held where it was restored (a rollback holds what it restores)
+        assert _changed(story, main_now, "main") == ["chart/values-dev.yaml", "gitops-bot.holds.yaml"]
+        assert story.files()["chart/values-dev.yaml"] == b"replicas: 1\nimage:\n  tag: 1.0.0\n"
+        assert _runs(checkout(story)) == {"dev": [old], "staging": [old], "prod": [old]}
