@@ -14,6 +14,7 @@ from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 from gitops_bot.render.settings import RenderSettings
+from testkit import repo_corpus as rc
 from testkit.kubetools import helm
 from testkit.local_git import write
 
@@ -122,3 +123,41 @@ def test_without_helm_an_app_of_apps_is_said_as_not_followed(tmp_path: Path) -> 
         )
         in image.reason
     ), image.reason
+
+
+# argoproj/argocd-example-apps (the corpus copy, tests/data/repos): apps/ is the app of apps its
+# README deploys with 'argocd app create apps --repo https://github.com/argoproj/argocd-example-apps.git
+# --path apps'; its template yields one Application per entry of apps/values.yaml, helm-guestbook
+# among them (a chart here, its release named by the template's helm.releaseName)
+EXAMPLE_ROOT = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: apps, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/argoproj/argocd-example-apps.git
+    path: apps
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+"""
+FRONTEND = "gcr.io/google-samples/gb-frontend"
+
+
+def test_argocd_example_apps_app_of_apps_reads_helm_guestbook_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    (case,) = [c for c in rc.cases() if c.key == "argoproj__argocd-example-apps"]
+    root = rc.copy_tree(case, tmp_path / "repo")
+    write(root, {"root.yaml": EXAMPLE_ROOT})
+    specs = [images.ImageSpec(FRONTEND, FRONTEND, {"repository": "image.repository", "tag": "image.tag"})]
+    source = reader.Source("guestbook", ("root.yaml",), (FRONTEND,), ("example.helm-guestbook",))
+    read = reader.Reader(reader.DiskTree(root), root, specs, root, render=RenderSettings()).read([source])
+    (image,) = read["guestbook"].images
+    assert image.status is PinStatus.PINNED, image
+    assert image.effective is not None and (image.effective.place, image.effective.tag) == (
+        "helm-guestbook/values.yaml:9",
+        "v5",
+    ), image
+    notes = list(map(str, read["guestbook"].notes))
+    assert "root.yaml: apps yields example.helm-guestbook (apps/templates/applications.yaml)" in notes, notes
+    assert "helm-guestbook/values.yaml" in read["guestbook"].writable, read["guestbook"].writable
