@@ -249,7 +249,8 @@ def _judged_charts(
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
-    got = helm_render.render_marked(config.render, root, files, texts, app_kustomize.renderer(config.render))
+    kustomize, own = app_kustomize.renderer(config.render), dict(reading.documents).values()
+    got = helm_render.render_marked(config.render, root, files, texts, kustomize, own)
     if got is None or got.failed or not got.texts:
         return reading  # helm's refusal is the reading's to say; a marker breaking it proves nothing
     text = "\n".join(got.texts)

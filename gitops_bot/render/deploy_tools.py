@@ -340,8 +340,12 @@ class DeployTools:
             walk.note(rel, f"{said}: {got}", UNFOLLOWED)
             return
         by_name = {y.source.application: y for y in got}
+        before = walk.documents.pop(rel, None)  # the file's own Application, not the one chosen
         mine = deployers.own_applications([y.source for y in got], walk.env, rel, walk) if walk.env else []
-        walk.documents.pop(rel, None)  # the file holds the root Application, not the one chosen
+        walk.documents.pop(rel, None)
+        walk.documents.update({rel: before} if before else {})
+        if len({c.application for c in mine}) == 1:  # the template's own: the one its renders follow
+            walk.documents[by_name[mine[0].application].template] = mine[0].application
         self._depth += 1
         try:
             for child in mine:

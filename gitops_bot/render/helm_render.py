@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,10 +210,14 @@ def render(
     root: Path,
     docs: Sequence[dict[str, object]],
     kustomize: Kustomize | None = None,
+    own: Collection[str] = (),
 ) -> ChartRenders:
     """Every chart the deployer objects among ``docs`` render, and the Applications those
     charts yield rendered again (app of apps): a chart with helm, a kustomization with
-    ``kustomize`` when given, to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`."""
+    ``kustomize`` when given, to :data:`MAX_DEPTH` and :data:`MAX_CHARTS`. ``own``: the
+    environment's own Applications (its reading's ``documents``); of a chart yielding one of
+    them, only those are rendered again (each environment of a chart yielding one Application
+    per environment renders its own, not all of them)."""
     helm = settings.tool("helm")
     if helm is None:
         return NONE
@@ -243,7 +247,7 @@ def render(
                 text, why = template(settings, helm, root, chart, Path(tmp))
                 if text is not None:
                     texts.append(text)
-                    yielded += objects(text)
+                    yielded += _own(objects(text), own)
                 else:
                     failed.append(why)
             for directory in dirs:
@@ -258,6 +262,15 @@ def render(
             if not pending and not dirs:
                 break
     return ChartRenders(tuple(texts), tuple(failed))
+
+
+def _own(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, object]]:
+    """``docs`` (one chart's render) without the Applications that are not the environment's
+    own, when one of them is; all of them when none is (the reading followed them all)."""
+    apps = {_str(d, "metadata", "name") for d in docs if d.get("kind") == "Application"}
+    if not apps & set(own):
+        return docs
+    return [d for d in docs if d.get("kind") != "Application" or _str(d, "metadata", "name") in own]
 
 
 def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[Path]:
@@ -332,6 +345,7 @@ def render_marked(
     files: Sequence[Path],
     texts: Mapping[Path, str],
     kustomize: Kustomize | None = None,
+    own: Collection[str] = (),
 ) -> ChartRenders | None:
     """The charts the deployer objects of ``files`` render, in a private copy of the tree with
     ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
@@ -346,7 +360,7 @@ def render_marked(
         except (OSError, shutil.Error, ValueError):
             return None
         docs = file_objects(tree, [tree / f.relative_to(root) for f in files])
-        return render(settings, tree, docs, kustomize)
+        return render(settings, tree, docs, kustomize, own)
 
 
 def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:

@@ -121,7 +121,8 @@ def _charts(
     docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
     if not texts:
         docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered])
-    return helm_render.render(settings, root, docs, app_kustomize.renderer(settings))
+    own = dict(reading.documents).values()
+    return helm_render.render(settings, root, docs, app_kustomize.renderer(settings), own)
 
 
 def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:

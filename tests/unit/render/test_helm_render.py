@@ -110,8 +110,30 @@ def test_an_app_of_apps_renders_each_application_it_yields(tmp_path: Path) -> No
     )
     _chart(tmp_path, "apps", template="", values="{}\n")
     (tmp_path / "apps" / "templates" / "apps.yaml").write_text(children.replace("{{", "{{ `{{` }}"))
-    got = _images(tmp_path, APP.format(name="root", path="apps", helm=""))
-    assert got == ["ghcr.io/acme/web:4.0", "ghcr.io/acme/web:9.9"]
+    root = helm_render.objects(APP.format(name="root", path="apps", helm=""))
+    assert _images(tmp_path, APP.format(name="root", path="apps", helm="")) == [
+        "ghcr.io/acme/web:4.0",
+        "ghcr.io/acme/web:9.9",
+    ]
+    # an environment whose own yielded Application is qa renders qa's alone (not every one)
+    own = helm_render.render(RenderSettings(), tmp_path, root, own=("qa",))
+    assert sorted(r.image for t in own.texts for r in running.running(t)) == ["ghcr.io/acme/web:4.0"]
+    # and one a kustomization: rendered by the caller's kustomize, with what it reads
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "kustomization.yaml").write_text("resources: [d.yaml]\n")
+    (tmp_path / "k" / "d.yaml").write_text(
+        TEMPLATE.replace("{{ .Release.Name }}", "k") % "ghcr.io/acme/k:1.0"
+    )
+    (tmp_path / "apps" / "templates" / "k.yaml").write_text(APP.format(name="k", path="k", helm=""))
+    seen: list[str] = []
+
+    def kustomize(tree: Path, directory: Path) -> str:
+        seen.append(directory.relative_to(tree).as_posix())
+        return (directory / "d.yaml").read_text()
+
+    got = helm_render.render(RenderSettings(), tmp_path, root, kustomize, own=("k",))
+    assert seen == ["k"]
+    assert sorted(r.image for t in got.texts for r in running.running(t)) == ["ghcr.io/acme/k:1.0"]
 
 
 def test_a_template_literal_is_what_runs(tmp_path: Path) -> None:
