@@ -2,7 +2,8 @@
 (a base Deployment and 20 overlays, each pinning the image in its own ``images:`` entry)
 planned against a real local registry with kubectl found (the renders' cache cold, then warm:
 a re-run over the unchanged tree renders nothing) and with none (the rules' reading alone),
-interleaved, each run's wall printed, then the medians and the ratios.
+interleaved, each run's wall, CPU and kubectl runs (with their own CPU, through
+``bench/kubectl_cpu.py``'s wrapper) printed, then the medians and the ratios.
 
     .venv/bin/python bench/reading_render_bench.py --envs 20 --runs 5
 """
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kubectl_cpu import take, write_wrapper
 from measure import run_child
 
 from testkit.kubetools import kubectl
@@ -68,12 +70,14 @@ def main() -> int:
         p.close()
         write_repo(work / "gitops", reg.host, args.envs)
         cmd = [exe, "plan", "--repo", str(work / "gitops"), "--output", "json"]
+        (work / "tools").mkdir()
+        wrapper, log = write_wrapper(work / "tools", kubectl())
         for run in range(args.runs):
             cache = work / f"cache-{run}"
             for label, tool in (
                 ("rules", str(work / "no-kubectl")),
-                ("render-cold", kubectl()),
-                ("render-warm", kubectl()),
+                ("render-cold", str(wrapper)),
+                ("render-warm", str(wrapper)),
             ):
                 env = {**os.environ, "GITOPS_BOT_KUBECTL": tool, "GITOPS_BOT_CACHE": str(cache)}
                 t0 = time.monotonic()
@@ -83,7 +87,11 @@ def main() -> int:
                     print(proc.stderr, file=sys.stderr)
                     return 1
                 walls[label].append(wall)
-                print(f"run {run + 1} {label}: wall {wall:.2f} s, CPU {proc.cpu:.2f} s")
+                runs = take(log)
+                print(
+                    f"run {run + 1} {label}: wall {wall:.2f} s, CPU {proc.cpu:.2f} s, "
+                    f"{runs.calls} kubectl runs ({runs.kubectl:.2f} s CPU), load {os.getloadavg()[0]:.1f}"
+                )
             shutil.rmtree(cache, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in walls.items()}
     print(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -33,7 +33,7 @@ from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageRe
 from gitops_bot.manifests import images
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import app_kustomize, helm_render, rendered_reading, tools
-from gitops_bot.render.bounded import MAX_OUTPUT
+from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
 from gitops_bot.render.running import Running, running
 
 
@@ -74,20 +74,84 @@ def prove(
     root = root.absolute()  # the renders run in a copy elsewhere: no path relative to here
     secret = _secret()
     leaving = tools.links_out(root)
+    marked: dict[str, _Marked] = {}
     for env in environments:
         reading = out.get(env.name)
         if reading is None or reading.blocked is not None or not env.paths:
             continue
         dirs, reached = _kustomizations(config, root, env, leaving)
         if dirs:
-            out[env.name] = _judged(config, root, dirs, reached, specs, reading, secret)
+            if (m := _to_render(config, root, dirs, reached, specs, reading, secret)) is not None:
+                marked[env.name] = m
         elif config.render.tool("helm") is not None:
             files = [config.root.absolute() / f for f in reading.rendered]
             # a link leading out: helm would read what it points at (the rules name it)
             if helm_render.charted(root, files) and not leaving:
                 reading = _judged_charts(config, root, files, specs, reading, secret)
                 out[env.name] = _unkeyed(config, root, files, specs, reading, secret)
+    rendered = _render_marked(config, root, marked)
+    for name, m in marked.items():
+        out[name] = _judged(config, root, m, rendered[name], out[name])
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Marked:
+    """An environment's marked render to run: its kustomizations, the files they read, each
+    releasable image's marker and the files with the markers written."""
+
+    dirs: list[Path]
+    reached: set[Path]
+    marks: dict[str, str]
+    texts: dict[Path, str]
+
+
+def _render_marked(
+    config: Config, root: Path, marked: Mapping[str, _Marked]
+) -> dict[str, list[str | NotRendered]]:
+    """Every environment's marked render, those whose marked files the others do not read in
+    one copy of the tree together (one kubectl run renders a copy's kustomizations: the
+    environments of a repository, each its overlay's ``images:`` entries marked, in one)."""
+    groups: list[tuple[dict[Path, str], set[Path], list[str]]] = []  # texts, reached, envs
+    for name, m in marked.items():
+        for texts, reached, names in groups:
+            if _apart(texts, reached, m.texts, m.reached):
+                texts.update(m.texts)
+                reached.update(m.reached)
+                names.append(name)
+                break
+        else:
+            groups.append((dict(m.texts), set(m.reached), [name]))
+    sides: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
+    for k, (texts, _, names) in enumerate(groups):
+        dirs = [_name(root, d) for n in names for d in marked[n].dirs]
+        sides[f"marked-{k}"] = (texts, list(dict.fromkeys(dirs)))
+    got = (
+        tools.render_each(config.render, root, sides, {n for _, ns in sides.values() for n in ns})
+        if sides
+        else {}
+    )
+    out: dict[str, list[str | NotRendered]] = {}
+    for k, (_, _, names) in enumerate(groups):
+        for n in names:
+            out[n] = [got[f"marked-{k}"][_name(root, d)] for d in marked[n].dirs]
+    return out
+
+
+def _apart(
+    texts: Mapping[Path, str], reached: set[Path], more: Mapping[Path, str], more_reached: set[Path]
+) -> bool:
+    """Whether two marked renders can share a copy of the tree: each file either writes, the
+    other reads only as it writes it too."""
+
+    def sees(own: Mapping[Path, str], read: set[Path], other: Mapping[Path, str]) -> bool:
+        return all(own.get(p) == text for p, text in other.items() if p.resolve() in read)
+
+    return sees(more, more_reached, texts) and sees(texts, reached, more)
+
+
+def _name(root: Path, directory: Path) -> str:
+    return directory.relative_to(root).as_posix() or "."
 
 
 def _kustomizations(
@@ -101,7 +165,7 @@ def _kustomizations(
     return list(reaches), {f.resolve() for r in reaches.values() for f in r.files}
 
 
-def _judged(
+def _to_render(
     config: Config,
     root: Path,
     dirs: list[Path],
@@ -109,19 +173,25 @@ def _judged(
     specs: list[images.ImageSpec],
     reading: EnvironmentReading,
     secret: str,
-) -> EnvironmentReading:
+) -> _Marked | None:
+    """The environment's marked render to run; None when nothing is to be proven by one."""
     # the markers only add images: entries, so past the size budget as it is, past it marked:
     # none are written (200 entries took most of a plan's CPU for a render never run)
     if any(tools.over_budget(config.render, root, d, d.as_posix(), {}) for d in dirs):
-        return reading
+        return None
     marks, texts = _marked(config, root, specs, reading, secret, reached)
     if not marks:
-        return reading
+        return None
     # past the rendered diff's size budget kustomize takes seconds to minutes: the rules stand
     if any(tools.over_budget(config.render, root, d, d.as_posix(), texts) for d in dirs):
-        return reading
-    names = [d.relative_to(root).as_posix() or "." for d in dirs]
-    (outputs,) = tools.render_kept(config.render, root, names, {"marked": texts}, set(names))
+        return None
+    return _Marked(dirs, reached, marks, texts)
+
+
+def _judged(
+    config: Config, root: Path, m: _Marked, outputs: list[str | NotRendered], reading: EnvironmentReading
+) -> EnvironmentReading:
+    dirs, marks = m.dirs, m.marks
     if not all(isinstance(o, str) for o in outputs):
         return reading  # a refusal is rendered_reading's to say; a marker breaking it proves nothing
     text = "\n".join(o for o in outputs if isinstance(o, str))

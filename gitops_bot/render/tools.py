@@ -32,7 +32,7 @@ from gitops_bot.core import childenv, privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import helm_render, reader
+from gitops_bot.render import helm_render, joint, reader
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.render_cache import RenderCache
@@ -144,28 +144,40 @@ def render_kept(
     -> text), per side in the order of ``names``. The renders of directories in ``kept`` are
     kept by the content rendered (:class:`RenderCache`): an unchanged tree with the same texts
     renders nothing again. kubectl must be found."""
+    got = render_each(settings, root, {label: (texts, list(names)) for label, texts in sides.items()}, kept)
+    return [[got[label][n] for n in names] for label in sides]
+
+
+def render_each(
+    settings: RenderSettings,
+    root: Path,
+    sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
+    kept: set[str],
+) -> dict[str, dict[str, str | NotRendered]]:
+    """:func:`render_kept` with each side's own directories: by side, each directory's render."""
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
     cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT)
-    keys = [cache.key(texts) for texts in sides.values()]
-    found: list[dict[str, str | NotRendered]] = [{} for _ in keys]
-    for key, had in zip(keys, found, strict=True):
+    found: dict[str, tuple[str | None, dict[str, str | NotRendered]]] = {}
+    todo: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
+    for label, (texts, names) in sides.items():
+        key = cache.key(texts)
+        had: dict[str, str | NotRendered] = {}
         for n in names:
             if (kept_render := cache.get(key, n)) is not None:
                 had[n] = kept_render
-    todo = {
-        label: (texts, [n for n in names if n not in had])
-        for (label, texts), had in zip(sides.items(), found, strict=True)
-        if len(had) < len(names)
-    }
+        found[label] = (key, had)
+        if len(had) < len(names):
+            todo[label] = (texts, [n for n in names if n not in had])
     if todo:
         fresh = _render_sides(settings, kubectl, root, todo)
-        for label, key, had in zip(sides, keys, found, strict=True):
-            for name, output in fresh.get(label, {}).items():
+        for label, outputs in fresh.items():
+            key, had = found[label]
+            for name, output in outputs.items():
                 had[name] = output
                 if isinstance(output, str):
                     cache.put(key, name, output)
-    return [[had[n] for n in names] for had in found]
+    return {label: had for label, (_, had) in found.items()}
 
 
 def _render_sides(
@@ -190,15 +202,47 @@ def _render_sides(
                 target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
                 target.write_text(text, encoding="utf-8")
 
+        done = _together(settings, kubectl, root, sides, Path(tmp))
+
         # the sides at once, each in its own copy: kubectl is a process, so the renders
         # overlap on the cores instead of one waiting for the other (half the wall of a
         # release's rendered diff); each side renders its directories one after another
         def side(label: str) -> dict[str, str | NotRendered]:
-            at = Path(tmp) / label
-            return {n: render_directory(settings, kubectl, at / "tree" / n, at) for n in sides[label][1]}
+            at, had = Path(tmp) / label, done[label]
+            return {
+                n: had[n] if n in had else render_directory(settings, kubectl, at / "tree" / n, at)
+                for n in sides[label][1]
+            }
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             return dict(zip(sides, pool.map(side, sides), strict=True))
+
+
+def _together(
+    settings: RenderSettings,
+    kubectl: str,
+    root: Path,
+    sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
+    tmp: Path,
+) -> dict[str, dict[str, str]]:
+    """The directories of every side that one kubectl run renders as their own builds would
+    (:mod:`gitops_bot.render.joint`), by side; the others are left to a run each."""
+    trees = {label: reader.DiskTree(root, texts) for label, (texts, _) in sides.items()}
+    jobs = [
+        (label, n)
+        for label, (_, names) in sides.items()
+        for n in names
+        if not joint.alone(trees[label], root, root / n)
+    ]
+    done: dict[str, dict[str, str]] = {label: {} for label in sides}
+    if len(jobs) < 2:  # one alone costs the same run, and keeps its own words
+        return done
+    got = joint.render_together(settings, kubectl, [tmp / label / "tree" / n for label, n in jobs], tmp)
+    for (label, n), output in zip(jobs, got, strict=True):
+        if output is not None:
+            done[label][n] = output
+    log.info("rendered_together", directories=len(jobs), split=sum(o is not None for o in got))
+    return done
 
 
 def links_out(tree: Path) -> list[str]:

@@ -273,20 +273,24 @@ def _repo(tmp_path: Path, extra: str = "") -> tuple[Path, Path, str]:
 
 
 def _counting(tmp_path: Path) -> tuple[Path, Path]:
-    """A kubectl that notes each render (the directory it was given) and runs the real one."""
+    """A kubectl that notes each render (the directory it was given; of one run rendering
+    several, render/joint.py, each directory its wrappers list) and runs the real one."""
     calls = tmp_path / "calls"
     wrapper = tmp_path / "bin/kubectl"
     wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\necho "$2" >> {calls}\nexec {kubetools.kubectl()} "$@"\n')
+    wrapper.write_text(
+        f'#!/bin/sh\ncase "$2" in\n*/joint) cat "$2"/e*/kustomization.yaml | sed -n "s/^- //p" >> {calls} ;;\n'
+        f'*) echo "$2" >> {calls} ;;\nesac\nexec {kubetools.kubectl()} "$@"\n'
+    )
     wrapper.chmod(0o755)
     return wrapper, calls
 
 
 def _renders(calls: Path) -> list[str]:
-    """The rendered diff's renders, by side; the reading's marked render of an environment
-    (``/marked/``, engine/proven.py) is not one of them."""
+    """The rendered diff's renders, by side; the reading's marked renders of the environments
+    (``/marked-N/``, engine/proven.py) are not among them."""
     return (
-        ["before" if "/before/" in c else "after" for c in calls.read_text().split() if "/marked/" not in c]
+        ["before" if "/before/" in c else "after" for c in calls.read_text().split() if "/marked-" not in c]
         if calls.exists()
         else []
     )

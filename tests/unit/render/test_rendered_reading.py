@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images, workloads
-from gitops_bot.render import reader, rendered_reading, tools
+from gitops_bot.render import joint, reader, rendered_reading, tools
 from gitops_bot.render.settings import RenderSettings
 
 APP = "ghcr.io/acme/app"
@@ -73,9 +73,12 @@ def test_renders_are_kept_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyP
     root = _repo(tmp_path)
     (root / "dev" / "d.yaml").write_text(DEPLOYMENT.format(meta="  name: web", image=f"{APP}:1.0"))
     first = _read(root)
-    calls: list[Path] = []
-    real = tools.render_directory
+    calls: list[Path] = []  # each directory rendered, alone or in one run with others
+    real, together = tools.render_directory, joint.render_together
     monkeypatch.setattr(tools, "render_directory", lambda s, k, d, t: calls.append(d) or real(s, k, d, t))
+    monkeypatch.setattr(
+        joint, "render_together", lambda s, k, ds, t: calls.extend(ds) or together(s, k, ds, t)
+    )
     assert _read(root) == first
     assert calls == []
     (root / "prod" / "d.yaml").write_text(DEPLOYMENT.format(meta="  name: web2", image=f"{APP}:1.0"))
