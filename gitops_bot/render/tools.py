@@ -227,6 +227,9 @@ def _together(
 ) -> dict[str, dict[str, str]]:
     """The directories of every side that one kubectl run renders as their own builds would
     (:mod:`gitops_bot.render.joint`), by side; the others are left to a run each."""
+    done: dict[str, dict[str, str]] = {label: {} for label in sides}
+    if sum(len(names) for _, names in sides.values()) < 2:  # one alone costs the same run
+        return done
     trees = {label: reader.DiskTree(root, texts) for label, (texts, _) in sides.items()}
     jobs = [
         (label, n)
@@ -234,7 +237,6 @@ def _together(
         for n in names
         if not joint.alone(trees[label], root, root / n)
     ]
-    done: dict[str, dict[str, str]] = {label: {} for label in sides}
     if len(jobs) < 2:  # one alone costs the same run, and keeps its own words
         return done
     got = joint.render_together(settings, kubectl, [tmp / label / "tree" / n for label, n in jobs], tmp)
