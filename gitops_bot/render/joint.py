@@ -83,7 +83,10 @@ def render_together(
         )
     listed = "".join(f"- e{i}\n" for i in range(len(directories)))
     (top / "kustomization.yaml").write_text(f"resources:\n{listed}", encoding="utf-8")
-    got = run_bounded([kubectl, "kustomize", str(top)], top, settings.timeout, "kubectl kustomize")
+    # the deadline one run a directory would have had in all: a joint run past it costs
+    # at most that again, rendered alone
+    deadline = settings.timeout * len(directories)
+    got = run_bounded([kubectl, "kustomize", str(top)], top, deadline, "kubectl kustomize")
     if isinstance(got, (Exited, NotRendered)):
         return [None] * len(directories)
     return split(got, prefixes)
