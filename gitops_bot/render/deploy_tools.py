@@ -266,11 +266,13 @@ class DeployTools:
             )
             return
         kfile = self.reader.kfile(directory)
+        first = len(walk.files)
         if kfile is not None:
             text = self.reader.read_file(kfile, walk)
             assert text is not None
             walk.layers.append(self.reader.rel(kfile))
             self.reader.kustomization(kfile, text, walk, ())
+            self._held(app, rel, list(walk.files)[first:], walk, kustomized=True)
         elif self.reader.tree.text(directory / "Chart.yaml") is not None:
             for name in ("values.yaml", *app.value_files):
                 ref = self._ref_file(app, name) if name.startswith("$") else None
@@ -292,6 +294,7 @@ class DeployTools:
                 self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
+            self._held(app, rel, list(walk.files)[first:], walk, kustomized=False)
         if document is None:
             self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
         elif app.images or app.parameters:  # a template's lines: no file of the repository holds them
@@ -301,6 +304,45 @@ class DeployTools:
                 "set the image in the values or kustomization it renders",
                 UNFOLLOWED,
             )
+
+    def _held(
+        self, app: argocd_apps.AppSource, rel: str, files: list[str], walk: Walk, *, kustomized: bool
+    ) -> None:
+        """The Applications the files of an Application's path hold (an app of apps of plain
+        files): a directory's are what Argo CD applies as written, each environment's own
+        followed as a written one; a kustomization's may be patched when built, so they are
+        said, not followed."""
+        held = [
+            (f, a)
+            for f in files
+            if (text := self.reader.tree.text(self.reader.config_root / f)) is not None
+            for a in deployers.applications(text, f)
+        ]
+        if not held:
+            return
+        said = f"{app.application} renders {app.path}, whose files are Argo CD Applications (app of apps)"
+        if kustomized or self._depth >= MAX_YIELDS or walk.env is None:
+            why = "built by its kustomization" if kustomized else f"past {MAX_YIELDS} apps of apps deep"
+            walk.note(
+                rel,
+                f"{said}: {why}, the Applications it holds are not followed; point the environment's path at "
+                "the file of the Application that deploys it",
+                UNFOLLOWED,
+            )
+            return
+        before = walk.documents.pop(rel, None)
+        mine = deployers.own_applications([a for _, a in held], walk.env, rel, walk)
+        walk.documents.pop(rel, None)
+        walk.documents.update({rel: before} if before else {})
+        self._depth += 1
+        try:
+            for child in mine:
+                file = next(f for f, a in held if a is child)
+                walk.note(rel, f"{app.application} deploys {child.application} ({file})")
+                walk.next_root()  # an Application of its own: its values layer over its own chart's
+                self.application(child, file, walk)
+        finally:
+            self._depth -= 1
 
     def _follow_yields(
         self,

@@ -161,3 +161,53 @@ def test_argocd_example_apps_app_of_apps_reads_helm_guestbook_values(
     notes = list(map(str, read["guestbook"].notes))
     assert "root.yaml: apps yields example.helm-guestbook (apps/templates/applications.yaml)" in notes, notes
     assert "helm-guestbook/values.yaml" in read["guestbook"].writable, read["guestbook"].writable
+
+
+CHILD_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app-ENV}
+spec:
+  source:
+    repoURL: https://example.com/acme/gitops.git
+    path: chart
+    helm: {valueFiles: [values-ENV.yaml]}
+"""
+PLAIN = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
+    "chart/values-dev.yaml": "image:\n  tag: 1.1.0\n",
+    "chart/values-prod.yaml": "image:\n  tag: 1.0.0\n",
+    "children/dev.yaml": CHILD_APP.replace("ENV", "dev"),
+    "children/prod.yaml": CHILD_APP.replace("ENV", "prod"),
+}
+
+
+def test_a_directory_of_applications_is_followed_as_argo_cd_applies_it(tmp_path: Path) -> None:
+    write(tmp_path, {**PLAIN, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    read = _read(tmp_path, None, "dev", "prod")  # the files as written: no tool needed
+    for env, (place, tag) in {
+        "dev": ("chart/values-dev.yaml:2", "1.1.0"),
+        "prod": ("chart/values-prod.yaml:2", "1.0.0"),
+    }.items():
+        (image,) = read[env].images
+        assert image.status is PinStatus.PINNED, image
+        assert image.effective is not None and (image.effective.place, image.effective.tag) == (place, tag), (
+            image
+        )
+        assert f"root.yaml: root deploys app-{env} (children/{env}.yaml)" in map(str, read[env].notes)
+
+
+def test_a_kustomization_of_applications_is_said_as_not_followed(tmp_path: Path) -> None:
+    files = {**PLAIN, "children/kustomization.yaml": "resources: [dev.yaml, prod.yaml]\n"}
+    write(tmp_path, {**files, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    (image,) = _read(tmp_path, None, "dev")["dev"].images
+    assert image.status is PinStatus.NOT_RENDERED, image
+    assert (
+        image.reason is not None
+        and (
+            "root renders children, whose files are Argo CD Applications (app of apps): built by its kustomization, "
+            "the Applications it holds are not followed; point the environment's path at the file of the Application "
+            "that deploys it"
+        )
+        in image.reason
+    ), image.reason
