@@ -321,14 +321,19 @@ class DeployTools:
         if not held:
             return
         said = f"{app.application} renders {app.path}, whose files are Argo CD Applications (app of apps)"
-        if kustomized or self._depth >= MAX_YIELDS or walk.env is None:
-            why = "built by its kustomization" if kustomized else f"past {MAX_YIELDS} apps of apps deep"
-            walk.note(
-                rel,
-                f"{said}: {why}, the Applications it holds are not followed; point the environment's path at "
-                "the file of the Application that deploys it",
-                UNFOLLOWED,
+        if self._depth >= MAX_YIELDS or walk.env is None:
+            walk.note(rel, f"{said}: past {MAX_YIELDS} apps of apps deep, not followed", UNFOLLOWED)
+            return
+        if kustomized:  # its patches may change them: built as Argo CD builds it
+            directory = Path(os.path.normpath(self.reader.repo_root / (app.path or "")))
+            paths = [self.reader.config_root / f for f in files]
+            got = importlib.import_module(YIELDED).built(
+                self.render, self.reader.tree, self.reader.repo_root, directory, paths, files[0]
             )
+            if isinstance(got, str):
+                walk.note(rel, f"{said}: {got}", UNFOLLOWED)
+            else:
+                self._follow(app, rel, got, walk, "builds")
             return
         before = walk.documents.pop(rel, None)
         mine = deployers.own_applications([a for _, a in held], walk.env, rel, walk)
@@ -381,6 +386,13 @@ class DeployTools:
         if isinstance(got, str):
             walk.note(rel, f"{said}: {got}", UNFOLLOWED)
             return
+        self._follow(app, rel, got, walk, "yields")
+
+    def _follow(
+        self, app: argocd_apps.AppSource, rel: str, got: list[Yielded], walk: Walk, verb: str
+    ) -> None:
+        """Of the Applications a chart or a kustomization of ``app`` renders, the environment's
+        own followed as written ones (each with the rendered document); another repository's said."""
         by_name = {y.source.application: y for y in got}
         before = walk.documents.pop(rel, None)  # the file's own Application, not the one chosen
         mine = deployers.own_applications([y.source for y in got], walk.env, rel, walk) if walk.env else []
@@ -395,13 +407,13 @@ class DeployTools:
                 if deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url):
                     walk.note(
                         made.template,
-                        f"{app.application} yields {child.application}, whose source is "
+                        f"{app.application} {verb} {child.application}, whose source is "
                         f"{child.repo_url}: not followed, the bot reads what this repository holds; "
                         "release it from a configuration in that repository",
                         UNFOLLOWED,
                     )
                     continue
-                walk.note(rel, f"{app.application} yields {child.application} ({made.template})")
+                walk.note(rel, f"{app.application} {verb} {child.application} ({made.template})")
                 walk.next_root()  # an Application of its own: its values layer over its own chart's
                 self.application(child, made.template, walk, made.document)
         finally:

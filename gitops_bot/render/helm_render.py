@@ -225,9 +225,11 @@ def render(
     failed: list[str] = []
     seen: set[Chart | Path] = set()
     pending = charts(root, docs)
-    if not pending:  # no chart: no private folder made (nor the temp dir swept for one)
+    # an Application over a kustomization of Applications (an app of apps): built, as its own
+    # patches may change them
+    dirs = [d for d in kustomizations(root, docs) if _holds_applications(d)] if kustomize else []
+    if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
-    dirs: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
         # one environment's charts together within a few renders' time, however many it yields
         deadline = time.monotonic() + settings.timeout * MAX_DEPTH
@@ -256,7 +258,7 @@ def render(
                 seen.add(directory)
                 if kustomize is not None and (text := kustomize(root, directory)) is not None:
                     texts.append(text)
-                    yielded += objects(text)
+                    yielded += _own(objects(text), own)
             pending = charts(root, yielded)
             dirs = kustomizations(root, yielded) if kustomize is not None else []
             if not pending and not dirs:
@@ -271,6 +273,18 @@ def _own(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, 
     if not apps & set(own):
         return docs
     return [d for d in docs if d.get("kind") != "Application" or _str(d, "metadata", "name") in own]
+
+
+def _holds_applications(directory: Path) -> bool:
+    """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
+    for path in sorted(directory.glob("*.y*ml"))[:50]:
+        try:
+            text = path.read_text(encoding="utf-8") if path.stat().st_size <= bounded.MAX_OUTPUT else ""
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
+            return True
+    return False
 
 
 def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[Path]:

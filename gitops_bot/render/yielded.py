@@ -18,13 +18,14 @@ from pathlib import Path
 
 from gitops_bot.core import privdir
 from gitops_bot.manifests import argocd_apps
-from gitops_bot.render import deployers, helm_render
+from gitops_bot.render import bounded, deployers, helm_render
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import Tree
 
 MAX_CHART_FILES = 500  # files of one app-of-apps chart copied to render it
 MAX_CHART_BYTES = 8 * 1024 * 1024  # and their characters in all
 NO_HELM = "install helm (or set render.helm) for the bot to render it and follow them"
+NO_KUBECTL = "install kubectl (or set render.kubectl) for the bot to build it and follow them"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,46 @@ def applications(
                     if a.application in docs
                 ]
     return out
+
+
+def built(
+    settings: RenderSettings | None,
+    tree: Tree,
+    repo_root: Path,
+    directory: Path,
+    files: list[Path],
+    kfile: str,
+) -> list[Yielded] | str:
+    """The Applications the kustomization at ``directory`` builds (``files``: what it reads,
+    as the reading walked it; ``kfile``: its file, as the reading names it), with the real
+    ``kubectl kustomize`` in a private copy of just those files: its patches and transformers
+    applied, as Argo CD builds it. Or one clause saying why they cannot be read, with the fix."""
+    kubectl = settings.tool("kubectl") if settings is not None and settings.enabled else None
+    if settings is None or kubectl is None:
+        return f"the Applications it builds are not followed: {NO_KUBECTL}"
+    rel = directory.relative_to(repo_root).as_posix() or "."
+    with tempfile.TemporaryDirectory(prefix="app-of-apps-", dir=privdir.path()) as tmp:
+        copy = Path(tmp) / "tree"
+        copy.mkdir()
+        if not _copied(tree, repo_root, files, copy):
+            return (
+                f"{rel} reads over {MAX_CHART_FILES} files or {MAX_CHART_BYTES} bytes, not built: the "
+                "Applications it builds are not followed; keep the app-of-apps kustomization smaller"
+            )
+        argv = [kubectl, "kustomize", str(copy / rel)]
+        got = bounded.run_bounded(argv, Path(tmp), settings.timeout, f"kubectl kustomize {rel}")
+    if isinstance(got, bounded.Exited):
+        why = (got.lines[-1] if got.lines else f"exit status {got.status}").replace(str(copy) + "/", "")
+        return f"kubectl kustomize {rel} failed: {why[:300]}; the Applications it builds are not followed"
+    if not isinstance(got, str):
+        return f"{got}; the Applications it builds are not followed"
+    kfile = f"{rel}/kustomization.yaml" if rel != "." else "kustomization.yaml"
+    docs = {_name(d): d for d in helm_render.objects(got) if d.get("kind") == "Application"}
+    return [
+        Yielded(kfile, a, docs[a.application])
+        for a in deployers.applications(got, kfile)
+        if a.application in docs
+    ]
 
 
 def document(tree: Tree, path: Path, name: str) -> dict[str, object] | None:

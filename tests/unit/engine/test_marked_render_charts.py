@@ -130,3 +130,40 @@ def test_a_values_key_the_template_never_reads_is_not_the_fix(tmp_path: Path) ->
         "image.tag in charts/app/values-prod.yaml would change nothing it renders (the marked render shows it)"
     ), prod.reason
     assert prod.fix.startswith("make app/templates/deployment.yaml take the tag from the values"), prod.fix
+
+
+def test_an_app_of_apps_kustomization_is_proven_through_its_build(tmp_path: Path) -> None:
+    # root deploys children/, a kustomization of two Applications whose patch points dev's at
+    # values-qa.yaml: the reading follows the build, and the marked render builds it too, so
+    # the marker written in values-qa.yaml reaches dev's render (as written, dev's Application
+    # names values-dev.yaml, which a release there would leave unchanged)
+    root_app = APP.format(env="root", chart="x").replace("path: charts/x", "path: children")
+    patch = "- op: replace\n  path: /spec/source/helm/valueFiles/0\n  value: values-qa.yaml\n"
+    files = {
+        "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+        .replace("{helm}", helm())
+        .replace("path: apps/dev.yaml", "path: root.yaml")
+        .replace("  - name: prod\n    path: apps/prod.yaml\n", ""),
+        "root.yaml": root_app.replace("    helm: {valueFiles: [values-root.yaml]}\n", ""),
+        "children/kustomization.yaml": "resources: [dev.yaml]\npatches:\n  - path: qa.yaml\n"
+        "    target: {kind: Application, name: dev}\n",
+        "children/dev.yaml": APP.format(env="dev", chart="app"),
+        "children/qa.yaml": patch,
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/values.yaml": f"image: {{repository: {IMAGE}, tag: '1.0.0'}}\n",
+        "charts/app/values-dev.yaml": "image:\n  tag: 1.1.0\n",
+        "charts/app/values-qa.yaml": "image:\n  tag: 2.0.0\n",
+        "charts/app/templates/deployment.yaml": TEMPLATE
+        % "'{{ .Values.image.repository }}:{{ .Values.image.tag }}'",
+    }
+    write(tmp_path, files)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path, render=config.render).read(
+        sources
+    )
+    (image,) = read["dev"].images
+    assert image.effective is not None and image.effective.place == "charts/app/values-qa.yaml:2", image
+    (judged,) = proven.prove(config, tmp_path, list(config.environments), specs, read)["dev"].images
+    assert judged == image, judged.reason

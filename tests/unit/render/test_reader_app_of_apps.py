@@ -15,7 +15,7 @@ from gitops_bot.manifests import images
 from gitops_bot.render import reader
 from gitops_bot.render.settings import RenderSettings
 from testkit import repo_corpus as rc
-from testkit.kubetools import helm
+from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
 IMAGE = "ghcr.io/acme/app"
@@ -197,17 +197,43 @@ def test_a_directory_of_applications_is_followed_as_argo_cd_applies_it(tmp_path:
         assert f"root.yaml: root deploys app-{env} (children/{env}.yaml)" in map(str, read[env].notes)
 
 
-def test_a_kustomization_of_applications_is_said_as_not_followed(tmp_path: Path) -> None:
-    files = {**PLAIN, "children/kustomization.yaml": "resources: [dev.yaml, prod.yaml]\n"}
+PATCH = """- op: replace
+  path: /spec/source/helm/valueFiles/0
+  value: values-qa.yaml
+"""
+
+
+def test_a_kustomization_of_applications_is_built_then_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its patch points dev's Application at another values file: what Argo CD applies is the
+    # build, not the file as written
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    kustomization = "resources: [dev.yaml, prod.yaml]\npatches:\n  - path: qa.yaml\n    target: {kind: Application, name: app-dev}\n"
+    files = {
+        **PLAIN,
+        "children/kustomization.yaml": kustomization,
+        "children/qa.yaml": PATCH,
+        "chart/values-qa.yaml": "image:\n  tag: 2.0.0\n",
+    }
     write(tmp_path, {**files, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
-    (image,) = _read(tmp_path, None, "dev")["dev"].images
+    read = _read(tmp_path, RenderSettings(), "dev")
+    (image,) = read["dev"].images
+    assert image.status is PinStatus.PINNED, image
+    assert image.effective is not None and (image.effective.place, image.effective.tag) == (
+        "chart/values-qa.yaml:2",
+        "2.0.0",
+    ), image
+    assert "root.yaml: root builds app-dev (children/kustomization.yaml)" in map(str, read["dev"].notes)
+    # without kubectl: said, with the fix
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", "/nonexistent/kubectl")
+    (image,) = _read(tmp_path, RenderSettings(), "dev")["dev"].images
     assert image.status is PinStatus.NOT_RENDERED, image
     assert (
         image.reason is not None
         and (
-            "root renders children, whose files are Argo CD Applications (app of apps): built by its kustomization, "
-            "the Applications it holds are not followed; point the environment's path at the file of the Application "
-            "that deploys it"
+            "root renders children, whose files are Argo CD Applications (app of apps): the Applications it builds "
+            "are not followed: install kubectl (or set render.kubectl) for the bot to build it and follow them"
         )
         in image.reason
     ), image.reason
