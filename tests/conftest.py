@@ -140,6 +140,19 @@ def quick_gate_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def quick_registry_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registries' and chart repositories' retry budget (registry.retrying.RETRY) with its
+    4 attempts and 1/100 of its waits, for the tests whose repositories name public registries
+    this machine cannot resolve and that mean what the bot reads and says, not the pacing: each
+    such plan otherwise waits 0.5 + 1 + 2 s of back-off for hosts that never answer."""
+    from gitops_bot.net.retry import RetryPolicy
+    from gitops_bot.registry import retrying
+
+    quick = RetryPolicy(attempts=retrying.RETRY.attempts, initial_wait=0.005, max_wait=0.04)
+    monkeypatch.setattr(retrying, "RETRY", quick)
+
+
+@pytest.fixture
 def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
     """GitHub's answers planned one by one; each planned answer must be asked for."""
     yield from mocked_github(monkeypatch)

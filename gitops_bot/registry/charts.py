@@ -40,7 +40,7 @@ from gitops_bot.net import retry as _retry
 from gitops_bot.net.auth import origin
 from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable
 from gitops_bot.net.tls import ssl_context
-from gitops_bot.registry import credentials
+from gitops_bot.registry import credentials, retrying
 from gitops_bot.registry.chart_index import index_versions
 from gitops_bot.registry.memo import once
 from gitops_bot.registry.settings import RegistryConfig
@@ -133,7 +133,7 @@ class ChartIndexes:
         # one service per origin, trust, timeout and credential: a fleet's repositories with
         # other credentials for the same origin ask through their own
         self._services: dict[tuple[str, str | None, float, Credential | None], Service] = {}
-        self._retry = retry or _retry.RetryPolicy()
+        self._retry = retry or retrying.RETRY
         self._sleep = sleep
         self._lock = threading.Lock()
         # keyed by the URL and the credential it was read with: in a fleet, a repository whose

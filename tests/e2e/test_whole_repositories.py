@@ -277,7 +277,7 @@ def _plan_and_score(case: rc.Case, work: Path) -> rc.Score:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
-@pytest.mark.usefixtures("corpus_renderer")
+@pytest.mark.usefixtures("corpus_renderer", "quick_registry_retries")
 def test_newcomers_plan_finds_what_each_environment_pins(case: rc.Case, tmp_path: Path) -> None:
     """One repository's part of the corpus's goals, a test of its own so the runners share the
     corpus: every effective pin found at the truth's file and line but those its known misses
