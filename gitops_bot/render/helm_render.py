@@ -327,7 +327,10 @@ def template(
         said = str(got)
         return None, said if said.startswith("helm template") else f"helm template {rel}: {said}"
     if isinstance(got, bounded.Exited):
-        why = (got.lines[-1] if got.lines else f"exit status {got.status}").replace(str(root) + "/", "")
+        # helm ends its error with an advice line ("Use --debug flag ..."): its own words are the Error: line
+        kept = [ln for ln in got.lines if ln.strip() and not ln.startswith("Use --debug")]
+        why = next((ln for ln in reversed(kept) if ln.startswith("Error:")), kept[-1] if kept else "")
+        why = (why or f"exit status {got.status}").replace(str(root) + "/", "")
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
     return got, ""
 

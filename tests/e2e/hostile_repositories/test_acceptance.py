@@ -361,3 +361,60 @@ def test_a_pin_not_written_in_place_is_unsupported_and_the_others_release(
     assert "(fix: write the value at overlays/dev/kustomization.yaml:5 as a plain one" in skipped["dev"]
     assert list(released) == ["prod"], released
     assert git(origin, "show", "main:overlays/dev/kustomization.yaml") == dev
+
+
+ROOT = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/acme/gitops.git
+    targetRevision: HEAD
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+"""
+YIELDS_DEV = APPLICATION.replace("https://github.com/acme/deploy.git", "https://example.com/acme/gitops.git")
+
+
+def _app_of_apps(tmp_path: Path, image: str, files: dict[str, str], path: str = "root.yaml") -> str:
+    """What ``plan`` says of a repository whose one environment, dev, is deployed from ``path``
+    (exit 2 where dev pins nothing: docs/reference/exit-codes.md)."""
+    repo = tmp_path / "repo"
+    config = (
+        f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\n"
+        f"environments:\n  - name: dev\n    path: {path}\n    write: commit\n"
+    )
+    write(repo, {**_base(image), "gitops-bot.yaml": config, **files})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "an app of apps")
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo))
+    assert code in (0, 2), err
+    return out + err
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        ("{{ nosuchfunction .Values.x }}\n", 'function "nosuchfunction" not defined'),
+        ('x: {{ required "repoURL is required" .Values.repoURL }}\n', "repoURL is required"),
+    ],
+)
+def test_an_app_of_apps_chart_helm_refuses_is_said_in_helms_words(
+    tmp_path: Path, image: str, template: str, words: str
+) -> None:
+    said = _app_of_apps(
+        tmp_path,
+        image,
+        {
+            "root.yaml": ROOT.format(path="apps"),
+            "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD") + template,
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    assert words in said and "apps/templates/applications.yaml" in said, said
