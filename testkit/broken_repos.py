@@ -3,11 +3,14 @@ user's can be, for the generated-repository harness (tests/e2e/shapes/test_gener
 
 Every repository is the same small one (``base/`` and three overlays over it: ``dev``,
 ``prod`` and ``ok``, each an environment committing to main) with one to three defects drawn
-by the seed from :data:`DEFECTS`, each put into ``dev`` or ``prod`` (or beside them); ``ok`` is
+by the seed from :data:`DEFECTS`, each put into ``dev`` or ``prod`` (or beside them; an app of
+apps makes the environment's path a root Application, ``roots/<env>.yaml``); ``ok`` is
 never touched, so a run that releases nothing of it has let one environment's defect stop the
 others. A defect says what a run must show of it: the environment's release refused in one
 line naming ``marker`` with the fix (``refused``), or the environment read on (``refused``
-False: a form kustomize builds, or a file nothing renders)."""
+False: a form kustomize builds, or a file nothing renders), or its image read as not rendered
+with the reason naming ``marker`` (``unread``: what an app of apps yields that the bot cannot
+follow)."""
 
 from __future__ import annotations
 
@@ -35,6 +38,9 @@ class Tree:
     files: dict[str, bytes] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # path -> target, as written
     outside: dict[str, bytes] = field(default_factory=dict)  # beside the repository
+    paths: dict[str, str] = field(
+        default_factory=dict
+    )  # environment -> its configured path, if not its overlay
 
     def text(self, rel: str, text: str) -> None:
         self.files[rel] = text.encode()
@@ -59,6 +65,7 @@ class Defect:
     make: Callable[[Tree, str, random.Random], str]  # -> the marker a run must name
     refused: bool  # the environment's release must be refused, in one line with its fix
     elsewhere: bool = False  # put beside the environments: no environment is refused for it
+    unread: bool = False  # its image read as not rendered, the reading's line naming ``marker`` with the fix
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,137 @@ def _flow_kustomization(t: Tree, env: str, r: random.Random) -> str:
     return f"overlays/{env}/kustomization.yaml"
 
 
+ROOT = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root-{env}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/acme/gitops.git
+    targetRevision: HEAD
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+"""
+YIELDED = """---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+{source}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {env}
+"""
+HERE = "https://example.com/acme/gitops.git"
+
+
+def _source(path: str, repo: str = HERE, extra: str = "") -> str:
+    return f"    repoURL: {repo}\n    targetRevision: HEAD\n    path: {path}\n{extra}".rstrip("\n")
+
+
+def _app_of_apps(t: Tree, env: str, source: str, template: str = "", values: str = "") -> str:
+    """``env`` deployed by an app of apps: its path the root Application ``roots/<env>.yaml``,
+    whose chart ``apps-<env>`` yields the Application ``app-<env>`` of ``source`` (and
+    ``template``, more of the chart's templates). Returns the chart's directory."""
+    chart = f"apps-{env}"
+    t.text(f"roots/{env}.yaml", ROOT.format(env=env, path=chart))
+    t.text(f"{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
+    t.text(f"{chart}/values.yaml", values or "replicas: 1\n")
+    t.text(
+        f"{chart}/templates/applications.yaml",
+        template or YIELDED.format(name=f"app-{env}", env=env, source=source),
+    )
+    t.paths[env] = f"roots/{env}.yaml"
+    return chart
+
+
+def _yields_overlay(t: Tree, env: str, r: random.Random) -> str:
+    _app_of_apps(t, env, _source(f"overlays/{env}"))
+    return f"roots/{env}.yaml"
+
+
+def _yields_root(t: Tree, env: str, r: random.Random) -> str:
+    _app_of_apps(t, env, _source(f"apps-{env}"))
+    return "past 3 apps of apps deep"
+
+
+def _yields_other_repository(t: Tree, env: str, r: random.Random) -> str:
+    repo = r.choice(("https://github.com/acme/other.git", "git@gitlab.com:acme/other.git"))
+    _app_of_apps(t, env, _source(f"overlays/{env}", repo))
+    return repo
+
+
+def _yields_remote_chart(t: Tree, env: str, r: random.Random) -> str:
+    repo = r.choice(("oci://ghcr.io/acme/charts", "https://charts.example.com", "ghcr.io/acme/charts"))
+    source = f"    repoURL: {repo}\n    chart: web\n    targetRevision: 1.0.0"
+    _app_of_apps(t, env, source)
+    return repo
+
+
+def _yields_path_out(t: Tree, env: str, r: random.Random) -> str:
+    path = r.choice(("../../outside", "/etc/kubernetes", "overlays/missing"))
+    _app_of_apps(t, env, _source(path))
+    return path
+
+
+def _root_fails_helm(t: Tree, env: str, r: random.Random) -> str:
+    body, words = r.choice(
+        (
+            ("{{ nosuchfunction .Values.x }}", 'function "nosuchfunction" not defined'),
+            ('x: {{ required "apps.repoURL is required" .Values.repoURL }}', "apps.repoURL is required"),
+        )
+    )
+    text = YIELDED.format(name=f"app-{env}", env=env, source=_source(f"overlays/{env}")) + body + "\n"
+    _app_of_apps(t, env, "", text)
+    return words
+
+
+def _yields_many(t: Tree, env: str, r: random.Random) -> str:
+    count = r.choice((500, 2_000))
+    template = (
+        "{{- range $i := until (int .Values.count) }}\n"
+        + YIELDED.format(name="app-{{ $i }}", env="n{{ $i }}", source=_source(f"overlays/{env}"))
+        + "{{- end }}\n"
+        + YIELDED.format(name=f"app-{env}", env=env, source=_source(f"overlays/{env}"))
+    )
+    _app_of_apps(t, env, "", template, f"count: {count}\n")
+    return f"roots/{env}.yaml"
+
+
+def _several_in_file(t: Tree, env: str, r: random.Random) -> str:
+    _app_of_apps(t, env, _source(f"overlays/{env}"))
+    broken = r.choice(("spec: [1, 2]\n", "spec:\n  source: {}\n", "spec:\n  source:\n    path: {{ x }}\n"))
+    other = "---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: broken\n" + broken
+    t.text(f"roots/{env}.yaml", t.files[f"roots/{env}.yaml"].decode() + other)
+    return f"roots/{env}.yaml"
+
+
+def _chart_values(t: Tree, env: str, r: random.Random) -> str:
+    """The environment's path a chart's values.yaml (read through its templates); its tag
+    given through a YAML anchor, or as the float 1.10 helm renders as 1.1."""
+    chart = f"chart-{env}"
+    t.text(f"{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
+    t.text(
+        f"{chart}/templates/deployment.yaml",
+        DEPLOYMENT.replace("{image}:1.0.0", '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'),
+    )
+    if r.random() < 0.5:
+        values = f"defaults: &d\n  repository: {t.image}\n  tag: 1.0.0\nimage: *d\n"
+    else:
+        values = f"image:\n  repository: {t.image}\n  tag: 1.10\n"
+    t.text(f"{chart}/values.yaml", values)
+    t.paths[env] = f"{chart}/values.yaml"
+    return "add helm: {repository: "  # the chart's keys are the configuration's to name
+
+
 DEFECTS = {
     d.name: d
     for d in (
@@ -228,10 +366,19 @@ DEFECTS = {
         Defect("top-level-list", _top_level_list, True),
         Defect("image-mapping", _image_mapping, True),
         Defect("flow-mapping-kustomization", _flow_kustomization, False),
+        Defect("app-of-apps", _yields_overlay, False),
+        Defect("app-of-apps-yields-its-root", _yields_root, False, unread=True),
+        Defect("app-of-apps-yields-other-repository", _yields_other_repository, False, unread=True),
+        Defect("app-of-apps-yields-remote-chart", _yields_remote_chart, False, unread=True),
+        Defect("app-of-apps-yields-path-out", _yields_path_out, False, unread=True),
+        Defect("app-of-apps-chart-fails-helm", _root_fails_helm, False, unread=True),
+        Defect("app-of-apps-yields-many", _yields_many, False),
+        Defect("app-of-apps-several-in-file", _several_in_file, False),
+        Defect("chart-values-anchor-or-float", _chart_values, False, unread=True),
     )
 }
 # drawn less often: thousands of files to write and commit
-RARE = {"over-5000-files": 0.15, "over-4-mib": 0.5}
+RARE = {"over-5000-files": 0.15, "over-4-mib": 0.5, "app-of-apps-yields-many": 0.3}
 
 
 def draw(seed: int, names: tuple[str, ...] | None = None) -> list[tuple[Defect, str]]:
@@ -262,13 +409,16 @@ def build(
     t.text("base/deployment.yaml", DEPLOYMENT.format(image=image))
     for env in ENVIRONMENTS:
         t.text(f"overlays/{env}/kustomization.yaml", "resources:\n- ../../base\n")
-    envs = "".join(f"  - name: {n}\n    path: overlays/{n}\n    write: commit\n" for n in ENVIRONMENTS)
+    r = random.Random(seed * 7919 + 1)
+    placed = [Placed(d, "" if d.elsewhere else env, d.make(t, env, r)) for d, env in draw(seed, names)]
+    envs = "".join(
+        f"  - name: {n}\n    path: {t.paths.get(n, f'overlays/{n}')}\n    write: commit\n"
+        for n in ENVIRONMENTS
+    )
     t.text(
         "gitops-bot.yaml",
         f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n{envs}",
     )
-    r = random.Random(seed * 7919 + 1)
-    placed = [Placed(d, "" if d.elsewhere else env, d.make(t, env, r)) for d, env in draw(seed, names)]
     seed_dir = root / "seed"
     for rel, data in t.files.items():
         (seed_dir / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,10 @@
 link loops in an overlay and elsewhere, links and paths out of the repository, files over the
 4 MiB bound, more than 5,000 files, text not UTF-8, BOM and CRLF, remote resources and Helm
 charts of every form, a Kustomization under components:, two kustomization files, JSON and flow
-kustomizations, ``image: {}``, trailing empty documents, top-level lists) through ``plan`` and
+kustomizations, ``image: {}``, trailing empty documents, top-level lists; an app of apps whose
+chart yields its own root, another repository's or a remote chart's Application, a path out of
+the repository or missing, fails helm, yields 2,000 Applications, shares its file with a broken
+one; a chart's values.yaml as the path) through ``plan`` and
 ``update --dry-run`` of the real CLI against the real registry and git. Each seed must hold:
 no traceback, exit 0 (an environment's refusal is a skip, docs/reference/exit-codes.md), each
 refused environment skipped in exactly one line naming its problem with the fix, the untouched
@@ -34,6 +37,12 @@ SEEDS = (
     [int(os.environ["GITOPS_BOT_REPO_SEED"])]
     if os.environ.get("GITOPS_BOT_REPO_SEED")
     else list(range(int(os.environ.get("GITOPS_BOT_REPO_SEEDS") or CI_SEEDS)))
+)
+# GITOPS_BOT_REPO_DEFECTS=a,b: draw among these kinds only (a kind's seeds tried alone)
+NAMES = (
+    tuple(os.environ["GITOPS_BOT_REPO_DEFECTS"].split(","))
+    if os.environ.get("GITOPS_BOT_REPO_DEFECTS")
+    else None
 )
 
 
@@ -72,7 +81,7 @@ def _snapshot(root: Path, skip: tuple[str, ...]) -> dict[str, str]:
 def test_a_generated_broken_repository_ends_each_command_as_documented(
     seed: int, tmp_path: Path, image: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    origin, placed = broken_repos.build(seed, image, tmp_path)
+    origin, placed = broken_repos.build(seed, image, tmp_path, NAMES)
     said = f"seed {seed}: {[(p.defect.name, p.environment, p.marker) for p in placed]}"
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
@@ -99,10 +108,17 @@ def test_a_generated_broken_repository_ends_each_command_as_documented(
             lines = skipped.get(p.environment, [])
             assert len(lines) == 1 and p.marker in lines[0] and "(fix: " in lines[0], (said, p, lines)
             assert p.environment not in released, (said, p)
+        elif p.defect.unread:
+            rows = [r for r in result.get("reading", []) if r["environment"] == p.environment]
+            assert rows and p.environment not in released, (said, p, result)
+            lines = [
+                f"{r['reason']} (fix: {r['fix']})" for r in rows if r["status"] == "not_rendered" and r["fix"]
+            ]
+            assert len(lines) == len(rows) and all(p.marker in ln for ln in lines), (said, p, rows)
         elif p.environment:
             assert p.environment in released or p.environment in skipped, (said, p, result)
             notes = items[p.environment].get("notes", [])
-            if p.defect.name == "remote-resource":
+            if p.defect.name in ("remote-resource", "app-of-apps-remote-base"):
                 assert sum(p.marker in n for n in notes) == 1, (said, p, notes)
     assert git(origin, "for-each-ref") == heads, said  # a dry run pushes nothing
     assert _snapshot(tmp_path, ("clone",)) == before, said  # nothing beside the repository written
