@@ -35,6 +35,7 @@ from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
 from gitops_bot.render import reader
+from gitops_bot.render import walk as walks
 
 RENDERED_READING = "gitops_bot.render.rendered_reading"  # imported where a kubectl is found
 PROVEN = "gitops_bot.engine.proven"  # the marked render, likewise
@@ -250,11 +251,12 @@ class App:
         held = importlib.import_module(RENDERED_READING)
         on_base = {env.name: tuple(env.paths) for env in branches.on(self, None) if env.name in read}
         base = {n: read[n] for n in on_base}
-        held_read = {**read, **held.held_to_render(settings, self.root, self.config.root, base, on_base)}
-        # each release place proven by a marked render: one that changes nothing is never proposed
-        marked = importlib.import_module(PROVEN)
-        envs = [env for env in branches.on(self, None) if env.name in read]
-        return marked.prove(self.config, self.root, envs, self.declared.image_specs(), held_read)  # type: ignore[no-any-return]
+        with walks.one_reading():  # the render and the marked render share the overlays' walks
+            held_read = {**read, **held.held_to_render(settings, self.root, self.config.root, base, on_base)}
+            # each release place proven by a marked render: one that changes nothing is never proposed
+            marked = importlib.import_module(PROVEN)
+            envs = [env for env in branches.on(self, None) if env.name in read]
+            return marked.prove(self.config, self.root, envs, self.declared.image_specs(), held_read)  # type: ignore[no-any-return]
 
     def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]:
         """The environments whose files are on ``branch`` (None: the base; an environment's own

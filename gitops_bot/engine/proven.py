@@ -33,6 +33,7 @@ from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageRe
 from gitops_bot.manifests import images
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import app_kustomize, helm_render, rendered_reading, tools
+from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
 from gitops_bot.render.running import Running, running
 
@@ -59,6 +60,7 @@ def _new(path: Path) -> str:
     return secret
 
 
+@walks.one_reading()  # each kustomization walked once, for its budget, marks and joint render
 def prove(
     config: Config,
     root: Path,

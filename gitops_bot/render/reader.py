@@ -55,12 +55,13 @@ class Reach:
 
 
 def reach(tree: Tree, root: Path, directory: Path) -> Reach:
-    """The files ``directory``'s kustomization renders under ``root``, read by the same walk
-    as every environment (the rendered diff's budget and its cache ask this)."""
-    walk = Walk()
-    Reader(tree, root, ()).walk_directory(directory, walk)
-    # what kustomize refuses (a cycle, a path out of the repository) is not rendered either
-    whole = not walk.unfollowed and not walk.refused and not walk.capped
+    """The files ``directory``'s kustomization renders, walked once in a reading (walk.kept)."""
+    return walks.kept(tree, ("reach", root, directory), lambda: _reach(tree, root, directory))
+
+
+def _reach(tree: Tree, root: Path, directory: Path) -> Reach:
+    Reader(tree, root, ()).walk_directory(directory, walk := Walk())
+    whole = not walk.unfollowed and not walk.refused and not walk.capped  # nor what kustomize refuses
     return Reach(tuple(root / f for f in walk.files), whole, walk.remote)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.render import app_kustomize, bounded, helm_render, reader, running, tools
+from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -34,7 +35,7 @@ def environment_kustomizations(
     the tree's links leading out (:func:`~gitops_bot.render.tools.links_out`); the rules name
     one where it is read, and kubectl would render what it points at, so no kustomization that
     may read one is rendered, plainly or marked."""
-    tree = reader.DiskTree(root)
+    tree = walks.disk_tree(root)
     reaches = {d: reader.reach(tree, root, d) for d in tools.kustomizations(root, list(paths))}
     return {d: r for d, r in reaches.items() if r.local and not tools.links_read(root, d, leaving, {})}
 
@@ -62,6 +63,7 @@ def render_all(
     return dict(zip(local, got, strict=True))
 
 
+@walks.one_reading()  # its kustomizations walked once, for its render and budget alike
 def held_to_render(
     settings: RenderSettings,
     root: Path,

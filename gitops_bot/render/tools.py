@@ -33,6 +33,7 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import helm_render, joint, reader
+from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.render_cache import RenderCache
@@ -230,7 +231,7 @@ def _together(
     done: dict[str, dict[str, str]] = {label: {} for label in sides}
     if sum(len(names) for _, names in sides.values()) < 2:  # one alone costs the same run
         return done
-    trees = {label: reader.DiskTree(root, texts) for label, (texts, _) in sides.items()}
+    trees = {label: walks.disk_tree(root, texts) for label, (texts, _) in sides.items()}
     jobs = [
         (label, n)
         for label, (_, names) in sides.items()
@@ -275,7 +276,7 @@ def links_read(root: Path, directory: Path, leaving: Sequence[str], texts: Mappi
     overlay, docs) is none of its render's business; None when it reads none."""
     if not leaving:
         return None
-    found = reader.reach(reader.DiskTree(root, texts), root, directory)
+    found = reader.reach(walks.disk_tree(root, texts), root, directory)
     dirs = {
         p.parent for p in (directory / KUSTOMIZATION_NAMES[0], *found.files) if p.name in KUSTOMIZATION_NAMES
     }
@@ -350,7 +351,11 @@ def _reach(root: Path, directory: Path, texts: Mapping[Path, str]) -> _Reach:
     (what each ``images:`` entry is matched against), and whether all of it is here. A remote
     resource, a Helm chart (pulled when rendered) or a path outside the repository is not here:
     its render may change with nothing here changing, and its image fields are not counted."""
-    tree = reader.DiskTree(root, texts)
+    tree = walks.disk_tree(root, texts)
+    return walks.kept(tree, ("fields", root, directory), lambda: _counted(tree, root, directory))
+
+
+def _counted(tree: reader.Tree, root: Path, directory: Path) -> _Reach:
     found = reader.reach(tree, root, directory)
     count, local = 0, found.local
     for path in found.files:
@@ -376,7 +381,7 @@ def _remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | Non
     patch (kustomize would fetch it with git or HTTP, on the repository author's say), or a Helm
     chart pulled from a chart repository (no copy of it under its chart home); None when what
     it renders is all in the repository."""
-    tree = reader.DiskTree(root, texts)
+    tree = walks.disk_tree(root, texts)
     found = reader.reach(tree, root, directory)
     if found.remote:
         return (

@@ -1,0 +1,84 @@
+"""One reading walks each kustomization once per tree: the reading held to the render and its
+marked render (as the plan runs them, :meth:`gitops_bot.engine.app.App._held_to_render`) asked
+the reader's walk of every overlay eight times (its kustomizations, the render's cache and size
+budget, the joint render's choice, each again for the marked render): 160 walks for 20 overlays.
+Counted here, never timed; a second reading walks afresh (nothing is kept past one)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from gitops_bot.config import load
+from gitops_bot.engine import proven
+from gitops_bot.manifests import images
+from gitops_bot.render import reader, rendered_reading
+from gitops_bot.render import walk as walks
+from testkit.kubetools import kubectl
+from testkit.local_git import write
+
+APP = "ghcr.io/acme/app"
+ENVS = 4
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+)
+_WALK = reader._reach  # the walk itself, counted by each reading's own wrapper
+
+
+def _repo(root: Path) -> None:
+    listed = "".join(f"  - name: env{i}\n    path: overlays/env{i}\n" for i in range(ENVS))
+    files = {
+        "gitops-bot.yaml": f"version: 1\nrender:\n  kubectl: {kubectl()}\nimages:\n  - name: {APP}\n"
+        f"environments:\n{listed}",
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOYMENT,
+    }
+    for i in range(ENVS):
+        files[f"overlays/env{i}/kustomization.yaml"] = (
+            f"resources:\n- ../../base\nimages:\n- name: {APP}\n  newTag: 1.0.{i}\n"
+        )
+    write(root, files)
+
+
+def _plan_reading(root: Path, monkeypatch: Any) -> Counter[tuple[int, Path]]:
+    """The walks of one reading, by (tree, directory), as the plan holds it to the render."""
+    walked: Counter[tuple[int, Path]] = Counter()
+
+    def counted(tree: reader.Tree, at: Path, directory: Path) -> reader.Reach:
+        walked[id(tree), directory] += 1
+        return _WALK(tree, at, directory)
+
+    monkeypatch.setattr(reader, "_reach", counted)
+    config = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (APP,)) for e in config.environments]
+    read = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    paths = {e.name: tuple(e.paths) for e in config.environments}
+    with walks.one_reading():
+        held = rendered_reading.held_to_render(config.render, root, root, read, paths)
+        judged = proven.prove(config, root, list(config.environments), specs, held)
+    assert [judged[f"env{i}"].images[0].effective.tag for i in range(ENVS)] == [  # type: ignore[union-attr]
+        f"1.0.{i}" for i in range(ENVS)
+    ]
+    return walked
+
+
+def test_a_reading_walks_each_kustomization_once_a_tree(tmp_path: Path, monkeypatch: Any) -> None:
+    _repo(tmp_path)
+    walked = _plan_reading(tmp_path, monkeypatch)
+    assert max(walked.values()) == 1, [k for k, n in walked.items() if n > 1]
+    # the tree as it is, each environment's marked files, and the marked renders' shared copy
+    assert sum(walked.values()) <= 3 * ENVS, walked
+    assert walks._READING.get() is None  # dropped with the reading
+
+
+def test_a_second_reading_walks_again(tmp_path: Path, monkeypatch: Any) -> None:
+    _repo(tmp_path)
+    _plan_reading(tmp_path, monkeypatch)
+    again = _plan_reading(tmp_path, monkeypatch)
+    # the renders are kept by content (no joint render to choose for), the walks are not
+    overlays = {tmp_path / f"overlays/env{i}" for i in range(ENVS)}
+    assert {d for _, d in again} == overlays
+    assert max(again.values()) == 1
