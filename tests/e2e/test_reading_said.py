@@ -16,6 +16,10 @@ import pytest
 
 from gitops_bot.cli import main
 
+# every registry and chart repository here is out of reach and the tests mean what is said of
+# it: the same attempts, 1/100 of the back-off (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("quick_registry_retries")
+
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: app}
