@@ -266,13 +266,15 @@ class DeployTools:
             )
             return
         kfile = self.reader.kfile(directory)
-        first = len(walk.files)
+        first, noted = len(walk.files), len(walk.notes)
         if kfile is not None:
             text = self.reader.read_file(kfile, walk)
             assert text is not None
             walk.layers.append(self.reader.rel(kfile))
             self.reader.kustomization(kfile, text, walk, ())
-            self._held(app, rel, list(walk.files)[first:], walk, kustomized=True)
+            # a remote resource or one not here: kustomize would fetch it (or fail), so not built
+            away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, UNFOLLOWED)]
+            self._held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.tree.text(directory / "Chart.yaml") is not None:
             for name in ("values.yaml", *app.value_files):
                 ref = self._ref_file(app, name) if name.startswith("$") else None
@@ -306,7 +308,14 @@ class DeployTools:
             )
 
     def _held(
-        self, app: argocd_apps.AppSource, rel: str, files: list[str], walk: Walk, *, kustomized: bool
+        self,
+        app: argocd_apps.AppSource,
+        rel: str,
+        files: list[str],
+        walk: Walk,
+        *,
+        kustomized: bool,
+        away: Sequence[str] = (),
     ) -> None:
         """The Applications the files of an Application's path hold (an app of apps of plain
         files): a directory's are what Argo CD applies as written, each environment's own
@@ -323,6 +332,14 @@ class DeployTools:
         said = f"{app.application} renders {app.path}, whose files are Argo CD Applications (app of apps)"
         if self._depth >= MAX_YIELDS or walk.env is None:
             walk.note(rel, f"{said}: past {MAX_YIELDS} apps of apps deep, not followed", UNFOLLOWED)
+            return
+        if kustomized and away:
+            walk.note(
+                rel,
+                f"{said}: its kustomization reads {away[0]}, which is not here, so it is not built and the "
+                "Applications it holds are not followed; keep what it builds in this repository",
+                UNFOLLOWED,
+            )
             return
         if kustomized:  # its patches may change them: built as Argo CD builds it
             directory = Path(os.path.normpath(self.reader.repo_root / (app.path or "")))

@@ -237,3 +237,24 @@ def test_a_kustomization_of_applications_is_built_then_followed(
         )
         in image.reason
     ), image.reason
+
+
+def test_a_kustomization_of_applications_reading_a_remote_resource_is_not_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kubectl would fetch the remote resource when building it: never run, said with the fix
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    remote = "https://raw.githubusercontent.com/acme/apps/main/edge.yaml"
+    files = {**PLAIN, "children/kustomization.yaml": f"resources: [dev.yaml, prod.yaml, {remote}]\n"}
+    write(tmp_path, {**files, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    (image,) = _read(tmp_path, RenderSettings(), "dev")["dev"].images
+    assert image.status is PinStatus.NOT_RENDERED, image
+    assert (
+        image.reason is not None
+        and (
+            f"root renders children, whose files are Argo CD Applications (app of apps): its kustomization reads {remote}, "
+            "which is not here, so it is not built and the Applications it holds are not followed; keep what it builds "
+            "in this repository"
+        )
+        in image.reason
+    ), image.reason
