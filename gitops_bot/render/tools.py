@@ -194,14 +194,10 @@ def _render_sides(
         for label, (texts, names) in sides.items():
             tree = Path(tmp) / label / "tree"  # "before", "after": laid out as the rendered diff's
             try:
-                shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+                _copy(root, tree, texts)
             except (OSError, shutil.Error) as e:
                 why = NotRendered(f"cannot copy the repository: {e}")
                 return {label: dict.fromkeys(names, why) for label, (_, names) in sides.items()}
-            for path, text in texts.items():
-                target = tree / path.relative_to(root)
-                target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
-                target.write_text(text, encoding="utf-8")
 
         done = _together(settings, kubectl, root, sides, Path(tmp))
 
@@ -216,7 +212,36 @@ def _render_sides(
             }
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            return dict(zip(sides, pool.map(side, sides), strict=True))
+            out = dict(zip(sides, pool.map(side, sides), strict=True))
+        # a copy no render wrote in (kubectl kustomize writes nothing; helm may pull into a
+        # chart home) is the reading's next copy: its marked render's, after its plain one
+        for label, (texts, names) in sides.items():
+            if all(all_here(root, root / n, texts) for n in names):
+                walks.keep_spare(root, Path(tmp) / label / "tree", frozenset(texts))
+                break
+        return out
+
+
+def _copy(root: Path, tree: Path, texts: Mapping[Path, str]) -> None:
+    """A copy of ``root`` at ``tree`` with ``texts`` (path under ``root`` -> text) written over
+    it: the reading's spare copy moved there, the files written over it put back as ``root``
+    has them, else the tree copied afresh (``.git`` aside)."""
+    got = walks.spare(root)
+    if got is None:
+        shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    else:
+        tree.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(got[0], tree)
+        shutil.rmtree(got[0].parent, ignore_errors=True)
+        for path in got[1]:
+            target = tree / path.relative_to(root)
+            target.unlink(missing_ok=True)
+            if path.is_symlink() or path.exists():
+                shutil.copy2(path, target, follow_symlinks=False)
+    for path, text in texts.items():
+        target = tree / path.relative_to(root)
+        target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
+        target.write_text(text, encoding="utf-8")
 
 
 def _together(

@@ -9,13 +9,15 @@ import contextvars
 import functools
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Protocol, TypeVar
 
-from gitops_bot.core import files
+from gitops_bot.core import files, privdir
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import (
     PinKind,
@@ -158,6 +160,9 @@ class _Reading:
     trees: dict[tuple[Path, tuple[tuple[Path, str], ...]], DiskTree] = field(default_factory=dict)
     owned: set[int] = field(default_factory=set)  # id() of the trees above, alive while it is
     kept: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # a private copy of a repository its renders are done with (root -> the copy, and the files
+    # written over it), for the reading's next render to take instead of copying the tree again
+    spares: dict[Path, tuple[Path, frozenset[Path]]] = field(default_factory=dict)
 
 
 _READING: contextvars.ContextVar[_Reading | None] = contextvars.ContextVar("one_reading", default=None)
@@ -170,11 +175,13 @@ def one_reading() -> Iterator[None]:
     if _READING.get() is not None:
         yield
         return
-    token = _READING.set(_Reading())
+    token = _READING.set(reading := _Reading())
     try:
         yield
     finally:
         _READING.reset(token)
+        for copy, _ in reading.spares.values():
+            shutil.rmtree(copy.parent, ignore_errors=True)
 
 
 def disk_tree(root: Path, texts: Mapping[Path, str] | None = None) -> DiskTree:
@@ -206,6 +213,29 @@ def kept(tree: Tree, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
     if len(reading.kept) > MAX_KEPT:
         del reading.kept[full]
     return got
+
+
+def spare(root: Path) -> tuple[Path, frozenset[Path]] | None:
+    """The reading's spare copy of ``root`` (see :func:`keep_spare`), taken: the copy, and the
+    files written over it; None outside a reading or when it has none."""
+    reading = _READING.get()
+    return None if reading is None else reading.spares.pop(root, None)
+
+
+def keep_spare(root: Path, copy: Path, written: frozenset[Path]) -> None:
+    """``copy`` (a copy of ``root`` in the private dir, ``written`` over it, that nothing else
+    changed) moved aside for the reading's next render of ``root``; left where it is (and
+    removed with its render's directory) outside a reading, or when the reading has one."""
+    reading = _READING.get()
+    if reading is None or root in reading.spares:
+        return
+    aside = Path(tempfile.mkdtemp(prefix="spare-", dir=privdir.path())) / "tree"
+    try:
+        os.rename(copy, aside)
+    except OSError:
+        shutil.rmtree(aside.parent, ignore_errors=True)
+        return
+    reading.spares[root] = (aside, written)
 
 
 def _resolved(path: Path) -> Path | None:

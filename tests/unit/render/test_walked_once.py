@@ -2,7 +2,9 @@
 marked render (as the plan runs them, :meth:`gitops_bot.engine.app.App._held_to_render`) asked
 the reader's walk of every overlay eight times (its kustomizations, the render's cache and size
 budget, the joint render's choice, each again for the marked render): 160 walks for 20 overlays.
-Counted here, never timed; a second reading walks afresh (nothing is kept past one)."""
+Counted here, never timed; a second reading walks afresh (nothing is kept past one). Its renders
+copy the tree once: the plain render's copy is the marked render's, the files written over it
+put back first."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from typing import Any
 from gitops_bot.config import load
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
-from gitops_bot.render import reader, rendered_reading
+from gitops_bot.render import reader, rendered_reading, tools
 from gitops_bot.render import walk as walks
+from gitops_bot.render.settings import RenderSettings
 from testkit.kubetools import kubectl
 from testkit.local_git import write
 
@@ -42,9 +45,20 @@ def _repo(root: Path) -> None:
     write(root, files)
 
 
-def _plan_reading(root: Path, monkeypatch: Any) -> Counter[tuple[int, Path]]:
-    """The walks of one reading, by (tree, directory), as the plan holds it to the render."""
+def _plan_reading(
+    root: Path, monkeypatch: Any, copies: list[Path] | None = None
+) -> Counter[tuple[int, Path]]:
+    """The walks of one reading, by (tree, directory), as the plan holds it to the render;
+    ``copies``: where its renders copied the tree to."""
     walked: Counter[tuple[int, Path]] = Counter()
+    copy = tools.shutil.copytree
+
+    def copied(src: Path, dst: Path, *args: Any, **kw: Any) -> Any:
+        if Path(src) == root:  # the tree, not each folder in it
+            (copies if copies is not None else []).append(dst)
+        return copy(src, dst, *args, **kw)
+
+    monkeypatch.setattr(tools.shutil, "copytree", copied)
 
     def counted(tree: reader.Tree, at: Path, directory: Path) -> reader.Reach:
         walked[id(tree), directory] += 1
@@ -82,3 +96,22 @@ def test_a_second_reading_walks_again(tmp_path: Path, monkeypatch: Any) -> None:
     overlays = {tmp_path / f"overlays/env{i}" for i in range(ENVS)}
     assert {d for _, d in again} == overlays
     assert max(again.values()) == 1
+
+
+def test_a_reading_copies_the_tree_once(tmp_path: Path, monkeypatch: Any) -> None:
+    _repo(tmp_path)
+    copies: list[Path] = []
+    _plan_reading(tmp_path, monkeypatch, copies)  # its markers proven in the plain render's copy
+    assert len(copies) == 1, copies
+    assert not copies[0].exists()  # removed with the reading
+
+
+def test_a_copy_taken_again_has_the_files_written_over_it_put_back(tmp_path: Path) -> None:
+    _repo(tmp_path)
+    overlay = tmp_path / "overlays/env0/kustomization.yaml"
+    edited = {overlay: overlay.read_text().replace("1.0.0", "9.9.9")}
+    with walks.one_reading():
+        first = tools.render_each(RenderSettings(), tmp_path, {"edited": (edited, ["overlays/env0"])}, set())
+        then = tools.render_each(RenderSettings(), tmp_path, {"plain": ({}, ["overlays/env0"])}, set())
+    assert "ghcr.io/acme/app:9.9.9" in str(first["edited"]["overlays/env0"])
+    assert "ghcr.io/acme/app:1.0.0" in str(then["plain"]["overlays/env0"])
