@@ -160,6 +160,7 @@ def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
 @pytest.mark.usefixtures("quick_registry_retries")
+@pytest.mark.usefixtures("corpus_renderer")
 def test_init_then_plan_finds_what_each_environment_pins(case: rc.Case, tmp_path: Path) -> None:
     """One repository's part, a test of its own so the runners share the corpus: init writes a
     configuration unless its known misses say the run fails, plan under it finds every effective
