@@ -21,12 +21,7 @@ from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine.promotion_order import (
-    WORDS,
-    kind_of,
-    rank_of,
-    same,
-)
+from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     WORKLOADS,
     YAML,
@@ -276,6 +271,7 @@ def applications(
         except GitOpsBotError:
             continue
         _other_branches(repo, f)
+        apart = _set_apart([a.application for a in apps if a.path is not None])
         for app in apps:
             if app.path is None:
                 chart = _external_chart(repo, f, app, covered)
@@ -288,11 +284,19 @@ def applications(
             if path not in repo.dirs or path in covered or repo.no_environment(path):
                 continue
             inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
-            if not inside or (path not in charts and _app_of_apps(repo, inside)):
+            # Argo CD reads a directory's subdirectories only with directory.recurse: an
+            # Application below one it deploys (k8s/argocd/ under k8s/) makes no app of apps
+            deployed = (
+                inside
+                if _recurses(repo, f, app.application)
+                else [g for g in inside if "/" not in g[len(path) + 1 :]]
+            )
+            if not inside or (path not in charts and _app_of_apps(repo, deployed)):
                 continue
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
-            name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
+            name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application)
+            name = name or apart.get(app.application) or name_of(f)
             how = f"Argo CD Application {app.application} in {f} (path {path})"
             if held:  # the Application reads the other repository: the copy here is the path
                 url = log.without_userinfo(app.repo_url)
@@ -373,11 +377,43 @@ def _other_branches(repo: RepoFiles, f: str) -> None:
         repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision))
 
 
+def _set_apart(names: Sequence[str]) -> dict[str, str]:
+    """Applications of one file over paths of their own, one app's variants (``demo-app-manual``,
+    ``demo-app-auto-sync``): each name's words after those all share (``manual``, ``auto-sync``),
+    one environment each, where the file's name would make them one. Empty for one name, or
+    names sharing no first word (two apps, ``front`` and ``back``, of one environment)."""
+    words = {n: re.split(r"[-_.]", n.lower()) for n in dict.fromkeys(names)}
+    if len(words) < 2:
+        return {}
+    shared = 0
+    while all(
+        len(w) > shared + 1 and w[shared] == next(iter(words.values()))[shared] for w in words.values()
+    ):
+        shared += 1
+    apart = {n: "-".join(w[shared:]) for n, w in words.items()}
+    return apart if shared and len(set(apart.values())) == len(apart) else {}
+
+
 def _env_word(name: str) -> str | None:
     """The environment an Application's name ends in (``guestbook-prod``: prod): applications
     are named after the app first, the environment last."""
     words = [w for w in re.split(r"[-_.]", name.lower()) if w in WORDS]
     return words[-1] if words else None
+
+
+def _recurses(repo: RepoFiles, rel: str, name: str) -> bool:
+    """Whether the Application ``name`` of ``rel`` reads its path's subdirectories
+    (``directory.recurse``, in its source or any of its sources)."""
+    for doc in repo.docs(rel):
+        meta, spec = doc.get("metadata"), doc.get("spec")
+        if not isinstance(meta, dict) or meta.get("name") != name or not isinstance(spec, dict):
+            continue
+        sources = [spec.get("source"), *(spec.get("sources") or ())]
+        for src in (s for s in sources if isinstance(s, dict)):
+            directory = src.get("directory")
+            if isinstance(directory, dict) and directory.get("recurse") is True:
+                return True
+    return False
 
 
 def _app_of_apps(repo: RepoFiles, files: Sequence[str]) -> bool:

@@ -29,7 +29,13 @@ def own_applications(
         return apps
     named = [a for a in apps if a.application in source.applications]
     if not named:
-        named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
+        # a word of its name (app-staging), or its last words (demo-app-auto-sync: auto-sync)
+        words = re.split(r"[-_.]", source.name)
+        named = [
+            a
+            for a in apps
+            if source.name in (parts := re.split(r"[-_.]", a.application)) or parts[-len(words) :] == words
+        ]
     if len({a.application for a in named}) == 1:
         walk.documents[rel] = named[0].application
         walk.note(rel, f"read {named[0].application} of {len(names)} Applications (its name)")

@@ -1,0 +1,82 @@
+"""One file holding several Argo CD Applications, each over its own directory and named by no
+environment word (``demo-app-manual``, ``demo-app-auto-sync``): each is an environment, named by
+what sets its name apart from the others', and each reads its own Application. init made one
+environment named after the file, read under the first Application, and the second was unsaid
+(muzzylogic/argocd-demo-app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: back}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: back
+        image: demo-backend:{tag}
+"""
+
+
+def _application(name: str, path: str) -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
+        f"  source: {{repoURL: 'https://github.com/acme/demo', targetRevision: main, path: {path}}}\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: demo}\n"
+    )
+
+
+def test_each_application_of_one_file_is_an_environment_of_its_own(tmp_path: Path) -> None:
+    repo = write(
+        tmp_path,
+        {
+            "config/applications/app.yaml": _application("demo-app-manual", "app/k8s-manual")
+            + "---\n"
+            + _application("demo-app-auto-sync", "app/k8s"),
+            "app/k8s-manual/backend.yaml": DEPLOY.format(tag="1.0.0"),
+            "app/k8s/backend.yaml": DEPLOY.format(tag="1.0.1"),
+        },
+    )
+    found = discover(repo)
+    assert sorted(e.name for e in found.environments) == ["auto-sync", "manual"]
+    pins = {}
+    for env in ("manual", "auto-sync"):
+        r = found.readings[env].image("demo-backend")
+        assert r is not None and r.status is PinStatus.PINNED, (env, r)
+        pins[env] = [(p.file, p.tag) for p in r.pins if p.effective]
+    assert pins == {
+        "manual": [("app/k8s-manual/backend.yaml", "1.0.0")],
+        "auto-sync": [("app/k8s/backend.yaml", "1.0.1")],
+    }
+
+
+def test_an_application_in_a_subdirectory_of_what_it_deploys_is_no_app_of_apps(tmp_path: Path) -> None:
+    """Hazelnut42/social-media-argocd-demo: k8s/argocd/application.yaml deploys k8s/, whose own
+    files are the workloads; Argo CD reads a directory's subdirectories only with
+    directory.recurse, so the Application below is not one it deploys, and k8s/ is no app of
+    apps. init found no environment."""
+    app = _application("social-media-backend", "k8s")
+    repo = write(
+        tmp_path, {"k8s/argocd/application.yaml": app, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")}
+    )
+    found = discover(repo)
+    assert len(found.environments) == 1
+    (env,) = found.environments
+    r = found.readings[env.name].image("demo-backend")
+    assert r is not None and r.status is PinStatus.PINNED, r
+    # with directory.recurse the Application below is deployed too: an app of apps, not an environment
+    recursing = app.replace("path: k8s}", "path: k8s, directory: {recurse: true}}")
+    assert "recurse: true" in recursing
+    other = write(
+        tmp_path / "r",
+        {"k8s/argocd/application.yaml": recursing, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")},
+    )
+    assert discover(other).environments == ()
