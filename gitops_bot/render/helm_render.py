@@ -15,11 +15,14 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,11 @@ from gitops_bot.render.settings import RenderSettings
 
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
 MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
+# helm's output kept by what it rendered from (_content_key): bench/app_of_apps_bench.py --envs 20,
+# an app of apps' root chart rendered once where it was rendered twice an environment
+MAX_KEPT, MAX_KEPT_OUTPUT, MAX_KEPT_FILES, MAX_KEPT_BYTES = 64, 1 << 20, 500, 8 << 20
+_rendered: OrderedDict[str, str] = OrderedDict()
+_rendered_lock = threading.Lock()
 BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
 
 
@@ -322,7 +330,18 @@ def template(
         # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
         value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
+    key = _content_key(argv, chart)
+    with _rendered_lock:
+        done = _rendered.get(key) if key is not None else None
+    if done is not None:
+        return done, ""
     got = bounded.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
+    if isinstance(got, str) and key is not None and len(got) <= MAX_KEPT_OUTPUT:
+        with _rendered_lock:
+            _rendered[key] = got
+            _rendered.move_to_end(key)
+            while len(_rendered) > MAX_KEPT:
+                _rendered.popitem(last=False)
     if isinstance(got, bounded.NotRendered):
         said = str(got)
         return None, said if said.startswith("helm template") else f"helm template {rel}: {said}"
@@ -333,6 +352,29 @@ def template(
         why = (why or f"exit status {got.status}").replace(str(root) + "/", "")
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
     return got, ""
+
+
+def _content_key(argv: list[str], chart: Chart) -> str | None:
+    """What one ``helm template`` call renders from, by content: its arguments but the paths,
+    the values files' bytes and every file of the chart. helm's output names no path (only the
+    chart's name), so the same content renders the same wherever it is: an app of apps' chart,
+    rendered for what runs and again in each environment's marked copy, renders once. None
+    (not kept) past :data:`MAX_KEPT_FILES` files or :data:`MAX_KEPT_BYTES`, or with a link."""
+    # the tool itself by its path (another helm may render otherwise), then the arguments but paths
+    digest = hashlib.sha256("\0".join([argv[0], *(a for a in argv[1:] if not a.startswith("/"))]).encode())
+    files, size = 0, 0
+    for path in [*chart.value_files, *sorted(chart.directory.rglob("*"))]:
+        if path.is_symlink():
+            return None
+        if not path.is_file():
+            continue
+        files, size = files + 1, size + path.stat().st_size
+        if files > MAX_KEPT_FILES or size > MAX_KEPT_BYTES:
+            return None
+        name = path.relative_to(chart.directory).as_posix() if chart.directory in path.parents else "values"
+        digest.update(f"\0{name}\0".encode() + path.read_bytes())
+    digest.update(b"\0inline\0" + (chart.values or "").encode())
+    return digest.hexdigest()
 
 
 def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:

@@ -238,3 +238,22 @@ def test_objects_rendering_no_chart_make_no_private_folder(
     monkeypatch.setattr(helm_render.privdir, "path", no_folder)
     deployment = TEMPLATE.replace("{{ .Release.Name }}", "web") % "ghcr.io/acme/web:1.0"
     assert helm_render.render(RenderSettings(), tmp_path, helm_render.objects(deployment)) == helm_render.NONE
+
+
+def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same chart and values in two places (the tree, a marked copy) run helm once; a
+    # changed values file runs it again
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "helm"
+    wrapper.write_text(f'#!/bin/sh\necho x >> {calls}\nexec {kubetools.helm()} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("GITOPS_BOT_HELM", str(wrapper))
+    app = APP.format(name="once", path="web", helm="    helm: {valueFiles: [values-once.yaml]}\n")
+    for tree in ("a", "b"):
+        _chart(tmp_path / tree, "web")
+        (tmp_path / tree / "web" / "values-once.yaml").write_text("image: {tag: '5.0'}\n")
+        assert _images(tmp_path / tree, app) == ["ghcr.io/acme/web:5.0"]
+    assert calls.read_text().count("x") == 1
+    (tmp_path / "b" / "web" / "values-once.yaml").write_text("image: {tag: '5.1'}\n")
+    assert _images(tmp_path / "b", app) == ["ghcr.io/acme/web:5.1"]
+    assert calls.read_text().count("x") == 2
