@@ -9,6 +9,13 @@ once whole. Each run's counts are printed, with how many value types (dataclasse
 and how many ``exec`` the making ran.
 
     .venv/bin/python bench/instructions_bench.py --repos 1 200 --tree old=/work/wt/perf-old
+
+With ``--envs N``, instead: ``bench/reading_render_bench.py``'s repository of N overlays, planned
+whole with no kubectl (the rules' reading) and with kubectl and the render cache cold; kubectl's
+own instructions are not counted (callgrind follows no child), so the render's figure is the
+bot's own Python around its kubectl runs.
+
+    .venv/bin/python bench/instructions_bench.py --envs 20 --runs 3
 """
 
 from __future__ import annotations
@@ -24,8 +31,13 @@ from pathlib import Path
 import product
 from latency_bench import REGISTRY_ENV
 from plan_bench import seed
+from reading_render_bench import write_repo
 from renovate_bench import LoggedRegistry, repository
 from timeline_bench import tree_product
+
+from testkit.kubetools import kubectl
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 
 # the probe: count the value types made and the execs that made them, and stop at the first
 # request when asked (FIRST_REQUEST=1)
@@ -77,11 +89,14 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=Path(".bench"))
     ap.add_argument("--tree", action="append", default=[], help="name=path of another tree")
     ap.add_argument("--first-only", action="store_true", help="only to the first request")
+    ap.add_argument("--envs", type=int, default=0, help="N overlays planned with and without kubectl")
     args = ap.parse_args()
     trees = {"this tree": product.ROOT} | {t.split("=", 1)[0]: Path(t.split("=", 1)[1]) for t in args.tree}
     pythons = {name: str(tree_product(root).with_name("python")) for name, root in trees.items()}
     env = product.installed_env()
     env["PATH"] = f"{product.ROOT / '.tools/bin'}{os.pathsep}{env['PATH']}"
+    if args.envs:
+        return overlays(pythons, env, args.envs, args.runs)
     with tempfile.TemporaryDirectory(prefix="instructions-bench-") as tmp:
         for n in args.repos:
             data = args.cache.resolve() / f"registry-{n}x{args.tags}"
@@ -111,6 +126,35 @@ def main() -> int:
                                 f"load {os.getloadavg()[0]:.1f}",
                                 flush=True,
                             )
+    return 0
+
+
+def overlays(pythons: dict[str, str], env: dict[str, str], envs: int, runs: int) -> int:
+    """The ``--envs`` case: each run's whole plan, rules then render with a cold cache."""
+    with (
+        tempfile.TemporaryDirectory(prefix="instructions-bench-") as tmp,
+        RegistryProcess(Path(tmp) / "registry") as reg,
+    ):
+        p = Pusher.to(reg.url)
+        p.image("bench/app", ["1.0.0", "1.1.0"], salt="x")
+        p.close()
+        repo = Path(tmp) / "gitops"
+        write_repo(repo, reg.host, envs)
+        argv = ["plan", "--repo", str(repo), "--output", "json"]
+        for python in pythons.values():  # compiled once, as an installed product is
+            subprocess.run([python, "-c", _PROBE, *argv], env=env, cwd=repo, capture_output=True, check=False)
+        for run in range(runs):
+            for name, python in pythons.items():
+                for label, tool in (("rules", str(Path(tmp) / "no-kubectl")), ("render cold", kubectl())):
+                    cache = Path(tmp) / f"cache-{run}-{name}-{label}"
+                    run_env = {**env, "GITOPS_BOT_KUBECTL": tool, "GITOPS_BOT_CACHE": str(cache)}
+                    out = Path(tmp) / f"cg-{run}-{label}"
+                    instr, made = count(python, argv, run_env, repo, False, out)
+                    print(
+                        f"{envs} envs {name} run {run + 1}, {label}: {instr / 1e9:.3f} G instructions, "
+                        f"{made.split()[1]} value types made, load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
     return 0
 
 
