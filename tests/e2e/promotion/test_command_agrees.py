@@ -201,6 +201,9 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+# the rule, reason and "until" a gate nobody answers gives, not its back-off: the same attempts,
+# 1/100 of the waits
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_a_gate_that_cannot_be_read(story: Story) -> None:
     gate = f"{{name: change-approved, url: 'http://127.0.0.1:{closed_port()}/change', pointer: /state, equals: approved}}"
     configure(story, "staging", f"    gates:\n      web:\n        - {gate}\n")
