@@ -323,8 +323,10 @@ def _judged_charts(
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
     kustomize, own = app_kustomize.renderer(config.render), dict(reading.documents).values()
     got = helm_render.render_marked(config.render, root, files, texts, kustomize, own)
-    if got is None or got.failed or not got.texts:
-        return reading  # helm's refusal is the reading's to say; a marker breaking it proves nothing
+    if got is None or got.failed or got.partial or not got.texts:
+        # helm's refusal is the reading's to say; a marker breaking it, or a render lacking a
+        # kustomization it yields (a remote base: never fetched), proves nothing
+        return reading
     text = "\n".join(got.texts)
     judged = [
         r if r.image not in marks or marks[r.image] in text else _template_sets(r, got.texts)

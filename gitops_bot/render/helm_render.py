@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,28 +60,45 @@ class Chart:
 
 @dataclass(frozen=True, slots=True)
 class ChartRenders:
-    """An environment's charts rendered: the streams, and each chart helm refused, in one line."""
+    """An environment's charts rendered: the streams, and each chart helm refused, in one line;
+    ``partial``: a kustomization a yielded Application renders was not rendered (a remote base,
+    a chart to pull, over the budget), so the streams lack what it runs."""
 
     texts: tuple[str, ...]
     failed: tuple[str, ...]
+    partial: bool = False
 
 
 NONE = ChartRenders((), ())
 
 
 def objects(text: str) -> list[dict[str, object]]:
-    """The YAML mappings of a stream (a List's items too); a stream that is not YAML: none."""
-    try:
-        docs = list(yaml.load_all(text, Loader=LOADER))
-    except yaml.YAMLError:
-        return []
+    """The YAML mappings of a stream (a List's items too), each document constructed alone:
+    one YAML cannot construct (``path: {{ x }}``, a mapping as a key) is left out and the
+    others stand, as kubectl applies each; past a syntax error, none further."""
     out: list[dict[str, object]] = []
-    for doc in docs:
+    for doc in _documents(text):
         if isinstance(doc, dict) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
             out += [i for i in doc["items"] if isinstance(i, dict)]
         elif isinstance(doc, dict):
             out.append(doc)
     return out
+
+
+def _documents(text: str) -> Iterator[object]:
+    loader = LOADER(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            try:  # each built by a constructor of its own: one that fails keeps its half-built state
+                doc = yaml.constructor.SafeConstructor().construct_document(node)
+            except yaml.YAMLError:
+                continue
+            yield doc
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
 
 
 def _at(node: object, *keys: str) -> object:
@@ -231,6 +248,7 @@ def render(
         return NONE
     texts: list[str] = []
     failed: list[str] = []
+    partial = False
     seen: set[Chart | Path] = set()
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
@@ -267,11 +285,13 @@ def render(
                 if kustomize is not None and (text := kustomize(root, directory)) is not None:
                     texts.append(text)
                     yielded += _own(objects(text), own)
+                else:
+                    partial = True
             pending = charts(root, yielded)
             dirs = kustomizations(root, yielded) if kustomize is not None else []
             if not pending and not dirs:
                 break
-    return ChartRenders(tuple(texts), tuple(failed))
+    return ChartRenders(tuple(texts), tuple(failed), partial)
 
 
 def _own(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, object]]:

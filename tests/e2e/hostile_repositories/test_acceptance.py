@@ -418,3 +418,39 @@ def test_an_app_of_apps_chart_helm_refuses_is_said_in_helms_words(
         },
     )
     assert words in said and "apps/templates/applications.yaml" in said, said
+
+
+def test_a_kustomization_an_app_of_apps_yields_over_a_remote_base_reads_as_the_overlay_would(
+    tmp_path: Path, image: str
+) -> None:
+    """kubectl is never run on it (it would fetch the base): the rules' reading stands, as for
+    the overlay named directly, and the remote base is said once."""
+    said = _app_of_apps(
+        tmp_path,
+        image,
+        {
+            "root.yaml": ROOT.format(path="apps"),
+            "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD"),
+            "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\n- {REMOTE}\n",
+        },
+    )
+    assert f"remote base {REMOTE}: not followed" in said, said
+    assert "1.0.0  ->  1.1.0" in said and "propose:" in said and "unsupported" not in said, said
+
+
+def test_a_root_application_beside_a_broken_one_in_its_file_is_followed(tmp_path: Path, image: str) -> None:
+    """The other Application's path is a mapping YAML cannot construct (an unquoted template):
+    that document is refused alone, as kubectl applies each of the file's documents."""
+    broken = "---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: other\n"
+    said = _app_of_apps(
+        tmp_path,
+        image,
+        {
+            "root.yaml": ROOT.format(path="apps") + broken + "spec:\n  source:\n    path: {{ x }}\n",
+            "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD"),
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    assert "1.0.0  ->  1.1.0" in said and "ApplicationSet" not in said, said
