@@ -344,6 +344,13 @@ def _chart_values(t: Tree, env: str, r: random.Random) -> str:
     return "add helm: {repository: "  # the chart's keys are the configuration's to name
 
 
+def _yields_remote_base(t: Tree, env: str, r: random.Random) -> str:
+    _app_of_apps(t, env, _source(f"overlays/{env}"))
+    form = r.choice(REMOTE_FORMS)
+    t.add_entry(env, form)
+    return form
+
+
 DEFECTS = {
     d.name: d
     for d in (
@@ -375,6 +382,7 @@ DEFECTS = {
         Defect("app-of-apps-yields-many", _yields_many, False),
         Defect("app-of-apps-several-in-file", _several_in_file, False),
         Defect("chart-values-anchor-or-float", _chart_values, False, unread=True),
+        Defect("app-of-apps-remote-base", _yields_remote_base, False),
     )
 }
 # drawn less often: thousands of files to write and commit
