@@ -10,19 +10,19 @@ registry was not asked)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from gitops_bot import config as config_mod
+from gitops_bot.commands.init_registries import NoRegistries, ReachedRegistries, chart_host
 from gitops_bot.config import config_in_repo
 from gitops_bot.config.settings import ImageConfig
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, RegistryNotAsked, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.extras import install_hint
-from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
+from gitops_bot.core.model import ImageMetadata, Plan
 from gitops_bot.engine import (
     decisions,
     discovered_charts,
@@ -43,7 +43,6 @@ from gitops_bot.registry import cloud
 from gitops_bot.registry.pool import RegistryPool
 
 DEFAULT_NAME = "gitops-bot.yaml"
-NOT_ASKED = "registry not asked: init reads no registry unless given --registry"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,101 +58,6 @@ class Request:
     api_url: str | None = None
     forge_repository: str | None = None
     output: str = "text"
-
-
-class _Unasked:
-    """A registry that is not asked: every question is that image's skip, with the reason."""
-
-    def __init__(self, reason: str = NOT_ASKED) -> None:
-        self.reason = reason
-
-    def expect(self, repositories: Iterable[str]) -> None:
-        return None
-
-    def list_tags(self, repository: str) -> list[str]:
-        raise RegistryNotAsked(self.reason)
-
-    def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
-        raise RegistryNotAsked(self.reason)
-
-    def exists(self, repository: str, digest: str) -> bool:
-        raise RegistryNotAsked(self.reason)
-
-    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
-        raise RegistryNotAsked(self.reason)
-
-    def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
-        raise RegistryNotAsked(self.reason)
-
-
-class _UnaskedIndexes:
-    """The classic chart repositories, not asked: each chart's versions are its skip."""
-
-    def __init__(self, reason: str = NOT_ASKED) -> None:
-        self.reason = reason
-
-    def versions(self, repository: str, chart: str, **_: object) -> list[str]:
-        raise RegistryNotAsked(self.reason)
-
-
-class _NoRegistries(RegistryPool):
-    """The pool ``init`` plans with when the registries (and chart repositories) are not to be
-    asked."""
-
-    def client(self, host: str) -> _Unasked:  # type: ignore[override]
-        return _Unasked()
-
-    @property
-    def chart_indexes(self) -> _UnaskedIndexes:  # type: ignore[override]
-        return _UnaskedIndexes()
-
-
-# said of an image's and an oci:// chart's registry alike: a registry serves both
-UNREACHED = "registry {host} not reached (the error line says why); not asked again"
-CHART_UNREACHED = "chart repository {host} not reached (the error line says why); not asked again"
-
-
-class _ReachedRegistries(RegistryPool):
-    """``--registry``: each registry asked, and one found unreachable not asked again: its
-    images are skipped with why, so the registries that answer still give their checks and the
-    first plan. ``off``: after a failure the plan could not place (a chart repository), nothing
-    more is asked."""
-
-    def __init__(self, config: config_mod.Config) -> None:
-        super().__init__(config)
-        self.unreachable: dict[str, str] = {}  # host -> the error that said so
-        self.off = False
-
-    def client(self, host: str) -> Any:
-        if self.off or host in self.unreachable:
-            return _Unasked(UNREACHED.format(host=host))
-        return super().client(host)
-
-    @property
-    def chart_indexes(self) -> Any:
-        if self.off:
-            return _UnaskedIndexes("not asked once the plan met a host not reached (the error line says why)")
-        return _ReachedIndexes(super().chart_indexes, self.unreachable)
-
-
-class _ReachedIndexes:
-    """The classic chart repositories for ``--registry``: one found unreachable (its host in
-    ``unreachable``) is not asked again, and its charts say which repository that was."""
-
-    def __init__(self, indexes: Any, unreachable: dict[str, str]) -> None:
-        self._indexes = indexes
-        self._unreachable = unreachable
-
-    def versions(self, repository: str, chart: str, **kw: Any) -> list[str]:
-        host = chart_host(repository)
-        if host in self._unreachable:
-            raise RegistryNotAsked(CHART_UNREACHED.format(host=host))
-        return self._indexes.versions(repository, chart, **kw)  # type: ignore[no-any-return]
-
-
-def chart_host(repository: str) -> str:
-    """The host (and port) of a chart repository's URL, as its lines name it."""
-    return repository.split("://", 1)[-1].split("/", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +295,7 @@ def find(
     if forge is not None:
         text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)
     cfg = config_mod.parse(text, str(target), path=target)
-    pool: RegistryPool = _ReachedRegistries(cfg) if registry else _NoRegistries(cfg)
+    pool: RegistryPool = ReachedRegistries(cfg) if registry else NoRegistries(cfg)
     app = App(cfg, pool, root=repo)
     # what init could not tell from the repository is said before the plan, not only in the
     # config's comments (a reader of the output should not have to find it there)
@@ -403,7 +307,7 @@ def find(
     failed: list[str] = []
     refused: GitOpsBotError | None = None
     try:
-        if isinstance(pool, _ReachedRegistries):
+        if isinstance(pool, ReachedRegistries):
             # the registries first: one that cannot be reached is known before the plan asks it
             checks = tuple(_checks(app, found.images, pool.unreachable))
             checks += tuple(discovered_charts.checks(app, found.charts, pool.unreachable))
@@ -446,7 +350,7 @@ def _first_plan(app: App, pool: RegistryPool, failed: list[str]) -> Plan:
     try:
         return decisions.decided(app, engine_plan.plan(app), os.environ).plan
     except ServiceUnavailable as e:
-        if not isinstance(pool, _ReachedRegistries):
+        if not isinstance(pool, ReachedRegistries):
             raise
         failed.append(str(e))
         pool.off = True
