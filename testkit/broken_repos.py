@@ -38,9 +38,8 @@ class Tree:
     files: dict[str, bytes] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # path -> target, as written
     outside: dict[str, bytes] = field(default_factory=dict)  # beside the repository
-    paths: dict[str, str] = field(
-        default_factory=dict
-    )  # environment -> its configured path, if not its overlay
+    paths: dict[str, str] = field(default_factory=dict)  # environment -> its path, if not its overlay
+    image_keys: str = ""  # more of the image's configuration (its chart's values keys)
 
     def text(self, rel: str, text: str) -> None:
         self.files[rel] = text.encode()
@@ -341,7 +340,8 @@ def _chart_values(t: Tree, env: str, r: random.Random) -> str:
         values = f"image:\n  repository: {t.image}\n  tag: 1.10\n"
     t.text(f"{chart}/values.yaml", values)
     t.paths[env] = f"{chart}/values.yaml"
-    return "add helm: {repository: "  # the chart's keys are the configuration's to name
+    t.image_keys = "    helm:\n      repository: image.repository\n      tag: image.tag\n"
+    return f"{chart}/values.yaml"
 
 
 def _yields_remote_base(t: Tree, env: str, r: random.Random) -> str:
@@ -381,7 +381,7 @@ DEFECTS = {
         Defect("app-of-apps-chart-fails-helm", _root_fails_helm, False, unread=True),
         Defect("app-of-apps-yields-many", _yields_many, False),
         Defect("app-of-apps-several-in-file", _several_in_file, False),
-        Defect("chart-values-anchor-or-float", _chart_values, False, unread=True),
+        Defect("chart-values-anchor-or-float", _chart_values, False),
         Defect("app-of-apps-remote-base", _yields_remote_base, False),
     )
 }
@@ -425,7 +425,8 @@ def build(
     )
     t.text(
         "gitops-bot.yaml",
-        f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n{envs}",
+        f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\n{t.image_keys}"
+        f"environments:\n{envs}",
     )
     seed_dir = root / "seed"
     for rel, data in t.files.items():
