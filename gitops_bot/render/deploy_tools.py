@@ -296,6 +296,14 @@ class DeployTools:
                 self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
+            if len(walk.files) == first and (self.reader.config_root / rel).parent == directory:
+                # Argo CD applies the directory: the Application itself, and nothing else read
+                walk.note(
+                    rel,
+                    f"{app.application} renders {app.path}, which holds nothing but what is read already "
+                    f"({rel}, itself): point the environment's path at what deploys it",
+                    UNFOLLOWED,
+                )
             self._held(app, rel, list(walk.files)[first:], walk, kustomized=False)
         if document is None:
             self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")

@@ -454,3 +454,12 @@ def test_a_root_application_beside_a_broken_one_in_its_file_is_followed(tmp_path
         },
     )
     assert "1.0.0  ->  1.1.0" in said and "ApplicationSet" not in said, said
+
+
+def test_a_root_application_whose_path_holds_only_itself_is_said(tmp_path: Path, image: str) -> None:
+    """Argo CD applies the directory, the root itself: nothing of dev's is in it, and the
+    reading says why rather than only that nothing names the image."""
+    said = _app_of_apps(
+        tmp_path, image, {"roots/dev/root.yaml": ROOT.format(path="roots/dev")}, "roots/dev/root.yaml"
+    )
+    assert "roots/dev" in said.split("files read", 1)[-1], said
