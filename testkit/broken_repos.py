@@ -274,6 +274,12 @@ def _yields_root(t: Tree, env: str, r: random.Random) -> str:
     return "past 3 apps of apps deep"
 
 
+def _holds_itself(t: Tree, env: str, r: random.Random) -> str:
+    t.text(f"roots/{env}/root.yaml", ROOT.format(env=env, path=f"roots/{env}"))
+    t.paths[env] = f"roots/{env}/root.yaml"
+    return "itself"
+
+
 def _yields_other_repository(t: Tree, env: str, r: random.Random) -> str:
     repo = r.choice(("https://github.com/acme/other.git", "git@gitlab.com:acme/other.git"))
     _app_of_apps(t, env, _source(f"overlays/{env}", repo))
@@ -375,6 +381,7 @@ DEFECTS = {
         Defect("flow-mapping-kustomization", _flow_kustomization, False),
         Defect("app-of-apps", _yields_overlay, False),
         Defect("app-of-apps-yields-its-root", _yields_root, False, unread=True),
+        Defect("app-of-apps-holds-itself", _holds_itself, False, unread=True),
         Defect("app-of-apps-yields-other-repository", _yields_other_repository, False, unread=True),
         Defect("app-of-apps-yields-remote-chart", _yields_remote_chart, False, unread=True),
         Defect("app-of-apps-yields-path-out", _yields_path_out, False, unread=True),

@@ -3,7 +3,7 @@ link loops in an overlay and elsewhere, links and paths out of the repository, f
 4 MiB bound, more than 5,000 files, text not UTF-8, BOM and CRLF, remote resources and Helm
 charts of every form, a Kustomization under components:, two kustomization files, JSON and flow
 kustomizations, ``image: {}``, trailing empty documents, top-level lists; an app of apps whose
-chart yields its own root, another repository's or a remote chart's Application, a path out of
+chart yields its own root or whose path holds only itself, another repository's or a remote chart's Application, a path out of
 the repository or missing, fails helm, yields 2,000 Applications, shares its file with a broken
 one, yields a kustomization over a remote base; a chart's values.yaml as the path, its tag through an anchor or the float 1.10) through ``plan`` and
 ``update --dry-run`` of the real CLI against the real registry and git. Each seed must hold:
