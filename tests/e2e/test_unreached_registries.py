@@ -3,12 +3,37 @@ registries with nothing listening, and the real registry process answering besid
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from gitops_bot import cli
 from testkit.local_git import write
 from testkit.oci import Pusher
-from testkit.registry_process import RegistryProcess, free_port
+from testkit.registry_process import RegistryProcess
+
+
+@pytest.fixture
+def down() -> Iterator[Callable[[], str]]:
+    """``127.0.0.1:PORT`` where nothing listens, held so for the test: a port only found free
+    (bound, then let go) may be handed out again, to another worker's server or as the local
+    end of one of the plan's own connections (560 of them here, from the same ephemeral
+    range; a connection from a port to itself is a TCP self-connect that never answers), and
+    one run in 9 waited 96 s for its deadline. A socket bound and not listening refuses every
+    connection and keeps its port from being handed out."""
+    held: list[socket.socket] = []
+
+    def one() -> str:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        held.append(s)
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+    yield one
+    for s in held:
+        s.close()
 
 
 def _repo(tmp_path: Path, images: list[str]) -> Path:
@@ -32,21 +57,23 @@ def _line(repo: Path) -> str:
 
 
 def test_every_registry_not_reached_is_named_at_once(
-    tmp_path: Path, registry: RegistryProcess, pusher: Pusher
+    tmp_path: Path, registry: RegistryProcess, pusher: Pusher, down: Callable[[], str]
 ) -> None:
     """Before, the line named the first registry not reached; the next run named the next."""
     pusher.image("unreached/ok", "1.0.0")
-    down = [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]
-    images = [f"{down[0]}/acme/a:1.0.0", f"{down[1]}/acme/b:1.0.0", f"{registry.host}/unreached/ok:1.0.0"]
+    hosts = [down(), down()]
+    images = [f"{hosts[0]}/acme/a:1.0.0", f"{hosts[1]}/acme/b:1.0.0", f"{registry.host}/unreached/ok:1.0.0"]
     line = _line(_repo(tmp_path, images))
-    assert all(f"registry {host} unreachable" in line for host in down), line
+    assert all(f"registry {host} unreachable" in line for host in hosts), line
     assert registry.host not in line, line
 
 
-def test_a_registry_behind_many_images_of_another_is_named_too(tmp_path: Path) -> None:
+def test_a_registry_behind_many_images_of_another_is_named_too(
+    tmp_path: Path, down: Callable[[], str]
+) -> None:
     """The last of 141 images is the only one of its registry: it was asked while the first
     registry's requests failed, and its failure is named on the same line."""
-    down = [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]
-    images = [f"{down[0]}/acme/a{n}:1.0.0" for n in range(140)] + [f"{down[1]}/acme/last:1.0.0"]
+    hosts = [down(), down()]
+    images = [f"{hosts[0]}/acme/a{n}:1.0.0" for n in range(140)] + [f"{hosts[1]}/acme/last:1.0.0"]
     line = _line(_repo(tmp_path, images))
-    assert all(f"registry {host} unreachable" in line for host in down), line
+    assert all(f"registry {host} unreachable" in line for host in hosts), line
