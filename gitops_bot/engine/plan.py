@@ -9,6 +9,7 @@ case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -141,7 +142,14 @@ def _plan(
             direct.setdefault(t.image.repository, []).append(t)
     debug = log.is_enabled_for(logging.DEBUG)
     held: dict[str, Mapping[str, str]] = {}
-    read = list(listed | direct.keys())
+    # one repository of each registry, then the next of each: every registry is asked in the
+    # pool's first round, so an offline run finds each one it cannot reach before the first
+    # failure stops the feeding (in the set's order a registry behind 140 repositories of
+    # another was reached, and named, in some runs only)
+    rounds: dict[str, list[ImageRef]] = {}
+    for r in sorted(listed | direct.keys(), key=str):
+        rounds.setdefault(r.registry, []).append(r)
+    read = [r for group in itertools.zip_longest(*rounds.values()) for r in group if r is not None]
     # each registry told which of its repositories the plan reads, in this order: a registry
     # that hands out tokens per repository is asked for many scopes a token request
     by_registry: dict[str, list[str]] = {}
