@@ -14,9 +14,11 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
+
+import yaml
 
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.argocd_apps import at
@@ -54,6 +56,41 @@ class Generated:
 
     name: str
     sources: tuple[argocd_apps.AppSource, ...]
+    # the template and the generator's values it is filled with, for :meth:`document`
+    template: Any = field(default=None, repr=False, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    go: bool = False
+
+    def document(self) -> dict[str, object]:
+        """The Application as Argo CD creates it from the template: every string filled (one
+        only the cluster holds kept as written: a destination's server is never read), the
+        other scalars as YAML reads them. Made when asked: an app of apps' chart renders it."""
+        spec = _document(at(self.template, "spec"), self.params, self.go)
+        meta = _document(at(self.template, "metadata"), self.params, self.go)
+        return {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {**(meta if isinstance(meta, dict) else {}), "name": self.name},
+            "spec": spec if isinstance(spec, dict) else {},
+        }
+
+
+def _document(node: Any, params: dict[str, Any], go: bool) -> object:
+    if nodes.is_map(node):
+        return {str(k.value): _document(v, params, go) for k, v in node.value if nodes.is_scalar(k)}
+    if nodes.is_seq(node):
+        return [_document(i, params, go) for i in node.value]
+    if node is None or nodes.is_null(node):
+        return None
+    if not node.tag.endswith(":str"):  # a bool, a number: as YAML reads it
+        try:
+            return yaml.constructor.SafeConstructor().construct_object(node)
+        except (yaml.YAMLError, ValueError):
+            return str(node.value)
+    try:
+        return fill(str(node.value), params, go)
+    except Unexpanded:
+        return str(node.value)
 
 
 def _plain(node: Any) -> Any:
@@ -387,7 +424,13 @@ def generate(
                 app = _name(argocd_apps.scalar(at(template, "metadata"), "name") or name, params, go)
                 yield (
                     name,
-                    Generated(app, tuple(replace(_filled(s, params, go), application=app) for s in sources)),
+                    Generated(
+                        app,
+                        tuple(replace(_filled(s, params, go), application=app) for s in sources),
+                        template,
+                        params,
+                        go,
+                    ),
                 )
         except Unexpanded as e:
             yield name, f"{name} cannot be expanded from the repository: {e}"

@@ -214,7 +214,7 @@ class DeployTools:
             walk.note(rel, f"{name} generates {app.name}")
             walk.next_root()  # an Application of its own: its values layer over its own chart's
             for src in app.sources:
-                self.application(src, rel, walk)
+                self.application(src, rel, walk, generated=app.document)
         return any_set
 
     def _glob_dirs(self, pattern: str) -> list[str]:
@@ -242,12 +242,19 @@ class DeployTools:
         return Path(os.path.normpath(self.reader.repo_root / rest))
 
     def application(
-        self, app: argocd_apps.AppSource, rel: str, walk: Walk, document: dict[str, object] | None = None
+        self,
+        app: argocd_apps.AppSource,
+        rel: str,
+        walk: Walk,
+        document: dict[str, object] | None = None,
+        generated: Callable[[], dict[str, object]] | None = None,
     ) -> None:
         """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
         chart with its value files, or a directory), then what the Application itself sets
         (``kustomize.images``, Helm ``parameters``), which Argo CD applies last. ``document``:
-        an Application an app-of-apps chart yields (``rel`` its template), as helm rendered it."""
+        an Application an app-of-apps chart yields (``rel`` its template), as helm rendered it;
+        ``generated``: one an ApplicationSet of ``rel`` generates, as Argo CD fills its template
+        (its lines are the file's: what it sets is read as a written one's)."""
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
         if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
@@ -293,7 +300,7 @@ class DeployTools:
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     self._missing_values(app, rel, name, self.reader.rel(path), walk)
             if self._yields_applications(directory):
-                self._follow_yields(app, rel, directory, walk, document)
+                self._follow_yields(app, rel, directory, walk, document or (generated and generated()))
         else:
             self.reader.directory(directory, walk, "", top=False)
             if len(walk.files) == first and (self.reader.config_root / rel).parent == directory:
