@@ -314,13 +314,6 @@ class DeployTools:
             self._held(app, rel, list(walk.files)[first:], walk, kustomized=False)
         if document is None:
             self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
-        elif app.images or app.parameters:  # a template's lines: no file of the repository holds them
-            walk.note(
-                rel,
-                f"{app.application}'s kustomize.images and helm.parameters are its template's, not followed: "
-                "set the image in the values or kustomization it renders",
-                UNFOLLOWED,
-            )
 
     def _held(
         self,
@@ -448,8 +441,32 @@ class DeployTools:
                 walk.note(rel, f"{app.application} {verb} {child.application} ({made.template})")
                 walk.next_root()  # an Application of its own: its values layer over its own chart's
                 self.application(child, made.template, walk, made.document)
+                self._templated(made, walk)
         finally:
             self._depth -= 1
+
+    def _templated(self, made: Yielded, walk: Walk) -> None:
+        """A yielded Application's own ``kustomize.images`` and ``helm.parameters``, applied
+        after its path's files: a parameter the root chart takes whole from a value file (the
+        marked render traced it) is set there, the rest are lines of its template, said."""
+        app = made.source
+        traced = {p.line: t for p in app.parameters for t in made.traced if t[0] == p.name}
+        sites = [s for s in self._app_sites(app) if s.workload == PARAMETER and s.line in traced]
+        for s in sites:
+            file, line = traced[s.line][1:]
+            form = (
+                f"value of the root chart that {app.application}'s helm.parameters {traced[s.line][0]} takes"
+            )
+            self.reader.add(walk, file, [replace(s, line=line)], patch=False, form=form)
+            # its line is this Application's alone (the others' entries are theirs): its place
+            walk.documents.setdefault(file, app.application)
+        if len(sites) < len(app.images) + len(app.parameters):  # no file of the repository holds them
+            walk.note(
+                made.template,
+                f"{app.application}'s kustomize.images and helm.parameters are its template's, not followed: "
+                "set the image in the values or kustomization it renders",
+                UNFOLLOWED,
+            )
 
     def _yields_applications(self, chart: Path) -> bool:
         """Whether a template of the chart is an Argo CD Application (its fields Go templates

@@ -13,11 +13,12 @@ template's fields are Go templates the rules cannot follow; only helm says what 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_bot.core import privdir
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.render import bounded, deployers, helm_render
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import Tree
@@ -36,6 +37,9 @@ class Yielded:
     template: str
     source: argocd_apps.AppSource
     document: dict[str, object]  # the Application as helm rendered it (a chart of it renders so)
+    # each helm parameter whose value the chart takes whole from a value file's scalar, by the
+    # marked render (:func:`_traced`): (parameter, the file, its line)
+    traced: tuple[tuple[str, str, int], ...] = ()
 
 
 def applications(
@@ -65,16 +69,69 @@ def applications(
             text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
             if text is None:
                 return f"{why}; the Applications they yield are not followed: fix what helm names"
-            for doc in text.split("\n---"):
-                source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
-                template = f"{rel}/{source.split('/', 1)[1]}" if "/" in source else rel
-                docs = {_name(d): d for d in helm_render.objects(doc)}
-                out += [
-                    Yielded(template, a, docs[a.application])
-                    for a in deployers.applications(doc, template)
-                    if a.application in docs
-                ]
+            got = _yields(text, rel)
+            if any(y.source.parameters for y in got):
+                got = _traced(settings, helm, copy, call, Path(tmp), got)
+            out += got
     return out
+
+
+def _yields(text: str, rel: str) -> list[Yielded]:
+    """The Applications of the chart ``rel``'s render ``text``."""
+    out: list[Yielded] = []
+    for doc in text.split("\n---"):
+        source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
+        template = f"{rel}/{source.split('/', 1)[1]}" if "/" in source else rel
+        docs = {_name(d): d for d in helm_render.objects(doc)}
+        out += [
+            Yielded(template, a, docs[a.application])
+            for a in deployers.applications(doc, template)
+            if a.application in docs
+        ]
+    return out
+
+
+def _traced(
+    settings: RenderSettings, helm: str, copy: Path, call: helm_render.Chart, tmp: Path, out: list[Yielded]
+) -> list[Yielded]:
+    """``out`` with each yielded helm parameter traced to where the chart takes it from (a marked
+    render): every scalar of the call's value files (the chart's ``values.yaml`` first) that
+    reads as one of the parameters' values is written as a marker of its own, the chart
+    rendered again, and a parameter that renders as exactly one marker comes from that
+    scalar's line. A template that does more than pass the value on (a condition on it,
+    arithmetic) renders otherwise or fails: that parameter is not traced."""
+    wanted = {p.value for y in out for p in y.source.parameters if p.value}
+    marks: dict[str, tuple[str, int]] = {}
+    kept: dict[Path, str] = {}  # as they were: the copy renders the chart's other calls after
+    for path in dict.fromkeys([call.directory / "values.yaml", *call.value_files]):
+        try:
+            text = kept.setdefault(path, path.read_text(encoding="utf-8"))
+            found = {n.start_mark.index: n for *_, n in nodes.walk(nodes.compose(text, path.name))}
+        except (OSError, UnicodeDecodeError, GitOpsBotError):
+            continue
+        for index, node in sorted(found.items(), reverse=True):  # the last first: indexes hold
+            if nodes.is_scalar(node) and str(node.value) in wanted:
+                marker = f"gitops-bot-traced-{len(marks)}x"
+                marks[marker] = (path.relative_to(copy).as_posix(), node.start_mark.line + 1)
+                text = text[:index] + marker + text[node.end_mark.index :]
+        path.write_text(text, encoding="utf-8")
+    marked, _ = helm_render.template(settings, helm, copy, call, tmp) if marks else (None, "")
+    for path, text in kept.items():
+        path.write_text(text, encoding="utf-8")
+    again = _yields(marked or "", "")
+    if len(again) != len(out):  # the marked values changed what the chart yields
+        return out
+    return [
+        replace(
+            y,
+            traced=tuple(
+                (p.name, *marks[m.value])
+                for p, m in zip(y.source.parameters, a.source.parameters, strict=False)
+                if m.value in marks
+            ),
+        )
+        for y, a in zip(out, again, strict=True)
+    ]
 
 
 def built(
