@@ -23,6 +23,11 @@ from gitops_bot.net.transport import MetadataRefused
 # handshake: OpenSSL's words for it across versions
 PLAIN_HTTP_MARKS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
 PROXY_NOTE = "and that no firewall or proxy (HTTPS_PROXY, NO_PROXY) stands between"
+# getaddrinfo's answers that a name has no address at all (not EAI_AGAIN: the resolver failed for
+# now); EAI_NODATA is glibc's (a name without addresses) and absent on some platforms
+_NO_SUCH_NAME = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,9 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
                 f"the host name {name} has no address ({cause.strerror or 'DNS lookup failed'})",
                 f"check the host name {name} ({_named_by(service)}), this machine's "
                 f"DNS and network, {PROXY_NOTE}",
+                # the resolver said the name does not exist: the same answer a second later, so
+                # the back-off only delays the line; a resolver that failed for now is retried
+                lasting=cause.errno in _NO_SUCH_NAME,
             )
         case ConnectionRefusedError():
             return NotReached(

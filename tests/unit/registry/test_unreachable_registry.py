@@ -99,6 +99,51 @@ def test_a_name_without_an_address_is_said_with_the_name_to_check() -> None:
     assert "registry_overloaded" not in [e["event"] for e in logs]
 
 
+def test_a_name_the_resolver_does_not_know_is_asked_once() -> None:
+    """The resolver's answer that a name does not exist (NXDOMAIN, ``EAI_NONAME``) is the same
+    a second later: asking again only made a typo'd or offline host cost the back-off's waits
+    (3.5 s by default) before the one line. A resolver that failed for now (``EAI_AGAIN``)
+    is retried as a refused connection is."""
+    said, client, logs = _fails(RegistryConfig(host="registry.example.invalid"))
+    assert said == (
+        "registry registry.example.invalid unreachable: the host name registry.example.invalid has no "
+        "address (Name or service not known); check the host name registry.example.invalid (an "
+        "image's or chart's repository in gitops-bot.yaml names it), this machine's DNS and network, "
+        "and that no firewall or proxy (HTTPS_PROXY, NO_PROXY) stands between"
+    )
+    assert [e["event"] for e in logs] == ["registry_unreachable"]
+    assert client.window.cuts == 0
+
+
+def test_a_resolver_that_failed_for_now_is_asked_again() -> None:
+    again = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    def resolver_down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(
+            "[Errno -3] Temporary failure in name resolution", request=request
+        ) from again
+
+    stream = io.StringIO()
+    log.configure(level="info", fmt="json", stream=stream)
+    try:
+        client = RegistryClient(
+            RegistryConfig(host="registry.corp.example"),
+            transport=httpx.MockTransport(resolver_down),
+            retry=QUICK,
+        )
+        with pytest.raises(RegistryUnavailable) as info:
+            client.list_tags("acme/app")
+    finally:
+        log.configure()
+    assert str(info.value).startswith(
+        "registry registry.corp.example unreachable: the host name registry.corp.example has no address "
+        "(Temporary failure in name resolution) (after 3 attempts)"
+    )
+    assert [json.loads(line)["event"] for line in stream.getvalue().splitlines()] == [
+        "registry_unreachable"
+    ] * 3
+
+
 def test_a_failed_tls_handshake_is_said_at_once_with_the_setting_for_plain_http(plain_http: str) -> None:
     said, client, logs = _fails(RegistryConfig(host=plain_http, tls=True))
     assert said.startswith(f"registry {plain_http} unreachable: TLS handshake failed")
