@@ -6,13 +6,14 @@ followed: nothing of it is in this repository."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.manifests import nodes
-from gitops_bot.manifests.edit import EditResult, FieldChange
+from gitops_bot.manifests import helm_values, nodes, site_values
+from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
 
@@ -66,8 +67,8 @@ def _items(node: Any) -> list[Any]:
 
 def _source(app: str, node: Any) -> AppSource:
     helm = at(node, "helm")
-    params = tuple(
-        Setting(name, value, int(item.start_mark.line) + 1)
+    params = tuple(  # each at its value's line: where a release writes
+        Setting(name, value, int(_value_node(item).start_mark.line) + 1)
         for item in _items(at(helm, "parameters"))
         if (name := _scalar(item, "name")) and (value := _scalar(item, "value")) is not None
     )
@@ -199,6 +200,83 @@ def edit(
 
 
 RULE = "only the matched kustomize.images entries of Applications change, each in place"
+
+
+def edit_parameters(
+    text: str,
+    filename: str,
+    helm: Mapping[str, Mapping[str, str]],
+    updates: Sequence[Update],
+    application: str | None = None,
+) -> EditResult:
+    """Each Application's ``helm.parameters`` values that set the Helm key paths of an image of
+    ``updates`` (``helm``: image -> its configured paths) set in place, by the rules a values
+    file's keys are written by (Argo CD passes each to ``helm template`` as ``--set``, after
+    every values file); re-read to prove only they changed. ``application``: only that
+    Application's."""
+    src = YamlText.of(text)
+    t = Text(src)
+    docs = nodes.compose_all(src.body, filename)
+    ops: list[Op] = []
+    subs: dict[int, str] = {}
+    changes: list[FieldChange] = []
+    found: dict[str, None] = {}
+    unwritten: list[Unwritten] = []
+    for doc in docs:
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
+            continue
+        if application is not None and _scalar(at(doc, "metadata"), "name") != application:
+            continue
+        spec = at(doc, "spec")
+        for source in [at(spec, "source"), *_items(at(spec, "sources"))]:
+            items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
+            params = {name: (i, _value_node(i)) for i in items if (name := _scalar(i, "name"))}
+            for u in updates:
+                g = _parameter_group(u.image, helm.get(u.image, {}), params)
+                if g is None:
+                    continue
+                found[u.image] = None
+                unwritten += site_values.unwritten(g, u, filename)
+                for f, node, value in site_values.new_values(g, u, filename):
+                    if node.value == value:
+                        continue
+                    check_scalar(t, node, filename)
+                    subs[id(node)] = value
+                    ops.append(t.fill(node, value, flow=g.flow[id(node)]))
+                    was = site_values.written(node)
+                    changes.append(FieldChange(filename, u.image, PARAMETERS, g.line, f, was, value))
+    result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
+    if not ops:
+        return result
+    body = apply_ops(src.body, ops)
+    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=PARAMETERS_RULE, documents=True)
+    return replace(result, text=src.bom + body)
+
+
+PARAMETERS = "argocd helm.parameters"
+PARAMETERS_RULE = "only the matched helm.parameters values of Applications change, each in place"
+
+
+def _value_node(item: Any) -> Any:
+    found = nodes.get(item, "value")
+    return found[1] if found is not None else None
+
+
+def _parameter_group(
+    image: str, helm: Mapping[str, str], params: Mapping[str, tuple[Any, Any]]
+) -> site_values.Group | None:
+    """The parameters that set the image's Helm key paths, as one site; None when none does."""
+    paths = helm_values.paths(helm)
+    in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
+    if in_tag:  # config digestInTag: the tag's key holds tag@digest
+        paths.pop("digest")
+    held = {f: params[p] for f, p in paths.items() if p in params and nodes.is_scalar(params[p][1])}
+    if not held:
+        return None
+    present = {f: value for f, (_, value) in held.items()}
+    line = min(int(n.start_mark.line) for n in present.values()) + 1
+    flow = {id(value): bool(item.flow_style) for item, value in held.values()}
+    return site_values.Group(image, "argocd", line, present, flow, {}, in_tag and "tag" in present)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,12 +28,12 @@ from gitops_bot.manifests import (
     kustomize_text,
     markers,
     nodes,
+    site_values,
     workloads,
 )
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.site_values import Update as Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
-
-FIELDS = ("repository", "tag", "digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +75,6 @@ class Site:
     note: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
-    """Values to set for one image; ``None`` leaves a field as it is. A tag set without a
-    digest drops a stale digest unless ``keep_digest``."""
-
-    image: str
-    repository: str | None = None
-    tag: str | None = None
-    digest: str | None = None
-    keep_digest: bool = False
-
-
 def is_kustomization(filename: str) -> bool:
     return PurePath(filename).name in kustomize.KUSTOMIZATION_NAMES
 
@@ -94,33 +82,19 @@ def is_kustomization(filename: str) -> bool:
 # -- sites in a non-kustomization file -------------------------------------------------
 
 
-@dataclass
-class _Group:
-    image: str
-    kind: str
-    line: int
-    fields: dict[str, Any]  # reference|repository|tag|digest -> scalar node
-    flow: dict[int, bool]  # id(node) -> inside a flow mapping
-    missing: dict[str, str]  # field -> configured helm path that is not in the file
-    digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
-    note: str = ""  # Helm values: where a value's text is not what helm renders, and the fix
-    workload: str = ""  # a container's ``Kind/name``
-    container: str = ""  # the container's name in it
-
-
 def _groups(
     t: Text, docs: list[Any], specs: Sequence[ImageSpec], filename: str, *, strict: bool
-) -> list[_Group]:
+) -> list[site_values.Group]:
     """Every site of the configured images, in file order. ``strict``: a marker naming an image
     the configuration does not define is an error (when reading for a plan); when writing,
     markers of other images are simply not ours to touch."""
     by_name = {s.name: s for s in specs}
     by_repo = {s.repository_key: s for s in specs if s.repository_key}
     by_written = {s.written: s for s in specs if s.written and not s.repository_key}
-    groups: list[_Group] = []
+    groups: list[site_values.Group] = []
     taken: set[int] = set()
 
-    marked: dict[tuple[str, int], _Group] = {}
+    marked: dict[tuple[str, int], site_values.Group] = {}
     for m in markers.find(t, docs):
         spec = next((by_name[n] for n in m.names if n in by_name), None)
         if spec is None:
@@ -134,7 +108,7 @@ def _groups(
             )
         g = marked.get((spec.name, id(m.parent)))  # markers of one mapping form one site
         if g is None:
-            g = marked[(spec.name, id(m.parent))] = _Group(spec.name, "marker", m.line, {}, {}, {})
+            g = marked[(spec.name, id(m.parent))] = site_values.Group(spec.name, "marker", m.line, {}, {}, {})
             groups.append(g)
         g.fields[m.field] = m.node
         g.flow[id(m.node)] = m.flow
@@ -147,7 +121,7 @@ def _groups(
         spec = (by_repo.get(key) if key else None) or by_written.get(c.reference.name)
         if spec is not None:
             groups.append(
-                _Group(
+                site_values.Group(
                     spec.name,
                     "container",
                     c.line,
@@ -177,7 +151,7 @@ def _groups(
             line = min(int(n.start_mark.line) for n in present.values()) + 1
             missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
             groups.append(
-                _Group(
+                site_values.Group(
                     spec.name,
                     "helm",
                     line,
@@ -214,31 +188,6 @@ def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[Any]:
 def _kind(doc: Any) -> str:
     kind = nodes.get(doc, "kind")
     return str(kind[1].value) if kind is not None and nodes.is_scalar(kind[1]) else ""
-
-
-def _value(node: Any) -> str | None:
-    if node is None or nodes.is_null(node):
-        return None
-    return str(node.value) or None
-
-
-def _rendered(node: Any) -> str | None:
-    return helm_values.rendered(node) or None if node is not None else None
-
-
-def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
-    """The site's values as they render: a Helm value as helm prints it (``1.10`` is 1.1)."""
-    value = _rendered if g.kind == "helm" else _value
-    if g.digest_in_tag:
-        tag, _, digest = (value(g.fields["tag"]) or "").partition("@")
-        return value(g.fields.get("repository")), tag or None, digest or None
-    ref = g.fields.get("reference")
-    r = WrittenRef.split(value(ref) or "") if ref is not None else WrittenRef("")
-    return (
-        value(g.fields.get("repository")) or r.name or None,
-        value(g.fields.get("tag")) or r.tag,
-        value(g.fields.get("digest")) or r.digest or None,
-    )
 
 
 # -- API -------------------------------------------------------------------------------
@@ -325,7 +274,7 @@ def _marked(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: boo
     return _Marked(t, docs, out, by_node)
 
 
-def _entry_of(m: _Marked, g: _Group) -> tuple[str, Any] | None:
+def _entry_of(m: _Marked, g: site_values.Group) -> tuple[str, Any] | None:
     """The ``images:`` entry whose fields the group's markers mark, if they mark one."""
     return next((m.entries[id(n)] for n in g.fields.values() if id(n) in m.entries), None)
 
@@ -335,7 +284,7 @@ def _marked_sites(m: _Marked, filename: str) -> list[Site]:
     for g in _groups(m.t, m.docs, m.specs, filename, strict=False):
         found = _entry_of(m, g)
         if found is None:  # a marked scalar elsewhere (a patch): its own values
-            out.append(Site(g.image, "marker", g.line, *_current(g)))
+            out.append(Site(g.image, "marker", g.line, *site_values.current(g)))
             continue
         # the entry as kustomize renders it, unmarked fields included: what is deployed
         e = kustomize.entry_image(*found)
@@ -356,9 +305,9 @@ def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> Non
         name, entry = found
         marked = {id(n) for n in g.fields.values()}
         parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
-        for f, part in zip(FIELDS, ("name", "tag", "digest"), strict=True):
+        for f, part in zip(site_values.FIELDS, ("name", "tag", "digest"), strict=True):
             held = nodes.get(entry, _ENTRY_FIELD[f])
-            if part not in parts or held is None or id(held[1]) in marked or not _value(held[1]):
+            if part not in parts or held is None or id(held[1]) in marked or not site_values.written(held[1]):
                 continue
             if "reference" in g.fields or str(held[1].value) == (parts[part] or ""):
                 continue
@@ -390,7 +339,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
             g.image,
             g.kind,
             g.line,
-            *_current(g),
+            *site_values.current(g),
             workload=g.workload,
             value_line=_value_line(g),
             container=g.container,
@@ -428,7 +377,7 @@ def tagged_entries(text: str, filename: str, specs: Sequence[ImageSpec]) -> list
     ]
 
 
-def _value_line(g: _Group) -> int:
+def _value_line(g: site_values.Group) -> int:
     node = g.fields.get("tag") or g.fields.get("digest") or g.fields.get("reference")
     return int(node.start_mark.line) + 1 if node is not None else 0
 
@@ -477,7 +426,12 @@ def edit(
             kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, u.keep_digest) for u in updates
         ]
         result = _then(result, flux_images.edit(result.text, filename, edits))
-    if "argoproj.io" not in text or "kustomize" not in text:  # most files: no Application
+    if "argoproj.io" not in text:  # most files: no Application
+        return result
+    if "parameters" in text:  # an Argo CD Application's helm.parameters, set after its values
+        helm = {s.name: s.helm for s in specs if s.helm}
+        result = _then(result, argocd_apps.edit_parameters(result.text, filename, helm, updates, application))
+    if "kustomize" not in text:
         return result
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
     keys = {s.name: s.repository_key or s.name for s in specs}
@@ -488,7 +442,8 @@ def edit(
 def _then(first: EditResult, then: EditResult) -> EditResult:
     """``then``, an edit of ``first``'s text, with what ``first`` changed and left unwritten."""
     images = tuple(dict.fromkeys(first.images + then.images))
-    return replace(then, changes=first.changes + then.changes, images=images, unwritten=first.unwritten)
+    unwritten = first.unwritten + then.unwritten
+    return replace(then, changes=first.changes + then.changes, images=images, unwritten=unwritten)
 
 
 def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> EditResult:
@@ -510,8 +465,8 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
         if u is None:
             continue
         found[g.image] = None
-        unwritten += _unwritten(g, u, filename)
-        for f, node, value in _new_values(g, u, filename):
+        unwritten += site_values.unwritten(g, u, filename)
+        for f, node, value in site_values.new_values(g, u, filename):
             if not nodes.is_scalar(node):  # a list or a mapping: no scalar to write in place
                 hint = "write it as one quoted string; releases then edit it there"
                 raise ManifestError(
@@ -525,10 +480,10 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
             site = g.kind if g.kind != "container" else f"container line {g.line}"
             if g.digest_in_tag and f == "tag":
                 site = "helm (digest written in the tag field)"
-            changes.append(FieldChange(filename, g.image, site, g.line, f, _value(node), value))
+            changes.append(FieldChange(filename, g.image, site, g.line, f, site_values.written(node), value))
     # a value has its place when any site of the image holds it: Flux's setters write each
     # marked scalar its part, wherever in the file it is (a tag here, the digest in a patch)
-    placed = {(g.image, f) for g in groups if g.image in wanted for f in _holds(g)}
+    placed = {(g.image, f) for g in groups if g.image in wanted for f in site_values.holds(g)}
     unwritten = [u for u in unwritten if (u.image, u.field) not in placed]
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
@@ -536,59 +491,3 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     body = apply_ops(src.body, ops)
     nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
     return replace(result, text=src.bom + body)
-
-
-def _holds(g: _Group) -> set[str]:
-    """The fields a site has a place for."""
-    if "reference" in g.fields:
-        return set(FIELDS)
-    return set(g.fields) | ({"digest"} if g.digest_in_tag else set())
-
-
-def _unwritten(g: _Group, u: Update, filename: str) -> list[Unwritten]:
-    """A tag or digest asked for where the site has neither a reference nor that field (Helm
-    values with no digest key, Flux setters with only ``:tag`` markers): nothing silently drops."""
-    if "reference" in g.fields or g.digest_in_tag:
-        return []
-    asked = {"tag": u.tag, "digest": u.digest}
-    return [
-        Unwritten(filename, g.image, g.kind, g.line, f, v)
-        for f, v in asked.items()
-        if v and f not in g.fields and f not in g.missing
-    ]
-
-
-def _new_values(g: _Group, u: Update, filename: str) -> list[tuple[str, Any, str]]:
-    """(field, scalar node, new value) for every value the site gets."""
-    out: list[tuple[str, Any, str]] = []
-    ref = g.fields.get("reference")
-    if ref is not None:
-        current = WrittenRef.split(str(ref.value or ""))
-        new = current.updated(u.repository or None, u.tag, u.digest, keep_digest=u.keep_digest)
-        out.append(("reference", ref, new.format()))
-    parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
-    if g.digest_in_tag:
-        _, tag, digest = _current(g)
-        tag = parts.get("tag", tag)
-        digest = parts.get("digest", digest)
-        if "tag" in parts or "digest" in parts:
-            parts = {k: v for k, v in parts.items() if k == "name"}
-            parts["tag"] = f"{tag or ''}@{digest}" if digest else (tag or "")
-    for f, part in zip(FIELDS, ("name", "tag", "digest"), strict=True):
-        if part not in parts:
-            continue
-        value = parts[part] or ""  # removing a separate digest field empties it
-        node = g.fields.get(f)
-        if node is None:
-            if f in g.missing and value:
-                raise ManifestError(
-                    filename,
-                    g.line,
-                    f"image {g.image!r}: Helm values key {g.missing[f]} is not in the file",
-                    hint=f"add '{g.missing[f]}' to the values file (an empty string will do)",
-                )
-            continue
-        if f == "digest" and value == "" and _value(node) is None:
-            continue  # already empty
-        out.append((f, node, value))
-    return out

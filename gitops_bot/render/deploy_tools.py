@@ -43,7 +43,7 @@ MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a 
 # an app of apps' chart rendered with helm, imported by name when a reading meets one: a plan
 # over anything else loads neither it nor the helm renderer
 YIELDED = "gitops_bot.render.yielded"
-PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
+PARAMETER = "helm.parameters"  # an Argo CD parameter's site, named as such where it is said
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.

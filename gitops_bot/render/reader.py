@@ -175,11 +175,11 @@ class Reader:
             # environment's own images: entry, applied after them, is
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
-            how = how or ("Argo CD helm parameter" if s.workload == deploy_tools.PARAMETER else "")
             at = (s.value_line or s.line) - 1
             plain = not (0 <= at < len(lines) and _NOT_PLAIN.search(lines[at]))
             how = how or ("" if plain else walks.IN_PLACE_REFUSED)
-            found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack), misses)
+            words = how or ("Argo CD helm parameter" if s.workload == deploy_tools.PARAMETER else "")
+            found = Found(rel, s, kind, len(walk.found), not how, words, walk.root, tuple(walk.stack), misses)
             walk.found.append(found)
 
     def environment(self, source: Source) -> Walk:

@@ -19,8 +19,8 @@ production by their paths, the image named as the manifests write it. For each s
 - after each merge, the real ``kubectl kustomize`` or ``helm template`` (the way the deploy tool
   calls it) renders only the target environment differently.
 
-A shape the bot cannot edit byte-exactly (a Helm parameter of an Application) is said on
-``plan`` and ``update``, with the fix, and nothing is pushed. A Flux Kustomization's
+A Helm parameter of an Application is edited in place, as Argo CD passes it to ``helm
+template`` last (``--set``). A Flux Kustomization's
 ``spec.images`` entry is edited in place, as kustomize-controller applies it after the build."""
 
 from __future__ import annotations
@@ -264,11 +264,11 @@ SHAPES = [
     Shape(
         "argocd-helm-parameters",
         ("argocd/staging.yaml", "argocd/production.yaml"),
-        "unsupported",
+        "pinned",
         "argocd/{env}.yaml",
-        "",
-        None,
-        "",
+        "argocd/{env}.yaml",
+        in_place('value: "1.0.0"', 'value: "{tag}"'),
+        "argocd argocd/{env}.yaml",
         helm=True,
     ),
     Shape(
@@ -495,6 +495,13 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         if d and d["metadata"]["name"] == f"simple-app-{env}"
     ]
     source = app["spec"]["source"]
+    if "helm" in source:  # Argo CD's helm template: each parameter a --set (--set-string if forced)
+        sets = [
+            a
+            for p in source["helm"].get("parameters", [])
+            for a in ("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p['value']}")
+        ]
+        return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(tree / source["path"]), *sets)
     images = source.get("kustomize", {}).get("images", [])
     return _kustomize_with_images(tree, tree / source["path"], images)
 

@@ -431,7 +431,9 @@ def test_an_applications_kustomize_images_entry_is_written_in_place(tmp_path: Pa
     assert result.images == (APP,)
 
 
-def test_an_argocd_helm_parameter_is_unsupported_with_the_fix(tmp_path: Path) -> None:
+def test_an_argocd_helm_parameter_is_the_pin_and_a_release_writes_it_in_place(tmp_path: Path) -> None:
+    """Argo CD passes it to helm after every values file: it wins over the chart's values, at
+    its value's line, and the release edits it there, the flow mapping kept."""
     values = "image:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\n"
     app = (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n"
@@ -440,9 +442,11 @@ def test_an_argocd_helm_parameter_is_unsupported_with_the_fix(tmp_path: Path) ->
     _tree(tmp_path, {"chart/Chart.yaml": "name: c\n", "chart/values.yaml": values, "apps/dev.yaml": app})
     spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
     r = _read(tmp_path, {"dev": "apps/dev.yaml"}, spec)["dev"].image(APP)
-    assert r.status is PinStatus.UNSUPPORTED and r.effective is not None
-    assert (r.effective.file, r.effective.tag) == ("apps/dev.yaml", "3.0.0")
-    assert r.fix and "helm.valueFiles" in r.fix
+    assert r.status is PinStatus.PINNED and r.would_write is None and r.effective is not None
+    assert (r.effective.file, r.effective.line, r.effective.tag) == ("apps/dev.yaml", 9, "3.0.0")
+    assert r.effective.form == "Argo CD helm parameter"
+    result = images.edit(app, "apps/dev.yaml", spec, [images.Update(APP, tag="3.1.0")])
+    assert result.text == app.replace("value: 3.0.0}", "value: 3.1.0}")
 
 
 def test_a_flux_kustomization_is_followed_and_its_spec_images_win(tmp_path: Path) -> None:
