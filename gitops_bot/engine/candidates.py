@@ -7,7 +7,10 @@ the name each stands for.
 * Argo CD ``Application`` files whose source is a chart or a plain directory of the repository
   (an Application over an overlay is that overlay);
 * per-environment Helm values files (``values-prod.yaml``, ``prod-values.yaml``,
-  ``env/prod/values.yaml``)."""
+  ``env/prod/values.yaml``).
+
+What no deploy object says (plain manifests, charts nothing holds) is guessed in
+:mod:`~gitops_bot.engine.discovered_shapes`."""
 
 from __future__ import annotations
 
@@ -23,7 +26,6 @@ from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
-    WORKLOADS,
     YAML,
     RepoFiles,
     Tracking,
@@ -41,7 +43,7 @@ from gitops_bot.render import reader
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
 
 
-_VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
+VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ def name_of(path: str) -> str:
     parts = list(p.parts)
     if p.suffix in YAML:
         stem = p.stem
-        m = _VALUES_NAME.match(stem)
+        m = VALUES_NAME.match(stem)
         parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else stem]
         if stem == "values" and len(parts) > 1:
             parts = parts[:-1]
@@ -427,7 +429,7 @@ def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
         p = PurePosixPath(f)
         if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES or repo.no_environment(f):
             continue
-        m = _VALUES_NAME.match(p.stem)
+        m = VALUES_NAME.match(p.stem)
         if m is not None:
             env = m.group("a") or m.group("b")
         elif p.stem == "values" and len(p.parts) > 1 and rank_of(p.parent.name) is not None:
@@ -493,102 +495,3 @@ def _dirs_matching(repo: RepoFiles, pattern: str) -> list[str]:
     """The repository's directories matching a git generator's path glob (``apps/*``)."""
     want = norm(pattern.strip("/"))
     return sorted(d for d in repo.dirs if d and fnmatch.fnmatchcase(d, want))
-
-
-def root_manifests(repo: RepoFiles) -> list[RenderPath]:
-    """The repository's root when it is a folder of plain manifests naming a workload
-    (``kubectl apply -f .``): the one environment, offered when nothing else is found."""
-    top = [f for f in repo.yaml_files() if "/" not in f and f not in KUSTOMIZATION_NAMES]
-    if any(f in repo.files for f in KUSTOMIZATION_NAMES) or not top:
-        return []
-    for f in top:
-        for doc in repo.docs(f):
-            _, kind = kind_of(doc)
-            spec = doc.get("spec")
-            if kind in WORKLOADS or (kind and isinstance(spec, dict) and "template" in spec):
-                return [RenderPath(".", "default", "plain manifests at the repository's root")]
-    return []
-
-
-def plain_directories(repo: RepoFiles) -> list[RenderPath]:
-    """Offered when nothing else is found (no overlay, Application, Flux object or values file):
-    the kustomizations nothing includes that render a workload (``config/base``, a root
-    kustomization), else the directories whose own YAML files hold one (``k8s/``,
-    ``manifests/web``), outside charts and tests; one environment, ``default``, each a path of
-    it. Found by shape alone, which the written config says is a guess."""
-    kdirs = [norm(d) for d in kustomization_dirs(repo) if not repo.no_environment(d)]
-    included: set[str] = set()
-    rendered: dict[str, list[str]] = {}
-    for d in kdirs:
-        reached = reader.reach(repo.tree, repo.root, repo.root / (d or "."))
-        rendered[d] = [Path(os.path.relpath(f, repo.root)).as_posix() for f in reached.files]
-        included |= {
-            norm(str(PurePosixPath(f).parent))
-            for f in rendered[d]
-            if PurePosixPath(f).name in KUSTOMIZATION_NAMES
-        } - {d}
-    charts = {norm(str(PurePosixPath(f).parent)) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
-    out = [
-        RenderPath(
-            d or ".", "default", f"Kustomize directory {d or '.'} (renders a workload; nothing includes it)"
-        )
-        for d in kdirs
-        if d not in included and _workload_in(repo, rendered[d])
-    ]
-    if out:
-        return out
-    dirs = sorted(
-        {
-            norm(str(PurePosixPath(f).parent))
-            for f in repo.yaml_files()
-            if not repo.no_environment(f)
-            and "templates" not in PurePosixPath(f).parts
-            and not any(c == "" or f.startswith(c + "/") for c in charts)
-            and _workload_in(repo, [f])
-        }
-    )
-    dirs = [d for d in dirs if d and not any(o and d.startswith(o + "/") for o in dirs)]
-    return [RenderPath(d, "default", f"plain manifests in {d} (they name a workload)") for d in dirs]
-
-
-def _workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
-    for f in files:
-        if PurePosixPath(f).name in KUSTOMIZATION_NAMES:
-            continue
-        for doc in repo.docs(f):
-            api, kind = kind_of(doc)
-            spec = doc.get("spec")
-            tool = api.startswith(("argoproj.io", "kargo.akuity.io")) or "fluxcd.io" in api
-            if kind in WORKLOADS or (kind and not tool and isinstance(spec, dict) and "template" in spec):
-                return True  # an ApplicationSet's template is no workload
-    return False
-
-
-def lone_charts(repo: RepoFiles, named: bool) -> list[RenderPath]:
-    """Offered where no deploy object says what deploys: each chart with templates that no other
-    chart holds (a subchart is deployed by its parent), rendered with its own values.yaml, and
-    each per-environment values file beside it (``values-azure.yaml``) one environment more. A
-    chart's own values are what ``helm install`` over it renders, so its images are pins a
-    cluster runs; outside tests and fixtures. ``named``: other candidates were found, so each
-    chart is named by its directory rather than taking ``default``."""
-    dirs = sorted(
-        norm(str(PurePosixPath(f).parent))
-        for f in repo.files
-        if PurePosixPath(f).name == "Chart.yaml" and not repo.no_environment(f)
-    )
-    dirs = [d for d in dirs if not any(o != d and (o == "" or d.startswith(o + "/")) for o in dirs)]
-    out = []
-    for d in dirs:
-        prefix = f"{d}/" if d else ""
-        if not any(f.startswith(f"{prefix}templates/") for f in repo.files):
-            continue
-        name = name_of(d) if named or len(dirs) > 1 else "default"
-        how = f"Helm chart {d or '.'} with its values.yaml (nothing deploys it here)"
-        out.append(RenderPath(d or ".", name, how))
-        for f in sorted(repo.files):
-            p = PurePosixPath(f)
-            if p.parent.as_posix() != (d or ".") or p.suffix not in YAML or not _VALUES_NAME.match(p.stem):
-                continue
-            how = f"Helm values file {f} over the chart {d or '.'}"
-            out.append(RenderPath(f, safe_name(name_of(f)), how))
-    return out

@@ -32,6 +32,7 @@ from gitops_bot.engine import (
     discovered_charts,
     discovered_clusters,
     discovered_images,
+    discovered_shapes,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
@@ -92,7 +93,7 @@ def discover(
     shaped = (
         [*overlays, *flux, *apps, *stages, *values]
         or candidates.appset_directories(repo)
-        or candidates.root_manifests(repo)
+        or discovered_shapes.root_manifests(repo)
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
@@ -220,8 +221,8 @@ def discover(
 def _by_shape(repo: RepoFiles) -> list[RenderPath]:
     """Where no object says what deploys: the plain directories and kustomizations that render
     a workload, and the charts nothing holds, each rendered with its own values."""
-    plain = candidates.plain_directories(repo)
-    return [*plain, *candidates.lone_charts(repo, named=bool(plain))]
+    plain = discovered_shapes.plain_directories(repo)
+    return [*plain, *discovered_shapes.lone_charts(repo, named=bool(plain))]
 
 
 BY_SHAPE = (
