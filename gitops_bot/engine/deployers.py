@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine import discovered_shapes
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
-from gitops_bot.engine.promotion_order import kind_of, rank_of
+from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     RepoFiles,
     as_map,
@@ -318,12 +319,17 @@ def _dirs_reached(repo: RepoFiles, path: str) -> set[str]:
 # -- the stages an ApplicationSet generates --------------------------------------------------
 
 
-def appset_stages(repo: RepoFiles, covered: set[str], taken: set[str]) -> list[RenderPath]:
+def appset_stages(
+    repo: RepoFiles, covered: set[str], taken: set[str], named: Collection[str] = ()
+) -> list[RenderPath]:
     """The Applications an ApplicationSet generates, one per stage, each reading a values file
-    of its own (``env/{{env}}.yaml``, ``$values/values/{{.env}}.yaml``): an environment per
-    generated Application, its path that file (the reader renders it over its chart), named
-    by the file (``dev``) or the Application's environment word. Never one environment per
-    destination cluster, which all stages may share. The files found join ``taken``."""
+    of its own (``env/{{env}}.yaml``, ``$values/values/{{.env}}.yaml``, a git files generator's
+    ``values-*.yaml``): an environment per generated Application, its path that file (the reader
+    renders it over its chart), named by the file (``dev``) or the Application's environment
+    word. Never one environment per destination cluster, which all stages may share. A name no
+    stage's that ``named`` (the other candidates' names) holds is another app's: it takes its
+    chart directory's name before it (``helm-example-tenant-a``). The files found join
+    ``taken``."""
     out: list[RenderPath] = []
     said: set[str] = set()
     for f in repo.yaml_files():
@@ -331,7 +337,9 @@ def appset_stages(repo: RepoFiles, covered: set[str], taken: set[str]) -> list[R
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            generated = list(argocd_appsets.generate(text, f, lambda g: _glob(repo, g)))
+            generated = list(
+                argocd_appsets.generate(text, f, lambda g: _glob(repo, g), lambda g: _glob_files(repo, g))
+            )
         except GitOpsBotError:
             continue
         by_set: dict[str, list[argocd_appsets.Generated]] = {}
@@ -339,21 +347,85 @@ def appset_stages(repo: RepoFiles, covered: set[str], taken: set[str]) -> list[R
             if not isinstance(app, str):
                 by_set.setdefault(appset, []).append(app)
         for appset, apps in by_set.items():
+            if _missing_values(repo, f, appset, apps):
+                said.add(f)
             reads = [list(dict.fromkeys(v for s in a.sources for v in _value_paths(repo, s))) for a in apps]
             shared = set.intersection(*(set(r) for r in reads))
             if len(apps) < 2:
                 continue  # one Application: its chart directory is found on its own
+            found = 0
             for app, files in zip(apps, reads, strict=True):
                 for v in (v for v in files if v not in shared and v not in covered):
                     name = name_of(v)
                     if rank_of(name) is None:
                         name = _env_word(app.name) or name
+                    if rank_of(name) is None and any(same(name, n) for n in named):
+                        name = f"{PurePosixPath(v).parent.name}-{name}"
                     how = f"Argo CD ApplicationSet {appset} in {f}: its Application {app.name} reads {v}"
                     out.append(RenderPath(v, safe_name(name), how))
                     taken.add(v)
                     said.add(f)
+                    found += 1
+            if found:
+                _duplicates(repo, f, appset, [a.name for a in apps])
     # the generic "an ApplicationSet; ... not read" of those files says less than the above
     repo.appsets = {f: None for f in repo.appsets if f not in said}
+    return out
+
+
+def _missing_values(repo: RepoFiles, f: str, appset: str, apps: Sequence[argocd_appsets.Generated]) -> bool:
+    """Generated Applications listing a values file of their chart in this repository that the
+    repository does not hold (a list generator's tenants whose values-<tenant>.yaml were never
+    added): helm fails on a missing values file, so they deploy nothing; said with the fix."""
+    missing: dict[str, str] = {}
+    for app in apps:
+        for src in app.sources:
+            if (
+                src.ignore_missing
+                or src.path is None
+                or "{{" in src.path
+                or norm(src.path.lstrip("/")) not in repo.dirs
+            ):
+                continue
+            for name in src.value_files:
+                rel = norm(f"{src.path.lstrip('/')}/{name}")
+                if not name.startswith("$") and "{{" not in name and rel not in repo.files:
+                    missing.setdefault(app.name, rel)
+    if not missing:
+        return False
+    shown = ", ".join(f"{a} ({v})" for a, v in list(missing.items())[:4])
+    more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+    repo.notes.append(
+        f"{f}: ApplicationSet {appset}'s Applications {shown}{more} read values files the repository "
+        "does not hold, and helm fails on a missing values file: they deploy nothing until the files "
+        "are added (or the generator lists only what exists)"
+    )
+    return True
+
+
+def _duplicates(repo: RepoFiles, f: str, appset: str, names: Sequence[str]) -> None:
+    """Applications an ApplicationSet names alike: Argo CD's controller refuses to generate any
+    of them (its ``contains applications with duplicate name`` error), which is said with the
+    fix, while each is still taken for the environment its author meant."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        repo.notes.append(
+            f"{f}: ApplicationSet {appset} names {len(names)} Applications {', '.join(twice)}, and Argo CD "
+            "generates none of them while two share a name; make its template's metadata.name "
+            "differ per Application (from what tells them apart, a file's name or an element's value)"
+        )
+
+
+def _glob_files(repo: RepoFiles, pattern: str) -> list[tuple[str, Any]]:
+    """The repository's files matching a git files generator's glob, each with its first
+    document (what Argo CD reads its parameters from)."""
+    want = norm(pattern.strip("/"))
+    out: list[tuple[str, Any]] = []
+    for f in repo.files:
+        if not f.endswith((".yaml", ".yml", ".json")) or not fnmatch.fnmatchcase(f, want):
+            continue
+        if len(out) < argocd_appsets.MAX_APPLICATIONS:
+            out.append((f, next(iter(repo.documents(f)), {})))
     return out
 
 
@@ -398,10 +470,50 @@ _DEPLOYERS = frozenset(
 def holds_deployers(repo: RepoFiles) -> bool:
     """Whether the repository holds an object saying what deploys (an Argo CD Application or
     ApplicationSet, a Flux Kustomization or HelmRelease, a Kargo Stage) outside its tests."""
+    return bool(_deployer_files(repo, first=True))
+
+
+def _deployer_files(repo: RepoFiles, first: bool = False) -> list[str]:
+    """The files holding an object saying what deploys, outside tests (``first``: the first)."""
+    out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if not any(group in text for group, _ in _DEPLOYERS) or repo.no_environment(f):
             continue
         if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
-            return True
-    return False
+            out.append(f)
+            if first:
+                break
+    return out
+
+
+# A directory's name that says it holds manifests, not which app: the app is its parent's.
+_GENERIC_DIRS = frozenset({"k8s", "kubernetes", "kube", "manifests", "deploy", "deployment", "yaml"})
+
+
+def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """Where every deploy object of the repository is an example's, a doc's or a test's (all of
+    them under examples/, docs/, test/ and the like), they say nothing of the rest of it: its
+    directories of plain manifests naming a workload that no candidate renders (``demo-app/k8s``,
+    applied by a script's ``argocd app create``) are environments by shape, as in a repository
+    holding no deploy object, each said as a guess. None where a deploy object lies elsewhere:
+    then what none renders is deployed by nothing."""
+    tops = {f.split("/", 1)[0] for f in _deployer_files(repo) if "/" in f}
+    if not tops or len(tops) < len({f.split("/", 1)[0] for f in _deployer_files(repo)}):
+        return []  # one at the root, or none
+    if any(t.lower() not in _NOT_DEPLOYED_TOPS for t in tops):
+        return []
+    reached = {d for c in found for d in _dirs_reached(repo, c.path)} | {c.path for c in found}
+    out = []
+    for c in discovered_shapes.manifest_directories(repo):
+        if c.path.split("/", 1)[0] in tops or any(_under(c.path, r) or _under(r, c.path) for r in reached):
+            continue
+        parts = PurePosixPath(c.path).parts
+        name = parts[-2] if parts[-1].lower() in _GENERIC_DIRS and len(parts) > 1 else parts[-1]
+        how = (
+            f"plain manifests in {c.path} (they name a workload); a guess: the repository's Argo CD, "
+            f"Flux and Kargo objects are all under {', '.join(f'{t}/' for t in sorted(tops))} and "
+            "deploy none of it, so remove it if nothing deploys it"
+        )
+        out.append(RenderPath(c.path, safe_name(name), how))
+    return out

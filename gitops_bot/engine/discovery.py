@@ -86,12 +86,13 @@ def discover(
     covered |= {c.path for c in flux}
     taken: set[str] = set()
     apps = candidates.applications(repo, covered, charts, taken)
-    stages = deployers.appset_stages(repo, covered, taken)
+    stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
     values = candidates.values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
+    listed = [*overlays, *flux, *apps, *stages, *values]
     shaped = (
-        [*overlays, *flux, *apps, *stages, *values]
+        [*listed, *deployers.beside_examples(repo, listed)]
         or candidates.appset_directories(repo)
         or discovered_shapes.root_manifests(repo)
         # workloads below the root, where no deploy object says what deploys

@@ -1,7 +1,8 @@
 """The Applications an Argo CD ``ApplicationSet`` generates, as far as the file and the
 repository say (text and a directory listing in, Application sources out; no I/O of its own).
 
-Expanded: ``list`` elements, ``git`` ``directories`` of this repository (globs, ``exclude``),
+Expanded: ``list`` elements, ``git`` ``directories`` of this repository (globs, ``exclude``)
+and, where the caller reads the files, ``git`` ``files`` (each file's keys and path),
 a ``clusters`` generator's selector labels (``matchLabels`` and ``matchExpressions`` ``In``: the
 labels every matching cluster has; its name and server are Argo CD's alone), and a ``matrix`` of
 two of them. Each parameter set fills the template's sources (Go templates' ``{{.a.b}}``,
@@ -27,6 +28,8 @@ from gitops_bot.manifests.yamltext import YamlText
 MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
 _EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _CLUSTER_ONLY = object()  # a value only the cluster's secret in Argo CD holds
+# a git files generator's glob -> each matching file of the repository and its parsed content
+Files = Callable[[str], list[tuple[str, Any]]]
 
 
 class Unexpanded(Exception):
@@ -174,10 +177,12 @@ def value(text: str, params: dict[str, Any], go: bool) -> Literal | str:
     return fill(text, params, go)
 
 
-def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+def _git(node: Any, dirs: Callable[[str], list[str]], files: Files | None = None) -> list[dict[str, Any]]:
     spec = _map(_plain(node))
     if spec.get("files"):
-        raise Unexpanded("its git generator reads files' contents, which this reader does not expand")
+        if files is None:
+            raise Unexpanded("its git generator reads files' contents, which this reader does not expand")
+        return _git_files(spec, files)
     directories = [_map(d) for d in _list(spec.get("directories"))]
     includes = [
         str(d["path"]) for d in directories if isinstance(d.get("path"), str) and not d.get("exclude")
@@ -188,18 +193,55 @@ def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
         for path in dirs(pattern):
             if any(fnmatch.fnmatchcase(path, x) for x in excludes):
                 continue
-            segments = path.split("/")
-            base = segments[-1]
-            out.append(
-                {
-                    "path": {
-                        "path": path,
-                        "basename": base,
-                        "basenameNormalized": re.sub(r"[^a-zA-Z0-9-]", "-", base).lower(),
-                        "segments": segments,
-                    }
-                }
-            )
+            out.append({"path": _path_params(path)})
+    return out
+
+
+def _path_params(path: str, filename: str | None = None) -> dict[str, Any]:
+    """A git generator's ``path`` parameters of a directory (and of the file it matched)."""
+    segments = path.split("/")
+    base = segments[-1]
+    out: dict[str, Any] = {
+        "path": path,
+        "basename": base,
+        "basenameNormalized": re.sub(r"[^a-zA-Z0-9-]", "-", base).lower(),
+        "segments": segments,
+    }
+    if filename is not None:
+        out["filename"] = filename
+        out["filenameNormalized"] = re.sub(r"[^a-zA-Z0-9-]", "-", filename).lower()
+    return out
+
+
+def _scalars(value: Any, depth: int = 0) -> Any:
+    """A matched file's content as parameters: scalars as the strings a template writes."""
+    if depth > 20:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _scalars(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scalars(v, depth + 1) for v in value]
+    if isinstance(value, bool):
+        return str(value).lower()
+    return None if value is None else str(value)
+
+
+def _git_files(spec: dict[str, Any], files: Files) -> list[dict[str, Any]]:
+    """Argo CD's git files generator: a parameter set per file matching a ``files`` glob (per
+    element where the file holds a list), its content's keys and the ``path`` parameters of
+    the file's directory and name, which win over a key of the same name."""
+    entries = [_map(e) for e in _list(spec.get("files"))]
+    includes = [str(e["path"]) for e in entries if isinstance(e.get("path"), str) and not e.get("exclude")]
+    excludes = [str(e["path"]) for e in entries if isinstance(e.get("path"), str) and e.get("exclude")]
+    out = []
+    for pattern in includes:
+        for rel, content in files(pattern):
+            if any(fnmatch.fnmatchcase(rel, x) for x in excludes):
+                continue
+            directory, _, filename = rel.rpartition("/")
+            for each in content if isinstance(content, list) else [content]:
+                params = _map(_scalars(each))
+                out.append({**params, "path": _path_params(directory or ".", filename)})
     return out
 
 
@@ -237,7 +279,9 @@ def _kept(node: Any, flow: bool = False) -> Any:
     return None if nodes.is_null(node) else Literal(node, flow)
 
 
-def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str, Any]]:
+def _params(
+    gen: Any, dirs: Callable[[str], list[str]] | None, files: Files | None = None
+) -> list[dict[str, Any]]:
     """The generator's parameter sets (``dirs`` None: list elements' values as
     :class:`Literal`, a git generator's as one :class:`Opaque` set)."""
     kinds = [str(k.value) for k, _ in gen.value] if nodes.is_map(gen) else []
@@ -257,12 +301,12 @@ def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str,
                         "its git generator reads files' contents, which this reader does not expand"
                     )
                 return [{"path": Opaque("git generator (one Application per directory)")}]
-            return _git(node, dirs)
+            return _git(node, dirs, files)
         if kind == "clusters":
             return _clusters(node)
         if kind == "matrix":
             children = (
-                [_params(g, dirs) for g in at(node, "generators").value]
+                [_params(g, dirs, files) for g in at(node, "generators").value]
                 if nodes.is_seq(at(node, "generators"))
                 else []
             )
@@ -400,11 +444,13 @@ def _chart(appset: str, source: Any, params: dict[str, Any], go: bool) -> Genera
 
 
 def generate(
-    text: str, filename: str, dirs: Callable[[str], list[str]]
+    text: str, filename: str, dirs: Callable[[str], list[str]], files: Files | None = None
 ) -> Iterator[tuple[str, Generated | str]]:
     """For each ApplicationSet of the file: (its name, each generated Application) or (its
     name, why it cannot be expanded). ``dirs(glob)``: the repository's directories matching a
-    git generator's path glob, relative to the repository's root."""
+    git generator's path glob, relative to the repository's root; ``files(glob)``: the files
+    matching a git files generator's glob with their contents (None: such a generator is
+    :class:`Unexpanded`, its contents not read)."""
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
@@ -416,7 +462,7 @@ def generate(
         try:
             sets: list[dict[str, Any]] = []
             for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
-                sets += _params(gen, dirs)
+                sets += _params(gen, dirs, files)
             if not sets:
                 yield name, "its generators make no Application from what the repository holds"
                 continue
