@@ -271,7 +271,7 @@ def _yields_overlay(t: Tree, env: str, r: random.Random) -> str:
 
 def _yields_root(t: Tree, env: str, r: random.Random) -> str:
     _app_of_apps(t, env, _source(f"apps-{env}"))
-    return "past 3 apps of apps deep"
+    return f"app-{env} renders apps-{env}, which root-{env} (roots/{env}.yaml) renders already: a loop"
 
 
 def _holds_itself(t: Tree, env: str, r: random.Random) -> str:

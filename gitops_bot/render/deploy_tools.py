@@ -44,6 +44,11 @@ MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a 
 # over anything else loads neither it nor the helm renderer
 YIELDED = "gitops_bot.render.yielded"
 PARAMETER = "helm.parameters"  # an Argo CD parameter's site, named as such where it is said
+UNTEXT = (
+    "has no path or chart written as text (a template nothing rendered, path: {{ x }}, is a mapping "
+    "to YAML), not followed: write the path it deploys, or point the environment at the file helm "
+    "renders it into"
+)
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.
@@ -111,6 +116,7 @@ class DeployTools:
         # it yields one of reads the same render)
         self._yields: dict[tuple[str, str, str], list[Yielded] | str] = {}
         self._depth = 0
+        self._following: list[tuple[Path, str, str]] = []  # (path, Application, its file) being followed
         # the branch read (the checkout's, under each name it goes by: git.base, the remote's
         # default, the branch checked out): an Application tracking another renders other
         # files. Given as what gives the names, it is asked when an Application is met
@@ -257,6 +263,9 @@ class DeployTools:
         (its lines are the file's: what it sets is read as a written one's)."""
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
+        if app.path is None and app.chart is None:
+            walk.note(rel, f"{app.application}'s source {UNTEXT}", UNFOLLOWED)
+            return
         if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
             walk.charts.append(f"{app.chart} of {app.repo_url}")
             walk.note(
@@ -272,6 +281,32 @@ class DeployTools:
                 rel, f"{app.application}'s path {app.path} is not in the repository, not followed", UNFOLLOWED
             )
             return
+        came = next((c for c in self._following if c[0] == directory), None)
+        if came is not None:  # Argo CD would apply it again under itself: a loop, not a tree
+            walk.note(
+                rel,
+                f"{app.application} renders {app.path}, which {came[1]} ({came[2]}) renders already: a loop "
+                f"of apps of apps, not followed; point {app.application}'s path at what it deploys",
+                UNFOLLOWED,
+            )
+            return
+        self._following.append((directory, app.application, rel))
+        try:
+            self._path(app, rel, walk, directory, document or (generated and generated()))
+        finally:
+            self._following.pop()
+        if document is None:
+            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _path(
+        self,
+        app: argocd_apps.AppSource,
+        rel: str,
+        walk: Walk,
+        directory: Path,
+        document: dict[str, object] | None,
+    ) -> None:
+        """What an Application's path renders: a kustomization, a chart, or a directory."""
         kfile = self.reader.kfile(directory)
         first, noted = len(walk.files), len(walk.notes)
         if kfile is not None:
@@ -298,9 +333,9 @@ class DeployTools:
                     if name != "values.yaml":
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
-                    self._missing_values(app, rel, name, self.reader.rel(path), walk)
+                    deployers.missing_values(app, rel, name, self.reader.rel(path), walk)
             if self._yields_applications(directory):
-                self._follow_yields(app, rel, directory, walk, document or (generated and generated()))
+                self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
             if len(walk.files) == first and (self.reader.config_root / rel).parent == directory:
@@ -312,8 +347,6 @@ class DeployTools:
                     UNFOLLOWED,
                 )
             self._held(app, rel, list(walk.files)[first:], walk, kustomized=False)
-        if document is None:
-            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
 
     def _held(
         self,
@@ -479,24 +512,6 @@ class DeployTools:
             if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
                 return True
         return False
-
-    def _missing_values(self, app: argocd_apps.AppSource, rel: str, name: str, file: str, walk: Walk) -> None:
-        """A value file the Application names that the repository does not hold: Argo CD passes
-        it to ``helm template``, which fails, so the environment renders nothing; with
-        ``ignoreMissingValueFiles: true`` Argo CD leaves it out, and so does the reading."""
-        if app.ignore_missing:
-            walk.note(
-                rel,
-                f"{app.application}'s value file {name} is not in the repository, left out "
-                "(ignoreMissingValueFiles)",
-            )
-            return
-        walk.refuse(
-            f"Argo CD cannot render {app.application} ({rel}): its helm.valueFiles names {name}, which the "
-            f"repository does not hold (helm template: Error: open {file}: no such file or directory)",
-            f"add {file}, drop {name} from {app.application}'s helm.valueFiles, or set "
-            "helm.ignoreMissingValueFiles: true on it",
-        )
 
     def helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
         """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as

@@ -48,6 +48,25 @@ def own_applications(
     return apps
 
 
+def missing_values(app: argocd_apps.AppSource, rel: str, name: str, file: str, walk: Walk) -> None:
+    """A value file the Application names that the repository does not hold: Argo CD passes
+    it to ``helm template``, which fails, so the environment renders nothing; with
+    ``ignoreMissingValueFiles: true`` Argo CD leaves it out, and so does the reading."""
+    if app.ignore_missing:
+        walk.note(
+            rel,
+            f"{app.application}'s value file {name} is not in the repository, left out "
+            "(ignoreMissingValueFiles)",
+        )
+        return
+    walk.refuse(
+        f"Argo CD cannot render {app.application} ({rel}): its helm.valueFiles names {name}, which the "
+        f"repository does not hold (helm template: Error: open {file}: no such file or directory)",
+        f"add {file}, drop {name} from {app.application}'s helm.valueFiles, or set "
+        "helm.ignoreMissingValueFiles: true on it",
+    )
+
+
 def repo_key(url: str) -> str:
     """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
     key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")
