@@ -11,11 +11,13 @@ reading or ``None`` (not its case):
 6. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
 7. ``late``: it inherits the place from a file whose setting is applied after every file of
    the environment (an Application's or a Flux Kustomization's) -> unsupported.
-8. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
+8. ``parameter``: an Argo CD helm parameter the bot cannot edit (a yielded Application's,
+   taken from its root chart's values), applied last -> unsupported.
+9. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
    (each rendering's own, when several charts render it).
-9. ``no_layer``: inherited with no own kustomization or values file to override it.
-10. ``renamed``: kustomize matches the entry by a name other than the configured one.
-11. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
+10. ``no_layer``: inherited with no own kustomization or values file to override it.
+11. ``renamed``: kustomize matches the entry by a name other than the configured one.
+12. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
 """
 
 from __future__ import annotations
@@ -224,6 +226,16 @@ def _late(c: Case) -> ImageReading | None:
     )
 
 
+def _parameter(c: Case) -> ImageReading | None:
+    if not any(p.kind is PinKind.ARGOCD for p in c.fixed):  # applied after every file: only it counts
+        return None
+    return c.unsupported(
+        f"{c.why}; Argo CD applies it after every values file",
+        "set the image in a values file of the Application (its helm.valueFiles) and drop the parameter; "
+        "releases then go there",
+    )
+
+
 def _charts(c: Case) -> ImageReading | None:
     """Inherited through several renderings (charts of its several Applications): the key goes
     into the own values file of each, the last one each rendering layers, so no chart is left on
@@ -328,6 +340,7 @@ RULES: tuple[Rule, ...] = (
     _own,
     _in_place,
     _late,
+    _parameter,
     _charts,
     _values,
     _no_layer,
