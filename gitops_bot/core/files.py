@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,8 @@ def read_text(path: Path) -> str:
 def inside(root: Path, path: Path) -> Path:
     """``path`` if, with every symlink resolved, it stays under ``root``; else exit 2 naming it.
     Every path the bot reads or writes in a repository goes through here."""
+    if _below_without_links(root, path):
+        return path
     try:
         real_root, real = root.resolve(), path.resolve()
     except (RuntimeError, OSError) as e:  # a link loop (RuntimeError on 3.11, ELOOP later)
@@ -52,6 +55,27 @@ def inside(root: Path, path: Path) -> Path:
             hint="a symlink in the repository points outside it; nothing was changed",
         )
     return path
+
+
+def _below_without_links(root: Path, path: Path) -> bool:
+    """Whether ``path`` is ``root`` joined with names (no ``..``) none of which is a symbolic
+    link: then it is under ``root`` wherever ``root`` really is, and neither needs resolving
+    (every directory above the repository looked at again, for each of hundreds of paths).
+    A name not there ends it: nothing under it is there to be a link."""
+    parts, top = path.parts, root.parts
+    if len(parts) == len(top) or parts[: len(top)] != top or ".." in parts[len(top) :]:
+        return False
+    here = str(root)
+    for name in parts[len(top) :]:
+        here = os.path.join(here, name)
+        try:
+            if stat.S_ISLNK(os.lstat(here).st_mode):
+                return False
+        except FileNotFoundError:
+            return True
+        except OSError:  # a loop above, no permission: resolved whole, said as it says
+            return False
+    return True
 
 
 def from_config(config_root: Path, name: str) -> Path:

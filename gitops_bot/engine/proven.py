@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def _render_marked(
     groups: list[tuple[dict[Path, str], set[Path], list[str]]] = []  # texts, reached, envs
     for name, m in marked.items():
         for texts, reached, names in groups:
-            if _apart(texts, reached, m.texts, m.reached):
+            if _apart(root, texts, reached, m.texts, m.reached):
                 texts.update(m.texts)
                 reached.update(m.reached)
                 names.append(name)
@@ -141,15 +141,25 @@ def _render_marked(
 
 
 def _apart(
-    texts: Mapping[Path, str], reached: set[Path], more: Mapping[Path, str], more_reached: set[Path]
+    root: Path,
+    texts: Mapping[Path, str],
+    reached: set[Path],
+    more: Mapping[Path, str],
+    more_reached: set[Path],
 ) -> bool:
     """Whether two marked renders can share a copy of the tree: each file either writes, the
     other reads only as it writes it too."""
 
     def sees(own: Mapping[Path, str], read: set[Path], other: Mapping[Path, str]) -> bool:
-        return all(own.get(p) == text for p, text in other.items() if p.resolve() in read)
+        return all(own.get(p) == text for p, text in other.items() if walks.real(root, p) in read)
 
     return sees(more, more_reached, texts) and sees(texts, reached, more)
+
+
+def _reals(root: Path, paths: Iterable[Path]) -> set[Path]:
+    """The real places of ``paths`` (a link loop is none): the reading's, each directory looked
+    at once, where resolving each whole looked at every directory above it again."""
+    return {real for p in paths if (real := walks.real(root, p)) is not None}
 
 
 def _name(root: Path, directory: Path) -> str:
@@ -164,7 +174,7 @@ def _kustomizations(
     those rendered prove what a release into the files they read does."""
     paths = [config.root.absolute() / p for p in env.paths]
     reaches = rendered_reading.environment_kustomizations(root, paths, leaving)
-    return list(reaches), {f.resolve() for r in reaches.values() for f in r.files}
+    return list(reaches), _reals(root, (f for r in reaches.values() for f in r.files))
 
 
 def _to_render(
@@ -242,7 +252,7 @@ def _marked(
             paths = [files.inside(root, config.root.absolute() / rel) for rel in dict.fromkeys(where)]
         except GitOpsBotError:
             continue
-        if not all(p.resolve() in reached for p in paths):
+        if not all(walks.real(root, p) in reached for p in paths):
             continue  # written into what no rendered kustomization reads: the render proves nothing
         tags[r.image] = (tag, paths)
         for path in paths:
@@ -317,7 +327,7 @@ def _judged_charts(
     """The marked render of the charts in the repository the environment's Applications and
     HelmReleases render: a values place whose marker helm does not carry into the render (the
     template writes the image itself) is never released."""
-    marks, texts = _marked(config, root, specs, reading, secret, {f.resolve() for f in files})
+    marks, texts = _marked(config, root, specs, reading, secret, _reals(root, files))
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does

@@ -449,11 +449,7 @@ def kustomizations(root: Path, paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for p in paths:
         d = p if p.is_dir() else p.parent
-        if d not in found and any((d / n).is_file() for n in KUSTOMIZATION_NAMES):
-            try:
-                d.resolve().relative_to(root.resolve())
-            except ValueError:
-                continue
+        if d not in found and any((d / n).is_file() for n in KUSTOMIZATION_NAMES) and walks.inside(root, d):
             found.append(d)
     return found
 
