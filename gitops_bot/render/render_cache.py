@@ -1,4 +1,4 @@
-"""Renders kept between runs by the content of the whole tree rendered: a ``watch`` cycle or a
+"""Renders kept between runs by the content of what each render reads: a ``watch`` cycle or a
 re-run over an unchanged repository renders nothing again (:func:`gitops_bot.render.tools.render_kept`
 is the one place that reads and writes it)."""
 
@@ -14,6 +14,9 @@ from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.log import get_logger
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render import reader
+from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -26,10 +29,12 @@ CACHE_ENTRIES = 1024
 
 
 class RenderCache:
-    """Renders kept between runs, by the content of the whole tree rendered (every file but
-    ``.git``, each side's edits over it), the directory and the tools: a ``watch`` cycle or a
-    re-run over an open pull request renders nothing again, and the "before" side of every
-    release at one base (the same commit: the same content) is rendered once. Only the
+    """Renders kept between runs, by the content of what each render may read (every file
+    under the directory of each kustomization it builds, each side's edits over them), the
+    directory and the tools: a ``watch`` cycle or a re-run over an open pull request renders
+    nothing again, the "before" side of every release at one base (the same commit: the same
+    content) is rendered once, and a file no render reads (gitops-bot.yaml as ``init --write``
+    writes it, a README, another environment's overlay) changes no key. Only the
     directories in ``kept`` are: one whose kustomizations reach outside the tree (a remote
     base, Helm charts pulled at render time) may render differently with nothing here
     changing, and such a kustomization elsewhere in the tree does not stop the others."""
@@ -42,18 +47,35 @@ class RenderCache:
         self.dir = files.cache_dir(os.environ) / "rendered"
         st = Path(kubectl).stat()
         self.tools = f"{kubectl}\0{st.st_size}\0{st.st_mtime_ns}\0{settings.helm}\0{max_output}"
-        self._base = tree_digests(root) if kept else None
+        self._links: set[str] = set()
+        self._base = tree_digests(root, self._links) if kept else None
 
-    def key(self, texts: Mapping[Path, str]) -> str | None:
-        if self._base is None:
+    def key(self, texts: Mapping[Path, str], name: str) -> str | None:
+        """The key of directory ``name``'s render over the tree with ``texts`` written over it."""
+        if self._base is None or name not in self.kept:
             return None
         tree = dict(self._base)
         for path, text in texts.items():
             tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode()).digest()
-        h = hashlib.sha256(self.tools.encode())
+        read = self._read(texts, name)
+        h = hashlib.sha256(f"{self.tools}\0{name}".encode())
         for rel in sorted(tree):
-            h.update(rel.encode() + b"\0" + tree[rel])
+            if read is None or rel.startswith(read):
+                h.update(rel.encode() + b"\0" + tree[rel])
         return h.hexdigest()
+
+    def _read(self, texts: Mapping[Path, str], name: str) -> tuple[str, ...] | None:
+        """The path prefixes of what kubectl kustomize may read for ``name``: the directory of
+        each kustomization it builds (with the default load restrictor kustomize reads no file
+        outside the directory of the kustomization naming it). None, the whole tree, where a
+        link is in it: kustomize reads through a link to content hashed under another name
+        (and a linked directory's files under none)."""
+        if self._links:
+            return None
+        found = reader.reach(walks.disk_tree(self.root, texts), self.root, self.root / name)
+        dirs = {self.root / name, *(p.parent for p in found.files if p.name in KUSTOMIZATION_NAMES)}
+        rels = {d.relative_to(self.root).as_posix() for d in dirs}
+        return ("",) if "." in rels else tuple(sorted(f"{rel}/" for rel in rels))
 
     def _path(self, key: str, name: str) -> Path:
         return self.dir / (hashlib.sha256(f"{key}\0{name}".encode()).hexdigest() + ".yaml")
@@ -90,15 +112,22 @@ _DIGEST_TREES = 256  # a fleet's trees (at 8, a watch over more hashed every tre
 _DIGEST_FILES = 200_000  # files kept over all of them at most (about 250 bytes each)
 
 
-def tree_digests(root: Path) -> dict[str, bytes] | None:
+def tree_digests(root: Path, links: set[str] | None = None) -> dict[str, bytes] | None:
     """Every file's content digest under ``root`` but ``.git`` (a symlink: its target's name),
-    by path under ``root``; None when one cannot be read."""
+    by path under ``root``; None when one cannot be read. ``links``: filled with the path of
+    each symbolic link met, to a file or a directory (a linked directory is not entered)."""
     with _DIGESTS_LOCK:
         known = _DIGESTS.pop(str(root), {})
     now: dict[str, tuple[tuple[int, int, int], bytes]] = {}
     found: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        if links is not None:
+            links.update(
+                Path(dirpath, d).relative_to(root).as_posix()
+                for d in dirnames
+                if os.path.islink(os.path.join(dirpath, d))
+            )
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             try:
@@ -110,6 +139,8 @@ def tree_digests(root: Path) -> dict[str, bytes] | None:
                 else:
                     data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
                     digest = hashlib.sha256(data).digest()
+                if links is not None and stat.S_ISLNK(st.st_mode):
+                    links.add(Path(path).relative_to(root).as_posix())
             except OSError:
                 return None
             now[path] = (stamp, digest)

@@ -159,25 +159,25 @@ def render_each(
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
     cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT)
-    found: dict[str, tuple[str | None, dict[str, str | NotRendered]]] = {}
+    found: dict[str, tuple[dict[str, str | None], dict[str, str | NotRendered]]] = {}
     todo: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
     for label, (texts, names) in sides.items():
-        key = cache.key(texts)
+        keys = {n: cache.key(texts, n) for n in names}
         had: dict[str, str | NotRendered] = {}
         for n in names:
-            if (kept_render := cache.get(key, n)) is not None:
+            if (kept_render := cache.get(keys[n], n)) is not None:
                 had[n] = kept_render
-        found[label] = (key, had)
+        found[label] = (keys, had)
         if len(had) < len(names):
             todo[label] = (texts, [n for n in names if n not in had])
     if todo:
         fresh = _render_sides(settings, kubectl, root, todo)
         for label, outputs in fresh.items():
-            key, had = found[label]
+            keys, had = found[label]
             for name, output in outputs.items():
                 had[name] = output
                 if isinstance(output, str):
-                    cache.put(key, name, output)
+                    cache.put(keys[name], name, output)
     return {label: had for label, (_, had) in found.items()}
 
 
