@@ -22,31 +22,10 @@ from pathlib import Path
 
 from measure import run_child
 
+from testkit import app_of_apps
 from testkit.kubetools import helm, kubectl
 
 IMAGE = "registry.example/acme/app"
-ROOT = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: root}
-spec:
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    path: apps
-"""
-YIELDS = """{{- range .Values.environments }}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-{{ . }}
-spec:
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    path: chart
-    helm:
-      valueFiles: [values-{{ . }}.yaml]
-{{- end }}
-"""
 TEMPLATE = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: app}
@@ -74,10 +53,8 @@ print(sorted({r.images[0].status.value for r in readings.values()}))
 def repository(root: Path, envs: int) -> None:
     names = [f"e{i:02d}" for i in range(envs)]
     files = {
-        "root.yaml": ROOT,
-        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-        "apps/values.yaml": "environments:\n" + "".join(f"  - {n}\n" for n in names),
-        "apps/templates/applications.yaml": YIELDS,
+        "root.yaml": app_of_apps.root("apps"),
+        **app_of_apps.chart([{"name": n, "path": "chart", "values": f"values-{n}.yaml"} for n in names]),
         "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
         "chart/templates/deployment.yaml": TEMPLATE,
         "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 1.0.0}}\n",

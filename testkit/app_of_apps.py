@@ -105,3 +105,12 @@ def chart(environments: list[dict[str, str]], directory: str = "apps", repo: str
         f"{directory}/values.yaml": f"repoURL: {repo}\nenvironments:\n{entries}",
         f"{directory}/templates/applications.yaml": YIELDS,
     }
+
+
+def child_chart(image: str, directory: str = "chart") -> dict[str, str]:
+    """The chart the yielded Applications render, its image from its values (tag 0.9.0): its
+    Chart.yaml and values.yaml, path -> text."""
+    return {
+        f"{directory}/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        f"{directory}/values.yaml": f"image: {{repository: {image}, tag: 0.9.0}}\n",
+    }

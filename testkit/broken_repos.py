@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from testkit import app_of_apps
 from testkit.local_git import commit, git, write
 
 MIB = 1 << 20
@@ -212,21 +213,6 @@ def _flow_kustomization(t: Tree, env: str, r: random.Random) -> str:
     return f"overlays/{env}/kustomization.yaml"
 
 
-ROOT = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: root-{env}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: {path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: argocd
-"""
 YIELDED = """---
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -241,7 +227,7 @@ spec:
     server: https://kubernetes.default.svc
     namespace: {env}
 """
-HERE = "https://example.com/acme/gitops.git"
+HERE = app_of_apps.HERE
 
 
 def _source(path: str, repo: str = HERE, extra: str = "") -> str:
@@ -253,7 +239,7 @@ def _app_of_apps(t: Tree, env: str, source: str, template: str = "", values: str
     whose chart ``apps-<env>`` yields the Application ``app-<env>`` of ``source`` (and
     ``template``, more of the chart's templates). Returns the chart's directory."""
     chart = f"apps-{env}"
-    t.text(f"roots/{env}.yaml", ROOT.format(env=env, path=chart))
+    t.text(f"roots/{env}.yaml", app_of_apps.root(chart, f"root-{env}"))
     t.text(f"{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
     t.text(f"{chart}/values.yaml", values or "replicas: 1\n")
     t.text(
@@ -275,7 +261,7 @@ def _yields_root(t: Tree, env: str, r: random.Random) -> str:
 
 
 def _holds_itself(t: Tree, env: str, r: random.Random) -> str:
-    t.text(f"roots/{env}/root.yaml", ROOT.format(env=env, path=f"roots/{env}"))
+    t.text(f"roots/{env}/root.yaml", app_of_apps.root(f"roots/{env}", f"root-{env}"))
     t.paths[env] = f"roots/{env}/root.yaml"
     return "itself"
 

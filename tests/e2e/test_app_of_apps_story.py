@@ -19,60 +19,12 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from testkit import app_of_apps
 from testkit.forge_story import Story, run
 from testkit.helm_story import checkout, helm_stories, helm_template, images, kustomize
 from testkit.registry_process import RegistryProcess
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-ROOT = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: root
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: apps
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: argocd
-"""
-YIELDS = """{{- range .Values.environments }}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-{{ .name }}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: {{ $.Values.repoURL }}
-    targetRevision: HEAD
-    path: {{ .path }}
-    {{- with .values }}
-    helm:
-      valueFiles:
-        - {{ . }}
-    {{- end }}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {{ .name }}
-{{- end }}
-"""
-APPS_VALUES = """repoURL: https://example.com/acme/gitops.git
-environments:
-  - name: dev
-    path: chart
-    values: values-dev.yaml
-  - name: staging
-    path: chart
-    values: values-staging.yaml
-  - name: prod
-    path: overlays/prod
-"""
 TEMPLATE = """apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -89,11 +41,14 @@ spec:
           image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
 """
 DEPLOYMENT = TEMPLATE.replace('"{{ .Values.image.repository }}:{{ .Values.image.tag }}"', "{app}:1.0.0")
+ENVIRONMENTS = [
+    {"name": "dev", "path": "chart", "values": "values-dev.yaml"},
+    {"name": "staging", "path": "chart", "values": "values-staging.yaml"},
+    {"name": "prod", "path": "overlays/prod"},
+]
 FILES = {
-    "root.yaml": ROOT,
-    "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    "apps/values.yaml": APPS_VALUES,
-    "apps/templates/applications.yaml": YIELDS,
+    "root.yaml": app_of_apps.root("apps"),
+    **app_of_apps.chart(ENVIRONMENTS),
     "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
     "chart/templates/deployment.yaml": TEMPLATE,
     "chart/values.yaml": "image:\n  repository: {app}\n  tag: 1.0.0\n",

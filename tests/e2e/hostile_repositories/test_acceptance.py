@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit import kubetools, netwatch
+from testkit import app_of_apps, kubetools, netwatch
 from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -363,21 +363,6 @@ def test_a_pin_not_written_in_place_is_unsupported_and_the_others_release(
     assert git(origin, "show", "main:overlays/dev/kustomization.yaml") == dev
 
 
-ROOT = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: root
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: {path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: argocd
-"""
 YIELDS_DEV = APPLICATION.replace("https://github.com/acme/deploy.git", "https://example.com/acme/gitops.git")
 
 
@@ -411,7 +396,7 @@ def test_an_app_of_apps_chart_helm_refuses_is_said_in_helms_words(
         tmp_path,
         image,
         {
-            "root.yaml": ROOT.format(path="apps"),
+            "root.yaml": app_of_apps.root("apps"),
             "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
             "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD") + template,
             "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
@@ -429,7 +414,7 @@ def test_a_kustomization_an_app_of_apps_yields_over_a_remote_base_reads_as_the_o
         tmp_path,
         image,
         {
-            "root.yaml": ROOT.format(path="apps"),
+            "root.yaml": app_of_apps.root("apps"),
             "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
             "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD"),
             "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\n- {REMOTE}\n",
@@ -447,7 +432,7 @@ def test_a_root_application_beside_a_broken_one_in_its_file_is_followed(tmp_path
         tmp_path,
         image,
         {
-            "root.yaml": ROOT.format(path="apps") + broken + "spec:\n  source:\n    path: {{ x }}\n",
+            "root.yaml": app_of_apps.root("apps") + broken + "spec:\n  source:\n    path: {{ x }}\n",
             "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
             "apps/templates/applications.yaml": YIELDS_DEV.format(env="dev", revision="HEAD"),
             "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
@@ -460,6 +445,6 @@ def test_a_root_application_whose_path_holds_only_itself_is_said(tmp_path: Path,
     """Argo CD applies the directory, the root itself: nothing of dev's is in it, and the
     reading says why rather than only that nothing names the image."""
     said = _app_of_apps(
-        tmp_path, image, {"roots/dev/root.yaml": ROOT.format(path="roots/dev")}, "roots/dev/root.yaml"
+        tmp_path, image, {"roots/dev/root.yaml": app_of_apps.root("roots/dev")}, "roots/dev/root.yaml"
     )
     assert "roots/dev" in said.split("files read", 1)[-1], said

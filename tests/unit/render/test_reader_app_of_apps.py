@@ -14,48 +14,22 @@ from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 from gitops_bot.render.settings import RenderSettings
+from testkit import app_of_apps
 from testkit import repo_corpus as rc
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
 IMAGE = "ghcr.io/acme/app"
-ROOT_APP = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: root}
-spec:
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    path: apps
-"""
-YIELDS = """{{- range .Values.environments }}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-{{ .name }}
-spec:
-  source:
-    repoURL: {{ .repo | default "https://example.com/acme/gitops.git" }}
-    path: {{ .path }}
-    {{- with .values }}
-    helm:
-      valueFiles: [{{ . }}]
-    {{- end }}
-{{- end }}
-"""
-APPS_VALUES = """environments:
-  - {name: dev, path: chart, values: values-dev.yaml}
-  - {name: staging, path: chart, values: values-staging.yaml}
-  - {name: prod, path: overlays/prod}
-  - {name: edge, path: chart, repo: "https://example.com/other/repo.git"}
-"""
+ENVIRONMENTS = [
+    {"name": "dev", "path": "chart", "values": "values-dev.yaml"},
+    {"name": "staging", "path": "chart", "values": "values-staging.yaml"},
+    {"name": "prod", "path": "overlays/prod"},
+    {"name": "edge", "path": "chart", "repo": "https://example.com/other/repo.git"},
+]
 FILES = {
-    "root.yaml": ROOT_APP,
-    "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-    "apps/values.yaml": APPS_VALUES,
-    "apps/templates/applications.yaml": YIELDS,
-    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
+    "root.yaml": app_of_apps.root("apps"),
+    **app_of_apps.chart(ENVIRONMENTS),
+    **app_of_apps.child_chart(IMAGE),
     "chart/values-dev.yaml": "replicas: 1\nimage:\n  tag: 1.1.0\n",
     "chart/values-staging.yaml": "image:\n  tag: 1.0.0\n",
     "overlays/prod/deployment.yaml": f"kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
@@ -173,8 +147,7 @@ spec:
     helm: {valueFiles: [values-ENV.yaml]}
 """
 PLAIN = {
-    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
+    **app_of_apps.child_chart(IMAGE),
     "chart/values-dev.yaml": "image:\n  tag: 1.1.0\n",
     "chart/values-prod.yaml": "image:\n  tag: 1.0.0\n",
     "children/dev.yaml": CHILD_APP.replace("ENV", "dev"),
@@ -183,7 +156,7 @@ PLAIN = {
 
 
 def test_a_directory_of_applications_is_followed_as_argo_cd_applies_it(tmp_path: Path) -> None:
-    write(tmp_path, {**PLAIN, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    write(tmp_path, {**PLAIN, "root.yaml": app_of_apps.root("children")})
     read = _read(tmp_path, None, "dev", "prod")  # the files as written: no tool needed
     for env, (place, tag) in {
         "dev": ("chart/values-dev.yaml:2", "1.1.0"),
@@ -216,7 +189,7 @@ def test_a_kustomization_of_applications_is_built_then_followed(
         "children/qa.yaml": PATCH,
         "chart/values-qa.yaml": "image:\n  tag: 2.0.0\n",
     }
-    write(tmp_path, {**files, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    write(tmp_path, {**files, "root.yaml": app_of_apps.root("children")})
     read = _read(tmp_path, RenderSettings(), "dev")
     (image,) = read["dev"].images
     assert image.status is PinStatus.PINNED, image
@@ -246,7 +219,7 @@ def test_a_kustomization_of_applications_reading_a_remote_resource_is_not_built(
     monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
     remote = "https://raw.githubusercontent.com/acme/apps/main/edge.yaml"
     files = {**PLAIN, "children/kustomization.yaml": f"resources: [dev.yaml, prod.yaml, {remote}]\n"}
-    write(tmp_path, {**files, "root.yaml": ROOT_APP.replace("path: apps", "path: children")})
+    write(tmp_path, {**files, "root.yaml": app_of_apps.root("children")})
     (image,) = _read(tmp_path, RenderSettings(), "dev")["dev"].images
     assert image.status is PinStatus.NOT_RENDERED, image
     assert (

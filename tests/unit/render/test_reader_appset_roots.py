@@ -21,8 +21,7 @@ from testkit.local_git import write
 IMAGE = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
 CHILD_CHART = {
-    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
+    **app_of_apps.child_chart(IMAGE),
     "chart/values-dev.yaml": "replicas: 1\nimage:\n  tag: 1.1.0\n",
     "chart/values-staging.yaml": "image:\n  tag: 1.0.0\n",
 }

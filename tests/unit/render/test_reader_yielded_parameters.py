@@ -29,10 +29,7 @@ PARAMETER = """    helm:
       parameters:
         - name: image.tag
           value: %s"""
-CHILD_CHART = {
-    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-    "chart/values.yaml": f"image: {{repository: {IMAGE}, tag: 0.9.0}}\n",
-}
+CHILD_CHART = app_of_apps.child_chart(IMAGE)
 ENVIRONMENTS = [
     {"name": "dev", "path": "chart", "tag": "1.2.0"},
     {"name": "prod", "path": "chart", "tag": "1.0.0"},
