@@ -32,6 +32,7 @@ from gitops_bot.engine import (
     discovered_charts,
     discovered_clusters,
     discovered_images,
+    discovered_policies,
     discovered_shapes,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
@@ -173,6 +174,9 @@ def discover(
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
     out_images = []
+    # (tool, files) -> the images pinned there only: one line each, no entry
+    generated: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    image_policies = discovered_policies.flux_policies(repo)
     for n in names_:
         tags: list[str] = []
         where: list[str] = []
@@ -187,8 +191,16 @@ def discover(
         each = [r.image(n) for r in readings.values()]
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             continue  # named somewhere the environments do not render: not theirs
+        if (left := discovered_images.generated_only(repo, n, readings)) is not None:
+            generated.setdefault(left, []).append(n)
+            continue
         repository, elsewhere = discovered_images.pulled_from(n, [(e, renamed.get(e, {})) for e in where])
-        repository = repository or found.marked.get(n)
+        repository_how = "kustomize newName, what is pulled" if repository else ""
+        if not repository and n in found.marked:
+            repository = found.marked[n]
+            at = found.marked_at[n]
+            repository_how = f"written where the Flux setter {n} marks it ({at}), what is pulled"
+        policy, policy_how, said = discovered_policies.taken(image_policies, n, repository or n, guess(tags))
         ref = WrittenRef.split(repository or n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
         host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub
@@ -197,15 +209,18 @@ def discover(
                 n,
                 host,
                 found.found[n],
-                guess(tags),
+                policy,
                 tuple(where),
                 tuple(tags),
                 found.how[n],
                 repository,
+                repository_how,
                 elsewhere,
-                discovered_images.generated_notes(repo, n, readings),
+                (*discovered_images.generated_notes(repo, n, readings), *said),
+                policy_how,
             )
         )
+    repo.notes += [discovered_images.generated_left_out(t, fs, ns) for (t, fs), ns in generated.items()]
     found_charts = _charts(repo, envs, rendered, [i.name for i in out_images])
     return Discovery(
         tuple(envs),

@@ -44,11 +44,11 @@ def config_text(found: Discovery) -> str:
         lines.append(f"  # found: {_comment(img.how)}; rendered by {_comment(envs)}; registry {img.registry}")
         lines.append(f"- name: {_q(img.name)}")
         if img.repository:
-            lines.append(f"  repository: {_q(img.repository)}  # found: kustomize newName, what is pulled")
+            lines.append(f"  repository: {_q(img.repository)}  # found: {_comment(img.repository_how)}")
         for other in img.elsewhere:
             lines.append(f"  # open question: {_comment(other)}; tags are read from one repository")
         lines += [f"  # note: {_comment(n)}" for n in img.notes]
-        lines.append(f"  # guess: {_comment(img.guess.why)}")
+        lines.append(f"  # {'found' if img.policy_how else 'guess'}: {_comment(img.guess.why)}")
         for key, value in img.guess.keys.items():
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
         if img.helm:

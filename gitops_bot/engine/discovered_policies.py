@@ -1,0 +1,163 @@
+"""The tag policies a repository's own Flux image automation defines, as discovery (``gitops-bot
+init``) takes them: an ``ImagePolicy`` (image.toolkit.fluxcd.io) chooses the tags Flux writes
+into the ``$imagepolicy`` setters, so an image it names is configured with that policy rather
+than one guessed from the pinned tags, which Flux would not follow.
+
+The fields read are Flux's API (fluxcd/image-reflector-controller, api/v1beta2/
+imagepolicy_types.go, the same in v1beta1 and v1): ``spec.imageRepositoryRef`` (name, namespace)
+naming an ``ImageRepository`` whose ``spec.image`` is the repository scanned; ``spec.policy``, one
+of ``semver.range`` (a Masterminds range), ``alphabetical.order`` and ``numerical.order``
+(``asc``, the default, elects the highest; ``desc`` the lowest); and ``spec.filterTags``'s
+``pattern`` (a regular expression the tags must match) and ``extract`` (a replacement template
+such as ``$ts``, the part ordered)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.manifests import nodes, workloads
+from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.policy import ranges
+from gitops_bot.policy.guess import Guess
+
+_GROUP = "image.toolkit.fluxcd.io/"
+_EXTRACT = re.compile(r"\$\{?(?P<g>\w+)\}?")
+
+
+@dataclass(frozen=True, slots=True)
+class FluxPolicy:
+    name: str  # namespace:name, as a setter marker names it
+    where: str  # file:line of its spec.policy
+    repository: str | None  # the repository key of its ImageRepository's spec.image
+    keys: Mapping[str, Any] | None  # the bot's policy keys; None: Flux's has no equivalent here
+    what: str  # Flux's policy in its own words, or why it is not taken
+
+
+def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
+    """Every ImagePolicy of the repository, with the repository its ImageRepository scans."""
+    found: list[tuple[str, str, str | None, Mapping[str, Any]]] = []  # (ns:name, where, ref, spec)
+    scanned: dict[str, str] = {}  # ImageRepository ns:name -> repository key
+    for rel in repo.yaml_files():
+        text = repo.text(rel)
+        if not text or _GROUP not in text:
+            continue
+        try:
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        for doc in docs:
+            if not nodes.is_map(doc):
+                continue
+            value = _value(doc)
+            if not isinstance(value, dict) or not str(value.get("apiVersion", "")).startswith(_GROUP):
+                continue
+            meta, spec = value.get("metadata"), value.get("spec")
+            if not isinstance(meta, dict) or not isinstance(spec, dict) or not meta.get("name"):
+                continue
+            ns = str(meta.get("namespace") or "")
+            if value.get("kind") == "ImageRepository" and isinstance(spec.get("image"), str):
+                if (key := workloads.repository_key(spec["image"])) is not None:
+                    scanned[f"{ns}:{meta['name']}"] = key
+            elif value.get("kind") == "ImagePolicy":
+                ref = spec.get("imageRepositoryRef")
+                named = f"{ref.get('namespace') or ns}:{ref.get('name')}" if isinstance(ref, dict) else None
+                found.append((f"{ns}:{meta['name']}", f"{rel}:{_line(doc)}", named, spec))
+    return [FluxPolicy(name, where, scanned.get(ref or ""), *_keys(spec)) for name, where, ref, spec in found]
+
+
+def _value(node: Any, depth: int = 0) -> Any:
+    """A composed node as plain values, every scalar as the text written (a range, an order and
+    a pattern are text to Flux)."""
+    if depth > 64:
+        return None
+    if nodes.is_map(node):
+        return {_value(k, depth + 1): _value(v, depth + 1) for k, v in node.value if nodes.is_scalar(k)}
+    if nodes.is_seq(node):
+        return [_value(n, depth + 1) for n in node.value]
+    return None if nodes.is_null(node) else str(node.value)
+
+
+def _line(doc: Any) -> int:
+    """The line of the document's spec.policy (its start when there is none)."""
+    spec = nodes.get(doc, "spec")
+    policy = nodes.get(spec[1], "policy") if spec and nodes.is_map(spec[1]) else None
+    node = policy[1] if policy else doc
+    return int(node.start_mark.line) + 1
+
+
+def _keys(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
+    """The bot's keys for an ImagePolicy's spec, and Flux's policy in words (or why none)."""
+    choice, tags = spec.get("policy"), spec.get("filterTags")
+    choice = choice if isinstance(choice, dict) else {}
+    tags = tags if isinstance(tags, dict) else {}
+    keys: dict[str, Any] = {}
+    if isinstance(semver := choice.get("semver"), dict):
+        rng = str(semver.get("range", ""))
+        what = f"semver range {rng}"
+        try:
+            ranges.parse_range(rng)
+        except ValueError as e:
+            return None, f"{what}, which the bot's semver ranges do not read ({e}): write range: by hand"
+        keys = {"policy": "semver", "range": rng}
+    elif (kind := next((k for k in ("alphabetical", "numerical") if k in choice), None)) is not None:
+        rules = choice[kind] if isinstance(choice[kind], dict) else {}
+        order = str(rules.get("order") or "asc")
+        what = f"{kind} order {order}"
+        if order != "asc":
+            return None, f"{what}, which elects the lowest tag: the bot's {kind} elects the highest only"
+        keys = {"policy": kind}
+    else:
+        return None, "no semver, alphabetical or numerical policy"
+    pattern, extract = tags.get("pattern"), tags.get("extract")
+    if pattern:
+        try:
+            groups = re.compile(str(pattern)).groupindex
+        except re.error as e:
+            return None, f"{what} over filterTags pattern {pattern!r}, which Python's re does not read ({e})"
+        keys["pattern"] = str(pattern)
+        what += f", filterTags pattern {pattern!r}"
+        if extract:
+            m = _EXTRACT.fullmatch(str(extract))
+            what += f" extract {extract!r}"
+            if keys["policy"] == "semver":
+                return None, f"{what}: the bot's semver reads the whole tag, not an extracted part"
+            if m is None or m.group("g") not in groups:
+                return None, f"{what}: the bot orders by a named group: (?P<name>...) and extract: name"
+            keys["extract"] = m.group("g")
+    return keys, what
+
+
+def taken(
+    policies: Sequence[FluxPolicy], name: str, repository: str, own: Guess
+) -> tuple[Guess, str, tuple[str, ...]]:
+    """The policy of the image configured as ``name``, pulled from ``repository``: the Flux
+    ImagePolicy a setter names by ``name`` (namespace:name), else those scanning its repository,
+    taken when they agree and have an equivalent; (the guess, where it came from ("" for init's
+    own guess), what to say of a policy not taken)."""
+    key = workloads.repository_key(repository)
+    marked = [p for p in policies if p.name == name]
+    naming = marked or [p for p in policies if key is not None and p.repository == key]
+    if not naming:
+        return own, "", ()
+    usable = [p for p in naming if p.keys is not None]
+    if len(usable) < len(naming):
+        said = tuple(
+            f"Flux ImagePolicy {p.name} at {p.where} chooses its tags by {p.what}; not taken, the policy "
+            "below is init's own guess"
+            for p in naming
+            if p.keys is None
+        )
+        return own, "", said
+    if len({tuple(sorted(p.keys.items())) for p in usable if p.keys}) > 1:
+        shown = "; ".join(f"{p.name} at {p.where}: {p.what}" for p in usable)
+        apart = f"Flux ImagePolicies choose its tags apart ({shown}); the policy below is init's guess"
+        return own, "", (apart,)
+    p = usable[0]
+    places = ", ".join(q.where for q in usable)
+    how = f"policy from Flux ImagePolicy {p.name} at {places} ({p.what}), the tags Flux would elect"
+    return Guess(dict(p.keys or {}), how, digest_in_tag=own.digest_in_tag), how, ()
