@@ -49,6 +49,7 @@ class RenderCache:
         self.tools = f"{kubectl}\0{st.st_size}\0{st.st_mtime_ns}\0{settings.helm}\0{max_output}"
         self._links: set[str] = set()
         self._base = tree_digests(root, self._links) if kept else None
+        self._written = False  # a render put since the last trim
 
     def key(self, texts: Mapping[Path, str], name: str) -> str | None:
         """The key of directory ``name``'s render over the tree with ``texts`` written over it."""
@@ -94,10 +95,22 @@ class RenderCache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             files.write_atomic(self._path(key, name), output)
+            self._written = True
+        except OSError as e:  # a cache that cannot be written costs a render next time, no more
+            log.info("render_cache_unwritable", reason=str(e))
+
+    def trim(self) -> None:
+        """The newest :data:`CACHE_ENTRIES` renders kept, the older removed: once after a
+        batch of :meth:`put` (a reading's renders), where each put listed and stat'ed the
+        whole cache again (a full cache: 1,024 stats a render, 40 renders a 20-overlay plan)."""
+        if not self._written:
+            return
+        self._written = False
+        try:
             kept = sorted(self.dir.glob("*.yaml"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
             for old in kept[CACHE_ENTRIES:]:
                 old.unlink(missing_ok=True)
-        except OSError as e:  # a cache that cannot be written costs a render next time, no more
+        except OSError as e:
             log.info("render_cache_unwritable", reason=str(e))
 
 

@@ -178,6 +178,7 @@ def render_each(
                 had[name] = output
                 if isinstance(output, str):
                     cache.put(keys[name], name, output)
+        cache.trim()
     return {label: had for label, (_, had) in found.items()}
 
 
