@@ -5,7 +5,13 @@ a re-run over the unchanged tree renders nothing) and with none (the rules' read
 interleaved, each run's wall, CPU and kubectl runs (with their own CPU, through
 ``bench/kubectl_cpu.py``'s wrapper) printed, then the medians and the ratios.
 
-    .venv/bin/python bench/reading_render_bench.py --envs 20 --runs 5
+What runs is the product as installed (``bench/product.py``: byte-compiled, no ``PYTHON*``
+variable), as the other benches run it: the dev venv under this machine's
+PYTHONDONTWRITEBYTECODE compiles every module it imports on every start, and the renderer's
+path imports a dozen modules the rules' does not, so its compiling was counted against it
+(``--dev`` runs the dev venv all the same).
+
+    .venv/bin/python bench/reading_render_bench.py --envs 20 --runs 5 [--tree before=DIR]
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import product
 from kubectl_cpu import take, write_wrapper
 from measure import run_child
 
@@ -60,45 +67,63 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--envs", type=int, default=20)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dev", action="store_true", help="run the dev venv's gitops-bot, not the product")
+    ap.add_argument("--cache", type=Path, default=Path(".bench"), help="keeps the product venvs")
+    ap.add_argument(
+        "--tree", action="append", default=[], help="name=path: another tree's sources, run interleaved"
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gitops-bot-bench-"))
-    exe = str(Path(sys.executable).with_name("gitops-bot"))
-    walls: dict[str, list[float]] = {"rules": [], "render-cold": [], "render-warm": []}
+    if args.dev:
+        exes = {"this tree": str(Path(sys.executable).with_name("gitops-bot"))}
+    else:
+        exes = {"this tree": str(product.product(args.cache))}
+        for t in args.tree:
+            name, root = t.split("=", 1)
+            exes[name] = str(product.product(args.cache / "trees" / name, root=Path(root).resolve()))
+    base_env = dict(os.environ) if args.dev else product.installed_env()
+    print(f"running {', '.join(f'{n}: {e}' for n, e in exes.items())}; load {os.getloadavg()[0]:.1f}")
+    labels = ("rules", "render-cold", "render-warm")
+    walls = {(n, k): list[float]() for n in exes for k in labels}
+    cpus = {(n, k): list[float]() for n in exes for k in labels}
     with RegistryProcess(work / "registry") as reg:
         p = Pusher.to(reg.url)
         p.image("bench/app", ["1.0.0", "1.1.0"], salt="x")
         p.close()
         write_repo(work / "gitops", reg.host, args.envs)
-        cmd = [exe, "plan", "--repo", str(work / "gitops"), "--output", "json"]
         (work / "tools").mkdir()
         wrapper, log = write_wrapper(work / "tools", kubectl())
         for run in range(args.runs):
-            cache = work / f"cache-{run}"
-            for label, tool in (
-                ("rules", str(work / "no-kubectl")),
-                ("render-cold", str(wrapper)),
-                ("render-warm", str(wrapper)),
-            ):
-                env = {**os.environ, "GITOPS_BOT_KUBECTL": tool, "GITOPS_BOT_CACHE": str(cache)}
-                t0 = time.monotonic()
-                proc = run_child(cmd, env)
-                wall = time.monotonic() - t0
-                if proc.returncode != 0:
-                    print(proc.stderr, file=sys.stderr)
-                    return 1
-                walls[label].append(wall)
-                runs = take(log)
-                print(
-                    f"run {run + 1} {label}: wall {wall:.2f} s, CPU {proc.cpu:.2f} s, "
-                    f"{runs.calls} kubectl runs ({runs.kubectl:.2f} s CPU), load {os.getloadavg()[0]:.1f}"
-                )
-            shutil.rmtree(cache, ignore_errors=True)
-    med = {k: statistics.median(v) for k, v in walls.items()}
-    print(
-        f"median wall: rules {med['rules']:.2f} s, render cold {med['render-cold']:.2f} s "
-        f"({med['render-cold'] / med['rules']:.2f}x), render warm {med['render-warm']:.2f} s "
-        f"({med['render-warm'] / med['rules']:.2f}x); {args.envs} environments"
-    )
+            for name, exe in exes.items():
+                cmd = [exe, "plan", "--repo", str(work / "gitops"), "--output", "json"]
+                cache = work / f"cache-{run}"
+                for label in labels:
+                    tool = str(work / "no-kubectl") if label == "rules" else str(wrapper)
+                    env = {**base_env, "GITOPS_BOT_KUBECTL": tool, "GITOPS_BOT_CACHE": str(cache)}
+                    t0 = time.monotonic()
+                    proc = run_child(cmd, env)
+                    wall = time.monotonic() - t0
+                    if proc.returncode != 0:
+                        print(proc.stderr, file=sys.stderr)
+                        return 1
+                    walls[name, label].append(wall)
+                    cpus[name, label].append(proc.cpu)
+                    runs = take(log)
+                    print(
+                        f"run {run + 1} {name} {label}: wall {wall:.2f} s, CPU {proc.cpu:.2f} s, "
+                        f"{runs.calls} kubectl runs ({runs.kubectl:.2f} s CPU), "
+                        f"load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
+                shutil.rmtree(cache, ignore_errors=True)
+    for name in exes:
+        mw = {k: statistics.median(walls[name, k]) for k in labels}
+        mc = {k: statistics.median(cpus[name, k]) for k in labels}
+        said = [f"rules {mw['rules']:.2f} s ({mc['rules']:.2f} s)"] + [
+            f"{k} {mw[k]:.2f} s ({mc[k]:.2f} s): {mw[k] / mw['rules']:.2f}x ({mc[k] / mc['rules']:.2f}x)"
+            for k in labels[1:]
+        ]
+        print(f"{name}, median wall (CPU): {', '.join(said)}; {args.envs} environments")
     return 0
 
 
