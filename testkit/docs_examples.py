@@ -14,6 +14,7 @@ gitops-bot.yaml whose missing sections (images, environments) the test fills in.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ class Block:
         m = re.fullmatch(r"skip(?:\s+because\s+(?P<why>.+))?", self.marker, re.S)
         return (m.group("why") or "").strip() if m else ""
 
-    @property
+    @functools.cached_property  # asked by several test modules at collection, a parse each time
     def kind(self) -> Kind:
         lang = self.info.split()[0].lower() if self.info.split() else ""
         if lang in SHELL:
@@ -106,9 +107,14 @@ def _is_gitlab_job(value: Any) -> bool:
     return isinstance(value, dict) and "script" in value
 
 
+# libyaml's loader: every block of every page is parsed at collection, by every worker; the
+# same documents as pure PyYAML's for each block the docs hold
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError:
         return None
 

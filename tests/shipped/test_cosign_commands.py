@@ -23,6 +23,9 @@ SPEC: dict[str, Any] = json.loads((ROOT / "testkit/specs/cosign-cli.json").read_
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)  # a GitHub expression: one word, whatever is inside
 SEPARATORS = set("|&;<>()")
+# libyaml's loader: the workflows and the docs' workflow examples are read at collection, by
+# every worker; the same documents as pure PyYAML's
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def cosign_lines(script: str) -> list[list[str]]:
@@ -89,7 +92,7 @@ def _from_workflow(doc: Any) -> list[str]:
 def _documented() -> list[Any]:
     found = []
     for path in WORKFLOWS:
-        for script in _from_workflow(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        for script in _from_workflow(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)):
             for argv in cosign_lines(script):
                 found.append(
                     pytest.param(argv, id=f"{path.relative_to(ROOT).as_posix()}: {shlex.join(argv)}")
@@ -98,7 +101,7 @@ def _documented() -> list[Any]:
         if block.kind is dx.Kind.SHELL:
             scripts = [block.text]
         elif block.kind is dx.Kind.GITHUB_WORKFLOW:
-            scripts = _from_workflow(yaml.safe_load(block.text))
+            scripts = _from_workflow(yaml.load(block.text, Loader=_LOADER))
         else:
             continue
         for script in scripts:
