@@ -33,6 +33,8 @@ RENDERED_DIFF = "gitops_bot.engine.edits"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
+    """What ``plan`` is asked: the command line's options."""
+
     repo: str = "."  # the local repository (a directory)
     config: str | None = None  # --config: relative to the repository root, or absolute inside it
     envs: Sequence[str] | None = None  # None: every environment
@@ -49,6 +51,8 @@ def run(request: Request) -> Result:
 
 @dataclass(frozen=True, slots=True)
 class PlanResult:
+    """A plan, and the rendered diff of each release it would propose when asked."""
+
     plan: Plan
     rendered: tuple[Rendered, ...] = ()
 

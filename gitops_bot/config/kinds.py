@@ -27,6 +27,8 @@ _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 @dataclass(frozen=True, slots=True)
 class Scalar(Kind):
+    """A setting of one value of ``types``."""
+
     types: type | tuple[type, ...]
     single = True
 

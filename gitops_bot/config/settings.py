@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
 
 @dataclass(frozen=True, slots=True)
 class ImageConfig:
+    """An image under ``images:``: the repository it is read from and its tag policy."""
+
     name: str
     repository: ImageRef
     policy: PolicyConfig
@@ -87,6 +89,8 @@ class ChartConfig:
 
 @dataclass(frozen=True, slots=True)
 class EnvironmentConfig:
+    """An environment under ``environments:``: the paths that deploy it and how releases reach it."""
+
     name: str
     paths: tuple[str, ...]
     promote_from: str | None = None
@@ -181,6 +185,8 @@ def _template_problem(template: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class GitConfig:
+    """The ``git:`` section: where releases land and who writes them."""
+
     base: str | None = setting(
         None, "The branch releases land on (default: the remote's default branch).", rules=(_BRANCH_NAME,)
     )
@@ -217,6 +223,8 @@ class GitConfig:
 
 @dataclass(frozen=True, slots=True)
 class PullRequestConfig:
+    """The ``pull_request:`` section: how releases are grouped and said."""
+
     group: Grouping = setting(
         Grouping.ENVIRONMENT,
         "One pull request per environment, or one per image and environment.",
@@ -245,6 +253,8 @@ class PullRequestConfig:
 
 @dataclass(frozen=True)  # no slots: its indexes below are cached on the instance
 class Config:
+    """A whole gitops-bot.yaml as read, each section with its defaults."""
+
     path: Path
     images: tuple[ImageConfig, ...]
     environments: tuple[EnvironmentConfig, ...]

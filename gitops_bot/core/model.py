@@ -459,6 +459,8 @@ class PlanItem:
 
 @dataclass(frozen=True, slots=True)
 class EnvironmentPlan:
+    """One environment's plan: an item per image, and why a release would wait."""
+
     name: str
     mode: EnvironmentMode
     items: tuple[PlanItem, ...]
@@ -509,6 +511,8 @@ class EnvironmentPlan:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """What every environment would be released, and what read it."""
+
     environments: tuple[EnvironmentPlan, ...]
     # what read the environments: "renderer" (kubectl found), "rules" (none found: said once in
     # the text), "configured rules" (render.enabled: false, the operator's choice)

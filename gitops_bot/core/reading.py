@@ -113,6 +113,8 @@ class WouldWrite:
 
 @dataclass(frozen=True, slots=True)
 class ImageReading:
+    """One image in one environment as read: its pins, and why it cannot be released if so."""
+
     environment: str
     image: str
     status: PinStatus

@@ -25,6 +25,8 @@ MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up
 
 @dataclass(frozen=True)
 class Declared:
+    """What a run is given: the configuration, the repository, the environment and the clock."""
+
     config: Config
     root: Path  # the repository: no path read or written leaves it
     environ: Mapping[str, str] = field(repr=False)

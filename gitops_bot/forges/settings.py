@@ -16,6 +16,8 @@ FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-clo
 
 @dataclass(frozen=True, slots=True)
 class GitHubConfig:
+    """The ``github:`` section: the repository and the API it is reached at."""
+
     repository: str | None = setting(
         None,
         "The GitOps repository on GitHub, owner/name (default: from the remote's URL).",

@@ -27,6 +27,8 @@ AHEAD = 256
 
 @dataclass(frozen=True, slots=True)
 class Commit:
+    """One commit as ``git log`` printed it."""
+
     sha: str
     parents: tuple[str, ...]
     author: str

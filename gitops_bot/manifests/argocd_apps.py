@@ -29,6 +29,8 @@ class Setting:
 
 @dataclass(frozen=True, slots=True)
 class AppSource:
+    """One source of an Argo CD Application, as its manifest writes it."""
+
     application: str  # metadata.name
     path: str | None  # in the repository; None: a chart or an outside source
     repo_url: str

@@ -43,6 +43,8 @@ class Unwritten:
 
 @dataclass(frozen=True, slots=True)
 class EditResult:
+    """A file's text after an edit, with what changed and what could not be written."""
+
     text: str
     changes: tuple[FieldChange, ...] = ()
     images: tuple[str, ...] = ()  # the edited images the file holds, changed or not

@@ -53,6 +53,8 @@ class ImageSpec:
 
 @dataclass(frozen=True, slots=True)
 class Site:
+    """One place a file names an image: its line, and the repository and tag written there."""
+
     image: str
     kind: str  # kustomize | container | helm | marker
     line: int

@@ -27,6 +27,8 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 @dataclass(frozen=True, slots=True)
 class KustomizeImage:
+    """One ``images:`` entry of a kustomization."""
+
     name: str
     new_name: str | None
     new_tag: str | None

@@ -66,6 +66,8 @@ class Patch:
 
 @dataclass(frozen=True, slots=True)
 class Refs:
+    """What a kustomization builds from: its resources, components and patches."""
+
     resources: tuple[str, ...]  # resources: and bases:, in the order kustomize reads them
     components: tuple[str, ...]
     patches: tuple[Patch, ...]

@@ -30,6 +30,8 @@ _COMMENT = re.compile(r"^\s+#\s*(\{.*\})\s*$")
 
 @dataclass(frozen=True, slots=True)
 class Marker:
+    """A scalar marked as an image's reference, repository, tag or digest."""
+
     names: tuple[str, ...]  # image names to look up, most specific first
     field: str  # reference | repository | tag | digest
     node: Any

@@ -31,6 +31,8 @@ class Update:
 
 @dataclass
 class Group:
+    """The scalars of one image's reference found together in Helm values."""
+
     image: str
     kind: str
     line: int

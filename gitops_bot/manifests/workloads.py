@@ -39,6 +39,8 @@ def repository_key(repository: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Container:
+    """A container's image in a workload, as written."""
+
     kind: str
     workload: str
     node: Any  # the image scalar

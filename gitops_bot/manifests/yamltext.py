@@ -18,6 +18,8 @@ BOM = "\ufeff"
 
 @dataclass(frozen=True, slots=True)
 class YamlText:
+    """A YAML file's lines as read, its byte-order mark aside."""
+
     bom: str
     lines: tuple[str, ...]
 

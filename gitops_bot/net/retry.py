@@ -44,6 +44,8 @@ def raise_if_retryable(reply: Reply) -> None:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How many attempts an outbound call makes, and the waits between them."""
+
     attempts: int = 4
     initial_wait: float = 0.5
     max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed

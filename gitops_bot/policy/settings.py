@@ -48,6 +48,8 @@ MIN_AGE_SCHEMA = {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"c
 
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
+    """An image's tag policy: how the next tag is chosen among the registry's."""
+
     # The keys of an image's tag policy (they sit beside 'name' in each image's mapping)
     strategy: Strategy = setting(
         Strategy.SEMVER,

@@ -153,6 +153,8 @@ _TOKEN_TEXT = re.compile(r"[!-~]+")
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """A registry token service's answer."""
+
     value: str
     lifetime: float  # seconds from now it is good for, by what it says (at most TOKEN_KEPT)
     granted: frozenset[str] | None  # the pull scopes it says it grants; None: it does not say

@@ -67,6 +67,8 @@ class RegistryRequest:
 
 @dataclass(frozen=True, slots=True)
 class Challenge:
+    """One ``WWW-Authenticate`` challenge: its scheme and parameters."""
+
     scheme: str
     params: dict[str, str]
 

@@ -55,6 +55,8 @@ class Secrets(Protocol):
 # compiled at import only to be dropped
 @dataclass(frozen=True, slots=True, repr=False)
 class RegistryCredential:
+    """The login a registry is read with, and where it was found."""
+
     source: str
     username: str | None = None
     password: str | None = None

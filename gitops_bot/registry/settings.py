@@ -24,6 +24,8 @@ MIRROR = (
 
 @dataclass(frozen=True, slots=True)
 class RegistryConfig:
+    """A registry's entry under ``registries:``: how its host is reached and read."""
+
     host: str = setting(key=None)  # the key of its entry under registries:, normalised
     # Where this registry's images are read from instead (containerd's hosts.toml mirror,
     # Renovate's registryAliases): the names the manifests write stay, so the reader still finds

@@ -39,6 +39,8 @@ ChartSet = dict[str, str]  # chart name -> the version (or range) its first site
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One commit of an environment's history, and the release it made if the bot made it."""
+
     commit: str
     time: str
     author: Outside  # the commit's, as whoever made it set it

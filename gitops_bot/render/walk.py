@@ -171,6 +171,8 @@ _T = TypeVar("_T")
 
 @dataclass
 class _Reading:
+    """What one reading shares between its askers: trees, walks and copies."""
+
     trees: dict[tuple[Path, tuple[tuple[Path, str], ...]], DiskTree] = field(default_factory=dict)
     owned: set[int] = field(default_factory=set)  # id() of the trees above, alive while it is
     reals: dict[Path, Reals] = field(default_factory=dict)  # root -> its paths' real places
@@ -365,6 +367,8 @@ IN_PLACE_REFUSED = "value with an anchor, alias, tag or block style"
 
 @dataclass(frozen=True, slots=True)
 class Found:
+    """An image's pin found in a file, with where kustomize applies it."""
+
     file: str
     site: images.Site
     kind: PinKind
