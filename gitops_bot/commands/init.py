@@ -335,10 +335,24 @@ def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> list[str]:
         if login is None or not login.extra or login.available():
             continue
         names = ", ".join(img.name for img in cfg.images if img.repository.registry == host)
-        needs = "is read only" if not login.anonymous_ok else "is read anonymously unless read"
+        # a registry that answers anyone (public gcr.io images) needs the library only when the
+        # bot would log in: auth: asks it, or this environment shows that cloud's identity
+        if login.anonymous_ok and not pool.registry_config(host).auth and not login.present(os.environ):
+            out.append(
+                f"extra needed only if the repository is private: registry {host} ({names}) is read "
+                f"anonymously, as a public repository answers; a private one is read with the "
+                f"{login.kind} identity, whose library is not installed: {install_hint(login.extra)}"
+            )
+            continue
+        needs = (
+            f"is read only with the {login.kind} identity"
+            if not login.anonymous_ok or pool.registry_config(host).auth
+            else f"would be read with the {login.kind} identity this environment shows (until then "
+            "anonymously, which a private repository refuses)"
+        )
         out.append(
-            f"extra needed: registry {host} ({names}) {needs} with the {login.kind} identity, whose "
-            f"library is not installed: {install_hint(login.extra)}"
+            f"extra needed: registry {host} ({names}) {needs}, whose library is not installed: "
+            f"{install_hint(login.extra)}"
         )
     return out
 

@@ -147,3 +147,35 @@ def test_a_pull_request_whose_repository_cannot_be_told_names_inits_flag(
     line = result.body.line  # type: ignore[union-attr]
     assert "--forge-repository OWNER/NAME" in line and "GITHUB_TOKEN" in line, line
     assert "github.repository" not in line, line
+
+
+def test_a_public_registry_read_anonymously_names_its_extra_only_if_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gcr.io/google-samples/hello-app reads anonymously, and init said 'extra needed: registry
+    gcr.io ... install the 'gcp' extra' as if the plan could not read it without."""
+    from gitops_bot.registry.cloud import gcp
+
+    monkeypatch.setattr(gcp.GcpLogin, "available", lambda self: False)  # google-auth not installed
+    monkeypatch.setattr(gcp.GcpLogin, "present", lambda self, env: False)  # no Google identity here
+    repo = write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- app.yaml\n",
+            "base/app.yaml": _deployment("app", "gcr.io/google-samples/hello-app:1.0"),
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    (said,) = [n for n in doc["init"]["notes"] if "extra" in n]
+    assert not said.startswith("extra needed:"), said
+    assert said.startswith("extra needed only if the repository is private: registry gcr.io "), said
+    assert "pip install" in said, said
+    # with a Google identity in the environment, the bot would log in with it: needed
+    monkeypatch.setattr(gcp.GcpLogin, "present", lambda self, env: True)
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    (said,) = [n for n in doc["init"]["notes"] if "extra" in n]
+    assert said.startswith("extra needed: registry gcr.io "), said
