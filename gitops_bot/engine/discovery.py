@@ -32,6 +32,7 @@ from gitops_bot.engine import (
     discovered_charts,
     discovered_clusters,
     discovered_images,
+    discovered_kargo,
     discovered_policies,
     discovered_shapes,
 )
@@ -91,7 +92,10 @@ def discover(
     deployers.elsewhere(repo)
     values = candidates.values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
-    listed = [*overlays, *flux, *apps, *stages, *values]
+    # a Kargo Stage names what its promotion writes: that path is its environment, by its name
+    kargo = discovered_kargo.stages(repo)
+    written = {c.path for c in kargo}
+    listed = [*kargo, *(c for c in (*overlays, *flux, *apps, *stages, *values) if c.path not in written)]
     shaped = (
         [*listed, *deployers.beside_examples(repo, listed)]
         or candidates.appset_directories(repo)
