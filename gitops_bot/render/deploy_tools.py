@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import argocd_apps, images
-from gitops_bot.render import deployers
+from gitops_bot.render import app_sites, deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
 
@@ -43,7 +42,7 @@ MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a 
 # an app of apps' chart rendered with helm, imported by name when a reading meets one: a plan
 # over anything else loads neither it nor the helm renderer
 YIELDED = "gitops_bot.render.yielded"
-PARAMETER = "helm.parameters"  # an Argo CD parameter's site, named as such where it is said
+PARAMETER = app_sites.PARAMETER
 UNTEXT = (
     "has no path or chart written as text (a template nothing rendered, path: {{ x }}, is a mapping "
     "to YAML), not followed: write the path it deploys, or point the environment at the file helm "
@@ -566,27 +565,15 @@ class DeployTools:
         walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
     def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
-        out: list[images.Site] = []
-        for entry in app.images:
-            wanted, ref = argocd_apps.entry_image(entry.value)
-            keys = (WrittenRef(wanted).location, ref.location)
-            spec = next((s for s in self.reader.specs if s.name == wanted or s.repository_key in keys), None)
-            if spec is not None:
-                out.append(images.Site(spec.name, "argocd", entry.line, ref.name, ref.tag, ref.digest))
-        for spec in self.reader.specs:
-            by_field = {f: p for p in app.parameters for f, key in spec.helm.items() if p.name == key}
-            if "tag" in by_field or "reference" in by_field:
-                held = by_field.get("tag") or by_field["reference"]
-                repo = by_field.get("repository")
-                out.append(
-                    images.Site(
-                        spec.name,
-                        "argocd",
-                        held.line,
-                        repo.value if repo else None,
-                        held.value,
-                        None,
-                        PARAMETER,
-                    )
-                )
+        return app_sites.sites(app, self.reader.specs, lambda: self._values(app))
+
+    def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
+        """The Application's chart's value files as helm layers them: values.yaml, then its own."""
+        directory = Path(os.path.normpath(self.reader.repo_root / (app.path or ".")))
+        out: list[tuple[str, str]] = []
+        for name in ("values.yaml", *app.value_files):
+            ref = name.startswith("$")
+            path = self._ref_file(app, name) if ref else Path(os.path.normpath(directory / name))
+            if path is not None and (text := self.reader.tree.text(path)) is not None:
+                out.append((text, name))
         return out
