@@ -23,6 +23,8 @@ from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
 
+# the kinds whose objects render a chart (an Argo CD Application, a Flux HelmRelease)
+_DEPLOYER_KINDS = ("Application", "HelmRelease")
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
 
 
@@ -120,6 +122,10 @@ def _charts(
     """The charts in the repository the environment's Argo CD Applications and Flux
     HelmReleases render, as its kustomizations render those objects (overlays' patches
     applied), else as its files hold them."""
+    if settings.tool("helm") is None:
+        return helm_render.NONE  # no chart rendered: its deployer objects not parsed for one
+    if texts and not any(kind in t for t in texts for kind in _DEPLOYER_KINDS):
+        return helm_render.NONE  # kubectl prints a kind as written: no deployer object rendered
     docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
     if not texts:
         docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered])
