@@ -38,6 +38,9 @@ class NotReached:
     what: str
     check: str
     lasting: bool = False
+    # the resolver said the name does not exist: not reached, and asking again finds no
+    # address either (a lasting failure that is still the host's unreachability, not its answer)
+    nameless: bool = False
 
 
 def not_reached(exc: BaseException, host: str, service: str = "registry") -> NotReached | None:
@@ -66,6 +69,7 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
                 # the resolver said the name does not exist: the same answer a second later, so
                 # the back-off only delays the line; a resolver that failed for now is retried
                 lasting=cause.errno in _NO_SUCH_NAME,
+                nameless=cause.errno in _NO_SUCH_NAME,
             )
         case ConnectionRefusedError():
             return NotReached(

@@ -416,6 +416,10 @@ class Service:
                     # not the exception's class name: the line a person acts on
                     host = httpx.URL(target).netloc.decode("ascii", "replace")
                     unreached = not_reached(exc, host, self.name)
+                    if unreached is not None and unreached.nameless:  # asked once, said as unreached
+                        return Unavailable(
+                            f"cannot connect to {host}: {unreached.what}", unreached=unreached.check
+                        )
                     if unreached is not None and unreached.lasting:
                         return Unavailable(f"cannot connect to {host}: {unreached.what}; {unreached.check}")
                     what = unreached.what if unreached else type(exc).__name__

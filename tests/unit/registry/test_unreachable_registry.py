@@ -20,6 +20,7 @@ import pytest
 from gitops_bot.config import RegistryConfig
 from gitops_bot.core import log
 from gitops_bot.core.errors import RegistryUnavailable
+from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 
 QUICK = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02)
@@ -113,6 +114,21 @@ def test_a_name_the_resolver_does_not_know_is_asked_once() -> None:
     )
     assert [e["event"] for e in logs] == ["registry_unreachable"]
     assert client.window.cuts == 0
+
+
+def test_a_chart_repository_the_resolver_does_not_know_is_unreachable_at_once() -> None:
+    """The same through the services' client (a classic chart repository's index): said as
+    unreachable with the name to check, exit 3, after one attempt; not as an answer that
+    breaks the protocol."""
+    waits: list[float] = []
+    with pytest.raises(RegistryUnavailable) as info:
+        ChartIndexes(sleep=waits.append).versions("https://charts.example.invalid/charts", "alpha")
+    assert str(info.value).startswith(
+        "chart repository https://charts.example.invalid/charts/index.yaml unreachable: cannot connect "
+        "to charts.example.invalid: the host name charts.example.invalid has no address (Name or "
+        "service not known); check the host name charts.example.invalid"
+    )
+    assert info.value.exit_code == 3 and waits == []
 
 
 def test_a_resolver_that_failed_for_now_is_asked_again() -> None:
