@@ -37,6 +37,11 @@ class FluxPolicy:
     keys: Mapping[str, Any] | None  # the bot's policy keys; None: Flux's has no equivalent here
     what: str  # Flux's policy in its own words, or why it is not taken
 
+    @property
+    def label(self) -> str:
+        """Its name as said: namespace:name, or the name where its file names no namespace."""
+        return self.name.removeprefix(":")
+
 
 def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
     """Every ImagePolicy of the repository, with the repository its ImageRepository scans."""
@@ -67,7 +72,12 @@ def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
                 ref = spec.get("imageRepositoryRef")
                 named = f"{ref.get('namespace') or ns}:{ref.get('name')}" if isinstance(ref, dict) else None
                 found.append((f"{ns}:{meta['name']}", f"{rel}:{_line(doc)}", named, spec))
-    return [FluxPolicy(name, where, scanned.get(ref or ""), *_keys(spec)) for name, where, ref, spec in found]
+    out = []
+    for name, where, ref, spec in found:
+        # an ImageRepository whose file names no namespace is matched by its name
+        scans = scanned.get(ref or "") or scanned.get(f":{(ref or '').split(':', 1)[-1]}")
+        out.append(FluxPolicy(name, where, scans, *_keys(spec)))
+    return out
 
 
 def _value(node: Any, depth: int = 0) -> Any:
@@ -140,24 +150,25 @@ def taken(
     taken when they agree and have an equivalent; (the guess, where it came from ("" for init's
     own guess), what to say of a policy not taken)."""
     key = workloads.repository_key(repository)
-    marked = [p for p in policies if p.name == name]
+    # one whose file names no namespace (a kustomization's namespace: sets it) is matched by name
+    marked = [p for p in policies if p.name == name or (p.name.startswith(":") and name.endswith(p.name))]
     naming = marked or [p for p in policies if key is not None and p.repository == key]
     if not naming:
         return own, "", ()
     usable = [p for p in naming if p.keys is not None]
     if len(usable) < len(naming):
         said = tuple(
-            f"Flux ImagePolicy {p.name} at {p.where} chooses its tags by {p.what}; not taken, the policy "
+            f"Flux ImagePolicy {p.label} at {p.where} chooses its tags by {p.what}; not taken, the policy "
             "below is init's own guess"
             for p in naming
             if p.keys is None
         )
         return own, "", said
     if len({tuple(sorted(p.keys.items())) for p in usable if p.keys}) > 1:
-        shown = "; ".join(f"{p.name} at {p.where}: {p.what}" for p in usable)
+        shown = "; ".join(f"{p.label} at {p.where}: {p.what}" for p in usable)
         apart = f"Flux ImagePolicies choose its tags apart ({shown}); the policy below is init's guess"
         return own, "", (apart,)
     p = usable[0]
     places = ", ".join(q.where for q in usable)
-    how = f"policy from Flux ImagePolicy {p.name} at {places} ({p.what}), the tags Flux would elect"
+    how = f"policy from Flux ImagePolicy {p.label} at {places} ({p.what}), the tags Flux would elect"
     return Guess(dict(p.keys or {}), how, digest_in_tag=own.digest_in_tag), how, ()

@@ -179,3 +179,29 @@ def test_a_repository_found_in_a_flux_setter_says_it_was_found_there(tmp_path: P
         "flux-system:api-chart marks it (apps/staging/release.yaml:13), what is pulled\n"
     ) in text
     assert "newName" not in text
+
+
+def test_an_image_policy_whose_file_names_no_namespace_is_matched_by_its_name(tmp_path: Path) -> None:
+    """The namespace of an ImagePolicy written without one is set where it is applied (a
+    kustomization's namespace:); the setter's 'flux-system:api-chart' names it all the same."""
+    repo = _repository(tmp_path)
+    for name in ("image-policy.yaml", "image-repository.yaml"):
+        f = repo / "clusters/staging/flux-system/api-chart" / name
+        f.write_text(f.read_text().replace("  namespace: flux-system\n", ""))
+    (api,) = discover(repo).images
+    assert api.guess.keys == {"policy": "semver", "range": "0.0.x"}
+    assert "Flux ImagePolicy :api-chart at " not in api.guess.why
+
+
+def test_an_image_repository_whose_file_names_no_namespace_is_the_policys_own(tmp_path: Path) -> None:
+    """No setter: the ImagePolicy (namespace flux-system) reaches the image through its
+    ImageRepository, whose file names no namespace (its kustomization sets flux-system)."""
+    repo = _repository(tmp_path)
+    f = repo / "clusters/staging/flux-system/api-chart/image-repository.yaml"
+    f.write_text(f.read_text().replace("  namespace: flux-system\n", ""))
+    for env in ("staging", "production"):
+        release = repo / f"apps/{env}/release.yaml"
+        unmarked = "    image:\n      repository: public.ecr.aws/acme/api-image\n      tag: 0.0.11\n"
+        release.write_text(release.read_text().split("    image:")[0] + unmarked)
+    (api,) = discover(repo).images
+    assert api.guess.keys == {"policy": "semver", "range": "0.0.x"}
