@@ -11,6 +11,18 @@ from pathlib import Path
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.render.walk import Source, Walk
 
+# what an Application written with a template nothing rendered (``{{ x }}`` unquoted) reads as
+UNTEXT = (
+    "has no path or chart written as text (a template nothing rendered, path: {{ x }}, is a mapping "
+    "to YAML), not followed: write the path it deploys, or point the environment at the file helm "
+    "renders it into"
+)
+UNREAD_WHOLE = (
+    "is not YAML that reads whole (a template nothing rendered, {{ x }}, is a mapping to YAML), so the "
+    "Applications they yield are not followed: quote the template, or point the environment at the file "
+    "helm renders it into"
+)
+
 
 def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse

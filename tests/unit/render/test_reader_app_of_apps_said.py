@@ -77,3 +77,24 @@ def test_a_path_left_a_template_is_said_with_the_fix(tmp_path: Path) -> None:
         "path: {{ x }}, is a mapping to YAML), not followed: write the path it deploys, or point the "
         "environment at the file helm renders it into"
     ) in reason, reason
+
+
+def test_a_root_that_yaml_cannot_read_whole_is_said_as_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its path is text, but a parameter's value is a template left unrendered: helm is given
+    # the Application as YAML reads it, and YAML reads no Application there
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    parameter = "    path: apps\n    helm:\n      parameters:\n        - name: x\n          value: {{ x }}\n"
+    files = {
+        **app_of_apps.chart([{"name": "dev", "path": "chart"}]),
+        "root.yaml": app_of_apps.root("apps").replace("    path: apps\n", parameter),
+    }
+    reason = _reason(tmp_path, files)
+    assert "ApplicationSet" not in reason, reason
+    assert (
+        "root renders chart apps, whose templates are Argo CD Applications (app of apps): root.yaml is not "
+        "YAML that reads whole (a template nothing rendered, {{ x }}, is a mapping to YAML), so the "
+        "Applications they yield are not followed: quote the template, or point the environment at the "
+        "file helm renders it into"
+    ) in reason, reason
