@@ -2,7 +2,9 @@
 
 * kustomization files: the ``images:`` list (:mod:`.kustomize`);
 * any other YAML file: containers of workload kinds (:mod:`.workloads`), Helm values key paths
-  configured per image, and marker comments on any scalar (:mod:`.markers`).
+  configured per image, and marker comments on any scalar (:mod:`.markers`);
+* an Argo CD Application's own settings, applied after its path's files:
+  :func:`application_sites` (``kustomize.images``, Helm ``parameters``).
 
 A *site* is one place holding one image: a kustomize entry, a container's ``image:``, a Helm
 values block, or the marked scalars of one mapping. :func:`read` reports every site with its
@@ -13,7 +15,7 @@ replacing only the characters of the values that change, and re-reads the result
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
@@ -503,3 +505,64 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     body = apply_ops(src.body, ops)
     nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
     return replace(result, text=src.bom + body)
+
+
+# -- what an Argo CD Application itself sets -----------------------------------------------
+
+# A parameter names a key, not an image: ``image.tag`` is every chart's tag. It is the site of a
+# configured image only where the chart renders that image there, so its repository is the one
+# the chart takes at the image's ``repository`` key (a parameter setting it, else the last of the
+# chart's value files that does), and a site naming another repository is not this image's: a
+# release of one app never writes the tag of another Application's chart.
+APP_PARAMETER = "helm.parameters"  # an Argo CD parameter's site (Site.workload), named where said
+
+
+def application_sites(
+    app: argocd_apps.AppSource, specs: Sequence[ImageSpec], values: Callable[[], list[tuple[str, str]]]
+) -> list[Site]:
+    """``values``: the chart's value files as helm layers them, ``(text, file name)`` each,
+    asked only when a parameter sets a tag and not the repository."""
+    out: list[Site] = []
+    for entry in app.images:
+        wanted, ref = argocd_apps.entry_image(entry.value)
+        keys = (WrittenRef(wanted).location, ref.location)
+        spec = next((s for s in specs if s.name == wanted or s.repository_key in keys), None)
+        if spec is not None:
+            out.append(Site(spec.name, "argocd", entry.line, ref.name, ref.tag, ref.digest))
+    for spec in specs:
+        by_field = {f: p for p in app.parameters for f, key in spec.helm.items() if p.name == key}
+        if "reference" in by_field:
+            held = by_field["reference"]
+            ref = WrittenRef.split(held.value)
+            out.append(Site(spec.name, "argocd", held.line, ref.name, ref.tag, ref.digest, APP_PARAMETER))
+        elif "tag" in by_field:
+            held = by_field["tag"]
+            repo = by_field.get("repository")
+            repository = repo.value if repo else _layered_value(values(), spec.helm.get("repository"))
+            if repository and spec.repository_key and not _may_be(repository, spec):
+                continue  # the chart renders another image with this key
+            out.append(Site(spec.name, "argocd", held.line, repository, held.value, None, APP_PARAMETER))
+    return out
+
+
+def _layered_value(files: list[tuple[str, str]], key: str | None) -> str | None:
+    """The value helm takes at ``key``: the last value file's that sets it."""
+    found: str | None = None
+    for text, name in files if key else ():
+        assert key is not None
+        try:
+            docs = nodes.compose_all(YamlText.of(text).body, name)
+        except ManifestError:  # a file the reading says it cannot read: no value from it
+            continue
+        for doc in docs:
+            node = helm_values.node_at(doc, key)
+            if node is not None and (value := helm_values.rendered(node)):
+                found = value
+    return found
+
+
+def _may_be(repository: str, spec: ImageSpec) -> bool:
+    """Whether ``repository``, as a chart writes it, may be the configured image's (a value
+    that is no repository, a template, is not said to be another's)."""
+    location = WrittenRef(repository).location
+    return location is None or location == spec.repository_key or repository == spec.written

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import argocd_apps, images
-from gitops_bot.render import app_sites, deployers
+from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
 
@@ -42,7 +42,7 @@ MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a 
 # an app of apps' chart rendered with helm, imported by name when a reading meets one: a plan
 # over anything else loads neither it nor the helm renderer
 YIELDED = "gitops_bot.render.yielded"
-PARAMETER = app_sites.PARAMETER
+PARAMETER = images.APP_PARAMETER
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.
@@ -562,7 +562,7 @@ class DeployTools:
         walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
     def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
-        return app_sites.sites(app, self.reader.specs, lambda: self._values(app))
+        return images.application_sites(app, self.reader.specs, lambda: self._values(app))
 
     def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
