@@ -1,8 +1,9 @@
 """A kustomization that an Application yielded by an app of apps renders, rendered with the
 real ``kubectl kustomize`` as Argo CD renders it (:data:`gitops_bot.render.helm_render.Kustomize`):
 only where all it reads is in the tree (no remote resource, no chart to pull: kustomize would
-fetch them) and within the rendered diff's size budget; in a private directory, with the child
-environment, deadline and output bound every tool runs with (:func:`~gitops_bot.render.bounded.run_bounded`).
+fetch them) and within the rendered diff's size budget; in a private directory, by the one
+render of a directory (:func:`~gitops_bot.render.tools.render_directory`: the child environment,
+deadline and output bound every tool runs with).
 What the caller renders it for (what runs, a marked render) says nothing when it is not
 rendered: the rules' reading of it stands."""
 
@@ -12,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from gitops_bot.core import privdir
-from gitops_bot.render import bounded, helm_render, tools
+from gitops_bot.render import helm_render, tools
 from gitops_bot.render.settings import RenderSettings
 
 
@@ -27,12 +28,7 @@ def renderer(settings: RenderSettings) -> helm_render.Kustomize | None:
         if not tools.all_here(root, directory, {}) or tools.over_budget(settings, root, directory, name, {}):
             return None
         with tempfile.TemporaryDirectory(prefix="app-kustomize-", dir=privdir.path()) as tmp:
-            got = bounded.run_bounded(
-                [kubectl, "kustomize", str(directory)],
-                Path(tmp),
-                settings.timeout,
-                f"kubectl kustomize {name}",
-            )
+            got = tools.render_directory(settings, kubectl, directory, Path(tmp), name)
         return got if isinstance(got, str) else None
 
     return render

@@ -519,20 +519,21 @@ def _reason(lines: list[str], tmp: Path) -> str:
     return ""
 
 
-def render_directory(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) -> str | NotRendered:
+def render_directory(
+    settings: RenderSettings, kubectl: str, directory: Path, tmp: Path, name: str = ""
+) -> str | NotRendered:
     """``kubectl kustomize directory`` (with helm where it inflates charts), run in ``tmp``
-    (the private temporary directory holding the copy ``directory`` is in): what the rendered
-    diff and the reading both render, the one render of a directory."""
+    (a private temporary directory; the copy ``directory`` is in, unless ``name`` says what
+    the deadline's line names): what the rendered diff, the reading and an app of apps'
+    kustomization render, the one render of a directory."""
     argv = [kubectl, "kustomize", str(directory)]
     if _uses_helm(directory):
         helm = settings.tool("helm")
         if helm is None:
             return NotRendered("helm not found (the kustomization inflates Helm charts)")
         argv += ["--enable-helm", "--helm-command", _helm_for_kustomize(helm, tmp, settings.timeout)]
-    see = (
-        f"; see it with 'kubectl kustomize {directory.relative_to(tmp / 'tree').as_posix() or '.'}', "
-        "or raise render.timeout"
-    )
+    name = name or directory.relative_to(tmp / "tree").as_posix() or "."
+    see = f"; see it with 'kubectl kustomize {name}', or raise render.timeout"
     got = run_bounded(argv, tmp, settings.timeout, "kubectl kustomize", see)
     if isinstance(got, Exited):
         why = _reason(got.lines, tmp) or f"exit status {got.status}"
