@@ -9,7 +9,8 @@ from __future__ import annotations
 
 HERE = "https://example.com/acme/gitops.git"  # the repository the roots and children name
 
-ROOT = """apiVersion: argoproj.io/v1alpha1
+# an Application of this repository's kind: its source's lines (:func:`source`) indented under it
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
   name: {name}
@@ -17,12 +18,10 @@ metadata:
 spec:
   project: default
   source:
-    repoURL: {repo}
-    targetRevision: HEAD
-    path: {path}
+{source}
   destination:
     server: https://kubernetes.default.svc
-    namespace: argocd
+    namespace: {namespace}
 """
 # one Application per entry of .Values.environments: {name, path, values (a values file of its
 # path's chart, optional), repo (another repository, optional)}
@@ -75,9 +74,14 @@ spec:
 """
 
 
+def source(path: str, repo: str = HERE, extra: str = "") -> str:
+    """An Application's source lines: ``path`` of ``repo`` at HEAD, then ``extra`` lines."""
+    return f"    repoURL: {repo}\n    targetRevision: HEAD\n    path: {path}\n{extra}".rstrip("\n")
+
+
 def root(path: str, name: str = "root", repo: str = HERE) -> str:
     """A root Application ``name`` rendering ``path`` of ``repo``."""
-    return ROOT.format(name=name, path=path, repo=repo)
+    return APPLICATION.format(name=name, source=source(path, repo), namespace="argocd")
 
 
 def appset(elements: list[dict[str, str]], path: str, name: str = "roots", template_name: str = "") -> str:

@@ -213,25 +213,11 @@ def _flow_kustomization(t: Tree, env: str, r: random.Random) -> str:
     return f"overlays/{env}/kustomization.yaml"
 
 
-YIELDED = """---
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-{source}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {env}
-"""
-HERE = app_of_apps.HERE
+_source = app_of_apps.source
 
 
-def _source(path: str, repo: str = HERE, extra: str = "") -> str:
-    return f"    repoURL: {repo}\n    targetRevision: HEAD\n    path: {path}\n{extra}".rstrip("\n")
+def _yielded(name: str, env: str, source: str) -> str:
+    return "---\n" + app_of_apps.APPLICATION.format(name=name, source=source, namespace=env)
 
 
 def _app_of_apps(t: Tree, env: str, source: str, template: str = "", values: str = "") -> str:
@@ -244,7 +230,7 @@ def _app_of_apps(t: Tree, env: str, source: str, template: str = "", values: str
     t.text(f"{chart}/values.yaml", values or "replicas: 1\n")
     t.text(
         f"{chart}/templates/applications.yaml",
-        template or YIELDED.format(name=f"app-{env}", env=env, source=source),
+        template or _yielded(f"app-{env}", env, source),
     )
     t.paths[env] = f"roots/{env}.yaml"
     return chart
@@ -292,7 +278,7 @@ def _root_fails_helm(t: Tree, env: str, r: random.Random) -> str:
             ('x: {{ required "apps.repoURL is required" .Values.repoURL }}', "apps.repoURL is required"),
         )
     )
-    text = YIELDED.format(name=f"app-{env}", env=env, source=_source(f"overlays/{env}")) + body + "\n"
+    text = _yielded(f"app-{env}", env, _source(f"overlays/{env}")) + body + "\n"
     _app_of_apps(t, env, "", text)
     return words
 
@@ -301,9 +287,9 @@ def _yields_many(t: Tree, env: str, r: random.Random) -> str:
     count = r.choice((500, 2_000))
     template = (
         "{{- range $i := until (int .Values.count) }}\n"
-        + YIELDED.format(name="app-{{ $i }}", env="n{{ $i }}", source=_source(f"overlays/{env}"))
+        + _yielded("app-{{ $i }}", "n{{ $i }}", _source(f"overlays/{env}"))
         + "{{- end }}\n"
-        + YIELDED.format(name=f"app-{env}", env=env, source=_source(f"overlays/{env}"))
+        + _yielded(f"app-{env}", env, _source(f"overlays/{env}"))
     )
     _app_of_apps(t, env, "", template, f"count: {count}\n")
     return f"roots/{env}.yaml"
