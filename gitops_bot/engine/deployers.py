@@ -407,7 +407,8 @@ def _duplicates(repo: RepoFiles, f: str, appset: str, names: Sequence[str]) -> N
     """Applications an ApplicationSet names alike: Argo CD's controller refuses to generate any
     of them (its ``contains applications with duplicate name`` error), which is said with the
     fix, while each is still taken for the environment its author meant."""
-    twice = sorted({n for n in names if names.count(n) > 1})
+    # a name the repository cannot fill is kept as written, alike for all: no duplicate known
+    twice = sorted({n for n in names if names.count(n) > 1 and "{{" not in n})
     if twice:
         repo.notes.append(
             f"{f}: ApplicationSet {appset} names {len(names)} Applications {', '.join(twice)}, and Argo CD "

@@ -143,3 +143,11 @@ def test_generated_applications_reading_values_files_not_held_are_said(tmp_path:
     (said,) = [n for n in found.notes if "does not hold" in n]
     assert "customer-1-app (charts/web/values-customer-1.yaml)" in said and "helm fails" in said
     assert not [n for n in found.notes if "the Applications it generates are not read" in n]
+
+
+def test_names_only_argo_cd_fills_are_not_said_alike(tmp_path: Path) -> None:
+    """A name the repository cannot fill (a value only Argo CD holds) is kept as written, the
+    same for every Application: no duplicate to say."""
+    found = discover(_repo(tmp_path, "{{path.basename}}-{{cluster.name}}"))
+    assert {"web-tenant-a", "web-tenant-b"} <= {e.name for e in found.environments}
+    assert not [n for n in found.notes if "share a name" in n], found.notes
