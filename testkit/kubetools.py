@@ -4,6 +4,7 @@ The suite uses them as the judges of what an edited file renders to."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,6 +27,14 @@ def kubectl() -> str:
     return binary("kubectl")
 
 
+def judge_env() -> dict[str, str]:
+    """The environment the suite's own runs of kubectl and helm get (the judges; the bot's runs
+    get the bot's): Go's collector off below 1 GiB, since a render allocates a little and exits
+    and the collections were a third of each run's CPU (``kubectl kustomize`` of a small
+    overlay, 30 runs twice: 190 -> 130 ms a run). What the tool prints is the same."""
+    return {**os.environ, "GOGC": "off", "GOMEMLIMIT": "1GiB"}
+
+
 def helm() -> str:
     return binary("helm")
 
@@ -34,5 +43,5 @@ def kustomize(directory: Path) -> str:
     """What the real ``kubectl kustomize`` renders of ``directory``, as Argo CD renders it (a
     failure fails the test)."""
     return subprocess.run(
-        [kubectl(), "kustomize", str(directory)], check=True, capture_output=True, text=True
+        [kubectl(), "kustomize", str(directory)], check=True, capture_output=True, text=True, env=judge_env()
     ).stdout

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from testkit import in_process
-from testkit.kubetools import helm, kubectl
+from testkit.kubetools import helm, judge_env, kubectl
 from testkit.paths import TEST_DATA
 
 REPOS = TEST_DATA / "repos"
@@ -147,7 +147,9 @@ def units(repo: str, truth: Mapping[str, Any]) -> Iterator[Unit]:
 
 
 def _run(argv: list[str], cwd: Path) -> str:
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False)
+    done = subprocess.run(
+        argv, cwd=cwd, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False, env=judge_env()
+    )
     if done.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed in {cwd}: {done.stderr.strip()[:500]}")
     return done.stdout

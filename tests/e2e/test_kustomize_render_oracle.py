@@ -27,7 +27,7 @@ import yaml
 
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import images, kustomize, setimage
-from testkit.kubetools import kubectl
+from testkit.kubetools import judge_env, kubectl
 from testkit.paths import ROOT, TEST_DATA
 
 GOLDEN = TEST_DATA / "kustomize"
@@ -264,7 +264,12 @@ def _stage(base: Path, case: Case, text: str, names: list[str]) -> Path:
 def _render(directory: Path) -> list[Any] | str:
     """The rendered documents, or kustomize's error line (the path made relative)."""
     done = subprocess.run(
-        [kubectl(), "kustomize", str(directory)], capture_output=True, text=True, timeout=120, check=False
+        [kubectl(), "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=judge_env(),
     )
     if done.returncode != 0:
         return done.stderr.strip().replace(str(directory), ".")

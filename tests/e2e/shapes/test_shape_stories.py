@@ -408,7 +408,9 @@ def _checkout_at(story: Story, ref: str) -> Path:
 
 
 def _tool(*argv: str) -> str:
-    return subprocess.run(list(argv), check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        list(argv), check=True, capture_output=True, text=True, env=kubetools.judge_env()
+    ).stdout
 
 
 def _kustomize_with_images(tree: Path, directory: Path, entries: list[str]) -> str:
