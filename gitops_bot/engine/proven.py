@@ -29,8 +29,14 @@ import yaml
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinStatus
-from gitops_bot.manifests import images
+from gitops_bot.core.reading import (
+    HELMRELEASE_KEY,
+    KUSTOMIZE_ENTRY,
+    EnvironmentReading,
+    ImageReading,
+    PinStatus,
+)
+from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import app_kustomize, helm_render, rendered_reading, tools
 from gitops_bot.render import walk as walks
@@ -237,14 +243,21 @@ def _marked(
     # a file's markers in one edit: one parse and one check of the file, where an edit an image
     # re-read the whole kustomization each time (200 images: 200 parses of 200 entries)
     groups: dict[tuple[Path, bool], list[images.Update]] = {}
+    added: dict[Path, dict[str, str]] = {}  # a HelmRelease's values patch: the keys a release adds
+    by_name = {s.name: s for s in specs}
     for i, r in enumerate(reading.images):
         if not r.placed or not r.writable:
             continue
+        keys: dict[str, str] = {}
         if r.would_write is None:
             where = [p.file for p in r.pins if p.effective and p.editable and p.branch is None]
             append = False
         elif r.would_write.form == KUSTOMIZE_ENTRY:
             where, append = list(r.would_write.files), True
+        elif r.would_write.form == HELMRELEASE_KEY and r.image in by_name:
+            # the keys kustomize merges into the HelmRelease it renders: proven like an entry
+            where, append = list(r.would_write.files), True
+            keys = values_keys.keys(r, by_name[r.image])
         else:  # a values key a release would add: the rendered diff shows what it does
             continue
         tag = f"gitops-bot-{secret}-{i}m"  # ended: ...-1m is found in no ...-10m
@@ -257,6 +270,7 @@ def _marked(
         tags[r.image] = (tag, paths)
         for path in paths:
             groups.setdefault((path, append), []).append(images.Update(r.image, tag=tag))
+            added.setdefault(path, {}).update(keys)
     texts: dict[Path, str] = {}
     for (path, append), updates in groups.items():
         try:
@@ -265,6 +279,11 @@ def _marked(
                 before = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+        if keys := added.get(path, {}):
+            try:
+                before = values_keys.add(before, str(path), keys)
+            except GitOpsBotError:
+                continue  # the reading's write check says why no release goes there
         texts[path] = _edited(before, path, specs, updates, append)
     # marked where every file a release of it writes holds its marker
     marks = {

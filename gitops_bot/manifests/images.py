@@ -146,7 +146,7 @@ def _groups(
         in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
         if in_tag:
             paths.pop("digest")
-        for doc in _values_roots(docs, paths):
+        for doc, release in _values_roots(docs, paths):
             # a list or a mapping where a value goes is read as helm renders it, and refused as a place
             found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
@@ -164,6 +164,7 @@ def _groups(
                     missing,
                     in_tag and "tag" in present,
                     "; ".join(filter(None, (helm_values.differs(paths[f], n) for f, n in present.items()))),
+                    workload=release,
                 )
             )
             taken.update(map(id, present.values()))
@@ -180,11 +181,12 @@ def _anothers(present: Mapping[str, Any], spec: ImageSpec, by_repo: Mapping[str,
     return location is not None and location != spec.repository_key and location in by_repo
 
 
-def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[Any]:
+def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[tuple[Any, str]]:
     """Where each document's Helm values are: the document (a values file, or key paths
     written from a manifest's root), else a Flux ``HelmRelease``'s ``spec.values`` (the values
-    the release sets) when the paths are not found from its root."""
-    out: list[Any] = []
+    the release sets) when the paths are not found from its root; with the ``HelmRelease/name``
+    they belong to, so a kustomize patch of that HelmRelease's values overrides them."""
+    out: list[tuple[Any, str]] = []
     for doc in docs:
         if (
             nodes.is_map(doc)
@@ -193,9 +195,12 @@ def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[Any]:
         ):
             spec = nodes.get(doc, "spec")
             values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
-            out.append(values[1] if values is not None else None)
+            meta = nodes.get(doc, "metadata")
+            name = nodes.get(meta[1], "name") if meta is not None and nodes.is_map(meta[1]) else None
+            named = str(name[1].value) if name is not None and nodes.is_scalar(name[1]) else ""
+            out.append((values[1] if values is not None else None, f"HelmRelease/{named}" if named else ""))
         else:
-            out.append(doc)
+            out.append((doc, ""))
     return out
 
 

@@ -200,6 +200,21 @@ def _scalar(node: Any, key: str) -> str:
     return str(found[1].value) if found is not None and nodes.is_scalar(found[1]) else ""
 
 
+def release_values(text: str, filename: str) -> bool:
+    """Whether a strategic-merge patch is one Flux HelmRelease holding ``spec.values`` (a
+    mapping): the values kustomize merges over those of the HelmRelease it patches."""
+    try:
+        docs = nodes.compose_all(YamlText.of(text).body, filename)
+        docs = [d for d in docs if d is not None and not nodes.is_null(d)]
+    except GitOpsBotError:
+        return False
+    if len(docs) != 1 or not nodes.is_map(docs[0]) or _scalar(docs[0], "kind") != "HelmRelease":
+        return False
+    spec = nodes.get(docs[0], "spec")
+    values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
+    return values is not None and nodes.is_map(values[1])
+
+
 def objects(text: str, filename: str) -> list[tuple[str, str]] | None:
     """The ``(kind, metadata.name)`` of each object a resource file holds (a ``List``'s items
     too); None when a document is not an object whose kind and name are plain text."""

@@ -12,10 +12,9 @@ effective place when this environment alone renders it (or names it in its path)
 environment's own layer (an ``images:`` entry in its own kustomization, which kustomize applies
 after everything below it).
 
-Files are read through :class:`Tree` (the disk, bounded to the repository), each once per
-reading; the text parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's
-objects render is followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's
-steps (:meth:`Reader.read_file`, :meth:`Reader.kustomization`, :meth:`Reader.directory`, …).
+Files are read through :class:`Tree` (the disk, bounded to the repository), each once per reading;
+the text parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's objects render is
+followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's steps (:meth:`Reader.read_file`, …).
 """
 
 from __future__ import annotations
@@ -480,6 +479,7 @@ class Reader:
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
         sites, misses = self._selected(krel, patch, sites, rel, walk)
         self.add(walk, rel, sites, patch=True, misses=misses, text=text)
+        walk.values_patch(rel, text, misses)
         self._operations(krel, patch, text, rel, 1, walk)
         self._mistyped(krel, patch, text, rel, 1, walk)
 

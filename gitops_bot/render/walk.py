@@ -24,7 +24,7 @@ from gitops_bot.core.reading import (
     PinKind,
 )
 from gitops_bot.git import branch_tree
-from gitops_bot.manifests import images, workloads
+from gitops_bot.manifests import images, kustomize_refs, workloads
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
@@ -498,6 +498,18 @@ class Walk:
         """Values files that are the environment's own layer in the rendering being read."""
         self.values += files
         self.value_roots += [self.root] * len(files)
+
+    def release_values(self, rel: str) -> None:
+        """A Flux HelmRelease's ``spec.values`` in ``rel``: the environment's own values layer."""
+        self.own_values(rel)
+        self.releases.add(rel)
+
+    def values_patch(self, rel: str, text: str, misses: str) -> None:
+        """A strategic-merge patch of a HelmRelease's ``spec.values`` (an overlay's values of the
+        HelmRelease its base holds): merged over the base's values, so the overlay's own layer,
+        where a release adds the image's keys (the marked render proves it takes them)."""
+        if not misses and kustomize_refs.release_values(text, rel):
+            self.release_values(rel)
 
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it

@@ -1,0 +1,127 @@
+"""A Flux HelmRelease of a chart from a Helm repository, its ``spec.values`` in a shared base,
+each environment an overlay patching the HelmRelease's values (the shape of
+fluxcd/flux2-kustomize-helm-example): what the environment runs is the patched HelmRelease's
+values, as ``kubectl kustomize`` (from ``.tools/bin``) renders it, and where a release goes is
+the environment's own patch, proven by the marked render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.config import load
+from gitops_bot.core.reading import HELMRELEASE_KEY, EnvironmentReading, PinStatus
+from gitops_bot.engine import proven
+from gitops_bot.manifests import images, values_keys
+from gitops_bot.render import reader
+from testkit.kubetools import kubectl, kustomize
+from testkit.local_git import write
+
+REDIS = "public.ecr.aws/docker/library/redis"
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
+    "  namespace: podinfo\nspec:\n  chart:\n    spec:\n      chart: podinfo\n      sourceRef:\n"
+    "        kind: HelmRepository\n        name: podinfo\n  values:\n    redis:\n      enabled: true\n"
+    f"      repository: {REDIS}\n      tag: 7.0.6\n"
+)
+OVERLAY = (
+    "namespace: podinfo\nresources:\n- ../base/podinfo\npatches:\n- path: podinfo-values.yaml\n"
+    "  target:\n    kind: HelmRelease\n"
+)
+PATCH = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
+    "  namespace: podinfo\nspec:\n  values:\n{values}    ingress:\n      enabled: true\n"
+)
+CONFIG = (
+    "version: 1\nrender:\n  kubectl: {kubectl}\nimages:\n  - name: " + REDIS + "\n    policy: semver\n"
+    "    helm: {{repository: redis.repository, tag: redis.tag}}\nenvironments:\n"
+    "  - name: staging\n    path: apps/staging\n  - name: production\n    path: apps/production\n"
+)
+
+Readings = dict[str, EnvironmentReading]
+
+
+def _proved(root: Path, staging_values: str = "") -> tuple[Readings, Readings]:
+    write(
+        root,
+        {
+            "gitops-bot.yaml": CONFIG.format(kubectl=kubectl()),
+            "apps/base/podinfo/kustomization.yaml": "resources:\n- release.yaml\n",
+            "apps/base/podinfo/release.yaml": RELEASE,
+            "apps/staging/kustomization.yaml": OVERLAY,
+            "apps/staging/podinfo-values.yaml": PATCH.format(values=staging_values),
+            "apps/production/kustomization.yaml": OVERLAY,
+            "apps/production/podinfo-values.yaml": PATCH.format(values=""),
+        },
+    )
+    config = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    return rules, proven.prove(config, root, list(config.environments), specs, rules)
+
+
+def test_the_overlays_values_patch_is_what_runs_and_where_a_release_goes(tmp_path: Path) -> None:
+    # the rules read the base's 7.0.6 as running (and 7.0.5 "also"), and put a release into
+    # apps/staging/kustomization.yaml's images:, which the marked render shows changes nothing
+    _, judged = _proved(tmp_path, "    redis:\n      tag: 7.0.5\n")
+    assert "tag: 7.0.5" in kustomize(tmp_path / "apps/staging")  # what the deploy tool renders
+    staging = judged["staging"].images[0]
+    assert staging.status is PinStatus.PINNED, staging
+    assert staging.would_write is None
+    pin = staging.effective
+    assert pin is not None and (pin.file, pin.line, pin.tag) == (
+        "apps/staging/podinfo-values.yaml",
+        9,
+        "7.0.5",
+    )
+    assert [p.file for p in staging.pins if p.effective] == ["apps/staging/podinfo-values.yaml"]
+
+
+def test_a_value_inherited_from_the_base_is_released_into_the_overlays_own_patch(tmp_path: Path) -> None:
+    # the rules put a release into apps/staging/kustomization.yaml's images:, and the plan said
+    # 'a release writing apps/staging/kustomization.yaml changes nothing staging renders'
+    rules, judged = _proved(tmp_path)
+    for env in ("staging", "production"):
+        got = judged[env].images[0]
+        assert got.status is PinStatus.INHERITED, got
+        pin = got.effective
+        assert pin is not None and (pin.file, pin.line, pin.shared_with) == (
+            "apps/base/podinfo/release.yaml",
+            17,
+            ("production",) if env == "staging" else ("staging",),
+        )
+        assert got.would_write is not None
+        assert (got.would_write.file, got.would_write.form) == (
+            f"apps/{env}/podinfo-values.yaml",
+            HELMRELEASE_KEY,
+        )
+        assert got == rules[env].images[0]  # the rules' place, proven by the marked render
+    # the keys a release adds there are what kubectl kustomize renders into the HelmRelease
+    path = tmp_path / "apps/staging/podinfo-values.yaml"
+    spec = images.ImageSpec(REDIS, REDIS, {"repository": "redis.repository", "tag": "redis.tag"})
+    keys = values_keys.keys(judged["staging"].images[0], spec)
+    edited = values_keys.own_layer(
+        path.read_text(), str(path), [spec], [images.Update(REDIS, tag="7.0.7")], keys
+    )
+    path.write_text(edited.text)
+    assert "tag: 7.0.7" in kustomize(tmp_path / "apps/staging")
+    assert "tag: 7.0.7" not in kustomize(tmp_path / "apps/production")
+
+
+def test_a_values_patch_kustomize_applies_to_nothing_is_no_release_place(tmp_path: Path) -> None:
+    # its target names a HelmRelease the base does not hold: the keys a release would add there
+    # reach nothing staging renders, which only the marked render shows
+    rules, _ = _proved(tmp_path)
+    overlay = tmp_path / "apps/staging/kustomization.yaml"
+    overlay.write_text(OVERLAY + "    name: other\n")
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    staging = judged["staging"].images[0]
+    assert staging.status is PinStatus.UNSUPPORTED, staging
+    assert staging.reason is not None and staging.reason.startswith(
+        "a release writing apps/staging/podinfo-values.yaml changes nothing staging renders"
+    )
+    assert judged["production"].images[0].status is PinStatus.INHERITED
