@@ -200,19 +200,20 @@ def _scalar(node: Any, key: str) -> str:
     return str(found[1].value) if found is not None and nodes.is_scalar(found[1]) else ""
 
 
-def release_values(text: str, filename: str) -> bool:
-    """Whether a strategic-merge patch is one Flux HelmRelease holding ``spec.values`` (a
-    mapping): the values kustomize merges over those of the HelmRelease it patches."""
+def release_values(text: str, filename: str) -> str | None:
+    """The name of the one Flux HelmRelease a strategic-merge patch is, when it holds
+    ``spec.values`` (a mapping): the values kustomize merges over that HelmRelease's; else None."""
     try:
         docs = nodes.compose_all(YamlText.of(text).body, filename)
         docs = [d for d in docs if d is not None and not nodes.is_null(d)]
     except GitOpsBotError:
-        return False
+        return None
     if len(docs) != 1 or not nodes.is_map(docs[0]) or _scalar(docs[0], "kind") != "HelmRelease":
-        return False
-    spec = nodes.get(docs[0], "spec")
+        return None
+    spec, meta = nodes.get(docs[0], "spec"), nodes.get(docs[0], "metadata")
     values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
-    return values is not None and nodes.is_map(values[1])
+    name = _scalar(meta[1], "name") if meta is not None else ""
+    return name if name and values is not None and nodes.is_map(values[1]) else None
 
 
 def objects(text: str, filename: str) -> list[tuple[str, str]] | None:

@@ -534,7 +534,7 @@ class DeployTools:
         if (text := self.reader.read_file(values, walk)) is not None:
             walk.note(self.reader.rel(values), f"the chart's values, read under {rel}")
             self.reader.plain(values, text, walk)
-        walk.release_values(rel)
+        walk.release_values(rel, release.name)
 
     def flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
         """A Flux Kustomization: its path built as kustomize builds it (a directory without a

@@ -270,8 +270,16 @@ def _charts(c: Case) -> ImageReading | None:
 def _values(c: Case) -> ImageReading | None:
     if c.pin.kind is not PinKind.HELM or not c.values:
         return None
-    form = HELMRELEASE_KEY if c.values[-1] in c.walk.releases else HELM_KEY
-    return ImageReading(c.env, c.image, c.status, c.pins, would_write=WouldWrite(c.values[-1], form))
+    # a HelmRelease's value: only a layer of that HelmRelease (its patch) overrides it, never
+    # another HelmRelease's values the overlay patches too
+    at = (c.pin.file, c.pin.line)
+    site = next((f.site for f in c.effective if (f.file, f.site.value_line or f.site.line) == at), None)
+    owner = site.workload if site is not None and site.workload.startswith("HelmRelease/") else ""
+    layers = [v for v in c.values if not owner or c.walk.release_names.get(v, owner) == owner]
+    if not layers:
+        return None
+    form = HELMRELEASE_KEY if layers[-1] in c.walk.releases else HELM_KEY
+    return ImageReading(c.env, c.image, c.status, c.pins, would_write=WouldWrite(layers[-1], form))
 
 
 def _bare(c: Case) -> list[Found]:

@@ -499,17 +499,18 @@ class Walk:
         self.values += files
         self.value_roots += [self.root] * len(files)
 
-    def release_values(self, rel: str) -> None:
-        """A Flux HelmRelease's ``spec.values`` in ``rel``: the environment's own values layer."""
+    def release_values(self, rel: str, name: str) -> None:
+        """HelmRelease ``name``'s ``spec.values`` in ``rel``: the environment's own values layer."""
         self.own_values(rel)
         self.releases.add(rel)
+        self.release_names[rel] = f"HelmRelease/{name}"
 
     def values_patch(self, rel: str, text: str, misses: str) -> None:
         """A strategic-merge patch of a HelmRelease's ``spec.values`` (an overlay's values of the
         HelmRelease its base holds): merged over the base's values, so the overlay's own layer,
         where a release adds the image's keys (the marked render proves it takes them)."""
-        if not misses and kustomize_refs.release_values(text, rel):
-            self.release_values(rel)
+        if not misses and (name := kustomize_refs.release_values(text, rel)):
+            self.release_values(rel, name)
 
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
@@ -522,6 +523,7 @@ class Walk:
     charts: list[str] = field(default_factory=list)
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
     releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
+    release_names: dict[str, str] = field(default_factory=dict)  # of ``releases``: HelmRelease/name
     generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it
     fixes: dict[str, str] = field(default_factory=dict)  # a refusal -> its fix, when not the usual
     # kustomization -> the resource files it builds (through everything it includes), what its

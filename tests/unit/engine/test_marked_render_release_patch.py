@@ -125,3 +125,41 @@ def test_a_values_patch_kustomize_applies_to_nothing_is_no_release_place(tmp_pat
         "a release writing apps/staging/podinfo-values.yaml changes nothing staging renders"
     )
     assert judged["production"].images[0].status is PinStatus.INHERITED
+
+
+def test_the_values_patch_a_release_goes_into_is_the_patch_of_the_pins_helmrelease(tmp_path: Path) -> None:
+    # two HelmReleases in the base, the overlay patching each (patchesStrategicMerge): the keys
+    # went into the last patch listed, the other HelmRelease's (api-chart's), whose values
+    # the redis of podinfo never reads
+    other = RELEASE.replace("name: podinfo\n  namespace", "name: api-chart\n  namespace").split("  values:")[
+        0
+    ]
+    other += "  values:\n    host: api\n"
+    listed = (
+        "namespace: podinfo\nresources:\n- ../base/podinfo\npatchesStrategicMerge:\n- podinfo-values.yaml\n"
+    )
+    listed += "- api-values.yaml\n"
+    write(
+        tmp_path,
+        {
+            "apps/base/podinfo/api.yaml": other,
+            "apps/staging/api-values.yaml": PATCH.replace("name: podinfo", "name: api-chart").format(
+                values=""
+            ),
+        },
+    )
+    _proved(tmp_path)
+    (tmp_path / "apps/staging/kustomization.yaml").write_text(listed)
+    (tmp_path / "apps/base/podinfo/kustomization.yaml").write_text("resources:\n- release.yaml\n- api.yaml\n")
+    assert "name: api-chart" in kustomize(tmp_path / "apps/staging")
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    staging = proven.prove(config, tmp_path, list(config.environments), specs, rules)["staging"].images[0]
+    assert staging.status is PinStatus.INHERITED, staging
+    assert staging.would_write is not None
+    assert (staging.would_write.file, staging.would_write.form) == (
+        "apps/staging/podinfo-values.yaml",
+        HELMRELEASE_KEY,
+    )
