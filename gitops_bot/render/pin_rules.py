@@ -401,6 +401,8 @@ def _effective(found: Sequence[Found]) -> list[Found]:
             wins[(f.root, f.file, "")] = f
         else:
             workload, container = f.site.workload, f.site.container
+            if f.site.kind == "helm":  # values layers stack, a HelmRelease's patch of them too
+                workload = ""
             if not container:
                 wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
             wins[(f.root, workload, container)] = f
