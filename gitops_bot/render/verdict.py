@@ -88,7 +88,7 @@ def reading(
     walk: Walk,
     renders: Mapping[str, set[str]],
     others: Mapping[str, Sequence[str]] | None = None,
-    values_key: Callable[[str], tuple[str, str, str | None] | None] | None = None,
+    values_key: Callable[[str], tuple[str, str, str] | None] | None = None,
     writes: Callable[[Sequence[ImageReading], Mapping[str, str]], list[ImageReading]] | None = None,
 ) -> EnvironmentReading:
     """``others``: image -> the environments rendering it (:func:`rendered_by`), so an image
@@ -120,9 +120,8 @@ def reading(
         elif reading.status is PinStatus.NOT_RENDERED and values_key and (hit := values_key(image)):
             # a values file it reads names the image under a key: what is missing is the image's
             # helm: keys, not its name or the environment's path
-            file, key, tag = hit
-            keys = f"repository: {key}" + (f", tag: {tag}" if tag else "")
-            fix = f"{file} names {image} at {key}: add helm: {{{keys}}} to the image in gitops-bot.yaml"
+            where, key, keys = hit
+            fix = f"{where} names {image} at {key}: add helm: {{{keys}}} to the image in gitops-bot.yaml"
             reading = replace(reading, fix=fix)
         if walk.incomplete:  # what an unread file sets is not known: nothing of it is released
             reason, fix = unread_block(env, walk.incomplete)

@@ -643,7 +643,7 @@ def test_an_image_named_under_a_values_key_with_no_helm_keys_gets_the_helm_keys_
     r = _read(tmp_path, {"default": "charts/python"})["default"].image(APP)
     assert r.status is PinStatus.NOT_RENDERED
     assert r.fix == (
-        "charts/python/values.yaml names ghcr.io/acme/app at image.repository: add "
+        "charts/python/values.yaml:2 names ghcr.io/acme/app at image.repository: add "
         "helm: {repository: image.repository, tag: image.tag} to the image in gitops-bot.yaml"
     )
 

@@ -58,3 +58,22 @@ def test_a_chart_of_a_helm_repository_is_named_as_not_followed(tmp_path: Path) -
     got = _read(tmp_path, "app", "HelmRepository")["staging"].image(APP)
     assert got is not None and got.status is PinStatus.NOT_RENDERED, got
     assert got.reason is not None and "HelmRepository" in got.reason
+
+
+def test_an_image_a_helmreleases_values_write_whole_gets_the_reference_key_as_its_fix(tmp_path: Path) -> None:
+    # a newcomer's config named the image as the HelmRelease's values write it, with no helm:
+    # keys, and the fix said 'name the image in gitops-bot.yaml as the manifests write it'
+    (tmp_path / "apps/staging").mkdir(parents=True)
+    (tmp_path / "apps/staging/api.yaml").write_text(
+        RELEASE.format(chart="api", kind="HelmRepository").replace(
+            "    replicaCount: 2\n", f"    host: staging.api\n    image: {APP}:0.0.11 # a comment\n"
+        )
+    )
+    specs = [images.ImageSpec(APP, "ghcr.io/acme/app")]
+    sources = [reader.Source("staging", ("apps/staging/api.yaml",), (APP,))]
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(sources)["staging"].image(APP)
+    assert got is not None and got.status is PinStatus.NOT_RENDERED, got
+    assert got.fix == (
+        f"apps/staging/api.yaml:14 names {APP} at image (under the HelmRelease's spec.values): add "
+        "helm: {reference: image} to the image in gitops-bot.yaml"
+    )
