@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.outside import Code, Outside, md, md_item
 
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
@@ -131,6 +132,8 @@ def compare(environment: str, path: str, before: str, after: str) -> Rendered:
                     other.append(f"{name}: {where}: {'added' if a is _MISSING else 'removed'}")
                     continue
                 images.append(ImageDiff(name, container, _str(img_a), _str(img_b)))
+            elif old[key].get("kind") == "HelmRelease" and _same_image(where, a, b):
+                images.append(ImageDiff(name, where, a, b))
             else:
                 other.append(f"{name}: {where or '(whole resource)'}: {_show(a)} -> {_show(b)}")
     if len(other) > MAX_OTHER:
@@ -184,6 +187,21 @@ def _container_of(where: str) -> str | None:
             if end >= 0:
                 return where[: end + 1]
     return None
+
+
+def _same_image(where: str, a: Any, b: Any) -> bool:
+    """A HelmRelease's ``spec.values`` value that is an image reference before and after, the
+    same repository at another version: the image a release writes whole there (``image:
+    repo:0.0.11`` -> ``repo:0.0.12@sha256:...``), which the chart runs as a container's."""
+    if not where.startswith("spec.values.") or not isinstance(a, str) or not isinstance(b, str):
+        return False
+    before, after = WrittenRef.split(a), WrittenRef.split(b)
+    return (
+        before.location is not None
+        and before.name == after.name
+        and bool(before.tag or before.digest)
+        and bool(after.tag or after.digest)
+    )
 
 
 def _str(value: Any) -> str | None:
