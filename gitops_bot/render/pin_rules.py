@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_bot.core.reading import (
     HELM_KEY,
@@ -60,9 +60,12 @@ class Case:
 
     @functools.cached_property
     def pins(self) -> tuple[Pin, ...]:
+        """Each place once: a base two of the environment's paths build is one pin (effective
+        when it wins in any of them), not one per path."""
         won = self.effective
-        return tuple(
-            Pin(
+        out: dict[tuple[str, int, PinKind], Pin] = {}
+        for f in self.found:
+            pin = Pin(
                 f.file,
                 f.site.value_line or f.site.line,
                 f.kind,
@@ -74,8 +77,26 @@ class Case:
                 f.editable,
                 f.form,
             )
-            for f in self.found
+            have = out.setdefault((pin.file, pin.line, pin.kind), pin)
+            if pin.effective and not have.effective:
+                out[(pin.file, pin.line, pin.kind)] = replace(have, effective=True)
+        return tuple(out.values())
+
+    @functools.cached_property
+    def owner(self) -> str:
+        """The HelmRelease (``HelmRelease/name``) whose values set the place the reason names,
+        else "": only a layer of that HelmRelease overrides it, never another's values."""
+        at = (self.pin.file, self.pin.line)
+        site = next(
+            (f.site for f in self.effective if (f.file, f.site.value_line or f.site.line) == at), None
         )
+        return site.workload if site is not None and site.workload.startswith("HelmRelease/") else ""
+
+    def layers(self, files: Sequence[str]) -> list[str]:
+        """Of values layers ``files``, those that can override the pin (:attr:`owner`'s)."""
+        return [
+            v for v in files if not self.owner or self.walk.release_names.get(v, self.owner) == self.owner
+        ]
 
     @functools.cached_property
     def wins(self) -> list[Pin]:
@@ -245,7 +266,7 @@ def _charts(c: Case) -> ImageReading | None:
         return None
     own: dict[int, str] = {}
     for f, root in zip(c.walk.values, c.walk.value_roots, strict=True):
-        if c.alone(f):
+        if c.alone(f) and c.layers([f]):
             own[root] = f  # the later layer wins
     missing = [n for n in charts if n not in own]
     files = list(dict.fromkeys(own[n] for n in charts if n in own))
@@ -270,12 +291,7 @@ def _charts(c: Case) -> ImageReading | None:
 def _values(c: Case) -> ImageReading | None:
     if c.pin.kind is not PinKind.HELM or not c.values:
         return None
-    # a HelmRelease's value: only a layer of that HelmRelease (its patch) overrides it, never
-    # another HelmRelease's values the overlay patches too
-    at = (c.pin.file, c.pin.line)
-    site = next((f.site for f in c.effective if (f.file, f.site.value_line or f.site.line) == at), None)
-    owner = site.workload if site is not None and site.workload.startswith("HelmRelease/") else ""
-    layers = [v for v in c.values if not owner or c.walk.release_names.get(v, owner) == owner]
+    layers = c.layers(c.values)
     if not layers:
         return None
     form = HELMRELEASE_KEY if layers[-1] in c.walk.releases else HELM_KEY

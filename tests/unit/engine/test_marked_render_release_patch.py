@@ -163,3 +163,46 @@ def test_the_values_patch_a_release_goes_into_is_the_patch_of_the_pins_helmrelea
         "apps/staging/podinfo-values.yaml",
         HELMRELEASE_KEY,
     )
+
+
+def test_an_environment_of_two_overlays_over_the_base_reads_its_pin_once(tmp_path: Path) -> None:
+    # init wrote staging as apps/release and apps/staging (each a Flux Kustomization of its
+    # cluster): the base's pin was listed twice, and the keys went into each overlay's last
+    # patch listed, api-chart's
+    other = RELEASE.replace("name: podinfo\n  namespace", "name: api-chart\n  namespace").split("  values:")[
+        0
+    ]
+    listed = (
+        "resources:\n- ../base/podinfo\npatchesStrategicMerge:\n- podinfo-values.yaml\n- api-values.yaml\n"
+    )
+    api = PATCH.replace("name: podinfo", "name: api-chart").format(values="")
+    _proved(tmp_path)
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": CONFIG.format(kubectl=kubectl()).replace(
+                "path: apps/staging", "paths: [apps/release, apps/staging]"
+            ),
+            "apps/base/podinfo/kustomization.yaml": "resources:\n- release.yaml\n- api.yaml\n",
+            "apps/base/podinfo/api.yaml": other + "  values:\n    host: api\n",
+            "apps/release/kustomization.yaml": "namespace: release\n" + listed,
+            "apps/release/podinfo-values.yaml": PATCH.format(values=""),
+            "apps/release/api-values.yaml": api,
+            "apps/staging/kustomization.yaml": "namespace: podinfo\n" + listed,
+            "apps/staging/api-values.yaml": api,
+        },
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    staging = proven.prove(config, tmp_path, list(config.environments), specs, rules)["staging"].images[0]
+    assert staging.status is PinStatus.INHERITED, staging
+    assert [(p.file, p.line, p.effective) for p in staging.pins] == [
+        ("apps/base/podinfo/release.yaml", 17, True)
+    ]
+    assert staging.would_write is not None
+    assert staging.would_write.files == (
+        "apps/release/podinfo-values.yaml",
+        "apps/staging/podinfo-values.yaml",
+    )
