@@ -34,6 +34,7 @@ from gitops_bot.core.reading import (
     KUSTOMIZE_ENTRY,
     EnvironmentReading,
     ImageReading,
+    PinKind,
     PinStatus,
 )
 from gitops_bot.manifests import images, values_keys
@@ -220,8 +221,12 @@ def _judged(
         # what runs of the HelmReleases and Applications it renders, for the reason's "it renders"
         charts = helm_render.render(config.render, root, helm_render.objects(text))
         shown = (*shown, *(c for t in charts.texts for c in running(t)))
+    # the key a HelmRelease's values patch would set
+    keys = {i.name: dict(i.helm).get("tag") or dict(i.helm).get("reference") for i in config.images}
     judged = [
-        r if r.image not in marks or marks[r.image] in text else _changes_nothing(r, dirs, root, shown)
+        r
+        if r.image not in marks or marks[r.image] in text
+        else _changes_nothing(r, dirs, root, shown, keys, config.root.absolute())
         for r in reading.images
     ]
     return replace(reading, images=tuple(judged))
@@ -313,9 +318,34 @@ def _edited(
 
 
 def _changes_nothing(
-    r: ImageReading, dirs: list[Path], root: Path, shown: tuple[Running, ...]
+    r: ImageReading,
+    dirs: list[Path],
+    root: Path,
+    shown: tuple[Running, ...],
+    keys: Mapping[str, str | None],
+    base: Path,
 ) -> ImageReading:
+    """``base``: the directory the pins' files are relative to (the configuration's)."""
     pin = r.effective
+    fix = (
+        f"pin {r.image} where {r.environment}'s render takes it from (see 'kubectl kustomize "
+        f"{', '.join(d.relative_to(root).as_posix() or '.' for d in dirs)}'), or list the file that sets it "
+        "in the environment's paths"
+    )
+    key = keys.get(r.image)
+    if (
+        pin is not None
+        and pin.kind is PinKind.HELM
+        and key
+        and "HelmRelease" in (_read(base / pin.file) or "")
+    ):
+        # kustomize's images: never reach a HelmRelease's values; the overlay's patch of them does
+        own = r.would_write.file.rsplit("/", 1)[0] if r.would_write else r.environment
+        fix = (
+            f"give {own} a patch of the HelmRelease whose spec.values set it at {pin.place} (patches: "
+            f"- path: FILE, target: {{kind: HelmRelease}}) holding spec.values.{key}; releases then write "
+            "that key there"
+        )
     place = ", ".join(r.would_write.files) if r.would_write else (pin.place if pin else "its files")
     name = (pin.repository if pin and pin.repository else r.image).rsplit("/", 1)[-1]
     runs = sorted({c.image for c in shown if c.repository.rsplit("/", 1)[-1] == name})
@@ -328,10 +358,7 @@ def _changes_nothing(
             f"a release writing {place} changes nothing {r.environment} renders "
             f"(kubectl kustomize {where} renders the same with it){said}"
         ),
-        fix=(
-            f"pin {r.image} where {r.environment}'s render takes it from (see 'kubectl kustomize "
-            f"{where}'), or list the file that sets it in the environment's paths"
-        ),
+        fix=fix,
     )
 
 

@@ -91,6 +91,12 @@ def test_an_images_entry_under_a_helmrelease_changes_nothing_and_is_said(tmp_pat
         "a release writing overlays/dev/kustomization.yaml changes nothing dev renders (kubectl kustomize overlays/dev"
     )
     assert "no container it renders runs app" in dev.reason
+    # the fix names the layer kustomize merges into the HelmRelease's values, not images:
+    assert dev.fix == (
+        "give overlays/dev a patch of the HelmRelease whose spec.values set it at base/helmrelease.yaml:12 "
+        "(patches: - path: FILE, target: {kind: HelmRelease}) holding spec.values.image.tag; releases then "
+        "write that key there"
+    )
     assert dev.pins == rules["dev"].images[0].pins  # where the rules read it is still shown
 
 
