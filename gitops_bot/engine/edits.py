@@ -238,7 +238,10 @@ def _with_render(
     dirs = renderer.kustomizations(at, paths)
     before = {there(p): texts[p] for p in written}
     after = {there(p): t for p, t in written.items()}
-    diff = renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths)
+    keys = {
+        k for i in app.config.images for f, k in i.helm if f in ("repository", "tag", "digest", "reference")
+    }
+    diff = renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys)
     return replace(rel, rendered=diff)
 
 

@@ -12,7 +12,7 @@ tag, a transformer that copies the tag elsewhere). The subprocess that renders l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,9 +100,13 @@ def resources(text: str) -> dict[str, Any]:
     return out
 
 
-def compare(environment: str, path: str, before: str, after: str) -> Rendered:
+def compare(
+    environment: str, path: str, before: str, after: str, values_images: Collection[str] = ()
+) -> Rendered:
     """The differences between two renders, resource by resource; image fields of containers
-    apart from the rest."""
+    apart from the rest, and in a Flux HelmRelease's ``spec.values`` the configured images'
+    helm keys (``values_images``: ``redis.tag``) and a reference that is the image."""
+    keys = {f"spec.values.{k}" for k in values_images}
     try:
         old, new = resources(before), resources(after)
     except RenderParseError as e:
@@ -132,8 +136,8 @@ def compare(environment: str, path: str, before: str, after: str) -> Rendered:
                     other.append(f"{name}: {where}: {'added' if a is _MISSING else 'removed'}")
                     continue
                 images.append(ImageDiff(name, container, _str(img_a), _str(img_b)))
-            elif old[key].get("kind") == "HelmRelease" and _same_image(where, a, b):
-                images.append(ImageDiff(name, where, a, b))
+            elif old[key].get("kind") == "HelmRelease" and (where in keys or _same_image(where, a, b)):
+                images.append(ImageDiff(name, where, _str(a), _str(b)))
             else:
                 other.append(f"{name}: {where or '(whole resource)'}: {_show(a)} -> {_show(b)}")
     if len(other) > MAX_OTHER:

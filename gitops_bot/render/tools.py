@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +52,17 @@ def rendered_diff(
     before: Mapping[Path, str],
     after: Mapping[Path, str],
     files: Sequence[Path] = (),
+    values_images: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
     """Each kustomization directory (under the worktree ``root``) rendered with the files of
     ``before`` and then with those of ``after`` (path under ``root`` -> text), compared; with
     none, the charts in the repository that the deployer objects of the environment's
-    ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm."""
+    ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm.
+    ``values_images``: the images' helm keys, an image's in a HelmRelease's values."""
     if not settings.enabled:
         return ()
     if not kustomizations:
-        return _charts_diff(settings, environment, root, files, before, after) or (
+        return _charts_diff(settings, environment, root, files, before, after, values_images) or (
             Rendered(environment, ".", error="no kustomization among the environment's paths"),
         )
     names = [d.relative_to(root).as_posix() or "." for d in kustomizations]
@@ -102,7 +104,7 @@ def rendered_diff(
             why = old if isinstance(old, NotRendered) else new
             out.append(Rendered(environment, name, error=str(why)))
         else:
-            out.append(compare(environment, name, old, new))
+            out.append(compare(environment, name, old, new, values_images))
     log.info("rendered", environment=environment, seconds=round(time.monotonic() - started, 3))
     return tuple(out)
 
@@ -114,6 +116,7 @@ def _charts_diff(
     files: Sequence[Path],
     before: Mapping[Path, str],
     after: Mapping[Path, str],
+    values_images: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
     """The charts the deployer objects of ``files`` render, with helm, before and after;
     nothing when they render none (or helm is not found: the reading says so)."""
@@ -130,7 +133,7 @@ def _charts_diff(
         return (Rendered(environment, name, error="not rendered: cannot copy the repository"),)
     if old.failed or new.failed:
         return (Rendered(environment, name, error=(*old.failed, *new.failed)[0]),)
-    return (compare(environment, name, "\n---\n".join(old.texts), "\n---\n".join(new.texts)),)
+    return (compare(environment, name, "\n---\n".join(old.texts), "\n---\n".join(new.texts), values_images),)
 
 
 def render_kept(

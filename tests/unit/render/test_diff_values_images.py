@@ -43,3 +43,20 @@ def test_another_repository_or_another_value_is_more_than_the_image() -> None:
     )
     assert not host.only_images
     assert host.other == ("HelmRelease staging/api-chart: spec.values.host: staging.api -> prod.api",)
+
+
+def test_a_configured_helm_key_under_a_helmreleases_values_is_the_image() -> None:
+    # redis: {tag: 7.0.5} in an overlay's values patch, released to 7.2.4: the pull request
+    # warned '⚠ more than the images changes' of the very key the release writes
+    tagged = RELEASE.replace(
+        "    image: {image}\n", "    redis:\n      repository: redis\n      tag: {image}\n"
+    )
+    got = compare(
+        "staging", "apps/staging", tagged.format(image="7.0.5"), tagged.format(image="7.2.4"), ("redis.tag",)
+    )
+    assert got.only_images, got.other
+    assert got.images == (
+        ImageDiff("HelmRelease staging/api-chart", "spec.values.redis.tag", "7.0.5", "7.2.4"),
+    )
+    plain = compare("staging", "apps/staging", tagged.format(image="7.0.5"), tagged.format(image="7.2.4"))
+    assert not plain.only_images  # a key no image is configured with stays a difference
