@@ -331,6 +331,10 @@ class Api:
                     f"{_spent() - started:.0f}s of retries{_resets(reply)}",
                     hint="run again after the limit resets",
                 )
+            case Unavailable(transient=True, why=why, unreached=str(check)) if check:
+                # never reached: no answer said anything of its load, and what the transport found
+                # (refused, no address, no route) is what to check, as for a registry
+                raise ForgeUnavailable(f"{self.name} unreachable: {why}", hint=f"{check}, then run again")
             case Unavailable(transient=True, status=status):
                 raise ForgeUnavailable(
                     f"{self.name} unavailable (HTTP {status or 'no answer'}) after "
