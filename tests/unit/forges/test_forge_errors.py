@@ -241,7 +241,9 @@ def test_gitea_connection_failures_are_retried_then_exit_3(waits: list[float]) -
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    with pytest.raises(ForgeUnavailable, match=r"Gitea unreachable: cannot connect to gitea.example.com") as exc:
+    with pytest.raises(
+        ForgeUnavailable, match=r"Gitea unreachable: cannot connect to gitea.example.com"
+    ) as exc:
         gitea(handler).open_pulls("gitops-bot")
     assert exc.value.exit_code == 3 and waits == [0.5, 1.0, 2.0, 4.0]
 
@@ -254,13 +256,16 @@ def test_a_forge_nothing_listens_for_is_said_unreachable_with_what_to_check(wait
     held.bind(("127.0.0.1", 0))  # bound, not listening: every connection refused
     try:
         port = held.getsockname()[1]
-        config = ForgeConfig(type="gitea", api_url=f"http://127.0.0.1:{port}/api/v1", repository="acme/gitops")
+        config = ForgeConfig(
+            type="gitea", api_url=f"http://127.0.0.1:{port}/api/v1", repository="acme/gitops"
+        )
         with pytest.raises(ForgeUnavailable) as exc:
             Gitea.connect(config, "file:///x", {"FORGEJO_TOKEN": SECRET}).open_pulls("gitops-bot")
     finally:
         held.close()
     said = f"{exc.value} {exc.value.hint}"
-    assert f"Gitea unreachable: cannot connect to 127.0.0.1:{port}: connection refused" in str(exc.value), said
+    line = f"Gitea unreachable: cannot connect to 127.0.0.1:{port}: connection refused"
+    assert line in str(exc.value), said
     assert f"runs at 127.0.0.1:{port} and listens on that port" in (exc.value.hint or ""), said
     assert exc.value.exit_code == 3 and SECRET not in said and "\n" not in said
 
