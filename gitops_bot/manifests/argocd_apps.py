@@ -6,7 +6,7 @@ followed: nothing of it is in this repository."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,7 +14,7 @@ from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import helm_values, nodes, site_values
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
-from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, check_scalar, rewritten
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +143,18 @@ def entry_image(value: str) -> tuple[str, WrittenRef]:
     return (prefix[:-1] if prefix else ref.name), ref
 
 
+def _edited_sources(docs: list[Any], application: str | None) -> Iterator[Any]:
+    """Each source node of each Application among ``docs`` an edit may write (only
+    ``application``'s, the environment's own document of a file holding several, when named)."""
+    for doc in docs:
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
+            continue
+        if application is not None and _scalar(at(doc, "metadata"), "name") != application:
+            continue
+        spec = at(doc, "spec")
+        yield from [at(spec, "source"), *_items(at(spec, "sources"))]
+
+
 def edit(
     text: str,
     filename: str,
@@ -160,14 +172,8 @@ def edit(
     subs: dict[int, str] = {}
     changes: list[FieldChange] = []
     found: dict[str, None] = {}
-    for doc in docs:
-        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
-            continue
-        if application is not None and _scalar(at(doc, "metadata"), "name") != application:
-            continue
-        spec = at(doc, "spec")
-        sources = [at(spec, "source"), *_items(at(spec, "sources"))]
-        for node in (i for s in sources for i in _items(at(s, "kustomize", "images"))):
+    for source in _edited_sources(docs, application):
+        for node in _items(at(source, "kustomize", "images")):
             if not nodes.is_scalar(node) or not node.value:
                 continue
             name, ref = entry_image(str(node.value))
@@ -196,9 +202,7 @@ def edit(
             )
     if not ops:
         return EditResult(text, (), tuple(found))
-    body = apply_ops(src.body, ops)
-    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
-    return EditResult(src.bom + body, tuple(changes), tuple(found))
+    return EditResult(rewritten(src, docs, ops, subs, filename, RULE), tuple(changes), tuple(found))
 
 
 RULE = "only the matched kustomize.images entries of Applications change, each in place"
@@ -224,35 +228,22 @@ def edit_parameters(
     changes: list[FieldChange] = []
     found: dict[str, None] = {}
     unwritten: list[Unwritten] = []
-    for doc in docs:
-        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
-            continue
-        if application is not None and _scalar(at(doc, "metadata"), "name") != application:
-            continue
-        spec = at(doc, "spec")
-        for source in [at(spec, "source"), *_items(at(spec, "sources"))]:
-            items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
-            params = {name: (i, _value_node(i)) for i in items if (name := _scalar(i, "name"))}
-            for u in updates:
-                g = _parameter_group(u.image, helm.get(u.image, {}), params)
-                if g is None:
-                    continue
-                found[u.image] = None
-                unwritten += site_values.unwritten(g, u, filename)
-                for f, node, value in site_values.new_values(g, u, filename):
-                    if node.value == value:
-                        continue
-                    check_scalar(t, node, filename)
-                    subs[id(node)] = value
-                    ops.append(t.fill(node, value, flow=g.flow[id(node)]))
-                    was = site_values.written(node)
-                    changes.append(FieldChange(filename, u.image, PARAMETERS, g.line, f, was, value))
+    for source in _edited_sources(docs, application):
+        items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
+        params = {name: (i, _value_node(i)) for i in items if (name := _scalar(i, "name"))}
+        for u in updates:
+            g = _parameter_group(u.image, helm.get(u.image, {}), params)
+            if g is None:
+                continue
+            found[u.image] = None
+            unwritten += site_values.unwritten(g, u, filename)
+            for f, was, value, op in site_values.fill(t, g, u, filename, subs):
+                ops.append(op)
+                changes.append(FieldChange(filename, u.image, PARAMETERS, g.line, f, was, value))
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
         return result
-    body = apply_ops(src.body, ops)
-    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=PARAMETERS_RULE, documents=True)
-    return replace(result, text=src.bom + body)
+    return replace(result, text=rewritten(src, docs, ops, subs, filename, PARAMETERS_RULE))
 
 
 PARAMETERS = "argocd helm.parameters"

@@ -69,7 +69,7 @@ from gitops_bot.manifests.charts_nodes import string as _str
 from gitops_bot.manifests.charts_nodes import version_node as _version
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, check_scalar, rewritten
 
 FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository", "kustomize-helmcharts")
 RULE = "only the chart versions asked for change"
@@ -234,9 +234,7 @@ def write(
         ops.append(t.replace(f.node, new, flow=f.flow))
     if not ops:
         return text
-    body = apply_ops(src.body, ops)
-    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
-    return src.bom + body
+    return rewritten(src, docs, ops, subs, filename, RULE)
 
 
 def _together(found: Sequence[_Found], wanted: Mapping[tuple[str, str], str], filename: str) -> None:

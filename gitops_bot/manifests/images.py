@@ -35,7 +35,7 @@ from gitops_bot.manifests import (
 )
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update as Update
-from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, rewritten
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,21 +485,12 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
             continue
         found[g.image] = None
         unwritten += site_values.unwritten(g, u, filename)
-        for f, node, value in site_values.new_values(g, u, filename):
-            if not nodes.is_scalar(node):  # a list or a mapping: no scalar to write in place
-                hint = "write it as one quoted string; releases then edit it there"
-                raise ManifestError(
-                    filename, int(node.start_mark.line) + 1, f"image {g.image!r}: {g.note}", hint=hint
-                )
-            if node.value == value and (g.kind != "helm" or helm_values.rendered(node) == value):
-                continue  # a Helm value helm reads as no string (1.10) is written quoted
-            check_scalar(t, node, filename)
-            subs[id(node)] = value
-            ops.append(t.fill(node, value, flow=g.flow.get(id(node), False)))
+        for f, was, value, op in site_values.fill(t, g, u, filename, subs):
+            ops.append(op)
             site = g.kind if g.kind != "container" else f"container line {g.line}"
             if g.digest_in_tag and f == "tag":
                 site = "helm (digest written in the tag field)"
-            changes.append(FieldChange(filename, g.image, site, g.line, f, site_values.written(node), value))
+            changes.append(FieldChange(filename, g.image, site, g.line, f, was, value))
     # a value has its place when any site of the image holds it: Flux's setters write each
     # marked scalar its part, wherever in the file it is (a tag here, the digest in a patch)
     placed = {(g.image, f) for g in groups if g.image in wanted for f in site_values.holds(g)}
@@ -507,9 +498,7 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
         return result
-    body = apply_ops(src.body, ops)
-    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
-    return replace(result, text=src.bom + body)
+    return replace(result, text=rewritten(src, docs, ops, subs, filename, RULE))
 
 
 # -- what an Argo CD Application itself sets -----------------------------------------------

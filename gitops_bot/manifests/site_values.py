@@ -13,6 +13,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import helm_values, nodes
 from gitops_bot.manifests.edit import Unwritten
+from gitops_bot.manifests.yamltext import Op, Text, check_scalar
 
 FIELDS = ("repository", "tag", "digest")
 
@@ -123,4 +124,25 @@ def new_values(g: Group, u: Update, filename: str) -> list[tuple[str, Any, str]]
         if f == "digest" and value == "" and written(node) is None:
             continue  # already empty
         out.append((f, node, value))
+    return out
+
+
+def fill(
+    t: Text, g: Group, u: Update, filename: str, subs: dict[int, str]
+) -> list[tuple[str, str | None, str, Op]]:
+    """What the site gets written, each ``(field, old value, new value, the edit)``: only the
+    scalars whose value changes, each checked writable in place and recorded in ``subs`` for
+    the re-read. A list or a mapping where a value goes is refused with the fix."""
+    out: list[tuple[str, str | None, str, Op]] = []
+    for f, node, value in new_values(g, u, filename):
+        if not nodes.is_scalar(node):  # a list or a mapping: no scalar to write in place
+            hint = "write it as one quoted string; releases then edit it there"
+            raise ManifestError(
+                filename, int(node.start_mark.line) + 1, f"image {g.image!r}: {g.note}", hint=hint
+            )
+        if node.value == value and (g.kind != "helm" or helm_values.rendered(node) == value):
+            continue  # a Helm value helm reads as no string (1.10) is written quoted
+        check_scalar(t, node, filename)
+        subs[id(node)] = value
+        out.append((f, written(node), value, t.fill(node, value, flow=g.flow.get(id(node), False))))
     return out

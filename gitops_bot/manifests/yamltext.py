@@ -122,6 +122,17 @@ def check_scalar(t: Text, node: Any, filename: str) -> None:
         )
 
 
+def rewritten(
+    src: YamlText, docs: list[Any], ops: Iterable[Op], subs: dict[int, str], filename: str, rule: str
+) -> str:
+    """``src``'s text with ``ops`` applied and its BOM kept, proven to re-read as ``docs`` with
+    only the scalars of ``subs`` (``id(node)`` -> new value) changed; else the editor's ``rule``
+    is named in the error. Every editor's last step."""
+    body = apply_ops(src.body, ops)
+    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=rule, documents=True)
+    return src.bom + body
+
+
 def apply_ops(body: str, ops: Iterable[Op]) -> str:
     """Apply back to front; of two inserts at one place the later one goes first, so it ends
     up after."""
