@@ -312,16 +312,14 @@ class DeployTools:
             away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, UNFOLLOWED)]
             self._held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.tree.text(directory / "Chart.yaml") is not None:
-            for name in ("values.yaml", *app.value_files):
-                ref = self._ref_file(app, name) if name.startswith("$") else None
-                if name.startswith("$") and ref is None:
+            for name, path in self._chart_layers(app, directory):
+                if path is None:
                     walk.note(
                         rel,
                         f"{app.application}'s value file {name} (another source), not followed",
                         UNFOLLOWED,
                     )
                     continue
-                path = ref or Path(os.path.normpath(directory / name))
                 if (text := self.reader.read_file(path, walk)) is not None:
                     self.reader.plain(path, text, walk)
                     if name != "values.yaml":
@@ -567,9 +565,16 @@ class DeployTools:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
         directory = Path(os.path.normpath(self.reader.repo_root / (app.path or ".")))
         out: list[tuple[str, str]] = []
-        for name in ("values.yaml", *app.value_files):
-            ref = name.startswith("$")
-            path = self._ref_file(app, name) if ref else Path(os.path.normpath(directory / name))
+        for name, path in self._chart_layers(app, directory):
             if path is not None and (text := self.reader.tree.text(path)) is not None:
                 out.append((text, name))
+        return out
+
+    def _chart_layers(self, app: argocd_apps.AppSource, directory: Path) -> list[tuple[str, Path | None]]:
+        """The chart's value files as helm layers them, each (as named, its path): values.yaml,
+        then the Application's own; a ``$ref/`` file of another repository has no path."""
+        out: list[tuple[str, Path | None]] = []
+        for name in ("values.yaml", *app.value_files):
+            ref = name.startswith("$")
+            out.append((name, self._ref_file(app, name) if ref else Path(os.path.normpath(directory / name))))
         return out
