@@ -94,6 +94,7 @@ class _Steps(Protocol):
         patch: bool,
         form: str = "",
         misses: str = "",
+        text: str = "",
     ) -> None: ...
 
     def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]: ...
@@ -289,8 +290,9 @@ class DeployTools:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
             self._following.pop()
-        if document is None:
-            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="")
+        if document is None:  # its file's text: a value with an anchor, or spanning lines, is not edited
+            text = self.reader.tree.text(self.reader.config_root / rel) or ""
+            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="", text=text)
 
     def _path(
         self,

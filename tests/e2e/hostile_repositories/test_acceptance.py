@@ -448,3 +448,54 @@ def test_a_root_application_whose_path_holds_only_itself_is_said(tmp_path: Path,
         tmp_path, image, {"roots/dev/root.yaml": app_of_apps.root("roots/dev")}, "roots/dev/root.yaml"
     )
     assert "roots/dev" in said.split("files read", 1)[-1], said
+
+
+CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "chart/values.yaml": 'image:\n  repository: {image}\n  tag: "1.0.0"\n',
+    "chart/templates/deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n"
+        '    spec:\n      containers:\n        - name: app\n          image: "{{ .Values.image.repository }}'
+        ':{{ .Values.image.tag }}"\n'
+    ),
+}
+
+
+HELM_KEYS = "    helm: {repository: image.repository, tag: image.tag}\n"
+
+
+def _parameter_app(env: str, value: str) -> str:
+    """An Application of ``chart`` setting image.tag by a helm parameter of ``value`` (line 15)."""
+    helm = f"    helm:\n      parameters:\n      - name: image.tag\n        value: {value}\n"
+    return APPLICATION.format(env=env, revision="HEAD").replace(
+        f"path: overlays/{env}\n", f"path: chart\n{helm}"
+    )
+
+
+@pytest.mark.parametrize("value", ['&tag "1.0.0"', "|-\n          1.0.0", '!!str "1.0.0"'])
+def test_an_argo_cd_parameter_not_written_in_place_is_unsupported_and_the_others_release(
+    tmp_path: Path, image: str, value: str
+) -> None:
+    """dev's Application sets the tag by a helm parameter whose value carries an anchor, a tag
+    or spans lines: the editor does not write it in place, so plan says dev's pin is
+    unsupported at its line, and update skips dev in that line and releases prod (where the
+    editor's refusal ended the whole run, exit 2, after plan had proposed dev)."""
+    files = {
+        **{k: v.replace("{image}", image) for k, v in CHART.items()},
+        "apps/dev.yaml": _parameter_app("dev", value),
+        "apps/prod.yaml": _parameter_app("prod", '"1.0.0"'),
+    }
+    envs = [f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")]
+    config = _config(image, *envs).replace("environments:", HELM_KEYS + "environments:")
+    origin = _origin(tmp_path, files, config)
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    assert code == 0, err
+    readings = {r["environment"]: r for r in json.loads(out)["reading"]}
+    assert readings["dev"]["status"] == "unsupported", readings["dev"]
+    assert "apps/dev.yaml:15" in readings["dev"]["reason"], readings["dev"]
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and "cannot edit in place" in skipped["dev"], skipped
+    assert "(fix: write the value at apps/dev.yaml:15 as a plain one" in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
+    assert git(origin, "show", "main:apps/dev.yaml") == files["apps/dev.yaml"]
+    assert 'value: "1.1.0"' in git(origin, "show", "main:apps/prod.yaml")
