@@ -6,7 +6,7 @@ followed: nothing of it is in this repository."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -220,6 +220,31 @@ def edit_parameters(
     file's keys are written by (Argo CD passes each to ``helm template`` as ``--set``, after
     every values file); re-read to prove only they changed. ``application``: only that
     Application's."""
+
+    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
+        for source in _edited_sources(docs, application):
+            items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
+            yield {name: (bool(i.flow_style), _value_node(i)) for i in items if (name := _scalar(i, "name"))}
+
+    return edit_parameter_values(text, filename, helm, updates, each)
+
+
+# a file's composed documents -> each set of parameters an edit may write: name -> (written in
+# flow style, the scalar node its value is)
+Parameters = Callable[[list[Any]], Iterator[Mapping[str, tuple[bool, Any]]]]
+
+
+def edit_parameter_values(
+    text: str,
+    filename: str,
+    helm: Mapping[str, Mapping[str, str]],
+    updates: Sequence[Update],
+    each: Parameters,
+) -> EditResult:
+    """The helm parameters ``each`` finds (an Application's ``helm.parameters``, or the list
+    elements' scalars an ApplicationSet's parameters take whole) that set the Helm key paths of
+    an image of ``updates``, set in place by the rules a values file's keys are written by;
+    re-read to prove only they changed."""
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
@@ -228,9 +253,7 @@ def edit_parameters(
     changes: list[FieldChange] = []
     found: dict[str, None] = {}
     unwritten: list[Unwritten] = []
-    for source in _edited_sources(docs, application):
-        items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
-        params = {name: (i, _value_node(i)) for i in items if (name := _scalar(i, "name"))}
+    for params in each(docs):
         for u in updates:
             g = _parameter_group(u.image, helm.get(u.image, {}), params)
             if g is None:
@@ -256,7 +279,7 @@ def _value_node(item: Any) -> Any:
 
 
 def _parameter_group(
-    image: str, helm: Mapping[str, str], params: Mapping[str, tuple[Any, Any]]
+    image: str, helm: Mapping[str, str], params: Mapping[str, tuple[bool, Any]]
 ) -> site_values.Group | None:
     """The parameters that set the image's Helm key paths, as one site; None when none does."""
     paths = helm_values.paths(helm)
@@ -268,7 +291,7 @@ def _parameter_group(
         return None
     present = {f: value for f, (_, value) in held.items()}
     line = min(int(n.start_mark.line) for n in present.values()) + 1
-    flow = {id(value): bool(item.flow_style) for item, value in held.values()}
+    flow = {id(value): in_flow for in_flow, value in held.values()}
     return site_values.Group(image, "argocd", line, present, flow, {}, in_tag and "tag" in present)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
@@ -23,6 +23,8 @@ import yaml
 
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.argocd_apps import at
+from gitops_bot.manifests.edit import EditResult
+from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import YamlText
 
 MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
@@ -287,13 +289,10 @@ def _params(
     kinds = [str(k.value) for k, _ in gen.value] if nodes.is_map(gen) else []
     for key, node in gen.value if nodes.is_map(gen) else ():
         kind = str(key.value)
-        if kind == "list":
-            if dirs is None:
-                found = at(node, "elements")
-                kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
-                return [e if isinstance(e, dict) else {} for e in kept]
-            elements = _list(_map(_plain(node)).get("elements"))
-            return [e if isinstance(e, dict) else {} for e in elements]
+        if kind == "list":  # each value where it is written: an environment's own pin
+            found = at(node, "elements")
+            kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
+            return [e if isinstance(e, dict) else {} for e in kept]
         if kind == "git":
             if dirs is None:
                 if _map(_plain(node)).get("files"):
@@ -323,13 +322,20 @@ def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> arg
     def f(value: str | None) -> str | None:
         return None if value is None else fill(value, params, go)
 
+    def setting(s: argocd_apps.Setting) -> argocd_apps.Setting:
+        # a value that is a list element's scalar whole is set there: its line is the pin
+        got = value(s.value, params, go)
+        if isinstance(got, Literal):
+            return replace(s, value=str(got.node.value), line=int(got.node.start_mark.line) + 1)
+        return replace(s, value=got)
+
     return replace(
         src,
         path=f(src.path),
         repo_url=fill(src.repo_url, params, go),
         value_files=tuple(fill(v, params, go) for v in src.value_files),
-        parameters=tuple(replace(p, value=fill(p.value, params, go)) for p in src.parameters),
-        images=tuple(replace(i, value=fill(i.value, params, go)) for i in src.images),
+        parameters=tuple(setting(p) for p in src.parameters),
+        images=tuple(setting(i) for i in src.images),
         refs=tuple((n, fill(u, params, go)) for n, u in src.refs),
     )
 
@@ -480,3 +486,50 @@ def generate(
                 )
         except Unexpanded as e:
             yield name, f"{name} cannot be expanded from the repository: {e}"
+
+
+def edit_parameters(
+    text: str,
+    filename: str,
+    helm: Mapping[str, Mapping[str, str]],
+    updates: Sequence[Update],
+    application: str | None = None,
+) -> EditResult:
+    """The list elements' scalars the ApplicationSets' ``helm.parameters`` take whole (``value:
+    '{{tag}}'``) set in place, as an Application's own parameters are
+    (:func:`argocd_apps.edit_parameter_values`: one editor): the element of each generated
+    Application, only ``application``'s when given (the environment's own)."""
+
+    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
+        for doc in docs:
+            if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+                continue
+            spec = at(doc, "spec", "template", "spec")
+            many = at(spec, "sources")
+            sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+            items = [
+                i
+                for s in sources
+                if nodes.is_map(s) and nodes.is_seq(params := at(s, "helm", "parameters"))
+                for i in params.value
+                if nodes.is_map(i)
+            ]
+            try:
+                go, sets = parameter_sets(doc)
+            except Unexpanded:
+                continue
+            for name, params in sets:
+                if application is not None and name != application:
+                    continue
+                found: dict[str, tuple[bool, Any]] = {}
+                for item in items:
+                    key, written = argocd_apps.scalar(item, "name"), argocd_apps.scalar(item, "value")
+                    try:
+                        got = value(written, params, go) if key and written is not None else None
+                    except Unexpanded:
+                        continue
+                    if isinstance(got, Literal):
+                        found[key or ""] = (got.flow, got.node)
+                yield found
+
+    return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)

@@ -14,6 +14,7 @@ replacing only the characters of the values that change, and re-reads the result
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -450,6 +451,9 @@ def edit(
     if "parameters" in text:  # an Argo CD Application's helm.parameters, set after its values
         helm = {s.name: s.helm for s in specs if s.helm}
         result = _then(result, argocd_apps.edit_parameters(result.text, filename, helm, updates, application))
+        if argocd_apps.is_appset(text):  # a list element's scalar a generated Application's parameter takes
+            appsets = importlib.import_module(APPSETS)
+            result = _then(result, appsets.edit_parameters(result.text, filename, helm, updates, application))
     if "kustomize" not in text:
         return result
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
@@ -508,6 +512,9 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
 # the chart takes at the image's ``repository`` key (a parameter setting it, else the last of the
 # chart's value files that does), and a site naming another repository is not this image's: a
 # release of one app never writes the tag of another Application's chart.
+# the ApplicationSets' generators, imported by name when an edited file holds one: an edit of
+# anything else loads none of them
+APPSETS = "gitops_bot.manifests.argocd_appsets"
 APP_PARAMETER = "helm.parameters"  # an Argo CD parameter's site (Site.workload), named where said
 
 

@@ -206,17 +206,20 @@ class DeployTools:
     def appsets(self, text: str, rel: str, walk: Walk) -> bool:
         """Each Application the file's ApplicationSets generate, read as an Application; what
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
-        any_set = False
-        for name, app in _generate(text, rel, self._glob_dirs):
-            any_set = True
-            if isinstance(app, str):
-                walk.unread.append(app)
+        made = list(_generate(text, rel, self._glob_dirs))
+        walk.unread += [app for _, app in made if isinstance(app, str)]
+        apps = [a for _, g in made if not isinstance(g, str) for a in g.sources]
+        # of several generated Applications, the environment's own (app-dev's list element is dev's)
+        own = deployers.own_applications(apps, walk.env, rel, walk) if walk.env else []
+        mine = {a.application for a in own}
+        for name, app in made:
+            if isinstance(app, str) or (mine and app.name not in mine):
                 continue
             walk.note(rel, f"{name} generates {app.name}")
             walk.next_root()  # an Application of its own: its values layer over its own chart's
             for src in app.sources:
                 self.application(src, rel, walk, generated=app.document)
-        return any_set
+        return bool(made)
 
     def _glob_dirs(self, pattern: str) -> list[str]:
         """The repository's directories matching a git generator's glob (``charts/*``)."""

@@ -16,6 +16,8 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 from __future__ import annotations
 
 import hashlib
+import importlib
+import itertools
 import os
 import re
 import shutil
@@ -30,12 +32,15 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.core import privdir
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests.argocd_apps import is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running
 from gitops_bot.render.settings import RenderSettings
 
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
+MAX_DIRS = 500  # directories a git generator's glob matches, read for one file
 MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
 # helm's output kept by what it rendered from (_content_key): bench/app_of_apps_bench.py --envs 20,
 # an app of apps' root chart rendered once where it was rendered twice an environment
@@ -397,9 +402,10 @@ def _content_key(argv: list[str], chart: Chart) -> str | None:
     return digest.hexdigest()
 
 
-def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
+def file_objects(root: Path, files: Sequence[Path], own: Collection[str] = ()) -> list[dict[str, object]]:
     """The deployer objects of the files an environment's reading read (as they are on disk:
-    no kustomization renders them)."""
+    no kustomization renders them), and the Applications their ApplicationSets generate, as
+    Argo CD fills the template (of those, the environment's ``own`` when one is among them)."""
     out: list[dict[str, object]] = []
     for path in files:
         try:
@@ -410,7 +416,33 @@ def file_objects(root: Path, files: Sequence[Path]) -> list[dict[str, object]]:
             continue
         if "argoproj.io" in text or "helm.toolkit.fluxcd.io" in text:
             out += objects(text)
+        if is_appset(text):
+            out += _own(_generated(root, path, text), own)
     return out
+
+
+# the ApplicationSets' generators, imported by name when a file holds one (a plan over anything
+# else loads none of them)
+APPSETS = "gitops_bot.manifests.argocd_appsets"
+
+
+def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
+    """The Applications the file's ApplicationSets generate from what the repository holds
+    (one that cannot be expanded is the reading's to say)."""
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+    def dirs(pattern: str) -> list[str]:
+        # a hostile glob (**/**/**) walks the tree: looked at within a bound
+        matched = itertools.islice(root.glob(pattern.strip("/") or "."), MAX_DIRS * 4)
+        found = [d for d in matched if d.is_dir() and not d.name.startswith(".")]
+        inside = [d.relative_to(root).as_posix() for d in found if _inside(root, d) is not None]
+        return sorted(inside)[:MAX_DIRS]
+
+    try:
+        made = list(importlib.import_module(APPSETS).generate(text, rel, dirs))
+    except GitOpsBotError:
+        return []
+    return [g.document() for _, g in made if not isinstance(g, str)]
 
 
 def charted(root: Path, files: Sequence[Path]) -> bool:
@@ -438,7 +470,7 @@ def render_marked(
                 target.write_text(text, encoding="utf-8")
         except (OSError, shutil.Error, ValueError):
             return None
-        docs = file_objects(tree, [tree / f.relative_to(root) for f in files])
+        docs = file_objects(tree, [tree / f.relative_to(root) for f in files], own)
         return render(settings, tree, docs, kustomize, own)
 
 

@@ -127,9 +127,9 @@ def _charts(
     if texts and not any(kind in t for t in texts for kind in _DEPLOYER_KINDS):
         return helm_render.NONE  # kubectl prints a kind as written: no deployer object rendered
     docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
-    if not texts:
-        docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered])
     own = dict(reading.documents).values()
+    if not texts:
+        docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered], own)
     return helm_render.render(settings, root, docs, app_kustomize.renderer(settings), own)
 
 

@@ -426,10 +426,22 @@ def test_an_environment_naming_its_generated_application_releases_its_own_elemen
     assert written == {path: PER_ENV.replace("version: 3.3.0", "version: 3.5.0")}  # dev's left alone
 
 
-def test_an_environment_naming_none_of_them_reads_every_element_as_shared(tmp_path: Path) -> None:
-    app = _appset_app(tmp_path, PER_ENV, named=False)
+def test_an_environment_none_of_whose_names_say_it_reads_every_element_as_shared(tmp_path: Path) -> None:
+    # the generated names carry no environment's name (kyverno-3.4.0): none is dev's alone
+    app = _appset_app(
+        tmp_path, PER_ENV.replace("kyverno-{{environment}}", "kyverno-{{version}}"), named=False
+    )
     dev = app.chart_pins(app.config.environment("dev"))
     assert [(p.site.line, p.shared_with) for p in dev] == [(9, ("production",)), (10, ("production",))]
+
+
+def test_an_environment_reads_the_generated_application_its_name_says_as_a_written_one(
+    tmp_path: Path,
+) -> None:
+    # kyverno-dev has dev as a word of its name, as app-dev of a file of written Applications
+    app = _appset_app(tmp_path, PER_ENV, named=False)
+    dev = app.chart_pins(app.config.environment("dev"))
+    assert [(p.site.line, p.shared_with) for p in dev] == [(9, ())]
 
 
 RETAIL = """apiVersion: argoproj.io/v1alpha1

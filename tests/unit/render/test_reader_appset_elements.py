@@ -1,0 +1,173 @@
+"""An ApplicationSet's ``list`` elements as each environment's pin: ``elements: [{env: dev, tag:
+2.0.0}, {env: prod, tag: 1.0.0}]`` filling ``helm.parameters: [{name: image.tag, value:
+'{{tag}}'}]``. The element's own scalar is the environment's pin (its file and line), a release
+writes it in place, byte-exactly, and the generated Application is rendered with the real helm
+as Argo CD renders it: what runs is what helm renders, and the marked render (the element's
+scalar written as a marker) proves the place. A value every element shares is said, with the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.config import load
+from gitops_bot.core.outside import Outside
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine import edits, proven
+from gitops_bot.engine.app import open_app
+from gitops_bot.manifests import images
+from gitops_bot.release.proposal import Change, Release
+from gitops_bot.render import helm_render, reader, rendered_reading, running
+from gitops_bot.render.settings import RenderSettings
+from testkit import kubetools
+
+IMAGE = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
+TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "chart/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: 0.9.0\n",
+    "chart/templates/deployment.yaml": TEMPLATE,
+}
+APPSET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: app
+spec:
+  generators:
+  - list:
+      elements:
+      - env: dev
+        tag: 2.0.0   # dev's
+      - env: prod
+        tag: "1.0.0"
+  template:
+    metadata:
+      name: 'app-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/deploy.git
+        targetRevision: HEAD
+        path: chart
+        helm:
+          parameters:
+          - name: image.tag
+            value: '{{tag}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{env}}'
+"""
+
+
+@pytest.fixture(autouse=True)
+def _tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+
+
+def _tree(root: Path, appset: str = APPSET) -> None:
+    for rel, text in {**CHART, "appset.yaml": appset}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _read(root: Path, appset: str = APPSET) -> dict[str, reader.EnvironmentReading]:
+    _tree(root, appset)
+    sources = [reader.Source(n, ("appset.yaml",), (IMAGE,)) for n in ("dev", "prod")]
+    return reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+
+
+def test_each_environments_list_element_scalar_is_its_own_pin(tmp_path: Path) -> None:
+    got = _read(tmp_path)
+    for env, line, tag in (("dev", 10, "2.0.0"), ("prod", 12, "1.0.0")):
+        r = got[env].image(IMAGE)
+        assert r is not None and r.status is PinStatus.PINNED, (env, r)
+        (pin,) = [p for p in r.pins if p.effective]
+        assert (pin.file, pin.line, pin.tag, pin.shared_with) == ("appset.yaml", line, tag, ()), pin
+        assert pin.editable
+        assert "appset.yaml" in got[env].writable
+
+
+def test_a_release_writes_the_environments_element_in_place(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        f"version: 1\nimages:\n- name: {IMAGE}\n  policy: semver\n  helm:\n    repository: image.repository\n"
+        "    tag: image.tag\nenvironments:\n- name: dev\n  path: appset.yaml\n- name: prod\n  path: appset.yaml\n"
+    )
+    app = open_app(tmp_path)
+    for env, old, new, was, now in (
+        ("dev", "2.0.0", "2.1.0", "tag: 2.0.0   # dev's", "tag: 2.1.0   # dev's"),
+        ("prod", "1.0.0", "1.1.0", 'tag: "1.0.0"', 'tag: "1.1.0"'),
+    ):
+        texts = {p: p.read_text() for p in app.files(app.config.environment(env))}
+        change = Change(env, IMAGE, IMAGE, (), old, None, new, None, Outside("a new build"))
+        _, written = edits.edit(app, Release(env, (change,)), tmp_path, texts, SPECS)
+        assert list(written) == [tmp_path / "appset.yaml"], written
+        assert written[tmp_path / "appset.yaml"] == APPSET.replace(was, now)
+
+
+def _runs(root: Path, env: str) -> list[str]:
+    reading = _read(root)[env]
+    files = [root / f for f in reading.rendered]
+    own = dict(reading.documents).values()
+    got = helm_render.render(RenderSettings(), root, helm_render.file_objects(root, files, own), None, own)
+    assert got.failed == (), got.failed
+    return sorted(r.image for t in got.texts for r in running.running(t))
+
+
+def test_the_generated_application_is_rendered_as_argo_cd_renders_it(tmp_path: Path) -> None:
+    assert _runs(tmp_path, "dev") == [f"{IMAGE}:2.0.0"]
+    assert _runs(tmp_path, "prod") == [f"{IMAGE}:1.0.0"]
+
+
+def test_what_the_render_runs_is_held_to_the_elements_pin(tmp_path: Path) -> None:
+    # the chart's template writes the tag itself: the element's value changes nothing that runs
+    readings = _read(tmp_path)
+    literal = TEMPLATE.replace("{{ .Values.image.tag }}", "3.0.0")
+    (tmp_path / "chart/templates/deployment.yaml").write_text(literal)
+    held = rendered_reading.held_to_render(
+        RenderSettings(), tmp_path, tmp_path, readings, {"dev": ("appset.yaml",), "prod": ("appset.yaml",)}
+    )
+    said = " ".join(held["dev"].notes)
+    assert f"appset.yaml:10 sets {IMAGE} to 2.0.0, but the render runs" in said, said
+    assert f"{IMAGE}:3.0.0" in said
+
+
+def _proved(root: Path, template: str = TEMPLATE) -> dict[str, EnvironmentReading]:
+    _tree(root)
+    (root / "chart/templates/deployment.yaml").write_text(template)
+    (root / "gitops-bot.yaml").write_text(
+        f"version: 1\nrender: {{kubectl: {kubetools.kubectl()}, helm: {kubetools.helm()}}}\nimages:\n"
+        f"- name: {IMAGE}\n  policy: semver\n  helm: {{repository: image.repository, tag: image.tag}}\n"
+        "environments:\n- name: dev\n  path: appset.yaml\n- name: prod\n  path: appset.yaml\n"
+    )
+    config = load(root / "gitops-bot.yaml")
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, SPECS, root).read(sources)
+    assert all(r.images[0].status is PinStatus.PINNED for r in rules.values()), rules
+    return proven.prove(config, root, list(config.environments), SPECS, rules)
+
+
+def test_the_marked_render_of_the_generated_application_proves_the_element(tmp_path: Path) -> None:
+    judged = _proved(tmp_path)
+    assert [judged[e].images[0].status for e in ("dev", "prod")] == [PinStatus.PINNED] * 2
+
+
+def test_an_element_the_charts_template_ignores_is_said_by_its_marked_render(tmp_path: Path) -> None:
+    judged = _proved(tmp_path, TEMPLATE.replace("{{ .Values.image.tag }}", "3.0.0"))
+    dev = judged["dev"].images[0]
+    assert dev.status is PinStatus.UNSUPPORTED, dev
+    assert dev.reason is not None and dev.reason.startswith("a release writing appset.yaml:10 changes nothing")
+    assert f"renders {IMAGE}:3.0.0" in dev.reason, dev.reason
