@@ -165,6 +165,25 @@ def edit(
     configured name -> (the name the entry may be written as, new tag, new digest)) set in place,
     the entry's other characters kept; re-read to prove only they changed. ``application``: only
     that Application's (the environment's own document of a file holding several)."""
+
+    def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
+        for source in _edited_sources(docs, application):
+            yield from ((False, node) for node in _items(at(source, "kustomize", "images")))
+
+    return edit_entries(text, filename, wanted, each)
+
+
+# a file's composed documents -> each kustomize.images entry an edit may write: (written in
+# flow style, its scalar node)
+Entries = Callable[[list[Any]], Iterator[tuple[bool, Any]]]
+
+
+def edit_entries(
+    text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, str | None]], each: Entries
+) -> EditResult:
+    """The ``kustomize.images`` entries ``each`` finds (an Application's, or the list elements'
+    scalars an ApplicationSet's entries take whole) for the images of ``wanted``, set in place
+    (see :func:`edit`)."""
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
@@ -172,34 +191,29 @@ def edit(
     subs: dict[int, str] = {}
     changes: list[FieldChange] = []
     found: dict[str, None] = {}
-    for source in _edited_sources(docs, application):
-        for node in _items(at(source, "kustomize", "images")):
-            if not nodes.is_scalar(node) or not node.value:
-                continue
-            name, ref = entry_image(str(node.value))
-            image = next(
-                (
-                    k
-                    for k, (written, _, _) in wanted.items()
-                    if name in (k, written) or ref.location == written
-                ),
-                None,
-            )
-            if image is None:
-                continue
-            found[image] = None
-            _, tag, digest = wanted[image]
-            prefix, _ = _entry_ref(str(node.value))
-            new = prefix + ref.updated(tag=tag, digest=digest).format()
-            if new == node.value:
-                continue
-            check_scalar(t, node, filename)
-            subs[id(node)] = new
-            ops.append(t.fill(node, new, flow=False))
-            line = int(node.start_mark.line) + 1
-            changes.append(
-                FieldChange(filename, image, "argocd kustomize.images", line, "reference", node.value, new)
-            )
+    for flow, node in each(docs):
+        if not nodes.is_scalar(node) or not node.value:
+            continue
+        name, ref = entry_image(str(node.value))
+        image = next(
+            (k for k, (written, _, _) in wanted.items() if name in (k, written) or ref.location == written),
+            None,
+        )
+        if image is None:
+            continue
+        found[image] = None
+        _, tag, digest = wanted[image]
+        prefix, _ = _entry_ref(str(node.value))
+        new = prefix + ref.updated(tag=tag, digest=digest).format()
+        if new == node.value:
+            continue
+        check_scalar(t, node, filename)
+        subs[id(node)] = new
+        ops.append(t.fill(node, new, flow=flow))
+        line = int(node.start_mark.line) + 1
+        changes.append(
+            FieldChange(filename, image, "argocd kustomize.images", line, "reference", node.value, new)
+        )
     if not ops:
         return EditResult(text, (), tuple(found))
     return EditResult(rewritten(src, docs, ops, subs, filename, RULE), tuple(changes), tuple(found))

@@ -488,6 +488,39 @@ def generate(
             yield name, f"{name} cannot be expanded from the repository: {e}"
 
 
+def _element_values(
+    docs: list[Any], application: str | None, path: tuple[str, ...]
+) -> Iterator[list[tuple[Any, Literal]]]:
+    """Of each Application the ApplicationSets among ``docs`` generate (only ``application``
+    when given): each item at ``path`` of its template's sources (``helm``, ``parameters``) whose
+    value (its ``value``, or the item itself) is one list element's scalar whole, with it."""
+    for doc in docs:
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        spec = at(doc, "spec", "template", "spec")
+        many = at(spec, "sources")
+        sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        items = [i for s in sources if nodes.is_seq(found := at(s, *path)) for i in found.value]
+        try:
+            go, sets = parameter_sets(doc)
+        except Unexpanded:
+            continue
+        for name, params in sets:
+            if application is not None and name != application:
+                continue
+            out = []
+            for item in items:
+                written = argocd_apps.scalar(item, "value") if nodes.is_map(item) else None
+                written = str(item.value) if nodes.is_scalar(item) else written
+                try:
+                    got = value(written, params, go) if written is not None else None
+                except Unexpanded:
+                    continue
+                if isinstance(got, Literal):
+                    out.append((item, got))
+            yield out
+
+
 def edit_parameters(
     text: str,
     filename: str,
@@ -501,35 +534,24 @@ def edit_parameters(
     Application, only ``application``'s when given (the environment's own)."""
 
     def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
-        for doc in docs:
-            if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
-                continue
-            spec = at(doc, "spec", "template", "spec")
-            many = at(spec, "sources")
-            sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
-            items = [
-                i
-                for s in sources
-                if nodes.is_map(s) and nodes.is_seq(params := at(s, "helm", "parameters"))
-                for i in params.value
-                if nodes.is_map(i)
-            ]
-            try:
-                go, sets = parameter_sets(doc)
-            except Unexpanded:
-                continue
-            for name, params in sets:
-                if application is not None and name != application:
-                    continue
-                found: dict[str, tuple[bool, Any]] = {}
-                for item in items:
-                    key, written = argocd_apps.scalar(item, "name"), argocd_apps.scalar(item, "value")
-                    try:
-                        got = value(written, params, go) if key and written is not None else None
-                    except Unexpanded:
-                        continue
-                    if isinstance(got, Literal):
-                        found[key or ""] = (got.flow, got.node)
-                yield found
+        for found in _element_values(docs, application, ("helm", "parameters")):
+            yield {argocd_apps.scalar(i, "name") or "": (v.flow, v.node) for i, v in found}
 
     return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)
+
+
+def edit_images(
+    text: str,
+    filename: str,
+    wanted: Mapping[str, tuple[str, str | None, str | None]],
+    application: str | None = None,
+) -> EditResult:
+    """The list elements' scalars the ApplicationSets' ``kustomize.images`` entries take whole
+    (``- '{{image}}'``) set in place, as an Application's own entries are
+    (:func:`argocd_apps.edit_entries`: one editor)."""
+
+    def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
+        for found in _element_values(docs, application, ("kustomize", "images")):
+            yield from ((v.flow, v.node) for _, v in found)
+
+    return argocd_apps.edit_entries(text, filename, wanted, each)

@@ -459,7 +459,11 @@ def edit(
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
     keys = {s.name: s.repository_key or s.name for s in specs}
     wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
-    return _then(result, argocd_apps.edit(result.text, filename, wanted, application))
+    result = _then(result, argocd_apps.edit(result.text, filename, wanted, application))
+    if argocd_apps.is_appset(text):  # a list element's scalar a generated Application's entry takes
+        appsets = importlib.import_module(APPSETS)
+        result = _then(result, appsets.edit_images(result.text, filename, wanted, application))
+    return result
 
 
 def _then(first: EditResult, then: EditResult) -> EditResult:

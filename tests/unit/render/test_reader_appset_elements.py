@@ -169,5 +169,55 @@ def test_an_element_the_charts_template_ignores_is_said_by_its_marked_render(tmp
     judged = _proved(tmp_path, TEMPLATE.replace("{{ .Values.image.tag }}", "3.0.0"))
     dev = judged["dev"].images[0]
     assert dev.status is PinStatus.UNSUPPORTED, dev
-    assert dev.reason is not None and dev.reason.startswith("a release writing appset.yaml:10 changes nothing")
+    assert dev.reason is not None and dev.reason.startswith(
+        "a release writing appset.yaml:10 changes nothing"
+    )
     assert f"renders {IMAGE}:3.0.0" in dev.reason, dev.reason
+
+
+KUSTOMIZED = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: app
+spec:
+  goTemplate: true
+  generators:
+  - list:
+      elements:
+      - {env: dev, image: 'ghcr.io/acme/app:2.0.0'}
+      - {env: prod, image: 'ghcr.io/acme/app:1.0.0'}
+  template:
+    metadata:
+      name: 'app-{{.env}}'
+    spec:
+      source:
+        repoURL: https://github.com/acme/deploy.git
+        path: base
+        kustomize:
+          images:
+          - '{{.image}}'
+      destination:
+        namespace: '{{.env}}'
+"""
+
+
+def test_a_kustomize_images_entry_an_element_fills_whole_is_released_in_the_element(tmp_path: Path) -> None:
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": CHART["chart/templates/deployment.yaml"].replace(
+            '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"', f"{IMAGE}:0.9.0"
+        ),
+        "appset.yaml": KUSTOMIZED,
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    sources = [reader.Source(n, ("appset.yaml",), (IMAGE,)) for n in ("dev", "prod")]
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)
+    r = got["prod"].image(IMAGE)
+    assert r is not None and r.status is PinStatus.PINNED, r
+    assert [(p.file, p.line, p.tag) for p in r.pins if p.effective] == [("appset.yaml", 11, "1.0.0")]
+    edited = images.edit(
+        KUSTOMIZED, "appset.yaml", SPECS, [images.Update(IMAGE, tag="1.1.0")], application="app-prod"
+    )
+    assert edited.text == KUSTOMIZED.replace("app:1.0.0", "app:1.1.0")
