@@ -71,7 +71,7 @@ def execute(argv: Sequence[str] | None = None) -> Result:
     # asked for JSON, a refusal is a JSON document too: known from the words when parsing failed
     fmt = Format.JSON if _asks_json(words) else Format.TEXT
     try:
-        args = parser().parse_args(words)
+        args = parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
         command = args.command
         _configure_logging(args)
         return run(command, args)
@@ -84,11 +84,12 @@ def execute(argv: Sequence[str] | None = None) -> Result:
 
 
 @functools.cache
-def parser() -> argparse.ArgumentParser:
-    """The command line's parser, built once a process (~5 ms): the Action, a fleet and the
-    tests run many commands in one process, and parsing leaves the parser as it found it (no
-    argument's default is changed in place: ``append`` copies its list)."""
-    return build_parser()
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser, built once a process for each ``command`` (the grammar of
+    that command alone; None: the whole grammar, ~5 ms): the Action, a fleet and the tests run
+    many commands in one process, and parsing leaves the parser as it found it (no argument's
+    default is changed in place: ``append`` copies its list)."""
+    return build_parser(command)
 
 
 def run(command: str, args: argparse.Namespace) -> Result:
