@@ -24,6 +24,7 @@ from gitops_bot.manifests.edit import EditResult, Unwritten
 from gitops_bot.manifests.values_keys import keys as layer_keys
 from gitops_bot.manifests.values_keys import own_layer
 from gitops_bot.release.proposal import Change, Release
+from gitops_bot.render import release_diff
 from gitops_bot.render import tools as renderer
 from gitops_bot.render.diff import Rendered
 
@@ -241,7 +242,7 @@ def _with_render(
     keys = {
         k for i in app.config.images for f, k in i.helm if f in ("repository", "tag", "digest", "reference")
     }
-    diff = renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys)
+    diff = release_diff.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys)
     return replace(rel, rendered=diff)
 
 

@@ -1,9 +1,7 @@
-"""Rendering an environment's kustomization before and after a release's edits with the real
-``kubectl kustomize`` (and ``helm`` for ``helmCharts:``), for the rendered diff in the pull
-request (:mod:`gitops_bot.render.diff` compares the two renders).
+"""Rendering an environment's kustomization with the real ``kubectl kustomize`` (and ``helm``
+for ``helmCharts:``): for the reading held to the deploy tool, and before and after a release's
+edits for the rendered diff in the pull request (:mod:`gitops_bot.render.release_diff`).
 
-Rendering never blocks a release: every failure (no kubectl, a render that fails, runs past
-its deadline or prints more than the bound) becomes a "not rendered: why" line in the result.
 Each render runs in a copy of the repository (one for before, one for after, rendered at
 once) in the bot's private temporary directory, never in the worktree: Helm chart inflation
 writes ``charts/`` beside the kustomization, and that must not end up in the commit. The tools
@@ -20,8 +18,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,108 +29,15 @@ from gitops_bot.core import childenv, privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import helm_render, joint, reader
+from gitops_bot.render import joint, reader
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
-from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.render_cache import RenderCache
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
-def rendered_diff(
-    settings: RenderSettings,
-    environment: str,
-    root: Path,
-    kustomizations: list[Path],
-    before: Mapping[Path, str],
-    after: Mapping[Path, str],
-    files: Sequence[Path] = (),
-    values_images: Collection[str] = (),
-) -> tuple[Rendered, ...]:
-    """Each kustomization directory (under the worktree ``root``) rendered with the files of
-    ``before`` and then with those of ``after`` (path under ``root`` -> text), compared; with
-    none, the charts in the repository that the deployer objects of the environment's
-    ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm.
-    ``values_images``: the images' helm keys, an image's in a HelmRelease's values."""
-    if not settings.enabled:
-        return ()
-    if not kustomizations:
-        return _charts_diff(settings, environment, root, files, before, after, values_images) or (
-            Rendered(environment, ".", error="no kustomization among the environment's paths"),
-        )
-    names = [d.relative_to(root).as_posix() or "." for d in kustomizations]
-    kubectl = settings.tool("kubectl")
-    if kubectl is None:
-        return tuple(Rendered(environment, n, error="kubectl not found") for n in names)
-    dirs = dict(zip(names, kustomizations, strict=True))
-    over = {
-        n: reason for n, d in dirs.items() if (reason := over_budget(settings, root, d, n, after)) is not None
-    }
-    names = [n for n in names if n not in over]
-    skipped = tuple(Rendered(environment, n, error=reason) for n, reason in over.items())
-    if not names:
-        return skipped
-    # the reader's rule (nothing outside the repository is read) for the render too: kubectl
-    # follows a link as a base or a resource, and what it renders is published; before any
-    # render or kept render is used
-    leaving = {n: link for n in names if (link := links_read(root, dirs[n], links_out(root), after))}
-    for n, link in leaving.items():
-        refused = (
-            f"not rendered: {link} is a symbolic link leading out of the repository (kubectl "
-            "kustomize would render what it points at); make it a directory in the repository, or remove it"
-        )
-        skipped += (Rendered(environment, n, error=refused),)
-    names = [n for n in names if n not in leaving]
-    if not names:
-        return skipped
-    far = {n: remote for n in names if (remote := _remote(root, dirs[n], after))}
-    skipped += tuple(Rendered(environment, n, error=why) for n, why in far.items())
-    names = [n for n in names if n not in far]
-    if not names:
-        return skipped
-    started = time.monotonic()
-    kept = {n for n in names if all_here(root, dirs[n], before) and all_here(root, dirs[n], after)}
-    old_new = render_kept(settings, root, names, {"before": before, "after": after}, kept)
-    out = list(skipped)
-    for name, old, new in zip(names, *old_new, strict=True):
-        if isinstance(old, NotRendered) or isinstance(new, NotRendered):
-            why = old if isinstance(old, NotRendered) else new
-            out.append(Rendered(environment, name, error=str(why)))
-        else:
-            out.append(compare(environment, name, old, new, values_images))
-    log.info("rendered", environment=environment, seconds=round(time.monotonic() - started, 3))
-    return tuple(out)
-
-
-def _charts_diff(
-    settings: RenderSettings,
-    environment: str,
-    root: Path,
-    files: Sequence[Path],
-    before: Mapping[Path, str],
-    after: Mapping[Path, str],
-    values_images: Collection[str] = (),
-) -> tuple[Rendered, ...]:
-    """The charts the deployer objects of ``files`` render, with helm, before and after;
-    nothing when they render none (or helm is not found: the reading says so)."""
-    files = [f for f in files if f.is_file()]
-    if not files or settings.tool("helm") is None or not helm_render.charted(root, files):
-        return ()
-    name = ", ".join(f.relative_to(root).as_posix() for f in files)
-    if links_out(root):
-        why = "not rendered: a symbolic link leads out of the repository (helm would read what it points at)"
-        return (Rendered(environment, name, error=why),)
-    old = helm_render.render_marked(settings, root, files, before)
-    new = helm_render.render_marked(settings, root, files, after)
-    if old is None or new is None:
-        return (Rendered(environment, name, error="not rendered: cannot copy the repository"),)
-    if old.failed or new.failed:
-        return (Rendered(environment, name, error=(*old.failed, *new.failed)[0]),)
-    return (compare(environment, name, "\n---\n".join(old.texts), "\n---\n".join(new.texts), values_images),)
 
 
 def render_kept(
@@ -405,7 +309,7 @@ def all_here(root: Path, directory: Path, texts: Mapping[Path, str]) -> bool:
     return _reach(root, directory, texts).local
 
 
-def _remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | None:
+def remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | None:
     """Why the kustomization (as edited) is not rendered here: it names a remote resource or
     patch (kustomize would fetch it with git or HTTP, on the repository author's say), or a Helm
     chart pulled from a chart repository (no copy of it under its chart home); None when what

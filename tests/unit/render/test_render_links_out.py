@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.render import reader, rendered_reading, tools
+from gitops_bot.render import reader, release_diff, rendered_reading, tools
 from gitops_bot.render.settings import RenderSettings
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -50,7 +50,7 @@ def _repository(tmp_path: Path, link: str) -> tuple[Path, Path]:
 def _diff(root: Path, overlay: Path) -> str:
     k = overlay / "kustomization.yaml"
     before, after = {k: OVERLAY.format(tag="1.0")}, {k: OVERLAY.format(tag="2.0")}
-    got = tools.rendered_diff(RenderSettings(), "x", root, [overlay], before, after)
+    got = release_diff.rendered_diff(RenderSettings(), "x", root, [overlay], before, after)
     return json.dumps([r.to_json() for r in got])
 
 
