@@ -13,8 +13,8 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.render.diff import compare
-from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.release_diff import rendered_diff
+from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.tools import kustomizations
 from testkit import kubetools
 from testkit.demo import Stage, stage
