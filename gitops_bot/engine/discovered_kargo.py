@@ -65,8 +65,10 @@ def stages(repo: RepoFiles) -> list[RenderPath]:
         written: dict[str, str] = {}  # path -> the step writing it
         unread: list[str] = []
         steps = [(s, _vars(template.get("vars")), "") for s in _items(template.get("steps"))]
-        while steps and len(written) + len(unread) < MAX_STEPS:
+        read = 0  # a task's step may run that task again: the steps read are what is bounded
+        while steps and read < MAX_STEPS:
             step, known, task = steps.pop(0)
+            read += 1
             own = {**known, **_vars(step.get("vars"))}
             ref = as_map(step.get("task"))
             if ref:
@@ -89,6 +91,8 @@ def stages(repo: RepoFiles) -> list[RenderPath]:
                 written.setdefault(path, said)
             else:
                 unread.append(f"its {said} writes {path}, which this repository does not hold")
+        if steps:
+            unread.append(f"its steps, its tasks' included, go past {MAX_STEPS} (a task running itself?)")
         for path, how in _legacy(spec):
             if _held(repo, path, how.startswith("kustomize")):
                 written.setdefault(path, how)
