@@ -445,6 +445,10 @@ def _ordered(
         upstream, open_ = name_order(names)
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
+    # a cycle (Kargo Stages taking freight from each other round) orders none of its members
+    looped = [n for n in upstream if _on_cycle(upstream, n)]
+    for n in looped:
+        del upstream[n]
     # an environment whose images were not read (another branch not fetched) is not judged
     runs = {n: seen for n, r in readings.items() if (seen := [i.image for i in r.images if i.effective])}
     # names that order two environments sharing no image order nothing: asked, not guessed
@@ -467,6 +471,12 @@ def _ordered(
                 f"no image: a promotion would never change {n}; set promote_from only if they run one image"
             )
             questions.append(f"environment {n}: promote_from {unshared[n]}? they share no image")
+        elif n in looped:
+            why = (
+                f"open question: {', '.join(looped)} take freight from each other in a cycle, which "
+                "orders none of them; set promote_from by hand"
+            )
+            questions.append(f"environment {n}: promote_from? {', '.join(looped)} are in a cycle")
         elif n in open_:
             why = (
                 f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "
@@ -475,3 +485,15 @@ def _ordered(
             questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
         out.append(replace(e, promote_from=frm, order=why))
     return out, order_source
+
+
+def _on_cycle(upstream: Mapping[str, str], start: str) -> bool:
+    """Whether following promote_from from ``start`` comes back to it."""
+    seen: set[str] = set()
+    n = upstream.get(start)
+    while n is not None and n not in seen:
+        if n == start:
+            return True
+        seen.add(n)
+        n = upstream.get(n)
+    return False

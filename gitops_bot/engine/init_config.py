@@ -132,6 +132,8 @@ def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
             return
         if e.promote_from in by_name:
             place(by_name[e.promote_from], depth + 1)
+        if e.name in placed:  # placed by the recursion: its promote_from led round to it
+            return
         placed.add(e.name)
         out.append(e)
 

@@ -499,3 +499,82 @@ def test_an_argo_cd_parameter_not_written_in_place_is_unsupported_and_the_others
     assert list(released) == ["prod"], released
     assert git(origin, "show", "main:apps/dev.yaml") == files["apps/dev.yaml"]
     assert 'value: "1.1.0"' in git(origin, "show", "main:apps/prod.yaml")
+
+
+def _kargo_stage(name: str, upstream: str, task: str) -> str:
+    """A Kargo Stage taking freight from ``upstream`` (a Warehouse where empty), its promotion a
+    step running the PromotionTask ``task``."""
+    sources = "      direct: true\n" if not upstream else f"      stages:\n      - {upstream}\n"
+    return (
+        f"apiVersion: kargo.akuity.io/v1alpha1\nkind: Stage\nmetadata:\n  name: {name}\n  namespace: shop\n"
+        "spec:\n  requestedFreight:\n  - origin: {kind: Warehouse, name: shop}\n    sources:\n"
+        f"{sources}  promotionTemplate:\n    spec:\n      steps:\n      - task: {{name: {task}}}\n"
+    )
+
+
+KARGO_TASK = """apiVersion: kargo.akuity.io/v1alpha1
+kind: PromotionTask
+metadata: {name: promote, namespace: shop}
+spec:
+  steps:
+  - uses: git-clone
+    config:
+      repoURL: https://github.com/acme/shop.git
+      checkout:
+      - branch: main
+        path: ./src
+  - uses: kustomize-set-image
+    config:
+      path: ./src/overlays/${{ ctx.stage }}
+      images:
+      - image: IMAGE
+"""
+
+
+def _kargo_init(tmp_path: Path, image: str, stages: list[str], extra: dict[str, str]) -> tuple[int, str, str]:
+    repo = tmp_path / "repo"
+    overlays = {
+        f"overlays/{e}/kustomization.yaml": "resources:\n- ../../base\n" for e in ("dev", "prod", "qa")
+    }
+    write(
+        repo,
+        {
+            **_base(image),
+            **overlays,
+            "kargo/stages.yaml": "---\n".join(stages),
+            "kargo/task.yaml": KARGO_TASK.replace("IMAGE", image),
+            **extra,
+        },
+    )
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "kargo stages")
+    return _bot(tmp_path, "init", "--repo", str(repo))
+
+
+def test_a_kargo_promotion_task_running_itself_is_read_to_the_step_bound(tmp_path: Path, image: str) -> None:
+    """dev's Stage runs a PromotionTask whose one step runs that task again: init read the steps
+    until it had written or refused 200 paths, and a task step adds neither, so it never ended
+    (a hang). Steps are counted as read; dev is still found by its overlay, prod by its Stage."""
+    loop = "apiVersion: kargo.akuity.io/v1alpha1\nkind: PromotionTask\nmetadata: {name: loop}\nspec:\n"
+    stages = [_kargo_stage("dev", "", "loop"), _kargo_stage("prod", "dev", "promote")]
+    code, out, err = _kargo_init(
+        tmp_path, image, stages, {"kargo/loop.yaml": loop + "  steps:\n  - task: {name: loop}\n"}
+    )
+    assert code in (0, 2), err
+    assert out.count('- name: "dev"') == 1 and out.count('- name: "prod"') == 1, out
+    assert "Kargo Stage prod in kargo/stages.yaml" in out, out
+    assert "Kargo Stage dev: its steps, its tasks' included, go past 200" in out, out
+
+
+def test_kargo_stages_taking_freight_in_a_cycle_order_nothing_and_are_said(
+    tmp_path: Path, image: str
+) -> None:
+    """dev takes freight from prod, qa from dev, prod from qa: no promotion order, where init
+    listed dev twice in the configuration it proposed (its first plan then refused it:
+    'environment 'dev' is listed twice') and printed nothing else."""
+    stages = [_kargo_stage("dev", "prod", "promote"), _kargo_stage("qa", "dev", "promote")]
+    code, out, err = _kargo_init(tmp_path, image, [*stages, _kargo_stage("prod", "qa", "promote")], {})
+    assert code in (0, 2) and "listed twice" not in err, err
+    for env in ("dev", "qa", "prod"):
+        assert out.count(f'- name: "{env}"') == 1, out
+    assert '  promote_from: "' not in out and "take freight from each other in a cycle" in out, out
