@@ -20,12 +20,14 @@ production by their paths, the image named as the manifests write it. For each s
   calls it) renders only the target environment differently.
 
 A Helm parameter of an Application is edited in place, as Argo CD passes it to ``helm
-template`` last (``--set``). A Flux Kustomization's
+template`` last (``--set``); an ApplicationSet's list element holding an environment's tag, which
+its template's parameter takes, is edited in place in that element. A Flux Kustomization's
 ``spec.images`` entry is edited in place, as kustomize-controller applies it after the build."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -105,6 +107,8 @@ class Shape:
     helm: bool = False
     # the reader may refuse an inherited Helm value instead of writing it, if it says so with the fix
     or_said: bool = False
+    # several environments' places in one file: the edit of one environment's (see _element)
+    own: Callable[[str], Edit] | None = None
 
 
 SHAPES = [
@@ -328,6 +332,32 @@ SHAPES.append(
 )
 
 
+def _element(env: str) -> Edit:
+    """An ApplicationSet's list element of ``env``: its tag, whatever it is, becomes the release's."""
+
+    def edit(text: str, image: str, tag: str, digest: str) -> str:
+        pattern = re.compile(rf'(- env: {env}\n        tag: )"[^"]*"')
+        assert len(pattern.findall(text)) == 1, text
+        return pattern.sub(rf'\g<1>"{tag}"', text)
+
+    return edit
+
+
+SHAPES.append(
+    Shape(
+        "applicationset-list-elements",
+        ("argocd/simple-app.yaml", "argocd/simple-app.yaml"),
+        "pinned",
+        "argocd/simple-app.yaml",
+        "argocd/simple-app.yaml",
+        None,
+        "appset argocd/simple-app.yaml",
+        helm=True,
+        own=_element,
+    )
+)
+
+
 def _cases() -> list[Any]:
     return [
         pytest.param((shape, forge), id=f"{shape.id}-{forge}")
@@ -490,6 +520,8 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.y*ml"))
         (work / "kustomization.yaml").write_text("resources:\n" + "".join(f"- {f}\n" for f in files))
         return _tool(kubetools.kubectl(), "kustomize", str(work))
+    if how == "appset":  # Argo CD's list generator: the element of env fills the template
+        return _appset(tree, args[0], env)
     assert how == "argocd", how
     (app,) = [
         d
@@ -506,6 +538,21 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(tree / source["path"]), *sets)
     images = source.get("kustomize", {}).get("images", [])
     return _kustomize_with_images(tree, tree / source["path"], images)
+
+
+def _appset(tree: Path, rel: str, env: str) -> str:
+    """What Argo CD renders for the Application an ApplicationSet's list element of ``env``
+    generates: the template's ``{{key}}`` filled from that element, each helm parameter a --set."""
+    (appset,) = yaml.safe_load_all((tree / rel).read_text())
+    (element,) = [e for e in appset["spec"]["generators"][0]["list"]["elements"] if e["env"] == env]
+    source = appset["spec"]["template"]["spec"]["source"]
+    field = re.compile(r"{{(\w+)}}")
+    sets = [
+        a
+        for p in source["helm"]["parameters"]
+        for a in ("--set", p["name"] + "=" + field.sub(lambda m: str(element[m[1]]), p["value"]))
+    ]
+    return _tool(kubetools.helm(), "template", f"simple-app-{env}", str(tree / source["path"]), *sets)
 
 
 # (story's folder, commit) -> its renders: a story asks the same commit again (the commit a
@@ -535,6 +582,8 @@ def _own_document(text: str, env: str, image: str, tag: str, digest: str) -> str
 
 
 def _expected(shape: Shape, text: str, env: str, image: str, tag: str, digest: str) -> str:
+    if shape.own is not None:
+        return shape.own(env)(text, image, tag, digest)
     if shape.edit is None:
         return _own_document(text, env, image, tag, digest)
     return shape.edit(text, image, tag, digest)
@@ -670,7 +719,9 @@ def test_a_shape_is_released_promoted_and_rolled_back_in_its_environments_own_pl
         "production",
         # several Applications in one file: production's document as promoted, staging's as it is
         lambda text: (
-            promoted_text
+            _expected(shape, text, "production", image, "1.1.0", digest)
+            if shape.own is not None
+            else promoted_text
             if shape.edit is not None
             else text.partition("---\n")[0] + "---\n" + promoted_text.partition("---\n")[2]
         ),
