@@ -217,7 +217,8 @@ def _judged(
     shown = running(text)
     if not shown and all(o.strip() in ("", "{}") for o in outputs if isinstance(o, str)):
         return reading  # it renders nothing at all (images: over no resource): nothing to hold
-    if any(marks[i] not in text for i in marks) and config.render.tool("helm") is not None:
+    carried = _carried("\n---\n".join(o for o in outputs if isinstance(o, str)), marks)
+    if any(i not in carried for i in marks) and config.render.tool("helm") is not None:
         # what runs of the HelmReleases and Applications it renders, for the reason's "it renders"
         charts = helm_render.render(config.render, root, helm_render.objects(text))
         shown = (*shown, *(c for t in charts.texts for c in running(t)))
@@ -225,11 +226,47 @@ def _judged(
     keys = {i.name: dict(i.helm).get("tag") or dict(i.helm).get("reference") for i in config.images}
     judged = [
         r
-        if r.image not in marks or marks[r.image] in text
+        if r.image not in marks or r.image in carried
         else _changes_nothing(r, dirs, root, shown, keys, config.root.absolute())
         for r in reading.images
     ]
     return replace(reading, images=tuple(judged))
+
+
+# what takes a marker on to what runs: Argo CD's and Flux's objects render again what they hold
+_DEPLOYERS = frozenset({"Application", "ApplicationSet", "HelmRelease", "Kustomization"})
+
+
+def _carried(text: str, marks: Mapping[str, str]) -> set[str]:
+    """The images whose marker the render carries where it runs: into an ``image:`` field (a
+    container's, whatever the kind), or into a deployer object that renders it again. A marker
+    found only in a label, an annotation or a ConfigMap (a chart writing ``.Values.image.tag``
+    into a version label while its template names the image itself) proves nothing."""
+    inside = {image: mark for image, mark in marks.items() if mark in text}
+    if not inside:
+        return set()
+    found: set[str] = set()
+
+    def walk(node: object, deployer: bool, key: object = None) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, deployer, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, deployer, key)
+        elif isinstance(node, str) and (deployer or key == "image"):
+            found.update(image for image, mark in inside.items() if mark in node)
+
+    try:
+        docs = list(yaml.load_all(text, Loader=LOADER))
+    except yaml.YAMLError:
+        return set()
+    for doc in docs:
+        items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
+        for obj in items if isinstance(items, list) else []:
+            if isinstance(obj, dict):
+                walk(obj, obj.get("kind") in _DEPLOYERS)
+    return found
 
 
 def _marked(
@@ -383,9 +420,9 @@ def _judged_charts(
         # helm's refusal is the reading's to say; a marker breaking it, or a render lacking a
         # kustomization it yields (a remote base: never fetched), proves nothing
         return reading
-    text = "\n".join(got.texts)
+    carried = _carried("\n---\n".join(got.texts), marks)
     judged = [
-        r if r.image not in marks or marks[r.image] in text else _template_sets(r, got.texts)
+        r if r.image not in marks or r.image in carried else _template_sets(r, got.texts)
         for r in reading.images
     ]
     return replace(reading, images=tuple(judged))

@@ -167,3 +167,20 @@ def test_an_app_of_apps_kustomization_is_proven_through_its_build(tmp_path: Path
     assert image.effective is not None and image.effective.place == "charts/app/values-qa.yaml:2", image
     (judged,) = proven.prove(config, tmp_path, list(config.environments), specs, read)["dev"].images
     assert judged == image, judged.reason
+
+
+def test_a_values_tag_that_reaches_only_a_label_is_no_proof(tmp_path: Path) -> None:
+    """The dead chart's template also writes the values' tag into a label: the marker is in
+    the render, but in no image, so a release there still changes nothing that runs."""
+    rules, _ = _proved(tmp_path)
+    labelled = TEMPLATE.replace(
+        "metadata: {name: web}", "metadata:\n  name: web\n  labels: {version: '{{ .Values.image.tag }}'}"
+    )
+    (tmp_path / "charts/dead/templates/deployment.yaml").write_text(labelled % f"{IMAGE}:latest")
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    prod = proven.prove(config, tmp_path, list(config.environments), specs, rules)["prod"].images[0]
+    assert prod.status is PinStatus.UNSUPPORTED, prod
+    assert prod.reason is not None and f"renders {IMAGE}:latest" in prod.reason, prod.reason
