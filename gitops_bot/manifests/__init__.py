@@ -16,3 +16,21 @@ CHARTS = "gitops_bot.manifests.charts"
 def charts_module() -> Any:
     """:mod:`gitops_bot.manifests.charts`, imported when first asked for."""
     return importlib.import_module(CHARTS)
+
+
+# The readers and editors of Argo CD Applications and Flux Kustomizations and HelmReleases
+# (``manifests.argocd_apps``), imported by name where a file's text names their API group
+# (render.deployers', manifests.images' and is_appset's tests of the text): a repository of
+# kustomizations and manifests alone loads none of them.
+APPS = "gitops_bot.manifests.argocd_apps"
+
+
+def apps_module() -> Any:
+    """:mod:`gitops_bot.manifests.argocd_apps`, imported when first asked for."""
+    return importlib.import_module(APPS)
+
+
+def is_appset(text: str) -> bool:
+    """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
+    the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
+    return "argoproj.io" in text and "ApplicationSet" in text

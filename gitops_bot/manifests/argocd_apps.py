@@ -12,6 +12,7 @@ from typing import Any
 
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import helm_values, nodes, site_values
+from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, check_scalar, rewritten
@@ -106,12 +107,6 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
     return [replace(_source(name, s), refs=refs) for s in found]
-
-
-def is_appset(text: str) -> bool:
-    """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
-    the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
-    return "argoproj.io" in text and "ApplicationSet" in text
 
 
 def sources(text: str, filename: str) -> list[AppSource]:

@@ -19,14 +19,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import (
-    argocd_apps,
+    apps_module,
     flux_images,
     helm_values,
+    is_appset,
     kustomize,
     kustomize_text,
     markers,
@@ -37,6 +38,9 @@ from gitops_bot.manifests import (
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update as Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, rewritten
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests import argocd_apps
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,8 +454,10 @@ def edit(
         return result
     if "parameters" in text:  # an Argo CD Application's helm.parameters, set after its values
         helm = {s.name: s.helm for s in specs if s.helm}
-        result = _then(result, argocd_apps.edit_parameters(result.text, filename, helm, updates, application))
-        if argocd_apps.is_appset(text):  # a list element's scalar a generated Application's parameter takes
+        result = _then(
+            result, apps_module().edit_parameters(result.text, filename, helm, updates, application)
+        )
+        if is_appset(text):  # a list element's scalar a generated Application's parameter takes
             appsets = importlib.import_module(APPSETS)
             result = _then(result, appsets.edit_parameters(result.text, filename, helm, updates, application))
     if "kustomize" not in text:
@@ -459,8 +465,8 @@ def edit(
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
     keys = {s.name: s.repository_key or s.name for s in specs}
     wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
-    result = _then(result, argocd_apps.edit(result.text, filename, wanted, application))
-    if argocd_apps.is_appset(text):  # a list element's scalar a generated Application's entry takes
+    result = _then(result, apps_module().edit(result.text, filename, wanted, application))
+    if is_appset(text):  # a list element's scalar a generated Application's entry takes
         appsets = importlib.import_module(APPSETS)
         result = _then(result, appsets.edit_images(result.text, filename, wanted, application))
     return result
@@ -529,7 +535,7 @@ def application_sites(
     asked only when a parameter sets a tag and not the repository."""
     out: list[Site] = []
     for entry in app.images:
-        wanted, ref = argocd_apps.entry_image(entry.value)
+        wanted, ref = apps_module().entry_image(entry.value)
         keys = (WrittenRef(wanted).location, ref.location)
         spec = next((s for s in specs if s.name == wanted or s.repository_key in keys), None)
         if spec is not None:

@@ -21,10 +21,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import argocd_apps, images
+from gitops_bot.manifests import images
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
@@ -32,6 +32,7 @@ from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tre
 UNFOLLOWED = NoteKind.UNFOLLOWED
 
 if TYPE_CHECKING:
+    from gitops_bot.manifests import argocd_apps
     from gitops_bot.manifests.argocd_appsets import Generated
     from gitops_bot.render.yielded import Yielded
 
@@ -53,7 +54,9 @@ APPSETS = "gitops_bot.manifests.argocd_appsets"
 # are read from, holding the commit the files were (DiskTree.content) and what was found there:
 # one entry a repository (its latest commit's), the least recently read forgotten past the bound.
 KEPT_TREES = 256
-_Found = tuple[dict[Path, list[tuple[str, argocd_apps.AppSource]]], dict[Path, list[argocd_apps.AppSource]]]
+_Found: TypeAlias = (
+    "tuple[dict[Path, list[tuple[str, argocd_apps.AppSource]]], dict[Path, list[argocd_apps.AppSource]]]"
+)
 _kept: OrderedDict[tuple[Path, Path], tuple[str, _Found]] = OrderedDict()
 _kept_lock = threading.Lock()
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import apps_module
 from gitops_bot.render.walk import Source, Walk
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests import argocd_apps
 
 # what an Application written with a template nothing rendered (``{{ x }}`` unquoted) reads as
 UNTEXT = (
@@ -27,7 +31,7 @@ UNREAD_WHOLE = (
 def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
         return []
-    return argocd_apps.sources(text, rel)
+    return cast("list[argocd_apps.AppSource]", apps_module().sources(text, rel))
 
 
 def own_applications(
@@ -88,13 +92,13 @@ def repo_key(url: str) -> str:
 def helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
     if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
         return []
-    return argocd_apps.helm_releases(text, rel)
+    return cast("list[argocd_apps.HelmRelease]", apps_module().helm_releases(text, rel))
 
 
 def flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
     if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
         return []
-    return argocd_apps.flux_kustomizations(text, rel)
+    return cast("list[argocd_apps.FluxKustomization]", apps_module().flux_kustomizations(text, rel))
 
 
 def values_files(found: Sequence[Path], env: str) -> list[Path] | None:

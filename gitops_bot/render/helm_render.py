@@ -33,7 +33,7 @@ import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests.argocd_apps import is_appset
+from gitops_bot.manifests import is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running

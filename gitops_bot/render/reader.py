@@ -29,7 +29,7 @@ from pathlib import Path
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
-from gitops_bot.manifests import argocd_apps, images, kustomize_refs
+from gitops_bot.manifests import images, is_appset, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import deploy_tools, deployers, verdict
 from gitops_bot.render import walk as walks
@@ -195,7 +195,7 @@ class Reader:
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
                     self.kustomization(path, text, walk, ())
-                elif argocd_apps.is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
+                elif is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
                     pass
                 elif apps := deployers.applications(text, self.rel(path)):
                     for app in deployers.own_applications(apps, source, self.rel(path), walk):
