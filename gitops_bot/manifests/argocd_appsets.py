@@ -16,7 +16,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import product
+from itertools import islice, product
 from typing import Any
 
 import yaml
@@ -311,7 +311,8 @@ def _params(
             )
             if len(children) != 2:
                 raise Unexpanded("its matrix generator has other than two generators")
-            return [{**a, **b} for a, b in product(*children)]
+            # bounded as it is made: nested matrices multiply past any memory
+            return [{**a, **b} for a, b in islice(product(*children), MAX_APPLICATIONS + 1)]
         if kind in ("selector", "values"):
             continue
         raise Unexpanded(f"its {kind} generator lists what only Argo CD can ask (not the repository)")

@@ -578,3 +578,51 @@ def test_kargo_stages_taking_freight_in_a_cycle_order_nothing_and_are_said(
     for env in ("dev", "qa", "prod"):
         assert out.count(f'- name: "{env}"') == 1, out
     assert '  promote_from: "' not in out and "take freight from each other in a cycle" in out, out
+
+
+def _matrix(*generators: str) -> str:
+    """A matrix generator of ``generators`` (each one generator's lines, at the list's indent)."""
+    inner = "".join("\n".join("    " + ln for ln in g.splitlines()) + "\n" for g in generators)
+    return f"- matrix:\n    generators:\n{inner}"
+
+
+def _elements(key: str, values: list[str]) -> str:
+    return "- list:\n    elements:\n" + "".join(f"    - {{{key}: {v}}}\n" for v in values)
+
+
+def test_a_matrix_of_matrices_is_bounded_before_it_is_multiplied(tmp_path: Path, image: str) -> None:
+    """dev is one of 250 x 250 x 250 Applications an ApplicationSet's nested matrices make from
+    a 30 kB file: the reading multiplied them all (15.6 million parameter sets) before keeping
+    its 500, and ran out of memory (a MemoryError's traceback under a 2 GB address space).
+    Under the bound the run reads dev and proposes its release."""
+    many = [f"x{i}" for i in range(249)]
+    generators = _matrix(
+        _matrix(_elements("env", ["dev", *many]), _elements("zone", ["a", *many])),
+        _elements("tier", ["web", *many]),
+    )
+    template = app_of_apps.APPSET.split("  generators:\n")[1].split("  template:\n")[1]
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: envs\n  namespace: argocd\n"
+        "spec:\n  goTemplate: true\n  generators:\n"
+        + "".join(f"  {ln}\n" for ln in generators.splitlines())
+        + "  template:\n"
+        + template.format(template_name="app-{{.env}}", repo=app_of_apps.HERE, path="overlays/{{.env}}")
+    )
+    repo = tmp_path / "repo"
+    config = _config(image, "  - name: dev\n    path: appset.yaml\n    write: commit\n")
+    files = {**_base(image), "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n"}
+    write(repo, {**files, "appset.yaml": appset, "gitops-bot.yaml": config})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "nested matrices")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
+        "HOME": str(home),
+        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
+        "GITOPS_BOT_HELM": kubetools.helm(),
+    }
+    argv = ["prlimit", f"--as={2 << 30}", sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo)]
+    proc, reached = netwatch.traced(argv, env=env, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr and reached == [], proc.stderr[-2000:]
+    assert proc.returncode == 0 and "1.0.0  ->  1.1.0" in proc.stdout, proc.stdout + proc.stderr
