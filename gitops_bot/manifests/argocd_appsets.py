@@ -485,6 +485,9 @@ def generate(
                         go,
                     ),
                 )
+            if len(sets) > MAX_APPLICATIONS:  # a bound, said as one: those past it are not read
+                past = f"more than {MAX_APPLICATIONS} Applications, the most read of one file"
+                yield name, f"{name} generates {past}; those past it are not read"
         except Unexpanded as e:
             yield name, f"{name} cannot be expanded from the repository: {e}"
 

@@ -626,3 +626,41 @@ def test_a_matrix_of_matrices_is_bounded_before_it_is_multiplied(tmp_path: Path,
     proc, reached = netwatch.traced(argv, env=env, cwd=tmp_path)
     assert "Traceback" not in proc.stderr and reached == [], proc.stderr[-2000:]
     assert proc.returncode == 0 and "1.0.0  ->  1.1.0" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_an_application_past_the_generated_bound_is_said_as_past_it(tmp_path: Path, image: str) -> None:
+    """dev's Application is the 601st of an ApplicationSet's list: past the 500 read of one
+    file. The reading said 'nothing dev renders names the image' (as if dev deployed nothing
+    of it); now dev is unsupported, the bound named, and prod beside it still proposed."""
+    elements = _elements("env", [*(f"x{i}" for i in range(600)), "dev"])
+    template = app_of_apps.APPSET.split("  template:\n")[1]
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: envs\n  namespace: argocd\n"
+        "spec:\n  goTemplate: true\n  generators:\n"
+        + "".join(f"  {ln}\n" for ln in elements.splitlines())
+        + "  template:\n"
+        + template.format(template_name="app-{{.env}}", repo=app_of_apps.HERE, path="overlays/{{.env}}")
+    )
+    envs = ("  - name: dev\n    path: appset.yaml\n", "  - name: prod\n    path: overlays/prod\n")
+    repo = tmp_path / "repo"
+    write(
+        repo,
+        {
+            **_base(image),
+            "appset.yaml": appset,
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+            "gitops-bot.yaml": _config(image, *envs),
+        },
+    )
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "dev past the bound, prod beside it")
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    readings = {r["environment"]: r for r in plan["reading"]}
+    assert readings["dev"]["status"] == "unsupported", readings["dev"]
+    assert "envs generates more than 500 Applications" in readings["dev"]["reason"], readings["dev"]
+    assert readings["dev"]["fix"], readings["dev"]
+    prod = next(e for e in plan["environments"] if e["name"] == "prod")
+    assert [i["action"] for i in prod["images"]] == ["update"], prod
