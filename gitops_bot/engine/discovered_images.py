@@ -23,7 +23,6 @@ from gitops_bot.manifests import images, kustomize, markers, nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
-from gitops_bot.render.walk import TEMPLATE_LITERAL
 
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 
@@ -144,7 +143,7 @@ def chart_images(repo: RepoFiles, into: ImageNames) -> None:
             if not f.startswith(prefix + "templates/"):
                 continue
             text = repo.text(f) or ""
-            for m in TEMPLATE_LITERAL.finditer(text):
+            for m in workloads.TEMPLATE_LITERAL.finditer(text):
                 into.add(WrittenRef.split(m.group("ref")).name, f"{f} (written in the template)")
             for m in _TEMPLATE_IMAGE.finditer(text):
                 ref = m.group("ref").strip()

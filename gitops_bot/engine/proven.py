@@ -39,7 +39,7 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import app_kustomize, helm_render, rendered_reading, tools
+from gitops_bot.render import app_kustomize, helm_render, rendered_reading, template_pins, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
 from gitops_bot.render.running import Running, running
@@ -97,7 +97,12 @@ def prove(
             # a link leading out: helm would read what it points at (the rules name it)
             if helm_render.charted(root, files) and not leaving:
                 reading = _judged_charts(config, root, files, specs, reading, secret)
-                out[env.name] = _unkeyed(config, root, files, specs, reading, secret)
+                out[env.name] = reading = _unkeyed(config, root, files, specs, reading, secret)
+            if template_pins.templated(reading) and not leaving:
+                others = {n: r for n, r in readings.items() if n != env.name}
+                kustomize = app_kustomize.renderer(config.render)
+                args = (config.render, root, config.root.absolute(), env.paths, reading, others, secret)
+                out[env.name] = template_pins.prove(*args, kustomize)
     rendered = _render_marked(config, root, marked)
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])

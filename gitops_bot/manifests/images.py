@@ -444,7 +444,15 @@ def edit(
         rest = kustomize.edit(first.text, edits, filename, append=append) if edits else EditResult(first.text)
         changes, found = first.changes + rest.changes, first.images + rest.images
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
-    result = edit_sites(text, filename, specs, updates)
+    try:
+        result = edit_sites(text, filename, specs, updates)
+    except ManifestError:
+        if not workloads.is_template(filename, text):
+            raise
+        # a chart template, YAML only once rendered: its image lines written whole (a release
+        # goes there only where a marked render proved the line is what runs)
+        keys = {s.repository_key: s.name for s in specs if s.repository_key}
+        return workloads.edit_template(text, filename, keys, updates)
     if flux_images.holds(text):  # a Flux Kustomization's spec.images, applied after its build
         edits = [
             kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, u.keep_digest) for u in updates

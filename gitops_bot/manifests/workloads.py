@@ -7,12 +7,17 @@ repository (Docker Hub names normalised, so ``nginx`` matches ``docker.io/librar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
+from gitops_bot.manifests.edit import EditResult, FieldChange
+from gitops_bot.manifests.site_values import Update
 
 # kind -> path from the document root to the pod spec
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -99,3 +104,74 @@ def containers(docs: list[Any]) -> Iterator[Container]:
                     bool(c.flow_style),
                     _scalar(c, "name") or f"{list_key}[{index}]",
                 )
+
+
+# A chart template's line writing a container's image whole (``image: nginx:1.25``), in a file
+# that is YAML only once helm renders it: where the reader finds such an image, and the lines
+# a release writes once a marked render proved them (the rules never write one alone).
+TEMPLATE_LITERAL = re.compile(
+    r"^[ \t]*-?[ \t]*image:[ \t]*[\"']?(?P<ref>[^\"'#\s{}]+)[\"']?[ \t]*(?:#.*)?$", re.M
+)
+
+
+def is_template(filename: str, text: str) -> bool:
+    """A chart's template holding template actions (not YAML until helm renders it)."""
+    return "templates" in PurePosixPath(filename).parts and "{{" in text
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """One template line writing an image whole: its 1-based line, the reference's span in the
+    text and the reference; ``plain``: no template action on the line, so helm prints its bytes
+    as they are."""
+
+    line: int
+    start: int
+    end: int
+    reference: WrittenRef
+    plain: bool
+
+
+def template_literals(text: str) -> Iterator[Literal]:
+    for m in TEMPLATE_LITERAL.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        plain = "{{" not in m.group(0) and "}}" not in m.group(0)
+        yield Literal(line, m.start("ref"), m.end("ref"), WrittenRef.split(m.group("ref")), plain)
+
+
+def edit_template(text: str, filename: str, keys: Mapping[str, str], updates: Sequence[Update]) -> EditResult:
+    """``updates`` written on the plain literal lines of a chart template (``keys``: repository
+    key -> configured image), replacing only the reference's tag and digest characters. A line
+    holding a template action is never written: what helm prints there is not its bytes."""
+    wanted = {u.image: u for u in updates}
+    out: list[str] = []
+    changes: list[FieldChange] = []
+    found: dict[str, None] = {}
+    at = 0
+    for lit in template_literals(text):
+        image = keys.get(repository_key(lit.reference.name) or "")
+        u = wanted.get(image or "")
+        if image is None or u is None:
+            continue
+        if not lit.plain:
+            raise ManifestError(
+                filename,
+                lit.line,
+                f"{image} is written on a line holding a template action, which helm does not print as written",
+                hint="write the image alone on its line (image: NAME:TAG); releases then edit it there",
+            )
+        found[image] = None
+        new = lit.reference.updated(tag=u.tag, digest=u.digest, keep_digest=u.keep_digest)
+        if new == lit.reference:
+            continue
+        out += [text[at : lit.start], new.format()]
+        at = lit.end
+        for part in ("tag", "digest"):
+            if getattr(new, part) != getattr(lit.reference, part):
+                was, now = getattr(lit.reference, part), getattr(new, part)
+                changes.append(FieldChange(filename, image, f"template line {lit.line}", lit.line, part, was, now))
+    edited = "".join(out) + text[at:]
+    # re-read: the same image lines, each where it was, and nothing else written
+    if [(m.line, m.plain) for m in template_literals(edited)] != [(m.line, m.plain) for m in template_literals(text)]:
+        raise ManifestError(filename, None, "an edit of the template's image lines would change other lines")
+    return EditResult(edited, tuple(changes), tuple(found))

@@ -194,6 +194,11 @@ def _unread(c: Case) -> ImageReading | None:
     )
 
 
+# the form of a place a chart template writes whole: what the marked render of the templates
+# (render.template_pins) proves, where helm is installed
+TEMPLATE_FORM = "line of a chart template"
+
+
 def _templated(c: Case) -> ImageReading | None:
     where = c.walk.templated.get(c.image)
     if c.found or not where:
@@ -204,7 +209,10 @@ def _templated(c: Case) -> ImageReading | None:
         c.env,
         c.image,
         PinStatus.UNSUPPORTED,
-        tuple(Pin(f, n, PinKind.CONTAINER, False, (), r.name, r.tag, r.digest, False) for f, n, r in where),
+        tuple(
+            Pin(f, n, PinKind.CONTAINER, False, (), r.name, r.tag, r.digest, False, TEMPLATE_FORM)
+            for f, n, r in where
+        ),
         reason=f"written whole in a chart template at {shown}, YAML only once helm renders it: the bot "
         "reads and writes no version there",
         fix="take the image from the chart's values (image: {{ .Values.image.repository }}:{{ "

@@ -30,11 +30,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
 # an image a chart's template writes whole (``image: nginx:1.27``): helm renders it as written
-TEMPLATE_LITERAL = re.compile(
-    r"^[ \t]*-?[ \t]*image:[ \t]*[\"']?(?P<ref>[^\"'#\s{}]+)[\"']?[ \t]*(?:#.*)?$", re.M
-)
-
-
 class Tree(Protocol):
     """The file access the reader needs: texts and listings, under one root."""
 
@@ -542,11 +537,10 @@ class Walk:
     def template_literals(self, rel: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
         """The configured images ``rel`` (a chart template the YAML reading refused) writes whole,
         found by their lines: said where they are rather than read as not rendered."""
-        if "templates" not in PurePosixPath(rel).parts or "{{" not in text:
+        if not workloads.is_template(rel, text):
             return
         keys = {s.repository_key: s.name for s in specs if s.repository_key}
-        for m in TEMPLATE_LITERAL.finditer(text):
-            ref = WrittenRef.split(m.group("ref"))
-            name = keys.get(workloads.repository_key(ref.name) or "")
+        for lit in workloads.template_literals(text):
+            name = keys.get(workloads.repository_key(lit.reference.name) or "")
             if name is not None:
-                self.templated.setdefault(name, []).append((rel, text.count("\n", 0, m.start()) + 1, ref))
+                self.templated.setdefault(name, []).append((rel, lit.line, lit.reference))
