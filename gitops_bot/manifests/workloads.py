@@ -157,7 +157,7 @@ def edit_template(text: str, filename: str, keys: Mapping[str, str], updates: Se
             raise ManifestError(
                 filename,
                 lit.line,
-                f"{image} is written on a line holding a template action, which helm does not print as written",
+                f"{image} is written on a line holding a template action, which helm prints otherwise",
                 hint="write the image alone on its line (image: NAME:TAG); releases then edit it there",
             )
         found[image] = None
@@ -169,9 +169,13 @@ def edit_template(text: str, filename: str, keys: Mapping[str, str], updates: Se
         for part in ("tag", "digest"):
             if getattr(new, part) != getattr(lit.reference, part):
                 was, now = getattr(lit.reference, part), getattr(new, part)
-                changes.append(FieldChange(filename, image, f"template line {lit.line}", lit.line, part, was, now))
+                changes.append(
+                    FieldChange(filename, image, f"template line {lit.line}", lit.line, part, was, now)
+                )
     edited = "".join(out) + text[at:]
     # re-read: the same image lines, each where it was, and nothing else written
-    if [(m.line, m.plain) for m in template_literals(edited)] != [(m.line, m.plain) for m in template_literals(text)]:
+    if [(m.line, m.plain) for m in template_literals(edited)] != [
+        (m.line, m.plain) for m in template_literals(text)
+    ]:
         raise ManifestError(filename, None, "an edit of the template's image lines would change other lines")
     return EditResult(edited, tuple(changes), tuple(found))

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import privdir
-from gitops_bot.core.reading import EnvironmentReading, ImageReading, Pin, PinStatus
+from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import workloads
 from gitops_bot.render import helm_render, running
 from gitops_bot.render.bounded import MAX_OUTPUT
@@ -165,10 +165,10 @@ def _render(
                 directory=tree / chart.directory.relative_to(root),
                 value_files=tuple(tree / f.relative_to(root) for f in chart.value_files),
             )
-            text, _ = helm_render.template(settings, helm, tree, moved, Path(tmp))
-            if text is None:
+            printed, _ = helm_render.template(settings, helm, tree, moved, Path(tmp))
+            if printed is None:
                 return ()  # helm's refusal is the reading's to say; a marker proves nothing then
-            out.append(text)
+            out.append(printed)
     return tuple(out)
 
 

@@ -8,14 +8,13 @@ import contextlib
 import contextvars
 import functools
 import os
-import re
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from gitops_bot.core import files, privdir
@@ -29,6 +28,8 @@ from gitops_bot.manifests import images, kustomize_refs, workloads
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
+
+
 # an image a chart's template writes whole (``image: nginx:1.27``): helm renders it as written
 class Tree(Protocol):
     """The file access the reader needs: texts and listings, under one root."""

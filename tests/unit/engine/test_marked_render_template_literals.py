@@ -55,7 +55,9 @@ spec:
 """
 
 
-def _read(root: Path, envs: dict[str, str], files: dict[str, str]) -> tuple[EnvironmentReading, EnvironmentReading]:
+def _read(
+    root: Path, envs: dict[str, str], files: dict[str, str]
+) -> tuple[EnvironmentReading, EnvironmentReading]:
     """(the rules' reading, the proven one) of the first environment."""
     config = CONFIG.replace("{kubectl}", kubectl()).replace("{helm}", helm())
     config += "".join(f"  - name: {n}\n    path: {p}\n" for n, p in envs.items())
@@ -93,7 +95,9 @@ def test_a_template_literal_helm_renders_is_the_pin_a_release_writes(tmp_path: P
     edited = images.edit(template, pin.file, specs, [images.Update(IMAGE, tag="1.1.0")], append=False)
     assert edited.text == template.replace(":1.0.0", ":1.1.0")
     assert [(c.line, c.field, c.old, c.new) for c in edited.changes] == [(14, "tag", "1.0.0", "1.1.0")]
-    pinned = images.edit(template, pin.file, specs, [images.Update(IMAGE, tag="1.1.0", digest="sha256:" + "a" * 64)])
+    pinned = images.edit(
+        template, pin.file, specs, [images.Update(IMAGE, tag="1.1.0", digest="sha256:" + "a" * 64)]
+    )
     assert pinned.text == template.replace(":1.0.0", f":1.1.0@sha256:{'a' * 64}")
 
 
