@@ -120,7 +120,7 @@ def is_template(filename: str, text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Literal:
+class TemplateLine:
     """One template line writing an image whole: its 1-based line, the reference's span in the
     text and the reference; ``plain``: no template action on the line, so helm prints its bytes
     as they are."""
@@ -132,11 +132,11 @@ class Literal:
     plain: bool
 
 
-def template_literals(text: str) -> Iterator[Literal]:
+def template_literals(text: str) -> Iterator[TemplateLine]:
     for m in TEMPLATE_LITERAL.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         plain = "{{" not in m.group(0) and "}}" not in m.group(0)
-        yield Literal(line, m.start("ref"), m.end("ref"), WrittenRef.split(m.group("ref")), plain)
+        yield TemplateLine(line, m.start("ref"), m.end("ref"), WrittenRef.split(m.group("ref")), plain)
 
 
 def edit_template(text: str, filename: str, keys: Mapping[str, str], updates: Sequence[Update]) -> EditResult:
