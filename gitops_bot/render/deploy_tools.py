@@ -296,9 +296,11 @@ class DeployTools:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
             self._following.pop()
-        if document is None:  # its file's text: a value with an anchor, or spanning lines, is not edited
+        if document is None and (sites := self._app_sites(app)):
+            # its file's text, read only for what it sets (a walk kept from an unchanged tree reads
+            # no Application again): a value with an anchor, or spanning lines, is not edited
             text = self.reader.tree.text(self.reader.config_root / rel) or ""
-            self.reader.add(walk, rel, self._app_sites(app), patch=False, form="", text=text)
+            self.reader.add(walk, rel, sites, patch=False, form="", text=text)
 
     def _path(
         self,
