@@ -64,24 +64,28 @@ class Story:
         return git(self.remote, "show", f"{ref}:{path}")
 
     def files(self, ref: str = "main") -> dict[str, bytes]:
-        """Every file on ``ref`` of the remote, byte for byte: one ``git cat-file --batch`` for
-        them all (a story asks a dozen times, a ``git show`` a file was most of its git runs)."""
-        commit = git(self.remote, "rev-parse", "--verify", f"{ref}^{{commit}}")
-        names = git(self.remote, "ls-tree", "-r", "-z", "--name-only", commit).split("\0")
-        names = [n for n in names if n]
-        asked = "".join(f"{commit}:{n}\n" for n in names).encode()
+        """Every file on ``ref`` of the remote, byte for byte: the tree listed once (its blobs'
+        ids, so what is read is that one commit's) and read by one ``git cat-file --batch`` (a
+        story asks a dozen times, a ``git show`` a file was most of its git runs)."""
+        listed = git(self.remote, "ls-tree", "-r", "-z", "--full-tree", f"{ref}^{{commit}}").split("\0")
+        blobs: dict[str, str] = {}
+        for entry in filter(None, listed):
+            info, _, name = entry.partition("\t")
+            _, kind, oid = info.split(" ")
+            assert kind == "blob", (name, kind)
+            blobs[name] = oid
         out = subprocess.run(
             ["git", "-C", str(self.remote), "cat-file", "--batch"],
-            input=asked,
+            input="".join(f"{oid}\n" for oid in blobs.values()).encode(),
             check=True,
             capture_output=True,
         ).stdout
         found: dict[str, bytes] = {}
         at = 0
-        for n in names:
+        for n, oid in blobs.items():
             end = out.index(b"\n", at)
-            _, kind, size = out[at:end].split(b" ")
-            assert kind == b"blob", (n, kind)
+            got, batch_kind, size = out[at:end].split(b" ")
+            assert (got, batch_kind) == (oid.encode(), b"blob"), (n, got, batch_kind)
             found[n] = out[end + 1 : end + 1 + int(size)]
             at = end + 1 + int(size) + 1  # the content, then the newline the batch adds
         assert at == len(out), (ref, len(out) - at)
