@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from testkit import in_process
-from testkit.kubetools import helm, judge_env, kubectl
+from testkit.kubetools import helm, kept, kubectl
 from testkit.paths import TEST_DATA
 
 REPOS = TEST_DATA / "repos"
@@ -146,15 +146,6 @@ def units(repo: str, truth: Mapping[str, Any]) -> Iterator[Unit]:
 # --- the real tools' renders -------------------------------------------------------------
 
 
-def _run(argv: list[str], cwd: Path) -> str:
-    done = subprocess.run(
-        argv, cwd=cwd, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False, env=judge_env()
-    )
-    if done.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} failed in {cwd}: {done.stderr.strip()[:500]}")
-    return done.stdout
-
-
 def render(tree: Path, spec: Mapping[str, Any]) -> list[Any]:
     """The documents one deploy-tool render of ``tree`` gives: ``{"kustomize": dir}`` through
     ``kubectl kustomize``, ``{"helm": {"chart": dir, "values": [files], "set": [name=value]}}``
@@ -162,8 +153,9 @@ def render(tree: Path, spec: Mapping[str, Any]) -> list[Any]:
     ``set`` as Argo CD passes an Application's helm.parameters, over the values files),
     ``{"directory": dir}`` as an Argo CD directory source reads plain manifests (the YAML files
     directly in it, not its subdirectories: ``directory.recurse`` is off by default). Each render
-    is run once a process: an environment is asked once per image (147 renders, 96 distinct); the
-    documents are read, never changed."""
+    is run once a session (:func:`testkit.kubetools.kept`, every worker's) and read once a
+    process: an environment is asked once per image, by two tests that may run in different
+    workers; the documents are read, never changed."""
     return list(_render(tree, json.dumps(spec, sort_keys=True)))
 
 
@@ -174,7 +166,7 @@ def _render(tree: Path, spec_json: str) -> tuple[Any, ...]:
         files = sorted(f for f in (tree / spec["directory"]).iterdir() if f.suffix in (".yaml", ".yml"))
         out = "\n---\n".join(f.read_text() for f in files)
     elif "kustomize" in spec:
-        out = _run([kubectl(), "kustomize", spec["kustomize"]], tree)
+        out = kept([kubectl(), "kustomize", spec["kustomize"]], tree, RENDER_TIMEOUT)
     else:
         h = spec["helm"]
         argv = [helm(), "template", "release", h["chart"]]
@@ -182,7 +174,7 @@ def _render(tree: Path, spec_json: str) -> tuple[Any, ...]:
             argv += ["--values", v]
         for p in h.get("set", ()):  # an Argo CD Application's helm.parameters, after its valueFiles
             argv += ["--set", p]
-        out = _run(argv, tree)
+        out = kept(argv, tree, RENDER_TIMEOUT)
     return tuple(d for d in yaml.safe_load_all(out) if d is not None)
 
 

@@ -16,6 +16,14 @@ from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, world_with_token
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _judges_kept(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The judges' renders kept for the session in one folder every worker shares
+    (:func:`testkit.kubetools.kept`)."""
+    base = tmp_path_factory.getbasetemp()
+    kubetools.KEPT[:] = [(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "judged"]
+
+
 @pytest.fixture
 def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """The update example (staging by pull request, dev by commit) with the token set."""

@@ -14,6 +14,7 @@ import pytest
 
 from gitops_bot.render import joint, reader, tools
 from gitops_bot.render.settings import RenderSettings
+from testkit import kubetools
 from testkit import repo_corpus as rc
 from testkit.kubetools import kubectl
 
@@ -58,8 +59,9 @@ def test_each_corpus_part_is_its_own_build(tmp_path: Path, tool: str) -> None:
         got = joint.render_together(settings, tool, dirs, work)
         parts = [(d, out) for d, out in zip(dirs, got, strict=True) if out is not None]
 
-        # one after another: a render's output is written beside its tree
-        solo = [tools.render_directory(settings, tool, d, work / "side") for d, _ in parts]
+        # each part's own build, the tool's own run (kept for the session: the truths' renders of
+        # the corpus ask the same directories of the same tool over the same files)
+        solo = [kubetools.kept([tool, "kustomize", d.relative_to(tree).as_posix()], tree) for d, _ in parts]
         for (d, out), alone in zip(parts, solo, strict=True):
             assert out == alone, (
                 f"{case.key} {d.relative_to(tree)}: the joint build's part differs from its own"
