@@ -10,7 +10,6 @@ walking steps (a file, a kustomization, a directory) are the reader's
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import importlib
 import json
@@ -27,7 +26,16 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
-from gitops_bot.render.walk import MAX_FILES, DiskTree, Elsewhere, NoteKind, Tree, Walk
+from gitops_bot.render.walk import (
+    APPSET_SHARED,
+    APPSET_TEMPLATE,
+    DiskTree,
+    Elsewhere,
+    NoteKind,
+    Tree,
+    Walk,
+    glob_dirs,
+)
 
 UNFOLLOWED = NoteKind.UNFOLLOWED
 
@@ -215,29 +223,33 @@ class DeployTools:
         # of several generated Applications, the environment's own (app-dev's list element is dev's)
         own = deployers.own_applications(apps, walk.env, rel, walk) if walk.env else []
         mine = {a.application for a in own}
+        takers: dict[int, set[str]] = {}  # each value's line -> the generated Applications taking it
+        for a in apps:
+            for s in (*a.parameters, *a.images):
+                takers.setdefault(s.line, set()).add(a.application)
         for name, app in made:
             if isinstance(app, str) or (mine and app.name not in mine):
                 continue
             walk.note(rel, f"{name} generates {app.name}")
             walk.next_root()  # an Application of its own: its values layer over its own chart's
+            template = argocd_apps.application_sources("", argocd_apps.at(app.template, "spec"))
+            alike = {s.line for t in template for s in (*t.parameters, *t.images)}
+            shared = {n: tuple(sorted(takers[n] - {app.name})) for n in takers if takers[n] - {app.name}}
+            walk.appsets.setdefault(rel, {}).update({n: o for n, o in shared.items() if n not in alike})
+            first = len(walk.found)
             for src in app.sources:
                 self.application(src, rel, walk, generated=app.document)
+            # a value the template writes, or one several Applications take: no environment's own
+            walk.found[first:] = [
+                replace(f, editable=False, form=APPSET_TEMPLATE if f.site.line in alike else APPSET_SHARED)
+                if f.file == rel and (f.site.line in alike or f.site.line in shared)
+                else f
+                for f in walk.found[first:]
+            ]
         return bool(made)
 
     def _glob_dirs(self, pattern: str) -> list[str]:
-        """The repository's directories matching a git generator's glob (``charts/*``)."""
-        parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
-        found = [self.reader.repo_root]
-        for part in parts:
-            found = [
-                c
-                for d in found
-                for c in (self.reader.tree.listing(d) if any(ch in part for ch in "*?[") else [d / part])
-                if not c.name.startswith(".")
-                and self.reader.tree.is_dir(c)
-                and fnmatch.fnmatchcase(c.name, part)
-            ][:MAX_FILES]
-        return [Path(os.path.relpath(d, self.reader.repo_root)).as_posix() for d in found]
+        return glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
 
     def _ref_file(self, app: argocd_apps.AppSource, name: str) -> Path | None:
         """A ``$ref/path`` value file: in this repository when the ref's source is the

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import itertools
 import os
 import re
 import shutil
@@ -37,10 +36,10 @@ from gitops_bot.manifests import is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running
+from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
-MAX_DIRS = 500  # directories a git generator's glob matches, read for one file
 MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
 # helm's output kept by what it rendered from (_content_key): bench/app_of_apps_bench.py --envs 20,
 # an app of apps' root chart rendered once where it was rendered twice an environment
@@ -431,12 +430,10 @@ def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
     (one that cannot be expanded is the reading's to say)."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
+    tree = walks.disk_tree(root)
+
     def dirs(pattern: str) -> list[str]:
-        # a hostile glob (**/**/**) walks the tree: looked at within a bound
-        matched = itertools.islice(root.glob(pattern.strip("/") or "."), MAX_DIRS * 4)
-        found = [d for d in matched if d.is_dir() and not d.name.startswith(".")]
-        inside = [d.relative_to(root).as_posix() for d in found if _inside(root, d) is not None]
-        return sorted(inside)[:MAX_DIRS]
+        return walks.glob_dirs(tree, root, pattern)
 
     try:
         made = list(importlib.import_module(APPSETS).generate(text, rel, dirs))

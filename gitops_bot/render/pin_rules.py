@@ -36,7 +36,15 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
-from gitops_bot.render.walk import IN_PLACE_REFUSED, Elsewhere, Found, NoteKind, Walk
+from gitops_bot.render.walk import (
+    APPSET_SHARED,
+    APPSET_TEMPLATE,
+    IN_PLACE_REFUSED,
+    Elsewhere,
+    Found,
+    NoteKind,
+    Walk,
+)
 
 # the fix of kustomize_refs' own refusal (a patches: entry that is a plain string)
 PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
@@ -243,6 +251,26 @@ def _in_place(c: Case) -> ImageReading | None:
     )
 
 
+def _generated(c: Case) -> ImageReading | None:
+    """A value of an ApplicationSet's generated Application that is no list element of the
+    environment's own: the template's (a literal, a cluster's label, a value it builds), alike
+    in every Application it generates, or a generator's value other Applications take too."""
+    spot = next((p for p in c.fixed if p.form in (APPSET_TEMPLATE, APPSET_SHARED)), None)
+    if spot is None:
+        return None
+    others = c.walk.appsets.get(spot.file, {}).get(spot.line, ())
+    what = (
+        f"a generator's value the Applications {', '.join(others)} take too"
+        if spot.form == APPSET_SHARED
+        else "the ApplicationSet's template value, the same in every Application it generates"
+    )
+    return c.unsupported(
+        f"set at {spot.file}:{spot.line}, {what}: no place of {c.env}'s own",
+        f"give {c.env}'s list element a key of its own holding the version ({{env: {c.env}, tag: ...}}) and "
+        f"take it whole in the template (value: '{{{{tag}}}}'); releases then write {c.env}'s element",
+    )
+
+
 def _late(c: Case) -> ImageReading | None:
     late = [p for p in c.shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
     if not late:  # applied after every file: no layer of this environment's would count
@@ -371,6 +399,7 @@ RULES: tuple[Rule, ...] = (
     _absent,
     _own,
     _in_place,
+    _generated,
     _late,
     _parameter,
     _charts,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fnmatch
 import functools
 import os
 import shutil
@@ -350,6 +351,21 @@ def relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
+    """The repository's directories matching a git generator's glob (``charts/*``), relative to
+    ``root``, at most :data:`MAX_FILES` a step."""
+    parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
+    found = [root]
+    for part in parts:
+        found = [
+            c
+            for d in found
+            for c in (tree.listing(d) if any(ch in part for ch in "*?[") else [d / part])
+            if not c.name.startswith(".") and tree.is_dir(c) and fnmatch.fnmatchcase(c.name, part)
+        ][:MAX_FILES]
+    return [Path(os.path.relpath(d, root)).as_posix() for d in found]
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def joined(directory: Path, entry: str) -> Path:
     """A kustomization's entry as the path it names (``..`` resolved lexically): each
@@ -359,6 +375,8 @@ def joined(directory: Path, entry: str) -> Path:
 
 # the form of a place whose value the editor does not write in place
 IN_PLACE_REFUSED = "value with an anchor, alias, tag or block style"
+APPSET_TEMPLATE = "ApplicationSet template value"  # a place every Application it generates takes
+APPSET_SHARED = "ApplicationSet generator value"  # a place several Applications it generates take
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +444,8 @@ class Walk:
     values: list[str] = field(default_factory=list)  # its own Helm values files
     value_roots: list[int] = field(default_factory=list)  # the rendering of each (as ``values``)
     found: list[Found] = field(default_factory=list)
+    # ApplicationSet files whose Applications it read -> each value's line other Applications take too
+    appsets: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     # what it renders that was there and not read (Tree.unread), each naming it with its fix:
     # what the plan says of the environment (EnvironmentReading.said); among ``notes`` too

@@ -221,3 +221,47 @@ def test_a_kustomize_images_entry_an_element_fills_whole_is_released_in_the_elem
         KUSTOMIZED, "appset.yaml", SPECS, [images.Update(IMAGE, tag="1.1.0")], application="app-prod"
     )
     assert edited.text == KUSTOMIZED.replace("app:1.0.0", "app:1.1.0")
+
+
+def test_a_value_the_template_writes_is_said_as_no_environments_own(tmp_path: Path) -> None:
+    # the tag written in the template: every generated Application takes it, no element holds it
+    got = _read(tmp_path, APPSET.replace("value: '{{tag}}'", "value: '2.0.0'"))["dev"].image(IMAGE)
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
+    assert got.reason == (
+        "set at appset.yaml:25, the ApplicationSet's template value, the same in every Application it "
+        "generates: no place of dev's own"
+    )
+    assert got.fix is not None and got.fix.startswith("give dev's list element a key of its own holding")
+    assert got.would_write is None
+
+
+def test_a_generator_value_every_environment_takes_is_said_with_the_fix(tmp_path: Path) -> None:
+    # a matrix: one list's single element (the tag) crossed with the environments' list
+    shared = APPSET.replace(
+        """  - list:
+      elements:
+      - env: dev
+        tag: 2.0.0   # dev's
+      - env: prod
+        tag: "1.0.0"
+""",
+        """  - matrix:
+      generators:
+      - list:
+          elements:
+          - tag: 2.0.0
+      - list:
+          elements:
+          - env: dev
+          - env: prod
+""",
+    )
+    got = _read(tmp_path, shared)
+    for env, other in (("dev", "prod"), ("prod", "dev")):
+        r = got[env].image(IMAGE)
+        assert r is not None and r.status is PinStatus.UNSUPPORTED, r
+        assert r.reason == (
+            f"set at appset.yaml:11, a generator's value the Applications app-{other} take too: no place "
+            f"of {env}'s own"
+        ), r.reason
+        assert r.fix is not None and f"{{env: {env}, tag: ...}}" in r.fix
