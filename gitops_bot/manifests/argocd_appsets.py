@@ -66,6 +66,26 @@ class Generated:
     params: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     go: bool = False
 
+    def alike(self) -> set[int]:
+        """The lines of the values its template writes itself (no list element's whole): every
+        Application the set generates takes them alike."""
+        written = argocd_apps.application_sources("", at(self.template, "spec"))
+        return {s.line for t in written for s in (*t.parameters, *t.images)}
+
+    def taken_with(self, made: Sequence[Generated]) -> dict[int, tuple[str, ...]]:
+        """Each line of a list element's value it takes that other Applications of ``made``
+        take too -> their names."""
+        alike = self.alike()
+        out: dict[int, set[str]] = {}
+        for g in made:
+            for s in (x for src in g.sources for x in (*src.parameters, *src.images)):
+                out.setdefault(s.line, set()).add(g.name)
+        return {
+            n: tuple(sorted(names - {self.name}))
+            for n, names in out.items()
+            if self.name in names and names - {self.name} and n not in alike
+        }
+
     def document(self) -> dict[str, object]:
         """The Application as Argo CD creates it from the template: every string filled (one
         only the cluster holds kept as written: a destination's server is never read), the

@@ -219,23 +219,18 @@ class DeployTools:
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
         made = list(_generate(text, rel, self._glob_dirs))
         walk.unread += [app for _, app in made if isinstance(app, str)]
-        apps = [a for _, g in made if not isinstance(g, str) for a in g.sources]
+        generated = [g for _, g in made if not isinstance(g, str)]
+        apps = [a for g in generated for a in g.sources]
         # of several generated Applications, the environment's own (app-dev's list element is dev's)
         own = deployers.own_applications(apps, walk.env, rel, walk) if walk.env else []
         mine = {a.application for a in own}
-        takers: dict[int, set[str]] = {}  # each value's line -> the generated Applications taking it
-        for a in apps:
-            for s in (*a.parameters, *a.images):
-                takers.setdefault(s.line, set()).add(a.application)
         for name, app in made:
             if isinstance(app, str) or (mine and app.name not in mine):
                 continue
             walk.note(rel, f"{name} generates {app.name}")
             walk.next_root()  # an Application of its own: its values layer over its own chart's
-            template = argocd_apps.application_sources("", argocd_apps.at(app.template, "spec"))
-            alike = {s.line for t in template for s in (*t.parameters, *t.images)}
-            shared = {n: tuple(sorted(takers[n] - {app.name})) for n in takers if takers[n] - {app.name}}
-            walk.appsets.setdefault(rel, {}).update({n: o for n, o in shared.items() if n not in alike})
+            alike, shared = app.alike(), app.taken_with(generated)
+            walk.appsets.setdefault(rel, {}).update(shared)
             first = len(walk.found)
             for src in app.sources:
                 self.application(src, rel, walk, generated=app.document)
