@@ -215,19 +215,21 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
             # the forge's view at the link the terminal gave: the title, the diff, a screenshot
             link = PR_LINK.search(said)
             assert link, said
-            page = browser.dump_dom(link.group(0))
+            name = command.removeprefix("scripts/play prs ").replace("/", "-")
+            shot = tmp_path / f"pr-{name}-{len(seen)}.png"
+            page = browser.look(link.group(0), shot, size=(1000, 1400))
             title = said.splitlines()[0].split("  ", 1)[1].split(" [", 1)[0]
             assert html_mod.escape(title, quote=False) in page and "Files changed" in page, page[-3000:]
-            name = command.removeprefix("scripts/play prs ").replace("/", "-")
-            browser.screenshot(link.group(0), tmp_path / f"pr-{name}-{len(seen)}.png", size=(1000, 1400))
+            assert shot.read_bytes().startswith(b"\x89PNG")
             seen.append(title)
         if command == "scripts/play wait 1h":
             # the page the tutorial sends the reader to, at three widths, with no serious
             # accessibility violation
-            for width in (360, 800, 1600):
+            for width in (360, 800):
                 shot = browser.screenshot(state["page"], tmp_path / f"page-{width}.png", size=(width, 900))
                 assert shot.stat().st_size > 5_000
-            html = browser.dump_dom(state["page"])
+            html = browser.look(state["page"], tmp_path / "page-1600.png", size=(1600, 900))
+            assert (tmp_path / "page-1600.png").stat().st_size > 5_000
             assert "production" in html and "soak" in html
             # the page's pull request links lead to the forge's view, not to a name nowhere
             links = re.findall(r'href="([^"]+/pull/\d+)"', html)

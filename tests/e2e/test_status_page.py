@@ -133,7 +133,8 @@ def test_the_page_a_browser_renders_is_the_status_commands_table(
     assert repo["error"] is None and repo["status"] == expected
 
     table = Table()
-    table.feed(browser.dump_dom(base + "/"))
+    shot = tmp_path / "status-page.png"
+    table.feed(browser.look(base + "/", shot))
     assert len(table.rows) == len(expected["rows"]) > 5
     want_rows = {(r["environment"], r["image"]): r for r in expected["rows"]}
     for env, image, declared, _cluster, _candidate, decision in table.rows:
@@ -151,7 +152,6 @@ def test_the_page_a_browser_renders_is_the_status_commands_table(
     assert any(f["Open pull requests"] != "none" for f in table.facts.values())
     assert any(f["Gate"].startswith("open (") for f in table.facts.values())
 
-    shot = browser.screenshot(base + "/", tmp_path / "status-page.png")
     print(f"\nstatus page screenshot: {shot}")
     assert shot.read_bytes().startswith(b"\x89PNG")  # the docs' pictures: test_status_page_decisions.py
 
