@@ -1,7 +1,7 @@
 """One entry point for every place an image lives in a file (text in, text out; no I/O).
 
 * kustomization files: the ``images:`` list (:mod:`.kustomize`);
-* any other YAML file: containers of workload kinds (:mod:`.workloads`), Helm values key paths
+* any other YAML file (:mod:`.file_sites`): containers of workload kinds, Helm values key paths
   configured per image, and marker comments on any scalar (:mod:`.markers`);
 * an Argo CD Application's own settings, applied after its path's files:
   :func:`application_sites` (``kustomize.images``, Helm ``parameters``).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import (
     apps_module,
+    file_sites,
     flux_images,
     helm_values,
     is_appset,
@@ -36,26 +37,12 @@ from gitops_bot.manifests import (
     workloads,
 )
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.file_sites import ImageSpec as ImageSpec  # callers name it here
 from gitops_bot.manifests.site_values import Update as Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, rewritten
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
-
-
-@dataclass(frozen=True, slots=True)
-class ImageSpec:
-    """What the editor needs to know of a configured image. ``repository_key`` is the
-    normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field
-    (reference, repository, tag, digest) to a dotted key path such as ``image.tag``.
-    ``written`` is a name as an argument wrote it, matched literally against what a container
-    writes before its ``:tag``/``@digest`` when it is no repository (``IMAGE_PATH``,
-    ``MyOrg/App``): kustomize's ``images:`` name match, which renders such names as written."""
-
-    name: str
-    repository_key: str | None = None
-    helm: Mapping[str, str] = field(default_factory=dict)
-    written: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,132 +73,6 @@ class Site:
 
 def is_kustomization(filename: str) -> bool:
     return PurePath(filename).name in kustomize.KUSTOMIZATION_NAMES
-
-
-# -- sites in a non-kustomization file -------------------------------------------------
-
-
-def _groups(
-    t: Text, docs: list[Any], specs: Sequence[ImageSpec], filename: str, *, strict: bool
-) -> list[site_values.Group]:
-    """Every site of the configured images, in file order. ``strict``: a marker naming an image
-    the configuration does not define is an error (when reading for a plan); when writing,
-    markers of other images are simply not ours to touch."""
-    by_name = {s.name: s for s in specs}
-    by_repo = {s.repository_key: s for s in specs if s.repository_key}
-    by_written = {s.written: s for s in specs if s.written and not s.repository_key}
-    groups: list[site_values.Group] = []
-    taken: set[int] = set()
-
-    marked: dict[tuple[str, int], site_values.Group] = {}
-    for m in markers.find(t, docs):
-        spec = next((by_name[n] for n in m.names if n in by_name), None)
-        if spec is None:
-            if not strict:
-                continue
-            raise ManifestError(
-                filename,
-                m.line,
-                f"marker names image {m.names[-1]!r}, which gitops-bot.yaml does not define",
-                hint="add it under images: (its name is what the marker says)",
-            )
-        g = marked.get((spec.name, id(m.parent)))  # markers of one mapping form one site
-        if g is None:
-            g = marked[(spec.name, id(m.parent))] = site_values.Group(spec.name, "marker", m.line, {}, {}, {})
-            groups.append(g)
-        g.fields[m.field] = m.node
-        g.flow[id(m.node)] = m.flow
-        taken.add(id(m.node))
-
-    for c in workloads.containers(docs):
-        if id(c.node) in taken:
-            continue
-        key = c.reference.location
-        spec = (by_repo.get(key) if key else None) or by_written.get(c.reference.name)
-        if spec is not None:
-            groups.append(
-                site_values.Group(
-                    spec.name,
-                    "container",
-                    c.line,
-                    {"reference": c.node},
-                    {id(c.node): c.flow},
-                    {},
-                    workload=f"{c.kind}/{c.workload}",
-                    container=c.name,
-                )
-            )
-            taken.add(id(c.node))
-
-    for spec in specs:
-        if not spec.helm:
-            continue
-        paths = helm_values.paths(spec.helm)
-        # A digest path equal to the tag path (config ``digestInTag``): one key holds both.
-        in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
-        if in_tag:
-            paths.pop("digest")
-        for doc, release in _values_roots(docs, paths):
-            # a list or a mapping where a value goes is read as helm renders it, and refused as a place
-            found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
-            present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
-            if not present or _anothers(present, spec, by_repo):
-                continue
-            line = min(int(n.start_mark.line) for n in present.values()) + 1
-            missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
-            groups.append(
-                site_values.Group(
-                    spec.name,
-                    "helm",
-                    line,
-                    present,
-                    dict.fromkeys(map(id, present.values()), False),
-                    missing,
-                    in_tag and "tag" in present,
-                    "; ".join(filter(None, (helm_values.differs(paths[f], n) for f, n in present.items()))),
-                    workload=release,
-                )
-            )
-            taken.update(map(id, present.values()))
-    return sorted(groups, key=lambda g: g.line)
-
-
-def _anothers(present: Mapping[str, Any], spec: ImageSpec, by_repo: Mapping[str, ImageSpec]) -> bool:
-    """Whether a values block names another configured image's repository: two charts'
-    ``image.tag`` is one key path, and each block is the site of the image it names."""
-    node = present.get("repository") or present.get("reference")
-    if node is None or not nodes.is_scalar(node) or not node.value:
-        return False
-    location = WrittenRef.split(str(node.value)).location
-    return location is not None and location != spec.repository_key and location in by_repo
-
-
-def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[tuple[Any, str]]:
-    """Where each document's Helm values are: the document (a values file, or key paths
-    written from a manifest's root), else a Flux ``HelmRelease``'s ``spec.values`` (the values
-    the release sets) when the paths are not found from its root; with the ``HelmRelease/name``
-    they belong to, so a kustomize patch of that HelmRelease's values overrides them."""
-    out: list[tuple[Any, str]] = []
-    for doc in docs:
-        if (
-            nodes.is_map(doc)
-            and _kind(doc) == "HelmRelease"
-            and not any(helm_values.node_at(doc, p) for p in paths.values())
-        ):
-            spec = nodes.get(doc, "spec")
-            values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
-            meta = nodes.get(doc, "metadata")
-            name = nodes.get(meta[1], "name") if meta is not None and nodes.is_map(meta[1]) else None
-            named = str(name[1].value) if name is not None and nodes.is_scalar(name[1]) else ""
-            out.append((values[1] if values is not None else None, f"HelmRelease/{named}" if named else ""))
-        else:
-            out.append((doc, ""))
-    return out
-
-
-def _kind(doc: Any) -> str:
-    kind = nodes.get(doc, "kind")
-    return str(kind[1].value) if kind is not None and nodes.is_scalar(kind[1]) else ""
 
 
 # -- API -------------------------------------------------------------------------------
@@ -305,7 +166,7 @@ def _entry_of(m: _Marked, g: site_values.Group) -> tuple[str, Any] | None:
 
 def _marked_sites(m: _Marked, filename: str) -> list[Site]:
     out: list[Site] = []
-    for g in _groups(m.t, m.docs, m.specs, filename, strict=False):
+    for g in file_sites.groups(m.t, m.docs, m.specs, filename, strict=False):
         found = _entry_of(m, g)
         if found is None:  # a marked scalar elsewhere (a patch): its own values
             out.append(Site(g.image, "marker", g.line, *site_values.current(g)))
@@ -321,7 +182,7 @@ def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> Non
     it (a tag set beside an unmarked ``digest:`` still renders the old digest): the markers
     write only what they mark, as Flux's setters do, so the release would not be deployed."""
     wanted = {u.image: u for u in updates}
-    for g in _groups(m.t, m.docs, m.specs, filename, strict=False):
+    for g in file_sites.groups(m.t, m.docs, m.specs, filename, strict=False):
         found = _entry_of(m, g)
         u = wanted.get(g.image)
         if found is None or u is None:
@@ -369,7 +230,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
             container=g.container,
             note=g.note,
         )
-        for g in _groups(t, docs, specs, filename, strict=strict)
+        for g in file_sites.groups(t, docs, specs, filename, strict=strict)
     ]
 
 
@@ -500,7 +361,7 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     changes: list[FieldChange] = []
     unwritten: list[Unwritten] = []
     found: dict[str, None] = {}
-    groups = _groups(t, docs, specs, filename, strict=False)
+    groups = file_sites.groups(t, docs, specs, filename, strict=False)
     for g in groups:
         u = wanted.get(g.image)
         if u is None:
