@@ -18,11 +18,12 @@ from gitops_bot.core.reading import EnvironmentReading, generated_by
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.engine.repository_files import RepoFiles, files_of
+from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import images, kustomize, markers, nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
+from gitops_bot.render import reader
 
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 
@@ -290,49 +291,94 @@ def pulled_from(
     return (None if top == name else top), elsewhere
 
 
-def shared_names(repo: RepoFiles, paths: Iterable[str]) -> dict[str, str]:
-    """A kustomize image name two apps rename to two repositories (each app's overlays write
-    ``name: back`` with its own ``newName:``) -> what to say of it. The configuration keys an
-    image by that name, so one entry would read one repository's tags and pin its digests into
-    the other app's overlays: such a name is not configured. One app renaming per environment
-    (a local registry) builds on the same files naming the image: one image, not a collision."""
-    # name -> repository -> (the kustomization renaming it, the files it builds on naming it)
-    seen: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
-    for p in dict.fromkeys(paths):
-        if not any(f"{p}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
-            continue
-        reached = [
-            f.relative_to(repo.root).as_posix() for f in files_of(repo, p) if f.is_relative_to(repo.root)
-        ]
-        renamed: dict[str, tuple[str, str]] = {}  # the first read wins: the overlay's own, then its bases'
-        for rel in (r for r in reached if images.is_kustomization(r)):
-            try:
-                entries = kustomize.extract_images(repo.text(rel) or "", rel)
-            except GitOpsBotError:
+def _renames(repo: RepoFiles, rel: str) -> dict[str, str]:
+    """The names a kustomization's ``images:`` rename (-> ``newName``), each by its first entry:
+    kustomize applies them in turn, so a later entry of a name the first renamed matches nothing."""
+    try:
+        entries = kustomize.extract_images(repo.text(rel) or "", rel)
+    except GitOpsBotError:
+        return {}
+    out: dict[str, str] = {}
+    for e in entries:
+        name = WrittenRef.split(e.name).name
+        if name not in out and e.new_name and e.new_name != name and "$" not in e.new_name:
+            out[name] = e.new_name if "{{" not in e.new_name else ""
+    return {n: r for n, r in out.items() if r}
+
+
+def shared_names(
+    repo: RepoFiles, envs: Iterable[tuple[str, Sequence[str]]], into: ImageNames
+) -> dict[str, str]:
+    """A kustomize image name renamed to two repositories (``name: back`` with two ``newName:``)
+    -> what to say of it: in one environment (two apps' kustomizations it builds side by side),
+    or by two apps' overlays building on files of their own. The configuration keys an image by
+    its name, so one entry named ``back`` would read one repository's tags and pin its digests
+    into the other app's: each repository is its own image in ``into``, named by the repository,
+    which the reader matches as the entries' ``newName``. One app renaming per environment (a
+    local registry), on the same files naming the image, is one image, not a collision."""
+    # name -> repository -> the kustomizations renaming it; kustomization -> its environments
+    seen: dict[str, dict[str, list[str]]] = {}
+    built_by: dict[str, set[str]] = {}
+    for env, paths in envs:
+        for p in dict.fromkeys(paths):
+            if not any(f"{p}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
                 continue
-            for e in entries:
-                if e.new_name and "$" not in e.new_name and "{{" not in e.new_name:
-                    renamed.setdefault(WrittenRef.split(e.name).name, (e.new_name, rel))
-        for name, (new, rel) in renamed.items():
-            naming = frozenset(
-                r for r in reached if not images.is_kustomization(r) and name in (repo.text(r) or "")
-            )
-            seen.setdefault(name, {}).setdefault(new, []).append((rel, naming))
+            for rel in (r for r in _reach(repo, p) if images.is_kustomization(r)):
+                built_by.setdefault(rel, set()).add(env)
+                for name, new in _renames(repo, rel).items():
+                    where = seen.setdefault(name, {}).setdefault(new, [])
+                    where += [rel] if rel not in where else []
     out = {}
     for name, by_repo in seen.items():
-        bases = {r: frozenset().union(*(b for _, b in where)) for r, where in by_repo.items()}
-        apart = [(a, b) for a, b in combinations(sorted(bases), 2) if not bases[a] & bases[b]]
+        naming = {r: _naming(repo, name, where) for r, where in by_repo.items()} if len(by_repo) > 1 else {}
+        apart = [
+            (a, b)
+            for a, b in combinations(sorted(by_repo), 2)
+            if not naming[a] & naming[b] or _side_by_side(repo, by_repo[a], by_repo[b], built_by)
+        ]
         if not apart:
             continue
         shown = sorted({a for pair in apart for a in pair})
-        said = "; ".join(f"{by_repo[r][0][0]} renames it to {r}" for r in shown)
+        said = "; ".join(f"{by_repo[r][0]} renames it to {r}" for r in shown)
+        for r in shown:
+            into.add(r, f"images: entry {by_repo[r][0]} renaming {name} to it")
         out[name] = (
             f"image {name}: one kustomize name for {len(shown)} repositories ({said}); gitops-bot.yaml "
-            "keys an image by that name, so one entry would pin one repository's digests into the "
-            "other's overlays: not configured. Give each app's image its own name (the container's "
-            f"image: and the images: entry's name:, such as {shown[0]}) and run init again"
+            "keys an image by its name, so one entry would pin one repository's digests into the "
+            f"other's: each is configured by its repository ({', '.join(shown)}), its images: "
+            "entries' newName, and none as " + name
         )
     return out
+
+
+def _reach(repo: RepoFiles, directory: str) -> list[str]:
+    """The files a kustomization directory builds, relative to the repository."""
+    found = reader.reach(repo.tree, repo.root, repo.root / directory).files
+    return [f.relative_to(repo.root).as_posix() for f in found if f.is_relative_to(repo.root)]
+
+
+def _naming(repo: RepoFiles, name: str, kustomizations: Sequence[str]) -> frozenset[str]:
+    """The files the kustomizations build on that name ``name`` (what their entries rename)."""
+    return frozenset(
+        r
+        for k in kustomizations
+        for r in _reach(repo, str(PurePosixPath(k).parent))
+        if not images.is_kustomization(r) and name in (repo.text(r) or "")
+    )
+
+
+def _side_by_side(
+    repo: RepoFiles, one: Sequence[str], other: Sequence[str], built_by: Mapping[str, set[str]]
+) -> bool:
+    """Whether an environment builds a kustomization of each, neither building the other (where
+    one builds the other, the outer entry comes after the inner renamed the name: no collision)."""
+    return any(
+        built_by[a] & built_by[b]
+        and a not in _reach(repo, str(PurePosixPath(b).parent))
+        and b not in _reach(repo, str(PurePosixPath(a).parent))
+        for a in one
+        for b in other
+    )
 
 
 def drop(into: ImageNames, names: Iterable[str]) -> None:

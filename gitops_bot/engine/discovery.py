@@ -153,7 +153,7 @@ def discover(
     _undeployed_charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
     discovered_images.marked_images(repo, every, found)
-    shared = discovered_images.shared_names(repo, [p for e in envs for p in e.paths])
+    shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
     discovered_images.drop(found, shared)
     repo.notes.extend(shared.values())
     pulled = {n: found.marked.get(n, n) for n in found.found}  # a Flux setter's name: its repository

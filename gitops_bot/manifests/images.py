@@ -64,6 +64,9 @@ class Site:
     # a kustomize entry named with a tag (``name: app:latest``, which kustomize matches as
     # written): the name, which an edit by the image's name does not reach
     named: str = ""
+    # a kustomize entry renaming another name to the image (``name: back``, ``newName:`` the
+    # image's): that name, which a container must be named for the entry to apply
+    renames: str = field(default="", compare=False)
     # which container of ``workload`` (its name): each container is its own place, an init
     # container beside the main one of the same image too; "" when the site names none
     container: str = field(default="", compare=False)
@@ -209,10 +212,32 @@ def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> Non
 def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
     if is_kustomization(filename):
         names = {s.name for s in specs}
+        entries = kustomize.extract_images(text, filename)
+        # an entry of a name an earlier entry renamed away applies to nothing (a second ``name:
+        # nginx`` after one renaming nginx): no place of any image
+        live, _ = kustomize.applied(entries, {e.name for e in entries})
+        entries = [e for e, applies in zip(entries, live, strict=True) if applies]
         sites = [
             Site(e.name, "kustomize", e.line, e.new_name, e.new_tag, e.digest, value_line=e.value_line)
-            for e in kustomize.extract_images(text, filename)
+            for e in entries
             if e.name in names
+        ]
+        # an entry renaming a name no image has to a configured image (name: back, newName:
+        # ghcr.io/acme/shop-back, where two apps share the name they rename): that image's pin
+        # where a container the environment renders is named as the entry (the reader's to judge)
+        sites += [
+            Site(
+                e.new_name,
+                "kustomize",
+                e.line,
+                e.new_name,
+                e.new_tag,
+                e.digest,
+                value_line=e.value_line,
+                renames=e.name,
+            )
+            for e in entries
+            if e.name not in names and e.new_name in names and e.new_name is not None
         ]
         marked = _marked(text, filename, specs, strict=strict)
         return sorted(sites + _marked_sites(marked, filename), key=lambda s: s.line) if marked else sites
@@ -275,6 +300,36 @@ def write(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequenc
 RULE = "only the image's values change, each in its own place and style"
 
 
+def _entry_edits(
+    text: str, filename: str, updates: Sequence[Update]
+) -> tuple[list[kustomize_text.ImageEdit], dict[str, str]]:
+    """The kustomization's entry edits for ``updates``, and each entry name edited for another
+    image (-> that image). An image the file lists by no entry of its own name but that entries
+    rename to (``name: back``, ``newName: ghcr.io/acme/shop-back``, where two apps share the
+    name) is released at those entries, their names kept: the tag and digest, in place. Only a
+    name every entry of which renames to the image: an edit by name writes each entry of it,
+    and another's (a first ``name: nginx`` renaming to another repository) is not this image's."""
+    entries = kustomize.extract_images(text, filename)
+    own = {e.name for e in entries}
+    asked = {u.image for u in updates}
+    edits: list[kustomize_text.ImageEdit] = []
+    alias: dict[str, str] = {}
+    for u in updates:
+        named = {e.name for e in entries if e.new_name == u.image} if u.image not in own else set()
+        renaming = [
+            n for n in sorted(named - asked) if all(e.new_name == u.image for e in entries if e.name == n)
+        ]
+        alias |= dict.fromkeys(renaming, u.image)
+        edits += [
+            kustomize_text.ImageEdit(n, None, u.tag, u.digest, keep_digest=u.keep_digest) for n in renaming
+        ]
+        if not renaming:
+            edits.append(
+                kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+            )
+    return edits, alias
+
+
 def edit(
     text: str,
     filename: str,
@@ -297,13 +352,10 @@ def edit(
             ours = [u for u in updates if u.image in by_marker]
             _check_unmarked(marked, ours, filename)
             first = edit_sites(text, filename, marked.specs, ours)
-        edits = [
-            kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
-            for u in updates
-            if u.image not in by_marker
-        ]
+        edits, alias = _entry_edits(first.text, filename, [u for u in updates if u.image not in by_marker])
         rest = kustomize.edit(first.text, edits, filename, append=append) if edits else EditResult(first.text)
-        changes, found = first.changes + rest.changes, first.images + rest.images
+        changes = first.changes + tuple(c._replace(image=alias.get(c.image, c.image)) for c in rest.changes)
+        found = first.images + tuple(dict.fromkeys(alias.get(n, n) for n in rest.images))
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
     try:
         result = edit_sites(text, filename, specs, updates)

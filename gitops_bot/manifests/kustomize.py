@@ -9,7 +9,8 @@ pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,41 @@ def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
         return tag, digest
     pinned = WrittenRef.of_tag("", tag)
     return pinned.tag or None, pinned.digest or None
+
+
+# what may follow an entry's name in an image it applies to: a tag, then a digest, each optional
+# (kustomize's api/image.IsImageMatched)
+_AFTER_NAME = re.compile(r"(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?")
+
+
+def matches(reference: str, name: str) -> bool:
+    """Whether an ``images:`` entry named ``name`` applies to an image written ``reference``: its
+    name exactly, a tag and a digest after it (an entry named ``app:1`` matches ``app:1`` only)."""
+    return reference.startswith(name) and _AFTER_NAME.fullmatch(reference[len(name) :]) is not None
+
+
+def applied(entries: Sequence[KustomizeImage], references: Iterable[str]) -> tuple[list[bool], set[str]]:
+    """Which of a kustomization's ``entries`` apply to any image reaching them (``references``,
+    as written), and the references its images: leave. kustomize applies one transformer per
+    entry in turn (api/filters/imagetag), so an entry renaming a name (``newName``) leaves a
+    later entry of that name nothing to match, and one renaming to another entry's name chains
+    into it."""
+    current = set(references)
+    live: list[bool] = []
+    for e in entries:
+        hit = {r for r in current if matches(r, e.name)}
+        live.append(bool(hit))
+        current = (current - hit) | {_transformed(r, e) for r in hit}
+    return live, current
+
+
+def _transformed(reference: str, e: KustomizeImage) -> str:
+    """``reference`` as the entry sets it: a tag or a digest set replaces both (imagetag's updater)."""
+    ref = WrittenRef.split(reference)
+    tag, digest = ref.tag, ref.digest
+    if e.new_tag or e.digest:
+        tag, digest = e.new_tag or None, e.digest or None
+    return (e.new_name or ref.name) + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
 
 
 # -- editing ---------------------------------------------------------------------------

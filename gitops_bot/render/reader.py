@@ -31,7 +31,7 @@ from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.manifests import images, is_appset, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import deploy_tools, deployers, verdict
+from gitops_bot.render import deploy_tools, deployers, entry_reach, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
@@ -167,6 +167,7 @@ class Reader:
         misses: str = "",
         text: str = "",
     ) -> None:
+        entry_reach.saw(walk, text)  # a kustomization's own text: after its images: are judged
         lines = text.splitlines()
         for s in sites:
             kind = PinKind.PATCH if patch else PinKind(s.kind)
@@ -398,6 +399,7 @@ class Reader:
         # kustomize builds the resources (each nested kustomization with its own patches and
         # images), adds the components, then applies this kustomization's patches and last its
         # images: the order of the ranks here
+        entry_reach.entering(walk, rel, sites := self._sites(text, rel, strict=rel in walk.configured))
         for entry in refs.resources:
             self._resource(directory, entry, walk, stack)
         for entry in refs.components:
@@ -406,7 +408,7 @@ class Reader:
             self._patch(directory, rel, patch, walk)
             for k in walk.stack:
                 walk.patched[k] = walk.patched.get(k, 0) + 1
-        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False, text=text)
+        self.add(walk, rel, entry_reach.built(walk, rel, text, sites), patch=False, text=text)
 
     def _resource(
         self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
@@ -450,6 +452,7 @@ class Reader:
     def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
         if patch.inline is not None:
+            entry_reach.saw(walk, patch.inline)
             sites = [
                 replace(
                     s,
@@ -457,7 +460,10 @@ class Reader:
                     value_line=patch.first_line + s.value_line - 1 if s.value_line else 0,
                     workload=s.workload or patch.target,
                 )
-                for s in self._inline_sites(patch.inline, krel, how)
+                # read as the patch's own text: its containers are a workload's, whatever file holds it
+                for s in kustomize_refs.patch_sites(
+                    patch.inline, f"{krel} (inline patch)", self.specs, _FORMS.get(how)
+                )
             ]
             sites, misses = self._selected(krel, patch, sites, krel, walk)
             self.add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
@@ -562,11 +568,6 @@ class Reader:
             out += found
         walk.objects[krel] = out
         return out
-
-    def _inline_sites(self, text: str, krel: str, how: str) -> list[images.Site]:
-        # read as a patch's own text (not as the kustomization it is written in): its
-        # containers are a workload's, whatever the file holding it is called
-        return kustomize_refs.patch_sites(text, f"{krel} (inline patch)", self.specs, _FORMS.get(how))
 
     # -- reading ------------------------------------------------------------------------
 

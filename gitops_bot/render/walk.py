@@ -545,6 +545,10 @@ class Walk:
     # kustomization -> the resource files it builds (through everything it includes), what its
     # patches select from; ``unsure``: those whose built names the files do not tell whole
     built: dict[str, list[str]] = field(default_factory=dict)
+    # kustomizations whose images: rename another name to a configured image, and each one's
+    # images reaching its images: while one of them is built (render/entry_reach)
+    renaming: set[str] = field(default_factory=set)
+    reaching: dict[str, set[str]] = field(default_factory=dict)
     unsure: set[str] = field(default_factory=set)
     objects: dict[str, list[tuple[str, str]] | None] = field(default_factory=dict)  # of ``built``
     # kustomization -> the patches applied in its build so far (its nested ones' too): a JSON

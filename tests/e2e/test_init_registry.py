@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot import cli
+from gitops_bot.manifests import images
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import Result
+from testkit import kubetools
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -125,3 +127,43 @@ def test_a_version_and_commit_pin_is_checked_by_the_build_newest_would_choose(
     (check,) = doc["init"]["checks"]
     assert check.startswith(f"{image}: 4 tags; newest would choose 3.6.0-"), check
     assert "no tag" not in check and "created time" not in check, check
+
+
+def test_two_apps_sharing_a_kustomize_name_are_planned_each_from_its_own_repository(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """Two apps' overlays rename one kustomize name (``name: back``) to two repositories: two
+    images keyed by repository, each proposed its own repository's tag and digest, each written
+    in its own app's overlay; the collision said with both files."""
+    shop = _pushed(registry, tmp_path, "shop", ("1.0.0", "1.2.0"))
+    blog = _pushed(registry, tmp_path, "blog", ("1.0.0", "1.5.0"))
+    files = {}
+    for app, image in (("shop", shop), ("blog", blog)):
+        files[f"{app}/base/kustomization.yaml"] = "resources:\n- deploy.yaml\n"
+        files[f"{app}/base/deploy.yaml"] = DEPLOY.format(name=app, image="back")
+        files[f"{app}/overlays/dev/kustomization.yaml"] = (
+            f"resources:\n- ../../base\nimages:\n- name: back\n  newName: {image}\n  newTag: 1.0.0\n"
+        )
+    result, doc = _init(tmp_path, files, "--write")
+    assert result.exit_code == 0
+    text = (tmp_path / "gitops-bot.yaml").read_text()
+    assert f'- name: "{shop}"' in text and f'- name: "{blog}"' in text and '- name: "back"' not in text
+    (said,) = [n for n in text.splitlines() if "image back:" in n]
+    assert "shop/overlays/dev/kustomization.yaml" in said and "blog/overlays/dev/kustomization.yaml" in said
+    items = {i["image"]: i for e in doc["environments"] for i in e["images"]}
+    assert items[shop]["candidate"]["tag"] == "1.2.0" and items[blog]["candidate"]["tag"] == "1.5.0"
+    assert items[shop]["candidate"]["digest"] != items[blog]["candidate"]["digest"]
+    # the editor a release uses writes each app's proposal into its own overlay's entry, in
+    # place (its name and newName kept), and kustomize renders each app its own repository's
+    for app, image in (("shop", shop), ("blog", blog)):
+        rel = f"{app}/overlays/dev/kustomization.yaml"
+        old = (tmp_path / rel).read_text()
+        proposed = items[image]["candidate"]
+        update = images.Update(image, image, proposed["tag"], proposed["digest"])
+        edited = images.edit(old, rel, [images.ImageSpec(image)], [update]).text
+        assert edited == old.replace(
+            "newTag: 1.0.0", f"newTag: {proposed['tag']}\n  digest: {proposed['digest']}"
+        )
+        (tmp_path / rel).write_text(edited)
+        rendered = kubetools.kustomize(tmp_path / app / "overlays/dev")
+        assert f"image: {image}:{proposed['tag']}@{proposed['digest']}" in rendered
