@@ -151,13 +151,30 @@ def applied(entries: Sequence[KustomizeImage], references: Iterable[str]) -> tup
     entry in turn (api/filters/imagetag), so an entry renaming a name (``newName``) leaves a
     later entry of that name nothing to match, and one renaming to another entry's name chains
     into it."""
-    current = set(references)
+    # each image under the names an entry may match it by (its name, with its tag, whole): an
+    # entry looks up its own, where scanning every image for each entry was a million matches
+    # for a kustomization of 1,000 entries
+    named: dict[str, set[str]] = {}
+    for r in references:
+        _index(named, r, add=True)
     live: list[bool] = []
     for e in entries:
-        hit = {r for r in current if matches(r, e.name)}
+        hit = {r for r in named.get(e.name, ()) if matches(r, e.name)}
         live.append(bool(hit))
-        current = (current - hit) | {_transformed(r, e) for r in hit}
-    return live, current
+        for r in hit:
+            _index(named, r, add=False)
+        for r in hit:
+            _index(named, _transformed(r, e), add=True)
+    return live, {r for rs in named.values() for r in rs}
+
+
+def _index(named: dict[str, set[str]], reference: str, *, add: bool) -> None:
+    ref = WrittenRef.split(reference)
+    for key in {ref.name, f"{ref.name}:{ref.tag}" if ref.tag is not None else ref.name, reference}:
+        if add:
+            named.setdefault(key, set()).add(reference)
+        else:
+            named.get(key, set()).discard(reference)
 
 
 def _transformed(reference: str, e: KustomizeImage) -> str:
