@@ -167,3 +167,29 @@ def test_two_apps_sharing_a_kustomize_name_are_planned_each_from_its_own_reposit
         (tmp_path / rel).write_text(edited)
         rendered = kubetools.kustomize(tmp_path / app / "overlays/dev")
         assert f"image: {image}:{proposed['tag']}@{proposed['digest']}" in rendered
+
+
+def test_a_base_two_apps_rename_in_one_environment_is_planned_each_from_its_own_repository(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """One base Deployment (``image: back``) two apps' kustomizations build in one environment,
+    each renaming it to its own repository: each proposed its own repository's tag and digest,
+    never the first app's for both."""
+    shop = _pushed(registry, tmp_path, "shop1", ("1.0.0", "1.2.0"))
+    blog = _pushed(registry, tmp_path, "blog1", ("1.0.0", "1.5.0"))
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(name="back", image="back"),
+        "envs/dev/kustomization.yaml": "resources:\n- ../../shop\n- ../../blog\n",
+    }
+    for app, image in (("shop", shop), ("blog", blog)):
+        files[f"{app}/kustomization.yaml"] = (
+            f"namePrefix: {app}-\nresources:\n- ../base\nimages:\n- name: back\n  newName: {image}\n"
+            "  newTag: 1.0.0\n"
+        )
+    result, doc = _init(tmp_path, files)
+    assert result.exit_code == 0
+    items = {i["image"]: i for e in doc["environments"] for i in e["images"]}
+    assert "back" not in items
+    assert items[shop]["candidate"]["tag"] == "1.2.0" and items[blog]["candidate"]["tag"] == "1.5.0"
+    assert items[shop]["candidate"]["digest"] != items[blog]["candidate"]["digest"]
