@@ -456,6 +456,9 @@ def _effective(found: Sequence[Found]) -> list[Found]:
             workload, container = f.site.workload, f.site.container
             if f.site.kind == "helm":  # values layers stack, a HelmRelease's patch of them too
                 workload = ""
+                below = wins.get((f.root, workload, container))
+                if below is not None and below.site.kind == "helm" and not (f.site.tag or f.site.digest):
+                    continue  # a layer of the repository key alone: the tag below it still renders
             if not container:
                 wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
             wins[(f.root, workload, container)] = f

@@ -664,3 +664,47 @@ def test_an_application_past_the_generated_bound_is_said_as_past_it(tmp_path: Pa
     assert readings["dev"]["fix"], readings["dev"]
     prod = next(e for e in plan["environments"] if e["name"] == "prod")
     assert [i["action"] for i in prod["images"]] == ["update"], prod
+
+
+HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: apps
+spec:
+  interval: 5m
+  chart:
+    spec:
+      chart: app
+      sourceRef: {{kind: HelmRepository, name: charts}}
+  values:
+{values}"""
+
+
+def test_a_helmrelease_patch_of_the_repository_key_alone_keeps_the_tag_below_it(
+    tmp_path: Path, image: str
+) -> None:
+    """dev's overlay patches its HelmRelease's spec.values with image.repository alone (a
+    mirror's key, say); kustomize merges it over the base's, so the base's tag still renders.
+    The reading took the patch as dev's whole pin, '(no tag)', plan proposed dev, and update
+    ended the whole run at exit 2 ('Helm values key image.tag is not in the file'), prod
+    unreleased. Now dev inherits the base's tag and its release adds image.tag to its patch."""
+    patch = HELMRELEASE.replace("  interval: 5m\n", "").split("  chart:\n")[0] + "  values:\n"
+    files = {
+        "base/kustomization.yaml": "resources:\n- hr.yaml\n",
+        "base/hr.yaml": HELMRELEASE.format(
+            values=f"    image:\n      repository: {image}\n      tag: 1.0.0\n"
+        ),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: p.yaml\n",
+        "overlays/dev/p.yaml": patch + f"    image:\n      repository: {image}\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: p.yaml\n",
+        "overlays/prod/p.yaml": patch + "    image:\n      tag: 1.0.0\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    config = _config(image, *envs).replace("environments:", HELM_KEYS + "environments:")
+    origin = _origin(tmp_path, files, config)
+    released, skipped = _update(tmp_path, origin)
+    assert skipped == {} and sorted(released) == ["dev", "prod"], (released, skipped)
+    assert git(origin, "show", "main:base/hr.yaml") == files["base/hr.yaml"]
+    dev = git(origin, "show", "main:overlays/dev/p.yaml")
+    assert dev.startswith(files["overlays/dev/p.yaml"]) and "      tag: 1.1.0\n" in dev, dev
