@@ -259,6 +259,19 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     ]
 
 
+def template_sites(text: str, filename: str, specs: Sequence[ImageSpec]) -> list[Site]:
+    """The configured images a chart template (YAML only once rendered) writes whole on plain
+    lines, as the history reads back what a release wrote there."""
+    if not workloads.is_template(filename, text):
+        return []
+    keys = {s.repository_key: s.name for s in specs if s.repository_key}
+    return [
+        Site(image, "container", t.line, t.reference.name, t.reference.tag, t.reference.digest)
+        for t in workloads.template_literals(text)
+        if t.plain and (image := keys.get(workloads.repository_key(t.reference.name) or "")) is not None
+    ]
+
+
 # a "name:" whose value has a ":" after its last "/" (a tag), up to the end of the value
 _TAGGED_NAME = re.compile(
     r"\bname:[ \t]*['\"]?[^\s'\"#,}]*:[^\s/'\"#,}]+['\"]?[ \t]*(?:[,}#]|$)", re.MULTILINE
@@ -362,8 +375,8 @@ def edit(
     except ManifestError:
         if not workloads.is_template(filename, text):
             raise
-        # a chart template, YAML only once rendered: its image lines written whole (a release
-        # goes there only where a marked render proved the line is what runs)
+        # a chart template, YAML only once rendered: a release goes there only where a marked
+        # render proved its image line runs
         keys = {s.repository_key: s.name for s in specs if s.repository_key}
         return workloads.edit_template(text, filename, keys, updates)
     if flux_images.holds(text):  # a Flux Kustomization's spec.images, applied after its build

@@ -190,7 +190,10 @@ class _Reader:
             try:
                 found = images.read(text, name, self.specs, strict=False)
             except UsageError:
-                return []
+                # a chart template, YAML only once rendered: the image lines a release wrote
+                found = images.template_sites(text, path, self.specs)
+                if not found:
+                    return []
         self._last[path] = _Version(blob, lines, found, starts)
         return found
 

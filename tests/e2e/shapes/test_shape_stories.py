@@ -111,6 +111,8 @@ class Shape:
     or_said: bool = False
     # several environments' places in one file: the edit of one environment's (see _element)
     own: Callable[[str], Edit] | None = None
+    # read with the real kubectl and helm found (the marked render), as on a runner that has them
+    tools: bool = False
 
 
 SHAPES = [
@@ -319,6 +321,20 @@ SHAPES = [
     ),
 ]
 
+# (5) a chart whose template writes the image whole, its other lines YAML only once rendered:
+# the line is the pin where helm renders it (a marked render proves it), written in place
+SHAPES.append(
+    Shape(
+        "chart-template-literal",
+        ("charts/staging", "charts/production"),
+        "pinned",
+        "charts/{env}/templates/deployment.yaml",
+        "charts/{env}/templates/deployment.yaml",
+        CONTAINER,
+        "helm charts/{env}",
+        tools=True,
+    )
+)
 SHAPES.append(
     Shape(
         "flux-helmrelease-inherited",
@@ -383,6 +399,9 @@ def world(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Story, Shape, str]]:
     shape, forge = request.param
+    if shape.tools:
+        monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+        monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
     for s in stories(forge, tmp_path, registry, monkeypatch):
         image = f"{registry.host}/{s.world.ns}/app"
         config = CONFIG.format(
