@@ -289,13 +289,14 @@ def _clusters(node: Any) -> list[dict[str, Any]]:
 def _kept(node: Any, flow: bool = False) -> Any:
     """A list element as :func:`_plain` reads it, each scalar kept as a :class:`Literal`."""
     if nodes.is_map(node):
-        out = {}
+        out, merged = {}, {}
         for k, v in node.value:
-            if nodes.is_scalar(k):
-                if k.tag.endswith(":merge"):  # its values are the anchor's, shared
-                    raise Unexpanded("a list element merges another mapping (<<)")
+            if nodes.is_scalar(k) and k.tag.endswith(":merge"):  # the anchor's values, where written
+                for m in reversed(v.value if nodes.is_seq(v) else [v]):  # the first listed wins
+                    merged.update(got if isinstance(got := _kept(m), dict) else {})
+            elif nodes.is_scalar(k):
                 out[str(k.value)] = _kept(v, bool(node.flow_style))
-        return out
+        return {**merged, **out}  # a key of its own wins over a merged one, as YAML merges
     if nodes.is_seq(node):
         return [_kept(i, bool(node.flow_style)) for i in node.value]
     return None if nodes.is_null(node) else Literal(node, flow)

@@ -265,3 +265,46 @@ def test_a_generator_value_every_environment_takes_is_said_with_the_fix(tmp_path
             f"of {env}'s own"
         ), r.reason
         assert r.fix is not None and f"{{env: {env}, tag: ...}}" in r.fix
+
+
+MERGED = APPSET.replace(
+    """  generators:
+  - list:
+      elements:
+      - env: dev
+        tag: 2.0.0   # dev's
+      - env: prod
+        tag: "1.0.0"
+""",
+    """  generators:
+  - list:
+      elements:
+      - &common
+        env: dev
+        tag: 2.0.0
+      - <<: *common
+        env: prod
+""",
+)
+
+
+def test_a_value_merged_from_another_element_is_that_elements_and_said_for_the_one_merging_it(
+    tmp_path: Path,
+) -> None:
+    # prod merges dev's element (<<: *common): its tag is dev's line, which both take
+    got = _read(tmp_path, MERGED)
+    for env, other in (("dev", "prod"), ("prod", "dev")):
+        r = got[env].image(IMAGE)
+        assert r is not None and r.status is PinStatus.UNSUPPORTED, r
+        assert r.reason == (
+            f"set at appset.yaml:11, a generator's value the Applications app-{other} take too: no place "
+            f"of {env}'s own"
+        ), r.reason
+    own = MERGED.replace(
+        "      - <<: *common\n        env: prod\n",
+        "      - <<: *common\n        env: prod\n        tag: 1.0.0\n",
+    )
+    got = _read(tmp_path, own)
+    r = got["prod"].image(IMAGE)
+    assert r is not None and r.status is PinStatus.PINNED, r
+    assert [(p.file, p.line) for p in r.pins if p.effective] == [("appset.yaml", 14)]
