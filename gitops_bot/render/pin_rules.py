@@ -267,7 +267,8 @@ def _generated(c: Case) -> ImageReading | None:
     return c.unsupported(
         f"set at {spot.file}:{spot.line}, {what}: no place of {c.env}'s own",
         f"give {c.env}'s list element a key of its own holding the version ({{env: {c.env}, tag: ...}}) and "
-        f"take it whole in the template (value: '{{{{tag}}}}'); releases then write {c.env}'s element",
+        "take it whole in the template (a helm parameter's value: '{{tag}}'; a kustomize.images entry: "
+        f"'{{{{image}}}}', the key holding the whole reference); releases then write {c.env}'s element",
     )
 
 

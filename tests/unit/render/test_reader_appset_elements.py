@@ -308,3 +308,28 @@ def test_a_value_merged_from_another_element_is_that_elements_and_said_for_the_o
     r = got["prod"].image(IMAGE)
     assert r is not None and r.status is PinStatus.PINNED, r
     assert [(p.file, p.line) for p in r.pins if p.effective] == [("appset.yaml", 14)]
+
+
+def test_a_kustomize_images_entry_the_template_builds_around_an_elements_tag_is_said(tmp_path: Path) -> None:
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": TEMPLATE.replace(
+            '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"', f"{IMAGE}:0.9.0"
+        ),
+        "appset.yaml": KUSTOMIZED.replace("'ghcr.io/acme/app:", "'").replace(
+            "'{{.image}}'", f"'{IMAGE}:{{{{.image}}}}'"
+        ),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    sources = [reader.Source(n, ("appset.yaml",), (IMAGE,)) for n in ("dev", "prod")]
+    r = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["dev"].image(IMAGE)
+    assert r is not None and r.status is PinStatus.UNSUPPORTED, r
+    assert r.reason is not None and r.reason.startswith(
+        "set at appset.yaml:21, the ApplicationSet's template value"
+    )
+    assert (
+        r.fix is not None
+        and "a kustomize.images entry: '{{image}}', the key holding the whole reference" in r.fix
+    )
