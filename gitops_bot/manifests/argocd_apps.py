@@ -26,6 +26,18 @@ class Setting:
     name: str
     value: str
     line: int
+    # a value YAML reads as other than a string (int, float, bool): Argo CD's schema takes a string
+    typed: str = ""
+
+    @property
+    def not_string(self) -> str:
+        """Said of a value that is no string: the API server refuses the Application; "" if it is one."""
+        if not self.typed:
+            return ""
+        return (
+            f"helm parameter {self.name}: {self.value} is YAML's {self.typed}, not the string Argo CD's "
+            f'Application takes (the API server refuses it): quote it (value: "{self.value}")'
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +83,7 @@ def _items(node: Any) -> list[Any]:
 def _source(app: str, node: Any) -> AppSource:
     helm = at(node, "helm")
     params = tuple(  # each at its value's line: where a release writes
-        Setting(name, value, int(_value_node(item).start_mark.line) + 1)
+        Setting(name, value, int((held := _value_node(item)).start_mark.line) + 1, _typed(held))
         for item in _items(at(helm, "parameters"))
         if (name := _scalar(item, "name")) and (value := _scalar(item, "value")) is not None
     )
@@ -280,6 +292,12 @@ def edit_parameter_values(
 
 PARAMETERS = "argocd helm.parameters"
 PARAMETERS_RULE = "only the matched helm.parameters values of Applications change, each in place"
+
+
+def _typed(node: Any) -> str:
+    """The YAML type of a scalar that is not a string ("float" for ``1.10``), else ""."""
+    kind = str(node.tag).rpartition(":")[2]
+    return kind if kind in ("int", "float", "bool") else ""
 
 
 def _value_node(item: Any) -> Any:

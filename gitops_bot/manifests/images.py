@@ -482,14 +482,16 @@ def application_sites(
         if "reference" in by_field:
             held = by_field["reference"]
             ref = WrittenRef.split(held.value)
-            out.append(Site(spec.name, "argocd", held.line, ref.name, ref.tag, ref.digest, APP_PARAMETER))
+            site = Site(spec.name, "argocd", held.line, ref.name, ref.tag, ref.digest, APP_PARAMETER)
+            out.append(replace(site, note=held.not_string))
         elif "tag" in by_field:
             held = by_field["tag"]
             repo = by_field.get("repository")
             repository = repo.value if repo else _layered_value(values(), spec.helm.get("repository"))
             if repository and spec.repository_key and not _may_be(repository, spec):
                 continue  # the chart renders another image with this key
-            out.append(Site(spec.name, "argocd", held.line, repository, held.value, None, APP_PARAMETER))
+            site = Site(spec.name, "argocd", held.line, repository, held.value, None, APP_PARAMETER)
+            out.append(replace(site, note=held.not_string))
     return out
 
 

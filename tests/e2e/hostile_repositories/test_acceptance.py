@@ -708,3 +708,28 @@ def test_a_helmrelease_patch_of_the_repository_key_alone_keeps_the_tag_below_it(
     assert git(origin, "show", "main:base/hr.yaml") == files["base/hr.yaml"]
     dev = git(origin, "show", "main:overlays/dev/p.yaml")
     assert dev.startswith(files["overlays/dev/p.yaml"]) and "      tag: 1.1.0\n" in dev, dev
+
+
+@pytest.mark.parametrize(("value", "kind"), [("1.10", "float"), ("true", "bool"), ("100", "int")])
+def test_an_argo_cd_parameter_value_that_is_no_string_is_said(
+    tmp_path: Path, image: str, value: str, kind: str
+) -> None:
+    """dev's Application sets image.tag by a helm parameter written plain as a number or a
+    bool: Argo CD's Application schema takes the value as a string, so the API server refuses
+    the Application and nothing of it is applied. The reading said nothing of it (dev 'runs
+    1.10'); now plan says it at its line with the fix."""
+    files = {
+        **{k: v.replace("{image}", image) for k, v in CHART.items()},
+        "apps/dev.yaml": _parameter_app("dev", value),
+    }
+    repo = tmp_path / "repo"
+    config = _config(image, "  - name: dev\n    path: apps/dev.yaml\n").replace(
+        "environments:", HELM_KEYS + "environments:"
+    )
+    write(repo, {**files, "gitops-bot.yaml": config})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "a parameter that is no string")
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo))
+    assert code in (0, 2), err
+    said = f"apps/dev.yaml:15: helm parameter image.tag: {value} is YAML's {kind}, not the string Argo CD's"
+    assert said in out + err and f'quote it (value: "{value}")' in out + err, out + err
