@@ -7,17 +7,18 @@ reading or ``None`` (not its case):
 2. ``elsewhere``: its Application renders another branch than the bot reads -> unsupported.
 3. ``unread``: nothing found, and it renders what cannot be read -> unsupported.
 4. ``absent``: nothing it renders names the image -> not rendered.
-5. ``own``: every winning place is its own and editable -> pinned there.
-6. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
-7. ``late``: it inherits the place from a file whose setting is applied after every file of
+5. ``two_repositories``: its winning ``images:`` entries rename it to two repositories -> unsupported.
+6. ``own``: every winning place is its own and editable -> pinned there.
+7. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
+8. ``late``: it inherits the place from a file whose setting is applied after every file of
    the environment (an Application's or a Flux Kustomization's) -> unsupported.
-8. ``parameter``: an Argo CD helm parameter the bot cannot edit (a yielded Application's,
+9. ``parameter``: an Argo CD helm parameter the bot cannot edit (a yielded Application's,
    taken from its root chart's values), applied last -> unsupported.
-9. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
-   (each rendering's own, when several charts render it).
-10. ``no_layer``: inherited with no own kustomization or values file to override it.
-11. ``renamed``: kustomize matches the entry by a name other than the configured one.
-12. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
+10. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
+    (each rendering's own, when several charts render it).
+11. ``no_layer``: inherited with no own kustomization or values file to override it.
+12. ``renamed``: kustomize matches the entry by a name other than the configured one.
+13. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
 """
 
 from __future__ import annotations
@@ -233,6 +234,22 @@ def _absent(c: Case) -> ImageReading | None:
     return None if c.found else not_rendered(c.env, c.image, c.walk)
 
 
+def _two_repositories(c: Case) -> ImageReading | None:
+    """Its winning images: entries rename it to two repositories (two apps' kustomizations the
+    environment builds, each ``name: back`` with its own ``newName:``): two images the
+    configuration names as one, whose release would write one repository's digest into both."""
+    renamed = {p.repository: p for p in c.wins if p.kind is PinKind.KUSTOMIZE and p.repository}
+    if len(renamed) < 2:
+        return None
+    said = "; ".join(f"{p.file}:{p.line} renames it to {r}" for r, p in sorted(renamed.items()))
+    return c.unsupported(
+        f"{c.env} renders {c.image} as {len(renamed)} repositories ({said}): one image in gitops-bot.yaml "
+        "would pin one repository's digests into the other's",
+        f"configure each by its repository ({', '.join(f'name: {r}' for r in sorted(renamed))} under "
+        f"images:, each matched as its entries' newName) in place of {c.image}, as gitops-bot init writes",
+    )
+
+
 def _own(c: Case) -> ImageReading | None:
     if c.shared or c.fixed:
         return None
@@ -398,6 +415,7 @@ RULES: tuple[Rule, ...] = (
     _unread,
     _templated,
     _absent,
+    _two_repositories,
     _own,
     _in_place,
     _generated,

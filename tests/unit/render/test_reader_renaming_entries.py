@@ -135,3 +135,31 @@ def test_a_container_a_patch_names_as_the_entry_takes_it(tmp_path: Path) -> None
         PinStatus.PINNED,
         [("dev/kustomization.yaml", "1.0.0", True)],
     )
+
+
+def test_an_image_configured_by_the_name_two_apps_rename_is_refused_with_both(tmp_path: Path) -> None:
+    """A configuration naming the image ``back`` (written before init kept the two apart, or by
+    hand), where the environment renames it to two repositories: never pinned, so no release
+    writes one repository's digest into the other app's entry; both files and repositories said."""
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": _deploy("back", "back"),
+        "envs/dev/kustomization.yaml": "resources:\n- ../../shop\n- ../../blog\n",
+    }
+    for app, repo in (("shop", SHOP), ("blog", BLOG)):
+        files[f"{app}/kustomization.yaml"] = (
+            f"namePrefix: {app}-\nresources:\n- ../base\nimages:\n- name: back\n  newName: {repo}\n"
+            "  newTag: 1.0.0\n"
+        )
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    specs = [images.ImageSpec("back", SHOP)]
+    readings = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
+        [reader.Source("dev", ("envs/dev",), ("back",))]
+    )
+    got = readings["dev"].image("back")
+    assert got.status is PinStatus.UNSUPPORTED
+    assert f"shop/kustomization.yaml:7 renames it to {SHOP}" in got.reason
+    assert f"blog/kustomization.yaml:7 renames it to {BLOG}" in got.reason
+    assert f"name: {SHOP}" in got.fix and f"name: {BLOG}" in got.fix
