@@ -6,16 +6,18 @@ followed: nothing of it is in this repository."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import helm_values, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
-from gitops_bot.manifests.yamltext import Op, Text, YamlText, check_scalar, rewritten
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar, rewritten
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class AppSource:
     revision: str = ""  # targetRevision ("" = HEAD)
     # helm.ignoreMissingValueFiles: a value file not there is skipped, where Argo CD's render fails
     ignore_missing: bool = False
+    inline: bool = False  # it sets Helm values of its own (helm.values or helm.valuesObject)
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -104,6 +107,7 @@ def _source(app: str, node: Any) -> AppSource:
         int(node.start_mark.line) + 1,
         revision=_scalar(node, "targetRevision") or "",
         ignore_missing=(_scalar(helm, "ignoreMissingValueFiles") or "").lower() == "true",
+        inline=at(helm, "valuesObject") is not None or at(helm, "values") is not None,
     )
 
 
@@ -132,6 +136,112 @@ def sources(text: str, filename: str) -> list[AppSource]:
         name = _scalar(at(doc, "metadata"), "name") or ""
         out += application_sources(name, at(doc, "spec"))
     return out
+
+
+# -- the Application's own Helm values ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """A source's own Helm values, which Argo CD layers over its value files: ``valuesObject``
+    (nodes of the file), or a literal ``values: |`` block composed where it stands in the file
+    (``block``: the string scalar; ``lines``: its content's first and last line, 0-based), so
+    each value's marks are the file's and the editors write it in place."""
+
+    root: Any
+    application: str
+    block: Any = None
+    lines: tuple[int, int] = (0, 0)
+
+
+def inline_values(body: str, docs: Sequence[Any], filename: str) -> list[Inline]:
+    """Every Application source's own Helm values in the file. A ``values`` string the bot
+    cannot compose where it stands (folded, or reading otherwise than as its own text) is
+    left out: Argo CD still renders it, and the marked render says what it sets."""
+    out: list[Inline] = []
+    for doc in docs:
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
+            continue
+        if not (_scalar(doc, "apiVersion") or "").startswith("argoproj.io/"):
+            continue
+        name = _scalar(at(doc, "metadata"), "name") or ""
+        spec = at(doc, "spec")
+        found = [at(spec, "source"), *_items(at(spec, "sources"))]
+        for helm in (at(s, "helm") for s in found if nodes.is_map(s)):
+            obj, block = at(helm, "valuesObject"), at(helm, "values")
+            if nodes.is_map(obj):  # Argo CD takes it over values
+                out.append(Inline(obj, name))
+            elif nodes.is_scalar(block) and block.style == "|":
+                out += filter(None, [_block(body, block, filename, name)])
+    return out
+
+
+def _block(body: str, block: Any, filename: str, name: str) -> Inline | None:
+    """The literal block's YAML composed in place: every line of the file but its content
+    blanked (same length, same line breaks), so its nodes' marks are the file's; kept only
+    where it reads exactly as the string Argo CD passes to helm."""
+    first = int(block.start_mark.line) + 1
+    end = block.end_mark
+    last = int(end.line) - (1 if int(end.column) == 0 else 0)
+    masked = _blanked(body, first, last)
+    try:
+        root = nodes.compose(masked, filename)
+        alone = nodes.compose(str(block.value), filename)
+        same = nodes.plain(root) == nodes.plain(alone)
+    except (ManifestError, nodes.DuplicateKey):
+        return None  # what helm makes of it is the render's to say
+    return Inline(root, name, block, (first, last)) if same and nodes.is_map(root) else None
+
+
+def masked(body: str, inline: Inline) -> str:
+    """``body`` with all but ``inline``'s block content blanked, as :func:`inline_values` read it."""
+    return _blanked(body, *inline.lines)
+
+
+def edited_block(
+    body: str,
+    ops: Sequence[Op],
+    inline: Inline,
+    docs: Sequence[Any],
+    subs: dict[int, str],
+    filename: str,
+    rule: str,
+) -> str:
+    """The string ``inline``'s ``values`` block holds once ``ops`` are applied to ``body``, proven
+    to read as its values with ``subs`` (else the editor's ``rule`` is named in the error): the
+    expected re-read of the file then takes it as that scalar's new value."""
+    after = apply_ops(body, ops)
+    nodes.confirm(nodes.plain(inline.root, subs), masked(after, inline), filename, rule=rule)
+    at_doc, path = next(
+        ((i, p) for i, d in enumerate(docs) for p, _, _, v in nodes.walk(d) if v is inline.block), (0, ())
+    )
+    reread = nodes.compose_all(after, filename, reread=True)
+    node: Any = reread[at_doc] if path and at_doc < len(reread) else None
+    for key in path:
+        if isinstance(key, int):
+            node = node.value[key] if nodes.is_seq(node) and key < len(node.value) else None
+        else:
+            found = nodes.get(node, key) if nodes.is_map(node) else None
+            node = found[1] if found else None
+    if not nodes.is_scalar(node):
+        raise ManifestError(filename, None, f"an edit broke the editor's rule that {rule}", hint=_REPORT)
+    return str(node.value)
+
+
+_REPORT = "please report this with the file; edit it by hand meanwhile"
+
+
+# YAML's line breaks (PyYAML's: its marks count these), each line kept with its own
+_LINES = re.compile("[^\r\n\x85\u2028\u2029]*(?:\r\n|[\r\n\x85\u2028\u2029]|$)")
+
+
+def _blanked(body: str, first: int, last: int) -> str:
+    out = []
+    for i, m in enumerate(_LINES.finditer(body)):
+        ln = m.group()
+        text = ln.rstrip("\r\n\x85\u2028\u2029")
+        out.append(ln if first <= i <= last else " " * len(text) + ln[len(text) :])
+    return "".join(out)
 
 
 # -- writing ---------------------------------------------------------------------------

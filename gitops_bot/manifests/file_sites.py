@@ -31,11 +31,18 @@ class ImageSpec:
 
 
 def groups(
-    t: Text, docs: list[Any], specs: Sequence[ImageSpec], filename: str, *, strict: bool
+    t: Text,
+    docs: list[Any],
+    specs: Sequence[ImageSpec],
+    filename: str,
+    *,
+    strict: bool,
+    values: Sequence[tuple[Any, str]] = (),
 ) -> list[site_values.Group]:
     """Every site of the configured images, in file order. ``strict``: a marker naming an image
     the configuration does not define is an error (when reading for a plan); when writing,
-    markers of other images are simply not ours to touch."""
+    markers of other images are simply not ours to touch. ``values``: more Helm values roots
+    in the file, each with what they belong to (an Argo CD Application's own values)."""
     by_name = {s.name: s for s in specs}
     by_repo = {s.repository_key: s for s in specs if s.repository_key}
     by_written = {s.written: s for s in specs if s.written and not s.repository_key}
@@ -90,7 +97,7 @@ def groups(
         in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
         if in_tag:
             paths.pop("digest")
-        for doc, release in _values_roots(docs, paths):
+        for doc, release in [*_values_roots(docs, paths), *values]:
             # a list or a mapping where a value goes is read as helm renders it, and refused as a place
             found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}

@@ -247,6 +247,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
+    own = [(i.root, f"{APPLICATION}{i.application}") for i in _inline(src.body, docs, specs, filename)]
     return [
         Site(
             g.image,
@@ -258,7 +259,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
             container=g.container,
             note=g.note,
         )
-        for g in file_sites.groups(t, docs, specs, filename, strict=strict)
+        for g in file_sites.groups(t, docs, specs, filename, strict=strict, values=own)
     ]
 
 
@@ -273,6 +274,29 @@ def template_sites(text: str, filename: str, specs: Sequence[ImageSpec]) -> list
         for t in workloads.template_literals(text)
         if t.plain and (image := keys.get(workloads.repository_key(t.reference.name) or "")) is not None
     ]
+
+
+# the workload of a site in an Argo CD Application's own Helm values as read: ``Application/<name>``
+APPLICATION = "Application/"
+APP_VALUES = "helm.values"  # such a site's in the reading (Site.workload), named where said
+
+
+def own_values(text: str, filename: str, specs: Sequence[ImageSpec], application: str) -> list[Site]:
+    """The sites of an Argo CD Application's own Helm values in its file (``APP_VALUES``)."""
+    own = f"{APPLICATION}{application}"
+    sites = read(text, filename, specs, strict=False)
+    return [replace(s, workload=APP_VALUES) for s in sites if s.workload == own]
+
+
+def _inline(
+    body: str, docs: list[Any], specs: Sequence[ImageSpec], filename: str
+) -> list[argocd_apps.Inline]:
+    """The Argo CD Applications' own Helm values (``values``, ``valuesObject``) in the file,
+    where an image has Helm keys to find there."""
+    if "argoproj.io" not in body or "values" not in body or not any(s.helm for s in specs):
+        return []
+    found: list[argocd_apps.Inline] = apps_module().inline_values(body, docs, filename)
+    return found
 
 
 # a "name:" whose value has a ":" after its last "/" (a tag), up to the end of the value
@@ -374,7 +398,7 @@ def edit(
         found = first.images + tuple(dict.fromkeys(alias.get(n, n) for n in rest.images))
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
     try:
-        result = edit_sites(text, filename, specs, updates)
+        result = edit_sites(text, filename, specs, updates, application)
     except ManifestError:
         if not workloads.is_template(filename, text):
             raise
@@ -416,20 +440,30 @@ def _then(first: EditResult, then: EditResult) -> EditResult:
     return replace(then, changes=first.changes + then.changes, images=images, unwritten=unwritten)
 
 
-def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> EditResult:
+def edit_sites(
+    text: str,
+    filename: str,
+    specs: Sequence[ImageSpec],
+    updates: Sequence[Update],
+    application: str | None = None,
+) -> EditResult:
     """``updates`` applied at the sites any YAML file holds (marker comments, workload containers,
-    Helm values paths), whatever the file's name: how Flux's setters write a kustomization's
-    marked scalars too, leaving its ``images:`` reading to :mod:`.kustomize`."""
+    Helm values paths, an Argo CD Application's own Helm values: ``application``'s alone when
+    given), whatever the file's name: how Flux's setters write a kustomization's marked scalars
+    too, leaving its ``images:`` reading to :mod:`.kustomize`."""
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
+    inline = _inline(src.body, docs, specs, filename)
+    # another Application's own values are its environment's, never written by this one's release
+    own = [(i.root, f"{APPLICATION}{i.application}") for i in inline if application in (None, i.application)]
     wanted = {u.image: u for u in updates}
     subs: dict[int, str] = {}
     ops: list[Op] = []
     changes: list[FieldChange] = []
     unwritten: list[Unwritten] = []
     found: dict[str, None] = {}
-    groups = file_sites.groups(t, docs, specs, filename, strict=False)
+    groups = file_sites.groups(t, docs, specs, filename, strict=False, values=own)
     for g in groups:
         u = wanted.get(g.image)
         if u is None:
@@ -449,6 +483,10 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
         return result
+    for block in inline:  # a values string's new text: proven to read as its values edited
+        if block.block is not None and any(id(n[3]) in subs for n in nodes.walk(block.root)):
+            new = apps_module().edited_block(src.body, ops, block, docs, subs, filename, RULE)
+            subs[id(block.block)] = new
     return replace(result, text=rewritten(src, docs, ops, subs, filename, RULE))
 
 
@@ -463,6 +501,7 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
 # anything else loads none of them
 APPSETS = "gitops_bot.manifests.argocd_appsets"
 APP_PARAMETER = "helm.parameters"  # an Argo CD parameter's site (Site.workload), named where said
+APP_WORDS = {APP_PARAMETER: "Argo CD helm parameter", APP_VALUES: "Argo CD Application's helm values"}
 
 
 def application_sites(

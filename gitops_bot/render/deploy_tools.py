@@ -303,11 +303,13 @@ class DeployTools:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
             self._following.pop()
-        if document is None and (sites := self._app_sites(app)):
+        if document is None and ((sites := self._app_sites(app)) or app.inline):
             # its file's text, read only for what it sets (a walk kept from an unchanged tree reads
-            # no Application again): a value with an anchor, or spanning lines, is not edited
+            # no Application again; an anchored or multi-line value is not edited): its own Helm
+            # values first, as Argo CD layers them over the value files, its parameters last
             text = self.reader.tree.text(self.reader.config_root / rel) or ""
-            self.reader.add(walk, rel, sites, patch=False, form="", text=text)
+            values = images.own_values(text, rel, self.reader.specs, app.application)
+            self.reader.add(walk, rel, values + sites, patch=False, text=text)
 
     def _path(
         self,

@@ -178,7 +178,7 @@ class Reader:
             at = (s.value_line or s.line) - 1
             plain = not (0 <= at < len(lines) and _NOT_PLAIN.search(lines[at]))
             how = how or ("" if plain else walks.IN_PLACE_REFUSED)
-            words = how or ("Argo CD helm parameter" if s.workload == deploy_tools.PARAMETER else "")
+            words = how or images.APP_WORDS.get(s.workload, "")
             found = Found(rel, s, kind, len(walk.found), not how, words, walk.root, tuple(walk.stack), misses)
             walk.found.append(found)
 
