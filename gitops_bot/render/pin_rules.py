@@ -224,10 +224,15 @@ def _templated(c: Case) -> ImageReading | None:
         ),
         reason=f"written whole in a chart template at {shown}, YAML only once helm renders it: the bot "
         "reads and writes no version there",
-        fix="take the image from the chart's values (image: {{ .Values.image.repository }}:{{ "
-        ".Values.image.tag }} in the template, both keys in values.yaml) and give the image helm: "
-        "{repository: image.repository, tag: image.tag} in gitops-bot.yaml",
+        fix=_TEMPLATE_FIX,
     )
+
+
+_TEMPLATE_FIX = (
+    "take the image from the chart's values (image: {{ .Values.image.repository }}:{{ .Values.image.tag }} "
+    "in the template, both keys in values.yaml) and give the image helm: {repository: image.repository, "
+    "tag: image.tag} in gitops-bot.yaml"
+)
 
 
 def _absent(c: Case) -> ImageReading | None:
@@ -382,6 +387,12 @@ def _no_layer(c: Case) -> ImageReading | None:
         else f"give {c.env} an overlay of its own (a kustomization.yaml whose resources: list what it "
         "renders) as its path"
     )
+    dead = [p for p in c.pins if p.kind is PinKind.HELM] if "/templates/" in f"/{pin.file}" else []
+    if dead:  # a chart's template naming the image whole under value files that set it: dead lines
+        return c.unsupported(
+            f"{c.why}: the chart's template writes the image whole, so {dead[-1].place} is never read",
+            f"{_TEMPLATE_FIX}; {dead[-1].file} is then {c.env}'s pin",
+        )
     return c.unsupported(
         f"{c.why}, and {c.env} has no {own} of its own to pin it in{where}", f"{fix}; releases then go there"
     )
