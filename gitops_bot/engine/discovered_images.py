@@ -308,14 +308,15 @@ def _renames(repo: RepoFiles, rel: str) -> dict[str, str]:
 
 def shared_names(
     repo: RepoFiles, envs: Iterable[tuple[str, Sequence[str]]], into: ImageNames
-) -> dict[str, str]:
+) -> dict[str, tuple[str, tuple[str, ...]]]:
     """A kustomize image name renamed to two repositories (``name: back`` with two ``newName:``)
-    -> what to say of it: in one environment (two apps' kustomizations it builds side by side),
-    or by two apps' overlays building on files of their own. The configuration keys an image by
-    its name, so one entry named ``back`` would read one repository's tags and pin its digests
-    into the other app's: each repository is its own image in ``into``, named by the repository,
-    which the reader matches as the entries' ``newName``. One app renaming per environment (a
-    local registry), on the same files naming the image, is one image, not a collision."""
+    -> what to say of it (on each image it becomes), and the repositories configured in its
+    place: in one environment (two apps' kustomizations it builds side by side), or by two apps'
+    overlays building on files of their own. The configuration keys an image by its name, so
+    one entry named ``back`` would read one repository's tags and pin its digests into the other
+    app's: each repository is its own image in ``into``, named by the repository, which the
+    reader matches as the entries' ``newName``. One app renaming per environment (a local
+    registry), on the same files naming the image, is one image, not a collision."""
     # name -> repository -> the kustomizations renaming it; kustomization -> its environments
     seen: dict[str, dict[str, list[str]]] = {}
     built_by: dict[str, set[str]] = {}
@@ -328,7 +329,7 @@ def shared_names(
                 for name, new in _renames(repo, rel).items():
                     where = seen.setdefault(name, {}).setdefault(new, [])
                     where += [rel] if rel not in where else []
-    out = {}
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for name, by_repo in seen.items():
         naming = {r: _naming(repo, name, where) for r, where in by_repo.items()} if len(by_repo) > 1 else {}
         apart = [
@@ -346,7 +347,8 @@ def shared_names(
             f"image {name}: one kustomize name for {len(shown)} repositories ({said}); gitops-bot.yaml "
             "keys an image by its name, so one entry would pin one repository's digests into the "
             f"other's: each is configured by its repository ({', '.join(shown)}), its images: "
-            "entries' newName, and none as " + name
+            "entries' newName, and none as " + name,
+            tuple(shown),
         )
     return out
 

@@ -155,7 +155,8 @@ def discover(
     discovered_images.marked_images(repo, every, found)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
     discovered_images.drop(found, shared)
-    repo.notes.extend(shared.values())
+    # said on each image it became, not as a file not read: both are configured
+    collided = {r: said for said, repos in shared.values() for r in repos}
     pulled = {n: found.marked.get(n, n) for n in found.found}  # a Flux setter's name: its repository
     specs = [
         images.ImageSpec(n, workloads.repository_key(r), dict(found.found[n])) for n, r in pulled.items()
@@ -220,7 +221,11 @@ def discover(
                 repository,
                 repository_how,
                 elsewhere,
-                (*discovered_images.generated_notes(repo, n, readings), *said),
+                (
+                    *discovered_images.generated_notes(repo, n, readings),
+                    *said,
+                    *filter(None, [collided.get(n)]),
+                ),
                 policy_how,
             )
         )

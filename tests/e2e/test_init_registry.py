@@ -148,8 +148,12 @@ def test_two_apps_sharing_a_kustomize_name_are_planned_each_from_its_own_reposit
     assert result.exit_code == 0
     text = (tmp_path / "gitops-bot.yaml").read_text()
     assert f'- name: "{shop}"' in text and f'- name: "{blog}"' in text and '- name: "back"' not in text
-    (said,) = [n for n in text.splitlines() if "image back:" in n]
-    assert "shop/overlays/dev/kustomization.yaml" in said and "blog/overlays/dev/kustomization.yaml" in said
+    said = [n for n in text.splitlines() if "image back:" in n]  # on each image it became
+    assert len(said) == 2 and all(n.startswith("  # note: image back:") for n in said), said
+    assert (
+        "shop/overlays/dev/kustomization.yaml" in said[0]
+        and "blog/overlays/dev/kustomization.yaml" in said[0]
+    )
     items = {i["image"]: i for e in doc["environments"] for i in e["images"]}
     assert items[shop]["candidate"]["tag"] == "1.2.0" and items[blog]["candidate"]["tag"] == "1.5.0"
     assert items[shop]["candidate"]["digest"] != items[blog]["candidate"]["digest"]

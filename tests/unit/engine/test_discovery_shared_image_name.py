@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot import config
-from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.discovery import Discovery, discover
 from gitops_bot.engine.init_config import config_text
 from testkit.local_git import write
 
@@ -41,6 +41,11 @@ def _apps(envs: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return files
 
 
+def _said(found: Discovery, image: str) -> list[str]:
+    """The collision said on ``image``, one of the images a shared name became."""
+    return [n for i in found.images if i.name == image for n in i.notes if n.startswith("image back:")]
+
+
 def test_one_name_two_repositories_in_one_environment(tmp_path: Path) -> None:
     found = discover(write(tmp_path, _apps({"shop": ("dev", "prod"), "blog": ("dev", "prod")})))
     assert [e.name for e in found.environments] == ["dev", "prod"]
@@ -52,7 +57,9 @@ def test_one_name_two_repositories_in_one_environment(tmp_path: Path) -> None:
         "ghcr.io/acme/shop-back",
         "ghcr.io/acme/shop-web",
     ]
-    (said,) = [n for n in found.notes if n.startswith("image back:")]
+    (said,) = _said(found, "ghcr.io/acme/blog-back")
+    assert _said(found, "ghcr.io/acme/shop-back") == [said]
+    assert not [n for n in found.notes if "image back:" in n]  # configured, so no "not read:" line
     assert "blog/overlays/dev/kustomization.yaml" in said and "ghcr.io/acme/blog-back" in said
     assert "shop/overlays/dev/kustomization.yaml" in said and "ghcr.io/acme/shop-back" in said
     assert "each is configured by its repository" in said
@@ -76,7 +83,7 @@ def test_one_name_two_repositories_in_environments_of_their_own(tmp_path: Path) 
     found = discover(write(tmp_path, _apps({"shop": ("dev",), "blog": ("staging",)})))
     assert "back" not in {i.name for i in found.images}
     assert {"ghcr.io/acme/shop-back", "ghcr.io/acme/blog-back"} <= {i.name for i in found.images}
-    assert [n for n in found.notes if n.startswith("image back:")]
+    assert _said(found, "ghcr.io/acme/shop-back")
 
 
 def test_one_app_renamed_per_environment_is_still_one_image(tmp_path: Path) -> None:
@@ -90,7 +97,7 @@ def test_one_app_renamed_per_environment_is_still_one_image(tmp_path: Path) -> N
     (back,) = [i for i in found.images if i.name == "back"]
     assert back.repository == "ghcr.io/acme/shop-back"
     assert back.elsewhere == ("local renders it as localhost:5001/back",)
-    assert not [n for n in found.notes if n.startswith("image back:")]
+    assert not [n for i in found.images for n in (*i.notes, *found.notes) if "image back:" in n]
 
 
 def _reused_base() -> dict[str, str]:
@@ -115,7 +122,7 @@ def test_a_base_two_apps_rename_in_one_environment_is_two_images(tmp_path: Path)
     assert [e.name for e in found.environments] == ["dev"]
     names = {i.name for i in found.images}
     assert "back" not in names and {"ghcr.io/acme/shop-back", "ghcr.io/acme/blog-back"} <= names
-    (said,) = [n for n in found.notes if n.startswith("image back:")]
+    (said,) = _said(found, "ghcr.io/acme/shop-back")
     assert "shop/kustomization.yaml renames it to ghcr.io/acme/shop-back" in said
     assert "blog/kustomization.yaml renames it to ghcr.io/acme/blog-back" in said
     for app in ("shop", "blog"):
@@ -134,4 +141,4 @@ def test_one_overlay_two_entries_of_one_name_is_the_first_entrys_image(tmp_path:
     (back,) = [i for i in found.images if i.name == "back"]
     assert (back.repository, back.tags) == ("ghcr.io/acme/shop-back", ("1.0.0",))
     assert "ghcr.io/acme/blog-back" not in {i.name for i in found.images}
-    assert not [n for n in found.notes if n.startswith("image back:")]
+    assert not [n for i in found.images for n in (*i.notes, *found.notes) if "image back:" in n]
