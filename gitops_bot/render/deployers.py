@@ -103,10 +103,15 @@ def flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
 
 def values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
-    environment's own and the common ``values.yaml``; None when the directory is not one."""
+    environment's own and the common ``values.yaml``; None when the directory is not one. Of a
+    chart's directory, all but the other environments' values files: helm renders the chart
+    with ``values.yaml`` alone unless given another (one ``values-production.yaml`` beside it
+    is production's, never rendered by an Application of the directory)."""
     per_env = (
         [p for p in found if p.parent == found[0].parent and p.stem.startswith("values-")] if found else []
     )
+    if per_env and any(p.name == "Chart.yaml" and p.parent == per_env[0].parent for p in found):
+        return [p for p in found if p not in per_env or p.stem.removeprefix("values-") == env]
     if len(per_env) < 2:
         return None
     own = [p for p in per_env if p.stem.removeprefix("values-") == env]

@@ -284,11 +284,11 @@ class Reader:
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
-            walk.own_values(*(self.rel(p) for p in chosen if p.stem != "values"))
+            walk.own_values(*(self.rel(p) for p in chosen if p.stem.startswith("values-")))
             walk.note(
                 self.rel(directory),
-                f"read {', '.join(p.name for p in chosen)} (the directory holds a values file per "
-                "environment)",
+                f"read {', '.join(p.name for p in chosen if p.stem.startswith('values'))} (the directory "
+                "holds a values file per environment)",
             )
         if top and not found and not builds:
             raise UsageError(

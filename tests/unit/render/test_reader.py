@@ -259,6 +259,30 @@ def test_values_files_side_by_side_read_the_environments_own_and_the_common_one(
     assert dev.effective is not None and dev.effective.file == "chart/values.yaml"
 
 
+def test_a_charts_directory_renders_no_other_environments_values_file(tmp_path: Path) -> None:
+    """argocd-example-apps' helm-guestbook: a chart beside values-production.yaml. An Application
+    of the chart's directory renders values.yaml alone (helm reads no value file it is not given),
+    so the default environment's reading holds no production file, and production's file is its
+    own: a release adds its key there."""
+    values = "image:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\n"
+    template = "kind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: web, image: x}]}}}\n"
+    _tree(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/values.yaml": values,
+            "chart/values-production.yaml": "service: {type: LoadBalancer}\n",
+            "chart/templates/deployment.yaml": template,
+        },
+    )
+    spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
+    found = _read(tmp_path, {"default": "chart", "production": "chart/values-production.yaml"}, spec)
+    assert "chart/values-production.yaml" not in found["default"].rendered, found["default"].rendered
+    production = found["production"].image(APP)
+    assert production is not None and production.would_write is not None, production
+    assert production.would_write.file == "chart/values-production.yaml", production
+
+
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         _read(tmp_path, {"dev": "nowhere"})
