@@ -6,7 +6,8 @@ Refused, with the file and line:
 - aliases that add more than :data:`MAX_NODES` nodes when expanded ("billion laughs": nine
   levels of nine aliases each is 387 million nodes), and recursive aliases (a large file
   written out in full is fine);
-- a duplicate key in a mapping (kustomize rejects those too; which one wins is reader-specific).
+- a duplicate key in a mapping (kustomize rejects those too; which one wins is reader-specific),
+  except in a Helm values file (``duplicates=False``): helm reads it, the last key winning.
 
 Two steps, so the common case stays cheap (editing 1,000 overlays must fit in 2 s):
 :func:`precheck` bounds the nesting before libyaml's recursive composer sees the text (it
@@ -52,18 +53,28 @@ def precheck(text: str, filename: str, error: type[FileError]) -> None:
         return
 
 
-def check_nodes(docs: Iterable[Any], filename: str, error: type[FileError], *, aliases: bool = True) -> None:
+def check_nodes(
+    docs: Iterable[Any],
+    filename: str,
+    error: type[FileError],
+    *,
+    aliases: bool = True,
+    duplicates: bool = True,
+) -> bool:
     """Depth, alias expansion and duplicate keys of composed documents (PyYAML's nodes:
     ``value``, ``start_mark``, and mapping values as key/value pairs). ``aliases=False``: the
     caller knows the text has none (no ``*``), so the nodes form a tree with nothing to expand
-    and the cheaper walk of :func:`_walk_tree` finds the same first problem."""
+    and the cheaper walk of :func:`_walk_tree` finds the same first problem. ``duplicates=False``:
+    a duplicate key is allowed, not refused. Whether a mapping holds a key twice."""
     walk = _walk if aliases else _walk_tree
+    seen = [False]
     for root in docs:
         if root is not None:
-            walk(root, filename, error)
+            walk(root, filename, error, seen if not duplicates else None)
+    return seen[0]
 
 
-def _walk_tree(root: Any, filename: str, error: type[FileError]) -> None:
+def _walk_tree(root: Any, filename: str, error: type[FileError], seen: list[bool] | None) -> None:
     """:func:`_walk` for a tree: the nodes in the same order, depth and duplicate keys checked
     as there, without the sizes and cycles only aliases make (a third of its cost)."""
     stack: list[tuple[Any, int]] = [(root, 1)]
@@ -75,13 +86,13 @@ def _walk_tree(root: Any, filename: str, error: type[FileError]) -> None:
         value = node.value
         if isinstance(value, list) and value:
             if isinstance(value[0], tuple):
-                _unique_keys(node, filename, error)
+                _unique_keys(node, filename, error, seen)
                 push((n, depth + 1) for pair in value for n in pair)
             else:
                 push((n, depth + 1) for n in value)
 
 
-def _walk(root: Any, filename: str, error: type[FileError]) -> None:
+def _walk(root: Any, filename: str, error: type[FileError], seen: list[bool] | None) -> None:
     size: dict[int, int] = {}  # id(node) -> its expanded size, once measured
     open_: set[int] = set()  # nodes whose children are being measured (a cycle if met again)
     stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
@@ -107,7 +118,7 @@ def _walk(root: Any, filename: str, error: type[FileError]) -> None:
         if depth > MAX_DEPTH:
             _deep(node.start_mark, filename, error)
         if isinstance(node.value, list) and node.value and isinstance(node.value[0], tuple):
-            _unique_keys(node, filename, error)
+            _unique_keys(node, filename, error, seen)
         open_.add(key)
         stack.append((node, depth, True))
         stack.extend((k, depth + 1, False) for k in kids if id(k) not in size)
@@ -122,12 +133,23 @@ def _children(node: Any) -> list[Any]:
     return value
 
 
-def _unique_keys(mapping: Any, filename: str, error: type[FileError]) -> None:
+def _unique_keys(mapping: Any, filename: str, error: type[FileError], allowed: list[bool] | None) -> None:
+    """Refuse a key written twice in ``mapping``, naming each line it is on; where duplicates
+    are ``allowed``, mark that one was seen instead."""
     seen: set[str] = set()
     for k, _v in mapping.value:
         if isinstance(k.value, str):
             if k.value in seen:
-                raise error(filename, _line(k), f"duplicate key {k.value!r}", hint="keep one of them")
+                if allowed is not None:
+                    allowed[0] = True
+                    continue
+                lines = ", ".join(str(_line(o)) for o, _ in mapping.value if o.value == k.value)
+                raise error(
+                    filename,
+                    _line(k),
+                    f"duplicate key {k.value!r} (lines {lines})",
+                    hint=f"keep one {k.value}: and delete the others",
+                )
             seen.add(k.value)
 
 

@@ -209,7 +209,11 @@ def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> Non
             )
 
 
-def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
+def read(
+    text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True, values: bool = False
+) -> list[Site]:
+    """The sites of the configured images in a file; ``values``: a Helm values file, read as
+    helm reads it (a key written twice: the last one)."""
     if is_kustomization(filename):
         names = {s.name for s in specs}
         entries = kustomize.extract_images(text, filename)
@@ -246,7 +250,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
         return sorted(sites + _marked_sites(marked, filename), key=lambda s: s.line) if marked else sites
     src = YamlText.of(text)
     t = Text(src)
-    docs = nodes.compose_all(src.body, filename)
+    docs = nodes.compose_all(src.body, filename, values=values)
     own = [(i.root, f"{APPLICATION}{i.application}") for i in _inline(src.body, docs, specs, filename)]
     return [
         Site(

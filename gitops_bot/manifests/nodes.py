@@ -99,16 +99,20 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     return root
 
 
-def compose_all(text: str, filename: str, *, reread: bool = False) -> list[Any]:
-    """Every document's root node of a multi-document stream (empty documents dropped)."""
+def compose_all(text: str, filename: str, *, reread: bool = False, values: bool = False) -> list[Any]:
+    """Every document's root node of a multi-document stream (empty documents dropped).
+    ``values``: a Helm values file, where helm takes a key written twice, the last one winning
+    (:func:`get` finds that one); its nodes are kept only without such keys, so a file read as
+    a manifest is still refused."""
     if not reread and (hit := _memo.get(True, text)) is not None:
         return list(hit)
     guard.precheck(text, filename, ManifestError)
     docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
+    twice = False
     if not reread or "&" in text:
-        guard.check_nodes(docs, filename, ManifestError, aliases="*" in text)
+        twice = guard.check_nodes(docs, filename, ManifestError, aliases="*" in text, duplicates=not values)
     found = [d for d in docs if d is not None]
-    if not reread:
+    if not reread and not twice:
         _memo.put(True, text, found)
     return list(found)
 
@@ -233,8 +237,9 @@ def is_null(node: Any) -> bool:
 
 
 def get(mapping: Any, key: str) -> tuple[Any, Any] | None:
-    """(key node, value node) for ``key`` in a mapping node."""
-    for k, v in mapping.value:
+    """(key node, value node) for ``key`` in a mapping node: the last one where a Helm values
+    file writes it twice (helm's reading; everywhere else a key written twice is refused)."""
+    for k, v in reversed(mapping.value):
         if is_scalar(k) and k.value == key:
             return k, v
     return None

@@ -340,7 +340,7 @@ class DeployTools:
                     )
                     continue
                 if (text := self.reader.read_file(path, walk)) is not None:
-                    self.reader.plain(path, text, walk)
+                    self.reader.plain(path, text, walk, "values")
                     if name != "values.yaml":
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:

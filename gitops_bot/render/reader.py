@@ -135,11 +135,10 @@ class Reader:
         return not walk.capped and self.tree.unread(path) is None
 
     def _sites(self, text: str, rel: str, how: str = "", *, strict: bool = False) -> list[images.Site]:
-        """The image sites of a file, read once per reading. A file the tool would fail on
-        (not YAML, a kustomization that is not a mapping) fails the reading, naming file and
-        line, as it fails the tool's render. ``strict``: a file the environment's path names,
-        where a marker naming no configured image (or a Flux policy name in two namespaces) is
-        the config's mistake, refused; further down, markers of other images are not ours."""
+        """The image sites of a file, read once per reading; one the tool fails on (not YAML, a
+        kustomization that is no mapping) fails the reading, naming file and line. ``strict``: a
+        file the environment's path names, where a marker naming no configured image (or a Flux
+        policy name in two namespaces) is refused; below, other images' markers are not ours."""
         if not self.specs:  # a walk for what is rendered, not for versions: nothing parsed
             return []
         # a tree read over and over (a history's states, most files the same from one to the
@@ -147,8 +146,8 @@ class Reader:
         memo: dict[tuple[str, str, bool, str], list[images.Site]] = getattr(self.tree, "sites", self._memo)
         key = (rel, how, strict, text)
         if key not in memo:
-            if how == "":
-                found = images.read(text, rel, self.specs, strict=strict)
+            if how in ("", "values"):  # "values": a Helm values file, a key written twice read as helm
+                found = images.read(text, rel, self.specs, strict=strict, values=how == "values")
                 if images.is_kustomization(rel):
                     found += images.tagged_entries(text, rel, self.specs)
             else:
@@ -217,7 +216,7 @@ class Reader:
                         walk.note(self.rel(path), f"a value file of {app.application} ({origin})")
                         self.deploy_tools.application(app, origin, walk)
                 else:
-                    self.plain(path, text, walk)
+                    self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
             elif self.tree.unread(path) is None:  # there and not read: noted by read_file
                 raise UsageError(
                     f"environment {source.name!r}: {rel} does not exist",
@@ -238,7 +237,7 @@ class Reader:
                 values = directory / "values.yaml"
                 if values != path and (text := self.read_file(values, walk)) is not None:
                     walk.note(self.rel(values), f"the chart's values, read under {self.rel(path)}")
-                    self.plain(values, text, walk)
+                    self.plain(values, text, walk, "values")
                 for template in self.yaml_files(directory / "templates", unread=walk):
                     if (text := self.read_file(template, walk)) is not None:
                         self._deeper(template, text, walk)
@@ -305,7 +304,7 @@ class Reader:
             if top:
                 walk.configured.setdefault(self.rel(path), None)
             if path.parent == directory:
-                self.plain(path, text, walk)
+                self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
                 continue
             self._deeper(path, text, walk)
         for build in builds:
@@ -346,11 +345,12 @@ class Reader:
         # one past the bound: reading it says the bound (read_file), never a silent cut
         return out[: MAX_FILES + 1]
 
-    def plain(self, path: Path, text: str, walk: Walk) -> None:
+    def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None:
         rel = self.rel(path)
         for k in walk.stack:  # built by every kustomization including it
             walk.built.setdefault(k, []).append(rel)
-        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False, text=text)
+        sites = self._sites(text, rel, how, strict=rel in walk.configured)
+        self.add(walk, rel, sites, patch=False, text=text)
 
     def kustomization(
         self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...], listed: tuple[str, str] = ("", "")

@@ -515,6 +515,11 @@ class Walk:
         self.values += files
         self.value_roots += [self.root] * len(files)
 
+    def helm_reads(self, rel: str) -> str:
+        """``"values"`` for one of its own values files helm reads (a HelmRelease is a manifest,
+        which Flux's kustomize reads), else ``""``: how the reader reads the file."""
+        return "values" if rel in self.values and rel not in self.releases else ""
+
     def release_values(self, rel: str, name: str) -> None:
         """HelmRelease ``name``'s ``spec.values`` in ``rel``: the environment's own values layer."""
         self.own_values(rel)
