@@ -280,6 +280,16 @@ SHAPES = [
         helm=True,
     ),
     Shape(
+        "argocd-helm-inline-values",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "argocd/{env}.yaml",
+        "argocd/{env}.yaml",
+        VALUE_TAG,
+        "argocd argocd/{env}.yaml",
+        helm=True,
+    ),
+    Shape(
         "argocd-several-applications",
         ("argocd/applications.yaml", "argocd/applications.yaml"),
         "pinned",
@@ -560,13 +570,21 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         if d and d["metadata"]["name"] == f"simple-app-{env}"
     ]
     source = app["spec"]["source"]
-    if "helm" in source:  # Argo CD's helm template: each parameter a --set (--set-string if forced)
+    if "helm" in source:  # Argo CD's helm template: its value files, then its own values, then
+        # each parameter a --set (--set-string if forced)
+        helm, chart = source["helm"], tree / source["path"]
+        layers = [a for v in helm.get("valueFiles", []) for a in ("-f", str(chart / v))]
+        own = helm.get("valuesObject") or helm.get("values")
+        if own:
+            written = tree.parent / f"{tree.name}-{env}-own-values.yaml"
+            written.write_text(own if isinstance(own, str) else yaml.safe_dump(own))
+            layers += ["-f", str(written)]
         sets = [
             a
-            for p in source["helm"].get("parameters", [])
+            for p in helm.get("parameters", [])
             for a in ("--set-string" if p.get("forceString") else "--set", f"{p['name']}={p['value']}")
         ]
-        return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(tree / source["path"]), *sets)
+        return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(chart), *layers, *sets)
     images = source.get("kustomize", {}).get("images", [])
     return _kustomize_with_images(tree, tree / source["path"], images)
 
