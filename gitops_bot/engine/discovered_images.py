@@ -113,7 +113,7 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
                     ref = WrittenRef.split(e.name)
                     into.add(ref.name, f"images: entry in {rel}")
                 continue
-            docs = nodes.compose_all(YamlText.of(text).body, rel)
+            docs = nodes.compose_all(YamlText.of(text).body, rel, values=repo.helm_values(rel))
         except GitOpsBotError as e:
             repo.unparsed(rel, text, e)
             continue

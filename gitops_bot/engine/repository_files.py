@@ -127,10 +127,19 @@ class RepoFiles:
         if text is None:
             return []
         try:
-            return yamlvalues.load_all(YamlText.of(text).body, rel)
+            return yamlvalues.load_all(YamlText.of(text).body, rel, values=self.helm_values(rel))
         except (GitOpsBotError, TypeError, ValueError) as e:  # not YAML, or keys dicts do not allow
             self.unparsed(rel, text, e)
             return []
+
+    def helm_values(self, rel: str) -> bool:
+        """A file helm reads as values (a key written twice: the last wins), not one kustomize
+        builds (which refuses it): a ``values*.yaml``, or a YAML file beside a Chart.yaml."""
+        path = PurePosixPath(rel)
+        return (
+            path.name.startswith("values")
+            or self.tree.text(self.root / path.parent / "Chart.yaml") is not None
+        )
 
     def unparsed(self, rel: str, text: str, error: Exception) -> None:
         """A YAML file that does not parse, said with the parser's words; a template (a chart's,

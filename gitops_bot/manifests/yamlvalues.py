@@ -57,14 +57,15 @@ def load(text: str, filename: str) -> Any:
     return _Builder(filename).value(compose(text, filename))
 
 
-def load_all(text: str, filename: str) -> list[Any]:
-    """Every document of a multi-document stream as values (empty documents dropped)."""
+def load_all(text: str, filename: str, *, values: bool = False) -> list[Any]:
+    """Every document of a multi-document stream as values (empty documents dropped).
+    ``values``: a Helm values file, where a key written twice is helm's: the last one wins."""
     try:
-        docs = nodes.compose_all(text, filename)
+        docs = nodes.compose_all(text, filename, values=values)
     except ManifestError as exc:
         where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
         raise ConfigError(filename, exc.line, exc.message.removeprefix(where), hint=exc.hint) from None
-    return [_Builder(filename).value(d) for d in docs]
+    return [_Builder(filename, values).value(d) for d in docs]
 
 
 def compose(text: str, filename: str) -> Any:
@@ -77,8 +78,9 @@ def compose(text: str, filename: str) -> Any:
 
 
 class _Builder:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, twice: bool = False) -> None:
         self.filename = filename
+        self.twice = twice  # a key written twice: the last one (helm's reading), not refused
         self._done: dict[int, Any] = {}  # an alias is built once, however often it is used
 
     def value(self, node: Any) -> Any:
@@ -113,7 +115,7 @@ class _Builder:
             key = self.value(k)
             if not nodes.is_scalar(k):
                 raise ConfigError(self.filename, k.start_mark.line + 1, "a key must be a plain value")
-            if key in out.lc._at:
+            if key in out.lc._at and not self.twice:
                 raise ConfigError(
                     self.filename, k.start_mark.line + 1, f"duplicate key {key!r}; keep one of them"
                 )
