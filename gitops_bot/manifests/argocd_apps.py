@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.manifests import helm_values, nodes, site_values
+from gitops_bot.manifests import guard, helm_values, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
@@ -154,10 +154,12 @@ class Inline:
     lines: tuple[int, int] = (0, 0)
 
 
-def inline_values(body: str, docs: Sequence[Any], filename: str) -> list[Inline]:
+def inline_values(body: str, docs: Sequence[Any], filename: str, *, values: bool = False) -> list[Inline]:
     """Every Application source's own Helm values in the file. A ``values`` string the bot
     cannot compose where it stands (folded, or reading otherwise than as its own text) is
-    left out: Argo CD still renders it, and the marked render says what it sets."""
+    left out: Argo CD still renders it, and the marked render says what it sets. ``values``:
+    read as helm reads it, a key written twice the last one winning; else (an edit) such a
+    block is refused, naming each line, as a values file's is."""
     out: list[Inline] = []
     for doc in docs:
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
@@ -172,11 +174,11 @@ def inline_values(body: str, docs: Sequence[Any], filename: str) -> list[Inline]
             if nodes.is_map(obj):  # Argo CD takes it over values
                 out.append(Inline(obj, name))
             elif nodes.is_scalar(block) and block.style == "|":
-                out += filter(None, [_block(body, block, filename, name)])
+                out += filter(None, [_block(body, block, filename, name, values)])
     return out
 
 
-def _block(body: str, block: Any, filename: str, name: str) -> Inline | None:
+def _block(body: str, block: Any, filename: str, name: str, values: bool) -> Inline | None:
     """The literal block's YAML composed in place: every line of the file but its content
     blanked (same length, same line breaks), so its nodes' marks are the file's; kept only
     where it reads exactly as the string Argo CD passes to helm."""
@@ -185,12 +187,24 @@ def _block(body: str, block: Any, filename: str, name: str) -> Inline | None:
     last = int(end.line) - (1 if int(end.column) == 0 else 0)
     masked = _blanked(body, first, last)
     try:
-        root = nodes.compose(masked, filename)
-        alone = nodes.compose(str(block.value), filename)
-        same = nodes.plain(root) == nodes.plain(alone)
-    except (ManifestError, nodes.DuplicateKey):
+        root = next(iter(nodes.compose_all(masked, filename, values=True)), None)
+        alone = next(iter(nodes.compose_all(str(block.value), filename, values=True)), None)
+    except ManifestError:
         return None  # what helm makes of it is the render's to say
-    return Inline(root, name, block, (first, last)) if same and nodes.is_map(root) else None
+    if not nodes.is_map(root) or _pairs(root) != _pairs(alone):
+        return None
+    if not values:  # an edit: a key written twice is never written (which one a reader takes differs)
+        guard.check_nodes([root], filename, ManifestError, aliases=False)
+    return Inline(root, name, block, (first, last))
+
+
+def _pairs(node: Any) -> Any:
+    """A node tree as comparable values, a mapping's keys in order and each one kept."""
+    if nodes.is_scalar(node):
+        return (node.tag, node.value)
+    if nodes.is_seq(node):
+        return [_pairs(n) for n in node.value]
+    return [(_pairs(k), _pairs(v)) for k, v in node.value] if nodes.is_map(node) else None
 
 
 def masked(body: str, inline: Inline) -> str:

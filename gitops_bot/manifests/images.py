@@ -210,10 +210,17 @@ def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> Non
 
 
 def read(
-    text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True, values: bool = False
+    text: str,
+    filename: str,
+    specs: Sequence[ImageSpec],
+    *,
+    strict: bool = True,
+    values: bool = False,
+    inline: bool = False,
 ) -> list[Site]:
     """The sites of the configured images in a file; ``values``: a Helm values file, read as
-    helm reads it (a key written twice: the last one)."""
+    helm reads it (a key written twice: the last one); ``inline``: an Argo CD Application's own
+    values read so (the file itself as kubectl reads it)."""
     if is_kustomization(filename):
         names = {s.name for s in specs}
         entries = kustomize.extract_images(text, filename)
@@ -251,7 +258,8 @@ def read(
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename, values=values)
-    own = [(i.root, f"{APPLICATION}{i.application}") for i in _inline(src.body, docs, specs, filename)]
+    helmish = _inline(src.body, docs, specs, filename, values or inline)
+    own = [(i.root, f"{APPLICATION}{i.application}") for i in helmish]
     return [
         Site(
             g.image,
@@ -288,18 +296,18 @@ APP_VALUES = "helm.values"  # such a site's in the reading (Site.workload), name
 def own_values(text: str, filename: str, specs: Sequence[ImageSpec], application: str) -> list[Site]:
     """The sites of an Argo CD Application's own Helm values in its file (``APP_VALUES``)."""
     own = f"{APPLICATION}{application}"
-    sites = read(text, filename, specs, strict=False)
+    sites = read(text, filename, specs, strict=False, inline=True)
     return [replace(s, workload=APP_VALUES) for s in sites if s.workload == own]
 
 
 def _inline(
-    body: str, docs: list[Any], specs: Sequence[ImageSpec], filename: str
+    body: str, docs: list[Any], specs: Sequence[ImageSpec], filename: str, values: bool = False
 ) -> list[argocd_apps.Inline]:
     """The Argo CD Applications' own Helm values (``values``, ``valuesObject``) in the file,
-    where an image has Helm keys to find there."""
+    where an image has Helm keys to find there (``values``: read as helm reads them)."""
     if "argoproj.io" not in body or "values" not in body or not any(s.helm for s in specs):
         return []
-    found: list[argocd_apps.Inline] = apps_module().inline_values(body, docs, filename)
+    found: list[argocd_apps.Inline] = apps_module().inline_values(body, docs, filename, values=values)
     return found
 
 

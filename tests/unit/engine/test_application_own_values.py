@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.config import load
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
@@ -140,3 +143,23 @@ def test_own_values_the_chart_never_reads_are_no_pin_a_release_writes(tmp_path: 
     assert rules["dev"].images[0].status is PinStatus.PINNED
     assert dev.status is PinStatus.UNSUPPORTED, dev
     assert dev.reason is not None and "apps/dev.yaml" in dev.reason, dev.reason
+
+
+def test_a_key_the_block_writes_twice_is_read_as_helm_reads_it_and_never_written(tmp_path: Path) -> None:
+    """davidagustin/authpractice: a CI script appends ``tag:`` to the Application's own values
+    block. helm takes the last; the bot reads that line, and a release writes none of them."""
+    twice = DEV.replace(
+        '          tag: "1.1.0"  # kept\n', '          tag: "1.0.9"\n\n          tag: "1.1.0"\n'
+    )
+    _read(tmp_path)
+    (tmp_path / "apps/dev.yaml").write_text(twice)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    (dev,) = rules["dev"].images
+    assert [(p.file, p.line, p.tag) for p in dev.pins if p.effective] == [("apps/dev.yaml", 17, "1.1.0")], dev
+    assert dev.status is PinStatus.UNSUPPORTED, dev
+    assert dev.reason is not None and "duplicate key 'tag' (lines 15, 17)" in dev.reason, dev.reason
+    with pytest.raises(ManifestError, match=r"duplicate key 'tag' \(lines 15, 17\)"):
+        images.edit(twice, "apps/dev.yaml", specs, [images.Update(IMAGE, tag="1.2.0")], application="dev")
