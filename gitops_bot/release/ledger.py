@@ -303,6 +303,7 @@ def _differing(old: Sequence[object], new: Sequence[object]) -> Iterator[int]:
 
 
 _ITEM = re.compile(r" *- ")  # the first line of a block sequence's item
+_NAME = re.compile(r" *(?:- +)?name: *['\"]?([^'\"#\s]+)")  # an images: entry's name
 
 
 def by_entries(
@@ -348,6 +349,11 @@ def by_entries(
     end = starts[-1] + 1
     while end < len(lines) and _inside(lines[end], indent) and _inside(old_lines[end], indent):
         end += 1
+    # a name written twice: an entry may apply or not by an earlier one (kustomize applies them in
+    # turn), which the entries read alone cannot tell
+    names = [m[1].split(":", 1)[0] for ln in lines[starts[0] : end] if (m := _NAME.match(ln))]
+    if len(set(names)) < len(names):
+        return None
     bounds = [*starts, end]
     for i in changed:
         k = bisect.bisect_right(starts, i) - 1
