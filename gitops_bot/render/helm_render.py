@@ -15,6 +15,7 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
@@ -457,6 +458,17 @@ def render_marked(
 ) -> ChartRenders | None:
     """The charts the deployer objects of ``files`` render, in a private copy of the tree with
     ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
+    with marked_copy(root, texts) as tree:
+        if tree is None:
+            return None
+        docs = file_objects(tree, [tree / f.relative_to(root) for f in files], own)
+        return render(settings, tree, docs, kustomize, own)
+
+
+@contextlib.contextmanager
+def marked_copy(root: Path, texts: Mapping[Path, str]) -> Iterator[Path | None]:
+    """A private copy of the tree (``.git`` aside) with ``texts`` (path under ``root`` -> text)
+    written over it, removed afterwards; None when the copy fails."""
     with tempfile.TemporaryDirectory(prefix="helm-marked-", dir=privdir.path()) as tmp:
         tree = Path(tmp) / "tree"
         try:
@@ -466,9 +478,9 @@ def render_marked(
                 target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
                 target.write_text(text, encoding="utf-8")
         except (OSError, shutil.Error, ValueError):
-            return None
-        docs = file_objects(tree, [tree / f.relative_to(root) for f in files], own)
-        return render(settings, tree, docs, kustomize, own)
+            yield None
+            return
+        yield tree
 
 
 def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:

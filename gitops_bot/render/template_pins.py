@@ -14,13 +14,10 @@ rendered, a template another environment renders too) stays said as the rules sa
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from gitops_bot.core import privdir
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import workloads
 from gitops_bot.render import helm_render, running
@@ -149,15 +146,8 @@ def _render(
     if helm is None or not charts:
         return ()
     out: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="helm-template-", dir=privdir.path()) as tmp:
-        tree = Path(tmp) / "tree"
-        try:
-            shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            for path, text in texts.items():
-                target = tree / path.relative_to(root)
-                target.unlink(missing_ok=True)  # a link in the copy is replaced, never followed
-                target.write_text(text, encoding="utf-8")
-        except (OSError, shutil.Error, ValueError):
+    with helm_render.marked_copy(root, texts) as tree:
+        if tree is None:
             return ()
         for chart in charts:
             moved = replace(
@@ -165,7 +155,7 @@ def _render(
                 directory=tree / chart.directory.relative_to(root),
                 value_files=tuple(tree / f.relative_to(root) for f in chart.value_files),
             )
-            printed, _ = helm_render.template(settings, helm, tree, moved, Path(tmp))
+            printed, _ = helm_render.template(settings, helm, tree, moved, tree.parent)
             if printed is None:
                 return ()  # helm's refusal is the reading's to say; a marker proves nothing then
             out.append(printed)
