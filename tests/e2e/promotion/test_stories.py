@@ -7,7 +7,7 @@ and what the pull requests and notifications say."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -69,8 +69,12 @@ def test_a_release_soaks_in_staging_and_a_friday_window_defers_production_to_mon
     world.merge_only_pr()
     hooks.received.clear()
     images = running(world, "staging")
-    friday = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # deployed to staging Friday 15:00
-    monday = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    # Deployed to staging on a Friday at 15:00, the first after every commit the test made (git
+    # records real time, and the soak starts no earlier than the release's commit).
+    after = start()
+    days = (4 - after.weekday()) % 7 or 7
+    friday = (after + timedelta(days=days)).replace(hour=15, minute=0)
+    monday = (friday + timedelta(days=3)).replace(hour=0)
 
     # Half an hour in: production waits for the soak, until 16:01.
     staging(world, images, friday, reconciled=30)
@@ -90,7 +94,8 @@ def test_a_release_soaks_in_staging_and_a_friday_window_defers_production_to_mon
     assert opened["action"] == "pull_request" and opened["kind"] == "promotion"
     (pr,) = world.github.open_pulls()
     assert pr["auto_merge"] is None
-    assert "auto-merge deferred: deny window fri 16:00-24:00 UTC until Mon 2026-11-30 00:00 UTC" in pr["body"]
+    until = f"until Mon {monday:%Y-%m-%d} 00:00 UTC"
+    assert f"auto-merge deferred: deny window fri 16:00-24:00 UTC {until}" in pr["body"]
     assert told(hooks) == ["promoted"]
     surfaces(world, capsys)  # the PR is in status, once per row of production
 
