@@ -39,7 +39,7 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import app_kustomize, helm_render, rendered_reading, template_pins, tools
+from gitops_bot.render import app_kustomize, helm_render, removed, rendered_reading, template_pins, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
 from gitops_bot.render.running import Running, running
@@ -220,9 +220,13 @@ def _judged(
         return reading  # a refusal is rendered_reading's to say; a marker breaking it proves nothing
     text = "\n".join(o for o in outputs if isinstance(o, str))
     shown = running(text)
+    carried = _carried("\n---\n".join(o for o in outputs if isinstance(o, str)), marks)
+    # the object setting it deleted by an overlay ($patch: delete): the environment runs none of it
+    where = ", ".join(d.relative_to(root).as_posix() or "." for d in dirs)
+    gone = [i for i in marks if i not in carried]
+    reading = removed.judged(reading, gone, text, where, m.reached, config.root.absolute())
     if not shown and all(o.strip() in ("", "{}") for o in outputs if isinstance(o, str)):
         return reading  # it renders nothing at all (images: over no resource): nothing to hold
-    carried = _carried("\n---\n".join(o for o in outputs if isinstance(o, str)), marks)
     if any(i not in carried for i in marks) and config.render.tool("helm") is not None:
         # what runs of the HelmReleases and Applications it renders, for the reason's "it renders"
         charts = helm_render.render(config.render, root, helm_render.objects(text))

@@ -206,3 +206,51 @@ def test_an_environment_of_two_overlays_over_the_base_reads_its_pin_once(tmp_pat
         "apps/release/podinfo-values.yaml",
         "apps/staging/podinfo-values.yaml",
     )
+
+
+def test_a_helmrelease_an_overlay_deletes_gets_no_release_there(tmp_path: Path) -> None:
+    # staging's overlay deletes the base's HelmRelease ($patch: delete): kubectl renders nothing
+    # for it, and the rules still put a release (a no-op images: entry) into its kustomization
+    _proved(tmp_path)
+    write(
+        tmp_path,
+        {
+            "apps/staging/kustomization.yaml": "resources:\n- ../base/podinfo\npatches:\n- path: drop.yaml\n",
+            "apps/staging/drop.yaml": (
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
+                "  namespace: podinfo\n$patch: delete\n"
+            ),
+        },
+    )
+    assert "HelmRelease" not in kustomize(tmp_path / "apps/staging")  # what the deploy tool renders
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    assert rules["staging"].images[0].placed  # the rules' reading: a release into staging's layer
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    staging = judged["staging"].images[0]
+    assert (staging.status, staging.pins, staging.would_write, staging.fix) == (
+        PinStatus.NOT_RENDERED,
+        (),
+        None,
+        None,
+    )
+    assert staging.describe() == (
+        "not rendered: kubectl kustomize apps/staging renders no HelmRelease podinfo, which sets it at "
+        "apps/base/podinfo/release.yaml:17: apps/staging/drop.yaml deletes it ($patch: delete)"
+    )
+    assert judged["production"].images[0] == rules["production"].images[0]  # still released there
+
+
+def test_a_helmrelease_renamed_by_a_prefix_is_still_the_one_that_runs(tmp_path: Path) -> None:
+    # namePrefix renames the object it renders: it is there, under another name
+    _proved(tmp_path)
+    (tmp_path / "apps/staging/kustomization.yaml").write_text("namePrefix: staging-\n" + OVERLAY)
+    assert "name: staging-podinfo" in kustomize(tmp_path / "apps/staging")
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    assert judged["staging"].images[0].status is PinStatus.INHERITED
