@@ -51,7 +51,6 @@ MAX_YIELDS = 3  # app of apps of apps: past it Argo CD users have a loop, not a 
 # an app of apps' chart rendered with helm, imported by name when a reading meets one: a plan
 # over anything else loads neither it nor the helm renderer
 YIELDED = "gitops_bot.render.yielded"
-PARAMETER = images.APP_PARAMETER
 # The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.
@@ -203,10 +202,13 @@ class DeployTools:
             except GitOpsBotError:
                 continue
             for app in apps:
+                named = app.value_files
                 if app.path is not None:
                     where = Path(os.path.normpath(self.reader.repo_root / app.path))
                     app_paths.setdefault(where, []).append(app)
-                for name in app.value_files:
+                    if self.reader.tree.text(where / "Chart.yaml") is not None:  # helm reads it, named or not
+                        named = ("values.yaml", *named)
+                for name in dict.fromkeys(named):
                     found = self._ref_file(app, name) if name.startswith("$") else None
                     if found is None and app.path is not None and not name.startswith("$"):
                         found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
@@ -303,7 +305,7 @@ class DeployTools:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
             self._following.pop()
-        if document is None and ((sites := self._app_sites(app)) or app.inline):
+        if document is None and ((sites := self.app_sites(app)) or app.inline):
             # its file's text, read only for what it sets (a walk kept from an unchanged tree reads
             # no Application again; an anchored or multi-line value is not edited): its own Helm
             # values first, as Argo CD layers them over the value files, its parameters last
@@ -497,7 +499,7 @@ class DeployTools:
         marked render traced it) is set there, the rest are lines of its template, said."""
         app = made.source
         traced = {p.line: t for p in app.parameters for t in made.traced if t[0] == p.name}
-        sites = [s for s in self._app_sites(app) if s.workload == PARAMETER and s.line in traced]
+        sites = [s for s in self.app_sites(app) if s.workload == images.APP_PARAMETER and s.line in traced]
         for s in sites:
             file, line = traced[s.line][1:]
             form = (
@@ -577,17 +579,14 @@ class DeployTools:
         # named in words, and still written in place (manifests.flux_images), as an images: entry is
         walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
-    def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
+    def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         return images.application_sites(app, self.reader.specs, lambda: self._values(app))
 
     def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
         directory = Path(os.path.normpath(self.reader.repo_root / (app.path or ".")))
-        out: list[tuple[str, str]] = []
-        for name, path in self._chart_layers(app, directory):
-            if path is not None and (text := self.reader.tree.text(path)) is not None:
-                out.append((text, name))
-        return out
+        layers = self._chart_layers(app, directory)
+        return [(t, n) for n, p in layers if p is not None and (t := self.reader.tree.text(p)) is not None]
 
     def _chart_layers(self, app: argocd_apps.AppSource, directory: Path) -> list[tuple[str, Path | None]]:
         """The chart's value files as helm layers them, each (as named, its path): values.yaml,

@@ -8,17 +8,19 @@ reading or ``None`` (not its case):
 3. ``unread``: nothing found, and it renders what cannot be read -> unsupported.
 4. ``absent``: nothing it renders names the image -> not rendered.
 5. ``two_repositories``: its winning ``images:`` entries rename it to two repositories -> unsupported.
-6. ``own``: every winning place is its own and editable -> pinned there.
-7. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
-8. ``late``: it inherits the place from a file whose setting is applied after every file of
+6. ``overridden``: the values file its path names is under an Argo CD Application's own
+   setting of the key, applied after every value file -> unsupported, the Application named.
+7. ``own``: every winning place is its own and editable -> pinned there.
+8. ``in_place``: its own place is a value the editor does not write in place -> unsupported.
+9. ``late``: it inherits the place from a file whose setting is applied after every file of
    the environment (an Application's or a Flux Kustomization's) -> unsupported.
-9. ``parameter``: an Argo CD helm parameter the bot cannot edit (a yielded Application's,
-   taken from its root chart's values), applied last -> unsupported.
-10. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
+10. ``parameter``: an Argo CD helm parameter the bot cannot edit (a yielded Application's,
+    taken from its root chart's values), applied last -> unsupported.
+11. ``charts`` / ``values``: a Helm value it inherits -> written into its own values layer
     (each rendering's own, when several charts render it).
-11. ``no_layer``: inherited with no own kustomization or values file to override it.
-12. ``renamed``: kustomize matches the entry by a name other than the configured one.
-13. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
+12. ``no_layer``: inherited with no own kustomization or values file to override it.
+13. ``renamed``: kustomize matches the entry by a name other than the configured one.
+14. ``overlay``: inherited -> an ``images:`` entry in each own kustomization that builds it.
 """
 
 from __future__ import annotations
@@ -255,6 +257,19 @@ def _two_repositories(c: Case) -> ImageReading | None:
     )
 
 
+def _overridden(c: Case) -> ImageReading | None:
+    """The values file its path names, under an Argo CD Application's own setting of the key
+    (render/chart_values): what runs is the Application's, and a release into the file changes
+    nothing; the Application's file as the path is where releases write it."""
+    spot = next((p for p in c.wins if (p.file, p.line) in c.walk.overriding), None)
+    if spot is None:
+        return None
+    return c.unsupported(
+        f"{spot.file}:{spot.line} sets {c.walk.overriding[(spot.file, spot.line)]}",
+        f"name {spot.file} as the environment's path in gitops-bot.yaml; releases then write its own setting",
+    )
+
+
 def _own(c: Case) -> ImageReading | None:
     if c.shared or c.fixed:
         return None
@@ -427,6 +442,7 @@ RULES: tuple[Rule, ...] = (
     _templated,
     _absent,
     _two_repositories,
+    _overridden,
     _own,
     _in_place,
     _generated,

@@ -31,7 +31,7 @@ from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.manifests import images, is_appset, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import deploy_tools, deployers, entry_reach, verdict
+from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
@@ -207,11 +207,9 @@ class Reader:
                 elif fluxes := deployers.flux(text, self.rel(path)):
                     for flux in fluxes:
                         self.deploy_tools.flux(flux, self.rel(path), walk)
-                elif (
-                    not self._chart_values(path, walk)
-                    and any(s.helm for s in self.specs)
-                    and (users := self.deploy_tools.deployed_by(path))
-                ):
+                elif chart_values.read(self, path, text, walk):
+                    pass
+                elif any(s.helm for s in self.specs) and (users := self.deploy_tools.deployed_by(path)):
                     for origin, app in users:
                         walk.note(self.rel(path), f"a value file of {app.application} ({origin})")
                         self.deploy_tools.application(app, origin, walk)
@@ -224,30 +222,7 @@ class Reader:
                 )
         return walk
 
-    def _chart_values(self, path: Path, walk: Walk) -> bool:
-        """A values file inside a chart is rendered over the chart's own ``values.yaml`` (what
-        it does not set, the chart's defaults do) through its templates (one may write an image
-        whole): both read, and the file is the environment's own values layer."""
-        if path.suffix not in YAML_SUFFIXES:
-            return False
-        for directory in path.parents:
-            if directory == self.config_root.parent or not self.tree.is_dir(directory):
-                return False
-            if self.tree.text(directory / "Chart.yaml") is not None:
-                values = directory / "values.yaml"
-                if values != path and (text := self.read_file(values, walk)) is not None:
-                    walk.note(self.rel(values), f"the chart's values, read under {self.rel(path)}")
-                    self.plain(values, text, walk, "values")
-                for template in self.yaml_files(directory / "templates", unread=walk):
-                    if (text := self.read_file(template, walk)) is not None:
-                        self._deeper(template, text, walk)
-                walk.own_values(self.rel(path))
-                return True
-            if directory == self.config_root:
-                return False
-        return False
-
-    def _deeper(self, path: Path, text: str, walk: Walk) -> None:
+    def deeper(self, path: Path, text: str, walk: Walk) -> None:
         """A file deeper in a directory read recursively, or a chart's template: read if YAML, else noted."""
         try:
             self.plain(path, text, walk)
@@ -306,7 +281,7 @@ class Reader:
             if path.parent == directory:
                 self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
                 continue
-            self._deeper(path, text, walk)
+            self.deeper(path, text, walk)
         for build in builds:
             # built, as Flux's generated kustomization lists it: its images: override the files in it
             kfile = self.kfile(build)

@@ -1,0 +1,125 @@
+"""A values file inside a chart, named as an environment's path, read as helm and Argo CD render it.
+
+helm renders the file over the chart's own ``values.yaml`` (what it does not set, the chart's
+defaults do) through the chart's templates (one may write an image whole): all of them are read,
+and the file is the environment's own values layer. An Argo CD Application of the repository
+rendering the file (naming it in ``helm.valueFiles``, or over the chart whose ``values.yaml`` it
+is) layers its own ``helm.values``/``valuesObject`` and then its ``helm.parameters`` over every
+value file: where those set an image's key, that setting is what runs, so it is read after the
+file, at the Application's line, as a place no release of this path writes
+(``Walk.overriding``, which :mod:`gitops_bot.render.pin_rules` says with the fix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from gitops_bot.manifests import images
+from gitops_bot.render.deploy_tools import DeployTools
+from gitops_bot.render.walk import YAML_SUFFIXES, Tree, Walk
+
+# the Application's settings a chart renders under its value files, by the site's workload
+_WORDS = {images.APP_VALUES: "own helm values", images.APP_PARAMETER: "helm.parameters"}
+
+
+class _Steps(Protocol):
+    """The reader's steps a chart's values are read through."""
+
+    tree: Tree
+    config_root: Path
+    specs: list[images.ImageSpec]
+    deploy_tools: DeployTools
+
+    def rel(self, path: Path) -> str: ...
+
+    def read_file(self, path: Path, walk: Walk) -> str | None: ...
+
+    def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None: ...
+
+    def deeper(self, path: Path, text: str, walk: Walk) -> None: ...
+
+    def yaml_files(self, directory: Path, depth: int = 0, unread: Walk | None = None) -> list[Path]: ...
+
+    def add(
+        self,
+        walk: Walk,
+        rel: str,
+        sites: Iterable[images.Site],
+        *,
+        patch: bool,
+        form: str = "",
+        misses: str = "",
+        text: str = "",
+    ) -> None: ...
+
+
+def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:
+    """``path`` (``text``) read as a values file of the chart holding it, then what the
+    Applications rendering it set over it; False: it is in no chart (nothing read)."""
+    chart = _chart(reader, path)
+    if chart is None:
+        return False
+    values = chart / "values.yaml"
+    if values != path and (own := reader.read_file(values, walk)) is not None:
+        walk.note(reader.rel(values), f"the chart's values, read under {reader.rel(path)}")
+        reader.plain(values, own, walk, "values")
+    for template in reader.yaml_files(chart / "templates", unread=walk):
+        if (body := reader.read_file(template, walk)) is not None:
+            reader.deeper(template, body, walk)
+    walk.own_values(reader.rel(path))
+    reader.plain(path, text, walk, walk.helm_reads(reader.rel(path)))
+    _overriding(reader, path, walk)
+    return True
+
+
+def _chart(reader: _Steps, path: Path) -> Path | None:
+    """The chart directory holding ``path`` (its nearest with a ``Chart.yaml``, within the
+    configuration's directory), None for a file in none or no YAML."""
+    if path.suffix not in YAML_SUFFIXES:
+        return None
+    for directory in path.parents:
+        if directory == reader.config_root.parent or not reader.tree.is_dir(directory):
+            return None
+        if reader.tree.text(directory / "Chart.yaml") is not None:
+            return directory
+        if directory == reader.config_root:
+            return None
+    return None
+
+
+def _overriding(reader: _Steps, path: Path, walk: Walk) -> None:
+    """Each Application rendering ``path`` whose own values or parameters set a configured
+    image's key: read at its line after the file (Argo CD applies it last), as a place the
+    reading names with the fix, never one a release of this path writes."""
+    rel = reader.rel(path)
+    done: set[tuple[str, str]] = set()
+    for origin, app in reader.deploy_tools.deployed_by(path):
+        if (origin, app.application) in done:  # values.yaml named, and read under the chart anyway
+            continue
+        done.add((origin, app.application))
+        text = reader.tree.text(reader.config_root / origin) or ""
+        sites = images.own_values(text, origin, reader.specs, app.application) if app.inline else []
+        sites += [s for s in reader.deploy_tools.app_sites(app) if s.workload == images.APP_PARAMETER]
+        for site in sites:
+            words = _WORDS[site.workload]
+            walk.overriding[(origin, site.value_line or site.line)] = (
+                f"{_key(reader.specs, site)} over {rel}: Argo CD applies {app.application}'s {words} after "
+                "its value files, so a release into that file changes nothing it runs"
+            )
+            reader.add(walk, origin, [site], patch=False, form=images.APP_WORDS[site.workload], text=text)
+
+
+def _key(specs: list[images.ImageSpec], site: images.Site) -> str:
+    """The Helm key of the image's version ``site`` sets, as gitops-bot.yaml names it."""
+    helm = next((s.helm for s in specs if s.name == site.image), {})
+    for field, value in (
+        ("digest", site.digest),
+        ("tag", site.tag),
+        ("reference", site.tag or site.digest),
+        ("repository", site.repository),
+    ):
+        if value and field in helm:
+            return helm[field]
+    return "the image's key"
