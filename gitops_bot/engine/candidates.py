@@ -14,7 +14,6 @@ What no deploy object says (plain manifests, charts nothing holds) is guessed in
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -458,7 +457,7 @@ def appset_directories(repo: RepoFiles) -> list[RenderPath]:
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            generated = list(argocd_appsets.generate(text, f, lambda g: _dirs_matching(repo, g)))
+            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs))
         except GitOpsBotError:
             continue
         dest = {
@@ -489,9 +488,3 @@ def appset_directories(repo: RepoFiles) -> list[RenderPath]:
         said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
         repo.appsets = {f: None for f in repo.appsets if f not in said}
     return out
-
-
-def _dirs_matching(repo: RepoFiles, pattern: str) -> list[str]:
-    """The repository's directories matching a git generator's path glob (``apps/*``)."""
-    want = norm(pattern.strip("/"))
-    return sorted(d for d in repo.dirs if d and fnmatch.fnmatchcase(d, want))

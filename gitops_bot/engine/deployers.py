@@ -5,7 +5,6 @@ run init."""
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,7 +157,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
         if "argoproj.io" in text:
             try:
                 paths = [a.path for a in argocd_apps.sources(text, f)]
-                for _, app in argocd_appsets.generate(text, f, lambda g: _glob(repo, g)):
+                for _, app in argocd_appsets.generate(text, f, repo.generator_dirs):
                     if isinstance(app, str):
                         return None  # what it renders is not known: no overlay is judged dead
                     paths += [s.path for s in app.sources]
@@ -197,12 +196,6 @@ def deployments(repo: RepoFiles) -> Deployments | None:
 
 def _under(f: str, d: str) -> bool:
     return f == d or f.startswith(d + "/")
-
-
-def _glob(repo: RepoFiles, pattern: str) -> list[str]:
-    """The repository's directories matching a git generator's path glob (``apps/*``)."""
-    want = norm(pattern.strip("/"))
-    return sorted(d for d in repo.dirs if d and fnmatch.fnmatchcase(d, want))
 
 
 def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> list[RenderPath]:
@@ -337,9 +330,7 @@ def appset_stages(
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            generated = list(
-                argocd_appsets.generate(text, f, lambda g: _glob(repo, g), lambda g: _glob_files(repo, g))
-            )
+            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
         except GitOpsBotError:
             continue
         by_set: dict[str, list[argocd_appsets.Generated]] = {}
@@ -415,19 +406,6 @@ def _duplicates(repo: RepoFiles, f: str, appset: str, names: Sequence[str]) -> N
             "generates none of them while two share a name; make its template's metadata.name "
             "differ per Application (from what tells them apart, a file's name or an element's value)"
         )
-
-
-def _glob_files(repo: RepoFiles, pattern: str) -> list[tuple[str, Any]]:
-    """The repository's files matching a git files generator's glob, each with its first
-    document (what Argo CD reads its parameters from)."""
-    want = norm(pattern.strip("/"))
-    out: list[tuple[str, Any]] = []
-    for f in repo.files:
-        if not f.endswith((".yaml", ".yml", ".json")) or not fnmatch.fnmatchcase(f, want):
-            continue
-        if len(out) < argocd_appsets.MAX_APPLICATIONS:
-            out.append((f, next(iter(repo.documents(f)), {})))
-    return out
 
 
 def _value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:

@@ -4,6 +4,7 @@ fixtures, a bootstrap) and which render only the deploy tools' own objects (a cl
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,10 +15,11 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.manifests import workloads, yamlvalues
+from gitops_bot.manifests import argocd_appsets, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import reader
+from gitops_bot.render import walk as walks
 
 MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
 
@@ -150,6 +152,27 @@ class RepoFiles:
 
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]
+
+    def generator_dirs(self, pattern: str) -> list[str]:
+        """The directories an ApplicationSet's git directories generator takes for ``pattern``
+        (``apps/*``): Argo CD matches each of the checkout's directories with Go's
+        ``path.Match``, whose ``*`` stops at a ``/``, hidden ones skipped; the reader's glob,
+        the one the plan renders by."""
+        return sorted(walks.glob_dirs(self.tree, self.root, pattern))
+
+    def generator_files(self, pattern: str) -> list[tuple[str, Any]]:
+        """The files an ApplicationSet's git files generator reads for ``pattern``, each with
+        its first document (its parameters). Argo CD lists them with ``git ls-files --
+        <pattern>``, a git pathspec whose ``*`` crosses ``/`` (``*.yaml`` is every YAML file
+        of the tree): its default, unless its controller's new globbing is switched on."""
+        want = norm(pattern.strip("/"))
+        out: list[tuple[str, Any]] = []
+        for f in self.files:
+            if not f.endswith((".yaml", ".yml", ".json")) or not fnmatch.fnmatchcase(f, want):
+                continue
+            if len(out) < argocd_appsets.MAX_APPLICATIONS:
+                out.append((f, next(iter(self.documents(f)), {})))
+        return out
 
     @staticmethod
     def no_environment(rel: str) -> bool:
