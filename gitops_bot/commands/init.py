@@ -29,6 +29,7 @@ from gitops_bot.engine import (
     discovered_images,
     discovery,
     fanout,
+    init_branches,
     init_config,
     onboarding,
 )
@@ -199,8 +200,20 @@ def body(found: FoundConfig) -> str:
 def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
     """No environment: everything seen and not read (Applications deploying another repository
     first), on the one line, with the next step: a count of the rest would hide the one that
-    holds the environments (a manifest too large, a file that is not YAML)."""
+    holds the environments (a manifest too large, a file that is not YAML). Another branch of
+    the clone holding deploy files (an application repository's ``config`` branch) is named,
+    with the switch to it, before any advice to write the configuration by hand."""
     seen = f"; not read: {'; '.join(notes)}" if notes else ""
+    elsewhere = init_branches.line(repo)
+    if elsewhere is not None:
+        said, branch = elsewhere
+        return UsageError(
+            f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
+            f"Argo CD Application or Flux Kustomization renders this repository's files; {said}{seen}",
+            hint=f"git switch {branch} and run gitops-bot init --repo . again; if each environment "
+            "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
+            "environment (docs/guides/your-repository.md, 'Writing it by hand')",
+        )
     return UsageError(
         f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
         f"Argo CD Application or Flux Kustomization renders this repository's files{seen}",

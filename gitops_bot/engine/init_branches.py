@@ -1,0 +1,119 @@
+"""Where a repository's deploy files are when the branch checked out holds none: the clone's
+other branches (an application repository keeping its manifests on a ``config`` branch), read
+with git's own listings, never checked out, each bounded, so ``init``'s "found no environment"
+names the branch to switch to instead of steering to a configuration written by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gitops_bot.git.gitcli import completed
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+
+MAX_REFS = 50  # branches looked at, at most: a clone's usual remote branches
+MAX_NAMES = 20_000  # file names of one branch looked at, at most (the discovery's own bound)
+MAX_SAID = 3  # branches named on the line, at most
+_DEPLOYERS = ("argoproj.io/", "kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/")
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """A branch of the clone holding deploy files the checkout lacks."""
+
+    ref: str  # as git names it (``origin/config``, ``config``)
+    branch: str  # what ``git switch`` takes (``config``)
+    kustomizations: tuple[str, ...]  # their directories
+    charts: tuple[str, ...]  # the directories holding a Chart.yaml
+    deployers: int  # YAML files naming an Argo CD or Flux object
+
+    def said(self) -> str:
+        what = []
+        if self.kustomizations:
+            what.append(
+                _some(f"kustomization{'s' if len(self.kustomizations) > 1 else ''}", self.kustomizations)
+            )
+        if self.charts:
+            what.append(_some(f"chart{'s' if len(self.charts) > 1 else ''}", self.charts))
+        if self.deployers:
+            what.append(
+                f"{self.deployers} file{'s' if self.deployers > 1 else ''} of Argo CD or Flux objects"
+            )
+        return f"{self.ref} holds {', '.join(what)}"
+
+
+def _some(what: str, dirs: tuple[str, ...]) -> str:
+    shown = ", ".join(d or "." for d in dirs[:4])
+    return f"{what} {shown}" + (f" and {len(dirs) - 4} more" if len(dirs) > 4 else "")
+
+
+def other_branches(root: Path) -> list[Holding]:
+    """The clone's branches (remote first, then local, at most :data:`MAX_REFS`) whose commit
+    is not the checkout's and whose tree holds a kustomization, a chart or an Argo CD or Flux
+    object: what an environment would be read from after ``git switch``. [] outside a git
+    clone, or when git cannot list them."""
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+    listed = _git(
+        root,
+        "for-each-ref",
+        f"--count={MAX_REFS}",
+        "--format=%(objectname) %(refname)",
+        "refs/remotes",
+        "refs/heads",
+    )
+    seen = {head}
+    out: list[Holding] = []
+    for line in listed.splitlines():
+        commit, _, ref = line.partition(" ")
+        if not ref or ref.endswith("/HEAD") or commit in seen:
+            continue
+        seen.add(commit)
+        held = _held(root, commit, _short(ref))
+        if held is not None:
+            out.append(held)
+    return out
+
+
+def _short(ref: str) -> str:
+    for prefix in ("refs/remotes/", "refs/heads/"):
+        if ref.startswith(prefix):
+            return ref.removeprefix(prefix)
+    return ref
+
+
+def _held(root: Path, commit: str, ref: str) -> Holding | None:
+    names = _git(root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit).split("\0")[:MAX_NAMES]
+    kustomized = sorted({_dir(n) for n in names if PurePosixPath(n).name in KUSTOMIZATION_NAMES})
+    charts = sorted({_dir(n) for n in names if PurePosixPath(n).name == "Chart.yaml"})
+    # which YAML files name a deploy tool's object: git grep reads the commit's blobs itself
+    args = [a for d in _DEPLOYERS for a in ("-e", d)]
+    found = _git(root, "grep", "-l", "-I", "-F", *args, commit, "--", "*.yaml", "*.yml")
+    deployers = len([f for f in found.splitlines() if f][:MAX_NAMES])
+    if not kustomized and not charts and not deployers:
+        return None
+    branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
+    return Holding(ref, branch, tuple(kustomized), tuple(charts), deployers)
+
+
+def _dir(name: str) -> str:
+    parent = PurePosixPath(name).parent.as_posix()
+    return "" if parent == "." else parent
+
+
+def _git(root: Path, *args: str) -> str:
+    done = completed(list(args), cwd=str(root))
+    return done.stdout.decode(errors="replace") if done.returncode == 0 else ""
+
+
+def line(root: Path) -> tuple[str, str] | None:
+    """What ``init``'s "found no environment" in ``root`` adds (the other branches holding
+    deploy files, the first :data:`MAX_SAID`) and the branch to switch to (the first's). None
+    when no branch does."""
+    held = other_branches(root)
+    if not held:
+        return None
+    checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
+    here = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
+    more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""
+    said = "; ".join(h.said() for h in held[:MAX_SAID])
+    return f"{here} holds none, but other branches do: {said}{more}", held[0].branch

@@ -1,0 +1,62 @@
+"""``init`` in a clone whose checked-out branch holds no deploy file while another branch does
+(an application repository keeping its manifests on a ``config`` branch, as
+jhomaralglen/welcome-nodejs-github does): the one line names that branch and what it holds, read
+with git (never checked out), and the fix is the switch to it, not a configuration by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot import cli
+from testkit.local_git import commit, committed, git, write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: ghcr.io/acme/web:1.0.0
+"""
+
+
+def _clone(tmp_path: Path) -> Path:
+    origin = committed(tmp_path / "origin", {"README.md": "the app's sources\n"})
+    git(origin, "switch", "-q", "-c", "config")
+    write(
+        origin,
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY,
+            "overlays/develop/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/production/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    commit(origin, "manifests")
+    git(origin, "switch", "-q", "main")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    return tmp_path / "clone"
+
+
+def test_no_environment_here_names_the_branch_holding_them(tmp_path: Path) -> None:
+    clone = _clone(tmp_path)
+    result = cli.execute(["init", "--repo", str(clone)])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "found no environment" in line
+    assert (
+        "the branch checked out (main) holds none, but other branches do: origin/config holds "
+        "kustomizations base, overlays/develop, overlays/production"
+    ) in line, line
+    assert "git switch config" in line and "by hand (docs" not in line, line
+    # read with git alone: the checkout is as it was
+    assert git(clone, "status", "--porcelain") == "" and git(clone, "branch", "--show-current") == "main\n"
+
+
+def test_no_other_branch_keeps_the_advice_to_write_it_by_hand(tmp_path: Path) -> None:
+    clone = committed(tmp_path / "only", {"README.md": "nothing deployed\n"})
+    line = cli.execute(["init", "--repo", str(clone)]).body.line  # type: ignore[union-attr]
+    assert "other branches" not in line and "write gitops-bot.yaml by hand" in line, line
