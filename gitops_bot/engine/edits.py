@@ -242,7 +242,8 @@ def _with_render(
     keys = {
         k for i in app.config.images for f, k in i.helm if f in ("repository", "tag", "digest", "reference")
     }
-    diff = release_diff.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys)
+    own = _documents(app, env.name).values()  # of several Applications, the environment's alone
+    diff = release_diff.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys, own)
     return replace(rel, rendered=diff)
 
 

@@ -32,16 +32,19 @@ def rendered_diff(
     after: Mapping[Path, str],
     files: Sequence[Path] = (),
     values_images: Collection[str] = (),
+    own: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
     """Each kustomization directory (under the worktree ``root``) rendered with the files of
     ``before`` and then with those of ``after`` (path under ``root`` -> text), compared; with
     none, the charts in the repository that the deployer objects of the environment's
     ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm.
-    ``values_images``: the images' helm keys, an image's in a HelmRelease's values."""
+    ``values_images``: the images' helm keys, an image's in a HelmRelease's values; ``own``:
+    the environment's own Applications (its reading's documents), of those a file holds or an
+    ApplicationSet or an app of apps yields, the only ones rendered."""
     if not settings.enabled:
         return ()
     if not kustomizations:
-        return _charts_diff(settings, environment, root, files, before, after, values_images) or (
+        return _charts_diff(settings, environment, root, files, before, after, values_images, own) or (
             Rendered(environment, ".", error="no kustomization among the environment's paths"),
         )
     names = [d.relative_to(root).as_posix() or "." for d in kustomizations]
@@ -102,9 +105,13 @@ def _charts_diff(
     before: Mapping[Path, str],
     after: Mapping[Path, str],
     values_images: Collection[str] = (),
+    own: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
     """The charts the deployer objects of ``files`` render, with helm, before and after;
-    nothing when they render none (or helm is not found: the reading says so)."""
+    nothing when they render none (or helm is not found: the reading says so). Of several
+    Applications, the environment's ``own`` alone: another's objects of the same names (one
+    chart, one Deployment each) would stand in the streams beside its own, and the diff would
+    compare whichever came last."""
     files = [f for f in files if f.is_file()]
     if not files or settings.tool("helm") is None or not helm_render.charted(root, files):
         return ()
@@ -112,8 +119,8 @@ def _charts_diff(
     if tools.links_out(root):
         why = "not rendered: a symbolic link leads out of the repository (helm would read what it points at)"
         return (Rendered(environment, name, error=why),)
-    old = helm_render.render_marked(settings, root, files, before)
-    new = helm_render.render_marked(settings, root, files, after)
+    old = helm_render.render_marked(settings, root, files, before, own=own)
+    new = helm_render.render_marked(settings, root, files, after, own=own)
     if old is None or new is None:
         return (Rendered(environment, name, error="not rendered: cannot copy the repository"),)
     if old.failed or new.failed:
