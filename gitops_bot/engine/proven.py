@@ -39,7 +39,15 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import app_kustomize, helm_render, removed, rendered_reading, template_pins, tools
+from gitops_bot.render import (
+    app_kustomize,
+    argo_kustomize,
+    helm_render,
+    removed,
+    rendered_reading,
+    template_pins,
+    tools,
+)
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
 from gitops_bot.render.running import Running, running
@@ -92,8 +100,11 @@ def prove(
         if dirs:
             if (m := _to_render(config, root, dirs, reached, specs, reading, secret)) is not None:
                 marked[env.name] = m
-        elif config.render.tool("helm") is not None:
-            files = [config.root.absolute() / f for f in reading.rendered]
+            continue
+        files = [config.root.absolute() / f for f in reading.rendered]
+        if not leaving:  # a link leading out: kubectl would read what it points at
+            out[env.name] = reading = _judged_argo(config, root, files, specs, reading, secret)
+        if config.render.tool("helm") is not None:
             # a link leading out: helm would read what it points at (the rules name it)
             if helm_render.charted(root, files) and not leaving:
                 reading = _judged_charts(config, root, files, specs, reading, secret)
@@ -406,6 +417,30 @@ def _changes_nothing(
         ),
         fix=fix,
     )
+
+
+def _judged_argo(
+    config: Config,
+    root: Path,
+    files: list[Path],
+    specs: list[images.ImageSpec],
+    reading: EnvironmentReading,
+    secret: str,
+) -> EnvironmentReading:
+    """The marked render of the kustomizations the environment's Argo CD Applications build,
+    as Argo CD builds them (:mod:`gitops_bot.render.argo_kustomize`: their own kustomize
+    fields written in): a marker in an Application's ``kustomize.images`` entry that the build
+    does not carry into an image field (its name matches no image there) is never released."""
+    own = dict(reading.documents).values()
+    if not argo_kustomize.of_files(root, files, own):
+        return reading
+    marks, texts = _marked(config, root, specs, reading, secret, _reals(root, files))
+    found, outputs = argo_kustomize.built(config.render, root, files, own, texts) if marks else ([], [])
+    if not outputs:
+        return reading  # a refusal is rendered_reading's to say; one not built proves nothing
+    dirs = list(dict.fromkeys(b.directory for b in found))
+    judged = _judged(config, root, _Marked(dirs, set(), marks, texts), list(outputs), reading)
+    return argo_kustomize.said(root, found, reading, judged)
 
 
 def _judged_charts(

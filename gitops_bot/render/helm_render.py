@@ -258,7 +258,7 @@ def render(
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
     # patches may change them
-    dirs = [d for d in kustomizations(root, docs) if _holds_applications(d)] if kustomize else []
+    dirs = [d for d in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
     if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
@@ -308,7 +308,7 @@ def _own(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, 
     return [d for d in docs if d.get("kind") != "Application" or _str(d, "metadata", "name") in own]
 
 
-def _holds_applications(directory: Path) -> bool:
+def holds_applications(directory: Path) -> bool:
     """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
     for path in sorted(directory.glob("*.y*ml"))[:50]:
         try:
@@ -402,16 +402,22 @@ def _content_key(argv: list[str], chart: Chart) -> str | None:
     return digest.hexdigest()
 
 
-def file_objects(root: Path, files: Sequence[Path], own: Collection[str] = ()) -> list[dict[str, object]]:
-    """The deployer objects of the files an environment's reading read (as they are on disk:
-    no kustomization renders them), and the Applications their ApplicationSets generate, as
-    Argo CD fills the template (of those, the environment's ``own`` when one is among them)."""
+def file_objects(
+    root: Path, files: Sequence[Path], own: Collection[str] = (), texts: Mapping[Path, str] | None = None
+) -> list[dict[str, object]]:
+    """The deployer objects of the files an environment's reading read (as they are on disk,
+    or as ``texts`` writes them: no kustomization renders them), and the Applications their
+    ApplicationSets generate, as Argo CD fills the template (of those, the environment's
+    ``own`` when one is among them)."""
     out: list[dict[str, object]] = []
     for path in files:
         try:
-            if not path.is_file() or path.stat().st_size > bounded.MAX_OUTPUT:
+            if texts and path in texts:
+                text = texts[path]
+            elif not path.is_file() or path.stat().st_size > bounded.MAX_OUTPUT:
                 continue
-            text = path.read_text(encoding="utf-8")
+            else:
+                text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if "argoproj.io" in text or "helm.toolkit.fluxcd.io" in text:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.render import app_kustomize, bounded, helm_render, reader, running, tools
+from gitops_bot.render import app_kustomize, argo_kustomize, bounded, helm_render, reader, running, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -26,6 +26,10 @@ log = get_logger(__name__)
 # the kinds whose objects render a chart (an Argo CD Application, a Flux HelmRelease)
 _DEPLOYER_KINDS = ("Application", "HelmRelease")
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
+ARGO_FIX = (
+    "fix what it names in {origin}'s kustomize fields or in {dir}'s kustomization (Argo CD writes those "
+    "fields into it, then builds it)"
+)
 
 
 def environment_kustomizations(
@@ -84,21 +88,42 @@ def held_to_render(
     }
     rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
     linked_out = bool(leaving)  # a link leading out: the rules name it
+    texts_of = {name: _texts(rendered, dirs[name]) for name in readings}
+    docs_of = {
+        name: _deployers(settings, root, config_root, r, texts_of[name]) for name, r in readings.items()
+    }
+    argo = _argo_builds(settings, root, readings, docs_of, dirs)
     out: dict[str, EnvironmentReading] = {}
     for name, reading in readings.items():
         refused = list(reading.refused)
-        texts: list[str] = []
+        texts = list(texts_of[name])
         for d in dirs[name]:
             got = rendered.get(d)
-            if isinstance(got, str):
-                texts.append(got)
             # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
-            elif isinstance(got, bounded.NotRendered) and str(got).startswith("kubectl kustomize failed"):
+            if isinstance(got, bounded.NotRendered) and str(got).startswith("kubectl kustomize failed"):
                 rel = d.relative_to(config_root).as_posix() if d.is_relative_to(config_root) else str(d)
                 reason = f"{rel}: {got}"
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, REFUSED_FIX.format(dir=rel)))
-        charts = _charts(settings, root, config_root, reading, texts) if not linked_out else helm_render.NONE
+        for build, got in argo.get(name, ()):
+            rel = (
+                build.directory.relative_to(config_root).as_posix()
+                if build.directory.is_relative_to(config_root)
+                else str(build.directory)
+            )
+            if isinstance(got, str):
+                texts.append(got)
+            elif isinstance(got, bounded.NotRendered) and str(got).startswith(
+                ("kubectl kustomize failed", "Argo CD")
+            ):
+                reason = f"{rel} as {build.origin} sets it: {got}"
+                if not any(r[0] == reason for r in refused):
+                    refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))
+        charts = (
+            _charts(settings, root, reading, texts_of[name], docs_of[name])
+            if not linked_out
+            else helm_render.NONE
+        )
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
         notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
         if len(refused) > len(reading.refused) or notes:
@@ -116,20 +141,64 @@ def held_to_render(
     return out
 
 
-def _charts(
+def _texts(rendered: Mapping[Path, str | bounded.NotRendered], dirs: Sequence[Path]) -> list[str]:
+    return [got for d in dirs if isinstance(got := rendered.get(d), str)]
+
+
+def _deployers(
     settings: RenderSettings, root: Path, config_root: Path, reading: EnvironmentReading, texts: list[str]
+) -> list[dict[str, object]]:
+    """The environment's Argo CD Applications and Flux HelmReleases, as its kustomizations
+    render those objects (overlays' patches applied), else as its files hold them."""
+    if settings.tool("kubectl") is None and settings.tool("helm") is None:
+        return []  # nothing renders them: its deployer objects not parsed
+    if texts and not any(kind in t for t in texts for kind in _DEPLOYER_KINDS):
+        return []  # kubectl prints a kind as written: no deployer object rendered
+    if texts:
+        return [o for t in texts for o in helm_render.objects(t)]
+    own = dict(reading.documents).values()
+    return helm_render.file_objects(root, [config_root / f for f in reading.rendered], own)
+
+
+def _argo_builds(
+    settings: RenderSettings,
+    root: Path,
+    readings: Mapping[str, EnvironmentReading],
+    docs_of: Mapping[str, list[dict[str, object]]],
+    dirs: Mapping[str, list[Path]],
+) -> dict[str, list[tuple[argo_kustomize.Build, str | bounded.NotRendered | None]]]:
+    """Each environment's Applications over a kustomization here, built as Argo CD builds them
+    (their own kustomize fields applied), all environments' in one batch of renders; one that
+    sets nothing over a kustomization the environment renders already is that render."""
+    if settings.tool("kubectl") is None:
+        return {}
+    found = {
+        name: [
+            b
+            for b in argo_kustomize.builds(
+                root, argo_kustomize.own(docs, dict(readings[name].documents).values())
+            )
+            if b.texts or b.refused or b.directory not in dirs.get(name, ())
+        ]
+        for name, docs in docs_of.items()
+    }
+    every = [b for bs in found.values() for b in bs]
+    got = iter(argo_kustomize.render(settings, root, every) if every else [])
+    return {name: [(b, next(got)) for b in bs] for name, bs in found.items()}
+
+
+def _charts(
+    settings: RenderSettings,
+    root: Path,
+    reading: EnvironmentReading,
+    texts: list[str],
+    docs: list[dict[str, object]],
 ) -> helm_render.ChartRenders:
     """The charts in the repository the environment's Argo CD Applications and Flux
-    HelmReleases render, as its kustomizations render those objects (overlays' patches
-    applied), else as its files hold them."""
-    if settings.tool("helm") is None:
+    HelmReleases render (``docs``: those objects, :func:`_deployers`)."""
+    if settings.tool("helm") is None or (texts and not docs):
         return helm_render.NONE  # no chart rendered: its deployer objects not parsed for one
-    if texts and not any(kind in t for t in texts for kind in _DEPLOYER_KINDS):
-        return helm_render.NONE  # kubectl prints a kind as written: no deployer object rendered
-    docs = [o for t in texts for o in helm_render.objects(t)] if texts else []
     own = dict(reading.documents).values()
-    if not texts:
-        docs = helm_render.file_objects(root, [config_root / f for f in reading.rendered], own)
     return helm_render.render(settings, root, docs, app_kustomize.renderer(settings), own)
 
 

@@ -230,6 +230,17 @@ SHAPES = [
         ARGOCD_ENTRY,
         "argocd argocd/{env}.yaml",
     ),
+    # one base for both, each Application's own entry the pin, proven by Argo CD's build
+    Shape(
+        "argocd-kustomize-shared-base",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "argocd/{env}.yaml",
+        "argocd/{env}.yaml",
+        ARGOCD_ENTRY,
+        "argocd argocd/{env}.yaml",
+        tools=True,
+    ),
     Shape(
         "argocd-helm-value-files",
         ("argocd/staging.yaml", "argocd/production.yaml"),

@@ -1,0 +1,99 @@
+"""The marked render of Argo CD Applications over one shared kustomization, built as Argo CD
+builds them (the real kubectl from ``.tools/bin``): each Application's ``kustomize.images``
+entry written with a marker, its kustomize fields written into the kustomization, and the
+build run once more. dev's marker reaches its container's image: the entry is its pin. prod's
+entry names ``app``, an image no field is, so a release there changes nothing it runs (it read
+pinned, and update proposed it); qa's commonLabels set a label the base sets already, which
+Argo CD refuses to add without forceCommonLabels: blocked, in Argo CD's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.config import load
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine import proven
+from gitops_bot.manifests import images
+from gitops_bot.render import reader, rendered_reading
+from testkit.kubetools import helm, kubectl
+from testkit.local_git import write
+
+IMAGE = "ghcr.io/acme/app"
+CONFIG = f"""version: 1
+render: {{kubectl: {{kubectl}}, helm: {{helm}}}}
+images:
+  - name: {IMAGE}
+environments:
+  - name: dev
+    path: apps/dev.yaml
+  - name: prod
+    path: apps/prod.yaml
+  - name: qa
+    path: apps/qa.yaml
+"""
+DEPLOYMENT = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {IMAGE}:1.0
+"""
+
+
+def _application(name: str, kustomize: str) -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  source:\n"
+        f"    repoURL: https://git.example/acme/gitops.git\n    targetRevision: HEAD\n    path: base\n"
+        f"    kustomize:\n{kustomize}"
+    )
+
+
+def test_an_applications_kustomize_images_entry_is_proven_by_argo_cds_build(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl()).replace("{helm}", helm()),
+            "base/kustomization.yaml": "resources: [d.yaml]\ncommonLabels: {team: a}\n",
+            "base/d.yaml": DEPLOYMENT,
+            "apps/dev.yaml": _application(
+                "dev", f"      images:\n      - {IMAGE}:2.0\n      namePrefix: dev-\n"
+            ),
+            "apps/prod.yaml": _application("prod", f"      images:\n      - app={IMAGE}:3.0\n"),
+            "apps/qa.yaml": _application(
+                "qa", f"      images:\n      - {IMAGE}:4.0\n      commonLabels: {{team: b}}\n"
+            ),
+        },
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    assert {n: r.images[0].status for n, r in rules.items()} == dict.fromkeys(
+        ("dev", "prod", "qa"), PinStatus.PINNED
+    )
+    paths = {e.name: tuple(e.paths) for e in config.environments}
+    held = rendered_reading.held_to_render(config.render, tmp_path, tmp_path, rules, paths)
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, held)
+
+    dev = judged["dev"].images[0]
+    assert (
+        dev.status is PinStatus.PINNED
+        and dev.effective is not None
+        and dev.effective.place == "apps/dev.yaml:11"
+    )
+    prod = judged["prod"].images[0]
+    assert prod.status is PinStatus.UNSUPPORTED
+    assert prod.reason == (
+        "a release writing apps/prod.yaml:11 changes nothing prod renders (base built as Argo CD builds it, "
+        f"Application prod's kustomize fields written in, renders the same with it); it renders {IMAGE}:1.0"
+    )
+    assert prod.fix == (
+        "name the image in the kustomize.images entry as base writes it (kustomize matches the entry's name, "
+        f"before any '=', with an image field's name), or pin {IMAGE} where prod's render takes it from"
+    )
+    qa = judged["qa"]
+    assert qa.blocked is not None and qa.images[0].status is PinStatus.UNSUPPORTED
+    assert "Argo CD's kustomize edit fails: label team already in kustomization file" in qa.blocked[0]

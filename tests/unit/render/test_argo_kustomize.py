@@ -1,0 +1,167 @@
+"""An Argo CD Application over a kustomization here, built as Argo CD's repo server builds it
+(argo-cd util/kustomize/kustomize.go): its kustomize fields written into the kustomization as
+``kustomize edit`` writes them (kustomize/commands/edit: set image's forms, ``*`` keeping what
+the entry holds, a label already there refused without ``forceCommonLabels``), then the real
+``kubectl kustomize`` from ``.tools/bin``. What runs is that build's: an entry whose name
+matches no image is said, and an edit Argo CD refuses blocks the environment in its words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.manifests import images, workloads
+from gitops_bot.render import argo_kustomize, reader, rendered_reading, running
+from gitops_bot.render.bounded import NotRendered
+from gitops_bot.render.settings import RenderSettings
+from testkit.kubetools import kubectl
+from testkit.local_git import write
+
+APP = "ghcr.io/acme/app"
+DIGEST = "sha256:" + "a" * 64
+DEPLOYMENT = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {APP}:1.0
+"""
+# the base's own entry: its lines kept as written where Argo CD's edits leave them
+BASE = f"resources: [d.yaml]\ncommonLabels: {{team: a}}\nimages:\n- name: {APP}\n  newTag: '1.10'  # ci\n"
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations: {c: 'yes'}\n"
+
+
+def _settings() -> RenderSettings:
+    return RenderSettings(kubectl=kubectl())
+
+
+def _built(tmp_path: Path, options: dict[str, object]) -> str | NotRendered:
+    write(
+        tmp_path,
+        {"base/kustomization.yaml": BASE, "base/d.yaml": DEPLOYMENT, "base/c/kustomization.yaml": COMPONENT},
+    )
+    doc: dict[str, object] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "dev"},
+        "spec": {"source": {"path": "base", "targetRevision": "HEAD", "kustomize": options}},
+    }
+    found = argo_kustomize.builds(tmp_path, [doc])
+    (got,) = argo_kustomize.render(_settings(), tmp_path, found)
+    assert got is not None
+    return got
+
+
+@pytest.mark.parametrize(
+    ("entries", "runs"),
+    [
+        ([], f"{APP}:1.10"),  # the kustomization's entry as written, its tag a string
+        ([f"{APP}:2.0"], f"{APP}:2.0"),
+        ([f"{APP}=registry.example/app:3.0@{DIGEST}"], f"registry.example/app:3.0@{DIGEST}"),
+        ([f"{APP}=*:*@{DIGEST}"], f"{APP}:1.10@{DIGEST}"),  # "*" keeps the entry's name and tag
+        ([f"{APP}@{DIGEST}"], f"{APP}@{DIGEST}"),  # the entry replaced whole: its tag gone
+        ([f"{APP}:2.0", f"{APP}:2.1"], f"{APP}:2.1"),  # the last of one name wins
+        (["app=other:9"], f"{APP}:1.10"),  # a name no image field has: nothing changes
+    ],
+)
+def test_kustomize_images_are_written_as_kustomize_edit_set_image_writes_them(
+    tmp_path: Path, entries: list[str], runs: str
+) -> None:
+    got = _built(tmp_path, {"images": entries, "namePrefix": "dev-", "namespace": "dev"})
+    assert isinstance(got, str), got
+    ran = running.running(got)
+    assert [(r.name, r.image) for r in ran] == [("dev-web", runs)]
+    assert "namespace: dev" in got and "team: a" in got
+
+
+def test_argo_cds_other_fields_are_applied_after_the_images(tmp_path: Path) -> None:
+    patch = {"patch": "- op: replace\n  path: /spec/replicas\n  value: 3", "target": {"kind": "Deployment"}}
+    got = _built(
+        tmp_path,
+        {
+            "nameSuffix": "-x",
+            "commonLabels": {"team": "b", "tier": "web"},
+            "forceCommonLabels": True,
+            "commonAnnotations": {"owner": "ops"},
+            "patches": [patch],
+            "components": ["c", "missing"],
+            "ignoreMissingComponents": True,
+        },
+    )
+    assert isinstance(got, str), got
+    assert (
+        "name: web-x" in got
+        and "team: b" in got
+        and "tier: web" in got
+        and "owner: ops" in got
+        and 'c: "yes"' in got
+    )
+    assert "replicas: 3" in got
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            {"commonLabels": {"team": "b"}},
+            "label team already in kustomization file. Use --force to override.",
+        ),
+        ({"replicas": [{"name": "web", "count": "two"}]}, "replicas web: count 'two' is no integer"),
+        ({"components": ["missing"]}, "kustomize edit add component missing: missing has no match"),
+        ({"images": ["app"]}, "kustomize edit set image app: invalid format of image"),
+    ],
+)
+def test_an_edit_argo_cd_refuses_is_its_refusal(
+    tmp_path: Path, options: dict[str, object], said: str
+) -> None:
+    got = _built(tmp_path, options)
+    assert isinstance(got, NotRendered) and str(got) == f"Argo CD's kustomize edit fails: {said}"
+
+
+def _application(name: str, kustomize: str) -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  source:\n"
+        f"    repoURL: https://git.example/acme/gitops.git\n    targetRevision: HEAD\n    path: base\n"
+        f"    kustomize:\n{kustomize}"
+    )
+
+
+def test_what_runs_is_argo_cds_build_of_each_application(tmp_path: Path) -> None:
+    """Three Applications over one base: dev's entry runs; prod's names ``app``, which no
+    image field is, so the base's 1.10 runs (said); qa's label is the base's already, which
+    Argo CD refuses to add without forceCommonLabels (qa blocked, in those words)."""
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": BASE,
+            "base/d.yaml": DEPLOYMENT,
+            "apps/dev.yaml": _application("dev", f"      images: ['{APP}:2.0']\n      namePrefix: dev-\n"),
+            "apps/prod.yaml": _application("prod", f"      images: ['app={APP}:3.0']\n"),
+            "apps/qa.yaml": _application(
+                "qa", f"      images: ['{APP}:4.0']\n      commonLabels: {{team: b}}\n"
+            ),
+        },
+    )
+    paths = {env: (f"apps/{env}.yaml",) for env in ("dev", "prod", "qa")}
+    specs = [images.ImageSpec(APP, workloads.repository_key(APP))]
+    sources = [reader.Source(n, p, (APP,)) for n, p in paths.items()]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(sources)
+    got = rendered_reading.held_to_render(_settings(), tmp_path, tmp_path, rules, paths)
+    assert got["dev"].notes == () and got["dev"].blocked is None
+    assert got["prod"].notes == (
+        f"apps/prod.yaml:10 sets {APP} to 3.0, but the render runs Deployment/web app {APP}:1.10: a release "
+        "there changes nothing that runs",
+    )
+    assert got["qa"].blocked == (
+        "base as Application qa sets it: Argo CD's kustomize edit fails: label team already in kustomization "
+        "file. Use --force to override.",
+        "fix what it names in Application qa's kustomize fields or in base's kustomization (Argo CD writes "
+        "those fields into it, then builds it)",
+    )
+    image = got["qa"].image(APP)
+    assert image is not None and image.status is PinStatus.UNSUPPORTED
