@@ -7,6 +7,7 @@ run the image, and is told which file deletes the object."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -73,11 +74,18 @@ def judged(
     every effective pin sits in an object the render of ``where`` (the kustomizations, as
     named) no longer holds said not rendered there, with the file that deletes it: no release
     is proposed for what the environment does not run. ``base``: the pins' files' directory."""
-    out, names, objects = [], set(uncarried), None
+    out, names, objects, reached = [], set(uncarried), None, list(reached)
+    read = set(reached)
     for r in reading.images:
         pins = [p for p in r.pins if p.effective] if r.image in names else []
         held = [h for p in pins if (h := holder(_text(base / p.file), p.line)) is not None]
-        if not pins or len(held) < len(pins):
+        # a pin in a file the render did not read (an Argo CD Application's own kustomize.images,
+        # written into the build of its path) is in no object of it: none was deleted
+        if (
+            not pins
+            or len(held) < len(pins)
+            or any(Path(os.path.realpath(base / p.file)) not in read for p in pins)
+        ):
             out.append(r)
             continue
         objects = objects if objects is not None else helm_render.objects(render)
