@@ -14,7 +14,7 @@ from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
-from gitops_bot.core.reading import EnvironmentReading, generated_by
+from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
@@ -31,6 +31,9 @@ _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
 
 
+HELM_FOUND = "found: the chart or values key paths of its version"
+
+
 @dataclass(frozen=True, slots=True)
 class FoundImage:
     name: str
@@ -45,6 +48,7 @@ class FoundImage:
     elsewhere: tuple[str, ...] = ()  # environments pulling it from another repository, said
     notes: tuple[str, ...] = ()  # what a person should know of where it is pinned
     policy_how: str = ""  # where its policy was found ("": guessed from the tags)
+    helm_how: str = HELM_FOUND  # what the readings show of its helm: keys, said beside them
 
 
 @dataclass
@@ -194,6 +198,25 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif not kind:
                 walk(doc, (), rel)
+
+
+def helm_said(image: str, readings: Mapping[str, EnvironmentReading]) -> str:
+    """What the environments' readings show of the image's Helm values keys: found where a
+    values line of them is what an environment runs; where every such line is beaten by a
+    chart template writing the image whole, the lines are dead (said as never read, with the
+    template's line); where no reading meets one, the keys are the chart's alone, no pin."""
+    pins = [p for r in readings.values() if (ir := r.image(image)) is not None for p in ir.pins]
+    helm = [p for p in pins if p.kind is PinKind.HELM]
+    if any(p.effective for p in helm) or not readings:
+        return HELM_FOUND
+    if not helm:
+        return "guess: the chart's key paths; no environment sets the image through them today"
+    dead = ", ".join(dict.fromkeys(p.place for p in helm))
+    whole = [p.place for p in pins if p.effective and "/templates/" in f"/{p.file}"]
+    why = (
+        f"the chart's template writes the image whole at {whole[0]}" if whole else "no environment reads them"
+    )
+    return f"found at {dead} but never read: {why} (gitops-bot plan says the fix)"
 
 
 def _pinned_files(image: str, readings: Mapping[str, EnvironmentReading]) -> list[str]:

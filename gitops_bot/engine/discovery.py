@@ -227,6 +227,7 @@ def discover(
                     *filter(None, [collided.get(n)]),
                 ),
                 policy_how,
+                discovered_images.helm_said(n, readings) if found.found[n] else discovered_images.HELM_FOUND,
             )
         )
     repo.notes += [discovered_images.generated_left_out(t, fs, ns) for (t, fs), ns in generated.items()]

@@ -56,7 +56,7 @@ def config_text(found: Discovery) -> str:
             # Renovate's tag@sha256:... in the tag key: releases keep writing both there
             if img.guess.digest_in_tag and "tag" in img.helm and "digest" not in img.helm:
                 fields += ", digestInTag: true"
-            lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
+            lines.append(f"  helm: {{{fields}}}  # {_comment(img.helm_how)}")
     lines += _charts(found)
     lines.append("environments:")
     if not found.environments:

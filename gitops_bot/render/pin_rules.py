@@ -404,9 +404,12 @@ def _no_layer(c: Case) -> ImageReading | None:
     )
     dead = [p for p in c.pins if p.kind is PinKind.HELM] if "/templates/" in f"/{pin.file}" else []
     if dead:  # a chart's template naming the image whole under value files that set it: dead lines
+        # no line of them wins: what runs is the template's, so none is read as effective
+        # (init guesses the policy from the effective tags, and says these keys are dead)
         return c.unsupported(
             f"{c.why}: the chart's template writes the image whole, so {dead[-1].place} is never read",
             f"{_TEMPLATE_FIX}; {dead[-1].file} is then {c.env}'s pin",
+            tuple(replace(p, effective=False) if p in dead else p for p in c.pins),
         )
     return c.unsupported(
         f"{c.why}, and {c.env} has no {own} of its own to pin it in{where}", f"{fix}; releases then go there"
