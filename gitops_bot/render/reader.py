@@ -29,9 +29,9 @@ from pathlib import Path
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
-from gitops_bot.manifests import images, is_appset, kustomize_refs
+from gitops_bot.manifests import images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, verdict
+from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, roots, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
@@ -195,19 +195,9 @@ class Reader:
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
                     self.kustomization(path, text, walk, ())
-                elif is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
-                    pass
-                elif apps := deployers.applications(text, self.rel(path)):
-                    for app in deployers.own_applications(apps, source, self.rel(path), walk):
-                        self.deploy_tools.application(app, self.rel(path), walk)
-                elif releases := deployers.helm_releases(text, self.rel(path)):
-                    for release in releases:
-                        self.deploy_tools.helm_release(release, path, walk)
-                    self.plain(path, text, walk)
-                elif fluxes := deployers.flux(text, self.rel(path)):
-                    for flux in fluxes:
-                        self.deploy_tools.flux(flux, self.rel(path), walk)
-                elif chart_values.read(self, path, text, walk):
+                elif roots.followed(self.deploy_tools, path, text, walk, source) or chart_values.read(
+                    self, path, text, walk
+                ):
                     pass
                 elif any(s.helm for s in self.specs) and (users := self.deploy_tools.deployed_by(path)):
                     for origin, app in users:
@@ -269,6 +259,7 @@ class Reader:
                 f"environment {env!r}: {self.rel(directory)} has no kustomization and no YAML files",
                 hint="point its path at an overlay, a manifests directory or a file",
             )
+        held: list[tuple[str, str]] = []  # its own files holding Argo CD Applications (roots)
         for path in found:
             if top:
                 self.tree.check(path)
@@ -278,10 +269,13 @@ class Reader:
                 continue
             if top:
                 walk.configured.setdefault(self.rel(path), None)
-            if path.parent == directory:
+            if top and path.parent == directory and deployers.applications(text, self.rel(path)):
+                held.append((self.rel(path), text))
+            elif path.parent == directory:
                 self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
-                continue
-            self.deeper(path, text, walk)
+            else:
+                self.deeper(path, text, walk)
+        roots.applications(self.deploy_tools, self.rel(directory), held, walk)
         for build in builds:
             # built, as Flux's generated kustomization lists it: its images: override the files in it
             kfile = self.kfile(build)

@@ -231,3 +231,38 @@ def test_a_kustomization_of_applications_reading_a_remote_resource_is_not_built(
         )
         in image.reason
     ), image.reason
+
+
+def _child(name: str, path: str, env: str) -> str:
+    extra = f"    helm:\n      valueFiles: [values-{env}.yaml]\n"
+    return app_of_apps.APPLICATION.format(
+        name=f"{name}-{env}", source=app_of_apps.source(path, extra=extra), namespace=env
+    )
+
+
+def test_a_directory_of_root_applications_follows_each_root(tmp_path: Path) -> None:
+    # roots/ holds two apps of apps side by side (kubectl apply -f roots/, as a bootstrap does):
+    # the directory was read as plain manifests, 'nothing dev renders names ghcr.io/acme/web'
+    web, api = "ghcr.io/acme/web", "ghcr.io/acme/api"
+    files: dict[str, str] = {}
+    for name, image in (("web", web), ("api", api)):
+        files |= app_of_apps.child_chart(image, name)
+        files[f"roots/{name}.yaml"] = app_of_apps.root(f"{name}-apps", name=name)
+        for env, tag in (("dev", "1.1.0"), ("prod", "1.0.0")):
+            files[f"{name}/values-{env}.yaml"] = f"image:\n  repository: {image}\n  tag: {tag}\n"
+            files[f"{name}-apps/{env}.yaml"] = _child(name, name, env)
+    write(tmp_path, files)
+    specs = [
+        images.ImageSpec(i, i, {"repository": "image.repository", "tag": "image.tag"}) for i in (web, api)
+    ]
+    sources = [reader.Source(env, ("roots",), (web, api)) for env in ("dev", "prod")]
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    for env, tag in (("dev", "1.1.0"), ("prod", "1.0.0")):
+        got = {i.image: i for i in read[env].images}
+        for name, image in (("web", web), ("api", api)):
+            pin = got[image].effective
+            assert got[image].status is PinStatus.PINNED, got[image]
+            assert pin is not None and (pin.place, pin.tag) == (f"{name}/values-{env}.yaml:3", tag), pin
+            notes = list(map(str, read[env].notes))
+            assert f"roots: {name} (roots/{name}.yaml) followed as Argo CD applies it" in notes, notes
+            assert f"roots/{name}.yaml: {name} deploys {name}-{env} ({name}-apps/{env}.yaml)" in notes, notes

@@ -1,0 +1,54 @@
+"""An environment's path that is a deploy tool's object, or a directory of root Applications.
+
+A file holding Argo CD Applications or ApplicationSets, Flux HelmReleases or Kustomizations is
+read as its tool renders it (:class:`~gitops_bot.render.deploy_tools.DeployTools`). A directory
+holding root Applications side by side (several apps of apps, applied with ``kubectl apply -f``
+or by one Application over the directory) is what Argo CD applies: each root Application the
+environment owns is followed as a file naming it would be, where the directory was read as
+plain manifests and its Applications' paths never followed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.manifests import is_appset
+from gitops_bot.render import deployers
+from gitops_bot.render.deploy_tools import DeployTools
+from gitops_bot.render.walk import Source, Walk
+
+
+def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Source) -> bool:
+    """``path``'s objects followed as their tool renders them; False when it holds none."""
+    rel = tools.reader.rel(path)
+    if is_appset(text) and tools.appsets(text, rel, walk):
+        return True
+    if apps := deployers.applications(text, rel):
+        for app in deployers.own_applications(apps, source, rel, walk):
+            tools.application(app, rel, walk)
+        return True
+    if releases := deployers.helm_releases(text, rel):
+        for release in releases:
+            tools.helm_release(release, path, walk)
+        tools.reader.plain(path, text, walk)
+        return True
+    if fluxes := deployers.flux(text, rel):
+        for flux in fluxes:
+            tools.flux(flux, rel, walk)
+        return True
+    return False
+
+
+def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]], walk: Walk) -> None:
+    """The root Applications of an environment's path's directory (``held``: each file directly
+    in it and its text), the environment's own among all of them (by its name, as in a file of
+    several) each followed as Argo CD applies it: its path, then what it sets itself."""
+    apps = [(rel, a) for rel, text in held for a in deployers.applications(text, rel)]
+    if walk.env is None or not apps:
+        return
+    mine = deployers.own_applications([a for _, a in apps], walk.env, directory, walk)
+    walk.documents.pop(directory, None)  # a directory is no document: each file names its own
+    for rel, app in apps:
+        if any(app is m for m in mine):
+            walk.note(directory, f"{app.application} ({rel}) followed as Argo CD applies it")
+            walk.next_root()  # a root of its own: its values layer over its own chart's
+            tools.application(app, rel, walk)
