@@ -22,7 +22,7 @@ from gitops_bot.engine.repository_files import (
     files_of,
     norm,
 )
-from gitops_bot.manifests import argocd_apps, argocd_appsets
+from gitops_bot.manifests import argocd_apps, argocd_appsets, charts_argocd
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
@@ -87,7 +87,7 @@ def generated_charts(text: str, rel: str) -> list[str]:
     value is a chart site, configured under charts: with an environment rendering the file), or
     which generator sets what the repository does not hold. Never a template as written."""
     try:
-        found = argocd_appsets.charts(text, rel)
+        found = charts_argocd.generated_charts(text, rel)
     except GitOpsBotError as e:
         return [f"{rel}: its ApplicationSets' charts not read ({e})"]
     known: dict[str, list[str]] = {}

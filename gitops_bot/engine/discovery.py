@@ -48,7 +48,7 @@ from gitops_bot.engine.promotion_order import (
     tool_order,
 )
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import argocd_apps, argocd_appsets, images, workloads
+from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
 from gitops_bot.render.walk import NoteKind
@@ -294,9 +294,9 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
         if not argocd_apps.is_appset(text):
             continue
         try:
-            if not any(not c.why for c in argocd_appsets.charts(text, f)):
+            if not any(not c.why for c in charts_argocd.generated_charts(text, f)):
                 continue
-            readers = argocd_appsets.version_readers(text, f)
+            readers = charts_argocd.version_readers(text, f)
         except GitOpsBotError:
             continue
         files.append(f)

@@ -1,16 +1,20 @@
 """Chart sites of Argo CD ``Application`` and ``ApplicationSet`` documents (the
 ``argocd-application`` form of :mod:`gitops_bot.manifests.charts`): an Application's chart
 sources, an ApplicationSet's as each Application its generators make renders them, and of a
-file holding several environments' Applications, which documents are the named one's."""
+file holding several environments' Applications, which documents are the named one's; and, for
+what ``init`` says, each chart an ApplicationSet's Applications render and which destinations
+read each version's line (:func:`generated_charts`, :func:`version_readers`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.manifests import argocd_appsets, nodes
+from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
 from gitops_bot.manifests.charts_nodes import FoundVersion, at, get, is_kind, string, version_node
 from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.manifests.yamltext import YamlText
 
 
 def own(docs: list[Any], application: str | Collection[str] | None) -> list[Any]:
@@ -109,3 +113,87 @@ def _generated(source: Any, params: dict[str, Any], go: bool) -> tuple[tuple[str
     if "{{" in str(node.value):
         return None
     return key, node, flow
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedChart:
+    """A chart an ApplicationSet's generated Application renders, as the repository says it
+    (:func:`generated_charts`): its values filled, or, where Argo CD alone fills one, ``why``."""
+
+    appset: str
+    chart: str  # "" where not known
+    repo_url: str
+    version: str
+    line: int  # where the version is written: the list element's value, else the template's
+    why: str = ""  # what leaves a value unknown (the generator that sets it); "" = all known
+
+
+def generated_charts(text: str, filename: str) -> list[GeneratedChart]:
+    """Each chart source of the file's ApplicationSets, once per distinct chart, repository,
+    version and place, for what init says of them."""
+    out: dict[GeneratedChart, None] = {}
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        name = argocd_apps.scalar(argocd_apps.at(doc, "metadata"), "name") or ""
+        spec = argocd_apps.at(doc, "spec", "template", "spec")
+        many = argocd_apps.at(spec, "sources")
+        sources = [argocd_apps.at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
+        if not sources:
+            continue
+        try:
+            go, sets = argocd_appsets.parameter_sets(doc)
+        except argocd_appsets.Unexpanded as e:
+            for s in sources:
+                out[GeneratedChart(name, "", "", "", s.start_mark.line + 1, str(e))] = None
+            continue
+        for _, params in sets:
+            for s in sources:
+                out[_appset_chart(name, s, params, go)] = None
+    return list(out)
+
+
+def version_readers(text: str, filename: str) -> dict[int, list[str]]:
+    """The line setting each generated chart's version -> the destinations (the cluster's name,
+    else its server) of the Applications reading it: a line several read is released to all of
+    them at once. Unexpanded ApplicationSets are left out."""
+    out: dict[int, list[str]] = {}
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        spec = argocd_apps.at(doc, "spec", "template", "spec")
+        many = argocd_apps.at(spec, "sources")
+        sources = [argocd_apps.at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
+        dest = argocd_apps.at(spec, "destination")
+        where = argocd_apps.scalar(dest, "name") or argocd_apps.scalar(dest, "server") or ""
+        try:
+            go, sets = argocd_appsets.parameter_sets(doc)
+        except argocd_appsets.Unexpanded:
+            continue
+        for _, params in sets:
+            try:
+                to = argocd_appsets.fill(where, params, go)
+            except argocd_appsets.Unexpanded:
+                to = where
+            for s in sources:
+                c = _appset_chart("", s, params, go)
+                if not c.why and to not in out.setdefault(c.line, []):
+                    out[c.line].append(to)
+    return out
+
+
+def _appset_chart(appset: str, source: Any, params: dict[str, Any], go: bool) -> GeneratedChart:
+    found = nodes.get(source, "targetRevision")
+    line = (found[1] if found else source).start_mark.line + 1
+    try:
+        chart = argocd_appsets.fill(argocd_apps.scalar(source, "chart") or "", params, go)
+        url = argocd_appsets.fill(argocd_apps.scalar(source, "repoURL") or "", params, go)
+        version = argocd_appsets.value(argocd_apps.scalar(source, "targetRevision") or "", params, go)
+    except argocd_appsets.Unexpanded as e:
+        written = argocd_apps.scalar(source, "chart") or ""
+        return GeneratedChart(appset, "" if "{{" in written else written, "", "", line, str(e))
+    if isinstance(version, argocd_appsets.Literal):
+        return GeneratedChart(appset, chart, url, str(version.node.value), version.node.start_mark.line + 1)
+    return GeneratedChart(appset, chart, url, version, line)
