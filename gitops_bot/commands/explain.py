@@ -4,12 +4,12 @@ session that signs nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds, format_instant, later, parse_instant, parse_span
+from gitops_bot.core.record import record
 from gitops_bot.engine.explain import Explained, explain
 from gitops_bot.output.command_results import Explaining
 from gitops_bot.output.result import Format, Result
@@ -18,7 +18,7 @@ from gitops_bot.registry.pool import RegistryPool
 _WHEN = "write an RFC 3339 instant (2026-11-27T17:00:00Z) or a span from now (+90m, +12h, +2d, +1w)"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(OnRepository):
     environment: str
     image: str | None = None

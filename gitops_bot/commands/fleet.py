@@ -48,12 +48,13 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ConfigError, UsageError
 from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import EnvView
 from gitops_bot.manifests import yamlvalues
 
@@ -65,7 +66,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a repositories file is a list of URLs, not data
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Repository:
     url: str
     config: str | None = None
@@ -79,7 +80,7 @@ class Repository:
         return self.config, self.base, tuple(sorted(self.env or ()))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fleet:
     repositories: tuple[Repository, ...]
     parallel: int = DEFAULT_PARALLEL

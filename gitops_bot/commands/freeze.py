@@ -14,13 +14,14 @@ every environment lands by commit: :func:`gitops_bot.release.freezes.everywhere_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
@@ -30,7 +31,7 @@ from gitops_bot.release.proposal import Release
 from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze, parse_until
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     environment: str | None = None
     everywhere: bool = False  # --all: stop the line

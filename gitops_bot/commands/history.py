@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.commands.request import OnRepository, sessions
+from gitops_bot.core.record import record
 from gitops_bot.engine.history import history
 from gitops_bot.output.command_results import HistoryRead
 from gitops_bot.output.result import Format, Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(OnRepository):
     environment: str
     limit: int | None = None  # 0 or None: every release

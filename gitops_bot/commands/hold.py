@@ -7,11 +7,10 @@ it proposing nothing closes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import ReleaseKind, WriteMode
+from gitops_bot.core.record import record
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
@@ -21,7 +20,7 @@ from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Release
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     environment: str
     image: str

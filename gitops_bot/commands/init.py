@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.model import ImageMetadata, Plan
+from gitops_bot.core.record import record
 from gitops_bot.engine import (
     decisions,
     discovered_charts,
@@ -46,7 +46,7 @@ from gitops_bot.registry.pool import RegistryPool
 DEFAULT_NAME = "gitops-bot.yaml"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request:
     repo: str = "."
     config: str | None = None  # where the configuration goes, relative to the repository root
@@ -61,7 +61,7 @@ class Request:
     output: str = "text"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FoundConfig:
     """A repository's configuration, found and loaded, and its first plan."""
 

@@ -10,7 +10,6 @@ import importlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -18,6 +17,7 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import log
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Plan
+from gitops_bot.core.record import record
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 RENDERED_DIFF = "gitops_bot.engine.edits"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request:
     """What ``plan`` is asked: the command line's options."""
 
@@ -49,7 +49,7 @@ def run(request: Request) -> Result:
     return Result("plan", Planned(found.plan, found.rendered), format=fmt)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanResult:
     """A plan, and the rendered diff of each release it would propose when asked."""
 

@@ -6,10 +6,11 @@ decision (:mod:`gitops_bot.engine.consent`: the rule, reason and "until" ``plan`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
+from gitops_bot.core.record import record
 from gitops_bot.engine import consent, delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.promotion import release
@@ -17,7 +18,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.output.result import Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     source: str
     target: str

@@ -4,18 +4,18 @@ keys over the period (:mod:`gitops_bot.engine.report`), in a session that signs 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds, parse_span
+from gitops_bot.core.record import record
 from gitops_bot.engine.report import Reports, report
 from gitops_bot.output.command_results import Reported
 from gitops_bot.output.result import Format, Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(OnRepository):
     environments: Sequence[str] = ()
     since: str = "30d"

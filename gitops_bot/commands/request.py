@@ -10,8 +10,8 @@ opens its session through :func:`sessions`, and one that may change it runs in
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from gitops_bot.core.record import record
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.output.command_results import Delivered
@@ -19,7 +19,7 @@ from gitops_bot.output.result import Format, Result
 from gitops_bot.registry.pool import RegistryPool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class OnRepository:
     """``--repo`` (a local clone or a git URL), ``--config`` and ``--base``."""
 
@@ -28,7 +28,7 @@ class OnRepository:
     base: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Changing(OnRepository):
     """A command that may change the repository (``--dry-run``: it changes nothing)."""
 

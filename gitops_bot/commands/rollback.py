@@ -5,10 +5,11 @@ sees, unless ``--force --reason``), and delivers it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
+from gitops_bot.core.record import record
 from gitops_bot.engine import consent, delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.rollback import release
@@ -16,7 +17,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.output.result import Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     environment: str
     to: str | None = None

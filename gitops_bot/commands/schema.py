@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.config.schema import schema_text
+from gitops_bot.core.record import record
 from gitops_bot.output.command_results import Schema
 from gitops_bot.output.result import Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request:
     pass
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.engine.results import SetImageResult
 from gitops_bot.manifests import images, kustomize, nodes, setimage, workloads
 from gitops_bot.manifests.edit import EditResult
@@ -34,7 +34,7 @@ log = get_logger(__name__)
 WOULD_CHANGE = 5
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request:
     args: Sequence[str] = ()  # the images to set (kustomize edit set image forms, or a policy)
     file: str | None = None

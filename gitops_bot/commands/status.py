@@ -5,9 +5,9 @@ sources that could not answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gitops_bot.commands.request import OnRepository, sessions
+from gitops_bot.core.record import record
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.status import status as status_of
 from gitops_bot.output.command_results import StatusRead
@@ -15,7 +15,7 @@ from gitops_bot.output.result import Format, Result
 from gitops_bot.registry.pool import RegistryPool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(OnRepository):
     envs: Sequence[str] | None = None
     output: str = "text"

@@ -3,14 +3,13 @@ same release as ``freeze``'s (:mod:`gitops_bot.commands.freeze`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.commands.freeze import target, unfreeze
 from gitops_bot.commands.request import Changing, delivered
+from gitops_bot.core.record import record
 from gitops_bot.output.result import Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     environment: str | None = None
     everywhere: bool = False  # --all: restart the line

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.commands.hold import unhold
 from gitops_bot.commands.request import Changing, delivered
+from gitops_bot.core.record import record
 from gitops_bot.output.result import Result
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     environment: str
     image: str

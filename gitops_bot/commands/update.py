@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from gitops_bot.commands import dashboard, fleet
 from gitops_bot.commands import hold as holding
@@ -23,6 +22,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import ImageReading
+from gitops_bot.core.record import record
 from gitops_bot.engine import auto, delivery, stale, targeting
 from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
@@ -39,7 +39,7 @@ from gitops_bot.release.proposal import Release
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Updated:
     """An update's outcomes, and the images its plan skipped: a run that changed nothing
     because images were skipped must not read as one with nothing to do."""
@@ -123,7 +123,7 @@ def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> l
 # -- the command ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(Changing):
     envs: Sequence[str] | None = None
     repos: Sequence[str] | None = None  # every --repo given (more than one: a fleet)

@@ -13,12 +13,12 @@ on its own, from what git and the gate record (decided by :mod:`gitops_bot.relea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from gitops_bot.config.kinds import STR, section_of
 from gitops_bot.config.spec import Values
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import WITHIN_DURATIONS, holds, setting
 from gitops_bot.policy.settings import DURATION_PATTERN
 
@@ -36,7 +36,7 @@ _AFTER = holds(
 _AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class AutoPromote:
     """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
 
@@ -51,7 +51,7 @@ class AutoPromote:
     line: int | None = setting(None, key=None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AutoRollback:
     """Roll back a bot release whose application stays failed ``after``
     (:mod:`gitops_bot.release.autorollback`)."""

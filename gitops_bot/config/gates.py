@@ -14,10 +14,9 @@ and with it the checks gate's settings::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.config.kinds import ListOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values
+from gitops_bot.core.record import record
 from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.conditions import MetricsGate, WebGate
 
@@ -72,7 +71,7 @@ WEB = section_of(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gates:
     """An environment's gates beside Argo CD, as read from ``gates:``."""
 

@@ -12,11 +12,11 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from gitops_bot.config.reader import ConfigReader, item_line
 from gitops_bot.config.spec import JSON, Defs, Field, Kind, Rule, Same, Section, Values, object_schema, read
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import declared
 
 T = TypeVar("T")
@@ -25,7 +25,7 @@ T = TypeVar("T")
 _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scalar(Kind):
     """A setting of one value of ``types``."""
 
@@ -127,7 +127,7 @@ def _resolved(of: Section[T] | Callable[[], Section[T]]) -> Section[T]:
     return of if isinstance(of, Section) else of()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Nested(Kind, Generic[T]):
     """A mapping read by a section; absent: None, or (``always``) its defaults. ``of`` is the
     section, or a function that imports and returns it: a key few files write (an
@@ -162,7 +162,7 @@ class Nested(Kind, Generic[T]):
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListOf(Kind, Generic[T]):
     """A list of mappings, each read by a section: ``of``, as :class:`Nested`'s (a function
     importing it for a list few files write, such as ``charts:``)."""
@@ -202,7 +202,7 @@ class ListOf(Kind, Generic[T]):
         return {"type": ["array", "null"], "items": or_null(ref(self.section, defs), self.section)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapOf(Kind, Generic[T]):
     """A mapping whose keys are the user's names (registry hosts, webhook sources, images),
     each value read by ``section``: (name, settings) pairs. ``off``: ``false`` turns one off

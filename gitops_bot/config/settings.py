@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import Rule, between, holds, matches, one_of, setting
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageConfig:
     """An image under ``images:``: the repository it is read from and its tag policy."""
 
@@ -47,7 +48,7 @@ class ImageConfig:
     source: SourceConfig | None = None  # where the source is when the image's labels do not say
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartConfig:
     """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
     policy's keys sit beside these in the file (``config.charts`` reads them)."""
@@ -87,7 +88,7 @@ class ChartConfig:
         return self.index_limit_mb << 20
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvironmentConfig:
     """An environment under ``environments:``: the paths that deploy it and how releases reach it."""
 
@@ -183,7 +184,7 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitConfig:
     """The ``git:`` section: where releases land and who writes them."""
 
@@ -221,7 +222,7 @@ class GitConfig:
         return self.author.split("<", 1)[1].rstrip(">").strip()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PullRequestConfig:
     """The ``pull_request:`` section: how releases are grouped and said."""
 
@@ -251,7 +252,7 @@ class PullRequestConfig:
     )
 
 
-@dataclass(frozen=True)  # no slots: its indexes below are cached on the instance
+@record(slots=False)  # no slots: its indexes below are cached on the instance
 class Config:
     """A whole gitops-bot.yaml as read, each section with its defaults."""
 

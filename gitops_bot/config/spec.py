@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from gitops_bot.config.reader import ConfigReader, Node, closest
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import metadata_host
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
@@ -37,7 +38,7 @@ JSON = dict[str, Any]
 Defs = dict[str, JSON]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Same:
     """A default that is the value of another key ("": the entry's own name in a mapping)."""
 
@@ -72,7 +73,7 @@ class Kind(ABC):
         return dict(rule.schema)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Field:
     """One key of a section: how its value is read (``kind``), its default, the rules it must
     meet, and what the JSON Schema says of it."""
@@ -86,7 +87,7 @@ class Field:
     schema: Mapping[str, Any] = field(default_factory=dict)  # replaces the kind's own schema
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section(Generic[T]):
     """A mapping of gitops-bot.yaml: its keys (read in this order), and ``build``, which makes
     the settings from the values read and checks what spans keys."""

@@ -14,18 +14,18 @@ decisions are in :mod:`gitops_bot.release.windows`. The settings are declared he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.config.kinds import STR, ListOf, Strings, section_of
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, one_of
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import setting
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WindowPeriod:
     """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
     on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
@@ -43,7 +43,7 @@ def _zone_problem(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WindowsConfig:
     """An environment's deployment windows: its IANA time zone, allow and deny periods."""
 

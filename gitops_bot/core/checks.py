@@ -10,11 +10,11 @@ combined status, Azure DevOps' commit statuses, Bitbucket's build statuses), eve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from gitops_bot.core.errors import ForgeUnavailable
+from gitops_bot.core.record import record
 
 # Checks read on one commit at most, per listing. A listing is read to its end within this
 # bound, or not at all: a longer one (or one that ends before the count the forge gave) is
@@ -38,7 +38,7 @@ class CheckState(StrEnum):
     SKIPPED = "skipped"  # did not run (a path filter, a manual job): neither green nor red
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Check:
     """One check as the forge reported it: its name (GitHub's check run name or status
     context, GitLab's job name, Azure DevOps' ``genre/name``, Bitbucket's key), its state in

@@ -6,10 +6,10 @@ parts of a reference. Imports nothing of ours but errors; :mod:`gitops_bot.core.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TypeGuard
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 
 DOCKER_HUB = "registry-1.docker.io"
 _DOCKER_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
@@ -115,7 +115,7 @@ def set_parts(
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WrittenRef:
     """An image reference exactly as a file, an argument or Argo CD writes it,
     ``name[:tag][@digest]``: split by its separators only, nothing normalised or checked, so
@@ -214,7 +214,7 @@ class WrittenRef:
             return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageRef:
     """A registry repository, optionally with a tag and/or digest.
 

@@ -5,7 +5,7 @@ names it re-exports: a module imports its values from here."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, assert_never
@@ -22,6 +22,7 @@ from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
 from gitops_bot.core.instants import format_duration, format_instant
 from gitops_bot.core.reading import ImageReading, generated_note
+from gitops_bot.core.record import record
 
 
 class PlanAction(StrEnum):
@@ -128,7 +129,7 @@ class Grouping(StrEnum):
     IMAGE = "image"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageMetadata:
     """What the image config blob says: only fetched when a policy or the output needs it."""
 
@@ -159,7 +160,7 @@ class AgeSource(StrEnum):
     NONE = "none"  # neither says
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageAge:
     """When the image a tag points at was created, and which digest that is (the platform's
     image inside an index when a platform is set, as :meth:`resolve_digest` answers)."""
@@ -179,7 +180,7 @@ class ImageAge:
     unread: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Waiting:
     """A newer candidate a rule holds back for now (``min_age``): proposed from ``until`` on;
     ``until`` None when the image says nothing of its creation time (held while the rule is
@@ -230,7 +231,7 @@ class Waiting:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """One tag of a repository that a plan may choose, with what we know of it so far (its
     digest, its metadata). Not to be confused with :class:`gitops_bot.release.proposal.Release`, the
@@ -241,7 +242,7 @@ class Candidate:
     metadata: ImageMetadata | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choice:
     """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
     deployed tag when nothing better exists); ``reason`` is one human sentence."""
@@ -253,7 +254,7 @@ class Choice:
         return self.tag is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployed:
     """What an overlay deploys for one image entry."""
 
@@ -275,7 +276,7 @@ class FoundBy(StrEnum):
     TAG = "tag"  # cosign's .sig tag
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
 
@@ -298,7 +299,7 @@ class Signer:
                 assert_never(unreachable)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verification:
     """The result of checking one digest's signatures against an image's ``verify:`` policy."""
 
@@ -357,7 +358,7 @@ class DecisionRule(StrEnum):
     POLICY = "policy"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """One environment's decision for one artifact in one run: made once
     (:func:`gitops_bot.release.decision.decide`) and rendered by every surface (plan, status,
@@ -392,7 +393,7 @@ class Decision:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanItem:
     """The plan for one image in one overlay file."""
 
@@ -457,7 +458,7 @@ class PlanItem:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvironmentPlan:
     """One environment's plan: an item per image, and why a release would wait."""
 
@@ -509,7 +510,7 @@ class EnvironmentPlan:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     """What every environment would be released, and what read it."""
 

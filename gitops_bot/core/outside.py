@@ -41,7 +41,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from gitops_bot.core.record import record
 
 # html.escape's (quote=True), written out: the html package loads its entity tables, two
 # modules every run would import for five characters
@@ -56,7 +57,7 @@ class Outside(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Code:
     """A code span of ``text`` (the bot's own or outside): shown literally in every medium."""
 

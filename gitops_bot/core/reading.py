@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from gitops_bot.core.record import record
 
 KUSTOMIZE_ENTRY = "kustomize images entry"  # what ``kustomize edit set image`` writes
 HELM_KEY = "helm values key"
@@ -56,7 +57,7 @@ class PinKind(StrEnum):
     FLUX = "flux"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pin:
     """One place that sets the image's version for the environment."""
 
@@ -90,7 +91,7 @@ class Pin:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WouldWrite:
     """Where a release for the environment goes when it is not the effective place itself."""
 
@@ -111,7 +112,7 @@ class WouldWrite:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageReading:
     """One image in one environment as read: its pins, and why it cannot be released if so."""
 
@@ -222,7 +223,7 @@ def _places(pins: list[Pin]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvironmentReading:
     """One environment as its tool renders it."""
 
@@ -279,7 +280,7 @@ def unread_block(env: str, unread: Sequence[tuple[str, str]]) -> tuple[str, str]
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartReading:
     """A configured chart as an environment renders it, read from git: the version written and
     where (``exact`` False: a range the chart's tool resolves when it installs), the other

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.core.record import record
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -70,7 +71,7 @@ def origins(urls: Iterable[str | None]) -> frozenset[Origin]:
 
 # repr=False: the class writes its own, which never shows the secret; one generated here would be
 # compiled at import only to be dropped
-@dataclass(frozen=True, slots=True, repr=False)
+@record
 class Secret:
     """A secret ``value`` bound to the ``bound_to`` origins; ``source`` says where it came from
     (``$GITHUB_TOKEN``) for messages, which never show the value."""

@@ -12,7 +12,7 @@ A worked example (an adapter's settings with a new key ``retries``)::
     from dataclasses import dataclass
     from gitops_bot.core.settings import between, setting
 
-    @dataclass(frozen=True, slots=True)
+    @record
     class ThingConfig:
         host: str = setting(key=None)  # not a YAML key: config's build fills it in
         retries: int = setting(
@@ -40,10 +40,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from gitops_bot.core.instants import duration_bound_problem
+from gitops_bot.core.record import record
 
 METADATA = "gitops_bot.setting"  # the metadata key of a field's Declaration
 
@@ -51,7 +52,7 @@ METADATA = "gitops_bot.setting"  # the metadata key of a field's Declaration
 URL = r"^https?://[^/\s]+"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """A constraint on one value: ``problem`` answers None when it holds, else what is wrong.
     ``message`` is formatted with value, text (the value as a string), key, what, parent,
@@ -125,7 +126,7 @@ WITHIN_DURATIONS = holds(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Declaration:
     """What a settings field says of its key beyond its default."""
 

@@ -13,7 +13,6 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -24,6 +23,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.record import record
 from gitops_bot.engine import branches, ports
 from gitops_bot.engine.declared import Declared
 from gitops_bot.engine.vetting import Vetting
@@ -517,7 +517,7 @@ class App:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartPin:
     """One place setting a configured chart's version in what an environment renders."""
 

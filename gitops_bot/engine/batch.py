@@ -19,13 +19,13 @@ and the release is delivered through the worktree as before.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ReleaseKind, WriteMode
+from gitops_bot.core.record import record
 from gitops_bot.engine.app import App
 from gitops_bot.engine.edits import edit
 from gitops_bot.git import gitbatch
@@ -38,7 +38,7 @@ log = get_logger(__name__)
 _REGULAR = ("100644", "100755")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Branch:
     """Where a release's branch stands: ``commit`` None when the release changes nothing;
     ``before`` the branch's commit before the run (None: it did not exist); ``pushed`` whether

@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     YAML,
@@ -45,7 +45,7 @@ RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an en
 VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderPath:
     """One path that renders an environment, and how it was found."""
 
@@ -54,7 +54,7 @@ class RenderPath:
     how: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FoundEnvironment:
     name: str
     paths: tuple[str, ...]

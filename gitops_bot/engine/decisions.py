@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from gitops_bot.core.model import (
     PlanItem,
     WriteMode,
 )
+from gitops_bot.core.record import record
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_documents, chart_specs
@@ -60,7 +61,7 @@ def key(i: PlanItem) -> Key:
     return (i.environment, i.kind, i.image)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decided:
     """The plan with every item decided, the gates read on the way (by environment), and each
     item's chain of rules (:func:`gitops_bot.release.decision.chain`), whose winner is the

@@ -7,13 +7,14 @@ read once. What is looked up about the checkout is :class:`gitops_bot.engine.app
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants
+from gitops_bot.core.record import record
 from gitops_bot.manifests import charts_module, images
 from gitops_bot.release import holds as holds_mod
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Declared:
     """What a run is given: the configuration, the repository, the environment and the clock."""
 

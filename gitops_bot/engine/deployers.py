@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_shapes
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
@@ -130,7 +130,7 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
 # -- what this repository's own deploy tools render ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployments:
     """The directories of this repository that its own Argo CD Applications (and the
     Applications its ApplicationSets generate) and Flux Kustomizations render."""

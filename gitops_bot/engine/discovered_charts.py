@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
+from gitops_bot.core.record import record
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import argocd_apps, charts
 from gitops_bot.manifests.charts_refs import repository_key
@@ -41,7 +42,7 @@ _FORM_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FoundChart:
     name: str
     repository: str  # as the chart readers compare it: a classic repository's URL or oci://host/path

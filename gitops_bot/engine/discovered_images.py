@@ -15,6 +15,7 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
+from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
@@ -34,7 +35,7 @@ _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
 HELM_FOUND = "found: the chart or values key paths of its version"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FoundImage:
     name: str
     registry: str

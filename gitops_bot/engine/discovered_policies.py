@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import nodes, workloads
 from gitops_bot.manifests.yamltext import YamlText
@@ -29,7 +29,7 @@ _GROUP = "image.toolkit.fluxcd.io/"
 _EXTRACT = re.compile(r"\$\{?(?P<g>\w+)\}?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FluxPolicy:
     name: str  # namespace:name, as a setter marker names it
     where: str  # file:line of its spec.policy

@@ -18,13 +18,14 @@ the tags pinned today (:mod:`gitops_bot.policy.guess`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.record import record
 from gitops_bot.engine import (
     candidates,
     deployers,
@@ -54,7 +55,7 @@ from gitops_bot.render import reader
 from gitops_bot.render.walk import NoteKind
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Discovery:
     environments: tuple[FoundEnvironment, ...]
     images: tuple[FoundImage, ...]

@@ -16,7 +16,6 @@ run, and the readings are the run's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import Decision, PlanItem
 from gitops_bot.core.reading import ImageReading
+from gitops_bot.core.record import record
 from gitops_bot.engine import decisions
 from gitops_bot.engine.plan import plan
 from gitops_bot.engine.results import NextChange
@@ -51,7 +51,7 @@ CAUSES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Explanation:
     """One item: its decision, the chain it won, and its next change (None: no instant known
     now changes it; a person or a reading does)."""
@@ -77,7 +77,7 @@ class Explanation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Explained:
     """An environment's explanations at ``at`` (the run's ``now``, or later with ``--at``)."""
 

@@ -5,9 +5,9 @@ names the branch to switch to instead of steering to a configuration written by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from gitops_bot.core.record import record
 from gitops_bot.git.gitcli import completed
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
@@ -17,7 +17,7 @@ MAX_SAID = 3  # branches named on the line, at most
 _DEPLOYERS = ("argoproj.io/", "kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Holding:
     """A branch of the clone holding deploy files the checkout lacks."""
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot import config as config_mod
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.engine.session import cache_dir, fetch_credentials
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.closed import closed_of
@@ -33,7 +33,7 @@ TITLE = "Configure gitops-bot"
 MESSAGE = "Configure gitops-bot\n\nAdd gitops-bot.yaml, found by `gitops-bot init` in the repository."
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     """What the onboarding pull request proposes: the configuration's text and the body."""
 
@@ -41,7 +41,7 @@ class Proposal:
     body: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Onboarded:
     """What became of the onboarding pull request: its step (None: the repository has a
     configuration already, and there is nothing to propose) and the words for it."""

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.core.record import record
 from gitops_bot.release.next_step import NextStep
 from gitops_bot.release.proposal import Change
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What happened to one release; feeds the summary, JSON output and the Action."""
 

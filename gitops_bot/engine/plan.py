@@ -35,6 +35,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.core.reading import ChartReading, EnvironmentReading
+from gitops_bot.core.record import record
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
@@ -254,7 +255,7 @@ def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentP
     return replace(ep, items=ep.items + tuple(items)) if items else ep
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Early:
     """One repository's answers asked at once: its tags (None when no policy lists them) and
     the choices of its targets that need nothing more."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -37,6 +37,7 @@ from gitops_bot.core.reading import (
     PinKind,
     PinStatus,
 )
+from gitops_bot.core.record import record
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import (
@@ -120,7 +121,7 @@ def prove(
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Marked:
     """An environment's marked render to run: its kustomizations, the files they read, each
     releasable image's marker and the files with the markers written."""

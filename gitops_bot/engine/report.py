@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import takewhile
 from typing import Any
@@ -27,6 +26,7 @@ from gitops_bot.core.instants import INSTANT_MAX, format_duration, format_instan
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import Deployed, ReleaseKind
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.engine import branches, contents, fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_documents, chart_specs
@@ -46,7 +46,7 @@ MAX_LOOKUPS = 20_000
 """The most builds a report asks the forge about: past it, a release's lead time is unread."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reports:
     """The report of each environment asked, over one period."""
 

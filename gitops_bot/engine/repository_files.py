@@ -7,11 +7,11 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
@@ -58,7 +58,7 @@ _TOOL_KINDS = frozenset(
 WORKLOADS = frozenset({*workloads.POD_SPEC_PATHS, "HelmRelease"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tracking:
     """An Argo CD Application rendering a directory of this repository from a revision."""
 

@@ -25,6 +25,7 @@ from gitops_bot.core.model import (
     WrittenRef,
 )
 from gitops_bot.core.reading import ImageReading
+from gitops_bot.core.record import record
 from gitops_bot.manifests.edit import FieldChange
 
 if TYPE_CHECKING:  # types only: plan and status import no forge client
@@ -62,7 +63,7 @@ def worst(codes: Sequence[int]) -> int:
     return max(codes, key=lambda c: _SEVERITY.get(c, 4), default=0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A cell its source could not answer: why, in one line, and that failure's exit code."""
 
@@ -82,7 +83,7 @@ class Unknown:
         return f"{self.reason}; {self.hint}" if self.hint else self.reason
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GateStatus:
     """An environment's Application as Argo CD reports it, and whether the promotion gate
     would pass for what git declares there (``reasons`` empty: open)."""
@@ -105,7 +106,7 @@ class GateStatus:
         return not self.reasons
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Row:
     """One image (or chart: ``kind``, ``image`` is then its name and ``declared.tag`` its
     version) in one environment. ``gate`` None: the environment names no Application."""
@@ -242,7 +243,7 @@ def _gate_json(gate: GateStatus | Unknown | None) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Status:
     rows: tuple[Row, ...]
     # each environment's recent releases, newest first (the page's history; absent: not read)
@@ -273,7 +274,7 @@ class Status:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NextChange:
     """The decision an item has from ``at`` on (``explain``'s next change), and what ends or
     begins then."""
@@ -290,7 +291,7 @@ class NextChange:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SetImageResult:
     """One file's text before and after; ``written`` when the new text is on disk."""
 

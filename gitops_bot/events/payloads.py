@@ -19,12 +19,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
+from gitops_bot.core.record import record
 
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,253})(:\d{1,5})?$")
@@ -35,7 +36,7 @@ class PayloadError(Exception):
     """The body is not what this source sends: the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Push:
     """A tag pushed to a repository. ``registry`` None: the sender does not say which host."""
 
@@ -52,7 +53,7 @@ class Push:
         return f"{self.location}:{self.tag}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivery:
     """One request's pushes, the id that recognises it when it is sent again (None: the
     sender gives none), when the sender says it happened (epoch seconds, None: unsaid), and

@@ -15,12 +15,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageRef
+from gitops_bot.core.record import record
 from gitops_bot.events.bearer import Fetch, JwtVerifier
 from gitops_bot.events.payloads import PARSERS, PayloadError, Push, body_digest, matches
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
@@ -34,7 +35,7 @@ TEXT = "text/plain; charset=utf-8"
 _ORIGIN = re.compile(r"^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListenerResponse:
     """What the listener sends back: a status, one line (or Event Grid's JSON), headers."""
 
@@ -48,7 +49,7 @@ class Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Route:
     """One GitOps repository's webhook settings and images, as its last cycle read them."""
 

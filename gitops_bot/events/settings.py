@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import between, matches, one_of, setting, within
 
 SOURCE_TYPES = (
@@ -32,7 +31,7 @@ MAX_BODY_LIMIT = 25 * 1024 * 1024
 _HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JwtSettings:
     """A bearer JWT the sender presents: signed by a key of ``jwks_url`` with an asymmetric
     algorithm, issued by ``issuer`` for ``audience``, and (``email``) naming that verified
@@ -45,7 +44,7 @@ class JwtSettings:
     email: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceSettings:
     """One ``POST /webhook/<name>`` endpoint.
 
@@ -92,7 +91,7 @@ class SourceSettings:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebhookSettings:
     sources: tuple[SourceSettings, ...] = setting(
         (), "The senders watch accepts registry pushes from, each at POST /webhook/NAME."

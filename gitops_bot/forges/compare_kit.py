@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN, outside_instant
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 
@@ -35,7 +35,7 @@ PAGE = 100  # commits asked per page
 MAX_PAGES = 25  # pages read at most: a server answering empty pages forever is stopped
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceCommit:
     sha: str
     title: Outside  # the first line of the message
@@ -44,7 +44,7 @@ class SourceCommit:
     time: datetime | None = None  # when it was committed, as the forge says (None: it did not)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     """The commits from ``base`` (excluded) to ``head``, oldest first, as the forge answered
     them; ``total`` is how many there are (the answer may list fewer); ``url`` the forge's page."""
@@ -74,7 +74,7 @@ class CompareUnavailable(Exception):
     """Why a comparison could not be had, as one line for the pull request body."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ask:
     """One comparison a forge's ``compare`` answers: the source repository as named (its web
     URL), its path on the forge's web origin, that page, the two revisions, the forge's API and

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from gitops_bot.core.record import record
 from gitops_bot.forges.settings import ForgeSettings
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def adapter(module: str) -> Any:
     return importlib.import_module(module)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenVariable:
     """An environment variable a forge reads a token from when the config names none, and the
     hosts the operator's environment names for it: before the config is read (the first fetch)
@@ -58,7 +59,7 @@ class SourceApi(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForgeEntry:
     """What a run that talks to one forge asks of it, each part from that forge's package
     (``forges/<name>/``): how to connect its adapter (imported when called: what an adapter

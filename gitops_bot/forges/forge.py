@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError
 from gitops_bot.core.instants import epoch_instant, outside_instant
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.forges.kit import unexpected
 from gitops_bot.git.git import GitWorkspace
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeRequest:
     """A pull or merge request, as the orchestration sees it."""
 
@@ -107,7 +108,7 @@ Steps = list[tuple[str, Callable[[], object]]]
 """Decorations steps: (what, the call that sets it), each failure a warning."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decorations:
     """What a change request is decorated with, as :meth:`Forge.decorate` is asked."""
 

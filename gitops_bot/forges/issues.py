@@ -18,12 +18,12 @@ closing the issue hides it, and the bot does not open another one every cycle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from gitops_bot.core.errors import ForgeUnavailable
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import matches, setting
 
 log = get_logger(__name__)
@@ -36,7 +36,7 @@ DEFAULT_TITLE = "gitops-bot dashboard"
 DEFAULT_LABEL = "gitops-bot-dashboard"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DashboardSettings:
     """``dashboard:`` in gitops-bot.yaml (docs/guides/status.md)."""
 
@@ -57,7 +57,7 @@ class DashboardSettings:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Issue:
     number: int
     url: str

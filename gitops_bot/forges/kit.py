@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ import httpx
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.record import record
 from gitops_bot.net import limits
 from gitops_bot.net.retry import RetryPolicy, retryable_status
 from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable, link_next, said
@@ -86,7 +87,7 @@ def _pause(seconds: float) -> None:
 # -- a forge's words ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Words:
     """How one forge says things: its name for messages, the hint for each refused status,
     its own error words (``message``: body and reason phrase -> one line; by default the
@@ -172,7 +173,7 @@ NextPage = str | Mapping[str, str] | None
 first request's, or None (this was the last)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Paging:
     """How one listing pages: ``size`` items a page at most (the page size asked for, within
     what the service documents), ``first`` the paging parameters of the first request,
@@ -236,7 +237,7 @@ def skipping(size: int, items: Callable[[Any], list[Any]], *, top: str, skip: st
     return Paging(size, items, following, {top: str(size)})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Listed:
     """Every item of a listing, from ``pages`` pages; ``last`` the last page's answer (what it
     says of the whole), ``count`` the largest size the forge said (None: not said)."""

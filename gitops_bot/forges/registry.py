@@ -41,11 +41,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import Secret, allow_list, may_send, origins
 from gitops_bot.forges.remotes import kind_from_url, split_remote
 
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from gitops_bot.forges.settings import ForgeSettings
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Registered:
     """One forge package (``forges/<package>/``): what any run may read of it without talking
     to it, and its entry, imported when a run does."""

@@ -6,15 +6,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, URL, between, holds, matches, one_of, setting
 
 FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-cloud", "bitbucket-data-center")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitHubConfig:
     """The ``github:`` section: the repository and the API it is reached at."""
 
@@ -52,7 +52,7 @@ def _forge_repository_problem(repo: str | int) -> str | None:
     return None if ".." not in text and re.match(rf"^(?:\d+|~?{segment}(?:/{segment})+)$", text) else ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
@@ -103,7 +103,7 @@ class ForgeSettings(Protocol):
     def forge(self) -> ForgeConfig: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceConfig:
     """Where an image's source lives when its OCI labels do not say (docs/concepts/release-contents.md):
     ``repository`` stands in for ``org.opencontainers.image.source``, and ``revision_from_tag``

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.forges import registry
 from gitops_bot.forges.azure_devops import compare as azure_compare
@@ -51,7 +51,7 @@ class SourceHistory(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Host:
     """A forge the bot may ask about source repositories: its kind, the web origin repository
     URLs carry, its API and the token bound to it (None: ask anonymously)."""

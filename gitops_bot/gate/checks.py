@@ -7,17 +7,17 @@ together in :mod:`gitops_bot.engine.gates`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from gitops_bot.core.checks import SUMMARY, Check, CheckState, CommitChecks
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import DecisionRule
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import setting
 from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChecksGate:
     """``gates: checks:`` of an environment: the forge's checks on the commit that released
     what it runs must be green before that is promoted further."""
@@ -29,7 +29,7 @@ class ChecksGate:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChecksVerdict:
     """Whether the required checks are green on the commit, and why not in one line."""
 

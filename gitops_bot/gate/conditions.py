@@ -9,10 +9,10 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from gitops_bot.core.instants import OutOfBounds, parse_duration
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import URL, holds, matches, setting
 from gitops_bot.policy.settings import DURATION_PATTERN
 
@@ -27,7 +27,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Condition:
     """``OP NUMBER``: what every sample must meet."""
 
@@ -67,7 +67,7 @@ def condition_problem(value: object) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MetricsGate:
     """One gate of an environment: ``query`` must meet ``condition`` at every sample."""
 
@@ -113,7 +113,7 @@ def _pointer_problem(value: object) -> str | None:
     return None if text == "" or text.startswith("/") else ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WebGate:
     """One endpoint and what its JSON answer must say: ``equals`` (the value at ``pointer``,
     as JSON writes it: ``approved``, ``true``, ``3``) or ``condition`` (a number, ``< 5``)."""

@@ -13,11 +13,11 @@ runs): :meth:`Gate.live`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 
 # what the configuration names a gate by (gate.settings, which every command reads), the port's too
 from gitops_bot.gate.settings import SELECTED as SELECTED
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wanted:
     """An image the promotion carries: where it is pulled from, its tag and digest."""
 
@@ -41,7 +41,7 @@ class Wanted:
     digest: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class State:
     """What the gate reports of an application: sync, health and its last operation's phase."""
 
@@ -50,7 +50,7 @@ class State:
     operation: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     """What a verdict was reached on: the application's state and the images it runs."""
 
@@ -58,7 +58,7 @@ class Evidence:
     images: tuple[WrittenRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     """A gate's decision on one application (or several: ``parts``, each application's own
     verdict) and the images wanted there.
@@ -79,7 +79,7 @@ class Verdict:
         return "; ".join(self.reasons)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployment:
     """One entry of the gate's sync history: the revision applied and when it finished."""
 
@@ -87,7 +87,7 @@ class Deployment:
     deployed_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Live:
     """An application's state as the gate records it, each part with its own instant.
 

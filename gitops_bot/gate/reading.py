@@ -6,13 +6,14 @@ the reading). Each kind is defined beside its gate (``argocd.ARGOCD``, ``metrics
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import DecisionRule
+from gitops_bot.core.record import record
 
 
 class GateOutcome(StrEnum):
@@ -78,7 +79,7 @@ def measured(r: Reading) -> dict[str, str]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reading:
     """One gate's verdict, read at ``at``. ``since``: passing, since when it holds (within the
     window asked; None: no window); failing, since when it fails. ``value`` and ``series``: the

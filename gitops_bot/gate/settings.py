@@ -9,14 +9,13 @@ environments with a gate ask one, so reading these settings loads no gate and no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import URL, matches, setting
 
 SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Applications:
     """The Applications that deploy one environment: named (one, or several such as one per
     cluster), or every Application matching a Kubernetes label selector (what an
@@ -35,7 +34,7 @@ class Applications:
         return self.names[0] if len(self.names) == 1 and not self.selector else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
 
@@ -56,7 +55,7 @@ class ArgoCDConfig:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MetricsConfig:
     """The Prometheus-compatible server the metrics gates ask (``metrics:``)."""
 

@@ -16,11 +16,11 @@ would resolve it; one leading out of the tree, or looping, is read as no file an
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 from gitops_bot.git.gitcli import completed
 from gitops_bot.git.gitlog import History
 
@@ -73,7 +73,7 @@ def link_out(target: str) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fetched:
     """What a local checkout read of an environment's branch: the ref (``origin/<branch>`` as
     the last fetch left it, else the local branch), the commit it named, and when git last

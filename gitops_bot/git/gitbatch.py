@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.record import record
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import completed, failure
 from gitops_bot.git.race import RACE
@@ -27,13 +28,13 @@ log = get_logger(__name__)
 PUSH_CHUNK = 400  # refspecs per push command: ~100 bytes of arguments each, far below ARG_MAX
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tip:
     sha: str
     tree: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RefUpdate:
     """Move ``branch`` to ``new`` if it is still at ``expected`` (None: it must not exist)."""
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from gitops_bot.core.record import record
 from gitops_bot.git.gitcli import Repo, git_input, parse_batch, raw_before, run
 
 # what git itself runs to fetch a partial clone's missing objects, for many objects at once
@@ -25,7 +26,7 @@ _PREFETCH = (
 AHEAD = 256
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Commit:
     """One commit as ``git log`` printed it."""
 

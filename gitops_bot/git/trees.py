@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from gitops_bot.core.record import record
 
 TREE = "40000"  # the mode git writes for a directory in a tree object (ls-tree shows 040000)
 FILE = "100644"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TreeEntry:
     mode: str  # as written in the tree object: 100644, 100755, 120000, 160000, 40000
     oid: str  # hex
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitObject:
     """A loose object's type and content (the header is added when it is hashed or written)."""
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 from gitops_bot.manifests import guard, helm_values, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
@@ -20,7 +21,7 @@ from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar, rewritten
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """A value the Application sets: a ``kustomize.images`` entry (``name=new:tag`` or
     ``name:tag``) or a Helm parameter (``name``/``value``)."""
@@ -42,7 +43,7 @@ class Setting:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppSource:
     """One source of an Argo CD Application, as its manifest writes it."""
 
@@ -141,7 +142,7 @@ def sources(text: str, filename: str) -> list[AppSource]:
 # -- the Application's own Helm values ---------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Inline:
     """A source's own Helm values, which Argo CD layers over its value files: ``valuesObject``
     (nodes of the file), or a literal ``values: |`` block composed where it stands in the file
@@ -446,7 +447,7 @@ def _parameter_group(
     return site_values.Group(image, "argocd", line, present, flow, {}, in_tag and "tag" in present)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FluxKustomization:
     """A Flux ``Kustomization`` (kustomize.toolkit.fluxcd.io): the path it builds in its source
     repository, and the ``spec.images`` it applies after the build (kustomize's fields)."""
@@ -458,7 +459,7 @@ class FluxKustomization:
     ]  # name, newName, newTag, digest, line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HelmRelease:
     """A Flux ``HelmRelease``: its chart and where it comes from (``sourceRef``'s kind: a
     ``GitRepository``'s chart is a path in that repository)."""

@@ -15,12 +15,13 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from itertools import islice, product
 from typing import Any
 
 import yaml
 
+from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.argocd_apps import at
 from gitops_bot.manifests.edit import EditResult
@@ -38,7 +39,7 @@ class Unexpanded(Exception):
     """The generators or the template need what only Argo CD holds: the reason."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Literal:
     """A value a ``list`` element writes (:func:`parameter_sets`): its scalar node, which an
     edit changes in place, and whether its mapping is written in flow style."""
@@ -47,7 +48,7 @@ class Literal:
     flow: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Opaque:
     """A value a generator sets from what only Argo CD lists (a git generator's directories),
     kept by :func:`parameter_sets` so that what the other generators set is still read."""
@@ -55,7 +56,7 @@ class Opaque:
     generator: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Generated:
     """One generated Application's sources (templated values filled)."""
 

@@ -54,11 +54,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_appsets, charts_argocd, charts_lock, nodes
 from gitops_bot.manifests.charts_nodes import FoundVersion as _Found
 from gitops_bot.manifests.charts_nodes import at as _at
@@ -75,7 +75,7 @@ FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository
 RULE = "only the chart versions asked for change"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartSpec:
     """What config says to look for."""
 
@@ -87,7 +87,7 @@ class ChartSpec:
         return self.name, repository_key(self.repository)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartSite:
     """One place in a file that pins a chart version."""
 
@@ -106,7 +106,7 @@ class ChartSite:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Context:
     """What a file's objects refer to outside themselves: ``"namespace/name"`` of Flux
     HelmRepositories -> URL, and of HelmReleases -> their chart (for patches)."""
@@ -115,7 +115,7 @@ class _Context:
     releases: Mapping[str, ChartSpec]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     """A file's YAML documents, composed (and checked by the guard) once."""
 

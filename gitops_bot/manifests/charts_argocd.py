@@ -8,9 +8,9 @@ read each version's line (:func:`generated_charts`, :func:`version_readers`)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
 from gitops_bot.manifests.charts_nodes import FoundVersion, at, get, is_kind, string, version_node
 from gitops_bot.manifests.charts_refs import repository_key
@@ -115,7 +115,7 @@ def _generated(source: Any, params: dict[str, Any], go: bool) -> tuple[tuple[str
     return key, node, flow
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GeneratedChart:
     """A chart an ApplicationSet's generated Application renders, as the repository says it
     (:func:`generated_charts`): its values filled, or, where Argo CD alone fills one, ``why``."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FoundVersion:
     """A version scalar a file pins a chart at: the chart's (name, repository key), the site's
     form and whether the mapping holding it is written in flow style."""

@@ -4,8 +4,9 @@ write. Callers build PR bodies, file lists and warnings from this instead of re-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
+
+from gitops_bot.core.record import record
 
 
 class FieldChange(NamedTuple):
@@ -22,7 +23,7 @@ class FieldChange(NamedTuple):
     new: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unwritten:
     """A value asked for that the file has no place for (a digest for a Helm values block with
     no digest key, or for Flux setters without a ``:digest`` marker)."""
@@ -41,7 +42,7 @@ class Unwritten:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EditResult:
     """A file's text after an edit, with what changed and what could not be written."""
 

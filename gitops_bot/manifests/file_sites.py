@@ -6,16 +6,17 @@ I/O): its workload containers, its Helm values blocks (a values file's, a Flux H
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 from gitops_bot.manifests import helm_values, markers, nodes, site_values, workloads
 from gitops_bot.manifests.yamltext import Text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageSpec:
     """What the editor needs to know of a configured image. ``repository_key`` is the
     normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field

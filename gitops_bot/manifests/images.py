@@ -17,12 +17,13 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
+from gitops_bot.core.record import record
 from gitops_bot.manifests import (
     apps_module,
     file_sites,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """One place a file names an image: its line, and the repository and tag written there."""
 
@@ -111,7 +112,7 @@ _ENTRY_FIELD = {"repository": "newName", "tag": "newTag", "digest": "digest"}
 _ENTRY_KEYS = frozenset(_ENTRY_FIELD.values())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Marked:
     """A kustomization's markers read for the configured images no ``images:`` entry is named
     after: ``specs`` (name only) reach exactly the scalars their Flux setters mark."""

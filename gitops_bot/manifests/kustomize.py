@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError, UsageError
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops, insert_op
@@ -26,7 +26,7 @@ from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KustomizeImage:
     """One ``images:`` entry of a kustomization."""
 

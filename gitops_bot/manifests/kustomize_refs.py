@@ -17,18 +17,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 from gitops_bot.manifests import images, nodes, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """A ``patches:`` entry's ``target:``: kustomize matches ``kind`` and ``name`` as anchored
     regular expressions. Its namespace, labels, annotations, group or version only ever select
@@ -50,7 +50,7 @@ def _matches(pattern: str, value: str) -> bool:
         return pattern == value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Patch:
     """One patch of a kustomization: a file (``path``) or text written in it (``inline``,
     whose first line is line ``first_line`` of the kustomization, 1-based). ``json6902``:
@@ -64,7 +64,7 @@ class Patch:
     selector: Selector | None = None  # its ``target:``, when it has one
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Refs:
     """What a kustomization builds from: its resources, components and patches."""
 

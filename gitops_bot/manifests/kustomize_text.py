@@ -6,11 +6,11 @@ applied by :func:`gitops_bot.manifests.kustomize.edit`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import set_parts
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.yamltext import Op, Text, check_scalar, render
 
@@ -18,7 +18,7 @@ FIELDS = ("name", "newName", "newTag", "digest")  # an entry's fields, in kustom
 _FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageEdit:
     """What to set on the entry named ``name``; ``None`` leaves a field as it is.
     ``keep_digest`` (``@*`` in set-image syntax) keeps a pinned digest when only the tag is set."""

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.yamltext import Text
 
@@ -28,7 +28,7 @@ FIELDS = {"tag": "tag", "name": "repository", "digest": "digest"}
 _COMMENT = re.compile(r"^\s+#\s*(\{.*\})\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Marker:
     """A scalar marked as an image's reference, repository, tag or digest."""
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ImageRef, WrittenRef, is_digest, is_tag
+from gitops_bot.core.record import record
 from gitops_bot.manifests.edit import Unwritten
 from gitops_bot.manifests.kustomize_text import ImageEdit
 
@@ -100,7 +101,7 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArgumentReading:
     """How one argument is read in one file. ``setter`` is the Flux ``NAMESPACE:POLICY`` whose
     marked scalars the edit writes (its ``name``), None for kustomize's reading (an ``images:``

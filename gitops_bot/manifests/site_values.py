@@ -11,6 +11,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
+from gitops_bot.core.record import record
 from gitops_bot.manifests import helm_values, nodes
 from gitops_bot.manifests.edit import Unwritten
 from gitops_bot.manifests.yamltext import Op, Text, check_scalar
@@ -18,7 +19,7 @@ from gitops_bot.manifests.yamltext import Op, Text, check_scalar
 FIELDS = ("repository", "tag", "digest")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Update:
     """Values to set for one image; ``None`` leaves a field as it is. A tag set without a
     digest drops a stale digest unless ``keep_digest``."""

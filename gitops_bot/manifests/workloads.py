@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.site_values import Update
@@ -42,7 +42,7 @@ def repository_key(repository: str) -> str | None:
     return WrittenRef(repository).location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Container:
     """A container's image in a workload, as written."""
 
@@ -119,7 +119,7 @@ def is_template(filename: str, text: str) -> bool:
     return "templates" in PurePosixPath(filename).parts and "{{" in text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TemplateLine:
     """One template line writing an image whole: its 1-based line, the reference's span in the
     text and the reference; ``plain``: no template action on the line, so helm prints its bytes

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 
 BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlText:
     """A YAML file's lines as read, its byte-order mark aside."""
 
@@ -42,7 +42,7 @@ class YamlText:
         return "\n"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Op:
     """Replace ``body[start:end]`` with ``text`` (an insert when start == end)."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from dataclasses import dataclass
 
 import httpx
 
+from gitops_bot.core.record import record
 from gitops_bot.net.transport import MetadataRefused
 
 # what a TLS client reads when the server answers plain text (http) where it expected a
@@ -30,7 +30,7 @@ _NO_SUCH_NAME = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotReached:
     """A connection that was not made: ``what`` happened, what to ``check``, and whether asking
     again could help (``lasting``: a TLS handshake refused on its protocol fails every time)."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from gitops_bot.core.instants import retry_after_seconds
+from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     from gitops_bot.net.transport import Reply
@@ -42,7 +42,7 @@ def raise_if_retryable(reply: Reply) -> None:
         raise Retryable(f"HTTP {reply.status}", retry_after(reply.header("Retry-After")))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RetryPolicy:
     """How many attempts an outbound call makes, and the waits between them."""
 

@@ -55,13 +55,14 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpx
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact, register_secret
+from gitops_bot.core.record import record
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
 from gitops_bot.net.auth import Origin, origin
@@ -77,7 +78,7 @@ SAID = 200  # characters of a server's own words kept in an outcome
 # -- outcomes --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Answer:
     """A 2xx (or 304): ``json`` the parsed body (None when empty or not parsed), ``body`` the
     bytes as decoded from their ``Content-Encoding``, ``reply`` the status line and headers."""
@@ -91,7 +92,7 @@ class Answer:
         return self.reply.header(name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Refused:
     """The server answered ``status`` and meant it (not worth asking again): ``said`` is its
     own words, one line, short, redacted ("" when it said nothing readable); ``json`` the
@@ -106,7 +107,7 @@ class Refused:
         return self.reply.header(name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unavailable:
     """No usable answer: ``why`` in one line of our words; ``status`` and ``said`` the last
     answer's when there was one (a 503 still there after the retries). ``transient``: the
@@ -131,7 +132,7 @@ Outcome = Answer | Refused | Unavailable
 # -- credentials -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Credential:
     """A header sent only to the service's origin; its value is registered for redaction and
     never shown."""

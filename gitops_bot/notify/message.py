@@ -6,12 +6,12 @@ request or commit, and the reason (the policy's choice, or the error)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
 from gitops_bot.core.outside import Outside, Part, mrkdwn, plain, safe_url
 from gitops_bot.core.outside import teams as teams_text
+from gitops_bot.core.record import record
 
 TITLES = {
     "proposed": "Release proposed",
@@ -81,7 +81,7 @@ class OutcomeLike(Protocol):
     def warnings(self) -> Sequence[str]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Notice:
     event: str
     environment: str | None

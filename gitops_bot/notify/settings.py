@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import URL, between, one_of, setting, within
 
 EVENTS = ("proposed", "committed", "promoted", "rolled_back", "hold", "gate_refused", "failed")
@@ -11,7 +10,7 @@ TYPES = ("slack", "teams", "webhook")
 _EVENT = {"$ref": "#/$defs/event"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotifierSettings:
     """One destination. The URL of a Slack or Teams webhook is itself a secret: give it by
     ``url_env``; ``url`` is for a generic endpoint whose address is not. ``secret_env`` (the

@@ -7,11 +7,11 @@ failure and a plan's body are :mod:`gitops_bot.output.result`'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gitops_bot.core.model import PlanItem
+from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -32,7 +32,7 @@ class Show(StrEnum):
     CHECK = "check"  # the diff, and exit 1 when the file would change
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivered:
     """``update``, ``promote``, ``rollback``, ``hold``, ``unhold``: one outcome per release, and
     the images the plan skipped (so "nothing to do" is never said over a skip)."""
@@ -42,7 +42,7 @@ class Delivered:
     reading: tuple[ImageReading, ...] = ()  # how each environment renders its images (update's)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HistoryRead:
     """``history ENV``: its releases, newest first."""
 
@@ -50,28 +50,28 @@ class HistoryRead:
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reported:
     """``report``: each environment's four DORA keys over a period."""
 
     reports: Reports
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Explaining:
     """``explain ENV [IMAGE]``: each image's chain of rules and its next change."""
 
     explained: Explained
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusRead:
     """``status``: every environment and image, git beside the cluster, the plan and the PRs."""
 
     status: Status
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FleetDelivered:
     """``update`` over many repositories: each one's outcomes or error."""
 
@@ -83,7 +83,7 @@ class FleetDelivered:
         return tuple(o for r in self.results for o in r.outcomes)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageSet:
     """``set-image``: the edit, and how it is to be shown."""
 
@@ -91,7 +91,7 @@ class ImageSet:
     show: Show
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Schema:
     """``schema``: the published JSON Schema's text."""
 

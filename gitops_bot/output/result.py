@@ -11,11 +11,11 @@ by the commands that return them and the renderers that show them: a plan create
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import Plan
+from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -32,7 +32,7 @@ class Format(StrEnum):
     JSON = "json"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Planned:
     """``plan``: what each environment runs and could run."""
 
@@ -41,7 +41,7 @@ class Planned:
     init: Initialized | None = None  # ``init``: the configuration written before its first plan
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Initialized:
     """``init``: the configuration found in the repository (its commented text), where it was
     written (None: printed only), what the registries said of each guessed policy (``--registry``)
@@ -68,7 +68,7 @@ class Initialized:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failed:
     """An expected failure: one line for stderr (already redacted), and what the environments
     render when it was read before the failure."""
@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     Body: TypeAlias = Planned | Failed | CommandBody | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Result:
     """A command's result and exit code; ``body`` None when there is nothing to show (``watch``)."""
 

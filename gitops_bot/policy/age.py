@@ -11,16 +11,17 @@ reported as waiting, with the time it becomes eligible.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from gitops_bot.core.instants import format_instant, later
 from gitops_bot.core.model import AgeSource, ImageAge, Waiting
+from gitops_bot.core.record import record
 
 MAX_LOOKUPS = 20  # candidates whose age one image's decision may read; older ones are not looked at
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AgeVerdict:
     """``tag``/``digest``: the candidate to propose (None: keep what is deployed); ``waiting``:
     the best candidate held back, if any — or, aged by the forge's clock, the one proposed now
@@ -34,7 +35,7 @@ class AgeVerdict:
     newer: Waiting | None = None  # a better candidate still waiting beside a proposed ``waiting``
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unread:
     """The forge was asked for what a pull request records and could not be read: ``why``."""
 
@@ -45,7 +46,7 @@ class Unread:
 PUBLISHER_FREE = (AgeSource.REGISTRY, AgeSource.TRANSPARENCY_LOG)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForgeClock:
     """When the bot first saw each digest, as the environment's open pull request records it
     (``seen``; a digest it does not record is seen now). ``read``: False where the forge was

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from gitops_bot.core.record import record
 from gitops_bot.policy import moving_word
 from gitops_bot.policy.semver import parse_tag
 
@@ -54,7 +55,7 @@ _VERSION_HASH = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Guess:
     """An image's guessed policy: the config keys it sets and why, in one sentence."""
 

@@ -7,12 +7,13 @@ import this module by name when a range is written, so a policy without one load
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from semver import Version
 
+from gitops_bot.core.record import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Comparator:
     op: str  # one of == != > >= < <=
     version: Version
@@ -29,7 +30,7 @@ class Comparator:
         }[self.op]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Range:
     """OR of AND-groups of comparators."""
 

@@ -13,10 +13,11 @@ Parsing and precedence come from python-semver (SemVer 2.0). What we add:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from semver import Version
+
+from gitops_bot.core.record import record
 
 _TAG = re.compile(
     r"^(?P<prefix>[vV]?)(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?"
@@ -30,7 +31,7 @@ _PRERELEASE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TagVersion:
     """A tag read as a version: ``version`` for ordering, ``variant`` and ``parts`` for
     compatibility (``3.11-slim`` has parts=2, variant='slim')."""

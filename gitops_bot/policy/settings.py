@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
 
 from gitops_bot.core.instants import reads_as_duration
 from gitops_bot.core.model import Strategy, TagOrder
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, WITHIN_DURATIONS, Rule, holds, one_of, setting
 
 POLICIES = tuple(s.value for s in Strategy)
@@ -46,7 +46,7 @@ MIN_AGE_RULE = Rule(
 MIN_AGE_SCHEMA = {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyConfig:
     """An image's tag policy: how the next tag is chosen among the registry's."""
 

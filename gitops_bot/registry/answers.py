@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from gitops_bot.core import numbers
 from gitops_bot.core.errors import RegistryProtocolError, TokenServiceError
 from gitops_bot.core.instants import DURATION_MAX, outside_instant
 from gitops_bot.core.model import is_digest, is_tag, short_digest
+from gitops_bot.core.record import record
 from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import JSONTooDeep, loads
 from gitops_bot.net.retry import retry_after, retryable_status
@@ -151,7 +151,7 @@ TOKEN_DEFAULT_LIFE = 60.0  # the distribution token spec's, when expires_in is a
 _TOKEN_TEXT = re.compile(r"[!-~]+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Token:
     """A registry token service's answer."""
 

@@ -24,6 +24,7 @@ import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, TokenServiceError
 from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import Retryable
@@ -65,7 +66,7 @@ class RegistryRequest:
     token: bool = False  # a token request (to the token service)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Challenge:
     """One ``WWW-Authenticate`` challenge: its scheme and parameters."""
 

@@ -28,13 +28,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 import httpx
 import semver
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.auth import origin
@@ -83,7 +83,7 @@ def oci_tag(version: str) -> str:
     return version.replace("+", "_")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OciChart:
     """``oci://host/path`` plus a chart name: where its tags are listed."""
 
@@ -104,7 +104,7 @@ def is_oci(repository: str) -> bool:
 # -- fetching indexes --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Read:
     """One repository's index as last read: its versions and the validators to ask again with."""
 

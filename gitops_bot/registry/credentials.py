@@ -19,13 +19,13 @@ import binascii
 import os
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, register_secret, renewing
 from gitops_bot.core.model import DOCKER_HUB, normalise_host
+from gitops_bot.core.record import record
 from gitops_bot.net import limits
 from gitops_bot.registry import cloud
 from gitops_bot.registry.settings import RegistryConfig
@@ -53,7 +53,7 @@ class Secrets(Protocol):
 
 # repr=False: the class writes its own, which never shows the secret; one generated here would be
 # compiled at import only to be dropped
-@dataclass(frozen=True, slots=True, repr=False)
+@record
 class RegistryCredential:
     """The login a registry is read with, and where it was found."""
 

@@ -33,6 +33,7 @@ from gitops_bot.core.errors import (
 )
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.reach import connect_timed_out, not_reached
@@ -104,7 +105,7 @@ class _Deadline(float):
         return min(self + self.waited, self.hard)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Ask:
     """One request as the retry loop repeats it."""
 

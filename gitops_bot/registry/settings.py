@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
@@ -22,7 +22,7 @@ MIRROR = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegistryConfig:
     """A registry's entry under ``registries:``: how its host is reached and read."""
 

@@ -18,13 +18,14 @@ freeze in force stops it too. Releases made by hand are not rolled back on their
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.gate.port import Live
 from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release.ledger import Entry
@@ -35,7 +36,7 @@ HOLD_PREFIX = "auto-rollback:"  # a hold reason the automatic rollback wrote
 FAILED_PHASES = ("Failed", "Error")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failure:
     """What the gate reports wrong with the application, and since when."""
 
@@ -66,7 +67,7 @@ def metrics_failure(readings: tuple[Reading, ...]) -> Failure | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RollbackDecision:
     """The automatic rollback's decision for one environment: roll back now (``ready``), wait
     until ``until``, or not at all (``held`` says why)."""

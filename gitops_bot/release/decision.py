@@ -46,7 +46,7 @@ itself, so what they show is what decided, not a second reading of the rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -61,6 +61,7 @@ from gitops_bot.core.model import (
     PlanItem,
     is_placeholder_digest,
 )
+from gitops_bot.core.record import record
 from gitops_bot.release.planning import placeholder_source
 from gitops_bot.release.windows import Deferral, Freeze
 
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # types only: the rollback's brings the release history (and 
 Action, Rule = DecisionAction, DecisionRule
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Undecided:
     """An automatic rule that could not be judged now (Argo CD could not be asked): which rule
     (``automation`` when neither could be), and why."""
@@ -89,7 +90,7 @@ class Undecided:
 Automatic: TypeAlias = "Soak | RollbackDecision | Undecided"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Override:
     """A person's ``--force --reason`` (and ``--skip-gate``): the rules of the chain it lets a
     release through (``freeze``, ``promotion.metrics``, ``promotion.gate``, ...) and why. An
@@ -104,7 +105,7 @@ class Override:
         return rule in self.rules
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Facts:
     """Everything beside the plan's item that can hold a release in one environment, read once
     per run (None: the rule is not configured, or does not apply now)."""
@@ -142,7 +143,7 @@ class Standing(StrEnum):
     UNKNOWN = "unknown"  # it could not be read (a later rule decides on that, and says so)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One rule of an item's chain: its verdict, what it read (``evidence``), since and until
     when that holds where known, and the decision it makes when the chain reaches it (None: it

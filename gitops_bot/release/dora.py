@@ -26,7 +26,6 @@ import bisect
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 from gitops_bot.core.instants import format_duration, format_instant, outside_instant
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.release.ledger import Entry
 
 FAILURE_SPAN = timedelta(hours=24)
@@ -49,7 +49,7 @@ class Cause(StrEnum):
     HOLD = "hold"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HoldPlaced:
     """A hold put on an image of the environment: by which commit, when, and why."""
 
@@ -59,7 +59,7 @@ class HoldPlaced:
     reason: Outside
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnreadRelease:
     """A release (and image) a figure could not read, and why in one line."""
 
@@ -71,7 +71,7 @@ class UnreadRelease:
         return {"release": self.release, "image": self.image, "why": self.why}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceDate:
     """The source commit an image's build came from, as its forge dated it (``time`` None:
     ``why`` says what could not be read)."""
@@ -80,7 +80,7 @@ class SourceDate:
     why: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeFailure:
     release: str
     time: datetime
@@ -110,7 +110,7 @@ class ChangeFailure:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Durations:
     """A figure made of durations: how many it rests on, their median and 90th percentile."""
 
@@ -145,7 +145,7 @@ class Durations:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     """One environment's four keys over ``since`` .. ``until``."""
 

@@ -30,11 +30,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import cast
 
 from gitops_bot.core.model import Deployed, short_digest
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.release.ledger import Entry
 
 PREFIX = "manual rollback:"  # a hold reason this rule wrote
@@ -48,7 +48,7 @@ _RECORD_LINE = re.compile(r"^- (\S+) \S+ -> (\S+)(?: \(([a-z0-9]+:[0-9a-f]+)\))?
 Values = dict[str, tuple[str | None, str | None]]  # name -> (tag or chart version, digest)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ManualChange:
     """The newest change to ``image``, made by a person."""
 

@@ -15,7 +15,7 @@ import bisect
 import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,6 +24,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.model import BUILT_FROM, TRAILER, Deployed
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts_module, images
@@ -37,7 +38,7 @@ ImageSet = dict[str, Deployed]
 ChartSet = dict[str, str]  # chart name -> the version (or range) its first site pins
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One commit of an environment's history, and the release it made if the bot made it."""
 
@@ -103,7 +104,7 @@ class RenderedStates(Protocol):
         """The images the environment renders with its files at ``state`` (path -> blob)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Version:
     """A version of a file as the history read it last: what the next one is read from."""
 

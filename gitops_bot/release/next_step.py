@@ -14,7 +14,7 @@ the bytes a dry run prints are the bytes the forge gets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Part, Parts
+from gitops_bot.core.record import record
 from gitops_bot.release import windows
 from gitops_bot.release.proposal import (
     WAITS_MARKER,
@@ -70,7 +71,7 @@ FROZEN_MARK = "Not merged by gitops-bot until the freeze ends:"
 STALE_MARK = "gitops-bot no longer stands behind this:"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """What a step depends on of the configuration: the environment, git's and the pull
     requests' settings, the base branch and the forge's word for a change request."""
@@ -86,7 +87,7 @@ class Settings:
         return cls(cfg.environment(environment), cfg.git, cfg.pull_request, base, noun)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Closing:
     """A change request the step closes, with the comment it gets; ``deletes_branch``: a
     superseded one's branch carries its successor, so it stays."""
@@ -101,7 +102,7 @@ class Closing:
         return {"branch": self.branch, "number": self.number, "url": self.url, "comment": self.comment}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decoration:
     """What the step asks of the forge besides the text: labels, reviewers, assignees and
     auto-merge (None: not requested)."""
@@ -112,7 +113,7 @@ class Decoration:
     auto_merge: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NextStep:
     """One release's next step. ``auto_merge``: the method the decision allows the change
     request now (None: not requested); ``withheld``: why it is not, where it would be (a

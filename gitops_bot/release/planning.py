@@ -7,7 +7,7 @@ rule is testable with plain values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -27,6 +27,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.reading import ChartReading, ImageReading, PinStatus
+from gitops_bot.core.record import record
 
 
 class PolicySettings(Protocol):
@@ -71,7 +72,7 @@ class EnvironmentSettings(Protocol):
     def min_age(self) -> timedelta | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """One configured image in one environment, and what that environment's overlay deploys."""
 
@@ -276,7 +277,7 @@ class ChartSettings(Protocol):
     def policy(self) -> PolicySettings: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartTarget:
     """One configured chart in one environment: the file pinning it there and the version
     written (``exact`` False: a range the chart's tool resolves itself). ``shared_with``: the

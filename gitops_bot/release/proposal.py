@@ -12,7 +12,6 @@ import hashlib
 import importlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never, cast
 from urllib.parse import quote
@@ -43,6 +42,7 @@ from gitops_bot.core.outside import (
     safe_url,
 )
 from gitops_bot.core.reading import ImageReading, generated_note
+from gitops_bot.core.record import record
 from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
@@ -71,7 +71,7 @@ _RELEASE_LINE = re.compile(r"<!-- gitops-bot:release \S{1,200} -->")
 _OVERRIDES_LINE = re.compile(r"<!-- gitops-bot:overrides ((?:freeze|gate)(?: (?:freeze|gate))?) -->")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     environment: str
     image: str
@@ -107,7 +107,7 @@ class Change:
         return f"{self.image} {old} -> {self.to_tag or _short(self.to_digest)}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Release:
     environment: str
     changes: tuple[Change, ...]

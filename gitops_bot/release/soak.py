@@ -28,12 +28,12 @@ restarts the clock, so the rule errs on waiting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_bot.core.instants import format_duration, later
 from gitops_bot.core.outside import Code, Part, Parts
+from gitops_bot.core.record import record
 from gitops_bot.gate.port import Live
 from gitops_bot.gate.reading import GateOutcome, Reading
 
@@ -44,7 +44,7 @@ def utc(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Soak:
     """The soak of ``source`` before it is promoted to ``target``: since when, until when, and
     what holds the promotion back now (empty: it may open)."""

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.instants import format_instant, later, parse_instant, parse_span
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     from gitops_bot.config.windows import WindowPeriod, WindowsConfig
@@ -83,7 +83,7 @@ def _open(w: WindowsConfig, local: datetime) -> bool:
     return not w.allow or any(covers(p, local) for p in w.allow)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deferral:
     """Why a release waits, and until when (None: the schedule never opens)."""
 
@@ -166,7 +166,7 @@ EVERYWHERE = "_all"
 EVERYWHERE_SHOWN = "all environments"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Freeze:
     """No releases into ``environment`` (:data:`EVERYWHERE`: into any) until ``until``,
     because ``reason``."""

@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 import yaml
 
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import helm_render, reader, tools
@@ -37,7 +38,7 @@ _KEEP = "*"
 _FIELDS = ("newName", "newTag", "digest")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Build:
     """One Application's kustomization as Argo CD builds it: its directory, the kustomization
     text its fields leave (``texts``: path -> text; empty when it sets none), or why Argo CD's

@@ -9,10 +9,10 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.core import childenv
+from gitops_bot.core.record import record
 
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per render
 MAX_STDERR = 4096
@@ -22,7 +22,7 @@ class NotRendered(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Exited:
     """A tool's non-zero exit: its status and the first lines it wrote on stderr (each caller
     words its own tool's reason)."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.outside import Code, Outside, md, md_item
+from gitops_bot.core.record import record
 
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
@@ -29,7 +29,7 @@ MAX_OTHER = 50  # differences listed one by one; more are counted (a PR body has
 _MORE = re.compile(r"\.\.\. and [0-9]+ more differences")  # the count of those past MAX_OTHER
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageDiff:
     """One container's image, before -> after (None: the container is new or gone)."""
 
@@ -47,7 +47,7 @@ class ImageDiff:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rendered:
     """One environment's kustomization rendered before and after the edit. ``error`` set: it
     was not rendered (or not both times), and why: the rest is empty."""

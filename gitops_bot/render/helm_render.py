@@ -26,13 +26,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -50,7 +50,7 @@ _rendered_lock = threading.Lock()
 BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chart:
     """One ``helm template`` call: what a deployer object asks of a chart in the repository."""
 
@@ -63,7 +63,7 @@ class Chart:
     sets: tuple[tuple[str, str, bool], ...]  # (name, value, as a string)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartRenders:
     """An environment's charts rendered: the streams, and each chart helm refused, in one line;
     ``partial``: a kustomization a yielded Application renders was not rendered (a remote base,

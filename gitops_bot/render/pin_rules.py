@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gitops_bot.core.reading import (
     HELM_KEY,
@@ -39,6 +39,7 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
+from gitops_bot.core.record import record
 from gitops_bot.render.walk import (
     APPSET_SHARED,
     APPSET_TEMPLATE,
@@ -53,7 +54,7 @@ from gitops_bot.render.walk import (
 PATCH_FIX = "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Case:
     """What one rule reads: the environment, the image, the places found, the walk, who else
     renders each file, and whether a file is this environment's alone."""

@@ -23,12 +23,13 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
+from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, roots, verdict
@@ -42,7 +43,7 @@ _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSO
 _NOT_PLAIN = re.compile(r"^[^#'\"]*?:[ \t]+[&*!|>]|^\s*-[ \t]+[&*!]")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reach:
     """What one kustomization renders: the files kustomize reads for it (resources, bases,
     components, patches, through every nested kustomization), and whether all of it is here

@@ -6,10 +6,10 @@ image at two versions in one environment is two records, never merged into one."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import yaml
 
+from gitops_bot.core.record import record
 from gitops_bot.manifests import workloads
 from gitops_bot.manifests.guard import LOADER
 
@@ -20,7 +20,7 @@ CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _POD_SPEC: dict[str, tuple[str, ...]] = {**workloads.POD_SPEC_PATHS, "PodTemplate": ("template", "spec")}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Running:
     """One container's image as rendered."""
 

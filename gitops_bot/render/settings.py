@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import between, setting
 
 KUBECTL_ENV = "GITOPS_BOT_KUBECTL"
 HELM_ENV = "GITOPS_BOT_HELM"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderSettings:
     """``render:`` in gitops-bot.yaml. A tool's path: the key, else its environment variable
     (``GITOPS_BOT_KUBECTL``, ``GITOPS_BOT_HELM``), else the name looked up on PATH."""

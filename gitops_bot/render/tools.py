@@ -20,13 +20,13 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from gitops_bot.core import childenv, privdir
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import joint, reader
@@ -272,7 +272,7 @@ def _entries_in(text: str) -> int:  # the same text, and 200 entries are ~8 ms o
 _IMAGE_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[^ \t\r\n#]", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Reach:
     image_fields: int  # in the local resources, through bases and components
     local: bool  # nothing read from outside the tree: no remote resource, no Helm chart

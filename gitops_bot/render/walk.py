@@ -23,6 +23,7 @@ from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import (
     PinKind,
 )
+from gitops_bot.core.record import record
 from gitops_bot.git import branch_tree
 from gitops_bot.manifests import images, kustomize_refs, workloads
 
@@ -334,7 +335,7 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """An environment as the configuration gives it."""
 
@@ -379,7 +380,7 @@ APPSET_TEMPLATE = "ApplicationSet template value"  # a place every Application i
 APPSET_SHARED = "ApplicationSet generator value"  # a place several Applications it generates take
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Found:
     """An image's pin found in a file, with where kustomize applies it."""
 
@@ -405,7 +406,7 @@ class NoteKind(Enum):
     UNREAD = "unread"  # there, and not read (size, encoding, a link out): said with its fix
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     """One thing a walk says of a file: words only where it is printed (``str``)."""
 
@@ -422,7 +423,7 @@ class Note:
         return self.kind is NoteKind.READ
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Elsewhere:
     """An Application rendering the environment from another branch than the bot reads."""
 

@@ -13,11 +13,12 @@ template's fields are Go templates the rules cannot follow; only helm says what 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.render import bounded, deployers, helm_render
 from gitops_bot.render.settings import RenderSettings
@@ -29,7 +30,7 @@ NO_HELM = "install helm (or set render.helm) for the bot to render it and follow
 NO_KUBECTL = "install kubectl (or set render.kubectl) for the bot to build it and follow them"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Yielded:
     """One Application the chart renders: the template it comes from (repository-relative,
     as ``helm template`` names it under the chart's directory) and its source."""

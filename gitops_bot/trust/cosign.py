@@ -19,10 +19,10 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gitops_bot.core.model import FoundBy, is_digest
+from gitops_bot.core.record import record
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
@@ -44,14 +44,14 @@ class RegistryReader(Protocol):
     def referrers(self, repository: str, digest: str) -> list[dict[str, Any]] | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SimpleSignature:
     payload: bytes
     signature: bytes
     found_by: FoundBy
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BundleBlob:
     data: bytes
     found_by: FoundBy

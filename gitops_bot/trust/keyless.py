@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from cryptography import x509
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.instants import epoch_instant
+from gitops_bot.core.record import record
 
 # sigstore-python is the `keyless` extra (it brings ~27 distributions that key-signed and
 # unsigned images never need). This module is imported only when a `verify:` policy asks for
@@ -60,7 +60,7 @@ class _IdentityCheckedAfter(VerificationPolicy):
 _IDENTITY_LATER = _IdentityCheckedAfter()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentityPolicy:
     identity: str | None
     identity_regexp: str | None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -15,12 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 
 MAX_KEY_BYTES = 64 * 1024
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VerifyingKey:
     """One trusted public key; ``key_id`` is what the plan and PR body name it by."""
 

@@ -6,13 +6,12 @@ commits are signed (``git.signing``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.core.model import SigningMethod
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, one_of, setting
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeyRef:
     """A cosign public key: a PEM file (relative to the config) or an environment variable."""
 
@@ -24,7 +23,7 @@ class KeyRef:
         return self.file or f"${self.env}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeylessConfig:
     trusted_root: str = setting(
         description="Sigstore's trusted_root.json (Fulcio, Rekor, CT logs), relative to gitops-bot.yaml: "
@@ -42,7 +41,7 @@ class KeylessConfig:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VerifyConfig:
     """What must hold for a digest to be proposed or promoted (see docs/concepts/trust.md)."""
 
@@ -54,7 +53,7 @@ class VerifyConfig:
     environments: tuple[str, ...] = setting((), "Only in these environments (default: all).")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SigningConfig:
     """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
     environment variable, or ``github-api`` (GitHub creates and signs the commit)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.commands import fleet
@@ -12,6 +11,7 @@ from gitops_bot.commands.request import OnRepository
 from gitops_bot.commands.update import Updater
 from gitops_bot.core import log
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 from gitops_bot.output import status_html
 from gitops_bot.output.result import Result
 from gitops_bot.watch.http import parse_listen
@@ -19,7 +19,7 @@ from gitops_bot.watch.loop import Watcher, parse_duration
 from gitops_bot.watch.page import StatusPage
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Request(OnRepository):
     envs: Sequence[str] | None = None
     repos: Sequence[str] | None = None  # every --repo given (more than one: a fleet)

@@ -21,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.record import record
 from gitops_bot.events.receiver import ListenerResponse, Receiver
 from gitops_bot.watch.delivery import DeliveryMetrics
 from gitops_bot.watch.page import StatusPage
@@ -106,7 +107,7 @@ MAX_BODY = 32 * 1024 * 1024  # bytes; above every vendor's own cap (GitHub: 25 M
 _LENGTH = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() would accept '²', ' 1_0', '-0'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Served:
     """What the endpoint answers from: the webhook receiver, the readiness check, the metrics
     and the status page (None: not served)."""

@@ -19,12 +19,12 @@ import threading
 from base64 import b64decode
 from binascii import Error as Base64Error
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
 from gitops_bot.core.instants import parse_http_date
+from gitops_bot.core.record import record
 from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Status
 from gitops_bot.events.receiver import ListenerResponse
@@ -36,7 +36,7 @@ JSON = "application/json"
 REALM = 'Basic realm="gitops-bot status", charset="UTF-8"'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     """One repository's status as a cycle computed it (``status`` None: ``error`` says why),
     and its delivery figures over the last 30 days (``delivery`` None: ``delivery_error`` says
@@ -61,7 +61,7 @@ class Snapshot:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Bodies:
     version: str  # hex; the ETag's value
     modified: datetime

@@ -15,6 +15,7 @@ from gitops_bot.core import instants
 from gitops_bot.core.errors import ConfigMissing, GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
+from gitops_bot.core.record import record
 from gitops_bot.engine.report import Known, Reports, report
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session
@@ -54,7 +55,7 @@ class WatchTarget:
         getattr(self.updater, "abort", lambda: None)()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Run:
     """How one repository's run went."""
 

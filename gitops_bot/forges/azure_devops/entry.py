@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig, ForgeSettings
@@ -25,7 +26,7 @@ CLOUD = "https://dev.azure.com"
 GIT_USER = "gitops-bot"  # Azure Repos takes a PAT or job token as the password of any user
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AzureRemote:
     """Where an Azure Repos repository lives: the server (``https://dev.azure.com``, or an Azure
     DevOps Server's collection root), organization (collection), project and repository."""

@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
@@ -44,6 +43,7 @@ from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.core.record import record
 from gitops_bot.forges import bitbucket, forge
 from gitops_bot.forges.bitbucket_cloud.entry import (
     ACCESS_TOKEN_USER,
@@ -83,7 +83,7 @@ HINTS = {
 _UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Credentials:
     secret: str  # what git sends as the password, and what is never printed
     header: str  # the Authorization value for the API

@@ -5,11 +5,11 @@ it does."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.record import record
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig, ForgeSettings
@@ -25,7 +25,7 @@ USER_ENV = "BITBUCKET_USERNAME"
 SERVER_ENV = "BITBUCKET_SERVER_URL"  # names the server before the config is read
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BitbucketRemote:
     server: str  # https://host[/context]
     project: str  # the project key, or ~user for a personal repository

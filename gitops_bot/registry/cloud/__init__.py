@@ -14,12 +14,12 @@ import functools
 import importlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.record import record
 from gitops_bot.registry.settings import RegistryConfig
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ GAR = re.compile(r"^[a-z0-9-]+-docker\.pkg\.dev$")
 ACR = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.(?:io|us|cn)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cloud:
     """One cloud as the table names it: its login's module and class, imported by name when a
     registry of that cloud is read (the command line's table's pattern: AWS's brings its XML

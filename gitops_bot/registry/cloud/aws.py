@@ -38,13 +38,14 @@ import re
 import ssl
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
+from gitops_bot.core.record import record
 from gitops_bot.net.proxy import direct
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud import ECR
@@ -259,7 +260,7 @@ class AwsLogin:
         return _token(item, "Amazon ECR Public")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AwsApi:
     """The workload's AWS identity for the AWS APIs the bot calls itself (ECR's, STS's): each
     request signed with SigV4 with its credentials (``credentials`` gives them frozen; those of

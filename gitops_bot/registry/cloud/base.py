@@ -19,12 +19,13 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger, redact, register_secret, renewing
+from gitops_bot.core.record import record
 from gitops_bot.net import limits
 from gitops_bot.net.auth import origin
 from gitops_bot.net.retry import RetryPolicy
@@ -48,7 +49,7 @@ ABSENT_TTL = 300.0
 MAX_LIFE = 12 * 3600.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Issued:
     """A registry credential a cloud issued, until ``expires`` (seconds since the epoch).
     ``identity`` says whose it is in words for a log line (never a secret)."""

@@ -15,7 +15,6 @@ import re
 import ssl
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -23,6 +22,7 @@ import httpx
 
 from gitops_bot.core import instants, numbers
 from gitops_bot.core.errors import RegistryAccessError
+from gitops_bot.core.record import record
 from gitops_bot.net.auth import origin
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable, link_next
@@ -38,7 +38,7 @@ DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")  # OCI ima
 TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # OCI distribution-spec
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pushed:
     """When the registry says the tag was pushed: ``at`` (aware, as the registry said it, even
     when implausible), the ``digest`` the registry named for it (None when it names none),
@@ -49,7 +49,7 @@ class Pushed:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoPushTime:
     """Why no push time: no API known for the host, the tag unknown or moved, or the API did
     not answer usably. ``why`` is one line of our own words (never the answer's text).
@@ -62,7 +62,7 @@ class NoPushTime:
     unreadable: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Question:
     """``repository:tag`` on registry ``host`` (``digest``: the one it must name, when given),
     asked of the API at ``base``."""
