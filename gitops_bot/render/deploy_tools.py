@@ -186,7 +186,8 @@ class DeployTools:
         file it names and its source path -> it."""
         value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] = {}
         app_paths: dict[Path, list[argocd_apps.AppSource]] = {}
-        for candidate in self.reader.yaml_files(self.reader.repo_root):
+        root = self.reader.repo_root
+        for candidate in self.reader.yaml_files(root):
             text = self.reader.tree.text(candidate)
             if text is None or "argoproj.io" not in text:
                 continue
@@ -209,7 +210,7 @@ class DeployTools:
                     if self.reader.tree.text(where / "Chart.yaml") is not None:  # helm reads it, named or not
                         named = ("values.yaml", *named)
                 for name in dict.fromkeys(named):
-                    found = self._ref_file(app, name) if name.startswith("$") else None
+                    found = deployers.ref_file(app, name, root) if name.startswith("$") else None
                     if found is None and app.path is not None and not name.startswith("$"):
                         found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
                     if found is not None:
@@ -248,14 +249,17 @@ class DeployTools:
     def _glob_dirs(self, pattern: str) -> list[str]:
         return glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
 
-    def _ref_file(self, app: argocd_apps.AppSource, name: str) -> Path | None:
-        """A ``$ref/path`` value file: in this repository when the ref's source is the
-        Application's own repository (the same repoURL), else None (another repository)."""
-        ref, _, rest = name[1:].partition("/")
-        url = dict(app.refs).get(ref)
-        if url is None or deployers.repo_key(url) != deployers.repo_key(app.repo_url):
-            return None
-        return Path(os.path.normpath(self.reader.repo_root / rest))
+    def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
+        """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers
+        over a chart from a chart repository: helm is given them as they are, so their image keys
+        are read by name (the chart is not fetched: no render proves them)."""
+        for name, path in deployers.lent_values(app, self.reader.repo_root):
+            if (text := self.reader.read_file(path, walk)) is None:
+                said = f"{app.application}'s value file {name} (another source), not followed"
+                walk.note(rel, said, UNFOLLOWED)
+            else:
+                self.reader.plain(path, text, walk, "values")
+                walk.own_values(self.reader.rel(path))
 
     def application(
         self,
@@ -281,6 +285,7 @@ class DeployTools:
             walk.note(
                 rel, f"{app.application} renders {app.chart} from {app.repo_url}, not followed", UNFOLLOWED
             )
+            self._lent_values(app, rel, walk)
             return
         if app.revision not in self._bases:  # this checkout's files are not what it renders
             walk.elsewhere.append(self._elsewhere(app))
@@ -333,7 +338,7 @@ class DeployTools:
             away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, UNFOLLOWED)]
             self._held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.tree.text(directory / "Chart.yaml") is not None:
-            for name, path in self._chart_layers(app, directory):
+            for name, path in deployers.chart_layers(app, directory, self.reader.repo_root):
                 if path is None:
                     walk.note(
                         rel,
@@ -451,10 +456,9 @@ class DeployTools:
         key = (rel, app.application, json.dumps(document, sort_keys=True, default=str))
         got = self._yields.get(key)
         if got is None:
-            extra = [f for n in app.value_files if n.startswith("$") and (f := self._ref_file(app, n))]
-            got = yielded.applications(
-                self.render, self.reader.tree, self.reader.repo_root, document, chart, extra
-            )
+            root = self.reader.repo_root
+            extra = [f for n in app.value_files if n[:1] == "$" and (f := deployers.ref_file(app, n, root))]
+            got = yielded.applications(self.render, self.reader.tree, root, document, chart, extra)
             self._yields[key] = got
         if isinstance(got, str):
             walk.note(rel, f"{said}: {got}", UNFOLLOWED)
@@ -585,14 +589,5 @@ class DeployTools:
     def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
         directory = Path(os.path.normpath(self.reader.repo_root / (app.path or ".")))
-        layers = self._chart_layers(app, directory)
+        layers = deployers.chart_layers(app, directory, self.reader.repo_root)
         return [(t, n) for n, p in layers if p is not None and (t := self.reader.tree.text(p)) is not None]
-
-    def _chart_layers(self, app: argocd_apps.AppSource, directory: Path) -> list[tuple[str, Path | None]]:
-        """The chart's value files as helm layers them, each (as named, its path): values.yaml,
-        then the Application's own; a ``$ref/`` file of another repository has no path."""
-        out: list[tuple[str, Path | None]] = []
-        for name in ("values.yaml", *app.value_files):
-            ref = name.startswith("$")
-            out.append((name, self._ref_file(app, name) if ref else Path(os.path.normpath(directory / name))))
-        return out

@@ -4,6 +4,7 @@ per-environment values files: small questions about text, no walking."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,36 @@ def missing_values(app: argocd_apps.AppSource, rel: str, name: str, file: str, w
         f"add {file}, drop {name} from {app.application}'s helm.valueFiles, or set "
         "helm.ignoreMissingValueFiles: true on it",
     )
+
+
+def ref_file(app: argocd_apps.AppSource, name: str, root: Path) -> Path | None:
+    """A ``$ref/path`` value file: in this repository (``root``) when the ref's source is the
+    Application's own repository (the same repoURL), else None (another repository)."""
+    ref, _, rest = name[1:].partition("/")
+    url = dict(app.refs).get(ref)
+    if url is None or repo_key(url) != repo_key(app.repo_url):
+        return None
+    return Path(os.path.normpath(root / rest))
+
+
+def chart_layers(app: argocd_apps.AppSource, directory: Path, root: Path) -> list[tuple[str, Path | None]]:
+    """The chart's value files as helm layers them, each (as named, its path): values.yaml,
+    then the Application's own; a ``$ref/`` file of another repository has no path."""
+    return [
+        (n, ref_file(app, n, root) if n.startswith("$") else Path(os.path.normpath(directory / n)))
+        for n in ("values.yaml", *app.value_files)
+    ]
+
+
+def lent_values(app: argocd_apps.AppSource, root: Path) -> list[tuple[str, Path]]:
+    """The ``$ref/path`` value files an Application over a chart of a chart repository names,
+    each (as named, its path here). Whose files a ref lends is not said by the ref's URL (the
+    same repository goes by many), so a file this repository holds there is taken as its own."""
+    return [
+        (n, Path(os.path.normpath(root / n[1:].partition("/")[2])))
+        for n in app.value_files
+        if n.startswith("$") and n[1:].partition("/")[0] in dict(app.refs)
+    ]
 
 
 def repo_key(url: str) -> str:

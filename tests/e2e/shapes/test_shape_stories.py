@@ -65,6 +65,10 @@ environments:
 """
 HELM = "\n    helm: {repository: image.repository, tag: image.tag}"
 
+# The chart repository an Application takes its chart from, and the chart it serves (as Argo CD
+# would pull it: the bot never does)
+REMOTE_CHART = ("https://charts.example.com", DATA / "argocd-helm-inline-values" / "chart")
+
 # How a release is written, given the file before, the image, the tag and the digest.
 Edit = Callable[[str, str, str, str], str]
 
@@ -296,6 +300,16 @@ SHAPES = [
         "pinned",
         "argocd/{env}.yaml",
         "argocd/{env}.yaml",
+        VALUE_TAG,
+        "argocd argocd/{env}.yaml",
+        helm=True,
+    ),
+    Shape(
+        "argocd-remote-chart-values",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "envs/{env}/values.yaml",
+        "envs/{env}/values.yaml",
         VALUE_TAG,
         "argocd argocd/{env}.yaml",
         helm=True,
@@ -580,6 +594,16 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         for d in yaml.safe_load_all((tree / args[0]).read_text())
         if d and d["metadata"]["name"] == f"simple-app-{env}"
     ]
+    if "sources" in app["spec"]:  # a chart from its chart repository, value files from this one
+        chart_source, lent = app["spec"]["sources"]
+        assert chart_source["repoURL"] == REMOTE_CHART[0] and chart_source["chart"] == "simple-app", (
+            chart_source
+        )
+        ref = f"${lent['ref']}/"
+        layers = [
+            a for v in chart_source["helm"]["valueFiles"] for a in ("-f", str(tree / v.removeprefix(ref)))
+        ]
+        return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(REMOTE_CHART[1]), *layers)
     source = app["spec"]["source"]
     if "helm" in source:  # Argo CD's helm template: its value files, then its own values, then
         # each parameter a --set (--set-string if forced)

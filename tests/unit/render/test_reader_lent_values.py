@@ -1,0 +1,68 @@
+"""An Argo CD Application over a chart from a chart repository, with its value files from this
+repository (``sources:`` with a ``ref:``, ``$values/...``): the chart is never fetched, but Argo
+CD hands helm those files as they are, so the image keys they set are the environment's pins
+(the shape of iamenr0s/gitops-argocd's influxdb/application.yml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "influxdb"
+SPEC = images.ImageSpec(APP, "influxdb", {"repository": "image.repository", "tag": "image.tag"})
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: influxdb
+spec:
+  sources:
+    - repoURL: https://helm.influxdata.com/
+      chart: influxdb2
+      targetRevision: 2.1.2
+      helm:
+        valueFiles:
+          - $values/influxdb/values.yml
+          - $other/shared/values.yml
+    - repoURL: https://github.com/acme/gitops.git
+      targetRevision: main
+      ref: values
+    - repoURL: https://github.com/acme/values.git
+      ref: other
+"""
+VALUES = "image:\n  repository: influxdb\n  tag: 2.7.4-alpine\n"
+
+
+def _read(root: Path, files: dict[str, str]) -> reader.EnvironmentReading:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    source = reader.Source("homelab", ("influxdb/application.yml",), (APP,))
+    return reader.Reader(reader.DiskTree(root), root, [SPEC]).read([source])["homelab"]
+
+
+def test_the_value_file_an_application_lends_a_chart_of_a_chart_repository_is_its_pin(tmp_path: Path) -> None:
+    found = _read(tmp_path, {"influxdb/application.yml": APPLICATION, "influxdb/values.yml": VALUES})
+    image = found.image(APP)
+    assert image is not None and image.status is PinStatus.PINNED, image
+    assert image.effective is not None
+    assert (image.effective.file, image.effective.line, image.effective.tag) == (
+        "influxdb/values.yml",
+        3,
+        "2.7.4-alpine",
+    )
+    notes = " ".join(found.notes)
+    assert "influxdb renders influxdb2 from https://helm.influxdata.com/, not followed" in notes
+    # a ref whose file this repository does not hold is another repository's: said, not refused
+    assert "influxdb's value file $other/shared/values.yml (another source), not followed" in notes
+
+
+def test_without_the_lent_file_the_image_is_not_rendered_and_said(tmp_path: Path) -> None:
+    found = _read(tmp_path, {"influxdb/application.yml": APPLICATION})
+    image = found.image(APP)
+    assert image is not None and image.status is PinStatus.NOT_RENDERED
+    assert "influxdb's value file $values/influxdb/values.yml (another source), not followed" in " ".join(
+        found.notes
+    )
