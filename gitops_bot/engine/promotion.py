@@ -10,11 +10,21 @@ may be made at all (a freeze, its source's gates, Argo CD's among them) is the o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+import yaml
+
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core import files
+from gitops_bot.core.errors import (
+    GateClosed,
+    GitOpsBotError,
+    ManifestError,
+    RegistryAccessError,
+    RegistryProtocolError,
+)
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
@@ -119,7 +129,12 @@ def _resolved(
         img, want, have = wanted[i]
         ref = promotion.location(img, want)
         client = app.registry(ref.registry)
-        digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
+        try:
+            digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
+        except RegistryAccessError as e:
+            if e.status != 404:
+                raise
+            raise _absent(app, src, img.name, ref, str(want.tag)) from None
         if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
             return None
         if not client.exists(ref.repository, digest):
@@ -133,6 +148,38 @@ def _resolved(
 
     done = fanout.run(app, range(len(wanted)), one, what="checking what to promote")
     return [c for i in range(len(wanted)) if (c := done[i]) is not None]
+
+
+def _absent(app: App, src: EnvironmentConfig, image: str, ref: ImageRef, tag: str) -> GitOpsBotError:
+    """A tag SRC runs that the registry does not hold, named; one its file writes as a YAML
+    number (``value: 1.10``: Argo CD's Application schema and kustomize's ``newTag`` take only a
+    string, so the deploy tool refuses the file as written) with the fix to quote it."""
+    read = app.reading(src).image(image)
+    pin = read.effective if read is not None else None
+    if pin is not None and pin.branch is None and pin.tag == tag:
+        try:
+            text = files.read_text(files.inside(app.root, app.config.root / pin.file))
+        except (GitOpsBotError, OSError, UnicodeDecodeError):
+            text = ""
+        lines = text.splitlines()
+        written = _SCALAR.match(lines[pin.line - 1]) if 0 < pin.line <= len(lines) else None
+        if written and written["value"] == tag and isinstance(yaml.safe_load(tag), int | float):
+            key = written["key"]
+            return ManifestError(
+                pin.file,
+                pin.line,
+                f"{src.name}'s {key}: {tag} is a YAML number, not the tag string {tag!r}, and "
+                f"{ref.location} holds no tag {tag} (HTTP 404)",
+                hint=f'quote it ({key}: "{tag}"): the deploy tool takes a tag only as a string',
+            )
+    return GateClosed(
+        f"refused: {src.name} runs {ref.location}:{tag}, which the registry does not hold (HTTP 404)",
+        hint=f"push {tag} to {ref.location}, or release {src.name} to a tag the registry holds",
+    )
+
+
+# a line holding one plain scalar: ``key: value`` (in a list item too), a comment after it
+_SCALAR = re.compile(r"^\s*(?:-\s+)?(?P<key>[\w.-]+):\s+(?P<value>[^\s#'\"]+)\s*(?:#.*)?$")
 
 
 def _metadata(app: App, c: Change) -> ImageMetadata | None:

@@ -178,3 +178,66 @@ def test_a_values_file_an_application_names_and_the_repository_lacks_is_refused_
     code, text, err = _run(capsys, "update", "--dry-run", "--repo", f"file://{origin}")
     assert code == 0 and "Traceback" not in err, (text, err)
     assert f"(dev {image}: unsupported: Argo CD cannot render app-dev" in text, text
+
+
+PARAMETER_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-{env}
+spec:
+  source:
+    repoURL: https://example.com/acme/gitops.git
+    path: chart
+    helm:
+      parameters:
+      - name: image.tag
+        value: {tag}
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "line"),
+    [
+        (
+            "1.10",
+            2,
+            "apps/dev.yaml:12: dev's value: 1.10 is a YAML number, not the tag string '1.10', and {image} holds "
+            'no tag 1.10 (HTTP 404); quote it (value: "1.10"): the deploy tool takes a tag only as a string',
+        ),
+        (
+            '"1.10"',
+            4,
+            "refused: dev runs {image}:1.10, which the registry does not hold (HTTP 404); push 1.10 to {image}, "
+            "or release dev to a tag the registry holds",
+        ),
+    ],
+)
+def test_promoting_a_tag_the_registry_lacks_names_it_and_the_fix(
+    tmp_path: Path,
+    registry: RegistryProcess,
+    pusher: Pusher,
+    capsys: pytest.CaptureFixture[str],
+    written: str,
+    code: int,
+    line: str,
+) -> None:
+    # dev's Application passes image.tag as a helm parameter the registry has no tag of:
+    # promote exited 1 (an internal error) with 'app: not found (HTTP 404)', naming no tag;
+    # unquoted, 1.10 is a YAML number Argo CD's Application schema refuses (value: string)
+    pusher.image("helm-parameter/app", ["1.0", "1.1"], salt="helm-parameter")
+    image = f"{registry.host}/helm-parameter/app"
+    envs = (
+        "  - {name: dev, path: apps/dev.yaml, write: commit}\n"
+        "  - {name: prod, path: apps/prod.yaml, write: commit, promote_from: dev}\n"
+    )
+    files = {
+        **_chart(image),
+        "apps/dev.yaml": PARAMETER_APP.format(env="dev", tag=written),
+        "apps/prod.yaml": PARAMETER_APP.format(env="prod", tag='"1.0"'),
+        "gitops-bot.yaml": _config(image, envs),
+    }
+    origin, _ = _origin(tmp_path, files)
+    before = git(origin, "for-each-ref")
+    got, text, err = _run(capsys, "promote", "dev", "prod", "--repo", f"file://{origin}")
+    assert (got, err.strip()) == (code, f"gitops-bot: error: {line.format(image=image)}"), (text, err)
+    assert git(origin, "for-each-ref") == before  # no commit, no branch
