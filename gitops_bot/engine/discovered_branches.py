@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from gitops_bot.engine import init_branches
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import (
     RepoFiles,
@@ -47,6 +48,18 @@ def on_branches(
             )
         elif has_branch is not None and has_branch(first.revision):
             env = replace(env, branch=first.revision, branch_how=f"{said} from branch {first.revision}")
+        elif has_branch is not None and (held := init_branches.origin_branches(repo.root)):
+            # origin as last fetched has no such branch: Argo CD cannot resolve the revision in
+            # this repository either, so fetching it is no fix
+            shown = ", ".join(held[:4]) + (f" and {len(held) - 4} more" if len(held) > 4 else "")
+            asked = (
+                f"environment {env.name}: Argo CD Application {first.application} in {first.file} "
+                f"renders it from branch {first.revision}, which origin does not hold (its branches "
+                f"as last fetched: {shown}), so Argo CD cannot resolve that revision here and what "
+                "this branch pins is not what runs; point the Application's targetRevision at a "
+                "branch origin holds, or run init in the repository its repoURL names if it is "
+                "another"
+            )
         else:
             asked = (
                 f"environment {env.name}: Argo CD Application {first.application} renders it from "

@@ -74,6 +74,15 @@ def other_branches(root: Path) -> list[Holding]:
     return out
 
 
+def origin_branches(root: Path) -> list[str]:
+    """The branches ``origin`` held when this clone last fetched (its remote-tracking refs,
+    at most :data:`MAX_REFS`); [] when none is recorded (a repository never fetched, where
+    nothing is known of the remote's branches)."""
+    listed = _git(root, "for-each-ref", f"--count={MAX_REFS}", "--format=%(refname)", "refs/remotes/origin")
+    names = [r.removeprefix("refs/remotes/origin/") for r in listed.split()]
+    return [n for n in names if n != "HEAD"]
+
+
 def _short(ref: str) -> str:
     for prefix in ("refs/remotes/", "refs/heads/"):
         if ref.startswith(prefix):

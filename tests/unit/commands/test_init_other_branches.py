@@ -60,3 +60,39 @@ def test_no_other_branch_keeps_the_advice_to_write_it_by_hand(tmp_path: Path) ->
     clone = committed(tmp_path / "only", {"README.md": "nothing deployed\n"})
     line = cli.execute(["init", "--repo", str(clone)]).body.line  # type: ignore[union-attr]
     assert "other branches" not in line and "write gitops-bot.yaml by hand" in line, line
+
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web-dev, namespace: argocd}
+spec:
+  source:
+    repoURL: https://gitlab.example.com/acme/manifest.git
+    targetRevision: master
+    path: overlays/dev
+  destination: {server: https://kubernetes.default.svc, namespace: default}
+"""
+
+
+def test_an_application_on_a_branch_origin_does_not_hold_is_said_so_not_fetch_it(tmp_path: Path) -> None:
+    """1shikawa/go-gin-sample-manifest's shape: the Application renders master, the repository
+    holds main alone; a clone knows origin's branches, so 'git fetch origin master' is no fix."""
+    origin = committed(
+        tmp_path / "origin",
+        {
+            "argocd/app.yaml": APPLICATION,
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY,
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    result = cli.execute(["init", "--repo", str(tmp_path / "clone")])
+    text = result.body.init.config  # type: ignore[union-attr]
+    (asked,) = [line for line in text.splitlines() if "open question: environment dev" in line]
+    assert (
+        "renders it from branch master, which origin does not hold (its branches as last fetched: main)"
+        in asked
+    )
+    assert "Argo CD cannot resolve that revision" in asked and "git fetch" not in asked, asked
