@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.argocd_apps import at
@@ -388,6 +389,35 @@ def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
 
+def named(doc: Any, application: str | None) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
+    """:func:`parameter_sets` of the Application named ``application`` (every one when None).
+    The sets are made without listing the repository, so a name the template fills from a git
+    generator's directory or a cluster (``'{{path.basename}}-{{env}}'``) is not known whole: where
+    no set's name is ``application``, those whose name is it with each such part any text are
+    (``web-dev`` is env dev's). Raises :class:`Unexpanded`."""
+    go, sets = parameter_sets(doc)
+    exact = [(n, p) for n, p in sets if application is None or n == application]
+    template = argocd_apps.scalar(at(doc, "spec", "template", "metadata"), "name") or ""
+    if exact or application is None or "{{" not in template:
+        return go, exact
+    return go, [(n, p) for n, p in sets if _name_pattern(template, p, go).fullmatch(application)]
+
+
+def _name_pattern(template: str, params: dict[str, Any], go: bool) -> re.Pattern[str]:
+    """The names an Application of ``params`` may have: ``template`` filled, what only Argo CD
+    knows (a directory, a cluster's name) read as any text."""
+    parts, last = [], 0
+    for m in _EXPR.finditer(template):
+        try:
+            got = _known(_lookup(params, m[1], go), m[1])
+            filled = re.escape(str(got.node.value) if isinstance(got, Literal) else str(got))
+        except Unexpanded:
+            filled = ".+"
+        parts += [re.escape(template[last : m.start()]), filled]
+        last = m.end()
+    return re.compile("".join([*parts, re.escape(template[last:])]))
+
+
 def generate(
     text: str, filename: str, dirs: Callable[[str], list[str]], files: Files | None = None
 ) -> Iterator[tuple[str, Generated | str]]:
@@ -431,11 +461,12 @@ def generate(
 
 
 def _element_values(
-    docs: list[Any], application: str | None, path: tuple[str, ...]
+    docs: list[Any], filename: str, application: str | None, path: tuple[str, ...]
 ) -> Iterator[list[tuple[Any, Literal]]]:
     """Of each Application the ApplicationSets among ``docs`` generate (only ``application``
     when given): each item at ``path`` of its template's sources (``helm``, ``parameters``) whose
-    value (its ``value``, or the item itself) is one list element's scalar whole, with it."""
+    value (its ``value``, or the item itself) is one list element's scalar whole, with it. An
+    ``application`` the names of several elements' Applications may be is refused, naming them."""
     for doc in docs:
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
@@ -444,12 +475,12 @@ def _element_values(
         sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
         items = [i for s in sources if nodes.is_seq(found := at(s, *path)) for i in found.value]
         try:
-            go, sets = parameter_sets(doc)
+            go, sets = named(doc, application)
         except Unexpanded:
             continue
-        for name, params in sets:
-            if application is not None and name != application:
-                continue
+        if application is not None and len(sets) > 1 and any(n != application for n, _ in sets):
+            _ambiguous(doc, filename, application, sets)
+        for _, params in sets:
             out = []
             for item in items:
                 written = argocd_apps.scalar(item, "value") if nodes.is_map(item) else None
@@ -461,6 +492,26 @@ def _element_values(
                 if isinstance(got, Literal):
                     out.append((item, got))
             yield out
+
+
+def _ambiguous(doc: Any, filename: str, application: str, sets: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several list elements' Applications may be named ``application``: none is written."""
+    meta = at(doc, "spec", "template", "metadata")
+    found = nodes.get(meta, "name") if nodes.is_map(meta) else None
+    lines = [
+        str(v.node.start_mark.line + 1)
+        for _, p in sets
+        if (v := next((v for v in p.values() if isinstance(v, Literal)), None)) is not None
+    ]
+    raise ManifestError(
+        filename,
+        found[1].start_mark.line + 1 if found else None,
+        f"{application} may be the Application of {len(sets)} list elements (lines {', '.join(lines)}): "
+        f"the name {found[1].value if found else ''!r} takes what only Argo CD lists (a git generator's "
+        "directory), so the bot cannot tell which element is its own and writes none",
+        hint="name the generated Applications so that no element's value ends another's (env: dev beside "
+        "env: pre-dev), or move the version into a values file of each Application",
+    )
 
 
 def edit_parameters(
@@ -476,7 +527,7 @@ def edit_parameters(
     Application, only ``application``'s when given (the environment's own)."""
 
     def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
-        for found in _element_values(docs, application, ("helm", "parameters")):
+        for found in _element_values(docs, filename, application, ("helm", "parameters")):
             yield {argocd_apps.scalar(i, "name") or "": (v.flow, v.node) for i, v in found}
 
     return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)
@@ -493,7 +544,7 @@ def edit_images(
     (:func:`argocd_apps.edit_entries`: one editor)."""
 
     def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
-        for found in _element_values(docs, application, ("kustomize", "images")):
+        for found in _element_values(docs, filename, application, ("kustomize", "images")):
             yield from ((v.flow, v.node) for _, v in found)
 
     return argocd_apps.edit_entries(text, filename, wanted, each)

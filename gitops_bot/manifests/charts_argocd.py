@@ -70,15 +70,16 @@ def appset_sites(doc: Any, application: str | Collection[str] | None) -> Iterato
     if application is None and not any("{{" in string(s, f) for s in sources for f in fields):
         yield from application_sites(spec)  # one template for every Application: no generator to expand
         return
-    try:
-        go, sets = argocd_appsets.parameter_sets(doc)
-    except argocd_appsets.Unexpanded:
-        return
+    go, sets = False, []
+    for name in [None] if application is None else sorted(_names(application)):
+        try:  # a name Argo CD completes from a git generator's directory is matched as a pattern
+            go, mine = argocd_appsets.named(doc, name)
+        except argocd_appsets.Unexpanded:
+            return
+        # a pattern several elements' Applications fit: none of them is its own
+        sets += mine if name is None or len(mine) == 1 or all(n == name for n, _ in mine) else []
     said: set[tuple[int, tuple[str, str]]] = set()
-    names = None if application is None else _names(application)
-    for name, params in sets:
-        if names is not None and name not in names:
-            continue
+    for _, params in sets:
         for source in sources:
             found = _generated(source, params, go)
             if found is None:
