@@ -6,7 +6,7 @@ of what each environment pins; what was released, a history and set-image's diff
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.model import (
@@ -133,7 +133,8 @@ def plan_text(plan: Plan) -> str:
         for r in rows:
             cells = [r[k].ljust(widths[k]) for k in range(4)]
             lines.append(("  " + "  ".join(cells) + "  " + r[4]).rstrip())
-        lines += _reading_lines(env.reading)
+        # a row's reason already saying the reading's words (a skipped image's) is not said again
+        lines += _reading_lines(env.reading, {i.image: r[4] for i, r in zip(env.items, rows, strict=True)})
     lines.append("")
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
     if plan.read_by == "rules":
@@ -169,11 +170,18 @@ def init_text(init: Initialized, plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
+def _reading_lines(reading: Sequence[ImageReading], rows: Mapping[str, str] | None = None) -> list[str]:
     """Each image not simply pinned where the environment alone renders it: where its version
     comes from and where a release goes, or why it has no place and the fix. A pinned image's
-    row above already shows it."""
-    shown = [r for r in reading if r.status is not PinStatus.PINNED or r.would_write is not None]
+    row above already shows it, and so does one whose row (``rows``: each image's reason cell)
+    holds the reading's words."""
+    said = rows or {}
+    shown = [
+        r
+        for r in reading
+        if (r.status is not PinStatus.PINNED or r.would_write is not None)
+        and _t(r.describe()) not in said.get(r.image, "")
+    ]
     # images other environments render (a pipeline's, seen from dev) are folded into one line:
     # nothing is wrong with them, they only say what this environment does not run
     theirs = [r for r in shown if r.status is PinStatus.NOT_RENDERED and r.fix is None]

@@ -4,10 +4,10 @@ fix that was wrong); a misnamed image keeps its own line with its fix."""
 
 from __future__ import annotations
 
-from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, Plan
+from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, Plan, PlanAction, PlanItem
 from gitops_bot.core.reading import ImageReading, PinStatus
 from gitops_bot.output.onboarding import body
-from gitops_bot.output.text import _reading_lines
+from gitops_bot.output.text import _reading_lines, plan_text
 
 
 def test_other_environments_images_fold_into_one_line_and_a_misnamed_one_keeps_its_fix() -> None:
@@ -43,3 +43,23 @@ def test_the_onboarding_body_lists_no_other_environments_image_as_blocked() -> N
     blocked = text.split("### Blocked, and why", 1)[1].split("###", 1)[0]
     assert "acme/typo" in blocked  # markdown-escaped: quay\\.io
     assert "acme/ci" not in blocked
+
+
+def test_a_skipped_images_reason_is_printed_once() -> None:
+    # the row's reason is the reading's words; the reading line under the rows said them again
+    # (newcomer4 on jhomaralglen/welcome-nodejs-github: 4 long lines for 2 images)
+    refused = ImageReading(
+        "dev",
+        "quay.io/acme/app",
+        PinStatus.UNSUPPORTED,
+        reason="kustomize refuses overlays/dev/kustomization.yaml",
+        fix="add the file",
+    )
+    item = PlanItem(
+        "dev", refused.image, "k.yaml", refused.image, "semver", PlanAction.SKIP, refused.describe(), None
+    )
+    other = ImageReading("dev", "quay.io/acme/ci", PinStatus.NOT_RENDERED, reason="only cicd renders it")
+    plan = Plan((EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (item,), reading=(refused, other)),))
+    text = plan_text(plan)
+    assert text.count("kustomize refuses") == 1, text
+    assert "  not rendered here, other environments' images: quay.io/acme/ci (only cicd renders it)" in text
