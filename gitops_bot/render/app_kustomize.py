@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from gitops_bot.core import privdir
-from gitops_bot.render import helm_render, tools
+from gitops_bot.render import argo_kustomize, helm_render, tools
 from gitops_bot.render.settings import RenderSettings
 
 
@@ -23,7 +23,16 @@ def renderer(settings: RenderSettings) -> helm_render.Kustomize | None:
     if kubectl is None:
         return None
 
-    def render(root: Path, directory: Path) -> str | None:
+    def render(root: Path, directory: Path, application: dict[str, object] | None = None) -> str | None:
+        # the Application's own kustomize fields written in, as Argo CD builds it
+        found = [
+            b
+            for b in argo_kustomize.builds(root, [application] if application else [])
+            if b.texts and b.directory == directory
+        ]
+        if found:
+            (got,) = argo_kustomize.render(settings, root, found[:1])
+            return got if isinstance(got, str) else None
         name = directory.relative_to(root).as_posix() or "."
         if not tools.all_here(root, directory, {}) or tools.over_budget(settings, root, directory, name, {}):
             return None

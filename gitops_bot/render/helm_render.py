@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import json
 import os
 import re
 import shutil
@@ -25,8 +26,9 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
@@ -229,10 +231,15 @@ def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, objec
     return None
 
 
-# a kustomization an Application yielded by an app of apps renders: (the tree's root, its
-# directory) -> kubectl kustomize's output, or None where it is not rendered (what it reads is not
-# all here); given by the caller, which owns the kustomize renders
-Kustomize = Callable[[Path, Path], str | None]
+class Kustomize(Protocol):
+    """A kustomization an Application yielded by an app of apps renders: (the tree's root, its
+    directory, the Application, whose own kustomize fields Argo CD writes into it) -> kubectl
+    kustomize's output, or None where it is not rendered (what it reads is not all here); given
+    by the caller, which owns the kustomize renders."""
+
+    def __call__(
+        self, root: Path, directory: Path, application: dict[str, object] | None = None
+    ) -> str | None: ...
 
 
 def render(
@@ -254,11 +261,11 @@ def render(
     texts: list[str] = []
     failed: list[str] = []
     partial = False
-    seen: set[Chart | Path] = set()
+    seen: set[Chart | tuple[Path, str]] = set()
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
     # patches may change them
-    dirs = [d for d in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
+    dirs = [(d, a) for d, a in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
     if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
@@ -283,11 +290,15 @@ def render(
                     yielded += _own(objects(text), own)
                 else:
                     failed.append(why)
-            for directory in dirs:
-                if directory in seen or len(seen) >= MAX_CHARTS or time.monotonic() > deadline:
+            for directory, app in dirs:
+                if (
+                    (directory, _settings(app)) in seen
+                    or len(seen) >= MAX_CHARTS
+                    or time.monotonic() > deadline
+                ):
                     continue
-                seen.add(directory)
-                if kustomize is not None and (text := kustomize(root, directory)) is not None:
+                seen.add((directory, _settings(app)))
+                if kustomize is not None and (text := kustomize(root, directory, app)) is not None:
                     texts.append(text)
                     yielded += _own(objects(text), own)
                 else:
@@ -320,10 +331,18 @@ def holds_applications(directory: Path) -> bool:
     return False
 
 
-def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[Path]:
+def _settings(app: dict[str, object]) -> str:
+    """What an Application writes into the kustomization it renders, as one key."""
+    many = _at(app, "spec", "sources")
+    sources = many if isinstance(many, list) else [_at(app, "spec", "source")]
+    return json.dumps([_at(s, "kustomize") for s in sources], sort_keys=True, default=str)
+
+
+def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[Path, dict[str, object]]]:
     """The kustomization directories in the repository (at this checkout's revision) the
-    Argo CD Applications among ``docs`` render."""
-    out: list[Path] = []
+    Argo CD Applications among ``docs`` render, each with the first Application rendering it
+    with those kustomize fields."""
+    out: list[tuple[Path, dict[str, object]]] = []
     for doc in docs:
         if doc.get("kind") != "Application" or not _str(doc, "apiVersion").startswith("argoproj.io/"):
             continue
@@ -334,7 +353,9 @@ def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[Path]:
                 continue
             directory = _inside(root, root / path)
             if directory is not None and any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
-                out += [directory] if directory not in out and not _is_chart(directory) else []
+                key = (directory, _settings(doc))
+                if key not in {(d, _settings(a)) for d, a in out} and not _is_chart(directory):
+                    out.append((directory, doc))
     return out
 
 

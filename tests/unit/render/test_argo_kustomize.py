@@ -16,7 +16,7 @@ from gitops_bot.manifests import images, workloads
 from gitops_bot.render import argo_kustomize, reader, rendered_reading, running
 from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.settings import RenderSettings
-from testkit.kubetools import kubectl
+from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
 APP = "ghcr.io/acme/app"
@@ -165,3 +165,35 @@ def test_what_runs_is_argo_cds_build_of_each_application(tmp_path: Path) -> None
     )
     image = got["qa"].image(APP)
     assert image is not None and image.status is PinStatus.UNSUPPORTED
+
+
+def test_an_application_an_app_of_apps_chart_yields_is_built_with_its_own_kustomize_fields(
+    tmp_path: Path,
+) -> None:
+    """A root chart yields app-dev (its kustomize.images 2.0 over the shared base) and app-prod:
+    what dev runs is Argo CD's build of app-dev, 2.0, so the base's 1.0 is said to run nowhere
+    in dev (the base alone rendered 1.0, and nothing was said); prod's render is the base's."""
+    kustomize = f"    kustomize:\n      images: ['{APP}:2.0']\n"
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "root.yaml": _application("root", "")
+            .replace("path: base", "path: apps")
+            .replace("    kustomize:\n", ""),
+            "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "apps/templates/apps.yaml": _application("app-dev", "").replace("    kustomize:\n", kustomize)
+            + "---\n"
+            + _application("app-prod", "").replace("    kustomize:\n", ""),
+        },
+    )
+    paths = {"dev": ("root.yaml",), "prod": ("root.yaml",)}
+    specs = [images.ImageSpec(APP, workloads.repository_key(APP))]
+    sources = [reader.Source(n, p, (APP,)) for n, p in paths.items()]
+    settings = RenderSettings(kubectl=kubectl(), helm=helm())
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path, render=settings).read(sources)
+    got = rendered_reading.held_to_render(settings, tmp_path, tmp_path, rules, paths)
+    said = f"base/d.yaml:9 sets {APP} to 1.0, but the render runs Deployment/web app {APP}:2.0"
+    assert any(n.startswith(said) for n in got["dev"].notes), got["dev"].notes
+    assert not any("but the render runs" in n for n in got["prod"].notes), got["prod"].notes

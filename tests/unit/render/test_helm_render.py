@@ -127,8 +127,9 @@ def test_an_app_of_apps_renders_each_application_it_yields(tmp_path: Path) -> No
     (tmp_path / "apps" / "templates" / "k.yaml").write_text(APP.format(name="k", path="k", helm=""))
     seen: list[str] = []
 
-    def kustomize(tree: Path, directory: Path) -> str:
-        seen.append(directory.relative_to(tree).as_posix())
+    def kustomize(root: Path, directory: Path, application: dict[str, object] | None = None) -> str:
+        seen.append(directory.relative_to(root).as_posix())
+        assert application is not None and application["metadata"] == {"name": "k"}
         return (directory / "d.yaml").read_text()
 
     got = helm_render.render(RenderSettings(), tmp_path, root, kustomize, own=("k",))
