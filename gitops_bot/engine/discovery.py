@@ -152,6 +152,7 @@ def discover(
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}
     discovered_images.chart_images(repo, found)
     _undeployed_charts(repo, envs, rendered)
+    deployers.application_charts(repo, [p for e in envs for p in e.paths])
     discovered_images.values_blocks(repo, every, found)
     discovered_images.marked_images(repo, every, found)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
