@@ -16,7 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -105,7 +105,7 @@ class Section(Generic[T]):
         return tuple(f.key for f in self.fields)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Values:
     """One mapping being read: its node (for lines), its values so far, and where it sits."""
 

@@ -132,13 +132,14 @@ def _setstate(self: Any, state: list[Any]) -> None:
 @overload
 def record(cls: _C, /) -> _C: ...
 @overload
-def record(*, kw_only: bool = False, slots: bool = True) -> Callable[[_C], _C]: ...
+def record(*, kw_only: bool = False, slots: bool = True, frozen: bool = True) -> Callable[[_C], _C]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = True) -> Any:
+def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = True, frozen: bool = True) -> Any:
     """``@dataclass(frozen=True, slots=True)`` with shared methods; ``slots=False`` for a class
-    that caches on its instance (``functools.cached_property``)."""
+    that caches on its instance (``functools.cached_property``); ``frozen=False, slots=False``
+    for a plain ``@dataclass`` (assignable, unhashable as the dataclass's ``eq`` makes it)."""
 
     def wrap(c: type) -> type:
         own = c.__dict__
@@ -151,10 +152,12 @@ def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = True) -> 
         keep = {n for n in ("__eq__", "__repr__") if n in own} | ({"__hash__"} if keep_hash else set())
         made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only, slots=slots)(c)
         made.__shape__ = _Shape(made, fields(made))
-        methods = {"__init__": _init, "__setattr__": _setattr, "__delattr__": _delattr}
-        if slots:
+        methods: dict[str, Any] = {"__init__": _init}
+        if frozen:
+            methods |= {"__setattr__": _setattr, "__delattr__": _delattr}
+        if frozen and slots:
             methods |= {"__getstate__": _getstate, "__setstate__": _setstate}
-        shared = {"__eq__": _eq, "__hash__": _hash, "__repr__": _repr}
+        shared = {"__eq__": _eq, "__hash__": _hash if frozen else None, "__repr__": _repr}
         methods |= {name: fn for name, fn in shared.items() if name not in keep}
         for name, fn in methods.items():
             setattr(made, name, fn)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class FoundChart:
     places: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Seen:
     how: str = ""
     environments: list[str] = field(default_factory=list)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import combinations
 from pathlib import PurePosixPath
 from typing import Any
@@ -52,7 +52,7 @@ class FoundImage:
     helm_how: str = HELM_FOUND  # what the readings show of its helm: keys, said beside them
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class ImageNames:
     found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
     how: dict[str, str] = field(default_factory=dict)

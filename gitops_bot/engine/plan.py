@@ -12,7 +12,7 @@ import importlib
 import itertools
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, TypeVar
@@ -64,7 +64,7 @@ Sightings = Callable[[str, str], "Mapping[str, datetime] | Unread | None"]
 _DigestKey = tuple[ImageRef, str, str | None]
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Found:
     """What the registry answered for a plan: tags listed, choices, digests, candidates."""
 

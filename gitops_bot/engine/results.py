@@ -7,7 +7,7 @@ other for a type."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,7 @@ SCHEMA = "gitops-bot/status/v1"
 _SEVERITY = {1: 4, 2: 3, 3: 2, 4: 1, 0: 0}
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class RepositoryResult:
     repository: str
     exit_code: int = 0

@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -22,6 +22,7 @@ from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigMissing, GateClosed, GitError, GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import EnvView, Secret, allow_list
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
@@ -43,7 +44,7 @@ T = TypeVar("T")
 log = get_logger(__name__)
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Session:
     """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 

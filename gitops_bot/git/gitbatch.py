@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger, redact
@@ -43,7 +43,7 @@ class RefUpdate:
     expected: str | None
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class PushResult:
     pushed: set[str] = field(default_factory=set)
     raced: set[str] = field(default_factory=set)  # another push moved the branch first

@@ -6,7 +6,6 @@ are written by one set of rules wherever the place is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
@@ -31,7 +30,7 @@ class Update:
     keep_digest: bool = False
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Group:
     """The scalars of one image's reference found together in Helm values."""
 

@@ -26,12 +26,13 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpcore
 import httpx
 
+from gitops_bot.core.record import record
 from gitops_bot.core.secret import metadata_address
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import internals
@@ -310,7 +311,7 @@ def _read(response: httpcore.Response, limit: int) -> list[bytes]:
         response.close()
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Reply:
     """A whole answer: what callers read after the connection is released."""
 

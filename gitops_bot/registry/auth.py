@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import unquote, urlencode
 
 import httpx
@@ -55,7 +55,7 @@ LONGEST_WAIT = 600.0  # seconds a request waits for another's token, at most
 PROBE_WAIT = 1.0
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class RegistryRequest:
     """What the registry client sends: headers as given (one value a name), body whole."""
 

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Self
 from urllib.parse import quote
 
@@ -69,7 +69,7 @@ START_IN_FLIGHT = 32
 TOKEN_CONNECTIONS = 8  # to a registry's token service: a run asks a token a few dozen images
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Stats:
     """Requests by status (or error kind); shared across clients, safe across threads."""
 

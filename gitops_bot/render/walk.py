@@ -13,7 +13,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -167,7 +167,7 @@ MAX_KEPT = 1024
 _T = TypeVar("_T")
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class _Reading:
     """What one reading shares between its askers: trees, walks and copies."""
 
@@ -435,7 +435,7 @@ class Elsewhere:
         return f"{self.application} renders branch {self.branch}; the bot reads {self.base}"
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Walk:
     """One environment's walk: what it reads, in the order its tool applies it."""
 

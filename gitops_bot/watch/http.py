@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,7 +29,7 @@ from gitops_bot.watch.page import StatusPage
 log = get_logger("gitops_bot.watch")
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class Metrics:
     """``many``: the watcher serves several repositories, so the series that belong to one
     repository carry a ``repository`` label (one repository: the series as they always were)."""

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from gitops_bot.commands import dashboard, init
@@ -34,7 +34,7 @@ def is_ready(last_success: float | None, now: float, interval: float) -> bool:
     return last_success is not None and now - last_success <= 2 * interval + 60
 
 
-@dataclass
+@record(frozen=False, slots=False)
 class WatchTarget:
     """A repository the watcher serves. ``name`` is its URL; None: the only one (its log lines
     and metrics look as they did before watch served many)."""

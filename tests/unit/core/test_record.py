@@ -162,3 +162,20 @@ def test_a_record_may_not_bring_its_own_init() -> None:
 
             def __init__(self, n: int) -> None:
                 object.__setattr__(self, "n", n)
+
+
+@record(frozen=False, slots=False)
+class Tally:
+    """A mutable record, as a plain @dataclass."""
+
+    name: str
+    seen: list[str] = field(default_factory=list)
+
+
+def test_a_mutable_record_assigns_compares_and_is_unhashable_as_a_plain_dataclass() -> None:
+    t = Tally("a")
+    t.name = "b"
+    t.seen.append("x")
+    assert t == Tally("b", ["x"]) and repr(t) == "Tally(name='b', seen=['x'])"
+    assert Tally.__hash__ is None
+    assert replace(t, name="c").seen == ["x"]
