@@ -26,7 +26,7 @@ from gitops_bot.core.model import (
     is_placeholder_digest,
     short_digest,
 )
-from gitops_bot.core.reading import ChartReading, ImageReading, PinStatus
+from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ChartReading, ImageReading, PinKind, PinStatus
 from gitops_bot.core.record import record
 
 
@@ -54,6 +54,9 @@ class ImageSettings(Protocol):
 
     @property
     def policy(self) -> PolicySettings: ...
+
+    @property
+    def helm(self) -> tuple[tuple[str, str], ...]: ...  # (field, the key path in Helm values)
 
 
 class EnvironmentSettings(Protocol):
@@ -185,6 +188,8 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
     if deployed.tag != release.tag:
         return target.item(PlanAction.UPDATE, f"{choice.reason}", release)
     if deployed.digest is None:
+        if (nowhere := _no_digest_place(target)) is not None:  # the edit would write nothing
+            return target.item(PlanAction.SKIP, f"{release.tag} stays tag-only: {nowhere}")
         return target.item(PlanAction.UPDATE, f"pin {release.tag} to its digest", release)
     if is_placeholder_digest(deployed.digest):  # not a build that moved: one never served
         return target.item(
@@ -205,6 +210,29 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
             release,
         )
     return target.item(PlanAction.NONE, "up to date", release)
+
+
+def _no_digest_place(target: Target) -> str | None:
+    """Why a release of the same tag pinned by digest writes nothing, when it is because it goes
+    into Helm values whose configured keys hold no digest (no ``digest`` or ``reference`` path,
+    no ``digestInTag``): the edit writes such a release tag-only; None where a digest has a place."""
+    reading = target.reading
+    pin = reading.effective if reading is not None else None
+    if pin is None or reading is None or any(f in ("digest", "reference") for f, _ in target.image.helm):
+        return None
+    if reading.would_write is not None:
+        if reading.would_write.form not in (HELM_KEY, HELMRELEASE_KEY):
+            return None
+        where = reading.would_write.file
+    elif pin.kind is PinKind.HELM:
+        where = pin.place
+    else:
+        return None
+    return (
+        f"{where} takes its Helm values by the keys {', '.join(p for _, p in target.image.helm)}, none of "
+        f"them a digest (fix: add helm.digest, the key of a digest beside the tag, or helm.digestInTag, "
+        f"to {target.image.name} in gitops-bot.yaml)"
+    )
 
 
 def placeholder(digest: str) -> str:

@@ -74,6 +74,35 @@ def test_a_digest_with_no_place_is_a_warning_in_output_and_pr_body(
     assert b"tag: 1.1.0\n" in world.show(pr["head"]["ref"], "edge/values.yaml")
 
 
+def test_the_same_tag_with_no_place_for_its_digest_is_never_proposed(
+    world: World, capsys: pytest.CaptureFixture[str], registry: RegistryProcess
+) -> None:
+    """A release would pin 1.0.0 to its digest, but the values take no digest: the edit would
+    write nothing, so the plan says so with the fix and update opens nothing (it proposed one,
+    whose dry run wrote a row "1.0.0 -> 1.0.0" and the warning)."""
+    change(
+        world,
+        {
+            "edge/values.yaml": HELM_VALUES.format(host=registry.host, ns=world.ns),
+            "gitops-bot.yaml": (
+                '    range: "^1"\n',
+                '    range: "^1"\n    helm: {repository: app.image.repository, tag: app.image.tag}\n',
+            ),
+        },
+    )
+    change(world, {"gitops-bot.yaml": ("environments:\n", "environments:\n  - name: edge\n    path: edge\n")})
+    world.push("app", "1.0.0")
+    out = update(capsys, world, "--env", "edge")
+    assert out["changed"] is False and out["results"] == []
+    (skip,) = out["skipped"]
+    assert skip["image"] == "example/app" and skip["reason"] == (
+        "1.0.0 stays tag-only: edge/values.yaml:4 takes its Helm values by the keys app.image.repository, "
+        "app.image.tag, none of them a digest (fix: add helm.digest, the key of a digest beside the tag, "
+        "or helm.digestInTag, to example/app in gitops-bot.yaml)"
+    )
+    assert world.github.open_pulls() == []
+
+
 def test_newtag_with_digest_is_current_and_keeps_its_form(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
