@@ -18,7 +18,7 @@ from gitops_bot.core.reading import (
     PinStatus,
     unread_block,
 )
-from gitops_bot.manifests import images, values_keys
+from gitops_bot.manifests import images, is_appset, values_keys
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import pin_rules
 from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
@@ -226,10 +226,15 @@ def checked_writes(
             # in place, a Helm value may be no scalar to write (a list) or a key the file lacks;
             # an images: entry or a container is written in any style it is in (checking them
             # too tripled a 1,000-image environment's reading, 0.05 s -> 0.3 s)
+            # and an ApplicationSet's list element, which its editor finds by the Application's
+            # name alone (several elements' names may fit one the reading knew by its directory)
             helm = (
                 p.file
                 for p in r.pins
-                if p.effective and p.editable and not p.branch and p.kind is PinKind.HELM
+                if p.effective
+                and p.editable
+                and not p.branch
+                and (p.kind is PinKind.HELM or (p.kind is PinKind.ARGOCD and is_appset(text(p.file) or "")))
             )
             for f in dict.fromkeys(helm):
                 in_place.setdefault(f, []).append(r)

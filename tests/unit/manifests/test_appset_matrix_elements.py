@@ -150,3 +150,27 @@ def test_a_chart_version_the_element_holds_is_read_and_written_for_that_applicat
     assert got == {"web-dev": [(17, "2.0.0")], "web-prod": [(19, "1.0.0")]}, got
     written = charts.write(text, "appset.yaml", {spec: "1.1.0"}, application="web-prod")
     assert written == text.replace('tag: "1.0.0"', 'tag: "1.1.0"'), written
+
+
+def test_the_reading_says_the_element_no_editor_can_tell_before_any_release(tmp_path: Path) -> None:
+    # plan never proposes what update cannot write: pre-dev's Application web-pre-dev is refused
+    # in the reading, in the editor's words; dev's web-dev is its element's alone and stays pinned
+    _repository(tmp_path)
+    both = APPSET.replace(
+        '          - env: prod\n            tag: "1.0.0"', "          - env: pre-dev\n            tag: 1.0.0"
+    )
+    (tmp_path / "appset.yaml").write_text(both)
+    # each environment names its Application (the reader's own guess by name words is no guess here)
+    config = CONFIG.replace(
+        "  path: appset.yaml\n- name: prod",
+        "  path: appset.yaml\n  argocd_application: web-dev\n- name: prod",
+    )
+    config = config.replace("name: prod", "name: pre-dev") + "  argocd_application: web-pre-dev\n"
+    (tmp_path / "gitops-bot.yaml").write_text(config + "argocd: {server: https://argocd.example.invalid}\n")
+    app = open_app(tmp_path)
+    (dev,) = app.reading(app.config.environment("dev")).images
+    assert dev.status is PinStatus.PINNED, dev
+    (pre,) = app.reading(app.config.environment("pre-dev")).images
+    assert pre.status is PinStatus.UNSUPPORTED and pre.would_write is None, pre
+    assert pre.reason is not None and "web-pre-dev may be the Application of 2 list elements" in pre.reason
+    assert pre.fix is not None and "no element's value ends another's" in pre.fix, pre.fix
