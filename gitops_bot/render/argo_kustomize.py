@@ -28,7 +28,7 @@ from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import helm_render, reader, tools
+from gitops_bot.render import bounded, helm_render, reader, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.settings import RenderSettings
@@ -48,6 +48,7 @@ class Build:
     directory: Path
     texts: Mapping[Path, str] = field(default_factory=dict)
     refused: str = ""
+    merged: tuple[str, ...] = ()  # the path's .argocd-source files Argo CD merged over its source
 
 
 def builds(
@@ -72,10 +73,15 @@ def builds(
             kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
             if kfile is None or helm_render.holds_applications(directory):
                 continue  # a plain directory, or an app of apps (helm_render renders it again)
-            origin = f"Application {_str(doc, 'metadata', 'name')}"
-            options = _at(src, "kustomize")
+            name = _str(doc, "metadata", "name")
+            origin = f"Application {name}"
+            merged, files = _source_files(src, directory, name, texts)
+            if isinstance(merged, NotRendered):
+                out.append(Build(origin, directory, refused=str(merged)))
+                continue
+            options = _at(merged, "kustomize")
             if not isinstance(options, dict) or not options:
-                out.append(Build(origin, directory))
+                out.append(Build(origin, directory, merged=files))
                 continue
             text = texts.get(kfile)
             if text is None:
@@ -85,9 +91,57 @@ def builds(
                     continue  # the reading says what it cannot read
             got = edited(text, options, directory, root)
             if isinstance(got, NotRendered):
-                out.append(Build(origin, directory, refused=str(got)))
+                out.append(Build(origin, directory, refused=str(got), merged=files))
             else:
-                out.append(Build(origin, directory, {kfile: got}))
+                out.append(Build(origin, directory, {kfile: got}, merged=files))
+    return out
+
+
+# the files in an Application's path Argo CD merges into its source before it builds it
+# (reposerver mergeSourceParameters): argocd-image-updater's git write-back writes the second
+SOURCE_FILES = (".argocd-source.yaml", ".argocd-source-{name}.yaml")
+
+
+def _source_files(
+    src: object, directory: Path, name: str, texts: Mapping[Path, str]
+) -> tuple[object, tuple[str, ...]]:
+    """The Application's source with ``.argocd-source.yaml`` then ``.argocd-source-NAME.yaml``
+    of its path merged over it, each a JSON merge patch (RFC 7386: a list replaced whole, a
+    null removing the key), its chart, path, repoURL and targetRevision kept; or the merge's
+    refusal; and the files merged (as ``directory``'s names)."""
+    merged, files = src, []
+    for file in (f.format(name=name) for f in SOURCE_FILES):
+        path = directory / file
+        text = texts.get(path)
+        try:
+            if text is None and path.is_file():
+                text = path.read_text(encoding="utf-8") if path.stat().st_size <= bounded.MAX_OUTPUT else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        if text is None:
+            continue
+        try:
+            patch = yaml.load(text, Loader=LOADER)
+        except yaml.YAMLError as e:
+            return NotRendered(f"{file}: {str(e).splitlines()[0]}"), ()
+        merged = _merge_patch(merged, patch)
+        files.append(file)
+    if merged is src or not isinstance(merged, dict) or not isinstance(src, dict):
+        return merged, tuple(files)
+    own = ("chart", "path", "repoURL", "targetRevision")
+    kept = {k: v for k, v in merged.items() if k not in own} | {k: src[k] for k in own if k in src}
+    return kept, tuple(files)
+
+
+def _merge_patch(target: object, patch: object) -> object:
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = _merge_patch(out.get(key), value)
     return out
 
 
@@ -392,6 +446,7 @@ def said(
     dirs = list(dict.fromkeys(b.directory for b in found))
     where = ", ".join(d.relative_to(root).as_posix() or "." for d in dirs)
     origins = ", ".join(dict.fromkeys(b.origin for b in found))
+    merged = [(b.directory / f).relative_to(root).as_posix() for b in found for f in b.merged]
     how = f"({where} built as Argo CD builds it, {origins}'s kustomize fields written in, renders the same"
     how += " with it)"
     return replace(
@@ -403,8 +458,11 @@ def said(
                     f"(kubectl kustomize {where} renders the same with it)", how
                 ),
                 fix=(
-                    f"name the image in the kustomize.images entry as {where} writes it (kustomize matches "
-                    "the entry's name, before any '=', with an image field's name), or pin "
+                    f"Argo CD merges {', '.join(merged)} over the Application's source: pin {new.image} "
+                    "there, or take the kustomize images out of it"
+                    if merged
+                    else f"name the image in the kustomize.images entry as {where} writes it (kustomize "
+                    "matches the entry's name, before any '=', with an image field's name), or pin "
                     f"{new.image} where {new.environment}'s render takes it from"
                 ),
             )

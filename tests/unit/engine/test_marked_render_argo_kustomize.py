@@ -97,3 +97,33 @@ def test_an_applications_kustomize_images_entry_is_proven_by_argo_cds_build(tmp_
     qa = judged["qa"]
     assert qa.blocked is not None and qa.images[0].status is PinStatus.UNSUPPORTED
     assert "Argo CD's kustomize edit fails: label team already in kustomization file" in qa.blocked[0]
+
+
+def test_an_entry_the_paths_argocd_source_file_replaces_is_never_released(tmp_path: Path) -> None:
+    """base/.argocd-source-dev.yaml (argocd-image-updater's git write-back) sets dev's images, and
+    Argo CD merges it over the Application's source: a marker in apps/dev.yaml's entry reaches
+    nothing, so no release writes there, and the fix names that file."""
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+            .replace("{helm}", helm())
+            .split("  - name: prod")[0],
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "base/.argocd-source-dev.yaml": f"kustomize:\n  images: ['{IMAGE}:3.0']\n",
+            "apps/dev.yaml": _application("dev", f"      images:\n      - {IMAGE}:2.0\n"),
+        },
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    assert rules["dev"].images[0].status is PinStatus.PINNED
+    (dev,) = proven.prove(config, tmp_path, list(config.environments), specs, rules)["dev"].images
+    assert dev.status is PinStatus.UNSUPPORTED and dev.reason is not None
+    assert dev.reason.endswith(f"it renders {IMAGE}:3.0")
+    assert dev.fix == (
+        "Argo CD merges base/.argocd-source-dev.yaml over the Application's source: pin "
+        f"{IMAGE} there, or take the kustomize images out of it"
+    )

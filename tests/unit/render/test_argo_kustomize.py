@@ -197,3 +197,29 @@ def test_an_application_an_app_of_apps_chart_yields_is_built_with_its_own_kustom
     said = f"base/d.yaml:9 sets {APP} to 1.0, but the render runs Deployment/web app {APP}:2.0"
     assert any(n.startswith(said) for n in got["dev"].notes), got["dev"].notes
     assert not any("but the render runs" in n for n in got["prod"].notes), got["prod"].notes
+
+
+def test_the_argocd_source_files_of_its_path_are_merged_over_the_application(tmp_path: Path) -> None:
+    """argocd-image-updater's git write-back writes base/.argocd-source-dev.yaml; Argo CD merges
+    it over dev's source before it builds, so its image list replaces the Application's whole:
+    the Application's 2.0 runs nowhere, 3.0 does (the rules read 2.0 at apps/dev.yaml:10)."""
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "base/.argocd-source-dev.yaml": f"kustomize:\n  images: ['{APP}:3.0']\npath: elsewhere\n",
+            "base/.argocd-source.yaml": "kustomize:\n  namePrefix: all-\n",
+            "apps/dev.yaml": _application("dev", f"      images: ['{APP}:2.0']\n"),
+        },
+    )
+    paths = {"dev": ("apps/dev.yaml",)}
+    specs = [images.ImageSpec(APP, workloads.repository_key(APP))]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
+        [reader.Source("dev", paths["dev"], (APP,))]
+    )
+    got = rendered_reading.held_to_render(_settings(), tmp_path, tmp_path, rules, paths)
+    assert got["dev"].notes == (
+        f"apps/dev.yaml:10 sets {APP} to 2.0, but the render runs Deployment/all-web app {APP}:3.0: a release "
+        "there changes nothing that runs",
+    )
