@@ -223,3 +223,50 @@ def test_the_argocd_source_files_of_its_path_are_merged_over_the_application(tmp
         f"apps/dev.yaml:10 sets {APP} to 2.0, but the render runs Deployment/all-web app {APP}:3.0: a release "
         "there changes nothing that runs",
     )
+
+
+APPSET = f"""apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: web}}
+spec:
+  generators:
+  - list:
+      elements:
+      - {{env: dev, tag: "2.0"}}
+      - {{env: prod, tag: "3.0"}}
+  template:
+    metadata: {{name: 'web-{{{{env}}}}'}}
+    spec:
+      source:
+        repoURL: https://git.example/acme/gitops.git
+        targetRevision: HEAD
+        path: base
+        kustomize:
+          namePrefix: '{{{{env}}}}-'
+          images: ['app={APP}:{{{{tag}}}}']
+      destination: {{namespace: '{{{{env}}}}'}}
+"""
+
+
+def test_an_application_an_applicationset_generates_is_built_with_its_filled_kustomize_fields(
+    tmp_path: Path,
+) -> None:
+    """Each generated Application's own fields, filled from its element: dev's build prefixes
+    dev-, and its entry names ``app``, an image no field is, so its 2.0 runs nowhere (said)."""
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "apps/web.yaml": APPSET,
+        },
+    )
+    paths = {"dev": ("apps/web.yaml",), "prod": ("apps/web.yaml",)}
+    specs = [images.ImageSpec(APP, workloads.repository_key(APP))]
+    sources = [reader.Source(n, p, (APP,)) for n, p in paths.items()]
+    settings = RenderSettings(kubectl=kubectl(), helm=helm())
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path, render=settings).read(sources)
+    got = rendered_reading.held_to_render(settings, tmp_path, tmp_path, rules, paths)
+    for env, tag in (("dev", "2.0"), ("prod", "3.0")):
+        said = f"apps/web.yaml:19 sets {APP} to {tag}, but the render runs Deployment/{env}-web app {APP}:1.0"
+        assert any(n.startswith(said) for n in got[env].notes), got[env].notes
