@@ -495,14 +495,22 @@ def not_objects(lister: str, entry: str, text: str, rel: str) -> Refusal | None:
     )
 
 
-def missing(lister: str, key: str, entry: str, rel: str) -> Refusal:
-    """An entry naming what the repository does not hold: kustomize refuses the build
-    ("accumulating resources from ENTRY: ... no such file or directory"; a patch: "... the
-    path ... does not exist")."""
-    return (
+def missing(lister: str, key: str, named: Sequence[tuple[str, str]], count: int) -> Refusal:
+    """Entries naming what the repository does not hold: kustomize refuses the build at the
+    first ("accumulating resources from ENTRY: ... no such file or directory"; a patch: "...
+    the path ... does not exist"). ``named``: the first few, each (entry, its file); ``count``:
+    how many there are."""
+    (entry, rel), others = named[0], [repr(e) for e, _ in named[1:]]
+    reason = (
         f"kustomize refuses {lister}: its {key}: entry {entry!r} names {rel}, which the repository does "
-        "not hold (no such file or directory)",
-        f"add {rel} to the repository, or remove {entry!r} from {lister}'s {key}:",
+        "not hold (no such file or directory)"
+    )
+    if count == 1:
+        return reason, f"add {rel} to the repository, or remove {entry!r} from {lister}'s {key}:"
+    others += ["…"] if count > len(named) else []
+    return (
+        f"{reason}, and {count - 1} more: {', '.join(others)}",
+        f"add the {count} files to the repository, or remove those entries from {lister}'s {key}:",
     )
 
 

@@ -32,7 +32,7 @@ from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, roots, verdict
+from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
@@ -408,7 +408,7 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if lister and self._missing(path, walk):  # kustomize refuses it, as it refuses a cycle
-                walk.refuse(*kustomize_refs.missing(lister, key, entry, self.rel(path)))
+                missing.refuse(walk, lister, key, entry, self.rel(path))
             elif self._missing(path, walk):  # else noted by read_file, naming why
                 walk.note(self.rel(path), "not in the repository, not followed", walks.NoteKind.UNFOLLOWED)
             walk.unsure.update(walk.stack)
@@ -449,7 +449,7 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
-                walk.refuse(*kustomize_refs.missing(krel, "patches", patch.path, self.rel(path)))
+                missing.refuse(walk, krel, "patches", patch.path, self.rel(path))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]

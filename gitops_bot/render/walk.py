@@ -548,6 +548,7 @@ class Walk:
     release_names: dict[str, str] = field(default_factory=dict)  # of ``releases``: HelmRelease/name
     generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it
     fixes: dict[str, str] = field(default_factory=dict)  # a refusal -> its fix, when not the usual
+    missing: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # render/missing
     # (file, line) of an Argo CD Application's own setting over a values file its path names ->
     # what it sets over which file, and why it wins (render/chart_values)
     overriding: dict[tuple[str, int], str] = field(default_factory=dict)

@@ -176,6 +176,23 @@ CASES = {
         "repository does not hold (no such file or directory)",
         f"add overlays/dev/patch.yaml to the repository, or remove 'patch.yaml' from {DEV}'s patches:",
     ),
+    # kustomize names the first alone: each is named, so one fix adds them all (newcomer4's N3)
+    "three resources the repository does not hold": (
+        {DEV: "resources:\n- ../../base\n- sealed/a.yaml\n- sealed/b.yaml\n- sealed/c.yaml\n"},
+        "no such file or directory",
+        f"kustomize refuses {DEV}: its resources: entry 'sealed/a.yaml' names overlays/dev/sealed/a.yaml, "
+        "which the repository does not hold (no such file or directory), and 2 more: 'sealed/b.yaml', "
+        "'sealed/c.yaml'",
+        f"add the 3 files to the repository, or remove those entries from {DEV}'s resources:",
+    ),
+    "eight resources the repository does not hold": (
+        {DEV: "resources:\n- ../../base\n" + "".join(f"- s/{n}.yaml\n" for n in "abcdefgh")},
+        "no such file or directory",
+        f"kustomize refuses {DEV}: its resources: entry 's/a.yaml' names overlays/dev/s/a.yaml, which the "
+        "repository does not hold (no such file or directory), and 7 more: 's/b.yaml', 's/c.yaml', "
+        "'s/d.yaml', 's/e.yaml', …",
+        f"add the 8 files to the repository, or remove those entries from {DEV}'s resources:",
+    ),
 }
 
 
