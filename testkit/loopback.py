@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import sys
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -53,7 +54,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         # parses source lines with ast, whose conversion state is shared by all threads, so a
         # traceback printed here while a test parses the package (tests/unit/test_architecture)
         # made that test fail with "SystemError: AST constructor recursion depth mismatch".
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        # Over TLS the hang-up is met as ssl.SSLEOFError (no close_notify), not a ConnectionError.
+        if isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLEOFError):
             return
         super().handle_error(request, client_address)
 
