@@ -21,6 +21,8 @@ from gitops_bot.registry.settings import RegistryConfig
 from testkit import update_world
 from testkit.cloud_fakes import AUDIENCE, CLIENT, ROLE, TENANT, CloudFake
 from testkit.github_server import FakeGitHub
+from testkit.in_process import Run, secrets_of_its_own
+from testkit.in_process import run as run_in_process
 from testkit.registry_process import RegistryProcess
 
 # each cloud's identities a workload can have, the first the one a story uses unless told
@@ -122,28 +124,38 @@ def cronjob(
 ) -> dict[str, Any]:
     """``gitops-bot ARGV`` as a CronJob's container runs it: this environment and no other, on
     the world's remote (``plan``, which reads a checkout: on a fresh clone of it). ``check``:
-    the run must succeed (else its exit code is in ``code``)."""
+    the run must succeed (else its exit code is in ``code``). In process, the environment
+    replaced whole and no secret of an earlier run redacted: what a fresh process sees, without
+    its start-up and imports (botocore's among them) a run."""
     repo = f"file://{world_remote}"
     if argv[0] == "plan":
         repo = str(tmp / "checkout")
         subprocess.run(["git", "clone", "-q", str(world_remote), repo], check=True)
     base = {"PATH": os.environ["PATH"], "HOME": str(tmp / "home"), "GITOPS_BOT_CACHE": str(tmp / "cache")}
     base["DOCKER_CONFIG"] = str(tmp / "no-docker")
-    proc = subprocess.run(
-        [sys.executable, "-m", "gitops_bot", *argv, "--repo", repo, "--output", "json"],
-        env=base | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = [*argv, "--repo", repo, "--output", "json"]
+    if "GCE_METADATA_HOST" in env:
+        # google-auth reads the metadata server's address once, when it is imported: a process
+        # that ran one story would ask the next one's metadata server at the first one's port
+        ran = subprocess.run(
+            [sys.executable, "-m", "gitops_bot", *args],
+            env=base | env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        proc = Run(ran.returncode, ran.stdout, ran.stderr)
+    else:
+        with secrets_of_its_own():
+            proc = run_in_process(args, base | env, alone=True)
     if check:
-        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.code == 0, proc.err[-2000:]
     try:
-        out = json.loads(proc.stdout)
+        out = json.loads(proc.out)
     except ValueError:
-        assert not check, proc.stdout[-2000:]
-        out = proc.stdout
-    return {"out": out, "err": proc.stderr, "code": proc.returncode}
+        assert not check, proc.out[-2000:]
+        out = proc.out
+    return {"out": out, "err": proc.err, "code": proc.code}
 
 
 def front_of(registry: RegistryProcess, fake: CloudFake) -> RegistryProcess:

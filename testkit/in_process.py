@@ -54,15 +54,45 @@ class Run:
     err: str
 
 
-def run(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Run:
-    """``gitops-bot ARGV`` as a process would run it, with ``env`` added to the environment. One
-    run at a time: stdout and stderr are the process's. What escapes ``main`` is what the process
-    would print before exiting 1."""
+@contextlib.contextmanager
+def only_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` is ``env`` and nothing else for the block, all of it as it was after."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def secrets_of_its_own() -> Iterator[None]:
+    """The block registers its secrets as a fresh process would: none of the process's before
+    it are redacted in it (an earlier run's token a later run echoes is still seen echoed),
+    and after it the process holds what it held before, no more."""
+    from gitops_bot.core import log
+
+    saved, spelled = log._saved(), dict(log._spelled)
+    log._restore((set(), {}))
+    try:
+        yield
+    finally:
+        log._permanent.update(saved[0])
+        log._spelled.update(spelled)
+        log._restore(saved)
+
+
+def run(argv: Sequence[str], env: Mapping[str, str] | None = None, *, alone: bool = False) -> Run:
+    """``gitops-bot ARGV`` as a process would run it, with ``env`` added to the environment (or,
+    ``alone``, as the whole environment: a container's). One run at a time: stdout and stderr are
+    the process's. What escapes ``main`` is what the process would print before exiting 1."""
     from gitops_bot.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with (
-        environment(env or {}),
+        only_environment(env or {}) if alone else environment(env or {}),
         signal_handlers_kept(),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
