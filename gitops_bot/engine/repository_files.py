@@ -15,7 +15,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.manifests import argocd_appsets, workloads, yamlvalues
+from gitops_bot.manifests import argocd_appsets, definitions_only, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import reader
@@ -126,7 +126,7 @@ class RepoFiles:
     def documents(self, rel: str) -> list[Any]:
         """Every YAML document of the file as a plain value, lists too (a JSON 6902 patch)."""
         text = self.text(rel)
-        if text is None:
+        if text is None or definitions_only(text):  # no question here is about a definition
             return []
         try:
             return yamlvalues.load_all(YamlText.of(text).body, rel, values=self.helm_values(rel))

@@ -4,6 +4,7 @@ values, marker comments and pinned chart versions. Text in, text out; no I/O."""
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 # The chart version readers and writer (``manifests.charts``, and the Argo CD, lock and node
@@ -30,7 +31,21 @@ def apps_module() -> Any:
     return importlib.import_module(APPS)
 
 
+_TOP_KINDS = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z]+)", re.MULTILINE)
+
+
+def definitions_only(text: str) -> bool:
+    """Whether every object the text holds is a CustomResourceDefinition (a chart's ``crds/``,
+    an operator's bundle: megabytes of schema whose ``names:`` say ``kind: Application``): no
+    deploy object and no image is in it, so a reader asking for those skips it unparsed (one
+    such 4 MB file was composed 15 times by one init, 2 s each). Judged by the kinds at a line's
+    start, where every block-style document writes its own; a text with none (JSON, flow
+    style, an indented document) is parsed as before."""
+    kinds = _TOP_KINDS.findall(text)
+    return bool(kinds) and all(k == "CustomResourceDefinition" for k in kinds)
+
+
 def is_appset(text: str) -> bool:
     """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
     the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
-    return "argoproj.io" in text and "ApplicationSet" in text
+    return "argoproj.io" in text and "ApplicationSet" in text and not definitions_only(text)

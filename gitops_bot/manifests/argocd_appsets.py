@@ -23,7 +23,7 @@ import yaml
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import argocd_apps, nodes
+from gitops_bot.manifests import argocd_apps, definitions_only, nodes
 from gitops_bot.manifests.argocd_apps import at
 from gitops_bot.manifests.edit import EditResult
 from gitops_bot.manifests.site_values import Update
@@ -426,6 +426,8 @@ def generate(
     git generator's path glob, relative to the repository's root; ``files(glob)``: the files
     matching a git files generator's glob with their contents (None: such a generator is
     :class:`Unexpanded`, its contents not read)."""
+    if definitions_only(text):  # the ApplicationSet CRD's names: say kind: ApplicationSet
+        return
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue

@@ -35,7 +35,7 @@ import yaml
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import is_appset
+from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running
@@ -441,7 +441,7 @@ def file_objects(
                 text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if "argoproj.io" in text or "helm.toolkit.fluxcd.io" in text:
+        if ("argoproj.io" in text or "helm.toolkit.fluxcd.io" in text) and not definitions_only(text):
             out += objects(text)
         if is_appset(text):
             out += _own(_generated(root, path, text), own)

@@ -1,0 +1,75 @@
+"""A file of CustomResourceDefinitions (a chart's ``crds/``, an operator's bundle: megabytes of
+schema whose ``names:`` say ``kind: Application``) holds no deploy object and no image, so
+neither init nor a plan's reading composes it: one such 4 MB file was composed 15 times by one
+init (open-cluster-management-io/argocd-pull-integration, 59 s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.manifests import definitions_only, nodes
+from testkit.local_git import write
+
+CRD = """---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: applications.argoproj.io
+spec:
+  group: argoproj.io
+  names:
+    kind: Application
+    listKind: ApplicationList
+  versions:
+    - name: v1alpha1
+      schema:
+        openAPIV3Schema:
+          properties:
+            image: {type: string}
+"""
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-dev
+spec:
+  source:
+    repoURL: https://github.com/acme/gitops.git
+    targetRevision: HEAD
+    path: overlays/dev
+"""
+
+
+def test_only_definitions_is_judged_by_the_kinds_each_document_writes_at_its_start() -> None:
+    assert definitions_only(CRD * 3)
+    assert not definitions_only(CRD + "---\n" + APPLICATION)
+    assert not definitions_only(APPLICATION)
+    assert not definitions_only('{"kind": "CustomResourceDefinition"}')  # JSON: parsed as before
+    assert not definitions_only("")
+
+
+def test_init_finds_the_application_and_never_composes_the_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    composed: list[str] = []
+    compose_all = nodes.compose_all
+
+    def counting(text: str, filename: str, **kw: Any) -> list[Any]:
+        composed.append(filename)
+        return compose_all(text, filename, **kw)
+
+    monkeypatch.setattr(nodes, "compose_all", counting)
+    files = {
+        "crds/argocd.yaml": CRD * 20,
+        "apps/dev.yaml": APPLICATION,
+        "overlays/dev/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - {name: web, image: ghcr.io/acme/web:1.0.0}\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
+    assert [i.name for i in found.images] == ["ghcr.io/acme/web"]
+    assert composed and "crds/argocd.yaml" not in composed
