@@ -116,7 +116,8 @@ def held_to_render(
             elif isinstance(got, bounded.NotRendered) and str(got).startswith(
                 ("kubectl kustomize failed", "Argo CD")
             ):
-                reason = f"{rel} as {build.origin} sets it: {got}"
+                kfile = next((n for n in tools.KUSTOMIZATION_NAMES if (build.directory / n).is_file()), "")
+                reason = f"{rel}/{kfile} as {build.origin} writes it: {got}"
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))
         charts = (

@@ -158,7 +158,7 @@ def test_what_runs_is_argo_cds_build_of_each_application(tmp_path: Path) -> None
         "there changes nothing that runs",
     )
     assert got["qa"].blocked == (
-        "base as Application qa sets it: Argo CD's kustomize edit fails: label team already in kustomization "
+        "base/kustomization.yaml as Application qa writes it: Argo CD's kustomize edit fails: label team already in kustomization "
         "file. Use --force to override.",
         "fix what it names in Application qa's kustomize fields or in base's kustomization (Argo CD writes "
         "those fields into it, then builds it)",
