@@ -119,8 +119,9 @@ def line(root: Path) -> tuple[str, str] | None:
     deploy files, the first :data:`MAX_SAID`) and the branch to switch to (the first's). None
     when no branch does."""
     held = other_branches(root)
-    if not held:
-        return None
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+    if not held or (head and _held(root, head, "HEAD") is not None):
+        return None  # the checkout holds deploy files too: what it lacks is not another branch's
     checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
     here = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
     more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""

@@ -62,6 +62,26 @@ def test_no_other_branch_keeps_the_advice_to_write_it_by_hand(tmp_path: Path) ->
     assert "other branches" not in line and "write gitops-bot.yaml by hand" in line, line
 
 
+def test_a_checkout_holding_deploy_files_itself_is_not_sent_to_another_branch(tmp_path: Path) -> None:
+    """open-cluster-management-io/argocd-pull-integration's shape: main holds a chart nothing
+    here deploys, and its release branches hold the same; "main holds none, git switch
+    release-0.12" was untrue and no fix."""
+    origin = committed(
+        tmp_path / "origin",
+        {
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "charts/web/values.yaml": "a: 1\n",
+        },
+    )
+    git(origin, "switch", "-q", "-c", "release-0.12")
+    write(origin, {"charts/web/values.yaml": "a: 2\n"})
+    commit(origin, "release")
+    git(origin, "switch", "-q", "main")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    line = cli.execute(["init", "--repo", str(tmp_path / "clone")]).body.line  # type: ignore[union-attr]
+    assert "found no environment" in line and "other branches" not in line and "git switch" not in line, line
+
+
 APPLICATION = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
