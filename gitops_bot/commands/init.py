@@ -73,6 +73,7 @@ class FoundConfig:
     notes: tuple[str, ...]
     unreachable: tuple[str, ...] = ()  # the errors of the registries --registry could not reach
     failed: GitOpsBotError | None = None  # why the first plan could not be made (its note says it)
+    unlikely: tuple[str, ...] = ()  # notes for a less likely case, said after the plan (Initialized)
 
 
 def run(request: Request) -> Result:
@@ -115,7 +116,12 @@ def run(request: Request) -> Result:
         code = found.failed.exit_code
     return Result(
         "init",
-        Planned(found.plan, init=Initialized(found.text, written, found.checks, found.notes, error=error)),
+        Planned(
+            found.plan,
+            init=Initialized(
+                found.text, written, found.checks, found.notes, error=error, unlikely=found.unlikely
+            ),
+        ),
         code,
         format=fmt,
     )
@@ -154,7 +160,7 @@ def _onboard(request: Request, fmt: Format) -> Result:
     if not found:  # configured already: nothing was found, nothing planned
         return Result("init", Planned(Plan(()), init=Initialized("", None, (), (), done.said)), format=fmt)
     one = found[0]
-    init = Initialized(one.text, None, one.checks, one.notes, done.said)
+    init = Initialized(one.text, None, one.checks, one.notes, done.said, unlikely=one.unlikely)
     return Result("init", Planned(one.plan, init=init), format=fmt)
 
 
@@ -194,7 +200,7 @@ def onboard(
 
 def body(found: FoundConfig) -> str:
     """The onboarding pull request's body (:mod:`gitops_bot.output.onboarding`)."""
-    return onboarding_body.body(found.text, found.plan, found.notes)
+    return onboarding_body.body(found.text, found.plan, (*found.notes, *found.unlikely))
 
 
 def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
@@ -314,7 +320,8 @@ def find(
     # config's comments (a reader of the output should not have to find it there)
     notes: list[str] = [f"open question: {q}" for q in found.questions]
     notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
-    notes += _extras_needed(cfg, pool)
+    needed, if_private = _extras_needed(cfg, pool)
+    notes += needed
     checks: tuple[str, ...] = ()
     plan = Plan(())
     failed: list[str] = []
@@ -333,15 +340,19 @@ def find(
     finally:
         app.close()
         pool.close()
-    return FoundConfig(text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)), refused)
+    return FoundConfig(
+        text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)), refused, tuple(if_private)
+    )
 
 
-def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> list[str]:
+def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> tuple[list[str], list[str]]:
     """The extras this installation lacks that the configuration's registries need (as the pool
     reads them: a mirrored one by its mirror's settings), each with the line that installs it:
     said by init, before a plan refuses the registry (an ECR image without botocore is exit 2 on
-    the first ``plan``)."""
-    out = []
+    the first ``plan``). Those needed only if an image's repository is private (a public
+    registry's, read anonymously) apart: most such images are public, so they are said last."""
+    out: list[str] = []
+    maybe: list[str] = []
     hosts = sorted({img.repository.registry for img in cfg.images})
     for host in hosts:
         login = cloud.cloud_login(pool.registry_config(host))
@@ -351,7 +362,7 @@ def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> list[str]:
         # a registry that answers anyone (public gcr.io images) needs the library only when the
         # bot would log in: auth: asks it, or this environment shows that cloud's identity
         if login.anonymous_ok and not pool.registry_config(host).auth and not login.present(os.environ):
-            out.append(
+            maybe.append(
                 f"extra needed only if the repository is private: registry {host} ({names}) is read "
                 f"anonymously, as a public repository answers; a private one is read with the "
                 f"{login.kind} identity, whose library is not installed: {install_hint(login.extra)}"
@@ -367,7 +378,7 @@ def _extras_needed(cfg: config_mod.Config, pool: RegistryPool) -> list[str]:
             f"extra needed: registry {host} ({names}) {needs}, whose library is not installed: "
             f"{install_hint(login.extra)}"
         )
-    return out
+    return out, maybe
 
 
 def _first_plan(app: App, pool: RegistryPool, failed: list[str]) -> Plan:

@@ -56,13 +56,16 @@ class Initialized:
     # plan failed, after all the rest
     error: str | None = None
     draft: bool = False  # a draft (charts, no environment init can name): printed, never written
+    # notes that matter only in a case init cannot tell and less likely (the extra a public
+    # registry's image needs only if its repository is private): after the plan, not before it
+    unlikely: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "config": self.config,
             "written": self.written,
             "checks": list(self.checks),
-            "notes": list(self.notes),
+            "notes": [*self.notes, *self.unlikely],
             "onboarding": self.onboarding,
             "error": self.error,
         }

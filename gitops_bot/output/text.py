@@ -164,6 +164,7 @@ def init_text(init: Initialized, plan: Plan) -> str:
     lines += [f"  {_t(n)}" for n in init.notes]
     if plan.environments:
         lines.append(plan_text(plan))
+    lines += ["", *(f"  {_t(n)}" for n in init.unlikely)] if init.unlikely else []
     reading = [r for env in plan.environments for r in env.reading]
     if init.error and reading:  # a registry not reached: what git shows, each pin's file and line
         lines += ["", reading_text(reading)]

@@ -179,3 +179,28 @@ def test_a_public_registry_read_anonymously_names_its_extra_only_if_private(
     assert doc is not None
     (said,) = [n for n in doc["init"]["notes"] if "extra" in n]
     assert said.startswith("extra needed: registry gcr.io "), said
+
+
+def test_the_extra_a_public_image_needs_only_if_private_is_said_after_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was the first line under 'The first plan under it:' on a public gcr.io image
+    (newcomer4's N9, yevgen-grytsay/flux-multi-branch-multi-env-app): the lines go by what is
+    likely, the plan first, this one last."""
+    from gitops_bot.registry.cloud import gcp
+
+    monkeypatch.setattr(gcp.GcpLogin, "available", lambda self: False)
+    monkeypatch.setattr(gcp.GcpLogin, "present", lambda self, env: False)
+    repo = write(
+        tmp_path,
+        {
+            "app/kustomization.yaml": "resources:\n- app.yaml\n",
+            "app/app.yaml": _deployment("hello", "gcr.io/google-samples/hello-app:1.0"),
+        },
+    )
+    assert cli.main(["init", "--repo", str(repo)]) == 0
+    text = capsys.readouterr().out
+    plan = text.split("The first plan under it:\n", 1)[1].splitlines()
+    assert plan[0] == "default", plan
+    assert plan[-1].startswith("  extra needed only if the repository is private: registry gcr.io "), plan
+    assert plan[-3] == "0 to propose; 0 blocked; 1 skipped", plan
