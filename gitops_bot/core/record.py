@@ -39,17 +39,19 @@ class _Factory:
 class _Shape:
     """What the shared methods read of one record class: built once, when the class is."""
 
-    __slots__ = ("compared", "defaults", "hashed", "names", "positional", "post_init", "shown")
+    __slots__ = ("compared", "fill", "hashed", "names", "positional", "post_init", "shown")
 
     def __init__(self, cls: type, every: tuple[Field[Any], ...]) -> None:
         # __init__'s order, as the dataclass writes it: the positional fields, then kw_only's
         ordered = [f for f in every if not f.kw_only] + [f for f in every if f.kw_only]
         self.names = tuple(f.name for f in ordered)
         self.positional = len(every) - sum(1 for f in every if f.kw_only)
-        self.defaults: dict[str, Any] = {f.name: f.default for f in every if f.default is not MISSING}
+        defaults: dict[str, Any] = {f.name: f.default for f in every if f.default is not MISSING}
         for f in every:
             if f.default_factory is not MISSING:
-                self.defaults[f.name] = _Factory(f.default_factory)
+                defaults[f.name] = _Factory(f.default_factory)
+        # each field in __init__'s order with its default (MISSING: none; _Factory: made per call)
+        self.fill = tuple((name, defaults.get(name, MISSING)) for name in self.names)
         self.post_init = hasattr(cls, "__post_init__")
         self.compared = _getter([f.name for f in every if f.compare])
         self.hashed = _getter([f.name for f in every if (f.compare if f.hash is None else f.hash)])
@@ -77,22 +79,23 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 def _rest(self: Any, shape: _Shape, given: int, kwargs: dict[str, Any]) -> None:
     """The fields after the positional arguments: by keyword, else their default."""
-    kind = type(self).__qualname__
     if given > shape.positional:
+        kind = type(self).__qualname__
         raise TypeError(f"{kind}() takes {shape.positional} positional arguments but {given} were given")
-    for name in shape.names[given:]:
-        value = kwargs.pop(name, MISSING)
-        if value is MISSING:
-            value = shape.defaults.get(name, MISSING)
-            if value is MISSING:
-                raise TypeError(f"{kind}() missing required argument: {name!r}")
-            if isinstance(value, _Factory):
-                value = value.make()
+    for name, default in shape.fill[given:]:
+        if kwargs and name in kwargs:
+            value = kwargs.pop(name)
+        elif default is MISSING:
+            raise TypeError(f"{type(self).__qualname__}() missing required argument: {name!r}")
+        elif default.__class__ is _Factory:
+            value = default.make()
+        else:
+            value = default
         _set(self, name, value)
     if kwargs:
         wrong = next(iter(kwargs))
         taken = "got multiple values for" if wrong in shape.names else "got an unexpected keyword"
-        raise TypeError(f"{kind}() {taken} argument {wrong!r}")
+        raise TypeError(f"{type(self).__qualname__}() {taken} argument {wrong!r}")
 
 
 def _eq(self: Any, other: Any) -> Any:
