@@ -33,6 +33,16 @@ def _env(env: Mapping[str, str], name: str) -> str:
     return (env.get(name.lower()) or env.get(name.upper()) or "").strip()
 
 
+def variable_for(url: str, env: Mapping[str, str] | None = None) -> str:
+    """The variable :func:`proxy_for` took ``url``'s proxy from, as it is spelled in ``env``."""
+    env = os.environ if env is None else env
+    scheme = urlsplit(url).scheme.lower()
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+        if env.get(name, "").strip():
+            return name
+    return f"{scheme.upper()}_PROXY"
+
+
 def proxy_for(url: str, env: Mapping[str, str] | None = None, *, metadata: bool = False) -> str | None:
     """The proxy URL for ``url``, or None for a direct connection. ``metadata``: the caller is
     a cloud login asking the machine's metadata service, which is then asked directly."""

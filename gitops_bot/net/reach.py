@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,12 +44,24 @@ class NotReached:
     nameless: bool = False
 
 
-def not_reached(exc: BaseException, host: str, service: str = "registry") -> NotReached | None:
+def not_reached(
+    exc: BaseException, host: str, service: str = "registry", *, proxy: tuple[str, str] | None = None
+) -> NotReached | None:
     """What ``exc`` says of reaching ``host`` (``host[:port]``, as configured), or None when the
     host was reached (a connection reset mid-answer, a timeout: those may be its load).
-    ``service`` names what should be listening there, in the check."""
+    ``service`` names what should be listening there, in the check. ``proxy``: (the proxy's
+    URL, the variable naming it) when the connection went to a proxy first."""
     if not isinstance(exc, httpx.ConnectError):
         return None
+    found = _not_reached(exc, host, service)
+    cause = _os_error(exc)
+    at_proxy = isinstance(cause, (socket.gaierror, ConnectionRefusedError))
+    if proxy is not None and found is not None and at_proxy:
+        return at_the_proxy(found, host, *proxy)  # the connection never left for the host
+    return found
+
+
+def _not_reached(exc: httpx.ConnectError, host: str, service: str) -> NotReached | None:
     refused = _metadata_refused(exc)
     if refused is not None:
         return NotReached(
@@ -88,6 +101,20 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
                 f"check that a {service} runs at {host}, that the host and port in gitops-bot.yaml "
                 f"are the ones meant, {PROXY_NOTE}",
             )
+
+
+def at_the_proxy(found: NotReached, host: str, proxy: str, variable: str) -> NotReached:
+    """A connection that failed on the way to the proxy every request to ``host`` goes through
+    (``proxy``, from ``variable``): the proxy refused it, or its name has no address; said of
+    the proxy, where the line named ``host``, which was never asked."""
+    where = urlsplit(proxy).netloc.rpartition("@")[2] or proxy
+    return NotReached(
+        f"the proxy {where} ({variable}) did not take the connection: {found.what}",
+        f"check that a proxy runs at {where}, that {variable} names the one meant, or add "
+        f"{host.rsplit(':', 1)[0]} to NO_PROXY to reach it directly",
+        lasting=found.lasting,
+        nameless=found.nameless,
+    )
 
 
 def connect_timed_out(host: str, seconds: float) -> NotReached:

@@ -65,6 +65,7 @@ from gitops_bot.core.log import redact, register_secret
 from gitops_bot.core.record import record
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
+from gitops_bot.net import proxy as proxies
 from gitops_bot.net.auth import Origin, origin
 from gitops_bot.net.reach import not_reached
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport
@@ -416,7 +417,9 @@ class Service:
                     # what the operating system said (refused, no address, a failed handshake),
                     # not the exception's class name: the line a person acts on
                     host = httpx.URL(target).netloc.decode("ascii", "replace")
-                    unreached = not_reached(exc, host, self.name)
+                    via = None if self._metadata else proxies.proxy_for(target, self._env)
+                    proxy = (via, proxies.variable_for(target, self._env)) if via else None
+                    unreached = not_reached(exc, host, self.name, proxy=proxy)
                     if unreached is not None and unreached.nameless:  # asked once, said as unreached
                         return Unavailable(
                             f"cannot connect to {host}: {unreached.what}", unreached=unreached.check

@@ -140,6 +140,19 @@ def test_said_reads_each_forges_error_shape() -> None:
     assert said(b"<html><body>502</body></html>") == ""
 
 
+def test_a_proxy_refusing_the_connection_is_said_of_the_proxy_not_the_host() -> None:
+    """HTTPS_PROXY pointing at a closed port: the host was never asked, so the line names the
+    proxy and the variable, where it said the host refused (newcomer: bitnami-labs.github.io)."""
+    env = {"HTTPS_PROXY": "http://user:pw@127.0.0.1:9", "NO_PROXY": "localhost"}
+    out = Service("chart repository", "https://charts.example.com", env=env, policy=FAST, total=3.0).get("/")
+    assert isinstance(out, Unavailable), out
+    assert out.why.startswith(
+        "cannot connect to charts.example.com: the proxy 127.0.0.1:9 (HTTPS_PROXY) did not take the "
+        "connection: connection refused"
+    ), out.why
+    assert "add charts.example.com to NO_PROXY" in (out.unreached or "") and "pw" not in repr(out)
+
+
 def test_an_unreachable_service_is_unavailable_after_the_retries() -> None:
     out = Service("nobody", "http://127.0.0.1:9", policy=FAST, total=3.0).get("/")
     assert isinstance(out, Unavailable) and "3 attempts" in out.why
