@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar, cast
 
 from gitops_bot.core import progress
@@ -61,8 +61,17 @@ def run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> di
             futures = [_submit(pool, one, k) for k in keys]
             try:
                 return dict(f.result() for f in futures)  # the first failure in the keys' order
-            finally:
+            except RegistryUnavailable as e:
                 for f in futures:  # none starts after it (a no-op for those done)
+                    f.cancel()
+                # those running finish (the pool waits for them anyway): the hosts they found not
+                # reached are named on its line too
+                ran = [f for f in futures if not f.cancelled()]
+                wait(ran)
+                _name_others(e, [x for f in ran if (x := f.exception()) is not None and x is not e])
+                raise
+            finally:
+                for f in futures:
                     f.cancel()
 
 
@@ -213,12 +222,13 @@ def _describe(key: object) -> str:
     return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
 
 
-_UNREACHED = re.compile(r"^registry (?P<host>\S+) (?:unreachable|unavailable)\b")
+_UNREACHED = re.compile(r"^(?:registry|chart repository) (?P<host>\S+) (?:unreachable|unavailable)\b")
 
 
 def _name_others(error: RegistryUnavailable, failed: Iterable[BaseException]) -> None:
-    """Each other registry the run's finished tasks found not reached, named on ``error``'s
-    line: an offline run names every registry it could not reach at once, not one a run."""
+    """Each other registry or chart repository the run's finished tasks found not reached,
+    named on ``error``'s line in order: an offline run names every one it could not reach at
+    once, not one a run."""
     said = _UNREACHED.match(error.message)
     if said is None:
         return
@@ -230,4 +240,4 @@ def _name_others(error: RegistryUnavailable, failed: Iterable[BaseException]) ->
         and found.group("host") != said.group("host")
     }
     if others:
-        error.message += f" (also not reached: {', '.join(others)})"
+        error.message += f" (also not reached: {', '.join(sorted(others))})"

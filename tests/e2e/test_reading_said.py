@@ -230,7 +230,8 @@ def test_unreachable_chart_repositories_leave_the_plan_saying_each_charts_pin(
 ) -> None:
     """A charts-only configuration offline: the text and the JSON say each environment's charts,
     the version written, file and line; the error names the same repository every run (the
-    first in order, not the first to fail), said as not reached, never as overloaded."""
+    first in order, not the first to fail), said as not reached, never as overloaded, with the
+    others after it."""
     repo = _charts_repo(tmp_path)
     errors = set()
     for _ in range(3):
@@ -245,6 +246,11 @@ def test_unreachable_chart_repositories_leave_the_plan_saying_each_charts_pin(
         in said
     )
     assert "unavailable" not in said and "check that a chart repository runs at 127.0.0.1:1" in said
+    # every other one not reached, at once, in order (a run named one a run)
+    assert (
+        "(also not reached: chart repository http://127.0.0.1:2/charts/index.yaml unreachable, "
+        "registry 127.0.0.1:3 unreachable)" in said
+    )
     code, out, err = _run(capsys, "plan", "--repo", str(repo), "--output", "json")
     assert code == 3 and err in errors
     doc = json.loads(out)
