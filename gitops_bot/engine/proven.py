@@ -93,6 +93,7 @@ def prove(
     secret = _secret()
     leaving = tools.links_out(root)
     marked: dict[str, _Marked] = {}
+    argo: dict[str, tuple[dict[str, str], dict[Path, str], list[argo_kustomize.Build]]] = {}
     for env in environments:
         reading = out.get(env.name)
         if reading is None or reading.blocked is not None or not env.paths:
@@ -103,8 +104,8 @@ def prove(
                 marked[env.name] = m
             continue
         files = [config.root.absolute() / f for f in reading.rendered]
-        if not leaving:  # a link leading out: kubectl would read what it points at
-            out[env.name] = reading = _judged_argo(config, root, files, specs, reading, secret)
+        if not leaving and (job := _argo_marked(config, root, files, specs, reading, secret)):
+            argo[env.name] = job  # a link leading out: kubectl would read what it points at
         if config.render.tool("helm") is not None:
             # a link leading out: helm would read what it points at (the rules name it)
             if helm_render.charted(root, files) and not leaving:
@@ -118,6 +119,11 @@ def prove(
     rendered = _render_marked(config, root, marked)
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])
+    got = argo_kustomize.outputs(config.render, root, [found for _, _, found in argo.values()])
+    for (name, (marks, texts, found)), outputs in zip(argo.items(), got, strict=True):
+        m = _Marked(list(dict.fromkeys(b.directory for b in found)), set(), marks, texts)
+        judged = _judged(config, root, m, list(outputs), out[name]) if outputs else out[name]
+        out[name] = argo_kustomize.said(root, found, out[name], judged)
     return out
 
 
@@ -420,28 +426,24 @@ def _changes_nothing(
     )
 
 
-def _judged_argo(
+def _argo_marked(
     config: Config,
     root: Path,
     files: list[Path],
     specs: list[images.ImageSpec],
     reading: EnvironmentReading,
     secret: str,
-) -> EnvironmentReading:
-    """The marked render of the kustomizations the environment's Argo CD Applications build,
-    as Argo CD builds them (:mod:`gitops_bot.render.argo_kustomize`: their own kustomize
-    fields written in): a marker in an Application's ``kustomize.images`` entry that the build
-    does not carry into an image field (its name matches no image there) is never released."""
+) -> tuple[dict[str, str], dict[Path, str], list[argo_kustomize.Build]] | None:
+    """The marked builds of the kustomizations the environment's Argo CD Applications build, as
+    Argo CD builds them (:mod:`gitops_bot.render.argo_kustomize`: their own kustomize fields
+    written in): a marker in an Application's ``kustomize.images`` entry that no image field
+    carries (its name matches none) is never released. None: nothing to prove (a build refused
+    is rendered_reading's to say, and one not built proves nothing)."""
     own = dict(reading.documents).values()
     if not argo_kustomize.of_files(root, files, own):
-        return reading
+        return None
     marks, texts = _marked(config, root, specs, reading, secret, _reals(root, files))
-    found, outputs = argo_kustomize.built(config.render, root, files, own, texts) if marks else ([], [])
-    if not outputs:
-        return reading  # a refusal is rendered_reading's to say; one not built proves nothing
-    dirs = list(dict.fromkeys(b.directory for b in found))
-    judged = _judged(config, root, _Marked(dirs, set(), marks, texts), list(outputs), reading)
-    return argo_kustomize.said(root, found, reading, judged)
+    return (marks, texts, argo_kustomize.marked(root, files, own, texts)) if marks else None
 
 
 def _judged_charts(

@@ -168,19 +168,24 @@ def of_files(
     return builds(root, own(helm_render.file_objects(root, files, names, texts), names), texts)
 
 
-def built(
-    settings: RenderSettings,
-    root: Path,
-    files: Sequence[Path],
-    names: Collection[str],
-    texts: Mapping[Path, str],
-) -> tuple[list[Build], list[str]]:
-    """The environment's builds over the tree with ``texts`` written over it (a marked render)
-    and their outputs; no outputs unless every one is built."""
-    found = of_files(root, files, names, texts)
-    got = render(settings, root, found, texts)
-    outputs = [g for g in got if isinstance(g, str)]
-    return found, outputs if found and len(outputs) == len(got) else []
+def marked(
+    root: Path, files: Sequence[Path], names: Collection[str], texts: Mapping[Path, str]
+) -> list[Build]:
+    """The environment's builds over the tree with ``texts`` (a marked render's) written over
+    it, each carrying them."""
+    return [replace(b, texts={**texts, **b.texts}) for b in of_files(root, files, names, texts)]
+
+
+def outputs(settings: RenderSettings, root: Path, jobs: Sequence[Sequence[Build]]) -> list[list[str]]:
+    """Each job's builds rendered, all jobs' in one batch (one kubectl run renders many
+    copies' kustomizations): its outputs, none unless every one of its builds is built."""
+    got = iter(render(settings, root, [b for job in jobs for b in job]))
+    out: list[list[str]] = []
+    for job in jobs:
+        mine = [next(got) for _ in job]
+        built = [g for g in mine if isinstance(g, str)]
+        out.append(built if job and len(built) == len(mine) else [])
+    return out
 
 
 def own(docs: list[dict[str, object]], names: Collection[str]) -> list[dict[str, object]]:
