@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
-from operator import attrgetter
+from operator import attrgetter, ge, gt, le, lt
 from typing import Any, TypeVar, dataclass_transform, overload
 
 _C = TypeVar("_C", bound=type)
@@ -114,6 +114,21 @@ def _repr(self: Any) -> str:
     return f"{self.__class__.__qualname__}({shown})"
 
 
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    """``<`` (or another of the four) as ``order=True`` writes it: the compared fields' tuples."""
+
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        key = self.__shape__.compared
+        return compare(key(self), key(other))
+
+    return method
+
+
+_ORDER = {"__lt__": _ordered(lt), "__le__": _ordered(le), "__gt__": _ordered(gt), "__ge__": _ordered(ge)}
+
+
 def _setattr(self: Any, name: str, value: Any) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
@@ -135,14 +150,19 @@ def _setstate(self: Any, state: list[Any]) -> None:
 @overload
 def record(cls: _C, /) -> _C: ...
 @overload
-def record(*, kw_only: bool = False, slots: bool = True, frozen: bool = True) -> Callable[[_C], _C]: ...
+def record(
+    *, kw_only: bool = False, slots: bool = True, frozen: bool = True, order: bool = False
+) -> Callable[[_C], _C]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = True, frozen: bool = True) -> Any:
+def record(
+    cls: Any = None, /, *, kw_only: bool = False, slots: bool = True, frozen: bool = True, order: bool = False
+) -> Any:
     """``@dataclass(frozen=True, slots=True)`` with shared methods; ``slots=False`` for a class
     that caches on its instance (``functools.cached_property``); ``frozen=False, slots=False``
-    for a plain ``@dataclass`` (assignable, unhashable as the dataclass's ``eq`` makes it)."""
+    for a plain ``@dataclass`` (assignable, unhashable as the dataclass's ``eq`` makes it);
+    ``order=True`` adds ``<``, ``<=``, ``>`` and ``>=``, as the dataclass's."""
 
     def wrap(c: type) -> type:
         own = c.__dict__
@@ -161,6 +181,8 @@ def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = True, fro
         if frozen and slots:
             methods |= {"__getstate__": _getstate, "__setstate__": _setstate}
         shared = {"__eq__": _eq, "__hash__": _hash if frozen else None, "__repr__": _repr}
+        if order:
+            shared |= _ORDER
         methods |= {name: fn for name, fn in shared.items() if name not in keep}
         for name, fn in methods.items():
             setattr(made, name, fn)

@@ -22,7 +22,7 @@ import importlib
 import ipaddress
 import socket
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
 
 from gitops_bot.core.errors import UsageError
@@ -32,7 +32,7 @@ from gitops_bot.core.record import record
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
-@dataclass(frozen=True, order=True)
+@record(slots=False, order=True)
 class Origin:
     """``scheme://host:port`` with the scheme and host lowercased and the port explicit."""
 

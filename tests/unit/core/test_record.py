@@ -179,3 +179,21 @@ def test_a_mutable_record_assigns_compares_and_is_unhashable_as_a_plain_dataclas
     assert t == Tally("b", ["x"]) and repr(t) == "Tally(name='b', seen=['x'])"
     assert Tally.__hash__ is None
     assert replace(t, name="c").seen == ["x"]
+
+
+@record(order=True)
+class Version:
+    """Ordered by its compared fields, as order=True orders a dataclass."""
+
+    major: int
+    minor: int
+    note: str = field(default="", compare=False)
+
+
+def test_an_ordered_record_sorts_as_the_dataclass_and_refuses_another_class() -> None:
+    versions = [Version(1, 10), Version(1, 2, "b"), Version(0, 99)]
+    assert sorted(versions) == [Version(0, 99), Version(1, 2), Version(1, 10)]
+    assert Version(1, 2) <= Version(1, 2, "x") and Version(2, 0) > Version(1, 9)
+    assert Version(1, 2) >= Version(1, 2) and not Version(1, 2) < Version(1, 2)
+    with pytest.raises(TypeError):
+        _ = Version(1, 2) < Point(1, "a")  # type: ignore[operator]
