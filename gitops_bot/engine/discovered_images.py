@@ -136,12 +136,14 @@ def value_at(values: Any, key: str) -> Any:
     return node
 
 
-def chart_images(repo: RepoFiles, into: ImageNames) -> None:
+def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> None:
     """Charts' templates' ``image:`` lines built from values (``{{ .Values.image.repository
     }}:{{ .Values.image.tag }}``): the image's Helm key paths, its name from the chart's values.
     A line writing the image whole is found too: a template is YAML only once rendered, so one
-    that does not parse as it is would leave the images it writes unseen."""
-    for chart in (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"):
+    that does not parse as it is would leave the images it writes unseen. ``only``: that chart's
+    directory alone."""
+    charts = (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
+    for chart in (c for c in charts if only is None or c == only):
         values_docs = repo.docs(f"{chart}/values.yaml") if chart != "." else repo.docs("values.yaml")
         values = values_docs[0] if values_docs else {}
         prefix = "" if chart == "." else f"{chart}/"

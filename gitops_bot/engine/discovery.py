@@ -353,8 +353,8 @@ def _undeployed_charts(
             continue  # a subchart: its parent is what is deployed
         if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
             continue
-        names = discovered_images.ImageNames()
-        discovered_images.chart_images(repo, names)
+        names = discovered_images.ImageNames()  # this chart's own: another may build the same image
+        discovered_images.chart_images(repo, names, only=chart)
         values = (repo.docs(f"{prefix}values.yaml") or [{}])[0]
         said = []
         for name, helm in names.found.items():

@@ -1,0 +1,47 @@
+"""Charts nothing in the repository deploys (installed as they are, ``helm install``): each is
+said with the images its own templates build from its values, even where another chart builds
+the same image (open-cluster-management-io/argocd-pull-integration's two charts both take
+``image``/``tag``: the second chart's line left it out, the first chart having named it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:
+      containers:
+        - name: manager
+          image: "{{{{ .Values.image }}}}:{{{{ .Values.tag }}}}"
+"""
+VALUES = "image: quay.io/acme/controller\ntag: latest\n"
+# the repository's one deploy object deploys another repository: its charts are no environment
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook}
+spec:
+  source:
+    repoURL: https://github.com/argoproj/argocd-example-apps.git
+    targetRevision: HEAD
+    path: guestbook
+"""
+
+
+def test_each_undeployed_chart_names_the_images_its_own_templates_build(tmp_path: Path) -> None:
+    files = {"examples/guestbook.yaml": APPLICATION}
+    for chart in ("addon", "pull"):
+        files[f"charts/{chart}/Chart.yaml"] = f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n"
+        files[f"charts/{chart}/values.yaml"] = VALUES
+        files[f"charts/{chart}/templates/deployment.yaml"] = TEMPLATE.format(name=chart)
+    notes = "\n".join(discover(write(tmp_path, files)).notes)
+    for chart in ("addon", "pull"):
+        assert (
+            f"charts/{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
+            "quay.io/acme/controller latest at image, tag)"
+        ) in notes, notes
