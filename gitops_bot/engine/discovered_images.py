@@ -52,6 +52,9 @@ class FoundImage:
     helm_how: str = HELM_FOUND  # what the readings show of its helm: keys, said beside them
 
 
+MAX_ALSO = 8  # other key paths said per image, at most
+
+
 @record(frozen=False, slots=False)
 class ImageNames:
     found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
@@ -59,6 +62,9 @@ class ImageNames:
     keys: dict[str, str] = field(default_factory=dict)  # repository -> the name it was first seen as
     marked: dict[str, str] = field(default_factory=dict)  # a Flux setter's name -> the repository written
     marked_at: dict[str, str] = field(default_factory=dict)  # a Flux setter's name -> file:line of its marker
+    # name -> the other Helm key paths setting it (a chart's server and agent of one image): an
+    # entry takes one, so a release leaves these; said on the entry with the entry they need
+    also: dict[str, dict[str, tuple[str, Mapping[str, str]]]] = field(default_factory=dict)
 
     def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
         key = workloads.repository_key(name)
@@ -72,6 +78,17 @@ class ImageNames:
             self.how[name] = how
         elif helm and not self.found[name]:
             self.found[name] = dict(helm)
+        elif helm and dict(helm) != self.found[name]:
+            self.also.setdefault(name, {}).setdefault(", ".join(helm.values()), (how, dict(helm)))
+
+    def also_notes(self, name: str) -> list[str]:
+        """The other key paths setting ``name``, each with the entry that would release it."""
+        return [
+            f"{how} sets {name} too, which this entry's helm: keys do not name, so a release leaves it; "
+            f"to release it too, add an entry of its own: {{name: <another name>, repository: {name}, "
+            f"helm: {{{', '.join(f'{k}: {v}' for k, v in helm.items())}}}}}"
+            for how, helm in list(self.also.get(name, {}).values())[:MAX_ALSO]
+        ]
 
 
 def marked_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:

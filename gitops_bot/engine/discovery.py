@@ -227,6 +227,7 @@ def discover(
                     *discovered_images.generated_notes(repo, n, readings),
                     *said,
                     *filter(None, [collided.get(n)]),
+                    *found.also_notes(n),
                 ),
                 policy_how,
                 discovered_images.helm_said(n, readings) if found.found[n] else discovered_images.HELM_FOUND,
