@@ -194,7 +194,12 @@ def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], char
     if name in charted:
         return f"{s.how}: another repository's chart has this name too; configure the one you mean by hand"
     if _branch_part(name) in images:
-        return f"{s.how}: an image found has its name, and charts and images share one namespace"
+        # a bare image name is Docker Hub's: with its host it is another name, the same image
+        # (Helm values are matched by the repository; a kustomize images: entry by its name alone)
+        return (
+            f"{s.how}: an image found has its name, and charts and images share one namespace; where "
+            f"Helm values set the image, name it docker.io/{name} (the same image) and add the chart"
+        )
     return ""
 
 

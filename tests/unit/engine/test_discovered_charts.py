@@ -131,7 +131,8 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
         "'@bitnami', not a chart repository URL (a Helm alias or a local chart); write its repository's "
         "URL there to have its versions released",
         "chart redis: Chart.yaml dependency redis at charts/umbrella/Chart.yaml:9: an image found has its "
-        "name, and charts and images share one namespace",
+        "name, and charts and images share one namespace; where Helm values set the image, name it "
+        "docker.io/redis (the same image) and add the chart",
         "chart my chart: Chart.yaml dependency my chart at charts/umbrella/Chart.yaml:12: 'my chart' is not a "
         "chart name the configuration takes",
         "chart evil: Chart.yaml dependency evil at charts/umbrella/Chart.yaml:15 names repository "
