@@ -516,7 +516,8 @@ class Plan:
 
     environments: tuple[EnvironmentPlan, ...]
     # what read the environments: "renderer" (kubectl found), "rules" (none found: said once in
-    # the text), "configured rules" (render.enabled: false, the operator's choice)
+    # the text), "configured rules" (render.enabled: false, the operator's choice),
+    # RULES_FOR_CHARTS (kubectl found, helm not, and a chart's values pin: said once too)
     read_by: str = "renderer"
 
     @property
@@ -534,3 +535,6 @@ class Plan:
             "reading": [r.to_json() for e in self.environments for r in e.reading],
             "read_by": self.read_by,
         }
+
+
+RULES_FOR_CHARTS = "renderer, rules for charts"

@@ -22,6 +22,7 @@ from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
+    RULES_FOR_CHARTS,
     Candidate,
     Choice,
     EnvironmentMode,
@@ -34,7 +35,7 @@ from gitops_bot.core.model import (
     Verification,
     WriteMode,
 )
-from gitops_bot.core.reading import ChartReading, EnvironmentReading
+from gitops_bot.core.reading import ChartReading, EnvironmentReading, PinKind
 from gitops_bot.core.record import record
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
@@ -217,14 +218,18 @@ def _plan(
             )
             for env in envs
         ),
-        read_by=_read_by(app.config.render),
+        read_by=_read_by(app.config.render, [readings[env.name] for env in envs]),
     )
 
 
-def _read_by(render: RenderSettings) -> str:
+def _read_by(render: RenderSettings, readings: Sequence[EnvironmentReading]) -> str:
     if not render.enabled:
         return "configured rules"
-    return "rules" if render.tool("kubectl") is None else "renderer"
+    if render.tool("kubectl") is None:
+        return "rules"
+    helm = any(p.kind is PinKind.HELM for r in readings for i in r.images for p in i.pins)
+    # kubectl renders kustomizations; a chart's values are read by the rules where helm is absent
+    return RULES_FOR_CHARTS if helm and render.tool("helm") is None else "renderer"
 
 
 def nothing_pinned(config: Config, by_environment: Mapping[str, EnvironmentReading]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.model import (
+    RULES_FOR_CHARTS,
     ArtifactKind,
     DecisionAction,
     Deployed,
@@ -97,6 +98,10 @@ RULES_ONLY = (
     "read by the bot's own rules: install kubectl and helm for the renderer's answer "
     "(docs/reference/reading.md)"
 )
+CHARTS_BY_RULES = (
+    "charts' values read by the bot's own rules: install helm for the renderer's answer "
+    "(docs/reference/reading.md)"
+)
 
 
 def plan_text(plan: Plan) -> str:
@@ -139,6 +144,8 @@ def plan_text(plan: Plan) -> str:
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
     if plan.read_by == "rules":
         lines.append(RULES_ONLY)
+    elif plan.read_by == RULES_FOR_CHARTS:
+        lines.append(CHARTS_BY_RULES)
     return "\n".join(lines)
 
 
