@@ -24,9 +24,10 @@ from pathlib import Path
 
 import yaml
 
+from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
-from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests import nodes, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, helm_render, reader, tools
 from gitops_bot.render import walk as walks
@@ -75,7 +76,7 @@ def builds(
                 continue  # a plain directory, or an app of apps (helm_render renders it again)
             name = _str(doc, "metadata", "name")
             origin = f"Application {name}"
-            merged, files = _source_files(src, directory, name, texts)
+            merged, files = _source_files(src, root, directory, name, texts)
             if isinstance(merged, NotRendered):
                 out.append(Build(origin, directory, refused=str(merged)))
                 continue
@@ -83,12 +84,9 @@ def builds(
             if not isinstance(options, dict) or not options:
                 out.append(Build(origin, directory, merged=files))
                 continue
-            text = texts.get(kfile)
+            text = _text(root, kfile, texts)
             if text is None:
-                try:
-                    text = kfile.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue  # the reading says what it cannot read
+                continue  # the reading says what it cannot read
             got = edited(text, options, directory, root)
             if isinstance(got, NotRendered):
                 out.append(Build(origin, directory, refused=str(got), merged=files))
@@ -103,34 +101,45 @@ SOURCE_FILES = (".argocd-source.yaml", ".argocd-source-{name}.yaml")
 
 
 def _source_files(
-    src: object, directory: Path, name: str, texts: Mapping[Path, str]
+    src: object, root: Path, directory: Path, name: str, texts: Mapping[Path, str]
 ) -> tuple[object, tuple[str, ...]]:
     """The Application's source with ``.argocd-source.yaml`` then ``.argocd-source-NAME.yaml``
     of its path merged over it, each a JSON merge patch (RFC 7386: a list replaced whole, a
     null removing the key), its chart, path, repoURL and targetRevision kept; or the merge's
     refusal; and the files merged (as ``directory``'s names)."""
     merged, files = src, []
-    for file in (f.format(name=name) for f in SOURCE_FILES):
-        path = directory / file
-        text = texts.get(path)
-        try:
-            if text is None and path.is_file():
-                text = path.read_text(encoding="utf-8") if path.stat().st_size <= bounded.MAX_OUTPUT else None
-        except (OSError, UnicodeDecodeError):
-            text = None
+    # a name is one path part (Kubernetes names never hold a /): none leads out of the path
+    names = [n for n in (name,) if n and "/" not in n and n not in (".", "..")]
+    for file in [SOURCE_FILES[0], *(SOURCE_FILES[1].format(name=n) for n in names)]:
+        text = _text(root, directory / file, texts)
         if text is None:
             continue
-        try:
-            patch = yaml.load(text, Loader=LOADER)
-        except yaml.YAMLError as e:
-            return NotRendered(f"{file}: {str(e).splitlines()[0]}"), ()
-        merged = _merge_patch(merged, patch)
+        try:  # read as every file of the repository is: bounded depth and aliases, no tags
+            docs = yamlvalues.load_all(text, file)
+        except GitOpsBotError as e:
+            return NotRendered(f"{file}: {e.message}"), ()
+        merged = _merge_patch(merged, docs[0] if docs else None)
         files.append(file)
     if merged is src or not isinstance(merged, dict) or not isinstance(src, dict):
         return merged, tuple(files)
     own = ("chart", "path", "repoURL", "targetRevision")
     kept = {k: v for k, v in merged.items() if k not in own} | {k: src[k] for k in own if k in src}
     return kept, tuple(files)
+
+
+def _text(root: Path, path: Path, texts: Mapping[Path, str]) -> str | None:
+    """``path``'s text as the marked render writes it, else as the repository holds it: a file
+    really inside ``root`` (a link leading out is not followed) within the render's size bound;
+    None otherwise (the reading says what it could not read)."""
+    if path in texts:
+        return texts[path]
+    try:
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(root.resolve()) or not real.is_file():
+            return None
+        return real.read_text(encoding="utf-8") if real.stat().st_size <= bounded.MAX_OUTPUT else None
+    except (OSError, UnicodeDecodeError, RuntimeError):
+        return None
 
 
 def _merge_patch(target: object, patch: object) -> object:
@@ -157,8 +166,10 @@ def _str(node: object, *keys: str) -> str:
 
 
 def _inside(root: Path, path: Path) -> Path | None:
+    """``path`` where it is inside ``root``, links resolved (a linked path leading out is not)."""
     norm = Path(os.path.normpath(path))
-    return norm if norm == root or root in norm.parents else None
+    real, top = Path(os.path.realpath(norm)), Path(os.path.realpath(root))
+    return norm if real == top or top in real.parents else None
 
 
 def of_files(
@@ -202,10 +213,10 @@ def _s(value: object) -> str:
 
 def edited(text: str, options: Mapping[str, object], directory: Path, root: Path) -> str | NotRendered:
     """The kustomization ``text`` as Argo CD's edits leave it, or Argo CD's refusal."""
-    try:
-        node = yaml.compose(text, Loader=LOADER)
-    except yaml.YAMLError as e:
-        return NotRendered(f"kustomize edit cannot read the kustomization: {str(e).splitlines()[0]}")
+    try:  # guarded as every read of the repository is (depth, aliases)
+        node = nodes.compose(text, "kustomization")
+    except ManifestError as e:
+        return NotRendered(f"kustomize edit cannot read the kustomization: {e.message}")
     if node is not None and (not isinstance(node, yaml.MappingNode) or node.flow_style):
         return NotRendered("the kustomization is no block mapping, which the bot does not edit")
     top = {k.value: v for k, v in (node.value if node is not None else []) if isinstance(k, yaml.ScalarNode)}

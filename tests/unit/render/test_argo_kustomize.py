@@ -270,3 +270,47 @@ def test_an_application_an_applicationset_generates_is_built_with_its_filled_kus
     for env, tag in (("dev", "2.0"), ("prod", "3.0")):
         said = f"apps/web.yaml:19 sets {APP} to {tag}, but the render runs Deployment/{env}-web app {APP}:1.0"
         assert any(n.startswith(said) for n in got[env].notes), got[env].notes
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "kustomize: &a\n  x: *a\n",  # a recursive alias: a traceback (RecursionError) before
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        ),
+    ],
+)
+def test_a_hostile_argocd_source_file_is_the_applications_refusal(tmp_path: Path, hostile: str) -> None:
+    """``.argocd-source.yaml`` is read as every file of the repository is: an alias bomb or a
+    recursive alias is refused in one line, never expanded."""
+    write(
+        tmp_path,
+        {"base/kustomization.yaml": BASE, "base/d.yaml": DEPLOYMENT, "base/.argocd-source.yaml": hostile},
+    )
+    doc: dict[str, object] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "dev"},
+        "spec": {"source": {"path": "base", "targetRevision": "HEAD", "kustomize": {"namePrefix": "x-"}}},
+    }
+    (build,) = argo_kustomize.builds(tmp_path, [doc])
+    assert build.refused.startswith(".argocd-source.yaml: "), build
+
+
+def test_an_argocd_source_file_linked_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, {"x.yaml": "kustomize:\n  images: ['ghcr.io/evil/app:SECRET']\n"})
+    repo = tmp_path / "repo"
+    write(repo, {"base/kustomization.yaml": BASE, "base/d.yaml": DEPLOYMENT})
+    (repo / "base/.argocd-source.yaml").symlink_to(outside / "x.yaml")
+    doc: dict[str, object] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "../../outside/x"},
+        "spec": {"source": {"path": "base", "targetRevision": "HEAD", "kustomize": {"namePrefix": "x-"}}},
+    }
+    (build,) = argo_kustomize.builds(repo, [doc])
+    assert not build.refused and build.merged == (), build
+    assert "SECRET" not in str(build)
