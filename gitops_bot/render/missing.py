@@ -7,6 +7,8 @@ many more), so one fix adds them all."""
 
 from __future__ import annotations
 
+from itertools import islice
+
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.render.walk import Walk
 
@@ -19,9 +21,14 @@ def refuse(walk: Walk, lister: str, key: str, entry: str, rel: str) -> None:
     seen = walk.missing.setdefault((lister, key), {})
     if entry in seen:
         return
-    before = kustomize_refs.missing(lister, key, list(seen.items())[: SHOWN + 1], len(seen)) if seen else None
+    # the first few, never a copy of all of them: a kustomization may list thousands not here
+    before = (
+        kustomize_refs.missing(lister, key, list(islice(seen.items(), SHOWN + 1)), len(seen))
+        if seen
+        else None
+    )
     seen[entry] = rel
-    reason, fix = kustomize_refs.missing(lister, key, list(seen.items())[: SHOWN + 1], len(seen))
+    reason, fix = kustomize_refs.missing(lister, key, list(islice(seen.items(), SHOWN + 1)), len(seen))
     if before is None or before[0] not in walk.fixes:
         walk.refuse(reason, fix)
         return
