@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from urllib.parse import urlsplit
+from dataclasses import replace
 
 import httpx
 
@@ -56,8 +56,12 @@ def not_reached(
     found = _not_reached(exc, host, service)
     cause = _os_error(exc)
     at_proxy = isinstance(cause, (socket.gaierror, ConnectionRefusedError))
-    if proxy is not None and found is not None and at_proxy:
-        return at_the_proxy(found, host, *proxy)  # the connection never left for the host
+    if proxy is not None and found is not None and at_proxy:  # the connection never left for the host
+        if isinstance(cause, socket.gaierror):  # the name resolved was the proxy's, not the host's
+            found = replace(
+                found, what=f"its host name has no address ({cause.strerror or 'DNS lookup failed'})"
+            )
+        return at_the_proxy(found, host, *proxy)
     return found
 
 
@@ -107,7 +111,9 @@ def at_the_proxy(found: NotReached, host: str, proxy: str, variable: str) -> Not
     """A connection that failed on the way to the proxy every request to ``host`` goes through
     (``proxy``, from ``variable``): the proxy refused it, or its name has no address; said of
     the proxy, where the line named ``host``, which was never asked."""
-    where = urlsplit(proxy).netloc.rpartition("@")[2] or proxy
+    # its host and port alone: a password may hold any character, a "/" too, so everything
+    # before the last "@" goes, whatever a URL parser would take for the authority
+    where = proxy.split("://", 1)[-1].rpartition("@")[2].split("/", 1)[0] or "(unnamed)"
     return NotReached(
         f"the proxy {where} ({variable}) did not take the connection: {found.what}",
         f"check that a proxy runs at {where}, that {variable} names the one meant, or add "

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 
+import httpx
 import pytest
 
 from gitops_bot.core.log import redact
+from gitops_bot.net import reach
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import (
     ANYWHERE,
@@ -202,3 +205,25 @@ def test_said_redacts_a_secret_holding_a_line_break_as_it_was_echoed() -> None:
     log.register_secret(secret)
     shown = said(json.dumps({"message": f"refused: {secret}"}).encode())
     assert "line-two" not in shown and "line-one" not in shown, shown
+
+
+def _chained(cause: OSError) -> httpx.ConnectError:
+    try:
+        try:
+            raise cause
+        except OSError as e:
+            raise httpx.ConnectError(str(e)) from e
+    except httpx.ConnectError as wrapped:
+        return wrapped
+
+
+def test_a_proxy_whose_name_has_no_address_is_said_of_the_proxy_and_its_password_never() -> None:
+    proxy = ("http://user:s3cr/et@proxy.corp:3128", "HTTPS_PROXY")
+    nameless = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    got = reach.not_reached(_chained(nameless), "charts.example.com", "chart repository", proxy=proxy)
+    assert got is not None
+    assert got.what == (
+        "the proxy proxy.corp:3128 (HTTPS_PROXY) did not take the connection: its host name has no "
+        "address (Name or service not known)"
+    ), got.what
+    assert "s3cr" not in repr(got) and "et@" not in repr(got)
