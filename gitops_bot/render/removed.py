@@ -8,6 +8,7 @@ run the image, and is told which file deletes the object."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -56,8 +57,10 @@ def kept(objects: Iterable[dict[str, object]], kind: str, name: str) -> bool:
 def deleter(texts: Iterable[tuple[str, str]], kind: str, name: str) -> str | None:
     """Of ``(file, text)`` pairs the render read, the first whose ``$patch: delete`` names the
     object."""
+    # the name whole on its line: "podinfo" is not "podinfo-redis"
+    named = re.compile(rf"^\s*name:\s*[\"']?{re.escape(name)}[\"']?\s*(#.*)?$", re.MULTILINE)
     for file, text in texts:
-        if "$patch: delete" in text and f"kind: {kind}" in text and f"name: {name}" in text:
+        if "$patch: delete" in text and f"kind: {kind}" in text and named.search(text):
             return file
     return None
 
