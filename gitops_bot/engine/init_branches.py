@@ -48,7 +48,7 @@ def _some(what: str, dirs: tuple[str, ...]) -> str:
 
 
 def other_branches(root: Path) -> list[Holding]:
-    """The clone's branches (remote first, then local, at most :data:`MAX_REFS`) whose commit
+    """The clone's branches (local and remote, at most :data:`MAX_REFS`) whose commit
     is not the checkout's and whose tree holds a kustomization, a chart or an Argo CD or Flux
     object: what an environment would be read from after ``git switch``. [] outside a git
     clone, or when git cannot list them."""
@@ -68,7 +68,13 @@ def other_branches(root: Path) -> list[Holding]:
         if not ref or ref.endswith("/HEAD") or commit in seen:
             continue
         seen.add(commit)
-        held = _held(root, commit, _short(ref))
+        # what git switch takes: a local branch's name, a remote's branch without its remote
+        branch = (
+            ref.removeprefix("refs/heads/")
+            if ref.startswith("refs/heads/")
+            else _short(ref).partition("/")[2]
+        )
+        held = _held(root, commit, _short(ref), branch)
         if held is not None:
             out.append(held)
     return out
@@ -90,7 +96,7 @@ def _short(ref: str) -> str:
     return ref
 
 
-def _held(root: Path, commit: str, ref: str) -> Holding | None:
+def _held(root: Path, commit: str, ref: str, branch: str) -> Holding | None:
     names = _git(root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit).split("\0")[:MAX_NAMES]
     kustomized = sorted({_dir(n) for n in names if PurePosixPath(n).name in KUSTOMIZATION_NAMES})
     charts = sorted({_dir(n) for n in names if PurePosixPath(n).name == "Chart.yaml"})
@@ -100,7 +106,6 @@ def _held(root: Path, commit: str, ref: str) -> Holding | None:
     deployers = len([f for f in found.splitlines() if f][:MAX_NAMES])
     if not kustomized and not charts and not deployers:
         return None
-    branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
     return Holding(ref, branch, tuple(kustomized), tuple(charts), deployers)
 
 
@@ -118,10 +123,12 @@ def line(root: Path) -> tuple[str, str] | None:
     """What ``init``'s "found no environment" in ``root`` adds (the other branches holding
     deploy files, the first :data:`MAX_SAID`) and the branch to switch to (the first's). None
     when no branch does."""
-    held = other_branches(root)
     head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
-    if not held or (head and _held(root, head, "HEAD") is not None):
+    if head and _held(root, head, "HEAD", "") is not None:
         return None  # the checkout holds deploy files too: what it lacks is not another branch's
+    held = other_branches(root)
+    if not held:
+        return None
     checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
     here = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
     more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""

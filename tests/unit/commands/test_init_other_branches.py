@@ -82,6 +82,15 @@ def test_a_checkout_holding_deploy_files_itself_is_not_sent_to_another_branch(tm
     assert "found no environment" in line and "other branches" not in line and "git switch" not in line, line
 
 
+def test_a_branch_held_on_another_remote_is_switched_to_by_its_own_name(tmp_path: Path) -> None:
+    """``git switch upstream/config`` is refused by git ("a branch is expected"): the switch
+    names the branch, as git's guess from a remote's branch takes it."""
+    clone = _clone(tmp_path)
+    git(clone, "remote", "rename", "origin", "upstream")
+    line = cli.execute(["init", "--repo", str(clone)]).body.line  # type: ignore[union-attr]
+    assert "upstream/config holds kustomizations" in line and "git switch config " in line, line
+
+
 APPLICATION = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
