@@ -61,26 +61,28 @@ def builds(
     texts = texts or {}
     out: list[Build] = []
     for doc in docs:
-        if doc.get("kind") != "Application" or not _str(doc, "apiVersion").startswith("argoproj.io/"):
+        if doc.get("kind") != "Application" or not helm_render.scalar_at(doc, "apiVersion").startswith(
+            "argoproj.io/"
+        ):
             continue
-        many = _at(doc, "spec", "sources")
-        for src in many if isinstance(many, list) else [_at(doc, "spec", "source")]:
-            path = _str(src, "path")
-            if not path or _str(src, "targetRevision") not in helm_render.BASE_REVISIONS:
+        many = helm_render.at(doc, "spec", "sources")
+        for src in many if isinstance(many, list) else [helm_render.at(doc, "spec", "source")]:
+            path = helm_render.scalar_at(src, "path")
+            if not path or helm_render.scalar_at(src, "targetRevision") not in helm_render.BASE_REVISIONS:
                 continue
-            directory = _inside(root, root / path)
+            directory = helm_render.inside(root, root / path)
             if directory is None or (directory / "Chart.yaml").is_file():
                 continue
             kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
             if kfile is None or helm_render.holds_applications(directory):
                 continue  # a plain directory, or an app of apps (helm_render renders it again)
-            name = _str(doc, "metadata", "name")
+            name = helm_render.scalar_at(doc, "metadata", "name")
             origin = f"Application {name}"
             merged, files = _source_files(src, root, directory, name, texts)
             if isinstance(merged, NotRendered):
                 out.append(Build(origin, directory, refused=str(merged)))
                 continue
-            options = _at(merged, "kustomize")
+            options = helm_render.at(merged, "kustomize")
             if not isinstance(options, dict) or not options:
                 out.append(Build(origin, directory, merged=files))
                 continue
@@ -154,29 +156,13 @@ def _merge_patch(target: object, patch: object) -> object:
     return out
 
 
-def _at(node: object, *keys: str) -> object:
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
-
-
-def _str(node: object, *keys: str) -> str:
-    got = _at(node, *keys)
-    return str(got) if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
-
-
-def _inside(root: Path, path: Path) -> Path | None:
-    """``path`` where it is inside ``root``, links resolved (a linked path leading out is not)."""
-    norm = Path(os.path.normpath(path))
-    real, top = Path(os.path.realpath(norm)), Path(os.path.realpath(root))
-    return norm if real == top or top in real.parents else None
-
-
 def of_files(
     root: Path, files: Sequence[Path], names: Collection[str], texts: Mapping[Path, str] | None = None
 ) -> list[Build]:
     """The builds of the environment's own Applications among ``files`` (as ``texts`` writes them)."""
-    return builds(root, own(helm_render.file_objects(root, files, names, texts), names), texts)
+    return builds(
+        root, helm_render.own_applications(helm_render.file_objects(root, files, names, texts), names), texts
+    )
 
 
 def marked(
@@ -197,14 +183,6 @@ def outputs(settings: RenderSettings, root: Path, jobs: Sequence[Sequence[Build]
         built = [g for g in mine if isinstance(g, str)]
         out.append(built if job and len(built) == len(mine) else [])
     return out
-
-
-def own(docs: list[dict[str, object]], names: Collection[str]) -> list[dict[str, object]]:
-    """``docs`` without the Applications that are not the environment's own, when one is."""
-    apps = {_str(d, "metadata", "name") for d in docs if d.get("kind") == "Application"}
-    if not apps & set(names):
-        return docs
-    return [d for d in docs if d.get("kind") != "Application" or _str(d, "metadata", "name") in names]
 
 
 def _s(value: object) -> str:
@@ -342,7 +320,7 @@ def _set_images(had: yaml.Node | None, args: list[str]) -> list[dict[str, str]] 
 def _set_replicas(had: yaml.Node | None, given: list[object]) -> list[dict[str, object]] | NotRendered:
     merged: dict[str, dict[str, object]] = {}
     for r in given:
-        name, count = _s(_at(r, "name")), _at(r, "count")
+        name, count = _s(helm_render.at(r, "name")), helm_render.at(r, "count")
         try:
             number = int(count) if isinstance(count, (int, str)) and not isinstance(count, bool) else None
         except ValueError:

@@ -108,14 +108,14 @@ def _documents(text: str) -> Iterator[object]:
         loader.dispose()
 
 
-def _at(node: object, *keys: str) -> object:
+def at(node: object, *keys: str) -> object:
     for key in keys:
         node = node.get(key) if isinstance(node, dict) else None
     return node
 
 
-def _str(node: object, *keys: str) -> str:
-    got = _at(node, *keys)
+def scalar_at(node: object, *keys: str) -> str:
+    got = at(node, *keys)
     return str(got) if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
 
 
@@ -127,17 +127,19 @@ def _is_chart(directory: Path) -> bool:
     return (directory / "Chart.yaml").is_file()
 
 
-def _inside(root: Path, path: Path) -> Path | None:
-    """``path`` normalised, when it is in the repository (nothing outside it is read)."""
+def inside(root: Path, path: Path) -> Path | None:
+    """``path`` normalised, when it is in the repository, links resolved (nothing outside it
+    is read, through a link either)."""
     norm = Path(os.path.normpath(path))
-    return norm if norm == root or root in norm.parents else None
+    real, top = Path(os.path.realpath(norm)), Path(os.path.realpath(root))
+    return norm if real == top or top in real.parents else None
 
 
 def charts(root: Path, docs: Sequence[dict[str, object]]) -> list[Chart]:
     """The charts in the repository the deployer objects among ``docs`` render."""
     out: list[Chart] = []
     for doc in docs:
-        api = _str(doc, "apiVersion")
+        api = scalar_at(doc, "apiVersion")
         if doc.get("kind") == "Application" and api.startswith("argoproj.io/"):
             out += _application(root, doc)
         elif doc.get("kind") == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
@@ -147,75 +149,77 @@ def charts(root: Path, docs: Sequence[dict[str, object]]) -> list[Chart]:
 
 
 def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
-    name = _str(doc, "metadata", "name")
-    spec = _at(doc, "spec")
-    single = _at(spec, "source")
-    many = _at(spec, "sources")
+    name = scalar_at(doc, "metadata", "name")
+    spec = at(doc, "spec")
+    single = at(spec, "source")
+    many = at(spec, "sources")
     sources = [s for s in (many if isinstance(many, list) else [single]) if isinstance(s, dict)]
-    refs = {_str(s, "ref"): _str(s, "repoURL") for s in sources if _str(s, "ref")}
+    refs = {scalar_at(s, "ref"): scalar_at(s, "repoURL") for s in sources if scalar_at(s, "ref")}
     out: list[Chart] = []
     for src in sources:
-        path = _str(src, "path")
-        if not path or _str(src, "targetRevision") not in BASE_REVISIONS:
+        path = scalar_at(src, "path")
+        if not path or scalar_at(src, "targetRevision") not in BASE_REVISIONS:
             continue
-        directory = _inside(root, root / path)
+        directory = inside(root, root / path)
         if directory is None or not _is_chart(directory):
             continue
-        helm = _at(src, "helm")
+        helm = at(src, "helm")
         files: list[Path] = []
-        for value_file in _list(_at(helm, "valueFiles")):
+        for value_file in _list(at(helm, "valueFiles")):
             if not isinstance(value_file, str):
                 continue
             if value_file.startswith("$"):
                 ref, _, rest = value_file[1:].partition("/")
                 url = refs.get(ref)
-                if url is None or deployers.repo_key(url) != deployers.repo_key(_str(src, "repoURL")):
+                if url is None or deployers.repo_key(url) != deployers.repo_key(scalar_at(src, "repoURL")):
                     continue  # another repository's file: the reading names it, not followed
-                found = _inside(root, root / rest)
+                found = inside(root, root / rest)
             else:
-                found = _inside(root, directory / value_file)
+                found = inside(root, directory / value_file)
             if found is not None and found.is_file():
                 files.append(found)
-        obj = _at(helm, "valuesObject")
-        values = yaml.safe_dump(obj) if isinstance(obj, dict) else (_str(helm, "values") or None)
-        params = _at(helm, "parameters")
+        obj = at(helm, "valuesObject")
+        values = yaml.safe_dump(obj) if isinstance(obj, dict) else (scalar_at(helm, "values") or None)
+        params = at(helm, "parameters")
         sets = tuple(
-            (_str(p, "name"), _str(p, "value"), _at(p, "forceString") is True)
+            (scalar_at(p, "name"), scalar_at(p, "value"), at(p, "forceString") is True)
             for p in (params if isinstance(params, list) else [])
-            if _str(p, "name")
+            if scalar_at(p, "name")
         )
-        release = _str(helm, "releaseName") or name
-        namespace = _str(spec, "destination", "namespace") or "default"
+        release = scalar_at(helm, "releaseName") or name
+        namespace = scalar_at(spec, "destination", "namespace") or "default"
         out.append(Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets))
     return out
 
 
 def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, object]]) -> Chart | None:
-    name = _str(doc, "metadata", "name")
-    spec = _at(doc, "spec", "chart", "spec")
-    if _str(spec, "sourceRef", "kind") != "GitRepository":
+    name = scalar_at(doc, "metadata", "name")
+    spec = at(doc, "spec", "chart", "spec")
+    if scalar_at(spec, "sourceRef", "kind") != "GitRepository":
         return None  # a HelmRepository's or OCI chart: fetched by Flux, never here
-    directory = _inside(root, root / _str(spec, "chart"))
+    directory = inside(root, root / scalar_at(spec, "chart"))
     if directory is None or not _is_chart(directory):
         return None
     files = [
         f
-        for v in _list(_at(spec, "valuesFiles"))
-        if isinstance(v, str) and (f := _inside(root, root / v)) is not None and f.is_file()
+        for v in _list(at(spec, "valuesFiles"))
+        if isinstance(v, str) and (f := inside(root, root / v)) is not None and f.is_file()
     ]
     layers: list[object] = []
-    for ref in _list(_at(doc, "spec", "valuesFrom")):
-        if _str(ref, "kind") == "ConfigMap":
-            data = _config_map(docs, _str(ref, "name"))
-            text = data.get(_str(ref, "valuesKey") or "values.yaml") if data else None
+    for ref in _list(at(doc, "spec", "valuesFrom")):
+        if scalar_at(ref, "kind") == "ConfigMap":
+            data = _config_map(docs, scalar_at(ref, "name"))
+            text = data.get(scalar_at(ref, "valuesKey") or "values.yaml") if data else None
             if isinstance(text, str):
                 layers.append(text)
-    values = _at(doc, "spec", "values")
+    values = at(doc, "spec", "values")
     if isinstance(values, dict):
         layers.append(yaml.safe_dump(values))
     inline = "\n---\n".join(str(x) for x in layers) if layers else None
-    release = _str(doc, "spec", "releaseName") or name
-    namespace = _str(doc, "spec", "targetNamespace") or _str(doc, "metadata", "namespace") or "default"
+    release = scalar_at(doc, "spec", "releaseName") or name
+    namespace = (
+        scalar_at(doc, "spec", "targetNamespace") or scalar_at(doc, "metadata", "namespace") or "default"
+    )
     return Chart(f"HelmRelease {name}", release, namespace, directory, tuple(files), inline, ())
 
 
@@ -224,9 +228,9 @@ def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, objec
     for d in docs:
         if d.get("kind") != "ConfigMap":
             continue
-        found = _str(d, "metadata", "name")
+        found = scalar_at(d, "metadata", "name")
         if found == name or (found.startswith(name + "-") and len(found) == len(name) + 11):
-            data = _at(d, "data")
+            data = at(d, "data")
             return data if isinstance(data, dict) else None
     return None
 
@@ -287,7 +291,7 @@ def render(
                 text, why = template(settings, helm, root, chart, Path(tmp))
                 if text is not None:
                     texts.append(text)
-                    yielded += _own(objects(text), own)
+                    yielded += own_applications(objects(text), own)
                 else:
                     failed.append(why)
             for directory, app in dirs:
@@ -300,7 +304,7 @@ def render(
                 seen.add((directory, _settings(app)))
                 if kustomize is not None and (text := kustomize(root, directory, app)) is not None:
                     texts.append(text)
-                    yielded += _own(objects(text), own)
+                    yielded += own_applications(objects(text), own)
                 else:
                     partial = True
             pending = charts(root, yielded)
@@ -310,13 +314,13 @@ def render(
     return ChartRenders(tuple(texts), tuple(failed), partial)
 
 
-def _own(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, object]]:
+def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, object]]:
     """``docs`` (one chart's render) without the Applications that are not the environment's
     own, when one of them is; all of them when none is (the reading followed them all)."""
-    apps = {_str(d, "metadata", "name") for d in docs if d.get("kind") == "Application"}
+    apps = {scalar_at(d, "metadata", "name") for d in docs if d.get("kind") == "Application"}
     if not apps & set(own):
         return docs
-    return [d for d in docs if d.get("kind") != "Application" or _str(d, "metadata", "name") in own]
+    return [d for d in docs if d.get("kind") != "Application" or scalar_at(d, "metadata", "name") in own]
 
 
 def holds_applications(directory: Path) -> bool:
@@ -333,9 +337,9 @@ def holds_applications(directory: Path) -> bool:
 
 def _settings(app: dict[str, object]) -> str:
     """What an Application writes into the kustomization it renders, as one key."""
-    many = _at(app, "spec", "sources")
-    sources = many if isinstance(many, list) else [_at(app, "spec", "source")]
-    return json.dumps([_at(s, "kustomize") for s in sources], sort_keys=True, default=str)
+    many = at(app, "spec", "sources")
+    sources = many if isinstance(many, list) else [at(app, "spec", "source")]
+    return json.dumps([at(s, "kustomize") for s in sources], sort_keys=True, default=str)
 
 
 def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[Path, dict[str, object]]]:
@@ -344,14 +348,14 @@ def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[
     with those kustomize fields."""
     out: list[tuple[Path, dict[str, object]]] = []
     for doc in docs:
-        if doc.get("kind") != "Application" or not _str(doc, "apiVersion").startswith("argoproj.io/"):
+        if doc.get("kind") != "Application" or not scalar_at(doc, "apiVersion").startswith("argoproj.io/"):
             continue
-        many = _at(doc, "spec", "sources")
-        for src in many if isinstance(many, list) else [_at(doc, "spec", "source")]:
-            path = _str(src, "path")
-            if not path or _str(src, "targetRevision") not in BASE_REVISIONS:
+        many = at(doc, "spec", "sources")
+        for src in many if isinstance(many, list) else [at(doc, "spec", "source")]:
+            path = scalar_at(src, "path")
+            if not path or scalar_at(src, "targetRevision") not in BASE_REVISIONS:
                 continue
-            directory = _inside(root, root / path)
+            directory = inside(root, root / path)
             if directory is not None and any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
                 key = (directory, _settings(doc))
                 if key not in {(d, _settings(a)) for d, a in out} and not _is_chart(directory):
@@ -444,7 +448,7 @@ def file_objects(
         if ("argoproj.io" in text or "helm.toolkit.fluxcd.io" in text) and not definitions_only(text):
             out += objects(text)
         if is_appset(text):
-            out += _own(_generated(root, path, text), own)
+            out += own_applications(_generated(root, path, text), own)
     return out
 
 

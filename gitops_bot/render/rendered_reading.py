@@ -177,7 +177,7 @@ def _argo_builds(
         name: [
             b
             for b in argo_kustomize.builds(
-                root, argo_kustomize.own(docs, dict(readings[name].documents).values())
+                root, helm_render.own_applications(docs, dict(readings[name].documents).values())
             )
             if b.texts or b.refused or b.directory not in dirs.get(name, ())
         ]
