@@ -292,7 +292,14 @@ def applications(
                 if _recurses(repo, f, app.application)
                 else [g for g in inside if "/" not in g[len(path) + 1 :]]
             )
-            deployed = _built(repo, path, inside) or deployed
+            if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+                # kustomize builds what its kustomization reaches, not every file beside it: an
+                # Application kept there (lastsignal/application.yml, path lastsignal) is not built
+                deployed = [
+                    p.relative_to(repo.root).as_posix()
+                    for p in files_of(repo, path)
+                    if p.is_relative_to(repo.root)
+                ]
             if not inside or (path not in charts and _app_of_apps(repo, deployed)):
                 continue
             if taken is not None:
@@ -416,27 +423,6 @@ def _recurses(repo: RepoFiles, rel: str, name: str) -> bool:
             if isinstance(directory, dict) and directory.get("recurse") is True:
                 return True
     return False
-
-
-def _built(repo: RepoFiles, path: str, inside: Sequence[str]) -> list[str] | None:
-    """The files a kustomization at ``path`` lists under ``resources:`` (a listed directory: the
-    files in it), which is all kustomize builds of it: an Application file kept beside them
-    (``lastsignal/application.yml`` deploying ``lastsignal``) is not deployed by it. None where
-    ``path`` holds no kustomization."""
-    kfile = next((f"{path}/{k}" for k in KUSTOMIZATION_NAMES if f"{path}/{k}" in repo.files), None)
-    if kfile is None:
-        return None
-    listed = [
-        norm(f"{path}/{r}")
-        for d in repo.docs(kfile)
-        for r in _items(d.get("resources"))
-        if isinstance(r, str)
-    ]
-    return [g for g in inside if any(g == r or g.startswith(r + "/") for r in listed)]
-
-
-def _items(node: Any) -> list[Any]:
-    return node if isinstance(node, list) else []
 
 
 def _app_of_apps(repo: RepoFiles, files: Sequence[str]) -> bool:
