@@ -12,47 +12,25 @@ file, at the Application's line, as a place no release of this path writes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.manifests import images
-from gitops_bot.render.deploy_tools import DeployTools
-from gitops_bot.render.walk import YAML_SUFFIXES, Tree, Walk
+from gitops_bot.render.deploy_tools import DeployTools, Steps
+from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
 # the Application's settings a chart renders under its value files, by the site's workload
 _WORDS = {images.APP_VALUES: "own helm values", images.APP_PARAMETER: "helm.parameters"}
 
 
-class _Steps(Protocol):
-    """The reader's steps a chart's values are read through."""
+class _Steps(Steps, Protocol):
+    """The reader's steps a chart's values are read through: a deploy tool's, and these."""
 
-    tree: Tree
-    config_root: Path
-    specs: list[images.ImageSpec]
     deploy_tools: DeployTools
-
-    def rel(self, path: Path) -> str: ...
-
-    def read_file(self, path: Path, walk: Walk) -> str | None: ...
-
-    def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None: ...
 
     def deeper(self, path: Path, text: str, walk: Walk) -> None: ...
 
     def yaml_files(self, directory: Path, depth: int = 0, unread: Walk | None = None) -> list[Path]: ...
-
-    def add(
-        self,
-        walk: Walk,
-        rel: str,
-        sites: Iterable[images.Site],
-        *,
-        patch: bool,
-        form: str = "",
-        misses: str = "",
-        text: str = "",
-    ) -> None: ...
 
 
 def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:

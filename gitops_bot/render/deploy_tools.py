@@ -75,7 +75,7 @@ def _generate(text: str, rel: str, dirs: Callable[[str], list[str]]) -> Iterator
     )
 
 
-class _Steps(Protocol):
+class Steps(Protocol):
     """The reader's steps a deploy tool's object is followed through."""
 
     tree: Tree
@@ -114,7 +114,7 @@ class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
     one reading follows them (its Reader's part; the repository's Applications are listed once)."""
 
-    def __init__(self, reader: _Steps, base: Bases, render: Render = None) -> None:
+    def __init__(self, reader: Steps, base: Bases, render: Render = None) -> None:
         self.reader = reader
         self.render = render
         # each app-of-apps chart's Applications, rendered once a reading (every environment
