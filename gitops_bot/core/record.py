@@ -13,7 +13,9 @@ built when the class is. It builds, refuses assignment, compares, hashes and pri
 frozen dataclass would (only the fields with ``compare``, ``hash`` or ``repr``; the same hashes,
 so sets iterate in the same order), and keeps an ``__eq__``, ``__hash__`` or ``__repr__`` its
 class body defines. Building one costs ~30 % more than a dataclass's compiled ``__init__``
-(6 fields: 13.2 k instructions against 10.4 k, called positionally).
+(6 fields: 13.2 k instructions against 10.4 k, called positionally). What a user feels: a
+one-image plan's start-up to its first request 1.176 -> 0.796 G instructions, 0.24-0.27 -> 0.19 s
+of CPU (``bench/startup_bench.py``), and a 200-image plan 2.210 -> 1.907 G (2026-11-27).
 """
 
 from __future__ import annotations
