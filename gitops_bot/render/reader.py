@@ -20,13 +20,11 @@ followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's steps (
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
@@ -34,7 +32,7 @@ from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, roots, verdict
+from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
@@ -43,12 +41,6 @@ _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSO
 # a value the editor does not write in place (manifests/yamltext.check_scalar): an anchor, an
 # alias or a tag before it, or a block scalar; an alias is read at its anchor's line
 _NOT_PLAIN = re.compile(r"^[^#'\"]*?:[ \t]+[&*!|>]|^\s*-[ \t]+[&*!]")
-
-
-def _missing() -> Any:
-    """:mod:`gitops_bot.render.missing`, imported where an entry names what is not here (a
-    plan of a repository that holds its files loads none of it)."""
-    return importlib.import_module("gitops_bot.render.missing")
 
 
 @record
@@ -416,7 +408,7 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if lister and self._missing(path, walk):  # kustomize refuses it, as it refuses a cycle
-                _missing().refuse(walk, lister, key, entry, self.rel(path))
+                missing.refuse(walk, lister, key, entry, self.rel(path))
             elif self._missing(path, walk):  # else noted by read_file, naming why
                 walk.note(self.rel(path), "not in the repository, not followed", walks.NoteKind.UNFOLLOWED)
             walk.unsure.update(walk.stack)
@@ -457,7 +449,7 @@ class Reader:
         text = self.read_file(path, walk)
         if text is None:
             if self._missing(path, walk):  # else noted by read_file, naming why
-                _missing().refuse(walk, krel, "patches", patch.path, self.rel(path))
+                missing.refuse(walk, krel, "patches", patch.path, self.rel(path))
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
