@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import definitions_only, images
+from gitops_bot.manifests import images
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
@@ -189,7 +189,7 @@ class DeployTools:
         root = self.reader.repo_root
         for candidate in self.reader.yaml_files(root):
             text = self.reader.tree.text(candidate)
-            if text is None or "argoproj.io" not in text or definitions_only(text):
+            if text is None or "argoproj.io" not in text:
                 continue
             rel = self.reader.rel(candidate)
             try:
