@@ -41,6 +41,11 @@ class ConfigMissing(UsageError):
     onboarding pull request) instead of failing on it."""
 
 
+class RemoteUnknown(UsageError):
+    """The forge's repository or server cannot be told from the git remote: the configuration's
+    fix is a key to set, and a command that writes the configuration (init) has its own flags."""
+
+
 class FileError(UsageError):
     """A problem at a place in a file: the message starts with ``path:line:``."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gitops_bot import config as config_mod
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
+from gitops_bot.core.errors import GitOpsBotError, PushRejected, RemoteUnknown, UsageError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
 from gitops_bot.engine.session import cache_dir, fetch_credentials
@@ -79,9 +79,7 @@ def propose(
             ws.fetch(ws.base, cfg.git.branch_prefix)
         try:
             forge = forges.connect(cfg, ws.url, env)
-        except UsageError as e:
-            if not e.message.startswith("cannot tell the "):
-                raise
+        except RemoteUnknown as e:
             # the file the connection's hint names does not exist yet: it is what init proposes,
             # so the fix is init's own flags
             raise UsageError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import RemoteUnknown
 
 KNOWN_HOSTS = {
     "github.com": "github",
@@ -54,8 +54,8 @@ def kind_from_url(url: str) -> str | None:
     return KNOWN_HOSTS.get(parts[0]) if parts else None
 
 
-def no_repository(name: str, url: str, key: str) -> UsageError:
-    return UsageError(
+def no_repository(name: str, url: str, key: str) -> RemoteUnknown:
+    return RemoteUnknown(
         f"cannot tell the {name} repository of {url}",
         hint=f"set {key} in gitops-bot.yaml",
     )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import RemoteUnknown, UsageError
 from gitops_bot.core.record import record
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import split_remote
@@ -95,7 +95,7 @@ def locate(fcfg: ForgeConfig, url: str) -> AzureRemote:
         return AzureRemote((fcfg.api_url or CLOUD).rstrip("/"), *parts)
     found = parse_remote(url)
     if found is None:
-        raise UsageError(
+        raise RemoteUnknown(
             f"cannot tell the Azure DevOps repository of {url}",
             hint="set forge.repository (organization/project/repository) in gitops-bot.yaml",
         )

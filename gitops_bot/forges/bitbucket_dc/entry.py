@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import RemoteUnknown, UsageError
 from gitops_bot.core.record import record
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import split_remote
@@ -74,12 +74,12 @@ def locate(fcfg: ForgeConfig, url: str) -> BitbucketRemote:
     elif found is not None:
         project, slug = found.project, found.slug
     else:
-        raise UsageError(
+        raise RemoteUnknown(
             f"cannot tell the {NAME} repository of {url}",
             hint="set forge.repository (PROJECT/repository) and forge.api_url in gitops-bot.yaml",
         )
     if not server:
-        raise UsageError(f"cannot tell the {NAME} server of {url}", hint="set forge.api_url")
+        raise RemoteUnknown(f"cannot tell the {NAME} server of {url}", hint="set forge.api_url")
     return BitbucketRemote(server, project, slug)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CheckState
-from gitops_bot.core.errors import ForgeError, UsageError
+from gitops_bot.core.errors import ForgeError, RemoteUnknown, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, issues
 from gitops_bot.forges.compare_kit import SHA
@@ -90,7 +90,7 @@ class Gitea(Adapter):
         server = remote_server(url)
         api_url = fcfg.api_url or (f"{server}/api/v1" if server else None)
         if api_url is None:
-            raise UsageError(f"cannot tell the {name} API of {url}", hint="set forge.api_url")
+            raise RemoteUnknown(f"cannot tell the {name} API of {url}", hint="set forge.api_url")
         token = token_from(fcfg, environ, api_url)
         if not token:
             raise UsageError(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import RemoteUnknown
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
@@ -23,7 +23,7 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     github_cfg = settings(cfg)
     repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
     if repository is None:
-        raise UsageError(
+        raise RemoteUnknown(
             f"cannot tell the GitHub repository of {url}",
             hint="set github.repository (owner/name) in gitops-bot.yaml; on GitLab, Gitea or "
             "Forgejo set forge: {type: gitlab|gitea|forgejo, api_url: ...}",

@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from gitops_bot.core import checks, numbers
 from gitops_bot.core.checks import Check, CheckState
-from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, RemoteUnknown, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, kit
 from gitops_bot.forges.compare_kit import SHA
@@ -428,7 +428,7 @@ def _server(api_url: str | None, url: str) -> str:
     """The server's root; ``forge.api_url`` may name it or its v4 API."""
     server = api_url.removesuffix("/api/v4") if api_url else remote_server(url)
     if server is None:
-        raise UsageError(f"cannot tell the GitLab server of {url}", hint="set forge.api_url")
+        raise RemoteUnknown(f"cannot tell the GitLab server of {url}", hint="set forge.api_url")
     return server
 
 
