@@ -70,6 +70,13 @@ KINDS: dict[str, Kind] = {
         "The message names the argument, file or variable; `gitops-bot COMMAND --help` shows "
         "every argument ([command line](../reference/cli.md)).",
     ),
+    "RemoteUnknown": Kind(
+        "The forge's repository or server cannot be told from the git remote",
+        "exit 2; nothing was changed",
+        "Name it in gitops-bot.yaml (`github.repository`, or `forge: {type, repository, api_url}`); "
+        "`init --pull-request` takes `--forge-repository OWNER/NAME` (and `--forge`, `--api-url`) "
+        "instead ([forges](../concepts/forges.md)).",
+    ),
     "InputError": Kind(
         "A GitHub Action input is wrong",
         "exit 2 (an `::error` annotation on the step)",
