@@ -287,13 +287,15 @@ def _set_images(had: yaml.Node | None, args: list[str]) -> list[dict[str, str]] 
     """``kustomize edit set image ARGS`` over the kustomization's ``images:`` (setimage.go)."""
     given: dict[str, dict[str, str]] = {}
     for arg in args:
-        key, eq, value = arg.partition("=")
-        if not eq:
-            key, value = "", arg
+        # NAME=NEW only where the argument holds one '=' (an empty NAME too) and a NEW; else
+        # the whole argument is NAME:TAG or NAME@DIGEST, a bare name refused
+        parts = arg.split("=")
+        keyed = len(parts) == 2
+        key, value = parts if keyed else ("", arg)
         name, tag, digest = _split(value)
-        if name == arg:
+        if not value or (not keyed and name == arg):
             return NotRendered(f"kustomize edit set image {arg}: invalid format of image")
-        entry = {"name": name} if not key else {"name": key, "newName": name}
+        entry = {"name": key, "newName": name} if keyed else {"name": name}
         given[entry["name"]] = {
             **entry,
             **({"newTag": tag} if tag else {}),

