@@ -32,6 +32,8 @@ _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
 
 
+_REPOSITORY_KEYS = ("repository", "repo")
+
 HELM_FOUND = "found: the chart or values key paths of its version"
 
 
@@ -196,13 +198,15 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
 
     def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
         if isinstance(node, dict):
-            repo_, tag = node.get("repository"), node.get("tag")
-            if isinstance(repo_, str) and isinstance(tag, str | int | float) and path:
+            # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
+            field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
+            tag = node.get("tag")
+            if field is not None and isinstance(tag, str | int | float) and path:
                 key = ".".join(path)
                 into.add(
-                    repo_,
+                    node[field],
                     f"Helm values {key} in {rel}",
-                    {"repository": f"{key}.repository", "tag": f"{key}.tag"},
+                    {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
                 )
             for k, v in node.items():
                 if isinstance(k, str) and "." not in k:

@@ -102,7 +102,7 @@ def groups(
             # a list or a mapping where a value goes is read as helm renders it, and refused as a place
             found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
-            if not present or _anothers(present, spec, by_repo):
+            if not present or _anothers(present, spec, by_repo) or _beside_another(doc, paths, found, spec):
                 continue
             line = min(int(n.start_mark.line) for n in present.values()) + 1
             missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
@@ -131,6 +131,32 @@ def _anothers(present: Mapping[str, Any], spec: ImageSpec, by_repo: Mapping[str,
         return False
     location = WrittenRef.split(str(node.value)).location
     return location is not None and location != spec.repository_key and location in by_repo
+
+
+# the keys charts name an image's repository by, beside its tag
+_REPOSITORY_KEYS = ("repository", "repo")
+
+
+def _beside_another(doc: Any, paths: Mapping[str, str], found: Mapping[str, Any], spec: ImageSpec) -> bool:
+    """Whether the tag found sits beside a repository naming another image, where the image's
+    own repository path is not in the file: one values file's ``server.image.tag`` is the tag
+    of the image its ``server.image.repository`` names (another chart's, read under the same
+    key path in one environment), never of an image configured at ``server.image.repo``."""
+    tag = paths.get("tag")
+    if found.get("repository") is not None or "repository" not in paths or not tag or "." not in tag:
+        return False
+    block = helm_values.node_at(doc, tag.rsplit(".", 1)[0], scalar=False)
+    if block is None or not nodes.is_map(block):
+        return False
+    for key in _REPOSITORY_KEYS:
+        held = nodes.get(block, key)
+        if held is not None and nodes.is_scalar(held[1]) and held[1].value:
+            value = str(held[1].value)
+            if "{{" in value or not spec.repository_key:
+                return False
+            location = WrittenRef.split(value).location
+            return location is not None and location != spec.repository_key
+    return False
 
 
 def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[tuple[Any, str]]:
