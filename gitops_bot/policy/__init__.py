@@ -189,6 +189,10 @@ class Policy:
 
         best_key, best = max(ranked, key=lambda kt: kt[0])
         count = f"{len(ranked)} tag{'s' if len(ranked) != 1 else ''}"
+        deployed = next((k for k, t in ranked if t == current), None) if current != best else None
+        if deployed is not None and (tie := self.scheme.tied(deployed, best_key)):
+            said = self.scheme.chosen(count, what)
+            return Choice(current, f"deployed {current} {tie} {best}, the {said}: kept")
         if current is not None and current != best and not self.config.allow_downgrade:
             current_key = self.scheme.current_key(current, created)
             if current_key is not None and current_key > best_key:

@@ -49,6 +49,11 @@ class Scheme(Protocol):
         """What to add to "no tag matches" about the deployed tag."""
         ...
 
+    def tied(self, a: Any, b: Any) -> str | None:
+        """How two keys rank equal where only a tie-break orders them ("was built at the same
+        time as"); None where they do not."""
+        ...
+
     def chosen(self, count: str, what: str) -> str:
         """The reason given for the best of ``count`` tags matching ``what``."""
         ...
@@ -84,6 +89,9 @@ class Ordered:
 
     def no_match_note(self, current: str | None) -> str:
         return ""
+
+    def tied(self, a: Any, b: Any) -> str | None:
+        return None
 
     def chosen(self, count: str, what: str) -> str:
         return f"highest of {count} matching {what}"

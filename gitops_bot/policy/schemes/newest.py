@@ -25,5 +25,10 @@ class Newest(Ordered):
         when = (created or {}).get(current)
         return (when, current) if when else None
 
+    def tied(self, a: Any, b: Any) -> str | None:
+        # two tags of one build second (a CI run tagging twice): the name alone orders them,
+        # which is no reason to move a deployed one
+        return "was built at the same time as" if a[0] == b[0] else None
+
     def chosen(self, count: str, what: str) -> str:
         return f"newest build of {count}"

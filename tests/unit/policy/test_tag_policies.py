@@ -179,6 +179,26 @@ def test_newest_compares_created_times_as_instants_not_strings(older: str, newer
     assert pol.choose(["a"], "b", times({"a": older, "b": newer})).tag == "b"
 
 
+def test_newest_keeps_the_deployed_tag_on_a_tie() -> None:
+    """Two tags built at the same second (commit-hash tags of one CI run): neither is newer, so
+    the deployed one stays, said, where the plan moved off it by the tags' names
+    (verity-influxfin/influx-gitops: 2d47346 -> 3e58457 with both built at 00:00:00)."""
+    pol = Policy(PolicyConfig(strategy=Strategy.NEWEST))
+    same = {"2d47346": "2026-01-01T00:00:00Z", "3e58457": "2026-01-01T00:00:00Z"}
+    choice = pol.choose(list(same), "2d47346", times(same))
+    assert choice.tag == "2d47346"
+    assert choice.reason == (
+        "deployed 2d47346 was built at the same time as 3e58457, the newest build of 2 tags: kept"
+    )
+    # a build newer than both still wins; with no tag deployed the choice is by name, as before
+    later = {**same, "0aa0000": "2026-01-01T00:00:01Z"}
+    assert pol.choose(list(later), "2d47346", times(later)).tag == "0aa0000"
+    assert pol.choose(list(same), None, times(same)).tag == "3e58457"
+    # a deployed tag the filters do not admit is no candidate, so it is not kept by a tie
+    only = Policy(PolicyConfig(strategy=Strategy.NEWEST, allow=(r"^3",)))
+    assert only.choose(list(same), "2d47346", times(same)).tag == "3e58457"
+
+
 def test_newest_ignores_unreadable_created_times() -> None:
     pol = Policy(PolicyConfig(strategy=Strategy.NEWEST))
     assert pol.choose(["a", "b"], None, times({"a": "yesterday", "b": "2026-01-01T00:00:00Z"})).tag == "b"
