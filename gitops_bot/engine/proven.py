@@ -252,8 +252,8 @@ def _judged(
     # the key a HelmRelease's values patch would set
     keys = {i.name: dict(i.helm).get("tag") or dict(i.helm).get("reference") for i in config.images}
     judged = [
-        r
-        if r.image not in marks or r.image in carried
+        r  # what the render does not hold is said above: it changes nothing there
+        if r.image not in marks or r.image in carried or r.status is PinStatus.NOT_RENDERED
         else _changes_nothing(r, dirs, root, shown, keys, config.root.absolute())
         for r in reading.images
     ]

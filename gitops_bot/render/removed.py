@@ -16,14 +16,17 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import MAX_OUTPUT
+from gitops_bot.render.tools import KUSTOMIZATION_NAMES
 
 
-def holder(text: str, line: int) -> tuple[str, str] | None:
-    """The kind and ``metadata.name`` of the YAML document holding 1-based ``line``; None when
-    it is no named Kubernetes object (a kustomization, a values file) or does not parse."""
+def holder(text: str, line: int) -> tuple[str, str, str | None] | None:
+    """The kind, ``metadata.name`` and ``metadata.namespace`` of the YAML document holding
+    1-based ``line``; None when it is no named Kubernetes object (a kustomization, a values
+    file) or does not parse."""
     loader = LOADER(text)
     try:
         while loader.check_node():
@@ -35,7 +38,10 @@ def holder(text: str, line: int) -> tuple[str, str] | None:
             kind, name = (doc.get("kind"), meta.get("name")) if isinstance(meta, dict) else (None, None)
             if str(doc.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):
                 return None
-            return (kind, name) if isinstance(kind, str) and isinstance(name, str) else None
+            space = meta.get("namespace") if isinstance(meta, dict) else None
+            if not isinstance(kind, str) or not isinstance(name, str):
+                return None
+            return kind, name, space if isinstance(space, str) else None
     except yaml.YAMLError:
         return None
     finally:
@@ -43,15 +49,60 @@ def holder(text: str, line: int) -> tuple[str, str] | None:
     return None
 
 
-def kept(objects: Iterable[dict[str, object]], kind: str, name: str) -> bool:
-    """Whether the render holds an object of ``kind`` named ``name`` (with any prefix or suffix
-    a ``namePrefix:``/``nameSuffix:`` adds)."""
+@record
+class Renames:
+    """What the kustomizations a render read change of an object's identity: each
+    ``namePrefix:``, ``nameSuffix:`` and ``namespace:`` they set."""
+
+    prefixes: frozenset[str] = frozenset()
+    suffixes: frozenset[str] = frozenset()
+    namespaces: frozenset[str] = frozenset()
+
+
+def renames(paths: Iterable[Path]) -> Renames:
+    """The :class:`Renames` of the kustomization files among ``paths``."""
+    found: dict[str, set[str]] = {"namePrefix": set(), "nameSuffix": set(), "namespace": set()}
+    for path in paths:
+        if path.name not in KUSTOMIZATION_NAMES:
+            continue
+        try:
+            doc = yaml.load(_text(path), Loader=LOADER)
+        except yaml.YAMLError:
+            continue
+        for key, values in found.items():
+            if isinstance(doc, dict) and isinstance(value := doc.get(key), str) and value:
+                values.add(value)
+    return Renames(*(frozenset(v) for v in found.values()))
+
+
+def kept(
+    objects: Iterable[dict[str, object]], kind: str, name: str, namespace: str | None, by: Renames
+) -> bool:
+    """Whether the render holds the object of ``kind`` named ``name`` in ``namespace``, as
+    kustomize identifies it: the whole name, with only the prefixes and suffixes ``by`` adds
+    (an overlay deleting ``app`` leaves ``app-worker``, which is another object), in its own
+    namespace or one a kustomization moves it to."""
     for obj in objects:
         meta = obj.get("metadata")
         got = meta.get("name") if isinstance(meta, dict) else None
-        if obj.get("kind") == kind and isinstance(got, str) and name in got:
+        space = meta.get("namespace") if isinstance(meta, dict) else None
+        if (
+            obj.get("kind") == kind
+            and isinstance(got, str)
+            and _named_as(got, name, by)
+            and (space == namespace or space in by.namespaces)
+        ):
             return True
     return False
+
+
+def _named_as(got: str, name: str, by: Renames) -> bool:
+    # each step strips a non-empty prefix or suffix: the recursion ends
+    return (
+        got == name
+        or any(got.startswith(p) and _named_as(got[len(p) :], name, by) for p in by.prefixes)
+        or any(got.endswith(s) and _named_as(got[: -len(s)], name, by) for s in by.suffixes)
+    )
 
 
 def deleter(texts: Iterable[tuple[str, str]], kind: str, name: str) -> str | None:
@@ -78,6 +129,7 @@ def judged(
     named) no longer holds said not rendered there, with the file that deletes it: no release
     is proposed for what the environment does not run. ``base``: the pins' files' directory."""
     out, names, objects, reached = [], set(uncarried), None, list(reached)
+    by: Renames | None = None
     read = set(reached)
     for r in reading.images:
         pins = [p for p in r.pins if p.effective] if r.image in names else []
@@ -92,13 +144,14 @@ def judged(
             out.append(r)
             continue
         objects = objects if objects is not None else helm_render.objects(render)
-        gone = [h for h in dict.fromkeys(held) if not kept(objects, *h)]
+        by = by if by is not None else renames(reached)
+        gone = [h for h in dict.fromkeys(held) if not kept(objects, *h, by)]
         if len(gone) < len(set(held)):
             out.append(r)
             continue
-        kind, name = gone[0]
-        by = deleter(sorted((_named(f, base), _text(f)) for f in reached), kind, name)
-        how = f"{by} deletes it ($patch: delete)" if by else f"it is not in {r.environment}'s render"
+        kind, name, _ = gone[0]
+        file = deleter(sorted((_named(f, base), _text(f)) for f in reached), kind, name)
+        how = f"{file} deletes it ($patch: delete)" if file else f"it is not in {r.environment}'s render"
         said = f"kubectl kustomize {where} renders no {kind} {name}, which sets it at {pins[0].place}: {how}"
         out.append(
             replace(r, status=PinStatus.NOT_RENDERED, pins=(), reason=said, fix=None, would_write=None)

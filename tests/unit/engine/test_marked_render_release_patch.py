@@ -38,6 +38,14 @@ CONFIG = (
 )
 
 Readings = dict[str, EnvironmentReading]
+# staging's overlay deleting the base's HelmRelease podinfo
+DROP = {
+    "apps/staging/kustomization.yaml": "resources:\n- ../base/podinfo\npatches:\n- path: drop.yaml\n",
+    "apps/staging/drop.yaml": (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
+        "  namespace: podinfo\n$patch: delete\n"
+    ),
+}
 
 
 def _proved(root: Path, staging_values: str = "") -> tuple[Readings, Readings]:
@@ -53,6 +61,15 @@ def _proved(root: Path, staging_values: str = "") -> tuple[Readings, Readings]:
             "apps/production/podinfo-values.yaml": PATCH.format(values=""),
         },
     )
+    config = load(root / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
+    return rules, proven.prove(config, root, list(config.environments), specs, rules)
+
+
+def _read_again(root: Path) -> tuple[Readings, Readings]:
+    """The rules' reading and the proven one of the tree ``root`` holds now."""
     config = load(root / "gitops-bot.yaml")
     specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
     sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
@@ -111,14 +128,10 @@ def test_a_value_inherited_from_the_base_is_released_into_the_overlays_own_patch
 def test_a_values_patch_kustomize_applies_to_nothing_is_no_release_place(tmp_path: Path) -> None:
     # its target names a HelmRelease the base does not hold: the keys a release would add there
     # reach nothing staging renders, which only the marked render shows
-    rules, _ = _proved(tmp_path)
+    _proved(tmp_path)
     overlay = tmp_path / "apps/staging/kustomization.yaml"
     overlay.write_text(OVERLAY + "    name: other\n")
-    config = load(tmp_path / "gitops-bot.yaml")
-    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
-    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
-    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
-    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    _, judged = _read_again(tmp_path)
     staging = judged["staging"].images[0]
     assert staging.status is PinStatus.UNSUPPORTED, staging
     assert staging.reason is not None and staging.reason.startswith(
@@ -212,23 +225,10 @@ def test_a_helmrelease_an_overlay_deletes_gets_no_release_there(tmp_path: Path) 
     # staging's overlay deletes the base's HelmRelease ($patch: delete): kubectl renders nothing
     # for it, and the rules still put a release (a no-op images: entry) into its kustomization
     _proved(tmp_path)
-    write(
-        tmp_path,
-        {
-            "apps/staging/kustomization.yaml": "resources:\n- ../base/podinfo\npatches:\n- path: drop.yaml\n",
-            "apps/staging/drop.yaml": (
-                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
-                "  namespace: podinfo\n$patch: delete\n"
-            ),
-        },
-    )
+    write(tmp_path, DROP)
     assert "HelmRelease" not in kustomize(tmp_path / "apps/staging")  # what the deploy tool renders
-    config = load(tmp_path / "gitops-bot.yaml")
-    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
-    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
-    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    rules, judged = _read_again(tmp_path)
     assert rules["staging"].images[0].placed  # the rules' reading: a release into staging's layer
-    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
     staging = judged["staging"].images[0]
     assert (staging.status, staging.pins, staging.would_write, staging.fix) == (
         PinStatus.NOT_RENDERED,
@@ -248,9 +248,46 @@ def test_a_helmrelease_renamed_by_a_prefix_is_still_the_one_that_runs(tmp_path: 
     _proved(tmp_path)
     (tmp_path / "apps/staging/kustomization.yaml").write_text("namePrefix: staging-\n" + OVERLAY)
     assert "name: staging-podinfo" in kustomize(tmp_path / "apps/staging")
-    config = load(tmp_path / "gitops-bot.yaml")
-    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
-    sources = [reader.Source(e.name, tuple(e.paths), (REDIS,)) for e in config.environments]
-    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
-    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    _, judged = _read_again(tmp_path)
     assert judged["staging"].images[0].status is PinStatus.INHERITED
+
+
+def test_an_object_named_longer_is_not_the_one_an_overlay_deletes(tmp_path: Path) -> None:
+    # the base holds podinfo and podinfo-worker; staging deletes podinfo: podinfo-worker,
+    # rendered still, holds the name whole only with a suffix no kustomization adds
+    _proved(tmp_path)
+    worker = RELEASE.replace("name: podinfo\n  namespace", "name: podinfo-worker\n  namespace", 1)
+    write(
+        tmp_path,
+        {
+            "apps/base/podinfo/kustomization.yaml": "resources:\n- release.yaml\n- worker.yaml\n",
+            "apps/base/podinfo/worker.yaml": worker.split("  values:")[0],
+            **DROP,
+        },
+    )
+    rendered = kustomize(tmp_path / "apps/staging")  # what the deploy tool renders
+    assert "name: podinfo-worker" in rendered and "name: podinfo\n  namespace" not in rendered
+    _, judged = _read_again(tmp_path)
+    staging = judged["staging"].images[0]
+    assert staging.status is PinStatus.NOT_RENDERED, staging
+    assert "apps/staging/drop.yaml deletes it" in (staging.reason or "")
+
+
+def test_an_object_of_another_namespace_is_not_the_one_an_overlay_deletes(tmp_path: Path) -> None:
+    # two HelmReleases named podinfo, in namespaces podinfo and other; staging deletes the one
+    # in podinfo that sets the image: kustomize keeps the other, which does not
+    _proved(tmp_path)
+    other = RELEASE.replace("namespace: podinfo", "namespace: other", 1)
+    write(
+        tmp_path,
+        {
+            "apps/base/podinfo/kustomization.yaml": "resources:\n- release.yaml\n- other.yaml\n",
+            "apps/base/podinfo/other.yaml": other.split("  values:")[0],
+            **DROP,
+        },
+    )
+    rendered = kustomize(tmp_path / "apps/staging")  # what the deploy tool renders
+    assert "namespace: other" in rendered and "namespace: podinfo\n" not in rendered
+    _, judged = _read_again(tmp_path)
+    staging = judged["staging"].images[0]
+    assert staging.status is PinStatus.NOT_RENDERED, staging
