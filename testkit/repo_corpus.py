@@ -90,6 +90,11 @@ class Case:
     def renders(self, environment: str) -> list[Mapping[str, Any]]:
         return list(self.truth["environments"][environment]["render"])
 
+    @property
+    def default_branch(self) -> str:
+        """The branch a user's clone of the repository checks out (the checkout init is tried on)."""
+        return str(self.truth.get("default_branch") or BASE_BRANCH)
+
     def branch(self, environment: str) -> str:
         return str(self.truth["environments"][environment].get("branch") or BASE_BRANCH)
 

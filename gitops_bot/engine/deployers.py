@@ -312,12 +312,12 @@ def _dirs_reached(repo: RepoFiles, path: str) -> set[str]:
 _APPLICATION_KIND = re.compile(r"""^kind:\s*['"]?Application(Set)?['"]?\s*$""", re.M)
 
 
-def application_charts(repo: RepoFiles, seen: Collection[str]) -> None:
-    """A Helm chart whose templates are Argo CD Applications (an app of apps) that no
-    Application of the repository renders and no environment reads: applied by hand
-    (``argocd app create --path apps``), so the Applications it yields, Go templates only helm
-    expands, are not read here. Said with the fix, where it was silence beside the guess that
-    no Argo CD object says what deploys."""
+def hand_roots(repo: RepoFiles) -> list[RenderPath]:
+    """Each Helm chart whose templates are Argo CD Applications (an app of apps) that no
+    Application of the repository renders: the root of an app of apps applied by hand
+    (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
+    its own, read as that Application renders it (the reader's roots.by_hand). Named by its
+    stage word, else ``default`` when it is the only one, else by its directory."""
     rendered: set[str] = set()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -327,28 +327,29 @@ def application_charts(repo: RepoFiles, seen: Collection[str]) -> None:
             rendered |= {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path}
         except GitOpsBotError:
             continue
+    roots: list[str] = []
     for f in repo.files:
-        if PurePosixPath(f).name != "Chart.yaml":
-            continue
         chart = norm(PurePosixPath(f).parent.as_posix())
-        prefix = f"{chart}/" if chart else ""
-        if chart in rendered or any(_under(norm(p), chart) for p in seen if norm(p)):
+        if PurePosixPath(f).name != "Chart.yaml" or chart in rendered or repo.no_environment(f):
             continue
-        templates = [
-            t
-            for t in repo.yaml_files()
-            if t.startswith(f"{prefix}templates/")
+        prefix = f"{chart}/" if chart else ""
+        if any(
+            t.startswith(f"{prefix}templates/")
             and "argoproj.io" in (text := repo.text(t) or "")
             and _APPLICATION_KIND.search(text)
-        ]
-        if templates:
-            repo.notes.append(
-                f"{chart or '.'}: a Helm chart of Argo CD Applications ({', '.join(templates[:3])}) that "
-                "nothing in this repository deploys (an app of apps applied by hand, argocd app create "
-                f"--path {chart or '.'}): the Applications it renders are not read, nor the environments "
-                "they deploy; write those environments by hand (docs/guides/your-repository.md, 'Writing "
-                "it by hand'), or commit the Application that deploys the chart"
-            )
+            for t in repo.yaml_files()
+        ):
+            roots.append(chart)
+    out = []
+    for chart in roots:
+        word = name_of(chart) if chart else "root"
+        name = word if rank_of(word) is not None or len(roots) > 1 else "default"
+        how = (
+            f"Argo CD app of apps {chart or '.'}: a chart of Applications that no Application here deploys, "
+            f"so guessed applied by hand (argocd app create {word} --path {chart or '.'})"
+        )
+        out.append(RenderPath(chart or ".", safe_name(name), how))
+    return out
 
 
 # -- the stages an ApplicationSet generates --------------------------------------------------

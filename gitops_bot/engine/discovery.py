@@ -17,7 +17,7 @@ the tags pinned today (:mod:`gitops_bot.policy.guess`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
 
@@ -96,7 +96,9 @@ def discover(
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
     kargo = discovered_kargo.stages(repo)
     written = {c.path for c in kargo}
-    listed = [*kargo, *(c for c in (*overlays, *flux, *apps, *stages, *values) if c.path not in written)]
+    roots = deployers.hand_roots(repo)
+    found_by = (*overlays, *flux, *apps, *stages, *values, *roots)
+    listed = [*kargo, *(c for c in found_by if c.path not in written)]
     shaped = (
         [*listed, *deployers.beside_examples(repo, listed)]
         or candidates.appset_directories(repo)
@@ -152,7 +154,6 @@ def discover(
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}
     discovered_images.chart_images(repo, found)
     _undeployed_charts(repo, envs, rendered)
-    deployers.application_charts(repo, [p for e in envs for p in e.paths])
     discovered_images.values_blocks(repo, every, found)
     discovered_images.marked_images(repo, every, found)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
@@ -171,7 +172,7 @@ def discover(
             readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
         except GitOpsBotError as e:
             repo.notes.append(f"reading the environments: {e}")
-    envs = _rendering(repo, envs, readings)
+    envs = _rendering(repo, envs, readings, {r.path for r in roots})
     envs, clusters = discovered_clusters.per_cluster(envs, readings, repo)
     if clusters:
         readings = discovered_clusters.split_readings(
@@ -376,10 +377,15 @@ def _undeployed_charts(
 
 
 def _rendering(
-    repo: RepoFiles, envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+    repo: RepoFiles,
+    envs: Sequence[FoundEnvironment],
+    readings: Mapping[str, EnvironmentReading],
+    roots: Collection[str],
 ) -> list[FoundEnvironment]:
     """The candidates that render an image: one rendering none of the images found anywhere
-    (a pipeline run, a monitoring layer) has nothing to release, said instead of configured."""
+    (a pipeline run, a monitoring layer) has nothing to release, said instead of configured.
+    A root applied by hand (``roots``) is kept: only helm says what its Applications render,
+    and init reads with the rules."""
     if not readings:
         return list(envs)
     out = []
@@ -391,6 +397,7 @@ def _rendering(
             and r.images
             and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
             and not any(candidates.pins_a_chart(h) for h in e.how)
+            and not set(e.paths) <= set(roots)
         ):
             dropped.append(e)
             continue

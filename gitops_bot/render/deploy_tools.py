@@ -149,10 +149,14 @@ class DeployTools:
         what this checkout holds there is not what the environment runs."""
         if not self.reader.specs:
             return
-        self.deployed_by(directory)
-        apps = self._app_paths.get(Path(os.path.normpath(directory)), [])
+        apps = self.sources_of(directory)
         if apps and all(a.revision not in self._bases for a in apps):
             walk.elsewhere += [self._elsewhere(a) for a in apps]
+
+    def sources_of(self, directory: Path) -> list[argocd_apps.AppSource]:
+        """The repository's Applications (written, or generated) whose source path is ``directory``."""
+        self.deployed_by(directory)
+        return self._app_paths.get(Path(os.path.normpath(directory)), [])
 
     def _elsewhere(self, app: argocd_apps.AppSource) -> Elsewhere:
         return Elsewhere(app.application, app.revision, self.base)
@@ -352,7 +356,7 @@ class DeployTools:
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     deployers.missing_values(app, rel, name, self.reader.rel(path), walk)
-            if self._yields_applications(directory):
+            if self.yields_applications(directory):
                 self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
@@ -481,7 +485,8 @@ class DeployTools:
         try:
             for child in mine:
                 made = by_name[child.application]
-                if deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url):
+                # a root applied by hand names no repository: its Applications' is taken as this one
+                if app.repo_url and deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url):
                     walk.note(
                         made.template,
                         f"{app.application} {verb} {child.application}, whose source is "
@@ -520,7 +525,7 @@ class DeployTools:
                 UNFOLLOWED,
             )
 
-    def _yields_applications(self, chart: Path) -> bool:
+    def yields_applications(self, chart: Path) -> bool:
         """Whether a template of the chart is an Argo CD Application (its fields Go templates
         the rules cannot follow); the first few templates looked at, as text."""
         templates = chart / "templates"

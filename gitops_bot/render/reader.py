@@ -190,7 +190,8 @@ class Reader:
             path = files.inside(self.repo_root, self.config_root / rel)
             if self.tree.is_dir(path):
                 self.deploy_tools.other_branch(path, walk)
-                self.directory(path, walk, source.name, top=True)
+                if not roots.by_hand(self.deploy_tools, path, walk):
+                    self.directory(path, walk, source.name, top=True)
             elif (text := self.read_file(path, walk)) is not None:
                 walk.configured.setdefault(self.rel(path), None)
                 if path.name in KUSTOMIZATION_NAMES:

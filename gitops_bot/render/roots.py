@@ -5,16 +5,25 @@ read as its tool renders it (:class:`~gitops_bot.render.deploy_tools.DeployTools
 holding root Applications side by side (several apps of apps, applied with ``kubectl apply -f``
 or by one Application over the directory) is what Argo CD applies: each root Application the
 environment owns is followed as a file naming it would be, where the directory was read as
-plain manifests and its Applications' paths never followed."""
+plain manifests and its Applications' paths never followed. A chart of Applications that no
+Application of the repository deploys is the root of an app of apps applied by hand
+(``argocd app create apps --path apps``, as Argo CD's cluster bootstrapping does): it is
+rendered as that Application would render it, with the chart's own values."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.manifests import is_appset
+from gitops_bot.manifests import argocd_apps, is_appset
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import Source, Walk
+
+BY_HAND = (
+    "a chart of Argo CD Applications that no Application of this repository deploys, read as the root of "
+    "an app of apps applied by hand (argocd app create {name} --path {path}, its own values), its "
+    "Applications' repoURL taken as this repository"
+)
 
 
 def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Source) -> bool:
@@ -52,3 +61,24 @@ def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]]
             walk.note(directory, f"{app.application} ({rel}) followed as Argo CD applies it")
             walk.next_root()  # a root of its own: its values layer over its own chart's
             tools.application(app, rel, walk)
+
+
+def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
+    """An environment's path that is a chart of Applications nothing here deploys, followed as
+    the Application applying it by hand would render it; False for any other directory."""
+    if tools.reader.tree.text(directory / "Chart.yaml") is None or not tools.yields_applications(directory):
+        return False
+    if tools.sources_of(directory):  # an Application here deploys it: what it sets is not known here
+        return False
+    rel = tools.reader.rel(directory)
+    name = directory.name or "root"
+    walk.note(rel, BY_HAND.format(name=name, path=rel))
+    app = argocd_apps.AppSource(name, rel, "", None, (), (), (), 1)
+    document: dict[str, object] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name},
+        "spec": {"source": {"path": rel}},
+    }
+    tools.application(app, rel, walk, document)
+    return True

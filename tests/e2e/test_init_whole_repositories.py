@@ -69,7 +69,7 @@ def _checkout(case: rc.Case, dest: Path) -> Path:
             timeout=60,
         )
 
-    git("init", "-q", "-b", rc.BASE_BRANCH)
+    git("init", "-q", "-b", case.default_branch)
     git("add", "-A")
     git("commit", "-qm", "corpus")
     for b in case.branches:
@@ -78,7 +78,7 @@ def _checkout(case: rc.Case, dest: Path) -> Path:
         shutil.copytree(case.tree_of(b), dest, symlinks=True, dirs_exist_ok=True)
         git("add", "-A")
         git("commit", "-qm", f"corpus: branch {b}")
-        git("checkout", "-qf", rc.BASE_BRANCH)
+        git("checkout", "-qf", case.default_branch)
     return dest
 
 

@@ -1,7 +1,8 @@
 """A Helm chart of Argo CD Applications (an app of apps) that nothing in the repository deploys
-(argoproj/argocd-example-apps' apps/, applied by hand with argocd app create --path apps): the
-Applications it renders are Go templates, not read here, so init says so with the fix, where it
-was silence beside the guess that no Argo CD object says what deploys."""
+(argoproj/argocd-example-apps' apps/, applied by hand with argocd app create --path apps, as Argo
+CD's cluster bootstrapping does): init takes it as the root applied by hand, an environment of its
+own, said as a guess; the reader renders it as that Application would. A chart some Application
+of the repository deploys is read through that Application instead."""
 
 from __future__ import annotations
 
@@ -62,13 +63,21 @@ def _repo(tmp_path: Path) -> Path:
     )
 
 
-def test_a_chart_of_applications_nothing_deploys_is_said_with_the_fix(tmp_path: Path) -> None:
+def test_a_chart_of_applications_nothing_deploys_is_the_root_applied_by_hand(tmp_path: Path) -> None:
     found = discover(_repo(tmp_path))
-    (said,) = [n for n in found.notes if "a Helm chart of Argo CD Applications" in n]
-    assert said.startswith("apps: a Helm chart of Argo CD Applications (apps/templates/applications.yaml)")
-    assert "argocd app create --path apps" in said and "write those environments by hand" in said
+    (root,) = [e for e in found.environments if e.paths == ("apps",)]
+    assert root.name == "default"  # the only root, with no stage word in its name
+    assert root.how == (
+        "Argo CD app of apps apps: a chart of Applications that no Application here deploys, so guessed "
+        "applied by hand (argocd app create apps --path apps)",
+    )
+    assert not [n for n in found.notes if n.startswith("apps:")], found.notes
 
 
-def test_a_chart_of_applications_an_application_deploys_is_not_said(tmp_path: Path) -> None:
+def test_a_chart_of_applications_an_application_deploys_is_not_taken_as_applied_by_hand(
+    tmp_path: Path,
+) -> None:
     found = discover(write(_repo(tmp_path), {"root.yaml": ROOT}))
-    assert not [n for n in found.notes if "a Helm chart of Argo CD Applications" in n], found.notes
+    assert not [e for e in found.environments if any("applied by hand" in h for h in e.how)], (
+        found.environments
+    )
