@@ -13,11 +13,15 @@ rendered as that Application would render it, with the chart's own values."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from gitops_bot.manifests import argocd_apps, is_appset
+from gitops_bot.manifests import apps_module, is_appset
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import Source, Walk
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests import argocd_apps
 
 BY_HAND = (
     "a chart of Argo CD Applications that no Application of this repository deploys, read as the root of "
@@ -73,7 +77,8 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
     rel = tools.reader.rel(directory)
     name = directory.name or "root"
     walk.note(rel, BY_HAND.format(name=name, path=rel))
-    app = argocd_apps.AppSource(name, rel, "", None, (), (), (), 1)
+    # argocd_apps is imported when an Application is met, not at a plan's start
+    app = cast("argocd_apps.AppSource", apps_module().AppSource(name, rel, "", None, (), (), (), 1))
     document: dict[str, object] = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
