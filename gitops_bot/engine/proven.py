@@ -19,7 +19,6 @@ run to the next like every render.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from gitops_bot.core.reading import (
     PinStatus,
 )
 from gitops_bot.core.record import record
+from gitops_bot.engine import app_version
 from gitops_bot.manifests import images, values_keys
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import (
@@ -50,7 +50,7 @@ from gitops_bot.render import (
     tools,
 )
 from gitops_bot.render import walk as walks
-from gitops_bot.render.bounded import MAX_OUTPUT, NotRendered
+from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.running import Running, running
 
 
@@ -104,13 +104,14 @@ def prove(
                 marked[env.name] = m
             continue
         files = [config.root.absolute() / f for f in reading.rendered]
-        if not leaving and (job := _argo_marked(config, root, files, specs, reading, secret)):
+        scope = _Files(config, root, files, specs, secret)
+        if not leaving and (job := _argo_marked(scope, reading)):
             argo[env.name] = job  # a link leading out: kubectl would read what it points at
         if config.render.tool("helm") is not None:
             # a link leading out: helm would read what it points at (the rules name it)
             if helm_render.charted(root, files) and not leaving:
-                reading = _judged_charts(config, root, files, specs, reading, secret)
-                out[env.name] = reading = _unkeyed(config, root, files, specs, reading, secret)
+                reading = _judged_charts(scope, reading)
+                out[env.name] = reading = app_version.unkeyed(config, root, files, specs, reading, secret)
             if template_pins.templated(reading) and not leaving:
                 others = {n: r for n, r in readings.items() if n != env.name}
                 kustomize = app_kustomize.renderer(config.render)
@@ -184,6 +185,24 @@ def _apart(
         return all(own.get(p) == text for p, text in other.items() if walks.real(root, p) in read)
 
     return sees(more, more_reached, texts) and sees(texts, reached, more)
+
+
+@record
+class _Files:
+    """An environment's files its Applications and HelmReleases render (``files``), with what
+    their marked renders are written with."""
+
+    config: Config
+    root: Path
+    files: list[Path]
+    specs: list[images.ImageSpec]
+    secret: str
+
+    def marked(self, reading: EnvironmentReading) -> tuple[dict[str, str], dict[Path, str]]:
+        """:func:`_marked` of the files these render."""
+        return _marked(
+            self.config, self.root, self.specs, reading, self.secret, _reals(self.root, self.files)
+        )
 
 
 def _reals(root: Path, paths: Iterable[Path]) -> set[Path]:
@@ -401,7 +420,7 @@ def _changes_nothing(
         pin is not None
         and pin.kind is PinKind.HELM
         and key
-        and "HelmRelease" in (_read(base / pin.file) or "")
+        and "HelmRelease" in (app_version.read(base / pin.file) or "")
     ):
         # kustomize's images: never reach a HelmRelease's values; the overlay's patch of them does
         own = r.would_write.file.rsplit("/", 1)[0] if r.would_write else r.environment
@@ -427,42 +446,30 @@ def _changes_nothing(
 
 
 def _argo_marked(
-    config: Config,
-    root: Path,
-    files: list[Path],
-    specs: list[images.ImageSpec],
-    reading: EnvironmentReading,
-    secret: str,
+    scope: _Files, reading: EnvironmentReading
 ) -> tuple[dict[str, str], dict[Path, str], list[argo_kustomize.Build]] | None:
     """The marked builds of the kustomizations the environment's Argo CD Applications build, as
     Argo CD builds them (:mod:`gitops_bot.render.argo_kustomize`: their own kustomize fields
     written in): a marker in an Application's ``kustomize.images`` entry that no image field
     carries (its name matches none) is never released. None: nothing to prove (a build refused
     is rendered_reading's to say, and one not built proves nothing)."""
-    own = dict(reading.documents).values()
+    root, files, own = scope.root, scope.files, dict(reading.documents).values()
     if not argo_kustomize.of_files(root, files, own):
         return None
-    marks, texts = _marked(config, root, specs, reading, secret, _reals(root, files))
+    marks, texts = scope.marked(reading)
     return (marks, texts, argo_kustomize.marked(root, files, own, texts)) if marks else None
 
 
-def _judged_charts(
-    config: Config,
-    root: Path,
-    files: list[Path],
-    specs: list[images.ImageSpec],
-    reading: EnvironmentReading,
-    secret: str,
-) -> EnvironmentReading:
+def _judged_charts(scope: _Files, reading: EnvironmentReading) -> EnvironmentReading:
     """The marked render of the charts in the repository the environment's Applications and
     HelmReleases render: a values place whose marker helm does not carry into the render (the
     template writes the image itself) is never released."""
-    marks, texts = _marked(config, root, specs, reading, secret, _reals(root, files))
+    marks, texts = scope.marked(reading)
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
-    kustomize, own = app_kustomize.renderer(config.render), dict(reading.documents).values()
-    got = helm_render.render_marked(config.render, root, files, texts, kustomize, own)
+    kustomize, own = app_kustomize.renderer(scope.config.render), dict(reading.documents).values()
+    got = helm_render.render_marked(scope.config.render, scope.root, scope.files, texts, kustomize, own)
     if got is None or got.failed or got.partial or not got.texts:
         # helm's refusal is the reading's to say; a marker breaking it, or a render lacking a
         # kustomization it yields (a remote base: never fetched), proves nothing
@@ -491,110 +498,3 @@ def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
         fix=f"make {where} take the image from the values ({{{{ .Values.image.repository }}}}:"
         f"{{{{ .Values.image.tag }}}}), or pin {r.image} where the chart takes it from",
     )
-
-
-_APP_VERSION = re.compile(r"^appVersion:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
-
-
-def _unkeyed(
-    config: Config,
-    root: Path,
-    files: list[Path],
-    specs: list[images.ImageSpec],
-    reading: EnvironmentReading,
-    secret: str,
-) -> EnvironmentReading:
-    """Each image refused because the values key its tag would take is in no values file (the
-    chart's template takes the tag from elsewhere: ``| default .Chart.AppVersion``): what it
-    runs and whether that key would take it, each proven by a marked render. The charts'
-    ``appVersion`` written with a marker shows where the tag comes from; the key written into
-    the file a release would add it to shows whether the fix the refusal gives changes
-    anything (the two in separate renders: a key that takes the tag hides the appVersion)."""
-    keys = {s.name: s.helm.get("tag") for s in specs}
-    objects = helm_render.file_objects(root, files)
-    charts = helm_render.charts(root, objects)
-    refused: dict[str, tuple[str, str, str]] = {}
-    for r in reading.images:
-        pin, key = r.effective, keys.get(r.image)
-        if r.status is not PinStatus.UNSUPPORTED or pin is None or pin.tag is not None or not pin.repository:
-            continue
-        # the key goes into the last values file the chart of the pin's file layers: its own
-        at = config.root.absolute() / pin.file
-        layered = [c.value_files[-1] for c in charts if c.value_files and c.directory in at.parents]
-        file = layered[0].relative_to(config.root.absolute()).as_posix() if layered else pin.file
-        if key:
-            refused[r.image] = (file, key, pin.repository)
-    if not refused:
-        return reading
-    versions: dict[str, tuple[str, str]] = {}  # marker -> (Chart.yaml:line, its appVersion)
-    texts: dict[Path, str] = {}
-    for n, chart in enumerate(sorted({c.directory / "Chart.yaml" for c in charts})):
-        text = _read(chart)
-        if text is not None and (found := _APP_VERSION.search(text)) is not None:
-            marker = f"gitops-bot-{secret}-{n}a"
-            line = text.count("\n", 0, found.start()) + 1
-            versions[marker] = (f"{chart.relative_to(root).as_posix()}:{line}", found[1].strip("'\""))
-            texts[chart] = text[: found.start()] + f"appVersion: {marker}" + text[found.end() :]
-    keyed: dict[Path, str] = {}
-    for i, (file, key, _) in enumerate(refused.values()):
-        path = config.root.absolute() / file
-        if (text := keyed.get(path) or _read(path)) is not None:
-            keyed[path] = _with_key(text, key, f"gitops-bot-{secret}-{i}k")
-    from_version = helm_render.render_marked(config.render, root, files, texts) if texts else None
-    from_key = helm_render.render_marked(config.render, root, files, keyed)
-    if from_key is None or from_key.failed or not from_key.texts:
-        return reading
-    judged = []
-    for r in reading.images:
-        if r.image not in refused:
-            judged.append(r)
-            continue
-        file, key, repository = refused[r.image]
-        name = repository.rsplit("/", 1)[-1]
-        ran = helm_render.templates_running(from_version.texts if from_version else (), name)
-        runs = [(image, versions[m]) for _, image in ran for m in versions if image.endswith(":" + m)]
-        if not runs:
-            judged.append(r)
-            continue
-        image, (place, version) = runs[0]
-        running = f"{image.rsplit(':', 1)[0]}:{version}"
-        said = f"; {r.environment} runs {running}, its tag the chart's appVersion ({place}), "
-        templates = sorted({t for t, _ in helm_render.templates_running(from_key.texts, name)})
-        if f"gitops-bot-{secret}-{list(refused).index(r.image)}k" in "\n".join(from_key.texts):
-            said += f"which {key} in {file} would override (the marked render shows it)"
-            judged.append(replace(r, reason=f"{r.reason}{said}"))
-        else:
-            said += f"and {key} in {file} would change nothing it renders (the marked render shows it)"
-            where = ", ".join(templates) or "the chart's templates"
-            fix = (
-                f"make {where} take the tag from the values ({{{{ .Values.{key} }}}}), then set it in {file}"
-            )
-            judged.append(replace(r, reason=f"{r.reason}{said}", fix=fix))
-    return replace(reading, images=tuple(judged))
-
-
-def _read(path: Path) -> str | None:
-    """A chart's file as the reading reads one: within the output bound, UTF-8; else None."""
-    try:
-        return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _with_key(text: str, key: str, value: str) -> str:
-    """``text`` (a values file, in the marked render's private copy only) with the dotted
-    ``key`` set to ``value``; as it was when it is no mapping."""
-    try:
-        doc = yaml.load(text, Loader=LOADER) or {}
-    except yaml.YAMLError:
-        return text
-    node = doc
-    *parents, last = key.split(".")
-    for part in parents:
-        if not isinstance(node, dict):
-            return text
-        node = node.setdefault(part, {})
-    if not isinstance(node, dict):
-        return text
-    node[last] = value
-    return yaml.safe_dump(doc)
