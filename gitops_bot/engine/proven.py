@@ -121,8 +121,8 @@ def prove(
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])
     got = argo_kustomize.outputs(config.render, root, [found for _, _, found in argo.values()])
-    for (name, (marks, texts, found)), outputs in zip(argo.items(), got, strict=True):
-        m = _Marked(list(dict.fromkeys(b.directory for b in found)), set(), marks, texts)
+    for (name, (marks, _, found)), outputs in zip(argo.items(), got, strict=True):
+        m = _Marked(*argo_kustomize.read(root, found), marks, argo_kustomize.written(found))
         judged = _judged(config, root, m, list(outputs), out[name]) if outputs else out[name]
         out[name] = argo_kustomize.said(root, found, out[name], judged)
     return out
@@ -261,7 +261,7 @@ def _judged(
     # the object setting it deleted by an overlay ($patch: delete): the environment runs none of it
     where = ", ".join(d.relative_to(root).as_posix() or "." for d in dirs)
     gone = [i for i in marks if i not in carried]
-    reading = removed.judged(reading, gone, text, where, m.reached, config.root.absolute())
+    reading = removed.judged(reading, gone, text, where, m.reached, config.root.absolute(), m.texts)
     if not shown and all(o.strip() in ("", "{}") for o in outputs if isinstance(o, str)):
         return reading  # it renders nothing at all (images: over no resource): nothing to hold
     if any(i not in carried for i in marks) and config.render.tool("helm") is not None:

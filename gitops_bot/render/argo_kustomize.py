@@ -173,6 +173,19 @@ def marked(
     return [replace(b, texts={**texts, **b.texts}) for b in of_files(root, files, names, texts)]
 
 
+def read(root: Path, found: Sequence[Build]) -> tuple[list[Path], set[Path]]:
+    """The builds' directories, and the real places of the files they read (each kustomization
+    as edited, and what it reaches): where the objects their own entries set an image in are."""
+    reaches = (reader.reach(walks.disk_tree(root, b.texts), root, b.directory) for b in found)
+    reals = {real for r in reaches for f in r.files if (real := walks.real(root, f)) is not None}
+    return list(dict.fromkeys(b.directory for b in found)), reals
+
+
+def written(found: Sequence[Build]) -> dict[Path, str]:
+    """The files the builds write over the tree (each kustomization as edited, the marked texts)."""
+    return {p: t for b in found for p, t in b.texts.items()}
+
+
 def outputs(settings: RenderSettings, root: Path, jobs: Sequence[Sequence[Build]]) -> list[list[str]]:
     """Each job's builds rendered, all jobs' in one batch (one kubectl run renders many
     copies' kustomizations): its outputs, none unless every one of its builds is built."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
-from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import helm_render
@@ -59,14 +59,15 @@ class Renames:
     namespaces: frozenset[str] = frozenset()
 
 
-def renames(paths: Iterable[Path]) -> Renames:
-    """The :class:`Renames` of the kustomization files among ``paths``."""
+def renames(paths: Iterable[Path], texts: Mapping[Path, str]) -> Renames:
+    """The :class:`Renames` of the kustomization files among ``paths``, as ``texts`` writes
+    them (an Argo CD build's, its Application's fields written in), else as they are."""
     found: dict[str, set[str]] = {"namePrefix": set(), "nameSuffix": set(), "namespace": set()}
     for path in paths:
         if path.name not in KUSTOMIZATION_NAMES:
             continue
         try:
-            doc = yaml.load(_text(path), Loader=LOADER)
+            doc = yaml.load(texts[path] if path in texts else _text(path), Loader=LOADER)
         except yaml.YAMLError:
             continue
         for key, values in found.items():
@@ -116,6 +117,10 @@ def deleter(texts: Iterable[tuple[str, str]], kind: str, name: str) -> str | Non
     return None
 
 
+# the pins that set an image in the objects a kustomization builds, in none of their own
+_ENTRIES = frozenset({PinKind.KUSTOMIZE, PinKind.ARGOCD})
+
+
 def judged(
     reading: EnvironmentReading,
     uncarried: Iterable[str],
@@ -123,36 +128,42 @@ def judged(
     where: str,
     reached: Iterable[Path],
     base: Path,
+    texts: Mapping[Path, str] | None = None,
 ) -> EnvironmentReading:
     """``reading`` with each image in ``uncarried`` (its marker nowhere in the render) whose
     every effective pin sits in an object the render of ``where`` (the kustomizations, as
     named) no longer holds said not rendered there, with the file that deletes it: no release
-    is proposed for what the environment does not run. ``base``: the pins' files' directory."""
+    is proposed for what the environment does not run. ``base``: the pins' files' directory;
+    ``texts``: the files the render read as it read them, where not as they are."""
     out, names, objects, reached = [], set(uncarried), None, list(reached)
     by: Renames | None = None
     read = set(reached)
     for r in reading.images:
-        pins = [p for p in r.pins if p.effective] if r.image in names else []
-        held = [h for p in pins if (h := holder(_text(base / p.file), p.line)) is not None]
-        # a pin in a file the render did not read (an Argo CD Application's own kustomize.images,
-        # written into the build of its path) is in no object of it: none was deleted
-        if (
-            not pins
-            or len(held) < len(pins)
-            or any(Path(os.path.realpath(base / p.file)) not in read for p in pins)
-        ):
+        # the objects of the files the render read that run the image, each with its pin
+        held = {
+            p.place: h
+            for p in (r.pins if r.image in names else ())
+            if Path(os.path.realpath(base / p.file)) in read
+            and (h := holder(_text(base / p.file), p.line)) is not None
+        }
+        # each effective pin is in one of them, or is an entry naming the image (an images:
+        # entry, an Argo CD Application's kustomize.images written into the build of its
+        # path) that sets it only in those objects
+        pins = [p for p in r.pins if p.effective]
+        if not held or not pins or any(p.place not in held and p.kind not in _ENTRIES for p in pins):
             out.append(r)
             continue
         objects = objects if objects is not None else helm_render.objects(render)
-        by = by if by is not None else renames(reached)
-        gone = [h for h in dict.fromkeys(held) if not kept(objects, *h, by)]
-        if len(gone) < len(set(held)):
+        by = by if by is not None else renames(reached, texts or {})
+        gone = [h for h in dict.fromkeys(held.values()) if not kept(objects, *h, by)]
+        if len(gone) < len(set(held.values())):
             out.append(r)
             continue
         kind, name, _ = gone[0]
+        place = next(at for at, h in held.items() if h == gone[0])
         file = deleter(sorted((_named(f, base), _text(f)) for f in reached), kind, name)
         how = f"{file} deletes it ($patch: delete)" if file else f"it is not in {r.environment}'s render"
-        said = f"kubectl kustomize {where} renders no {kind} {name}, which sets it at {pins[0].place}: {how}"
+        said = f"kubectl kustomize {where} renders no {kind} {name}, which sets it at {place}: {how}"
         out.append(
             replace(r, status=PinStatus.NOT_RENDERED, pins=(), reason=said, fix=None, would_write=None)
         )

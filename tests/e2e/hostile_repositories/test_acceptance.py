@@ -733,3 +733,29 @@ def test_an_argo_cd_parameter_value_that_is_no_string_is_said(
     assert code in (0, 2), err
     said = f"apps/dev.yaml:15: helm parameter image.tag: {value} is YAML's {kind}, not the string Argo CD's"
     assert said in out + err and f'quote it (value: "{value}")' in out + err, out + err
+
+
+def test_an_overlay_deleting_the_only_object_under_its_own_images_entry_is_not_rendered(
+    tmp_path: Path, image: str
+) -> None:
+    """dev's overlay pins the image by its own images: entry and deletes the base's one
+    Deployment ($patch: delete): kubectl renders nothing for dev, so the entry sets no image
+    that runs. plan proposed dev (the empty render proved nothing) and update released it."""
+    delete = "$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+    dev = f"resources:\n- ../../base\npatches:\n- path: del.yaml\nimages:\n- name: {image}\n  newTag: 1.0.0\n"
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": dev,
+        "overlays/dev/del.yaml": delete,
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    assert code == 0, err
+    readings = {r["environment"]: r for r in json.loads(out)["reading"]}
+    assert readings["dev"]["status"] == "not_rendered", readings["dev"]
+    assert "overlays/dev/del.yaml deletes it ($patch: delete)" in readings["dev"]["reason"], readings["dev"]
+    released, skipped = _update(tmp_path, origin)
+    assert list(released) == ["prod"] and "dev" not in skipped, (released, skipped)
+    assert git(origin, "show", "main:overlays/dev/kustomization.yaml") == dev

@@ -123,3 +123,33 @@ def test_an_image_argument_kustomize_edit_refuses_is_devs_refusal(
     assert list(skipped) == ["dev"] and "invalid format of image" in skipped["dev"], skipped
     assert "(fix: " in skipped["dev"] and list(released) == ["prod"], (released, skipped)
     assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
+
+
+DELETE = "$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+
+
+def test_an_overlay_deleting_the_only_object_under_the_applications_images_is_not_rendered(
+    tmp_path: Path, image: str
+) -> None:
+    """dev's overlay deletes the base's one Deployment ($patch: delete): the build Argo CD makes
+    holds nothing, so the Application's kustomize.images entry sets no image that runs. The
+    reading took the entry as dev's pin and update released dev into it."""
+    dev = "resources:\n- ../../base\npatches:\n- path: del.yaml\n"
+    files = {"overlays/dev/kustomization.yaml": dev, "overlays/dev/del.yaml": DELETE}
+    origin, kept = _repository(tmp_path, image, "images:\n- IMAGE:1.0.0", files)
+    dev_reading, released, skipped = _plan_and_update(tmp_path, origin)
+    assert dev_reading["status"] == "not_rendered", dev_reading
+    assert "overlays/dev/del.yaml deletes it ($patch: delete)" in dev_reading["reason"], dev_reading
+    assert list(released) == ["prod"] and "dev" not in skipped, (released, skipped)
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
+
+
+def test_an_applications_name_prefix_keeps_its_objects_in_the_render(tmp_path: Path, image: str) -> None:
+    """dev's Application prefixes every name (namePrefix: dev-) and its kustomize.images entry
+    names another image: the base's Deployment still runs, as dev-app, so dev is read from it
+    and released into its overlay's own entry, never said deleted by its prefix."""
+    origin, _ = _repository(tmp_path, image, "namePrefix: dev-\nimages:\n- other:1.0.0", {})
+    dev, released, skipped = _plan_and_update(tmp_path, origin)
+    assert dev["status"] != "not_rendered" and "deletes" not in (dev["reason"] or ""), dev
+    assert sorted(released) == ["dev", "prod"] and skipped == {}, (released, skipped)
+    assert "newTag: 1.1.0" in git(origin, "show", "main:overlays/dev/kustomization.yaml")
