@@ -80,13 +80,22 @@ def _helm(v: Values) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# each key path's own example; the registry is no key of its own: values splitting it out
+# (registry: quay.io, repository: keycloak/keycloak) are one image, named as the chart joins them
+_HELM_SAID = {
+    "reference": "The dotted key path in Helm values of the whole reference, repository:tag (e.g. image, "
+    "for image: ghcr.io/acme/app:1.2.0).",
+    "repository": "The dotted key path in Helm values of the image's repository (e.g. image.repository). "
+    "Where the values split out a registry: key (image: {registry: quay.io, repository: keycloak/keycloak}), "
+    "name the image as the chart joins them, quay.io/keycloak/keycloak, and give this path alone: a "
+    "release leaves the registry key as it is.",
+    "tag": "The dotted key path in Helm values of the image's tag (e.g. image.tag).",
+    "digest": "The dotted key path in Helm values of the image's digest, sha256:... (e.g. image.digest).",
+}
 HELM_PATH = matches(r"^[^.]+(\.[^.]+)*$", "helm {key} path {value!r} of {parent} must be like image.tag")
 HELM = Section(
     (
-        *(
-            Field(k, STR, rules=(HELM_PATH,), description="A dotted key path in Helm values, e.g. image.tag.")
-            for k in HELM_FIELDS
-        ),
+        *(Field(k, STR, rules=(HELM_PATH,), description=_HELM_SAID[k]) for k in HELM_FIELDS),
         Field(
             HELM_OPTIONS[0],
             BOOL,

@@ -20,7 +20,7 @@ from gitops_bot.engine.promotion_order import (
     kind_of,
 )
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import images, kustomize, markers, nodes, workloads
+from gitops_bot.manifests import helm_values, images, kustomize, markers, nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
@@ -204,7 +204,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             if field is not None and isinstance(tag, str | int | float) and path:
                 key = ".".join(path)
                 into.add(
-                    node[field],
+                    _registry_joined(node.get("registry"), node[field]),
                     f"Helm values {key} in {rel}",
                     {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
                 )
@@ -222,6 +222,13 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif not kind:
                 walk(doc, (), rel)
+
+
+def _registry_joined(registry: Any, repository: str) -> str:
+    """The image a values block's ``registry:`` and ``repository:`` name together: ``quay.io``
+    and ``keycloak/keycloak`` are quay.io's image, where the repository alone names Docker Hub's."""
+    joined = helm_values.registry_of(registry, repository)
+    return f"{joined}/{repository}" if joined else repository
 
 
 def helm_said(image: str, readings: Mapping[str, EnvironmentReading]) -> str:

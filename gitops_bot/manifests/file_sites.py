@@ -117,6 +117,7 @@ def groups(
                     in_tag and "tag" in present,
                     "; ".join(filter(None, (helm_values.differs(paths[f], n) for f, n in present.items()))),
                     workload=release,
+                    registry=_registry(doc, paths, present),
                 )
             )
             taken.update(map(id, present.values()))
@@ -131,6 +132,19 @@ def _anothers(present: Mapping[str, Any], spec: ImageSpec, by_repo: Mapping[str,
         return False
     location = WrittenRef.split(str(node.value)).location
     return location is not None and location != spec.repository_key and location in by_repo
+
+
+def _registry(doc: Any, paths: Mapping[str, str], present: Mapping[str, Any]) -> str:
+    """The ``registry:`` key beside the repository found, which the chart puts before it."""
+    node = present.get("repository")
+    parent, _, _ = paths.get("repository", "").rpartition(".")
+    if node is None or not parent or not nodes.is_scalar(node) or not node.value:
+        return ""
+    block = helm_values.node_at(doc, parent, scalar=False)
+    held = nodes.get(block, "registry") if block is not None and nodes.is_map(block) else None
+    if held is None or not nodes.is_scalar(held[1]):
+        return ""
+    return helm_values.registry_of(helm_values.rendered(held[1]), str(node.value))
 
 
 # the keys charts name an image's repository by, beside its tag

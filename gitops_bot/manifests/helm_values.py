@@ -56,6 +56,18 @@ def paths(helm: Mapping[str, str]) -> dict[str, str]:
     return {**helm, "digest": f"{parent}.digest" if parent else "digest"}
 
 
+def registry_of(registry: Any, repository: str) -> str:
+    """The registry a values block's ``registry:`` key puts before its ``repository:``, as the
+    charts splitting them build the image (``{{ .registry }}/{{ .repository }}``): "" where the
+    key is empty or templated, or the repository names its registry itself."""
+    if not isinstance(registry, str) or not registry.strip("/") or "{{" in registry:
+        return ""
+    first = repository.split("/", 1)[0]
+    if "/" in repository and ("." in first or ":" in first or first == "localhost"):
+        return ""
+    return registry.strip("/")
+
+
 def rendered(node: Any) -> str | None:
     """What ``{{ .Values.x }}`` prints of ``node`` (None: null, which deletes the key)."""
     if nodes.is_seq(node):

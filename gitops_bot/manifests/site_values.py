@@ -44,6 +44,7 @@ class Group:
     note: str = ""  # Helm values: where a value's text is not what helm renders, and the fix
     workload: str = ""  # a container's ``Kind/name``
     container: str = ""  # the container's name in it
+    registry: str = ""  # Helm values: the registry: key beside the repository, which the chart joins
 
 
 def written(node: Any) -> str | None:
@@ -64,8 +65,9 @@ def current(g: Group) -> tuple[str | None, str | None, str | None]:
         return read(g.fields.get("repository")), tag or None, digest or None
     ref = g.fields.get("reference")
     r = WrittenRef.split(read(ref) or "") if ref is not None else WrittenRef("")
+    repository = read(g.fields.get("repository"))
     return (
-        read(g.fields.get("repository")) or r.name or None,
+        (f"{g.registry}/{repository}" if g.registry and repository else repository) or r.name or None,
         read(g.fields.get("tag")) or r.tag,
         read(g.fields.get("digest")) or r.digest or None,
     )
@@ -112,6 +114,8 @@ def new_values(g: Group, u: Update, filename: str) -> list[tuple[str, Any, str]]
             continue
         value = parts[part] or ""  # removing a separate digest field empties it
         node = g.fields.get(f)
+        if f == "repository" and g.registry and node is not None:
+            value = _under_registry(g, value, filename)
         if node is None:
             if f in g.missing and value:
                 raise ManifestError(
@@ -125,6 +129,20 @@ def new_values(g: Group, u: Update, filename: str) -> list[tuple[str, Any, str]]
             continue  # already empty
         out.append((f, node, value))
     return out
+
+
+def _under_registry(g: Group, repository: str, filename: str) -> str:
+    """The repository a release writes beside a ``registry:`` key: the name without that
+    registry, which the chart puts before it; one of another registry cannot be written so."""
+    if repository.startswith(f"{g.registry}/"):
+        return repository[len(g.registry) + 1 :]
+    raise ManifestError(
+        filename,
+        g.line,
+        f"image {g.image!r}: cannot pull {repository} here: the values split out registry: {g.registry}, "
+        "which the chart puts before the repository",
+        hint=f"set the registry: key beside the repository by hand to the registry of {repository}",
+    )
 
 
 def fill(
