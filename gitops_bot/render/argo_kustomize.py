@@ -27,7 +27,7 @@ import yaml
 from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
-from gitops_bot.manifests import nodes, yamlvalues
+from gitops_bot.manifests import kustomize_refs, nodes, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, helm_render, reader, tools
 from gitops_bot.render import walk as walks
@@ -113,6 +113,9 @@ def _source_files(
     # a name is one path part (Kubernetes names never hold a /): none leads out of the path
     names = [n for n in (name,) if n and "/" not in n and n not in (".", "..")]
     for file in [SOURCE_FILES[0], *(SOURCE_FILES[1].format(name=n) for n in names)]:
+        if (directory / file).is_symlink() and not walks.inside(root, directory / file):
+            # argo-cd's repo server refuses a repository holding one (CheckOutOfBoundsSymlinks)
+            return NotRendered(f"{file} is a symbolic link leading out of the repository"), ()
         text = _text(root, directory / file, texts)
         if text is None:
             continue
@@ -120,6 +123,9 @@ def _source_files(
             docs = yamlvalues.load_all(text, file)
         except GitOpsBotError as e:
             return NotRendered(f"{file}: {e.message}"), ()
+        if docs and docs[0] is not None and not isinstance(docs[0], dict):
+            # a merge patch that is a list or a scalar replaces the source whole: no source
+            return NotRendered(f"{file} is no mapping, so Argo CD cannot merge it over the source"), ()
         merged = _merge_patch(merged, docs[0] if docs else None)
         files.append(file)
     if merged is src or not isinstance(merged, dict) or not isinstance(src, dict):
@@ -251,6 +257,15 @@ def edited(text: str, options: Mapping[str, object], directory: Path, root: Path
     if _s(options.get("namespace")):
         sets["namespace"] = _s(options["namespace"])
     patches = options.get("patches")
+    for patch in patches if isinstance(patches, list) else []:
+        path = _s(helm_render.at(patch, "path"))
+        out = path and not kustomize_refs.is_remote(path)
+        if out and not walks.inside(root, Path(os.path.normpath(directory / path))):
+            # kustomize's load restrictor: no patch file outside the kustomization's directory
+            return NotRendered(
+                f"kustomize.patches path {path} leads out of the repository: kustomize reads no patch file "
+                f"outside {directory.relative_to(root).as_posix() or '.'}"
+            )
     if isinstance(patches, list) and patches:
         had = top.get("patches")
         if had is not None and not isinstance(had, yaml.SequenceNode):

@@ -153,3 +153,48 @@ def test_an_applications_name_prefix_keeps_its_objects_in_the_render(tmp_path: P
     assert dev["status"] != "not_rendered" and "deletes" not in (dev["reason"] or ""), dev
     assert sorted(released) == ["dev", "prod"] and skipped == {}, (released, skipped)
     assert "newTag: 1.1.0" in git(origin, "show", "main:overlays/dev/kustomization.yaml")
+
+
+OUTSIDE_PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 7\n"
+
+
+@pytest.mark.parametrize(
+    ("dev", "source", "words"),
+    [
+        (
+            "images:\n- IMAGE:1.0.0\npatches:\n- path: ../../../outside/p.yaml",
+            "",
+            "leads out of the repository",
+        ),
+        (
+            "images:\n- IMAGE:1.0.0",
+            "kustomize:\n  patches:\n  - path: /etc/p.yaml\n",
+            "leads out of the repository",
+        ),
+        ("images:\n- IMAGE:1.0.0", "- kustomize:\n    images: [other:1.0.0]\n", "is no mapping"),
+        ("images:\n- IMAGE:1.0.0", "just text\n", "is no mapping"),
+        ("images:\n- IMAGE:1.0.0", "link", "symbolic link leading out of the repository"),
+    ],
+)
+def test_kustomize_fields_argo_cd_cannot_apply_are_devs_refusal(
+    tmp_path: Path, image: str, dev: str, source: str, words: str
+) -> None:
+    """A patch file out of the repository (kustomize builds none outside the kustomization's
+    directory), a .argocd-source.yaml that is a YAML list or a scalar (Argo CD merges it over
+    the source as a JSON merge patch, and a list or a string is no source), or one linked out
+    of the repository (Argo CD refuses a repository holding such a link): Argo CD renders
+    nothing of dev. The reading left the build unrendered and said nothing, or blamed the file
+    for pinning the image, and update released dev."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside/p.yaml").write_text(OUTSIDE_PATCH)
+    files = {"overlays/dev/.argocd-source.yaml": source} if source and source != "link" else {}
+    seed = tmp_path / "seed"
+    if source == "link":
+        (seed / "overlays/dev").mkdir(parents=True)
+        os.symlink("../../../outside/p.yaml", seed / "overlays/dev/.argocd-source.yaml")
+    origin, kept = _repository(tmp_path, image, dev, files)
+    dev_reading, released, skipped = _plan_and_update(tmp_path, origin)
+    assert dev_reading["status"] == "unsupported" and words in dev_reading["reason"], dev_reading
+    assert list(skipped) == ["dev"] and words in skipped["dev"] and "(fix: " in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
