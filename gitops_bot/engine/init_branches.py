@@ -65,15 +65,16 @@ def other_branches(root: Path) -> list[Holding]:
     out: list[Holding] = []
     for line in listed.splitlines():
         commit, _, ref = line.partition(" ")
-        if not ref or ref.endswith("/HEAD") or commit in seen:
-            continue
-        seen.add(commit)
         # what git switch takes: a local branch's name, a remote's branch without its remote
         branch = (
             ref.removeprefix("refs/heads/")
             if ref.startswith("refs/heads/")
             else _short(ref).partition("/")[2]
         )
+        # a name git branch refuses ('-x', '--upload-pack=...'): git switch reads it as an option
+        if not ref or ref.endswith("/HEAD") or commit in seen or branch.startswith("-"):
+            continue
+        seen.add(commit)
         held = _held(root, commit, _short(ref), branch)
         if held is not None:
             out.append(held)

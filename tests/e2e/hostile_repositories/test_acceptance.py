@@ -759,3 +759,25 @@ def test_an_overlay_deleting_the_only_object_under_its_own_images_entry_is_not_r
     released, skipped = _update(tmp_path, origin)
     assert list(released) == ["prod"] and "dev" not in skipped, (released, skipped)
     assert git(origin, "show", "main:overlays/dev/kustomization.yaml") == dev
+
+
+def test_init_never_tells_a_switch_to_a_branch_named_like_an_option(tmp_path: Path, image: str) -> None:
+    """main holds no deploy file; config holds the overlays, and so do refs named
+    '--upload-pack=touch_x' and '-x' (git branch refuses such names, git update-ref writes them;
+    git switch would read them as options). init's line named the first of them, sorted before
+    config: 'git switch --upload-pack=touch_x and run gitops-bot init --repo . again'."""
+    repo = tmp_path / "repo"
+    write(repo, {"README.md": "the app's sources\n"})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "sources")
+    git(repo, "switch", "-q", "-c", "config")
+    write(repo, {**_base(image), "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n"})
+    commit(repo, "manifests")
+    held = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "switch", "-q", "main")
+    for name in ("--upload-pack=touch_x", "-x"):
+        git(repo, "update-ref", f"refs/heads/{name}", held)
+    code, out, err = _bot(tmp_path, "init", "--repo", str(repo))
+    assert code == 2 and "git switch config and run" in out + err, out + err
+    assert "upload-pack" not in out + err and "switch -x" not in out + err, out + err
+    assert not (tmp_path / "touch_x").exists() and not (repo / "touch_x").exists()
