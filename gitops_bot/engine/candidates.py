@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
@@ -52,6 +53,7 @@ class RenderPath:
     path: str
     name: str
     how: str
+    guess: str = ""  # why its name is a guess, when one is
 
 
 @record
@@ -64,7 +66,7 @@ class FoundEnvironment:
     branch: str | None = None  # the branch its deploy tool renders it from, when not the checkout's
     branch_how: str = ""  # what said so
     asked: tuple[str, ...] = ()  # what the repository leaves open about it
-    cluster: str = ""  # why it is one cluster's own environment, when a name was split by cluster
+    cluster: str = ""  # why it is one cluster's own environment (split by cluster, or named after one)
 
 
 def name_of(path: str) -> str:
@@ -305,12 +307,14 @@ def applications(
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
             name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application)
-            name = name or apart.get(app.application) or name_of(f)
+            name = name or apart.get(app.application)
+            guessed = "" if name else _destination(repo, f, app.application)
+            name = name or _destined(guessed) or name_of(f)
             how = f"Argo CD Application {app.application} in {f} (path {path})"
             if held:  # the Application reads the other repository: the copy here is the path
                 url = log.without_userinfo(app.repo_url)
                 how = f"Argo CD Application {app.application} in {f} (path {app.path} of {url}, here {held})"
-            out.append(RenderPath(held or f, safe_name(name), how))
+            out.append(RenderPath(held or f, safe_name(name), how, _destined_said(guessed)))
     return out
 
 
@@ -353,11 +357,53 @@ def _external_chart(
             "pin an exact version there to have the bot release it"
         )
         return None
-    name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
+    name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application)
+    guessed = "" if name else _destination(repo, f, app.application)
     return RenderPath(
         f,
-        safe_name(name),
+        safe_name(name or _destined(guessed) or name_of(f)),
         f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
+        _destined_said(guessed),
+    )
+
+
+# Argo CD's own names for the cluster it runs in
+_IN_CLUSTER = ("kubernetes.default.svc", "kubernetes.default.svc.cluster.local")
+
+
+def _destination(repo: RepoFiles, f: str, application: str) -> str:
+    """The cluster an Application deploys to, as its destination names it (``name:``, else
+    ``server:``); "" where it names none or a template does."""
+    for doc in repo.docs(f):
+        if kind_of(doc)[1] != "Application" or as_map(doc.get("metadata")).get("name") != application:
+            continue
+        dest = as_map(as_map(doc.get("spec")).get("destination"))
+        for key in ("name", "server"):
+            value = dest.get(key)
+            if isinstance(value, str) and value.strip() and "{{" not in value and "$" not in value:
+                return value.strip()
+    return ""
+
+
+def _destined(destination: str) -> str:
+    """The environment a destination names: Argo CD's in-cluster for its own cluster, a server's
+    host's first label (https://prod.k8s.example.com: prod), a cluster's name as it is."""
+    if "://" not in destination:
+        return destination
+    host = urlsplit(destination).hostname or ""
+    if host in _IN_CLUSTER:
+        return "in-cluster"
+    return host if host.replace(".", "").isdigit() else host.split(".", 1)[0]
+
+
+def _destined_said(destination: str) -> str:
+    """The guess line of an environment named after its Applications' destination."""
+    if not destination:
+        return ""
+    return (
+        f"named after the cluster its Applications deploy to (destination {destination}): neither their "
+        "files nor their names name an environment, and Applications deploying to one cluster are one "
+        "environment; rename it as you call that cluster"
     )
 
 

@@ -118,7 +118,12 @@ def discover(
     names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
     questions: list[str] = []
     envs = [
-        FoundEnvironment(n, tuple(c.path for c in grouped[n]), tuple(c.how for c in grouped[n]))
+        FoundEnvironment(
+            n,
+            tuple(c.path for c in grouped[n]),
+            tuple(c.how for c in grouped[n]),
+            cluster=next((c.guess for c in grouped[n] if c.guess), ""),
+        )
         for n in names
     ]
     envs = discovered_branches.on_branches(repo, envs, base, has_branch, questions)
