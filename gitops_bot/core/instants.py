@@ -12,6 +12,7 @@ implausible value to report and ignore from a registry, a forge or a header."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -201,7 +202,10 @@ class _Instant(datetime):
     digits = ""  # the fraction's digits as written, without trailing zeros
 
 
-_FRACTION = re.compile(r"\d[Tt ]\d\d:\d\d:\d\d[.,](\d+)")
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _fraction() -> re.Pattern[str]:
+    return re.compile(r"\d[Tt ]\d\d:\d\d:\d\d[.,](\d+)")
 
 
 def parse_instant(text: str | None) -> datetime | None:
@@ -215,7 +219,7 @@ def parse_instant(text: str | None) -> datetime | None:
     except ValueError:
         return None
     when = _checked(when if when.tzinfo else when.replace(tzinfo=UTC), text)
-    fraction = _FRACTION.search(text)
+    fraction = _fraction().search(text)
     digits = fraction.group(1).rstrip("0") if fraction else ""
     if len(digits) <= 6:
         return when

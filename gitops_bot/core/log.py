@@ -88,7 +88,13 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 _MIN_SECRET = 4  # shorter values are ignored: too many false hits in ordinary text
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _url() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
 
 # A credential that renews (a GitHub App's installation token, a registry's bearer token per
 # scope, a cloud login) registers a new value each time, with its spellings; kept for ever,
@@ -164,7 +170,7 @@ def register_secret(value: str | None, *, renews: Iterable[str] = ()) -> None:
     if not value or len(value) < _MIN_SECRET:
         return
     found = {value}
-    if _URL.match(value.strip()):
+    if _url().match(value.strip()):
         found.update(secret_url_parts(value.strip()))
     sources = tuple(renews)
     if sources:

@@ -38,6 +38,7 @@ a label of megabytes is not a sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -74,13 +75,18 @@ Parts = tuple[Part, ...]  # a piece of text made of parts: rendered by the mediu
 
 # C0 and C1 controls and DEL, and the Unicode controls that reorder or hide what is shown
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_CONTROLS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _controls() -> re.Pattern[str]:
+    return re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}]")
 
 
 def _one_line(text: str) -> str:
     """One line of at most MAX_TEXT characters: every run of whitespace (line breaks, the
     Unicode line and paragraph separators) one space, controls dropped."""
-    one = _CONTROLS.sub("", " ".join(text.split()))
+    one = _controls().sub("", " ".join(text.split()))
     return one if len(one) <= MAX_TEXT else one[: MAX_TEXT - 1] + "…"
 
 
@@ -120,7 +126,7 @@ def html_escaped(value: str) -> str:
 
 def html_text(value: str) -> str:
     """The HTML rule: entity-escaped (quotes too: attribute values are text), controls dropped."""
-    return html_escaped(_CONTROLS.sub("", value))
+    return html_escaped(_controls().sub("", value))
 
 
 def terminal_text(value: str, *, lines: bool = False) -> str:
@@ -128,7 +134,7 @@ def terminal_text(value: str, *, lines: bool = False) -> str:
     escape (``\\x1b``, ``\\n``, ``\\u202e``); with ``lines``, line breaks kept (a whole
     document the bot wrote, whose only line breaks are its own)."""
     keep = "\n" if lines else ""
-    return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else _visible(m.group()), value)
+    return _controls().sub(lambda m: m.group() if m.group() in keep else _visible(m.group()), value)
 
 
 def _visible(char: str) -> str:

@@ -8,6 +8,7 @@ with the base64 around it)."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from urllib.parse import quote, quote_plus, unquote
@@ -125,12 +126,19 @@ def either(a: Ends | None, b: Ends | None) -> Ends | None:
     )
 
 
+# compiled at its first use, not at import: a plan's start-up does not use it
 # base64 characters (either alphabet, the JSON-escaped slash, the percent-encoded '+' and '/',
 # and after the run its padding), read outward from a run: the rest of the echo, which holds
 # the secret's first and last bits and the text it was encoded with (a Basic header's user)
-_AROUND_RUN_AFTER = re.compile(r"(?:%2[BbFf]|\\?/|[A-Za-z0-9+_-])*(?:=|%3[Dd]){0,2}")
+@functools.cache
+def _around_run_after() -> re.Pattern[str]:
+    return re.compile(r"(?:%2[BbFf]|\\?/|[A-Za-z0-9+_-])*(?:=|%3[Dd]){0,2}")
+
+
 # read backwards; no padding: '=' before a run is the text's own ('?auth=' stays)
-_AROUND_RUN_BEFORE = re.compile(r"(?:[BbFf]2%|/\\?|[A-Za-z0-9+_-])*")
+@functools.cache
+def _around_run_before() -> re.Pattern[str]:
+    return re.compile(r"(?:[BbFf]2%|/\\?|[A-Za-z0-9+_-])*")
 
 
 def redact_run(text: str, run: str, ends: Ends | None = None) -> str:
@@ -144,8 +152,8 @@ def redact_run(text: str, run: str, ends: Ends | None = None) -> str:
             out.append(text[at : found + 1])
             at = found + 1
             continue
-        before = _AROUND_RUN_BEFORE.match(text[at:found][::-1])
-        after = _AROUND_RUN_AFTER.match(text, found + len(run))
+        before = _around_run_before().match(text[at:found][::-1])
+        after = _around_run_after().match(text, found + len(run))
         start = found - (before.end() if before else 0)
         end = after.end() if after else found + len(run)
         out += [text[at:start], REDACTED]
@@ -174,14 +182,16 @@ def echoed(text: str, start: int, end: int, ends: Ends) -> bool:
     return True
 
 
-BASE64_WORD = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+@functools.cache
+def base64_word() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 
 
 def decoded_words(value: str) -> list[str]:
     """The text of each base64 word in ``value`` (either alphabet, padded or not): what a
     header built of a secret (``Basic base64(user:secret)``) holds it as."""
     out = []
-    for word in BASE64_WORD.findall(value):
+    for word in base64_word().findall(value):
         word = word.rstrip("=").translate(_STANDARD)
         try:
             raw = base64.b64decode(word + "=" * (-len(word) % 4), validate=True)

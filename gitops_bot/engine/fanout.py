@@ -7,6 +7,7 @@ kept per key (that image or chart is skipped) and anything else ending the run. 
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
 import threading
@@ -222,21 +223,24 @@ def _describe(key: object) -> str:
     return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
 
 
-_UNREACHED = re.compile(r"^(?:registry|chart repository) (?P<host>\S+) (?:unreachable|unavailable)\b")
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _unreached() -> re.Pattern[str]:
+    return re.compile(r"^(?:registry|chart repository) (?P<host>\S+) (?:unreachable|unavailable)\b")
 
 
 def _name_others(error: RegistryUnavailable, failed: Iterable[BaseException]) -> None:
     """Each other registry or chart repository the run's finished tasks found not reached,
     named on ``error``'s line in order: an offline run names every one it could not reach at
     once, not one a run."""
-    said = _UNREACHED.match(error.message)
+    said = _unreached().match(error.message)
     if said is None:
         return
     others = {
         found.group(0): None
         for f in failed
         if isinstance(f, RegistryUnavailable)
-        and (found := _UNREACHED.match(f.message)) is not None
+        and (found := _unreached().match(f.message)) is not None
         and found.group("host") != said.group("host")
     }
     if others:

@@ -3,6 +3,7 @@ the project path an adapter works on."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from gitops_bot.core.errors import RemoteUnknown
@@ -13,14 +14,19 @@ KNOWN_HOSTS = {
     "codeberg.org": "forgejo",
     "bitbucket.org": "bitbucket-cloud",
 }
-_URL = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?[:/](.+?)(?:\.git)?/?$")
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _url() -> re.Pattern[str]:
+    return re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?[:/](.+?)(?:\.git)?/?$")
 
 
 def split_remote(url: str) -> tuple[str, str] | None:
     """(host, path) of an https, ssh or scp-like remote URL; None for a local path."""
     if url.startswith("file:") or url.startswith("/"):
         return None
-    m = _URL.match(url)
+    m = _url().match(url)
     if not m:
         return None
     return m.group(1).lower(), m.group(3).strip("/")

@@ -9,6 +9,7 @@ never a ``RecursionError`` that ends the whole run; ``NaN`` and ``Infinity``, wh
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -16,7 +17,12 @@ from typing import Any
 import httpx
 
 MAX_DEPTH = 64  # deeper than any registry, forge or Sigstore document nests
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _string() -> re.Pattern[bytes]:
+    return re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
 class TooLarge(Exception):
@@ -63,7 +69,7 @@ def depth(data: bytes | str) -> int:
     """How deep JSON text nests (strings skipped), found without parsing it."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     deepest = level = 0
-    for c in _STRING.sub(b"", raw).translate(None, b" \t\r\n,:0123456789.-+eEtruefalsn"):
+    for c in _string().sub(b"", raw).translate(None, b" \t\r\n,:0123456789.-+eEtruefalsn"):
         if c in b"[{":
             level += 1
             deepest = max(deepest, level)

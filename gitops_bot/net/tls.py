@@ -145,9 +145,12 @@ def _os_context() -> ssl.SSLContext:
 def _holds_certs(capath: str) -> bool:
     """A hashed certificate directory (``c_rehash``: ``1a2b3c4d.0``) with at least one entry."""
     try:
-        return any(_HASHED.match(name) for name in os.listdir(capath))
+        return any(_hashed().match(name) for name in os.listdir(capath))
     except OSError:
         return False
 
 
-_HASHED = re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")
+# compiled at its first use, not at import: a plan's start-up does not use it
+@functools.cache
+def _hashed() -> re.Pattern[str]:
+    return re.compile(r"^[0-9a-fA-F]{8}\.[0-9]$")

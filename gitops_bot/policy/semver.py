@@ -12,6 +12,7 @@ Parsing and precedence come from python-semver (SemVer 2.0). What we add:
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import lru_cache
 
@@ -23,12 +24,17 @@ _TAG = re.compile(
     r"^(?P<prefix>[vV]?)(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?"
     r"(?:-(?P<pre>[0-9A-Za-z][0-9A-Za-z.-]*))?(?:\+(?P<build>[0-9A-Za-z.-]+))?$"
 )
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
 # What reads as a prerelease rather than a variant: rc1, beta.2, alpha, 20231010, dev-3 ...
-_PRERELEASE = re.compile(
-    r"^(?:(?:alpha|beta|rc|pre|preview|dev|snapshot|canary|nightly|next|milestone|a|b|m)"
-    r"(?:[.-]?\d+)*|\d+(?:\.\d+)*)$",
-    re.IGNORECASE,
-)
+@functools.cache
+def _prerelease() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:(?:alpha|beta|rc|pre|preview|dev|snapshot|canary|nightly|next|milestone|a|b|m)"
+        r"(?:[.-]?\d+)*|\d+(?:\.\d+)*)$",
+        re.IGNORECASE,
+    )
 
 
 @record
@@ -58,10 +64,10 @@ def parse_tag(tag: str) -> TagVersion | None:
         return None
     pre: str | None = m.group("pre")
     variant = ""
-    if pre is not None and not _PRERELEASE.match(pre):
+    if pre is not None and not _prerelease().match(pre):
         # "rc.1-alpine" keeps the prerelease and the variant apart; "alpine" is all variant.
         head, _, tail = pre.partition("-")
-        if tail and _PRERELEASE.match(head):
+        if tail and _prerelease().match(head):
             pre, variant = head, tail
         else:
             variant = pre

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -147,8 +148,13 @@ TOKEN_LIMIT = 64 << 10
 # seconds a token is kept at most, whatever its expires_in says: asking again costs one request
 TOKEN_KEPT = 3600.0
 TOKEN_DEFAULT_LIFE = 60.0  # the distribution token spec's, when expires_in is absent
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
 # what an Authorization header can carry: visible ASCII, no space (RFC 9110's token68 and more)
-_TOKEN_TEXT = re.compile(r"[!-~]+")
+@functools.cache
+def _token_text() -> re.Pattern[str]:
+    return re.compile(r"[!-~]+")
 
 
 @record
@@ -195,7 +201,7 @@ def token_answer(response: Reply, where: str, service: str) -> Token | TokenServ
     if not strings:
         return no_token("no 'token' or 'access_token' string")
     token = strings[0]
-    if not _TOKEN_TEXT.fullmatch(token):
+    if not _token_text().fullmatch(token):
         return no_token("its token holds characters a header cannot carry")
     lifetime = token_lifetime(body)
     if isinstance(lifetime, str):

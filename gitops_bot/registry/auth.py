@@ -13,6 +13,7 @@ token service's answer is (a token, or which failure) is :func:`~.answers.token_
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import threading
 import time
@@ -33,11 +34,22 @@ from gitops_bot.registry.answers import CREDENTIALS_HINT, TOKEN_LIMIT, Token, to
 from gitops_bot.registry.credentials import Secrets
 
 log = get_logger(__name__)
+
+
+# compiled at its first use, not at import: a plan's start-up does not use it
 # a challenge starts with its scheme (a token not followed by "="); then auth-params
-_SCHEME = re.compile(r"[ ,]*([!#$%&'*+\-.^_`|~0-9A-Za-z]++)(?![ \t]*=)[ \t]*")
-_PARAM_AT = re.compile(
-    r'[ \t,]*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))'
-)
+@functools.cache
+def _scheme() -> re.Pattern[str]:
+    return re.compile(r"[ ,]*([!#$%&'*+\-.^_`|~0-9A-Za-z]++)(?![ \t]*=)[ \t]*")
+
+
+@functools.cache
+def _param_at() -> re.Pattern[str]:
+    return re.compile(
+        r'[ \t,]*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))'
+    )
+
+
 _REPO_PATH = re.compile(r"^/v2/(?P<repo>.+?)/(?:tags|manifests|blobs|referrers)/")
 # scopes one token request asks for at most: a JWT granting 32 is a few kB, under the 8 kB a
 # header line may be behind common proxies (nginx's default, in front of Harbor)
@@ -82,13 +94,13 @@ def parse_challenges(headers: list[str]) -> list[Challenge]:
     for header in headers:
         rest = header.strip()
         while rest:
-            m = _SCHEME.match(rest)
+            m = _scheme().match(rest)
             if not m:
                 break
             scheme, rest = m.group(1).lower(), rest[m.end() :]
             params: dict[str, str] = {}
             while True:
-                p = _PARAM_AT.match(rest)
+                p = _param_at().match(rest)
                 if not p:
                     break
                 params.setdefault(p.group(1).lower(), p.group(2) if p.group(2) is not None else p.group(3))

@@ -27,6 +27,7 @@ again for the same commit).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -42,8 +43,13 @@ PREFIX = "manual rollback:"  # a hold reason this rule wrote
 # holds a release of the bot's to compare (a plan of a checkout with none does not load it).
 PROPOSAL = "gitops_bot.release.proposal"
 
+
+# compiled at its first use, not at import: a plan's start-up does not use it
 # a release's own line in its commit message: "- IMAGE FROM -> TO" and, when pinned, " (DIGEST)"
-_RECORD_LINE = re.compile(r"^- (\S+) \S+ -> (\S+)(?: \(([a-z0-9]+:[0-9a-f]+)\))?$")
+@functools.cache
+def _record_line() -> re.Pattern[str]:
+    return re.compile(r"^- (\S+) \S+ -> (\S+)(?: \(([a-z0-9]+:[0-9a-f]+)\))?$")
+
 
 Values = dict[str, tuple[str | None, str | None]]  # name -> (tag or chart version, digest)
 
@@ -121,7 +127,7 @@ def record_of(message: str, release: str) -> Values | None:
     ``- IMAGE FROM -> TO (DIGEST)`` lines), when they are the ones its id names; else None."""
     values: Values = {}
     for line in message.splitlines():
-        if (m := _RECORD_LINE.match(line.strip())) is None:
+        if (m := _record_line().match(line.strip())) is None:
             continue
         name, shown, digest = m.groups()
         tag = None if digest and shown == short_digest(digest) else shown
