@@ -112,6 +112,30 @@ def _source(app: str, node: Any) -> AppSource:
     )
 
 
+# the files in an Application's path Argo CD merges over its source before it builds it
+# (reposerver mergeSourceParameters): argocd-image-updater's git write-back writes the second
+SOURCE_FILES = (".argocd-source.yaml", ".argocd-source-{name}.yaml")
+
+
+def is_source_file(filename: str) -> bool:
+    """Whether the file is one of :data:`SOURCE_FILES` (by its name)."""
+    name = filename.rsplit("/", 1)[-1]
+    return name == SOURCE_FILES[0] or (name.startswith(".argocd-source-") and name.endswith(".yaml"))
+
+
+def source_file_images(text: str, filename: str) -> tuple[Setting, ...] | None:
+    """The ``kustomize.images`` a path's ``.argocd-source`` file sets over the Application's
+    source, each entry at its line: Argo CD merges the file as a JSON merge patch, so its list
+    replaces the Application's whole (a null removes it: none). None: it sets none."""
+    docs = nodes.compose_all(YamlText.of(text).body, filename)
+    kustomize = nodes.get(docs[0], "kustomize") if docs and nodes.is_map(docs[0]) else None
+    if kustomize is not None and nodes.is_null(kustomize[1]):
+        return ()
+    if (nodes.get(kustomize[1], "images") if kustomize and nodes.is_map(kustomize[1]) else None) is None:
+        return None
+    return _source("", docs[0]).images
+
+
 def scalar(node: Any, key: str) -> str | None:
     """The mapping's scalar value at ``key`` (None when absent, null or not a scalar)."""
     return _scalar(node, key)
@@ -354,6 +378,19 @@ def edit_entries(
 
 
 RULE = "only the matched kustomize.images entries of Applications change, each in place"
+
+
+def edit_source_file(
+    text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, str | None]]
+) -> EditResult:
+    """The ``kustomize.images`` entries of a path's ``.argocd-source`` file (see :func:`edit`):
+    what Argo CD builds the path with, over the Application's own."""
+
+    def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
+        entries = at(docs[0], "kustomize", "images") if docs else None
+        yield from ((bool(entries.flow_style), node) for node in _items(entries)) if entries else ()
+
+    return edit_entries(text, filename, wanted, each)
 
 
 def edit_parameters(

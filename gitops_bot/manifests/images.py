@@ -424,6 +424,10 @@ def edit(
             kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, u.keep_digest) for u in updates
         ]
         result = _then(result, flux_images.edit(result.text, filename, edits))
+    if apps_module().is_source_file(filename):  # what Argo CD merges over an Application's source
+        keys = {s.name: s.repository_key or s.name for s in specs}
+        wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
+        return _then(result, apps_module().edit_source_file(result.text, filename, wanted))
     if "argoproj.io" not in text:  # most files: no Application
         return result
     if "parameters" in text:  # an Argo CD Application's helm.parameters, set after its values

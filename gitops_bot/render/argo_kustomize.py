@@ -27,7 +27,7 @@ import yaml
 from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
-from gitops_bot.manifests import kustomize_refs, nodes, yamlvalues
+from gitops_bot.manifests import apps_module, kustomize_refs, nodes, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, helm_render, reader, tools
 from gitops_bot.render import walk as walks
@@ -97,11 +97,6 @@ def builds(
     return out
 
 
-# the files in an Application's path Argo CD merges into its source before it builds it
-# (reposerver mergeSourceParameters): argocd-image-updater's git write-back writes the second
-SOURCE_FILES = (".argocd-source.yaml", ".argocd-source-{name}.yaml")
-
-
 def _source_files(
     src: object, root: Path, directory: Path, name: str, texts: Mapping[Path, str]
 ) -> tuple[object, tuple[str, ...]]:
@@ -112,7 +107,8 @@ def _source_files(
     merged, files = src, []
     # a name is one path part (Kubernetes names never hold a /): none leads out of the path
     names = [n for n in (name,) if n and "/" not in n and n not in (".", "..")]
-    for file in [SOURCE_FILES[0], *(SOURCE_FILES[1].format(name=n) for n in names)]:
+    first, each = apps_module().SOURCE_FILES  # imported when first asked for, as the reader does
+    for file in [first, *(each.format(name=n) for n in names)]:
         if (directory / file).is_symlink() and not walks.inside(root, directory / file):
             # argo-cd's repo server refuses a repository holding one (CheckOutOfBoundsSymlinks)
             return NotRendered(f"{file} is a symbolic link leading out of the repository"), ()

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
@@ -32,7 +32,6 @@ from gitops_bot.render.walk import (
     DiskTree,
     Elsewhere,
     NoteKind,
-    Tree,
     Walk,
     glob_dirs,
 )
@@ -75,37 +74,17 @@ def _generate(text: str, rel: str, dirs: Callable[[str], list[str]]) -> Iterator
     )
 
 
-class Steps(Protocol):
+class Steps(deployers.Reads, Protocol):
     """The reader's steps a deploy tool's object is followed through."""
 
-    tree: Tree
     config_root: Path
-    specs: list[images.ImageSpec]
     repo_root: Path
-
-    def rel(self, path: Path) -> str: ...
-
-    def read_file(self, path: Path, walk: Walk) -> str | None: ...
-
-    def kfile(self, directory: Path) -> Path | None: ...
 
     def kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None: ...
 
     def directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None: ...
 
     def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None: ...
-
-    def add(
-        self,
-        walk: Walk,
-        rel: str,
-        sites: Iterable[images.Site],
-        *,
-        patch: bool,
-        form: str = "",
-        misses: str = "",
-        text: str = "",
-    ) -> None: ...
 
     def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]: ...
 
@@ -314,6 +293,7 @@ class DeployTools:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
             self._following.pop()
+        app = deployers.source_files(app, rel, directory, walk, self.reader) if document is None else app
         if document is None and ((sites := self.app_sites(app)) or app.inline):
             # its file's text, read only for what it sets (a walk kept from an unchanged tree reads
             # no Application again; an anchored or multi-line value is not edited): its own Helm

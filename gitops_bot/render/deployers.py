@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-from gitops_bot.manifests import apps_module
-from gitops_bot.render.walk import Source, Walk
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests import apps_module, images
+from gitops_bot.render.walk import Source, Tree, Walk
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
@@ -82,6 +84,75 @@ def missing_values(app: argocd_apps.AppSource, rel: str, name: str, file: str, w
         f"add {file}, drop {name} from {app.application}'s helm.valueFiles, or set "
         "helm.ignoreMissingValueFiles: true on it",
     )
+
+
+class Reads(Protocol):
+    """The reader's steps that read a file an Application's path holds and add what it sets."""
+
+    tree: Tree
+    specs: list[images.ImageSpec]
+
+    def rel(self, path: Path) -> str: ...
+
+    def read_file(self, path: Path, walk: Walk) -> str | None: ...
+
+    def kfile(self, directory: Path) -> Path | None: ...
+
+    def add(
+        self,
+        walk: Walk,
+        rel: str,
+        sites: Iterable[images.Site],
+        *,
+        patch: bool,
+        form: str = "",
+        misses: str = "",
+        text: str = "",
+    ) -> None: ...
+
+
+def source_files(
+    app: argocd_apps.AppSource, rel: str, directory: Path, walk: Walk, steps: Reads
+) -> argocd_apps.AppSource:
+    """``app`` as Argo CD builds its kustomization path: the path's ``.argocd-source.yaml`` then
+    ``.argocd-source-NAME.yaml`` merged over its source (argocd-image-updater's write-back), so
+    the last of them setting ``kustomize.images`` holds the entries that run, read as the pins
+    there, and the Application's own entries are replaced (its other fields stand)."""
+    if steps.kfile(directory) is None:
+        return app  # a chart or a plain directory: kustomize.images apply to none
+    first, each = apps_module().SOURCE_FILES
+    name = app.application
+    names = [
+        first,
+        *([each.format(name=name)] if name and "/" not in name and name not in (".", "..") else []),
+    ]
+    won: tuple[str, str, tuple[argocd_apps.Setting, ...]] | None = None
+    for path in (directory / n for n in names):
+        if (text := steps.read_file(path, walk)) is None:
+            continue  # not there, or read as no file: the reading says which
+        try:
+            got = apps_module().source_file_images(text, steps.rel(path))
+        except GitOpsBotError as e:
+            said = (
+                f"Argo CD merges it over {name}'s source and cannot read it ({e.message}): fix or remove it"
+            )
+            walk.note(steps.rel(path), said)
+            continue
+        won = (steps.rel(path), text, got) if got is not None else won
+    if won is None:
+        return app
+    file, text, entries = won
+    steps.add(
+        walk,
+        file,
+        images.application_sites(replace(app, images=entries, parameters=()), steps.specs, list),
+        patch=False,
+        text=text,
+    )
+    walk.note(
+        rel, f"Argo CD merges {file} over {name}'s source: its kustomize.images replace the Application's own"
+    )
+    return replace(app, images=())
 
 
 def ref_file(app: argocd_apps.AppSource, name: str, root: Path) -> Path | None:

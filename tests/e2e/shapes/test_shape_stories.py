@@ -245,6 +245,16 @@ SHAPES = [
         "argocd argocd/{env}.yaml",
         tools=True,
     ),
+    # the write-back file Argo CD merges over each Application's source: its entry runs and is the pin
+    Shape(
+        "argocd-source-file",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "base/.argocd-source-simple-app-{env}.yaml",
+        "base/.argocd-source-simple-app-{env}.yaml",
+        ARGOCD_ENTRY,
+        "argocd argocd/{env}.yaml",
+    ),
     Shape(
         "argocd-helm-value-files",
         ("argocd/staging.yaml", "argocd/production.yaml"),
@@ -621,6 +631,14 @@ def _render(shape: Shape, tree: Path, env: str) -> str:
         ]
         return _tool(kubetools.helm(), "template", app["metadata"]["name"], str(chart), *layers, *sets)
     images = source.get("kustomize", {}).get("images", [])
+    for name in (".argocd-source.yaml", f".argocd-source-{app['metadata']['name']}.yaml"):
+        # Argo CD's repo server merges these over the source: a list set there replaces the source's
+        merged = tree / source["path"] / name
+        images = (
+            (yaml.safe_load(merged.read_text()) or {}).get("kustomize", {}).get("images", images)
+            if merged.is_file()
+            else images
+        )
     return _kustomize_with_images(tree, tree / source["path"], images)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from gitops_bot.config import load
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
-from gitops_bot.render import reader, rendered_reading
+from gitops_bot.render import argo_kustomize, reader, rendered_reading
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
@@ -99,10 +101,13 @@ def test_an_applications_kustomize_images_entry_is_proven_by_argo_cds_build(tmp_
     assert "Argo CD's kustomize edit fails: label team already in kustomization file" in qa.blocked[0]
 
 
-def test_an_entry_the_paths_argocd_source_file_replaces_is_never_released(tmp_path: Path) -> None:
+def test_the_paths_argocd_source_file_is_the_pin_it_replaces_the_applications_entry_with(
+    tmp_path: Path,
+) -> None:
     """base/.argocd-source-dev.yaml (argocd-image-updater's git write-back) sets dev's images, and
-    Argo CD merges it over the Application's source: a marker in apps/dev.yaml's entry reaches
-    nothing, so no release writes there, and the fix names that file."""
+    Argo CD merges it over the Application's source (its list replaces apps/dev.yaml's whole):
+    the rules read that file's entry as dev's pin, as Argo CD builds it, and the marked render
+    of that build proves it; a release writes it, and the build runs what it wrote."""
     write(
         tmp_path,
         {
@@ -119,11 +124,25 @@ def test_an_entry_the_paths_argocd_source_file_replaces_is_never_released(tmp_pa
     specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
     sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
     rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
-    assert rules["dev"].images[0].status is PinStatus.PINNED
+    (read,) = rules["dev"].images
+    assert read.status is PinStatus.PINNED, read
+    assert [(p.file, p.line, p.tag) for p in read.pins if p.effective] == [
+        ("base/.argocd-source-dev.yaml", 2, "3.0")
+    ]
+    assert any("base/.argocd-source-dev.yaml over dev" in n for n in rules["dev"].notes)
     (dev,) = proven.prove(config, tmp_path, list(config.environments), specs, rules)["dev"].images
-    assert dev.status is PinStatus.UNSUPPORTED and dev.reason is not None
-    assert dev.reason.endswith(f"it renders {IMAGE}:3.0")
-    assert dev.fix == (
-        "Argo CD merges base/.argocd-source-dev.yaml over the Application's source: pin "
-        f"{IMAGE} there, or take the kustomize images out of it"
+    assert dev == read  # Argo CD's build carries the marker written there
+    path = tmp_path / "base/.argocd-source-dev.yaml"
+    edited = images.edit(
+        path.read_text(), ".argocd-source-dev.yaml", specs, [images.Update(IMAGE, tag="3.1")]
     )
+    assert edited.text == f"kustomize:\n  images: ['{IMAGE}:3.1']\n"
+    (built,) = argo_kustomize.builds(tmp_path, [yaml.safe_load((tmp_path / "apps/dev.yaml").read_text())])
+    texts = {path: edited.text}
+    (after,) = argo_kustomize.outputs(
+        config.render,
+        tmp_path,
+        [argo_kustomize.builds(tmp_path, [yaml.safe_load((tmp_path / "apps/dev.yaml").read_text())], texts)],
+    )
+    assert built.merged == (".argocd-source-dev.yaml",)
+    assert f"image: {IMAGE}:3.1" in after[0]

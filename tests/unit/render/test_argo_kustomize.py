@@ -202,7 +202,8 @@ def test_an_application_an_app_of_apps_chart_yields_is_built_with_its_own_kustom
 def test_the_argocd_source_files_of_its_path_are_merged_over_the_application(tmp_path: Path) -> None:
     """argocd-image-updater's git write-back writes base/.argocd-source-dev.yaml; Argo CD merges
     it over dev's source before it builds, so its image list replaces the Application's whole:
-    the Application's 2.0 runs nowhere, 3.0 does (the rules read 2.0 at apps/dev.yaml:10)."""
+    the Application's 2.0 runs nowhere, 3.0 does, and the rules read 3.0 there, as the render
+    does (they read 2.0 at apps/dev.yaml:10, which the render showed runs nowhere)."""
     write(
         tmp_path,
         {
@@ -218,10 +219,12 @@ def test_the_argocd_source_files_of_its_path_are_merged_over_the_application(tmp
     rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
         [reader.Source("dev", paths["dev"], (APP,))]
     )
+    pin = rules["dev"].images[0].effective
+    assert pin is not None and (pin.file, pin.line, pin.tag) == ("base/.argocd-source-dev.yaml", 2, "3.0")
     got = rendered_reading.held_to_render(_settings(), tmp_path, tmp_path, rules, paths)
-    assert got["dev"].notes == (
-        f"apps/dev.yaml:10 sets {APP} to 2.0, but the render runs Deployment/all-web app {APP}:3.0: a release "
-        "there changes nothing that runs",
+    assert got["dev"].notes == (  # nothing the render runs differs from the rules' reading
+        "apps/dev.yaml: Argo CD merges base/.argocd-source-dev.yaml over dev's source: its kustomize.images "
+        "replace the Application's own",
     )
 
 
