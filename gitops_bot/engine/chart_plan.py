@@ -7,9 +7,10 @@ registry fan-out (:mod:`gitops_bot.engine.fanout`)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from urllib.parse import urlsplit
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError, RegistryUnavailable
 from gitops_bot.core.model import Choice, EnvironmentMode, PlanAction, PlanItem, Verification
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import gather
@@ -45,14 +46,18 @@ def plan_charts(
     ]
     source = ChartSource(app.registries)
     limits = {c.name: c.index_limit for c in app.config.charts}
-    versions = gather(
-        app,
-        # in order: the first failure in the keys' order is the run's error, so the same
-        # repository is named every run, not whichever failed first
-        sorted({(t.chart.repository, t.chart.name) for t in asking}),
-        lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
-        what="listing chart versions",
-    )
+    try:
+        versions = gather(
+            app,
+            # in order: the first failure in the keys' order is the run's error, so the same
+            # repository is named every run, not whichever failed first
+            sorted({(t.chart.repository, t.chart.name) for t in asking}),
+            lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
+            what="listing chart versions",
+        )
+    except RegistryUnavailable as e:
+        e.message += _mirror_unread(app, {t.chart.repository for t in asking})
+        raise
     policies = {c.name: Policy(c.policy) for c in app.config.charts}
     out: dict[str, list[PlanItem]] = {}
     for env in envs:
@@ -80,6 +85,32 @@ def plan_charts(
                 item = planning.held(item, held[item.image], promoted=env.mode is EnvironmentMode.PROMOTION)
             out[env.name][n] = item
     return out
+
+
+def _mirror_unread(app: App, repositories: Collection[str]) -> str:
+    """What to add to an unreachable chart repository's line where ``registries:`` gives the host
+    of a classic one a mirror: a mirror stands in for an image registry only, so a user who set
+    one for a chart repository's host (to plan offline, behind a cache) hears why it was not
+    asked."""
+    hosts = sorted(
+        {
+            netloc
+            for r in repositories
+            if r.startswith(("https://", "http://"))
+            and (netloc := urlsplit(r).netloc)
+            and any(
+                (c := app.config.registries.get(h)) is not None and c.mirror
+                for h in {netloc, urlsplit(r).hostname or netloc}
+            )
+        }
+    )
+    if not hosts:
+        return ""
+    return (
+        f"; the registries: mirror of {', '.join(hosts)} is not read for its chart repositories: a mirror "
+        "stands in for an image registry, and a classic chart repository's index.yaml is read at its own "
+        "address (leave charts: out to plan the images first: docs/guides/your-repository.md)"
+    )
 
 
 def _source_runs(app: App, env: EnvironmentConfig) -> dict[str, ChartTarget] | None:
