@@ -237,6 +237,8 @@ class DeployTools:
         over a chart from a chart repository: helm is given them as they are, so their image keys
         are read by name (the chart is not fetched: no render proves them)."""
         for name, path in deployers.lent_values(app, self.reader.repo_root):
+            if deployers.unlent(app, rel, (name, path), self.reader.repo_root, self.reader.tree, walk):
+                continue
             if (text := self.reader.read_file(path, walk)) is None:
                 said = f"{app.application}'s value file {name} (another source), not followed"
                 walk.note(rel, said, UNFOLLOWED)

@@ -155,6 +155,24 @@ def source_files(
     return replace(app, images=())
 
 
+def unlent(
+    app: argocd_apps.AppSource, rel: str, lent: tuple[str, Path], root: Path, tree: Tree, walk: Walk
+) -> bool:
+    """Refuse a ``$ref/path`` value file Argo CD cannot hand helm: one resolving outside the
+    repository (argo-cd resolves a ref's file within its repository's root) or a directory
+    (helm reads a file of values); True when refused."""
+    name, path = lent
+    outside = not path.is_relative_to(root)
+    if not outside and not tree.is_dir(path):
+        return False
+    why = "resolves outside the repository (Argo CD refuses it)" if outside else "is a directory, not values"
+    walk.refuse(
+        f"Argo CD cannot render {app.application} ({rel}): its helm.valueFiles names {name}, which {why}",
+        f"name a values file of the repository there, or drop {name} from its helm.valueFiles",
+    )
+    return True
+
+
 def ref_file(app: argocd_apps.AppSource, name: str, root: Path) -> Path | None:
     """A ``$ref/path`` value file: in this repository (``root``) when the ref's source is the
     Application's own repository (the same repoURL), else None (another repository)."""

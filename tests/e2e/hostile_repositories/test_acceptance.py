@@ -781,3 +781,45 @@ def test_init_never_tells_a_switch_to_a_branch_named_like_an_option(tmp_path: Pa
     assert code == 2 and "git switch config and run" in out + err, out + err
     assert "upload-pack" not in out + err and "switch -x" not in out + err, out + err
     assert not (tmp_path / "touch_x").exists() and not (repo / "touch_x").exists()
+
+
+def _lending(env: str, value_file: str) -> str:
+    """An Application of the chart web from a chart repository, its value file lent by a ref
+    source of this repository."""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {env}\nspec:\n  sources:\n"
+        "    - repoURL: https://charts.example.com/\n      chart: web\n      targetRevision: 1.0.0\n"
+        f"      helm:\n        valueFiles:\n          - {value_file}\n"
+        "    - repoURL: https://github.com/acme/deploy.git\n      targetRevision: main\n      ref: values\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value_file", "words"),
+    [("$values/../outside/values.yaml", "outside the repository"), ("$values/values", "is a directory")],
+)
+def test_a_lent_value_file_argo_cd_cannot_hand_helm_is_the_applications_refusal(
+    tmp_path: Path, image: str, value_file: str, words: str
+) -> None:
+    """dev's Application lends the chart a value file leading out of the repository (Argo CD
+    refuses a value file resolved outside the repository's root) or naming a directory (helm
+    reads no directory as values): Argo CD renders nothing of dev. The reading called it
+    '(another source), not followed' and dev 'not rendered here' with no reason or fix."""
+    values = f'image:\n  repository: {image}\n  tag: "1.0.0"\n'
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside/values.yaml").write_text(values)
+    files = {
+        "apps/dev.yaml": _lending("dev", value_file),
+        "apps/prod.yaml": _lending("prod", "$values/values/prod.yaml"),
+        "values/prod.yaml": values,
+    }
+    envs = [f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")]
+    config = _config(image, *envs).replace("environments:", HELM_KEYS + "environments:")
+    origin = _origin(tmp_path, files, config)
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    assert code == 0, err
+    readings = {r["environment"]: r for r in json.loads(out)["reading"]}
+    assert readings["dev"]["status"] == "unsupported" and words in readings["dev"]["reason"], readings["dev"]
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and words in skipped["dev"] and "(fix: " in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
