@@ -28,7 +28,6 @@ from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests import apps_module, kustomize_refs, nodes, yamlvalues
-from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, helm_render, reader, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
@@ -60,40 +59,27 @@ def builds(
     applied (``texts``: files written over the tree, a marked render's)."""
     texts = texts or {}
     out: list[Build] = []
-    for doc in docs:
-        if doc.get("kind") != "Application" or not helm_render.scalar_at(doc, "apiVersion").startswith(
-            "argoproj.io/"
-        ):
+    for doc, src, directory, kfile in helm_render.application_kustomizations(root, docs):
+        if helm_render.holds_applications(directory):
+            continue  # an app of apps: helm_render renders it again
+        name = helm_render.scalar_at(doc, "metadata", "name")
+        origin = f"Application {name}"
+        merged, files = _source_files(src, root, directory, name, texts)
+        if isinstance(merged, NotRendered):
+            out.append(Build(origin, directory, refused=str(merged)))
             continue
-        many = helm_render.at(doc, "spec", "sources")
-        for src in many if isinstance(many, list) else [helm_render.at(doc, "spec", "source")]:
-            path = helm_render.scalar_at(src, "path")
-            if not path or helm_render.scalar_at(src, "targetRevision") not in helm_render.BASE_REVISIONS:
-                continue
-            directory = helm_render.inside(root, root / path)
-            if directory is None or (directory / "Chart.yaml").is_file():
-                continue
-            kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
-            if kfile is None or helm_render.holds_applications(directory):
-                continue  # a plain directory, or an app of apps (helm_render renders it again)
-            name = helm_render.scalar_at(doc, "metadata", "name")
-            origin = f"Application {name}"
-            merged, files = _source_files(src, root, directory, name, texts)
-            if isinstance(merged, NotRendered):
-                out.append(Build(origin, directory, refused=str(merged)))
-                continue
-            options = helm_render.at(merged, "kustomize")
-            if not isinstance(options, dict) or not options:
-                out.append(Build(origin, directory, merged=files))
-                continue
-            text = _text(root, kfile, texts)
-            if text is None:
-                continue  # the reading says what it cannot read
-            got = edited(text, options, directory, root)
-            if isinstance(got, NotRendered):
-                out.append(Build(origin, directory, refused=str(got), merged=files))
-            else:
-                out.append(Build(origin, directory, {kfile: got}, merged=files))
+        options = helm_render.at(merged, "kustomize")
+        if not isinstance(options, dict) or not options:
+            out.append(Build(origin, directory, merged=files))
+            continue
+        text = _text(root, kfile, texts)
+        if text is None:
+            continue  # the reading says what it cannot read
+        got = edited(text, options, directory, root)
+        if isinstance(got, NotRendered):
+            out.append(Build(origin, directory, refused=str(got), merged=files))
+        else:
+            out.append(Build(origin, directory, {kfile: got}, merged=files))
     return out
 
 

@@ -342,11 +342,12 @@ def _settings(app: dict[str, object]) -> str:
     return json.dumps([at(s, "kustomize") for s in sources], sort_keys=True, default=str)
 
 
-def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[Path, dict[str, object]]]:
-    """The kustomization directories in the repository (at this checkout's revision) the
-    Argo CD Applications among ``docs`` render, each with the first Application rendering it
-    with those kustomize fields."""
-    out: list[tuple[Path, dict[str, object]]] = []
+def application_kustomizations(
+    root: Path, docs: Sequence[dict[str, object]]
+) -> Iterator[tuple[dict[str, object], object, Path, Path]]:
+    """Each source of the Argo CD Applications among ``docs`` that renders a kustomization in
+    the repository at this checkout's revision (no chart): (the Application, its source, the
+    directory, its kustomization file)."""
     for doc in docs:
         if doc.get("kind") != "Application" or not scalar_at(doc, "apiVersion").startswith("argoproj.io/"):
             continue
@@ -356,10 +357,20 @@ def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[
             if not path or scalar_at(src, "targetRevision") not in BASE_REVISIONS:
                 continue
             directory = inside(root, root / path)
-            if directory is not None and any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
-                key = (directory, _settings(doc))
-                if key not in {(d, _settings(a)) for d, a in out} and not _is_chart(directory):
-                    out.append((directory, doc))
+            if directory is None or _is_chart(directory):
+                continue
+            kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
+            if kfile is not None:
+                yield doc, src, directory, kfile
+
+
+def kustomizations(root: Path, docs: Sequence[dict[str, object]]) -> list[tuple[Path, dict[str, object]]]:
+    """The kustomization directories the Argo CD Applications among ``docs`` render, each with
+    the first Application rendering it with those kustomize fields."""
+    out: list[tuple[Path, dict[str, object]]] = []
+    for doc, _, directory, _ in application_kustomizations(root, docs):
+        if (directory, _settings(doc)) not in {(d, _settings(a)) for d, a in out}:
+            out.append((directory, doc))
     return out
 
 
