@@ -32,6 +32,8 @@ def apps_module() -> Any:
 
 
 _TOP_KINDS = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z]+)", re.MULTILINE)
+_DOCUMENTS = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is no comment
 
 
 def definitions_only(text: str) -> bool:
@@ -39,10 +41,20 @@ def definitions_only(text: str) -> bool:
     an operator's bundle: megabytes of schema whose ``names:`` say ``kind: Application``): no
     deploy object and no image is in it, so a reader asking for those skips it unparsed (one
     such 4 MB file was composed 15 times by one init, 2 s each). Judged by the kinds at a line's
-    start, where every block-style document writes its own; a text with none (JSON, flow
-    style, an indented document) is parsed as before."""
+    start, where every block-style document writes its own; a text with a document written
+    otherwise (JSON, flow style, indented), alone or beside the definitions, is parsed."""
     kinds = _TOP_KINDS.findall(text)
-    return bool(kinds) and all(k == "CustomResourceDefinition" for k in kinds)
+    if not kinds or any(k != "CustomResourceDefinition" for k in kinds):
+        return False
+    # a document writing its kind otherwise (JSON, flow style, indented) beside them: parsed
+    marks = [(m.start(), m.end()) for m in _DOCUMENTS.finditer(text)]
+    for (_, start), (end, _) in zip([(0, 0), *marks], [*marks, (len(text), 0)], strict=True):
+        line = text[start : text.find("\n", start) + 1 or len(text)]
+        if start and line.strip() and not line.lstrip().startswith("#"):
+            return False  # a document beginning on the '---' line itself
+        if _CONTENT.search(text, start, end) and not _TOP_KINDS.search(text, start, end):
+            return False
+    return True
 
 
 def is_appset(text: str) -> bool:

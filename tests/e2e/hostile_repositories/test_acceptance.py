@@ -823,3 +823,41 @@ def test_a_lent_value_file_argo_cd_cannot_hand_helm_is_the_applications_refusal(
     released, skipped = _update(tmp_path, origin)
     assert list(skipped) == ["dev"] and words in skipped["dev"] and "(fix: " in skipped["dev"], skipped
     assert list(released) == ["prod"], released
+
+
+CRD = (
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: applications.argoproj.io\n"
+    "spec:\n  group: argoproj.io\n  names:\n    kind: Application\n    plural: applications\n  scope: Namespaced\n"
+    "  versions: []\n"
+)
+
+
+def test_an_application_in_flow_style_beside_a_definition_is_read(tmp_path: Path, image: str) -> None:
+    """dev's file holds Argo CD's CustomResourceDefinition, then dev's Application written as
+    JSON: the one kind at a line's start is the definition's, so the file was taken for
+    definitions alone and never parsed ('nothing dev renders names the image'); kubectl applies
+    both, and Argo CD renders dev's overlay."""
+    application = json.dumps(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": "app-dev", "namespace": "argocd"},
+            "spec": {
+                "source": {"repoURL": "https://github.com/acme/deploy.git", "targetRevision": "HEAD"}
+                | {"path": "overlays/dev", "kustomize": {"images": [f"{image}:1.0.0"]}}
+            },
+        }
+    )
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "apps/dev.yaml": f"{CRD}---\n{application}\n",
+    }
+    repo = tmp_path / "repo"
+    write(repo, {**files, "gitops-bot.yaml": _config(image, "  - name: dev\n    path: apps/dev.yaml\n")})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "a definition and a JSON Application")
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
+    assert code == 0, err
+    (dev,) = [r for r in json.loads(out)["reading"] if r["environment"] == "dev"]
+    assert dev["status"] == "pinned" and dev["pins"][-1]["file"] == "apps/dev.yaml", dev
