@@ -371,14 +371,37 @@ def _undeployed_charts(
             version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
             keys = ", ".join(f"{k}: {v}" for k, v in helm.items())
             said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
-        if not said:
+        whole = _written_whole(repo, f"{prefix}templates/", {n for n, h in names.found.items() if not h})
+        if not said and not whole:
             continue
         repo.notes.append(
             f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
-            f"{'; '.join(w for w, _ in said)}); if it is deployed as it is, write "
+            f"{'; '.join(w for w, _ in said) or 'no image'}); if it is deployed as it is, write "
             f"{{name: <env>, path: {chart}}} under environments: and the image with helm: "
             + "; ".join(f"{{{k}}}" for _, k in said)
+            + "".join(
+                f"; its templates write {ref} whole at {at}: end that line with "
+                f'# {{"gitops-bot": "{WrittenRef.split(ref).name}"}} to have it read'
+                for ref, at in whole[:MAX_WHOLE]
+            )
         )
+
+
+MAX_WHOLE = 3  # images a chart's templates write whole, named on its line at most
+
+
+def _written_whole(repo: RepoFiles, templates: str, names: set[str]) -> list[tuple[str, str]]:
+    """(reference, file:line) of each image of ``names`` a chart's templates write whole
+    (``image: redis:7.0.15-alpine``): the reader meets it only where a workload it reads holds
+    it, so the marker is what has it read in any kind."""
+    out: dict[str, str] = {}
+    for f in (f for f in repo.files if f.startswith(templates)):
+        text = repo.text(f) or ""
+        for m in workloads.TEMPLATE_LITERAL.finditer(text):
+            ref = m.group("ref")
+            if WrittenRef.split(ref).name in names:
+                out.setdefault(ref, f"{f}:{text.count(chr(10), 0, m.start()) + 1}")
+    return list(out.items())
 
 
 def _rendering(

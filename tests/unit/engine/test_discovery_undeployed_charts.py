@@ -45,3 +45,21 @@ def test_each_undeployed_chart_names_the_images_its_own_templates_build(tmp_path
             f"charts/{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
             "quay.io/acme/controller latest at image, tag)"
         ) in notes, notes
+
+
+def test_an_image_a_template_writes_whole_is_named_with_the_marker_it_needs(tmp_path: Path) -> None:
+    """A chart template writing an image whole (argocd-pull-integration's redis:7.0.15-alpine in
+    an AddOnTemplate's manifests, a kind the reader does not read): named on the chart's line
+    with the marker that has it read, where the line left it out."""
+    redis = "        - name: redis\n          image: redis:7.0.15-alpine\n"
+    files = {
+        "examples/guestbook.yaml": APPLICATION,
+        "charts/pull/Chart.yaml": "apiVersion: v2\nname: pull\nversion: 0.1.0\n",
+        "charts/pull/values.yaml": VALUES,
+        "charts/pull/templates/deployment.yaml": TEMPLATE.format(name="pull") + redis,
+    }
+    notes = "\n".join(discover(write(tmp_path, files)).notes)
+    assert (
+        "; its templates write redis:7.0.15-alpine whole at charts/pull/templates/deployment.yaml:11: "
+        'end that line with # {"gitops-bot": "redis"} to have it read'
+    ) in notes, notes
