@@ -128,6 +128,10 @@ def source_file_images(text: str, filename: str) -> tuple[Setting, ...] | None:
     source, each entry at its line: Argo CD merges the file as a JSON merge patch, so its list
     replaces the Application's whole (a null removes it: none). None: it sets none."""
     docs = nodes.compose_all(YamlText.of(text).body, filename)
+    if docs and not nodes.is_map(docs[0]) and not nodes.is_null(docs[0]):
+        # a merge patch that is a list or a scalar replaces the source whole: Argo CD fails it
+        line = int(docs[0].start_mark.line) + 1
+        raise ManifestError(filename, line, "is no mapping, so Argo CD cannot merge it over the source")
     kustomize = nodes.get(docs[0], "kustomize") if docs and nodes.is_map(docs[0]) else None
     if kustomize is not None and nodes.is_null(kustomize[1]):
         return ()

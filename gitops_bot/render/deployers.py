@@ -132,12 +132,12 @@ def source_files(
             continue  # not there, or read as no file: the reading says which
         try:
             got = apps_module().source_file_images(text, steps.rel(path))
-        except GitOpsBotError as e:
-            said = (
-                f"Argo CD merges it over {name}'s source and cannot read it ({e.message}): fix or remove it"
+        except GitOpsBotError as e:  # the repo server fails the build: nothing of it renders
+            fix = (
+                f"make {steps.rel(path)} a mapping of source fields (kustomize: images: [...]), or remove it"
             )
-            walk.note(steps.rel(path), said)
-            continue
+            walk.refuse(f"Argo CD cannot render {name} ({rel}): {e.message}", fix)
+            return app
         won = (steps.rel(path), text, got) if got is not None else won
     if won is None:
         return app

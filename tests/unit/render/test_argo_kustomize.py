@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images, workloads
@@ -318,3 +319,29 @@ def test_an_argocd_source_file_linked_out_of_the_repository_is_not_read(tmp_path
     # never read, and Argo CD's repo server refuses a repository holding such a link
     assert "symbolic link leading out of the repository" in build.refused and build.merged == (), build
     assert "SECRET" not in str(build)
+
+
+def test_an_argocd_source_file_that_is_no_mapping_is_refused_by_the_rules_as_by_argo_cd(
+    tmp_path: Path,
+) -> None:
+    """A write-back file that is a list is no source Argo CD can merge: the repo server fails
+    the build, so the rules (no kubectl) refuse dev in one line with the fix, as the renderer
+    does, rather than read the Application's own entry as what runs."""
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "base/.argocd-source-dev.yaml": f"- kustomize:\n    images: ['{APP}:3.0']\n",
+            "apps/dev.yaml": _application("dev", f"      images: ['{APP}:2.0']\n"),
+        },
+    )
+    specs = [images.ImageSpec(APP, workloads.repository_key(APP))]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
+        [reader.Source("dev", ("apps/dev.yaml",), (APP,))]
+    )
+    (dev,) = rules["dev"].images
+    assert dev.status is not PinStatus.PINNED, dev
+    assert dev.reason is not None and "base/.argocd-source-dev.yaml:1: is no mapping" in dev.reason, dev
+    (built,) = argo_kustomize.builds(tmp_path, [yaml.safe_load((tmp_path / "apps/dev.yaml").read_text())])
+    assert "is no mapping" in built.refused  # the renderer's refusal says the same
