@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from testkit import browser, demo
+from testkit import browser, demo, in_process
 from testkit.watch_process import Proc
 
 TOKEN = "page-token-0123456789abcdef"
@@ -36,21 +36,39 @@ def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.Stag
         yield st
 
 
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[demo.Stage, Proc, str]]:
+    """The demo's state after a first update and staging's merge, and a watch serving its page:
+    one for the tests that only read the page (each starting its own demo and watch was most of
+    their CPU). The update runs in process as a process would (its secrets, environment and
+    signal handlers given back after); the watch is a process of its own."""
+    work = tmp_path_factory.mktemp("served")
+    with demo.stage(work) as st:
+        env = {**st.env, "DOCKER_CONFIG": str(work / "docker-config")}  # never the user's
+        with in_process.secrets_of_its_own():
+            done = in_process.run(["update", "--repo", str(st.repo)], env)
+        assert done.code == 0, done.err
+        demo.merge_staging(st)
+        argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(st.repo), "--interval", "1h"]
+        with in_process.environment(env):
+            proc = Proc([*argv, "--listen", "127.0.0.1:0", "--status-page"])
+        try:
+            proc.wait_for("the endpoint", lambda: proc.events("listening"))
+            proc.wait_for("a cycle", lambda: proc.events("cycle"))
+            yield st, proc, "http://" + proc.events("listening")[0]["address"]
+        finally:
+            proc.p.send_signal(signal.SIGTERM)
+            proc.p.wait(timeout=30)
+
+
 @pytest.fixture
-def watching(stage: demo.Stage, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple[Proc, str]]:
-    """The demo's state after a first update and staging's merge, and a watch serving its page."""
-    assert main(["update", "--repo", str(stage.repo)]) == 0
-    demo.merge_staging(stage)
-    capsys.readouterr()
-    argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(stage.repo), "--interval", "1h"]
-    proc = Proc([*argv, "--listen", "127.0.0.1:0", "--status-page"])
-    try:
-        proc.wait_for("the endpoint", lambda: proc.events("listening"))
-        proc.wait_for("a cycle", lambda: proc.events("cycle"))
-        yield proc, "http://" + proc.events("listening")[0]["address"]
-    finally:
-        proc.p.send_signal(signal.SIGTERM)
-        proc.p.wait(timeout=30)
+def watching(
+    served: tuple[demo.Stage, Proc, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[demo.Stage, Proc, str]:
+    """The shared demo and its watch, with the demo's environment set for the test's own commands."""
+    for k, v in served[0].env.items():
+        monkeypatch.setenv(k, v)
+    return served
 
 
 def fetch(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -122,9 +140,9 @@ class Table(HTMLParser):
 
 
 def test_the_page_a_browser_renders_is_the_status_commands_table(
-    stage: demo.Stage, watching: tuple[Proc, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    watching: tuple[demo.Stage, Proc, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    _, base = watching
+    stage, _, base = watching
     assert main(["status", "--repo", str(stage.repo), "--output", "json"]) == 0
     expected = json.loads(capsys.readouterr().out)
 
@@ -157,9 +175,9 @@ def test_the_page_a_browser_renders_is_the_status_commands_table(
 
 
 def test_a_request_asks_no_forge_and_no_argo_cd_and_revalidates_on_the_wire(
-    stage: demo.Stage, watching: tuple[Proc, str]
+    watching: tuple[demo.Stage, Proc, str],
 ) -> None:
-    proc, base = watching
+    stage, proc, base = watching
     github, argo, cycles = len(stage.gh.requests), len(stage.argo.requests), len(proc.events("cycle"))
     status, headers, body = fetch(base + "/")
     assert status == 200 and body.startswith(b"<!DOCTYPE html>")
@@ -178,9 +196,9 @@ def test_a_request_asks_no_forge_and_no_argo_cd_and_revalidates_on_the_wire(
 
 
 def test_an_if_modified_since_with_a_twenty_digit_year_gets_the_full_answer(
-    watching: tuple[Proc, str],
+    watching: tuple[demo.Stage, Proc, str],
 ) -> None:
-    proc, base = watching
+    _, proc, base = watching
     since = "Mon, 01 Jan 12345678901234567890 00:00:00 GMT"
     status, _, body = fetch(base + "/status.json", "GET", **{"If-Modified-Since": since})
     assert status == 200 and json.loads(body)["repositories"]
@@ -208,7 +226,10 @@ def test_with_a_token_the_page_asks_for_it_and_the_token_never_reaches_the_log(s
     assert not proc.events("status_page_open")
 
 
-def test_a_token_variable_that_is_not_set_is_one_line_and_exit_2(stage: demo.Stage) -> None:
+def test_a_token_variable_that_is_not_set_is_one_line_and_exit_2(
+    watching: tuple[demo.Stage, Proc, str],
+) -> None:
+    stage = watching[0]
     env = {k: v for k, v in os.environ.items() if k != "NOT_SET_TOKEN"}
     done = subprocess.run(
         [
