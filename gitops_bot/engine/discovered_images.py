@@ -231,6 +231,26 @@ def _registry_joined(registry: Any, repository: str) -> str:
     return f"{joined}/{repository}" if joined else repository
 
 
+_APP_VERSION = re.compile(r"""^appVersion:[ \t]*['"]?([^'"\s#]+)""", re.MULTILINE)
+
+
+def chart_default(repo: RepoFiles, file: str) -> str | None:
+    """The chart's ``appVersion`` where a values file of it leaves the image's tag empty and a
+    template of the chart defaults to it (``| default .Chart.AppVersion``, helm's empty value
+    taking the default): what runs there. None where no such chart holds the file."""
+    for parent in PurePosixPath(file).parents:
+        d = "" if parent.as_posix() == "." else f"{parent.as_posix()}/"
+        chart = repo.text(f"{d}Chart.yaml")
+        if chart is None:
+            continue
+        found = _APP_VERSION.search(chart)
+        uses = any(
+            f.startswith(f"{d}templates/") and ".Chart.AppVersion" in (repo.text(f) or "") for f in repo.files
+        )
+        return found[1] if found and uses else None
+    return None
+
+
 def helm_said(image: str, readings: Mapping[str, EnvironmentReading]) -> str:
     """What the environments' readings show of the image's Helm values keys: found where a
     values line of them is what an environment runs; where every such line is beaten by a

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
-from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.engine import (
     candidates,
@@ -200,7 +200,10 @@ def discover(
             where.append(env_name)
             # the versions the environment renders; where none wins (a form the tool refuses),
             # every version written for it
-            tags += [p.tag or "" for p in ([p for p in ir.pins if p.effective] or list(ir.pins))]
+            for p in [p for p in ir.pins if p.effective] or list(ir.pins):
+                # an empty tag (read as none) is helm's empty value: the template's default runs
+                empty = not p.tag and not p.digest and p.kind is PinKind.HELM
+                tags.append((empty and discovered_images.chart_default(repo, p.file)) or p.tag or "")
         each = [r.image(n) for r in readings.values()]
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             continue  # named somewhere the environments do not render: not theirs

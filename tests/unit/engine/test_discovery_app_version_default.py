@@ -1,0 +1,38 @@
+"""A chart's values that leave the image's tag empty (``tag: ""``, helm's empty value) under a
+template defaulting it to the chart's ``appVersion`` (wayli-app/fluxbase's chart): what runs is
+that version, so init guesses the policy from it, where it read 'no tag is pinned' and followed
+latest's digest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+CHART = {
+    "chart/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
+    "chart/values.yaml": 'image:\n  registry: ghcr.io\n  repository: fluxbase-eu/fluxbase\n  tag: ""\n',
+    "chart/templates/_helpers.tpl": (
+        '{{- define "app.image" -}}\n'
+        '{{- printf "%s/%s:%s" .Values.image.registry .Values.image.repository '
+        "(.Values.image.tag | default .Chart.AppVersion) -}}\n"
+        "{{- end -}}\n"
+    ),
+    "chart/templates/deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n"
+        '      containers:\n      - name: app\n        image: {{ include "app.image" . }}\n'
+    ),
+}
+
+
+def test_an_empty_tag_the_chart_defaults_to_its_app_version_is_guessed_from_that_version(
+    tmp_path: Path,
+) -> None:
+    # tag "" is helm's empty value: the template's default, the chart's appVersion, is what runs,
+    # so the policy follows 2026.1.20's family, where it followed latest's digest
+    found = discover(write(tmp_path, CHART))
+    (image,) = found.images
+    assert image.name == "ghcr.io/fluxbase-eu/fluxbase"
+    assert image.tags == ("2026.1.20",)
+    assert image.guess.keys["policy"] != "digest", image.guess
