@@ -15,6 +15,9 @@ from gitops_bot.engine.repository_files import WORKLOADS, YAML, RepoFiles, kusto
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
 
+# a values file named so is a starting point to copy (values.example.yaml), no cluster's
+EXAMPLES = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist"})
+
 
 def root_manifests(repo: RepoFiles) -> list[RenderPath]:
     """The repository's root when it is a folder of plain manifests naming a workload
@@ -112,7 +115,11 @@ def lone_charts(repo: RepoFiles, named: bool) -> list[RenderPath]:
         out.append(RenderPath(d or ".", name, how))
         for f in sorted(repo.files):
             p = PurePosixPath(f)
-            if p.parent.as_posix() != (d or ".") or p.suffix not in YAML or not VALUES_NAME.match(p.stem):
+            m = VALUES_NAME.match(p.stem)
+            if p.parent.as_posix() != (d or ".") or p.suffix not in YAML or m is None:
+                continue
+            if (m["a"] or m["b"]).lower() in EXAMPLES:
+                repo.notes.append(f"{f}: an example by its name, no environment; configure it if it deploys")
                 continue
             how = f"Helm values file {f} over the chart {d or '.'}"
             out.append(RenderPath(f, safe_name(name_of(f)), how))

@@ -36,3 +36,12 @@ def test_an_empty_tag_the_chart_defaults_to_its_app_version_is_guessed_from_that
     assert image.name == "ghcr.io/fluxbase-eu/fluxbase"
     assert image.tags == ("2026.1.20",)
     assert image.guess.keys["policy"] != "digest", image.guess
+
+
+def test_a_values_file_named_as_an_example_is_no_environment(tmp_path: Path) -> None:
+    # values.example.yaml ("copy this file to values.yaml and customize") deploys nothing: as an
+    # environment it shared every values.yaml line with default, so each read unsupported
+    files = {**CHART, "chart/values.example.yaml": 'image:\n  tag: "2026.1.19"\n'}
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["default"]
+    assert any(n.startswith("chart/values.example.yaml: an example") for n in found.notes), found.notes
