@@ -26,6 +26,9 @@ from gitops_bot.manifests.yamltext import Text
 KEYS = ("gitops-bot", "$imagepolicy")
 FIELDS = {"tag": "tag", "name": "repository", "digest": "digest"}
 _COMMENT = re.compile(r"^\s+#\s*(\{.*\})\s*$")
+# gitops-bot's own marker after the line's own comment (`# 0.13.0 # {"gitops-bot": ...}`): still
+# the end of the line. Flux's setter keeps Flux's form, the whole comment, as Flux reads it
+_OWN_AFTER = re.compile(r"^\s+#.*?#\s*(\{\s*\"gitops-bot\"\s*:.*\})\s*$")
 
 
 @record
@@ -74,7 +77,8 @@ def find(t: Text, docs: list[Any]) -> Iterator[Marker]:
         for _, parent, _, node in nodes.walk(doc):
             if not nodes.is_scalar(node):
                 continue
-            m = _COMMENT.match(t.after(node))
+            after = t.after(node)
+            m = _COMMENT.match(after) or _OWN_AFTER.match(after)
             if m is None:
                 continue
             parsed = parse(m.group(1))
