@@ -329,3 +329,17 @@ def test_a_plain_http_realm_is_loopback_only_by_address_not_by_a_name_that_looks
     for realm in ("http://127.0.0.1.evil.example/token", "http://127.evil.example/token"):
         with pytest.raises(RegistryAccessError, match="plain http"):
             _realm("ghcr.io", realm, "https")
+
+
+def test_a_mirrors_refusal_names_the_path_it_was_asked() -> None:
+    # mirror: 127.0.0.1:5066/hub reads acme/app at hub/acme/app: the line says where it looked,
+    # so the user checks the mirror's hub/ copy, not a repository it was never asked for
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.startswith("/v2/hub/acme/app/"), request.url.path
+        return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+
+    c = RegistryClient(
+        RegistryConfig(host="127.0.0.1:5066", path="hub"), transport=httpx.MockTransport(answer)
+    )
+    with pytest.raises(RegistryAccessError, match=r"^127\.0\.0\.1:5066/hub/acme/app: not found \(HTTP 404\)"):
+        c.list_tags("acme/app")
