@@ -489,12 +489,20 @@ def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
     found = helm_render.templates_running(texts, name)
     where = ", ".join(sorted({t for t, _ in found})) or "the chart's templates"
     runs = ", ".join(sorted({i for _, i in found}))
-    said = f"; {where} renders {runs}" if found else f"; no container it renders runs {name}"
+    if not found:  # the environment's values name another image there: this one runs nowhere in it
+        return replace(
+            r,
+            status=PinStatus.NOT_RENDERED,
+            reason=f"helm template of {r.environment} renders no container running {name}: {place} is "
+            "a chart default its values override, or one no template reads",
+            fix=None,
+            would_write=None,
+        )
     return replace(
         r,
         status=PinStatus.UNSUPPORTED,
         reason=f"a release writing {place} changes nothing {r.environment} renders (helm template renders "
-        f"the same with it){said}",
+        f"the same with it); {where} renders {runs}",
         fix=f"make {where} take the image from the values ({{{{ .Values.image.repository }}}}:"
         f"{{{{ .Values.image.tag }}}}), or pin {r.image} where the chart takes it from",
     )

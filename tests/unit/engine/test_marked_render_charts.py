@@ -184,3 +184,37 @@ def test_a_values_tag_that_reaches_only_a_label_is_no_proof(tmp_path: Path) -> N
     prod = proven.prove(config, tmp_path, list(config.environments), specs, rules)["prod"].images[0]
     assert prod.status is PinStatus.UNSUPPORTED, prod
     assert prod.reason is not None and f"renders {IMAGE}:latest" in prod.reason, prod.reason
+
+
+def test_a_chart_default_every_environment_overrides_runs_nowhere(tmp_path: Path) -> None:
+    # the chart's own image (a rollback canary) is replaced by each environment's values: the
+    # marked render shows no container running it, so it is not rendered there, never a release
+    # with a fix telling a correct chart to take the image from the values it already reads
+    other = "ghcr.io/acme/rollback-me"
+    files = {
+        "gitops-bot.yaml": (
+            f"version: 1\nrender: {{kubectl: {kubectl()}, helm: {helm()}}}\nimages:\n"
+            + "".join(
+                f"  - name: {n}\n    policy: semver\n    helm: {{repository: image.repository, tag: image.tag}}\n"
+                for n in (other, IMAGE)
+            )
+            + "environments:\n  - name: dev\n    path: apps/dev.yaml\n"
+        ),
+        "apps/dev.yaml": APP.format(env="dev", chart="live"),
+        "charts/live/Chart.yaml": "apiVersion: v2\nname: live\nversion: 0.1.0\n",
+        "charts/live/values.yaml": f"image: {{repository: {other}, tag: latest}}\n",
+        "charts/live/values-dev.yaml": f"image:\n  repository: {IMAGE}\n  tag: 1.1.0\n",
+        "charts/live/templates/deployment.yaml": TEMPLATE
+        % "'{{ .Values.image.repository }}:{{ .Values.image.tag }}'",
+    }
+    write(tmp_path, files)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE, other)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    dev = proven.prove(config, tmp_path, list(config.environments), specs, rules)["dev"]
+    canary = dev.image(other)
+    assert canary is not None and canary.status is PinStatus.NOT_RENDERED, canary
+    assert canary.reason is not None and "renders no container running rollback-me" in canary.reason
+    web = dev.image(IMAGE)
+    assert web is not None and web.status is PinStatus.PINNED, web
