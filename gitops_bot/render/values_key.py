@@ -19,9 +19,11 @@ from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
 def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tuple[str, str, str] | None:
     """Where a values file the walk read (or a HelmRelease's values) names ``image`` as a plain
-    value: ``file:line``, the key path (said with what it is under), and the ``helm:`` keys to
-    add (``reference: KEY`` for a whole reference; else ``repository: KEY`` and its sibling tag
-    key). ``text``: a file's text by its path under the config root."""
+    value: ``file:line``, the key path (said with what it is under), and the fix: the ``helm:``
+    keys to add (``reference: KEY`` for a whole reference; else ``repository: KEY`` and its
+    sibling tag key). An object of a kind no format reads naming it (a CatalogSource's
+    ``spec.image``) is the same place, its fix the marker comment. ``text``: a file's text by
+    its path under the config root."""
     want = workloads.repository_key(image)
     if want is None:
         return None
@@ -37,7 +39,17 @@ def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tup
             root, under = _values(doc)
             if root is not None and (hit := _find(root, (), want)):
                 line, key, keys = hit
-                return f"{rel}:{line}", f"{key}{under}", keys
+                add = f"add helm: {{{keys}}} to the image in gitops-bot.yaml"
+                return f"{rel}:{line}", f"{key}{under}", add
+            kind = nodes.get(doc, "kind") if root is None and nodes.is_map(doc) else None
+            if kind is not None and nodes.is_scalar(kind[1]) and (hit := _find(doc, (), want)):
+                # an object of a kind no format reads (an OLM CatalogSource's spec.image)
+                line, key, _ = hit
+                return (
+                    f"{rel}:{line}",
+                    f"{key} of its {kind[1].value}, a field no format reads",
+                    f'add the marker comment # {{"gitops-bot": "{image}"}} at the end of that line',
+                )
     return None
 
 

@@ -120,8 +120,8 @@ def reading(
         elif reading.status is PinStatus.NOT_RENDERED and values_key and (hit := values_key(image)):
             # a values file it reads names the image under a key: what is missing is the image's
             # helm: keys, not its name or the environment's path
-            where, key, keys = hit
-            fix = f"{where} names {image} at {key}: add helm: {{{keys}}} to the image in gitops-bot.yaml"
+            where, key, add = hit
+            fix = f"{where} names {image} at {key}: {add}"
             reading = replace(reading, fix=fix)
         if walk.incomplete:  # what an unread file sets is not known: nothing of it is released
             reason, fix = unread_block(env, walk.incomplete)

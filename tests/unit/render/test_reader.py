@@ -707,3 +707,23 @@ def test_a_values_file_path_says_an_image_a_template_writes_in_if_lines(tmp_path
         c.reason,
         c.fix,
     )
+
+
+def test_an_image_named_in_a_field_no_format_reads_is_told_the_marker(tmp_path: Path) -> None:
+    # an OLM CatalogSource's spec.image (argoproj-labs/argocd-operator's deploy/): the reading
+    # cannot place it, and the fix names that line and the marker, not the image's name
+    _tree(
+        tmp_path,
+        {
+            "deploy/catalog_source.yaml": (
+                "apiVersion: operators.coreos.com/v1alpha1\nkind: CatalogSource\nmetadata: {name: argocd}\n"
+                "spec:\n  sourceType: grpc\n  image: ghcr.io/acme/app@sha256:" + "0" * 64 + " # 0.13.0\n"
+            ),
+        },
+    )
+    r = _read(tmp_path, {"olm": "deploy"})["olm"].image(APP)
+    assert r.status is PinStatus.NOT_RENDERED
+    assert r.fix == (
+        "deploy/catalog_source.yaml:6 names ghcr.io/acme/app at spec.image of its CatalogSource, a field no "
+        'format reads: add the marker comment # {"gitops-bot": "ghcr.io/acme/app"} at the end of that line'
+    )
