@@ -389,15 +389,15 @@ class Requests:
         self.stats.count(str(response.status))
         _retry.raise_if_retryable(response)  # the one rule of every outbound call
         status = response.status
-        asked = self.repository(repository)  # a mirror's path included: where it was looked for
+        repo_path = self.repository(repository)  # a mirror's path included: where it was looked for
         if status in (401, 403):
             raise RegistryAccessError(
-                f"{self.host}/{asked}: access denied (HTTP {status})",
+                f"{self.host}/{repo_path}: access denied (HTTP {status})",
                 status=status,
                 hint="check the registry credentials (username_env/password_env, docker config.json)",
             )
         if status == 404:
-            raise RegistryAccessError(f"{self.host}/{asked}: not found (HTTP 404)", status=404)
+            raise RegistryAccessError(f"{self.host}/{repo_path}: not found (HTTP 404)", status=404)
         if status >= 400:
-            raise RegistryAccessError(f"{self.host}/{asked}: HTTP {status}", status=status)
+            raise RegistryAccessError(f"{self.host}/{repo_path}: HTTP {status}", status=status)
         return answers.unencoded(response, self.host, repository)
