@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.render import app_kustomize, argo_kustomize, bounded, helm_render, reader, running, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
@@ -126,6 +126,8 @@ def held_to_render(
             else helm_render.NONE
         )
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
+        if runs and not refused:
+            reading = defaulted(reading, runs)
         notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
@@ -220,3 +222,24 @@ def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tup
                 "a release there changes nothing that runs"
             )
     return tuple(out)
+
+
+def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> EnvironmentReading:
+    """An image whose effective Helm values place leaves its tag empty (``tag: ""``, helm's empty
+    value) runs the tag the chart's template defaults to (its ``appVersion``): that rendered tag
+    is the version the environment runs, read from the render, where the text said none. A
+    release still writes the values key, which then takes the template's place."""
+    images, notes = [], []
+    for image in reading.images:
+        pin = image.effective
+        tags = {r.tag for r in runs if pin is not None and r.repository == pin.repository and r.tag}
+        if pin is None or pin.kind is not PinKind.HELM or pin.tag or pin.digest or len(tags) != 1:
+            images.append(image)
+            continue
+        ran = tags.pop()
+        pins = tuple(replace(p, tag=ran) if p is pin else p for p in image.pins)
+        images.append(replace(image, pins=pins))
+        notes.append(f"{pin.place} leaves {image.image}'s tag empty: the render runs {ran}, the chart's own")
+    if not notes:
+        return reading
+    return replace(reading, images=tuple(images), notes=(*reading.notes, *notes))

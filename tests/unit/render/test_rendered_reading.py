@@ -103,3 +103,43 @@ def test_a_link_out_of_one_overlay_leaves_the_others_rendered(tmp_path: Path) ->
     assert got["dev"].blocked is not None and "missing metadata.name" in got["dev"].blocked[0]
     assert got["prod"].blocked is None and got["qa"].refused == ()
     assert not got["qa"].notes  # not rendered: no claim on what it runs
+
+
+def test_an_empty_tag_reads_as_the_version_the_chart_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tag "" is helm's empty value: the template's default, the chart's appVersion, is what runs
+    # (wayli-app/fluxbase's chart): the plan's current version is that, where it read '(no tag)'
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    files = {
+        "app/application.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
+            "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
+        ),
+        "chart/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
+        "chart/values.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: ""\n',
+        "chart/templates/deployment.yaml": DEPLOYMENT.format(
+            meta="  name: web",
+            image='"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
+        ),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    specs = [
+        images.ImageSpec(
+            APP, workloads.repository_key(APP), {"repository": "image.repository", "tag": "image.tag"}
+        )
+    ]
+    sources = [reader.Source("prod", ("app/application.yaml",), (APP,))]
+    read = reader.Reader(reader.DiskTree(root), root, specs).read(sources)
+    got = rendered_reading.held_to_render(
+        RenderSettings(), root, root, read, {"prod": ("app/application.yaml",)}
+    )
+    image = got["prod"].image(APP)
+    assert image is not None and image.effective is not None, got["prod"]
+    assert (image.effective.place, image.effective.tag) == ("chart/values.yaml:3", "2026.1.20")
+    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got["prod"].notes), got["prod"].notes
