@@ -233,7 +233,9 @@ def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> E
     for image in reading.images:
         pin = image.effective
         tags = {r.tag for r in runs if pin is not None and r.repository == pin.repository and r.tag}
-        if pin is None or pin.kind is not PinKind.HELM or pin.tag or pin.digest or len(tags) != 1:
+        # a key the file lacks is unsupported, said with the appVersion it runs by the marked render
+        unkeyed = image.status is PinStatus.UNSUPPORTED
+        if pin is None or pin.kind is not PinKind.HELM or pin.tag or pin.digest or unkeyed or len(tags) != 1:
             images.append(image)
             continue
         ran = tags.pop()
