@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
@@ -72,6 +73,9 @@ class Pin:
     editable: bool = True  # the bot can write its characters in place
     form: str = ""  # how it is written, in words ("inline patch in kustomization.yaml")
     branch: str | None = None  # the environment's own branch holding the file (None: the base)
+    # the fields a release writes there (manifests.site_values.places): Helm values with no
+    # digest key take a release tag-only
+    places: frozenset[str] = field(default=frozenset(("repository", "tag", "digest")), compare=False)
 
     @property
     def place(self) -> str:

@@ -73,6 +73,9 @@ class Site:
     container: str = field(default="", compare=False)
     # a Helm value whose text is not what helm renders (``tag: 1.10``, rendered 1.1), with the fix
     note: str = field(default="", compare=False)
+    # the fields a release writes there (site_values.places): a Helm values site with no digest
+    # key has no place for a digest; every other site writes a whole reference
+    places: frozenset[str] = field(default=frozenset(site_values.FIELDS), compare=False)
 
 
 def is_kustomization(filename: str) -> bool:
@@ -271,6 +274,7 @@ def read(
             value_line=_value_line(g),
             container=g.container,
             note=g.note,
+            places=site_values.places(g),
         )
         for g in file_sites.groups(t, docs, specs, filename, strict=strict, values=own)
     ]

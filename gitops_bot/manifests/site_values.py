@@ -80,6 +80,12 @@ def holds(g: Group) -> set[str]:
     return set(g.fields) | ({"digest"} if g.digest_in_tag else set())
 
 
+def places(g: Group) -> frozenset[str]:
+    """The fields a release writes at the site: those it :func:`holds`, and the configured
+    Helm keys the file lacks, which the edit adds (a plan asks it as an update writes)."""
+    return frozenset(holds(g) | set(g.missing))
+
+
 def unwritten(g: Group, u: Update, filename: str) -> list[Unwritten]:
     """A tag or digest asked for where the site has neither a reference nor that field (Helm
     values with no digest key, Flux setters with only ``:tag`` markers): nothing silently drops."""

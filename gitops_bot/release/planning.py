@@ -26,7 +26,7 @@ from gitops_bot.core.model import (
     is_placeholder_digest,
     short_digest,
 )
-from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ChartReading, ImageReading, PinKind, PinStatus
+from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ChartReading, ImageReading, PinStatus
 from gitops_bot.core.record import record
 
 
@@ -214,17 +214,19 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
 
 def _no_digest_place(target: Target) -> str | None:
     """Why a release of the same tag pinned by digest writes nothing, when it is because it goes
-    into Helm values whose configured keys hold no digest (no ``digest`` or ``reference`` path,
-    no ``digestInTag``): the edit writes such a release tag-only; None where a digest has a place."""
+    into Helm values with no place for a digest (the pin's places, as the edit writes them; the
+    keys a release adds to an own layer are the configured ones): the edit writes such a release
+    tag-only; None where a digest has a place."""
     reading = target.reading
     pin = reading.effective if reading is not None else None
-    if pin is None or reading is None or any(f in ("digest", "reference") for f, _ in target.image.helm):
+    if pin is None or reading is None:
         return None
     if reading.would_write is not None:
-        if reading.would_write.form not in (HELM_KEY, HELMRELEASE_KEY):
+        configured = any(f in ("digest", "reference") for f, _ in target.image.helm)
+        if configured or reading.would_write.form not in (HELM_KEY, HELMRELEASE_KEY):
             return None
         where = reading.would_write.file
-    elif pin.kind is PinKind.HELM:
+    elif "digest" not in pin.places:
         where = pin.place
     else:
         return None

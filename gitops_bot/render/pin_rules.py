@@ -88,6 +88,7 @@ class Case:
                 f.site.digest,
                 f.editable,
                 f.form,
+                places=f.site.places,
             )
             have = out.setdefault((pin.file, pin.line, pin.kind), pin)
             if pin.effective and not have.effective:
