@@ -214,11 +214,19 @@ def _modules() -> tuple[tuple[str, ast.Module], ...]:
     )
 
 
+@functools.cache
+def _walked() -> tuple[tuple[str, tuple[ast.AST, ...]], ...]:
+    """Each module's nodes in ``ast.walk``'s order, walked once: the page's readings (the error
+    classes, twice, the raises and the rules) each walked every module again, most of the
+    page's time."""
+    return tuple((module, tuple(ast.walk(tree))) for module, tree in _modules())
+
+
 def error_classes() -> dict[str, str]:
     """Each expected error class in the package -> the class it extends (the root: "")."""
     bases: dict[str, list[str]] = {}
-    for _, tree in _modules():
-        for node in ast.walk(tree):
+    for _, nodes in _walked():
+        for node in nodes:
             if isinstance(node, ast.ClassDef):
                 names = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
                 bases.setdefault(node.name, names)
@@ -255,8 +263,8 @@ def refusals() -> Iterator[Refusal]:
     """Each ``raise`` of an expected error, and each ``return`` of one (a function that builds
     the error its callers raise: ``raise extra_missing(...)``)."""
     classes = error_classes()
-    for module, tree in _modules():
-        for node in ast.walk(tree):
+    for module, nodes in _walked():
+        for node in nodes:
             built = (
                 node.exc
                 if isinstance(node, ast.Raise)
@@ -291,8 +299,8 @@ RULES = {"one_of": 1, "none_of": 1, "matches": 1, "between": 2, "holds": 1}  # -
 def rule_refusals() -> Iterator[Refusal]:
     """The configuration's rules (``setting(rules=...)``): each message is a refusal of a value,
     at its line in gitops-bot.yaml, with ``{value}``-style fields filled in."""
-    for module, tree in _modules():
-        for node in ast.walk(tree):
+    for module, nodes in _walked():
+        for node in nodes:
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                 continue
             at = RULES.get(node.func.id)
