@@ -18,9 +18,9 @@ import yaml
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import MAX_OUTPUT
-from gitops_bot.render.tools import KUSTOMIZATION_NAMES
 
 
 def holder(text: str, line: int) -> tuple[str, str, str | None] | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import app_kustomize, argo_kustomize, bounded, helm_render, reader, running, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
@@ -116,7 +117,7 @@ def held_to_render(
             elif isinstance(got, bounded.NotRendered) and str(got).startswith(
                 ("kubectl kustomize failed", "Argo CD")
             ):
-                kfile = next((n for n in tools.KUSTOMIZATION_NAMES if (build.directory / n).is_file()), "")
+                kfile = next((n for n in KUSTOMIZATION_NAMES if (build.directory / n).is_file()), "")
                 reason = f"{rel}/{kfile} as {build.origin} writes it: {got}"
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))

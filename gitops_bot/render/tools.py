@@ -29,6 +29,7 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import joint, reader
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
@@ -36,8 +37,6 @@ from gitops_bot.render.render_cache import RenderCache
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
-
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def render_kept(
