@@ -141,3 +141,15 @@ def test_the_operators_proxy_is_kept_and_a_dead_one_stands_in_for_none() -> None
     none = childenv.content_env(Path("/h"), {"PATH": "/bin", "GITHUB_TOKEN": "t", "NO_PROXY": "*"})
     assert none["HTTPS_PROXY"] == none["https_proxy"] == childenv.DEAD_PROXY
     assert "NO_PROXY" not in none and "GITHUB_TOKEN" not in none
+
+
+def test_the_watch_sees_a_grandchilds_connection_off_the_machine(tmp_path: Path) -> None:
+    """The control every 'reaches nothing' above leans on: a connection a child's child makes to
+    a non-loopback address is a line of the trace (a UDP socket's connect sends no packet)."""
+    leaf = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(('192.0.2.1', 9))"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {leaf!r}], check=True)"
+    proc, out = netwatch.traced(
+        [sys.executable, "-c", parent], env={"PATH": os.environ["PATH"]}, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert any("192.0.2.1" in line for line in out), out
