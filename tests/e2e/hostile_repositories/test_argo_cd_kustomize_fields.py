@@ -199,3 +199,30 @@ def test_kustomize_fields_argo_cd_cannot_apply_are_devs_refusal(
     assert list(skipped) == ["dev"] and words in skipped["dev"] and "(fix: " in skipped["dev"], skipped
     assert list(released) == ["prod"], released
     assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
+
+
+def test_an_applications_remote_patch_is_said_and_never_fetched(tmp_path: Path, image: str) -> None:
+    """dev's Application patches its build with a file at a URL: Argo CD's kustomize would fetch
+    it, the bot fetches nothing (no connection off the machine under strace) and says so on
+    dev, where it read dev as pinned without a word. Its kustomize.images entry is applied after
+    the patch (kustomize's images transformer runs after patches), so dev is still released."""
+    dev = "images:\n- IMAGE:1.0.0\npatches:\n- path: https://example.com/p.yaml\n  target: {kind: Deployment}"
+    origin, _ = _repository(tmp_path, image, dev, {})
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone))
+    assert code == 0, err
+    said = "app-dev (apps/dev.yaml) kustomize.patches: remote patch https://example.com/p.yaml: not followed"
+    assert f"note: {said}; the bot reads what this repository holds" in out, out
+    released, skipped = _updated(tmp_path, origin)
+    assert sorted(released) == ["dev", "prod"] and skipped == {}, (released, skipped)
+
+
+def _updated(tmp_path: Path, origin: Path) -> tuple[dict[str, object], dict[str, str]]:
+    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    return (
+        {r["environment"]: r for r in result.get("results", [])},
+        {s["environment"]: s["reason"] for s in result.get("skipped", [])},
+    )
