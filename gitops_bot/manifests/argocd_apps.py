@@ -14,7 +14,7 @@ from typing import Any
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
-from gitops_bot.manifests import definitions_only, guard, helm_values, kustomize_refs, nodes, site_values
+from gitops_bot.manifests import definitions_only, guard, helm_values, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
@@ -61,8 +61,7 @@ class AppSource:
     # helm.ignoreMissingValueFiles: a value file not there is skipped, where Argo CD's render fails
     ignore_missing: bool = False
     inline: bool = False  # it sets Helm values of its own (helm.values or helm.valuesObject)
-    # kustomize.patches paths that are URLs: Argo CD's kustomize fetches them, the bot fetches nothing
-    remote_patches: tuple[str, ...] = ()
+    patch_paths: tuple[str, ...] = ()  # its kustomize.patches' files (a URL among them is fetched)
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -111,11 +110,7 @@ def _source(app: str, node: Any) -> AppSource:
         revision=_scalar(node, "targetRevision") or "",
         ignore_missing=(_scalar(helm, "ignoreMissingValueFiles") or "").lower() == "true",
         inline=at(helm, "valuesObject") is not None or at(helm, "values") is not None,
-        remote_patches=tuple(
-            path
-            for item in _items(at(node, "kustomize", "patches"))
-            if (path := _scalar(item, "path")) and kustomize_refs.is_remote(path)
-        ),
+        patch_paths=tuple(p for i in _items(at(node, "kustomize", "patches")) if (p := _scalar(i, "path"))),
     )
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
-from gitops_bot.manifests.kustomize_refs import remote_said
+from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
@@ -273,7 +273,7 @@ class DeployTools:
             )
             self._lent_values(app, rel, walk)
             return
-        for patch in app.remote_patches:  # never fetched: what it patches is not read
+        for patch in filter(is_remote, app.patch_paths):  # never fetched: what it patches is not read
             walk.note(patch, f"a remote patch {app.application} ({rel}) names, not followed", NoteKind.REMOTE)
             said = f"{app.application} ({rel}) kustomize.patches: {remote_said(patch, 'patch')}"
             walk.said += [said] if said not in walk.said else []
