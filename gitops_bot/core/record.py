@@ -5,30 +5,24 @@ class.
 (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``) and
 compiles each with ``exec``: ~0.6 ms a class on Python 3.11, 93 % of what defining one costs,
 and a plan defines more than a hundred before its first request (0.37 G of a one-image plan's
-1.18 G instructions). A record is the same class made without ``@dataclass``: its fields found as
-the dataclass finds them (``field(...)`` options, bases' fields, ``ClassVar`` left out) and
-written where the dataclass writes them (``__dataclass_fields__``, ``__match_args__``, slots), so
-``fields``, ``replace``, ``asdict`` and mypy through ``dataclass_transform`` see a dataclass; with
-slots the class is made again once, its methods in its namespace, where ``@dataclass(slots=True)``
-made it again and the methods were set on it one by one. The methods below read what they need
-of the class from one ``_Shape`` built when the class is. It builds, refuses assignment,
-compares, hashes and prints as the frozen dataclass would (only the fields with ``compare``,
-``hash`` or ``repr``; the same hashes, so sets iterate in the same order), and keeps an
-``__eq__``, ``__hash__`` or ``__repr__`` its class body defines. Building one costs ~30 % more
-than a dataclass's compiled ``__init__`` (6 fields: 13.2 k instructions against 10.4 k, called
-positionally). What a user feels: a
+1.18 G instructions). A record is the same dataclass made with none of those methods
+(``dataclass(init=False, repr=False, eq=False)``: its fields, defaults, slots and
+``__match_args__``, so ``fields``, ``replace`` and mypy through ``dataclass_transform`` see a
+dataclass), and the methods below, which read what they need of the class from one ``_Shape``
+built when the class is. It builds, refuses assignment, compares, hashes and prints as the
+frozen dataclass would (only the fields with ``compare``, ``hash`` or ``repr``; the same hashes,
+so sets iterate in the same order), and keeps an ``__eq__``, ``__hash__`` or ``__repr__`` its
+class body defines. Building one costs ~30 % more than a dataclass's compiled ``__init__``
+(6 fields: 13.2 k instructions against 10.4 k, called positionally). What a user feels: a
 one-image plan's start-up to its first request 1.176 -> 0.796 G instructions, 0.24-0.27 -> 0.19 s
-of CPU (``bench/startup_bench.py``), and a 200-image plan 2.210 -> 1.907 G (2026-11-27); made
-without ``@dataclass``, 0.792 -> 0.760 G to the first request.
+of CPU (``bench/startup_bench.py``), and a 200-image plan 2.210 -> 1.907 G (2026-11-27).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field
-from inspect import get_annotations
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter, ge, gt, le, lt
-from types import MemberDescriptorType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 _C = TypeVar("_C", bound=type)
@@ -155,47 +149,6 @@ def _setstate(self: Any, state: list[Any]) -> None:
         _set(self, name, value)
 
 
-def _fields(c: type, kw_only: bool) -> dict[str, Field[Any]]:
-    """The class's fields as ``@dataclass`` finds them: its bases' (a record's or a dataclass's),
-    then each name its body annotates, but ``ClassVar``s; a default written as ``field(...)``
-    keeps its options."""
-    every: dict[str, Field[Any]] = {}
-    for base in c.__mro__[-1:0:-1]:
-        every.update(base.__dict__.get("__dataclass_fields__", {}))
-    for name, kind in get_annotations(c).items():
-        text = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
-        if text.startswith(("ClassVar", "typing.ClassVar")):
-            continue
-        if text.startswith(("InitVar", "dataclasses.InitVar", "KW_ONLY", "dataclasses.KW_ONLY")):
-            raise TypeError(f"{c.__qualname__}.{name}: a record takes no {text}")
-        default: Any = getattr(c, name, MISSING)
-        if isinstance(default, MemberDescriptorType):  # a base's slot: no default
-            default = MISSING
-        f: Field[Any] = default if isinstance(default, Field) else field(default=default)
-        if f.default is not MISSING and f.default.__class__.__hash__ is None:
-            raise ValueError(
-                f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory"
-            )
-        f.name, f.type, f._field_type = name, kind, _FIELD  # type: ignore[attr-defined]
-        if f.kw_only is MISSING:
-            f.kw_only = kw_only
-        every[name] = f
-    return every
-
-
-def _slots_of(base: type) -> tuple[str, ...]:
-    found = base.__dict__.get("__slots__", ())
-    return (found,) if isinstance(found, str) else tuple(found)
-
-
-# what @dataclass writes of a class's fields and options, taken once from a class it made
-_PROBE: Any = dataclass(init=False, repr=False, eq=False)(
-    type("_Probe", (), {"__annotations__": {"x": "int"}})
-)
-_PARAMS = _PROBE.__dataclass_params__
-_FIELD = _PROBE.__dataclass_fields__["x"]._field_type
-
-
 @overload
 def record(cls: _C, /) -> _C: ...
 @overload
@@ -215,22 +168,16 @@ def record(
 
     def wrap(c: type) -> type:
         own = c.__dict__
-        for name in ("__init__", "__setattr__", "__delattr__", "__slots__"):
+        for name in ("__init__", "__setattr__", "__delattr__"):
             if name in own:
                 raise TypeError(f"{c.__qualname__}: a record makes its own {name}")
-        every = _fields(c, kw_only)
         # as @dataclass: a body's own __eq__ or __repr__ stays; its __hash__ stays only where the
         # body set it (defining __eq__ alone sets it to None, which @dataclass replaces)
         keep_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
         keep = {n for n in ("__eq__", "__repr__") if n in own} | ({"__hash__"} if keep_hash else set())
-        methods: dict[str, Any] = {
-            "__init__": _init,
-            "__shape__": _Shape(c, tuple(every.values())),
-            "__dataclass_fields__": every,
-            "__dataclass_params__": _PARAMS,
-        }
-        if "__match_args__" not in own:
-            methods["__match_args__"] = tuple(f.name for f in every.values() if not f.kw_only)
+        made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only, slots=slots)(c)
+        made.__shape__ = _Shape(made, fields(made))
+        methods: dict[str, Any] = {"__init__": _init}
         if frozen:
             methods |= {"__setattr__": _setattr, "__delattr__": _delattr}
         if frozen and slots:
@@ -239,23 +186,8 @@ def record(
         if order:
             shared |= _ORDER
         methods |= {name: fn for name, fn in shared.items() if name not in keep}
-        if not slots:
-            for f in every.values():  # a default written as field(...) is its value on the class
-                if isinstance(own.get(f.name), Field):
-                    if f.default is MISSING:
-                        delattr(c, f.name)
-                    else:
-                        setattr(c, f.name, f.default)
-            for name, fn in methods.items():
-                setattr(c, name, fn)
-            return c
-        # slots are fixed when a class is made: the class is made again, once, with its fields'
-        # slots and the methods in its namespace (as @dataclass(slots=True) makes it again)
-        inherited = {s for base in c.__mro__[1:-1] for s in _slots_of(base)}
-        body = {k: v for k, v in own.items() if k not in every and k not in ("__dict__", "__weakref__")}
-        body |= methods
-        body["__slots__"] = tuple(n for n in every if n not in inherited)
-        body["__qualname__"] = c.__qualname__
-        return type(c)(c.__name__, c.__bases__, body)
+        for name, fn in methods.items():
+            setattr(made, name, fn)
+        return made  # type: ignore[no-any-return]
 
     return wrap if cls is None else wrap(cls)

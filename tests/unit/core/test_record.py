@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 import pickle
-from dataclasses import FrozenInstanceError, asdict, dataclass, field, fields, is_dataclass, replace
-from typing import Any, ClassVar
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
+from typing import Any
 
 import pytest
 
@@ -197,43 +197,3 @@ def test_an_ordered_record_sorts_as_the_dataclass_and_refuses_another_class() ->
     assert Version(1, 2) >= Version(1, 2) and not Version(1, 2) < Version(1, 2)
     with pytest.raises(TypeError):
         _ = Version(1, 2) < Point(1, "a")  # type: ignore[operator]
-
-
-@record(frozen=False, slots=False)
-class Mixed:
-    """A class constant beside fields, a field(...) default, and match's positions."""
-
-    limit: ClassVar[int] = 3
-    name: str
-    size: int = field(default=1, repr=False)
-
-
-@dataclass
-class MixedDC:
-    """The same class, as the dataclass writes it."""
-
-    limit: ClassVar[int] = 3
-    name: str
-    size: int = field(default=1, repr=False)
-
-
-def test_fields_are_found_and_written_where_the_dataclass_writes_them() -> None:
-    ours, theirs = Mixed("a"), MixedDC("a")
-    assert [(f.name, f.type, f.default, f.repr) for f in fields(ours)] == [
-        (f.name, f.type, f.default, f.repr) for f in fields(theirs)
-    ]
-    assert Mixed.__match_args__ == MixedDC.__match_args__ == ("name", "size")
-    assert Mixed.size == MixedDC.size == 1  # the default on the class, not the Field
-    assert is_dataclass(ours) and asdict(ours) == asdict(theirs) == {"name": "a", "size": 1}
-    assert Point.__slots__ == PointDC.__slots__ and Point.__qualname__ == "Point"  # type: ignore[attr-defined]
-    assert Child.__slots__ == ("env",)  # type: ignore[attr-defined]  # its base holds the others
-    match Point(1, "a"):
-        case Point(x, y):
-            assert (x, y) == (1, "a")
-    with pytest.raises(ValueError, match="mutable default"):
-
-        @record
-        class Listed:
-            """A list as a default, which every instance would share."""
-
-            items: list[int] = []
