@@ -9,9 +9,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from testkit import kubetools
 
 # one traced call naming an IP address: its family, port and address, as strace prints them
 _INET = re.compile(r"sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\(\"([^\"]+)\"\)")
@@ -79,3 +82,29 @@ def traced(
         return proc, reaches(Path(log).read_text(errors="replace"))
     finally:
         os.unlink(log)
+
+
+def bot_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of the bot run as a user runs it: PATH and the locale, a home of its own
+    under ``tmp_path`` (its cache there), and the real ``kubectl`` and ``helm``."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
+        "GITOPS_BOT_HELM": kubetools.helm(),
+    }
+
+
+def bot(tmp_path: Path, *argv: str, prefix: Sequence[str] = ()) -> tuple[int, str, str]:
+    """``gitops-bot argv`` as a process under :func:`traced` (``prefix`` before the interpreter,
+    e.g. ``prlimit``), in ``tmp_path``: its exit code, stdout and stderr, once it is known that
+    it printed no traceback and reached nothing off the machine."""
+    proc, reached = traced(
+        [*prefix, sys.executable, "-m", "gitops_bot", *argv], env=bot_env(tmp_path), cwd=tmp_path
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr, (argv, proc.stderr[-4000:])
+    assert reached == [], (argv, reached)
+    return proc.returncode, proc.stdout, proc.stderr

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from testkit import app_of_apps, kubetools, netwatch
+from testkit import app_of_apps, netwatch
 from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -48,22 +47,6 @@ def image(registry: RegistryProcess, pusher: Pusher) -> str:
     return f"{registry.host}/acceptance-repos/app"
 
 
-def _bot(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
-        "GITOPS_BOT_HELM": kubetools.helm(),
-    }
-    proc, reached = netwatch.traced([sys.executable, "-m", "gitops_bot", *argv], env=env, cwd=tmp_path)
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
-    assert reached == [], (argv, reached)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def _base(image: str) -> dict[str, str]:
     return {
         "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
@@ -89,7 +72,7 @@ def test_init_on_argo_cd_applications_over_a_remote_base_and_a_link_loop(tmp_pat
     os.symlink("loop", repo / "docs/loop")
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "argo cd over hostile overlays")
-    code, out, err = _bot(tmp_path, "init", "--repo", str(repo))
+    code, out, err = netwatch.bot(tmp_path, "init", "--repo", str(repo))
     assert code in (0, 2), err  # docs/reference/exit-codes.md: 2 when its first plan fails
     assert 'name: "dev"' in out and 'name: "prod"' in out, out
     assert REMOTE in out, out  # the remote base is named, as not read
@@ -128,11 +111,11 @@ def test_a_release_goes_to_its_own_branch_and_never_into_the_refused_environment
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
     git(clone, "fetch", "-q", "origin", "env/prod:env/prod")
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone))
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(clone))
     assert code == 0, err
     assert f"remote base {REMOTE}: not followed" in out, out
     assert "cycle" in out, out
-    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}")
+    code, out, err = netwatch.bot(tmp_path, "update", "--repo", f"file://{origin}")
     assert code == 0, err
     assert "prod: " in out and "1 skipped (dev " in out, out
     assert git(origin, "rev-parse", "main") == main  # dev refused, prod released on its branch
@@ -171,7 +154,7 @@ def test_a_release_over_a_shared_base_writes_the_own_layer_and_leaves_the_refuse
         for f in ("base/deployment.yaml", "overlays/prod/kustomization.yaml")
     }
 
-    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}")
+    code, out, err = netwatch.bot(tmp_path, "update", "--repo", f"file://{origin}")
     assert code == 0, err
     assert "1 skipped (prod " in out and "link loop" in out, out
     assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
@@ -195,7 +178,7 @@ def _config(image: str, *envs: str) -> str:
 
 def _update(tmp_path: Path, origin: Path) -> tuple[dict[str, object], dict[str, str]]:
     """update's JSON result: the released environments' results and each skip's reason."""
-    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
     assert code == 0, err
     result = json.loads(out)
     released = {r["environment"]: r for r in result.get("results", [])}
@@ -351,7 +334,7 @@ def test_a_pin_not_written_in_place_is_unsupported_and_the_others_release(
     }
     envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
     origin = _origin(tmp_path, files, _config(image, *envs))
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
     assert code == 0, err
     readings = {r["environment"]: r for r in json.loads(out)["reading"]}
     assert readings["dev"]["status"] == "unsupported", readings["dev"]
@@ -377,7 +360,7 @@ def _app_of_apps(tmp_path: Path, image: str, files: dict[str, str], path: str = 
     write(repo, {**_base(image), "gitops-bot.yaml": config, **files})
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "an app of apps")
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo))
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(repo))
     assert code in (0, 2), err
     return out + err
 
@@ -488,7 +471,7 @@ def test_an_argo_cd_parameter_not_written_in_place_is_unsupported_and_the_others
     envs = [f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")]
     config = _config(image, *envs).replace("environments:", HELM_KEYS + "environments:")
     origin = _origin(tmp_path, files, config)
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
     assert code == 0, err
     readings = {r["environment"]: r for r in json.loads(out)["reading"]}
     assert readings["dev"]["status"] == "unsupported", readings["dev"]
@@ -548,7 +531,7 @@ def _kargo_init(tmp_path: Path, image: str, stages: list[str], extra: dict[str, 
     )
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "kargo stages")
-    return _bot(tmp_path, "init", "--repo", str(repo))
+    return netwatch.bot(tmp_path, "init", "--repo", str(repo))
 
 
 def test_a_kargo_promotion_task_running_itself_is_read_to_the_step_bound(tmp_path: Path, image: str) -> None:
@@ -614,18 +597,10 @@ def test_a_matrix_of_matrices_is_bounded_before_it_is_multiplied(tmp_path: Path,
     write(repo, {**files, "appset.yaml": appset, "gitops-bot.yaml": config})
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "nested matrices")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
-        "HOME": str(home),
-        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
-        "GITOPS_BOT_HELM": kubetools.helm(),
-    }
-    argv = ["prlimit", f"--as={2 << 30}", sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo)]
-    proc, reached = netwatch.traced(argv, env=env, cwd=tmp_path)
-    assert "Traceback" not in proc.stderr and reached == [], proc.stderr[-2000:]
-    assert proc.returncode == 0 and "1.0.0  ->  1.1.0" in proc.stdout, proc.stdout + proc.stderr
+    code, out, err = netwatch.bot(
+        tmp_path, "plan", "--repo", str(repo), prefix=("prlimit", f"--as={2 << 30}")
+    )
+    assert code == 0 and "1.0.0  ->  1.1.0" in out, out + err
 
 
 def test_an_application_past_the_generated_bound_is_said_as_past_it(tmp_path: Path, image: str) -> None:
@@ -655,7 +630,7 @@ def test_an_application_past_the_generated_bound_is_said_as_past_it(tmp_path: Pa
     )
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "dev past the bound, prod beside it")
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
     assert code == 0, err
     plan = json.loads(out)
     readings = {r["environment"]: r for r in plan["reading"]}
@@ -729,7 +704,7 @@ def test_an_argo_cd_parameter_value_that_is_no_string_is_said(
     write(repo, {**files, "gitops-bot.yaml": config})
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "a parameter that is no string")
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo))
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(repo))
     assert code in (0, 2), err
     said = f"apps/dev.yaml:15: helm parameter image.tag: {value} is YAML's {kind}, not the string Argo CD's"
     assert said in out + err and f'quote it (value: "{value}")' in out + err, out + err
@@ -751,7 +726,7 @@ def test_an_overlay_deleting_the_only_object_under_its_own_images_entry_is_not_r
     }
     envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
     origin = _origin(tmp_path, files, _config(image, *envs))
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
     assert code == 0, err
     readings = {r["environment"]: r for r in json.loads(out)["reading"]}
     assert readings["dev"]["status"] == "not_rendered", readings["dev"]
@@ -777,7 +752,7 @@ def test_init_never_tells_a_switch_to_a_branch_named_like_an_option(tmp_path: Pa
     git(repo, "switch", "-q", "main")
     for name in ("--upload-pack=touch_x", "-x"):
         git(repo, "update-ref", f"refs/heads/{name}", held)
-    code, out, err = _bot(tmp_path, "init", "--repo", str(repo))
+    code, out, err = netwatch.bot(tmp_path, "init", "--repo", str(repo))
     assert code == 2 and "git switch config and run" in out + err, out + err
     assert "upload-pack" not in out + err and "switch -x" not in out + err, out + err
     assert not (tmp_path / "touch_x").exists() and not (repo / "touch_x").exists()
@@ -816,7 +791,7 @@ def test_a_lent_value_file_argo_cd_cannot_hand_helm_is_the_applications_refusal(
     envs = [f"  - name: {e}\n    path: apps/{e}.yaml\n    write: commit\n" for e in ("dev", "prod")]
     config = _config(image, *envs).replace("environments:", HELM_KEYS + "environments:")
     origin = _origin(tmp_path, files, config)
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(tmp_path / "seed"), "--output", "json")
     assert code == 0, err
     readings = {r["environment"]: r for r in json.loads(out)["reading"]}
     assert readings["dev"]["status"] == "unsupported" and words in readings["dev"]["reason"], readings["dev"]
@@ -857,7 +832,7 @@ def test_an_application_in_flow_style_beside_a_definition_is_read(tmp_path: Path
     write(repo, {**files, "gitops-bot.yaml": _config(image, "  - name: dev\n    path: apps/dev.yaml\n")})
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "a definition and a JSON Application")
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(repo), "--output", "json")
     assert code == 0, err
     (dev,) = [r for r in json.loads(out)["reading"] if r["environment"] == "dev"]
     assert dev["status"] == "pinned" and dev["pins"][-1]["file"] == "apps/dev.yaml", dev

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from testkit import kubetools, netwatch
+from testkit import netwatch
 from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -45,22 +44,6 @@ spec:
 def image(registry: RegistryProcess, pusher: Pusher) -> str:
     pusher.image("acceptance-argo/app", ["1.0.0", "1.1.0"], salt="acceptance-argo")
     return f"{registry.host}/acceptance-argo/app"
-
-
-def _bot(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")},
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "GITOPS_BOT_KUBECTL": kubetools.kubectl(),
-        "GITOPS_BOT_HELM": kubetools.helm(),
-    }
-    proc, reached = netwatch.traced([sys.executable, "-m", "gitops_bot", *argv], env=env, cwd=tmp_path)
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
-    assert reached == [], (argv, reached)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _application(env: str, kustomize: str) -> str:
@@ -99,10 +82,10 @@ def _plan_and_update(
     """plan's reading of dev, update's released environments and each skip's reason."""
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone), "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(clone), "--output", "json")
     assert code == 0, err
     dev = next(r for r in json.loads(out)["reading"] if r["environment"] == "dev")
-    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
     assert code == 0, err
     result = json.loads(out)
     released = {r["environment"]: r for r in result.get("results", [])}
@@ -210,7 +193,7 @@ def test_an_applications_remote_patch_is_said_and_never_fetched(tmp_path: Path, 
     origin, _ = _repository(tmp_path, image, dev, {})
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    code, out, err = _bot(tmp_path, "plan", "--repo", str(clone))
+    code, out, err = netwatch.bot(tmp_path, "plan", "--repo", str(clone))
     assert code == 0, err
     said = "app-dev (apps/dev.yaml) kustomize.patches: remote patch https://example.com/p.yaml: not followed"
     assert f"note: {said}; the bot reads what this repository holds" in out, out
@@ -219,7 +202,7 @@ def test_an_applications_remote_patch_is_said_and_never_fetched(tmp_path: Path, 
 
 
 def _updated(tmp_path: Path, origin: Path) -> tuple[dict[str, object], dict[str, str]]:
-    code, out, err = _bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
+    code, out, err = netwatch.bot(tmp_path, "update", "--repo", f"file://{origin}", "--output", "json")
     assert code == 0, err
     result = json.loads(out)
     return (
