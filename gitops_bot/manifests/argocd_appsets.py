@@ -305,10 +305,11 @@ def _kept(node: Any, flow: bool = False) -> Any:
 
 
 def _params(
-    gen: Any, dirs: Callable[[str], list[str]] | None, files: Files | None = None
+    gen: Any, dirs: Callable[[str], list[str]] | None, files: Files | None = None, depth: int = 0
 ) -> list[dict[str, Any]]:
     """The generator's parameter sets (``dirs`` None: list elements' values as
-    :class:`Literal`, a git generator's as one :class:`Opaque` set)."""
+    :class:`Literal`, a git generator's as one :class:`Opaque` set); ``depth``: how many
+    matrices hold it."""
     kinds = [str(k.value) for k, _ in gen.value] if nodes.is_map(gen) else []
     for key, node in gen.value if nodes.is_map(gen) else ():
         kind = str(key.value)
@@ -327,8 +328,10 @@ def _params(
         if kind == "clusters":
             return _clusters(node)
         if kind == "matrix":
+            if depth > 1:  # Argo CD's nested matrix holds terminal generators only: it makes nothing
+                raise Unexpanded("its matrix generators nest more than one level, which Argo CD refuses")
             children = (
-                [_params(g, dirs, files) for g in at(node, "generators").value]
+                [_params(g, dirs, files, depth + 1) for g in at(node, "generators").value]
                 if nodes.is_seq(at(node, "generators"))
                 else []
             )

@@ -209,3 +209,32 @@ def test_a_release_of_an_image_inherited_through_two_charts_writes_each_charts_o
     assert all(written[p] == 'x: 1\nimageVersion: "2.0"\n' for p in own), written
     (done,) = release.changes
     assert sorted(done.files) == [f"values/{a}/envs/prod-eu.yaml" for a in ("app1", "app2")]
+
+
+LIST = """list:
+{pad}elements:
+{pad}- env: qa
+{pad}  name: in-cluster"""
+
+
+def test_a_matrix_nested_deeper_than_argo_cd_allows_is_said_not_expanded(tmp_path: Path) -> None:
+    """Argo CD's matrix may hold a matrix whose children are terminal generators (list, git,
+    clusters...): a matrix at the third level generates nothing there, so none of it is read as
+    what runs, while the second level is expanded."""
+    two = MATRIX % (
+        "matrix:\n            generators:\n"
+        f"              - {LIST.format(pad=' ' * 18)}\n"
+        f"              - {LIST.format(pad=' ' * 18).replace('qa', 'qa2').replace('env: qa2', 'zone: a')}\n"
+    )
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(two)})["qa"].image(APP)
+    assert got is not None and got.status is PinStatus.PINNED, got
+    three = MATRIX % (
+        "matrix:\n            generators:\n"
+        "              - matrix:\n                  generators:\n"
+        f"                    - {LIST.format(pad=' ' * 24)}\n"
+        f"                    - {LIST.format(pad=' ' * 24).replace('env: qa', 'zone: a')}\n"
+        f"              - {LIST.format(pad=' ' * 18).replace('env: qa', 'tier: b')}\n"
+    )
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(three)})["qa"].image(APP)
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
+    assert got.reason is not None and "one level" in got.reason, got.reason
