@@ -52,6 +52,7 @@ from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
+from gitops_bot.render.deployers import repo_key
 from gitops_bot.render.walk import NoteKind
 
 
@@ -437,7 +438,10 @@ def _rendering(
     for e in dropped:
         paths = ", ".join(e.paths[:3])
         other = [
-            a for p in e.paths for a in _app_sources(repo, p) if a.repo_url and _key(a.repo_url) not in kept
+            a
+            for p in e.paths
+            for a in _app_sources(repo, p)
+            if a.repo_url and repo_key(a.repo_url) not in kept
         ]
         if kept and other and len(e.paths) == 1:
             # an Application of a fork or another repository holding a directory of the same name
@@ -463,13 +467,9 @@ def _app_sources(repo: RepoFiles, path: str) -> list[argocd_apps.AppSource]:
         return []
 
 
-def _key(url: str) -> str:
-    return url.lower().rstrip("/").removesuffix(".git")
-
-
 def _repo_urls(repo: RepoFiles, paths: Sequence[str]) -> dict[str, str]:
     """The repositories the Applications at ``paths`` render directories of (compared -> written)."""
-    return {_key(a.repo_url): a.repo_url for p in paths for a in _app_sources(repo, p) if a.repo_url}
+    return {repo_key(a.repo_url): a.repo_url for p in paths for a in _app_sources(repo, p) if a.repo_url}
 
 
 def _ordered(

@@ -721,6 +721,32 @@ def test_an_application_of_a_fork_rendering_none_of_the_images_says_it_renders_a
     ) in found.notes
 
 
+def test_an_application_of_this_repository_written_another_way_is_not_called_a_fork(tmp_path: Path) -> None:
+    # git@github.com:acme/gitops.git and https://github.com/acme/gitops are one repository: the
+    # Application rendering none of the images is only said to render nothing
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
+        "  source:\n    path: {path}\n    repoURL: {url}\n  destination:\n    namespace: x\n"
+    )
+    write(
+        tmp_path,
+        {
+            "argo/app.yaml": app.format(name="web", path="app", url="https://github.com/acme/gitops"),
+            "argo/cluster.yaml": app.format(
+                name="cluster", path="cluster", url="git@github.com:acme/gitops.git"
+            ),
+            "app/deployment.yaml": DEPLOY.format(image="quay.io/acme/web:1.0"),
+            "cluster/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n",
+        },
+    )
+    found = discover(tmp_path)
+    assert [e.paths for e in found.environments] == [("argo/app.yaml",)]
+    assert (
+        "argo/cluster.yaml: renders none of the images found; not configured as an environment" in found.notes
+    )
+    assert not [n for n in found.notes if "not the repository the other" in n]
+
+
 def test_an_applicationsets_git_directories_are_the_environment_not_the_root(tmp_path: Path) -> None:
     # christianh814/kargo-stack-sample-deployment: the root holds only an ApplicationSet whose git
     # generator renders applications/* of this repository to one cluster
