@@ -15,7 +15,7 @@ from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render import helm_render
-from gitops_bot.render.bounded import MAX_OUTPUT
+from gitops_bot.render.bounded import read_text
 
 _APP_VERSION = re.compile(r"^appVersion:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
@@ -53,7 +53,7 @@ def unkeyed(
     versions: dict[str, tuple[str, str]] = {}  # marker -> (Chart.yaml:line, its appVersion)
     texts: dict[Path, str] = {}
     for n, chart in enumerate(sorted({c.directory / "Chart.yaml" for c in charts})):
-        text = read(chart)
+        text = read_text(chart)
         if text is not None and (found := _APP_VERSION.search(text)) is not None:
             marker = f"gitops-bot-{secret}-{n}a"
             line = text.count("\n", 0, found.start()) + 1
@@ -62,7 +62,7 @@ def unkeyed(
     keyed: dict[Path, str] = {}
     for i, (file, key, _) in enumerate(refused.values()):
         path = config.root.absolute() / file
-        if (text := keyed.get(path) or read(path)) is not None:
+        if (text := keyed.get(path) or read_text(path)) is not None:
             keyed[path] = _with_key(text, key, f"gitops-bot-{secret}-{i}k")
     from_version = helm_render.render_marked(config.render, root, files, texts) if texts else None
     from_key = helm_render.render_marked(config.render, root, files, keyed)
@@ -95,14 +95,6 @@ def unkeyed(
             )
             judged.append(replace(r, reason=f"{r.reason}{said}", fix=fix))
     return replace(reading, images=tuple(judged))
-
-
-def read(path: Path) -> str | None:
-    """A chart's file as the reading reads one: within the output bound, UTF-8; else None."""
-    try:
-        return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _with_key(text: str, key: str, value: str) -> str:

@@ -50,7 +50,7 @@ from gitops_bot.render import (
     tools,
 )
 from gitops_bot.render import walk as walks
-from gitops_bot.render.bounded import NotRendered
+from gitops_bot.render.bounded import NotRendered, read_text
 from gitops_bot.render.running import Running, running
 
 
@@ -420,7 +420,7 @@ def _changes_nothing(
         pin is not None
         and pin.kind is PinKind.HELM
         and key
-        and "HelmRelease" in (app_version.read(base / pin.file) or "")
+        and "HelmRelease" in (read_text(base / pin.file) or "")
     ):
         # kustomize's images: never reach a HelmRelease's values; the overlay's patch of them does
         own = r.would_write.file.rsplit("/", 1)[0] if r.would_write else r.environment

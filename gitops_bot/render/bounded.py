@@ -18,6 +18,14 @@ MAX_OUTPUT = 32 * 1024 * 1024  # bytes of rendered YAML read per render
 MAX_STDERR = 4096
 
 
+def read_text(path: Path) -> str | None:
+    """A file of the repository as a render reads one: within the output bound, UTF-8; else None."""
+    try:
+        return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 class NotRendered(Exception):
     pass
 

@@ -326,10 +326,7 @@ def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> lis
 def holds_applications(directory: Path) -> bool:
     """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
     for path in sorted(directory.glob("*.y*ml"))[:50]:
-        try:
-            text = path.read_text(encoding="utf-8") if path.stat().st_size <= bounded.MAX_OUTPUT else ""
-        except (OSError, UnicodeDecodeError):
-            continue
+        text = bounded.read_text(path) or ""
         if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
             return True
     return False

@@ -20,7 +20,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import helm_render
-from gitops_bot.render.bounded import MAX_OUTPUT
+from gitops_bot.render.bounded import read_text
 
 
 def holder(text: str, line: int) -> tuple[str, str, str | None] | None:
@@ -67,7 +67,7 @@ def renames(paths: Iterable[Path], texts: Mapping[Path, str]) -> Renames:
         if path.name not in KUSTOMIZATION_NAMES:
             continue
         try:
-            doc = yaml.load(texts[path] if path in texts else _text(path), Loader=LOADER)
+            doc = yaml.load(texts[path] if path in texts else (read_text(path) or ""), Loader=LOADER)
         except yaml.YAMLError:
             continue
         for key, values in found.items():
@@ -144,7 +144,7 @@ def judged(
             p.place: h
             for p in (r.pins if r.image in names else ())
             if Path(os.path.realpath(base / p.file)) in read
-            and (h := holder(_text(base / p.file), p.line)) is not None
+            and (h := holder(read_text(base / p.file) or "", p.line)) is not None
         }
         # each effective pin is in one of them, or is an entry naming the image (an images:
         # entry, an Argo CD Application's kustomize.images written into the build of its
@@ -161,7 +161,7 @@ def judged(
             continue
         kind, name, _ = gone[0]
         place = next(at for at, h in held.items() if h == gone[0])
-        file = deleter(sorted((_named(f, base), _text(f)) for f in reached), kind, name)
+        file = deleter(sorted((_named(f, base), read_text(f) or "") for f in reached), kind, name)
         how = f"{file} deletes it ($patch: delete)" if file else f"it is not in {r.environment}'s render"
         said = f"kubectl kustomize {where} renders no {kind} {name}, which sets it at {place}: {how}"
         out.append(
@@ -172,10 +172,3 @@ def judged(
 
 def _named(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else ""
-    except (OSError, UnicodeDecodeError):
-        return ""

@@ -21,7 +21,7 @@ from pathlib import Path
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinStatus
 from gitops_bot.manifests import workloads
 from gitops_bot.render import helm_render, running
-from gitops_bot.render.bounded import MAX_OUTPUT
+from gitops_bot.render.bounded import read_text
 from gitops_bot.render.helm_render import Kustomize
 from gitops_bot.render.pin_rules import TEMPLATE_FORM
 from gitops_bot.render.settings import RenderSettings
@@ -100,7 +100,7 @@ def _marked_lines(
     for j, pin in enumerate(r.pins):
         path = config_root / pin.file
         if path not in texts:
-            text = _read(path)
+            text = read_text(path)
             if text is None:
                 return None
             texts[path] = text
@@ -111,13 +111,6 @@ def _marked_lines(
         spans.setdefault(path, []).append((lit.start, lit.end, f"{lit.reference.name}:{marker}"))
         out.append(marker)
     return out
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _pinned(r: ImageReading) -> ImageReading:
