@@ -32,6 +32,7 @@ from gitops_bot.engine import (
     discovered_branches,
     discovered_charts,
     discovered_clusters,
+    discovered_fields,
     discovered_images,
     discovered_kargo,
     discovered_policies,
@@ -244,6 +245,7 @@ def discover(
             )
         )
     repo.notes += [discovered_images.generated_left_out(t, fs, ns) for (t, fs), ns in generated.items()]
+    repo.notes += discovered_fields.unread_fields(repo, set(every))
     found_charts = _charts(repo, envs, rendered, [i.name for i in out_images])
     return Discovery(
         tuple(envs),

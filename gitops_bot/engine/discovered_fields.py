@@ -1,0 +1,128 @@
+"""Images written in fields no format reads, as discovery (``gitops-bot init``) finds them: an
+object of a kind the bot does not read naming an image under its ``spec`` (an OLM
+``CatalogSource``'s ``spec.image``, an operator's custom resource naming what it runs). No plan
+reads them until a marker comment says which image the line holds, so each is said with the
+line to add; tests, docs and samples deploy nothing and say nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.engine.promotion_order import kind_of
+from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles
+from gitops_bot.manifests import nodes, workloads
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.yamltext import YamlText
+
+MAX_SAID = 10  # images said one by one; the rest a count with their files
+_DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
+# where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
+# or a place the bot does not release
+_PASSED = frozenset({"template", "jobTemplate", "containers", "initContainers", "values", "install"})
+# directories whose objects nobody deploys: tests, their fixtures, docs, samples
+_NOT_DEPLOYED = frozenset(
+    {"test", "tests", "e2e", "fixtures", "testdata", "docs", "doc", "examples", "example", "samples", "hack"}
+)
+
+
+def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
+    """A ``not read`` line for each image an object of a kind no format reads names under its
+    ``spec`` (at most :data:`MAX_SAID`, then a count). ``rendered``: the files the environments
+    render (one none renders is said so)."""
+    hits: list[tuple[str, int, str, str, str]] = []  # file, line, key, kind, value
+    for rel in repo.yaml_files():
+        if _skipped(rel):
+            continue
+        text = repo.text(rel)
+        if not text or "image" not in text or "kind" not in text:
+            continue
+        wanted = [(k, key, v) for d in repo.docs(rel) for k, key, v in _images(d)]
+        if wanted:
+            hits += _placed(rel, text, wanted)
+    lines = [_said(h, h[0] in rendered) for h in hits[:MAX_SAID]]
+    if rest := hits[MAX_SAID:]:
+        files = list(dict.fromkeys(h[0] for h in rest))
+        shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        lines.append(
+            f"{len(rest)} more images in fields no format reads: {shown}; each needs the marker comment "
+            '# {"gitops-bot": "<image>"} at the end of its line to be read'
+        )
+    return lines
+
+
+def _skipped(rel: str) -> bool:
+    path = PurePosixPath(rel)
+    return path.name in KUSTOMIZATION_NAMES or any(p.lower() in _NOT_DEPLOYED for p in path.parts[:-1])
+
+
+def _images(doc: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(kind, key path, value) of each image an object of a kind no format reads names under
+    its spec."""
+    _, kind = kind_of(doc)
+    spec = doc.get("spec")
+    if not kind or kind in WORKLOADS or not isinstance(spec, dict):
+        return
+    yield from ((kind, key, value) for key, value in _walk(spec, "spec", _DEPTH))
+
+
+def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]]:
+    for k, v in node.items():
+        if not isinstance(k, str) or k in _PASSED:
+            continue
+        if k == "image" and isinstance(v, str) and _reference(v):
+            yield f"{at}.{k}", v
+        elif isinstance(v, dict) and depth > 1:
+            yield from _walk(v, f"{at}.{k}", depth - 1)
+
+
+def _reference(value: str) -> bool:
+    """A reference a registry holds: a repository with a tag or digest or a registry host (not a
+    template's placeholder, not a bare word)."""
+    if "{{" in value or "$" in value or workloads.repository_key(value) is None:
+        return False
+    ref = WrittenRef.split(value)
+    return bool(ref.tag or ref.digest or "/" in ref.name)
+
+
+def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tuple[str, int, str, str, str]]:
+    """Each wanted image with the line writing it; one whose line a gitops-bot marker names
+    already is read by the plan, not said."""
+    try:
+        docs = nodes.compose_all(YamlText.of(text).body, rel)
+    except GitOpsBotError:
+        return []  # said where the file is read
+    lines = text.splitlines()
+    scalars = {str(n.value): n.start_mark.line + 1 for d in docs for n in _scalars(d, 0)}
+    out = []
+    for kind, key, value in wanted:
+        line = scalars.get(value)
+        if line is None or '"gitops-bot"' in lines[line - 1]:
+            continue
+        out.append((rel, line, key, kind, value))
+    return out
+
+
+def _scalars(node: Any, depth: int) -> Iterator[Any]:
+    if depth > _DEPTH + 2:
+        return
+    if nodes.is_map(node):
+        for k, v in node.value:
+            if nodes.is_scalar(v) and nodes.is_scalar(k) and k.value == "image":
+                yield v
+            elif nodes.is_map(v):
+                yield from _scalars(v, depth + 1)
+
+
+def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
+    rel, line, key, kind, value = hit
+    name = WrittenRef.split(value).name
+    where = "" if rendered else f"; no environment renders {rel}: give one a path that does"
+    return (
+        f"{rel}:{line}: {value} is the {key} of a {kind}, a field no format reads: add the marker comment "
+        f'# {{"gitops-bot": "{name}"}} at the end of that line and the image to images: to have it '
+        f"released{where}"
+    )

@@ -1,0 +1,86 @@
+"""An image written in a field no format reads, in an object of a kind the bot does not read
+(an OLM ``CatalogSource``'s ``spec.image``, an operator's custom resource naming the image it
+runs): init said nothing of it, so a newcomer never learnt that the guide's marker comment is
+what makes it a pin (anandf/argocd-operator's deploy/catalog_source.yaml). Each is a ``# not
+read:`` line with the image, its file:line and the marker line to add; a test's fixture and a
+sample say nothing; past a bound the rest is a count with their files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.local_git import write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: manager}
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        image: quay.io/acme/operator:v0.17.0
+"""
+
+CATALOG = """\
+apiVersion: operators.coreos.com/v1alpha1
+kind: CatalogSource
+metadata:
+  name: acme-catalog
+spec:
+  sourceType: grpc
+  image: quay.io/acme/operator-registry@sha256:f0d2bb73e8b9d0561c931b2f2afc81cf28ca5711c476b02ac1887770e799ab92 # 0.13.0
+  displayName: Acme
+"""
+
+CR = """\
+apiVersion: acme.io/v1
+kind: Widget
+metadata: {{name: w{n}}}
+spec:
+  server:
+    image: ghcr.io/acme/widget-{n}:1.{n}.0
+"""
+
+
+def _files() -> dict[str, str]:
+    return {
+        "config/default/kustomization.yaml": "resources: [manager.yaml]\n",
+        "config/default/manager.yaml": DEPLOY,
+        "deploy/catalog_source.yaml": CATALOG,
+        "tests/k8s/01-install.yaml": CR.format(n=9).replace("widget-9", "fixture"),
+        "docs/samples/widget.yaml": CR.format(n=8).replace("widget-8", "sample"),
+    }
+
+
+def test_a_catalog_sources_image_is_said_with_its_marker(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, _files()))
+    text = config_text(found)
+    lines = [n for n in found.notes if "operator-registry" in n]
+    assert len(lines) == 1, found.notes
+    line = lines[0]
+    assert line.startswith("deploy/catalog_source.yaml:7: ")
+    assert "spec.image of a CatalogSource" in line
+    assert '# {"gitops-bot": "quay.io/acme/operator-registry"}' in line
+    assert "no environment renders deploy/catalog_source.yaml" in line
+    assert f"# not read: {line}" in text
+    # a test's fixture and a docs sample are no deployment: nothing said of them
+    assert not any("fixture" in n or "acme/sample" in n for n in found.notes), found.notes
+    # the operator's own image is read as a workload's, not said again
+    assert [i.name for i in found.images] == ["quay.io/acme/operator"]
+
+
+def test_a_custom_resource_an_environment_renders_is_said_and_the_list_is_bounded(tmp_path: Path) -> None:
+    files = _files()
+    files["config/default/kustomization.yaml"] = "resources: [manager.yaml, widgets.yaml]\n"
+    files["config/default/widgets.yaml"] = "---\n".join(CR.format(n=n) for n in range(12))
+    found = discover(write(tmp_path, files))
+    said = [n for n in found.notes if "no format reads" in n]
+    # ten named one by one (the catalog's first, by file), the rest a count naming their files
+    assert len(said) == 11, said
+    assert said[0].startswith("config/default/widgets.yaml:6: ghcr.io/acme/widget-0:1.0.0 is the spec.server.image of a Widget")
+    assert "no environment renders" not in said[0]
+    assert said[-1].startswith("3 more images in fields no format reads: config/default/widgets.yaml")
