@@ -81,6 +81,8 @@ def test_a_custom_resource_an_environment_renders_is_said_and_the_list_is_bounde
     said = [n for n in found.notes if "no format reads" in n]
     # ten named one by one (the catalog's first, by file), the rest a count naming their files
     assert len(said) == 11, said
-    assert said[0].startswith("config/default/widgets.yaml:6: ghcr.io/acme/widget-0:1.0.0 is the spec.server.image of a Widget")
+    assert said[0].startswith(
+        "config/default/widgets.yaml:6: ghcr.io/acme/widget-0:1.0.0 is the spec.server.image of a Widget"
+    )
     assert "no environment renders" not in said[0]
     assert said[-1].startswith("3 more images in fields no format reads: config/default/widgets.yaml")
