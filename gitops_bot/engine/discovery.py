@@ -36,6 +36,7 @@ from gitops_bot.engine import (
     discovered_images,
     discovered_kargo,
     discovered_policies,
+    discovered_renders,
     discovered_shapes,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
@@ -188,6 +189,7 @@ def discover(
     envs, order_source = _ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
+    readings, unrendered = discovered_renders.helm_judged(repo.root, envs, readings)
     out_images = []
     # (tool, files) -> the images pinned there only: one line each, no entry
     generated: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -208,6 +210,12 @@ def discover(
                 tags.append((empty and discovered_images.chart_default(repo, p.file)) or p.tag or "")
         each = [r.image(n) for r in readings.values()]
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
+            if n in unrendered:  # the rules read it, helm renders it nowhere: said, not configured
+                place, judged = unrendered[n]
+                repo.notes.append(
+                    f"{place}: {n}: not rendered: helm template of {', '.join(judged)} renders nothing "
+                    f"naming it ({discovered_renders.SWITCHED_OFF}); not configured"
+                )
             continue  # named somewhere the environments do not render: not theirs
         if (left := discovered_images.generated_only(repo, n, readings)) is not None:
             generated.setdefault(left, []).append(n)

@@ -1,0 +1,105 @@
+"""What helm renders, as the judge of the images discovery (``gitops-bot init``) reads in a
+chart's values: the rules read every values block as a place the environment renders, but a
+block under a template its values switch off (``redis.enabled: false``), or a chart default
+every value file of the environment overrides, runs nothing. Each environment's charts here
+(its Argo CD Applications' and Flux HelmReleases', or the chart its path is) are rendered with
+the real ``helm template`` (:func:`gitops_bot.render.helm_render.template`, the plan's own call
+and its kept renders); an image whose every place is such a values file and whose repository
+the render never names is not rendered there. With no helm, or a chart helm refuses, the rules'
+reading stands (the plan says why)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from gitops_bot.core import privdir
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinKind, PinStatus
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.render import helm_render
+from gitops_bot.render.settings import RenderSettings
+
+SWITCHED_OFF = "a template its values switch off, or a default they override"
+
+
+def helm_judged(
+    root: Path, envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+) -> tuple[dict[str, EnvironmentReading], dict[str, tuple[str, list[str]]]]:
+    """``readings`` with each image helm renders nowhere in an environment not rendered there;
+    and each such image -> (its first place, ``file:line``; the environments whose render was
+    read)."""
+    settings = RenderSettings()
+    helm = settings.tool("helm")
+    out = dict(readings)
+    judged: dict[str, tuple[str, list[str]]] = {}
+    if helm is None:
+        return out, judged
+    with tempfile.TemporaryDirectory(prefix="init-helm-", dir=privdir.path()) as tmp:
+        for env in envs:
+            reading = readings.get(env.name)
+            charts = _charts(root, env, reading) if reading is not None else []
+            if reading is None or not charts:
+                continue
+            texts: list[str] = []
+            for chart in charts:
+                text, _ = helm_render.template(settings, helm, root, chart, Path(tmp))
+                if text is None:
+                    break  # helm refuses it: what runs is not known, the plan says why
+                texts.append(text)
+            else:
+                covered = {
+                    _rel(root, f) for c in charts for f in (*c.value_files, c.directory / "values.yaml")
+                }
+                images = tuple(_judged(i, texts, covered, judged, env.name) for i in reading.images)
+                out[env.name] = replace(reading, images=images)
+    return out, judged
+
+
+def _charts(root: Path, env: FoundEnvironment, reading: EnvironmentReading) -> list[helm_render.Chart]:
+    """The charts here the environment renders: its deployer objects' and the charts its paths
+    are (``helm install`` of the chart with its own values)."""
+    docs = helm_render.file_objects(root, [root / f for f in reading.rendered])
+    out = helm_render.charts(root, docs)
+    for p in env.paths:
+        directory = helm_render.inside(root, root / p)
+        if directory is not None and (directory / "Chart.yaml").is_file():
+            out.append(helm_render.Chart(f"chart {p}", "release", "default", directory, (), None, ()))
+    return out
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _judged(
+    image: ImageReading,
+    texts: Sequence[str],
+    covered: set[str],
+    judged: dict[str, tuple[str, list[str]]],
+    env: str,
+) -> ImageReading:
+    """``image`` not rendered when its every place is a values file of the charts rendered and
+    no render names its repository."""
+    pins = image.pins
+    if image.status is PinStatus.NOT_RENDERED or not pins:
+        return image
+    if not all(p.kind is PinKind.HELM and p.file in covered for p in pins):
+        return image
+    location = WrittenRef(image.image).location
+    if location is None:
+        return image
+    path = location.split("/", 1)[1].removeprefix("library/")
+    if any(path in t for t in texts):
+        return image
+    place = f"{pins[0].file}:{pins[0].line}"
+    judged.setdefault(image.image, (place, []))[1].append(env)
+    return replace(
+        image,
+        status=PinStatus.NOT_RENDERED,
+        reason=f"helm template of {env} renders nothing naming {image.image} ({SWITCHED_OFF})",
+        fix=None,
+        would_write=None,
+    )

@@ -1,0 +1,111 @@
+"""What helm renders is the judge of which images a chart environment runs: a values block under
+a template its values switch off (wayli-app/fluxbase's ``scaling.redis.enabled: false``, the
+dragonfly image at values.yaml:1576 under templates/redis.yaml's ``if``) was configured as
+"rendered by default", and the first plan then stopped on that image's unreachable registry;
+a chart default every environment's values override (mphan1995/argocd-eks-sample's canary
+image) was listed "rendered by dev". Each is a ``not rendered`` line, not an image; with no
+helm, the rules' reading stands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.kubetools import helm
+from testkit.local_git import write
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %(name)s}
+spec:
+  template:
+    spec:
+      containers:
+      - name: %(name)s
+        image: "{{ .Values.%(key)s.registry }}/{{ .Values.%(key)s.repository }}:{{ .Values.%(key)s.tag }}"
+"""
+
+VALUES = """image:
+  registry: ghcr.io
+  repository: acme/app
+  tag: "1.2.0"
+scaling:
+  redis:
+    enabled: false
+    image:
+      registry: docker.dragonflydb.io
+      repository: dragonflydb/dragonfly
+      tag: latest
+"""
+
+
+def _chart() -> dict[str, str]:
+    return {
+        "deploy/helm/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "deploy/helm/app/values.yaml": VALUES,
+        "deploy/helm/app/templates/deployment.yaml": DEPLOY % {"name": "app", "key": "image"},
+        "deploy/helm/app/templates/redis.yaml": "{{- if .Values.scaling.redis.enabled }}\n"
+        + DEPLOY % {"name": "redis", "key": "scaling.redis.image"}
+        + "{{- end }}\n",
+    }
+
+
+def test_a_template_its_values_switch_off_renders_no_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    found = discover(write(tmp_path, _chart()))
+    assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
+    said = [n for n in found.notes if "dragonfly" in n]
+    assert said == [
+        "deploy/helm/app/values.yaml:11: docker.dragonflydb.io/dragonflydb/dragonfly: not rendered: helm "
+        "template of default renders nothing naming it (a template its values switch off, or a default "
+        "they override); not configured"
+    ], found.notes
+    assert "dragonfly" not in config_text(found).split("# not read:")[0]
+
+
+def test_with_no_helm_the_rules_reading_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", str(tmp_path / "no-helm"))
+    found = discover(write(tmp_path / "repo", _chart()))
+    assert sorted(i.name for i in found.images) == [
+        "docker.dragonflydb.io/dragonflydb/dragonfly",
+        "ghcr.io/acme/app",
+    ]
+
+
+APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: demo-dev, namespace: argocd}
+spec:
+  source:
+    repoURL: https://github.com/acme/demo.git
+    targetRevision: HEAD
+    path: charts/demo
+    helm: {valueFiles: [../../environments/dev/values.yaml]}
+  destination: {server: https://kubernetes.default.svc, namespace: dev}
+"""
+
+
+def test_a_chart_default_the_applications_values_override_runs_nowhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    files = {
+        "k8s/apps/envs/dev-application.yaml": APP,
+        "charts/demo/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+        "charts/demo/values.yaml": "image:\n  repository: acme/canary-if-you-see-this\n  tag: latest\n",
+        "charts/demo/templates/deployment.yaml": (DEPLOY % {"name": "demo", "key": "image"}).replace(
+            "{{ .Values.image.registry }}/", ""
+        ),
+        "environments/dev/values.yaml": "image:\n  repository: acme/demo\n  tag: sha-11b175d\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [i.name for i in found.images] == ["acme/demo"]
+    assert any(
+        n.startswith("charts/demo/values.yaml:3: acme/canary-if-you-see-this: not rendered")
+        for n in found.notes
+    )
