@@ -37,6 +37,19 @@ def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     return cast("list[argocd_apps.AppSource]", apps_module().sources(text, rel))
 
 
+def by_hand(name: str, path: str, value_files: Sequence[str] = ()) -> dict[str, object]:
+    """The Application a chart installed by hand (``argocd app create NAME --path PATH``, or
+    ``helm install NAME ./PATH -f FILE``) is rendered as: this checkout's ``path``, its values
+    files named relative to the chart."""
+    helm: dict[str, object] = {"valueFiles": list(value_files)} if value_files else {}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name},
+        "spec": {"source": {"path": path, **({"helm": helm} if helm else {})}},
+    }
+
+
 def own_applications(
     apps: list[argocd_apps.AppSource], source: Source, rel: str, walk: Walk
 ) -> list[argocd_apps.AppSource]:

@@ -376,10 +376,12 @@ def template(
 ) -> tuple[str, str] | tuple[None, str]:
     """``helm template`` of one chart: (its output, ""), or (None, one line saying why not)."""
     rel = chart.directory.relative_to(root).as_posix() or "."
-    argv = [helm, "template", chart.release, str(chart.directory), "--namespace", chart.namespace]
+    # helm runs in ``tmp``: a path relative to the caller's directory (a plan with --repo .)
+    # would name nothing there, and helm reads a chart path it cannot find as a repository's
+    argv = [helm, "template", chart.release, str(chart.directory.absolute()), "--namespace", chart.namespace]
     argv += ["--include-crds"]
     for f in chart.value_files:
-        argv += ["--values", str(f)]
+        argv += ["--values", str(f.absolute())]
     if chart.values:
         inline = tmp / f"values-{len(list(tmp.glob('values-*')))}.yaml"
         inline.write_text(chart.values, encoding="utf-8")

@@ -18,7 +18,16 @@ from pathlib import Path
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import app_kustomize, argo_kustomize, bounded, helm_render, reader, running, tools
+from gitops_bot.render import (
+    app_kustomize,
+    argo_kustomize,
+    bounded,
+    deployers,
+    helm_render,
+    reader,
+    running,
+    tools,
+)
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -121,10 +130,9 @@ def held_to_render(
                 reason = f"{rel}/{kfile} as {build.origin} writes it: {got}"
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))
+        docs = docs_of[name] + installed(root, config_root, reading, paths.get(name, ()), docs_of[name])
         charts = (
-            _charts(settings, root, reading, texts_of[name], docs_of[name])
-            if not linked_out
-            else helm_render.NONE
+            _charts(settings, root, reading, texts_of[name], docs) if not linked_out else helm_render.NONE
         )
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
         if runs and not refused:
@@ -189,6 +197,36 @@ def _argo_builds(
     every = [b for bs in found.values() for b in bs]
     got = iter(argo_kustomize.render(settings, root, every) if every else [])
     return {name: [(b, next(got)) for b in bs] for name, bs in found.items()}
+
+
+def installed(
+    root: Path,
+    config_root: Path,
+    reading: EnvironmentReading,
+    paths: Sequence[str],
+    docs: Sequence[dict[str, object]],
+) -> list[dict[str, object]]:
+    """The charts among the environment's paths that none of its deployer objects renders
+    (``helm install NAME ./chart``, no Argo CD or Flux object), each as the Application over that
+    path renders it: the chart's own ``values.yaml``, then the environment's values files beside
+    it that the reading read (``values-prod.yaml``), so the render and the rules read one set.
+    An app of apps' root is left to the reading (its Applications are followed there)."""
+    done = {c.directory for c in helm_render.charts(root, docs)}
+    out: list[dict[str, object]] = []
+    for p in paths:
+        directory = helm_render.inside(root, config_root / p)
+        if directory is None or directory in done or not (directory / "Chart.yaml").is_file():
+            continue
+        if helm_render.holds_applications(directory / "templates"):
+            continue
+        rel = directory.relative_to(root).as_posix()
+        own = [
+            f.rpartition("/")[2]
+            for f in reading.rendered
+            if (config_root / f).parent == directory and f.rpartition("/")[2].startswith("values-")
+        ]
+        out.append(deployers.by_hand(directory.name or "root", rel or ".", own))
+    return out
 
 
 def _charts(

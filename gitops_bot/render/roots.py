@@ -79,11 +79,5 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
     walk.note(rel, BY_HAND.format(name=name, path=rel))
     # argocd_apps is imported when an Application is met, not at a plan's start
     app = cast("argocd_apps.AppSource", apps_module().AppSource(name, rel, "", None, (), (), (), 1))
-    document: dict[str, object] = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": {"name": name},
-        "spec": {"source": {"path": rel}},
-    }
-    tools.application(app, rel, walk, document)
+    tools.application(app, rel, walk, deployers.by_hand(name, rel))
     return True

@@ -143,3 +143,49 @@ def test_an_empty_tag_reads_as_the_version_the_chart_renders(
     assert image is not None and image.effective is not None, got["prod"]
     assert (image.effective.place, image.effective.tag) == ("chart/values.yaml:3", "2026.1.20")
     assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got["prod"].notes), got["prod"].notes
+
+
+def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defaults_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an environment whose path is the chart (helm install fluxbase ./deploy/helm/fluxbase, no
+    # Argo CD or Flux object; wayli-app/fluxbase): tag "" defaults to the appVersion, which runs
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    files = {
+        "deploy/helm/app/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
+        "deploy/helm/app/values.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: ""\n',
+        "deploy/helm/app/templates/deployment.yaml": DEPLOYMENT.format(
+            meta="  name: web",
+            image='"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
+        ),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    specs = [
+        images.ImageSpec(
+            APP, workloads.repository_key(APP), {"repository": "image.repository", "tag": "image.tag"}
+        )
+    ]
+    sources = [reader.Source("prod", ("deploy/helm/app",), (APP,))]
+    # a plan run with --repo . reads the repository by a relative path: helm runs elsewhere
+    monkeypatch.chdir(root)
+    here = Path(".")
+    read = reader.Reader(reader.DiskTree(here), here, specs).read(sources)
+    got = rendered_reading.held_to_render(RenderSettings(), here, here, read, {"prod": ("deploy/helm/app",)})
+    image = got["prod"].image(APP)
+    assert image is not None and image.effective is not None, got["prod"]
+    assert (image.effective.place, image.effective.tag) == ("deploy/helm/app/values.yaml:3", "2026.1.20")
+    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got["prod"].notes), got["prod"].notes
+    # the environment's own values file beside the chart is rendered as the rules read it: no
+    # claim that values-prod.yaml changes nothing that runs
+    (root / "deploy/helm/app/values-prod.yaml").write_text('image:\n  repository: ghcr.io/acme/app\n  tag: "2.0"\n')
+    read = reader.Reader(reader.DiskTree(here), here, specs).read(sources)
+    got = rendered_reading.held_to_render(RenderSettings(), here, here, read, {"prod": ("deploy/helm/app",)})
+    image = got["prod"].image(APP)
+    assert image is not None and image.effective is not None, got["prod"]
+    assert (image.effective.place, image.effective.tag) == ("deploy/helm/app/values-prod.yaml:3", "2.0")
+    assert not any("changes nothing that runs" in n for n in got["prod"].notes), got["prod"].notes
