@@ -105,6 +105,37 @@ def test_a_link_out_of_one_overlay_leaves_the_others_rendered(tmp_path: Path) ->
     assert not got["qa"].notes  # not rendered: no claim on what it runs
 
 
+HELM_SPECS = [
+    images.ImageSpec(
+        APP, workloads.repository_key(APP), {"repository": "image.repository", "tag": "image.tag"}
+    )
+]
+
+
+def _app_version_chart(root: Path, chart: str, more: dict[str, str]) -> None:
+    """A chart at ``chart`` whose values leave the tag empty (``tag: ""``) and whose template
+    defaults it to the appVersion, 2026.1.20 (wayli-app/fluxbase's chart), and ``more`` files."""
+    files = {
+        f"{chart}/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
+        f"{chart}/values.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: ""\n',
+        f"{chart}/templates/deployment.yaml": DEPLOYMENT.format(
+            meta="  name: web",
+            image='"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
+        ),
+        **more,
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _held(root: Path, path: str) -> reader.EnvironmentReading:
+    read = reader.Reader(reader.DiskTree(root), root, HELM_SPECS).read(
+        [reader.Source("prod", (path,), (APP,))]
+    )
+    return rendered_reading.held_to_render(RenderSettings(), root, root, read, {"prod": (path,)})["prod"]
+
+
 def test_an_empty_tag_reads_as_the_version_the_chart_renders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,35 +145,16 @@ def test_an_empty_tag_reads_as_the_version_the_chart_renders(
 
     monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
-    files = {
-        "app/application.yaml": (
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
-            "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
-        ),
-        "chart/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
-        "chart/values.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: ""\n',
-        "chart/templates/deployment.yaml": DEPLOYMENT.format(
-            meta="  name: web",
-            image='"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
-        ),
-    }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    specs = [
-        images.ImageSpec(
-            APP, workloads.repository_key(APP), {"repository": "image.repository", "tag": "image.tag"}
-        )
-    ]
-    sources = [reader.Source("prod", ("app/application.yaml",), (APP,))]
-    read = reader.Reader(reader.DiskTree(root), root, specs).read(sources)
-    got = rendered_reading.held_to_render(
-        RenderSettings(), root, root, read, {"prod": ("app/application.yaml",)}
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
+        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
     )
-    image = got["prod"].image(APP)
-    assert image is not None and image.effective is not None, got["prod"]
+    _app_version_chart(root, "chart", {"app/application.yaml": application})
+    got = _held(root, "app/application.yaml")
+    image = got.image(APP)
+    assert image is not None and image.effective is not None, got
     assert (image.effective.place, image.effective.tag) == ("chart/values.yaml:3", "2026.1.20")
-    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got["prod"].notes), got["prod"].notes
+    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got.notes), got.notes
 
 
 def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defaults_to(
@@ -154,38 +166,21 @@ def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defa
 
     monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
-    files = {
-        "deploy/helm/app/Chart.yaml": 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "2026.1.20"\n',
-        "deploy/helm/app/values.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: ""\n',
-        "deploy/helm/app/templates/deployment.yaml": DEPLOYMENT.format(
-            meta="  name: web",
-            image='"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
-        ),
-    }
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    specs = [
-        images.ImageSpec(
-            APP, workloads.repository_key(APP), {"repository": "image.repository", "tag": "image.tag"}
-        )
-    ]
-    sources = [reader.Source("prod", ("deploy/helm/app",), (APP,))]
+    _app_version_chart(root, "deploy/helm/app", {})
     # a plan run with --repo . reads the repository by a relative path: helm runs elsewhere
     monkeypatch.chdir(root)
-    here = Path(".")
-    read = reader.Reader(reader.DiskTree(here), here, specs).read(sources)
-    got = rendered_reading.held_to_render(RenderSettings(), here, here, read, {"prod": ("deploy/helm/app",)})
-    image = got["prod"].image(APP)
-    assert image is not None and image.effective is not None, got["prod"]
+    got = _held(Path("."), "deploy/helm/app")
+    image = got.image(APP)
+    assert image is not None and image.effective is not None, got
     assert (image.effective.place, image.effective.tag) == ("deploy/helm/app/values.yaml:3", "2026.1.20")
-    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got["prod"].notes), got["prod"].notes
+    assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got.notes), got.notes
     # the environment's own values file beside the chart is rendered as the rules read it: no
     # claim that values-prod.yaml changes nothing that runs
-    (root / "deploy/helm/app/values-prod.yaml").write_text('image:\n  repository: ghcr.io/acme/app\n  tag: "2.0"\n')
-    read = reader.Reader(reader.DiskTree(here), here, specs).read(sources)
-    got = rendered_reading.held_to_render(RenderSettings(), here, here, read, {"prod": ("deploy/helm/app",)})
-    image = got["prod"].image(APP)
-    assert image is not None and image.effective is not None, got["prod"]
+    (root / "deploy/helm/app/values-prod.yaml").write_text(
+        'image:\n  repository: ghcr.io/acme/app\n  tag: "2.0"\n'
+    )
+    got = _held(Path("."), "deploy/helm/app")
+    image = got.image(APP)
+    assert image is not None and image.effective is not None, got
     assert (image.effective.place, image.effective.tag) == ("deploy/helm/app/values-prod.yaml:3", "2.0")
-    assert not any("changes nothing that runs" in n for n in got["prod"].notes), got["prod"].notes
+    assert not any("changes nothing that runs" in n for n in got.notes), got.notes
