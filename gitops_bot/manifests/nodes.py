@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.manifests import guard
+from gitops_bot.core.record import record
+from gitops_bot.manifests import definitions_only, guard
 
 _Base: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 _SCALAR, _SEQUENCE, _MAPPING = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
@@ -88,14 +89,19 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     # libyaml's parser takes an exact str only: outside text (core.outside.Outside, a str
     # subclass: a freeze's or hold's reason) would stop it with a TypeError
     text = str(text)
-    if not reread and (hit := _memo.get(False, text)) is not None:
+    if not reread and (hit := _kept(False, text, filename)) is not None:
         return hit[0]
-    guard.precheck(text, filename, ManifestError)
-    root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
-    if not reread or "&" in text:
-        guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
+    try:
+        guard.precheck(text, filename, ManifestError)
+        root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
+        if not reread or "&" in text:
+            guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
+    except ManifestError as exc:
+        if not reread:
+            _memo.put(False, text, _Failed.of(exc, filename), _weight(text, nodes=False))
+        raise
     if not reread:
-        _memo.put(False, text, [root])
+        _memo.put(False, text, [root], _weight(text, nodes=True))
     return root
 
 
@@ -103,56 +109,110 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
     """Every document's root node of a multi-document stream (empty documents dropped).
     ``values``: a Helm values file, where helm takes a key written twice, the last one winning
     (:func:`get` finds that one); its nodes are kept only without such keys, so a file read as
-    a manifest is still refused."""
-    if not reread and (hit := _memo.get(True, text)) is not None:
+    a manifest is still refused. A stream of CustomResourceDefinitions alone (a chart's
+    ``crds/``: megabytes of schema, no deploy object, no image) is read as no document, unparsed:
+    no reader here asks a definition anything, and composing one 4 MB file was 0.6 s."""
+    if not reread and (hit := _kept(True, text, filename, values)) is not None:
         return list(hit)
-    guard.precheck(text, filename, ManifestError)
-    docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
-    twice = False
-    if not reread or "&" in text:
-        twice = guard.check_nodes(docs, filename, ManifestError, aliases="*" in text, duplicates=not values)
+    if not reread and definitions_only(text):
+        _memo.put(True, text, [], _weight(text, nodes=False))
+        return []
+    try:
+        guard.precheck(text, filename, ManifestError)
+        docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
+        twice = False
+        if not reread or "&" in text:
+            twice = guard.check_nodes(
+                docs, filename, ManifestError, aliases="*" in text, duplicates=not values
+            )
+    except ManifestError as exc:
+        if not reread:
+            _memo.put(True, text, _Failed.of(exc, filename, values), _weight(text, nodes=False))
+        raise
     found = [d for d in docs if d is not None]
     if not reread and not twice:
-        _memo.put(True, text, found)
+        _memo.put(True, text, found, _weight(text, nodes=True))
     return list(found)
 
 
+@record
+class _Failed:
+    """Why a text was refused, kept so the next reader of the same file is refused without
+    composing it again (a chart template, YAML only once rendered, was composed by each of the
+    five readers of a reading). Kept by the file's name (the error names it) and by whether it
+    was read as Helm values (a key written twice is refused only where it is not)."""
+
+    filename: str
+    values: bool
+    line: int | None
+    message: str  # without the "file:line: " the error puts before it
+    hint: str | None
+
+    @classmethod
+    def of(cls, exc: ManifestError, filename: str, values: bool = False) -> _Failed:
+        where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
+        return cls(filename, values, exc.line, exc.message.removeprefix(where), exc.hint)
+
+
+def _kept(documents: bool, text: str, filename: str, values: bool = False) -> list[Any] | None:
+    """The memo's nodes of ``text``, or None to compose it; a text refused under this file's
+    name (read as values or not, as now) is refused again, a fresh error each time (callers may
+    add to it)."""
+    hit = _memo.get(documents, text)
+    if isinstance(hit, _Failed):
+        if hit.filename != filename or hit.values != values:
+            return None
+        raise ManifestError(filename, hit.line, hit.message, hint=hit.hint)
+    return hit
+
+
+def _weight(text: str, *, nodes: bool) -> int:
+    """What an entry holds, in characters of composed text: its nodes (~30 bytes a character),
+    or only the text itself (a refusal, a stream of definitions), about a thirtieth of that."""
+    return len(text) if nodes else len(text) // 30 + 1
+
+
 class _Memo:
-    """The checked nodes of the texts composed lately, by the text itself: a run reads a file
-    to find its images and again to edit it (``plan --output json``, every release of
-    ``group: image``), and composing plus the guard's walk of a 1,000-image kustomization is
-    30 ms. Nodes are never changed after composing, so callers can share them. Bounded by the
-    characters kept (nodes take ~30 bytes a character of a block-style kustomization, up to
-    ~100 for a dense flow list such as ``[a,a,...]``: ~26 MB at worst); texts that failed are
-    not kept, and the editor's own output (``reread``) is read once, so it is not kept either."""
+    """The one parse cache of YAML files: the checked nodes of the texts composed lately, by
+    the text itself (a file's bytes, decoded), so every reader of one version of a file shares
+    one parse: a run reads a file to find its images, to judge what its environment renders,
+    for its history and again to edit it (``plan --output json``, every release of ``group:
+    image``), and composing plus the guard's walk of a 1,000-image kustomization is 30 ms. Nodes
+    are never changed after composing, so callers can share them. A text refused is kept as its
+    refusal. Bounded by the characters kept (nodes take ~30 bytes a character of a block-style
+    kustomization, up to ~100 for a dense flow list such as ``[a,a,...]``: ~26 MB at worst; a
+    refusal counts a thirtieth of its text); the editor's own output (``reread``) is read
+    once, so it is not kept."""
 
     def __init__(self, max_chars: int) -> None:
         self._max = max_chars
         self._chars = 0
-        self._items: OrderedDict[tuple[bool, str], list[Any]] = OrderedDict()
+        self._items: OrderedDict[tuple[bool, str], tuple[list[Any] | _Failed, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, documents: bool, text: str) -> list[Any] | None:
+    def get(self, documents: bool, text: str) -> list[Any] | _Failed | None:
         with self._lock:
             found = self._items.get((documents, text))
-            if found is not None:
-                self._items.move_to_end((documents, text))
-            return found
+            if found is None:
+                return None
+            self._items.move_to_end((documents, text))
+            return found[0]
 
-    def put(self, documents: bool, text: str, docs: list[Any]) -> None:
-        if len(text) > self._max:
+    def put(self, documents: bool, text: str, docs: list[Any] | _Failed, weight: int | None = None) -> None:
+        weight = len(text) if weight is None else weight
+        if weight > self._max:
             return
         with self._lock:
-            if self._items.pop((documents, text), None) is not None:
-                self._chars -= len(text)
-            self._items[(documents, text)] = docs
-            self._chars += len(text)
+            if (old := self._items.pop((documents, text), None)) is not None:
+                self._chars -= old[1]
+            self._items[(documents, text)] = (docs, weight)
+            self._chars += weight
             while self._chars > self._max:
-                (_, old), _docs = self._items.popitem(last=False)
-                self._chars -= len(old)
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._chars -= dropped
 
 
-_memo = _Memo(max_chars=256 * 1024)
+_memo = _Memo(max_chars=512 * 1024)
 
 
 def confirm(

@@ -4,6 +4,8 @@ nodes; the tags the trimmed resolution gives are PyYAML's own."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
@@ -27,6 +29,68 @@ def test_a_text_that_failed_fails_again_with_its_own_file_name() -> None:
         with pytest.raises(ManifestError, match="duplicate key") as caught:
             nodes.compose(bad, filename)
         assert caught.value.path == filename
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names the composer runs for (the memo's misses)."""
+    ran: list[str] = []
+    composed = nodes._composed
+
+    def counting(filename: str, compose: Any) -> Any:
+        ran.append(filename)
+        return composed(filename, compose)
+
+    monkeypatch.setattr(nodes, "_composed", counting)
+    return ran
+
+
+def test_a_refused_text_is_composed_once_for_each_file_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart template (YAML only once rendered) is read by every reader of a reading: its
+    refusal is kept, so the next reader is refused without composing it again."""
+    ran = _counting(monkeypatch)
+    bad = "kind: ConfigMap\ndata: {{ .Values.x }}\nnot: [valid\n"
+    for _ in range(3):
+        with pytest.raises(ManifestError, match="not valid YAML") as caught:
+            nodes.compose_all(bad, "templates/cm.yaml")
+        assert caught.value.path == "templates/cm.yaml"
+    with pytest.raises(ManifestError) as other:
+        nodes.compose_all(bad, "other/cm.yaml")
+    assert other.value.path == "other/cm.yaml" and str(other.value).startswith("other/cm.yaml:")
+    assert ran == ["templates/cm.yaml", "other/cm.yaml"]
+
+
+def test_a_key_written_twice_is_refused_in_a_manifest_and_read_in_helm_values() -> None:
+    text = "image:\n  tag: 1.0.0\n  tag: 1.1.0\n# memo: values\n"
+    with pytest.raises(ManifestError, match="duplicate key"):
+        nodes.compose_all(text, "values.yaml")
+    (root,) = nodes.compose_all(text, "values.yaml", values=True)
+    assert nodes.get(nodes.get(root, "image")[1], "tag")[1].value == "1.1.0"  # type: ignore[index]
+    with pytest.raises(ManifestError, match="duplicate key"):
+        nodes.compose_all(text, "values.yaml")
+
+
+def test_a_stream_of_definitions_alone_is_no_document_and_never_composed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran = _counting(monkeypatch)
+    crd = "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  names: {kind: App}\n"
+    assert nodes.compose_all(crd * 50, "crds/app.yaml") == []
+    assert nodes.compose_all(crd * 50, "crds/app.yaml") == []
+    deploy = "---\nkind: Deployment\nspec: {template: {spec: {containers: [{image: a:1}]}}}\n"
+    assert len(nodes.compose_all(crd + deploy, "mixed.yaml")) == 2  # beside an object: composed
+    assert ran == ["mixed.yaml"]
+
+
+def test_a_file_of_hundreds_of_kilobytes_is_composed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart's one big template (424 kB in open-cluster-management-io/argocd-pull-integration)
+    is read by the reading's five readers; each composed it anew past the old bound of 256 k
+    characters."""
+    ran = _counting(monkeypatch)
+    big = "".join(f"- name: item{i}\n  value: {'x' * 60}\n" for i in range(5_000))
+    assert len(big) > 300_000
+    first = nodes.compose_all(big, "big.yaml")
+    assert [id(d) for d in nodes.compose_all(big, "big.yaml")] == [id(d) for d in first]
+    assert ran == ["big.yaml"]
 
 
 def test_the_editors_own_output_is_read_afresh_and_not_kept() -> None:
@@ -56,6 +120,8 @@ def test_the_memo_keeps_at_most_its_bound_of_characters_dropping_the_oldest() ->
     assert memo.get(False, "bbbb") is None
     assert memo.get(False, "aaaa") == [1] and memo.get(False, "cccc") == [3]
     memo.put(False, "x" * 11, [4])
+    memo.put(False, "y" * 11, [5], weight=1)  # an entry weighs what it holds, not its text
+    assert memo.get(False, "y" * 11) == [5] and memo.get(False, "aaaa") == [1]
     assert memo.get(False, "x" * 11) is None
     assert memo.get(True, "aaaa") is None  # one document and a stream are kept apart
 
