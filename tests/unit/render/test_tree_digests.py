@@ -70,14 +70,20 @@ def test_a_fleets_trees_are_all_kept_and_the_files_bounded(
 def test_the_size_budget_parses_a_kustomizations_text_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Through the one parse cache: the reading's render and the marked render ask the size of
+    the same text the reading itself composed (a 200-entry overlay was parsed by PyYAML for the
+    budget and composed again for the reading)."""
+    from gitops_bot.manifests import kustomize_refs, nodes
     from gitops_bot.render.settings import RenderSettings
 
     entries = "".join(f"- name: app{i}\n  newTag: '1.{i}'\n" for i in range(3))
-    (tmp_path / "kustomization.yaml").write_text(f"resources: []\nimages:\n{entries}")
+    text = f"resources: []\nimages:\n{entries}# {tmp_path.name}\n"
+    (tmp_path / "kustomization.yaml").write_text(text)
     parsed = []
-    load = tools.yaml.load
-    monkeypatch.setattr(tools.yaml, "load", lambda *a, **k: parsed.append(1) or load(*a, **k))
-    tools._entries_in.cache_clear()
+    composed = nodes._composed
+    monkeypatch.setattr(nodes, "_composed", lambda *a: parsed.append(1) or composed(*a))
+    monkeypatch.setattr(tools.yaml, "load", lambda *a, **k: pytest.fail("parsed past the cache"))
+    kustomize_refs.refs(text, "kustomization.yaml")  # the reading's own read
     settings = RenderSettings(max_images=2)
     for _ in range(2):  # the reading's render and the marked render ask it of the same text
         assert "3 images: entries, over render.max_images (2)" in str(
