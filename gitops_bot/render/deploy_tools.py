@@ -230,6 +230,15 @@ class DeployTools:
             ]
         return bool(made)
 
+    @functools.cached_property
+    def _own_urls(self) -> set[str]:
+        """This repository as its Applications name it: the repoURL of each source whose path it holds."""
+        self.deployed_by(self.reader.repo_root)  # every Application of the repository, listed once
+        apps = [
+            a for where, found in self._app_paths.items() if self.reader.tree.is_dir(where) for a in found
+        ]
+        return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
+
     def _glob_dirs(self, pattern: str) -> list[str]:
         return glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
 
@@ -237,7 +246,12 @@ class DeployTools:
         """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers
         over a chart from a chart repository: helm is given them as they are, so their image keys
         are read by name (the chart is not fetched: no render proves them)."""
-        for name, path in deployers.lent_values(app, self.reader.repo_root):
+        for name, path in deployers.lent_values(app, self.reader.repo_root, self._own_urls):
+            if isinstance(path, str):
+                walk.note(
+                    rel, deployers.ANOTHERS.format(app=app.application, name=name, url=path), UNFOLLOWED
+                )
+                continue
             if deployers.unlent(app, rel, (name, path), self.reader.repo_root, self.reader.tree, walk):
                 continue
             if (text := self.reader.read_file(path, walk)) is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -78,6 +78,11 @@ def own_applications(
         "(name it with argocd_application)",
     )
     return apps
+
+
+ANOTHERS = (
+    "{app}'s value file {name} is a file of {url} (its ref source), not this repository's: not followed"
+)
 
 
 def missing_values(app: argocd_apps.AppSource, rel: str, name: str, file: str, walk: Walk) -> None:
@@ -205,15 +210,21 @@ def chart_layers(app: argocd_apps.AppSource, directory: Path, root: Path) -> lis
     ]
 
 
-def lent_values(app: argocd_apps.AppSource, root: Path) -> list[tuple[str, Path]]:
+def lent_values(app: argocd_apps.AppSource, root: Path, own: Collection[str]) -> list[tuple[str, Path | str]]:
     """The ``$ref/path`` value files an Application over a chart of a chart repository names,
-    each (as named, its path here). Whose files a ref lends is not said by the ref's URL (the
-    same repository goes by many), so a file this repository holds there is taken as its own."""
-    return [
-        (n, Path(os.path.normpath(root / n[1:].partition("/")[2])))
-        for n in app.value_files
-        if n.startswith("$") and n[1:].partition("/")[0] in dict(app.refs)
-    ]
+    each (as named, its path here), or the ref's repoURL where that is another repository.
+    ``own``: this repository as its Applications name it (:func:`repo_key` of each source whose
+    path it holds); when none does, nothing says which repository this is, and a file this
+    repository holds there is taken as its own."""
+    out: list[tuple[str, Path | str]] = []
+    refs = dict(app.refs)
+    for n in app.value_files:
+        ref, _, rest = n[1:].partition("/")
+        if not n.startswith("$") or ref not in refs:
+            continue
+        mine = not own or repo_key(refs[ref]) in own
+        out.append((n, Path(os.path.normpath(root / rest)) if mine else refs[ref]))
+    return out
 
 
 def repo_key(url: str) -> str:

@@ -66,3 +66,30 @@ def test_without_the_lent_file_the_image_is_not_rendered_and_said(tmp_path: Path
     assert "influxdb's value file $values/influxdb/values.yml (another source), not followed" in " ".join(
         found.notes
     )
+
+
+def test_a_ref_of_another_repository_lends_no_file_of_this_one(tmp_path: Path) -> None:
+    # the repository's own Applications name it https://github.com/acme/gitops (a source whose
+    # path it holds): $other is acme/values', so a shared/values.yml here is not what Argo CD
+    # hands helm, however it reads
+    own = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps\nspec:\n"
+        "  source:\n    repoURL: git@github.com:acme/gitops.git\n    path: influxdb\n"
+    )
+    found = _read(
+        tmp_path,
+        {
+            "influxdb/application.yml": APPLICATION,
+            "influxdb/values.yml": VALUES,
+            "shared/values.yml": "image:\n  repository: influxdb\n  tag: 9.9.9\n",
+            "root/apps.yaml": own,
+        },
+    )
+    image = found.image(APP)
+    assert image is not None and image.effective is not None, image
+    assert (image.effective.file, image.effective.tag) == ("influxdb/values.yml", "2.7.4-alpine")
+    assert "shared/values.yml" not in found.rendered
+    assert (
+        "influxdb's value file $other/shared/values.yml is a file of https://github.com/acme/values.git "
+        "(its ref source), not this repository's: not followed"
+    ) in " ".join(found.notes), found.notes
