@@ -44,6 +44,21 @@ RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an en
 
 
 VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
+# words a file's name says what the file is by (dev-application.yaml, prod-helmrelease.yaml):
+# the environment is the rest of it
+_KIND_WORDS = frozenset(
+    {
+        "application",
+        "applications",
+        "app",
+        "apps",
+        "argocd",
+        "argo",
+        "appset",
+        "applicationset",
+        "helmrelease",
+    }
+)
 
 
 @record
@@ -78,7 +93,7 @@ def name_of(path: str) -> str:
     if p.suffix in YAML:
         stem = p.stem
         m = VALUES_NAME.match(stem)
-        parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else stem]
+        parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else _without_kind(stem)]
         if stem == "values" and len(parts) > 1:
             parts = parts[:-1]
     for part in reversed(parts):
@@ -87,6 +102,14 @@ def name_of(path: str) -> str:
         if rank_of(part) is not None and "." not in part:
             return safe_name(part)
     return safe_name(parts[-1] if parts else "default")
+
+
+def _without_kind(stem: str) -> str:
+    """A file's name without the words saying what kind of file it is, when a stage's word
+    is left (``dev-application``: dev); as it is otherwise."""
+    words = re.split(r"[-_.]", stem)
+    kept = [w for w in words if w.lower() not in _KIND_WORDS]
+    return "-".join(kept) if kept != words and rank_of("-".join(kept)) is not None else stem
 
 
 def safe_name(name: str) -> str:
