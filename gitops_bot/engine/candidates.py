@@ -30,6 +30,7 @@ from gitops_bot.engine.repository_files import (
     RepoFiles,
     Tracking,
     as_map,
+    bundle_input,
     files_of,
     kustomization_dirs,
     norm,
@@ -123,6 +124,7 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
     fixture includes is still an environment's own: a fixture is nobody's overlay."""
     dirs = [d for d in kustomization_dirs(repo) if not repo.no_environment(d)]
     included: set[str] = set()
+    bundles: set[str] = set()
     includes: dict[str, set[str]] = {}
     files: dict[str, list[Path]] = {}
     for d in dirs:
@@ -134,11 +136,21 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             if f.name in KUSTOMIZATION_NAMES
         } - {norm(d)}
         includes[norm(d)] = inner
+        if (csv := bundle_input(repo, norm(d), files[norm(d)])) is not None:
+            # operator-sdk's make bundle builds it into a bundle; what it includes deploys
+            repo.notes.append(
+                f"{norm(d)}: a bundle's input (its resources hold the ClusterServiceVersion {csv}, which "
+                f"make bundle builds), not an environment; what it includes is read as deployed (a guess)"
+            )
+            bundles.add(norm(d))
+            continue
         included |= inner
     out = []
     for d in dirs:
         nd = norm(d)
         if nd in included or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None):
+            continue
+        if nd in bundles:
             continue
         if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
             continue

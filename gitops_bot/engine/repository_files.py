@@ -220,3 +220,22 @@ def norm(rel: str) -> str:
 
 def as_map(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
+
+
+def bundle_input(repo: RepoFiles, directory: str, files: Iterable[Path]) -> str | None:
+    """The ClusterServiceVersion a kustomization holds among its own resources (kubebuilder's
+    and operator-sdk's ``config/manifests``: ``make bundle`` builds it into an OLM bundle, while
+    ``make deploy`` applies the ``config/default`` it includes), or None."""
+    for f in files:
+        try:
+            rel = f.resolve().relative_to(repo.root).as_posix()
+        except ValueError:
+            continue
+        if not rel.startswith(directory + "/") or PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+            continue
+        text = repo.text(rel) or ""
+        if "ClusterServiceVersion" in text and any(
+            kind_of(d)[1] == "ClusterServiceVersion" for d in repo.docs(rel)
+        ):
+            return rel
+    return None

@@ -1,0 +1,54 @@
+"""A kubebuilder or operator-sdk layout: ``config/manifests`` includes ``config/default`` (what
+``make deploy`` applies) beside the ClusterServiceVersion base ``make bundle`` builds an OLM
+bundle from. Nothing includes config/manifests, so init took it as the one environment
+(anandf/argocd-operator, and fluxninja/aperture's operator/config/manifests alike); a
+kustomization holding a ClusterServiceVersion among its own resources is a bundle's input, said
+so, and what it includes is the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+MANAGER = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: controller-manager, namespace: system}
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        image: controller:latest
+"""
+
+CSV = """apiVersion: operators.coreos.com/v1alpha1
+kind: ClusterServiceVersion
+metadata: {name: acme-operator.v0.0.0}
+spec:
+  displayName: Acme
+  install: {spec: {deployments: null}, strategy: ""}
+"""
+
+
+def test_the_bundle_input_is_no_environment_and_what_make_deploy_applies_is(tmp_path: Path) -> None:
+    files = {
+        "PROJECT": "layout:\n- go.kubebuilder.io/v4\nprojectName: acme-operator\n",
+        "config/manager/kustomization.yaml": (
+            "resources: [manager.yaml]\nimages:\n- name: controller\n"
+            "  newName: quay.io/acme/acme-operator\n  newTag: v0.17.0\n"
+        ),
+        "config/manager/manager.yaml": MANAGER,
+        "config/default/kustomization.yaml": "namespace: acme-system\nresources: [../manager]\n",
+        "config/samples/kustomization.yaml": "resources: []\n",
+        "config/manifests/kustomization.yaml": (
+            "resources:\n- bases/acme-operator.clusterserviceversion.yaml\n- ../default\n- ../samples\n"
+        ),
+        "config/manifests/bases/acme-operator.clusterserviceversion.yaml": CSV,
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("config/default",))]
+    assert [i.name for i in found.images] == ["controller"]
+    said = [n for n in found.notes if n.startswith("config/manifests: a bundle's input")]
+    assert said and "config/manifests/bases/acme-operator.clusterserviceversion.yaml" in said[0], found.notes
