@@ -225,7 +225,14 @@ def as_map(node: Any) -> dict[str, Any]:
 def bundle_input(repo: RepoFiles, directory: str, files: Iterable[Path]) -> str | None:
     """The ClusterServiceVersion a kustomization holds among its own resources (kubebuilder's
     and operator-sdk's ``config/manifests``: ``make bundle`` builds it into an OLM bundle, while
-    ``make deploy`` applies the ``config/default`` it includes), or None."""
+    ``make deploy`` applies the ``config/default`` it includes), or None. One its resources name
+    by operator-sdk's file name counts though the repository lacks it (generated, ignored by git)."""
+    for k in KUSTOMIZATION_NAMES:
+        for doc in repo.docs(f"{directory}/{k}"):
+            named = doc.get("resources")
+            for entry in named if isinstance(named, list) else []:
+                if isinstance(entry, str) and entry.endswith(".clusterserviceversion.yaml"):
+                    return norm(f"{directory}/{entry}")
     for f in files:
         try:
             rel = f.resolve().relative_to(repo.root).as_posix()

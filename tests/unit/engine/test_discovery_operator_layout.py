@@ -52,3 +52,18 @@ def test_the_bundle_input_is_no_environment_and_what_make_deploy_applies_is(tmp_
     assert [i.name for i in found.images] == ["controller"]
     said = [n for n in found.notes if n.startswith("config/manifests: a bundle's input")]
     assert said and "config/manifests/bases/acme-operator.clusterserviceversion.yaml" in said[0], found.notes
+
+
+def test_a_bundle_input_whose_base_is_generated_is_no_environment_either(tmp_path: Path) -> None:
+    """fluxninja/aperture keeps no bases/*.clusterserviceversion.yaml (make bundle generates it,
+    git ignores it): its name in the resources says the same."""
+    files = {
+        "operator/config/manager/kustomization.yaml": "resources: [manager.yaml]\n",
+        "operator/config/manager/manager.yaml": MANAGER.replace("controller:latest", "ghcr.io/acme/op:1.0.0"),
+        "operator/config/default/kustomization.yaml": "resources: [../manager]\n",
+        "operator/config/manifests/kustomization.yaml": (
+            "resources:\n- bases/acme-operator.clusterserviceversion.yaml\n- ../default\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert [e.paths for e in found.environments] == [("operator/config/default",)]
