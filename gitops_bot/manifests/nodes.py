@@ -167,9 +167,13 @@ def _kept(documents: bool, text: str, filename: str, values: bool = False) -> li
 
 
 def _weight(text: str, *, nodes: bool) -> int:
-    """What an entry holds, in characters of composed text: its nodes (~30 bytes a character),
-    or only the text itself (a refusal, a stream of definitions), about a thirtieth of that."""
-    return len(text) if nodes else len(text) // 30 + 1
+    """The bytes an entry holds, estimated: the text itself, and its nodes when kept (measured
+    with tracemalloc, a block-style line composes to 300-800 bytes whatever its length, a flow
+    list's item to ~280: a 424 kB chart template 4.2 MB, a 200-entry kustomization 0.47 MB,
+    ``[a,a,...]`` of 20,000 items 5.6 MB). A refusal or a stream of definitions keeps the text."""
+    if not nodes:
+        return len(text)
+    return len(text) + 700 * (text.count("\n") + 1) + 280 * text.count(",")
 
 
 class _Memo:
@@ -179,14 +183,12 @@ class _Memo:
     for its history and again to edit it (``plan --output json``, every release of ``group:
     image``), and composing plus the guard's walk of a 1,000-image kustomization is 30 ms. Nodes
     are never changed after composing, so callers can share them. A text refused is kept as its
-    refusal. Bounded by the characters kept (nodes take ~30 bytes a character of a block-style
-    kustomization, up to ~100 for a dense flow list such as ``[a,a,...]``: ~26 MB at worst; a
-    refusal counts a thirtieth of its text); the editor's own output (``reread``) is read
-    once, so it is not kept."""
+    refusal. Bounded by the bytes its entries hold (:func:`_weight`), the least recently read
+    dropped first; the editor's own output (``reread``) is read once, so it is not kept."""
 
-    def __init__(self, max_chars: int) -> None:
-        self._max = max_chars
-        self._chars = 0
+    def __init__(self, max_bytes: int) -> None:
+        self._max = max_bytes
+        self._bytes = 0
         self._items: OrderedDict[tuple[bool, str], tuple[list[Any] | _Failed, int]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -204,15 +206,19 @@ class _Memo:
             return
         with self._lock:
             if (old := self._items.pop((documents, text), None)) is not None:
-                self._chars -= old[1]
+                self._bytes -= old[1]
             self._items[(documents, text)] = (docs, weight)
-            self._chars += weight
-            while self._chars > self._max:
+            self._bytes += weight
+            while self._bytes > self._max:
                 _, (_, dropped) = self._items.popitem(last=False)
-                self._chars -= dropped
+                self._bytes -= dropped
 
 
-_memo = _Memo(max_chars=512 * 1024)
+# 16 MB: a reading's files with a chart's one big template among them (what the readers of a
+# reading ask in turn), where 256 k characters (~8 MB of nodes) dropped that template before
+# its next reader, and under a fleet watch's ~110 MB
+MAX_BYTES = 16 * 1024 * 1024
+_memo = _Memo(max_bytes=MAX_BYTES)
 
 
 def confirm(
