@@ -26,19 +26,15 @@ The running playground answers on a loopback control port whose address and toke
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -51,23 +47,12 @@ from testkit.argocd_server import application
 from testkit.demo import Stage, banner, running_images
 from testkit.jsonapi import JSONServer
 from testkit.oci import Pusher
+from testkit.play import APPLICATIONS, CYCLE_TIMEOUT, IMAGES, ROOT, STATE
 from testkit.playground_clock import WORK_ENV, git_dates, now, read_number, write_number
 from testkit.relay import Relay
 from testkit.watch_process import Proc
 
-ROOT = Path(__file__).resolve().parents[1]
-STATE = ROOT / ".playground" / "state.json"
 WEBHOOK_TOKEN = "playground-registry-hook-" + secrets.token_hex(8)
-CYCLE_TIMEOUT = 120.0
-
-# short name -> (repository, signed by CI's key as the example requires)
-IMAGES = {
-    "app": ("acme/app", True),
-    "worker": ("acme/worker", True),
-    "jobs": ("acme/jobs", False),
-    "proxy": ("mirror/nginx", False),
-}
-APPLICATIONS = {"staging": "app-staging", "production": "app-production"}
 SETTINGS = {  # what the playground adds to the example, by a commit on main
     "staging": "    auto_rollback: {after: 10m}\n",
     "production": "    argocd_application: app-production\n    auto_promote: {from: staging, after: 1h}\n",
@@ -442,119 +427,3 @@ def serve(st: Stage, work: Path, relay: Relay) -> int:
             with contextlib.suppress(FileNotFoundError):
                 STATE.unlink()
             print("the playground is down", flush=True)
-
-
-# -- scripts/play --------------------------------------------------------------------------
-
-
-def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="scripts/play", description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="verb", required=True, metavar="VERB")
-    p = sub.add_parser("push", help="push a new build of an image (app, worker: signed by CI's key)")
-    p.add_argument("image", choices=sorted(IMAGES))
-    p.add_argument("tag")
-    sub.add_parser("merge", help="merge an open pull request").add_argument(
-        "target", help="its number, its branch without the prefix (freeze/production), or its environment"
-    )
-    h = sub.add_parser("health", help="what Argo CD reports for an environment's application")
-    h.add_argument("env", choices=sorted(APPLICATIONS))
-    h.add_argument("status", choices=["Healthy", "Degraded", "Progressing", "Missing"])
-    sub.add_parser("wait", help="move the playground's clock on").add_argument("duration", help="30m, 1h, 2h")
-    sub.add_parser("revert", help="a person reverts an environment's last change on main").add_argument("env")
-    sub.add_parser("prs", help="the pull requests, or one in full").add_argument(
-        "number",
-        nargs="?",
-        help="one pull request, in full (description, commits, diff): its number, its branch "
-        "without the prefix (rollback/staging), or its environment",
-    )
-    b = sub.add_parser("bot", help="a gitops-bot command on the playground's repository, at its time")
-    b.add_argument("args", nargs=argparse.REMAINDER)
-    sub.add_parser("down", help="stop the playground and remove it")
-    return ap
-
-
-def _state() -> dict[str, Any]:
-    try:
-        return dict(json.loads(STATE.read_text()))
-    except FileNotFoundError:
-        raise SystemExit(
-            "scripts/play: no playground is running; start one with: bash scripts/demo.sh --keep"
-        ) from None
-
-
-def refresh(repo: Path) -> str | None:
-    """The playground's clone brought to the remote's main, as a person pulls before reading
-    their repository: the verbs merge on the remote, and a command that reads the working
-    tree (``plan``, ``explain``) would otherwise read the demo's state for ever. A line saying
-    why not when the clone has changes of its own (left as they are)."""
-    git = source_repos.git
-    try:
-        git(repo, "fetch", "-q", "origin", "main")
-        if git(repo, "status", "--porcelain", "--untracked-files=no"):
-            return f"scripts/play: {repo} has changes of its own: read as it is, not as main is now"
-        git(repo, "merge", "-q", "--ff-only", "FETCH_HEAD")
-    except subprocess.CalledProcessError as exc:
-        why = (exc.stderr or "").strip().splitlines()[-1:] or [f"exit {exc.returncode}"]
-        return f"scripts/play: {repo} not brought to the remote's main ({why[0]}): read as it is"
-    return None
-
-
-def bot(args: list[str]) -> int:
-    """``gitops-bot ARGS`` on the playground's repository (``--repo`` added), at its time,
-    on the remote's main as it is now."""
-    state = _state()
-    said = refresh(Path(state["repo"]))
-    if said:
-        print(said, file=sys.stderr)
-    os.environ.update({**state["env"], WORK_ENV: state["work"]})
-    from testkit.playground_clock import install_clock
-
-    install_clock(Path(state["work"]))
-    if (
-        args
-        and not args[0].startswith("-")
-        and args[0] not in ("schema", "version")
-        and not {"--repo", "--repositories"} & set(args)
-    ):
-        args = [*args, "--repo", state["repo"]]
-    from gitops_bot.cli import main as cli
-
-    return cli(args)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.verb == "bot":
-        return bot(args.args)
-    state = _state()
-    body = {k: v for k, v in vars(args).items() if k != "verb"}
-    request = urllib.request.Request(
-        f"{state['control']}/{args.verb}",
-        data=json.dumps({"args": list(body.values())}).encode(),
-        headers={"Authorization": f"Bearer {state['token']}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=CYCLE_TIMEOUT + 30) as r:
-            answer, ok = json.load(r), True
-    except urllib.error.HTTPError as exc:
-        answer, ok = json.load(exc), False
-    except urllib.error.URLError as exc:
-        raise SystemExit(
-            f"scripts/play: the playground does not answer ({exc.reason}); "
-            "start one with: bash scripts/demo.sh --keep"
-        ) from None
-    try:
-        print(answer["text"], flush=True)
-    except BrokenPipeError:  # stdout closed early (`scripts/play prs 4 | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
-        return 141
-    if args.verb == "down":
-        deadline = time.monotonic() + 60
-        while STATE.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-    return 0 if ok else 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

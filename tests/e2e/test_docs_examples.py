@@ -172,9 +172,9 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
             if arg.endswith(".py"):
                 assert (dx.ROOT / arg).is_file(), f"{block.where}: {arg} does not exist"
     elif program == "scripts/play":  # the playground's verbs (docs/guides/tutorial.md)
-        from testkit import playground
+        from testkit import play
 
-        verb = playground.parser().parse_args(rest)
+        verb = play.parser().parse_args(rest)
         if verb.verb == "bot":
             _parse(verb.args, block.where)
     elif argv[:2] == ["docker", "build"]:

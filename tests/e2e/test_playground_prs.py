@@ -95,7 +95,7 @@ def test_scripts_play_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     with Control(playground=_Stub()) as control:  # type: ignore[arg-type]
         state.write_text(json.dumps({"control": control.url, "token": control.token}))
         code = (
-            "import sys; from pathlib import Path; from testkit import playground as p; "
+            "import sys; from pathlib import Path; from testkit import play as p; "
             "p.STATE = Path(sys.argv[1]); raise SystemExit(p.main(['prs']))"
         )
         proc = subprocess.Popen(
