@@ -63,6 +63,9 @@ class Chart:
     value_files: tuple[Path, ...]
     values: str | None  # inline values (YAML), applied after the files
     sets: tuple[tuple[str, str, bool], ...]  # (name, value, as a string)
+    # made of all its object says (every value file found here, no name left a Go template, no
+    # values from elsewhere): helm's refusal of it is the one its deploy tool meets
+    whole: bool = True
 
 
 @record
@@ -74,6 +77,7 @@ class ChartRenders:
     texts: tuple[str, ...]
     failed: tuple[str, ...]
     partial: bool = False
+    refused: tuple[str, ...] = ()  # of ``failed``, helm's refusal of a whole chart (Chart.whole)
 
 
 NONE = ChartRenders((), ())
@@ -165,7 +169,8 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
             continue
         helm = at(src, "helm")
         files: list[Path] = []
-        for value_file in _list(at(helm, "valueFiles")):
+        named = _list(at(helm, "valueFiles"))
+        for value_file in named:
             if not isinstance(value_file, str):
                 continue
             if value_file.startswith("$"):
@@ -188,7 +193,11 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         )
         release = scalar_at(helm, "releaseName") or name
         namespace = scalar_at(spec, "destination", "namespace") or "default"
-        out.append(Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets))
+        # a root installed by hand (no repoURL) may be given more than its files say
+        whole = bool(scalar_at(src, "repoURL")) and len(files) == len(named)
+        whole = whole and "{{" not in json.dumps([name, release, namespace, sets])
+        chart = Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets, whole)
+        out.append(chart)
     return out
 
 
@@ -200,13 +209,13 @@ def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, o
     directory = inside(root, root / scalar_at(spec, "chart"))
     if directory is None or not _is_chart(directory):
         return None
+    named = _list(at(spec, "valuesFiles"))
     files = [
-        f
-        for v in _list(at(spec, "valuesFiles"))
-        if isinstance(v, str) and (f := inside(root, root / v)) is not None and f.is_file()
+        f for v in named if isinstance(v, str) and (f := inside(root, root / v)) is not None and f.is_file()
     ]
     layers: list[object] = []
-    for ref in _list(at(doc, "spec", "valuesFrom")):
+    froms = _list(at(doc, "spec", "valuesFrom"))
+    for ref in froms:
         if scalar_at(ref, "kind") == "ConfigMap":
             data = _config_map(docs, scalar_at(ref, "name"))
             text = data.get(scalar_at(ref, "valuesKey") or "values.yaml") if data else None
@@ -220,7 +229,9 @@ def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, o
     namespace = (
         scalar_at(doc, "spec", "targetNamespace") or scalar_at(doc, "metadata", "namespace") or "default"
     )
-    return Chart(f"HelmRelease {name}", release, namespace, directory, tuple(files), inline, ())
+    whole = len(files) == len(named) and len(layers) == len(froms)
+    whole = whole and "{{" not in json.dumps([name, release, namespace])
+    return Chart(f"HelmRelease {name}", release, namespace, directory, tuple(files), inline, (), whole)
 
 
 def _config_map(docs: Sequence[dict[str, object]], name: str) -> dict[str, object] | None:
@@ -264,6 +275,7 @@ def render(
         return NONE
     texts: list[str] = []
     failed: list[str] = []
+    refused: list[str] = []
     partial = False
     seen: set[Chart | tuple[Path, str]] = set()
     pending = charts(root, docs)
@@ -294,6 +306,7 @@ def render(
                     yielded += own_applications(objects(text), own)
                 else:
                     failed.append(why)
+                    refused += [why] if chart.whole and _refuses(why) else []
             for directory, app in dirs:
                 if (
                     (directory, _settings(app)) in seen
@@ -311,7 +324,14 @@ def render(
             dirs = kustomizations(root, yielded) if kustomize is not None else []
             if not pending and not dirs:
                 break
-    return ChartRenders(tuple(texts), tuple(failed), partial)
+    return ChartRenders(tuple(texts), tuple(failed), partial, tuple(refused))
+
+
+def _refuses(why: str) -> bool:
+    """Whether helm's failure is its refusal of the chart and values as the repository holds
+    them, which Argo CD's and Flux's helm meet alike: not a deadline or the output bound, nor a
+    dependency left to ``helm dependency build``, which they run (fetching it) and this does not."""
+    return ") failed: " in why and "charts/ directory" not in why
 
 
 def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> list[dict[str, object]]:

@@ -36,6 +36,10 @@ log = get_logger(__name__)
 # the kinds whose objects render a chart (an Argo CD Application, a Flux HelmRelease)
 _DEPLOYER_KINDS = ("Application", "HelmRelease")
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
+HELM_FIX = (
+    "fix what helm names in the chart or in the values its Application gives it, then see it render with "
+    "'helm template'"
+)
 ARGO_FIX = (
     "fix what it names in {origin}'s kustomize fields or in {dir}'s kustomization (Argo CD writes those "
     "fields into it, then builds it)"
@@ -134,6 +138,8 @@ def held_to_render(
         charts = (
             _charts(settings, root, reading, texts_of[name], docs) if not linked_out else helm_render.NONE
         )
+        if any(i.effective is not None for i in reading.images):  # else the unread reason names it
+            refused += [(why, HELM_FIX) for why in charts.refused if all(r[0] != why for r in refused)]
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
         if runs and not refused:
             reading = defaulted(reading, runs)

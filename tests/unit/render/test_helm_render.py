@@ -208,6 +208,31 @@ def test_a_remote_chart_is_not_fetched_and_a_missing_dependency_is_said(tmp_path
     assert got.texts == () and len(got.failed) == 1
     assert got.failed[0].startswith("helm template chart (Application a) failed: "), got.failed
     assert "missing in charts/ directory" in got.failed[0]
+    assert got.refused == ()  # Argo CD runs helm dependency build first, fetching it
+
+
+@pytest.mark.parametrize(
+    ("name", "helm", "refused"),
+    [
+        ("a", "", True),
+        ("'{{.name}}-web'", "", False),  # an ApplicationSet's name the reading could not expand
+        ("a", "    helm: {valueFiles: [values-gone.yaml]}\n", False),  # a value file not here
+        ("a", "    helm: {valueFiles: ['$other/values.yaml']}\n", False),  # another repository's
+    ],
+)
+def test_a_chart_helm_refuses_is_a_refusal_only_when_made_of_all_its_application_says(
+    tmp_path: Path, name: str, helm: str, refused: bool
+) -> None:
+    """helm's refusal of a chart is what Argo CD meets only when helm was given what Argo CD
+    gives it: every value file, the names expanded."""
+    _chart(tmp_path, "chart", TEMPLATE % '{{ required "image.repository is required" .Values.image.repo }}')
+    got = helm_render.render(
+        RenderSettings(), tmp_path, helm_render.objects(APP.format(name=name, path="chart", helm=helm))
+    )
+    assert len(got.failed) == 1, got  # the name left a template fails helm's own check of it
+    assert got.refused == (got.failed if refused else ()), got
+    assert not refused or "image.repository is required" in got.refused[0], got
+    assert got.refused == (got.failed if refused else ()), got
 
 
 def test_a_parameter_with_a_comma_is_one_value_as_argo_cd_passes_it(tmp_path: Path) -> None:
