@@ -43,10 +43,8 @@ def elsewhere(repo: RepoFiles) -> None:
     files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
     charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said
     stages = 0
-    for f in repo.yaml_files():
+    for f in _deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
         text = repo.text(f) or ""
-        if ("argoproj.io" not in text and "kargo.akuity.io" not in text) or repo.no_environment(f):
-            continue
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
             if kind == "Stage" and api.startswith("kargo.akuity.io"):
@@ -492,11 +490,15 @@ _DEPLOYERS = frozenset(
 def holds_deployers(repo: RepoFiles) -> bool:
     """Whether the repository holds an object saying what deploys (an Argo CD Application or
     ApplicationSet, a Flux Kustomization or HelmRelease, a Kargo Stage) outside its tests."""
-    return bool(_deployer_files(repo, first=True))
+    return bool(_deployer_files(repo))
 
 
-def _deployer_files(repo: RepoFiles, first: bool = False) -> list[str]:
-    """The files holding an object saying what deploys, outside tests (``first``: the first)."""
+def _deployer_files(repo: RepoFiles) -> list[str]:
+    """The files holding an object saying what deploys, outside tests: found once a discovery
+    (asked four times, each a parse of every file naming a deploy tool's API group, as an
+    operator's 270 ClusterServiceVersions do)."""
+    if repo.deployer_files is not None:
+        return repo.deployer_files
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -504,8 +506,7 @@ def _deployer_files(repo: RepoFiles, first: bool = False) -> list[str]:
             continue
         if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
             out.append(f)
-            if first:
-                break
+    repo.deployer_files = out
     return out
 
 

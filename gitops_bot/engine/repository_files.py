@@ -80,6 +80,7 @@ class RepoFiles:
         self.appsets: dict[str, None] = {}
         self.tracking: list[Tracking] = []
         self._said: set[str] = set()  # the files a not-read note names already
+        self.deployer_files: list[str] | None = None  # those holding deploy objects, once found
         self._list()
 
     def appset_notes(self) -> list[str]:
