@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import yaml
 
 from gitops_bot.core.record import record
-from gitops_bot.manifests import workloads
+from gitops_bot.manifests import without_definitions, workloads
 from gitops_bot.manifests.guard import LOADER
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
@@ -51,9 +51,10 @@ class Running:
 
 def running(text: str) -> tuple[Running, ...]:
     """Every container image of the Pod templates in the rendered stream ``text`` (a stream
-    that is not YAML runs nothing the bot can name: empty)."""
+    that is not YAML runs nothing the bot can name: empty). Its CustomResourceDefinitions are
+    not parsed: none holds a Pod template."""
     try:
-        docs = list(yaml.load_all(text, Loader=LOADER))
+        docs = list(yaml.load_all(without_definitions(text), Loader=LOADER))
     except yaml.YAMLError:
         return ()
     return tuple(r for doc in docs for obj in _objects(doc) for r in _containers(obj))
