@@ -59,10 +59,15 @@ def edit(
     written: dict[Path, str] = {}
     layers = _own_layers(app, rel.environment, updates) if updates else {}
     documents = _documents(app, rel.environment) if updates else {}
+    placed = _placed(app, rel.environment) if updates else {}
     for path, text in texts.items():
         if not updates:
             break
-        here = [u for u in updates if u.image not in layers]
+        here = [
+            u
+            for u in updates
+            if u.image not in layers and (u.image not in placed or path.resolve() in placed[u.image])
+        ]
         own_doc = documents.get(path.resolve())
         # one parse, one re-read
         result = images.edit(text, str(path), specs, here, append=False, application=own_doc)
@@ -111,6 +116,14 @@ def _documents(app: App, environment: str) -> dict[Path, str]:
     owns (the reader's): only that document is edited for it."""
     reading = app.reading(app.config.environment(environment))
     return {(app.config.root / f).resolve(): doc for f, doc in reading.documents}
+
+
+def _placed(app: App, environment: str) -> dict[str, set[Path]]:
+    """The files holding a place the reader found of each image the environment renders: a
+    release writes there, never at a site the reader judged dead in another file the
+    environment may edit (an Application's kustomize.images its .argocd-source file replaces)."""
+    reading = app.reading(app.config.environment(environment))
+    return {r.image: {(app.config.root / p.file).resolve() for p in r.pins} for r in reading.images if r.pins}
 
 
 def _own_layers(
