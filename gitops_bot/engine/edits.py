@@ -255,8 +255,8 @@ def _with_render(
     keys = {
         k for i in app.config.images for f, k in i.helm if f in ("repository", "tag", "digest", "reference")
     }
-    own = _documents(app, env.name).values()  # of several Applications, the environment's alone
-    diff = release_diff.rendered_diff(app.config.render, env.name, at, dirs, before, after, paths, keys, own)
+    read = (there(app.config.root), app.reading(env), tuple(env.paths))
+    diff = release_diff.rendered_diff(app.config.render, env.name, at, dirs, before, after, read, keys)
     return replace(rel, rendered=diff)
 
 

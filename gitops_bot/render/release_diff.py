@@ -1,8 +1,8 @@
 """The rendered diff of a release: each kustomization of the environment rendered with the real
 ``kubectl kustomize`` before and after the release's edits (:mod:`gitops_bot.render.tools`) and
-the two renders compared (:mod:`gitops_bot.render.diff`); with no kustomization, the charts its
-deployer objects render, with helm. Loaded where a rendered diff is asked for, not by the
-reading's render.
+the two renders compared (:mod:`gitops_bot.render.diff`); with no kustomization, the environment
+as its reading renders it (:func:`gitops_bot.render.rendered_reading.streams`). Loaded where a
+rendered diff is asked for, not by the reading's render.
 
 Rendering never blocks a release: every failure (no kubectl, a render that fails, runs past
 its deadline or prints more than the bound) becomes a "not rendered: why" line in the result.
@@ -15,12 +15,17 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger
-from gitops_bot.render import helm_render, tools
+from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.render import rendered_reading, tools
 from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
+
+# what the diff of an environment with no kustomization asks its reading's render: the
+# configuration's directory, the environment's reading, its paths (relative to that directory)
+Read = tuple[Path, EnvironmentReading, Sequence[str]]
 
 
 def rendered_diff(
@@ -30,23 +35,20 @@ def rendered_diff(
     kustomizations: list[Path],
     before: Mapping[Path, str],
     after: Mapping[Path, str],
-    files: Sequence[Path] = (),
+    read: Read | None = None,
     values_images: Collection[str] = (),
-    own: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
     """Each kustomization directory (under the worktree ``root``) rendered with the files of
     ``before`` and then with those of ``after`` (path under ``root`` -> text), compared; with
-    none, the charts in the repository that the deployer objects of the environment's
-    ``files`` render (Argo CD Applications, Flux HelmReleases), rendered with helm.
-    ``values_images``: the images' helm keys, an image's in a HelmRelease's values; ``own``:
-    the environment's own Applications (its reading's documents), of those a file holds or an
-    ApplicationSet or an app of apps yields, the only ones rendered."""
+    none, the environment as its reading renders it (``read``: the configuration's directory
+    under ``root``, the environment's reading and its paths). ``values_images``: the images'
+    helm keys, an image's in a HelmRelease's values."""
     if not settings.enabled:
         return ()
     if not kustomizations:
-        return _charts_diff(settings, environment, root, files, before, after, values_images, own) or (
-            Rendered(environment, ".", error="no kustomization among the environment's paths"),
-        )
+        if read is None:
+            return (Rendered(environment, ".", error="no kustomization among the environment's paths"),)
+        return _reading_diff(settings, environment, root, read, before, after, values_images)
     names = [d.relative_to(root).as_posix() or "." for d in kustomizations]
     kubectl = settings.tool("kubectl")
     if kubectl is None:
@@ -97,32 +99,25 @@ def rendered_diff(
     return tuple(out)
 
 
-def _charts_diff(
+def _reading_diff(
     settings: RenderSettings,
     environment: str,
     root: Path,
-    files: Sequence[Path],
+    read: Read,
     before: Mapping[Path, str],
     after: Mapping[Path, str],
     values_images: Collection[str] = (),
-    own: Collection[str] = (),
 ) -> tuple[Rendered, ...]:
-    """The charts the deployer objects of ``files`` render, with helm, before and after;
-    nothing when they render none (or helm is not found: the reading says so). Of several
-    Applications, the environment's ``own`` alone: another's objects of the same names (one
-    chart, one Deployment each) would stand in the streams beside its own, and the diff would
-    compare whichever came last."""
-    files = [f for f in files if f.is_file()]
-    if not files or settings.tool("helm") is None or not helm_render.charted(root, files):
-        return ()
-    name = ", ".join(f.relative_to(root).as_posix() for f in files)
+    """The environment as its reading renders it (:func:`rendered_reading.streams`) before and
+    after: an environment with no kustomization among its paths (a chart, an Application's
+    path, plain manifests)."""
+    config_root, reading, paths = read
+    name = ", ".join(paths) or "."
     if tools.links_out(root):
         why = "not rendered: a symbolic link leads out of the repository (helm would read what it points at)"
         return (Rendered(environment, name, error=why),)
-    old = helm_render.render_marked(settings, root, files, before, own=own)
-    new = helm_render.render_marked(settings, root, files, after, own=own)
-    if old is None or new is None:
-        return (Rendered(environment, name, error="not rendered: cannot copy the repository"),)
-    if old.failed or new.failed:
-        return (Rendered(environment, name, error=(*old.failed, *new.failed)[0]),)
-    return (compare(environment, name, "\n---\n".join(old.texts), "\n---\n".join(new.texts), values_images),)
+    old, old_failed = rendered_reading.streams(settings, root, config_root, reading, paths, before)
+    new, new_failed = rendered_reading.streams(settings, root, config_root, reading, paths, after)
+    if old_failed or new_failed:
+        return (Rendered(environment, name, error=(*old_failed, *new_failed)[0]),)
+    return (compare(environment, name, "\n---\n".join(old), "\n---\n".join(new), values_images),)

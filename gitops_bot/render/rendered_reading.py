@@ -15,8 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
+from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import (
     app_kustomize,
@@ -232,6 +235,58 @@ def installed(
             if (config_root / f).parent == directory and f.rpartition("/")[2].startswith("values-")
         ]
         out.append(deployers.by_hand(directory.name or "root", rel or ".", own))
+    return out
+
+
+def streams(
+    settings: RenderSettings,
+    root: Path,
+    config_root: Path,
+    reading: EnvironmentReading,
+    paths: Sequence[str],
+    texts: Mapping[Path, str],
+) -> tuple[list[str], list[str]]:
+    """What an environment with no kustomization among its paths renders with ``texts`` (path
+    under ``root`` -> text: a release's before or after) written over the tree, as
+    :func:`held_to_render` reads what runs: its Applications over a kustomization built as Argo
+    CD builds them, the charts its Applications and HelmReleases render and those its paths are,
+    else its files' objects as ``kubectl apply -f`` reads them. (the streams, each refusal)"""
+    files = [config_root / f for f in reading.rendered]
+    own = dict(reading.documents).values()
+    docs = helm_render.file_objects(root, files, own, texts)
+    found = argo_kustomize.builds(root, helm_render.own_applications(docs, own), texts)
+    out: list[str] = []
+    failed: list[str] = []
+    for build, got in zip(found, argo_kustomize.render(settings, root, found, texts), strict=True):
+        if isinstance(got, str):
+            out.append(got)
+        elif got is not None:
+            failed.append(f"{build.origin}: {got}")
+    hand = installed(root, config_root, reading, paths, docs)
+    if settings.tool("helm") is not None and (hand or helm_render.charts(root, docs)):
+        with helm_render.marked_copy(root, texts) as tree:
+            if tree is None:
+                return out, [*failed, "not rendered: cannot copy the repository"]
+            copied = helm_render.file_objects(tree, [tree / f.relative_to(root) for f in files], own)
+            charts = helm_render.render(settings, tree, copied + hand, None, own)
+            out += charts.texts
+            failed += charts.failed
+    if not out and not failed:
+        out = [yaml.safe_dump_all(_objects(root, files, texts))]
+    return out, failed
+
+
+def _objects(root: Path, files: Sequence[Path], texts: Mapping[Path, str]) -> list[dict[str, object]]:
+    """The Kubernetes objects the files hold, as kubectl apply reads a directory of manifests
+    (a document that is no object, or a file that is no YAML, applies nothing)."""
+    out: list[dict[str, object]] = []
+    for path in files:
+        text = texts.get(path) if path in texts else bounded.read_text(path)
+        try:
+            docs = list(yaml.load_all(text or "", Loader=LOADER))
+        except yaml.YAMLError:
+            continue
+        out += [d for d in docs if isinstance(d, dict) and d.get("kind") and d.get("apiVersion")]
     return out
 
 
