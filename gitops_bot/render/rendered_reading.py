@@ -145,7 +145,7 @@ def held_to_render(
             refused += [(why, HELM_FIX) for why in charts.refused if all(r[0] != why for r in refused)]
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
         if runs and not refused:
-            reading = defaulted(reading, runs)
+            reading = never_pulled(defaulted(reading, runs), runs)
         notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
@@ -345,3 +345,32 @@ def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> E
     if not notes:
         return reading
     return replace(reading, images=tuple(images), notes=(*reading.notes, *notes))
+
+
+_RELEASED = (PinStatus.PINNED, PinStatus.INHERITED)  # what a release would write for
+NEVER_PULLED_FIX = (
+    "remove the image from images: in gitops-bot.yaml (the node's own copy is what runs), or set "
+    "imagePullPolicy: IfNotPresent where the image is pushed to a registry a release reads"
+)
+
+
+def never_pulled(reading: EnvironmentReading, runs: Sequence[running.Running]) -> EnvironmentReading:
+    """An image every rendered container runs with ``imagePullPolicy: Never`` is the copy a node
+    already holds (``minikube docker-env``, ``kind load``): no registry's tag or digest is what
+    runs, and a release would name one no node holds, so the pod could not start. Refused with
+    the fix; its pins are still named."""
+    images = []
+    for image in reading.images:
+        pin = image.effective
+        seen = [r for r in runs if pin is not None and r.repository == pin.repository]
+        if image.status not in _RELEASED or not seen or any(r.pull != "Never" for r in seen):
+            images.append(image)
+            continue
+        where = ", ".join(f"{r.kind}/{r.name} {r.container}" for r in seen[:3])
+        reason = f"{image.image} is never pulled: {where} runs it with imagePullPolicy: Never"
+        images.append(
+            replace(
+                image, status=PinStatus.UNSUPPORTED, reason=reason, fix=NEVER_PULLED_FIX, would_write=None
+            )
+        )
+    return replace(reading, images=tuple(images))

@@ -29,6 +29,7 @@ class Running:
     container: str
     image: str  # as rendered: repository[:tag][@digest]
     field: str = "containers"  # which of CONTAINER_LISTS
+    pull: str = ""  # its imagePullPolicy, as rendered ("" when not written)
 
     @property
     def repository(self) -> str:
@@ -88,4 +89,6 @@ def _containers(obj: dict[str, object]) -> Iterator[Running]:
             continue
         for c in listed:
             if isinstance(c, dict) and isinstance(c.get("image"), str):
-                yield Running(str(kind), str(name or ""), str(c.get("name") or ""), c["image"], field)
+                pull = c.get("imagePullPolicy")
+                container = str(c.get("name") or "")
+                yield Running(str(kind), str(name or ""), container, c["image"], field, str(pull or ""))

@@ -184,3 +184,32 @@ def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defa
     assert image is not None and image.effective is not None, got
     assert (image.effective.place, image.effective.tag) == ("deploy/helm/app/values-prod.yaml:3", "2.0")
     assert not any("changes nothing that runs" in n for n in got.notes), got.notes
+
+
+def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the node's own copy runs (minikube's docker build, kind load: barbarosydev/argocd-lab's
+    # pullPolicy: Never): a release names a tag no node holds, so it is said, never proposed
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    never = "Never  # the image minikube's docker built"
+    for env, policy in (("local", never), ("pulled", "IfNotPresent")):
+        (root / env).mkdir(parents=True)
+        (root / env / "kustomization.yaml").write_text("resources:\n- d.yaml\n")
+        text = DEPLOYMENT.format(meta="  name: web", image=f"{APP}:1.0")
+        (root / env / "d.yaml").write_text(text + f"        imagePullPolicy: {policy}\n")
+    paths = {"local": ("local",), "pulled": ("pulled",)}
+    read = reader.Reader(reader.DiskTree(root), root, SPECS).read(
+        [reader.Source(n, p, (APP,)) for n, p in paths.items()]
+    )
+    got = rendered_reading.held_to_render(RenderSettings(), root, root, read, paths)
+    local = got["local"].image(APP)
+    assert local is not None and local.status is PinStatus.UNSUPPORTED, local
+    assert local.reason is not None and "imagePullPolicy: Never" in local.reason, local.reason
+    assert "Deployment/web" in local.reason and local.fix and "images:" in local.fix
+    assert local.would_write is None and local.effective is not None  # where it is, still named
+    assert local.effective.tag == "1.0"
+    assert got["pulled"].image(APP).status is PinStatus.PINNED  # type: ignore[union-attr]
