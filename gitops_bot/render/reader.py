@@ -223,8 +223,9 @@ class Reader:
             walk.template_literals(self.rel(path), text, self.specs)
 
     def walk_directory(self, directory: Path, walk: Walk) -> None:
-        """``directory`` read as a resource of a kustomization would be."""
-        self._resource(directory, str(directory), walk, ())
+        """``directory`` read as a resource of a kustomization would be (named as its own ``.``:
+        a relative ``directory`` joined to itself would name a path under it)."""
+        self._resource(directory, ".", walk, ())
 
     def kfile(self, directory: Path) -> Path | None:
         return next(
