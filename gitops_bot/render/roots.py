@@ -72,9 +72,13 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
     the Application applying it by hand would render it; False for any other directory."""
     if tools.reader.tree.text(directory / "Chart.yaml") is None or not tools.yields_applications(directory):
         return False
-    if tools.sources_of(directory):  # an Application here deploys it: what it sets is not known here
-        return False
     rel = tools.reader.rel(directory)
+    # the chart's own Application over itself, setting nothing (a root managing itself once
+    # applied by hand), renders it as by hand; another Application here sets what is not known
+    inside = [a for f, a in tools.deployed_by(directory / "values.yaml") if Path(f).is_relative_to(rel)]
+    own = [a for a in inside if not (a.value_files or a.parameters or a.inline)]
+    if any(a not in own for a in tools.sources_of(directory)):
+        return False
     name = directory.name or "root"
     walk.note(rel, BY_HAND.format(name=name, path=rel))
     # argocd_apps is imported when an Application is met, not at a plan's start

@@ -62,3 +62,22 @@ def test_a_root_chart_an_application_deploys_is_not_taken_as_applied_by_hand(tmp
     write(tmp_path, {**FILES, "root.yaml": app_of_apps.root("apps", "root")})
     read = _read(tmp_path, None)
     assert not any("applied by hand" in str(n) for n in read.notes), read.notes
+
+
+@pytest.mark.parametrize(
+    ("helm_values", "by_hand"), [("", True), ("    helm: {valueFiles: [values-x.yaml]}\n", False)]
+)
+def test_a_root_chart_holding_its_own_application_is_read_as_applied_by_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helm_values: str, by_hand: bool
+) -> None:
+    """The chart's templates hold, written plainly, the Application over the chart itself (a
+    root that manages itself once applied by hand): setting nothing, it renders the chart as by
+    hand, and dev is read; the reading took it for another Application deploying the chart and
+    said 'nothing dev renders names' the image. One setting values of its own still is not."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    itself = app_of_apps.root("apps", "root").replace("  destination:", helm_values + "  destination:")
+    write(tmp_path, {**FILES, "apps/templates/root.yaml": itself})
+    read = _read(tmp_path, RenderSettings())
+    (image,) = read.images
+    assert any("applied by hand" in str(n) for n in read.notes) is by_hand, read.notes
+    assert (image.status is PinStatus.PINNED) is by_hand, (image, read.notes)
