@@ -24,11 +24,11 @@ from pathlib import Path
 
 import yaml
 
-from gitops_bot.core.errors import GitOpsBotError, ManifestError
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
-from gitops_bot.manifests import apps_module, kustomize_refs, nodes, yamlvalues
-from gitops_bot.render import bounded, helm_render, reader, tools
+from gitops_bot.manifests import kustomize_refs, nodes
+from gitops_bot.render import helm_render, reader, source_files, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.settings import RenderSettings
@@ -64,7 +64,7 @@ def builds(
             continue  # an app of apps: helm_render renders it again
         name = helm_render.scalar_at(doc, "metadata", "name")
         origin = f"Application {name}"
-        merged, files = _source_files(src, root, directory, name, texts)
+        merged, files = source_files.merged(src, root, directory, name, texts)
         if isinstance(merged, NotRendered):
             out.append(Build(origin, directory, refused=str(merged)))
             continue
@@ -72,7 +72,7 @@ def builds(
         if not isinstance(options, dict) or not options:
             out.append(Build(origin, directory, merged=files))
             continue
-        text = _text(root, kfile, texts)
+        text = source_files.text(root, kfile, texts)
         if text is None:
             continue  # the reading says what it cannot read
         got = edited(text, options, directory, root)
@@ -80,67 +80,6 @@ def builds(
             out.append(Build(origin, directory, refused=str(got), merged=files))
         else:
             out.append(Build(origin, directory, {kfile: got}, merged=files))
-    return out
-
-
-def _source_files(
-    src: object, root: Path, directory: Path, name: str, texts: Mapping[Path, str]
-) -> tuple[object, tuple[str, ...]]:
-    """The Application's source with ``.argocd-source.yaml`` then ``.argocd-source-NAME.yaml``
-    of its path merged over it, each a JSON merge patch (RFC 7386: a list replaced whole, a
-    null removing the key), its chart, path, repoURL and targetRevision kept; or the merge's
-    refusal; and the files merged (as ``directory``'s names)."""
-    merged, files = src, []
-    # a name is one path part (Kubernetes names never hold a /): none leads out of the path
-    names = [n for n in (name,) if n and "/" not in n and n not in (".", "..")]
-    first, each = apps_module().SOURCE_FILES  # imported when first asked for, as the reader does
-    for file in [first, *(each.format(name=n) for n in names)]:
-        if (directory / file).is_symlink() and not walks.inside(root, directory / file):
-            # argo-cd's repo server refuses a repository holding one (CheckOutOfBoundsSymlinks)
-            return NotRendered(f"{file} is a symbolic link leading out of the repository"), ()
-        text = _text(root, directory / file, texts)
-        if text is None:
-            continue
-        try:  # read as every file of the repository is: bounded depth and aliases, no tags
-            docs = yamlvalues.load_all(text, file)
-        except GitOpsBotError as e:
-            return NotRendered(f"{file}: {e.message}"), ()
-        if docs and docs[0] is not None and not isinstance(docs[0], dict):
-            # a merge patch that is a list or a scalar replaces the source whole: no source
-            return NotRendered(f"{file} is no mapping, so Argo CD cannot merge it over the source"), ()
-        merged = _merge_patch(merged, docs[0] if docs else None)
-        files.append(file)
-    if merged is src or not isinstance(merged, dict) or not isinstance(src, dict):
-        return merged, tuple(files)
-    own = ("chart", "path", "repoURL", "targetRevision")
-    kept = {k: v for k, v in merged.items() if k not in own} | {k: src[k] for k in own if k in src}
-    return kept, tuple(files)
-
-
-def _text(root: Path, path: Path, texts: Mapping[Path, str]) -> str | None:
-    """``path``'s text as the marked render writes it, else as the repository holds it: a file
-    really inside ``root`` (a link leading out is not followed) within the render's size bound;
-    None otherwise (the reading says what it could not read)."""
-    if path in texts:
-        return texts[path]
-    try:
-        real = path.resolve(strict=True)
-        if not real.is_relative_to(root.resolve()) or not real.is_file():
-            return None
-        return real.read_text(encoding="utf-8") if real.stat().st_size <= bounded.MAX_OUTPUT else None
-    except (OSError, UnicodeDecodeError, RuntimeError):
-        return None
-
-
-def _merge_patch(target: object, patch: object) -> object:
-    if not isinstance(patch, dict):
-        return patch
-    out = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = _merge_patch(out.get(key), value)
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import apps_module, images
+from gitops_bot.manifests import apps_module, images, yamlvalues
 from gitops_bot.render.walk import Source, Tree, Walk
 
 if TYPE_CHECKING:
@@ -28,6 +28,11 @@ UNREAD_WHOLE = (
     "is not YAML that reads whole (a template nothing rendered, {{ x }}, is a mapping to YAML), so the "
     "Applications they yield are not followed: quote the template, or point the environment at the file "
     "helm renders it into"
+)
+
+HELM_UNREAD = (
+    "Argo CD merges its helm fields over {name}'s source; they are not read by the bot's rules (the "
+    "render with helm reads them, and says what they override)"
 )
 
 
@@ -136,14 +141,21 @@ def source_files(
     ``.argocd-source-NAME.yaml`` merged over its source (argocd-image-updater's write-back), so
     the last of them setting ``kustomize.images`` holds the entries that run, read as the pins
     there, and the Application's own entries are replaced (its other fields stand)."""
-    if steps.kfile(directory) is None:
-        return app  # a chart or a plain directory: kustomize.images apply to none
     first, each = apps_module().SOURCE_FILES
     name = app.application
     names = [
         first,
         *([each.format(name=name)] if name and "/" not in name and name not in (".", "..") else []),
     ]
+    if steps.kfile(directory) is None:  # a chart or a plain directory: kustomize.images apply to none
+        for path in (directory / n for n in names):
+            try:
+                doc = (yamlvalues.load_all(steps.tree.text(path) or "", steps.rel(path)) or [None])[0]
+            except GitOpsBotError:
+                continue  # the render's merge refuses it, in its own words
+            if isinstance(doc, dict) and doc.get("helm") is not None:
+                walk.note(steps.rel(path), HELM_UNREAD.format(name=name))
+        return app
     won: tuple[str, str, tuple[argocd_apps.Setting, ...]] | None = None
     for path in (directory / n for n in names):
         if (text := steps.read_file(path, walk)) is None:

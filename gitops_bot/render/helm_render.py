@@ -38,7 +38,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, deployers, running
+from gitops_bot.render import bounded, deployers, running, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -167,7 +167,12 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         directory = inside(root, root / path)
         if directory is None or not _is_chart(directory):
             continue
-        helm = at(src, "helm")
+        # what Argo CD merges over the source from the path's .argocd-source files (a refusal
+        # renders nothing of it: Argo CD's repo server fails the same way)
+        merged, _ = source_files.merged(src, root, directory, name, {})
+        if not isinstance(merged, dict):
+            continue
+        helm = at(merged, "helm")
         files: list[Path] = []
         named = _list(at(helm, "valueFiles"))
         for value_file in named:

@@ -213,3 +213,40 @@ def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_th
     assert local.would_write is None and local.effective is not None  # where it is, still named
     assert local.effective.tag == "1.0"
     assert got["pulled"].image(APP).status is PinStatus.PINNED  # type: ignore[union-attr]
+
+
+def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # argocd-image-updater's git write-back for a Helm Application: .argocd-source-app.yaml's
+    # helm.parameters, merged over the source (reposerver mergeSourceParameters), set the tag
+    # that runs; the values file's tag is then dead, and the render says so
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
+        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
+    )
+    written_back = "helm:\n  parameters:\n  - name: image.tag\n    value: 2026.2.1\n    forcestring: true\n"
+    _app_version_chart(
+        root,
+        "chart",
+        {
+            "app/application.yaml": application,
+            "chart/values.yaml": "image:\n  repository: ghcr.io/acme/app\n  tag: 2026.1.20\n",
+            "chart/.argocd-source-app.yaml": written_back,
+        },
+    )
+    got = _held(root, "app/application.yaml")
+    assert any(
+        "chart/values.yaml:3 sets ghcr.io/acme/app to 2026.1.20, but the render runs Deployment/web app "
+        "ghcr.io/acme/app:2026.2.1" in n
+        for n in got.notes
+    ), got.notes
+    # the rules do not read the write-back file's helm fields: said, with the file
+    assert any(
+        "chart/.argocd-source-app.yaml" in n and "helm" in n and "not read by the bot's rules" in n
+        for n in got.notes
+    ), got.notes
