@@ -322,6 +322,33 @@ def _chart_values(t: Tree, env: str, r: random.Random) -> str:
     return f"{chart}/values.yaml"
 
 
+def _chart_helm_refuses(t: Tree, env: str, r: random.Random) -> str:
+    """The environment's path an Application over a chart here that helm refuses as the
+    Application gives it (a value it requires left out, a function helm has not): Argo CD
+    renders nothing of it."""
+    chart = f"chart-{env}"
+    body, words = r.choice(
+        (
+            (
+                '{{ required "image.pullPolicy is required" .Values.image.pullPolicy }}',
+                "image.pullPolicy is required",
+            ),
+            ("{{ nosuchfunction .Values.image.tag }}", 'function "nosuchfunction" not defined'),
+        )
+    )
+    t.text(f"{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
+    template = DEPLOYMENT.replace("{image}:1.0.0", '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"')
+    t.text(f"{chart}/templates/deployment.yaml", template + f"        imagePullPolicy: {body}\n")
+    t.text(f"{chart}/values.yaml", f"image:\n  repository: {t.image}\n  tag: 1.0.0\n")
+    t.text(
+        f"apps/{env}.yaml",
+        app_of_apps.APPLICATION.format(name=f"app-{env}", source=_source(chart), namespace=env),
+    )
+    t.paths[env] = f"apps/{env}.yaml"
+    t.image_keys = "    helm:\n      repository: image.repository\n      tag: image.tag\n"
+    return words
+
+
 def _yields_remote_base(t: Tree, env: str, r: random.Random) -> str:
     _app_of_apps(t, env, _source(f"overlays/{env}"))
     form = r.choice(REMOTE_FORMS)
@@ -362,6 +389,7 @@ DEFECTS = {
         Defect("app-of-apps-several-in-file", _several_in_file, False),
         Defect("chart-values-anchor-or-float", _chart_values, False),
         Defect("app-of-apps-remote-base", _yields_remote_base, False),
+        Defect("chart-helm-refuses", _chart_helm_refuses, True),
     )
 }
 # drawn less often: thousands of files to write and commit

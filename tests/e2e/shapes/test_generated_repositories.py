@@ -5,7 +5,8 @@ charts of every form, a Kustomization under components:, two kustomization files
 kustomizations, ``image: {}``, trailing empty documents, top-level lists; an app of apps whose
 chart yields its own root or whose path holds only itself, another repository's or a remote chart's Application, a path out of
 the repository or missing, fails helm, yields 2,000 Applications, shares its file with a broken
-one, yields a kustomization over a remote base; a chart's values.yaml as the path, its tag through an anchor or the float 1.10) through ``plan`` and
+one, yields a kustomization over a remote base; a chart's values.yaml as the path, its tag through an anchor or the float 1.10; an Application over a chart helm
+refuses) through ``plan`` and
 ``update --dry-run`` of the real CLI against the real registry and git. Each seed must hold:
 no traceback, exit 0 (an environment's refusal is a skip, docs/reference/exit-codes.md), each
 refused environment skipped in exactly one line naming its problem with the fix, the untouched
