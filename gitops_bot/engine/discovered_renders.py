@@ -67,6 +67,10 @@ def _charts(root: Path, env: FoundEnvironment, reading: EnvironmentReading) -> l
         directory = helm_render.inside(root, root / p)
         if directory is not None and (directory / "Chart.yaml").is_file():
             out.append(helm_render.Chart(f"chart {p}", "release", "default", directory, (), None, ()))
+        elif directory is not None and directory.is_file() and (directory.parent / "Chart.yaml").is_file():
+            # a values file beside its chart: helm install of the chart with it
+            chart = directory.parent
+            out.append(helm_render.Chart(f"chart {p}", "release", "default", chart, (directory,), None, ()))
     return out
 
 

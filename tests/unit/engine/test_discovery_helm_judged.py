@@ -109,3 +109,19 @@ def test_a_chart_default_the_applications_values_override_runs_nowhere(
         n.startswith("charts/demo/values.yaml:3: acme/canary-if-you-see-this: not rendered")
         for n in found.notes
     )
+
+
+def test_a_values_file_beside_the_chart_is_rendered_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An environment that is a values file beside its chart (values-prod.yaml) is helm install
+    of the chart with it: one turning the template on runs the image, one that does not, not."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    on = {**_chart(), "deploy/helm/app/values-prod.yaml": "scaling:\n  redis:\n    enabled: true\n"}
+    found = discover(write(tmp_path / "on", on))
+    envs = {i.name: i.environments for i in found.images}
+    assert envs == {"ghcr.io/acme/app": ("prod",), "docker.dragonflydb.io/dragonflydb/dragonfly": ("prod",)}
+    off = {**_chart(), "deploy/helm/app/values-prod.yaml": "image:\n  tag: 1.3.0\n"}
+    found = discover(write(tmp_path / "off", off))
+    assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
+    assert any("dragonfly: not rendered: helm template of prod" in n for n in found.notes), found.notes
