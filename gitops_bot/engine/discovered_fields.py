@@ -18,6 +18,8 @@ from gitops_bot.manifests import nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 
+# Flux's image automation names the repository it scans (ImageRepository spec.image): no pin
+_SCANNERS = ("image.toolkit.fluxcd.io/",)
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
 # where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
@@ -62,9 +64,9 @@ def _skipped(rel: str) -> bool:
 def _images(doc: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(kind, key path, value) of each image an object of a kind no format reads names under
     its spec."""
-    _, kind = kind_of(doc)
+    api, kind = kind_of(doc)
     spec = doc.get("spec")
-    if not kind or kind in WORKLOADS or not isinstance(spec, dict):
+    if not kind or kind in WORKLOADS or not isinstance(spec, dict) or api.startswith(_SCANNERS):
         return
     yield from ((kind, key, value) for key, value in _walk(spec, "spec", _DEPTH))
 
@@ -80,12 +82,12 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
 
 
 def _reference(value: str) -> bool:
-    """A reference a registry holds: a repository with a tag or digest or a registry host (not a
-    template's placeholder, not a bare word)."""
+    """A pinned reference: a repository with a tag or a digest (not a template's placeholder,
+    not a repository alone, which names what to scan, not what runs)."""
     if "{{" in value or "$" in value or workloads.repository_key(value) is None:
         return False
     ref = WrittenRef.split(value)
-    return bool(ref.tag or ref.digest or "/" in ref.name)
+    return bool(ref.tag or ref.digest)
 
 
 def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tuple[str, int, str, str, str]]:

@@ -53,6 +53,12 @@ def _files() -> dict[str, str]:
         "deploy/catalog_source.yaml": CATALOG,
         "tests/k8s/01-install.yaml": CR.format(n=9).replace("widget-9", "fixture"),
         "docs/samples/widget.yaml": CR.format(n=8).replace("widget-8", "sample"),
+        # what Flux scans and a repository alone name no version: nothing to pin
+        "flux/image-repository.yaml": (
+            "apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageRepository\nmetadata: {name: app}\n"
+            "spec:\n  image: ghcr.io/acme/scanned:1.0.0\n  interval: 5m\n"
+        ),
+        "deploy/argocd.yaml": "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata: {name: a}\nspec:\n  image: quay.io/acme/argocd\n",
     }
 
 
@@ -69,6 +75,7 @@ def test_a_catalog_sources_image_is_said_with_its_marker(tmp_path: Path) -> None
     assert f"# not read: {line}" in text
     # a test's fixture and a docs sample are no deployment: nothing said of them
     assert not any("fixture" in n or "acme/sample" in n for n in found.notes), found.notes
+    assert not any("scanned" in n or "acme/argocd" in n for n in found.notes), found.notes
     # the operator's own image is read as a workload's, not said again
     assert [i.name for i in found.images] == ["quay.io/acme/operator"]
 
