@@ -476,10 +476,33 @@ def _judged_charts(scope: _Files, reading: EnvironmentReading) -> EnvironmentRea
         return reading
     carried = _carried("\n---\n".join(got.texts), marks)
     judged = [
-        r if r.image not in marks or r.image in carried else _template_sets(r, got.texts)
+        r
+        if r.image not in marks or r.image in carried or not _helm_read(scope, r, got.texts)
+        else _template_sets(r, got.texts)
         for r in reading.images
     ]
     return replace(reading, images=tuple(judged))
+
+
+def _helm_read(scope: _Files, r: ImageReading, texts: tuple[str, ...]) -> bool:
+    """Whether helm's render read the image's place: a values place, or a template of a chart it
+    rendered (helm names each document's ``# Source: CHART/templates/...``). A manifest no chart
+    holds, or a template of a chart this environment applies raw (``kubectl apply -f`` of the
+    file beside an Application's chart), is never read by helm: its marker missing from helm's
+    render proves nothing."""
+    pin, top = r.effective, scope.root.absolute()
+    if pin is None or pin.kind not in (PinKind.CONTAINER, PinKind.MARKER):
+        return True
+    path = scope.config.root.absolute() / pin.file
+    chart = next(
+        (d for d in path.parents if (d == top or top in d.parents) and (d / "Chart.yaml").is_file()), None
+    )
+    text = read_text(chart / "Chart.yaml") if chart is not None else None
+    try:
+        name = (yaml.load(text, Loader=LOADER) or {}).get("name") if text else None
+    except (yaml.YAMLError, AttributeError):
+        name = None
+    return isinstance(name, str) and any(f"{name}/templates/" in t for t in texts)
 
 
 def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:

@@ -1,0 +1,95 @@
+"""An environment whose paths are an Argo CD Application over a chart in the repository and a
+directory of plain manifests applied by hand (marcusmvbs/Kind-Argocd-Nginx: the nginx chart by
+Argo CD, a go app and a chart's template by ``kubectl apply -f``): helm's marked render holds
+the Application chart's images to that chart; a plain manifest, or a template of a chart helm
+does not render here, is never read by helm, so its image missing from helm's render says
+nothing, and it stays the pin the environment's own path writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine.app import open_app
+from testkit.kubetools import helm, kubectl
+
+FILES = {
+    "gitops-bot.yaml": """version: 1
+images:
+- name: nginx
+  policy: semver
+  helm: {reference: image}
+- name: golang
+  policy: semver
+- name: quay.io/prometheus/blackbox-exporter
+  policy: semver
+environments:
+- name: kind
+  paths: [application.yaml, plain/go_app, exporter/templates/deployment.yaml]
+""",
+    "application.yaml": """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web}
+spec:
+  source:
+    repoURL: https://github.com/acme/kind.git
+    path: charts/web
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+""",
+    "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "charts/web/values.yaml": "image: nginx:1.25.4\n",
+    "charts/web/templates/d.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: {{ .Values.image }}
+""",
+    "plain/go_app/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: go}
+spec:
+  template:
+    spec:
+      containers:
+      - name: go
+        image: golang:1.22.1-alpine3.19
+""",
+    # a chart's template applied raw (kubectl apply -f the file): helm renders no exporter here
+    "exporter/Chart.yaml": "apiVersion: v2\nname: exporter\nversion: 0.1.0\n",
+    "exporter/templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: exporter}
+spec:
+  template:
+    spec:
+      containers:
+      - name: exporter
+        image: quay.io/prometheus/blackbox-exporter:v0.23.0
+""",
+}
+
+
+def test_a_plain_manifest_beside_an_applications_chart_is_read_as_its_own_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    got = open_app(root).readings()["kind"]
+    nginx, go = got.image("nginx"), got.image("golang")
+    assert nginx is not None and nginx.status is PinStatus.PINNED, nginx
+    assert go is not None and go.status is PinStatus.PINNED, go
+    assert go.effective is not None and go.effective.tag == "1.22.1-alpine3.19", go
+    assert go.effective.file == "plain/go_app/deployment.yaml"
+    raw = got.image("quay.io/prometheus/blackbox-exporter")
+    assert raw is not None and raw.status is PinStatus.PINNED, raw
+    assert raw.effective is not None and raw.effective.tag == "v0.23.0", raw
