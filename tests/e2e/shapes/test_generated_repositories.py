@@ -1,18 +1,18 @@
-"""Generated broken repositories (testkit/broken_repos.py: cycles, self-references, symbolic
-link loops in an overlay and elsewhere, links and paths out of the repository, files over the
-4 MiB bound, more than 5,000 files, text not UTF-8, BOM and CRLF, remote resources and Helm
-charts of every form, a Kustomization under components:, two kustomization files, JSON and flow
+"""Generated broken repositories (testkit/broken_repos.py: cycles, self-references, symbolic link
+loops in an overlay and elsewhere, links and paths out of the repository, files over the 4 MiB
+bound, more than 5,000 files, text not UTF-8, BOM and CRLF, remote resources and Helm charts of
+every form, a Kustomization under components:, two kustomization files, JSON and flow
 kustomizations, ``image: {}``, trailing empty documents, top-level lists; an app of apps whose
-chart yields its own root or whose path holds only itself, another repository's or a remote chart's Application, a path out of
-the repository or missing, fails helm, yields 2,000 Applications, shares its file with a broken
-one, yields a kustomization over a remote base; a chart's values.yaml as the path, its tag through an anchor or the float 1.10; an Application over a chart helm
-refuses) through ``plan`` and
-``update --dry-run`` of the real CLI against the real registry and git. Each seed must hold:
-no traceback, exit 0 (an environment's refusal is a skip, docs/reference/exit-codes.md), each
-refused environment skipped in exactly one line naming its problem with the fix, the untouched
-environment ``ok`` released, nothing written outside the repository (nothing pushed by a dry
-run, nothing beside the repository changed), and, on a sample run under the real ``strace``,
-no connection off the machine and no DNS query.
+chart yields its own root or whose path holds only itself, another repository's or a remote
+chart's Application, a path out of the repository or missing, fails helm, yields 2,000
+Applications, shares its file with a broken one, yields a kustomization over a remote base; a
+chart's values.yaml as the path, its tag through an anchor or the float 1.10; an Application
+over a chart helm refuses) through ``plan`` and ``update --dry-run`` of the real CLI against the
+real registry and git. Each seed must hold: no traceback, exit 0 (an environment's refusal is a
+skip, docs/reference/exit-codes.md), each refused environment skipped in exactly one line naming
+its problem with the fix, the untouched environment ``ok`` released, nothing written outside the
+repository (nothing pushed by a dry run, nothing beside the repository changed), and, on a
+sample run under the real ``strace``, no connection off the machine and no DNS query.
 
 Seeds: GITOPS_BOT_REPO_SEEDS (nightly: 200), else the CI size; a failing seed is in the test's
 id and its message (GITOPS_BOT_REPO_SEED=N runs that one alone)."""
