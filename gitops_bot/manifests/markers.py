@@ -78,10 +78,12 @@ def find(t: Text, docs: list[Any]) -> Iterator[Marker]:
             if not nodes.is_scalar(node):
                 continue
             after = t.after(node)
-            m = _COMMENT.match(after) or _OWN_AFTER.match(after)
-            if m is None:
-                continue
-            parsed = parse(m.group(1))
+            m = _COMMENT.match(after)
+            parsed = parse(m.group(1)) if m is not None else None
+            # a comment that is no one marker (a Flux marker, or another, before gitops-bot's):
+            # the marker ending the line is read
+            if parsed is None and (own := _OWN_AFTER.match(after)) is not None:
+                parsed = parse(own.group(1))
             if parsed is not None:
                 names, field, flux = parsed
                 yield Marker(names, field, node, parent, flux)
