@@ -6,6 +6,7 @@ line to add; tests, docs and samples deploy nothing and say nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
 from typing import Any
@@ -20,6 +21,8 @@ from gitops_bot.manifests.yamltext import YamlText
 
 # Flux's image automation names the repository it scans (ImageRepository spec.image): no pin
 _SCANNERS = ("image.toolkit.fluxcd.io/",)
+_KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)
+_READ_KINDS = frozenset({*WORKLOADS, "ClusterServiceVersion", "CustomResourceDefinition"})
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
 # where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
@@ -40,7 +43,7 @@ def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
         if _skipped(rel):
             continue
         text = repo.text(rel)
-        if not text or "image" not in text or "kind" not in text:
+        if not text or "image" not in text or _read_kinds_only(text):
             continue
         wanted = [(k, key, v) for d in repo.docs(rel) for k, key, v in _images(d)]
         if wanted:
@@ -54,6 +57,14 @@ def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
             '# {"gitops-bot": "<image>"} at the end of its line to be read'
         )
     return lines
+
+
+def _read_kinds_only(text: str) -> bool:
+    """Every object of the file (its top-level ``kind:`` lines) of a kind whose images are read
+    elsewhere or are no pin (workloads; an OLM ClusterServiceVersion, a bundle's generated
+    description): not parsed, as an operator's hundreds of them were for nothing."""
+    kinds = set(_KIND_LINE.findall(text))
+    return not kinds or kinds <= _READ_KINDS
 
 
 def _skipped(rel: str) -> bool:
