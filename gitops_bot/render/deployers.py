@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -215,10 +215,13 @@ def ref_file(app: argocd_apps.AppSource, name: str, root: Path) -> Path | None:
 
 def chart_layers(app: argocd_apps.AppSource, directory: Path, root: Path) -> list[tuple[str, Path | None]]:
     """The chart's value files as helm layers them, each (as named, its path): values.yaml,
-    then the Application's own; a ``$ref/`` file of another repository has no path."""
+    then the Application's own, as Argo CD expands its build environment in them
+    (``values-$ARGOCD_APP_NAME.yaml``); a ``$ref/`` file of another repository has no path."""
+    env = build_env(app.application, app.repo_url, app.path or "", app.revision, None)
+    names = [value_file(n, dict(app.refs), env) or n for n in app.value_files]
     return [
         (n, ref_file(app, n, root) if n.startswith("$") else Path(os.path.normpath(directory / n)))
-        for n in ("values.yaml", *app.value_files)
+        for n in ("values.yaml", *names)
     ]
 
 
@@ -273,3 +276,61 @@ def values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     own = [p for p in per_env if p.stem.removeprefix("values-") == env]
     common = [p for p in found if p.stem == "values" and p.parent == per_env[0].parent]
     return common + own
+
+
+# Argo CD's build environment, expanded in an Application's helm value files and parameter
+# values and its kustomize images (reposerver newEnv, Env.Envsubst: Go's os.Expand, $$ a
+# dollar, a name it does not set empty). The commit and the project are not known to a reading
+# of files: a value naming them is not expanded here.
+UNKNOWN = frozenset(
+    {
+        "ARGOCD_APP_REVISION",
+        "ARGOCD_APP_REVISION_SHORT",
+        "ARGOCD_APP_REVISION_SHORT_8",
+        "ARGOCD_APP_PROJECT_NAME",
+    }
+)
+_VARIABLE = re.compile(r"\$(?:(\$)|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+
+
+def build_env(
+    name: str, repo_url: str, path: str, revision: str, namespace: str | None
+) -> dict[str, str | None]:
+    """The build environment of an Application's source (None: not known here)."""
+    return {
+        "ARGOCD_APP_NAME": name,
+        "ARGOCD_APP_NAMESPACE": namespace,
+        "ARGOCD_APP_SOURCE_REPO_URL": repo_url,
+        "ARGOCD_APP_SOURCE_PATH": path,
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": revision,
+    }
+
+
+def envsubst(value: str, env: Mapping[str, str | None]) -> str | None:
+    """``value`` as Argo CD expands it in ``env``; None when it names a variable not known here."""
+    if "$" not in value:
+        return value
+    unknown = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal unknown
+        if m[1]:
+            return "$"
+        name = m[2] or m[3]
+        got = env.get(name, "")
+        unknown = unknown or got is None or name in UNKNOWN
+        return got or ""
+
+    out = _VARIABLE.sub(one, value)
+    return None if unknown else out
+
+
+def value_file(name: str, refs: Collection[str], env: Mapping[str, str | None]) -> str | None:
+    """A helm value file's name as Argo CD expands it: of a ``$ref/path`` naming a ref source,
+    the path after the ref alone (argo-cd resolves the ref's source first); None as
+    :func:`envsubst`."""
+    ref, slash, rest = name[1:].partition("/")
+    if name.startswith("$") and slash and ref in refs:
+        got = envsubst(rest, env)
+        return None if got is None else f"${ref}/{got}"
+    return envsubst(name, env)

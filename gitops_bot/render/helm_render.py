@@ -173,10 +173,15 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         if not isinstance(merged, dict):
             continue
         helm = at(merged, "helm")
+        namespace = scalar_at(spec, "destination", "namespace") or "default"
+        env = deployers.build_env(
+            name, scalar_at(src, "repoURL"), path, scalar_at(src, "targetRevision"), namespace
+        )
         files: list[Path] = []
         named = _list(at(helm, "valueFiles"))
-        for value_file in named:
-            if not isinstance(value_file, str):
+        for written in named:
+            value_file = deployers.value_file(written, refs, env) if isinstance(written, str) else None
+            if value_file is None:
                 continue
             if value_file.startswith("$"):
                 ref, _, rest = value_file[1:].partition("/")
@@ -192,18 +197,23 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         values = yaml.safe_dump(obj) if isinstance(obj, dict) else (scalar_at(helm, "values") or None)
         params = at(helm, "parameters")
         sets = tuple(
-            (scalar_at(p, "name"), scalar_at(p, "value"), at(p, "forceString") is True)
+            (scalar_at(p, "name"), _expanded(scalar_at(p, "value"), env), at(p, "forceString") is True)
             for p in (params if isinstance(params, list) else [])
             if scalar_at(p, "name")
         )
         release = scalar_at(helm, "releaseName") or name
-        namespace = scalar_at(spec, "destination", "namespace") or "default"
         # a root installed by hand (no repoURL) may be given more than its files say
         whole = bool(scalar_at(src, "repoURL")) and len(files) == len(named)
         whole = whole and "{{" not in json.dumps([name, release, namespace, sets])
         chart = Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets, whole)
         out.append(chart)
     return out
+
+
+def _expanded(value: str, env: Mapping[str, str | None]) -> str:
+    """A parameter's value as Argo CD expands it; as written where it names what is not known here."""
+    got = deployers.envsubst(value, env)
+    return value if got is None else got
 
 
 def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, object]]) -> Chart | None:

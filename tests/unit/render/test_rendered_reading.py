@@ -250,3 +250,47 @@ def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_d
         "chart/.argocd-source-app.yaml" in n and "helm" in n and "not read by the bot's rules" in n
         for n in got.notes
     ), got.notes
+
+
+def test_an_applications_value_file_named_by_argo_cds_build_environment_is_read_as_expanded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Argo CD expands $ARGOCD_APP_NAME and its kin in helm value files and parameters
+    # (reposerver newEnv, Env.Envsubst): values-${ARGOCD_APP_NAME}.yaml is values-web-dev.yaml,
+    # which the rules refused as a file the repository does not hold and helm never got
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-dev}\nspec:\n  source:\n"
+        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n    helm:\n"
+        "      valueFiles:\n      - values-${ARGOCD_APP_NAME}.yaml\n"
+    )
+    _app_version_chart(
+        root,
+        "chart",
+        {
+            "app/application.yaml": application,
+            "chart/values-web-dev.yaml": 'image:\n  repository: ghcr.io/acme/app\n  tag: "2.0"\n',
+        },
+    )
+    got = _held(root, "app/application.yaml")
+    assert got.refused == () and got.blocked is None, got
+    image = got.image(APP)
+    assert image is not None and image.effective is not None, got
+    assert (image.effective.place, image.effective.tag) == ("chart/values-web-dev.yaml:3", "2.0")
+    assert not any("changes nothing that runs" in n for n in got.notes), got.notes
+
+
+def test_argo_cds_build_environment_expands_as_gos_os_expand() -> None:
+    from gitops_bot.render.deployers import build_env, envsubst, value_file
+
+    env = build_env("web-dev", "https://github.com/acme/deploy.git", "chart", "main", "dev")
+    written = "${ARGOCD_APP_NAME}.$ARGOCD_APP_NAMESPACE-${ARGOCD_APP_SOURCE_PATH}-$$-${NOT_SET}|"
+    assert envsubst(written, env) == "web-dev.dev-chart-$-|"
+    # the commit, the project and a namespace no destination names are not known to a reading
+    assert envsubst("v-${ARGOCD_APP_REVISION_SHORT}", env) is None
+    assert envsubst("$ARGOCD_APP_NAMESPACE", build_env("a", "", "", "", None)) is None
+    # a ref source's file: its path after the ref expanded, the ref itself kept
+    assert value_file("$values/envs/$ARGOCD_APP_NAME.yaml", {"values"}, env) == "$values/envs/web-dev.yaml"
