@@ -139,3 +139,47 @@ def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
         f'# {{"gitops-bot": "{name}"}} at the end of that line and the image to images: to have it '
         f"released{where}"
     )
+
+
+def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
+    """A ``not read`` line for each directory of plain workload manifests (no kustomization,
+    no chart holds it) that no environment renders, with the images it names: folders a script
+    applies with ``kubectl apply -f`` beside what an Argo CD or Flux object deploys, where init
+    said nothing (at most :data:`MAX_SAID` directories, then a count)."""
+    charts = {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
+    kustomized = {
+        str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES
+    }
+    named: dict[str, list[str]] = {}  # directory -> "image (file:line)"
+    for rel in repo.yaml_files():
+        path = PurePosixPath(rel)
+        folder = str(path.parent)
+        if rel in rendered or _skipped(rel) or folder in kustomized:
+            continue
+        if any(str(p) in charts for p in path.parents):
+            continue  # a chart's template: the chart's own line says it
+        text = repo.text(rel)
+        if (
+            not text
+            or "image" not in text
+            or not any(d.get("kind") in workloads.POD_SPEC_PATHS for d in repo.docs(rel))
+        ):
+            continue  # no workload (a definitions bundle among them): nothing composed
+        try:
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        for c in workloads.containers(docs):
+            ref = str(c.node.value)
+            if "{{" not in ref and workloads.repository_key(ref) is not None:
+                named.setdefault(folder, []).append(f"{ref} ({rel}:{c.line})")
+    lines = [
+        f"{folder}: workload manifests naming {', '.join(dict.fromkeys(refs))} that no environment renders; "
+        f"if they are deployed as they are (kubectl apply -f), write {{name: <env>, path: {folder}}} under "
+        "environments: and the images under images:"
+        for folder, refs in list(named.items())[:MAX_SAID]
+    ]
+    if rest := list(named)[MAX_SAID:]:
+        shown = ", ".join(rest[:4])
+        lines.append(f"{len(rest)} more directories of workload manifests no environment renders: {shown}")
+    return lines

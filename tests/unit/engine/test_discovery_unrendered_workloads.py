@@ -1,0 +1,61 @@
+"""A directory of plain workload manifests that no environment renders, beside environments
+init found from what deploys (marcusmvbs/Kind-Argocd-Nginx: one Argo CD Application over a
+chart, and folders a script applies with ``kubectl apply -f``): init said nothing of them,
+though it said the chart folders beside them. Each directory is a ``# not read:`` line with
+its images, their file:line and the environment to write; tests, docs and samples say nothing,
+nor a folder a kustomization or a chart holds (those have lines of their own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.local_git import write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+"""
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web}
+spec:
+  source:
+    repoURL: https://github.com/acme/kind.git
+    path: web
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+"""
+
+
+def test_a_folder_of_workloads_no_environment_renders_is_said_with_its_images(tmp_path: Path) -> None:
+    files = {
+        "apps/web.yaml": APPLICATION,
+        "web/deployment.yaml": DEPLOY.format(name="web", image="nginx:1.25.4"),
+        "Kind/go_app/templates/deployment.yaml": DEPLOY.format(name="go", image="golang:1.22.1-alpine3.19"),
+        "Kind/go_app/templates/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: go}\n",
+        "Kind/spark/deployment.yaml": DEPLOY.format(name="spark", image="21121953/spark"),
+        "tests/e2e/deployment.yaml": DEPLOY.format(name="t", image="ghcr.io/acme/fixture:1.0"),
+        "docs/deployment.yaml": DEPLOY.format(name="d", image="ghcr.io/acme/sample:1.0"),
+    }
+    found = discover(write(tmp_path, files))
+    text = config_text(found)
+    said = [n for n in found.notes if "no environment renders" in n and "workload" in n]
+    assert len(said) == 2, found.notes
+    go = next(n for n in said if n.startswith("Kind/go_app/templates: "))
+    assert "golang:1.22.1-alpine3.19 (Kind/go_app/templates/deployment.yaml:9)" in go, go
+    assert "{name: <env>, path: Kind/go_app/templates}" in go, go
+    assert f"# not read: {go}" in text
+    assert any(n.startswith("Kind/spark: ") and "21121953/spark" in n for n in said), said
+    assert not any("fixture" in n or "acme/sample" in n for n in found.notes), found.notes
+    assert [e.name for e in found.environments] and all(
+        "Kind" not in p for e in found.environments for p in e.paths
+    ), found.environments
