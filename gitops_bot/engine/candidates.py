@@ -34,6 +34,7 @@ from gitops_bot.engine.repository_files import (
     files_of,
     kustomization_dirs,
     norm,
+    top_kinds,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
@@ -300,6 +301,8 @@ def applications(
         text = repo.text(f) or ""
         if "argoproj.io" not in text or repo.no_environment(f):
             continue
+        if (kinds := top_kinds(text)) is not None and not kinds & {"Application", "ApplicationSet"}:
+            continue  # argoproj.io named otherwise (an operator's owned definitions)
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.appsets[f] = None
         if "kind: Application" not in text:

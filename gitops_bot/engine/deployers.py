@@ -21,6 +21,7 @@ from gitops_bot.engine.repository_files import (
     as_map,
     files_of,
     norm,
+    top_kinds,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, charts_argocd
 from gitops_bot.manifests.charts_refs import repository_key
@@ -503,6 +504,8 @@ def _deployer_files(repo: RepoFiles) -> list[str]:
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if not any(group in text for group, _ in _DEPLOYERS) or repo.no_environment(f):
+            continue
+        if (kinds := top_kinds(text)) is not None and not kinds & {k for _, k in _DEPLOYERS}:
             continue
         if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
             out.append(f)

@@ -6,7 +6,6 @@ line to add; tests, docs and samples deploy nothing and say nothing."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
 from typing import Any
@@ -14,14 +13,13 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.promotion_order import kind_of
-from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles
+from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, top_kinds
 from gitops_bot.manifests import nodes, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 
 # Flux's image automation names the repository it scans (ImageRepository spec.image): no pin
 _SCANNERS = ("image.toolkit.fluxcd.io/",)
-_KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)
 _READ_KINDS = frozenset({*WORKLOADS, "ClusterServiceVersion", "CustomResourceDefinition"})
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
@@ -63,8 +61,8 @@ def _read_kinds_only(text: str) -> bool:
     """Every object of the file (its top-level ``kind:`` lines) of a kind whose images are read
     elsewhere or are no pin (workloads; an OLM ClusterServiceVersion, a bundle's generated
     description): not parsed, as an operator's hundreds of them were for nothing."""
-    kinds = set(_KIND_LINE.findall(text))
-    return not kinds or kinds <= _READ_KINDS
+    kinds = top_kinds(text)
+    return kinds is None or kinds <= _READ_KINDS
 
 
 def _skipped(rel: str) -> bool:

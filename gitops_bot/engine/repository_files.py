@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -200,6 +201,18 @@ class RepoFiles:
                     if kind in WORKLOADS or (isinstance(spec, dict) and "template" in spec):
                         return False
         return tools
+
+
+_KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)
+
+
+def top_kinds(text: str) -> set[str] | None:
+    """The kinds a file's objects are written as at the top level (``kind:`` at a line's start):
+    what it may hold, read without parsing it (an operator's ClusterServiceVersion names
+    ``kind: Application`` only indented, among its owned definitions). None when no such line
+    is found (a flow-style object), or a List is among them: then only parsing tells."""
+    kinds = set(_KIND_LINE.findall(text))
+    return kinds if kinds and "List" not in kinds else None
 
 
 def kustomization_dirs(repo: RepoFiles) -> list[str]:
