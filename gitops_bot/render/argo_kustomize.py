@@ -28,7 +28,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize_refs, nodes
-from gitops_bot.render import helm_render, reader, source_files, tools
+from gitops_bot.render import deployers, helm_render, reader, source_files, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
 from gitops_bot.render.settings import RenderSettings
@@ -73,13 +73,41 @@ def builds(
             out.append(Build(origin, directory, merged=files))
             continue
         text = source_files.text(root, kfile, texts)
-        if text is None:
-            continue  # the reading says what it cannot read
+        options = _expanded(options, doc, src)
+        if text is None or options is None:
+            continue  # the reading says what it cannot read; a value naming the commit is not built
         got = edited(text, options, directory, root)
         if isinstance(got, NotRendered):
             out.append(Build(origin, directory, refused=str(got), merged=files))
         else:
             out.append(Build(origin, directory, {kfile: got}, merged=files))
+    return out
+
+
+def _expanded(options: dict[str, object], doc: object, src: object) -> dict[str, object] | None:
+    """The kustomize fields with Argo CD's build environment expanded where its build expands it
+    (util/kustomize Build: each image, each commonLabels value); None where one names what a
+    reading of files does not know (the commit, the project)."""
+    name, at = helm_render.scalar_at, helm_render.at
+    env = deployers.build_env(
+        name(doc, "metadata", "name"),
+        name(src, "repoURL"),
+        name(src, "path"),
+        name(src, "targetRevision"),
+        name(doc, "spec", "destination", "namespace") or None,
+    )
+    out = dict(options)
+    listed, labels = at(options, "images"), at(options, "commonLabels")
+    if isinstance(listed, list):
+        images_ = [deployers.envsubst(i, env) if isinstance(i, str) else i for i in listed]
+        if None in images_:
+            return None
+        out["images"] = images_
+    if isinstance(labels, dict):
+        values = {k: deployers.envsubst(v, env) if isinstance(v, str) else v for k, v in labels.items()}
+        if None in values.values():
+            return None
+        out["commonLabels"] = values
     return out
 
 

@@ -345,3 +345,27 @@ def test_an_argocd_source_file_that_is_no_mapping_is_refused_by_the_rules_as_by_
     assert dev.reason is not None and "base/.argocd-source-dev.yaml:1: is no mapping" in dev.reason, dev
     (built,) = argo_kustomize.builds(tmp_path, [yaml.safe_load((tmp_path / "apps/dev.yaml").read_text())])
     assert "is no mapping" in built.refused  # the renderer's refusal says the same
+
+
+def test_argo_cds_build_environment_is_expanded_in_images_and_labels(tmp_path: Path) -> None:
+    # util/kustomize Build: each image and commonLabels value through Env.Envsubst
+    got = _built(
+        tmp_path, {"images": [f"{APP}:${{ARGOCD_APP_NAME}}-1"], "commonLabels": {"app": "$ARGOCD_APP_NAME"}}
+    )
+    assert isinstance(got, str), got
+    assert f"image: {APP}:dev-1" in got and "app: dev" in got, got
+    # the commit is not known to a reading of files: not built, the rules' reading stands
+    write(tmp_path, {"apps/x.yaml": ""})
+    doc: dict[str, object] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "dev"},
+        "spec": {
+            "source": {
+                "path": "base",
+                "targetRevision": "HEAD",
+                "kustomize": {"images": [f"{APP}:${{ARGOCD_APP_REVISION_SHORT}}"]},
+            }
+        },
+    }
+    assert argo_kustomize.builds(tmp_path, [doc]) == []
