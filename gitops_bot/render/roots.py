@@ -81,6 +81,7 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
         return False
     name = directory.name or "root"
     walk.note(rel, BY_HAND.format(name=name, path=rel))
+    walk.said.append(f"{rel}: {BY_HAND.format(name=name, path=rel)}")  # a guess: plan says it
     # argocd_apps is imported when an Application is met, not at a plan's start
     app = cast("argocd_apps.AppSource", apps_module().AppSource(name, rel, "", None, (), (), (), 1))
     tools.application(app, rel, walk, deployers.by_hand(name, rel))

@@ -46,6 +46,10 @@ def test_a_root_chart_nothing_deploys_is_rendered_as_applied_by_hand(
         "read as the root of an app of apps applied by hand (argocd app create apps" in n for n in notes
     )
     assert "apps: apps yields app-dev (apps/templates/applications.yaml)" in notes, notes
+    # a guess, and the repoURL it takes: said on the environment, where plan prints its notes
+    assert [s for s in read.said if "applied by hand" in s and "repoURL taken as this repository" in s], (
+        read.said
+    )
 
 
 def test_without_helm_the_root_applied_by_hand_says_what_to_install(tmp_path: Path) -> None:
