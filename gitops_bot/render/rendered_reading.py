@@ -149,6 +149,10 @@ def held_to_render(
         notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
+        # a chart helm renders nothing of (a dependency not vendored: Argo CD fetches it, the bot
+        # fetches nothing) leaves what runs to the rules: the plan says so, with the fix
+        if unrendered := [_unrendered(f) for f in charts.failed if f not in charts.refused]:
+            reading = replace(reading, said=(*reading.said, *unrendered))
         if refused and not reading.incomplete:
             # each image unsupported in the first refusal's words, as the rules' refusal makes it:
             # the release reads an image's status, and a render that fails proposes nothing
@@ -345,6 +349,15 @@ def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> E
     if not notes:
         return reading
     return replace(reading, images=tuple(images), notes=(*reading.notes, *notes))
+
+
+DEPENDENCY_FIX = "helm dependency build, then commit the chart's charts/ directory, to have it rendered"
+
+
+def _unrendered(failed: str) -> str:
+    """A chart's render helm gave nothing of, as the plan says it."""
+    fix = f" (fix: {DEPENDENCY_FIX})" if "missing in charts/ directory" in failed else ""
+    return f"{failed}: what it runs is read by the bot's own rules{fix}"
 
 
 _RELEASED = (PinStatus.PINNED, PinStatus.INHERITED)  # what a release would write for

@@ -294,3 +294,22 @@ def test_argo_cds_build_environment_expands_as_gos_os_expand() -> None:
     assert envsubst("$ARGOCD_APP_NAMESPACE", build_env("a", "", "", "", None)) is None
     # a ref source's file: its path after the ref expanded, the ref itself kept
     assert value_file("$values/envs/$ARGOCD_APP_NAME.yaml", {"values"}, env) == "$values/envs/web-dev.yaml"
+
+
+def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fluxninja/aperture's published charts: Chart.yaml names common, etcd and prometheus, none
+    # of them in charts/; helm renders nothing of the chart, and the plan said nothing of it
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    root = tmp_path / "repo"
+    deps = "dependencies:\n- name: etcd\n  version: 8.x\n  repository: https://charts.bitnami.com/bitnami\n"
+    _app_version_chart(root, "charts/app", {})
+    chart = root / "charts/app/Chart.yaml"
+    chart.write_text(chart.read_text() + deps)
+    got = _held(root, "charts/app")
+    said = [s for s in got.said if "missing in charts/ directory: etcd" in s]
+    assert len(said) == 1, got.said
+    assert "read by the bot's own rules" in said[0] and "helm dependency build" in said[0]
