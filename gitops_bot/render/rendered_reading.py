@@ -146,13 +146,16 @@ def held_to_render(
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
         if runs and not refused:
             reading = never_pulled(defaulted(reading, runs), runs)
-        notes = (*charts.failed, *(differs(reading, runs) if runs and not refused else ()))
+        otherwise = differs(reading, runs) if runs and not refused else ()
+        notes = (*charts.failed, *otherwise)
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
-        # a chart helm renders nothing of (a dependency not vendored: Argo CD fetches it, the bot
-        # fetches nothing) leaves what runs to the rules: the plan says so, with the fix
-        if unrendered := [_unrendered(f) for f in charts.failed if f not in charts.refused]:
-            reading = replace(reading, said=(*reading.said, *unrendered))
+        # printed by the plan: a chart helm renders nothing of (a dependency not vendored: Argo CD
+        # fetches it, the bot fetches nothing), whose runs are left to the rules, with the fix; and
+        # a place read as the pin whose render runs another version
+        unrendered = [_unrendered(f) for f in charts.failed if f not in charts.refused]
+        if unrendered or otherwise:
+            reading = replace(reading, said=(*reading.said, *unrendered, *otherwise))
         if refused and not reading.incomplete:
             # each image unsupported in the first refusal's words, as the rules' refusal makes it:
             # the release reads an image's status, and a render that fails proposes nothing

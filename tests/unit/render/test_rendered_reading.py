@@ -245,6 +245,8 @@ def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_d
         "ghcr.io/acme/app:2026.2.1" in n
         for n in got.notes
     ), got.notes
+    # and the plan prints it: a reading's notes alone reach no surface
+    assert any("but the render runs Deployment/web app ghcr.io/acme/app:2026.2.1" in s for s in got.said)
     # the rules do not read the write-back file's helm fields: said, with the file
     assert any(
         "chart/.argocd-source-app.yaml" in n and "helm" in n and "not read by the bot's rules" in n
