@@ -17,6 +17,7 @@ the tags pinned today (:mod:`gitops_bot.policy.guess`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
@@ -50,7 +51,7 @@ from gitops_bot.engine.promotion_order import (
     same,
     tool_order,
 )
-from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.engine.repository_files import YAML, RepoFiles
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
@@ -388,6 +389,14 @@ def _undeployed_charts(
             said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
         whole = _written_whole(repo, f"{prefix}templates/", {n for n, h in names.found.items() if not h})
         if not said and not whole:
+            if built := _built_images(repo, f"{prefix}templates/"):  # through a helper: no key traced
+                repo.notes.append(
+                    f"{chart}: a Helm chart that nothing in this repository deploys; its templates build "
+                    f"images at {', '.join(built[:MAX_WHOLE])} through what the bot does not trace to a "
+                    f"values key; if it is deployed, write {{name: <env>, path: {chart}}} under "
+                    "environments: and each image with helm: {repository: <key>, tag: <key>} as its "
+                    "values.yaml names them"
+                )
             continue
         repo.notes.append(
             f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
@@ -403,6 +412,18 @@ def _undeployed_charts(
 
 
 MAX_WHOLE = 3  # images a chart's templates write whole, named on its line at most
+
+
+def _built_images(repo: RepoFiles, templates: str) -> list[str]:
+    """file:line of each ``image:`` a chart's templates build with a template action."""
+    out = []
+    for f in (f for f in repo.files if f.startswith(templates) and f.endswith(YAML)):
+        lines = (repo.text(f) or "").splitlines()
+        out += [f"{f}:{n}" for n, line in enumerate(lines, 1) if _BUILT.match(line)]
+    return out
+
+
+_BUILT = re.compile(r"^\s*-?\s*image:\s*[\"']?\{\{")
 
 
 def _written_whole(repo: RepoFiles, templates: str, names: set[str]) -> list[tuple[str, str]]:

@@ -63,3 +63,24 @@ def test_an_image_a_template_writes_whole_is_named_with_the_marker_it_needs(tmp_
         "; its templates write redis:7.0.15-alpine whole at charts/pull/templates/deployment.yaml:11: "
         'end that line with # {"gitops-bot": "redis"} to have it read'
     ) in notes, notes
+
+
+def test_a_chart_whose_images_a_helper_builds_is_said_with_the_lines(tmp_path: Path) -> None:
+    """fluxninja/aperture's published charts build each image through a helper of a dependency
+    (``image: {{ include "controller-operator.image" (dict "image" .Values.operator.image) }}``):
+    init traced no values key and said nothing of the chart; it is said with the template lines,
+    and that the image's helm keys are to be written by hand."""
+    helper = 'image: {{ include "app.image" (dict "image" .Values.operator.image "context" $) }}'
+    files = {
+        "examples/guestbook.yaml": APPLICATION,
+        "charts/ctl/Chart.yaml": "apiVersion: v2\nname: ctl\nversion: 0.1.0\n",
+        "charts/ctl/values.yaml": "operator:\n  image:\n    registry: docker.io/acme\n    repository: op\n",
+        "charts/ctl/templates/deployment.yaml": TEMPLATE.format(name="ctl").replace(
+            'image: "{{ .Values.image }}:{{ .Values.tag }}"', helper
+        ),
+    }
+    notes = [n for n in discover(write(tmp_path, files)).notes if n.startswith("charts/ctl: ")]
+    assert len(notes) == 1, notes
+    assert "a Helm chart that nothing in this repository deploys" in notes[0]
+    assert "charts/ctl/templates/deployment.yaml:9" in notes[0], notes[0]
+    assert "helm: {repository: <key>, tag: <key>}" in notes[0], notes[0]
