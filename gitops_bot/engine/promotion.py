@@ -135,7 +135,7 @@ def _resolved(
             if e.status != 404:
                 raise
             raise _absent(app, src, img.name, ref, str(want.tag)) from None
-        if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
+        if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(img, want, have) is None:
             return None
         if not client.exists(ref.repository, digest):
             raise GateClosed(

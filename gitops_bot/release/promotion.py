@@ -93,9 +93,13 @@ def wanted(
     return out, notes
 
 
-def moved_name(want: Deployed, have: Deployed) -> str | None:
-    """The newName to write when the source pulls the image from elsewhere than the target."""
-    return want.new_name if want.new_name and want.new_name != have.new_name else None
+def moved_name(img: ImageConfig, want: Deployed, have: Deployed) -> str | None:
+    """The newName to write when the source pulls the image from elsewhere than the target: a
+    target naming no repository of its own pulls the configured one (a chart's default), so a
+    source naming that same repository moves nothing (and the target's file need not hold the key)."""
+    if not want.new_name or want.new_name == have.new_name:
+        return None
+    return want.new_name if location(img, want).location != location(img, have).location else None
 
 
 def promoted(
@@ -118,7 +122,7 @@ def promoted(
         to_tag=want.tag,
         to_digest=digest,
         reason=Outside(""),
-        new_name=moved_name(want, have),
+        new_name=moved_name(img, want, have),
         verification=verdict,
     )
 
@@ -157,7 +161,7 @@ def rollback(
         if img is None or have is None:
             notes.append(f"{name}: no longer in {env}'s files; not restored")
             continue
-        new_name = moved_name(want, have)
+        new_name = moved_name(img, want, have)
         if (have.tag, have.digest) == (want.tag, want.digest) and new_name is None:
             continue
         if is_placeholder_digest(want.digest):
