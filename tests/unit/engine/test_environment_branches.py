@@ -16,15 +16,6 @@ import pytest
 
 from gitops_bot import action
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.model import (
-    Candidate,
-    Deployed,
-    EnvironmentMode,
-    EnvironmentPlan,
-    Plan,
-    PlanAction,
-    PlanItem,
-)
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine import branches, decisions, edits, report
 from gitops_bot.engine.app import open_app
@@ -35,6 +26,7 @@ from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout, History
 from testkit.branch_apps import APP, APPS, DEPLOYMENT
 from testkit.local_git import write
+from testkit.plans import one_update
 
 OVERLAY = "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '{tag}'\n"
 CONFIG = """version: 1
@@ -275,11 +267,7 @@ def test_the_rendered_diff_of_an_environment_on_its_branch_is_of_that_branch(tmp
     texts = branches.texts(app, app.config.environment("test"))
     assert [t.startswith("# test's own") for t in texts.values()] == [True]
     digest = "sha256:" + "a" * 64
-    item = PlanItem(
-        "test", APP, "overlays/test/kustomization.yaml", APP, "semver", PlanAction.UPDATE, "newer",
-        Deployed(APP, None, "2.0", None), Candidate("2.1", digest),
-    )  # fmt: skip
-    plan = Plan((EnvironmentPlan("test", EnvironmentMode.REGISTRY, (item,)),))
+    plan = one_update("test", APP, "overlays/test/kustomization.yaml", "2.0", "2.1", digest)
     remote = tmp_path / "remote.git"
     _git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
     environ = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}

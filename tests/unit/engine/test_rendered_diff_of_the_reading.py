@@ -12,19 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.core.model import (
-    Candidate,
-    Deployed,
-    EnvironmentMode,
-    EnvironmentPlan,
-    Plan,
-    PlanAction,
-    PlanItem,
-)
 from gitops_bot.engine import edits
 from gitops_bot.engine.app import open_app
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import committed
+from testkit.plans import one_update
 
 IMAGE = "ghcr.io/acme/web"
 DEPLOYMENT = """apiVersion: apps/v1
@@ -99,11 +91,7 @@ def test_the_rendered_diff_is_the_readings_render_of_the_environment(tmp_path: P
     app = open_app(root)
     (image,) = app.reading(app.config.environment("dev")).images
     assert image.effective is not None and image.effective.file == place, image
-    item = PlanItem(
-        "dev", IMAGE, place, IMAGE, "semver", PlanAction.UPDATE, "newer",
-        Deployed(IMAGE, None, "1.1.0", None), Candidate("1.2.0", None),
-    )  # fmt: skip
-    (rendered,) = edits.rendered_of(app, Plan((EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (item,)),)))
+    (rendered,) = edits.rendered_of(app, one_update("dev", IMAGE, place, "1.1.0", "1.2.0"))
     said = json.dumps(rendered.to_json())
     assert '"before": "ghcr.io/acme/web:1.1.0", "after": "ghcr.io/acme/web:1.2.0"' in said, said
     assert '"error"' not in said, said

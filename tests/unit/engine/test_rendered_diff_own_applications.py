@@ -10,19 +10,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from gitops_bot.core.model import (
-    Candidate,
-    Deployed,
-    EnvironmentMode,
-    EnvironmentPlan,
-    Plan,
-    PlanAction,
-    PlanItem,
-)
 from gitops_bot.engine import edits
 from gitops_bot.engine.app import open_app
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
+from testkit.plans import one_update
 
 IMAGE = "ghcr.io/acme/web"
 APPSET = """apiVersion: argoproj.io/v1alpha1
@@ -109,11 +101,8 @@ def _diff(root: Path, runs: Path) -> tuple[str, list[str]]:
     (image,) = reading.images
     assert image.effective is not None and image.effective.file == "chart/values-dev.yaml", image
     runs.write_text("")
-    item = PlanItem(
-        "dev", IMAGE, "chart/values-dev.yaml", IMAGE, "semver", PlanAction.UPDATE, "newer",
-        Deployed(IMAGE, None, "1.1.0", None), Candidate("1.2.0", None),
-    )  # fmt: skip
-    (rendered,) = edits.rendered_of(app, Plan((EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (item,)),)))
+    plan = one_update("dev", IMAGE, "chart/values-dev.yaml", "1.1.0", "1.2.0")
+    (rendered,) = edits.rendered_of(app, plan)
     return json.dumps(rendered.to_json()), [
         r for r in runs.read_text().splitlines() if r.startswith("template")
     ]
