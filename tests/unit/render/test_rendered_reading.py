@@ -129,6 +129,22 @@ def _app_version_chart(root: Path, chart: str, more: dict[str, str]) -> None:
         (root / rel).write_text(text)
 
 
+@pytest.fixture
+def helm_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real helm (``.tools/bin``) as the renderer's."""
+    from testkit.kubetools import helm
+
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+
+
+def _application(name: str, helm: str = "") -> str:
+    """An Argo CD Application ``name`` over ``chart`` (``helm``: its source's helm field, indented)."""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  source:\n"
+        f"    repoURL: https://github.com/acme/deploy.git\n    path: chart\n{helm}"
+    )
+
+
 def _held(root: Path, path: str) -> reader.EnvironmentReading:
     read = reader.Reader(reader.DiskTree(root), root, HELM_SPECS).read(
         [reader.Source("prod", (path,), (APP,))]
@@ -136,19 +152,12 @@ def _held(root: Path, path: str) -> reader.EnvironmentReading:
     return rendered_reading.held_to_render(RenderSettings(), root, root, read, {"prod": (path,)})["prod"]
 
 
-def test_an_empty_tag_reads_as_the_version_the_chart_renders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("helm_found")
+def test_an_empty_tag_reads_as_the_version_the_chart_renders(tmp_path: Path) -> None:
     # tag "" is helm's empty value: the template's default, the chart's appVersion, is what runs
     # (wayli-app/fluxbase's chart): the plan's current version is that, where it read '(no tag)'
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
-    application = (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
-        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
-    )
+    application = _application("app")
     _app_version_chart(root, "chart", {"app/application.yaml": application})
     got = _held(root, "app/application.yaml")
     image = got.image(APP)
@@ -157,14 +166,12 @@ def test_an_empty_tag_reads_as_the_version_the_chart_renders(
     assert any("leaves ghcr.io/acme/app's tag empty" in n for n in got.notes), got.notes
 
 
+@pytest.mark.usefixtures("helm_found")
 def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defaults_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # an environment whose path is the chart (helm install fluxbase ./deploy/helm/fluxbase, no
     # Argo CD or Flux object; wayli-app/fluxbase): tag "" defaults to the appVersion, which runs
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
     _app_version_chart(root, "deploy/helm/app", {})
     # a plan run with --repo . reads the repository by a relative path: helm runs elsewhere
@@ -186,14 +193,9 @@ def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defa
     assert not any("changes nothing that runs" in n for n in got.notes), got.notes
 
 
-def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_the_fix(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_the_fix(tmp_path: Path) -> None:
     # the node's own copy runs (minikube's docker build, kind load: barbarosydev/argocd-lab's
     # pullPolicy: Never): a release names a tag no node holds, so it is said, never proposed
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
     never = "Never  # the image minikube's docker built"
     for env, policy in (("local", never), ("pulled", "IfNotPresent")):
@@ -215,20 +217,13 @@ def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_th
     assert got["pulled"].image(APP).status is PinStatus.PINNED  # type: ignore[union-attr]
 
 
-def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("helm_found")
+def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_does(tmp_path: Path) -> None:
     # argocd-image-updater's git write-back for a Helm Application: .argocd-source-app.yaml's
     # helm.parameters, merged over the source (reposerver mergeSourceParameters), set the tag
     # that runs; the values file's tag is then dead, and the render says so
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
-    application = (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\nspec:\n  source:\n"
-        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n"
-    )
+    application = _application("app")
     written_back = "helm:\n  parameters:\n  - name: image.tag\n    value: 2026.2.1\n    forcestring: true\n"
     _app_version_chart(
         root,
@@ -254,20 +249,16 @@ def test_a_charts_argocd_source_file_is_merged_over_the_application_as_argo_cd_d
     ), got.notes
 
 
+@pytest.mark.usefixtures("helm_found")
 def test_an_applications_value_file_named_by_argo_cds_build_environment_is_read_as_expanded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     # Argo CD expands $ARGOCD_APP_NAME and its kin in helm value files and parameters
     # (reposerver newEnv, Env.Envsubst): values-${ARGOCD_APP_NAME}.yaml is values-web-dev.yaml,
     # which the rules refused as a file the repository does not hold and helm never got
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
-    application = (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-dev}\nspec:\n  source:\n"
-        "    repoURL: https://github.com/acme/deploy.git\n    path: chart\n    helm:\n"
-        "      valueFiles:\n      - values-${ARGOCD_APP_NAME}.yaml\n"
+    application = _application(
+        "web-dev", "    helm:\n      valueFiles:\n      - values-${ARGOCD_APP_NAME}.yaml\n"
     )
     _app_version_chart(
         root,
@@ -298,14 +289,10 @@ def test_argo_cds_build_environment_expands_as_gos_os_expand() -> None:
     assert value_file("$values/envs/$ARGOCD_APP_NAME.yaml", {"values"}, env) == "$values/envs/web-dev.yaml"
 
 
-def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("helm_found")
+def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(tmp_path: Path) -> None:
     # fluxninja/aperture's published charts: Chart.yaml names common, etcd and prometheus, none
     # of them in charts/; helm renders nothing of the chart, and the plan said nothing of it
-    from testkit.kubetools import helm
-
-    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     root = tmp_path / "repo"
     deps = "dependencies:\n- name: etcd\n  version: 8.x\n  repository: https://charts.bitnami.com/bitnami\n"
     _app_version_chart(root, "charts/app", {})
