@@ -11,6 +11,7 @@ unchanged tree again renders nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -154,6 +155,7 @@ def held_to_render(
         # fetches it, the bot fetches nothing), whose runs are left to the rules, with the fix; and
         # a place read as the pin whose render runs another version
         unrendered = [_unrendered(f) for f in charts.failed if f not in charts.refused]
+        unrendered += empty_tags(config_root, reading)
         if unrendered or otherwise:
             reading = replace(reading, said=(*reading.said, *unrendered, *otherwise))
         if refused and not reading.incomplete:
@@ -352,6 +354,40 @@ def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> E
     if not notes:
         return reading
     return replace(reading, images=tuple(images), notes=(*reading.notes, *notes))
+
+
+_APP_VERSION = re.compile(r"^appVersion:[ \t]*['\"]?(.*?)['\"]?[ \t]*$", re.MULTILINE)
+
+
+def empty_tags(config_root: Path, reading: EnvironmentReading) -> list[str]:
+    """Each image whose Helm values place leaves its tag empty and no render filled it in
+    (:func:`defaulted` fills it where helm rendered the chart): what runs is the chart
+    templates' choice, commonly its ``appVersion``, which is named so that no one reads
+    "(no tag)" as what runs."""
+    out = []
+    for image in reading.images:
+        pin = image.effective
+        # an unsupported one is said with its refusal (engine.app_version proves what runs)
+        if (
+            pin is None
+            or pin.kind is not PinKind.HELM
+            or pin.tag
+            or pin.digest
+            or image.status is PinStatus.UNSUPPORTED
+        ):
+            continue
+        said = f"{pin.place} leaves {image.image}'s tag empty: the chart's templates choose what runs"
+        start = (config_root / pin.file).parent
+        for d in (start, *start.parents):
+            if not d.is_relative_to(config_root):
+                break
+            if (text := bounded.read_text(d / "Chart.yaml")) is not None:
+                if (found := _APP_VERSION.search(text)) is not None and found[1]:
+                    chart = (d / "Chart.yaml").relative_to(config_root).as_posix()
+                    said += f" (commonly its appVersion, {found[1]} in {chart})"
+                break
+        out.append(f"{said}, and no render of it told which")
+    return out
 
 
 DEPENDENCY_FIX = "helm dependency build, then commit the chart's charts/ directory, to have it rendered"

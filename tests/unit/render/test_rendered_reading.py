@@ -302,3 +302,12 @@ def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(tmp_path: 
     said = [s for s in got.said if "missing in charts/ directory: etcd" in s]
     assert len(said) == 1, got.said
     assert "read by the bot's own rules" in said[0] and "helm dependency build" in said[0]
+    # its tag "" is the templates' choice: the plan printed "(no tag)" as if that ran, where
+    # the chart's appVersion is what its templates commonly run; that is said, not guessed as run
+    image = got.image(APP)
+    assert image is not None and image.effective is not None and not image.effective.tag, got
+    empty = [s for s in got.said if "tag empty" in s]
+    assert empty == [
+        f"charts/app/values.yaml:3 leaves {APP}'s tag empty: the chart's templates choose what runs "
+        "(commonly its appVersion, 2026.1.20 in charts/app/Chart.yaml), and no render of it told which"
+    ], got.said
