@@ -189,6 +189,22 @@ def _trailing_documents(t: Tree, env: str, r: random.Random) -> str:
     return f"overlays/{env}/cm.yaml"
 
 
+# dates the resolver of YAML 1.1 reads as timestamps that are no day: Go's YAML (kubectl's,
+# helm's) keeps each a string; a constructor that builds a date of it raises
+IMPOSSIBLE_DATES = ("2024-02-30", "0000-00-00", "2023-13-01")
+
+
+def _impossible_date(t: Tree, env: str, r: random.Random) -> str:
+    date = r.choice(IMPOSSIBLE_DATES)
+    t.text(
+        f"overlays/{env}/build.yaml",
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: build\n  annotations:\n    built: {date}\n"
+        f"data:\n  built: {date}\n",
+    )
+    t.add_entry(env, "build.yaml")
+    return f"overlays/{env}/build.yaml"
+
+
 def _top_level_list(t: Tree, env: str, r: random.Random) -> str:
     t.text(f"overlays/{env}/list.yaml", "- a\n- b\n")
     t.add_entry(env, "list.yaml")
@@ -390,6 +406,7 @@ DEFECTS = {
         Defect("chart-values-anchor-or-float", _chart_values, False),
         Defect("app-of-apps-remote-base", _yields_remote_base, False),
         Defect("chart-helm-refuses", _chart_helm_refuses, True),
+        Defect("impossible-date", _impossible_date, False),
     )
 }
 # drawn less often: thousands of files to write and commit

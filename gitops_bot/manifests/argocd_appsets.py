@@ -26,6 +26,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, definitions_only, nodes
 from gitops_bot.manifests.argocd_apps import at
 from gitops_bot.manifests.edit import EditResult
+from gitops_bot.manifests.guard import Constructor
 from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import YamlText
 
@@ -111,7 +112,7 @@ def _document(node: Any, params: dict[str, Any], go: bool) -> object:
         return None
     if not node.tag.endswith(":str"):  # a bool, a number: as YAML reads it
         try:
-            return yaml.constructor.SafeConstructor().construct_object(node)
+            return Constructor().construct_object(node)
         except (yaml.YAMLError, ValueError):
             return str(node.value)
     try:

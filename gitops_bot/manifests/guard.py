@@ -28,7 +28,38 @@ from gitops_bot.core.errors import FileError
 MAX_DEPTH = 100
 MAX_NODES = 100_000
 _SAFE_SPAN = 1000  # libyaml's composer recurses per level; far below its stack limit
-LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+_SCALARS = ("timestamp", "int", "float")
+
+
+def _as_go_reads(build: Any) -> Any:
+    """A constructor of YAML 1.1's implicit scalars that gives the text itself where it names no
+    value (``2024-02-30``, ``0000-00-00``, ``0x_``): kubectl's and helm's Go YAML resolve such a
+    scalar as a string and render it as written, where PyYAML's constructor raises ValueError,
+    which no YAMLError handler catches."""
+
+    def construct(constructor: Any, node: Any) -> Any:
+        try:
+            return build(constructor, node)
+        except ValueError:
+            return constructor.construct_scalar(node)
+
+    return construct
+
+
+class Constructor(yaml.constructor.SafeConstructor):
+    """PyYAML's safe constructor, with what the deploy tools read as a string read as one."""
+
+
+class Loader(_BASE):  # type: ignore[misc]
+    """The safe loader (libyaml's when present) with :class:`Constructor`'s scalars."""
+
+
+for _name in _SCALARS:
+    _build = _as_go_reads(getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{_name}"))
+    Constructor.add_constructor(f"tag:yaml.org,2002:{_name}", _build)
+    Loader.add_constructor(f"tag:yaml.org,2002:{_name}", _build)
+LOADER: Any = Loader
 
 
 def precheck(text: str, filename: str, error: type[FileError]) -> None:

@@ -28,6 +28,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize_refs, nodes
+from gitops_bot.manifests.guard import Constructor
 from gitops_bot.render import deployers, helm_render, reader, source_files, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
@@ -241,7 +242,7 @@ def _pairs(node: yaml.Node | None) -> dict[str, str]:
 
 
 def _plain(node: yaml.Node) -> list[object]:
-    got = yaml.constructor.SafeConstructor().construct_document(node)
+    got = Constructor().construct_document(node)
     return list(got) if isinstance(got, list) else []
 
 

@@ -20,11 +20,10 @@ import yaml
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.outside import Code, Outside, md, md_item
 from gitops_bot.core.record import record
+from gitops_bot.manifests.guard import LOADER  # libyaml's where built: a render may be megabytes
 
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
-# libyaml's loader where built: a render may be megabytes (the runner bounds it at 32 MiB)
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_OTHER = 50  # differences listed one by one; more are counted (a PR body has a size limit)
 _MORE = re.compile(r"\.\.\. and [0-9]+ more differences")  # the count of those past MAX_OTHER
 
@@ -84,7 +83,7 @@ def resources(text: str) -> dict[str, Any]:
     """The resources of a rendered stream by key ``kind namespace/name (apiVersion)``."""
     out: dict[str, Any] = {}
     try:
-        docs = list(yaml.load_all(text, Loader=_LOADER))
+        docs = list(yaml.load_all(text, Loader=LOADER))
     except yaml.YAMLError as e:
         raise RenderParseError(f"rendered output is not YAML: {str(e).splitlines()[0]}") from None
     for doc in docs:

@@ -36,7 +36,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, is_appset
-from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, deployers, running, source_files
 from gitops_bot.render import walk as walks
@@ -102,7 +102,7 @@ def _documents(text: str) -> Iterator[object]:
         while loader.check_node():
             node = loader.get_node()
             try:  # each built by a constructor of its own: one that fails keeps its half-built state
-                doc = yaml.constructor.SafeConstructor().construct_document(node)
+                doc = Constructor().construct_document(node)
             except yaml.YAMLError:
                 continue
             yield doc

@@ -17,7 +17,7 @@ import yaml
 
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.core.record import record
-from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
@@ -33,7 +33,7 @@ def holder(text: str, line: int) -> tuple[str, str, str | None] | None:
             node = loader.get_node()
             if node is None or not node.start_mark.line < line <= node.end_mark.line + 1:
                 continue
-            doc = yaml.constructor.SafeConstructor().construct_document(node)
+            doc = Constructor().construct_document(node)
             meta = doc.get("metadata") if isinstance(doc, dict) else None
             kind, name = (doc.get("kind"), meta.get("name")) if isinstance(meta, dict) else (None, None)
             if str(doc.get("apiVersion", "")).startswith("kustomize.config.k8s.io"):

@@ -7,8 +7,8 @@ chart yields its own root or whose path holds only itself, another repository's 
 chart's Application, a path out of the repository or missing, fails helm, yields 2,000
 Applications, shares its file with a broken one, yields a kustomization over a remote base; a
 chart's values.yaml as the path, its tag through an anchor or the float 1.10; an Application
-over a chart helm refuses) through ``plan`` and ``update --dry-run`` of the real CLI against the
-real registry and git. Each seed must hold: no traceback, exit 0 (an environment's refusal is a
+over a chart helm refuses; a ConfigMap's date that names no day, 2024-02-30) through ``plan``
+and ``update --dry-run`` of the real CLI against the real registry and git. Each seed must hold: no traceback, exit 0 (an environment's refusal is a
 skip, docs/reference/exit-codes.md), each refused environment skipped in exactly one line naming
 its problem with the fix, the untouched environment ``ok`` released, nothing written outside the
 repository (nothing pushed by a dry run, nothing beside the repository changed), and, on a
