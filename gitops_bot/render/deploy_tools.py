@@ -341,7 +341,7 @@ class DeployTools:
             self.reader.kustomization(kfile, text, walk, ())
             # a remote resource or one not here: kustomize would fetch it (or fail), so not built
             away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, UNFOLLOWED)]
-            self._held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
+            self.held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.tree.text(directory / "Chart.yaml") is not None:
             for name, path in deployers.chart_layers(app, directory, self.reader.repo_root):
                 if path is None:
@@ -369,9 +369,9 @@ class DeployTools:
                     f"({rel}, itself): point the environment's path at what deploys it",
                     UNFOLLOWED,
                 )
-            self._held(app, rel, list(walk.files)[first:], walk, kustomized=False)
+            self.held(app, rel, list(walk.files)[first:], walk, kustomized=False)
 
-    def _held(
+    def held(
         self,
         app: argocd_apps.AppSource,
         rel: str,
@@ -382,9 +382,8 @@ class DeployTools:
         away: Sequence[str] = (),
     ) -> None:
         """The Applications the files of an Application's path hold (an app of apps of plain
-        files): a directory's are what Argo CD applies as written, each environment's own
-        followed as a written one; a kustomization's may be patched when built, so they are
-        said, not followed."""
+        files), each environment's own followed as a written one: a directory's as written, a
+        kustomization's as kubectl builds them (patched), as Argo CD applies each."""
         held = [
             (f, a)
             for f in files

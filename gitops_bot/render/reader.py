@@ -191,7 +191,9 @@ class Reader:
             if self.tree.is_dir(path):
                 self.deploy_tools.other_branch(path, walk)
                 if not roots.by_hand(self.deploy_tools, path, walk):
+                    first, noted = len(walk.files), len(walk.notes)
                     self.directory(path, walk, source.name, top=True)
+                    roots.kustomized(self.deploy_tools, path, walk, first, noted)
             elif (text := self.read_file(path, walk)) is not None:
                 walk.configured.setdefault(self.rel(path), None)
                 if path.name in KUSTOMIZATION_NAMES:

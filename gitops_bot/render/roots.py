@@ -8,7 +8,9 @@ environment owns is followed as a file naming it would be, where the directory w
 plain manifests and its Applications' paths never followed. A chart of Applications that no
 Application of the repository deploys is the root of an app of apps applied by hand
 (``argocd app create apps --path apps``, as Argo CD's cluster bootstrapping does): it is
-rendered as that Application would render it, with the chart's own values."""
+rendered as that Application would render it, with the chart's own values; a kustomization of
+Applications nothing deploys (``kubectl apply -k apps``) is built as Argo CD builds it, and each
+Application it builds followed."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 from gitops_bot.manifests import apps_module, is_appset
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
-from gitops_bot.render.walk import Source, Walk
+from gitops_bot.render.walk import NoteKind, Source, Walk, relative
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
@@ -27,6 +29,11 @@ BY_HAND = (
     "a chart of Argo CD Applications that no Application of this repository deploys, read as the root of "
     "an app of apps applied by hand (argocd app create {name} --path {path}, its own values), its "
     "Applications' repoURL taken as this repository"
+)
+KUSTOMIZED_BY_HAND = (
+    "a kustomization of Argo CD Applications that no Application of this repository deploys, read as "
+    "applied by hand (kubectl apply -k {path}, or argocd app create {name} --path {path}): what it builds "
+    "is followed, its Applications' repoURL taken as this repository"
 )
 
 
@@ -80,9 +87,34 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
     if any(a not in own for a in tools.sources_of(directory)):
         return False
     name = directory.name or "root"
-    walk.note(rel, BY_HAND.format(name=name, path=rel))
-    walk.said.append(f"{rel}: {BY_HAND.format(name=name, path=rel)}")  # a guess: plan says it
-    # argocd_apps is imported when an Application is met, not at a plan's start
-    app = cast("argocd_apps.AppSource", apps_module().AppSource(name, rel, "", None, (), (), (), 1))
-    tools.application(app, rel, walk, deployers.by_hand(name, rel))
+    tools.application(_guessed(name, rel, rel, BY_HAND, walk), rel, walk, deployers.by_hand(name, rel))
     return True
+
+
+def kustomized(tools: DeployTools, directory: Path, walk: Walk, first: int, noted: int) -> None:
+    """An environment's path that is a kustomization of Applications nothing here deploys (its
+    files, read from ``first``, its notes from ``noted``), followed as the Application applying
+    it by hand: Argo CD applies what kustomize builds (its patches, its namePrefix), so the
+    Applications followed are the build's, not the files as written."""
+    steps = tools.reader
+    files = list(walk.files)[first:]
+    if walk.env is None or steps.kfile(directory) is None:
+        return
+    if not any(deployers.applications(steps.tree.text(steps.config_root / f) or "", f) for f in files):
+        return
+    if tools.sources_of(directory):  # an Application deploys it: the environment should name that one
+        return
+    rel = steps.rel(directory)
+    path = relative(directory, steps.repo_root)  # an Application's path is the repository's
+    app = _guessed(directory.name or "root", rel, path, KUSTOMIZED_BY_HAND, walk)
+    away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED)]
+    tools.held(app, rel, files, walk, kustomized=True, away=away)
+
+
+def _guessed(name: str, rel: str, path: str, words: str, walk: Walk) -> argocd_apps.AppSource:
+    """The Application over ``path`` a root applied by hand is read as, the guess said where
+    plan prints it."""
+    walk.note(rel, words.format(name=name, path=rel))
+    walk.said.append(f"{rel}: {words.format(name=name, path=rel)}")
+    # argocd_apps is imported when an Application is met, not at a plan's start
+    return cast("argocd_apps.AppSource", apps_module().AppSource(name, path, "", None, (), (), (), 1))

@@ -266,3 +266,39 @@ def test_a_directory_of_root_applications_follows_each_root(tmp_path: Path) -> N
             notes = list(map(str, read[env].notes))
             assert f"roots: {name} (roots/{name}.yaml) followed as Argo CD applies it" in notes, notes
             assert f"roots/{name}.yaml: {name} deploys {name}-{env} ({name}-apps/{env}.yaml)" in notes, notes
+
+
+@pytest.mark.parametrize("kubectl_there", [True, False])
+def test_a_kustomization_of_applications_nothing_deploys_is_built_as_applied_by_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kubectl_there: bool
+) -> None:
+    """The environment's path is a kustomization of Applications no Application of the
+    repository deploys (kubectl apply -k children, or argocd app create over it): Argo CD
+    applies what it builds, so it is built, its patch applied, and dev's Application followed;
+    it was read as plain manifests, dev's image 'not rendered'. The guess is said."""
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl() if kubectl_there else "/nonexistent/kubectl")
+    kustomization = "resources: [dev.yaml, prod.yaml]\npatches:\n  - path: qa.yaml\n    target: {kind: Application, name: app-dev}\n"
+    files = {
+        **PLAIN,
+        "children/kustomization.yaml": kustomization,
+        "children/qa.yaml": PATCH,
+        "chart/values-qa.yaml": "image:\n  tag: 2.0.0\n",
+    }
+    write(tmp_path, files)
+    source = reader.Source("dev", ("children",), (IMAGE,))
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS, tmp_path, render=RenderSettings()).read(
+        [source]
+    )["dev"]
+    (image,) = read.images
+    said = [s for s in read.said if "children: a kustomization of Argo CD Applications" in s]
+    assert said and "applied by hand" in said[0] and "repoURL taken as this repository" in said[0], read.said
+    if not kubectl_there:
+        assert image.status is PinStatus.NOT_RENDERED, image
+        assert image.reason is not None and "install kubectl" in image.reason, image.reason
+        return
+    assert image.status is PinStatus.PINNED, (image, read.notes)
+    assert image.effective is not None
+    assert (image.effective.place, image.effective.tag) == ("chart/values-qa.yaml:2", "2.0.0"), image
+    assert "children: children builds app-dev (children/kustomization.yaml)" in map(str, read.notes), (
+        read.notes
+    )
