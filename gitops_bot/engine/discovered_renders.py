@@ -19,28 +19,42 @@ from gitops_bot.core import privdir
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinKind, PinStatus
 from gitops_bot.engine.candidates import FoundEnvironment
-from gitops_bot.render import helm_render
+from gitops_bot.render import helm_render, tools
 from gitops_bot.render.settings import RenderSettings
 
 SWITCHED_OFF = "a template its values switch off, or a default they override"
+LINKED_OUT = (
+    "a symbolic link leading out of the repository, so no chart is rendered with helm to judge its "
+    "values blocks (helm would read what the link points at): each is read as rendered; make it a file "
+    "in the repository, or remove it"
+)
 
 
 def helm_judged(
-    root: Path, envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+    root: Path,
+    envs: Sequence[FoundEnvironment],
+    readings: Mapping[str, EnvironmentReading],
+    notes: list[str],
 ) -> tuple[dict[str, EnvironmentReading], dict[str, tuple[str, list[str]]]]:
     """``readings`` with each image helm renders nowhere in an environment not rendered there;
     and each such image -> (its first place, ``file:line``; the environments whose render was
-    read)."""
+    read). A symbolic link leading out of the repository keeps every chart from helm, as it
+    does the plan's render (helm's loader follows a chart's links), said in ``notes``."""
     settings = RenderSettings()
     helm = settings.tool("helm")
     out = dict(readings)
     judged: dict[str, tuple[str, list[str]]] = {}
     if helm is None:
         return out, judged
+    found = {e.name: _charts(root, e, r) for e in envs if (r := readings.get(e.name)) is not None}
+    leaving = tools.links_out(root) if any(found.values()) else []
+    if leaving:
+        notes.append(f"{leaving[0]}: {LINKED_OUT}")
+        return out, judged
     with tempfile.TemporaryDirectory(prefix="init-helm-", dir=privdir.path()) as tmp:
         for env in envs:
             reading = readings.get(env.name)
-            charts = _charts(root, env, reading) if reading is not None else []
+            charts = found.get(env.name, [])
             if reading is None or not charts:
                 continue
             texts: list[str] = []

@@ -190,7 +190,7 @@ def discover(
     envs, order_source = _ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
-    readings, unrendered = discovered_renders.helm_judged(repo.root, envs, readings)
+    readings, unrendered = discovered_renders.helm_judged(repo.root, envs, readings, repo.notes)
     out_images = []
     # (tool, files) -> the images pinned there only: one line each, no entry
     generated: dict[tuple[str, tuple[str, ...]], list[str]] = {}

@@ -125,3 +125,26 @@ def test_a_values_file_beside_the_chart_is_rendered_with_it(
     found = discover(write(tmp_path / "off", off))
     assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
     assert any("dragonfly: not rendered: helm template of prod" in n for n in found.notes), found.notes
+
+
+def test_a_link_leading_out_of_the_repository_keeps_helm_from_judging_and_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helm's loader follows a chart's symbolic links: one leading out of the repository has it
+    read what the link points at (a template's .Files.Get of it too), which the plan's render
+    never lets it (a link leading out: the rules' reading stands). init rendered the chart
+    anyway, reading the file outside, and judged the values by that render."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    outside = tmp_path / "outside" / "token"
+    outside.parent.mkdir()
+    outside.write_text("not the repository's\n")
+    repo = write(tmp_path / "repo", _chart())
+    (repo / "deploy/helm/app/files").mkdir()
+    (repo / "deploy/helm/app/files/token").symlink_to(outside)
+    found = discover(repo)
+    assert sorted(i.name for i in found.images) == [
+        "docker.dragonflydb.io/dragonflydb/dragonfly",
+        "ghcr.io/acme/app",
+    ]
+    said = [n for n in found.notes if "deploy/helm/app/files/token" in n]
+    assert said and "leading out of the repository" in said[0] and "helm" in said[0], found.notes
