@@ -227,13 +227,19 @@ def installed(
     """The charts among the environment's paths that none of its deployer objects renders
     (``helm install NAME ./chart``, no Argo CD or Flux object), each as the Application over that
     path renders it: the chart's own ``values.yaml``, then the environment's values files beside
-    it that the reading read (``values-prod.yaml``), so the render and the rules read one set.
-    An app of apps' root is left to the reading (its Applications are followed there)."""
+    it that the reading read (``values-prod.yaml``), so the render and the rules read one set. A
+    path that is a values file beside its chart's ``Chart.yaml`` is ``helm install -f`` of the
+    chart with that file, as the reading reads it over the chart's values. An app of apps' root
+    is left to the reading (its Applications are followed there)."""
     done = {c.directory for c in helm_render.charts(root, docs)}
     out: list[dict[str, object]] = []
     for p in paths:
-        directory = helm_render.inside(root, config_root / p)
-        if directory is None or directory in done or not (directory / "Chart.yaml").is_file():
+        path = helm_render.inside(root, config_root / p)
+        if path is None:
+            continue
+        values = path.is_file() and path.suffix in (".yaml", ".yml") and path.name != "Chart.yaml"
+        directory = path.parent if values else path
+        if directory in done or not (directory / "Chart.yaml").is_file():
             continue
         if helm_render.holds_applications(directory / "templates"):
             continue
@@ -243,6 +249,8 @@ def installed(
             for f in reading.rendered
             if (config_root / f).parent == directory and f.rpartition("/")[2].startswith("values-")
         ]
+        if values:  # the file the path names, over the chart's own values
+            own = [] if path.name == "values.yaml" else [path.name]
         out.append(deployers.by_hand(directory.name or "root", rel or ".", own))
     return out
 

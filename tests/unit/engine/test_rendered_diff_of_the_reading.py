@@ -1,6 +1,6 @@
 """The rendered diff of an environment with no kustomization among its paths is the reading's
-own render of it, before and after the release: a chart its path is (installed by hand), an
-Argo CD Application over a kustomization (built as Argo CD builds it, its kustomize fields
+own render of it, before and after the release: a chart its path is or a values file beside a
+chart (installed by hand), an Argo CD Application over a kustomization (built as Argo CD builds it, its kustomize fields
 applied) and a directory of plain manifests each show the container's image changing, where
 the diff read 'not rendered: no kustomization among the environment's paths'. Real kubectl and
 helm render it."""
@@ -50,6 +50,20 @@ SHAPES = {
         {
             "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
             "chart/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: 1.1.0\n",
+            "chart/templates/deployment.yaml": DEPLOYMENT.format(
+                image='"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'
+            ),
+        },
+    ),
+    # a values file beside its chart (helm install of the chart with it): the diff read no object
+    # in the values files and said 'rendered output does not change'
+    "values file": (
+        "chart/values-dev.yaml",
+        "chart/values-dev.yaml",
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: 1.0.0\n",
+            "chart/values-dev.yaml": "image:\n  tag: 1.1.0\n",
             "chart/templates/deployment.yaml": DEPLOYMENT.format(
                 image='"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'
             ),
