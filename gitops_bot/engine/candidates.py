@@ -36,7 +36,7 @@ from gitops_bot.engine.repository_files import (
     norm,
     top_kinds,
 )
-from gitops_bot.manifests import argocd_apps, argocd_appsets
+from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
@@ -344,7 +344,7 @@ def applications(
                 continue
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
-            name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application)
+            name = name_of(f) if rank_of(name_of(f)) is not None else env_word(app.application)
             name = name or apart.get(app.application)
             guessed = "" if name else _destination(repo, f, app.application)
             name = name or _destined(guessed) or name_of(f)
@@ -395,7 +395,7 @@ def _external_chart(
             "pin an exact version there to have the bot release it"
         )
         return None
-    name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application)
+    name = name_of(f) if rank_of(name_of(f)) is not None else env_word(app.application)
     guessed = "" if name else _destination(repo, f, app.application)
     return RenderPath(
         f,
@@ -487,7 +487,7 @@ def _set_apart(names: Sequence[str]) -> dict[str, str]:
     return apart if shared and len(set(apart.values())) == len(apart) else {}
 
 
-def _env_word(name: str) -> str | None:
+def env_word(name: str) -> str | None:
     """The environment an Application's name ends in (``guestbook-prod``: prod): applications
     are named after the app first, the environment last."""
     words = [w for w in re.split(r"[-_.]", name.lower()) if w in WORDS]
@@ -514,11 +514,15 @@ def _app_of_apps(repo: RepoFiles, files: Sequence[str]) -> bool:
     return any("argoproj.io" in (repo.text(f) or "") and "Application" in (repo.text(f) or "") for f in files)
 
 
-def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
+def values_files(repo: RepoFiles, taken: set[str], deployed: set[str]) -> list[RenderPath]:
     out = []
     for f in repo.yaml_files():
         p = PurePosixPath(f)
         if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES or repo.no_environment(f):
+            continue
+        if any(f.startswith(d + "/") for d in deployed):
+            # a chart an ApplicationSet here deploys takes the value files its generated
+            # Applications name: another file in it (another cluster's) is no environment
             continue
         m = VALUES_NAME.match(p.stem)
         if m is not None:
@@ -535,48 +539,4 @@ def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
         if any(kind_of(d)[1] for d in docs):  # an object, not values
             continue
         out.append(RenderPath(f, safe_name(name_of(f)), f"Helm values file {f}"))
-    return out
-
-
-def appset_directories(repo: RepoFiles) -> list[RenderPath]:
-    """The directories of this repository an ApplicationSet's generators render (a git
-    generator's ``applications/*``), offered when nothing else is found: one environment per
-    destination (its cluster's name), each directory a path of it. A file at the root holding
-    only the ApplicationSet is then not taken for plain manifests."""
-    out: list[RenderPath] = []
-    for f in repo.yaml_files():
-        text = repo.text(f) or ""
-        if not argocd_apps.is_appset(text) or repo.no_environment(f):
-            continue
-        try:
-            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs))
-        except GitOpsBotError:
-            continue
-        dest = {
-            str(as_map(doc.get("metadata")).get("name") or ""): as_map(
-                as_map(as_map(as_map(doc.get("spec")).get("template")).get("spec")).get("destination")
-            )
-            for doc in repo.docs(f)
-            if kind_of(doc)[1] == "ApplicationSet"
-        }
-        for appset, app in generated:
-            if isinstance(app, str):
-                continue
-            where = dest.get(appset, {})
-            cluster = str(where.get("name") or "")
-            for src in app.sources:
-                if src.path is None or "{{" in src.path:
-                    continue
-                path = norm(src.path.lstrip("/"))
-                if path in ("", ".") or path not in repo.dirs or repo.no_environment(path):
-                    continue
-                # the generated Application's stage (its directory, its name) before the
-                # cluster, which a template writing it literally gives every Application alike
-                stage = name_of(path) if rank_of(name_of(path)) is not None else _env_word(app.name)
-                name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
-                how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
-                out.append(RenderPath(path, safe_name(name), how))
-    if out:
-        said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
-        repo.appsets = {f: None for f in repo.appsets if f not in said}
     return out

@@ -156,7 +156,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
         if "argoproj.io" in text:
             try:
                 paths = [a.path for a in argocd_apps.sources(text, f)]
-                for _, app in argocd_appsets.generate(text, f, repo.generator_dirs):
+                for _, app in argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files):
                     if isinstance(app, str):
                         return None  # what it renders is not known: no overlay is judged dead
                     paths += [s.path for s in app.sources]

@@ -30,6 +30,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine import (
     candidates,
     deployers,
+    discovered_appsets,
     discovered_branches,
     discovered_charts,
     discovered_clusters,
@@ -95,7 +96,7 @@ def discover(
     apps = candidates.applications(repo, covered, charts, taken)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
-    values = candidates.values_files(repo, {c.path for c in apps} | taken)
+    values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
     kargo = discovered_kargo.stages(repo)
@@ -105,7 +106,7 @@ def discover(
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
     shaped = (
         [*listed, *deployers.beside_examples(repo, listed)]
-        or candidates.appset_directories(repo)
+        or discovered_appsets.directories(repo)
         or discovered_shapes.root_manifests(repo)
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))

@@ -19,8 +19,7 @@ from gitops_bot.engine.promotion_order import (
 from gitops_bot.manifests import argocd_appsets, definitions_only, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import reader
-from gitops_bot.render import walk as walks
+from gitops_bot.render import git_generators, reader
 
 MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
 
@@ -160,7 +159,7 @@ class RepoFiles:
         (``apps/*``): Argo CD matches each of the checkout's directories with Go's
         ``path.Match``, whose ``*`` stops at a ``/``, hidden ones skipped; the reader's glob,
         the one the plan renders by."""
-        return sorted(walks.glob_dirs(self.tree, self.root, pattern))
+        return sorted(git_generators.glob_dirs(self.tree, self.root, pattern))
 
     def generator_files(self, pattern: str) -> list[tuple[str, Any]]:
         """The files an ApplicationSet's git files generator reads for ``pattern``, each with

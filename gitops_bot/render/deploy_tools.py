@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
-from gitops_bot.render import deployers
+from gitops_bot.render import deployers, git_generators
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
     APPSET_SHARED,
@@ -34,7 +34,6 @@ from gitops_bot.render.walk import (
     Elsewhere,
     NoteKind,
     Walk,
-    glob_dirs,
 )
 
 UNFOLLOWED = NoteKind.UNFOLLOWED
@@ -68,11 +67,10 @@ _kept: OrderedDict[tuple[Path, Path], tuple[str, _Found]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def _generate(text: str, rel: str, dirs: Callable[[str], list[str]]) -> Iterator[tuple[str, Generated | str]]:
+def _generate(text: str, rel: str, tools: DeployTools) -> Iterator[tuple[str, Generated | str]]:
     """``argocd_appsets.generate``: each ApplicationSet's generated Applications."""
-    return cast(
-        "Iterator[tuple[str, Generated | str]]", importlib.import_module(APPSETS).generate(text, rel, dirs)
-    )
+    made = importlib.import_module(APPSETS).generate(text, rel, tools._glob_dirs, tools._glob_files)
+    return cast("Iterator[tuple[str, Generated | str]]", made)
 
 
 class Steps(deployers.Reads, Protocol):
@@ -177,12 +175,7 @@ class DeployTools:
                 continue
             rel = self.reader.rel(candidate)
             try:
-                apps = [
-                    a
-                    for _, g in _generate(text, rel, self._glob_dirs)
-                    if not isinstance(g, str)
-                    for a in g.sources
-                ]
+                apps = [a for _, g in _generate(text, rel, self) if not isinstance(g, str) for a in g.sources]
                 apps += deployers.applications(text, rel)
             except GitOpsBotError:
                 continue
@@ -204,7 +197,7 @@ class DeployTools:
     def appsets(self, text: str, rel: str, walk: Walk) -> bool:
         """Each Application the file's ApplicationSets generate, read as an Application; what
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
-        made = list(_generate(text, rel, self._glob_dirs))
+        made = list(_generate(text, rel, self))
         walk.unread += [app for _, app in made if isinstance(app, str)]
         generated = [g for _, g in made if not isinstance(g, str)]
         apps = [a for g in generated for a in g.sources]
@@ -240,7 +233,10 @@ class DeployTools:
         return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
 
     def _glob_dirs(self, pattern: str) -> list[str]:
-        return glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
+        return git_generators.glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
+
+    def _glob_files(self, pattern: str) -> list[tuple[str, object]]:
+        return git_generators.glob_files(self.reader.tree, self.reader.repo_root, pattern)
 
     def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
         """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers

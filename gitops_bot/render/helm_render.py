@@ -38,7 +38,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, deployers, running, source_files
+from gitops_bot.render import bounded, deployers, git_generators, running, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -510,10 +510,13 @@ def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
     tree = walks.disk_tree(root)
 
     def dirs(pattern: str) -> list[str]:
-        return walks.glob_dirs(tree, root, pattern)
+        return git_generators.glob_dirs(tree, root, pattern)
+
+    def files(pattern: str) -> list[tuple[str, object]]:
+        return git_generators.glob_files(tree, root, pattern)
 
     try:
-        made = list(importlib.import_module(APPSETS).generate(text, rel, dirs))
+        made = list(importlib.import_module(APPSETS).generate(text, rel, dirs, files))
     except GitOpsBotError:
         return []
     return [g.document() for _, g in made if not isinstance(g, str)]

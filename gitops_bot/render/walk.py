@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fnmatch
 import functools
 import os
 import shutil
@@ -350,21 +349,6 @@ def relative(path: Path, root: Path) -> str:
     """``path`` relative to ``root``, POSIX-style: asked for every file each reading reads, and
     a history reads the same files in each of its states."""
     return Path(os.path.relpath(path, root)).as_posix()
-
-
-def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
-    """The repository's directories matching a git generator's glob (``charts/*``), relative to
-    ``root``, at most :data:`MAX_FILES` a step."""
-    parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
-    found = [root]
-    for part in parts:
-        found = [
-            c
-            for d in found
-            for c in (tree.listing(d) if any(ch in part for ch in "*?[") else [d / part])
-            if not c.name.startswith(".") and tree.is_dir(c) and fnmatch.fnmatchcase(c.name, part)
-        ][:MAX_FILES]
-    return [Path(os.path.relpath(d, root)).as_posix() for d in found]
 
 
 @functools.lru_cache(maxsize=1 << 16)

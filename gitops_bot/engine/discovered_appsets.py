@@ -1,0 +1,103 @@
+"""What the ApplicationSets of a repository deploy, for ``init``: the directories their generated
+Applications render (an environment per destination), the chart directories they take, and which
+of them an app of apps here applies at all."""
+
+from __future__ import annotations
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
+from gitops_bot.engine.promotion_order import rank_of
+from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
+from gitops_bot.manifests import argocd_apps, argocd_appsets
+
+
+def directories(repo: RepoFiles) -> list[RenderPath]:
+    """The directories of this repository an ApplicationSet's generators render (a git
+    generator's ``applications/*``), offered when nothing else is found: one environment per
+    destination (its cluster's name), each directory a path of it. A file at the root holding
+    only the ApplicationSet is then not taken for plain manifests."""
+    out: list[RenderPath] = []
+    appsets = [f for f in repo.yaml_files() if argocd_apps.is_appset(repo.text(f) or "")]
+    applied = _applied_dirs(repo)
+    # an app of apps applying some of them (addons.yaml: path addons): one in a directory no
+    # Application applies (backup/) is kept aside, not deployed; with no such root, each counts
+    kept = any(_under(f, applied) for f in appsets)
+    for f in appsets:
+        text = repo.text(f) or ""
+        if repo.no_environment(f):
+            continue
+        if kept and not _under(f, applied):
+            repo.notes.append(
+                f"{f}: an ApplicationSet no Application in this repository applies (they apply "
+                f"{', '.join(sorted(applied))}): not an environment; if it is applied by hand, write its "
+                "environment by hand (docs/guides/your-repository.md, 'Writing it by hand')"
+            )
+            repo.appsets.pop(f, None)
+            continue
+        try:
+            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
+        except GitOpsBotError:
+            continue
+        for appset, app in generated:
+            if isinstance(app, str):
+                continue
+            # the destination as Argo CD creates it, the generator's values filled in
+            where = as_map(as_map(app.document().get("spec")).get("destination"))
+            cluster = str(where.get("name") or "")
+            for src in app.sources:
+                if src.path is None or "{{" in src.path:
+                    continue
+                path = norm(src.path.lstrip("/"))
+                if path in ("", ".") or path not in repo.dirs or repo.no_environment(path):
+                    continue
+                # the generated Application's stage (its directory, its name) before the
+                # cluster, which a template writing it literally gives every Application alike
+                stage = name_of(path) if rank_of(name_of(path)) is not None else env_word(app.name)
+                name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
+                how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
+                # a chart is read as the generated Application gives it (its value files, its
+                # parameters): the ApplicationSet is the path, as an Application's file is
+                chart = f"{path}/Chart.yaml" in repo.files
+                out.append(RenderPath(f if chart else path, safe_name(name), how))
+    if out:
+        said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
+        repo.appsets = {f: None for f in repo.appsets if f not in said}
+    return out
+
+
+def _applied_dirs(repo: RepoFiles) -> set[str]:
+    """The directories of this repository the Applications in it render (their sources' paths)."""
+    out: set[str] = set()
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kind: Application" not in text or repo.no_environment(f):
+            continue
+        try:
+            out |= {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path is not None}
+        except GitOpsBotError:
+            continue
+    return out
+
+
+def _under(rel: str, dirs: set[str]) -> bool:
+    """Whether the file ``rel`` is in one of ``dirs`` or below it (a directory recursed)."""
+    parent = rel.rpartition("/")[0] or "."
+    return any(parent == d or parent.startswith(d + "/") or d == "." for d in dirs)
+
+
+def charts(repo: RepoFiles) -> set[str]:
+    """The chart directories of this repository the ApplicationSets here generate Applications of."""
+    out: set[str] = set()
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not argocd_apps.is_appset(text) or repo.no_environment(f):
+            continue
+        try:
+            made = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
+        except GitOpsBotError:
+            continue
+        paths = {
+            norm(s.path.lstrip("/")) for _, g in made if not isinstance(g, str) for s in g.sources if s.path
+        }
+        out |= {d for d in paths if f"{d}/Chart.yaml" in repo.files}
+    return out
