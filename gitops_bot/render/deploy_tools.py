@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
-from gitops_bot.render import deployers, git_generators
+from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
     APPSET_SHARED,
@@ -233,9 +233,14 @@ class DeployTools:
         return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
 
     def _glob_dirs(self, pattern: str) -> list[str]:
+        # asked only by an ApplicationSet's generator: a plan meeting none loads neither
+        from gitops_bot.render import git_generators
+
         return git_generators.glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
 
     def _glob_files(self, pattern: str) -> list[tuple[str, object]]:
+        from gitops_bot.render import git_generators
+
         return git_generators.glob_files(self.reader.tree, self.reader.repo_root, pattern)
 
     def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
