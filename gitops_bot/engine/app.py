@@ -219,8 +219,9 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                read = branches.read_every(self, reader.DiskTree(self.root, content=self._clean_commit()))
-                self._readings = self._held_to_render(read)
+                content = self._clean_commit()
+                read = branches.read_every(self, reader.DiskTree(self.root, content=content))
+                self._readings = self._held_to_render(read, content)
             return self._readings
 
     def _clean_commit(self) -> str | None:
@@ -241,17 +242,21 @@ class App:
             return None
         return heads[0]
 
-    def _held_to_render(self, read: dict[str, EnvironmentReading]) -> dict[str, EnvironmentReading]:
+    def _held_to_render(
+        self, read: dict[str, EnvironmentReading], content: str | None
+    ) -> dict[str, EnvironmentReading]:
         """The base's environments held to what kubectl kustomize renders of them (a render it
         refuses blocks the environment's release); imported by name where a kubectl is found,
-        so a run without one loads none of the render machinery."""
+        so a run without one loads none of the render machinery. ``content``: the commit the
+        checkout's files are, when they are one (its whole-tree walks are kept by it)."""
         settings = self.config.render
         if not settings.enabled or settings.tool("kubectl") is None:
             return read
         held = importlib.import_module(RENDERED_READING)
         on_base = {env.name: tuple(env.paths) for env in branches.on(self, None) if env.name in read}
         base = {n: read[n] for n in on_base}
-        with walks.one_reading():  # the render and the marked render share the overlays' walks
+        # the render and the marked render share the overlays' walks
+        with walks.one_reading(self.root, content):
             held_read = {**read, **held.held_to_render(settings, self.root, self.config.root, base, on_base)}
             # each release place proven by a marked render: one that changes nothing is never proposed
             marked = importlib.import_module(PROVEN)

@@ -9,8 +9,9 @@ import os
 import stat
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from gitops_bot.core import files
 from gitops_bot.core.log import get_logger
@@ -20,6 +21,7 @@ from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
+_T = TypeVar("_T")
 
 
 # rendered kustomizations kept between runs (newest first): a fleet's worth, as a watch over a
@@ -47,8 +49,10 @@ class RenderCache:
         self.dir = files.cache_dir(os.environ) / "rendered"
         st = Path(kubectl).stat()
         self.tools = f"{kubectl}\0{st.st_size}\0{st.st_mtime_ns}\0{settings.helm}\0{max_output}"
-        self._links: set[str] = set()
-        self._base = tree_digests(root, self._links) if kept else None
+        self._links: frozenset[str] = frozenset()
+        self._base: Mapping[str, bytes] | None = None
+        if kept:
+            self._base, self._links = by_content(root, "digests", lambda: _digests_and_links(root))
         self._written = False  # a render put since the last trim
 
     def key(self, texts: Mapping[Path, str], name: str) -> str | None:
@@ -114,6 +118,43 @@ class RenderCache:
             log.info("render_cache_unwritable", reason=str(e))
 
 
+# What a walk of a whole tree found, by the tree's root and the walk, kept with the commit its
+# files were (walks.content): a watch reads the same commit of each repository every cycle, and
+# each walk lists every directory and stats every file (the render cache's key and the links
+# leading out, three of each a repository's cycle): a 100-repository watch's own CPU a cycle over
+# the unchanged fleet 6.1 -> 4.5 s (medians). The least recently used dropped past the bound.
+KEPT_WALKS = 512  # 256 repositories' two walks
+_walked: OrderedDict[tuple[Path, str], tuple[str, object]] = OrderedDict()
+_walked_lock = threading.Lock()
+
+
+def by_content(root: Path, walk: str, make: Callable[[], _T]) -> _T:
+    """``make()`` (the walk ``walk`` of the tree under ``root``), once per commit of the tree
+    where the reading knows which commit its files are (:func:`~gitops_bot.render.walk.content`);
+    made afresh every time where it does not. What it returns is shared: never changed."""
+    content = walks.content(root)
+    if content is None:
+        return make()
+    key = (root, walk)
+    with _walked_lock:
+        kept = _walked.get(key)
+        if kept is not None and kept[0] == content:
+            _walked.move_to_end(key)
+            return kept[1]  # type: ignore[return-value]
+    got = make()
+    with _walked_lock:
+        _walked[key] = (content, got)
+        _walked.move_to_end(key)
+        while len(_walked) > KEPT_WALKS:
+            _walked.popitem(last=False)
+    return got
+
+
+def _digests_and_links(root: Path) -> tuple[dict[str, bytes] | None, frozenset[str]]:
+    links: set[str] = set()
+    return tree_digests(root, links), frozenset(links)
+
+
 # root -> path -> (what its stat says, the digest of its content): each release of a run hashes
 # only the files that changed since the last one (an edit is written atomically: a new inode),
 # as git's index does; a tree of thousands of files is not read again for every release. Kept
@@ -133,15 +174,14 @@ def tree_digests(root: Path, links: set[str] | None = None) -> dict[str, bytes] 
         known = _DIGESTS.pop(str(root), {})
     now: dict[str, tuple[tuple[int, int, int], bytes]] = {}
     found: dict[str, bytes] = {}
+    under = len(os.path.join(root, ""))  # a path under root less this is its relative path
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        dirnames[:] = [d for d in dirnames if d != ".git"]
         if links is not None:
             links.update(
-                Path(dirpath, d).relative_to(root).as_posix()
-                for d in dirnames
-                if os.path.islink(os.path.join(dirpath, d))
+                os.path.join(dirpath, d)[under:] for d in dirnames if os.path.islink(os.path.join(dirpath, d))
             )
-        for name in sorted(filenames):
+        for name in filenames:
             path = os.path.join(dirpath, name)
             try:
                 st = os.lstat(path)
@@ -153,11 +193,11 @@ def tree_digests(root: Path, links: set[str] | None = None) -> dict[str, bytes] 
                     data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
                     digest = hashlib.sha256(data).digest()
                 if links is not None and stat.S_ISLNK(st.st_mode):
-                    links.add(Path(path).relative_to(root).as_posix())
+                    links.add(path[under:])
             except OSError:
                 return None
             now[path] = (stamp, digest)
-            found[Path(path).relative_to(root).as_posix()] = digest
+            found[path[under:]] = digest
     with _DIGESTS_LOCK:
         _DIGESTS[str(root)] = now
         while len(_DIGESTS) > 1 and (

@@ -34,7 +34,7 @@ from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
-from gitops_bot.render.render_cache import RenderCache
+from gitops_bot.render.render_cache import RenderCache, by_content
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
@@ -183,22 +183,35 @@ def _together(
 
 def links_out(tree: Path) -> list[str]:
     """The symbolic links in ``tree`` (a worktree, ``.git`` aside) whose target, resolved, is
-    not inside it (absolute, or ``../`` past its root), as paths in it, sorted."""
+    not inside it (absolute, or ``../`` past its root), as paths in it, sorted; walked once per
+    commit where the reading knows the tree's (:func:`~gitops_bot.render.render_cache.by_content`)."""
+    return list(by_content(tree, "links_out", lambda: tuple(_links_out(tree))))
+
+
+def _links_out(tree: Path) -> list[str]:
     real_root = tree.resolve()
     out: list[str] = []
-    for folder, dirs, names in os.walk(tree):  # links to folders are listed, not entered
-        if folder == str(tree):
-            dirs[:] = [d for d in dirs if d != ".git"]
-        for name in (*dirs, *names):
-            path = Path(folder) / name
-            if not path.is_symlink():
-                continue
+    folders = [str(tree)]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listed:
+                entries = list(listed)
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                real = path.resolve()
+                if folder == str(tree) and entry.name == ".git" and entry.is_dir():
+                    continue
+                if not entry.is_symlink():  # a folder's type is in its listing: no stat a file
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                    continue
+                real = Path(entry.path).resolve()  # links to folders are listed, not entered
             except (RuntimeError, OSError):  # a link loop leads nowhere, not out: kustomize says it
                 continue
             if real != real_root and real_root not in real.parents:
-                out.append(path.relative_to(tree).as_posix())
+                out.append(Path(entry.path).relative_to(tree).as_posix())
     return sorted(out)
 
 

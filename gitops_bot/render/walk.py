@@ -177,25 +177,38 @@ class _Reading:
     # a private copy of a repository its renders are done with (root -> the copy, and the files
     # written over it), for the reading's next render to take instead of copying the tree again
     spares: dict[Path, tuple[Path, frozenset[Path]]] = field(default_factory=dict)
+    # root -> the commit its files are exactly (nothing changed, added or ignored), when the
+    # reading's caller knows it: what is walked of the whole tree is kept by it across readings
+    contents: dict[Path, str] = field(default_factory=dict)
 
 
 _READING: contextvars.ContextVar[_Reading | None] = contextvars.ContextVar("one_reading", default=None)
 
 
 @contextlib.contextmanager
-def one_reading() -> Iterator[None]:
+def one_reading(root: Path | None = None, content: str | None = None) -> Iterator[None]:
     """What runs inside shares one reading's trees and walks (:func:`disk_tree`,
-    :func:`kept`); inside another, it is that one's."""
+    :func:`kept`); inside another, it is that one's. ``content``: the commit the files under
+    ``root`` are exactly, when the caller knows it (:func:`content`)."""
     if _READING.get() is not None:
         yield
         return
     token = _READING.set(reading := _Reading())
+    if root is not None and content is not None:
+        reading.contents[root] = content
     try:
         yield
     finally:
         _READING.reset(token)
         for copy, _ in reading.spares.values():
             shutil.rmtree(copy.parent, ignore_errors=True)
+
+
+def content(root: Path) -> str | None:
+    """The commit the files under ``root`` are exactly, as the reading's caller said; None
+    outside a reading, or where it was not said."""
+    reading = _READING.get()
+    return None if reading is None else reading.contents.get(root)
 
 
 def disk_tree(root: Path, texts: Mapping[Path, str] | None = None) -> DiskTree:

@@ -15,7 +15,7 @@ from typing import Any
 from gitops_bot.config import load
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
-from gitops_bot.render import reader, rendered_reading, tools
+from gitops_bot.render import reader, render_cache, rendered_reading, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 from testkit.kubetools import kubectl
@@ -46,10 +46,11 @@ def _repo(root: Path) -> None:
 
 
 def _plan_reading(
-    root: Path, monkeypatch: Any, copies: list[Path] | None = None
+    root: Path, monkeypatch: Any, copies: list[Path] | None = None, content: str | None = None
 ) -> Counter[tuple[int, Path]]:
     """The walks of one reading, by (tree, directory), as the plan holds it to the render;
-    ``copies``: where its renders copied the tree to."""
+    ``copies``: where its renders copied the tree to; ``content``: the commit the reading is
+    told the tree's files are."""
     walked: Counter[tuple[int, Path]] = Counter()
     copy = tools.shutil.copytree
 
@@ -70,7 +71,7 @@ def _plan_reading(
     sources = [reader.Source(e.name, tuple(e.paths), (APP,)) for e in config.environments]
     read = reader.Reader(reader.DiskTree(root), root, specs, root).read(sources)
     paths = {e.name: tuple(e.paths) for e in config.environments}
-    with walks.one_reading():
+    with walks.one_reading(root, content):
         held = rendered_reading.held_to_render(config.render, root, root, read, paths)
         judged = proven.prove(config, root, list(config.environments), specs, held)
     assert [judged[f"env{i}"].images[0].effective.tag for i in range(ENVS)] == [  # type: ignore[union-attr]
@@ -115,3 +116,36 @@ def test_a_copy_taken_again_has_the_files_written_over_it_put_back(tmp_path: Pat
         then = tools.render_each(RenderSettings(), tmp_path, {"plain": ({}, ["overlays/env0"])}, set())
     assert "ghcr.io/acme/app:9.9.9" in str(first["edited"]["overlays/env0"])
     assert "ghcr.io/acme/app:1.0.0" in str(then["plain"]["overlays/env0"])
+
+
+def test_a_reading_of_a_known_commit_walks_the_whole_tree_once_per_commit(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The render cache's key (every file's digest) and the links leading out walk every folder
+    and file of the tree, three times each a reading: a reading told the commit its files are
+    (a watch's cycle over an unchanged checkout) walks neither again for that commit, another
+    commit walks them again, and a reading told none walks every time."""
+    _repo(tmp_path)
+    walked: list[str] = []
+    digests, links_out = render_cache.tree_digests, tools._links_out
+    monkeypatch.setattr(render_cache, "tree_digests", lambda *a: walked.append("digests") or digests(*a))
+    monkeypatch.setattr(tools, "_links_out", lambda *a: walked.append("links") or links_out(*a))
+    _plan_reading(tmp_path, monkeypatch, content="a" * 40)
+    assert sorted(set(walked)) == ["digests", "links"]
+    walked.clear()
+    _plan_reading(tmp_path, monkeypatch, content="a" * 40)
+    assert walked == []
+    _plan_reading(tmp_path, monkeypatch, content="b" * 40)
+    assert sorted(set(walked)) == ["digests", "links"]
+    walked.clear()
+    _plan_reading(tmp_path, monkeypatch)
+    _plan_reading(tmp_path, monkeypatch)
+    assert walked.count("links") >= 2 and walked.count("digests") >= 2
+
+
+def test_the_walks_kept_by_commit_are_bounded(tmp_path: Path) -> None:
+    for i in range(render_cache.KEPT_WALKS + 3):
+        with walks.one_reading(tmp_path / f"r{i}", f"{i:040d}"):
+            tools.links_out(tmp_path / f"r{i}")
+    assert len(render_cache._walked) == render_cache.KEPT_WALKS
+    assert (tmp_path / f"r{render_cache.KEPT_WALKS + 2}", "links_out") in render_cache._walked
