@@ -11,9 +11,10 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.config import Config
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.manifests import images
-from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests import images, nodes
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
 
@@ -63,7 +64,7 @@ def unkeyed(
     for i, (file, key, _) in enumerate(refused.values()):
         path = config.root.absolute() / file
         if (text := keyed.get(path) or read_text(path)) is not None:
-            keyed[path] = _with_key(text, key, f"gitops-bot-{secret}-{i}k")
+            keyed[path] = _with_key(text, file, key, f"gitops-bot-{secret}-{i}k")
     from_version = helm_render.render_marked(config.render, root, files, texts) if texts else None
     from_key = helm_render.render_marked(config.render, root, files, keyed)
     if from_key is None or from_key.failed or not from_key.texts:
@@ -97,12 +98,15 @@ def unkeyed(
     return replace(reading, images=tuple(judged))
 
 
-def _with_key(text: str, key: str, value: str) -> str:
+def _with_key(text: str, file: str, key: str, value: str) -> str:
     """``text`` (a values file, in the marked render's private copy only) with the dotted
     ``key`` set to ``value``; as it was when it is no mapping."""
-    try:
-        doc = yaml.load(text, Loader=LOADER) or {}
-    except yaml.YAMLError:
+    try:  # composed as the reading composed the file (helm's values): its parse, kept
+        docs = nodes.compose_all(YamlText.of(text).body, file, values=True)
+        if len(docs) > 1:  # no values file helm reads
+            return text
+        doc = (nodes.constructed(docs[0]) if docs else None) or {}
+    except (ManifestError, yaml.YAMLError):
         return text
     node = doc
     *parents, last = key.split(".")

@@ -27,7 +27,7 @@ import yaml
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.reading import (
     HELMRELEASE_KEY,
     KUSTOMIZE_ENTRY,
@@ -38,8 +38,9 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.core.record import record
 from gitops_bot.engine import app_version
-from gitops_bot.manifests import images, values_keys
+from gitops_bot.manifests import images, nodes, values_keys
 from gitops_bot.manifests.guard import LOADER
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import (
     app_kustomize,
     argo_kustomize,
@@ -498,9 +499,10 @@ def _helm_read(scope: _Files, r: ImageReading, texts: tuple[str, ...]) -> bool:
         (d for d in path.parents if (d == top or top in d.parents) and (d / "Chart.yaml").is_file()), None
     )
     text = read_text(chart / "Chart.yaml") if chart is not None else None
-    try:
-        name = (yaml.load(text, Loader=LOADER) or {}).get("name") if text else None
-    except (yaml.YAMLError, AttributeError):
+    try:  # one parse of the chart's Chart.yaml for all its images, kept
+        doc = nodes.constructed(nodes.compose(YamlText.of(text).body, "Chart.yaml")) if text else None
+        name = (doc or {}).get("name")
+    except (ManifestError, yaml.YAMLError, AttributeError):
         name = None
     return isinstance(name, str) and any(f"{name}/templates/" in t for t in texts)
 

@@ -9,6 +9,7 @@ yields the same nodes and is the fallback where PyYAML was built without libyaml
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections import OrderedDict
@@ -353,6 +354,20 @@ def plain(node: Any, subs: dict[int, str] | None = None) -> Any:
     if len(out) != len(node.value):
         raise DuplicateKey(_line(node))
     return out
+
+
+def constructed(node: Any) -> Any:
+    """A composed node as Python values (what :data:`~gitops_bot.manifests.guard.LOADER` gives
+    for its text): for a reader of a file's values, not its places, that shares the one parse of
+    the text with every other reader. PyYAML's constructor rewrites a mapping holding a merge key
+    (``<<``) in place, so such a tree is constructed from a copy: a kept node is never changed."""
+    if node is None:
+        return None
+    merges = any(k is not None and is_scalar(k) and k.tag == _MERGE for _, _, k, _ in walk(node))
+    return guard.Constructor().construct_document(copy.deepcopy(node) if merges else node)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 class DuplicateKey(Exception):

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import yaml
 
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
 from gitops_bot.core.record import record
+from gitops_bot.manifests import nodes
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
 
@@ -66,9 +69,10 @@ def renames(paths: Iterable[Path], texts: Mapping[Path, str]) -> Renames:
     for path in paths:
         if path.name not in KUSTOMIZATION_NAMES:
             continue
-        try:
-            doc = yaml.load(texts[path] if path in texts else (read_text(path) or ""), Loader=LOADER)
-        except yaml.YAMLError:
+        text = texts[path] if path in texts else (read_text(path) or "")
+        try:  # the text the reading composed: its parse, kept
+            doc = nodes.constructed(nodes.compose(YamlText.of(text).body, str(path)))
+        except (ManifestError, yaml.YAMLError):
             continue
         for key, values in found.items():
             if isinstance(doc, dict) and isinstance(value := doc.get(key), str) and value:

@@ -28,7 +28,6 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize_refs, nodes
-from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
@@ -350,9 +349,9 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
     text = _text(path, texts)
     if text is None or "helmCharts" not in text:
         return None
-    try:
-        doc = yaml.load(text, Loader=LOADER)
-    except yaml.YAMLError:
+    try:  # the text the reading composed: its parse, kept
+        doc = nodes.constructed(nodes.compose(YamlText.of(text).body, str(path)))
+    except (ManifestError, yaml.YAMLError):
         return None
     charts = doc.get("helmCharts") if isinstance(doc, dict) else None
     home = doc.get("helmGlobals", {}).get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
@@ -384,8 +383,9 @@ def _uses_helm(directory: Path) -> bool:
                 text = f.read_text(encoding="utf-8")[:1_000_000]
                 if "helm" not in text:  # most kustomizations: no parse at all
                     return False
-                doc = yaml.load(text, Loader=LOADER)  # libyaml: pure-Python YAML took seconds
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+                # the text the reading composed: its parse, kept
+                doc = nodes.constructed(nodes.compose(YamlText.of(text).body, str(f)))
+            except (ManifestError, yaml.YAMLError, OSError, UnicodeDecodeError):
                 return False
             return isinstance(doc, dict) and bool(
                 doc.get("helmCharts") or doc.get("helmChartInflationGenerator")

@@ -4,13 +4,12 @@ nodes; the tags the trimmed resolution gives are PyYAML's own."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import yaml
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import kustomize, nodes
+from testkit.parses import composer_runs
 
 OVERLAY = "images:\n  - name: app\n    newTag: 1.0.0\n"
 
@@ -31,23 +30,10 @@ def test_a_text_that_failed_fails_again_with_its_own_file_name() -> None:
         assert caught.value.path == filename
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The file names the composer runs for (the memo's misses)."""
-    ran: list[str] = []
-    composed = nodes._composed
-
-    def counting(filename: str, compose: Any) -> Any:
-        ran.append(filename)
-        return composed(filename, compose)
-
-    monkeypatch.setattr(nodes, "_composed", counting)
-    return ran
-
-
 def test_a_refused_text_is_composed_once_for_each_file_name(monkeypatch: pytest.MonkeyPatch) -> None:
     """A chart template (YAML only once rendered) is read by every reader of a reading: its
     refusal is kept, so the next reader is refused without composing it again."""
-    ran = _counting(monkeypatch)
+    ran = composer_runs(monkeypatch)
     bad = "kind: ConfigMap\ndata: {{ .Values.x }}\nnot: [valid\n"
     for _ in range(3):
         with pytest.raises(ManifestError, match="not valid YAML") as caught:
@@ -72,7 +58,7 @@ def test_a_key_written_twice_is_refused_in_a_manifest_and_read_in_helm_values() 
 def test_a_stream_of_definitions_alone_is_no_document_and_never_composed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ran = _counting(monkeypatch)
+    ran = composer_runs(monkeypatch)
     crd = "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  names: {kind: App}\n"
     assert nodes.compose_all(crd * 50, "crds/app.yaml") == []
     assert nodes.compose_all(crd * 50, "crds/app.yaml") == []
@@ -85,7 +71,7 @@ def test_a_file_of_hundreds_of_kilobytes_is_composed_once(monkeypatch: pytest.Mo
     """A chart's one big template (424 kB in open-cluster-management-io/argocd-pull-integration)
     is read by the reading's five readers; each composed it anew past the old bound of 256 k
     characters."""
-    ran = _counting(monkeypatch)
+    ran = composer_runs(monkeypatch)
     big = "".join(f"- name: item{i}\n  value: {'x' * 60}\n" for i in range(5_000))
     assert len(big) > 400_000
     first = nodes.compose_all(big, "big.yaml")

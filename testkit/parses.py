@@ -1,0 +1,23 @@
+"""Counting the one parse cache's misses (:mod:`gitops_bot.manifests.nodes`): the tests that hold
+a text to one parse a run count the composer's runs, never time them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gitops_bot.manifests import nodes
+
+
+def composer_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names the composer runs for from now on (the cache's misses), in order."""
+    ran: list[str] = []
+    composed = nodes._composed
+
+    def counting(filename: str, compose: Any) -> Any:
+        ran.append(filename)
+        return composed(filename, compose)
+
+    monkeypatch.setattr(nodes, "_composed", counting)
+    return ran
