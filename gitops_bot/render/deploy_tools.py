@@ -1,8 +1,8 @@
 """What the deploy tools' objects render, followed through the reader's walk: an Argo CD
 Application (its path: a kustomization, a chart with its value files, or a directory; then what
-it sets itself), the Applications an ApplicationSet generates, a Flux HelmRelease's chart
-values and a Flux Kustomization's path and ``spec.images``; which Applications name a values
-file that renders only through them; and which render another branch than the one read.
+it sets itself), the Applications an ApplicationSet generates; which Applications name a values
+file that renders only through them; and which render another branch than the one read (Flux's
+HelmReleases and Kustomizations are followed by :mod:`gitops_bot.render.roots`).
 
 The text questions (which objects a file holds) are :mod:`gitops_bot.render.deployers`'; the
 walking steps (a file, a kustomization, a directory) are the reader's
@@ -537,57 +537,6 @@ class DeployTools:
             if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
                 return True
         return False
-
-    def helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
-        """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
-        Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
-        ``spec.values``, which is the environment's own values layer."""
-        rel = self.reader.rel(path)
-        if release.source_kind != "GitRepository":
-            walk.note(
-                rel,
-                f"{release.name} renders chart {release.chart} of {release.source_kind} "
-                f"{release.source_name}, not followed",
-                UNFOLLOWED,
-            )
-            return
-        chart = Path(os.path.normpath(self.reader.repo_root / release.chart))
-        if self.reader.tree.text(chart / "Chart.yaml") is None:
-            walk.note(
-                rel,
-                f"{release.name}'s chart {release.chart} is not in the repository, not followed",
-                UNFOLLOWED,
-            )
-            return
-        values = chart / "values.yaml"
-        if (text := self.reader.read_file(values, walk)) is not None:
-            walk.note(self.reader.rel(values), f"the chart's values, read under {rel}")
-            self.reader.plain(values, text, walk)
-        walk.release_values(rel, release.name)
-
-    def flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
-        """A Flux Kustomization: its path built as kustomize builds it (a directory without a
-        kustomization gets one generated over its files), then its ``spec.images``, which Flux
-        applies after the build."""
-        directory = Path(os.path.normpath(self.reader.repo_root / flux.path))
-        if not self.reader.tree.is_dir(directory):
-            walk.note(rel, f"{flux.name}'s path {flux.path} is not here, not followed", UNFOLLOWED)
-            return
-        kfile = self.reader.kfile(directory)
-        if kfile is not None and (text := self.reader.read_file(kfile, walk)) is not None:
-            walk.layers.append(self.reader.rel(kfile))
-            self.reader.kustomization(kfile, text, walk, ())
-        else:
-            self.reader.directory(directory, walk, "", top=False)
-        sites = []
-        for name, new_name, tag, digest, line in flux.images:
-            spec = next((s for s in self.reader.specs if s.name == name), None)
-            if spec is not None:
-                sites.append(images.Site(spec.name, "flux", line, new_name, tag, digest))
-        first = len(walk.found)
-        self.reader.add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
-        # named in words, and still written in place (manifests.flux_images), as an images: entry is
-        walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
     def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         return images.application_sites(app, self.reader.specs, lambda: self._values(app))

@@ -1,7 +1,8 @@
 """An environment's path that is a deploy tool's object, or a directory of root Applications.
 
 A file holding Argo CD Applications or ApplicationSets, Flux HelmReleases or Kustomizations is
-read as its tool renders it (:class:`~gitops_bot.render.deploy_tools.DeployTools`). A directory
+read as its tool renders it (Argo CD's through :class:`~gitops_bot.render.deploy_tools.DeployTools`,
+a HelmRelease's chart values and a Flux Kustomization's path and ``spec.images`` here). A directory
 holding root Applications side by side (several apps of apps, applied with ``kubectl apply -f``
 or by one Application over the directory) is what Argo CD applies: each root Application the
 environment owns is followed as a file naming it would be, where the directory was read as
@@ -14,10 +15,12 @@ Application it builds followed."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from gitops_bot.manifests import apps_module, is_appset
+from gitops_bot.manifests import apps_module, images, is_appset
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import NoteKind, Source, Walk, relative
@@ -48,14 +51,67 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
         return True
     if releases := deployers.helm_releases(text, rel):
         for release in releases:
-            tools.helm_release(release, path, walk)
+            _helm_release(tools, release, path, walk)
         tools.reader.plain(path, text, walk)
         return True
     if fluxes := deployers.flux(text, rel):
         for flux in fluxes:
-            tools.flux(flux, rel, walk)
+            _flux(tools, flux, rel, walk)
         return True
     return False
+
+
+def _helm_release(tools: DeployTools, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
+    """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
+    Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
+    ``spec.values``, which is the environment's own values layer."""
+    rel = tools.reader.rel(path)
+    if release.source_kind != "GitRepository":
+        walk.note(
+            rel,
+            f"{release.name} renders chart {release.chart} of {release.source_kind} "
+            f"{release.source_name}, not followed",
+            NoteKind.UNFOLLOWED,
+        )
+        return
+    chart = Path(os.path.normpath(tools.reader.repo_root / release.chart))
+    if tools.reader.tree.text(chart / "Chart.yaml") is None:
+        walk.note(
+            rel,
+            f"{release.name}'s chart {release.chart} is not in the repository, not followed",
+            NoteKind.UNFOLLOWED,
+        )
+        return
+    values = chart / "values.yaml"
+    if (text := tools.reader.read_file(values, walk)) is not None:
+        walk.note(tools.reader.rel(values), f"the chart's values, read under {rel}")
+        tools.reader.plain(values, text, walk)
+    walk.release_values(rel, release.name)
+
+
+def _flux(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
+    """A Flux Kustomization: its path built as kustomize builds it (a directory without a
+    kustomization gets one generated over its files), then its ``spec.images``, which Flux
+    applies after the build."""
+    directory = Path(os.path.normpath(tools.reader.repo_root / flux.path))
+    if not tools.reader.tree.is_dir(directory):
+        walk.note(rel, f"{flux.name}'s path {flux.path} is not here, not followed", NoteKind.UNFOLLOWED)
+        return
+    kfile = tools.reader.kfile(directory)
+    if kfile is not None and (text := tools.reader.read_file(kfile, walk)) is not None:
+        walk.layers.append(tools.reader.rel(kfile))
+        tools.reader.kustomization(kfile, text, walk, ())
+    else:
+        tools.reader.directory(directory, walk, "", top=False)
+    sites = []
+    for name, new_name, tag, digest, line in flux.images:
+        spec = next((s for s in tools.reader.specs if s.name == name), None)
+        if spec is not None:
+            sites.append(images.Site(spec.name, "flux", line, new_name, tag, digest))
+    first = len(walk.found)
+    tools.reader.add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
+    # named in words, and still written in place (manifests.flux_images), as an images: entry is
+    walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
 
 def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]], walk: Walk) -> None:
