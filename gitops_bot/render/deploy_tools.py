@@ -60,9 +60,8 @@ APPSETS = "gitops_bot.manifests.argocd_appsets"
 # are read from, holding the commit the files were (DiskTree.content) and what was found there:
 # one entry a repository (its latest commit's), the least recently read forgotten past the bound.
 KEPT_TREES = 256
-_Found: TypeAlias = (
-    "tuple[dict[Path, list[tuple[str, argocd_apps.AppSource]]], dict[Path, list[argocd_apps.AppSource]]]"
-)
+_Pairs: TypeAlias = "dict[Path, list[tuple[str, argocd_apps.AppSource]]]"  # -> (its file, the Application)
+_Found: TypeAlias = tuple[_Pairs, _Pairs]
 _kept: OrderedDict[tuple[Path, Path], tuple[str, _Found]] = OrderedDict()
 _kept_lock = threading.Lock()
 
@@ -87,6 +86,8 @@ class Steps(deployers.Reads, Protocol):
 
     def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]: ...
 
+    def reached(self, directory: Path) -> tuple[Path, ...]: ...  # what its kustomization renders
+
 
 class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
@@ -99,14 +100,14 @@ class DeployTools:
         # it yields one of reads the same render)
         self._yields: dict[tuple[str, str, str], list[Yielded] | str] = {}
         self._depth = 0
-        self._following: list[tuple[Path, str, str]] = []  # (path, Application, its file) being followed
+        self.following: list[tuple[Path, str, str]] = []  # (path, Application, its file) being followed
         # the branch read (the checkout's, under each name it goes by: git.base, the remote's
         # default, the branch checked out): an Application tracking another renders other
         # files. Given as what gives the names, it is asked when an Application is met
         self._given = base
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
-        self._app_paths: dict[Path, list[argocd_apps.AppSource]] = {}  # each source path -> them
+        self._app_paths: _Pairs = {}  # each source path -> (file, Application) of those rendering it
 
     @functools.cached_property
     def _names(self) -> list[str]:
@@ -133,6 +134,10 @@ class DeployTools:
 
     def sources_of(self, directory: Path) -> list[argocd_apps.AppSource]:
         """The repository's Applications (written, or generated) whose source path is ``directory``."""
+        return [a for _, a in self.deployers_of(directory)]
+
+    def deployers_of(self, directory: Path) -> list[tuple[str, argocd_apps.AppSource]]:
+        """:meth:`sources_of`, each with the file holding (or generating) it."""
         self.deployed_by(directory)
         return self._app_paths.get(Path(os.path.normpath(directory)), [])
 
@@ -166,8 +171,8 @@ class DeployTools:
     def _applications(self) -> _Found:
         """Every Application of the repository (written, or generated), walked for: each value
         file it names and its source path -> it."""
-        value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] = {}
-        app_paths: dict[Path, list[argocd_apps.AppSource]] = {}
+        value_files: _Pairs = {}
+        app_paths: _Pairs = {}
         root = self.reader.repo_root
         for candidate in self.reader.yaml_files(root):
             text = self.reader.tree.text(candidate)
@@ -183,7 +188,7 @@ class DeployTools:
                 named = app.value_files
                 if app.path is not None:
                     where = Path(os.path.normpath(self.reader.repo_root / app.path))
-                    app_paths.setdefault(where, []).append(app)
+                    app_paths.setdefault(where, []).append((rel, app))
                     if self.reader.tree.text(where / "Chart.yaml") is not None:  # helm reads it, named or not
                         named = ("values.yaml", *named)
                 for name in dict.fromkeys(named):
@@ -228,7 +233,7 @@ class DeployTools:
         """This repository as its Applications name it: the repoURL of each source whose path it holds."""
         self.deployed_by(self.reader.repo_root)  # every Application of the repository, listed once
         apps = [
-            a for where, found in self._app_paths.items() if self.reader.tree.is_dir(where) for a in found
+            a for where, found in self._app_paths.items() if self.reader.tree.is_dir(where) for _, a in found
         ]
         return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
 
@@ -301,7 +306,7 @@ class DeployTools:
                 rel, f"{app.application}'s path {app.path} is not in the repository, not followed", UNFOLLOWED
             )
             return
-        came = next((c for c in self._following if c[0] == directory), None)
+        came = next((c for c in self.following if c[0] == directory), None)
         if came is not None:  # Argo CD would apply it again under itself: a loop, not a tree
             walk.note(
                 rel,
@@ -310,11 +315,11 @@ class DeployTools:
                 UNFOLLOWED,
             )
             return
-        self._following.append((directory, app.application, rel))
+        self.following.append((directory, app.application, rel))
         try:
             self._path(app, rel, walk, directory, document or (generated and generated()))
         finally:
-            self._following.pop()
+            self.following.pop()
         app = deployers.source_files(app, rel, directory, walk, self.reader) if document is None else app
         if document is None and ((sites := self.app_sites(app)) or app.inline):
             # its file's text, read only for what it sets (a walk kept from an unchanged tree reads
@@ -407,7 +412,7 @@ class DeployTools:
             return
         if kustomized:  # its patches may change them: built as Argo CD builds it
             directory = Path(os.path.normpath(self.reader.repo_root / (app.path or "")))
-            paths = [self.reader.config_root / f for f in files]
+            paths = list(self.reader.reached(directory))  # its own file too, read before (a root over it)
             got = importlib.import_module(YIELDED).built(
                 self.render, self.reader.tree, self.reader.repo_root, directory, paths, files[0]
             )

@@ -229,6 +229,9 @@ class Reader:
         a relative ``directory`` joined to itself would name a path under it)."""
         self._resource(directory, ".", walk, ())
 
+    def reached(self, directory: Path) -> tuple[Path, ...]:
+        return reach(self.tree, self.repo_root, directory).files
+
     def kfile(self, directory: Path) -> Path | None:
         return next(
             (directory / n for n in KUSTOMIZATION_NAMES if self.tree.text(directory / n) is not None), None
