@@ -107,7 +107,7 @@ def reading(
     # environment renders too is shared, whoever names it in its path)
     writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
     for image in source.images:
-        reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
+        reading = _image(env, image, _of_its_chart(by_image.get(image, [])), walk, renders, alone)
         # an environment rendering other images it is given but not this one, or deploying an
         # external chart (what that renders is no file here): this one is another's; one
         # rendering none of them from its own files may point at the wrong path (the fix says so)
@@ -147,6 +147,19 @@ def reading(
         incomplete=tuple(walk.incomplete),
         refused=tuple((r, walk.fixes.get(r, pin_rules.PATCH_FIX)) for r in walk.refused),
     )
+
+
+def _of_its_chart(found: list[Found]) -> list[Found]:
+    """The image's Helm values places in the values of its own chart: where the environment's
+    paths are several Applications (each a root, its chart its own) and the values of some name
+    the image's repository, a root whose values hold only a tag key of the same path (another
+    chart's ``server.image.tag``) is another chart's image, and a release written there would
+    run that chart at this image's tag. One root, or none naming it, keeps every place."""
+    helm = [f for f in found if f.kind is PinKind.HELM]
+    named = {f.root for f in helm if f.site.repository}
+    if not named or len({f.root for f in helm}) < 2:
+        return found
+    return [f for f in found if f.kind is not PinKind.HELM or f.root in named]
 
 
 def _rendered_otherwise(readings: Sequence[ImageReading], walk: Walk) -> dict[str, None]:
