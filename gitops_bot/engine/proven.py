@@ -113,6 +113,8 @@ def prove(
             if helm_render.charted(root, files) and not leaving:
                 reading = _judged_charts(scope, reading)
                 out[env.name] = reading = app_version.unkeyed(config, root, files, specs, reading, secret)
+            elif not leaving and (hand := _by_hand(scope, env, reading)):
+                out[env.name] = reading = _judged_charts(scope, reading, hand)
             if template_pins.templated(reading) and not leaving:
                 others = {n: r for n, r in readings.items() if n != env.name}
                 kustomize = app_kustomize.renderer(config.render)
@@ -461,16 +463,28 @@ def _argo_marked(
     return (marks, texts, argo_kustomize.marked(root, files, own, texts)) if marks else None
 
 
-def _judged_charts(scope: _Files, reading: EnvironmentReading) -> EnvironmentReading:
+def _by_hand(scope: _Files, env: EnvironmentConfig, reading: EnvironmentReading) -> list[dict[str, object]]:
+    """The charts the environment's paths are, or hold a values file of, that nothing of it
+    deploys (``helm install``), as the Applications the reading's render renders them with."""
+    config_root, own = scope.config.root.absolute(), dict(reading.documents).values()
+    docs = helm_render.file_objects(scope.root, scope.files, own)
+    return rendered_reading.installed(scope.root, config_root, reading, env.paths, docs)
+
+
+def _judged_charts(
+    scope: _Files, reading: EnvironmentReading, hand: list[dict[str, object]] | None = None
+) -> EnvironmentReading:
     """The marked render of the charts in the repository the environment's Applications and
-    HelmReleases render: a values place whose marker helm does not carry into the render (the
-    template writes the image itself) is never released."""
+    HelmReleases render, or its paths are (``hand``): a values place whose marker helm does not
+    carry into the render (the template writes the image itself) is never released."""
     marks, texts = scope.marked(reading)
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
     kustomize, own = app_kustomize.renderer(scope.config.render), dict(reading.documents).values()
-    got = helm_render.render_marked(scope.config.render, scope.root, scope.files, texts, kustomize, own)
+    got = helm_render.render_marked(
+        scope.config.render, scope.root, scope.files, texts, kustomize, own, hand or ()
+    )
     if got is None or got.failed or got.partial or not got.texts:
         # helm's refusal is the reading's to say; a marker breaking it, or a render lacking a
         # kustomization it yields (a remote base: never fetched), proves nothing

@@ -534,14 +534,16 @@ def render_marked(
     texts: Mapping[Path, str],
     kustomize: Kustomize | None = None,
     own: Collection[str] = (),
+    hand: Sequence[dict[str, object]] = (),
 ) -> ChartRenders | None:
-    """The charts the deployer objects of ``files`` render, in a private copy of the tree with
+    """The charts the deployer objects of ``files`` render, and those of ``hand`` (charts
+    installed by hand, their paths relative to the tree), in a private copy of the tree with
     ``texts`` (path under ``root`` -> text) written over it; None when the copy fails."""
     with marked_copy(root, texts) as tree:
         if tree is None:
             return None
         docs = file_objects(tree, [tree / f.relative_to(root) for f in files], own)
-        return render(settings, tree, docs, kustomize, own)
+        return render(settings, tree, [*docs, *hand], kustomize, own)
 
 
 @contextlib.contextmanager

@@ -218,3 +218,37 @@ def test_a_chart_default_every_environment_overrides_runs_nowhere(tmp_path: Path
     assert canary.reason is not None and "renders no container running rollback-me" in canary.reason
     web = dev.image(IMAGE)
     assert web is not None and web.status is PinStatus.PINNED, web
+
+
+def test_a_chart_installed_by_hand_whose_template_writes_the_tag_is_said(tmp_path: Path) -> None:
+    """A chart an environment's path is (dev), or a values file beside one (prod), with no
+    Application or HelmRelease over it (helm install): its template writes the tag itself, so
+    the values' tag is dead. The marked render judged only the charts deployer objects render,
+    so plan proposed for each a release that changes nothing (a note said so, the release stood)."""
+    files = {
+        "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+        .replace("{helm}", helm())
+        .replace("apps/dev.yaml", "charts/dev")
+        .replace("apps/prod.yaml", "charts/prod/values-prod.yaml"),
+        "charts/prod/values-prod.yaml": "image:\n  tag: 1.1.0\n",
+    }
+    for chart in ("dev", "prod"):
+        files[f"charts/{chart}/Chart.yaml"] = f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n"
+        files[f"charts/{chart}/values.yaml"] = f"image: {{repository: {IMAGE}, tag: '1.0.0'}}\n"
+        files[f"charts/{chart}/templates/deployment.yaml"] = (
+            TEMPLATE % "'{{ .Values.image.repository }}:1.0.2'"
+        )
+    write(tmp_path, files)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    for env, place in (("dev", "charts/dev/values.yaml"), ("prod", "charts/prod/values-prod.yaml")):
+        assert rules[env].images[0].status is PinStatus.PINNED, rules[env]
+        (image,) = judged[env].images
+        assert image.status is PinStatus.UNSUPPORTED, (env, image)
+        assert image.reason is not None and image.reason.startswith(f"a release writing {place}"), (
+            image.reason
+        )
+        assert f"{env}/templates/deployment.yaml renders {IMAGE}:1.0.2" in image.reason, image.reason
