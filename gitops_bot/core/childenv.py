@@ -13,6 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 PROXY_NAMES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+# Go's collector in the tools (kubectl and helm are Go): off until the heap nears the limit,
+# since a render allocates and exits, and collecting along the way was a fifth to a third of
+# its CPU: kubectl kustomize of a small overlay 169 -> 131 ms a run, of a 3.7 MB one 2.17 ->
+# 1.53 s, its peak resident 162 -> 295 MB (the limit bounds it; past it Go collects as
+# usual). An operator's own GOGC or GOMEMLIMIT (a container's memory limit) is kept instead.
+GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
 # the discard port on loopback: a connection to it is refused at once, on this machine
 DEAD_PROXY = "http://127.0.0.1:9"
 
@@ -33,8 +39,10 @@ def proxies(environ: Mapping[str, str]) -> dict[str, str]:
 def content_env(home: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """A tool's whole environment (nothing else of the bot's is passed): PATH, a C.UTF-8
     locale, HOME and the Helm and kube directories under ``home``, the proxies, and git
-    (run by kustomize for a remote base) confined to local repositories with no prompt."""
+    (run by kustomize for a remote base) confined to local repositories with no prompt, and
+    Go's collector as :data:`GO_RUNTIME` sets it unless the operator set it."""
     env = os.environ if environ is None else environ
+    go = {k: v for k, v in env.items() if k in GO_RUNTIME and v} or GO_RUNTIME
     return {
         "PATH": env.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
@@ -51,5 +59,6 @@ def content_env(home: Path, environ: Mapping[str, str] | None = None) -> dict[st
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_LFS_SKIP_SMUDGE": "1",
+        **go,
         **proxies(env),
     }
