@@ -88,7 +88,8 @@ class FoundEnvironment:
 
 def name_of(path: str) -> str:
     """The environment a path stands for: its deepest part named like an environment
-    (``overlays/homelab/dev/frontend`` is dev), else its last part; a values file by the
+    (``overlays/homelab/dev/frontend`` is dev), else its last part unless that says only what
+    the folder holds (``operator/config``: default); a values file by the
     environment in its name (``values-prod.yaml``, ``prod-eu-values.yaml``)."""
     p = PurePosixPath(path)
     parts = list(p.parts)
@@ -103,7 +104,20 @@ def name_of(path: str) -> str:
         # environment its usual word would make it
         if rank_of(part) is not None and "." not in part:
             return safe_name(part)
-    return safe_name(parts[-1] if parts else "default")
+    # a folder named for what it holds (operator/config, deploy/kubernetes) names no stage:
+    # the environment is the repository's one, not "config"
+    if not parts or parts[-1].lower() in GENERIC_DIRS:
+        return "default"
+    return safe_name(parts[-1])
+
+
+# Directory names that say a folder holds manifests or configuration, not which environment.
+GENERIC_DIRS = frozenset(
+    {
+        *("config", "configs", "configuration", "deploy", "deployment", "deployments", "manifests"),
+        *("k8s", "kubernetes", "kube", "kustomize", "overlays", "base", "yaml", "default", "install"),
+    }
+)
 
 
 def _without_kind(stem: str) -> str:

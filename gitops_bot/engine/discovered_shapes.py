@@ -56,7 +56,7 @@ def plain_directories(repo: RepoFiles) -> list[RenderPath]:
             d or ".", "default", f"Kustomize directory {d or '.'} (renders a workload; nothing includes it)"
         )
         for d in kdirs
-        if d not in included and _workload_in(repo, rendered[d])
+        if d not in included and workload_in(repo, rendered[d])
     ]
     return out or manifest_directories(repo)
 
@@ -72,14 +72,14 @@ def manifest_directories(repo: RepoFiles) -> list[RenderPath]:
             if not repo.no_environment(f)
             and "templates" not in PurePosixPath(f).parts
             and not any(c == "" or f.startswith(c + "/") for c in charts)
-            and _workload_in(repo, [f])
+            and workload_in(repo, [f])
         }
     )
     dirs = [d for d in dirs if d and not any(o and d.startswith(o + "/") for o in dirs)]
     return [RenderPath(d, "default", f"plain manifests in {d} (they name a workload)") for d in dirs]
 
 
-def _workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
+def workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
     for f in files:
         if PurePosixPath(f).name in KUSTOMIZATION_NAMES:
             continue

@@ -39,6 +39,7 @@ from gitops_bot.engine import (
     discovered_kargo,
     discovered_policies,
     discovered_renders,
+    discovered_scripts,
     discovered_shapes,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
@@ -104,8 +105,13 @@ def discover(
     roots = deployers.hand_roots(repo)
     found_by = (*overlays, *flux, *apps, *stages, *values, *roots)
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
+    listed += deployers.beside_examples(repo, listed)
+    # what the repository's own scripts apply is deployed, whatever its deploy objects say
+    scripted = discovered_scripts.environments(repo, listed)
+    applied = {f"{c.path}: " for c in scripted}
+    repo.notes[:] = [n for n in repo.notes if not n.startswith(tuple(applied)) or "deploys it" not in n]
     shaped = (
-        [*listed, *deployers.beside_examples(repo, listed)]
+        [*listed, *scripted]
         or discovered_appsets.directories(repo)
         or discovered_shapes.root_manifests(repo)
         # workloads below the root, where no deploy object says what deploys

@@ -1,0 +1,177 @@
+"""What the repository's own scripts and READMEs apply to a cluster (``gitops-bot init``'s
+guesses): ``kubectl apply -k overlays/dev`` in a Makefile, ``kustomize build X | kubectl apply
+-f -`` in a README, ``kubectl apply -f k8s/app/deployment.yaml`` in a setup script. No Argo CD
+or Flux object points at such a folder, yet it is what runs; each is an environment said as a
+guess with the file and line it came from, named by a stage word in its path, else ``default``.
+
+Only paths this repository holds are taken (a URL, a variable or a placeholder is not a path),
+relative to the script's own directory first (a README's ``./overlays/dev``), else to the
+repository's root (a script run from there); a script run in a container that mounts the
+repository under another case (``/kind/kubernetes`` for ``Kind/kubernetes``) is matched without
+case when one path only fits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+from gitops_bot.core.record import record
+from gitops_bot.engine import discovered_shapes
+from gitops_bot.engine.candidates import RenderPath, safe_name
+from gitops_bot.engine.promotion_order import rank_of
+from gitops_bot.engine.repository_files import RepoFiles, files_of, norm
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+
+# files that say how the repository is deployed by hand: shell and PowerShell scripts, make
+# and task runners, and READMEs (a docs site's pages show commands for the reader's own files)
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".mk")
+_SCRIPT_NAMES = frozenset({"makefile", "gnumakefile", "justfile", "taskfile.yml", "taskfile.yaml"})
+MAX_SCRIPT = 256 * 1024  # bytes of one script read: a script, not a bundle pasted into one
+
+# kubectl apply|create|replace with its arguments, to the end of the command
+_KUBECTL = re.compile(
+    r"\bkubectl(?:\s+-{1,2}[\w-]+(?:[= ]\S+)?)*\s+(?:apply|create|replace)\b(?P<args>[^|;&\n`]*)"
+)
+# -k DIR, --kustomize DIR, -f PATH, --filename=PATH
+_APPLY_ARG = re.compile(r"(?:^|\s)(?P<flag>-k|--kustomize|-f|--filename)(?:=|\s+)(?P<path>[^\s'\"]+)")
+# kustomize build DIR (also $(KUSTOMIZE) and bin/kustomize) or kubectl kustomize DIR, piped to an apply
+_BUILD = re.compile(
+    r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*kubectl\b[^|;&\n]*\b(?:apply|create)\b",
+    re.IGNORECASE,
+)
+_NOT_A_PATH = re.compile(r"[$<>{}*?]|^-$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@record
+class Applied:
+    """One path a script applies, where (its file and line) and the command as written."""
+
+    path: str
+    file: str
+    line: int
+    command: str
+
+
+def applied(repo: RepoFiles) -> list[Applied]:
+    """Every path of this repository a script or README applies, first mention each."""
+    lower = _by_lowercase(repo)
+    out: dict[str, Applied] = {}
+    for f in _scripts(repo):
+        text = repo.tree.text(repo.root / f)
+        if text is None or len(text) > MAX_SCRIPT:
+            continue
+        base = PurePosixPath(f).parent.as_posix()
+        markdown = f.lower().endswith(".md")
+        for number, line in enumerate(_joined(text), 1):
+            if not markdown and line.lstrip().startswith("#"):
+                continue  # a comment: what it names is not run
+            for written, command in _paths(line):
+                path = _resolve(repo, lower, base, written)
+                if path is not None and path not in out:
+                    out[path] = Applied(path, f, number, command)
+    return list(out.values())
+
+
+def environments(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """The paths scripts apply that no candidate in ``found`` renders and that render a workload
+    (a CRD bundle or a namespace is nothing to release), outside tests: each a guessed
+    environment named by the stage word in its path or command, else ``default``."""
+    reached: set[str] = set()
+    for c in found:
+        reached.add(c.path)
+        reached |= {_rel(repo, p) for p in files_of(repo, c.path)}
+    out = []
+    for a in applied(repo):
+        if repo.no_environment(a.path) or a.path in reached:
+            continue
+        files = _rendered(repo, a.path)
+        own = [f for f in files if f in (f"{a.path}/{k}" for k in KUSTOMIZATION_NAMES)] or files
+        # rendered already (an overlay includes it), or nothing to release in it; a base it
+        # shares with another is no reason to leave it out
+        if not files or set(own) <= reached or not discovered_shapes.workload_in(repo, files):
+            continue
+        reached |= set(own)
+        word = next((p for p in reversed(PurePosixPath(a.path).parts) if rank_of(p) is not None), None)
+        how = (
+            f"{a.path}, applied by {a.file}:{a.line} ({a.command}); a guess: no Argo CD, Flux or Kargo "
+            f"object of the repository renders it, {PurePosixPath(a.file).name} does: remove it if that "
+            "is not how it deploys"
+        )
+        out.append(RenderPath(a.path, safe_name(word or "default"), how))
+    return out
+
+
+def _scripts(repo: RepoFiles) -> Iterator[str]:
+    for f in repo.files:
+        name = PurePosixPath(f).name.lower()
+        readme = name.startswith("readme") and name.endswith(".md")
+        if readme or name in _SCRIPT_NAMES or name.endswith(_SCRIPT_SUFFIXES):
+            yield f
+
+
+def _joined(text: str) -> list[str]:
+    """The lines, each continued one (a trailing backslash or backtick) joined to the next and
+    kept at its first line's number, so a command written over lines is one."""
+    out: list[str] = []
+    carry = ""
+    for line in text.splitlines():
+        if line.rstrip().endswith(("\\", "`")):
+            carry += line.rstrip()[:-1] + " "
+            out.append("")  # keeps the numbers: the command is said at its last line
+            continue
+        out.append(carry + line)
+        carry = ""
+    return out
+
+
+def _paths(line: str) -> Iterator[tuple[str, str]]:
+    """(path as written, the command) of each apply on ``line``."""
+    for m in _BUILD.finditer(line):
+        args = [a for a in m.group("args").split() if not a.startswith("-")]
+        if args:
+            yield args[0].strip("'\""), _said(m.group(0))
+    for m in _KUBECTL.finditer(line):
+        for a in _APPLY_ARG.finditer(m.group("args")):
+            # the command up to the path: what follows on the line may be prose or quoting
+            yield a.group("path").strip("'\""), _said(line[m.start() : m.start("args") + a.end("path")])
+
+
+def _said(command: str) -> str:
+    return " ".join(command.replace('"', "").replace("'", "").split())
+
+
+def _resolve(repo: RepoFiles, lower: dict[str, str | None], base: str, written: str) -> str | None:
+    if _NOT_A_PATH.search(written):
+        return None
+    written = written.rstrip("/")
+    tries = [] if written.startswith("/") else [norm(f"{base}/{written}") if base != "." else norm(written)]
+    tries.append(norm(written.lstrip("/")))
+    for t in tries:
+        if t and not t.startswith("..") and (t in repo.dirs or t in repo.files):
+            return t
+    for t in tries:
+        if t and (hit := lower.get(t.lower())) is not None:
+            return hit
+    return None
+
+
+def _by_lowercase(repo: RepoFiles) -> dict[str, str | None]:
+    """Each path by its lowercase spelling; None where two share one (no case to pick)."""
+    out: dict[str, str | None] = {}
+    for p in (*repo.files, *(d for d in repo.dirs if d)):
+        out[p.lower()] = None if p.lower() in out and out[p.lower()] != p else p
+    return out
+
+
+def _rendered(repo: RepoFiles, path: str) -> list[str]:
+    if path in repo.files:
+        return [path] if path.endswith((".yaml", ".yml", ".json")) else []
+    return [_rel(repo, p) for p in files_of(repo, path)]
+
+
+def _rel(repo: RepoFiles, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(repo.root).as_posix()
+    except ValueError:
+        return str(p)

@@ -1,0 +1,116 @@
+"""Folders the repository's own scripts and READMEs apply, where no Argo CD, Flux or Kargo object
+points at them (marcusmvbs/Kind-Argocd-Nginx: one Application over a chart, and PowerShell
+scripts running ``kubectl apply -f /kind/kubernetes/go_app/templates/deployment.yaml`` in a kind
+container that mounts ``Kind/`` as ``/kind``): init said them as not read and made no
+environment, so a newcomer's first plan missed what the scripts deploy. Each is an environment
+now, said as a guess with the file and line of the command; and a folder named for what it holds
+(fluxninja/aperture's ``operator/config``) names no environment ``config``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.local_git import write
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+"""
+
+
+def _application(name: str, path: str) -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\n"
+        f"spec:\n  source:\n    repoURL: https://github.com/acme/kind.git\n    path: {path}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: web}\n"
+    )
+
+
+def test_files_a_script_applies_are_an_environment_said_with_the_script(tmp_path: Path) -> None:
+    files = {
+        "application.yaml": _application("web", "web"),
+        "web/deployment.yaml": DEPLOY.format(name="web", image="nginx:1.25.4"),
+        "Kind/go_app/templates/deployment.yaml": DEPLOY.format(name="go", image="golang:1.22.1-alpine3.19"),
+        "Kind/spark/deployment.yaml": DEPLOY.format(name="spark", image="ghcr.io/acme/spark:2.0.1"),
+        "Kind/old/deployment.yaml": DEPLOY.format(name="old", image="ghcr.io/acme/old:0.1.0"),
+        "2.5goapp_config.ps1": (
+            '$containerName = "kind"\n'
+            '$Deploy_apply   = "kubectl apply -f /kind/go_app/templates/deployment.yaml"\n'
+            "docker exec -it $containerName sh -c '$Deploy_apply'\n"
+        ),
+        "scripts/spark.sh": "#!/bin/sh\n# kubectl apply -f Kind/old\nkubectl -n spark apply \\\n  -f Kind/spark\n",
+    }
+    found = discover(write(tmp_path, files))
+    envs = {e.name: e for e in found.environments}
+    assert set(envs) == {"in-cluster", "default"}, found.environments
+    assert envs["default"].paths == ("Kind/go_app/templates/deployment.yaml", "Kind/spark")
+    go, spark = envs["default"].how
+    assert go.startswith("Kind/go_app/templates/deployment.yaml, applied by 2.5goapp_config.ps1:2 "), go
+    assert "(kubectl apply -f /kind/go_app/templates/deployment.yaml)" in go and "a guess" in go, go
+    assert spark.startswith(
+        "Kind/spark, applied by scripts/spark.sh:4 (kubectl -n spark apply -f Kind/spark)"
+    ), spark
+    assert {"golang", "ghcr.io/acme/spark", "nginx"} == {i.name for i in found.images}
+    # what no script runs (a comment) stays a folder no environment renders, said so
+    assert [n for n in found.notes if "no environment renders" in n and n.startswith("Kind/old: ")], (
+        found.notes
+    )
+    assert not any(n.startswith(("Kind/spark:", "Kind/go_app")) for n in found.notes), found.notes
+    assert "# found: Kind/spark, applied by scripts/spark.sh:4" in config_text(found)
+
+
+def test_an_overlay_a_makefile_builds_and_applies_is_deployed(tmp_path: Path) -> None:
+    """An app of apps deploys prod; the Makefile's ``kustomize build overlays/dev | kubectl
+    apply -f -`` deploys dev, which init dropped as something nothing in the repository
+    deploys. A README's relative path is its own folder's; a URL, a variable and a folder of
+    definitions only (nothing to release) are no environment."""
+    files = {
+        "argocd/root.yaml": _application("root", "argocd"),
+        "argocd/prod.yaml": _application("app-prod", "overlays/prod"),
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.0"),
+        "overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n- {name: ghcr.io/acme/app, newTag: 1.1.0}\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+        "crds/kustomization.yaml": "resources: [crd.yaml]\n",
+        "crds/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: a.b}\n",
+        "Makefile": (
+            "deploy-dev:\n\t$(KUSTOMIZE) build overlays/dev | kubectl apply -f -\n"
+            "crds:\n\tkustomize build crds | kubectl apply -f -\n"
+            "remote:\n\tkubectl apply -f https://example.com/x.yaml -f $(OUT)/all.yaml\n"
+        ),
+        "tools/README.md": "```sh\nkubectl apply -k ./worker\n```\n",
+        "tools/worker/kustomization.yaml": "resources: [w.yaml]\n",
+        "tools/worker/w.yaml": DEPLOY.format(name="w", image="ghcr.io/acme/worker:3.0.0"),
+    }
+    found = discover(write(tmp_path, files))
+    envs = {e.name: e.paths for e in found.environments}
+    assert envs == {"dev": ("overlays/dev",), "prod": ("overlays/prod",), "default": ("tools/worker",)}, envs
+    dev = next(e for e in found.environments if e.name == "dev")
+    assert dev.how[0].startswith(
+        "overlays/dev, applied by Makefile:2 ($(KUSTOMIZE) build overlays/dev | kubectl apply)"
+    )
+    assert not any(n.startswith("overlays/dev: nothing in this repository deploys it") for n in found.notes)
+    worker = next(e for e in found.environments if e.name == "default")
+    assert "applied by tools/README.md:2 (kubectl apply -k ./worker)" in worker.how[0], worker.how
+
+
+def test_a_folder_named_for_what_it_holds_names_no_environment(tmp_path: Path) -> None:
+    """fluxninja/aperture's operator/config (a kustomization over config/default) was an
+    environment named config."""
+    files = {
+        "operator/config/kustomization.yaml": "namespace: aperture\nresources: [default]\n",
+        "operator/config/default/kustomization.yaml": "resources: [manager.yaml]\n",
+        "operator/config/default/manager.yaml": DEPLOY.format(name="m", image="ghcr.io/acme/op:1.0.0"),
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("operator/config",))]
