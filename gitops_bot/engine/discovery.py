@@ -205,6 +205,7 @@ def discover(
     for n in names_:
         tags: list[str] = []
         where: list[str] = []
+        defaulted: list[str] = []  # empty Helm tags whose chart's default this repository lacks
         for env_name, r in readings.items():
             ir = r.image(n)
             if ir is None or ir.status is PinStatus.NOT_RENDERED:
@@ -215,7 +216,10 @@ def discover(
             for p in [p for p in ir.pins if p.effective] or list(ir.pins):
                 # an empty tag (read as none) is helm's empty value: the template's default runs
                 empty = not p.tag and not p.digest and p.kind is PinKind.HELM
-                tags.append((empty and discovered_images.chart_default(repo, p.file)) or p.tag or "")
+                default = empty and discovered_images.chart_default(repo, p.file)
+                tags.append(default or p.tag or "")
+                if empty and not default:
+                    defaulted.append(p.place)
         each = [r.image(n) for r in readings.values()]
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             if n in unrendered:  # the rules read it, helm renders it nowhere: said, not configured
@@ -225,6 +229,16 @@ def discover(
                     f"naming it ({discovered_renders.SWITCHED_OFF}); not configured"
                 )
             continue  # named somewhere the environments do not render: not theirs
+        if defaulted and not any(tags):
+            # what runs is the chart's own choice (its appVersion), which no file here tells: a
+            # guess of latest's digest would propose moving it to whatever latest is
+            repo.notes.append(
+                f"{', '.join(dict.fromkeys(defaulted))}: {n}: the tag is left empty, so the chart's "
+                "templates choose the version that runs (commonly its appVersion), which no file here "
+                "tells; not configured: release the chart under charts:, or write the tag in the "
+                "values to have the image released"
+            )
+            continue
         if (left := discovered_images.generated_only(repo, n, readings)) is not None:
             generated.setdefault(left, []).append(n)
             continue
