@@ -141,8 +141,10 @@ class App:
         with self._checkout_lock:
             if self._checkout is None:
                 try:
-                    # its refs stay put unless a session fetches into it (app.git)
-                    self._checkout = Checkout(self.root, steady=lambda: self.git is None)
+                    # its refs stay put unless a session fetches into it (app.git), whose
+                    # worktree it is then: opened once (a git process fewer each watch cycle)
+                    known = self.git.repo_at(self.root) if self.git is not None else None
+                    self._checkout = Checkout(self.root, steady=lambda: self.git is None, store=known)
                 except GitOpsBotError as e:
                     self._checkout = e
             got = self._checkout

@@ -184,6 +184,9 @@ class GitWorkspace(History):
         assert self._wt is not None, "checkout_base() first"
         return self._wt
 
+    def repo_at(self, path: Path) -> Repo | None:
+        return self._wt if self.worktree is not None and path == self.worktree else None
+
     def diff(self) -> str:
         """Every change in the worktree against its base, files the run creates included
         (the holds file), as the commit would record it."""

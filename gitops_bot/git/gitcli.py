@@ -85,6 +85,7 @@ class Repo:
         git_dir, common = out.splitlines()[:2]
         self.git_dir = Path(git_dir)
         self.common_dir = (self.path / common).resolve() if not os.path.isabs(common) else Path(common)
+        self._config: dict[str, str] | None = None
 
     def run(self, *args: str, env: dict[str, str] | None = None, what: str = "") -> str:
         return run(self.path, *args, env=env, what=what or args[0])
@@ -102,11 +103,28 @@ class Repo:
         return proc.stdout
 
     def config(self, key: str) -> str | None:
-        """``git config --get KEY`` over every level (system, global, the repository's)."""
-        return self.ok("config", "--get", key)
+        """``git config --get KEY`` over every level (system, global, the repository's), from
+        one listing of them a Repo: a run asks its store three to five keys (how objects are
+        written, line endings, attributes, the remote), each a git process of its own before
+        (of the 21 a watch cycle over an unchanged repository started, 18 now)."""
+        if self._config is None:
+            self._config = {}
+            for entry in (self.ok("config", "-z", "--list") or "").split("\0"):
+                name, _, value = entry.partition("\n")
+                if name:  # the last of a key set twice wins, as --get answers
+                    self._config[_canonical(name)] = value
+        return self._config.get(_canonical(key))
 
     def origin_url(self) -> str | None:
         return self.config("remote.origin.url")
+
+
+def _canonical(key: str) -> str:
+    """A config key as git compares them: its section and name in any case, its subsection
+    (``remote.Origin.url``) as written."""
+    section, _, rest = key.partition(".")
+    sub, _, name = rest.rpartition(".")
+    return f"{section.lower()}.{sub + '.' if sub else ''}{name.lower()}"
 
 
 def failure(what: str, output: str, status: object) -> GitError:

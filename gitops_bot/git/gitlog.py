@@ -48,6 +48,11 @@ class History:
     env: dict[str, str]
     _missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]]
 
+    def repo_at(self, path: Path) -> Repo | None:
+        """The working tree at ``path`` as this workspace already opened it; None when it has
+        none there."""
+        return None
+
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
         """Commits on ``rev``'s first-parent line that touch ``paths``, newest first, each with
         the blob ids its changed paths had before it (one ``git log``)."""
@@ -218,8 +223,10 @@ class Checkout(History):
     moves the working tree), and any ref while ``steady()`` holds (a plan: nothing fetches; a
     session fetches and pushes into the same repository, and its refs are read anew)."""
 
-    def __init__(self, path: Path, steady: Callable[[], bool] = lambda: False) -> None:
-        self.store = Repo(path)
+    def __init__(
+        self, path: Path, steady: Callable[[], bool] = lambda: False, store: Repo | None = None
+    ) -> None:
+        self.store = store or Repo(path)  # ``store``: the working tree at ``path``, already opened
         self._steady = steady
         self.env = {}
         self._missing_blobs = {}

@@ -1,0 +1,48 @@
+"""What an ``update`` over a repository that has not changed since the last one costs in git
+processes: what a ``watch`` runs for each repository every cycle, a few milliseconds of git's
+CPU and the bot's own each (a 100-repository fleet starts two thousand a cycle). The store's
+configuration (how objects are written, line endings, attributes) is read in one listing,
+where each key was a process of its own, and the worktree the session reset is opened once
+(its history read through it): 21 processes, now 18."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from testkit import in_process
+from testkit.update_world import World
+
+MOST = 18  # the git processes of the second update: the fetch, the reset, the history, the batch
+
+
+def _update(world: World, shim: Path) -> None:
+    run = in_process.run(
+        ["update", "--repo", f"file://{world.remote}", "--output", "json"],
+        env={"PATH": f"{shim}:{os.environ['PATH']}"},
+    )
+    assert run.code == 0, run.err
+
+
+def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktree_once(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.push("app", "1.1.0")
+    # every git process the update starts, by its arguments, through a git first on the PATH
+    shim, started = tmp_path / "shim", tmp_path / "git-processes"
+    shim.mkdir()
+    real = shutil.which("git")
+    (shim / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {real} "$@"\n')
+    (shim / "git").chmod(0o755)
+    _update(world, shim)  # clones, opens the pull request
+    started.unlink()
+    _update(world, shim)  # the pull request is there: a watch's cycle over the repository
+    calls = started.read_text().splitlines()
+    assert world.branches() == ["gitops-bot/staging", "main"]
+    configs = [c for c in calls if " config " in f" {c} "]
+    assert len(configs) == 1, "\n".join(calls)
+    assert sum(" rev-parse --absolute-git-dir" in c for c in calls) == 2, "\n".join(calls)
+    assert len(calls) <= MOST, "\n".join(calls)
