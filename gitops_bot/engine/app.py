@@ -515,7 +515,9 @@ class App:
                 if env.images or blocked:
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
-            if r.status is PinStatus.UNSUPPORTED or not r.writable:  # no place to write: skipped, and why
+            # no place to write, or a place the render shows runs nothing: skipped, and why (its
+            # registry never asked: a value under a template switched off names one from nowhere)
+            if r.status in (PinStatus.UNSUPPORTED, PinStatus.NOT_RENDERED) or not r.writable:
                 out.append(planning.Target(env, image, pin.file, None, r))
                 continue
             file = r.would_write.file if r.would_write is not None else pin.file

@@ -533,7 +533,8 @@ def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
             r,
             status=PinStatus.NOT_RENDERED,
             reason=f"helm template of {r.environment} renders no container running {name}: {place} is "
-            "a chart default its values override, or one no template reads",
+            "a chart default its values override, or a value nothing renders (under a template its values "
+            "switch off, or read by none)",
             fix=None,
             would_write=None,
         )

@@ -113,7 +113,9 @@ class Target:
 
 def not_deployed(target: Target) -> PlanItem:
     r = target.reading
-    if r is not None and (r.status is PinStatus.UNSUPPORTED or not r.writable):
+    # a place read whose value the render shows runs nowhere: why, rather than a missing entry
+    unrendered = r is not None and r.status is PinStatus.NOT_RENDERED and r.effective is not None
+    if r is not None and (r.status is PinStatus.UNSUPPORTED or not r.writable or unrendered):
         return target.item(PlanAction.SKIP, r.describe())
     return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
 
