@@ -42,6 +42,16 @@ def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     return cast("list[argocd_apps.AppSource]", apps_module().sources(text, rel))
 
 
+def hand_name(rel: str) -> str:
+    """The name of the Application a chart at ``rel`` is installed by hand with: its directory's,
+    made a release name helm takes (lowercase letters, digits and '-', at most 53 characters),
+    ``root`` for the repository's root. The name its user chose is not written anywhere, and helm
+    refuses to render under one it does not take (a My_App directory), nor may the render depend
+    on the folder the repository is checked out in."""
+    word = re.sub(r"[^a-z0-9]+", "-", rel.rstrip("/").rpartition("/")[2].lower()).strip("-")
+    return word[:53].rstrip("-") or "root"
+
+
 def by_hand(name: str, path: str, value_files: Sequence[str] = ()) -> dict[str, object]:
     """The Application a chart installed by hand (``argocd app create NAME --path PATH``, or
     ``helm install NAME ./PATH -f FILE``) is rendered as: this checkout's ``path``, its values

@@ -251,7 +251,7 @@ def installed(
         ]
         if values:  # the file the path names, over the chart's own values
             own = [] if path.name == "values.yaml" else [path.name]
-        out.append(deployers.by_hand(directory.name or "root", rel or ".", own))
+        out.append(deployers.by_hand(deployers.hand_name(rel), rel or ".", own))
     return out
 
 

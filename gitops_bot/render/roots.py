@@ -155,7 +155,7 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
         walk.note(rel, DEPLOYED.format(app=found[1].application, file=found[0]))
         tools.application(found[1], found[0], walk)
         return True
-    name = directory.name or "root"
+    name = deployers.hand_name(rel)
     tools.application(_guessed(name, rel, rel, BY_HAND, walk), rel, walk, deployers.by_hand(name, rel))
     return True
 

@@ -193,6 +193,21 @@ def test_a_chart_directory_installed_by_hand_reads_the_version_its_template_defa
     assert not any("changes nothing that runs" in n for n in got.notes), got.notes
 
 
+@pytest.mark.usefixtures("helm_found")
+@pytest.mark.parametrize("chart", ["deploy/My_App", "."])
+def test_a_chart_installed_by_hand_is_given_a_release_name_helm_takes(tmp_path: Path, chart: str) -> None:
+    # the by-hand Application was named after the chart's directory (or, at the repository's
+    # root, after the folder the repository is checked out in: Deploy_Repo), which helm refused
+    # as a release name ('invalid release name'): no render, the tag read as (no tag)
+    root = tmp_path / "Deploy_Repo"
+    _app_version_chart(root, chart, {})
+    got = _held(root, chart)
+    image = got.image(APP)
+    assert image is not None and image.effective is not None, got
+    assert image.effective.tag == "2026.1.20", (got.notes, got.said)
+    assert not any("release name" in n for n in (*got.notes, *got.said)), got.notes
+
+
 def test_an_image_every_container_runs_with_pull_policy_never_is_refused_with_the_fix(tmp_path: Path) -> None:
     # the node's own copy runs (minikube's docker build, kind load: barbarosydev/argocd-lab's
     # pullPolicy: Never): a release names a tag no node holds, so it is said, never proposed
