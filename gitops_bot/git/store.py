@@ -153,20 +153,25 @@ def prune_worktrees(store: Repo, *, exclusive: bool) -> None:
     """Remove the worktrees of gitops-bot runs that died (SIGKILL) and registrations whose
     directory is gone. Holding the cache's lock (``exclusive``), every gitops-bot worktree of
     the cache is a dead run's; in a user's own repository a worktree is left alone unless its
-    run (pid and host in the lock reason) is gone from this machine."""
+    run (pid and host in the lock reason) is gone from this machine. ``worktree prune`` runs
+    only when the list marks a registration prunable (its directory gone, not locked): on most
+    runs there is none, and it was one more process of every run's fixed cost."""
     try:
         out = store.run("worktree", "list", "--porcelain")
     except GitError:
         return
+    prunable = False
     for block in out.split("\n\n"):
         fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+        prunable = prunable or "prunable" in fields
         reason = fields.get("locked", "")
         if not reason.startswith(WT_LOCK) or (not exclusive and _alive(reason.removeprefix(WT_LOCK))):
             continue
         with contextlib.suppress(GitError):
             store.run("worktree", "remove", "--force", "--force", fields["worktree"])
-    with contextlib.suppress(GitError):
-        store.run("worktree", "prune")
+    if prunable:
+        with contextlib.suppress(GitError):
+            store.run("worktree", "prune")
 
 
 def _alive(owner: str) -> bool:
