@@ -19,7 +19,7 @@ run to the next like every render.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -490,10 +490,12 @@ def _judged_charts(
         # kustomization it yields (a remote base: never fetched), proves nothing
         return reading
     carried = _carried("\n---\n".join(got.texts), marks)
+    docs = helm_render.file_objects(scope.root, scope.files, own)
+    over = [(f, c.origin) for c in helm_render.charts(scope.root, docs) for f in c.merged]
     judged = [
         r
         if r.image not in marks or r.image in carried or not _helm_read(scope, r, got.texts)
-        else _template_sets(r, got.texts)
+        else _template_sets(r, got.texts, over)
         for r in reading.images
     ]
     return replace(reading, images=tuple(judged))
@@ -521,7 +523,12 @@ def _helm_read(scope: _Files, r: ImageReading, texts: tuple[str, ...]) -> bool:
     return isinstance(name, str) and any(f"{name}/templates/" in t for t in texts)
 
 
-def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
+def _template_sets(
+    r: ImageReading, texts: tuple[str, ...], over: Sequence[tuple[str, str]] = ()
+) -> ImageReading:
+    """``r`` whose values place helm's render does not carry: said with what the chart runs, and
+    the fix (``over``: each .argocd-source file whose helm fields Argo CD merges over the values,
+    with the Application it merges into)."""
     pin = r.effective
     place = ", ".join(r.would_write.files) if r.would_write else (pin.place if pin else "its files")
     name = (pin.repository if pin and pin.repository else r.image).rsplit("/", 1)[-1]
@@ -543,6 +550,12 @@ def _template_sets(r: ImageReading, texts: tuple[str, ...]) -> ImageReading:
         status=PinStatus.UNSUPPORTED,
         reason=f"a release writing {place} changes nothing {r.environment} renders (helm template renders "
         f"the same with it); {where} renders {runs}",
-        fix=f"make {where} take the image from the values ({{{{ .Values.image.repository }}}}:"
-        f"{{{{ .Values.image.tag }}}}), or pin {r.image} where the chart takes it from",
+        fix=(
+            f"Argo CD merges {', '.join(dict.fromkeys(f for f, _ in over))} over "
+            f"{', '.join(dict.fromkeys(o for _, o in over))}'s source, its helm fields over every values "
+            f"file: pin {r.image} there, or take them out of it"
+            if over
+            else f"make {where} take the image from the values ({{{{ .Values.image.repository }}}}:"
+            f"{{{{ .Values.image.tag }}}}), or pin {r.image} where the chart takes it from"
+        ),
     )

@@ -66,6 +66,9 @@ class Chart:
     # made of all its object says (every value file found here, no name left a Go template, no
     # values from elsewhere): helm's refusal of it is the one its deploy tool meets
     whole: bool = True
+    # the chart path's .argocd-source files Argo CD merges over the source, changing its helm
+    # fields (paths in the repository): what they set comes after every values file
+    merged: tuple[str, ...] = ()
 
 
 @record
@@ -169,10 +172,15 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
             continue
         # what Argo CD merges over the source from the path's .argocd-source files (a refusal
         # renders nothing of it: Argo CD's repo server fails the same way)
-        merged, _ = source_files.merged(src, root, directory, name, {})
+        merged, names = source_files.merged(src, root, directory, name, {})
         if not isinstance(merged, dict):
             continue
         helm = at(merged, "helm")
+        over = (
+            tuple((directory / f).relative_to(root).as_posix() for f in names)
+            if helm != at(src, "helm")
+            else ()
+        )
         namespace = scalar_at(spec, "destination", "namespace") or "default"
         env = deployers.build_env(
             name, scalar_at(src, "repoURL"), path, scalar_at(src, "targetRevision"), namespace
@@ -205,7 +213,9 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         # a root installed by hand (no repoURL) may be given more than its files say
         whole = bool(scalar_at(src, "repoURL")) and len(files) == len(named)
         whole = whole and "{{" not in json.dumps([name, release, namespace, sets])
-        chart = Chart(f"Application {name}", release, namespace, directory, tuple(files), values, sets, whole)
+        chart = Chart(
+            f"Application {name}", release, namespace, directory, tuple(files), values, sets, whole, over
+        )
         out.append(chart)
     return out
 

@@ -252,3 +252,23 @@ def test_a_chart_installed_by_hand_whose_template_writes_the_tag_is_said(tmp_pat
             image.reason
         )
         assert f"{env}/templates/deployment.yaml renders {IMAGE}:1.0.2" in image.reason, image.reason
+
+
+def test_a_values_place_an_argocd_source_file_overrides_names_that_file_in_the_fix(tmp_path: Path) -> None:
+    """argocd-image-updater's write-back (.argocd-source-dev.yaml: helm.parameters image.tag),
+    which Argo CD merges over dev's source, sets what runs: the values file's tag is dead, and the
+    fix told the user to make the template, which reads the values already, take the image from them."""
+    _proved(tmp_path)
+    (tmp_path / "charts/live/.argocd-source-dev.yaml").write_text(
+        "helm:\n  parameters:\n  - name: image.tag\n    value: 1.0.2\n"
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    (dev,) = proven.prove(config, tmp_path, list(config.environments), specs, rules)["dev"].images
+    assert dev.status is PinStatus.UNSUPPORTED, dev
+    assert dev.reason is not None and f"renders {IMAGE}:1.0.2" in dev.reason, dev.reason
+    assert dev.fix is not None and dev.fix.startswith(
+        "Argo CD merges charts/live/.argocd-source-dev.yaml over Application dev's source"
+    ), dev.fix
