@@ -17,7 +17,6 @@ the tags pinned today (:mod:`gitops_bot.policy.guess`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import Path, PurePosixPath
@@ -41,6 +40,7 @@ from gitops_bot.engine import (
     discovered_renders,
     discovered_scripts,
     discovered_shapes,
+    discovered_undeployed,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
@@ -53,7 +53,7 @@ from gitops_bot.engine.promotion_order import (
     same,
     tool_order,
 )
-from gitops_bot.engine.repository_files import YAML, RepoFiles
+from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
@@ -169,7 +169,7 @@ def discover(
     discovered_images.rendered_images(repo, every, found)
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}
     discovered_images.chart_images(repo, found)
-    _undeployed_charts(repo, envs, rendered)
+    discovered_undeployed.charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
     discovered_images.marked_images(repo, every, found)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
@@ -188,7 +188,7 @@ def discover(
             readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
         except GitOpsBotError as e:
             repo.notes.append(f"reading the environments: {e}")
-    envs = _rendering(repo, envs, readings, {r.path for r in roots})
+    envs = _rendering(repo, envs, readings, {r.path for r in roots}, rendered)
     envs, clusters = discovered_clusters.per_cluster(envs, readings, repo)
     if clusters:
         readings = discovered_clusters.split_readings(
@@ -383,89 +383,12 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     return Discovery(envs, (), "", (*rest, *notes), charts=tuple(charts)), shared
 
 
-def _undeployed_charts(
-    repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]
-) -> None:
-    """A chart directory no environment renders whose templates build an image from its values
-    (a chart deployed whole by an Application made in Argo CD's UI): said with the image its
-    values set and what to write, where it was silence (a chart is no environment by itself)."""
-    dirs = sorted(str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
-    seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
-    for chart in dirs:
-        prefix = "" if chart == "." else f"{chart}/"
-        if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
-            continue  # a subchart: its parent is what is deployed
-        if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
-            continue
-        names = discovered_images.ImageNames()  # this chart's own: another may build the same image
-        discovered_images.chart_images(repo, names, only=chart)
-        values = (repo.docs(f"{prefix}values.yaml") or [{}])[0]
-        said = []
-        for name, helm in names.found.items():
-            if not names.how[name].startswith(f"{prefix}templates/") or not helm:
-                continue
-            tag = discovered_images.value_at(values, helm["tag"]) if "tag" in helm else None
-            version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
-            keys = ", ".join(f"{k}: {v}" for k, v in helm.items())
-            said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
-        whole = _written_whole(repo, f"{prefix}templates/", {n for n, h in names.found.items() if not h})
-        if not said and not whole:
-            if built := _built_images(repo, f"{prefix}templates/"):  # through a helper: no key traced
-                repo.notes.append(
-                    f"{chart}: a Helm chart that nothing in this repository deploys; its templates build "
-                    f"images at {', '.join(built[:MAX_WHOLE])} through what the bot does not trace to a "
-                    f"values key; if it is deployed, write {{name: <env>, path: {chart}}} under "
-                    "environments: and each image with helm: {repository: <key>, tag: <key>} as its "
-                    "values.yaml names them"
-                )
-            continue
-        repo.notes.append(
-            f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
-            f"{'; '.join(w for w, _ in said) or 'no image'}); if it is deployed as it is, write "
-            f"{{name: <env>, path: {chart}}} under environments: and the image with helm: "
-            + "; ".join(f"{{{k}}}" for _, k in said)
-            + "".join(
-                f"; its templates write {ref} whole at {at}: end that line with "
-                f'# {{"gitops-bot": "{WrittenRef.split(ref).name}"}} to have it read'
-                for ref, at in whole[:MAX_WHOLE]
-            )
-        )
-
-
-MAX_WHOLE = 3  # images a chart's templates write whole, named on its line at most
-
-
-def _built_images(repo: RepoFiles, templates: str) -> list[str]:
-    """file:line of each ``image:`` a chart's templates build with a template action."""
-    out = []
-    for f in (f for f in repo.files if f.startswith(templates) and f.endswith(YAML)):
-        lines = (repo.text(f) or "").splitlines()
-        out += [f"{f}:{n}" for n, line in enumerate(lines, 1) if _BUILT.match(line)]
-    return out
-
-
-_BUILT = re.compile(r"^\s*-?\s*image:\s*[\"']?\{\{")
-
-
-def _written_whole(repo: RepoFiles, templates: str, names: set[str]) -> list[tuple[str, str]]:
-    """(reference, file:line) of each image of ``names`` a chart's templates write whole
-    (``image: redis:7.0.15-alpine``): the reader meets it only where a workload it reads holds
-    it, so the marker is what has it read in any kind."""
-    out: dict[str, str] = {}
-    for f in (f for f in repo.files if f.startswith(templates)):
-        text = repo.text(f) or ""
-        for m in workloads.TEMPLATE_LITERAL.finditer(text):
-            ref = m.group("ref")
-            if WrittenRef.split(ref).name in names:
-                out.setdefault(ref, f"{f}:{text.count(chr(10), 0, m.start()) + 1}")
-    return list(out.items())
-
-
 def _rendering(
     repo: RepoFiles,
     envs: Sequence[FoundEnvironment],
     readings: Mapping[str, EnvironmentReading],
     roots: Collection[str],
+    rendered: Mapping[str, Sequence[str]],
 ) -> list[FoundEnvironment]:
     """The candidates that render an image: one rendering none of the images found anywhere
     (a pipeline run, a monitoring layer) has nothing to release, said instead of configured.
@@ -482,6 +405,7 @@ def _rendering(
             and r.images
             and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
             and not any(candidates.pins_a_chart(h) for h in e.how)
+            and not _pins_dependencies(repo, rendered.get(e.name, ()))
             and not set(e.paths) <= set(roots)
         ):
             dropped.append(e)
@@ -508,6 +432,14 @@ def _rendering(
             continue
         repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
     return out
+
+
+def _pins_dependencies(repo: RepoFiles, files: Sequence[str]) -> bool:
+    """Whether a chart the environment renders pins charts of its own (a wrapper chart's
+    ``dependencies:``): versions to release although it renders none of the images found."""
+    return any(
+        PurePosixPath(f).name == "Chart.yaml" and "dependencies:" in (repo.text(f) or "") for f in files
+    )
 
 
 def _app_sources(repo: RepoFiles, path: str) -> list[argocd_apps.AppSource]:

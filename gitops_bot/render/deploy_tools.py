@@ -348,7 +348,8 @@ class DeployTools:
             # a remote resource or one not here: kustomize would fetch it (or fail), so not built
             away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, UNFOLLOWED)]
             self.held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
-        elif self.reader.tree.text(directory / "Chart.yaml") is not None:
+        elif self.reader.read_file(directory / "Chart.yaml", walk) is not None:
+            # read as helm reads it: its dependencies are versions the environment pins
             for name, path in deployers.chart_layers(app, directory, self.reader.repo_root):
                 if path is None:
                     walk.note(

@@ -84,3 +84,23 @@ def test_a_chart_whose_images_a_helper_builds_is_said_with_the_lines(tmp_path: P
     assert "a Helm chart that nothing in this repository deploys" in notes[0]
     assert "charts/ctl/templates/deployment.yaml:9" in notes[0], notes[0]
     assert "helm: {repository: <key>, tag: <key>}" in notes[0], notes[0]
+
+
+def test_a_chart_writing_its_images_whole_only_names_no_empty_helm_keys(tmp_path: Path) -> None:
+    """marcusmvbs/Kind-Argocd-Nginx's chart writes nginx whole and traces no values key: its line
+    said "and the image with helm: ; its templates write ...", an empty instruction."""
+    files = {
+        "examples/guestbook.yaml": APPLICATION,
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "replicas: 1\n",
+        "charts/web/templates/deployment.yaml": TEMPLATE.format(name="web").replace(
+            'image: "{{ .Values.image }}:{{ .Values.tag }}"', "image: nginx:1.27.0"
+        ),
+    }
+    (said,) = [n for n in discover(write(tmp_path, files)).notes if n.startswith("charts/web:")]
+    assert "helm: ;" not in said and "with helm" not in said, said
+    assert said.startswith(
+        "charts/web: a Helm chart that nothing in this repository deploys (its values.yaml sets no image); "
+        "if it is deployed as it is, write {name: <env>, path: charts/web} under environments:; its "
+        "templates write nginx:1.27.0 whole at charts/web/templates/deployment.yaml:9"
+    ), said

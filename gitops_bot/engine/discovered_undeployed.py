@@ -1,0 +1,91 @@
+"""A Helm chart of this repository that no environment found renders, for ``init``: said with
+the images its templates build and what to write to have it read, where it was silence (a chart
+is no environment by itself)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.engine import discovered_images
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.repository_files import YAML, RepoFiles
+from gitops_bot.manifests import workloads
+
+
+def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]) -> None:
+    """A chart directory no environment renders whose templates build an image from its values
+    (a chart deployed whole by an Application made in Argo CD's UI): said with the image its
+    values set and what to write, where it was silence (a chart is no environment by itself)."""
+    dirs = sorted(str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
+    seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
+    for chart in dirs:
+        prefix = "" if chart == "." else f"{chart}/"
+        if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
+            continue  # a subchart: its parent is what is deployed
+        if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
+            continue
+        names = discovered_images.ImageNames()  # this chart's own: another may build the same image
+        discovered_images.chart_images(repo, names, only=chart)
+        values = (repo.docs(f"{prefix}values.yaml") or [{}])[0]
+        said = []
+        for name, helm in names.found.items():
+            if not names.how[name].startswith(f"{prefix}templates/") or not helm:
+                continue
+            tag = discovered_images.value_at(values, helm["tag"]) if "tag" in helm else None
+            version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
+            keys = ", ".join(f"{k}: {v}" for k, v in helm.items())
+            said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
+        whole = _written_whole(repo, f"{prefix}templates/", {n for n, h in names.found.items() if not h})
+        if not said and not whole:
+            if built := _built_images(repo, f"{prefix}templates/"):  # through a helper: no key traced
+                repo.notes.append(
+                    f"{chart}: a Helm chart that nothing in this repository deploys; its templates build "
+                    f"images at {', '.join(built[:MAX_WHOLE])} through what the bot does not trace to a "
+                    f"values key; if it is deployed, write {{name: <env>, path: {chart}}} under "
+                    "environments: and each image with helm: {repository: <key>, tag: <key>} as its "
+                    "values.yaml names them"
+                )
+            continue
+        repo.notes.append(
+            f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
+            f"{'; '.join(w for w, _ in said) or 'no image'}); if it is deployed as it is, write "
+            f"{{name: <env>, path: {chart}}} under environments:"
+            + (" and the image with helm: " + "; ".join(f"{{{k}}}" for _, k in said) if said else "")
+            + "".join(
+                f"; its templates write {ref} whole at {at}: end that line with "
+                f'# {{"gitops-bot": "{WrittenRef.split(ref).name}"}} to have it read'
+                for ref, at in whole[:MAX_WHOLE]
+            )
+        )
+
+
+MAX_WHOLE = 3  # images a chart's templates write whole, named on its line at most
+
+
+def _built_images(repo: RepoFiles, templates: str) -> list[str]:
+    """file:line of each ``image:`` a chart's templates build with a template action."""
+    out = []
+    for f in (f for f in repo.files if f.startswith(templates) and f.endswith(YAML)):
+        lines = (repo.text(f) or "").splitlines()
+        out += [f"{f}:{n}" for n, line in enumerate(lines, 1) if _BUILT.match(line)]
+    return out
+
+
+_BUILT = re.compile(r"^\s*-?\s*image:\s*[\"']?\{\{")
+
+
+def _written_whole(repo: RepoFiles, templates: str, names: set[str]) -> list[tuple[str, str]]:
+    """(reference, file:line) of each image of ``names`` a chart's templates write whole
+    (``image: redis:7.0.15-alpine``): the reader meets it only where a workload it reads holds
+    it, so the marker is what has it read in any kind."""
+    out: dict[str, str] = {}
+    for f in (f for f in repo.files if f.startswith(templates)):
+        text = repo.text(f) or ""
+        for m in workloads.TEMPLATE_LITERAL.finditer(text):
+            ref = m.group("ref")
+            if WrittenRef.split(ref).name in names:
+                out.setdefault(ref, f"{f}:{text.count(chr(10), 0, m.start()) + 1}")
+    return list(out.items())

@@ -1,0 +1,140 @@
+"""ApplicationSets whose git files generator reads one file per cluster (``env/<cluster>.yaml``,
+its keys filling the values file path) over wrapper charts of the repository: the shape of
+opspresso/argocd-env-addons. Each generated Application is read as Argo CD generates it: the
+charts its Chart.yaml pins and the images its values set, in one environment per cluster; an
+ApplicationSet the repository's root Application does not render (kept under ``backup/``) is
+no environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+ROOT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: addons-demo, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/addons
+    targetRevision: HEAD
+    path: addons
+  destination: {name: in-cluster, namespace: argocd}
+"""
+
+APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: %(name)s}
+spec:
+  generators:
+    - git:
+        repoURL: https://github.com/acme/addons.git
+        revision: HEAD
+        files:
+          - path: "env/eks-demo.yaml"
+  template:
+    metadata:
+      name: "%(name)s-{{cluster}}"
+    spec:
+      project: addons
+      destination:
+        name: "{{cluster}}"
+        namespace: addon-%(name)s
+      source:
+        repoURL: https://github.com/acme/addons.git
+        targetRevision: HEAD
+        path: charts/%(name)s
+        helm:
+          valueFiles:
+            - values.yaml
+            - "{{env}}/values-{{cluster}}.yaml"
+"""
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+def _wrapper(name: str, version: str) -> str:
+    return (
+        f"apiVersion: v2\nname: {name}\nversion: {version}\ndependencies:\n"
+        f'- name: {name}\n  repository: https://charts.example.com/{name}\n  version: "{version}"\n'
+    )
+
+
+def _repo(tmp_path: Path) -> Path:
+    return write(
+        tmp_path,
+        {
+            "addons.yaml": ROOT,
+            "addons/alloy.yaml": APPSET % {"name": "alloy"},
+            "addons/web.yaml": APPSET % {"name": "web"},
+            "backup/kite.yaml": APPSET % {"name": "kite"},
+            "env/eks-demo.yaml": "cluster: eks-demo\nenv: demo\n",
+            "charts/alloy/Chart.yaml": _wrapper("alloy", "1.11.1"),
+            "charts/alloy/values.yaml": "alloy: {}\n",
+            "charts/alloy/demo/values-eks-demo.yaml": "alloy: {}\n",
+            "charts/kite/Chart.yaml": _wrapper("kite", "0.14.1"),
+            "charts/kite/values.yaml": "kite: {}\n",
+            "charts/kite/demo/values-eks-demo.yaml": "kite: {}\n",
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "charts/web/values.yaml": "image:\n  repository: nginx\n  tag: 1.25.4\n",
+            "charts/web/demo/values-eks-demo.yaml": "image:\n  tag: 1.25.5\n",
+            "charts/web/templates/deploy.yaml": DEPLOY,
+        },
+    )
+
+
+def test_the_generated_applications_charts_and_images_are_found(tmp_path: Path) -> None:
+    found = discover(_repo(tmp_path))
+    assert {c.name for c in found.charts} >= {"alloy"}
+    assert [i.name for i in found.images] == ["nginx"]
+
+
+def test_one_environment_per_cluster_and_none_for_what_the_root_does_not_render(tmp_path: Path) -> None:
+    found = discover(_repo(tmp_path))
+    assert [e.name for e in found.environments] == ["eks-demo"]
+    assert "kite" not in {c.name for c in found.charts}
+
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: %s, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: https://github.com/acme/addons, targetRevision: HEAD, path: %s}
+  destination: {name: in-cluster, namespace: apps}
+"""
+
+
+def test_an_application_of_a_wrapper_chart_pinning_no_image_is_kept_for_its_chart(tmp_path: Path) -> None:
+    """Its Chart.yaml dependency is a pin to release although it renders none of the images
+    the other environments render."""
+    root = write(
+        tmp_path,
+        {
+            "apps/web-dev.yaml": APP % ("web-dev", "charts/web"),
+            "apps/alloy-prod.yaml": APP % ("alloy-prod", "charts/alloy"),
+            "charts/alloy/Chart.yaml": _wrapper("alloy", "1.11.1"),
+            "charts/alloy/values.yaml": "alloy: {}\n",
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "charts/web/values.yaml": "image:\n  repository: nginx\n  tag: 1.25.4\n",
+            "charts/web/templates/deploy.yaml": DEPLOY,
+        },
+    )
+    found = discover(root)
+    assert "apps/alloy-prod.yaml" in {p for e in found.environments for p in e.paths}, found.notes
+    assert [c.name for c in found.charts] == ["alloy"]
