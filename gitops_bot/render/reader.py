@@ -30,7 +30,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
-from gitops_bot.manifests import images, kustomize_refs
+from gitops_bot.manifests import images, kustomize_refs, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
@@ -217,12 +217,22 @@ class Reader:
         return walk
 
     def deeper(self, path: Path, text: str, walk: Walk) -> None:
-        """A file deeper in a directory read recursively, or a chart's template: read if YAML, else noted."""
+        """A file deeper in a directory read recursively, or a chart's template: read if YAML, else
+        noted. A chart's template holding template actions is helm's input, never a manifest
+        (YAML only once rendered, or lines helm prints only as its actions decide): only the
+        images it writes whole are read from it, by their lines."""
+        if workloads.is_template(self.rel(path), text) and self._charted(path):
+            walk.template_literals(self.rel(path), text, self.specs)
+            return
         try:
             self.plain(path, text, walk)
         except GitOpsBotError as e:
             walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
             walk.template_literals(self.rel(path), text, self.specs)
+
+    def _charted(self, path: Path) -> bool:
+        """Whether ``path`` is under a chart's ``templates/`` (a ``Chart.yaml`` beside it)."""
+        return any(d.name == "templates" and self.tree.text(d.parent / "Chart.yaml") for d in path.parents)
 
     def walk_directory(self, directory: Path, walk: Walk) -> None:
         """``directory`` read as a resource of a kustomization would be (named as its own ``.``:
