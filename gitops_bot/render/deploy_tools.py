@@ -545,7 +545,14 @@ class DeployTools:
         return False
 
     def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
-        return images.application_sites(app, self.reader.specs, lambda: self._values(app))
+        # Argo CD's repo server expands its build environment in these values before it builds
+        # (reposerver newEnv): what runs is the value expanded, as the render reads it
+        env = deployers.build_env(app.application, app.repo_url, app.path or "", app.revision, None)
+        got = {s: v for s in (*app.images, *app.parameters) if (v := deployers.envsubst(s.value, env))}
+        images_ = tuple(replace(s, value=got.get(s, s.value)) for s in app.images)
+        parameters = tuple(replace(s, value=got.get(s, s.value)) for s in app.parameters)
+        expanded = replace(app, images=images_, parameters=parameters)
+        return images.application_sites(expanded, self.reader.specs, lambda: self._values(app))
 
     def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
