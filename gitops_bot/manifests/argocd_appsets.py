@@ -277,7 +277,8 @@ def _clusters(node: Any) -> list[dict[str, Any]]:
         if e.get("operator") == "In" and _list(e.get("values")):
             labels.append([(str(e.get("key")), v) for v in _list(e.get("values"))])
     out = []
-    for combo in product(*labels):
+    # bounded as it is made: each In expression multiplies the clusters it may match
+    for combo in islice(product(*labels), MAX_APPLICATIONS + 1):
         out.append(
             {
                 "name": _CLUSTER_ONLY,
