@@ -19,7 +19,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinKind, PinStatus
 from gitops_bot.engine.candidates import FoundEnvironment
-from gitops_bot.render import helm_render, tools
+from gitops_bot.render import helm_render, rendered_reading, running, tools
 from gitops_bot.render.settings import RenderSettings
 
 SWITCHED_OFF = "a template its values switch off, or a default they override"
@@ -35,22 +35,25 @@ def helm_judged(
     envs: Sequence[FoundEnvironment],
     readings: Mapping[str, EnvironmentReading],
     notes: list[str],
-) -> tuple[dict[str, EnvironmentReading], dict[str, tuple[str, list[str]]]]:
+) -> tuple[dict[str, EnvironmentReading], dict[str, tuple[str, list[str]]], dict[str, dict[str, str]]]:
     """``readings`` with each image helm renders nowhere in an environment not rendered there;
-    and each such image -> (its first place, ``file:line``; the environments whose render was
-    read). A symbolic link leading out of the repository keeps every chart from helm, as it
-    does the plan's render (helm's loader follows a chart's links), said in ``notes``."""
+    each such image -> (its first place, ``file:line``; the environments whose render was
+    read); and each image the render runs with ``imagePullPolicy: Never`` -> environment -> the
+    containers (the node's own copy runs: nothing to release). A symbolic link leading out of
+    the repository keeps every chart from helm, as it does the plan's render (helm's loader
+    follows a chart's links), said in ``notes``."""
     settings = RenderSettings()
     helm = settings.tool("helm")
     out = dict(readings)
     judged: dict[str, tuple[str, list[str]]] = {}
+    never: dict[str, dict[str, str]] = {}
     if helm is None:
-        return out, judged
+        return out, judged, never
     found = {e.name: _charts(root, e, r) for e in envs if (r := readings.get(e.name)) is not None}
     leaving = tools.links_out(root) if any(found.values()) else []
     if leaving:
         notes.append(f"{leaving[0]}: {LINKED_OUT}")
-        return out, judged
+        return out, judged, never
     with tempfile.TemporaryDirectory(prefix="init-helm-", dir=privdir.path()) as tmp:
         for env in envs:
             reading = readings.get(env.name)
@@ -69,7 +72,10 @@ def helm_judged(
                 }
                 images = tuple(_judged(i, texts, covered, judged, env.name) for i in reading.images)
                 out[env.name] = replace(reading, images=images)
-    return out, judged
+                runs = [r for t in texts for r in running.running(t)]
+                for image, where in rendered_reading.unpulled(out[env.name], runs).items():
+                    never.setdefault(image, {})[env.name] = where
+    return out, judged, never
 
 
 def _charts(root: Path, env: FoundEnvironment, reading: EnvironmentReading) -> list[helm_render.Chart]:

@@ -197,7 +197,7 @@ def discover(
     envs, order_source = _ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
-    readings, unrendered = discovered_renders.helm_judged(repo.root, envs, readings, repo.notes)
+    readings, unrendered, never = discovered_renders.helm_judged(repo.root, envs, readings, repo.notes)
     out_images = []
     # (tool, files) -> the images pinned there only: one line each, no entry
     generated: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -229,6 +229,15 @@ def discover(
                     f"naming it ({discovered_renders.SWITCHED_OFF}); not configured"
                 )
             continue  # named somewhere the environments do not render: not theirs
+        if where and set(where) <= set(never.get(n, {})):
+            # the node's own copy runs (minikube docker-env, kind load): no registry's tag is
+            # what runs, and the first plan would refuse the entry
+            runs = "; ".join(f"{e}: {w}" for e, w in never[n].items())
+            repo.notes.append(
+                f"{n}: never pulled ({runs} runs it with imagePullPolicy: Never): not configured; "
+                "push it to a registry and set imagePullPolicy: IfNotPresent to have it released"
+            )
+            continue
         if defaulted and not any(tags):
             # what runs is the chart's own choice (its appVersion), which no file here tells: a
             # guess of latest's digest would propose moving it to whatever latest is

@@ -414,23 +414,34 @@ NEVER_PULLED_FIX = (
 )
 
 
+def unpulled(reading: EnvironmentReading, runs: Sequence[running.Running]) -> dict[str, str]:
+    """Each image of ``reading`` a release would write for whose every rendered container runs
+    it with ``imagePullPolicy: Never`` -> those containers, in words."""
+    out = {}
+    for image in reading.images:
+        pin = image.effective
+        seen = [r for r in runs if pin is not None and r.repository == pin.repository]
+        if image.status in _RELEASED and seen and all(r.pull == "Never" for r in seen):
+            out[image.image] = ", ".join(f"{r.kind}/{r.name} {r.container}" for r in seen[:3])
+    return out
+
+
 def never_pulled(reading: EnvironmentReading, runs: Sequence[running.Running]) -> EnvironmentReading:
     """An image every rendered container runs with ``imagePullPolicy: Never`` is the copy a node
     already holds (``minikube docker-env``, ``kind load``): no registry's tag or digest is what
     runs, and a release would name one no node holds, so the pod could not start. Refused with
     the fix; its pins are still named."""
-    images = []
-    for image in reading.images:
-        pin = image.effective
-        seen = [r for r in runs if pin is not None and r.repository == pin.repository]
-        if image.status not in _RELEASED or not seen or any(r.pull != "Never" for r in seen):
-            images.append(image)
-            continue
-        where = ", ".join(f"{r.kind}/{r.name} {r.container}" for r in seen[:3])
-        reason = f"{image.image} is never pulled: {where} runs it with imagePullPolicy: Never"
-        images.append(
-            replace(
-                image, status=PinStatus.UNSUPPORTED, reason=reason, fix=NEVER_PULLED_FIX, would_write=None
-            )
+    never = unpulled(reading, runs)
+    images = [
+        replace(
+            image,
+            status=PinStatus.UNSUPPORTED,
+            reason=f"{image.image} is never pulled: {never[image.image]} runs it with imagePullPolicy: Never",
+            fix=NEVER_PULLED_FIX,
+            would_write=None,
         )
+        if image.image in never
+        else image
+        for image in reading.images
+    ]
     return replace(reading, images=tuple(images))

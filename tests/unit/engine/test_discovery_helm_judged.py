@@ -148,3 +148,36 @@ def test_a_link_leading_out_of_the_repository_keeps_helm_from_judging_and_is_sai
     ]
     said = [n for n in found.notes if "deploy/helm/app/files/token" in n]
     assert said and "leading out of the repository" in said[0] and "helm" in said[0], found.notes
+
+
+def test_an_image_the_render_never_pulls_is_said_not_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """barbarosydev/argocd-lab: a chart's values build demo-api:latest into minikube and run it
+    with pullPolicy: Never. init configured it and its own first plan refused it ("never
+    pulled"): it is said with the containers, and not configured."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    template = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: demo-api}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: demo-api\n"
+        '        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+        "        imagePullPolicy: {{ .Values.image.pullPolicy }}\n"
+    )
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: demo-api}\nspec:\n"
+        "  source: {repoURL: https://github.com/acme/lab.git, path: k8s/demo-api}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: demo}\n"
+    )
+    files = {
+        "argocd/apps/demo-api.yaml": application,
+        "k8s/demo-api/Chart.yaml": "apiVersion: v2\nname: demo-api\nversion: 0.1.0\n",
+        "k8s/demo-api/values.yaml": "image:\n  repository: demo-api\n  tag: latest\n  pullPolicy: Never\n",
+        "k8s/demo-api/templates/deployment.yaml": template,
+    }
+    found = discover(write(tmp_path, files))
+    assert [i.name for i in found.images] == []
+    (said,) = [n for n in found.notes if n.startswith("demo-api: never pulled")]
+    assert (
+        "Deployment/demo-api demo-api runs it with imagePullPolicy: Never" in said
+        and "not configured" in said
+    )
