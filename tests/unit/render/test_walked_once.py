@@ -15,7 +15,7 @@ from typing import Any
 from gitops_bot.config import load
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
-from gitops_bot.render import reader, render_cache, rendered_reading, tools
+from gitops_bot.render import reader, release_diff, render_cache, rendered_reading, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 from testkit.kubetools import kubectl
@@ -149,3 +149,20 @@ def test_the_walks_kept_by_commit_are_bounded(tmp_path: Path) -> None:
             tools.links_out(tmp_path / f"r{i}")
     assert len(render_cache._walked) == render_cache.KEPT_WALKS
     assert (tmp_path / f"r{render_cache.KEPT_WALKS + 2}", "links_out") in render_cache._walked
+
+
+def test_a_releases_rendered_diff_walks_each_kustomization_once_a_tree(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The size budget, the links leading out and each side's render cache key asked the
+    reader's walk of the overlay nine times for one release; once each tree (before, after)."""
+    _repo(tmp_path)
+    walked: Counter[Path] = Counter()
+    monkeypatch.setattr(reader, "_reach", lambda t, a, d: walked.update([d]) or _WALK(t, a, d))
+    overlay = tmp_path / "overlays/env0/kustomization.yaml"
+    before = {overlay: overlay.read_text()}
+    after = {overlay: before[overlay].replace("1.0.0", "1.1.0")}
+    settings = RenderSettings()
+    (diff,) = release_diff.rendered_diff(settings, "env0", tmp_path, [overlay.parent], before, after)
+    assert diff.error is None and "1.1.0" in str(diff), diff
+    assert walked == {overlay.parent: 2}
