@@ -201,7 +201,9 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
             field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
             tag = node.get("tag")
-            if field is not None and isinstance(tag, str | int | float) and path:
+            # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
+            unset = tag is None and "tag" in node
+            if field is not None and (unset or isinstance(tag, str | int | float)) and path:
                 key = ".".join(path)
                 into.add(
                     _registry_joined(node.get("registry"), node[field]),

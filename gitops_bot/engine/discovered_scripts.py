@@ -1,8 +1,10 @@
 """What the repository's own scripts and READMEs apply to a cluster (``gitops-bot init``'s
 guesses): ``kubectl apply -k overlays/dev`` in a Makefile, ``kustomize build X | kubectl apply
--f -`` in a README, ``kubectl apply -f k8s/app/deployment.yaml`` in a setup script. No Argo CD
-or Flux object points at such a folder, yet it is what runs; each is an environment said as a
-guess with the file and line it came from, named by a stage word in its path, else ``default``.
+-f -`` in a README, ``kubectl apply -f k8s/app/deployment.yaml`` in a setup script, ``helm upgrade
+--install web ./charts/web -f ./charts/web/prod.yaml`` (the values file beside the chart, else the
+chart). No Argo CD or Flux object points at such a folder, yet it is what runs; each is an
+environment said as a guess with the file and line it came from, named by a stage word in its
+path, else ``default``.
 
 Only paths this repository holds are taken (a URL, a variable or a placeholder is not a path),
 relative to the script's own directory first (a README's ``./overlays/dev``), else to the
@@ -16,11 +18,13 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_shapes
-from gitops_bot.engine.candidates import RenderPath, safe_name
+from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import RepoFiles, files_of, norm
+from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
@@ -39,6 +43,16 @@ _APPLY_ARG = re.compile(r"(?:^|\s)(?P<flag>-k|--kustomize|-f|--filename)(?:=|\s+
 _BUILD = re.compile(
     r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*kubectl\b[^|;&\n]*\b(?:apply|create)\b",
     re.IGNORECASE,
+)
+# helm install|upgrade|template of a chart, its release name, chart and flags
+_HELM = re.compile(r"\bhelm\s+(?:install|upgrade|template)\b(?P<args>[^|;&\n`]*)")
+# helm's flags that take a value as the next word (-f FILE, -n NS, --version V)
+_HELM_VALUED = frozenset(
+    {
+        *("-f", "--values", "-n", "--namespace", "--version", "--set", "--set-string", "--set-file"),
+        *("--set-json", "--repo", "--kube-context", "--kubeconfig", "-o", "--output", "--timeout"),
+        *("--description", "--post-renderer", "--username", "--password", "--api-versions"),
+    }
 )
 _NOT_A_PATH = re.compile(r"[$<>{}*?]|^-$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -66,8 +80,12 @@ def applied(repo: RepoFiles) -> list[Applied]:
         for number, line in enumerate(_joined(text), 1):
             if not markdown and line.lstrip().startswith("#"):
                 continue  # a comment: what it names is not run
-            for written, command in _paths(line):
+            for written, values, command in _paths(line):
                 path = _resolve(repo, lower, base, written)
+                if path is not None and values:
+                    # a chart's own per-environment values file is the environment's path
+                    file = _resolve(repo, lower, base, values)
+                    path = file if file and PurePosixPath(file).parent.as_posix() == path else path
                 if path is not None and path not in out:
                     out[path] = Applied(path, f, number, command)
     return list(out.values())
@@ -81,18 +99,29 @@ def environments(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPat
     for c in found:
         reached.add(c.path)
         reached |= {_rel(repo, p) for p in files_of(repo, c.path)}
+        reached |= _application_paths(repo, c.path)
     out = []
     for a in applied(repo):
         if repo.no_environment(a.path) or a.path in reached:
             continue
-        files = _rendered(repo, a.path)
-        own = [f for f in files if f in (f"{a.path}/{k}" for k in KUSTOMIZATION_NAMES)] or files
-        # rendered already (an overlay includes it), or nothing to release in it; a base it
-        # shares with another is no reason to leave it out
-        if not files or set(own) <= reached or not discovered_shapes.workload_in(repo, files):
-            continue
+        if (chart := _chart_of(repo, a.path)) is not None:
+            if chart in reached:
+                continue  # an Application renders the chart already
+            # a chart's templates are YAML only once rendered: one naming an image deploys one
+            if not any(
+                "image:" in (repo.text(f) or "") for f in repo.files if f.startswith(f"{chart}/templates/")
+            ):
+                continue
+            own = [a.path]
+        else:
+            files = _rendered(repo, a.path)
+            own = [f for f in files if f in (f"{a.path}/{k}" for k in KUSTOMIZATION_NAMES)] or files
+            # rendered already (an overlay includes it), or nothing to release in it; a base
+            # it shares with another is no reason to leave it out
+            if not files or set(own) <= reached or not discovered_shapes.workload_in(repo, files):
+                continue
         reached |= set(own)
-        word = next((p for p in reversed(PurePosixPath(a.path).parts) if rank_of(p) is not None), None)
+        word = name_of(a.path) if rank_of(name_of(a.path)) is not None else None
         how = (
             f"{a.path}, applied by {a.file}:{a.line} ({a.command}); a guess: no Argo CD, Flux or Kargo "
             f"object of the repository renders it, {PurePosixPath(a.file).name} does: remove it if that "
@@ -125,16 +154,42 @@ def _joined(text: str) -> list[str]:
     return out
 
 
-def _paths(line: str) -> Iterator[tuple[str, str]]:
-    """(path as written, the command) of each apply on ``line``."""
+def _paths(line: str) -> Iterator[tuple[str, str, str]]:
+    """(path as written, a helm values file as written or "", the command) of each apply on
+    ``line``."""
     for m in _BUILD.finditer(line):
         args = [a for a in m.group("args").split() if not a.startswith("-")]
         if args:
-            yield args[0].strip("'\""), _said(m.group(0))
+            yield args[0].strip("'\""), "", _said(m.group(0))
+    for m in _HELM.finditer(line):
+        yield from _helm_paths(m.group("args").split(), _said(m.group(0)))
     for m in _KUBECTL.finditer(line):
         for a in _APPLY_ARG.finditer(m.group("args")):
             # the command up to the path: what follows on the line may be prose or quoting
-            yield a.group("path").strip("'\""), _said(line[m.start() : m.start("args") + a.end("path")])
+            yield a.group("path").strip("'\""), "", _said(line[m.start() : m.start("args") + a.end("path")])
+
+
+def _helm_paths(words: Sequence[str], command: str) -> Iterator[tuple[str, str, str]]:
+    """(chart, its first values file or "", the command) of a helm command's words: the chart
+    is the second word that is no flag's (the first is the release's name), or the only one."""
+    positional: list[str] = []
+    values: list[str] = []
+    taken = False
+    for i, w in enumerate(words):
+        if taken:
+            taken = False
+            if words[i - 1] in ("-f", "--values"):
+                values.append(w.strip("'\""))
+            continue
+        if w.startswith("-"):
+            taken = w in _HELM_VALUED
+            if w.startswith(("--values=", "-f=")):
+                values.append(w.split("=", 1)[1].strip("'\""))
+            continue
+        positional.append(w.strip("'\""))
+    chart = positional[1] if len(positional) > 1 else (positional[0] if positional else "")
+    if chart:
+        yield chart, values[0] if values else "", command
 
 
 def _said(command: str) -> str:
@@ -162,6 +217,25 @@ def _by_lowercase(repo: RepoFiles) -> dict[str, str | None]:
     for p in (*repo.files, *(d for d in repo.dirs if d)):
         out[p.lower()] = None if p.lower() in out and out[p.lower()] != p else p
     return out
+
+
+def _application_paths(repo: RepoFiles, path: str) -> set[str]:
+    """The directories of this repository the Argo CD Applications in the file ``path`` render."""
+    text = repo.text(path) if path.endswith((".yaml", ".yml")) else None
+    if not text or "argoproj.io" not in text:
+        return set()
+    try:
+        return {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, path) if a.path}
+    except GitOpsBotError:
+        return set()
+
+
+def _chart_of(repo: RepoFiles, path: str) -> str | None:
+    """The chart ``path`` is, or whose values file it is; None when it is neither."""
+    if f"{path}/Chart.yaml" in repo.files:
+        return path
+    parent = PurePosixPath(path).parent.as_posix()
+    return parent if path in repo.files and f"{parent}/Chart.yaml" in repo.files else None
 
 
 def _rendered(repo: RepoFiles, path: str) -> list[str]:

@@ -102,7 +102,11 @@ def groups(
             # a list or a mapping where a value goes is read as helm renders it, and refused as a place
             found = {f: helm_values.node_at(doc, p, scalar=False) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
-            if not present or _anothers(present, spec, by_repo) or _beside_another(doc, paths, found, spec):
+            if (
+                not present
+                or _anothers(doc, paths, present, spec, by_repo)
+                or _beside_another(doc, paths, found, spec)
+            ):
                 continue
             line = min(int(n.start_mark.line) for n in present.values()) + 1
             missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
@@ -124,13 +128,22 @@ def groups(
     return sorted(groups, key=lambda g: g.line)
 
 
-def _anothers(present: Mapping[str, Any], spec: ImageSpec, by_repo: Mapping[str, ImageSpec]) -> bool:
+def _anothers(
+    doc: Any,
+    paths: Mapping[str, str],
+    present: Mapping[str, Any],
+    spec: ImageSpec,
+    by_repo: Mapping[str, ImageSpec],
+) -> bool:
     """Whether a values block names another configured image's repository: two charts'
-    ``image.tag`` is one key path, and each block is the site of the image it names."""
+    ``image.tag`` is one key path, and each block is the site of the image it names. The
+    repository is the one pulled, its ``registry:`` key joined (``docker.io/fluxninja`` and
+    ``aperture-operator`` are not Docker Hub's library ``aperture-operator``)."""
     node = present.get("repository") or present.get("reference")
     if node is None or not nodes.is_scalar(node) or not node.value:
         return False
-    location = WrittenRef.split(str(node.value)).location
+    registry = _registry(doc, paths, present)
+    location = WrittenRef.split(f"{registry}/{node.value}" if registry else str(node.value)).location
     return location is not None and location != spec.repository_key and location in by_repo
 
 

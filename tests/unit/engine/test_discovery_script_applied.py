@@ -114,3 +114,57 @@ def test_a_folder_named_for_what_it_holds_names_no_environment(tmp_path: Path) -
     }
     found = discover(write(tmp_path, files))
     assert [(e.name, e.paths) for e in found.environments] == [("default", ("operator/config",))]
+
+
+CHART_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: op}
+spec:
+  template:
+    spec:
+      containers:
+      - name: op
+        image: {{ include "op.image" (dict "image" .Values.operator.image "context" $) }}
+"""
+
+
+def test_a_chart_a_readme_installs_with_helm_is_an_environment(tmp_path: Path) -> None:
+    """fluxninja/aperture's operator/README.md runs ``helm upgrade --install controller
+    manifests/charts/aperture-controller``, whose values leave the tag null (``tag: ~``: the
+    template takes the chart's appVersion): the chart was 'nothing in this repository deploys
+    it' and its image no entry. A values file beside the chart (``-f``) is the environment's
+    path; a published chart (``argo/argo-cd``) is no path of this repository."""
+    files = {
+        "operator/README.md": "```bash\nhelm upgrade --install controller manifests/charts/ctl\n```\n",
+        "manifests/charts/ctl/Chart.yaml": "apiVersion: v2\nname: ctl\nversion: v1.2.0\nappVersion: v1.2.0\n",
+        "manifests/charts/ctl/values.yaml": (
+            "operator:\n  image:\n    registry: docker.io/acme\n    repository: op\n    tag: ~\n"
+        ),
+        "manifests/charts/ctl/templates/deployment.yaml": CHART_TEMPLATE,
+        "manifests/charts/ctl/templates/_helpers.tpl": (
+            '{{- define "op.image" -}}\n{{ .image.registry }}/{{ .image.repository }}:'
+            "{{ .image.tag | default .context.Chart.AppVersion }}\n{{- end -}}\n"
+        ),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "image:\n  repository: ghcr.io/acme/web\n  tag: 2.0.0\n",
+        "charts/web/prod.yaml": "image:\n  tag: 1.9.0\n",
+        "charts/web/templates/deployment.yaml": CHART_TEMPLATE.replace(
+            '{{ include "op.image" (dict "image" .Values.operator.image "context" $) }}',
+            '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
+        ),
+        "scripts/deploy.sh": (
+            "helm repo add argo https://argoproj.github.io/argo-helm\n"
+            "helm upgrade --install argocd argo/argo-cd -n argocd --create-namespace\n"
+            "helm upgrade --install web ./charts/web --namespace web -f charts/web/prod.yaml --wait\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    envs = {e.name: e.paths for e in found.environments}
+    assert envs == {"prod": ("charts/web/prod.yaml",), "default": ("manifests/charts/ctl",)}, found
+    prod = next(e for e in found.environments if e.name == "prod")
+    assert prod.how[0].startswith("charts/web/prod.yaml, applied by scripts/deploy.sh:3 (helm upgrade"), prod
+    op = next(i for i in found.images if i.name == "docker.io/acme/op")
+    assert op.helm == {"repository": "operator.image.repository", "tag": "operator.image.tag"}, op
+    assert op.tags == ("v1.2.0",), op
+    assert not any("manifests/charts/ctl: a Helm chart that nothing" in n for n in found.notes), found.notes

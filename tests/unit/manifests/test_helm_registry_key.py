@@ -35,3 +35,20 @@ def test_a_repository_of_another_registry_is_refused_with_the_fix() -> None:
     moved = images.Update(NAME, repository="ghcr.io/acme/keycloak", tag="26.1.0")
     with pytest.raises(ManifestError, match=r"registry: quay\.io"):
         images.write(VALUES, "values.yaml", [SPEC], [moved])
+
+
+def test_a_bare_name_another_image_pulls_is_not_this_registry_joined_one() -> None:
+    """fluxninja/aperture: the operator's kustomization renames ``controller`` to the bare
+    ``aperture-operator`` (Docker Hub's library), and its chart's values pull
+    ``docker.io/fluxninja`` joined to ``aperture-operator``. The block was taken for the
+    library image's, so the chart's image read as rendered nowhere."""
+    operator = "docker.io/fluxninja/aperture-operator"
+    spec = ImageSpec(
+        operator,
+        repository_key(operator),
+        {"repository": "operator.image.repository", "tag": "operator.image.tag"},
+    )
+    bare = ImageSpec("controller", repository_key("aperture-operator"), {})
+    values = "operator:\n  image:\n    registry: docker.io/fluxninja\n    repository: aperture-operator\n    tag: 1.0.0\n"
+    (site,) = images.read(values, "values.yaml", [bare, spec], values=True)
+    assert (site.image, site.repository, site.tag) == (operator, operator, "1.0.0")
