@@ -26,12 +26,14 @@ if TYPE_CHECKING:  # the use case is handed a session; reading history needs no 
     from gitops_bot.manifests.charts import ChartSpec  # the chart readers load only for charts
 
 
-def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
+def history(
+    s: Session, environment: str, *, limit: int | None = None, ws: History | None = None
+) -> list[history_mod.Entry]:
     """The environment's releases on the base, or on its own branch (``branch:``), newest
-    first (``limit``: at most that many)."""
+    first (``limit``: at most that many), read through ``ws`` (the session's store by default)."""
     env = s.app.config.environment(environment)
     rev = branches.log_ref(s.app, env, s.ws.base_ref)
-    return read(s.app, env, s.ws, rev, s.root, limit=limit, forge=own_forge(s.app.config, s.ws.url))
+    return read(s.app, env, ws or s.ws, rev, s.root, limit=limit, forge=own_forge(s.app.config, s.ws.url))
 
 
 def read(

@@ -33,7 +33,7 @@ from gitops_bot.core.model import (
     PlanItem,
     ReleaseKind,
 )
-from gitops_bot.engine import chart_plan, decisions, explain
+from gitops_bot.engine import branches, chart_plan, decisions, explain
 from gitops_bot.engine import gates as gates_mod
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import history
@@ -41,6 +41,7 @@ from gitops_bot.engine.plan import Sightings, plan
 from gitops_bot.engine.results import GateStatus, NextChange, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.planning import ChartTarget, Target
 from gitops_bot.release.proposal import Release
@@ -132,10 +133,19 @@ def _releases(s: Session, envs: Sequence[EnvironmentConfig]) -> dict[str, tuple[
     rule: the bot's commit subjects say promote, rollback or hold); one that cannot be read is
     left out, the rest shown."""
 
+    # status fetches and pushes nothing: the environments on one ref are read together (one
+    # git log, ls-tree, rev-list and cat-file of all their files, each environment's history cut
+    # from it), where each environment's cost four git processes of its own
+    steady = Checkout.steady(s.ws)
+    try:
+        for env in envs:
+            steady.expect(branches.log_ref(s.app, env, s.ws.base_ref), s.app.repo_paths(env, s.root))
+    except GitOpsBotError:
+        pass  # each environment finds so alone
     out: dict[str, tuple[Entry, ...]] = {}
     for env in envs:
         try:
-            out[env.name] = tuple(history(s, env.name, limit=RECENT))
+            out[env.name] = tuple(history(s, env.name, limit=RECENT, ws=steady))
         except GitOpsBotError:
             continue
     return out

@@ -239,6 +239,15 @@ class Checkout(History):
         self._refs: dict[str, str | None] = {}  # ref -> the commit it names (None: none)
         self._read: dict[str, bytes] = {}  # blob -> its bytes (an id names the same bytes forever)
 
+    @classmethod
+    def steady(cls, history: History) -> Checkout:
+        """``history``'s store (with its credentials, for a partial clone's missing blobs) read
+        as a checkout whose every ref stays put: for a span of a session that neither fetches
+        nor pushes, in which several environments' histories are read together, once."""
+        view = cls(history.store.path, steady=lambda: True, store=history.store)
+        view.env = history.env
+        return view
+
     def expect(self, rev: str, paths: Sequence[str]) -> None:
         """The run will ask about ``paths`` (plain file paths) at ``rev``, in several questions."""
         with self._lock:

@@ -1,0 +1,44 @@
+"""What ``status`` costs in git processes reading each environment's last releases: status
+fetches and pushes nothing, so the environments on one ref are read together, as a plan reads
+them: one ``git log`` of all their files, one ``ls-tree``, one ``rev-list`` and one
+``cat-file``, each environment's releases cut from that, where each environment was read on
+its own (four processes an environment: 12 for the promotion example's three). The releases
+it shows are the ones each environment's own reading finds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from testkit.promotion_world import World, release_dev, run
+
+BASE_LOG = "log --first-parent --format="  # a history read (the ledger's git log)
+
+
+def test_status_reads_the_environments_releases_together(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    world.staging_runs(f"{world.host}/{world.ns}/app:1.0.0")
+    run(capsys, world, "status")  # clones: the run counted below is a steady one
+
+    shim, started = tmp_path / "shim", tmp_path / "git-processes"
+    shim.mkdir()
+    (shim / "git").write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {shutil.which("git")} "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    doc = run(capsys, world, "status")
+    calls = started.read_text().splitlines()
+
+    for env in ("dev", "staging", "production"):  # what each environment's own reading finds
+        assert doc["releases"][env] == run(capsys, world, "history", env)["releases"][:5], env
+    assert len(doc["releases"]["dev"]) == 2, doc["releases"]  # the seed's commit and the release
+    based = [c for c in calls if BASE_LOG in c and " refs/remotes/origin/main -- " in c]
+    assert len(based) == 1, "\n".join(calls)
+    assert all(f"overlays/{env}/kustomization.yaml" in based[0] for env in ("dev", "staging", "production"))
