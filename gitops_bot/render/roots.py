@@ -156,7 +156,8 @@ def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
         tools.application(found[1], found[0], walk)
         return True
     name = deployers.hand_name(rel)
-    tools.application(_guessed(name, rel, rel, BY_HAND, walk), rel, walk, deployers.by_hand(name, rel))
+    path = relative(directory, tools.reader.repo_root)  # an Application's path is the repository's
+    tools.application(_guessed(name, rel, path, BY_HAND, walk), rel, walk, deployers.by_hand(name, path))
     return True
 
 
@@ -215,7 +216,7 @@ def _deployer(
 def _guessed(name: str, rel: str, path: str, words: str, walk: Walk) -> argocd_apps.AppSource:
     """The Application over ``path`` a root applied by hand is read as, the guess said where
     plan prints it."""
-    walk.note(rel, words.format(name=name, path=rel))
-    walk.said.append(f"{rel}: {words.format(name=name, path=rel)}")
+    walk.note(rel, words.format(name=name, path=path))
+    walk.said.append(f"{rel}: {words.format(name=name, path=path)}")
     # argocd_apps is imported when an Application is met, not at a plan's start
     return cast("argocd_apps.AppSource", apps_module().AppSource(name, path, "", None, (), (), (), 1))

@@ -85,3 +85,26 @@ def test_a_root_chart_holding_its_own_application_is_read_as_applied_by_hand(
     (image,) = read.images
     assert any("applied by hand" in str(n) for n in read.notes) is by_hand, read.notes
     assert (image.status is PinStatus.PINNED) is by_hand, (image, read.notes)
+
+
+def test_a_root_chart_applied_by_hand_under_a_configuration_in_a_subdirectory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gitops-bot.yaml in deploy/: the environment's path is apps, the Application's path the
+    # repository's deploy/apps; it was taken as apps ('apps's path apps is not in the repository')
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    files = {
+        **app_of_apps.child_chart(IMAGE, "deploy/chart"),
+        "deploy/chart/values-dev.yaml": "replicas: 1\nimage:\n  tag: 1.1.0\n",
+        **app_of_apps.chart(
+            [{"name": "dev", "path": "deploy/chart", "values": "values-dev.yaml"}], "deploy/apps"
+        ),
+    }
+    write(tmp_path, files)
+    source = reader.Source("dev", ("apps",), (IMAGE,))
+    read = reader.Reader(
+        reader.DiskTree(tmp_path), tmp_path / "deploy", SPECS, tmp_path, render=RenderSettings()
+    )
+    (image,) = read.read([source])["dev"].images
+    assert image.status is PinStatus.PINNED, image
+    assert image.effective is not None and image.effective.place == "chart/values-dev.yaml:3", image
