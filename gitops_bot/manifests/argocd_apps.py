@@ -62,6 +62,7 @@ class AppSource:
     ignore_missing: bool = False
     inline: bool = False  # it sets Helm values of its own (helm.values or helm.valuesObject)
     patch_paths: tuple[str, ...] = ()  # its kustomize.patches' files (a URL among them is fetched)
+    namespace: str = "default"  # its destination's (Argo CD's $ARGOCD_APP_NAMESPACE), as written
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -153,7 +154,8 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     found = [at(spec, "source")] if nodes.is_map(at(spec, "source")) else []
     found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
-    return [replace(_source(name, s), refs=refs) for s in found]
+    namespace = _scalar(at(spec, "destination"), "namespace") or "default"
+    return [replace(_source(name, s), refs=refs, namespace=namespace) for s in found]
 
 
 def sources(text: str, filename: str) -> list[AppSource]:

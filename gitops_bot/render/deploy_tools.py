@@ -547,7 +547,7 @@ class DeployTools:
     def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         # Argo CD's repo server expands its build environment in these values before it builds
         # (reposerver newEnv): what runs is the value expanded, as the render reads it
-        env = deployers.build_env(app.application, app.repo_url, app.path or "", app.revision, None)
+        env = deployers.app_env(app)
         got = {s: v for s in (*app.images, *app.parameters) if (v := deployers.envsubst(s.value, env))}
         images_ = tuple(replace(s, value=got.get(s, s.value)) for s in app.images)
         parameters = tuple(replace(s, value=got.get(s, s.value)) for s in app.parameters)

@@ -227,7 +227,7 @@ def chart_layers(app: argocd_apps.AppSource, directory: Path, root: Path) -> lis
     """The chart's value files as helm layers them, each (as named, its path): values.yaml,
     then the Application's own, as Argo CD expands its build environment in them
     (``values-$ARGOCD_APP_NAME.yaml``); a ``$ref/`` file of another repository has no path."""
-    env = build_env(app.application, app.repo_url, app.path or "", app.revision, None)
+    env = app_env(app)
     names = [value_file(n, dict(app.refs), env) or n for n in app.value_files]
     return [
         (n, ref_file(app, n, root) if n.startswith("$") else Path(os.path.normpath(directory / n)))
@@ -314,6 +314,13 @@ def build_env(
         "ARGOCD_APP_SOURCE_PATH": path,
         "ARGOCD_APP_SOURCE_TARGET_REVISION": revision,
     }
+
+
+def app_env(app: argocd_apps.AppSource) -> dict[str, str | None]:
+    """:func:`build_env` of an Application's source as the reading parsed it (a namespace an
+    ApplicationSet's template fills later is not known)."""
+    namespace = None if "{{" in app.namespace else app.namespace
+    return build_env(app.application, app.repo_url, app.path or "", app.revision, namespace)
 
 
 def envsubst(value: str, env: Mapping[str, str | None]) -> str | None:

@@ -51,6 +51,8 @@ FILES = {
         ("base", f"    kustomize:\n      images: ['{APP}:${{ARGOCD_APP_NAME}}-1']", "dev-1"),
         ("base", f"    kustomize:\n      images: ['{APP}:$ARGOCD_APP_NAME-$$2']", "dev-$2"),
         ("chart", "    helm:\n      parameters: [{name: image.tag, value: '$ARGOCD_APP_NAME'}]", "dev"),
+        # the destination's namespace, "default" where it names none, as the renderer takes it
+        ("base", f"    kustomize:\n      images: ['{APP}:$ARGOCD_APP_NAMESPACE']", "default"),
         # the commit is not known to a reading of files: as written
         ("base", f"    kustomize:\n      images: ['{APP}:$ARGOCD_APP_REVISION']", "$ARGOCD_APP_REVISION"),
     ],
