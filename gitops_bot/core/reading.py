@@ -220,8 +220,12 @@ SHOWN_PLACES = 3  # places named in one line; more are counted after the first
 
 
 def _places(pins: list[Pin]) -> str:
+    return places([p.place for p in pins])
+
+
+def places(named: Sequence[str]) -> str:
     """``a:1, b:2 and c:3``, or ``a:1 and 4 more`` when there are more than a line holds."""
-    names = list(dict.fromkeys(p.place for p in pins))
+    names = list(dict.fromkeys(named))
     if len(names) > SHOWN_PLACES:
         return f"{names[0]} and {len(names) - 1} more"
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
@@ -301,6 +305,8 @@ class ChartReading:
     exact: bool = True
     shared_with: tuple[str, ...] = ()
     reason: str = ""  # why no file the environment renders pins it (version None)
+    # the other places the environment renders that pin it (file:line): a release edits each
+    also: tuple[str, ...] = ()
 
     @property
     def place(self) -> str:
@@ -310,7 +316,8 @@ class ChartReading:
         """One line for people: where the version is written, or why it is not."""
         if self.version is None:
             return self.reason or f"no file {self.environment} renders pins chart {self.chart}"
-        said = f"pinned at {self.place}" if self.exact else f"range at {self.place}, resolved when installed"
+        where = places([self.place, *self.also])
+        said = f"pinned at {where}" if self.exact else f"range at {where}, resolved when installed"
         if self.shared_with:
             said += f", which {', '.join(self.shared_with)} render too"
         return f"{said} (from {self.repository})"
@@ -325,5 +332,6 @@ class ChartReading:
             "file": self.file,
             "line": self.line,
             "shared_with": list(self.shared_with),
+            **({"also": list(self.also)} if self.also else {}),
             **({"reason": self.reason} if self.reason else {}),
         }

@@ -462,6 +462,7 @@ class App:
                         pin.shared_with,
                         s.form,
                         with_charts=pin.with_charts,
+                        also=tuple(dict.fromkeys(f"{p.file}:{p.site.line}" for p in mine if p is not pin)),
                     )
                 )
             elif env.charts or not self._pinned_anywhere(chart.name):

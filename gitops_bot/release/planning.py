@@ -326,6 +326,7 @@ class ChartTarget:
     form: str = ""  # how the place is written (charts.FORMS)
     unpinned: str = ""
     with_charts: tuple[str, ...] = ()  # other charts whose version the same value sets
+    also: tuple[str, ...] = ()  # the other places the environment renders pinning it (file:line)
 
     @property
     def place(self) -> str:
@@ -366,6 +367,7 @@ class ChartTarget:
             self.exact,
             self.shared_with,
             self.unpinned if self.version is None else "",
+            self.also,
         )
 
 

@@ -510,3 +510,30 @@ def test_the_history_reads_the_elements_of_the_generated_applications_an_environ
     )
     # production's element moved alone: dev's 3.4.0 stayed, no release of it
     assert [(r.charts, r.changed_charts) for r in read["dev"]] == [({"kyverno": "3.4.0"}, ("kyverno",))]
+
+
+def test_a_chart_pinned_in_several_places_of_one_environment_names_each(tmp_path: Path) -> None:
+    """opspresso/argocd-env-addons: the helper chart raw is a dependency of nine wrapper charts one
+    environment renders; a release edits all nine, and the plan named only the first."""
+    from gitops_bot.engine.app import open_app
+    from testkit.local_git import write
+
+    wrapper = (
+        "apiVersion: v2\nname: {n}\nversion: 0.1.0\ndependencies:\n"
+        "- name: raw\n  repository: https://charts.example.com/raw\n  version: 0.2.5\n"
+    )
+    files = {f"charts/{n}/Chart.yaml": wrapper.format(n=n) for n in ("alloy", "loki", "grafana", "kite")}
+    files["gitops-bot.yaml"] = (
+        "version: 1\nimages: []\ncharts:\n- name: raw\n  repository: https://charts.example.com/raw\n"
+        "environments:\n- name: demo\n  paths: [charts/alloy, charts/grafana, charts/kite, charts/loki]\n"
+    )
+    app = open_app(write(tmp_path, files))
+    raw = _targets(app, "demo")["raw"]
+    assert raw.place == "charts/alloy/Chart.yaml:7"
+    assert raw.also == ("charts/grafana/Chart.yaml:7", "charts/kite/Chart.yaml:7", "charts/loki/Chart.yaml:7")
+    reading = raw.reading()
+    assert (
+        reading.describe()
+        == "pinned at charts/alloy/Chart.yaml:7 and 3 more (from https://charts.example.com/raw)"
+    )
+    assert reading.to_json()["also"] == list(raw.also)
