@@ -135,8 +135,17 @@ def _scripts(repo: RepoFiles) -> Iterator[str]:
     for f in repo.files:
         name = PurePosixPath(f).name.lower()
         readme = name.startswith("readme") and name.endswith(".md")
-        if readme or name in _SCRIPT_NAMES or name.endswith(_SCRIPT_SUFFIXES):
+        if readme or name in _SCRIPT_NAMES or name.endswith((*_SCRIPT_SUFFIXES, ".gitlab-ci.yml")):
             yield f
+    # a CI workflow's steps deploy too (kubectl apply -k overlays/prod after the build); the
+    # repository's listing leaves .github out, its manifests are no environment
+    workflows = repo.root / ".github" / "workflows"
+    if workflows.is_dir() and not workflows.is_symlink():
+        names = sorted(p.name for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+        yield from (f".github/workflows/{n}" for n in names[:MAX_WORKFLOWS])
+
+
+MAX_WORKFLOWS = 100  # workflow files read at most
 
 
 def _joined(text: str) -> list[str]:

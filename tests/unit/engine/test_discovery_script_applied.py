@@ -168,3 +168,37 @@ def test_a_chart_a_readme_installs_with_helm_is_an_environment(tmp_path: Path) -
     assert op.helm == {"repository": "operator.image.repository", "tag": "operator.image.tag"}, op
     assert op.tags == ("v1.2.0",), op
     assert not any("manifests/charts/ctl: a Helm chart that nothing" in n for n in found.notes), found.notes
+
+
+def test_an_overlay_a_ci_workflow_applies_is_an_environment(tmp_path: Path) -> None:
+    """An app of apps deploys prod; a GitHub Actions job applies staging after the build
+    (``kubectl apply -k overlays/staging``). The repository's listing leaves .github out (its
+    files are no manifests), so the deploy step was never read and staging was 'nothing in
+    this repository deploys it'. A GitLab CI file at the root is read alike."""
+    files = {
+        "argocd/root.yaml": _application("root", "argocd"),
+        "argocd/prod.yaml": _application("app-prod", "overlays/prod"),
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.0"),
+        "overlays/staging/kustomization.yaml": "resources: [../../base]\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+        "web/app.yaml": DEPLOY.format(name="web", image="ghcr.io/acme/web:2.0.0"),
+        "old/app.yaml": DEPLOY.format(name="old", image="ghcr.io/acme/old:2.0.0"),
+        ".github/workflows/deploy.yml": (
+            "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: actions/checkout@v4\n      # - run: kubectl apply -f old\n"
+            "      - run: kubectl apply -k overlays/staging\n"
+        ),
+        ".gitlab-ci.yml": "deploy:\n  script:\n    - kubectl apply -f web/app.yaml\n",
+    }
+    found = discover(write(tmp_path, files))
+    envs = {e.name: e.paths for e in found.environments}
+    assert envs == {
+        "staging": ("overlays/staging",),
+        "prod": ("overlays/prod",),
+        "default": ("web/app.yaml",),
+    }, envs
+    staging = next(e for e in found.environments if e.name == "staging")
+    assert staging.how[0].startswith(
+        "overlays/staging, applied by .github/workflows/deploy.yml:8 (kubectl apply -k"
+    )
