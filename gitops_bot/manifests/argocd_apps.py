@@ -57,6 +57,7 @@ class AppSource:
     line: int  # of the source
     # the Application's sources that name a ref (``$ref/...`` value files read them): (ref, repoURL)
     refs: tuple[tuple[str, str], ...] = ()
+    ref_revisions: tuple[tuple[str, str], ...] = ()  # (ref, its source's targetRevision)
     revision: str = ""  # targetRevision ("" = HEAD)
     # helm.ignoreMissingValueFiles: a value file not there is skipped, where Argo CD's render fails
     ignore_missing: bool = False
@@ -154,8 +155,9 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     found = [at(spec, "source")] if nodes.is_map(at(spec, "source")) else []
     found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
+    revisions = tuple((r, _scalar(s, "targetRevision") or "") for s in found if (r := _scalar(s, "ref")))
     namespace = _scalar(at(spec, "destination"), "namespace") or "default"
-    return [replace(_source(name, s), refs=refs, namespace=namespace) for s in found]
+    return [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
 
 
 def sources(text: str, filename: str) -> list[AppSource]:

@@ -366,6 +366,7 @@ def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> arg
         parameters=tuple(setting(p) for p in src.parameters),
         images=tuple(setting(i) for i in src.images),
         refs=tuple((n, fill(u, params, go)) for n, u in src.refs),
+        ref_revisions=tuple((n, fill(r, params, go)) for n, r in src.ref_revisions),
     )
 
 

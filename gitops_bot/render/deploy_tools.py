@@ -192,7 +192,7 @@ class DeployTools:
                     if self.reader.tree.text(where / "Chart.yaml") is not None:  # helm reads it, named or not
                         named = ("values.yaml", *named)
                 for name in dict.fromkeys(named):
-                    found = deployers.ref_file(app, name, root) if name.startswith("$") else None
+                    found = deployers.ref_file(app, name, root, self._bases) if name.startswith("$") else None
                     if found is None and app.path is not None and not name.startswith("$"):
                         found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
                     if found is not None:
@@ -253,6 +253,10 @@ class DeployTools:
         over a chart from a chart repository: helm is given them as they are, so their image keys
         are read by name (the chart is not fetched: no render proves them)."""
         for name, path in deployers.lent_values(app, self.reader.repo_root, self._own_urls):
+            if (revision := deployers.ref_revision(app, name, self._bases)) is not None:
+                said = deployers.ELSEWHEN.format(app=app.application, name=name, revision=revision)
+                walk.note(rel, said, UNFOLLOWED)
+                continue
             if isinstance(path, str):
                 walk.note(
                     rel, deployers.ANOTHERS.format(app=app.application, name=name, url=path), UNFOLLOWED
@@ -350,13 +354,13 @@ class DeployTools:
             self.held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.read_file(directory / "Chart.yaml", walk) is not None:
             # read as helm reads it: its dependencies are versions the environment pins
-            for name, path in deployers.chart_layers(app, directory, self.reader.repo_root):
+            for name, path in deployers.chart_layers(app, directory, self.reader.repo_root, self._bases):
                 if path is None:
-                    walk.note(
-                        rel,
-                        f"{app.application}'s value file {name} (another source), not followed",
-                        UNFOLLOWED,
-                    )
+                    revision = deployers.ref_revision(app, name, self._bases) if name[:1] == "$" else None
+                    said = f"{app.application}'s value file {name} (another source), not followed"
+                    if revision is not None:
+                        said = deployers.ELSEWHEN.format(app=app.application, name=name, revision=revision)
+                    walk.note(rel, said, UNFOLLOWED)
                     continue
                 if (text := self.reader.read_file(path, walk)) is not None:
                     self.reader.plain(path, text, walk, "values")
@@ -468,7 +472,10 @@ class DeployTools:
         got = self._yields.get(key)
         if got is None:
             root = self.reader.repo_root
-            extra = [f for n in app.value_files if n[:1] == "$" and (f := deployers.ref_file(app, n, root))]
+            bases = self._bases
+            extra = [
+                f for n in app.value_files if n[:1] == "$" and (f := deployers.ref_file(app, n, root, bases))
+            ]
             got = yielded.applications(self.render, self.reader.tree, root, document, chart, extra)
             self._yields[key] = got
         if isinstance(got, str):
@@ -557,5 +564,5 @@ class DeployTools:
     def _values(self, app: argocd_apps.AppSource) -> list[tuple[str, str]]:
         """The Application's chart's value files as helm layers them: values.yaml, then its own."""
         directory = Path(os.path.normpath(self.reader.repo_root / (app.path or ".")))
-        layers = deployers.chart_layers(app, directory, self.reader.repo_root)
+        layers = deployers.chart_layers(app, directory, self.reader.repo_root, self._bases)
         return [(t, n) for n, p in layers if p is not None and (t := self.reader.tree.text(p)) is not None]

@@ -213,24 +213,40 @@ def unlent(
     return True
 
 
-def ref_file(app: argocd_apps.AppSource, name: str, root: Path) -> Path | None:
+ELSEWHEN = (
+    "{app}'s value file {name} is read by Argo CD at {revision} (its ref source's targetRevision), not "
+    "at this checkout's branch: not followed"
+)
+
+
+def ref_revision(app: argocd_apps.AppSource, name: str, bases: Collection[str]) -> str | None:
+    """The revision a ``$ref/path`` value file is read at when that is not this checkout's
+    (``bases``: the names this checkout's branch goes by), else None."""
+    revision = dict(app.ref_revisions).get(name[1:].partition("/")[0], "")
+    return None if revision in bases else revision
+
+
+def ref_file(app: argocd_apps.AppSource, name: str, root: Path, bases: Collection[str]) -> Path | None:
     """A ``$ref/path`` value file: in this repository (``root``) when the ref's source is the
-    Application's own repository (the same repoURL), else None (another repository)."""
+    Application's own repository (the same repoURL) at this checkout's branch (``bases``), else
+    None (another repository, or another revision of it)."""
     ref, _, rest = name[1:].partition("/")
     url = dict(app.refs).get(ref)
-    if url is None or repo_key(url) != repo_key(app.repo_url):
+    if url is None or repo_key(url) != repo_key(app.repo_url) or ref_revision(app, name, bases) is not None:
         return None
     return Path(os.path.normpath(root / rest))
 
 
-def chart_layers(app: argocd_apps.AppSource, directory: Path, root: Path) -> list[tuple[str, Path | None]]:
+def chart_layers(
+    app: argocd_apps.AppSource, directory: Path, root: Path, bases: Collection[str]
+) -> list[tuple[str, Path | None]]:
     """The chart's value files as helm layers them, each (as named, its path): values.yaml,
     then the Application's own, as Argo CD expands its build environment in them
     (``values-$ARGOCD_APP_NAME.yaml``); a ``$ref/`` file of another repository has no path."""
     env = app_env(app)
     names = [value_file(n, dict(app.refs), env) or n for n in app.value_files]
     return [
-        (n, ref_file(app, n, root) if n.startswith("$") else Path(os.path.normpath(directory / n)))
+        (n, ref_file(app, n, root, bases) if n.startswith("$") else Path(os.path.normpath(directory / n)))
         for n in ("values.yaml", *names)
     ]
 

@@ -162,6 +162,8 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
     many = at(spec, "sources")
     sources = [s for s in (many if isinstance(many, list) else [single]) if isinstance(s, dict)]
     refs = {scalar_at(s, "ref"): scalar_at(s, "repoURL") for s in sources if scalar_at(s, "ref")}
+    # a ref source tracking another revision: Argo CD reads its files there, not in this checkout
+    elsewhen = {scalar_at(s, "ref") for s in sources if scalar_at(s, "targetRevision") not in BASE_REVISIONS}
     out: list[Chart] = []
     for src in sources:
         path = scalar_at(src, "path")
@@ -196,6 +198,8 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
                 url = refs.get(ref)
                 if url is None or deployers.repo_key(url) != deployers.repo_key(scalar_at(src, "repoURL")):
                     continue  # another repository's file: the reading names it, not followed
+                if ref in elsewhen:
+                    continue  # another revision's: the reading names it, not followed
                 found = inside(root, root / rest)
             else:
                 found = inside(root, directory / value_file)

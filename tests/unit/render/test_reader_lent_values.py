@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
-from gitops_bot.render import reader
+from gitops_bot.render import helm_render, reader
 
 APP = "influxdb"
 SPEC = images.ImageSpec(APP, "influxdb", {"repository": "image.repository", "tag": "image.tag"})
@@ -33,6 +35,7 @@ spec:
       ref: other
 """
 VALUES = "image:\n  repository: influxdb\n  tag: 2.7.4-alpine\n"
+CHART = "apiVersion: v2\nname: influxdb2\nversion: 0.1.0\n"
 
 
 def _read(root: Path, files: dict[str, str]) -> reader.EnvironmentReading:
@@ -93,3 +96,31 @@ def test_a_ref_of_another_repository_lends_no_file_of_this_one(tmp_path: Path) -
         "influxdb's value file $other/shared/values.yml is a file of https://github.com/acme/values.git "
         "(its ref source), not this repository's: not followed"
     ) in " ".join(found.notes), found.notes
+
+
+@pytest.mark.parametrize("chart", ["of a chart repository", "of this repository"])
+def test_a_ref_tracking_another_revision_lends_no_file_of_this_checkout(tmp_path: Path, chart: str) -> None:
+    # Argo CD reads $values/influxdb/values.yml at the ref source's targetRevision, a release
+    # branch: this checkout's file there is not what helm is handed, and a release writing it
+    # changes nothing that runs. It was read as the pin, and proposed; a chart of this repository
+    # the Application renders read it too, by the rules and by helm
+    pinned = APPLICATION.replace(
+        "      targetRevision: main\n      ref: values",
+        "      targetRevision: release-2026.11\n      ref: values",
+    )
+    if chart == "of this repository":
+        pinned = pinned.replace(
+            "    - repoURL: https://helm.influxdata.com/\n      chart: influxdb2\n      targetRevision: 2.1.2",
+            "    - repoURL: https://github.com/acme/gitops.git\n      path: chart\n      targetRevision: HEAD",
+        )
+    files = {"influxdb/application.yml": pinned, "influxdb/values.yml": VALUES, "chart/Chart.yaml": CHART}
+    found = _read(tmp_path, files)
+    image = found.image(APP)
+    assert image is not None and image.status is not PinStatus.PINNED, image
+    assert (
+        "influxdb's value file $values/influxdb/values.yml is read by Argo CD at release-2026.11 (its ref "
+        "source's targetRevision), not at this checkout's branch: not followed" in " ".join(found.notes)
+    ), found.notes
+    rendered = helm_render.charts(tmp_path, helm_render.objects(pinned))
+    assert len(rendered) == (chart == "of this repository"), rendered
+    assert all(c.value_files == () and not c.whole for c in rendered), rendered
