@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from gitops_bot.core import childenv
@@ -24,6 +25,29 @@ def read_text(path: Path) -> str | None:
         return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def copy_target(root: Path, tree: Path, path: Path) -> Path:
+    """Where ``path`` (under ``root``) is in ``tree``, the private copy of ``root`` a render
+    runs in; OSError where a directory on the way leads out of the copy: a link the repository
+    holds absolutely into itself (``ln -s $PWD/charts deploy``) is copied as written, so in the
+    copy it leads back into the repository, and the marked render's markers landed in its files."""
+    target = tree / path.relative_to(root)
+    top, real = os.path.realpath(tree), os.path.realpath(target.parent)
+    if real != top and not real.startswith(top + os.sep):
+        raise OSError(
+            f"{path.relative_to(root).as_posix()} is reached through a link leading out of the copy"
+        )
+    return target
+
+
+def write_over(root: Path, tree: Path, texts: Mapping[Path, str]) -> None:
+    """``texts`` (path under ``root`` -> text) written over ``tree`` (:func:`copy_target`), each
+    replacing what the copy holds there, a link too, never followed."""
+    for path, text in texts.items():
+        target = copy_target(root, tree, path)
+        target.unlink(missing_ok=True)
+        target.write_text(text, encoding="utf-8")
 
 
 class NotRendered(Exception):

@@ -568,10 +568,7 @@ def marked_copy(root: Path, texts: Mapping[Path, str]) -> Iterator[Path | None]:
         tree = Path(tmp) / "tree"
         try:
             shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-            for path, text in texts.items():
-                target = tree / path.relative_to(root)
-                target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
-                target.write_text(text, encoding="utf-8")
+            bounded.write_over(root, tree, texts)
         except (OSError, shutil.Error, ValueError):
             yield None
             return

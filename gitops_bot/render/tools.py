@@ -32,7 +32,7 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
 from gitops_bot.render import walk as walks
-from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, run_bounded
+from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, copy_target, run_bounded, write_over
 from gitops_bot.render.render_cache import RenderCache, by_content
 from gitops_bot.render.settings import RenderSettings
 
@@ -141,14 +141,11 @@ def _copy(root: Path, tree: Path, texts: Mapping[Path, str]) -> None:
         os.rename(got[0], tree)
         shutil.rmtree(got[0].parent, ignore_errors=True)
         for path in got[1]:
-            target = tree / path.relative_to(root)
+            target = copy_target(root, tree, path)
             target.unlink(missing_ok=True)
             if path.is_symlink() or path.exists():
                 shutil.copy2(path, target, follow_symlinks=False)
-    for path, text in texts.items():
-        target = tree / path.relative_to(root)
-        target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
-        target.write_text(text, encoding="utf-8")
+    write_over(root, tree, texts)
 
 
 def _together(
