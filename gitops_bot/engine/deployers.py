@@ -329,7 +329,8 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
     roots: list[str] = []
     for f in repo.files:
         chart = norm(PurePosixPath(f).parent.as_posix())
-        if PurePosixPath(f).name != "Chart.yaml" or chart in rendered or repo.no_environment(f):
+        # a chart of Applications is no install of the deploy tool: kept in bootstrap/ too
+        if PurePosixPath(f).name != "Chart.yaml" or chart in rendered or repo.under_tests(f):
             continue
         prefix = f"{chart}/" if chart else ""
         if any(

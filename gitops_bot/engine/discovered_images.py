@@ -29,6 +29,7 @@ from gitops_bot.render import reader
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 
 
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
 
 
@@ -172,7 +173,10 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
             text = repo.text(f) or ""
             for m in workloads.TEMPLATE_LITERAL.finditer(text):
                 into.add(WrittenRef.split(m.group("ref")).name, f"{f} (written in the template)")
-            for m in _TEMPLATE_IMAGE.finditer(text):
+            # Go's templates allow a newline inside an action (helmify wraps a long image line
+            # before its "| default .Chart.AppVersion"): read as the one-line form
+            joined = _ACTION.sub(lambda a: a.group(0).replace("\n", " "), text)
+            for m in _TEMPLATE_IMAGE.finditer(joined):
                 ref = m.group("ref").strip()
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)

@@ -180,6 +180,12 @@ class RepoFiles:
         """A path under a tests, fixtures or bootstrap directory."""
         return any(part.lower() in NOT_ENVIRONMENTS for part in PurePosixPath(rel).parts)
 
+    @staticmethod
+    def under_tests(rel: str) -> bool:
+        """A path under a tests or fixtures directory (a bootstrap directory's own deployers are
+        the repository's root: an app of apps kept there deploys everything else)."""
+        return any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in PurePosixPath(rel).parts)
+
     def tool_setup(self, files: Iterable[Path]) -> bool:
         """Files holding the deploy tools' objects (Argo CD Applications, Flux Kustomizations)
         and no workload: a cluster's bootstrap, not an environment."""
