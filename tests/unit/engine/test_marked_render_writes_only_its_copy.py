@@ -15,20 +15,12 @@ from gitops_bot.config import load
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
+from testkit import broken_repos
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
 IMAGE = "ghcr.io/acme/web"
-TEMPLATE = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: %s
-"""
+TEMPLATE = broken_repos.DEPLOYMENT.replace("{image}:1.0.0", "%s")  # a Deployment of one container
 SHAPES = {
     "chart": (
         "deploy/app/values-prod.yaml",
