@@ -31,6 +31,7 @@ from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.session import Session
+from gitops_bot.manifests.guard import LOADER  # a date naming no day read as Go reads it: a string
 from gitops_bot.release import planning, promotion
 from gitops_bot.release.proposal import Change, Release
 
@@ -163,7 +164,7 @@ def _absent(app: App, src: EnvironmentConfig, image: str, ref: ImageRef, tag: st
             text = ""
         lines = text.splitlines()
         written = _SCALAR.match(lines[pin.line - 1]) if 0 < pin.line <= len(lines) else None
-        if written and written["value"] == tag and isinstance(yaml.safe_load(tag), int | float):
+        if written and written["value"] == tag and isinstance(yaml.load(tag, Loader=LOADER), int | float):
             key = written["key"]
             return ManifestError(
                 pin.file,

@@ -210,6 +210,14 @@ spec:
             "refused: dev runs {image}:1.10, which the registry does not hold (HTTP 404); push 1.10 to {image}, "
             "or release dev to a tag the registry holds",
         ),
+        # a date that names no day is a string to Argo CD's YAML: a tag, not a number; PyYAML's
+        # constructor raised ValueError building the date, and promote ended in a traceback
+        (
+            "2024-13-01",
+            4,
+            "refused: dev runs {image}:2024-13-01, which the registry does not hold (HTTP 404); push "
+            "2024-13-01 to {image}, or release dev to a tag the registry holds",
+        ),
     ],
 )
 def test_promoting_a_tag_the_registry_lacks_names_it_and_the_fix(
