@@ -142,8 +142,16 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
     bundles: set[str] = set()
     includes: dict[str, set[str]] = {}
     files: dict[str, list[Path]] = {}
+    unread: set[str] = set()
     for d in dirs:
-        reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        try:
+            reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        except GitOpsBotError as e:
+            # one bad kustomization (a key written twice) is said with its fix and left out: the
+            # rest of the repository is still read and offered
+            repo.notes.append(f"{e} (so {norm(d)} is no environment until it is fixed)")
+            unread.add(norm(d))
+            continue
         files[norm(d)] = list(reached.files)
         inner = {
             norm(str(PurePosixPath(Path(os.path.relpath(f, repo.root)).as_posix()).parent))
@@ -163,7 +171,11 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
     out = []
     for d in dirs:
         nd = norm(d)
-        if nd in included or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None):
+        if (
+            nd in included
+            or nd in unread
+            or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None)
+        ):
             continue
         if nd in bundles:
             continue

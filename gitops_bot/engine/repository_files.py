@@ -229,7 +229,10 @@ def kustomization_dirs(repo: RepoFiles) -> list[str]:
 def files_of(repo: RepoFiles, path: str) -> list[Path]:
     """What a directory renders: its kustomization's reach, else its YAML files."""
     if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
-        return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
+        try:
+            return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
+        except GitOpsBotError:
+            return []  # a kustomization it cannot read: said where the overlays are found
     return [repo.root / f for f in repo.yaml_files() if f.startswith(path + "/")]
 
 

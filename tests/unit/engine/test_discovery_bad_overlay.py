@@ -1,0 +1,38 @@
+"""One overlay whose kustomization writes a key twice (tlgselvi/desewebv5-gitops's
+deploy/overlays/prod: resources: twice) is said with its fix and left out; the repository's other
+environments are read and offered, where init stopped on it with exit 2 and read nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/web:1.0.0
+"""
+
+
+def test_one_overlay_with_a_duplicate_key_leaves_the_others_read(tmp_path: Path) -> None:
+    """tlgselvi/desewebv5-gitops: deploy/overlays/prod/kustomization.yaml writes resources: twice;
+    init stopped on it and read nothing else of the repository."""
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOY,
+        "overlays/staging/kustomization.yaml": "resources:\n- ../../base\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\nnamespace: prod\nresources:\n- hpa.yaml\n",
+        "overlays/prod/hpa.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert "staging" in [e.name for e in found.environments], found.notes
+    assert "prod" not in [e.name for e in found.environments]
+    (said,) = [n for n in found.notes if n.startswith("overlays/prod/kustomization.yaml")]
+    assert "duplicate key 'resources'" in said and "keep one resources:" in said, said
