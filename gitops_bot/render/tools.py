@@ -350,8 +350,10 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
         doc = nodes.constructed(nodes.compose(YamlText.of(text).body, str(path)))
     except (ManifestError, yaml.YAMLError):
         return None
-    charts = doc.get("helmCharts") if isinstance(doc, dict) else None
-    home = doc.get("helmGlobals", {}).get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
+    if not isinstance(doc, dict):  # a list or a scalar: no kustomization kustomize builds
+        return None
+    charts = doc.get("helmCharts")
+    home = doc["helmGlobals"].get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
     for chart in charts if isinstance(charts, list) else ():
         if not isinstance(chart, dict) or not chart.get("repo"):
             continue
