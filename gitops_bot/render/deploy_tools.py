@@ -458,6 +458,11 @@ class DeployTools:
         yielded = importlib.import_module(YIELDED)
         if document is None:
             document = yielded.document(self.reader.tree, self.reader.config_root / rel, app.application)
+        inside = (self.reader.config_root / rel).is_relative_to(chart / "templates")
+        if document is None and app.path and inside:
+            # a root kept among the templates of the chart it renders (it manages itself once
+            # applied): what Argo CD renders is the chart with the value files its source names
+            document = deployers.by_hand(app.application, app.path, app.value_files)
         if document is None:  # the file's Application, as text; YAML constructs no such document
             walk.note(rel, f"{said}: {rel} {deployers.UNREAD_WHOLE}", UNFOLLOWED)
             return

@@ -114,3 +114,24 @@ def test_a_chart_of_applications_the_root_it_yields_deploys_is_read_through_that
     assert "apps: deployed by root (boot/root.yaml), followed as Argo CD applies it" in notes, notes
     assert "boot/root.yaml: root yields app-dev (apps/templates/applications.yaml)" in notes, notes
     assert not [n for n in notes if "not valid YAML" in n], notes
+
+
+def test_a_root_among_the_templates_of_the_chart_it_renders_is_followed(tmp_path: Path) -> None:
+    """mctlhq/mctl-gitops platform-gitops/bootstrap: the chart of Applications holds root-app,
+    which deploys the chart itself ({{ .Values.spec.source.repoURL }}, a template no YAML reads
+    whole). The Applications it yields were 'not followed', and each image read 'not rendered'."""
+    root_app = app_of_apps.APPLICATION.format(
+        name="root-app",
+        source=app_of_apps.source(
+            "apps", "{{ .Values.repoURL }}", "    helm:\n      valueFiles: [values.yaml]\n"
+        ),
+        namespace="argocd",
+    )
+    assert "{{ .Values.repoURL }}" in root_app
+    files = {
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": f"repoURL: {app_of_apps.HERE}\n",
+        "apps/templates/root-app.yaml": root_app,
+        "apps/templates/dev.yaml": DEV,
+    }
+    _read(tmp_path, files, "apps")
