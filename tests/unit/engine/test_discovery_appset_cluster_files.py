@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.discovery import discover
+from gitops_bot.manifests import images, workloads
+from gitops_bot.render import reader
 from testkit.local_git import write
 
 ROOT = """\
@@ -92,6 +95,8 @@ def _repo(tmp_path: Path) -> Path:
             "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
             "charts/web/values.yaml": "image:\n  repository: nginx\n  tag: 1.25.4\n",
             "charts/web/demo/values-eks-demo.yaml": "image:\n  tag: 1.25.5\n",
+            # another cluster's, which the generator does not list (commented out there)
+            "charts/web/demo/values-eks-prod.yaml": "image:\n  tag: 1.26.0\n",
             "charts/web/templates/deploy.yaml": DEPLOY,
         },
     )
@@ -105,8 +110,33 @@ def test_the_generated_applications_charts_and_images_are_found(tmp_path: Path) 
 
 def test_one_environment_per_cluster_and_none_for_what_the_root_does_not_render(tmp_path: Path) -> None:
     found = discover(_repo(tmp_path))
-    assert [e.name for e in found.environments] == ["eks-demo"]
+    # each ApplicationSet is a path, read as Argo CD generates its Application (the chart
+    # directory alone would read every values file in it, another cluster's too)
+    assert {e.name: e.paths for e in found.environments} == {
+        "eks-demo": ("addons/alloy.yaml", "addons/web.yaml")
+    }
     assert "kite" not in {c.name for c in found.charts}
+    (said,) = [n for n in found.notes if n.startswith("backup/kite.yaml")]
+    assert "no Application in this repository applies" in said and "addons" in said
+    assert not [n for n in found.notes if "are found on their own" in n], found.notes
+
+
+def test_the_plan_reads_the_values_file_the_generator_names(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    spec = images.ImageSpec(
+        "nginx", workloads.repository_key("nginx"), {"repository": "image.repository", "tag": "image.tag"}
+    )
+    got = reader.Reader(reader.DiskTree(root), root, [spec]).read(
+        [reader.Source("eks-demo", ("addons/web.yaml",), ("nginx",))]
+    )
+    image = got["eks-demo"].image("nginx")
+    assert image is not None and image.effective is not None, got["eks-demo"]
+    # the cluster's values file layers over the chart's; the generator was "not expanded"
+    assert (image.effective.place, image.effective.tag) == (
+        "charts/web/demo/values-eks-demo.yaml:2",
+        "1.25.5",
+    )
+    assert image.status is PinStatus.PINNED
 
 
 APP = """\
