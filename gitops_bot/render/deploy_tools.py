@@ -54,6 +54,8 @@ YIELDED = "gitops_bot.render.yielded"
 # objects (an ApplicationSet, or an Application naming a values file): an environment of
 # kustomizations and manifests alone loads none of them.
 APPSETS = "gitops_bot.manifests.argocd_appsets"
+# what their git generators read of the repository, imported by name as they are
+GIT_GENERATORS = "gitops_bot.render.git_generators"
 # What the whole-tree walk found (each value file and each source path -> the Applications
 # naming it), kept per content: a watch reads the same commit of each repository every cycle,
 # and the walk reads every YAML file of the tree. Keyed by the checkout's root, the folder paths
@@ -238,15 +240,14 @@ class DeployTools:
         return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
 
     def _glob_dirs(self, pattern: str) -> list[str]:
-        # asked only by an ApplicationSet's generator: a plan meeting none loads neither
-        from gitops_bot.render import git_generators
-
-        return git_generators.glob_dirs(self.reader.tree, self.reader.repo_root, pattern)
+        globs = importlib.import_module(GIT_GENERATORS)
+        return cast("list[str]", globs.glob_dirs(self.reader.tree, self.reader.repo_root, pattern))
 
     def _glob_files(self, pattern: str) -> list[tuple[str, object]]:
-        from gitops_bot.render import git_generators
-
-        return git_generators.glob_files(self.reader.tree, self.reader.repo_root, pattern)
+        globs = importlib.import_module(GIT_GENERATORS)
+        return cast(
+            "list[tuple[str, object]]", globs.glob_files(self.reader.tree, self.reader.repo_root, pattern)
+        )
 
     def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
         """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers
