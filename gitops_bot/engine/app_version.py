@@ -4,7 +4,6 @@ a marked render as :mod:`gitops_bot.engine.proven` proves release places."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from gitops_bot.config import Config
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.manifests import images, nodes
+from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
-
-_APP_VERSION = re.compile(r"^appVersion:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
 def unkeyed(
@@ -55,11 +53,10 @@ def unkeyed(
     texts: dict[Path, str] = {}
     for n, chart in enumerate(sorted({c.directory / "Chart.yaml" for c in charts})):
         text = read_text(chart)
-        if text is not None and (found := _APP_VERSION.search(text)) is not None:
+        if text is not None and (found := app_version(text)) is not None:
             marker = f"gitops-bot-{secret}-{n}a"
-            line = text.count("\n", 0, found.start()) + 1
-            versions[marker] = (f"{chart.relative_to(root).as_posix()}:{line}", found[1].strip("'\""))
-            texts[chart] = text[: found.start()] + f"appVersion: {marker}" + text[found.end() :]
+            versions[marker] = (f"{chart.relative_to(root).as_posix()}:{found.line}", found.value)
+            texts[chart] = text[: found.start] + f"appVersion: {marker}" + text[found.end :]
     keyed: dict[Path, str] = {}
     for i, (file, key, _) in enumerate(refused.values()):
         path = config.root.absolute() / file

@@ -21,6 +21,7 @@ from gitops_bot.engine.promotion_order import (
 )
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import helm_values, images, kustomize, markers, nodes, workloads
+from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
@@ -237,9 +238,6 @@ def _registry_joined(registry: Any, repository: str) -> str:
     return f"{joined}/{repository}" if joined else repository
 
 
-_APP_VERSION = re.compile(r"""^appVersion:[ \t]*['"]?([^'"\s#]+)""", re.MULTILINE)
-
-
 def chart_default(repo: RepoFiles, file: str) -> str | None:
     """The chart's ``appVersion`` where a values file of it leaves the image's tag empty and a
     template of the chart defaults to it (``| default .Chart.AppVersion``, helm's empty value
@@ -249,11 +247,11 @@ def chart_default(repo: RepoFiles, file: str) -> str | None:
         chart = repo.text(f"{d}Chart.yaml")
         if chart is None:
             continue
-        found = _APP_VERSION.search(chart)
+        found = app_version(chart)
         uses = any(
             f.startswith(f"{d}templates/") and ".Chart.AppVersion" in (repo.text(f) or "") for f in repo.files
         )
-        return found[1] if found and uses else None
+        return found.value if found and found.value and uses else None
     return None
 
 

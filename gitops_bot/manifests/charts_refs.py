@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # SemVer 2 as Helm's chart versions use it (a leading "v" is accepted by Masterminds/semver).
 _EXACT = re.compile(
@@ -28,3 +29,35 @@ def repository_key(url: str) -> str:
         scheme, rest = "oci", url
     host, slash, path = rest.partition("/")
     return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+@dataclass(frozen=True)
+class AppVersion:
+    """A ``Chart.yaml``'s top-level ``appVersion:`` line: its value as YAML reads it (quotes
+    and a trailing comment not part of it; empty where the line gives none), and where the
+    whole line stands in the text (``start``/``end``, 1-based ``line``) for a caller that
+    writes a marker in its place."""
+
+    value: str
+    start: int
+    end: int
+    line: int
+
+
+# a plain scalar ends before " #"; a quoted one is taken whole (no escapes in a version)
+_APP_VERSION = re.compile(
+    r"""^appVersion:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s'"#](?:[^\n#]|(?<=\S)\#)*?))?"""
+    r"""[ \t]*(?:(?<=[ \t])\#[^\n]*)?$""",
+    re.MULTILINE,
+)
+
+
+def app_version(chart_yaml: str) -> AppVersion | None:
+    """The chart's ``appVersion`` (what its templates commonly run where a values file leaves
+    the image's tag empty: ``| default .Chart.AppVersion``), or None where no line sets it."""
+    found = _APP_VERSION.search(chart_yaml)
+    if found is None:
+        return None
+    value = next((g for g in found.groups() if g is not None), "")
+    line = chart_yaml.count("\n", 0, found.start()) + 1
+    return AppVersion(value.strip(), found.start(), found.end(), line)

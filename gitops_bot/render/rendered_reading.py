@@ -11,7 +11,6 @@ unchanged tree again renders nothing."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
+from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import (
@@ -364,9 +364,6 @@ def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> E
     return replace(reading, images=tuple(images), notes=(*reading.notes, *notes))
 
 
-_APP_VERSION = re.compile(r"^appVersion:[ \t]*['\"]?(.*?)['\"]?[ \t]*$", re.MULTILINE)
-
-
 def empty_tags(config_root: Path, reading: EnvironmentReading) -> list[str]:
     """Each image whose Helm values place leaves its tag empty and no render filled it in
     (:func:`defaulted` fills it where helm rendered the chart): what runs is the chart
@@ -390,9 +387,9 @@ def empty_tags(config_root: Path, reading: EnvironmentReading) -> list[str]:
             if not d.is_relative_to(config_root):
                 break
             if (text := bounded.read_text(d / "Chart.yaml")) is not None:
-                if (found := _APP_VERSION.search(text)) is not None and found[1]:
+                if (found := app_version(text)) is not None and found.value:
                     chart = (d / "Chart.yaml").relative_to(config_root).as_posix()
-                    said += f" (commonly its appVersion, {found[1]} in {chart})"
+                    said += f" (commonly its appVersion, {found.value} in {chart})"
                 break
         out.append(f"{said}, and no render of it told which")
     return out

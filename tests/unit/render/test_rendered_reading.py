@@ -305,14 +305,18 @@ def test_argo_cds_build_environment_expands_as_gos_os_expand() -> None:
 
 
 @pytest.mark.usefixtures("helm_found")
-def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(tmp_path: Path) -> None:
+# the appVersion as YAML reads it: quotes and a comment after it are not the version
+@pytest.mark.parametrize("app_version", ['"2026.1.20"', "2026.1.20  # the app's release"])
+def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(
+    tmp_path: Path, app_version: str
+) -> None:
     # fluxninja/aperture's published charts: Chart.yaml names common, etcd and prometheus, none
     # of them in charts/; helm renders nothing of the chart, and the plan said nothing of it
     root = tmp_path / "repo"
     deps = "dependencies:\n- name: etcd\n  version: 8.x\n  repository: https://charts.bitnami.com/bitnami\n"
     _app_version_chart(root, "charts/app", {})
     chart = root / "charts/app/Chart.yaml"
-    chart.write_text(chart.read_text() + deps)
+    chart.write_text(chart.read_text().replace('"2026.1.20"', app_version) + deps)
     got = _held(root, "charts/app")
     said = [s for s in got.said if "missing in charts/ directory: etcd" in s]
     assert len(said) == 1, got.said
