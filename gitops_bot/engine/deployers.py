@@ -156,7 +156,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
         if "argoproj.io" in text:
             try:
                 paths = [a.path for a in argocd_apps.sources(text, f)]
-                for _, app in argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files):
+                for _, app in repo.generated(f):
                     if isinstance(app, str):
                         return None  # what it renders is not known: no overlay is judged dead
                     paths += [s.path for s in app.sources]
@@ -373,7 +373,7 @@ def appset_stages(
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
+            generated = repo.generated(f)
         except GitOpsBotError:
             continue
         by_set: dict[str, list[argocd_appsets.Generated]] = {}

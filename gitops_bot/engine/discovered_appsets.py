@@ -8,7 +8,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
-from gitops_bot.manifests import argocd_apps, argocd_appsets
+from gitops_bot.manifests import argocd_apps
 
 
 def directories(repo: RepoFiles) -> list[RenderPath]:
@@ -23,7 +23,6 @@ def directories(repo: RepoFiles) -> list[RenderPath]:
     # Application applies (backup/) is kept aside, not deployed; with no such root, each counts
     kept = any(_under(f, applied) for f in appsets)
     for f in appsets:
-        text = repo.text(f) or ""
         if repo.no_environment(f):
             continue
         if kept and not _under(f, applied):
@@ -35,7 +34,7 @@ def directories(repo: RepoFiles) -> list[RenderPath]:
             repo.appsets.pop(f, None)
             continue
         try:
-            generated = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
+            generated = repo.generated(f)
         except GitOpsBotError:
             continue
         for appset, app in generated:
@@ -93,7 +92,7 @@ def charts(repo: RepoFiles) -> set[str]:
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            made = list(argocd_appsets.generate(text, f, repo.generator_dirs, repo.generator_files))
+            made = repo.generated(f)
         except GitOpsBotError:
             continue
         paths = {

@@ -81,6 +81,9 @@ class RepoFiles:
         self.tracking: list[Tracking] = []
         self._said: set[str] = set()  # the files a not-read note names already
         self.deployer_files: list[str] | None = None  # those holding deploy objects, once found
+        # each file's generated Applications (or why its generators failed), made once: init
+        # asks for them three times (the deployers, the directories, the charts)
+        self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
         self._list()
 
     def appset_notes(self) -> list[str]:
@@ -153,6 +156,23 @@ class RepoFiles:
 
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]
+
+    def generated(self, rel: str) -> list[tuple[str, argocd_appsets.Generated | str]]:
+        """The Applications the ApplicationSets of ``rel`` generate (:func:`argocd_appsets.generate`,
+        its git generators reading this repository), made once per file; raises what the
+        generators raised, each time asked."""
+        if rel not in self._generated:
+            try:
+                text = self.text(rel) or ""
+                self._generated[rel] = list(
+                    argocd_appsets.generate(text, rel, self.generator_dirs, self.generator_files)
+                )
+            except GitOpsBotError as e:
+                self._generated[rel] = e
+        made = self._generated[rel]
+        if isinstance(made, GitOpsBotError):
+            raise made
+        return made
 
     def generator_dirs(self, pattern: str) -> list[str]:
         """The directories an ApplicationSet's git directories generator takes for ``pattern``

@@ -8,10 +8,14 @@ no environment."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.discovery import discover
-from gitops_bot.manifests import images, workloads
+from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.manifests import argocd_appsets, images, workloads
 from gitops_bot.render import reader
 from testkit.local_git import write
 
@@ -168,3 +172,20 @@ def test_an_application_of_a_wrapper_chart_pinning_no_image_is_kept_for_its_char
     found = discover(root)
     assert "apps/alloy-prod.yaml" in {p for e in found.environments for p in e.paths}, found.notes
     assert [c.name for c in found.charts] == ["alloy"]
+
+
+def test_each_applicationset_is_generated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the deployers, the stages, the directories and the charts of init each ask what an
+    # ApplicationSet generates, and its git generators read files: init's reading of the
+    # repository (its generators reading through RepoFiles) generates each file once
+    made: list[str] = []
+    generate = argocd_appsets.generate
+
+    def counted(text: str, filename: str, dirs: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(dirs, "__self__", None), RepoFiles):
+            made.append(filename)
+        return generate(text, filename, dirs, *args, **kwargs)
+
+    monkeypatch.setattr(argocd_appsets, "generate", counted)
+    discover(_repo(tmp_path))
+    assert sorted(made) == ["addons.yaml", "addons/alloy.yaml", "addons/web.yaml", "backup/kite.yaml"]
