@@ -38,7 +38,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, deployers, git_generators, running, source_files
+from gitops_bot.render import bounded, chart_deps, deployers, git_generators, running, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -439,11 +439,16 @@ def template(
         # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
         value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
-    key = _content_key(argv, chart)
+    key = _content_key(argv, root, chart)
     with _rendered_lock:
         done = _rendered.get(key) if key is not None else None
     if done is not None:
         return done, ""
+    if chart_deps.needs_layout(root, chart.directory):  # its file:// dependencies, no .git
+        with contextlib.suppress(OSError):
+            laid = tmp / f"chart-{len(list(tmp.glob('chart-*')))}"
+            chart_deps.lay_out(root, chart.directory, laid)
+            argv[3] = str(laid.absolute())
     got = bounded.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
     if isinstance(got, str) and key is not None and len(got) <= MAX_KEPT_OUTPUT:
         with _rendered_lock:
@@ -463,7 +468,7 @@ def template(
     return got, ""
 
 
-def _content_key(argv: list[str], chart: Chart) -> str | None:
+def _content_key(argv: list[str], root: Path, chart: Chart) -> str | None:
     """What one ``helm template`` call renders from, by content: its arguments but the paths,
     the values files' bytes and every file of the chart. helm's output names no path (only the
     chart's name), so the same content renders the same wherever it is: an app of apps' chart,
@@ -472,7 +477,9 @@ def _content_key(argv: list[str], chart: Chart) -> str | None:
     # the tool itself by its path (another helm may render otherwise), then the arguments but paths
     digest = hashlib.sha256("\0".join([argv[0], *(a for a in argv[1:] if not a.startswith("/"))]).encode())
     files, size = 0, 0
-    for path in [*chart.value_files, *sorted(chart.directory.rglob("*"))]:
+    # the chart's files but .git (never helm's input), then each file:// dependency laid beside it
+    charts = [chart.directory, *chart_deps.closure(root, chart.directory)]
+    for path in [*chart.value_files, *(p for d in charts for p in chart_deps.files(d))]:
         if path.is_symlink():
             return None
         if not path.is_file():
@@ -480,7 +487,7 @@ def _content_key(argv: list[str], chart: Chart) -> str | None:
         files, size = files + 1, size + path.stat().st_size
         if files > MAX_KEPT_FILES or size > MAX_KEPT_BYTES:
             return None
-        name = path.relative_to(chart.directory).as_posix() if chart.directory in path.parents else "values"
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else "values"
         digest.update(f"\0{name}\0".encode() + path.read_bytes())
     digest.update(b"\0inline\0" + (chart.values or "").encode())
     return digest.hexdigest()

@@ -283,3 +283,32 @@ def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, monkeypatch: py
     (tmp_path / "b" / "web" / "values-once.yaml").write_text("image: {tag: '5.1'}\n")
     assert _images(tmp_path / "b", app) == ["ghcr.io/acme/web:5.1"]
     assert calls.read_text().count("x") == 2
+
+
+def test_a_local_file_dependency_is_laid_under_charts_as_helm_dependency_build_would(tmp_path: Path) -> None:
+    # the parent's charts/ holds no build of its file:// dependency, nor does the repository:
+    # what its own values.yaml pins renders, with the parent's override over it, offline
+    _chart(tmp_path, "sub", values="image:\n  repository: ghcr.io/acme/sub\n  tag: '1.2'\n")
+    _chart(tmp_path, "parent")
+    with (tmp_path / "parent" / "Chart.yaml").open("a") as f:
+        f.write("dependencies:\n- {name: web, version: 0.1.0, repository: 'file://../sub'}\n")
+    app = APP.format(name="a", path="parent", helm="")
+    assert _images(tmp_path, app) == ["ghcr.io/acme/sub:1.2", "ghcr.io/acme/web:9.9"]
+    assert not (tmp_path / "parent" / "charts").exists()  # never built in the repository
+    (tmp_path / "parent" / "values.yaml").write_text(
+        "image: {repository: ghcr.io/acme/web}\nweb: {image: {tag: '1.3'}}\n"
+    )
+    assert _images(tmp_path, app) == ["ghcr.io/acme/sub:1.3", "ghcr.io/acme/web:9.9"]
+    # the dependency's own file changed: rendered again, not the kept render of before
+    (tmp_path / "sub" / "values.yaml").write_text("image:\n  repository: ghcr.io/acme/other\n  tag: '1.2'\n")
+    assert _images(tmp_path, app) == ["ghcr.io/acme/other:1.3", "ghcr.io/acme/web:9.9"]
+
+
+def test_a_chart_at_the_repositorys_root_renders_without_its_git_directory(tmp_path: Path) -> None:
+    listing = '{{ len (.Files.Glob ".git/**") }} {{ len (.Files.Glob "extra/*") }}'
+    _chart(tmp_path, ".", TEMPLATE % f"ghcr.io/acme/web:{listing}")
+    (tmp_path / ".git" / "objects").mkdir(parents=True)
+    (tmp_path / ".git" / "objects" / "pack").write_bytes(b"x" * 1000)
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "kept.txt").write_text("a file of the chart")
+    assert _images(tmp_path, APP.format(name="a", path=".", helm="")) == ["ghcr.io/acme/web:0 1"]

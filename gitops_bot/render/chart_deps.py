@@ -1,0 +1,117 @@
+"""A chart of the repository laid out for ``helm template`` as its deployer lays it out, offline.
+
+Argo CD (and ``helm install`` after ``helm dependency build``) renders a chart whose
+``Chart.yaml`` names a local dependency (``repository: file://../sub``) with that chart packaged
+under ``charts/``; a repository rarely commits it, and ``helm template`` alone refuses the chart
+(``missing in charts/ directory``). Here such a chart is rendered from a private folder of links:
+each entry of the chart linked as it is, and ``charts/`` holding the existing entries and each
+missing ``file://`` dependency, laid out the same way in turn. That is what ``helm dependency
+build`` puts there for a ``file://`` dependency (the directory, as helm loads it), without
+running it: it would resolve every dependency of the lock file, a remote one too, and the
+renderer fetches nothing. A dependency from a chart repository or OCI is left as it is (helm
+then names it missing). A chart holding ``.git`` (a chart at the repository's root) is laid out
+the same way without it: helm loads every file of a chart directory, the repository's history
+too, for nothing it renders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from gitops_bot.manifests.guard import LOADER
+from gitops_bot.render import bounded
+
+LOCAL = "file://"
+MAX_CHARTS = 20  # charts laid out for one render, nested dependencies included
+SKIPPED = ".git"  # never helm's input: the repository's history, not the chart
+
+
+def local_dependencies(root: Path, chart: Path) -> list[tuple[str, Path]]:
+    """The ``file://`` dependencies of ``chart`` that its ``charts/`` lacks, each (the name
+    helm looks for, its directory in ``root``); one leading out of ``root`` is left out."""
+    text = bounded.read_text(chart / "Chart.yaml")
+    if text is None or LOCAL not in text:
+        return []
+    try:
+        doc = yaml.load(text, Loader=LOADER)
+    except yaml.YAMLError:
+        return []
+    deps = doc.get("dependencies") if isinstance(doc, dict) else None
+    held = _held(chart / "charts")
+    out: list[tuple[str, Path]] = []
+    for dep in deps if isinstance(deps, list) else []:
+        if not isinstance(dep, dict):
+            continue
+        name, repository = str(dep.get("name") or ""), str(dep.get("repository") or "")
+        if not name or not repository.startswith(LOCAL) or name in held:
+            continue
+        where = Path(os.path.normpath(chart / repository[len(LOCAL) :]))
+        if where.is_relative_to(root) and (where / "Chart.yaml").is_file():
+            out.append((name, where))
+    return out
+
+
+def _held(charts: Path) -> set[str]:
+    """The chart names ``charts/`` holds: a directory's own name, an archive's before its version."""
+    try:
+        entries = list(charts.iterdir())
+    except OSError:
+        return set()
+    out = set()
+    for e in entries:
+        out.add(e.name)
+        if e.name.endswith(".tgz"):
+            out.add(e.name[: -len(".tgz")].rsplit("-", 1)[0])
+    return out
+
+
+def needs_layout(root: Path, chart: Path) -> bool:
+    """Whether ``chart`` is rendered from a laid-out folder (:func:`lay_out`) rather than as it is."""
+    return (chart / SKIPPED).exists() or bool(local_dependencies(root, chart))
+
+
+def files(directory: Path) -> Iterator[Path]:
+    """The entries under ``directory`` in a fixed order (a link as itself), ``.git`` not walked."""
+    for top, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != SKIPPED)
+        yield from (Path(top, n) for n in sorted(names))
+        yield from (Path(top, d) for d in dirs if Path(top, d).is_symlink())
+
+
+def closure(root: Path, chart: Path) -> Iterator[Path]:
+    """The directories of ``chart``'s missing ``file://`` dependencies, nested ones too, each once
+    (what a render of it reads besides the chart)."""
+    seen: set[Path] = {chart}
+    pending = [chart]
+    while pending and len(seen) <= MAX_CHARTS:
+        for _, where in local_dependencies(root, pending.pop()):
+            if where not in seen:
+                seen.add(where)
+                pending.append(where)
+                yield where
+
+
+def lay_out(root: Path, chart: Path, target: Path, above: tuple[Path, ...] = ()) -> None:
+    """``chart`` laid out at ``target`` (a folder not there yet): its entries linked but
+    ``.git``, and its missing ``file://`` dependencies laid out under ``charts/`` (``above``:
+    the charts it is laid out under; one depending on itself is left to helm to name)."""
+    target.mkdir(parents=True)
+    missing = local_dependencies(root, chart) if len(above) < MAX_CHARTS else []
+    missing = [(n, w) for n, w in missing if w != chart and w not in above]
+    for entry in sorted(chart.iterdir()):
+        if entry.name == SKIPPED or (missing and entry.name == "charts"):
+            continue
+        (target / entry.name).symlink_to(entry.absolute())
+    if not missing:
+        return
+    charts = target / "charts"
+    charts.mkdir()
+    if (chart / "charts").is_dir():
+        for entry in sorted((chart / "charts").iterdir()):
+            (charts / entry.name).symlink_to(entry.absolute())
+    for name, where in missing:
+        if not (charts / name).exists():
+            lay_out(root, where, charts / name, (*above, chart))
