@@ -4,6 +4,7 @@ is no environment by itself)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
@@ -21,10 +22,14 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
     values set and what to write, where it was silence (a chart is no environment by itself)."""
     dirs = sorted(str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
     seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
+    parents = _local_parents(repo, dirs)
     for chart in dirs:
         prefix = "" if chart == "." else f"{chart}/"
         if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
             continue  # a subchart: its parent is what is deployed
+        if chart in parents:
+            _subchart(repo, chart, *parents[chart])
+            continue
         if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
             continue
         names = discovered_images.ImageNames()  # this chart's own: another may build the same image
@@ -62,6 +67,47 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
         )
 
 
+def _local_parents(repo: RepoFiles, dirs: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each chart another chart of the repository names as a ``file://`` dependency -> (that
+    chart, the key its values are set under there: the dependency's alias, else its name)."""
+    out: dict[str, tuple[str, str]] = {}
+    for parent in dirs:
+        deps = (repo.docs(f"{parent}/Chart.yaml") or [{}])[0].get("dependencies")
+        for dep in deps if isinstance(deps, list) else []:
+            where = str(dep.get("repository") or "") if isinstance(dep, dict) else ""
+            if (
+                isinstance(dep, dict)
+                and where.startswith(LOCAL)
+                and (key := dep.get("alias") or dep.get("name"))
+            ):
+                sub = posixpath.normpath(posixpath.join(parent, where[len(LOCAL) :]))
+                if sub in dirs and sub != parent:
+                    out.setdefault(sub, (parent, str(key)))
+    return out
+
+
+def _subchart(repo: RepoFiles, chart: str, parent: str, key: str) -> None:
+    """A chart deployed as another's ``file://`` dependency, said as such with the images its own
+    values set: the place that sets them for what runs is the parent's values, under ``key``."""
+    names = discovered_images.ImageNames()
+    discovered_images.chart_images(repo, names, only=chart)
+    values = (repo.docs(f"{chart}/values.yaml") or [{}])[0]
+    said = []
+    for name, helm in names.found.items():
+        if names.how[name].startswith(f"{chart}/templates/") and helm:
+            tag = discovered_images.value_at(values, helm["tag"]) if "tag" in helm else None
+            version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
+            said.append(f"{name}{version} at {', '.join(f'{key}.{v}' for v in helm.values())}")
+    if said:
+        repo.notes.append(
+            f"{chart}: a subchart of {parent} (its Chart.yaml names it as a file:// dependency), deployed "
+            f"with it, never alone; its values.yaml sets {'; '.join(said)}, which the bot reads only "
+            f"where {parent}'s values set them: write them under {key}: in {parent}/values.yaml to have "
+            "them read"
+        )
+
+
+LOCAL = "file://"
 MAX_WHOLE = 3  # images a chart's templates write whole, named on its line at most
 
 

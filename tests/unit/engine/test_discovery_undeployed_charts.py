@@ -104,3 +104,32 @@ def test_a_chart_writing_its_images_whole_only_names_no_empty_helm_keys(tmp_path
         "if it is deployed as it is, write {name: <env>, path: charts/web} under environments:; its "
         "templates write nginx:1.27.0 whole at charts/web/templates/deployment.yaml:9"
     ), said
+
+
+def test_a_chart_another_names_as_a_file_dependency_is_its_subchart_never_undeployed(tmp_path: Path) -> None:
+    """weaveworks/weave-gitops-enterprise's charts/mccp names charts/cluster-controller as
+    ``file://../cluster-controller``: init called the subchart "a Helm chart that nothing in this
+    repository deploys" and advised an environment of its own, where what runs is set under
+    ``cluster-controller:`` in the parent's values (a release of the subchart's file changes nothing
+    the parent's override sets)."""
+    files = {
+        "examples/guestbook.yaml": APPLICATION,
+        "charts/mccp/Chart.yaml": (
+            "apiVersion: v2\nname: mccp\nversion: 0.1.0\ndependencies:\n"
+            "- {name: cluster-controller, version: 1.0.0, repository: 'file://../cluster-controller'}\n"
+        ),
+        "charts/mccp/values.yaml": VALUES,
+        "charts/mccp/templates/deployment.yaml": TEMPLATE.format(name="mccp"),
+        "charts/cluster-controller/Chart.yaml": "apiVersion: v2\nname: cluster-controller\nversion: 1.0.0\n",
+        "charts/cluster-controller/values.yaml": "image: gcr.io/acme/rbac-proxy\ntag: v0.14.1\n",
+        "charts/cluster-controller/templates/deployment.yaml": TEMPLATE.format(name="cc"),
+    }
+    notes = "\n".join(discover(write(tmp_path, files)).notes)
+    assert "charts/cluster-controller: a Helm chart that nothing" not in notes, notes
+    assert (
+        "charts/cluster-controller: a subchart of charts/mccp (its Chart.yaml names it as a file:// "
+        "dependency), deployed with it, never alone; its values.yaml sets gcr.io/acme/rbac-proxy v0.14.1 at "
+        "cluster-controller.image, cluster-controller.tag, which the bot reads only where charts/mccp's "
+        "values set them: write them under cluster-controller: in charts/mccp/values.yaml to have them read"
+    ) in notes, notes
+    assert "charts/mccp: a Helm chart that nothing in this repository deploys" in notes, notes
