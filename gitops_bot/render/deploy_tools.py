@@ -86,6 +86,8 @@ class Steps(deployers.Reads, Protocol):
 
     def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None: ...
 
+    def deeper(self, path: Path, text: str, walk: Walk) -> None: ...  # a chart's template as helm's input
+
     def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]: ...
 
     def reached(self, directory: Path) -> tuple[Path, ...]: ...  # what its kustomization renders
@@ -370,6 +372,12 @@ class DeployTools:
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     deployers.missing_values(app, rel, name, self.reader.rel(path), walk)
             if self.yields_applications(directory):
+                # what the chart's templates write themselves is applied with its Applications:
+                # each read as where the chart is read as a directory (a chart version an
+                # Application pins, an image written whole), in templates/<sub>/ too
+                for path in self.reader.yaml_files(directory / "templates"):
+                    if (text := self.reader.read_file(path, walk)) is not None:
+                        self.reader.deeper(path, text, walk)
                 self._follow_yields(app, rel, directory, walk, document)
         else:
             self.reader.directory(directory, walk, "", top=False)
@@ -548,13 +556,19 @@ class DeployTools:
     def yields_applications(self, chart: Path) -> bool:
         """Whether a template of the chart is an Argo CD Application (its fields Go templates
         the rules cannot follow); the first few templates looked at, as text."""
-        templates = chart / "templates"
-        if not self.reader.tree.is_dir(templates):
-            return False
-        for path in self.reader.tree.listing(templates)[:50]:
-            text = self.reader.tree.text(path) if path.suffix in (".yaml", ".yml", ".tpl") else None
-            if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
-                return True
+        tree = self.reader.tree
+        pending = [chart / "templates"] if tree.is_dir(chart / "templates") else []
+        looked = 0
+        while pending and looked < 50:
+            for path in tree.listing(pending.pop(0)):
+                if tree.is_dir(path):  # templates/core-infra/: a chart's templates are all of them
+                    pending.append(path)
+                    continue
+                if path.suffix not in (".yaml", ".yml", ".tpl") or (looked := looked + 1) > 50:
+                    continue
+                text = tree.text(path)
+                if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
+                    return True
         return False
 
     def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
