@@ -18,6 +18,8 @@ and the release is delivered through the worktree as before.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -31,11 +33,40 @@ from gitops_bot.engine.edits import edit
 from gitops_bot.git import gitbatch
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
+from gitops_bot.git.trees import BaseTree
 from gitops_bot.release import next_step
 from gitops_bot.release.proposal import Release
 
 log = get_logger(__name__)
 _REGULAR = ("100644", "100755")
+# What a run computed over a base, kept for the next run over the same one: a watch delivers
+# every cycle the releases of an unchanged repository whose branches already hold them, and
+# listing the base's tree, reading its blobs and editing (rendering each release's diff with
+# kubectl) was 45 % of its own CPU and two git processes a repository a cycle. One entry a
+# store (its latest base tree, with the configuration it was read under); the least recently
+# used store forgotten past KEPT_STORES, a store's releases past KEPT_RELEASES.
+KEPT_STORES = 256
+KEPT_RELEASES = 64
+Staged = tuple[Release, dict[str, bytes]]  # a release as edited, and the files it writes
+
+
+class _Kept:
+    __slots__ = ("base", "config", "staged")
+
+    def __init__(self, base: BaseTree, config: Config) -> None:
+        self.base, self.config = base, config
+        self.staged: list[tuple[str, Release, Staged]] = []  # (environment, release, staged)
+
+    def find(self, env: str, rel: Release) -> Staged | None:
+        return next((s for e, r, s in self.staged if e == env and r == rel), None)
+
+    def keep(self, env: str, rel: Release, staged: Staged) -> None:
+        self.staged.append((env, rel, staged))
+        del self.staged[:-KEPT_RELEASES]
+
+
+_kept: OrderedDict[Path, _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 @record
@@ -81,8 +112,19 @@ class Batch:
         return None if batch.base.has_name(".gitattributes") else batch
 
     def _read(self) -> None:
-        self.parent, self.base = gitbatch.base_tree(self.ws)
-        self.tips = gitbatch.tips(self.ws, self.app.config.git.branch_prefix)
+        store, config = self.ws.store.common_dir, self.app.config
+        with _kept_lock:
+            kept = _kept.get(store)
+        self.parent, self.base = gitbatch.base_tree(self.ws, kept.base if kept else None)
+        if kept is None or kept.base is not self.base or kept.config != config:
+            kept = _Kept(self.base, config)
+        with _kept_lock:
+            _kept[store] = kept
+            _kept.move_to_end(store)
+            while len(_kept) > KEPT_STORES:
+                _kept.popitem(last=False)
+        self.kept = kept
+        self.tips = gitbatch.tips(self.ws, config.git.branch_prefix)
 
     def pull_requests(self, releases: Sequence[Release]) -> list[Result]:
         """:meth:`push_branches` of the releases whose environment writes pull requests; None
@@ -165,29 +207,32 @@ class Batch:
                 raced.append(i)
         return raced
 
-    def _stage(
-        self, items: Mapping[int, tuple[EnvironmentConfig, Release]]
-    ) -> dict[int, tuple[Release, dict[str, bytes]]]:
+    def _stage(self, items: Mapping[int, tuple[EnvironmentConfig, Release]]) -> dict[int, Staged]:
         """The in-memory edits of each release (by index), as repository path -> new content;
         a release left out is not one this batch can compute."""
         files: dict[int, dict[Path, str]] = {}  # the environment's files -> repository path
         seen: set[str] = set()
+        out: dict[int, Staged] = {}
         for i, (env, rel) in items.items():
             branch = rel.branch(self.app.config.git.branch_prefix)
             bot_files = rel.holds or rel.kind is ReleaseKind.FREEZE  # files beyond the environment's
-            found = None if bot_files or branch in seen else self._files(env)
+            if not (bot_files or branch in seen) and (kept := self.kept.find(env.name, rel)) is not None:
+                out[i] = kept  # this base and configuration: the same files, the same edits
+            else:
+                found = None if bot_files or branch in seen else self._files(env)
+                if found is not None:
+                    files[i] = found
             seen.add(branch)  # two releases on one branch: the second through the worktree
-            if found is not None:
-                files[i] = found
         texts = self._texts({p for f in files.values() for p in f.values()})
-        out = {}
         for i, paths in files.items():
             if not all(p in texts for p in paths.values()):
                 continue
+            env, asked = items[i]
             rel, written = edit(
-                self.app, items[i][1], self.root, {path: texts[p] for path, p in paths.items()}, self.specs
+                self.app, asked, self.root, {path: texts[p] for path, p in paths.items()}, self.specs
             )
             out[i] = (rel, {paths[path]: text.encode() for path, text in written.items()})
+            self.kept.keep(env.name, asked, out[i])
         return out
 
     def _files(self, env: EnvironmentConfig) -> dict[Path, str] | None:

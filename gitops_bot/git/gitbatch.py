@@ -62,9 +62,12 @@ def tips(ws: GitWorkspace, prefix: str) -> dict[str, Tip]:
     return found
 
 
-def base_tree(ws: GitWorkspace) -> tuple[str, BaseTree]:
-    """The remote base's commit and its whole tree, read once (``git ls-tree -r -t``)."""
+def base_tree(ws: GitWorkspace, known: BaseTree | None = None) -> tuple[str, BaseTree]:
+    """The remote base's commit and its whole tree, read once (``git ls-tree -r -t``);
+    ``known``: a tree read before, taken again when the base's tree is still that one."""
     commit, tree = _git(ws, ["rev-parse", ws.base_ref, f"{ws.base_ref}^{{tree}}"]).decode().split()
+    if known is not None and known.oid == tree:
+        return commit, known
     return commit, BaseTree.parse(tree, _git(ws, ["ls-tree", "-r", "-t", "-z", "--full-tree", tree]))
 
 

@@ -4,7 +4,8 @@ CPU and the bot's own each (a 100-repository fleet starts two thousand a cycle).
 configuration (how objects are written, line endings, attributes) is read in one listing,
 where each key was a process of its own, the worktree the session reset is opened once (its
 history read through it), and ``worktree prune`` runs only when a registration is prunable
-(none is, on most runs): 21 processes, now 17."""
+(none is, on most runs): 21 processes, then 17. The base's tree listed and its blobs read for
+the batch's edits are kept from the run before over the same base tree: 15."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from testkit import in_process
 from testkit.update_world import World
 
-MOST = 17  # the git processes of the second update: the fetch, the reset, the history, the batch
+MOST = 15  # the git processes of the second update: the fetch, the reset, the history, the batch
 
 
 def _update(world: World, shim: Path) -> None:
@@ -47,4 +48,6 @@ def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktr
     assert len(configs) == 1, "\n".join(calls)
     assert sum(" rev-parse --absolute-git-dir" in c for c in calls) == 2, "\n".join(calls)
     assert not [c for c in calls if "worktree prune" in c], "\n".join(calls)
+    assert not [c for c in calls if "ls-tree -r" in c], "\n".join(calls)  # the base's tree: kept
+    assert sum(" cat-file " in f" {c} " for c in calls) == 1, "\n".join(calls)  # the history's alone
     assert len(calls) <= MOST, "\n".join(calls)
