@@ -12,6 +12,7 @@ import functools
 import importlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 MANUAL_HISTORY = 20  # releases read back for a person's rollback: one is recent by nature
+# A person's last changes (the history: 4 of 17 git processes of a watch cycle over an unchanged
+# repository), kept by commit and configuration: a checkout's latest, the least recently used out
+KEPT_MANUAL = 256
+_kept_manual: OrderedDict[Path, tuple[str, Config, dict[str, dict[str, ManualChange]]]] = OrderedDict()
+_kept_manual_lock = threading.Lock()
 
 
 class App:
@@ -79,6 +85,7 @@ class App:
         self._lock = threading.Lock()
         self._readings: dict[str, EnvironmentReading] | None = None
         self._manual: dict[str, dict[str, ManualChange]] = {}  # by environment, read once a run
+        self._content: str | None = None  # the commit the checkout was when read (None: not one)
         # the git store a session fetched: environments' own branches are read there (None: the
         # checkout at root, as a local plan reads it)
         self.git: History | None = None
@@ -156,18 +163,34 @@ class App:
         """Each of ``environment``'s images whose newest change a person made, read once per run
         from the last releases in the checkout's history (none outside a git checkout)."""
         if environment not in self._manual:
-            self._manual[environment] = self._manual_changes(self.config.environment(environment))
+            self._manual[environment] = self._kept_manual(self.config.environment(environment))
         return self._manual[environment]
 
-    def _manual_changes(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
-
+    def _kept_manual(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
+        """:meth:`_manual_read`, kept by the commit the checkout's files are (read with the
+        readings) on the base; a history git cannot read is no change by hand, and not kept."""
+        content = self._content if branches.branch_of(self, env) is None else None
+        with _kept_manual_lock:
+            kept = _kept_manual.get(self.root) if content is not None else None
+            if content is None or kept is None or (kept[0], kept[1]) != (content, self.config):
+                kept = (content or "", self.config, {})
+            if content is not None:
+                _kept_manual[self.root] = kept
+                _kept_manual.move_to_end(self.root)
+                while len(_kept_manual) > KEPT_MANUAL:
+                    _kept_manual.popitem(last=False)
+            if env.name in kept[2]:
+                return kept[2][env.name]
         try:
-            checkout = self.checkout
-            paths = self.repo_paths(env, self.root)
-            head = branches.head(self, env)  # an environment on its own branch: that branch's log
-            entries = ledger.read(checkout, head, paths, self.declared.image_specs(), limit=MANUAL_HISTORY)
+            return kept[2].setdefault(env.name, self._manual_read(env))
         except GitOpsBotError:
             return {}
+
+    def _manual_read(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
+        checkout = self.checkout
+        paths = self.repo_paths(env, self.root)
+        head = branches.head(self, env)  # an environment on its own branch: that branch's log
+        entries = ledger.read(checkout, head, paths, self.declared.image_specs(), limit=MANUAL_HISTORY)
         policies = {img.name: Policy(img.policy) for img in self.config.images}
 
         def older(name: str, new: Deployed, old: Deployed) -> bool | None:
@@ -188,29 +211,22 @@ class App:
         # its digest; only its commit message's record of the release tells the last apart
         records: dict[str, intent.Values | None] = {}
         committers: dict[str, str] = {}
-        try:
-            for e in newest.values():
-                if e.release is None or e.commit in records or intent.made_by_release(e):
-                    continue
-                committer, parents = checkout.committed_by(e.commit)
-                if parents > 1:  # a merge: its author merged it; its committer is the forge
-                    messages = checkout.messages(f"{e.commit}^1..{e.commit}")
-                else:  # its author may be copied with its message; who committed it made it
-                    messages, committers[e.commit] = checkout.messages(f"{e.commit}^!"), committer
-                message = next((m for m in messages if ledger.release_of(m) == e.release), None)
-                records[e.commit] = intent.record_of(message, e.release) if message else None
-        except GitOpsBotError:
-            return {}
+        for e in newest.values():
+            if e.release is None or e.commit in records or intent.made_by_release(e):
+                continue
+            committer, parents = checkout.committed_by(e.commit)
+            if parents > 1:  # a merge: its author merged it; its committer is the forge
+                messages = checkout.messages(f"{e.commit}^1..{e.commit}")
+            else:  # its author may be copied with its message; who committed it made it
+                messages, committers[e.commit] = checkout.messages(f"{e.commit}^!"), committer
+            message = next((m for m in messages if ledger.release_of(m) == e.release), None)
+            records[e.commit] = intent.record_of(message, e.release) if message else None
         found = intent.manual_changes(entries, older, records, committers)
         if not any(c.back for c in found.values()):
             return found
         held_file = holds_mod.path_for(self.config.root).relative_to(self.root).as_posix()
-        try:  # a rollback held once and lifted by unhold is not held again
-            placed = {
-                k for k, c in found.items() if c.back and checkout.mentions(head, held_file, c.commit[:12])
-            }
-        except GitOpsBotError:
-            return {}
+        # a rollback held once and lifted by unhold is not held again
+        placed = {k for k, c in found.items() if c.back and checkout.mentions(head, held_file, c.commit[:12])}
         return {k: c for k, c in found.items() if k not in placed}
 
     # -- reading overlays --------------------------------------------------------------
@@ -221,7 +237,7 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                content = self._clean_commit()
+                content = self._content = self._clean_commit()
                 read = branches.read_every(self, reader.DiskTree(self.root, content=content))
                 self._readings = self._held_to_render(read, content)
             return self._readings
