@@ -11,6 +11,8 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import field
 from enum import Enum
@@ -160,10 +162,17 @@ class DiskTree:
 # One reading's trees and walks, shared by all that ask them while it runs (the reading held to
 # the render, its marked render, the render's size budget, the joint render's choice): the
 # repository does not change while it is read, so each (tree, directory) is walked once, where
-# 20 overlays were walked 160 times. Dropped when the reading ends, never kept across a watch's
-# cycles; bounded all the same (past it, a tree or walk is made afresh, as without a reading).
+# 20 overlays were walked 160 times. Dropped when the reading ends; bounded all the same (past
+# it, a tree or walk is made afresh, as without a reading).
 MAX_KEPT = 1024
 _T = TypeVar("_T")
+# Walks of the files as they are at a commit the reading's caller named (no text over them) are
+# kept by it across readings: a watch reads each repository's same commit every cycle, and its
+# overlays' walks (reader.reach, the render's fields) were a tenth of a cycle's own CPU. The
+# least recently used forgotten past MAX_ACROSS (a fleet's hundred repositories walk a few each).
+MAX_ACROSS = 4096
+_across: OrderedDict[tuple[object, ...], object] = OrderedDict()
+_across_lock = threading.Lock()
 
 
 @record(frozen=False, slots=False)
@@ -252,18 +261,31 @@ def inside(root: Path, path: Path) -> bool:
 
 
 def kept(tree: Tree, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
-    """``make()``, once per reading for ``key`` of a tree of the reading (:func:`disk_tree`):
-    what it makes depends on nothing but the tree and the key."""
+    """``make()``, once per reading for ``key`` of a tree of the reading (:func:`disk_tree`), once
+    per commit for a commit's files: it depends on nothing but the tree and the key (its root's)."""
     reading = _READING.get()
     if reading is None or id(tree) not in reading.owned:
         return make()
     full = (id(tree), *key)
     if full in reading.kept:
         return reading.kept[full]  # type: ignore[return-value]
-    got = reading.kept[full] = make()
+    commit = reading.contents.get(tree.given) if isinstance(tree, DiskTree) and not tree._own else None
+    across = (commit, *key)  # each key names its root
+    with _across_lock:
+        got = _across.get(across) if commit is not None else None
+        if got is not None:
+            _across.move_to_end(across)
+    if got is None:
+        got = make()
+        if commit is not None:
+            with _across_lock:
+                _across[across] = got
+                while len(_across) > MAX_ACROSS:
+                    _across.popitem(last=False)
+    reading.kept[full] = got
     if len(reading.kept) > MAX_KEPT:
         del reading.kept[full]
-    return got
+    return got  # type: ignore[return-value]
 
 
 def spare(root: Path) -> tuple[Path, frozenset[Path]] | None:

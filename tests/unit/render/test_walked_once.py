@@ -2,7 +2,8 @@
 marked render (as the plan runs them, :meth:`gitops_bot.engine.app.App._held_to_render`) asked
 the reader's walk of every overlay eight times (its kustomizations, the render's cache and size
 budget, the joint render's choice, each again for the marked render): 160 walks for 20 overlays.
-Counted here, never timed; a second reading walks afresh (nothing is kept past one). Its renders
+Counted here, never timed; a second reading walks afresh (nothing is kept past one but what a
+reading told its commit walked of the tree as it is, kept by that commit). Its renders
 copy the tree once: the plain render's copy is the marked render's, the files written over it
 put back first."""
 
@@ -166,3 +167,18 @@ def test_a_releases_rendered_diff_walks_each_kustomization_once_a_tree(
     (diff,) = release_diff.rendered_diff(settings, "env0", tmp_path, [overlay.parent], before, after)
     assert diff.error is None and "1.1.0" in str(diff), diff
     assert walked == {overlay.parent: 2}
+
+
+def test_a_reading_of_a_known_commit_walks_the_plain_tree_once_per_commit(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A reading told the commit its files are (a watch's cycle over an unchanged checkout)
+    walks no kustomization of the tree as it is again for that commit; the trees with texts
+    written over them (the marked renders', with a secret of the run) are walked each reading,
+    and another commit walks the plain tree again."""
+    _repo(tmp_path)
+    first = _plan_reading(tmp_path, monkeypatch, content="c" * 40)
+    again = _plan_reading(tmp_path, monkeypatch, content="c" * 40)
+    assert sum(again.values()) == sum(first.values()) - ENVS, (first, again)
+    other = _plan_reading(tmp_path, monkeypatch, content="d" * 40)
+    assert sum(other.values()) == sum(first.values())
