@@ -249,6 +249,9 @@ class _StateTree:
     def check(self, path: Path) -> None:
         self.disk.tree.check(path)
 
+    def real(self, path: Path) -> Path:
+        return self.disk.tree.real(path)
+
     def unread(self, path: Path) -> tuple[Path, str] | None:
         # a rendered file's text is the state's; every other file is the base's
         return None if self.disk.rel(path) in self.disk.tracked else self.disk.tree.unread(path)

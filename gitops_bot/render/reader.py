@@ -304,17 +304,30 @@ class Reader:
                 self.kustomization(kfile, text, walk, ())
 
     def yaml_files(
-        self, directory: Path, depth: int = 0, unread: Walk | None = None, builds: list[Path] | None = None
+        self,
+        directory: Path,
+        depth: int = 0,
+        unread: Walk | None = None,
+        builds: list[Path] | None = None,
+        walked: set[Path] | None = None,
     ) -> list[Path]:
         """The directory's YAML files, its subdirectories' after its own (recursively); with
         ``unread``, an entry read as neither (a link leading out of the repository) noted there;
-        with ``builds``, a subdirectory holding a kustomization is put there, its files not listed."""
+        with ``builds``, a subdirectory holding a kustomization is put there, its files not listed;
+        ``walked``: the real directories listed so far."""
         out: list[Path] = []
         subdirs: list[Path] = []
+        real = self.tree.real(directory)
+        walked = {real} if walked is None else walked
         for p in self.tree.listing(directory):
             if p.name.startswith("."):
                 continue
             if self.tree.is_dir(p):
+                # a link to a directory the walk lists already (``a -> .``, a second link to one
+                # place) is not listed again: two links back to their own directory never ended
+                if (there := self.tree.real(p)) != real / p.name and there in walked:
+                    continue
+                walked.add(there)
                 if builds is not None and self.kfile(p) is not None:
                     builds.append(p)
                     continue
@@ -328,7 +341,7 @@ class Reader:
                 self.unread(p, unread, rendered=not p.suffix)
         if depth < MAX_DEPTH:
             for d in subdirs:
-                out += self.yaml_files(d, depth + 1, unread, builds)
+                out += self.yaml_files(d, depth + 1, unread, builds, walked)
         # one past the bound: reading it says the bound (read_file), never a silent cut
         return out[: MAX_FILES + 1]
 

@@ -45,6 +45,9 @@ class Tree(Protocol):
     def listing(self, path: Path) -> list[Path]:
         """The directory's entries, sorted."""
 
+    def real(self, path: Path) -> Path:
+        """``path`` with its links resolved within the root (itself when it leads out or loops)."""
+
     def check(self, path: Path) -> None:
         """Refuse (a usage error naming it) a path that is there but leads out of the root:
         what an environment's path names is the config's, and must stay in the repository."""

@@ -73,6 +73,23 @@ def _inherited(got: EnvironmentReading, *others: str) -> None:
     assert image.pins[0].file == "base/deployment.yaml" and image.pins[0].shared_with == others, image
 
 
+def _on_disk_and_branch(
+    tmp_path: Path, files: dict[str, str], links: dict[str, str]
+) -> list[tuple[reader.Tree, Path]]:
+    """``files`` with ``links`` (path -> target) as the disk holds them and as a branch does."""
+    repo = write(tmp_path / "repo", files)
+    for link, target in links.items():
+        os.symlink(target, repo / link)
+    git(repo, "init", "-q", "-b", "env")
+    commit(repo, "linked")
+    history = Checkout(repo)
+    elsewhere = tmp_path / "elsewhere"
+    return [
+        (reader.DiskTree(repo), repo),
+        (BranchTree(history, branch_ref(history, "env"), elsewhere), elsewhere),
+    ]
+
+
 def test_a_link_loop_an_overlay_lists_is_said_and_blocks_only_that_environment(tmp_path: Path) -> None:
     """kubectl kustomize overlays/dev: "evalsymlink failure on '.../overlays/dev/a' :
     EvalSymlinks: too many links". The reader raised RuntimeError: Symlink loop."""
@@ -219,16 +236,7 @@ def test_a_base_read_through_a_linked_directory_is_shared_on_the_disk_and_on_a_b
         "overlays/dev/kustomization.yaml": "resources:\n- shared\n",
         "overlays/prod/kustomization.yaml": "resources:\n- ../../base/deployment.yaml\n",
     }
-    repo = write(tmp_path / "repo", files)
-    os.symlink("../../base", repo / "overlays/dev/shared")
-    git(repo, "init", "-q", "-b", "env")
-    commit(repo, "linked")
-    history = Checkout(repo)
-    elsewhere = tmp_path / "elsewhere"
-    for tree, root in (
-        (reader.DiskTree(repo), repo),
-        (BranchTree(history, branch_ref(history, "env"), elsewhere), elsewhere),
-    ):
+    for tree, root in _on_disk_and_branch(tmp_path, files, {"overlays/dev/shared": "../../base"}):
         got = _read(tree, root, dev=("overlays/dev",), prod=("overlays/prod",))
         dev = got["dev"].image(APP)
         assert dev is not None and dev.status is PinStatus.INHERITED, dev
@@ -237,3 +245,32 @@ def test_a_base_read_through_a_linked_directory_is_shared_on_the_disk_and_on_a_b
         )
         assert dev.would_write is not None and dev.would_write.file == "overlays/dev/kustomization.yaml"
         _inherited(got["prod"], "dev")
+
+
+class _Counted:
+    """A tree counting its listings, refusing past ``most``: a walk that never ends fails at once."""
+
+    def __init__(self, tree: reader.Tree, most: int) -> None:
+        self.tree, self.most, self.listed = tree, most, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.tree, name)
+
+    def listing(self, path: Path) -> list[Path]:
+        self.listed += 1
+        assert self.listed <= self.most, f"listed {self.listed} directories of a tree of a dozen"
+        return self.tree.listing(path)
+
+
+def test_two_links_back_to_their_own_directory_list_it_once_on_the_disk_and_on_a_branch(
+    tmp_path: Path,
+) -> None:
+    """docs/a -> . and docs/b -> .: the whole-tree walk (for the Argo CD Applications deploying
+    an overlay) listed docs/a/b/a/... 2**64 ways, and plan and init never ended."""
+    files = {**BASE, "docs/README.yaml": "title: docs\n"}
+    for tree, root in _on_disk_and_branch(tmp_path, files, {"docs/a": ".", "docs/b": "."}):
+        counted = _Counted(tree, 50)
+        got = _read(counted, root, dev=("overlays/dev",), prod=("overlays/prod",))  # type: ignore[arg-type]
+        _inherited(got["dev"], "prod")
+        _inherited(got["prod"], "dev")
+        assert not got["dev"].said, got["dev"].said
