@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "gitops_bot"
 PAGE = ROOT / "docs" / "guides" / "troubleshooting.md"
 ROOT_CLASS = "GitOpsBotError"
-FILE_ERRORS = ("FileError", "ConfigError", "ManifestError")  # (path, line, message, *, hint)
+FILE_ERRORS = ("FileError", "ConfigError", "ManifestError", "NotYaml")  # (path, line, message, *, hint)
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ KINDS: dict[str, Kind] = {
         "repositories file) and names the key. Fix that line; "
         "`gitops-bot schema` prints the JSON Schema an editor checks the file with as you type "
         "([configuration reference](../reference/configuration.md)).",
+    ),
+    "NotYaml": Kind(
+        "A manifest does not parse as YAML",
+        "exit 2; nothing was written (a file of a plain directory an environment's path names is "
+        "said and left out, the others read, as `kubectl apply -f DIR` leaves it out)",
+        "The message starts with `PATH:LINE:` where the parser stopped. Fix the YAML there; "
+        "`kubectl apply --dry-run=client -f PATH` shows the same error "
+        "([how files are read](../reference/reading.md)).",
     ),
     "ManifestError": Kind(
         "A manifest cannot be read or edited safely",

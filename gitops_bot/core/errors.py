@@ -64,6 +64,11 @@ class ManifestError(FileError):
     """A kustomization or manifest cannot be read or edited safely."""
 
 
+class NotYaml(ManifestError):
+    """A file that does not parse as YAML: a directory applied by kubectl leaves it out and
+    applies the others, where a kustomization or a chart refuses the whole render."""
+
+
 class ServiceUnavailable(GitOpsBotError):
     """A registry, git remote or API stayed unreachable after retries."""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.errors import ManifestError, NotYaml
 from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, guard
 
@@ -82,7 +82,7 @@ def _composed(filename: str, compose: Callable[[Any], Any]) -> Any:
     except yaml.MarkedYAMLError as exc:
         raise _error(filename, exc) from None
     except yaml.YAMLError as exc:
-        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+        raise NotYaml(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
 
 
 def compose(text: str, filename: str, *, reread: bool = False) -> Any:
@@ -148,11 +148,12 @@ class _Failed:
     line: int | None
     message: str  # without the "file:line: " the error puts before it
     hint: str | None
+    kind: type[ManifestError] = ManifestError  # not YAML, or YAML refused
 
     @classmethod
     def of(cls, exc: ManifestError, filename: str, values: bool = False) -> _Failed:
         where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
-        return cls(filename, values, exc.line, exc.message.removeprefix(where), exc.hint)
+        return cls(filename, values, exc.line, exc.message.removeprefix(where), exc.hint, type(exc))
 
 
 def _kept(documents: bool, text: str, filename: str, values: bool = False) -> list[Any] | None:
@@ -163,7 +164,7 @@ def _kept(documents: bool, text: str, filename: str, values: bool = False) -> li
     if isinstance(hit, _Failed):
         if hit.filename != filename or hit.values != values:
             return None
-        raise ManifestError(filename, hit.line, hit.message, hint=hit.hint)
+        raise hit.kind(filename, hit.line, hit.message, hint=hit.hint)
     return hit
 
 
@@ -282,7 +283,7 @@ def _shown(value: Any) -> str:
 
 def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
     mark = exc.problem_mark or exc.context_mark
-    return ManifestError(
+    return NotYaml(
         filename, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc.context}", hint=_HINT
     )
 

@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, UsageError
+from gitops_bot.core.errors import GitOpsBotError, NotYaml, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs, workloads
@@ -290,7 +290,12 @@ class Reader:
             if top and path.parent == directory and deployers.applications(text, self.rel(path)):
                 held.append((self.rel(path), text))
             elif path.parent == directory:
-                self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
+                try:
+                    self.plain(path, text, walk, how := walk.helm_reads(self.rel(path)))
+                except NotYaml as e:
+                    if how or not top:  # helm, or the tool applying the directory whole, refuses it
+                        raise
+                    walk.unparsed(self.rel(path), e.message, text, self.specs)
             else:
                 self.deeper(path, text, walk)
         roots.applications(self.deploy_tools, self.rel(directory), held, walk)

@@ -8,6 +8,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -29,6 +30,7 @@ from gitops_bot.git import branch_tree
 from gitops_bot.manifests import images, kustomize_refs, workloads
 
 YAML_SUFFIXES = (".yaml", ".yml")
+_WORD = re.compile(r"[\w][\w.\-/]*")  # a repository as written, its tag and digest left off
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
 
@@ -513,6 +515,19 @@ class Walk:
             self.said.append(f"{rel}: {why}")
             self.notes.append(Note(rel, why, NoteKind.UNREAD))
             self.incomplete.append((rel, why))
+
+    def unparsed(self, rel: str, error: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
+        """``rel``, a manifest of a directory kubectl applies (``apply -f DIR``), does not
+        parse: kubectl says it and applies the others, so it is said and left out. Where a word
+        of it names an image asked about (``busybox:1.35`` in a line the parser lost), what it
+        sets may be a version of that image: the reading is then not whole, nothing released."""
+        why = f"not YAML the bot can read ({error}); what it sets is not read: fix the YAML"
+        asked = {s.repository_key for s in specs if s.repository_key}
+        if any(WrittenRef(w).location in asked for w in set(_WORD.findall(text))):
+            self.not_whole(rel, why)
+        elif f"{rel}: {why}" not in self.said:
+            self.said.append(f"{rel}: {why}")
+            self.note(rel, why, NoteKind.UNREAD)
 
     def refuse(self, reason: str, fix: str) -> None:
         """Its tool would refuse to render it: ``reason`` (naming the file), with ``fix``."""
