@@ -37,7 +37,7 @@ from gitops_bot.engine.repository_files import (
     top_kinds,
 )
 from gitops_bot.manifests import argocd_apps
-from gitops_bot.manifests.charts_refs import is_exact, repository_key
+from gitops_bot.manifests.charts_refs import is_exact, one_version, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
 from gitops_bot.render import reader
@@ -412,6 +412,13 @@ def _external_chart(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} of "
             f"{url}: its targetRevision {app.revision!r} is not a chart version (neither exact nor "
             "a semver range)"
+        )
+        return None
+    if (one := one_version(app.revision)) is not None:
+        repo.notes.append(
+            f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} {one} "
+            f"of {url}, written as a constraint ({app.revision!r}), which the bot does not edit: write "
+            f"it bare there ({one}) to have the bot release it"
         )
         return None
     if not is_exact(app.revision):

@@ -18,7 +18,7 @@ from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.record import record
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import argocd_apps, charts
-from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.manifests.charts_refs import one_version, repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
 from gitops_bot.policy.ranges import is_range
@@ -141,7 +141,7 @@ def find(
                 f"chart {name}: pinned {', '.join(dict.fromkeys(versions))}, which no version policy orders"
             )
             continue
-        ranges = tuple(f"{p} ({v!r})" for p, v in s.ranges.items())
+        ranges = tuple(f"{p} ({v!r}{_bare(v)})" for p, v in s.ranges.items())
         envs, places = tuple(s.environments), tuple(s.places.items())
         out.append(FoundChart(name, repository, g, envs, tuple(versions), s.how, ranges, places))
     return out, notes
@@ -170,6 +170,11 @@ def _unsourced(docs: Sequence[Any], rel: str, known: Mapping[str, str]) -> list[
     return out
 
 
+def _bare(version: str) -> str:
+    one = one_version(version)
+    return f", {one} written as a constraint: write it bare" if one else ""
+
+
 def _get(node: Any, key: str) -> dict[str, Any]:
     value = node.get(key) if isinstance(node, dict) else None
     return value if isinstance(value, dict) else {}
@@ -187,6 +192,12 @@ def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], char
         )
     if not s.versions:
         places = ", ".join(f"{p} ({v!r})" for p, v in s.ranges.items())
+        if len(ones := {one_version(v) for v in s.ranges.values()}) == 1 and (one := ones.pop()):
+            return (
+                f"pinned {one} written as a constraint ({next(iter(s.ranges.values()))!r}) at "
+                f"{', '.join(s.ranges)}, which the bot does not edit: write it bare there ({one}) to have "
+                "the bot release it"
+            )
         return (
             f"pinned as a range that Helm resolves when it installs, at {places}; pin an exact "
             "version there to have the bot release it"

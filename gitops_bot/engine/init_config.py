@@ -105,7 +105,9 @@ def _charts(found: Discovery) -> list[str]:
         lines.append(f"- name: {_q(chart.name)}")
         lines.append(f"  repository: {_q(chart.repository)}")
         if chart.ranges:
-            lines.append(f"  # found: a range Helm resolves, left alone: {_comment(', '.join(chart.ranges))}")
+            lines.append(
+                f"  # found: a constraint Helm resolves, left alone: {_comment(', '.join(chart.ranges))}"
+            )
         lines.append(f"  # guess: {_comment(chart.guess.why)}")
         for key, value in chart.guess.keys.items():
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")

@@ -18,6 +18,16 @@ def is_exact(version: str) -> bool:
     return bool(_EXACT.fullmatch(version.replace("_", "+", 1)))
 
 
+def one_version(constraint: str) -> str | None:
+    """The version a constraint naming one (Helm's ``=1.17.1``) pins, or None: Helm installs it
+    alone, as it installs ``1.17.1``; no range, though the bot writes bare versions only."""
+    bare = constraint.strip()
+    if not bare.startswith("="):
+        return None
+    bare = bare[1:].strip()
+    return bare if is_exact(bare) else None
+
+
 def repository_key(url: str) -> str:
     """A repository URL as compared: no trailing ``/``, scheme and host in lower case, and a
     scheme-less one (Argo CD's Helm OCI form) read as ``oci://``."""

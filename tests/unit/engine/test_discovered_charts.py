@@ -221,3 +221,44 @@ def test_a_chart_pinned_per_environment_is_found_at_each_environments_file(tmp_p
         "  # found: kustomization helmCharts entry podinfo at clusters/staging/kustomization.yaml:6; "
         "pinned for staging, and for production at clusters/production/kustomization.yaml:6\n"
     ) in text
+
+
+def test_an_exact_constraint_is_said_as_the_one_version_it_names(tmp_path: Path) -> None:
+    """``version: '=5.0.0'`` is Helm's constraint for 5.0.0 alone: no range Helm resolves, and
+    the way in is to write the version bare (the bot does not edit a constraint)."""
+    work = _sdlc(tmp_path)
+    apps = [work / "clusters" / stage / "apps" / "podinfo.yaml" for stage in ("development", "production")]
+    for f in apps:
+        f.write_text(f.read_text().replace("'>5.0.0'", "'=5.0.0'"))
+    staging = work / "clusters" / "staging" / "apps" / "podinfo.yaml"
+    staging.write_text(staging.read_text().replace("'>5.0.0'", "'=5.0.0'"))
+    notes = [n for n in discover(work).notes if n.startswith("chart podinfo")]
+    assert notes == [
+        "chart podinfo: pinned 5.0.0 written as a constraint ('=5.0.0') at "
+        "clusters/development/apps/podinfo.yaml:24, clusters/staging/apps/podinfo.yaml:24, "
+        "clusters/production/apps/podinfo.yaml:24, which the bot does not edit: write it bare there "
+        "(5.0.0) to have the bot release it"
+    ], notes
+    # one environment pins it bare: the chart is configured, the others' constraint said as one
+    staging.write_text(staging.read_text().replace("'=5.0.0'", "'5.0.0'"))
+    text = config_text(discover(work))
+    assert (
+        "  # found: a constraint Helm resolves, left alone: clusters/development/apps/podinfo.yaml:24 "
+        "('=5.0.0', 5.0.0 written as a constraint: write it bare)"
+    ) in text, text
+
+
+def test_an_application_pinning_an_exact_constraint_names_the_version(tmp_path: Path) -> None:
+    app = tmp_path / "apps" / "cert-manager.yaml"
+    app.parent.mkdir()
+    app.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cert-manager, namespace: argocd}\n"
+        "spec:\n  source:\n    repoURL: https://charts.jetstack.io\n    chart: cert-manager\n"
+        "    targetRevision: '=1.17.1'\n  destination: {server: https://kubernetes.default.svc}\n"
+    )
+    notes = [n for n in discover(tmp_path).notes if "cert-manager" in n]
+    assert any(
+        "renders chart cert-manager 1.17.1 of https://charts.jetstack.io, written as a constraint "
+        "('=1.17.1'), which the bot does not edit: write it bare there (1.17.1)" in n
+        for n in notes
+    ), notes
