@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -135,6 +135,10 @@ class ImageReading:
         wins = [p for p in self.pins if p.effective]
         shared = [p for p in wins if p.shared_with]
         return shared[0] if shared and self.status is PinStatus.INHERITED else (wins[-1] if wins else None)
+
+    def refused(self, reason: str, fix: str) -> ImageReading:
+        """The image as read, refused: rendered, but no release is written for it."""
+        return replace(self, status=PinStatus.UNSUPPORTED, reason=reason, fix=fix)
 
     @property
     def writable(self) -> bool:

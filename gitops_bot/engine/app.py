@@ -31,7 +31,7 @@ from gitops_bot.engine.vetting import Vetting
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.git.store import checkout_bases
 from gitops_bot.manifests import charts_module
-from gitops_bot.policy import Policy
+from gitops_bot.policy import Policy, deciding_tag
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
@@ -538,6 +538,15 @@ class App:
                 out.append(planning.Target(env, image, pin.file, None, r))
                 continue
             file = r.would_write.file if r.would_write is not None else pin.file
+            wins = [p for p in r.pins if p.effective and p.tag]
+            if wins and (tag := deciding_tag([p.tag or "" for p in wins])) is None:
+                # one tag written into each place would move a workload onto another's line
+                shown = " and ".join(f"{p.tag} at {p.place}" for p in wins[:3])
+                why = f"its workloads run it in different lines ({shown}); a release writes one tag into each"
+                fix = "pin them in one line (the same variant), or release this image by hand"
+                out.append(planning.Target(env, image, pin.file, None, r.refused(why, fix)))
+                continue
+            pin = next((p for p in reversed(wins) if p.tag == tag), pin) if wins else pin
             deployed = Deployed(r.image, pin.repository, pin.tag, pin.digest)
             out.append(planning.Target(env, image, file, deployed, r))
         return out

@@ -55,6 +55,32 @@ def moving_word(tag: str) -> str | None:
     return word
 
 
+def line_of(tag: str) -> str | None:
+    """The line of images ``tag`` is of: its variant (``16-alpine`` and ``latest-alpine`` are
+    alpine's, ``2.24.0-pg16`` and ``latest-pg16`` pg16's, ``16`` and ``latest`` the plain
+    line's ""); None where the tag names no line the bot reads (a commit, a build)."""
+    if (version := parse_tag(tag)) is not None:
+        return version.variant
+    if moving_word(tag) is None:
+        return None
+    found = _MOVING.match(tag) or _MOVING_AFTER.match(tag)
+    return (found.group("variant") or "").lower() if found else None
+
+
+def deciding_tag(tags: Sequence[str]) -> str | None:
+    """Of the tags one image is pinned at in one environment (its workloads' places, in the
+    order the tool applies them), the one a policy chooses against: the last, unless that is a
+    moving tag and another names a release of the same line (``latest-pg16`` beside
+    ``2.24.0-pg16``: the release's line is chosen in, never the moving tag's empty version,
+    which would admit a tag of no variant). None where they are of different lines: one tag
+    written into each place would move one workload onto another's line."""
+    lines = {line for t in tags if (line := line_of(t)) is not None}
+    if len(lines) > 1:
+        return None
+    releases = [t for t in tags if moving_word(t) is None]
+    return releases[-1] if releases and moving_word(tags[-1]) is not None else (tags[-1] if tags else None)
+
+
 class Policy:
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config
