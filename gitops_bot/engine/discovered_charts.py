@@ -81,7 +81,9 @@ def find(
         artifacts: dict[str, str] = {}  # a Flux Kustomization's OCI source: manifests, not a chart
         for rel in rels:
             text = text_of(rel)
-            if text is not None and charts.may_pin(text, rel):
+            if text is not None and charts.helm_input(text, rel):
+                notes.extend(n for n in _template(text, rel) if n not in notes)
+            elif text is not None and charts.may_pin(text, rel):
                 texts[Path(rel)] = text
                 artifacts.update(_kustomization_sources(docs_of(rel), rel))
         try:
@@ -168,6 +170,31 @@ def _unsourced(docs: Sequence[Any], rel: str, known: Mapping[str, str]) -> list[
             "the chart by hand under charts:"
         )
     return out
+
+
+# a chart's version a template takes from its values (gitops-bridge's targetRevision: {{
+# $addon.defaultVersion }}), the line read without parsing the template
+_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
+_VERSION_ACTION = re.compile(r"^[ \t]*(?P<said>(?:targetRevision|version):[ \t]*[\"']?\{\{[^\n]*)", re.M)
+
+
+def _template(text: str, rel: str) -> list[str]:
+    """Of a chart's template that is YAML only once helm renders it (no manifest to read, nor
+    a file to fix), the first line taking a chart's version from values, said."""
+    # a template's comments ({{/* ... */}}) document lines it never prints: blanked, lines kept
+    bare = _COMMENT.sub(lambda c: "\n" * c.group(0).count("\n"), text)
+    found = list(_VERSION_ACTION.finditer(bare))
+    # a git source's targetRevision is a branch; the one naming a version is the chart's
+    m = next((f for f in found if "version" in f.group("said").lower()), found[0] if found else None)
+    if m is None or "chart:" not in text:
+        return []
+    return [
+        f"{rel}:{bare.count(chr(10), 0, m.start()) + 1}: a chart template setting a chart's version from "
+        f"its values ({m.group('said').strip()}); helm renders it, and gitops-bot.yaml's charts: has no form "
+        "for a version held in values, so it is not released: write the version literally where a file "
+        "pins it (an Application's targetRevision, a HelmRelease's version, a Chart.yaml dependency) to "
+        "have it released"
+    ]
 
 
 def _bare(version: str) -> str:

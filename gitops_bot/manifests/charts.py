@@ -57,7 +57,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TypeVar
 
-from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.errors import ManifestError, NotYaml
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_appsets, charts_argocd, charts_lock, nodes
 from gitops_bot.manifests.charts_nodes import FoundVersion as _Found
@@ -185,7 +185,20 @@ _PINNING = re.compile(
 def may_pin(text: str, filename: str) -> bool:
     """Whether the file may set a chart version (or name a HelmRepository one refers to): a
     cheap test before parsing, for a caller reading every file an environment renders."""
-    return PurePath(filename).name == "Chart.yaml" or bool(_PINNING.search(text))
+    pins = PurePath(filename).name == "Chart.yaml" or bool(_PINNING.search(text))
+    return pins and not helm_input(text, filename)
+
+
+def helm_input(text: str, filename: str) -> bool:
+    """A chart's template that is YAML only once helm renders it: what versions it writes are
+    helm's output, never this text's (and the file is no manifest to fix)."""
+    if "templates" not in PurePath(filename).parts or "{{" not in text:
+        return False
+    try:
+        _docs(YamlText.of(text).body, filename)
+    except NotYaml:
+        return True
+    return False
 
 
 def write(
