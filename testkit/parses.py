@@ -21,3 +21,17 @@ def composer_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(nodes, "_composed", counting)
     return ran
+
+
+def files_read(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[str]:
+    """The file names ``module.name`` (a reader of ``(text, filename, **options)``: the composer
+    of every document, :func:`yamlvalues.load_all`) is called for from now on, in order."""
+    read: list[str] = []
+    reads = getattr(module, name)
+
+    def counting(text: str, filename: str, **kw: Any) -> Any:
+        read.append(filename)
+        return reads(text, filename, **kw)
+
+    monkeypatch.setattr(module, name, counting)
+    return read

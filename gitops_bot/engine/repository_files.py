@@ -191,8 +191,11 @@ class RepoFiles:
         for f in self.files:
             if not f.endswith((".yaml", ".yml", ".json")) or not fnmatch.fnmatchcase(f, want):
                 continue
-            if len(out) < argocd_appsets.MAX_APPLICATIONS:
-                out.append((f, next(iter(self.documents(f)), {})))
+            if len(out) >= argocd_appsets.MAX_APPLICATIONS:
+                break
+            text = self.text(f)
+            if text is not None and (got := git_generators.parameters(text, f)) is not None:
+                out.append((f, got))
         return out
 
     @staticmethod

@@ -258,13 +258,15 @@ def _git_files(spec: dict[str, Any], files: Files) -> list[dict[str, Any]]:
     entries = [_map(e) for e in _list(spec.get("files"))]
     includes = [str(e["path"]) for e in entries if isinstance(e.get("path"), str) and not e.get("exclude")]
     excludes = [str(e["path"]) for e in entries if isinstance(e.get("path"), str) and e.get("exclude")]
-    out = []
+    out: list[dict[str, Any]] = []
     for pattern in includes:
         for rel, content in files(pattern):
             if any(fnmatch.fnmatchcase(rel, x) for x in excludes):
                 continue
             directory, _, filename = rel.rpartition("/")
             for each in content if isinstance(content, list) else [content]:
+                if len(out) > MAX_APPLICATIONS:  # one past the bound: said as it (generate)
+                    return out
                 params = _map(_scalars(each))
                 out.append({**params, "path": _path_params(directory or ".", filename)})
     return out

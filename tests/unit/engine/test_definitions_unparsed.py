@@ -6,12 +6,12 @@ init (open-cluster-management-io/argocd-pull-integration, 59 s)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import definitions_only, nodes
+from testkit import parses
 from testkit.local_git import write
 
 CRD = """---
@@ -54,14 +54,7 @@ def test_only_definitions_is_judged_by_the_kinds_each_document_writes_at_its_sta
 def test_init_finds_the_application_and_never_composes_the_definitions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    composed: list[str] = []
-    compose_all = nodes.compose_all
-
-    def counting(text: str, filename: str, **kw: Any) -> list[Any]:
-        composed.append(filename)
-        return compose_all(text, filename, **kw)
-
-    monkeypatch.setattr(nodes, "compose_all", counting)
+    composed = parses.files_read(monkeypatch, nodes, "compose_all")
     files = {
         "crds/argocd.yaml": CRD * 20,
         "apps/dev.yaml": APPLICATION,

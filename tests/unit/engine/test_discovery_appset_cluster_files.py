@@ -15,8 +15,9 @@ import pytest
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import argocd_appsets, images, workloads
-from gitops_bot.render import reader
+from gitops_bot.manifests import argocd_appsets, images, workloads, yamlvalues
+from gitops_bot.render import git_generators, reader
+from testkit import parses
 from testkit.local_git import write
 
 ROOT = """\
@@ -189,3 +190,20 @@ def test_each_applicationset_is_generated_once(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(argocd_appsets, "generate", counted)
     discover(_repo(tmp_path))
     assert sorted(made) == ["addons.yaml", "addons/alloy.yaml", "addons/web.yaml", "backup/kite.yaml"]
+
+
+def test_a_generator_file_is_parsed_once_and_a_long_list_of_it_kept_to_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ApplicationSet naming env/eks-demo.yaml, in each of init's readings, parsed it
+    again: 27 times in one init, and a 4 MB file of 90,000 elements took 30 s a parse."""
+    root = _repo(tmp_path)
+    unique = f"cluster: eks-demo\nenv: demo\nseen: {tmp_path.name}\n"  # no parse kept from another test
+    write(root, {"env/eks-demo.yaml": unique})
+    parsed = parses.files_read(monkeypatch, yamlvalues, "load_all")
+    found = discover(root)
+    assert {e.name for e in found.environments} == {"eks-demo"}
+    assert parsed.count("env/eks-demo.yaml") == 1, parsed.count("env/eks-demo.yaml")
+    many = "".join(f"- cluster: c{i}\n  env: demo\n" for i in range(2000))
+    kept = git_generators.parameters(many, "env/many.yaml")
+    assert isinstance(kept, list) and len(kept) == argocd_appsets.MAX_APPLICATIONS + 1
