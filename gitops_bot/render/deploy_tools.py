@@ -92,6 +92,8 @@ class Steps(deployers.Reads, Protocol):
 
     def reached(self, directory: Path) -> tuple[Path, ...]: ...  # what its kustomization renders
 
+    def unread(self, path: Path, walk: Walk, *, rendered: bool = True) -> bool: ...
+
 
 class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
@@ -112,6 +114,7 @@ class DeployTools:
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
         self._app_paths: _Pairs = {}  # each source path -> (file, Application) of those rendering it
+        self._unread_files: list[Path] = []  # a git files generator's, there and not read
 
     @functools.cached_property
     def _names(self) -> list[str]:
@@ -206,7 +209,10 @@ class DeployTools:
     def appsets(self, text: str, rel: str, walk: Walk) -> bool:
         """Each Application the file's ApplicationSets generate, read as an Application; what
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
+        self._unread_files = []
         made = list(_generate(text, rel, self))
+        for path in self._unread_files:  # a git files generator's file: what it generates is not known
+            self.reader.unread(path, walk)
         walk.unread += [app for _, app in made if isinstance(app, str)]
         generated = [g for _, g in made if not isinstance(g, str)]
         apps = [a for g in generated for a in g.sources]
@@ -247,9 +253,8 @@ class DeployTools:
 
     def _glob_files(self, pattern: str) -> list[tuple[str, object]]:
         globs = importlib.import_module(GIT_GENERATORS)
-        return cast(
-            "list[tuple[str, object]]", globs.glob_files(self.reader.tree, self.reader.repo_root, pattern)
-        )
+        found = globs.glob_files(self.reader.tree, self.reader.repo_root, pattern, self._unread_files)
+        return cast("list[tuple[str, object]]", found)
 
     def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
         """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers

@@ -36,11 +36,14 @@ def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
     return [Path(os.path.relpath(d, root)).as_posix() for d in found]
 
 
-def glob_files(tree: Tree, root: Path, pattern: str) -> list[tuple[str, object]]:
+def glob_files(
+    tree: Tree, root: Path, pattern: str, unread: list[Path] | None = None
+) -> list[tuple[str, object]]:
     """The files a git files generator reads for ``pattern``, each with its first document:
     Argo CD lists them with ``git ls-files -- <pattern>``, a pathspec whose ``*`` crosses ``/``
     (``env/*.yaml`` takes ``env/eu/prod.yaml`` too). Only the directory the pattern fixes
-    before its first wildcard is walked, and at most :data:`MAX_FILES` files of it."""
+    before its first wildcard is walked, and at most :data:`MAX_FILES` files of it. ``unread``:
+    where those there and not read (:meth:`Tree.unread`) are put, for the reading to say."""
     want = os.path.normpath(pattern.strip("/"))
     parts = want.split("/")
     fixed = next((i for i, p in enumerate(parts) if any(ch in p for ch in _GLOB)), len(parts))
@@ -52,6 +55,8 @@ def glob_files(tree: Tree, root: Path, pattern: str) -> list[tuple[str, object]]
             continue
         if (text := tree.text(path)) is not None and (got := parameters(text, rel)) is not None:
             out.append((rel, got))
+        elif text is None and unread is not None and tree.unread(path) is not None:
+            unread.append(path)
     return out
 
 

@@ -207,3 +207,35 @@ def test_a_generator_file_is_parsed_once_and_a_long_list_of_it_kept_to_the_bound
     many = "".join(f"- cluster: c{i}\n  env: demo\n" for i in range(2000))
     kept = git_generators.parameters(many, "env/many.yaml")
     assert isinstance(kept, list) and len(kept) == argocd_appsets.MAX_APPLICATIONS + 1
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("not UTF-8", "not UTF-8 text; what it sets is not read: save it as UTF-8"),
+        ("a link out", "a symbolic link to '{outside}', leading out of the repository;"),
+    ],
+)
+def test_a_generator_file_there_and_not_read_is_said_with_its_fix(tmp_path: Path, how: str, why: str) -> None:
+    """The plan read 'its generators make no Application from what the repository holds' and
+    advised another path, saying nothing of env/eks-demo.yaml."""
+    root = _repo(tmp_path / "repo")
+    outside = write(tmp_path / "elsewhere", {"eks-demo.yaml": "cluster: eks-demo\nenv: demo\n"})
+    (root / "env/eks-demo.yaml").unlink()
+    if how == "not UTF-8":
+        (root / "env/eks-demo.yaml").write_bytes(b"cluster: eks-demo\nenv: demo\nnote: \xff\n")
+    else:
+        (root / "env/eks-demo.yaml").symlink_to(outside / "eks-demo.yaml")
+    spec = images.ImageSpec(
+        "nginx", workloads.repository_key("nginx"), {"repository": "image.repository", "tag": "image.tag"}
+    )
+    got = reader.Reader(reader.DiskTree(root), root, [spec]).read(
+        [reader.Source("eks-demo", ("addons/web.yaml",), ("nginx",))]
+    )["eks-demo"]
+    said = why.format(outside=outside / "eks-demo.yaml")
+    assert [s for s in got.said if s.startswith(f"env/eks-demo.yaml: {said}")], got.said
+    image = got.image("nginx")
+    assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+    assert image.reason is not None and image.reason.startswith(
+        "env/eks-demo.yaml, which eks-demo renders"
+    ), image
