@@ -247,6 +247,9 @@ class EnvironmentReading:
     # of a file holding several environments' Argo CD Applications: (file, the Application that
     # is this environment's own); a release edits only that document of the file
     documents: tuple[tuple[str, str], ...] = ()
+    # (file, key) of each values file of a chart's file:// dependency read with its parent: its
+    # keys are its parent's under that key (its alias or name), as editors read them
+    subcharts: tuple[tuple[str, str], ...] = ()
     # (file, tool) of the files a release for this environment may edit that a tool generates
     generated: tuple[tuple[str, str], ...] = ()
     # what the plan says of how its files were read: a branch read as last fetched, a file there

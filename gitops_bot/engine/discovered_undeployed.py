@@ -88,7 +88,7 @@ def _local_parents(repo: RepoFiles, dirs: Sequence[str]) -> dict[str, tuple[str,
 
 def _subchart(repo: RepoFiles, chart: str, parent: str, key: str) -> None:
     """A chart deployed as another's ``file://`` dependency, said as such with the images its own
-    values set: the place that sets them for what runs is the parent's values, under ``key``."""
+    values set, by the keys its parent's values hold them under (``key``), as the reader reads them."""
     names = discovered_images.ImageNames()
     discovered_images.chart_images(repo, names, only=chart)
     values = (repo.docs(f"{chart}/values.yaml") or [{}])[0]
@@ -101,9 +101,8 @@ def _subchart(repo: RepoFiles, chart: str, parent: str, key: str) -> None:
     if said:
         repo.notes.append(
             f"{chart}: a subchart of {parent} (its Chart.yaml names it as a file:// dependency), deployed "
-            f"with it, never alone; its values.yaml sets {'; '.join(said)}, which the bot reads only "
-            f"where {parent}'s values set them: write them under {key}: in {parent}/values.yaml to have "
-            "them read"
+            f"with it, never alone; its values.yaml sets {'; '.join(said)}: read where {parent} is "
+            "deployed, those keys being the image's helm: keys"
         )
 
 

@@ -59,6 +59,7 @@ def edit(
     written: dict[Path, str] = {}
     layers = _own_layers(app, rel.environment, updates) if updates else {}
     documents = _documents(app, rel.environment) if updates else {}
+    subcharts = _subcharts(app, rel.environment) if updates else {}
     placed = _placed(app, rel.environment) if updates else {}
     for path, text in texts.items():
         if not updates:
@@ -70,7 +71,8 @@ def edit(
         ]
         own_doc = documents.get(path.resolve())
         # one parse, one re-read
-        result = images.edit(text, str(path), specs, here, append=False, application=own_doc)
+        under = subcharts.get(path.resolve(), "")
+        result = images.edit(text, str(path), specs, here, append=False, application=own_doc, under=under)
         own = [u for u in updates if (layer := layers.get(u.image)) is not None and path in layer[0]]
         if own:  # inherited images: an entry of their own in the environment's own layer
             by_name = {s.name: s for s in specs}
@@ -116,6 +118,13 @@ def _documents(app: App, environment: str) -> dict[Path, str]:
     owns (the reader's): only that document is edited for it."""
     reading = app.reading(app.config.environment(environment))
     return {(app.config.root / f).resolve(): doc for f, doc in reading.documents}
+
+
+def _subcharts(app: App, environment: str) -> dict[Path, str]:
+    """Each values file of a chart's ``file://`` dependency the reader read with its parent ->
+    the key the parent's values hold it under: its editor reads its keys under that one."""
+    reading = app.reading(app.config.environment(environment))
+    return {(app.config.root / f).resolve(): key for f, key in reading.subcharts}
 
 
 def _placed(app: App, environment: str) -> dict[str, set[Path]]:

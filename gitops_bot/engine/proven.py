@@ -363,6 +363,7 @@ def _marked(
             groups.setdefault((path, append), []).append(images.Update(r.image, tag=tag))
             added.setdefault(path, {}).update(keys)
     texts: dict[Path, str] = {}
+    subcharts = dict(reading.subcharts)  # a subchart's values file: its keys are its parent's
     for (path, append), updates in groups.items():
         try:
             before = texts.get(path)
@@ -375,7 +376,8 @@ def _marked(
                 before = values_keys.add(before, str(path), keys)
             except GitOpsBotError:
                 continue  # the reading's write check says why no release goes there
-        texts[path] = _edited(before, path, specs, updates, append)
+        under = subcharts.get(os.path.relpath(path, config.root.absolute()), "")
+        texts[path] = _edited(before, path, specs, updates, append, under)
     # marked where every file a release of it writes holds its marker
     marks = {
         image: tag
@@ -386,18 +388,23 @@ def _marked(
 
 
 def _edited(
-    text: str, path: Path, specs: list[images.ImageSpec], updates: list[images.Update], append: bool
+    text: str,
+    path: Path,
+    specs: list[images.ImageSpec],
+    updates: list[images.Update],
+    append: bool,
+    under: str,
 ) -> str:
     """``text`` with ``updates`` written by the release's editor; when the editor refuses them
     together, each on its own, leaving out those it refuses (the reading already says, or the
     release will)."""
     try:
-        return images.edit(text, str(path), specs, updates, append=append).text
+        return images.edit(text, str(path), specs, updates, append=append, under=under).text
     except GitOpsBotError:
         pass
     for update in updates:
         try:
-            text = images.edit(text, str(path), specs, [update], append=append).text
+            text = images.edit(text, str(path), specs, [update], append=append, under=under).text
         except GitOpsBotError:
             continue
     return text

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import field
 from typing import Any
 
+import yaml
+
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
@@ -184,6 +186,18 @@ def _beside_another(doc: Any, paths: Mapping[str, str], found: Mapping[str, Any]
             location = WrittenRef.split(value).location
             return location is not None and location != spec.repository_key
     return False
+
+
+def under(docs: Sequence[Any], key: str) -> list[tuple[Any, str]]:
+    """The documents of a subchart's values file as its parent chart's values hold them, under
+    ``key`` (the dependency's alias or name): a key path ``key.image.tag`` reaches the file's
+    ``image.tag``, at its own line. None where ``key`` is empty (a chart's own values)."""
+    str_tag, map_tag = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map"
+    return [
+        (yaml.MappingNode(map_tag, [(yaml.ScalarNode(str_tag, key), d)]), "")
+        for d in docs
+        if key and nodes.is_map(d)
+    ]
 
 
 def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[tuple[Any, str]]:

@@ -221,10 +221,12 @@ def read(
     strict: bool = True,
     values: bool = False,
     inline: bool = False,
+    under: str = "",
 ) -> list[Site]:
     """The sites of the configured images in a file; ``values``: a Helm values file, read as
     helm reads it (a key written twice: the last one); ``inline``: an Argo CD Application's own
-    values read so (the file itself as kubectl reads it)."""
+    values read so (the file itself as kubectl reads it); ``under``: a subchart's values file,
+    its keys read under that key of its parent's (:func:`file_sites.under`)."""
     if is_kustomization(filename):
         names = {s.name for s in specs}
         entries = kustomize.extract_images(text, filename)
@@ -263,7 +265,7 @@ def read(
     t = Text(src)
     docs = nodes.compose_all(src.body, filename, values=values)
     helmish = _inline(src.body, docs, specs, filename, values or inline)
-    own = [(i.root, f"{APPLICATION}{i.application}") for i in helmish]
+    own = [(i.root, f"{APPLICATION}{i.application}") for i in helmish] + file_sites.under(docs, under)
     return [
         Site(
             g.image,
@@ -395,6 +397,7 @@ def edit(
     *,
     append: bool = True,
     application: str | None = None,
+    under: str = "",
 ) -> EditResult:
     """``updates`` applied at every site of their images (a kustomization gains an entry for an
     image it does not list, unless not ``append``; other files change only where the image is),
@@ -415,7 +418,7 @@ def edit(
         found = first.images + tuple(dict.fromkeys(alias.get(n, n) for n in rest.images))
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
     try:
-        result = edit_sites(text, filename, specs, updates, application)
+        result = edit_sites(text, filename, specs, updates, application, under)
     except ManifestError:
         if not workloads.is_template(filename, text):
             raise
@@ -467,6 +470,7 @@ def edit_sites(
     specs: Sequence[ImageSpec],
     updates: Sequence[Update],
     application: str | None = None,
+    under: str = "",
 ) -> EditResult:
     """``updates`` applied at the sites any YAML file holds (marker comments, workload containers,
     Helm values paths, an Argo CD Application's own Helm values: ``application``'s alone when
@@ -478,6 +482,7 @@ def edit_sites(
     inline = _inline(src.body, docs, specs, filename)
     # another Application's own values are its environment's, never written by this one's release
     own = [(i.root, f"{APPLICATION}{i.application}") for i in inline if application in (None, i.application)]
+    own += file_sites.under(docs, under)  # a subchart's values file: its keys under its parent's
     wanted = {u.image: u for u in updates}
     subs: dict[int, str] = {}
     ops: list[Op] = []

@@ -16,23 +16,32 @@ too, for nothing it renders."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
 
+from gitops_bot.manifests import images
 from gitops_bot.manifests.guard import LOADER
-from gitops_bot.render import bounded
+from gitops_bot.render import bounded, deployers
+from gitops_bot.render.walk import Walk
 
 LOCAL = "file://"
 MAX_CHARTS = 20  # charts laid out for one render, nested dependencies included
 SKIPPED = ".git"  # never helm's input: the repository's history, not the chart
 
 
-def local_dependencies(root: Path, chart: Path) -> list[tuple[str, Path]]:
+def local_dependencies(
+    root: Path, chart: Path, read: Callable[[Path], str | None] = bounded.read_text
+) -> list[tuple[str, Path]]:
     """The ``file://`` dependencies of ``chart`` that its ``charts/`` lacks, each (the name
     helm looks for, its directory in ``root``); one leading out of ``root`` is left out."""
-    text = bounded.read_text(chart / "Chart.yaml")
+    return [(name, where) for name, _, where in _local(root, chart, read)]
+
+
+def _local(root: Path, chart: Path, read: Callable[[Path], str | None]) -> list[tuple[str, str, Path]]:
+    """:func:`local_dependencies`, each with the key its values are under in the parent's (alias)."""
+    text = read(chart / "Chart.yaml")
     if text is None or LOCAL not in text:
         return []
     try:
@@ -41,7 +50,7 @@ def local_dependencies(root: Path, chart: Path) -> list[tuple[str, Path]]:
         return []
     deps = doc.get("dependencies") if isinstance(doc, dict) else None
     held = _held(chart / "charts")
-    out: list[tuple[str, Path]] = []
+    out: list[tuple[str, str, Path]] = []
     for dep in deps if isinstance(deps, list) else []:
         if not isinstance(dep, dict):
             continue
@@ -49,9 +58,25 @@ def local_dependencies(root: Path, chart: Path) -> list[tuple[str, Path]]:
         if not name or not repository.startswith(LOCAL) or name in held:
             continue
         where = Path(os.path.normpath(chart / repository[len(LOCAL) :]))
-        if where.is_relative_to(root) and (where / "Chart.yaml").is_file():
-            out.append((name, where))
+        if where.is_relative_to(root) and read(where / "Chart.yaml") is not None:
+            out.append((name, str(dep.get("alias") or name), where))
     return out
+
+
+def read_values(reads: deployers.Reads, root: Path, chart: Path, walk: Walk) -> None:
+    """The values of ``chart``'s ``file://`` dependencies (read before its own: helm layers the
+    parent's values over each), each read under the key the parent's values hold it at: an image
+    its own ``values.yaml`` pins is the environment's, edited there (``walk.subcharts``)."""
+    for _, key, where in _local(root, chart, reads.tree.text):
+        path = where / "values.yaml"
+        if where == chart or (text := reads.read_file(path, walk)) is None:
+            continue
+        rel = reads.rel(path)
+        walk.subcharts[rel] = key
+        sites = (
+            images.read(text, rel, reads.specs, strict=False, values=True, under=key) if reads.specs else []
+        )
+        reads.add(walk, rel, sites, patch=False, text=text)
 
 
 def _held(charts: Path) -> set[str]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
-from gitops_bot.render import deployers
+from gitops_bot.render import chart_deps, deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
     APPSET_SHARED,
@@ -362,6 +362,7 @@ class DeployTools:
             self.held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.read_file(directory / "Chart.yaml", walk) is not None:
             # read as helm reads it: its dependencies are versions the environment pins
+            chart_deps.read_values(self.reader, self.reader.repo_root, directory, walk)
             for name, path in deployers.chart_layers(app, directory, self.reader.repo_root, self._bases):
                 if path is None:
                     revision = deployers.ref_revision(app, name, self._bases) if name[:1] == "$" else None

@@ -89,7 +89,8 @@ def reading(
     renders: Mapping[str, set[str]],
     others: Mapping[str, Sequence[str]] | None = None,
     values_key: Callable[[str], tuple[str, str, str] | None] | None = None,
-    writes: Callable[[Sequence[ImageReading], Mapping[str, str]], list[ImageReading]] | None = None,
+    writes: Callable[[Sequence[ImageReading], Mapping[str, str], Mapping[str, str]], list[ImageReading]]
+    | None = None,
 ) -> EnvironmentReading:
     """``others``: image -> the environments rendering it (:func:`rendered_by`), so an image
     this one does not render is said as another's rather than as misnamed. ``writes``: the
@@ -128,7 +129,7 @@ def reading(
             reading = ImageReading(env, image, PinStatus.UNSUPPORTED, reading.pins, reason, fix)
         out.append(reading)
     if writes is not None:
-        out = writes(out, walk.documents)
+        out = writes(out, walk.documents, walk.subcharts)
     for reading in out:
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
@@ -141,6 +142,7 @@ def reading(
         tuple(writable),
         tuple(map(str, walk.notes)),
         tuple(walk.documents.items()),
+        subcharts=tuple(walk.subcharts.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
         said=(*walk.said, *_rendered_otherwise(out, walk)),
@@ -214,6 +216,7 @@ def checked_writes(
     text: Callable[[str], str | None],
     readings: Sequence[ImageReading],
     documents: Mapping[str, str],
+    subcharts: Mapping[str, str],
 ) -> list[ImageReading]:
     """``readings`` with each release no editor takes made ``unsupported``, in the editor's words
     and fix: the editors a release runs (:func:`~gitops_bot.manifests.values_keys.own_layer`,
@@ -221,7 +224,8 @@ def checked_writes(
     for every image going there, so ``plan`` never says "a release writes ..." of a place
     ``update`` cannot write, and ``update`` skips that image alone. ``text``: a file's
     text by its path in the reading; ``documents``: of a file holding several Applications, the
-    environment's own (the only one a release edits)."""
+    environment's own (the only one a release edits); ``subcharts``: a subchart's values file ->
+    the key its parent's values hold it under."""
     by_name = {s.name: s for s in specs}
     layered: dict[str, list[ImageReading]] = {}  # file -> the images a release adds there
     in_place: dict[str, list[ImageReading]] = {}  # file -> the images a release edits there
@@ -271,7 +275,10 @@ def checked_writes(
 
         def edit(rs: Sequence[ImageReading], body: str = body, file: str = file) -> object:
             probes = values_keys.probes([r.image for r in rs])
-            return images.edit(body, file, specs, probes, append=False, application=documents.get(file))
+            under = subcharts.get(file, "")
+            return images.edit(
+                body, file, specs, probes, append=False, application=documents.get(file), under=under
+            )
 
         _check(found, edit, refused, functools.partial(_in_place, file))
     return [

@@ -581,6 +581,7 @@ class Walk:
     # what they render is no file here, so an image it does not render is another's, not misnamed
     charts: list[str] = field(default_factory=list)
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
+    subcharts: dict[str, str] = field(default_factory=dict)  # a subchart's values -> its parent's key
     releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
     release_names: dict[str, str] = field(default_factory=dict)  # of ``releases``: HelmRelease/name
     generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it

@@ -129,7 +129,7 @@ def test_a_chart_another_names_as_a_file_dependency_is_its_subchart_never_undepl
     assert (
         "charts/cluster-controller: a subchart of charts/mccp (its Chart.yaml names it as a file:// "
         "dependency), deployed with it, never alone; its values.yaml sets gcr.io/acme/rbac-proxy v0.14.1 at "
-        "cluster-controller.image, cluster-controller.tag, which the bot reads only where charts/mccp's "
-        "values set them: write them under cluster-controller: in charts/mccp/values.yaml to have them read"
+        "cluster-controller.image, cluster-controller.tag: read where charts/mccp is deployed, those keys "
+        "being the image's helm: keys"
     ) in notes, notes
     assert "charts/mccp: a Helm chart that nothing in this repository deploys" in notes, notes
