@@ -216,7 +216,7 @@ def checked_writes(
     text: Callable[[str], str | None],
     readings: Sequence[ImageReading],
     documents: Mapping[str, str],
-    subcharts: Mapping[str, str],
+    subcharts: Mapping[str, str] | None = None,
 ) -> list[ImageReading]:
     """``readings`` with each release no editor takes made ``unsupported``, in the editor's words
     and fix: the editors a release runs (:func:`~gitops_bot.manifests.values_keys.own_layer`,
@@ -275,7 +275,7 @@ def checked_writes(
 
         def edit(rs: Sequence[ImageReading], body: str = body, file: str = file) -> object:
             probes = values_keys.probes([r.image for r in rs])
-            under = subcharts.get(file, "")
+            under = (subcharts or {}).get(file, "")
             return images.edit(
                 body, file, specs, probes, append=False, application=documents.get(file), under=under
             )
