@@ -32,17 +32,9 @@ from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import (
-    chart_deps,
-    chart_values,
-    deploy_tools,
-    deployers,
-    entry_reach,
-    missing,
-    roots,
-    verdict,
-)
+from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
+from gitops_bot.render.chart_deps import read_values
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
@@ -287,7 +279,7 @@ class Reader:
                 hint="point its path at an overlay, a manifests directory or a file",
             )
         if top and self.tree.text(directory / "Chart.yaml") is not None:  # installed as it is
-            chart_deps.read_values(self, self.repo_root, directory, walk)
+            read_values(self, self.repo_root, directory, walk)
         held: list[tuple[str, str]] = []  # its own files holding Argo CD Applications (roots)
         for path in found:
             if top:
