@@ -12,12 +12,12 @@ file, at the Application's line, as a place no release of this path writes
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.manifests import images
-from gitops_bot.render import chart_deps
-from gitops_bot.render.deploy_tools import DeployTools, Steps
+from gitops_bot.render.deploy_tools import CHART_DEPS, DeployTools, Steps
 from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
 # the Application's settings a chart renders under its value files, by the site's workload
@@ -41,7 +41,7 @@ def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:
     if chart is None:
         return False
     values = chart / "values.yaml"
-    chart_deps.read_values(reader, reader.repo_root, chart, walk)
+    importlib.import_module(CHART_DEPS).read_values(reader, reader.repo_root, chart, walk)
     if values != path and (own := reader.read_file(values, walk)) is not None:
         walk.note(reader.rel(values), f"the chart's values, read under {reader.rel(path)}")
         reader.plain(values, own, walk, "values")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
-from gitops_bot.render import chart_deps, deployers
+from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import (
     APPSET_SHARED,
@@ -56,6 +56,8 @@ YIELDED = "gitops_bot.render.yielded"
 APPSETS = "gitops_bot.manifests.argocd_appsets"
 # what their git generators read of the repository, imported by name as they are
 GIT_GENERATORS = "gitops_bot.render.git_generators"
+# a chart's file:// dependencies, imported by name when a chart is read
+CHART_DEPS = "gitops_bot.render.chart_deps"
 # What the whole-tree walk found (each value file and each source path -> the Applications
 # naming it), kept per content: a watch reads the same commit of each repository every cycle,
 # and the walk reads every YAML file of the tree. Keyed by the checkout's root, the folder paths
@@ -362,7 +364,9 @@ class DeployTools:
             self.held(app, rel, list(walk.files)[first:], walk, kustomized=True, away=away)
         elif self.reader.read_file(directory / "Chart.yaml", walk) is not None:
             # read as helm reads it: its dependencies are versions the environment pins
-            chart_deps.read_values(self.reader, self.reader.repo_root, directory, walk)
+            importlib.import_module(CHART_DEPS).read_values(
+                self.reader, self.reader.repo_root, directory, walk
+            )
             for name, path in deployers.chart_layers(app, directory, self.reader.repo_root, self._bases):
                 if path is None:
                     revision = deployers.ref_revision(app, name, self._bases) if name[:1] == "$" else None

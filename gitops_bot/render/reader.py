@@ -20,6 +20,7 @@ followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's steps (
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,6 @@ from gitops_bot.manifests import images, kustomize_refs, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
-from gitops_bot.render.chart_deps import read_values
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
@@ -279,7 +279,8 @@ class Reader:
                 hint="point its path at an overlay, a manifests directory or a file",
             )
         if top and self.tree.text(directory / "Chart.yaml") is not None:  # installed as it is
-            read_values(self, self.repo_root, directory, walk)
+            deps = importlib.import_module(deploy_tools.CHART_DEPS)  # its file:// dependencies
+            deps.read_values(self, self.repo_root, directory, walk)
         held: list[tuple[str, str]] = []  # its own files holding Argo CD Applications (roots)
         for path in found:
             if top:
