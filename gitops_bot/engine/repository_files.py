@@ -151,8 +151,7 @@ class RepoFiles:
         """A YAML file that does not parse, said with the parser's words; a template (a chart's,
         ``{{ ... }}``) is YAML only once rendered, so it is not one."""
         if rel.endswith(YAML) and "{{" not in text:
-            said = " ".join(str(error).split("; fix the file by hand")[0].split())[:200]
-            self.not_read(rel, f"not YAML the bot can read ({said}); what it sets is not read: fix the YAML")
+            self.not_read(rel, git_generators.not_yaml(error))
 
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]
@@ -193,8 +192,11 @@ class RepoFiles:
                 continue
             if len(out) >= argocd_appsets.MAX_APPLICATIONS:
                 break
-            text = self.text(f)
-            if text is not None and (got := git_generators.parameters(text, f)) is not None:
+            if (text := self.text(f)) is None:
+                continue
+            if isinstance(got := git_generators.parameters(text, f), git_generators.Refused):
+                self.not_read(f, got.why)
+            else:
                 out.append((f, got))
         return out
 

@@ -94,8 +94,6 @@ class Steps(deployers.Reads, Protocol):
 
     def reached(self, directory: Path) -> tuple[Path, ...]: ...  # what its kustomization renders
 
-    def unread(self, path: Path, walk: Walk, *, rendered: bool = True) -> bool: ...
-
 
 class DeployTools:
     """The repository's Applications, ApplicationSets, HelmReleases and Flux Kustomizations as
@@ -116,7 +114,7 @@ class DeployTools:
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
         self._app_paths: _Pairs = {}  # each source path -> (file, Application) of those rendering it
-        self._unread_files: list[Path] = []  # a git files generator's, there and not read
+        self._unread_files: list[tuple[Path, str]] = []  # a git files generator's, there and not read
 
     @functools.cached_property
     def _names(self) -> list[str]:
@@ -213,8 +211,8 @@ class DeployTools:
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
         self._unread_files = []
         made = list(_generate(text, rel, self))
-        for path in self._unread_files:  # a git files generator's file: what it generates is not known
-            self.reader.unread(path, walk)
+        for path, why in self._unread_files:  # a git files generator's: what it generates is not known
+            walk.not_whole(self.reader.rel(path), why)
         walk.unread += [app for _, app in made if isinstance(app, str)]
         generated = [g for _, g in made if not isinstance(g, str)]
         apps = [a for g in generated for a in g.sources]

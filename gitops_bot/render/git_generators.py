@@ -12,6 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
 from gitops_bot.manifests import yamlvalues
 from gitops_bot.manifests.argocd_appsets import MAX_APPLICATIONS
 from gitops_bot.render.walk import MAX_FILES, Tree
@@ -37,13 +38,14 @@ def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
 
 
 def glob_files(
-    tree: Tree, root: Path, pattern: str, unread: list[Path] | None = None
+    tree: Tree, root: Path, pattern: str, unread: list[tuple[Path, str]] | None = None
 ) -> list[tuple[str, object]]:
     """The files a git files generator reads for ``pattern``, each with its first document:
     Argo CD lists them with ``git ls-files -- <pattern>``, a pathspec whose ``*`` crosses ``/``
     (``env/*.yaml`` takes ``env/eu/prod.yaml`` too). Only the directory the pattern fixes
     before its first wildcard is walked, and at most :data:`MAX_FILES` files of it. ``unread``:
-    where those there and not read (:meth:`Tree.unread`) are put, for the reading to say."""
+    where those there and not read are put (:meth:`Tree.unread`'s, or a file the parser
+    refuses, as Argo CD's generator does) with why and the fix, for the reading to say."""
     want = os.path.normpath(pattern.strip("/"))
     parts = want.split("/")
     fixed = next((i for i, p in enumerate(parts) if any(ch in p for ch in _GLOB)), len(parts))
@@ -53,11 +55,29 @@ def glob_files(
         rel = Path(os.path.relpath(path, root)).as_posix()
         if not rel.endswith(_PARAMETER_FILES) or not fnmatch.fnmatchcase(rel, want):
             continue
-        if (text := tree.text(path)) is not None and (got := parameters(text, rel)) is not None:
+        if (text := tree.text(path)) is None:
+            if unread is not None and (why := tree.unread(path)) is not None:
+                unread.append(why)
+        elif isinstance(got := parameters(text, rel), Refused):
+            if unread is not None:
+                unread.append((path, got.why))
+        else:
             out.append((rel, got))
-        elif text is None and unread is not None and tree.unread(path) is not None:
-            unread.append(path)
     return out
+
+
+@record
+class Refused:
+    """A generator file the parser refuses (not YAML, a key written twice, aliases past the
+    bound): why, ending in the fix."""
+
+    why: str
+
+
+def not_yaml(error: Exception) -> str:
+    """Why a YAML file the parser refuses is not read, in the parser's words, with the fix."""
+    said = " ".join(str(error).split("; fix the file by hand")[0].split())[:200]
+    return f"not YAML the bot can read ({said}); what it sets is not read: fix the YAML"
 
 
 class _Parsed:
@@ -90,19 +110,19 @@ class _Parsed:
 _parsed = _Parsed(16 * 1024 * 1024)
 
 
-def parameters(text: str, rel: str) -> object | None:
+def parameters(text: str, rel: str) -> object:
     """The parameters a git files generator takes of the file ``rel`` holding ``text``: its first
     document ({} when empty), a list cut one past the Applications read of one file (those past
-    it are said as that bound, never read); None when it is no YAML or JSON the bot reads
-    (Argo CD's generator fails on it)."""
+    it are said as that bound, never read); :class:`Refused` when it is no YAML or JSON the bot
+    reads (Argo CD's generator fails on it)."""
     key = (rel, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
     if (hit := _parsed.get(key)) is not None:
         return hit[0]
     got: object
     try:
         got = next(iter(yamlvalues.load_all(text, rel)), {})
-    except GitOpsBotError:
-        got = None
+    except GitOpsBotError as e:
+        got = Refused(not_yaml(e))
     weight = len(text)
     if isinstance(got, list) and len(got) > MAX_APPLICATIONS + 1:
         weight = weight * (MAX_APPLICATIONS + 1) // len(got)

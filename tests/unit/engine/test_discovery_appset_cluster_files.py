@@ -209,33 +209,43 @@ def test_a_generator_file_is_parsed_once_and_a_long_list_of_it_kept_to_the_bound
     assert isinstance(kept, list) and len(kept) == argocd_appsets.MAX_APPLICATIONS + 1
 
 
+BOMB = "cluster: eks-demo\nenv: demo\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
 @pytest.mark.parametrize(
     ("how", "why"),
     [
         ("not UTF-8", "not UTF-8 text; what it sets is not read: save it as UTF-8"),
         ("a link out", "a symbolic link to '{outside}', leading out of the repository;"),
+        ("a key twice", "not YAML the bot can read (env/eks-demo.yaml:3: duplicate key 'env' (lines 2, 3)"),
+        ("aliases", "not YAML the bot can read (env/eks-demo.yaml:"),
     ],
 )
 def test_a_generator_file_there_and_not_read_is_said_with_its_fix(tmp_path: Path, how: str, why: str) -> None:
     """The plan read 'its generators make no Application from what the repository holds' and
-    advised another path, saying nothing of env/eks-demo.yaml."""
+    advised another path, saying nothing of env/eks-demo.yaml; init said nothing of it either
+    (Argo CD's generator fails on each of these files)."""
     root = _repo(tmp_path / "repo")
     outside = write(tmp_path / "elsewhere", {"eks-demo.yaml": "cluster: eks-demo\nenv: demo\n"})
     (root / "env/eks-demo.yaml").unlink()
-    if how == "not UTF-8":
-        (root / "env/eks-demo.yaml").write_bytes(b"cluster: eks-demo\nenv: demo\nnote: \xff\n")
-    else:
+    if how == "a link out":
         (root / "env/eks-demo.yaml").symlink_to(outside / "eks-demo.yaml")
+    else:
+        body = {"not UTF-8": b"cluster: eks-demo\nenv: demo\nnote: \xff\n", "aliases": BOMB.encode()}
+        (root / "env/eks-demo.yaml").write_bytes(body.get(how, b"cluster: eks-demo\nenv: demo\nenv: prod\n"))
     spec = images.ImageSpec(
         "nginx", workloads.repository_key("nginx"), {"repository": "image.repository", "tag": "image.tag"}
     )
     got = reader.Reader(reader.DiskTree(root), root, [spec]).read(
         [reader.Source("eks-demo", ("addons/web.yaml",), ("nginx",))]
     )["eks-demo"]
-    said = why.format(outside=outside / "eks-demo.yaml")
-    assert [s for s in got.said if s.startswith(f"env/eks-demo.yaml: {said}")], got.said
+    said = f"env/eks-demo.yaml: {why.format(outside=outside / 'eks-demo.yaml')}"
+    assert [s for s in got.said if s.startswith(said)], got.said
     image = got.image("nginx")
     assert image is not None and image.status is PinStatus.UNSUPPORTED, image
     assert image.reason is not None and image.reason.startswith(
         "env/eks-demo.yaml, which eks-demo renders"
     ), image
+    assert [n for n in discover(root).notes if n.startswith(said)]
