@@ -264,22 +264,18 @@ class App:
         self, read: dict[str, EnvironmentReading], content: str | None
     ) -> dict[str, EnvironmentReading]:
         """The base's environments held to what kubectl kustomize renders of them (a render it
-        refuses blocks the environment's release); imported by name where a kubectl is found,
-        so a run without one loads none of the render machinery. ``content``: the commit the
-        checkout's files are, when they are one (its whole-tree walks are kept by it)."""
+        refuses blocks the environment's release), imported by name where a kubectl is found;
+        ``content``: the commit the checkout's files are, if one (what is read is kept by it)."""
         settings = self.config.render
         if not settings.enabled or settings.tool("kubectl") is None:
             return read
-        held = importlib.import_module(RENDERED_READING)
-        on_base = {env.name: tuple(env.paths) for env in branches.on(self, None) if env.name in read}
-        base = {n: read[n] for n in on_base}
-        # the render and the marked render share the overlays' walks
-        with walks.one_reading(self.root, content):
-            held_read = {**read, **held.held_to_render(settings, self.root, self.config.root, base, on_base)}
-            # each release place proven by a marked render: one that changes nothing is never proposed
-            marked = importlib.import_module(PROVEN)
-            envs = [env for env in branches.on(self, None) if env.name in read]
-            return marked.prove(self.config, self.root, envs, self.declared.image_specs(), held_read)  # type: ignore[no-any-return]
+        held, marked = importlib.import_module(RENDERED_READING), importlib.import_module(PROVEN)
+        envs, cfg = [env for env in branches.on(self, None) if env.name in read], self.config
+        on_base = {env.name: tuple(env.paths) for env in envs}
+        # each release place proven by a marked render: one that changes nothing is never proposed
+        prove = functools.partial(marked.prove, cfg, self.root, envs, self.declared.image_specs())
+        with walks.one_reading(self.root, content):  # the render and the marked one share the walks
+            return held.proven(settings, self.root, cfg.root, content, cfg, read, on_base, prove)  # type: ignore[no-any-return]
 
     def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]:
         """The environments whose files are on ``branch`` (None: the base; an environment's own

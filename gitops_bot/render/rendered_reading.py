@@ -11,7 +11,9 @@ unchanged tree again renders nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +38,60 @@ from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 log = get_logger(__name__)
+
+# The base's readings held to the render and proven, kept for the next run over the same commit,
+# configuration and rules' reading when all of it is here (each environment kustomizations that
+# name no remote resource and no Helm chart: their renders change with nothing but the files): a
+# watch's cycle over an unchanged repository rendered and marked them again, a third of its own
+# CPU. One entry a checkout, the least recently used forgotten past KEPT_READINGS.
+KEPT_READINGS = 256
+_kept: OrderedDict[Path, tuple[tuple[object, ...], dict[str, EnvironmentReading]]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def proven(
+    settings: RenderSettings,
+    root: Path,
+    config_root: Path,
+    content: str | None,
+    config: object,
+    read: Mapping[str, EnvironmentReading],
+    paths: Mapping[str, tuple[str, ...]],
+    prove: Callable[[dict[str, EnvironmentReading]], dict[str, EnvironmentReading]],
+) -> dict[str, EnvironmentReading]:
+    """The rules' readings ``read`` with the environments of ``paths`` held to the render
+    (:func:`held_to_render`), then proven (``prove``); kept by ``content`` (the commit the files
+    under ``root`` are; None: not kept) and ``config`` while each environment's ``paths`` are
+    kustomizations all here."""
+
+    def make() -> dict[str, EnvironmentReading]:
+        base = {n: read[n] for n in paths}
+        return prove({**read, **held_to_render(settings, root, config_root, base, paths)})
+
+    if content is None:
+        return make()
+    kubectl = Path(settings.tool("kubectl") or "")
+    st = kubectl.stat() if kubectl.is_file() else None
+    key = (content, config, dict(read), kubectl, st and (st.st_size, st.st_mtime_ns))
+    with _kept_lock:
+        got = _kept.get(root)
+        if got is not None and got[0] == key:
+            _kept.move_to_end(root)
+            return dict(got[1])
+    out = make()
+    # a chart, an Application's path or plain files are not known to be all here: not kept
+    dirs = [config_root / p for ps in paths.values() for p in ps]
+    here = all(ps for ps in paths.values()) and all(
+        any((d / n).is_file() for n in KUSTOMIZATION_NAMES) and tools.all_here(root, d, {}) for d in dirs
+    )
+    if here:
+        with _kept_lock:
+            _kept[root] = (key, dict(out))
+            _kept.move_to_end(root)
+            while len(_kept) > KEPT_READINGS:
+                _kept.popitem(last=False)
+    return out
+
 
 # the kinds whose objects render a chart (an Argo CD Application, a Flux HelmRelease)
 _DEPLOYER_KINDS = ("Application", "HelmRelease")

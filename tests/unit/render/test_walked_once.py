@@ -182,3 +182,42 @@ def test_a_reading_of_a_known_commit_walks_the_plain_tree_once_per_commit(
     assert sum(again.values()) == sum(first.values()) - ENVS, (first, again)
     other = _plan_reading(tmp_path, monkeypatch, content="d" * 40)
     assert sum(other.values()) == sum(first.values())
+
+
+def test_a_known_commits_readings_are_held_and_proven_once_while_all_of_it_is_here(tmp_path: Path) -> None:
+    """The base's readings held to the render and proven by the marked render are kept by the
+    commit the files are (a watch's cycle over an unchanged checkout renders nothing again);
+    another commit, no commit said, or an overlay naming a Helm chart (pulled when rendered)
+    render and prove again."""
+    _repo(tmp_path)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (APP,)) for e in config.environments]
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    paths = {e.name: tuple(e.paths) for e in config.environments}
+    proved: list[int] = []
+
+    def prove(held: dict[str, Any]) -> dict[str, Any]:
+        proved.append(1)
+        return proven.prove(config, tmp_path, list(config.environments), specs, held)
+
+    def reading(content: str | None) -> dict[str, Any]:
+        with walks.one_reading(tmp_path, content):
+            return rendered_reading.proven(
+                config.render, tmp_path, tmp_path, content, config, read, paths, prove
+            )
+
+    first = reading("e" * 40)
+    assert reading("e" * 40) == first and len(proved) == 1
+    assert [first[f"env{i}"].images[0].effective.tag for i in range(ENVS)] == [
+        f"1.0.{i}" for i in range(ENVS)
+    ]  # type: ignore[union-attr]
+    reading("f" * 40)
+    reading(None)
+    reading(None)
+    assert len(proved) == 4
+    overlay = tmp_path / "overlays/env1/kustomization.yaml"
+    overlay.write_text(overlay.read_text() + "helmCharts: []\n")
+    reading("a1" * 20)
+    reading("a1" * 20)
+    assert len(proved) == 6
