@@ -340,6 +340,13 @@ class DeployTools:
             text = self.reader.tree.text(self.reader.config_root / rel) or ""
             values = images.own_values(text, rel, self.reader.specs, app.application)
             self.reader.add(walk, rel, values + sites, patch=False, text=text)
+        elif app.inline and "{{" not in (
+            text := self.reader.tree.text(self.reader.config_root / rel) or "{{"
+        ):
+            # a chart's template writing its Application whole: helm prints its own Helm values as
+            # written, and Argo CD layers them over its value files (its parameters: _templated)
+            values = images.own_values(text, rel, self.reader.specs, app.application)
+            self.reader.add(walk, rel, values, patch=False, text=text)
 
     def _path(
         self,

@@ -99,3 +99,58 @@ def test_the_applications_of_a_chart_in_template_folders_are_followed(tmp_path: 
     }, reading.notes
     (pin,) = app.chart_pins(env)
     assert (pin.file, pin.site.version) == (f"platform/bootstrap/{folder}/monitoring.yaml", "0.72.5")
+
+
+INLINE = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/acme/gitops.git
+    targetRevision: HEAD
+    path: web
+    helm:
+      valueFiles: [values-prod.yaml]
+      values: |
+        image:
+          tag: 1.3.0
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: '{{ .Values.image.repository }}:{{ .Values.image.tag }}'
+"""
+
+
+def test_a_yielded_applications_own_helm_values_written_whole_are_its_pin(tmp_path: Path) -> None:
+    """A template writing its Application whole (no template action), whose helm.values set the
+    image's tag over its value file: helm prints it as written and Argo CD layers those values last,
+    so the template's line is what runs and where a release writes. It read values-prod.yaml as the
+    pin, a line that changes nothing."""
+    files = {
+        "gitops-bot.yaml": "version: 1\nimages:\n- name: ghcr.io/acme/web\n  policy: semver\n"
+        "  helm: {repository: image.repository, tag: image.tag}\nenvironments:\n- {name: prod, path: apps}\n",
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "{}\n",
+        "apps/templates/web.yaml": INLINE,
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/values.yaml": "image: {repository: ghcr.io/acme/web, tag: 1.0.0}\n",
+        "web/values-prod.yaml": "image:\n  tag: 1.1.0\n",
+        "web/templates/deployment.yaml": DEPLOYMENT,
+    }
+    app = open_app(write(tmp_path, files))
+    (image,) = app.reading(app.config.environment("prod")).images
+    assert image.status is PinStatus.PINNED, image
+    assert image.effective is not None
+    assert (image.effective.place, image.effective.tag) == ("apps/templates/web.yaml:16", "1.3.0"), image
