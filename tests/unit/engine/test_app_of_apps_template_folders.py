@@ -101,36 +101,19 @@ def test_the_applications_of_a_chart_in_template_folders_are_followed(tmp_path: 
     assert (pin.file, pin.site.version) == (f"platform/bootstrap/{folder}/monitoring.yaml", "0.72.5")
 
 
-INLINE = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: web
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://example.com/acme/gitops.git
-    targetRevision: HEAD
-    path: web
-    helm:
-      valueFiles: [values-prod.yaml]
-      values: |
-        image:
-          tag: 1.3.0
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: '{{ .Values.image.repository }}:{{ .Values.image.tag }}'
-"""
+# an Application written whole, setting Helm values of its own over its value file
+INLINE = app_of_apps.APPLICATION.format(
+    name="web",
+    source=app_of_apps.source(
+        "web",
+        extra="    helm:\n      valueFiles: [values-prod.yaml]\n      values: |\n        image:\n"
+        "          tag: 1.3.0\n",
+    ),
+    namespace="argocd",
+)
+DEPLOYMENT = PUSHGATEWAY.replace(
+    "prom/pushgateway:v1.10.0", "'{{ .Values.image.repository }}:{{ .Values.image.tag }}'"
+)
 
 
 def test_a_yielded_applications_own_helm_values_written_whole_are_its_pin(tmp_path: Path) -> None:
