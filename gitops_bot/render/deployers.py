@@ -286,6 +286,18 @@ def flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
     return cast("list[argocd_apps.FluxKustomization]", apps_module().flux_kustomizations(text, rel))
 
 
+_CHART_DIRS = ("charts", "crds", "templates")  # a chart's subdirectories helm reads
+
+
+def chart_reads(directory: Path, found: Sequence[Path]) -> list[Path]:
+    """Of the YAML files under ``directory``, those helm reads where it is a chart: its own,
+    its subcharts' (``charts/``) and CRDs, never another subdirectory's (chart-testing's
+    ``ci/*-values.yaml``, ``examples/``), which ``helm template <chart>`` never takes."""
+    if not any(p.name == "Chart.yaml" and p.parent == directory for p in found):
+        return list(found)
+    return [p for p in found if p.parent == directory or p.relative_to(directory).parts[0] in _CHART_DIRS]
+
+
 def values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
     environment's own and the common ``values.yaml``; None when the directory is not one. Of a

@@ -263,7 +263,7 @@ class Reader:
             self.kustomization(kfile, text, walk, ())
             return
         builds: list[Path] = []
-        found = self.yaml_files(directory, unread=walk, builds=builds)
+        found = deployers.chart_reads(directory, self.yaml_files(directory, unread=walk, builds=builds))
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
