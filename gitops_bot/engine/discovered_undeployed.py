@@ -27,6 +27,8 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
         prefix = "" if chart == "." else f"{chart}/"
         if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
             continue  # a subchart: its parent is what is deployed
+        if repo.under_tests(chart):
+            continue  # a fixture of the project's tests: "write it as an environment" would mislead
         if chart in parents:
             _subchart(repo, chart, *parents[chart])
             continue

@@ -33,8 +33,21 @@ SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
 # Directories that hold no environment: a repository's tests and their fixtures (overlays built
 # to check policies, not deployed), and the bootstrap that installs the deploy tool itself.
 NOT_ENVIRONMENTS = frozenset(
-    {"tests", "fixtures", "testdata", "test-fixtures", "__tests__", "__fixtures__", "bootstrap"}
+    {
+        "tests",
+        "fixtures",
+        "testdata",
+        "test-data",
+        "test_data",
+        "test-fixtures",
+        "__tests__",
+        "__fixtures__",
+        "bootstrap",
+    }
 )
+# A ``test`` folder at the root is the project's tests (Go's and Ruby's layout: test/e2e,
+# test/fixtures), unless the root's other folders are stages too: then it is the test stage.
+ROOT_STAGES = frozenset({"dev", "development", "qa", "staging", "stage", "uat", "prod", "production"})
 
 
 # The deploy tools' own objects: a directory rendering these and no workload sets up a cluster
@@ -85,6 +98,8 @@ class RepoFiles:
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
         self._list()
+        top = {d for d in self.dirs if d and "/" not in d}
+        self._root_tests = "test" in top and not top & ROOT_STAGES
 
     def appset_notes(self) -> list[str]:
         return [
@@ -200,16 +215,17 @@ class RepoFiles:
                 out.append((f, got))
         return out
 
-    @staticmethod
-    def no_environment(rel: str) -> bool:
+    def no_environment(self, rel: str) -> bool:
         """A path under a tests, fixtures or bootstrap directory."""
-        return any(part.lower() in NOT_ENVIRONMENTS for part in PurePosixPath(rel).parts)
+        return self.under_tests(rel) or "bootstrap" in (p.lower() for p in PurePosixPath(rel).parts)
 
-    @staticmethod
-    def under_tests(rel: str) -> bool:
+    def under_tests(self, rel: str) -> bool:
         """A path under a tests or fixtures directory (a bootstrap directory's own deployers are
         the repository's root: an app of apps kept there deploys everything else)."""
-        return any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in PurePosixPath(rel).parts)
+        parts = PurePosixPath(rel).parts
+        if self._root_tests and parts[:1] == ("test",):
+            return True
+        return any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in parts)
 
     def tool_setup(self, files: Iterable[Path]) -> bool:
         """Files holding the deploy tools' objects (Argo CD Applications, Flux Kustomizations)

@@ -1,8 +1,8 @@
 """Where the repository holds what deploys it (Argo CD Applications applied by hand, no app of
 apps), what none of them renders is no environment: a skaffold profile's overlay under ``src/``
-with its placeholder image, a test's overlay under ``test/``, a docs example, an overlay no
-Application lists. Each is said, and the overlay an Application renders is the environment's
-path even when a test's overlay builds on it."""
+with its placeholder image, a docs example, an overlay no Application lists. Each is said (a
+test's overlay under ``test/`` is the project's tests, as under ``tests/``: not said), and the
+overlay an Application renders is the environment's path even when a test's overlay builds on it."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def test_only_what_the_applications_render_is_an_environment(tmp_path: Path) -> 
     assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
     (app,) = found.images
     assert sorted(app.tags) == ["1.1.0", "1.2.0"]
-    for path in ("overlays/preview", "src/app/k8s/overlays/dev", "test/e2e", "docs/example"):
+    assert not [n for n in found.notes if n.startswith("test/")]
+    for path in ("overlays/preview", "src/app/k8s/overlays/dev", "docs/example"):
         assert [n for n in found.notes if n.startswith(f"{path}: nothing in this repository deploys it")], (
             path
         )

@@ -1,0 +1,62 @@
+"""A project's own test folders hold no environment: Go's ``test/`` at the repository's root
+(ConfigButler/gitops-reverser's test/e2e/setup/demo-only, five e2e setups init offered as
+environments) and ``test-data`` (redhat-appstudio/managed-gitops's resources/test-data, the sample
+repositories its tests feed to the service, offered as ``dev`` and ``staging``). Where the
+root's folders are stages (``dev/``, ``test/``, ``prod/``), ``test/`` is one of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+DEPLOY = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\n"
+    "spec: {{template: {{spec: {{containers: [{{name: app, image: '{image}'}}]}}}}}}\n"
+)
+
+
+def _kustomization(*resources: str, tag: str = "") -> str:
+    images = f"images:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n" if tag else ""
+    return f"resources: [{', '.join(resources)}]\n{images}"
+
+
+def test_a_root_test_folder_and_test_data_hold_no_environment(tmp_path: Path) -> None:
+    files = {
+        "config/default/kustomization.yaml": _kustomization("deploy.yaml"),
+        "config/default/deploy.yaml": DEPLOY.format(name="manager", image="ghcr.io/acme/app:1.4.0"),
+        "test/e2e/setup/demo/kustomization.yaml": _kustomization("vote.yaml"),
+        "test/e2e/setup/demo/vote.yaml": DEPLOY.format(name="vote", image="zot.example/voter/frontend:0.3"),
+        "resources/test-data/sample-repo/overlays/dev/kustomization.yaml": _kustomization("deploy.yaml"),
+        "resources/test-data/sample-repo/overlays/dev/deploy.yaml": DEPLOY.format(
+            name="sample", image="quay.io/example/sample-workload:latest"
+        ),
+        # a chart the tests render: no "a Helm chart that nothing deploys; write it as an environment"
+        "test/fixtures/layouts/chart/Chart.yaml": "apiVersion: v2\nname: frontend\nversion: 0.1.0\n",
+        "test/fixtures/layouts/chart/values.yaml": "image:\n  repository: ghcr.io/example-org/frontend\n  tag: 1.8.3\n",
+        "test/fixtures/layouts/chart/templates/deploy.yaml": DEPLOY.format(
+            name="frontend", image="{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("config/default",))]
+    assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
+    assert not [n for n in found.notes if "test/" in n or "test-data" in n], found.notes
+
+
+def test_a_test_folder_beside_the_other_stages_is_one(tmp_path: Path) -> None:
+    files = {
+        "base/kustomization.yaml": _kustomization("deploy.yaml"),
+        "base/deploy.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.0"),
+        **{
+            f"{s}/kustomization.yaml": _kustomization("../base", tag=t)
+            for s, t in (("dev", "1.2.0"), ("test", "1.1.0"), ("prod", "1.0.0"))
+        },
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("dev", ("dev",)),
+        ("test", ("test",)),
+        ("prod", ("prod",)),
+    ]
