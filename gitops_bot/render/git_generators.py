@@ -49,11 +49,12 @@ def glob_files(
     want = os.path.normpath(pattern.strip("/"))
     parts = want.split("/")
     fixed = next((i for i, p in enumerate(parts) if any(ch in p for ch in _GLOB)), len(parts))
-    paths = [root / want] if fixed == len(parts) else _files_under(tree, root.joinpath(*parts[:fixed]))
+    top = root.joinpath(*parts[:fixed])
+    paths = [root / want] if fixed == len(parts) else _files_under(tree, top, root, want)
     out: list[tuple[str, object]] = []
     for path in paths:
         rel = Path(os.path.relpath(path, root)).as_posix()
-        if not rel.endswith(_PARAMETER_FILES) or not fnmatch.fnmatchcase(rel, want):
+        if not _matches(rel, want):
             continue
         if (text := tree.text(path)) is None:
             if unread is not None and (why := tree.unread(path)) is not None:
@@ -131,14 +132,28 @@ def parameters(text: str, rel: str) -> object:
     return got
 
 
-def _files_under(tree: Tree, top: Path) -> list[Path]:
-    """The files below ``top`` (hidden entries skipped, as the checkout's listing does), at most
-    :data:`MAX_FILES`."""
+def _matches(rel: str, want: str) -> bool:
+    return rel.endswith(_PARAMETER_FILES) and fnmatch.fnmatchcase(rel, want)
+
+
+def _files_under(tree: Tree, top: Path, root: Path, want: str) -> list[Path]:
+    """The files below ``top`` matching ``want`` (hidden entries skipped, as the checkout's
+    listing does), at most :data:`MAX_FILES` of them: past it, more Applications than the
+    reading reads of one file, said as that bound. A link to a directory is not walked: git
+    lists a link as the link alone, and two links back to their own directory never ended.
+    Counting every file walked, not those matching, dropped a match walked after 5,000 others
+    unsaid."""
     out: list[Path] = []
     stack = [top] if tree.is_dir(top) else []
     while stack and len(out) < MAX_FILES:
-        for entry in tree.listing(stack.pop()):
+        here = stack.pop()
+        real = tree.real(here)
+        for entry in tree.listing(here):
             if entry.name.startswith("."):
                 continue
-            (stack if tree.is_dir(entry) else out).append(entry)
+            if tree.is_dir(entry):
+                if tree.real(entry) == real / entry.name:
+                    stack.append(entry)
+            elif _matches(Path(os.path.relpath(entry, root)).as_posix(), want):
+                out.append(entry)
     return sorted(out[:MAX_FILES])
