@@ -4,16 +4,21 @@ interpreter importing what that plan imports (with the collector on, as a plain 
 plan runs twice: in a folder of files, and in a git repository of the same files with one
 commit ("plan, git"), where it also reads the environment's release history as it does in
 every repository it works on. Medians of interleaved runs, then the modules that cost most by
-``python -X importtime`` (cumulative, our own and others') in the git repository. The plan
-stopped at its first request says how many modules it imported and the CPU it spent before it.
+``python -X importtime`` (cumulative, our own and others') in the git repository. Each run's
+wall and CPU are printed (the CPU of a whole run is the child's rusage, git's included). The plan
+stopped at its first request says how many modules it imported and the CPU it spent before it;
+``--tree old=PATH`` runs another tree's product (built from PATH by this bench's
+``product.py``) to its first request too, interleaved run by run with this one's, since the same
+plan's CPU seconds move with the machine's load by a third.
 
-    .venv/bin/python bench/startup_bench.py --runs 9
+    .venv/bin/python bench/startup_bench.py --runs 9 [--tree old=/tmp/old-tree]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,13 +33,19 @@ from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
 
-def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall, CPU) of one run; the CPU is the child's and its own children's (git), as exited."""
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if done.returncode != 0:
         raise SystemExit(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
-    return wall, done.stderr
+    return wall, cpu
 
 
 def _importtime(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> list[tuple[int, int, str]]:
@@ -60,17 +71,23 @@ def _importtime(python: str, argv: list[str], env: dict[str, str], cwd: Path) ->
 
 
 # the plan in the product's interpreter, stopped at its first request (an audit hook here, not
-# in the product): how many modules it has imported by then, and the CPU it has spent
+# in the product): how many modules it has imported by then, and the CPU it has spent. It enters
+# as the console script does (``from gitops_bot.__main__ import main``, then ``main()``), not
+# through ``runpy``: Python 3.11 gives a thread's frames 16 kB chunks of stack, mapped when a
+# call crosses a chunk's end and unmapped when it returns, and runpy's frames under the plan
+# took its imports across that end ~1,200 times (an mmap, a munmap and a page fault each) where
+# the console script's run crosses it ~180 times: ~0.01 s of CPU (system time and page faults,
+# which no instruction count sees) the product does not spend. The CPU is the process's own
+# clock (``time.process_time``), where ``os.times`` counts in 10 ms ticks.
 _FIRST_REQUEST = r"""
-import os, sys
+import os, sys, time
 def first_request(event, args):
     if event == "socket.connect":
-        t = os.times()
-        print(f"first-request {len(sys.modules)} {t.user + t.system:.4f}", file=sys.__stderr__, flush=True)
+        print(f"first-request {len(sys.modules)} {time.process_time():.4f}", file=sys.__stderr__, flush=True)
         os._exit(0)
 sys.addaudithook(first_request)
-import runpy
-runpy.run_module("gitops_bot", run_name="__main__")
+from gitops_bot.__main__ import main
+main()
 """
 
 
@@ -89,9 +106,16 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--cache", type=Path, default=Path(".bench"))
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument(
+        "--tree", action="append", default=[], help="name=path of another tree (its first request, beside)"
+    )
     args = ap.parse_args()
     exe = product.product(args.cache)
     python = str(exe.with_name("python"))
+    pythons = {"this tree": python}
+    for tree in args.tree:  # each built by this tree's bench/product.py, in a cache of its own
+        name, path = tree.split("=", 1)
+        pythons[name] = str(product.product(args.cache / f"tree-{name}", root=Path(path)).with_name("python"))
     env = product.installed_env()
     with (
         tempfile.TemporaryDirectory(prefix="gitops-bot-startup-") as tmp,
@@ -128,24 +152,34 @@ def main() -> int:
             f"import importlib\nfor m in {modules!r}:\n    try:\n        importlib.import_module(m)\n"
             "    except ImportError:\n        pass\n"  # sitecustomize: looked for, absent
         )
-        kinds: dict[str, list[float]] = {"interpreter": [], "plan's imports": [], "plan": [], "plan, git": []}
-        first: list[tuple[int, float]] = []
+        kinds: dict[str, list[tuple[float, float]]] = {
+            "interpreter": [],
+            "plan's imports": [],
+            "plan": [],
+            "plan, git": [],
+        }
+        first: dict[str, list[tuple[int, float]]] = {name: [] for name in pythons}
         for _ in range(args.runs):
-            first.append(_first_request(python, in_git, env, committed))
-            kinds["interpreter"].append(_timed([python, "-c", "pass"], env, repo)[0])
-            kinds["plan's imports"].append(_timed([python, "-c", all_mods], env, repo)[0])
-            kinds["plan"].append(_timed([str(exe), *plan], env, repo)[0])
-            kinds["plan, git"].append(_timed([str(exe), *in_git], env, committed)[0])
+            for name, other in pythons.items():  # the trees interleaved, run by run
+                first[name].append(_first_request(other, in_git, env, committed))
+            kinds["interpreter"].append(_timed([python, "-c", "pass"], env, repo))
+            kinds["plan's imports"].append(_timed([python, "-c", all_mods], env, repo))
+            kinds["plan"].append(_timed([str(exe), *plan], env, repo))
+            kinds["plan, git"].append(_timed([str(exe), *in_git], env, committed))
         print(f"one-image plan, product as installed, medians of {args.runs} ({len(modules)} modules)")
         for k, v in kinds.items():
-            each = " ".join(f"{x:.3f}" for x in v)
-            print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f}; each run: {each})")
-        cpu = [c for _, c in first]
-        print(
-            f"  at the first request: {first[0][0]} modules, "
-            f"{statistics.median(cpu):.3f} s CPU (median; min {min(cpu):.3f}; "
-            f"each run: {' '.join(f'{c:.3f}' for c in cpu)})"
-        )
+            for i, what in ((0, "wall"), (1, "CPU")):
+                xs = [run[i] for run in v]
+                each = " ".join(f"{x:.3f}" for x in xs)
+                mid = statistics.median(xs)
+                print(f"  {k:16} {what:4} {mid:.3f} s  (min {min(xs):.3f}; each run: {each})")
+        for name, runs in first.items():
+            cpu = [c for _, c in runs]
+            print(
+                f"  at the first request ({name}): {runs[0][0]} modules, "
+                f"{statistics.median(cpu):.3f} s CPU (median; min {min(cpu):.3f}; "
+                f"each run: {' '.join(f'{c:.3f}' for c in cpu)})"
+            )
         print(f"  load average {os.getloadavg()[0]:.2f}")
         print(f"top {args.top} by cumulative import time (one run, us):")
         for cum, own, name in sorted(rows, reverse=True)[: args.top]:
