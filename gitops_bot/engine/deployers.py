@@ -29,10 +29,11 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
 # {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
-_PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{\{")
+_PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{")
 
 
 ELSEWHERE = "not this repository: run init in that repository"
+PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
 
 
 def elsewhere(repo: RepoFiles) -> None:
@@ -73,7 +74,9 @@ def elsewhere(repo: RepoFiles) -> None:
     repo.notes[:0] = said_charts
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
-        repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {ELSEWHERE}")
+        # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
+        where = PLACED if "${" in url else ELSEWHERE
+        repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
     if stages:
         repo.notes.insert(
             len(counts), f"{stages} Kargo Stage{'s' if stages > 1 else ''} promote into what they render"

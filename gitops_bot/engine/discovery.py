@@ -291,7 +291,7 @@ def discover(
         tuple(envs),
         tuple(out_images),
         order_source,
-        (*repo.notes, *repo.appset_notes()),
+        (*repo.notes, *repo.appset_notes(), *repo.template_notes()),
         readings,
         tuple(questions),
         tuple(found_charts),

@@ -92,6 +92,7 @@ class RepoFiles:
         # unless a later reading of the file says more
         self.appsets: dict[str, None] = {}
         self.tracking: list[Tracking] = []
+        self.templates: dict[str, str] = {}  # another tool's templates (not listed among files) -> the tool
         self._said: set[str] = set()  # the files a not-read note names already
         self.deployer_files: list[str] | None = None  # those holding deploy objects, once found
         # each file's generated Applications (or why its generators failed), made once: init
@@ -117,6 +118,9 @@ class RepoFiles:
                 if len(self.files) >= MAX_FILES:
                     self.notes.append(f"listed the first {MAX_FILES} files only; the rest was not looked at")
                     return
+                if (tool := _template_tool(f, "")) is not None:  # not deployed as written
+                    self.templates[f if rel == "." else f"{rel}/{f}"] = tool
+                    continue
                 self.files.append(f if rel == "." else f"{rel}/{f}")
 
     def text(self, rel: str) -> str | None:
@@ -164,9 +168,26 @@ class RepoFiles:
 
     def unparsed(self, rel: str, text: str, error: Exception) -> None:
         """A YAML file that does not parse, said with the parser's words; a template (a chart's,
-        ``{{ ... }}``) is YAML only once rendered, so it is not one."""
-        if rel.endswith(YAML) and "{{" not in text:
+        ``{{ ... }}``, another tool's: :meth:`template_notes`) is YAML only once rendered, so it
+        is not one."""
+        if (tool := _template_tool(rel, text)) is not None:
+            self.templates.setdefault(rel, tool)
+        elif rel.endswith(YAML) and "{{" not in text:
             self.not_read(rel, git_generators.not_yaml(error))
+
+    def template_notes(self) -> list[str]:
+        """The templates of another tool (Freemarker, Jinja), by their names or by the
+        directives that kept them from parsing: one line a tool, where a line a file told each
+        to be fixed, which would break the tool that renders them."""
+        tools: dict[str, list[str]] = {}
+        for f in sorted(self.templates):
+            tools.setdefault(self.templates[f], []).append(f)
+        return [
+            f"{len(fs)} {tool} template{'s' if len(fs) > 1 else ''} ({', '.join(fs[:3])}"
+            f"{f', and {len(fs) - 3} more' if len(fs) > 3 else ''}): YAML only once another tool renders "
+            "them, not read (nothing to fix here): run init in the repository that tool renders them into"
+            for tool, fs in tools.items()
+        ]
 
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]
@@ -247,6 +268,17 @@ class RepoFiles:
                     if kind in WORKLOADS or (isinstance(spec, dict) and "template" in spec):
                         return False
         return tools
+
+
+# templates of another tool: by the name's suffix, else (a file that did not parse) by a directive
+_TOOL_NAMES = ((re.compile(r"\.ftlh?(\.|$)"), "Freemarker"), (re.compile(r"\.(j2|jinja2?)(\.|$)"), "Jinja"))
+_TOOL_MARKS = (("<#", "Freemarker"), ("</#", "Freemarker"), ("{%", "Jinja"))
+
+
+def _template_tool(rel: str, text: str) -> str | None:
+    name = PurePosixPath(rel).name.lower()
+    by_name = next((tool for pattern, tool in _TOOL_NAMES if pattern.search(name)), None)
+    return by_name or next((tool for mark, tool in _TOOL_MARKS if mark in text), None)
 
 
 _KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)

@@ -1,0 +1,72 @@
+"""A repository whose GitOps files are templates another tool renders (cloudogu/gitops-playground:
+Freemarker ``*.ftl.yaml`` with ``<#if>`` directives and ``${scm.repoUrl}`` placeholders, which its
+own program renders into the repository it creates). init told of each such file "not YAML the
+bot can read ...: fix the YAML", advice that would break the generator, and of an Application
+whose ``repoURL: ${repoUrl}`` a placeholder fills "renders ${repoUrl}, not this repository: run
+init in that repository", a repository no line names. Both are said as templates of another tool,
+once, with where to run init; a file named as one (``.ftl``, ``.j2``) is not read as deployed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+ARGOCD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: argocd
+  namespace: ${config.namespace}
+  annotations:
+<#if config.mail>
+    notifications.argoproj.io/subscribe.on-sync-status-unknown.email: ${config.email}
+</#if>
+spec:
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+  source:
+    path: apps/argocd
+    repoURL: ${scm.repoUrl}argocd/cluster-resources.git
+"""
+
+BOOTSTRAP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: bootstrap, namespace: argocd}
+spec:
+  destination: {server: https://kubernetes.default.svc, namespace: argocd}
+  source:
+    path: apps/bootstrap
+    repoURL: ${repoUrl}
+"""
+
+PROJECT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: tenant}
+spec:
+  sourceRepos:
+<#list tenants as t>
+  - ${t.repo}
+</#list>
+"""
+
+
+def test_templates_of_another_tool_are_said_once_and_never_to_fix(tmp_path: Path) -> None:
+    files = {
+        "argocd/applications/argocd.ftl.yaml": ARGOCD,
+        # a file another tool fills by placeholders alone (envsubst) parses, and is read
+        "argocd/applications/bootstrap.yaml": BOOTSTRAP,
+        "argocd/projects/tenant.ftl.yaml": PROJECT,
+    }
+    notes = discover(write(tmp_path, files)).notes
+    assert not [n for n in notes if "fix the YAML" in n], notes
+    (said,) = [n for n in notes if "Freemarker" in n]
+    assert said.startswith(
+        "2 Freemarker templates (argocd/applications/argocd.ftl.yaml, argocd/projects/tenant.ftl.yaml): "
+        "YAML only once another tool renders them, not read (nothing to fix here): run init in the "
+        "repository that tool renders them into"
+    ), said
+    (app,) = [n for n in notes if "${repoUrl}" in n]
+    assert "a placeholder another tool fills" in app and "not this repository" not in app, app
