@@ -90,6 +90,9 @@ class Reader:
 
     # -- walking ------------------------------------------------------------------------
 
+    def _text(self, rel: str) -> str | None:
+        return self.tree.text(self.config_root / rel)
+
     def rel(self, path: Path) -> str:
         return walks.relative(path, self.config_root)
 
@@ -518,7 +521,7 @@ class Reader:
         sel = patch.selector
         if patch.json6902 is False or sel is None or krel in walk.unsure or walk.patched.get(krel):
             return
-        chosen = [(k, n) for k, n in self._built(krel, walk) or () if sel.selects(k, n)]
+        chosen = [(k, n) for k, n in walk.built_objects(krel, self._text) or () if sel.selects(k, n)]
         if len(chosen) == 1:
             files = ((f, self.tree.text(self.config_root / f)) for f in walk.built.get(krel, ()))
             doc = kustomize_refs.target_object(files, *chosen[0])
@@ -533,7 +536,7 @@ class Reader:
         its target selects nothing built (kustomize then applies nothing, silently). A
         strategic-merge patch with no target naming nothing built fails the build (refused, as
         kustomize refuses it). No claim where the built names are not all known."""
-        if not sites or krel in walk.unsure or (built := self._built(krel, walk)) is None:
+        if not sites or krel in walk.unsure or (built := walk.built_objects(krel, self._text)) is None:
             return sites, ""
         where = os.path.dirname(krel) or "."
         first = sites[0]
@@ -561,22 +564,6 @@ class Reader:
                     f"{where} lists what is built), or drop the patch"
                 )
         return sites, ""
-
-    def _built(self, krel: str, walk: Walk) -> list[tuple[str, str]] | None:
-        """The kinds and names of what ``krel`` builds; None when a file of it is no plain list
-        of named objects."""
-        if krel in walk.objects:  # its build is whole by its first patch: asked once
-            return walk.objects[krel]
-        out: list[tuple[str, str]] = []
-        for rel in walk.built.get(krel, ()):
-            text = self.tree.text(self.config_root / rel)
-            found = kustomize_refs.objects(text, rel) if text is not None else None
-            if found is None:
-                walk.objects[krel] = None
-                return None
-            out += found
-        walk.objects[krel] = out
-        return out
 
     # -- reading ------------------------------------------------------------------------
 

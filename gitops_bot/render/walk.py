@@ -10,7 +10,6 @@ import functools
 import os
 import re
 import shutil
-import stat
 import tempfile
 import threading
 from collections import OrderedDict
@@ -68,7 +67,7 @@ class DiskTree:
     reads and real paths this one shares for every file it does not write over."""
 
     _own: frozenset[Path]  # the paths of ``texts``
-    _reals: Reals
+    _reals: files.Reals
 
     def __init__(
         self,
@@ -76,12 +75,12 @@ class DiskTree:
         texts: Mapping[Path, str] | None = None,
         content: str | None = None,
         under: DiskTree | None = None,
-        reals: Reals | None = None,
+        reals: files.Reals | None = None,
     ) -> None:
         self.given = root  # the reader's paths are built on it
         self._under = under if under is not None and under.given == root and not under._own else None
         if reals is None or reals.given != root:
-            reals = self._under._reals if self._under is not None else Reals(root)
+            reals = self._under._reals if self._under is not None else files.Reals(root)
         self._reals = reals
         self.root = self._reals.root
         # the commit the files under root are exactly (nothing changed, added or ignored), when
@@ -186,7 +185,7 @@ class _Reading:
 
     trees: dict[tuple[Path, tuple[tuple[Path, str], ...]], DiskTree] = field(default_factory=dict)
     owned: set[int] = field(default_factory=set)  # id() of the trees above, alive while it is
-    reals: dict[Path, Reals] = field(default_factory=dict)  # root -> its paths' real places
+    reals: dict[Path, files.Reals] = field(default_factory=dict)  # root -> its paths' real places
     kept: dict[tuple[object, ...], object] = field(default_factory=dict)
     # a private copy of a repository its renders are done with (root -> the copy, and the files
     # written over it), for the reading's next render to take instead of copying the tree again
@@ -242,10 +241,10 @@ def disk_tree(root: Path, texts: Mapping[Path, str] | None = None) -> DiskTree:
     return tree
 
 
-def _reals(reading: _Reading, root: Path) -> Reals:
+def _reals(reading: _Reading, root: Path) -> files.Reals:
     got = reading.reals.get(root)
     if got is None:
-        got = Reals(root)
+        got = files.Reals(root)
         if len(reading.reals) < MAX_KEPT:
             reading.reals[root] = got
     return got
@@ -255,14 +254,14 @@ def real(root: Path, path: Path) -> Path | None:
     """``path`` with every link resolved (as :meth:`Path.resolve`), in a reading from its real
     places under ``root`` (each directory looked at once); None when a link on it loops."""
     reading = _READING.get()
-    return _resolved(path) if reading is None else _reals(reading, root).of(path)
+    return files.resolved(path) if reading is None else _reals(reading, root).of(path)
 
 
 def inside(root: Path, path: Path) -> bool:
     """Whether ``path``, links resolved, is ``root`` or under it (a link loop: not); in a
     reading from its real places under ``root``."""
     reading = _READING.get()
-    return (Reals(root) if reading is None else _reals(reading, root)).inside(path)
+    return (files.Reals(root) if reading is None else _reals(reading, root)).inside(path)
 
 
 def kept(tree: Tree, key: tuple[object, ...], make: Callable[[], _T]) -> _T:
@@ -314,64 +313,6 @@ def keep_spare(root: Path, copy: Path, written: frozenset[Path]) -> None:
         shutil.rmtree(aside.parent, ignore_errors=True)
         return
     reading.spares[root] = (aside, written)
-
-
-class Reals:
-    """Where each path under a root really is (every symbolic link resolved), found a directory
-    at a time: a path's real place is its directory's (found once) and its name, one ``lstat``
-    telling whether the name is a link, only then resolved whole. A reading asks it of hundreds
-    of paths under the same few directories, and resolving each whole lstat'ed every directory
-    above it again (a third of a warm reading's time)."""
-
-    def __init__(self, given: Path) -> None:
-        self.given = given
-        self.root = given.resolve()
-        self._under = os.path.join(str(self.root), "")  # "/repo/": what a path inside starts with
-        self._known: dict[Path, Path | None] = {given.absolute(): self.root}  # None: a link on the way loops
-        self._inside: dict[Path, bool] = {}
-
-    def inside(self, path: Path) -> bool:
-        """Whether ``path``, links resolved, is the root or under it (a loop: not)."""
-        got = self._inside.get(path)
-        if got is None:
-            real = self.of(path)
-            got = real is not None and (real == self.root or str(real).startswith(self._under))
-            self._inside[path] = got
-        return got
-
-    def of(self, path: Path) -> Path | None:
-        """``path`` with every link resolved, as :meth:`Path.resolve` gives it (a name not there
-        joined as written); None when a link on it loops."""
-        path = path if path.is_absolute() else Path.cwd() / path
-        todo: list[Path] = []
-        at = path
-        while at not in self._known and at.parent != at:
-            todo.append(at)
-            at = at.parent
-        real = self._known.get(at, at)  # the filesystem's root, or a place found before
-        for step in reversed(todo):
-            if real is not None:
-                if step.name == "..":
-                    real = real.parent
-                else:
-                    real = real / step.name
-                    try:
-                        link = stat.S_ISLNK(os.lstat(real).st_mode)
-                    except OSError:
-                        link = False  # not there (or not a directory on the way): as written
-                    if link:
-                        real = _resolved(real)
-            self._known[step] = real
-        return real
-
-
-def _resolved(path: Path) -> Path | None:
-    """``path`` with every link resolved; None when a link on it loops (pathlib raises
-    RuntimeError for that on Python 3.11, OSError ELOOP on later versions)."""
-    try:
-        return path.resolve()
-    except (RuntimeError, OSError):
-        return None
 
 
 @record
@@ -483,6 +424,20 @@ class Walk:
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     env: Source | None = None  # the environment read (of the Applications a chart yields, its own)
     roots: int = 0  # renderings started
+
+    def built_objects(self, krel: str, text: Callable[[str], str | None]) -> list[tuple[str, str]] | None:
+        """The kinds and names of what ``krel`` builds (``text``: a file's, by its path); None
+        when a file of it is no plain list of named objects. Asked once a kustomization."""
+        if krel not in self.objects:
+            out: list[tuple[str, str]] | None = []
+            for rel in self.built.get(krel, ()):
+                found = kustomize_refs.objects(got, rel) if (got := text(rel)) is not None else None
+                if found is None or out is None:
+                    out = None
+                    break
+                out += found
+            self.objects[krel] = out
+        return self.objects[krel]
 
     def next_root(self) -> None:
         self.root, self.roots = self.roots, self.roots + 1

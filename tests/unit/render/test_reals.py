@@ -1,4 +1,4 @@
-"""A reading's real paths are found a directory at a time (:class:`gitops_bot.render.walk.Reals`),
+"""A reading's real paths are found a directory at a time (:class:`gitops_bot.core.files.Reals`),
 and :func:`gitops_bot.core.files.inside` resolves only a path with a link (or ``..``) below the
 root: each path's real place must be the one ``Path.resolve`` gives, on the shapes a hostile
 repository holds (links to directories inside and out, chains, loops, dangling links, ``..``
@@ -77,7 +77,7 @@ def _resolved(path: Path) -> Path | None:
 @pytest.mark.parametrize("given", ["repo", "linked-repo"])
 def test_each_path_is_where_resolve_puts_it(tmp_path: Path, given: str) -> None:
     root, paths = _hostile(tmp_path)
-    reals = walks.Reals(tmp_path / given)
+    reals = files.Reals(tmp_path / given)
     assert reals.root == root.resolve()
     for path in paths * 2:  # asked again: from what was found
         want = _resolved(path)
@@ -89,7 +89,7 @@ def test_each_path_is_where_resolve_puts_it(tmp_path: Path, given: str) -> None:
 def test_a_relative_path_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: Any) -> None:
     root, _ = _hostile(tmp_path)
     monkeypatch.chdir(root / "overlays")
-    reals = walks.Reals(root)
+    reals = files.Reals(root)
     assert reals.of(Path("to-base/nested")) == (root / "base/nested").resolve()
     assert reals.of(Path("loop-a")) is None
     assert not reals.inside(Path("out/deep"))
@@ -102,7 +102,7 @@ def test_the_directories_above_are_looked_at_once(tmp_path: Path, monkeypatch: A
     folder.mkdir(parents=True)
     for i in range(100):
         (folder / f"f{i}.yaml").write_text("a: 1\n")
-    reals = walks.Reals(tmp_path / "repo")
+    reals = files.Reals(tmp_path / "repo")
     looked: list[str] = []
     lstat = os.lstat
 
