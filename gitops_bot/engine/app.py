@@ -362,7 +362,7 @@ class App:
                 continue
             if sites.may_pin(text, rel):  # a file naming no chart object is not parsed
                 texts[path] = self._parsed_chart_file(path, text, rel)
-        flux, releases = chart_context(texts)
+        flux, releases = charts_module().context(texts)
         self._chart_contexts[env.name] = (flux, releases)
         others = [
             (e, set(self.reading(e).rendered), dict(self.reading(e).documents))
@@ -570,25 +570,6 @@ def own_generated(env: EnvironmentConfig, text: str | charts.Parsed, rel: str) -
         return None
     own = tuple(n for n in charts_module().generated(text, rel) if n in named)
     return own or None
-
-
-def chart_context(
-    texts: Mapping[Path, str] | Mapping[Path, charts.Parsed],
-) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
-    """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
-    environment's files together: a HelmRelease's repository, or an overlay's patch of a
-    release, may be in another file of the same environment."""
-
-    sites = charts_module()
-    repositories: dict[str, str] = {}
-    for path, text in texts.items():
-        if path.name != "Chart.lock":
-            repositories.update(sites.helm_repositories(text, str(path)))
-    releases: dict[str, charts.ChartSpec] = {}
-    for path, text in texts.items():
-        if path.name != "Chart.lock":
-            releases.update(sites.helm_releases(text, str(path), repositories=repositories))
-    return repositories, releases
 
 
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:

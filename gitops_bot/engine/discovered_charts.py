@@ -16,7 +16,7 @@ from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.record import record
-from gitops_bot.engine.app import App, chart_context
+from gitops_bot.engine.app import App
 from gitops_bot.manifests import argocd_apps, charts
 from gitops_bot.manifests.charts_refs import one_version, repository_key
 from gitops_bot.policy import Policy
@@ -87,7 +87,7 @@ def find(
                 texts[Path(rel)] = text
                 artifacts.update(_kustomization_sources(docs_of(rel), rel))
         try:
-            flux, releases = chart_context(texts)
+            flux, releases = charts.context(texts)
         except GitOpsBotError as e:
             notes.append(f"chart versions of {env}: {e}")
             continue

@@ -18,7 +18,7 @@ from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan,
 from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import branches
-from gitops_bot.engine.app import App, chart_context, own_generated
+from gitops_bot.engine.app import App, own_generated
 from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import EditResult, Unwritten
 from gitops_bot.manifests.values_keys import keys as layer_keys
@@ -215,7 +215,7 @@ def _edit_charts(
     # what the edited files refer to may be in a file they share with other environments (the
     # base HelmRelease an overlay's patch sets the version of): read from all it renders
     rendered_flux, rendered_releases = app.chart_context(app.config.environment(environment))
-    flux, releases = chart_context(current)
+    flux, releases = charts.context(current)
     flux, releases = {**rendered_flux, **flux}, {**rendered_releases, **releases}
     documents = _documents(app, environment)  # another environment's Application is not edited
     env = app.config.environment(environment)

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError, NotYaml
@@ -275,6 +275,23 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[ChartSpec, str]) -
     """``Chart.lock`` with the changed dependencies' versions and the digest Helm computes for
     the (already edited) ``chart_yaml``; see :mod:`.charts_lock`."""
     return charts_lock.relock(chart_yaml, chart_lock, {s.key: v for s, v in changes.items()})
+
+
+def context(
+    texts: Mapping[Path, str] | Mapping[Path, Parsed],
+) -> tuple[dict[str, str], dict[str, ChartSpec]]:
+    """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
+    environment's files together: a HelmRelease's repository, or an overlay's patch of a
+    release, may be in another file of the same environment."""
+    repositories: dict[str, str] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            repositories.update(helm_repositories(text, str(path)))
+    releases: dict[str, ChartSpec] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            releases.update(helm_releases(text, str(path), repositories=repositories))
+    return repositories, releases
 
 
 def helm_repositories(text: str | Parsed, filename: str) -> dict[str, str]:

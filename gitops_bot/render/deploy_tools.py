@@ -14,7 +14,6 @@ import functools
 import importlib
 import json
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -386,7 +385,7 @@ class DeployTools:
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     deployers.missing_values(app, rel, name, self.reader.rel(path), walk)
-            if self.yields_applications(directory):
+            if deployers.yields_applications(self.reader.tree, directory):
                 # what the chart's templates write themselves is applied with its Applications:
                 # each read as where the chart is read as a directory (a chart version an
                 # Application pins, an image written whole), in templates/<sub>/ too
@@ -567,24 +566,6 @@ class DeployTools:
                 "set the image in the values or kustomization it renders",
                 UNFOLLOWED,
             )
-
-    def yields_applications(self, chart: Path) -> bool:
-        """Whether a template of the chart is an Argo CD Application (its fields Go templates
-        the rules cannot follow); the first few templates looked at, as text."""
-        tree = self.reader.tree
-        pending = [chart / "templates"] if tree.is_dir(chart / "templates") else []
-        looked = 0
-        while pending and looked < 50:
-            for path in tree.listing(pending.pop(0)):
-                if tree.is_dir(path):  # templates/core-infra/: a chart's templates are all of them
-                    pending.append(path)
-                    continue
-                if path.suffix not in (".yaml", ".yml", ".tpl") or (looked := looked + 1) > 50:
-                    continue
-                text = tree.text(path)
-                if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
-                    return True
-        return False
 
     def app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         # Argo CD's repo server expands its build environment in these values before it builds

@@ -379,3 +379,21 @@ def value_file(name: str, refs: Collection[str], env: Mapping[str, str | None]) 
         got = envsubst(rest, env)
         return None if got is None else f"${ref}/{got}"
     return envsubst(name, env)
+
+
+def yields_applications(tree: Tree, chart: Path) -> bool:
+    """Whether a template of the chart is an Argo CD Application (its fields Go templates
+    the rules cannot follow); the first few templates looked at, as text."""
+    pending = [chart / "templates"] if tree.is_dir(chart / "templates") else []
+    looked = 0
+    while pending and looked < 50:
+        for path in tree.listing(pending.pop(0)):
+            if tree.is_dir(path):  # templates/core-infra/: a chart's templates are all of them
+                pending.append(path)
+                continue
+            if path.suffix not in (".yaml", ".yml", ".tpl") or (looked := looked + 1) > 50:
+                continue
+            text = tree.text(path)
+            if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
+                return True
+    return False

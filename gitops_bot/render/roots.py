@@ -140,7 +140,9 @@ def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]]
 def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:
     """An environment's path that is a chart of Applications nothing here deploys, followed as
     the Application applying it by hand would render it; False for any other directory."""
-    if tools.reader.tree.text(directory / "Chart.yaml") is None or not tools.yields_applications(directory):
+    if tools.reader.tree.text(directory / "Chart.yaml") is None or not deployers.yields_applications(
+        tools.reader.tree, directory
+    ):
         return False
     rel = tools.reader.rel(directory)
     # the chart's own Application over itself, setting nothing (a root managing itself once
