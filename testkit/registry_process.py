@@ -16,6 +16,13 @@ from typing import Any
 import httpx
 
 BINARY_CANDIDATES = ("docker-registry", "registry")
+# The suite's session registries serve every push and pull of a worker's tests for the whole
+# run, and Go's collector was about a third of their CPU: 300 images pushed, listed and HEADed
+# cost the registry 9.2-11.2 s of CPU (median 9.2, five runs) with the default collector,
+# 6.4-6.6 s with it off below 128 MiB (peak resident 29 -> 135 MB). Only the suite's shared
+# registries take it (tests/conftest.py): a registry a test or bench starts itself keeps the
+# environment it is given.
+SUITE_GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "128MiB"}
 
 
 def find_binary() -> str:

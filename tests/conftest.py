@@ -26,7 +26,7 @@ from testkit.github_responses import Planned, mocked_github
 from testkit.in_process import signal_handlers_kept
 from testkit.oci import Pusher
 from testkit.prometheus import MutualTls, PrometheusProcess, Recording, Spike, Warming
-from testkit.registry_process import RegistryProcess
+from testkit.registry_process import SUITE_GO_RUNTIME, RegistryProcess
 from testkit.token_issuer import TokenIssuer
 
 
@@ -161,7 +161,7 @@ def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
     """An anonymous registry shared by the session: tests use their own repository names."""
-    with RegistryProcess(tmp_path_factory.mktemp("registry")) as reg:
+    with RegistryProcess(tmp_path_factory.mktemp("registry"), env=SUITE_GO_RUNTIME) as reg:
         yield reg
 
 
@@ -247,7 +247,8 @@ def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     root = tmp_path_factory.mktemp("basic-registry")
     htpasswd = root / "htpasswd"
     htpasswd.write_bytes(b"alice:" + bcrypt.hashpw(b"wonderland-42", bcrypt.gensalt(rounds=4)) + b"\n")
-    with RegistryProcess(root, auth={"htpasswd": {"realm": "basic-realm", "path": str(htpasswd)}}) as reg:
+    auth = {"htpasswd": {"realm": "basic-realm", "path": str(htpasswd)}}
+    with RegistryProcess(root, auth=auth, env=SUITE_GO_RUNTIME) as reg:
         yield reg
 
 
@@ -266,7 +267,9 @@ def tls_registry(
     tmp_path_factory: pytest.TempPathFactory, tls_material: dict[str, Path]
 ) -> Iterator[RegistryProcess]:
     with RegistryProcess(
-        tmp_path_factory.mktemp("tls-registry"), tls=(tls_material["cert"], tls_material["key"])
+        tmp_path_factory.mktemp("tls-registry"),
+        tls=(tls_material["cert"], tls_material["key"]),
+        env=SUITE_GO_RUNTIME,
     ) as reg:
         yield reg
 
@@ -283,7 +286,7 @@ def token_registry(
     tmp_path_factory: pytest.TempPathFactory, token_issuer: TokenIssuer
 ) -> Iterator[RegistryProcess]:
     root = tmp_path_factory.mktemp("token-registry")
-    with RegistryProcess(root, auth=token_issuer.registry_auth(root / "auth")) as reg:
+    with RegistryProcess(root, auth=token_issuer.registry_auth(root / "auth"), env=SUITE_GO_RUNTIME) as reg:
         yield reg
 
 

@@ -107,6 +107,17 @@ def test_the_registry_process_gets_the_extra_environment_it_is_given(
         assert environment(plain) == inherited
 
 
+def test_the_suites_shared_registries_run_with_go_s_collector_off_below_128_mib(
+    registry: RegistryProcess, basic_registry: RegistryProcess
+) -> None:
+    """The session's registries serve a worker's every push and pull for the whole run: they
+    run with Go's collector off until their heap nears 128 MiB (about a third of their CPU)."""
+    for reg in (registry, basic_registry):
+        assert reg.proc is not None
+        environ = set(Path(f"/proc/{reg.proc.pid}/environ").read_bytes().split(b"\0"))
+        assert {b"GOGC=off", b"GOMEMLIMIT=128MiB"} <= environ
+
+
 class _Recording(Relay):
     """Forwards every request to the registry and notes it."""
 
