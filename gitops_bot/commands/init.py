@@ -36,6 +36,7 @@ from gitops_bot.engine import (
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.deployers import ELSEWHERE
 from gitops_bot.git import gitcli, store
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
@@ -220,11 +221,13 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
             "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
             "environment (docs/guides/your-repository.md, 'Writing it by hand')",
         )
+    # run init elsewhere only where a line names another repository to run it in
+    first = "run init in the repository the line names; else " if any(ELSEWHERE in n for n in notes) else ""
     return UsageError(
         f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
         f"Argo CD Application or Flux Kustomization renders this repository's files{seen}",
-        hint="run init in the repository the line names, if it names one; else write gitops-bot.yaml "
-        "by hand (docs/guides/your-repository.md, 'Writing it by hand', has an example)",
+        hint=f"{first}write gitops-bot.yaml by hand (docs/guides/your-repository.md, 'Writing it by hand', "
+        "has an example)",
     )
 
 

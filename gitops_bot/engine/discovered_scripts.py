@@ -146,6 +146,37 @@ def _scripts(repo: RepoFiles) -> Iterator[str]:
 
 
 MAX_WORKFLOWS = 100  # workflow files read at most
+MAX_TERRAFORM = 500  # Terraform files read at most
+
+# a Terraform resource deploying to a cluster something with a version: a chart, an Argo CD
+# Application, a manifest or a workload
+_TERRAFORM = re.compile(
+    r'^[ \t]*resource[ \t]+"(helm_release|argocd_application(?:_set)?|kubectl_manifest|kubernetes_manifest'
+    r'|kubernetes_(?:deployment|daemonset|daemon_set|stateful_set|cron_job|job)(?:_v1)?)"',
+    re.M,
+)
+
+
+def terraform(repo: RepoFiles) -> list[str]:
+    """What the repository's Terraform deploys, said: the bot reads no Terraform, so a
+    repository deployed by it is told why nothing of it is found, not only that nothing is."""
+    kinds: dict[str, int] = {}
+    files: list[str] = []
+    for f in [f for f in repo.files if f.endswith(".tf")][:MAX_TERRAFORM]:
+        text = repo.tree.text(repo.root / f)
+        found = _TERRAFORM.findall(text) if text is not None and len(text) <= MAX_SCRIPT else []
+        files += [f] if found else []
+        for kind in found:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    if not files:
+        return []
+    more = f", and {len(files) - 3} more" if len(files) > 3 else ""
+    return [
+        f"{len(files)} Terraform file{'s' if len(files) > 1 else ''} ({', '.join(files[:3])}{more}) deploy "
+        f"with {', '.join(f'{k} x{n}' for k, n in kinds.items())}: the bot reads no Terraform, so the chart "
+        "versions and images they deploy are not released; to have them released, pin them in files it "
+        "reads (an Argo CD Application, a Flux HelmRelease, a Chart.yaml dependency, a manifest)"
+    ]
 
 
 def _joined(text: str) -> list[str]:
