@@ -236,8 +236,10 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 continue
             if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
                 continue  # an overlay found already (or the whole repository: not one environment)
-            if repo.no_environment(path) or repo.tool_setup(files_of(repo, path)):
-                continue  # Flux's own sync objects, or a test's: what they point at is found on its own
+            if repo.no_environment(path):
+                continue  # a test's: what it points at is found on its own
+            if repo.tool_setup(files_of(repo, path)) and not repo.sources_only(files_of(repo, path)):
+                continue  # Flux's own sync objects: what they point at is found on its own
             name = str(as_map(doc.get("metadata")).get("name") or "")
             env = next(
                 (

@@ -53,6 +53,7 @@ ROOT_STAGES = frozenset({"dev", "development", "qa", "staging", "stage", "uat", 
 # The deploy tools' own objects: a directory rendering these and no workload sets up a cluster
 # (an app of apps, a cluster's registration, Flux's sync objects); it deploys environments, it
 # is none.
+_SOURCES = frozenset({"HelmRepository", "OCIRepository"})  # what a HelmRelease's chart comes from
 _TOOL_KINDS = frozenset(
     {
         ("argoproj.io", "Application"),
@@ -247,6 +248,24 @@ class RepoFiles:
         if self._root_tests and parts[:1] == ("test",):
             return True
         return any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in parts)
+
+    def sources_only(self, files: Iterable[Path]) -> bool:
+        """Files holding the chart sources a cluster's HelmReleases name (a Flux Kustomization's
+        ``infrastructure/sources``: HelmRepositories, OCIRepositories) and no other object: of
+        the cluster's environment, where the chart of each release is read from them."""
+        kinds = {
+            kind_of(doc)[1]
+            for f in files
+            if (rel := self.rel_of(f)) is not None and PurePosixPath(rel).name not in KUSTOMIZATION_NAMES
+            for doc in self.docs(rel)
+        }
+        return bool(kinds & _SOURCES) and kinds <= _SOURCES | {"GitRepository", "Bucket"}
+
+    def rel_of(self, path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
 
     def tool_setup(self, files: Iterable[Path]) -> bool:
         """Files holding the deploy tools' objects (Argo CD Applications, Flux Kustomizations)

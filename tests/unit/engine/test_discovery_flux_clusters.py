@@ -104,3 +104,80 @@ def test_what_two_clusters_deploy_is_no_one_clusters(tmp_path: Path) -> None:
     assert by_name["main"] == ("apps/main/monitoring", "apps/main/web")
     assert by_name["utility"] == ("apps/utility/db", "apps/utility/monitoring")
     assert not [n for n, paths in by_name.items() if "infrastructure" in paths and n in NAMESPACES]
+
+
+_SOURCES_KS = """\
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: {name}, namespace: flux-system}}
+spec:
+  interval: 10m
+  path: ./{path}
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+"""
+
+_SEALED_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: sealed-secrets, namespace: kube-system}
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: sealed-secrets
+      version: "2.17.7"
+      sourceRef: {kind: HelmRepository, name: sealed-secrets, namespace: flux-system}
+"""
+
+_SEALED_REPOSITORY = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: sealed-secrets, namespace: flux-system}
+spec:
+  interval: 1h
+  url: https://bitnami-labs.github.io/sealed-secrets
+"""
+
+_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/acme/app:1.0.0
+"""
+
+
+def test_the_sources_a_cluster_applies_are_of_its_environment(tmp_path: Path) -> None:
+    # bokristoffersson/homelab-k12n-gitops: the cluster's infrastructure-sources Kustomization
+    # applies every HelmRepository; init left its path out (it renders no workload: taken for a
+    # bootstrap) and said six exactly pinned charts not read, their HelmRepository "in no file
+    # the environment renders"
+    root = write(
+        tmp_path,
+        {
+            "clusters/homelab/infrastructure.yaml": _SOURCES_KS.format(
+                name="sources", path="infrastructure/sources"
+            )
+            + _SOURCES_KS.format(name="controllers", path="infrastructure/controllers")
+            + _SOURCES_KS.format(name="apps", path="apps/homelab"),
+            "infrastructure/sources/kustomization.yaml": "resources: [sealed-secrets.yaml]\n",
+            "infrastructure/sources/sealed-secrets.yaml": _SEALED_REPOSITORY,
+            "infrastructure/controllers/kustomization.yaml": "resources: [sealed-secrets.yaml]\n",
+            "infrastructure/controllers/sealed-secrets.yaml": _SEALED_RELEASE,
+            "apps/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "apps/base/deploy.yaml": _APP,
+            "apps/homelab/kustomization.yaml": "resources: [../base]\n",
+        },
+    )
+    found = discover(root)
+    assert [(c.name, c.repository, c.versions) for c in found.charts] == [
+        ("sealed-secrets", "https://bitnami-labs.github.io/sealed-secrets", ("2.17.7",))
+    ], found.notes
+    (env,) = found.environments
+    assert env.name == "homelab" and "infrastructure/sources" in env.paths, found.environments
