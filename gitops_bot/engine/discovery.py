@@ -493,8 +493,10 @@ def _ordered(
         del upstream[n]
     # an environment whose images were not read (another branch not fetched) is not judged
     runs = {n: seen for n, r in readings.items() if (seen := [i.image for i in r.images if i.effective])}
-    # names that order two environments sharing no image order nothing: asked, not guessed
-    unshared = apart(upstream, runs) if guessed else {}
+    # names that order two environments sharing no image order nothing: asked, not guessed; a
+    # tool's stage is matched to an environment by its name too (environment/development to
+    # dev-insecure), so the same holds of its order
+    unshared = apart(upstream, runs)
     order_source = order_source if upstream else ""
     out = []
     for e in envs:
@@ -502,14 +504,11 @@ def _ordered(
         frm = upstream.get(n)
         why = ""
         if frm:
-            why = (
-                f"guessed from the names: {frm} comes before {n}"
-                if guessed
-                else next((s for s in said if n in s), said[0] if said else "")
-            )
+            why = f"guessed from the names: {frm} comes before {n}" if guessed else _said_of(n, said)
         elif n in unshared:
+            by = "the names say so" if guessed else f"{_said_of(n, said)} says so, matched by the names"
             why = (
-                f"open question: {n} is promoted from {unshared[n]}? the names say so, but they share "
+                f"open question: {n} is promoted from {unshared[n]}? {by}, but they share "
                 f"no image: a promotion would never change {n}; set promote_from only if they run one image"
             )
             questions.append(f"environment {n}: promote_from {unshared[n]}? they share no image")
@@ -527,6 +526,11 @@ def _ordered(
             questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
         out.append(replace(e, promote_from=frm, order=why))
     return out, order_source
+
+
+def _said_of(name: str, said: Sequence[str]) -> str:
+    """The tool's definition that orders ``name`` (the first where none names it)."""
+    return next((s for s in said if name in s), said[0] if said else "")
 
 
 def _on_cycle(upstream: Mapping[str, str], start: str) -> bool:
