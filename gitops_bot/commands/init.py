@@ -280,6 +280,16 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
     # is where the releases may be
     shown = sorted(found.notes, key=lambda n: "reads" not in n and "branch" not in n)
     seen = f"; not read: {'; '.join(shown)}" if shown else ""
+    elsewhere = init_branches.pinned_elsewhere(repo)
+    if elsewhere is not None:
+        said, branch = elsewhere
+        return UsageError(
+            f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
+            f"gitops-bot to release here; {said}{seen}",
+            hint=f"git switch {branch} and run gitops-bot init --repo . again; if each environment "
+            "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
+            "environment (docs/guides/your-repository.md, 'Writing it by hand')",
+        )
     return UsageError(
         f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
         f"gitops-bot to release here{seen}",

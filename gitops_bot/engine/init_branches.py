@@ -135,3 +135,22 @@ def line(root: Path) -> tuple[str, str] | None:
     more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""
     said = "; ".join(h.said() for h in held[:MAX_SAID])
     return f"{here} holds none, but other branches do: {said}{more}", held[0].branch
+
+
+def pinned_elsewhere(root: Path) -> tuple[str, str] | None:
+    """What ``init``'s "nothing to release here" adds where the checkout's environments pin
+    nothing: the other branches holding deploy files the checkout does not (kustomizations or
+    charts of other directories: an environment's pins kept on a branch of its own, as
+    iwacollection/k3s-gitops's gitops/dev does), and the branch to switch to. None when none
+    holds more than the checkout."""
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+    here = _held(root, head, "HEAD", "") if head else None
+    ours = set(here.kustomizations) | set(here.charts) if here is not None else set()
+    held = [h for h in other_branches(root) if (set(h.kustomizations) | set(h.charts)) - ours]
+    if not held:
+        return None
+    checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
+    at = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
+    more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""
+    said = "; ".join(h.said() for h in held[:MAX_SAID])
+    return f"{at} pins none, but other branches hold other deploy files: {said}{more}", held[0].branch

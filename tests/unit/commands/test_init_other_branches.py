@@ -125,3 +125,37 @@ def test_an_application_on_a_branch_origin_does_not_hold_is_said_so_not_fetch_it
         in asked
     )
     assert "Argo CD cannot resolve that revision" in asked and "git fetch" not in asked, asked
+
+
+def test_environments_pinning_nothing_name_the_branches_holding_the_pins(tmp_path: Path) -> None:
+    """iwacollection/k3s-gitops's shape: main holds a chart's per-environment values file and no
+    image, the pins are on gitops/dev (the Flux extension deploys that branch); init said
+    "nothing for gitops-bot to release here" and named no branch."""
+    origin = committed(
+        tmp_path / "origin",
+        {
+            "helm/agic/Chart.yaml": "apiVersion: v2\nname: agic\nversion: 0.1.0\n",
+            "helm/agic/values.yaml": "replicas: 1\n",
+            "helm/agic/values-production.yaml": "replicas: 2\n",
+        },
+    )
+    git(origin, "switch", "-q", "-c", "gitops/dev")
+    write(
+        origin,
+        {
+            "environments/dev/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "environments/dev/deploy.yaml": DEPLOY,
+        },
+    )
+    commit(origin, "promote web to dev")
+    git(origin, "switch", "-q", "main")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    result = cli.execute(["init", "--repo", str(tmp_path / "clone")])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "nothing for gitops-bot to release here" in line, line
+    assert (
+        "the branch checked out (main) pins none, but other branches hold other deploy files: "
+        "origin/gitops/dev holds kustomization environments/dev"
+    ) in line, line
+    assert "git switch gitops/dev" in line, line
