@@ -75,20 +75,99 @@ def applied(repo: RepoFiles) -> list[Applied]:
         text = repo.tree.text(repo.root / f)
         if text is None or len(text) > MAX_SCRIPT:
             continue
-        base = PurePosixPath(f).parent.as_posix()
         markdown = f.lower().endswith(".md")
-        for number, line in enumerate(_joined(text), 1):
+        where = _Where(repo, lower, f)
+        for number, line in enumerate(_joined(text, markdown), 1):
             if not markdown and line.lstrip().startswith("#"):
                 continue  # a comment: what it names is not run
-            for written, values, command in _paths(line):
-                path = _resolve(repo, lower, base, written)
-                if path is not None and values:
-                    # a chart's own per-environment values file is the environment's path
-                    file = _resolve(repo, lower, base, values)
-                    path = file if file and PurePosixPath(file).parent.as_posix() == path else path
-                if path is not None and path not in out:
-                    out[path] = Applied(path, f, number, command)
+            for segment, cwd in where.segments(line):
+                for written, values, command in _paths(segment):
+                    path = _resolve(repo, lower, cwd, written)
+                    if path is not None and values:
+                        # a chart's own per-environment values file is the environment's path
+                        file = _resolve(repo, lower, cwd, values)
+                        path = file if file and PurePosixPath(file).parent.as_posix() == path else path
+                    if path is not None and path not in out:
+                        out[path] = Applied(path, f, number, command)
     return list(out.values())
+
+
+# Where a command runs: (directory, loose). A relative path is its directory's, and, while loose
+# (no `cd` read yet), else the repository root's (a script run from there); a directory of None
+# is one the bot cannot tell (`cd $WORK`, `cd ..` out of the repository), where no relative path
+# is taken: `cd apps/x/overlays/dev` then `kubectl apply -k .` applies that overlay, never the
+# README's own folder.
+Cwd = tuple[str | None, bool]
+
+# a command changing the directory at the start of a command (after a list's dash, a CI step's
+# run:, a shell prompt or a subshell's parenthesis), PowerShell's names too
+_CD = re.compile(
+    r"^\s*(?:-\s+)?(?:run\s*:\s*[|>]?\s*)?(?:\$\s+)?(?P<sub>\(\s*)?(?P<verb>cd|pushd|popd|set-location|push-location|pop-location)\b(?P<arg>.*)$",
+    re.IGNORECASE,
+)
+_SCRIPT_DIR = re.compile(
+    r"dirname\b.*(?:\$0|\$\{?BASH_SOURCE)|\$\{BASH_SOURCE%/\*\}|\$PSScriptRoot", re.IGNORECASE
+)
+_TOP_DIR = re.compile(r"rev-parse\s+--show-toplevel")
+# a YAML file's new job or step: a shell of its own (a GitHub Actions step), the directory anew
+_NEW_STEP = re.compile(r"^\S|^\s*-\s+(?:name|uses|run)\s*:")
+_FENCE = ("```", "~~~")
+
+
+class _Where:
+    """The directory each command of one script or README runs in, as its ``cd`` lines set it:
+    a README's code block, a shell script to its end, a Makefile's recipe line (each its own
+    shell), a CI step; a subshell's ``(cd X && ...)`` its own line only."""
+
+    def __init__(self, repo: RepoFiles, lower: dict[str, str | None], file: str) -> None:
+        self.repo, self.lower = repo, lower
+        self.base = PurePosixPath(file).parent.as_posix()
+        name = PurePosixPath(file).name.lower()
+        self.markdown = name.endswith(".md")
+        self.per_line = name in ("makefile", "gnumakefile", "justfile", "taskfile.yml", "taskfile.yaml") or (
+            name.endswith(".mk")
+        )
+        self.yaml = name.endswith((".yml", ".yaml"))
+        self.start: Cwd = (self.base, True)
+        self.cwd: Cwd = self.start
+        self.pushed: list[Cwd] = []
+
+    def segments(self, line: str) -> Iterator[tuple[str, Cwd]]:
+        """Each command of ``line`` with the directory it runs in; a ``cd`` among them moves it."""
+        stripped = line.lstrip()
+        fence = self.markdown and stripped.startswith(_FENCE)
+        if fence or self.per_line or (self.yaml and _NEW_STEP.match(line)):
+            self.cwd, self.pushed = self.start, []
+        if fence:
+            return
+        cwd, subshell = self.cwd, False
+        for segment in re.split(r"&&|\|\||;" + ("|`" if self.markdown else ""), line):
+            if (m := _CD.match(segment)) is None:
+                yield segment, cwd
+                continue
+            subshell = subshell or m.group("sub") is not None
+            verb = m.group("verb").lower()
+            if verb in ("popd", "pop-location"):
+                cwd = self.pushed.pop() if self.pushed else (None, False)
+                continue
+            if verb in ("pushd", "push-location"):
+                self.pushed.append(cwd)
+            cwd = self._moved(cwd, m.group("arg"))
+        if not subshell:
+            self.cwd = cwd
+
+    def _moved(self, cwd: Cwd, arg: str) -> Cwd:
+        if _SCRIPT_DIR.search(arg):
+            return (self.base, False)
+        if _TOP_DIR.search(arg):
+            return (".", False)
+        words = [w.strip("'\")") for w in arg.split() if not w.startswith("-") or w == "-"]
+        if not words or words[0] in ("", "-", "/") or words[0].startswith("~"):
+            return (None, False)  # home, the previous directory: not the repository's
+        if words[0] in (".", "./"):
+            return (cwd[0], False)
+        directory = _resolve(self.repo, self.lower, cwd, words[0], dirs_only=True)
+        return (directory, False)
 
 
 def environments(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
@@ -179,13 +258,15 @@ def terraform(repo: RepoFiles) -> list[str]:
     ]
 
 
-def _joined(text: str) -> list[str]:
+def _joined(text: str, markdown: bool = False) -> list[str]:
     """The lines, each continued one (a trailing backslash or backtick) joined to the next and
-    kept at its first line's number, so a command written over lines is one."""
+    kept at its first line's number, so a command written over lines is one; a README's code
+    fence (its backticks) continues nothing."""
     out: list[str] = []
     carry = ""
     for line in text.splitlines():
-        if line.rstrip().endswith(("\\", "`")):
+        fence = markdown and line.lstrip().startswith(_FENCE)
+        if line.rstrip().endswith(("\\", "`")) and not fence:
             carry += line.rstrip()[:-1] + " "
             out.append("")  # keeps the numbers: the command is said at its last line
             continue
@@ -206,7 +287,12 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
     for m in _KUBECTL.finditer(line):
         for a in _APPLY_ARG.finditer(m.group("args")):
             # the command up to the path: what follows on the line may be prose or quoting
-            yield a.group("path").strip("'\""), "", _said(line[m.start() : m.start("args") + a.end("path")])
+            # a subshell's closing parenthesis ends the command, not the path
+            yield (
+                a.group("path").strip("'\"").rstrip(")"),
+                "",
+                _said(line[m.start() : m.start("args") + a.end("path")]),
+            )
 
 
 def _helm_paths(words: Sequence[str], command: str) -> Iterator[tuple[str, str, str]]:
@@ -236,12 +322,26 @@ def _said(command: str) -> str:
     return " ".join(command.replace('"', "").replace("'", "").split())
 
 
-def _resolve(repo: RepoFiles, lower: dict[str, str | None], base: str, written: str) -> str | None:
+def _resolve(
+    repo: RepoFiles, lower: dict[str, str | None], cwd: Cwd, written: str, *, dirs_only: bool = False
+) -> str | None:
+    """The repository path ``written`` names run in ``cwd``, or None: a variable, a URL, a path
+    outside the repository or not in it. With ``dirs_only`` (a ``cd``), the root is ".", a
+    directory only."""
     if _NOT_A_PATH.search(written):
         return None
+    base, loose = cwd
     written = written.rstrip("/")
-    tries = [] if written.startswith("/") else [norm(f"{base}/{written}") if base != "." else norm(written)]
-    tries.append(norm(written.lstrip("/")))
+    tries = []
+    if not written.startswith("/") and base is not None:
+        tries.append(norm(f"{base}/{written}") if base != "." else norm(written))
+    if written.startswith("/") or loose:
+        tries.append(norm(written.lstrip("/")))
+    if dirs_only:
+        for t in tries:
+            if t in ("", ".") or (not t.startswith("..") and t in repo.dirs):
+                return t or "."
+        return None
     for t in tries:
         if t and not t.startswith("..") and (t in repo.dirs or t in repo.files):
             return t

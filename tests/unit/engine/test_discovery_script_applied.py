@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.discovered_scripts import applied
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
+from gitops_bot.engine.repository_files import RepoFiles
 from testkit.local_git import write
 
 DEPLOY = """\
@@ -202,3 +204,67 @@ def test_an_overlay_a_ci_workflow_applies_is_an_environment(tmp_path: Path) -> N
     assert staging.how[0].startswith(
         "overlays/staging, applied by .github/workflows/deploy.yml:8 (kubectl apply -k"
     )
+
+
+def _overlay(tag: str) -> str:
+    return f"resources: [../../base]\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+def test_a_readme_cd_before_kubectl_apply_dot_names_the_directory_applied(tmp_path: Path) -> None:
+    """ADORSYS-GIS/fineract-gitops: apps/keycloak/README.md says `cd apps/keycloak/overlays/dev`
+    then `kubectl apply -k .`; init took `.` for the README's own folder, made an environment
+    `default` over apps/keycloak (base and every overlay), and a release for it wrote into the
+    uat and production overlays as `default's own layer`."""
+    readme = "# web\n\n```bash\ncd apps/web/overlays/dev\n\nkubectl apply -k .\n```\n"
+    root = write(
+        tmp_path,
+        {
+            "apps/web/README.md": readme,
+            "apps/web/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "apps/web/base/deploy.yaml": DEPLOY.format(name="web", image="ghcr.io/acme/app:1.0.0"),
+            "apps/web/overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+            "apps/web/overlays/prod/kustomization.yaml": _overlay("1.0.0"),
+            # an overlay no Application deploys yet: a file under apps/web nothing else renders
+            "apps/web/overlays/uat/kustomization.yaml": _overlay("1.1.0"),
+            "argocd/dev/web.yaml": _application("web-dev", "apps/web/overlays/dev"),
+            "argocd/prod/web.yaml": _application("web-prod", "apps/web/overlays/prod"),
+            "argocd/kustomization.yaml": "resources: [dev/web.yaml, prod/web.yaml]\n",
+            "root.yaml": _application("root", "argocd"),
+        },
+    )
+    found = discover(root)
+    paths = sorted(p for e in found.environments for p in e.paths)
+    assert "apps/web" not in paths, found.environments
+
+
+def test_a_cd_sets_where_later_commands_apply_within_its_shell(tmp_path: Path) -> None:
+    """A `cd` moves the directory of the commands after it as far as its shell goes: a README's
+    code block, a shell script, one Makefile recipe line, a subshell's own line; a directory the
+    bot cannot tell (a variable, home, out of the repository) takes no relative path after it."""
+    dirs = ["apps/a", "apps/b", "apps/c", "apps/d", "apps/e", "apps/f", "deploy/g", "h"]
+    files = {f"{d}/kustomization.yaml": "resources: []\n" for d in dirs}
+    files |= {
+        "apps/README.md": (
+            "```sh\n$ cd a\nkubectl apply -k .\n```\n"  # the block's cd: apps/a
+            "```sh\nkubectl apply -k b\n```\n"  # a new block starts at the README's folder
+            "```sh\ncd $WORK\nkubectl apply -k c\n```\n"  # unknown: apps/c is not taken
+        ),
+        "scripts/deploy.sh": (
+            "cd ../apps\nkubectl apply -k d\n"  # apps/d
+            "(cd e && kubectl apply -k .)\n"  # apps/e in the subshell
+            "kubectl apply -k f\n"  # still apps: apps/f
+            'cd "$(dirname "$0")"\nkubectl apply -k ../deploy/g\n'  # the script's own folder
+            "cd ~\nkubectl apply -k h\n"  # home: h is not taken
+        ),
+        "Makefile": "x:\n\tcd apps && kubectl apply -k nowhere\n\tkubectl apply -k h\n",
+    }
+    got = {a.path: f"{a.file}:{a.line}" for a in applied(RepoFiles(write(tmp_path, files)))}
+    assert got == {
+        "apps/a": "apps/README.md:3",
+        "apps/b": "apps/README.md:6",
+        "apps/d": "scripts/deploy.sh:2",
+        "apps/e": "scripts/deploy.sh:3",
+        "apps/f": "scripts/deploy.sh:4",
+        "deploy/g": "scripts/deploy.sh:6",
+        "h": "Makefile:3",
+    }, got
