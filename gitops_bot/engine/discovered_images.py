@@ -6,7 +6,7 @@ file a tool generates)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field
 from itertools import combinations
 from pathlib import PurePosixPath
@@ -171,7 +171,7 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
         for f in repo.files:
             if not f.startswith(prefix + "templates/"):
                 continue
-            text = repo.text(f) or ""
+            text = workloads.without_test_hooks(repo.text(f) or "")
             for m in workloads.TEMPLATE_LITERAL.finditer(text):
                 into.add(WrittenRef.split(m.group("ref")).name, f"{f} (written in the template)")
             # Go's templates allow a newline inside an action (helmify wraps a long image line
@@ -210,6 +210,8 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             unset = tag is None and "tag" in node
             if field is not None and (unset or isinstance(tag, str | int | float)) and path:
                 key = ".".join(path)
+                if tests_only(key):
+                    return  # its chart's Helm tests alone take it: nothing installed runs it
                 into.add(
                     _registry_joined(node.get("registry"), node[field]),
                     f"Helm values {key} in {rel}",
@@ -222,6 +224,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
     for rel in files:
         if images.is_kustomization(rel) or "templates/" in rel:
             continue
+        tests_only = _tests_only(repo, rel)
         for doc in repo.docs(rel):
             _, kind = kind_of(doc)
             if kind == "HelmRelease":
@@ -229,6 +232,36 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif not kind:
                 walk(doc, (), rel)
+
+
+def _tests_only(repo: RepoFiles, file: str) -> Callable[[str], bool]:
+    """Whether a values key path of ``file`` is one its chart's templates take in Helm test hooks
+    alone (``helm create``'s ``tests.image`` of test-connection.yaml): neither an install nor
+    Argo CD runs those. False for a file in no chart: what its chart reads is not known here."""
+    chart = next(
+        (p for p in PurePosixPath(file).parents if (p / "Chart.yaml").as_posix() in repo.files), None
+    )
+    if chart is None:
+        return lambda key: False
+    d = "" if chart.as_posix() == "." else f"{chart.as_posix()}/"
+    texts = [repo.text(f) or "" for f in repo.files if f.startswith(f"{d}templates/")]
+    tests = [t for t in texts if workloads.without_test_hooks(t) != t]
+    if not tests:
+        return lambda key: False
+    installed = [workloads.without_test_hooks(t) for t in texts]
+
+    def only(key: str) -> bool:
+        parts = key.split(".")
+        # the block or what is under it; a map above it passed whole (toYaml .Values.tests)
+        taken = [re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])")]
+        taken += [
+            re.compile(rf"\.Values\.{re.escape('.'.join(parts[:n]))}(?![\w.-])") for n in range(1, len(parts))
+        ]
+        return any(taken[0].search(t) for t in tests) and not any(
+            r.search(t) for r in taken for t in installed
+        )
+
+    return only
 
 
 def _registry_joined(registry: Any, repository: str) -> str:

@@ -19,6 +19,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinKind, PinStatus
 from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.manifests import workloads
 from gitops_bot.render import helm_render, rendered_reading, running, tools
 from gitops_bot.render.settings import RenderSettings
 
@@ -65,7 +66,8 @@ def helm_judged(
                 text, _ = helm_render.template(settings, helm, root, chart, Path(tmp))
                 if text is None:
                     break  # helm refuses it: what runs is not known, the plan says why
-                texts.append(text)
+                # a chart's tests, which helm template prints, are no place an image runs
+                texts.append(workloads.without_test_hooks(text))
             else:
                 covered = {
                     _rel(root, f) for c in charts for f in (*c.value_files, c.directory / "values.yaml")

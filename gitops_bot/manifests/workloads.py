@@ -7,6 +7,7 @@ repository (Docker Hub names normalised, so ``nginx`` matches ``docker.io/librar
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
@@ -34,6 +35,38 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "DeploymentConfig": ("spec", "template", "spec"),
 }
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+# A Helm test hook (``helm create``'s templates/tests/test-connection.yaml) runs only under ``helm
+# test``: neither an install nor Argo CD applies it (gitops-engine maps a helm hook to a sync phase
+# by its pre-/post- names alone), so its images are nothing that runs nor anything to release. One
+# hook of another name beside a test one (``pre-install,test``) runs.
+TEST_HOOKS = frozenset({"test", "test-success", "test-failure"})
+HOOK = "helm.sh/hook"
+# the annotation as a template writes it, for a chart's templates (YAML only once rendered)
+_HOOK_LINE = re.compile(r"^[ \t]*[\"']?helm\.sh/hook[\"']?[ \t]*:[ \t]*(?P<value>[^#\n]*)", re.M)
+_DOCUMENT_START = re.compile(r"^---", re.M)
+
+
+def is_test_hook(value: object) -> bool:
+    """Whether a ``helm.sh/hook`` annotation's value makes its object a Helm test alone."""
+    if not isinstance(value, str):
+        return False
+    hooks = {h.strip().strip("\"'") for h in value.strip().strip("\"'").split(",")}
+    return bool(hooks) and hooks <= TEST_HOOKS
+
+
+def without_test_hooks(text: str) -> str:
+    """``text`` with each document annotated a Helm test blanked (spaces, its newlines kept): a
+    chart template's lines found where they were, its test pod's lines nowhere."""
+    if HOOK not in text:
+        return text
+    starts = [0, *(m.start() for m in _DOCUMENT_START.finditer(text)), len(text)]
+    out = []
+    for a, b in itertools.pairwise(starts):
+        doc = text[a:b]
+        hook = _HOOK_LINE.search(doc)
+        out.append(re.sub(r"[^\n]", " ", doc) if hook and is_test_hook(hook.group("value")) else doc)
+    return "".join(out)
 
 
 def repository_key(repository: str) -> str | None:
@@ -82,7 +115,7 @@ def containers(docs: list[Any]) -> Iterator[Container]:
             continue
         kind = _scalar(doc, "kind")
         path = POD_SPEC_PATHS.get(kind)
-        if path is None:
+        if path is None or is_test_hook(_scalar(_at(doc, ("metadata", "annotations")), HOOK)):
             continue
         spec = _at(doc, path)
         if not nodes.is_map(spec):
@@ -133,7 +166,7 @@ class TemplateLine:
 
 
 def template_literals(text: str) -> Iterator[TemplateLine]:
-    for m in TEMPLATE_LITERAL.finditer(text):
+    for m in TEMPLATE_LITERAL.finditer(without_test_hooks(text)):
         line = text.count("\n", 0, m.start()) + 1
         plain = "{{" not in m.group(0) and "}}" not in m.group(0)
         yield TemplateLine(line, m.start("ref"), m.end("ref"), WrittenRef.split(m.group("ref")), plain)

@@ -78,6 +78,9 @@ def _containers(obj: dict[str, object]) -> Iterator[Running]:
         return
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
+    notes = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(notes, dict) and workloads.is_test_hook(notes.get(workloads.HOOK)):
+        return  # helm template prints a chart's tests; only helm test runs them
     node: object = obj
     for key in path:
         node = node.get(key) if isinstance(node, dict) else None

@@ -86,3 +86,30 @@ def test_the_definitions_helm_prints_with_the_chart_are_not_parsed(monkeypatch: 
     shown = running(CRD * 3 + "---\n" + STREAM.split("---\n")[0] + CRD)
     assert [(r.kind, r.container) for r in shown] == [("Deployment", "app"), ("Deployment", "migrate")]
     assert parsed and not any("CustomResourceDefinition" in t for t in parsed)
+
+
+def test_a_helm_test_hook_runs_nothing() -> None:
+    """helm template prints a chart's tests (``helm create``'s test-connection Pod, annotated
+    helm.sh/hook: test): only helm test runs them, neither an install nor Argo CD. A hook named
+    beside another phase's runs with that phase."""
+
+    def pod(name: str, hook: str) -> str:
+        return (
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  annotations:\n"
+            f'    "helm.sh/hook": {hook}\nspec:\n  containers: [{{name: c, image: "busybox:1.36"}}]\n'
+        )
+
+    stream = "---\n".join(
+        [
+            pod("test-connection", "test"),
+            pod("test-ok", '"test-success"'),
+            pod("test-both", "test-success, test-failure"),
+            pod("migrate", "pre-install,test"),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n"
+            "      containers: [{name: app, image: nginx:1.27}]\n",
+        ]
+    )
+    assert [(r.name, r.image) for r in running(stream)] == [
+        ("migrate", "busybox:1.36"),
+        ("web", "nginx:1.27"),
+    ]
