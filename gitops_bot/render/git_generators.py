@@ -23,8 +23,9 @@ _PARAMETER_FILES = (".yaml", ".yml", ".json")  # what the generator parses; any 
 
 def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
     """The repository's directories matching a git generator's glob (``charts/*``), relative to
-    ``root``, at most :data:`MAX_FILES` a step: Argo CD matches each directory with Go's
-    ``path.Match``, whose ``*`` stops at a ``/``, hidden ones skipped."""
+    ``root``, at most :data:`MAX_FILES` a step: Argo CD matches each directory of its walk of the
+    checkout with Go's ``path.Match``, whose ``*`` stops at a ``/``, hidden ones skipped, and
+    its walk takes a link to a directory for no directory (``apps/current -> v2`` is no app)."""
     parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
     found = [root]
     for part in parts:
@@ -32,7 +33,10 @@ def glob_dirs(tree: Tree, root: Path, pattern: str) -> list[str]:
             c
             for d in found
             for c in (tree.listing(d) if any(ch in part for ch in _GLOB) else [d / part])
-            if not c.name.startswith(".") and tree.is_dir(c) and fnmatch.fnmatchcase(c.name, part)
+            if not c.name.startswith(".")
+            and tree.is_dir(c)
+            and fnmatch.fnmatchcase(c.name, part)
+            and tree.real(c) == tree.real(d) / c.name
         ][:MAX_FILES]
     return [Path(os.path.relpath(d, root)).as_posix() for d in found]
 

@@ -36,3 +36,15 @@ def test_links_back_to_their_own_directory_add_no_file(tmp_path: Path) -> None:
     os.symlink(".", root / "envs/b")
     got = git_generators.glob_files(walk.DiskTree(root), root, "envs/**/config.yaml")
     assert [rel for rel, _ in got] == ["envs/prod/config.yaml"]
+
+
+def test_a_link_to_a_directory_is_no_directory_of_a_directories_generator(tmp_path: Path) -> None:
+    """apps/current -> v2: Argo CD's walk of the checkout takes the link for no directory, where
+    the glob made it an Application of its own, v2's twice."""
+    root = write(
+        tmp_path, {"apps/v2/deploy.yaml": "kind: ConfigMap\n", "apps/v1/deploy.yaml": "kind: ConfigMap\n"}
+    )
+    os.symlink("v2", root / "apps/current")
+    tree = walk.DiskTree(root)
+    assert git_generators.glob_dirs(tree, root, "apps/*") == ["apps/v1", "apps/v2"]
+    assert git_generators.glob_dirs(tree, root, "apps/current") == []
