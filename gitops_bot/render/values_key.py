@@ -24,7 +24,9 @@ def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tup
     sibling tag key). An object of a kind no format reads naming it (a CatalogSource's
     ``spec.image``) is the same place, its fix the marker comment. ``text``: a file's text by
     its path under the config root."""
-    want = workloads.repository_key(image)
+    # a name as a Flux marker gives it (namespace:policy) is no image reference: split as one,
+    # its "repository" is the namespace, met in every object's metadata
+    want = workloads.repository_key(image) if not (":" in image and "/" not in image) else None
     if want is None:
         return None
     for rel in walk.files:
@@ -42,7 +44,12 @@ def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tup
                 add = f"add helm: {{{keys}}} to the image in gitops-bot.yaml"
                 return f"{rel}:{line}", f"{key}{under}", add
             kind = nodes.get(doc, "kind") if root is None and nodes.is_map(doc) else None
-            if kind is not None and nodes.is_scalar(kind[1]) and (hit := _find(doc, (), want)):
+            if (
+                kind is not None
+                and nodes.is_scalar(kind[1])
+                and not _scans(doc)
+                and (hit := _find(doc, (), want))
+            ):
                 # an object of a kind no format reads (an OLM CatalogSource's spec.image)
                 line, key, _ = hit
                 return (
@@ -51,6 +58,17 @@ def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tup
                     f'add the marker comment # {{"gitops-bot": "{image}"}} at the end of that line',
                 )
     return None
+
+
+def _scans(doc: Any) -> bool:
+    """A Flux image automation object (ImageRepository, ImagePolicy): the image it names is
+    what Flux scans, not what runs; no place to mark."""
+    api = nodes.get(doc, "apiVersion")
+    return (
+        api is not None
+        and nodes.is_scalar(api[1])
+        and str(api[1].value).startswith("image.toolkit.fluxcd.io/")
+    )
 
 
 def _values(doc: Any) -> tuple[Any, str]:
