@@ -76,7 +76,29 @@ def manifest_directories(repo: RepoFiles) -> list[RenderPath]:
         }
     )
     dirs = [d for d in dirs if d and not any(o and d.startswith(o + "/") for o in dirs)]
+    dirs = [d for d in dirs if not _code_templates(repo, d)]
     return [RenderPath(d, "default", f"plain manifests in {d} (they name a workload)") for d in dirs]
+
+
+# The source files an application reads its own manifests from (fs.readFileSync, os.ReadFile, open)
+CODE = (".js", ".mjs", ".cjs", ".ts", ".go", ".py", ".java", ".kt", ".rb", ".cs")
+
+
+def _code_templates(repo: RepoFiles, d: str) -> bool:
+    """Whether the repository's code beside ``d`` names one of its YAML files by its folder and
+    name (``manifests/deployment.yaml``): templates the application fills in, which nothing
+    applies as they are. Said."""
+    parent = str(PurePosixPath(d).parent)
+    near = [f for f in repo.files if f.endswith(CODE) and str(PurePosixPath(f).parent) in (d, parent)]
+    for y in (f for f in repo.yaml_files() if str(PurePosixPath(f).parent) == d):
+        named = f"{PurePosixPath(d).name}/{PurePosixPath(y).name}"
+        if code := next((c for c in near if named in (repo.text(c) or "")), None):
+            repo.notes.append(
+                f"{d}: read as templates by the repository's code ({code} names {named}), not applied; "
+                "no environment"
+            )
+            return True
+    return False
 
 
 def workload_in(repo: RepoFiles, files: Sequence[str]) -> bool:
