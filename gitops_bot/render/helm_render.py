@@ -307,10 +307,15 @@ def render(
     refused: list[str] = []
     partial = False
     seen: set[Chart | tuple[Path, str]] = set()
+    past: list[str] = []  # the charts not rendered for the bound
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
     # patches may change them
-    dirs = [(d, a) for d, a in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
+    dirs = (
+        [(d, a) for d, a in kustomizations(root, docs) if deployers.holds_applications(d)]
+        if kustomize
+        else []
+    )
     if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
@@ -319,6 +324,8 @@ def render(
         for _ in range(MAX_DEPTH):
             yielded: list[dict[str, object]] = []
             for chart in pending:
+                if chart not in seen and len(seen) >= MAX_CHARTS:
+                    past.append(chart.directory.relative_to(root).as_posix())
                 if chart in seen or len(seen) >= MAX_CHARTS:
                     continue
                 if time.monotonic() > deadline:
@@ -353,6 +360,11 @@ def render(
             dirs = kustomizations(root, yielded) if kustomize is not None else []
             if not pending and not dirs:
                 break
+    if past:  # never a silent cut: what is past the bound is read by the rules alone, and said
+        more = f" and {len(set(past)) - 1} more" if len(set(past)) > 1 else ""
+        failed.append(
+            f"helm template {past[0]}{more} not rendered: past the {MAX_CHARTS} charts of an environment"
+        )
     return ChartRenders(tuple(texts), tuple(failed), partial, tuple(refused))
 
 
@@ -370,15 +382,6 @@ def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> lis
     if not apps & set(own):
         return docs
     return [d for d in docs if d.get("kind") != "Application" or scalar_at(d, "metadata", "name") in own]
-
-
-def holds_applications(directory: Path) -> bool:
-    """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
-    for path in sorted(directory.glob("*.y*ml"))[:50]:
-        text = bounded.read_text(path) or ""
-        if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
-            return True
-    return False
 
 
 def _settings(app: dict[str, object]) -> str:

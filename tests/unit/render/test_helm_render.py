@@ -255,6 +255,21 @@ def test_charts_past_the_environments_deadline_are_said_not_rendered(tmp_path: P
     )
 
 
+def test_charts_past_the_environments_bound_are_said_not_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a bound, never a silent cut: what is past it is read by the rules alone, and said
+    monkeypatch.setattr(helm_render, "MAX_CHARTS", 1)
+    for name in ("a", "b", "c"):
+        _chart(tmp_path, f"charts/{name}")
+    apps = "---\n".join(APP.format(name=n, path=f"charts/{n}", helm="") for n in ("a", "b", "c"))
+    got = helm_render.render(RenderSettings(), tmp_path, helm_render.objects(apps))
+    assert len(got.texts) == 1
+    assert got.failed == (
+        "helm template charts/b and 1 more not rendered: past the 1 charts of an environment",
+    )
+
+
 def test_objects_rendering_no_chart_make_no_private_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
