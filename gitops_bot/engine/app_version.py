@@ -17,6 +17,7 @@ from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
+from gitops_bot.render.running import templates_running
 
 
 def unkeyed(
@@ -73,7 +74,7 @@ def unkeyed(
             continue
         file, key, repository = refused[r.image]
         name = repository.rsplit("/", 1)[-1]
-        ran = helm_render.templates_running(from_version.texts if from_version else (), name)
+        ran = templates_running(from_version.texts if from_version else (), name)
         runs = [(image, versions[m]) for _, image in ran for m in versions if image.endswith(":" + m)]
         if not runs:
             judged.append(r)
@@ -81,7 +82,7 @@ def unkeyed(
         image, (place, version) = runs[0]
         running = f"{image.rsplit(':', 1)[0]}:{version}"
         said = f"; {r.environment} runs {running}, its tag the chart's appVersion ({place}), "
-        templates = sorted({t for t, _ in helm_render.templates_running(from_key.texts, name)})
+        templates = sorted({t for t, _ in templates_running(from_key.texts, name)})
         if f"gitops-bot-{secret}-{list(refused).index(r.image)}k" in "\n".join(from_key.texts):
             said += f"which {key} in {file} would override (the marked render shows it)"
             judged.append(replace(r, reason=f"{r.reason}{said}"))

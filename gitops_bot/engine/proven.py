@@ -52,7 +52,7 @@ from gitops_bot.render import (
 )
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered, read_text
-from gitops_bot.render.running import Running, running
+from gitops_bot.render.running import Running, running, templates_running
 
 
 def _secret() -> str:
@@ -539,7 +539,7 @@ def _template_sets(
     pin = r.effective
     place = ", ".join(r.would_write.files) if r.would_write else (pin.place if pin else "its files")
     name = (pin.repository if pin and pin.repository else r.image).rsplit("/", 1)[-1]
-    found = helm_render.templates_running(texts, name)
+    found = templates_running(texts, name)
     where = ", ".join(sorted({t for t, _ in found})) or "the chart's templates"
     runs = ", ".join(sorted({i for _, i in found}))
     if not found:  # the environment's values name another image there: this one runs nowhere in it

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import apps_module, images, yamlvalues
-from gitops_bot.render import bounded
 from gitops_bot.render.walk import Source, Tree, Walk
 
 if TYPE_CHECKING:
@@ -397,13 +396,4 @@ def yields_applications(tree: Tree, chart: Path) -> bool:
             text = tree.text(path)
             if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
                 return True
-    return False
-
-
-def holds_applications(directory: Path) -> bool:
-    """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
-    for path in sorted(directory.glob("*.y*ml"))[:50]:
-        text = bounded.read_text(path) or ""
-        if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
-            return True
     return False

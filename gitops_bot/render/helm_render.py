@@ -38,7 +38,7 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, chart_deps, deployers, git_generators, running, source_files
+from gitops_bot.render import bounded, chart_deps, deployers, git_generators, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -311,11 +311,7 @@ def render(
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
     # patches may change them
-    dirs = (
-        [(d, a) for d, a in kustomizations(root, docs) if deployers.holds_applications(d)]
-        if kustomize
-        else []
-    )
+    dirs = [(d, a) for d, a in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
     if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
@@ -382,6 +378,15 @@ def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> lis
     if not apps & set(own):
         return docs
     return [d for d in docs if d.get("kind") != "Application" or scalar_at(d, "metadata", "name") in own]
+
+
+def holds_applications(directory: Path) -> bool:
+    """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
+    for path in sorted(directory.glob("*.y*ml"))[:50]:
+        text = bounded.read_text(path) or ""
+        if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
+            return True
+    return False
 
 
 def _settings(app: dict[str, object]) -> str:
@@ -583,16 +588,3 @@ def marked_copy(root: Path, texts: Mapping[Path, str]) -> Iterator[Path | None]:
             yield None
             return
         yield tree
-
-
-def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:
-    """(template, image) of each container whose image's last path segment is ``name``, by
-    the ``# Source:`` line helm prints above each rendered document."""
-    out: list[tuple[str, str]] = []
-    for text in texts:
-        for doc in text.split("\n---"):
-            source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
-            for r in running.running(doc):
-                if r.repository.rsplit("/", 1)[-1] == name and (source, r.image) not in out:
-                    out.append((source, r.image))
-    return out

@@ -297,7 +297,7 @@ def installed(
         directory = path.parent if values else path
         if directory in done or not (directory / "Chart.yaml").is_file():
             continue
-        if deployers.holds_applications(directory / "templates"):
+        if helm_render.holds_applications(directory / "templates"):
             continue
         rel = directory.relative_to(root).as_posix()
         own = [

@@ -5,7 +5,7 @@ image at two versions in one environment is two records, never merged into one."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import yaml
 
@@ -95,3 +95,16 @@ def _containers(obj: dict[str, object]) -> Iterator[Running]:
                 pull = c.get("imagePullPolicy")
                 container = str(c.get("name") or "")
                 yield Running(str(kind), str(name or ""), container, c["image"], field, str(pull or ""))
+
+
+def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:
+    """(template, image) of each container whose image's last path segment is ``name``, by
+    the ``# Source:`` line helm prints above each rendered document."""
+    out: list[tuple[str, str]] = []
+    for text in texts:
+        for doc in text.split("\n---"):
+            source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
+            for r in running(doc):
+                if r.repository.rsplit("/", 1)[-1] == name and (source, r.image) not in out:
+                    out.append((source, r.image))
+    return out
