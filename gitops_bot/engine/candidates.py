@@ -494,6 +494,8 @@ def _other_branches(repo: RepoFiles, f: str) -> None:
         _, kind = kind_of(doc)
         spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
         source = spec.get("source") if isinstance(spec, dict) else None
+        if isinstance(spec, dict) and source is None and "sources" not in spec:
+            source = next(iter(argocd_apps.parsed_sources(spec)), None)  # the hydrator's dry source
         if not isinstance(source, dict) or not source.get("path"):
             continue
         # a directory this repository lacks is another repository's, already said as one line
@@ -536,8 +538,7 @@ def _recurses(repo: RepoFiles, rel: str, name: str) -> bool:
         meta, spec = doc.get("metadata"), doc.get("spec")
         if not isinstance(meta, dict) or meta.get("name") != name or not isinstance(spec, dict):
             continue
-        sources = [spec.get("source"), *(spec.get("sources") or ())]
-        for src in (s for s in sources if isinstance(s, dict)):
+        for src in argocd_apps.parsed_sources(spec):
             directory = src.get("directory")
             if isinstance(directory, dict) and directory.get("recurse") is True:
                 return True

@@ -57,9 +57,7 @@ def elsewhere(repo: RepoFiles) -> None:
             spec = as_map(doc.get("spec"))
             if kind == "ApplicationSet":
                 spec = as_map(as_map(spec.get("template")).get("spec"))
-            sources = spec.get("sources")
-            found = [spec.get("source"), *(sources if isinstance(sources, list) else ())]
-            urls = [_url(s) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)]
+            urls = [_url(s) for s in argocd_apps.parsed_sources(spec) if _renders_elsewhere(repo, s)]
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
                 charted[f] = generated_charts(text, f)
             for url in dict.fromkeys(urls):

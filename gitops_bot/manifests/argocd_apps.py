@@ -150,14 +150,33 @@ def scalar(node: Any, key: str) -> str | None:
 
 
 def application_sources(name: str, spec: Any) -> list[AppSource]:
-    """The sources of an Application's ``spec`` (``source`` or ``sources``), each knowing the
-    refs its siblings name (a ``$ref/...`` value file is read from that sibling's repository)."""
+    """The sources of an Application's ``spec`` (``source``, ``sources`` or the source hydrator's
+    ``drySource``), each knowing the refs its siblings name (a ``$ref/...`` value file is read
+    from that sibling's repository)."""
     found = [at(spec, "source")] if nodes.is_map(at(spec, "source")) else []
     found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
+    if not found and nodes.is_map(dry := at(spec, "sourceHydrator", "drySource")):
+        # Argo CD's source hydrator renders the dry source (repoURL, path, targetRevision) and
+        # commits the manifests to a branch it syncs: the dry source's path is what deploys
+        found = [dry]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
     revisions = tuple((r, _scalar(s, "targetRevision") or "") for s in found if (r := _scalar(s, "ref")))
     namespace = _scalar(at(spec, "destination"), "namespace") or "default"
     return [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
+
+
+def parsed_sources(spec: object) -> list[dict[str, Any]]:
+    """The sources of an Application's parsed ``spec``, as :func:`application_sources` reads
+    them: ``source`` and ``sources``, else the source hydrator's ``drySource``."""
+    if not isinstance(spec, dict):
+        return []
+    many = spec.get("sources")
+    found = [
+        s for s in (spec.get("source"), *(many if isinstance(many, list) else ())) if isinstance(s, dict)
+    ]
+    hydrator = spec.get("sourceHydrator")
+    dry = hydrator.get("drySource") if isinstance(hydrator, dict) else None
+    return found or ([dry] if isinstance(dry, dict) else [])
 
 
 def sources(text: str, filename: str) -> list[AppSource]:

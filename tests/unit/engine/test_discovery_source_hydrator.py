@@ -1,0 +1,75 @@
+"""Applications through Argo CD's source hydrator (``spec.sourceHydrator.drySource``: Argo CD
+renders the dry source's path and commits the manifests to a branch it syncs) deploy that path
+(zachaller/argocon-gitops-promoter-hydrate-demo): init read only ``spec.source``, so staging's and
+production's overlays were 'nothing in this repository deploys it', and dev was found only by a
+plain Application the app of apps leaves out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.manifests import argocd_apps
+from testkit.broken_repos import DEPLOYMENT
+from testkit.local_git import write
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: {name}, namespace: argocd}}
+spec:
+  project: default
+  destination: {{server: https://kubernetes.default.svc, namespace: {name}}}
+{source}"""
+
+PLAIN = "  source: {{repoURL: https://github.com/acme/gitops.git, targetRevision: HEAD, path: {path}}}\n"
+
+HYDRATED = """\
+  sourceHydrator:
+    drySource: {{repoURL: https://github.com/acme/gitops.git, targetRevision: HEAD, path: {path}}}
+    hydrateTo: {{targetBranch: environments/{name}-next}}
+    syncSource: {{targetBranch: environments/{name}, path: {name}}}
+"""
+
+
+def _overlay(tag: str) -> str:
+    return f"resources: [../../base]\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+def test_an_application_through_the_source_hydrator_deploys_its_dry_source(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "apps/kustomization.yaml": "resources: [dev.yaml, staging.yaml, prod.yaml]\n",
+            "apps/dev.yaml": APP.format(name="dev", source=PLAIN.format(path="env/dev")),
+            "apps/staging.yaml": APP.format(
+                name="staging", source=HYDRATED.format(path="env/staging", name="staging")
+            ),
+            "apps/prod.yaml": APP.format(name="prod", source=HYDRATED.format(path="env/prod", name="prod")),
+            "root.yaml": APP.format(name="root", source=PLAIN.format(path="apps")),
+            "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "base/deploy.yaml": DEPLOYMENT.format(image="ghcr.io/acme/app"),
+            "env/dev/kustomization.yaml": _overlay("1.2.0"),
+            "env/staging/kustomization.yaml": _overlay("1.1.0"),
+            "env/prod/kustomization.yaml": _overlay("1.0.0"),
+        },
+    )
+    found = discover(root)
+    assert sorted(p for e in found.environments for p in e.paths) == ["env/dev", "env/prod", "env/staging"], (
+        found.environments,
+        found.notes,
+    )
+    assert not any("nothing in this repository deploys it" in n for n in found.notes), found.notes
+
+
+def test_a_plain_source_is_read_before_the_dry_one() -> None:
+    """An Application holding both (a source hydrator being set up) syncs its source: read alone."""
+    both = APP.format(name="web", source=PLAIN.format(path="a") + HYDRATED.format(path="b", name="web"))
+    assert [s.path for s in argocd_apps.sources(both, "web.yaml")] == ["a"]
+    dry = APP.format(name="web", source=HYDRATED.format(path="b", name="web"))
+    (source,) = argocd_apps.sources(dry, "web.yaml")
+    assert (source.path, source.repo_url, source.revision) == (
+        "b",
+        "https://github.com/acme/gitops.git",
+        "HEAD",
+    )
