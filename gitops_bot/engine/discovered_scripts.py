@@ -30,7 +30,9 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
 # and task runners, and READMEs (a docs site's pages show commands for the reader's own files)
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1", ".mk")
-_SCRIPT_NAMES = frozenset({"makefile", "gnumakefile", "justfile", "taskfile.yml", "taskfile.yaml"})
+_SCRIPT_NAMES = frozenset(
+    {"makefile", "gnumakefile", "justfile", "taskfile.yml", "taskfile.yaml", "tiltfile"}
+)
 MAX_SCRIPT = 256 * 1024  # bytes of one script read: a script, not a bundle pasted into one
 
 # kubectl apply|create|replace with its arguments, to the end of the command
@@ -54,6 +56,12 @@ _HELM_VALUED = frozenset(
         *("--description", "--post-renderer", "--username", "--password", "--api-versions"),
     }
 )
+# Tilt's calls deploying the repository's files: k8s_yaml('x.yaml'), kustomize('dir'),
+# helm('chart', values=['v.yaml']), each path its first argument, written as a string
+_TILT = re.compile(
+    r"\b(?P<call>k8s_yaml|kustomize|helm)\(\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)(?P<args>[^)]*)\)?"
+)
+_TILT_VALUES = re.compile(r"\bvalues\s*=\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)")
 _NOT_A_PATH = re.compile(r"[$<>{}*?]|^-$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -77,11 +85,12 @@ def applied(repo: RepoFiles) -> list[Applied]:
             continue
         markdown = f.lower().endswith(".md")
         where = _Where(repo, lower, f)
-        for number, line in enumerate(_joined(text, markdown), 1):
+        tilt = PurePosixPath(f).name.lower() == "tiltfile"
+        for number, line in enumerate(_called(text) if tilt else _joined(text, markdown), 1):
             if not markdown and line.lstrip().startswith("#"):
                 continue  # a comment: what it names is not run
             for segment, cwd in where.segments(line):
-                for written, values, command in _paths(segment):
+                for written, values, command in _tilt_paths(segment) if tilt else _paths(segment):
                     path = _resolve(repo, lower, cwd, written)
                     if path is not None and values:
                         # a chart's own per-environment values file is the environment's path
@@ -272,6 +281,34 @@ def _joined(text: str, markdown: bool = False) -> list[str]:
             continue
         out.append(carry + line)
         carry = ""
+    return out
+
+
+def _tilt_paths(line: str) -> Iterator[tuple[str, str, str]]:
+    """(path, its helm values file or "", the call) of each of Tilt's deploying calls on ``line``."""
+    for m in _TILT.finditer(line):
+        values = _TILT_VALUES.search(m.group("args")) if m.group("call") == "helm" else None
+        yield m.group("path"), values.group("path") if values else "", _said(m.group(0))
+
+
+def _called(text: str) -> list[str]:
+    """A Tiltfile's lines, a call written over lines (``k8s_yaml(helm(\n "charts/x",``) joined
+    into its first line, the numbers kept as :func:`_joined` keeps them."""
+    out: list[str] = []
+    carry, depth, first = "", 0, 0
+    for line in text.splitlines():
+        code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
+        if depth == 0:
+            first = len(out)
+            carry = line
+        else:
+            carry += " " + code.strip()
+        depth = max(0, depth + code.count("(") - code.count(")"))
+        out.append("")
+        if depth == 0:
+            out[first] = carry
+    if depth:
+        out[first] = carry
     return out
 
 
