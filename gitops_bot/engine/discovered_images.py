@@ -165,7 +165,9 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
     directory alone."""
     charts = (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
     for chart in (c for c in charts if only is None or c == only):
-        values_docs = repo.docs(f"{chart}/values.yaml") if chart != "." else repo.docs("values.yaml")
+        # where the name and tag are read: the found: line names it beside the template
+        values_file = f"{chart}/values.yaml" if chart != "." else "values.yaml"
+        values_docs = repo.docs(values_file)
         values = values_docs[0] if values_docs else {}
         prefix = "" if chart == "." else f"{chart}/"
         for f in repo.files:
@@ -186,7 +188,7 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                     if isinstance(name, str):
                         into.add(
                             name,
-                            f"{f} ({{{{ .Values.{keys[0]} }}}})",
+                            f"{f} ({{{{ .Values.{keys[0]} }}}}, set in {values_file})",
                             {"repository": keys[0], "tag": keys[1]},
                         )
                 elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
@@ -194,7 +196,8 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                 elif literal == "\0" and len(keys) == 1:
                     name = value_at(values, keys[0])
                     if isinstance(name, str):
-                        into.add(WrittenRef.split(name).name, f"{f}", {"reference": keys[0]})
+                        how = f"{f} ({{{{ .Values.{keys[0]} }}}}, set in {values_file})"
+                        into.add(WrittenRef.split(name).name, how, {"reference": keys[0]})
 
 
 def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
