@@ -179,6 +179,30 @@ class _Where:
         return (directory, False)
 
 
+def wrapped(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """``found`` with an overlay guessed by its shape that a script never builds, wrapping a
+    kustomization below it that one does (kubebuilder's ``make deploy`` building config/default
+    beside a config/ kustomization nothing builds), taken as that one: what the script builds."""
+    scripted = {a.path: a for a in applied(repo)}
+    out = list(found)
+    for i, c in enumerate(out):
+        if not c.how.startswith("Kustomize overlay") or c.path in scripted:
+            continue
+        reached = {_rel(repo, p) for p in files_of(repo, c.path)}
+        for a in scripted.values():
+            built = any(f"{a.path}/{k}" in reached for k in KUSTOMIZATION_NAMES)
+            # a CRD bundle the script installs first (make install) is nothing to release
+            if (
+                a.path.startswith(f"{c.path}/")
+                and built
+                and discovered_shapes.workload_in(repo, _rendered(repo, a.path))
+            ):
+                how = f"{a.path}, applied by {a.file}:{a.line} ({a.command}), which {c.path} wraps; a guess"
+                out[i] = RenderPath(a.path, c.name, how, c.guess)
+                break
+    return out
+
+
 def environments(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
     """The paths scripts apply that no candidate in ``found`` renders and that render a workload
     (a CRD bundle or a namespace is nothing to release), outside tests: each a guessed

@@ -108,6 +108,7 @@ def discover(
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
     listed += deployers.beside_examples(repo, listed)
     # what the repository's own scripts apply is deployed, whatever its deploy objects say
+    listed = discovered_scripts.wrapped(repo, listed)
     scripted = discovered_scripts.environments(repo, listed)
     applied = {f"{c.path}: " for c in scripted}
     repo.notes[:] = [n for n in repo.notes if not n.startswith(tuple(applied)) or "deploys it" not in n]
