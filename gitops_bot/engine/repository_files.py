@@ -231,7 +231,7 @@ class RepoFiles:
                 break
             if (text := self.text(f)) is None:
                 continue
-            if isinstance(got := git_generators.parameters(text, f), git_generators.Refused):
+            if isinstance(got := git_generators.parameters(text, f), git_generators.Unparsed):
                 self.not_read(f, got.why)
             else:
                 out.append((f, got))

@@ -63,7 +63,7 @@ def glob_files(
         if (text := tree.text(path)) is None:
             if unread is not None and (why := tree.unread(path)) is not None:
                 unread.append(why)
-        elif isinstance(got := parameters(text, rel), Refused):
+        elif isinstance(got := parameters(text, rel), Unparsed):
             if unread is not None:
                 unread.append((path, got.why))
         else:
@@ -72,7 +72,7 @@ def glob_files(
 
 
 @record
-class Refused:
+class Unparsed:
     """A generator file the parser refuses (not YAML, a key written twice, aliases past the
     bound): why, ending in the fix."""
 
@@ -118,7 +118,7 @@ _parsed = _Parsed(16 * 1024 * 1024)
 def parameters(text: str, rel: str) -> object:
     """The parameters a git files generator takes of the file ``rel`` holding ``text``: its first
     document ({} when empty), a list cut one past the Applications read of one file (those past
-    it are said as that bound, never read); :class:`Refused` when it is no YAML or JSON the bot
+    it are said as that bound, never read); :class:`Unparsed` when it is no YAML or JSON the bot
     reads (Argo CD's generator fails on it)."""
     key = (rel, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
     if (hit := _parsed.get(key)) is not None:
@@ -127,7 +127,7 @@ def parameters(text: str, rel: str) -> object:
     try:
         got = next(iter(yamlvalues.load_all(text, rel)), {})
     except GitOpsBotError as e:
-        got = Refused(not_yaml(e))
+        got = Unparsed(not_yaml(e))
     weight = len(text)
     if isinstance(got, list) and len(got) > MAX_APPLICATIONS + 1:
         weight = weight * (MAX_APPLICATIONS + 1) // len(got)
