@@ -130,11 +130,7 @@ def line(root: Path) -> tuple[str, str] | None:
     held = other_branches(root)
     if not held:
         return None
-    checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
-    here = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
-    more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""
-    said = "; ".join(h.said() for h in held[:MAX_SAID])
-    return f"{here} holds none, but other branches do: {said}{more}", held[0].branch
+    return _said(root, held, "holds none, but other branches do")
 
 
 def pinned_elsewhere(root: Path) -> tuple[str, str] | None:
@@ -149,8 +145,14 @@ def pinned_elsewhere(root: Path) -> tuple[str, str] | None:
     held = [h for h in other_branches(root) if (set(h.kustomizations) | set(h.charts)) - ours]
     if not held:
         return None
+    return _said(root, held, "pins none, but other branches hold other deploy files")
+
+
+def _said(root: Path, held: list[Holding], what: str) -> tuple[str, str]:
+    """The line naming the checkout, ``what`` of it, and the first :data:`MAX_SAID` of
+    ``held``; and the branch to switch to (the first's)."""
     checked_out = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
-    at = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
+    here = f"the branch checked out ({checked_out})" if checked_out else "the commit checked out"
     more = f" and {len(held) - MAX_SAID} more branches" if len(held) > MAX_SAID else ""
     said = "; ".join(h.said() for h in held[:MAX_SAID])
-    return f"{at} pins none, but other branches hold other deploy files: {said}{more}", held[0].branch
+    return f"{here} {what}: {said}{more}", held[0].branch
