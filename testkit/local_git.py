@@ -45,3 +45,12 @@ def committed(work: Path, files: dict[str, str], *, branch: str = "main") -> Pat
     git(work, "init", "-q", "-b", branch)
     commit(work, "init")
     return work
+
+
+def origin_and_clone(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    """A bare ``origin.git`` whose main holds ``files`` in one commit, and a clone of it."""
+    seed = committed(tmp_path / "seed", files)
+    origin, clone = tmp_path / "origin.git", tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    return origin, clone

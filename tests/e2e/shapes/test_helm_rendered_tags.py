@@ -16,7 +16,7 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit.kubetools import helm
-from testkit.local_git import commit, git, write
+from testkit.local_git import git, origin_and_clone
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -37,18 +37,6 @@ spec:
 def image(registry: RegistryProcess, pusher: Pusher) -> str:
     pusher.image("helm-rendered/app", ["1.0", "1.1", "1.10"], salt="helm-rendered")
     return f"{registry.host}/helm-rendered/app"
-
-
-def _origin(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
-    seed = tmp_path / "seed"
-    write(seed, files)
-    git(seed, "init", "-q", "-b", "main")
-    commit(seed, "charts")
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(origin), str(clone))
-    return origin, clone
 
 
 def _chart(image: str) -> dict[str, str]:
@@ -93,7 +81,7 @@ def test_a_float_tag_runs_as_helm_renders_it_and_a_promotion_copies_what_runs(
         "chart/values-prod.yaml": 'image:\n  tag: "1.0"\n',
         "gitops-bot.yaml": _config(image, envs),
     }
-    origin, clone = _origin(tmp_path, files)
+    origin, clone = origin_and_clone(tmp_path, files)
     assert _rendered(clone / "chart", clone / "chart/values-dev.yaml") == f'image: "{image}:1.1"'
 
     code, out, err = _run(capsys, "plan", "--repo", str(clone), "--output", "json")
@@ -144,7 +132,7 @@ def test_a_values_file_an_application_names_and_the_repository_lacks_is_refused_
         "apps/prod.yaml": APPLICATION.format(env="prod", ignore="\n      ignoreMissingValueFiles: true"),
         "gitops-bot.yaml": _config(image, envs),
     }
-    origin, clone = _origin(tmp_path, files)
+    origin, clone = origin_and_clone(tmp_path, files)
     missing = subprocess.run(
         [
             helm(),
@@ -244,7 +232,7 @@ def test_promoting_a_tag_the_registry_lacks_names_it_and_the_fix(
         "apps/prod.yaml": PARAMETER_APP.format(env="prod", tag='"1.0"'),
         "gitops-bot.yaml": _config(image, envs),
     }
-    origin, _ = _origin(tmp_path, files)
+    origin, _ = origin_and_clone(tmp_path, files)
     before = git(origin, "for-each-ref")
     got, text, err = _run(capsys, "promote", "dev", "prod", "--repo", f"file://{origin}")
     assert (got, err.strip()) == (code, f"gitops-bot: error: {line.format(image=image)}"), (text, err)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from testkit.local_git import commit, git, write
+from testkit.local_git import git, origin_and_clone
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -31,20 +31,8 @@ spec:
 """
 
 
-def _origin(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
-    seed = tmp_path / "seed"
-    write(seed, files)
-    git(seed, "init", "-q", "-b", "main")
-    commit(seed, "apps")
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(origin), str(clone))
-    return origin, clone
-
-
 def _repo(tmp_path: Path, image: str, db: str, job: str, policy: str) -> tuple[Path, Path]:
-    return _origin(
+    return origin_and_clone(
         tmp_path,
         {
             "app/db.yaml": WORKLOAD.format(kind="StatefulSet", name="db", image=f"{image}:{db}"),
