@@ -368,7 +368,7 @@ def applications(
                     for p in files_of(repo, path)
                     if p.is_relative_to(repo.root)
                 ]
-            if not inside or (path not in charts and _app_of_apps(repo, deployed)):
+            if not inside or (path not in charts and _app_of_apps(repo, deployed, path)):
                 continue
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
@@ -545,9 +545,21 @@ def _recurses(repo: RepoFiles, rel: str, name: str) -> bool:
     return False
 
 
-def _app_of_apps(repo: RepoFiles, files: Sequence[str]) -> bool:
-    """A directory of Applications (an app of apps) deploys other environments, it is none."""
-    return any("argoproj.io" in (repo.text(f) or "") and "Application" in (repo.text(f) or "") for f in files)
+def _app_of_apps(repo: RepoFiles, files: Sequence[str], path: str) -> bool:
+    """A directory of Applications (an app of apps) deploys other environments, it is none. An
+    Application kept in the directory it deploys (a self-managed app: Argo CD applies it beside
+    the workloads) makes no app of apps: it yields nothing but itself."""
+    for f in files:
+        text = repo.text(f) or ""
+        if "argoproj.io" not in text or "Application" not in text:
+            continue
+        try:
+            apps = argocd_apps.sources(text, f)
+        except GitOpsBotError:
+            return True
+        if not apps or any(a.path is None or norm(a.path) != path for a in apps):
+            return True
+    return False
 
 
 def values_files(repo: RepoFiles, taken: set[str], deployed: set[str]) -> list[RenderPath]:

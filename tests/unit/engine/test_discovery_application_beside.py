@@ -57,3 +57,28 @@ def test_a_kustomization_listing_applications_is_still_an_app_of_apps(tmp_path: 
     }
     found = discover(write(tmp_path, files))
     assert "root/application.yml" not in [p for e in found.environments for p in e.paths]
+
+
+def test_an_application_in_the_plain_directory_it_deploys_is_an_environment(tmp_path: Path) -> None:
+    """ZackZhouHB/zack-gitops-project@fcb0f91d argocd-joesite/: the Application and the workload
+    side by side, no kustomization: Argo CD applies both, and the Application yields only
+    itself, so the directory is no app of apps."""
+    files = {
+        "argocd-joesite/application.yaml": APPLICATION.replace("path: lastsignal", "path: argocd-joesite"),
+        "argocd-joesite/joesite.yaml": DEPLOYMENT,
+    }
+    found = discover(write(tmp_path, files))
+    assert [p for e in found.environments for p in e.paths] == ["argocd-joesite/application.yaml"]
+    assert [i.name for i in found.images] == ["ghcr.io/giovantenne/lastsignal"]
+
+
+def test_a_plain_directory_with_an_application_of_another_path_is_an_app_of_apps(tmp_path: Path) -> None:
+    files = {
+        "root/application.yaml": APPLICATION.replace("name: lastsignal", "name: root").replace(
+            "path: lastsignal", "path: root"
+        ),
+        "root/lastsignal.yaml": APPLICATION,
+        "lastsignal/deployment.yaml": DEPLOYMENT,
+    }
+    found = discover(write(tmp_path, files))
+    assert [p for e in found.environments for p in e.paths] == ["root/lastsignal.yaml"]

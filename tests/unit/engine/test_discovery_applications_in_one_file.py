@@ -72,11 +72,15 @@ def test_an_application_in_a_subdirectory_of_what_it_deploys_is_no_app_of_apps(t
     (env,) = found.environments
     r = found.readings[env.name].image("demo-backend")
     assert r is not None and r.status is PinStatus.PINNED, r
-    # with directory.recurse the Application below is deployed too: an app of apps, not an environment
+    # with directory.recurse the Applications below are deployed too: one yielding only itself
+    # (a self-managed app) leaves k8s/ an environment, one rendering another path makes it an
+    # app of apps, not an environment
     recursing = app.replace("path: k8s}", "path: k8s, directory: {recurse: true}}")
     assert "recurse: true" in recursing
-    other = write(
-        tmp_path / "r",
-        {"k8s/argocd/application.yaml": recursing, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")},
-    )
-    assert discover(other).environments == ()
+    files = {"k8s/argocd/application.yaml": recursing, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")}
+    assert [p for e in discover(write(tmp_path / "r", files)).environments for p in e.paths] == [
+        "k8s/argocd/application.yaml"
+    ]
+    files |= {"k8s/argocd/other.yaml": _application("other", "other"), "other/a.yaml": DEPLOY.format(tag="2")}
+    paths = [p for e in discover(write(tmp_path / "o", files)).environments for p in e.paths]
+    assert "k8s/argocd/application.yaml" not in paths
