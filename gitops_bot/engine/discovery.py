@@ -147,7 +147,7 @@ def discover(
     # what each renders, from this checkout's files (an environment on another branch too: its
     # images and tags are guessed from here, the plan then reads its branch)
     plain = reader.Reader(repo.tree, repo.root, (), repo.root)
-    remote: dict[str, list[str]] = {}  # a remote resource or patch -> the environments naming it
+    remote: dict[str, dict[str, None]] = {}  # a remote resource or patch -> the environments naming it
     for s in sources:
         try:
             walk = plain.environment(s)
@@ -158,12 +158,13 @@ def discover(
         rendered[s.name] = list(walk.files)
         for note in walk.notes:
             if note.kind is NoteKind.REMOTE:
-                remote.setdefault(str(note), []).append(s.name)
-    for n, names in remote.items():
+                # an environment of two paths over one remote base is named once
+                remote.setdefault(str(note), {})[s.name] = None
+    for n, naming in remote.items():
         # what a remote base renders is not read: the images it names, and which images:
         # entry of the environments applies to them, are not known here
         repo.notes.append(
-            f"{n.replace(', not followed', '')} of {', '.join(names)}: not read (the images it names are "
+            f"{n.replace(', not followed', '')} of {', '.join(naming)}: not read (the images it names are "
             "not found, and an images: entry over it may apply to none of them); vendor it into the "
             "repository to have it read"
         )
