@@ -504,7 +504,9 @@ def _other_branches(repo: RepoFiles, f: str) -> None:
             continue
         name = str(as_map(doc.get("metadata")).get("name") or "")
         revision = str(source.get("targetRevision") or "")
-        repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision))
+        hydrator = as_map(spec.get("sourceHydrator")) if isinstance(spec, dict) else {}
+        synced = as_map(hydrator.get("syncSource")).get("targetBranch")
+        repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision, str(synced or "")))
 
 
 def _set_apart(names: Sequence[str]) -> dict[str, str]:

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from gitops_bot.engine import init_branches
-from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
+from gitops_bot.engine.promotion_order import promoter_branches
 from gitops_bot.engine.repository_files import (
     RepoFiles,
     Tracking,
@@ -76,4 +77,25 @@ def on_branches(
                 f"{t.file}: Argo CD Application {t.application} renders {t.path} from revision "
                 f"{t.revision}, no environment found here"
             )
+    return out
+
+
+def promoted(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """Each path Argo CD's source hydrator renders into a branch a GitOps Promoter strategy
+    promotes (``syncSource.targetBranch: environments/staging``) is that branch's environment,
+    named after it: the Promoter's environments are its branches, whatever the dry paths are
+    called (staging/e2e and staging/integration both sync environments/staging)."""
+    branches = {t.synced for t in repo.tracking if t.synced}
+    if not branches or not (branches := branches & promoter_branches(repo)):
+        return list(found)
+    out = []
+    for c in found:
+        synced = {t.synced for t in repo.tracking if c.path in (t.path, t.file)} & branches
+        if len(synced) != 1:
+            out.append(c)
+            continue
+        (branch,) = synced
+        name = safe_name(branch.rsplit("/", 1)[-1])
+        how = f"{c.how}; its source hydrator syncs branch {branch}, a GitOps Promoter environment"
+        out.append(replace(c, name=name, how=how, guess=""))
     return out

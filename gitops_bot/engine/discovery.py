@@ -119,6 +119,7 @@ def discover(
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
+    shaped = discovered_branches.promoted(repo, shaped)
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
     for c in shaped:

@@ -89,12 +89,7 @@ def tool_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str], str, 
                 if stage_up.get(stage):
                     said.append(f"Kargo Stage {stage} ({f}) takes freight from {', '.join(stage_up[stage])}")
             elif kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
-                written = spec.get("environments")
-                branches = [
-                    str(e.get("branch") or "")
-                    for e in (written if isinstance(written, list) else ())
-                    if isinstance(e, dict)
-                ]
+                branches = _strategy_branches(spec)
                 envs = [_match(b.rsplit("/", 1)[-1], names) or _match(_short(b), names) for b in branches]
                 chain = [e for e in envs if e]
                 for a, b in itertools.pairwise(chain):
@@ -120,6 +115,29 @@ def tool_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str], str, 
                 break
             todo += stage_up.get(up, [])
     return upstream, source, said
+
+
+def _strategy_branches(spec: Mapping[str, Any]) -> list[str]:
+    """A PromotionStrategy's environments' branches, in its promotion order."""
+    written = spec.get("environments")
+    return [
+        str(e.get("branch") or "")
+        for e in (written if isinstance(written, list) else ())
+        if isinstance(e, dict)
+    ]
+
+
+def promoter_branches(repo: Files) -> set[str]:
+    """Every branch a GitOps Promoter PromotionStrategy of the repository promotes into."""
+    out: set[str] = set()
+    for f in repo.yaml_files():
+        if "promoter.argoproj.io" not in (repo.text(f) or ""):
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            if kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
+                out.update(b for b in _strategy_branches(doc.get("spec") or {}) if b)
+    return out
 
 
 def _short(branch: str) -> str:

@@ -80,6 +80,9 @@ class Tracking:
     application: str
     path: str
     revision: str
+    # the branch Argo CD's source hydrator commits the rendered manifests to and syncs from
+    # (syncSource.targetBranch): a GitOps Promoter environment's branch
+    synced: str = ""
 
 
 class RepoFiles:

@@ -73,3 +73,64 @@ def test_a_plain_source_is_read_before_the_dry_one() -> None:
         "https://github.com/acme/gitops.git",
         "HEAD",
     )
+
+
+STRATEGY = """\
+apiVersion: promoter.argoproj.io/v1alpha1
+kind: PromotionStrategy
+metadata: {name: demo}
+spec:
+  gitRepositoryRef: {name: demo}
+  environments:
+  - branch: environments/development
+  - branch: environments/staging
+  - branch: environments/production-use
+  - branch: environments/production-usw
+"""
+
+
+def test_a_promoter_environment_is_the_branch_the_hydrator_syncs(tmp_path: Path) -> None:
+    """argocon-gitops-promoter-hydrate-demo: staging/e2e and staging/integration both sync
+    environments/staging, production/us-east-2 and us-west-1 two branches promoted in turn. init
+    made e2e, integration and one production promoted from development: the Promoter's order
+    named none of them right."""
+
+    def hydrated(name: str, path: str, branch: str) -> str:
+        return APP.format(name=name, source=HYDRATED.format(path=path, name=name)).replace(
+            f"targetBranch: environments/{name},", f"targetBranch: environments/{branch},"
+        )
+
+    root = write(
+        tmp_path,
+        {
+            "apps/kustomization.yaml": "resources: [dev.yaml, e2e.yaml, int.yaml, use.yaml, usw.yaml]\n",
+            "apps/dev.yaml": hydrated("dev", "env/development", "development"),
+            "apps/e2e.yaml": hydrated("e2e", "env/staging/e2e", "staging"),
+            "apps/int.yaml": hydrated("int", "env/staging/integration", "staging"),
+            "apps/use.yaml": hydrated("use", "env/production/us-east-2", "production-use"),
+            "apps/usw.yaml": hydrated("usw", "env/production/us-west-1", "production-usw"),
+            "root.yaml": APP.format(name="root", source=PLAIN.format(path="apps")),
+            "promotion/strategy.yaml": STRATEGY,
+            "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "base/deploy.yaml": DEPLOYMENT.format(image="ghcr.io/acme/app"),
+            **{
+                f"env/{p}/kustomization.yaml": _overlay("1.0.0").replace("../../base", "../../../base")
+                if "/" in p
+                else _overlay("1.0.0")
+                for p in (
+                    "development",
+                    "staging/e2e",
+                    "staging/integration",
+                    "production/us-east-2",
+                    "production/us-west-1",
+                )
+            },
+        },
+    )
+    found = discover(root)
+    assert [(e.name, e.paths, e.promote_from) for e in found.environments] == [
+        ("development", ("env/development",), None),
+        ("staging", ("env/staging/e2e", "env/staging/integration"), "development"),
+        ("production-use", ("env/production/us-east-2",), "staging"),
+        ("production-usw", ("env/production/us-west-1",), "production-use"),
+    ], (found.environments, found.notes)
