@@ -31,7 +31,7 @@ from gitops_bot.engine.vetting import Vetting
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.git.store import checkout_bases
 from gitops_bot.manifests import charts_module
-from gitops_bot.policy import Policy, deciding_tag
+from gitops_bot.policy import Policy, behind_version, deciding_tag
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
@@ -460,7 +460,9 @@ class App:
         out = []
         for chart in wanted:
             mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
-            pin = next((p for p in mine if not p.shared_with), mine[0] if mine else None)
+            low = behind_version([p.site.version for p in mine if p.site.exact])
+            deciding = [p for p in mine if p.site.version == low] if low is not None else mine
+            pin = next((p for p in deciding if not p.shared_with), deciding[0] if deciding else None)
             if pin is not None:
                 s = pin.site
                 out.append(
@@ -474,7 +476,14 @@ class App:
                         pin.shared_with,
                         s.form,
                         with_charts=pin.with_charts,
-                        also=tuple(dict.fromkeys(f"{p.file}:{p.site.line}" for p in mine if p is not pin)),
+                        also=tuple(
+                            dict.fromkeys(
+                                f"{p.file}:{p.site.line}"
+                                + (f" ({p.site.version})" if p.site.version != s.version else "")
+                                for p in mine
+                                if p is not pin
+                            )
+                        ),
                     )
                 )
             elif env.charts or not self._pinned_anywhere(chart.name):

@@ -81,6 +81,18 @@ def deciding_tag(tags: Sequence[str]) -> str | None:
     return releases[-1] if releases and moving_word(tags[-1]) is not None else (tags[-1] if tags else None)
 
 
+def behind_version(versions: Sequence[str]) -> str | None:
+    """Of the exact versions one chart is pinned at in one environment's places, the lowest,
+    where they differ: the release is chosen against it and written into every place, so no
+    place runs behind while the plan says up to date. None where they agree or one is no
+    version the bot orders."""
+    distinct = list(dict.fromkeys(versions))
+    parsed = [parse_tag(v) for v in distinct]
+    if len(distinct) < 2 or any(v is None for v in parsed):
+        return None
+    return min((v for v in parsed if v is not None), key=lambda v: v.rank).tag
+
+
 class Policy:
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config
