@@ -460,7 +460,11 @@ class App:
         out = []
         for chart in wanted:
             mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
-            low = behind_version([p.site.version for p in mine if p.site.exact])
+            # a HelmRelease's version is commonly layered (a base's and an environment's patch
+            # of it, the patch running): left to the own-layer rule below
+            low = behind_version(
+                [p.site.version for p in mine if p.site.exact and p.site.form != "helmrelease"]
+            )
             deciding = [p for p in mine if p.site.version == low] if low is not None else mine
             pin = next((p for p in deciding if not p.shared_with), deciding[0] if deciding else None)
             if pin is not None:
