@@ -261,7 +261,9 @@ def discover(
             repository = found.marked[n]
             at = found.marked_at[n]
             repository_how = f"written where the Flux setter {n} marks it ({at}), what is pulled"
-        policy, policy_how, said = discovered_policies.taken(image_policies, n, repository or n, guess(tags))
+        policy, policy_how, said = discovered_policies.taken(
+            image_policies, n, repository or n, guess(tags, repository or n)
+        )
         ref = WrittenRef.split(repository or n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
         host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub

@@ -46,6 +46,9 @@ _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
 _NUMBER = re.compile(r"\d+")
+# one number of one or two digits, maybe a variant after it (postgres:16, registry:2,
+# rabbitmq:3-management, traefik:v3): a major's moving tag, not a build number
+_MAJOR_LINE = re.compile(r"[vV]?(?P<n>\d{1,2})(?:-[A-Za-z][A-Za-z0-9._-]*)?")
 _WORD = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 _HASHLIKE = re.compile(r"[0-9a-f]{7,40}")
 _DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
@@ -68,11 +71,11 @@ class Guess:
         return str(self.keys.get("policy", "semver"))
 
 
-def guess(tags: Sequence[str]) -> Guess:
-    """The policy the pinned ``tags`` (one per place, repeats allowed) suggest; a tag carrying
-    its digest (``1.2.3@sha256:...``) is read as its tag."""
+def guess(tags: Sequence[str], image: str = "") -> Guess:
+    """The policy the pinned ``tags`` (one per place, repeats allowed) of ``image`` suggest; a
+    tag carrying its digest (``1.2.3@sha256:...``) is read as its tag."""
     bare = [_DIGEST_SUFFIX.sub("", t) for t in tags]
-    found = _guess(bare)
+    found = _guess(bare, official(image))
     if bare == list(tags) or not any(bare):
         return found
     return Guess(
@@ -83,7 +86,17 @@ def guess(tags: Sequence[str]) -> Guess:
     )
 
 
-def _guess(tags: Sequence[str]) -> Guess:
+def official(image: str) -> bool:
+    """A Docker official image (``postgres``, ``docker.io/library/registry``): its one-number
+    tags are its majors' moving lines (``postgres:16`` moves with 16.x), where a project's own
+    image's one-number tags are commonly its CI's build numbers (``flask-demo:6``)."""
+    name = image.lower()
+    for host in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        name = name.removeprefix(host)
+    return bool(name) and ("/" not in name or (name.startswith("library/") and name.count("/") == 1))
+
+
+def _guess(tags: Sequence[str], official: bool = False) -> Guess:
     seen = sorted({t for t in tags if t})
     if not seen:
         return Guess(
@@ -94,7 +107,7 @@ def _guess(tags: Sequence[str]) -> Guess:
     if moving and len(moving) < len(seen):
         # a moving tag pinned in some places says nothing of the order of the releases pinned
         # elsewhere: they say the policy, which never proposes the moving tag (policy.Policy)
-        rest = _guess([t for t in seen if not moving_word(t)])
+        rest = _guess([t for t in seen if not moving_word(t)], official)
         also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
         return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
@@ -139,6 +152,21 @@ def _guess(tags: Sequence[str]) -> Guess:
             else f"a moving tag ({word} with a variant, not a build number)"
         )
         return Guess({"policy": "digest", "tag": tag}, f"pinned {tag}, {what}: follows its digest{extra}")
+    if official and all(_MAJOR_LINE.fullmatch(t) for t in seen):
+        # the image's publisher moves it with each release of that major (16 is 16.4, then
+        # 16.5): ordered as a number, a routine release would propose the next major, which a
+        # database does not start on
+        tag = seen[0]
+        extra = (
+            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
+        )
+        line = _MAJOR_LINE.fullmatch(tag)
+        assert line is not None
+        return Guess(
+            {"policy": "digest", "tag": tag},
+            f"pinned {tag}, major {line.group('n')}'s moving tag: follows its digest{extra}; a new "
+            "major is a decision (pin a full version for a semver policy within it)",
+        )
     if len(seen) == 1 and _WORD.fullmatch(seen[0]) and not _HASHLIKE.fullmatch(seen[0]):
         # a name with no number (docker's dind-rootless, cli): a line of images that moves,
         # as latest does; ordering every tag by build time would jump to another line
@@ -154,6 +182,13 @@ def _guess(tags: Sequence[str]) -> Guess:
         within = ""
         if what == "a version":
             regex, within = _within_major(regex, seen)
+        lined = next((m for t in seen if (m := _MAJOR_LINE.fullmatch(t))), None)
+        if what == "a build number" and lined is not None:
+            # the shape of a major's moving tag too: the fix is said where the guess may be wrong
+            within = (
+                f" (if {lined.group(0)} is major {lined.group('n')}'s moving tag, as postgres:16 is, "
+                f"follow it with policy: digest, tag: {lined.group(0)})"
+            )
         return Guess(
             {"policy": "regex", "pattern": regex, "extract": "n", "order": order},
             f"pinned {shown}: {what}, ordered by it"

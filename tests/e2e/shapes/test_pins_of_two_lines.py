@@ -76,13 +76,19 @@ def test_a_release_is_chosen_in_the_line_a_moving_pin_shares(
         assert f"image: {image}:2.24.1-pg16@sha256:" in (clone / f).read_text(), f
 
 
+# newest, as init guessed for postgres 16 and 16-alpine; digest following 16, as it guesses now
+@pytest.mark.parametrize("policy", ["policy: newest", "policy: digest\n    tag: '16'"])
 def test_places_of_two_lines_are_refused_and_left_as_they_are(
-    tmp_path: Path, registry: RegistryProcess, pusher: Pusher, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    registry: RegistryProcess,
+    pusher: Pusher,
+    capsys: pytest.CaptureFixture[str],
+    policy: str,
 ) -> None:
     for n, tag in enumerate(["16", "16-alpine", "16.4-alpine", "17", "18beta1-windowsservercore"]):
         pusher.image("lines/postgres", tag, salt=f"pg-{n}", created=f"2026-01-0{n + 1}T00:00:00Z")
     image = f"{registry.host}/lines/postgres"
-    origin, clone = _repo(tmp_path, image, "16-alpine", "16", "policy: newest")
+    origin, clone = _repo(tmp_path, image, "16-alpine", "16", policy)
 
     row = _plan(capsys, clone)
     assert row["action"] == "skip" and not row.get("candidate"), row

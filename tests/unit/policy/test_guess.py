@@ -195,3 +195,31 @@ def test_a_word_with_no_version_is_followed_by_digest(tag: str) -> None:
         _chosen(g.keys, ["cli", "dind", "dind-rootless", "28.0.1-dind"], tag.split("@")[0])
         == tag.split("@")[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned", "listed"),
+    [
+        # redhat-na-ssa/demo-ai-gitops-catalog@6545b581: registry:2 was guessed a build number,
+        # and a release proposed registry 3
+        ("docker.io/library/registry", "2", ["2", "2.8", "3", "3.0.0"]),
+        # bokristoffersson/homelab-k12n-gitops and fineract-gitops: postgres 15-alpine -> 17-alpine
+        ("postgres", "15-alpine", ["15-alpine", "16-alpine", "17-alpine"]),
+        ("library/rabbitmq", "3-management", ["3-management", "4-management"]),
+    ],
+)
+def test_an_official_images_one_number_tag_is_its_majors_moving_tag(
+    image: str, pinned: str, listed: list[str]
+) -> None:
+    g = guess([pinned], image)
+    assert dict(g.keys) == {"policy": "digest", "tag": pinned}, g.why
+    assert "moving tag" in g.why and "a new major is a decision" in g.why
+    assert policy_of(dict(g.keys)).choose(listed, pinned).tag in (None, pinned)
+
+
+def test_a_projects_one_number_tag_is_a_build_number_and_the_other_reading_is_said() -> None:
+    # Rupa1277/argocd-demo: CI writes flask-demo:6, its build number
+    g = guess(["6"], "rupa1277/flask-demo")
+    assert g.keys["order"] == "numerical" and "a build number" in g.why
+    assert "follow it with policy: digest, tag: 6" in g.why
+    assert "follow it with" not in guess(["1234"], "acme/app").why  # no major is four digits
