@@ -137,16 +137,24 @@ def _anothers(
     spec: ImageSpec,
     by_repo: Mapping[str, ImageSpec],
 ) -> bool:
-    """Whether a values block names another configured image's repository: two charts'
-    ``image.tag`` is one key path, and each block is the site of the image it names. The
-    repository is the one pulled, its ``registry:`` key joined (``docker.io/fluxninja`` and
-    ``aperture-operator`` are not Docker Hub's library ``aperture-operator``)."""
+    """Whether a values block names another image's repository: two charts' ``image.tag`` is
+    one key path, and each block is the site of the image it names. The repository is the one
+    pulled, its ``registry:`` key joined (``docker.io/fluxninja`` and ``aperture-operator`` are
+    not Docker Hub's library ``aperture-operator``). Another configured image's, or one of
+    another name (coredns beside a runner controller: a release would write the controller
+    into the DNS server's values); one of the same last name may be a mirror of it
+    (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's, as a whole reference
+    key does (what it names is what the configured name stands for)."""
     node = present.get("repository") or present.get("reference")
-    if node is None or not nodes.is_scalar(node) or not node.value:
+    if node is None or not nodes.is_scalar(node) or not node.value or "{{" in str(node.value):
         return False
     registry = _registry(doc, paths, present)
     location = WrittenRef.split(f"{registry}/{node.value}" if registry else str(node.value)).location
-    return location is not None and location != spec.repository_key and location in by_repo
+    if location is None or location == spec.repository_key:
+        return False
+    named = (spec.repository_key or "").rsplit("/", 1)[-1]
+    other = "repository" in present and bool(named) and location.rsplit("/", 1)[-1] != named
+    return location in by_repo or other
 
 
 def _registry(doc: Any, paths: Mapping[str, str], present: Mapping[str, Any]) -> str:

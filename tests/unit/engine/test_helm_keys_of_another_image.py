@@ -1,0 +1,88 @@
+"""Helm keys name a configured image only in values whose repository is that image's
+(monosense-io/k8s-gitops@33abfe94, found by a newcomer): the runner controller configured by
+image.repository/image.tag, and coredns's HelmRelease beside it under the same keys. The
+controller's tag was read from coredns's values, and a release wrote the controller's
+repository and digest into the DNS server's values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.app import open_app
+from testkit.local_git import committed
+
+HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: {name}, namespace: x}}
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: {name}
+      version: 1.0.0
+      sourceRef: {{kind: HelmRepository, name: charts}}
+  values:
+    image:
+      repository: {repository}
+      tag: "{tag}"
+"""
+
+
+def test_helm_keys_name_an_image_only_where_they_hold_its_repository(tmp_path: Path) -> None:
+    # monosense-io/k8s-gitops: the runner controller is named by image.repository/image.tag; the
+    # coredns HelmRelease beside it uses the same keys for its own image, whose tag was read as
+    # the controller's and into which a release wrote the controller's repository
+    work = committed(
+        tmp_path / "repo",
+        {
+            "apps/kustomization.yaml": "resources: [controller.yaml, coredns.yaml, repo.yaml]\n",
+            "apps/repo.yaml": (
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+                "metadata: {name: charts, namespace: x}\nspec: {url: https://charts.example.com}\n"
+            ),
+            "apps/controller.yaml": HELMRELEASE.format(
+                name="controller", repository="ghcr.io/actions/gha-runner-scale-set-controller", tag="0.13.0"
+            ),
+            "apps/coredns.yaml": HELMRELEASE.format(
+                name="coredns", repository="mirror.gcr.io/coredns/coredns", tag="1.11.1"
+            ),
+            "gitops-bot.yaml": (
+                "version: 1\nimages:\n- name: ghcr.io/actions/gha-runner-scale-set-controller\n"
+                "  policy: semver\n  helm: {repository: image.repository, tag: image.tag, digestInTag: true}\n"
+                "environments:\n- name: prod\n  path: apps\n"
+            ),
+        },
+    )
+    app = open_app(work)
+    (target,) = app.targets(app.config.environment("prod"))
+    assert target.file == "apps/controller.yaml", target
+    assert target.deployed is not None and target.deployed.tag == "0.13.0", target.deployed
+    reading = app.reading(app.config.environment("prod")).image(
+        "ghcr.io/actions/gha-runner-scale-set-controller"
+    )
+    assert reading is not None and {p.file for p in reading.pins} == {"apps/controller.yaml"}, reading
+
+
+def test_a_mirror_of_the_image_under_the_keys_is_still_its_place(tmp_path: Path) -> None:
+    """mirror.gcr.io/library/nginx for nginx: the same last name, a mirror the chart pulls from."""
+    work = committed(
+        tmp_path / "repo",
+        {
+            "apps/kustomization.yaml": "resources: [web.yaml, repo.yaml]\n",
+            "apps/repo.yaml": (
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+                "metadata: {name: charts, namespace: x}\nspec: {url: https://charts.example.com}\n"
+            ),
+            "apps/web.yaml": HELMRELEASE.format(
+                name="web", repository="mirror.gcr.io/library/nginx", tag="1.27.0"
+            ),
+            "gitops-bot.yaml": (
+                "version: 1\nimages:\n- name: nginx\n  policy: semver\n"
+                "  helm: {repository: image.repository, tag: image.tag}\n"
+                "environments:\n- name: prod\n  path: apps\n"
+            ),
+        },
+    )
+    app = open_app(work)
+    (target,) = app.targets(app.config.environment("prod"))
+    assert target.file == "apps/web.yaml" and target.deployed is not None and target.deployed.tag == "1.27.0"
