@@ -47,7 +47,10 @@ _BUILD = re.compile(
     re.IGNORECASE,
 )
 # helm install|upgrade|template of a chart, its release name, chart and flags
-_HELM = re.compile(r"\bhelm\s+(?:install|upgrade|template)\b(?P<args>[^|;&\n`]*)")
+_HELM = re.compile(r"\bhelm\s+(?P<verb>install|upgrade|template)\b(?P<args>[^|;&\n`]*)")
+# what a helm template's output is piped to when it is deployed; thrown away or printed (a CI
+# check's `helm template x chart >/dev/null`, a README showing the output), it deploys nothing
+_PIPED_TO_APPLY = re.compile(r"\s*\|\s*\S*\b(?:kubectl|oc)\b[^|;&\n]*\b(?:apply|create)\b")
 # helm's flags that take a value as the next word (-f FILE, -n NS, --version V)
 _HELM_VALUED = frozenset(
     {
@@ -344,7 +347,12 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
         if args:
             yield args[0].strip("'\""), "", _said(m.group(0))
     for m in _HELM.finditer(line):
-        yield from _helm_paths(m.group("args").split(), _said(m.group(0)))
+        words = m.group("args").split()
+        if "--dry-run" in words or any(w.startswith("--dry-run=") for w in words):
+            continue  # shows what would be installed, installs nothing
+        if m.group("verb") == "template" and not _PIPED_TO_APPLY.match(line, m.end()):
+            continue
+        yield from _helm_paths(words, _said(m.group(0)))
     for m in _KUBECTL.finditer(line):
         for a in _APPLY_ARG.finditer(m.group("args")):
             # the command up to the path: what follows on the line may be prose or quoting

@@ -268,3 +268,25 @@ def test_a_cd_sets_where_later_commands_apply_within_its_shell(tmp_path: Path) -
         "deploy/g": "scripts/deploy.sh:6",
         "h": "Makefile:3",
     }, got
+
+
+def test_a_helm_template_deploys_only_what_is_piped_to_an_apply(tmp_path: Path) -> None:
+    """monedula-dev/monedula-gitops@4934ff70: the release job's 'Template (sanity)' step renders
+    the chart to /dev/null; read as a deploy, the chart became an environment and a release
+    wrote tag: "0.9.0" into the values whose empty tag the packaging fills. A rendered output
+    piped to kubectl apply is a deploy; one thrown away, printed, or a --dry-run is not."""
+    chart = {f"charts/{n}/Chart.yaml": f"apiVersion: v2\nname: {n}\nversion: 0.1.0\n" for n in "abcde"}
+    files = {
+        **chart,
+        ".github/workflows/release.yaml": (
+            "jobs:\n  chart:\n    steps:\n      - name: Template (sanity)\n"
+            "        run: helm template t charts/a --set webhook.enabled=true >/dev/null\n"
+        ),
+        "README.md": (
+            "```sh\nhelm template b charts/b\n"
+            "helm template c charts/c -f charts/c/values.yaml | kubectl apply -f -\n"
+            "helm upgrade --install d charts/d --dry-run\n"
+            "helm install e charts/e --dry-run=server\n```\n"
+        ),
+    }
+    assert [a.path for a in applied(RepoFiles(write(tmp_path, files)))] == ["charts/c"]
