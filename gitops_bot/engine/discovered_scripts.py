@@ -35,15 +35,19 @@ _SCRIPT_NAMES = frozenset(
 )
 MAX_SCRIPT = 256 * 1024  # bytes of one script read: a script, not a bundle pasted into one
 
-# kubectl apply|create|replace with its arguments, to the end of the command
+# kubectl (or OpenShift's oc) apply|create|replace, or Carvel's kapp deploy, with its arguments
+# to the end of the command: a closing parenthesis ends it, a process substitution is one
+# argument (`kapp deploy -f <(kubectl create secret ... -o yaml) -f app.yaml`: kapp's -f app.yaml)
 _KUBECTL = re.compile(
-    r"\bkubectl(?:\s+-{1,2}[\w-]+(?:[= ]\S+)?)*\s+(?:apply|create|replace)\b(?P<args>[^|;&\n`]*)"
+    r"\b(?:(?:kubectl|oc)(?:\s+-{1,2}[\w-]+(?:[= ]\S+)?)*\s+(?:apply|create|replace)|kapp\s+deploy)\b"
+    r"(?P<args>(?:<\([^)]*\)|[^|;&\n`)])*)"
 )
+_SUBSTITUTED = re.compile(r"<\([^)]*\)")
 # -k DIR, --kustomize DIR, -f PATH, --filename=PATH
 _APPLY_ARG = re.compile(r"(?:^|\s)(?P<flag>-k|--kustomize|-f|--filename)(?:=|\s+)(?P<path>[^\s'\"]+)")
 # kustomize build DIR (also $(KUSTOMIZE) and bin/kustomize) or kubectl kustomize DIR, piped to an apply
 _BUILD = re.compile(
-    r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*kubectl\b[^|;&\n]*\b(?:apply|create)\b",
+    r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*(?:kubectl|oc)\b[^|;&\n]*\b(?:apply|create)\b",
     re.IGNORECASE,
 )
 # helm install|upgrade|template of a chart, its release name, chart and flags
@@ -354,6 +358,8 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
             continue
         yield from _helm_paths(words, _said(m.group(0)))
     for m in _KUBECTL.finditer(line):
+        if "--dry-run" in _SUBSTITUTED.sub("", m.group("args")):
+            continue  # prints the objects (for a pipe or a check), applies nothing
         for a in _APPLY_ARG.finditer(m.group("args")):
             # the command up to the path: what follows on the line may be prose or quoting
             # a subshell's closing parenthesis ends the command, not the path

@@ -290,3 +290,32 @@ def test_a_helm_template_deploys_only_what_is_piped_to_an_apply(tmp_path: Path) 
         ),
     }
     assert [a.path for a in applied(RepoFiles(write(tmp_path, files)))] == ["charts/c"]
+
+
+def test_oc_and_kapp_apply_and_a_dry_run_applies_nothing(tmp_path: Path) -> None:
+    """redhat-na-ssa/demo-ai-gitops-catalog's README runs ``oc apply -k``; techgnosis/tanzu-gitops
+    deploys every folder with Carvel's ``kapp deploy -f``, once behind a process substitution
+    whose ``kubectl create secret ... --dry-run=client -o yaml`` was read as the applier of
+    kapp's own -f files."""
+    files = {
+        "README.md": "```sh\noc apply -k components/login/overlays/htpasswd\n```\n",
+        "components/login/overlays/htpasswd/kustomization.yaml": "resources: []\n",
+        "acme/install.sh": "kapp deploy --into-ns acme -a acme-1 -f cluster1.yml -f secrets.yml\n",
+        "acme/cluster1.yml": "kind: List\n",
+        "storage/install.sh": (
+            "kapp deploy -a csi -f <(kubectl create secret generic conf --from-file=csi.conf "
+            "--dry-run=client -o yaml) -f rbac.yaml -f node-ds.yaml\n"
+        ),
+        "storage/rbac.yaml": "kind: List\n",
+        "storage/node-ds.yaml": "kind: List\n",
+        "check/validate.sh": "kubectl apply --dry-run=server -f ../checked.yaml\n",
+        "checked.yaml": "kind: List\n",
+    }
+    found = {a.path: a.command for a in applied(RepoFiles(write(tmp_path, files)))}
+    assert sorted(found) == [
+        "acme/cluster1.yml",
+        "components/login/overlays/htpasswd",
+        "storage/node-ds.yaml",
+        "storage/rbac.yaml",
+    ], found
+    assert found["storage/rbac.yaml"].startswith("kapp deploy -a csi"), found
