@@ -473,10 +473,15 @@ def _destined_said(destination: str) -> str:
     """The guess line of an environment named after its Applications' destination."""
     if not destination:
         return ""
+    placeholder = (
+        ", a placeholder another tool fills (this repository is a template: run init in the one it renders)"
+        if re.fullmatch(r"\s*<[^<>]+>\s*", destination)
+        else ""
+    )
     return (
-        f"named after the cluster its Applications deploy to (destination {destination}): neither their "
-        "files nor their names name an environment, and Applications deploying to one cluster are one "
-        "environment; rename it as you call that cluster"
+        f"named after the cluster its Applications deploy to (destination {destination}{placeholder}): "
+        "neither their files nor their names name an environment, and Applications deploying to one "
+        "cluster are one environment; rename it as you call that cluster"
     )
 
 

@@ -73,7 +73,8 @@ def elsewhere(repo: RepoFiles) -> None:
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
         # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
-        where = PLACED if "${" in url else ELSEWHERE
+        # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
+        where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
         repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
     if stages:
         repo.notes.insert(

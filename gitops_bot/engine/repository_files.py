@@ -20,6 +20,7 @@ from gitops_bot.manifests import argocd_appsets, definitions_only, workloads, ya
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import git_generators, reader
+from gitops_bot.render.walk import TEMPLATE_TOKEN
 
 MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
 
@@ -300,7 +301,9 @@ _TOOL_MARKS = (("<#", "Freemarker"), ("</#", "Freemarker"), ("{%", "Jinja"))
 def _template_tool(rel: str, text: str) -> str | None:
     name = PurePosixPath(rel).name.lower()
     by_name = next((tool for pattern, tool in _TOOL_NAMES if pattern.search(name)), None)
-    return by_name or next((tool for mark, tool in _TOOL_MARKS if mark in text), None)
+    marked = next((tool for mark, tool in _TOOL_MARKS if mark in text), None)
+    # a generator's tokens (kubefirst's <CERT_MANAGER_ISSUER_ANNOTATION_1>) the copy fills
+    return by_name or marked or ("<TOKEN> placeholder" if TEMPLATE_TOKEN.search(text) else None)
 
 
 _KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)

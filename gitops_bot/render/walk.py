@@ -30,6 +30,8 @@ from gitops_bot.manifests import images, kustomize_refs, workloads
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _WORD = re.compile(r"[\w][\w.\-/]*")  # a repository as written, its tag and digest left off
+# a template generator's token (kubefirst's <WORKLOAD_CLUSTER_NAME>), in a file YAML only once filled
+TEMPLATE_TOKEN = re.compile(r"<[A-Z][A-Z0-9_]{2,}>")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
 
@@ -477,6 +479,13 @@ class Walk:
         of it names an image asked about (``busybox:1.35`` in a line the parser lost), what it
         sets may be a version of that image: the reading is then not whole, nothing released."""
         why = f"not YAML the bot can read ({error}); what it sets is not read: fix the YAML"
+        if tokens := list(dict.fromkeys(TEMPLATE_TOKEN.findall(text)))[:3]:
+            # a template's file (kubefirst's <CERT_MANAGER_ISSUER_ANNOTATION_1>): YAML once the
+            # tool copying it fills the tokens, so the YAML is no fault to fix here
+            why = (
+                f"YAML only once another tool fills its tokens ({', '.join(tokens)}), not read "
+                "(nothing to fix here): run the bot in the repository that tool renders it into"
+            )
         asked = {s.repository_key for s in specs if s.repository_key}
         if any(WrittenRef(w).location in asked for w in set(_WORD.findall(text))):
             self.not_whole(rel, why)
