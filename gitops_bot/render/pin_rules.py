@@ -413,6 +413,16 @@ def _no_layer(c: Case) -> ImageReading | None:
             f"{_TEMPLATE_FIX}; {dead[-1].file} is then {c.env}'s pin",
             tuple(replace(p, effective=False) if p in dead else p for p in c.pins),
         )
+    shared = next((k for k in b.under if k in c.walk.layers), None) if pin.kind is not PinKind.HELM else None
+    if shared is not None and pin.shared_with:
+        # its path is a kustomization another environment builds on (an install's base and its
+        # variant): one release of both is one environment, never a restructured layout
+        others = ", ".join(pin.shared_with)
+        return c.unsupported(
+            f"{c.why}: {c.env}'s own kustomization {shared} is built by {others} too{where}",
+            f"if {c.env} and {others} take one release, list their paths in one environment (the "
+            f"release is then written in {pin.place}); else {fix}; releases then go there",
+        )
     return c.unsupported(
         f"{c.why}, and {c.env} has no {own} of its own to pin it in{where}", f"{fix}; releases then go there"
     )
