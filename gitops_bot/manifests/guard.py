@@ -59,6 +59,12 @@ for _name in _SCALARS:
     _build = _as_go_reads(getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{_name}"))
     Constructor.add_constructor(f"tag:yaml.org,2002:{_name}", _build)
     Loader.add_constructor(f"tag:yaml.org,2002:{_name}", _build)
+# YAML 1.1's value key: PyYAML resolves a plain `=` to a tag it has no constructor for (a
+# ConstructorError), where kustomize, helm and Flux read it as the string it is (an
+# Alertmanager matcher's matchType: "=", which kustomize prints plain)
+_AS_STRING: Any = yaml.constructor.SafeConstructor.construct_yaml_str
+Constructor.add_constructor("tag:yaml.org,2002:value", _AS_STRING)
+Loader.add_constructor("tag:yaml.org,2002:value", _AS_STRING)
 LOADER: Any = Loader
 
 

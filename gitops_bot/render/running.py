@@ -5,6 +5,7 @@ image at two versions in one environment is two records, never merged into one."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import yaml
@@ -51,14 +52,23 @@ class Running:
 
 
 def running(text: str) -> tuple[Running, ...]:
-    """Every container image of the Pod templates in the rendered stream ``text`` (a stream
-    that is not YAML runs nothing the bot can name: empty). Its CustomResourceDefinitions are
-    not parsed: none holds a Pod template."""
-    try:
-        docs = list(yaml.load_all(without_definitions(text), Loader=LOADER))
-    except yaml.YAMLError:
-        return ()
+    """Every container image of the Pod templates in the rendered stream ``text``. Each
+    document is read on its own: one the parser refuses runs nothing the bot can name, and
+    never hides the others' containers (a whole stream read as running nothing made every
+    image of an environment 'not in its render'). Its CustomResourceDefinitions are not
+    parsed: none holds a Pod template."""
+    docs: list[object] = []
+    for part in _DOCUMENT.split(without_definitions(text)):
+        try:
+            docs += yaml.load_all(part, Loader=LOADER)
+        except yaml.YAMLError:
+            continue
     return tuple(r for doc in docs for obj in _objects(doc) for r in _containers(obj))
+
+
+# a rendered stream's document separator: kustomize and helm write each at a line's start, where
+# no block scalar's content can be
+_DOCUMENT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
 
 
 def _objects(doc: object) -> Iterator[dict[str, object]]:
