@@ -35,7 +35,7 @@ import yaml
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import definitions_only, is_appset
+from gitops_bot.manifests import argocd_apps, definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded, chart_deps, deployers, git_generators, source_files
@@ -158,9 +158,10 @@ def charts(root: Path, docs: Sequence[dict[str, object]]) -> list[Chart]:
 def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
     name = scalar_at(doc, "metadata", "name")
     spec = at(doc, "spec")
-    single = at(spec, "source")
     many = at(spec, "sources")
-    sources = [s for s in (many if isinstance(many, list) else [single]) if isinstance(s, dict)]
+    sources = [s for s in (many if isinstance(many, list) else [at(spec, "source")]) if isinstance(s, dict)]
+    # neither: the source hydrator's drySource is what Argo CD renders (and commits to a branch)
+    sources = sources or argocd_apps.parsed_sources(spec)
     refs = {scalar_at(s, "ref"): scalar_at(s, "repoURL") for s in sources if scalar_at(s, "ref")}
     # a ref source tracking another revision: Argo CD reads its files there, not in this checkout
     elsewhen = {scalar_at(s, "ref") for s in sources if scalar_at(s, "targetRevision") not in BASE_REVISIONS}

@@ -327,3 +327,25 @@ def test_a_chart_at_the_repositorys_root_renders_without_its_git_directory(tmp_p
     (tmp_path / "extra").mkdir()
     (tmp_path / "extra" / "kept.txt").write_text("a file of the chart")
     assert _images(tmp_path, APP.format(name="a", path=".", helm="")) == ["ghcr.io/acme/web:0 1"]
+
+
+def test_an_application_through_the_source_hydrator_renders_its_dry_sources_chart(tmp_path: Path) -> None:
+    """Argo CD's source hydrator renders spec.sourceHydrator.drySource (shaped as
+    zachaller/argocon-gitops-promoter-hydrate-demo's Applications, here over a chart) and commits
+    what it renders to the branch it syncs: the dry source's chart, values and all, is what runs."""
+    _chart(tmp_path, "chart")
+    (tmp_path / "chart" / "values-staging.yaml").write_text("image: {tag: '2.1'}\n")
+    app = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: staging}
+spec:
+  destination: {namespace: staging}
+  sourceHydrator:
+    drySource:
+      repoURL: https://github.com/acme/deploy.git
+      path: chart
+      targetRevision: HEAD
+      helm: {valueFiles: [values-staging.yaml]}
+    syncSource: {targetBranch: environments/staging, path: staging}
+"""
+    assert _images(tmp_path, app) == ["ghcr.io/acme/web:2.1"]
