@@ -81,6 +81,7 @@ class ChartRenders:
     failed: tuple[str, ...]
     partial: bool = False
     refused: tuple[str, ...] = ()  # of ``failed``, helm's refusal of a whole chart (Chart.whole)
+    refused_charts: tuple[Path, ...] = ()  # each refusal's chart directory
 
 
 NONE = ChartRenders((), ())
@@ -306,6 +307,7 @@ def render(
     texts: list[str] = []
     failed: list[str] = []
     refused: list[str] = []
+    refused_charts: list[Path] = []
     partial = False
     seen: set[Chart | tuple[Path, str]] = set()
     past: list[str] = []  # the charts not rendered for the bound
@@ -339,7 +341,9 @@ def render(
                     yielded += own_applications(objects(text), own)
                 else:
                     failed.append(why)
-                    refused += [why] if chart.whole and _refuses(why) else []
+                    if chart.whole and _refuses(why):
+                        refused.append(why)
+                        refused_charts.append(chart.directory)
             for directory, app in dirs:
                 if (
                     (directory, _settings(app)) in seen
@@ -362,7 +366,7 @@ def render(
         failed.append(
             f"helm template {past[0]}{more} not rendered: past the {MAX_CHARTS} charts of an environment"
         )
-    return ChartRenders(tuple(texts), tuple(failed), partial, tuple(refused))
+    return ChartRenders(tuple(texts), tuple(failed), partial, tuple(refused), tuple(refused_charts))
 
 
 def _refuses(why: str) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
+from gitops_bot.core.reading import EnvironmentReading, Pin, PinKind, PinStatus
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -198,10 +198,15 @@ def held_to_render(
         charts = (
             _charts(settings, root, reading, texts_of[name], docs) if not linked_out else helm_render.NONE
         )
+        scoped: list[tuple[str, Path]] = []  # a chart helm refuses, among others that render
         if any(i.effective is not None for i in reading.images):  # else the unread reason names it
-            refused += [(why, HELM_FIX) for why in charts.refused if all(r[0] != why for r in refused)]
+            scoped = [(w, d) for w, d in zip(charts.refused, charts.refused_charts, strict=True)]
+            scoped = [(w, d) for w, d in scoped if all(r[0] != w for r in refused)]
+        if refused:  # the environment's own render refused: nothing of it is known
+            refused += [(why, HELM_FIX) for why, _ in scoped]
+            scoped = []
         runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
-        if runs and not refused:
+        if runs and not refused and not scoped:
             reading = never_pulled(defaulted(reading, runs), runs)
         otherwise = differs(reading, runs) if runs and not refused else ()
         notes = (*charts.failed, *otherwise)
@@ -223,8 +228,35 @@ def held_to_render(
                 for i in reading.images
             )
             reading = replace(reading, images=images)
+        if scoped and not reading.incomplete:
+            reading = _chart_refused(reading, scoped, config_root)
         out[name] = reading
     return out
+
+
+def _chart_refused(
+    reading: EnvironmentReading, scoped: Sequence[tuple[str, Path]], config_root: Path
+) -> EnvironmentReading:
+    """Of an environment whose Applications render several charts, one helm refuses: Argo CD
+    fails that Application and syncs the others, so only an image pinned in the refused chart
+    is refused (what that chart renders is not known); the others are read as they are."""
+
+    def refusal(pins: Sequence[Pin]) -> str | None:
+        return next(
+            (why for why, d in scoped for p in pins if (config_root / p.file).is_relative_to(d)), None
+        )
+
+    images = tuple(
+        replace(i, status=PinStatus.UNSUPPORTED, reason=why, fix=HELM_FIX, would_write=None)
+        if (why := refusal(i.pins)) is not None
+        else i
+        for i in reading.images
+    )
+    said = tuple(
+        f"{why}: its images are not released, the environment's others are (fix: {HELM_FIX})"
+        for why, _ in scoped
+    )
+    return replace(reading, images=images, said=(*reading.said, *said))
 
 
 def _texts(rendered: Mapping[Path, str | bounded.NotRendered], dirs: Sequence[Path]) -> list[str]:

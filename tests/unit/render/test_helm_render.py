@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images, workloads
 from gitops_bot.render import helm_render, reader, rendered_reading, running
 from gitops_bot.render.settings import RenderSettings
@@ -157,6 +158,39 @@ def test_a_template_literal_is_what_runs(tmp_path: Path) -> None:
     assert any("but the render runs Deployment/dev web nginx:latest" in n for n in got["dev"].notes), got[
         "dev"
     ].notes
+
+
+def test_a_chart_helm_refuses_blocks_its_own_images_not_its_neighbours(tmp_path: Path) -> None:
+    """carbonauten/gitops-starter@0085fdd4 (found by a newcomer): four Applications of one
+    cluster, plc-api's chart fails to render (an include its chart does not define); Argo CD
+    fails that Application and syncs the other three, whose images the plan skipped for it."""
+    _chart(tmp_path, "charts/web", values="image:\n  repository: ghcr.io/acme/web\n  tag: '1.0'\n")
+    _chart(
+        tmp_path,
+        "charts/plc",
+        template=TEMPLATE % '{{ include "plc.fullname" . }}',
+        values="image:\n  repository: ghcr.io/acme/plc\n  tag: '2.0'\n",
+    )
+    (tmp_path / "web.yaml").write_text(APP.format(name="web", path="charts/web", helm=""))
+    (tmp_path / "plc.yaml").write_text(APP.format(name="plc", path="charts/plc", helm=""))
+    helm = {"repository": "image.repository", "tag": "image.tag"}
+    specs = [
+        images.ImageSpec(n, workloads.repository_key(n), helm)
+        for n in ("ghcr.io/acme/web", "ghcr.io/acme/plc")
+    ]
+    paths = ("web.yaml", "plc.yaml")
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(
+        [reader.Source("prod", paths, tuple(s.name for s in specs))]
+    )
+    got = rendered_reading.held_to_render(RenderSettings(), tmp_path, tmp_path, read, {"prod": paths})["prod"]
+    assert got.blocked is None, got.refused
+    web, plc = got.image("ghcr.io/acme/web"), got.image("ghcr.io/acme/plc")
+    assert web is not None and web.status is PinStatus.PINNED, web
+    assert plc is not None and plc.status is PinStatus.UNSUPPORTED, plc
+    assert plc.reason is not None and plc.reason.startswith(
+        "helm template charts/plc (Application plc) failed"
+    ), plc
+    assert any("its images are not released, the environment's others are" in s for s in got.said), got.said
 
 
 HELM_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
