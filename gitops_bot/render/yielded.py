@@ -70,7 +70,17 @@ def applications(
             text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
             if text is None:
                 return f"{why}; the Applications they yield are not followed: fix what helm names"
-            got = _yields(text, rel)
+            try:
+                got = _yields(text, rel)
+            except GitOpsBotError as e:
+                # what helm renders Argo CD parses too, and refuses (a key written twice by a
+                # template): that Application's sync fails, as the bot's reading of it does; the
+                # line numbers are of helm's output, not of the template file named
+                return (
+                    f"helm template {rel} renders YAML the bot and Argo CD refuse ({e}; lines of "
+                    f"helm's output: see them with 'helm template {rel}'); the Applications it "
+                    "yields are not followed: fix the template"
+                )
             if any(y.source.parameters for y in got):
                 got = _traced(settings, helm, copy, call, Path(tmp), got)
             out += got

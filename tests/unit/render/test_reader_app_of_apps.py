@@ -302,3 +302,25 @@ def test_a_kustomization_of_applications_nothing_deploys_is_built_as_applied_by_
     assert "children: children builds app-dev (children/kustomization.yaml)" in map(str, read.notes), (
         read.notes
     )
+
+
+def test_a_yielded_object_written_with_a_key_twice_is_that_roots_refusal_not_the_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ibm-mas/gitops@0e28bc6f (found by a newcomer): a root chart's template renders an
+    ApplicationSet with syncPolicy twice; the duplicate key raised out of the whole plan (exit 2,
+    every environment unplanned), named at the template's path with the line numbers of helm's
+    output. Argo CD refuses that render and fails that one Application; the reading says so."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    twice = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: twice}\nspec:\n"
+        "  generators: []\n  syncPolicy: {preserveResourcesOnDeletion: true}\n  template: {}\n"
+        "  syncPolicy: {preserveResourcesOnDeletion: false}\n"
+    )
+    write(tmp_path, {**FILES, "apps/templates/twice.yaml": twice})
+    (image,) = _read(tmp_path, RenderSettings(), "staging")["staging"].images
+    assert image.status is PinStatus.NOT_RENDERED, image
+    assert image.reason is not None and "renders YAML the bot and Argo CD refuse" in image.reason, (
+        image.reason
+    )
+    assert "duplicate key 'syncPolicy'" in image.reason and "helm template apps" in image.reason, image.reason
