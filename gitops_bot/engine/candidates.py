@@ -390,8 +390,8 @@ def held_copy(repo: RepoFiles, url: str, path: str) -> str | None:
     ``.../demo-app-manifests``, an Azure DevOps repository mirrored here): what the Application
     deploys, read here; None when no such copy holds the path."""
     name = url.strip().rstrip("/").removesuffix(".git").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    if not name or "{{" in url or "{{" in path or not path or path == ".":
-        return None
+    if not name or "{{" in url or "{{" in path or not path or path == "." or path.startswith(".."):
+        return None  # (a path climbing out of the copy is none of its directories)
     held = sorted(d for d in repo.dirs if PurePosixPath(d).name == name and norm(f"{d}/{path}") in repo.dirs)
     return norm(f"{held[0]}/{path}") if len(held) == 1 else None
 

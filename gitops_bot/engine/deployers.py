@@ -17,9 +17,11 @@ from gitops_bot.engine import discovered_shapes
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
+    OUT_OF_REPOSITORY,
     RepoFiles,
     as_map,
     files_of,
+    leaves,
     norm,
     top_kinds,
 )
@@ -57,12 +59,21 @@ def elsewhere(repo: RepoFiles) -> None:
             spec = as_map(doc.get("spec"))
             if kind == "ApplicationSet":
                 spec = as_map(as_map(spec.get("template")).get("spec"))
-            urls = [_url(s) for s in argocd_apps.parsed_sources(spec) if _renders_elsewhere(repo, s)]
+            sources = argocd_apps.parsed_sources(spec)
+            left = [(s, why) for s in sources if (why := leaves(repo, s.get("path"))) is not None]
+            for s, why in left:  # said once each: a wrong path to fix, not a repository to visit
+                name = as_map(doc.get("metadata")).get("name")
+                repo.notes.append(
+                    f"{f}: Argo CD {kind} {name} renders path {s.get('path')} of {_url(s)}, {why} "
+                    f"({OUT_OF_REPOSITORY})"
+                )
+            gone = [s for s, _ in left]
+            urls = [_url(s) for s in sources if s not in gone and _renders_elsewhere(repo, s)]
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
                 charted[f] = generated_charts(text, f)
             for url in dict.fromkeys(urls):
                 counts[(kind, url)] = counts.get((kind, url), 0) + 1
-            files[f] = files.get(f, True) and bool(urls or charted.get(f))
+            files[f] = files.get(f, True) and bool(urls or left or charted.get(f))
     said_charts = [n for notes in charted.values() for n in notes]
     if not counts and not said_charts:
         return

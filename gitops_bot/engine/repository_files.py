@@ -334,6 +334,26 @@ def files_of(repo: RepoFiles, path: str) -> list[Path]:
     return [repo.root / f for f in repo.yaml_files() if f.startswith(path + "/")]
 
 
+# Argo CD's repo server refuses a source path out of its checkout (above the root, or through a
+# link pointing out of it): such a path renders nothing, and is never read here either.
+OUT_OF_REPOSITORY = "Argo CD refuses a path out of its repository; name a directory inside it"
+
+
+def leaves(repo: RepoFiles, path: object) -> str | None:
+    """How a deploy object's ``path`` leaves its repository, or None when it stays in it (or
+    is a generator's template, expanded elsewhere). A leading ``/`` is the repository's root,
+    as Argo CD joins it."""
+    if not isinstance(path, str) or not path or "{{" in path:
+        return None
+    rel = norm(path.lstrip("/"))
+    if rel == ".." or rel.startswith("../"):
+        return "which leaves its repository"
+    at = repo.root / rel
+    if (at.is_symlink() or at.exists()) and not at.resolve().is_relative_to(repo.root):
+        return "a link out of this repository"
+    return None
+
+
 def norm(rel: str) -> str:
     return "" if rel in (".", "") else PurePosixPath(os.path.normpath(rel)).as_posix()
 

@@ -991,3 +991,48 @@ def test_a_base_whose_namespace_names_an_environment_is_that_environment(tmp_pat
         ("qa", ("other/qa",)),
         ("prod", ("prod",)),
     ]
+
+
+def test_an_application_whose_path_leaves_the_repository_is_said_and_never_read(tmp_path: Path) -> None:
+    # a path above the root or through a link out is none of this repository's directories:
+    # Argo CD refuses it, and init said it of "another repository" (run init there), or read a
+    # directory beside a held copy the path climbs out of
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {n}\nspec:\n  source:\n"
+        "    repoURL: https://github.com/acme/{r}\n    path: {p}\n"
+    )
+    outside = tmp_path / "outside"
+    repo = tmp_path / "repo"
+    write(outside, {"app/deploy.yaml": DEPLOY.format(image="ghcr.io/evil/app:1.0.0")})
+    write(
+        repo,
+        {
+            "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/dev/kustomization.yaml": _overlay("1.0.0"),
+            "argocd/up.yaml": app.format(n="up", r="repo", p="../outside/app"),
+            "argocd/root.yaml": app.format(n="root", r="repo", p="/../outside/app"),
+            "argocd/link.yaml": app.format(n="link", r="repo", p="linked"),
+            "argocd/climb.yaml": app.format(n="climb", r="mirror", p="../overlays/dev"),
+            "mirror/keep.yaml": "kind: ConfigMap\n",
+        },
+    )
+    (repo / "linked").symlink_to(outside / "app")
+    found = discover(repo)
+    assert [e.paths for e in found.environments] == [("overlays/dev",)]
+    said = [n for n in found.notes if "Argo CD" in n]
+    assert said == [
+        "argocd/climb.yaml: Argo CD Application climb renders path ../overlays/dev of "
+        "https://github.com/acme/mirror, which leaves its repository (Argo CD refuses "
+        "a path out of its repository; name a directory inside it)",
+        "argocd/link.yaml: Argo CD Application link renders path linked of "
+        "https://github.com/acme/repo, a link out of this repository (Argo CD refuses "
+        "a path out of its repository; name a directory inside it)",
+        "argocd/root.yaml: Argo CD Application root renders path /../outside/app of "
+        "https://github.com/acme/repo, which leaves its repository (Argo CD refuses "
+        "a path out of its repository; name a directory inside it)",
+        "argocd/up.yaml: Argo CD Application up renders path ../outside/app of "
+        "https://github.com/acme/repo, which leaves its repository (Argo CD refuses "
+        "a path out of its repository; name a directory inside it)",
+    ]
+    assert not any("evil" in n for n in found.notes)
