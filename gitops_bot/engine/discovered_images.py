@@ -66,6 +66,8 @@ class ImageNames:
     keys: dict[str, str] = field(default_factory=dict)  # repository -> the name it was first seen as
     marked: dict[str, str] = field(default_factory=dict)  # a Flux setter's name -> the repository written
     marked_at: dict[str, str] = field(default_factory=dict)  # a Flux setter's name -> file:line of its marker
+    # a Flux setter marking a tag alone -> the file:line of the ImageRepository its policy scans
+    scanned_at: dict[str, str] = field(default_factory=dict)
     # name -> the other Helm key paths setting it (a chart's server and agent of one image): an
     # entry takes one, so a release leaves these; said on the entry with the entry they need
     also: dict[str, dict[str, tuple[str, Mapping[str, str]]]] = field(default_factory=dict)
@@ -95,12 +97,20 @@ class ImageNames:
         ]
 
 
-def marked_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
+def marked_images(
+    repo: RepoFiles,
+    files: Iterable[str],
+    into: ImageNames,
+    scans: Mapping[str, tuple[str, str]] | None = None,
+) -> None:
     """Images a Flux image-automation setter marks (``image: ghcr.io/acme/api:0.0.11 #
     {"$imagepolicy": "flux-system:api"}``, in a HelmRelease's values as anywhere): named as the
     marker names them, the namespace included, since the reader matches the marker by that name;
     pulled from the repository written. One whose repository is found under its own name is that
-    image, not a second entry."""
+    image, not a second entry. A tag marked with no repository beside it (the chart's default
+    runs) is pulled from what the ImageRepository its policy names scans: ``scans``, each
+    ImagePolicy's ``namespace:name`` (``:name`` where its file names no namespace) -> (its
+    ImageRepository's spec.image, file:line), the tags Flux writes there."""
     for rel in files:
         text = repo.text(rel)
         if not text or "$imagepolicy" not in text or images.is_kustomization(rel):
@@ -117,6 +127,10 @@ def marked_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             if m.field == "tag":
                 sibling = nodes.get(m.parent, "repository") if nodes.is_map(m.parent) else None
                 value = str(sibling[1].value) if sibling and nodes.is_scalar(sibling[1]) else ""
+                scanned = (scans or {}).get(m.names[0]) or (scans or {}).get(f":{m.names[-1]}")
+                if not value and scanned:
+                    value = scanned[0]
+                    into.scanned_at[m.names[0]] = scanned[1]
             repository = WrittenRef.split(value).name
             key = workloads.repository_key(repository)
             if key is None or "{{" in value or "$" in value or key in into.keys or m.names[0] in into.found:

@@ -36,6 +36,8 @@ class FluxPolicy:
     repository: str | None  # the repository key of its ImageRepository's spec.image
     keys: Mapping[str, Any] | None  # the bot's policy keys; None: Flux's has no equivalent here
     what: str  # Flux's policy in its own words, or why it is not taken
+    image: str = ""  # its ImageRepository's spec.image as written, and where: the repository pulled
+    image_at: str = ""
 
     @property
     def label(self) -> str:
@@ -46,7 +48,7 @@ class FluxPolicy:
 def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
     """Every ImagePolicy of the repository, with the repository its ImageRepository scans."""
     found: list[tuple[str, str, str | None, Mapping[str, Any]]] = []  # (ns:name, where, ref, spec)
-    scanned: dict[str, str] = {}  # ImageRepository ns:name -> repository key
+    scanned: dict[str, tuple[str, str, str]] = {}  # ImageRepository ns:name -> (key, spec.image, file:line)
     for rel in repo.yaml_files():
         text = repo.text(rel)
         if not text or _GROUP not in text:
@@ -67,7 +69,7 @@ def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
             ns = str(meta.get("namespace") or "")
             if value.get("kind") == "ImageRepository" and isinstance(spec.get("image"), str):
                 if (key := workloads.repository_key(spec["image"])) is not None:
-                    scanned[f"{ns}:{meta['name']}"] = key
+                    scanned[f"{ns}:{meta['name']}"] = (key, spec["image"], f"{rel}:{_line(doc)}")
             elif value.get("kind") == "ImagePolicy":
                 ref = spec.get("imageRepositoryRef")
                 named = f"{ref.get('namespace') or ns}:{ref.get('name')}" if isinstance(ref, dict) else None
@@ -76,7 +78,8 @@ def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
     for name, where, ref, spec in found:
         # an ImageRepository whose file names no namespace is matched by its name
         scans = scanned.get(ref or "") or scanned.get(f":{(ref or '').split(':', 1)[-1]}")
-        out.append(FluxPolicy(name, where, scans, *_keys(spec)))
+        key, image, image_at = scans or (None, "", "")
+        out.append(FluxPolicy(name, where, key, *_keys(spec), image, image_at))
     return out
 
 

@@ -175,7 +175,9 @@ def discover(
     discovered_images.chart_images(repo, found)
     discovered_undeployed.charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
-    discovered_images.marked_images(repo, every, found)
+    image_policies = discovered_policies.flux_policies(repo)
+    scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
+    discovered_images.marked_images(repo, every, found, scans)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
     discovered_images.drop(found, shared)
     # said on each image it became, not as a file not read: both are configured
@@ -205,7 +207,6 @@ def discover(
     out_images = []
     # (tool, files) -> the images pinned there only: one line each, no entry
     generated: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    image_policies = discovered_policies.flux_policies(repo)
     for n in names_:
         tags: list[str] = []
         where: list[str] = []
@@ -261,6 +262,11 @@ def discover(
             repository = found.marked[n]
             at = found.marked_at[n]
             repository_how = f"written where the Flux setter {n} marks it ({at}), what is pulled"
+            if n in found.scanned_at:  # a tag marked alone: the repository its policy's tags come from
+                repository_how = (
+                    f"scanned by the Flux ImageRepository at {found.scanned_at[n]}, whose tags Flux writes "
+                    f"where the setter {n} marks the tag ({at})"
+                )
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)
         )

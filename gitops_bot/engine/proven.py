@@ -18,10 +18,13 @@ run to the next like every render.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -310,12 +313,36 @@ def _carried(text: str, marks: Mapping[str, str]) -> set[str]:
         docs = list(yaml.load_all(text, Loader=LOADER))
     except yaml.YAMLError:
         return set()
+    objs: list[dict[str, Any]] = []
     for doc in docs:
         items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
-        for obj in items if isinstance(items, list) else []:
-            if isinstance(obj, dict):
-                walk(obj, obj.get("kind") in _DEPLOYERS)
+        objs += [obj for obj in (items if isinstance(items, list) else []) if isinstance(obj, dict)]
+    for obj in objs:
+        walk(obj, obj.get("kind") in _DEPLOYERS)
+    for values in _values_from(objs):  # a HelmRelease renders them again, as its spec.values
+        found.update(image for image, mark in inside.items() if mark in values)
     return found
+
+
+def _values_from(objs: list[dict[str, Any]]) -> list[str]:
+    """The values texts the render's HelmReleases take from its ConfigMaps and Secrets through
+    ``valuesFrom`` (a generated one's name has kustomize's hash suffix)."""
+    taken = [
+        (ref.get("kind"), str(ref.get("name")), ref.get("valuesKey") or "values.yaml")
+        for o in objs
+        if o.get("kind") == "HelmRelease"
+        for ref in helm_render.listed(helm_render.at(o, "spec", "valuesFrom"))
+        if isinstance(ref, dict)
+    ]
+    out: list[str] = []
+    for o, (kind, wanted, key) in ((o, t) for o in objs for t in taken if o.get("kind") == t[0]):
+        name = helm_render.scalar_at(o, "metadata", "name")
+        if name == wanted or (name.startswith(f"{wanted}-") and len(name) == len(wanted) + 11):
+            value = helm_render.at(o, "data", key)
+            with contextlib.suppress(ValueError):  # a Secret's data is base64
+                value = base64.b64decode(str(value)).decode() if kind == "Secret" else value
+            out += [value] if isinstance(value, str) else []
+    return out
 
 
 def _marked(

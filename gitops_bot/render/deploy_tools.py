@@ -57,6 +57,8 @@ APPSETS = "gitops_bot.manifests.argocd_appsets"
 GIT_GENERATORS = "gitops_bot.render.git_generators"
 # a chart's file:// dependencies, imported by name when a chart is read
 CHART_DEPS = "gitops_bot.render.chart_deps"
+# values files a HelmRelease takes from a generated ConfigMap, when a kustomization generates one
+GENERATED_VALUES = "gitops_bot.render.generated_values"
 # What the whole-tree walk found (each value file and each source path -> the Applications
 # naming it), kept per content: a watch reads the same commit of each repository every cycle,
 # and the walk reads every YAML file of the tree. Keyed by the checkout's root, the folder paths

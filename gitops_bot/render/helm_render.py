@@ -127,7 +127,7 @@ def scalar_at(node: object, *keys: str) -> str:
     return str(got) if isinstance(got, (str, int, float)) and not isinstance(got, bool) else ""
 
 
-def _list(node: object) -> list[object]:
+def listed(node: object) -> list[object]:
     return list(node) if isinstance(node, list) else []
 
 
@@ -190,7 +190,7 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
             name, scalar_at(src, "repoURL"), path, scalar_at(src, "targetRevision"), namespace
         )
         files: list[Path] = []
-        named = _list(at(helm, "valueFiles"))
+        named = listed(at(helm, "valueFiles"))
         for written in named:
             value_file = deployers.value_file(written, refs, env) if isinstance(written, str) else None
             if value_file is None:
@@ -240,12 +240,12 @@ def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, o
     directory = inside(root, root / scalar_at(spec, "chart"))
     if directory is None or not _is_chart(directory):
         return None
-    named = _list(at(spec, "valuesFiles"))
+    named = listed(at(spec, "valuesFiles"))
     files = [
         f for v in named if isinstance(v, str) and (f := inside(root, root / v)) is not None and f.is_file()
     ]
     layers: list[object] = []
-    froms = _list(at(doc, "spec", "valuesFrom"))
+    froms = listed(at(doc, "spec", "valuesFrom"))
     for ref in froms:
         if scalar_at(ref, "kind") == "ConfigMap":
             data = _config_map(docs, scalar_at(ref, "name"))

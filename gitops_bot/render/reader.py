@@ -420,6 +420,8 @@ class Reader:
             self._patch(directory, rel, patch, walk)
             for k in walk.stack:
                 walk.patched[k] = walk.patched.get(k, 0) + 1
+        if "Generator" in text:  # a generated ConfigMap's file may be a HelmRelease's values
+            importlib.import_module(deploy_tools.GENERATED_VALUES).read(self, directory, text, walk)
         self.add(walk, rel, entry_reach.built(walk, rel, text, sites), patch=False, text=text)
 
     def _resource(

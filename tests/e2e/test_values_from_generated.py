@@ -1,0 +1,49 @@
+"""A Flux HelmRelease's values kept in a file of the repository that kustomize's
+``configMapGenerator`` makes a ConfigMap of, taken through ``valuesFrom`` (the shape of
+wahooli/gitops-repo@e42e0ee9's apps/nas/jellyfin: the base HelmRelease's chart from a
+HelmRepository, the overlay's patch adding valuesFrom, values.yaml's tag marked by a Flux
+``$imagepolicy`` setter, the repository left to the chart and scanned by the ImageRepository):
+``init`` finds the image under the setter's name, pulled from what the ImageRepository scans, and
+the plan under that config reads the pin in values.yaml and proposes the next tag there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import cli
+from gitops_bot.output.as_json import document
+from testkit import kubetools
+from testkit.flux_values_from import VALUES, files
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+
+def test_a_marked_tag_in_a_generated_values_file_is_found_and_planned(
+    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+    monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
+    ns = f"vfrom{abs(hash(str(tmp_path))) % 10**8}"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in ("10.11.8", "10.11.9"):
+            pusher.image(f"{ns}/jellyfin", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    image = f"{registry.host}/{ns}/jellyfin"
+    for rel, text in files(image).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    doc = document(result)
+    assert result.exit_code == 0 and doc is not None
+    (item,) = [i for e in doc["environments"] for i in e["images"]]
+    assert item["image"] == "flux-system:jellyfin", item
+    assert item["file"] == VALUES and item["current"]["tag"] == "10.11.8"
+    assert item["action"] == "update" and item["candidate"]["tag"] == "10.11.9"
+    # the marked render carried the tag into the ConfigMap the HelmRelease takes: the renderer's word
+    (read,) = doc["reading"]
+    assert read["status"] == "pinned" and doc["read_by"] == "renderer"
+    assert [(p["file"], p["line"], p["kind"]) for p in read["pins"]] == [(VALUES, 4, "marker")]

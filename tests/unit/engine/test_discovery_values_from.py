@@ -1,0 +1,34 @@
+"""A file kustomize's configMapGenerator makes a ConfigMap key of is a Flux HelmRelease's values
+only when a HelmRelease the environment renders takes that key through ``valuesFrom`` (testkit.flux_values_from,
+shaped as wahooli/gitops-repo@e42e0ee9's apps/nas/jellyfin): a marked tag
+there is found, named as the setter names it and pulled from what its ImagePolicy's
+ImageRepository scans; the same file generated for nothing that takes it is a ConfigMap's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.flux_values_from import files
+from testkit.local_git import write
+
+
+def test_a_marked_tag_in_a_values_file_a_helmrelease_takes_is_found(tmp_path: Path) -> None:
+    text = config_text(discover(write(tmp_path, files("jellyfin/jellyfin"))))
+    assert (
+        '- name: "flux-system:jellyfin"\n  repository: "jellyfin/jellyfin"  # found: scanned by the Flux '
+        in text
+    )
+    assert (
+        "ImageRepository at apps/base/jellyfin/imagerepository.yaml:1, whose tags Flux writes where the setter "
+        "flux-system:jellyfin marks the tag (apps/nas/jellyfin/values.yaml:4)\n"
+    ) in text
+
+
+def test_a_generated_file_no_helmrelease_takes_is_not_read(tmp_path: Path) -> None:
+    repo = files("jellyfin/jellyfin")
+    repo["apps/nas/jellyfin/helmrelease.yaml"] = repo["apps/nas/jellyfin/helmrelease.yaml"].replace(
+        "name: jellyfin-values", "name: other-values"
+    )
+    assert discover(write(tmp_path, repo)).images == ()
