@@ -56,6 +56,7 @@ class GitWorkspace(History):
         prune_worktrees(store, exclusive=lock is not None)
         self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
         self._missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        self._refs: dict[str, tuple[str, str]] | None = None  # see remote_refs
 
     # -- opening ---------------------------------------------------------------------
 
@@ -94,6 +95,7 @@ class GitWorkspace(History):
         returns the base branch name."""
         self.base = base or self.default_branch()
         own = [b for b in self.branches if b != self.base]
+        self._refs = None
         try:
             run(
                 self.store,
@@ -135,6 +137,23 @@ class GitWorkspace(History):
     def base_ref(self) -> str:
         return f"refs/remotes/origin/{self.base}"
 
+    def remote_refs(self) -> dict[str, tuple[str, str]]:
+        """Every remote-tracking ref -> its object and, for a commit, its tree, as the last fetch
+        or push left them: one ``for-each-ref`` kept until the next (the kept worktree's check,
+        the base's tree and the bot's branches' tips each started a process of their own)."""
+        if self._refs is None:
+            out = self.store.raw("for-each-ref", "--format=%(objectname) %(tree) %(refname)", "refs/remotes/")
+            refs = {}
+            for line in out.decode("utf-8", "surrogateescape").splitlines():
+                sha, tree, ref = line.split(" ", 2)
+                refs[ref] = (sha, tree)
+            self._refs = refs
+        return self._refs
+
+    def refs_moved(self) -> None:
+        """A push may have moved remote-tracking refs: :meth:`remote_refs` reads them again."""
+        self._refs = None
+
     def remote_sha(self, branch: str) -> str | None:
         return self.store.ok("rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}")
 
@@ -168,17 +187,34 @@ class GitWorkspace(History):
 
     def _reuse(self, path: Path, start: str) -> bool:
         """The kept worktree reset to ``start``; False when there is none that works (never
-        made, or its clone was made again since)."""
+        made, or its clone was made again since). One already clean at ``start`` (a watch's
+        cycle over an unchanged repository, every cycle) is left as it is: a ``status`` spares
+        the ``reset`` and the ``clean``."""
         if not (path / ".git").is_file():
             return False
         try:
             wt = Repo(path)
-            wt.run("reset", "-q", "--hard", start)
-            wt.run("clean", "-ffdqx")
+            if not self._clean_at(wt, start):
+                wt.run("reset", "-q", "--hard", start)
+                wt.run("clean", "-ffdqx")
         except (GitError, OSError):
             return False
         self.worktree, self._wt = path, wt
         return True
+
+    def _clean_at(self, wt: Repo, start: str) -> bool:
+        """``wt`` has ``start``'s commit checked out and nothing changed, added or ignored (what
+        ``clean -x`` would remove, a nested repository included, is listed too)."""
+        want = self.remote_refs().get(start)
+        if want is None:
+            return False
+        out = wt.ok("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all", "--ignored")
+        entries = [e for e in (out or "").split("\0") if e]
+        return (
+            out is not None
+            and f"# branch.oid {want[0]}" in entries
+            and all(e.startswith("# ") for e in entries)
+        )
 
     def _repo(self) -> Repo:
         assert self._wt is not None, "checkout_base() first"
@@ -258,6 +294,7 @@ class GitWorkspace(History):
         if lease is not None:
             branch, expected = lease
             args.insert(1, f"--force-with-lease=refs/heads/{branch}:{expected or ''}")
+        self.refs_moved()
         try:
             run(self._repo(), *args, env=self.env, what="push")
         except GitError as exc:

@@ -53,11 +53,10 @@ class PushResult:
 def tips(ws: GitWorkspace, prefix: str) -> dict[str, Tip]:
     """Branch name -> tip of every fetched ``prefix/...`` branch (one ``git for-each-ref``)."""
     root = "refs/remotes/origin/"
-    out = _git(ws, ["for-each-ref", "--format=%(objectname) %(tree) %(refname)", f"{root}{prefix}/"])
     found = {}
-    for line in out.decode("utf-8", "surrogateescape").splitlines():
-        sha, tree, ref = line.split(" ", 2)
-        if tree:  # a branch always points at a commit; anything else is not ours to compare
+    for ref, (sha, tree) in ws.remote_refs().items():
+        # a branch always points at a commit (one with a tree); anything else is not ours to compare
+        if ref.startswith(f"{root}{prefix}/") and tree:
             found[ref.removeprefix(root)] = Tip(sha, tree)
     return found
 
@@ -65,7 +64,9 @@ def tips(ws: GitWorkspace, prefix: str) -> dict[str, Tip]:
 def base_tree(ws: GitWorkspace, known: BaseTree | None = None) -> tuple[str, BaseTree]:
     """The remote base's commit and its whole tree, read once (``git ls-tree -r -t``);
     ``known``: a tree read before, taken again when the base's tree is still that one."""
-    commit, tree = _git(ws, ["rev-parse", ws.base_ref, f"{ws.base_ref}^{{tree}}"]).decode().split()
+    commit, tree = ws.remote_refs().get(ws.base_ref, ("", ""))
+    if not tree:
+        commit, tree = _git(ws, ["rev-parse", ws.base_ref, f"{ws.base_ref}^{{tree}}"]).decode().split()
     if known is not None and known.oid == tree:
         return commit, known
     return commit, BaseTree.parse(tree, _git(ws, ["ls-tree", "-r", "-t", "-z", "--full-tree", tree]))
@@ -140,6 +141,7 @@ def _push_chunk(ws: GitWorkspace, updates: Sequence[RefUpdate], result: PushResu
     args = ["push", "--porcelain"]
     args += [f"--force-with-lease=refs/heads/{u.branch}:{u.expected or ''}" for u in updates]
     args += ["origin", *(f"{u.new}:refs/heads/{u.branch}" for u in updates)]
+    ws.refs_moved()
     proc = _git_proc(ws, args, env=ws.env)
     seen = set()
     for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():

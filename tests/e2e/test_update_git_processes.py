@@ -6,7 +6,9 @@ where each key was a process of its own, the worktree the session reset is opene
 history read through it), and ``worktree prune`` runs only when a registration is prunable
 (none is, on most runs): 21 processes, then 17. The base's tree listed and its blobs read for
 the batch's edits are kept from the run before over the same base tree: 15. The history a person's
-last changes are read from (log, ls-tree, rev-list, cat-file) is kept by the commit: 11."""
+last changes are read from (log, ls-tree, rev-list, cat-file) is kept by the commit: 11. The
+kept worktree a ``status`` shows clean at the base is not reset and cleaned, and the remote's
+refs are listed once (the base's commit and tree, the bot's branches' tips): 9."""
 
 from __future__ import annotations
 
@@ -19,7 +21,17 @@ import pytest
 from testkit import in_process
 from testkit.update_world import World
 
-MOST = 11  # the git processes of the second update: the fetch, the reset, the status, the batch
+MOST = 9  # the git processes of an unchanged update: the fetch, the remote's refs, two status
+
+
+def _shim(tmp_path: Path) -> tuple[Path, Path]:
+    """A git first on the PATH that records each process's arguments, and where it does."""
+    shim, started = tmp_path / "shim", tmp_path / "git-processes"
+    shim.mkdir()
+    real = shutil.which("git")
+    (shim / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {real} "$@"\n')
+    (shim / "git").chmod(0o755)
+    return shim, started
 
 
 def _update(world: World, shim: Path) -> None:
@@ -34,12 +46,7 @@ def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktr
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.push("app", "1.1.0")
-    # every git process the update starts, by its arguments, through a git first on the PATH
-    shim, started = tmp_path / "shim", tmp_path / "git-processes"
-    shim.mkdir()
-    real = shutil.which("git")
-    (shim / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {real} "$@"\n')
-    (shim / "git").chmod(0o755)
+    shim, started = _shim(tmp_path)  # every git process the update starts, by its arguments
     _update(world, shim)  # clones, opens staging's pull request, commits dev's release to main
     _update(world, shim)  # reads the commit the first run made
     started.unlink()
@@ -52,4 +59,23 @@ def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktr
     assert not [c for c in calls if "worktree prune" in c], "\n".join(calls)
     assert not [c for c in calls if "ls-tree -r" in c], "\n".join(calls)  # the base's tree: kept
     assert not [c for c in calls if " cat-file " in f" {c} " or " log " in f" {c} "], "\n".join(calls)
+    assert not [c for c in calls if "reset " in c or "clean " in c], "\n".join(calls)  # clean at the base
     assert len(calls) <= MOST, "\n".join(calls)
+
+
+def test_a_kept_worktree_changed_between_updates_is_reset_and_cleaned(world: World, tmp_path: Path) -> None:
+    world.push("app", "1.1.0")
+    shim, started = _shim(tmp_path)
+    _update(world, shim)
+    _update(world, shim)
+    [kept] = (tmp_path / "cache" / "worktrees").iterdir()
+    config = kept / "gitops-bot.yaml"
+    committed = config.read_bytes()
+    config.write_bytes(committed + b"not: [yaml\n")  # a change the next run must not read
+    (kept / "stray.yaml").write_text("left: over\n")
+    started.unlink()
+    _update(world, shim)
+    assert config.read_bytes() == committed
+    assert not (kept / "stray.yaml").exists()
+    calls = started.read_text().splitlines()
+    assert [c for c in calls if "reset " in c] and [c for c in calls if "clean " in c], "\n".join(calls)
