@@ -211,9 +211,14 @@ def discover(
         tags: list[str] = []
         where: list[str] = []
         defaulted: list[str] = []  # empty Helm tags whose chart's default this repository lacks
+        refused: list[str] = []  # environments whose tool refuses to render them, said
         for env_name, r in readings.items():
             ir = r.image(n)
             if ir is None or ir.status is PinStatus.NOT_RENDERED:
+                continue
+            if r.refused:  # its tool builds nothing of it: no version of it runs as written
+                why, fix = r.refused[0]
+                refused.append(f"not counted as rendered by {env_name}: {why} (fix: {fix})")
                 continue
             where.append(env_name)
             # the versions the environment renders; where none wins (a form the tool refuses),
@@ -286,6 +291,7 @@ def discover(
                 repository_how,
                 elsewhere,
                 (
+                    *refused,
                     *discovered_images.generated_notes(repo, n, readings),
                     *said,
                     *filter(None, [collided.get(n)]),

@@ -36,3 +36,27 @@ def test_one_overlay_with_a_duplicate_key_leaves_the_others_read(tmp_path: Path)
     assert "prod" not in [e.name for e in found.environments]
     (said,) = [n for n in found.notes if n.startswith("overlays/prod/kustomization.yaml")]
     assert "duplicate key 'resources'" in said and "keep one resources:" in said, said
+
+
+def test_an_overlay_kustomize_refuses_renders_none_of_the_images_init_counts(tmp_path: Path) -> None:
+    # overlays/prod names a resource the repository lacks: kustomize builds nothing of it, yet
+    # init said the image was "rendered by staging, prod" and guessed its policy from prod's
+    # unread (empty) tag as well
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOY,
+        "overlays/staging/kustomization.yaml": "resources:\n- ../../base\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n- missing.yaml\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["staging", "prod"]
+    (image,) = found.images
+    assert image.environments == ("staging",)
+    assert image.tags == ("1.0.0",)
+    (said,) = [n for n in image.notes if "prod" in n]
+    assert said.startswith(
+        "not counted as rendered by prod: kustomize refuses overlays/prod/kustomization.yaml"
+    )
+    assert said.endswith(
+        "(fix: add overlays/prod/missing.yaml to the repository, or remove 'missing.yaml' from overlays/prod/kustomization.yaml's resources:)"
+    )
