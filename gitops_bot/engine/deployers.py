@@ -330,7 +330,9 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
     (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
     its own, read as that Application renders it (the reader's roots.by_hand). Named by its
     stage word, else ``default`` when it is the only one, else by its directory."""
-    rendered: set[str] = set()
+    # a chart an ApplicationSet's generated Application renders is deployed by it, even when its
+    # own templates are Applications: no root applied by hand, which would stand for the repository
+    rendered = repo.generated_paths()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "argoproj.io" not in text or "{{" in text:

@@ -65,8 +65,9 @@ def directories(repo: RepoFiles) -> list[RenderPath]:
 
 
 def _applied_dirs(repo: RepoFiles) -> set[str]:
-    """The directories of this repository the Applications in it render (their sources' paths)."""
-    out: set[str] = set()
+    """The directories of this repository the Applications in it render (their sources' paths),
+    those its ApplicationSets generate among them."""
+    out = repo.generated_paths()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "kind: Application" not in text or repo.no_environment(f):

@@ -16,7 +16,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.manifests import argocd_appsets, definitions_only, workloads, yamlvalues
+from gitops_bot.manifests import argocd_appsets, definitions_only, is_appset, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import git_generators, reader
@@ -213,6 +213,23 @@ class RepoFiles:
         if isinstance(made, GitOpsBotError):
             raise made
         return made
+
+    def generated_paths(self) -> set[str]:
+        """The directories of this repository the Applications its ApplicationSets generate
+        render (a list element's ``path: k8s-apps/{{ .name }}`` filled): each is deployed by
+        its ApplicationSet, as an Application's path is by it."""
+        out: set[str] = set()
+        for f in self.yaml_files():
+            if not is_appset(self.text(f) or "") or self.no_environment(f):
+                continue
+            try:
+                generated = self.generated(f)
+            except GitOpsBotError:
+                continue
+            for _, app in generated:
+                paths = () if isinstance(app, str) else (s.path for s in app.sources)
+                out |= {norm(p.lstrip("/")) for p in paths if p and "{{" not in p}
+        return out
 
     def generator_dirs(self, pattern: str) -> list[str]:
         """The directories an ApplicationSet's git directories generator takes for ``pattern``
