@@ -38,6 +38,8 @@ class FluxPolicy:
     what: str  # Flux's policy in its own words, or why it is not taken
     image: str = ""  # its ImageRepository's spec.image as written, and where: the repository pulled
     image_at: str = ""
+    tool: str = "Flux ImagePolicy"  # what defines it, as said before its label
+    writes: str = ""  # where that tool writes the tags itself (a second writer of the lines), or ""
 
     @property
     def label(self) -> str:
@@ -161,17 +163,115 @@ def taken(
     usable = [p for p in naming if p.keys is not None]
     if len(usable) < len(naming):
         said = tuple(
-            f"Flux ImagePolicy {p.label} at {p.where} chooses its tags by {p.what}; not taken, the policy "
+            f"{p.tool} {p.label} at {p.where} chooses its tags by {p.what}; not taken, the policy "
             "below is init's own guess"
             for p in naming
             if p.keys is None
         )
         return own, "", said
-    if len({tuple(sorted(p.keys.items())) for p in usable if p.keys}) > 1:
-        shown = "; ".join(f"{p.label} at {p.where}: {p.what}" for p in usable)
-        apart = f"Flux ImagePolicies choose its tags apart ({shown}); the policy below is init's guess"
+    if len({repr(sorted(p.keys.items())) for p in usable if p.keys}) > 1:
+        shown = "; ".join(f"{p.tool} {p.label} at {p.where}: {p.what}" for p in usable)
+        apart = f"its policies choose its tags apart ({shown}); the policy below is init's guess"
         return own, "", (apart,)
     p = usable[0]
     places = ", ".join(q.where for q in usable)
-    how = f"policy from Flux ImagePolicy {p.label} at {places} ({p.what}), the tags Flux would elect"
-    return Guess(dict(p.keys or {}), how, digest_in_tag=own.digest_in_tag), how, ()
+    who = "Flux" if p.tool.startswith("Flux") else "Image Updater"
+    how = f"policy from {p.tool} {p.label} at {places} ({p.what}), the tags {who} would elect"
+    said = tuple(dict.fromkeys(q.writes for q in usable if q.writes))
+    return Guess(dict(p.keys or {}), how, digest_in_tag=own.digest_in_tag), how, said
+
+
+_UPDATER = "argocd-image-updater.argoproj.io/"
+# Image Updater's strategies (argocd-image-updater docs, configuration/images: update-strategy),
+# as the bot's policies: latest and newest-build elect the newest image built (its former name
+# most-recently-updated too); name and alphabetical the last tag in lexical order
+_STRATEGIES = {
+    "semver": "semver",
+    "latest": "newest",
+    "newest-build": "newest",
+    "most-recently-updated": "newest",
+    "name": "alphabetical",
+    "alphabetical": "alphabetical",
+    "digest": "digest",
+}
+
+
+def updater_policies(repo: RepoFiles) -> list[FluxPolicy]:
+    """The policies Argo CD Image Updater's annotations on the repository's Applications and
+    ApplicationSets set (``image-list: [alias=]image[:constraint]``, ``<alias>.update-strategy``,
+    ``<alias>.allow-tags: regexp:...``): what that tool elects for each image, taken as a Flux
+    ImagePolicy is, with the line that sets it."""
+    out: list[FluxPolicy] = []
+    for rel in repo.yaml_files():
+        text = repo.text(rel)
+        if not text or _UPDATER not in text:
+            continue
+        for doc in repo.docs(rel):
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            notes = meta.get("annotations") if isinstance(meta, dict) else None
+            if not isinstance(notes, dict) or not isinstance(
+                listed := notes.get(f"{_UPDATER}image-list"), str
+            ):
+                continue
+            # its kind and name: a label no image name can be (an image name holds no space)
+            app = (
+                f"{doc.get('kind') or 'object'} {meta.get('name') or rel}" if isinstance(meta, dict) else rel
+            )
+            line = next((n for n, t in enumerate(text.splitlines(), 1) if "image-list" in t), 1)
+            back = str(notes.get(f"{_UPDATER}write-back-method") or "argocd")
+            writes = (
+                f"Argo CD Image Updater writes these tags itself ({rel}:{line}, write-back-method {back}): "
+                "two writers of one line race; run one of the two"
+                if back.startswith("git")
+                else ""
+            )
+            for spec in listed.split(","):
+                alias, _, image = spec.strip().rpartition("=")
+                out.append(_updater_policy(notes, alias, image, f"{rel}:{line}", app, writes))
+    return out
+
+
+def _updater_policy(
+    notes: Mapping[str, Any], alias: str, image: str, where: str, app: str, writes: str
+) -> FluxPolicy:
+    head, slash, last = image.strip().rpartition("/")
+    name, _, constraint = last.partition(":")  # a registry's port is before the last slash
+    ref = f"{head}{slash}{name}"
+    prefix = f"{_UPDATER}{alias}." if alias else ""
+    strategy = str(notes.get(f"{prefix}update-strategy") or "semver") if prefix else "semver"
+    allow = str(notes.get(f"{prefix}allow-tags") or "") if prefix else ""
+    what = f"update-strategy {strategy}" + (f" with constraint {constraint}" if constraint else "")
+    policy = _STRATEGIES.get(strategy)
+    tool = "Argo CD Image Updater's annotations on"
+    repository = workloads.repository_key(ref)
+    if policy is None:
+        return FluxPolicy(
+            app, where, repository, None, f"{what}, which the bot has no policy for", tool=tool, writes=writes
+        )
+    keys: dict[str, Any] = {"policy": policy}
+    if policy == "digest":
+        keys["tag"] = constraint or "latest"
+    elif policy == "semver" and constraint:
+        try:
+            ranges.parse_range(constraint)
+        except ValueError as e:
+            return FluxPolicy(
+                app,
+                where,
+                repository,
+                None,
+                f"{what}, not a range the bot reads ({e})",
+                tool=tool,
+                writes=writes,
+            )
+        keys["range"] = constraint
+    if allow.startswith("regexp:"):
+        try:
+            re.compile(allow[7:])
+        except re.error as e:
+            return FluxPolicy(
+                app, where, repository, None, f"{what}, allow-tags {allow!r} ({e})", tool=tool, writes=writes
+            )
+        keys["allow"] = [allow[7:]]
+        what += f", allow-tags {allow!r}"
+    return FluxPolicy(app, where, repository, keys, what, tool=tool, writes=writes)

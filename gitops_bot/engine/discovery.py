@@ -175,7 +175,7 @@ def discover(
     discovered_images.chart_images(repo, found)
     discovered_undeployed.charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
-    image_policies = discovered_policies.flux_policies(repo)
+    image_policies = [*discovered_policies.flux_policies(repo), *discovered_policies.updater_policies(repo)]
     scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
     discovered_images.marked_images(repo, every, found, scans)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
