@@ -106,13 +106,15 @@ def files(directory: Path) -> Iterator[Path]:
         yield from (Path(top, d) for d in dirs if Path(top, d).is_symlink())
 
 
-def closure(root: Path, chart: Path) -> Iterator[Path]:
+def closure(
+    root: Path, chart: Path, read: Callable[[Path], str | None] = bounded.read_text
+) -> Iterator[Path]:
     """The directories of ``chart``'s missing ``file://`` dependencies, nested ones too, each once
     (what a render of it reads besides the chart)."""
     seen: set[Path] = {chart}
     pending = [chart]
     while pending and len(seen) <= MAX_CHARTS:
-        for _, where in local_dependencies(root, pending.pop()):
+        for _, where in local_dependencies(root, pending.pop(), read):
             if where not in seen:
                 seen.add(where)
                 pending.append(where)

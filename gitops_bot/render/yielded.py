@@ -20,7 +20,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
-from gitops_bot.render import bounded, deployers, helm_render
+from gitops_bot.render import bounded, chart_deps, deployers, helm_render
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import Tree
 
@@ -61,7 +61,10 @@ def applications(
     out: list[Yielded] = []
     with tempfile.TemporaryDirectory(prefix="app-of-apps-", dir=privdir.path()) as tmp:
         copy = Path(tmp) / "tree"
-        if not _copied(tree, repo_root, [chart, *extra], copy):
+        # its file:// dependencies beside it too (a library chart): helm renders the chart
+        # with them, as a chart read directly is rendered
+        deps = list(chart_deps.closure(repo_root, chart, tree.text))
+        if not _copied(tree, repo_root, [chart, *deps, *extra], copy):
             return (
                 f"{rel} is over {MAX_CHART_FILES} files or {MAX_CHART_BYTES} bytes, not rendered: the "
                 "Applications they yield are not followed; keep the app-of-apps chart smaller"

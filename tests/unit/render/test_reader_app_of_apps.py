@@ -324,3 +324,26 @@ def test_a_yielded_object_written_with_a_key_twice_is_that_roots_refusal_not_the
         image.reason
     )
     assert "duplicate key 'syncPolicy'" in image.reason and "helm template apps" in image.reason, image.reason
+
+
+def test_an_app_of_apps_chart_with_a_file_dependency_outside_it_renders_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the root chart takes its Applications' project from a library chart beside it
+    # (repository: file://../lib), as a chart read directly is rendered with: the copy helm
+    # rendered held the root chart alone, and helm refused its missing dependency
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    files = {
+        **FILES,
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n"
+        "dependencies:\n  - name: lib\n    version: 0.1.0\n    repository: file://../lib\n",
+        "apps/templates/applications.yaml": app_of_apps.YIELDS.replace(
+            "project: default", '{{ include "lib.project" $ }}'
+        ),
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\ntype: library\nversion: 0.1.0\n",
+        "lib/templates/_project.tpl": '{{- define "lib.project" -}}\nproject: default\n{{- end -}}\n',
+    }
+    write(tmp_path, files)
+    (image,) = _read(tmp_path, RenderSettings(), "dev")["dev"].images
+    assert image.status is PinStatus.PINNED, image
+    assert image.effective is not None and image.effective.place == "chart/values-dev.yaml:3", image
