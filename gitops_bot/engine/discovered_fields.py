@@ -181,3 +181,56 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         shown = ", ".join(rest[:4])
         lines.append(f"{len(rest)} more directories of workload manifests no environment renders: {shown}")
     return lines
+
+
+def lone_tags(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
+    """A tag a Flux HelmRelease's ``spec.values`` set with no repository beside it (``image:
+    {tag: "2025.11.1"}``) over a chart Flux fetches (a HelmRepository's, an OCI one): the
+    repository is the chart's default, in no file here, so no image is known to list; each is
+    said with its line and the entry that releases it. A tag a Flux setter marks is the setter's
+    image (found there); a chart of the repository's own GitRepository is read with its templates."""
+    out: list[str] = []
+    for rel in rendered:
+        text = repo.text(rel) or ""
+        if "HelmRelease" not in text or PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+            continue
+        try:
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        lines = text.splitlines()
+        for doc in docs:
+            value = nodes.constructed(doc) if nodes.is_map(doc) else None
+            if not isinstance(value, dict) or kind_of(value)[1] != "HelmRelease":
+                continue
+            chart = _at(value, "spec", "chart", "spec")
+            source, spec = _at(chart, "sourceRef"), _node(doc, "spec")
+            if source.get("kind") == "GitRepository" or not nodes.is_map(spec):
+                continue
+            name = f"HelmRelease {_at(value, 'metadata').get('name')}"
+            over = f"chart {chart.get('chart')} of {source.get('kind')} {source.get('name')}"
+            for path, parent, key, node in nodes.walk(_node(spec, "values")):
+                if key is None or key.value != "tag" or not nodes.is_scalar(node) or not str(node.value):
+                    continue
+                line = int(node.start_mark.line)
+                if any(nodes.get(parent, k) for k in ("repository", "repo")) or "$imagepolicy" in lines[line]:
+                    continue
+                block = "".join(f"{p}." for p in path[:-1])
+                out.append(
+                    f"{rel}:{line + 1}: {name} sets {'.'.join(map(str, path))} {str(node.value)!r} over its "
+                    f"{over}, whose {block}repository default is in no file here: the image it tags is not "
+                    f"known; to have it released, add it by hand: {{name: <the image the chart runs>, helm: "
+                    f"{{repository: {block}repository, tag: {block}tag}}}}"
+                )
+    return out
+
+
+def _node(mapping: Any, key: str) -> Any:
+    got = nodes.get(mapping, key) if nodes.is_map(mapping) else None
+    return got[1] if got else None
+
+
+def _at(value: Any, *keys: str) -> dict[str, Any]:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,66 @@
+"""A Flux HelmRelease's ``spec.values.image.tag`` over a chart from a HelmRepository, the
+repository left to the chart's default (shaped as bokristoffersson/homelab-k12n-gitops@2e505e4c's
+gitops/apps/base/pihole/helmrelease.yaml, chart mojo2600/pihole): the image that runs is not known
+here, so it is said with its line, the tag and the hand entry that releases it, never silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.local_git import write
+
+RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: pihole
+  namespace: pihole
+spec:
+  chart:
+    spec:
+      chart: pihole
+      version: "2.35.*"
+      sourceRef:
+        kind: {kind}
+        name: mojo2600
+        namespace: flux-system
+  values:
+    image:
+      tag: "2025.11.1"
+    replicaCount: 1
+    exporter:
+      image: {{repository: ekofr/pihole-exporter, tag: v1.2.0}}
+"""
+
+
+def _repo(tmp_path: Path, kind: str = "HelmRepository") -> Path:
+    return write(
+        tmp_path,
+        {
+            "clusters/homelab/apps.yaml": (
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+                "metadata: {name: pihole, namespace: flux-system}\n"
+                "spec:\n  path: ./apps/homelab/pihole\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+            ),
+            "apps/homelab/pihole/kustomization.yaml": "resources:\n- ../../base/pihole\n",
+            "apps/base/pihole/kustomization.yaml": "namespace: pihole\nresources:\n- helmrelease.yaml\n",
+            "apps/base/pihole/helmrelease.yaml": RELEASE.format(kind=kind),
+        },
+    )
+
+
+def test_a_tag_over_a_fetched_charts_default_repository_is_said_with_the_hand_entry(tmp_path: Path) -> None:
+    text = config_text(discover(_repo(tmp_path)))
+    assert (
+        "# not read: apps/base/pihole/helmrelease.yaml:17: HelmRelease pihole sets image.tag '2025.11.1' "
+        "over its chart pihole of HelmRepository mojo2600, whose image.repository default is in no file "
+        "here: the image it tags is not known; to have it released, add it by hand: {name: <the image "
+        "the chart runs>, helm: {repository: image.repository, tag: image.tag}}\n"
+    ) in text
+    assert "ekofr/pihole-exporter" in text and "exporter.image.tag '" not in text  # its repository is written
+
+
+def test_a_chart_of_the_repositorys_own_git_repository_is_read_with_its_templates(tmp_path: Path) -> None:
+    assert "HelmRelease pihole sets image.tag" not in config_text(discover(_repo(tmp_path, "GitRepository")))
