@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_bot.core import privdir
@@ -83,18 +84,75 @@ class GitWorkspace(History):
 
     # -- remote ----------------------------------------------------------------------
 
-    def default_branch(self) -> str:
-        out = run(self.store, "ls-remote", "--symref", "origin", "HEAD", env=self.env, what="ls-remote")
-        m = re.search(r"^ref: refs/heads/(\S+)\s+HEAD", out, re.MULTILINE)
+    def _listed(self, base: str | None, own: Sequence[str], prefix: str) -> str:
+        """What the remote's ``ls-remote`` says of HEAD (when no base is named), the base, the
+        environments' own branches and the bot's."""
+        heads = [f"refs/heads/{b}" for b in (base, *own) if b]
+        wanted = ("HEAD",) if base is None else ()
+        return run(
+            self.store,
+            "ls-remote",
+            "--symref",
+            "origin",
+            *wanted,
+            *heads,
+            f"refs/heads/{prefix}/*",
+            env=self.env,
+            what="ls-remote",
+        )
+
+    @staticmethod
+    def _default(listed: str) -> str:
+        m = re.search(r"^ref: refs/heads/(\S+)\s+HEAD$", listed, re.MULTILINE)
         if not m:
             raise GitError("cannot tell the remote's default branch", hint="set git.base in gitops-bot.yaml")
         return m.group(1)
 
+    def _fetched(self, listed: str, base: str, own: Sequence[str], prefix: str) -> bool:
+        """Every branch a fetch would take is where the last fetch left it, and no bot's branch
+        came or went: the fetch would change nothing (what a watch's cycle over an unchanged
+        repository finds, every cycle)."""
+        remote: dict[str, str] = {}
+        for line in listed.splitlines():
+            sha, _, ref = line.partition("\t")
+            if not sha.startswith("ref: "):
+                remote[ref] = sha
+        if "refs/heads/" + base not in remote and "HEAD" in remote:
+            remote["refs/heads/" + base] = remote["HEAD"]  # the default branch, asked as HEAD
+        local = {ref: sha for ref, (sha, _) in self.remote_refs().items()}
+        for b in (base, *own):
+            if remote.get(f"refs/heads/{b}", "") != local.get(f"refs/remotes/origin/{b}", "-"):
+                return False
+        bots = {
+            r.removeprefix("refs/heads/"): sha
+            for r, sha in remote.items()
+            if r.startswith(f"refs/heads/{prefix}/")
+        }
+        mine = {
+            r.removeprefix("refs/remotes/origin/"): sha
+            for r, sha in local.items()
+            if r.startswith(f"refs/remotes/origin/{prefix}/")
+        }
+        return bots == mine
+
     def fetch(self, base: str | None, prefix: str) -> str:
         """Fetch the base branch, the environments' own branches and the bot's branches;
-        returns the base branch name."""
-        self.base = base or self.default_branch()
+        returns the base branch name. In the cache's clone, the remote's branches are listed
+        first: when none moved since the last fetch, there is nothing to fetch. A person's own
+        checkout is fetched as always (its ``FETCH_HEAD`` says when it last was)."""
+        listed: str | None = None
+        if base is None:
+            listed = self._listed(None, self.branches, prefix)
+            base = self._default(listed)
+        elif self._kept is not None:
+            try:
+                listed = self._listed(base, self.branches, prefix)
+            except GitError:
+                listed = None  # the fetch says what is wrong, as it always did
+        self.base = base
         own = [b for b in self.branches if b != self.base]
+        if listed is not None and self._kept is not None and self._fetched(listed, self.base, own, prefix):
+            return self.base
         self._refs = None
         try:
             run(
