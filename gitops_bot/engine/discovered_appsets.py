@@ -8,7 +8,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import argocd_apps, argocd_appsets
 
 
 def directories(repo: RepoFiles) -> list[RenderPath]:
@@ -37,31 +37,49 @@ def directories(repo: RepoFiles) -> list[RenderPath]:
             generated = repo.generated(f)
         except GitOpsBotError:
             continue
-        for appset, app in generated:
-            if isinstance(app, str):
-                continue
+        made = [
+            (appset, app, p)
+            for appset, app in generated
+            if not isinstance(app, str)
+            for p in _paths(repo, app)
+        ]
+        # an ApplicationSet of stages gives each Application a stage; one of apps (a list of 45
+        # charts) gives none but by chance (local-path-provisioner, cnpg-restore-test), which
+        # share the cluster with the others
+        staged = [_stage(app, path) for _, app, path in made]
+        for (appset, app, path), stage in zip(
+            made, staged if all(staged) else [None] * len(made), strict=True
+        ):
             # the destination as Argo CD creates it, the generator's values filled in
             where = as_map(as_map(app.document().get("spec")).get("destination"))
             cluster = str(where.get("name") or "")
-            for src in app.sources:
-                if src.path is None or "{{" in src.path:
-                    continue
-                path = norm(src.path.lstrip("/"))
-                if path in ("", ".") or path not in repo.dirs or repo.no_environment(path):
-                    continue
-                # the generated Application's stage (its directory, its name) before the
-                # cluster, which a template writing it literally gives every Application alike
-                stage = name_of(path) if rank_of(name_of(path)) is not None else env_word(app.name)
-                name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
-                how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
-                # a chart is read as the generated Application gives it (its value files, its
-                # parameters): the ApplicationSet is the path, as an Application's file is
-                chart = f"{path}/Chart.yaml" in repo.files
-                out.append(RenderPath(f if chart else path, safe_name(name), how))
+            # the generated Application's stage (its directory, its name) before the cluster,
+            # which a template writing it literally gives every Application alike
+            name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
+            how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
+            # a chart is read as the generated Application gives it (its value files, its
+            # parameters): the ApplicationSet is the path, as an Application's file is
+            chart = f"{path}/Chart.yaml" in repo.files
+            out.append(RenderPath(f if chart else path, safe_name(name), how))
     if out:
         said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
         repo.appsets = {f: None for f in repo.appsets if f not in said}
     return out
+
+
+def _paths(repo: RepoFiles, app: argocd_appsets.Generated) -> list[str]:
+    """The directories of this repository a generated Application renders."""
+    out = []
+    for src in app.sources:
+        path = norm((src.path or "{{").lstrip("/"))
+        if "{{" not in path and path not in ("", ".") and path in repo.dirs and not repo.no_environment(path):
+            out.append(path)
+    return out
+
+
+def _stage(app: argocd_appsets.Generated, path: str) -> str | None:
+    """The stage a generated Application's directory or name says, if any."""
+    return name_of(path) if rank_of(name_of(path)) is not None else env_word(app.name)
 
 
 def _applied_dirs(repo: RepoFiles) -> set[str]:

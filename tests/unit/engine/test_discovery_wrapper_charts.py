@@ -69,3 +69,30 @@ def test_a_list_generator_naming_chart_directories_deploys_them(tmp_path: Path) 
         "ghcr.io/acme/httpbin": ("k8s-apps/httpbin/values.yaml", "41"),
         "ghcr.io/acme/whoami": ("k8s-apps/whoami/values.yaml", "1.10.1"),
     }
+
+
+def test_a_list_of_apps_one_named_with_a_stage_word_is_one_environment(tmp_path: Path) -> None:
+    # cterence/homelab-gitops: among the 45 elements, local-path-provisioner and
+    # cnpg-restore-test hold a stage word by chance; each became an environment of its own,
+    # whose plan then refused the values in-cluster renders too
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: applications}\nspec:\n"
+        "  goTemplate: true\n  generators:\n    - list:\n        elements:\n          - name: httpbin\n"
+        "          - name: local-path-provisioner\n          - name: cnpg-restore-test\n"
+        "  template:\n    metadata: {name: '{{ .name }}'}\n    spec:\n"
+        "      project: default\n      source:\n        repoURL: git@github.com:acme/homelab.git\n"
+        "        targetRevision: HEAD\n        path: 'k8s-apps/{{ .name }}'\n"
+        "      destination: {name: in-cluster, namespace: '{{ .name }}'}\n"
+    )
+    files = {"argocd-apps/applicationset.yaml": appset}
+    for name in ("httpbin", "local-path-provisioner", "cnpg-restore-test"):
+        files[f"k8s-apps/{name}/Chart.yaml"] = (
+            f"apiVersion: v2\nname: {name}\nversion: 0.1.0\ndependencies:\n  - name: app-template\n"
+            "    repository: https://bjw-s-labs.github.io/helm-charts\n    version: 5.1.0\n"
+        )
+        files[f"k8s-apps/{name}/values.yaml"] = (
+            "app-template:\n  controllers:\n    main:\n      containers:\n        main:\n"
+            f"          image:\n            repository: ghcr.io/acme/{name}\n            tag: 1.0.0\n"
+        )
+    found = discover(committed(tmp_path / "repo", files))
+    assert [e.name for e in found.environments] == ["in-cluster"], found.environments
