@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
+from gitops_bot.engine import discovered_built
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     YAML,
     RepoFiles,
-    Tracking,
     as_map,
     bundle_input,
     files_of,
@@ -325,21 +325,25 @@ def applications(
 ) -> list[RenderPath]:
     """``taken``: the values files the Applications found list (they are those environments')."""
     out = []
+    built = discovered_built.kustomized(repo)
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "argoproj.io" not in text or repo.no_environment(f):
+            continue
+        if (b := discovered_built.outside(built, f)) is not None and "kind: Application" in text:
+            repo.not_read(
+                f,
+                f"{b.by} builds {b.directory} with kustomize, and {b.kustomization} lists it not: "
+                "Argo CD does not apply it (add it to resources: to deploy it)",
+            )
             continue
         if (kinds := top_kinds(text)) is not None and not kinds & {"Application", "ApplicationSet"}:
             continue  # argoproj.io named otherwise (an operator's owned definitions)
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.appsets[f] = None
-        if "kind: Application" not in text:
+        if (apps := discovered_built.sources(repo, f, text)) is None:
             continue
-        try:
-            apps = argocd_apps.sources(text, f)
-        except GitOpsBotError:
-            continue
-        _other_branches(repo, f)
+        discovered_built.track(repo, f, built)
         apart = _set_apart([a.application for a in apps if a.path is not None])
         for app in apps:
             if app.path is None:
@@ -489,29 +493,6 @@ def pins_a_chart(how: str) -> bool:
     """A candidate found as an Application of a chart (:func:`_external_chart`): it releases
     the chart's version even when it renders none of the images found."""
     return how.startswith("Argo CD Application ") and " (chart " in how
-
-
-def _other_branches(repo: RepoFiles, f: str) -> None:
-    """The revision each Application renders a directory of this repository from (``targetRevision:
-    test``): an environment all of whose Applications track another branch than the checkout's
-    is read there (``branch:``)."""
-    for doc in repo.docs(f):
-        _, kind = kind_of(doc)
-        spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
-        source = spec.get("source") if isinstance(spec, dict) else None
-        if isinstance(spec, dict) and source is None and "sources" not in spec:
-            source = next(iter(argocd_apps.parsed_sources(spec)), None)  # the hydrator's dry source
-        if not isinstance(source, dict) or not source.get("path"):
-            continue
-        # a directory this repository lacks is another repository's, already said as one line
-        # per repository (deployers.elsewhere); tracked too, each would be said again
-        if "{{" not in str(source["path"]) and norm(str(source["path"])) not in repo.dirs:
-            continue
-        name = str(as_map(doc.get("metadata")).get("name") or "")
-        revision = str(source.get("targetRevision") or "")
-        hydrator = as_map(spec.get("sourceHydrator")) if isinstance(spec, dict) else {}
-        synced = as_map(hydrator.get("syncSource")).get("targetBranch")
-        repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision, str(synced or "")))
 
 
 def _set_apart(names: Sequence[str]) -> dict[str, str]:

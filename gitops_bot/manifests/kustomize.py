@@ -320,3 +320,61 @@ RULE = "only the set fields of matched images: entries change, each written in p
 def verify(root: Any, body: str, plan: Plan, filename: str, before: Mapping[str, int] | None = None) -> None:
     """The whole new document must equal the old one with exactly these fields written."""
     nodes.confirm(expected_tree(root, plan, before), body, filename, rule=RULE)
+
+
+REVISION = "spec.source.targetRevision"
+
+
+def replaced_revisions(kustomization: Mapping[str, Any], docs: Sequence[Any]) -> dict[str, str]:
+    """Each Argo CD Application of ``docs`` (a kustomization's resources) -> the targetRevision its
+    inline ``replacements`` copy over the written one (a source object among the resources, a
+    target selecting Applications by kind and name): what Argo CD deploys of an app of apps it
+    builds. A replacement kept in a file of its own (``- path:``) is not read here."""
+    out: dict[str, str] = {}
+    for rep in _items(kustomization.get("replacements")):
+        src = rep.get("source")
+        got = next((d for d in docs if isinstance(src, dict) and _selected(d, src)), None)
+        value = _field(got, str(src.get("fieldPath") or "metadata.name")) if isinstance(src, dict) else None
+        if value is None:
+            continue
+        for target in _items(rep.get("targets")):
+            if REVISION not in (target.get("fieldPaths") or []):
+                continue
+            rejected = _items(target.get("reject"))
+            for d in docs:
+                api = str(d.get("apiVersion") or "") if isinstance(d, dict) else ""
+                taken = api.startswith("argoproj.io/") and d.get("kind") == "Application"
+                if (
+                    taken
+                    and _selected(d, _map(target.get("select")))
+                    and not any(_selected(d, r) for r in rejected)
+                ):
+                    out[str(_map(d.get("metadata")).get("name") or "")] = str(value)
+    return out
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _selected(doc: Any, select: Mapping[str, Any]) -> bool:
+    """Whether a replacement's selector (its kind and name, the others unread) takes ``doc``."""
+    if not isinstance(doc, dict):
+        return False
+    name = _map(doc.get("metadata")).get("name")
+    return all(
+        want is None or got == want
+        for got, want in ((doc.get("kind"), select.get("kind")), (name, select.get("name")))
+    )
+
+
+def _field(doc: Any, path: str) -> object:
+    """The scalar at a dotted field path of ``doc`` (``data.targetRevision``), or None."""
+    node: object = doc
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, (str, int, float)) and not isinstance(node, bool) else None

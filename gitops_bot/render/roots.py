@@ -22,7 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from gitops_bot.manifests import apps_module, images, is_appset
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests import apps_module, images, is_appset, kustomize, yamlvalues
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import NoteKind, Source, Walk, relative
@@ -53,8 +54,10 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
     if is_appset(text) and tools.appsets(text, rel, walk):
         return True
     if apps := deployers.applications(text, rel):
+        built = _built_revisions(tools, path)
         for app in deployers.own_applications(apps, source, rel, walk):
-            tools.application(app, rel, walk)
+            revision = built.get(app.application, app.revision)
+            tools.application(replace(app, revision=revision), rel, walk)
         return True
     if releases := deployers.helm_releases(text, rel):
         for release in releases:
@@ -66,6 +69,27 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
             _flux(tools, flux, rel, walk)
         return True
     return False
+
+
+def _built_revisions(tools: DeployTools, path: Path) -> dict[str, str]:
+    """The targetRevision each Application of ``path`` deploys from where an Application of the
+    repository has Argo CD build its directory with kustomize (an app of apps) whose
+    ``replacements`` write it: the written one is replaced before Argo CD sees it."""
+    directory = path.parent
+    kfile = tools.reader.kfile(directory)
+    if kfile is None or not tools.sources_of(directory) or path not in tools.reader.reached(directory):
+        return {}
+
+    def docs(f: Path) -> list[object]:
+        text = tools.reader.tree.text(f)
+        return yamlvalues.load_all(text, tools.reader.rel(f)) if text else []
+
+    try:
+        own = next((d for d in docs(kfile) if isinstance(d, dict)), {})
+        resources = [d for f in tools.reader.reached(directory) if f != kfile for d in docs(f)]
+    except GitOpsBotError:
+        return {}  # a file kustomize cannot read: said where the directory is read
+    return kustomize.replaced_revisions(own, resources)
 
 
 def _helm_release(tools: DeployTools, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:

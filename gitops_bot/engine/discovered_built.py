@@ -1,0 +1,146 @@
+"""The Applications a kustomization of Applications yields, for ``init``: an app of apps whose
+path holds a kustomization is built by Argo CD with kustomize, so only the Application files its
+resources reach are deployed, each with the values its ``replacements`` copy into it (the
+``targetRevision`` a ConfigMap holds), and a directory kustomize refuses deploys none of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import PurePosixPath
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.record import record
+from gitops_bot.engine.promotion_order import kind_of
+from gitops_bot.engine.repository_files import RepoFiles, Tracking, as_map, norm
+from gitops_bot.manifests import argocd_apps, kustomize
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render import reader
+from gitops_bot.render.walk import Walk
+
+
+@record
+class Built:
+    """A directory of Applications an Application of this repository has Argo CD build."""
+
+    directory: str
+    kustomization: str
+    by: str  # "Argo CD Application NAME in FILE"
+    files: frozenset[str]  # the files its resources reach
+    revisions: Mapping[str, str]  # an Application's name -> the targetRevision replacements write
+    # the other directories the repository's Applications render: an Application file below
+    # one of them is that one's, whatever this kustomization lists
+    others: frozenset[str] = frozenset()
+
+
+def kustomized(repo: RepoFiles) -> list[Built]:
+    """Each directory with a kustomization that an Application here renders and that holds
+    Applications (an app of apps), as kustomize builds it. kustomize's refusal of one is said
+    with the file: Argo CD then syncs none of its Applications."""
+    out: list[Built] = []
+    seen: set[str] = set()
+    paths: set[str] = set()
+    # a root kept where no environment is (bootstrap/) is the one that builds them
+    for f in repo.yaml_files():
+        for app in sources(repo, f, repo.text(f) or "") or []:
+            path = norm((app.path or "").lstrip("/"))
+            if not app.path or "{{" in path or path in seen or path not in repo.dirs:
+                continue
+            paths.add(path)
+            kfile = next((f"{path}/{k}" for k in KUSTOMIZATION_NAMES if f"{path}/{k}" in repo.files), None)
+            if kfile is None or f.startswith(path + "/"):
+                continue
+            # walked only where Applications are kept: most kustomizations deploy workloads
+            if not any("kind: Application" in (repo.text(g) or "") for g in _below(repo, path)):
+                continue
+            walk = Walk()
+            try:
+                reader.Reader(repo.tree, repo.root, ()).walk_directory(repo.root / path, walk)
+            except GitOpsBotError:
+                continue
+            files = frozenset(norm(p) for p in walk.files)
+            if not any(_applications(repo, g) for g in files):
+                continue
+            seen.add(path)
+            by = f"Argo CD Application {app.application} in {f}"
+            out.append(Built(path, kfile, by, files, _revisions(repo, kfile, files)))
+            for why in walk.refused:
+                repo.notes.append(
+                    f"{path}: {by} renders it, and {why}: Argo CD deploys none of its Applications "
+                    f"until {kfile} builds"
+                )
+    return [replace(b, others=frozenset(paths - {b.directory})) for b in out]
+
+
+def sources(repo: RepoFiles, f: str, text: str) -> list[argocd_apps.AppSource] | None:
+    """The sources of the Argo CD Applications of ``f``; None when it holds none, or none read."""
+    if "kind: Application" not in text:
+        return None
+    try:
+        return argocd_apps.sources(text, f)
+    except GitOpsBotError:
+        return None
+
+
+def _below(repo: RepoFiles, path: str) -> list[str]:
+    return [g for g in repo.yaml_files() if g.startswith(path + "/")]
+
+
+def outside(built: list[Built], rel: str) -> Built | None:
+    """The built directory holding the file ``rel`` whose kustomization does not reach it (nor
+    another's, nor is it in a directory another Application renders)."""
+    if any(rel in b.files for b in built):
+        return None
+    return next(
+        (
+            b
+            for b in built
+            if rel.startswith(b.directory + "/")
+            and not any(rel.startswith(o + "/") and o.startswith(b.directory + "/") for o in b.others)
+        ),
+        None,
+    )
+
+
+def revision(built: list[Built], rel: str, application: str) -> str | None:
+    """The targetRevision a built directory's replacements write into ``application`` of ``rel``."""
+    return next((b.revisions.get(application) for b in built if rel in b.files), None)
+
+
+def _applications(repo: RepoFiles, rel: str) -> bool:
+    """Whether the file holds an Argo CD Application."""
+    if PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+        return False
+    return any(
+        kind_of(d)[1] == "Application" and kind_of(d)[0].startswith("argoproj.io/") for d in repo.docs(rel)
+    )
+
+
+def _revisions(repo: RepoFiles, kfile: str, files: frozenset[str]) -> Mapping[str, str]:
+    docs = [d for g in sorted(files) for d in repo.docs(g)]
+    return next((kustomize.replaced_revisions(k, docs) for k in repo.docs(kfile)), {})
+
+
+def track(repo: RepoFiles, f: str, built: list[Built]) -> None:
+    """The revision each Application of ``f`` renders a directory of this repository from
+    (``targetRevision: test``, or what a built directory's replacements write over it): an
+    environment all of whose Applications track another branch than the checkout's is read
+    there (``branch:``)."""
+    for doc in repo.docs(f):
+        _, kind = kind_of(doc)
+        spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
+        source = spec.get("source") if isinstance(spec, dict) else None
+        if isinstance(spec, dict) and source is None and "sources" not in spec:
+            source = next(iter(argocd_apps.parsed_sources(spec)), None)  # the hydrator's dry source
+        if not isinstance(source, dict) or not source.get("path"):
+            continue
+        # a directory this repository lacks is another repository's, already said as one line
+        # per repository (deployers.elsewhere); tracked too, each would be said again
+        if "{{" not in str(source["path"]) and norm(str(source["path"])) not in repo.dirs:
+            continue
+        name = str(as_map(doc.get("metadata")).get("name") or "")
+        replaced = revision(built, f, name) if "source" in as_map(spec) else None
+        written = replaced if replaced is not None else str(source.get("targetRevision") or "")
+        hydrator = as_map(spec.get("sourceHydrator")) if isinstance(spec, dict) else {}
+        synced = as_map(hydrator.get("syncSource")).get("targetBranch")
+        repo.tracking.append(Tracking(f, name, norm(str(source["path"])), written, str(synced or "")))
