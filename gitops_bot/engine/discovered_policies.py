@@ -157,7 +157,7 @@ def taken(
     key = workloads.repository_key(repository)
     # one whose file names no namespace (a kustomization's namespace: sets it) is matched by name
     marked = [p for p in policies if p.name == name or (p.name.startswith(":") and name.endswith(p.name))]
-    naming = marked or [p for p in policies if key is not None and p.repository == key]
+    naming = marked or [p for p in policies if key is not None and _scans(p.repository, key)]
     if not naming:
         return own, "", ()
     usable = [p for p in naming if p.keys is not None]
@@ -179,6 +179,15 @@ def taken(
     how = f"policy from {p.tool} {p.label} at {places} ({p.what}), the tags {who} would elect"
     said = tuple(dict.fromkeys(q.writes for q in usable if q.writes))
     return Guess(dict(p.keys or {}), how, digest_in_tag=own.digest_in_tag), how, said
+
+
+def _scans(repository: str | None, key: str) -> bool:
+    """Whether a policy's repository is ``key``: as written, or with an ApplicationSet's
+    ``{{...}}`` standing for one path segment of it."""
+    if repository is None or "{{" not in repository:
+        return repository == key
+    parts = re.split(r"\{\{[^}]*\}\}", repository)
+    return re.fullmatch("[^/]+".join(map(re.escape, parts)), key) is not None
 
 
 _UPDATER = "argocd-image-updater.argoproj.io/"
@@ -208,6 +217,13 @@ def updater_policies(repo: RepoFiles) -> list[FluxPolicy]:
             continue
         for doc in repo.docs(rel):
             meta = doc.get("metadata") if isinstance(doc, dict) else None
+            if isinstance(doc, dict) and doc.get("kind") == "ApplicationSet":
+                # what its Applications carry (an ImageUpdater's useAnnotations reads those), a
+                # generator's {{service}} standing for each one's part of the repository
+                template = doc.get("spec", {}).get("template") if isinstance(doc.get("spec"), dict) else None
+                inner = template.get("metadata") if isinstance(template, dict) else None
+                if isinstance(inner, dict) and isinstance(inner.get("annotations"), dict):
+                    meta = {**inner, "name": meta.get("name") if isinstance(meta, dict) else None}
             notes = meta.get("annotations") if isinstance(meta, dict) else None
             if not isinstance(notes, dict) or not isinstance(
                 listed := notes.get(f"{_UPDATER}image-list"), str
@@ -243,7 +259,9 @@ def _updater_policy(
     what = f"update-strategy {strategy}" + (f" with constraint {constraint}" if constraint else "")
     policy = _STRATEGIES.get(strategy)
     tool = "Argo CD Image Updater's annotations on"
-    repository = workloads.repository_key(ref)
+    # a generator's {{service}} kept through the key (a name of its own stands in for it)
+    repository = workloads.repository_key(ref.replace("{{", "tmplopen").replace("}}", "tmplclose"))
+    repository = repository.replace("tmplopen", "{{").replace("tmplclose", "}}") if repository else None
     if policy is None:
         return FluxPolicy(
             app, where, repository, None, f"{what}, which the bot has no policy for", tool=tool, writes=writes

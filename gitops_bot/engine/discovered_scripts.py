@@ -250,6 +250,45 @@ def environments(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPat
     return out
 
 
+# an image built on this machine (docker/podman/nerdctl build -t NAME, buildah bud -t NAME) or loaded
+# into a local cluster's node (minikube image load NAME, kind load docker-image NAME), and one pushed
+_BUILT = re.compile(
+    r"\b(?:(?:docker|podman|nerdctl)\s+(?:image\s+)?build|buildah\s+bud)\b[^|;&\n`]*?"
+    r"\s(?:-t|--tag)[= ]\s*['\"]?(?P<name>[^\s'\"]+)"
+    r"|\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image)\s+['\"]?(?P<loaded>[^\s'\"]+)"
+)
+_PUSHED = re.compile(r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\s+['\"]?(?P<name>[^\s'\"]+)")
+
+
+def built_locally(repo: RepoFiles) -> dict[str, str]:
+    """The images (their repository as written, tag left off) a script or README builds on the
+    machine or loads into a local cluster's node and none pushes: the node runs its own copy
+    (docker build -t auth-service:latest, then kubectl apply), no registry holds what runs. Each
+    with where it is built (file:line). A name with a variable in it is none the bot can tell."""
+    built: dict[str, str] = {}
+    pushed: set[str] = set()
+    for f in _scripts(repo):
+        text = repo.tree.text(repo.root / f)
+        if text is None or len(text) > MAX_SCRIPT:
+            continue
+        for number, line in enumerate(_joined(text, f.lower().endswith(".md")), 1):
+            for m in _BUILT.finditer(line):
+                name = _repository(m.group("name") or m.group("loaded"))
+                if name:
+                    built.setdefault(name, f"{f}:{number}")
+            pushed.update(n for m in _PUSHED.finditer(line) if (n := _repository(m.group("name"))))
+    return {n: where for n, where in built.items() if n not in pushed}
+
+
+def _repository(written: str) -> str:
+    """An image as a command writes it, without its tag or digest; "" for one a variable names."""
+    if "$" in written or "{" in written or "<" in written:
+        return ""
+    ref = written.split("@", 1)[0]
+    head, slash, last = ref.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"
+
+
 def _scripts(repo: RepoFiles) -> Iterator[str]:
     for f in repo.files:
         name = PurePosixPath(f).name.lower()

@@ -62,3 +62,27 @@ def test_image_updaters_annotations_are_the_repositorys_own_policy(tmp_path: Pat
     assert dict(web.guess.keys) == {"policy": "newest"}, web.guess
     two_writers = [n for n in app.notes if "Argo CD Image Updater writes these tags itself" in n]
     assert two_writers and "run one of the two" in two_writers[0], app.notes
+
+
+def test_an_applicationsets_template_annotations_name_each_generated_repository(tmp_path: Path) -> None:
+    """synapse-gitops's own shape: the annotations sit on the ApplicationSet's template (an
+    ImageUpdater with useAnnotations reads them off each generated Application), the repository
+    written with the generator's {{service}}."""
+    template = APPSET.replace("  annotations:\n", "  labels: {}\n", 1).replace(
+        '    metadata: {name: "synapse-{{env}}"}\n',
+        '    metadata:\n      name: "synapse-{{env}}"\n      annotations:\n'
+        '        argocd-image-updater.argoproj.io/image-list: "app=ghcr.io/acme/{{service}}"\n'
+        "        argocd-image-updater.argoproj.io/app.update-strategy: semver\n",
+    )
+    template = (
+        "\n".join(ln for ln in template.splitlines() if not ln.startswith("    argocd-image-updater")) + "\n"
+    )
+    files = {
+        "argocd/applicationset.yaml": template,
+        "overlays/dev/kustomization.yaml": "resources: [app.yaml]\n",
+        "overlays/dev/app.yaml": DEPLOY.format(name="gateway", image="ghcr.io/acme/gateway:1.0.1"),
+    }
+    found = discover(write(tmp_path, files))
+    (gateway,) = found.images
+    assert dict(gateway.guess.keys) == {"policy": "semver"}, gateway.guess
+    assert "Argo CD Image Updater's annotations on ApplicationSet synapse-dev" in gateway.policy_how
