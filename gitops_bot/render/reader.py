@@ -1,16 +1,14 @@
 """The one reader of what each environment renders.
 
-From an environment's paths it follows what its tool follows: a kustomization's
-``resources:``/``bases:`` (files, directories, other kustomizations, recursively),
-``components:`` and patches of every form; a directory without a kustomization recursively
-(Argo CD's ``directory.recurse``, Flux's generated kustomization); a directory of
-per-environment Helm values files by the environment's own file and the common
-``values.yaml``. For each configured image it returns every place that sets its version there
-(:class:`~gitops_bot.core.reading.Pin`), the one that wins when rendered, the other
-environments that render the same place, and where a release for this environment goes: the
-effective place when this environment alone renders it (or names it in its path), else the
-environment's own layer (an ``images:`` entry in its own kustomization, which kustomize applies
-after everything below it).
+From an environment's paths it follows what its tool follows: a kustomization's ``resources:``/``bases:``
+(files, directories, other kustomizations, recursively), ``components:`` and patches of every form; a
+directory without a kustomization recursively (Argo CD's ``directory.recurse``, Flux's generated
+kustomization); a directory of per-environment Helm values files by the environment's own file and the
+common ``values.yaml``. For each configured image it returns every place that sets its version there
+(:class:`~gitops_bot.core.reading.Pin`), the one that wins when rendered, the other environments that
+render the same place, and where a release for this environment goes: the effective place when this
+environment alone renders it (or names it in its path), else the environment's own layer (an ``images:``
+entry in its own kustomization, which kustomize applies after everything below it).
 
 Files are read through :class:`Tree` (the disk, bounded to the repository), each once per reading;
 the text parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's objects render is
@@ -28,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, NotYaml, UsageError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs, workloads
@@ -297,12 +295,13 @@ class Reader:
             if top and path.parent == directory and deployers.applications(text, self.rel(path)):
                 held.append((self.rel(path), text))
             elif path.parent == directory:
-                try:
-                    self.plain(path, text, walk, how := walk.helm_reads(self.rel(path)))
-                except NotYaml as e:
-                    if how or not top:  # helm, or the tool applying the directory whole, refuses it
-                        raise
-                    walk.unparsed(self.rel(path), e.message, text, self.specs)
+                rel, how = self.rel(path), walk.helm_reads(self.rel(path))
+                read = functools.partial(self.plain, path, text, walk, how)
+                if how or not top:  # helm, or Argo CD applying the directory whole, refuses one
+                    tool = "helm" if how else f"Argo CD, applying {self.rel(directory)} whole,"
+                    missing.unless_not_yaml(read, walk, tool, rel)
+                elif (e := missing.not_yaml(read)) is not None:
+                    walk.unparsed(rel, e.message, text, self.specs)
             else:
                 self.deeper(path, text, walk)
         roots.applications(self.deploy_tools, self.rel(directory), held, walk)
@@ -461,7 +460,10 @@ class Reader:
         else:
             if lister and (refused := kustomize_refs.not_objects(lister, entry, text, self.rel(path))):
                 walk.refuse(*refused)
-            self.plain(path, text, walk)
+            building = f"kustomize, building {lister or self.rel(directory)},"
+            missing.unless_not_yaml(
+                functools.partial(self.plain, path, text, walk), walk, building, self.rel(path)
+            )
 
     def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
