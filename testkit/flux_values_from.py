@@ -52,3 +52,28 @@ def files(image: str) -> dict[str, str]:
             'image:\n  tag: "10.11.8" # {"$imagepolicy": "flux-system:jellyfin:tag"}\n'
         ),
     }
+
+
+def chart_here(image: str) -> dict[str, str]:
+    """The same repository with the chart in it (the HelmRelease's GitRepository, as Flux's
+    bootstrap names this repository), its templates building ``image`` from ``image.repository``
+    and ``image.tag``; values.yaml sets the tag with no marker and no ImagePolicy."""
+    out = files(image)
+    out["apps/base/jellyfin/helmrelease.yaml"] = (
+        out["apps/base/jellyfin/helmrelease.yaml"]
+        .replace("chart: jellyfin", "chart: ./charts/jellyfin")
+        .replace("kind: HelmRepository, name: wahooli", "kind: GitRepository, name: flux-system")
+    )
+    out["charts/jellyfin/Chart.yaml"] = "apiVersion: v2\nname: jellyfin\nversion: 0.1.0\nappVersion: '9.9'\n"
+    out["charts/jellyfin/values.yaml"] = f"image:\n  repository: {image}\n  tag: ''\n"
+    out["charts/jellyfin/templates/deployment.yaml"] = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: jellyfin}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: jellyfin\n"
+        '        image: "{{ .Values.image.repository }}:'
+        '{{ .Values.image.tag | default .Chart.AppVersion }}"\n'
+    )
+    out[VALUES] = 'image:\n  tag: "10.11.8"\n'
+    del out["apps/nas/jellyfin/imagepolicy.yaml"]
+    kustomization = "apps/nas/jellyfin/kustomization.yaml"
+    out[kustomization] = out[kustomization].replace("- imagepolicy.yaml\n", "")
+    return out

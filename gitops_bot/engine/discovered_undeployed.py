@@ -9,11 +9,12 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine import discovered_images
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import YAML, RepoFiles
-from gitops_bot.manifests import workloads
+from gitops_bot.manifests import argocd_apps, workloads
 
 
 def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]) -> None:
@@ -22,6 +23,7 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
     values set and what to write, where it was silence (a chart is no environment by itself)."""
     dirs = sorted(str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
     seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
+    seen += _released(repo, {f for fs in rendered.values() for f in fs})
     parents = _local_parents(repo, dirs)
     for chart in dirs:
         prefix = "" if chart == "." else f"{chart}/"
@@ -136,3 +138,20 @@ def _written_whole(repo: RepoFiles, templates: str, names: set[str]) -> list[tup
             if WrittenRef.split(ref).name in names:
                 out.setdefault(ref, f"{f}:{text.count(chr(10), 0, m.start()) + 1}")
     return list(out.items())
+
+
+def _released(repo: RepoFiles, rendered: set[str]) -> list[str]:
+    """The charts of this repository a Flux HelmRelease the environments render installs (its
+    GitRepository's path): Flux renders them, though the reading of a kustomization's resources
+    does not walk into them."""
+    out: list[str] = []
+    for rel in sorted(rendered):
+        text = repo.text(rel) or ""
+        if "HelmRelease" not in text:
+            continue
+        try:
+            releases = argocd_apps.helm_releases(text, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        out += [posixpath.normpath(r.chart) for r in releases if r.source_kind == "GitRepository"]
+    return out

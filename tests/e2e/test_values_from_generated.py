@@ -15,7 +15,7 @@ import pytest
 from gitops_bot import cli
 from gitops_bot.output.as_json import document
 from testkit import kubetools
-from testkit.flux_values_from import VALUES, files
+from testkit.flux_values_from import VALUES, chart_here, files
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -47,3 +47,30 @@ def test_a_marked_tag_in_a_generated_values_file_is_found_and_planned(
     (read,) = doc["reading"]
     assert read["status"] == "pinned" and doc["read_by"] == "renderer"
     assert [(p["file"], p["line"], p["kind"]) for p in read["pins"]] == [(VALUES, 4, "marker")]
+
+
+def test_the_generated_values_of_a_chart_of_the_repository_are_planned_as_helm_renders_them(
+    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart in the repository: helm renders it with the generated ConfigMap's values, the
+    marked render holds the tag the values file sets, and the plan proposes the next tag there."""
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+    monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
+    ns = f"vfromgit{abs(hash(str(tmp_path))) % 10**8}"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in ("10.11.8", "10.11.9"):
+            pusher.image(f"{ns}/jellyfin", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    for rel, text in chart_here(f"{registry.host}/{ns}/jellyfin").items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    doc = document(result)
+    assert result.exit_code == 0 and doc is not None
+    (item,) = [i for e in doc["environments"] for i in e["images"]]
+    assert item["file"] == VALUES and item["current"]["tag"] == "10.11.8"
+    assert item["action"] == "update" and item["candidate"]["tag"] == "10.11.9"
+    (read,) = doc["reading"]
+    assert read["status"] == "pinned" and doc["read_by"] == "renderer"

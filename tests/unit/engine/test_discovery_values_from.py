@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
-from testkit.flux_values_from import files
+from testkit.flux_values_from import chart_here, files
 from testkit.local_git import write
 
 
@@ -32,3 +32,12 @@ def test_a_generated_file_no_helmrelease_takes_is_not_read(tmp_path: Path) -> No
         "name: jellyfin-values", "name: other-values"
     )
     assert discover(write(tmp_path, repo)).images == ()
+
+
+def test_the_values_of_a_chart_of_the_repository_are_read_and_the_chart_is_deployed(tmp_path: Path) -> None:
+    """The chart the HelmRelease installs from its GitRepository (this repository): the tag the
+    generated values file sets is its image's pin, and the chart is no 'nothing deploys it'."""
+    found = discover(write(tmp_path, chart_here("ghcr.io/acme/jellyfin")))
+    (image,) = found.images
+    assert image.name == "ghcr.io/acme/jellyfin" and image.tags == ("10.11.8",)
+    assert "nothing in this repository deploys" not in config_text(found)
