@@ -249,6 +249,16 @@ def discover(
                 "push it to a registry and set imagePullPolicy: IfNotPresent to have it released"
             )
             continue
+        if tags and all("${" in t for t in tags):
+            # a variable Flux substitutes at apply (postBuild) that no file read here defines:
+            # its text is no version, and a guess from it would write a literal over it
+            shown = ", ".join(dict.fromkeys(tags))
+            repo.notes.append(
+                f"{n}: pinned as {shown}, a variable Flux substitutes (postBuild) that no file the "
+                "environments render defines: not configured; define it in the substitution's "
+                "ConfigMap in the repository (postBuild.substituteFrom), or write the tag in the manifest"
+            )
+            continue
         if (local := built_here.get(n)) is not None and "/" not in n:
             # a name no registry is named in, built and loaded on this machine and pushed
             # nowhere: Docker Hub's library/<name> is a stranger's, not what the node runs
