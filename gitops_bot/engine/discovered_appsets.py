@@ -4,11 +4,14 @@ of them an app of apps here applies at all."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
-from gitops_bot.manifests import argocd_apps, argocd_appsets
+from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
 
 
 def directories(repo: RepoFiles) -> list[RenderPath]:
@@ -103,19 +106,74 @@ def _under(rel: str, dirs: set[str]) -> bool:
     return any(parent == d or parent.startswith(d + "/") or d == "." for d in dirs)
 
 
-def charts(repo: RepoFiles) -> set[str]:
-    """The chart directories of this repository the ApplicationSets here generate Applications of."""
-    out: set[str] = set()
+def _appsets(repo: RepoFiles) -> Iterator[tuple[str, list[tuple[str, argocd_appsets.Generated | str]]]]:
+    """Each file of an ApplicationSet that is no environment's fixture, with what it generates."""
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
-            made = repo.generated(f)
+            yield f, repo.generated(f)
         except GitOpsBotError:
             continue
+
+
+def charts(repo: RepoFiles) -> set[str]:
+    """The chart directories of this repository the ApplicationSets here generate Applications of."""
+    out: set[str] = set()
+    for _, made in _appsets(repo):
         paths = {
             norm(s.path.lstrip("/")) for _, g in made if not isinstance(g, str) for s in g.sources if s.path
         }
         out |= {d for d in paths if f"{d}/Chart.yaml" in repo.files}
     return out
+
+
+def chart_elements(repo: RepoFiles) -> dict[str, dict[str, str]]:
+    """Each chart directory of this repository the ApplicationSets here generate Applications of
+    -> each of their files -> how it says them: each ApplicationSet, with every line of a list
+    element whose value its template passes whole into the chart's values (``valuesObject:
+    {image: {tag: '{{ .imgTag }}'}}``), as ``file:line (key of Application)``."""
+    out: dict[str, dict[str, str]] = {}
+    for f, made in _appsets(repo):
+        by_set: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for appset, app in made:
+            if isinstance(app, str):
+                continue
+            for chart in {norm(s.path.lstrip("/")) for s in app.sources if s.path}:
+                if f"{chart}/Chart.yaml" in repo.files:
+                    keys = by_set.setdefault((chart, appset), {})
+                    for key, line in _element_lines(app):
+                        keys.setdefault(key, []).append(str(line))
+        for (chart, appset), keys in by_set.items():
+            lines = "; ".join(f"{k} at {f}:{', '.join(ls)}" for k, ls in keys.items())
+            where = f": its list elements set {lines}" if lines else ""
+            said = out.setdefault(chart, {})
+            said[f] = "; ".join(filter(None, [said.get(f), f"ApplicationSet {appset} ({f}){where}"]))
+    return out
+
+
+def _element_lines(app: argocd_appsets.Generated) -> list[tuple[str, int]]:
+    """The lines of ``app``'s list element whose values its template's ``helm.valuesObject``
+    takes whole as an image's tag or version (a key under ``image``, or ending in ``tag``), each
+    with the key it sets."""
+    spec = argocd_apps.at(app.template, "spec")
+    many = argocd_apps.at(spec, "sources")
+    found = [argocd_apps.at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+    out = []
+    for obj in (argocd_apps.at(s, "helm", "valuesObject") for s in found):
+        for path, _, _, node in nodes.walk(obj) if nodes.is_map(obj) else []:
+            key = ".".join(str(p) for p in path)
+            if not nodes.is_scalar(node) or "{{" not in str(node.value) or not _IMAGE_KEY.search(key):
+                continue
+            try:
+                got = argocd_appsets.value(str(node.value), app.params, app.go)
+            except argocd_appsets.Unexpanded:
+                continue
+            if isinstance(got, argocd_appsets.Literal):
+                out.append((key, int(got.node.start_mark.line) + 1))
+    return out
+
+
+# a values key an image's version is set at: under image(s), or a tag, digest or version
+_IMAGE_KEY = re.compile(r"(^|\.)images?(\.|$)|(^|\.)(\w*[tT]ag|digest|version)$")

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
-from gitops_bot.engine import discovered_images
+from gitops_bot.engine import discovered_appsets, discovered_images
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import YAML, RepoFiles
 from gitops_bot.manifests import argocd_apps, workloads
@@ -25,6 +25,7 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
     seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
     seen += _released(repo, {f for fs in rendered.values() for f in fs})
     parents = _local_parents(repo, dirs)
+    by_appsets = discovered_appsets.chart_elements(repo)
     for chart in dirs:
         prefix = "" if chart == "." else f"{chart}/"
         if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
@@ -36,6 +37,11 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
             continue
         if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
             continue
+        deployed = _deployed(repo, by_appsets.get(chart, {}))
+        who = (
+            f"a Helm chart {deployed}" if deployed else "a Helm chart that nothing in this repository deploys"
+        )
+        if_deployed = "" if deployed else "if it is deployed, "
         names = discovered_images.ImageNames()  # this chart's own: another may build the same image
         discovered_images.chart_images(repo, names, only=chart)
         values = (repo.docs(f"{prefix}values.yaml") or [{}])[0]
@@ -51,16 +57,17 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
         if not said and not whole:
             if built := _built_images(repo, f"{prefix}templates/"):  # through a helper: no key traced
                 repo.notes.append(
-                    f"{chart}: a Helm chart that nothing in this repository deploys; its templates build "
-                    f"images at {', '.join(built[:MAX_WHOLE])} through what the bot does not trace to a "
-                    f"values key; if it is deployed, write {{name: <env>, path: {chart}}} under "
-                    "environments: and each image with helm: {repository: <key>, tag: <key>} as its "
-                    "values.yaml names them"
+                    f"{chart}: {who}; its templates build images at {', '.join(built[:MAX_WHOLE])} through "
+                    f"what the bot does not trace to a values key; {if_deployed}"
+                    f"write {{name: <env>, path: {chart}}} under environments: and each image with helm: "
+                    "{repository: <key>, tag: <key>} as its values.yaml names them"
                 )
+            elif deployed:
+                repo.notes.append(f"{chart}: {who}: write each generated Application's environment by hand")
             continue
         repo.notes.append(
-            f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
-            f"{'; '.join(w for w, _ in said) or 'no image'}); if it is deployed as it is, write "
+            f"{chart}: {who} (its values.yaml sets "
+            f"{'; '.join(w for w, _ in said) or 'no image'}); {if_deployed.replace(',', ' as it is,')}write "
             f"{{name: <env>, path: {chart}}} under environments:"
             + (" and the image with helm: " + "; ".join(f"{{{k}}}" for _, k in said) if said else "")
             + "".join(
@@ -69,6 +76,18 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
                 for ref, at in whole[:MAX_WHOLE]
             )
         )
+
+
+def _deployed(repo: RepoFiles, appsets: Mapping[str, str]) -> str:
+    """How the ApplicationSets generating Applications of a chart (file -> how it is said) say it
+    deployed, "" for none: init makes no environment of them, so the generic ApplicationSet line
+    (its Applications not read, their directories found on their own) would say less."""
+    for f in appsets:
+        repo.appsets.pop(f, None)
+    said = "; ".join(appsets.values())
+    # a tag a list element writes is where a release would go: named, for it is not released
+    why = " (the bot releases no tag a list element passes into a chart's values)" if " at " in said else ""
+    return f"deployed by {said}, not read as an environment{why}" if said else ""
 
 
 def _local_parents(repo: RepoFiles, dirs: Sequence[str]) -> dict[str, tuple[str, str]]:
