@@ -229,7 +229,7 @@ class Reader:
         try:
             self.plain(path, text, walk)
         except GitOpsBotError as e:
-            walk.note(self.rel(path), f"not read ({e})", walks.NoteKind.UNREAD)
+            walk.unread_deeper(self.rel(path), e)
             walk.template_literals(self.rel(path), text, self.specs)
 
     def _charted(self, path: Path) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from gitops_bot.core import files, privdir
+from gitops_bot.core.errors import GitOpsBotError, NotYaml
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import (
     PinKind,
@@ -32,6 +33,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _WORD = re.compile(r"[\w][\w.\-/]*")  # a repository as written, its tag and digest left off
 # a template generator's token (kubefirst's <WORKLOAD_CLUSTER_NAME>), in a file YAML only once filled
 TEMPLATE_TOKEN = re.compile(r"<[A-Z][A-Z0-9_]{2,}>")
+_NOT_YAML = "not YAML the bot can read ({}); what it sets is not read: fix the YAML"
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
 
@@ -478,7 +480,7 @@ class Walk:
         parse: kubectl says it and applies the others, so it is said and left out. Where a word
         of it names an image asked about (``busybox:1.35`` in a line the parser lost), what it
         sets may be a version of that image: the reading is then not whole, nothing released."""
-        why = f"not YAML the bot can read ({error}); what it sets is not read: fix the YAML"
+        why = _NOT_YAML.format(error)
         if tokens := list(dict.fromkeys(TEMPLATE_TOKEN.findall(text)))[:3]:
             # a template's file (kubefirst's <CERT_MANAGER_ISSUER_ANNOTATION_1>): YAML once the
             # tool copying it fills the tokens, so the YAML is no fault to fix here
@@ -492,6 +494,13 @@ class Walk:
         elif f"{rel}: {why}" not in self.said:
             self.said.append(f"{rel}: {why}")
             self.note(rel, why, NoteKind.UNREAD)
+
+    def unread_deeper(self, rel: str, e: GitOpsBotError) -> None:
+        """``rel``, deeper in a directory read whole, read as neither manifest nor template: one
+        not YAML is said as a file of the directory itself is (:meth:`unparsed`)."""
+        self.note(rel, f"not read ({e})", NoteKind.UNREAD)
+        if isinstance(e, NotYaml) and (said := f"{rel}: {_NOT_YAML.format(e.message)}") not in self.said:
+            self.said.append(said)
 
     def refuse(self, reason: str, fix: str) -> None:
         """Its tool would refuse to render it: ``reason`` (naming the file), with ``fix``."""

@@ -55,3 +55,19 @@ def test_a_file_not_yaml_is_its_tools_refusal_of_that_environment_only(tmp_path:
         (image,) = read[env].images  # what the rest sets is still read, and nothing released
         assert image.pins and image.pins[0].place == "apps/deploy.yaml:9", image
         assert image.status is PinStatus.UNSUPPORTED, image
+
+
+def test_a_file_not_yaml_deeper_in_a_directory_read_whole_is_said(tmp_path: Path) -> None:
+    # a subdirectory's file read as a file of the top directory is: said with its fix, where
+    # only a note no surface shows had it, and the rest read
+    write(tmp_path, {"apps/deploy.yaml": DEPLOY, "apps/sub/broken.yaml": BAD})
+    specs = [images.ImageSpec(IMAGE, IMAGE, {})]
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(
+        [reader.Source("dev", ("apps",), (IMAGE,))]
+    )["dev"]
+    assert read.said == (
+        "apps/sub/broken.yaml: not YAML the bot can read (apps/sub/broken.yaml:3: not valid YAML: did not "
+        "find expected ',' or '}'); what it sets is not read: fix the YAML",
+    ), read.said
+    (image,) = read.images
+    assert image.status is PinStatus.PINNED, image
