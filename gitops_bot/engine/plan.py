@@ -121,7 +121,7 @@ def _plan(
     seen: Sightings | None,
     now: datetime | None,
 ) -> Plan:
-    nothing_pinned(app.config, readings)
+    nothing_pinned(app.config, readings, lambda: _pins_a_chart(app))
     app.vetting.prepare(envs)
     targets = {
         env.name: [t for t in app.targets(env) if images is None or t.image.name in images] for env in envs
@@ -232,15 +232,31 @@ def _read_by(render: RenderSettings, readings: Sequence[EnvironmentReading]) -> 
     return RULES_FOR_CHARTS if helm and render.tool("helm") is None else "renderer"
 
 
-def nothing_pinned(config: Config, by_environment: Mapping[str, EnvironmentReading]) -> None:
+def _pins_a_chart(app: App) -> bool:
+    """Whether an environment renders a place pinning a configured chart (its plan has an item)."""
+    try:
+        return any(app.chart_pins(env) for env in app.config.environments)
+    except GitOpsBotError:  # the plan's chart items say it
+        return True
+
+
+def nothing_pinned(
+    config: Config,
+    by_environment: Mapping[str, EnvironmentReading],
+    pins_charts: Callable[[], bool] = lambda: False,
+) -> None:
     """A configuration under which no environment pins any image is a usage error that says
-    why, not a plan of "(no images)": each environment's reading names what it read and the fix."""
+    why, not a plan of "(no images)": each environment's reading names what it read and the fix.
+    One whose environments pin configured charts (wrapper charts' dependencies beside images a
+    template writes whole) has a plan: each image's item says why it is not released."""
     if not config.images:
         return
     readings = [r for env in config.environments for r in by_environment[env.name].images]
     # an environment whose files are not all read pins its images where nothing is known of the
     # rest: its release is blocked (each item says why), not a configuration pinning nothing
     if any(r.placed for r in readings) or any(by_environment[e.name].blocked for e in config.environments):
+        return
+    if pins_charts():
         return
     shown = readings[:3]
     more = (

@@ -41,6 +41,8 @@ def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:
     if chart is None:
         return False
     values = chart / "values.yaml"
+    # helm reads the chart's Chart.yaml too: its dependencies' versions are charts it renders
+    reader.read_file(chart / "Chart.yaml", walk)
     importlib.import_module(CHART_DEPS).read_values(reader, reader.repo_root, chart, walk)
     if values != path and (own := reader.read_file(values, walk)) is not None:
         walk.note(reader.rel(values), f"the chart's values, read under {reader.rel(path)}")

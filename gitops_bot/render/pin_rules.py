@@ -413,6 +413,13 @@ def _no_layer(c: Case) -> ImageReading | None:
             f"{_TEMPLATE_FIX}; {dead[-1].file} is then {c.env}'s pin",
             tuple(replace(p, effective=False) if p in dead else p for p in c.pins),
         )
+    if pin.kind is not PinKind.HELM and "/templates/" in f"/{pin.file}":
+        # a chart's template writing the image whole, rendered over values files: no overlay is
+        # the way out, the values are (each environment's values file then pins it)
+        return c.unsupported(
+            f"{c.why}: the chart's template writes the image whole",
+            f"{_TEMPLATE_FIX}; {c.env}'s values file then pins it",
+        )
     shared = next((k for k in b.under if k in c.walk.layers), None) if pin.kind is not PinKind.HELM else None
     if shared is not None and pin.shared_with:
         # its path is a kustomization another environment builds on (an install's base and its

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gitops_bot.cli import main
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
@@ -96,3 +99,49 @@ def test_a_list_of_apps_one_named_with_a_stage_word_is_one_environment(tmp_path:
         )
     found = discover(committed(tmp_path / "repo", files))
     assert [e.name for e in found.environments] == ["in-cluster"], found.environments
+
+
+# PrabakarNallamuthu/OpsCD-GitOps opsera-infra/charts/minio: a wrapper chart pinning its upstream
+# chart by dependencies[].version, rendered with a values file per environment, one template of
+# its own writing an image whole (templates/buckets-init-job.yaml: image: minio/mc:latest)
+WRAPPER = {
+    "charts/minio/Chart.yaml": (
+        "apiVersion: v2\nname: opsera-minio\nversion: 0.1.0\ndependencies:\n"
+        '  - name: minio\n    version: "5.2.0"\n    repository: "https://charts.min.io"\n'
+    ),
+    "charts/minio/values.yaml": "minio:\n  replicas: 1\n",
+    "charts/minio/values-dev.yaml": "minio:\n  replicas: 1\n",
+    "charts/minio/values-staging.yaml": "minio:\n  replicas: 2\n",
+    "charts/minio/values-prod.yaml": "minio:\n  replicas: 4\n",
+    "charts/minio/templates/buckets-init-job.yaml": (
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: buckets-init}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: mc-init\n          image: minio/mc:RELEASE.2024-06-01\n"
+    ),
+}
+
+
+def test_a_wrapper_charts_dependency_version_is_a_chart_its_environments_pin(tmp_path: Path) -> None:
+    # no chart was found and no line said why; staging, whose values set no image, was dropped
+    found = discover(committed(tmp_path / "repo", WRAPPER))
+    assert [e.name for e in found.environments] == ["dev", "staging", "prod"], (
+        found.environments,
+        found.notes,
+    )
+    assert [(c.name, c.versions, c.environments) for c in found.charts] == [
+        ("minio", ("5.2.0",), ("dev", "staging", "prod"))
+    ], (found.charts, found.notes)
+
+
+def test_init_s_first_plan_over_wrapper_charts_says_each_pin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the first plan failed (exit 2: no environment pins any configured image) and offered a
+    # kustomization as the fix for an image a chart's template writes whole
+    work = committed(tmp_path / "repo", WRAPPER)
+    code = main(["init", "--repo", str(work)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "chart minio" in out and "charts/minio/Chart.yaml:6" in out, out
+    mc = [line for line in out.splitlines() if line.strip().startswith("minio/mc ")]
+    assert mc and all("the chart's template writes the image whole" in line for line in mc), mc
+    assert "kustomization.yaml" not in out, out
