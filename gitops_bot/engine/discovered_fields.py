@@ -6,15 +6,19 @@ line to add; tests, docs and samples deploy nothing and say nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
 from typing import Any
+
+import yaml
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, top_kinds
 from gitops_bot.manifests import nodes, workloads
+from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 
@@ -234,3 +238,68 @@ def _at(value: Any, *keys: str) -> dict[str, Any]:
     for key in keys:
         value = value.get(key) if isinstance(value, dict) else None
     return value if isinstance(value, dict) else {}
+
+
+def values_in_config_maps(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
+    """Helm values a Flux HelmRelease the environments render takes through ``valuesFrom`` from a
+    ConfigMap written whole in a manifest (``data: {values.yaml: |``): the versions in that block
+    are text to YAML, which neither the bot's readers nor Flux's setters edit, so each such key
+    holding an image's fields is said with its line and the form that is read (the values in a
+    file of their own, which a ``configMapGenerator`` makes the ConfigMap of)."""
+    objs: list[tuple[str, int, dict[str, Any]]] = []
+    for rel in sorted(set(rendered)):
+        text = repo.text(rel) or ""
+        if not {"ConfigMap", "HelmRelease"} & set(re.findall(r"\b(?:ConfigMap|HelmRelease)\b", text)):
+            continue
+        try:
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
+        except GitOpsBotError:
+            continue  # said where the file is read
+        objs += [(rel, d.start_mark.line + 1, v) for d in docs if isinstance(v := nodes.constructed(d), dict)]
+    taken = {
+        (ref.get("kind"), ref.get("name"), ref.get("valuesKey") or "values.yaml"): _at(o, "metadata").get(
+            "name"
+        )
+        for _, _, o in objs
+        if o.get("kind") == "HelmRelease"
+        for ref in (_at(o, "spec").get("valuesFrom") or [])
+        if isinstance(ref, dict)
+    }
+    out: list[str] = []
+    for rel, line, obj in objs:
+        name = _at(obj, "metadata").get("name")
+        for key, text in _at(obj, "data").items() if obj.get("kind") == "ConfigMap" else ():
+            release = taken.get(("ConfigMap", name, key))
+            fields = _image_fields(text) if release and isinstance(text, str) else []
+            if fields:
+                out.append(
+                    f"{rel}:{line}: ConfigMap {name}'s {key} holds the values HelmRelease {release} "
+                    f"takes (valuesFrom) with {', '.join(fields[:MAX_SAID])}: values written inside a "
+                    f"ConfigMap are not read; to have them released, move them into a file of their own that "
+                    f"a configMapGenerator makes the ConfigMap of (files: [{key}=<file>])"
+                )
+    return out
+
+
+def _image_fields(text: str) -> list[str]:
+    """The image fields (``image.tag '10.11.8'``) of a values text, those a Flux setter marks too."""
+    try:
+        values = yaml.load(text, Loader=LOADER)
+    except yaml.YAMLError:
+        return []
+    found = [f"{'.'.join(map(str, p))} {v!r}" for p, v in _leaves(values, ()) if p and p[-1] in _IMAGE_KEYS]
+    return found + [m.group(0) for m in re.finditer(r"\{\"\$imagepolicy\": \"[^\"]+\"\}", text)][:1]
+
+
+def _leaves(node: Any, path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*path, i))
+    elif isinstance(node, str | int | float) and not isinstance(node, bool) and str(node):
+        yield path, node
+
+
+_IMAGE_KEYS = frozenset({"image", "repository", "tag", "digest"})

@@ -41,3 +41,34 @@ def test_the_values_of_a_chart_of_the_repository_are_read_and_the_chart_is_deplo
     (image,) = found.images
     assert image.name == "ghcr.io/acme/jellyfin" and image.tags == ("10.11.8",)
     assert "nothing in this repository deploys" not in config_text(found)
+
+
+def _in_a_config_map(name: str) -> dict[str, str]:
+    """The values written inside a ConfigMap manifest the overlay lists, not generated."""
+    repo = files("jellyfin/jellyfin")
+    k = "apps/nas/jellyfin/kustomization.yaml"
+    repo[k] = (
+        repo[k]
+        .split("configMapGenerator")[0]
+        .replace("- imagepolicy.yaml\n", "- imagepolicy.yaml\n- values.yaml\n")
+    )
+    repo["apps/nas/jellyfin/values.yaml"] = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: flux-system}}\ndata:\n"
+        '  values.yaml: |\n    image:\n      repository: ghcr.io/acme/jellyfin\n      tag: "10.11.8"\n'
+    )
+    return repo
+
+
+def test_values_written_inside_a_config_map_the_helmrelease_takes_are_said_with_the_form_read(
+    tmp_path: Path,
+) -> None:
+    text = config_text(discover(write(tmp_path / "taken", _in_a_config_map("jellyfin-values"))))
+    assert (
+        "# not read: apps/nas/jellyfin/values.yaml:1: ConfigMap jellyfin-values's values.yaml holds the values "
+        "HelmRelease default--jellyfin takes (valuesFrom) with image.repository 'ghcr.io/acme/jellyfin', "
+        "image.tag '10.11.8': values written inside a ConfigMap are not read; to have them released, move "
+        "them into a file of their own that a configMapGenerator makes the ConfigMap of "
+        "(files: [values.yaml=<file>])\n"
+    ) in text
+    other = config_text(discover(write(tmp_path / "other", _in_a_config_map("other-values"))))
+    assert "ConfigMap other-values" not in other  # a ConfigMap no HelmRelease takes is its own data
