@@ -337,19 +337,63 @@ def terraform(repo: RepoFiles) -> list[str]:
     ]
 
 
+def scripted_charts(repo: RepoFiles) -> list[str]:
+    """The published charts a script installs at a version it writes (``helm upgrade --install
+    minio minio --repo https://... --version 3.7.9``), said in one line: the bot edits no shell
+    script, and a pinned version nothing says is a silent one."""
+    found: dict[str, str] = {}
+    for f in _scripts(repo):
+        if f.lower().endswith(".md"):
+            continue  # a README's commands show the reader how, with versions of their own
+        text = repo.tree.text(repo.root / f)
+        if text is None or len(text) > MAX_SCRIPT:
+            continue
+        for number, line in enumerate(_joined(text), 1):
+            for m in _HELM.finditer(line):
+                words = [w.strip("'\"") for w in m.group("args").split()]
+                if (pinned := _published(repo, words)) is not None:
+                    found.setdefault(pinned, f"{f}:{number}")
+    if not found:
+        return []
+    shown = ", ".join(f"{c} in {w}" for c, w in list(found.items())[:4])
+    more = f", and {len(found) - 4} more" if len(found) > 4 else ""
+    return [
+        f"{len(found)} chart version{'s' if len(found) > 1 else ''} pinned in helm commands of scripts "
+        f"({shown}{more}): the bot edits no script, so they are not released; pin them in files it reads "
+        "(an Argo CD Application, a Flux HelmRelease, a Chart.yaml dependency) to have them released"
+    ]
+
+
+def _published(repo: RepoFiles, words: Sequence[str]) -> str | None:
+    """``chart version`` of a helm command installing a published chart (``--repo URL``, or a
+    chart no path of this repository is) at a version it writes; None otherwise."""
+    version = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "--version"), "")
+    version = version or next((w.removeprefix("--version=") for w in words if w.startswith("--version=")), "")
+    charts = [c for c, _, _ in _helm_paths(words, "")]
+    if not version or not charts or "$" in version or "$" in charts[0]:
+        return None
+    from_repo = any(w == "--repo" or w.startswith("--repo=") for w in words)
+    if not from_repo and _resolve(repo, {}, (".", True), charts[0]) is not None:
+        return None  # a chart of this repository: read where it is deployed
+    return f"{charts[0]} {version}"
+
+
 def _joined(text: str, markdown: bool = False) -> list[str]:
     """The lines, each continued one (a trailing backslash or backtick) joined to the next and
     kept at its first line's number, so a command written over lines is one; a README's code
     fence (its backticks) continues nothing."""
     out: list[str] = []
     carry = ""
+    start = 0
     for line in text.splitlines():
         fence = markdown and line.lstrip().startswith(_FENCE)
+        if not carry:
+            start = len(out)
+        out.append("")  # keeps the numbers: the command is said at its first line
         if line.rstrip().endswith(("\\", "`")) and not fence:
             carry += line.rstrip()[:-1] + " "
-            out.append("")  # keeps the numbers: the command is said at its last line
             continue
-        out.append(carry + line)
+        out[start] = carry + line
         carry = ""
     return out
 

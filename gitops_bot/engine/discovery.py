@@ -97,7 +97,7 @@ def discover(
     apps = candidates.applications(repo, covered, charts, taken)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
-    repo.notes += discovered_scripts.terraform(repo)
+    repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.scripted_charts(repo)]
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine import discovered_scripts
 from gitops_bot.engine.discovered_scripts import applied
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
@@ -60,7 +61,7 @@ def test_files_a_script_applies_are_an_environment_said_with_the_script(tmp_path
     assert go.startswith("Kind/go_app/templates/deployment.yaml, applied by 2.5goapp_config.ps1:2 "), go
     assert "(kubectl apply -f /kind/go_app/templates/deployment.yaml)" in go and "a guess" in go, go
     assert spark.startswith(
-        "Kind/spark, applied by scripts/spark.sh:4 (kubectl -n spark apply -f Kind/spark)"
+        "Kind/spark, applied by scripts/spark.sh:3 (kubectl -n spark apply -f Kind/spark)"
     ), spark
     assert {"golang", "ghcr.io/acme/spark", "nginx"} == {i.name for i in found.images}
     # what no script runs (a comment) stays a folder no environment renders, said so
@@ -68,7 +69,7 @@ def test_files_a_script_applies_are_an_environment_said_with_the_script(tmp_path
         found.notes
     )
     assert not any(n.startswith(("Kind/spark:", "Kind/go_app")) for n in found.notes), found.notes
-    assert "# found: Kind/spark, applied by scripts/spark.sh:4" in config_text(found)
+    assert "# found: Kind/spark, applied by scripts/spark.sh:3" in config_text(found)
 
 
 def test_an_overlay_a_makefile_builds_and_applies_is_deployed(tmp_path: Path) -> None:
@@ -319,3 +320,25 @@ def test_oc_and_kapp_apply_and_a_dry_run_applies_nothing(tmp_path: Path) -> None
         "storage/rbac.yaml",
     ], found
     assert found["storage/rbac.yaml"].startswith("kapp deploy -a csi"), found
+
+
+def test_published_chart_versions_a_script_installs_are_said(tmp_path: Path) -> None:
+    """techgnosis/tanzu-gitops@d59c61ed (found by a newcomer): seven install.sh scripts run
+    ``helm upgrade --install minio minio --repo https://... --version 3.7.9`` over lines; the
+    versions were silent (and a chart named as a folder of the repository is still published
+    when --repo says so)."""
+    files = {
+        "minio/install.sh": (
+            "#!/bin/sh\n\nhelm upgrade --install minio minio \\\n  --repo https://charts.example.com/demo \\\n"
+            "  --version 3.7.9 --wait\n"
+        ),
+        "cert-manager/install.sh": "helm install cm jetstack/cert-manager --version=v1.2.0\n",
+        "web/install.sh": "helm upgrade --install web ./charts/web --version 0.1.0\n",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "vars/install.sh": "helm install x bitnami/x --version $VERSION\n",
+    }
+    (said,) = discovered_scripts.scripted_charts(RepoFiles(write(tmp_path, files)))
+    assert said.startswith(
+        "2 chart versions pinned in helm commands of scripts (jetstack/cert-manager v1.2.0 in "
+        "cert-manager/install.sh:1, minio 3.7.9 in minio/install.sh:3)"
+    ), said
