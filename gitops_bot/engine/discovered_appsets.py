@@ -5,12 +5,13 @@ of them an app of apps here applies at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
-from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
+from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, norm
 from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
 
 
@@ -177,3 +178,32 @@ def _element_lines(app: argocd_appsets.Generated) -> list[tuple[str, int]]:
 
 # a values key an image's version is set at: under image(s), or a tag, digest or version
 _IMAGE_KEY = re.compile(r"(^|\.)images?(\.|$)|(^|\.)(\w*[tT]ag|digest|version)$")
+
+
+def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """An ApplicationSet deploying a chart of this repository whose list elements set none of
+    its image tags (its value files do, ``$values/...`` as an Application's), kept beside the
+    Application files of one environment found (under the folder above its own): a path of that
+    environment, read as its generated Applications render the chart. Elsewhere, or with tags
+    in its elements, it stays said as not read."""
+    out: list[RenderPath] = []
+    taken = {c.path for c in found}
+    for f, made in _appsets(repo):
+        apps = [g for _, g in made if not isinstance(g, str)]
+        charts = {p for g in apps for s in g.sources if s.path and (p := norm(s.path.lstrip("/")))}
+        charts = {p for p in charts if f"{p}/Chart.yaml" in repo.files}
+        folder = PurePosixPath(f).parent.parent.as_posix()
+        if f in taken or not charts or folder in ("", ".") or any(_element_lines(g) for g in apps):
+            continue
+        names = {c.name for c in found if c.path.startswith(folder + "/") and c.path.endswith(YAML)}
+        if len(names) != 1:
+            continue
+        (name,) = names
+        sets = ", ".join(dict.fromkeys(a for a, g in made if not isinstance(g, str)))
+        how = (
+            f"Argo CD ApplicationSet {sets} in {f} (chart {', '.join(sorted(charts))}), beside the "
+            f"Applications of {name} in {folder}/"
+        )
+        out.append(RenderPath(f, name, how))
+        repo.appsets.pop(f, None)
+    return out

@@ -95,6 +95,7 @@ def discover(
     covered |= {c.path for c in flux}
     taken: set[str] = set()
     apps = candidates.applications(repo, covered, charts, taken)
+    apps += discovered_appsets.chart_paths(repo, apps)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
     repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.scripted_charts(repo)]

@@ -93,3 +93,69 @@ def test_the_chart_an_applicationset_deploys_is_said_with_its_elements_lines(tmp
         said
     )
     assert "environment at" not in said, said
+
+
+VALUES_APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: sample-ai-staging}
+spec:
+  generators:
+    - list:
+        elements:
+          - envName: staging
+  goTemplate: true
+  template:
+    metadata:
+      name: "sample-ai-{{.envName}}"
+    spec:
+      project: default
+      sources:
+        - repoURL: https://github.com/acme/gitops-lab.git
+          targetRevision: main
+          path: "helm-charts/sample-ai"
+          helm:
+            valueFiles:
+              - "$values/argocd/local-staging/sample-ai/values/sample-ai-values.yaml"
+        - repoURL: https://github.com/acme/gitops-lab.git
+          targetRevision: main
+          ref: values
+      destination:
+        server: "https://172.17.0.5:8443"
+        namespace: sample-ai-staging
+"""
+
+
+def test_an_applicationset_whose_values_files_set_the_tags_is_a_path_beside_its_applications(
+    tmp_path: Path,
+) -> None:
+    """gitops-lab's sample-ai ApplicationSet: its chart's image tags are in a ``$values`` file of
+    the repository, read as an Application's; its file joins the environment of the Application
+    files beside it (argocd/local-staging/)."""
+    root = write(
+        tmp_path,
+        {
+            "argocd/local-staging/sample-ai/sample-ai.yaml": VALUES_APPSET,
+            "argocd/local-staging/sample-ai/values/sample-ai-values.yaml": (
+                "frontend:\n  image:\n    repository: huseyindeniz/sample-ai-frontend-staging\n"
+                '    tag: "20250226214657"\n'
+            ),
+            "argocd/local-staging/triton/triton.yaml": APP,
+            "helm-charts/ntis/Chart.yaml": "apiVersion: v2\nname: ntis\nversion: 0.1.0\n",
+            "helm-charts/ntis/values.yaml": "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
+            "helm-charts/ntis/templates/deploy.yaml": DEPLOYMENT.format(
+                image="{{ .Values.image.repository }}"
+            ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+            "helm-charts/sample-ai/Chart.yaml": "apiVersion: v2\nname: sample-ai\nversion: 0.1.0\n",
+            "helm-charts/sample-ai/values.yaml": "frontend:\n  image: {repository: acme/front, tag: '1'}\n",
+            "helm-charts/sample-ai/templates/deploy.yaml": DEPLOYMENT.format(
+                image="{{ .Values.frontend.image.repository }}"
+            ).replace(":1.0.0", ":{{ .Values.frontend.image.tag }}"),
+        },
+    )
+    found = discover(root)
+    (env,) = [e for e in found.environments if "argocd/local-staging/triton/triton.yaml" in e.paths]
+    assert "argocd/local-staging/sample-ai/sample-ai.yaml" in env.paths, found.environments
+    front = next(i for i in found.images if i.name == "huseyindeniz/sample-ai-frontend-staging")
+    assert env.name in front.environments
+    assert not [n for n in found.notes if n.startswith("helm-charts/sample-ai:")], found.notes
