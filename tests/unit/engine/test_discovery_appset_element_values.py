@@ -63,17 +63,23 @@ spec:
 """
 
 
+# an Application of the environment the ApplicationSets stand beside, over a chart of its own
+TRITON = {
+    "argocd/local-staging/triton/triton.yaml": APP,
+    "helm-charts/ntis/Chart.yaml": "apiVersion: v2\nname: ntis\nversion: 0.1.0\n",
+    "helm-charts/ntis/values.yaml": "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
+    "helm-charts/ntis/templates/deploy.yaml": DEPLOYMENT.format(
+        image="{{ .Values.image.repository }}"
+    ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+}
+
+
 def test_the_chart_an_applicationset_deploys_is_said_with_its_elements_lines(tmp_path: Path) -> None:
     root = write(
         tmp_path,
         {
             "argocd/local-staging/sample-dotnet/wf.yaml": APPSET,
-            "argocd/local-staging/triton/triton.yaml": APP,
-            "helm-charts/ntis/Chart.yaml": "apiVersion: v2\nname: ntis\nversion: 0.1.0\n",
-            "helm-charts/ntis/values.yaml": "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
-            "helm-charts/ntis/templates/deploy.yaml": DEPLOYMENT.format(
-                image="{{ .Values.image.repository }}"
-            ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+            **TRITON,
             "helm-charts/dotnet-core-webapi/Chart.yaml": "apiVersion: v2\nname: webapi\nversion: 0.1.0\n",
             "helm-charts/dotnet-core-webapi/values.yaml": "image: {repository: acme/app-image}\n",
             "helm-charts/dotnet-core-webapi/templates/deployment.yaml": DEPLOYMENT.format(
@@ -140,12 +146,7 @@ def test_an_applicationset_whose_values_files_set_the_tags_is_a_path_beside_its_
                 "frontend:\n  image:\n    repository: huseyindeniz/sample-ai-frontend-staging\n"
                 '    tag: "20250226214657"\n'
             ),
-            "argocd/local-staging/triton/triton.yaml": APP,
-            "helm-charts/ntis/Chart.yaml": "apiVersion: v2\nname: ntis\nversion: 0.1.0\n",
-            "helm-charts/ntis/values.yaml": "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
-            "helm-charts/ntis/templates/deploy.yaml": DEPLOYMENT.format(
-                image="{{ .Values.image.repository }}"
-            ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+            **TRITON,
             "helm-charts/sample-ai/Chart.yaml": "apiVersion: v2\nname: sample-ai\nversion: 0.1.0\n",
             "helm-charts/sample-ai/values.yaml": "frontend:\n  image: {repository: acme/front, tag: '1'}\n",
             "helm-charts/sample-ai/templates/deploy.yaml": DEPLOYMENT.format(
