@@ -86,13 +86,28 @@ def guess(tags: Sequence[str], image: str = "") -> Guess:
     )
 
 
+# software whose publishers move a one-number tag with each release of that major, under any
+# publisher's name (bitnami/postgresql:16, OpenShift's openshift/postgresql:12)
+_MAJOR_LINED = frozenset(
+    {
+        *("postgres", "postgresql", "mysql", "mariadb", "redis", "valkey", "mongo", "mongodb"),
+        *("registry", "rabbitmq", "elasticsearch", "opensearch", "memcached", "cassandra", "etcd"),
+        *("zookeeper", "kafka", "nginx", "httpd", "haproxy", "traefik", "keycloak", "node", "python"),
+        *("golang", "openjdk", "eclipse-temurin", "ruby", "php", "perl", "debian", "ubuntu", "alpine"),
+    }
+)
+
+
 def official(image: str) -> bool:
-    """A Docker official image (``postgres``, ``docker.io/library/registry``): its one-number
-    tags are its majors' moving lines (``postgres:16`` moves with 16.x), where a project's own
-    image's one-number tags are commonly its CI's build numbers (``flask-demo:6``)."""
+    """A Docker official image (``postgres``, ``docker.io/library/registry``) or one of the
+    software others republish the same way (``bitnami/postgresql``): its one-number tags are
+    its majors' moving lines (``postgres:16`` moves with 16.x), where a project's own image's
+    one-number tags are commonly its CI's build numbers (``flask-demo:6``)."""
     name = image.lower()
     for host in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
         name = name.removeprefix(host)
+    if name.rsplit("/", 1)[-1] in _MAJOR_LINED:
+        return True
     return bool(name) and ("/" not in name or (name.startswith("library/") and name.count("/") == 1))
 
 

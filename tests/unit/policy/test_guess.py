@@ -206,6 +206,13 @@ def test_a_word_with_no_version_is_followed_by_digest(tag: str) -> None:
         # bokristoffersson/homelab-k12n-gitops and fineract-gitops: postgres 15-alpine -> 17-alpine
         ("postgres", "15-alpine", ["15-alpine", "16-alpine", "17-alpine"]),
         ("library/rabbitmq", "3-management", ["3-management", "4-management"]),
+        # the same software under another publisher's name: OpenShift's imagestream, bitnami's
+        (
+            "image-registry.openshift-image-registry.svc:5000/openshift/postgresql",
+            "12",
+            ["10", "12", "13", "16"],
+        ),
+        ("bitnami/postgresql", "16", ["15", "16", "17"]),
     ],
 )
 def test_an_official_images_one_number_tag_is_its_majors_moving_tag(
