@@ -57,6 +57,10 @@ def _local(root: Path, chart: Path, read: Callable[[Path], str | None]) -> list[
         name, repository = str(dep.get("name") or ""), str(dep.get("repository") or "")
         if not name or not repository.startswith(LOCAL) or name in held:
             continue
+        if name in (".", "..") or "/" in name or "\\" in name:
+            # a name is a folder under charts/: one leading elsewhere would lay the dependency
+            # out of the private folder; helm refuses the chart, which says it
+            continue
         where = Path(os.path.normpath(chart / repository[len(LOCAL) :]))
         if where.is_relative_to(root) and read(where / "Chart.yaml") is not None:
             out.append((name, str(dep.get("alias") or name), where))

@@ -353,6 +353,24 @@ def test_a_local_file_dependency_is_laid_under_charts_as_helm_dependency_build_w
     assert _images(tmp_path, app) == ["ghcr.io/acme/other:1.3", "ghcr.io/acme/web:9.9"]
 
 
+@pytest.mark.parametrize("name", ["../../../escaped", "/abs-escaped", ".."])
+def test_a_dependency_named_as_a_path_is_laid_out_nowhere(tmp_path: Path, name: str) -> None:
+    """A file:// dependency's name is the folder it is laid out at under charts/: one leading out
+    (``../../x``, an absolute path) laid the dependency's links out of the private folder."""
+    root = tmp_path / "repo"
+    _chart(root, "sub")
+    _chart(root, "parent")
+    with (root / "parent" / "Chart.yaml").open("a") as f:
+        f.write(f"dependencies:\n- {{name: '{name}', version: 0.1.0, repository: 'file://../sub'}}\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    got = helm_render.render(
+        RenderSettings(), root, helm_render.objects(APP.format(name="a", path="parent", helm=""))
+    )
+    assert got.texts == () and len(got.failed) == 1, got  # helm says the dependency is missing
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not Path("/abs-escaped").exists()
+
+
 def test_a_chart_at_the_repositorys_root_renders_without_its_git_directory(tmp_path: Path) -> None:
     listing = '{{ len (.Files.Glob ".git/**") }} {{ len (.Files.Glob "extra/*") }}'
     _chart(tmp_path, ".", TEMPLATE % f"ghcr.io/acme/web:{listing}")
