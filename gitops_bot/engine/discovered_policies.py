@@ -30,7 +30,10 @@ _EXTRACT = re.compile(r"\$\{?(?P<g>\w+)\}?")
 
 
 @record
-class FluxPolicy:
+class AutomationPolicy:
+    """A tag policy an image automation tool of the repository defines (a Flux ImagePolicy, an
+    Argo CD Image Updater annotation): which tool, what it chooses and where it writes."""
+
     name: str  # namespace:name, as a setter marker names it
     where: str  # file:line of its spec.policy
     repository: str | None  # the repository key of its ImageRepository's spec.image
@@ -47,7 +50,7 @@ class FluxPolicy:
         return self.name.removeprefix(":")
 
 
-def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
+def flux_policies(repo: RepoFiles) -> list[AutomationPolicy]:
     """Every ImagePolicy of the repository, with the repository its ImageRepository scans."""
     found: list[tuple[str, str, str | None, Mapping[str, Any]]] = []  # (ns:name, where, ref, spec)
     scanned: dict[str, tuple[str, str, str]] = {}  # ImageRepository ns:name -> (key, spec.image, file:line)
@@ -81,7 +84,7 @@ def flux_policies(repo: RepoFiles) -> list[FluxPolicy]:
         # an ImageRepository whose file names no namespace is matched by its name
         scans = scanned.get(ref or "") or scanned.get(f":{(ref or '').split(':', 1)[-1]}")
         key, image, image_at = scans or (None, "", "")
-        out.append(FluxPolicy(name, where, key, *_keys(spec), image, image_at))
+        out.append(AutomationPolicy(name, where, key, *_keys(spec), image, image_at))
     return out
 
 
@@ -148,7 +151,7 @@ def _keys(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
 
 
 def taken(
-    policies: Sequence[FluxPolicy], name: str, repository: str, own: Guess
+    policies: Sequence[AutomationPolicy], name: str, repository: str, own: Guess
 ) -> tuple[Guess, str, tuple[str, ...]]:
     """The policy of the image configured as ``name``, pulled from ``repository``: the Flux
     ImagePolicy a setter names by ``name`` (namespace:name), else those scanning its repository,
@@ -205,12 +208,12 @@ _STRATEGIES = {
 }
 
 
-def updater_policies(repo: RepoFiles) -> list[FluxPolicy]:
+def updater_policies(repo: RepoFiles) -> list[AutomationPolicy]:
     """The policies Argo CD Image Updater's annotations on the repository's Applications and
     ApplicationSets set (``image-list: [alias=]image[:constraint]``, ``<alias>.update-strategy``,
     ``<alias>.allow-tags: regexp:...``): what that tool elects for each image, taken as a Flux
     ImagePolicy is, with the line that sets it."""
-    out: list[FluxPolicy] = []
+    out: list[AutomationPolicy] = []
     for rel in repo.yaml_files():
         text = repo.text(rel)
         if not text or _UPDATER not in text:
@@ -249,7 +252,7 @@ def updater_policies(repo: RepoFiles) -> list[FluxPolicy]:
 
 def _updater_policy(
     notes: Mapping[str, Any], alias: str, image: str, where: str, app: str, writes: str
-) -> FluxPolicy:
+) -> AutomationPolicy:
     head, slash, last = image.strip().rpartition("/")
     name, _, constraint = last.partition(":")  # a registry's port is before the last slash
     ref = f"{head}{slash}{name}"
@@ -263,7 +266,7 @@ def _updater_policy(
     repository = workloads.repository_key(ref.replace("{{", "tmplopen").replace("}}", "tmplclose"))
     repository = repository.replace("tmplopen", "{{").replace("tmplclose", "}}") if repository else None
     if policy is None:
-        return FluxPolicy(
+        return AutomationPolicy(
             app, where, repository, None, f"{what}, which the bot has no policy for", tool=tool, writes=writes
         )
     keys: dict[str, Any] = {"policy": policy}
@@ -273,7 +276,7 @@ def _updater_policy(
         try:
             ranges.parse_range(constraint)
         except ValueError as e:
-            return FluxPolicy(
+            return AutomationPolicy(
                 app,
                 where,
                 repository,
@@ -287,9 +290,9 @@ def _updater_policy(
         try:
             re.compile(allow[7:])
         except re.error as e:
-            return FluxPolicy(
+            return AutomationPolicy(
                 app, where, repository, None, f"{what}, allow-tags {allow!r} ({e})", tool=tool, writes=writes
             )
         keys["allow"] = [allow[7:]]
         what += f", allow-tags {allow!r}"
-    return FluxPolicy(app, where, repository, keys, what, tool=tool, writes=writes)
+    return AutomationPolicy(app, where, repository, keys, what, tool=tool, writes=writes)
