@@ -41,6 +41,7 @@ from gitops_bot.engine import (
     discovered_scripts,
     discovered_shapes,
     discovered_undeployed,
+    script_commands,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
@@ -98,7 +99,8 @@ def discover(
     apps += discovered_appsets.chart_paths(repo, apps)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
-    repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.scripted_charts(repo)]
+    scripts = script_commands.read(repo)
+    repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.scripted_charts(scripts)]
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
@@ -109,8 +111,8 @@ def discover(
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
     listed += deployers.beside_examples(repo, listed)
     # what the repository's own scripts apply is deployed, whatever its deploy objects say
-    listed = discovered_scripts.wrapped(repo, listed)
-    scripted = discovered_scripts.environments(repo, listed)
+    listed = discovered_scripts.wrapped(repo, listed, scripts)
+    scripted = discovered_scripts.environments(repo, listed, scripts)
     applied = {f"{c.path}: " for c in scripted}
     repo.notes[:] = [n for n in repo.notes if not n.startswith(tuple(applied)) or "deploys it" not in n]
     shaped = (
@@ -177,7 +179,7 @@ def discover(
     discovered_undeployed.charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
     image_policies = [*discovered_policies.flux_policies(repo), *discovered_policies.updater_policies(repo)]
-    built_here = discovered_scripts.built_locally(repo)
+    built_here = discovered_scripts.built_locally(scripts)
     scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
     discovered_images.marked_images(repo, every, found, scans)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
@@ -264,7 +266,7 @@ def discover(
             # a name no registry is named in, built and loaded on this machine and pushed
             # nowhere: Docker Hub's library/<name> is a stranger's, not what the node runs
             repo.notes.append(
-                f"{n}: built on the machine by {local} and pushed nowhere (the node runs its own "
+                f"{n}: built on the machine by {local.where} and pushed nowhere (the node runs its own "
                 "copy): not configured; push it to a registry and name that registry in the "
                 "manifests to have it released"
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.engine import discovered_scripts
+from gitops_bot.engine import script_commands
 from gitops_bot.engine.discovered_scripts import built_locally
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.repository_files import RepoFiles
@@ -36,7 +36,8 @@ def test_an_image_built_here_and_pushed_nowhere_is_said_not_configured(tmp_path:
         "services/web/k8s-deployment.yaml": DEPLOY.format(name="web", image="web:1.0"),
     }
     root = write(tmp_path, files)
-    assert built_locally(RepoFiles(root)) == {"auth-service": "services/auth/README.md:2"}
+    built = built_locally(script_commands.read(RepoFiles(root)))
+    assert {n: b.where for n, b in built.items()} == {"auth-service": "services/auth/README.md:2"}
     found = discover(root)
     assert [i.name for i in found.images] == ["web"], found.images
     (said,) = [n for n in found.notes if n.startswith("auth-service: built on the machine")]
@@ -44,6 +45,6 @@ def test_an_image_built_here_and_pushed_nowhere_is_said_not_configured(tmp_path:
 
 
 def test_loads_into_a_local_cluster_and_variables_are_read_as_written() -> None:
-    assert discovered_scripts._repository("ghcr.io/acme/app:1.0@sha256:abc") == "ghcr.io/acme/app"
-    assert discovered_scripts._repository("localhost:5000/app:dev") == "localhost:5000/app"
-    assert discovered_scripts._repository("$1:local") == ""
+    assert script_commands._repository("ghcr.io/acme/app:1.0@sha256:abc") == "ghcr.io/acme/app"
+    assert script_commands._repository("localhost:5000/app:dev") == "localhost:5000/app"
+    assert script_commands._repository("$1:local") == ""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.engine import discovered_scripts
-from gitops_bot.engine.discovered_scripts import applied
+from gitops_bot.engine import discovered_scripts, script_commands
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from gitops_bot.engine.repository_files import RepoFiles
@@ -259,7 +258,9 @@ def test_a_cd_sets_where_later_commands_apply_within_its_shell(tmp_path: Path) -
         ),
         "Makefile": "x:\n\tcd apps && kubectl apply -k nowhere\n\tkubectl apply -k h\n",
     }
-    got = {a.path: f"{a.file}:{a.line}" for a in applied(RepoFiles(write(tmp_path, files)))}
+    got = {
+        a.path: f"{a.file}:{a.line}" for a in script_commands.read(RepoFiles(write(tmp_path, files))).applied
+    }
     assert got == {
         "apps/a": "apps/README.md:3",
         "apps/b": "apps/README.md:6",
@@ -290,7 +291,7 @@ def test_a_helm_template_deploys_only_what_is_piped_to_an_apply(tmp_path: Path) 
             "helm install e charts/e --dry-run=server\n```\n"
         ),
     }
-    assert [a.path for a in applied(RepoFiles(write(tmp_path, files)))] == ["charts/c"]
+    assert [a.path for a in script_commands.read(RepoFiles(write(tmp_path, files))).applied] == ["charts/c"]
 
 
 def test_oc_and_kapp_apply_and_a_dry_run_applies_nothing(tmp_path: Path) -> None:
@@ -312,7 +313,7 @@ def test_oc_and_kapp_apply_and_a_dry_run_applies_nothing(tmp_path: Path) -> None
         "check/validate.sh": "kubectl apply --dry-run=server -f ../checked.yaml\n",
         "checked.yaml": "kind: List\n",
     }
-    found = {a.path: a.command for a in applied(RepoFiles(write(tmp_path, files)))}
+    found = {a.path: a.command for a in script_commands.read(RepoFiles(write(tmp_path, files))).applied}
     assert sorted(found) == [
         "acme/cluster1.yml",
         "components/login/overlays/htpasswd",
@@ -337,7 +338,7 @@ def test_published_chart_versions_a_script_installs_are_said(tmp_path: Path) -> 
         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "vars/install.sh": "helm install x bitnami/x --version $VERSION\n",
     }
-    (said,) = discovered_scripts.scripted_charts(RepoFiles(write(tmp_path, files)))
+    (said,) = discovered_scripts.scripted_charts(script_commands.read(RepoFiles(write(tmp_path, files))))
     assert said.startswith(
         "2 chart versions pinned in helm commands of scripts (jetstack/cert-manager v1.2.0 in "
         "cert-manager/install.sh:1, minio 3.7.9 in minio/install.sh:3)"
