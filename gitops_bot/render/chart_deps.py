@@ -16,6 +16,7 @@ too, for nothing it renders."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,10 @@ from gitops_bot.render.walk import Walk
 
 LOCAL = "file://"
 MAX_CHARTS = 20  # charts laid out for one render, nested dependencies included
+# chart folders one layout makes: a dependency several charts share is laid out once under
+# each (as helm builds it into each one's charts/), so a few shared ones nested a few deep
+# make folders by the thousand, each with a link for every entry of its chart
+MAX_LAID = 200
 SKIPPED = ".git"  # never helm's input: the repository's history, not the chart
 
 
@@ -36,11 +41,34 @@ def local_dependencies(
 ) -> list[tuple[str, Path]]:
     """The ``file://`` dependencies of ``chart`` that its ``charts/`` lacks, each (the name
     helm looks for, its directory in ``root``); one leading out of ``root`` is left out."""
-    return [(name, where) for name, _, where in _local(root, chart, read)]
+    return [(name, where) for name, _, where in _local(root, chart, read) if not _out(root, where)]
+
+
+def _out(root: Path, where: Path) -> bool:
+    """Whether the directory ``where`` leads out of ``root``: written so (``../..``), or through
+    a link on the way (``file://../shared`` where ``shared`` is a link to any folder of the host)."""
+    real, top = os.path.realpath(where), os.path.realpath(root)
+    return not where.is_relative_to(root) or (real != top and not real.startswith(top + os.sep))
+
+
+def leading_out(root: Path, chart: Path) -> str:
+    """One line naming the first ``file://`` dependency of ``chart`` (or of one it lays out)
+    whose directory leads out of ``root``, with the fix; "" where none does. helm would read
+    that folder of the bot's host into the render, and the plan would show what it holds."""
+    for each in [chart, *closure(root, chart)]:
+        for name, _, where in _local(root, each, bounded.read_text):
+            if _out(root, where):
+                rel = (each / "Chart.yaml").relative_to(root).as_posix()
+                return (
+                    f"{rel}: the file:// dependency {name!r} leads out of the repository "
+                    "(through a link or ../), not rendered; point it at a chart in the repository"
+                )
+    return ""
 
 
 def _local(root: Path, chart: Path, read: Callable[[Path], str | None]) -> list[tuple[str, str, Path]]:
-    """:func:`local_dependencies`, each with the key its values are under in the parent's (alias)."""
+    """The ``file://`` dependencies of ``chart`` that its ``charts/`` lacks, those leading out of
+    ``root`` too (:func:`_out`), each with the key its values are under in the parent's (alias)."""
     text = read(chart / "Chart.yaml")
     if text is None or LOCAL not in text:
         return []
@@ -62,7 +90,7 @@ def _local(root: Path, chart: Path, read: Callable[[Path], str | None]) -> list[
             # out of the private folder; helm refuses the chart, which says it
             continue
         where = Path(os.path.normpath(chart / repository[len(LOCAL) :]))
-        if where.is_relative_to(root) and read(where / "Chart.yaml") is not None:
+        if _out(root, where) or read(where / "Chart.yaml") is not None:
             out.append((name, str(dep.get("alias") or name), where))
     return out
 
@@ -73,7 +101,7 @@ def read_values(reads: deployers.Reads, root: Path, chart: Path, walk: Walk) -> 
     its own ``values.yaml`` pins is the environment's, edited there (``walk.subcharts``)."""
     for _, key, where in _local(root, chart, reads.tree.text):
         path = where / "values.yaml"
-        if where == chart or (text := reads.read_file(path, walk)) is None:
+        if where == chart or _out(root, where) or (text := reads.read_file(path, walk)) is None:
             continue
         rel = reads.rel(path)
         walk.subcharts[rel] = key
@@ -98,8 +126,9 @@ def _held(charts: Path) -> set[str]:
 
 
 def needs_layout(root: Path, chart: Path) -> bool:
-    """Whether ``chart`` is rendered from a laid-out folder (:func:`lay_out`) rather than as it is."""
-    return (chart / SKIPPED).exists() or bool(local_dependencies(root, chart))
+    """Whether ``chart`` is rendered from a laid-out folder (:func:`lay_out`) rather than as it is,
+    or refused (a dependency leading out of the repository)."""
+    return (chart / SKIPPED).exists() or bool(_local(root, chart, bounded.read_text))
 
 
 def files(directory: Path) -> Iterator[Path]:
@@ -125,12 +154,42 @@ def closure(
                 yield where
 
 
-def lay_out(root: Path, chart: Path, target: Path, above: tuple[Path, ...] = ()) -> None:
+def lay_out(root: Path, chart: Path, target: Path) -> str:
     """``chart`` laid out at ``target`` (a folder not there yet): its entries linked but
-    ``.git``, and its missing ``file://`` dependencies laid out under ``charts/`` (``above``:
-    the charts it is laid out under; one depending on itself is left to helm to name)."""
+    ``.git``, and its missing ``file://`` dependencies laid out under ``charts/``; "" when laid
+    out, else one line saying why it is not rendered (``target`` then removed): a dependency
+    leading out of the repository, or past :data:`MAX_LAID` folders. OSError as the disk says."""
+    if said := leading_out(root, chart):
+        return said
+    laid = [0]
+    _lay_out(root, chart, target, (), laid, {})
+    if laid[0] <= MAX_LAID:
+        return ""
+    shutil.rmtree(target, ignore_errors=True)
+    return (
+        f"its file:// dependencies lay out over {MAX_LAID} charts (one shared by several is "
+        "laid out under each), not rendered; build them into charts/ (helm dependency build) or share fewer"
+    )
+
+
+def _lay_out(
+    root: Path,
+    chart: Path,
+    target: Path,
+    above: tuple[Path, ...],
+    laid: list[int],
+    known: dict[Path, list[tuple[str, Path]]],
+) -> None:
+    """:func:`lay_out`'s walk (``above``: the charts it is laid out under; one depending on
+    itself is left to helm to name), counting the folders in ``laid`` and stopping past the
+    bound; ``known``: each chart's dependencies, read once however often it is laid out."""
+    laid[0] += 1
+    if laid[0] > MAX_LAID:
+        return
     target.mkdir(parents=True)
-    missing = local_dependencies(root, chart) if len(above) < MAX_CHARTS else []
+    if chart not in known:
+        known[chart] = local_dependencies(root, chart)
+    missing = known[chart] if len(above) < MAX_CHARTS else []
     missing = [(n, w) for n, w in missing if w != chart and w not in above]
     for entry in sorted(chart.iterdir()):
         if entry.name == SKIPPED or (missing and entry.name == "charts"):
@@ -144,5 +203,5 @@ def lay_out(root: Path, chart: Path, target: Path, above: tuple[Path, ...] = ())
         for entry in sorted((chart / "charts").iterdir()):
             (charts / entry.name).symlink_to(entry.absolute())
     for name, where in missing:
-        if not (charts / name).exists():
-            lay_out(root, where, charts / name, (*above, chart))
+        if laid[0] <= MAX_LAID and not (charts / name).exists():
+            _lay_out(root, where, charts / name, (*above, chart), laid, known)

@@ -460,7 +460,8 @@ def template(
     if chart_deps.needs_layout(root, chart.directory):  # its file:// dependencies, no .git
         with contextlib.suppress(OSError):
             laid = tmp / f"chart-{len(list(tmp.glob('chart-*')))}"
-            chart_deps.lay_out(root, chart.directory, laid)
+            if refused := chart_deps.lay_out(root, chart.directory, laid):
+                return None, f"helm template {rel}: {refused}"
             argv[3] = str(laid.absolute())
     got = bounded.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
     if isinstance(got, str) and key is not None and len(got) <= MAX_KEPT_OUTPUT:
