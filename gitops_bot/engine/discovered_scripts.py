@@ -10,7 +10,7 @@ versions pinned in helm commands; what Terraform deploys."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
@@ -21,6 +21,7 @@ from gitops_bot.engine.repository_files import RepoFiles, files_of, norm
 from gitops_bot.engine.script_commands import MAX_SCRIPT, BuiltImage, Scripts
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.workloads import repository_key
 
 
 def wrapped(repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts) -> list[RenderPath]:
@@ -98,9 +99,38 @@ def built_locally(scripts: Scripts) -> dict[str, BuiltImage]:
     with where it is first built. A name with a variable in it is none the bot can tell."""
     out: dict[str, BuiltImage] = {}
     for b in scripts.built:
-        if b.image not in scripts.pushed:
+        if b.image not in scripts.pushed and not b.over:
             out.setdefault(b.image, b)
     return out
+
+
+def not_released(scripts: Scripts, image: str, rendered_by: Mapping[str, Sequence[str]]) -> str | None:
+    """Why ``image`` is no release, as init says it, where what runs of it is built on the
+    machine: a script builds it (or loads it into a local cluster's node), names no registry
+    and none pushes it; or a developer's loop (Tilt's ``docker_build``) builds it in place of the
+    tag written in every environment rendering it (``rendered_by``: their names and paths), each
+    one that loop deploys. None otherwise: an environment deployed otherwise runs the tag written."""
+    local = built_locally(scripts).get(image)
+    if local is not None and "/" not in image:
+        # a name no registry is named in, built and loaded on this machine and pushed
+        # nowhere: Docker Hub's library/<name> is a stranger's, not what the node runs
+        return (
+            f"{image}: built on the machine by {local.where} and pushed nowhere (the node runs its own "
+            "copy): not configured; push it to a registry and name that registry in the "
+            "manifests to have it released"
+        )
+    key = repository_key(image)
+    over = next((b for b in scripts.built if b.over and repository_key(b.image) == key), None)
+    if over is None or not rendered_by:
+        return None
+    looped = {a.path for a in scripts.applied if a.file == over.file}
+    if any(not set(paths) <= looped for paths in rendered_by.values()):
+        return None
+    return (
+        f"{image}: built on the machine by {over.where} ({over.command}), which runs its own build in "
+        f"place of the tag written, in {', '.join(rendered_by)}, all that {PurePosixPath(over.file).name} "
+        "deploys: a developer's loop, not a release; not configured"
+    )
 
 
 MAX_TERRAFORM = 500  # Terraform files read at most

@@ -179,7 +179,6 @@ def discover(
     discovered_undeployed.charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
     image_policies = [*discovered_policies.flux_policies(repo), *discovered_policies.updater_policies(repo)]
-    built_here = discovered_scripts.built_locally(scripts)
     scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
     discovered_images.marked_images(repo, every, found, scans)
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
@@ -262,14 +261,9 @@ def discover(
                 "ConfigMap in the repository (postBuild.substituteFrom), or write the tag in the manifest"
             )
             continue
-        if (local := built_here.get(n)) is not None and "/" not in n:
-            # a name no registry is named in, built and loaded on this machine and pushed
-            # nowhere: Docker Hub's library/<name> is a stranger's, not what the node runs
-            repo.notes.append(
-                f"{n}: built on the machine by {local.where} and pushed nowhere (the node runs its own "
-                "copy): not configured; push it to a registry and name that registry in the "
-                "manifests to have it released"
-            )
+        rendered_by = {e.name: e.paths for e in envs if e.name in where}
+        if (local := discovered_scripts.not_released(scripts, n, rendered_by)) is not None:
+            repo.notes.append(local)
             continue
         if defaulted and not any(tags):
             # what runs is the chart's own choice (its appVersion), which no file here tells: a

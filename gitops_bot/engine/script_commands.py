@@ -15,6 +15,7 @@ case when one path only fits."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
@@ -218,6 +219,7 @@ def read(repo: RepoFiles) -> Scripts:
                 words = [w.strip("'\"") for w in m.group("args").split()]
                 if (chart := _published(repo, words)) is not None:
                     pinned.append(PinnedChart(chart, f, number))
+        built += _tilt_built(f, text) if tilt else []
     return Scripts(tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned))
 
 
@@ -240,6 +242,52 @@ def _applying(
                     path = file if file and PurePosixPath(file).parent.as_posix() == path else path
                 if path is not None:
                     yield Applied(path, f, number, command)
+
+
+# Tilt's calls building an image it deploys in place of the tag the manifests write (the
+# restart_process extension's too): the image's name, their first argument or ref=
+_TILT_BUILDS = frozenset(
+    {"docker_build", "custom_build", "docker_build_with_restart", "custom_build_with_restart"}
+)
+
+
+def _tilt_built(f: str, text: str) -> list[BuiltImage]:
+    """The images a Tiltfile builds on every run: a build call at its top level, or in each
+    branch of an ``if`` (``if native_build: ... else: ...``); one under an ``if`` alone (built
+    when the developer asks, ``if 'x' in to_edit``), in a loop or a function is not taken, and
+    a Tiltfile Python does not parse (Starlark is Python's syntax) yields none."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    found: dict[str, BuiltImage] = {}
+    for b in _always(f, tree.body):
+        found.setdefault(b.image, b)
+    return list(found.values())
+
+
+def _always(f: str, body: Sequence[ast.stmt]) -> list[BuiltImage]:
+    out: list[BuiltImage] = []
+    for stmt in body:
+        if isinstance(stmt, ast.Expr) and (b := _tilt_build(f, stmt.value)) is not None:
+            out.append(b)
+        elif isinstance(stmt, ast.If) and stmt.orelse:
+            otherwise = {b.image for b in _always(f, stmt.orelse)}
+            out += [b for b in _always(f, stmt.body) if b.image in otherwise]
+    return out
+
+
+def _tilt_build(f: str, node: ast.expr) -> BuiltImage | None:
+    if (
+        not isinstance(node, ast.Call)
+        or not isinstance(node.func, ast.Name)
+        or node.func.id not in _TILT_BUILDS
+    ):
+        return None
+    ref = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "ref"), None)
+    if not isinstance(ref, ast.Constant) or not isinstance(ref.value, str) or not _repository(ref.value):
+        return None
+    return BuiltImage(_repository(ref.value), f, node.lineno, f"{node.func.id}({ref.value})", over=True)
 
 
 def _built(line: str) -> Iterator[tuple[str, str]]:
