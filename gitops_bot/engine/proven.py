@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -45,8 +45,6 @@ from gitops_bot.manifests import images, nodes, values_keys
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import (
-    app_kustomize,
-    argo_kustomize,
     helm_render,
     removed,
     rendered_reading,
@@ -56,6 +54,9 @@ from gitops_bot.render import (
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered, read_text
 from gitops_bot.render.running import Running, running, templates_running
+
+if TYPE_CHECKING:
+    from gitops_bot.render.argo_kustomize import Build
 
 
 def _secret() -> str:
@@ -70,13 +71,12 @@ def _secret() -> str:
 
 def _new(path: Path) -> str:
     secret = os.urandom(8).hex()
-    try:
+    # OSError: another run made it first, or no cache: this run's own secret proves as well
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(secret)
-    except OSError:
-        pass  # another run made it first, or no cache: this run's own secret proves as well
     return secret
 
 
@@ -97,7 +97,7 @@ def prove(
     secret = _secret()
     leaving = tools.links_out(root)
     marked: dict[str, _Marked] = {}
-    argo: dict[str, tuple[dict[str, str], dict[Path, str], list[argo_kustomize.Build]]] = {}
+    argo: dict[str, tuple[dict[str, str], dict[Path, str], list[Build]]] = {}
     for env in environments:
         reading = out.get(env.name)
         if reading is None or reading.blocked is not None or not env.paths:
@@ -120,15 +120,19 @@ def prove(
                 out[env.name] = reading = _judged_charts(scope, reading, hand)
             if template_pins.templated(reading) and not leaving:
                 others = {n: r for n, r in readings.items() if n != env.name}
-                kustomize = app_kustomize.renderer(config.render)
+                kustomize = rendered_reading.kustomize_renderer(config.render)
                 args = (config.render, root, config.root.absolute(), env.paths, reading, others, secret)
                 out[env.name] = template_pins.prove(*args, kustomize)
     rendered = _render_marked(config, root, marked)
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])
+    if not argo:  # no Application built: Argo CD's builds not loaded
+        return out
+    argo_kustomize = rendered_reading.argo_builds()
     got = argo_kustomize.outputs(config.render, root, [found for _, _, found in argo.values()])
     for (name, (marks, _, found)), outputs in zip(argo.items(), got, strict=True):
-        m = _Marked(*argo_kustomize.read(root, found), marks, argo_kustomize.written(found))
+        dirs, reads = argo_kustomize.read(root, found)
+        m = _Marked(dirs, reads, marks, argo_kustomize.written(found))
         judged = _judged(config, root, m, list(outputs), out[name]) if outputs else out[name]
         out[name] = argo_kustomize.said(root, found, out[name], judged)
     return out
@@ -425,10 +429,8 @@ def _edited(
     """``text`` with ``updates`` written by the release's editor; when the editor refuses them
     together, each on its own, leaving out those it refuses (the reading already says, or the
     release will)."""
-    try:
+    with contextlib.suppress(GitOpsBotError):
         return images.edit(text, str(path), specs, updates, append=append, under=under).text
-    except GitOpsBotError:
-        pass
     for update in updates:
         try:
             text = images.edit(text, str(path), specs, [update], append=append, under=under).text
@@ -484,13 +486,14 @@ def _changes_nothing(
 
 def _argo_marked(
     scope: _Files, reading: EnvironmentReading
-) -> tuple[dict[str, str], dict[Path, str], list[argo_kustomize.Build]] | None:
+) -> tuple[dict[str, str], dict[Path, str], list[Build]] | None:
     """The marked builds of the kustomizations the environment's Argo CD Applications build, as
     Argo CD builds them (:mod:`gitops_bot.render.argo_kustomize`: their own kustomize fields
     written in): a marker in an Application's ``kustomize.images`` entry that no image field
     carries (its name matches none) is never released. None: nothing to prove (a build refused
     is rendered_reading's to say, and one not built proves nothing)."""
     root, files, own = scope.root, scope.files, dict(reading.documents).values()
+    argo_kustomize = rendered_reading.argo_builds()
     if not argo_kustomize.of_files(root, files, own):
         return None
     marks, texts = scope.marked(reading)
@@ -515,7 +518,8 @@ def _judged_charts(
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
-    kustomize, own = app_kustomize.renderer(scope.config.render), dict(reading.documents).values()
+    kustomize = rendered_reading.kustomize_renderer(scope.config.render)
+    own = dict(reading.documents).values()
     got = helm_render.render_marked(
         scope.config.render, scope.root, scope.files, texts, kustomize, own, hand or ()
     )

@@ -28,17 +28,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import argocd_apps, definitions_only, is_appset
+from gitops_bot.manifests import definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, chart_deps, deployers, git_generators, source_files
+from gitops_bot.render import bounded, deployers, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -50,6 +50,12 @@ MAX_KEPT, MAX_KEPT_OUTPUT, MAX_KEPT_FILES, MAX_KEPT_BYTES = 64, 1 << 20, 500, 8 
 _rendered: OrderedDict[str, str] = OrderedDict()
 _rendered_lock = threading.Lock()
 BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
+# imported by name where an Application's source hydrator, a chart's dependencies or an
+# ApplicationSet and its git generators are met: a plain kustomization's reading loads none of them
+APPSETS = "gitops_bot.manifests.argocd_appsets"
+ARGOCD_APPS = "gitops_bot.manifests.argocd_apps"
+CHART_DEPS = "gitops_bot.render.chart_deps"
+GIT_GENERATORS = "gitops_bot.render.git_generators"
 
 
 @record
@@ -162,7 +168,7 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
     many = at(spec, "sources")
     sources = [s for s in (many if isinstance(many, list) else [at(spec, "source")]) if isinstance(s, dict)]
     # neither: the source hydrator's drySource is what Argo CD renders (and commits to a branch)
-    sources = sources or argocd_apps.parsed_sources(spec)
+    sources = sources or list(importlib.import_module(ARGOCD_APPS).parsed_sources(spec))
     refs = {scalar_at(s, "ref"): scalar_at(s, "repoURL") for s in sources if scalar_at(s, "ref")}
     # a ref source tracking another revision: Argo CD reads its files there, not in this checkout
     elsewhen = {scalar_at(s, "ref") for s in sources if scalar_at(s, "targetRevision") not in BASE_REVISIONS}
@@ -457,6 +463,7 @@ def template(
         done = _rendered.get(key) if key is not None else None
     if done is not None:
         return done, ""
+    chart_deps = importlib.import_module(CHART_DEPS)
     if chart_deps.needs_layout(root, chart.directory):  # its file:// dependencies, no .git
         with contextlib.suppress(OSError):
             laid = tmp / f"chart-{len(list(tmp.glob('chart-*')))}"
@@ -492,6 +499,7 @@ def _content_key(argv: list[str], root: Path, chart: Chart) -> str | None:
     digest = hashlib.sha256("\0".join([argv[0], *(a for a in argv[1:] if not a.startswith("/"))]).encode())
     files, size = 0, 0
     # the chart's files but .git (never helm's input), then each file:// dependency laid beside it
+    chart_deps = importlib.import_module(CHART_DEPS)
     charts = [chart.directory, *chart_deps.closure(root, chart.directory)]
     for path in [*chart.value_files, *(p for d in charts for p in chart_deps.files(d))]:
         if path.is_symlink():
@@ -532,23 +540,18 @@ def file_objects(
     return out
 
 
-# the ApplicationSets' generators, imported by name when a file holds one (a plan over anything
-# else loads none of them)
-APPSETS = "gitops_bot.manifests.argocd_appsets"
-
-
 def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
     """The Applications the file's ApplicationSets generate from what the repository holds
     (one that cannot be expanded is the reading's to say)."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
-    tree = walks.disk_tree(root)
+    tree, git_generators = walks.disk_tree(root), importlib.import_module(GIT_GENERATORS)
 
     def dirs(pattern: str) -> list[str]:
-        return git_generators.glob_dirs(tree, root, pattern)
+        return cast("list[str]", git_generators.glob_dirs(tree, root, pattern))
 
     def files(pattern: str) -> list[tuple[str, object]]:
-        return git_generators.glob_files(tree, root, pattern)
+        return cast("list[tuple[str, object]]", git_generators.glob_files(tree, root, pattern))
 
     try:
         made = list(importlib.import_module(APPSETS).generate(text, rel, dirs, files))

@@ -11,11 +11,14 @@ unchanged tree again renders nothing."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
@@ -25,8 +28,6 @@ from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import (
-    app_kustomize,
-    argo_kustomize,
     bounded,
     deployers,
     helm_render,
@@ -37,7 +38,26 @@ from gitops_bot.render import (
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
+if TYPE_CHECKING:
+    from gitops_bot.render.argo_kustomize import Build
+
 log = get_logger(__name__)
+
+# Argo CD's kustomize builds and a yielded Application's render, imported by name where an
+# environment holds an Application or renders a chart: a plain kustomization's reading loads neither
+ARGO_KUSTOMIZE = "gitops_bot.render.argo_kustomize"
+APP_KUSTOMIZE = "gitops_bot.render.app_kustomize"
+
+
+def argo_builds() -> ModuleType:
+    """:mod:`gitops_bot.render.argo_kustomize`, loaded where it is first asked for."""
+    return importlib.import_module(ARGO_KUSTOMIZE)
+
+
+def kustomize_renderer(settings: RenderSettings) -> helm_render.Kustomize | None:
+    """:func:`gitops_bot.render.app_kustomize.renderer`, loaded where it is first asked for."""
+    return cast("helm_render.Kustomize | None", importlib.import_module(APP_KUSTOMIZE).renderer(settings))
+
 
 # The base's readings held to the render and proven, kept for the next run over the same commit,
 # configuration and rules' reading when all of it is here (each environment kustomizations that
@@ -284,13 +304,14 @@ def _argo_builds(
     readings: Mapping[str, EnvironmentReading],
     docs_of: Mapping[str, list[dict[str, object]]],
     dirs: Mapping[str, list[Path]],
-) -> dict[str, list[tuple[argo_kustomize.Build, str | bounded.NotRendered | None]]]:
+) -> dict[str, list[tuple[Build, str | bounded.NotRendered | None]]]:
     """Each environment's Applications over a kustomization here, built as Argo CD builds them
     (their own kustomize fields applied), all environments' in one batch of renders; one that
     sets nothing over a kustomization the environment renders already is that render."""
-    if settings.tool("kubectl") is None:
-        return {}
-    found = {
+    if settings.tool("kubectl") is None or not any(docs_of.values()):
+        return {}  # no Application: nothing Argo CD builds
+    argo_kustomize = argo_builds()
+    found: dict[str, list[Build]] = {
         name: [
             b
             for b in argo_kustomize.builds(
@@ -359,6 +380,7 @@ def streams(
     files = [config_root / f for f in reading.rendered]
     own = dict(reading.documents).values()
     docs = helm_render.file_objects(root, files, own, texts)
+    argo_kustomize = argo_builds()
     found = argo_kustomize.builds(root, helm_render.own_applications(docs, own), texts)
     out: list[str] = []
     failed: list[str] = []
@@ -407,7 +429,7 @@ def _charts(
     if settings.tool("helm") is None or (texts and not docs):
         return helm_render.NONE  # no chart rendered: its deployer objects not parsed for one
     own = dict(reading.documents).values()
-    return helm_render.render(settings, root, docs, app_kustomize.renderer(settings), own)
+    return helm_render.render(settings, root, docs, kustomize_renderer(settings), own)
 
 
 def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testkit import kubetools
+
 # sys.modules at the first request of a one-image plan, on the project's Python 3.11: 535 when
 # this test was written (388 before imports moved to the top of the modules that use them), 454
 # once the session, the forge client and the notification senders left a plan's imports, 434
@@ -54,6 +56,20 @@ from pathlib import Path
 # (kustomize's refusal of resources: naming files the repository lacks, each named).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
 MOST_MODULES = 391
+# The same plan where a kubectl is found: the reading renders the environment (render.tools,
+# rendered_reading, the marked render's engine.proven), 414 when this was written, 408 once Argo CD's
+# kustomize builds, an Application's source hydrator, a chart's dependencies and the
+# ApplicationSets' generators were imported by name where an environment holds one.
+MOST_MODULES_RENDERED = 408
+# What a plain kustomization's render does not use: each loaded by such a plan once.
+NOT_RENDERED_PLAINLY = (
+    "gitops_bot.render.argo_kustomize",  # Argo CD's builds of an Application's kustomize fields
+    "gitops_bot.render.app_kustomize",  # a kustomization an app of apps' chart yields
+    "gitops_bot.manifests.argocd_apps",  # an Application's source hydrator
+    "gitops_bot.manifests.argocd_appsets",
+    "gitops_bot.render.git_generators",  # an ApplicationSet's git generators
+    "gitops_bot.render.chart_deps",  # a chart's file:// dependencies
+)
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
 # does not use. Each was loaded by a plan once.
@@ -206,9 +222,9 @@ def _repo(root: Path) -> Path:
     return root
 
 
-def _loaded_at_first_request(repo: Path) -> tuple[list[str], list[str]]:
+def _loaded_at_first_request(repo: Path, kubectl: str | None = None) -> tuple[list[str], list[str]]:
     """The modules loaded at the plan's first request, and the value types made by then
-    without a docstring."""
+    without a docstring (``kubectl``: the one the plan finds, else none)."""
     # a bare environment and a temp dir of its own, as a user's machine has: in the whole suite
     # the start-up sweep met the other workers' live gitops-bot directories in the shared temp
     # dir and read their owner files (encodings.ascii), one module more than a plan alone
@@ -222,7 +238,7 @@ def _loaded_at_first_request(repo: Path) -> tuple[list[str], list[str]]:
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(repo),
             "TMPDIR": str(tmp),
-            "GITOPS_BOT_KUBECTL": str(tmp / "no-kubectl"),
+            "GITOPS_BOT_KUBECTL": kubectl or str(tmp / "no-kubectl"),
         },
         capture_output=True,
         text=True,
@@ -247,6 +263,13 @@ def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Pat
     assert sorted(families) == []
     own = sorted(m for m in loaded if m.startswith("gitops_bot"))
     assert len(loaded) <= MOST_MODULES, f"{len(loaded)} modules ({len(own)} of gitops_bot): {own}"
+
+
+def test_a_plain_kustomization_rendered_loads_no_deploy_tool_machinery(tmp_path: Path) -> None:
+    loaded, _ = _loaded_at_first_request(_repo(tmp_path), kubetools.kubectl())
+    assert "gitops_bot.render.rendered_reading" in loaded  # the reading was held to the render
+    assert sorted(set(NOT_RENDERED_PLAINLY) & set(loaded)) == []
+    assert len(loaded) <= MOST_MODULES_RENDERED, f"{len(loaded)} modules"
 
 
 def test_each_value_type_a_plan_makes_has_a_docstring(tmp_path: Path) -> None:
