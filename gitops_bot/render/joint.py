@@ -34,8 +34,8 @@ _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # the name (the prefix changes it), vars resolve and sortOptions sort once for the whole build,
 # build metadata names paths from the top
 _TOP_LEVEL = re.compile(
-    r"^\s*(?:configMapGenerator|secretGenerator|generators|transformers|validators|vars|"
-    r"sortOptions|buildMetadata|helmCharts|helmChartInflationGenerator|helmGlobals)\s*:",
+    r"^[ \t]*(?:configMapGenerator|secretGenerator|generators|transformers|validators|vars|"
+    r"sortOptions|buildMetadata|helmCharts|helmChartInflationGenerator|helmGlobals)[ \t]*:",
     re.MULTILINE,
 )
 # kinds kustomize's namePrefix leaves alone: their objects cannot be told apart by the prefix

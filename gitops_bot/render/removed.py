@@ -114,7 +114,7 @@ def deleter(texts: Iterable[tuple[str, str]], kind: str, name: str) -> str | Non
     """Of ``(file, text)`` pairs the render read, the first whose ``$patch: delete`` names the
     object."""
     # the name whole on its line: "podinfo" is not "podinfo-redis"
-    named = re.compile(rf"^\s*name:\s*[\"']?{re.escape(name)}[\"']?\s*(#.*)?$", re.MULTILINE)
+    named = re.compile(rf"^[ \t]*name:[ \t]*[\"']?{re.escape(name)}[\"']?[ \t\r]*(#.*)?$", re.MULTILINE)
     for file, text in texts:
         if "$patch: delete" in text and f"kind: {kind}" in text and named.search(text):
             return file

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine import discovered_images
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import nodes, workloads
+from gitops_bot.render import joint
 from testkit.broken_repos import DEPLOYMENT
 from testkit.local_git import write
 
@@ -87,3 +89,17 @@ def test_a_test_hook_document_is_blanked_in_place_and_read_nowhere() -> None:
     plain = (HOOK % "busybox:1.36").replace('{{ include "web.fullname" . }}-', "")
     docs = nodes.compose_all(deploy + "---\n" + plain, "all.yaml")
     assert [c.reference.name for c in workloads.containers(docs)] == ["nginx"]
+
+
+def test_an_image_line_is_read_within_its_own_line() -> None:
+    """A hook document is blanked to spaces with its newlines kept, and a pattern whose leading
+    blanks crossed lines backtracked cubically over them: argoproj-labs/argocd-agent's 13 test
+    templates took init 200 s. Each match is one line, so the work is linear in the text."""
+    blanked = "      \n" * 2000
+    for pattern, line in (
+        (discovered_images._TEMPLATE_IMAGE, "        image: {{ .Values.image }}\n"),
+        (joint._TOP_LEVEL, "  helmCharts:\n"),
+    ):
+        (m,) = pattern.finditer(blanked + line + blanked)
+        assert "\n" not in m.group(0), pattern.pattern
+        assert m.start() == len(blanked), pattern.pattern
