@@ -75,6 +75,9 @@ class ImageNames:
     # name -> the other Helm key paths setting it (a chart's server and agent of one image): an
     # entry takes one, so a release leaves these; said on the entry with the entry they need
     also: dict[str, dict[str, tuple[str, Mapping[str, str]]]] = field(default_factory=dict)
+    # name -> the tags its containers write, as the files hold them: what a policy is guessed
+    # from where no environment's reading could be had
+    written: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
         key = workloads.repository_key(name)
@@ -163,6 +166,10 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
             continue
         for c in workloads.containers(docs):
             into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")
+            if c.reference.tag:
+                key = workloads.repository_key(c.reference.name)
+                if key in into.keys:
+                    into.written.setdefault(into.keys[key], []).append(c.reference.tag)
 
 
 def value_at(values: Any, key: str) -> Any:

@@ -191,12 +191,19 @@ def discover(
     ]
     names_ = tuple(found.found)
     readings: dict[str, EnvironmentReading] = {}
+    unread: list[str] = []  # environments whose reading failed: their images' tags not read
     if specs and envs:
         full = reader.Reader(repo.tree, repo.root, specs, repo.root)
         try:
             readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
-        except GitOpsBotError as e:
-            repo.notes.append(f"reading the environments: {e}")
+        except GitOpsBotError:
+            # one environment's bad file is that environment's: the others are read alone
+            for env in envs:
+                try:
+                    readings.update(full.read([reader.Source(env.name, env.paths, names_)]))
+                except GitOpsBotError as err:
+                    repo.notes.append(f"reading environment {env.name}: {err}")
+                    unread.append(env.name)
     envs = _rendering(repo, envs, readings, {r.path for r in roots}, rendered)
     envs, clusters = discovered_clusters.per_cluster(envs, readings, repo)
     if clusters:
@@ -289,6 +296,10 @@ def discover(
                     f"scanned by the Flux ImageRepository at {found.scanned_at[n]}, whose tags Flux writes "
                     f"where the setter {n} marks the tag ({at})"
                 )
+        if unread and not tags and found.written.get(n):
+            # its environment's reading failed: guessed from the tags its files write, never
+            # from none (which would follow latest's digest over a pinned 5.7)
+            tags = list(dict.fromkeys(found.written[n]))
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)
         )

@@ -96,7 +96,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
         guard.precheck(text, filename, ManifestError)
         root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
         if not reread or "&" in text:
-            guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
+            guard.check_nodes([root], filename, NotYaml, aliases="*" in text)
     except ManifestError as exc:
         if not reread:
             _memo.put(False, text, _Failed.of(exc, filename), _weight(text, nodes=False))
@@ -123,9 +123,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
         docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
         twice = False
         if not reread or "&" in text:
-            twice = guard.check_nodes(
-                docs, filename, ManifestError, aliases="*" in text, duplicates=not values
-            )
+            twice = guard.check_nodes(docs, filename, NotYaml, aliases="*" in text, duplicates=not values)
     except ManifestError as exc:
         if not reread:
             _memo.put(True, text, _Failed.of(exc, filename, values), _weight(text, nodes=False))

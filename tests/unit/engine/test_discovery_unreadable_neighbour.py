@@ -1,0 +1,67 @@
+"""A file one environment renders that no tool reads (a key written twice) is that environment's
+failure: muhammadsadek94/ArgoCD's ConfigMap set REDIS_HOST twice, and every environment's reading
+was lost with it, so ``mysql:5.7`` was guessed as pinning no tag (``policy: digest, tag: latest``)
+and a release would have moved MySQL 5.7 to latest's digest; on mitchross/talos-argocd-proxmox,
+58 of 82 images were written so for one file of one of 24 environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+MYSQL = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mysql\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: mysql\n        image: 705689285387.dkr.ecr.us-east-1.amazonaws.com/mysql:5.7\n"
+)
+WEB = MYSQL.replace("mysql", "web").replace(
+    "705689285387.dkr.ecr.us-east-1.amazonaws.com/web:5.7", "ghcr.io/acme/web:1.4.2"
+)
+# muhammadsadek94/ArgoCD@ad63bac5's kubernetes/php-configMap.yaml, cut: a key written twice, no image
+CONFIG_MAP = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: php-config\ndata:\n"
+    '  REDIS_HOST: "redis-host"\n  APP_NAME: "OneART"\n  REDIS_HOST: "cache.example.net"\n'
+)
+
+
+def test_a_pinned_tag_is_guessed_from_its_file_when_its_environment_cannot_be_read(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, {"kubernetes/mysql.yaml": MYSQL, "kubernetes/config.yaml": CONFIG_MAP}))
+    (mysql,) = [i for i in found.images if i.name.endswith("/mysql")]
+    assert mysql.guess.keys.get("policy") == "semver", (mysql.guess.keys, mysql.guess.why)
+    assert "latest" not in mysql.guess.keys.values()
+    assert any("duplicate key 'REDIS_HOST'" in n for n in found.notes)
+
+
+def _overlays(tmp_path: Path, bad: str) -> Path:
+    kustomization = "resources:\n- web.yaml\n"
+    return write(
+        tmp_path,
+        {
+            "overlays/dev/kustomization.yaml": kustomization + "- config.yaml\n",
+            "overlays/dev/web.yaml": WEB,
+            "overlays/dev/config.yaml": bad,
+            "overlays/prod/kustomization.yaml": kustomization,
+            "overlays/prod/web.yaml": WEB,
+        },
+    )
+
+
+def test_a_duplicate_key_is_kustomizes_refusal_of_that_environment_only(tmp_path: Path) -> None:
+    """kustomize refuses the build (``mapping key "REDIS_HOST" already defined``); the other
+    environment is read, and the refusal is said on the image with the file."""
+    (web,) = discover(_overlays(tmp_path, CONFIG_MAP)).images
+    assert web.environments == ("prod",), web
+    assert web.tags == ("1.4.2",), web
+    assert any("kustomize" in n and "refuses overlays/dev/config.yaml" in n for n in web.notes), web.notes
+
+
+def test_an_environment_the_bot_cannot_read_leaves_the_others_read(tmp_path: Path) -> None:
+    """A file nested past the bot's bound is no tool's refusal but the bot's own: the reading of
+    that environment fails, said, and its images' tags are read from the files that write them."""
+    bomb = "deep: " + "[" * 1200 + "]" * 1200 + "\n"
+    found = discover(_overlays(tmp_path, bomb))
+    (web,) = found.images
+    assert web.environments == ("prod",), web
+    assert web.guess.keys.get("policy") == "semver", web.guess
+    assert any("reading environment dev" in n and "nested deeper" in n for n in found.notes), found.notes
