@@ -11,27 +11,11 @@ from pathlib import Path
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
-
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: back}}
-spec:
-  template:
-    spec:
-      containers:
-      - name: back
-        image: demo-backend:{tag}
-"""
+from testkit.small_repos import application, deployment
 
 
 def _application(name: str, path: str) -> str:
-    return (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
-        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
-        f"  source: {{repoURL: 'https://github.com/acme/demo', targetRevision: main, path: {path}}}\n"
-        "  destination: {server: 'https://kubernetes.default.svc', namespace: demo}\n"
-    )
+    return application(name, path, repo_url="https://github.com/acme/demo", revision="main", namespace="demo")
 
 
 def test_each_application_of_one_file_is_an_environment_of_its_own(tmp_path: Path) -> None:
@@ -41,8 +25,8 @@ def test_each_application_of_one_file_is_an_environment_of_its_own(tmp_path: Pat
             "config/applications/app.yaml": _application("demo-app-manual", "app/k8s-manual")
             + "---\n"
             + _application("demo-app-auto-sync", "app/k8s"),
-            "app/k8s-manual/backend.yaml": DEPLOY.format(tag="1.0.0"),
-            "app/k8s/backend.yaml": DEPLOY.format(tag="1.0.1"),
+            "app/k8s-manual/backend.yaml": deployment("back", "demo-backend:1.0.0"),
+            "app/k8s/backend.yaml": deployment("back", "demo-backend:1.0.1"),
         },
     )
     found = discover(repo)
@@ -65,7 +49,11 @@ def test_an_application_in_a_subdirectory_of_what_it_deploys_is_no_app_of_apps(t
     apps. init found no environment."""
     app = _application("social-media-backend", "k8s")
     repo = write(
-        tmp_path, {"k8s/argocd/application.yaml": app, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")}
+        tmp_path,
+        {
+            "k8s/argocd/application.yaml": app,
+            "k8s/backend.yaml": deployment("back", "demo-backend:1.0.0"),
+        },
     )
     found = discover(repo)
     assert len(found.environments) == 1
@@ -77,10 +65,16 @@ def test_an_application_in_a_subdirectory_of_what_it_deploys_is_no_app_of_apps(t
     # app of apps, not an environment
     recursing = app.replace("path: k8s}", "path: k8s, directory: {recurse: true}}")
     assert "recurse: true" in recursing
-    files = {"k8s/argocd/application.yaml": recursing, "k8s/backend.yaml": DEPLOY.format(tag="1.0.0")}
+    files = {
+        "k8s/argocd/application.yaml": recursing,
+        "k8s/backend.yaml": deployment("back", "demo-backend:1.0.0"),
+    }
     assert [p for e in discover(write(tmp_path / "r", files)).environments for p in e.paths] == [
         "k8s/argocd/application.yaml"
     ]
-    files |= {"k8s/argocd/other.yaml": _application("other", "other"), "other/a.yaml": DEPLOY.format(tag="2")}
+    files |= {
+        "k8s/argocd/other.yaml": _application("other", "other"),
+        "other/a.yaml": deployment("back", "demo-backend:2"),
+    }
     paths = [p for e in discover(write(tmp_path / "o", files)).environments for p in e.paths]
     assert "k8s/argocd/application.yaml" not in paths

@@ -8,17 +8,9 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
+from testkit.small_repos import deployment
 
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.0.0
-"""
+DEPLOY = deployment("web", "ghcr.io/acme/web:1.0.0")
 
 
 def test_one_overlay_with_a_duplicate_key_leaves_the_others_read(tmp_path: Path) -> None:

@@ -12,16 +12,7 @@ from gitops_bot.engine.discovered_scripts import built_locally
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.repository_files import RepoFiles
 from testkit.local_git import write
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  template:
-    spec:
-      containers:
-        - {{name: {name}, image: "{image}", imagePullPolicy: IfNotPresent}}
-"""
+from testkit.small_repos import deployment
 
 
 def test_an_image_built_here_and_pushed_nowhere_is_said_not_configured(tmp_path: Path) -> None:
@@ -29,11 +20,11 @@ def test_an_image_built_here_and_pushed_nowhere_is_said_not_configured(tmp_path:
         "services/auth/README.md": (
             "```sh\ndocker build -t auth-service:latest .\nkubectl apply -f k8s-deployment.yaml\n```\n"
         ),
-        "services/auth/k8s-deployment.yaml": DEPLOY.format(name="auth", image="auth-service:latest"),
+        "services/auth/k8s-deployment.yaml": deployment("auth", "auth-service:latest", pull="IfNotPresent"),
         "services/web/README.md": (
             "```sh\ndocker build -t web:1.0 .\ndocker push web:1.0\nkubectl apply -f k8s-deployment.yaml\n```\n"
         ),
-        "services/web/k8s-deployment.yaml": DEPLOY.format(name="web", image="web:1.0"),
+        "services/web/k8s-deployment.yaml": deployment("web", "web:1.0", pull="IfNotPresent"),
     }
     root = write(tmp_path, files)
     built = built_locally(script_commands.read(RepoFiles(root)))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
+from testkit.small_repos import deployment
 
 APPSET = """apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -31,24 +32,15 @@ spec:
       source: {repoURL: "https://github.com/acme/gitops", path: "overlays/{{env}}", targetRevision: HEAD}
       destination: {server: "https://kubernetes.default.svc", namespace: synapse}
 """
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  template:
-    spec:
-      containers:
-        - {{name: {name}, image: "{image}"}}
-"""
 
 
 def test_image_updaters_annotations_are_the_repositorys_own_policy(tmp_path: Path) -> None:
     files = {
         "argocd/applicationset.yaml": APPSET,
         "overlays/dev/kustomization.yaml": "resources: [app.yaml, db.yaml, web.yaml]\n",
-        "overlays/dev/app.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.1"),
-        "overlays/dev/db.yaml": DEPLOY.format(name="db", image="postgres:16.4"),
-        "overlays/dev/web.yaml": DEPLOY.format(name="web", image="ghcr.io/acme/web:local"),
+        "overlays/dev/app.yaml": deployment("app", "ghcr.io/acme/app:1.0.1"),
+        "overlays/dev/db.yaml": deployment("db", "postgres:16.4"),
+        "overlays/dev/web.yaml": deployment("web", "ghcr.io/acme/web:local"),
     }
     found = discover(write(tmp_path, files))
     by_name = {i.name: i for i in found.images}
@@ -80,7 +72,7 @@ def test_an_applicationsets_template_annotations_name_each_generated_repository(
     files = {
         "argocd/applicationset.yaml": template,
         "overlays/dev/kustomization.yaml": "resources: [app.yaml]\n",
-        "overlays/dev/app.yaml": DEPLOY.format(name="gateway", image="ghcr.io/acme/gateway:1.0.1"),
+        "overlays/dev/app.yaml": deployment("gateway", "ghcr.io/acme/gateway:1.0.1"),
     }
     found = discover(write(tmp_path, files))
     (gateway,) = found.images

@@ -14,6 +14,7 @@ import pytest
 from gitops_bot import cli
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import committed, write
+from testkit.small_repos import deployment
 
 ROOT_APP = """\
 apiVersion: argoproj.io/v1alpha1
@@ -68,17 +69,6 @@ replacements:
     - spec.source.targetRevision
 """
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: %s}
-spec:
-  template:
-    spec:
-      containers:
-      - {name: app, image: "%s"}
-"""
-
 
 def _files(more: str = "") -> dict[str, str]:
     apps = {
@@ -98,7 +88,7 @@ def _files(more: str = "") -> dict[str, str]:
     }
     for name, (_, image) in apps.items():
         files[f"apps/{name}/base/kustomization.yaml"] = "resources:\n- deploy.yaml\n"
-        files[f"apps/{name}/base/deploy.yaml"] = DEPLOY % (name, image)
+        files[f"apps/{name}/base/deploy.yaml"] = deployment(name, image, container="app")
     return files
 
 

@@ -8,24 +8,16 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
+from testkit.small_repos import deployment
 
 REMOTE = "https://github.com/argoproj/rollouts-demo//examples/canary?ref=v1"
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-        - {name: web, image: "argoproj/rollouts-demo:red"}
-"""
 
 
 def test_a_remote_base_of_an_environment_of_two_paths_names_it_once(tmp_path: Path) -> None:
     overlay = f"resources:\n  - ../../base\n  - {REMOTE}\n"
     files = {
         "base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
-        "base/deploy.yaml": DEPLOY,
+        "base/deploy.yaml": deployment("web", "argoproj/rollouts-demo:red"),
         "production/us-east-2/kustomization.yaml": overlay,
         "production/us-west-1/kustomization.yaml": overlay,
         "staging/eu/kustomization.yaml": overlay,

@@ -15,36 +15,20 @@ from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from gitops_bot.engine.repository_files import RepoFiles
 from testkit.local_git import write
-
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  template:
-    spec:
-      containers:
-      - name: {name}
-        image: {image}
-"""
+from testkit.small_repos import application, deployment
 
 
 def _application(name: str, path: str) -> str:
-    return (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
-        f"metadata: {{name: {name}, namespace: argocd}}\n"
-        f"spec:\n  source:\n    repoURL: https://github.com/acme/kind.git\n    path: {path}\n"
-        "  destination: {server: https://kubernetes.default.svc, namespace: web}\n"
-    )
+    return application(name, path, repo_url="https://github.com/acme/kind.git")
 
 
 def test_files_a_script_applies_are_an_environment_said_with_the_script(tmp_path: Path) -> None:
     files = {
         "application.yaml": _application("web", "web"),
-        "web/deployment.yaml": DEPLOY.format(name="web", image="nginx:1.25.4"),
-        "Kind/go_app/templates/deployment.yaml": DEPLOY.format(name="go", image="golang:1.22.1-alpine3.19"),
-        "Kind/spark/deployment.yaml": DEPLOY.format(name="spark", image="ghcr.io/acme/spark:2.0.1"),
-        "Kind/old/deployment.yaml": DEPLOY.format(name="old", image="ghcr.io/acme/old:0.1.0"),
+        "web/deployment.yaml": deployment("web", "nginx:1.25.4"),
+        "Kind/go_app/templates/deployment.yaml": deployment("go", "golang:1.22.1-alpine3.19"),
+        "Kind/spark/deployment.yaml": deployment("spark", "ghcr.io/acme/spark:2.0.1"),
+        "Kind/old/deployment.yaml": deployment("old", "ghcr.io/acme/old:0.1.0"),
         "2.5goapp_config.ps1": (
             '$containerName = "kind"\n'
             '$Deploy_apply   = "kubectl apply -f /kind/go_app/templates/deployment.yaml"\n'
@@ -80,7 +64,7 @@ def test_an_overlay_a_makefile_builds_and_applies_is_deployed(tmp_path: Path) ->
         "argocd/root.yaml": _application("root", "argocd"),
         "argocd/prod.yaml": _application("app-prod", "overlays/prod"),
         "base/kustomization.yaml": "resources: [deployment.yaml]\n",
-        "base/deployment.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.0"),
+        "base/deployment.yaml": deployment("app", "ghcr.io/acme/app:1.0.0"),
         "overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n- {name: ghcr.io/acme/app, newTag: 1.1.0}\n",
         "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
         "crds/kustomization.yaml": "resources: [crd.yaml]\n",
@@ -92,7 +76,7 @@ def test_an_overlay_a_makefile_builds_and_applies_is_deployed(tmp_path: Path) ->
         ),
         "tools/README.md": "```sh\nkubectl apply -k ./worker\n```\n",
         "tools/worker/kustomization.yaml": "resources: [w.yaml]\n",
-        "tools/worker/w.yaml": DEPLOY.format(name="w", image="ghcr.io/acme/worker:3.0.0"),
+        "tools/worker/w.yaml": deployment("w", "ghcr.io/acme/worker:3.0.0"),
     }
     found = discover(write(tmp_path, files))
     envs = {e.name: e.paths for e in found.environments}
@@ -112,7 +96,7 @@ def test_a_folder_named_for_what_it_holds_names_no_environment(tmp_path: Path) -
     files = {
         "operator/config/kustomization.yaml": "namespace: aperture\nresources: [default]\n",
         "operator/config/default/kustomization.yaml": "resources: [manager.yaml]\n",
-        "operator/config/default/manager.yaml": DEPLOY.format(name="m", image="ghcr.io/acme/op:1.0.0"),
+        "operator/config/default/manager.yaml": deployment("m", "ghcr.io/acme/op:1.0.0"),
     }
     found = discover(write(tmp_path, files))
     assert [(e.name, e.paths) for e in found.environments] == [("default", ("operator/config",))]
@@ -181,11 +165,11 @@ def test_an_overlay_a_ci_workflow_applies_is_an_environment(tmp_path: Path) -> N
         "argocd/root.yaml": _application("root", "argocd"),
         "argocd/prod.yaml": _application("app-prod", "overlays/prod"),
         "base/kustomization.yaml": "resources: [deployment.yaml]\n",
-        "base/deployment.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.0.0"),
+        "base/deployment.yaml": deployment("app", "ghcr.io/acme/app:1.0.0"),
         "overlays/staging/kustomization.yaml": "resources: [../../base]\n",
         "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
-        "web/app.yaml": DEPLOY.format(name="web", image="ghcr.io/acme/web:2.0.0"),
-        "old/app.yaml": DEPLOY.format(name="old", image="ghcr.io/acme/old:2.0.0"),
+        "web/app.yaml": deployment("web", "ghcr.io/acme/web:2.0.0"),
+        "old/app.yaml": deployment("old", "ghcr.io/acme/old:2.0.0"),
         ".github/workflows/deploy.yml": (
             "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
             "      - uses: actions/checkout@v4\n      # - run: kubectl apply -f old\n"
@@ -221,7 +205,7 @@ def test_a_readme_cd_before_kubectl_apply_dot_names_the_directory_applied(tmp_pa
         {
             "apps/web/README.md": readme,
             "apps/web/base/kustomization.yaml": "resources: [deploy.yaml]\n",
-            "apps/web/base/deploy.yaml": DEPLOY.format(name="web", image="ghcr.io/acme/app:1.0.0"),
+            "apps/web/base/deploy.yaml": deployment("web", "ghcr.io/acme/app:1.0.0"),
             "apps/web/overlays/dev/kustomization.yaml": _overlay("1.2.0"),
             "apps/web/overlays/prod/kustomization.yaml": _overlay("1.0.0"),
             # an overlay no Application deploys yet: a file under apps/web nothing else renders

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
+from testkit.small_repos import deployment
 
 TEMPLATE = """\
 apiVersion: apps/v1
@@ -22,18 +23,6 @@ spec:
       containers:
       - name: mccp
         image: {{ .Values.image.repository }}:{{ .Values.image.tag }}
-"""
-
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: tools}
-spec:
-  template:
-    spec:
-      containers:
-      - name: tools
-        image: ghcr.io/acme/tools:2.1.0
 """
 
 TILTFILE = """\
@@ -56,8 +45,8 @@ def test_what_a_tiltfile_deploys_is_an_environment_said_with_its_line(tmp_path: 
         "charts/mccp/templates/deployment.yaml": TEMPLATE,
         "tools/local-values.yaml": "image:\n  tag: 1.5.5\n",
         "tools/extras/kustomization.yaml": "resources:\n- deployment.yaml\n",
-        "tools/extras/deployment.yaml": DEPLOY,
-        "old/unused.yaml": DEPLOY.replace("2.1.0", "0.1.0"),
+        "tools/extras/deployment.yaml": deployment("tools", "ghcr.io/acme/tools:2.1.0"),
+        "old/unused.yaml": deployment("tools", "ghcr.io/acme/tools:0.1.0"),
         "Tiltfile": TILTFILE,
     }
     found = discover(write(tmp_path, files))
@@ -81,10 +70,6 @@ k8s_yaml('dev/deploy.yaml')
 """
 
 
-def _deployment(name: str, image: str) -> str:
-    return DEPLOY.replace("ghcr.io/acme/tools:2.1.0", image).replace("tools", name)
-
-
 def test_an_image_tilt_builds_over_the_tag_written_is_said_not_released(tmp_path: Path) -> None:
     """What Tilt's ``docker_build`` builds runs in place of the tag its manifests write
     (weaveworks/weave-gitops-enterprise, Tiltfile:108: ``docker_build('weaveworks/weave-gitops-
@@ -95,13 +80,13 @@ def test_an_image_tilt_builds_over_the_tag_written_is_said_not_released(tmp_path
     files = {
         "Tiltfile": TILT_BUILDS,
         "dev/deploy.yaml": "---\n".join(
-            _deployment(n, f"acme/{n}:0.0.2") for n in ("ui-server", "clusters-service", "worker")
+            deployment(n, f"acme/{n}:0.0.2") for n in ("ui-server", "clusters-service", "worker")
         ),
         "prod/app.yaml": (
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: prod}\n"
             "spec:\n  source: {repoURL: 'https://github.com/acme/x.git', path: prod/manifests}\n"
         ),
-        "prod/manifests/deploy.yaml": _deployment("ui-server", "acme/ui-server:1.4.0"),
+        "prod/manifests/deploy.yaml": deployment("ui-server", "acme/ui-server:1.4.0"),
     }
     found = discover(write(tmp_path, files))
     names = {i.name for i in found.images}

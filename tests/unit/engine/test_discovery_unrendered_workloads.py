@@ -12,39 +12,20 @@ from pathlib import Path
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from testkit.local_git import write
+from testkit.small_repos import application, deployment
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  template:
-    spec:
-      containers:
-      - name: {name}
-        image: {image}
-"""
-APPLICATION = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web}
-spec:
-  source:
-    repoURL: https://github.com/acme/kind.git
-    path: web
-  destination: {server: https://kubernetes.default.svc, namespace: web}
-"""
+APPLICATION = application("web", "web", repo_url="https://github.com/acme/kind.git")
 
 
 def test_a_folder_of_workloads_no_environment_renders_is_said_with_its_images(tmp_path: Path) -> None:
     files = {
         "apps/web.yaml": APPLICATION,
-        "web/deployment.yaml": DEPLOY.format(name="web", image="nginx:1.25.4"),
-        "Kind/go_app/templates/deployment.yaml": DEPLOY.format(name="go", image="golang:1.22.1-alpine3.19"),
+        "web/deployment.yaml": deployment("web", "nginx:1.25.4"),
+        "Kind/go_app/templates/deployment.yaml": deployment("go", "golang:1.22.1-alpine3.19"),
         "Kind/go_app/templates/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: go}\n",
-        "Kind/spark/deployment.yaml": DEPLOY.format(name="spark", image="21121953/spark"),
-        "tests/e2e/deployment.yaml": DEPLOY.format(name="t", image="ghcr.io/acme/fixture:1.0"),
-        "docs/deployment.yaml": DEPLOY.format(name="d", image="ghcr.io/acme/sample:1.0"),
+        "Kind/spark/deployment.yaml": deployment("spark", "21121953/spark"),
+        "tests/e2e/deployment.yaml": deployment("t", "ghcr.io/acme/fixture:1.0"),
+        "docs/deployment.yaml": deployment("d", "ghcr.io/acme/sample:1.0"),
     }
     found = discover(write(tmp_path, files))
     text = config_text(found)

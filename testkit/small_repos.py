@@ -1,0 +1,33 @@
+"""The pieces of the small repositories discovery's tests write file by file: a Deployment
+running one image, and the Argo CD Application rendering a folder of the repository. One text
+for each, so a test says only what its case is about (the names, the image, the path)."""
+
+from __future__ import annotations
+
+REPO_URL = "https://github.com/acme/gitops.git"
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def deployment(name: str, image: str, *, container: str = "", pull: str = "") -> str:
+    """A Deployment ``name`` whose one container (``container``, else ``name``) runs ``image``,
+    written on line 9, pulled as ``pull`` says when given (``IfNotPresent``, ``Never``)."""
+    policy = f"          imagePullPolicy: {pull}\n" if pull else ""
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n"
+        f'        - name: {container or name}\n          image: "{image}"\n{policy}'
+    )
+
+
+def application(
+    name: str, path: str, *, repo_url: str = REPO_URL, revision: str = "", namespace: str = "web"
+) -> str:
+    """An Argo CD Application ``name`` (in the argocd namespace) rendering ``path`` of
+    ``repo_url`` at ``revision`` (none written: HEAD) into ``namespace`` of the cluster it runs in."""
+    at = f", targetRevision: {revision}" if revision else ""
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
+        f"  source: {{repoURL: '{repo_url}'{at}, path: {path}}}\n"
+        f"  destination: {{server: '{IN_CLUSTER}', namespace: {namespace}}}\n"
+    )
