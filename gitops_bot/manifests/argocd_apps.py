@@ -64,6 +64,7 @@ class AppSource:
     inline: bool = False  # it sets Helm values of its own (helm.values or helm.valuesObject)
     patch_paths: tuple[str, ...] = ()  # its kustomize.patches' files (a URL among them is fetched)
     namespace: str = "default"  # its destination's (Argo CD's $ARGOCD_APP_NAMESPACE), as written
+    recurse: bool = False  # directory.recurse: a directory path's subdirectories are applied too
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -113,6 +114,7 @@ def _source(app: str, node: Any) -> AppSource:
         ignore_missing=(_scalar(helm, "ignoreMissingValueFiles") or "").lower() == "true",
         inline=at(helm, "valuesObject") is not None or at(helm, "values") is not None,
         patch_paths=tuple(p for i in _items(at(node, "kustomize", "patches")) if (p := _scalar(i, "path"))),
+        recurse=(_scalar(at(node, "directory"), "recurse") or "").lower() == "true",
     )
 
 

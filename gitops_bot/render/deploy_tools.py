@@ -85,7 +85,7 @@ class Steps(deployers.Reads, Protocol):
 
     def kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None: ...
 
-    def directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None: ...
+    def directory(self, directory: Path, walk: Walk, env: str, *, top: bool, flat: bool = False) -> None: ...
 
     def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None: ...
 
@@ -396,7 +396,8 @@ class DeployTools:
                         self.reader.deeper(path, text, walk)
                 self._follow_yields(app, rel, directory, walk, document)
         else:
-            self.reader.directory(directory, walk, "", top=False)
+            # Argo CD applies a directory's subdirectories only with directory.recurse
+            self.reader.directory(directory, walk, "", top=False, flat=not app.recurse)
             if len(walk.files) == first and (self.reader.config_root / rel).parent == directory:
                 # Argo CD applies the directory: the Application itself, and nothing else read
                 walk.note(

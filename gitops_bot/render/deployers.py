@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import apps_module, images, yamlvalues
-from gitops_bot.render.walk import Source, Tree, Walk
+from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, Source, Tree, Walk
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
@@ -142,6 +142,93 @@ class Reads(Protocol):
         misses: str = "",
         text: str = "",
     ) -> None: ...
+
+
+class Lists(Protocol):
+    """The reader's steps a directory's listing takes."""
+
+    tree: Tree
+
+    def rel(self, path: Path) -> str: ...
+
+    def kfile(self, directory: Path) -> Path | None: ...
+
+    def unread(self, path: Path, walk: Walk, *, rendered: bool = True) -> bool: ...
+
+
+def yaml_files(
+    steps: Lists,
+    directory: Path,
+    depth: int = 0,
+    unread: Walk | None = None,
+    builds: list[Path] | None = None,
+    walked: set[Path] | None = None,
+    *,
+    flat: bool = False,
+) -> list[Path]:
+    """The directory's YAML files, its subdirectories' after its own (recursively); with
+    ``unread``, an entry read as neither (a link leading out of the repository) noted there;
+    with ``builds``, a subdirectory holding a kustomization is put there, its files not listed;
+    ``walked``: the real directories listed so far. ``flat``: its own files only, as
+    ``kubectl apply -f DIR`` and Argo CD without ``directory.recurse`` apply it."""
+    out: list[Path] = []
+    subdirs: list[Path] = []
+    real = steps.tree.real(directory)
+    walked = {real} if walked is None else walked
+    for p in steps.tree.listing(directory):
+        if p.name.startswith("."):
+            continue
+        if steps.tree.is_dir(p):
+            # a link to a directory the walk lists already (``a -> .``, a second link to one
+            # place) is not listed again: two links back to their own directory never ended
+            if flat:
+                continue
+            if (there := steps.tree.real(p)) != real / p.name and there in walked:
+                continue
+            walked.add(there)
+            if builds is not None and steps.kfile(p) is not None:
+                builds.append(p)
+                continue
+            subdirs.append(p)
+        elif p.suffix in YAML_SUFFIXES:
+            out.append(p)
+        elif unread is not None:
+            # an entry neither a directory nor YAML as read: a link leading out of the
+            # repository. Named without a suffix it may be a directory the tool reads
+            # recursively (what it sets is then not known); another (README.md) it never reads
+            steps.unread(p, unread, rendered=not p.suffix and not flat)
+    if depth < MAX_DEPTH:
+        for d in subdirs:
+            out += yaml_files(steps, d, depth + 1, unread, builds, walked)
+    # one past the bound: reading it says the bound (read_file), never a silent cut
+    return out[: MAX_FILES + 1]
+
+
+def holds_others(
+    steps: Lists, owners: Mapping[str, Sequence[Path]], directory: Path, env: str, walk: Walk
+) -> bool:
+    """Whether the plain directory ``directory``, an environment's path, holds another
+    environment's path below it: its deployer is then one reading the directory's own files
+    (``kubectl apply -f DIR``, an Argo CD directory source without ``recurse``), never the
+    other environment's overlay, which a release for this one must not move. Said once."""
+    below = sorted(
+        {
+            (o, steps.rel(p))
+            for o, paths in owners.items()
+            if o != env
+            for p in paths
+            if directory in p.parents
+        }
+    )
+    if below:
+        theirs = ", ".join(f"{o}'s {rel}" for o, rel in below[:3]) + (" and more" if len(below) > 3 else "")
+        said = (
+            f"{steps.rel(directory)}: its own files only, as kubectl apply -f and an Argo CD directory "
+            f"source without directory.recurse read it; its subdirectories are not {env}'s ({theirs})"
+        )
+        if said not in walk.said:
+            walk.said.append(said)
+    return bool(below)
 
 
 def source_files(

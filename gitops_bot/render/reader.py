@@ -34,7 +34,7 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.values_key import values_key
-from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
+from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
 # a value the editor does not write in place (manifests/yamltext.check_scalar): an anchor, an
@@ -82,6 +82,7 @@ class Reader:
         self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
         self._memo: dict[tuple[str, str, bool, str], list[images.Site]] = {}
+        self.owners: dict[str, tuple[Path, ...]] = {}  # each environment's paths, as read() is given them
         # Argo CD's and Flux's objects, followed through this reader's steps; ``base``: the
         # branch read, against which an Application's revision is matched
         self.deploy_tools = deploy_tools.DeployTools(self, base, render)
@@ -249,7 +250,7 @@ class Reader:
             (directory / n for n in KUSTOMIZATION_NAMES if self.tree.text(directory / n) is not None), None
         )
 
-    def directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None:
+    def directory(self, directory: Path, walk: Walk, env: str, *, top: bool, flat: bool = False) -> None:
         if top:
             for name in KUSTOMIZATION_NAMES:
                 self.tree.check(directory / name)
@@ -264,7 +265,9 @@ class Reader:
             self.kustomization(kfile, text, walk, ())
             return
         builds: list[Path] = []
-        found = deployers.chart_reads(directory, self.yaml_files(directory, unread=walk, builds=builds))
+        flat = flat or (top and deployers.holds_others(self, self.owners, directory, env, walk))
+        listed = deployers.yaml_files(self, directory, unread=walk, builds=builds, flat=flat)
+        found = deployers.chart_reads(directory, listed)
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
@@ -274,7 +277,7 @@ class Reader:
                 f"read {', '.join(p.name for p in chosen if p.stem.startswith('values'))} (the directory "
                 "holds a values file per environment)",
             )
-        if top and not found and not builds:
+        if top and not found and not builds and not flat:  # flat: its subdirectories, said
             raise UsageError(
                 f"environment {env!r}: {self.rel(directory)} has no kustomization and no YAML files",
                 hint="point its path at an overlay, a manifests directory or a file",
@@ -315,46 +318,9 @@ class Reader:
                 self.kustomization(kfile, text, walk, ())
 
     def yaml_files(
-        self,
-        directory: Path,
-        depth: int = 0,
-        unread: Walk | None = None,
-        builds: list[Path] | None = None,
-        walked: set[Path] | None = None,
+        self, directory: Path, depth: int = 0, unread: Walk | None = None, builds: list[Path] | None = None
     ) -> list[Path]:
-        """The directory's YAML files, its subdirectories' after its own (recursively); with
-        ``unread``, an entry read as neither (a link leading out of the repository) noted there;
-        with ``builds``, a subdirectory holding a kustomization is put there, its files not listed;
-        ``walked``: the real directories listed so far."""
-        out: list[Path] = []
-        subdirs: list[Path] = []
-        real = self.tree.real(directory)
-        walked = {real} if walked is None else walked
-        for p in self.tree.listing(directory):
-            if p.name.startswith("."):
-                continue
-            if self.tree.is_dir(p):
-                # a link to a directory the walk lists already (``a -> .``, a second link to one
-                # place) is not listed again: two links back to their own directory never ended
-                if (there := self.tree.real(p)) != real / p.name and there in walked:
-                    continue
-                walked.add(there)
-                if builds is not None and self.kfile(p) is not None:
-                    builds.append(p)
-                    continue
-                subdirs.append(p)
-            elif p.suffix in YAML_SUFFIXES:
-                out.append(p)
-            elif unread is not None:
-                # an entry neither a directory nor YAML as read: a link leading out of the
-                # repository. Named without a suffix it may be a directory the tool reads
-                # recursively (what it sets is then not known); another (README.md) it never reads
-                self.unread(p, unread, rendered=not p.suffix)
-        if depth < MAX_DEPTH:
-            for d in subdirs:
-                out += self.yaml_files(d, depth + 1, unread, builds, walked)
-        # one past the bound: reading it says the bound (read_file), never a silent cut
-        return out[: MAX_FILES + 1]
+        return deployers.yaml_files(self, directory, depth, unread, builds)
 
     def plain(self, path: Path, text: str, walk: Walk, how: str = "") -> None:
         rel = self.rel(path)
@@ -572,6 +538,7 @@ class Reader:
     # -- reading ------------------------------------------------------------------------
 
     def read(self, sources: Sequence[Source]) -> dict[str, EnvironmentReading]:
+        self.owners = {s.name: tuple(self.config_root / p for p in s.paths) for s in sources}
         walks = {s.name: self.environment(s) for s in sources}
         renders: dict[str, set[str]] = {}
         for name, walk in walks.items():
