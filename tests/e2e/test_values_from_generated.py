@@ -8,7 +8,9 @@ the plan under that config reads the pin in values.yaml and proposes the next ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,29 +18,40 @@ from gitops_bot import cli
 from gitops_bot.output.as_json import document
 from testkit import kubetools
 from testkit.flux_values_from import VALUES, chart_here, files
+from testkit.local_git import write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
 
-def test_a_marked_tag_in_a_generated_values_file_is_found_and_planned(
-    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _init(
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: str,
+    repository: Callable[[str], dict[str, str]],
+) -> dict[str, Any]:
+    """``init --registry`` on the files ``repository`` writes for the image whose tags 10.11.8 and
+    10.11.9 are pushed (in a namespace of the registry of this test's own): its JSON document."""
     monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
     monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
-    ns = f"vfrom{abs(hash(str(tmp_path))) % 10**8}"
+    ns = f"{prefix}{abs(hash(str(tmp_path))) % 10**8}"
     pusher = Pusher.to(registry.url)
     try:
         for tag in ("10.11.8", "10.11.9"):
             pusher.image(f"{ns}/jellyfin", tag, salt=f"{ns}-{tag}")
     finally:
         pusher.close()
-    image = f"{registry.host}/{ns}/jellyfin"
-    for rel, text in files(image).items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write(tmp_path, repository(f"{registry.host}/{ns}/jellyfin"))
     result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
     doc = document(result)
     assert result.exit_code == 0 and doc is not None
+    return doc
+
+
+def test_a_marked_tag_in_a_generated_values_file_is_found_and_planned(
+    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = _init(tmp_path, registry, monkeypatch, "vfrom", files)
     (item,) = [i for e in doc["environments"] for i in e["images"]]
     assert item["image"] == "flux-system:jellyfin", item
     assert item["file"] == VALUES and item["current"]["tag"] == "10.11.8"
@@ -54,21 +67,7 @@ def test_the_generated_values_of_a_chart_of_the_repository_are_planned_as_helm_r
 ) -> None:
     """The chart in the repository: helm renders it with the generated ConfigMap's values, the
     marked render holds the tag the values file sets, and the plan proposes the next tag there."""
-    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
-    monkeypatch.setenv("GITOPS_BOT_HELM", kubetools.helm())
-    ns = f"vfromgit{abs(hash(str(tmp_path))) % 10**8}"
-    pusher = Pusher.to(registry.url)
-    try:
-        for tag in ("10.11.8", "10.11.9"):
-            pusher.image(f"{ns}/jellyfin", tag, salt=f"{ns}-{tag}")
-    finally:
-        pusher.close()
-    for rel, text in chart_here(f"{registry.host}/{ns}/jellyfin").items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
-    doc = document(result)
-    assert result.exit_code == 0 and doc is not None
+    doc = _init(tmp_path, registry, monkeypatch, "vfromgit", chart_here)
     (item,) = [i for e in doc["environments"] for i in e["images"]]
     assert item["file"] == VALUES and item["current"]["tag"] == "10.11.8"
     assert item["action"] == "update" and item["candidate"]["tag"] == "10.11.9"

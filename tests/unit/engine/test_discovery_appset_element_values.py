@@ -63,14 +63,26 @@ spec:
 """
 
 
+def _chart(name: str, values: str, repository: str, tag: str) -> dict[str, str]:
+    """The chart helm-charts/``name`` with ``values``, whose Deployment runs the image its
+    template expressions ``repository`` and ``tag`` say."""
+    template = DEPLOYMENT.format(image=repository).replace(":1.0.0", f":{tag}")
+    return {
+        f"helm-charts/{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
+        f"helm-charts/{name}/values.yaml": values,
+        f"helm-charts/{name}/templates/deploy.yaml": template,
+    }
+
+
 # an Application of the environment the ApplicationSets stand beside, over a chart of its own
 TRITON = {
     "argocd/local-staging/triton/triton.yaml": APP,
-    "helm-charts/ntis/Chart.yaml": "apiVersion: v2\nname: ntis\nversion: 0.1.0\n",
-    "helm-charts/ntis/values.yaml": "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
-    "helm-charts/ntis/templates/deploy.yaml": DEPLOYMENT.format(
-        image="{{ .Values.image.repository }}"
-    ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+    **_chart(
+        "ntis",
+        "image: {repository: nvcr.io/nvidia/tritonserver, tag: 24.01-py3}\n",
+        "{{ .Values.image.repository }}",
+        "{{ .Values.image.tag }}",
+    ),
 }
 
 
@@ -80,11 +92,12 @@ def test_the_chart_an_applicationset_deploys_is_said_with_its_elements_lines(tmp
         {
             "argocd/local-staging/sample-dotnet/wf.yaml": APPSET,
             **TRITON,
-            "helm-charts/dotnet-core-webapi/Chart.yaml": "apiVersion: v2\nname: webapi\nversion: 0.1.0\n",
-            "helm-charts/dotnet-core-webapi/values.yaml": "image: {repository: acme/app-image}\n",
-            "helm-charts/dotnet-core-webapi/templates/deployment.yaml": DEPLOYMENT.format(
-                image="{{ .Values.image.repository }}-api-{{ .Values.environment }}"
-            ).replace(":1.0.0", ":{{ .Values.image.tag }}"),
+            **_chart(
+                "dotnet-core-webapi",
+                "image: {repository: acme/app-image}\n",
+                "{{ .Values.image.repository }}-api-{{ .Values.environment }}",
+                "{{ .Values.image.tag }}",
+            ),
         },
     )
     found = discover(root)
@@ -147,11 +160,12 @@ def test_an_applicationset_whose_values_files_set_the_tags_is_a_path_beside_its_
                 '    tag: "20250226214657"\n'
             ),
             **TRITON,
-            "helm-charts/sample-ai/Chart.yaml": "apiVersion: v2\nname: sample-ai\nversion: 0.1.0\n",
-            "helm-charts/sample-ai/values.yaml": "frontend:\n  image: {repository: acme/front, tag: '1'}\n",
-            "helm-charts/sample-ai/templates/deploy.yaml": DEPLOYMENT.format(
-                image="{{ .Values.frontend.image.repository }}"
-            ).replace(":1.0.0", ":{{ .Values.frontend.image.tag }}"),
+            **_chart(
+                "sample-ai",
+                "frontend:\n  image: {repository: acme/front, tag: '1'}\n",
+                "{{ .Values.frontend.image.repository }}",
+                "{{ .Values.frontend.image.tag }}",
+            ),
         },
     )
     found = discover(root)

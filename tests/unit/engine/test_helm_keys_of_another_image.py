@@ -6,7 +6,7 @@ repository and digest into the DNS server's values."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gitops_bot.engine.app import open_app
 from testkit.local_git import committed
@@ -28,18 +28,30 @@ spec:
 """
 
 
-def test_helm_keys_name_an_image_only_where_they_hold_its_repository(tmp_path: Path) -> None:
-    # monosense-io/k8s-gitops: the runner controller is named by image.repository/image.tag; the
-    # coredns HelmRelease beside it uses the same keys for its own image, whose tag was read as
-    # the controller's and into which a release wrote the controller's repository
-    work = committed(
+def _repository(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A committed repository whose apps/ kustomization lists the HelmReleases among ``files``
+    beside the HelmRepository they take their charts from."""
+    releases = [PurePosixPath(f).name for f in files if f.startswith("apps/")]
+    return committed(
         tmp_path / "repo",
         {
-            "apps/kustomization.yaml": "resources: [controller.yaml, coredns.yaml, repo.yaml]\n",
+            "apps/kustomization.yaml": f"resources: [{', '.join([*releases, 'repo.yaml'])}]\n",
             "apps/repo.yaml": (
                 "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
                 "metadata: {name: charts, namespace: x}\nspec: {url: https://charts.example.com}\n"
             ),
+            **files,
+        },
+    )
+
+
+def test_helm_keys_name_an_image_only_where_they_hold_its_repository(tmp_path: Path) -> None:
+    # monosense-io/k8s-gitops: the runner controller is named by image.repository/image.tag; the
+    # coredns HelmRelease beside it uses the same keys for its own image, whose tag was read as
+    # the controller's and into which a release wrote the controller's repository
+    work = _repository(
+        tmp_path,
+        {
             "apps/controller.yaml": HELMRELEASE.format(
                 name="controller", repository="ghcr.io/actions/gha-runner-scale-set-controller", tag="0.13.0"
             ),
@@ -65,14 +77,9 @@ def test_helm_keys_name_an_image_only_where_they_hold_its_repository(tmp_path: P
 
 def test_a_mirror_of_the_image_under_the_keys_is_still_its_place(tmp_path: Path) -> None:
     """mirror.gcr.io/library/nginx for nginx: the same last name, a mirror the chart pulls from."""
-    work = committed(
-        tmp_path / "repo",
+    work = _repository(
+        tmp_path,
         {
-            "apps/kustomization.yaml": "resources: [web.yaml, repo.yaml]\n",
-            "apps/repo.yaml": (
-                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
-                "metadata: {name: charts, namespace: x}\nspec: {url: https://charts.example.com}\n"
-            ),
             "apps/web.yaml": HELMRELEASE.format(
                 name="web", repository="mirror.gcr.io/library/nginx", tag="1.27.0"
             ),
