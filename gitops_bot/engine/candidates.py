@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.engine import discovered_built
+from gitops_bot.engine import discovered_built, pushed_artifacts
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     YAML,
@@ -209,6 +209,7 @@ def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[Ren
 
 def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
     out = []
+    said: list[str] = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "kustomize.toolkit.fluxcd.io" not in text or repo.no_environment(f):
@@ -218,20 +219,25 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
             if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
                 continue
             spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
-            path = norm(str(spec.get("path") or "").lstrip("/"))
-            if _from_artifact(repo, f, doc, path):
-                continue
+            path, held = norm(str(spec.get("path") or "").lstrip("/")), ""
+            ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
+            pushed = pushed_artifacts.read(repo, ref, path)
+            if not isinstance(pushed, pushed_artifacts.Read):
+                if pushed_artifacts.unread(repo, f, doc, path, pushed or ""):
+                    continue
+            else:  # an artifact this repository's CI pushes: its directory here is the path
+                path, held = pushed.directory, f"{path} {pushed.via}, here {pushed.directory}"
             if path and path not in repo.dirs:
-                ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
                 name = str(as_map(doc.get("metadata")).get("name") or "")
                 source = (
                     f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
                     if ref
                     else _patched_source(repo, f, name)
                 )
+                why = pushed if isinstance(pushed, str) else ""  # why an artifact is not this one's
                 repo.notes.append(
                     f"{f}: Flux Kustomization's path {path} is not in the repository "
-                    f"(it reads {source}), not read"
+                    f"(it reads {source}{why}), not read"
                 )
                 continue
             if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
@@ -249,7 +255,11 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 ),
                 name_of(str(PurePosixPath(f).parent)),
             )
-            out.append(RenderPath(path, safe_name(env), f"Flux Kustomization {name} in {f} (path {path})"))
+            how = f"Flux Kustomization {name} in {f} (path {held or path})"
+            if isinstance(pushed, pushed_artifacts.Read) and pushed.how and pushed.how not in said:
+                said.append(pushed.how)  # said once, on the first path read from it
+                how = f"{pushed.how}: {how}"
+            out.append(RenderPath(path, safe_name(env), how))
     return out
 
 
@@ -283,41 +293,6 @@ def _patched_source(repo: RepoFiles, patch: str, name: str) -> str:
                     return f"{said}, {where}, at {f}" if where else f"{said}, at {f}"
             return f"{said}, at {f}"
     return "a source"
-
-
-# Flux sources that are artifacts built elsewhere: a Kustomization reading one renders what
-# was pushed there, not this repository's files at that path.
-_ARTIFACTS = frozenset({"OCIRepository", "Bucket"})
-
-
-def _from_artifact(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str) -> bool:
-    """A Flux Kustomization whose ``sourceRef`` is an OCI artifact or a bucket: said as not read
-    (the same path in git is not what it deploys: staging takes platform/ from
-    oci://…/platform at semver 0.0.x while development reads it from git)."""
-    spec = as_map(doc.get("spec"))
-    ref = as_map(spec.get("sourceRef"))
-    kind = str(ref.get("kind") or "")
-    if kind not in _ARTIFACTS:
-        return False
-    source = str(ref.get("name") or "")
-    url = next(
-        (
-            str(as_map(d.get("spec")).get("url") or as_map(d.get("spec")).get("bucketName") or "")
-            for g in [f, *repo.yaml_files()]
-            if g == f or kind in (repo.text(g) or "")
-            for d in repo.docs(g)
-            if kind_of(d)[1] == kind and as_map(d.get("metadata")).get("name") == source
-        ),
-        "",
-    )
-    name = str(as_map(doc.get("metadata")).get("name") or "")
-    repo.notes.append(
-        f"{f}: Flux Kustomization {name} reads {path or 'the root'} from {kind} {source}"
-        + (f" ({url})" if url else "")
-        + ", an artifact built outside this repository's files; not read as this repository's "
-        f"{path or 'root'} (release it where the artifact is built)"
-    )
-    return True
 
 
 def applications(

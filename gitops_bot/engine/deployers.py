@@ -13,7 +13,7 @@ from typing import Any
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.engine import discovered_shapes
+from gitops_bot.engine import discovered_shapes, pushed_artifacts
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
@@ -184,12 +184,11 @@ def deployments(repo: RepoFiles) -> Deployments | None:
         if "kustomize.toolkit.fluxcd.io" in text:
             for doc in repo.docs(f):
                 api, kind = kind_of(doc)
-                spec = as_map(doc.get("spec"))
-                source = str(as_map(spec.get("sourceRef")).get("kind") or "GitRepository")
                 flux = kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io")
-                if flux and source == "GitRepository":  # an artifact's path is not these files
+                # an artifact's path is not these files, unless this repository's CI pushes them
+                path = pushed_artifacts.repository_path(repo, as_map(doc.get("spec"))) if flux else None
+                if path is not None:
                     files.add(f)
-                    path = norm(str(spec.get("path") or "").lstrip("/"))
                     path = "" if path == "." else path
                     if path in repo.dirs:
                         dirs.add(path)

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.engine import pushed_artifacts
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_images import new_names
 from gitops_bot.engine.promotion_order import kind_of, name_order, rank_of
@@ -174,7 +175,8 @@ def cluster_order(
         (e for e in out if e.name in clusters),
         key=lambda e: cluster_rank[clusters[e.name][0]],
     )
-    first = next(i for i, e in enumerate(out) if e.name in clusters)
+    # a cluster's names may all be gone (none rendered an image): nothing to set side by side
+    first = next((i for i, e in enumerate(out) if e.name in clusters), len(out))
     rest = [e for e in out if e.name not in clusters]
     return [*rest[:first], *split, *rest[first:]]
 
@@ -190,19 +192,13 @@ def flux_clusters(
     one (``eu-dev``), so that no environment mixes two clusters. The second value: each such
     name -> (cluster, the word), for the order within each cluster."""
     objects = _flux_objects(repo)
-    cluster = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f))}
+    cluster = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f, bootstrap=False))}
     reached: dict[str, set[str]] = {}
-    for _ in range(4):  # a cluster's Kustomization rendering a directory of more of them
-        for f, _, path in objects:
-            if path not in reached:
-                reached[path] = {
-                    norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
-                    for p in files_of(repo, path)
-                    if p.is_relative_to(repo.root)
-                } | {path}
-            for g, _, _ in objects:
-                if g not in cluster and f in cluster and PurePosixPath(g).parent.as_posix() in reached[path]:
-                    cluster[g] = cluster[f]
+    _spread(repo, objects, cluster, reached)
+    # a directory beside a flux-system one names its cluster only where no cluster under
+    # clusters/ reaches it (apps/base/flux-system holds an app, not a bootstrap)
+    cluster |= {f: owner for f, _, _ in objects if f not in cluster and (owner := _cluster_dir(repo, f))}
+    _spread(repo, objects, cluster, reached)
     deploys: dict[str, tuple[str, str]] = {}  # candidate path -> (cluster, the object in words)
     shared: dict[str, set[str]] = {}  # what several clusters deploy -> them: no one cluster's
     for f, name, path in objects:
@@ -243,9 +239,30 @@ def flux_clusters(
     return out, split
 
 
+def _spread(
+    repo: RepoFiles,
+    objects: Sequence[tuple[str, str, str]],
+    cluster: dict[str, str],
+    reached: dict[str, set[str]],
+) -> None:
+    """Each Kustomization a cluster's Kustomization renders is that cluster's (``cluster``,
+    grown; ``reached``: each path's directories, filled)."""
+    for _ in range(4):  # a cluster's Kustomization rendering a directory of more of them
+        for f, _, path in objects:
+            if path not in reached:
+                reached[path] = {
+                    norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
+                    for p in files_of(repo, path)
+                    if p.is_relative_to(repo.root)
+                } | {path}
+            for g, _, _ in objects:
+                if g not in cluster and f in cluster and PurePosixPath(g).parent.as_posix() in reached[path]:
+                    cluster[g] = cluster[f]
+
+
 def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
-    """Each Flux Kustomization reading this repository's git source: (its file, its name, its
-    path), a path this repository holds."""
+    """Each Flux Kustomization reading this repository's files (its git source, or an artifact
+    its CI pushes): (its file, its name, its path), a path this repository holds."""
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -253,23 +270,25 @@ def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
             continue
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
-            spec = as_map(doc.get("spec"))
-            source = str(as_map(spec.get("sourceRef")).get("kind") or "GitRepository")
             if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
                 continue
-            path = norm(str(spec.get("path") or "").lstrip("/"))
-            if source == "GitRepository" and path and path in repo.dirs:
+            # a git source's path, or an artifact's this repository's CI pushes
+            path = pushed_artifacts.repository_path(repo, as_map(doc.get("spec")))
+            if path and path in repo.dirs:
                 out.append((f, str(as_map(doc.get("metadata")).get("name") or ""), path))
     return out
 
 
-def _cluster_dir(repo: RepoFiles, f: str) -> str | None:
+def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | None:
     """The Flux cluster a file belongs to: the directory under ``clusters/`` holding it, else
-    the one holding a ``flux-system`` directory (what ``flux bootstrap --path`` writes)."""
+    (``bootstrap``) the one holding a ``flux-system`` directory (what ``flux bootstrap --path``
+    writes)."""
     parts = PurePosixPath(f).parts[:-1]
     for i, part in enumerate(parts[:-1]):
         if part.lower() in _CLUSTER_DIRS:
             return parts[i + 1]
+    if not bootstrap:
+        return None
     for i in range(len(parts), 0, -1):
         if "/".join((*parts[:i], "flux-system")) in repo.dirs and parts[i - 1] != "flux-system":
             return parts[i - 1]

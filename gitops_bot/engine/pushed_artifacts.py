@@ -1,0 +1,318 @@
+"""Flux sources that are this repository's own files, one CI run away: an OCIRepository whose URL a
+workflow here pushes (``flux push artifact oci://REGISTRY/NAME:TAG --path=DIR``) is DIR of this
+repository, and an ExternalArtifact an ArtifactGenerator cuts from such a source is the directory
+its copy rule takes. A Kustomization reading either reads that directory of this checkout, as Flux
+does once the artifact is pushed; a release is a commit here, and the workflow pushes it."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import weakref
+from collections.abc import Iterator, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.core.record import record
+from gitops_bot.engine.promotion_order import kind_of
+from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
+
+MAX_WORKFLOWS = 100  # workflow files read at most
+
+# each repository's answers, asked once per Flux Kustomization: the workflows and sources are
+# read once a run
+_ASKED: weakref.WeakKeyDictionary[RepoFiles, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
+
+# ``flux push artifact REF`` with its flags, on one line once a shell's continuations are joined
+_PUSH = re.compile(r"\bflux\s+push\s+artifact\s+(?P<args>[^\n;&|]*)")
+_PATH = re.compile(r"--path(?:=|\s+)(?P<q>[\"']?)(?P<path>[^\"'\s]+)(?P=q)")
+# what no variable of the workflow says: the runner fills it (the repository's name, a commit)
+_UNKNOWN = re.compile(r"\$\{\{[^}]*\}\}|\$\{\w+\}|\$\w+|\$\([^)]*\)")
+_VAR = re.compile(r"\$\{\{\s*(?:env\.)?(?P<a>[\w.-]+)\s*\}\}|\$\{(?P<b>\w+)\}|\$(?P<c>\w+)")
+
+
+@record
+class Push:
+    """A CI step pushing a directory of this repository as an OCI artifact."""
+
+    url: re.Pattern[str]  # the artifact's repository, without its tag (what is not known: any)
+    written: str  # as the workflow writes it
+    path: str  # the directory pushed ("" for the root), as the workflow writes it
+    by: str  # file:line
+
+
+@record
+class Read:
+    """A Flux Kustomization's path read as a directory of this repository."""
+
+    directory: str  # the repository's directory the path names
+    how: str  # how the source is this repository's, in words: said once
+    via: str  # the source, in words: said of each Kustomization reading it
+
+
+def _workflows(repo: RepoFiles) -> Iterator[str]:
+    workflows = repo.root / ".github" / "workflows"
+    if workflows.is_dir() and not workflows.is_symlink():
+        names = sorted(p.name for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+        yield from (f".github/workflows/{n}" for n in names[:MAX_WORKFLOWS])
+    yield from (f for f in repo.files if PurePosixPath(f).name == ".gitlab-ci.yml")
+
+
+def _variables(doc: Any, out: dict[str, str]) -> None:
+    """Every ``env:`` (GitHub) and ``variables:`` (GitLab) value of a workflow, whatever its level."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in ("env", "variables") and isinstance(value, dict):
+                out.update({str(k): str(v) for k, v in value.items() if isinstance(v, str | int)})
+            _variables(value, out)
+    elif isinstance(doc, list):
+        for value in doc:
+            _variables(value, out)
+
+
+def _pattern(written: str, variables: Mapping[str, str]) -> re.Pattern[str] | None:
+    """The artifact repositories a reference may name: its variables put in, what no variable
+    of the workflow says (the repository's name on GitHub) any one path segment, its tag cut. None
+    when no registry host is written: such a push may be anything's."""
+    text = written
+    for _ in range(3):  # a variable naming another
+        text = _VAR.sub(lambda m: variables.get(m["a"] or m["b"] or m["c"], m[0]), text)
+    text = _UNKNOWN.sub("\0", text).removeprefix("oci://")
+    head, slash, last = text.rpartition("/")
+    host = head.split("/", 1)[0]
+    if not slash or "\0" in host or ("." not in host and ":" not in host and host != "localhost"):
+        return None
+    last = last.split(":", 1)[0].split("@", 1)[0]
+    return re.compile("[^/]+".join(re.escape(p) for p in f"{head}/{last}".split("\0")))
+
+
+def pushes(repo: RepoFiles) -> list[Push]:
+    """The ``flux push artifact`` steps of the repository's CI workflows."""
+    asked = _ASKED.setdefault(repo, {})
+    if ("pushes",) not in asked:
+        asked[("pushes",)] = _pushes(repo)
+    found: list[Push] = asked[("pushes",)]
+    return found
+
+
+def _pushes(repo: RepoFiles) -> list[Push]:
+    out: list[Push] = []
+    for f in _workflows(repo):
+        text = repo.text(f) or ""
+        if "flux" not in text or "artifact" not in text:
+            continue
+        variables: dict[str, str] = {}
+        for doc in repo.documents(f):
+            _variables(doc, variables)
+        joined = re.sub(r"\\\n\s*", " ", text)
+        lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\bflux\s+push\s+artifact", text)]
+        for i, m in enumerate(_PUSH.finditer(joined)):
+            try:
+                args = shlex.split(m["args"])
+            except ValueError:  # an unclosed quote: the words as written
+                args = m["args"].split()
+            ref = next((a for a in args if not a.startswith("-")), "")
+            path = _PATH.search(m["args"])
+            url = _pattern(ref, variables)
+            if url is not None and path is not None:
+                line = lines[i] if i < len(lines) else 1
+                out.append(Push(url, ref, path["path"], f"{f}:{line}"))
+    return out
+
+
+def _url_of(repo: RepoFiles, name: str) -> str:
+    """The URL of the OCIRepository ``name``: its own object's, or the one a Flux Operator
+    FluxInstance's ``sync`` creates (named after its ``name``, else flux-system, the namespace
+    it is installed in), written in a FluxInstance or the values of a chart installing one."""
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "OCIRepository" not in text:
+            continue
+        for doc in repo.docs(f):
+            if kind_of(doc)[1] == "OCIRepository" and as_map(doc.get("metadata")).get("name") == name:
+                return str(as_map(doc.get("spec")).get("url") or "")
+            for sync in _syncs(doc):
+                if sync.get("kind") == "OCIRepository" and str(sync.get("name") or "flux-system") == name:
+                    return str(sync.get("url") or "")
+    return ""
+
+
+def _syncs(doc: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key == "sync" and isinstance(value, dict) and "url" in value:
+                yield value
+            else:
+                yield from _syncs(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from _syncs(value)
+
+
+def oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
+    """The directory of this repository an OCIRepository ``name`` holds and how that is known, or
+    why it is not this repository's (the sentence the line not read says)."""
+    asked = _ASKED.setdefault(repo, {})
+    if ("oci", name) not in asked:
+        asked[("oci", name)] = _oci_source(repo, name)
+    found: tuple[str, str] | str = asked[("oci", name)]
+    return found
+
+
+def _oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
+    url = _url_of(repo, name)
+    bare = re.sub(r"^oci://", "", url).split("@", 1)[0]
+    head, _, last = bare.rpartition("/")
+    bare = f"{head}/{last.split(':', 1)[0]}" if head else bare
+    found = [p for p in pushes(repo) if bare and p.url.fullmatch(bare)]
+    if not found:
+        pushed = "; no workflow of this repository pushes it (flux push artifact)"
+        return f" ({url}){pushed}" if url else pushed
+    push = found[0]
+    directory = norm(push.path.lstrip("/").removeprefix("./"))
+    if directory not in repo.dirs:
+        return f" ({url}), pushed by {push.by} from {push.path}, a directory this repository does not hold"
+    said = (
+        f"read {push.path} as OCIRepository {name}, which {push.by} pushes as {url} (flux push artifact; "
+        "a release is a commit here, and the workflow pushes it)"
+    )
+    return directory, said
+
+
+def external_source(repo: RepoFiles, name: str, path: str) -> tuple[str, str, str] | str:
+    """The directory of this repository ``path`` of the ExternalArtifact ``name`` is, by the
+    copy rule of the ArtifactGenerator cutting it from a source this repository's files are, or
+    why not (the sentence the line not read says)."""
+    asked = _ASKED.setdefault(repo, {})
+    if ("generators",) not in asked:
+        asked[("generators",)] = [
+            (f, doc)
+            for f in repo.yaml_files()
+            if "ArtifactGenerator" in (repo.text(f) or "")
+            for doc in repo.docs(f)
+            if kind_of(doc)[1] == "ArtifactGenerator"
+        ]
+    for f, doc in asked[("generators",)]:
+        spec = as_map(doc.get("spec"))
+        sources = {
+            str(s.get("alias") or ""): (str(s.get("kind") or ""), str(s.get("name") or ""))
+            for s in spec.get("sources") or []
+            if isinstance(s, dict)
+        }
+        for artifact in spec.get("artifacts") or []:
+            if not isinstance(artifact, dict) or artifact.get("name") != name:
+                continue
+            gen = str(as_map(doc.get("metadata")).get("name") or "")
+            return _copied(repo, f, (gen, name), artifact.get("copy") or [], sources, path)
+    return "; no ArtifactGenerator of this repository cuts it"
+
+
+def _copied(
+    repo: RepoFiles,
+    f: str,
+    named: tuple[str, str],
+    rules: list[Any],
+    sources: Mapping[str, tuple[str, str]],
+    path: str,
+) -> tuple[str, str, str] | str:
+    """``path`` of an artifact through its copy rules (the last one covering it wins, as later
+    copies overwrite earlier ones): the source's directory it comes from. ``named``: the
+    ArtifactGenerator's name and the ExternalArtifact's."""
+    gen, name = named
+    for rule in reversed([r for r in rules if isinstance(r, dict)]):
+        src, dst = str(rule.get("from") or ""), str(rule.get("to") or "")
+        if (
+            not dst.startswith("@artifact/")
+            or not src.startswith("@")
+            or rule.get("strategy", "Overwrite") != "Overwrite"
+        ):
+            continue
+        alias, _, frm = src[1:].partition("/")
+        contents = frm.endswith(("/", "/**")) or frm == ""
+        frm, to = norm(frm.removesuffix("**").rstrip("/")), norm(dst.removeprefix("@artifact/").rstrip("/"))
+        if any(c in frm for c in "*?[") or not dst.endswith("/"):
+            continue  # a glob of files, or a file renamed: no directory of its own
+        if not contents:  # a directory copied as itself, into the one named
+            to = norm(f"{to}/{PurePosixPath(frm).name}")
+        if path != to and not path.startswith(to + "/") and to:
+            continue
+        rest = path[len(to) :].lstrip("/") if to else path
+        kind, source = sources.get(alias, ("", ""))
+        cut = f"ArtifactGenerator {gen} ({f})"
+        if kind == "GitRepository":  # this repository, as Flux's own bootstrap names it
+            return norm(f"{frm}/{rest}"), "", f"of ExternalArtifact {name}, which {cut} copies from {source}"
+        if kind != "OCIRepository":
+            return f"; {cut} cuts it from {kind or 'an unknown source'} {source}".rstrip()
+        held = oci_source(repo, source)
+        if isinstance(held, str):
+            return f"; {cut} cuts it from OCIRepository {source}{held}"
+        via = f"of ExternalArtifact {name}, which {cut} copies from OCIRepository {source}"
+        return norm(f"{held[0]}/{frm}/{rest}"), held[1], via
+    return f"; no copy rule of ArtifactGenerator {gen} ({f}) takes it from a directory"
+
+
+def read(repo: RepoFiles, ref: Mapping[str, Any], path: str) -> Read | str | None:
+    """Where a Flux Kustomization reading ``ref`` at ``path`` reads this repository: a Read, or
+    why it does not (a clause for the line not read); None for a source of another kind."""
+    kind, name = str(ref.get("kind") or ""), str(ref.get("name") or "")
+    asked = _ASKED.setdefault(repo, {})
+    if (kind, name, path) not in asked:
+        asked[(kind, name, path)] = _read(repo, kind, name, path)
+    found: Read | str | None = asked[(kind, name, path)]
+    return found
+
+
+def _read(repo: RepoFiles, kind: str, name: str, path: str) -> Read | str | None:
+    if kind == "OCIRepository":
+        held = oci_source(repo, name)
+        if isinstance(held, str):
+            return held
+        return Read(norm(f"{held[0]}/{path}"), held[1], f"of OCIRepository {name}")
+    if kind == "ExternalArtifact":
+        cut = external_source(repo, name, path)
+        return cut if isinstance(cut, str) else Read(*cut)
+    return None
+
+
+def repository_path(repo: RepoFiles, spec: Mapping[str, Any]) -> str | None:
+    """The directory of this repository a Flux Kustomization's ``spec`` builds: its path in a
+    git source (this repository, as Flux's own bootstrap names it), or in an artifact this
+    repository's CI pushes; None for another source."""
+    ref = as_map(spec.get("sourceRef"))
+    path = norm(str(spec.get("path") or "").lstrip("/"))
+    kind = str(ref.get("kind") or "GitRepository")
+    if kind == "GitRepository":
+        return path
+    held = read(repo, ref, path)
+    return held.directory if isinstance(held, Read) else None
+
+
+def unread(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str, why: str) -> bool:
+    """A Flux Kustomization whose ``sourceRef`` is an OCI artifact or a bucket nothing here pushes
+    (``why``: the clause saying so): said as not read (the same path in git is not what it
+    deploys: staging takes platform/ from oci://…/platform at semver 0.0.x while development
+    reads it from git). False for any other source."""
+    ref = as_map(as_map(doc.get("spec")).get("sourceRef"))
+    kind, source = str(ref.get("kind") or ""), str(ref.get("name") or "")
+    if kind not in ("OCIRepository", "Bucket"):
+        return False
+    if kind == "Bucket":
+        why = next(
+            (
+                f" ({d_spec.get('bucketName')})"
+                for g in repo.yaml_files()
+                if "Bucket" in (repo.text(g) or "")
+                for d in repo.docs(g)
+                if kind_of(d)[1] == kind
+                and as_map(d.get("metadata")).get("name") == source
+                and (d_spec := as_map(d.get("spec"))).get("bucketName")
+            ),
+            "",
+        )
+    name = str(as_map(doc.get("metadata")).get("name") or "")
+    repo.notes.append(
+        f"{f}: Flux Kustomization {name} reads {path or 'the root'} from {kind} {source}{why}: an artifact "
+        f"built outside this repository's files; not read as this repository's {path or 'root'} (release "
+        "it where the artifact is built, or push it from this repository with flux push artifact)"
+    )
+    return True

@@ -1,0 +1,74 @@
+"""A Flux cluster whose OCIRepository is an artifact this repository's own CI pushes
+(``flux push artifact oci://…:TAG --path=./kubernetes``), and ExternalArtifacts an
+ArtifactGenerator cuts from it: the Kustomizations read their paths inside ./kubernetes, as Flux
+does once the artifact is pushed; one environment, the cluster. An OCIRepository nobody here
+pushes stays not read, said with why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.discovered_clusters import cluster_order
+from gitops_bot.engine.discovery import discover
+from testkit import pushed_artifact
+from testkit.local_git import write
+
+REGISTRY = "ghcr.io"
+PUSHED = (
+    "read ./kubernetes as OCIRepository flux-system, which .github/workflows/oci.yaml:16 pushes as "
+    "oci://ghcr.io/acme/manifests/k8s-gitops (flux push artifact; a release is a commit here, and the "
+    "workflow pushes it): Flux Kustomization "
+)
+
+
+def test_an_artifact_this_repositorys_ci_pushes_is_read_as_its_directory(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, pushed_artifact.files(REGISTRY)))
+    (env,) = found.environments
+    assert (env.name, env.paths) == (
+        "cluster-00",
+        ("kubernetes/apps/base/home-system/radarr/app", "kubernetes/apps/base/home-system/sonarr/app"),
+    )
+    assert sorted(i.name for i in found.images) == [
+        f"{REGISTRY}/home-operations/{a}" for a in ("radarr", "sonarr")
+    ]
+    # where the path comes from, on each; how the artifact is this repository's, once
+    assert all("of ExternalArtifact" in h and "ArtifactGenerator k8s-gitops" in h for h in env.how), env.how
+    assert sum(h.startswith(PUSHED) for h in env.how) == 1, env.how
+    assert not [n for n in found.notes if "not in the repository" in n or "built outside" in n], found.notes
+
+
+def test_an_oci_repository_nobody_here_pushes_stays_not_read_and_says_why(tmp_path: Path) -> None:
+    files = pushed_artifact.files(REGISTRY, url="oci://ghcr.io/acme/other/k8s-gitops")
+    found = discover(write(tmp_path, files))
+    assert found.environments == ()
+    (said,) = [n for n in found.notes if n.startswith("kubernetes/clusters/cluster-00/ks.yaml:")]
+    assert said == (
+        "kubernetes/clusters/cluster-00/ks.yaml: Flux Kustomization cluster reads apps/overlays/cluster-00 from "
+        "OCIRepository flux-system (oci://ghcr.io/acme/other/k8s-gitops); no workflow of this repository pushes "
+        "it (flux push artifact): an artifact built outside this repository's files; not read as this "
+        "repository's apps/overlays/cluster-00 (release it where the artifact is built, or push it from this "
+        "repository with flux push artifact)"
+    )
+    assert any("(it reads ExternalArtifact sonarr; ArtifactGenerator k8s-gitops" in n for n in found.notes)
+
+
+def test_a_push_from_a_directory_this_repository_does_not_hold_is_said(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, pushed_artifact.files(REGISTRY, path="./deploy")))
+    assert found.environments == ()
+    assert any(
+        "pushed by .github/workflows/oci.yaml:16 from ./deploy, a directory this repository does not hold"
+        in n
+        for n in found.notes
+    ), found.notes
+
+
+def test_a_clusters_split_names_that_render_nothing_leave_the_order_as_it_is() -> None:
+    """A cluster's stage-named directory (apps/base/development, a namespace's folder) split by
+    cluster and then dropped (it renders no image): the order is the environments' own."""
+    envs = [FoundEnvironment("cluster-00", ("kubernetes/apps/base/home-system/sonarr/app",), ("found",))]
+    clusters = {
+        "cluster-00-development": ("cluster-00", "development"),
+        "base-development": ("base", "development"),
+    }
+    assert cluster_order(envs, clusters, []) == envs
