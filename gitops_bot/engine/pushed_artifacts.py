@@ -32,7 +32,7 @@ _VAR = re.compile(r"\$\{\{\s*(?:env\.)?(?P<a>[\w.-]+)\s*\}\}|\$\{(?P<b>\w+)\}|\$
 
 
 @record
-class Push:
+class ArtifactPush:
     """A CI step pushing a directory of this repository as an OCI artifact."""
 
     url: re.Pattern[str]  # the artifact's repository, without its tag (what is not known: any)
@@ -86,17 +86,17 @@ def _pattern(written: str, variables: Mapping[str, str]) -> re.Pattern[str] | No
     return re.compile("[^/]+".join(re.escape(p) for p in f"{head}/{last}".split("\0")))
 
 
-def pushes(repo: RepoFiles) -> list[Push]:
+def pushes(repo: RepoFiles) -> list[ArtifactPush]:
     """The ``flux push artifact`` steps of the repository's CI workflows."""
     asked = _ASKED.setdefault(repo, {})
     if ("pushes",) not in asked:
         asked[("pushes",)] = _pushes(repo)
-    found: list[Push] = asked[("pushes",)]
+    found: list[ArtifactPush] = asked[("pushes",)]
     return found
 
 
-def _pushes(repo: RepoFiles) -> list[Push]:
-    out: list[Push] = []
+def _pushes(repo: RepoFiles) -> list[ArtifactPush]:
+    out: list[ArtifactPush] = []
     for f in _workflows(repo):
         text = repo.text(f) or ""
         if "flux" not in text or "artifact" not in text:
@@ -116,7 +116,7 @@ def _pushes(repo: RepoFiles) -> list[Push]:
             url = _pattern(ref, variables)
             if url is not None and path is not None:
                 line = lines[i] if i < len(lines) else 1
-                out.append(Push(url, ref, path["path"], f"{f}:{line}"))
+                out.append(ArtifactPush(url, ref, path["path"], f"{f}:{line}"))
     return out
 
 
