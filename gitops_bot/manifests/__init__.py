@@ -38,6 +38,17 @@ _LINE_DOCUMENTS = re.compile(r"\n---(?=[ \t\n]|\Z)")  # _DOCUMENTS, after a newl
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is no comment
 
 
+_TOP_API = re.compile(r"^apiVersion:[ \t]*\S", re.MULTILINE)
+
+
+def is_manifest(text: str) -> bool:
+    """Whether the text holds a Kubernetes object (an ``apiVersion:`` and a ``kind:`` at a
+    line's start): a file ``kubectl apply -f`` reads, never a chart's values file, even beside
+    a ``Chart.yaml`` (a chart's values may set a top-level ``kind:``, as fluent-bit's does, but
+    no values file names an ``apiVersion:``)."""
+    return _TOP_API.search(text) is not None and _TOP_KINDS.search(text) is not None
+
+
 def definitions_only(text: str) -> bool:
     """Whether every object the text holds is a CustomResourceDefinition (a chart's ``crds/``,
     an operator's bundle: megabytes of schema whose ``names:`` say ``kind: Application``): no

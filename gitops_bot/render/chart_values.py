@@ -16,6 +16,7 @@ import importlib
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot import manifests
 from gitops_bot.manifests import images
 from gitops_bot.render.deploy_tools import CHART_DEPS, DeployTools, Steps
 from gitops_bot.render.walk import YAML_SUFFIXES, Walk
@@ -38,8 +39,8 @@ def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:
     """``path`` (``text``) read as a values file of the chart holding it, then what the
     Applications rendering it set over it; False: it is in no chart (nothing read)."""
     chart = _chart(reader, path)
-    if chart is None:
-        return False
+    if chart is None or manifests.is_manifest(text):
+        return False  # an object beside a chart is applied as it is: helm never reads it
     values = chart / "values.yaml"
     # helm reads the chart's Chart.yaml too: its dependencies' versions are charts it renders
     reader.read_file(chart / "Chart.yaml", walk)

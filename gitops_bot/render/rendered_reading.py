@@ -24,6 +24,7 @@ import yaml
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, Pin, PinKind, PinStatus
+from gitops_bot.manifests import is_manifest
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -346,7 +347,12 @@ def installed(
         path = helm_render.inside(root, config_root / p)
         if path is None:
             continue
-        values = path.is_file() and path.suffix in (".yaml", ".yml") and path.name != "Chart.yaml"
+        values = (
+            path.is_file()
+            and path.suffix in (".yaml", ".yml")
+            and path.name != "Chart.yaml"
+            and not is_manifest(bounded.read_text(path) or "")  # an object is applied, not a value
+        )
         directory = path.parent if values else path
         if directory in done or not (directory / "Chart.yaml").is_file():
             continue

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core.reading import EnvironmentReading, ImageReading, PinStatus
-from gitops_bot.manifests import workloads
+from gitops_bot.manifests import is_manifest, workloads
 from gitops_bot.render import helm_render, running
 from gitops_bot.render.bounded import read_text
 from gitops_bot.render.helm_render import Kustomize
@@ -164,6 +164,8 @@ def _charts(root: Path, config_root: Path, paths: Sequence[str]) -> list[helm_re
         if not path.is_relative_to(root):
             continue
         directory, values = (path, ()) if path.is_dir() else (path.parent, (path,))
+        if values and is_manifest(read_text(path) or ""):
+            continue  # an object beside a chart is applied as it is: helm never reads it
         if not (directory / "Chart.yaml").is_file():
             continue
         if values and path.name == "values.yaml":

@@ -93,3 +93,68 @@ def test_a_plain_manifest_beside_an_applications_chart_is_read_as_its_own_pin(
     raw = got.image("quay.io/prometheus/blackbox-exporter")
     assert raw is not None and raw.status is PinStatus.PINNED, raw
     assert raw.effective is not None and raw.effective.tag == "v0.23.0", raw
+
+
+SUNSEED = {
+    # akhilsurala/argocd@07bcaa33: CI runs `kubectl apply -f Sunseed/sunseed-frontend/deployment.yaml`;
+    # the directory is also a chart (Chart.yaml, templates/, values.yaml) nothing deploys
+    "gitops-bot.yaml": """version: 1
+images:
+- name: 543409816872.dkr.ecr.us-east-1.amazonaws.com/sunseed/sunseed-frontend
+  policy: newest
+  pattern: '^v(?P<n>[0-9]+)$'
+  helm: {repository: image.repository, tag: image.tag}
+environments:
+- name: default
+  path: Sunseed/sunseed-frontend/deployment.yaml
+""",
+    "Sunseed/sunseed-frontend/Chart.yaml": "apiVersion: v2\nname: sunseed-frontend\nversion: 0.1.0\n",
+    "Sunseed/sunseed-frontend/values.yaml": "image:\n"
+    "  repository: 543409816872.dkr.ecr.us-east-1.amazonaws.com/sunseed/sunseed-frontend\n"
+    '  tag: "v19"\n',
+    "Sunseed/sunseed-frontend/templates/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sunseed-frontend}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+""",
+    "Sunseed/sunseed-frontend/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: myapp-deployment
+spec:
+  template:
+    spec:
+      containers:
+      - name: myapp
+        image: 543409816872.dkr.ecr.us-east-1.amazonaws.com/sunseed/sunseed-frontend:v10
+""",
+}
+
+
+@pytest.mark.parametrize("tools", [True, False], ids=["rendered", "rules"])
+def test_a_manifest_beside_a_charts_chart_yaml_is_applied_not_read_as_its_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools: bool
+) -> None:
+    """The plan said v19 (the chart's values) ran and a release of the manifest 'changes
+    nothing', and update wrote the chart's values.yaml too: helm never reads a manifest, and
+    what CI applies pins v10."""
+    if tools:
+        monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+        monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    else:
+        monkeypatch.setenv("GITOPS_BOT_KUBECTL", "/nonexistent/kubectl")
+        monkeypatch.setenv("GITOPS_BOT_HELM", "/nonexistent/helm")
+    root = tmp_path / "repo"
+    for rel, text in SUNSEED.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    got = open_app(root).readings()["default"]
+    front = got.image("543409816872.dkr.ecr.us-east-1.amazonaws.com/sunseed/sunseed-frontend")
+    assert front is not None and front.status is PinStatus.PINNED, front
+    assert front.effective is not None and front.effective.tag == "v10", front
+    assert {p.file for p in front.pins} == {"Sunseed/sunseed-frontend/deployment.yaml"}, front.pins
