@@ -47,7 +47,7 @@ def elsewhere(repo: RepoFiles) -> None:
     files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
     charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said
     stages = 0
-    for f in _deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
+    for f in deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
         text = repo.text(f) or ""
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
@@ -506,10 +506,10 @@ _DEPLOYERS = frozenset(
 def holds_deployers(repo: RepoFiles) -> bool:
     """Whether the repository holds an object saying what deploys (an Argo CD Application or
     ApplicationSet, a Flux Kustomization or HelmRelease, a Kargo Stage) outside its tests."""
-    return bool(_deployer_files(repo))
+    return bool(deployer_files(repo))
 
 
-def _deployer_files(repo: RepoFiles) -> list[str]:
+def deployer_files(repo: RepoFiles) -> list[str]:
     """The files holding an object saying what deploys, outside tests: found once a discovery
     (asked four times, each a parse of every file naming a deploy tool's API group, as an
     operator's 270 ClusterServiceVersions do)."""
@@ -539,8 +539,8 @@ def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
     applied by a script's ``argocd app create``) are environments by shape, as in a repository
     holding no deploy object, each said as a guess. None where a deploy object lies elsewhere:
     then what none renders is deployed by nothing."""
-    tops = {f.split("/", 1)[0] for f in _deployer_files(repo) if "/" in f}
-    if not tops or len(tops) < len({f.split("/", 1)[0] for f in _deployer_files(repo)}):
+    tops = {f.split("/", 1)[0] for f in deployer_files(repo) if "/" in f}
+    if not tops or len(tops) < len({f.split("/", 1)[0] for f in deployer_files(repo)}):
         return []  # one at the root, or none
     if any(t.lower() not in _NOT_DEPLOYED_TOPS for t in tops):
         return []

@@ -11,9 +11,10 @@ from pathlib import PurePosixPath
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine import pushed_artifacts
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, name_of, safe_name
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
+from gitops_bot.engine.deployers import deployer_files
 from gitops_bot.engine.discovered_images import new_names
-from gitops_bot.engine.promotion_order import kind_of, name_order, rank_of
+from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
@@ -187,77 +188,111 @@ def flux_clusters(
     """The candidates a Flux cluster deploys (``clusters/<c>``, or the directory holding its
     ``flux-system``; a Kustomization in a directory a cluster's Kustomization renders is that
     cluster's too), named by the cluster: a cluster is an environment, the namespaces its
-    Kustomizations' paths are named after are not (``apps/main/monitoring`` is main's). A name
-    of the usual words (dev, prod) is kept, prefixed by its cluster where two clusters deploy
-    one (``eu-dev``), so that no environment mixes two clusters. The second value: each such
-    name -> (cluster, the word), for the order within each cluster."""
+    Kustomizations' paths are named after are not (``apps/main/monitoring`` is main's). What
+    several clusters deploy (a shared ``infrastructure/``) runs in each of them, so it is a
+    path of each one's environment: the reader then says its pins are shared, and a release
+    for one cluster alone leaves them. A name of the usual words (dev, prod) is kept, prefixed
+    by its cluster where two clusters deploy one (``eu-dev``), so that no environment mixes two
+    clusters. The second value: each such name -> (cluster, the word), for the order within
+    each cluster."""
     objects = _flux_objects(repo)
-    cluster = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f, bootstrap=False))}
+    owned = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f, bootstrap=False))}
+    cluster: dict[str, set[str]] = {f: {owner} for f, owner in owned.items()}
     reached: dict[str, set[str]] = {}
-    _spread(repo, objects, cluster, reached)
+    _spread(repo, objects, owned, cluster, reached)
     # a directory beside a flux-system one names its cluster only where no cluster under
     # clusters/ reaches it (apps/base/flux-system holds an app, not a bootstrap)
-    cluster |= {f: owner for f, _, _ in objects if f not in cluster and (owner := _cluster_dir(repo, f))}
-    _spread(repo, objects, cluster, reached)
-    deploys: dict[str, tuple[str, str]] = {}  # candidate path -> (cluster, the object in words)
-    shared: dict[str, set[str]] = {}  # what several clusters deploy -> them: no one cluster's
+    beside = {f: owner for f, _, _ in objects if f not in cluster and (owner := _cluster_dir(repo, f))}
+    owned |= beside
+    cluster |= {f: {owner} for f, owner in beside.items()}
+    _spread(repo, objects, owned, cluster, reached)
+    deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
-        if f not in cluster:
-            continue
         for c in found:
-            if c.path in reached[path] or c.path.startswith(path + "/"):
-                shared.setdefault(c.path, set()).add(cluster[f])
-                deploys.setdefault(
-                    c.path, (cluster[f], f"Flux Kustomization {name} of cluster {cluster[f]} ({f})")
-                )
-    shared = {p: cs for p, cs in shared.items() if len(cs) > 1}
-    for p in shared:
-        del deploys[p]
-    if not deploys and not shared:
+            if f in cluster and (c.path in reached[path] or c.path.startswith(path + "/")):
+                for k in sorted(cluster[f]):
+                    deploys.setdefault(c.path, {}).setdefault(
+                        k, f"Flux Kustomization {name} of cluster {k} ({f})"
+                    )
+    if not deploys:
         return list(found), {}
     words: dict[str, set[str]] = {}
     for c in found:
-        if c.path in deploys and rank_of(c.name) is not None:
-            words.setdefault(c.name, set()).add(deploys[c.path][0])
+        if c.path in deploys and _stage(c.name):
+            words.setdefault(c.name, set()).update(deploys[c.path])
+    # where Flux alone deploys, a Kustomization no cluster's sync reaches is applied by nothing
+    # (a folder being built, an old one): what it renders is no cluster's, so no environment
+    alone = not any(
+        ("argoproj.io" in (t := repo.text(f) or "") or "kargo.akuity.io" in t) for f in deployer_files(repo)
+    )
+    roots = sorted({k for ks in deploys.values() for k in ks})
     out = []
     split: dict[str, tuple[str, str]] = {}
     for c in found:
-        if c.path in shared:  # one release changes every cluster deploying it: its own name
-            both = ", ".join(sorted(shared[c.path]))
-            out.append(replace(c, name=name_of(c.path), how=f"{c.how}, deployed by clusters {both}"))
+        if c.path not in deploys and alone and c.how.startswith(_FLUX_FOUND):
+            repo.notes.append(
+                f"{c.path}: no Flux cluster's sync reaches it ({'clusters' if len(roots) > 1 else 'cluster'} "
+                f"{', '.join(roots)}); not an "
+                "environment (add it by hand if something outside the repository deploys it)"
+            )
             continue
         if c.path not in deploys:
             out.append(c)
             continue
-        of, by = deploys[c.path]
-        name = safe_name(of)
-        if rank_of(c.name) is not None:
-            name = c.name if len(words[c.name]) == 1 else safe_name(f"{of}-{c.name}")
-            if name != c.name:
-                split[name] = (of, c.name)
-        out.append(replace(c, name=name, how=f"{c.how}, deployed by {by}"))
+        by = deploys[c.path]
+        for of, said in by.items():
+            name = safe_name(of)
+            if _stage(c.name):
+                name = c.name if len(words[c.name]) == 1 else safe_name(f"{of}-{c.name}")
+                if name != c.name:
+                    split[name] = (of, c.name)
+            also = [k for k in by if k != of]
+            shared = (
+                f"; so {'do clusters' if len(also) > 1 else 'does cluster'} {', '.join(also)}" if also else ""
+            )
+            out.append(replace(c, name=name, how=f"{c.how}, deployed by {said}{shared}"))
     return out, split
 
 
 def _spread(
     repo: RepoFiles,
     objects: Sequence[tuple[str, str, str]],
-    cluster: dict[str, str],
+    owned: Mapping[str, str],
+    cluster: dict[str, set[str]],
     reached: dict[str, set[str]],
 ) -> None:
-    """Each Kustomization a cluster's Kustomization renders is that cluster's (``cluster``,
-    grown; ``reached``: each path's directories, filled)."""
-    for _ in range(4):  # a cluster's Kustomization rendering a directory of more of them
+    """Each Kustomization a cluster's Kustomization renders is that cluster's, to any depth, and
+    every cluster's that reaches it (two clusters over one infrastructure/): ``cluster`` grown,
+    but for the files under a cluster's own directory (``owned``); ``reached``: each path's
+    directories, filled."""
+    for _, _, path in objects:
+        if path not in reached:
+            reached[path] = {
+                norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
+                for p in files_of(repo, path)
+                if p.is_relative_to(repo.root)
+            } | {path}
+    grown = True
+    while grown:
+        grown = False
         for f, _, path in objects:
-            if path not in reached:
-                reached[path] = {
-                    norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
-                    for p in files_of(repo, path)
-                    if p.is_relative_to(repo.root)
-                } | {path}
             for g, _, _ in objects:
-                if g not in cluster and f in cluster and PurePosixPath(g).parent.as_posix() in reached[path]:
-                    cluster[g] = cluster[f]
+                if g in owned or f not in cluster or PurePosixPath(g).parent.as_posix() not in reached[path]:
+                    continue
+                if not cluster[f] <= cluster.setdefault(g, set()):
+                    cluster[g] |= cluster[f]
+                    grown = True
+
+
+def _stage(name: str) -> bool:
+    """Whether a candidate a cluster deploys is one of its stages (``apps/eu/dev``): named by a
+    usual word alone. A word inside a name (``controllers-local``, ``node-local-dns``,
+    ``ci-excluded``) names what the folder holds, which is the cluster's."""
+    return name.lower() in WORDS
+
+
+# how the candidates a Flux Kustomization makes are found (candidates.flux, candidates.overlays)
+_FLUX_FOUND = ("Flux Kustomization ", "Kustomize overlay ")
 
 
 def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
@@ -281,8 +316,9 @@ def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
 
 def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | None:
     """The Flux cluster a file belongs to: the directory under ``clusters/`` holding it, else
-    (``bootstrap``) the one holding a ``flux-system`` directory (what ``flux bootstrap --path``
-    writes)."""
+    (``bootstrap``) the one holding a ``flux-system`` directory of Flux's own objects (what
+    ``flux bootstrap --path`` writes; a ``flux-system`` folder of the namespace's network policies
+    is none)."""
     parts = PurePosixPath(f).parts[:-1]
     for i, part in enumerate(parts[:-1]):
         if part.lower() in _CLUSTER_DIRS:
@@ -290,6 +326,16 @@ def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | No
     if not bootstrap:
         return None
     for i in range(len(parts), 0, -1):
-        if "/".join((*parts[:i], "flux-system")) in repo.dirs and parts[i - 1] != "flux-system":
+        sync = "/".join((*parts[:i], "flux-system"))
+        if sync in repo.dirs and parts[i - 1] != "flux-system" and _holds_flux(repo, sync):
             return parts[i - 1]
     return None
+
+
+def _holds_flux(repo: RepoFiles, d: str) -> bool:
+    """Whether directory ``d`` holds one of Flux's own objects (its sync, its components)."""
+    return any(
+        f.startswith(d + "/")
+        and ("toolkit.fluxcd.io" in (t := repo.text(f) or "") or "fluxcd.controlplane.io" in t)
+        for f in repo.yaml_files()
+    )

@@ -92,8 +92,10 @@ def test_one_cluster_per_environment_keeps_the_names(tmp_path: Path) -> None:
     assert {e.name: e.promote_from for e in found.environments}["production"] == "staging"
 
 
-def test_what_two_clusters_deploy_is_no_one_clusters(tmp_path: Path) -> None:
-    """infrastructure/ deployed by both clusters' Kustomizations is not named after either."""
+def test_what_two_clusters_deploy_is_a_path_of_each(tmp_path: Path) -> None:
+    """infrastructure/ deployed by both clusters' Kustomizations runs in both: a path of each
+    cluster's environment (the reader says its pins are shared), never an environment named after
+    its folder."""
     files = _repo(NAMESPACES)
     for cluster in NAMESPACES:
         files[f"clusters/{cluster}/infrastructure.yaml"] = FLUX.format(name="infra", path="infrastructure")
@@ -101,9 +103,96 @@ def test_what_two_clusters_deploy_is_no_one_clusters(tmp_path: Path) -> None:
     files["infrastructure/proxy.yaml"] = DEPLOY.format(app="proxy")
     found = discover(write(tmp_path, files))
     by_name = {e.name: e.paths for e in found.environments}
-    assert by_name["main"] == ("apps/main/monitoring", "apps/main/web")
-    assert by_name["utility"] == ("apps/utility/db", "apps/utility/monitoring")
-    assert not [n for n, paths in by_name.items() if "infrastructure" in paths and n in NAMESPACES]
+    assert by_name == {
+        "main": ("apps/main/monitoring", "apps/main/web", "infrastructure"),
+        "utility": ("apps/utility/db", "apps/utility/monitoring", "infrastructure"),
+    }
+    (main,) = [e for e in found.environments if e.name == "main"]
+    assert main.how[-1].endswith("; so does cluster utility"), main.how
+
+
+# monosense-io/k8s-gitops@33abfe94: kubernetes/clusters/{apps,infra}/flux-system/gotk-sync.yaml sync
+# kubernetes/clusters/<c>, whose infrastructure.yaml both build ./kubernetes/infrastructure, a tree
+# of more Kustomizations (ks.yaml) over shared directories; apps adds messaging-kafka.yaml. Some
+# ks.yaml no cluster reaches (workloads/platform/cicd/actions-runner-system, being built), and a
+# flux-system folder of the namespace's network policies is no cluster. init read 8 environments
+# named after folders (app, apps, cluster, controller, networkpolicy, ...), app spanning both.
+_SYNC = (
+    """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: flux-system, namespace: flux-system}}
+spec: {{interval: 1m, ref: {{branch: main}}, url: https://github.com/monosense-io/k8s-gitops}}
+"""
+    + FLUX
+)
+
+
+def _monosense() -> dict[str, str]:
+    k = "kubernetes"
+    files = {}
+    for c in ("apps", "infra"):
+        files[f"{k}/clusters/{c}/flux-system/kustomization.yaml"] = "resources: [gotk-sync.yaml]\n"
+        files[f"{k}/clusters/{c}/flux-system/gotk-sync.yaml"] = _SYNC.format(
+            name=f"cluster-{c}-config", path=f"{k}/clusters/{c}"
+        )
+        files[f"{k}/clusters/{c}/infrastructure.yaml"] = FLUX.format(
+            name=f"cluster-{c}-infrastructure", path=f"{k}/infrastructure"
+        )
+    files[f"{k}/clusters/apps/messaging-kafka.yaml"] = FLUX.format(
+        name="cluster-apps-messaging-kafka", path=f"{k}/workloads/platform/messaging/kafka"
+    )
+    files[f"{k}/infrastructure/kustomization.yaml"] = "resources: [networking/coredns/ks.yaml, security]\n"
+    files[f"{k}/infrastructure/networking/coredns/ks.yaml"] = FLUX.format(
+        name="coredns", path=f"{k}/infrastructure/networking/coredns/app"
+    )
+    files[f"{k}/infrastructure/networking/coredns/app/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+    files[f"{k}/infrastructure/networking/coredns/app/deploy.yaml"] = DEPLOY.format(app="coredns")
+    files[f"{k}/infrastructure/security/kustomization.yaml"] = "resources: [networkpolicy/ks.yaml]\n"
+    files[f"{k}/infrastructure/security/networkpolicy/ks.yaml"] = FLUX.format(
+        name="cluster-networkpolicy-baseline", path=f"{k}/infrastructure/security/networkpolicy"
+    )
+    files[f"{k}/infrastructure/security/networkpolicy/kustomization.yaml"] = "resources: [flux-system]\n"
+    files[f"{k}/infrastructure/security/networkpolicy/flux-system/kustomization.yaml"] = (
+        "namespace: flux-system\nresources: [deny-all.yaml]\n"
+    )
+    files[f"{k}/infrastructure/security/networkpolicy/flux-system/deny-all.yaml"] = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all}\n"
+        "spec: {podSelector: {}}\n"
+    )
+    kafka = f"{k}/workloads/platform/messaging/kafka"
+    files[f"{kafka}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+    files[f"{kafka}/deploy.yaml"] = DEPLOY.format(app="kafka")
+    runners = f"{k}/workloads/platform/cicd/actions-runner-system"
+    files[f"{runners}/kustomization.yaml"] = "resources: [controller]\n"
+    files[f"{runners}/controller/kustomization.yaml"] = "resources: [ks.yaml]\n"
+    files[f"{runners}/controller/ks.yaml"] = FLUX.format(
+        name="cluster-apps-actions-runner-controller", path=f"{runners}/controller/app"
+    )
+    files[f"{runners}/controller/app/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+    files[f"{runners}/controller/app/deploy.yaml"] = DEPLOY.format(app="runner-controller")
+    return files
+
+
+def test_each_flux_cluster_is_one_environment_over_what_its_sync_reaches(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, _monosense()))
+    shared = [
+        "kubernetes/infrastructure/networking/coredns/app",
+        "kubernetes/infrastructure/security/networkpolicy",
+    ]
+    assert {e.name: sorted(e.paths) for e in found.environments} == {
+        "apps": [*shared, "kubernetes/workloads/platform/messaging/kafka"],
+        "infra": shared,
+    }
+    assert {i.name: i.environments for i in found.images} == {
+        "ghcr.io/acme/coredns": ("apps", "infra"),
+        "ghcr.io/acme/kafka": ("apps",),
+    }
+    notes = "\n".join(found.notes)
+    assert (
+        "kubernetes/workloads/platform/cicd/actions-runner-system/controller/app: no Flux cluster's sync reaches it "
+        "(clusters apps, infra); not an environment"
+    ) in notes, notes
 
 
 _SOURCES_KS = """\
@@ -181,3 +270,22 @@ def test_the_sources_a_cluster_applies_are_of_its_environment(tmp_path: Path) ->
     ], found.notes
     (env,) = found.environments
     assert env.name == "homelab" and "infrastructure/sources" in env.paths, found.environments
+
+
+def test_a_usual_word_inside_a_folders_name_is_no_stage_of_its_cluster(tmp_path: Path) -> None:
+    # bokristoffersson/homelab-k12n-gitops@2e505e4c: gitops/clusters/local/infrastructure.yaml deploys
+    # infrastructure/controllers-local beside apps/local/*; init made it an environment
+    # controllers-local (the word local), apart from local (and wahooli/gitops-repo@e42e0ee9's
+    # node-local-dns and livingroom-pi-ci-excluded apart from livingroom-pi)
+    files = _repo({"local": ("monitoring",), "homelab": ("monitoring",)})
+    for cluster, folder in (("local", "controllers-local"), ("homelab", "controllers")):
+        files[f"clusters/{cluster}/infrastructure.yaml"] = FLUX.format(
+            name="infrastructure-controllers", path=f"infrastructure/{folder}"
+        )
+        files[f"infrastructure/{folder}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+        files[f"infrastructure/{folder}/deploy.yaml"] = DEPLOY.format(app=f"mosquitto-{cluster}")
+    found = discover(write(tmp_path, files))
+    assert {e.name: sorted(e.paths) for e in found.environments} == {
+        "local": ["apps/local/monitoring", "infrastructure/controllers-local"],
+        "homelab": ["apps/homelab/monitoring", "infrastructure/controllers"],
+    }
