@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from itertools import combinations
 from pathlib import PurePosixPath
 from typing import Any
@@ -75,6 +75,10 @@ class ImageNames:
     # name -> the other Helm key paths setting it (a chart's server and agent of one image): an
     # entry takes one, so a release leaves these; said on the entry with the entry they need
     also: dict[str, dict[str, tuple[str, Mapping[str, str]]]] = field(default_factory=dict)
+    # (the repository's key path, or the name a template writes, and the tag's key path) -> the
+    # chart template writing the image as REPOSITORY:TAG from them: a digest written after the
+    # tag in that key (tag@sha256:...) reaches the image line whole
+    tag_last: dict[tuple[str, str], str] = field(default_factory=dict)
     # name -> the tags its containers write, as the files hold them: what a policy is guessed
     # from where no environment's reading could be had
     written: dict[str, list[str]] = field(default_factory=dict)
@@ -210,6 +214,9 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                 literal = _VALUES_REF.sub("\0", ref)
                 if literal == "\0:\0" and len(keys) == 2:
                     name = value_at(values, keys[0])
+                    # written so whatever sets the keys (a values file per environment beside a
+                    # chart with no values.yaml of its own)
+                    into.tag_last.setdefault((keys[0], keys[1]), f)
                     if isinstance(name, str):
                         into.add(
                             name,
@@ -218,6 +225,8 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                         )
                 elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
                     into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
+                    named = into.keys.get(workloads.repository_key(literal[:-2]) or "", literal[:-2])
+                    into.tag_last.setdefault((named, keys[0]), f)
                 elif literal == "\0" and len(keys) == 1:
                     name = value_at(values, keys[0])
                     if isinstance(name, str):
@@ -527,3 +536,31 @@ def drop(into: ImageNames, names: Iterable[str]) -> None:
     for name in names:
         into.found.pop(name, None)
         into.how.pop(name, None)
+
+
+def digest_place(names: ImageNames, name: str, tags: Sequence[str], g: Guess) -> tuple[Guess, str | None]:
+    """Where a release's digest goes when the image's Helm keys name a tag and no digest: into
+    the tag key (digestInTag) where the chart's template writes the image as ``NAME:TAG``, so
+    ``tag@sha256:...`` is what runs; otherwise a guess following a moving tag's digest would be
+    refused by the first plan (the digest has no place), so the image is not configured and the
+    second value says why, with the fix (None: configured as guessed)."""
+    helm = names.found.get(name) or {}
+    if "tag" not in helm or {"digest", "reference"} & set(helm) or g.digest_in_tag:
+        return g, None
+    key = helm["tag"]
+    template = names.tag_last.get((helm.get("repository", ""), key)) or names.tag_last.get((name, key))
+    if template is not None:
+        why = (
+            f"{g.why}; {template} writes the image as repository:tag, so the digest is kept after the "
+            f"tag in {key} (digestInTag)"
+        )
+        return replace(g, why=why, digest_in_tag=True), None
+    if g.policy != "digest":
+        return g, None
+    shown = ", ".join(dict.fromkeys(t for t in tags if t)) or "no tag"
+    return g, (
+        f"{name}: pinned {shown}, a moving tag, whose digest has no place: its Helm keys "
+        f"{', '.join(helm.values())} name none, and no chart template here shows the image written as "
+        "repository:tag; not configured: add it with helm.digest (a key of the chart for a digest) or "
+        "helm.digestInTag (when the chart writes repository:tag) and policy: digest"
+    )

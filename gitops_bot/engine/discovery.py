@@ -303,6 +303,10 @@ def discover(
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)
         )
+        policy, unplaced = discovered_images.digest_place(found, n, tags, policy)
+        if unplaced is not None and not policy_how:  # a guess the first plan would refuse
+            repo.notes.append(unplaced)
+            continue
         ref = WrittenRef.split(repository or n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
         host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub

@@ -197,3 +197,52 @@ def test_a_base_two_apps_rename_in_one_environment_is_planned_each_from_its_own_
     assert "back" not in items
     assert items[shop]["candidate"]["tag"] == "1.2.0" and items[blog]["candidate"]["tag"] == "1.5.0"
     assert items[shop]["candidate"]["digest"] != items[blog]["candidate"]["digest"]
+
+
+# carbonauten/gitops-starter@0085fdd4 (and ZackZhouHB/zack-gitops-project@fcb0f91d): an Argo CD
+# Application's helm.values pin image.repository and image.tag: latest of the chart beside it, whose
+# template writes "{{ .Values.image.repository }}:{{ .Values.image.tag }}". init guessed policy:
+# digest with no place for the digest, and its own first plan refused it ("latest stays tag-only").
+_CHART_DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: content-hub}
+spec:
+  template:
+    spec:
+      containers:
+        - name: content-hub
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+_CHART_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: content-hub, namespace: argocd}}
+spec:
+  project: default
+  source:
+    repoURL: "https://github.com/carbonauten/gitops-starter"
+    path: "gitops/charts/content-hub"
+    targetRevision: HEAD
+    helm:
+      values: |-
+        image:
+          repository: {image}
+          tag: latest
+  destination: {{server: https://kubernetes.default.svc, namespace: default}}
+"""
+
+
+def test_a_moving_tag_in_helm_values_is_pinned_by_digest_in_its_tag_key(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    image = _pushed(registry, tmp_path, "inittag", ("latest",))
+    files = {
+        "gitops/charts/content-hub/Chart.yaml": "apiVersion: v2\nname: content-hub\nversion: 0.1.0\n",
+        "gitops/charts/content-hub/values.yaml": f"image:\n  repository: {image}\n  tag: latest\n",
+        "gitops/charts/content-hub/templates/deployment.yaml": _CHART_DEPLOY,
+        "platform/argocd/content-hub-application.yaml": _CHART_APP.format(image=image),
+    }
+    result, doc = _init(tmp_path, files)
+    assert "digestInTag: true" in doc["init"]["config"], doc["init"]["config"]
+    (item,) = [i for e in doc["environments"] for i in e["images"]]
+    assert (item["action"], item["reason"]) == ("update", "pin latest to its digest"), item
+    assert result.exit_code == 0

@@ -1,0 +1,56 @@
+"""Where init's guess puts a release's digest for an image its Helm values pin by a tag key
+alone: init never writes a guess its own first plan refuses ("latest stays tag-only ... none of
+them a digest")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+"""
+# a chart of another repository: its templates are not here to show how the tag is written
+_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: web}
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: web
+      version: "1.2.0"
+      sourceRef: {kind: HelmRepository, name: acme, namespace: flux-system}
+  values:
+    image:
+      repository: ghcr.io/acme/web
+      tag: latest
+"""
+
+
+def test_a_moving_tag_whose_digest_has_no_place_is_said_not_configured(tmp_path: Path) -> None:
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "clusters/main/apps.yaml": _KS,
+                "apps/kustomization.yaml": "resources: [web.yaml]\n",
+                "apps/web.yaml": _RELEASE,
+            },
+        )
+    )
+    assert [i.name for i in found.images] == []
+    notes = "\n".join(found.notes)
+    assert (
+        "ghcr.io/acme/web: pinned latest, a moving tag, whose digest has no place: its Helm keys "
+        "image.repository, image.tag name none, and no chart template here shows the image written as "
+        "repository:tag; not configured"
+    ) in notes, notes
