@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
+import tomllib
 from pathlib import Path
 
 from testkit.paths import ROOT
@@ -77,3 +79,14 @@ def test_every_test_file_the_docs_and_comments_cite_exists() -> None:
     }
     assert len(cited) > 10  # the pattern still finds the citations
     assert sorted(c for c in cited if not (ROOT / c[1]).is_file()) == []
+
+
+def test_workers_take_queued_tests_from_a_busy_worker() -> None:
+    """Under ``-n`` the workers steal each other's queued tests: xdist's default scheduler hands
+    out runs of consecutive tests for good, and the worker given a run of end-to-end stories
+    ran alone for the last third of a whole run."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    words = shlex.split(options["addopts"])
+    chosen = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--dist"]
+    chosen += [w.removeprefix("--dist=") for w in words if w.startswith("--dist=")]
+    assert chosen == ["worksteal"], options["addopts"]
