@@ -21,13 +21,10 @@ from typing import Any
 
 import yaml
 
-from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, definitions_only, nodes
 from gitops_bot.manifests.argocd_apps import at
-from gitops_bot.manifests.edit import EditResult
 from gitops_bot.manifests.guard import Constructor
-from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import YamlText
 
 MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
@@ -349,7 +346,27 @@ def _params(
     raise Unexpanded(f"it has no generator this reader knows ({', '.join(kinds) or 'none'})")
 
 
-def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> argocd_apps.AppSource:
+def _objects(spec: Any) -> dict[int, list[tuple[str, Any]]]:
+    """Each template source's line -> its ``helm.valuesObject`` scalars (dotted key, node)."""
+    many = at(spec, "sources")
+    found = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+    return {
+        int(src.start_mark.line) + 1: [
+            (".".join(map(str, path)), node)
+            for path, _, _, node in nodes.walk(obj)
+            if nodes.is_scalar(node) and "{{" in str(node.value)
+        ]
+        for src in found
+        if nodes.is_map(obj := at(src, "helm", "valuesObject"))
+    }
+
+
+def _filled(
+    src: argocd_apps.AppSource,
+    params: dict[str, Any],
+    go: bool,
+    objects: Mapping[int, list[tuple[str, Any]]] | None = None,
+) -> argocd_apps.AppSource:
     def f(value: str | None) -> str | None:
         return None if value is None else fill(value, params, go)
 
@@ -365,11 +382,29 @@ def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> arg
         path=f(src.path),
         repo_url=fill(src.repo_url, params, go),
         value_files=tuple(fill(v, params, go) for v in src.value_files),
-        parameters=tuple(setting(p) for p in src.parameters),
+        # a valuesObject scalar a list element's value fills whole is a value set there, as a
+        # parameter is (Argo CD layers the parameters after it, so they come last)
+        parameters=(*_taken(src, params, go, objects or {}), *(setting(p) for p in src.parameters)),
         images=tuple(setting(i) for i in src.images),
         refs=tuple((n, fill(u, params, go)) for n, u in src.refs),
         ref_revisions=tuple((n, fill(r, params, go)) for n, r in src.ref_revisions),
     )
+
+
+def _taken(
+    src: argocd_apps.AppSource, params: dict[str, Any], go: bool, objects: Mapping[int, list[tuple[str, Any]]]
+) -> list[argocd_apps.Setting]:
+    """The source's valuesObject scalars each one list element's scalar whole: (key, its value, the
+    element's line)."""
+    out = []
+    for key, node in objects.get(src.line, []):
+        try:
+            got = value(str(node.value), params, go)
+        except Unexpanded:
+            continue
+        if isinstance(got, Literal):
+            out.append(argocd_apps.Setting(key, str(got.node.value), int(got.node.start_mark.line) + 1))
+    return out
 
 
 def _name(template: str, params: dict[str, Any], go: bool) -> str:
@@ -444,6 +479,7 @@ def generate(
         go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
         template = at(spec, "template")
         sources = argocd_apps.application_sources("", at(template, "spec"))
+        objects = _objects(at(template, "spec"))
         try:
             sets: list[dict[str, Any]] = []
             for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
@@ -457,7 +493,7 @@ def generate(
                     name,
                     Generated(
                         app,
-                        tuple(replace(_filled(s, params, go), application=app) for s in sources),
+                        tuple(replace(_filled(s, params, go, objects), application=app) for s in sources),
                         template,
                         params,
                         go,
@@ -468,93 +504,3 @@ def generate(
                 yield name, f"{name} generates {past}; those past it are not read"
         except Unexpanded as e:
             yield name, f"{name} cannot be expanded from the repository: {e}"
-
-
-def _element_values(
-    docs: list[Any], filename: str, application: str | None, path: tuple[str, ...]
-) -> Iterator[list[tuple[Any, Literal]]]:
-    """Of each Application the ApplicationSets among ``docs`` generate (only ``application``
-    when given): each item at ``path`` of its template's sources (``helm``, ``parameters``) whose
-    value (its ``value``, or the item itself) is one list element's scalar whole, with it. An
-    ``application`` the names of several elements' Applications may be is refused, naming them."""
-    for doc in docs:
-        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
-            continue
-        spec = at(doc, "spec", "template", "spec")
-        many = at(spec, "sources")
-        sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
-        items = [i for s in sources if nodes.is_seq(found := at(s, *path)) for i in found.value]
-        try:
-            go, sets = named(doc, application)
-        except Unexpanded:
-            continue
-        if application is not None and len(sets) > 1 and any(n != application for n, _ in sets):
-            _ambiguous(doc, filename, application, sets)
-        for _, params in sets:
-            out = []
-            for item in items:
-                written = argocd_apps.scalar(item, "value") if nodes.is_map(item) else None
-                written = str(item.value) if nodes.is_scalar(item) else written
-                try:
-                    got = value(written, params, go) if written is not None else None
-                except Unexpanded:
-                    continue
-                if isinstance(got, Literal):
-                    out.append((item, got))
-            yield out
-
-
-def _ambiguous(doc: Any, filename: str, application: str, sets: list[tuple[str, dict[str, Any]]]) -> None:
-    """Several list elements' Applications may be named ``application``: none is written."""
-    meta = at(doc, "spec", "template", "metadata")
-    found = nodes.get(meta, "name") if nodes.is_map(meta) else None
-    lines = [
-        str(v.node.start_mark.line + 1)
-        for _, p in sets
-        if (v := next((v for v in p.values() if isinstance(v, Literal)), None)) is not None
-    ]
-    raise ManifestError(
-        filename,
-        found[1].start_mark.line + 1 if found else None,
-        f"{application} may be the Application of {len(sets)} list elements (lines {', '.join(lines)}): "
-        f"the name {found[1].value if found else ''!r} takes what only Argo CD lists (a git generator's "
-        "directory), so the bot cannot tell which element is its own and writes none",
-        hint="name the generated Applications so that no element's value ends another's (env: dev beside "
-        "env: pre-dev), or move the version into a values file of each Application",
-    )
-
-
-def edit_parameters(
-    text: str,
-    filename: str,
-    helm: Mapping[str, Mapping[str, str]],
-    updates: Sequence[Update],
-    application: str | None = None,
-) -> EditResult:
-    """The list elements' scalars the ApplicationSets' ``helm.parameters`` take whole (``value:
-    '{{tag}}'``) set in place, as an Application's own parameters are
-    (:func:`argocd_apps.edit_parameter_values`: one editor): the element of each generated
-    Application, only ``application``'s when given (the environment's own)."""
-
-    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
-        for found in _element_values(docs, filename, application, ("helm", "parameters")):
-            yield {argocd_apps.scalar(i, "name") or "": (v.flow, v.node) for i, v in found}
-
-    return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)
-
-
-def edit_images(
-    text: str,
-    filename: str,
-    wanted: Mapping[str, tuple[str, str | None, str | None]],
-    application: str | None = None,
-) -> EditResult:
-    """The list elements' scalars the ApplicationSets' ``kustomize.images`` entries take whole
-    (``- '{{image}}'``) set in place, as an Application's own entries are
-    (:func:`argocd_apps.edit_entries`: one editor)."""
-
-    def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
-        for found in _element_values(docs, filename, application, ("kustomize", "images")):
-            yield from ((v.flow, v.node) for _, v in found)
-
-    return argocd_apps.edit_entries(text, filename, wanted, each)

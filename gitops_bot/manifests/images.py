@@ -437,13 +437,13 @@ def edit(
         return _then(result, apps_module().edit_source_file(result.text, filename, wanted))
     if "argoproj.io" not in text:  # most files: no Application
         return result
-    if "parameters" in text:  # an Argo CD Application's helm.parameters, set after its values
+    if "parameters" in text or "valuesObject" in text:  # helm.parameters, set after its values
         helm = {s.name: s.helm for s in specs if s.helm}
         result = _then(
             result, apps_module().edit_parameters(result.text, filename, helm, updates, application)
         )
         if is_appset(text):  # a list element's scalar a generated Application's parameter takes
-            appsets = importlib.import_module(APPSETS)
+            appsets = importlib.import_module(APPSET_ELEMENTS)
             result = _then(result, appsets.edit_parameters(result.text, filename, helm, updates, application))
     if "kustomize" not in text:
         return result
@@ -452,7 +452,7 @@ def edit(
     wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
     result = _then(result, apps_module().edit(result.text, filename, wanted, application))
     if is_appset(text):  # a list element's scalar a generated Application's entry takes
-        appsets = importlib.import_module(APPSETS)
+        appsets = importlib.import_module(APPSET_ELEMENTS)
         result = _then(result, appsets.edit_images(result.text, filename, wanted, application))
     return result
 
@@ -523,9 +523,9 @@ def edit_sites(
 # the chart takes at the image's ``repository`` key (a parameter setting it, else the last of the
 # chart's value files that does), and a site naming another repository is not this image's: a
 # release of one app never writes the tag of another Application's chart.
-# the ApplicationSets' generators, imported by name when an edited file holds one: an edit of
+# the editors of ApplicationSets' list elements, imported by name when an edited file holds one: an edit of
 # anything else loads none of them
-APPSETS = "gitops_bot.manifests.argocd_appsets"
+APPSET_ELEMENTS = "gitops_bot.manifests.appset_elements"
 APP_PARAMETER = "helm.parameters"  # an Argo CD parameter's site (Site.workload), named where said
 APP_WORDS = {APP_PARAMETER: "Argo CD helm parameter", APP_VALUES: "Argo CD Application's helm values"}
 

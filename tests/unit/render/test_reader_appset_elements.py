@@ -333,3 +333,56 @@ def test_a_kustomize_images_entry_the_template_builds_around_an_elements_tag_is_
         r.fix is not None
         and "a kustomize.images entry: '{{image}}', the key holding the whole reference" in r.fix
     )
+
+
+# the same list elements taken by the template's own Helm values (helm.valuesObject), which
+# Argo CD layers over the chart's value files: each element's scalar is its environment's pin
+OBJECT = APPSET.replace(
+    "          parameters:\n          - name: image.tag\n            value: '{{tag}}'\n",
+    "          valuesObject:\n            replicas: 2\n            image:\n              tag: '{{tag}}'\n",
+)
+
+
+def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_path: Path) -> None:
+    got = _read(tmp_path, OBJECT)
+    for env, line, tag in (("dev", 10, "2.0.0"), ("prod", 12, "1.0.0")):
+        r = got[env].image(IMAGE)
+        assert r is not None and r.status is PinStatus.PINNED, (env, r)
+        (pin,) = [p for p in r.pins if p.effective]
+        assert (pin.file, pin.line, pin.tag, pin.shared_with, pin.editable) == (
+            "appset.yaml",
+            line,
+            tag,
+            (),
+            True,
+        )
+
+
+def test_a_release_writes_the_element_a_values_object_takes_in_place(tmp_path: Path) -> None:
+    _tree(tmp_path, OBJECT)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        f"version: 1\nimages:\n- name: {IMAGE}\n  policy: semver\n  helm:\n    repository: image.repository\n"
+        "    tag: image.tag\nenvironments:\n- name: dev\n  path: appset.yaml\n- name: prod\n  path: appset.yaml\n"
+    )
+    app = open_app(tmp_path)
+    for env, old, new, was, now in (
+        ("dev", "2.0.0", "2.1.0", "tag: 2.0.0   # dev's", "tag: 2.1.0   # dev's"),
+        ("prod", "1.0.0", "1.1.0", 'tag: "1.0.0"', 'tag: "1.1.0"'),
+    ):
+        texts = {p: p.read_text() for p in app.files(app.config.environment(env))}
+        change = Change(env, IMAGE, IMAGE, (), old, None, new, None, Outside("a new build"))
+        _, written = edits.edit(app, Release(env, (change,)), tmp_path, texts, SPECS)
+        assert written == {tmp_path / "appset.yaml": OBJECT.replace(was, now)}, written
+
+
+def test_the_marked_render_proves_the_element_a_values_object_takes(tmp_path: Path) -> None:
+    _tree(tmp_path, OBJECT)
+    assert _runs(tmp_path, "dev") == [f"{IMAGE}:2.0.0"]  # helm renders the element's tag
+    _proved(tmp_path)  # the chart and gitops-bot.yaml with the renderer's tools, then this form
+    (tmp_path / "appset.yaml").write_text(OBJECT)
+    config = load(tmp_path / "gitops-bot.yaml")
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS, tmp_path).read(sources)
+    judged = proven.prove(config, tmp_path, list(config.environments), SPECS, rules)
+    assert [judged[e].images[0].status for e in ("dev", "prod")] == [PinStatus.PINNED] * 2
+    assert [p.line for p in judged["dev"].images[0].pins if p.effective] == [10]
