@@ -42,9 +42,10 @@ _SUBSTITUTED = re.compile(r"<\([^)]*\)")
 # -k DIR, --kustomize DIR, -f PATH, --filename=PATH
 _APPLY_ARG = re.compile(r"(?:^|\s)(?P<flag>-k|--kustomize|-f|--filename)(?:=|\s+)(?P<path>[^\s'\"]+)")
 # kustomize build DIR (also $(KUSTOMIZE) and bin/kustomize) or kubectl kustomize DIR, piped to an apply
-_BUILD = re.compile(
-    r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*(?:kubectl|oc)\b[^|;&\n]*\b(?:apply|create)\b",
-    re.IGNORECASE,
+# (the build, then what follows it, matched apart: see _commands)
+_BUILD = re.compile(r"(?:\bkubectl\s+kustomize|\S*kustomize\S*\s+build)(?=[\s|]|$)", re.IGNORECASE)
+_BUILD_PIPED = re.compile(
+    r"(?P<args>(?:\s+[^\s|;&`]+)*?)\s*\|\s*(?:kubectl|oc)\b[^|;&\n]*\b(?:apply|create)\b", re.IGNORECASE
 )
 # helm install|upgrade|template of a chart, its release name, chart and flags
 _HELM = re.compile(r"\bhelm\s+(?P<verb>install|upgrade|template)\b(?P<args>[^|;&\n`]*)")
@@ -291,18 +292,44 @@ def _tilt_build(f: str, node: ast.expr) -> BuiltImage | None:
 
 
 def _built(line: str) -> Iterator[tuple[str, str]]:
-    """(image, command) of each build on the machine or load into a local cluster's node on ``line``."""
-    for m in _BUILT.finditer(line):
-        if name := _repository(m.group("name") or m.group("loaded")):
-            yield name, m.group(0)
+    """(image, command) of each build on the machine or load into a local cluster's node on
+    ``line``, left to right; a load inside a build's command is that build's."""
+    found = [(at, m.end(), m.group("name"), line[at : m.end()]) for at, m in _commands(line, _BUILT, _TAGGED)]
+    found += [(m.start(), m.end(), m.group("loaded"), m.group(0)) for m in _LOADED.finditer(line)]
+    end = 0
+    for at, stop, written, command in sorted(found):
+        if at >= end:
+            end = stop
+            if name := _repository(written):
+                yield name, command
 
 
+def _commands(
+    line: str, start: re.Pattern[str], rest: re.Pattern[str]
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """(where, what follows) of each ``start`` followed at once by ``rest``, left to right and
+    apart, as the one regex ``start rest`` finds them, in time linear in the line. ``rest``
+    reads no further than the command's end (``|;&`` or a line break), and fails only there:
+    a start it fails for, every later start before that end fails for too, so the scan goes on
+    past it. The one regex read from each start to that end again: a script line of 20,000
+    `docker build` (or `kustomize build`) with no tag (no pipe to an apply) took minutes."""
+    pos = 0
+    while (s := start.search(line, pos)) is not None:
+        if (m := rest.match(line, s.end())) is not None:
+            yield s.start(), m
+            pos = max(m.end(), s.end())
+        else:
+            end = _COMMAND_END.search(line, s.end())
+            pos = end.end() if end is not None else len(line)
+
+
+_COMMAND_END = re.compile(r"[|;&\n`]")
 # an image built on this machine (docker/podman/nerdctl build -t NAME, buildah bud -t NAME) or loaded
 # into a local cluster's node (minikube image load NAME, kind load docker-image NAME), and one pushed
-_BUILT = re.compile(
-    r"\b(?:(?:docker|podman|nerdctl)\s+(?:image\s+)?build|buildah\s+bud)\b[^|;&\n`]*?"
-    r"\s(?:-t|--tag)[= ]\s*['\"]?(?P<name>[^\s'\"]+)"
-    r"|\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image)\s+['\"]?(?P<loaded>[^\s'\"]+)"
+_BUILT = re.compile(r"\b(?:(?:docker|podman|nerdctl)\s+(?:image\s+)?build|buildah\s+bud)\b")
+_TAGGED = re.compile(r"[^|;&\n`]*?\s(?:-t|--tag)[= ]\s*['\"]?(?P<name>[^\s'\"]+)")
+_LOADED = re.compile(
+    r"\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image)\s+['\"]?(?P<loaded>[^\s'\"]+)"
 )
 _PUSHED = re.compile(r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\s+['\"]?(?P<name>[^\s'\"]+)")
 
@@ -398,10 +425,10 @@ def _called(text: str) -> list[str]:
 def _paths(line: str) -> Iterator[tuple[str, str, str]]:
     """(path as written, a helm values file as written or "", the command) of each apply on
     ``line``."""
-    for m in _BUILD.finditer(line):
+    for start, m in _commands(line, _BUILD, _BUILD_PIPED):
         args = [a for a in m.group("args").split() if not a.startswith("-")]
         if args:
-            yield args[0].strip("'\""), "", _said(m.group(0))
+            yield args[0].strip("'\""), "", _said(line[start : m.end()])
     for m in _HELM.finditer(line):
         words = m.group("args").split()
         if "--dry-run" in words or any(w.startswith("--dry-run=") for w in words):
