@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -192,13 +194,45 @@ def read_every(app: AppView, base_tree: reader.Tree) -> dict[str, EnvironmentRea
     """Every environment: those on the base from ``base_tree``, each other branch's from its
     own tree; read from a local checkout (no session fetched it), each such reading says which
     commit of the branch it read, and as fetched when (:func:`as_fetched`)."""
-    out = app.read_tree(base_tree)
+    out = _base_read(app, base_tree)
     for branch in own_branches(app):
         read = app.read_tree(tree(app, branch), branch)
         if app.git is None:
             said = as_fetched(branch_tree.fetched(history_of(app), branch), app.declared.clock())
             read = {name: replace(r, said=(said, *r.said)) for name, r in read.items()}
         out.update(read)
+    return out
+
+
+# The base's rules' reading, kept for the next run over the same files: a watch's cycle over an
+# unchanged repository read every overlay again (a fifth of its own CPU) to find the readings kept
+# by that reading (render.rendered_reading.proven). Kept where the checkout's files are one commit
+# exactly (its status says nothing changed, added or ignored: DiskTree.content); the reading's
+# other inputs are the key: the configuration (the images' specs with it), the names the
+# checkout's files go by (the remote's default branch among them) and the deploy tools found.
+# One entry a checkout, the least recently used forgotten past KEPT_READINGS.
+KEPT_READINGS = 256
+_kept: OrderedDict[Path, tuple[tuple[object, ...], dict[str, EnvironmentReading]]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _base_read(app: AppView, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:
+    content = base_tree.content if isinstance(base_tree, reader.DiskTree) else None
+    if content is None:
+        return app.read_tree(base_tree)
+    tools = app.config.render
+    key = (content, app.config, base_names(app), tools.tool("kubectl"), tools.tool("helm"))
+    with _kept_lock:
+        got = _kept.get(app.root)
+        if got is not None and got[0] == key:
+            _kept.move_to_end(app.root)
+            return dict(got[1])
+    out = app.read_tree(base_tree)
+    with _kept_lock:
+        _kept[app.root] = (key, dict(out))
+        _kept.move_to_end(app.root)
+        while len(_kept) > KEPT_READINGS:
+            _kept.popitem(last=False)
     return out
 
 
