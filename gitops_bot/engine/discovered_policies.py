@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.core.record import record
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import nodes, workloads
@@ -296,3 +297,40 @@ def _updater_policy(
         keys["allow"] = [allow[7:]]
         what += f", allow-tags {allow!r}"
     return AutomationPolicy(app, where, repository, keys, what, tool=tool, writes=writes)
+
+
+# a build named for its environment: dev-952ac34..., staging_12 (not dev-latest, a moving tag
+# that a digest policy follows, each environment's promoted on from the one before)
+_BUILD_OF = re.compile(r"(?P<word>[A-Za-z]+)[-_.](?=[0-9A-Za-z._-]*[0-9])")
+
+
+def built_per_environment(name: str, readings: Mapping[str, EnvironmentReading]) -> str | None:
+    """Why one policy cannot release ``name``, where two environments each pin a build of their
+    own, tagged with their own name (``dev-<sha>`` in dev, ``staging-<sha>`` in staging: CI builds
+    each with its environment's settings), else None. One policy over every tag would move dev
+    to staging's newest build; an environment pinning another's build (production on
+    ``staging-<sha>``) is a promotion, and fine."""
+    words: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for env, reading in readings.items():
+        ir = reading.image(name)
+        pin = ir.effective if ir is not None else None
+        if pin is None or not pin.tag or (m := _BUILD_OF.match(pin.tag)) is None:
+            continue
+        words[env], tags[env] = m.group("word").lower(), pin.tag
+    own = {
+        env: word
+        for env, word in words.items()
+        if len(word) >= 3 and any(w == word or w.startswith(word) for w in re.split(r"[^a-z]+", env.lower()))
+    }
+    if len(set(own.values())) < 2:
+        return None
+    pinned = ", ".join(f"{env}: {tags[env]}" for env in own)
+    first, other = list(own)[:2]
+    return (
+        f"{name}: each environment builds its own ({pinned}), so one policy over its tags would "
+        f"move {first} to {other}'s build: not configured; release each environment's build where "
+        f"its CI builds it (gitops-bot set-image FILE {name}:TAG), or write the entry by hand with "
+        f"a pattern of one environment's tags (pattern: '^{own[other]}-') and leave the others "
+        "out of it (environments: images:)"
+    )

@@ -258,6 +258,9 @@ def discover(
                 "push it to a registry and set imagePullPolicy: IfNotPresent to have it released"
             )
             continue
+        if (per_env := discovered_policies.built_per_environment(n, readings)) is not None:
+            repo.notes.append(per_env)
+            continue
         if tags and all("${" in t for t in tags):
             # a variable Flux substitutes at apply (postBuild) that no file read here defines:
             # its text is no version, and a guess from it would write a literal over it
