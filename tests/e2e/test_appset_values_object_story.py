@@ -14,41 +14,13 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.appset_elements import OBJECT
 from testkit.forge_story import run
 from testkit.helm_story import checkout, helm_stories
 from testkit.registry_process import RegistryProcess
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-APPSET = """apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: app
-spec:
-  generators:
-  - list:
-      elements:
-      - env: dev
-        tag: 1.0.0   # dev's
-      - env: prod
-        tag: "1.0.0"
-  template:
-    metadata:
-      name: 'app-{{env}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://github.com/acme/deploy.git
-        targetRevision: HEAD
-        path: chart
-        helm:
-          valuesObject:
-            replicas: 2
-            image:
-              tag: '{{tag}}'
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: '{{env}}'
-"""
+APPSET = OBJECT.replace("tag: 2.0.0", "tag: 1.0.0")
 FILES = {
     "appset.yaml": APPSET,
     "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",

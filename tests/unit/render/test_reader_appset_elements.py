@@ -21,6 +21,7 @@ from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import helm_render, reader, rendered_reading, running
 from gitops_bot.render.settings import RenderSettings
 from testkit import kubetools
+from testkit.appset_elements import APPSET, OBJECT
 
 IMAGE = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
@@ -40,35 +41,6 @@ CHART = {
     "chart/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: 0.9.0\n",
     "chart/templates/deployment.yaml": TEMPLATE,
 }
-APPSET = """apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: app
-spec:
-  generators:
-  - list:
-      elements:
-      - env: dev
-        tag: 2.0.0   # dev's
-      - env: prod
-        tag: "1.0.0"
-  template:
-    metadata:
-      name: 'app-{{env}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://github.com/acme/deploy.git
-        targetRevision: HEAD
-        path: chart
-        helm:
-          parameters:
-          - name: image.tag
-            value: '{{tag}}'
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: '{{env}}'
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -100,8 +72,10 @@ def test_each_environments_list_element_scalar_is_its_own_pin(tmp_path: Path) ->
         assert "appset.yaml" in got[env].writable
 
 
-def test_a_release_writes_the_environments_element_in_place(tmp_path: Path) -> None:
-    _tree(tmp_path)
+@pytest.mark.parametrize("form", ["parameters", "valuesObject"])
+def test_a_release_writes_the_environments_element_in_place(tmp_path: Path, form: str) -> None:
+    appset = {"parameters": APPSET, "valuesObject": OBJECT}[form]
+    _tree(tmp_path, appset)
     (tmp_path / "gitops-bot.yaml").write_text(
         f"version: 1\nimages:\n- name: {IMAGE}\n  policy: semver\n  helm:\n    repository: image.repository\n"
         "    tag: image.tag\nenvironments:\n- name: dev\n  path: appset.yaml\n- name: prod\n  path: appset.yaml\n"
@@ -115,7 +89,7 @@ def test_a_release_writes_the_environments_element_in_place(tmp_path: Path) -> N
         change = Change(env, IMAGE, IMAGE, (), old, None, new, None, Outside("a new build"))
         _, written = edits.edit(app, Release(env, (change,)), tmp_path, texts, SPECS)
         assert list(written) == [tmp_path / "appset.yaml"], written
-        assert written[tmp_path / "appset.yaml"] == APPSET.replace(was, now)
+        assert written[tmp_path / "appset.yaml"] == appset.replace(was, now)
 
 
 def _runs(root: Path, env: str) -> list[str]:
@@ -335,14 +309,6 @@ def test_a_kustomize_images_entry_the_template_builds_around_an_elements_tag_is_
     )
 
 
-# the same list elements taken by the template's own Helm values (helm.valuesObject), which
-# Argo CD layers over the chart's value files: each element's scalar is its environment's pin
-OBJECT = APPSET.replace(
-    "          parameters:\n          - name: image.tag\n            value: '{{tag}}'\n",
-    "          valuesObject:\n            replicas: 2\n            image:\n              tag: '{{tag}}'\n",
-)
-
-
 def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_path: Path) -> None:
     got = _read(tmp_path, OBJECT)
     for env, line, tag in (("dev", 10, "2.0.0"), ("prod", 12, "1.0.0")):
@@ -356,23 +322,6 @@ def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_pat
             (),
             True,
         )
-
-
-def test_a_release_writes_the_element_a_values_object_takes_in_place(tmp_path: Path) -> None:
-    _tree(tmp_path, OBJECT)
-    (tmp_path / "gitops-bot.yaml").write_text(
-        f"version: 1\nimages:\n- name: {IMAGE}\n  policy: semver\n  helm:\n    repository: image.repository\n"
-        "    tag: image.tag\nenvironments:\n- name: dev\n  path: appset.yaml\n- name: prod\n  path: appset.yaml\n"
-    )
-    app = open_app(tmp_path)
-    for env, old, new, was, now in (
-        ("dev", "2.0.0", "2.1.0", "tag: 2.0.0   # dev's", "tag: 2.1.0   # dev's"),
-        ("prod", "1.0.0", "1.1.0", 'tag: "1.0.0"', 'tag: "1.1.0"'),
-    ):
-        texts = {p: p.read_text() for p in app.files(app.config.environment(env))}
-        change = Change(env, IMAGE, IMAGE, (), old, None, new, None, Outside("a new build"))
-        _, written = edits.edit(app, Release(env, (change,)), tmp_path, texts, SPECS)
-        assert written == {tmp_path / "appset.yaml": OBJECT.replace(was, now)}, written
 
 
 def test_the_marked_render_proves_the_element_a_values_object_takes(tmp_path: Path) -> None:
