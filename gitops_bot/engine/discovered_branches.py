@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from gitops_bot.config.settings import branch_problem
 from gitops_bot.engine import init_branches
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.promotion_order import promoter_branches
@@ -86,6 +87,16 @@ def promoted(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
     named after it: the Promoter's environments are its branches, whatever the dry paths are
     called (staging/e2e and staging/integration both sync environments/staging)."""
     branches = {t.synced for t in repo.tracking if t.synced}
+    for t in repo.tracking:
+        if t.synced and branch_problem(t.synced) is not None and t.synced in branches:
+            # a name git refuses (``--upload-pack=x``, ``../x``) is no branch the hydrator can
+            # write: never an environment, named after its last part
+            branches.discard(t.synced)
+            repo.notes.append(
+                f"{t.file}: Argo CD Application {t.application}'s source hydrator syncs branch "
+                f"{t.synced!r}, which git refuses as a branch name: not read as a GitOps Promoter "
+                "environment; fix its targetBranch"
+            )
     if not branches or not (branches := branches & promoter_branches(repo)):
         return list(found)
     out = []

@@ -134,3 +134,32 @@ def test_a_promoter_environment_is_the_branch_the_hydrator_syncs(tmp_path: Path)
         ("production-use", ("env/production/us-east-2",), "staging"),
         ("production-usw", ("env/production/us-west-1",), "production-use"),
     ], (found.environments, found.notes)
+
+
+def test_a_target_branch_git_refuses_is_no_environment(tmp_path: Path) -> None:
+    """A hostile targetBranch (an option to git, a path out of refs/) named an environment after
+    its last part (``--upload-pack=touch /tmp/pwned``: environment ``pwned``) and was written in
+    gitops-bot.yaml as the branch it syncs."""
+    files = {
+        "apps/kustomization.yaml": "resources: [dev.yaml, stg.yaml]\n",
+        "root.yaml": APP.format(name="root", source=PLAIN.format(path="apps")),
+        "promotion/strategy.yaml": STRATEGY.replace(
+            "environments/development", "'--upload-pack=touch /tmp/pwned'"
+        ),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": DEPLOYMENT.format(image="ghcr.io/acme/app"),
+        "env/dev/kustomization.yaml": _overlay("1.0.0"),
+        "env/stg/kustomization.yaml": _overlay("1.0.0"),
+    }
+    for name, branch in (("dev", "'--upload-pack=touch /tmp/pwned'"), ("stg", "environments/staging")):
+        app = APP.format(name=name, source=HYDRATED.format(path=f"env/{name}", name=name))
+        files[f"apps/{name}.yaml"] = app.replace(
+            f"targetBranch: environments/{name},", f"targetBranch: {branch},"
+        )
+    found = discover(write(tmp_path, files))
+    assert sorted(e.name for e in found.environments) == ["dev", "staging"], found.environments
+    assert not any("upload-pack" in e.how for e in found.environments)
+    assert (
+        "apps/dev.yaml: Argo CD Application dev's source hydrator syncs branch '--upload-pack=touch /tmp/pwned', "
+        "which git refuses as a branch name: not read as a GitOps Promoter environment; fix its targetBranch"
+    ) in found.notes, found.notes
