@@ -230,3 +230,13 @@ def test_a_projects_one_number_tag_is_a_build_number_and_the_other_reading_is_sa
     assert g.keys["order"] == "numerical" and "a build number" in g.why
     assert "follow it with policy: digest, tag: 6" in g.why
     assert "follow it with" not in guess(["1234"], "acme/app").why  # no major is four digits
+
+
+def test_a_calendar_version_follows_every_later_release() -> None:
+    # Helix-Stax-Gitops/helix-stax-infrastructure@d8a3080c: cloudflare/cloudflared 2024.12.2
+    # (year.month.patch) was kept within >=2024.0.0 <2025.0.0, which no release since January
+    # 2025 matches; cloudflared's own tags, copied 2026-11 (hub.docker.com/r/cloudflare/cloudflared)
+    listed = ["2024.11.1", "2024.12.2", "2025.1.0", "2025.10.1", "2026.3.0"]
+    g = guess(["2024.12.2"], "cloudflare/cloudflared")
+    assert policy_of(dict(g.keys)).choose(listed, "2024.12.2").tag == "2026.3.0", (g.keys, g.why)
+    assert "calendar" in g.why
