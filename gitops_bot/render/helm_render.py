@@ -484,7 +484,8 @@ def template(
         # helm ends its error with an advice line ("Use --debug flag ..."): its own words are the Error: line
         kept = [ln for ln in got.lines if ln.strip() and not ln.startswith("Use --debug")]
         why = next((ln for ln in reversed(kept) if ln.startswith("Error:")), kept[-1] if kept else "")
-        why = (why or f"exit status {got.status}").replace(str(root) + "/", "")
+        why = (why or f"exit status {got.status}").replace(str(root) + "/", "")  # tmp: its own values
+        why = re.sub(re.escape(str(tmp)) + r"/values-\d+\.yaml", "its values (values, valuesFrom)", why)
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
     return got, ""
 

@@ -2,7 +2,8 @@
 that their layout (each laid out under every chart naming it, as helm builds them) would make
 folders by the thousand, and one reached through a link leading out of the repository, which
 helm would read into the render. Each is refused before helm runs, in one line naming the
-chart and the fix, and nothing is left laid out."""
+chart and the fix, and nothing is left laid out. And a ConfigMap's values helm refuses (a
+billion aliases) are said as the release's values, never as the bot's private file."""
 
 from __future__ import annotations
 
@@ -110,3 +111,35 @@ def test_a_dependency_through_a_link_inside_the_repository_is_laid_out(tmp_path:
     _chart(tmp_path / "parent", "parent", ["lib=shared"])
     got = _render(tmp_path, "parent")
     assert got.failed == () and "ghcr.io/acme/lib:1.0" in "".join(got.texts), got
+
+
+BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec:
+  chart: {spec: {chart: ./web, sourceRef: {kind: GitRepository, name: flux-system}}}
+  valuesFrom: [{kind: ConfigMap, name: web-values}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-values, namespace: apps}
+data:
+  values.yaml: |
+"""
+
+
+def test_a_configmaps_values_of_a_billion_aliases_are_refused_by_helm_naming_no_private_file(
+    tmp_path: Path,
+) -> None:
+    _chart(tmp_path / "web", "web", image="ghcr.io/acme/web:1.0")
+    text = RELEASE + "".join(f"    {line}\n" for line in BOMB.splitlines())
+    got = helm_render.render(RenderSettings(), tmp_path, helm_render.objects(text))
+    assert got.texts == ()
+    (said,) = got.failed
+    assert said.startswith("helm template web (HelmRelease web) failed: Error: failed to parse its values"), (
+        said
+    )
+    assert "excessive aliasing" in said and "/tmp" not in said and "gitops-bot-priv" not in said, said
