@@ -212,11 +212,12 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                 ref = m.group("ref").strip()
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)
+                if literal.endswith(":\0") and len(keys) >= 2 and literal.count("\0") == len(keys):
+                    # REPOSITORY:TAG, a registry's key before it or not, written so whatever sets
+                    # the keys (a values file per environment beside a chart with no values.yaml)
+                    into.tag_last.setdefault((keys[-2], keys[-1]), f)
                 if literal == "\0:\0" and len(keys) == 2:
                     name = value_at(values, keys[0])
-                    # written so whatever sets the keys (a values file per environment beside a
-                    # chart with no values.yaml of its own)
-                    into.tag_last.setdefault((keys[0], keys[1]), f)
                     if isinstance(name, str):
                         into.add(
                             name,
@@ -538,15 +539,20 @@ def drop(into: ImageNames, names: Iterable[str]) -> None:
         into.how.pop(name, None)
 
 
-def digest_place(names: ImageNames, name: str, tags: Sequence[str], g: Guess) -> tuple[Guess, str | None]:
+def digest_place(
+    names: ImageNames, name: str, tags: Sequence[str], g: Guess, readings: Mapping[str, EnvironmentReading]
+) -> tuple[Guess, str | None]:
     """Where a release's digest goes when the image's Helm keys name a tag and no digest: into
     the tag key (digestInTag) where the chart's template writes the image as ``NAME:TAG``, so
     ``tag@sha256:...`` is what runs; otherwise a guess following a moving tag's digest would be
     refused by the first plan (the digest has no place), so the image is not configured and the
     second value says why, with the fix (None: configured as guessed)."""
     helm = names.found.get(name) or {}
+    pins = [p for r in readings.values() if (ir := r.image(name)) for p in ir.pins if p.effective]
     if "tag" not in helm or {"digest", "reference"} & set(helm) or g.digest_in_tag:
         return g, None
+    if not any(p.kind is PinKind.HELM for p in pins):
+        return g, None  # what runs is written elsewhere (a template's whole reference): its digest goes there
     key = helm["tag"]
     template = names.tag_last.get((helm.get("repository", ""), key)) or names.tag_last.get((name, key))
     if template is not None:

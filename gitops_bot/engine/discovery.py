@@ -122,7 +122,7 @@ def discover(
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
-    shaped = discovered_branches.promoted(repo, shaped)
+    shaped = discovered_scripts.local_loops(repo, discovered_branches.promoted(repo, shaped), scripts)
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
     for c in shaped:
@@ -306,7 +306,7 @@ def discover(
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)
         )
-        policy, unplaced = discovered_images.digest_place(found, n, tags, policy)
+        policy, unplaced = discovered_images.digest_place(found, n, tags, policy, readings)
         if unplaced is not None and not policy_how:  # a guess the first plan would refuse
             repo.notes.append(unplaced)
             continue
