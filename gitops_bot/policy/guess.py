@@ -11,6 +11,10 @@ a person reads it in the commented ``gitops-bot.yaml`` and decides whether it st
 * a version semver does not read, with a prefix or a fourth number (``nori-9.2.1``,
   ``alpine-3.18.4``, ``6.4.1.10545``): ``regex`` over that prefix and suffix, ordered by
   ``version`` (every number as a number: ``9.10.2`` above ``9.3.0``), within the pinned major;
+* a version rebuilt as revisions of one line (Bitnami's ``16.1.0-debian-11-r14``): ``regex``
+  over that line ordered by ``version`` (the version, then the revision), within the pinned
+  major; semver reads the suffix as one variant, which only the pinned tag has. A variant naming
+  a line (``2.24.0-pg16``) stays ``semver``, which keeps a tag's variant;
 * a version and a commit hash (``3.6.0-4d09b7bd``, CI's build of a version): ``newest``
   restricted by ``pattern`` to that version with a hash of that length; semver would read the
   hash as a Docker variant, which only the pinned tag has, and so never propose another build;
@@ -52,6 +56,9 @@ _MAJOR_LINE = re.compile(r"[vV]?(?P<n>\d{1,2})(?:-[A-Za-z][A-Za-z0-9._-]*)?")
 _WORD = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 _HASHLIKE = re.compile(r"[0-9a-f]{7,40}")
 _DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+# a version, a line kept as written, then a rebuild's revision (Bitnami's 16.1.0-debian-11-r14,
+# 2.4.57-r3): semver reads the whole suffix as one variant, which the next revision changes
+_REVISION = re.compile(r"(?P<v>v?\d+(?:\.\d+){1,2})-(?P<line>(?:[A-Za-z][A-Za-z0-9.]*-(?:\d+-)?)*)r\d+")
 # a hash holds a letter and a digit: ``3.6.0-20240131`` is a date, ``1.25-alpine`` a variant
 _VERSION_HASH = re.compile(
     r"(?P<v>v?\d+(?:\.\d+){1,2})-(?P<h>(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40})"
@@ -136,6 +143,9 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
             f"pinned {shown}: a version and a commit hash (CI's builds of it): the newest image "
             "created of that version; a new version is a decision (widen the pattern)",
         )
+    revised = _revisions(seen)
+    if revised is not None:
+        return revised
     # a version has a minor at least and a major no date or build number reaches
     # (``20240131-1542`` parses as version 20240131 with a prerelease; it is a timestamp)
     versions = [
@@ -223,6 +233,29 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
     return Guess(
         {"policy": "newest"},
         f"pinned {shown}: no order in the tags themselves; the newest image created (check this guess)",
+    )
+
+
+def _revisions(tags: Sequence[str]) -> Guess | None:
+    """Tags of a version rebuilt under one line (``16.1.0-debian-11-r14``): ``regex`` over that
+    line, ordered by every number (the version, then the revision), within the pinned major, so
+    ``16.1.0-debian-11-r15`` and ``16.2.0-debian-11-r0`` follow where semver would admit only
+    the pinned tag's own suffix; None when they are not all such tags of one line."""
+    found = [_REVISION.fullmatch(t) for t in tags]
+    shapes = {(m.group("v").startswith("v"), m.group("v").count("."), m.group("line")) for m in found if m}
+    if None in found or len(shapes) != 1:
+        return None
+    prefixed, dots, line = shapes.pop()
+    majors = sorted({int(m.group("v").lstrip("v").split(".", 1)[0]) for m in found if m})
+    major = majors[-1]
+    head = "v" if prefixed else ""
+    pattern = rf"^(?P<n>{head}{major}" + r"\.\d+" * dots + "-" + line.replace(".", r"\.") + r"r\d+)$"
+    shown = ", ".join(tags[:4]) + (f" (+{len(tags) - 4} more)" if len(tags) > 4 else "")
+    more = f"; majors {', '.join(map(str, majors))} pinned, kept to the highest" if len(majors) > 1 else ""
+    return Guess(
+        {"policy": "regex", "pattern": pattern, "extract": "n", "order": "version"},
+        f"pinned {shown}: a version rebuilt as revisions of one line (-{line}rN), ordered by the version "
+        f"then the revision (every number as a number), kept within major {major}{more}",
     )
 
 

@@ -240,3 +240,25 @@ def test_a_calendar_version_follows_every_later_release() -> None:
     g = guess(["2024.12.2"], "cloudflare/cloudflared")
     assert policy_of(dict(g.keys)).choose(listed, "2024.12.2").tag == "2026.3.0", (g.keys, g.why)
     assert "calendar" in g.why
+
+
+# bitnami/postgresql's tags as public repositories' files name them (az acr import, kubectl run
+# --image, a values table; found by searching public code): one version rebuilt as revisions
+BITNAMI_POSTGRESQL = [f"16.1.0-debian-11-r{n}" for n in (0, 15, 16, 18, 20, 24)]
+
+
+def test_a_rebuilt_versions_revision_suffix_orders_by_version_then_revision() -> None:
+    g = guess(["16.1.0-debian-11-r15"], "bitnami/postgresql")
+    assert g.keys["policy"] == "regex", g
+    assert "revisions of one line (-debian-11-rN)" in g.why
+    # semver read -debian-11-r15 as one variant, the pinned tag's alone: nothing else proposed
+    assert _chosen(g.keys, [*BITNAMI_POSTGRESQL, "17.0.0-debian-12-r0"], "16.1.0-debian-11-r15") == (
+        "16.1.0-debian-11-r24"
+    )
+
+
+def test_a_variant_naming_a_line_keeps_it() -> None:
+    # timescale/timescaledb (newcomer10's F3b, bokristoffersson/homelab-k12n-gitops): -pg16 is the
+    # PostgreSQL major it runs on, a line of its own, never a prerelease nor the next build
+    tags = ["2.24.0-pg16", "2.24.1-pg16", "2.24.1-pg17", "2.25.0-pg15", "2.24.1"]
+    assert _chosen(guess(["2.24.0-pg16"], "timescale/timescaledb").keys, tags, "2.24.0-pg16") == "2.24.1-pg16"
