@@ -92,6 +92,25 @@ def environments(repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts)
     return out
 
 
+def local_loops(repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts) -> list[RenderPath]:
+    """``found`` without what a script applies after loading images built on the machine into a
+    local cluster's node (team-project-final/synapse-gitops's minikube-up.sh: docker build -t
+    "$1:local", minikube image load, kubectl apply -k local-k8s): a developer's cluster running
+    its own builds, which no registry holds, so no environment to release; said. Kept where it
+    is all the repository holds (then it is what the repository is about)."""
+    out = [c for c in found if c.path not in scripts.local]
+    if not out:
+        return list(found)
+    for c in found:
+        if c.path in scripts.local:
+            a, load = scripts.local[c.path]
+            repo.notes.append(
+                f"{c.path}: applied by {a.file}:{a.line} ({a.command}) after {load}: a local cluster "
+                "running images built on the machine, which no registry holds; not an environment to release"
+            )
+    return out
+
+
 def built_locally(scripts: Scripts) -> dict[str, BuiltImage]:
     """The images (their repository as written, tag left off) a script or README builds on the
     machine or loads into a local cluster's node and none pushes: the node runs its own copy

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import field
 from pathlib import PurePosixPath
 
 from gitops_bot.core.record import record
@@ -192,6 +193,10 @@ class Scripts:
     built: tuple[BuiltImage, ...] = ()
     pushed: frozenset[str] = frozenset()  # images pushed to a registry, tag left off
     pinned: tuple[PinnedChart, ...] = ()
+    # a path a script applies after loading images into a local cluster's node (minikube image
+    # load, kind load, k3d image import, minikube docker-env; a name in a variable too) -> that
+    # command and the load (its command, file:line): what it applies runs the machine's builds
+    local: Mapping[str, tuple[Applied, str]] = field(default_factory=dict)
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -202,6 +207,7 @@ def read(repo: RepoFiles) -> Scripts:
     built: list[BuiltImage] = []
     pushed: set[str] = set()
     pinned: list[PinnedChart] = []
+    local: dict[str, tuple[Applied, str]] = {}
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
         if text is None or len(text) > MAX_SCRIPT:
@@ -209,11 +215,24 @@ def read(repo: RepoFiles) -> Scripts:
         markdown = f.lower().endswith(".md")
         tilt = PurePosixPath(f).name.lower() == "tiltfile"
         lines = _joined(text, markdown)
-        for a in _applying(repo, lower, f, _called(text) if tilt else lines):
+        mine = list(_applying(repo, lower, f, _called(text) if tilt else lines))
+        # a local cluster's script names its paths under a variable of its own root
+        # (kubectl apply -k "$ROOT/local-k8s"): the path below it, where this repository holds it
+        # (taken for that loop alone: what a variable names is no deployment the bot can tell)
+        rooted = [
+            Applied(rel, f, n, _said(m.group(0)))
+            for n, line in enumerate(lines, 1)
+            for m in _ROOTED_APPLY.finditer(line)
+            if (rel := norm(m.group("rel").rstrip("/"))) in repo.dirs or rel in repo.files
+        ]
+        for a in mine:
             applied.setdefault(a.path, a)
         for number, line in enumerate(lines, 1):
             built += (BuiltImage(n, f, number, _said(c)) for n, c in _built(line))
             pushed.update(n for m in _PUSHED.finditer(line) if (n := _repository(m.group("name"))))
+            if (load := _LOADED.search(line)) is not None and not markdown:
+                said = f"{load.group(0)} at {f}:{number}"
+                local.update({a.path: (a, said) for a in (*mine, *rooted) if a.path not in local})
             if markdown:
                 continue  # a README's commands show the reader how, with versions of their own
             for m in _HELM.finditer(line):
@@ -221,7 +240,7 @@ def read(repo: RepoFiles) -> Scripts:
                 if (chart := _published(repo, words)) is not None:
                     pinned.append(PinnedChart(chart, f, number))
         built += _tilt_built(f, text) if tilt else []
-    return Scripts(tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned))
+    return Scripts(tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local)
 
 
 def _applying(
@@ -330,6 +349,12 @@ _BUILT = re.compile(r"\b(?:(?:docker|podman|nerdctl)\s+(?:image\s+)?build|builda
 _TAGGED = re.compile(r"[^|;&\n`]*?\s(?:-t|--tag)[= ]\s*['\"]?(?P<name>[^\s'\"]+)")
 _LOADED = re.compile(
     r"\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image)\s+['\"]?(?P<loaded>[^\s'\"]+)"
+)
+_ROOTED_APPLY = re.compile(
+    r"\bkubectl\s+apply\s+(?:-k|-f|--kustomize|--filename)[= ]\s*['\"]?\$\{?\w+\}?/(?P<rel>[^\s'\"$]+)"
+)
+_LOADED = re.compile(
+    r"\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image|k3d\s+image\s+import|minikube\s+docker-env)\b"
 )
 _PUSHED = re.compile(r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\s+['\"]?(?P<name>[^\s'\"]+)")
 
