@@ -230,7 +230,7 @@ def read(repo: RepoFiles) -> Scripts:
         for number, line in enumerate(lines, 1):
             built += (BuiltImage(n, f, number, _said(c)) for n, c in _built(line))
             pushed.update(n for m in _PUSHED.finditer(line) if (n := _repository(m.group("name"))))
-            if (load := _LOADED.search(line)) is not None and not markdown:
+            if (load := _NODE_LOAD.search(line)) is not None and not markdown:
                 said = f"{load.group(0)} at {f}:{number}"
                 local.update({a.path: (a, said) for a in (*mine, *rooted) if a.path not in local})
             if markdown:
@@ -353,7 +353,8 @@ _LOADED = re.compile(
 _ROOTED_APPLY = re.compile(
     r"\bkubectl\s+apply\s+(?:-k|-f|--kustomize|--filename)[= ]\s*['\"]?\$\{?\w+\}?/(?P<rel>[^\s'\"$]+)"
 )
-_LOADED = re.compile(
+# a command putting images built on the machine into a local cluster's node, whatever it names
+_NODE_LOAD = re.compile(
     r"\b(?:minikube\s+image\s+load|kind\s+load\s+docker-image|k3d\s+image\s+import|minikube\s+docker-env)\b"
 )
 _PUSHED = re.compile(r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\s+['\"]?(?P<name>[^\s'\"]+)")
