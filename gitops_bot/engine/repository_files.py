@@ -313,12 +313,16 @@ class RepoFiles:
 # templates of another tool: by the name's suffix, else (a file that did not parse) by a directive
 _TOOL_NAMES = ((re.compile(r"\.ftlh?(\.|$)"), "Freemarker"), (re.compile(r"\.(j2|jinja2?)(\.|$)"), "Jinja"))
 _TOOL_MARKS = (("<#", "Freemarker"), ("</#", "Freemarker"), ("{%", "Jinja"))
+# Carvel ytt's directives are comments on a line of their own (#@ load, #@ if ... #@ end): its
+# exclusive branches read as keys written twice, which no one should delete
+_YTT = re.compile(r"^[ \t]*#@(?:[ \t]|data/values|overlay/|yaml/|schema/)", re.M)
 
 
 def _template_tool(rel: str, text: str) -> str | None:
     name = PurePosixPath(rel).name.lower()
     by_name = next((tool for pattern, tool in _TOOL_NAMES if pattern.search(name)), None)
     marked = next((tool for mark, tool in _TOOL_MARKS if mark in text), None)
+    marked = marked or ("ytt (Carvel)" if _YTT.search(text) else None)
     # a generator's tokens (kubefirst's <CERT_MANAGER_ISSUER_ANNOTATION_1>) the copy fills
     return by_name or marked or ("<TOKEN> placeholder" if TEMPLATE_TOKEN.search(text) else None)
 

@@ -70,3 +70,31 @@ def test_templates_of_another_tool_are_said_once_and_never_to_fix(tmp_path: Path
     ), said
     (app,) = [n for n in notes if "${repoUrl}" in n]
     assert "a placeholder another tool fills" in app and "not this repository" not in app, app
+
+
+# clicktruck/gha-workflows-with-gitops-for-tanzu-application-platform@51776dff's
+# gitops/tanzu/application-platform/base/certificate.yml, cut: two exclusive ytt branches
+YTT = """\
+#@ load("@ytt:data", "data")
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: tap-ingress-cert
+spec:
+  #@ if data.values.tap.cluster.issuerRef.group == "cert-manager.io":
+  duration: 2160h0m0s
+  #@ end
+  #@ if data.values.tap.cluster.issuerRef.group == "certmanager.step.sm":
+  duration: 24h
+  #@ end
+"""
+
+
+def test_a_ytt_templates_exclusive_branches_are_never_keys_to_delete(tmp_path: Path) -> None:
+    """Its two ``duration:`` lines read as a key written twice, with the fix "keep one duration:
+    and delete the others", which would break the install for one issuer."""
+    notes = discover(write(tmp_path, {"gitops/base/certificate.yml": YTT})).notes
+    assert not [n for n in notes if "delete the others" in n or "fix the YAML" in n], notes
+    (said,) = [n for n in notes if "ytt" in n]
+    assert said.startswith("1 ytt (Carvel) template (gitops/base/certificate.yml): "), said
