@@ -209,7 +209,6 @@ def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[Ren
 
 def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
     out = []
-    said: list[str] = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "kustomize.toolkit.fluxcd.io" not in text or repo.no_environment(f):
@@ -255,11 +254,10 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 ),
                 name_of(str(PurePosixPath(f).parent)),
             )
-            how = f"Flux Kustomization {name} in {f} (path {held or path})"
-            if isinstance(pushed, pushed_artifacts.Read) and pushed.how and pushed.how not in said:
-                said.append(pushed.how)  # said once, on the first path read from it
-                how = f"{pushed.how}: {how}"
-            out.append(RenderPath(path, safe_name(env), how))
+            # how an artifact is this repository's is said once, by discovery
+            out.append(
+                RenderPath(path, safe_name(env), f"Flux Kustomization {name} in {f} (path {held or path})")
+            )
     return out
 
 

@@ -200,9 +200,11 @@ def flux_clusters(
     cluster: dict[str, set[str]] = {f: {owner} for f, owner in owned.items()}
     reached: dict[str, set[str]] = {}
     _spread(repo, objects, owned, cluster, reached)
-    # a directory beside a flux-system one names its cluster only where no cluster under
-    # clusters/ reaches it (apps/base/flux-system holds an app, not a bootstrap)
-    beside = {f: owner for f, _, _ in objects if f not in cluster and (owner := _cluster_dir(repo, f))}
+    # a directory beside a flux-system one names a cluster only where none is under clusters/:
+    # there, what their syncs do not reach is applied by none (an app its cluster's overlay
+    # lists no longer), whatever folder holds it (apps/base/flux-system holds an app, not a
+    # bootstrap)
+    beside = {f: owner for f, _, _ in objects if not cluster and (owner := _cluster_dir(repo, f))}
     owned |= beside
     cluster |= {f: {owner} for f, owner in beside.items()}
     _spread(repo, objects, owned, cluster, reached)
@@ -339,3 +341,19 @@ def _holds_flux(repo: RepoFiles, d: str) -> bool:
         and ("toolkit.fluxcd.io" in (t := repo.text(f) or "") or "fluxcd.controlplane.io" in t)
         for f in repo.yaml_files()
     )
+
+
+def said_once(repo: RepoFiles, envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
+    """The environments, how an artifact is this repository's said on the first path read from
+    it, once the environments are known (a path read first may be none's: applied by no cluster)."""
+    told: set[str] = set()
+    out = []
+    for e in envs:
+        lines = list(e.how)
+        for i, path in enumerate(e.paths):
+            for r in pushed_artifacts.reads(repo):
+                if r.how not in told and path == r.directory and i < len(lines):
+                    told.add(r.how)
+                    lines[i] = f"{lines[i]}; {r.how}"
+        out.append(replace(e, how=tuple(lines)))
+    return out

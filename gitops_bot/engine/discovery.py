@@ -212,6 +212,7 @@ def discover(
         )
     envs, order_source = _ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
+    envs = discovered_clusters.said_once(repo, envs)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
     readings, unrendered, never = discovered_renders.helm_judged(repo.root, envs, readings, repo.notes)
     out_images = []

@@ -316,3 +316,8 @@ def unread(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str, why: str)
         "it where the artifact is built, or push it from this repository with flux push artifact)"
     )
     return True
+
+
+def reads(repo: RepoFiles) -> list[Read]:
+    """The Kustomization paths read in an artifact this repository pushes, so far."""
+    return [r for k, r in _ASKED.get(repo, {}).items() if len(k) == 3 and isinstance(r, Read) and r.how]

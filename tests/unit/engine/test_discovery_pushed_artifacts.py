@@ -16,9 +16,9 @@ from testkit.local_git import write
 
 REGISTRY = "ghcr.io"
 PUSHED = (
-    "read ./kubernetes as OCIRepository flux-system, which .github/workflows/oci.yaml:16 pushes as "
+    "; read ./kubernetes as OCIRepository flux-system, which .github/workflows/oci.yaml:16 pushes as "
     "oci://ghcr.io/acme/manifests/k8s-gitops (flux push artifact; a release is a commit here, and the "
-    "workflow pushes it): Flux Kustomization "
+    "workflow pushes it)"
 )
 
 
@@ -34,8 +34,27 @@ def test_an_artifact_this_repositorys_ci_pushes_is_read_as_its_directory(tmp_pat
     ]
     # where the path comes from, on each; how the artifact is this repository's, once
     assert all("of ExternalArtifact" in h and "ArtifactGenerator k8s-gitops" in h for h in env.how), env.how
-    assert sum(h.startswith(PUSHED) for h in env.how) == 1, env.how
+    assert sum(PUSHED in h for h in env.how) == 1, env.how
     assert not [n for n in found.notes if "not in the repository" in n or "built outside" in n], found.notes
+
+
+def test_an_app_the_clusters_overlay_lists_no_longer_is_no_environment(tmp_path: Path) -> None:
+    """xunholy's overlay comments out ~20 apps' ks.yaml (tetragon, loki): their Kustomizations stay
+    in the repository and the artifact, applied by no cluster. They were an environment 'base',
+    named after the folder beside apps/base/flux-system."""
+    files = pushed_artifact.files(REGISTRY)
+    overlay = "kubernetes/apps/overlays/cluster-00/kustomization.yaml"
+    files[overlay] = files[overlay].replace(
+        "- ../../base/home-system/radarr/ks.yaml", "# - ../../base/home-system/radarr/ks.yaml"
+    )
+    found = discover(write(tmp_path, files))
+    (env,) = found.environments
+    assert (env.name, env.paths) == ("cluster-00", ("kubernetes/apps/base/home-system/sonarr/app",))
+    assert PUSHED in env.how[0]  # said on a path that stays, once
+    assert (
+        "kubernetes/apps/base/home-system/radarr/app: no Flux cluster's sync reaches it (cluster cluster-00); "
+        "not an environment (add it by hand if something outside the repository deploys it)"
+    ) in found.notes, found.notes
 
 
 def test_an_oci_repository_nobody_here_pushes_stays_not_read_and_says_why(tmp_path: Path) -> None:
