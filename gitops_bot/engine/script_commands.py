@@ -193,9 +193,10 @@ class Scripts:
     built: tuple[BuiltImage, ...] = ()
     pushed: frozenset[str] = frozenset()  # images pushed to a registry, tag left off
     pinned: tuple[PinnedChart, ...] = ()
-    # a path a script applies after loading images into a local cluster's node (minikube image
-    # load, kind load, k3d image import, minikube docker-env; a name in a variable too) -> that
-    # command and the load (its command, file:line): what it applies runs the machine's builds
+    # a path a script applies below a line loading images into a local cluster's node (minikube
+    # image load, kind load, k3d image import, minikube docker-env; a name in a variable too) ->
+    # that command and the load (its command, file:line): what it applies runs the machine's
+    # builds (a Makefile's targets above it deploy otherwise)
     local: Mapping[str, tuple[Applied, str]] = field(default_factory=dict)
 
 
@@ -232,7 +233,9 @@ def read(repo: RepoFiles) -> Scripts:
             pushed.update(n for m in _PUSHED.finditer(line) if (n := _repository(m.group("name"))))
             if (load := _NODE_LOAD.search(line)) is not None and not markdown:
                 said = f"{load.group(0)} at {f}:{number}"
-                local.update({a.path: (a, said) for a in (*mine, *rooted) if a.path not in local})
+                local.update(
+                    {a.path: (a, said) for a in (*mine, *rooted) if a.line >= number and a.path not in local}
+                )
             if markdown:
                 continue  # a README's commands show the reader how, with versions of their own
             for m in _HELM.finditer(line):

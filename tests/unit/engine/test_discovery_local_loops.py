@@ -47,3 +47,24 @@ def test_an_overlay_a_script_applies_after_loading_local_builds_is_no_environmen
         "local-k8s: applied by scripts/minikube-up.sh:10 (kubectl apply -k $ROOT/local-k8s) after "
         "minikube image load at scripts/minikube-up.sh:6"
     ) in "\n".join(found.notes), found.notes
+
+
+def test_what_a_makefile_applies_above_its_load_stays_deployed(tmp_path: Path) -> None:
+    # bokristoffersson/homelab-k12n-gitops@2e505e4c's Makefile applies the local cluster's overlays
+    # (:32-45) and, in another target, k3d image import (:161) then mqtt-generator (:165): only
+    # what follows the import runs the machine's builds
+    files = {
+        "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "apps/web/base/deployment.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        "apps/gen/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "apps/gen/deployment.yaml": deployment("gen", "ghcr.io/acme/gen:1.0.0"),
+        "apps/web/overlays/local/kustomization.yaml": "resources: [../../base]\n",
+        "Makefile": (
+            "local:\n\tkubectl apply -k apps/web/overlays/local\n\n"
+            "gen:\n\tdocker build -t ghcr.io/acme/gen:1.0.0 gen\n\tk3d image import ghcr.io/acme/gen:1.0.0\n"
+            "\tkubectl apply -k apps/gen\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert [e.paths for e in found.environments] == [("apps/web/overlays/local",)], found.notes
+    assert any(n.startswith("apps/gen: applied by Makefile:7") for n in found.notes), found.notes
