@@ -64,6 +64,13 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
                 )
             elif deployed:
                 repo.notes.append(f"{chart}: {who}: write each generated Application's environment by hand")
+            elif wrapped := _published(repo, f"{prefix}Chart.yaml"):
+                # a chart of dependencies only: how a published chart is pinned with values of one's own
+                repo.notes.append(
+                    f"{chart}: a wrapper of {wrapped} ({who.removeprefix('a Helm chart ')}); "
+                    f"{if_deployed}write {{name: <env>, path: {chart}}} under environments: to have its "
+                    "dependency's version and its values' images read"
+                )
             continue
         repo.notes.append(
             f"{chart}: {who} (its values.yaml sets "
@@ -174,3 +181,19 @@ def _released(repo: RepoFiles, rendered: set[str]) -> list[str]:
             continue  # said where the file is read
         out += [posixpath.normpath(r.chart) for r in releases if r.source_kind == "GitRepository"]
     return out
+
+
+def _published(repo: RepoFiles, chart_yaml: str) -> str:
+    """The published charts a Chart.yaml depends on (``valkey 2.x.x from
+    https://charts.bitnami.com/bitnami``), "" for none."""
+    doc = (repo.docs(chart_yaml) or [{}])[0]
+    deps = doc.get("dependencies") if isinstance(doc, dict) else None
+    said = [
+        f"{d.get('name')} {d.get('version', '(no version)')} from {d['repository']}"
+        for d in deps or []
+        if isinstance(d, dict)
+        and isinstance(d.get("repository"), str)
+        and "://" in d["repository"]
+        and not d["repository"].startswith("file://")
+    ]
+    return ", ".join(said[:MAX_WHOLE])

@@ -133,3 +133,20 @@ def test_a_chart_another_names_as_a_file_dependency_is_its_subchart_never_undepl
         "being the image's helm: keys"
     ) in notes, notes
     assert "charts/mccp: a Helm chart that nothing in this repository deploys" in notes, notes
+
+
+def test_a_wrapper_of_a_published_chart_is_said_where_it_was_silent(tmp_path: Path) -> None:
+    """Helix-Stax-Gitops/helix-stax-infrastructure@d8a3080c's helm/valkey: a Chart.yaml depending on
+    bitnami's valkey 2.x.x and a values.yaml pinning its five images, no templates: init said
+    nothing of it (beside another chart, or alone: "found no environment")."""
+    files = {
+        "helm/valkey/Chart.yaml": "apiVersion: v2\nname: valkey\nversion: 0.1.0\ndependencies:\n"
+        '- name: valkey\n  version: "2.x.x"\n  repository: https://charts.bitnami.com/bitnami\n',
+        "helm/valkey/values.yaml": "valkey:\n  image:\n    registry: docker.io\n"
+        "    repository: bitnami/valkey\n    tag: latest\n",
+        "argocd/app.yaml": APPLICATION,
+    }
+    notes = discover(write(tmp_path, files)).notes
+    (said,) = [n for n in notes if n.startswith("helm/valkey:")]
+    assert "a wrapper of valkey 2.x.x from https://charts.bitnami.com/bitnami" in said, said
+    assert "write {name: <env>, path: helm/valkey} under environments:" in said, said
