@@ -551,7 +551,7 @@ def digest_place(
     pins = [p for r in readings.values() if (ir := r.image(name)) for p in ir.pins if p.effective]
     if "tag" not in helm or {"digest", "reference"} & set(helm) or g.digest_in_tag:
         return g, None
-    if not any(p.kind is PinKind.HELM for p in pins):
+    if pins and not any(p.kind is PinKind.HELM for p in pins):
         return g, None  # what runs is written elsewhere (a template's whole reference): its digest goes there
     key = helm["tag"]
     template = names.tag_last.get((helm.get("repository", ""), key)) or names.tag_last.get((name, key))

@@ -54,3 +54,37 @@ def test_a_moving_tag_whose_digest_has_no_place_is_said_not_configured(tmp_path:
         "image.repository, image.tag name none, and no chart template here shows the image written as "
         "repository:tag; not configured"
     ) in notes, notes
+
+
+# ZackZhouHB/zack-gitops-project@fcb0f91d: the Application renders branch editing, which a fresh clone
+# of main does not hold; the chart's template writes "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+_TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+"""
+_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: zack-web, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: 'https://github.com/ZackZhouHB/zack-gitops-project.git', targetRevision: editing, path: chart}
+  destination: {server: 'https://kubernetes.default.svc', namespace: web}
+"""
+
+
+def test_a_chart_read_on_a_branch_not_fetched_still_takes_its_digest_in_the_tag(tmp_path: Path) -> None:
+    files = {
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  repository: zackz001/gitops-jekyll\n  tag: latest\n",
+        "chart/templates/deployment.yaml": _TEMPLATE,
+        "apps/web.yaml": _APP,
+    }
+    found = discover(write(tmp_path, files), base="main", has_branch=lambda b: False)
+    (image,) = found.images
+    assert image.guess.digest_in_tag, image.guess
