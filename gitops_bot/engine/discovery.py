@@ -300,9 +300,9 @@ def discover(
                     f"scanned by the Flux ImageRepository at {found.scanned_at[n]}, whose tags Flux writes "
                     f"where the setter {n} marks the tag ({at})"
                 )
-        if unread and not tags and found.written.get(n):
-            # its environment's reading failed: guessed from the tags its files write, never
-            # from none (which would follow latest's digest over a pinned 5.7)
+        if (unread or refused) and not tags and found.written.get(n):
+            # its environments' readings failed or their tools refuse them: guessed from the tags
+            # its files write, never from none (which would follow latest's digest over a 5.7)
             tags = list(dict.fromkeys(found.written[n]))
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)

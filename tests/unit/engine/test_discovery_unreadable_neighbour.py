@@ -65,3 +65,14 @@ def test_an_environment_the_bot_cannot_read_leaves_the_others_read(tmp_path: Pat
     assert web.environments == ("prod",), web
     assert web.guess.keys.get("policy") == "semver", web.guess
     assert any("reading environment dev" in n and "nested deeper" in n for n in found.notes), found.notes
+
+
+def test_an_image_only_a_refused_environment_renders_is_guessed_from_its_written_tag(tmp_path: Path) -> None:
+    """mitchross/talos-argocd-proxmox@38e5c2f8: one refused kustomization of the development
+    environment left 15 of its images guessed as pinning no tag (nginx:1.31-alpine among them)."""
+    kustomization = "resources:\n- web.yaml\n- config.yaml\n"
+    files = {"overlays/dev/kustomization.yaml": kustomization, "overlays/dev/web.yaml": WEB}
+    found = discover(write(tmp_path, {**files, "overlays/dev/config.yaml": CONFIG_MAP}))
+    (web,) = found.images
+    assert web.guess.keys.get("policy") == "semver", web.guess
+    assert any("refuses overlays/dev/config.yaml" in n for n in web.notes), web.notes
