@@ -107,11 +107,30 @@ def check_nodes(
     seen = [False]
     for root in docs:
         if root is not None:
-            walk(root, filename, error, seen if not duplicates else None)
+            walk(root, filename, error, seen if not duplicates else None, _metadata(root))
     return seen[0]
 
 
-def _walk_tree(root: Any, filename: str, error: type[FileError], seen: list[bool] | None) -> None:
+def _metadata(root: Any) -> int | None:
+    """The id of a document's own ``metadata`` mapping: kustomize (5.6) takes its
+    ``annotations:`` written twice, merged (the first value of a key written in both), where
+    it refuses every other key written twice (``mapping key ... already defined``)."""
+    value = root.value
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        for k, v in value:
+            if (
+                k.value == "metadata"
+                and isinstance(v.value, list)
+                and v.value
+                and isinstance(v.value[0], tuple)
+            ):
+                return id(v)
+    return None
+
+
+def _walk_tree(
+    root: Any, filename: str, error: type[FileError], seen: list[bool] | None, metadata: int | None
+) -> None:
     """:func:`_walk` for a tree: the nodes in the same order, depth and duplicate keys checked
     as there, without the sizes and cycles only aliases make (a third of its cost)."""
     stack: list[tuple[Any, int]] = [(root, 1)]
@@ -123,13 +142,15 @@ def _walk_tree(root: Any, filename: str, error: type[FileError], seen: list[bool
         value = node.value
         if isinstance(value, list) and value:
             if isinstance(value[0], tuple):
-                _unique_keys(node, filename, error, seen)
+                _unique_keys(node, filename, error, seen, id(node) == metadata)
                 push((n, depth + 1) for pair in value for n in pair)
             else:
                 push((n, depth + 1) for n in value)
 
 
-def _walk(root: Any, filename: str, error: type[FileError], seen: list[bool] | None) -> None:
+def _walk(
+    root: Any, filename: str, error: type[FileError], seen: list[bool] | None, metadata: int | None
+) -> None:
     size: dict[int, int] = {}  # id(node) -> its expanded size, once measured
     open_: set[int] = set()  # nodes whose children are being measured (a cycle if met again)
     stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
@@ -155,7 +176,7 @@ def _walk(root: Any, filename: str, error: type[FileError], seen: list[bool] | N
         if depth > MAX_DEPTH:
             _deep(node.start_mark, filename, error)
         if isinstance(node.value, list) and node.value and isinstance(node.value[0], tuple):
-            _unique_keys(node, filename, error, seen)
+            _unique_keys(node, filename, error, seen, key == metadata)
         open_.add(key)
         stack.append((node, depth, True))
         stack.extend((k, depth + 1, False) for k in kids if id(k) not in size)
@@ -170,13 +191,16 @@ def _children(node: Any) -> list[Any]:
     return value
 
 
-def _unique_keys(mapping: Any, filename: str, error: type[FileError], allowed: list[bool] | None) -> None:
+def _unique_keys(
+    mapping: Any, filename: str, error: type[FileError], allowed: list[bool] | None, metadata: bool = False
+) -> None:
     """Refuse a key written twice in ``mapping``, naming each line it is on; where duplicates
-    are ``allowed``, mark that one was seen instead."""
+    are ``allowed``, mark that one was seen instead. ``metadata``: a document's own metadata,
+    whose ``annotations:`` written twice kustomize takes."""
     seen: set[str] = set()
     for k, _v in mapping.value:
         if isinstance(k.value, str):
-            if k.value in seen:
+            if k.value in seen and not (metadata and k.value == "annotations"):
                 if allowed is not None:
                     allowed[0] = True
                     continue

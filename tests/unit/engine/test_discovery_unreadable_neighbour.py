@@ -76,3 +76,26 @@ def test_an_image_only_a_refused_environment_renders_is_guessed_from_its_written
     (web,) = found.images
     assert web.guess.keys.get("policy") == "semver", web.guess
     assert any("refuses overlays/dev/config.yaml" in n for n in web.notes), web.notes
+
+
+def test_annotations_written_twice_in_an_objects_metadata_are_read_as_kustomize_reads_them(
+    tmp_path: Path,
+) -> None:
+    """talos-argocd-proxmox's kafka.yaml writes ``annotations:`` twice under its Deployment's
+    metadata: ``kubectl kustomize`` (5.6) renders it, both merged, so the environment runs it and
+    no refusal is true; written twice anywhere else (its pod template's, a ConfigMap's data) it
+    refuses (``mapping key ... already defined``)."""
+    twice = WEB.replace(
+        "  name: web\n", '  name: web\n  annotations:\n    a: "1"\n  annotations:\n    b: "2"\n', 1
+    )
+    found = discover(_overlays(tmp_path, twice.replace("name: web", "name: kafka", 1)))
+    (web,) = found.images
+    assert web.environments == ("dev", "prod"), web
+    assert not [n for n in web.notes if "refuses" in n], web.notes
+    inner = WEB.replace(
+        "  template:\n",
+        '  template:\n    metadata:\n      annotations: {a: "1"}\n      annotations: {b: "2"}\n',
+        1,
+    )
+    (web,) = discover(_overlays(tmp_path / "inner", inner.replace("name: web", "name: kafka", 1))).images
+    assert web.environments == ("prod",), web
