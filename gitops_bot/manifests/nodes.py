@@ -233,15 +233,15 @@ def confirm(
     (a :func:`plain` tree, or a list of them with ``documents``), types included. ``rule`` is the
     editor's rule the error names when the new text breaks it."""
     # The editor's own output skips the node walk of the guard (half of an edit's time): the
-    # depth precheck still runs; without an anchor ("&") there is no alias to expand; and a
-    # duplicate key fails plain() here, so the comparison still catches one an edit created.
+    # depth precheck still runs; without an anchor ("&") there is no alias to expand; and
+    # plain() counts a key written again, so the comparison still catches one an edit created.
     try:
         after = (
             [plain(d) for d in compose_all(body, filename, reread=True)]
             if documents
             else plain(compose(body, filename, reread=True))
         )
-    except (ManifestError, DuplicateKey):
+    except ManifestError:
         after = None
     if after != expected:
         raise ManifestError(
@@ -349,9 +349,16 @@ def plain(node: Any, subs: dict[int, str] | None = None) -> Any:
         return (node.tag, node.value)
     if kind is _SEQUENCE or (kind is not _MAPPING and is_seq(node)):
         return [plain(n, subs) for n in node.value]
-    out = {plain(k, subs): plain(v, subs) for k, v in node.value}
-    if len(out) != len(node.value):
-        raise DuplicateKey(_line(node))
+    out: dict[Any, Any] = {}
+    for k, v in node.value:
+        key = plain(k, subs)
+        # a key written again (kustomize takes metadata's annotations: twice) is kept apart,
+        # counted: the text re-read after an edit must write it again just as often
+        again = 0
+        while key in out:
+            again += 1
+            key = ("written again", plain(k, subs), again)
+        out[key] = plain(v, subs)
     return out
 
 
@@ -367,15 +374,6 @@ def constructed(node: Any) -> Any:
 
 
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-class DuplicateKey(Exception):
-    """A mapping :func:`plain` met with a key twice (composed without the guard's walk)."""
-
-
-def _line(node: Any) -> int | None:
-    mark = getattr(node, "start_mark", None)
-    return mark.line + 1 if mark is not None else None
 
 
 def walk(node: Any, path: tuple[str | int, ...] = ()) -> Any:

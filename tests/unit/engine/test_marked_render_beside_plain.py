@@ -158,3 +158,40 @@ def test_a_manifest_beside_a_charts_chart_yaml_is_applied_not_read_as_its_values
     assert front is not None and front.status is PinStatus.PINNED, front
     assert front.effective is not None and front.effective.tag == "v10", front
     assert {p.file for p in front.pins} == {"Sunseed/sunseed-frontend/deployment.yaml"}, front.pins
+
+
+def test_an_object_writing_its_annotations_twice_is_rendered_and_marked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kustomize renders a Deployment whose metadata writes annotations: twice (talos-argocd-
+    proxmox's kafka.yaml); the marked render's edit of that file re-read it as a tree and ended
+    init in a traceback (DuplicateKey)."""
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    files = {
+        "gitops-bot.yaml": "version: 1\nimages:\n- name: docker.redpanda.com/redpandadata/redpanda\n"
+        "  policy: semver\nenvironments:\n- name: dev\n  path: posthog\n",
+        "posthog/kustomization.yaml": "resources:\n- kafka.yaml\n",
+        "posthog/kafka.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kafka
+  annotations:
+    coroot.com/slo-latency-threshold: "10s"
+  annotations:
+    argocd.argoproj.io/sync-wave: "0"
+spec:
+  template:
+    spec:
+      containers:
+      - name: kafka
+        image: docker.redpanda.com/redpandadata/redpanda:v24.2.7
+""",
+    }
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    got = open_app(root).readings()["dev"].image("docker.redpanda.com/redpandadata/redpanda")
+    assert got is not None and got.status is PinStatus.PINNED, got
+    assert got.effective is not None and got.effective.tag == "v24.2.7", got

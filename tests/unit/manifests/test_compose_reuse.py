@@ -172,3 +172,14 @@ def test_every_scalar_gets_the_tag_pyyamls_own_resolution_gives(value: str) -> N
     assert nodes.plain(nodes.compose(text, "v.yaml", reread=True)) == nodes.plain(
         yaml.compose(text, Loader=yaml.SafeLoader)
     )
+
+
+def test_a_key_written_again_is_compared_as_often_as_it_is_written() -> None:
+    """A tree read for an edit's check counts a key written again (metadata's annotations:,
+    which kustomize takes twice), so a re-read text writing it once more, or once less, differs."""
+    text = "metadata:\n  name: a\n  annotations: {x: '1'}\n  annotations: {y: '2'}\n"
+    expected = [nodes.plain(d) for d in nodes.compose_all(text, "a.yaml", reread=True)]
+    nodes.confirm(expected, text, "a.yaml", documents=True)
+    for broken in (text + "  annotations: {z: '3'}\n", text.replace("  annotations: {y: '2'}\n", "")):
+        with pytest.raises(ManifestError, match="broke the editor's rule"):
+            nodes.confirm(expected, broken, "a.yaml", documents=True)
