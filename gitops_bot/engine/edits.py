@@ -20,7 +20,7 @@ from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App, own_generated
 from gitops_bot.manifests import charts, images
-from gitops_bot.manifests.edit import EditResult, Unwritten
+from gitops_bot.manifests.edit import APP_PARAMETERS, APP_VALUES_OBJECT, EditResult, Unwritten
 from gitops_bot.manifests.values_keys import keys as layer_keys
 from gitops_bot.manifests.values_keys import own_layer
 from gitops_bot.release.proposal import Change, Release
@@ -28,11 +28,18 @@ from gitops_bot.render import release_diff
 from gitops_bot.render import tools as renderer
 from gitops_bot.render.diff import Rendered
 
+# where a digest goes, by the site whose values have no place for it (named by its field)
+_DIGEST_PLACES = {
+    "helm": "a digest key beside the tag, or helm.digest",
+    APP_PARAMETERS: "a helm.parameters entry for a digest key, named in the image's helm.digest",
+    APP_VALUES_OBJECT: "a digest key beside the tag in helm.valuesObject, named in the image's helm.digest",
+}
+
 
 def unwritten_warning(u: Unwritten) -> str:
     """An image whose policy pins a digest that the file has no place for: written tag-only,
     and said so in the output and the PR body."""
-    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
+    where = _DIGEST_PLACES.get(u.site, 'a ":digest" marker')
     return f"{u.message()} (pinned tag-only: add {where} for it)"
 
 

@@ -97,11 +97,14 @@ def edit_parameters(
     Application's own parameters are (:func:`argocd_apps.edit_parameter_values`: one editor):
     the element of each generated Application, only ``application``'s when given (its own)."""
 
-    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
+    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any, str]]]:
         objects = _element_values(docs, filename, application, ("helm", "valuesObject"))
         parameters = _element_values(docs, filename, application, ("helm", "parameters"))
         for values, params in zip(objects, parameters, strict=True):  # Argo CD sets parameters last
-            yield {name: (v.flow, v.node) for name, v in (*values, *params)}
+            yield {
+                **{name: (v.flow, v.node, argocd_apps.VALUES_OBJECT) for name, v in values},
+                **{name: (v.flow, v.node, argocd_apps.PARAMETERS) for name, v in params},
+            }
 
     return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)
 

@@ -16,7 +16,7 @@ from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
 from gitops_bot.manifests import definitions_only, guard, helm_values, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
-from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.edit import APP_PARAMETERS, APP_VALUES_OBJECT, EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar, rewritten
 
@@ -437,17 +437,21 @@ def edit_parameters(
     every values file); re-read to prove only they changed. ``application``: only that
     Application's."""
 
-    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any]]]:
+    def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any, str]]]:
         for source in _edited_sources(docs, application):
             items = [i for i in _items(at(source, "helm", "parameters")) if nodes.is_map(i)]
-            yield {name: (bool(i.flow_style), _value_node(i)) for i in items if (name := _scalar(i, "name"))}
+            yield {
+                name: (bool(i.flow_style), _value_node(i), PARAMETERS)
+                for i in items
+                if (name := _scalar(i, "name"))
+            }
 
     return edit_parameter_values(text, filename, helm, updates, each)
 
 
 # a file's composed documents -> each set of parameters an edit may write: name -> (written in
-# flow style, the scalar node its value is)
-Parameters = Callable[[list[Any]], Iterator[Mapping[str, tuple[bool, Any]]]]
+# flow style, the scalar node its value is, the field it is written in: PARAMETERS, VALUES_OBJECT)
+Parameters = Callable[[list[Any]], Iterator[Mapping[str, tuple[bool, Any, str]]]]
 
 
 def edit_parameter_values(
@@ -475,17 +479,21 @@ def edit_parameter_values(
             if g is None:
                 continue
             found[u.image] = None
-            unwritten += site_values.unwritten(g, u, filename)
+            # named by the field the values are in: the fix for a missing digest differs
+            held = {id(n) for n in g.fields.values()}
+            field = next((v[2] for v in params.values() if id(v[1]) in held), PARAMETERS)
+            unwritten += [replace(w, site=field) for w in site_values.unwritten(g, u, filename)]
             for f, was, value, op in site_values.fill(t, g, u, filename, subs):
                 ops.append(op)
-                changes.append(FieldChange(filename, u.image, PARAMETERS, g.line, f, was, value))
+                changes.append(FieldChange(filename, u.image, field, g.line, f, was, value))
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
         return result
     return replace(result, text=rewritten(src, docs, ops, subs, filename, PARAMETERS_RULE))
 
 
-PARAMETERS = "argocd helm.parameters"
+PARAMETERS = APP_PARAMETERS
+VALUES_OBJECT = APP_VALUES_OBJECT
 PARAMETERS_RULE = "only the matched helm.parameters values of Applications change, each in place"
 
 
@@ -501,7 +509,7 @@ def _value_node(item: Any) -> Any:
 
 
 def _parameter_group(
-    image: str, helm: Mapping[str, str], params: Mapping[str, tuple[bool, Any]]
+    image: str, helm: Mapping[str, str], params: Mapping[str, tuple[bool, Any, str]]
 ) -> site_values.Group | None:
     """The parameters that set the image's Helm key paths, as one site; None when none does."""
     paths = helm_values.paths(helm)
@@ -511,9 +519,9 @@ def _parameter_group(
     held = {f: params[p] for f, p in paths.items() if p in params and nodes.is_scalar(params[p][1])}
     if not held:
         return None
-    present = {f: value for f, (_, value) in held.items()}
+    present = {f: value for f, (_, value, _) in held.items()}
     line = min(int(n.start_mark.line) for n in present.values()) + 1
-    flow = {id(value): in_flow for in_flow, value in held.values()}
+    flow = {id(value): in_flow for in_flow, value, _ in held.values()}
     return site_values.Group(image, "argocd", line, present, flow, {}, in_tag and "tag" in present)
 
 

@@ -23,6 +23,11 @@ class FieldChange(NamedTuple):
     new: str | None
 
 
+# the sites of Argo CD's own Helm settings, each named by the field a release writes
+APP_PARAMETERS = "argocd helm.parameters"
+APP_VALUES_OBJECT = "argocd helm.valuesObject"
+
+
 @record
 class Unwritten:
     """A value asked for that the file has no place for (a digest for a Helm values block with

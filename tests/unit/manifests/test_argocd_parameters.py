@@ -4,8 +4,12 @@ image's place, and a release writes its value by the rules a values file's keys 
 
 from __future__ import annotations
 
+import pytest
+
+from gitops_bot.engine import edits
 from gitops_bot.manifests import images
 from gitops_bot.manifests.images import ImageSpec, Update
+from testkit.appset_elements import APPSET, OBJECT
 
 APP = """\
 apiVersion: argoproj.io/v1alpha1
@@ -67,3 +71,24 @@ def test_parameters_of_other_keys_and_of_a_values_file_are_left_alone() -> None:
     text = APP.format(env="dev").replace("image.tag", "sidecar.tag")
     result = images.edit(text, "argocd/dev.yaml", [SPEC], [Update("web", tag="1.1.0")])
     assert result.text == text and not result.changes
+
+
+@pytest.mark.parametrize(("appset", "field"), [(APPSET, "helm.parameters"), (OBJECT, "helm.valuesObject")])
+def test_an_appset_elements_write_is_named_by_the_field_it_goes_through(appset: str, field: str) -> None:
+    """An ApplicationSet's element taken by ``helm.valuesObject`` is named so, not as a parameter;
+    a digest with no key there is said with the fix for that field."""
+    result = images.edit(
+        appset, "appset.yaml", [SPEC], [Update("web", tag="2.1.0", digest=DIGEST)], application="app-dev"
+    )
+    assert result.text == appset.replace("tag: 2.0.0   # dev's", "tag: 2.1.0   # dev's")
+    assert {c.site for c in result.changes} == {f"argocd {field}"}
+    (unwritten,) = result.unwritten
+    warning = edits.unwritten_warning(unwritten)
+    assert warning.startswith(f"appset.yaml:10: image 'web' (argocd {field}) has no place for its digest"), (
+        warning
+    )
+    fix = {
+        "helm.parameters": "a helm.parameters entry",
+        "helm.valuesObject": "a digest key beside the tag in",
+    }
+    assert f"pinned tag-only: add {fix[field]}" in warning
