@@ -6,8 +6,7 @@ does once the artifact is pushed; a release is a commit here, and the workflow p
 
 from __future__ import annotations
 
-import re
-import shlex
+import functools
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
@@ -16,29 +15,19 @@ from typing import Any
 from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
-
-MAX_WORKFLOWS = 100  # workflow files read at most
+from gitops_bot.manifests.artifact_pushes import (
+    GITLAB_CI,
+    MAX_WORKFLOWS,
+    WORKFLOWS,
+    ArtifactPush,
+    oras_unread,
+    pushed_as,
+    pushes_in,
+)
 
 # each repository's answers, asked once per Flux Kustomization: the workflows and sources are
 # read once a run
 _ASKED: weakref.WeakKeyDictionary[RepoFiles, dict[tuple[str, ...], Any]] = weakref.WeakKeyDictionary()
-
-# ``flux push artifact REF`` with its flags, on one line once a shell's continuations are joined
-_PUSH = re.compile(r"\bflux\s+push\s+artifact\s+(?P<args>[^\n;&|]*)")
-_PATH = re.compile(r"--path(?:=|\s+)(?P<q>[\"']?)(?P<path>[^\"'\s]+)(?P=q)")
-# what no variable of the workflow says: the runner fills it (the repository's name, a commit)
-_UNKNOWN = re.compile(r"\$\{\{[^}]*\}\}|\$\{\w+\}|\$\w+|\$\([^)]*\)")
-_VAR = re.compile(r"\$\{\{\s*(?:env\.)?(?P<a>[\w.-]+)\s*\}\}|\$\{(?P<b>\w+)\}|\$(?P<c>\w+)")
-
-
-@record
-class ArtifactPush:
-    """A CI step pushing a directory of this repository as an OCI artifact."""
-
-    url: re.Pattern[str]  # the artifact's repository, without its tag (what is not known: any)
-    written: str  # as the workflow writes it
-    path: str  # the directory pushed ("" for the root), as the workflow writes it
-    by: str  # file:line
 
 
 @record
@@ -51,39 +40,11 @@ class Read:
 
 
 def _workflows(repo: RepoFiles) -> Iterator[str]:
-    workflows = repo.root / ".github" / "workflows"
+    workflows = repo.root / WORKFLOWS
     if workflows.is_dir() and not workflows.is_symlink():
         names = sorted(p.name for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
-        yield from (f".github/workflows/{n}" for n in names[:MAX_WORKFLOWS])
-    yield from (f for f in repo.files if PurePosixPath(f).name == ".gitlab-ci.yml")
-
-
-def _variables(doc: Any, out: dict[str, str]) -> None:
-    """Every ``env:`` (GitHub) and ``variables:`` (GitLab) value of a workflow, whatever its level."""
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            if key in ("env", "variables") and isinstance(value, dict):
-                out.update({str(k): str(v) for k, v in value.items() if isinstance(v, str | int)})
-            _variables(value, out)
-    elif isinstance(doc, list):
-        for value in doc:
-            _variables(value, out)
-
-
-def _pattern(written: str, variables: Mapping[str, str]) -> re.Pattern[str] | None:
-    """The artifact repositories a reference may name: its variables put in, what no variable
-    of the workflow says (the repository's name on GitHub) any one path segment, its tag cut. None
-    when no registry host is written: such a push may be anything's."""
-    text = written
-    for _ in range(3):  # a variable naming another
-        text = _VAR.sub(lambda m: variables.get(m["a"] or m["b"] or m["c"], m[0]), text)
-    text = _UNKNOWN.sub("\0", text).removeprefix("oci://")
-    head, slash, last = text.rpartition("/")
-    host = head.split("/", 1)[0]
-    if not slash or "\0" in host or ("." not in host and ":" not in host and host != "localhost"):
-        return None
-    last = last.split(":", 1)[0].split("@", 1)[0]
-    return re.compile("[^/]+".join(re.escape(p) for p in f"{head}/{last}".split("\0")))
+        yield from (f"{WORKFLOWS}/{n}" for n in names[:MAX_WORKFLOWS])
+    yield from (f for f in repo.files if PurePosixPath(f).name == GITLAB_CI)
 
 
 def pushes(repo: RepoFiles) -> list[ArtifactPush]:
@@ -96,28 +57,11 @@ def pushes(repo: RepoFiles) -> list[ArtifactPush]:
 
 
 def _pushes(repo: RepoFiles) -> list[ArtifactPush]:
-    out: list[ArtifactPush] = []
-    for f in _workflows(repo):
-        text = repo.text(f) or ""
-        if "flux" not in text or "artifact" not in text:
-            continue
-        variables: dict[str, str] = {}
-        for doc in repo.documents(f):
-            _variables(doc, variables)
-        joined = re.sub(r"\\\n\s*", " ", text)
-        lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"\bflux\s+push\s+artifact", text)]
-        for i, m in enumerate(_PUSH.finditer(joined)):
-            try:
-                args = shlex.split(m["args"])
-            except ValueError:  # an unclosed quote: the words as written
-                args = m["args"].split()
-            ref = next((a for a in args if not a.startswith("-")), "")
-            path = _PATH.search(m["args"])
-            url = _pattern(ref, variables)
-            if url is not None and path is not None:
-                line = lines[i] if i < len(lines) else 1
-                out.append(ArtifactPush(url, ref, path["path"], f"{f}:{line}"))
-    return out
+    return [
+        p
+        for f in _workflows(repo)
+        for p in pushes_in(repo.text(f) or "", functools.partial(repo.documents, f), f)
+    ]
 
 
 def _url_of(repo: RepoFiles, name: str) -> str:
@@ -161,14 +105,12 @@ def oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
 
 def _oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
     url = _url_of(repo, name)
-    bare = re.sub(r"^oci://", "", url).split("@", 1)[0]
-    head, _, last = bare.rpartition("/")
-    bare = f"{head}/{last.split(':', 1)[0]}" if head else bare
-    found = [p for p in pushes(repo) if bare and p.url.fullmatch(bare)]
-    if not found:
+    push = pushed_as(url, pushes(repo))
+    if push is None:
         pushed = "; no workflow of this repository pushes it (flux push artifact)"
         return f" ({url}){pushed}" if url else pushed
-    push = found[0]
+    if push.tool != "flux":
+        return f" ({url}), {oras_unread(push)}"
     directory = norm(push.path.lstrip("/").removeprefix("./"))
     if directory not in repo.dirs:
         return f" ({url}), pushed by {push.by} from {push.path}, a directory this repository does not hold"

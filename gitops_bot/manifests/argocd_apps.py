@@ -535,6 +535,7 @@ class FluxKustomization:
     images: tuple[
         tuple[str, str | None, str | None, str | None, int], ...
     ]  # name, newName, newTag, digest, line
+    source: tuple[str, str] = ("GitRepository", "")  # its sourceRef's kind and name
 
 
 @record
@@ -586,9 +587,8 @@ def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
             found.append(
                 (name, _scalar(entry, "newName"), _scalar(entry, "newTag"), _scalar(entry, "digest"), line)
             )
-        out.append(
-            FluxKustomization(
-                _scalar(at(doc, "metadata"), "name") or "", _scalar(spec, "path") or ".", tuple(found)
-            )
-        )
+        ref = at(spec, "sourceRef")
+        source = (_scalar(ref, "kind") or "GitRepository", _scalar(ref, "name") or "")
+        name = _scalar(at(doc, "metadata"), "name") or ""
+        out.append(FluxKustomization(name, _scalar(spec, "path") or ".", tuple(found), source))
     return out

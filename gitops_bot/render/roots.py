@@ -15,12 +15,14 @@ Application it builds followed."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import apps_module, images, is_appset, kustomize, yamlvalues
@@ -31,6 +33,8 @@ from gitops_bot.render.walk import NoteKind, Source, Walk, relative
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
 
+# the CI steps pushing a directory as an OCI artifact: read where a Kustomization's source is one
+ARTIFACT_PUSHES = "gitops_bot.manifests.artifact_pushes"
 BY_HAND = (
     "a chart of Argo CD Applications that no Application of this repository deploys, read as the root of "
     "an app of apps applied by hand (argocd app create {name} --path {path}, its own values), its "
@@ -124,7 +128,13 @@ def _flux(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, wal
     """A Flux Kustomization: its path built as kustomize builds it (a directory without a
     kustomization gets one generated over its files), then its ``spec.images``, which Flux
     applies after the build."""
-    directory = Path(os.path.normpath(tools.reader.repo_root / flux.path))
+    base = tools.reader.repo_root
+    if flux.source[0] == "OCIRepository":  # its path is in the artifact, not at this repository's root
+        pushed = _pushed(tools, flux, rel, walk)
+        if pushed is None:
+            return
+        base = pushed
+    directory = Path(os.path.normpath(base / flux.path))
     if not tools.reader.tree.is_dir(directory):
         walk.note(rel, f"{flux.name}'s path {flux.path} is not here, not followed", NoteKind.UNFOLLOWED)
         return
@@ -143,6 +153,78 @@ def _flux(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, wal
     tools.reader.add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
     # named in words, and still written in place (manifests.flux_images), as an images: entry is
     walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
+
+
+def _pushed(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> Path | None:
+    """The directory of this repository the OCIRepository a Flux Kustomization reads holds: the
+    one a workflow here pushes as its artifact (``flux push artifact --path=DIR``), as Flux reads
+    it once a release's commit is pushed; None, said, where no workflow here pushes it."""
+    pushes = importlib.import_module(ARTIFACT_PUSHES)
+    name, root = flux.source[1], tools.reader.repo_root
+    url = _oci_url(tools, Path(os.path.normpath(root / rel)), name)
+    found = pushes.pushed_as(url, _workflow_pushes(tools)) if url else None
+    directory = Path(os.path.normpath(root / found.path.lstrip("/"))) if found else None
+    if found is None or directory is None or found.tool != "flux" or not tools.reader.tree.is_dir(directory):
+        where = f" ({url})" if url else ""
+        why = "which no workflow of this repository pushes (flux push artifact)"
+        if found is not None and found.tool != "flux":
+            fix = f"push it with flux push artifact --path={found.path or '<directory>'}"
+            why = f"{pushes.oras_unread(found)} (fix: {fix})"
+        elif found is not None:
+            why = f"which {found.by} pushes from {found.path}, a directory this repository does not hold"
+        said = f"{flux.name} reads OCIRepository {name}{where}, {why}; not followed"
+        walk.note(rel, said, NoteKind.UNFOLLOWED)
+        return None
+    said = (
+        f"{rel}: {flux.name} reads {tools.reader.rel(directory)}/ as OCIRepository {name}, which "
+        f"{found.by} pushes ({url}, flux push artifact): a release is a commit there, the workflow pushes it"
+    )
+    if said not in walk.said:
+        walk.said.append(said)
+    return directory
+
+
+def _oci_url(tools: DeployTools, path: Path, name: str) -> str:
+    """The URL of the OCIRepository ``name`` written beside the Kustomization ``path`` reads it
+    through (its own file, its directory's, below it), as Flux's bootstrap writes both."""
+    for f in [path, *tools.reader.yaml_files(path.parent)]:
+        text = tools.reader.tree.text(f) or ""
+        if "OCIRepository" not in text:
+            continue
+        try:
+            docs = yamlvalues.load_all(text, tools.reader.rel(f))
+        except GitOpsBotError:
+            continue  # said where the file is read
+        for doc in docs:
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            if doc.get("kind") == "OCIRepository" and isinstance(meta, dict) and meta.get("name") == name:
+                spec = doc.get("spec")
+                return str(spec.get("url") or "") if isinstance(spec, dict) else ""
+    return ""
+
+
+def _workflow_pushes(tools: DeployTools) -> list[Any]:
+    """The ``flux push artifact`` steps of the repository's CI workflows (GitHub's, GitLab's)."""
+    pushes = importlib.import_module(ARTIFACT_PUSHES)
+    root, tree = tools.reader.repo_root, tools.reader.tree
+    workflows = root / pushes.WORKFLOWS
+    found = (
+        [p for p in tree.listing(workflows) if p.suffix in (".yml", ".yaml")]
+        if tree.is_dir(workflows)
+        else []
+    )
+    out: list[Any] = []
+    for f in [*found[: pushes.MAX_WORKFLOWS], root / pushes.GITLAB_CI]:
+        text, rel = tree.text(f) or "", tools.reader.rel(f)
+        out += pushes.pushes_in(text, functools.partial(_documents, text, rel), rel)
+    return out
+
+
+def _documents(text: str, rel: str) -> list[Any]:
+    try:
+        return yamlvalues.load_all(text, rel)
+    except GitOpsBotError:
+        return []  # a workflow that is no YAML: its variables are not known
 
 
 def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]], walk: Walk) -> None:

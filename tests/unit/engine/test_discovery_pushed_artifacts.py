@@ -91,3 +91,17 @@ def test_a_clusters_split_names_that_render_nothing_leave_the_order_as_it_is() -
         "base-development": ("base", "development"),
     }
     assert cluster_order(envs, clusters, []) == envs
+
+
+def test_an_artifact_oras_pushes_is_said_not_read_as_its_directory(tmp_path: Path) -> None:
+    files = pushed_artifact.files(REGISTRY)
+    workflow = files[".github/workflows/oci.yaml"].replace("flux push artifact", "oras push")
+    found = discover(
+        write(tmp_path, {**files, ".github/workflows/oci.yaml": workflow.replace("--path=", "")})
+    )
+    assert found.environments == ()
+    assert any(
+        "(oci://ghcr.io/acme/manifests/k8s-gitops), pushed by .github/workflows/oci.yaml:16 with oras push, whose "
+        "artifact keeps ./kubernetes's own name and a layer per file: not read as a directory here" in n
+        for n in found.notes
+    ), found.notes

@@ -1,0 +1,133 @@
+"""CI steps pushing a directory of the repository as an OCI artifact (``flux push artifact
+oci://REGISTRY/NAME:TAG --path=DIR``), read from a workflow's text: a Flux OCIRepository whose URL
+one pushes holds DIR of this repository, so what a Kustomization reads from it is a directory here,
+and a release is a commit the workflow pushes. Text in, pushes out: the reading (a Kustomization an
+environment's path names) and ``init`` (which environments there are) ask the same question."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from gitops_bot.core.record import record
+
+WORKFLOWS = ".github/workflows"  # the directory of GitHub's workflows
+GITLAB_CI = ".gitlab-ci.yml"
+MAX_WORKFLOWS = 100  # workflow files read at most
+
+# ``flux push artifact REF`` with its flags, on one line once a shell's continuations are joined
+_PUSH = re.compile(r"\bflux\s+push\s+artifact\s+(?P<args>[^\n;&|]*)")
+# ``oras push REF FILE[:TYPE]...``: an artifact whose layout Flux reads otherwise (said, not followed)
+_ORAS = re.compile(r"\boras\s+push\s+(?P<args>[^\n;&|]*)")
+_PATH = re.compile(r"--path(?:=|\s+)(?P<q>[\"']?)(?P<path>[^\"'\s]+)(?P=q)")
+# what no variable of the workflow says: the runner fills it (the repository's name, a commit)
+_UNKNOWN = re.compile(r"\$\{\{[^}]*\}\}|\$\{\w+\}|\$\w+|\$\([^)]*\)")
+_HELD = re.compile(r"\$\{\{[^}]*\}\}|\$\([^)]*\)")
+_VAR = re.compile(r"\$\{\{\s*(?:env\.)?(?P<a>[\w.-]+)\s*\}\}|\$\{(?P<b>\w+)\}|\$(?P<c>\w+)")
+
+
+@record
+class ArtifactPush:
+    """A CI step pushing a directory of this repository as an OCI artifact."""
+
+    url: re.Pattern[str]  # the artifact's repository, without its tag (what is not known: any)
+    written: str  # as the workflow writes it
+    path: str  # the directory pushed ("" for the root), as the workflow writes it
+    by: str  # file:line
+    tool: str = "flux"  # flux push artifact; "oras": oras push, whose artifact is not followed
+
+
+def pushes_in(text: str, documents: Callable[[], Sequence[Any]], filename: str) -> list[ArtifactPush]:
+    """The ``flux push artifact`` (and ``oras push``) steps of one workflow (``documents``: its
+    YAML, whose ``env:`` and ``variables:`` fill the references' variables, parsed only where the
+    text pushes)."""
+    if not ("flux" in text and "artifact" in text) and "oras" not in text:
+        return []
+    variables: dict[str, str] = {}
+    for doc in documents():
+        _variables(doc, variables)
+    joined = re.sub(r"\\\n\s*", " ", text)
+    out: list[ArtifactPush] = []
+    for tool, command in (("flux", _PUSH), ("oras", _ORAS)):
+        lines = [text.count("\n", 0, m.start()) + 1 for m in command.finditer(text)]
+        for i, m in enumerate(command.finditer(joined)):
+            args = _words(m["args"])
+            if tool == "flux":
+                ref = next((a for a in args if not a.startswith("-")), "")
+                path = found["path"] if (found := _PATH.search(m["args"])) else None
+            else:  # its reference, the first word naming a registry's repository; the files after it
+                at = next((n for n, a in enumerate(args) if _pattern(a, variables) is not None), len(args))
+                ref, path = (
+                    (args[at:] or [""])[0],
+                    next((a for a in args[at + 1 :] if not a.startswith("-")), ""),
+                )
+            url = _pattern(ref, variables)
+            if url is not None and path is not None:
+                line = lines[i] if i < len(lines) else 1
+                out.append(ArtifactPush(url, ref, path.split(":", 1)[0], f"{filename}:{line}", tool))
+    return out
+
+
+def oras_unread(push: ArtifactPush) -> str:
+    """Why an artifact ``oras push`` makes is not read as a directory here: oras keeps a pushed
+    directory's own name inside it and gives each file a layer of its own, of which Flux takes one
+    (its layerSelector), so what a path in it names is not known from the workflow."""
+    return (
+        f"pushed by {push.by} with oras push, whose artifact keeps {push.path or 'a directory'}'s own "
+        "name and a layer per file: not read as a directory here"
+    )
+
+
+def _words(args: str) -> list[str]:
+    """A command's words, a GitHub expression (``${{ env.REGISTRY }}``) or a command's output
+    (``$(git rev-parse --short HEAD)``) within one, spaces inside it kept."""
+    held: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        held.append(m[0])
+        return f"\0{len(held) - 1}\0"
+
+    words = _HELD.sub(hold, args)
+    try:
+        split = shlex.split(words)
+    except ValueError:  # an unclosed quote: the words as written
+        split = words.split()
+    return [re.sub(r"\0(\d+)\0", lambda m: held[int(m[1])], w) for w in split]
+
+
+def pushed_as(url: str, pushes: Sequence[ArtifactPush]) -> ArtifactPush | None:
+    """The push whose artifact an OCIRepository's ``url`` (``oci://…:tag``, ``…@digest``) names."""
+    bare = re.sub(r"^oci://", "", url).split("@", 1)[0]
+    head, _, last = bare.rpartition("/")
+    bare = f"{head}/{last.split(':', 1)[0]}" if head else bare
+    return next((p for p in pushes if bare and p.url.fullmatch(bare)), None)
+
+
+def _variables(doc: Any, out: dict[str, str]) -> None:
+    """Every ``env:`` (GitHub) and ``variables:`` (GitLab) value of a workflow, whatever its level."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in ("env", "variables") and isinstance(value, dict):
+                out.update({str(k): str(v) for k, v in value.items() if isinstance(v, str | int)})
+            _variables(value, out)
+    elif isinstance(doc, list):
+        for value in doc:
+            _variables(value, out)
+
+
+def _pattern(written: str, variables: Mapping[str, str]) -> re.Pattern[str] | None:
+    """The artifact repositories a reference may name: its variables put in, what no variable
+    of the workflow says (the repository's name on GitHub) any one path segment, its tag cut. None
+    when no registry host is written: such a push may be anything's."""
+    text = written
+    for _ in range(3):  # a variable naming another
+        text = _VAR.sub(lambda m: variables.get(m["a"] or m["b"] or m["c"], m[0]), text)
+    text = _UNKNOWN.sub("\0", text).removeprefix("oci://")
+    head, slash, last = text.rpartition("/")
+    host = head.split("/", 1)[0]
+    if not slash or "\0" in host or ("." not in host and ":" not in host and host != "localhost"):
+        return None
+    last = last.split(":", 1)[0].split("@", 1)[0]
+    return re.compile("[^/]+".join(re.escape(p) for p in f"{head}/{last}".split("\0")))
