@@ -24,6 +24,7 @@ _ORAS = re.compile(r"\boras\s+push\s+(?P<args>[^\n;&|]*)")
 _PATH = re.compile(r"--path(?:=|\s+)(?P<q>[\"']?)(?P<path>[^\"'\s]+)(?P=q)")
 # what no variable of the workflow says: the runner fills it (the repository's name, a commit)
 _UNKNOWN = re.compile(r"\$\{\{[^}]*\}\}|\$\{\w+\}|\$\w+|\$\([^)]*\)")
+# a GitHub expression or a command substitution: one word of the command, spaces inside
 _HELD = re.compile(r"\$\{\{[^}]*\}\}|\$\([^)]*\)")
 _VAR = re.compile(r"\$\{\{\s*(?:env\.)?(?P<a>[\w.-]+)\s*\}\}|\$\{(?P<b>\w+)\}|\$(?P<c>\w+)")
 
