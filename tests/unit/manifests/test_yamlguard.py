@@ -134,3 +134,38 @@ def test_an_anchor_defined_again_stands_for_its_latest_node_as_kustomize_reads_i
     assert nodes.plain(later) == nodes.plain(nodes.compose("x: 3\ny: 3\n", "r.yaml"))
     line = nodes.compose(text, "k.yaml").value[0][1].value[2].value[1][1].start_mark.line
     assert line == 4  # *t is the node of the second &t (line 5), its mark kept for the editor
+
+
+def test_every_key_written_twice_in_a_file_is_named_in_one_bounded_line() -> None:
+    """kustomize names each key written twice (``line 9: mapping key "b" already defined``);
+    naming only the first sent a user back once per key. All of them, in the file's order, at
+    the line of the first written again, and a file repeating 1,000 keys (or 10,000) still says one line."""
+    text = "b: 1\nx:\n  a: 1\n  a: 2\nb: 2\n---\ny: {c: 1, c: 2}\n"
+    with pytest.raises(ManifestError, match=r"^f\.yaml:4: ") as caught:
+        nodes.compose_all(text, "f.yaml")
+    assert caught.value.message.endswith("duplicate keys 'a' (lines 3, 4), 'b' (lines 1, 5), 'c' (line 7)")
+    assert caught.value.hint == "keep one of each key and delete the others"
+
+    long = ("L" * 1000 + ": 1\n") * 2  # YAML's longest plain key is 1024 characters
+    many = "".join(f"k{i}: 1\n" for i in range(1000)) * 2 + "z: 1\n" * 1000 + long
+    started = time.monotonic()
+    with pytest.raises(ManifestError) as caught:
+        nodes.compose_all(many, "f.yaml")
+    assert time.monotonic() - started < BOUNDED
+    said = caught.value.message
+    assert said.startswith("f.yaml:1001: duplicate keys 'k0' (lines 1, 1001), 'k1' (lines 2, 1002)"), said
+    assert said.endswith(", 'k3' (lines 4, 1004) and 998 more"), said
+    assert len(str(caught.value)) < 300, said
+    with pytest.raises(ManifestError, match=r"'z' \(lines 1, 2, 3, 4 and 996 more\);"):
+        nodes.compose_all("z: 1\n" * 1000, "f.yaml")
+    with pytest.raises(ManifestError, match=r"'L{59}…' \(lines 1, 2\); keep one L{59}…: "):
+        nodes.compose_all(long, "f.yaml")
+
+
+def test_a_merge_key_written_twice_is_refused_with_the_one_merge_that_kustomize_reads() -> None:
+    """kustomize refuses ``<<:`` twice (``duplicate merge key``); deleting one, as the fix for
+    another key says, would drop the values it merges."""
+    text = "x: &x {a: 1}\ny: &y {b: 1}\nz:\n  <<: *x\n  <<: *y\n"
+    with pytest.raises(ManifestError, match=r"^f\.yaml:5: duplicate key '<<' \(lines 4, 5\);") as caught:
+        nodes.compose_all(text, "f.yaml")
+    assert caught.value.hint == "merge every alias in one <<: [*a, *b]"
