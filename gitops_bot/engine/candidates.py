@@ -34,9 +34,8 @@ from gitops_bot.engine.repository_files import (
     files_of,
     kustomization_dirs,
     norm,
-    top_kinds,
 )
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import argocd_apps, written_kinds
 from gitops_bot.manifests.charts_refs import is_exact, one_version, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
@@ -310,7 +309,7 @@ def applications(
                 "Argo CD does not apply it (add it to resources: to deploy it)",
             )
             continue
-        if (kinds := top_kinds(text)) is not None and not kinds & {"Application", "ApplicationSet"}:
+        if (kinds := written_kinds(text)) is not None and not kinds & {"Application", "ApplicationSet"}:
             continue  # argoproj.io named otherwise (an operator's owned definitions)
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.appsets[f] = None

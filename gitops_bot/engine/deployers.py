@@ -23,9 +23,8 @@ from gitops_bot.engine.repository_files import (
     files_of,
     leaves,
     norm,
-    top_kinds,
 )
-from gitops_bot.manifests import argocd_apps, argocd_appsets, charts_argocd
+from gitops_bot.manifests import argocd_apps, argocd_appsets, charts_argocd, written_kinds
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
@@ -520,7 +519,7 @@ def deployer_files(repo: RepoFiles) -> list[str]:
         text = repo.text(f) or ""
         if not any(group in text for group, _ in _DEPLOYERS) or repo.no_environment(f):
             continue
-        if (kinds := top_kinds(text)) is not None and not kinds & {k for _, k in _DEPLOYERS}:
+        if (kinds := written_kinds(text)) is not None and not kinds & {k for _, k in _DEPLOYERS}:
             continue
         if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
             out.append(f)

@@ -16,8 +16,8 @@ import yaml
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.promotion_order import kind_of
-from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, top_kinds
-from gitops_bot.manifests import nodes, workloads
+from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles
+from gitops_bot.manifests import may_hold, nodes, workloads, written_kinds
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -25,6 +25,7 @@ from gitops_bot.manifests.yamltext import YamlText
 # Flux's image automation names the repository it scans (ImageRepository spec.image): no pin
 _SCANNERS = ("image.toolkit.fluxcd.io/",)
 _READ_KINDS = frozenset({*WORKLOADS, "ClusterServiceVersion", "CustomResourceDefinition"})
+_WORKLOAD_KINDS = frozenset(workloads.POD_SPEC_PATHS)
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
 # where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
@@ -65,8 +66,10 @@ def _read_kinds_only(text: str) -> bool:
     """Every object of the file (its top-level ``kind:`` lines) of a kind whose images are read
     elsewhere or are no pin (workloads; an OLM ClusterServiceVersion, a bundle's generated
     description): not parsed, as an operator's hundreds of them were for nothing."""
-    kinds = top_kinds(text)
-    return kinds is None or kinds <= _READ_KINDS
+    kinds = written_kinds(text)
+    if kinds is None:  # no object written at a line's start (values), else only parsing tells
+        return "\nkind:" not in "\n" + text
+    return kinds <= _READ_KINDS
 
 
 def _skipped(rel: str) -> bool:
@@ -164,6 +167,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         if (
             not text
             or "image" not in text
+            or not may_hold(text, _WORKLOAD_KINDS)
             or not any(d.get("kind") in workloads.POD_SPEC_PATHS for d in repo.docs(rel))
         ):
             continue  # no workload (a definitions bundle among them): nothing composed

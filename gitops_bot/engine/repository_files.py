@@ -327,18 +327,6 @@ def _template_tool(rel: str, text: str) -> str | None:
     return by_name or marked or ("<TOKEN> placeholder" if TEMPLATE_TOKEN.search(text) else None)
 
 
-_KIND_LINE = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)", re.M)
-
-
-def top_kinds(text: str) -> set[str] | None:
-    """The kinds a file's objects are written as at the top level (``kind:`` at a line's start):
-    what it may hold, read without parsing it (an operator's ClusterServiceVersion names
-    ``kind: Application`` only indented, among its owned definitions). None when no such line
-    is found (a flow-style object), or a List is among them: then only parsing tells."""
-    kinds = set(_KIND_LINE.findall(text))
-    return kinds if kinds and "List" not in kinds else None
-
-
 def kustomization_dirs(repo: RepoFiles) -> list[str]:
     return sorted(
         {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}

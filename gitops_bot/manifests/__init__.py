@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import threading
 from typing import Any
 
 # The chart version readers and writer (``manifests.charts``, and the Argo CD, lock and node
@@ -32,8 +33,8 @@ def apps_module() -> Any:
     return importlib.import_module(APPS)
 
 
-_TOP_KINDS = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z]+)", re.MULTILINE)
-_LINE_KINDS = re.compile(r"\nkind:[ \t]*['\"]?([A-Za-z]+)")  # _TOP_KINDS, after a newline
+_TOP_KINDS = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z][A-Za-z0-9]*)", re.MULTILINE)
+_LINE_KINDS = re.compile(r"\nkind:[ \t]*['\"]?([A-Za-z][A-Za-z0-9]*)")  # _TOP_KINDS, after a newline
 _LINE_DOCUMENTS = re.compile(r"\n---(?=[ \t\n]|\Z)")  # _DOCUMENTS, after a newline
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is no comment
 
@@ -49,31 +50,72 @@ def is_manifest(text: str) -> bool:
     return _TOP_API.search(text) is not None and _TOP_KINDS.search(text) is not None
 
 
-def definitions_only(text: str) -> bool:
-    """Whether every object the text holds is a CustomResourceDefinition (a chart's ``crds/``,
-    an operator's bundle: megabytes of schema whose ``names:`` say ``kind: Application``): no
-    deploy object and no image is in it, so a reader asking for those skips it unparsed (one
-    such 4 MB file was composed 15 times by one init, 2 s each). Judged by the kinds at a line's
-    start, where every block-style document writes its own; a text with a document written
-    otherwise (JSON, flow style, indented), alone or beside the definitions, is parsed."""
-    if "CustomResourceDefinition" not in text:
-        return False  # every other file, at the cost of a substring search
+_KINDS_KEPT = 512  # texts whose kinds are kept: a few dozen bytes each, and no text
+_kinds: dict[tuple[int, int], frozenset[str] | None] = {}
+_kinds_lock = threading.Lock()
+
+
+def written_kinds(text: str) -> frozenset[str] | None:
+    """The kinds of a text's objects, read without parsing it: where every document writes its
+    ``kind:`` at a line's start (block style, as nearly every file is written), those kinds; None
+    where one document writes it otherwise (JSON, flow style, indented) or a ``List`` holds
+    objects, so only parsing tells. A reader asking for one kind skips a file that holds none
+    unparsed: an operator's bundle names ``kind: Application`` only indented, among the schemas of
+    its definitions (37 versions of 1 MB each were composed by every reader of Applications).
+    Kept by the text's length and hash (a str keeps its hash, so a hit costs no pass over it, and
+    no text is held): one run's readers ask of each file in turn, a pass over the whole tree each.
+    """
+    key = (len(text), hash(text))
+    with _kinds_lock:
+        if key in _kinds:
+            return _kinds[key]
+    kinds = _written_kinds(text)
+    with _kinds_lock:
+        if len(_kinds) >= _KINDS_KEPT:
+            _kinds.clear()
+        _kinds[key] = kinds
+    return kinds
+
+
+def _written_kinds(text: str) -> frozenset[str] | None:
     # found after the newline before each line: the patterns begin with a literal the regular
     # expression engine searches for fast, where ^ in multiline mode tries every position
     # (4 MB of definitions: 0.17 s -> 0.02 s); a match's offset here is its line's in ``text``
     lined = "\n" + text
-    kinds = _LINE_KINDS.findall(lined)
-    if not kinds or any(k != "CustomResourceDefinition" for k in kinds):
-        return False
-    # a document writing its kind otherwise (JSON, flow style, indented) beside them: parsed
+    kinds = frozenset(_LINE_KINDS.findall(lined))
+    if not kinds or "List" in kinds:
+        return None
     marks = [(m.start(), m.end() - 1) for m in _LINE_DOCUMENTS.finditer(lined)]
     for (_, start), (end, _) in zip([(0, 0), *marks], [*marks, (len(text), 0)], strict=True):
         line = text[start : text.find("\n", start) + 1 or len(text)]
         if start and line.strip() and not line.lstrip().startswith("#"):
-            return False  # a document beginning on the '---' line itself
+            return None  # a document beginning on the '---' line itself
         if _CONTENT.search(text, start, end) and not _TOP_KINDS.search(text, start, end):
-            return False
-    return True
+            return None
+    return kinds
+
+
+def may_hold(text: str, kinds: frozenset[str]) -> bool:
+    """Whether the text may hold an object of one of ``kinds`` (:func:`written_kinds`)."""
+    if not any(k in text for k in kinds):
+        return False  # at the cost of a substring search
+    written = written_kinds(text)
+    return written is None or not written.isdisjoint(kinds)
+
+
+def definitions_only(text: str) -> bool:
+    """Whether every object the text holds is a CustomResourceDefinition (a chart's ``crds/``,
+    an operator's bundle: megabytes of schema whose ``names:`` say ``kind: Application``): no
+    deploy object and no image is in it, so a reader asking for those skips it unparsed (one
+    such 4 MB file was composed 15 times by one init, 2 s each)."""
+    if "CustomResourceDefinition" not in text:
+        return False  # every other file, at the cost of a substring search
+    return written_kinds(text) == _DEFINITIONS
+
+
+_DEFINITIONS = frozenset({"CustomResourceDefinition"})
+APPLICATION = frozenset({"Application"})
+APPLICATION_SET = frozenset({"ApplicationSet"})
 
 
 def without_definitions(text: str) -> str:
@@ -91,4 +133,4 @@ def without_definitions(text: str) -> str:
 def is_appset(text: str) -> bool:
     """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
     the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
-    return "argoproj.io" in text and "ApplicationSet" in text and not definitions_only(text)
+    return "argoproj.io" in text and may_hold(text, APPLICATION_SET)

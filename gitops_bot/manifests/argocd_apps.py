@@ -14,7 +14,7 @@ from typing import Any
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
-from gitops_bot.manifests import definitions_only, guard, helm_values, nodes, site_values
+from gitops_bot.manifests import APPLICATION, guard, helm_values, may_hold, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import APP_PARAMETERS, APP_VALUES_OBJECT, EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
@@ -184,7 +184,7 @@ def parsed_sources(spec: object) -> list[dict[str, Any]]:
 def sources(text: str, filename: str) -> list[AppSource]:
     """Every source of every ``Application`` in the file, in file order."""
     out: list[AppSource] = []
-    if definitions_only(text):  # the Application CRD's names: say kind: Application
+    if not may_hold(text, APPLICATION):  # a definition's or a bundle's names say kind: Application
         return out
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":

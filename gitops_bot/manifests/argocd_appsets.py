@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from gitops_bot.core.record import record
-from gitops_bot.manifests import argocd_apps, definitions_only, nodes
+from gitops_bot.manifests import APPLICATION_SET, argocd_apps, may_hold, nodes
 from gitops_bot.manifests.argocd_apps import at
 from gitops_bot.manifests.guard import Constructor
 from gitops_bot.manifests.yamltext import YamlText
@@ -469,7 +469,7 @@ def generate(
     git generator's path glob, relative to the repository's root; ``files(glob)``: the files
     matching a git files generator's glob with their contents (None: such a generator is
     :class:`Unexpanded`, its contents not read)."""
-    if definitions_only(text):  # the ApplicationSet CRD's names: say kind: ApplicationSet
+    if not may_hold(text, APPLICATION_SET):  # a definition's or a bundle's names say it
         return
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":

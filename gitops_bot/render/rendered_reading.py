@@ -24,7 +24,7 @@ import yaml
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.reading import EnvironmentReading, Pin, PinKind, PinStatus
-from gitops_bot.manifests import is_manifest
+from gitops_bot.manifests import is_manifest, may_hold, without_definitions
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -115,7 +115,7 @@ def proven(
 
 
 # the kinds whose objects render a chart (an Argo CD Application, a Flux HelmRelease)
-_DEPLOYER_KINDS = ("Application", "HelmRelease")
+_DEPLOYER_KINDS = frozenset({"Application", "HelmRelease"})
 REFUSED_FIX = "fix what kubectl kustomize names, then see it build with 'kubectl kustomize {dir}'"
 HELM_FIX = (
     "fix what helm names in the chart or in the values its Application gives it, then see it render with "
@@ -291,10 +291,10 @@ def _deployers(
     render those objects (overlays' patches applied), else as its files hold them."""
     if settings.tool("kubectl") is None and settings.tool("helm") is None:
         return []  # nothing renders them: its deployer objects not parsed
-    if texts and not any(kind in t for t in texts for kind in _DEPLOYER_KINDS):
-        return []  # kubectl prints a kind as written: no deployer object rendered
-    if texts:
-        return [o for t in texts for o in helm_render.objects(t)]
+    if texts and not any(may_hold(t, _DEPLOYER_KINDS) for t in texts):
+        return []  # kubectl prints each kind at a line's start: no deployer object rendered
+    if texts:  # an operator's definitions rendered beside them name the kinds too, and are no deployer
+        return [o for t in texts for o in helm_render.objects(without_definitions(t))]
     own = dict(reading.documents).values()
     return helm_render.file_objects(root, [config_root / f for f in reading.rendered], own)
 

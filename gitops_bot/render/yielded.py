@@ -20,6 +20,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import bounded, chart_deps, deployers, helm_render
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import Tree
@@ -96,6 +97,8 @@ def _yields(text: str, rel: str) -> list[Yielded]:
     for doc in text.split("\n---"):
         source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
         template = f"{rel}/{source.split('/', 1)[1]}" if "/" in source else rel
+        if "argoproj.io" in doc:  # Argo CD refuses a render it cannot parse whole: raised here
+            nodes.compose_all(YamlText.of(doc).body, template)
         docs = {_name(d): d for d in helm_render.objects(doc)}
         out += [
             Yielded(template, a, docs[a.application])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.engine.discovery import discover
-from gitops_bot.manifests import definitions_only, nodes
+from gitops_bot.manifests import definitions_only, may_hold, nodes, written_kinds
 from testkit import parses
 from testkit.local_git import write
 
@@ -66,3 +66,48 @@ def test_init_finds_the_application_and_never_composes_the_definitions(
     assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
     assert [i.name for i in found.images] == ["ghcr.io/acme/web"]
     assert composed and "crds/argocd.yaml" not in composed
+
+
+# an OLM bundle's description of an operator: its owned definitions say kind: Application
+# indented, and its annotations hold the operator's image
+CSV = """apiVersion: operators.coreos.com/v1alpha1
+kind: ClusterServiceVersion
+metadata:
+  name: argocd-operator.v0.0.11
+  annotations:
+    containerImage: quay.io/argoprojlabs/argocd-operator:v0.0.11
+spec:
+  customresourcedefinitions:
+    owned:
+      - kind: Application
+        name: applications.argoproj.io
+      - kind: ApplicationSet
+        name: applicationsets.argoproj.io
+"""
+
+
+def test_kinds_are_read_from_each_documents_own_lines_or_not_at_all() -> None:
+    assert written_kinds(CSV) == {"ClusterServiceVersion"}
+    assert written_kinds(CRD + "---\n" + APPLICATION) == {"CustomResourceDefinition", "Application"}
+    assert written_kinds("kind: K8sRequiredLabels\napiVersion: x/v1\n") == {"K8sRequiredLabels"}
+    assert written_kinds(CSV + '---\n{"kind": "Application"}\n') is None  # JSON beside: parsed
+    assert written_kinds("kind: List\nitems:\n- kind: Application\n") is None
+    assert written_kinds("--- kind: Application\n") is None  # a document begun on its '---' line
+    assert not may_hold(CSV, frozenset({"Application"}))
+    assert may_hold(CSV + "---\n" + APPLICATION, frozenset({"Application"}))
+
+
+def test_an_operator_bundle_naming_the_kinds_indented_is_never_composed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    composed = parses.files_read(monkeypatch, nodes, "compose_all")
+    files = {
+        **{f"deploy/olm-catalog/0.0.{n}/argocd-operator.csv.yaml": CSV for n in range(3)},
+        "apps/dev.yaml": APPLICATION,
+        "overlays/dev/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/dev/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - {name: web, image: ghcr.io/acme/web:1.0.0}\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
+    assert composed and not [f for f in composed if "olm-catalog" in f], composed
