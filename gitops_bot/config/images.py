@@ -3,7 +3,7 @@ policy (``verify:``, which an environment may override: read by :mod:`.trust`)."
 
 from __future__ import annotations
 
-import re
+import importlib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.core.secret import metadata_host
+from gitops_bot.core.settings import GOREGEXP
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
 
@@ -40,7 +41,7 @@ verify_section = imported(TRUST, "VERIFY")
 def _source(v: Values) -> SourceConfig:
     """``source: {repository: https://github.com/acme/app, revision_from_tag: "sha-(?P<sha>[0-9a-f]+)"}``"""
     pattern = v["revision_from_tag"]
-    if pattern is not None and "sha" not in re.compile(pattern).groupindex:
+    if pattern is not None and "sha" not in importlib.import_module(GOREGEXP).compiled(pattern).groupindex:
         raise v.error(
             v.line_of("revision_from_tag"), f"'revision_from_tag' of {v.what} needs a (?P<sha>...) group"
         )
@@ -132,19 +133,16 @@ def _policy(v: Values) -> PolicyConfig:
     if extract is not None:
         if pattern is None:
             raise v.error(v.line_of("extract"), f"'extract' needs a 'pattern' ({v.what})")
-        group = extract.lstrip("$")
-        if group not in re.compile(pattern).groupindex:
-            raise v.error(
-                v.line_of("extract"),
-                f"'extract' names group {group!r}, which 'pattern' does not define; "
-                f"write it as (?P<{group}>...) in the pattern",
-            )
+        # a group's name, or a template as Flux's filterTags.extract ($ts, ${major}.${minor})
+        extract, problem = importlib.import_module(GOREGEXP).extraction(pattern, extract)
+        if problem:
+            raise v.error(v.line_of("extract"), f"'extract' of {v.what} {problem} in the pattern")
     return PolicyConfig(
         strategy=strategy,
         range=None if rng is None else str(rng),
         prerelease=v["prerelease"],
         pattern=pattern,
-        extract=extract.lstrip("$") if extract else None,
+        extract=extract,
         order=TagOrder(v["order"]),
         tag=v["tag"],
         allow=v["allow"],

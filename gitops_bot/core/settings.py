@@ -38,6 +38,7 @@ The :class:`Rule` constructors (:func:`one_of`, :func:`matches`, :func:`between`
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import field
@@ -109,15 +110,17 @@ def holds(problem: Callable[[Any], str | None], message: str) -> Rule:
     return Rule(problem, message)
 
 
+# the outside patterns' one engine (RE2, Go's syntax), imported by name: only a file that writes
+# a regular expression loads it
+GOREGEXP = "gitops_bot.core.goregexp"
+
+
 def regex_problem(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return None
+    problem: str | None = importlib.import_module(GOREGEXP).problem(pattern)
+    return problem
 
 
-COMPILES = holds(regex_problem, "invalid regular expression {value!r}: {problem}")
+COMPILES = holds(regex_problem, "invalid regular expression {value!r} in '{key}' of {what}: {problem}")
 
 # after a duration's grammar rule: one that reads but is longer than the bot counts (which
 # would overflow the arithmetic on instants) names the range

@@ -10,7 +10,7 @@ one line of the body.
 
 from __future__ import annotations
 
-import re
+import importlib
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -19,6 +19,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.settings import GOREGEXP
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
@@ -187,8 +188,9 @@ def revisions(
 def _from_tag(settings: SourceConfig, tag: str | None) -> str | None:
     if not settings.revision_from_tag or not tag:
         return None
-    m = re.fullmatch(settings.revision_from_tag, tag)
-    return m.group("sha") if m and m.group("sha") else None
+    regexp = importlib.import_module(GOREGEXP).compiled(settings.revision_from_tag)
+    sha: str | None = regexp.group(tag, "sha", True)
+    return sha or None
 
 
 def _metadata(app: App, repository: str, reference: str, platform: str | None) -> ImageMetadata | None:

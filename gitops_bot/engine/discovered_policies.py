@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_bot.core import goregexp
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.core.record import record
@@ -27,7 +28,6 @@ from gitops_bot.policy import ranges
 from gitops_bot.policy.guess import Guess
 
 _GROUP = "image.toolkit.fluxcd.io/"
-_EXTRACT = re.compile(r"\$\{?(?P<g>\w+)\}?")
 
 
 @record
@@ -134,20 +134,19 @@ def _keys(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
         return None, "no semver, alphabetical or numerical policy"
     pattern, extract = tags.get("pattern"), tags.get("extract")
     if pattern:
-        try:
-            groups = re.compile(str(pattern)).groupindex
-        except re.error as e:
-            return None, f"{what} over filterTags pattern {pattern!r}, which Python's re does not read ({e})"
+        # read as Flux reads it (Go's regexp is RE2): a pattern Flux refuses is said, not taken
+        if (problem := goregexp.problem(str(pattern))) is not None:
+            return None, f"{what} over filterTags pattern {pattern!r}, which Flux cannot read: {problem}"
         keys["pattern"] = str(pattern)
         what += f", filterTags pattern {pattern!r}"
         if extract:
-            m = _EXTRACT.fullmatch(str(extract))
             what += f" extract {extract!r}"
             if keys["policy"] == "semver":
                 return None, f"{what}: the bot's semver reads the whole tag, not an extracted part"
-            if m is None or m.group("g") not in groups:
-                return None, f"{what}: the bot orders by a named group: (?P<name>...) and extract: name"
-            keys["extract"] = m.group("g")
+            # Flux expands it as Go's Regexp.Expand does: $ts, ${ts}, $1, or text around them
+            keys["extract"], problem = goregexp.extraction(str(pattern), str(extract))
+            if problem is not None:
+                return None, f"{what}, which {problem}: Flux extracts an empty value from every tag"
     return keys, what
 
 
@@ -288,12 +287,10 @@ def _updater_policy(
             )
         keys["range"] = constraint
     if allow.startswith("regexp:"):
-        try:
-            re.compile(allow[7:])
-        except re.error as e:
-            return AutomationPolicy(
-                app, where, repository, None, f"{what}, allow-tags {allow!r} ({e})", tool=tool, writes=writes
-            )
+        # read as Image Updater reads it (Go's regexp is RE2)
+        if (problem := goregexp.problem(allow[7:])) is not None:
+            said = f"{what}, allow-tags {allow!r}, which Image Updater cannot read either: {problem}"
+            return AutomationPolicy(app, where, repository, None, said, tool=tool, writes=writes)
         keys["allow"] = [allow[7:]]
         what += f", allow-tags {allow!r}"
     return AutomationPolicy(app, where, repository, keys, what, tool=tool, writes=writes)

@@ -12,12 +12,16 @@ import importlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import Choice, Strategy
+from gitops_bot.core.settings import GOREGEXP
 from gitops_bot.policy.schemes import Scheme, scheme_for
 from gitops_bot.policy.semver import parse_tag
 from gitops_bot.policy.settings import RANGES, PolicyConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.core.goregexp import Filters, Regexp
 
 # tags people use as moving pointers: a new digest behind the same name is the release
 MUTABLE = frozenset(
@@ -98,17 +102,20 @@ class Policy:
         self.config = config
         self.strategy = config.strategy
         self.scheme: Scheme = scheme_for(config)
-        self._allow = [re.compile(p) for p in config.allow]
-        self._ignore = [re.compile(p) for p in config.ignore]
-        self._pattern = re.compile(config.pattern) if config.pattern else None
-        self._naming = (*self._allow, *filter(None, [self._pattern]))
+        # the user's patterns, by the engine every outside pattern is read with (RE2: linear in
+        # the tag, and Go's syntax, as the deploy tools read them)
+        naming = (*config.allow, *filter(None, [config.pattern]))
+        rx = importlib.import_module(GOREGEXP) if naming or config.ignore else None
+        filters = rx.Filters(config.allow, config.ignore, config.pattern) if rx else None
+        self._filters: Filters | None = filters
+        self._naming: tuple[Regexp, ...] = tuple(rx.compiled(p) for p in naming) if rx else ()
 
     def _moving(self, tag: str) -> bool:
         """A moving tag names no release of its own (the next push moves it): a policy ordering
         tags never proposes one, unless its pattern or an allow entry names its word and
         matches it; following a moving tag's digest is the digest policy."""
         word = moving_word(tag)
-        return word is not None and not any(word in p.pattern.lower() and p.search(tag) for p in self._naming)
+        return word is not None and not any(word in p.pattern.lower() and p.found(tag) for p in self._naming)
 
     @property
     def needs_created_time(self) -> bool:
@@ -166,11 +173,7 @@ class Policy:
 
     def admits(self, tag: str) -> bool:
         """allow/ignore lists and the pattern, which every strategy applies first."""
-        if self._allow and not any(p.search(tag) for p in self._allow):
-            return False
-        if any(p.search(tag) for p in self._ignore):
-            return False
-        return not (self._pattern and not self._pattern.search(tag))
+        return self._filters is None or self._filters.admits(tag)
 
     def candidates(self, tags: Sequence[str], current: str | None) -> list[str]:
         """Tags the strategy could choose from, before ordering."""
@@ -180,7 +183,7 @@ class Policy:
         """(sort key, tag) for every acceptable tag; each key computed once. A plan ranks every
         tag of every image (20,000 at 1,000 images): what does not depend on the tag (the
         deployed tag's version, the filters' presence) is settled once per call."""
-        admits = self.admits if (self._allow or self._ignore or self._pattern) else None
+        admits = self._filters.admits if self._filters else None
         key = self.scheme.keyer(current)
         moving = self._moving
         out = []

@@ -69,7 +69,11 @@ class PolicyConfig:
         False, "semver: consider prereleases such as 1.3.0-rc.1 (also when the range names one)."
     )
     pattern: str | None = setting(None, "regex policy: the tags to consider.", rules=(COMPILES,))
-    extract: str | None = setting(None, "The pattern's named group to order by ($ts also accepted).")
+    extract: str | None = setting(
+        None,
+        "The pattern's named group to order by, or a template as Flux's filterTags.extract "
+        "($ts, ${ts}, $1, or groups with text around them), expanded as Go's Regexp.Expand does.",
+    )
     order: TagOrder = setting(
         TagOrder.NUMERICAL,
         "regex: how the extracted values compare: as numbers, as text, or as versions (version: "

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import re
+import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from gitops_bot.core.model import Choice
+from gitops_bot.core.settings import GOREGEXP
 from gitops_bot.policy.settings import PolicyConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.core.goregexp import Regexp
 
 Ranked = list[tuple[Any, str]]  # (sort key, tag), keys comparable within one scheme
 
@@ -97,19 +101,13 @@ class Ordered:
         return f"highest of {count} matching {what}"
 
 
-def extracted(pattern: re.Pattern[str] | None, extract: str | None, tag: str) -> str | None:
-    """The part of ``tag`` that is ordered: the ``extract`` group of ``pattern`` when given,
-    else the whole tag; None when the pattern does not match or the group did not take part."""
-    if pattern is None:
-        return tag
-    m = pattern.search(tag)
-    if m is None:
-        return None
-    if not extract:
-        return tag
-    value: str | None = m.group(extract)
-    return value
+def extracted(pattern: Regexp | None, extract: str | None, tag: str) -> str | None:
+    """The part of ``tag`` that is ordered: what ``extract`` takes of ``pattern``'s match (a
+    group's name, or a template as Flux's: ``$ts``), else the whole tag; None when the pattern
+    does not match or the group did not take part."""
+    return tag if pattern is None else pattern.extract(tag, extract)
 
 
-def compiled(config: PolicyConfig) -> re.Pattern[str] | None:
-    return re.compile(config.pattern) if config.pattern else None
+def compiled(config: PolicyConfig) -> Regexp | None:
+    """The policy's pattern, by the engine every outside pattern is read with."""
+    return importlib.import_module(GOREGEXP).compiled(config.pattern) if config.pattern else None
