@@ -62,6 +62,8 @@ RUN PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/pyt
  && PYTHONPATH=/opt/uv python -m uv pip check --python /opt/gitops-bot/bin/python
 
 # -- runtime: python, git, CA certificates, ssh and gpg (commit signing); no compilers, no pip cache --
+# google-re2 (a policy's regular expressions, from the lock) links libstdc++, which this base
+# image has (its apt needs it).
 FROM python:${PYTHON_VERSION}-slim-bookworm
 # The base image is pinned by version; Debian packages are not, on purpose: bookworm replaces a
 # package's version on every security update, so an exact pin breaks the build instead of
