@@ -188,3 +188,11 @@ def test_re2s_own_match_gives_each_groups_text() -> None:
     assert goregexp.compiled(r"(?P<n>é+)-(x)?(y)").groups_of("aéé-y") == ["éé-y", "éé", None, "y"]
     assert goregexp.compiled(r"[0-9]+").group("v12", whole=True) is None
     assert goregexp.compiled(r"v[0-9]+").group("v12", whole=True) == "v12"
+
+
+def test_a_refused_pattern_is_said_once_not_also_logged_by_the_library(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """RE2 logs each pattern it refuses to stderr by default, beside the bot's own line."""
+    assert goregexp.problem("(?=main)main-[0-9]+") is not None
+    assert capfd.readouterr().err == ""
