@@ -3,25 +3,26 @@ environments, their promotion order, the images each renders and a tag policy pe
 
 Environments are *candidates* found by shape (:mod:`~gitops_bot.engine.candidates`), then read
 by the one reader of what an environment renders (:mod:`gitops_bot.render.reader`), never by a
-second one.
+second one; those rendering no image found are said, not configured
+(:mod:`~gitops_bot.engine.discovered_rendering`).
 
 Candidates that name the same environment (``apps/orders/envs/qa`` and ``apps/billing/envs/qa``)
 are one environment with several paths. The promotion order comes from the tools' own
 definitions where the repository has them (Kargo ``Stage`` ``requestedFreight`` sources,
 GitOps Promoter ``PromotionStrategy`` environments), else from the names (dev < test/qa <
-staging/uat/preprod < prod), said as a guess. Images are what the environments' rendered files
-name (containers, ``images:`` entries, Helm values blocks and chart templates' ``image:``
-lines); their versions and places are the reader's, and each image's policy is guessed from
-the tags pinned today (:mod:`gitops_bot.policy.guess`).
+staging/uat/preprod < prod), said as a guess (:mod:`~gitops_bot.engine.discovered_order`).
+Images are what the environments' rendered files name (containers, ``images:`` entries, Helm
+values blocks and chart templates' ``image:`` lines); their versions and places are the
+reader's, and each image's policy is guessed from the tags pinned today
+(:mod:`gitops_bot.policy.guess`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 
-from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
@@ -36,7 +37,9 @@ from gitops_bot.engine import (
     discovered_fields,
     discovered_images,
     discovered_kargo,
+    discovered_order,
     discovered_policies,
+    discovered_rendering,
     discovered_renders,
     discovered_scripts,
     discovered_shapes,
@@ -47,18 +50,13 @@ from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.discovered_images import FoundImage, ImageNames
 from gitops_bot.engine.promotion_order import (
-    apart,
-    name_order,
     rank_of,
-    rolling_sync_order,
     same,
-    tool_order,
 )
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
-from gitops_bot.render.deployers import repo_key
 from gitops_bot.render.walk import NoteKind
 
 
@@ -204,13 +202,13 @@ def discover(
                 except GitOpsBotError as err:
                     repo.notes.append(f"reading environment {env.name}: {err}")
                     unread.append(env.name)
-    envs = _rendering(repo, envs, readings, {r.path for r in roots}, rendered)
+    envs = discovered_rendering.rendering(repo, envs, readings, {r.path for r in roots}, rendered)
     envs, clusters = discovered_clusters.per_cluster(envs, readings, repo)
     if clusters:
         readings = discovered_clusters.split_readings(
             repo, envs, clusters, specs, names_, readings, rendered, renamed, plain
         )
-    envs, order_source = _ordered(repo, envs, questions, readings)
+    envs, order_source = discovered_order.ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, {**by_cluster, **clusters}, questions)
     envs = discovered_clusters.said_once(repo, envs)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
@@ -446,155 +444,3 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     said = {n for f in files for n in deployers.generated_charts(repo.text(f) or "", f)}
     rest = [n for n in found.notes if n not in said]
     return Discovery(envs, (), "", (*rest, *notes), charts=tuple(charts)), shared
-
-
-def _rendering(
-    repo: RepoFiles,
-    envs: Sequence[FoundEnvironment],
-    readings: Mapping[str, EnvironmentReading],
-    roots: Collection[str],
-    rendered: Mapping[str, Sequence[str]],
-) -> list[FoundEnvironment]:
-    """The candidates that render an image: one rendering none of the images found anywhere
-    (a pipeline run, a monitoring layer) has nothing to release, said instead of configured.
-    A root applied by hand (``roots``) is kept: only helm says what its Applications render,
-    and init reads with the rules."""
-    if not readings:
-        return list(envs)
-    out = []
-    dropped: list[FoundEnvironment] = []
-    for e in envs:
-        r = readings.get(e.name)
-        if (
-            r is not None
-            and r.images
-            and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
-            and not any(candidates.pins_a_chart(h) for h in e.how)
-            and not _pins_dependencies(repo, rendered.get(e.name, ()))
-            and not set(e.paths) <= set(roots)
-        ):
-            dropped.append(e)
-            continue
-        out.append(e)
-    kept = {k: u for e in out for k, u in _repo_urls(repo, e.paths).items()}
-    for e in dropped:
-        paths = ", ".join(e.paths[:3])
-        other = [
-            a
-            for p in e.paths
-            for a in _app_sources(repo, p)
-            if a.repo_url and repo_key(a.repo_url) not in kept
-        ]
-        if kept and other and len(e.paths) == 1:
-            # an Application of a fork or another repository holding a directory of the same name
-            a = other[0]
-            repo.notes.append(
-                f"{paths}: Argo CD Application {a.application} renders {a.path} of "
-                f"{log.without_userinfo(a.repo_url)}, not the repository the other Applications render "
-                f"({', '.join(log.without_userinfo(u) for u in kept.values())}) and none "
-                "of the images found; not configured as an environment"
-            )
-            continue
-        repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
-    return out
-
-
-def _pins_dependencies(repo: RepoFiles, files: Sequence[str]) -> bool:
-    """Whether a chart the environment renders pins charts of its own (a wrapper chart's
-    ``dependencies:``): versions to release although it renders none of the images found."""
-    return any(
-        PurePosixPath(f).name == "Chart.yaml" and "dependencies:" in (repo.text(f) or "") for f in files
-    )
-
-
-def _app_sources(repo: RepoFiles, path: str) -> list[argocd_apps.AppSource]:
-    text = repo.text(path) if path.endswith((".yaml", ".yml")) else None
-    if not text or "argoproj.io" not in text:
-        return []
-    try:
-        return [a for a in argocd_apps.sources(text, path) if a.path is not None]
-    except GitOpsBotError:
-        return []
-
-
-def _repo_urls(repo: RepoFiles, paths: Sequence[str]) -> dict[str, str]:
-    """The repositories the Applications at ``paths`` render directories of (compared -> written)."""
-    return {repo_key(a.repo_url): a.repo_url for p in paths for a in _app_sources(repo, p) if a.repo_url}
-
-
-def _ordered(
-    repo: RepoFiles,
-    envs: Sequence[FoundEnvironment],
-    questions: list[str],
-    readings: Mapping[str, EnvironmentReading],
-) -> tuple[list[FoundEnvironment], str]:
-    """Each environment's promote_from: from the tools' definitions (Kargo, GitOps Promoter, an
-    ApplicationSet's RollingSync), else guessed from the names; one the names leave open is
-    asked (a guess among several would be a coin toss). The order's source, in a word."""
-    names = [e.name for e in envs]
-    upstream, order_source, said = tool_order(repo, names)
-    if not upstream:
-        upstream, said = rolling_sync_order(repo, names)
-        order_source = "argocd-rolling-sync" if upstream else ""
-    guessed = False
-    open_: dict[str, list[str]] = {}
-    if not upstream:
-        upstream, open_ = name_order(names)
-        guessed = bool(upstream)
-        order_source = "names" if guessed else ""
-    # a cycle (Kargo Stages taking freight from each other round) orders none of its members
-    looped = [n for n in upstream if _on_cycle(upstream, n)]
-    for n in looped:
-        del upstream[n]
-    # an environment whose images were not read (another branch not fetched) is not judged
-    runs = {n: seen for n, r in readings.items() if (seen := [i.image for i in r.images if i.effective])}
-    # names that order two environments sharing no image order nothing: asked, not guessed; a
-    # tool's stage is matched to an environment by its name too (environment/development to
-    # dev-insecure), so the same holds of its order
-    unshared = apart(upstream, runs)
-    order_source = order_source if upstream else ""
-    out = []
-    for e in envs:
-        n = e.name
-        frm = upstream.get(n)
-        why = ""
-        if frm:
-            why = f"guessed from the names: {frm} comes before {n}" if guessed else _said_of(n, said)
-        elif n in unshared:
-            by = "the names say so" if guessed else f"{_said_of(n, said)} says so, matched by the names"
-            why = (
-                f"open question: {n} is promoted from {unshared[n]}? {by}, but they share "
-                f"no image: a promotion would never change {n}; set promote_from only if they run one image"
-            )
-            questions.append(f"environment {n}: promote_from {unshared[n]}? they share no image")
-        elif n in looped:
-            why = (
-                f"open question: {', '.join(looped)} take freight from each other in a cycle, which "
-                "orders none of them; set promote_from by hand"
-            )
-            questions.append(f"environment {n}: promote_from? {', '.join(looped)} are in a cycle")
-        elif n in open_:
-            why = (
-                f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "
-                f"set promote_from to the one whose versions {n} takes"
-            )
-            questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
-        out.append(replace(e, promote_from=frm, order=why))
-    return out, order_source
-
-
-def _said_of(name: str, said: Sequence[str]) -> str:
-    """The tool's definition that orders ``name`` (the first where none names it)."""
-    return next((s for s in said if name in s), said[0] if said else "")
-
-
-def _on_cycle(upstream: Mapping[str, str], start: str) -> bool:
-    """Whether following promote_from from ``start`` comes back to it."""
-    seen: set[str] = set()
-    n = upstream.get(start)
-    while n is not None and n not in seen:
-        if n == start:
-            return True
-        seen.add(n)
-        n = upstream.get(n)
-    return False

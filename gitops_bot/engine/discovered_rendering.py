@@ -1,0 +1,92 @@
+"""Which of the candidates found by shape are environments (``gitops-bot init``): those that
+render an image found, or pin a chart; one rendering none (a pipeline run, a monitoring layer,
+an Application of a fork holding a directory of the same name) has nothing to release, and is
+said instead of configured."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import PurePosixPath
+
+from gitops_bot.core import log
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine import candidates
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.manifests import argocd_apps
+from gitops_bot.render.deployers import repo_key
+
+
+def rendering(
+    repo: RepoFiles,
+    envs: Sequence[FoundEnvironment],
+    readings: Mapping[str, EnvironmentReading],
+    roots: Collection[str],
+    rendered: Mapping[str, Sequence[str]],
+) -> list[FoundEnvironment]:
+    """The candidates that render an image: one rendering none of the images found anywhere
+    (a pipeline run, a monitoring layer) has nothing to release, said instead of configured.
+    A root applied by hand (``roots``) is kept: only helm says what its Applications render,
+    and init reads with the rules."""
+    if not readings:
+        return list(envs)
+    out = []
+    dropped: list[FoundEnvironment] = []
+    for e in envs:
+        r = readings.get(e.name)
+        if (
+            r is not None
+            and r.images
+            and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
+            and not any(candidates.pins_a_chart(h) for h in e.how)
+            and not _pins_dependencies(repo, rendered.get(e.name, ()))
+            and not set(e.paths) <= set(roots)
+        ):
+            dropped.append(e)
+            continue
+        out.append(e)
+    kept = {k: u for e in out for k, u in _repo_urls(repo, e.paths).items()}
+    for e in dropped:
+        paths = ", ".join(e.paths[:3])
+        other = [
+            a
+            for p in e.paths
+            for a in _app_sources(repo, p)
+            if a.repo_url and repo_key(a.repo_url) not in kept
+        ]
+        if kept and other and len(e.paths) == 1:
+            # an Application of a fork or another repository holding a directory of the same name
+            a = other[0]
+            repo.notes.append(
+                f"{paths}: Argo CD Application {a.application} renders {a.path} of "
+                f"{log.without_userinfo(a.repo_url)}, not the repository the other Applications render "
+                f"({', '.join(log.without_userinfo(u) for u in kept.values())}) and none "
+                "of the images found; not configured as an environment"
+            )
+            continue
+        repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
+    return out
+
+
+def _pins_dependencies(repo: RepoFiles, files: Sequence[str]) -> bool:
+    """Whether a chart the environment renders pins charts of its own (a wrapper chart's
+    ``dependencies:``): versions to release although it renders none of the images found."""
+    return any(
+        PurePosixPath(f).name == "Chart.yaml" and "dependencies:" in (repo.text(f) or "") for f in files
+    )
+
+
+def _app_sources(repo: RepoFiles, path: str) -> list[argocd_apps.AppSource]:
+    text = repo.text(path) if path.endswith((".yaml", ".yml")) else None
+    if not text or "argoproj.io" not in text:
+        return []
+    try:
+        return [a for a in argocd_apps.sources(text, path) if a.path is not None]
+    except GitOpsBotError:
+        return []
+
+
+def _repo_urls(repo: RepoFiles, paths: Sequence[str]) -> dict[str, str]:
+    """The repositories the Applications at ``paths`` render directories of (compared -> written)."""
+    return {repo_key(a.repo_url): a.repo_url for p in paths for a in _app_sources(repo, p) if a.repo_url}
