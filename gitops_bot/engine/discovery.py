@@ -41,6 +41,7 @@ from gitops_bot.engine import (
     discovered_policies,
     discovered_rendering,
     discovered_renders,
+    discovered_roots,
     discovered_scripts,
     discovered_shapes,
     discovered_undeployed,
@@ -120,6 +121,8 @@ def discover(
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
+    # one Argo CD deploying all to its own cluster is one environment, not its app folders
+    shaped = discovered_roots.one_cluster(repo, shaped)
     shaped = discovered_scripts.local_loops(repo, discovered_branches.promoted(repo, shaped), scripts)
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)

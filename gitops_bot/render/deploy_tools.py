@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import images
+from gitops_bot.manifests import images, is_appset
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
@@ -421,13 +421,12 @@ class DeployTools:
         """The Applications the files of an Application's path hold (an app of apps of plain
         files), each environment's own followed as a written one: a directory's as written, a
         kustomization's as kubectl builds them (patched), as Argo CD applies each."""
-        held = [
-            (f, a)
-            for f in files
-            if (text := self.reader.tree.text(self.reader.config_root / f)) is not None
-            for a in deployers.applications(text, f)
-        ]
-        if not held:
+        texts = {f: t for f in files if (t := self.reader.tree.text(self.reader.config_root / f)) is not None}
+        held = [(f, a) for f, t in texts.items() for a in deployers.applications(t, f)]
+        # an ApplicationSet among them generates Applications Argo CD deploys as it deploys the
+        # written ones (a git directories generator's paths are this repository's): read as written
+        sets = [f for f, t in texts.items() if is_appset(t)]
+        if not held and not sets:
             return
         said = f"{app.application} renders {app.path}, whose files are Argo CD Applications (app of apps)"
         if self._depth >= MAX_YIELDS or walk.env is None:
@@ -440,6 +439,15 @@ class DeployTools:
                 "Applications it holds are not followed; keep what it builds in this repository",
                 UNFOLLOWED,
             )
+            return
+        self._depth += 1
+        try:
+            for f in sets:
+                walk.note(rel, f"{app.application} deploys the ApplicationSets of {f}")
+                self.appsets(texts[f], f, walk)
+        finally:
+            self._depth -= 1
+        if not held:
             return
         if kustomized:  # its patches may change them: built as Argo CD builds it
             directory = Path(os.path.normpath(self.reader.repo_root / (app.path or "")))

@@ -1,0 +1,138 @@
+"""What deploys the repository, where one Argo CD does it all: a root Application (nothing of the
+repository deploys it) whose path holds Applications and ApplicationSets, every one of them
+deploying to the one cluster the root runs in. That cluster is one environment: its paths are the
+files the root deploys (each Application followed, each ApplicationSet's generated Applications
+read), never the app folders their generators name, which are no stages (``my-apps/development``
+is a kind of app there, ``frigate`` an app)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.candidates import RenderPath, safe_name
+from gitops_bot.engine.promotion_order import WORDS, kind_of
+from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
+from gitops_bot.manifests import argocd_apps
+
+_IN_CLUSTER = ("https://kubernetes.default.svc", "https://kubernetes.default.svc.cluster.local", "in-cluster")
+
+
+def one_cluster(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """``found`` with every candidate the one root deploys replaced by the files it deploys,
+    one environment named after their cluster; ``found`` as it is where no single root deploys
+    ApplicationSets, where they deploy to several clusters (or one a template fills), or where the
+    candidates it covers are named as two stages (``dev`` and ``prod`` Applications side by side in
+    one cluster stay two environments)."""
+    roots = [r for r in _roots(repo) if r[3]]
+    if len(roots) != 1:
+        return list(found)
+    root, app, path, children = roots[0]
+    destinations: set[str] = set()
+    deployed: set[str] = set()
+    for f in children:
+        got = _deploys(repo, f)
+        if got is None:
+            return list(found)
+        destinations |= got[0]
+        deployed |= got[1]
+    if len(destinations) != 1:
+        return list(found)
+    covered = [c for c in found if c.path in (root, *children) or any(_under(c.path, d) for d in deployed)]
+    # a stage's own word as a folder or a name (overlays/dev, prod), never a word inside an app's
+    # name (restore-canary): two stages are two environments, whatever cluster they share
+    words = {w.lower() for c in covered for w in (*PurePosixPath(c.path).parts, c.name)}
+    if len({WORDS[w] for w in words if w in WORDS}) > 1:
+        return list(found)
+    (destination,) = destinations
+    name = (
+        "in-cluster" if destination in _IN_CLUSTER else safe_name(destination.split("://")[-1].split(".")[0])
+    )
+    guess = (
+        f"named after the cluster every Application {root} deploys goes to (destination {destination}): "
+        "one Argo CD deploying to one cluster is one environment; rename it as you call that cluster"
+    )
+    for f in children:
+        repo.appsets.pop(f, None)  # read as a path of the environment: its Applications are
+    ours = [
+        RenderPath(
+            f,
+            name,
+            f"{f}, deployed by the Argo CD app of apps {app} in {root} (path {path})",
+            guess,
+        )
+        for f in children
+    ]
+    return [*ours, *(c for c in found if c not in covered)]
+
+
+def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:
+    """Each Application of the repository whose path (this repository's) deploys files holding
+    ApplicationSets, and that no other Application's path reaches: (its file, its name, its path, the files
+    of its path holding Applications or ApplicationSets), those holding an ApplicationSet only
+    when one does."""
+    out: list[tuple[str, str, str, list[str]]] = []
+    reached: set[str] = set()
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "argoproj.io" not in text or "kind: Application" not in text or repo.no_environment(f):
+            continue
+        try:
+            apps = argocd_apps.sources(text, f)
+        except GitOpsBotError:
+            continue
+        for a in apps:
+            if a.path is None or "{{" in a.path or (path := norm(a.path.lstrip("/"))) not in repo.dirs:
+                continue
+            files = [
+                p.relative_to(repo.root).as_posix()
+                for p in files_of(repo, path)
+                if p.is_relative_to(repo.root)
+            ]
+            reached |= set(files)
+            held = [g for g in files if g != f and _kinds(repo, g) & {"Application", "ApplicationSet"}]
+            sets = [g for g in held if "ApplicationSet" in _kinds(repo, g)]
+            out.append((f, a.application, path, held if sets else []))
+    return [r for r in out if r[0] not in reached]
+
+
+def _kinds(repo: RepoFiles, f: str) -> set[str]:
+    text = repo.text(f) or ""
+    if "argoproj.io" not in text:
+        return set()
+    return {kind_of(d)[1] for d in repo.docs(f) if kind_of(d)[0].startswith("argoproj.io")}
+
+
+def _deploys(repo: RepoFiles, f: str) -> tuple[set[str], set[str]] | None:
+    """The destinations the Applications of ``f`` deploy to (written, or an ApplicationSet's
+    template's as written) and the directories of this repository they render; None where a
+    destination is no literal (a generator fills it) or the generators cannot be expanded."""
+    destinations: set[str] = set()
+    dirs: set[str] = set()
+    for doc in repo.docs(f):
+        api, kind = kind_of(doc)
+        spec = as_map(doc.get("spec"))
+        if kind == "ApplicationSet":
+            spec = as_map(as_map(spec.get("template")).get("spec"))
+        elif kind != "Application" or not api.startswith("argoproj.io"):
+            continue
+        dest = as_map(spec.get("destination"))
+        value = next((v for k in ("server", "name") if isinstance(v := dest.get(k), str) and v.strip()), "")
+        if not value or "{{" in value or "$" in value:
+            return None
+        destinations.add(value.strip().rstrip("/"))
+    try:
+        sources = argocd_apps.sources(repo.text(f) or "", f)
+        for _, made in repo.generated(f):
+            if isinstance(made, str):
+                return None
+            sources += list(made.sources)
+    except GitOpsBotError:
+        return None
+    dirs |= {norm(s.path.lstrip("/")) for s in sources if s.path is not None and "{{" not in s.path}
+    return destinations, {d for d in dirs if d in repo.dirs}
+
+
+def _under(path: str, d: str) -> bool:
+    return path == d or path.startswith(d + "/")
