@@ -103,6 +103,11 @@ def name_of(path: str) -> str:
         # environment its usual word would make it
         if rank_of(part) is not None and "." not in part:
             return safe_name(part)
+    # overlays/<variant>/<component>: kustomize's variants (a cluster) sit right under overlays/,
+    # the folders below one are its parts (cluster-01/longhorn beside cluster-02/longhorn)
+    low = [x.lower() for x in parts[:-2]]
+    if "overlays" in low:
+        return safe_name(parts[low.index("overlays") + 1])
     # a folder named for what it holds (operator/config, deploy/kubernetes) names no stage:
     # the environment is the repository's one, not "config"
     if not parts or parts[-1].lower() in GENERIC_DIRS:
@@ -168,13 +173,13 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             continue
         included |= inner
     out = []
+    lone: list[str] = []  # including nothing, named as no environment: kept if beside an overlay
     for d in dirs:
         nd = norm(d)
-        if (
-            nd in included
-            or nd in unread
-            or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None)
-        ):
+        if nd in included or nd in unread:
+            continue
+        if not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None:
+            lone.append(nd)
             continue
         if nd in bundles:
             continue
@@ -191,6 +196,15 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
         else:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
+    # one beside overlays (overlays/<cluster>/<component> holding its own helmCharts and no base)
+    # is built the same way, by the same hand: a cluster's component as the overlays beside it
+    beside = {PurePosixPath(c.path).parent for c in out if "overlays" in PurePosixPath(c.path).parent.parts}
+    for nd in lone:
+        component = any(
+            kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{nd}/{f}")
+        )
+        if PurePosixPath(nd).parent in beside and not component and not repo.tool_setup(files[nd]):
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (beside the overlays there)"))
     return out + _namespaced_bases(repo, sorted(included & {norm(d) for d in dirs}), out)
 
 
