@@ -163,11 +163,11 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             if f.name in KUSTOMIZATION_NAMES
         } - {norm(d)}
         includes[norm(d)] = inner
-        if (csv := bundle_input(repo, norm(d), files[norm(d)])) is not None:
+        if (why := bundle_input(repo, norm(d), files[norm(d)])) is not None:
             # operator-sdk's make bundle builds it into a bundle; what it includes deploys
             repo.notes.append(
-                f"{norm(d)}: a bundle's input (its resources hold the ClusterServiceVersion {csv}, which "
-                f"make bundle builds), not an environment; what it includes is read as deployed (a guess)"
+                f"{norm(d)}: a bundle's input ({why}, which make bundle builds), not an environment; "
+                "what it includes is read as deployed (a guess)"
             )
             bundles.add(norm(d))
             continue

@@ -372,16 +372,26 @@ def as_map(node: Any) -> dict[str, Any]:
 
 
 def bundle_input(repo: RepoFiles, directory: str, files: Iterable[Path]) -> str | None:
-    """The ClusterServiceVersion a kustomization holds among its own resources (kubebuilder's
-    and operator-sdk's ``config/manifests``: ``make bundle`` builds it into an OLM bundle, while
-    ``make deploy`` applies the ``config/default`` it includes), or None. One its resources name
-    by operator-sdk's file name counts though the repository lacks it (generated, ignored by git)."""
+    """Why a kustomization is an OLM bundle's input (kubebuilder's and operator-sdk's
+    ``config/manifests``: ``make bundle`` builds it into a bundle, while ``make deploy`` applies
+    the ``config/default`` it includes), or None: the ClusterServiceVersion it holds among its
+    own resources (one named by operator-sdk's file name counts though the repository lacks it:
+    generated, ignored by git), or ``../default`` listed with ``../scorecard`` or ``../samples``
+    (the scaffold's bundle input, which takes its CSV from ``make bundle``'s own generation)."""
     for k in KUSTOMIZATION_NAMES:
         for doc in repo.docs(f"{directory}/{k}"):
             named = doc.get("resources")
-            for entry in named if isinstance(named, list) else []:
-                if isinstance(entry, str) and entry.endswith(".clusterserviceversion.yaml"):
-                    return norm(f"{directory}/{entry}")
+            entries = (
+                {norm(e.rstrip("/")) for e in named if isinstance(e, str)}
+                if isinstance(named, list)
+                else set()
+            )
+            for entry in entries:
+                if entry.endswith(".clusterserviceversion.yaml"):
+                    return f"its resources hold the ClusterServiceVersion {norm(f'{directory}/{entry}')}"
+            beside = sorted(entries & {"../scorecard", "../samples"})
+            if PurePosixPath(directory).name == "manifests" and "../default" in entries and beside:
+                return f"its resources are ../default with {' and '.join(beside)}, operator-sdk's scaffold"
     for f in files:
         try:
             rel = f.resolve().relative_to(repo.root).as_posix()
@@ -393,5 +403,5 @@ def bundle_input(repo: RepoFiles, directory: str, files: Iterable[Path]) -> str 
         if "ClusterServiceVersion" in text and any(
             kind_of(d)[1] == "ClusterServiceVersion" for d in repo.docs(rel)
         ):
-            return rel
+            return f"its resources hold the ClusterServiceVersion {rel}"
     return None

@@ -67,3 +67,22 @@ def test_a_bundle_input_whose_base_is_generated_is_no_environment_either(tmp_pat
     }
     found = discover(write(tmp_path, files))
     assert [e.paths for e in found.environments] == [("operator/config/default",)]
+
+
+def test_a_bundle_input_of_default_samples_and_scorecard_is_no_environment(tmp_path: Path) -> None:
+    """argoproj-labs/argocd-image-updater@de2cfec6 keeps no CSV base at all: its config/manifests
+    lists ../default, ../samples and ../scorecard, operator-sdk's scaffold, and was taken as the
+    environment (rendering the samples and the scorecard too) where make deploy and the
+    install.yaml users apply build config/default."""
+    files = {
+        "config/manager/kustomization.yaml": "resources: [manager.yaml]\n",
+        "config/manager/manager.yaml": MANAGER.replace("controller:latest", "quay.io/acme/updater:latest"),
+        "config/default/kustomization.yaml": "resources: [../manager]\n",
+        "config/samples/kustomization.yaml": "resources: []\n",
+        "config/scorecard/kustomization.yaml": "resources: []\n",
+        "config/manifests/kustomization.yaml": "resources:\n- ../default\n- ../samples\n- ../scorecard\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [("default", ("config/default",))]
+    (said,) = [n for n in found.notes if n.startswith("config/manifests: a bundle's input")]
+    assert "../default with ../samples and ../scorecard" in said, said
