@@ -246,8 +246,9 @@ class App:
         """The commit the checkout's files are, when a session works it (a watch reads the same
         commit cycle after cycle) and nothing in them is changed, added or ignored; None for a
         local plan (its one reading is its only one) or files that differ from any commit."""
-        if self.git is None:
-            return None
+        shown = self.git.files_at(self.root) if self.git is not None else None
+        if self.git is None or shown is not None:  # the status that spared its reset asked the same
+            return shown
         try:
             out = self.checkout.store.ok(
                 "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all", "--ignored"

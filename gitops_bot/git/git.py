@@ -58,6 +58,7 @@ class GitWorkspace(History):
         self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
         self._missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]] = {}
         self._refs: dict[str, tuple[str, str]] | None = None  # see remote_refs
+        self._shown_at: str | None = None  # see files_at
 
     # -- opening ---------------------------------------------------------------------
 
@@ -268,14 +269,23 @@ class GitWorkspace(History):
             return False
         out = wt.ok("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all", "--ignored")
         entries = [e for e in (out or "").split("\0") if e]
-        return (
+        clean = (
             out is not None
             and f"# branch.oid {want[0]}" in entries
             and all(e.startswith("# ") for e in entries)
         )
+        self._shown_at = want[0] if clean else None
+        return clean
+
+    def files_at(self, path: Path) -> str | None:
+        """The commit the worktree at ``path`` holds exactly (nothing changed, added or
+        ignored), as the ``status`` that spared its reset showed, while no command has run in
+        it through this workspace since; None otherwise: the files are to be asked."""
+        return self._shown_at if self.worktree is not None and path == self.worktree else None
 
     def _repo(self) -> Repo:
         assert self._wt is not None, "checkout_base() first"
+        self._shown_at = None  # a command in the worktree (reset, add, commit) may change its files
         return self._wt
 
     def repo_at(self, path: Path) -> Repo | None:
@@ -367,6 +377,7 @@ class GitWorkspace(History):
             log.warning("branch_not_deleted", branch=branch, reason="it moved meanwhile")
 
     def close(self) -> None:
+        self._shown_at = None
         if self.worktree is not None and self.worktree == self._kept:
             self.worktree = self._wt = None
         if self.worktree is not None:

@@ -53,6 +53,11 @@ class History:
         none there."""
         return None
 
+    def files_at(self, path: Path) -> str | None:
+        """The commit the working tree at ``path`` is known to hold exactly, without asking
+        git again; None when not known (here never: only a workspace that checked it out knows)."""
+        return None
+
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
         """Commits on ``rev``'s first-parent line that touch ``paths``, newest first, each with
         the blob ids its changed paths had before it (one ``git log``)."""

@@ -9,7 +9,9 @@ the batch's edits are kept from the run before over the same base tree: 15. The 
 last changes are read from (log, ls-tree, rev-list, cat-file) is kept by the commit: 11. The
 kept worktree a ``status`` shows clean at the base is not reset and cleaned, and the remote's
 refs are listed once (the base's commit and tree, the bot's branches' tips): 9. The remote's
-listing (which named its default branch) shows no branch moved: nothing to fetch, 8."""
+listing (which named its default branch) shows no branch moved: nothing to fetch, 8. The
+readings kept by commit take the commit from the ``status`` that spared the reset, where they
+asked git the same of the same worktree again: 7."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import pytest
 from testkit import in_process
 from testkit.update_world import World
 
-MOST = 8  # the git processes of an unchanged update: the remote's listing, its refs, two status
+MOST = 7  # the git processes of an unchanged update: the remote's listing, its refs, one status
 
 
 def _shim(tmp_path: Path) -> tuple[Path, Path]:
@@ -62,6 +64,7 @@ def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktr
     assert not [c for c in calls if " cat-file " in f" {c} " or " log " in f" {c} "], "\n".join(calls)
     assert not [c for c in calls if "reset " in c or "clean " in c], "\n".join(calls)  # clean at the base
     assert not [c for c in calls if " fetch " in f" {c} "], "\n".join(calls)  # no branch moved
+    assert sum(" status " in f" {c} " for c in calls) == 1, "\n".join(calls)
     assert len(calls) <= MOST, "\n".join(calls)
 
 

@@ -1,0 +1,49 @@
+"""The commit a kept worktree's files are, as the ``status`` that spared its reset showed it
+(a watch's cycle over an unchanged repository asked git the same question twice: once to spare
+the reset, once to key the readings kept by commit). Known only until a command runs in the
+worktree through the workspace, and never for a worktree that was not shown clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.git.git import GitWorkspace
+from testkit.local_git import git, origin_and_clone
+
+
+def _open(tmp_path: Path, origin: Path) -> GitWorkspace:
+    ws = GitWorkspace.open(f"file://{origin}", cache_dir=tmp_path / "cache")
+    ws.fetch(None, "gitops-bot")
+    return ws
+
+
+def test_a_kept_worktree_shown_clean_is_known_at_its_commit_until_a_command_runs_in_it(
+    tmp_path: Path,
+) -> None:
+    origin, _ = origin_and_clone(tmp_path, {"a.yaml": "a: 1\n"})
+    head = git(origin, "rev-parse", "main").strip()
+    with _open(tmp_path, origin) as ws:
+        root = ws.checkout_base()  # made: no status asked, nothing known
+        assert ws.files_at(root) is None
+    with _open(tmp_path, origin) as ws:
+        root = ws.checkout_base()  # kept, and shown clean at the base
+        assert ws.files_at(root) == head
+        assert ws.files_at(tmp_path) is None  # another directory's files: not these
+        ws.diff()  # a command in the worktree (git add): the files are to be asked again
+        assert ws.files_at(root) is None
+    with _open(tmp_path, origin) as ws:
+        root = ws.checkout_base()
+        assert ws.files_at(root) == head
+        ws.checkout_base()  # checked out again (reset and clean): asked again
+        assert ws.files_at(root) is None
+
+
+def test_a_kept_worktree_with_a_stray_file_is_not_known(tmp_path: Path) -> None:
+    origin, _ = origin_and_clone(tmp_path, {"a.yaml": "a: 1\n"})
+    with _open(tmp_path, origin) as ws:
+        root = ws.checkout_base()
+    (root / "stray.yaml").write_text("left: over\n")
+    with _open(tmp_path, origin) as ws:
+        root = ws.checkout_base()  # reset and cleaned: no status showed it clean
+        assert not (root / "stray.yaml").exists()
+        assert ws.files_at(root) is None
