@@ -12,6 +12,8 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -218,13 +220,33 @@ def find_config(repo: Path) -> Path:
     )
 
 
+# A configuration built once per content of its file: a watch read and built each repository's
+# every cycle from the same text (a tenth of an unchanged repository's own CPU). What it is built
+# from is the key (the file's path, its text, the variables it may name: parse reads nothing
+# else); one entry a path, the least recently used forgotten past KEPT_CONFIGS.
+KEPT_CONFIGS = 256
+_kept: OrderedDict[Path, tuple[str, frozenset[str] | None, Config]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def load(path: Path, *, env_allowed: frozenset[str] | None = None) -> Config:
     """``env_allowed``: the only environment variables the file may name (None: any)."""
     try:
         text = yamlguard.read(path, ConfigError)
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file") from None
-    return parse(text, str(path), path=path, env_allowed=env_allowed)
+    with _kept_lock:
+        got = _kept.get(path)
+        if got is not None and got[0] == text and got[1] == env_allowed:
+            _kept.move_to_end(path)
+            return got[2]
+    cfg = parse(text, str(path), path=path, env_allowed=env_allowed)  # a refusal is not kept
+    with _kept_lock:
+        _kept[path] = (text, env_allowed, cfg)
+        _kept.move_to_end(path)
+        while len(_kept) > KEPT_CONFIGS:
+            _kept.popitem(last=False)
+    return cfg
 
 
 def parse(
