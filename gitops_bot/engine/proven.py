@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import importlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -40,23 +41,19 @@ from gitops_bot.core.reading import (
     PinStatus,
 )
 from gitops_bot.core.record import record
-from gitops_bot.engine import app_version
 from gitops_bot.manifests import images, nodes, values_keys
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import (
-    helm_render,
-    removed,
-    rendered_reading,
-    template_pins,
-    tools,
-)
+from gitops_bot.render import removed, rendered_reading, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered, read_text
 from gitops_bot.render.running import Running, running, templates_running
 
 if TYPE_CHECKING:
     from gitops_bot.render.argo_kustomize import Build
+
+# charts' marked renders, imported by name where an environment renders no kustomization and helm is found
+APP_VERSION, TEMPLATE_PINS = "gitops_bot.engine.app_version", "gitops_bot.render.template_pins"
 
 
 def _secret() -> str:
@@ -113,16 +110,17 @@ def prove(
             argo[env.name] = job  # a link leading out: kubectl would read what it points at
         if config.render.tool("helm") is not None:
             # a link leading out: helm would read what it points at (the rules name it)
-            if helm_render.charted(root, files) and not leaving:
+            if rendered_reading.helm().charted(root, files) and not leaving:
                 reading = _judged_charts(scope, reading)
-                out[env.name] = reading = app_version.unkeyed(config, root, files, specs, reading, secret)
+                app_version = importlib.import_module(APP_VERSION).unkeyed
+                out[env.name] = reading = app_version(config, root, files, specs, reading, secret)
             elif not leaving and (hand := _by_hand(scope, env, reading)):
                 out[env.name] = reading = _judged_charts(scope, reading, hand)
-            if template_pins.templated(reading) and not leaving:
+            if (templates := importlib.import_module(TEMPLATE_PINS)).templated(reading) and not leaving:
                 others = {n: r for n, r in readings.items() if n != env.name}
                 kustomize = rendered_reading.kustomize_renderer(config.render)
                 args = (config.render, root, config.root.absolute(), env.paths, reading, others, secret)
-                out[env.name] = template_pins.prove(*args, kustomize)
+                out[env.name] = templates.prove(*args, kustomize)
     rendered = _render_marked(config, root, marked)
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])
@@ -276,7 +274,7 @@ def _judged(
         return reading  # it renders nothing at all (images: over no resource): nothing to hold
     if any(i not in carried for i in marks) and config.render.tool("helm") is not None:
         # what runs of the HelmReleases and Applications it renders, for the reason's "it renders"
-        charts = helm_render.render(config.render, root, helm_render.objects(text))
+        charts = rendered_reading.helm().render(config.render, root, rendered_reading.helm().objects(text))
         shown = (*shown, *(c for t in charts.texts for c in running(t)))
     # the key a HelmRelease's values patch would set
     keys = {i.name: dict(i.helm).get("tag") or dict(i.helm).get("reference") for i in config.images}
@@ -331,6 +329,9 @@ def _carried(text: str, marks: Mapping[str, str]) -> set[str]:
 def _values_from(objs: list[dict[str, Any]]) -> list[str]:
     """The values texts the render's HelmReleases take from its ConfigMaps and Secrets through
     ``valuesFrom`` (a generated one's name has kustomize's hash suffix)."""
+    if not any(o.get("kind") == "HelmRelease" for o in objs):
+        return []
+    helm_render = rendered_reading.helm()
     taken = [
         (ref.get("kind"), str(ref.get("name")), ref.get("valuesKey") or "values.yaml")
         for o in objs
@@ -504,7 +505,7 @@ def _by_hand(scope: _Files, env: EnvironmentConfig, reading: EnvironmentReading)
     """The charts the environment's paths are, or hold a values file of, that nothing of it
     deploys (``helm install``), as the Applications the reading's render renders them with."""
     config_root, own = scope.config.root.absolute(), dict(reading.documents).values()
-    docs = helm_render.file_objects(scope.root, scope.files, own)
+    docs = rendered_reading.helm().file_objects(scope.root, scope.files, own)
     return rendered_reading.installed(scope.root, config_root, reading, env.paths, docs)
 
 
@@ -518,7 +519,7 @@ def _judged_charts(
     if not marks:
         return reading
     # an Application an app of apps yields may render a kustomization: rendered as Argo CD does
-    kustomize = rendered_reading.kustomize_renderer(scope.config.render)
+    kustomize, helm_render = rendered_reading.kustomize_renderer(scope.config.render), rendered_reading.helm()
     own = dict(reading.documents).values()
     got = helm_render.render_marked(
         scope.config.render, scope.root, scope.files, texts, kustomize, own, hand or ()

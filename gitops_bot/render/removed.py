@@ -7,6 +7,7 @@ run the image, and is told which file deletes the object."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -22,8 +23,10 @@ from gitops_bot.manifests import nodes
 from gitops_bot.manifests.guard import LOADER, Constructor
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import helm_render
 from gitops_bot.render.bounded import read_text
+
+# the render's objects, parsed where an image's marker is missing from it: imported by name there
+HELM_RENDER = "gitops_bot.render.helm_render"
 
 
 def holder(text: str, line: int) -> tuple[str, str, str | None] | None:
@@ -157,7 +160,7 @@ def judged(
         if not held or not pins or any(p.place not in held and p.kind not in _ENTRIES for p in pins):
             out.append(r)
             continue
-        objects = objects if objects is not None else helm_render.objects(render)
+        objects = objects if objects is not None else importlib.import_module(HELM_RENDER).objects(render)
         by = by if by is not None else renames(reached, texts or {})
         gone = [h for h in dict.fromkeys(held.values()) if not kept(objects, *h, by)]
         if len(gone) < len(set(held.values())):

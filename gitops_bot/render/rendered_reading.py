@@ -12,6 +12,7 @@ unchanged tree again renders nothing."""
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -28,18 +29,12 @@ from gitops_bot.manifests import is_manifest, may_hold, without_definitions
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import (
-    bounded,
-    deployers,
-    helm_render,
-    reader,
-    running,
-    tools,
-)
+from gitops_bot.render import bounded, deployers, reader, running, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
 if TYPE_CHECKING:
+    from gitops_bot.render import helm_render
     from gitops_bot.render.argo_kustomize import Build
 
 log = get_logger(__name__)
@@ -48,11 +43,19 @@ log = get_logger(__name__)
 # environment holds an Application or renders a chart: a plain kustomization's reading loads neither
 ARGO_KUSTOMIZE = "gitops_bot.render.argo_kustomize"
 APP_KUSTOMIZE = "gitops_bot.render.app_kustomize"
+# the charts and deployer objects, likewise where a reading meets one (a chart, an Application, a
+# HelmRelease, a render refused): a plain kustomization's reading loads none of it
+HELM_RENDER = "gitops_bot.render.helm_render"
 
 
 def argo_builds() -> ModuleType:
     """:mod:`gitops_bot.render.argo_kustomize`, loaded where it is first asked for."""
     return importlib.import_module(ARGO_KUSTOMIZE)
+
+
+def helm() -> ModuleType:
+    """:mod:`gitops_bot.render.helm_render`, loaded where it is first asked for."""
+    return importlib.import_module(HELM_RENDER)
 
 
 def kustomize_renderer(settings: RenderSettings) -> helm_render.Kustomize | None:
@@ -216,27 +219,26 @@ def held_to_render(
                 if not any(r[0] == reason for r in refused):
                     refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))
         docs = docs_of[name] + installed(root, config_root, reading, paths.get(name, ()), docs_of[name])
-        charts = (
-            _charts(settings, root, reading, texts_of[name], docs) if not linked_out else helm_render.NONE
-        )
+        charts = _charts(settings, root, reading, texts_of[name], docs) if not linked_out else None
+        made, failed, refusals = (charts.texts, charts.failed, charts.refused) if charts else ((), (), ())
         scoped: list[tuple[str, Path]] = []  # a chart helm refuses, among others that render
         if any(i.effective is not None for i in reading.images):  # else the unread reason names it
-            scoped = [(w, d) for w, d in zip(charts.refused, charts.refused_charts, strict=True)]
+            scoped = list(zip(refusals, charts.refused_charts, strict=True)) if charts else []
             scoped = [(w, d) for w, d in scoped if all(r[0] != w for r in refused)]
         if refused:  # the environment's own render refused: nothing of it is known
             refused += [(why, HELM_FIX) for why, _ in scoped]
             scoped = []
-        runs = [r for t in (*texts, *charts.texts) for r in running.running(t)]
+        runs = [r for t in (*texts, *made) for r in running.running(t)]
         if runs and not refused and not scoped:
             reading = never_pulled(defaulted(reading, runs), runs)
         otherwise = differs(reading, runs) if runs and not refused else ()
-        notes = (*charts.failed, *otherwise)
+        notes = (*failed, *otherwise)
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
         # printed by the plan: a chart helm renders nothing of (a dependency not vendored: Argo CD
         # fetches it, the bot fetches nothing), whose runs are left to the rules, with the fix; and
         # a place read as the pin whose render runs another version
-        unrendered = [_unrendered(f) for f in charts.failed if f not in charts.refused]
+        unrendered = [_unrendered(f) for f in failed if f not in refusals]
         unrendered += empty_tags(config_root, reading)
         if unrendered or otherwise:
             reading = replace(reading, said=(*reading.said, *unrendered, *otherwise))
@@ -294,9 +296,11 @@ def _deployers(
     if texts and not any(may_hold(t, _DEPLOYER_KINDS) for t in texts):
         return []  # kubectl prints each kind at a line's start: no deployer object rendered
     if texts:  # an operator's definitions rendered beside them name the kinds too, and are no deployer
-        return [o for t in texts for o in helm_render.objects(without_definitions(t))]
+        return [o for t in texts for o in helm().objects(without_definitions(t))]
     own = dict(reading.documents).values()
-    return helm_render.file_objects(root, [config_root / f for f in reading.rendered], own)
+    return cast(
+        "list[dict[str, object]]", helm().file_objects(root, [config_root / f for f in reading.rendered], own)
+    )
 
 
 def _argo_builds(
@@ -311,7 +315,7 @@ def _argo_builds(
     sets nothing over a kustomization the environment renders already is that render."""
     if settings.tool("kubectl") is None or not any(docs_of.values()):
         return {}  # no Application: nothing Argo CD builds
-    argo_kustomize = argo_builds()
+    argo_kustomize, helm_render = argo_builds(), helm()
     found: dict[str, list[Build]] = {
         name: [
             b
@@ -341,11 +345,11 @@ def installed(
     path that is a values file beside its chart's ``Chart.yaml`` is ``helm install -f`` of the
     chart with that file, as the reading reads it over the chart's values. An app of apps' root
     is left to the reading (its Applications are followed there)."""
-    done = {c.directory for c in helm_render.charts(root, docs)}
+    done: set[Path] | None = None  # the charts ``docs`` render: asked where a path is a chart
     out: list[dict[str, object]] = []
     for p in paths:
-        path = helm_render.inside(root, config_root / p)
-        if path is None:
+        path = Path(os.path.normpath(config_root / p))
+        if not walks.inside(root, path):
             continue
         values = (
             path.is_file()
@@ -354,9 +358,11 @@ def installed(
             and not is_manifest(bounded.read_text(path) or "")  # an object is applied, not a value
         )
         directory = path.parent if values else path
-        if directory in done or not (directory / "Chart.yaml").is_file():
+        if not (directory / "Chart.yaml").is_file():
             continue
-        if helm_render.holds_applications(directory / "templates"):
+        helm_render = helm()
+        done = {c.directory for c in helm_render.charts(root, docs)} if done is None else done
+        if directory in done or helm_render.holds_applications(directory / "templates"):
             continue
         rel = directory.relative_to(root).as_posix()
         own = [
@@ -385,8 +391,8 @@ def streams(
     else its files' objects as ``kubectl apply -f`` reads them. (the streams, each refusal)"""
     files = [config_root / f for f in reading.rendered]
     own = dict(reading.documents).values()
+    helm_render, argo_kustomize = helm(), argo_builds()
     docs = helm_render.file_objects(root, files, own, texts)
-    argo_kustomize = argo_builds()
     found = argo_kustomize.builds(root, helm_render.own_applications(docs, own), texts)
     out: list[str] = []
     failed: list[str] = []
@@ -429,13 +435,14 @@ def _charts(
     reading: EnvironmentReading,
     texts: list[str],
     docs: list[dict[str, object]],
-) -> helm_render.ChartRenders:
+) -> helm_render.ChartRenders | None:
     """The charts in the repository the environment's Argo CD Applications and Flux
-    HelmReleases render (``docs``: those objects, :func:`_deployers`)."""
+    HelmReleases render (``docs``: those objects, :func:`_deployers`); None: none rendered."""
     if settings.tool("helm") is None or (texts and not docs):
-        return helm_render.NONE  # no chart rendered: its deployer objects not parsed for one
+        return None  # no chart rendered: its deployer objects not parsed for one
     own = dict(reading.documents).values()
-    return helm_render.render(settings, root, docs, kustomize_renderer(settings), own)
+    got = helm().render(settings, root, docs, kustomize_renderer(settings), own)
+    return cast("helm_render.ChartRenders", got)
 
 
 def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:

@@ -59,8 +59,12 @@ MOST_MODULES = 391
 # The same plan where a kubectl is found: the reading renders the environment (render.tools,
 # rendered_reading, the marked render's engine.proven), 414 when this was written, 408 once Argo CD's
 # kustomize builds, an Application's source hydrator, a chart's dependencies and the
-# ApplicationSets' generators were imported by name where an environment holds one.
-MOST_MODULES_RENDERED = 408
+# ApplicationSets' generators were imported by name where an environment holds one, 403 once the
+# charts' renders (render.helm_render, its source_files) and their marked proofs (engine.app_version,
+# render.template_pins) were imported by name where a reading meets a chart or a deployer object
+# (counted with the render's temporary directory outside the repository: inside it, the render
+# failed copying its own copy, and the deployer objects were then read from the files).
+MOST_MODULES_RENDERED = 403
 # What a plain kustomization's render does not use: each loaded by such a plan once.
 NOT_RENDERED_PLAINLY = (
     "gitops_bot.render.argo_kustomize",  # Argo CD's builds of an Application's kustomize fields
@@ -69,6 +73,10 @@ NOT_RENDERED_PLAINLY = (
     "gitops_bot.manifests.argocd_appsets",
     "gitops_bot.render.git_generators",  # an ApplicationSet's git generators
     "gitops_bot.render.chart_deps",  # a chart's file:// dependencies
+    "gitops_bot.render.helm_render",  # charts rendered with helm, deployer objects parsed
+    "gitops_bot.render.source_files",
+    "gitops_bot.engine.app_version",  # a chart's marked render: its appVersion, its templates' pins
+    "gitops_bot.render.template_pins",
 )
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
@@ -227,8 +235,10 @@ def _loaded_at_first_request(repo: Path, kubectl: str | None = None) -> tuple[li
     without a docstring (``kubectl``: the one the plan finds, else none)."""
     # a bare environment and a temp dir of its own, as a user's machine has: in the whole suite
     # the start-up sweep met the other workers' live gitops-bot directories in the shared temp
-    # dir and read their owner files (encodings.ascii), one module more than a plan alone
-    tmp = repo / ".tmp"
+    # dir and read their owner files (encodings.ascii), one module more than a plan alone; beside
+    # the repository, not in it: the render's private copy of the tree, made there, would be
+    # copied into itself until its path was too long, and the render refused
+    tmp = repo.parent / "tmp"
     tmp.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "plan", "--repo", str(repo), "--output", "json"],
@@ -256,7 +266,7 @@ def _loaded_at_first_request(repo: Path, kubectl: str | None = None) -> tuple[li
 
 
 def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Path) -> None:
-    loaded, _ = _loaded_at_first_request(_repo(tmp_path))
+    loaded, _ = _loaded_at_first_request(_repo(tmp_path / "repo"))
     families = {
         name for name in loaded for family in NEVER if name == family or name.startswith(family + ".")
     }
@@ -266,7 +276,7 @@ def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Pat
 
 
 def test_a_plain_kustomization_rendered_loads_no_deploy_tool_machinery(tmp_path: Path) -> None:
-    loaded, _ = _loaded_at_first_request(_repo(tmp_path), kubetools.kubectl())
+    loaded, _ = _loaded_at_first_request(_repo(tmp_path / "repo"), kubetools.kubectl())
     assert "gitops_bot.render.rendered_reading" in loaded  # the reading was held to the render
     assert sorted(set(NOT_RENDERED_PLAINLY) & set(loaded)) == []
     assert len(loaded) <= MOST_MODULES_RENDERED, f"{len(loaded)} modules"
@@ -276,5 +286,5 @@ def test_each_value_type_a_plan_makes_has_a_docstring(tmp_path: Path) -> None:
     """A dataclass without a docstring of its own gets one written at import, its signature
     read with ``inspect.signature``: paid by every run for text nobody reads (the 32 of a plan's
     start-up: 1.231 -> 1.221 G instructions to its first request under callgrind)."""
-    _, undocumented = _loaded_at_first_request(_repo(tmp_path))
+    _, undocumented = _loaded_at_first_request(_repo(tmp_path / "repo"))
     assert undocumented == []
