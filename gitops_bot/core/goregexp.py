@@ -188,6 +188,56 @@ def extraction(pattern: str, template: str) -> tuple[str, str | None]:
     return template, None if refs else "names no group: write $name of a (?P<name>...) group in 'pattern'"
 
 
+def from_glob(glob: str) -> str | None:
+    """Go's ``filepath.Match`` pattern (Argo CD Image Updater's ``ignore-tags``) as a pattern of
+    Go's regexp matching the same tags, whole: ``*`` any run and ``?`` any one character but a
+    ``/``, ``[a-z]`` and ``[^a-z]`` a class, ``\\`` escaping the next character. None where
+    ``filepath.Match`` refuses it (an empty or unclosed class, a trailing ``\\``), as Image
+    Updater then matches no tag by it."""
+    out, rest = ["^"], glob
+    while rest:
+        c, rest = rest[0], rest[1:]
+        if c in "*?":
+            out.append("[^/]*" if c == "*" else "[^/]")
+        elif c == "\\":
+            if not rest:
+                return None
+            out.append(_quoted(rest[0]))
+            rest = rest[1:]
+        elif c == "[":
+            negated = rest.startswith("^")
+            rest = rest[1:] if negated else rest
+            ranges: list[str] = []
+            while not (rest.startswith("]") and ranges):
+                low, rest = _class_char(rest)
+                high = low
+                if low is not None and rest.startswith("-"):
+                    high, rest = _class_char(rest[1:])
+                if low is None or high is None or low > high:
+                    return None  # what filepath.Match refuses (a backward range RE2 refuses)
+                ranges.append(_quoted(low) + (f"-{_quoted(high)}" if high != low else ""))
+            rest = rest[1:]
+            out.append(f"[{'^' if negated else ''}{''.join(ranges)}]")
+        else:
+            out.append(_quoted(c))
+    return "".join(out) + "$"
+
+
+def _class_char(chunk: str) -> tuple[str | None, str]:
+    """A class's next character as filepath.Match's getEsc reads it (None: a bad pattern)."""
+    if not chunk or chunk[0] in "-]":
+        return None, chunk
+    if chunk[0] == "\\":
+        chunk = chunk[1:]
+    if len(chunk) < 2:  # a character, then at least the class's end
+        return None, chunk
+    return chunk[0], chunk[1:]
+
+
+def _quoted(c: str) -> str:
+    return "\\" + c if c.isascii() and not c.isalnum() and c != "_" else c
+
+
 @final
 class Filters:
     """A policy's ``allow``, ``ignore`` and ``pattern`` matched as one RE2 set: one pass over a

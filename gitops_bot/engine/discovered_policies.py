@@ -258,7 +258,9 @@ def _updater_policy(
     ref = f"{head}{slash}{name}"
     prefix = f"{_UPDATER}{alias}." if alias else ""
     strategy = str(notes.get(f"{prefix}update-strategy") or "semver") if prefix else "semver"
-    allow = str(notes.get(f"{prefix}allow-tags") or "") if prefix else ""
+    # tag-match: allow-tags' former name, which Image Updater still reads where allow-tags is not
+    allow = str(notes.get(f"{prefix}allow-tags") or notes.get(f"{prefix}tag-match") or "") if prefix else ""
+    ignore = str(notes.get(f"{prefix}ignore-tags") or "") if prefix else ""
     what = f"update-strategy {strategy}" + (f" with constraint {constraint}" if constraint else "")
     policy = _STRATEGIES.get(strategy)
     tool = "Argo CD Image Updater's annotations on"
@@ -293,6 +295,13 @@ def _updater_policy(
             return AutomationPolicy(app, where, repository, None, said, tool=tool, writes=writes)
         keys["allow"] = [allow[7:]]
         what += f", allow-tags {allow!r}"
+    if globs := [g.strip() for g in ignore.split(",") if g.strip()]:
+        # globs Image Updater matches with Go's filepath.Match, written as the patterns they are
+        patterns = {g: goregexp.from_glob(g) for g in globs}
+        keys["ignore"] = [p for p in patterns.values() if p is not None]
+        refused = ", ".join(repr(g) for g, p in patterns.items() if p is None)
+        said = f" ({refused}: no glob to Go, ignores no tag)" if refused else ""
+        what += f", ignore-tags {ignore!r}{said}"
     return AutomationPolicy(app, where, repository, keys, what, tool=tool, writes=writes)
 
 

@@ -7,6 +7,7 @@ language those tools read, is said with where it was written and how to write it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,22 +87,27 @@ metadata:
   annotations:
     argocd-image-updater.argoproj.io/image-list: app=ghcr.io/acme/app
     argocd-image-updater.argoproj.io/app.update-strategy: semver
-    argocd-image-updater.argoproj.io/app.allow-tags: "regexp:{allow}"
 """
+
+
+def _updating(**annotations: str) -> dict[str, str]:
+    """An Application whose image ``app`` Image Updater updates, with these annotations of it."""
+    said = "".join(
+        f"    argocd-image-updater.argoproj.io/app.{k.replace('_', '-')}: {json.dumps(v)}\n"
+        for k, v in annotations.items()
+    )
+    return {"app.yaml": IMAGE_UPDATER + said}
 
 
 @pytest.mark.timeout(10)
 def test_image_updaters_backtracking_allow_tags_chooses_at_once(tmp_path: Path) -> None:
-    files = {"app.yaml": IMAGE_UPDATER.format(allow=BACKTRACKS.replace("\\", "\\\\"))}
-    (found,) = updater_policies(RepoFiles(write(tmp_path, files)))
+    (found,) = updater_policies(RepoFiles(write(tmp_path, _updating(allow_tags=f"regexp:{BACKTRACKS}"))))
     assert found.keys == {"policy": "semver", "allow": [BACKTRACKS]}
     assert _policy(found.keys).choose(TAGS, "1.0.0").tag == "1.2.0"
 
 
 def test_image_updaters_allow_tags_go_refuses_is_said_not_taken(tmp_path: Path) -> None:
-    (found,) = updater_policies(
-        RepoFiles(write(tmp_path, {"app.yaml": IMAGE_UPDATER.format(allow="^(?!rc)")}))
-    )
+    (found,) = updater_policies(RepoFiles(write(tmp_path, _updating(allow_tags="regexp:^(?!rc)"))))
     assert found.keys is None
     assert (
         "which Image Updater cannot read either: invalid perl operator: (?! (a negative lookahead"
@@ -196,3 +202,49 @@ def test_a_refused_pattern_is_said_once_not_also_logged_by_the_library(
     """RE2 logs each pattern it refuses to stderr by default, beside the bot's own line."""
     assert goregexp.problem("(?=main)main-[0-9]+") is not None
     assert capfd.readouterr().err == ""
+
+
+def test_image_updaters_ignore_tags_are_its_globs_as_go_matches_them(tmp_path: Path) -> None:
+    """ignore-tags is a list of Go ``filepath.Match`` globs, and tag-match allow-tags' former
+    name: taken as ignore and allow patterns; a glob Go refuses ignores no tag, as there."""
+    annotations = _updating(tag_match="regexp:^[0-9.]+(-rc[0-9]+)?$", ignore_tags="*-rc*, 1.2.[!, 1.[3-4].?")
+    (found,) = updater_policies(RepoFiles(write(tmp_path, annotations)))
+    assert found.keys == {
+        "policy": "semver",
+        "allow": ["^[0-9.]+(-rc[0-9]+)?$"],
+        "ignore": [r"^[^/]*\-rc[^/]*$", r"^1\.[3-4]\.[^/]$"],
+    }
+    assert "('1.2.[!': no glob to Go, ignores no tag)" in found.what, found.what
+    tags = ["1.2.0", "1.2.1", "1.3.0", "1.4.0-rc1", "1.2.10"]
+    assert _policy(found.keys).choose(tags, "1.2.0").tag == "1.2.10"
+
+
+@pytest.mark.parametrize(
+    ("glob", "tag", "matched"),
+    [  # Go's filepath.Match: what each glob term matches, the whole tag
+        ("abc", "abc", True),
+        ("*", "abc", True),
+        ("*c", "abc", True),
+        ("a*", "ab-c", True),
+        ("a*/b", "abc/b", True),
+        ("a*/b", "a/c/b", False),
+        ("a*b?c*x", "abxbbxdbxebxczzx", True),
+        ("ab[c]", "abc", True),
+        ("ab[b-d]", "abc", True),
+        ("ab[^c]", "abc", False),
+        ("ab[^b-d]", "abe", True),
+        ("a\\*b", "a*b", True),
+        ("a\\*b", "ab", False),
+        ("a?b", "a☺b", True),
+        ("[\\-]", "-", True),
+        ("v1.?", "v1x2", False),
+    ],
+)
+def test_a_glob_matches_what_gos_filepath_match_matches(glob: str, tag: str, matched: bool) -> None:
+    pattern = goregexp.from_glob(glob)
+    assert pattern is not None and goregexp.compiled(pattern).found(tag) is matched
+
+
+@pytest.mark.parametrize("glob", ["[", "[^", "[]a]", "[-]", "[x-]", "a\\", "[a-b"])
+def test_a_glob_go_refuses_has_no_pattern(glob: str) -> None:
+    assert goregexp.from_glob(glob) is None
