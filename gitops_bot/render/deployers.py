@@ -231,6 +231,24 @@ def holds_others(
     return bool(below)
 
 
+def applied_flat(steps: Lists, apps: Sequence[argocd_apps.AppSource], directory: Path, walk: Walk) -> bool:
+    """Whether the Argo CD Applications of the repository deploying the plain directory
+    ``directory``, an environment's path, apply its own files only (none sets
+    ``directory.recurse``, which Argo CD needs to read a subdirectory): what is below it is then
+    not what the environment runs, nor a place a release writes. Said once, where it has any."""
+    if not apps or any(a.recurse for a in apps):
+        return False
+    if any(steps.tree.is_dir(p) and not p.name.startswith(".") for p in steps.tree.listing(directory)):
+        names = ", ".join(dict.fromkeys(a.application for a in apps))
+        said = (
+            f"{steps.rel(directory)}: its own files only, as Argo CD applies it for {names} (no "
+            "directory.recurse); its subdirectories are not read"
+        )
+        if said not in walk.said:
+            walk.said.append(said)
+    return True
+
+
 def source_files(
     app: argocd_apps.AppSource, rel: str, directory: Path, walk: Walk, steps: Reads
 ) -> argocd_apps.AppSource:

@@ -265,7 +265,13 @@ class Reader:
             self.kustomization(kfile, text, walk, ())
             return
         builds: list[Path] = []
-        flat = flat or (top and deployers.holds_others(self, self.owners, directory, env, walk))
+        flat = flat or (
+            top
+            and (
+                deployers.holds_others(self, self.owners, directory, env, walk)
+                or deployers.applied_flat(self, self.deploy_tools.sources_of(directory), directory, walk)
+            )
+        )
         listed = deployers.yaml_files(self, directory, unread=walk, builds=builds, flat=flat)
         found = deployers.chart_reads(directory, listed)
         chosen = deployers.values_files(found, env) if top else None

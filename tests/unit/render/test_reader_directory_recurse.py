@@ -1,0 +1,58 @@
+"""A plain directory (no kustomization) named as an environment's path, read as its deployer
+reads it: an Argo CD Application of the repository deploying it without ``directory.recurse``
+applies its own files only, so a file in a subdirectory is neither what the environment runs nor
+a place a release writes (said once); with ``recurse: true`` the subdirectories are read too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, APP)]
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - {{name: app, image: '{image}'}}\n"
+)
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    path: apps/web
+    directory: {{recurse: {recurse}}}
+  destination: {{server: https://kubernetes.default.svc, namespace: web}}
+"""
+
+
+@pytest.mark.parametrize("recurse", [False, True])
+def test_a_plain_directory_is_read_as_the_application_deploying_it_applies_it(
+    tmp_path: Path, recurse: bool
+) -> None:
+    files = {
+        "argocd/web.yaml": APPLICATION.format(recurse=str(recurse).lower()),
+        "apps/web/deployment.yaml": DEPLOYMENT.format(name="web", image=f"{APP}:1.0.0"),
+        "apps/web/old/deployment.yaml": DEPLOYMENT.format(name="old", image=f"{APP}:0.9.0"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    source = reader.Source("prod", ("apps/web",), (APP,))
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["prod"]
+    r = got.image(APP)
+    pinned = [(p.file, p.tag) for p in r.pins]
+    said = "apps/web: its own files only, as Argo CD applies it for web (no directory.recurse)"
+    if recurse:
+        assert pinned == [("apps/web/deployment.yaml", "1.0.0"), ("apps/web/old/deployment.yaml", "0.9.0")]
+        assert not any(said in s for s in got.said), got.said
+    else:
+        assert r.status is PinStatus.PINNED and pinned == [("apps/web/deployment.yaml", "1.0.0")], r
+        assert "apps/web/old/deployment.yaml" not in got.writable
+        assert any(said in s for s in got.said), got.said
