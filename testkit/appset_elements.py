@@ -1,7 +1,8 @@
 """An ApplicationSet whose ``list`` elements hold each environment's tag (dev's ``2.0.0`` with a
 comment, prod's quoted ``"1.0.0"``) over the chart ``chart/``: its template takes the element's
 value whole through ``helm.parameters`` (:data:`APPSET`) or its own ``helm.valuesObject``
-(:data:`OBJECT`), each Application's pin the element's line (dev's 10, prod's 12)."""
+(:data:`OBJECT`) or ``helm.values`` string (:data:`VALUES`), each Application's pin the
+element's line (dev's 10, prod's 12)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,10 @@ spec:
 OBJECT = APPSET.replace(
     "          parameters:\n          - name: image.tag\n            value: '{{tag}}'\n",
     "          valuesObject:\n            replicas: 2\n            image:\n              tag: '{{tag}}'\n",
+)
+# the same list elements taken by the template's own Helm values written as a string, which Argo CD
+# fills as text before helm reads it
+VALUES = APPSET.replace(
+    "          parameters:\n          - name: image.tag\n            value: '{{tag}}'\n",
+    "          values: |\n            replicas: 2\n            image:\n              tag: '{{tag}}'\n",
 )

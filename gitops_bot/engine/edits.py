@@ -20,7 +20,13 @@ from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App, own_generated
 from gitops_bot.manifests import charts, images
-from gitops_bot.manifests.edit import APP_PARAMETERS, APP_VALUES_OBJECT, EditResult, Unwritten
+from gitops_bot.manifests.edit import (
+    APP_PARAMETERS,
+    APP_VALUES_OBJECT,
+    APP_VALUES_STRING,
+    EditResult,
+    Unwritten,
+)
 from gitops_bot.manifests.values_keys import keys as layer_keys
 from gitops_bot.manifests.values_keys import own_layer
 from gitops_bot.release.proposal import Change, Release
@@ -33,6 +39,7 @@ _DIGEST_PLACES = {
     "helm": "a digest key beside the tag, or helm.digest",
     APP_PARAMETERS: "a helm.parameters entry for a digest key, named in the image's helm.digest",
     APP_VALUES_OBJECT: "a digest key beside the tag in helm.valuesObject, named in the image's helm.digest",
+    APP_VALUES_STRING: "a digest key beside the tag in helm.values, named in the image's helm.digest",
 }
 
 

@@ -12,26 +12,27 @@ from typing import Any
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.argocd_apps import at
-from gitops_bot.manifests.argocd_appsets import Literal, Unexpanded, named, value
-from gitops_bot.manifests.edit import EditResult
+from gitops_bot.manifests.argocd_appsets import Literal, Unexpanded, named, template_values, value
+from gitops_bot.manifests.edit import APP_VALUES_OBJECT, APP_VALUES_STRING, EditResult
 from gitops_bot.manifests.site_values import Update
 
 
 def _element_values(
     docs: list[Any], filename: str, application: str | None, path: tuple[str, ...]
-) -> Iterator[list[tuple[str, Literal]]]:
+) -> Iterator[list[tuple[str, Literal, str]]]:
     """Of each Application the ApplicationSets among ``docs`` generate (only ``application``
     when given): each item at ``path`` of its template's sources (``helm``, ``parameters``; or
-    ``helm``, ``valuesObject``: its scalars by dotted key) whose value (its ``value``, or the item
-    itself) is one list element's scalar whole, with its name and it. An ``application`` the
-    names of several elements' Applications may be is refused, naming them."""
+    :data:`OWN`: its own Helm values' scalars by dotted key) whose value (its ``value``, or the
+    item itself) is one list element's scalar whole, with its name, it and the field it is in.
+    An ``application`` the names of several elements' Applications may be is refused, naming
+    them."""
     for doc in docs:
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
         spec = at(doc, "spec", "template", "spec")
         many = at(spec, "sources")
         sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
-        items = [i for s in sources for i in _written(at(s, *path))]
+        items = [(n, w, _field(s, path)) for s in sources for n, w in _items(s, path)]
         try:
             go, sets = named(doc, application)
         except Unexpanded:
@@ -40,22 +41,34 @@ def _element_values(
             _ambiguous(doc, filename, application, sets)
         for _, params in sets:
             out = []
-            for name, written in items:
+            for name, written, field in items:
                 try:
                     got = value(written, params, go)
                 except Unexpanded:
                     continue
                 if isinstance(got, Literal):
-                    out.append((name, got))
+                    out.append((name, got, field))
             yield out
 
 
+def _items(source: Any, path: tuple[str, ...]) -> list[tuple[str, str]]:
+    return template_values(at(source, "helm")) if path == OWN else _written(at(source, *path))
+
+
+def _field(source: Any, path: tuple[str, ...]) -> str:
+    """The field a release of a source's items writes through, as a release names it."""
+    if path != OWN:
+        return f"argocd {'.'.join(path)}"
+    return APP_VALUES_OBJECT if nodes.is_map(at(source, "helm", "valuesObject")) else APP_VALUES_STRING
+
+
+# a template's own Helm values (valuesObject, else a values string): :func:`template_values`
+OWN = ("helm", "own values")
+
+
 def _written(found: Any) -> list[tuple[str, str]]:
-    """(name, text) of each value at a template's path: a list's items (a parameter's ``name``
-    and ``value``, or an entry whole), or a mapping's scalars by dotted key (valuesObject)."""
-    if nodes.is_map(found):
-        walked = nodes.walk(found)
-        return [(".".join(map(str, p)), str(n.value)) for p, _, _, n in walked if nodes.is_scalar(n)]
+    """(name, text) of each item of a list at a template's path (a parameter's ``name`` and
+    ``value``, or an entry whole)."""
     out = []
     for item in found.value if nodes.is_seq(found) else []:
         written = argocd_apps.scalar(item, "value") if nodes.is_map(item) else None
@@ -93,18 +106,16 @@ def edit_parameters(
     application: str | None = None,
 ) -> EditResult:
     """The list elements' scalars the ApplicationSets' ``helm.parameters`` (``value: '{{tag}}'``)
-    and ``helm.valuesObject`` scalars (``tag: '{{tag}}'``) take whole set in place, as an
+    and own Helm values (``valuesObject``, or a ``values`` string: ``tag: '{{tag}}'``) take whole
+    set in place, as an
     Application's own parameters are (:func:`argocd_apps.edit_parameter_values`: one editor):
     the element of each generated Application, only ``application``'s when given (its own)."""
 
     def each(docs: list[Any]) -> Iterator[Mapping[str, tuple[bool, Any, str]]]:
-        objects = _element_values(docs, filename, application, ("helm", "valuesObject"))
+        objects = _element_values(docs, filename, application, OWN)
         parameters = _element_values(docs, filename, application, ("helm", "parameters"))
         for values, params in zip(objects, parameters, strict=True):  # Argo CD sets parameters last
-            yield {
-                **{name: (v.flow, v.node, argocd_apps.VALUES_OBJECT) for name, v in values},
-                **{name: (v.flow, v.node, argocd_apps.PARAMETERS) for name, v in params},
-            }
+            yield {name: (v.flow, v.node, field) for name, v, field in (*values, *params)}
 
     return argocd_apps.edit_parameter_values(text, filename, helm, updates, each)
 
@@ -121,6 +132,6 @@ def edit_images(
 
     def each(docs: list[Any]) -> Iterator[tuple[bool, Any]]:
         for found in _element_values(docs, filename, application, ("kustomize", "images")):
-            yield from ((v.flow, v.node) for _, v in found)
+            yield from ((v.flow, v.node) for _, v, _ in found)
 
     return argocd_apps.edit_entries(text, filename, wanted, each)

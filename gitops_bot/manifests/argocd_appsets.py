@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import APPLICATION_SET, argocd_apps, may_hold, nodes
 from gitops_bot.manifests.argocd_apps import at
@@ -346,26 +347,53 @@ def _params(
     raise Unexpanded(f"it has no generator this reader knows ({', '.join(kinds) or 'none'})")
 
 
-def _objects(spec: Any) -> dict[int, list[tuple[str, Any]]]:
-    """Each template source's line -> its ``helm.valuesObject`` scalars (dotted key, node)."""
+def _objects(spec: Any) -> dict[int, list[tuple[str, str]]]:
+    """Each template source's line -> its own Helm values' scalars that hold a template
+    expression (dotted key, text as written): ``helm.valuesObject``'s, else its ``helm.values``
+    string's."""
     many = at(spec, "sources")
     found = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
     return {
-        int(src.start_mark.line) + 1: [
-            (".".join(map(str, path)), node)
-            for path, _, _, node in nodes.walk(obj)
-            if nodes.is_scalar(node) and "{{" in str(node.value)
-        ]
-        for src in found
-        if nodes.is_map(obj := at(src, "helm", "valuesObject"))
+        int(src.start_mark.line) + 1: template_values(at(src, "helm")) for src in found if nodes.is_map(src)
     }
+
+
+def template_values(helm: Any) -> list[tuple[str, str]]:
+    """A template's own Helm values scalars holding a template expression, by dotted key:
+    ``valuesObject``'s (which Argo CD takes over ``values``), else those of a ``values`` string
+    (``tag: '{{tag}}'``, quoted or not), which Argo CD fills as text before helm reads it."""
+    obj, block = at(helm, "valuesObject"), at(helm, "values")
+    if nodes.is_map(obj):
+        walked = nodes.walk(obj)
+        return [(".".join(map(str, p)), str(n.value)) for p, _, _, n in walked if nodes.is_scalar(n)]
+    if not nodes.is_scalar(block) or "{{" not in str(block.value):
+        return []
+    held: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:  # an expression as a plain word, so the string reads as YAML
+        held.append(m[0])
+        return f"gitopsbotexpr{len(held) - 1}x"
+
+    try:
+        docs = nodes.compose_all(_EXPRESSION.sub(hold, str(block.value)), "", values=True)
+    except ManifestError:
+        return []  # what helm makes of it once filled is the render's to say
+    out = []
+    for path, _, _, node in nodes.walk(docs[0]) if docs else ():
+        if nodes.is_scalar(node) and (m := _HELD.fullmatch(str(node.value))):
+            out.append((".".join(map(str, path)), held[int(m[1])]))
+    return out
+
+
+_EXPRESSION = re.compile(r"\{\{.*?\}\}")
+_HELD = re.compile(r"gitopsbotexpr(\d+)x")
 
 
 def _filled(
     src: argocd_apps.AppSource,
     params: dict[str, Any],
     go: bool,
-    objects: Mapping[int, list[tuple[str, Any]]] | None = None,
+    objects: Mapping[int, list[tuple[str, str]]] | None = None,
 ) -> argocd_apps.AppSource:
     def f(value: str | None) -> str | None:
         return None if value is None else fill(value, params, go)
@@ -392,14 +420,16 @@ def _filled(
 
 
 def _taken(
-    src: argocd_apps.AppSource, params: dict[str, Any], go: bool, objects: Mapping[int, list[tuple[str, Any]]]
+    src: argocd_apps.AppSource, params: dict[str, Any], go: bool, objects: Mapping[int, list[tuple[str, str]]]
 ) -> list[argocd_apps.Setting]:
-    """The source's valuesObject scalars each one list element's scalar whole: (key, its value, the
-    element's line)."""
+    """The source's own Helm values scalars each one list element's scalar whole: (key, its
+    value, the element's line)."""
     out = []
-    for key, node in objects.get(src.line, []):
+    for key, written in objects.get(src.line, []):
+        if "{{" not in written:
+            continue
         try:
-            got = value(str(node.value), params, go)
+            got = value(written, params, go)
         except Unexpanded:
             continue
         if isinstance(got, Literal):

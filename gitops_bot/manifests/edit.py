@@ -26,6 +26,7 @@ class FieldChange(NamedTuple):
 # the sites of Argo CD's own Helm settings, each named by the field a release writes
 APP_PARAMETERS = "argocd helm.parameters"
 APP_VALUES_OBJECT = "argocd helm.valuesObject"
+APP_VALUES_STRING = "argocd helm.values"
 
 
 @record

@@ -437,7 +437,8 @@ def edit(
         return _then(result, apps_module().edit_source_file(result.text, filename, wanted))
     if "argoproj.io" not in text:  # most files: no Application
         return result
-    if "parameters" in text or "valuesObject" in text:  # helm.parameters, set after its values
+    # helm.parameters, set after its values; an ApplicationSet's own values an element fills
+    if "parameters" in text or "valuesObject" in text or ("values:" in text and is_appset(text)):
         helm = {s.name: s.helm for s in specs if s.helm}
         result = _then(
             result, apps_module().edit_parameters(result.text, filename, helm, updates, application)

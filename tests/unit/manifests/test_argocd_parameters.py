@@ -9,7 +9,7 @@ import pytest
 from gitops_bot.engine import edits
 from gitops_bot.manifests import images
 from gitops_bot.manifests.images import ImageSpec, Update
-from testkit.appset_elements import APPSET, OBJECT
+from testkit.appset_elements import APPSET, OBJECT, VALUES
 
 APP = """\
 apiVersion: argoproj.io/v1alpha1
@@ -73,7 +73,9 @@ def test_parameters_of_other_keys_and_of_a_values_file_are_left_alone() -> None:
     assert result.text == text and not result.changes
 
 
-@pytest.mark.parametrize(("appset", "field"), [(APPSET, "helm.parameters"), (OBJECT, "helm.valuesObject")])
+@pytest.mark.parametrize(
+    ("appset", "field"), [(APPSET, "helm.parameters"), (OBJECT, "helm.valuesObject"), (VALUES, "helm.values")]
+)
 def test_an_appset_elements_write_is_named_by_the_field_it_goes_through(appset: str, field: str) -> None:
     """An ApplicationSet's element taken by ``helm.valuesObject`` is named so, not as a parameter;
     a digest with no key there is said with the fix for that field."""
@@ -89,6 +91,7 @@ def test_an_appset_elements_write_is_named_by_the_field_it_goes_through(appset: 
     )
     fix = {
         "helm.parameters": "a helm.parameters entry",
-        "helm.valuesObject": "a digest key beside the tag in",
+        "helm.valuesObject": "a digest key beside the tag in helm.valuesObject",
+        "helm.values": "a digest key beside the tag in helm.values,",
     }
     assert f"pinned tag-only: add {fix[field]}" in warning

@@ -21,7 +21,7 @@ from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import helm_render, reader, rendered_reading, running
 from gitops_bot.render.settings import RenderSettings
 from testkit import kubetools
-from testkit.appset_elements import APPSET, OBJECT
+from testkit.appset_elements import APPSET, OBJECT, VALUES
 
 IMAGE = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(IMAGE, IMAGE, {"repository": "image.repository", "tag": "image.tag"})]
@@ -72,9 +72,9 @@ def test_each_environments_list_element_scalar_is_its_own_pin(tmp_path: Path) ->
         assert "appset.yaml" in got[env].writable
 
 
-@pytest.mark.parametrize("form", ["parameters", "valuesObject"])
+@pytest.mark.parametrize("form", ["parameters", "valuesObject", "values"])
 def test_a_release_writes_the_environments_element_in_place(tmp_path: Path, form: str) -> None:
-    appset = {"parameters": APPSET, "valuesObject": OBJECT}[form]
+    appset = {"parameters": APPSET, "valuesObject": OBJECT, "values": VALUES}[form]
     _tree(tmp_path, appset)
     (tmp_path / "gitops-bot.yaml").write_text(
         f"version: 1\nimages:\n- name: {IMAGE}\n  policy: semver\n  helm:\n    repository: image.repository\n"
@@ -309,8 +309,9 @@ def test_a_kustomize_images_entry_the_template_builds_around_an_elements_tag_is_
     )
 
 
-def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_path: Path) -> None:
-    got = _read(tmp_path, OBJECT)
+@pytest.mark.parametrize("appset", [OBJECT, VALUES], ids=["valuesObject", "values string"])
+def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_path: Path, appset: str) -> None:
+    got = _read(tmp_path, appset)
     for env, line, tag in (("dev", 10, "2.0.0"), ("prod", 12, "1.0.0")):
         r = got[env].image(IMAGE)
         assert r is not None and r.status is PinStatus.PINNED, (env, r)
@@ -324,11 +325,12 @@ def test_a_values_object_takes_each_environments_list_element_as_its_pin(tmp_pat
         )
 
 
-def test_the_marked_render_proves_the_element_a_values_object_takes(tmp_path: Path) -> None:
-    _tree(tmp_path, OBJECT)
+@pytest.mark.parametrize("appset", [OBJECT, VALUES], ids=["valuesObject", "values string"])
+def test_the_marked_render_proves_the_element_a_values_object_takes(tmp_path: Path, appset: str) -> None:
+    _tree(tmp_path, appset)
     assert _runs(tmp_path, "dev") == [f"{IMAGE}:2.0.0"]  # helm renders the element's tag
     _proved(tmp_path)  # the chart and gitops-bot.yaml with the renderer's tools, then this form
-    (tmp_path / "appset.yaml").write_text(OBJECT)
+    (tmp_path / "appset.yaml").write_text(appset)
     config = load(tmp_path / "gitops-bot.yaml")
     sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
     rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS, tmp_path).read(sources)
