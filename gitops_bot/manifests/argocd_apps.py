@@ -16,7 +16,7 @@ from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
 from gitops_bot.manifests import APPLICATION, guard, helm_values, may_hold, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
-from gitops_bot.manifests.edit import APP_PARAMETERS, APP_VALUES_OBJECT, EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.edit import APP_PARAMETERS, EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar, rewritten
 
@@ -450,7 +450,7 @@ def edit_parameters(
 
 
 # a file's composed documents -> each set of parameters an edit may write: name -> (written in
-# flow style, the scalar node its value is, the field it is written in: PARAMETERS, VALUES_OBJECT)
+# flow style, the scalar node its value is, the field it is written in, as a release names it)
 Parameters = Callable[[list[Any]], Iterator[Mapping[str, tuple[bool, Any, str]]]]
 
 
@@ -493,7 +493,6 @@ def edit_parameter_values(
 
 
 PARAMETERS = APP_PARAMETERS
-VALUES_OBJECT = APP_VALUES_OBJECT
 PARAMETERS_RULE = "only the matched helm.parameters values of Applications change, each in place"
 
 
