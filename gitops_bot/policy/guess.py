@@ -46,13 +46,24 @@ from gitops_bot.core.record import record
 from gitops_bot.policy import moving_word
 from gitops_bot.policy.semver import parse_tag
 
+# a major of the software an image is built on or for, written before its number in the tag of
+# that major's moving line, by any publisher (pgvector/pgvector:pg16, an app's node20-alpine,
+# ubi9): the line moves with that major's releases, as postgres:16 does, and the next number is
+# another major (a PostgreSQL data directory of 16 does not start under 18)
+_MAJOR_WORDS = ("pg", "postgres", "postgresql", "node", "nodejs", "python", "py", "java", "jdk", "jre")
+_MAJOR_WORDS += ("openjdk", "temurin", "php", "ruby", "go", "golang", "ubi", "el", "rhel", "debian")
+
+
 _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
 _NUMBER = re.compile(r"\d+")
 # one number of one or two digits, maybe a variant after it (postgres:16, registry:2,
-# rabbitmq:3-management, traefik:v3): a major's moving tag, not a build number
-_MAJOR_LINE = re.compile(r"[vV]?(?P<n>\d{1,2})(?:-[A-Za-z][A-Za-z0-9._-]*)?")
+# rabbitmq:3-management, traefik:v3, pgvector:pg16): a major's moving tag, not a build number
+_MAJOR_LINE = re.compile(
+    r"(?:[vV]|(?P<word>" + "|".join(_MAJOR_WORDS) + r"))?(?P<n>\d{1,2})(?:-[A-Za-z][A-Za-z0-9._-]*)?",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 _HASHLIKE = re.compile(r"[0-9a-f]{7,40}")
 _DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
@@ -187,7 +198,8 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
             else f"a moving tag ({word} with a variant, not a build number)"
         )
         return Guess({"policy": "digest", "tag": tag}, f"pinned {tag}, {what}: follows its digest{extra}")
-    if official and all(_MAJOR_LINE.fullmatch(t) for t in seen):
+    lines = [m for t in seen if (m := _MAJOR_LINE.fullmatch(t))]
+    if len(lines) == len(seen) and (official or all(m.group("word") for m in lines)):
         # the image's publisher moves it with each release of that major (16 is 16.4, then
         # 16.5): ordered as a number, a routine release would propose the next major, which a
         # database does not start on

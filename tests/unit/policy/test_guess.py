@@ -213,6 +213,11 @@ def test_a_word_with_no_version_is_followed_by_digest(tag: str) -> None:
             ["10", "12", "13", "16"],
         ),
         ("bitnami/postgresql", "16", ["15", "16", "17"]),
+        # mitchross/talos-argocd-proxmox@38e5c2f8: pgvector/pgvector:pg16 was guessed a build
+        # number and a release moved the database to pg18; pgvector's tags pg16, pg17, pg18 are
+        # each PostgreSQL major's line (hub.docker.com/r/pgvector/pgvector, 2026-11)
+        ("pgvector/pgvector", "pg16", ["pg15", "pg16", "pg17", "pg18"]),
+        ("acme/web", "node20-alpine", ["node18-alpine", "node20-alpine", "node22-alpine"]),
     ],
 )
 def test_an_official_images_one_number_tag_is_its_majors_moving_tag(
@@ -230,6 +235,7 @@ def test_a_projects_one_number_tag_is_a_build_number_and_the_other_reading_is_sa
     assert g.keys["order"] == "numerical" and "a build number" in g.why
     assert "follow it with policy: digest, tag: 6" in g.why
     assert "follow it with" not in guess(["1234"], "acme/app").why  # no major is four digits
+    assert guess(["b16"], "acme/app").keys["order"] == "numerical"  # no software's name: a build
 
 
 def test_a_calendar_version_follows_every_later_release() -> None:
