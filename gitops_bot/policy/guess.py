@@ -50,7 +50,18 @@ from gitops_bot.policy.semver import parse_tag
 # that major's moving line, by any publisher (pgvector/pgvector:pg16, an app's node20-alpine,
 # ubi9): the line moves with that major's releases, as postgres:16 does, and the next number is
 # another major (a PostgreSQL data directory of 16 does not start under 18)
-_MAJOR_WORDS = ("pg", "postgres", "postgresql", "node", "nodejs", "python", "py", "java", "jdk", "jre")
+_MAJOR_WORDS: tuple[str, ...] = (
+    "pg",
+    "postgres",
+    "postgresql",
+    "node",
+    "nodejs",
+    "python",
+    "py",
+    "java",
+    "jdk",
+    "jre",
+)
 _MAJOR_WORDS += ("openjdk", "temurin", "php", "ruby", "go", "golang", "ubi", "el", "rhel", "debian")
 
 

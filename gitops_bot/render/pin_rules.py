@@ -67,16 +67,21 @@ class Case:
     alone: Callable[[str], bool]
 
     @functools.cached_property
-    def effective(self) -> list[Found]:
+    def _won(self) -> tuple[list[Found], dict[int, tuple[str | None, str | None]]]:
         return _effective(self.found)
+
+    @property
+    def effective(self) -> list[Found]:
+        return self._won[0]
 
     @functools.cached_property
     def pins(self) -> tuple[Pin, ...]:
         """Each place once: a base two of the environment's paths build is one pin (effective
         when it wins in any of them), not one per path."""
-        won = self.effective
+        won, kept = self._won
         out: dict[tuple[str, int, PinKind], Pin] = {}
         for f in self.found:
+            tag, digest = kept.get(id(f), (f.site.tag, f.site.digest))
             pin = Pin(
                 f.file,
                 f.site.value_line or f.site.line,
@@ -84,8 +89,8 @@ class Case:
                 f in won,
                 tuple(sorted(self.renders.get(f.file, set()) - {self.env})),
                 f.site.repository,
-                f.site.tag,
-                f.site.digest,
+                tag,
+                digest,
                 f.editable,
                 f.form,
                 places=f.site.places,
@@ -504,17 +509,26 @@ def not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
     )
 
 
-def _effective(found: Sequence[Found]) -> list[Found]:
+def _effective(found: Sequence[Found]) -> tuple[list[Found], dict[int, tuple[str | None, str | None]]]:
     """The places that win when rendered, in kustomize's order of applying them: an
     ``images:`` entry sets the image in every workload below it; a container, a patch or a
     values key sets it in its own container (or key) until something later does. Each
     container of a workload is its own place (an init container beside the main one); a
-    patch naming no container (a JSON 6902 operation) sets every one of its workload's."""
+    patch naming no container (a JSON 6902 operation) sets every one of its workload's.
+    And by ``id`` of an entry that sets no tag and no digest (a ``newName:`` alone), the tag
+    and digest it keeps from the places below it, where they agree: kustomize renders those
+    (api/filters/imagetag), so that is the version the entry pins, where its own fields say none."""
     wins: dict[tuple[int, str, str], Found] = {}
+    kept: dict[int, tuple[str | None, str | None]] = {}
     for f in found:  # in rank order
         if f.misses:  # applied to nothing built: changes nothing
             continue
         if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
+            covered = [w for k, w in wins.items() if k[0] == f.root and f.file in w.under]
+            if not (f.site.tag or f.site.digest) and covered:
+                versions = {kept.get(id(w), (w.site.tag, w.site.digest)) for w in covered}
+                if len(versions) == 1:
+                    kept[id(f)] = versions.pop()
             wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
             wins[(f.root, f.file, "")] = f
         elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
@@ -530,4 +544,4 @@ def _effective(found: Sequence[Found]) -> list[Found]:
             if not container:
                 wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
             wins[(f.root, workload, container)] = f
-    return list(wins.values())
+    return list(wins.values()), kept
