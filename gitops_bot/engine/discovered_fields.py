@@ -72,6 +72,15 @@ def _read_kinds_only(text: str) -> bool:
     return kinds <= _READ_KINDS
 
 
+def _constructed(doc: Any) -> Any:
+    """A document's values, or None for one YAML composes and cannot construct (a chart
+    template's ``group: {{ .Values.group }}``, a mapping as a key): no object kubectl applies."""
+    try:
+        return nodes.constructed(doc)
+    except GitOpsBotError:
+        return None
+
+
 def _skipped(rel: str) -> bool:
     path = PurePosixPath(rel)
     return path.name in KUSTOMIZATION_NAMES or any(p.lower() in _NOT_DEPLOYED for p in path.parts[:-1])
@@ -208,7 +217,7 @@ def lone_tags(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
             continue  # said where the file is read
         lines = text.splitlines()
         for doc in docs:
-            value = nodes.constructed(doc) if nodes.is_map(doc) else None
+            value = _constructed(doc) if nodes.is_map(doc) else None
             if not isinstance(value, dict) or kind_of(value)[1] != "HelmRelease":
                 continue
             chart = _at(value, "spec", "chart", "spec")
@@ -259,7 +268,7 @@ def values_in_config_maps(repo: RepoFiles, rendered: Collection[str]) -> list[st
             docs = nodes.compose_all(YamlText.of(text).body, rel)
         except GitOpsBotError:
             continue  # said where the file is read
-        objs += [(rel, d.start_mark.line + 1, v) for d in docs if isinstance(v := nodes.constructed(d), dict)]
+        objs += [(rel, d.start_mark.line + 1, v) for d in docs if isinstance(v := _constructed(d), dict)]
     taken = {
         (ref.get("kind"), ref.get("name"), ref.get("valuesKey") or "values.yaml"): _at(o, "metadata").get(
             "name"

@@ -366,11 +366,17 @@ def constructed(node: Any) -> Any:
     """A composed node as Python values (what :data:`~gitops_bot.manifests.guard.LOADER` gives
     for its text): for a reader of a file's values, not its places, that shares the one parse of
     the text with every other reader. PyYAML's constructor rewrites a mapping holding a merge key
-    (``<<``) in place, so such a tree is constructed from a copy: a kept node is never changed."""
+    (``<<``) in place, so such a tree is constructed from a copy: a kept node is never changed.
+    A node PyYAML composes and cannot construct (a mapping as a key) raises :class:`NotYaml`."""
     if node is None:
         return None
     merges = any(k is not None and is_scalar(k) and k.tag == _MERGE for _, _, k, _ in walk(node))
-    return guard.Constructor().construct_document(copy.deepcopy(node) if merges else node)
+    try:
+        return guard.Constructor().construct_document(copy.deepcopy(node) if merges else node)
+    except yaml.YAMLError as exc:  # a template's {{ x }} composes as a mapping used as a key
+        raise NotYaml(
+            "", node.start_mark.line + 1, f"not YAML values can be read from: {exc}", hint=_HINT
+        ) from None
 
 
 _MERGE = "tag:yaml.org,2002:merge"
