@@ -531,6 +531,16 @@ def deployer_files(repo: RepoFiles) -> list[str]:
 _GENERIC_DIRS = frozenset({"k8s", "kubernetes", "kube", "manifests", "deploy", "deployment", "yaml"})
 
 
+def example_tops(repo: RepoFiles) -> set[str]:
+    """The top folders (examples/, docs/, test/ and the like) holding every deploy object of the
+    repository, where all of them lie in such folders; empty where one lies elsewhere (or at the
+    root), or where there is none."""
+    tops = {f.split("/", 1)[0] for f in deployer_files(repo) if "/" in f}
+    if not tops or len(tops) < len({f.split("/", 1)[0] for f in deployer_files(repo)}):
+        return set()  # one at the root, or none
+    return tops if all(t.lower() in _NOT_DEPLOYED_TOPS for t in tops) else set()
+
+
 def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
     """Where every deploy object of the repository is an example's, a doc's or a test's (all of
     them under examples/, docs/, test/ and the like), they say nothing of the rest of it: its
@@ -538,10 +548,7 @@ def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
     applied by a script's ``argocd app create``) are environments by shape, as in a repository
     holding no deploy object, each said as a guess. None where a deploy object lies elsewhere:
     then what none renders is deployed by nothing."""
-    tops = {f.split("/", 1)[0] for f in deployer_files(repo) if "/" in f}
-    if not tops or len(tops) < len({f.split("/", 1)[0] for f in deployer_files(repo)}):
-        return []  # one at the root, or none
-    if any(t.lower() not in _NOT_DEPLOYED_TOPS for t in tops):
+    if not (tops := example_tops(repo)):
         return []
     reached = {d for c in found for d in _dirs_reached(repo, c.path)} | {c.path for c in found}
     out = []

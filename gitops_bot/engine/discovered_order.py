@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.engine import discovered_roots
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.promotion_order import apart, name_order, rolling_sync_order, tool_order
 from gitops_bot.engine.repository_files import RepoFiles
@@ -30,7 +31,8 @@ def ordered(
     guessed = False
     open_: dict[str, list[str]] = {}
     if not upstream:
-        upstream, open_ = name_order(names)
+        # examples named alike (a tool's staging and production inputs) are no stages of one line
+        upstream, open_ = name_order([e.name for e in envs if not discovered_roots.is_example(e.cluster)])
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
     # a cycle (Kargo Stages taking freight from each other round) orders none of its members

@@ -3,14 +3,17 @@ repository deploys it) whose path holds Applications and ApplicationSets, every 
 deploying to the one cluster the root runs in. That cluster is one environment: its paths are the
 files the root deploys (each Application followed, each ApplicationSet's generated Applications
 read), never the app folders their generators name, which are no stages (``my-apps/development``
-is a kind of app there, ``frigate`` an app)."""
+is a kind of app there, ``frigate`` an app). And where every deploy object of the repository is
+an example's (all under examples/, docs/), what they render is an example: a guess, said so."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine import deployers
 from gitops_bot.engine.candidates import RenderPath, safe_name
 from gitops_bot.engine.promotion_order import WORDS, kind_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
@@ -136,3 +139,44 @@ def _deploys(repo: RepoFiles, f: str) -> tuple[set[str], set[str]] | None:
 
 def _under(path: str, d: str) -> bool:
     return path == d or path.startswith(d + "/")
+
+
+EXAMPLE = (
+    "an example: every Argo CD, Flux and Kargo object of the repository lies under {tops}, so none "
+    "says what deploys it and no promotion order is guessed; remove it if nothing deploys it"
+)
+
+
+def examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """``found`` with each candidate under the folders holding every deploy object of the
+    repository (examples/, docs/: a tool's own examples and test inputs) said as a guess, and two
+    examples named alike (examples/kustomize/.../staging, examples/use-cases/.../staging) kept
+    apart by their example's folder, never one environment joining them."""
+    tops = deployers.example_tops(repo)
+    inside = [c for c in found if c.path.split("/", 1)[0] in tops]
+    if not inside:
+        return list(found)
+    said = EXAMPLE.format(tops=", ".join(f"{t}/" for t in sorted(tops)))
+    out = []
+    for c in found:
+        if c not in inside:
+            out.append(c)
+            continue
+        folder = _example(c.path)
+        apart = any(o.name == c.name and _example(o.path) != folder for o in inside)
+        name = (
+            safe_name(f"{folder}-{c.name}") if apart and folder and not c.name.startswith(folder) else c.name
+        )
+        out.append(replace(c, name=name, guess=f"{said}; {c.guess}" if c.guess else said))
+    return out
+
+
+def is_example(guess: str) -> bool:
+    """Whether an environment's guess line says it is an example's (:func:`examples`)."""
+    return guess.startswith(EXAMPLE.split("{", 1)[0])
+
+
+def _example(path: str) -> str:
+    """The example a path is of: the folder right under the examples' top (examples/<this>/...)."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 else ""

@@ -122,7 +122,7 @@ def discover(
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )
     # one Argo CD deploying all to its own cluster is one environment, not its app folders
-    shaped = discovered_roots.one_cluster(repo, shaped)
+    shaped = discovered_roots.examples(repo, discovered_roots.one_cluster(repo, shaped))
     shaped = discovered_scripts.local_loops(repo, discovered_branches.promoted(repo, shaped), scripts)
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
