@@ -14,8 +14,8 @@ JSON 6902 operation whose path the object it targets does not have. Each is a
 
 from __future__ import annotations
 
+import importlib
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
+from gitops_bot.core.settings import GOREGEXP
 from gitops_bot.manifests import images, nodes, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -42,12 +43,19 @@ class Selector:
 
 
 def _matches(pattern: str, value: str) -> bool:
+    """As kustomize matches a selector: ``^(?:pattern)$`` in Go's regexp, here RE2 (linear in the
+    name, whatever a repository writes), loaded only for a pattern that is not a plain name."""
     if not pattern:
         return True
-    try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
+    if not _REGEX_SIGNS.intersection(pattern):
         return pattern == value
+    rx = importlib.import_module(GOREGEXP)
+    if rx.problem(anchored := f"^(?:{pattern})$") is not None:
+        return pattern == value
+    return bool(rx.compiled(anchored).found(value))
+
+
+_REGEX_SIGNS = frozenset("\\.^$|?*+()[]{}")
 
 
 @record

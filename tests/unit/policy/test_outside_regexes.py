@@ -22,6 +22,7 @@ from gitops_bot.engine import contents
 from gitops_bot.engine.discovered_policies import flux_policies, updater_policies
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.forges.settings import SourceConfig
+from gitops_bot.manifests.kustomize_refs import Selector
 from gitops_bot.policy import Policy
 from testkit.local_git import write
 
@@ -248,3 +249,14 @@ def test_a_glob_matches_what_gos_filepath_match_matches(glob: str, tag: str, mat
 @pytest.mark.parametrize("glob", ["[", "[^", "[]a]", "[-]", "[x-]", "a\\", "[a-b"])
 def test_a_glob_go_refuses_has_no_pattern(glob: str) -> None:
     assert goregexp.from_glob(glob) is None
+
+
+@pytest.mark.timeout(10)
+def test_a_patch_targets_backtracking_name_selects_as_kustomize_at_once() -> None:
+    """A kustomization's patch target names its objects by a pattern kustomize anchors and reads
+    in Go's syntax: one that backtracks in Python's re over a 40-letter name answers at once."""
+    target = Selector(kind="Deployment", name="(a+)+b")
+    assert not target.selects("Deployment", "a" * 40)
+    assert target.selects("Deployment", "aaab")
+    assert Selector(kind="Deploy", name="app").selects("Deployment", "app") is False  # anchored
+    assert Selector(kind="", name="[[:alpha:]]+-api").selects("Service", "web-api")
