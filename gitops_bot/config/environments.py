@@ -110,7 +110,7 @@ def _environment(v: Values) -> EnvironmentConfig:
         name=name,
         paths=paths,
         promote_from=v["promote_from"],
-        images=v["images"],
+        images=v["images"] if v.given("images") else None,
         line=v.line,
         write=WriteMode(v["write"]),
         argocd_application=v["argocd_application"],
@@ -156,7 +156,12 @@ ENVIRONMENT = Section(
             "branch its Argo CD Application's targetRevision names): read there, and its releases "
             "land there (default: the base branch).",
         ),
-        Field("images", Strings(), description="Only these images here."),
+        Field(
+            "images",
+            Strings(),
+            description="Only these images here; an empty list: none (its charts alone); without it, "
+            "every image.",
+        ),
         Field("charts", Strings(), description="Only these charts here."),
         Field(
             "write",

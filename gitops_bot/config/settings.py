@@ -95,7 +95,8 @@ class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
     promote_from: str | None = None
-    images: tuple[str, ...] = ()
+    # the images released here; None: every image (an empty list given: none, only its charts)
+    images: tuple[str, ...] | None = None
     line: int | None = None
     write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate

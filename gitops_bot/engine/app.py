@@ -287,7 +287,7 @@ class App:
             reader.Source(
                 env.name,
                 tuple(env.paths),
-                tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
+                tuple(env.images) if env.images is not None else tuple(i.name for i in self.config.images),
                 tuple(a for a in (env.argocd_application, *env.argocd_applications) if a),
             )
             for env in branches.on(self, branch)
