@@ -141,8 +141,6 @@ def _keys(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
         what += f", filterTags pattern {pattern!r}"
         if extract:
             what += f" extract {extract!r}"
-            if keys["policy"] == "semver":
-                return None, f"{what}: the bot's semver reads the whole tag, not an extracted part"
             # Flux expands it as Go's Regexp.Expand does: $ts, ${ts}, $1, or text around them
             keys["extract"], problem = goregexp.extraction(str(pattern), str(extract))
             if problem is not None:

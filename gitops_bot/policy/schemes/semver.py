@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from gitops_bot.policy.schemes.base import Ordered
+from gitops_bot.policy.schemes.base import Ordered, compiled, extracted
 from gitops_bot.policy.semver import TagVersion, parse_tag
 from gitops_bot.policy.settings import RANGES, PolicyConfig
 
@@ -22,6 +22,15 @@ class SemVer(Ordered):
         self._range: Range | None = (
             importlib.import_module(RANGES).parse_range(config.range) if config.range else None
         )
+        # the part of each tag read as the version, where extract names one (Flux's semver over
+        # filterTags.extract: '^v(?P<version>.*)-alpine$' with $version)
+        self._pattern = compiled(config) if config.extract else None
+
+    def _version(self, tag: str) -> TagVersion | None:
+        if self._pattern is None:
+            return parse_tag(tag)
+        part = extracted(self._pattern, self.config.extract, tag)
+        return parse_tag(part) if part else None
 
     def describe(self) -> str:
         return "the highest Semantic Version in the range, of the deployed tag's variant"
@@ -30,12 +39,12 @@ class SemVer(Ordered):
         """The semver sort key of a tag against the deployed ``current``, or None when the
         tag is not a candidate (another variant or precision, outside the range, a
         prerelease not asked for)."""
-        cur = parse_tag(current) if current else None
+        cur = self._version(current) if current else None
         within = self._range
         prerelease = self.config.prerelease or bool(within and within.mentions_prerelease)
 
         def key(tag: str) -> Any:
-            tv = parse_tag(tag)
+            tv = self._version(tag)
             if tv is None:
                 return None
             if cur is not None:
@@ -55,13 +64,13 @@ class SemVer(Ordered):
         return self.keyer(current)(tag)
 
     def current_key(self, current: str, created: Mapping[str, datetime] | None) -> Any:
-        tv = parse_tag(current)
+        tv = self._version(current)
         return tv.rank if tv else None
 
     def no_match_note(self, current: str | None) -> str:
         if not current:
             return ""
-        cur: TagVersion | None = parse_tag(current)
+        cur: TagVersion | None = self._version(current)
         if cur is None:
             return ""
         note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"

@@ -260,3 +260,22 @@ def test_a_patch_targets_backtracking_name_selects_as_kustomize_at_once() -> Non
     assert target.selects("Deployment", "aaab")
     assert Selector(kind="Deploy", name="app").selects("Deployment", "app") is False  # anchored
     assert Selector(kind="", name="[[:alpha:]]+-api").selects("Service", "web-api")
+
+
+def test_fluxs_semver_over_an_extracted_version_orders_that_version(tmp_path: Path) -> None:
+    """Flux reads the extracted part as the version (``v1.10.0-alpine`` is 1.10.0), within the
+    range; the tags the pattern does not match are left out."""
+    text = FLUX.format(pattern="^v(?P<version>.*)-alpine$", extract="$version").replace(
+        "{numerical: {order: asc}}", "{semver: {range: '>=1.0.0 <2.0.0'}}"
+    )
+    (found,) = flux_policies(RepoFiles(write(tmp_path, {"policy.yaml": text})))
+    assert found.keys == {
+        "policy": "semver",
+        "range": ">=1.0.0 <2.0.0",
+        "pattern": "^v(?P<version>.*)-alpine$",
+        "extract": "version",
+    }, found.what
+    tags = ["v1.2.0-alpine", "v1.10.0-alpine", "v2.0.0-alpine", "v1.11.0", "1.12.0-alpine", "v1.9.0-alpine"]
+    policy = _policy(found.keys)
+    assert policy.choose(tags, "v1.2.0-alpine").tag == "v1.10.0-alpine"
+    assert policy.older("v1.9.0-alpine", "v1.10.0-alpine") is True
