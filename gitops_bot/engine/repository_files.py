@@ -316,15 +316,35 @@ _TOOL_MARKS = (("<#", "Freemarker"), ("</#", "Freemarker"), ("{%", "Jinja"))
 # Carvel ytt's directives are comments on a line of their own (#@ load, #@ if ... #@ end): its
 # exclusive branches read as keys written twice, which no one should delete
 _YTT = re.compile(r"^[ \t]*#@(?:[ \t]|data/values|overlay/|yaml/|schema/)", re.M)
+# a line opening a block scalar (``key: |``, ``- >-``): the lines deeper than it are its text
+_BLOCK = re.compile(r"(?:^|[:-])[ \t]*[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$")
 
 
 def _template_tool(rel: str, text: str) -> str | None:
     name = PurePosixPath(rel).name.lower()
     by_name = next((tool for pattern, tool in _TOOL_NAMES if pattern.search(name)), None)
     marked = next((tool for mark, tool in _TOOL_MARKS if mark in text), None)
-    marked = marked or ("ytt (Carvel)" if _YTT.search(text) else None)
+    marked = marked or ("ytt (Carvel)" if _YTT.search(text) and _ytt(text) else None)
     # a generator's tokens (kubefirst's <CERT_MANAGER_ISSUER_ANNOTATION_1>) the copy fills
     return by_name or marked or ("<TOKEN> placeholder" if TEMPLATE_TOKEN.search(text) else None)
+
+
+def _ytt(text: str) -> bool:
+    """Whether a ytt directive stands outside every block scalar: a script's ``#@`` comment in a
+    ConfigMap's ``run.sh: |`` is the script's, and a file holding only such is no ytt template
+    (it was said as one, nothing to fix, where kustomize refuses it for a key written twice)."""
+    block = -1  # the indentation a block scalar's lines are deeper than; -1: none open
+    for line in text.splitlines():
+        stripped = line.lstrip(" \t")
+        indent = len(line) - len(stripped)
+        if block >= 0 and (not stripped or indent > block):
+            continue
+        block = -1
+        if _YTT.match(line):
+            return True
+        if _BLOCK.search(line):
+            block = indent
+    return False
 
 
 def kustomization_dirs(repo: RepoFiles) -> list[str]:

@@ -98,3 +98,22 @@ def test_a_ytt_templates_exclusive_branches_are_never_keys_to_delete(tmp_path: P
     assert not [n for n in notes if "delete the others" in n or "fix the YAML" in n], notes
     (said,) = [n for n in notes if "ytt" in n]
     assert said.startswith("1 ytt (Carvel) template (gitops/base/certificate.yml): "), said
+
+
+def test_a_ytt_mark_inside_a_block_scalar_is_the_scripts_and_the_yaml_is_still_said_to_fix(
+    tmp_path: Path,
+) -> None:
+    """A ConfigMap's script whose comment starts ``#@`` made its file a ytt template, "nothing to
+    fix here", while kustomize refused it for the key written twice (and the plan said so)."""
+    cm = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  run.sh: |\n"
+        "    #@ a comment of the script\n    echo hi\n  run.sh: >-\n    #@ again\n"
+        "---\n- |\n  #@ and in a list item's\n"
+    )
+    notes = discover(write(tmp_path, {"deploy/cm.yaml": cm})).notes
+    assert not [n for n in notes if "ytt" in n], notes
+    (said,) = [n for n in notes if n.startswith("deploy/cm.yaml:")]
+    assert "duplicate key 'run.sh' (lines 6, 9)" in said and "fix the YAML" in said, said
+    # a directive beside a block scalar is still ytt's
+    notes = discover(write(tmp_path / "b", {"b/cm.yaml": cm + "#@ end\n"})).notes
+    assert [n for n in notes if n.startswith("1 ytt (Carvel) template (b/cm.yaml)")], notes
