@@ -193,16 +193,18 @@ class DeployTools:
             except GitOpsBotError:
                 continue
             for app in apps:
+                # an artifact's path and the value files named in it: none of them this checkout's
+                path = None if deployers.is_artifact(app.repo_url) else app.path
                 named = app.value_files
-                if app.path is not None:
-                    where = Path(os.path.normpath(self.reader.repo_root / app.path))
+                if path is not None:
+                    where = Path(os.path.normpath(self.reader.repo_root / path))
                     app_paths.setdefault(where, []).append((rel, app))
                     if self.reader.tree.text(where / "Chart.yaml") is not None:  # helm reads it, named or not
                         named = ("values.yaml", *named)
                 for name in dict.fromkeys(named):
                     found = deployers.ref_file(app, name, root, self._bases) if name.startswith("$") else None
-                    if found is None and app.path is not None and not name.startswith("$"):
-                        found = Path(os.path.normpath(self.reader.repo_root / app.path / name))
+                    if found is None and path is not None and not name.startswith("$"):
+                        found = Path(os.path.normpath(self.reader.repo_root / path / name))
                     if found is not None:
                         value_files.setdefault(found, []).append((rel, app))
         return value_files, app_paths
@@ -539,7 +541,9 @@ class DeployTools:
             for child in mine:
                 made = by_name[child.application]
                 # a root applied by hand names no repository: its Applications' is taken as this one
-                if app.repo_url and deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url):
+                if deployers.is_artifact(child.repo_url) or (
+                    app.repo_url and deployers.repo_key(child.repo_url) != deployers.repo_key(app.repo_url)
+                ):
                     walk.note(
                         made.template,
                         f"{app.application} {verb} {child.application}, whose source is "

@@ -379,6 +379,17 @@ def repo_key(url: str) -> str:
     return key.removesuffix("/").removesuffix(".git")
 
 
+_GIT_URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+
+
+def is_artifact(url: str) -> bool:
+    """Whether a source's repoURL names an OCI artifact, not a git repository: Argo CD reads
+    ``oci://`` so, and a registry path written with no scheme (``ghcr.io/acme/app-kustomize``)
+    is no git URL Argo CD clones; such a source's path is the artifact's, never this checkout's."""
+    url = url.strip()
+    return bool(url) and "{{" not in url and _GIT_URL.match(url) is None
+
+
 def helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
     if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
         return []

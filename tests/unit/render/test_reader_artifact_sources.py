@@ -1,0 +1,47 @@
+"""An Argo CD source whose repoURL names an OCI artifact (``oci://``, or a registry path with no
+git scheme) renders the artifact's files: its path is never this checkout's directory, and its
+targetRevision (the artifact's tag) never a branch of this repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine.app import open_app
+from gitops_bot.render.deployers import is_artifact
+from testkit.local_git import write
+from testkit.small_repos import deployment
+
+ARTIFACT_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: api, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: REPO, targetRevision: v0.21.1, path: deploy}
+  destination: {server: https://kubernetes.default.svc, namespace: api}
+"""
+
+
+@pytest.mark.parametrize("repo", ["ghcr.io/acme/api-kustomize", "oci://ghcr.io/acme/api-kustomize"])
+def test_an_artifact_sources_path_is_not_this_checkouts(tmp_path: Path, repo: str) -> None:
+    # stuttgart-things/argocd@5dc4e870 (found by a newcomer): charts of Applications whose
+    # repoURL is ghcr.io/stuttgart-things/<x>-kustomize at v0.21.1, path '.'; the reading said
+    # "renders branch v0.21.1; the bot reads main" and init's first plan failed (exit 2)
+    files = {
+        "gitops-bot.yaml": "version: 1\nimages:\n- {name: ghcr.io/acme/web, policy: semver}\n"
+        "environments:\n- {name: dev, path: deploy}\n",
+        "deploy/kustomization.yaml": "resources: [web.yaml]\n",
+        "deploy/web.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        "apps/api.yaml": ARTIFACT_APP.replace("REPO", repo),
+    }
+    web = open_app(write(tmp_path, files)).readings()["dev"].image("ghcr.io/acme/web")
+    assert web is not None and web.status is PinStatus.PINNED, web
+
+
+def test_git_urls_are_no_artifacts() -> None:
+    for url in ("https://github.com/acme/gitops.git", "git@github.com:acme/gitops.git", "ssh://git@h/x"):
+        assert not is_artifact(url), url
+    assert not is_artifact("{{ .Values.repoURL }}") and not is_artifact("")
+    assert is_artifact("ghcr.io/acme/x") and is_artifact("oci://ghcr.io/acme/x")
