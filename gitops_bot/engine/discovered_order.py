@@ -10,6 +10,7 @@ from dataclasses import replace
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine import discovered_roots
 from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.discovered_policies import built_per_environment
 from gitops_bot.engine.promotion_order import apart, name_order, rolling_sync_order, tool_order
 from gitops_bot.engine.repository_files import RepoFiles
 
@@ -39,8 +40,15 @@ def ordered(
     looped = [n for n in upstream if _on_cycle(upstream, n)]
     for n in looped:
         del upstream[n]
+    # an image each environment builds for itself (dev-<sha>, staging-<sha>) is left out of the
+    # configuration: it is no image they share, and ordering them by it would fail the first plan
+    own = {i.image for r in readings.values() for i in r.images if built_per_environment(i.image, readings)}
     # an environment whose images were not read (another branch not fetched) is not judged
-    runs = {n: seen for n, r in readings.items() if (seen := [i.image for i in r.images if i.effective])}
+    runs = {
+        n: [i.image for i in r.images if i.effective and i.image not in own]
+        for n, r in readings.items()
+        if any(i.effective for i in r.images)
+    }
     # names that order two environments sharing no image order nothing: asked, not guessed; a
     # tool's stage is matched to an environment by its name too (environment/development to
     # dev-insecure), so the same holds of its order

@@ -12,6 +12,7 @@ import pytest
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
+from testkit.small_repos import deployment
 
 REPO = "186262579074.dkr.ecr.us-east-1.amazonaws.com/smiles-viagens-web"
 BASE = {
@@ -72,3 +73,25 @@ def test_tags_of_one_family_or_moving_keep_their_guess(tmp_path: Path, dev: str,
     (web,) = found.images
     assert web.guess.keys.get("policy") != "newest" or web.guess.keys.get("pattern"), web.guess
     assert not any("each environment builds its own" in n for n in found.notes)
+
+
+def test_an_image_built_per_environment_orders_no_environment(tmp_path: Path) -> None:
+    """newcomer13 G3: beside it each environment runs a GAR image of its own (smiles-web-dev,
+    -staging); the promote_from chain was guessed over the ECR image init then leaves out, so
+    the first plan refused staging ("dev does not run .../smiles-web-staging")."""
+    files = dict(BASE)
+    for env, tag in (
+        ("dev", "dev-952ac3435e5cff98a2c0d148c18bdd72626c1345"),
+        ("staging", "staging-fac9779cf7"),
+    ):
+        files[f"iac/{env}/kustomization.yaml"] = _overlay(env, tag).replace(
+            "- ../base\n", "- ../base\n- gar.yaml\n"
+        )
+        files[f"iac/{env}/gar.yaml"] = deployment(
+            "gar", f"europe-docker.pkg.dev/acme/web/smiles-web-{env}:1.0.0"
+        )
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.promote_from) for e in found.environments] == [("dev", None), ("staging", None)]
+    assert any("staging: promote_from dev? they share no image" in q for q in found.questions), (
+        found.questions
+    )
