@@ -15,6 +15,7 @@ from gitops_bot.engine import candidates
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render.deployers import repo_key
 
 
@@ -41,6 +42,7 @@ def rendering(
             and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
             and not any(candidates.pins_a_chart(h) for h in e.how)
             and not _pins_dependencies(repo, rendered.get(e.name, ()))
+            and not _pins_kustomize_charts(repo, rendered.get(e.name, ()))
             and not set(e.paths) <= set(roots)
         ):
             dropped.append(e)
@@ -74,6 +76,17 @@ def _pins_dependencies(repo: RepoFiles, files: Sequence[str]) -> bool:
     ``dependencies:``): versions to release although it renders none of the images found."""
     return any(
         PurePosixPath(f).name == "Chart.yaml" and "dependencies:" in (repo.text(f) or "") for f in files
+    )
+
+
+def _pins_kustomize_charts(repo: RepoFiles, files: Sequence[str]) -> bool:
+    """Whether a kustomization the environment renders pins charts (``helmCharts:`` with a
+    version): versions to release although it renders none of the images found."""
+    return any(
+        PurePosixPath(f).name in KUSTOMIZATION_NAMES
+        and "helmCharts:" in (text := repo.text(f) or "")
+        and "version:" in text
+        for f in files
     )
 
 
