@@ -16,7 +16,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
-from gitops_bot.manifests import argocd_appsets, definitions_only, is_appset, workloads, yamlvalues
+from gitops_bot.manifests import argocd_appsets, definitions_only, guard, is_appset, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import git_generators, reader
@@ -177,7 +177,7 @@ class RepoFiles:
         is not one."""
         if (tool := _template_tool(rel, text)) is not None:
             self.templates.setdefault(rel, tool)
-        elif rel.endswith(YAML) and "{{" not in text:
+        elif rel.endswith(YAML) and ("{{" not in text or guard.past_limits(text)):
             self.not_read(rel, git_generators.not_yaml(error))
 
     def template_notes(self) -> list[str]:

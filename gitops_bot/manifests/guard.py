@@ -92,6 +92,21 @@ def precheck(text: str, filename: str, error: type[FileError]) -> None:
         return
 
 
+def past_limits(text: str) -> bool:
+    """Whether the text, YAML in its syntax, is refused for its shape (nested deeper than
+    :data:`MAX_DEPTH`, aliases past :data:`MAX_NODES`, a recursive alias): what no tool reads,
+    where a chart's template, YAML only once rendered, fails on its syntax (or, helm taking it,
+    a key written twice). An ApplicationSet writing Go templates in quoted values is the one."""
+    try:
+        precheck(text, "", FileError)
+        check_nodes(yaml.compose_all(text, Loader=LOADER), "", FileError, duplicates=False)
+    except FileError:
+        return True
+    except yaml.YAMLError:
+        return False
+    return False
+
+
 def check_nodes(
     docs: Iterable[Any],
     filename: str,

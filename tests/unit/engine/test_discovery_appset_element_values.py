@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.engine.discovery import discover
 from testkit.broken_repos import DEPLOYMENT
 from testkit.local_git import write
@@ -174,3 +176,43 @@ def test_an_applicationset_whose_values_files_set_the_tags_is_a_path_beside_its_
     front = next(i for i in found.images if i.name == "huseyindeniz/sample-ai-frontend-staging")
     assert env.name in front.environments
     assert not [n for n in found.notes if n.startswith("helm-charts/sample-ai:")], found.notes
+
+
+DEEP = "".join("  " * i + f"k{i}:\n" for i in range(99)) + "  " * 99 + "v: 1\n"
+BOMB = "".join(
+    f"  {c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("hostile", "why"),
+    [
+        (
+            APPSET.replace(
+                '              environment: "{{ .envName }}"\n',
+                '              environment: "{{ .envName }}"\n'
+                + "".join(f"              {line}\n" for line in DEEP.splitlines()),
+            ),
+            "nested deeper than 100 levels",
+        ),
+        (
+            APPSET.replace(
+                "spec:\n  generators:",
+                "x-bomb:\n  a: &a [x, x, x, x, x, x, x, x, x]\n" + BOMB + "spec:\n  generators:",
+                1,
+            ).replace(
+                "          - envName: stag-2\n", "          - envName: stag-2\n            extra: *i\n"
+            ),
+            "aliases expand to more than",
+        ),
+    ],
+    ids=["values-100-deep", "alias-bomb"],
+)
+def test_an_applicationset_the_guard_refuses_is_said_though_it_writes_go_templates(
+    tmp_path: Path, hostile: str, why: str
+) -> None:
+    """Its ``{{ .envName }}`` made a refused ApplicationSet read as a chart's template, YAML only
+    once rendered, and init said nothing of it: its chart was 'nothing deploys it here'."""
+    found = discover(write(tmp_path, {"argocd/local-staging/sample-dotnet/wf.yaml": hostile, **TRITON}))
+    (said,) = [n for n in found.notes if n.startswith("argocd/local-staging/sample-dotnet/wf.yaml: ")]
+    assert why in said and "not YAML the bot can read" in said, said
