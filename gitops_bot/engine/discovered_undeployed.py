@@ -26,6 +26,7 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
     seen += _released(repo, {f for fs in rendered.values() for f in fs})
     parents = _local_parents(repo, dirs)
     by_appsets = discovered_appsets.chart_elements(repo)
+    named = _source_paths(repo)
     for chart in dirs:
         prefix = "" if chart == "." else f"{chart}/"
         if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
@@ -38,6 +39,11 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
         if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
             continue
         deployed = _deployed(repo, by_appsets.get(chart, {}))
+        if not deployed and (by := named.get(chart)):
+            deployed = (
+                f"that {by} names as its source path, in a form the bot does not render (a chart's "
+                "template, a generator's values): not read as an environment"
+            )
         who = (
             f"a Helm chart {deployed}" if deployed else "a Helm chart that nothing in this repository deploys"
         )
@@ -83,6 +89,25 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
                 for ref, at in whole[:MAX_WHOLE]
             )
         )
+
+
+_SOURCE_PATH = re.compile(
+    r"""^[ \t-]*path:[ \t]*["']?(?:\./)?([\w./-]+?)/?["']?[ \t]*(?:#.*)?$""",
+    re.MULTILINE,
+)
+
+
+def _source_paths(repo: RepoFiles) -> dict[str, str]:
+    """Each directory an Argo CD or Flux object of the repository names as a literal ``path:``,
+    in any file (a chart's template rendering ApplicationSets too) -> the first file naming it:
+    a chart named so is deployed, whatever the bot could not expand around it."""
+    out: dict[str, str] = {}
+    for rel in repo.yaml_files():
+        text = repo.text(rel) or ""
+        if "argoproj.io" in text or "toolkit.fluxcd.io" in text:
+            for path in _SOURCE_PATH.findall(text):
+                out.setdefault(path, rel)
+    return out
 
 
 def _deployed(repo: RepoFiles, appsets: Mapping[str, str]) -> str:

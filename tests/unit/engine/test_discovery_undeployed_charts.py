@@ -150,3 +150,30 @@ def test_a_wrapper_of_a_published_chart_is_said_where_it_was_silent(tmp_path: Pa
     (said,) = [n for n in notes if n.startswith("helm/valkey:")]
     assert "a wrapper of valkey 2.x.x from https://charts.bitnami.com/bitnami" in said, said
     assert "write {name: <env>, path: helm/valkey} under environments:" in said, said
+
+
+def test_a_wrapper_an_applicationset_in_a_charts_template_names_is_not_said_deployed_by_nothing(
+    tmp_path: Path,
+) -> None:
+    """defyjoy/google-cloud-argocd@ea6b0496 (found by a newcomer): ~40 wrapper charts, each the
+    literal path of an ApplicationSet that a chart's template renders (a clusters generator, a
+    value file named by the cluster's label), were said to be deployed by nothing."""
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: cert-manager}\nspec:\n"
+        "  generators:\n  - clusters: {selector: {matchLabels: {environment: dev}}}\n  template:\n"
+        "    metadata: {name: 'cert-manager-{{`{{name}}`}}'}\n    spec:\n      source:\n"
+        "        repoURL: git@github.com:acme/gitops.git\n        path: helmcharts/cert-manager\n"
+        "        helm:\n          valueFiles: [values.yaml, 'values/{{`{{metadata.labels.environment}}`}}.yaml']\n"
+    )
+    files = {
+        "helmcharts/cert-manager/Chart.yaml": "apiVersion: v2\nname: cert-manager\nversion: 0.1.0\n"
+        "dependencies:\n- name: cert-manager\n  version: 1.19.1\n  repository: https://charts.jetstack.io\n",
+        "helmcharts/cert-manager/values.yaml": "cert-manager: {installCRDs: true}\n",
+        "helmcharts/argocd-apps/Chart.yaml": "apiVersion: v2\nname: argocd-apps\nversion: 0.1.0\n",
+        "helmcharts/argocd-apps/templates/cert-manager-as.yaml": appset,
+        "argocd/app.yaml": APPLICATION,
+    }
+    notes = discover(write(tmp_path, files)).notes
+    (said,) = [n for n in notes if n.startswith("helmcharts/cert-manager:")]
+    assert "nothing in this repository deploys" not in said, said
+    assert "helmcharts/argocd-apps/templates/cert-manager-as.yaml names as its source path" in said, said
