@@ -8,6 +8,8 @@ reading or ``None`` (not its case):
 3. ``unread``: nothing found, and it renders what cannot be read -> unsupported.
 4. ``absent``: nothing it renders names the image -> not rendered.
 5. ``two_repositories``: its winning ``images:`` entries rename it to two repositories -> unsupported.
+   ``ref_pinned``: its ``images:`` entry pins a remote base's ``?ref=`` of the same kustomization
+   -> unsupported (a release would move the images and not the manifests).
 6. ``overridden``: the values file its path names is under an Argo CD Application's own
    setting of the key, applied after every value file -> unsupported, the Application named.
 7. ``own``: every winning place is its own and editable -> pinned there.
@@ -26,6 +28,7 @@ reading or ``None`` (not its case):
 from __future__ import annotations
 
 import functools
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -264,6 +267,38 @@ def _two_repositories(c: Case) -> ImageReading | None:
     )
 
 
+def _ref_pinned(c: Case) -> ImageReading | None:
+    """Its images: entry pins the version a remote base of the same kustomization is fetched
+    at (``?ref=``): one release in two places, and the bot moves only the entry, leaving the
+    workloads on the new image over the old release's manifests (RBAC, CRDs, flags)."""
+    for p in c.wins:
+        if p.kind is not PinKind.KUSTOMIZE or not p.tag:
+            continue
+        for n in c.walk.notes:
+            if n.kind is NoteKind.REMOTE and n.by == p.file and (ref := _ref(n.file, p.tag)):
+                return c.unsupported(
+                    f"pinned also as ?{ref} of {n.file}: a release would move the images and not "
+                    "the manifests",
+                    "vendor the base or release both by hand",
+                )
+    return None
+
+
+def _ref(entry: str, tag: str) -> str:
+    """The ``ref=``/``version=`` a remote entry is fetched at, when it is ``tag`` (a leading v
+    aside: v2.7.9 and 2.7.9 name one release); "" otherwise."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(entry).query)
+    return next(
+        (
+            f"{k}={v}"
+            for k in ("ref", "version")
+            for v in query.get(k, ())
+            if v.lstrip("v") == tag.lstrip("v")
+        ),
+        "",
+    )
+
+
 def _overridden(c: Case) -> ImageReading | None:
     """The values file its path names, under an Argo CD Application's own setting of the key
     (render/chart_values): what runs is the Application's, and a release into the file changes
@@ -469,6 +504,7 @@ RULES: tuple[Rule, ...] = (
     _templated,
     _absent,
     _two_repositories,
+    _ref_pinned,
     _overridden,
     _own,
     _in_place,

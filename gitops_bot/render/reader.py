@@ -399,7 +399,8 @@ class Reader:
         self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
     ) -> None:
         if kustomize_refs.is_remote(entry):
-            walk.note(entry, "a remote resource, not followed", walks.NoteKind.REMOTE)
+            lister = walk.stack[-1] if walk.stack else ""
+            walk.note(entry, "a remote resource, not followed", walks.NoteKind.REMOTE, lister)
             walk.said.append(kustomize_refs.remote_said(entry))
             walk.unsure.update(walk.stack)
             return

@@ -382,6 +382,8 @@ class Note:
     file: str
     why: str
     kind: NoteKind = NoteKind.READ
+    # the kustomization naming it (a remote resource's): what else that one file pins
+    by: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.why}"
@@ -508,8 +510,8 @@ class Walk:
             self.refused.append(reason)
             self.fixes[reason] = fix
 
-    def note(self, file: str, why: str, kind: NoteKind = NoteKind.READ) -> None:
-        self.notes.append(Note(file, why, kind))
+    def note(self, file: str, why: str, kind: NoteKind = NoteKind.READ, by: str = "") -> None:
+        self.notes.append(Note(file, why, kind, by))
 
     @property
     def remote(self) -> tuple[str, ...]:
