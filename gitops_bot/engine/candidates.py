@@ -342,15 +342,17 @@ def applications(
             path = held or path
             if path not in repo.dirs or path in covered or repo.no_environment(path):
                 continue
-            inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
+            # path: . (the repository's root, normalised to "") holds every file of it
+            prefix = f"{path}/" if path else ""
+            inside = [g for g in repo.yaml_files() if g.startswith(prefix)]
             # Argo CD reads a directory's subdirectories only with directory.recurse: an
             # Application below one it deploys (k8s/argocd/ under k8s/) makes no app of apps
             deployed = (
                 inside
                 if _recurses(repo, f, app.application)
-                else [g for g in inside if "/" not in g[len(path) + 1 :]]
+                else [g for g in inside if "/" not in g[len(prefix) :]]
             )
-            if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+            if any(f"{prefix}{k}" in repo.files for k in KUSTOMIZATION_NAMES):
                 # kustomize builds what its kustomization reaches, not every file beside it: an
                 # Application kept there (lastsignal/application.yml, path lastsignal) is not built
                 deployed = [

@@ -354,13 +354,14 @@ def kustomization_dirs(repo: RepoFiles) -> list[str]:
 
 
 def files_of(repo: RepoFiles, path: str) -> list[Path]:
-    """What a directory renders: its kustomization's reach, else its YAML files."""
-    if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+    """What a directory renders: its kustomization's reach, else its YAML files ("": the root's)."""
+    prefix = f"{path}/" if path else ""
+    if any(f"{prefix}{k}" in repo.files for k in KUSTOMIZATION_NAMES):
         try:
             return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
         except GitOpsBotError:
             return []  # a kustomization it cannot read: said where the overlays are found
-    return [repo.root / f for f in repo.yaml_files() if f.startswith(path + "/")]
+    return [repo.root / f for f in repo.yaml_files() if f.startswith(prefix)]
 
 
 # Argo CD's repo server refuses a source path out of its checkout (above the root, or through a

@@ -1,0 +1,27 @@
+"""An Argo CD Application of the repository's root (``path: .``) is an environment like one of
+any folder. sejaltyagi12/ArgoCD@ab6db524 (application.yaml beside the kustomization it deploys):
+init said "found no environment ... no Argo CD Application renders this repository's files",
+where the same files under app/ with ``path: app`` were found (newcomer13 G8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+from testkit.small_repos import application, deployment
+
+
+def test_an_application_of_the_repository_root_is_an_environment(tmp_path: Path) -> None:
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "application.yaml": application("blog-website", "."),
+                "kustomization.yaml": "resources:\n- blog-deployment.yaml\n",
+                "blog-deployment.yaml": deployment("blog", "acme/blog-website:17"),
+            },
+        )
+    )
+    assert [i.name for i in found.images] == ["acme/blog-website"], (found.environments, found.notes)
+    assert [e.paths for e in found.environments] == [("application.yaml",)]
