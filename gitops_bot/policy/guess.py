@@ -181,21 +181,23 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         # under npm/Masterminds rules 1.0.0-rc.5 < 1.0.0: a range from M.0.0 would leave a
         # prerelease pinned today out of its own policy; M.0.0-0 is the lowest version of M
         low = f"{major}.0.0-0" if prerelease else f"{major}.0.0"
-        if all(_CALENDAR_YEARS[0] <= m <= _CALENDAR_YEARS[1] for m in majors):
-            # a calendar version (cloudflared's 2024.12.2): its major is the year, so a range
-            # within it would take no release after December
-            keys: dict[str, Any] = {"policy": "semver", "range": f">={low}"}
-            if prerelease:
-                keys["prerelease"] = True
-            return Guess(keys, f"pinned {shown}: calendar versions (the year first): each later one newer")
-        keys = {"policy": "semver", "range": f">={low} <{major + 1}.0.0"}
-        if prerelease:
-            keys["prerelease"] = True
         more = (
             f"; majors {', '.join(map(str, majors))} pinned, range set to the highest"
             if len(majors) > 1
             else ""
         )
+        if _CALENDAR_YEARS[0] <= major <= _CALENDAR_YEARS[1]:
+            # a calendar version (cloudflared's 2024.12.2): its major is the year, so a range
+            # within it would take no release after December, beside older semver tags too
+            keys: dict[str, Any] = {"policy": "semver", "range": f">={low}"}
+            if prerelease:
+                keys["prerelease"] = True
+            return Guess(
+                keys, f"pinned {shown}: calendar versions (the year first): each later one newer{more}"
+            )
+        keys = {"policy": "semver", "range": f">={low} <{major + 1}.0.0"}
+        if prerelease:
+            keys["prerelease"] = True
         return Guess(keys, f"pinned {shown}: semver tags, kept within major {major}{more}")
     if moving:
         tag = seen[0]

@@ -268,3 +268,13 @@ def test_a_variant_naming_a_line_keeps_it() -> None:
     # PostgreSQL major it runs on, a line of its own, never a prerelease nor the next build
     tags = ["2.24.0-pg16", "2.24.1-pg16", "2.24.1-pg17", "2.25.0-pg15", "2.24.1"]
     assert _chosen(guess(["2.24.0-pg16"], "timescale/timescaledb").keys, tags, "2.24.0-pg16") == "2.24.1-pg16"
+
+
+def test_a_calendar_version_beside_semver_tags_still_follows_the_next_year() -> None:
+    """A family pinned at 1.2.3 in one place and 2024.12.2 in another was kept within
+    >=2024.0.0 <2025.0.0: the highest major is a year, and no release after December matched."""
+    g = guess(["1.2.3", "2024.12.2"], "acme/tool")
+    assert (
+        policy_of(dict(g.keys)).choose(["1.2.3", "2024.12.2", "2025.1.0"], "2024.12.2").tag == "2025.1.0"
+    ), g
+    assert "calendar" in g.why and "majors 1, 2024 pinned" in g.why, g.why
