@@ -190,11 +190,11 @@ def parent(args: argparse.Namespace) -> None:
             )
             prev = (rss, own, kids)
             if time.monotonic() >= end:
-                if args.tracemalloc and not asked:
+                if not args.tracemalloc:
+                    break
+                if not asked:  # then read on to its answer: a snapshot takes some cycles to print
                     os.kill(p.pid, signal.SIGUSR2)
                     asked = True
-                    continue
-                break
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=60)
     later = [r for r in rows if r[0] > 2]  # the first cycle clones and opens; the second warms
