@@ -261,6 +261,16 @@ class EnvironmentReading:
     # (reason naming the file, fix) of why its tool refuses to render it (a kustomize cycle, a
     # resource not there): nothing of it is released either (:attr:`blocked`)
     refused: tuple[tuple[str, str], ...] = ()
+    # (reason, fix, the files it reads) of a deployer unit its tool refuses (one Application or
+    # Kustomization of several, which Argo CD and Flux fail alone): its pins are not released,
+    # the environment's others are
+    scoped: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def unit_refusal(self, files: Sequence[str]) -> str | None:
+        """Why a version pinned in ``files`` is not released, with the fix: a unit reading one of
+        them is refused (:attr:`scoped`), or none is read while one is refused (it may pin it)."""
+        got = next((s for s in self.scoped if not files or set(files) & set(s[2])), None)
+        return None if got is None else f"{got[0]} (fix: {got[1]})"
 
     @property
     def blocked(self) -> tuple[str, str] | None:

@@ -453,14 +453,14 @@ class App:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         if (blocked := self.reading(env).blocked) is not None:
-            # a file it renders was not read: what it pins there is not known, so no chart of it
-            # is released, each saying why as its images do
-            why = f"{blocked[0]} (fix: {blocked[1]})"
+            why = f"{blocked[0]} (fix: {blocked[1]})"  # a file it renders not read: no chart released
             return [planning.ChartTarget(env, c, env.paths[0], None, unpinned=why) for c in wanted]
-        pins = self.chart_pins(env)
-        out = []
+        pins, out = self.chart_pins(env), []  # a chart its refused unit pins is said, not released
         for chart in wanted:
             mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
+            if (refused := self.reading(env).unit_refusal([p.file for p in mine])) is not None:
+                out.append(planning.ChartTarget(env, chart, env.paths[0], None, unpinned=refused))
+                continue
             # a HelmRelease's version is commonly layered (a base's and an environment's patch
             # of it, the patch running): left to the own-layer rule below
             low = behind_version(
@@ -531,8 +531,8 @@ class App:
         and the file a release for it edits (its own layer where the version is inherited).
         An image it does not render is a target only when the environment lists it."""
         first_file = self.reading(env).writable[0] if self.reading(env).writable else env.paths[0]
-        # a file it renders not read may pin any image: each is said skipped, none left unsaid
-        blocked = self.reading(env).blocked is not None
+        # a file it renders not read (or a unit refused) may pin any image: each said, none unsaid
+        blocked = self.reading(env).blocked is not None or bool(self.reading(env).scoped)
         out = []
         for r in self.reading(env).images:
             image = self.config.image(r.image)

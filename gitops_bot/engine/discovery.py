@@ -228,8 +228,8 @@ def discover(
             ir = r.image(n)
             if ir is None or ir.status is PinStatus.NOT_RENDERED:
                 continue
-            if r.refused:  # its tool builds nothing of it: no version of it runs as written
-                why, fix = r.refused[0]
+            if r.refused or any(ir.reason == why for why, *_ in r.scoped):  # its tool builds none of it
+                why, fix = r.refused[0] if r.refused else (ir.reason, ir.fix)
                 refused.append(f"not counted as rendered by {env_name}: {why} (fix: {fix})")
                 continue
             where.append(env_name)

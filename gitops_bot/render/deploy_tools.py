@@ -226,12 +226,12 @@ class DeployTools:
             if isinstance(app, str) or (mine and app.name not in mine):
                 continue
             walk.note(rel, f"{name} generates {app.name}")
-            walk.next_root()  # an Application of its own: its values layer over its own chart's
             alike, shared = app.alike(), app.taken_with(generated)
             walk.appsets.setdefault(rel, {}).update(shared)
             first = len(walk.found)
-            for src in app.sources:
-                self.application(src, rel, walk, generated=app.document)
+            with walk.entered():  # an Application of its own: its values layer over its own chart's
+                for src in app.sources:
+                    self.application(src, rel, walk, generated=app.document)
             # a value the template writes, or one several Applications take: no environment's own
             walk.found[first:] = [
                 replace(f, editable=False, form=APPSET_TEMPLATE if f.site.line in alike else APPSET_SHARED)
@@ -471,8 +471,8 @@ class DeployTools:
             for child in mine:
                 file = next(f for f, a in held if a is child)
                 walk.note(rel, f"{app.application} deploys {child.application} ({file})")
-                walk.next_root()  # an Application of its own: its values layer over its own chart's
-                self.application(child, file, walk)
+                with walk.entered():  # an Application of its own: its values layer over its own chart's
+                    self.application(child, file, walk)
         finally:
             self._depth -= 1
 
@@ -553,9 +553,9 @@ class DeployTools:
                     )
                     continue
                 walk.note(rel, f"{app.application} {verb} {child.application} ({made.template})")
-                walk.next_root()  # an Application of its own: its values layer over its own chart's
-                self.application(child, made.template, walk, made.document)
-                self._templated(made, walk)
+                with walk.entered():  # an Application of its own: its values layer over its own chart's
+                    self.application(child, made.template, walk, made.document)
+                    self._templated(made, walk)
         finally:
             self._depth -= 1
 

@@ -1,5 +1,6 @@
-"""A kustomization's entries naming what the repository does not hold, named together; and a
-file that is not YAML where its tool renders the whole build.
+"""A kustomization's entries naming what the repository does not hold, named together; a
+file that is not YAML where its tool renders the whole build; and what a refusal blocks: the
+deployer unit reading the refused file, not its whole environment.
 
 kustomize stops at the first such entry (``accumulating resources from ENTRY: ... no such file
 or directory``), so a user adding that file meets the next one on the following run. The walk
@@ -8,12 +9,12 @@ many more), so one fix adds them all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import islice
 
 from gitops_bot.core.errors import NotYaml
 from gitops_bot.manifests import kustomize_refs
-from gitops_bot.render.walk import Walk
+from gitops_bot.render.walk import Found, Walk
 
 SHOWN = 4  # the missing entries named after the first; past them, only how many
 
@@ -22,7 +23,9 @@ def refuse(walk: Walk, lister: str, key: str, entry: str, rel: str) -> None:
     """``lister``'s ``key:`` entry ``entry`` (the file ``rel``) is not in the repository: the
     refusal naming the kustomization's missing entries so far, in place of the one before."""
     seen = walk.missing.setdefault((lister, key), {})
-    if entry in seen:
+    if entry in seen:  # read again in another unit: blocks it too
+        said = kustomize_refs.missing(lister, key, list(islice(seen.items(), SHOWN + 1)), len(seen))[0]
+        walk.refused_in.setdefault(said, set()).add(walk.unit)
         return
     # the first few, never a copy of all of them: a kustomization may list thousands not here
     before = (
@@ -36,6 +39,7 @@ def refuse(walk: Walk, lister: str, key: str, entry: str, rel: str) -> None:
         walk.refuse(reason, fix)
         return
     walk.refused[walk.refused.index(before[0])] = reason
+    walk.refused_in[reason] = walk.refused_in.pop(before[0], set()) | {walk.unit}
     del walk.fixes[before[0]]
     walk.fixes[reason] = fix
 
@@ -55,3 +59,32 @@ def not_yaml(read: Callable[[], None]) -> NotYaml | None:
     except NotYaml as e:
         return e
     return None
+
+
+def refused_units(walk: Walk) -> dict[int, str] | None:
+    """Each deployer unit (``Walk.units``) a refusal arose in -> that refusal: Argo CD and Flux
+    fail the one Application or Kustomization they cannot render and sync the others. None: the
+    environment is refused whole (each of its paths' units refused, or a refusal in none). The
+    units read inside a refused one are not refused with it: Argo CD and Flux sync the
+    Applications and Kustomizations already applied while the one deploying them fails."""
+    out: dict[int, str] = {}
+    for reason in walk.refused:
+        for unit in sorted(walk.refused_in.get(reason, {-1})):
+            out.setdefault(unit, reason)
+    # a unit pinning nothing itself that only deploys refused ones (a path holding the refused
+    # Application) is refused with them; units are numbered as entered, the inner ones after
+    pinning = {f.unit for f in walk.found}
+    for unit in sorted(walk.units, reverse=True):
+        inner = [u for u, outer in walk.units.items() if outer == unit]
+        if unit not in out and unit not in pinning and inner and all(u in out for u in inner):
+            out[unit] = out[inner[0]]
+    return None if -1 in out or all(u in out for u, outer in walk.units.items() if outer == -1) else out
+
+
+def unit_refusal(walk: Walk, units: Mapping[int, str], found: Found) -> str | None:
+    """The refusal of a unit ``found`` is read in, or whose file a refused unit reads (a base
+    two units build, the Application's own file its refused app of apps applies): no release
+    goes there."""
+    if (why := units.get(found.unit)) is not None:
+        return why
+    return next((units[u] for u in sorted(walk.read_in.get(found.file, ())) if u in units), None)

@@ -43,6 +43,7 @@ from gitops_bot.core.reading import (
     WouldWrite,
 )
 from gitops_bot.core.record import record
+from gitops_bot.render import missing
 from gitops_bot.render.walk import (
     APPSET_SHARED,
     APPSET_TEMPLATE,
@@ -185,9 +186,17 @@ def _written(c: Case) -> tuple[Pin, ...]:
 
 
 def _refused(c: Case) -> ImageReading | None:
+    """Argo CD and Flux fail the one Application or Kustomization they cannot render and sync the
+    others: an image pinned only in units read whole is read there; one pinned in a refused unit,
+    or nowhere read (the refused unit may set it), is unsupported in the refusal's words."""
     if not c.walk.refused:
         return None
     first = c.walk.refused[0]
+    if (units := missing.refused_units(c.walk)) is not None:
+        inside = next((why for f in c.found if (why := missing.unit_refusal(c.walk, units, f))), None)
+        if inside is None and c.found:
+            return None
+        first = inside or first
     return c.unsupported(first, c.walk.fixes.get(first, PATCH_FIX), _written(c))
 
 

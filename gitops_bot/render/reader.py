@@ -33,6 +33,7 @@ from gitops_bot.manifests import images, kustomize_refs, workloads
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
+from gitops_bot.render.pin_rules import PATCH_FIX
 from gitops_bot.render.values_key import values_key
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, DiskTree, Found, Source, Tree, Walk
 
@@ -62,6 +63,18 @@ def _reach(tree: Tree, root: Path, directory: Path) -> Reach:
     Reader(tree, root, ()).walk_directory(directory, walk := Walk())
     whole = not walk.unfollowed and not walk.refused and not walk.capped  # nor what kustomize refuses
     return Reach(tuple(root / f for f in walk.files), whole, walk.remote)
+
+
+def _template_literals(walk: Walk, rel: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
+    """The configured images ``rel`` (a chart template the YAML reading refused) writes whole,
+    found by their lines: said where they are rather than read as not rendered."""
+    if not workloads.is_template(rel, text):
+        return
+    keys = {s.repository_key: s.name for s in specs if s.repository_key}
+    for lit in workloads.template_literals(text):
+        name = keys.get(workloads.repository_key(lit.reference.name) or "")
+        if name is not None:
+            walk.templated.setdefault(name, []).append((rel, lit.line, lit.reference))
 
 
 class Reader:
@@ -103,6 +116,7 @@ class Reader:
         if text is not None:
             rel = self.rel(path)
             walk.files.setdefault(rel, None)
+            walk.read_in.setdefault(rel, set()).add(walk.unit)
             if (tool := generated_by(text)) is not None:
                 walk.generated[rel] = tool
         else:
@@ -182,42 +196,48 @@ class Reader:
             plain = not (0 <= at < len(lines) and _NOT_PLAIN.search(lines[at]))
             how = how or ("" if plain else walks.IN_PLACE_REFUSED)
             words = how or images.APP_WORDS.get(s.workload, "")
-            found = Found(rel, s, kind, len(walk.found), not how, words, walk.root, tuple(walk.stack), misses)
+            found = Found(
+                rel, s, kind, len(walk.found), not how, words, walk.root, tuple(walk.stack), misses, walk.unit
+            )
             walk.found.append(found)
 
     def environment(self, source: Source) -> Walk:
         walk = Walk(env=source)
         for rel in source.paths:
-            walk.next_root()
-            # a path (or a symlink on it) leading out of the repository: refused, naming it
-            path = files.inside(self.repo_root, self.config_root / rel)
-            if self.tree.is_dir(path):
-                self.deploy_tools.other_branch(path, walk)
-                if not roots.by_hand(self.deploy_tools, path, walk):
-                    first, noted = len(walk.files), len(walk.notes)
-                    self.directory(path, walk, source.name, top=True)
-                    roots.kustomized(self.deploy_tools, path, walk, first, noted)
-            elif (text := self.read_file(path, walk)) is not None:
-                walk.configured.setdefault(self.rel(path), None)
-                if path.name in KUSTOMIZATION_NAMES:
-                    walk.layers.append(self.rel(path))
-                    self.kustomization(path, text, walk, ())
-                elif roots.followed(self.deploy_tools, path, text, walk, source) or chart_values.read(
-                    self, path, text, walk
-                ):
-                    pass
-                elif any(s.helm for s in self.specs) and (users := self.deploy_tools.deployed_by(path)):
-                    for origin, app in users:
-                        walk.note(self.rel(path), f"a value file of {app.application} ({origin})")
-                        self.deploy_tools.application(app, origin, walk)
-                else:
-                    self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
-            elif self.tree.unread(path) is None:  # there and not read: noted by read_file
-                raise UsageError(
-                    f"environment {source.name!r}: {rel} does not exist",
-                    hint="fix its path in gitops-bot.yaml",
-                )
+            with walk.entered():
+                self._path(source, rel, walk)
         return walk
+
+    def _path(self, source: Source, rel: str, walk: Walk) -> None:
+        """One of an environment's paths, read as its tool renders it: a unit of its own."""
+        # a path (or a symlink on it) leading out of the repository: refused, naming it
+        path = files.inside(self.repo_root, self.config_root / rel)
+        if self.tree.is_dir(path):
+            self.deploy_tools.other_branch(path, walk)
+            if not roots.by_hand(self.deploy_tools, path, walk):
+                first, noted = len(walk.files), len(walk.notes)
+                self.directory(path, walk, source.name, top=True)
+                roots.kustomized(self.deploy_tools, path, walk, first, noted)
+        elif (text := self.read_file(path, walk)) is not None:
+            walk.configured.setdefault(self.rel(path), None)
+            if path.name in KUSTOMIZATION_NAMES:
+                walk.layers.append(self.rel(path))
+                self.kustomization(path, text, walk, ())
+            elif roots.followed(self.deploy_tools, path, text, walk, source) or chart_values.read(
+                self, path, text, walk
+            ):
+                pass
+            elif any(s.helm for s in self.specs) and (users := self.deploy_tools.deployed_by(path)):
+                for origin, app in users:
+                    walk.note(self.rel(path), f"a value file of {app.application} ({origin})")
+                    self.deploy_tools.application(app, origin, walk)
+            else:
+                self.plain(path, text, walk, walk.helm_reads(self.rel(path)))
+        elif self.tree.unread(path) is None:  # there and not read: noted by read_file
+            raise UsageError(
+                f"environment {source.name!r}: {rel} does not exist",
+                hint="fix its path in gitops-bot.yaml",
+            )
 
     def deeper(self, path: Path, text: str, walk: Walk) -> None:
         """A file deeper in a directory read recursively, or a chart's template: read if YAML, else
@@ -225,13 +245,13 @@ class Reader:
         (YAML only once rendered, or lines helm prints only as its actions decide): only the
         images it writes whole are read from it, by their lines."""
         if workloads.is_template(self.rel(path), text) and self._charted(path):
-            walk.template_literals(self.rel(path), text, self.specs)
+            _template_literals(walk, self.rel(path), text, self.specs)
             return
         try:
             self.plain(path, text, walk)
         except GitOpsBotError as e:
             walk.unread_deeper(self.rel(path), e)
-            walk.template_literals(self.rel(path), text, self.specs)
+            _template_literals(walk, self.rel(path), text, self.specs)
 
     def _charted(self, path: Path) -> bool:
         """Whether ``path`` is under a chart's ``templates/`` (a ``Chart.yaml`` beside it)."""
@@ -354,7 +374,7 @@ class Reader:
         rel = self.rel(kfile)
         refs = kustomize_refs.refs(text, rel)
         if refs.refused:
-            walk.refused.append(refs.refused)
+            walk.refuse(refs.refused, PATCH_FIX)
         walk.said += [n for c in refs.charts if (n := kustomize_refs.chart_said(c)) not in walk.said]
         names = kustomize_refs.present(lambda n: n == kfile.name or self._there(directory / n))
         if refused := kustomize_refs.two_files(self.rel(directory), names):
@@ -535,10 +555,10 @@ class Reader:
                     f"kustomize refuses {krel}: patch {rel}:{lost.value_line or lost.line} patches "
                     f"{kind} {name}, which nothing {where} builds"
                 )
-                walk.refused.append(reason)
-                walk.fixes[reason] = (
+                walk.refuse(
+                    reason,
                     f"set the patch's metadata.name to the {kind} it is meant to change (kubectl kustomize "
-                    f"{where} lists what is built), or drop the patch"
+                    f"{where} lists what is built), or drop the patch",
                 )
         return sites, ""
 

@@ -29,7 +29,7 @@ from gitops_bot.manifests import is_manifest, may_hold, without_definitions
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import bounded, deployers, reader, running, tools
+from gitops_bot.render import bounded, deployers, reader, running, tools, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 
@@ -181,12 +181,12 @@ def held_to_render(
         return dict(readings)
     leaving = tools.links_out(root)
     dirs = {
-        name: list(environment_kustomizations(root, [config_root / p for p in paths.get(name, ())], leaving))
+        name: dict(environment_kustomizations(root, [config_root / p for p in paths.get(name, ())], leaving))
         for name in readings
     }
     rendered = render_all(settings, root, sorted({d for ds in dirs.values() for d in ds}))
     linked_out = bool(leaving)  # a link leading out: the rules name it
-    texts_of = {name: _texts(rendered, dirs[name]) for name in readings}
+    texts_of = {name: _texts(rendered, list(dirs[name])) for name in readings}
     docs_of = {
         name: _deployers(settings, root, config_root, r, texts_of[name]) for name, r in readings.items()
     }
@@ -194,15 +194,14 @@ def held_to_render(
     out: dict[str, EnvironmentReading] = {}
     for name, reading in readings.items():
         refused = list(reading.refused)
+        units: list[tuple[str, str, tuple[str, ...]]] = []  # (reason, fix, files) of a unit refused
         texts = list(texts_of[name])
-        for d in dirs[name]:
+        for d, reach in dirs[name].items():
             got = rendered.get(d)
             # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
             if isinstance(got, bounded.NotRendered) and str(got).startswith("kubectl kustomize failed"):
                 rel = d.relative_to(config_root).as_posix() if d.is_relative_to(config_root) else str(d)
-                reason = f"{rel}: {got}"
-                if not any(r[0] == reason for r in refused):
-                    refused.append((reason, REFUSED_FIX.format(dir=rel)))
+                units.append((f"{rel}: {got}", REFUSED_FIX.format(dir=rel), _rels(config_root, reach.files)))
         for build, got in argo.get(name, ()):
             rel = (
                 build.directory.relative_to(config_root).as_posix()
@@ -215,9 +214,20 @@ def held_to_render(
                 ("kubectl kustomize failed", "Argo CD")
             ):
                 kfile = next((n for n in KUSTOMIZATION_NAMES if (build.directory / n).is_file()), "")
-                reason = f"{rel}/{kfile} as {build.origin} writes it: {got}"
-                if not any(r[0] == reason for r in refused):
-                    refused.append((reason, ARGO_FIX.format(dir=rel, origin=build.origin)))
+                built = reader.reach(walks.disk_tree(root), root, build.directory).files
+                fix = ARGO_FIX.format(dir=rel, origin=build.origin)
+                units.append(
+                    (f"{rel}/{kfile} as {build.origin} writes it: {got}", fix, _rels(config_root, built))
+                )
+        # Argo CD and Flux fail the unit they cannot build and sync the others: one the rules
+        # refused already is theirs to say; the environment is refused whole when no image is
+        # read outside the refused units
+        units = [
+            u for u in dict.fromkeys(units) if not any(u[2][:1] and u[2][0] in s for *_, s in reading.scoped)
+        ]
+        if units and (refused or verdict.units_refused(reading, units) is None):
+            refused += [(why, fix) for why, fix, _ in units if all(r[0] != why for r in refused)]
+            units = []
         docs = docs_of[name] + installed(root, config_root, reading, paths.get(name, ()), docs_of[name])
         charts = _charts(settings, root, reading, texts_of[name], docs) if not linked_out else None
         made, failed, refusals = (charts.texts, charts.failed, charts.refused) if charts else ((), (), ())
@@ -229,7 +239,7 @@ def held_to_render(
             refused += [(why, HELM_FIX) for why, _ in scoped]
             scoped = []
         runs = [r for t in (*texts, *made) for r in running.running(t)]
-        if runs and not refused and not scoped:
+        if runs and not refused and not scoped and not units and not reading.scoped:
             reading = never_pulled(defaulted(reading, runs), runs)
         otherwise = differs(reading, runs) if runs and not refused else ()
         notes = (*failed, *otherwise)
@@ -253,6 +263,8 @@ def held_to_render(
             reading = replace(reading, images=images)
         if scoped and not reading.incomplete:
             reading = _chart_refused(reading, scoped, config_root)
+        if units and not reading.incomplete:
+            reading = verdict.units_refused(reading, units) or reading
         out[name] = reading
     return out
 
@@ -282,6 +294,10 @@ def _chart_refused(
     return replace(reading, images=images, said=(*reading.said, *said))
 
 
+def _rels(config_root: Path, found: Sequence[Path]) -> tuple[str, ...]:
+    return tuple(f.relative_to(config_root).as_posix() for f in found if f.is_relative_to(config_root))
+
+
 def _texts(rendered: Mapping[Path, str | bounded.NotRendered], dirs: Sequence[Path]) -> list[str]:
     return [got for d in dirs if isinstance(got := rendered.get(d), str)]
 
@@ -308,7 +324,7 @@ def _argo_builds(
     root: Path,
     readings: Mapping[str, EnvironmentReading],
     docs_of: Mapping[str, list[dict[str, object]]],
-    dirs: Mapping[str, list[Path]],
+    dirs: Mapping[str, Mapping[Path, reader.Reach]],
 ) -> dict[str, list[tuple[Build, str | bounded.NotRendered | None]]]:
     """Each environment's Applications over a kustomization here, built as Argo CD builds them
     (their own kustomize fields applied), all environments' in one batch of renders; one that

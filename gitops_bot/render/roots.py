@@ -61,7 +61,8 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
         built = _built_revisions(tools, path)
         for app in deployers.own_applications(apps, source, rel, walk):
             revision = built.get(app.application, app.revision)
-            tools.application(replace(app, revision=revision), rel, walk)
+            with walk.entered(root=False):  # each Application a unit Argo CD syncs alone
+                tools.application(replace(app, revision=revision), rel, walk)
         return True
     if releases := deployers.helm_releases(text, rel):
         for release in releases:
@@ -70,7 +71,8 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
         return True
     if fluxes := deployers.flux(text, rel):
         for flux in fluxes:
-            _flux(tools, flux, rel, walk)
+            with walk.entered(root=False):  # each Kustomization a unit Flux applies alone
+                _flux(tools, flux, rel, walk)
         return True
     return False
 
@@ -239,8 +241,8 @@ def applications(tools: DeployTools, directory: str, held: list[tuple[str, str]]
     for rel, app in apps:
         if any(app is m for m in mine):
             walk.note(directory, f"{app.application} ({rel}) followed as Argo CD applies it")
-            walk.next_root()  # a root of its own: its values layer over its own chart's
-            tools.application(app, rel, walk)
+            with walk.entered():  # a root of its own: its values layer over its own chart's
+                tools.application(app, rel, walk)
 
 
 def by_hand(tools: DeployTools, directory: Path, walk: Walk) -> bool:

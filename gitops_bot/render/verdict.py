@@ -20,7 +20,7 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.manifests import images, is_appset, values_keys
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import pin_rules
+from gitops_bot.render import missing, pin_rules
 from gitops_bot.render.walk import YAML_SUFFIXES, Found, Source, Walk
 
 
@@ -107,6 +107,7 @@ def reading(
     # what a release for this environment may edit: its own files only (a file another
     # environment renders too is shared, whoever names it in its path)
     writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
+    scoped = _scoped(walk)
     for image in source.images:
         reading = _image(env, image, _of_its_chart(by_image.get(image, [])), walk, renders, alone)
         # an environment rendering other images it is given but not this one, or deploying an
@@ -145,10 +146,69 @@ def reading(
         subcharts=tuple(walk.subcharts.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
-        said=(*walk.said, *_rendered_otherwise(out, walk)),
+        said=(*walk.said, *_rendered_otherwise(out, walk), *(unit_said(why, fix) for why, fix, _ in scoped)),
         incomplete=tuple(walk.incomplete),
-        refused=tuple((r, walk.fixes.get(r, pin_rules.PATCH_FIX)) for r in walk.refused),
+        refused=() if scoped else tuple((r, walk.fixes.get(r, pin_rules.PATCH_FIX)) for r in walk.refused),
+        scoped=scoped,
     )
+
+
+def _scoped(walk: Walk) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Each refusal blocking some of the environment's deployer units, not all of them: its fix and
+    the files those units read (:func:`missing.refused_units`); empty when none or all are."""
+    units = missing.refused_units(walk) if walk.refused else None
+    if units is None:
+        return ()
+    return tuple(
+        (
+            why,
+            walk.fixes.get(why, pin_rules.PATCH_FIX),
+            tuple(f for f, us in walk.read_in.items() if us & mine),
+        )
+        for why in dict.fromkeys(units.values())
+        if (mine := {u for u, r in units.items() if r == why})
+    )
+
+
+def units_refused(
+    reading: EnvironmentReading, units: Sequence[tuple[str, str, tuple[str, ...]]]
+) -> EnvironmentReading | None:
+    """``reading`` with deployer units its renderer refuses (each ``(reason, fix, files it
+    reads)``, and others it reads whole): an image with a place in one, or with none read (the
+    refused unit may set it), is unsupported in its words; the others are read as they are.
+    None when no image is read outside them: the environment is refused whole, as by the rules
+    (:func:`missing.refused_units`)."""
+
+    def refusal(i: ImageReading) -> tuple[str, str] | None:
+        if any(i.reason == why for why, *_ in reading.scoped):  # the rules' refusal of its unit
+            return None
+        files = {p.file for p in i.pins} | set(i.would_write.files if i.would_write is not None else ())
+        hit = next(((why, fix) for why, fix, fs in units if files & set(fs)), None)
+        return hit if hit is not None or i.effective is not None else units[0][:2]
+
+    if all(i.effective is None or refusal(i) is not None for i in reading.images):
+        return None
+    images = tuple(
+        i
+        if (got := refusal(i)) is None
+        # what the files say, as the rules say it of a refused unit: no place of it is what runs
+        else replace(
+            i,
+            status=PinStatus.UNSUPPORTED,
+            pins=tuple(replace(p, effective=False) for p in i.pins),
+            reason=got[0],
+            fix=got[1],
+            would_write=None,
+        )
+        for i in reading.images
+    )
+    said = tuple(unit_said(why, fix) for why, fix, _ in units)
+    return replace(reading, images=images, scoped=(*reading.scoped, *units), said=(*reading.said, *said))
+
+
+def unit_said(why: str, fix: str) -> str:
+    """A refused unit of an environment, said beside the others that are read."""
+    return f"{why}: what it renders is not released, the environment's others are (fix: {fix})"
 
 
 def _of_its_chart(found: list[Found]) -> list[Found]:
@@ -195,7 +255,7 @@ def _image(
     nothing built is no place a release goes, and the user is told why it is not read."""
     out = pin_rules.verdict(env, image, found, walk, renders, alone)
     misses = list(dict.fromkeys(f.misses for f in found if f.misses))
-    if not misses or walk.refused or walk.elsewhere:
+    if not misses or out.reason in walk.fixes or walk.elsewhere:
         return out
     said = "; ".join(misses) + " (kustomize applies it to nothing)"
     fix = "give the patch's target: the kind and name of what it is meant to change, or drop it"

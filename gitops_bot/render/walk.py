@@ -27,7 +27,7 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.core.record import record
 from gitops_bot.git import branch_tree
-from gitops_bot.manifests import images, kustomize_refs, workloads
+from gitops_bot.manifests import images, kustomize_refs
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _WORD = re.compile(r"[\w][\w.\-/]*")  # a repository as written, its tag and digest left off
@@ -364,6 +364,7 @@ class Found:
     # why it changes nothing when rendered (a patch whose target selects nothing built): said,
     # never the effective place
     misses: str = ""
+    unit: int = -1  # the deployer unit it is read in (Walk.units)
 
 
 class NoteKind(Enum):
@@ -430,6 +431,11 @@ class Walk:
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     env: Source | None = None  # the environment read (of the Applications a chart yields, its own)
     roots: int = 0  # renderings started
+    # deployer unit (a path, an Application, a Flux Kustomization) -> the unit it is read in (-1: none)
+    units: dict[int, int] = field(default_factory=dict)
+    unit: int = -1  # the one read: Argo CD and Flux fail one alone, so a refusal blocks its own
+    refused_in: dict[str, set[int]] = field(default_factory=dict)
+    read_in: dict[str, set[int]] = field(default_factory=dict)  # file -> the units reading it
 
     def built_objects(self, krel: str, text: Callable[[str], str | None]) -> list[tuple[str, str]] | None:
         """The kinds and names of what ``krel`` builds (``text``: a file's, by its path); None
@@ -447,6 +453,17 @@ class Walk:
 
     def next_root(self) -> None:
         self.root, self.roots = self.roots, self.roots + 1
+
+    @contextlib.contextmanager
+    def entered(self, *, root: bool = True) -> Iterator[None]:
+        """A deployer unit of its own read inside (``root``: a rendering of its own, :meth:`next_root`)."""
+        outer, self.unit = self.unit, len(self.units)
+        self.units[self.unit] = outer
+        self.next_root() if root else None
+        try:
+            yield
+        finally:
+            self.unit = outer
 
     def past_files(self, rel: str) -> None:
         """``rel`` is there, and as many files as the bot reads of one environment are read:
@@ -509,6 +526,7 @@ class Walk:
         if reason not in self.fixes:
             self.refused.append(reason)
             self.fixes[reason] = fix
+        self.refused_in.setdefault(reason, set()).add(self.unit)
 
     def note(self, file: str, why: str, kind: NoteKind = NoteKind.READ, by: str = "") -> None:
         self.notes.append(Note(file, why, kind, by))
@@ -549,9 +567,8 @@ class Walk:
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
     unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
-    elsewhere: list[Elsewhere] = field(
-        default_factory=list
-    )  # rendered from another branch than the bot reads
+    # rendered from another branch than the bot reads
+    elsewhere: list[Elsewhere] = field(default_factory=list)
     # charts it deploys from a chart repository (an Argo CD Application of an external chart):
     # what they render is no file here, so an image it does not render is another's, not misnamed
     charts: list[str] = field(default_factory=list)
@@ -581,14 +598,3 @@ class Walk:
     # YAML only once rendered (its {{ if }} lines): where the image is, though no version is read
     # there
     templated: dict[str, list[tuple[str, int, WrittenRef]]] = field(default_factory=dict)
-
-    def template_literals(self, rel: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
-        """The configured images ``rel`` (a chart template the YAML reading refused) writes whole,
-        found by their lines: said where they are rather than read as not rendered."""
-        if not workloads.is_template(rel, text):
-            return
-        keys = {s.repository_key: s.name for s in specs if s.repository_key}
-        for lit in workloads.template_literals(text):
-            name = keys.get(workloads.repository_key(lit.reference.name) or "")
-            if name is not None:
-                self.templated.setdefault(name, []).append((rel, lit.line, lit.reference))

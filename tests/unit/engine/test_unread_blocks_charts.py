@@ -74,3 +74,23 @@ def test_an_image_pinned_only_in_a_file_not_read_is_said_skipped_though_the_envi
     assert item.reason.startswith("unsupported: m/rendered.yaml, which dev renders, is not read (4.0 MiB"), (
         item
     )
+
+
+def test_a_unit_its_tool_refuses_blocks_the_charts_it_pins_not_its_neighbours(tmp_path: Path) -> None:
+    """development's Flux cluster directory lists a generated file its clone lacks: Flux fails
+    that Kustomization and still syncs platform-services, so podinfo (pinned in the refused unit)
+    is said with the refusal and kyverno (pinned in platform/services) is read."""
+    work = kubernetes_sdlc(tmp_path / "sdlc")
+    (work / "clusters/development/flux-system/gotk-components.yaml").unlink()
+    (work / "gitops-bot.yaml").write_text(CONFIG)
+    app = open_app(work)
+    dev = app.config.environment("development")
+    assert app.reading(dev).blocked is None, app.reading(dev)
+    targets = {t.chart.name: t for t in app.chart_targets(dev)}
+    assert targets["kyverno"].version is not None and not targets["kyverno"].unpinned, targets
+    item = planning.chart_item(targets["podinfo"], None)
+    assert item.action is PlanAction.SKIP and targets["podinfo"].version is None, item
+    assert item.reason.startswith(
+        "kustomize refuses clusters/development/flux-system/kustomization.yaml: its resources: entry "
+        "'gotk-components.yaml' names"
+    ), item.reason
