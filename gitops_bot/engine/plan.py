@@ -252,9 +252,12 @@ def nothing_pinned(
     if not config.images:
         return
     readings = [r for env in config.environments for r in by_environment[env.name].images]
-    # an environment whose files are not all read pins its images where nothing is known of the
-    # rest: its release is blocked (each item says why), not a configuration pinning nothing
-    if any(r.placed for r in readings) or any(by_environment[e.name].blocked for e in config.environments):
+    # an environment whose files are not all read (or a unit of it refused) pins its images where
+    # nothing is known of the rest: its release is blocked (each item says why), not a
+    # configuration pinning nothing
+    if any(r.placed for r in readings) or any(
+        by_environment[e.name].blocked or by_environment[e.name].scoped for e in config.environments
+    ):
         return
     if pins_charts():
         return

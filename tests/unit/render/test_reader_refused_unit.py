@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine import plan
+from gitops_bot.engine.app import open_app
 from gitops_bot.manifests import images
 from gitops_bot.render import reader, rendered_reading
 from gitops_bot.render.settings import RenderSettings
@@ -119,3 +121,25 @@ def test_a_unit_kubectl_alone_refuses_is_scoped_as_the_rules_scope_it(tmp_path: 
     (why, fix, files) = got.scoped[0]
     assert why.startswith("back: kubectl kustomize failed") and "base/agent.yaml" in files, got.scoped
     _said(got, why, fix)
+
+
+def test_images_pinned_only_in_the_refused_unit_are_each_said_skipped_in_the_plan(tmp_path: Path) -> None:
+    """front deploys no image: every image is back's, unsupported in its refusal's words, each a
+    plan item skipped with them, not a configuration said to pin nothing."""
+    write(
+        tmp_path, {**FILES, "front/deployment.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"}
+    )
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": "version: 1\nrender: {enabled: false}\nimages:\n"
+            + "".join(f"- name: {i}\n  policy: semver\n" for i in (BACK, AGENT))
+            + "environments:\n- name: prod\n  paths: [front, back]\n"
+        },
+    )
+    app = open_app(tmp_path)
+    prod = app.config.environment("prod")
+    assert app.reading(prod).scoped and app.reading(prod).blocked is None, app.reading(prod)
+    plan.nothing_pinned(app.config, {"prod": app.reading(prod)})  # no UsageError
+    targets = app.targets(prod)
+    assert [(t.image.name, t.reading.reason) for t in targets] == [(BACK, REFUSED), (AGENT, REFUSED)], targets
