@@ -290,9 +290,20 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
             "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
             "environment (docs/guides/your-repository.md, 'Writing it by hand')",
         )
+    if shown:
+        # what was not read may be where they pin (a chart version an ApplicationSet's
+        # generator sets): "nothing to release" would tell the user to stop looking
+        parts = f"{len(shown)} part{'s' if len(shown) != 1 else ''}"
+        return UsageError(
+            f"found environments {names}{more} in {repo} but read no image or chart they pin: {parts} "
+            f"not read may pin them{seen}",
+            hint="run init where the workloads are pinned (the branch or repository a line above "
+            "names, if one does); else name the images by hand (docs/guides/your-repository.md, "
+            "'Writing it by hand')",
+        )
     return UsageError(
         f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
-        f"gitops-bot to release here{seen}",
+        "gitops-bot to release here",
         hint="run init where the workloads are pinned (the branch or repository a line above names, "
         "if one does); else name the images by hand (docs/guides/your-repository.md, 'Writing it by hand')",
     )
