@@ -418,14 +418,13 @@ class Reader:
     def _resource(
         self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...], key: str = "resources"
     ) -> None:
+        lister = walk.stack[-1] if walk.stack else ""  # "": a directory read as a resource (reach)
         if kustomize_refs.is_remote(entry):
-            lister = walk.stack[-1] if walk.stack else ""
             walk.note(entry, "a remote resource, not followed", walks.NoteKind.REMOTE, lister)
             walk.said.append(kustomize_refs.remote_said(entry))
             walk.unsure.update(walk.stack)
             return
         path = walks.joined(directory, entry)
-        lister = walk.stack[-1] if walk.stack else ""  # "": a directory read as a resource (reach)
         if lister and (refused := kustomize_refs.placed(lister, key, entry, path, self.repo_root)):
             walk.refuse(*refused)
             return
