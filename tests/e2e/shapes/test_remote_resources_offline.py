@@ -24,12 +24,14 @@ from testkit.local_git import commit, git, write
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
+# another project's manifests at a version of their own: bases of this image's own project at its
+# version would make a release move the image and not the manifests, which the reading refuses
 REMOTE = [
-    "github.com/acme/app//deploy?ref=v1.0.0",
-    "https://raw.githubusercontent.com/acme/app/v1.0.0/deploy.yaml",
-    "git::https://gitlab.com/acme/app.git//deploy?ref=v1.0.0",
-    "git@github.com:acme/app.git//deploy?ref=v1.0.0",
-    "ssh://git@bitbucket.org/acme/app.git//deploy?ref=v1.0.0",
+    "github.com/acme/platform//deploy?ref=v4.2.0",
+    "https://raw.githubusercontent.com/acme/platform/v4.2.0/deploy.yaml",
+    "git::https://gitlab.com/acme/platform.git//deploy?ref=v4.2.0",
+    "git@github.com:acme/platform.git//deploy?ref=v4.2.0",
+    "ssh://git@bitbucket.org/acme/platform.git//deploy?ref=v4.2.0",
 ]
 CHARTS = "helmCharts:\n- name: web\n  repo: oci://ghcr.io/acme/charts\n  version: 1.0.0\n- name: db\n  repo: https://charts.example.com\n  version: 2.0.0\n"
 DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
