@@ -430,13 +430,15 @@ _KLOG = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] ")  # klog's header: ti
 
 def _reason(lines: list[str], tmp: Path) -> str:
     """kustomize's reason, the same on every run (the PR body must not change between runs):
-    no klog time or pid, no path of the private temporary copy."""
-    for line in lines:
-        line = _KLOG.sub("", line).strip()
-        if line:
-            line = line.replace(str(tmp / "tree") + "/", "").replace(str(tmp), "")
-            return line[:300]
-    return ""
+    no klog time or pid, no path of the private temporary copy. Its ``Error:`` line where it
+    printed one, else its first line that is no ``# Warning:`` (a deprecation it prints first,
+    whose 'kustomize edit fix' is not what fails the build), else its first line."""
+    said = [s for line in lines if (s := _KLOG.sub("", line).strip())]
+    line = next(
+        (s for s in said if s.startswith("Error:")),
+        next((s for s in said if not s.startswith("# Warning:")), said[0] if said else ""),
+    )
+    return line.replace(str(tmp / "tree") + "/", "").replace(str(tmp), "")[:300]
 
 
 def render_directory(

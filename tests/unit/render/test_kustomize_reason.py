@@ -1,0 +1,31 @@
+"""The reason quoted for a kustomization kubectl refuses is kustomize's error, never the
+deprecation warning it prints first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.render.tools import _reason
+
+WARNING = (
+    "# Warning: 'patchesStrategicMerge' is deprecated. Please use 'patches' instead. Run 'kustomize edit fix' "
+    "to update your Kustomization automatically."
+)
+
+
+def test_kustomizes_error_is_quoted_not_its_deprecation_warning(tmp_path: Path) -> None:
+    # triplom/infrastructure-repo-argocd@ad37116a apps/external-app2/overlays/qa (found by a
+    # newcomer): the plan said "kubectl kustomize failed: # Warning: 'patchesStrategicMerge' is
+    # deprecated ..." and the error kustomize printed after it was lost
+    error = (
+        "Error: no matches for Id Deployment.v1.apps/external-app-deployment.[noNs]; failed to find unique "
+        "target for patch Deployment.v1.apps/external-app-deployment.[noNs]"
+    )
+    assert _reason([WARNING, error], tmp_path) == error
+    assert _reason(["", WARNING, "accumulating resources: x"], tmp_path) == "accumulating resources: x"
+    assert _reason([WARNING], tmp_path) == WARNING  # nothing else said: what it said
+    assert _reason([], tmp_path) == ""
+    assert (
+        _reason([f"Error: {tmp_path}/tree/a/kustomization.yaml: bad"], tmp_path)
+        == "Error: a/kustomization.yaml: bad"
+    )
