@@ -41,6 +41,13 @@ spec:
     targetRevision: HEAD
     path: overlays/dev
 """
+# the Application and the overlay it deploys, beside the files no reader may compose
+DEPLOYED = {
+    "apps/dev.yaml": APPLICATION,
+    "overlays/dev/kustomization.yaml": "resources: [deploy.yaml]\n",
+    "overlays/dev/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+    "  template:\n    spec:\n      containers:\n        - {name: web, image: ghcr.io/acme/web:1.0.0}\n",
+}
 
 
 def test_only_definitions_is_judged_by_the_kinds_each_document_writes_at_its_start() -> None:
@@ -57,10 +64,7 @@ def test_init_finds_the_application_and_never_composes_the_definitions(
     composed = parses.files_read(monkeypatch, nodes, "compose_all")
     files = {
         "crds/argocd.yaml": CRD * 20,
-        "apps/dev.yaml": APPLICATION,
-        "overlays/dev/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "overlays/dev/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
-        "  template:\n    spec:\n      containers:\n        - {name: web, image: ghcr.io/acme/web:1.0.0}\n",
+        **DEPLOYED,
     }
     found = discover(write(tmp_path, files))
     assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
@@ -103,10 +107,7 @@ def test_an_operator_bundle_naming_the_kinds_indented_is_never_composed(
     composed = parses.files_read(monkeypatch, nodes, "compose_all")
     files = {
         **{f"deploy/olm-catalog/0.0.{n}/argocd-operator.csv.yaml": CSV for n in range(3)},
-        "apps/dev.yaml": APPLICATION,
-        "overlays/dev/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "overlays/dev/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
-        "  template:\n    spec:\n      containers:\n        - {name: web, image: ghcr.io/acme/web:1.0.0}\n",
+        **DEPLOYED,
     }
     found = discover(write(tmp_path, files))
     assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
