@@ -60,3 +60,22 @@ def test_a_test_folder_beside_the_other_stages_is_one(tmp_path: Path) -> None:
         ("test", ("test",)),
         ("prod", ("prod",)),
     ]
+
+
+def test_a_test_fixture_broken_on_purpose_is_no_yaml_to_fix(tmp_path: Path) -> None:
+    """trolleksii/argocd-diff-reporter@843c8abb internal/helm/testdata/badchart/Chart.yaml ("intentionally
+    malformed chart fixture for render-failure tests"): init said "not valid YAML … fix the YAML" of it.
+    A file broken on purpose where no environment is (testdata/, tests/fixtures/) is no line to act on;
+    the same file where an environment may be still is."""
+    bad = "apiVersion: v2\nname: badchart\nversion: 0.1.0\nkeywords:\n  - broken\n  - [unclosed\n"
+    files = {
+        "deploy/kustomization.yaml": _kustomization("deploy.yaml"),
+        "deploy/deploy.yaml": DEPLOY.format(name="app", image="ghcr.io/acme/app:1.4.0"),
+        "internal/helm/testdata/badchart/Chart.yaml": bad,
+        "tests/fixtures/invalid-chart/Chart.yaml": bad,
+        "platform/chart/Chart.yaml": bad,
+    }
+    found = discover(write(tmp_path, files))
+    assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
+    assert not [n for n in found.notes if "testdata" in n or "fixtures" in n], found.notes
+    assert [n for n in found.notes if n.startswith("platform/chart/Chart.yaml: not YAML")], found.notes
