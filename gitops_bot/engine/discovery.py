@@ -402,6 +402,8 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     files: list[str] = []
     shared: list[str] = []
     for f in repo.yaml_files():
+        if repo.under_tests(f):  # a test's ApplicationSets (a converter's testdata) deploy nothing
+            continue
         text = repo.text(f) or ""
         if not argocd_apps.is_appset(text):
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.discovery import discover, draft
 from testkit.local_git import write
 
 DEPLOY = (
@@ -79,3 +79,32 @@ def test_a_test_fixture_broken_on_purpose_is_no_yaml_to_fix(tmp_path: Path) -> N
     assert [i.name for i in found.images] == ["ghcr.io/acme/app"]
     assert not [n for n in found.notes if "testdata" in n or "fixtures" in n], found.notes
     assert [n for n in found.notes if n.startswith("platform/chart/Chart.yaml: not YAML")], found.notes
+
+
+def _appset(name: str, chart: str) -> str:
+    """An ApplicationSet of list elements each writing its chart's version (the shape of
+    johejo/argocdapp2helmfile@0818d79e testdata/applicationset/*/application.yaml)."""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: {name}}}\nspec:\n"
+        "  generators:\n  - list:\n      elements:\n      - {cluster: staging, version: 1.2.3}\n"
+        "  template:\n    metadata: {name: '{{cluster}}-" + name + "'}\n    spec:\n      project: default\n"
+        f"      source: {{repoURL: https://charts.example.com, chart: {chart}, targetRevision: '{{{{version}}}}'}}\n"
+        "      destination: {name: '{{cluster}}', namespace: default}\n"
+    )
+
+
+def test_the_draft_of_applicationset_charts_leaves_test_data_out(tmp_path: Path) -> None:
+    """argocdapp2helmfile's testdata/ (the ApplicationSets a converter's tests read) made a
+    # DRAFT of 11 charts over 29 environments named testdata-applicationset-*: the draft leaves
+    out what NOT_ENVIRONMENTS leaves out of the overlays and values files."""
+    files = {
+        f"testdata/applicationset/{case}/application.yaml": _appset(case, "example")
+        for case in ("cluster", "rolling-sync")
+    }
+    root = write(tmp_path, files)
+    assert draft(root, discover(root)) is None
+    write(root, {"apps/platform.yaml": _appset("platform", "kyverno")})
+    drafted = draft(root, discover(root))
+    assert drafted is not None
+    assert [(e.name, e.paths) for e in drafted[0].environments] == [("all", ("apps/platform.yaml",))]
+    assert [c.name for c in drafted[0].charts] == ["kyverno"]
