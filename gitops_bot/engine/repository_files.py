@@ -21,6 +21,7 @@ from gitops_bot.manifests import argocd_appsets, definitions_only, guard, is_app
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import git_generators, reader
+from gitops_bot.render.deployers import JSONNET, jsonnet_said
 from gitops_bot.render.walk import TEMPLATE_TOKEN
 
 log = get_logger(__name__)
@@ -188,14 +189,17 @@ class RepoFiles:
             self.not_read(rel, git_generators.not_yaml(error))
 
     def template_notes(self) -> list[str]:
-        """The templates of another tool (Freemarker, Jinja), by their names or by the
-        directives that kept them from parsing: one line a tool, where a line a file told each
-        to be fixed, which would break the tool that renders them."""
+        """The templates of another tool (Freemarker, Jinja, ytt, Jsonnet), by their names or by
+        the directives that kept them from parsing: one line a tool, where a line a file told each
+        to be fixed, which would break the tool that renders them. Jsonnet is Argo CD's own
+        format, rendered where it is deployed, not into another repository."""
         tools: dict[str, list[str]] = {}
         for f in sorted(self.templates):
             tools.setdefault(self.templates[f], []).append(f)
         return [
-            f"{len(fs)} {tool} template{'s' if len(fs) > 1 else ''} ({', '.join(fs[:3])}"
+            jsonnet_said(fs)
+            if tool == _JSONNET
+            else f"{len(fs)} {tool} template{'s' if len(fs) > 1 else ''} ({', '.join(fs[:3])}"
             f"{f', and {len(fs) - 3} more' if len(fs) > 3 else ''}): YAML only once another tool renders "
             "them, not read (nothing to fix here): run init in the repository that tool renders them into"
             for tool, fs in tools.items()
@@ -318,7 +322,12 @@ class RepoFiles:
 
 
 # templates of another tool: by the name's suffix, else (a file that did not parse) by a directive
-_TOOL_NAMES = ((re.compile(r"\.ftlh?(\.|$)"), "Freemarker"), (re.compile(r"\.(j2|jinja2?)(\.|$)"), "Jinja"))
+_JSONNET = "Jsonnet"
+_TOOL_NAMES = (
+    (re.compile(r"\.ftlh?(\.|$)"), "Freemarker"),
+    (re.compile(r"\.(j2|jinja2?)(\.|$)"), "Jinja"),
+    (re.compile("|".join(re.escape(s) + "$" for s in JSONNET)), _JSONNET),
+)
 _TOOL_MARKS = (("<#", "Freemarker"), ("</#", "Freemarker"), ("{%", "Jinja"))
 # Carvel ytt's directives are comments on a line of their own (#@ load, #@ if ... #@ end): its
 # exclusive branches read as keys written twice, which no one should delete

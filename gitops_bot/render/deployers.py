@@ -156,6 +156,23 @@ class Lists(Protocol):
     def unread(self, path: Path, walk: Walk, *, rendered: bool = True) -> bool: ...
 
 
+# Jsonnet, which Argo CD renders in a directory source (its *.jsonnet, importing *.libsonnet)
+JSONNET = (".jsonnet", ".libsonnet")
+
+
+def jsonnet_said(files: Sequence[str]) -> str:
+    """The one line saying a directory's (or a repository's) Jsonnet files: Argo CD renders them
+    as it renders the YAML beside them, the bot reads no Jsonnet, so what they set is no pin a
+    release writes; the files Argo CD renders (``*.jsonnet``) named first, the shallowest first."""
+    shown = sorted(files, key=lambda f: (not f.endswith(".jsonnet"), f.count("/"), f))
+    more = f", and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return (
+        f"{len(shown)} Jsonnet file{'s' if len(shown) > 1 else ''} ({', '.join(shown[:3])}{more}): Argo CD "
+        "renders them, the bot does not; the images they set are not released (pin them in YAML the bot "
+        "reads to have them released)"
+    )
+
+
 def yaml_files(
     steps: Lists,
     directory: Path,
@@ -165,13 +182,16 @@ def yaml_files(
     walked: set[Path] | None = None,
     *,
     flat: bool = False,
+    jsonnet: list[str] | None = None,
 ) -> list[Path]:
     """The directory's YAML files, its subdirectories' after its own (recursively); with
-    ``unread``, an entry read as neither (a link leading out of the repository) noted there;
-    with ``builds``, a subdirectory holding a kustomization is put there, its files not listed;
-    ``walked``: the real directories listed so far. ``flat``: its own files only, as
-    ``kubectl apply -f DIR`` and Argo CD without ``directory.recurse`` apply it."""
+    ``unread``, an entry read as neither (a link leading out of the repository) noted there, and
+    its Jsonnet files said there once (:func:`jsonnet_said`); with ``builds``, a subdirectory
+    holding a kustomization is put there, its files not listed; ``walked``: the real directories
+    listed so far. ``flat``: its own files only, as ``kubectl apply -f DIR`` and Argo CD without
+    ``directory.recurse`` apply it."""
     out: list[Path] = []
+    jsonnet = [] if jsonnet is None else jsonnet
     subdirs: list[Path] = []
     real = steps.tree.real(directory)
     walked = {real} if walked is None else walked
@@ -192,6 +212,8 @@ def yaml_files(
             subdirs.append(p)
         elif p.suffix in YAML_SUFFIXES:
             out.append(p)
+        elif p.suffix in JSONNET and unread is not None:
+            jsonnet.append(steps.rel(p))
         elif unread is not None:
             # an entry neither a directory nor YAML as read: a link leading out of the
             # repository. Named without a suffix it may be a directory the tool reads
@@ -199,7 +221,9 @@ def yaml_files(
             steps.unread(p, unread, rendered=not p.suffix and not flat)
     if depth < MAX_DEPTH:
         for d in subdirs:
-            out += yaml_files(steps, d, depth + 1, unread, builds, walked)
+            out += yaml_files(steps, d, depth + 1, unread, builds, walked, jsonnet=jsonnet)
+    if depth == 0 and jsonnet and unread is not None and (said := jsonnet_said(jsonnet)) not in unread.said:
+        unread.said.append(said)
     # one past the bound: reading it says the bound (read_file), never a silent cut
     return out[: MAX_FILES + 1]
 

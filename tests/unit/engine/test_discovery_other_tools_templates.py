@@ -117,3 +117,26 @@ def test_a_ytt_mark_inside_a_block_scalar_is_the_scripts_and_the_yaml_is_still_s
     # a directive beside a block scalar is still ytt's
     notes = discover(write(tmp_path / "b", {"b/cm.yaml": cm + "#@ end\n"})).notes
     assert [n for n in notes if n.startswith("1 ytt (Carvel) template (b/cm.yaml)")], notes
+
+
+# gutmensch/argocd@1e1799d4, cut: an Argo CD app of apps in Jsonnet (root.jsonnet at the root,
+# a project's init.jsonnet, its components' versions in .libsonnet files it imports)
+JSONNET = {
+    "root.jsonnet": "local argo = import 'lib/argo.libsonnet';\n[argo.app('minio', 'project/base/minio')]\n",
+    "lib/argo.libsonnet": "{ app(name, path):: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' } }\n",
+    "project/base/minio/init.jsonnet": "local m = import 'config/minio.libsonnet';\nm.deployment\n",
+    "project/base/minio/config/minio.libsonnet": (
+        "{ imageRegistry: 'quay.io', imageRef: 'minio/minio', imageVersion: 'RELEASE.2024-10-29T16-01-48Z' }\n"
+    ),
+}
+
+
+def test_jsonnet_argo_cd_renders_is_said_with_its_files(tmp_path: Path) -> None:
+    """init said nothing of a repository deployed from Jsonnet ("found no environment" and no
+    line naming a file): its images are pinned where the bot reads none."""
+    notes = discover(write(tmp_path, JSONNET)).notes
+    (said,) = [n for n in notes if "Jsonnet" in n]
+    assert said.startswith(
+        "4 Jsonnet files (root.jsonnet, project/base/minio/init.jsonnet, lib/argo.libsonnet, and 1 more): "
+        "Argo CD renders them, the bot does not; the images they set are not released"
+    ), said

@@ -56,3 +56,25 @@ def test_a_plain_directory_is_read_as_the_application_deploying_it_applies_it(
         assert r.status is PinStatus.PINNED and pinned == [("apps/web/deployment.yaml", "1.0.0")], r
         assert "apps/web/old/deployment.yaml" not in got.writable
         assert any(said in s for s in got.said), got.said
+
+
+def test_jsonnet_beside_an_environments_manifests_is_said(tmp_path: Path) -> None:
+    """Argo CD renders a directory's ``*.jsonnet`` with its YAML: what the Jsonnet sets is read by
+    no rule here, so the plan says it rather than showing the YAML's images as all there is."""
+    files = {
+        "apps/web/deployment.yaml": DEPLOYMENT.format(name="web", image=f"{APP}:1.0.0"),
+        "apps/web/worker.jsonnet": "local lib = import 'lib/worker.libsonnet';\nlib.worker('2.0.0')\n",
+        "apps/web/lib/worker.libsonnet": "{ worker(v):: { image: 'ghcr.io/acme/worker:' + v } }\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    source = reader.Source("prod", ("apps/web",), (APP,))
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["prod"]
+    assert got.image(APP).status is PinStatus.PINNED
+    said = [s for s in got.said if "Jsonnet" in s]
+    assert said == [
+        "2 Jsonnet files (apps/web/worker.jsonnet, apps/web/lib/worker.libsonnet): Argo CD renders them, "
+        "the bot does not; the images they set are not released (pin them in YAML the bot reads to have "
+        "them released)"
+    ], got.said
