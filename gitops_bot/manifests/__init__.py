@@ -34,8 +34,23 @@ def apps_module() -> Any:
 
 
 _TOP_KINDS = re.compile(r"^kind:[ \t]*['\"]?([A-Za-z][A-Za-z0-9]*)", re.MULTILINE)
-_LINE_KINDS = re.compile(r"\nkind:[ \t]*['\"]?([A-Za-z][A-Za-z0-9]*)")  # _TOP_KINDS, after a newline
-_LINE_DOCUMENTS = re.compile(r"\n---(?=[ \t\n]|\Z)")  # _DOCUMENTS, after a newline
+# a top-level ``kind:`` line whose value is a kind's name and nothing else (quoted or not, then a
+# comment or nothing), found after the newline before it; one written otherwise (an escape, a
+# quote continued on the next line, an alias) is read by parsing
+_LINE_KINDS = re.compile(
+    r"\nkind:[ \t]*(?:\"([A-Za-z][A-Za-z0-9]*)\"|'([A-Za-z][A-Za-z0-9]*)'|([A-Za-z][A-Za-z0-9]*))"
+    r"(?:[ \t]+#[^\n]*|[ \t]*)\r?(?=\n|\Z)"
+)
+_LINE_DOCUMENTS = re.compile(r"\n---(?=[ \t\r\n]|\Z)")  # a document's start, after a newline
+# a line at a document's left edge that may write a key no ``kind:`` line shows (a quoted, tagged,
+# anchored, aliased, complex or merge key, ``kind :``) or begins a flow collection or a scalar
+# whose lines may read ``kind:`` at the edge without being a key; a chart template's ``{{`` line
+# is none (its file is no YAML, read as before)
+_LINE_ODD = re.compile(r"\n(?:[\"'?!&*<\[|>%@`\ufeff]|\{(?!\{)|kind[ \t]+:)")
+# a line break YAML reads that is no newline (a CR alone, NEL, LS, PS): lines of its own to the
+# parser, not to the line scan
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
+_LONE_CR = re.compile(r"\r(?!\n)")
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is no comment
 
 
@@ -81,17 +96,23 @@ def _written_kinds(text: str) -> frozenset[str] | None:
     # found after the newline before each line: the patterns begin with a literal the regular
     # expression engine searches for fast, where ^ in multiline mode tries every position
     # (4 MB of definitions: 0.17 s -> 0.02 s); a match's offset here is its line's in ``text``
+    text = text.removeprefix("\ufeff")  # the file's byte-order mark (one later begins a line)
     lined = "\n" + text
-    kinds = frozenset(_LINE_KINDS.findall(lined))
-    if not kinds or "List" in kinds:
+    found = [m[1] or m[2] or m[3] for m in _LINE_KINDS.finditer(lined)]
+    kinds = frozenset(found)
+    if not kinds or "List" in kinds or len(found) != lined.count("\nkind:") or _LINE_ODD.search(lined):
+        return None
+    if any(b in text for b in _ODD_BREAKS) or ("\r" in text and _LONE_CR.search(text)):
         return None
     marks = [(m.start(), m.end() - 1) for m in _LINE_DOCUMENTS.finditer(lined)]
     for (_, start), (end, _) in zip([(0, 0), *marks], [*marks, (len(text), 0)], strict=True):
         line = text[start : text.find("\n", start) + 1 or len(text)]
         if start and line.strip() and not line.lstrip().startswith("#"):
             return None  # a document beginning on the '---' line itself
-        if _CONTENT.search(text, start, end) and not _TOP_KINDS.search(text, start, end):
-            return None
+        if (first := _CONTENT.search(text, start, end)) is None:
+            continue
+        if text[first.start()] in " \t" or not _TOP_KINDS.search(text, start, end):
+            return None  # an indented document, or one whose kind is not written at a line's start
     return kinds
 
 

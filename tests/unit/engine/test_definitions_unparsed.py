@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.engine.discovery import discover
-from gitops_bot.manifests import definitions_only, may_hold, nodes, written_kinds
+from gitops_bot.manifests import argocd_apps, definitions_only, may_hold, nodes, written_kinds
 from testkit import parses
 from testkit.local_git import write
 
@@ -112,3 +112,29 @@ def test_an_operator_bundle_naming_the_kinds_indented_is_never_composed(
     found = discover(write(tmp_path, files))
     assert [p for e in found.environments for p in e.paths] == ["overlays/dev"]
     assert composed and not [f for f in composed if "olm-catalog" in f], composed
+
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n"
+SPEC = "spec: {source: {repoURL: 'https://github.com/acme/gitops.git', path: overlays/prod}}\n"
+FLOW_APP = (
+    "{apiVersion: argoproj.io/v1alpha1, kind: Application, metadata: {name: prod}, " + SPEC[:-1] + "}\n"
+)
+# a quoted scalar YAML reads on across lines, one of them 'kind: Namespace' at the line's start
+NOTE = 'metadata: {name: prod, annotations: {note: "a\nkind: Namespace\n  b"}}\n'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (NAMESPACE + "---\n" + FLOW_APP).replace("\n", "\r\n"),
+        NAMESPACE + "---\u2028" + FLOW_APP,
+        "apiVersion: argoproj.io/v1alpha1\n" + NOTE + '"kind": Application\n' + SPEC,
+        "  apiVersion: argoproj.io/v1alpha1\n  " + NOTE + "  kind: Application\n  " + SPEC,
+    ],
+    ids=["CRLF, then a flow document", "a line separator", "a quoted key", "an indented document"],
+)
+def test_an_application_the_line_scan_cannot_see_is_read_by_parsing(text: str) -> None:
+    # the kind YAML reads is not on a 'kind:' line of its own at a document's start: the scan
+    # gives no answer rather than the other kind, and the Application is found
+    assert written_kinds(text) is None
+    assert [s.path for s in argocd_apps.sources(text, "apps/prod.yaml")] == ["overlays/prod"]
