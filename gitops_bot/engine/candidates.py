@@ -544,6 +544,8 @@ def values_files(repo: RepoFiles, taken: set[str], deployed: set[str]) -> list[R
         p = PurePosixPath(f)
         if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES or repo.no_environment(f):
             continue
+        if repo.vendored(f):  # a dependency's or chart-testing's values: the chart's upstream's
+            continue
         if any(f.startswith(d + "/") for d in deployed):
             # a chart an ApplicationSet here deploys takes the value files its generated
             # Applications name: another file in it (another cluster's) is no environment

@@ -13,9 +13,10 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.engine import candidates
 from gitops_bot.engine.candidates import FoundEnvironment
-from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.engine.repository_files import RepoFiles, norm
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render import deployers
 from gitops_bot.render.deployers import repo_key
 
 
@@ -28,8 +29,9 @@ def rendering(
 ) -> list[FoundEnvironment]:
     """The candidates that render an image: one rendering none of the images found anywhere
     (a pipeline run, a monitoring layer) has nothing to release, said instead of configured.
-    A root applied by hand (``roots``) is kept: only helm says what its Applications render,
-    and init reads with the rules."""
+    A root applied by hand (``roots``), or written (an Application over a chart of this
+    repository whose templates are Applications), is kept: only helm says what its Applications
+    render, and init reads with the rules."""
     if not readings:
         return list(envs)
     out = []
@@ -44,6 +46,7 @@ def rendering(
             and not _pins_dependencies(repo, rendered.get(e.name, ()))
             and not _pins_kustomize_charts(repo, rendered.get(e.name, ()))
             and not set(e.paths) <= set(roots)
+            and not _app_of_apps(repo, e.paths)
         ):
             dropped.append(e)
             continue
@@ -87,6 +90,18 @@ def _pins_kustomize_charts(repo: RepoFiles, files: Sequence[str]) -> bool:
         and "helmCharts:" in (text := repo.text(f) or "")
         and "version:" in text
         for f in files
+    )
+
+
+def _app_of_apps(repo: RepoFiles, paths: Sequence[str]) -> bool:
+    """Whether each path is an Application file rendering a chart of this repository whose
+    templates are Argo CD Applications (an installer's root: what its modules run is what those
+    yield, which the rules do not follow)."""
+    charts = [norm(a.path.strip("/")) for p in paths for a in _app_sources(repo, p) if a.path]
+    return bool(charts) and all(
+        repo.tree.text(repo.root / c / "Chart.yaml") is not None
+        and deployers.yields_applications(repo.tree, repo.root / c)
+        for c in charts
     )
 
 

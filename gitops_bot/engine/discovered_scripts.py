@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine import discovered_shapes
 from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
+from gitops_bot.engine.discovered_undeployed import SOURCE_PATH
 from gitops_bot.engine.promotion_order import rank_of
-from gitops_bot.engine.repository_files import RepoFiles, files_of, norm
+from gitops_bot.engine.repository_files import YAML, RepoFiles, files_of, norm
 from gitops_bot.engine.script_commands import MAX_SCRIPT, BuiltImage, Scripts
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -63,7 +64,7 @@ def environments(repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts)
         reached |= _application_paths(repo, c.path)
     out = []
     for a in scripts.applied:
-        if repo.no_environment(a.path) or a.path in reached:
+        if repo.no_environment(a.path) or repo.vendored(a.path) or a.path in reached:
             continue
         if (chart := _chart_of(repo, a.path)) is not None:
             if chart in reached:
@@ -204,14 +205,30 @@ def scripted_charts(scripts: Scripts) -> list[str]:
 
 
 def _application_paths(repo: RepoFiles, path: str) -> set[str]:
-    """The directories of this repository the Argo CD Applications in the file ``path`` render."""
-    text = repo.text(path) if path.endswith((".yaml", ".yml")) else None
-    if not text or "argoproj.io" not in text:
-        return set()
+    """The directories of this repository the Argo CD Applications in the file ``path`` render,
+    and those a chart of Applications names (``path`` itself, or one an Application renders)."""
+    text = (repo.text(path) or "") if path.endswith((".yaml", ".yml")) else ""
+    dirs: set[str] = set()
     try:
-        return {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, path) if a.path}
+        if "argoproj.io" in text:
+            dirs = {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, path) if a.path}
     except GitOpsBotError:
+        pass  # an Application file that does not parse renders nothing this can tell
+    return dirs | {p for d in (*dirs, path) for p in _yielded_paths(repo, d)}
+
+
+def _yielded_paths(repo: RepoFiles, chart: str) -> set[str]:
+    """The directories the Applications of a chart's templates name as a literal source path (an
+    installer's modules, ``path: manifest/gitea``): what they render once helm fills the rest, so
+    a README installing one by hand shows that module's own install, not another deployment."""
+    if repo.tree.text(repo.root / chart / "Chart.yaml") is None:
         return set()
+    prefix = "templates/" if chart in ("", ".") else f"{chart}/templates/"
+    out: set[str] = set()
+    for f in repo.files:
+        if f.startswith(prefix) and f.endswith(YAML) and "argoproj.io" in (text := repo.text(f) or ""):
+            out |= {norm(p) for p in SOURCE_PATH.findall(text)}
+    return out
 
 
 def _chart_of(repo: RepoFiles, path: str) -> str | None:

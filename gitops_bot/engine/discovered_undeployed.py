@@ -91,7 +91,7 @@ def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[
         )
 
 
-_SOURCE_PATH = re.compile(
+SOURCE_PATH = re.compile(
     r"""^[ \t-]*path:[ \t]*["']?(?:\./)?([\w./-]+?)/?["']?[ \t]*(?:#.*)?$""",
     re.MULTILINE,
 )
@@ -105,7 +105,7 @@ def _source_paths(repo: RepoFiles) -> dict[str, str]:
     for rel in repo.yaml_files():
         text = repo.text(rel) or ""
         if "argoproj.io" in text or "toolkit.fluxcd.io" in text:
-            for path in _SOURCE_PATH.findall(text):
+            for path in SOURCE_PATH.findall(text):
                 out.setdefault(path, rel)
     return out
 

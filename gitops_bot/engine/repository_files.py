@@ -30,6 +30,7 @@ MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a mo
 
 
 YAML = (".yaml", ".yml")
+_VERSION_DIR = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*")
 
 
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
@@ -108,6 +109,12 @@ class RepoFiles:
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
         self._list()
+        # the directories holding a Chart.yaml ("" the root), for :meth:`vendored`
+        self._charts = {
+            f.removesuffix("Chart.yaml").rstrip("/")
+            for f in self.files
+            if PurePosixPath(f).name == "Chart.yaml"
+        }
         top = {d for d in self.dirs if d and "/" not in d}
         self._root_tests = "test" in top and not top & ROOT_STAGES
 
@@ -272,6 +279,26 @@ class RepoFiles:
     def no_environment(self, rel: str) -> bool:
         """A path under a tests, fixtures or bootstrap directory."""
         return self.under_tests(rel) or "bootstrap" in (p.lower() for p in PurePosixPath(rel).parts)
+
+    def vendored(self, rel: str) -> bool:
+        """A path in a chart's ``charts/`` (its dependencies: helm renders them as part of the
+        chart, never alone) or ``ci/`` (chart-testing's values, read by a test install only), or
+        in a chart kept in a directory named by its version (``_charts/loki/0.80.3``, a copy of
+        a published release): its values files, README and CI values are its upstream's, no
+        environment of this repository (what deploys the chart names it and is read so)."""
+        parts = PurePosixPath(rel).parts
+        for i, part in enumerate(parts):
+            chart = "/".join(parts[:i])
+            if chart in self._charts and (part in ("charts", "ci") or self._released_copy(chart)):
+                return True
+        return False
+
+    def _released_copy(self, chart: str) -> bool:
+        name = PurePosixPath(chart).name
+        if not _VERSION_DIR.fullmatch(name):
+            return False
+        docs = self.docs(f"{chart}/Chart.yaml")
+        return bool(docs) and str(docs[0].get("version") or "").removeprefix("v") == name.removeprefix("v")
 
     def under_tests(self, rel: str) -> bool:
         """A path under a tests or fixtures directory (a bootstrap directory's own deployers are

@@ -376,6 +376,8 @@ def _scripts(repo: RepoFiles) -> Iterator[str]:
     for f in repo.files:
         name = PurePosixPath(f).name.lower()
         readme = name.startswith("readme") and name.endswith(".md")
+        if repo.vendored(f):  # a vendored dependency's README shows its upstream's install
+            continue
         if readme or name in _SCRIPT_NAMES or name.endswith((*_SCRIPT_SUFFIXES, ".gitlab-ci.yml")):
             yield f
     # a CI workflow's steps deploy too (kubectl apply -k overlays/prod after the build); the
