@@ -265,6 +265,9 @@ class EnvironmentReading:
     # Kustomization of several, which Argo CD and Flux fail alone): its pins are not released,
     # the environment's others are
     scoped: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # of ``scoped``, the reasons that are a file the unit renders and the bot could not read: its
+    # tool renders the unit, the bot does not know what that file sets
+    unread_scoped: tuple[str, ...] = ()
 
     def unit_refusal(self, files: Sequence[str]) -> str | None:
         """Why a version pinned in ``files`` is not released, with the fix: a unit reading one of
@@ -303,6 +306,12 @@ def unread_block(env: str, unread: Sequence[tuple[str, str]]) -> tuple[str, str]
         f"place that sets a version, so nothing of {env} is released",
         fix or why,
     )
+
+
+def unread_unit(env: str, file: str, why: str) -> str:
+    """Why nothing a deployer unit reading ``file`` renders is released, while the environment's
+    other units are (``why`` as :func:`unread_block`'s, ending in the fix)."""
+    return f"{file}, which {env} renders, is not read ({why.rpartition(': ')[0] or why})"
 
 
 @record

@@ -228,7 +228,8 @@ def discover(
             ir = r.image(n)
             if ir is None or ir.status is PinStatus.NOT_RENDERED:
                 continue
-            if r.refused or any(ir.reason == why for why, *_ in r.scoped):  # its tool builds none of it
+            # its tool builds none of it (a unit holding a file the bot could not read it builds)
+            if r.refused or any(ir.reason == why and why not in r.unread_scoped for why, *_ in r.scoped):
                 why, fix = r.refused[0] if r.refused else (ir.reason, ir.fix)
                 refused.append(f"not counted as rendered by {env_name}: {why} (fix: {fix})")
                 continue

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from itertools import islice
 
 from gitops_bot.core.errors import NotYaml
+from gitops_bot.core.reading import unread_unit
 from gitops_bot.manifests import kustomize_refs
 from gitops_bot.render.walk import Found, Walk
 
@@ -67,9 +68,37 @@ def refused_units(walk: Walk) -> dict[int, str] | None:
     environment is refused whole (each of its paths' units refused, or a refusal in none). The
     units read inside a refused one are not refused with it: Argo CD and Flux sync the
     Applications and Kustomizations already applied while the one deploying them fails."""
+    return _units(walk, {reason: walk.refused_in.get(reason, {-1}) for reason in walk.refused})
+
+
+def scope_unread(walk: Walk, env: str) -> tuple[str, ...]:
+    """Each file ``env`` renders and the bot could not read (``Walk.incomplete``) made a refusal
+    of the deployer units reading it: what it sets is not known (it may pin an image again, and
+    a release of the rest of those units would leave them on two versions), while Argo CD and
+    Flux render the environment's other Applications and Kustomizations alone, so those are read
+    as they are. Left whole (nothing of ``env`` released) when its every path reads one, or past
+    the files read of one environment (what is past the bound may be anywhere). The reasons
+    made refusals, in :func:`~gitops_bot.core.reading.unread_unit`'s words."""
+    if not walk.incomplete or walk.capped:
+        return ()
+    words = {unread_unit(env, rel, why): (rel, why) for rel, why in walk.incomplete}
+    if _units(walk, {w: walk.incomplete[e] for w, e in words.items()}) is None:
+        return ()
+    for reason, (rel, why) in words.items():
+        walk.refuse(reason, why.rpartition(": ")[2] or why)
+        walk.refused_in[reason] = set(walk.incomplete[rel, why])
+        if f"{rel}: {why}" in walk.said:  # said once, with what it blocks (verdict.unit_said)
+            walk.said.remove(f"{rel}: {why}")
+    walk.incomplete.clear()
+    return tuple(words)
+
+
+def _units(walk: Walk, arose: Mapping[str, set[int]]) -> dict[int, str] | None:
+    """Each unit a reason arose in (``arose``: reason -> its units, -1 none) -> that reason, as
+    :func:`refused_units`; None when the environment is blocked whole."""
     out: dict[int, str] = {}
-    for reason in walk.refused:
-        for unit in sorted(walk.refused_in.get(reason, {-1})):
+    for reason, units in arose.items():
+        for unit in sorted(units):
             out.setdefault(unit, reason)
     # a unit pinning nothing itself that only deploys refused ones (a path holding the refused
     # Application) is refused with them; units are numbered as entered, the inner ones after

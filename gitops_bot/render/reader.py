@@ -128,8 +128,8 @@ class Reader:
         bound, not text, a link on the way leading out of the repository): noted once, naming
         it, with its fix, where the plan shows it (``Walk.said``); what includes it is then not
         known whole. ``rendered``: the environment renders it (``Walk.incomplete``), so what
-        it sets may be a version a release must also write: nothing of the environment is
-        released until it is read."""
+        it sets may be a version a release must also write: nothing of the units reading it is
+        released until it is read (:func:`missing.scope_unread`)."""
         got = self.tree.unread(path)
         if got is None:
             return False
@@ -139,8 +139,8 @@ class Reader:
         if note not in walk.said:
             walk.said.append(note)
             walk.note(rel, why, walks.NoteKind.UNREAD)
-        if rendered and (rel, why) not in walk.incomplete:
-            walk.incomplete.append((rel, why))
+        if rendered:
+            walk.incomplete.setdefault((rel, why), set()).add(walk.unit)
         walk.unsure.update(walk.stack)
         return True
 

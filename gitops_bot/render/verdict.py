@@ -96,6 +96,7 @@ def reading(
     this one does not render is said as another's rather than as misnamed. ``writes``: the
     readings with each release the editors refuse made unsupported (:func:`checked_writes`)."""
     env = source.name
+    unread = missing.scope_unread(walk, env)  # a file not read blocks the units reading it
 
     def alone(file: str) -> bool:
         return not renders.get(file, set()) - {env}
@@ -126,7 +127,7 @@ def reading(
             fix = f"{where} names {image} at {key}: {add}"
             reading = replace(reading, fix=fix)
         if walk.incomplete:  # what an unread file sets is not known: nothing of it is released
-            reason, fix = unread_block(env, walk.incomplete)
+            reason, fix = unread_block(env, list(walk.incomplete))
             reading = ImageReading(env, image, PinStatus.UNSUPPORTED, reading.pins, reason, fix)
         out.append(reading)
     if writes is not None:
@@ -146,10 +147,15 @@ def reading(
         subcharts=tuple(walk.subcharts.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
-        said=(*walk.said, *_rendered_otherwise(out, walk), *(unit_said(why, fix) for why, fix, _ in scoped)),
+        said=(
+            *walk.said,
+            *_rendered_otherwise(out, walk),
+            *(unit_said(why, fix, why in unread) for why, fix, _ in scoped),
+        ),
         incomplete=tuple(walk.incomplete),
         refused=() if scoped else tuple((r, walk.fixes.get(r, pin_rules.PATCH_FIX)) for r in walk.refused),
         scoped=scoped,
+        unread_scoped=unread,
     )
 
 
@@ -206,9 +212,11 @@ def units_refused(
     return replace(reading, images=images, scoped=(*reading.scoped, *units), said=(*reading.said, *said))
 
 
-def unit_said(why: str, fix: str) -> str:
-    """A refused unit of an environment, said beside the others that are read."""
-    return f"{why}: what it renders is not released, the environment's others are (fix: {fix})"
+def unit_said(why: str, fix: str, unread: bool = False) -> str:
+    """A refused unit of an environment, said beside the others that are read; ``unread``: a file
+    it renders is not read (``why`` names the file, not the unit)."""
+    what = "what the Application, Kustomization or path reading it renders" if unread else "what it renders"
+    return f"{why}: {what} is not released, the environment's others are (fix: {fix})"
 
 
 def _of_its_chart(found: list[Found]) -> list[Found]:

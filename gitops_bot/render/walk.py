@@ -424,9 +424,9 @@ class Walk:
     # what the plan says of the environment (EnvironmentReading.said); among ``notes`` too
     said: list[str] = field(default_factory=list)
     # of those, what the environment renders (a resource, a patch, a values file, a directory
-    # entry that may be YAML): (file, why ending in ": <fix>"). Its reading is then not whole,
-    # and nothing of the environment is released (render.verdict), never half of it
-    incomplete: list[tuple[str, str]] = field(default_factory=list)
+    # entry that may be YAML): (file, why ending in ": <fix>") -> the units reading it. Those units'
+    # reading is then not whole: nothing of them is released (render.missing.scope_unread)
+    incomplete: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     capped: bool = False  # it reached the files read of one environment (MAX_FILES): said once
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     env: Source | None = None  # the environment read (of the Applications a chart yields, its own)
@@ -492,7 +492,7 @@ class Walk:
         if (rel, why) not in self.incomplete:
             self.said.append(f"{rel}: {why}")
             self.notes.append(Note(rel, why, NoteKind.UNREAD))
-            self.incomplete.append((rel, why))
+        self.incomplete.setdefault((rel, why), set()).add(self.unit)
 
     def unparsed(self, rel: str, error: str, text: str, specs: Iterable[images.ImageSpec]) -> None:
         """``rel``, a manifest of a directory kubectl applies (``apply -f DIR``), does not

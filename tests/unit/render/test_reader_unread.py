@@ -5,16 +5,19 @@ repository wherever the walk meets it (a resource, an entry of a directory read 
 a patch), a file over the bound a branch's file is read to, a file that is not UTF-8 text.
 A link inside the repository is read through, as before.
 
-What the environment renders and was not read makes its reading incomplete: every image of it
-is ``unsupported``, the reason naming the file, why and the fix, so nothing of it is released
-(what the file sets may pin the same image, and a release of the rest would leave the
-environment on two versions). An entry it never renders (a link named README.md) is a note
-only."""
+What the environment renders and was not read makes the reading of the deployer unit reading
+it incomplete (its path, its Application, its Flux Kustomization): every image that unit may
+pin is ``unsupported``, the reason naming the file, why and the fix, so nothing of it is
+released (what the file sets may pin the same image, and a release of the rest would leave the
+unit on two versions); the environment's other units, which Argo CD and Flux render alone, are
+read as they are. An entry it never renders (a link named README.md) is a note only."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import pytest
 
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.git.branch_tree import MAX_BLOB
@@ -179,6 +182,59 @@ def test_every_image_of_an_environment_with_a_file_not_read_is_blocked_with_the_
         i.reason and i.reason.startswith("m/big.yaml, which x renders, is not read") for i in got.images
     )
     assert got.blocked is not None and got.blocked[1] == "split it into files under 4 MiB", got.blocked
+
+
+def _application(name: str) -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  source: {{repoURL: https://example.com/acme/deploy.git, path: {name}}}\n"
+        "  destination: {server: https://kubernetes.default.svc}\n"
+    )
+
+
+@pytest.mark.parametrize("paths", [("apps",), ("web", "jobs")], ids=["two Applications", "two paths"])
+def test_a_file_not_read_blocks_the_unit_reading_it_not_the_environments_others(
+    tmp_path: Path, paths: tuple[str, ...]
+) -> None:
+    """Argo CD renders each Application alone: the one reading a file over the bound keeps its
+    images unreleased (one pinned in its own files, one pinned nowhere read), said once with the
+    file and fix; the image the other Application pins is released."""
+    worker, other = "ghcr.io/acme/worker", "ghcr.io/acme/none"
+    root = tmp_path / "repo"
+    write(
+        root,
+        {
+            "apps/web.yaml": _application("web"),
+            "apps/jobs.yaml": _application("jobs"),
+            "web/app.yaml": DEPLOYMENT.format(name="web", tag="1.2.0"),
+            "jobs/kustomization.yaml": "resources:\n- worker.yaml\n- big.yaml\n",
+            "jobs/worker.yaml": DEPLOYMENT.replace(APP, worker).format(name="worker", tag="2.0"),
+            "jobs/big.yaml": "# rendered\n" + "#" * MAX_BLOB,
+        },
+    )
+    specs = [images.ImageSpec(i, i) for i in (APP, worker, other)]
+    got = reader.Reader(reader.DiskTree(root), root, specs).read(
+        [reader.Source("x", paths, (APP, worker, other))]
+    )
+    got = got["x"]
+    assert got.blocked is None and got.incomplete == (), got
+    web = got.image(APP)
+    assert web is not None and web.status is PinStatus.PINNED and web.writable, web
+    why = (
+        "jobs/big.yaml, which x renders, is not read (4.0 MiB, more than the 4 MiB the bot reads of a file; "
+        "what it sets is not read)"
+    )
+    for name in (worker, other):
+        image = got.image(name)
+        assert image is not None and image.status is PinStatus.UNSUPPORTED, image
+        assert (image.reason, image.fix, image.would_write) == (why, "split it into files under 4 MiB", None)
+        assert not any(p.effective for p in image.pins), image
+    assert got.said == (
+        f"{why}: what the Application, Kustomization or path reading it renders is not released, the "
+        "environment's others are (fix: split it into files under 4 MiB)",
+    ), got.said
+    assert got.unit_refusal(["jobs/worker.yaml"]) == f"{why} (fix: split it into files under 4 MiB)"
+    assert got.unit_refusal(["web/app.yaml"]) is None
 
 
 def test_a_link_out_the_environment_never_renders_is_a_note_only(tmp_path: Path) -> None:
