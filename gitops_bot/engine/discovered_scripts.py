@@ -5,7 +5,7 @@ folders they apply to a cluster that no Argo CD or Flux object points at, yet is
 ./charts/web/prod.yaml``: the values file beside the chart, else the chart), each an environment
 said as a guess with the file and line it came from, named by a stage word in its path, else
 ``default``; the images built on the machine that no registry holds; the published chart
-versions pinned in helm commands; what Terraform deploys."""
+versions pinned in helm commands; what Terraform and kapp-controller deploy."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from gitops_bot.engine import discovered_shapes
 from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_undeployed import SOURCE_PATH
 from gitops_bot.engine.promotion_order import rank_of
-from gitops_bot.engine.repository_files import YAML, RepoFiles, files_of, norm
+from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, files_of, norm
 from gitops_bot.engine.script_commands import MAX_SCRIPT, BuiltImage, Scripts
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -183,6 +183,54 @@ def terraform(repo: RepoFiles) -> list[str]:
         f"with {', '.join(f'{k} x{n}' for k, n in kinds.items())}: the bot reads no Terraform, so the chart "
         "versions and images they deploy are not released; to have them released, pin them in files it "
         "reads (an Argo CD Application, a Flux HelmRelease, a Chart.yaml dependency, a manifest)"
+    ]
+
+
+# Carvel's kapp-controller objects: an App (kappctrl.k14s.io) fetches files and templates them
+# (ytt, helm) into what it deploys; a PackageInstall (packaging.carvel.dev) installs a package at
+# the version its constraints select
+_CARVEL = {"kappctrl.k14s.io": "App", "packaging.carvel.dev": "PackageInstall"}
+
+
+def carvel(repo: RepoFiles) -> list[str]:
+    """What the repository's kapp-controller objects deploy, said as Terraform's is: the bot reads
+    none of them, so the package versions they select and the images their Apps template are
+    not released (kapp-controller reconciles them in the cluster)."""
+    kinds: dict[str, int] = {}
+    files: list[str] = []
+    versions: list[str] = []  # package version, as its constraints write it
+    templated = 0  # constraints a ytt expression sets (the data values hold the version)
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not any(group in text for group in _CARVEL):
+            continue
+        for doc in repo.docs(f):
+            api, kind = str(doc.get("apiVersion") or ""), doc.get("kind")
+            if kind is None or _CARVEL.get(api.split("/", 1)[0]) != kind:
+                continue
+            files += [] if f in files else [f]
+            kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+            ref = as_map(as_map(doc.get("spec")).get("packageRef"))
+            if kind == "PackageInstall":
+                constraints = as_map(ref.get("versionSelection")).get("constraints")
+                if constraints is None:
+                    templated += 1
+                else:
+                    versions.append(f"{ref.get('refName') or '?'} {constraints}")
+    if not files:
+        return []
+    more = f", and {len(files) - 3} more" if len(files) > 3 else ""
+    versions = list(dict.fromkeys(versions))
+    shown = ", ".join(versions[:3]) + (f", and {len(versions) - 3} more" if len(versions) > 3 else "")
+    by_ytt = f"{templated} set by ytt data values" if templated else ""
+    selected = "; ".join(filter(None, [shown, by_ytt]))
+    objects, in_files = sum(kinds.values()), f"{len(files)} file{'s' if len(files) > 1 else ''}"
+    return [
+        f"{objects} kapp-controller object{'s' if objects > 1 else ''} "
+        f"({', '.join(f'{k} x{n}' for k, n in kinds.items())}) in {in_files} "
+        f"({', '.join(files[:3])}{more}): kapp-controller deploys them, the bot does not read them; the "
+        f"package versions they select{f' ({selected})' if selected else ''} and the images they deploy are "
+        "not released"
     ]
 
 

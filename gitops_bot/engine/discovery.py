@@ -99,7 +99,8 @@ def discover(
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
     scripts = script_commands.read(repo)
-    repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.scripted_charts(scripts)]
+    repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.carvel(repo)]
+    repo.notes += discovered_scripts.scripted_charts(scripts)
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name

@@ -140,3 +140,68 @@ def test_jsonnet_argo_cd_renders_is_said_with_its_files(tmp_path: Path) -> None:
         "4 Jsonnet files (root.jsonnet, project/base/minio/init.jsonnet, lib/argo.libsonnet, and 1 more): "
         "Argo CD renders them, the bot does not; the images they set are not released"
     ), said
+
+
+# clicktruck/gha-workflows-with-gitops-for-tanzu-application-platform@51776dff, cut: kapp-controller
+# PackageInstalls, one literal, one a ytt template sets, and the App templating them
+PACKAGE = """\
+apiVersion: packaging.carvel.dev/v1alpha1
+kind: PackageInstall
+metadata: {name: cert-manager, namespace: tanzu-user-managed-packages}
+spec:
+  packageRef:
+    refName: cert-manager.tanzu.vmware.com
+    versionSelection:
+      constraints: 1.12.2+vmware.1-tkg.1
+  serviceAccountName: ingress-sa
+"""
+TAP = """\
+#@ load("@ytt:data", "data")
+---
+apiVersion: packaging.carvel.dev/v1alpha1
+kind: PackageInstall
+metadata:
+  name: tap
+  namespace: #@ data.values.tap.namespace
+spec:
+  packageRef:
+    refName: tap.tanzu.vmware.com
+    versionSelection:
+      constraints: #@ str(data.values.tap.version)
+  serviceAccountName: tap-default-sa
+"""
+KAPP_APP = """\
+apiVersion: kappctrl.k14s.io/v1alpha1
+kind: App
+metadata: {name: tanzu-ingress, namespace: tanzu-user-managed-packages}
+spec:
+  serviceAccountName: ingress-sa
+  fetch:
+  - git: {url: https://github.com/clicktruck/gha-workflows, ref: origin/main}
+  template:
+  - ytt: {paths: [gitops/tanzu/ingress/aws/base]}
+  deploy:
+  - kapp: {}
+"""
+
+
+def test_kapp_controller_objects_are_said_with_the_versions_they_select(tmp_path: Path) -> None:
+    """init said nothing of the ~20 package versions a Carvel repository deploys (found no
+    environment, its not-read list naming Terraform and Workshop images only)."""
+    files = {
+        "gitops/tanzu/ingress/aws/base/cert-manager.yml": PACKAGE,
+        "gitops/tanzu/application-platform/base/tap-package-install.yml": TAP,
+        "gitops/tanzu/ingress/aws/install/ingress-install.yml": KAPP_APP,
+        # ytt's data values: a document of no kind beside the objects
+        "gitops/tanzu/application-platform/base/values.yml": "#@data/values\n---\ntap: {version: 1.6.4}\n",
+    }
+    notes = discover(write(tmp_path, files)).notes
+    (said,) = [n for n in notes if "kapp-controller" in n]
+    assert said == (
+        "3 kapp-controller objects (PackageInstall x2, App x1) in 3 files "
+        "(gitops/tanzu/application-platform/base/tap-package-install.yml, "
+        "gitops/tanzu/ingress/aws/base/cert-manager.yml, gitops/tanzu/ingress/aws/install/ingress-install.yml): "
+        "kapp-controller deploys them, the bot does not read them; the package versions they select "
+        "(cert-manager.tanzu.vmware.com 1.12.2+vmware.1-tkg.1; 1 set by ytt data values) and the images "
+        "they deploy are not released"
+    ), said
