@@ -22,6 +22,7 @@ from gitops_bot.manifests.artifact_pushes import (
     ArtifactPush,
     oras_unread,
     pushed_as,
+    pushed_directory,
     pushes_in,
 )
 
@@ -57,11 +58,14 @@ def pushes(repo: RepoFiles) -> list[ArtifactPush]:
 
 
 def _pushes(repo: RepoFiles) -> list[ArtifactPush]:
-    return [
+    capped: list[str] = []  # a workflow's pushes past the bound read: said, never silently no one's
+    found = [
         p
         for f in _workflows(repo)
-        for p in pushes_in(repo.text(f) or "", functools.partial(repo.documents, f), f)
+        for p in pushes_in(repo.text(f) or "", functools.partial(repo.documents, f), f, capped)
     ]
+    repo.notes += [c for c in capped if c not in repo.notes]
+    return found
 
 
 def _url_of(repo: RepoFiles, name: str) -> str:
@@ -111,7 +115,9 @@ def _oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
         return f" ({url}){pushed}" if url else pushed
     if push.tool != "flux":
         return f" ({url}), {oras_unread(push)}"
-    directory = norm(push.path.lstrip("/").removeprefix("./"))
+    directory, refused = pushed_directory(push)
+    if refused:
+        return f" ({url}), {refused}"
     if directory not in repo.dirs:
         return f" ({url}), pushed by {push.by} from {push.path}, a directory this repository does not hold"
     said = (

@@ -7,6 +7,7 @@ environment's path names) and ``init`` (which environments there are) ask the sa
 from __future__ import annotations
 
 import itertools
+import posixpath
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +25,11 @@ MAX_REFERENCE = 1024  # characters of a reference once its variables are put in
 _PUSH = re.compile(r"\bflux\s+push\s+artifact\s+(?P<args>[^\n;&|]*)")
 # ``oras push REF FILE[:TYPE]...``: an artifact whose layout Flux reads otherwise (said, not followed)
 _ORAS = re.compile(r"\boras\s+push\s+(?P<args>[^\n;&|]*)")
-_PATH = re.compile(r"--path(?:=|\s+)(?P<q>[\"']?)(?P<path>[^\"'\s]+)(?P=q)")
+# the runner's checkout of this repository as a workflow names it (GitHub's workspace, GitLab's
+# project directory): a --path under it is the repository's own directory
+_WORKSPACE = re.compile(
+    r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?(?:GITHUB_WORKSPACE|CI_PROJECT_DIR)\b\}?)(?=/|$)"
+)
 # what no variable of the workflow says: the runner fills it (the repository's name, a commit)
 _UNKNOWN = re.compile(r"\$\{\{[^}]*\}\}|\$\{\w+\}|\$\w+|\$\([^)]*\)")
 # a GitHub expression or a command substitution: one word of the command, spaces inside
@@ -44,10 +49,13 @@ class ArtifactPush:
     tool: str = "flux"  # flux push artifact; "oras": oras push, whose artifact is not followed
 
 
-def pushes_in(text: str, documents: Callable[[], Sequence[Any]], filename: str) -> list[ArtifactPush]:
+def pushes_in(
+    text: str, documents: Callable[[], Sequence[Any]], filename: str, capped: list[str] | None = None
+) -> list[ArtifactPush]:
     """The ``flux push artifact`` (and ``oras push``) steps of one workflow (``documents``: its
-    YAML, whose ``env:`` and ``variables:`` fill the references' variables, parsed only where the
-    text pushes), the first :data:`MAX_PUSHES` of each."""
+    YAML, whose ``env:`` and ``variables:`` fill the references' variables and paths, parsed
+    only where the text pushes), the first :data:`MAX_PUSHES` of each; past that bound, the line
+    saying so is put in ``capped``: an artifact a later step pushes would be silently no one's."""
     if not ("flux" in text and "artifact" in text) and "oras" not in text:
         return []
     variables: dict[str, str] = {}
@@ -59,11 +67,20 @@ def pushes_in(text: str, documents: Callable[[], Sequence[Any]], filename: str) 
         if tool not in text:
             continue  # a regex's scan of a 4 MB workflow for a command it lacks was 50 ms
         lines = _lines_of(text, command)
-        for i, m in enumerate(itertools.islice(command.finditer(joined), MAX_PUSHES)):
+        # one past the bound: reading it says the bound
+        steps = list(itertools.islice(command.finditer(joined), MAX_PUSHES + 1))
+        if len(steps) > MAX_PUSHES and capped is not None:
+            capped.append(
+                f"{filename}: the bot reads the first {MAX_PUSHES} {_STEP[tool]} steps of one workflow; an "
+                "OCIRepository a later one pushes is not read as this repository's directory"
+            )
+        for i, m in enumerate(steps[:MAX_PUSHES]):
             args = _words(m["args"])
             if tool == "flux":
                 ref = next((a for a in args if not a.startswith("-")), "")
-                path = found["path"] if (found := _PATH.search(m["args"])) else None
+                path = _flag(args, "--path")
+                filled = None if path is None else _VAR.sub(lambda v: variables.get(_name(v), v[0]), path)
+                path = filled if filled is None or len(filled) <= MAX_REFERENCE else path
             else:  # its reference, the first word naming a registry's repository; the files after it
                 at = next((n for n, a in enumerate(args) if _pattern(a, variables) is not None), len(args))
                 ref, path = (
@@ -75,6 +92,40 @@ def pushes_in(text: str, documents: Callable[[], Sequence[Any]], filename: str) 
                 line = lines[i] if i < len(lines) else 1
                 out.append(ArtifactPush(url, ref, path.split(":", 1)[0], f"{filename}:{line}", tool))
     return out
+
+
+_STEP = {"flux": "flux push artifact", "oras": "oras push"}
+
+
+def _flag(args: Sequence[str], name: str) -> str | None:
+    """The value of the flag ``name`` among a command's words (``--path=DIR``, ``--path DIR``)."""
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(f"{name}="):
+            return a[len(name) + 1 :]
+    return None
+
+
+def _name(m: re.Match[str]) -> str:
+    return str(m["a"] or m["b"] or m["c"])
+
+
+def pushed_directory(push: ArtifactPush) -> tuple[str, str]:
+    """The directory of this repository a ``flux push artifact``'s ``--path`` names ("" its root),
+    with "", or "" with why it names none. The step runs in the checkout (GitHub's workspace,
+    GitLab's project directory), so a relative path is the repository's and one under the
+    workspace's variable too; an absolute path elsewhere (``/``, ``/tmp/out``) or one leaving
+    the checkout is a directory of the runner, and one a variable still names is not known:
+    neither is read as the repository's root, which it is not."""
+    path = _WORKSPACE.sub(".", push.path)
+    rel = posixpath.normpath(path) if path else "."
+    if path.startswith("/") or rel == ".." or rel.startswith("../"):
+        return "", f"pushed by {push.by} from {push.path}, a path out of this repository's checkout"
+    if "$" in rel:
+        why = "a path named by a variable the workflow does not set"
+        return "", f"pushed by {push.by} from {push.path}, {why}"
+    return ("" if rel == "." else rel), ""
 
 
 def _lines_of(text: str, command: re.Pattern[str]) -> list[int]:
@@ -145,7 +196,7 @@ def _pattern(written: str, variables: Mapping[str, str]) -> re.Pattern[str] | No
     when no registry host is written: such a push may be anything's."""
     text = written
     for _ in range(3):  # a variable naming another
-        grown = _VAR.sub(lambda m: variables.get(m["a"] or m["b"] or m["c"], m[0]), text)
+        grown = _VAR.sub(lambda m: variables.get(_name(m), m[0]), text)
         if len(grown) > MAX_REFERENCE:  # `A: $A$A$A…` grows a thousandfold a round: left unknown
             break
         text = grown

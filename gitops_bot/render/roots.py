@@ -164,14 +164,19 @@ def _pushed(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, w
     pushes = importlib.import_module(ARTIFACT_PUSHES)
     name, root = flux.source[1], tools.reader.repo_root
     url = _oci_url(tools, Path(os.path.normpath(root / rel)), name)
-    found = pushes.pushed_as(url, _workflow_pushes(tools)) if url else None
-    directory = Path(os.path.normpath(root / found.path.lstrip("/"))) if found else None
+    capped: list[str] = []  # a workflow's pushes past the bound read: said where one is looked for
+    found = pushes.pushed_as(url, _workflow_pushes(tools, capped)) if url else None
+    walk.said += [c for c in capped if c not in walk.said]
+    held, refused = pushes.pushed_directory(found) if found else ("", "")
+    directory = Path(os.path.normpath(root / held)) if found and not refused else None
     if found is None or directory is None or found.tool != "flux" or not tools.reader.tree.is_dir(directory):
         where = f" ({url})" if url else ""
         why = "which no workflow of this repository pushes (flux push artifact)"
         if found is not None and found.tool != "flux":
             fix = f"push it with flux push artifact --path={found.path or '<directory>'}"
             why = f"{pushes.oras_unread(found)} (fix: {fix})"
+        elif found is not None and refused:
+            why = refused
         elif found is not None:
             why = f"which {found.by} pushes from {found.path}, a directory this repository does not hold"
         said = f"{flux.name} reads OCIRepository {name}{where}, {why}; not followed"
@@ -205,7 +210,7 @@ def _oci_url(tools: DeployTools, path: Path, name: str) -> str:
     return ""
 
 
-def _workflow_pushes(tools: DeployTools) -> list[Any]:
+def _workflow_pushes(tools: DeployTools, capped: list[str]) -> list[Any]:
     """The ``flux push artifact`` steps of the repository's CI workflows (GitHub's, GitLab's)."""
     pushes = importlib.import_module(ARTIFACT_PUSHES)
     root, tree = tools.reader.repo_root, tools.reader.tree
@@ -218,7 +223,7 @@ def _workflow_pushes(tools: DeployTools) -> list[Any]:
     out: list[Any] = []
     for f in [*found[: pushes.MAX_WORKFLOWS], root / pushes.GITLAB_CI]:
         text, rel = tree.text(f) or "", tools.reader.rel(f)
-        out += pushes.pushes_in(text, functools.partial(_documents, text, rel), rel)
+        out += pushes.pushes_in(text, functools.partial(_documents, text, rel), rel, capped)
     return out
 
 

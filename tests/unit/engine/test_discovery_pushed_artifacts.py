@@ -105,3 +105,20 @@ def test_an_artifact_oras_pushes_is_said_not_read_as_its_directory(tmp_path: Pat
         "artifact keeps ./kubernetes's own name and a layer per file: not read as a directory here" in n
         for n in found.notes
     ), found.notes
+
+
+def test_a_push_under_the_workspace_is_read_and_one_from_the_runners_root_is_said(tmp_path: Path) -> None:
+    """``--path="${{ github.workspace }}/kubernetes"`` was no push at all (the expression's spaces
+    hid it), and ``--path=/`` was read as the repository's root."""
+    spelled = pushed_artifact.files(REGISTRY, path="${{ github.workspace }}/kubernetes")
+    (env,) = discover(write(tmp_path / "a", spelled)).environments
+    assert env.paths == (
+        "kubernetes/apps/base/home-system/radarr/app",
+        "kubernetes/apps/base/home-system/sonarr/app",
+    )
+    found = discover(write(tmp_path / "b", pushed_artifact.files(REGISTRY, path="/")))
+    assert found.environments == ()
+    assert any(
+        "pushed by .github/workflows/oci.yaml:16 from /, a path out of this repository's checkout" in n
+        for n in found.notes
+    ), found.notes

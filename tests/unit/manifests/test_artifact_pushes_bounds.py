@@ -27,9 +27,15 @@ def test_a_workflow_of_thousands_of_pushes_reads_the_first_ones_with_their_lines
     step = "          flux push artifact oci://ghcr.io/acme/app-{n}:1 --path=./deploy\n"
     text = HEAD + "".join(step.format(n=n) for n in range(5000))
     started = time.monotonic()
-    found = pushes_in(text, lambda: [], "w.yml")
+    capped: list[str] = []
+    found = pushes_in(text, lambda: [], "w.yml", capped)
     assert time.monotonic() - started < BOUNDED
     assert len(found) == MAX_PUSHES
+    # the steps left unread are said, never silently no one's
+    assert capped == [
+        f"w.yml: the bot reads the first {MAX_PUSHES} flux push artifact steps of one workflow; an "
+        "OCIRepository a later one pushes is not read as this repository's directory"
+    ]
     last = found[-1]
     assert last.by == f"w.yml:{4 + MAX_PUSHES}", last  # the lines still counted right
     assert pushed_as(f"oci://ghcr.io/acme/app-{MAX_PUSHES - 1}:1", found) is last

@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine import edits
 from gitops_bot.engine.app import open_app
 from gitops_bot.manifests import images
+from gitops_bot.manifests.artifact_pushes import MAX_PUSHES
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import reader
 
@@ -114,3 +117,34 @@ def test_a_release_writes_the_pushed_directorys_file(tmp_path: Path) -> None:
     _, written = edits.edit(app, Release("prod", (change,)), tmp_path, texts, SPECS)
     deployment = tmp_path / "deploy/prod/deployment.yaml"
     assert written == {deployment: DEPLOYMENT.format(image=f"{APP}:1.1.0")}, written
+
+
+def test_a_push_under_the_workspace_is_read_as_the_repositorys_directory(tmp_path: Path) -> None:
+    """``--path="${{ github.workspace }}/deploy"`` (the checkout, as GitHub names it) was no push
+    at all: the quoted expression's spaces hid the path."""
+    spelled = WORKFLOW.replace('--path="./deploy"', '--path="${{ github.workspace }}/deploy"')
+    r = _read(tmp_path, {**FILES, ".github/workflows/push.yml": spelled}).image(APP)
+    assert [(p.file, p.tag) for p in r.pins] == [("deploy/prod/deployment.yaml", "1.0.0")], r
+
+
+@pytest.mark.parametrize("path", ["/", "/tmp/out", "../elsewhere"])
+def test_a_push_from_outside_the_checkout_is_said_never_read_at_the_root(tmp_path: Path, path: str) -> None:
+    """``--path=/`` was read as the repository's root (``prod/deployment.yaml``, 9.9.9 here): a
+    directory of the runner, not of this repository."""
+    outside = WORKFLOW.replace('--path="./deploy"', f"--path={path}")
+    r = _read(tmp_path, {**FILES, ".github/workflows/push.yml": outside}).image(APP)
+    assert r.status is PinStatus.NOT_RENDERED and not r.pins, r
+    assert (
+        f"apps reads OCIRepository manifests (oci://ghcr.io/acme/manifests), pushed by "
+        f".github/workflows/push.yml:11 from {path}, a path out of this repository's checkout; not followed"
+    ) in r.reason, r.reason
+
+
+def test_pushes_past_the_bound_read_are_said(tmp_path: Path) -> None:
+    step = "          flux push artifact oci://ghcr.io/acme/other-{n}:1 --path=./x\n"
+    many = WORKFLOW + "".join(step.format(n=n) for n in range(MAX_PUSHES))
+    got = _read(tmp_path, {**FILES, ".github/workflows/push.yml": many})
+    assert (
+        f".github/workflows/push.yml: the bot reads the first {MAX_PUSHES} flux push artifact steps of one "
+        "workflow; an OCIRepository a later one pushes is not read as this repository's directory"
+    ) in got.said, got.said
