@@ -30,10 +30,15 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from gitops_bot.core.errors import UsageError
+
 PREFIX = "gitops-bot-priv-"
 _OWNER = "owner"
 _lock = threading.Lock()
 _dir: Path | None = None
+_avoided: list[Path] = []  # the trees it must lie outside (the repositories rendered), resolved
+_left: list[Path] = []  # made inside one of them before it was known: removed at exit
+_USUAL = ("/tmp", "/var/tmp", "/usr/tmp")  # Python's own candidates after TMPDIR (tempfile)
 
 
 def _start_time(pid: int) -> str | None:
@@ -61,18 +66,43 @@ def _owner_text() -> str:
     return f"{pid} {_start_time(pid) or '-'} {socket.gethostname()}\n"
 
 
-def path() -> Path:
-    """This process's private directory, made (and stale ones swept) on first use."""
+def path(outside: Path | None = None) -> Path:
+    """This process's private directory, made (and stale ones swept) on first use. ``outside``:
+    a tree it must not lie in (the repository a render copies into it: a copy made inside what
+    it copies copies itself until its names pass the file system's bound, so a ``TMPDIR`` in
+    the repository refused every render); one made there before is left for the exit's cleanup
+    and a new one made under the first system temporary directory outside every such tree."""
     global _dir
     with _lock:
+        if outside is not None and (real := outside.resolve()) not in _avoided:
+            _avoided.append(real)
+            if _dir is not None and _dir.resolve().is_relative_to(real):
+                _left.append(_dir)
+                _dir = None
         if _dir is not None and _dir.is_dir():
             return _dir
-        sweep()
-        made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        base = _base()
+        sweep(base)
+        made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))
         os.chmod(made, 0o700)
         (made / _OWNER).write_text(_owner_text(), encoding="ascii")
         _dir = made
         return made
+
+
+def _base() -> Path:
+    """The system temporary directory (``TMPDIR``), else the first of the usual ones that lies
+    outside every tree the directory must not be in and can be written."""
+    first = Path(tempfile.gettempdir())
+    for base in (first, *map(Path, _USUAL)):
+        inside = any(map(base.resolve().is_relative_to, _avoided))
+        if not inside and base.is_dir() and os.access(base, os.W_OK | os.X_OK):
+            return base
+    raise UsageError(
+        f"the temporary directory {first} is inside the repository the bot reads, and no other "
+        f"({', '.join(_USUAL)}) can be written",
+        hint="set TMPDIR to a directory outside the repository",
+    )
 
 
 def subdir(prefix: str) -> Path:
@@ -84,9 +114,10 @@ def cleanup() -> None:
     """Remove this process's private directory (at exit, on SIGTERM; safe to call again)."""
     global _dir
     with _lock:
-        made, _dir = _dir, None
-    if made is not None:
-        shutil.rmtree(made, ignore_errors=True)
+        made, _dir = [*_left, *([_dir] if _dir is not None else [])], None
+        _left.clear()
+    for each in made:
+        shutil.rmtree(each, ignore_errors=True)
 
 
 def _stale(entry: Path) -> bool:

@@ -589,7 +589,7 @@ def render_marked(
 def marked_copy(root: Path, texts: Mapping[Path, str]) -> Iterator[Path | None]:
     """A private copy of the tree (``.git`` aside) with ``texts`` (path under ``root`` -> text)
     written over it, removed afterwards; None when the copy fails."""
-    with tempfile.TemporaryDirectory(prefix="helm-marked-", dir=privdir.path()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="helm-marked-", dir=privdir.path(outside=root)) as tmp:
         tree = Path(tmp) / "tree"
         try:
             shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))

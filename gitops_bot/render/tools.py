@@ -97,7 +97,7 @@ def _render_sides(
     """Each side's directories rendered in a copy of the worktree of its own (its texts
     written over it); a copy that fails is every directory's reason."""
     # in the private dir: the repository copies are swept with it even when the process is killed
-    with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path(outside=root)) as tmp:
         for label, (texts, names) in sides.items():
             tree = Path(tmp) / label / "tree"  # "before", "after": laid out as the rendered diff's
             try:

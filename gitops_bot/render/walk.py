@@ -310,7 +310,7 @@ def keep_spare(root: Path, copy: Path, written: frozenset[Path]) -> None:
     reading = _READING.get()
     if reading is None or root in reading.spares:
         return
-    aside = Path(tempfile.mkdtemp(prefix="spare-", dir=privdir.path())) / "tree"
+    aside = Path(tempfile.mkdtemp(prefix="spare-", dir=privdir.path(outside=root))) / "tree"
     try:
         os.rename(copy, aside)
     except OSError:
