@@ -26,14 +26,7 @@ from gitops_bot.manifests import images, is_appset
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
-from gitops_bot.render.walk import (
-    APPSET_SHARED,
-    APPSET_TEMPLATE,
-    DiskTree,
-    Elsewhere,
-    NoteKind,
-    Walk,
-)
+from gitops_bot.render.walk import APPSET_SHARED, APPSET_TEMPLATE, DiskTree, Elsewhere, NoteKind, Walk
 
 UNFOLLOWED = NoteKind.UNFOLLOWED
 
@@ -312,6 +305,8 @@ class DeployTools:
             walk.note(patch, f"a remote patch {app.application} ({rel}) names, not followed", NoteKind.REMOTE)
             said = f"{app.application} ({rel}) kustomize.patches: {remote_said(patch, 'patch')}"
             walk.said += [said] if said not in walk.said else []
+        if deployers.in_artifact(app, rel, walk):  # whatever its revision: no branch of this checkout
+            return
         if app.revision not in self._bases:  # this checkout's files are not what it renders
             walk.elsewhere.append(self._elsewhere(app))
             return

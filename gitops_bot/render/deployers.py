@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import apps_module, images, yamlvalues
-from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, Source, Tree, Walk
+from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, NoteKind, Source, Tree, Walk
 
 if TYPE_CHECKING:
     from gitops_bot.manifests import argocd_apps
@@ -412,6 +412,17 @@ def is_artifact(url: str) -> bool:
     is no git URL Argo CD clones; such a source's path is the artifact's, never this checkout's."""
     url = url.strip()
     return bool(url) and "{{" not in url and _GIT_URL.match(url) is None
+
+
+def in_artifact(app: argocd_apps.AppSource, rel: str, walk: Walk) -> bool:
+    """Whether ``app``'s source is an OCI artifact (:func:`is_artifact`), said as not followed:
+    its path is the artifact's whatever its revision (a tag, or none written), never this
+    checkout's directory (a release would write where nothing deploys from) nor a branch of it."""
+    if not is_artifact(app.repo_url):
+        return False
+    why = f"{app.application} renders {app.path} of the OCI artifact {app.repo_url}, not this repository's"
+    walk.note(rel, f"{why} files: not followed", NoteKind.UNFOLLOWED)
+    return True
 
 
 def helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:

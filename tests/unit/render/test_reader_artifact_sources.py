@@ -45,3 +45,26 @@ def test_git_urls_are_no_artifacts() -> None:
         assert not is_artifact(url), url
     assert not is_artifact("{{ .Values.repoURL }}") and not is_artifact("")
     assert is_artifact("ghcr.io/acme/x") and is_artifact("oci://ghcr.io/acme/x")
+
+
+@pytest.mark.parametrize("revision", ["targetRevision: v0.21.1, ", ""], ids=["a tag", "no revision"])
+def test_an_environment_of_an_artifacts_application_reads_not_this_checkouts_path(
+    tmp_path: Path, revision: str
+) -> None:
+    # the environment is the Application itself: its path names the artifact's files, so this
+    # checkout's deploy/ is neither what it runs (no revision read it as the base branch's) nor a
+    # place a release writes (a tag was said as a branch of this repository)
+    files = {
+        "gitops-bot.yaml": "version: 1\nimages:\n- {name: ghcr.io/acme/web, policy: semver}\n"
+        "environments:\n- {name: dev, path: apps}\n",
+        "deploy/kustomization.yaml": "resources: [web.yaml]\n",
+        "deploy/web.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        "apps/api.yaml": ARTIFACT_APP.replace("REPO", "oci://ghcr.io/acme/api-kustomize").replace(
+            "targetRevision: v0.21.1, ", revision
+        ),
+    }
+    reading = open_app(write(tmp_path, files)).readings()["dev"]
+    web = reading.image("ghcr.io/acme/web")
+    assert web is not None and web.status is not PinStatus.PINNED and web.would_write is None, web
+    assert "of the OCI artifact oci://ghcr.io/acme/api-kustomize" in (web.reason or ""), web
+    assert "branch" not in (web.reason or "") and "deploy/kustomization.yaml" not in reading.writable
