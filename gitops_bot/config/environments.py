@@ -86,9 +86,11 @@ def _environment(v: Values) -> EnvironmentConfig:
     if not paths:
         raise v.error(v.line, f"{v.what} needs 'path' (its overlay directory, e.g. overlays/{name})")
     known = _image_names(v)
-    for img in v["images"]:
+    for n, img in enumerate(v["images"]):
         if img not in known:
             raise v.error(v.line_of("images"), f"{v.what} lists image {img!r}, which is not under 'images'")
+        if img in v["images"][:n]:  # each item of the plan would be written twice
+            raise v.error(v.line_of("images"), f"{v.what} lists image {img!r} twice")
     charts = {c.name for c in v.file["charts"] or ()}
     for chart in v["charts"]:
         if chart not in charts:

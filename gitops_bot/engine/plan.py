@@ -261,6 +261,12 @@ def nothing_pinned(
         return
     if pins_charts():
         return
+    if not readings:  # no reading to say why: every environment lists no image
+        raise UsageError(
+            "no environment releases any configured image: each lists 'images: []' (its charts alone), "
+            "and none pins a configured chart",
+            hint="list in an environment's 'images' what it releases, or leave 'images' out (all of them)",
+        )
     shown = readings[:3]
     more = (
         f" (and {len(readings) - len(shown)} more; 'plan --output json' lists them)"
