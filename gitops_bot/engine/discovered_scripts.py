@@ -10,7 +10,7 @@ versions pinned in helm commands; what Terraform and kapp-controller deploy."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
@@ -19,7 +19,7 @@ from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_undeployed import SOURCE_PATH
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, files_of, norm
-from gitops_bot.engine.script_commands import MAX_SCRIPT, BuiltImage, Scripts
+from gitops_bot.engine.script_commands import MAX_SCRIPT, Applied, BuiltImage, Scripts
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.workloads import repository_key
@@ -231,6 +231,21 @@ def carvel(repo: RepoFiles) -> list[str]:
         f"({', '.join(files[:3])}{more}): kapp-controller deploys them, the bot does not read them; the "
         f"package versions they select{f' ({selected})' if selected else ''} and the images they deploy are "
         "not released"
+    ]
+
+
+def other_writers(scripts: Scripts, pinned_in: Collection[str]) -> list[str]:
+    """The steps of the repository's workflows and scripts that edit a tag in a file an image is
+    pinned in (``pinned_in``) and commit it: a second writer of the line a release writes, said
+    as Argo CD Image Updater's git write-back is."""
+    first: dict[tuple[str, str], Applied] = {}  # one step said a file and workflow: a tag's edit first
+    for e in sorted(scripts.edited, key=lambda e: "tag" not in e.command.lower()):
+        if e.path in pinned_in:
+            first.setdefault((e.file, e.path), e)
+    return [
+        f"{e.file}:{e.line} writes {e.path} too ({e.command}), and commits it: two writers of one line "
+        "race; run one of the two"
+        for e in first.values()
     ]
 
 

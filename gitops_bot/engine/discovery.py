@@ -333,6 +333,7 @@ def discover(
                     *refused,
                     *discovered_images.generated_notes(repo, n, readings),
                     *said,
+                    *discovered_scripts.other_writers(scripts, _pinned_in(readings, n)),
                     *filter(None, [collided.get(n)]),
                     *found.also_notes(n),
                 ),
@@ -356,6 +357,11 @@ def discover(
         tuple(found_charts),
         "" if deployers.holds_deployers(repo) else BY_SHAPE,
     )
+
+
+def _pinned_in(readings: Mapping[str, EnvironmentReading], name: str) -> set[str]:
+    """The files the environments pin the image ``name`` in."""
+    return {p.file for r in readings.values() if (ir := r.image(name)) is not None for p in ir.pins}
 
 
 def _by_shape(repo: RepoFiles) -> list[RenderPath]:

@@ -16,12 +16,14 @@ case when one path only fits."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import field
 from pathlib import PurePosixPath
 
 from gitops_bot.core.record import record
+from gitops_bot.engine import script_edits
 from gitops_bot.engine.repository_files import RepoFiles, norm
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
@@ -198,6 +200,8 @@ class Scripts:
     # that command and the load (its command, file:line): what it applies runs the machine's
     # builds (a Makefile's targets above it deploy otherwise)
     local: Mapping[str, tuple[Applied, str]] = field(default_factory=dict)
+    # the files a script or workflow edits a tag in and commits (script_edits): a second writer
+    edited: tuple[Applied, ...] = ()
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -209,6 +213,7 @@ def read(repo: RepoFiles) -> Scripts:
     pushed: set[str] = set()
     pinned: list[PinnedChart] = []
     local: dict[str, tuple[Applied, str]] = {}
+    edited: list[Applied] = []
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
         if text is None or len(text) > MAX_SCRIPT:
@@ -243,7 +248,13 @@ def read(repo: RepoFiles) -> Scripts:
                 if (chart := _published(repo, words)) is not None:
                     pinned.append(PinnedChart(chart, f, number))
         built += _tilt_built(f, text) if tilt else []
-    return Scripts(tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local)
+        if not markdown and script_edits.COMMITS.search(text):
+            resolve = functools.partial(_resolve, repo, lower)
+            found = script_edits.edits(lines, _Where(repo, lower, f).segments, resolve, set(repo.files))
+            edited += (Applied(path, f, n, command) for path, n, command in found)
+    return Scripts(
+        tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local, tuple(edited)
+    )
 
 
 def _applying(
