@@ -46,7 +46,10 @@ SED = 'sed -i -E "s/newTag: sha-[0-9a-f]+/newTag: ${IMAGE_TAG}/g" deploy/k8s/kus
     ("edit", "said"),
     [
         (SED, "sed -i -E s/newTag: sha-[0-9a-f]+/newTag: ${IMAGE_TAG}/g deploy/k8s/kustomization.yaml"),
-        ("cd deploy/k8s && kustomize edit set image web=" + APP + ":${IMAGE_TAG}", "kustomize edit set image"),
+        (
+            "cd deploy/k8s && kustomize edit set image web=" + APP + ":${IMAGE_TAG}",
+            "kustomize edit set image",
+        ),
     ],
 )
 def test_a_workflow_committing_its_own_edit_of_the_tag_is_said_as_a_second_writer(
@@ -68,7 +71,9 @@ def test_a_workflow_committing_its_own_edit_of_the_tag_is_said_as_a_second_write
         ("sed -i s/replicas: 1/replicas: 2/ deploy/k8s/kustomization.yaml", "git push"),  # no tag
     ],
 )
-def test_an_edit_no_step_commits_or_of_no_tag_is_no_second_writer(tmp_path: Path, edit: str, push: str) -> None:
+def test_an_edit_no_step_commits_or_of_no_tag_is_no_second_writer(
+    tmp_path: Path, edit: str, push: str
+) -> None:
     workflow = WORKFLOW % {"edit": edit, "push": push}
     found = discover(write(tmp_path, {**FILES, ".github/workflows/build-deploy.yml": workflow}))
     (image,) = [i for i in found.images if i.repository == APP or i.name == APP]
