@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     YAML,
     RepoFiles,
+    aggregate,
     as_map,
     bundle_input,
     files_of,
@@ -137,10 +138,11 @@ def safe_name(name: str) -> str:
     return f"{name}-env" if name in RESERVED else name
 
 
-def overlays(repo: RepoFiles) -> list[RenderPath]:
+def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath]:
     """Kustomizations nothing else includes: those including others (an overlay), and those
     named like an environment on their own (a flat ``environments/dev`` layer). What a test
-    fixture includes is still an environment's own: a fixture is nobody's overlay."""
+    fixture includes is still an environment's own: a fixture is nobody's overlay; what only
+    sums the stages is none, unless a deploy object renders it (``deployed``: its paths)."""
     dirs = [d for d in kustomization_dirs(repo) if not repo.no_environment(d)]
     included: set[str] = set()
     bundles: set[str] = set()
@@ -168,6 +170,14 @@ def overlays(repo: RepoFiles) -> list[RenderPath]:
             repo.notes.append(
                 f"{norm(d)}: a bundle's input ({why}, which make bundle builds), not an environment; "
                 "what it includes is read as deployed (a guess)"
+            )
+            bundles.add(norm(d))
+            continue
+        if norm(d) not in deployed and (stages := aggregate(repo, norm(d))) is not None:
+            said = norm(d) or "the root kustomization"
+            repo.notes.append(
+                f"{said}: its resources are the environments {' and '.join(stages)} and nothing else "
+                "(building it builds them together), not an environment; each is read on its own"
             )
             bundles.add(norm(d))
             continue

@@ -82,11 +82,11 @@ def discover(
     these files); ``has_branch``: whether the clone holds a branch an environment is rendered
     from (then read there), None to write no ``branch:``."""
     repo = RepoFiles(root)
-    overlays = candidates.overlays(repo)
-    covered = {c.path for c in overlays}
     # where the repository defines what deploys it, an overlay none of its objects renders is
     # no environment: its images: entries would read as pins no cluster runs
     deployments = deployers.deployments(repo)
+    overlays = candidates.overlays(repo, deployments.dirs if deployments is not None else ())
+    covered = {c.path for c in overlays}
     if deployments is not None:
         overlays = deployers.deployed(repo, overlays, deployments)
         covered |= {c.path for c in overlays}

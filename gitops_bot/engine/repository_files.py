@@ -16,6 +16,8 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import (
     kind_of,
+    rank_of,
+    same,
 )
 from gitops_bot.manifests import argocd_appsets, definitions_only, guard, is_appset, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -433,6 +435,29 @@ def norm(rel: str) -> str:
 
 def as_map(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
+
+
+def aggregate(repo: RepoFiles, directory: str) -> list[str] | None:
+    """The environments a kustomization is only the sum of (``overlays/`` listing ``./staging``
+    and ``./production``, built at once to check that each overlay builds), or None: every one of
+    its resources is a directory of this repository holding a kustomization named for a stage,
+    two stages at least, and it is named for none. Built, it deploys each stage's objects at
+    once; taken for an environment, it renders the stages' own lines, and none is released."""
+    if rank_of(PurePosixPath(directory).name) is not None:
+        return None
+    for k in KUSTOMIZATION_NAMES:
+        for doc in repo.docs(f"{directory}/{k}".lstrip("/")):
+            named = doc.get("resources")
+            if not isinstance(named, list) or not named or doc.get("components"):
+                return None
+            dirs = [norm(f"{directory}/{e}".lstrip("/")) if isinstance(e, str) else "" for e in named]
+            kustomized = [d and any(f"{d}/{n}" in repo.files for n in KUSTOMIZATION_NAMES) for d in dirs]
+            stages = [PurePosixPath(d).name for d in dirs]
+            if not all(kustomized) or any(rank_of(s) is None for s in stages):
+                return None
+            distinct = [s for i, s in enumerate(stages) if not any(same(s, t) for t in stages[:i])]
+            return sorted(dirs) if len(distinct) > 1 else None
+    return None
 
 
 def bundle_input(repo: RepoFiles, directory: str, files: Iterable[Path]) -> str | None:
