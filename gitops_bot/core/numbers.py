@@ -120,3 +120,11 @@ def epoch(value: Any, what: str = "a time") -> datetime:
     if number >= INSTANT_MAX.timestamp():
         raise OutOfRange(f"{what} {_shown(value)} is after {INSTANT_MAX.year}")
     return datetime.fromtimestamp(number, UTC)
+
+
+def index(text: str) -> int | None:
+    """A list's index written in a path (an ApplicationSet template's ``.2``, a Helm parameter's
+    ``image.0``, a JSON pointer's ``/1``): ASCII digits alone, at most 9 of them; None for any
+    other text. ``str.isdigit`` is true of '²' and other scripts' digits, which ``int`` refuses,
+    and ``int`` refuses a text of over 4,300 digits: either was a traceback on a file's text."""
+    return int(text) if 0 < len(text) <= 9 and text.isascii() and text.isdigit() else None

@@ -48,8 +48,8 @@ def resolve(document: Any, pointer: str) -> Any:
         token = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and token in node:
             node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
+        elif isinstance(node, list) and (n := numbers.index(token)) is not None and n < len(node):
+            node = node[n]
         else:
             raise KeyError(pointer)
     return node

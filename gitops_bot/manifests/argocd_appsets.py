@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot.core import numbers
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import APPLICATION_SET, argocd_apps, may_hold, nodes
@@ -143,8 +144,8 @@ def _lookup(params: Any, expr: str, go: bool) -> Any:
         found = _lookup(params, words[1], go)
         for key in words[2:]:
             key = key.strip('"')
-            if isinstance(found, list) and key.isdigit() and int(key) < len(found):
-                found = found[int(key)]
+            if isinstance(found, list) and (n := numbers.index(key)) is not None and n < len(found):
+                found = found[n]
             elif isinstance(found, dict) and key in found:
                 found = found[key]
             else:
@@ -161,8 +162,8 @@ def _lookup(params: Any, expr: str, go: bool) -> Any:
             return value
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
+        elif isinstance(value, list) and (n := numbers.index(key)) is not None and n < len(value):
+            value = value[n]
         else:
             raise Unexpanded(f"the template reads {expr!r}, which the generators do not set")
     if not go and name == "path" and isinstance(value, dict) and "path" in value:

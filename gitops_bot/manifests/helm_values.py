@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot.core import numbers
 from gitops_bot.manifests import nodes
 
 _STR = "tag:yaml.org,2002:str"
@@ -40,8 +41,8 @@ def node_at(root: Any, path: str, *, scalar: bool = True) -> Any:
             if found is None:
                 return None
             node = found[1]
-        elif nodes.is_seq(node) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
+        elif nodes.is_seq(node) and (n := numbers.index(part)) is not None and n < len(node.value):
+            node = node.value[n]
         else:
             return None
     return node if nodes.is_scalar(node) or not scalar else None

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
@@ -469,10 +470,10 @@ def _applies(doc: Any, parts: list[str], op: str) -> str:
         elif isinstance(here, list):
             if part == "-" and last and op == "add":
                 return ""
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):  # '²' is a digit to isdigit, not to int
                 return ""
-            index, bound = int(part), len(here) + (1 if last and op == "add" else 0)
-            if index >= bound:
+            index, bound = numbers.index(part), len(here) + (1 if last and op == "add" else 0)
+            if index is None or index >= bound:  # None: more digits than any list's length has
                 return (
                     f"it has no {walked}/{part} (its {walked.rpartition('/')[2] or 'list'} holds {len(here)})"
                 )
