@@ -290,6 +290,16 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
             "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
             "environment (docs/guides/your-repository.md, 'Writing it by hand')",
         )
+    if found.unreleased:
+        # pins were found, said below with why they are not released: "nothing to release", or
+        # "read no pin", would contradict the lines that name them
+        n = len(found.unreleased)
+        return UsageError(
+            f"found environments {names}{more} in {repo}: {n} pin{'s' if n != 1 else ''} found, none "
+            f"configured{seen}",
+            hint="each part not read says why it is not released and what to change; else "
+            "name the images and charts by hand (docs/guides/your-repository.md, 'Writing it by hand')",
+        )
     if shown:
         # what was not read may be where they pin (a chart version an ApplicationSet's
         # generator sets): "nothing to release" would tell the user to stop looking

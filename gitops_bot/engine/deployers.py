@@ -15,6 +15,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_shapes, pushed_artifacts
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
+from gitops_bot.engine.discovered_appset_charts import generated_charts
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     OUT_OF_REPOSITORY,
@@ -24,8 +25,7 @@ from gitops_bot.engine.repository_files import (
     leaves,
     norm,
 )
-from gitops_bot.manifests import argocd_apps, argocd_appsets, charts_argocd, written_kinds
-from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
@@ -69,7 +69,7 @@ def elsewhere(repo: RepoFiles) -> None:
             gone = [s for s, _ in left]
             urls = [_url(s) for s in sources if s not in gone and _renders_elsewhere(repo, s)]
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
-                charted[f] = generated_charts(text, f)
+                charted[f] = generated_charts(text, f, repo)
             for url in dict.fromkeys(urls):
                 counts[(kind, url)] = counts.get((kind, url), 0) + 1
             files[f] = files.get(f, True) and bool(urls or left or charted.get(f))
@@ -90,36 +90,6 @@ def elsewhere(repo: RepoFiles) -> None:
         repo.notes.insert(
             len(counts), f"{stages} Kargo Stage{'s' if stages > 1 else ''} promote into what they render"
         )
-
-
-def generated_charts(text: str, rel: str) -> list[str]:
-    """What each ApplicationSet of the file renders as a chart, per Application its generators
-    make: the chart, version, repository and the line setting the version (a list element's
-    value is a chart site, configured under charts: with an environment rendering the file), or
-    which generator sets what the repository does not hold. Never a template as written."""
-    try:
-        found = charts_argocd.generated_charts(text, rel)
-    except GitOpsBotError as e:
-        return [f"{rel}: its ApplicationSets' charts not read ({e})"]
-    known: dict[str, list[str]] = {}
-    out = []
-    for c in found:
-        if c.why:
-            what = f"chart {c.chart}" if c.chart else "a chart"
-            out.append(f"{rel}: Argo CD ApplicationSet {c.appset} renders {what}, not read: {c.why}")
-            continue
-        url = log.without_userinfo(c.repo_url)
-        known.setdefault(c.appset, []).append(
-            f"chart {c.chart} {c.version} of {repository_key(url)} ({rel}:{c.line})"
-        )
-    for appset, charts in known.items():
-        out.insert(
-            0,
-            f"Argo CD ApplicationSet {appset} renders {', '.join(dict.fromkeys(charts))} (charts, "
-            "not directories of this repository: configure them under charts: with an environment "
-            "whose path is the file, and each version is released where it is written)",
-        )
-    return out
 
 
 def _url(source: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine import (
     candidates,
     deployers,
+    discovered_appset_charts,
     discovered_appsets,
     discovered_branches,
     discovered_charts,
@@ -73,6 +74,8 @@ class Discovery:
     # why the environments are a guess: the repository holds no object saying what deploys it,
     # so they are its overlays and values files by their names and shapes ("" when it does)
     by_shape: str = ""
+    # the places of versions found that init cannot configure (a line of notes says each)
+    unreleased: tuple[str, ...] = ()
 
 
 def discover(
@@ -356,6 +359,7 @@ def discover(
         tuple(questions),
         tuple(found_charts),
         "" if deployers.holds_deployers(repo) else BY_SHAPE,
+        tuple(repo.unreleased),
     )
 
 
@@ -390,11 +394,12 @@ def _charts(
         repo.text, repo.docs, {e.name: rendered.get(e.name, ()) for e in envs}, images
     )
     # an ApplicationSet an environment renders is read there: its charts are not "not read"
+    # (those it could not read still are)
     read = {
         n
         for f in dict.fromkeys(f for e in envs for f in rendered.get(e.name, ()))
         if argocd_apps.is_appset(text := repo.text(f) or "")
-        for n in deployers.generated_charts(text, f)
+        for n in discovered_appset_charts.read_charts(text, f)
     }
     repo.notes[:] = [n for n in repo.notes if n not in read]
     repo.notes.extend(notes)
@@ -454,6 +459,6 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
         for n, fs in groups.items()
         if n in pinning
     )
-    said = {n for f in files for n in deployers.generated_charts(repo.text(f) or "", f)}
+    said = {n for f in files for n in discovered_appset_charts.read_charts(repo.text(f) or "", f)}
     rest = [n for n in found.notes if n not in said]
     return Discovery(envs, (), "", (*rest, *notes), charts=tuple(charts)), shared

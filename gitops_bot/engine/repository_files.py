@@ -105,6 +105,8 @@ class RepoFiles:
         self.appsets: dict[str, None] = {}
         self.tracking: list[Tracking] = []
         self.templates: dict[str, str] = {}  # another tool's templates (not listed among files) -> the tool
+        # versions found and not configured (a chart's a git files generator reads): file:line
+        self.unreleased: dict[str, None] = {}
         self._said: set[str] = set()  # the files a not-read note names already
         self.deployer_files: list[str] | None = None  # those holding deploy objects, once found
         # each file's generated Applications (or why its generators failed), made once: init

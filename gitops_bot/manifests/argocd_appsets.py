@@ -189,6 +189,13 @@ def _known(value: Any, expr: str) -> Any:
     return value
 
 
+def whole(text: str) -> str | None:
+    """The expression a template value is, whole (``.esoVersion`` of ``'{{ .esoVersion }}'``),
+    else None."""
+    m = _EXPR.fullmatch(text.strip())
+    return None if m is None else m[1]
+
+
 def value(text: str, params: dict[str, Any], go: bool) -> Literal | str:
     """A template value filled from one of :func:`parameter_sets`' sets: a value that is one
     expression reading a list element's value is that :class:`Literal` (where it is written);
@@ -323,9 +330,11 @@ def _params(
         if kind == "git":
             if dirs is None:
                 if _map(_plain(node)).get("files"):
-                    raise Unexpanded(
-                        "its git generator reads files' contents, which this reader does not expand"
-                    )
+                    if files is None:
+                        raise Unexpanded(
+                            "its git generator reads files' contents, which this reader does not expand"
+                        )
+                    return _git_files(_map(_plain(node)), files)
                 return [{"path": Opaque("git generator (one Application per directory)")}]
             return _git(node, dirs, files)
         if kind == "clusters":
@@ -447,11 +456,13 @@ def _name(template: str, params: dict[str, Any], go: bool) -> str:
         return template
 
 
-def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
+def parameter_sets(doc: Any, files: Files | None = None) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     """Of one ApplicationSet document (composed): whether its template is a Go template, and
     each Application its generators make, (its name, its parameters), a ``list`` element's
     values kept as :class:`Literal` (where a chart version they set is written) and a git
-    generator's as :class:`Opaque`. Raises :class:`Unexpanded`."""
+    directories generator's as :class:`Opaque`; a git files generator's files are read where
+    ``files`` lists them (each file's keys, its ``path.*``), else :class:`Unexpanded`. Raises
+    :class:`Unexpanded`."""
     spec = at(doc, "spec")
     go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
     template = argocd_apps.scalar(at(spec, "template", "metadata"), "name") or (
@@ -459,7 +470,7 @@ def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     )
     sets: list[dict[str, Any]] = []
     for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
-        sets += _params(gen, None)
+        sets += _params(gen, None, files)
     return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
 

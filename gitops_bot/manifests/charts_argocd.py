@@ -127,11 +127,18 @@ class GeneratedChart:
     version: str
     line: int  # where the version is written: the list element's value, else the template's
     why: str = ""  # what leaves a value unknown (the generator that sets it); "" = all known
+    # a version a git files generator reads from a file of the repository: that file and the
+    # key (``line`` is then 0: the caller, which reads the file, finds it); never released
+    file: str = ""
+    key: str = ""
 
 
-def generated_charts(text: str, filename: str) -> list[GeneratedChart]:
+def generated_charts(
+    text: str, filename: str, files: argocd_appsets.Files | None = None
+) -> list[GeneratedChart]:
     """Each chart source of the file's ApplicationSets, once per distinct chart, repository,
-    version and place, for what init says of them."""
+    version and place, for what init says of them; ``files``: the files a git files generator
+    reads (their versions said with :attr:`GeneratedChart.file`), None to leave it unexpanded."""
     out: dict[GeneratedChart, None] = {}
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
@@ -144,7 +151,7 @@ def generated_charts(text: str, filename: str) -> list[GeneratedChart]:
         if not sources:
             continue
         try:
-            go, sets = argocd_appsets.parameter_sets(doc)
+            go, sets = argocd_appsets.parameter_sets(doc, files)
         except argocd_appsets.Unexpanded as e:
             for s in sources:
                 out[GeneratedChart(name, "", "", "", s.start_mark.line + 1, str(e))] = None
@@ -197,4 +204,23 @@ def _appset_chart(appset: str, source: Any, params: dict[str, Any], go: bool) ->
         return GeneratedChart(appset, "" if "{{" in written else written, "", "", line, str(e))
     if isinstance(version, argocd_appsets.Literal):
         return GeneratedChart(appset, chart, url, str(version.node.value), version.node.start_mark.line + 1)
+    if (read := _file_key(argocd_apps.scalar(source, "targetRevision") or "", params)) is not None:
+        file, key = read
+        why = f"its git files generator reads the version from {file} ({key})"
+        return GeneratedChart(appset, chart, url, version, 0, why, file, key)
     return GeneratedChart(appset, chart, url, version, line)
+
+
+def _file_key(written: str, params: dict[str, Any]) -> tuple[str, str] | None:
+    """(file, key) where a git files generator's file sets the whole of a template value
+    (``'{{ .esoVersion }}'`` of ``envs/dev.json``), else None."""
+    expr = argocd_appsets.whole(written)
+    where = params.get("path")
+    if expr is None or not isinstance(where, dict) or "filename" not in where:
+        return None
+    words = expr.split()
+    key = words[0].removeprefix(".") if len(words) == 1 else ""
+    if not key or key.split(".")[0] == "path":
+        return None
+    directory = str(where.get("path") or ".")
+    return (str(where["filename"]) if directory == "." else f"{directory}/{where['filename']}"), key
