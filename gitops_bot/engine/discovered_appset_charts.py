@@ -29,16 +29,6 @@ def read_charts(text: str, rel: str) -> list[str]:
     return _notes(text, rel, None)[0]
 
 
-def pinned_in_files(text: str, rel: str, repo: RepoFiles) -> int:
-    """How many chart versions the file's ApplicationSets read from files of the repository
-    through a git files generator: pins found, none of which init configures."""
-    try:
-        found = charts_argocd.generated_charts(text, rel, repo.generator_files)
-    except GitOpsBotError:
-        return 0
-    return len({(c.file, c.key) for c in found if c.file})
-
-
 def _notes(text: str, rel: str, repo: RepoFiles | None) -> tuple[list[str], list[str]]:
     try:
         found = charts_argocd.generated_charts(text, rel, repo.generator_files if repo else None)
