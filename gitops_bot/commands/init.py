@@ -331,7 +331,9 @@ def find(
     not load is its own bug, said as one), and plan under it. ``drafts``: where a draft goes
     when no environment is found but charts are (None: no draft is made)."""
     base = store.checkout_branch(repo)
-    found = discovery.discover(repo, base=base, has_branch=lambda b: _has_branch(repo, b))
+    found = discovery.discover(
+        repo, base=base, has_branch=lambda b: _has_branch(repo, b), origin=store.origin_url(repo)
+    )
     if not found.environments:
         drafted = discovery.draft(repo, found) if drafts is not None else None
         if drafted is None or drafts is None:

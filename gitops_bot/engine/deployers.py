@@ -27,6 +27,7 @@ from gitops_bot.engine.repository_files import (
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render.deployers import repo_key
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
 # {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
@@ -37,15 +38,19 @@ ELSEWHERE = "not this repository: run init in that repository"
 PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
 
 
-def elsewhere(repo: RepoFiles) -> None:
+def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
     """Argo CD Applications and ApplicationSets rendering a directory of another repository (a
     URL with a placeholder, a path this one lacks), counted per kind and URL, and the Kargo Stages
     beside them: said as notes, so a repository that only configures deployments of another
-    (a Kargo project's) is told where to run init, not only that it holds no environment."""
+    (a Kargo project's) is told where to run init, not only that it holds no environment.
+    ``origin``: this checkout's remote URL; a path this one lacks under it was moved or deleted
+    here, and "run init in that repository" would send the person to where they are."""
+    own = repo_key(origin) if origin else None
     counts: dict[tuple[str, str], int] = {}
     files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
     charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said
     stages = 0
+    moved_any = False
     for f in deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
         text = repo.text(f) or ""
         for doc in repo.docs(f):
@@ -67,14 +72,24 @@ def elsewhere(repo: RepoFiles) -> None:
                     f"({OUT_OF_REPOSITORY})"
                 )
             gone = [s for s, _ in left]
-            urls = [_url(s) for s in sources if s not in gone and _renders_elsewhere(repo, s)]
+            there = [s for s in sources if s not in gone and _renders_elsewhere(repo, s)]
+            moved = [s for s in there if own is not None and repo_key(_url(s)) == own]
+            for s in moved:
+                name = as_map(doc.get("metadata")).get("name")
+                repo.notes.append(
+                    f"{f}: Argo CD {kind} {name} renders path {s.get('path')} of {_url(s)}, which this "
+                    "repository does not hold (moved or deleted?): fix the path or remove the "
+                    f"{kind}"
+                )
+            urls = [_url(s) for s in there if s not in moved]
+            moved_any = moved_any or bool(moved)
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
                 charted[f] = generated_charts(text, f, repo)
             for url in dict.fromkeys(urls):
                 counts[(kind, url)] = counts.get((kind, url), 0) + 1
-            files[f] = files.get(f, True) and bool(urls or left or charted.get(f))
+            files[f] = files.get(f, True) and bool(urls or left or moved or charted.get(f))
     said_charts = [n for notes in charted.values() for n in notes]
-    if not counts and not said_charts:
+    if not counts and not said_charts and not moved_any:
         return
     said = {f for f, all_elsewhere in files.items() if all_elsewhere}
     # the generic "an ApplicationSet; ... not read" of those files says less than what follows

@@ -79,11 +79,16 @@ class Discovery:
 
 
 def discover(
-    root: Path, *, base: str | None = None, has_branch: Callable[[str], bool] | None = None
+    root: Path,
+    *,
+    base: str | None = None,
+    has_branch: Callable[[str], bool] | None = None,
+    origin: str | None = None,
 ) -> Discovery:
     """What ``root`` holds. ``base``: the branch checked out (an Application tracking it renders
     these files); ``has_branch``: whether the clone holds a branch an environment is rendered
-    from (then read there), None to write no ``branch:``."""
+    from (then read there), None to write no ``branch:``; ``origin``: the checkout's remote URL,
+    this repository as an Application names it (None: not known)."""
     repo = RepoFiles(root)
     # where the repository defines what deploys it, an overlay none of its objects renders is
     # no environment: its images: entries would read as pins no cluster runs
@@ -100,7 +105,7 @@ def discover(
     apps = candidates.applications(repo, covered, charts, taken)
     apps += discovered_appsets.chart_paths(repo, apps)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
-    deployers.elsewhere(repo)
+    deployers.elsewhere(repo, origin)
     scripts = script_commands.read(repo)
     repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.carvel(repo)]
     repo.notes += discovered_scripts.scripted_charts(scripts)

@@ -72,6 +72,14 @@ def checkout_bases(path: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def origin_url(path: Path) -> str | None:
+    """The URL of a local checkout's ``origin`` remote; None when it has none (or is no checkout)."""
+    if not path.is_dir():
+        return None
+    proc = completed(["config", "--get", "remote.origin.url"], cwd=str(path))
+    return (proc.stdout.decode(errors="replace").strip() or None) if proc.returncode == 0 else None
+
+
 def _toplevel(path: Path) -> Path | None:
     """The root of the working tree ``path`` is in (``path`` itself for a bare repository);
     None when it is in none."""
