@@ -249,6 +249,13 @@ def other_writers(scripts: Scripts, pinned_in: Collection[str]) -> list[str]:
     ]
 
 
+def packaged(scripts: Scripts, file: str) -> Applied | None:
+    """The step packaging the chart whose values file is ``file`` with an ``--app-version`` of
+    its own (``helm package chart --version X --app-version X`` on each release tag), or None:
+    the chart's ``appVersion`` is then that step's at each release, no pin of the values."""
+    return next((a for a in scripts.packaged if file.startswith(f"{a.path}/")), None)
+
+
 def scripted_charts(scripts: Scripts) -> list[str]:
     """The published charts a script installs at a version it writes (``helm upgrade --install
     minio minio --repo https://... --version 3.7.9``), said in one line: the bot edits no shell

@@ -232,6 +232,7 @@ def discover(
         tags: list[str] = []
         where: list[str] = []
         defaulted: list[str] = []  # empty Helm tags whose chart's default this repository lacks
+        packed = ""  # the step setting that default (the appVersion) as it packages the chart
         refused: list[str] = []  # environments whose tool refuses to render them, said
         for env_name, r in readings.items():
             ir = r.image(n)
@@ -249,6 +250,10 @@ def discover(
                 # an empty tag (read as none) is helm's empty value: the template's default runs
                 empty = not p.tag and not p.digest and p.kind is PinKind.HELM
                 default = empty and discovered_images.chart_default(repo, p.file)
+                if default and (packing := discovered_scripts.packaged(scripts, p.file)) is not None:
+                    # the appVersion a workflow sets as it packages each release: a tag written
+                    # into the values would be packaged into every later version in its place
+                    default, packed = None, f"{packing.file}:{packing.line} ({packing.command})"
                 tags.append(default or p.tag or "")
                 if empty and not default:
                     defaulted.append(p.place)
@@ -286,6 +291,14 @@ def discover(
         rendered_by = {e.name: e.paths for e in envs if e.name in where}
         if (local := discovered_scripts.not_released(scripts, n, rendered_by)) is not None:
             repo.notes.append(local)
+            continue
+        if defaulted and not any(tags) and packed:
+            repo.notes.append(
+                f"{', '.join(dict.fromkeys(defaulted))}: {n}: the tag is left empty, so the chart's "
+                f"appVersion runs, which {packed} sets as it packages the chart: no pin to write into "
+                "the values (every version packaged after would carry it); not configured: release "
+                "the packaged chart's version where it is installed"
+            )
             continue
         if defaulted and not any(tags):
             # what runs is the chart's own choice (its appVersion), which no file here tells: a

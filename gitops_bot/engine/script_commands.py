@@ -202,6 +202,8 @@ class Scripts:
     local: Mapping[str, tuple[Applied, str]] = field(default_factory=dict)
     # the files a script or workflow edits a tag in and commits (script_edits): a second writer
     edited: tuple[Applied, ...] = ()
+    # the charts a script or workflow packages with an --app-version of its own (script_edits)
+    packaged: tuple[Applied, ...] = ()
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -214,6 +216,8 @@ def read(repo: RepoFiles) -> Scripts:
     pinned: list[PinnedChart] = []
     local: dict[str, tuple[Applied, str]] = {}
     edited: list[Applied] = []
+    packaged: list[Applied] = []
+    resolve = functools.partial(_resolve, repo, lower)
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
         if text is None or len(text) > MAX_SCRIPT:
@@ -249,12 +253,13 @@ def read(repo: RepoFiles) -> Scripts:
                     pinned.append(PinnedChart(chart, f, number))
         built += _tilt_built(f, text) if tilt else []
         if not markdown and script_edits.COMMITS.search(text):
-            resolve = functools.partial(_resolve, repo, lower)
             found = script_edits.edits(lines, _Where(repo, lower, f).segments, resolve, set(repo.files))
             edited += (Applied(path, f, n, command) for path, n, command in found)
-    return Scripts(
-        tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local, tuple(edited)
-    )
+        if not markdown and "--app-version" in text:
+            charts = script_edits.packaged(lines, _Where(repo, lower, f).segments, resolve)
+            packaged += (Applied(path, f, n, command) for path, n, command in charts)
+    found_by = (tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local)
+    return Scripts(*found_by, edited=tuple(edited), packaged=tuple(packaged))
 
 
 def _applying(

@@ -2,8 +2,10 @@
 that edits one in place and commits it (``sed -i "s/newTag: .*/newTag: $TAG/"
 deploy/kustomization.yaml``, ``yq -i '.image.tag = ...' values.yaml``, ``kustomize edit set image``
 in the kustomization's directory, then ``git push``): a second writer of the line a release
-writes, whose commits race the bot's pull requests. Read in the one pass over the scripts
-(:mod:`gitops_bot.engine.script_commands`), which gives each command's directory."""
+writes, whose commits race the bot's pull requests; and a ``helm package CHART --app-version X``
+step, which sets the chart's appVersion at each packaging, where no file holds it. Read in the
+one pass over the scripts (:mod:`gitops_bot.engine.script_commands`), which gives each
+command's directory."""
 
 from __future__ import annotations
 
@@ -52,3 +54,52 @@ def edits(
                         continue
                     found = [p for w in words if (p := resolve(cwd, w)) is not None and p in files]
                 yield from ((p, number, command) for p in found)
+
+
+# helm package CHART with --app-version: the packaged chart's appVersion is the command's, not
+# its Chart.yaml's (a workflow packaging each release tag); its words to the command's end
+_PACKAGE = re.compile(r"\bhelm\s+package\b(?P<args>[^|;&\n`]*)")
+_PACKAGE_VALUED = frozenset({"-d", "--destination", "--version", "--app-version", "--key", "--keyring"})
+# a key opening a folded block scalar (``run: >-``): its lines are one command, joined by spaces
+_FOLDS = re.compile(r":[ \t]*>[-+]?[ \t]*$")
+
+
+def packaged(
+    lines: Sequence[str],
+    segments: Callable[[str], Iterator[tuple[str, Cwd]]],
+    resolve: Callable[[Cwd, str], str | None],
+) -> Iterator[tuple[str, int, str]]:
+    """(chart directory, line, command) of each ``helm package`` of a chart of this repository
+    that sets its ``--app-version``, a folded ``run: >-`` step read as the one command it is."""
+    for number, line in enumerate(_folded(lines), 1):
+        for segment, cwd in segments(line):
+            for m in _PACKAGE.finditer(segment):
+                # its flags to the next package on the line: a GitHub expression writing them
+                # (${{ v && format('--app-version {0}', v) || '' }}) is split as commands are
+                rest = line[line.find(m.group(0)) + len(m.group(0)) :]
+                if "--app-version" not in re.split(r"\bhelm\s+package\b", rest, maxsplit=1)[0]:
+                    continue
+                words, valued = m["args"].split(), False
+                for w in words:
+                    if not valued and not w.startswith("-"):
+                        if (chart := resolve(cwd, w.strip("'\""))) is not None:
+                            yield chart, number, f"helm package {w} --app-version"
+                        break
+                    valued = w in _PACKAGE_VALUED
+
+
+def _folded(lines: Sequence[str]) -> list[str]:
+    """``lines`` with each folded block scalar's lines joined into its first, the numbers kept."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        opener = out[i]
+        i += 1
+        if not _FOLDS.search(opener):
+            continue
+        depth, first = len(opener) - len(opener.lstrip()), i
+        while i < len(out) and (not out[i].strip() or len(out[i]) - len(out[i].lstrip()) > depth):
+            if i > first:
+                out[first], out[i] = f"{out[first]} {out[i].strip()}", ""
+            i += 1
+    return out

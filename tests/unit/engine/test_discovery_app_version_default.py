@@ -45,3 +45,33 @@ def test_a_values_file_named_as_an_example_is_no_environment(tmp_path: Path) -> 
     found = discover(write(tmp_path, files))
     assert [e.name for e in found.environments] == ["default"]
     assert any(n.startswith("chart/values.example.yaml: an example") for n in found.notes), found.notes
+
+
+# epics-containers/argocd-monitor@76d26269's .github/workflows/_helm.yml, cut: the chart is
+# packaged at each release tag with that tag as its appVersion, a folded run: >- step
+PACKAGING = """on: {push: {tags: ['v*']}}
+jobs:
+  package:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Package chart
+        run: >-
+          helm package chart -d .helm-pkg
+          ${{ steps.version.outputs.v && format('--version {0} --app-version {0}', steps.version.outputs.v) || '' }}
+      - run: helm push .helm-pkg/*.tgz oci://ghcr.io/acme/charts
+"""
+
+
+def test_an_app_version_a_workflow_sets_at_packaging_is_no_pin_to_release(tmp_path: Path) -> None:
+    """init configured the image at the Chart.yaml's appVersion with helm: image.tag: a release
+    would write a fixed tag into the source chart's values, which every version packaged after
+    then carries in place of its own appVersion."""
+    found = discover(write(tmp_path, {**CHART, ".github/workflows/_helm.yml": PACKAGING}))
+    assert found.images == (), found.images
+    assert (
+        "chart/values.yaml:4: ghcr.io/fluxbase-eu/fluxbase: the tag is left empty, so the chart's appVersion "
+        "runs, which .github/workflows/_helm.yml:9 (helm package chart --app-version) sets as it packages the "
+        "chart: no pin to write into the values (every version packaged after would carry it); not "
+        "configured: release the packaged chart's version where it is installed"
+    ) in found.notes, found.notes
