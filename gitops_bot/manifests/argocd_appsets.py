@@ -36,6 +36,9 @@ _CLUSTER_ONLY = object()  # a value only the cluster's secret in Argo CD holds
 Files = Callable[[str], list[tuple[str, Any]]]
 
 
+FILES_UNEXPANDED = "its git generator reads files' contents, which this reader does not expand"
+
+
 class Unexpanded(Exception):
     """The generators or the template need what only Argo CD holds: the reason."""
 
@@ -212,7 +215,7 @@ def _git(node: Any, dirs: Callable[[str], list[str]], files: Files | None = None
     spec = _map(_plain(node))
     if spec.get("files"):
         if files is None:
-            raise Unexpanded("its git generator reads files' contents, which this reader does not expand")
+            raise Unexpanded(FILES_UNEXPANDED)
         return _git_files(spec, files)
     directories = [_map(d) for d in _list(spec.get("directories"))]
     includes = [
@@ -331,9 +334,7 @@ def _params(
             if dirs is None:
                 if _map(_plain(node)).get("files"):
                     if files is None:
-                        raise Unexpanded(
-                            "its git generator reads files' contents, which this reader does not expand"
-                        )
+                        raise Unexpanded(FILES_UNEXPANDED)
                     return _git_files(_map(_plain(node)), files)
                 return [{"path": Opaque("git generator (one Application per directory)")}]
             return _git(node, dirs, files)

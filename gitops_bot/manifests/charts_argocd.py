@@ -202,12 +202,20 @@ def _appset_chart(appset: str, source: Any, params: dict[str, Any], go: bool) ->
     except argocd_appsets.Unexpanded as e:
         written = argocd_apps.scalar(source, "chart") or ""
         return GeneratedChart(appset, "" if "{{" in written else written, "", "", line, str(e))
+    where = params.get("path")
+    if isinstance(where, dict) and "filename" in where:
+        # a git files generator's Application: the plan's sites never expand it (appset_sites),
+        # so a version it reads is said where its file sets it, and no other place is a site
+        if (read := _file_key(argocd_apps.scalar(source, "targetRevision") or "", params)) is not None:
+            file, key = read
+            why = f"its git files generator reads the version from {file} ({key})"
+            return GeneratedChart(appset, chart, url, str(version), 0, why, file, key)
+        written = argocd_apps.scalar(source, "chart") or ""
+        return GeneratedChart(
+            appset, "" if "{{" in written else written, "", "", line, argocd_appsets.FILES_UNEXPANDED
+        )
     if isinstance(version, argocd_appsets.Literal):
         return GeneratedChart(appset, chart, url, str(version.node.value), version.node.start_mark.line + 1)
-    if (read := _file_key(argocd_apps.scalar(source, "targetRevision") or "", params)) is not None:
-        file, key = read
-        why = f"its git files generator reads the version from {file} ({key})"
-        return GeneratedChart(appset, chart, url, version, 0, why, file, key)
     return GeneratedChart(appset, chart, url, version, line)
 
 
@@ -215,8 +223,8 @@ def _file_key(written: str, params: dict[str, Any]) -> tuple[str, str] | None:
     """(file, key) where a git files generator's file sets the whole of a template value
     (``'{{ .esoVersion }}'`` of ``envs/dev.json``), else None."""
     expr = argocd_appsets.whole(written)
-    where = params.get("path")
-    if expr is None or not isinstance(where, dict) or "filename" not in where:
+    where = params["path"]
+    if expr is None:
         return None
     words = expr.split()
     key = words[0].removeprefix(".") if len(words) == 1 else ""

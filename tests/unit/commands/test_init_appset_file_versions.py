@@ -8,8 +8,10 @@ fix; and its error's head counts them as pins found, never "read no pin" or "not
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gitops_bot import cli
+from gitops_bot.manifests import charts_argocd
 from gitops_bot.output.result import Failed
 from testkit.local_git import write
 
@@ -96,3 +98,30 @@ def test_chart_versions_a_git_files_generator_reads_are_said_where_each_file_set
         "versions its git files generator reads from those files, which the bot does not release"
     ) in error, error
     assert "write each environment's version in a list generator's element" in error, error
+
+
+def test_a_chart_a_git_files_generator_names_with_a_version_of_the_template_is_no_site_to_configure() -> None:
+    """The chart's name from the file and the version the template writes: the plan expands no
+    git files generator, so neither is said as a version to configure (as the element of a list
+    generator would be)."""
+    appset = APPSET.replace("chart: external-secrets", 'chart: "{{ .chart }}"').replace(
+        'targetRevision: "{{ .esoVersion }}"', "targetRevision: 0.14.2"
+    )
+
+    def files(pattern: str) -> list[tuple[str, Any]]:
+        assert pattern == "argocd/appsets/envs/*.json"
+        return [
+            (
+                "argocd/appsets/envs/dev.json",
+                {"env": "dev", "chart": "external-secrets", "esoVersion": "0.14.2"},
+            )
+        ]
+
+    (found,) = charts_argocd.generated_charts(appset, "argocd/appsets/external-secrets.yaml", files)
+    assert found.why == "its git generator reads files' contents, which this reader does not expand", found
+    assert not found.file and not found.version, found
+    (named,) = charts_argocd.generated_charts(APPSET, "argocd/appsets/external-secrets.yaml", files)
+    assert named.version == "0.14.2" and (named.file, named.key) == (
+        "argocd/appsets/envs/dev.json",
+        "esoVersion",
+    )
