@@ -114,20 +114,22 @@ def check_nodes(
     *,
     aliases: bool = True,
     duplicates: bool = True,
-) -> bool:
+) -> tuple[bool, int]:
     """Depth, alias expansion and duplicate keys of composed documents (PyYAML's nodes:
     ``value``, ``start_mark``, and mapping values as key/value pairs). ``aliases=False``: the
     caller knows the text has none (no ``*``), so the nodes form a tree with nothing to expand
     and the cheaper walk of :func:`_walk_tree` finds the same first problem. ``duplicates=False``:
-    a duplicate key is allowed, not refused. Whether a mapping holds a key twice."""
+    a duplicate key is allowed, not refused. Whether a mapping holds a key twice, and how many
+    nodes the documents are (an alias's node counted once: what they hold in memory)."""
     walk = _walk if aliases else _walk_tree
     twice: list[list[Any]] = []  # each key written again in a mapping: its key nodes, in order
+    count = 0
     for root in docs:
         if root is not None:
-            walk(root, filename, error, twice, _metadata(root))
+            count += walk(root, filename, error, twice, _metadata(root))
     if twice and duplicates:
         _refuse_duplicates(twice, filename, error)
-    return bool(twice)
+    return bool(twice), count
 
 
 def _metadata(root: Any) -> int | None:
@@ -149,13 +151,16 @@ def _metadata(root: Any) -> int | None:
 
 def _walk_tree(
     root: Any, filename: str, error: type[FileError], twice: list[list[Any]], metadata: int | None
-) -> None:
+) -> int:
     """:func:`_walk` for a tree: the nodes in the same order, depth and duplicate keys checked
-    as there, without the sizes and cycles only aliases make (a third of its cost)."""
+    as there, without the sizes and cycles only aliases make (a third of its cost). How many
+    nodes it walked."""
     stack: list[tuple[Any, int]] = [(root, 1)]
     pop, push = stack.pop, stack.extend
+    count = 0
     while stack:
         node, depth = pop()
+        count += 1
         if depth > MAX_DEPTH:
             _deep(node.start_mark, filename, error)
         value = node.value
@@ -165,11 +170,14 @@ def _walk_tree(
                 push((n, depth + 1) for pair in value for n in pair)
             else:
                 push((n, depth + 1) for n in value)
+    return count
 
 
 def _walk(
     root: Any, filename: str, error: type[FileError], twice: list[list[Any]], metadata: int | None
-) -> None:
+) -> int:
+    """Depth, duplicate keys, and the size each node expands to through aliases (a cycle
+    refused): how many distinct nodes it walked."""
     size: dict[int, int] = {}  # id(node) -> its expanded size, once measured
     open_: set[int] = set()  # nodes whose children are being measured (a cycle if met again)
     stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
@@ -199,6 +207,7 @@ def _walk(
         open_.add(key)
         stack.append((node, depth, True))
         stack.extend((k, depth + 1, False) for k in kids if id(k) not in size)
+    return len(size)
 
 
 def _children(node: Any) -> list[Any]:

@@ -95,14 +95,15 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     try:
         guard.precheck(text, filename, ManifestError)
         root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
+        count = 0
         if not reread or "&" in text:
-            guard.check_nodes([root], filename, NotYaml, aliases="*" in text)
+            _, count = guard.check_nodes([root], filename, NotYaml, aliases="*" in text)
     except ManifestError as exc:
         if not reread:
-            _memo.put(False, text, _Failed.of(exc, filename), _weight(text, nodes=False))
+            _memo.put(False, text, _Failed.of(exc, filename))
         raise
     if not reread:
-        _memo.put(False, text, [root], _weight(text, nodes=True))
+        _memo.put(False, text, [root], _weight(text, count))
     return root
 
 
@@ -116,21 +117,23 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
     if not reread and (hit := _kept(True, text, filename, values)) is not None:
         return list(hit)
     if not reread and definitions_only(text):
-        _memo.put(True, text, [], _weight(text, nodes=False))
+        _memo.put(True, text, [])
         return []
     try:
         guard.precheck(text, filename, ManifestError)
         docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
-        twice = False
+        twice, count = False, 0
         if not reread or "&" in text:
-            twice = guard.check_nodes(docs, filename, NotYaml, aliases="*" in text, duplicates=not values)
+            twice, count = guard.check_nodes(
+                docs, filename, NotYaml, aliases="*" in text, duplicates=not values
+            )
     except ManifestError as exc:
         if not reread:
-            _memo.put(True, text, _Failed.of(exc, filename, values), _weight(text, nodes=False))
+            _memo.put(True, text, _Failed.of(exc, filename, values))
         raise
     found = [d for d in docs if d is not None]
     if not reread and not twice:
-        _memo.put(True, text, found, _weight(text, nodes=True))
+        _memo.put(True, text, found, _weight(text, count))
     return list(found)
 
 
@@ -166,14 +169,14 @@ def _kept(documents: bool, text: str, filename: str, values: bool = False) -> li
     return hit
 
 
-def _weight(text: str, *, nodes: bool) -> int:
-    """The bytes an entry holds, estimated: the text itself, and its nodes when kept (measured
-    with tracemalloc, a block-style line composes to 300-800 bytes whatever its length, a flow
-    list's item to ~280: a 424 kB chart template 4.2 MB, a 200-entry kustomization 0.47 MB,
-    ``[a,a,...]`` of 20,000 items 5.6 MB). A refusal or a stream of definitions keeps the text."""
-    if not nodes:
-        return len(text)
-    return len(text) + 700 * (text.count("\n") + 1) + 280 * text.count(",")
+def _weight(text: str, nodes: int) -> int:
+    """The bytes an entry holds: the text itself and its ``nodes`` (counted by the guard's walk).
+    Measured with tracemalloc over the 803 YAML files of mitchross/talos-argocd-proxmox, a
+    composed node holds ~370 bytes with its marks and scalar (23.6 MB for 63,345 nodes). The
+    estimate this replaced (700 bytes a line, 280 a comma) read a Grafana dashboard's JSON, one
+    block scalar, as 1.9 MB where its 21 nodes hold 56 kB: such files pushed a repository's
+    other files out of the cache, each then composed again by every reader."""
+    return len(text) + NODE_BYTES * nodes
 
 
 class _Memo:
@@ -214,10 +217,14 @@ class _Memo:
                 self._bytes -= dropped
 
 
-# 16 MB: a reading's files with a chart's one big template among them (what the readers of a
-# reading ask in turn), where 256 k characters (~8 MB of nodes) dropped that template before
-# its next reader, and under a fleet watch's ~110 MB
-MAX_BYTES = 16 * 1024 * 1024
+# 32 MB: a repository's files with their nodes, read in turn by a run's passes over them (init's
+# candidates, what deploys each, each environment's reading, the render's budget, the marked
+# render): mitchross/talos-argocd-proxmox's 976 texts are 31 MB, read in ~11 passes, and at 16 MB
+# each pass dropped what the next would read (the least recently read, in a loop, is always
+# the next one read), so each file was composed ~7 times an init. A chart's one big template
+# among a reading's files is kept for its next reader as before.
+MAX_BYTES = 32 * 1024 * 1024
+NODE_BYTES = 370  # what a composed node holds (see _weight)
 _memo = _Memo(max_bytes=MAX_BYTES)
 
 
