@@ -97,7 +97,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
         root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
         count = 0
         if not reread or "&" in text:
-            _, count = guard.check_nodes([root], filename, NotYaml, aliases="*" in text)
+            _, count = guard.check_nodes([root], filename, NotYaml, aliases=guard.may_alias(text))
     except ManifestError as exc:
         if not reread:
             _memo.put(False, text, _Failed.of(exc, filename))
@@ -125,7 +125,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
         twice, count = False, 0
         if not reread or "&" in text:
             twice, count = guard.check_nodes(
-                docs, filename, NotYaml, aliases="*" in text, duplicates=not values
+                docs, filename, NotYaml, aliases=guard.may_alias(text), duplicates=not values
             )
     except ManifestError as exc:
         if not reread:

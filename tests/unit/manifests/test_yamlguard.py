@@ -169,3 +169,55 @@ def test_a_merge_key_written_twice_is_refused_with_the_one_merge_that_kustomize_
     with pytest.raises(ManifestError, match=r"^f\.yaml:5: duplicate key '<<' \(lines 4, 5\);") as caught:
         nodes.compose_all(text, "f.yaml")
     assert caught.value.hint == "merge every alias in one <<: [*a, *b]"
+
+
+@pytest.mark.parametrize(
+    ("text", "shares"),
+    [
+        ("a: &a [x]\nb: *a\n", True),
+        ("- &a x\n- *a\n", True),
+        ("{a: &b 1, c: *b}\n", True),
+        ("[&a x,*a]\n", True),
+        ("--- &doc\na: 1\n---\nb: *doc\n", True),
+        ("rules:\n- verbs: ['*']\n  resources: ['*']\n", False),  # an RBAC rule
+        ("hosts: ['*.example.com']\nnote: pod & container, A&C\n", True),  # 'A&C' might be one
+        ("hosts: ['*.example.com']\nnote: at both the pod & container level\n", False),
+        ("url: https://x.example/?a=1&b=2\n", False),  # no '*'
+    ],
+    ids=[
+        "block",
+        "sequence",
+        "flow-map",
+        "flow-seq",
+        "document",
+        "rbac",
+        "ampersand-word",
+        "ampersand",
+        "no-star",
+    ],
+)
+def test_a_text_may_share_nodes_only_where_it_writes_an_alias_and_an_anchor(text: str, shares: bool) -> None:
+    """The walk of a graph (aliases' sizes and cycles) is kept for what may hold an alias; a '*'
+    with no anchor (a glob, an RBAC verb) is walked as the tree it composes to."""
+    assert guard.may_alias(text) is shares
+
+
+def test_a_manifest_of_globs_is_walked_as_a_tree_and_a_bomb_still_as_a_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 3 MB operator's manifests writing '*' in RBAC verbs and no anchor took the graph's walk,
+    three times the tree's; an alias bomb must still take it (it would expand for hours)."""
+    graphs: list[str] = []
+    walk = guard._walk
+
+    def counted(root: object, filename: str, *rest: object) -> int:
+        graphs.append(filename)
+        return walk(root, filename, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(guard, "_walk", counted)
+    rbac = "kind: ClusterRole\nrules:\n- apiGroups: ['*']\n  verbs: ['*']\n# rbac: globs\n"
+    assert len(nodes.compose_all(rbac, "rbac.yaml")) == 1
+    assert graphs == []
+    with pytest.raises(ManifestError, match="aliases expand"):
+        nodes.compose_all(BOMB + "# globs beside it: ['*']\n", "bomb.yaml")
+    assert graphs == ["bomb.yaml"]
