@@ -14,7 +14,8 @@ nothing:
   a fresh base directory each run, so its package cache is empty, as the bot's (it keeps none).
 
 Both run with ``kubectl`` on PATH (the real one from ``.tools/bin``, as on a GitHub-hosted
-runner). Runs are interleaved (bot, Renovate, bot, ...), ``--runs`` each; medians of wall, CPU
+runner). Runs are interleaved (bot, Renovate, bot, ...), ``--runs`` each; each run's figures (as
+it ends, and again together under the table), then medians of wall, CPU
 (user + system, children included), peak RSS, and the requests the registry served (its access
 log, counted per run), with the load average beside them. Below the table, the bot's floor at
 its default requests in flight: the round trips alone (requests / in flight, rounded up and at
@@ -217,6 +218,13 @@ def main() -> int:
             f"(Renovate's wall is {med['Renovate'][0] / med[BARE][0]:.1f}x that, gitops-bot's "
             f"{b[0] / med[BARE][0]:.2f}x)"
         )
+    print()
+    print("each run, in the order run (the medians above are of these):")
+    for n, results in rows:
+        for name, runs in results.items():
+            walls, cpus = " ".join(f"{r[0]:.2f}" for r in runs), " ".join(f"{r[1]:.2f}" for r in runs)
+            rss, served = " ".join(f"{r[2]:.0f}" for r in runs), " ".join(str(r[3]) for r in runs)
+            print(f"- N={n} {name}: wall {walls} s; CPU {cpus} s; peak RSS {rss} MB; requests {served}")
     print()
     print(f"gitops-bot's floor at its default in flight, round trips alone, and the {BARE}'s wall:")
     for line in floors:
