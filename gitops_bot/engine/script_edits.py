@@ -52,7 +52,9 @@ def edits(
                     words = [w.strip("'\"") for w in m.group("args").split()]
                     if not any(_IN_PLACE.fullmatch(w) for w in words) or not _OF_TAGS.search(command):
                         continue
-                    found = [p for w in words if (p := resolve(cwd, w)) is not None and p in files]
+                    # a file edited: a word with a suffix or a directory (values.yaml, k8s/x.yml)
+                    named = (w for w in words if ("." in w or "/" in w) and not w.startswith("-"))
+                    found = [p for w in named if (p := resolve(cwd, w)) is not None and p in files]
                 yield from ((p, number, command) for p in found)
 
 
@@ -72,12 +74,12 @@ def packaged(
     """(chart directory, line, command) of each ``helm package`` of a chart of this repository
     that sets its ``--app-version``, a folded ``run: >-`` step read as the one command it is."""
     for number, line in enumerate(_folded(lines), 1):
+        # a GitHub expression writing its flags (${{ v && format('--app-version {0}', v) || '' }})
+        # is expanded before the shell runs: its operators are none of the shell's
+        line = _expanded(line)
         for segment, cwd in segments(line):
             for m in _PACKAGE.finditer(segment):
-                # its flags to the next package on the line: a GitHub expression writing them
-                # (${{ v && format('--app-version {0}', v) || '' }}) is split as commands are
-                rest = line[line.find(m.group(0)) + len(m.group(0)) :]
-                if "--app-version" not in re.split(r"\bhelm\s+package\b", rest, maxsplit=1)[0]:
+                if "--app-version" not in m["args"]:
                     continue
                 words, valued = m["args"].split(), False
                 for w in words:
@@ -86,6 +88,16 @@ def packaged(
                             yield chart, number, f"helm package {w} --app-version"
                         break
                     valued = w in _PACKAGE_VALUED
+
+
+def _expanded(line: str) -> str:
+    """``line`` with the shell's operators inside each GitHub expression blanked, in one pass (an
+    expression holds braces of its own: ``format('{0}', v)``)."""
+    out, at = [], 0
+    while (start := line.find("${{", at)) >= 0 and (end := line.find("}}", start)) >= 0:
+        out += [line[at:start], re.sub(r"[|&;]", " ", line[start : end + 2])]
+        at = end + 2
+    return "".join(out) + line[at:]
 
 
 def _folded(lines: Sequence[str]) -> list[str]:

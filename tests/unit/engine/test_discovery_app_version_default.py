@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
 
@@ -63,11 +65,23 @@ jobs:
 """
 
 
-def test_an_app_version_a_workflow_sets_at_packaging_is_no_pin_to_release(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "workflow",
+    [
+        PACKAGING,
+        # a literal block's one line, its flags written out
+        PACKAGING.replace("run: >-\n", "run: |\n").replace(
+            "helm package chart -d .helm-pkg\n", 'helm package chart --app-version "$V" -d .helm-pkg\n'
+        ),
+    ],
+)
+def test_an_app_version_a_workflow_sets_at_packaging_is_no_pin_to_release(
+    tmp_path: Path, workflow: str
+) -> None:
     """init configured the image at the Chart.yaml's appVersion with helm: image.tag: a release
     would write a fixed tag into the source chart's values, which every version packaged after
     then carries in place of its own appVersion."""
-    found = discover(write(tmp_path, {**CHART, ".github/workflows/_helm.yml": PACKAGING}))
+    found = discover(write(tmp_path, {**CHART, ".github/workflows/_helm.yml": workflow}))
     assert found.images == (), found.images
     assert (
         "chart/values.yaml:4: ghcr.io/fluxbase-eu/fluxbase: the tag is left empty, so the chart's appVersion "

@@ -64,3 +64,23 @@ def test_the_commands_a_line_holds_are_read_as_before() -> None:
     assert [p for p, _, _ in script_commands._paths("kustomize buildx overlays/a | kubectl apply -f -")] == [
         "-"
     ]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("line", "packaged", "edited"),
+    [
+        ("helm package c " * 17_000 + "--app-version 1", ["c"], []),
+        ("sed -i " * 30_000 + "image c/Chart.yaml", [], ["c/Chart.yaml"]),
+        ("${{ " * 60_000 + "helm package c --app-version 1", ["c"], []),
+    ],
+)
+def test_a_line_repeating_an_edit_or_a_packaging_is_read_in_one_pass(
+    tmp_path: Path, line: str, packaged: list[str], edited: list[str]
+) -> None:
+    """The second writers' and the packagings' readers meet such a line in a script that pushes."""
+    assert len(line) <= script_commands.MAX_SCRIPT
+    files = {"release.sh": f"#!/bin/sh\n{line}\ngit push\n", "c/Chart.yaml": "apiVersion: v2\nname: c\n"}
+    got = script_commands.read(RepoFiles(write(tmp_path, files)))
+    assert [p.path for p in got.packaged] == packaged and all(p.line == 2 for p in got.packaged)
+    assert [e.path for e in got.edited] == edited and all(e.line == 2 for e in got.edited)
