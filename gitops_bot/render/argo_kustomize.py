@@ -61,7 +61,7 @@ def builds(
     texts = texts or {}
     out: list[Build] = []
     for doc, src, directory, kfile in helm_render.application_kustomizations(root, docs):
-        if helm_render.holds_applications(directory):
+        if source_files.holds_applications(directory):
             continue  # an app of apps: helm_render renders it again
         name = helm_render.scalar_at(doc, "metadata", "name")
         origin = f"Application {name}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -25,6 +26,12 @@ def read_text(path: Path) -> str | None:
         return path.read_text(encoding="utf-8") if path.stat().st_size <= MAX_OUTPUT else None
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def application_file(path: Path) -> bool:
+    """Whether the file (as text) holds an Argo CD Application."""
+    text = read_text(path) or ""
+    return "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE) is not None
 
 
 def copy_target(root: Path, tree: Path, path: Path) -> Path:

@@ -320,7 +320,11 @@ def render(
     pending = charts(root, docs)
     # an Application over a kustomization of Applications (an app of apps): built, as its own
     # patches may change them
-    dirs = [(d, a) for d, a in kustomizations(root, docs) if holds_applications(d)] if kustomize else []
+    dirs = (
+        [(d, a) for d, a in kustomizations(root, docs) if source_files.holds_applications(d)]
+        if kustomize
+        else []
+    )
     if not pending and not dirs:  # no chart: no private folder made (nor the temp dir swept for one)
         return NONE
     with tempfile.TemporaryDirectory(prefix="helm-render-", dir=privdir.path()) as tmp:
@@ -389,15 +393,6 @@ def own_applications(docs: list[dict[str, object]], own: Collection[str]) -> lis
     if not apps & set(own):
         return docs
     return [d for d in docs if d.get("kind") != "Application" or scalar_at(d, "metadata", "name") in own]
-
-
-def holds_applications(directory: Path) -> bool:
-    """Whether a YAML file of the directory (its first few, as text) is an Argo CD Application."""
-    for path in sorted(directory.glob("*.y*ml"))[:50]:
-        text = bounded.read_text(path) or ""
-        if "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.MULTILINE):
-            return True
-    return False
 
 
 def _settings(app: dict[str, object]) -> str:

@@ -378,7 +378,7 @@ def installed(
             continue
         helm_render = helm()
         done = {c.directory for c in helm_render.charts(root, docs)} if done is None else done
-        if directory in done or helm_render.holds_applications(directory / "templates"):
+        if directory in done or helm_render.source_files.holds_applications(directory / "templates"):
             continue
         rel = directory.relative_to(root).as_posix()
         own = [

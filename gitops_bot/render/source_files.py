@@ -3,7 +3,8 @@ source before it renders it (argo-cd reposerver ``mergeSourceParameters``): ``.a
 then ``.argocd-source-NAME.yaml`` (argocd-image-updater's git write-back), each a JSON merge
 patch. One merger for every render of an Application: a kustomization's build
 (:mod:`gitops_bot.render.argo_kustomize`) and a chart's ``helm template``
-(:mod:`gitops_bot.render.helm_render`)."""
+(:mod:`gitops_bot.render.helm_render`). And whether a path an Application renders holds
+Applications itself (an app of apps, rendered again), or is that Application's own build."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import apps_module, yamlvalues
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import bounded
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered
+from gitops_bot.render.walk import YAML_SUFFIXES
 
 
 def merged(
@@ -76,3 +79,27 @@ def _merge_patch(target: object, patch: object) -> object:
         else:
             out[key] = _merge_patch(out.get(key), value)
     return out
+
+
+def holds_applications(directory: Path, depth: int = 0) -> bool:
+    """Whether what the directory renders holds an Argo CD Application (an app of apps): with a
+    kustomization, a YAML file its ``resources:`` list (or a directory they list) holding one;
+    else one of its own YAML files (the first few, as text). An Application file beside a
+    kustomization that does not list it (``path: .`` of the repository's root, application.yaml
+    there) is not rendered there: the directory is that Application's own build, built as Argo
+    CD builds it (its write-back file merged), not an app of apps rendered again."""
+    kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
+    paths = sorted(directory.glob("*.y*ml"))[:50]
+    if kfile is not None:
+        try:
+            doc = (yamlvalues.load_all(bounded.read_text(kfile) or "", kfile.name) or [None])[0]
+        except GitOpsBotError:
+            return False  # kustomize refuses it: rendered by nothing
+        listed = doc.get("resources") if isinstance(doc, dict) else None
+        entries = (
+            [directory / e for e in listed[:50] if isinstance(e, str)] if isinstance(listed, list) else []
+        )
+        if any(depth < 3 and e.is_dir() and holds_applications(e, depth + 1) for e in entries):
+            return True
+        paths = [e for e in entries if e.suffix in YAML_SUFFIXES and e.is_file()]
+    return any(map(bounded.application_file, paths))

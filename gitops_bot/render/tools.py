@@ -32,7 +32,15 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
 from gitops_bot.render import walk as walks
-from gitops_bot.render.bounded import MAX_OUTPUT, Exited, NotRendered, copy_target, run_bounded, write_over
+from gitops_bot.render.bounded import (
+    MAX_OUTPUT,
+    Exited,
+    NotRendered,
+    application_file,
+    copy_target,
+    run_bounded,
+    write_over,
+)
 from gitops_bot.render.render_cache import RenderCache, by_content
 from gitops_bot.render.settings import RenderSettings
 
@@ -365,10 +373,14 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
 
 
 def kustomizations(root: Path, paths: list[Path]) -> list[Path]:
-    """The kustomization directories among an environment's paths (a file: its directory)."""
+    """The kustomization directories among an environment's paths (a file: its directory; of an
+    Argo CD Application's file, none: the Application renders its own source, built as Argo CD
+    builds it, not the kustomization beside it, as ``path: .`` over a root holding its file)."""
     found: list[Path] = []
     for p in paths:
         d = p if p.is_dir() else p.parent
+        if p.is_file() and application_file(p):
+            continue
         if d not in found and any((d / n).is_file() for n in KUSTOMIZATION_NAMES) and walks.inside(root, d):
             found.append(d)
     return found

@@ -146,3 +146,38 @@ def test_the_paths_argocd_source_file_is_the_pin_it_replaces_the_applications_en
     )
     assert built.merged == (".argocd-source-dev.yaml",)
     assert f"image: {IMAGE}:3.1" in after[0]
+
+
+def test_an_application_of_the_repositorys_root_is_built_with_its_write_back_file(tmp_path: Path) -> None:
+    """sejaltyagi12/ArgoCD@ab6db524: application.yaml, at the root beside the kustomization it
+    does not list, deploys ``path: .``; argocd-image-updater's .argocd-source-dev.yaml sets the
+    image over it. The render is Argo CD's build of the root with that file merged (not the root's
+    plain kustomization, nor the root taken for an app of apps): the write-back's entry is what
+    runs, and no note says a release there changes nothing that runs."""
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+            .replace("{helm}", helm())
+            .split("  - name: prod")[0]
+            .replace("apps/dev.yaml", "application.yaml"),
+            "kustomization.yaml": "resources: [d.yaml]\n",
+            "d.yaml": DEPLOYMENT,
+            ".argocd-source-dev.yaml": f"kustomize:\n  images: ['{IMAGE}:3.0']\n",
+            "application.yaml": _application("dev", "      namePrefix: dev-\n")
+            .replace("path: base", "path: .")
+            .split("    kustomize:")[0],
+        },
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(
+        [reader.Source("dev", ("application.yaml",), (IMAGE,))]
+    )
+    held = rendered_reading.held_to_render(
+        config.render, tmp_path, tmp_path, rules, {"dev": ("application.yaml",)}
+    )
+    (dev,) = proven.prove(config, tmp_path, list(config.environments), specs, held)["dev"].images
+    assert dev.status is PinStatus.PINNED, dev
+    assert dev.effective is not None and dev.effective.place == ".argocd-source-dev.yaml:2", dev
+    assert not any("changes nothing that runs" in s for s in held["dev"].said), held["dev"].said
