@@ -143,6 +143,24 @@ def official(image: str) -> bool:
     return bool(name) and ("/" not in name or (name.startswith("library/") and name.count("/") == 1))
 
 
+def _left_out(seen: Sequence[str], of: Sequence[int], majors: Sequence[int]) -> str:
+    """What a range set to the highest of several majors pinned leaves out, said: the tags of
+    the lower majors, which a release where they are pinned would move to the highest major
+    (a database held at 17 beside another at 18); "" for one major."""
+    if len(majors) < 2:
+        return ""
+    low = [t for t, m in zip(seen, of, strict=True) if m < majors[-1]]
+    named = [*low[:4], f"{len(low) - 4} more"] if len(low) > 5 else low
+    shown = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    they, them = ("it is", "it") if len(low) == 1 else ("they are", "them")
+    return (
+        f"; majors {', '.join(map(str, majors))} pinned, range set to the highest: it leaves out {shown}: "
+        f"a release where {they} pinned moves {them} to major "
+        f"{majors[-1]} (list the image only in the environments at major {majors[-1]}, or pin those "
+        "places by hand)"
+    )
+
+
 def _guess(tags: Sequence[str], official: bool = False) -> Guess:
     seen = sorted({t for t in tags if t})
     if not seen:
@@ -181,11 +199,7 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         # under npm/Masterminds rules 1.0.0-rc.5 < 1.0.0: a range from M.0.0 would leave a
         # prerelease pinned today out of its own policy; M.0.0-0 is the lowest version of M
         low = f"{major}.0.0-0" if prerelease else f"{major}.0.0"
-        more = (
-            f"; majors {', '.join(map(str, majors))} pinned, range set to the highest"
-            if len(majors) > 1
-            else ""
-        )
+        more = _left_out(seen, [v.version.major for v in versions if v is not None], majors)
         if _CALENDAR_YEARS[0] <= major <= _CALENDAR_YEARS[1]:
             # a calendar version (cloudflared's 2024.12.2): its major is the year, so a range
             # within it would take no release after December, beside older semver tags too

@@ -29,6 +29,20 @@ def test_several_majors_keep_the_highest_and_say_so() -> None:
     assert "majors 1, 2" in g.why
 
 
+def test_the_majors_a_range_leaves_out_are_said_with_what_a_release_does_to_them() -> None:
+    """mitchross/talos-argocd-proxmox: postgres pinned at 15.12-alpine (posthog), 17.11 (temporal,
+    held there on purpose) and 18.6: the range keeps major 18, and a release into the others'
+    places would move those databases to 18; the guess says which tags it leaves out and so."""
+    g = guess(["15.12-alpine", "17.11", "18.6"], "postgres")
+    assert g.keys["range"] == ">=18.0.0 <19.0.0", g
+    assert g.why.endswith(
+        "majors 15, 17, 18 pinned, range set to the highest: it leaves out 15.12-alpine and 17.11: a "
+        "release where they are pinned moves them to major 18 (list the image only in the environments "
+        "at major 18, or pin those places by hand)"
+    ), g.why
+    assert policy_of(dict(g.keys)).choose(["17.11", "17.12", "18.6", "18.7"], "17.11").tag == "18.7"
+
+
 def test_a_prerelease_pinned_keeps_prereleases() -> None:
     assert guess(["1.0.0-rc.1"]).keys["prerelease"] is True
 
