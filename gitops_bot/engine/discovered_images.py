@@ -163,6 +163,11 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
                 for e in kustomize.extract_images(text, rel):
                     ref = WrittenRef.split(e.name)
                     into.add(ref.name, f"images: entry in {rel}")
+                    key = workloads.repository_key(ref.name)
+                    if e.new_tag and key in into.keys:
+                        # the tag the entry sets is what its overlay runs, where an environment's
+                        # reading fails and only the files' own tags are left to guess from
+                        into.written.setdefault(into.keys[key], []).append(e.new_tag)
                 continue
             docs = nodes.compose_all(YamlText.of(text).body, rel, values=repo.helm_values(rel))
         except GitOpsBotError as e:

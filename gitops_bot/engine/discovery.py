@@ -328,6 +328,15 @@ def discover(
             # its environments' readings failed or their tools refuse them: guessed from the tags
             # its files write, never from none (which would follow latest's digest over a 5.7)
             tags = list(dict.fromkeys(found.written[n]))
+        if unread and not where and not any(tags):
+            # no file writes its tag and the environment that would say what runs was not read:
+            # a guess of latest's digest would propose moving it off whatever version runs
+            repo.notes.append(
+                f"{n}: its tag is read in no environment ({', '.join(unread)} could not be read: see "
+                "above) and no file here writes one: not configured; fix what stops the reading "
+                "and run init again"
+            )
+            continue
         policy, policy_how, said = discovered_policies.taken(
             image_policies, n, repository or n, guess(tags, repository or n)
         )

@@ -99,3 +99,50 @@ def test_annotations_written_twice_in_an_objects_metadata_are_read_as_kustomize_
     )
     (web,) = discover(_overlays(tmp_path / "inner", inner.replace("name: web", "name: kafka", 1))).images
     assert web.environments == ("prod",), web
+
+
+def _deployment(name: str, image: str) -> str:
+    return MYSQL.replace("mysql", name).replace(
+        f"705689285387.dkr.ecr.us-east-1.amazonaws.com/{name}:5.7", image
+    )
+
+
+# phucbone/k8s-kustomize@2eb89745's filebrowser dev patch, cut: spec written twice under template
+PATCH = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
+    "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
+)
+
+
+def _apps(tmp_path: Path, beat_overlay: str) -> Path:
+    return write(
+        tmp_path,
+        {
+            "beat/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "beat/base/deployment.yaml": _deployment("beat", "elastic/filebeat"),
+            "beat/overlays/dev/kustomization.yaml": beat_overlay,
+            "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "files/base/deployment.yaml": _deployment("files", "filebrowser/filebrowser:v2.30.0"),
+            "files/overlays/dev/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
+            "files/overlays/dev/patch.yaml": PATCH,
+        },
+    )
+
+
+def test_an_images_entry_tag_is_guessed_from_when_its_environment_cannot_be_read(tmp_path: Path) -> None:
+    """phucbone/k8s-kustomize@2eb89745: dev could not be read (the patch above), and filebeat's
+    base writes no tag, its overlay's images: entry 7.17.24. The image was guessed as pinning no tag
+    (policy digest, tag latest); written and the YAML fixed, update proposed 7.17.24 -> latest."""
+    overlay = 'resources:\n- ../../base\nimages:\n- name: elastic/filebeat\n  newTag: "7.17.24"\n'
+    found = discover(_apps(tmp_path, overlay))
+    (beat,) = [i for i in found.images if i.name == "elastic/filebeat"]
+    assert beat.tags == ("7.17.24",), beat
+    assert beat.guess.keys.get("policy") == "semver", beat.guess
+
+
+def test_an_image_no_file_tags_in_an_unread_environment_is_said_not_guessed_latest(tmp_path: Path) -> None:
+    found = discover(_apps(tmp_path, "resources:\n- ../../base\n"))
+    assert "elastic/filebeat" not in [i.name for i in found.images], found.images
+    assert any(
+        n.startswith("elastic/filebeat: its tag is read in no environment (dev") for n in found.notes
+    ), found.notes
