@@ -43,7 +43,7 @@ def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
     render (one none renders is said so)."""
     hits: list[tuple[str, int, str, str, str]] = []  # file, line, key, kind, value
     for rel in repo.yaml_files():
-        if _skipped(rel):
+        if _skipped(rel) or repo.under_tests(rel):
             continue
         text = repo.text(rel)
         if not text or "image" not in text or _read_kinds_only(text):
@@ -168,7 +168,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     for rel in repo.yaml_files():
         path = PurePosixPath(rel)
         folder = str(path.parent)
-        if rel in rendered or _skipped(rel) or folder in kustomized:
+        if rel in rendered or _skipped(rel) or repo.under_tests(rel) or folder in kustomized:
             continue
         if any(str(p) in charts for p in path.parents):
             continue  # a chart's template: the chart's own line says it

@@ -124,6 +124,19 @@ def built_locally(scripts: Scripts) -> dict[str, BuiltImage]:
     return out
 
 
+def placeholder(scripts: Scripts, image: str) -> str | None:
+    """Why ``image``, a bare name no file here renames (kubebuilder's ``controller:latest``), is
+    a scaffold's placeholder: a command replaces it by another repository before every build
+    (``kustomize edit set image controller=${IMG}``), so what runs is what that command names,
+    written into the copy it builds, never into these files. None otherwise."""
+    if (edit := scripts.replaced.get(image)) is None or "/" in image:
+        return None
+    return (
+        f"{image}: a placeholder {edit.file}:{edit.line} replaces ({edit.command}) before the "
+        "manifests are built: not configured; the image released is the one that command names"
+    )
+
+
 def not_released(scripts: Scripts, image: str, rendered_by: Mapping[str, Sequence[str]]) -> str | None:
     """Why ``image`` is no release, as init says it, where what runs of it is built on the
     machine: a script builds it (or loads it into a local cluster's node), names no registry

@@ -314,6 +314,9 @@ def discover(
             generated.setdefault(left, []).append(n)
             continue
         repository, elsewhere = discovered_images.pulled_from(n, [(e, renamed.get(e, {})) for e in where])
+        if not repository and n not in found.marked and (edit := discovered_scripts.placeholder(scripts, n)):
+            repo.notes.append(edit)
+            continue
         repository_how = "kustomize newName, what is pulled" if repository else ""
         if not repository and n in found.marked:
             repository = found.marked[n]

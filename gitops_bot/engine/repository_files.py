@@ -53,6 +53,10 @@ NOT_ENVIRONMENTS = frozenset(
         "bootstrap",
     }
 )
+# Folders a test word names (Go's e2e_test, a plugin's test_errors, integration_test): a
+# project's tests. An ``e2e`` folder is too, unless a folder beside it is named for a stage
+# (overlays/dev, overlays/e2e, overlays/prod: the e2e stage).
+_TEST_FOLDER = re.compile(r"test_.+|.+_test|e2e")
 # A ``test`` folder at the root is the project's tests (Go's and Ruby's layout: test/e2e,
 # test/fixtures), unless the root's other folders are stages too: then it is the test stage.
 ROOT_STAGES = frozenset({"dev", "development", "qa", "staging", "stage", "uat", "prod", "production"})
@@ -112,6 +116,7 @@ class RepoFiles:
         # each file's generated Applications (or why its generators failed), made once: init
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
+        self._stages_in: dict[tuple[str, ...], bool] = {}  # a folder -> whether a stage is among its own
         self._list()
         # the directories holding a Chart.yaml ("" the root), for :meth:`vendored`
         self._charts = {
@@ -310,7 +315,25 @@ class RepoFiles:
         parts = PurePosixPath(rel).parts
         if self._root_tests and parts[:1] == ("test",):
             return True
-        return any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in parts)
+        if any(part.lower() in NOT_ENVIRONMENTS - {"bootstrap"} for part in parts):
+            return True
+        folders = parts if rel in self.dirs else parts[:-1]
+        return any(
+            _TEST_FOLDER.fullmatch(p.lower()) and (p.lower() != "e2e" or not self._beside_stages(folders[:i]))
+            for i, p in enumerate(folders)
+        )
+
+    def _beside_stages(self, parent: tuple[str, ...]) -> bool:
+        """Whether a folder of ``parent`` is named for a stage (dev, prod)."""
+        if parent not in self._stages_in:
+            at = "/".join(parent)
+            self._stages_in[parent] = any(
+                PurePosixPath(d).parent.as_posix() == (at or ".")
+                and rank_of(PurePosixPath(d).name) is not None
+                for d in self.dirs
+                if d and PurePosixPath(d).name.lower() != "e2e"
+            )
+        return self._stages_in[parent]
 
     def sources_only(self, files: Iterable[Path]) -> bool:
         """Files holding the chart sources a cluster's HelmReleases name (a Flux Kustomization's

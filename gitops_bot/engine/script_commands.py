@@ -204,6 +204,9 @@ class Scripts:
     edited: tuple[Applied, ...] = ()
     # the charts a script or workflow packages with an --app-version of its own (script_edits)
     packaged: tuple[Applied, ...] = ()
+    # an image name a command replaces by another repository before a build (kubebuilder's
+    # ``kustomize edit set image controller=${IMG}``) -> that command, first mention
+    replaced: Mapping[str, Applied] = field(default_factory=dict)
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -217,6 +220,7 @@ def read(repo: RepoFiles) -> Scripts:
     local: dict[str, tuple[Applied, str]] = {}
     edited: list[Applied] = []
     packaged: list[Applied] = []
+    replaced: dict[str, Applied] = {}
     resolve = functools.partial(_resolve, repo, lower)
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
@@ -247,6 +251,8 @@ def read(repo: RepoFiles) -> Scripts:
                 )
             if markdown:
                 continue  # a README's commands show the reader how, with versions of their own
+            for old, command in script_edits.replaced(line):
+                replaced.setdefault(old, Applied(old, f, number, command))
             for m in _HELM.finditer(line):
                 words = [w.strip("'\"") for w in m.group("args").split()]
                 if (chart := _published(repo, words)) is not None:
@@ -259,7 +265,7 @@ def read(repo: RepoFiles) -> Scripts:
             charts = script_edits.packaged(lines, _Where(repo, lower, f).segments, resolve)
             packaged += (Applied(path, f, n, command) for path, n, command in charts)
     found_by = (tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local)
-    return Scripts(*found_by, edited=tuple(edited), packaged=tuple(packaged))
+    return Scripts(*found_by, edited=tuple(edited), packaged=tuple(packaged), replaced=replaced)
 
 
 def _applying(

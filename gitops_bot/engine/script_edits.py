@@ -115,3 +115,23 @@ def _folded(lines: Sequence[str]) -> list[str]:
                 out[first], out[i] = f"{out[first]} {out[i].strip()}", ""
             i += 1
     return out
+
+
+# kustomize edit set image OLD=NEW ... ($(KUSTOMIZE) and bin/kustomize too), its words to the end
+_SET_IMAGE = re.compile(
+    r"(?:\$[({])?\bkustomize[)}]?\s+edit\s+set\s+image\b(?P<args>[^|;&\n`]*)", re.IGNORECASE
+)
+
+
+def replaced(line: str) -> Iterator[tuple[str, str]]:
+    """(image name, command) of each name an ``edit set image`` on ``line`` replaces by another
+    repository (``controller=${IMG}``, ``app=ghcr.io/acme/app:1.2``): what the manifests write
+    there is a placeholder; not a name given a new tag only (``nginx=nginx:1.25``, ``app:1.2``)."""
+    for m in _SET_IMAGE.finditer(line):
+        command = " ".join(m.group(0).replace('"', "").replace("'", "").split())
+        for word in m.group("args").split():
+            old, eq, new = word.strip("'\"").partition("=")
+            name = new.strip("'\"").split("@", 1)[0]
+            head, slash, last = name.rpartition("/")
+            if eq and old and f"{head}{slash}{last.split(':', 1)[0]}" != old:
+                yield old, command
