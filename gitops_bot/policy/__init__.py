@@ -110,6 +110,20 @@ class Policy:
         self._filters: Filters | None = filters
         self._naming: tuple[Regexp, ...] = tuple(rx.compiled(p) for p in naming) if rx else ()
 
+    def _left_by(self, tag: str) -> str:
+        """The ``pattern`` or ``allow`` list leaving the pinned ``tag`` out, as written; "" where
+        none does, or where ``tag`` is a moving tag (a policy over versions may take over from
+        ``latest``: the versions are the line it names)."""
+        if not self._naming or not self.scheme.needs_tags or moving_word(tag) is not None:
+            return ""
+        allow = self._naming[: len(self.config.allow)]
+        pattern = self._naming[len(self.config.allow) :]
+        if pattern and not pattern[0].found(tag):
+            return f"pattern {self.config.pattern}"
+        if allow and not any(p.found(tag) for p in allow):
+            return f"allow {list(self.config.allow)}"
+        return ""
+
     def _moving(self, tag: str) -> bool:
         """A moving tag names no release of its own (the next push moves it): a policy ordering
         tags never proposes one, unless its pattern or an allow entry names its word and
@@ -210,6 +224,15 @@ class Policy:
         followed = self.scheme.follow(current)
         if followed is not None:
             return followed
+        if current and (left_by := self._left_by(current)):
+            # a pattern or allow list naming one line of builds (^dev-) over a pin of another
+            # (prod-104ecd8) would replace that environment's build with the named line's
+            return Choice(
+                None,
+                f"pinned {current} does not match {left_by}, so this entry does not release it: a "
+                "release would replace it with a tag of another line; give this environment an "
+                "entry of its own (images: in environments:) or a pattern its tags match",
+            )
         choice = self._choose(tags, current, created)
         said = self.outside(current) if current else ""
         return Choice(choice.tag, f"{choice.reason}; {said}") if said else choice

@@ -68,7 +68,12 @@ class PolicyConfig:
     prerelease: bool = setting(
         False, "semver: consider prereleases such as 1.3.0-rc.1 (also when the range names one)."
     )
-    pattern: str | None = setting(None, "regex policy: the tags to consider.", rules=(COMPILES,))
+    pattern: str | None = setting(
+        None,
+        "The tags to consider (any policy that orders tags; regex orders by it). A pinned tag it "
+        "does not match (a moving tag aside) is not replaced: that environment is skipped, said.",
+        rules=(COMPILES,),
+    )
     extract: str | None = setting(
         None,
         "The pattern's named group to order by, or a template as Flux's filterTags.extract "
@@ -88,7 +93,8 @@ class PolicyConfig:
     allow: tuple[str, ...] = setting(
         (),
         "Regexes a tag must match (any). A moving tag (latest, main, stable, ...) is never chosen "
-        "by an ordering policy unless allow or pattern names it (digest follows one).",
+        "by an ordering policy unless allow or pattern names it (digest follows one). A pinned tag "
+        "none matches (a moving tag aside) is not replaced, as for pattern.",
         rules=(COMPILES,),
     )
     ignore: tuple[str, ...] = setting((), "Regexes that exclude a tag.", rules=(COMPILES,))

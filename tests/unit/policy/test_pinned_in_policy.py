@@ -161,3 +161,22 @@ def test_a_moving_tag_with_a_variant_the_pattern_names_is_a_candidate() -> None:
         {"policy": "regex", "pattern": r"^latest-pg(?P<n>\d+)$", "extract": "n", "order": "numerical"}
     )
     assert policy.choose(["latest-pg17", "latest-pg18"], "latest-pg17").tag == "latest-pg18"
+
+
+def test_a_pin_the_pattern_leaves_out_is_not_replaced_by_the_line_it_names() -> None:
+    """play-builder/argocd-gitops@bc8b1dd2: one entry with pattern ^dev- over dev and prod, as
+    init's advice for per-environment builds reads with its second half left out: prod's
+    prod-104ecd8 was proposed to become dev-aaaa..., said only as 'widen the policy'."""
+    policy = policy_of({"policy": "newest", "pattern": "^dev-"})
+    created = {"dev-aaaa": datetime(2026, 1, 2, tzinfo=UTC), "prod-104ecd8": datetime(2026, 1, 1, tzinfo=UTC)}
+    choice = policy.choose(["dev-aaaa", "prod-104ecd8"], "prod-104ecd8", created)
+    assert choice.tag is None, choice
+    assert choice.reason.startswith("pinned prod-104ecd8 does not match pattern ^dev-, so this entry"), choice
+    assert policy.choose(
+        ["dev-aaaa", "dev-0001"], "dev-0001", created | {"dev-0001": created["prod-104ecd8"]}
+    ).tag == ("dev-aaaa")
+    allowed = policy_of({"policy": "semver", "allow": [r"^v\d"]})
+    assert allowed.choose(["v1.2.0", "1.1.0"], "1.1.0").tag is None
+    # a moving tag pinned is where a policy over versions takes over: proposed, and said
+    over_latest = policy_of({"policy": "semver", "pattern": r"^\d+\.\d+\.\d+$"}).choose(["1.2.0"], "latest")
+    assert over_latest.tag == "1.2.0", over_latest

@@ -194,8 +194,9 @@ def test_newest_keeps_the_deployed_tag_on_a_tie() -> None:
     later = {**same, "0aa0000": "2026-01-01T00:00:01Z"}
     assert pol.choose(list(later), "2d47346", times(later)).tag == "0aa0000"
     assert pol.choose(list(same), None, times(same)).tag == "3e58457"
-    # a deployed tag the filters do not admit is no candidate, so it is not kept by a tie
-    only = Policy(PolicyConfig(strategy=Strategy.NEWEST, allow=(r"^3",)))
+    # a deployed tag the filters do not admit (ignored: a build to move off) is no candidate,
+    # so it is not kept by a tie
+    only = Policy(PolicyConfig(strategy=Strategy.NEWEST, ignore=(r"^2",)))
     assert only.choose(list(same), "2d47346", times(same)).tag == "3e58457"
 
 
