@@ -23,7 +23,7 @@ from dataclasses import field
 from pathlib import PurePosixPath
 
 from gitops_bot.core.record import record
-from gitops_bot.engine import script_edits
+from gitops_bot.engine import script_edits, script_heredocs
 from gitops_bot.engine.repository_files import RepoFiles, norm
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
@@ -434,7 +434,10 @@ def _joined(text: str, markdown: bool = False) -> list[str]:
     out: list[str] = []
     carry = ""
     start = 0
-    for line in text.splitlines():
+    raw = text.splitlines()
+    data = script_heredocs.heredocs(raw)
+    for n, line in enumerate(raw):
+        line = "" if n in data else line
         fence = markdown and line.lstrip().startswith(_FENCE)
         if not carry:
             start = len(out)
