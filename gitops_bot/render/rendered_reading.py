@@ -196,6 +196,13 @@ def held_to_render(
         refused = list(reading.refused)
         units: list[tuple[str, str, tuple[str, ...]]] = []  # (reason, fix, files) of a unit refused
         texts = list(texts_of[name])
+        # the files each text renders (a chart's, an Application's build: not known whole), so a
+        # place is held only to what may read it, never to another path's objects of the image
+        reads: list[frozenset[str] | None] = [
+            frozenset(_rels(config_root, r.files))
+            for d, r in dirs[name].items()
+            if isinstance(rendered.get(d), str)
+        ]
         for d, reach in dirs[name].items():
             got = rendered.get(d)
             # a refusal is kustomize's own; a deadline or the output bound says nothing of the files
@@ -210,6 +217,7 @@ def held_to_render(
             )
             if isinstance(got, str):
                 texts.append(got)
+                reads.append(None)  # its Application's own fields too, wherever its file is
             elif isinstance(got, bounded.NotRendered) and str(got).startswith(
                 ("kubectl kustomize failed", "Argo CD")
             ):
@@ -238,10 +246,14 @@ def held_to_render(
         if refused:  # the environment's own render refused: nothing of it is known
             refused += [(why, HELM_FIX) for why, _ in scoped]
             scoped = []
-        runs = [r for t in (*texts, *made) for r in running.running(t)]
+        ran = [
+            (f, running.running(t))
+            for t, f in zip((*texts, *made), (*reads, *[None] * len(made)), strict=True)
+        ]
+        runs = [r for _, rs in ran for r in rs]
         if runs and not refused and not scoped and not units and not reading.scoped:
             reading = never_pulled(defaulted(reading, runs), runs)
-        otherwise = differs(reading, runs) if runs and not refused else ()
+        otherwise = running.differs(reading, ran) if runs and not refused else ()
         notes = (*failed, *otherwise)
         if len(refused) > len(reading.refused) or notes:
             reading = replace(reading, refused=tuple(refused), notes=(*reading.notes, *notes))
@@ -459,25 +471,6 @@ def _charts(
     own = dict(reading.documents).values()
     got = helm().render(settings, root, docs, kustomize_renderer(settings), own)
     return cast("helm_render.ChartRenders", got)
-
-
-def differs(reading: EnvironmentReading, runs: Sequence[running.Running]) -> tuple[str, ...]:
-    """What the render runs that the rules read otherwise: a place the rules read as the
-    effective pin of an image whose rendered containers all run another tag (the chart's
-    template sets the image itself, or helm reads the value otherwise: ``1.10`` as ``1.1``)."""
-    out: list[str] = []
-    for image in reading.images:
-        pin = image.effective
-        if pin is None or not pin.repository or not pin.tag:
-            continue
-        seen = [r for r in runs if r.repository == pin.repository]
-        if seen and all(r.tag != pin.tag for r in seen):
-            ran = ", ".join(f"{r.kind}/{r.name} {r.container} {r.image}" for r in seen[:3])
-            out.append(
-                f"{pin.place} sets {image.image} to {pin.tag}, but the render runs {ran}: "
-                "a release there changes nothing that runs"
-            )
-    return tuple(out)
 
 
 def defaulted(reading: EnvironmentReading, runs: Sequence[running.Running]) -> EnvironmentReading:

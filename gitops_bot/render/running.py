@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 import yaml
 
+from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.core.record import record
 from gitops_bot.manifests import without_definitions, workloads
 from gitops_bot.manifests.guard import LOADER
@@ -118,3 +119,32 @@ def templates_running(texts: Sequence[str], name: str) -> list[tuple[str, str]]:
                 if r.repository.rsplit("/", 1)[-1] == name and (source, r.image) not in out:
                     out.append((source, r.image))
     return out
+
+
+def differs(
+    reading: EnvironmentReading, ran: Sequence[tuple[frozenset[str] | None, Sequence[Running]]]
+) -> tuple[str, ...]:
+    """What the render runs that the rules read otherwise: a place the rules read as the
+    effective pin of an image whose rendered containers all run another tag (the chart's
+    template sets the image itself, or helm reads the value otherwise: ``1.10`` as ``1.1``).
+    ``ran``: each render's containers, with the files it reads (None: not known); a place is
+    held to the renders that may read it, never to another path's objects of the image."""
+    out: list[str] = []
+    for image in reading.images:
+        pin = image.effective
+        if pin is None or not pin.repository or not pin.tag:
+            continue
+        seen = [
+            r
+            for files, rs in ran
+            if files is None or pin.file in files
+            for r in rs
+            if r.repository == pin.repository
+        ]
+        if seen and all(r.tag != pin.tag for r in seen):
+            shown = ", ".join(f"{r.kind}/{r.name} {r.container} {r.image}" for r in seen[:3])
+            out.append(
+                f"{pin.place} sets {image.image} to {pin.tag}, but the render runs {shown}: "
+                "a release there changes nothing that runs"
+            )
+    return tuple(out)

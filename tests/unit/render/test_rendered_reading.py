@@ -330,3 +330,28 @@ def test_a_chart_whose_dependency_is_not_vendored_is_said_in_the_plan(
         f"charts/app/values.yaml:3 leaves {APP}'s tag empty: the chart's templates choose what runs "
         "(commonly its appVersion, 2026.1.20 in charts/app/Chart.yaml), and no render of it told which"
     ], got.said
+
+
+def test_a_place_is_held_only_to_the_render_reading_it_not_another_paths_objects(tmp_path: Path) -> None:
+    """mitchross/talos-argocd-proxmox (newcomer13 G4): one environment of two app paths, web's
+    Deployment at 1.0 and jobs' at 2.0, jobs' kustomization inflating a chart from a chart
+    repository (not rendered here: kustomize would fetch it). jobs' place was said to change
+    nothing that runs because web's render runs 1.0: a place is held to the renders reading it."""
+    root = tmp_path / "repo"
+    for path, meta, tag in (("web", "  name: web", "1.0"), ("jobs", "  name: jobs", "2.0")):
+        (root / path).mkdir(parents=True)
+        (root / path / "d.yaml").write_text(DEPLOYMENT.format(meta=meta, image=f"{APP}:{tag}"))
+    (root / "web/kustomization.yaml").write_text("resources:\n- d.yaml\n")
+    (root / "jobs/kustomization.yaml").write_text(
+        "resources:\n- d.yaml\nhelmCharts:\n- name: temporal\n  repo: https://go.temporal.io/helm-charts\n"
+        "  version: 1.6.0\n"
+    )
+    read = reader.Reader(reader.DiskTree(root), root, SPECS).read(
+        [reader.Source("dev", ("web", "jobs"), (APP,))]
+    )
+    got = rendered_reading.held_to_render(RenderSettings(), root, root, read, {"dev": ("web", "jobs")})["dev"]
+    image = got.image(APP)
+    assert image is not None and image.effective is not None and image.effective.place == "jobs/d.yaml:10", (
+        got
+    )
+    assert not any("changes nothing that runs" in n for n in (*got.notes, *got.said)), got.said
