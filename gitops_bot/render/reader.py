@@ -34,7 +34,7 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import chart_values, deploy_tools, deployers, entry_reach, missing, roots, verdict
 from gitops_bot.render import walk as walks
 from gitops_bot.render.pin_rules import PATCH_FIX
-from gitops_bot.render.values_key import values_key
+from gitops_bot.render.values_key import ValuesKey
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, DiskTree, Found, Source, Tree, Walk
 
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
@@ -581,7 +581,7 @@ class Reader:
                 walks[s.name],
                 verdict.own_documents(s.name, walks, renders),
                 others,
-                functools.partial(values_key, lambda f: self.tree.text(self.config_root / f), walks[s.name]),
+                ValuesKey(lambda f: self.tree.text(self.config_root / f), walks[s.name]),
                 functools.partial(
                     verdict.checked_writes, self.specs, lambda f: self.tree.text(self.config_root / f)
                 ),

@@ -5,7 +5,7 @@ the walk's files (text in through ``text``; the place, key path and keys out).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -17,18 +17,65 @@ from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
 
-def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tuple[str, str, str] | None:
+class ValuesKey:
+    """:func:`values_key` over one walk's files, each file composed and its values' names
+    indexed once: a reading asks it for each image it finds not rendered (199 images of
+    tmax-cloud/argocd-installer walked every scalar of every values file once each)."""
+
+    def __init__(self, text: Callable[[str], str | None], walk: Walk) -> None:
+        self._text, self._walk = text, walk
+        self._index: list[tuple[str, str, str, dict[str, _Hit]]] | None = None
+
+    def __call__(self, image: str) -> tuple[str, str, str] | None:
+        return values_key(self._text, self._walk, image, self)
+
+    def index(self) -> list[tuple[str, str, str, dict[str, _Hit]]]:
+        """Each document's (file, what it is under, its kind or "", the first place each
+        repository is named in it), in the walk's order."""
+        if self._index is None:
+            self._index = list(_documents(self._text, self._walk))
+        return self._index
+
+
+def values_key(
+    text: Callable[[str], str | None], walk: Walk, image: str, kept: ValuesKey | None = None
+) -> tuple[str, str, str] | None:
     """Where a values file the walk read (or a HelmRelease's values) names ``image`` as a plain
     value: ``file:line``, the key path (said with what it is under), and the fix: the ``helm:``
     keys to add (``reference: KEY`` for a whole reference; else ``repository: KEY`` and its
     sibling tag key). An object of a kind no format reads naming it (a CatalogSource's
     ``spec.image``) is the same place, its fix the marker comment. ``text``: a file's text by
-    its path under the config root."""
+    its path under the config root; ``kept``: the walk's documents indexed already."""
     # a name as a Flux marker gives it (namespace:policy) is no image reference: split as one,
     # its "repository" is the namespace, met in every object's metadata
     want = workloads.repository_key(image) if not (":" in image and "/" not in image) else None
     if want is None:
         return None
+    for rel, under, kind, names in kept.index() if kept is not None else _documents(text, walk):
+        if (hit := names.get(want)) is None:
+            continue
+        line, key, keys = hit
+        if not kind:
+            add = f"add helm: {{{keys}}} to the image in gitops-bot.yaml"
+            return f"{rel}:{line}", f"{key}{under}", add
+        # an object of a kind no format reads (an OLM CatalogSource's spec.image)
+        return (
+            f"{rel}:{line}",
+            f"{key} of its {kind}, a field no format reads",
+            f'add the marker comment # {{"gitops-bot": "{image}"}} at the end of that line',
+        )
+    return None
+
+
+_Hit = tuple[int, str, str]  # line, key path, the helm: keys to add
+
+
+def _documents(
+    text: Callable[[str], str | None], walk: Walk
+) -> Iterator[tuple[str, str, str, dict[str, _Hit]]]:
+    """The walk's documents that may name an image as a plain value: a values file's root or
+    a HelmRelease's values ("" as kind), or an object of a kind no format reads (its kind),
+    each with the first place (in the order a search meets them) each repository is named."""
     for rel in walk.files:
         if not rel.endswith(YAML_SUFFIXES) or PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
             continue
@@ -39,25 +86,12 @@ def values_key(text: Callable[[str], str | None], walk: Walk, image: str) -> tup
             continue
         for doc in docs:
             root, under = _values(doc)
-            if root is not None and (hit := _find(root, (), want)):
-                line, key, keys = hit
-                add = f"add helm: {{{keys}}} to the image in gitops-bot.yaml"
-                return f"{rel}:{line}", f"{key}{under}", add
-            kind = nodes.get(doc, "kind") if root is None and nodes.is_map(doc) else None
-            if (
-                kind is not None
-                and nodes.is_scalar(kind[1])
-                and not _scans(doc)
-                and (hit := _find(doc, (), want))
-            ):
-                # an object of a kind no format reads (an OLM CatalogSource's spec.image)
-                line, key, _ = hit
-                return (
-                    f"{rel}:{line}",
-                    f"{key} of its {kind[1].value}, a field no format reads",
-                    f'add the marker comment # {{"gitops-bot": "{image}"}} at the end of that line',
-                )
-    return None
+            if root is not None:
+                yield rel, under, "", _names(root, (), {})
+                continue
+            kind = nodes.get(doc, "kind") if nodes.is_map(doc) else None
+            if kind is not None and nodes.is_scalar(kind[1]) and not _scans(doc):
+                yield rel, "", str(kind[1].value), _names(doc, (), {})
 
 
 def _scans(doc: Any) -> bool:
@@ -85,17 +119,24 @@ def _values(doc: Any) -> tuple[Any, str]:
     return values[1], " (under the HelmRelease's spec.values)"
 
 
-def _find(node: Any, path: tuple[str, ...], want: str) -> tuple[int, str, str] | None:
+def _names(node: Any, path: tuple[str, ...], found: dict[str, _Hit]) -> dict[str, _Hit]:
+    """Each repository a mapping names as a plain value (under it too), at the first place a
+    depth-first search meets it: the key path, and the ``helm:`` keys to add (``reference:``
+    for a whole reference, else ``repository:`` and its sibling tag key)."""
     keys = {str(k.value): v for k, v in node.value if nodes.is_scalar(k)}
     for name, v in keys.items():
         key = ".".join((*path, name))
-        if nodes.is_scalar(v) and workloads.repository_key(str(v.value)) == want:
+        if nodes.is_scalar(v):
+            want = workloads.repository_key(str(v.value))
+            if want is None or want in found:
+                continue
             ref = WrittenRef.split(str(v.value))
             if ref.tag or ref.digest:
-                return v.start_mark.line + 1, key, f"reference: {key}"
+                found[want] = (v.start_mark.line + 1, key, f"reference: {key}")
+                continue
             tag = next((t for t in ("tag", "version") if t in keys and t != name), None)
             said = f"repository: {key}" + (f", tag: {'.'.join((*path, tag))}" if tag else "")
-            return v.start_mark.line + 1, key, said
-        if nodes.is_map(v) and (hit := _find(v, (*path, name), want)):
-            return hit
-    return None
+            found[want] = (v.start_mark.line + 1, key, said)
+        elif nodes.is_map(v):
+            _names(v, (*path, name), found)
+    return found
