@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine import discovered_shapes
+from gitops_bot.engine import discovered_shapes, script_clusters
 from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_undeployed import SOURCE_PATH
 from gitops_bot.engine.promotion_order import rank_of
@@ -109,6 +109,30 @@ def local_loops(repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts) 
                 f"{c.path}: applied by {a.file}:{a.line} ({a.command}) after {load}: a local cluster "
                 "running images built on the machine, which no registry holds; not an environment to release"
             )
+    return out
+
+
+def test_clusters(
+    repo: RepoFiles, found: Sequence[RenderPath], scripts: Scripts, deployed: bool
+) -> list[RenderPath]:
+    """``found`` without what a script applies only to a cluster it has just made for the run
+    (argoproj-labs/terraform-provider-argocd's ``make testacc_prepare_env``: kind create cluster,
+    then kustomize build manifests/overlays/${ARGOCD_VERSION} | kubectl apply, an acceptance
+    test matrix): a test cluster, thrown away after, said. Where the repository's deploy objects
+    say what deploys (``deployed``), or another command applies the path, it is theirs to say."""
+    if not scripts.throwaway or deployed:
+        return list(found)
+    tested = {(t.file, t.line) for t in scripts.throwaway}
+    out = []
+    for c in found:
+        t = next((t for t in scripts.throwaway if script_clusters.matches(t, c.path)), None)
+        if t is None or any(a.path == c.path and (a.file, a.line) not in tested for a in scripts.applied):
+            out.append(c)
+            continue
+        repo.notes.append(
+            f"{c.path}: applied by {t.file}:{t.line} ({t.command}) to a cluster made for the run "
+            f"({t.created}): a test cluster, not an environment to release"
+        )
     return out
 
 

@@ -133,6 +133,7 @@ def discover(
     # one Argo CD deploying all to its own cluster is one environment, not its app folders
     shaped = discovered_roots.examples(repo, discovered_roots.one_cluster(repo, shaped))
     shaped = discovered_scripts.local_loops(repo, discovered_branches.promoted(repo, shaped), scripts)
+    shaped = discovered_scripts.test_clusters(repo, shaped, scripts, deployers.holds_deployers(repo))
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not
     shaped, by_cluster = discovered_clusters.flux_clusters(repo, shaped)
     for c in shaped:

@@ -23,7 +23,7 @@ from dataclasses import field
 from pathlib import PurePosixPath
 
 from gitops_bot.core.record import record
-from gitops_bot.engine import script_edits, script_heredocs
+from gitops_bot.engine import script_clusters, script_edits, script_heredocs
 from gitops_bot.engine.repository_files import RepoFiles, norm
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
@@ -207,6 +207,8 @@ class Scripts:
     # an image name a command replaces by another repository before a build (kubebuilder's
     # ``kustomize edit set image controller=${IMG}``) -> that command, first mention
     replaced: Mapping[str, Applied] = field(default_factory=dict)
+    # what a script applies to a cluster it has just made for the run (script_clusters)
+    throwaway: tuple[script_clusters.Throwaway, ...] = ()
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -221,6 +223,7 @@ def read(repo: RepoFiles) -> Scripts:
     edited: list[Applied] = []
     packaged: list[Applied] = []
     replaced: dict[str, Applied] = {}
+    throwaway: list[script_clusters.Throwaway] = []
     resolve = functools.partial(_resolve, repo, lower)
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
@@ -258,6 +261,7 @@ def read(repo: RepoFiles) -> Scripts:
                 if (chart := _published(repo, words)) is not None:
                     pinned.append(PinnedChart(chart, f, number))
         built += _tilt_built(f, text) if tilt else []
+        throwaway += script_clusters.applied(f, lines, _paths) if not (markdown or tilt) else ()
         if not markdown and script_edits.COMMITS.search(text):
             found = script_edits.edits(lines, _Where(repo, lower, f).segments, resolve, set(repo.files))
             edited += (Applied(path, f, n, command) for path, n, command in found)
@@ -265,7 +269,13 @@ def read(repo: RepoFiles) -> Scripts:
             charts = script_edits.packaged(lines, _Where(repo, lower, f).segments, resolve)
             packaged += (Applied(path, f, n, command) for path, n, command in charts)
     found_by = (tuple(applied.values()), tuple(built), frozenset(pushed), tuple(pinned), local)
-    return Scripts(*found_by, edited=tuple(edited), packaged=tuple(packaged), replaced=replaced)
+    return Scripts(
+        *found_by,
+        edited=tuple(edited),
+        packaged=tuple(packaged),
+        replaced=replaced,
+        throwaway=tuple(throwaway),
+    )
 
 
 def _applying(
