@@ -203,7 +203,7 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
             continue
         if includes.get(nd):
             bases = ", ".join(sorted(includes[nd])[:3])
-            out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd or '.'} (builds on {bases})"))
         else:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
     # one beside overlays (overlays/<cluster>/<component> holding its own helmCharts and no base)

@@ -67,11 +67,12 @@ def config_text(found: Discovery) -> str:
         for how in env.how:
             lines.append(f"  # found: {_comment(how)}")
         lines.append(f"- name: {_q(env.name)}")
+        # the root as the guide and the reference write it (the config reads "" alike)
         if len(env.paths) == 1:
-            lines.append(f"  path: {_q(env.paths[0])}")
+            lines.append(f"  path: {_q(env.paths[0] or '.')}")
         else:
             lines.append("  paths:")
-            lines += [f"  - {_q(p)}" for p in env.paths]
+            lines += [f"  - {_q(p or '.')}" for p in env.paths]
         if env.cluster:
             lines.append(f"  # guess: {_comment(env.cluster)}")
         if env.branch:

@@ -425,3 +425,24 @@ def test_charts_no_found_environment_renders_give_the_draft_too(tmp_path: Path) 
     assert '- name: "kyverno"\n  repository: "https://kyverno.github.io/kyverno"\n' in text
     assert '  path: "apps/applicationsets/platform-components.yaml"\n' in text
     assert not (tmp_path / "gitops-bot.yaml").exists()
+
+
+def test_the_root_kustomization_is_written_as_the_guide_writes_it(tmp_path: Path) -> None:
+    """armory/spinnaker-kustomize-patches's kustomization.yaml at the root, over the bases:
+    written ``path: "."``, as the guide and the reference write the root, not ``path: ""``; the
+    first plan reads it there."""
+    root = write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "kustomization.yaml": "resources:\n- base\nimages:\n- name: ghcr.io/acme/app\n  newTag: 1.2.0\n",
+        },
+    )
+    result = cli.execute(["init", "--repo", str(root), "--output", "json"])
+    assert result.exit_code == 0
+    doc = document(result)
+    assert doc is not None
+    config = doc["init"]["config"]
+    assert 'path: "."' in config and "# found: Kustomize overlay . (builds on base)" in config, config
+    assert {r["environment"]: r["status"] for r in doc["reading"]} == {"default": "pinned"}
