@@ -88,9 +88,10 @@ class FoundEnvironment:
 
 def name_of(path: str) -> str:
     """The environment a path stands for: its deepest part named like an environment
-    (``overlays/homelab/dev/frontend`` is dev), else its last part unless that says only what
-    the folder holds (``operator/config``: default); a values file by the
-    environment in its name (``values-prod.yaml``, ``prod-eu-values.yaml``)."""
+    (``overlays/homelab/dev/frontend`` is dev; of several folders each a stage's word, the one
+    nearest the root: ``clusters/production/apps/live`` is production), else its last part
+    unless that says only what the folder holds (``operator/config``: default); a values file
+    by the environment in its name (``values-prod.yaml``, ``prod-eu-values.yaml``)."""
     p = PurePosixPath(path)
     parts = list(p.parts)
     if p.suffix in YAML:
@@ -99,6 +100,11 @@ def name_of(path: str) -> str:
         parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else _without_kind(stem)]
         if stem == "values" and len(parts) > 1:
             parts = parts[:-1]
+    # several folders each a stage's word alone (clusters/production/apps/live/temp): the one
+    # nearest the root is the stage, the deeper ones name what it deploys (an app called live)
+    stages = [s for s in parts if s.lower() in WORDS]
+    if len(stages) > 1 and p.suffix not in YAML:
+        return safe_name(stages[0])
     for part in reversed(parts):
         # a dotted directory names a host or a cluster (local.home, aws.cluster), never the
         # environment its usual word would make it
