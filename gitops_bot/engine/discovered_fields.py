@@ -6,6 +6,7 @@ line to add; tests, docs and samples deploy nothing and say nothing."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
@@ -16,11 +17,12 @@ import yaml
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.promotion_order import kind_of
-from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles
+from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, kustomization_dirs
 from gitops_bot.manifests import may_hold, nodes, workloads, written_kinds
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.render import reader
 
 # Flux's image automation names the repository it scans (ImageRepository spec.image): no pin
 _SCANNERS = ("image.toolkit.fluxcd.io/",)
@@ -165,10 +167,11 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES
     }
     named: dict[str, list[str]] = {}  # directory -> "image (file:line)"
+    based: dict[str, list[str]] = {}  # a kustomization's directory -> the same
     for rel in repo.yaml_files():
         path = PurePosixPath(rel)
         folder = str(path.parent)
-        if rel in rendered or _skipped(rel) or repo.under_tests(rel) or folder in kustomized:
+        if rel in rendered or _skipped(rel) or repo.under_tests(rel):
             continue
         if any(str(p) in charts for p in path.parents):
             continue  # a chart's template: the chart's own line says it
@@ -187,14 +190,25 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         for c in workloads.containers(docs):
             ref = str(c.node.value)
             if "{{" not in ref and workloads.repository_key(ref) is not None:
-                named.setdefault(folder, []).append(f"{ref} ({rel}:{c.line})")
-    lines = [
+                (based if folder in kustomized else named).setdefault(folder, []).append(
+                    f"{ref} ({rel}:{c.line})"
+                )
+    # a kustomization another includes is said (or rendered) through the one including it; one
+    # nothing includes is applied by hand (kubectl apply -k) or not at all: its pins are said
+    alone = {d: refs for d, refs in based.items() if d not in _included(repo)} if based else {}
+    said = [
+        f"{folder}: a Kustomize directory nothing includes, naming {', '.join(dict.fromkeys(refs))}, that "
+        "no environment renders; if it is applied as it is (kubectl apply -k), write "
+        f"{{name: <env>, path: {folder}}} under environments: and the images under images:"
+        for folder, refs in alone.items()
+    ] + [
         f"{folder}: workload manifests naming {', '.join(dict.fromkeys(refs))} that no environment renders; "
         f"if they are deployed as they are (kubectl apply -f), write {{name: <env>, path: {folder}}} under "
         "environments: and the images under images:"
-        for folder, refs in list(named.items())[:MAX_SAID]
+        for folder, refs in named.items()
     ]
-    if rest := list(named)[MAX_SAID:]:
+    lines = said[:MAX_SAID]
+    if rest := [*alone, *named][MAX_SAID:]:
         shown = ", ".join(rest[:4])
         lines.append(f"{len(rest)} more directories of workload manifests no environment renders: {shown}")
     return lines
@@ -316,3 +330,19 @@ def _leaves(node: Any, path: tuple[object, ...]) -> Iterator[tuple[tuple[object,
 
 
 _IMAGE_KEYS = frozenset({"image", "repository", "tag", "digest"})
+
+
+def _included(repo: RepoFiles) -> set[str]:
+    """The directories of kustomizations another kustomization includes (reached from it)."""
+    out: set[str] = set()
+    for d in kustomization_dirs(repo):
+        try:
+            reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        except GitOpsBotError:
+            continue  # said where candidates are read
+        out |= {
+            str(PurePosixPath(os.path.relpath(f, repo.root)).parent)
+            for f in reached.files
+            if f.name in KUSTOMIZATION_NAMES
+        } - {d}
+    return out
