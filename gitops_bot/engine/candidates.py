@@ -40,7 +40,6 @@ from gitops_bot.manifests import argocd_apps, written_kinds
 from gitops_bot.manifests.charts_refs import is_exact, one_version, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
-from gitops_bot.render import reader
 
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
 
@@ -157,7 +156,7 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
     unread: set[str] = set()
     for d in dirs:
         try:
-            reached = reader.reach(repo.tree, repo.root, repo.root / d)
+            reached = repo.reach(repo.root / d)
         except GitOpsBotError as e:
             # one bad kustomization (a key written twice) is said with its fix and left out: the
             # rest of the repository is still read and offered

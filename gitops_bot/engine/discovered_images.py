@@ -25,7 +25,6 @@ from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
 from gitops_bot.policy.guess import Guess
-from gitops_bot.render import reader
 
 # one line's own blanks only: a "\s" free to cross lines backtracks cubically over the blank
 # lines a hook document leaves (9 KB of them took 34 s)
@@ -509,7 +508,7 @@ def shared_names(
 
 def _reach(repo: RepoFiles, directory: str) -> list[str]:
     """The files a kustomization directory builds, relative to the repository."""
-    found = reader.reach(repo.tree, repo.root, repo.root / directory).files
+    found = repo.reach(repo.root / directory).files
     return [f.relative_to(repo.root).as_posix() for f in found if f.is_relative_to(repo.root)]
 
 

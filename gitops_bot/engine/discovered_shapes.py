@@ -13,7 +13,6 @@ from gitops_bot.engine.candidates import VALUES_NAME, RenderPath, name_of, safe_
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import WORKLOADS, YAML, RepoFiles, kustomization_dirs, norm
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import reader
 
 # a values file named so is a starting point to copy (values.example.yaml), no cluster's
 EXAMPLES = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist"})
@@ -44,7 +43,7 @@ def plain_directories(repo: RepoFiles) -> list[RenderPath]:
     included: set[str] = set()
     rendered: dict[str, list[str]] = {}
     for d in kdirs:
-        reached = reader.reach(repo.tree, repo.root, repo.root / (d or "."))
+        reached = repo.reach(repo.root / (d or "."))
         rendered[d] = [Path(os.path.relpath(f, repo.root)).as_posix() for f in reached.files]
         included |= {
             norm(str(PurePosixPath(f).parent))

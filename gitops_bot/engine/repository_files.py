@@ -116,6 +116,7 @@ class RepoFiles:
         # each file's generated Applications (or why its generators failed), made once: init
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
+        self._reached: dict[Path, reader.Reach] = {}  # each kustomization directory's walk, once
         self._stages_in: dict[tuple[str, ...], bool] = {}  # a folder -> whether a stage is among its own
         self._list()
         # the directories holding a Chart.yaml ("" the root), for :meth:`vendored`
@@ -147,6 +148,15 @@ class RepoFiles:
                     self.templates[f if rel == "." else f"{rel}/{f}"] = tool
                     continue
                 self.files.append(f if rel == "." else f"{rel}/{f}")
+
+    def reach(self, directory: Path) -> reader.Reach:
+        """What ``directory``'s kustomization renders (:func:`reader.reach`), walked once an init:
+        its candidates, what deploys each directory and the overlays' shapes ask the same
+        directories (mitchross/talos-argocd-proxmox: 302 walks of 100 directories)."""
+        got = self._reached.get(directory)
+        if got is None:
+            got = self._reached[directory] = reader.reach(self.tree, self.root, directory)
+        return got
 
     def text(self, rel: str) -> str | None:
         """The file's text, read by the reader's tree with its bounds (the plan reads the same
@@ -428,7 +438,7 @@ def files_of(repo: RepoFiles, path: str) -> list[Path]:
     prefix = f"{path}/" if path else ""
     if any(f"{prefix}{k}" in repo.files for k in KUSTOMIZATION_NAMES):
         try:
-            return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
+            return list(repo.reach(repo.root / path).files)
         except GitOpsBotError:
             return []  # a kustomization it cannot read: said where the overlays are found
     return [repo.root / f for f in repo.yaml_files() if f.startswith(prefix)]
