@@ -311,6 +311,21 @@ def scripted_charts(scripts: Scripts) -> list[str]:
     ]
 
 
+def unnamed_paths(scripts: Scripts) -> list[str]:
+    """One line for the Argo CD applications scripts create over a path a variable names
+    (``argocd app create $CLUSTER-x --path $CLUSTER/x``): which directory runs is the script's
+    caller's to say, so none is an environment, and a pin there is said rather than silent."""
+    if not scripts.unnamed:
+        return []
+    shown = ", ".join(f"--path {a.path} at {a.file}:{a.line}" for a in scripts.unnamed[:4])
+    more = f", and {len(scripts.unnamed) - 4} more" if len(scripts.unnamed) > 4 else ""
+    return [
+        f"{len(scripts.unnamed)} argocd app create command{'s' if len(scripts.unnamed) > 1 else ''} of "
+        f"scripts render a path a variable names ({shown}{more}): not read; write {{name: <env>, path: "
+        "<the directory>} under environments: for each directory it stands for"
+    ]
+
+
 def _application_paths(repo: RepoFiles, path: str) -> set[str]:
     """The directories of this repository the Argo CD Applications in the file ``path`` render,
     and those a chart of Applications names (``path`` itself, or one an Application renders)."""

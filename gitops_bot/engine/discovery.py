@@ -109,6 +109,7 @@ def discover(
     scripts = script_commands.read(repo)
     repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.carvel(repo)]
     repo.notes += discovered_scripts.scripted_charts(scripts)
+    repo.notes += discovered_scripts.unnamed_paths(scripts)
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name

@@ -68,6 +68,9 @@ _HELM_VALUED = frozenset(
 _TILT = re.compile(
     r"\b(?P<call>k8s_yaml|kustomize|helm)\(\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)(?P<args>[^)]*)\)?"
 )
+# argocd app create NAME --repo URL --path DIR: Argo CD renders DIR, a path from the root
+_ARGOCD_APP = re.compile(r"\bargocd\s+app\s+create\b(?P<args>[^|;&\n`]*)")
+_ARGOCD_PATH = re.compile(r"\s--path[= ]\s*['\"]?(?P<path>[^\s'\"]+)")
 _TILT_VALUES = re.compile(r"\bvalues\s*=\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)")
 _NOT_A_PATH = re.compile(r"[$<>{}*?]|^-$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -209,6 +212,8 @@ class Scripts:
     replaced: Mapping[str, Applied] = field(default_factory=dict)
     # what a script applies to a cluster it has just made for the run (script_clusters)
     throwaway: tuple[script_clusters.Throwaway, ...] = ()
+    # the Argo CD applications a script creates over a path a variable names (--path $CLUSTER)
+    unnamed: tuple[Applied, ...] = ()
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -224,6 +229,7 @@ def read(repo: RepoFiles) -> Scripts:
     packaged: list[Applied] = []
     replaced: dict[str, Applied] = {}
     throwaway: list[script_clusters.Throwaway] = []
+    unnamed: list[Applied] = []
     resolve = functools.partial(_resolve, repo, lower)
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
@@ -252,6 +258,7 @@ def read(repo: RepoFiles) -> Scripts:
                 local.update(
                     {a.path: (a, said) for a in (*mine, *rooted) if a.line >= number and a.path not in local}
                 )
+            unnamed += (Applied(p["path"], f, number, "") for _, p in _argocd_paths(line) if "$" in p["path"])
             if markdown:
                 continue  # a README's commands show the reader how, with versions of their own
             for old, command in script_edits.replaced(line):
@@ -275,6 +282,7 @@ def read(repo: RepoFiles) -> Scripts:
         packaged=tuple(packaged),
         replaced=replaced,
         throwaway=tuple(throwaway),
+        unnamed=tuple(unnamed),
     )
 
 
@@ -502,6 +510,8 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
         if m.group("verb") == "template" and not _PIPED_TO_APPLY.match(line, m.end()):
             continue
         yield from _helm_paths(words, _said(m.group(0)))
+    for m, p in _argocd_paths(line):  # wherever the script runs, the path is the root's
+        yield f"/{p['path'].lstrip('/')}", "", _said(line[m.start() : m.start("args") + p.end()])
     for m in _KUBECTL.finditer(line):
         if "--dry-run" in _SUBSTITUTED.sub("", m.group("args")):
             continue  # prints the objects (for a pipe or a check), applies nothing
@@ -513,6 +523,13 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
                 "",
                 _said(line[m.start() : m.start("args") + a.end("path")]),
             )
+
+
+def _argocd_paths(line: str) -> Iterator[tuple[re.Match[str], re.Match[str]]]:
+    """Each ``argocd app create`` of ``line`` and its ``--path``."""
+    for m in _ARGOCD_APP.finditer(line):
+        if (p := _ARGOCD_PATH.search(m["args"])) is not None:
+            yield m, p
 
 
 def _helm_paths(words: Sequence[str], command: str) -> Iterator[tuple[str, str, str]]:

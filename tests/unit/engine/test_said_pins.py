@@ -35,3 +35,39 @@ def test_a_kustomization_nothing_includes_under_base_says_its_images(tmp_path: P
     )
     assert [e.paths for e in found.environments] == [("app/overlays/prod",)]
     assert not [n for n in found.notes if n.startswith("app/base")], found.notes
+
+
+def _argocd_create(path: str) -> str:
+    return (
+        "#!/bin/bash\ncd /tmp\nargocd app create $CLUSTER-reflector \\\n  --upsert \\\n"
+        f"  --repo https://github.com/acme/gitops.git \\\n  --path {path} \\\n"
+        "  --dest-name $CLUSTER \\\n  --dest-namespace default\n"
+    )
+
+
+def test_argocd_app_create_in_a_script_deploys_its_path_from_the_root(tmp_path: Path) -> None:
+    """hexcamp/hexcamp-argocd's deploy.sh (~30 of them) create Argo CD applications over their
+    folder; a path a variable names is said, never taken."""
+    files = {
+        **BASE,
+        "homelab-reflector/deploy.sh": _argocd_create("homelab-reflector"),
+        "homelab-reflector/reflector.yaml": deployment(
+            "reflector", "docker.io/emberstack/kubernetes-reflector:9.1.14"
+        ),
+        "zones/deploy.sh": _argocd_create("zones/$CLUSTER"),
+        "zones/home/zones.yaml": deployment("zones", "docker.io/acme/zones:1.0.0"),
+    }
+    found = discover(write(tmp_path, files))
+    scripted = [e for e in found.environments if e.paths == ("homelab-reflector",)]
+    assert scripted and "applied by homelab-reflector/deploy.sh:3 (argocd app create" in scripted[0].how[0], (
+        found
+    )
+    assert [
+        n
+        for n in found.notes
+        if n.startswith("1 argocd app create command of scripts render a path a variable")
+    ]
+    assert (
+        "(--path zones/$CLUSTER at zones/deploy.sh:3): not read; write {name: <env>, path: <the directory>} under"
+        in " ".join(found.notes)
+    )
