@@ -308,6 +308,9 @@ def _ref(entry: str, tag: str) -> str:
     )
 
 
+_OWN_SET = "releases then write its own setting"
+
+
 def _overridden(c: Case) -> ImageReading | None:
     """The values file its path names, under an Argo CD Application's own setting of the key
     (render/chart_values): what runs is the Application's, and a release into the file changes
@@ -315,9 +318,11 @@ def _overridden(c: Case) -> ImageReading | None:
     spot = next((p for p in c.wins if (p.file, p.line) in c.walk.overriding), None)
     if spot is None:
         return None
+    words = c.walk.overriding[(spot.file, spot.line)]
     return c.unsupported(
-        f"{spot.file}:{spot.line} sets {c.walk.overriding[(spot.file, spot.line)]}",
-        f"name {spot.file} as the environment's path in gitops-bot.yaml; releases then write its own setting",
+        f"{spot.file}:{spot.line} sets {words}",
+        # a write-back file's own fix names the Application's file (render/roots.written_back)
+        c.walk.fixes.get(words, f"name {spot.file} as the environment's path in gitops-bot.yaml; {_OWN_SET}"),
     )
 
 

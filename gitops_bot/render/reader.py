@@ -283,6 +283,8 @@ class Reader:
                 walk.configured.setdefault(self.rel(kfile), None)
                 walk.layers.append(self.rel(kfile))
             self.kustomization(kfile, text, walk, ())
+            if top:  # an Application deploying it may write images over it (its write-back file)
+                roots.written_back(self.deploy_tools, directory, walk)
             return
         builds: list[Path] = []
         flat = flat or (

@@ -335,3 +335,51 @@ def _guessed(name: str, rel: str, path: str, words: str, walk: Walk) -> argocd_a
     walk.said.append(f"{rel}: {words.format(name=name, path=path)}")
     # argocd_apps is imported when an Application is met, not at a plan's start
     return cast("argocd_apps.AppSource", apps_module().AppSource(name, path, "", None, (), (), (), 1))
+
+
+WRITTEN_BACK = "argocd-image-updater write-back entry"
+
+
+def written_back(tools: DeployTools, directory: Path, walk: Walk) -> None:
+    """An environment's path that is a kustomization an Argo CD Application of the repository
+    deploys, holding that Application's write-back file (``.argocd-source-NAME.yaml``, which
+    Argo CD's repo server merges over its source): its ``kustomize.images`` entries are applied
+    after the kustomization, so they are what runs, not what the path's files set. Each is read
+    at its line as a place no release of this path writes (``Walk.overriding``), said with the
+    fix (``Walk.fixes``): the Application's file as the path, where a release writes that file."""
+    steps = tools.reader
+    if not (deploying := tools.deployers_of(directory)):
+        return  # most paths: no Application of the repository's own (its parser not loaded)
+    rel = steps.rel(directory) or "."
+    first, each = apps_module().SOURCE_FILES
+    for origin, app in deploying:
+        name = app.application
+        names = [
+            first,
+            *([each.format(name=name)] if name and "/" not in name and name not in (".", "..") else []),
+        ]
+        won: tuple[str, str, tuple[argocd_apps.Setting, ...]] | None = None
+        for path in (directory / n for n in names):
+            if (text := steps.read_file(path, walk)) is None:
+                continue
+            try:
+                got = apps_module().source_file_images(text, steps.rel(path))
+            except GitOpsBotError:
+                continue  # Argo CD refuses the merge: said where the Application is read
+            won = (steps.rel(path), text, got) if got is not None else won
+        if won is None:
+            continue
+        file, text, entries = won
+        sites = images.application_sites(replace(app, images=entries, parameters=()), steps.specs, list)
+        for site in sites:
+            words = (
+                f"{site.image} over {rel}: Argo CD merges it over Application {name}'s source, which deploys "
+                f"{rel}, and applies its kustomize.images after the kustomization, so a release into {rel}'s "
+                "files changes nothing it runs"
+            )
+            walk.overriding[(file, site.value_line or site.line)] = words
+            walk.fixes[words] = (
+                f"name {origin} (Application {name}) as the environment's path in gitops-bot.yaml; releases "
+                f"then write {file}"
+            )
+        steps.add(walk, file, sites, patch=False, form=WRITTEN_BACK, text=text)

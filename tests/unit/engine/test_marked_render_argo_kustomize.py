@@ -17,6 +17,7 @@ from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine import proven
 from gitops_bot.manifests import images
 from gitops_bot.render import argo_kustomize, reader, rendered_reading
+from gitops_bot.render.settings import RenderSettings
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
 
@@ -148,6 +149,18 @@ def test_the_paths_argocd_source_file_is_the_pin_it_replaces_the_applications_en
     assert f"image: {IMAGE}:3.1" in after[0]
 
 
+# application.yaml at the root deploys path: . (the kustomization beside it does not list it),
+# and argocd-image-updater's write-back file sets the image over it
+ROOT_DEPLOYED = {
+    "kustomization.yaml": "resources: [d.yaml]\n",
+    "d.yaml": DEPLOYMENT,
+    ".argocd-source-dev.yaml": f"kustomize:\n  images: ['{IMAGE}:3.0']\n",
+    "application.yaml": _application("dev", "      namePrefix: dev-\n")
+    .replace("path: base", "path: .")
+    .split("    kustomize:")[0],
+}
+
+
 def test_an_application_of_the_repositorys_root_is_built_with_its_write_back_file(tmp_path: Path) -> None:
     """sejaltyagi12/ArgoCD@ab6db524: application.yaml, at the root beside the kustomization it
     does not list, deploys ``path: .``; argocd-image-updater's .argocd-source-dev.yaml sets the
@@ -161,12 +174,7 @@ def test_an_application_of_the_repositorys_root_is_built_with_its_write_back_fil
             .replace("{helm}", helm())
             .split("  - name: prod")[0]
             .replace("apps/dev.yaml", "application.yaml"),
-            "kustomization.yaml": "resources: [d.yaml]\n",
-            "d.yaml": DEPLOYMENT,
-            ".argocd-source-dev.yaml": f"kustomize:\n  images: ['{IMAGE}:3.0']\n",
-            "application.yaml": _application("dev", "      namePrefix: dev-\n")
-            .replace("path: base", "path: .")
-            .split("    kustomize:")[0],
+            **ROOT_DEPLOYED,
         },
     )
     config = load(tmp_path / "gitops-bot.yaml")
@@ -181,3 +189,34 @@ def test_an_application_of_the_repositorys_root_is_built_with_its_write_back_fil
     assert dev.status is PinStatus.PINNED, dev
     assert dev.effective is not None and dev.effective.place == ".argocd-source-dev.yaml:2", dev
     assert not any("changes nothing that runs" in s for s in held["dev"].said), held["dev"].said
+
+
+def test_the_root_as_the_path_says_the_write_back_file_runs_over_it(tmp_path: Path) -> None:
+    """The same repository with the environment's path ``.`` (the guide's words for plain
+    manifests at the root): a release into d.yaml would change nothing that runs, since Argo CD
+    applies the write-back file's entry over the root's kustomization. The image is said so, at
+    the write-back's line, with the Application's file as the path to name; nothing is proposed."""
+    write(
+        tmp_path,
+        {
+            **ROOT_DEPLOYED,
+        },
+    )
+    specs = [images.ImageSpec(IMAGE, IMAGE)]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(
+        [reader.Source("dev", (".",), (IMAGE,))]
+    )
+    held = rendered_reading.held_to_render(
+        RenderSettings(kubectl=kubectl(), helm=helm()), tmp_path, tmp_path, rules, {"dev": (".",)}
+    )
+    (dev,) = held["dev"].images
+    assert dev.status is PinStatus.UNSUPPORTED and dev.would_write is None, dev
+    assert dev.reason == (
+        f".argocd-source-dev.yaml:2 sets {IMAGE} over .: Argo CD merges it over Application dev's source, which "
+        "deploys ., and applies its kustomize.images after the kustomization, so a release into .'s files "
+        "changes nothing it runs"
+    ), dev.reason
+    assert dev.fix == (
+        "name application.yaml (Application dev) as the environment's path in gitops-bot.yaml; releases then "
+        "write .argocd-source-dev.yaml"
+    ), dev.fix
