@@ -237,7 +237,8 @@ class GitWorkspace(History):
             # --force twice: a kept worktree whose directory is gone is still registered, locked
             add = ("worktree", "add", "--detach", "--force", "--force", "--lock", "--reason", reason)
             run(self.store, *add, str(self.worktree), start, what="worktree")
-            self._wt = Repo(self.worktree)
+            self._wt = Repo.linked(self.worktree)
+            self._shown_at = _checked_out(self._wt)  # a new worktree holds its commit's files alone
         else:
             wt = self._repo()
             wt.run("reset", "-q", "--hard", start)
@@ -252,10 +253,13 @@ class GitWorkspace(History):
         if not (path / ".git").is_file():
             return False
         try:
-            wt = Repo(path)
+            wt = Repo.linked(path)
             if not self._clean_at(wt, start):
                 wt.run("reset", "-q", "--hard", start)
                 wt.run("clean", "-ffdqx")
+                # reset and cleaned of everything, ignored files too: its files are its commit's
+                # as a status would show them, which the reading no longer asks again
+                self._shown_at = _checked_out(wt)
         except (GitError, OSError):
             return False
         self.worktree, self._wt = path, wt
@@ -279,8 +283,9 @@ class GitWorkspace(History):
 
     def files_at(self, path: Path) -> str | None:
         """The commit the worktree at ``path`` holds exactly (nothing changed, added or
-        ignored), as the ``status`` that spared its reset showed, while no command has run in
-        it through this workspace since; None otherwise: the files are to be asked."""
+        ignored): as the ``status`` that spared its reset showed, or as the ``worktree add``, or
+        the ``reset --hard`` and ``clean -x`` of :meth:`checkout_base` left it, while no command
+        has run in it through this workspace since; None otherwise: the files are to be asked."""
         return self._shown_at if self.worktree is not None and path == self.worktree else None
 
     def _repo(self) -> Repo:
@@ -397,3 +402,13 @@ class GitWorkspace(History):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _checked_out(wt: Repo) -> str | None:
+    """The commit a worktree detached at it has checked out, as its ``HEAD`` file names it
+    (gitrepository-layout(5)); None when that file names a branch or cannot be read."""
+    try:
+        head = (wt.git_dir / "HEAD").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return head if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head) else None

@@ -77,15 +77,50 @@ def run(cwd: Repo | Path | str, *args: str, env: dict[str, str] | None = None, w
 class Repo:
     """A repository (a working tree's root, or a bare repository) driven through the git CLI."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, dirs: tuple[Path, Path] | None = None) -> None:
+        """``dirs``: its git directory and common directory, when the bot made them and knows
+        them (:meth:`bare`, :meth:`linked`); otherwise git is asked where they are."""
         self.path = Path(path)
         if not self.path.is_dir():
             raise GitError(f"{path} is not a directory", hint="point --repo at a clone or a URL")
-        out = run(self.path, "rev-parse", "--absolute-git-dir", "--git-common-dir", what="rev-parse")
-        git_dir, common = out.splitlines()[:2]
-        self.git_dir = Path(git_dir)
-        self.common_dir = (self.path / common).resolve() if not os.path.isabs(common) else Path(common)
+        if dirs is None:
+            out = run(self.path, "rev-parse", "--absolute-git-dir", "--git-common-dir", what="rev-parse")
+            git_dir, common = out.splitlines()[:2]
+            absolute = Path(common) if os.path.isabs(common) else (self.path / common).resolve()
+            dirs = Path(git_dir), absolute
+        self.git_dir, self.common_dir = dirs
         self._config: dict[str, str] | None = None
+
+    # The two kinds of repository the bot makes itself (its cache's bare clone, the linked
+    # worktrees it adds) say where their git directories are in files git's repository layout
+    # documents (gitrepository-layout(5)): read there, they cost no ``rev-parse`` process. A
+    # session opened both with one each, two of the seven processes of a watch's cycle over
+    # an unchanged repository.
+
+    @classmethod
+    def bare(cls, path: Path) -> Repo:
+        """The bare repository at ``path`` (the cache's clone): its own git and common directory."""
+        if not (path / "HEAD").is_file() or not (path / "objects").is_dir():
+            return cls(path)  # not what a bare clone leaves: git says what it is
+        here = path.resolve()
+        return cls(path, (here, here))
+
+    @classmethod
+    def linked(cls, path: Path) -> Repo:
+        """The linked worktree at ``path``: its ``.git`` file names its git directory
+        (``gitdir: DIR``), whose ``commondir`` file names the store's, relative to it. Where
+        either is not there (a worktree whose store was cloned again since), git is asked, and
+        says what is wrong."""
+        try:
+            line = (path / ".git").read_text(encoding="utf-8").strip()
+            if line.startswith("gitdir: "):
+                git_dir = (path / line.removeprefix("gitdir: ")).resolve()
+                common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+                if (git_dir / "HEAD").is_file() and (common / "objects").is_dir():
+                    return cls(path, (git_dir, common))
+        except (OSError, UnicodeDecodeError):
+            pass
+        return cls(path)
 
     def run(self, *args: str, env: dict[str, str] | None = None, what: str = "") -> str:
         return run(self.path, *args, env=env, what=what or args[0])

@@ -105,7 +105,7 @@ def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[Repo,
             shutil.rmtree(leftover, ignore_errors=True)
         if not (path / "HEAD").exists():
             _clone(repo, path, key, env)
-        return Repo(path), lock, cache_dir / "worktrees" / key
+        return Repo.bare(path), lock, cache_dir / "worktrees" / key
     except BaseException:
         os.close(lock)
         raise
@@ -163,7 +163,11 @@ def prune_worktrees(store: Repo, *, exclusive: bool) -> None:
     the cache is a dead run's; in a user's own repository a worktree is left alone unless its
     run (pid and host in the lock reason) is gone from this machine. ``worktree prune`` runs
     only when the list marks a registration prunable (its directory gone, not locked): on most
-    runs there is none, and it was one more process of every run's fixed cost."""
+    runs there is none, and it was one more process of every run's fixed cost. Nor is the list
+    asked where every registration is locked for a reason not a run's (:func:`_nothing_to_prune`):
+    the cache's one kept worktree, every run of a watch's cycle."""
+    if _nothing_to_prune(store):
+        return
     try:
         out = store.run("worktree", "list", "--porcelain")
     except GitError:
@@ -180,6 +184,24 @@ def prune_worktrees(store: Repo, *, exclusive: bool) -> None:
     if prunable:
         with contextlib.suppress(GitError):
             store.run("worktree", "prune")
+
+
+def _nothing_to_prune(store: Repo) -> bool:
+    """Every worktree registered in ``store`` is locked (git never prunes a locked one), none
+    by a gitops-bot run (``WT_LOCK``): what the registrations' ``locked`` files say
+    (gitrepository-layout(5): ``worktrees/<id>/locked`` holds the reason), read without a
+    process. Any other registration, or one that cannot be read, is for the list to judge."""
+    registered = store.common_dir / "worktrees"
+    if not registered.exists():
+        return True  # none registered at all
+    try:
+        for entry in os.scandir(registered):
+            reason = Path(entry.path, "locked").read_text(encoding="utf-8", errors="replace")
+            if reason.startswith(WT_LOCK):
+                return False
+    except OSError:  # not locked (no such file), or not readable
+        return False
+    return True
 
 
 def _alive(owner: str) -> bool:
