@@ -12,6 +12,7 @@ from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.record import record
 from gitops_bot.engine import consent, delivery
+from gitops_bot.engine.history import read_together
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.promotion import release
 from gitops_bot.engine.session import Session
@@ -57,6 +58,7 @@ def promote(
     dry_run: bool = False,
     reason: str | None = None,
 ) -> list[Outcome]:
+    read_together(s, (target, source))  # a person's changes of the target, what brought the source's
     overrides = consent.promotion(
         s, source, target, only=images, force=force, skip_gate=skip_gate, reason=reason
     )

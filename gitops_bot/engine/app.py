@@ -149,9 +149,9 @@ class App:
             if self._checkout is None:
                 try:
                     # its refs stay put unless a session fetches into it (app.git), whose
-                    # worktree it is then: opened once (a git process fewer each watch cycle)
+                    # worktree it is then: opened once, with the session's credentials
                     known = self.git.repo_at(self.root) if self.git is not None else None
-                    self._checkout = Checkout(self.root, steady=lambda: self.git is None, store=known)
+                    self._checkout = Checkout(self.root, lambda: self.git is None, known, self.git)
                 except GitOpsBotError as e:
                     self._checkout = e
             got = self._checkout

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinKind
 from gitops_bot.engine import branches
@@ -33,7 +33,42 @@ def history(
     first (``limit``: at most that many), read through ``ws`` (the session's store by default)."""
     env = s.app.config.environment(environment)
     rev = branches.log_ref(s.app, env, s.ws.base_ref)
-    return read(s.app, env, ws or s.ws, rev, s.root, limit=limit, forge=own_forge(s.app.config, s.ws.url))
+    reader, rev = (ws, rev) if ws is not None else _reader(s, rev)
+    return read(s.app, env, reader, rev, s.root, limit=limit, forge=own_forge(s.app.config, s.ws.url))
+
+
+def read_together(s: Session, environments: Sequence[str]) -> None:
+    """The histories of ``environments`` on the base, each read later by whoever asks (a
+    person's changes of a promotion's target, the releases of its source), all read by the
+    first question in one ``git log``, ``ls-tree``, ``rev-list`` and ``cat-file`` of every
+    file each reads (:meth:`Checkout.expect`), not in four processes each."""
+    try:
+        checkout = s.app.checkout
+        for name in environments:
+            env = s.app.config.environment(name)
+            reader, rev = _reader(s, branches.log_ref(s.app, env, s.ws.base_ref))
+            if reader is checkout:
+                paths = s.app.repo_paths(env, s.root)
+                rendered = _Rendered.of(s.app, env, checkout, rev, s.root, paths)
+                checkout.expect(rev, [*paths, *(rendered.paths if rendered is not None else ())])
+    except GitOpsBotError:
+        pass  # each history says so when it is read
+
+
+def _reader(s: Session, rev: str) -> tuple[History, str]:
+    """Where the session reads ``rev``'s history: the base's through the run's checkout (the
+    session's worktree, over the same objects), by the commit the base is, where a person's
+    changes were read (its HEAD is that commit, until the session commits): one ``git log``,
+    ``ls-tree``, ``rev-list`` and ``cat-file`` of every expected environment's files (a
+    promotion's source and target), where the store was asked the source's again (five git
+    processes a promotion). Another ref (an environment's own branch) through the store."""
+    commit = s.ws.remote_refs().get(rev, ("", ""))[0] if rev == s.ws.base_ref else ""
+    if not commit or s.ws.repo_at(s.root) is None:
+        return s.ws, rev
+    try:
+        return s.app.checkout, commit
+    except GitOpsBotError:
+        return s.ws, rev
 
 
 def read(

@@ -229,10 +229,15 @@ class Checkout(History):
     session fetches and pushes into the same repository, and its refs are read anew)."""
 
     def __init__(
-        self, path: Path, steady: Callable[[], bool] = lambda: False, store: Repo | None = None
+        self,
+        path: Path,
+        steady: Callable[[], bool] = lambda: False,
+        store: Repo | None = None,
+        owner: History | None = None,
     ) -> None:
         self.store = store or Repo(path)  # ``store``: the working tree at ``path``, already opened
         self._steady = steady
+        self._owner = owner  # a session's workspace: its credentials, whenever they are set
         self.env = {}
         self._missing_blobs = {}
         self._lock = threading.Lock()
@@ -243,6 +248,29 @@ class Checkout(History):
         self._ahead: set[str] = set()  # revs whose expected paths' first blobs were read
         self._refs: dict[str, str | None] = {}  # ref -> the commit it names (None: none)
         self._read: dict[str, bytes] = {}  # blob -> its bytes (an id names the same bytes forever)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """git's environment for the remote (a partial clone's missing blobs): the owning
+        workspace's as it is now (a session sets its token once the forge is connected)."""
+        return self._owner.env if self._owner is not None else self._env
+
+    @env.setter
+    def env(self, value: dict[str, str]) -> None:
+        self._env = value
+
+    def _rev(self, rev: str) -> str:
+        """``HEAD`` as the commit it names where its file names one (a session's worktree,
+        detached): what is kept of it is kept by that commit, which no later commit or reset
+        of the worktree changes, and a question asked by the commit's id (the base's history,
+        read where a person's changes were) shares the answer."""
+        if rev != "HEAD":
+            return rev
+        try:
+            head = (self.store.git_dir / "HEAD").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return rev
+        return head if _commit_id(head) else rev
 
     @classmethod
     def steady(cls, history: History) -> Checkout:
@@ -255,12 +283,13 @@ class Checkout(History):
 
     def expect(self, rev: str, paths: Sequence[str]) -> None:
         """The run will ask about ``paths`` (plain file paths) at ``rev``, in several questions."""
+        rev = self._rev(rev)
         with self._lock:
             if all(_plain(p) for p in paths):
                 self._expected[rev] = tuple(dict.fromkeys([*self._expected.get(rev, ()), *paths]))
 
     def _kept(self, rev: str) -> bool:
-        return rev == "HEAD" or self._steady()
+        return rev == "HEAD" or _commit_id(rev) or self._steady()
 
     def _whole(self, rev: str, paths: Sequence[str]) -> tuple[str, ...] | None:
         """The expected paths at ``rev`` when they hold all of ``paths`` (None: ask alone)."""
@@ -270,6 +299,7 @@ class Checkout(History):
         return every
 
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
+        rev = self._rev(rev)
         if not self._kept(rev):
             return super().log(rev, paths)
         key = (rev, tuple(paths))
@@ -286,6 +316,7 @@ class Checkout(History):
             return self._logs[key]
 
     def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        rev = self._rev(rev)
         if not self._kept(rev):
             return super().blobs_at(rev, paths)
         key = (rev, tuple(paths))
@@ -306,6 +337,7 @@ class Checkout(History):
     ) -> dict[str, bytes]:
         # a second reader of the same history (the automatic rules after the holds) reads
         # no blob twice
+        rev = self._rev(rev) if rev is not None else None
         with self._lock:
             kept = {b: self._read[b] for b in blobs if b in self._read}
             every = self._whole(rev, paths) if rev is not None else None
@@ -332,6 +364,7 @@ class Checkout(History):
             return [b for b in dict.fromkeys(ids) if b not in self._read]
 
     def commit_of(self, ref: str) -> str | None:
+        ref = self._rev(ref)
         # an environment's own branch is looked up by its tree, its head, its log and the
         # plan's note of what was read alike
         if not self._kept(ref):
@@ -342,6 +375,7 @@ class Checkout(History):
             return self._refs[ref]
 
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
+        rev = self._rev(rev)
         # a blob missing from the history of all the expected paths is missing from any of
         # theirs; read_blobs keeps only those it wants
         if not self._kept(rev):
@@ -352,6 +386,11 @@ class Checkout(History):
             if key not in self._absent:
                 self._absent[key] = super()._missing(rev, every)
             return self._absent[key]
+
+
+def _commit_id(rev: str) -> bool:
+    """``rev`` is a full object id (SHA-1 or SHA-256): it names the same commit forever."""
+    return len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev)
 
 
 def _plain(path: str) -> bool:

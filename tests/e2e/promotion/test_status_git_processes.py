@@ -42,3 +42,32 @@ def test_status_reads_the_environments_releases_together(
     based = [c for c in calls if BASE_LOG in c and " refs/remotes/origin/main -- " in c]
     assert len(based) == 1, "\n".join(calls)
     assert all(f"overlays/{env}/kustomization.yaml" in based[0] for env in ("dev", "staging", "production"))
+
+
+def test_a_promotion_reads_its_source_and_target_together(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A promotion reads the target's history (a person's changes, which hold an image) and the
+    source's (the release that brought each value, which its pull request names) at the one
+    commit the base is: in one ``git log``, ``ls-tree``, ``rev-list`` and ``cat-file``, where
+    the worktree read the target's and the store the source's again (four processes more)."""
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    world.staging_runs()
+    shim, started = tmp_path / "shim", tmp_path / "git-processes"
+    shim.mkdir()
+    (shim / "git").write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {shutil.which("git")} "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    out = run(capsys, world, "promote", "dev", "staging")
+    calls = started.read_text().splitlines()
+
+    assert out["results"][0]["action"] == "pull_request"
+    (pr,) = world.github.open_pulls()
+    assert "dev runs it since release" in pr["body"]  # the source's history was read
+    logs = [c for c in calls if BASE_LOG in c]
+    assert len(logs) == 1, "\n".join(calls)
+    assert all(f"overlays/{env}/kustomization.yaml" in logs[0] for env in ("dev", "staging"))
+    assert sum(" ls-tree " in f" {c} " and " -r " not in f" {c} " for c in calls) == 1, "\n".join(calls)

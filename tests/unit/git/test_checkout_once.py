@@ -139,3 +139,32 @@ def test_a_ref_is_kept_only_while_nothing_moves_it(repo: Path) -> None:
     git(repo, "checkout", "-q", "main")
     assert len(session.log("refs/heads/topic", paths)) == len(before) + 1
     assert [c.sha for c in plan.log("refs/heads/topic", paths)] == before
+
+
+def test_a_detached_head_is_kept_by_its_commit(repo: Path) -> None:
+    """A session's worktree is detached: what is read of its HEAD is kept by the commit HEAD
+    names, so a commit the session makes there (a rollback's) is read as itself, not as the
+    HEAD read before it, and a question asked by that commit's id shares the answer."""
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "--detach")
+    checkout = Checkout(repo)
+    paths = ENVS["staging"]
+    checkout.expect(head, [*paths, *ENVS["dev"]])
+    before = checkout.log("HEAD", paths)
+    assert [c.sha for c in checkout.log(head, paths)] == [c.sha for c in before]
+    write(repo, "overlays/staging/kustomization.yaml", "namespace: staging\nnewTag: 1.4.0\n")
+    commit(repo, "staging 1.4.0, committed in the worktree")
+    after = checkout.log("HEAD", paths)
+    assert len(after) == len(before) + 1 and after[0].sha == git(repo, "rev-parse", "HEAD").strip()
+    assert [c.sha for c in checkout.log(head, paths)] == [c.sha for c in before]
+
+
+def test_a_sessions_checkout_fetches_with_the_sessions_credentials_as_they_are_now(repo: Path) -> None:
+    """A partial clone's missing blobs are fetched through the run's checkout with the
+    session's git environment, which the session sets once the forge is connected (a GitHub
+    App's token): the checkout reads it then, not a copy made before."""
+    session = Checkout(repo)
+    checkout = Checkout(repo, owner=session)
+    assert checkout.env == {}
+    session.env = {"GIT_CONFIG_COUNT": "0"}
+    assert checkout.env == {"GIT_CONFIG_COUNT": "0"}
