@@ -36,7 +36,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine import branches, chart_plan, decisions, explain
 from gitops_bot.engine import gates as gates_mod
 from gitops_bot.engine.app import App
-from gitops_bot.engine.history import history
+from gitops_bot.engine.history import history, read_together
 from gitops_bot.engine.plan import Sightings, plan
 from gitops_bot.engine.results import GateStatus, NextChange, Row, Status, Unknown
 from gitops_bot.engine.session import Session
@@ -52,6 +52,7 @@ _CHARTS = "charts"  # the key of the chart versions' ask when it fails as a whol
 def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
     app = s.app
     envs = app.declared.environments(env_names)
+    read_together(s, [e.name for e in envs])  # a person's changes and the releases shown, at once
     targets = {env.name: app.targets(env) for env in envs}
     seen = s.sightings(dry_run=True)
     items = _plan_items(app, [e.name for e in envs], seen)
@@ -135,17 +136,20 @@ def _releases(s: Session, envs: Sequence[EnvironmentConfig]) -> dict[str, tuple[
 
     # status fetches and pushes nothing: the environments on one ref are read together (one
     # git log, ls-tree, rev-list and cat-file of all their files, each environment's history cut
-    # from it), where each environment's cost four git processes of its own
+    # from it), where each environment's cost four git processes of its own: those on the base
+    # through the run's checkout, with the person's changes read there (read_together), those
+    # on their own branches through a steady view of the store
     steady = Checkout.steady(s.ws)
+    own = [env for env in envs if branches.branch_of(s.app, env) is not None]
     try:
-        for env in envs:
+        for env in own:
             steady.expect(branches.log_ref(s.app, env, s.ws.base_ref), s.app.repo_paths(env, s.root))
     except GitOpsBotError:
         pass  # each environment finds so alone
     out: dict[str, tuple[Entry, ...]] = {}
     for env in envs:
         try:
-            out[env.name] = tuple(history(s, env.name, limit=RECENT, ws=steady))
+            out[env.name] = tuple(history(s, env.name, limit=RECENT, ws=steady if env in own else None))
         except GitOpsBotError:
             continue
     return out

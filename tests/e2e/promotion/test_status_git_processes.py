@@ -2,8 +2,10 @@
 fetches and pushes nothing, so the environments on one ref are read together, as a plan reads
 them: one ``git log`` of all their files, one ``ls-tree``, one ``rev-list`` and one
 ``cat-file``, each environment's releases cut from that, where each environment was read on
-its own (four processes an environment: 12 for the promotion example's three). The releases
-it shows are the ones each environment's own reading finds."""
+its own (four processes an environment: 12 for the promotion example's three). The person's
+changes of each environment (which hold an image) are read in the same, at the commit the base
+is, where the worktree was asked them apart (two reads of four processes more). The releases it
+shows are the ones each environment's own reading finds."""
 
 from __future__ import annotations
 
@@ -24,8 +26,6 @@ def test_status_reads_the_environments_releases_together(
     world.push("app", "1.1.0")
     release_dev(capsys, world)
     world.staging_runs(f"{world.host}/{world.ns}/app:1.0.0")
-    run(capsys, world, "status")  # clones: the run counted below is a steady one
-
     shim, started = tmp_path / "shim", tmp_path / "git-processes"
     shim.mkdir()
     (shim / "git").write_text(
@@ -33,15 +33,22 @@ def test_status_reads_the_environments_releases_together(
     )
     (shim / "git").chmod(0o755)
     monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    run(capsys, world, "status")  # clones, and reads the persons' changes (kept by commit after)
+    first = started.read_text().splitlines()
+    started.unlink()
     doc = run(capsys, world, "status")
     calls = started.read_text().splitlines()
+    assert len([c for c in first if BASE_LOG in c]) == 1, "\n".join(first)
 
     for env in ("dev", "staging", "production"):  # what each environment's own reading finds
         assert doc["releases"][env] == run(capsys, world, "history", env)["releases"][:5], env
     assert len(doc["releases"]["dev"]) == 2, doc["releases"]  # the seed's commit and the release
-    based = [c for c in calls if BASE_LOG in c and " refs/remotes/origin/main -- " in c]
+    # one history read in all: the releases shown and the person's changes (which hold an
+    # image) of every environment, at the one commit the base is
+    based = [c for c in calls if BASE_LOG in c]
     assert len(based) == 1, "\n".join(calls)
     assert all(f"overlays/{env}/kustomization.yaml" in based[0] for env in ("dev", "staging", "production"))
+    assert sum(" ls-tree " in f" {c} " and " -r " not in f" {c} " for c in calls) == 1, "\n".join(calls)
 
 
 def test_a_promotion_reads_its_source_and_target_together(
