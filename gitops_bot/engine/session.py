@@ -31,6 +31,7 @@ from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
+from gitops_bot.git.store import local_store
 from gitops_bot.notify.report import report_failure, report_outcomes
 from gitops_bot.policy.age import Unread
 from gitops_bot.registry.pool import RegistryPool
@@ -185,8 +186,10 @@ class Sessions:
     def open(self, fn: Callable[[Session], T], *, sign: bool) -> T:
         """Run ``fn`` in a new session. ``sign``: the run may commit, so the signing key is read
         now (dry runs and history never need it, and work where the key is not set)."""
-        token, user = fetch_credentials(self.repo, self.config_path, self.environ)
-        ws = GitWorkspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        store = _local_store(self.repo)  # asked once: its origin, then the workspace's objects
+        token, user = fetch_credentials(self.repo, self.config_path, self.environ, store)
+        cache = cache_dir(self.environ)
+        ws = GitWorkspace.open(self.repo, cache_dir=cache, token=token, user=user, store=store)
         signer = None
         try:
             with _paths_in_repository(ws, self.repo):
@@ -248,8 +251,20 @@ def _reported(
     return [replace(o, warnings=[*o.warnings, *w]) if w else o for o, w in zip(outcomes, failed, strict=True)]
 
 
+def _local_store(repo: str) -> Repo | None:
+    """The user's own clone at ``repo``, opened once for the run (a ``rev-parse`` and the
+    configuration's listing: its origin, then the workspace's objects, each opened it again);
+    None for a URL, or a folder the workspace refuses (which it says why when it opens)."""
+    if is_url(repo):
+        return None
+    try:
+        return local_store(repo)
+    except GitOpsBotError:
+        return None
+
+
 def fetch_credentials(
-    repo: str, config_path: str | None, environ: Mapping[str, str]
+    repo: str, config_path: str | None, environ: Mapping[str, str], store: Repo | None = None
 ) -> tuple[Secret | None, str]:
     """(token, git user) for the first fetch, before the base's config can be read: the
     forge a local checkout's own config describes (``github.token_env``, its GitHub App,
@@ -257,7 +272,7 @@ def fetch_credentials(
     the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
     url, cfg = repo, None
     if not is_url(repo):
-        url, cfg = _local_origin(Path(repo), config_path, allow_list(environ))
+        url, cfg = _local_origin(Path(repo), config_path, allow_list(environ), store)
     if not url.lower().startswith("https://"):
         return None, forges.DEFAULT_GIT_USER  # tokens only ever go to https remotes
     if cfg is not None:
@@ -321,12 +336,12 @@ def _not_pushed(repo: str, config_path: str | None, base: str | None) -> ConfigM
 
 
 def _local_origin(
-    repo: Path, config_path: str | None, env_allowed: frozenset[str] | None
+    repo: Path, config_path: str | None, env_allowed: frozenset[str] | None, store: Repo | None
 ) -> tuple[str, Config | None]:
     """A local checkout's origin URL and its working tree's config, if it reads (the base's
-    config, read after the fetch, decides everything else)."""
+    config, read after the fetch, decides everything else); ``store``: the checkout, opened."""
     try:
-        url = Repo(repo).origin_url()
+        url = (store or Repo(repo)).origin_url()
     except (GitError, OSError):
         url = None
     if url is None:

@@ -64,15 +64,22 @@ class GitWorkspace(History):
 
     @classmethod
     def open(
-        cls, repo: str, *, cache_dir: Path, token: Secret | None = None, user: str = "x-access-token"
+        cls,
+        repo: str,
+        *,
+        cache_dir: Path,
+        token: Secret | None = None,
+        user: str = "x-access-token",
+        store: Repo | None = None,
     ) -> GitWorkspace:
+        """The workspace of ``repo``, a URL or a local clone (``store``: that clone, opened)."""
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
                 "the repository URL carries credentials",
                 hint="pass the token in GITHUB_TOKEN instead; it is never written to disk",
             )
         if not is_url(repo):
-            store = local_store(repo)
+            store = store or local_store(repo)
             url = store.origin_url() or ""
             return cls(store, url, auth_env(url, token, user))
         env = auth_env(repo, token, user)

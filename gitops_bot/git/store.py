@@ -30,16 +30,16 @@ _USUAL_DEFAULTS = ("refs/remotes/origin/main", "refs/remotes/origin/master")
 def local_store(repo: str) -> Repo:
     """The user's own clone at ``repo`` (its root, with an 'origin' remote)."""
     path = Path(repo)
-    top = _toplevel(path)
-    if top is None:
+    opened = _opened(path)
+    if opened is None:
         raise UsageError(f"{repo} is not a git repository", hint="point --repo at a clone or a URL")
+    top, store = opened
     if top != path.resolve():  # a folder inside a clone (the default --repo . run from overlays/dev)
         inner = path.resolve().relative_to(top)
         names = ("gitops-bot.yaml", "gitops-bot.yml")
         config = next((inner / n for n in names if (path / n).is_file()), None)
         hint = f"point --repo at {top}" + (f" and --config at {config.as_posix()}" if config else "")
         raise UsageError(f"{repo} is inside the git repository {top}, not its root", hint=hint)
-    store = Repo(path)
     if store.origin_url() is None:
         raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
     return store
@@ -80,18 +80,24 @@ def origin_url(path: Path) -> str | None:
     return (proc.stdout.decode(errors="replace").strip() or None) if proc.returncode == 0 else None
 
 
-def _toplevel(path: Path) -> Path | None:
-    """The root of the working tree ``path`` is in (``path`` itself for a bare repository);
-    None when it is in none."""
+def _opened(path: Path) -> tuple[Path, Repo] | None:
+    """The root of the working tree ``path`` is in (``path`` itself for a bare repository) and
+    the repository there, opened from the same ``rev-parse`` (where each asked one); None when
+    ``path`` is in none. In a bare repository ``--show-toplevel`` fails after the lines before
+    it are printed: those are read."""
     if not path.is_dir():
         return None
-    proc = completed(["rev-parse", "--is-bare-repository", "--show-toplevel"], cwd=str(path))
-    if proc.returncode != 0:
-        return None
+    asked = ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-common-dir", "--show-toplevel"]
+    proc = completed(asked, cwd=str(path))
     lines = proc.stdout.decode(errors="replace").splitlines()
-    if lines[:1] == ["true"]:
-        return path.resolve()
-    return Path(lines[1]).resolve() if len(lines) > 1 else None
+    if len(lines) < 3 or lines[0] not in ("true", "false"):
+        return None
+    git_dir, common = Path(lines[1]), path / lines[2] if not os.path.isabs(lines[2]) else Path(lines[2])
+    if lines[0] == "true":
+        return path.resolve(), Repo(path, (git_dir, common.resolve()))
+    if proc.returncode != 0 or len(lines) < 4:
+        return None
+    return Path(lines[3]).resolve(), Repo(path, (git_dir, common.resolve()))
 
 
 def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[Repo, int, Path]:

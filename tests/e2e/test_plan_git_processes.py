@@ -32,11 +32,8 @@ def overlay(root: Path, env: str, host: str, tag: str) -> None:
     )
 
 
-def test_a_plan_asks_git_each_question_once(
-    tmp_path: Path, registry: RegistryProcess, pusher: Pusher
-) -> None:
-    pusher.image("gitcalls/app", ["1.0.0", "1.1.0", "1.2.0"], salt="gitcalls")
-    host = registry.host
+def _clone(tmp_path: Path, host: str) -> Path:
+    """A clone of three environments' overlays with their releases, and a person's rollback."""
     repo = tmp_path / "gitops"
     repo.mkdir()
     (repo / "gitops-bot.yaml").write_text(
@@ -61,14 +58,25 @@ def test_a_plan_asks_git_each_question_once(
     git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
     git(repo, "push", "-q", "origin", "main")
     git(repo, "fetch", "-q", "origin")
+    return repo
 
-    # every git process the plan starts, by its arguments, through a git first on the PATH
+
+def _shim(tmp_path: Path) -> tuple[Path, Path]:
+    """A git first on the PATH that records every git process's arguments, and where."""
     shim, started = tmp_path / "shim", tmp_path / "git-processes"
     shim.mkdir()
     real = shutil.which("git")
     (shim / "git").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {real} "$@"\n')
     (shim / "git").chmod(0o755)
+    return shim, started
 
+
+def test_a_plan_asks_git_each_question_once(
+    tmp_path: Path, registry: RegistryProcess, pusher: Pusher
+) -> None:
+    pusher.image("gitcalls/app", ["1.0.0", "1.1.0", "1.2.0"], salt="gitcalls")
+    repo = _clone(tmp_path, registry.host)
+    shim, started = _shim(tmp_path)
     run = in_process.run(
         ["plan", "--repo", str(repo), "--output", "json"], env={"PATH": f"{shim}:{os.environ['PATH']}"}
     )
@@ -82,3 +90,21 @@ def test_a_plan_asks_git_each_question_once(
     assert len(calls) <= MOST, "\n".join(calls)
     assert not [c for c in calls if c.startswith(("symbolic-ref", "for-each-ref"))], "\n".join(calls)
     assert len(calls) == len(set(calls)), "a question asked twice:\n" + "\n".join(calls)
+
+
+def test_a_session_over_a_local_clone_opens_it_once(tmp_path: Path, registry: RegistryProcess) -> None:
+    """A command that fetches into the person's own clone (``--repo`` a path) opens it once: the
+    origin its token is chosen by and the workspace's objects are the same repository, where
+    each asked ``rev-parse`` and the configuration's listing again (and its root a third)."""
+    repo = _clone(tmp_path, registry.host)
+    shim, started = _shim(tmp_path)
+    run = in_process.run(
+        ["history", "dev", "--repo", str(repo), "--base", "main", "--output", "json"],
+        env={"PATH": f"{shim}:{os.environ['PATH']}", "GITOPS_BOT_CACHE": str(tmp_path / "cache")},
+    )
+    assert run.code == 0, run.err
+    calls = started.read_text().splitlines()
+    releases = json.loads(run.out)["releases"]
+    assert releases[0]["subject"] == "dev: back to 1.1.0, 1.2.0 crashes", run.out  # the history read
+    assert sum(" rev-parse " in f" {c} " for c in calls) == 1, "\n".join(calls)
+    assert sum(" config " in f" {c} " for c in calls) == 1, "\n".join(calls)
