@@ -20,12 +20,9 @@ from testkit.promotion_world import World, release_dev, run
 BASE_LOG = "log --first-parent --format="  # a history read (the ledger's git log)
 
 
-def test_status_reads_the_environments_releases_together(
-    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    world.staging_runs(f"{world.host}/{world.ns}/app:1.0.0")
+def _recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where every git process started from here on records its arguments (a git first on the
+    PATH)."""
     shim, started = tmp_path / "shim", tmp_path / "git-processes"
     shim.mkdir()
     (shim / "git").write_text(
@@ -33,6 +30,16 @@ def test_status_reads_the_environments_releases_together(
     )
     (shim / "git").chmod(0o755)
     monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    return started
+
+
+def test_status_reads_the_environments_releases_together(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    world.staging_runs(f"{world.host}/{world.ns}/app:1.0.0")
+    started = _recorded(tmp_path, monkeypatch)
     run(capsys, world, "status")  # clones, and reads the persons' changes (kept by commit after)
     first = started.read_text().splitlines()
     started.unlink()
@@ -61,13 +68,7 @@ def test_a_promotion_reads_its_source_and_target_together(
     world.push("app", "1.1.0")
     release_dev(capsys, world)
     world.staging_runs()
-    shim, started = tmp_path / "shim", tmp_path / "git-processes"
-    shim.mkdir()
-    (shim / "git").write_text(
-        f'#!/bin/sh\nprintf "%s\\n" "$*" >> {started}\nexec {shutil.which("git")} "$@"\n'
-    )
-    (shim / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    started = _recorded(tmp_path, monkeypatch)
     out = run(capsys, world, "promote", "dev", "staging")
     calls = started.read_text().splitlines()
 
