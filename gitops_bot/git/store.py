@@ -197,11 +197,11 @@ def _nothing_to_prune(store: Repo) -> bool:
     by a gitops-bot run (``WT_LOCK``): what the registrations' ``locked`` files say
     (gitrepository-layout(5): ``worktrees/<id>/locked`` holds the reason), read without a
     process. Any other registration, or one that cannot be read, is for the list to judge."""
-    registered = store.common_dir / "worktrees"
-    if not registered.exists():
+    admin = store.common_dir / "worktrees"
+    if not admin.exists():
         return True  # none registered at all
     try:
-        for entry in os.scandir(registered):
+        for entry in os.scandir(admin):
             reason = Path(entry.path, "locked").read_text(encoding="utf-8", errors="replace")
             if reason.startswith(WT_LOCK):
                 return False
