@@ -117,6 +117,8 @@ class RepoFiles:
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
         self._reached: dict[Path, reader.Reach] = {}  # each kustomization directory's walk, once
+        # each chart template's image lines (discovered_images.chart_images), read once
+        self.template_lines: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._stages_in: dict[tuple[str, ...], bool] = {}  # a folder -> whether a stage is among its own
         self._list()
         # the directories holding a Chart.yaml ("" the root), for :meth:`vendored`
