@@ -35,7 +35,7 @@ from gitops_bot.policy import Policy, behind_version, deciding_tag
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
-from gitops_bot.render import reader
+from gitops_bot.render import deployers, reader
 from gitops_bot.render import walk as walks
 
 RENDERED_READING = "gitops_bot.render.rendered_reading"  # imported where a kubectl is found
@@ -335,9 +335,8 @@ class App:
         return [p.relative_to(root).as_posix() for p in self.files(env)]
 
     def chart_pins(self, env: EnvironmentConfig) -> list[ChartPin]:
-        """Every place a configured chart's version is set in what the environment renders
-        (the one reader's ``rendered``, never a second walk), each with the other configured
-        environments rendering that place; read once per run."""
+        """Every place a configured chart's version is set in what the environment renders (the
+        reader's ``rendered``), each with the other environments rendering it; read once a run."""
         with self._lock:
             if env.name in self._chart_pins:
                 return self._chart_pins[env.name]
@@ -411,10 +410,11 @@ class App:
                         out.append(ChartPin(rel, s, shared, s.chart.key not in keys, also))
                 continue
             shared = tuple(e.name for e, doc in sharing if mine is None or doc in (None, mine))
+            read = {f for _, r, _ in others for f in r} | set(reading.rendered)
+            shared += deployers.unconfigured(self.config.root, rel, read)  # a bump moves them too
             out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
         with self._lock:
-            self._chart_pins[env.name] = out
-            self._chart_owned[env.name] = owned
+            self._chart_pins[env.name], self._chart_owned[env.name] = out, owned
         return out
 
     def chart_documents(self, env: EnvironmentConfig) -> dict[str, str | tuple[str, ...]]:
@@ -568,7 +568,7 @@ class ChartPin:
 
     file: str  # relative to the config file's directory
     site: charts.ChartSite
-    shared_with: tuple[str, ...]  # the other configured environments rendering the file
+    shared_with: tuple[str, ...]  # the other environments rendering the file (configured or not)
     # a chart of the configured name from another repository than the configured one: not the
     # configured chart, said where it is not pinned
     elsewhere: bool = False

@@ -467,6 +467,22 @@ def values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     return common + own
 
 
+def unconfigured(config_root: Path, rel: str, read: Collection[str]) -> tuple[str, ...]:
+    """Of a chart's ``Chart.yaml`` (``rel``), the values files beside it for an environment no
+    configured one reads (``values-prod.yaml`` beside the configured dev's ``values-dev.yaml``;
+    ``read``: every file the configured environments render), each named as that environment's:
+    a dependency's version there is what it deploys too, so a bump for one environment moves it."""
+    if Path(rel).name != "Chart.yaml":
+        return ()
+    chart = (config_root / rel).parent
+    found = sorted(p for p in chart.glob("values[-.]*") if p.suffix in YAML_SUFFIXES and p.is_file())
+    return tuple(
+        f"the environment of {r} (not in gitops-bot.yaml)"
+        for p in found
+        if (r := p.relative_to(config_root).as_posix()) not in read
+    )
+
+
 # Argo CD's build environment, expanded in an Application's helm value files and parameter
 # values and its kustomize images (reposerver newEnv, Env.Envsubst: Go's os.Expand, $$ a
 # dollar, a name it does not set empty). The commit and the project are not known to a reading

@@ -537,3 +537,39 @@ def test_a_chart_pinned_in_several_places_of_one_environment_names_each(tmp_path
         == "pinned at charts/alloy/Chart.yaml:7 and 3 more (from https://charts.example.com/raw)"
     )
     assert reading.to_json()["also"] == list(raw.also)
+
+
+def test_a_wrapper_charts_dependency_is_never_bumped_under_an_environment_not_configured(
+    tmp_path: Path,
+) -> None:
+    """PrabakarNallamuthu/OpsCD-GitOps (newcomer11 F20), reduced: charts/kong/Chart.yaml pins the
+    kong dependency that values-dev.yaml and values-prod.yaml both render; gitops-bot.yaml
+    configures dev alone. A bump of the Chart.yaml is one edit that moves prod's deployment too:
+    skipped, naming it, never released as dev's own. With prod configured as well, as before."""
+    from testkit.local_git import write
+
+    config = (
+        "version: 1\nimages: []\ncharts:\n- name: kong\n  repository: https://charts.konghq.com\n"
+        "environments:\n- name: dev\n  path: charts/kong/values-dev.yaml\n"
+    )
+    files = {
+        "charts/kong/Chart.yaml": "apiVersion: v2\nname: kong\nversion: 0.1.0\ndependencies:\n- name: kong\n"
+        "  repository: https://charts.konghq.com\n  version: 2.38.0\n",
+        "charts/kong/values.yaml": "kong: {}\n",
+        "charts/kong/values-dev.yaml": "kong: {replicas: 1}\n",
+        "charts/kong/values-prod.yaml": "kong: {replicas: 3}\n",
+        "gitops-bot.yaml": config,
+    }
+    app = open_app(write(tmp_path / "one", files))
+    kong = _targets(app, "dev")["kong"]
+    assert kong.shared_with == ("the environment of charts/kong/values-prod.yaml (not in gitops-bot.yaml)",)
+    item = planning.chart_item(kong, Choice("2.39.0", "newer"))
+    assert item.action is PlanAction.SKIP, item
+    assert item.reason.startswith(
+        "pinned in charts/kong/Chart.yaml:7, which the environment of charts/kong/values-prod.yaml (not in "
+        "gitops-bot.yaml) renders too; a release for dev alone does not edit it"
+    ), item.reason
+    assert "charts/kong/Chart.yaml" not in app.repo_paths(app.config.environment("dev"), tmp_path / "one")
+    both = config + "- name: prod\n  path: charts/kong/values-prod.yaml\n"
+    app = open_app(write(tmp_path / "two", {**files, "gitops-bot.yaml": both}))
+    assert _targets(app, "dev")["kong"].shared_with == ("prod",)
