@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.core.reading import PinKind
 from gitops_bot.manifests import images, kustomize
-from gitops_bot.render.walk import Walk
+from gitops_bot.render.walk import Found, Walk
 
 # an image: key's scalar, block or flow style, quoted or not (JSON too), and a JSON 6902
 # operation's value: (the image it may set a container to)
@@ -30,9 +32,34 @@ def references(text: str) -> set[str]:
 
 
 def entering(walk: Walk, rel: str, sites: Sequence[images.Site]) -> None:
-    """Before kustomization ``rel``'s build: what it builds is gathered if an entry renames."""
-    if any(s.renames for s in sites):
+    """Before kustomization ``rel``'s build: what it builds is gathered if an entry renames
+    (another name to the image, or the image to a name of its own with no tag: see :func:`kept`)."""
+    if any(s.renames or _name_only(s) for s in sites):
         walk.renaming.add(rel)
+
+
+def _name_only(s: images.Site) -> bool:
+    return s.kind == "kustomize" and bool(s.repository) and not (s.tag or s.digest)
+
+
+def kept(walk: Walk, found: Sequence[Found]) -> dict[int, tuple[str | None, str | None]]:
+    """By ``id`` of an entry that only renames (``newName:``, no tag, no digest), the tag and
+    digest kustomize keeps from the images reaching it, where they agree: what the entry's
+    image runs, though no place of the configured repository below writes it (the containers
+    name the entry's own name, another repository)."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for f in found:
+        if not _name_only(f.site) or f.kind is not PinKind.KUSTOMIZE:
+            continue
+        name = f.site.renames or f.site.named or f.site.image
+        versions = {
+            (r.tag, r.digest)
+            for ref in walk.reaching.get(f.file, ())
+            if kustomize.matches(ref, name) and (r := WrittenRef.split(ref))
+        }
+        if len(versions) == 1:
+            out[id(f)] = versions.pop()
+    return out
 
 
 def saw(walk: Walk, text: str) -> None:

@@ -43,7 +43,7 @@ from gitops_bot.core.reading import (
     WouldWrite,
 )
 from gitops_bot.core.record import record
-from gitops_bot.render import missing
+from gitops_bot.render import entry_reach, missing
 from gitops_bot.render.walk import (
     APPSET_SHARED,
     APPSET_TEMPLATE,
@@ -72,7 +72,8 @@ class Case:
 
     @functools.cached_property
     def _won(self) -> tuple[list[Found], dict[int, tuple[str | None, str | None]]]:
-        return _effective(self.found)
+        won, kept = _effective(self.found)
+        return won, {**entry_reach.kept(self.walk, self.found), **kept}
 
     @property
     def effective(self) -> list[Found]:

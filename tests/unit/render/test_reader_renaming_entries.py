@@ -163,3 +163,34 @@ def test_an_image_configured_by_the_name_two_apps_rename_is_refused_with_both(tm
     assert f"shop/kustomization.yaml:7 renames it to {SHOP}" in got.reason
     assert f"blog/kustomization.yaml:7 renames it to {BLOG}" in got.reason
     assert f"name: {SHOP}" in got.fix and f"name: {BLOG}" in got.fix
+
+
+def test_an_entry_renaming_its_own_name_alone_pins_the_tag_kustomize_keeps(tmp_path: Path) -> None:
+    """utilitywarehouse/shared-kustomize-bases: ``name: docker.io/bitnami/elasticsearch``,
+    ``newName: docker.io/bitnamilegacy/elasticsearch``, no newTag, over a container writing the
+    old name at 8.11.4-debian-11-r1: the entry pins that tag (the plan read "(no tag)"); two
+    containers at two tags leave it none to tell."""
+    old, new = "docker.io/bitnami/elasticsearch", "docker.io/bitnamilegacy/elasticsearch"
+    entry = f"images:\n- name: {old}\n  newName: {new}\n"
+    files = {
+        "base/kustomization.yaml": f"resources:\n- deploy.yaml\n{entry}",
+        "base/deploy.yaml": _deploy("es", f"{old}:8.11.4-debian-11-r1"),
+        "two/kustomization.yaml": f"resources:\n- deploy.yaml\n- other.yaml\n{entry}",
+        "two/deploy.yaml": _deploy("es", f"{old}:8.11.4-debian-11-r1"),
+        "two/other.yaml": _deploy("es2", f"{old}:8.11.4-debian-11-r2"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    specs = [images.ImageSpec(old, WrittenRef(new).location)]
+    sources = [reader.Source("prod", ("base",), (old,)), reader.Source("two", ("two",), (old,))]
+    readings = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(sources)
+    assert _runs(tmp_path / "base") == {f"{new}:8.11.4-debian-11-r1"}
+    pin = readings["prod"].image(old).effective
+    assert pin is not None and (pin.file, pin.tag, pin.digest) == (
+        "base/kustomization.yaml",
+        "8.11.4-debian-11-r1",
+        None,
+    )
+    two = readings["two"].image(old).effective
+    assert two is not None and (two.file, two.tag) == ("two/kustomization.yaml", None)
