@@ -214,6 +214,30 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     return lines
 
 
+def k3s_charts(repo: RepoFiles) -> list[str]:
+    """A ``not read`` line for each chart a k3s ``HelmChart`` (helm.cattle.io, which k3s's
+    helm-controller installs) pins: a kind the bot neither reads nor writes, so its version is
+    said rather than silent (tests, docs and samples deploy nothing and say nothing)."""
+    out = []
+    for rel in repo.yaml_files():
+        text = repo.text(rel) or ""
+        if "helm.cattle.io" not in text or _skipped(rel) or repo.under_tests(rel):
+            continue
+        for doc in repo.docs(rel):
+            api, kind = kind_of(doc)
+            spec = doc.get("spec")
+            if kind != "HelmChart" or not api.startswith("helm.cattle.io/") or not isinstance(spec, dict):
+                continue
+            chart, version, where = spec.get("chart"), spec.get("version"), spec.get("repo")
+            pinned = f"chart {chart} {version or '(no version: the newest)'}{f' of {where}' if where else ''}"
+            out.append(
+                f"{rel}: a k3s HelmChart (helm.cattle.io) installs {pinned}: the bot does not read that "
+                "kind, so it is not released; deploy the chart with an Argo CD Application or a Flux "
+                "HelmRelease to have it released, or release it by hand"
+            )
+    return out
+
+
 def lone_tags(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
     """A tag a Flux HelmRelease's ``spec.values`` set with no repository beside it (``image:
     {tag: "2025.11.1"}``) over a chart Flux fetches (a HelmRepository's, an OCI one): the

@@ -71,3 +71,18 @@ def test_argocd_app_create_in_a_script_deploys_its_path_from_the_root(tmp_path: 
         "(--path zones/$CLUSTER at zones/deploy.sh:3): not read; write {name: <env>, path: <the directory>} under"
         in " ".join(found.notes)
     )
+
+
+def test_a_k3s_helm_chart_is_said_with_its_version(tmp_path: Path) -> None:
+    """radamhu/argocd's app/k3s-system/argocd/install.yaml: k3s's helm-controller installs argo-cd
+    9.4.10; no entry and no line said it."""
+    chart = (
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: argocd, namespace: kube-system}\n"
+        "spec:\n  chart: argo-cd\n  repo: https://argoproj.github.io/argo-helm\n  version: 9.4.10\n"
+    )
+    found = discover(write(tmp_path, {**BASE, "k3s-system/argocd/install.yaml": chart}))
+    assert [n for n in found.notes if n.startswith("k3s-system/argocd/install.yaml: a k3s HelmChart")] == [
+        "k3s-system/argocd/install.yaml: a k3s HelmChart (helm.cattle.io) installs chart argo-cd 9.4.10 of "
+        "https://argoproj.github.io/argo-helm: the bot does not read that kind, so it is not released; deploy "
+        "the chart with an Argo CD Application or a Flux HelmRelease to have it released, or release it by hand"
+    ], found.notes
