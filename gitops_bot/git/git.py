@@ -247,9 +247,14 @@ class GitWorkspace(History):
             self._wt = Repo.linked(self.worktree)
             self._shown_at = _checked_out(self._wt)  # a new worktree holds its commit's files alone
         else:
+            # known at start's commit, with no git command run in it through the workspace since
+            # (a rollback checks out the base again before its edit): a status spares the reset
+            # and the clean where nothing was written meanwhile; after a commit, reset at once
+            known, want = self._shown_at, self.remote_refs().get(start)
             wt = self._repo()
-            wt.run("reset", "-q", "--hard", start)
-            wt.run("clean", "-fdq")
+            if known is None or want is None or known != want[0] or not self._clean_at(wt, start):
+                wt.run("reset", "-q", "--hard", start)
+                wt.run("clean", "-fdq")
         return self.worktree
 
     def _reuse(self, path: Path, start: str) -> bool:

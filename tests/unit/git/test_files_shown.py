@@ -36,7 +36,11 @@ def test_a_kept_worktree_shown_clean_is_known_at_its_commit_until_a_command_runs
     with _open(tmp_path, origin) as ws:
         root = ws.checkout_base()
         assert ws.files_at(root) == head
-        ws.checkout_base()  # checked out again (reset, clean but for ignored files): asked again
+        ws.checkout_base()  # checked out again, nothing written meanwhile: a status shows it so
+        assert ws.files_at(root) == head
+        (root / "a.yaml").write_text("a: 2\n")  # an edit, no git command
+        ws.checkout_base()  # not clean: reset (and cleaned but for ignored files): asked again
+        assert (root / "a.yaml").read_text() == "a: 1\n"
         assert ws.files_at(root) is None
 
 
