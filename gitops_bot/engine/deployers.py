@@ -18,9 +18,11 @@ from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_na
 from gitops_bot.engine.discovered_appset_charts import generated_charts
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
+    EXAMPLE_URL,
     OUT_OF_REPOSITORY,
     RepoFiles,
     as_map,
+    example_url,
     files_of,
     leaves,
     norm,
@@ -100,6 +102,7 @@ def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
         # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
         # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
+        where = EXAMPLE_URL if example_url(url) else where
         repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
     if stages:
         repo.notes.insert(

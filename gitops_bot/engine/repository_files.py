@@ -429,6 +429,20 @@ def _ytt(text: str) -> bool:
     return False
 
 
+# a documentation host (RFC 2606) or an owner the person is to replace: a template's URL, no
+# repository to read nor to run init in
+_EXAMPLE_URL = re.compile(
+    r"://(?:[\w-]+\.)*example\.(?:com|org|net)\b"
+    r"|[/:]your[-_]?(?:org|organi[sz]ation|user(?:name)?|name|account|company|repo|project)\b",
+    re.IGNORECASE,
+)
+EXAMPLE_URL = "a placeholder URL (an example host or owner), not a repository: write the real one there"
+
+
+def example_url(url: str) -> bool:
+    return _EXAMPLE_URL.search(url) is not None
+
+
 def kustomization_dirs(repo: RepoFiles) -> list[str]:
     return sorted(
         {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}

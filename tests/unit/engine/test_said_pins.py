@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
-from testkit.small_repos import deployment
+from testkit.small_repos import application, deployment
 
 BASE = {
     "app/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
@@ -86,3 +86,15 @@ def test_a_k3s_helm_chart_is_said_with_its_version(tmp_path: Path) -> None:
         "https://argoproj.github.io/argo-helm: the bot does not read that kind, so it is not released; deploy "
         "the chart with an Argo CD Application or a Flux HelmRelease to have it released, or release it by hand"
     ], found.notes
+
+
+def test_an_example_owners_repository_is_said_as_a_placeholder(tmp_path: Path) -> None:
+    """paliwal999harsh/vscode-argocd's Application templates: github.com/your-org/your-repo was
+    'run init in that repository', a repository no one can run init in."""
+    app = application("git-app", "k8s", repo_url="https://github.com/your-org/your-repo")
+    found = discover(write(tmp_path, {**BASE, "templates/git-app.yaml": app}))
+    assert [e.paths for e in found.environments] == [("app/overlays/prod",)], found.environments
+    assert (
+        "1 Argo CD Application renders https://github.com/your-org/your-repo, a placeholder URL (an example "
+        "host or owner), not a repository: write the real one there"
+    ) in found.notes, found.notes
