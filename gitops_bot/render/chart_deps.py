@@ -15,9 +15,10 @@ too, for nothing it renders."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
@@ -33,6 +34,8 @@ MAX_CHARTS = 20  # charts laid out for one render, nested dependencies included
 # each (as helm builds it into each one's charts/), so a few shared ones nested a few deep
 # make folders by the thousand, each with a link for every entry of its chart
 MAX_LAID = 200
+# a chart past these (files, bytes) is rendered each time it is asked, not kept by content
+MAX_KEY_FILES, MAX_KEY_BYTES = 500, 8 << 20
 SKIPPED = ".git"  # never helm's input: the repository's history, not the chart
 
 
@@ -205,3 +208,30 @@ def _lay_out(
     for name, where in missing:
         if laid[0] <= MAX_LAID and not (charts / name).exists():
             _lay_out(root, where, charts / name, (*above, chart), laid, known)
+
+
+def content_key(
+    argv: list[str], root: Path, chart: Path, value_files: Sequence[Path], values: str | None
+) -> str | None:
+    """What one ``helm template`` call renders from, by content: its arguments but the paths,
+    the values files' bytes and every file of the chart. helm's output names no path (only the
+    chart's name), so the same content renders the same wherever it is: an app of apps' chart,
+    rendered for what runs and again in each environment's marked copy, renders once. None
+    (not kept) past :data:`MAX_KEY_FILES` files or :data:`MAX_KEY_BYTES`, or with a link."""
+    # the tool itself by its path (another helm may render otherwise), then the arguments but paths
+    digest = hashlib.sha256("\0".join([argv[0], *(a for a in argv[1:] if not a.startswith("/"))]).encode())
+    count, size = 0, 0
+    # the chart's files but .git (never helm's input), then each file:// dependency laid beside it
+    charts = [chart, *closure(root, chart)]
+    for path in [*value_files, *(p for d in charts for p in files(d))]:
+        if path.is_symlink():
+            return None
+        if not path.is_file():
+            continue
+        count, size = count + 1, size + path.stat().st_size
+        if count > MAX_KEY_FILES or size > MAX_KEY_BYTES:
+            return None
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else "values"
+        digest.update(f"\0{name}\0".encode() + path.read_bytes())
+    digest.update(b"\0inline\0" + (values or "").encode())
+    return digest.hexdigest()

@@ -16,7 +16,6 @@ output bound; it only reads the chart, so it runs on the tree as it is."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import json
 import os
@@ -44,10 +43,12 @@ from gitops_bot.render.settings import RenderSettings
 
 MAX_DEPTH = 3  # app of apps of apps: past it Argo CD users have a loop, not a tree
 MAX_CHARTS = 50  # charts rendered for one environment, yielded Applications included
-# helm's output kept by what it rendered from (_content_key): bench/app_of_apps_bench.py --envs 20,
+# helm's output kept by what it rendered from (chart_deps.content_key): bench/app_of_apps_bench.py --envs 20,
 # an app of apps' root chart rendered once where it was rendered twice an environment
-MAX_KEPT, MAX_KEPT_OUTPUT, MAX_KEPT_FILES, MAX_KEPT_BYTES = 64, 1 << 20, 500, 8 << 20
-_rendered: OrderedDict[str, str] = OrderedDict()
+MAX_KEPT, MAX_KEPT_OUTPUT = 64, 1 << 20  # the bounds of what it reads: chart_deps.content_key
+# a refusal is kept as its helm line (the chart's charts/ without its dependency fails alike for
+# each Application of it: 22 runs of one chart an init on an app of apps, where one says it)
+_rendered: OrderedDict[str, str | tuple[str]] = OrderedDict()
 _rendered_lock = threading.Lock()
 BASE_REVISIONS = ("", "HEAD", "main", "master")  # the revisions whose files are this checkout's
 # imported by name where an Application's source hydrator, a chart's dependencies or an
@@ -453,9 +454,13 @@ def template(
         # as Argo CD passes a parameter: a comma in its value is the value's, not a separator
         value = re.sub(r"(?<!\\),", r"\\,", value)
         argv += ["--set-string" if as_string else "--set", f"{name}={value}"]
-    key = _content_key(argv, root, chart)
+    key = importlib.import_module(CHART_DEPS).content_key(
+        argv, root, chart.directory, chart.value_files, chart.values
+    )
     with _rendered_lock:
         done = _rendered.get(key) if key is not None else None
+    if isinstance(done, tuple):
+        return None, f"helm template {rel} ({chart.origin}) failed: {done[0]}"
     if done is not None:
         return done, ""
     chart_deps = importlib.import_module(CHART_DEPS)
@@ -466,13 +471,9 @@ def template(
                 return None, f"helm template {rel}: {refused}"
             argv[3] = str(laid.absolute())
     got = bounded.run_bounded(argv, tmp, settings.timeout, f"helm template {rel}")
-    if isinstance(got, str) and key is not None and len(got) <= MAX_KEPT_OUTPUT:
-        with _rendered_lock:
-            _rendered[key] = got
-            _rendered.move_to_end(key)
-            while len(_rendered) > MAX_KEPT:
-                _rendered.popitem(last=False)
-    if isinstance(got, bounded.NotRendered):
+    if isinstance(got, str) and len(got) <= MAX_KEPT_OUTPUT:
+        _keep(key, got)
+    if isinstance(got, bounded.NotRendered):  # a deadline or the bound: not kept, as another run may end
         said = str(got)
         return None, said if said.startswith("helm template") else f"helm template {rel}: {said}"
     if isinstance(got, bounded.Exited):
@@ -481,34 +482,18 @@ def template(
         why = next((ln for ln in reversed(kept) if ln.startswith("Error:")), kept[-1] if kept else "")
         why = (why or f"exit status {got.status}").replace(str(root) + "/", "")  # tmp: its own values
         why = re.sub(re.escape(str(tmp)) + r"/values-\d+\.yaml", "its values (values, valuesFrom)", why)
+        _keep(key, (why[:300],))
         return None, f"helm template {rel} ({chart.origin}) failed: {why[:300]}"
     return got, ""
 
 
-def _content_key(argv: list[str], root: Path, chart: Chart) -> str | None:
-    """What one ``helm template`` call renders from, by content: its arguments but the paths,
-    the values files' bytes and every file of the chart. helm's output names no path (only the
-    chart's name), so the same content renders the same wherever it is: an app of apps' chart,
-    rendered for what runs and again in each environment's marked copy, renders once. None
-    (not kept) past :data:`MAX_KEPT_FILES` files or :data:`MAX_KEPT_BYTES`, or with a link."""
-    # the tool itself by its path (another helm may render otherwise), then the arguments but paths
-    digest = hashlib.sha256("\0".join([argv[0], *(a for a in argv[1:] if not a.startswith("/"))]).encode())
-    files, size = 0, 0
-    # the chart's files but .git (never helm's input), then each file:// dependency laid beside it
-    chart_deps = importlib.import_module(CHART_DEPS)
-    charts = [chart.directory, *chart_deps.closure(root, chart.directory)]
-    for path in [*chart.value_files, *(p for d in charts for p in chart_deps.files(d))]:
-        if path.is_symlink():
-            return None
-        if not path.is_file():
-            continue
-        files, size = files + 1, size + path.stat().st_size
-        if files > MAX_KEPT_FILES or size > MAX_KEPT_BYTES:
-            return None
-        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else "values"
-        digest.update(f"\0{name}\0".encode() + path.read_bytes())
-    digest.update(b"\0inline\0" + (chart.values or "").encode())
-    return digest.hexdigest()
+def _keep(key: str | None, done: str | tuple[str]) -> None:
+    if key is not None:
+        with _rendered_lock:
+            _rendered[key] = done
+            _rendered.move_to_end(key)
+            while len(_rendered) > MAX_KEPT:
+                _rendered.popitem(last=False)
 
 
 def file_objects(

@@ -334,6 +334,33 @@ def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, monkeypatch: py
     assert calls.read_text().count("x") == 2
 
 
+def test_a_chart_helm_refuses_is_refused_once_by_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a chart whose dependency is not vendored fails alike each time an environment asks for
+    # it: one run, the same line each time; a changed chart runs helm again
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "helm"
+    wrapper.write_text(f'#!/bin/sh\necho x >> {calls}\nexec {kubetools.helm()} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("GITOPS_BOT_HELM", str(wrapper))
+    _chart(tmp_path / "repo", "chart")
+    with (tmp_path / "repo" / "chart" / "Chart.yaml").open("a") as f:
+        f.write(
+            "dependencies:\n- {name: refusedonce, version: 1.0.0, repository: https://charts.example.com}\n"
+        )
+    said = []
+    app = APP.format(name="a", path="chart", helm="")
+    for _ in range(2):
+        said += helm_render.render(RenderSettings(), tmp_path / "repo", helm_render.objects(app)).failed
+    assert calls.read_text().count("x") == 1
+    assert said == [said[0]] * 2
+    assert "missing in charts/ directory: refusedonce" in said[0]
+    (tmp_path / "repo" / "chart" / "values.yaml").write_text("image: {repository: ghcr.io/acme/web}\n")
+    helm_render.render(RenderSettings(), tmp_path / "repo", helm_render.objects(app))
+    assert calls.read_text().count("x") == 2
+
+
 def test_a_local_file_dependency_is_laid_under_charts_as_helm_dependency_build_would(tmp_path: Path) -> None:
     # the parent's charts/ holds no build of its file:// dependency, nor does the repository:
     # what its own values.yaml pins renders, with the parent's override over it, offline
