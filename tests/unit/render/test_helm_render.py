@@ -315,14 +315,20 @@ def test_objects_rendering_no_chart_make_no_private_folder(
     assert helm_render.render(RenderSettings(), tmp_path, helm_render.objects(deployment)) == helm_render.NONE
 
 
-def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the same chart and values in two places (the tree, a marked copy) run helm once; a
-    # changed values file runs it again
+@pytest.fixture
+def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a line is written for each helm run."""
     calls = tmp_path / "calls"
     wrapper = tmp_path / "helm"
     wrapper.write_text(f'#!/bin/sh\necho x >> {calls}\nexec {kubetools.helm()} "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("GITOPS_BOT_HELM", str(wrapper))
+    return calls
+
+
+def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, calls: Path) -> None:
+    # the same chart and values in two places (the tree, a marked copy) run helm once; a
+    # changed values file runs it again
     app = APP.format(name="once", path="web", helm="    helm: {valueFiles: [values-once.yaml]}\n")
     for tree in ("a", "b"):
         _chart(tmp_path / tree, "web")
@@ -334,22 +340,15 @@ def test_a_chart_is_rendered_once_by_its_content(tmp_path: Path, monkeypatch: py
     assert calls.read_text().count("x") == 2
 
 
-def test_a_chart_helm_refuses_is_refused_once_by_its_content(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_chart_helm_refuses_is_refused_once_by_its_content(tmp_path: Path, calls: Path) -> None:
     # a chart whose dependency is not vendored fails alike each time an environment asks for
     # it: one run, the same line each time; a changed chart runs helm again
-    calls = tmp_path / "calls"
-    wrapper = tmp_path / "helm"
-    wrapper.write_text(f'#!/bin/sh\necho x >> {calls}\nexec {kubetools.helm()} "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("GITOPS_BOT_HELM", str(wrapper))
     _chart(tmp_path / "repo", "chart")
     with (tmp_path / "repo" / "chart" / "Chart.yaml").open("a") as f:
         f.write(
             "dependencies:\n- {name: refusedonce, version: 1.0.0, repository: https://charts.example.com}\n"
         )
-    said = []
+    said: list[str] = []
     app = APP.format(name="a", path="chart", helm="")
     for _ in range(2):
         said += helm_render.render(RenderSettings(), tmp_path / "repo", helm_render.objects(app)).failed
