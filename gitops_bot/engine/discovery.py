@@ -46,6 +46,7 @@ from gitops_bot.engine import (
     discovered_scripts,
     discovered_shapes,
     discovered_undeployed,
+    pushed_artifacts,
     script_commands,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
@@ -380,6 +381,7 @@ def discover(
     repo.notes += discovered_fields.unread_fields(repo, set(every))
     repo.notes += discovered_fields.lone_tags(repo, every)
     repo.notes += discovered_fields.k3s_charts(repo)
+    repo.notes += pushed_artifacts.capped_workflows(repo)
     repo.notes += discovered_fields.values_in_config_maps(repo, every)
     repo.notes += discovered_fields.unrendered_workloads(repo, set(every)) if envs else []
     found_charts = _charts(repo, envs, rendered, [i.name for i in out_images])

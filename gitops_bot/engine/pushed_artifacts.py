@@ -48,6 +48,21 @@ def _workflows(repo: RepoFiles) -> Iterator[str]:
     yield from (f for f in repo.files if PurePosixPath(f).name == GITLAB_CI)
 
 
+def capped_workflows(repo: RepoFiles) -> list[str]:
+    """A ``not read`` line when the repository holds more CI workflow files than are read (the
+    first :data:`MAX_WORKFLOWS` by name): what the others deploy or push is said unread, not silent."""
+    workflows = repo.root / WORKFLOWS
+    if not workflows.is_dir() or workflows.is_symlink():
+        return []
+    names = sorted(p.name for p in workflows.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+    if len(names) <= MAX_WORKFLOWS:
+        return []
+    return [
+        f"{WORKFLOWS}: {len(names)} workflow files, the first {MAX_WORKFLOWS} by name read; what the other "
+        f"{len(names) - MAX_WORKFLOWS} ({names[MAX_WORKFLOWS]} and after) apply or push is not read"
+    ]
+
+
 def pushes(repo: RepoFiles) -> list[ArtifactPush]:
     """The ``flux push artifact`` steps of the repository's CI workflows."""
     asked = _ASKED.setdefault(repo, {})

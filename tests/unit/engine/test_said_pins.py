@@ -98,3 +98,16 @@ def test_an_example_owners_repository_is_said_as_a_placeholder(tmp_path: Path) -
         "1 Argo CD Application renders https://github.com/your-org/your-repo, a placeholder URL (an example "
         "host or owner), not a repository: write the real one there"
     ) in found.notes, found.notes
+
+
+def test_workflow_files_past_the_cap_are_said(tmp_path: Path) -> None:
+    """The first 100 workflow files are read (scripts, pushes): the others were silent."""
+    steps = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n    - run: echo\n"
+    flows = {f".github/workflows/w{i:03}.yml": steps for i in range(101)}
+    found = discover(write(tmp_path, {**BASE, **flows}))
+    assert (
+        ".github/workflows: 101 workflow files, the first 100 by name read; what the other 1 (w100.yml and "
+        "after) apply or push is not read"
+    ) in found.notes, found.notes
+    fewer = discover(write(tmp_path / "fewer", {**BASE, ".github/workflows/w.yml": steps}))
+    assert not [n for n in fewer.notes if "workflow files" in n], fewer.notes
