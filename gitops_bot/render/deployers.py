@@ -173,6 +173,11 @@ def jsonnet_said(files: Sequence[str]) -> str:
     )
 
 
+def said_jsonnet(said: Sequence[str]) -> bool:
+    """Whether ``said`` holds :func:`jsonnet_said`'s line."""
+    return any(" Jsonnet file" in s and ": Argo CD renders them, the bot does not;" in s for s in said)
+
+
 def yaml_files(
     steps: Lists,
     directory: Path,

@@ -294,6 +294,7 @@ class Reader:
                 or deployers.applied_flat(self, self.deploy_tools.sources_of(directory), directory, walk)
             )
         )
+        before = len(walk.said)
         listed = deployers.yaml_files(self, directory, unread=walk, builds=builds, flat=flat)
         found = deployers.chart_reads(directory, listed)
         chosen = deployers.values_files(found, env) if top else None
@@ -305,7 +306,8 @@ class Reader:
                 f"read {', '.join(p.name for p in chosen if p.stem.startswith('values'))} (the directory "
                 "holds a values file per environment)",
             )
-        if top and not found and not builds and not flat:  # flat: its subdirectories, said
+        # flat: its subdirectories, said; Jsonnet alone: said as what Argo CD renders and the bot not
+        if top and not found and not builds and not flat and not deployers.said_jsonnet(walk.said[before:]):
             raise UsageError(
                 f"environment {env!r}: {self.rel(directory)} has no kustomization and no YAML files",
                 hint="point its path at an overlay, a manifests directory or a file",

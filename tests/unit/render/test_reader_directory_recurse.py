@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
@@ -78,3 +79,23 @@ def test_jsonnet_beside_an_environments_manifests_is_said(tmp_path: Path) -> Non
         "the bot does not; the images they set are not released (pin them in YAML the bot reads to have "
         "them released)"
     ], got.said
+
+
+def test_a_path_of_jsonnet_alone_is_said_as_jsonnet(tmp_path: Path) -> None:
+    """An environment's path holding only Jsonnet was refused as holding 'no kustomization and no
+    YAML files', where the plan should say what Argo CD renders there and the bot does not."""
+    (tmp_path / "apps/web").mkdir(parents=True)
+    (tmp_path / "apps/web/main.jsonnet").write_text("{ image: 'ghcr.io/acme/app:1.0.0' }\n")
+    (tmp_path / "apps/empty").mkdir(parents=True)
+    (tmp_path / "apps/empty/README.md").write_text("nothing\n")
+    source = reader.Source("prod", ("apps/web",), (APP,))
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["prod"]
+    assert got.image(APP).status is PinStatus.NOT_RENDERED
+    assert [s for s in got.said if "Jsonnet" in s] == [
+        "1 Jsonnet file (apps/web/main.jsonnet): Argo CD renders them, the bot does not; the images they "
+        "set are not released (pin them in YAML the bot reads to have them released)"
+    ], got.said
+    with pytest.raises(GitOpsBotError, match="apps/empty has no kustomization and no YAML files"):
+        reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(
+            [reader.Source("x", ("apps/empty",), (APP,))]
+        )
