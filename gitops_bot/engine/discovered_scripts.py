@@ -9,6 +9,7 @@ versions pinned in helm commands; what Terraform and kapp-controller deploy."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -229,6 +230,28 @@ def terraform(repo: RepoFiles) -> list[str]:
 _CARVEL = {"kappctrl.k14s.io": "App", "packaging.carvel.dev": "PackageInstall"}
 
 
+_HIDDEN_READ = 200  # YAML files of the hidden folders looked at, at most
+
+
+def _hidden_yaml(repo: RepoFiles) -> list[str]:
+    """The YAML files of the root's hidden folders (``.install/``), which the listing leaves out:
+    a kapp App kept there deploys all the same (git and CI folders hold none)."""
+    out: list[str] = []
+    for top in sorted(p for p in repo.root.iterdir() if p.name.startswith(".") and p.name not in _NOT_HIDDEN):
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for here, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if not (Path(here) / d).is_symlink())
+            rel = Path(here).relative_to(repo.root).as_posix()
+            out += [f"{rel}/{f}" for f in sorted(filenames) if f.endswith((".yaml", ".yml"))]
+            if len(out) >= _HIDDEN_READ:
+                return out[:_HIDDEN_READ]
+    return out
+
+
+_NOT_HIDDEN = frozenset({".git", ".github", ".gitlab", ".circleci", ".vscode", ".idea", ".devcontainer"})
+
+
 def carvel(repo: RepoFiles) -> list[str]:
     """What the repository's kapp-controller objects deploy, said as Terraform's is: the bot reads
     none of them, so the package versions they select and the images their Apps template are
@@ -237,7 +260,7 @@ def carvel(repo: RepoFiles) -> list[str]:
     files: list[str] = []
     versions: list[str] = []  # package version, as its constraints write it
     templated = 0  # constraints a ytt expression sets (the data values hold the version)
-    for f in repo.yaml_files():
+    for f in [*repo.yaml_files(), *_hidden_yaml(repo)]:
         text = repo.text(f) or ""
         if not any(group in text for group in _CARVEL):
             continue

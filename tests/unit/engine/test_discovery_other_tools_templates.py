@@ -205,3 +205,16 @@ def test_kapp_controller_objects_are_said_with_the_versions_they_select(tmp_path
         "(cert-manager.tanzu.vmware.com 1.12.2+vmware.1-tkg.1; 1 set by ytt data values) and the images "
         "they deploy are not released"
     ), said
+
+
+def test_a_kapp_app_in_a_hidden_folder_is_said(tmp_path: Path) -> None:
+    """The listing leaves hidden folders out; a kapp App kept in one (``.install/``) deploys all
+    the same, and was silent. A workflow folder's YAML is not looked at for it."""
+    files = {
+        "app/deployment.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        ".install/app.yml": KAPP_APP,
+        ".github/workflows/kapp.yml": KAPP_APP,
+    }
+    notes = discover(write(tmp_path, files)).notes
+    (said,) = [n for n in notes if "kapp-controller" in n]
+    assert said.startswith("1 kapp-controller object (App x1) in 1 file (.install/app.yml): "), said
