@@ -175,6 +175,14 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         rest = _guess([t for t in seen if not moving_word(t)], official)
         also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
         return Guess(rest.keys, rest.why + also)
+    words = [t for t in seen if not any(c.isdigit() for c in t)]
+    if words and len(words) < len(seen):
+        # a word no release is named (a demo's deliberately broken ``non-existent``) beside
+        # versions says nothing of their order: they say the policy, the word is said apart
+        rest = _guess([t for t in seen if t not in words], official)
+        if rest.policy != "newest":
+            also = f"; also pinned {', '.join(words)}, no version: not a release the policy orders"
+            return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
     builds = _version_builds(seen)
     if builds is not None:

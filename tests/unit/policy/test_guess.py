@@ -292,3 +292,12 @@ def test_a_calendar_version_beside_semver_tags_still_follows_the_next_year() -> 
         policy_of(dict(g.keys)).choose(["1.2.3", "2024.12.2", "2025.1.0"], "2024.12.2").tag == "2025.1.0"
     ), g
     assert "calendar" in g.why and "majors 1, 2024 pinned" in g.why, g.why
+
+
+def test_a_word_no_release_is_named_beside_versions_keeps_their_policy() -> None:
+    """SMACAcademy's course files pin nginx 1.14.2, and one demo the deliberately broken
+    ``non-existent``: the guess turned to newest (whichever nginx tag was pushed last)."""
+    g = guess(["1.14.2", "non-existent", "1.14.2"], "nginx")
+    assert g.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
+    assert g.why.endswith("; also pinned non-existent, no version: not a release the policy orders"), g.why
+    assert guess(["alpha", "beta"]).policy == "newest"
