@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import yaml
 
@@ -534,11 +534,16 @@ def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
     def files(pattern: str) -> list[tuple[str, object]]:
         return cast("list[tuple[str, object]]", git_generators.glob_files(tree, root, pattern))
 
-    try:
-        made = list(importlib.import_module(APPSETS).generate(text, rel, dirs, files))
-    except GitOpsBotError:
-        return []
-    return [g.document() for _, g in made if not isinstance(g, str)]
+    def made() -> list[Any]:
+        try:
+            return [g for _, g in importlib.import_module(APPSETS).generate(text, rel, dirs, files)]
+        except GitOpsBotError:
+            return []
+
+    # once a reading for the file's text on its tree: each environment of an ApplicationSet
+    # (29 on one app of apps) asked it for all its Applications again
+    kept = walks.kept(tree, ("appset-generated", root, rel, text), made)
+    return [g.document() for g in kept if not isinstance(g, str)]
 
 
 def charted(root: Path, files: Sequence[Path]) -> bool:

@@ -7,6 +7,7 @@ reading holds against the values file the rules read."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images, workloads
 from gitops_bot.render import helm_render, reader, rendered_reading, running
+from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 from testkit import kubetools
 
@@ -427,3 +429,41 @@ spec:
     syncSource: {targetBranch: environments/staging, path: staging}
 """
     assert _images(tmp_path, app) == ["ghcr.io/acme/web:2.1"]
+
+
+APPSET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web}
+spec:
+  generators:
+  - list: {elements: [{env: qa}, {env: prod}]}
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      destination: {namespace: '{{env}}'}
+      source: {repoURL: 'https://github.com/acme/deploy.git', path: web}
+"""
+
+
+def test_an_applicationset_is_generated_once_a_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each environment of an ApplicationSet asks for its own of the Applications: the set is
+    # generated once for the reading, each asker given its own copy of what it asked
+    (tmp_path / "appset.yaml").write_text(APPSET)
+    appsets = importlib.import_module(helm_render.APPSETS)
+    generated: list[int] = []
+    real = appsets.generate
+    monkeypatch.setattr(appsets, "generate", lambda *a: generated.append(1) or real(*a))
+    with walks.one_reading():
+        got = [
+            helm_render.file_objects(tmp_path, [tmp_path / "appset.yaml"], own)
+            for own in (["web-qa"], ["web-prod"])
+        ]
+    apps = [[d for d in docs if d["kind"] == "Application"] for docs in got]
+    assert [[a["metadata"]["name"] for a in docs] for docs in apps] == [["web-qa"], ["web-prod"]]  # type: ignore[index]
+    apps[0][0]["spec"] = {}  # one asker's change is not another's
+    with walks.one_reading():
+        again = helm_render.file_objects(tmp_path, [tmp_path / "appset.yaml"], ["web-qa"])
+    assert len(generated) == 2
+    assert [d["spec"] != {} for d in again if d["kind"] == "Application"] == [True]
