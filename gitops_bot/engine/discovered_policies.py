@@ -314,6 +314,8 @@ def built_per_environment(name: str, readings: Mapping[str, EnvironmentReading])
     each with its environment's settings), else None. One policy over every tag would move dev
     to staging's newest build; an environment pinning another's build (production on
     ``staging-<sha>``) is a promotion, and fine."""
+    if (variants := _named_variants(name, readings)) is not None:
+        return variants
     words: dict[str, str] = {}
     tags: dict[str, str] = {}
     for env, reading in readings.items():
@@ -337,4 +339,26 @@ def built_per_environment(name: str, readings: Mapping[str, EnvironmentReading])
         f"its CI builds it (gitops-bot set-image FILE {name}:TAG), or write the entry by hand with "
         f"a pattern of one environment's tags (pattern: '^{own[other]}-') and leave the others "
         "out of it (environments: images:)"
+    )
+
+
+def _named_variants(name: str, readings: Mapping[str, EnvironmentReading]) -> str | None:
+    """Why one policy cannot release ``name`` where every environment pinning it pins the tag of
+    its own name (galonge/voting-app-kustomized: overlays v1, v2, v3 each pinning result:v1, :v2,
+    :v3, flavours of the app, not builds of one line), else None: ordered as versions, a
+    release would move v1 onto v3's architecture."""
+    pinned = {
+        env: pin.tag
+        for env, reading in readings.items()
+        if (ir := reading.image(name)) is not None and (pin := ir.effective) is not None and pin.tag
+    }
+    if len(pinned) < 2 or any(tag.lower() != env.lower() for env, tag in pinned.items()):
+        return None
+    first, last = sorted(pinned)[0], sorted(pinned)[-1]
+    return (
+        f"{name}: each environment pins the tag of its own name ({', '.join(pinned.values())}), a variant "
+        f"of its own rather than a release of one line, so one policy over its tags would move {first} to "
+        f"{last}: not configured; write the entry by hand with policy: digest and the tag each follows "
+        "(environments: images:), or release each variant by hand (gitops-bot set-image FILE "
+        f"{name}:TAG)"
     )

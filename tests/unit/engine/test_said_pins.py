@@ -111,3 +111,23 @@ def test_workflow_files_past_the_cap_are_said(tmp_path: Path) -> None:
     ) in found.notes, found.notes
     fewer = discover(write(tmp_path / "fewer", {**BASE, ".github/workflows/w.yml": steps}))
     assert not [n for n in fewer.notes if "workflow files" in n], fewer.notes
+
+
+def test_tags_named_as_their_environments_are_variants_not_one_line(tmp_path: Path) -> None:
+    """galonge/voting-app-kustomized: overlays v1, v2, v3 pin result:v1, :v2, :v3 (flavours of the
+    app); init guessed a build number, so a release in v1 would run v3's result."""
+    files: dict[str, str] = {"base/kustomization.yaml": "resources:\n- deployment.yaml\n"}
+    files["base/deployment.yaml"] = deployment("result", "registry.gitlab.com/acme/result:v1")
+    for v in ("v1", "v2", "v3"):
+        files[f"overlays/{v}/kustomization.yaml"] = (
+            f"resources:\n- ../../base\nimages:\n- name: registry.gitlab.com/acme/result\n  newTag: {v}\n"
+        )
+    found = discover(write(tmp_path, files))
+    assert sorted(e.name for e in found.environments) == ["v1", "v2", "v3"], found.environments
+    assert not [i for i in found.images if i.name == "registry.gitlab.com/acme/result"], found.images
+    assert any(
+        n.startswith(
+            "registry.gitlab.com/acme/result: each environment pins the tag of its own name (v1, v2, v3)"
+        )
+        for n in found.notes
+    ), found.notes
