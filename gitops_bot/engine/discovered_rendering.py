@@ -13,8 +13,9 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.engine import candidates
 from gitops_bot.engine.candidates import FoundEnvironment
-from gitops_bot.engine.repository_files import RepoFiles, norm
+from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
 from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests.charts_refs import is_exact
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import deployers
 from gitops_bot.render.deployers import repo_key
@@ -70,7 +71,37 @@ def rendering(
                 "of the images found; not configured as an environment"
             )
             continue
-        repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
+        ranged = _ranged_releases(repo, rendered.get(e.name, ()))
+        also = (
+            f"; its Flux HelmReleases pin charts as ranges Helm resolves ({', '.join(ranged[:4])}"
+            f"{f', and {len(ranged) - 4} more' if len(ranged) > 4 else ''}): pin an exact version there "
+            "to have the bot release them"
+            if ranged
+            else ""
+        )
+        repo.notes.append(
+            f"{paths}: renders none of the images found; not configured as an environment{also}"
+        )
+    return out
+
+
+def _ranged_releases(repo: RepoFiles, files: Collection[str]) -> list[str]:
+    """``chart 'range' at file`` of each Flux HelmRelease of ``files`` whose chart version is a
+    range or none (Helm resolves it at install): nothing to release as written, so said with the
+    fix where the environment is dropped for rendering no image found."""
+    out = []
+    for f in sorted(files):
+        if "HelmRelease" not in (repo.text(f) or ""):
+            continue
+        for doc in repo.docs(f):
+            if doc.get("kind") != "HelmRelease" or not str(doc.get("apiVersion", "")).startswith(
+                "helm.toolkit"
+            ):
+                continue
+            spec = as_map(as_map(as_map(doc.get("spec")).get("chart")).get("spec"))
+            version = str(spec.get("version") or "*")
+            if spec.get("chart") and not is_exact(version):
+                out.append(f"{spec.get('chart')} {version!r} at {f}")
     return out
 
 

@@ -131,3 +131,38 @@ def test_tags_named_as_their_environments_are_variants_not_one_line(tmp_path: Pa
         )
         for n in found.notes
     ), found.notes
+
+
+def _flux_kustomization(name: str, path: str) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec:\n  interval: 10m\n  path: ./{path}\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+
+
+def test_helm_releases_at_ranges_in_a_dropped_environment_are_said_with_the_fix(tmp_path: Path) -> None:
+    """iverly/kube-apisix-istio-ory-kustomize: infrastructure/linkerd (HelmReleases at '*' and
+    '1.x') renders no image found, so it is no environment; its chart pins were silent."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: linkerd-crds}\n"
+        "spec:\n  chart:\n    spec:\n      chart: linkerd-crds\n      version: '*'\n"
+        "      sourceRef: {kind: HelmRepository, name: linkerd}\n"
+    )
+    files = {
+        **BASE,
+        "clusters/prod/apps.yaml": _flux_kustomization("apps", "app/overlays/prod"),
+        "clusters/tools/infra.yaml": _flux_kustomization("linkerd", "infrastructure/linkerd"),
+        "infrastructure/linkerd/kustomization.yaml": "resources:\n- release.yaml\n",
+        "infrastructure/linkerd/release.yaml": release,
+    }
+    found = discover(write(tmp_path, files))
+    said = [
+        n for n in found.notes if n.startswith("infrastructure/linkerd: renders none of the images found")
+    ]
+    assert said == [
+        "infrastructure/linkerd: renders none of the images found; not configured as an environment; its "
+        "Flux HelmReleases pin charts as ranges Helm resolves (linkerd-crds '*' at "
+        "infrastructure/linkerd/release.yaml): pin an exact version there to have the bot release them"
+    ], (found.environments, found.notes)
