@@ -63,3 +63,13 @@ def test_a_failure_is_its_status_and_stderr_for_the_caller_to_word(tmp_path: Pat
 def test_a_tool_that_cannot_start_is_said(tmp_path: Path) -> None:
     got = bounded.run_bounded([str(tmp_path / "no-such-tool")], tmp_path, 10, "x")
     assert str(got) == f"cannot run {tmp_path / 'no-such-tool'}: No such file or directory"
+
+
+def test_the_wait_wakes_as_the_tool_exits_not_in_sleep_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Popen.wait(timeout) sleeps in doubling steps and noticed each exit 3-7 ms late
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    assert bounded.run_bounded(["sh", "-c", "sleep 0.1; echo done"], tmp_path, 10, "sh") == "done\n"
+    assert slept == []
