@@ -307,10 +307,14 @@ class DeployTools:
             walk.said += [said] if said not in walk.said else []
         if deployers.in_artifact(app, rel, walk):  # whatever its revision: no branch of this checkout
             return
-        if app.revision not in self._bases:  # this checkout's files are not what it renders
-            walk.elsewhere.append(self._elsewhere(app))
-            return
         directory = Path(os.path.normpath(self.reader.repo_root / app.path))
+        if app.revision not in self._bases:  # this checkout's files are not what it renders
+            if self.reader.tree.is_dir(directory) or deployers.repo_key(app.repo_url) in self._own_urls:
+                walk.elsewhere.append(self._elsewhere(app))
+            else:  # another repository's release (an operator at its tag): none of these files
+                said = deployers.ANOTHER_AT.format(app=app.application, path=app.path, revision=app.revision)
+                walk.note(rel, f"{said} {app.repo_url}: not followed", UNFOLLOWED)
+            return
         if not self.reader.tree.is_dir(directory):
             walk.note(
                 rel, f"{app.application}'s path {app.path} is not in the repository, not followed", UNFOLLOWED

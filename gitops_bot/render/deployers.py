@@ -402,6 +402,11 @@ def lent_values(app: argocd_apps.AppSource, root: Path, own: Collection[str]) ->
     return out
 
 
+# an Application at a revision that is no branch the bot reads, of a path this checkout lacks,
+# under a repoURL none of this repository's Applications name with a path it holds
+ANOTHER_AT = "{app} renders {path} at {revision} of another repository,"
+
+
 def repo_key(url: str) -> str:
     """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
     key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")

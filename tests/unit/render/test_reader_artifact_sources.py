@@ -68,3 +68,33 @@ def test_an_environment_of_an_artifacts_application_reads_not_this_checkouts_pat
     assert web is not None and web.status is not PinStatus.PINNED and web.would_write is None, web
     assert "of the OCI artifact oci://ghcr.io/acme/api-kustomize" in (web.reason or ""), web
     assert "branch" not in (web.reason or "") and "deploy/kustomization.yaml" not in reading.writable
+
+
+def _operator_at_a_tag(tmp_path: Path, path: str) -> PinStatus | None:
+    # anomaly51/general-1-argocd@6c5cb5a0 (found by a newcomer following the guide's app-of-apps
+    # row): cluster/operators/rabbitmq-cluster-operator.yaml, an Application of rabbitmq's own
+    # repository at its release tag, among the environment's paths, made every image of the
+    # environment "renders branch v2.22.4; the bot reads main", with the fix 'set branch: v2.22.4'
+    operator = ARTIFACT_APP.replace("REPO", "'https://github.com/rabbitmq/cluster-operator.git'")
+    files = {
+        "gitops-bot.yaml": "version: 1\nimages:\n- {name: ghcr.io/acme/web, policy: semver}\n"
+        "environments:\n- {name: in-cluster, paths: [deploy, cluster/operator.yaml]}\n",
+        "deploy/kustomization.yaml": "resources: [web.yaml]\n",
+        "deploy/web.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        "cluster/operator.yaml": operator.replace("v0.21.1, path: deploy", f"v2.22.4, path: {path}"),
+    }
+    web = open_app(write(tmp_path, files)).readings()["in-cluster"].image("ghcr.io/acme/web")
+    return web.status if web is not None else None
+
+
+def test_another_repositorys_application_at_its_tag_is_not_followed_and_blocks_nothing(
+    tmp_path: Path,
+) -> None:
+    assert _operator_at_a_tag(tmp_path, "config/installation") is PinStatus.PINNED
+
+
+def test_an_application_at_another_revision_of_a_path_this_checkout_holds_is_still_its_branch(
+    tmp_path: Path,
+) -> None:
+    # the path is here: the repoURL may well be this repository's, on a branch the bot does not read
+    assert _operator_at_a_tag(tmp_path, "deploy") is PinStatus.UNSUPPORTED
