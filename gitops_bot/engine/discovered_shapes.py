@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import VALUES_NAME, RenderPath, name_of, safe_name
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import WORKLOADS, YAML, RepoFiles, kustomization_dirs, norm
@@ -42,8 +43,16 @@ def plain_directories(repo: RepoFiles) -> list[RenderPath]:
     kdirs = [norm(d) for d in kustomization_dirs(repo) if not repo.no_environment(d)]
     included: set[str] = set()
     rendered: dict[str, list[str]] = {}
-    for d in kdirs:
-        reached = repo.reach(repo.root / (d or "."))
+    for d in list(kdirs):
+        try:
+            reached = repo.reach(repo.root / (d or "."))
+        except GitOpsBotError as e:
+            # one kustomization no tool reads (a template another tool fills) is said, as the
+            # overlays' reading says it, and left out: never the end of init
+            said = f"{e} (so {d or '.'} is no environment until it is fixed)"
+            repo.notes += [said] if said not in repo.notes else []
+            kdirs.remove(d)
+            continue
         rendered[d] = [Path(os.path.relpath(f, repo.root)).as_posix() for f in reached.files]
         included |= {
             norm(str(PurePosixPath(f).parent))

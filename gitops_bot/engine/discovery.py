@@ -321,6 +321,17 @@ def discover(
             repo.notes.append(edit)
             continue
         repository_how = "kustomize newName, what is pulled" if repository else ""
+        if repository and (
+            (named := WrittenRef.split(repository)).tag is not None or named.digest is not None
+        ):
+            # kustomize appends the entry's tag to it (web:latest:latest), which no registry
+            # serves: the entry is the repository's to fix, and init's own config would refuse it
+            repo.notes.append(
+                f"{n}: an images: entry renames it to {repository}, a name carrying a tag or digest, "
+                f"which kustomize renders with the entry's tag after it (no valid reference): not "
+                f"configured; write newName: {named.name} and the tag as newTag"
+            )
+            continue
         if not repository and n in found.marked:
             repository = found.marked[n]
             at = found.marked_at[n]

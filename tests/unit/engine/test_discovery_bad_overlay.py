@@ -52,3 +52,37 @@ def test_an_overlay_kustomize_refuses_renders_none_of_the_images_init_counts(tmp
     assert said.endswith(
         "(fix: add overlays/prod/missing.yaml to the repository, or remove 'missing.yaml' from overlays/prod/kustomization.yaml's resources:)"
     )
+
+
+def test_a_template_kustomization_is_said_where_nothing_else_is_found(tmp_path: Path) -> None:
+    """dj95/kustomize-quick-create@69d24002: templates/kustomization.yaml is a Handlebars template
+    the tool fills ({{#each files}}); with no other environment found, the by-shape fallback let
+    the reader's error end init (exit 2, 'fix the file by hand; nothing was changed')."""
+    files = {
+        "templates/kustomization.yaml": '---\nresources:\n  {{#each files}}\n  - "{{ this }}"\n  {{/each}}\n',
+        "templates/base/deployment.yaml": deployment("web", "nginx:1.25.3"),
+    }
+    found = discover(write(tmp_path, files))
+    assert any(n.startswith("templates/kustomization.yaml") and "no environment" in n for n in found.notes), (
+        found.notes
+    )
+
+
+def test_a_new_name_carrying_a_tag_is_said_not_configured(tmp_path: Path) -> None:
+    """exea-centrum/website-argocd-k8s-githubactions-kustomize-kyverno03@ff94dd5d: images:
+    [{name: placeholder-image, newName: localhost:32000/davtro-website:latest, newTag: latest}]
+    (kustomize renders ...:latest:latest) became repository: ...:latest, which init's own config
+    reader then refused: init ended, exit 2, citing a line of a gitops-bot.yaml not written."""
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": deployment("web", "placeholder-image"),
+        "prod/kustomization.yaml": (
+            "resources:\n- ../base\nimages:\n- name: placeholder-image\n"
+            "  newName: localhost:32000/web:latest\n  newTag: latest\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert "placeholder-image" not in [i.name for i in found.images], found.images
+    assert any("write newName: localhost:32000/web and the tag as newTag" in n for n in found.notes), (
+        found.notes
+    )
