@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, UsageError
+from gitops_bot.core.errors import GitOpsBotError, NotYaml, UsageError
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, kustomize_refs, workloads
@@ -494,7 +494,10 @@ class Reader:
                 missing.refuse(walk, krel, "patches", patch.path, self.rel(path))
             return
         rel = self.rel(path)
-        sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
+        try:  # kustomize may build what the bot does not read (a key twice: the first wins)
+            sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
+        except NotYaml as e:  # its unit's, not the environment's: the others are read
+            return walk.not_whole(rel, f"{e}; what it sets is not read")
         sites, misses = self._selected(krel, patch, sites, rel, walk)
         self.add(walk, rel, sites, patch=True, misses=misses, text=text)
         walk.values_patch(rel, text, misses)

@@ -86,3 +86,29 @@ def test_a_new_name_carrying_a_tag_is_said_not_configured(tmp_path: Path) -> Non
     assert any("write newName: localhost:32000/web and the tag as newTag" in n for n in found.notes), (
         found.notes
     )
+
+
+def test_a_patch_writing_a_key_twice_blocks_its_app_not_its_environment(tmp_path: Path) -> None:
+    """phucbone/k8s-kustomize@2eb89745: filebrowser/overlays/dev/patch-deployment.yaml writes spec:
+    twice (kubectl kustomize builds it: the first wins); dev joins four apps' overlays, and with
+    another environment beside it none of dev's images was found (init's first plan failed whole)."""
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
+        "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
+    )
+    files = {
+        "web/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "web/base/deployment.yaml": deployment("web", "nginx:1.25.3"),
+        "web/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "files/base/deployment.yaml": deployment("files", "filebrowser/filebrowser:v2.30.0"),
+        "files/overlays/dev/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
+        "files/overlays/dev/patch.yaml": patch,
+        "api/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "api/base/deployment.yaml": deployment("api", "ghcr.io/acme/api:1.0.0"),
+        "api/overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    found = discover(write(tmp_path, files))
+    (nginx,) = [i for i in found.images if i.name == "nginx"]
+    assert nginx.environments == ("dev",) and nginx.tags == ("1.25.3",), nginx
+    assert any("files/overlays/dev/patch.yaml:8: duplicate key 'spec'" in n for n in found.notes), found.notes

@@ -107,13 +107,6 @@ def _deployment(name: str, image: str) -> str:
     )
 
 
-# phucbone/k8s-kustomize@2eb89745's filebrowser dev patch, cut: spec written twice under template
-PATCH = (
-    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
-    "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
-)
-
-
 def _apps(tmp_path: Path, beat_overlay: str) -> Path:
     return write(
         tmp_path,
@@ -123,14 +116,15 @@ def _apps(tmp_path: Path, beat_overlay: str) -> Path:
             "beat/overlays/dev/kustomization.yaml": beat_overlay,
             "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
             "files/base/deployment.yaml": _deployment("files", "filebrowser/filebrowser:v2.30.0"),
-            "files/overlays/dev/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
-            "files/overlays/dev/patch.yaml": PATCH,
+            "files/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- deep.yaml\n",
+            "files/overlays/dev/deep.yaml": "deep: " + "[" * 1200 + "]" * 1200 + "\n",
         },
     )
 
 
 def test_an_images_entry_tag_is_guessed_from_when_its_environment_cannot_be_read(tmp_path: Path) -> None:
-    """phucbone/k8s-kustomize@2eb89745: dev could not be read (the patch above), and filebeat's
+    """phucbone/k8s-kustomize@2eb89745: dev could not be read (there a patch writing spec: twice,
+    here a file nested past the bound), and filebeat's
     base writes no tag, its overlay's images: entry 7.17.24. The image was guessed as pinning no tag
     (policy digest, tag latest); written and the YAML fixed, update proposed 7.17.24 -> latest."""
     overlay = 'resources:\n- ../../base\nimages:\n- name: elastic/filebeat\n  newTag: "7.17.24"\n'
