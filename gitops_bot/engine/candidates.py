@@ -40,6 +40,7 @@ from gitops_bot.manifests import argocd_apps, written_kinds
 from gitops_bot.manifests.charts_refs import is_exact, one_version, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
+from gitops_bot.render.deployers import repo_key
 
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
 
@@ -357,6 +358,8 @@ def applications(
             path = held or path
             if path not in repo.dirs or path in covered or repo.no_environment(path):
                 continue
+            if not path and repo.origin and app.repo_url and repo_key(app.repo_url) != repo.origin:
+                continue  # another repository's root, said as rendering it (deployers.elsewhere)
             # path: . (the repository's root, normalised to "") holds every file of it
             prefix = f"{path}/" if path else ""
             inside = [g for g in repo.yaml_files() if g.startswith(prefix)]

@@ -60,6 +60,7 @@ from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
+from gitops_bot.render.deployers import repo_key
 from gitops_bot.render.walk import NoteKind
 
 
@@ -91,6 +92,7 @@ def discover(
     from (then read there), None to write no ``branch:``; ``origin``: the checkout's remote URL,
     this repository as an Application names it (None: not known)."""
     repo = RepoFiles(root)
+    repo.origin = repo_key(origin) if origin else None
     # where the repository defines what deploys it, an overlay none of its objects renders is
     # no environment: its images: entries would read as pins no cluster runs
     deployments = deployers.deployments(repo)

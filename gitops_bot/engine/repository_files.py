@@ -104,6 +104,7 @@ class RepoFiles:
         self.files: list[str] = []
         self.dirs: set[str] = set()
         self.notes: list[str] = []
+        self.origin: str | None = None  # the checkout's remote URL (repo_key'd), where known
         # ApplicationSets whose generated Applications nothing reads: said at the end (appset_notes)
         # unless a later reading of the file says more
         self.appsets: dict[str, None] = {}

@@ -70,3 +70,17 @@ def test_with_no_remote_known_the_path_names_another_repository(tmp_path: Path) 
         "1 Argo CD Application renders https://github.com/small-hack/argocd-apps.git, not this "
         "repository: run init in that repository"
     ) in found.notes
+
+
+def test_another_repositorys_root_is_no_environment_of_this_root(tmp_path: Path) -> None:
+    """mikelezc/kubernetes-argocd-1@1d34a199: p3/confs/argocd.yaml renders
+    https://github.com/mikelezc/mlezcano-iot-argocd.git at path '.'; every checkout holds a root,
+    so init made it environment in-cluster of this repository's root."""
+    other = OTHER.replace("path: keycloak/persistence/", "path: .")
+    root = write(tmp_path, {**FILES, "p3/confs/argocd.yaml": other})
+    found = discover(root, origin="git@github.com:small-hack/argocd-apps.git")
+    assert not [e for e in found.environments if "p3/confs/argocd.yaml" in e.paths], found.environments
+    assert any(
+        "Applications render https://github.com/seaweedfs/seaweedfs-operator, not this" in n
+        for n in found.notes
+    ), found.notes

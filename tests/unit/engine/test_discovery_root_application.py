@@ -25,3 +25,18 @@ def test_an_application_of_the_repository_root_is_an_environment(tmp_path: Path)
     )
     assert [i.name for i in found.images] == ["acme/blog-website"], (found.environments, found.notes)
     assert [e.paths for e in found.environments] == [("application.yaml",)]
+
+
+def test_the_root_of_the_checkouts_own_remote_is_an_environment(tmp_path: Path) -> None:
+    """With the checkout's origin known, an Application of its root naming that remote (written
+    another way: ssh, .git) is still this repository's root; another remote's root is not."""
+    files = {
+        "application.yaml": application("blog-website", ".", repo_url="https://github.com/acme/gitops.git"),
+        "kustomization.yaml": "resources:\n- blog-deployment.yaml\n",
+        "blog-deployment.yaml": deployment("blog", "acme/blog-website:17"),
+    }
+    root = write(tmp_path, files)
+    mine = discover(root, origin="git@github.com:acme/gitops")
+    assert [e.paths for e in mine.environments] == [("application.yaml",)], mine.notes
+    others = discover(root, origin="https://github.com/acme/other.git")
+    assert [e.paths for e in others.environments] != [("application.yaml",)], others.environments
