@@ -65,7 +65,9 @@ class RegistryConfig:
         "grows to it while the registry answers promptly, and halves on an overloaded answer "
         "(408, 429, 502-504, a timeout, a connection reset mid-answer; never a registry not "
         "reached at all).",
-        rules=(between(1, None, "'max_concurrency' must be at least 1"),),
+        # bounded: the window and the connection pool are sized by it, and a 40-digit ceiling
+        # made a plan run past every deadline until killed
+        rules=(between(1, 1024, "'max_concurrency' must be between 1 and 1024"),),
     )
     requests_per_second: float | None = setting(None, "Optional spacing of request starts.")
     # off by default: measured against the real registry over TLS at 40 ms and 32 in flight,

@@ -148,6 +148,12 @@ def test_good_config_reads_into_frozen_values() -> None:
             3,
             "must be int, got the string 'many'",
         ),
+        (
+            # a ceiling with no bound sized the request window and pool: a plan ran until killed
+            "registries:\n  r.io:\n    max_concurrency: " + "9" * 40 + "\nimages: []\nenvironments: []\n",
+            3,
+            "'max_concurrency' must be between 1 and 1024",
+        ),
         ("images:\n  - name: a\n    prerelease: 'yes'\nenvironments: []\n", 3, "must be bool"),
         ("images: [\nenvironments: []\n", 3, "not valid YAML"),
         ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),

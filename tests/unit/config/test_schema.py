@@ -227,6 +227,7 @@ REJECTED = [
     (("environments", 0, "path"), _DELETE, "environment without path"),
     (("environments", 0, "write"), "push", "bad enum"),
     (("registries", "r.io", "max_concurrency"), 0, "below minimum"),
+    (("registries", "r.io", "max_concurrency"), 10**40, "above maximum"),
     (("registries", "r.io", "max_concurrency"), "8", "wrong type"),
     (("registries", "r.io", "timeout"), 601, "above maximum"),
     (("registries", "r.io", "password_env"), _DELETE, "username without password"),
