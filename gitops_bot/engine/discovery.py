@@ -239,6 +239,7 @@ def discover(
         defaulted: list[str] = []  # empty Helm tags whose chart's default this repository lacks
         packed = ""  # the step setting that default (the appVersion) as it packages the chart
         refused: list[str] = []  # environments whose tool refuses to render them, said
+        unsure = False
         for env_name, r in readings.items():
             ir = r.image(n)
             if ir is None or ir.status is PinStatus.NOT_RENDERED:
@@ -249,6 +250,8 @@ def discover(
                 refused.append(f"not counted as rendered by {env_name}: {why} (fix: {fix})")
                 continue
             where.append(env_name)
+            # its unit holds a file not read: what it pins there is not known
+            unsure = unsure or (ir.reason in r.unread_scoped and not any(p.tag or p.digest for p in ir.pins))
             # the versions the environment renders; where none wins (a form the tool refuses),
             # every version written for it
             for p in [p for p in ir.pins if p.effective] or list(ir.pins):
@@ -343,17 +346,17 @@ def discover(
                     f"scanned by the Flux ImageRepository at {found.scanned_at[n]}, whose tags Flux writes "
                     f"where the setter {n} marks the tag ({at})"
                 )
-        if (unread or refused) and not tags and found.written.get(n):
+        if (unread or refused or unsure) and not any(tags) and found.written.get(n):
             # its environments' readings failed or their tools refuse them: guessed from the tags
             # its files write, never from none (which would follow latest's digest over a 5.7)
             tags = list(dict.fromkeys(found.written[n]))
-        if unread and not where and not any(tags):
+        if (unread or unsure) and not any(tags):
             # no file writes its tag and the environment that would say what runs was not read:
             # a guess of latest's digest would propose moving it off whatever version runs
+            why = f"{', '.join(unread)} could not be read" if unread else "what renders it is not read whole"
             repo.notes.append(
-                f"{n}: its tag is read in no environment ({', '.join(unread)} could not be read: see "
-                "above) and no file here writes one: not configured; fix what stops the reading "
-                "and run init again"
+                f"{n}: its tag is read in no environment ({why}: see above) and no file here writes "
+                "one: not configured; fix what stops the reading and run init again"
             )
             continue
         policy, policy_how, said = discovered_policies.taken(

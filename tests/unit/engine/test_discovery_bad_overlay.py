@@ -112,3 +112,30 @@ def test_a_patch_writing_a_key_twice_blocks_its_app_not_its_environment(tmp_path
     (nginx,) = [i for i in found.images if i.name == "nginx"]
     assert nginx.environments == ("dev",) and nginx.tags == ("1.25.3",), nginx
     assert any("files/overlays/dev/patch.yaml:8: duplicate key 'spec'" in n for n in found.notes), found.notes
+
+
+def test_an_image_of_the_blocked_app_is_guessed_from_its_entrys_tag_not_latest(tmp_path: Path) -> None:
+    """phucbone/k8s-kustomize@2eb89745: filebrowser's base writes myregistry/filebrowser:latest,
+    its dev overlay (the one with the patch writing spec: twice) images: newTag v1. Its unit not
+    read whole, init guessed 'no tag is pinned: follows latest's digest'; written and the patch
+    fixed as told, the plan proposed v1 -> latest."""
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
+        "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
+    )
+    files = {
+        "web/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "web/base/deployment.yaml": deployment("web", "nginx:1.25.3"),
+        "web/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "files/base/deployment.yaml": deployment("files", "myregistry/filebrowser:latest"),
+        "files/overlays/dev/kustomization.yaml": (
+            "resources:\n- ../../base\npatches:\n- path: patch.yaml\nimages:\n- name: myregistry/filebrowser\n"
+            "  newTag: v1\n"
+        ),
+        "files/overlays/dev/patch.yaml": patch,
+    }
+    found = discover(write(tmp_path, files))
+    (files_image,) = [i for i in found.images if i.name == "myregistry/filebrowser"]
+    assert "v1" in files_image.tags, files_image
+    assert files_image.guess.keys.get("tag") != "latest", files_image.guess
