@@ -88,22 +88,32 @@ def test_a_new_name_carrying_a_tag_is_said_not_configured(tmp_path: Path) -> Non
     )
 
 
-def test_a_patch_writing_a_key_twice_blocks_its_app_not_its_environment(tmp_path: Path) -> None:
-    """phucbone/k8s-kustomize@2eb89745: filebrowser/overlays/dev/patch-deployment.yaml writes spec:
-    twice (kubectl kustomize builds it: the first wins); dev joins four apps' overlays, and with
-    another environment beside it none of dev's images was found (init's first plan failed whole)."""
-    patch = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
-        "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
-    )
-    files = {
+# phucbone/k8s-kustomize@2eb89745's filebrowser/overlays/dev/patch-deployment.yaml, cut: spec:
+# written twice (kubectl kustomize builds it: the first wins)
+TWICE = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
+    "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
+)
+
+
+def _two_apps(files_image: str, entry: str = "") -> dict[str, str]:
+    """dev joining two apps' overlays, the files app's with the patch above (and ``entry``)."""
+    return {
         "web/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
         "web/base/deployment.yaml": deployment("web", "nginx:1.25.3"),
         "web/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
         "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
-        "files/base/deployment.yaml": deployment("files", "filebrowser/filebrowser:v2.30.0"),
-        "files/overlays/dev/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: patch.yaml\n",
-        "files/overlays/dev/patch.yaml": patch,
+        "files/base/deployment.yaml": deployment("files", files_image),
+        "files/overlays/dev/kustomization.yaml": f"resources:\n- ../../base\npatches:\n- path: patch.yaml\n{entry}",
+        "files/overlays/dev/patch.yaml": TWICE,
+    }
+
+
+def test_a_patch_writing_a_key_twice_blocks_its_app_not_its_environment(tmp_path: Path) -> None:
+    """phucbone/k8s-kustomize@2eb89745: dev joins four apps' overlays, and with another
+    environment beside it none of dev's images was found (init's first plan failed whole)."""
+    files = {
+        **_two_apps("filebrowser/filebrowser:v2.30.0"),
         "api/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
         "api/base/deployment.yaml": deployment("api", "ghcr.io/acme/api:1.0.0"),
         "api/overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
@@ -119,23 +129,8 @@ def test_an_image_of_the_blocked_app_is_guessed_from_its_entrys_tag_not_latest(t
     its dev overlay (the one with the patch writing spec: twice) images: newTag v1. Its unit not
     read whole, init guessed 'no tag is pinned: follows latest's digest'; written and the patch
     fixed as told, the plan proposed v1 -> latest."""
-    patch = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: files}\nspec:\n  template:\n"
-        "    spec:\n      nodeSelector: {key: value}\n    spec:\n      hostNetwork: false\n"
-    )
-    files = {
-        "web/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
-        "web/base/deployment.yaml": deployment("web", "nginx:1.25.3"),
-        "web/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
-        "files/base/kustomization.yaml": "resources:\n- deployment.yaml\n",
-        "files/base/deployment.yaml": deployment("files", "myregistry/filebrowser:latest"),
-        "files/overlays/dev/kustomization.yaml": (
-            "resources:\n- ../../base\npatches:\n- path: patch.yaml\nimages:\n- name: myregistry/filebrowser\n"
-            "  newTag: v1\n"
-        ),
-        "files/overlays/dev/patch.yaml": patch,
-    }
-    found = discover(write(tmp_path, files))
+    entry = "images:\n- name: myregistry/filebrowser\n  newTag: v1\n"
+    found = discover(write(tmp_path, _two_apps("myregistry/filebrowser:latest", entry)))
     (files_image,) = [i for i in found.images if i.name == "myregistry/filebrowser"]
     assert "v1" in files_image.tags, files_image
     assert files_image.guess.keys.get("tag") != "latest", files_image.guess
