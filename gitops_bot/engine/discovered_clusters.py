@@ -244,7 +244,10 @@ def flux_clusters(
         by = deploys[c.path]
         for of, said in by.items():
             name = safe_name(of)
-            if _stage(c.name):
+            # a cluster named by a stage (clusters/staging, clusters/production) is that one
+            # stage: the stage words of the folders it deploys (apps/staging, or the cluster's own
+            # folder naming a shared Kustomization) are its name again, never crossed with it
+            if _stage(c.name) and not _stage(of):
                 name = c.name if len(words[c.name]) == 1 else safe_name(f"{of}-{c.name}")
                 if name != c.name:
                     split[name] = (of, c.name)

@@ -289,3 +289,36 @@ def test_a_usual_word_inside_a_folders_name_is_no_stage_of_its_cluster(tmp_path:
         "local": ["apps/local/monitoring", "infrastructure/controllers-local"],
         "homelab": ["apps/homelab/monitoring", "infrastructure/controllers"],
     }
+
+
+# mthorley/k8s-gitops@beb1c33a: two Flux clusters named staging and production, each with
+# Kustomizations in clusters/<c>/ over its own apps/<c> and shared infrastructure/common/<x>;
+# production's infrastructure/production also lists ../common/falco, which staging syncs on its
+# own. init crossed the cluster and stage names into six environments (production-staging,
+# staging-production, ...) and guessed promotions inside one cluster.
+def test_clusters_named_by_stages_are_those_stages(tmp_path: Path) -> None:
+    files = _repo({"staging": ("web",), "production": ("web",)})
+    for c in ("staging", "production"):
+        files[f"clusters/{c}/proxy.yaml"] = FLUX.format(name="proxy", path="infrastructure/common/proxy")
+    files["clusters/staging/falco.yaml"] = FLUX.format(name="falco", path="infrastructure/common/falco")
+    files["clusters/production/infrastructure.yaml"] = FLUX.format(
+        name="infrastructure", path="infrastructure/production"
+    )
+    files["infrastructure/production/kustomization.yaml"] = "resources: [../common/falco]\n"
+    for app in ("proxy", "falco"):
+        files[f"infrastructure/common/{app}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+        files[f"infrastructure/common/{app}/deploy.yaml"] = DEPLOY.format(app=app)
+    found = discover(write(tmp_path, files))
+    by_name = {e.name: e.paths for e in found.environments}
+    assert sorted(by_name) == ["production", "staging"], by_name
+    assert set(by_name["staging"]) >= {
+        "apps/staging/web",
+        "infrastructure/common/falco",
+        "infrastructure/common/proxy",
+    }
+    assert set(by_name["production"]) >= {
+        "apps/production/web",
+        "infrastructure/common/proxy",
+        "infrastructure/production",
+    }
+    assert {e.name: e.promote_from for e in found.environments}["production"] == "staging"
