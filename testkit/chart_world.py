@@ -1,7 +1,7 @@
 """The update example with Helm charts, for the chart tests: a classic chart repository built by
 the real ``helm repo index`` (served on loopback), an OCI chart pushed by the real ``helm push``
-to the registry process, a kustomization's ``helmCharts``, an Argo CD Application and a
-``Chart.yaml`` dependency with its ``Chart.lock`` (locked by the real ``helm``)."""
+to the registry process, a kustomization's ``helmCharts``, a k3s ``HelmChart``, an Argo CD
+Application and a ``Chart.yaml`` dependency with its ``Chart.lock`` (locked by the real ``helm``)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,19 @@ spec:
     namespace: sourced
 """
 
+# k3s's helm-controller installs a HelmChart: the same chart pinned a third way (radamhu/argocd's form)
+K3S = """apiVersion: helm.cattle.io/v1
+kind: HelmChart
+metadata:
+  name: podinfo
+  namespace: kube-system
+spec:
+  chart: podinfo
+  repo: {classic}
+  version: 1.0.0
+  targetNamespace: web
+"""
+
 UMBRELLA = """apiVersion: v2
 name: umbrella
 version: 0.1.0
@@ -90,8 +103,12 @@ def charted_world(
         subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
         values = {"host": registry.host, "ns": world.ns, "classic": repo.url, "api": world.github.url}
         (work / "gitops-bot.yaml").write_text(CONFIG.format(**values))
-        with (work / "overlays/staging/kustomization.yaml").open("a") as f:
-            f.write(HELM_CHARTS.format(**values))
+        staging = work / "overlays/staging/kustomization.yaml"
+        staging.write_text(
+            staging.read_text().replace("  - ../../base\n", "  - ../../base\n  - podinfo-k3s.yaml\n")
+            + HELM_CHARTS.format(**values)
+        )
+        (work / "overlays/staging/podinfo-k3s.yaml").write_text(K3S.format(**values))
         apps = work / "apps/staging"
         apps.mkdir(parents=True)
         (apps / "application.yaml").write_text(APPLICATION.format(**values))

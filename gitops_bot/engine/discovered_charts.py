@@ -39,6 +39,7 @@ _FORM_WORDS = {
     "chart-dependency": "Chart.yaml dependency {name}",
     "ocirepository": "Flux OCIRepository of chart {name} (spec.ref)",
     "kustomize-helmcharts": "kustomization helmCharts entry {name}",
+    "k3s-helmchart": "k3s HelmChart of chart {name} (spec.version)",
 }
 
 

@@ -18,7 +18,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, kustomization_dirs
-from gitops_bot.manifests import may_hold, nodes, workloads, written_kinds
+from gitops_bot.manifests import charts, may_hold, nodes, workloads, written_kinds
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -214,14 +214,22 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     return lines
 
 
-def k3s_charts(repo: RepoFiles) -> list[str]:
+def k3s_charts(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
     """A ``not read`` line for each chart a k3s ``HelmChart`` (helm.cattle.io, which k3s's
-    helm-controller installs) pins: a kind the bot neither reads nor writes, so its version is
-    said rather than silent (tests, docs and samples deploy nothing and say nothing)."""
+    helm-controller installs) pins where no release can move it: a file no environment renders
+    (k3s applies its server's manifests folder, which is outside what any deployer here reads),
+    or a chart given as an archive or with no version (tests, docs and samples deploy nothing
+    and say nothing). One an environment renders at a version is a pin like any other."""
     out = []
     for rel in repo.yaml_files():
         text = repo.text(rel) or ""
         if "helm.cattle.io" not in text or _skipped(rel) or repo.under_tests(rel):
+            continue
+        try:
+            sites = {s.line for s in charts.every(text, rel) if s.form == "k3s-helmchart"}
+        except GitOpsBotError:
+            sites = set()  # said where the file is read
+        if rel in rendered and sites:
             continue
         for doc in repo.docs(rel):
             api, kind = kind_of(doc)
@@ -230,11 +238,18 @@ def k3s_charts(repo: RepoFiles) -> list[str]:
                 continue
             chart, version, where = spec.get("chart"), spec.get("version"), spec.get("repo")
             pinned = f"chart {chart} {version or '(no version: the newest)'}{f' of {where}' if where else ''}"
-            out.append(
-                f"{rel}: a k3s HelmChart (helm.cattle.io) installs {pinned}: the bot does not read that "
-                "kind, so it is not released; deploy the chart with an Argo CD Application or a Flux "
-                "HelmRelease to have it released, or release it by hand"
-            )
+            if sites:
+                why = (
+                    "which no environment renders, so it is not released; add the path that holds it to "
+                    "the environment whose cluster runs it"
+                )
+            else:
+                why = (
+                    "given so that no version of it can be released (an archive's URL, spec.chartContent, "
+                    "a repository alias or no version); write spec.chart, spec.repo and spec.version to have "
+                    "it released, or release it by hand"
+                )
+            out.append(f"{rel}: a k3s HelmChart (helm.cattle.io) installs {pinned}, {why}")
     return out
 
 

@@ -396,7 +396,7 @@ def discover(
     repo.notes += [discovered_images.generated_left_out(t, fs, ns) for (t, fs), ns in generated.items()]
     repo.notes += discovered_fields.unread_fields(repo, set(every))
     repo.notes += discovered_fields.lone_tags(repo, every)
-    repo.notes += discovered_fields.k3s_charts(repo)
+    repo.notes += discovered_fields.k3s_charts(repo, {f for fs in rendered.values() for f in fs})
     repo.notes += pushed_artifacts.capped_workflows(repo)
     repo.notes += discovered_fields.values_in_config_maps(repo, every)
     repo.notes += discovered_fields.unrendered_workloads(repo, set(every)) if envs else []

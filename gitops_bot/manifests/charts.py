@@ -41,7 +41,11 @@ Forms (the ``form`` of a site):
   ``spec.url`` is ``oci://host/path/<chart>``. A ``spec.ref.digest`` wins over both in
   source-controller, so such an object is not a site. A version with ``+build`` is written as
   the tag Helm pushes it under (``+`` -> ``_``);
-* ``kustomize-helmcharts`` — a kustomization's ``helmCharts[].version`` (``name`` + ``repo``).
+* ``kustomize-helmcharts`` — a kustomization's ``helmCharts[].version`` (``name`` + ``repo``);
+* ``k3s-helmchart`` — a k3s ``HelmChart`` (``helm.cattle.io/v1``, what k3s's helm-controller
+  installs) ``spec.version``: chart ``spec.chart`` of repository ``spec.repo``, or a
+  ``spec.chart`` of ``oci://host/path/<chart>``. A chart given as an archive's URL (``.tgz``) or
+  as ``spec.chartContent`` has no version to release, so it is no site.
 
 Ranges. A version that is not one exact SemVer (``^1.2``, ``~1.2.0``, ``>=1 <2``, ``1.x``,
 ``*``) is a range: the chart's tool picks the newest match itself, so :func:`write` leaves it
@@ -71,7 +75,14 @@ from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, check_scalar, rewritten
 
-FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository", "kustomize-helmcharts")
+FORMS = (
+    "chart-dependency",
+    "argocd-application",
+    "helmrelease",
+    "ocirepository",
+    "kustomize-helmcharts",
+    "k3s-helmchart",
+)
 RULE = "only the chart versions asked for change"
 
 
@@ -176,7 +187,8 @@ def every(
 # Chart.yaml's dependencies: its top-level "kind:" (a CRD naming the kind indents it) or
 # "helmCharts:"
 _PINNING = re.compile(
-    r"^(?:kind:[ \t]*[\"']?(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository)\b"
+    r"^(?:kind:[ \t]*[\"']?"
+    r"(?:HelmRelease|HelmRepository|HelmChart|Application|ApplicationSet|OCIRepository)\b"
     r"|helmCharts:)",
     re.M,
 )
@@ -386,6 +398,8 @@ def _sites(
             yield from _helmrelease(doc, ctx)
         elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
             yield from _ocirepository(doc)
+        elif api.startswith("helm.cattle.io/") and kind == "HelmChart":
+            yield from _k3s_helmchart(doc)
 
 
 def _dependencies(doc: Any) -> Iterator[_Found]:
@@ -460,6 +474,22 @@ def _ocirepository(doc: Any) -> Iterator[_Found]:
     if node is not None and repository.startswith("oci://"):
         tag = semver is None
         yield _Found((name, repository_key(repository)), node, "ocirepository", bool(ref.flow_style), tag)
+
+
+def _k3s_helmchart(doc: Any) -> Iterator[_Found]:
+    spec = _at(doc, ("spec",))
+    node = _version(spec, "version")
+    if node is None or _str(spec, "chartContent"):
+        return  # an archive given inline wins over chart/repo in helm-controller: no version to move
+    chart, repo = _str(spec, "chart"), _str(spec, "repo")
+    if chart.startswith("oci://") and not repo:
+        repository, _, name = chart.rstrip("/").rpartition("/")
+        key = (name, repository_key(repository))
+    elif repo and "/" not in chart:
+        key = (chart, repository_key(repo))
+    else:
+        return  # an archive's URL, or a chart named through a repository alias: no version here
+    yield _Found(key, node, "k3s-helmchart", bool(spec.flow_style))
 
 
 def _helm_releases(docs: list[Any], repositories: Mapping[str, str]) -> Iterator[tuple[str, ChartSpec]]:

@@ -417,6 +417,7 @@ _OWN_PIN = {
     "chart-dependency": "a chart (Chart.yaml) of its own",
     "kustomize-helmcharts": "an overlay of its own whose helmCharts entry sets the version",
     "ocirepository": "an OCIRepository of its own",
+    "k3s-helmchart": "a HelmChart file of its own, in a kustomization only {env} renders",
 }
 
 

@@ -83,6 +83,10 @@ def test_update_proposes_chart_versions_and_images_in_one_pull_request_that_helm
     kustomization = world.show(branch, "overlays/staging/kustomization.yaml").decode()
     assert "    version: 1.2.1 # pinned by gitops-bot\n" in kustomization
     assert "newTag: 1.1.0" in kustomization  # the image in the same release
+    k3s = "overlays/staging/podinfo-k3s.yaml"
+    assert world.show(branch, k3s).decode() == world.show("main", k3s).decode().replace(
+        "  version: 1.0.0\n", "  version: 1.2.1\n"
+    )
     assert world.show(branch, "apps/staging/application.yaml").decode() == before[
         "apps/staging/application.yaml"
     ].replace('targetRevision: "0.1.0"', 'targetRevision: "0.2.0"')

@@ -83,8 +83,29 @@ def test_a_k3s_helm_chart_is_said_with_its_version(tmp_path: Path) -> None:
     found = discover(write(tmp_path, {**BASE, "k3s-system/argocd/install.yaml": chart}))
     assert [n for n in found.notes if n.startswith("k3s-system/argocd/install.yaml: a k3s HelmChart")] == [
         "k3s-system/argocd/install.yaml: a k3s HelmChart (helm.cattle.io) installs chart argo-cd 9.4.10 of "
-        "https://argoproj.github.io/argo-helm: the bot does not read that kind, so it is not released; deploy "
-        "the chart with an Argo CD Application or a Flux HelmRelease to have it released, or release it by hand"
+        "https://argoproj.github.io/argo-helm, which no environment renders, so it is not released; add the path "
+        "that holds it to the environment whose cluster runs it"
+    ], found.notes
+
+
+def test_a_k3s_helm_chart_given_as_an_archive_is_said(tmp_path: Path) -> None:
+    """k3s's own traefik form: an archive's URL names no version a release could move, even where
+    an environment renders it."""
+    chart = (
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: traefik, namespace: kube-system}\n"
+        "spec:\n  chart: https://charts.example.net/traefik-27.0.2.tgz\n  version: 27.0.2\n"
+    )
+    files = {**BASE, "app/overlays/prod/traefik.yaml": chart}
+    files["app/overlays/prod/kustomization.yaml"] = files["app/overlays/prod/kustomization.yaml"].replace(
+        "resources:", "resources:\n- traefik.yaml", 1
+    )
+    found = discover(write(tmp_path, files))
+    assert found.charts == ()
+    assert [n for n in found.notes if "k3s HelmChart" in n] == [
+        "app/overlays/prod/traefik.yaml: a k3s HelmChart (helm.cattle.io) installs chart "
+        "https://charts.example.net/traefik-27.0.2.tgz 27.0.2, given so that no version of it can be released "
+        "(an archive's URL, spec.chartContent, a repository alias or no version); write spec.chart, spec.repo "
+        "and spec.version to have it released, or release it by hand"
     ], found.notes
 
 
