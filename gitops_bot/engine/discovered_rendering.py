@@ -14,9 +14,8 @@ from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.engine import candidates
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import RepoFiles, as_map, norm
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import argocd_apps, charts
 from gitops_bot.manifests.charts_refs import is_exact
-from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import deployers
 from gitops_bot.render.deployers import repo_key
 
@@ -45,7 +44,7 @@ def rendering(
             and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
             and not any(candidates.pins_a_chart(h) for h in e.how)
             and not _pins_dependencies(repo, rendered.get(e.name, ()))
-            and not _pins_kustomize_charts(repo, rendered.get(e.name, ()))
+            and not _pins_charts(repo, rendered.get(e.name, ()))
             and not set(e.paths) <= set(roots)
             and not _app_of_apps(repo, e.paths)
         ):
@@ -113,15 +112,20 @@ def _pins_dependencies(repo: RepoFiles, files: Sequence[str]) -> bool:
     )
 
 
-def _pins_kustomize_charts(repo: RepoFiles, files: Sequence[str]) -> bool:
-    """Whether a kustomization the environment renders pins charts (``helmCharts:`` with a
-    version): versions to release although it renders none of the images found."""
-    return any(
-        PurePosixPath(f).name in KUSTOMIZATION_NAMES
-        and "helmCharts:" in (text := repo.text(f) or "")
-        and "version:" in text
-        for f in files
-    )
+def _pins_charts(repo: RepoFiles, files: Sequence[str]) -> bool:
+    """Whether a file the environment renders pins a chart at an exact version (a
+    kustomization's ``helmCharts:``, a k3s ``HelmChart``, an ``OCIRepository``): versions to
+    release although it renders none of the images found."""
+    for f in files:
+        text = repo.text(f) or ""
+        if PurePosixPath(f).name == "Chart.yaml" or not charts.may_pin(text, f):
+            continue  # a chart's own dependencies are _pins_dependencies's
+        try:
+            if any(s.exact for s in charts.every(text, f)):
+                return True
+        except GitOpsBotError:
+            continue  # said where the file is read
+    return False
 
 
 def _app_of_apps(repo: RepoFiles, paths: Sequence[str]) -> bool:

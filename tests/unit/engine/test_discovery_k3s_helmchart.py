@@ -46,3 +46,20 @@ def test_a_release_moves_spec_version_alone() -> None:
     (site,) = charts.read(K3S, "install.yaml", [spec])
     assert (site.version, site.line, site.form) == ("9.4.10", 10, "k3s-helmchart")
     assert charts.write(K3S, "install.yaml", {spec: "9.5.0"}) == K3S.replace("9.4.10", "9.5.0")
+
+
+def test_an_overlay_pinning_only_a_k3s_chart_stays_an_environment(tmp_path: Path) -> None:
+    """As an overlay whose helmCharts pin a chart: versions to release although it renders
+    none of the images found (it was dropped, and its chart said as rendered by nothing)."""
+    files = {
+        "base/web/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/web/deploy.yaml": deployment("web", "nginx:1.25.3"),
+        "overlays/web/kustomization.yaml": "resources: [../../base/web]\n",
+        "base/cd/kustomization.yaml": "resources: [install.yaml]\n",
+        "base/cd/install.yaml": K3S,
+        "overlays/cd/kustomization.yaml": "resources: [../../base/cd]\n",
+    }
+    found = discover(write(tmp_path, files))
+    assert sorted(e.name for e in found.environments) == ["cd", "web"], found.notes
+    assert [(c.name, c.environments) for c in found.charts] == [("argo-cd", ("cd",))]
+    assert not [n for n in found.notes if "k3s" in n], found.notes
