@@ -385,7 +385,7 @@ def applications(
             name = name_of(f) if rank_of(name_of(f)) is not None else env_word(app.application)
             name = name or apart.get(app.application)
             guessed = "" if name else _destination(repo, f, app.application)
-            name = name or _destined(guessed) or name_of(f)
+            name = name or destined(guessed) or name_of(f)
             how = f"Argo CD Application {app.application} in {f} (path {path})"
             if held:  # the Application reads the other repository: the copy here is the path
                 url = log.without_userinfo(app.repo_url)
@@ -444,7 +444,7 @@ def _external_chart(
     guessed = "" if name else _destination(repo, f, app.application)
     return RenderPath(
         f,
-        safe_name(name or _destined(guessed) or name_of(f)),
+        safe_name(name or destined(guessed) or name_of(f)),
         f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
         _destined_said(guessed),
     )
@@ -468,7 +468,7 @@ def _destination(repo: RepoFiles, f: str, application: str) -> str:
     return ""
 
 
-def _destined(destination: str) -> str:
+def destined(destination: str) -> str:
     """The environment a destination names: Argo CD's in-cluster for its own cluster, a server's
     host's first label (https://prod.k8s.example.com: prod), a cluster's name as it is."""
     if "://" not in destination:

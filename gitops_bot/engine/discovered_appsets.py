@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine.candidates import RenderPath, env_word, name_of, safe_name
+from gitops_bot.engine.candidates import RenderPath, destined, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, norm
 from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
@@ -56,10 +56,14 @@ def directories(repo: RepoFiles) -> list[RenderPath]:
         ):
             # the destination as Argo CD creates it, the generator's values filled in
             where = as_map(as_map(app.document().get("spec")).get("destination"))
-            cluster = str(where.get("name") or "")
+            # the cluster as the destination names it (name:, else server:; Argo CD's own
+            # https://kubernetes.default.svc is in-cluster): the Applications of one cluster are one
+            # environment, never one per app each reading the whole ApplicationSet file
+            written = [str(where.get(k) or "").strip() for k in ("name", "server")]
+            cluster = destined(next((v for v in written if v and "{{" not in v), ""))
             # the generated Application's stage (its directory, its name) before the cluster,
             # which a template writing it literally gives every Application alike
-            name = stage or (cluster if cluster and "{{" not in cluster else name_of(path))
+            name = stage or cluster or name_of(path)
             how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
             # a chart is read as the generated Application gives it (its value files, its
             # parameters): the ApplicationSet is the path, as an Application's file is
