@@ -343,6 +343,8 @@ def applications(
             continue  # argoproj.io named otherwise (an operator's owned definitions)
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.appsets[f] = None
+        if _chart_template(repo, f):
+            continue  # an app of apps' template: read through the chart's root, never an environment alone
         if (apps := discovered_built.sources(repo, f, text)) is None:
             continue
         discovered_built.track(repo, f, built)
@@ -392,6 +394,15 @@ def applications(
                 how = f"Argo CD Application {app.application} in {f} (path {app.path} of {url}, here {held})"
             out.append(RenderPath(held or f, safe_name(name), how, _destined_said(guessed)))
     return out
+
+
+def _chart_template(repo: RepoFiles, f: str) -> bool:
+    """Whether ``f`` is a template of a Helm chart of this repository: what it holds is what helm
+    renders of it, for the Application (or the hand) that installs the chart, whose environment
+    it is part of."""
+    parts = PurePosixPath(f).parts
+    charts = ("/".join((*parts[:i], "Chart.yaml")) for i, p in enumerate(parts[:-1]) if p == "templates")
+    return any(c in repo.files for c in charts)
 
 
 def held_copy(repo: RepoFiles, url: str, path: str) -> str | None:

@@ -303,7 +303,9 @@ def _applying(
                     # a chart's own per-environment values file is the environment's path
                     file = _resolve(repo, lower, cwd, values)
                     path = file if file and PurePosixPath(file).parent.as_posix() == path else path
-                if path is not None:
+                # helm fails on a folder holding no Chart.yaml (a stale README line): nothing deploys
+                helm = command.startswith("helm") and path in repo.dirs
+                if path is not None and not (helm and norm(f"{path}/Chart.yaml") not in repo.files):
                     yield Applied(path, f, number, command)
 
 
