@@ -61,6 +61,7 @@ from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
 from gitops_bot.render.deployers import repo_key
+from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import NoteKind
 
 
@@ -165,7 +166,9 @@ def discover(
     rendered: dict[str, list[str]] = {}
     # what each renders, from this checkout's files (an environment on another branch too: its
     # images and tags are guessed from here, the plan then reads its branch)
-    plain = reader.Reader(repo.tree, repo.root, (), repo.root)
+    # an app of apps' chart is rendered with the tools the plan renders it with (helm on PATH),
+    # so the Applications it yields are followed here as there, the images they reach listed
+    plain = reader.Reader(repo.tree, repo.root, (), repo.root, render=RenderSettings())
     remote: dict[str, dict[str, None]] = {}  # a remote resource or patch -> the environments naming it
     for s in sources:
         try:
@@ -208,7 +211,7 @@ def discover(
     readings: dict[str, EnvironmentReading] = {}
     unread: list[str] = []  # environments whose reading failed: their images' tags not read
     if specs and envs:
-        full = reader.Reader(repo.tree, repo.root, specs, repo.root)
+        full = reader.Reader(repo.tree, repo.root, specs, repo.root, render=RenderSettings())
         try:
             readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
         except GitOpsBotError:

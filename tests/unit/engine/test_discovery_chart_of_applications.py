@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.engine.discovery import discover
+from testkit.kubetools import helm
 from testkit.local_git import write
 from testkit.small_repos import deployment
 
@@ -78,3 +81,45 @@ def test_helm_install_of_a_folder_holding_no_chart_is_no_environment(tmp_path: P
     }
     found = discover(write(tmp_path, files))
     assert [e.name for e in found.environments] == ["in-cluster"], found.notes
+
+
+SONARR = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: sonarr, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/argocd.git
+    targetRevision: main
+    path: {{ .Values.project.path }}/media/sonarr
+  destination: {namespace: media, server: https://kubernetes.default.svc}
+"""
+
+
+def test_init_lists_the_images_of_what_a_chart_of_applications_deploys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BinaryMan32/argocd's services chart: each template an Application of a kustomization at a
+    path its values fill in (``{{ .Values.project.path }}/media/sonarr``). The plan renders the
+    chart with helm and follows them; init read the chart's files by its rules alone, so sonarr's
+    image was 'workload manifests no environment renders', with advice to deploy resources/."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    chart = "services/services"
+    files = {
+        "services/project-app.yaml": ROOT.replace(
+            "infrastructure-project-app", "services-project-app"
+        ).replace("path: infrastructure/infrastructure", f"path: {chart}"),
+        f"{chart}/Chart.yaml": "apiVersion: v2\nname: services\nversion: 0.1.0\n",
+        f"{chart}/values.yaml": "project: {path: services}\n",
+        f"{chart}/templates/sonarr.yaml": SONARR,
+        "services/media/sonarr/kustomization.yaml": (
+            "resources: [./resources/deployment.yaml]\n"
+            "images:\n- name: sonarr\n  newName: linuxserver/sonarr\n  newTag: 4.0.19.2979-ls322\n"
+        ),
+        "services/media/sonarr/resources/deployment.yaml": deployment("sonarr", "sonarr"),
+    }
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [("in-cluster", ("services/project-app.yaml",))]
+    assert [(i.name, i.repository) for i in found.images] == [("sonarr", "linuxserver/sonarr")], found.notes
+    assert not [n for n in found.notes if "sonarr" in n], found.notes
