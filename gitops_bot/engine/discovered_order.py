@@ -53,6 +53,15 @@ def ordered(
     # tool's stage is matched to an environment by its name too (environment/development to
     # dev-insecure), so the same holds of its order
     unshared = apart(upstream, runs)
+    # a guess under which the later environment runs images the earlier never does leaves those
+    # unreleasable (no policy runs under promote_from): asked, with what it would leave
+    beyond = {
+        n: (frm, sorted(set(runs[n]) - set(runs[frm])))
+        for n, frm in upstream.items()
+        if guessed and n in runs and frm in runs and set(runs[n]) - set(runs[frm])
+    }
+    for n in beyond:
+        del upstream[n]
     order_source = order_source if upstream else ""
     out = []
     for e in envs:
@@ -68,6 +77,17 @@ def ordered(
                 f"no image: a promotion would never change {n}; set promote_from only if they run one image"
             )
             questions.append(f"environment {n}: promote_from {unshared[n]}? they share no image")
+        elif n in beyond:
+            src, left = beyond[n]
+            shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+            why = (
+                f"open question: {n} is promoted from {src}? the names say so, but {src} does not run "
+                f"{shown}, which no promotion could release (no policy runs under promote_from); set "
+                f"promote_from: {src} if {n} takes {src}'s versions and those images are released by hand"
+            )
+            questions.append(
+                f"environment {n}: promote_from {src}? {len(left)} of its images are not in {src}"
+            )
         elif n in looped:
             why = (
                 f"open question: {', '.join(looped)} take freight from each other in a cycle, which "
