@@ -19,7 +19,7 @@ from gitops_bot.engine import discovered_shapes, script_clusters
 from gitops_bot.engine.candidates import RenderPath, name_of, safe_name
 from gitops_bot.engine.discovered_undeployed import SOURCE_PATH
 from gitops_bot.engine.promotion_order import rank_of
-from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, files_of, norm
+from gitops_bot.engine.repository_files import WORKLOADS, YAML, RepoFiles, as_map, files_of, norm
 from gitops_bot.engine.script_commands import MAX_SCRIPT, Applied, BuiltImage, Scripts
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -200,6 +200,44 @@ _TERRAFORM = re.compile(
     r'|kubernetes_(?:deployment|daemonset|daemon_set|stateful_set|cron_job|job)(?:_v1)?)"',
     re.M,
 )
+
+
+def json_manifests(repo: RepoFiles) -> list[str]:
+    """Kubernetes objects the repository writes as JSON (what CUE, Jsonnet or a script exports,
+    and Argo CD applies from a directory): the bot reads and edits YAML manifests, so the images
+    they pin are said with what to edit; where CUE files are here, those are the source."""
+    files: list[str] = []
+    kinds: dict[str, None] = {}
+    for f in repo.files:
+        if not f.endswith(".json") or repo.under_tests(f):
+            continue
+        text = repo.text(f) or ""
+        if '"apiVersion"' not in text or '"kind"' not in text:
+            continue  # a dashboard, a package.json: no object
+        objects = [str(d["kind"]) for d in repo.docs(f) if d.get("apiVersion") and d.get("kind")]
+        if objects:
+            files.append(f)
+            kinds.update(dict.fromkeys(objects))
+    if not files:
+        return []
+    shown = ", ".join(files[:3]) + (f", and {len(files) - 3} more" if len(files) > 3 else "")
+    cue = [f for f in repo.files if f.endswith(".cue")]
+    fix = (
+        f"CUE writes them from the .cue files here ({', '.join(cue[:3])}{', ...' if len(cue) > 3 else ''}): "
+        "release by editing those, or write the manifests as YAML"
+        if cue
+        else "write them as YAML to have them read"
+    )
+    return [
+        f"{shown}: Kubernetes objects written as JSON ({_kinds(kinds)}), which the bot neither "
+        f"reads nor edits; {fix}"
+    ]
+
+
+def _kinds(kinds: Collection[str]) -> str:
+    """The kinds, those that run images first, four at most."""
+    ordered = sorted(kinds, key=lambda k: (k not in WORKLOADS and k != "Application", k))
+    return ", ".join(ordered[:4]) + (f", and {len(ordered) - 4} more kinds" if len(ordered) > 4 else "")
 
 
 def terraform(repo: RepoFiles) -> list[str]:

@@ -112,6 +112,7 @@ def discover(
     deployers.elsewhere(repo, origin)
     scripts = script_commands.read(repo)
     repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.carvel(repo)]
+    repo.notes += discovered_scripts.json_manifests(repo)
     repo.notes += discovered_scripts.scripted_charts(scripts)
     repo.notes += discovered_scripts.unnamed_paths(scripts)
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))

@@ -35,7 +35,9 @@ YAML = (".yaml", ".yml")
 _VERSION_DIR = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*")
 
 
-SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
+# vendor/: Go's; cue.mod/: CUE's module folder (its gen/, pkg/, usr/ hold the definitions and
+# upstream manifests CUE imports, never what the repository deploys)
+SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor", "cue.mod"})
 
 
 # Directories that hold no environment: a repository's tests and their fixtures (overlays built
