@@ -9,11 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from gitops_bot import config as config_mod
-from gitops_bot.core.errors import RegistryNotAsked
+from gitops_bot.core.errors import NOT_ASKED, RegistryNotAsked
 from gitops_bot.core.model import ImageAge, ImageMetadata
 from gitops_bot.registry.pool import RegistryPool
-
-NOT_ASKED = "registry not asked: init reads no registry unless given --registry"
 
 
 class Unasked:

@@ -92,6 +92,9 @@ class RegistryNotAsked(RegistryAccessError):
     skipped with this reason in the plan, but nothing went wrong, so no warning is logged."""
 
 
+NOT_ASKED = "registry not asked: init reads no registry unless given --registry"
+
+
 TokenFault = Literal[
     "refused", "unavailable", "no-token", "too-large", "expired", "insufficient-scope", "rejected"
 ]

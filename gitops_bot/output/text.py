@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, assert_never
 
+from gitops_bot.core.errors import NOT_ASKED
 from gitops_bot.core.model import (
     RULES_FOR_CHARTS,
     ArtifactKind,
@@ -128,9 +129,10 @@ def plan_text(plan: Plan) -> str:
             (
                 f"chart {i.image}" if i.kind is ArtifactKind.CHART else i.image,
                 current_value(i, env),
-                _mark_of(i),
+                "  " if _unasked(i) else _mark_of(i),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
-                _t(i.decision.text() if i.decision else i.reason),  # the value status shows
+                # a registry init did not ask: where the version is pinned, the reason said once below
+                _unasked_reason(i, env) if _unasked(i) else _t(i.decision.text() if i.decision else i.reason),
             )
             for i in env.items
         ]
@@ -142,6 +144,8 @@ def plan_text(plan: Plan) -> str:
         lines += _reading_lines(env.reading, {i.image: r[4] for i, r in zip(env.items, rows, strict=True)})
     lines.append("")
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
+    if unasked := sum(_unasked(i) for e in plan.environments for i in e.items):
+        lines.append(f"{unasked} not looked up: {NOT_ASKED} (`gitops-bot plan` asks them)")
     if plan.read_by == "rules":
         lines.append(RULES_ONLY)
     elif plan.read_by == RULES_FOR_CHARTS:
@@ -198,6 +202,19 @@ def _reading_lines(reading: Sequence[ImageReading], rows: Mapping[str, str] | No
         each = "; ".join(f"{_t(r.image)} ({_t(r.reason or '')})" for r in theirs)
         lines.append(f"  not rendered here, other environments' images: {each}")
     return lines
+
+
+def _unasked(item: PlanItem) -> bool:
+    return item.action is PlanAction.SKIP and item.reason == NOT_ASKED
+
+
+def _unasked_reason(item: PlanItem, env: EnvironmentPlan) -> str:
+    """Where a version no registry was asked of is pinned: each row says its own place, where
+    the same reason on every row hid the one that said something else."""
+    if item.kind is ArtifactKind.CHART:
+        return _t(f"not looked up; pinned at {item.file}:{item.line}" if item.line else "not looked up")
+    read = next((r for r in env.reading if r.image == item.image), None)
+    return _t(f"not looked up; {read.describe()}" if read is not None else "not looked up")
 
 
 def reading_text(reading: Sequence[ImageReading | ChartReading]) -> str:

@@ -183,7 +183,7 @@ def test_registries_init_did_not_ask_log_no_skipped_image(repo: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "registry not asked" in done.stdout  # the plan still says it, once per image
+    assert "registry not asked" in done.stdout  # the plan says it once, each row where the pin is
     assert "image_skipped" not in done.stderr
     assert "registry not asked" not in done.stderr
 

@@ -521,6 +521,7 @@ WALKS = {
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
     "gitops_bot.output.text:plan_text": "terminal",
     "gitops_bot.output.text:_reading_lines": "terminal",
+    "gitops_bot.output.text:_unasked_reason": "terminal",
     "gitops_bot.output.text:reading_text": "terminal",
     "gitops_bot.output.release_text:update_text": "terminal",
     "gitops_bot.output.release_text:history_text": "terminal",
