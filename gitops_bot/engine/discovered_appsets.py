@@ -211,3 +211,26 @@ def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath
         out.append(RenderPath(f, name, how))
         repo.appsets.pop(f, None)
     return out
+
+
+def undeployed_values(repo: RepoFiles, values: Sequence[RenderPath]) -> list[RenderPath]:
+    """``values`` but the value files of a chart here that no Application or ApplicationSet of
+    the repository deploys, where its ApplicationSets deploy charts of it: the repository says
+    what deploys, and a ``values-prod.yaml`` beside a chart none of them renders runs nowhere
+    (the generated Applications are then the environments). Each left out is said."""
+    deployed = charts(repo)
+    if not deployed:
+        return list(values)
+    applied = _applied_dirs(repo)
+    out = []
+    for v in values:
+        chart = PurePosixPath(v.path).parent.as_posix()
+        if f"{chart}/Chart.yaml" not in repo.files or chart in applied or chart in deployed:
+            out.append(v)
+            continue
+        repo.notes.append(
+            f"{v.path}: a values file of chart {chart}, which no Application or ApplicationSet here deploys "
+            f"(they deploy {', '.join(sorted(deployed)[:3])}): not an environment; if something else "
+            "deploys it, write its environment by hand"
+        )
+    return out

@@ -116,6 +116,7 @@ def discover(
     repo.notes += discovered_scripts.scripted_charts(scripts)
     repo.notes += discovered_scripts.unnamed_paths(scripts)
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
+    values = discovered_appsets.undeployed_values(repo, values)
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
     kargo = discovered_kargo.stages(repo)
