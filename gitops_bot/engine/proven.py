@@ -197,8 +197,7 @@ def _apart(
 
 @record
 class _Files:
-    """An environment's files its Applications and HelmReleases render (``files``), with what
-    their marked renders are written with."""
+    """The files an environment's Applications and HelmReleases render, and their markers' needs."""
 
     config: Config
     root: Path
@@ -206,11 +205,12 @@ class _Files:
     specs: list[images.ImageSpec]
     secret: str
 
-    def marked(self, reading: EnvironmentReading) -> tuple[dict[str, str], dict[Path, str]]:
-        """:func:`_marked` of the files these render."""
-        return _marked(
-            self.config, self.root, self.specs, reading, self.secret, _reals(self.root, self.files)
-        )
+    def marked(
+        self, reading: EnvironmentReading, reached: set[Path] | None = None
+    ) -> tuple[dict[str, str], dict[Path, str]]:
+        """:func:`_marked` of the files these render (of those ``reached``, where given)."""
+        reached = _reals(self.root, self.files) if reached is None else reached
+        return _marked(self.config, self.root, self.specs, reading, self.secret, reached)
 
 
 def _reals(root: Path, paths: Iterable[Path]) -> set[Path]:
@@ -495,9 +495,9 @@ def _argo_marked(
     is rendered_reading's to say, and one not built proves nothing)."""
     root, files, own = scope.root, scope.files, dict(reading.documents).values()
     argo_kustomize = rendered_reading.argo_builds()
-    if not argo_kustomize.of_files(root, files, own):
+    if (provable := argo_kustomize.provable(root, files, own)) is None:
         return None
-    marks, texts = scope.marked(reading)
+    marks, texts = scope.marked(reading, provable)
     return (marks, texts, argo_kustomize.marked(root, files, own, texts)) if marks else None
 
 

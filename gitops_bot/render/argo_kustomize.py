@@ -129,6 +129,24 @@ def marked(
     return [replace(b, texts={**texts, **b.texts}) for b in of_files(root, files, names, texts)]
 
 
+def provable(root: Path, files: Sequence[Path], names: Collection[str]) -> set[Path] | None:
+    """The real places among ``files`` a marked build of the environment's Applications proves a
+    release into: what the builds read, and the files holding the Applications whose fields
+    they write in. A file of a sibling Application's plain directory no build reads carries
+    no marker into their render, which proves nothing of it; None where nothing is built."""
+    found = of_files(root, files, names)
+    if not found:
+        return None
+    _, reads = read(root, found)
+    held = (
+        f
+        for f in files
+        if walks.real(root, f) not in reads
+        and any(d.get("kind") == "Application" for d in helm_render.file_objects(root, [f], names))
+    )
+    return reads | {real for f in held if (real := walks.real(root, f)) is not None}
+
+
 def read(root: Path, found: Sequence[Build]) -> tuple[list[Path], set[Path]]:
     """The builds' directories, and the real places of the files they read (each kustomization
     as edited, and what it reaches): where the objects their own entries set an image in are."""

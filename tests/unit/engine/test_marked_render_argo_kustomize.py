@@ -220,3 +220,40 @@ def test_the_root_as_the_path_says_the_write_back_file_runs_over_it(tmp_path: Pa
         "name application.yaml (Application dev) as the environment's path in gitops-bot.yaml; releases then "
         "write .argocd-source-dev.yaml"
     ), dev.fix
+
+
+def test_a_sibling_applications_plain_directory_is_not_judged_by_the_kustomize_build(tmp_path: Path) -> None:
+    """An app of apps' directory of two Applications: one over base's kustomization (its
+    kustomize fields built as Argo CD builds them), one over jobs/, a plain directory of
+    manifests. The marked build of base never reads jobs/, so a marker written there proves
+    nothing: jobs' image stays the pin jobs/cron.yaml writes, not 'changes nothing dev renders'."""
+    jobs = "ghcr.io/acme/jobs"
+    write(
+        tmp_path,
+        {
+            "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+            .replace("{helm}", helm())
+            .split("  - name: prod")[0]
+            .replace("apps/dev.yaml", "apps")
+            .replace("environments:", f"  - name: {jobs}\nenvironments:"),
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "base/d.yaml": DEPLOYMENT,
+            "apps/web.yaml": _application("web", "      namePrefix: dev-\n"),
+            "apps/jobs.yaml": _application("jobs", "")
+            .replace("path: base", "path: jobs")
+            .split("    kustomize:")[0],
+            "jobs/cron.yaml": DEPLOYMENT.replace(IMAGE, jobs),
+        },
+    )
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(
+        [reader.Source("dev", ("apps",), (IMAGE, jobs))]
+    )
+    assert [r.status for r in rules["dev"].images] == [PinStatus.PINNED, PinStatus.PINNED], rules
+    held = rendered_reading.held_to_render(config.render, tmp_path, tmp_path, rules, {"dev": ("apps",)})
+    app, cron = proven.prove(config, tmp_path, list(config.environments), specs, held)["dev"].images
+    assert app.status is PinStatus.PINNED and app.effective is not None, app
+    assert app.effective.place == "base/d.yaml:9", app
+    assert cron.status is PinStatus.PINNED, cron.reason
+    assert cron.effective is not None and cron.effective.place == "jobs/cron.yaml:9", cron
