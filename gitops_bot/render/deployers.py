@@ -408,9 +408,23 @@ ANOTHER_AT = "{app} renders {path} at {revision} of another repository,"
 
 
 def repo_key(url: str) -> str:
-    """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
-    key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")
+    """A repoURL as one repository is named however it is written (scheme, user and token, port,
+    ``.git``, case): a CI job's clone (``https://gitlab-ci-token:TOKEN@host/...``) and Argo CD's
+    ``ssh://git@host/...`` name the repository its ``https://host/...`` does."""
+    text = url.strip().lower()
+    scheme = _SCHEME.match(text)
+    rest = text[scheme.end() :] if scheme else text
+    if scheme is None and ":" in rest.partition("/")[0]:  # scp-like: [user@]host:path
+        authority, _, path = rest.partition(":")
+    else:
+        authority, _, path = rest.partition("/")
+        if scheme is not None and re.fullmatch(r"[^\]]*:\d*", authority):  # a port: the same server
+            authority = authority.rpartition(":")[0]
+    key = f"{authority.rpartition('@')[2]}/{path}".replace(":", "/")
     return key.removesuffix("/").removesuffix(".git")
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://")
 
 
 _GIT_URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)

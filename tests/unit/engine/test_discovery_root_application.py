@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
 from testkit.small_repos import application, deployment
@@ -27,16 +29,30 @@ def test_an_application_of_the_repository_root_is_an_environment(tmp_path: Path)
     assert [e.paths for e in found.environments] == [("application.yaml",)]
 
 
-def test_the_root_of_the_checkouts_own_remote_is_an_environment(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("repo_url", "origin"),
+    [
+        ("https://github.com/acme/gitops.git", "git@github.com:acme/gitops"),
+        # GitLab CI clones with its job's token in the origin; Argo CD often names ssh://git@
+        (
+            "ssh://git@gitlab.com:22/acme/gitops.git",
+            "https://gitlab-ci-token:glcbt-s3cr3t@gitlab.com/acme/gitops.git",
+        ),
+    ],
+)
+def test_the_root_of_the_checkouts_own_remote_is_an_environment(
+    tmp_path: Path, repo_url: str, origin: str
+) -> None:
     """With the checkout's origin known, an Application of its root naming that remote (written
-    another way: ssh, .git) is still this repository's root; another remote's root is not."""
+    another way: ssh, .git, a port, a user and token) is still this repository's root; another
+    remote's root is not."""
     files = {
-        "application.yaml": application("blog-website", ".", repo_url="https://github.com/acme/gitops.git"),
+        "application.yaml": application("blog-website", ".", repo_url=repo_url),
         "kustomization.yaml": "resources:\n- blog-deployment.yaml\n",
         "blog-deployment.yaml": deployment("blog", "acme/blog-website:17"),
     }
     root = write(tmp_path, files)
-    mine = discover(root, origin="git@github.com:acme/gitops")
+    mine = discover(root, origin=origin)
     assert [e.paths for e in mine.environments] == [("application.yaml",)], mine.notes
-    others = discover(root, origin="https://github.com/acme/other.git")
+    others = discover(root, origin=origin.replace("/gitops", "/other"))
     assert [e.paths for e in others.environments] != [("application.yaml",)], others.environments
