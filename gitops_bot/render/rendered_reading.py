@@ -266,10 +266,13 @@ def held_to_render(
             reading = replace(reading, said=(*reading.said, *unrendered, *otherwise))
         if refused and not reading.incomplete:
             # each image unsupported in the first refusal's words, as the rules' refusal makes it:
-            # the release reads an image's status, and a render that fails proposes nothing
+            # the release reads an image's status, and a render that fails proposes nothing; one
+            # no file it reads names stays another environment's (a failed build runs nothing more)
             unsupported = PinStatus.UNSUPPORTED
             images = tuple(
-                replace(i, status=unsupported, reason=refused[0][0], fix=refused[0][1], would_write=None)
+                i
+                if i.status is PinStatus.NOT_RENDERED and not i.pins
+                else replace(i, status=unsupported, reason=refused[0][0], fix=refused[0][1], would_write=None)
                 for i in reading.images
             )
             reading = replace(reading, images=images)

@@ -355,3 +355,22 @@ def test_a_place_is_held_only_to_the_render_reading_it_not_another_paths_objects
         got
     )
     assert not any("changes nothing that runs" in n for n in (*got.notes, *got.said)), got.said
+
+
+def test_a_refused_render_leaves_another_environments_image_not_rendered(tmp_path: Path) -> None:
+    """An environment whose render kustomize refuses (a generator's .env git does not hold:
+    mlflow's local-minio-artifact-store overlay, 7 of 7 images 'unsupported') blocks its own
+    images; one no file it reads names is still another environment's, not refused here."""
+    other = "ghcr.io/acme/other"
+    root = _repo(tmp_path)
+    (root / "prod" / "o.yaml").write_text(DEPLOYMENT.format(meta="  name: o", image=f"{other}:2.0"))
+    (root / "prod" / "kustomization.yaml").write_text("resources:\n- d.yaml\n- o.yaml\n")
+    specs = [*SPECS, images.ImageSpec(other, workloads.repository_key(other))]
+    paths = {"dev": ("dev",), "prod": ("prod",)}
+    read = reader.Reader(reader.DiskTree(root), root, specs).read(
+        [reader.Source(n, p, (APP, other)) for n, p in paths.items()]
+    )
+    got = rendered_reading.held_to_render(RenderSettings(), root, root, read, paths)
+    assert got["dev"].image(APP).status is PinStatus.UNSUPPORTED  # type: ignore[union-attr]
+    theirs = got["dev"].image(other)
+    assert theirs is not None and theirs.status is PinStatus.NOT_RENDERED, theirs
