@@ -268,11 +268,15 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                     f"(it reads {source}{why}), not read"
                 )
                 continue
-            if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
+            if path in covered or path == "":
                 continue  # an overlay found already (or the whole repository: not one environment)
+            if any(c.startswith(path + "/") for c in covered) and not repo.holds_sources(
+                files_of(repo, path)
+            ):
+                continue  # its overlays are found; one holding the chart sources its releases name is kept
             if repo.no_environment(path):
                 continue  # a test's: what it points at is found on its own
-            if repo.tool_setup(files_of(repo, path)) and not repo.sources_only(files_of(repo, path)):
+            if repo.tool_setup(files_of(repo, path)) and not repo.holds_sources(files_of(repo, path)):
                 continue  # Flux's own sync objects: what they point at is found on its own
             name = str(as_map(doc.get("metadata")).get("name") or "")
             env = next(
@@ -343,7 +347,7 @@ def applications(
             continue  # argoproj.io named otherwise (an operator's owned definitions)
         if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.appsets[f] = None
-        if _chart_template(repo, f):
+        if repo.chart_template(f):
             continue  # an app of apps' template: read through the chart's root, never an environment alone
         if (apps := discovered_built.sources(repo, f, text)) is None:
             continue
@@ -394,15 +398,6 @@ def applications(
                 how = f"Argo CD Application {app.application} in {f} (path {app.path} of {url}, here {held})"
             out.append(RenderPath(held or f, safe_name(name), how, _destined_said(guessed)))
     return out
-
-
-def _chart_template(repo: RepoFiles, f: str) -> bool:
-    """Whether ``f`` is a template of a Helm chart of this repository: what it holds is what helm
-    renders of it, for the Application (or the hand) that installs the chart, whose environment
-    it is part of."""
-    parts = PurePosixPath(f).parts
-    charts = ("/".join((*parts[:i], "Chart.yaml")) for i, p in enumerate(parts[:-1]) if p == "templates")
-    return any(c in repo.files for c in charts)
 
 
 def held_copy(repo: RepoFiles, url: str, path: str) -> str | None:

@@ -350,17 +350,25 @@ class RepoFiles:
             )
         return self._stages_in[parent]
 
-    def sources_only(self, files: Iterable[Path]) -> bool:
+    def chart_template(self, f: str) -> bool:
+        """Whether ``f`` is a template of a Helm chart of this repository: what it holds is what
+        helm renders of it, for the Application (or the hand) that installs the chart, whose
+        environment it is part of."""
+        parts = PurePosixPath(f).parts
+        charts = ("/".join((*parts[:i], "Chart.yaml")) for i, p in enumerate(parts[:-1]) if p == "templates")
+        return any(c in self.files for c in charts)
+
+    def holds_sources(self, files: Iterable[Path]) -> bool:
         """Files holding the chart sources a cluster's HelmReleases name (a Flux Kustomization's
-        ``infrastructure/sources``: HelmRepositories, OCIRepositories) and no other object: of
-        the cluster's environment, where the chart of each release is read from them."""
-        kinds = {
-            kind_of(doc)[1]
+        ``infrastructure/sources``, or a cluster's own folder beside its Kustomizations:
+        HelmRepositories, OCIRepositories): of the cluster's environment, where the chart of each
+        release is read from them."""
+        return any(
+            kind_of(doc)[1] in _SOURCES
             for f in files
             if (rel := self.rel_of(f)) is not None and PurePosixPath(rel).name not in KUSTOMIZATION_NAMES
             for doc in self.docs(rel)
-        }
-        return bool(kinds & _SOURCES) and kinds <= _SOURCES | {"GitRepository", "Bucket"}
+        )
 
     def rel_of(self, path: Path) -> str | None:
         try:

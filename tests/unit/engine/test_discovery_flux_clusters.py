@@ -322,3 +322,42 @@ def test_clusters_named_by_stages_are_those_stages(tmp_path: Path) -> None:
         "infrastructure/production",
     }
     assert {e.name: e.promote_from for e in found.environments}["production"] == "staging"
+
+
+# gi8lino/k8s-gitops@677ff7b8: the Flux Kustomization 'cluster' syncs ./cluster/flux, which holds
+# the cluster's Kustomizations (config/) and its HelmRepositories (repositories/), and an overlay of
+# its own below it (runtime/, synced by another Kustomization). The overlay found below made
+# cluster/flux no path, so every HelmRelease's repository was 'in no file the environment renders':
+# 24 charts not read.
+def test_a_synced_folder_holding_the_chart_sources_is_a_path_though_an_overlay_is_found_below(
+    tmp_path: Path,
+) -> None:
+    flux = "cluster/flux"
+    files = {
+        f"{flux}/kustomization.yaml": "resources: [config/, repositories/]\n",
+        f"{flux}/config/kustomization.yaml": "resources: [cluster.yaml, infra.yaml, runtime.yaml]\n",
+        f"{flux}/config/cluster.yaml": _SYNC.format(name="cluster", path=flux).replace(
+            "url: https://github.com/monosense-io/k8s-gitops", "url: https://github.com/acme/k8s-gitops"
+        ),
+        f"{flux}/config/infra.yaml": FLUX.format(name="infra", path="cluster/infra"),
+        f"{flux}/config/runtime.yaml": FLUX.format(name="flux-runtime", path=f"{flux}/runtime"),
+        f"{flux}/repositories/kustomization.yaml": "resources: [jetstack.yaml]\n",
+        f"{flux}/repositories/jetstack.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+            "metadata: {name: jetstack, namespace: flux-system}\nspec: {url: https://charts.jetstack.io}\n"
+        ),
+        f"{flux}/runtime/kustomization.yaml": "resources: [hook.yaml]\n",
+        f"{flux}/runtime/hook.yaml": DEPLOY.format(app="hook"),
+        "cluster/infra/kustomization.yaml": "resources: [cert-manager.yaml, web.yaml]\n",
+        "cluster/infra/web.yaml": DEPLOY.format(app="web"),
+        "cluster/infra/cert-manager.yaml": (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            "metadata: {name: cert-manager, namespace: cert-manager}\n"
+            "spec:\n  chart:\n    spec:\n      chart: cert-manager\n      version: v1.21.1\n"
+            "      sourceRef: {kind: HelmRepository, name: jetstack, namespace: flux-system}\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert [c.name for c in found.charts] == ["cert-manager"], found.notes
+    (env,) = found.environments
+    assert flux in env.paths, env.paths
