@@ -531,7 +531,7 @@ class App:
         and the file a release for it edits (its own layer where the version is inherited).
         An image it does not render is a target only when the environment lists it."""
         first_file = self.reading(env).writable[0] if self.reading(env).writable else env.paths[0]
-        # a file it renders not read (or a unit refused) may pin any image: each said, none unsaid
+        # a file not read (a unit refused) may pin any image but one no file it reads names: each said
         blocked = self.reading(env).blocked is not None or bool(self.reading(env).scoped)
         out = []
         for r in self.reading(env).images:
@@ -539,7 +539,7 @@ class App:
             assert image is not None
             pin = r.effective
             if pin is None:
-                if env.images or blocked:
+                if env.images or (blocked and r.status is not PinStatus.NOT_RENDERED):
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
             # no place to write, or a place the render shows runs nothing: skipped, and why (its

@@ -181,12 +181,15 @@ def units_refused(
 ) -> EnvironmentReading | None:
     """``reading`` with deployer units its renderer refuses (each ``(reason, fix, files it
     reads)``, and others it reads whole): an image with a place in one, or with none read (the
-    refused unit may set it), is unsupported in its words; the others are read as they are.
-    None when no image is read outside them: the environment is refused whole, as by the rules
-    (:func:`missing.refused_units`)."""
+    refused unit may set it), is unsupported in its words; the others are read as they are, and
+    so is an image no file of the environment names (another environment's: the refused unit's
+    files, read, do not name it either). None when no image is read outside them: the
+    environment is refused whole, as by the rules (:func:`missing.refused_units`)."""
 
     def refusal(i: ImageReading) -> tuple[str, str] | None:
         if any(i.reason == why for why, *_ in reading.scoped):  # the rules' refusal of its unit
+            return None
+        if i.status is PinStatus.NOT_RENDERED and not i.pins:
             return None
         files = {p.file for p in i.pins} | set(i.would_write.files if i.would_write is not None else ())
         hit = next(((why, fix) for why, fix, fs in units if files & set(fs)), None)

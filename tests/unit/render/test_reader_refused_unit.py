@@ -64,13 +64,17 @@ def _read(root: Path, paths: tuple[str, ...]) -> EnvironmentReading:
     )["prod"]
 
 
-def _said(got: EnvironmentReading, refused: str, fix: str) -> None:
+def _said(got: EnvironmentReading, refused: str, fix: str, whole: bool = False) -> None:
+    """``whole``: the refused unit's files were all read (kubectl alone refuses it), so an image
+    none of them names is another environment's, not the unit's."""
     front, back, agent, none = got.images
     assert front.status is PinStatus.PINNED, front
     assert front.effective is not None and front.effective.place == "front/deployment.yaml:9", front
     assert got.blocked is None and got.refused == (), got  # the environment is not refused whole
     # pinned in the refused unit, in the base it builds, or nowhere read (it may pin it there)
-    for image in (back, agent, none):
+    if whole:
+        assert none.status is PinStatus.NOT_RENDERED, none
+    for image in (back, agent) if whole else (back, agent, none):
         assert (image.status, image.reason, image.fix) == (PinStatus.UNSUPPORTED, refused, fix), image
         assert image.would_write is None and not any(p.effective for p in image.pins), image
     assert (
@@ -120,7 +124,7 @@ def test_a_unit_kubectl_alone_refuses_is_scoped_as_the_rules_scope_it(tmp_path: 
     )["prod"]
     (why, fix, files) = got.scoped[0]
     assert why.startswith("back: kubectl kustomize failed") and "base/agent.yaml" in files, got.scoped
-    _said(got, why, fix)
+    _said(got, why, fix, whole=True)
 
 
 def test_images_pinned_only_in_the_refused_unit_are_each_said_skipped_in_the_plan(tmp_path: Path) -> None:
@@ -143,3 +147,26 @@ def test_images_pinned_only_in_the_refused_unit_are_each_said_skipped_in_the_pla
     plan.nothing_pinned(app.config, {"prod": app.reading(prod)})  # no UsageError
     targets = app.targets(prod)
     assert [(t.image.name, t.reading.reason) for t in targets] == [(BACK, REFUSED), (AGENT, REFUSED)], targets
+
+
+def test_an_image_no_file_names_is_no_target_beside_a_unit_kubectl_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """triplom/infrastructure-repo-argocd (qa, prod): apps/external-app2 refused by kubectl alone
+    made every image no file of qa names (dev's alertmanager, grafana, prometheus) a skipped row
+    quoting external-app2's refusal; they are another environment's, said as not rendered here."""
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    write(
+        tmp_path,
+        {
+            **FILES,
+            "back/kustomization.yaml": "resources:\n- deployment.yaml\n- ../base\nnamePrefix: [a]\n",
+            "gitops-bot.yaml": "version: 1\nimages:\n"
+            + "".join(f"- name: {i}\n  policy: semver\n" for i in IMAGES)
+            + "environments:\n- name: prod\n  paths: [front, back]\n",
+        },
+    )
+    app = open_app(tmp_path)
+    prod = app.config.environment("prod")
+    assert app.reading(prod).scoped, app.reading(prod)
+    assert sorted(t.image.name for t in app.targets(prod)) == sorted([FRONT, BACK, AGENT])
