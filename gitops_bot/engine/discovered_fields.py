@@ -166,6 +166,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     kustomized = {
         str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES
     }
+    reach: list[tuple[set[str], dict[str, str]]] = []  # reached once, where a workload asks
     named: dict[str, list[str]] = {}  # directory -> "image (file:line)"
     based: dict[str, list[str]] = {}  # a kustomization's directory -> the same
     for rel in repo.yaml_files():
@@ -187,15 +188,19 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
             docs = nodes.compose_all(YamlText.of(text).body, rel)
         except GitOpsBotError:
             continue  # said where the file is read
+        # a file a kustomization lists is built by it: said as that kustomization, never as a
+        # folder to apply by hand past its images: entry
+        if folder not in kustomized and kustomized and not reach:
+            reach.append(_kustomized(repo))
+        owner = folder if folder in kustomized else reach[0][1].get(rel) if reach else None
         for c in workloads.containers(docs):
             ref = str(c.node.value)
             if "{{" not in ref and workloads.repository_key(ref) is not None:
-                (based if folder in kustomized else named).setdefault(folder, []).append(
-                    f"{ref} ({rel}:{c.line})"
-                )
+                (based if owner else named).setdefault(owner or folder, []).append(f"{ref} ({rel}:{c.line})")
     # a kustomization another includes is said (or rendered) through the one including it; one
     # nothing includes is applied by hand (kubectl apply -k) or not at all: its pins are said
-    alone = {d: refs for d, refs in based.items() if d not in _included(repo)} if based else {}
+    included = (reach or [_kustomized(repo)])[0][0] if based else set()
+    alone = {d: refs for d, refs in based.items() if d not in included}
     said = [
         f"{folder}: a Kustomize directory nothing includes, naming {', '.join(dict.fromkeys(refs))}, that "
         "no environment renders; if it is applied as it is (kubectl apply -k), write "
@@ -371,17 +376,19 @@ def _leaves(node: Any, path: tuple[object, ...]) -> Iterator[tuple[tuple[object,
 _IMAGE_KEYS = frozenset({"image", "repository", "tag", "digest"})
 
 
-def _included(repo: RepoFiles) -> set[str]:
-    """The directories of kustomizations another kustomization includes (reached from it)."""
+def _kustomized(repo: RepoFiles) -> tuple[set[str], dict[str, str]]:
+    """The directories of kustomizations another kustomization includes (reached from it), and
+    each file a kustomization lists from a folder of no kustomization (``./resources/app.yaml``)
+    -> that kustomization's directory: what is built from it, not a folder applied alone."""
     out: set[str] = set()
+    listed: dict[str, str] = {}
     for d in kustomization_dirs(repo):
         try:
             reached = reader.reach(repo.tree, repo.root, repo.root / d)
         except GitOpsBotError:
             continue  # said where candidates are read
-        out |= {
-            str(PurePosixPath(os.path.relpath(f, repo.root)).parent)
-            for f in reached.files
-            if f.name in KUSTOMIZATION_NAMES
-        } - {d}
-    return out
+        rels = [PurePosixPath(os.path.relpath(f, repo.root)) for f in reached.files]
+        out |= {str(r.parent) for r in rels if r.name in KUSTOMIZATION_NAMES} - {d}
+        for r in rels:
+            listed.setdefault(str(r), d)
+    return out, listed

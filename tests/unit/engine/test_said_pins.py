@@ -187,3 +187,23 @@ def test_helm_releases_at_ranges_in_a_dropped_environment_are_said_with_the_fix(
         "Flux HelmReleases pin charts as ranges Helm resolves (linkerd-crds '*' at "
         "infrastructure/linkerd/release.yaml): pin an exact version there to have the bot release them"
     ], (found.environments, found.notes)
+
+
+def test_a_folder_a_kustomization_lists_file_by_file_is_said_as_that_kustomization(tmp_path: Path) -> None:
+    """BinaryMan32/argocd's services/media/sonarr: its kustomization lists ./resources/deployment.yaml
+    and renames the image (images: sonarr -> linuxserver/sonarr). init offered resources/ as 'deployed
+    as they are (kubectl apply -f)', where a release would write a line the images: entry overrides."""
+    files = {
+        **BASE,
+        "media/sonarr/kustomization.yaml": (
+            "resources:\n- ./resources/deployment.yaml\n"
+            "images:\n- name: sonarr\n  newName: linuxserver/sonarr\n  newTag: 4.0.19.2979-ls322\n"
+        ),
+        "media/sonarr/resources/deployment.yaml": deployment("sonarr", "sonarr"),
+    }
+    found = discover(write(tmp_path, files))
+    assert not [n for n in found.notes if n.startswith("media/sonarr/resources")], found.notes
+    assert any(
+        n.startswith("media/sonarr: a Kustomize directory nothing includes, naming sonarr")
+        for n in found.notes
+    ), found.notes
