@@ -284,6 +284,8 @@ def lone_tags(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
                 continue
             name = f"HelmRelease {_at(value, 'metadata').get('name')}"
             over = f"chart {chart.get('chart')} of {source.get('kind')} {source.get('name')}"
+            if not chart and (ref := _at(value, "spec", "chartRef")):  # Flux's chartRef: an OCIRepository's
+                over = f"chart {ref.get('kind')} {ref.get('name')}{_oci_source(repo, rel, ref.get('name'))}"
             for path, parent, key, node in nodes.walk(_node(spec, "values")):
                 if key is None or key.value != "tag" or not nodes.is_scalar(node) or not str(node.value):
                     continue
@@ -392,3 +394,13 @@ def _kustomized(repo: RepoFiles) -> tuple[set[str], dict[str, str]]:
         for r in rels:
             listed.setdefault(str(r), d)
     return out, listed
+
+
+def _oci_source(repo: RepoFiles, rel: str, name: object) -> str:
+    """`` (oci://host/path/chart 1.2.3)`` of the OCIRepository of that name in the file, or ""."""
+    for doc in repo.docs(rel):
+        if kind_of(doc)[1] == "OCIRepository" and _at(doc, "metadata").get("name") == name:
+            spec, ref = _at(doc, "spec"), _at(doc, "spec", "ref")
+            version = ref.get("tag") or ref.get("semver") or ref.get("digest") or ""
+            return f" ({spec.get('url')}{f' {version}' if version else ''})"
+    return ""

@@ -64,3 +64,35 @@ def test_a_tag_over_a_fetched_charts_default_repository_is_said_with_the_hand_en
 
 def test_a_chart_of_the_repositorys_own_git_repository_is_read_with_its_templates(tmp_path: Path) -> None:
     assert "HelmRelease pihole sets image.tag" not in config_text(discover(_repo(tmp_path, "GitRepository")))
+
+
+CHART_REF = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: silence-operator, namespace: flux-system}
+spec:
+  url: oci://gsoci.azurecr.io/charts/giantswarm/silence-operator
+  ref: {tag: 0.20.1}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: silence-operator, namespace: monitoring}
+spec:
+  chartRef: {kind: OCIRepository, name: silence-operator, namespace: flux-system}
+  values:
+    image:
+      tag: "0.20.0"
+"""
+
+
+def test_a_chart_ref_release_names_its_oci_repository_not_none(tmp_path: Path) -> None:
+    """billimek/k8s-gitops@ff56e251's silence-operator: spec.chartRef to an OCIRepository in the same
+    file was printed 'over its chart None of None None'."""
+    root = _repo(tmp_path)
+    (root / "apps/base/pihole/helmrelease.yaml").write_text(CHART_REF)
+    text = config_text(discover(root))
+    assert "None" not in text, text
+    assert (
+        "HelmRelease silence-operator sets image.tag '0.20.0' over its chart OCIRepository silence-operator "
+        "(oci://gsoci.azurecr.io/charts/giantswarm/silence-operator 0.20.1), whose image.repository default"
+    ) in text, text
