@@ -488,6 +488,8 @@ def not_objects(lister: str, entry: str, text: str, rel: str) -> Refusal | None:
     """A resource file with a document that is no object at all (a top-level YAML list, a
     bare string): kustomize refuses the build ("accumulating resources from ENTRY: missing
     Resource metadata"). A file that is not YAML is said where its sites are read."""
+    if nodes.all_mappings(text):
+        return None  # every document a mapping by its lines alone: nothing to compose for it
     try:
         docs = nodes.compose_all(YamlText.of(text).body, rel)
     except GitOpsBotError:

@@ -400,3 +400,18 @@ def walk(node: Any, path: tuple[str | int, ...] = ()) -> Any:
         for i, v in enumerate(node.value):
             yield (*path, i), node, None, v
             yield from walk(v, (*path, i))
+
+
+def all_mappings(text: str) -> bool:
+    """Whether each document of ``text`` is plainly a mapping: every line at the left margin
+    (no comment, no document marker) is a ``key:`` or opens a flow mapping. A list, a bare value
+    or anything less plain (a ``? key``, content after ``---``) answers False: composed to know.
+    Asked of every resource of every build, where composing each again was most of the time
+    (mthorley/k8s-gitops: 4,240 calls, 3.6 s of an 18 s init)."""
+    for line in text.removeprefix("\ufeff").splitlines():
+        if not line or line[0] in " \t#" or line.rstrip() in ("---", "..."):
+            continue
+        key = ": " in line or ":\t" in line or line.rstrip().endswith(":")  # not a URL's colon
+        if line[0] in "-[?!&*|>'\"%@`" or (line[0] != "{" and not key):
+            return False
+    return True
