@@ -404,14 +404,25 @@ def walk(node: Any, path: tuple[str | int, ...] = ()) -> Any:
 
 def all_mappings(text: str) -> bool:
     """Whether each document of ``text`` is plainly a mapping: every line at the left margin
-    (no comment, no document marker) is a ``key:`` or opens a flow mapping. A list, a bare value
-    or anything less plain (a ``? key``, content after ``---``) answers False: composed to know.
-    Asked of every resource of every build, where composing each again was most of the time
-    (mthorley/k8s-gitops: 4,240 calls, 3.6 s of an 18 s init)."""
+    (no comment, no document marker) is a ``key:``, opens a flow mapping, or is an item of a
+    sequence a ``key:`` line just opened (``rules:`` then ``- apiGroups:``, as YAML allows). A
+    list, a bare value or anything less plain (a ``? key``, content after ``---``) answers
+    False: composed to know. Asked of every resource of every build, where composing each again
+    was most of the time (mthorley/k8s-gitops: 4,240 calls, 3.6 s of an 18 s init)."""
+    items = False  # a "- " line at the margin is a value of the key line above it
     for line in text.removeprefix("\ufeff").splitlines():
-        if not line or line[0] in " \t#" or line.rstrip() in ("---", "..."):
+        bare = line.rstrip()
+        if not line or line[0] in " \t#":
             continue
-        key = ": " in line or ":\t" in line or line.rstrip().endswith(":")  # not a URL's colon
+        if bare in ("---", "...") or bare.startswith(("--- #", "---\t#")):
+            items = False
+            continue
+        if line.startswith("- ") or bare == "-":
+            if not items:
+                return False
+            continue
+        key = ": " in line or ":\t" in line or bare.endswith(":")  # not a URL's colon
         if line[0] in "-[?!&*|>'\"%@`" or (line[0] != "{" and not key):
             return False
+        items = bare.endswith(":")
     return True

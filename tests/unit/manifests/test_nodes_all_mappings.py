@@ -32,10 +32,17 @@ def _maps(text: str) -> bool | None:
         "[a, b]\n",
         "? complex\n: value\n",
         "kind: A\n--- # a comment\n- x\n",
+        "kind: A\n---\n- x\n",
+        "- a\nkey:\n- b\n",
+        "key: value\n- b\n",
     ],
 )
 def test_what_is_no_mapping_is_composed(text: str) -> None:
     assert not nodes.all_mappings(text) or _maps(text) is not False, text
+
+
+def test_an_indentless_sequence_under_a_key_is_a_mapping() -> None:
+    assert nodes.all_mappings("kind: Role\nrules:\n- apiGroups: ['']\n  verbs: [get]\n- apiGroups: [apps]\n")
 
 
 def test_where_the_lines_say_mappings_composing_agrees_on_the_corpus() -> None:
