@@ -37,6 +37,8 @@ _PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{")
 
 
 ELSEWHERE = "not this repository: run init in that repository"
+# a git revision that is a project's release (v2.22.4, 1.12.1): an upstream's manifests at a tag
+_RELEASE_TAG = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?")
 PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
 
 
@@ -53,6 +55,7 @@ def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
     charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said
     stages = 0
     moved_any = False
+    released: dict[str, str] = {}  # url -> the version tag an Application renders it at
     for f in deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
         text = repo.text(f) or ""
         for doc in repo.docs(f):
@@ -84,6 +87,9 @@ def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
                     f"{kind}"
                 )
             urls = [_url(s) for s in there if s not in moved]
+            for s in there:  # a release of another project, at the tag its Application names
+                if s not in moved and _RELEASE_TAG.fullmatch(str(s.get("targetRevision") or "")):
+                    released.setdefault(_url(s), str(s.get("targetRevision")))
             moved_any = moved_any or bool(moved)
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
                 charted[f] = generated_charts(text, f, repo)
@@ -103,6 +109,11 @@ def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
         # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
         where = EXAMPLE_URL if example_url(url) else where
+        if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
+            where = (
+                f"at its release {released[url]}, not this repository: what it deploys is pinned there; "
+                "the bot releases images and charts, not git revisions: change targetRevision by hand"
+            )
         repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
     if stages:
         repo.notes.insert(

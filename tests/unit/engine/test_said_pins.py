@@ -207,3 +207,23 @@ def test_a_folder_a_kustomization_lists_file_by_file_is_said_as_that_kustomizati
         n.startswith("media/sonarr: a Kustomize directory nothing includes, naming sonarr")
         for n in found.notes
     ), found.notes
+
+
+def test_an_application_of_another_projects_release_is_not_a_repository_to_run_init_in(
+    tmp_path: Path,
+) -> None:
+    """anomaly51/general-1-argocd's cluster/operators/rabbitmq-cluster-operator.yaml: an Application
+    of github.com/rabbitmq/cluster-operator at targetRevision v2.22.4 was said 'run init in that
+    repository', advice no one who does not own rabbitmq's repository can follow."""
+    app = application(
+        "rabbitmq-cluster-operator",
+        "config/installation",
+        repo_url="https://github.com/rabbitmq/cluster-operator.git",
+        revision="v2.22.4",
+    )
+    found = discover(write(tmp_path, {**BASE, "cluster/operators/rabbitmq.yaml": app}))
+    assert (
+        "1 Argo CD Application renders https://github.com/rabbitmq/cluster-operator.git, at its release v2.22.4, "
+        "not this repository: what it deploys is pinned there; the bot releases images and charts, not git "
+        "revisions: change targetRevision by hand"
+    ) in found.notes, found.notes
