@@ -400,7 +400,7 @@ def _oci_source(repo: RepoFiles, rel: str, name: object) -> str:
     """`` (oci://host/path/chart 1.2.3)`` of the OCIRepository of that name in the file, or ""."""
     for doc in repo.docs(rel):
         if kind_of(doc)[1] == "OCIRepository" and _at(doc, "metadata").get("name") == name:
-            spec, ref = _at(doc, "spec"), _at(doc, "spec", "ref")
-            version = ref.get("tag") or ref.get("semver") or ref.get("digest") or ""
-            return f" ({spec.get('url')}{f' {version}' if version else ''})"
+            url, ref = _at(doc, "spec").get("url"), _at(doc, "spec", "ref")
+            version = next((v for k in ("tag", "semver", "digest") if isinstance(v := ref.get(k), str)), "")
+            return f" ({url}{f' {version}' if version else ''})" if isinstance(url, str) else ""
     return ""

@@ -96,3 +96,14 @@ def test_a_chart_ref_release_names_its_oci_repository_not_none(tmp_path: Path) -
         "HelmRelease silence-operator sets image.tag '0.20.0' over its chart OCIRepository silence-operator "
         "(oci://gsoci.azurecr.io/charts/giantswarm/silence-operator 0.20.1), whose image.repository default"
     ) in text, text
+
+
+def test_a_chart_ref_to_an_oci_repository_written_oddly_prints_no_python_value(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    odd = CHART_REF.replace("url: oci://gsoci.azurecr.io/charts/giantswarm/silence-operator", "url: {a: 1}")
+    (root / "apps/base/pihole/helmrelease.yaml").write_text(
+        odd.replace("ref: {tag: 0.20.1}", "ref: {tag: [1]}")
+    )
+    text = config_text(discover(root))
+    assert "over its chart OCIRepository silence-operator, whose" in text, text
+    assert "None" not in text and "{'a'" not in text, text
