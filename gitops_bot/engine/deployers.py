@@ -42,14 +42,15 @@ _RELEASE_TAG = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?")
 PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
 
 
-def elsewhere(repo: RepoFiles, origin: str | None = None) -> None:
+def elsewhere(repo: RepoFiles) -> None:
     """Argo CD Applications and ApplicationSets rendering a directory of another repository (a
     URL with a placeholder, a path this one lacks), counted per kind and URL, and the Kargo Stages
     beside them: said as notes, so a repository that only configures deployments of another
     (a Kargo project's) is told where to run init, not only that it holds no environment.
-    ``origin``: this checkout's remote URL; a path this one lacks under it was moved or deleted
-    here, and "run init in that repository" would send the person to where they are."""
-    own = repo_key(origin) if origin else None
+    ``repo.origin``: this checkout's remote, keyed once where the repository was read; a path
+    this one lacks under it was moved or deleted here, and "run init in that repository" would
+    send the person to where they are."""
+    own = repo.origin
     counts: dict[tuple[str, str], int] = {}
     files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
     charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said

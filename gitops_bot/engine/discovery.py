@@ -109,7 +109,7 @@ def discover(
     apps = candidates.applications(repo, covered, charts, taken)
     apps += discovered_appsets.chart_paths(repo, apps)
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
-    deployers.elsewhere(repo, origin)
+    deployers.elsewhere(repo)
     scripts = script_commands.read(repo)
     repo.notes += [*discovered_scripts.terraform(repo), *discovered_scripts.carvel(repo)]
     repo.notes += discovered_scripts.json_manifests(repo)
