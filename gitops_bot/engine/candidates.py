@@ -27,11 +27,13 @@ from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_built, pushed_artifacts
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
+    EXAMPLE_URL,
     YAML,
     RepoFiles,
     aggregate,
     as_map,
     bundle_input,
+    example_url,
     files_of,
     kustomization_dirs,
     norm,
@@ -424,6 +426,12 @@ def _external_chart(
     if any(f == c or f.startswith(c.rstrip("/") + "/") or c in ("", ".") for c in covered):
         return None
     url = repository_key(log.without_userinfo(app.repo_url))
+    # a documentation template's chart (my-chart of charts.example.com): no registry answers for it
+    if example_url(url) and re.fullmatch(r"(?:my|your|example|sample)[-_]?chart|chart[-_]?name", app.chart):
+        said = f"{app.chart} {app.revision}" if app.revision else app.chart
+        at = f"{f}:{app.line}: Argo CD Application {app.application}"
+        repo.notes.append(f"{at} renders chart {said} of {url}, {EXAMPLE_URL}")
+        return None
     if app.revision and not is_exact(app.revision) and not is_range(app.revision):
         # a value another tool writes (Kargo's 'placeholder' until a Stage promotes)
         repo.notes.append(

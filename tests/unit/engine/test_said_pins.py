@@ -121,6 +121,25 @@ def test_an_example_owners_repository_is_said_as_a_placeholder(tmp_path: Path) -
     ) in found.notes, found.notes
 
 
+def test_a_chart_of_an_example_host_is_said_as_a_placeholder(tmp_path: Path) -> None:
+    """paliwal999harsh/vscode-argocd's helm-app template: chart my-chart of
+    https://charts.example.com was configured as a chart and made environment in-cluster, a
+    repository no registry answers for. A real chart name on an example host stays a chart (the
+    suite's own fixtures: test_discovery_application_destination)."""
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: helm-app\nspec:\n"
+        "  source:\n    repoURL: https://charts.example.com\n    targetRevision: 1.0.0\n"
+        "    chart: my-chart\n  destination:\n    server: https://kubernetes.default.svc\n"
+    )
+    found = discover(write(tmp_path, {**BASE, "templates/helm-app.yaml": app}))
+    assert [e.paths for e in found.environments] == [("app/overlays/prod",)], found.environments
+    assert (
+        "templates/helm-app.yaml:7: Argo CD Application helm-app renders chart my-chart 1.0.0 of "
+        "https://charts.example.com, a placeholder URL (an example host or owner), not a repository: "
+        "write the real one there"
+    ) in found.notes, found.notes
+
+
 def test_workflow_files_past_the_cap_are_said(tmp_path: Path) -> None:
     """The first 100 workflow files are read (scripts, pushes): the others were silent."""
     steps = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n    - run: echo\n"
