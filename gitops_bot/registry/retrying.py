@@ -124,16 +124,21 @@ class _RateLimiter:
         self.interval = 1.0 / rate if rate else 0.0
         self.next_at = 0.0
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
 
-    def wait(self) -> None:
+    def wait(self, deadline: float) -> bool:
+        """Wait for the next start: False, taking none, where it comes past ``deadline`` or the
+        requests are stopped meanwhile. A start a tiny rate (1e-6 a second) spaced days ahead
+        was slept for past every deadline and SIGTERM (1e-300: a sleep too long to ask)."""
         if not self.interval:
-            return
+            return True
         with self.lock:
             now = time.monotonic()
             at = max(now, self.next_at)
+            if at > deadline:
+                return False
             self.next_at = at + self.interval
-        if at > now:
-            time.sleep(at - now)
+        return at <= now or not self.stopped.wait(at - now)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -220,6 +225,7 @@ class Requests:
         """Stop now (SIGTERM): in-flight requests end, no retry or new request starts.
         Registry requests only read, so abandoning them leaves nothing half-done."""
         self._aborted = True
+        self._rate.stopped.set()
         self.window.close()
         for transport in (self._transport, self._elsewhere):
             if isinstance(transport, Transport):
@@ -289,7 +295,14 @@ class Requests:
         repository, limit = ask.repository, ask.limit
         if self._aborted:
             raise self._stopping()
-        self._rate.wait()
+        if not self._rate.wait(ask.deadline.hard):
+            if self._aborted:
+                raise self._stopping()
+            raise RegistryUnavailable(
+                f"registry {self.host}: requests_per_second {self.config.requests_per_second:g} spaces "
+                "its next request past the run's deadline",
+                hint="raise requests_per_second in gitops-bot.yaml (requests start 1/rate seconds apart)",
+            )
         before = time.monotonic()
         try:
             ticket = self.window.take(ask.deadline.hard)

@@ -69,7 +69,11 @@ class RegistryConfig:
         # made a plan run past every deadline until killed
         rules=(between(1, 1024, "'max_concurrency' must be between 1 and 1024"),),
     )
-    requests_per_second: float | None = setting(None, "Optional spacing of request starts.")
+    requests_per_second: float | None = setting(
+        None,
+        "Optional spacing of request starts.",
+        rules=(between(0, None, "'requests_per_second' must be more than 0", above=True),),
+    )
     # off by default: measured against the real registry over TLS at 40 ms and 32 in flight,
     # Python's HTTP/2 stack (h2) cost ~1.4 ms of CPU a request against ~0.9 ms for HTTP/1.1 on
     # 32 kept-alive connections, and took longer (docs/http.md)

@@ -154,6 +154,17 @@ def test_good_config_reads_into_frozen_values() -> None:
             3,
             "'max_concurrency' must be between 1 and 1024",
         ),
+        # no spacing at all (0, a negative rate), or none that means a number (.nan)
+        (
+            "registries:\n  r.io:\n    requests_per_second: -1\nimages: []\nenvironments: []\n",
+            3,
+            "more than 0",
+        ),
+        (
+            "registries:\n  r.io:\n    requests_per_second: .nan\nimages: []\nenvironments: []\n",
+            3,
+            "more than 0",
+        ),
         ("images:\n  - name: a\n    prerelease: 'yes'\nenvironments: []\n", 3, "must be bool"),
         ("images: [\nenvironments: []\n", 3, "not valid YAML"),
         ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),

@@ -228,6 +228,7 @@ REJECTED = [
     (("environments", 0, "write"), "push", "bad enum"),
     (("registries", "r.io", "max_concurrency"), 0, "below minimum"),
     (("registries", "r.io", "max_concurrency"), 10**40, "above maximum"),
+    (("registries", "r.io", "requests_per_second"), 0, "not above the exclusive minimum"),
     (("registries", "r.io", "max_concurrency"), "8", "wrong type"),
     (("registries", "r.io", "timeout"), 601, "above maximum"),
     (("registries", "r.io", "password_env"), _DELETE, "username without password"),

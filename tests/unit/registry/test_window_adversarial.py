@@ -449,3 +449,37 @@ def test_a_kept_alive_connection_the_server_closed_does_not_halve_the_window() -
     client = make(handler)
     assert client.list_tags("acme/app") == ["1.0.0"]
     assert client.window.cuts == 0
+
+
+# -- requests_per_second ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [1e-6, 0.1])
+def test_a_spaced_request_ends_by_its_deadline_or_at_abort_never_sleeps_past_them(rate: float) -> None:
+    """requests_per_second spaces request starts 1/rate apart: at 1e-6 a second the next start is
+    days ahead, past the operation's deadline, and is refused at once (the plan slept for it past
+    every deadline and SIGTERM); at 0.1 it waits 10 s, within its deadline, until abort() ends it."""
+    client = RegistryClient(
+        RegistryConfig(host=HOST, timeout=5.0, requests_per_second=rate),
+        transport=httpx.MockTransport(lambda _r: tags_answer()),
+        retry=RetryPolicy(attempts=1),
+    )
+    client.list_tags("acme/app")  # the first start is now
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            outcome["tags"] = client.list_tags("acme/other")
+        except RegistryUnavailable as exc:
+            outcome["error"] = str(exc)
+
+    waiter = threading.Thread(target=second, daemon=True)
+    started = time.monotonic()
+    waiter.start()
+    if rate == 0.1:
+        time.sleep(0.2)
+        client.abort()
+    waiter.join(3)
+    assert not waiter.is_alive(), f"still asleep after {time.monotonic() - started:.1f} s"
+    expected = "spaces its next request past the run's deadline" if rate < 0.1 else "stopping"
+    assert expected in str(outcome.get("error")), outcome
