@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.engine.discovery import discover
+from testkit.app_of_apps import APPLICATION
 from testkit.kubetools import helm
 from testkit.local_git import write
 from testkit.small_repos import deployment
@@ -31,22 +32,14 @@ spec:
   destination: {namespace: argocd, server: https://kubernetes.default.svc}
 """
 
-TEMPLATE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://charts.example.org/{name}
-    chart: {name}
-    targetRevision: {version}
-  destination:
-    namespace: {name}
-    server: {{{{ .Values.destination.server }}}}
-"""
+
+def _template(name: str, version: str) -> str:
+    """One Application template of the chart: a chart of its own, the cluster its values name."""
+    chart = (
+        f"    repoURL: https://charts.example.org/{name}\n    chart: {name}\n    targetRevision: {version}"
+    )
+    text = APPLICATION.format(name=name, source=chart, namespace=name)
+    return text.replace("server: https://kubernetes.default.svc", "server: {{ .Values.destination.server }}")
 
 
 def _files() -> dict[str, str]:
@@ -55,8 +48,8 @@ def _files() -> dict[str, str]:
         "infrastructure/project-app.yaml": ROOT,
         f"{chart}/Chart.yaml": "apiVersion: v2\nname: infrastructure\nversion: 0.1.0\n",
         f"{chart}/values.yaml": "destination: {server: https://kubernetes.default.svc}\n",
-        f"{chart}/templates/kured.yaml": TEMPLATE.format(name="kured", version="6.1.0"),
-        f"{chart}/templates/reloader.yaml": TEMPLATE.format(name="reloader", version="2.2.16"),
+        f"{chart}/templates/kured.yaml": _template("kured", "6.1.0"),
+        f"{chart}/templates/reloader.yaml": _template("reloader", "2.2.16"),
     }
 
 
