@@ -6,6 +6,7 @@ line to add; tests, docs and samples deploy nothing and say nothing."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Collection, Iterator
@@ -166,7 +167,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     kustomized = {
         str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES
     }
-    reach: list[tuple[set[str], dict[str, str]]] = []  # reached once, where a workload asks
+    reached = functools.cache(lambda: _kustomized(repo))  # once, where a workload asks
     named: dict[str, list[str]] = {}  # directory -> "image (file:line)"
     based: dict[str, list[str]] = {}  # a kustomization's directory -> the same
     for rel in repo.yaml_files():
@@ -190,16 +191,14 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
             continue  # said where the file is read
         # a file a kustomization lists is built by it: said as that kustomization, never as a
         # folder to apply by hand past its images: entry
-        if folder not in kustomized and kustomized and not reach:
-            reach.append(_kustomized(repo))
-        owner = folder if folder in kustomized else reach[0][1].get(rel) if reach else None
+        owner = folder if folder in kustomized else reached()[1].get(rel) if kustomized else None
         for c in workloads.containers(docs):
             ref = str(c.node.value)
             if "{{" not in ref and workloads.repository_key(ref) is not None:
                 (based if owner else named).setdefault(owner or folder, []).append(f"{ref} ({rel}:{c.line})")
     # a kustomization another includes is said (or rendered) through the one including it; one
     # nothing includes is applied by hand (kubectl apply -k) or not at all: its pins are said
-    included = (reach or [_kustomized(repo)])[0][0] if based else set()
+    included = reached()[0] if based else set()
     alone = {d: refs for d, refs in based.items() if d not in included}
     said = [
         f"{folder}: a Kustomize directory nothing includes, naming {', '.join(dict.fromkeys(refs))}, that "
@@ -231,9 +230,9 @@ def k3s_charts(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
         if "helm.cattle.io" not in text or _skipped(rel) or repo.under_tests(rel):
             continue
         try:
-            sites = {s.line for s in charts.every(text, rel) if s.form == "k3s-helmchart"}
+            sites = any(s.form == "k3s-helmchart" for s in charts.every(text, rel))
         except GitOpsBotError:
-            sites = set()  # said where the file is read
+            sites = False  # said where the file is read
         if rel in rendered and sites:
             continue
         for doc in repo.docs(rel):
