@@ -272,14 +272,14 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 continue
             if path in covered or path == "":
                 continue  # an overlay found already (or the whole repository: not one environment)
-            if any(c.startswith(path + "/") for c in covered) and not repo.holds_sources(
-                files_of(repo, path)
-            ):
-                continue  # its overlays are found; one holding the chart sources its releases name is kept
             if repo.no_environment(path):
                 continue  # a test's: what it points at is found on its own
-            if repo.tool_setup(files_of(repo, path)) and not repo.holds_sources(files_of(repo, path)):
-                continue  # Flux's own sync objects: what they point at is found on its own
+            # overlays below it found already, or Flux's own sync objects: what they point at is
+            # found on its own; but a folder holding the chart sources its releases name is kept
+            files = files_of(repo, path)
+            below = any(c.startswith(path + "/") for c in covered)
+            if (below or repo.tool_setup(files)) and not repo.holds_sources(files):
+                continue
             name = str(as_map(doc.get("metadata")).get("name") or "")
             env = next(
                 (
