@@ -40,7 +40,9 @@ class GitHubConfig:
     write_interval: float = setting(
         1.0,
         "Seconds between two writes (GitHub's guidance against secondary rate limits).",
-        rules=(between(0, None, "github write_interval must be 0 or more seconds"),),
+        # bounded: each write sleeps it, so 1e6 held an update for days and 1e300 ended it in a
+        # traceback (a sleep too long to ask)
+        rules=(between(0, 60, "github write_interval must be between 0 and 60 seconds"),),
     )
 
 

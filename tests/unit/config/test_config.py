@@ -154,6 +154,8 @@ def test_good_config_reads_into_frozen_values() -> None:
             3,
             "'max_concurrency' must be between 1 and 1024",
         ),
+        # each write sleeps it: 1e300 was a traceback at the second write, 1e6 a held update
+        ("github:\n  write_interval: 1e300\nimages: []\nenvironments: []\n", 2, "between 0 and 60 seconds"),
         # no spacing at all (0, a negative rate), or none that means a number (.nan)
         (
             "registries:\n  r.io:\n    requests_per_second: -1\nimages: []\nenvironments: []\n",

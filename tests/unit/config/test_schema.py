@@ -240,6 +240,7 @@ REJECTED = [
     (("pull_request", "auto_merge"), "fast", "bad enum"),
     (("pull_request", "draft"), 1, "wrong type"),
     (("github", "write_interval"), -1, "below minimum"),
+    (("github", "write_interval"), 1e6, "above maximum"),
     (("github", "repository"), "acme", "not owner/name"),
     (("forge", "type"), "bitbucket", "bad enum"),
     (("forge", "repository"), 1.5, "wrong type"),
