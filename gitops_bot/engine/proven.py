@@ -42,12 +42,11 @@ from gitops_bot.core.reading import (
 )
 from gitops_bot.core.record import record
 from gitops_bot.manifests import images, nodes, values_keys
-from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import removed, rendered_reading, tools
 from gitops_bot.render import walk as walks
 from gitops_bot.render.bounded import NotRendered, read_text
-from gitops_bot.render.running import Running, running, templates_running
+from gitops_bot.render.running import Running, marked_documents, running, templates_running
 
 if TYPE_CHECKING:
     from gitops_bot.render.argo_kustomize import Build
@@ -312,7 +311,7 @@ def _carried(text: str, marks: Mapping[str, str]) -> set[str]:
             found.update(image for image, mark in inside.items() if mark in node)
 
     try:
-        docs = list(yaml.load_all(text, Loader=LOADER))
+        docs = marked_documents(text, inside.values())
     except yaml.YAMLError:
         return set()
     objs: list[dict[str, Any]] = []

@@ -120,6 +120,8 @@ class RepoFiles:
         # asks for them three times (the deployers, the directories, the charts)
         self._generated: dict[str, list[tuple[str, argocd_appsets.Generated | str]] | GitOpsBotError] = {}
         self._reached: dict[Path, reader.Reach] = {}  # each kustomization directory's walk, once
+        # each file's documents, parsed once: init's questions ask the same files again and again
+        self._documents: dict[str, list[Any]] = {}
         # each chart template's image lines (discovered_images.chart_images), read once
         self.template_lines: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._stages_in: dict[tuple[str, ...], bool] = {}  # a folder -> whether a stage is among its own
@@ -187,7 +189,15 @@ class RepoFiles:
         return [d for d in self.documents(rel) if isinstance(d, dict)]
 
     def documents(self, rel: str) -> list[Any]:
-        """Every YAML document of the file as a plain value, lists too (a JSON 6902 patch)."""
+        """Every YAML document of the file as a plain value, lists too (a JSON 6902 patch),
+        parsed once an init (mthorley/k8s-gitops: 921 asks of a few hundred files). The values
+        are shared between callers: none may change them."""
+        got = self._documents.get(rel)
+        if got is None:
+            got = self._documents[rel] = self._parsed(rel)
+        return got
+
+    def _parsed(self, rel: str) -> list[Any]:
         text = self.text(rel)
         if text is None or definitions_only(text):  # no question here is about a definition
             return []

@@ -6,7 +6,7 @@ image at two versions in one environment is two records, never merged into one."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import yaml
 
@@ -70,6 +70,18 @@ def running(text: str) -> tuple[Running, ...]:
 # a rendered stream's document separator: kustomize and helm write each at a line's start, where
 # no block scalar's content can be
 _DOCUMENT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+
+
+def marked_documents(text: str, marks: Collection[str]) -> list[object]:
+    """The documents of the rendered stream ``text`` that hold one of ``marks``, with the
+    HelmReleases, ConfigMaps and Secrets where a HelmRelease may take values from them: the
+    others (CustomResourceDefinitions, dashboards: most of a render's bytes) cannot carry a
+    marker anywhere, and parsing them cost more than the rest of a render's proof. A document
+    the parser refuses raises YAMLError."""
+    parts = _DOCUMENT.split(text)
+    kinds = ("HelmRelease", "ConfigMap", "Secret") if "HelmRelease" in text else ()
+    held = [p for p in parts if any(m in p for m in marks) or any(k in p for k in kinds)]
+    return [doc for part in held for doc in yaml.load_all(part, Loader=LOADER)]
 
 
 def _objects(doc: object) -> Iterator[dict[str, object]]:
