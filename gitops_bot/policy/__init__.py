@@ -76,10 +76,12 @@ def deciding_tag(tags: Sequence[str]) -> str | None:
     order the tool applies them), the one a policy chooses against: the last, unless that is a
     moving tag and another names a release of the same line (``latest-pg16`` beside
     ``2.24.0-pg16``: the release's line is chosen in, never the moving tag's empty version,
-    which would admit a tag of no variant). None where they are of different lines: one tag
-    written into each place would move one workload onto another's line."""
+    which would admit a tag of no variant). None where they are of different lines, or two
+    channels named by words: one tag written into each place would move one workload onto
+    another's line."""
     lines = {line for t in tags if (line := line_of(t)) is not None}
-    if len(lines) > 1:
+    # two tags that name no version (latest and beta) are two channels of the image, not a line
+    if len(lines) > 1 or len({t for t in tags if not any(c.isdigit() for c in t)}) > 1:
         return None
     releases = [t for t in tags if moving_word(t) is None]
     return releases[-1] if releases and moving_word(tags[-1]) is not None else (tags[-1] if tags else None)

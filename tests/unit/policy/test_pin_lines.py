@@ -39,3 +39,12 @@ def test_the_last_place_decides_within_one_line() -> None:
 def test_places_of_two_lines_decide_nothing() -> None:
     assert deciding_tag(["16", "16-alpine"]) is None
     assert deciding_tag(["2.24.0-pg16", "latest-pg17"]) is None
+
+
+def test_two_tags_that_name_no_version_are_two_channels() -> None:
+    """skirklin/homelab@a097f79c: Deployment home runs :latest and home-beta runs :beta of one
+    image; the plan chose against beta and a release wrote beta@sha256 into production's place."""
+    assert deciding_tag(["latest", "beta"]) is None
+    assert deciding_tag(["stable", "latest"]) is None
+    assert deciding_tag(["latest", "latest"]) == "latest"
+    assert deciding_tag(["beta", "1.2.3"]) == "1.2.3"
