@@ -142,9 +142,9 @@ def _anothers(
     pulled, its ``registry:`` key joined (``docker.io/fluxninja`` and ``aperture-operator`` are
     not Docker Hub's library ``aperture-operator``). Another configured image's, or one of
     another name (coredns beside a runner controller: a release would write the controller
-    into the DNS server's values); one of the same last name may be a mirror of it
-    (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's, as a whole reference
-    key does (what it names is what the configured name stands for)."""
+    into the DNS server's values); one of the same last name on another registry may be a
+    mirror of it (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's, as a whole
+    reference key does (what it names is what the configured name stands for)."""
     node = present.get("repository") or present.get("reference")
     if node is None or not nodes.is_scalar(node) or not node.value or "{{" in str(node.value):
         return False
@@ -153,7 +153,11 @@ def _anothers(
     if location is None or location == spec.repository_key:
         return False
     named = (spec.repository_key or "").rsplit("/", 1)[-1]
-    other = "repository" in present and bool(named) and location.rsplit("/", 1)[-1] != named
+    # a mirror is another registry's copy: one of the same last name on the image's own
+    # registry (ghcr.io/acme/ships/frontend beside ghcr.io/acme/grimoire/frontend) is another image
+    host = (spec.repository_key or "").split("/", 1)[0]
+    mirror = location.rsplit("/", 1)[-1] == named and location.split("/", 1)[0] != host
+    other = "repository" in present and bool(named) and not mirror
     return location in by_repo or other
 
 

@@ -93,3 +93,28 @@ def test_a_mirror_of_the_image_under_the_keys_is_still_its_place(tmp_path: Path)
     app = open_app(work)
     (target,) = app.targets(app.config.environment("prod"))
     assert target.file == "apps/web.yaml" and target.deployed is not None and target.deployed.tag == "1.27.0"
+
+
+def test_another_image_of_the_same_last_name_on_the_same_registry_is_not_its_place(tmp_path: Path) -> None:
+    """jomcgi/homelab@e5fce248 (trial15 T1): grimoire/frontend, configured by frontend.image.*,
+    read at ships' values (frontend.image.repository: .../projects/ships/frontend), whose last name
+    is the same; following the plan's fix, a release wrote grimoire's tag under ships' repository."""
+    work = _repository(
+        tmp_path,
+        {
+            "apps/grimoire.yaml": HELMRELEASE.format(
+                name="grimoire", repository="ghcr.io/acme/homelab/grimoire/frontend", tag="1.0.0"
+            ),
+            "apps/ships.yaml": HELMRELEASE.format(
+                name="ships", repository="ghcr.io/acme/homelab/ships/frontend", tag="2.0.0"
+            ),
+            "gitops-bot.yaml": (
+                "version: 1\nimages:\n- name: ghcr.io/acme/homelab/grimoire/frontend\n"
+                "  policy: semver\n  helm: {repository: image.repository, tag: image.tag}\n"
+                "environments:\n- name: prod\n  path: apps\n"
+            ),
+        },
+    )
+    app = open_app(work)
+    reading = app.reading(app.config.environment("prod")).image("ghcr.io/acme/homelab/grimoire/frontend")
+    assert reading is not None and {p.file for p in reading.pins} == {"apps/grimoire.yaml"}, reading
