@@ -170,6 +170,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     reached = functools.cache(lambda: _kustomized(repo))  # once, where a workload asks
     named: dict[str, list[str]] = {}  # directory -> "image (file:line)"
     based: dict[str, list[str]] = {}  # a kustomization's directory -> the same
+    stray: dict[str, list[str]] = {}  # a kustomization's directory -> what it lists not
     for rel in repo.yaml_files():
         path = PurePosixPath(rel)
         folder = str(path.parent)
@@ -190,12 +191,18 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         except GitOpsBotError:
             continue  # said where the file is read
         # a file a kustomization lists is built by it: said as that kustomization, never as a
-        # folder to apply by hand past its images: entry
-        owner = folder if folder in kustomized else reached()[1].get(rel) if kustomized else None
+        # folder to apply by hand past its images: entry; one beside a kustomization (read) that
+        # does not list it is deployed by nothing
+        listed = reached()[1] if kustomized else {}
+        owner = listed.get(rel) or (folder if folder in kustomized else None)
+        beside = rel not in listed and any(
+            str(PurePosixPath(folder, k)) in listed for k in KUSTOMIZATION_NAMES
+        )
         for c in workloads.containers(docs):
             ref = str(c.node.value)
             if "{{" not in ref and workloads.repository_key(ref) is not None:
-                (based if owner else named).setdefault(owner or folder, []).append(f"{ref} ({rel}:{c.line})")
+                into = stray if beside else based if owner else named
+                into.setdefault(folder if beside else owner or folder, []).append(f"{ref} ({rel}:{c.line})")
     # a kustomization another includes is said (or rendered) through the one including it; one
     # nothing includes is applied by hand (kubectl apply -k) or not at all: its pins are said
     included = reached()[0] if based else set()
@@ -205,14 +212,20 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
         "no environment renders; if it is applied as it is (kubectl apply -k), write "
         f"{{name: <env>, path: {folder}}} under environments: and the images under images:"
         for folder, refs in alone.items()
-    ] + [
+    ]
+    said += [
+        f"{folder}: workload manifests naming {', '.join(dict.fromkeys(refs))} beside its kustomization, "
+        "which does not list them: nothing deploys them; add them to its resources: to deploy them"
+        for folder, refs in stray.items()
+    ]
+    said += [
         f"{folder}: workload manifests naming {', '.join(dict.fromkeys(refs))} that no environment renders; "
         f"if they are deployed as they are (kubectl apply -f), write {{name: <env>, path: {folder}}} under "
         "environments: and the images under images:"
         for folder, refs in named.items()
     ]
     lines = said[:MAX_SAID]
-    if rest := [*alone, *named][MAX_SAID:]:
+    if rest := [*alone, *stray, *named][MAX_SAID:]:
         shown = ", ".join(rest[:4])
         lines.append(f"{len(rest)} more directories of workload manifests no environment renders: {shown}")
     return lines

@@ -246,3 +246,23 @@ def test_an_application_of_another_projects_release_is_not_a_repository_to_run_i
         "not this repository: what it deploys is pinned there; the bot releases images and charts, not git "
         "revisions: change targetRevision by hand"
     ) in found.notes, found.notes
+
+
+def test_a_manifest_beside_a_kustomization_that_lists_it_not_is_said_as_deployed_by_nothing(
+    tmp_path: Path,
+) -> None:
+    """skirklin/homelab@a097f79c (trial15 T3): infra/k8s/tailscale-operator.yaml sits beside the
+    kustomization of environment default, which does not list it; init said infra/k8s was 'a
+    Kustomize directory nothing includes ... write {name: <env>, path: infra/k8s}', the path of
+    the environment two lines above."""
+    files = {
+        **BASE,
+        "app/overlays/prod/operator.yaml": deployment("operator", "ghcr.io/tailscale/k8s-operator:1.80.0"),
+    }
+    found = discover(write(tmp_path, files))
+    said = [n for n in found.notes if "k8s-operator" in n]
+    assert said == [
+        "app/overlays/prod: workload manifests naming ghcr.io/tailscale/k8s-operator:1.80.0 "
+        "(app/overlays/prod/operator.yaml:9) beside its kustomization, which does not list them: nothing "
+        "deploys them; add them to its resources: to deploy them"
+    ], found.notes
