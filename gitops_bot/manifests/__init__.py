@@ -26,6 +26,8 @@ def charts_module() -> Any:
 # (render.deployers', manifests.images' and is_appset's tests of the text): a repository of
 # kustomizations and manifests alone loads none of them.
 APPS = "gitops_bot.manifests.argocd_apps"
+# the keys of an Argo CD source naming how its path renders (argo-cd ``ExplicitType``)
+SOURCE_TYPES = ("helm", "kustomize", "directory", "plugin")
 
 
 def apps_module() -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.record import record
-from gitops_bot.manifests import APPLICATION, guard, helm_values, may_hold, nodes, site_values
+from gitops_bot.manifests import APPLICATION, SOURCE_TYPES, guard, helm_values, may_hold, nodes, site_values
 from gitops_bot.manifests import is_appset as is_appset
 from gitops_bot.manifests.edit import APP_PARAMETERS, EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.site_values import Update
@@ -65,6 +65,7 @@ class AppSource:
     patch_paths: tuple[str, ...] = ()  # its kustomize.patches' files (a URL among them is fetched)
     namespace: str = "default"  # its destination's (Argo CD's $ARGOCD_APP_NAMESPACE), as written
     recurse: bool = False  # directory.recurse: a directory path's subdirectories are applied too
+    kind: str = ""  # the type its source names (helm, kustomize, directory, plugin); "": none
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -115,6 +116,7 @@ def _source(app: str, node: Any) -> AppSource:
         inline=at(helm, "valuesObject") is not None or at(helm, "values") is not None,
         patch_paths=tuple(p for i in _items(at(node, "kustomize", "patches")) if (p := _scalar(i, "path"))),
         recurse=(_scalar(at(node, "directory"), "recurse") or "").lower() == "true",
+        kind=next((k for k in SOURCE_TYPES if at(node, k) is not None), ""),
     )
 
 

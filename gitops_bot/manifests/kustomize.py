@@ -10,9 +10,9 @@ pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError, UsageError
 from gitops_bot.core.model import WrittenRef
@@ -24,6 +24,20 @@ from gitops_bot.manifests.kustomize_text import ImageEdit as ImageEdit  # caller
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+P = TypeVar("P", bound=PurePath)
+
+
+def renders_chart(kind: str, directory: P, holds: Callable[[P], object]) -> bool:
+    """Whether Argo CD renders ``directory`` as a Helm chart: the type its source names
+    (``helm:``, ``kustomize:``, ``directory:`` or ``plugin:``, argo-cd's ``ExplicitType``), else
+    what the path holds, a kustomization before a ``Chart.yaml`` (its repo server's discovery
+    walks the files in order and keeps the last it knows: ``kustomization.yaml`` sorts after).
+    ``holds``: a file's text, or whether it is there (None or False: it is not)."""
+    if holds(directory / "Chart.yaml") in (None, False):
+        return False
+    return kind == "helm" if kind else all(holds(directory / n) in (None, False) for n in KUSTOMIZATION_NAMES)
 
 
 @record

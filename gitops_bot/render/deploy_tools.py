@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images, is_appset
+from gitops_bot.manifests.kustomize import renders_chart
 from gitops_bot.manifests.kustomize_refs import is_remote, remote_said
 from gitops_bot.render import deployers
 from gitops_bot.render.settings import RenderSettings
@@ -96,14 +97,12 @@ class DeployTools:
     def __init__(self, reader: Steps, base: Bases, render: Render = None) -> None:
         self.reader = reader
         self.render = render
-        # each app-of-apps chart's Applications, rendered once a reading (every environment
-        # it yields one of reads the same render)
+        # each app-of-apps chart's Applications, rendered once a reading (its environments share it)
         self._yields: dict[tuple[str, str, str], list[Yielded] | str] = {}
         self._depth = 0
         self.following: list[tuple[Path, str, str]] = []  # (path, Application, its file) being followed
-        # the branch read (the checkout's, under each name it goes by: git.base, the remote's
-        # default, the branch checked out): an Application tracking another renders other
-        # files. Given as what gives the names, it is asked when an Application is met
+        # the branch read (the checkout's, under each name it goes by: git.base, the remote's default,
+        # the branch checked out): an Application tracking another renders other files; asked when met
         self._given = base
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
@@ -320,7 +319,9 @@ class DeployTools:
                 rel, f"{app.application}'s path {app.path} is not in the repository, not followed", UNFOLLOWED
             )
             return
-        came = next((c for c in self.following if c[0] == directory), None)
+        chart = renders_chart(app.kind, directory, self.reader.tree.text)
+        key = directory / "Chart.yaml" if chart else directory  # a chart's templates: no kustomization
+        came = next((c for c in self.following if c[0] == key), None)
         if came is not None:  # Argo CD would apply it again under itself: a loop, not a tree
             walk.note(
                 rel,
@@ -329,9 +330,9 @@ class DeployTools:
                 UNFOLLOWED,
             )
             return
-        self.following.append((directory, app.application, rel))
+        self.following.append((key, app.application, rel))
         try:
-            self._path(app, rel, walk, directory, document or (generated and generated()))
+            self._path(app, rel, walk, directory, document or (generated and generated()), chart)
         finally:
             self.following.pop()
         app = deployers.source_files(app, rel, directory, walk, self.reader) if document is None else app
@@ -357,9 +358,10 @@ class DeployTools:
         walk: Walk,
         directory: Path,
         document: dict[str, object] | None,
+        chart: bool,
     ) -> None:
         """What an Application's path renders: a kustomization, a chart, or a directory."""
-        kfile = self.reader.kfile(directory)
+        kfile = None if chart else self.reader.kfile(directory)
         first, noted = len(walk.files), len(walk.notes)
         if kfile is not None:
             text = self.reader.read_file(kfile, walk)

@@ -34,9 +34,9 @@ import yaml
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import definitions_only, is_appset
+from gitops_bot.manifests import SOURCE_TYPES, definitions_only, is_appset
 from gitops_bot.manifests.guard import LOADER, Constructor
-from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES, renders_chart
 from gitops_bot.render import bounded, deployers, source_files
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
@@ -138,8 +138,10 @@ def listed(node: object) -> list[object]:
     return list(node) if isinstance(node, list) else []
 
 
-def _is_chart(directory: Path) -> bool:
-    return (directory / "Chart.yaml").is_file()
+def _is_chart(directory: Path, src: object) -> bool:
+    """Whether Argo CD renders the source's path as a chart (not its kustomization)."""
+    kind = next((k for k in SOURCE_TYPES if at(src, k) is not None), "")
+    return renders_chart(kind, directory, Path.is_file)
 
 
 def inside(root: Path, path: Path) -> Path | None:
@@ -179,7 +181,7 @@ def _application(root: Path, doc: dict[str, object]) -> list[Chart]:
         if not path or scalar_at(src, "targetRevision") not in BASE_REVISIONS:
             continue
         directory = inside(root, root / path)
-        if directory is None or not _is_chart(directory):
+        if directory is None or not _is_chart(directory, src):
             continue
         # what Argo CD merges over the source from the path's .argocd-source files (a refusal
         # renders nothing of it: Argo CD's repo server fails the same way)
@@ -245,7 +247,7 @@ def _helm_release(root: Path, doc: dict[str, object], docs: Sequence[dict[str, o
     if scalar_at(spec, "sourceRef", "kind") != "GitRepository":
         return None  # a HelmRepository's or OCI chart: fetched by Flux, never here
     directory = inside(root, root / scalar_at(spec, "chart"))
-    if directory is None or not _is_chart(directory):
+    if directory is None or not (directory / "Chart.yaml").is_file():
         return None
     named = listed(at(spec, "valuesFiles"))
     files = [
@@ -418,7 +420,7 @@ def application_kustomizations(
             if not path or scalar_at(src, "targetRevision") not in BASE_REVISIONS:
                 continue
             directory = inside(root, root / path)
-            if directory is None or _is_chart(directory):
+            if directory is None or _is_chart(directory, src):
                 continue
             kfile = next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
             if kfile is not None:

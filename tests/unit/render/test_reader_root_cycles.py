@@ -135,3 +135,52 @@ def test_a_root_among_the_templates_of_the_chart_it_renders_is_followed(tmp_path
         "apps/templates/dev.yaml": DEV,
     }
     _read(tmp_path, files, "apps")
+
+
+@pytest.mark.parametrize("path", ["root", "chart"])
+def test_a_chart_whose_kustomization_lists_its_own_helm_application_is_no_loop(
+    tmp_path: Path, path: str
+) -> None:
+    """jomcgi/homelab projects/platform/nats: the kustomization the root builds lists the
+    Application beside it, whose explicit ``helm:`` source renders that same directory as its
+    chart (Argo CD's ExplicitType before discovery). It was read as a loop of apps of apps,
+    each image not read."""
+    files = {
+        "root/kustomization.yaml": "resources: [../chart]\n",
+        "chart/kustomization.yaml": "resources: [application.yaml]\n",
+        "chart/application.yaml": DEV,
+    }
+    notes = list(map(str, _read(tmp_path, files, path).notes))
+    assert not [n for n in notes if "loop" in n], notes
+
+
+DEPLOYMENT = f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app}}
+spec:
+  selector: {{matchLabels: {{app: app}}}}
+  template:
+    metadata: {{labels: {{app: app}}}}
+    spec:
+      containers:
+      - {{name: app, image: "{IMAGE}:2.0.0"}}
+"""
+
+
+def test_a_path_holding_a_kustomization_and_a_chart_renders_the_kustomization_unless_helm_is_named(
+    tmp_path: Path,
+) -> None:
+    # Argo CD's discovery keeps the kustomization: the chart's values are not what runs
+    files = {
+        "chart/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "chart/deploy.yaml": DEPLOYMENT,
+        "children/kustomization.yaml": "resources: [dev.yaml]\n",
+        "children/dev.yaml": _app("app-dev", "chart"),
+    }
+    write(tmp_path, {**CHART, **files})
+    source = reader.Source("dev", ("children",), (IMAGE,))
+    read = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS, tmp_path, render=RenderSettings()).read(
+        [source]
+    )
+    (image,) = read["dev"].images
+    assert image.effective is not None and image.effective.tag == "2.0.0", (image, read["dev"].notes)
