@@ -28,7 +28,7 @@ from gitops_bot.engine.repository_files import (
     norm,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
-from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES, renders_chart
 from gitops_bot.render.deployers import repo_key
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
@@ -162,6 +162,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
     not say (its Applications are made by hand or elsewhere, or an ApplicationSet cannot be
     expanded): then nothing is judged by it."""
     dirs: set[str] = set()
+    charted: set[str] = set()  # of them, the charts Argo CD renders (their templates)
     files: set[str] = set()  # the files holding deploy objects of this repository
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -169,16 +170,18 @@ def deployments(repo: RepoFiles) -> Deployments | None:
             continue  # a test's Applications deploy nothing
         if "argoproj.io" in text:
             try:
-                paths = [a.path for a in argocd_apps.sources(text, f)]
+                sources = argocd_apps.sources(text, f)
                 for _, app in repo.generated(f):
                     if isinstance(app, str):
                         return None  # what it renders is not known: no overlay is judged dead
-                    paths += [s.path for s in app.sources]
+                    sources += app.sources
             except GitOpsBotError:
                 return None
-            if any(p is not None and "{{" in p for p in paths):
+            if any(s.path is not None and "{{" in s.path for s in sources):
                 return None  # a path a generator fills in that was not expanded
-            found = [norm(p.lstrip("/")) for p in paths if p is not None]
+            found = [norm(s.path.lstrip("/")) for s in sources if s.path is not None]
+            # a chart's path renders its templates, not the Applications beside them: no root
+            charted |= {p for s in sources if s.path and _charted(repo, s, p := norm(s.path.lstrip("/")))}
             if found:
                 files.add(f)
             dirs |= {p for p in found if p in repo.dirs}
@@ -196,7 +199,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
     if "" in dirs or not dirs:
         return None  # the whole repository, or none of its directories: nothing to judge by
     # a root among them (an app of apps, Flux's own sync), else the files applied by hand
-    rooted = sorted(d for d in dirs if any(_under(f, d) for f in files))
+    rooted = sorted(d for d in dirs if any(_under(f, f"{d}/templates" if d in charted else d) for f in files))
     roots = rooted or sorted(files)
     shown = ", ".join(sorted(dirs)[:4]) + (f" and {len(dirs) - 4} more" if len(dirs) > 4 else "")
     return Deployments(
@@ -204,6 +207,10 @@ def deployments(repo: RepoFiles) -> Deployments | None:
         f"its Argo CD and Flux objects render {shown}, from {', '.join(roots[:2])}",
         bool(rooted),
     )
+
+
+def _charted(repo: RepoFiles, source: argocd_apps.AppSource, path: str) -> bool:
+    return renders_chart(source.kind, PurePosixPath(path), lambda f: f.as_posix() in repo.files)
 
 
 def _under(f: str, d: str) -> bool:
@@ -244,14 +251,14 @@ def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> l
             )
     # an overlay a dropped one builds on (a test's overlay over overlays/dev) and a deploy
     # object renders is an environment of its own, found now that nothing includes it
-    inner = {d for c in out for d in _dirs_reached(repo, c.path) if d != c.path}
+    inner = {d for c in out for d in dirs_reached(repo, c.path) if d != c.path}
     for c in dropped:
-        for d in sorted(_dirs_reached(repo, c.path) & by.dirs):
+        for d in sorted(dirs_reached(repo, c.path) & by.dirs):
             kustomized = any(f"{d}/{k}" in repo.files for k in KUSTOMIZATION_NAMES)
             if not kustomized or d == c.path or d in inner or d in {o.path for o in out}:
                 continue
             out.append(RenderPath(d, name_of(d), f"Kustomize overlay {d} ({by.said})"))
-            inner |= _dirs_reached(repo, d) - {d}
+            inner |= dirs_reached(repo, d) - {d}
     return out
 
 
@@ -271,7 +278,7 @@ def _not_deployed(
     prod). None: it may be deployed from outside, so it is kept."""
     if c.path in skaffold or any(_under(c.path, d) for d in skaffold):
         return "skaffold.yaml builds it (a developer's loop, not a deployment)"
-    if any(d != c.path and d in by.dirs for d in _dirs_reached(repo, c.path)):
+    if any(d != c.path and d in by.dirs for d in dirs_reached(repo, c.path)):
         return "it builds on what is deployed (a test's or an example's overlay)"
     top = c.path.split("/", 1)[0]
     if top.lower() in _NOT_DEPLOYED_TOPS and "/" in c.path and not any(_under(d, top) for d in by.dirs):
@@ -312,7 +319,7 @@ def _skaffold_dirs(repo: RepoFiles) -> set[str]:
     return {d for d in out if d and "*" not in d}
 
 
-def _dirs_reached(repo: RepoFiles, path: str) -> set[str]:
+def dirs_reached(repo: RepoFiles, path: str) -> set[str]:
     """The directories of the files ``path`` renders (its kustomization's reach)."""
     return {
         norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
@@ -324,14 +331,10 @@ def _dirs_reached(repo: RepoFiles, path: str) -> set[str]:
 _APPLICATION_KIND = re.compile(r"""^kind:\s*['"]?Application(Set)?['"]?\s*$""", re.M)
 
 
-def hand_roots(repo: RepoFiles) -> list[RenderPath]:
-    """Each Helm chart whose templates are Argo CD Applications (an app of apps) that no
-    Application of the repository renders: the root of an app of apps applied by hand
-    (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
-    its own, read as that Application renders it (the reader's roots.by_hand). Named by its
-    stage word, else ``default`` when it is the only one, else by its directory."""
-    # a chart an ApplicationSet's generated Application renders is deployed by it, even when its
-    # own templates are Applications: no root applied by hand, which would stand for the repository
+def app_paths(repo: RepoFiles) -> set[str]:
+    """The paths of this repository the Applications of any of its files (a bootstrap's too)
+    render, an ApplicationSet's generated ones too: each is deployed by it, even when what it
+    holds is Applications, no root applied by hand."""
     rendered = repo.generated_paths()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -341,6 +344,16 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
             rendered |= {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path}
         except GitOpsBotError:
             continue
+    return rendered
+
+
+def hand_roots(repo: RepoFiles) -> list[RenderPath]:
+    """Each Helm chart whose templates are Argo CD Applications (an app of apps) that no
+    Application of the repository renders: the root of an app of apps applied by hand
+    (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
+    its own, read as that Application renders it (the reader's roots.by_hand). Named by its
+    stage word, else ``default`` when it is the only one, else by its directory."""
+    rendered = app_paths(repo)
     roots: list[str] = []
     for f in repo.files:
         chart = norm(PurePosixPath(f).parent.as_posix())
@@ -552,7 +565,7 @@ def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
     then what none renders is deployed by nothing."""
     if not (tops := example_tops(repo)):
         return []
-    reached = {d for c in found for d in _dirs_reached(repo, c.path)} | {c.path for c in found}
+    reached = {d for c in found for d in dirs_reached(repo, c.path)} | {c.path for c in found}
     out = []
     for c in discovered_shapes.manifest_directories(repo):
         if c.path.split("/", 1)[0] in tops or any(_under(c.path, r) or _under(r, c.path) for r in reached):

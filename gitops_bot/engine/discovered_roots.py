@@ -18,6 +18,8 @@ from gitops_bot.engine.candidates import RenderPath, safe_name
 from gitops_bot.engine.promotion_order import WORDS, kind_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES as KNAMES
+from gitops_bot.render.walk import YAML_SUFFIXES
 
 _IN_CLUSTER = ("https://kubernetes.default.svc", "https://kubernetes.default.svc.cluster.local", "in-cluster")
 
@@ -43,15 +45,10 @@ def one_cluster(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath
     if len(destinations) != 1:
         return list(found)
     covered = [c for c in found if c.path in (root, *children) or any(_under(c.path, d) for d in deployed)]
-    # a stage's own word as a folder or a name (overlays/dev, prod), never a word inside an app's
-    # name (restore-canary): two stages are two environments, whatever cluster they share
-    words = {w.lower() for c in covered for w in (*PurePosixPath(c.path).parts, c.name)}
-    if len({WORDS[w] for w in words if w in WORDS}) > 1:
+    name = _cluster_name(covered, destinations)
+    if name is None:
         return list(found)
     (destination,) = destinations
-    name = (
-        "in-cluster" if destination in _IN_CLUSTER else safe_name(destination.split("://")[-1].split(".")[0])
-    )
     guess = (
         f"named after the cluster every Application {root} deploys goes to (destination {destination}): "
         "one Argo CD deploying to one cluster is one environment; rename it as you call that cluster"
@@ -68,6 +65,78 @@ def one_cluster(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath
         for f in children
     ]
     return [*ours, *(c for c in found if c not in covered)]
+
+
+def _cluster_name(covered: Sequence[RenderPath], destinations: set[str]) -> str | None:
+    """The one environment of the candidates an app of apps covers, named after the one cluster
+    its Applications deploy to; None where they deploy to several, or the candidates are named
+    as two stages: a stage's own word as a folder or a name (overlays/dev, prod), never a word
+    inside an app's name (restore-canary), whatever cluster they share."""
+    words = {w.lower() for c in covered for w in (*PurePosixPath(c.path).parts, c.name)}
+    if len(destinations) != 1 or len({WORDS[w] for w in words if w in WORDS}) > 1:
+        return None
+    (destination,) = destinations
+    return (
+        "in-cluster" if destination in _IN_CLUSTER else safe_name(destination.split("://")[-1].split(".")[0])
+    )
+
+
+def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+    """``found`` with the candidates a kustomization of Argo CD Applications reaches replaced by
+    it, where nothing of the repository builds or renders it: the root of an app of apps applied
+    by hand (``kubectl apply -k``), one environment named after the one cluster its Applications
+    deploy to, read as Argo CD applies them. An Application file it does not build is applied
+    by nothing here: said, not an environment. ``found`` as it is where there is no such root,
+    or two, or its Applications deploy to several clusters, or the candidates it covers are
+    named as two stages."""
+    kdirs = {norm(PurePosixPath(f).parent.as_posix()) for f in repo.files if PurePosixPath(f).name in KNAMES}
+    built = {r for d in kdirs for r in deployers.dirs_reached(repo, d) if r != d}
+    rendered = deployers.app_paths(repo)
+    roots = []
+    for d in sorted(kdirs - built):
+        if any(_under(d, r) for r in rendered) or repo.no_environment(f"{d}/kustomization.yaml"):
+            continue
+        files = [
+            p.relative_to(repo.root).as_posix() for p in files_of(repo, d) if p.is_relative_to(repo.root)
+        ]
+        held = [g for g in files if "Application" in _kinds(repo, g)]
+        roots += [(d, files, held)] if held else []
+    if len(roots) != 1:
+        return list(found)
+    (root, files, held) = roots[0]
+    destinations: set[str] = set()
+    deployed = {norm(PurePosixPath(f).parent.as_posix()) for f in files}
+    for f in held:
+        if (got := _deploys(repo, f)) is None:
+            return list(found)
+        destinations |= got[0]
+        deployed |= got[1]
+    covered = [c for c in found if c.path in (root, *files) or any(_under(c.path, d) for d in deployed)]
+    name = _cluster_name(covered, destinations)
+    if name is None:
+        return list(found)
+    (destination,) = destinations
+    how = (
+        f"Argo CD app of apps {root}: a kustomization of Applications that nothing here builds or renders, "
+        f"so guessed applied by hand (kubectl apply -k {root})"
+    )
+    guess = (
+        f"named after the cluster every Application {root} builds deploys to (destination {destination}): "
+        "one Argo CD deploying to one cluster is one environment; rename it as you call that cluster"
+    )
+    repo.notes[:] = [n for n in repo.notes if not n.startswith(f"{root}: ")]
+    out = [RenderPath(root, name, how, guess)]
+    for c in found:
+        if c in covered:
+            continue
+        if c.path.endswith(YAML_SUFFIXES) and "Application" in _kinds(repo, c.path):
+            repo.notes.append(
+                f"{c.path}: an Application {root} does not build, where {root} (applied by hand) builds the "
+                "others; not an environment (add it by hand if it is applied too)"
+            )
+            continue
+        out.append(c)
+    return out
 
 
 def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:

@@ -1,0 +1,79 @@
+"""A kustomization of Argo CD Applications that nothing of the repository builds or renders is
+the root of an app of apps applied by hand (``kubectl apply -k``): one environment, its cluster,
+read as Argo CD applies it. jomcgi/homelab@e5fce248: projects/home-cluster builds each app's
+folder, whose kustomization lists its own Application (an explicit ``helm:`` source rendering
+that same folder as its chart); init wrote one environment per app folder, another of every
+values-prod.yaml and a third of the Application files, 15 environments for one cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+from testkit.small_repos import deployment
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: {name}, namespace: argocd}}
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/homelab.git
+    path: {path}
+    targetRevision: HEAD
+    helm: {{valueFiles: [values.yaml, values-prod.yaml]}}
+  destination: {{server: 'https://kubernetes.default.svc', namespace: {name}}}
+"""
+
+
+def _app(name: str, image: str, folder: str) -> dict[str, str]:
+    repo, tag = image.split(":")
+    return {
+        f"{folder}/kustomization.yaml": "resources: [application.yaml]\n",
+        f"{folder}/application.yaml": APPLICATION.format(name=name, path=folder),
+        f"{folder}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
+        f"{folder}/values.yaml": f"image:\n  repository: {repo}\n  tag: {tag}\n",
+        f"{folder}/values-prod.yaml": "replicas: 2\n",
+        f"{folder}/templates/deployment.yaml": deployment(
+            name, "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        ),
+    }
+
+
+FILES = {
+    "cluster/kustomization.yaml": "resources: [../platform]\n",
+    "platform/kustomization.yaml": "resources: [./web, ./api]\n",
+    **_app("web", "ghcr.io/acme/web:1.0.0", "platform/web"),
+    **_app("api", "ghcr.io/acme/api:2.0.0", "platform/api"),
+    # an app the root does not build: applied by nothing here
+    **_app("old", "ghcr.io/acme/old:0.1.0", "attic/old"),
+}
+
+
+def test_a_kustomization_of_applications_nothing_builds_is_one_environment(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, FILES))
+    assert [(e.name, e.paths) for e in found.environments] == [("in-cluster", ("cluster",))]
+    assert sorted(i.name for i in found.images) == ["ghcr.io/acme/api", "ghcr.io/acme/web"]
+    said = (
+        "attic/old/application.yaml: an Application cluster does not build, where cluster (applied by hand)"
+    )
+    assert any(n.startswith(said) for n in found.notes), found.notes
+
+
+def test_two_stages_under_the_root_are_left_as_they_are(tmp_path: Path) -> None:
+    # its Applications named as two stages are two environments, whatever cluster they share
+    files = {
+        **FILES,
+        "platform/kustomization.yaml": "resources: [./dev, ./prod]\n",
+        **_app("web-dev", "ghcr.io/acme/web:1.0.0", "platform/dev"),
+        **_app("web-prod", "ghcr.io/acme/web:0.9.0", "platform/prod"),
+    }
+    found = discover(write(tmp_path, files))
+    envs = {e.name: e.paths for e in found.environments}
+    assert (envs["dev"], envs["prod"]) == (
+        ("platform/dev/application.yaml",),
+        ("platform/prod/application.yaml",),
+    )
+    assert not [p for paths in envs.values() for p in paths if p == "cluster"], envs
