@@ -151,6 +151,12 @@ class ImageReading:
         )
 
     @property
+    def nowhere(self) -> bool:
+        """Nothing the environment renders names it: not rendered, and no place pins it (another
+        environment's image; a refused render leaves it so, as a failed build runs nothing)."""
+        return self.status is PinStatus.NOT_RENDERED and not self.pins
+
+    @property
     def placed(self) -> bool:
         """A release has a place to go: pinned, or inherited with the environment's own layer."""
         return self.status is PinStatus.PINNED or (

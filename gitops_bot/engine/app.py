@@ -539,7 +539,7 @@ class App:
             assert image is not None
             pin = r.effective
             if pin is None:
-                if env.images or (blocked and r.status is not PinStatus.NOT_RENDERED):
+                if env.images or (blocked and not r.nowhere):
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
             # no place to write, or a place the render shows runs nothing: skipped, and why (its

@@ -271,7 +271,7 @@ def held_to_render(
             unsupported = PinStatus.UNSUPPORTED
             images = tuple(
                 i
-                if i.status is PinStatus.NOT_RENDERED and not i.pins
+                if i.nowhere
                 else replace(i, status=unsupported, reason=refused[0][0], fix=refused[0][1], would_write=None)
                 for i in reading.images
             )

@@ -189,7 +189,7 @@ def units_refused(
     def refusal(i: ImageReading) -> tuple[str, str] | None:
         if any(i.reason == why for why, *_ in reading.scoped):  # the rules' refusal of its unit
             return None
-        if i.status is PinStatus.NOT_RENDERED and not i.pins:
+        if i.nowhere:
             return None
         files = {p.file for p in i.pins} | set(i.would_write.files if i.would_write is not None else ())
         hit = next(((why, fix) for why, fix, fs in units if files & set(fs)), None)
