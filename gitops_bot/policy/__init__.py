@@ -156,8 +156,9 @@ class Policy:
             return ""
         if self._moving(tag):
             return (
-                f"pinned {tag} is a moving tag, which {self.describe()} never proposes: "
-                f"follow it with policy: digest and tag: {tag}, or name it in allow"
+                f"pinned {tag} is a moving tag, which {self.describe()} never chooses, so a release "
+                f"replaces it with the version chosen; to keep following it: policy: digest and tag: {tag}, "
+                "or name it in allow"
             )
         semver = self.config.strategy is Strategy.SEMVER
         version = parse_tag(tag) if semver else None

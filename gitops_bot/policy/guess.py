@@ -75,6 +75,8 @@ _MAJOR_LINE = re.compile(
     r"(?:[vV]|(?P<word>" + "|".join(_MAJOR_WORDS) + r"))?(?P<n>\d{1,2})(?:-[A-Za-z][A-Za-z0-9._-]*)?",
     re.IGNORECASE,
 )
+# a release line written as a version, then the word for its newest (envoyproxy/envoy:v1.31-latest)
+_LINE_LATEST = re.compile(r"(?P<line>[vV]?\d+(?:\.\d+){0,2})[-_.](?:latest|stable)", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
 _HASHLIKE = re.compile(r"[0-9a-f]{7,40}")
 _DIGEST_SUFFIX = re.compile(r"@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
@@ -173,7 +175,11 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         # a moving tag pinned in some places says nothing of the order of the releases pinned
         # elsewhere: they say the policy, which never proposes the moving tag (policy.Policy)
         rest = _guess([t for t in seen if not moving_word(t)], official)
-        also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
+        also = (
+            f"; also pinned {', '.join(moving)}, a moving tag this policy never chooses, so a release "
+            "replaces it with the version chosen (to keep following it, give it an entry of its own "
+            "with policy digest)"
+        )
         return Guess(rest.keys, rest.why + also)
     words = [t for t in seen if not any(c.isdigit() for c in t)]
     if words and len(words) < len(seen):
@@ -194,6 +200,18 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
     revised = _revisions(seen)
     if revised is not None:
         return revised
+    lines = [m for t in seen if (m := _LINE_LATEST.fullmatch(t))]
+    if len(lines) == len(seen):
+        # a release line's moving tag (envoy's v1.31-latest, the newest 1.31.x): ordered as a
+        # version, a routine release would move it to the next line's (v1.32-latest)
+        extra = (
+            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
+        )
+        return Guess(
+            {"policy": "digest", "tag": seen[0]},
+            f"pinned {seen[0]}, line {lines[0].group('line')}'s moving tag: follows its digest{extra}; a new "
+            "line is a decision (pin a full version for a semver policy within it)",
+        )
     # a version has a minor at least and a major no date or build number reaches
     # (``20240131-1542`` parses as version 20240131 with a prerelease; it is a timestamp)
     versions = [

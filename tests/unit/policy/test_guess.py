@@ -301,3 +301,12 @@ def test_a_word_no_release_is_named_beside_versions_keeps_their_policy() -> None
     assert g.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
     assert g.why.endswith("; also pinned non-existent, no version: not a release the policy orders"), g.why
     assert guess(["alpha", "beta"]).policy == "newest"
+
+
+def test_a_release_lines_moving_tag_follows_its_digest() -> None:
+    """jomcgi/homelab pins envoyproxy/envoy:v1.31-latest: guessed semver, a plan proposed
+    v1.32-latest, another line's moving tag."""
+    g = guess(["v1.31-latest"])
+    assert dict(g.keys) == {"policy": "digest", "tag": "v1.31-latest"}
+    assert g.why.startswith("pinned v1.31-latest, line v1.31's moving tag: follows its digest"), g.why
+    assert guess(["1.2.3-dev"]).policy == "semver"  # a version's prerelease, ordered

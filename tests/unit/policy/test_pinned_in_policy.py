@@ -115,8 +115,8 @@ def test_the_guess_for_unordered_tags_beside_latest_never_proposes_latest() -> N
 
 def test_a_moving_tag_pinned_under_an_ordering_policy_says_how_to_follow_it() -> None:
     assert policy_of({"policy": "newest"}).outside("latest") == (
-        "pinned latest is a moving tag, which newest never proposes: "
-        "follow it with policy: digest and tag: latest, or name it in allow"
+        "pinned latest is a moving tag, which newest never chooses, so a release replaces it with the "
+        "version chosen; to keep following it: policy: digest and tag: latest, or name it in allow"
     )
 
 
