@@ -263,9 +263,7 @@ def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> l
 
 
 # Top directories of what is no deployment: tests, docs and examples, a developer's tools.
-_NOT_DEPLOYED_TOPS = frozenset(
-    {"test", "e2e", "docs", "doc", "examples", "example", "samples", "hack", "src"}
-)
+NOT_DEPLOYED_TOPS = frozenset({"test", "e2e", "docs", "doc", "examples", "example", "samples", "hack", "src"})
 
 
 def _not_deployed(
@@ -281,7 +279,7 @@ def _not_deployed(
     if any(d != c.path and d in by.dirs for d in dirs_reached(repo, c.path)):
         return "it builds on what is deployed (a test's or an example's overlay)"
     top = c.path.split("/", 1)[0]
-    if top.lower() in _NOT_DEPLOYED_TOPS and "/" in c.path and not any(_under(d, top) for d in by.dirs):
+    if top.lower() in NOT_DEPLOYED_TOPS and "/" in c.path and not any(_under(d, top) for d in by.dirs):
         return f"{top}/ holds tests, docs or sources, none of it deployed"
     parent = PurePosixPath(c.path).parent.as_posix()
     beside = [d for d in by.dirs if PurePosixPath(d).parent.as_posix() == parent and d != c.path]
@@ -553,7 +551,7 @@ def example_tops(repo: RepoFiles) -> set[str]:
     tops = {f.split("/", 1)[0] for f in deployer_files(repo) if "/" in f}
     if not tops or len(tops) < len({f.split("/", 1)[0] for f in deployer_files(repo)}):
         return set()  # one at the root, or none
-    return tops if all(t.lower() in _NOT_DEPLOYED_TOPS for t in tops) else set()
+    return tops if all(t.lower() in NOT_DEPLOYED_TOPS for t in tops) else set()
 
 
 def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:

@@ -21,6 +21,7 @@ from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES as KNAMES
 from gitops_bot.render.walk import YAML_SUFFIXES
 
+_ASIDE = deployers.NOT_DEPLOYED_TOPS | {"contrib"}
 _IN_CLUSTER = ("https://kubernetes.default.svc", "https://kubernetes.default.svc.cluster.local", "in-cluster")
 
 
@@ -82,13 +83,14 @@ def _cluster_name(covered: Sequence[RenderPath], destinations: set[str]) -> str 
 
 
 def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
-    """``found`` with the candidates a kustomization of Argo CD Applications reaches replaced by
-    it, where nothing of the repository builds or renders it: the root of an app of apps applied
-    by hand (``kubectl apply -k``), one environment named after the one cluster its Applications
-    deploy to, read as Argo CD applies them. An Application file it does not build is applied
-    by nothing here: said, not an environment. ``found`` as it is where there is no such root,
-    or two, or its Applications deploy to several clusters, or the candidates it covers are
-    named as two stages."""
+    """``found`` with the candidates each kustomization of Argo CD Applications or
+    ApplicationSets reaches replaced by it, where nothing of the repository builds or renders
+    it: the root of an app of apps applied by hand (``kubectl apply -k``, a cluster's Argo CD
+    bootstrapped), one environment, read as Argo CD applies what it builds. One such root is
+    named after the one cluster its Applications deploy to; several (clusters/<name>/, each its
+    cluster's) by their folders. An Application file no root builds is applied by nothing here:
+    said, not an environment. ``found`` as it is where there is no such root, or a root's
+    Applications deploy to several clusters, or the candidates it covers are named as two stages."""
     kdirs = {norm(PurePosixPath(f).parent.as_posix()) for f in repo.files if PurePosixPath(f).name in KNAMES}
     built = {r for d in kdirs for r in deployers.dirs_reached(repo, d) if r != d}
     rendered = deployers.app_paths(repo)
@@ -99,40 +101,61 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
         files = [
             p.relative_to(repo.root).as_posix() for p in files_of(repo, d) if p.is_relative_to(repo.root)
         ]
-        held = [g for g in files if "Application" in _kinds(repo, g)]
+        held = [g for g in files if _kinds(repo, g) & {"Application", "ApplicationSet"}]
         roots += [(d, files, held)] if held else []
-    if len(roots) != 1:
-        return list(found)
-    (root, files, held) = roots[0]
-    destinations: set[str] = set()
-    deployed = {norm(PurePosixPath(f).parent.as_posix()) for f in files}
-    for f in held:
-        if (got := _deploys(repo, f)) is None:
+    # several: a tool's extras and examples (contrib/, docs/) beside the clusters' own are not theirs
+    roots = [r for r in roots if r[0].split("/", 1)[0].lower() not in _ASIDE] if len(roots) > 1 else roots
+    ours: list[RenderPath] = []
+    covered: list[RenderPath] = []
+    reached: set[str] = set()  # the directories the roots deploy
+    for root, files, held in roots:
+        destinations: set[str] = set()
+        deployed = {norm(PurePosixPath(f).parent.as_posix()) for f in files}
+        for f in held:
+            if (got := _deploys(repo, f)) is None:
+                return list(found)
+            destinations |= got[0]
+            deployed |= {r for d in got[1] for r in (d, *deployers.dirs_reached(repo, d))}
+        mine = [c for c in found if c.path in (root, *files) or any(_under(c.path, d) for d in deployed)]
+        name = _cluster_name(mine, destinations)
+        if name is None:
             return list(found)
-        destinations |= got[0]
-        deployed |= got[1]
-    covered = [c for c in found if c.path in (root, *files) or any(_under(c.path, d) for d in deployed)]
-    name = _cluster_name(covered, destinations)
-    if name is None:
+        (destination,) = destinations
+        named = f"the cluster every Application {root} builds deploys to (destination {destination})"
+        if len(roots) > 1:  # each root its cluster's Argo CD: named by its folder
+            name = safe_name(PurePosixPath(root).name)
+            named = f"its folder, one of {len(roots)} kustomizations of Applications applied by hand"
+        how = (
+            f"Argo CD app of apps {root}: a kustomization of Applications that nothing here builds or "
+            f"renders, so guessed applied by hand (kubectl apply -k {root})"
+        )
+        guess = (
+            f"named after {named}: one Argo CD deploying to one cluster is one environment; rename it as "
+            "you call that cluster"
+        )
+        repo.notes[:] = [n for n in repo.notes if not n.startswith(f"{root}: ")]
+        ours.append(RenderPath(root, name, how, guess))
+        covered += mine
+        reached |= deployed
+    if not ours:
         return list(found)
-    (destination,) = destinations
-    how = (
-        f"Argo CD app of apps {root}: a kustomization of Applications that nothing here builds or renders, "
-        f"so guessed applied by hand (kubectl apply -k {root})"
-    )
-    guess = (
-        f"named after the cluster every Application {root} builds deploys to (destination {destination}): "
-        "one Argo CD deploying to one cluster is one environment; rename it as you call that cluster"
-    )
-    repo.notes[:] = [n for n in repo.notes if not n.startswith(f"{root}: ")]
-    out = [RenderPath(root, name, how, guess)]
+    out = list(ours)
+    beside = {PurePosixPath(d).parent for d in reached} - {PurePosixPath(".")}
     for c in found:
         if c in covered:
             continue
+        if PurePosixPath(c.path).parent in beside and not c.path.endswith(YAML_SUFFIXES):
+            repo.notes.append(
+                f"{c.path}: nothing in this repository deploys it, where {', '.join(r.path for r in ours)} "
+                "(applied by hand) deploy those beside it; not an environment (add it by hand if something "
+                "outside the repository deploys it)"
+            )
+            continue
         if c.path.endswith(YAML_SUFFIXES) and "Application" in _kinds(repo, c.path):
             repo.notes.append(
-                f"{c.path}: an Application {root} does not build, where {root} (applied by hand) builds the "
-                "others; not an environment (add it by hand if it is applied too)"
+                f"{c.path}: an Application no kustomization applied by hand builds "
+                f"({', '.join(r.path for r in ours)} build the others); not an environment (add it by "
+                "hand if it is applied too)"
             )
             continue
         out.append(c)

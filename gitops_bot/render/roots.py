@@ -286,7 +286,8 @@ def kustomized(tools: DeployTools, directory: Path, walk: Walk, first: int, note
     files = list(walk.files)[first:]
     if walk.env is None or steps.kfile(directory) is None:
         return
-    if not any(deployers.applications(steps.tree.text(steps.config_root / f) or "", f) for f in files):
+    texts = [(f, steps.tree.text(steps.config_root / f) or "") for f in files]
+    if not any(deployers.applications(t, f) or is_appset(t) for f, t in texts):  # nothing Argo CD deploys
         return
     rel = steps.rel(directory)
     away = [n.file for n in walk.notes[noted:] if n.kind in (NoteKind.REMOTE, NoteKind.UNFOLLOWED)]

@@ -57,9 +57,57 @@ def test_a_kustomization_of_applications_nothing_builds_is_one_environment(tmp_p
     assert [(e.name, e.paths) for e in found.environments] == [("in-cluster", ("cluster",))]
     assert sorted(i.name for i in found.images) == ["ghcr.io/acme/api", "ghcr.io/acme/web"]
     said = (
-        "attic/old/application.yaml: an Application cluster does not build, where cluster (applied by hand)"
+        "attic/old/application.yaml: an Application no kustomization applied by hand builds (cluster build "
     )
     assert any(n.startswith(said) for n in found.notes), found.notes
+
+
+def test_a_kustomization_of_application_sets_per_cluster_is_one_environment_each(tmp_path: Path) -> None:
+    """soerenschneider/k8s-gitops@HEAD: clusters/<name>/kustomization.yaml lists the ApplicationSets
+    of that cluster's Argo CD (a git directories generator over clusters/<name>/apps/*). init
+    wrote one environment per app, each the overlays of both clusters."""
+    files: dict[str, str] = {}
+    for cluster in ("dd.example.org", "ez.example.org"):
+        files[f"clusters/{cluster}/kustomization.yaml"] = "resources: [appset.yaml]\n"
+        files[f"clusters/{cluster}/appset.yaml"] = APPSET.format(cluster=cluster)
+        for app, tag in (("web", "1.0.0"), ("api", "2.0.0")):
+            files[f"clusters/{cluster}/apps/{app}/kustomization.yaml"] = (
+                f"resources: [../../../../apps/{app}]\n"
+            )
+            files[f"apps/{app}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+            files[f"apps/{app}/deploy.yaml"] = deployment(app, f"ghcr.io/acme/{app}:{tag}")
+    found = discover(write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("dd.example.org", ("clusters/dd.example.org",)),
+        ("ez.example.org", ("clusters/ez.example.org",)),
+    ]
+    # each read through its ApplicationSet's generated Applications, as Argo CD applies them
+    for env, cluster in (("dd.example.org", "dd.example.org"), ("ez.example.org", "ez.example.org")):
+        rendered = set(found.readings[env].rendered)
+        assert {"apps/api/deploy.yaml", f"clusters/{cluster}/apps/web/kustomization.yaml"} <= rendered, (
+            rendered
+        )
+
+
+APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: apps, namespace: argocd}}
+spec:
+  goTemplate: true
+  generators:
+  - git:
+      repoURL: https://github.com/acme/homelab.git
+      revision: HEAD
+      directories:
+      - path: clusters/{cluster}/apps/*
+  template:
+    metadata: {{name: 'apps-{{{{.path.basename}}}}'}}
+    spec:
+      project: default
+      source: {{repoURL: https://github.com/acme/homelab.git, targetRevision: HEAD, path: '{{{{.path.path}}}}'}}
+      destination: {{server: https://kubernetes.default.svc, namespace: '{{{{.path.basename}}}}'}}
+"""
 
 
 def test_two_stages_under_the_root_are_left_as_they_are(tmp_path: Path) -> None:
