@@ -329,6 +329,9 @@ def dirs_reached(repo: RepoFiles, path: str) -> set[str]:
 _APPLICATION_KIND = re.compile(r"""^kind:\s*['"]?Application(Set)?['"]?\s*$""", re.M)
 
 
+APP_OF_APPS = "Argo CD app of apps"  # how a root applied by hand is said: its environment's how
+
+
 def app_paths(repo: RepoFiles) -> set[str]:
     """The paths of this repository the Applications of any of its files (a bootstrap's too)
     render, an ApplicationSet's generated ones too: each is deployed by it, even when what it
@@ -371,7 +374,7 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
         word = name_of(chart) if chart else "root"
         name = word if rank_of(word) is not None or len(roots) > 1 else "default"
         how = (
-            f"Argo CD app of apps {chart or '.'}: a chart of Applications that no Application here deploys, "
+            f"{APP_OF_APPS} {chart or '.'}: a chart of Applications that no Application here deploys, "
             f"so guessed applied by hand (argocd app create {word} --path {chart or '.'})"
         )
         out.append(RenderPath(chart or ".", safe_name(name), how))

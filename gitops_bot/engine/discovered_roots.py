@@ -8,13 +8,13 @@ an example's (all under examples/, docs/), what they render is an example: a gue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine import deployers
-from gitops_bot.engine.candidates import RenderPath, safe_name
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.promotion_order import WORDS, kind_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import argocd_apps
@@ -126,7 +126,7 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
             name = safe_name(PurePosixPath(root).name)
             named = f"its folder, one of {len(roots)} kustomizations of Applications applied by hand"
         how = (
-            f"Argo CD app of apps {root}: a kustomization of Applications that nothing here builds or "
+            f"{deployers.APP_OF_APPS} {root}: a kustomization of Applications that nothing here builds or "
             f"renders, so guessed applied by hand (kubectl apply -k {root})"
         )
         guess = (
@@ -159,6 +159,28 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
             )
             continue
         out.append(c)
+    return out
+
+
+def inside_roots(
+    repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]
+) -> list[FoundEnvironment]:
+    """``envs`` without each one an app of apps applied by hand (a chart or a kustomization of
+    Applications) deploys whole: everything it renders, the root renders too (k8s/argocd's app
+    of apps yields k8s/apps, whose Application files were an environment of their own), so
+    one cluster was read twice and every pin the two share skipped. Said, not configured."""
+    roots = [e for e in envs if any(h.startswith(deployers.APP_OF_APPS) for h in e.how)]
+    out = []
+    for e in envs:
+        mine = set(rendered.get(e.name, ()))
+        by = next((r for r in roots if r is not e and mine and mine <= set(rendered.get(r.name, ()))), None)
+        if by is None:
+            out.append(e)
+            continue
+        repo.notes.append(
+            f"{', '.join(e.paths[:3])}: deployed by the app of apps {by.paths[0]} (environment {by.name}), "
+            "which renders all it renders; not an environment of its own"
+        )
     return out
 
 

@@ -185,6 +185,8 @@ def discover(
             if note.kind is NoteKind.REMOTE:
                 # an environment of two paths over one remote base is named once
                 remote.setdefault(str(note), {})[s.name] = None
+    envs = discovered_roots.inside_roots(repo, envs, rendered)
+    sources = [s for s in sources if s.name in {e.name for e in envs}]
     for n, naming in remote.items():
         # what a remote base renders is not read: the images it names, and which images:
         # entry of the environments applies to them, are not known here

@@ -488,10 +488,8 @@ class DeployTools:
         """The Applications an app-of-apps chart yields, rendered with helm as Argo CD renders
         them, each of the environment's own followed as a written one; where they cannot be
         rendered, said in one line with the fix."""
-        said = (
-            f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications "
-            "(app of apps)"
-        )
+        said = f"{app.application} renders chart {app.path}, whose templates are Argo CD Applications"
+        said += " (app of apps)"
         yielded = importlib.import_module(YIELDED)
         if document is None:
             document = yielded.document(self.reader.tree, self.reader.config_root / rel, app.application)
@@ -520,8 +518,9 @@ class DeployTools:
             ]
             got = yielded.applications(self.render, self.reader.tree, root, document, chart, extra)
             self._yields[key] = got
-        if isinstance(got, str):
+        if isinstance(got, str):  # what the environment deploys is not known: said on the plan too
             walk.note(rel, f"{said}: {got}", UNFOLLOWED)
+            walk.said += [line for line in [f"{rel}: {said}: {got}"] if line not in walk.said]
             return
         self._follow(app, rel, got, walk, "yields")
 

@@ -22,8 +22,9 @@ from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, nodes
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import bounded, chart_deps, deployers, helm_render
+from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
-from gitops_bot.render.walk import Tree
+from gitops_bot.render.walk import DiskTree, Tree
 
 MAX_CHART_FILES = 500  # files of one app-of-apps chart copied to render it
 MAX_CHART_BYTES = 8 * 1024 * 1024  # and their characters in all
@@ -218,12 +219,29 @@ def _copied(tree: Tree, repo_root: Path, paths: list[Path], into: Path) -> bool:
             pending += [p for p in tree.listing(path) if not p.name.startswith(".git")]
             continue
         text = tree.text(path)
-        if text is None:
+        data = text.encode("utf-8") if text is not None else _archive(tree, repo_root, path)
+        if data is None:
             continue
-        files, size = files + 1, size + len(text)
+        files, size = files + 1, size + len(data)
         if files > MAX_CHART_FILES or size > MAX_CHART_BYTES:
             return False
         target = into / path.relative_to(repo_root)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_bytes(data)
     return True
+
+
+def _archive(tree: Tree, repo_root: Path, path: Path) -> bytes | None:
+    """A dependency's archive in a chart's ``charts/`` (``argo-cd-9.3.4.tgz``, what ``helm
+    dependency build`` wrote and the repository commits): helm renders the chart with it, so a
+    chart wrapping one (an Argo CD install with its app of apps) renders as it does on disk.
+    Read from the checkout only, within the repository and the bound; None otherwise."""
+    if path.suffix != ".tgz" or path.parent.name != "charts" or not isinstance(tree, DiskTree):
+        return None
+    real = tree.real(path)
+    try:
+        if not walks.inside(repo_root, real) or real.stat().st_size > MAX_CHART_BYTES:
+            return None
+        return real.read_bytes()
+    except OSError:
+        return None
