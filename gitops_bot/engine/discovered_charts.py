@@ -179,6 +179,14 @@ _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
 _VERSION_ACTION = re.compile(r"^[ \t]*(?P<said>(?:targetRevision|version):[ \t]*[\"']?\{\{[^\n]*)", re.M)
 
 
+_CHART_LINE = re.compile(r"^[ \t]+chart:[ \t]*[\"']?([A-Za-z0-9][\w.-]*)[\"']?[ \t]*$", re.M)
+_LITERAL_VERSION = re.compile(r"^[ \t]+targetRevision:[ \t]*[\"']?([\w.+-]+)[\"']?[ \t]*$", re.M)
+# a value a template action writes unquoted among other text: YAML reads none of the line
+_UNQUOTED = re.compile(
+    r"^[ \t]*[\w.-]+:[ \t]*(?:[^\s\"'{][^\n]*\{\{[^\n]*|\{\{[^\n]*\}\}[ \t]*\S[^\n]*)$", re.M
+)
+
+
 def _template(text: str, rel: str) -> list[str]:
     """Of a chart's template that is YAML only once helm renders it (no manifest to read, nor
     a file to fix), the first line taking a chart's version from values, said."""
@@ -187,6 +195,17 @@ def _template(text: str, rel: str) -> list[str]:
     found = list(_VERSION_ACTION.finditer(bare))
     # a git source's targetRevision is a branch; the one naming a version is the chart's
     m = next((f for f in found if "version" in f.group("said").lower()), found[0] if found else None)
+    if m is None and (chart := _CHART_LINE.search(bare)) and (pin := _LITERAL_VERSION.search(bare)):
+        # the version written literally, in a file no YAML reader takes: released once it is YAML
+        bad = next((b for b in _UNQUOTED.finditer(bare)), None)
+        where = f" (line {bare.count(chr(10), 0, bad.start()) + 1}: {bad.group(0).strip()})" if bad else ""
+        line = bare.count(chr(10), 0, pin.start()) + 1
+        return [
+            f"{rel}:{line}: chart {chart.group(1)} {pin.group(1)}, written in an app-of-apps chart's "
+            f"template that is YAML only once helm renders it{where}, so no version is read there: "
+            "quote each value a {{ }} action writes ('{{ ... }}'), which helm renders alike, "
+            "to have it read and released"
+        ]
     if m is None or "chart:" not in text:
         return []
     return [

@@ -262,3 +262,24 @@ def test_an_application_pinning_an_exact_constraint_names_the_version(tmp_path: 
         "('=1.17.1'), which the bot does not edit: write it bare there (1.17.1)" in n
         for n in notes
     ), notes
+
+
+def test_a_chart_version_written_in_an_app_of_apps_template_no_yaml_reader_takes_is_said() -> None:
+    """BinaryMan32/argocd@db68229b infrastructure/templates/coredns.yaml pins chart coredns 1.47.0
+    literally, and a value below writes two template actions unquoted (no YAML before helm
+    renders it): the chart was in no line of init's, read nor said."""
+    rel = "infrastructure/templates/coredns.yaml"
+    template = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: coredns}\nspec:\n"
+        "  project: {{ .Values.project.name }}\n  source:\n    repoURL: https://coredns.github.io/helm\n"
+        "    chart: coredns\n    targetRevision: 1.47.0\n    helm:\n      valuesObject:\n"
+        "        forward: {{ .Values.domain }} {{ .Values.gateway }}\n"
+    )
+    found, notes = discovered_charts.find({rel: template}.get, lambda _rel: [], {"dev": [rel]})
+    assert found == []
+    assert notes == [
+        f"{rel}:9: chart coredns 1.47.0, written in an app-of-apps chart's template that is YAML only once "
+        "helm renders it (line 12: forward: {{ .Values.domain }} {{ .Values.gateway }}), so no version is "
+        "read there: quote each value a {{ }} action writes ('{{ ... }}'), which helm renders alike, to "
+        "have it read and released"
+    ], notes
