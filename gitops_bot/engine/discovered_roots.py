@@ -102,7 +102,10 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
             p.relative_to(repo.root).as_posix() for p in files_of(repo, d) if p.is_relative_to(repo.root)
         ]
         held = [g for g in files if _kinds(repo, g) & {"Application", "ApplicationSet"}]
-        roots += [(d, files, held)] if held else []
+        # an app's folder building its own Applications is no root: a root deploys the apps of
+        # other folders (jomcgi/homelab's projects/home-cluster), or an ApplicationSet's
+        sets = any("ApplicationSet" in _kinds(repo, g) for g in held)
+        roots += [(d, files, held)] if sets or len({PurePosixPath(g).parent for g in held}) > 1 else []
     # several: a tool's extras and examples (contrib/, docs/) beside the clusters' own are not theirs
     roots = [r for r in roots if r[0].split("/", 1)[0].lower() not in _ASIDE] if len(roots) > 1 else roots
     ours: list[RenderPath] = []

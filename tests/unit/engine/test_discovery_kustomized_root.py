@@ -125,3 +125,29 @@ def test_two_stages_under_the_root_are_left_as_they_are(tmp_path: Path) -> None:
         ("platform/prod/application.yaml",),
     )
     assert not [p for paths in envs.values() for p in paths if p == "cluster"], envs
+
+
+REMOTE_CHART = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: {name}, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: 'https://charts.example.org', chart: {name}, targetRevision: 1.0.0}}
+  destination: {{server: 'https://kubernetes.default.svc', namespace: web}}
+"""
+
+
+def test_an_apps_folder_building_its_own_applications_is_no_root(tmp_path: Path) -> None:
+    """radar/k3s app/k3s-system/fission builds its two Applications of published charts (the
+    CRDs' and the app's) beside its namespace, and nothing builds the folder: an app's, not the
+    cluster's root, and the cluster's Application files stay one environment."""
+    files = {
+        "apps/web/kustomization.yaml": "resources: [web.yaml, crds.yaml]\n",
+        "apps/web/web.yaml": REMOTE_CHART.format(name="web"),
+        "apps/web/crds.yaml": REMOTE_CHART.format(name="web-crds"),
+        "apps/api/api.yaml": REMOTE_CHART.format(name="api"),
+    }
+    found = discover(write(tmp_path, files))
+    paths = [p for e in found.environments for p in e.paths]
+    assert "apps/web" not in paths and "apps/api/api.yaml" in paths, found.environments
