@@ -143,8 +143,10 @@ def _anothers(
     not Docker Hub's library ``aperture-operator``). Another configured image's, or one of
     another name (coredns beside a runner controller: a release would write the controller
     into the DNS server's values); one of the same last name on another registry may be a
-    mirror of it (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's, as a whole
-    reference key does (what it names is what the configured name stands for)."""
+    mirror of it (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's. A whole
+    reference key is read so too where the image is named as a repository:
+    ``image: ghcr.io/acme/rails@sha256:…`` in the values another repository's chart is given is no
+    place of ``docker.io/library/nginx``, which this repository's chart writes at that key."""
     node = present.get("repository") or present.get("reference")
     if node is None or not nodes.is_scalar(node) or not node.value or "{{" in str(node.value):
         return False
@@ -157,7 +159,9 @@ def _anothers(
     # registry (ghcr.io/acme/ships/frontend beside ghcr.io/acme/grimoire/frontend) is another image
     host = (spec.repository_key or "").split("/", 1)[0]
     mirror = location.rsplit("/", 1)[-1] == named and location.split("/", 1)[0] != host
-    other = "repository" in present and bool(named) and not mirror
+    # a whole reference under a short name (``ingress``) is what that name stands for; under a
+    # name written as a repository, it names that repository or another image
+    other = bool(named) and not mirror and ("repository" in present or "/" in spec.name)
     return location in by_repo or other
 
 

@@ -118,3 +118,37 @@ def test_another_image_of_the_same_last_name_on_the_same_registry_is_not_its_pla
     app = open_app(work)
     reading = app.reading(app.config.environment("prod")).image("ghcr.io/acme/homelab/grimoire/frontend")
     assert reading is not None and {p.file for p in reading.pins} == {"apps/grimoire.yaml"}, reading
+
+
+REFERENCE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: {name}, namespace: x}}
+spec:
+  interval: 1h
+  chart:
+    spec: {{chart: {name}, version: 1.0.0, sourceRef: {{kind: HelmRepository, name: charts}}}}
+  values:
+    image: {image}
+"""
+
+
+def test_a_whole_reference_key_naming_another_image_is_not_its_place(tmp_path: Path) -> None:
+    """code-dot-org/k8s-gitops@aa176571 (newcomer16 N0): this repository's chart writes nginx at
+    the values key image; the values another repository's chart is given hold image:
+    ghcr.io/code-dot-org/cdo-rails@sha256:… at the same key, which was read as nginx's pin, and
+    update wrote nginx over the rails image."""
+    rails = "ghcr.io/acme/cdo-rails@sha256:" + "5" * 64
+    work = _repository(
+        tmp_path,
+        {
+            "apps/web.yaml": REFERENCE.format(name="web", image="docker.io/library/nginx:1.30.2"),
+            "apps/rails.yaml": REFERENCE.format(name="rails", image=rails),
+            "gitops-bot.yaml": (
+                "version: 1\nimages:\n- name: docker.io/library/nginx\n  policy: semver\n"
+                "  helm: {reference: image}\nenvironments:\n- name: prod\n  path: apps\n"
+            ),
+        },
+    )
+    app = open_app(work)
+    reading = app.reading(app.config.environment("prod")).image("docker.io/library/nginx")
+    assert reading is not None and {p.file for p in reading.pins} == {"apps/web.yaml"}, reading
