@@ -154,8 +154,10 @@ class Case:
 
     @functools.cached_property
     def values(self) -> list[str]:
-        """Its own Helm values layers."""
-        return [f for f in self.walk.values if self.alone(f)]
+        """Its own Helm values layers of the charts rendering the image (not another chart's)."""
+        roots = {f.root for f in self.effective if f.kind is PinKind.HELM}
+        layers = zip(self.walk.values, self.walk.value_roots, strict=True)
+        return [f for f, root in layers if self.alone(f) and (not roots or root in roots)]
 
     def unsupported(self, reason: str, fix: str, pins: tuple[Pin, ...] | None = None) -> ImageReading:
         return ImageReading(
