@@ -82,7 +82,7 @@ def _cluster_name(covered: Sequence[RenderPath], destinations: set[str]) -> str 
     )
 
 
-def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath], rooted: bool) -> list[RenderPath]:
     """``found`` with the candidates each kustomization of Argo CD Applications or
     ApplicationSets reaches replaced by it, where nothing of the repository builds or renders
     it: the root of an app of apps applied by hand (``kubectl apply -k``, a cluster's Argo CD
@@ -91,6 +91,8 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
     cluster's) by their folders. An Application file no root builds is applied by nothing here:
     said, not an environment. ``found`` as it is where there is no such root, or a root's
     Applications deploy to several clusters, or the candidates it covers are named as two stages."""
+    if rooted:  # an Application of the repository renders its apps of apps: those are its roots
+        return list(found)
     kdirs = {norm(PurePosixPath(f).parent.as_posix()) for f in repo.files if PurePosixPath(f).name in KNAMES}
     built = {r for d in kdirs for r in deployers.dirs_reached(repo, d) if r != d}
     rendered = deployers.app_paths(repo)

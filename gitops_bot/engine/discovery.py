@@ -139,7 +139,8 @@ def discover(
     )
     # one Argo CD deploying all to its own cluster is one environment, not its app folders
     shaped = discovered_roots.one_cluster(repo, shaped)
-    shaped = discovered_roots.examples(repo, discovered_roots.applied_by_hand(repo, shaped))
+    rooted = deployments is not None and deployments.rooted
+    shaped = discovered_roots.examples(repo, discovered_roots.applied_by_hand(repo, shaped, rooted))
     shaped = discovered_scripts.local_loops(repo, discovered_branches.promoted(repo, shaped), scripts)
     shaped = discovered_scripts.test_clusters(repo, shaped, scripts, deployers.holds_deployers(repo))
     # a Flux cluster is an environment, the namespaces its Kustomizations deploy are not

@@ -151,3 +151,29 @@ def test_an_apps_folder_building_its_own_applications_is_no_root(tmp_path: Path)
     found = discover(write(tmp_path, files))
     paths = [p for e in found.environments for p in e.paths]
     assert "apps/web" not in paths and "apps/api/api.yaml" in paths, found.environments
+
+
+def test_no_root_is_guessed_applied_by_hand_where_an_application_here_renders_the_apps(
+    tmp_path: Path,
+) -> None:
+    """HowDiggy/k8s-gitops@b3d39c2b (newcomer16 N17): clusters/home-dev/infra-root.yaml renders
+    infrastructure/overlays/home-dev, a folder of Applications. infrastructure/base, a kustomization
+    of Applications nothing renders, was taken as a root applied by hand, and home-dev's
+    Applications were said as built by no root and dropped."""
+    root_app = APPLICATION.format(name="infra-root", path="overlays/home-dev").replace(
+        "    helm: {valueFiles: [values.yaml, values-prod.yaml]}\n", ""
+    )
+    files = {
+        "clusters/home-dev/infra-root.yaml": root_app,
+        "overlays/home-dev/kustomization.yaml": "resources: [web.yaml]\n",
+        "overlays/home-dev/web.yaml": APPLICATION.format(name="web", path="apps/web").replace(
+            "    helm: {valueFiles: [values.yaml, values-prod.yaml]}\n", ""
+        ),
+        "apps/web/deploy.yaml": deployment("web", "ghcr.io/acme/web:1.0.0"),
+        "base/kustomization.yaml": "resources: [one/api.yaml, two/db.yaml]\n",
+        "base/one/api.yaml": REMOTE_CHART.format(name="api"),
+        "base/two/db.yaml": REMOTE_CHART.format(name="db"),
+    }
+    found = discover(write(tmp_path, files))
+    assert not [n for n in found.notes if "applied by hand" in n], found.notes
+    assert "base" not in [p for e in found.environments for p in e.paths], found.environments
