@@ -296,6 +296,8 @@ def lone_tags(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
                 continue
             name = f"HelmRelease {_at(value, 'metadata').get('name')}"
             over = f"chart {chart.get('chart')} of {source.get('kind')} {source.get('name')}"
+            if not chart.get("chart"):  # a patch of a HelmRelease written elsewhere: its chart is there
+                over = "chart (named where the HelmRelease it patches is written)"
             if not chart and (ref := _at(value, "spec", "chartRef")):  # Flux's chartRef: an OCIRepository's
                 over = f"chart {ref.get('kind')} {ref.get('name')}{_oci_source(repo, rel, ref.get('name'))}"
             for path, parent, key, node in nodes.walk(_node(spec, "values")):

@@ -222,6 +222,9 @@ def unit_said(why: str, fix: str, unread: bool = False) -> str:
     return f"{why}: {what} is not released, the environment's others are (fix: {fix})"
 
 
+RELEASE = "HelmRelease/"  # a Helm values site's workload when a HelmRelease's values hold it
+
+
 def _of_its_chart(found: list[Found]) -> list[Found]:
     """The image's Helm values places in the values of its own chart: where the environment's
     paths are several Applications (each a root, its chart its own) and the values of some name
@@ -229,6 +232,12 @@ def _of_its_chart(found: list[Found]) -> list[Found]:
     chart's ``server.image.tag``) is another chart's image, and a release written there would
     run that chart at this image's tag. One root, or none naming it, keeps every place."""
     helm = [f for f in found if f.kind is PinKind.HELM]
+    # of HelmReleases alike: a tag alone in another release's values is its chart's own image
+    releases = {f.site.workload for f in helm if f.site.repository and f.site.workload.startswith(RELEASE)}
+    if releases:
+        theirs = [f for f in helm if not f.site.repository and f.site.workload.startswith(RELEASE)]
+        found = [f for f in found if f not in theirs or f.site.workload in releases]
+        helm = [f for f in found if f.kind is PinKind.HELM]
     named = {f.root for f in helm if f.site.repository}
     if not named or len({f.root for f in helm}) < 2:
         return found

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.engine.app import open_app
-from testkit.local_git import committed
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import committed, write
 
 HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -152,3 +153,40 @@ def test_a_whole_reference_key_naming_another_image_is_not_its_place(tmp_path: P
     app = open_app(work)
     reading = app.reading(app.config.environment("prod")).image("docker.io/library/nginx")
     assert reading is not None and {p.file for p in reading.pins} == {"apps/web.yaml"}, reading
+
+
+def _release(name: str, values: str, chart: bool = True) -> str:
+    spec = f"  chart:\n    spec: {{chart: {name}, version: 1.0.0, sourceRef: {{kind: HelmRepository, name: {name}}}}}\n"
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata: {{name: {name}, namespace: {name}}}\nspec:\n{spec if chart else ''}  values:\n{values}"
+    )
+
+
+def test_a_tag_alone_in_another_helmreleases_values_is_its_own_charts_image(tmp_path: Path) -> None:
+    """simplelumine/k8s-gitops@0fe7a964 (newcomer16 N19, reduced by them): zitadel's HelmRelease
+    sets image.repository and image.tag; simple-gemini's patch sets only image.tag latest (its
+    chart's own image). The zitadel reading counted simple-gemini's line, and update wrote zitadel's
+    tag there. Its note said 'over its chart None of None None' of the patch (no chart written)."""
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "clusters/production/kustomization.yaml": "resources:\n- zitadel.yaml\n- gemini.yaml\n",
+                "clusters/production/zitadel.yaml": _release(
+                    "zitadel", "    image: {repository: ghcr.io/zitadel/zitadel, tag: v4.17.1}\n"
+                ),
+                "clusters/production/gemini.yaml": _release(
+                    "simple-gemini", "    image: {tag: latest}\n", chart=False
+                ),
+            },
+        )
+    )
+    pins = [
+        p.file
+        for reading in found.readings.values()
+        if (r := reading.image("ghcr.io/zitadel/zitadel")) is not None
+        for p in r.pins
+    ]
+    assert pins and not [f for f in pins if f.endswith("gemini.yaml")], (pins, found.environments)
+    assert not [n for n in found.notes if "None" in n], found.notes
