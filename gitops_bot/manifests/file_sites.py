@@ -144,9 +144,8 @@ def _anothers(
     another name (coredns beside a runner controller: a release would write the controller
     into the DNS server's values); one of the same last name on another registry may be a
     mirror of it (``mirror.gcr.io/library/nginx`` for nginx) and stays this image's. A whole
-    reference key is read so too where the image is named as a repository:
-    ``image: ghcr.io/acme/rails@sha256:…`` in the values another repository's chart is given is no
-    place of ``docker.io/library/nginx``, which this repository's chart writes at that key."""
+    reference key is read so too: ``image: ghcr.io/acme/rails@sha256:…`` in the values another
+    repository's chart is given is no place of nginx, which this repository's chart writes there."""
     node = present.get("repository") or present.get("reference")
     if node is None or not nodes.is_scalar(node) or not node.value or "{{" in str(node.value):
         return False
@@ -159,9 +158,9 @@ def _anothers(
     # registry (ghcr.io/acme/ships/frontend beside ghcr.io/acme/grimoire/frontend) is another image
     host = (spec.repository_key or "").split("/", 1)[0]
     mirror = location.rsplit("/", 1)[-1] == named and location.split("/", 1)[0] != host
-    # a whole reference under a short name (``ingress``) is what that name stands for; under a
-    # name written as a repository, it names that repository or another image
-    other = bool(named) and not mirror and ("repository" in present or "/" in spec.name)
+    # a whole reference key set-image is told to write (``--helm reference=controller.image
+    # ingress:v1``) is that image's; a configured image's names its repository or another image
+    other = bool(named) and not mirror and ("repository" in present or spec.written is None)
     return location in by_repo or other
 
 

@@ -1,0 +1,64 @@
+"""A values file given to another repository's chart (an ApplicationSet's ``$values`` ref) holds
+that chart's image at a key this repository's chart reads too: it is no place of this chart's image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+HELLO_APP = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+    "metadata: {name: helloworld, namespace: argocd}\nspec:\n  project: default\n  sources:\n"
+    "  - repoURL: https://github.com/acme/gitops.git\n    path: apps/helloworld/chart\n"
+    "    helm: {valueFiles: [$values/apps/helloworld/values.yaml]}\n"
+    "  - {repoURL: https://github.com/acme/gitops.git, ref: values}\n"
+    "  destination: {server: 'https://kubernetes.default.svc', namespace: hello}\n"
+)
+OTHER_REPO_SET = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: codeai, namespace: argocd}\n"
+    "spec:\n  generators:\n  - git:\n      repoURL: https://github.com/acme/gitops.git\n"
+    "      revision: main\n      files: [{path: 'apps/codeai/deployments/*/deployment.yaml'}]\n"
+    "  template:\n    metadata: {name: 'codeai-{{path.basename}}'}\n    spec:\n      project: default\n"
+    "      sources:\n      - repoURL: https://github.com/acme/rails.git\n        path: k8s/helm\n"
+    "        helm:\n          valueFiles: ['$values/apps/codeai/deployments/{{path.basename}}/values.yaml']\n"
+    "      - {repoURL: https://github.com/acme/gitops.git, ref: values}\n"
+    "      destination: {server: 'https://kubernetes.default.svc', namespace: '{{path.basename}}'}\n"
+)
+
+
+def test_the_values_another_repositorys_chart_is_given_are_not_this_charts_image(tmp_path: Path) -> None:
+    """code-dot-org/k8s-gitops@aa176571 (newcomer16 N0, reduced by them): apps/codeai/deployments/staging/values.yaml's
+    `image: ghcr.io/code-dot-org/cdo-rails@sha256:…` (values of a chart of ANOTHER repository)
+    was read as docker.io/library/nginx (this repository's helloworld chart reads `.Values.image`);
+    update --dry-run then wrote `image: nginx:1.31.0-alpine-slim@sha256:…` over cdo-rails."""
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "apps/helloworld/application.yaml": HELLO_APP,
+                "apps/helloworld/values.yaml": "image: docker.io/library/nginx:1.30.2-alpine-slim\n",
+                "apps/helloworld/chart/Chart.yaml": "apiVersion: v2\nname: helloworld\nversion: 0.1.0\n",
+                "apps/helloworld/chart/values.yaml": "image: nginx:latest\n",
+                "apps/helloworld/chart/templates/deployment.yaml": (
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: hello}\nspec:\n  template:\n"
+                    "    spec:\n      containers:\n      - name: web\n        image: {{ .Values.image }}\n"
+                ),
+                "apps/codeai/applicationset.yaml": OTHER_REPO_SET,
+                "apps/codeai/deployments/staging/deployment.yaml": "branch: staging\n",
+                "apps/codeai/deployments/staging/values.yaml": (
+                    "image: ghcr.io/acme/cdo-rails@sha256:" + "5" * 64 + "\n"
+                ),
+            },
+        ),
+        origin="https://github.com/acme/gitops.git",
+    )
+    pins = [
+        p.file
+        for reading in found.readings.values()
+        for i in found.images
+        if i.name.endswith("nginx") and (r := reading.image(i.name)) is not None
+        for p in r.pins
+    ]
+    assert not [f for f in pins if "deployments/staging" in f], (pins, [i.name for i in found.images])
