@@ -98,35 +98,58 @@ def _slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else float("nan")
 
 
-def child(argv: list[str], frames: int, warm: float) -> int:
+def child(argv: list[str], frames: int, times: list[float], folder: str) -> int:
     """The watch in this process, with tracemalloc on (``frames`` deep) when asked: a snapshot
-    at ``warm`` seconds, and at SIGUSR2 the top growth since it printed to stderr."""
+    written to ``folder`` at each of ``times`` (seconds) and one at SIGUSR2, each said on stderr.
+    Written to disk and dropped, so the traced process holds none of them."""
     from gitops_bot.cli import main
 
     if frames:
         import tracemalloc
 
         tracemalloc.start(frames)
-        base: list[Any] = []
-        threading.Timer(warm, lambda: base.append(tracemalloc.take_snapshot())).start()
+        started = time.monotonic()
 
-        def top(*_: object) -> None:
-            if not base:
-                return
-            snap = tracemalloc.take_snapshot()
-            stats = snap.compare_to(base[0], "traceback")[:15]
-            rows = []
-            for s in stats:
-                # the allocating frame first, then its callers
-                where = " <- ".join(
-                    f"{fr.filename.rsplit('/', 1)[-1]}:{fr.lineno}" for fr in reversed(s.traceback)
-                )
-                rows.append({"kB": round(s.size_diff / 1024, 1), "count": s.count_diff, "where": where})
-            sys.stderr.write(json.dumps({"event": "tracemalloc_top", "rows": rows}) + "\n")
+        def dump(last: bool) -> None:
+            at = time.monotonic() - started
+            path = os.path.join(folder, f"snapshot-{at:05.0f}.tm")
+            tracemalloc.take_snapshot().dump(path)
+            ev = {"event": "tracemalloc_dump", "at": round(at), "path": path, "last": last}
+            sys.stderr.write(json.dumps(ev) + "\n")
             sys.stderr.flush()
 
-        signal.signal(signal.SIGUSR2, top)
+        for t in times:
+            timer = threading.Timer(t, dump, (False,))
+            timer.daemon = True
+            timer.start()
+        signal.signal(signal.SIGUSR2, lambda *_: threading.Thread(target=dump, args=(True,)).start())
     return main(argv)
+
+
+def _growth(paths: list[str]) -> None:
+    """The sites that grew most from the first snapshot to each later one, and between the
+    last two (the allocating frame first, then its callers)."""
+    import tracemalloc
+
+    ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    snaps = [(p, tracemalloc.Snapshot.load(p).filter_traces(ignore)) for p in paths]
+    pairs = [(snaps[0], s) for s in snaps[1:]]
+    if len(snaps) > 2:
+        pairs.append((snaps[-2], snaps[-1]))
+    for (pa, a), (pb, b) in pairs:
+        ta, tb = (int(Path(x).stem.split("-")[1]) for x in (pa, pb))
+        total = sum(st.size for st in b.statistics("filename")) - sum(
+            st.size for st in a.statistics("filename")
+        )
+        print(
+            f"tracemalloc: {ta / 60:.1f} min -> {tb / 60:.1f} min ({total / 1024:+.1f} kB traced in all),"
+            " the sites that grew most"
+        )
+        for st in b.compare_to(a, "traceback")[:12]:
+            where = " <- ".join(
+                f"{fr.filename.rsplit('/', 1)[-1]}:{fr.lineno}" for fr in reversed(st.traceback)
+            )
+            print(f"  {st.size_diff / 1024:+9.1f} kB {st.count_diff:+7d}  {where}")
 
 
 def parent(args: argparse.Namespace) -> None:
@@ -151,9 +174,11 @@ def parent(args: argparse.Namespace) -> None:
         env["PYTHONPATH"] = str(ROOT)
         watch = ["watch", "--env", "staging", "--listen", "127.0.0.1:0", "--repositories", str(listing)]
         watch += ["--interval", args.interval, "--jitter", "0"]
-        warm = args.minutes * 60 / 3
+        times = ",".join(str(float(m) * 60) for m in args.snapshots.split(",") if m)
+        folder = tmp / "snapshots"
+        folder.mkdir()
         p = subprocess.Popen(
-            [sys.executable, __file__, "--child", str(args.tracemalloc), str(warm), *watch],
+            [sys.executable, __file__, "--child", str(args.tracemalloc), times, str(folder), *watch],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -162,19 +187,23 @@ def parent(args: argparse.Namespace) -> None:
         )
         assert p.stderr is not None
         rows: list[tuple[int, float, int, float, float, dict[str, Any]]] = []
-        top: list[dict[str, Any]] = []
+        dumps: list[str] = []
+        print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         end = time.monotonic() + args.minutes * 60
         asked = False
         prev = (0, 0.0, 0.0)
-        print("cycle  at(s)  RSS kB  dRSS kB  CPU s  git+tools CPU s  cycle s  result")
+        print("cycle  at(s)  RSS kB  dRSS kB  CPU s  git+tools CPU s  cycle s  load  result")
         for line in p.stderr:
             try:
                 ev = json.loads(line)
             except ValueError:
                 continue
-            if ev.get("event") == "tracemalloc_top":
-                top = ev["rows"]
-                break
+            if ev.get("event") == "tracemalloc_dump":
+                dumps.append(ev["path"])
+                print(f"  tracemalloc snapshot at {ev['at']} s", flush=True)
+                if ev.get("last"):
+                    break
+                continue
             if ev.get("event") != "cycle":
                 if ev.get("level") in ("error", "warning") and ev.get("event") != "repository_cycle":
                     print("  ", line.strip()[:300])
@@ -184,7 +213,8 @@ def parent(args: argparse.Namespace) -> None:
             rows.append((len(rows) + 1, at, rss, own - prev[1], kids - prev[2], ev))
             print(
                 f"{len(rows):5d} {at:6.0f} {rss:7d} {rss - prev[0]:+8d} {own - prev[1]:6.2f}"
-                f" {kids - prev[2]:15.2f} {ev.get('seconds', 0):8.2f}  {ev.get('result')}"
+                f" {kids - prev[2]:15.2f} {ev.get('seconds', 0):8.2f} {os.getloadavg()[0]:5.1f}"
+                f"  {ev.get('result')}"
                 f" ({ev.get('repositories')} repositories, {len(ev.get('failed') or [])} failed)",
                 flush=True,
             )
@@ -197,6 +227,9 @@ def parent(args: argparse.Namespace) -> None:
                     asked = True
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=60)
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if dumps:
+            _growth(dumps)
     later = [r for r in rows if r[0] > 2]  # the first cycle clones and opens; the second warms
     if later:
         half = [r for r in rows if r[1] >= rows[-1][1] / 2]
@@ -211,15 +244,12 @@ def parent(args: argparse.Namespace) -> None:
             f"(min {min(cpu):.2f}, max {max(cpu):.2f}); git and tools median "
             f"{statistics.median([r[4] for r in later]):.2f} s"
         )
-    if top:
-        print("tracemalloc: the sites that grew most since the warm-up")
-        for r in top:
-            print(f"  {r['kB']:+9.1f} kB {r['count']:+7d}  {r['where']}")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        sys.exit(child(sys.argv[4:], int(sys.argv[2]), float(sys.argv[3])))
+        times = [float(t) for t in sys.argv[3].split(",") if t]
+        sys.exit(child(sys.argv[5:], int(sys.argv[2]), times, sys.argv[4]))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", type=int, default=100)
     ap.add_argument("--files", type=int, default=200, help="plain YAML files in each repository")
@@ -227,6 +257,12 @@ def main() -> None:
     ap.add_argument("--interval", default="5s")
     ap.add_argument("--minutes", type=float, default=3)
     ap.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES")
+    ap.add_argument(
+        "--snapshots",
+        default="5,10,30",
+        metavar="MINUTES",
+        help="with --tracemalloc: when to take snapshots (the first is the baseline; one more at the end)",
+    )
     parent(ap.parse_args())
 
 
