@@ -52,12 +52,18 @@ def attach(app: App, rel: Release, source: SourceHistory) -> Release:
     labels are read for every change at once (a release of a thousand images is a thousand
     round trips apart otherwise); the source compares, one forge call each, stay one at a time,
     as forges ask of one client."""
-    if rel.kind is ReleaseKind.HOLD or not rel.changes or rel.contents_read:
+    if not unread(rel):
         return rel
     labels = read_labels(app, rel.changes)
     once = _Once(source)
     changes = tuple(_one(app, rel.kind, c, once, labels) for c in rel.changes)
     return replace(rel, changes=changes, contents_read=True)
+
+
+def unread(rel: Release) -> bool:
+    """Whether :func:`attach` has anything to read for ``rel``: a release's contents are read
+    once, and a hold or a release of no change has none."""
+    return rel.kind is not ReleaseKind.HOLD and bool(rel.changes) and not rel.contents_read
 
 
 class _Once:

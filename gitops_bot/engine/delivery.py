@@ -526,7 +526,7 @@ def _propose(
     cfg = app.config
     rel, sha = at.rel, at.commit
     branch = rel.branch(cfg.git.branch_prefix)
-    if sha is not None:
+    if sha is not None and contents.unread(rel):  # a batch's releases come read already
         rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     settings = Settings(
         env, cfg.git, cfg.pull_request, ws.target(branches.lands_on(app, env, rel)), forge.noun

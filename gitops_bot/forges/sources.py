@@ -82,9 +82,11 @@ class Sources:
 
     def __init__(self, hosts: Sequence[Host], *, transport: httpx.BaseTransport | None = None) -> None:
         self.hosts = list(hosts)
+        self._transport = transport
         # one service per host's API: its token goes to that origin only (never after a redirect
-        # elsewhere), in its API's form
-        self._services = [_service(h, transport) for h in self.hosts]
+        # elsewhere), in its API's form; made at the host's first compare, since most runs ask
+        # none (a watch's cycle over an unchanged repository makes its histories every cycle)
+        self._services: list[Service | None] = [None] * len(self.hosts)
 
     def compare(self, repository: str, base: str, head: str) -> Comparison:
         for rev in (base, head):
@@ -103,9 +105,10 @@ class Sources:
             )
         host = self.hosts[at]
         forge = registry.entry(host.kind)
-        ask = Ask(
-            self._services[at], host.kind, repository, path, f"{web!s}/{path}", base, head, host.api_url
-        )
+        service = self._services[at]
+        if service is None:
+            service = self._services[at] = _service(host, self._transport)
+        ask = Ask(service, host.kind, repository, path, f"{web!s}/{path}", base, head, host.api_url)
         # Azure DevOps and Data Center URLs name more than a path (collection, project, context,
         # spaces in names): their own parsers read them
         if not forge.own_source_urls and (not re.match(r"^[\w.-]+(/[\w.-]+)+$", path) or ".." in path):
@@ -114,7 +117,8 @@ class Sources:
 
     def close(self) -> None:
         for service in self._services:
-            service.close()
+            if service is not None:
+                service.close()
 
 
 def _service(host: Host, transport: httpx.BaseTransport | None) -> Service:

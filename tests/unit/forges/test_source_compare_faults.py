@@ -104,3 +104,17 @@ def test_a_passing_outage_is_asked_once_more() -> None:
 
     assert _sources(httpx.MockTransport(handler)).compare(REPO, BASE, HEAD).total == 0
     assert statuses == []
+
+
+def test_a_hosts_service_is_made_at_its_first_compare(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most runs compare nothing (a watch's cycle over an unchanged repository makes its
+    histories every cycle): a host's service, its credential read, waits for its first compare."""
+    made: list[str] = []
+    real = sources._service
+    monkeypatch.setattr(sources, "_service", lambda host, t: made.append(host.api_url) or real(host, t))
+    history = _sources(_answer(200, json.dumps({"commits": []}).encode()))
+    assert made == []
+    history.compare(REPO, BASE, HEAD)
+    history.compare(REPO, BASE, HEAD)
+    assert made == [API]
+    history.close()
