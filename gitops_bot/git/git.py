@@ -17,6 +17,8 @@ import re
 import shutil
 import socket
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +32,13 @@ from gitops_bot.git.race import RACE
 from gitops_bot.git.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
 
 log = get_logger(__name__)
+# The remote-tracking refs' listing of a store (its common directory), kept by what the files
+# git reads them from hold: the same bytes name the same objects, and a commit's tree never
+# changes, so ``for-each-ref`` would list the same. One entry a store, the least recently used
+# forgotten past KEPT_REFS; a listing is never held past its files changing.
+KEPT_REFS = 256
+_kept_refs: OrderedDict[str, tuple[bytes, dict[str, tuple[str, str]]]] = OrderedDict()
+_kept_lock = threading.Lock()
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
 _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 
@@ -206,14 +215,32 @@ class GitWorkspace(History):
     def remote_refs(self) -> dict[str, tuple[str, str]]:
         """Every remote-tracking ref -> its object and, for a commit, its tree, as the last fetch
         or push left them: one ``for-each-ref`` kept until the next (the kept worktree's check,
-        the base's tree and the bot's branches' tips each started a process of their own)."""
+        the base's tree and the bot's branches' tips each started a process of their own), and
+        across workspaces of one store while the files the refs are read from hold the same
+        bytes (:func:`_refs_files`): a watch's cycle over an unchanged repository starts none, a
+        fetch or a push that moved a ref one after it, not one before it and one after."""
         if self._refs is None:
+            common = str(self.store.common_dir)
+            files = _refs_files(Path(common))
+            with _kept_lock:
+                kept = _kept_refs.get(common)
+                if kept is not None and files is not None and kept[0] == files:
+                    _kept_refs.move_to_end(common)
+                    self._refs = kept[1]
+                    return kept[1]
             out = self.store.raw("for-each-ref", "--format=%(objectname) %(tree) %(refname)", "refs/remotes/")
             refs = {}
             for line in out.decode("utf-8", "surrogateescape").splitlines():
                 sha, tree, ref = line.split(" ", 2)
                 refs[ref] = (sha, tree)
             self._refs = refs
+            # the files as read before the listing: a ref moved in between is read again next time
+            if files is not None and files == _refs_files(Path(common)):
+                with _kept_lock:
+                    _kept_refs[common] = (files, refs)
+                    _kept_refs.move_to_end(common)
+                    while len(_kept_refs) > KEPT_REFS:
+                        _kept_refs.popitem(last=False)
         return self._refs
 
     def refs_moved(self) -> None:
@@ -424,3 +451,38 @@ def _checked_out(wt: Repo) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     return head if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head) else None
+
+
+def _refs_files(common: Path) -> bytes | None:
+    """What ``packed-refs`` and every loose ref under ``refs/remotes`` hold, names and bytes,
+    as one string: what ``for-each-ref refs/remotes/`` reads refs from in the files backend.
+    None where that is not known to be all: refs in a reftable, a ref being written (its
+    ``.lock``), a file that cannot be read."""
+    if (common / "reftable").exists():
+        return None
+    try:
+        parts = [(common / "packed-refs").read_bytes()]
+    except FileNotFoundError:
+        parts = [b""]
+    except OSError:
+        return None
+    top = common / "refs" / "remotes"
+    if not top.is_dir():
+        return parts[0]  # no remote-tracking ref written loose yet
+    try:
+        for folder, dirs, names in os.walk(top, onerror=_raise):
+            dirs.sort()
+            for name in sorted(names):
+                if name.endswith(".lock"):
+                    return None
+                path = os.path.join(folder, name)
+                with open(path, "rb") as f:
+                    parts.append(os.path.relpath(path, top).encode("utf-8", "surrogateescape"))
+                    parts.append(f.read())
+    except OSError:  # one removed or moved into packed-refs meanwhile: not known to be all
+        return None
+    return b"\0".join(parts)
+
+
+def _raise(exc: OSError) -> None:
+    raise exc

@@ -18,6 +18,8 @@ import base64
 import os
 import re
 import subprocess
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from gitops_bot.core.errors import GitError
@@ -143,15 +145,98 @@ class Repo:
         written, line endings, attributes, the remote), each a git process of its own before
         (of the 21 a watch cycle over an unchanged repository started, 18 now)."""
         if self._config is None:
-            self._config = {}
-            for entry in (self.ok("config", "-z", "--list") or "").split("\0"):
-                name, _, value = entry.partition("\n")
-                if name:  # the last of a key set twice wins, as --get answers
-                    self._config[_canonical(name)] = value
+            self._config = self._listing()
         return self._config.get(_canonical(key))
+
+    def _listing(self) -> dict[str, str]:
+        """The listing of every level, kept across Repos of one repository (a watch opens its
+        store every cycle) while every file git reads it from holds the same bytes and the
+        environment that names them is the same (:func:`_config_files`)."""
+        where = f"{self.common_dir}\0{self.git_dir}"
+        files = _config_files(self.git_dir, self.common_dir)
+        if files is not None:
+            with _kept_lock:
+                kept = _kept_configs.get(where)
+                if kept is not None and kept[0] == files:
+                    _kept_configs.move_to_end(where)
+                    return kept[1]
+        config: dict[str, str] = {}
+        for entry in (self.ok("config", "-z", "--list") or "").split("\0"):
+            name, _, value = entry.partition("\n")
+            if name:  # the last of a key set twice wins, as --get answers
+                config[_canonical(name)] = value
+        # an include names files of its own, some only under a condition: not kept
+        included = any(k.startswith(("include.", "includeif.")) for k in config)
+        if files is not None and not included and files == _config_files(self.git_dir, self.common_dir):
+            with _kept_lock:
+                _kept_configs[where] = (files, config)
+                _kept_configs.move_to_end(where)
+                while len(_kept_configs) > KEPT_CONFIGS:
+                    _kept_configs.popitem(last=False)
+        return config
 
     def origin_url(self) -> str | None:
         return self.config("remote.origin.url")
+
+
+# A repository's configuration listing (its common and git directories), kept by the bytes of
+# every file git reads configuration from and the environment naming them: the same files say
+# the same. One entry a repository, the least recently used forgotten past KEPT_CONFIGS.
+KEPT_CONFIGS = 256
+_kept_configs: OrderedDict[str, tuple[tuple[object, ...], dict[str, str]]] = OrderedDict()
+_kept_lock = threading.Lock()
+_system: list[str | None] = []  # git's system file, once asked (None: not known)
+
+
+def _config_files(git_dir: Path, common: Path) -> tuple[object, ...] | None:
+    """The environment git finds its configuration by, and what each file it may read holds
+    (None where missing): the system file, the global ones (``GIT_CONFIG_GLOBAL``, the XDG
+    one, ``~/.gitconfig``), the repository's and its worktree's. None where that is not known
+    to be all: the system file's path unknown, a file that cannot be read."""
+    env = os.environ
+    system = env.get("GIT_CONFIG_SYSTEM") or _system_file()
+    if system is None:
+        return None
+    home, xdg = env.get("HOME"), env.get("XDG_CONFIG_HOME")
+    paths = [system, env.get("GIT_CONFIG_GLOBAL"), str(common / "config"), str(git_dir / "config.worktree")]
+    paths += [os.path.join(xdg, "git", "config") if xdg else None]
+    paths += (
+        [os.path.join(home, ".config", "git", "config"), os.path.join(home, ".gitconfig")] if home else []
+    )
+    named = tuple(
+        sorted((k, v) for k, v in env.items() if k.startswith("GIT_") or k in ("HOME", "XDG_CONFIG_HOME"))
+    )
+    out: list[object] = [named]
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            with open(path, "rb") as f:
+                out.append((path, f.read()))
+        except FileNotFoundError:
+            out.append((path, None))
+        except OSError:
+            return None
+    return tuple(out)
+
+
+def _system_file() -> str | None:
+    """The system-wide file git reads (where it was built to: ``/etc/gitconfig`` for most),
+    asked once: as the origin of its entries, or as named where git cannot read it; None where
+    neither says it (an empty file)."""
+    if not _system:
+        proc = completed(
+            ["config", "--system", "--show-origin", "-z", "--list"], cwd="/", env={"LC_ALL": "C"}
+        )
+        out = proc.stdout.decode("utf-8", "surrogateescape")
+        if proc.returncode == 0 and out.startswith("file:"):
+            _system.append(out.removeprefix("file:").partition("\0")[0])
+        else:
+            m = re.search(
+                r"unable to read config file '(.+)': ", proc.stderr.decode("utf-8", "surrogateescape")
+            )
+            _system.append(m.group(1) if m else None)
+    return _system[0]
 
 
 def _canonical(key: str) -> str:

@@ -14,7 +14,9 @@ readings kept by commit take the commit from the ``status`` that spared the rese
 asked git the same of the same worktree again: 7. The store (the cache's bare clone) and its
 kept worktree are opened from the files git's layout keeps (``HEAD``, the worktree's ``.git`` and
 ``commondir``), not with a ``rev-parse`` each, and the store's worktrees are not listed where
-each registration is locked for a reason not a run's (its ``locked`` file): 4."""
+each registration is locked for a reason not a run's (its ``locked`` file): 4. The remote-tracking
+refs' listing is kept by what the files they are read from hold (unchanged since the last run): 3.
+The store's configuration listing is kept by what every file git reads it from holds: 2."""
 
 from __future__ import annotations
 
@@ -24,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.engine import contents
 from testkit import in_process
 from testkit.update_world import World
 
-MOST = 4  # the git processes of an unchanged update: the remote's listing, its refs, one status
+MOST = 2  # the git processes of an unchanged update: the remote's listing, one status
 
 
 def _shim(tmp_path: Path) -> tuple[Path, Path]:
@@ -56,11 +59,15 @@ def test_an_update_of_an_unchanged_repository_reads_its_configuration_and_worktr
     _update(world, shim)  # clones, opens staging's pull request, commits dev's release to main
     _update(world, shim)  # reads the commit the first run made
     started.unlink()
+    made: list[object] = []  # the source histories the run makes (each its hosts and services)
+    real = contents.make_history
+    monkeypatch.setattr(contents, "make_history", lambda *a: made.append(a) or real(*a))
     _update(world, shim)  # nothing changed since the last run: a watch's cycle over the repository
     calls = started.read_text().splitlines()
+    assert len(made) == 1  # the batch's, its releases read once: not again for the pull request
     assert world.branches() == ["gitops-bot/staging", "main"]
     configs = [c for c in calls if " config " in f" {c} "]
-    assert len(configs) == 1, "\n".join(calls)
+    assert not configs, "\n".join(calls)  # listed by the run before: the files hold the same
     assert not [c for c in calls if " rev-parse " in f" {c} "], "\n".join(calls)
     assert not [c for c in calls if "worktree " in c], "\n".join(calls)  # the kept one alone, locked
     assert not [c for c in calls if "ls-tree -r" in c], "\n".join(calls)  # the base's tree: kept
