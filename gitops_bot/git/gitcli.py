@@ -185,11 +185,28 @@ class Repo:
 KEPT_CONFIGS = 256
 _kept_configs: OrderedDict[str, tuple[tuple[object, ...], dict[str, str]]] = OrderedDict()
 _kept_lock = threading.Lock()
+# the environment git finds its configuration files and settings by (git-config(1), git(1))
+_NAMING = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_DIR",
+    "GIT_COMMON_DIR",
+    "GIT_WORK_TREE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+)
 _system: list[str | None] = []  # git's system file, once asked (None: not known)
 
 
 def _config_files(git_dir: Path, common: Path) -> tuple[object, ...] | None:
-    """The environment git finds its configuration by, and what each file it may read holds
+    """The environment git finds its configuration by (:data:`_NAMING` and what
+    ``GIT_CONFIG_COUNT`` sets), and what each file it may read holds
     (None where missing): the system file, the global ones (``GIT_CONFIG_GLOBAL``, the XDG
     one, ``~/.gitconfig``), the repository's and its worktree's. None where that is not known
     to be all: the system file's path unknown, a file that cannot be read."""
@@ -203,10 +220,12 @@ def _config_files(git_dir: Path, common: Path) -> tuple[object, ...] | None:
     paths += (
         [os.path.join(home, ".config", "git", "config"), os.path.join(home, ".gitconfig")] if home else []
     )
-    named = tuple(
-        sorted((k, v) for k, v in env.items() if k.startswith("GIT_") or k in ("HOME", "XDG_CONFIG_HOME"))
-    )
-    out: list[object] = [named]
+    out: list[object] = [tuple(env.get(name) for name in _NAMING)]
+    count = env.get("GIT_CONFIG_COUNT", "")
+    if count.isdigit() and int(count) > 256:
+        return None
+    for i in range(int(count) if count.isdigit() else 0):  # what GIT_CONFIG_COUNT sets
+        out.append((env.get(f"GIT_CONFIG_KEY_{i}"), env.get(f"GIT_CONFIG_VALUE_{i}")))
     for path in paths:
         if path is None:
             continue

@@ -67,9 +67,16 @@ def test_the_listing_is_kept_while_every_file_git_reads_holds_the_same(
     assert (autocrlf(), autocrlf(), len(listed)) == ("input", "input", 4)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "other"))  # the environment names another
     assert autocrlf() == "input" and len(listed) == 5
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")  # settings the environment gives, each read
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "core.autocrlf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "true")
+    assert (autocrlf(), len(listed)) == ("true", 6)
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "false")
+    assert (autocrlf(), autocrlf(), len(listed)) == ("false", "false", 7)
+    monkeypatch.delenv("GIT_CONFIG_COUNT")
     (home / "included").write_text("[gitops]\n\tv = 1\n")
     with (repo_dir / ".git/config").open("a") as f:
         f.write(f"[include]\n\tpath = {home / 'included'}\n")
-    assert Repo(repo_dir).config("gitops.v") == "1" and len(listed) == 6
+    assert Repo(repo_dir).config("gitops.v") == "1" and len(listed) == 8
     (home / "included").write_text("[gitops]\n\tv = 2\n")  # a file only the include names
-    assert Repo(repo_dir).config("gitops.v") == "2" and len(listed) == 7
+    assert Repo(repo_dir).config("gitops.v") == "2" and len(listed) == 9
