@@ -17,8 +17,6 @@ import re
 import shutil
 import socket
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Secret
-from gitops_bot.git.gitcli import Repo, auth_env, is_url, run
+from gitops_bot.git.gitcli import Kept, Repo, auth_env, is_url, run
 from gitops_bot.git.gitlog import History
 from gitops_bot.git.race import RACE
 from gitops_bot.git.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
@@ -37,8 +35,7 @@ log = get_logger(__name__)
 # changes, so ``for-each-ref`` would list the same. One entry a store, the least recently used
 # forgotten past KEPT_REFS; a listing is never held past its files changing.
 KEPT_REFS = 256
-_kept_refs: OrderedDict[str, tuple[bytes, dict[str, tuple[str, str]]]] = OrderedDict()
-_kept_lock = threading.Lock()
+_kept_refs: Kept[dict[str, tuple[str, str]]] = Kept(KEPT_REFS)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
 _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 
@@ -222,12 +219,10 @@ class GitWorkspace(History):
         if self._refs is None:
             common = str(self.store.common_dir)
             files = _refs_files(Path(common))
-            with _kept_lock:
-                kept = _kept_refs.get(common)
-                if kept is not None and files is not None and kept[0] == files:
-                    _kept_refs.move_to_end(common)
-                    self._refs = kept[1]
-                    return kept[1]
+            kept = _kept_refs.get(common, files)
+            if kept is not None:
+                self._refs = kept
+                return kept
             out = self.store.raw("for-each-ref", "--format=%(objectname) %(tree) %(refname)", "refs/remotes/")
             refs = {}
             for line in out.decode("utf-8", "surrogateescape").splitlines():
@@ -236,11 +231,7 @@ class GitWorkspace(History):
             self._refs = refs
             # the files as read before the listing: a ref moved in between is read again next time
             if files is not None and files == _refs_files(Path(common)):
-                with _kept_lock:
-                    _kept_refs[common] = (files, refs)
-                    _kept_refs.move_to_end(common)
-                    while len(_kept_refs) > KEPT_REFS:
-                        _kept_refs.popitem(last=False)
+                _kept_refs.put(common, files, refs)
         return self._refs
 
     def refs_moved(self) -> None:

@@ -21,6 +21,7 @@ import subprocess
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from gitops_bot.core.errors import GitError
 from gitops_bot.core.log import get_logger, redact
@@ -154,12 +155,9 @@ class Repo:
         environment that names them is the same (:func:`_config_files`)."""
         where = f"{self.common_dir}\0{self.git_dir}"
         files = _config_files(self.git_dir, self.common_dir)
-        if files is not None:
-            with _kept_lock:
-                kept = _kept_configs.get(where)
-                if kept is not None and kept[0] == files:
-                    _kept_configs.move_to_end(where)
-                    return kept[1]
+        kept = _kept_configs.get(where, files)
+        if kept is not None:
+            return kept
         config: dict[str, str] = {}
         for entry in (self.ok("config", "-z", "--list") or "").split("\0"):
             name, _, value = entry.partition("\n")
@@ -168,23 +166,54 @@ class Repo:
         # an include names files of its own, some only under a condition: not kept
         included = any(k.startswith(("include.", "includeif.")) for k in config)
         if files is not None and not included and files == _config_files(self.git_dir, self.common_dir):
-            with _kept_lock:
-                _kept_configs[where] = (files, config)
-                _kept_configs.move_to_end(where)
-                while len(_kept_configs) > KEPT_CONFIGS:
-                    _kept_configs.popitem(last=False)
+            _kept_configs.put(where, files, config)
         return config
 
     def origin_url(self) -> str | None:
         return self.config("remote.origin.url")
 
 
+_V = TypeVar("_V")
+
+
+class Kept(Generic[_V]):
+    """Values kept across runs of one process, each by a key and what it was made from: one
+    is taken while what it would be made from is the same, at most ``bound`` kept, the least
+    recently used forgotten first. Shared between threads; what it keeps is never changed."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self._kept: OrderedDict[str, tuple[object, _V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, made_from: object | None) -> _V | None:
+        """What was made from ``made_from`` under ``key``; None where nothing was, or where
+        ``made_from`` is None (not known: nothing is taken)."""
+        if made_from is None:
+            return None
+        with self._lock:
+            got = self._kept.get(key)
+            if got is None or got[0] != made_from:
+                return None
+            self._kept.move_to_end(key)
+            return got[1]
+
+    def put(self, key: str, made_from: object, value: _V) -> None:
+        with self._lock:
+            self._kept[key] = (made_from, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.bound:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 # A repository's configuration listing (its common and git directories), kept by the bytes of
 # every file git reads configuration from and the environment naming them: the same files say
 # the same. One entry a repository, the least recently used forgotten past KEPT_CONFIGS.
 KEPT_CONFIGS = 256
-_kept_configs: OrderedDict[str, tuple[tuple[object, ...], dict[str, str]]] = OrderedDict()
-_kept_lock = threading.Lock()
+_kept_configs: Kept[dict[str, str]] = Kept(KEPT_CONFIGS)
 # the environment git finds its configuration files and settings by (git-config(1), git(1))
 _NAMING = (
     "HOME",
