@@ -24,7 +24,7 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Secret
-from gitops_bot.git.gitcli import Kept, Repo, auth_env, is_url, run
+from gitops_bot.git.gitcli import KeptByContent, Repo, auth_env, is_url, run
 from gitops_bot.git.gitlog import History
 from gitops_bot.git.race import RACE
 from gitops_bot.git.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
@@ -35,7 +35,7 @@ log = get_logger(__name__)
 # changes, so ``for-each-ref`` would list the same. One entry a store, the least recently used
 # forgotten past KEPT_REFS; a listing is never held past its files changing.
 KEPT_REFS = 256
-_kept_refs: Kept[dict[str, tuple[str, str]]] = Kept(KEPT_REFS)
+_kept_refs: KeptByContent[dict[str, tuple[str, str]]] = KeptByContent(KEPT_REFS)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
 _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 

@@ -176,7 +176,7 @@ class Repo:
 _V = TypeVar("_V")
 
 
-class Kept(Generic[_V]):
+class KeptByContent(Generic[_V]):
     """Values kept across runs of one process, each by a key and what it was made from: one
     is taken while what it would be made from is the same, at most ``bound`` kept, the least
     recently used forgotten first. Shared between threads; what it keeps is never changed."""
@@ -213,7 +213,7 @@ class Kept(Generic[_V]):
 # every file git reads configuration from and the environment naming them: the same files say
 # the same. One entry a repository, the least recently used forgotten past KEPT_CONFIGS.
 KEPT_CONFIGS = 256
-_kept_configs: Kept[dict[str, str]] = Kept(KEPT_CONFIGS)
+_kept_configs: KeptByContent[dict[str, str]] = KeptByContent(KEPT_CONFIGS)
 # the environment git finds its configuration files and settings by (git-config(1), git(1))
 _NAMING = (
     "HOME",
