@@ -390,7 +390,7 @@ def applications(
                 continue
             if taken is not None:
                 taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
-            name = name_of(f) if rank_of(name_of(f)) is not None else env_word(app.application)
+            name = name_of(f) if env_word(name_of(f)) is not None else env_word(app.application)
             name = name or apart.get(app.application)
             guessed = "" if name else _destination(repo, f, app.application)
             name = name or destined(guessed) or name_of(f)
@@ -533,10 +533,10 @@ def _set_apart(names: Sequence[str]) -> dict[str, str]:
 
 
 def env_word(name: str) -> str | None:
-    """The environment an Application's name ends in (``guestbook-prod``: prod): applications
-    are named after the app first, the environment last."""
-    words = [w for w in re.split(r"[-_.]", name.lower()) if w in WORDS]
-    return words[-1] if words else None
+    """The environment a name ends in (``guestbook-prod``: prod), else starts with; a stage word
+    inside an app's name (``remote-dev-vm``) is the app's, not an environment's."""
+    words = re.split(r"[-_.]", name.lower())
+    return next((w for w in (words[-1], words[0]) if w in WORDS), None)
 
 
 def _recurses(repo: RepoFiles, rel: str, name: str) -> bool:
