@@ -232,10 +232,11 @@ def _of_its_chart(found: list[Found]) -> list[Found]:
     chart's ``server.image.tag``) is another chart's image, and a release written there would
     run that chart at this image's tag. One root, or none naming it, keeps every place."""
     helm = [f for f in found if f.kind is PinKind.HELM]
-    # of HelmReleases alike: a tag alone in another release's values is its chart's own image
-    releases = {f.site.workload for f in helm if f.site.repository and f.site.workload.startswith(RELEASE)}
+    # of HelmReleases alike (their values, or a kustomize patch of them): a tag alone in another
+    # release's values is its chart's own image
+    releases = {f.site.workload for f in found if f.site.repository and f.site.workload.startswith(RELEASE)}
     if releases:
-        theirs = [f for f in helm if not f.site.repository and f.site.workload.startswith(RELEASE)]
+        theirs = [f for f in found if not f.site.repository and f.site.workload.startswith(RELEASE)]
         found = [f for f in found if f not in theirs or f.site.workload in releases]
         helm = [f for f in found if f.kind is PinKind.HELM]
     named = {f.root for f in helm if f.site.repository}

@@ -190,3 +190,48 @@ def test_a_tag_alone_in_another_helmreleases_values_is_its_own_charts_image(tmp_
     ]
     assert pins and not [f for f in pins if f.endswith("gemini.yaml")], (pins, found.environments)
     assert not [n for n in found.notes if "None" in n], found.notes
+
+
+def test_a_tag_alone_in_a_patch_of_another_helmrelease_is_its_own_charts_image(tmp_path: Path) -> None:
+    """simplelumine/k8s-gitops@0fe7a964 (newcomer16 N19 in its real form, reduced by them): zitadel's HelmRelease patch sets image.repository
+    ghcr.io/zitadel/zitadel + image.tag v4.17.1; simple-gemini's patch sets only image.tag "latest"
+    (its chart, ./charts of a GitRepository, names its own image). zitadel's entry counted
+    simple-gemini's line as a pin of zitadel; update --dry-run then wrote `tag: "v4.18.0"` into
+    simple-gemini's patch (still so on eff38a31 for this form, which kustomize patches over a base)."""
+    base = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: {n}, namespace: {n}}}\n"
+        "spec:\n  chart:\n    spec: {{chart: {c}, sourceRef: {{kind: {k}, name: {n}}}}}\n"
+    )
+    patch = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: {n}, namespace: {n}}}\nspec:\n  values:\n{v}"
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "workloads/zitadel/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+                "workloads/zitadel/helmrelease.yaml": base.format(
+                    n="zitadel", c="zitadel", k="HelmRepository"
+                ),
+                "workloads/gemini/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+                "workloads/gemini/helmrelease.yaml": base.format(
+                    n="simple-gemini", c="./charts", k="GitRepository"
+                ),
+                "clusters/production/kustomization.yaml": (
+                    "resources:\n- ../../workloads/zitadel\n- ../../workloads/gemini\npatches:\n"
+                    "- path: zitadel-patch.yaml\n- path: gemini-patch.yaml\n"
+                ),
+                "clusters/production/zitadel-patch.yaml": patch.format(
+                    n="zitadel", v="    image: {repository: ghcr.io/zitadel/zitadel, tag: v4.17.1}\n"
+                ),
+                "clusters/production/gemini-patch.yaml": patch.format(
+                    n="simple-gemini", v="    image: {tag: latest}\n"
+                ),
+            },
+        )
+    )
+    pins = [
+        p.file
+        for reading in found.readings.values()
+        if (r := reading.image("ghcr.io/zitadel/zitadel")) is not None
+        for p in r.pins
+    ]
+    assert pins and not [f for f in pins if f.endswith("gemini-patch.yaml")], (pins, found.environments)
