@@ -338,12 +338,17 @@ def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | No
 
 
 def _holds_flux(repo: RepoFiles, d: str) -> bool:
-    """Whether directory ``d`` holds one of Flux's own objects (its sync, its components)."""
+    """Whether directory ``d`` holds one of Flux's own objects (its sync, its components): an
+    object of Flux's APIs, never one only labelled for Flux (a namespace kept from pruning)."""
     return any(
         f.startswith(d + "/")
         and ("toolkit.fluxcd.io" in (t := repo.text(f) or "") or "fluxcd.controlplane.io" in t)
+        and any(_FLUX_API.search(kind_of(doc)[0]) for doc in repo.docs(f))
         for f in repo.yaml_files()
     )
+
+
+_FLUX_API = re.compile(r"^[a-z.]*(?:toolkit\.fluxcd\.io|fluxcd\.controlplane\.io)/")
 
 
 def said_once(repo: RepoFiles, envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
