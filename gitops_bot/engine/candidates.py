@@ -333,17 +333,13 @@ def applications(
 ) -> list[RenderPath]:
     """``taken``: the values files the Applications found list (they are those environments')."""
     out = []
-    built = discovered_built.kustomized(repo)
+    built, applied = discovered_built.kustomized(repo), discovered_built.applied(repo)
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "argoproj.io" not in text or repo.no_environment(f):
             continue
-        if (b := discovered_built.outside(built, f)) is not None and "kind: Application" in text:
-            repo.not_read(
-                f,
-                f"{b.by} builds {b.directory} with kustomize, and {b.kustomization} lists it not: "
-                "Argo CD does not apply it (add it to resources: to deploy it)",
-            )
+        if "kind: Application" in text and (why := discovered_built.unapplied(built, applied, f)):
+            repo.not_read(f, why)
             continue
         if (kinds := written_kinds(text)) is not None and not kinds & {"Application", "ApplicationSet"}:
             continue  # argoproj.io named otherwise (an operator's owned definitions)

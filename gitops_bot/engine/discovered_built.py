@@ -5,6 +5,7 @@ resources reach are deployed, each with the values its ``replacements`` copy int
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -144,3 +145,66 @@ def track(repo: RepoFiles, f: str, built: list[Built]) -> None:
         hydrator = as_map(spec.get("sourceHydrator")) if isinstance(spec, dict) else {}
         synced = as_map(hydrator.get("syncSource")).get("targetBranch")
         repo.tracking.append(Tracking(f, name, norm(str(source["path"])), written, str(synced or "")))
+
+
+@record
+class DirectoryRoot:
+    """A plain directory an Application of this repository has Argo CD apply as it is."""
+
+    directory: str
+    by: str  # "Argo CD Application NAME in FILE"
+    recurse: bool  # directory.recurse: its subdirectories too
+    exclude: tuple[str, ...]  # directory.exclude's globs, relative to it
+
+
+def applied(repo: RepoFiles) -> list[DirectoryRoot]:
+    """Each directory an Application of the repository renders as plain files (no kustomization
+    nor Chart.yaml in it), with what of it Argo CD applies."""
+    out: list[DirectoryRoot] = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "argoproj.io" not in text or "directory" not in text:
+            continue
+        for doc in repo.docs(f):
+            name = str(as_map(doc.get("metadata")).get("name") or "")
+            for src in argocd_apps.parsed_sources(as_map(doc.get("spec"))):
+                path, spec = norm(str(src.get("path") or "").lstrip("/")), as_map(src.get("directory"))
+                if not src.get("path") or path not in repo.dirs or not spec:
+                    continue
+                if any(f"{path}/{n}" in repo.files for n in (*KUSTOMIZATION_NAMES, "Chart.yaml")):
+                    continue
+                globs = str(spec.get("exclude") or "").strip()
+                # Argo CD's {a,b} is a list of globs
+                exclude = tuple(g.strip() for g in globs.strip("{}").split(",") if g.strip())
+                by = f"Argo CD Application {name} in {f}"
+                out.append(DirectoryRoot(path, by, spec.get("recurse") is True, exclude))
+    return out
+
+
+def not_applied(dirs: list[DirectoryRoot], rel: str) -> str | None:
+    """Why the file ``rel``, below directories Applications apply as they are, is applied by
+    none of them: in a subdirectory none recurses into, or excluded; None when one applies it
+    or none holds it."""
+    why = None
+    for d in dirs:
+        if not rel.startswith(d.directory + "/"):
+            continue
+        inner = rel[len(d.directory) + 1 :]
+        if any(fnmatch.fnmatchcase(inner, g) for g in d.exclude):
+            why = why or f"{d.by} applies {d.directory} with directory.exclude {', '.join(d.exclude)}"
+        elif "/" in inner and not d.recurse:
+            why = why or f"{d.by} applies {d.directory} without directory.recurse, so not its subdirectories"
+        else:
+            return None
+    return why
+
+
+def unapplied(built: list[Built], applied: list[DirectoryRoot], rel: str) -> str | None:
+    """Why Argo CD applies no Application of the file ``rel``, with the fix; None when it may."""
+    if (b := outside(built, rel)) is not None:
+        return (
+            f"{b.by} builds {b.directory} with kustomize, and {b.kustomization} lists it not: "
+            "Argo CD does not apply it (add it to resources: to deploy it)"
+        )
+    why = not_applied(applied, rel)
+    return f"{why}: Argo CD does not apply it" if why else None
