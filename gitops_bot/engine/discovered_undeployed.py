@@ -14,7 +14,7 @@ from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine import discovered_appsets, discovered_images
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.repository_files import YAML, RepoFiles
-from gitops_bot.manifests import argocd_apps, workloads
+from gitops_bot.manifests import flux_objects, workloads
 
 
 def charts(repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]) -> None:
@@ -201,7 +201,7 @@ def _released(repo: RepoFiles, rendered: set[str]) -> list[str]:
         if "HelmRelease" not in text:
             continue
         try:
-            releases = argocd_apps.helm_releases(text, rel)
+            releases = flux_objects.helm_releases(text, rel)
         except GitOpsBotError:
             continue  # said where the file is read
         out += [posixpath.normpath(r.chart) for r in releases if r.source_kind == "GitRepository"]

@@ -21,10 +21,10 @@ def charts_module() -> Any:
     return importlib.import_module(CHARTS)
 
 
-# The readers and editors of Argo CD Applications and Flux Kustomizations and HelmReleases
-# (``manifests.argocd_apps``), imported by name where a file's text names their API group
-# (render.deployers', manifests.images' and is_appset's tests of the text): a repository of
-# kustomizations and manifests alone loads none of them.
+# The readers and editors of Argo CD Applications (``manifests.argocd_apps``), imported by name
+# where a file's text names their API group (render.deployers', manifests.images' and is_appset's
+# tests of the text), as render.deployers imports Flux's (``manifests.flux_objects``): a
+# repository of kustomizations and manifests alone loads none of them.
 APPS = "gitops_bot.manifests.argocd_apps"
 # the keys of an Argo CD source naming how its path renders (argo-cd ``ExplicitType``)
 SOURCE_TYPES = ("helm", "kustomize", "directory", "plugin")

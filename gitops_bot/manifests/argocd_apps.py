@@ -66,6 +66,37 @@ class AppSource:
     namespace: str = "default"  # its destination's (Argo CD's $ARGOCD_APP_NAMESPACE), as written
     recurse: bool = False  # directory.recurse: a directory path's subdirectories are applied too
     kind: str = ""  # the type its source names (helm, kustomize, directory, plugin); "": none
+    # a source in a form Argo CD's API refuses (source, sources or sources[], and its form: a list)
+    refused: tuple[str, str] | tuple[()] = ()
+
+    @property
+    def refusal(self) -> str:
+        """Said of a source in a form Argo CD's API refuses (so its Application deploys nothing,
+        and nothing of it is read), with the fix; "" for any other."""
+        if not self.refused:
+            return ""
+        key, form = self.refused
+        whose = (
+            f"an entry of {self.application}'s sources"
+            if key == "sources[]"
+            else f"{self.application}'s {key}"
+        )
+        takes = "list of mappings" if key == "sources" else "mapping"
+        return (
+            f"{whose} (line {self.line}) is {form}, not the {takes} Argo CD takes (repoURL, path, "
+            f"targetRevision): Argo CD refuses the Application, and nothing it would deploy is read; "
+            f"{_REFUSED.get(self.refused) or _REFUSED[key, '']}"
+        )
+
+
+# (a source's key, its form) -> how to write it as Argo CD takes it ('': any other form)
+_REFUSED = {
+    ("source", "a list"): "write its source as a mapping, or the list under sources:",
+    ("source", ""): "write its source as a mapping",
+    ("sources", "a mapping"): "write it as a list (- repoURL: ...), or the mapping under source:",
+    ("sources", ""): "write it as a list of mappings (- repoURL: ...)",
+    ("sources[]", ""): "write each of its sources as a mapping",
+}
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -157,8 +188,9 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     """The sources of an Application's ``spec`` (``source``, ``sources`` or the source hydrator's
     ``drySource``), each knowing the refs its siblings name (a ``$ref/...`` value file is read
     from that sibling's repository)."""
-    found = [at(spec, "source")] if nodes.is_map(at(spec, "source")) else []
-    found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
+    source, many = at(spec, "source"), at(spec, "sources")
+    found = [source] if nodes.is_map(source) else []
+    found += [s for s in _items(many) if nodes.is_map(s)]
     if not found and nodes.is_map(dry := at(spec, "sourceHydrator", "drySource")):
         # Argo CD's source hydrator renders the dry source (repoURL, path, targetRevision) and
         # commits the manifests to a branch it syncs: the dry source's path is what deploys
@@ -166,7 +198,26 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
     revisions = tuple((r, _scalar(s, "targetRevision") or "") for s in found if (r := _scalar(s, "ref")))
     namespace = _scalar(at(spec, "destination"), "namespace") or "default"
-    return [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
+    out = [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
+    return out + _refused(name, source, many)
+
+
+def _refused(name: str, source: Any, many: Any) -> list[AppSource]:
+    """A ``source`` that is no mapping and ``sources`` no list of mappings, as a source of no
+    path saying its form: Argo CD's API refuses the Application, so it deploys nothing. One
+    left a template nothing rendered (``'{{ x }}'``) is one of no path alone: helm's output
+    is what Argo CD reads."""
+    odd = [("source", source)]
+    odd += [("sources[]", n) for n in _items(many)] if nodes.is_seq(many) else [("sources", many)]
+    out = []
+    for key, n in odd:
+        if n is None or nodes.is_null(n) or (nodes.is_map(n) and key != "sources"):
+            continue
+        form = "a list" if nodes.is_seq(n) else "a mapping" if nodes.is_map(n) else "a string"
+        form = {"bool": "a boolean", "int": "a number", "float": "a number"}.get(_typed(n), form)
+        refused = () if nodes.is_scalar(n) and "{{" in str(n.value) else (key, form)
+        out.append(AppSource(name, None, "", None, (), (), (), int(n.start_mark.line) + 1, refused=refused))
+    return out
 
 
 def parsed_sources(spec: object) -> list[dict[str, Any]]:
@@ -524,72 +575,3 @@ def _parameter_group(
     line = min(int(n.start_mark.line) for n in present.values()) + 1
     flow = {id(value): in_flow for in_flow, value, _ in held.values()}
     return site_values.Group(image, "argocd", line, present, flow, {}, in_tag and "tag" in present)
-
-
-@record
-class FluxKustomization:
-    """A Flux ``Kustomization`` (kustomize.toolkit.fluxcd.io): the path it builds in its source
-    repository, and the ``spec.images`` it applies after the build (kustomize's fields)."""
-
-    name: str
-    path: str
-    images: tuple[
-        tuple[str, str | None, str | None, str | None, int], ...
-    ]  # name, newName, newTag, digest, line
-    source: tuple[str, str] = ("GitRepository", "")  # its sourceRef's kind and name
-
-
-@record
-class HelmRelease:
-    """A Flux ``HelmRelease``: its chart and where it comes from (``sourceRef``'s kind: a
-    ``GitRepository``'s chart is a path in that repository)."""
-
-    name: str
-    chart: str
-    source_kind: str
-    source_name: str
-
-
-def helm_releases(text: str, filename: str) -> list[HelmRelease]:
-    out: list[HelmRelease] = []
-    for doc in nodes.compose_all(YamlText.of(text).body, filename):
-        if not nodes.is_map(doc) or _scalar(doc, "kind") != "HelmRelease":
-            continue
-        if not (_scalar(doc, "apiVersion") or "").startswith("helm.toolkit.fluxcd.io/"):
-            continue
-        spec = at(doc, "spec", "chart", "spec")
-        ref = at(spec, "sourceRef")
-        out.append(
-            HelmRelease(
-                _scalar(at(doc, "metadata"), "name") or "",
-                _scalar(spec, "chart") or "",
-                _scalar(ref, "kind") or "",
-                _scalar(ref, "name") or "",
-            )
-        )
-    return out
-
-
-def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
-    out: list[FluxKustomization] = []
-    for doc in nodes.compose_all(YamlText.of(text).body, filename):
-        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Kustomization":
-            continue
-        if not (_scalar(doc, "apiVersion") or "").startswith("kustomize.toolkit.fluxcd.io/"):
-            continue
-        spec = at(doc, "spec")
-        found = []
-        for entry in _items(at(spec, "images")):
-            name = _scalar(entry, "name")
-            if not name:
-                continue
-            held = nodes.get(entry, "newTag") or nodes.get(entry, "digest")
-            line = int((held[1] if held else entry).start_mark.line) + 1
-            found.append(
-                (name, _scalar(entry, "newName"), _scalar(entry, "newTag"), _scalar(entry, "digest"), line)
-            )
-        ref = at(spec, "sourceRef")
-        source = (_scalar(ref, "kind") or "GitRepository", _scalar(ref, "name") or "")
-        name = _scalar(at(doc, "metadata"), "name") or ""
-        out.append(FluxKustomization(name, _scalar(spec, "path") or ".", tuple(found), source))
-    return out

@@ -291,7 +291,7 @@ class DeployTools:
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
         if app.path is None and app.chart is None:
-            walk.note(rel, f"{app.application}'s source {deployers.UNTEXT}", UNFOLLOWED)
+            deployers.unsourced(app, rel, walk)
             return
         if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
             walk.charts.append(f"{app.chart} of {app.repo_url}")

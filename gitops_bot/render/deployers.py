@@ -24,6 +24,18 @@ UNTEXT = (
     "to YAML), not followed: write the path it deploys, or point the environment at the file helm "
     "renders it into"
 )
+
+
+def unsourced(app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
+    """An Application's source with no path or chart read: one in a form Argo CD's API refuses
+    (its Application deploys nothing), said where the plan shows it with the fix; else a
+    template nothing rendered, noted."""
+    if not app.refusal:
+        walk.note(rel, f"{app.application}'s source {UNTEXT}", NoteKind.UNFOLLOWED)
+    elif (said := f"{rel}: {app.refusal}") not in walk.said:
+        walk.said.append(said)
+
+
 UNREAD_WHOLE = (
     "is not YAML that reads whole (a template nothing rendered, {{ x }}, is a mapping to YAML), so the "
     "Applications they yield are not followed: quote the template, or point the environment at the file "
@@ -447,18 +459,6 @@ def in_artifact(app: argocd_apps.AppSource, rel: str, walk: Walk) -> bool:
     why = f"{app.application} renders {app.path} of the OCI artifact {app.repo_url}, not this repository's"
     walk.note(rel, f"{why} files: not followed", NoteKind.UNFOLLOWED)
     return True
-
-
-def helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
-    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
-        return []
-    return cast("list[argocd_apps.HelmRelease]", apps_module().helm_releases(text, rel))
-
-
-def flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
-    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
-        return []
-    return cast("list[argocd_apps.FluxKustomization]", apps_module().flux_kustomizations(text, rel))
 
 
 _CHART_DIRS = ("charts", "crds", "templates")  # a chart's subdirectories helm reads

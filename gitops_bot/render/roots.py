@@ -31,8 +31,10 @@ from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import NoteKind, Source, Walk, relative
 
 if TYPE_CHECKING:
-    from gitops_bot.manifests import argocd_apps
+    from gitops_bot.manifests import argocd_apps, flux_objects
 
+# Flux's Kustomizations and HelmReleases, imported by name where a file's text names their API group
+FLUX = "gitops_bot.manifests.flux_objects"
 # the CI steps pushing a directory as an OCI artifact: read where a Kustomization's source is one
 ARTIFACT_PUSHES = "gitops_bot.manifests.artifact_pushes"
 BY_HAND = (
@@ -64,17 +66,30 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
             with walk.entered(root=False):  # each Application a unit Argo CD syncs alone
                 tools.application(replace(app, revision=revision), rel, walk)
         return True
-    if releases := deployers.helm_releases(text, rel):
+    if releases := helm_releases(text, rel):
         for release in releases:
             _helm_release(tools, release, path, walk)
         tools.reader.plain(path, text, walk)
         return True
-    if fluxes := deployers.flux(text, rel):
+    if fluxes := flux_kustomizations(text, rel):
         for flux in fluxes:
             with walk.entered(root=False):  # each Kustomization a unit Flux applies alone
                 _flux(tools, flux, rel, walk)
         return True
     return False
+
+
+def helm_releases(text: str, rel: str) -> list[flux_objects.HelmRelease]:
+    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    return cast("list[flux_objects.HelmRelease]", importlib.import_module(FLUX).helm_releases(text, rel))
+
+
+def flux_kustomizations(text: str, rel: str) -> list[flux_objects.FluxKustomization]:
+    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    found = importlib.import_module(FLUX).flux_kustomizations(text, rel)
+    return cast("list[flux_objects.FluxKustomization]", found)
 
 
 def _built_revisions(tools: DeployTools, path: Path) -> dict[str, str]:
@@ -98,7 +113,7 @@ def _built_revisions(tools: DeployTools, path: Path) -> dict[str, str]:
     return kustomize.replaced_revisions(own, resources)
 
 
-def _helm_release(tools: DeployTools, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
+def _helm_release(tools: DeployTools, release: flux_objects.HelmRelease, path: Path, walk: Walk) -> None:
     """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
     Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
     ``spec.values``, which is the environment's own values layer."""
@@ -126,7 +141,7 @@ def _helm_release(tools: DeployTools, release: argocd_apps.HelmRelease, path: Pa
     walk.release_values(rel, release.name)
 
 
-def _flux(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
+def _flux(tools: DeployTools, flux: flux_objects.FluxKustomization, rel: str, walk: Walk) -> None:
     """A Flux Kustomization: its path built as kustomize builds it (a directory without a
     kustomization gets one generated over its files), then its ``spec.images``, which Flux
     applies after the build."""
@@ -157,7 +172,7 @@ def _flux(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, wal
     walk.found[first:] = [replace(f, editable=True) for f in walk.found[first:]]
 
 
-def _pushed(tools: DeployTools, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> Path | None:
+def _pushed(tools: DeployTools, flux: flux_objects.FluxKustomization, rel: str, walk: Walk) -> Path | None:
     """The directory of this repository the OCIRepository a Flux Kustomization reads holds: the
     one a workflow here pushes as its artifact (``flux push artifact --path=DIR``), as Flux reads
     it once a release's commit is pushed; None, said, where no workflow here pushes it."""
