@@ -17,6 +17,7 @@ from gitops_bot.engine.discovered_images import new_names
 from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import images
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
 
 # Directories whose children are clusters (clusters/<cluster>/overlays/dev): the same overlay
@@ -210,8 +211,11 @@ def flux_clusters(
     _spread(repo, objects, owned, cluster, reached)
     deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
+        # Flux applies what a path's kustomization reaches (a folder it leaves out is not), else
+        # every manifest below the path (a kustomization it generates)
+        below = not any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES)
         for c in found:
-            if f in cluster and (c.path in reached[path] or c.path.startswith(path + "/")):
+            if f in cluster and (c.path in reached[path] or (below and c.path.startswith(path + "/"))):
                 for k in sorted(cluster[f]):
                     deploys.setdefault(c.path, {}).setdefault(
                         k, f"Flux Kustomization {name} of cluster {k} ({f})"
