@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -111,10 +112,19 @@ def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[Repo,
             shutil.rmtree(leftover, ignore_errors=True)
         if not (path / "HEAD").exists():
             _clone(repo, path, key, env)
-        return Repo.bare(path), lock, cache_dir / "worktrees" / key
+        return Repo.bare(path), lock, _worktree(str(cache_dir / "worktrees" / key))
     except BaseException:
         os.close(lock)
         raise
+
+
+@functools.lru_cache(maxsize=1024)
+def _worktree(path: str) -> Path:
+    """One path object a kept worktree, whoever opens it: the readings' bounded caches (walks
+    by commit, relative and joined paths) key on the checkout's root, and each key made in
+    a watch's later cycle held that cycle's object of the same path alive, its parts with it
+    (a few a repository, up to those caches' bounds)."""
+    return Path(path)
 
 
 def _clone(repo: str, path: Path, key: str, env: dict[str, str]) -> None:
