@@ -83,7 +83,7 @@ class Repo:
     def __init__(self, path: Path | str, dirs: tuple[Path, Path] | None = None) -> None:
         """``dirs``: its git directory and common directory, when the bot made them and knows
         them (:meth:`bare`, :meth:`linked`); otherwise git is asked where they are."""
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)  # the same object: see store._worktree
         if not self.path.is_dir():
             raise GitError(f"{path} is not a directory", hint="point --repo at a clone or a URL")
         if dirs is None:

@@ -17,5 +17,7 @@ def test_each_cycle_checks_the_kept_worktree_out_at_one_path_object(tmp_path: Pa
         ws = GitWorkspace.open(f"file://{origin}", cache_dir=tmp_path / "cache")
         ws.fetch(None, "gitops-bot")
         roots.append(ws.checkout_base())
+        repo = ws.repo_at(roots[-1])
+        assert repo is not None and repo.path is roots[-1]  # opened at that object, not a copy
         ws.close()
     assert roots[0] == roots[1] and roots[0] is roots[1]
