@@ -38,7 +38,7 @@ from gitops_bot.engine.repository_files import (
     kustomization_dirs,
     norm,
 )
-from gitops_bot.manifests import argocd_apps, written_kinds
+from gitops_bot.manifests import argocd_apps, may_name, written_kinds
 from gitops_bot.manifests.charts_refs import is_exact, one_version, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.policy.ranges import is_range
@@ -336,7 +336,7 @@ def applications(
     built, applied = discovered_built.kustomized(repo), discovered_built.applied(repo)
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if "argoproj.io" not in text or repo.no_environment(f):
+        if not may_name(text, "argoproj.io") or repo.no_environment(f):
             continue
         if "kind: Application" in text and (why := discovered_built.unapplied(built, applied, f)):
             repo.not_read(f, why)

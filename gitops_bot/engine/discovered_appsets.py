@@ -12,7 +12,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.candidates import RenderPath, destined, env_word, name_of, safe_name
 from gitops_bot.engine.promotion_order import rank_of
 from gitops_bot.engine.repository_files import YAML, RepoFiles, as_map, norm
-from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
+from gitops_bot.manifests import APPLICATION, argocd_apps, argocd_appsets, may_hold, nodes
 
 
 def directories(repo: RepoFiles) -> list[RenderPath]:
@@ -96,7 +96,7 @@ def _applied_dirs(repo: RepoFiles) -> set[str]:
     out = repo.generated_paths()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if "kind: Application" not in text or repo.no_environment(f):
+        if ("kind: Application" not in text and not may_hold(text, APPLICATION)) or repo.no_environment(f):
             continue
         try:
             out |= {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path is not None}

@@ -14,7 +14,7 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import RepoFiles, Tracking, as_map, norm
-from gitops_bot.manifests import argocd_apps, kustomize
+from gitops_bot.manifests import APPLICATION, argocd_apps, kustomize, may_hold
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
 from gitops_bot.render.walk import Walk
@@ -75,7 +75,8 @@ def kustomized(repo: RepoFiles) -> list[Built]:
 
 def sources(repo: RepoFiles, f: str, text: str) -> list[argocd_apps.AppSource] | None:
     """The sources of the Argo CD Applications of ``f``; None when it holds none, or none read."""
-    if "kind: Application" not in text:
+    # kind: "Application", JSON's "kind":"Application" and one spelled with escapes too
+    if "kind: Application" not in text and not may_hold(text, APPLICATION):
         return None
     try:
         return argocd_apps.sources(text, f)

@@ -118,9 +118,17 @@ def _written_kinds(text: str) -> frozenset[str] | None:
     return kinds
 
 
+def may_name(text: str, word: str) -> bool:
+    """Whether the text may hold ``word`` as a value YAML reads: written, or spelled with a
+    double-quoted scalar's escapes (``kind: "Appl\\u0069cation"`` is an Application), which
+    only parsing reads. A test of the text that skips a file must never miss what the parser
+    reads there."""
+    return word in text or "\\" in text
+
+
 def may_hold(text: str, kinds: frozenset[str]) -> bool:
     """Whether the text may hold an object of one of ``kinds`` (:func:`written_kinds`)."""
-    if not any(k in text for k in kinds):
+    if not any(may_name(text, k) for k in kinds):
         return False  # at the cost of a substring search
     written = written_kinds(text)
     return written is None or not written.isdisjoint(kinds)
@@ -156,4 +164,4 @@ def without_definitions(text: str) -> str:
 def is_appset(text: str) -> bool:
     """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
     the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
-    return "argoproj.io" in text and may_hold(text, APPLICATION_SET)
+    return may_name(text, "argoproj.io") and may_hold(text, APPLICATION_SET)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import apps_module, images, yamlvalues
+from gitops_bot.manifests import apps_module, images, may_name, yamlvalues
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, NoteKind, Source, Tree, Walk
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ HELM_UNREAD = (
 
 
 def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
-    if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
+    if not may_name(text, "argoproj.io") or not may_name(text, "Application"):  # most files: no parse
         return []
     return cast("list[argocd_apps.AppSource]", apps_module().sources(text, rel))
 

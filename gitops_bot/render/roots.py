@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import apps_module, images, is_appset, kustomize, yamlvalues
+from gitops_bot.manifests import apps_module, images, is_appset, kustomize, may_name, yamlvalues
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import DeployTools
 from gitops_bot.render.walk import NoteKind, Source, Walk, relative
@@ -80,13 +80,13 @@ def followed(tools: DeployTools, path: Path, text: str, walk: Walk, source: Sour
 
 
 def helm_releases(text: str, rel: str) -> list[flux_objects.HelmRelease]:
-    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
+    if not may_name(text, "helm.toolkit.fluxcd.io"):  # most files: no second parse
         return []
     return cast("list[flux_objects.HelmRelease]", importlib.import_module(FLUX).helm_releases(text, rel))
 
 
 def flux_kustomizations(text: str, rel: str) -> list[flux_objects.FluxKustomization]:
-    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
+    if not may_name(text, "kustomize.toolkit.fluxcd.io"):  # most files: no second parse
         return []
     found = importlib.import_module(FLUX).flux_kustomizations(text, rel)
     return cast("list[flux_objects.FluxKustomization]", found)

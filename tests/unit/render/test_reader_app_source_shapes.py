@@ -1,6 +1,7 @@
 """An Argo CD Application whose source is written in a form Argo CD's API refuses (``source:`` a
 string or a list, ``sources:`` a mapping or a list of strings) deploys nothing: the reading says
-so, naming the file, the line and the fix, where it read nothing and said nothing."""
+so, naming the file, the line and the fix, where it read nothing and said nothing. One whose kind
+is spelled with a double-quoted scalar's escapes is an Application, and followed."""
 
 from __future__ import annotations
 
@@ -74,3 +75,34 @@ def test_a_templated_string_source_is_no_refusal_said(tmp_path: Path) -> None:
     source = reader.Source("dev", ("apps/dev.yaml",), (APP,))
     got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["dev"]
     assert not [s for s in got.said if "refuses" in s], got.said
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        HEAD.replace(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n",
+            'apiVersion: "argopr\\u006fj.io/v1alpha1"\nkind: "Appl\\u0069cation"\n',
+        )
+        + f"  source:\n    {MAPPING}\n",
+        '{"apiVersion": "argoproj.io/v1alpha1", "kind": "Appl\\x69cation", "metadata": {"name": "app-dev"}, '
+        '"spec": {"source": {"repoURL": "https://github.com/acme/deploy.git", "path": "overlays/dev"}}}\n',
+    ],
+    ids=["escaped", "json-escaped"],
+)
+def test_an_application_whose_kind_is_spelled_with_escapes_is_followed(tmp_path: Path, app: str) -> None:
+    # YAML reads "Appl\u0069cation" as Application, and so does Argo CD: a test of the text
+    # for the word must not skip the file
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+            "apps/dev.yaml": app,
+        },
+    )
+    source = reader.Source("dev", ("apps/dev.yaml",), (APP,))
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["dev"]
+    image = got.image(APP)
+    assert image is not None and image.pins and image.pins[0].file == "base/deployment.yaml", image
