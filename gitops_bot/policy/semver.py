@@ -37,6 +37,9 @@ def _prerelease() -> re.Pattern[str]:
     )
 
 
+_DESCRIBED = re.compile(r"^(?:\d+-)?g[0-9a-f]{7,40}$")
+
+
 @record
 class TagVersion:
     """A tag read as a version: ``version`` for ordering, ``variant`` and ``parts`` for
@@ -63,7 +66,11 @@ def parse_tag(tag: str) -> TagVersion | None:
     if not m:
         return None
     pre: str | None = m.group("pre")
-    variant = ""
+    variant, described = "", None
+    if pre is not None and _DESCRIBED.match(pre):
+        # git describe's -g<hash> (or -<n>-g<hash>) names the commit a version was built from:
+        # a build of that version, never a flavour of its own (each build's hash would be one)
+        described, pre = pre, None
     if pre is not None and not _prerelease().match(pre):
         # "rc.1-alpine" keeps the prerelease and the variant apart; "alpine" is all variant.
         head, _, tail = pre.partition("-")
@@ -78,7 +85,7 @@ def parse_tag(tag: str) -> TagVersion | None:
         int(m.group("minor") or 0),
         int(m.group("patch") or 0),
         prerelease=pre,
-        build=m.group("build"),
+        build=m.group("build") or described,
     )
     order = _precedence(version)
     rank = (order, parts, not tag.startswith(("v", "V")))

@@ -180,3 +180,13 @@ def test_a_pin_the_pattern_leaves_out_is_not_replaced_by_the_line_it_names() -> 
     # a moving tag pinned is where a policy over versions takes over: proposed, and said
     over_latest = policy_of({"policy": "semver", "pattern": r"^\d+\.\d+\.\d+$"}).choose(["1.2.0"], "latest")
     assert over_latest.tag == "1.2.0", over_latest
+
+
+def test_a_calendar_version_with_git_describes_hash_moves_on_to_the_next_build() -> None:
+    """teststuffstash/homelab@5e057c82 (trial16 T1): 2026.8.7-gd6dc9ced82f2, a version and the
+    commit git describe names. Each hash read as a variant of its own, so the newer 2026.8.20 build
+    was never proposed, against the guess's 'each later one newer'."""
+    pinned = ["2026.7.25-g141235c93140", "2026.8.7-gd6dc9ced82f2"]
+    policy = policy_of(dict(guess(pinned).keys))
+    tags = [*pinned, "2026.8.20-g0123456789ab", "2026.8.20-2-gfedcba98765"]
+    assert policy.choose(tags, "2026.8.7-gd6dc9ced82f2").tag in tags[2:]
