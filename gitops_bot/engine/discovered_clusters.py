@@ -36,7 +36,9 @@ def _cluster_parts(paths: Sequence[str]) -> dict[str, str] | None:
         return None
     i = diff[0]
     variants = [x[i] for x in parts]
-    if parts[0][i - 1].lower() not in _CLUSTER_DIRS and not all("." in v for v in variants):
+    # files of one folder (argocd/platform/<app>.yaml) are apps' Applications, no clusters
+    hosts = all("." in v and not v.endswith((".yaml", ".yml", ".json")) for v in variants)
+    if parts[0][i - 1].lower() not in _CLUSTER_DIRS and not hosts:
         return None
     return dict(zip(paths, variants, strict=True))
 

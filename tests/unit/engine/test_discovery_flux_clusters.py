@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.discovered_clusters import _cluster_parts
 from gitops_bot.engine.discovery import discover
 from testkit.local_git import write
 
@@ -361,3 +362,10 @@ def test_a_synced_folder_holding_the_chart_sources_is_a_path_though_an_overlay_i
     assert [c.name for c in found.charts] == ["cert-manager"], found.notes
     (env,) = found.environments
     assert flux in env.paths, env.paths
+
+
+def test_application_files_of_one_folder_are_no_clusters() -> None:
+    """teststuffstash/homelab@5e057c82 (trial16 T1): argocd/platform/<app>.yaml, 36 Applications
+    of one cluster, were read as 36 host-named clusters ('in-cluster is deployed by 36 clusters')."""
+    assert _cluster_parts(["argocd/platform/agent-coordinator.yaml", "argocd/platform/garage.yaml"]) is None
+    assert _cluster_parts(["envs/aws.cluster/dev", "envs/local.home/dev"]) is not None
