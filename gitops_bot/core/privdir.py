@@ -27,8 +27,10 @@ import socket
 import stat
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 from gitops_bot.core.errors import UsageError
 
@@ -165,7 +167,24 @@ def sweep_at_start() -> None:
     sweep()
 
 
+class Abortable(Protocol):
+    def abort(self) -> None: ...
+
+
+# what ends a run's calls in flight (its registry pools), aborted first on SIGTERM: the main
+# thread's exit waits for the worker threads, which a registry that never answers held past
+# Kubernetes' grace (a plan still ran 60 s after SIGTERM). Held weakly: a pool gone is forgotten
+_aborts: weakref.WeakSet[Abortable] = weakref.WeakSet()
+
+
+def abort_on_sigterm(held: Abortable) -> None:
+    """Abort ``held`` on SIGTERM, before the exit (while it lives)."""
+    _aborts.add(held)
+
+
 def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    for held in list(_aborts):
+        held.abort()
     cleanup()
     raise SystemExit(128 + signum)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from gitops_bot.core import files
+from gitops_bot.core import files, privdir
 from gitops_bot.core.model import normalise_host
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
@@ -62,6 +62,7 @@ class RegistryPool:
         # on first use (a run without charts never imports the chart client), one list shared
         # with every bound view, as the clients are
         self._chart_indexes: list[ChartIndexes] = []
+        privdir.abort_on_sigterm(self)
 
     def bind(self, config: RegistrySettings, *, env: Mapping[str, str] | None = None) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)

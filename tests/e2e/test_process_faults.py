@@ -174,3 +174,32 @@ def test_race_retries_end_at_their_deadline_with_jittered_waits() -> None:
     attempts = list(race_attempts(30.0, sleep=sleep, clock=lambda: clock[0]))
     assert clock[0] < 30 and 5 < len(attempts) < 200
     assert all(0 <= w <= 5 for w in waits) and len(set(waits)) > 1
+
+
+def test_sigterm_during_a_plan_while_the_registry_hangs_exits_143_and_leaves_no_temp_dir(
+    tmp_path: Path,
+) -> None:
+    """A one-shot plan: SIGTERM aborts the registry reads in flight (as watch's does), so the
+    run ends well inside Kubernetes' 30 s grace, with the documented 143 and its private
+    directory removed."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with HostileRegistry({"/v2/": Answer(hang=60)}) as hostile:
+        repo = hanging_repo(tmp_path, hostile.host)
+        env = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "c"), "TMPDIR": str(temp)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(lambda: any(s.path.startswith("/v2/acme/app/tags") for s in hostile.seen))
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        took = time.monotonic() - started
+        err = proc.communicate()[1]
+    assert code == 143 and "Traceback" not in err, err
+    assert took < 20, f"SIGTERM took {took:.1f} s"
+    assert list(temp.iterdir()) == []
