@@ -100,9 +100,7 @@ def applied_by_hand(repo: RepoFiles, found: Sequence[RenderPath], rooted: bool) 
     for d in sorted(kdirs - built):
         if any(_under(d, r) for r in rendered) or repo.no_environment(f"{d}/kustomization.yaml"):
             continue
-        files = [
-            p.relative_to(repo.root).as_posix() for p in files_of(repo, d) if p.is_relative_to(repo.root)
-        ]
+        files = _files(repo, d)
         held = [g for g in files if _kinds(repo, g) & {"Application", "ApplicationSet"}]
         # an app's folder building its own Applications is no root: a root deploys the apps of
         # other folders (jomcgi/homelab's projects/home-cluster), or an ApplicationSet's
@@ -207,16 +205,17 @@ def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:
         for a in apps:
             if a.path is None or "{{" in a.path or (path := norm(a.path.lstrip("/"))) not in repo.dirs:
                 continue
-            files = [
-                p.relative_to(repo.root).as_posix()
-                for p in files_of(repo, path)
-                if p.is_relative_to(repo.root)
-            ]
+            files = _files(repo, path)
             reached |= set(files)
             held = [g for g in files if g != f and _kinds(repo, g) & {"Application", "ApplicationSet"}]
             sets = [g for g in held if "ApplicationSet" in _kinds(repo, g)]
             out.append((f, a.application, path, held if sets else []))
     return [r for r in out if r[0] not in reached]
+
+
+def _files(repo: RepoFiles, path: str) -> list[str]:
+    """What a directory renders (:func:`files_of`), as paths relative to the repository."""
+    return [p.relative_to(repo.root).as_posix() for p in files_of(repo, path) if p.is_relative_to(repo.root)]
 
 
 def _kinds(repo: RepoFiles, f: str) -> set[str]:
