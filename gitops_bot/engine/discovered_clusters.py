@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
@@ -211,13 +211,19 @@ def flux_clusters(
     owned |= beside
     cluster |= {f: {owner} for f, owner in beside.items()}
     _spread(repo, objects, owned, cluster, reached)
+    # neither: a Kustomization nothing else renders that renders others is a cluster's root,
+    # applied by hand or by its bootstrap (kubernetes/main/flux/config/cluster.yaml of the
+    # cluster templates), and everything it reaches is that cluster's
+    tops = {} if cluster else _tree_roots(objects, reached)
+    owned |= tops
+    cluster |= {f: {owner} for f, owner in tops.items()}
+    _spread(repo, objects, owned, cluster, reached)
     deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
         # Flux applies what a path's kustomization reaches (a folder it leaves out is not), else
-        # every manifest below the path (a kustomization it generates)
-        below = not any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES)
+        # what the kustomization it generates does (_flux_files)
         for c in found:
-            if f in cluster and (c.path in reached[path] or (below and c.path.startswith(path + "/"))):
+            if f in cluster and c.path in reached[path]:
                 for k in sorted(cluster[f]):
                     deploys.setdefault(c.path, {}).setdefault(
                         k, f"Flux Kustomization {name} of cluster {k} ({f})"
@@ -280,7 +286,7 @@ def _spread(
         if path not in reached:
             reached[path] = {
                 norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
-                for p in files_of(repo, path)
+                for p in _flux_files(repo, path)
                 if p.is_relative_to(repo.root)
             } | {path}
     grown = True
@@ -293,6 +299,52 @@ def _spread(
                 if not cluster[f] <= cluster.setdefault(g, set()):
                     cluster[g] |= cluster[f]
                     grown = True
+
+
+def _flux_files(repo: RepoFiles, path: str) -> list[Path]:
+    """What a Flux Kustomization's path applies: its kustomization's reach, else the one Flux
+    generates, of the YAML files below it where a folder holding a kustomization stands for its
+    reach and is not entered further (a ks.yaml its folder's kustomization no longer lists is
+    applied by none)."""
+    prefix = f"{path}/" if path else ""
+    if any(f"{prefix}{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+        return files_of(repo, path)
+    out: list[Path] = []
+    built: set[str] = set()
+    for f in repo.yaml_files():
+        if not f.startswith(prefix):
+            continue
+        parts = PurePosixPath(f[len(prefix) :]).parts[:-1]
+        below = (prefix + "/".join(parts[: i + 1]) for i in range(len(parts)))
+        kdir = next((d for d in below if any(f"{d}/{k}" in repo.files for k in KUSTOMIZATION_NAMES)), None)
+        if kdir is None:
+            out.append(repo.root / f)
+        elif kdir not in built:
+            built.add(kdir)
+            out += files_of(repo, kdir)
+    return out
+
+
+def _tree_roots(objects: Sequence[tuple[str, str, str]], reached: Mapping[str, set[str]]) -> dict[str, str]:
+    """file -> its cluster's name, for each Kustomization no other one renders that renders
+    another (a lone one is an app's, whoever applies it). The name is its path's last folder
+    that is no Flux or Kubernetes word (kubernetes/main/flux: main), else ``cluster``."""
+
+    def renders(path: str, f: str) -> bool:
+        return PurePosixPath(f).parent.as_posix() in reached[path]
+
+    out = {}
+    for f, name, path in objects:
+        if any(renders(p, f) for g, n, p in objects if (g, n) != (f, name)):
+            continue
+        if any(renders(path, g) for g, n, _ in objects if (g, n) != (f, name)):
+            words = [w for w in PurePosixPath(path).parts if w.lower() not in _ROOT_WORDS]
+            out[f] = safe_name(words[-1]) if words else "cluster"
+    return out
+
+
+# the folders of a cluster template's Flux tree that name no cluster
+_ROOT_WORDS = _CLUSTER_DIRS | {"kubernetes", "k8s", "kube", "flux", "flux-system", "config", "gitops", "."}
 
 
 def _stage(name: str) -> bool:

@@ -122,8 +122,13 @@ def may_name(text: str, word: str) -> bool:
     """Whether the text may hold ``word`` as a value YAML reads: written, or spelled with a
     double-quoted scalar's escapes (``kind: "Appl\\u0069cation"`` is an Application), which
     only parsing reads. A test of the text that skips a file must never miss what the parser
-    reads there."""
-    return word in text or "\\" in text
+    reads there. Only a double-quoted scalar escapes: a backslash elsewhere (a regex in a values
+    file, ``^n\\d+$``) spells nothing else, and the first escape of a double-quoted scalar has its
+    opening quote before it with none between."""
+    return word in text or ("\\" in text and _ESCAPED.search(text) is not None)
+
+
+_ESCAPED = re.compile(r'"[^"]*\\')
 
 
 def may_hold(text: str, kinds: frozenset[str]) -> bool:

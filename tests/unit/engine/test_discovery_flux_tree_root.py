@@ -1,0 +1,72 @@
+"""A Flux tree applied by hand (the cluster templates: kubernetes/<cluster>/flux/config/cluster.yaml
+renders kubernetes/<cluster>/flux, whose apps.yaml renders the apps folder of per-app ks.yaml files) is
+one environment per cluster, named by its folder: the per-app Kustomizations are units Flux applies
+within that cluster, not environments of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from gitops_bot.manifests import may_name
+from testkit.local_git import write
+from testkit.small_repos import deployment
+
+
+def _flux_ks(name: str, path: str) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata: {{name: {name}, namespace: flux-system}}\nspec:\n  interval: 10m\n"
+        f"  path: {path}\n  sourceRef: {{kind: GitRepository, name: home-infra}}\n"
+    )
+
+
+def _cluster(cluster: str, apps: dict[str, str]) -> dict[str, str]:
+    base = f"kubernetes/{cluster}"
+    files = {
+        f"{base}/flux/config/kustomization.yaml": "resources:\n- ./cluster.yaml\n",
+        f"{base}/flux/config/cluster.yaml": _flux_ks("cluster", f"./{base}/flux"),
+        f"{base}/flux/apps.yaml": _flux_ks("cluster-apps", f"./{base}/apps"),
+        f"{base}/apps/home/kustomization.yaml": "resources:\n" + "".join(f"- ./{a}/ks.yaml\n" for a in apps),
+    }
+    for app, image in apps.items():
+        files |= {
+            f"{base}/apps/home/{app}/ks.yaml": _flux_ks(app, f"./{base}/apps/home/{app}/app"),
+            f"{base}/apps/home/{app}/app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            f"{base}/apps/home/{app}/app/deploy.yaml": deployment(app, image),
+        }
+    return files
+
+
+def test_a_flux_tree_applied_by_hand_is_one_environment_per_cluster(tmp_path: Path) -> None:
+    """Liana64/k8s-gitops@HEAD (newcomer16 N21): init wrote 58 environments, one per app's ks.yaml,
+    and one more, `default`, for kubernetes/main/flux; the repository deploys one cluster, main."""
+    files = _cluster("main", {"echo": "ghcr.io/acme/echo:1.2.3", "zot": "ghcr.io/acme/zot:2.0.0"})
+    # a ks.yaml the namespace's kustomization no longer lists: applied by nothing
+    files |= {
+        "kubernetes/main/apps/home/old/ks.yaml": _flux_ks("old", "./kubernetes/main/apps/home/old/app"),
+        "kubernetes/main/apps/home/old/app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "kubernetes/main/apps/home/old/app/deploy.yaml": deployment("old", "ghcr.io/acme/old:1.0.0"),
+    }
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["main"], found.environments
+    names = sorted(i.name for i in found.images)
+    assert names == ["ghcr.io/acme/echo", "ghcr.io/acme/zot"], (names, found.notes)
+    assert any("kubernetes/main/apps/home/old/app" in n and "no Flux cluster" in n for n in found.notes)
+
+
+def test_two_flux_trees_are_two_clusters(tmp_path: Path) -> None:
+    files = _cluster("main", {"echo": "ghcr.io/acme/echo:1.2.3"})
+    files |= _cluster("storage", {"zot": "ghcr.io/acme/zot:2.0.0"})
+    found = discover(write(tmp_path, files))
+    assert sorted(e.name for e in found.environments) == ["main", "storage"], found.environments
+
+
+def test_a_values_file_with_a_regex_is_no_argo_cd_object() -> None:
+    """Liana64/k8s-gitops's kubelet-csr-approver/app/helm-values.yaml (`providerRegex: ^n\\d+$`)
+    was read as a kustomization of Argo CD Applications applied by hand: a backslash outside a
+    double-quoted scalar escapes nothing, so it cannot spell a kind."""
+    assert not may_name("providerRegex: ^n\\d+$\nbypassDnsResolution: true\n", "ApplicationSet")
+    assert not may_name("pattern: '^n\\d+$'\n", "Application")
+    assert may_name('kind: "Appl\\u0069cationSet"\n', "ApplicationSet")
+    assert may_name('kind: "x" \n note: "a\n  \\u0041"\n', "ApplicationSet")
