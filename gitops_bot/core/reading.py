@@ -184,7 +184,7 @@ class ImageReading:
                     said = f"pinned at {wins}"
                 else:
                     said = (
-                        f"pinned by a {pin.form} at {wins}; a release writes a "
+                        f"pinned by {_article(pin.form)} {pin.form} at {wins}; a release writes a "
                         f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
                     )
                 # what looks like a pin and changes nothing (a patch selecting nothing built)
@@ -295,6 +295,10 @@ class EnvironmentReading:
 
     def image(self, name: str) -> ImageReading | None:
         return next((r for r in self.images if r.image == name), None)
+
+
+def _article(words: str) -> str:
+    return "an" if words[:1].lower() in tuple("aeiou") else "a"
 
 
 def unread_block(env: str, unread: Sequence[tuple[str, str]]) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from gitops_bot.engine.promotion_order import (
     kind_of,
 )
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import helm_values, images, kustomize, markers, nodes, workloads
+from gitops_bot.manifests import helm_values, images, kustomize, kustomize_refs, markers, nodes, workloads
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
@@ -167,17 +167,27 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
                         # the tag the entry sets is what its overlay runs, where an environment's
                         # reading fails and only the files' own tags are left to guess from
                         into.written.setdefault(into.keys[key], []).append(e.new_tag)
+                for p in kustomize_refs.refs(text, rel).patches:
+                    if p.inline is not None:
+                        _patched(into, nodes.compose_all(YamlText.of(p.inline).body, rel), rel)
                 continue
             docs = nodes.compose_all(YamlText.of(text).body, rel, values=repo.helm_values(rel))
         except GitOpsBotError as e:
             repo.unparsed(rel, text, e)
             continue
-        for c in workloads.containers(docs):
-            into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")
-            if c.reference.tag:
-                key = workloads.repository_key(c.reference.name)
-                if key in into.keys:
-                    into.written.setdefault(into.keys[key], []).append(c.reference.tag)
+        _patched(into, docs, rel)
+
+
+def _patched(into: ImageNames, docs: list[Any], rel: str) -> None:
+    """The images documents run: a workload's (or a strategic-merge patch's) containers, and
+    what a JSON 6902 patch's operations set (a sidecar only an overlay adds)."""
+    refs = [(WrittenRef.split(str(s.value)), "JSON 6902 patch") for s in kustomize_refs.json6902_images(docs)]
+    refs += [(c.reference, f"{c.kind} {c.workload}") for c in workloads.containers(docs)]
+    for ref, what in refs:
+        into.add(ref.name, f"{what} in {rel}")
+        key = workloads.repository_key(ref.name)
+        if ref.tag and key in into.keys:
+            into.written.setdefault(into.keys[key], []).append(ref.tag)
 
 
 def value_at(values: Any, key: str) -> Any:

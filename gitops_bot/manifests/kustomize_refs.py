@@ -278,10 +278,11 @@ def _image_scalars(value: Any, path: str) -> list[Any]:
     return []
 
 
-def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) -> list[images.Site]:
-    """The images a JSON 6902 patch sets (``add``/``replace`` operations), as sites."""
-    out: list[images.Site] = []
-    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+def json6902_images(docs: Sequence[Any]) -> list[Any]:
+    """The ``image`` scalars a JSON 6902 patch's documents set (``add``/``replace`` operations:
+    an image string, a container holding one, a list of containers)."""
+    out: list[Any] = []
+    for doc in docs:
         if not nodes.is_seq(doc):
             continue
         for op in doc.value:
@@ -290,12 +291,19 @@ def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) 
             kind, path, value = nodes.get(op, "op"), nodes.get(op, "path"), nodes.get(op, "value")
             if kind is None or path is None or value is None or str(kind[1].value) not in ("add", "replace"):
                 continue
-            for scalar in _image_scalars(value[1], str(path[1].value)):
-                ref = WrittenRef.split(str(scalar.value))
-                spec = _spec_of(ref, specs)
-                if spec is not None:
-                    line = int(scalar.start_mark.line) + 1
-                    out.append(images.Site(spec.name, "patch", line, ref.name, ref.tag, ref.digest or None))
+            out += _image_scalars(value[1], str(path[1].value))
+    return out
+
+
+def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) -> list[images.Site]:
+    """The images a JSON 6902 patch sets, as sites."""
+    out: list[images.Site] = []
+    for scalar in json6902_images(nodes.compose_all(YamlText.of(text).body, filename)):
+        ref = WrittenRef.split(str(scalar.value))
+        spec = _spec_of(ref, specs)
+        if spec is not None:
+            line = int(scalar.start_mark.line) + 1
+            out.append(images.Site(spec.name, "patch", line, ref.name, ref.tag, ref.digest or None))
     return out
 
 

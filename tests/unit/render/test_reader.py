@@ -154,6 +154,8 @@ def test_a_patch_in_the_overlay_sets_the_version(
     assert eff is not None and (eff.kind, eff.line, eff.tag, eff.shared_with) == (kind, line, "1.5.0", ())
     # a patch it cannot edit in place gets an images: entry in the overlay, applied after it
     assert (r.would_write is None) is writable
+    # said in English: "pinned by an inline patch", never "a inline"
+    assert " a inline" not in r.describe() and " a a" not in r.describe(), r.describe()
 
 
 def test_components_nested_directories_and_remote_resources(tmp_path: Path) -> None:
