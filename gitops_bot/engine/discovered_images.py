@@ -152,42 +152,38 @@ def marked_images(
 
 
 def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
-    """The images the rendered files name: containers and ``images:`` entries."""
+    """The images the rendered files name: containers, ``images:`` entries, and what a patch
+    sets (a sidecar only an overlay adds, by a JSON 6902 operation or an inline patch)."""
     for rel in files:
         text = repo.text(rel)
         if text is None:
             continue
         try:
             if images.is_kustomization(rel):
+                # the tag an entry sets is what its overlay runs, where an environment's reading
+                # fails and only the files' own tags are left to guess from
                 for e in kustomize.extract_images(text, rel):
-                    ref = WrittenRef.split(e.name)
-                    into.add(ref.name, f"images: entry in {rel}")
-                    key = workloads.repository_key(ref.name)
-                    if e.new_tag and key in into.keys:
-                        # the tag the entry sets is what its overlay runs, where an environment's
-                        # reading fails and only the files' own tags are left to guess from
-                        into.written.setdefault(into.keys[key], []).append(e.new_tag)
-                for p in kustomize_refs.refs(text, rel).patches:
-                    if p.inline is not None:
-                        _patched(into, nodes.compose_all(YamlText.of(p.inline).body, rel), rel)
-                continue
-            docs = nodes.compose_all(YamlText.of(text).body, rel, values=repo.helm_values(rel))
+                    _add(into, WrittenRef.split(e.name).name, e.new_tag, f"images: entry in {rel}")
+                inline = [p.inline for p in kustomize_refs.refs(text, rel).patches if p.inline is not None]
+                docs = [d for t in inline for d in nodes.compose_all(YamlText.of(t).body, rel)]
+            else:
+                docs = nodes.compose_all(YamlText.of(text).body, rel, values=repo.helm_values(rel))
         except GitOpsBotError as e:
             repo.unparsed(rel, text, e)
             continue
-        _patched(into, docs, rel)
+        refs = [
+            (WrittenRef.split(str(s.value)), "JSON 6902 patch") for s in kustomize_refs.json6902_images(docs)
+        ]
+        refs += [(c.reference, f"{c.kind} {c.workload}") for c in workloads.containers(docs)]
+        for ref, what in refs:
+            _add(into, ref.name, ref.tag, f"{what} in {rel}")
 
 
-def _patched(into: ImageNames, docs: list[Any], rel: str) -> None:
-    """The images documents run: a workload's (or a strategic-merge patch's) containers, and
-    what a JSON 6902 patch's operations set (a sidecar only an overlay adds)."""
-    refs = [(WrittenRef.split(str(s.value)), "JSON 6902 patch") for s in kustomize_refs.json6902_images(docs)]
-    refs += [(c.reference, f"{c.kind} {c.workload}") for c in workloads.containers(docs)]
-    for ref, what in refs:
-        into.add(ref.name, f"{what} in {rel}")
-        key = workloads.repository_key(ref.name)
-        if ref.tag and key in into.keys:
-            into.written.setdefault(into.keys[key], []).append(ref.tag)
+def _add(into: ImageNames, name: str, tag: str | None, how: str) -> None:
+    into.add(name, how)
+    key = workloads.repository_key(name)
+    if tag and key in into.keys:
+        into.written.setdefault(into.keys[key], []).append(tag)
 
 
 def value_at(values: Any, key: str) -> Any:
