@@ -28,6 +28,11 @@ from gitops_bot.render import reader
 from gitops_bot.render.bounded import Exited, NotRendered, run_bounded
 from gitops_bot.render.settings import RenderSettings
 
+# Flux's kustomize-controller builds every Kustomization's path with no load restrictor (a file
+# outside the kustomization's directory may be read: resources: - ../shared/ns.yaml), where
+# kubectl kustomize, as Argo CD runs it by default, refuses it: a path Flux applies is built so
+LOOSE = ("--load-restrictor", "LoadRestrictionsNone")
+
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 # what a build does at its top level only, or differently under a wrapper: a name hash is of
@@ -65,15 +70,16 @@ def alone(tree: reader.Tree, root: Path, directory: Path) -> bool:
 
 
 def render_together(
-    settings: RenderSettings, kubectl: str, directories: Sequence[Path], tmp: Path
+    settings: RenderSettings, kubectl: str, directories: Sequence[Path], tmp: Path, *, loose: bool = False
 ) -> list[str | None]:
     """Each of ``directories`` (kustomizations in copies of the repository under ``tmp``, the
     render's private temporary directory) as its own ``kubectl kustomize`` prints it, from one
     run; None for each that must be rendered on its own (the joint build failed, or its part
-    of the output cannot be split back exactly)."""
+    of the output cannot be split back exactly). ``loose``: built as Flux builds, without
+    kustomize's load restrictor (:data:`~gitops_bot.render.tools.LOOSE`)."""
     token = os.urandom(4).hex()  # a run's own: no file in a repository holds it
     prefixes = [f"g{token}{i}-" for i in range(len(directories))]
-    top = tmp / "joint"
+    top = tmp / ("joint-loose" if loose else "joint")
     for i, directory in enumerate(directories):
         wrapper = top / f"e{i}"
         wrapper.mkdir(parents=True)
@@ -86,7 +92,8 @@ def render_together(
     # the deadline one run a directory would have had in all: a joint run past it costs
     # at most that again, rendered alone
     deadline = settings.timeout * len(directories)
-    got = run_bounded([kubectl, "kustomize", str(top)], top, deadline, "kubectl kustomize")
+    argv = [kubectl, "kustomize", str(top), *(LOOSE if loose else ())]
+    got = run_bounded(argv, top, deadline, "kubectl kustomize")
     if isinstance(got, (Exited, NotRendered)):
         return [None] * len(directories)
     return split(got, prefixes)

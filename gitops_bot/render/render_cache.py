@@ -42,10 +42,17 @@ class RenderCache:
     changing, and such a kustomization elsewhere in the tree does not stop the others."""
 
     def __init__(
-        self, settings: RenderSettings, kubectl: str, root: Path, kept: set[str], max_output: int
+        self,
+        settings: RenderSettings,
+        kubectl: str,
+        root: Path,
+        kept: set[str],
+        max_output: int,
+        loose: frozenset[str] = frozenset(),
     ) -> None:
         self.root = root
         self.kept = kept
+        self.loose = loose  # built with no load restrictor, as Flux builds: they may read any file
         self.dir = files.cache_dir(os.environ) / "rendered"
         st = Path(kubectl).stat()
         self.tools = f"{kubectl}\0{st.st_size}\0{st.st_mtime_ns}\0{settings.helm}\0{max_output}"
@@ -62,8 +69,8 @@ class RenderCache:
         tree = dict(self._base)
         for path, text in texts.items():
             tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode()).digest()
-        read = self._read(texts, name)
-        h = hashlib.sha256(f"{self.tools}\0{name}".encode())
+        read = None if name in self.loose else self._read(texts, name)
+        h = hashlib.sha256(f"{self.tools}\0{name}\0{name in self.loose}".encode())
         for rel in sorted(tree):
             if read is None or rel.startswith(read):
                 h.update(rel.encode() + b"\0" + tree[rel])

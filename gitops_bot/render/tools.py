@@ -11,6 +11,7 @@ temporary directory.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shlex
@@ -24,10 +25,10 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.core import childenv, privdir
-from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
-from gitops_bot.manifests import kustomize_refs, nodes
+from gitops_bot.manifests import kustomize_refs, may_name, nodes
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
@@ -72,7 +73,8 @@ def render_each(
     """:func:`render_kept` with each side's own directories: by side, each directory's render."""
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
-    cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT)
+    loose = flux_built(root) & {n for _, ns in sides.values() for n in ns}
+    cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT, loose)
     found: dict[str, tuple[dict[str, str | None], dict[str, str | NotRendered]]] = {}
     todo: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
     for label, (texts, names) in sides.items():
@@ -85,7 +87,7 @@ def render_each(
         if len(had) < len(names):
             todo[label] = (texts, [n for n in names if n not in had])
     if todo:
-        fresh = _render_sides(settings, kubectl, root, todo)
+        fresh = _render_sides(settings, kubectl, root, todo, loose)
         for label, outputs in fresh.items():
             keys, had = found[label]
             for name, output in outputs.items():
@@ -101,9 +103,11 @@ def _render_sides(
     kubectl: str,
     root: Path,
     sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
+    loose: frozenset[str],
 ) -> dict[str, dict[str, str | NotRendered]]:
     """Each side's directories rendered in a copy of the worktree of its own (its texts
-    written over it); a copy that fails is every directory's reason."""
+    written over it), those of ``loose`` as Flux builds them; a copy that fails is every
+    directory's reason."""
     # in the private dir: the repository copies are swept with it even when the process is killed
     with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path(outside=root)) as tmp:
         for label, (texts, names) in sides.items():
@@ -114,7 +118,7 @@ def _render_sides(
                 why = NotRendered(f"cannot copy the repository: {e}")
                 return {label: dict.fromkeys(names, why) for label, (_, names) in sides.items()}
 
-        done = _together(settings, kubectl, root, sides, Path(tmp))
+        done = _together(settings, kubectl, root, sides, Path(tmp), loose)
 
         # the sides at once, each in its own copy: kubectl is a process, so the renders
         # overlap on the cores instead of one waiting for the other (half the wall of a
@@ -122,7 +126,9 @@ def _render_sides(
         def side(label: str) -> dict[str, str | NotRendered]:
             at, had = Path(tmp) / label, done[label]
             return {
-                n: had[n] if n in had else render_directory(settings, kubectl, at / "tree" / n, at)
+                n: had[n]
+                if n in had
+                else render_directory(settings, kubectl, at / "tree" / n, at, loose=n in loose)
                 for n in sides[label][1]
             }
 
@@ -162,27 +168,62 @@ def _together(
     root: Path,
     sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
     tmp: Path,
+    loose: frozenset[str],
 ) -> dict[str, dict[str, str]]:
     """The directories of every side that one kubectl run renders as their own builds would
-    (:mod:`gitops_bot.render.joint`), by side; the others are left to a run each."""
+    (:mod:`gitops_bot.render.joint`), by side, one run for those Flux builds (``loose``) and
+    one for the others; the rest are left to a run each."""
     done: dict[str, dict[str, str]] = {label: {} for label in sides}
     if sum(len(names) for _, names in sides.values()) < 2:  # one alone costs the same run
         return done
     trees = {label: walks.disk_tree(root, texts) for label, (texts, _) in sides.items()}
-    jobs = [
-        (label, n)
-        for label, (_, names) in sides.items()
-        for n in names
-        if not joint.alone(trees[label], root, root / n)
-    ]
-    if len(jobs) < 2:  # one alone costs the same run, and keeps its own words
-        return done
-    got = joint.render_together(settings, kubectl, [tmp / label / "tree" / n for label, n in jobs], tmp)
-    for (label, n), output in zip(jobs, got, strict=True):
-        if output is not None:
-            done[label][n] = output
-    log.info("rendered_together", directories=len(jobs), split=sum(o is not None for o in got))
+    for flux in (False, True):
+        jobs = [
+            (label, n)
+            for label, (_, names) in sides.items()
+            for n in names
+            if (n in loose) is flux and not joint.alone(trees[label], root, root / n)
+        ]
+        if len(jobs) < 2:  # one alone costs the same run, and keeps its own words
+            continue
+        dirs = [tmp / label / "tree" / n for label, n in jobs]
+        got = joint.render_together(settings, kubectl, dirs, tmp, loose=flux)
+        for (label, n), output in zip(jobs, got, strict=True):
+            if output is not None:
+                done[label][n] = output
+        log.info("rendered_together", directories=len(jobs), split=sum(o is not None for o in got))
     return done
+
+
+def flux_built(root: Path) -> frozenset[str]:
+    """The directories (relative to ``root``) a Flux Kustomization of the tree builds: rendered
+    as Flux renders them (:data:`~gitops_bot.render.joint.LOOSE`). Once per commit of the tree."""
+    return by_content(root, "flux-built", lambda: _flux_built(root))
+
+
+def _flux_built(root: Path) -> frozenset[str]:
+    tree = walks.disk_tree(root)  # in a reading, the texts its reader read already
+    out: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for f in filenames:
+            path = Path(dirpath, f)
+            if not f.endswith((".yaml", ".yml")) or not may_name(text := tree.text(path) or "", _FLUX_API):
+                continue
+            try:
+                found = importlib.import_module(_FLUX).flux_kustomizations(
+                    text, path.relative_to(root).as_posix()
+                )
+            except GitOpsBotError:
+                continue  # said where the reading meets it
+            out |= {os.path.normpath(k.path) for k in found if k.source[0] == "GitRepository"}
+    return frozenset(out)
+
+
+# Flux's Kustomizations, read where a file's text names their API group: a plan of a repository
+# holding none imports nothing for them
+_FLUX_API = "kustomize.toolkit.fluxcd.io"
+_FLUX = "gitops_bot.manifests.flux_objects"
 
 
 def links_out(tree: Path) -> list[str]:
@@ -454,20 +495,21 @@ def _reason(lines: list[str], tmp: Path) -> str:
 
 
 def render_directory(
-    settings: RenderSettings, kubectl: str, directory: Path, tmp: Path, name: str = ""
+    settings: RenderSettings, kubectl: str, directory: Path, tmp: Path, name: str = "", *, loose: bool = False
 ) -> str | NotRendered:
     """``kubectl kustomize directory`` (with helm where it inflates charts), run in ``tmp``
     (a private temporary directory; the copy ``directory`` is in, unless ``name`` says what
     the deadline's line names): what the rendered diff, the reading and an app of apps'
     kustomization render, the one render of a directory."""
-    argv = [kubectl, "kustomize", str(directory)]
+    argv = [kubectl, "kustomize", str(directory), *(joint.LOOSE if loose else ())]
     if _uses_helm(directory):
         helm = settings.tool("helm")
         if helm is None:
             return NotRendered("helm not found (the kustomization inflates Helm charts)")
         argv += ["--enable-helm", "--helm-command", _helm_for_kustomize(helm, tmp, settings.timeout)]
     name = name or directory.relative_to(tmp / "tree").as_posix() or "."
-    see = f"; see it with 'kubectl kustomize {name}', or raise render.timeout"
+    flags = f" {' '.join(joint.LOOSE)}" if loose else ""
+    see = f"; see it with 'kubectl kustomize {name}{flags}', or raise render.timeout"
     got = run_bounded(argv, tmp, settings.timeout, "kubectl kustomize", see)
     if isinstance(got, Exited):
         why = _reason(got.lines, tmp) or f"exit status {got.status}"

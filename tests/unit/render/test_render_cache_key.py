@@ -51,13 +51,13 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real, together = tools.render_directory, joint.render_together
 
-    def alone(s: RenderSettings, k: str, d: Path, t: Path) -> object:
+    def alone(s: RenderSettings, k: str, d: Path, t: Path, **kw: bool) -> object:
         calls.append(d.name)
-        return real(s, k, d, t)
+        return real(s, k, d, t, **kw)
 
-    def joined(s: RenderSettings, k: str, ds: list[Path], t: Path) -> object:
+    def joined(s: RenderSettings, k: str, ds: list[Path], t: Path, **kw: bool) -> object:
         calls.extend(d.name for d in ds)
-        return together(s, k, ds, t)
+        return together(s, k, ds, t, **kw)
 
     monkeypatch.setattr(tools, "render_directory", alone)
     monkeypatch.setattr(joint, "render_together", joined)

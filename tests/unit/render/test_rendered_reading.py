@@ -75,9 +75,11 @@ def test_renders_are_kept_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyP
     first = _read(root)
     calls: list[Path] = []  # each directory rendered, alone or in one run with others
     real, together = tools.render_directory, joint.render_together
-    monkeypatch.setattr(tools, "render_directory", lambda s, k, d, t: calls.append(d) or real(s, k, d, t))
     monkeypatch.setattr(
-        joint, "render_together", lambda s, k, ds, t: calls.extend(ds) or together(s, k, ds, t)
+        tools, "render_directory", lambda s, k, d, t, **kw: calls.append(d) or real(s, k, d, t, **kw)
+    )
+    monkeypatch.setattr(
+        joint, "render_together", lambda s, k, ds, t, **kw: calls.extend(ds) or together(s, k, ds, t, **kw)
     )
     assert _read(root) == first
     assert calls == []
