@@ -507,7 +507,7 @@ def _env_word(name: str) -> str | None:
     return words[-1] if words else None
 
 
-_DEPLOYERS = frozenset(
+DEPLOYERS = frozenset(
     {
         ("argoproj.io", "Application"),
         ("argoproj.io", "ApplicationSet"),
@@ -533,11 +533,11 @@ def deployer_files(repo: RepoFiles) -> list[str]:
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if not any(group in text for group, _ in _DEPLOYERS) or repo.no_environment(f):
+        if not any(group in text for group, _ in DEPLOYERS) or repo.no_environment(f):
             continue
-        if (kinds := written_kinds(text)) is not None and not kinds & {k for _, k in _DEPLOYERS}:
+        if (kinds := written_kinds(text)) is not None and not kinds & {k for _, k in DEPLOYERS}:
             continue
-        if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in _DEPLOYERS for d in repo.docs(f)):
+        if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in DEPLOYERS for d in repo.docs(f)):
             out.append(f)
     repo.deployer_files = out
     return out
@@ -580,3 +580,20 @@ def beside_examples(repo: RepoFiles, found: Sequence[RenderPath]) -> list[Render
         )
         out.append(RenderPath(c.path, safe_name(name), how))
     return out
+
+
+def flux_releases(repo: RepoFiles, files: Sequence[str]) -> list[RenderPath]:
+    """The folders of Flux HelmReleases where no other deploy object of the repository is
+    (``files``: the files holding one): a Flux Kustomization from outside applies them, so they
+    are one environment, ``default``, read through the releases' own values. Offered last."""
+    dirs: dict[str, str] = {}
+    for f in files:
+        kinds = {(api.split("/", 1)[0], kind) for api, kind in map(kind_of, repo.docs(f))} & DEPLOYERS
+        if kinds - {("helm.toolkit.fluxcd.io", "HelmRelease")}:
+            return []  # an Application, a Flux Kustomization, a Stage: the repository says what deploys
+        dirs.setdefault(norm(str(PurePosixPath(f).parent)), f)
+    how = (
+        "Flux HelmRelease in {f}: no Flux Kustomization of this repository applies it (one of another "
+        "repository, or applied by hand, does): read through its own values"
+    )
+    return [RenderPath(d or ".", "default", how.format(f=f)) for d, f in sorted(dirs.items())]

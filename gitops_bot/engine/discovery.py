@@ -134,6 +134,7 @@ def discover(
         [*listed, *scripted]
         or discovered_appsets.directories(repo)
         or discovered_shapes.root_manifests(repo)
+        or deployers.flux_releases(repo, deployers.deployer_files(repo))
         # workloads below the root, where no deploy object says what deploys
         or ([] if deployers.holds_deployers(repo) else _by_shape(repo))
     )

@@ -75,3 +75,48 @@ APP_TEMPLATE = (
     "metadata: {name: app-template, namespace: flux-system}\n"
     "spec: {url: oci://ghcr.io/bjw-s-labs/helm/app-template, ref: {tag: 5.0.1}}\n"
 )
+
+
+def test_helm_releases_nothing_here_applies_are_one_environment_said_as_a_guess(tmp_path: Path) -> None:
+    """newcomer16 N16 (a home-ops repository whose cluster's Flux sync lives elsewhere): folders of
+    HelmReleases (chartRef to an OCIRepository, the app-template chart) and no Flux Kustomization
+    of this repository applying them. init said only "found no environment"; what runs is the
+    releases' own values, read as the one environment someone applies from outside."""
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "apps/media/plex/helmrelease.yaml": PLEX,
+                "apps/tools/echo/helmrelease.yaml": PLEX.replace("plex", "echo"),
+                "repositories/app-template.yaml": APP_TEMPLATE,
+            },
+        )
+    )
+    envs = [(e.name, e.paths) for e in found.environments]
+    assert envs == [("default", ("apps/media/plex", "apps/tools/echo"))], (envs, found.notes)
+    assert sorted(i.name for i in found.images) == [
+        "ghcr.io/home-operations/echo",
+        "ghcr.io/home-operations/plex",
+    ]
+    how = " ".join(found.environments[0].how)
+    assert "no Flux Kustomization of this repository applies" in how, how
+
+
+def test_a_helm_release_a_flux_kustomization_here_leaves_out_stays_out(tmp_path: Path) -> None:
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "clusters/prod/apps.yaml": _flux_ks("apps", "./apps/media"),
+                "apps/media/plex/helmrelease.yaml": PLEX,
+                "apps/media/plex/kustomization.yaml": "resources:\n- helmrelease.yaml\n",
+                "apps/media/kustomization.yaml": "resources:\n- plex\n",
+                "apps/old/echo/helmrelease.yaml": PLEX.replace("plex", "echo"),
+                "repositories/app-template.yaml": APP_TEMPLATE,
+            },
+        )
+    )
+    assert [i.name for i in found.images] == ["ghcr.io/home-operations/plex"], (
+        found.environments,
+        found.notes,
+    )
