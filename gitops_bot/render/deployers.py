@@ -439,7 +439,7 @@ def repo_key(url: str) -> str:
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://")
 
 
-_GIT_URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+_GIT_URL = re.compile(r"^(?:(?:https?|ssh|git|file)://|[\w.-]+@[\w.-]+[:/])", re.IGNORECASE)
 
 
 def is_artifact(url: str) -> bool:

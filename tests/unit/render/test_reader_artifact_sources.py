@@ -45,6 +45,9 @@ def test_git_urls_are_no_artifacts() -> None:
         assert not is_artifact(url), url
     assert not is_artifact("{{ .Values.repoURL }}") and not is_artifact("")
     assert is_artifact("ghcr.io/acme/x") and is_artifact("oci://ghcr.io/acme/x")
+    # a user before the host is a git login, an SSH URL written with a slash for its colon
+    # (newcomer16 N10) too: never an OCI artifact, whose path has no login
+    assert not is_artifact("git@github.com/acme/gitops.git")
 
 
 @pytest.mark.parametrize("revision", ["targetRevision: v0.21.1, ", ""], ids=["a tag", "no revision"])
