@@ -85,10 +85,11 @@ def prove(
     readings: Mapping[str, EnvironmentReading],
 ) -> dict[str, EnvironmentReading]:
     """``readings`` with each base environment's release places judged by its marked render
-    (with ``render.enabled: false`` or no kubectl, the rules' reading stands)."""
+    (with ``render.enabled: false`` or no kubectl, the rules' reading stands, but for an images:
+    entry over a HelmRelease's values: :func:`~gitops_bot.render.removed.over_values`)."""
     out = dict(readings)
     if not config.render.enabled or config.render.tool("kubectl") is None:
-        return out
+        return removed.over_values(out, config.root.absolute())
     root = root.absolute()  # the renders run in a copy elsewhere: no path relative to here
     secret = _secret()
     leaving = tools.links_out(root)
@@ -124,7 +125,7 @@ def prove(
     for name, m in marked.items():
         out[name] = _judged(config, root, m, rendered[name], out[name])
     if not argo:  # no Application built: Argo CD's builds not loaded
-        return out
+        return removed.over_values(out, config.root.absolute())
     argo_kustomize = rendered_reading.argo_builds()
     got = argo_kustomize.outputs(config.render, root, [found for _, _, found in argo.values()])
     for (name, (marks, _, found)), outputs in zip(argo.items(), got, strict=True):
@@ -132,7 +133,7 @@ def prove(
         m = _Marked(dirs, reads, marks, argo_kustomize.written(found))
         judged = _judged(config, root, m, list(outputs), out[name]) if outputs else out[name]
         out[name] = argo_kustomize.said(root, found, out[name], judged)
-    return out
+    return removed.over_values(out, config.root.absolute())
 
 
 @record

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.core.reading import EnvironmentReading, PinKind, PinStatus
+from gitops_bot.core.reading import KUSTOMIZE_ENTRY, EnvironmentReading, ImageReading, PinKind, PinStatus
 from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.guard import LOADER, Constructor
@@ -179,3 +179,41 @@ def judged(
 
 def _named(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
+
+
+def over_values(readings: Mapping[str, EnvironmentReading], base: Path) -> dict[str, EnvironmentReading]:
+    """``readings`` with each image a release would give an ``images:`` entry in its overlay while
+    every place it wins is a HelmRelease's ``spec.values`` refused: kustomize sets containers'
+    images, never those values, so the entry would change nothing that runs. The marked render
+    shows it where it runs; where it does not (no kubectl, a remote base, past the size budget),
+    the rules' no-op place is never proposed either. ``base``: the pins' files' directory."""
+    out = {}
+    for name, reading in readings.items():
+        found = tuple(_over_values(r, base) for r in reading.images)
+        out[name] = reading if found == reading.images else replace(reading, images=found)
+    return out
+
+
+def _over_values(r: ImageReading, base: Path) -> ImageReading:
+    entry = r.would_write
+    pins = [p for p in r.pins if p.effective]
+    if r.status is not PinStatus.INHERITED or entry is None or entry.form != KUSTOMIZE_ENTRY or not pins:
+        return r
+    held = {holder(read_text(base / p.file) or "", p.line) if p.kind is PinKind.HELM else None for p in pins}
+    if any(h is None or h[0] != "HelmRelease" for h in held):
+        return r
+    _, name, _ = sorted(h for h in held if h is not None)[0]
+    own = entry.file.rpartition("/")[0] or "."
+    return replace(
+        r,
+        status=PinStatus.UNSUPPORTED,
+        reason=(
+            f"a release writing {', '.join(entry.files)} would change nothing {r.environment} renders: "
+            f"kustomize's images: entries set containers' images, never HelmRelease {name}'s spec.values"
+        ),
+        fix=(
+            f"give {own} a patch of the HelmRelease whose spec.values set it at {pins[0].place} (patches: "
+            "- path: FILE, target: {kind: HelmRelease}) holding the image's keys under spec.values; releases "
+            "then write them there"
+        ),
+    )

@@ -100,7 +100,7 @@ def test_an_images_entry_under_a_helmrelease_changes_nothing_and_is_said(tmp_pat
     assert dev.pins == rules["dev"].images[0].pins  # where the rules read it is still shown
 
 
-def test_without_kubectl_the_rules_reading_stands(tmp_path: Path) -> None:
+def test_without_kubectl_the_rules_reading_stands_but_an_entry_over_release_values(tmp_path: Path) -> None:
     rules, judged = _proved(
         tmp_path,
         {
@@ -112,7 +112,20 @@ def test_without_kubectl_the_rules_reading_stands(tmp_path: Path) -> None:
         helm=True,
         tool=str(tmp_path / "no-kubectl"),
     )
-    assert judged == rules
+    # the rules' reading stands, but never the rules' images: entry over a HelmRelease's values, which kustomize never
+    # reaches: proposed where the marked render could not run, a pull request changing nothing
+    # (trial16 TOP3, brunovlucena)
+    assert rules["dev"].images[0].placed
+    dev = judged["dev"].images[0]
+    assert dev.status is PinStatus.UNSUPPORTED and dev.pins == rules["dev"].images[0].pins
+    assert dev.reason == (
+        "a release writing overlays/dev/kustomization.yaml would change nothing dev renders: kustomize's "
+        "images: entries set containers' images, never HelmRelease app's spec.values"
+    )
+    assert dev.fix is not None and dev.fix.startswith(
+        "give overlays/dev a patch of the HelmRelease whose spec.values set it at base/helmrelease.yaml:12"
+    )
+    assert judged["prod"].images[0].status is PinStatus.UNSUPPORTED
 
 
 def _many(
