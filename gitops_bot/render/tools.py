@@ -333,6 +333,8 @@ _IMAGE_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[^ \t\r\n#]", re.MULT
 
 @record
 class _Reach:
+    """What a kustomization reads: how many image fields, and whether all of it is local."""
+
     image_fields: int  # in the local resources, through bases and components
     local: bool  # nothing read from outside the tree: no remote resource, no Helm chart
 
