@@ -10,10 +10,9 @@ render the same place, and where a release for this environment goes: the effect
 environment alone renders it (or names it in its path), else the environment's own layer (an ``images:``
 entry in its own kustomization, which kustomize applies after everything below it).
 
-Files are read through :class:`Tree` (the disk, bounded to the repository), each once per reading;
-the text parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's objects render is
-followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's steps (:meth:`Reader.read_file`, …).
-"""
+Files are read through :class:`Tree` (the disk, bounded to the repository), each once per reading; the text
+parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's objects render is followed by
+:mod:`gitops_bot.render.deploy_tools` through this reader's steps (:meth:`Reader.read_file`, …)."""
 
 from __future__ import annotations
 
@@ -45,13 +44,12 @@ _NOT_PLAIN = re.compile(r"^[^#'\"]*?:[ \t]+[&*!|>]|^\s*-[ \t]+[&*!]")
 
 @record
 class Reach:
-    """What one kustomization renders: the files kustomize reads for it (resources, bases,
-    components, patches, through every nested kustomization), and whether all of it is here
-    (no remote resource, nothing outside the repository)."""
+    """What one kustomization renders: the files kustomize reads for it (resources, bases, components,
+    patches, through every nested kustomization), and whether all of it is here (nothing remote)."""
 
     files: tuple[Path, ...]
     local: bool
-    remote: tuple[str, ...] = ()  # the remote resources and patches it names, never fetched
+    remote: tuple[str, ...] = ()  # the remote entries it names (a resource, a file loaded), never fetched
 
 
 def reach(tree: Tree, root: Path, directory: Path) -> Reach:
@@ -417,6 +415,8 @@ class Reader:
                 walk.patched[k] = walk.patched.get(k, 0) + 1
         if "Generator" in text:  # a generated ConfigMap's file may be a HelmRelease's values
             importlib.import_module(deploy_tools.GENERATED_VALUES).read(self, directory, text, walk)
+        if any(map(kustomize_refs.is_remote, text.split())):  # a file its loader fetches (crds:, openapi:)
+            importlib.import_module("gitops_bot.render.loaded_urls").note(text, rel, walk)
         self.add(walk, rel, entry_reach.built(walk, rel, text, sites), patch=False, text=text)
 
     def _resource(

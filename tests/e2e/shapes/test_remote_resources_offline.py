@@ -10,10 +10,14 @@ Before, ``update --dry-run`` ran ``kubectl kustomize``, whose ``git fetch`` of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -155,3 +159,76 @@ def test_the_watch_sees_a_grandchilds_connection_off_the_machine(tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stderr
     assert any("192.0.2.1" in line for line in out), out
+
+
+# a URL in each field kustomize's loader reads a file of (besides resources and patches): it
+# fetches every one over HTTP, through the operator's proxy
+LOADED = {
+    "configurations": "configurations:\n- https://a.example/c.yaml\n",
+    "crds": "crds:\n- https://b.example/c.yaml\n",
+    "openapi": "openapi:\n  path: https://c.example/c.json\n",
+    "replacements": "replacements:\n- path: https://d.example/r.yaml\n",
+    "configMapGenerator": "configMapGenerator:\n- name: x\n  files:\n  - https://e.example/f.txt\n"
+    "  envs:\n  - https://f.example/f.env\n",
+    "secretGenerator": "secretGenerator:\n- name: y\n  env: https://g.example/f.env\n",
+    "generators": "generators:\n- https://h.example/g.yaml\n",
+    "transformers": "transformers:\n- https://i.example/t.yaml\n",
+    "validators": "validators:\n- https://j.example/v.yaml\n",
+}
+
+
+class _Proxy:
+    """A loopback listener standing in for the operator's proxy: the first line of each request."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.seen: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    self.seen.append(conn.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+
+
+def test_a_url_in_any_field_kustomize_loads_is_said_and_never_fetched(tmp_path: Path, image: str) -> None:
+    """Before, only resources: and patches: were read as remote: a kustomization naming a URL in
+    configurations:, crds:, openapi:, replacements:, a generator's files or generators: was
+    rendered anyway, whose loader sent CONNECT a.example:443 to the operator's proxy, and the
+    plan said nothing of what it did not read."""
+    seed = tmp_path / "seed"
+    config = f"version: 1\nimages:\n  - name: {image}\n    repository: {image}\nenvironments:\n"
+    files = {
+        "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+        "base/deployment.yaml": DEPLOYMENT.format(image=image),
+    }
+    for key, text in LOADED.items():
+        config += f"  - name: {key.lower()}\n    path: overlays/{key}\n    write: commit\n"
+        files[f"overlays/{key}/kustomization.yaml"] = f"resources:\n- ../../base\n{text}"
+    write(seed, {**files, "gitops-bot.yaml": config})
+    git(seed, "init", "-q", "-b", "main")
+    commit(seed, "urls kustomize loads")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    proxy = _Proxy()
+    env = {**_env(tmp_path), "HTTPS_PROXY": f"http://127.0.0.1:{proxy.sock.getsockname()[1]}"}
+    try:
+        for argv in (["plan", "--repo", str(seed)], ["update", "--dry-run", "--repo", f"file://{origin}"]):
+            proc, out = netwatch.traced(
+                [sys.executable, "-m", "gitops_bot", *argv, "--output", "json"], env=env, cwd=tmp_path
+            )
+            assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+            assert out == [] and proxy.seen == [], (argv, out, proxy.seen)
+            if argv[0] == "plan":
+                notes = {e["name"]: e.get("notes", []) for e in json.loads(proc.stdout)["environments"]}
+                for key, text in LOADED.items():
+                    for url in re.findall(r"https://\S+", text):
+                        assert any(f"{url}: not followed" in n for n in notes[key.lower()]), (key, notes)
+    finally:
+        proxy.sock.close()
