@@ -184,7 +184,7 @@ class ImageReading:
                     said = f"pinned at {wins}"
                 else:
                     said = (
-                        f"pinned by {_article(pin.form)} {pin.form} at {wins}; a release writes a "
+                        f"pinned by {article(pin.form)} {pin.form} at {wins}; a release writes a "
                         f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
                     )
                 # what looks like a pin and changes nothing (a patch selecting nothing built)
@@ -297,7 +297,8 @@ class EnvironmentReading:
         return next((r for r in self.images if r.image == name), None)
 
 
-def _article(words: str) -> str:
+def article(words: str) -> str:
+    """The indefinite article before ``words`` as they are said: an inline patch, an EnvoyProxy."""
     return "an" if words[:1].lower() in tuple("aeiou") else "a"
 
 

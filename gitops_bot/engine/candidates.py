@@ -204,10 +204,7 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
         if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
             continue
         if repo.tool_setup(files[nd]):
-            repo.notes.append(
-                f"{nd}: renders Argo CD or Flux objects and no workload (a cluster's bootstrap), "
-                "not an environment"
-            )
+            repo.notes.append(f"{nd}: {TOOL_SETUP}")
             continue
         if includes.get(nd):
             bases = ", ".join(sorted(includes[nd])[:3])
@@ -224,6 +221,11 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
         if PurePosixPath(nd).parent in beside and not component and not repo.tool_setup(files[nd]):
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (beside the overlays there)"))
     return out + _namespaced_bases(repo, sorted(included & {norm(d) for d in dirs}), out)
+
+
+# said of a kustomization of deployer objects alone; where a Flux cluster applies it, it is the
+# cluster's (discovered_clusters): said of it no more
+TOOL_SETUP = "renders Argo CD or Flux objects and no workload (a cluster's bootstrap), not an environment"
 
 
 def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[RenderPath]) -> list[RenderPath]:

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine import pushed_artifacts
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
+from gitops_bot.engine.candidates import TOOL_SETUP, FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.deployers import deployer_files
 from gitops_bot.engine.discovered_images import new_names
 from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order
@@ -218,6 +218,9 @@ def flux_clusters(
     owned |= tops
     cluster |= {f: {owner} for f, owner in tops.items()}
     _spread(repo, objects, owned, cluster, reached)
+    # a folder of Kustomizations a cluster applies is that cluster's, no bootstrap of its own
+    inside = {d for f, _, path in objects if f in cluster for d in reached[path]}
+    repo.notes[:] = [n for n in repo.notes if n.partition(": ")[::2] not in {(d, TOOL_SETUP) for d in inside}]
     deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
         # Flux applies what a path's kustomization reaches (a folder it leaves out is not), else
@@ -327,8 +330,8 @@ def _flux_files(repo: RepoFiles, path: str) -> list[Path]:
 
 def _tree_roots(objects: Sequence[tuple[str, str, str]], reached: Mapping[str, set[str]]) -> dict[str, str]:
     """file -> its cluster's name, for each Kustomization no other one renders that renders
-    another (a lone one is an app's, whoever applies it). The name is its path's last folder
-    that is no Flux or Kubernetes word (kubernetes/main/flux: main), else ``cluster``."""
+    another (a lone one is an app's, whoever applies it). The name is its file's last folder
+    that is no Flux or Kubernetes word (kubernetes/main/flux/config: main), else ``cluster``."""
 
     def renders(path: str, f: str) -> bool:
         return PurePosixPath(f).parent.as_posix() in reached[path]
@@ -338,7 +341,7 @@ def _tree_roots(objects: Sequence[tuple[str, str, str]], reached: Mapping[str, s
         if any(renders(p, f) for g, n, p in objects if (g, n) != (f, name)):
             continue
         if any(renders(path, g) for g, n, _ in objects if (g, n) != (f, name)):
-            words = [w for w in PurePosixPath(path).parts if w.lower() not in _ROOT_WORDS]
+            words = [w for w in PurePosixPath(f).parent.parts if w.lower() not in _ROOT_WORDS]
             out[f] = safe_name(words[-1]) if words else "cluster"
     return out
 
@@ -396,14 +399,26 @@ def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | No
 
 
 def _holds_flux(repo: RepoFiles, d: str) -> bool:
-    """Whether directory ``d`` holds one of Flux's own objects (its sync, its components): an
-    object of Flux's APIs, never one only labelled for Flux (a namespace kept from pruning)."""
-    return any(
-        f.startswith(d + "/")
-        and ("toolkit.fluxcd.io" in (t := repo.text(f) or "") or "fluxcd.controlplane.io" in t)
-        and any(_FLUX_API.search(kind_of(doc)[0]) for doc in repo.docs(f))
-        for f in repo.yaml_files()
-    )
+    """Whether directory ``d`` is a cluster's bootstrap, as ``flux bootstrap --path`` writes it:
+    Flux's components (gotk-components.yaml), or a sync of Flux's APIs (a Kustomization, a
+    FluxInstance) applying the directory holding ``d``. A flux-system folder of a namespace's
+    apps (the Flux Operator's release and its ks.yaml, a Namespace labelled for Flux) is none."""
+    parent = norm(str(PurePosixPath(d).parent))
+    if f"{d}/gotk-components.yaml" in repo.files:
+        return True
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not f.startswith(d + "/") or (
+            "toolkit.fluxcd.io" not in text and "fluxcd.controlplane.io" not in text
+        ):
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            spec = as_map(doc.get("spec"))
+            path = spec.get("path") if kind == "Kustomization" else as_map(spec.get("sync")).get("path")
+            if _FLUX_API.search(api) and isinstance(path, str) and norm(path.lstrip("/")) == parent:
+                return True
+    return False
 
 
 _FLUX_API = re.compile(r"^[a-z.]*(?:toolkit\.fluxcd\.io|fluxcd\.controlplane\.io)/")

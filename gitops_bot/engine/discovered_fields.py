@@ -17,6 +17,7 @@ import yaml
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.core.reading import article
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import WORKLOADS, RepoFiles, kustomization_dirs
 from gitops_bot.manifests import charts, may_hold, nodes, workloads, written_kinds
@@ -30,7 +31,8 @@ _SCANNERS = ("image.toolkit.fluxcd.io/",)
 _READ_KINDS = frozenset({*WORKLOADS, "ClusterServiceVersion", "CustomResourceDefinition"})
 _WORKLOAD_KINDS = frozenset(workloads.POD_SPEC_PATHS)
 MAX_SAID = 10  # images said one by one; the rest a count with their files
-_DEPTH = 3  # key levels under spec looked at: spec.image, spec.server.image, spec.a.b.image
+_DEPTH = 6  # key levels under spec looked at: spec.image, spec.server.image, ..., an EnvoyProxy's
+# spec.provider.kubernetes.envoyDeployment.container.image (five)
 # where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
 # or a place the bot does not release
 _PASSED = frozenset({"template", "jobTemplate", "containers", "initContainers", "values", "install"})
@@ -152,9 +154,9 @@ def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
     name = WrittenRef.split(value).name
     where = "" if rendered else f"; no environment renders {rel}: give one a path that does"
     return (
-        f"{rel}:{line}: {value} is the {key} of a {kind}, a field no format reads: add the marker comment "
-        f'# {{"gitops-bot": "{name}"}} at the end of that line and the image to images: to have it '
-        f"released{where}"
+        f"{rel}:{line}: {value} is the {key} of {article(kind)} {kind}, a field no format reads: add the "
+        f'marker comment # {{"gitops-bot": "{name}"}} at the end of that line and the image to images: '
+        f"to have it released{where}"
     )
 
 

@@ -70,3 +70,35 @@ def test_a_values_file_with_a_regex_is_no_argo_cd_object() -> None:
     assert not may_name("pattern: '^n\\d+$'\n", "Application")
     assert may_name('kind: "Appl\\u0069cationSet"\n', "ApplicationSet")
     assert may_name('kind: "x" \n note: "a\n  \\u0041"\n', "ApplicationSet")
+
+
+def test_the_flux_operator_layout_is_one_cluster_and_its_flux_system_apps_are_no_bootstrap(
+    tmp_path: Path,
+) -> None:
+    """onedr0p/home-ops@HEAD: the FluxInstance (in its chart's values) syncs kubernetes/flux/cluster,
+    whose ks.yaml renders kubernetes/apps; kubernetes/apps/flux-system is the namespace of the Flux
+    Operator's own apps (their ks.yaml are Flux objects), no `flux bootstrap` folder. init named
+    the cluster `apps` after that folder, said kubernetes/apps reached by no cluster, and said each
+    namespace folder "a cluster's bootstrap"."""
+    files = {
+        "kubernetes/flux/cluster/ks.yaml": _flux_ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/apps/flux-system/kustomization.yaml": "resources:\n- ./flux-operator/ks.yaml\n",
+        "kubernetes/apps/flux-system/flux-operator/ks.yaml": _flux_ks(
+            "flux-operator", "./kubernetes/apps/flux-system/flux-operator/app"
+        ),
+        "kubernetes/apps/flux-system/flux-operator/app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "kubernetes/apps/flux-system/flux-operator/app/deploy.yaml": deployment(
+            "flux-operator", "ghcr.io/controlplaneio-fluxcd/flux-operator:v0.30.0"
+        ),
+        "kubernetes/apps/home/kustomization.yaml": "resources:\n- ./echo/ks.yaml\n",
+        "kubernetes/apps/home/echo/ks.yaml": _flux_ks("echo", "./kubernetes/apps/home/echo/app"),
+        "kubernetes/apps/home/echo/app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "kubernetes/apps/home/echo/app/deploy.yaml": deployment("echo", "ghcr.io/acme/echo:1.2.3"),
+    }
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["cluster"], (found.environments, found.notes)
+    assert sorted(i.name for i in found.images) == [
+        "ghcr.io/acme/echo",
+        "ghcr.io/controlplaneio-fluxcd/flux-operator",
+    ]
+    assert not [n for n in found.notes if "bootstrap" in n or "no Flux cluster" in n], found.notes

@@ -93,3 +93,34 @@ def test_a_custom_resource_an_environment_renders_is_said_and_the_list_is_bounde
     )
     assert "no environment renders" not in said[0]
     assert said[-1].startswith("3 more images in fields no format reads: config/default/widgets.yaml")
+
+
+ENVOY_PROXY = """\
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata:
+  name: envoy
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        replicas: 2
+        container:
+          image: mirror.gcr.io/envoyproxy/envoy:v1.39.0
+"""
+
+
+def test_an_image_five_keys_under_spec_is_said(tmp_path: Path) -> None:
+    """onedr0p/home-ops's kubernetes/apps/network/envoy-gateway/app/envoy.yaml: the Envoy proxy every
+    gateway runs, at spec.provider.kubernetes.envoyDeployment.container.image, was in no line: only
+    three key levels under spec were looked at."""
+    files = _files()
+    files["config/default/kustomization.yaml"] = "resources: [manager.yaml, envoy.yaml]\n"
+    files["config/default/envoy.yaml"] = ENVOY_PROXY
+    found = discover(write(tmp_path, files))
+    said = [n for n in found.notes if "envoyproxy/envoy" in n]
+    assert said and said[0].startswith(
+        "config/default/envoy.yaml:12: mirror.gcr.io/envoyproxy/envoy:v1.39.0 is the "
+        "spec.provider.kubernetes.envoyDeployment.container.image of an EnvoyProxy"
+    ), found.notes
