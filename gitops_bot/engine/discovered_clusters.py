@@ -235,7 +235,7 @@ def flux_clusters(
         return list(found), {}
     words: dict[str, set[str]] = {}
     for c in found:
-        if c.path in deploys and _stage(c.name):
+        if c.path in deploys and _staged(c):
             words.setdefault(c.name, set()).update(deploys[c.path])
     # where Flux alone deploys, a Kustomization no cluster's sync reaches is applied by nothing
     # (a folder being built, an old one): what it renders is no cluster's, so no environment
@@ -262,7 +262,7 @@ def flux_clusters(
             # a cluster named by a stage (clusters/staging, clusters/production) is that one
             # stage: the stage words of the folders it deploys (apps/staging, or the cluster's own
             # folder naming a shared Kustomization) are its name again, never crossed with it
-            if _stage(c.name) and not _stage(of):
+            if _staged(c) and not _stage(of):
                 name = c.name if len(words[c.name]) == 1 else safe_name(f"{of}-{c.name}")
                 if name != c.name:
                     split[name] = (of, c.name)
@@ -348,6 +348,13 @@ def _tree_roots(objects: Sequence[tuple[str, str, str]], reached: Mapping[str, s
 
 # the folders of a cluster template's Flux tree that name no cluster
 _ROOT_WORDS = _CLUSTER_DIRS | {"kubernetes", "k8s", "kube", "flux", "flux-system", "config", "gitops", "."}
+
+
+def _staged(c: RenderPath) -> bool:
+    """Whether a candidate a cluster deploys is one of its stages: its own folder named by a
+    usual word (``apps/eu/dev``). A namespace of that name among the cluster's apps
+    (``kubernetes/apps/dev/forgejo/app``) is the cluster's."""
+    return _stage(c.name) and PurePosixPath(c.path).name.lower() == c.name.lower()
 
 
 def _stage(name: str) -> bool:

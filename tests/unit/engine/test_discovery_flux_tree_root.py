@@ -102,3 +102,21 @@ def test_the_flux_operator_layout_is_one_cluster_and_its_flux_system_apps_are_no
         "ghcr.io/controlplaneio-fluxcd/flux-operator",
     ]
     assert not [n for n in found.notes if "bootstrap" in n or "no Flux cluster" in n], found.notes
+
+
+def test_a_namespace_named_dev_among_a_clusters_apps_is_the_clusters(tmp_path: Path) -> None:
+    """bjw-s-labs/home-ops@HEAD: kubernetes/apps/dev is the namespace of forgejo; init split it off
+    as an environment `dev` of its own, beside `cluster`."""
+    files = _cluster("main", {"echo": "ghcr.io/acme/echo:1.2.3"})
+    files["kubernetes/main/apps/dev/kustomization.yaml"] = "resources:\n- ./forgejo/ks.yaml\n"
+    files["kubernetes/main/apps/dev/forgejo/ks.yaml"] = _flux_ks(
+        "forgejo", "./kubernetes/main/apps/dev/forgejo/app"
+    )
+    files["kubernetes/main/apps/dev/forgejo/app/kustomization.yaml"] = "resources:\n- deploy.yaml\n"
+    files["kubernetes/main/apps/dev/forgejo/app/deploy.yaml"] = deployment(
+        "forgejo", "codeberg.org/forgejo/forgejo:11.0"
+    )
+    files["kubernetes/main/flux/apps.yaml"] = _flux_ks("cluster-apps", "./kubernetes/main/apps")
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["main"], (found.environments, found.notes)
+    assert "codeberg.org/forgejo/forgejo" in [i.name for i in found.images]
