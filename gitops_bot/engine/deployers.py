@@ -18,14 +18,13 @@ from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_na
 from gitops_bot.engine.discovered_appset_charts import generated_charts
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
-    EXAMPLE_URL,
     OUT_OF_REPOSITORY,
     RepoFiles,
     as_map,
-    example_url,
     files_of,
     leaves,
     norm,
+    url_said,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES, renders_chart
@@ -109,7 +108,7 @@ def elsewhere(repo: RepoFiles) -> None:
         # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
         # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
-        where = EXAMPLE_URL if example_url(url) else where
+        where = url_said(kind, url, where)
         if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
             where = (
                 f"at its release {released[url]}, not this repository: what it deploys is pinned there; "
