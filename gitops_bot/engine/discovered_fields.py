@@ -128,10 +128,14 @@ def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tup
     except GitOpsBotError:
         return []  # said where the file is read
     lines = text.splitlines()
-    scalars = {str(n.value): n.start_mark.line + 1 for d in docs for n in _scalars(d, 0)}
+    # each value's lines in the file's order, taken in turn: two objects naming one image are
+    # two lines, each said at its own
+    scalars: dict[str, list[int]] = {}
+    for n in (n for d in docs for n in _scalars(d, 0)):
+        scalars.setdefault(str(n.value), []).append(n.start_mark.line + 1)
     out = []
     for kind, key, value in wanted:
-        line = scalars.get(value)
+        line = scalars[value].pop(0) if scalars.get(value) else None
         if line is None or '"gitops-bot"' in lines[line - 1]:
             continue
         out.append((rel, line, key, kind, value))

@@ -124,3 +124,16 @@ def test_an_image_five_keys_under_spec_is_said(tmp_path: Path) -> None:
         "config/default/envoy.yaml:12: mirror.gcr.io/envoyproxy/envoy:v1.39.0 is the "
         "spec.provider.kubernetes.envoyDeployment.container.image of an EnvoyProxy"
     ), found.notes
+
+
+def test_two_objects_naming_one_image_are_each_said_at_their_own_line(tmp_path: Path) -> None:
+    """zhorvath83/home-ops's envoy.yaml: two EnvoyProxy objects, the same image at lines 17 and 96,
+    were said twice at line 96."""
+    files = _files()
+    files["config/default/kustomization.yaml"] = "resources:\n- manager.yaml\n- envoy.yaml\n"
+    files["config/default/envoy.yaml"] = (
+        ENVOY_PROXY + "---\n" + ENVOY_PROXY.replace("name: envoy", "name: two")
+    )
+    found = discover(write(tmp_path, files))
+    said = [n.split(": ", 1)[0] for n in found.notes if "envoyproxy/envoy" in n]
+    assert said == ["config/default/envoy.yaml:12", "config/default/envoy.yaml:25"], said
