@@ -38,6 +38,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.deployers import ELSEWHERE
 from gitops_bot.git import gitcli, store
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
 from gitops_bot.policy import Policy, guess, moving_word
@@ -311,12 +312,26 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
             "names, if one does); else name the images by hand (docs/guides/your-repository.md, "
             "'Writing it by hand')",
         )
+    # nothing was left unread and no branch holds more: no line above names where to look, but
+    # kustomizations that are empty files (a scaffold) end the search at once
+    empty = [e.name for e in found.environments if all(_empty_kustomization(repo / p) for p in e.paths)]
+    said = f" ({', '.join(empty)}: each kustomization is an empty file)" if empty else ""
     return UsageError(
         f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
-        "gitops-bot to release here",
-        hint="run init where the workloads are pinned (the branch or repository a line above names, "
-        "if one does); else name the images by hand (docs/guides/your-repository.md, 'Writing it by hand')",
+        f"gitops-bot to release here{said}",
+        hint="if the workloads are pinned in another repository, run init there; if they are pinned "
+        "here in a form init does not read, name the images by hand (docs/guides/your-repository.md, "
+        "'Writing it by hand')",
     )
+
+
+def _empty_kustomization(directory: Path) -> bool:
+    """Whether ``directory``'s kustomization file holds nothing (no key, comments at most)."""
+    for name in KUSTOMIZATION_NAMES:
+        if (directory / name).is_file():
+            text = (directory / name).read_text(encoding="utf-8", errors="replace")
+            return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+    return False
 
 
 def find(
