@@ -134,9 +134,23 @@ def _names(node: Any, path: tuple[str, ...], found: dict[str, _Hit]) -> dict[str
             if ref.tag or ref.digest:
                 found[want] = (v.start_mark.line + 1, key, f"reference: {key}")
                 continue
+            if not _names_an_image(key, str(v.value)):
+                continue
             tag = next((t for t in ("tag", "version") if t in keys and t != name), None)
             said = f"repository: {key}" + (f", tag: {'.'.join((*path, tag))}" if tag else "")
             found[want] = (v.start_mark.line + 1, key, said)
         elif nodes.is_map(v):
             _names(v, (*path, name), found)
     return found
+
+
+def _names_an_image(key: str, value: str) -> bool:
+    """Whether a value with no tag may be an image's repository: one naming its registry
+    (``ghcr.io/acme/app``), or a bare name (``nextcloud``, ``busybox``) under a key naming an
+    image (``image.repository``, ``repo``). A bare name elsewhere is a word the image shares (an
+    Application's ``metadata.name``, a database owner's ``nextcloud: nextcloud``)."""
+    host = value.split("/", 1)[0]
+    if "/" in value and ("." in host or ":" in host or host == "localhost"):
+        return True
+    parts = key.lower().split(".")
+    return any("image" in p for p in parts) or parts[-1] in ("repository", "repo")

@@ -71,3 +71,26 @@ def test_the_walks_files_are_searched_once_for_every_image_asked(monkeypatch: py
     # each image's own name (a Flux marker's namespace:policy is none), then each scalar of the
     # two documents once: the values file's six, the CatalogSource's three
     assert len(asked) == 4 * 20 + 9
+
+
+def test_a_bare_name_in_a_field_naming_no_image_is_no_place_of_it() -> None:
+    """small-hack/argocd-apps@7bfd015a: the image `nextcloud` not rendered got the fix
+    "argocd/manifests/apps/nextcloud_app.yaml:4 names nextcloud at metadata.name of its
+    Application, a field no format reads: add the marker comment" -- an Application's name, no
+    image; and a chart's values `nextcloud: nextcloud` (a database's owner) would be taken as
+    much. A bare name is an image's place only under a key naming one."""
+    files = {
+        "apps/nextcloud_app.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: nextcloud\n"
+            "spec:\n  project: nextcloud\n"
+        ),
+        "postgres/values.yaml": "users:\n  nextcloud: nextcloud\ndatabases:\n  nextcloud: nextcloud\n",
+        "web/values.yaml": "web:\n  image:\n    repository: nextcloud\n    tag: 29-fpm-alpine\n",
+    }
+    walk = Walk()
+    walk.files.update(dict.fromkeys(files))
+    assert values_key(files.get, walk, "nextcloud") == (
+        "web/values.yaml:3",
+        "web.image.repository",
+        "add helm: {repository: web.image.repository, tag: web.image.tag} to the image in gitops-bot.yaml",
+    )
