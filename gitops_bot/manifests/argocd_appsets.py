@@ -329,17 +329,17 @@ def _params(
         if kind == "list":  # each value where it is written: an environment's own pin
             found = at(node, "elements")
             kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
-            return [e if isinstance(e, dict) else {} for e in kept]
+            return _valued(node, [e if isinstance(e, dict) else {} for e in kept])
         if kind == "git":
             if dirs is None:
                 if _map(_plain(node)).get("files"):
                     if files is None:
                         raise Unexpanded(FILES_UNEXPANDED)
-                    return _git_files(_map(_plain(node)), files)
-                return [{"path": Opaque("git generator (one Application per directory)")}]
-            return _git(node, dirs, files)
+                    return _valued(node, _git_files(_map(_plain(node)), files))
+                return _valued(node, [{"path": Opaque("git generator (one Application per directory)")}])
+            return _valued(node, _git(node, dirs, files))
         if kind == "clusters":
-            return _clusters(node)
+            return _valued(node, _clusters(node))
         if kind == "matrix":
             if depth > 1:  # Argo CD's nested matrix holds terminal generators only: it makes nothing
                 raise Unexpanded("its matrix generators nest more than one level, which Argo CD refuses")
@@ -356,6 +356,27 @@ def _params(
             continue
         raise Unexpanded(f"its {kind} generator lists what only Argo CD can ask (not the repository)")
     raise Unexpanded(f"it has no generator this reader knows ({', '.join(kinds) or 'none'})")
+
+
+def _valued(node: Any, sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sets`` with the generator's own ``values:`` as ``values.<key>`` of each, each value
+    filled with that set's parameters as Argo CD fills it (``repoURL: https://...`` is this
+    repository's where a template names ``{{ .values.repoURL }}``)."""
+    found = at(node, "values")
+    given = _map(_plain(found)) if found is not None else {}
+    if not given:
+        return sets
+    out = []
+    for params in sets:
+        values: dict[str, Any] = {}
+        for key, value in given.items():
+            text = "" if value is None else str(value)
+            try:
+                values[str(key)] = fill(text, params, bool(re.search(r"\{\{-?\s*\.", text)))
+            except Unexpanded:
+                values[str(key)] = Opaque(f"generator's values.{key}")
+        out.append({**params, "values": values})
+    return out
 
 
 def _objects(spec: Any) -> dict[int, list[tuple[str, str]]]:
