@@ -93,7 +93,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     if not reread and (hit := _kept(False, text, filename)) is not None:
         return hit[0]
     try:
-        guard.precheck(text, filename, ManifestError)
+        guard.precheck(text, filename, NotYaml)
         root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
         count = 0
         if not reread or "&" in text:
@@ -120,7 +120,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
         _memo.put(True, text, [])
         return []
     try:
-        guard.precheck(text, filename, ManifestError)
+        guard.precheck(text, filename, NotYaml)
         docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
         twice, count = False, 0
         if not reread or "&" in text:

@@ -277,3 +277,20 @@ def test_two_links_back_to_their_own_directory_list_it_once_on_the_disk_and_on_a
         _inherited(got["dev"], "prod")
         _inherited(got["prod"], "dev")
         assert not got["dev"].said, got["dev"].said
+
+
+def test_a_resource_nested_past_the_bound_refuses_only_the_environment_rendering_it(tmp_path: Path) -> None:
+    """A resource nested 5,000 levels deep (flow brackets, under the 4 MiB the bot reads) ended
+    the whole run (exit 2, every environment unplanned), where an alias bomb or a file not YAML
+    in the same place refuses only the environment rendering it: now the same."""
+    deep = "x: " + "[" * 5000 + "]" * 5000 + "\n"
+    dev = {
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n- deep.yaml\n",
+        "overlays/dev/deep.yaml": deep,
+    }
+    root = write(tmp_path, {**BASE, **dev})
+    got = _read(reader.DiskTree(root), root, dev=("overlays/dev",), prod=("overlays/prod",))
+    said = [*got["dev"].said, *(r[0] for r in got["dev"].refused)]
+    assert any("deep.yaml:1: nested deeper than 100 levels" in s for s in said), said
+    image = got["prod"].image(APP)
+    assert not got["prod"].refused and image is not None and image.would_write is not None, image
