@@ -108,14 +108,36 @@ def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[Repo,
     path = cache_dir / "repos" / key
     lock = _lock(path.parent, key)
     try:
-        for leftover in path.parent.glob(f".{key}.*"):  # a clone a killed run left half-done
-            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in _half_done(path.parent).get(key, ()):  # a clone a killed run left
+            shutil.rmtree(path.parent / leftover, ignore_errors=True)
         if not (path / "HEAD").exists():
             _clone(repo, path, key, env)
         return Repo.bare(path), lock, _worktree(str(cache_dir / "worktrees" / key))
     except BaseException:
         os.close(lock)
         raise
+
+
+def _half_done(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The clones :func:`_clone` began in ``folder`` and never renamed into place (".KEY.xxx"),
+    by key. A watch asks for each of its repositories every cycle, and a listing of the folder
+    for each was n listings of n entries a cycle: the folder is listed again only when its
+    entries changed (its mtime), so an unchanged fleet's cycle lists it not at all."""
+    try:
+        return _listed((folder, os.stat(folder).st_mtime_ns))
+    except OSError:
+        return {}
+
+
+@functools.lru_cache(maxsize=4)  # one folder a cache; the last listing of each is what is used
+def _listed(stamped: tuple[Path, int]) -> dict[str, tuple[str, ...]]:
+    """The folder's half-done clones by key, as listed when its mtime was ``stamped[1]``."""
+    found: dict[str, list[str]] = {}
+    with os.scandir(stamped[0]) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                found.setdefault(entry.name[1:].partition(".")[0], []).append(entry.name)
+    return {key: tuple(names) for key, names in found.items()}
 
 
 @functools.lru_cache(maxsize=1024)
