@@ -8,6 +8,8 @@ too (``unexpected``), so a test fails on calls it did not plan for (Renovate's h
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import re
 import secrets
 import subprocess
@@ -69,6 +71,8 @@ class FakeGitHub(Recording, JSONServer):
     token_life: float = 3600.0
     installation_tokens: dict[str, datetime] = field(default_factory=dict)
     _asking: threading.local = field(default_factory=threading.local)
+    # each conditional listing answered: its ETag where the request named it (a 304), else ""
+    validated: list[str] = field(default_factory=list)
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -152,6 +156,7 @@ class FakeGitHub(Recording, JSONServer):
         # the App's routes take its JWT only, every other route a token only, as GitHub's do
         self._asking.auth = headers.get("Authorization", "")
         self._asking.path = urlparse(raw_path).path.removeprefix(self.api_prefix)
+        self._asking.validator = next((v for k, v in headers.items() if k.lower() == "if-none-match"), "")
         return super().handle(method, raw_path, body, headers)
 
     def _app_route(self, path: str) -> bool:
@@ -256,7 +261,7 @@ class FakeGitHub(Recording, JSONServer):
                 if (state == "all" or p["state"] == state)
                 and (head is None or f"{self.repository.split('/')[0]}:{p['head']['ref']}" == head)
             ]
-            return 200, found, self._next_link(path, query)
+            return self._conditional(found, self._next_link(path, query))
         if path == f"{repo}/pulls" and method == "POST":
             head = body["head"]
             if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls):
@@ -371,6 +376,17 @@ class FakeGitHub(Recording, JSONServer):
     def _next_number(self) -> int:
         """Issues and pull requests share one sequence of numbers, as on GitHub."""
         return max((x["number"] for x in [*self.pulls, *self.issues]), default=0) + 1
+
+    def _conditional(self, found: Any, headers: dict[str, str]) -> Answer:
+        """A listing with its ETag, or 304 and no body where the request's If-None-Match names
+        it: GitHub's conditional requests ("Use conditional requests if appropriate")."""
+        tag = (
+            '"' + hashlib.sha256(json.dumps([found, headers], sort_keys=True).encode()).hexdigest()[:32] + '"'
+        )
+        self.validated.append(tag if getattr(self._asking, "validator", "") == tag else "")
+        if getattr(self._asking, "validator", "") == tag:
+            return 304, None, {"ETag": tag}
+        return 200, found, {**headers, "ETag": tag}
 
     def _next_link(self, path: str, query: dict[str, list[str]]) -> dict[str, str]:
         number = int(query.get("page", ["1"])[0])

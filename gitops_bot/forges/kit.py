@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import field
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,21 @@ LISTING_BYTES = 128 * 1024 * 1024
 # has some 400-500 members: this is about 8,000 of them, past the byte bound's 6,000, while
 # the densest answers stop near 500 MB
 LISTING_MEMBERS = 4_000_000
+# a listing as last answered with a validator (ETag), by origin, path and query, asked again
+# with If-None-Match: where the forge says it is unchanged (304), the kept answer is the
+# listing, neither sent nor parsed again. GitHub documents these conditional requests (and
+# counts no 304 against the rate limit); a watch lists each repository's open pull requests
+# every cycle, mostly the same. Only a listing whole in its first page, with room to spare, is
+# kept: its body then holds every item, so an unchanged body is an unchanged listing (a body's
+# validator says nothing of the headers that page on). At most KEPT_LISTINGS, their bodies
+# KEPT_BYTES in all, one at most an eighth of it (parsed, a few times that: 100 repositories'
+# listings of one pull request each are ~4 MB of a watch's memory), the least recently asked
+# dropped first.
+KEPT_LISTINGS = 512
+KEPT_BYTES = 8 * 1024 * 1024
+_kept: OrderedDict[tuple[str, str, tuple[tuple[str, str], ...]], Answer] = OrderedDict()
+_kept_bytes = 0  # the kept bodies' bytes, under _kept_lock
+_kept_lock = threading.Lock()
 Environ = Mapping[str, str]  # the environment variables an adapter reads its token from
 TransportOrNone = httpx.BaseTransport | None  # a test's transport; None: the one client's own
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
@@ -308,12 +324,15 @@ class Api:
         params: Mapping[str, object] | None = None,
         json: Any = None,
         parse: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """One request, asked again by the client per the forge's wait rule; the
         :class:`Answer`, or the outcome raised in one line."""
-        query = {**self.params, **{k: _param(v) for k, v in (params or {}).items()}} or None
+        query = {**self.params, **_params(params or {})} or None
         started = _spent()
-        outcome = self.service.request(method, path, params=query, json_body=json, parse=parse)
+        outcome = self.service.request(
+            method, path, params=query, json_body=json, parse=parse, headers=headers
+        )
         match outcome:
             case Answer():
                 return outcome
@@ -390,7 +409,11 @@ class Api:
         counted: int | None = None
         asked: tuple[str, Mapping[str, object] | None] = (path, fixed)
         for page in range(1, pages + 1):
-            answer = self.answer("GET", asked[0], params=asked[1], parse=True)
+            if page == 1:
+                key = (self.base, path, tuple(sorted({**self.params, **_params(fixed)}.items())))
+                answer = self._first_page(key, path, fixed)
+            else:
+                answer = self.answer("GET", asked[0], params=asked[1], parse=True)
             try:
                 listed = paging.items(answer.json)
             except ValueError as exc:
@@ -423,6 +446,8 @@ class Api:
                     hint="check forge.api_url",
                 )
             step = paging.next(answer, listed, page)
+            if page == 1:
+                _keep(key, answer, whole=step is None and len(listed) < paging.size)
             if step is None or (counted is not None and len(out) >= counted):
                 return Listed(tuple(out), page, answer, counted)
             if _clock() > deadline:
@@ -434,6 +459,19 @@ class Api:
             asked = (step, None) if isinstance(step, str) else (path, {**fixed, **step})
         raise too_many_pages(self.name, pages, what)
 
+    def _first_page(
+        self, key: tuple[str, str, tuple[tuple[str, str], ...]], path: str, params: Mapping[str, object]
+    ) -> Answer:
+        """A listing's first page, asked with the validator of its kept answer where there is
+        one (:data:`KEPT_LISTINGS`): a 304 is that answer again."""
+        with _kept_lock:
+            kept = _kept.get(key)
+        tag = kept.header("etag") if kept is not None else ""
+        answer = self.answer(
+            "GET", path, params=params, parse=True, headers={"If-None-Match": tag} if tag else None
+        )
+        return kept if answer.status == 304 and kept is not None else answer
+
     def _too_many(self, what: str, bound: int) -> Callable[[int, int | None], Exception]:
         def line(read: int, told: int | None) -> Exception:
             return ForgeUnavailable(
@@ -441,6 +479,24 @@ class Api:
             )
 
         return line
+
+
+def _keep(key: tuple[str, str, tuple[tuple[str, str], ...]], answer: Answer, *, whole: bool) -> None:
+    """Keep (or drop) a listing's first page for its next conditional request."""
+    global _kept_bytes
+    with _kept_lock:
+        if (old := _kept.pop(key, None)) is not None:
+            _kept_bytes -= len(old.body)
+        if not (whole and answer.header("etag") and len(answer.body) <= KEPT_BYTES // 8):
+            return
+        _kept[key] = answer
+        _kept_bytes += len(answer.body)
+        while len(_kept) > KEPT_LISTINGS or _kept_bytes > KEPT_BYTES:
+            _kept_bytes -= len(_kept.popitem(last=False)[1].body)
+
+
+def _params(params: Mapping[str, object]) -> dict[str, str]:
+    return {k: _param(v) for k, v in params.items()}
 
 
 def _param(value: object) -> str:
