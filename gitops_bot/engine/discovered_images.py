@@ -6,7 +6,7 @@ file a tool generates)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field, replace
 from itertools import combinations
 from pathlib import PurePosixPath
@@ -16,11 +16,8 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
-from gitops_bot.engine.promotion_order import (
-    kind_of,
-)
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import helm_values, images, kustomize, kustomize_refs, markers, nodes, workloads
+from gitops_bot.manifests import images, kustomize, kustomize_refs, markers, nodes, workloads
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
@@ -36,8 +33,6 @@ _TEMPLATE_IMAGE = re.compile(
 _ACTION = re.compile(r"\{\{.*?\}\}", re.S)
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
 
-
-_REPOSITORY_KEYS = ("repository", "repo")
 
 HELM_FOUND = "found: the chart or values key paths of its version"
 
@@ -261,80 +256,6 @@ def _template_lines(repo: RepoFiles, rel: str) -> tuple[tuple[str, ...], tuple[s
         built = tuple(m.group("ref").strip() for m in _TEMPLATE_IMAGE.finditer(joined))
         got = repo.template_lines[rel] = (written, built)
     return got
-
-
-def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
-    """Values mappings holding ``repository`` and ``tag`` (a values file, a HelmRelease's
-    ``spec.values``): the image's key paths."""
-
-    def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
-        if isinstance(node, dict):
-            # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
-            field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
-            tag = node.get("tag")
-            # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
-            unset = tag is None and "tag" in node
-            if field is not None and (unset or isinstance(tag, str | int | float)) and path:
-                key = ".".join(path)
-                if tests_only(key):
-                    return  # its chart's Helm tests alone take it: nothing installed runs it
-                into.add(
-                    _registry_joined(node.get("registry"), node[field]),
-                    f"Helm values {key} in {rel}",
-                    {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
-                )
-            for k, v in node.items():
-                if isinstance(k, str) and "." not in k:
-                    walk(v, (*path, k), rel)
-
-    for rel in files:
-        if images.is_kustomization(rel) or "templates/" in rel:
-            continue
-        tests_only = _tests_only(repo, rel)
-        for doc in repo.docs(rel):
-            _, kind = kind_of(doc)
-            if kind == "HelmRelease":
-                spec = doc.get("spec")
-                walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
-            elif not kind:
-                walk(doc, (), rel)
-
-
-def _tests_only(repo: RepoFiles, file: str) -> Callable[[str], bool]:
-    """Whether a values key path of ``file`` is one its chart's templates take in Helm test hooks
-    alone (``helm create``'s ``tests.image`` of test-connection.yaml): neither an install nor
-    Argo CD runs those. False for a file in no chart: what its chart reads is not known here."""
-    chart = next(
-        (p for p in PurePosixPath(file).parents if (p / "Chart.yaml").as_posix() in repo.files), None
-    )
-    if chart is None:
-        return lambda key: False
-    d = "" if chart.as_posix() == "." else f"{chart.as_posix()}/"
-    texts = [repo.text(f) or "" for f in repo.files if f.startswith(f"{d}templates/")]
-    tests = [t for t in texts if workloads.without_test_hooks(t) != t]
-    if not tests:
-        return lambda key: False
-    installed = [workloads.without_test_hooks(t) for t in texts]
-
-    def only(key: str) -> bool:
-        parts = key.split(".")
-        # the block or what is under it; a map above it passed whole (toYaml .Values.tests)
-        taken = [re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])")]
-        taken += [
-            re.compile(rf"\.Values\.{re.escape('.'.join(parts[:n]))}(?![\w.-])") for n in range(1, len(parts))
-        ]
-        return any(taken[0].search(t) for t in tests) and not any(
-            r.search(t) for r in taken for t in installed
-        )
-
-    return only
-
-
-def _registry_joined(registry: Any, repository: str) -> str:
-    """The image a values block's ``registry:`` and ``repository:`` name together: ``quay.io``
-    and ``keycloak/keycloak`` are quay.io's image, where the repository alone names Docker Hub's."""
-    joined = helm_values.registry_of(registry, repository)
-    return f"{joined}/{repository}" if joined else repository
 
 
 def chart_default(repo: RepoFiles, file: str) -> str | None:

@@ -46,6 +46,7 @@ from gitops_bot.engine import (
     discovered_scripts,
     discovered_shapes,
     discovered_undeployed,
+    discovered_values,
     pushed_artifacts,
     script_commands,
 )
@@ -202,7 +203,7 @@ def discover(
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}
     discovered_images.chart_images(repo, found)
     discovered_undeployed.charts(repo, envs, rendered)
-    discovered_images.values_blocks(repo, every, found)
+    discovered_values.values_blocks(repo, every, found)
     image_policies = [*discovered_policies.flux_policies(repo), *discovered_policies.updater_policies(repo)]
     scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
     discovered_images.marked_images(repo, every, found, scans)

@@ -1,0 +1,125 @@
+"""Images named by Helm values blocks, as discovery (``gitops-bot init``) finds them: a values
+file's or a HelmRelease's ``spec.values`` mapping holding ``repository`` and ``tag`` (the image's
+key paths), a key written as a whole reference (``helm.reference``), and one written whole in a
+list, which no key path reaches (said with the marker comment that does)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.engine.discovered_images import ImageNames
+from gitops_bot.engine.promotion_order import kind_of
+from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.manifests import helm_values, images, workloads
+
+# charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
+_REPOSITORY_KEYS = ("repository", "repo")
+
+
+def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
+    """Values mappings holding ``repository`` and ``tag`` (a values file, a HelmRelease's
+    ``spec.values``): the image's key paths."""
+
+    def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
+        if isinstance(node, dict):
+            # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
+            field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
+            tag = node.get("tag")
+            # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
+            unset = tag is None and "tag" in node
+            if field is not None and (unset or isinstance(tag, str | int | float)) and path:
+                key = ".".join(path)
+                if tests_only(key):
+                    return  # its chart's Helm tests alone take it: nothing installed runs it
+                into.add(
+                    _registry_joined(node.get("registry"), node[field]),
+                    f"Helm values {key} in {rel}",
+                    {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
+                )
+            whole = node.get("image")
+            if isinstance(whole, str) and path and _pinned(whole):
+                # a values key written as a whole reference: helm.reference addresses it
+                key = ".".join((*path, "image"))
+                into.add(WrittenRef.split(whole).name, f"Helm values {key} in {rel}", {"reference": key})
+            for k, v in node.items():
+                if isinstance(k, str) and "." not in k:
+                    walk(v, (*path, k), rel)
+        elif isinstance(node, list):
+            # under a list no dotted key reaches it: said with the marker comment that does
+            for item in node:
+                image = item.get("image") if isinstance(item, dict) else None
+                if isinstance(image, str) and _pinned(image) and image not in said:
+                    said.append(image)
+                    repo.notes.append(_in_a_list(rel, repo.text(rel) or "", ".".join(path), image))
+                walk(item, path, rel)
+
+    said: list[str] = []
+    for rel in files:
+        if images.is_kustomization(rel) or "templates/" in rel:
+            continue
+        tests_only = _tests_only(repo, rel)
+        for doc in repo.docs(rel):
+            _, kind = kind_of(doc)
+            if kind == "HelmRelease":
+                spec = doc.get("spec")
+                walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
+            elif not kind:
+                walk(doc, (), rel)
+
+
+def _pinned(value: str) -> bool:
+    """A whole image reference with a version (not a template's, not a repository alone)."""
+    ref = WrittenRef.split(value)
+    return (
+        "{{" not in value and workloads.repository_key(ref.name) is not None and bool(ref.tag or ref.digest)
+    )
+
+
+def _in_a_list(rel: str, text: str, key: str, image: str) -> str:
+    at = next((i for i, line in enumerate(text.splitlines(), 1) if image in line and "image" in line), 0)
+    return (
+        f"{rel}:{at}: {image} is written whole in a list of Helm values ({key}[].image), which no helm: "
+        f'key path reaches: add the marker comment # {{"gitops-bot": "{WrittenRef.split(image).name}"}} at '
+        "the end of that line and the image to images: to have it released"
+    )
+
+
+def _tests_only(repo: RepoFiles, file: str) -> Callable[[str], bool]:
+    """Whether a values key path of ``file`` is one its chart's templates take in Helm test hooks
+    alone (``helm create``'s ``tests.image`` of test-connection.yaml): neither an install nor
+    Argo CD runs those. False for a file in no chart: what its chart reads is not known here."""
+    chart = next(
+        (p for p in PurePosixPath(file).parents if (p / "Chart.yaml").as_posix() in repo.files), None
+    )
+    if chart is None:
+        return lambda key: False
+    d = "" if chart.as_posix() == "." else f"{chart.as_posix()}/"
+    texts = [repo.text(f) or "" for f in repo.files if f.startswith(f"{d}templates/")]
+    tests = [t for t in texts if workloads.without_test_hooks(t) != t]
+    if not tests:
+        return lambda key: False
+    installed = [workloads.without_test_hooks(t) for t in texts]
+
+    def only(key: str) -> bool:
+        parts = key.split(".")
+        # the block or what is under it; a map above it passed whole (toYaml .Values.tests)
+        taken = [re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])")]
+        taken += [
+            re.compile(rf"\.Values\.{re.escape('.'.join(parts[:n]))}(?![\w.-])") for n in range(1, len(parts))
+        ]
+        return any(taken[0].search(t) for t in tests) and not any(
+            r.search(t) for r in taken for t in installed
+        )
+
+    return only
+
+
+def _registry_joined(registry: Any, repository: str) -> str:
+    """The image a values block's ``registry:`` and ``repository:`` name together: ``quay.io``
+    and ``keycloak/keycloak`` are quay.io's image, where the repository alone names Docker Hub's."""
+    joined = helm_values.registry_of(registry, repository)
+    return f"{joined}/{repository}" if joined else repository
