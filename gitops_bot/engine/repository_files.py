@@ -472,7 +472,7 @@ def url_said(kind: str, url: str, where: str) -> str:
         return EXAMPLE_URL
     if kind == "ApplicationSet" and "{{" in url:
         return (
-            "a URL its generator fills for each Application it generates, not read: where one is this "
+            "a URL its generator fills for each Application it generates: where one is this "
             "repository, write the environment it deploys by hand (its path under environments:)"
         )
     return where

@@ -55,6 +55,6 @@ def test_a_repository_url_the_generator_fills_is_not_sent_elsewhere(tmp_path: Pa
     assert "run init in that repository" not in said, said
     assert said == (
         "1 Argo CD ApplicationSet renders {{.values.repoURL}}, a URL its generator fills for each "
-        "Application it generates, not read: where one is this repository, write the environment "
+        "Application it generates: where one is this repository, write the environment "
         "it deploys by hand (its path under environments:)"
     ), said
