@@ -82,9 +82,10 @@ class AppSource:
             else f"{self.application}'s {key}"
         )
         takes = "list of mappings" if key == "sources" else "mapping"
+        fields = "source, destination" if key == "spec" else "repoURL, path, targetRevision"
         return (
-            f"{whose} (line {self.line}) is {form}, not the {takes} Argo CD takes (repoURL, path, "
-            f"targetRevision): Argo CD refuses the Application, and nothing it would deploy is read; "
+            f"{whose} (line {self.line}) is {form}, not the {takes} Argo CD takes ({fields}): "
+            f"Argo CD refuses the Application, and nothing it would deploy is read; "
             f"{_REFUSED.get(self.refused) or _REFUSED[key, '']}"
         )
 
@@ -93,6 +94,7 @@ class AppSource:
 _REFUSED = {
     ("source", "a list"): "write its source as a mapping, or the list under sources:",
     ("source", ""): "write its source as a mapping",
+    ("spec", ""): "write its spec as a mapping (source:, destination:)",
     ("sources", "a mapping"): "write it as a list (- repoURL: ...), or the mapping under source:",
     ("sources", ""): "write it as a list of mappings (- repoURL: ...)",
     ("sources[]", ""): "write each of its sources as a mapping",
@@ -199,15 +201,15 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     revisions = tuple((r, _scalar(s, "targetRevision") or "") for s in found if (r := _scalar(s, "ref")))
     namespace = _scalar(at(spec, "destination"), "namespace") or "default"
     out = [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
-    return out + _refused(name, source, many)
+    return out + _refused(name, source, many, spec)
 
 
-def _refused(name: str, source: Any, many: Any) -> list[AppSource]:
-    """A ``source`` that is no mapping and ``sources`` no list of mappings, as a source of no
-    path saying its form: Argo CD's API refuses the Application, so it deploys nothing. One
+def _refused(name: str, source: Any, many: Any, spec: Any = None) -> list[AppSource]:
+    """A ``spec`` or ``source`` that is no mapping and ``sources`` no list of mappings, as a source
+    of no path saying its form: Argo CD's API refuses the Application, so it deploys nothing. One
     left a template nothing rendered (``'{{ x }}'``) is one of no path alone: helm's output
     is what Argo CD reads."""
-    odd = [("source", source)]
+    odd = [("spec", spec), ("source", source)]
     odd += [("sources[]", n) for n in _items(many)] if nodes.is_seq(many) else [("sources", many)]
     out = []
     for key, n in odd:

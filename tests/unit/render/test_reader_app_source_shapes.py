@@ -69,6 +69,22 @@ def test_a_source_argo_cd_refuses_is_said_with_its_line_and_fix(tmp_path: Path, 
     assert said in got.said, got.said
 
 
+@pytest.mark.parametrize(("spec", "form"), [("overlays/dev", "a string"), ("[]", "a list")])
+def test_a_spec_argo_cd_refuses_is_said_with_its_line_and_fix(tmp_path: Path, spec: str, form: str) -> None:
+    """An Application whose spec: is no mapping had no source read and nothing said: the plan
+    told the user to rename the image, of an Application Kubernetes refuses to apply."""
+    head = HEAD.replace("spec:\n  project: default\n", f"spec: {spec}\n")
+    write(tmp_path, {"overlays/dev/kustomization.yaml": "resources: []\n", "apps/dev.yaml": head})
+    source = reader.Source("dev", ("apps/dev.yaml",), (APP,))
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read([source])["dev"]
+    said = (
+        f"apps/dev.yaml: app-dev's spec (line 5) is {form}, not the mapping Argo CD takes (source, "
+        "destination): Argo CD refuses the Application, and nothing it would deploy is read; write its "
+        "spec as a mapping (source:, destination:)"
+    )
+    assert said in got.said, got.said
+
+
 def test_a_templated_string_source_is_no_refusal_said(tmp_path: Path) -> None:
     # a chart's template read as written ('{{ .Values.source }}' quoted): helm makes it a mapping
     write(tmp_path, {"apps/dev.yaml": HEAD + "  source: '{{ .Values.source }}'\n"})
