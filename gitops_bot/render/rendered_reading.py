@@ -155,14 +155,15 @@ def render_all(
     names = {d: d.relative_to(root).as_posix() or "." for d in directories}
     # within the rendered diff's budget: past it kustomize takes seconds to minutes, and the
     # rules' reading stands alone
+    # a vendored chart's (helmCharts:, no chart pulled) too: its render, never kept, may be refused
     local = {
         d: n
         for d, n in names.items()
-        if tools.all_here(root, d, {}) and tools.over_budget(settings, root, d, n, {}) is None
+        if tools.remote(root, d, {}) is None and tools.over_budget(settings, root, d, n, {}) is None
     }
     if not local:
         return {}
-    kept = set(local.values())
+    kept = {n for d, n in local.items() if tools.all_here(root, d, {})}
     (got,) = tools.render_kept(settings, root, list(local.values()), {"before": {}}, kept)
     return dict(zip(local, got, strict=True))
 

@@ -836,3 +836,32 @@ def test_an_application_in_flow_style_beside_a_definition_is_read(tmp_path: Path
     assert code == 0, err
     (dev,) = [r for r in json.loads(out)["reading"] if r["environment"] == "dev"]
     assert dev["status"] == "pinned" and dev["pins"][-1]["file"] == "apps/dev.yaml", dev
+
+
+def test_a_vendored_chart_kustomize_refuses_to_inflate_is_the_environments_refusal(
+    tmp_path: Path, image: str
+) -> None:
+    """dev's kustomization inflates a chart vendored under its charts/ with a values file the
+    repository lacks: kubectl kustomize refuses it (as Argo CD and Flux would), where the bot
+    released dev as if it built, saying nothing. Now dev is skipped in kustomize's words and
+    prod released; nothing dev renders edited."""
+    files = {
+        **_base(image),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\nhelmCharts:\n- name: web\n"
+        "  version: 1.0.0\n  valuesFile: nothere.yaml\n",
+        "overlays/dev/charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "overlays/dev/charts/web/values.yaml": "a: b\n",
+        "overlays/dev/charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    envs = [f"  - name: {e}\n    path: overlays/{e}\n    write: commit\n" for e in ("dev", "prod")]
+    origin = _origin(tmp_path, files, _config(image, *envs))
+    kept = {
+        f: git(origin, "show", f"main:{f}")
+        for f in ("base/deployment.yaml", *(k for k in files if "dev" in k))
+    }
+    released, skipped = _update(tmp_path, origin)
+    assert list(skipped) == ["dev"] and "kubectl kustomize failed" in skipped["dev"], skipped
+    assert "nothere.yaml" in skipped["dev"] and "(fix: " in skipped["dev"], skipped
+    assert list(released) == ["prod"], released
+    assert {f: git(origin, "show", f"main:{f}") for f in kept} == kept
