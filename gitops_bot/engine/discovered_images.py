@@ -93,13 +93,21 @@ class ImageNames:
             self.also.setdefault(name, {}).setdefault(", ".join(helm.values()), (how, dict(helm)))
 
     def also_notes(self, name: str) -> list[str]:
-        """The other key paths setting ``name``, each with the entry that would release it."""
-        return [
+        """The other key paths setting ``name``, each with the entry that would release it; past
+        :data:`MAX_ALSO`, how many more and their files."""
+        also = list(self.also.get(name, {}).values())
+        out = [
             f"{how} sets {name} too, which this entry's helm: keys do not name, so a release leaves it; "
             f"to release it too, add an entry of its own: {{name: <another name>, repository: {name}, "
             f"helm: {{{', '.join(f'{k}: {v}' for k, v in helm.items())}}}}}"
-            for how, helm in list(self.also.get(name, {}).values())[:MAX_ALSO]
+            for how, helm in also[:MAX_ALSO]
         ]
+        if rest := [how.rpartition(" in ")[2] for how, _ in also[MAX_ALSO:]]:
+            out.append(
+                f"{len(rest)} more places set {name} too, each left by a release of this entry: "
+                f"{', '.join(dict.fromkeys(rest))}; each needs an entry of its own as above"
+            )
+        return out
 
 
 def marked_images(
