@@ -493,7 +493,11 @@ def _reason(lines: list[str], tmp: Path) -> str:
         (s for s in said if s.startswith("Error:")),
         next((s for s in said if not s.startswith("# Warning:")), said[0] if said else ""),
     )
-    return line.replace(str(tmp / "tree") + "/", "").replace(str(tmp), "")[:300]
+    # a path out of the copy's tree (a file written ../../..) as the repository's root reaches it:
+    # the private directory's random name would make the reason differ on every run
+    for private, up in ((tmp / "tree", ""), (tmp, ".."), (tmp.parent, "../..")):
+        line = line.replace(f"{private}/", f"{up}/" if up else "")
+    return line.replace(str(tmp), "")[:300]
 
 
 def render_directory(
