@@ -64,7 +64,10 @@ def test_an_environment_the_bot_cannot_read_leaves_the_others_read(tmp_path: Pat
     (web,) = found.images
     assert web.environments == ("prod",), web
     assert web.guess.keys.get("policy") == "semver", web.guess
-    assert any("reading environment dev" in n and "nested deeper" in n for n in found.notes), found.notes
+    # said as the file not read, as an alias bomb is: what it sets is not known
+    assert any(
+        n.startswith("overlays/dev/config.yaml: not YAML") and "nested deeper" in n for n in found.notes
+    ), found.notes
 
 
 def test_an_image_only_a_refused_environment_renders_is_guessed_from_its_written_tag(tmp_path: Path) -> None:
@@ -134,9 +137,13 @@ def test_an_images_entry_tag_is_guessed_from_when_its_environment_cannot_be_read
     assert beat.guess.keys.get("policy") == "semver", beat.guess
 
 
-def test_an_image_no_file_tags_in_an_unread_environment_is_said_not_guessed_latest(tmp_path: Path) -> None:
+def test_an_image_whose_own_unit_is_read_whole_is_read_beside_a_refused_one(tmp_path: Path) -> None:
+    """The file nested past the bound is one unit's (files/overlays/dev), refused as kustomize
+    refuses it; filebeat's unit (beat/overlays/dev) is read whole, so its reading stands: it
+    pins no tag, latest runs. Where the environment's reading failed whole, it was said as read
+    in no environment instead of guessed (what the unit's refusal now makes precise)."""
     found = discover(_apps(tmp_path, "resources:\n- ../../base\n"))
-    assert "elastic/filebeat" not in [i.name for i in found.images], found.images
-    assert any(
-        n.startswith("elastic/filebeat: its tag is read in no environment (dev") for n in found.notes
-    ), found.notes
+    (beat,) = [i for i in found.images if i.name == "elastic/filebeat"]
+    assert beat.environments == ("dev",), beat
+    files = [i for i in found.images if i.name == "filebrowser/filebrowser"]
+    assert files and any("refuses files/overlays/dev/deep.yaml" in n for n in files[0].notes), files
