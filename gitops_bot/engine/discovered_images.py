@@ -76,8 +76,14 @@ class ImageNames:
     # name -> the tags its containers write, as the files hold them: what a policy is guessed
     # from where no environment's reading could be had
     written: dict[str, list[str]] = field(default_factory=dict)
+    # name -> where: a name holding a variable Flux's postBuild substitutes, which the bot does
+    # not fill: said (:meth:`substituted_notes`), never dropped without a word
+    substituted: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
+        if "${" in name:
+            self.substituted.setdefault(name, how)
+            return
         key = workloads.repository_key(name)
         if key is None or "{{" in name or "$" in name:
             return
@@ -91,6 +97,13 @@ class ImageNames:
             self.found[name] = dict(helm)
         elif helm and dict(helm) != self.found[name]:
             self.also.setdefault(name, {}).setdefault(", ".join(helm.values()), (how, dict(helm)))
+
+    def substituted_notes(self) -> list[str]:
+        return [
+            f"{how}: {name} names a variable Flux's postBuild substitutes, which the bot does not fill: "
+            "not configured; write the image's name whole there to have it released"
+            for name, how in self.substituted.items()
+        ]
 
     def also_notes(self, name: str) -> list[str]:
         """The other key paths setting ``name``, each with the entry that would release it; past

@@ -207,6 +207,7 @@ def discover(
     image_policies = [*discovered_policies.flux_policies(repo), *discovered_policies.updater_policies(repo)]
     scans = {p.name: (p.image, p.image_at) for p in image_policies if p.image}
     discovered_images.marked_images(repo, every, found, scans)
+    repo.notes += found.substituted_notes()
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
     discovered_images.drop(found, shared)
     # said on each image it became, not as a file not read: both are configured
