@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from gitops_bot import manifests
-from gitops_bot.manifests import images
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests import images, kustomize_refs, nodes
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render.deploy_tools import CHART_DEPS, DeployTools, Steps
 from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
@@ -106,3 +108,30 @@ def _key(specs: list[images.ImageSpec], site: images.Site) -> str:
         if value and field in helm:
             return helm[field]
     return "the image's key"
+
+
+def pulled(reader: _Steps, kfile: Path, text: str, refs: kustomize_refs.Refs, walk: Walk) -> None:
+    """A kustomization's ``helmCharts:`` pulled from a chart repository, never fetched: said, and
+    each one's values files here (``valuesFile``, ``additionalValuesFiles``) read as its values,
+    as a HelmRelease's ``spec.values`` are over a chart not here: what they set is what helm is
+    given, and where a release writes."""
+    walk.said += [n for c in refs.charts if (n := kustomize_refs.chart_said(c)) not in walk.said]
+    if not refs.charts:
+        return
+    try:
+        root = nodes.compose(YamlText.of(text).body, reader.rel(kfile))
+    except GitOpsBotError:
+        return  # said where the kustomization is read
+    found = nodes.get(root, "helmCharts") if nodes.is_map(root) else None
+    for chart in found[1].value if found is not None and nodes.is_seq(found[1]) else []:
+        if not nodes.is_map(chart) or nodes.get(chart, "repo") is None:
+            continue
+        named = [nodes.get(chart, "valuesFile")]
+        more = nodes.get(chart, "additionalValuesFiles")
+        named += [(None, n) for n in more[1].value] if more is not None and nodes.is_seq(more[1]) else []
+        for entry in named:
+            if entry is None or not nodes.is_scalar(entry[1]) or "://" in str(entry[1].value):
+                continue
+            path = kfile.parent / str(entry[1].value)
+            if (got := reader.read_file(path, walk)) is not None:
+                reader.plain(path, got, walk, "values")
