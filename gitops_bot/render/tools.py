@@ -18,7 +18,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def render_each(
     """:func:`render_kept` with each side's own directories: by side, each directory's render."""
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
-    loose = flux_built(root) & {n for _, ns in sides.values() for n in ns}
+    loose = flux_built(root, {n for _, ns in sides.values() for n in ns})
     cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT, loose)
     found: dict[str, tuple[dict[str, str | None], dict[str, str | NotRendered]]] = {}
     todo: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
@@ -195,29 +195,34 @@ def _together(
     return done
 
 
-def flux_built(root: Path) -> frozenset[str]:
-    """The directories (relative to ``root``) a Flux Kustomization of the tree builds: rendered
-    as Flux renders them (:data:`~gitops_bot.render.joint.LOOSE`). Once per commit of the tree."""
-    return by_content(root, "flux-built", lambda: _flux_built(root))
-
-
-def _flux_built(root: Path) -> frozenset[str]:
-    tree = walks.disk_tree(root)  # in a reading, the texts its reader read already
+def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
+    """Of ``names`` (directories relative to ``root``), those a Flux Kustomization of the tree
+    builds: rendered as Flux renders them (:data:`~gitops_bot.render.joint.LOOSE`). The tree's
+    Flux files are found once per commit; only those naming one of ``names`` are parsed."""
     out: set[str] = set()
+    for rel, text in by_content(root, "flux-files", lambda: _flux_files(root)):
+        if not any(n in text for n in names):
+            continue
+        try:
+            found = importlib.import_module(_FLUX).flux_kustomizations(text, rel)
+        except GitOpsBotError:
+            continue  # said where the reading meets it
+        out |= {
+            p for k in found if k.source[0] == "GitRepository" and (p := os.path.normpath(k.path)) in names
+        }
+    return frozenset(out)
+
+
+def _flux_files(root: Path) -> tuple[tuple[str, str], ...]:
+    tree = walks.disk_tree(root)  # in a reading, the texts its reader read already
+    out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for f in filenames:
             path = Path(dirpath, f)
-            if not f.endswith((".yaml", ".yml")) or not may_name(text := tree.text(path) or "", _FLUX_API):
-                continue
-            try:
-                found = importlib.import_module(_FLUX).flux_kustomizations(
-                    text, path.relative_to(root).as_posix()
-                )
-            except GitOpsBotError:
-                continue  # said where the reading meets it
-            out |= {os.path.normpath(k.path) for k in found if k.source[0] == "GitRepository"}
-    return frozenset(out)
+            if f.endswith((".yaml", ".yml")) and may_name(text := tree.text(path) or "", _FLUX_API):
+                out.append((path.relative_to(root).as_posix(), text))
+    return tuple(out)
 
 
 # Flux's Kustomizations, read where a file's text names their API group: a plan of a repository
