@@ -214,13 +214,13 @@ def flux_clusters(
     # neither: a Kustomization nothing else renders that renders others is a cluster's root,
     # applied by hand or by its bootstrap (kubernetes/main/flux/config/cluster.yaml of the
     # cluster templates), and everything it reaches is that cluster's
-    tops = {} if cluster else _tree_roots(objects, reached)
-    owned |= tops
-    cluster |= {f: {owner} for f, owner in tops.items()}
-    _spread(repo, objects, owned, cluster, reached)
+    if tops := {} if cluster else _tree_roots(objects, reached):
+        owned |= tops
+        cluster |= {f: {owner} for f, owner in tops.items()}
+        _spread(repo, objects, owned, cluster, reached)
     # a folder of Kustomizations a cluster applies is that cluster's, no bootstrap of its own
-    inside = {d for f, _, path in objects if f in cluster for d in reached[path]}
-    repo.notes[:] = [n for n in repo.notes if n.partition(": ")[::2] not in {(d, TOOL_SETUP) for d in inside}]
+    inside = {f"{d}: {TOOL_SETUP}" for f, _, path in objects if f in cluster for d in reached[path]}
+    repo.notes[:] = [n for n in repo.notes if n not in inside]
     deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
         # Flux applies what a path's kustomization reaches (a folder it leaves out is not), else
