@@ -48,6 +48,7 @@ from gitops_bot.engine import (
     discovered_undeployed,
     discovered_values,
     pushed_artifacts,
+    script_argocd,
     script_commands,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
@@ -116,6 +117,8 @@ def discover(
     repo.notes += discovered_scripts.json_manifests(repo)
     repo.notes += discovered_scripts.scripted_charts(scripts)
     repo.notes += discovered_scripts.unnamed_paths(scripts)
+    # a script creating Applications over another repository: where to run init, said first
+    repo.notes[:0] = script_argocd.said(scripts.elsewhere, deployers.ELSEWHERE)
     values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
     values = discovered_appsets.undeployed_values(repo, values)
     grouped: dict[str, list[RenderPath]] = {}

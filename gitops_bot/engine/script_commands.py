@@ -23,7 +23,7 @@ from dataclasses import field
 from pathlib import PurePosixPath
 
 from gitops_bot.core.record import record
-from gitops_bot.engine import script_clusters, script_edits, script_heredocs
+from gitops_bot.engine import script_argocd, script_clusters, script_edits, script_heredocs
 from gitops_bot.engine.repository_files import RepoFiles, norm
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
@@ -68,9 +68,6 @@ _HELM_VALUED = frozenset(
 _TILT = re.compile(
     r"\b(?P<call>k8s_yaml|kustomize|helm)\(\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)(?P<args>[^)]*)\)?"
 )
-# argocd app create NAME --repo URL --path DIR: Argo CD renders DIR, a path from the root
-_ARGOCD_APP = re.compile(r"\bargocd\s+app\s+create\b(?P<args>[^|;&\n`]*)")
-_ARGOCD_PATH = re.compile(r"\s--path[= ]\s*['\"]?(?P<path>[^\s'\"]+)")
 _TILT_VALUES = re.compile(r"\bvalues\s*=\s*\[?\s*(?P<q>['\"])(?P<path>[^'\"]+)(?P=q)")
 _NOT_A_PATH = re.compile(r"[$<>{}*?]|^-$|^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
@@ -214,6 +211,8 @@ class Scripts:
     throwaway: tuple[script_clusters.Throwaway, ...] = ()
     # the Argo CD applications a script creates over a path a variable names (--path $CLUSTER)
     unnamed: tuple[Applied, ...] = ()
+    # (the --repo URL, file, line) of each argocd app create over another repository (scripts only)
+    elsewhere: tuple[tuple[str, str, int], ...] = ()
 
 
 def read(repo: RepoFiles) -> Scripts:
@@ -230,6 +229,7 @@ def read(repo: RepoFiles) -> Scripts:
     replaced: dict[str, Applied] = {}
     throwaway: list[script_clusters.Throwaway] = []
     unnamed: list[Applied] = []
+    elsewhere: list[tuple[str, str, int]] = []
     resolve = functools.partial(_resolve, repo, lower)
     for f in _scripts(repo):
         text = repo.tree.text(repo.root / f)
@@ -258,9 +258,12 @@ def read(repo: RepoFiles) -> Scripts:
                 local.update(
                     {a.path: (a, said) for a in (*mine, *rooted) if a.line >= number and a.path not in local}
                 )
-            unnamed += (Applied(p["path"], f, number, "") for _, p in _argocd_paths(line) if "$" in p["path"])
+            unnamed += (
+                Applied(p["path"], f, number, "") for _, p in script_argocd.paths(line) if "$" in p["path"]
+            )
             if markdown:
                 continue  # a README's commands show the reader how, with versions of their own
+            elsewhere += ((url, f, number) for url in script_argocd.other_repositories(repo, line))
             for old, command in script_edits.replaced(line):
                 replaced.setdefault(old, Applied(old, f, number, command))
             for m in _HELM.finditer(line):
@@ -283,6 +286,7 @@ def read(repo: RepoFiles) -> Scripts:
         replaced=replaced,
         throwaway=tuple(throwaway),
         unnamed=tuple(unnamed),
+        elsewhere=tuple(elsewhere),
     )
 
 
@@ -512,7 +516,7 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
         if m.group("verb") == "template" and not _PIPED_TO_APPLY.match(line, m.end()):
             continue
         yield from _helm_paths(words, _said(m.group(0)))
-    for m, p in _argocd_paths(line):  # wherever the script runs, the path is the root's
+    for m, p in script_argocd.paths(line):  # wherever the script runs, the path is the root's
         yield f"/{p['path'].lstrip('/')}", "", _said(line[m.start() : m.start("args") + p.end()])
     for m in _KUBECTL.finditer(line):
         if "--dry-run" in _SUBSTITUTED.sub("", m.group("args")):
@@ -525,13 +529,6 @@ def _paths(line: str) -> Iterator[tuple[str, str, str]]:
                 "",
                 _said(line[m.start() : m.start("args") + a.end("path")]),
             )
-
-
-def _argocd_paths(line: str) -> Iterator[tuple[re.Match[str], re.Match[str]]]:
-    """Each ``argocd app create`` of ``line`` and its ``--path``."""
-    for m in _ARGOCD_APP.finditer(line):
-        if (p := _ARGOCD_PATH.search(m["args"])) is not None:
-            yield m, p
 
 
 def _helm_paths(words: Sequence[str], command: str) -> Iterator[tuple[str, str, str]]:
