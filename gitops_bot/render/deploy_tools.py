@@ -362,7 +362,7 @@ class DeployTools:
     ) -> None:
         """What an Application's path renders: a kustomization, a chart, or a directory."""
         kfile = None if chart else self.reader.kfile(directory)
-        first, noted = len(walk.files), len(walk.notes)
+        first, noted, found = len(walk.files), len(walk.notes), len(walk.found)
         if kfile is not None:
             text = self.reader.read_file(kfile, walk)
             assert text is not None
@@ -390,13 +390,14 @@ class DeployTools:
                         walk.own_values(self.reader.rel(path))
                 elif name != "values.yaml" and not walk.capped and self.reader.tree.unread(path) is None:
                     deployers.missing_values(app, rel, name, self.reader.rel(path), walk)
+            # what its templates write whole (in templates/<sub>/ too) is applied as written; an image
+            # its values name stays theirs (a literal over them is proven dead by the marked render)
+            valued, found = {f.site.image for f in walk.found[found:]}, len(walk.found)
+            for path in self.reader.yaml_files(directory / "templates"):
+                if (text := self.reader.read_file(path, walk)) is not None:
+                    self.reader.deeper(path, text, walk)
+            walk.found[found:] = [f for f in walk.found[found:] if f.site.image not in valued]
             if deployers.yields_applications(self.reader.tree, directory):
-                # what the chart's templates write themselves is applied with its Applications:
-                # each read as where the chart is read as a directory (a chart version an
-                # Application pins, an image written whole), in templates/<sub>/ too
-                for path in self.reader.yaml_files(directory / "templates"):
-                    if (text := self.reader.read_file(path, walk)) is not None:
-                        self.reader.deeper(path, text, walk)
                 self._follow_yields(app, rel, directory, walk, document)
         else:
             # Argo CD applies a directory's subdirectories only with directory.recurse

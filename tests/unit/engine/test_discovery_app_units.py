@@ -1,6 +1,7 @@
-"""One Application of an environment rendering another branch than the bot reads: Argo CD renders
-the environment's other Applications from this checkout, so what they pin is read; the one on
-the other branch is said with the branch, never a whole environment made unsupported."""
+"""Each Argo CD Application of an environment read as Argo CD renders it, alone: one rendering
+another branch than the bot reads leaves what the others pin read (it is said with the branch,
+never a whole environment made unsupported), and one whose path is a chart with no helm: key
+is rendered with helm (Argo CD finds the Chart.yaml), so what its templates write whole runs."""
 
 from __future__ import annotations
 
@@ -93,3 +94,30 @@ def test_one_application_on_a_branch_origin_lacks_leaves_the_other_pins_read(tmp
     )
     # the Application on the other branch is said, with the branch to read it on
     assert "give dash an environment of its own with branch: monitoring-distributed" in text
+
+
+def test_an_application_over_a_chart_directory_renders_its_templates(tmp_path: Path) -> None:
+    """small-hack/argocd-apps@7bfd015a: grafana_stack/app_of_apps_with_matrix/alloy_argocd_app.yaml
+    deploys path alloy/, a chart (alloy/Chart.yaml, no values.yaml) with no helm: key in the
+    Application: Argo CD detects the Chart.yaml and renders it with helm, which writes
+    gcr.io/cadvisor/cadvisor:v0.45.0 (alloy/templates/cadvisor_daemonset.yaml:28). The reader
+    took alloy/ as a plain directory ("its own files only, as Argo CD applies it (no
+    directory.recurse)"), so init listed no such image and said nothing: a silent miss."""
+    root = _clone(
+        tmp_path / "repo",
+        {
+            "apps/web_argocd_app.yaml": _application("web", "web/"),
+            "apps/alloy_argocd_app.yaml": _application("alloy", "alloy/"),
+            "web/deployment.yaml": DEPLOYMENT,
+            "alloy/Chart.yaml": "apiVersion: v2\nname: alloy-opinionated\nversion: 1.0.0\n",
+            "alloy/templates/cadvisor_daemonset.yaml": (
+                "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cadvisor}\nspec:\n  template:\n"
+                "    spec:\n      containers:\n        - name: cadvisor\n"
+                "          image: gcr.io/cadvisor/cadvisor:v0.45.0\n"
+            ),
+        },
+    )
+    text = config_text(_discover(root))
+    cadvisor = text[text.index('- name: "gcr.io/cadvisor/cadvisor"') :]
+    assert cadvisor.split("\n", 2)[1].startswith("  # guess: pinned v0.45.0"), cadvisor[:300]
+    assert "# found: DaemonSet cadvisor in alloy/templates/cadvisor_daemonset.yaml" in text, text
