@@ -525,6 +525,21 @@ def _name_pattern(template: str, params: dict[str, Any], go: bool) -> re.Pattern
     return re.compile("".join([*parts, re.escape(template[last:])]))
 
 
+def _patched(spec: Any, filename: str, params: dict[str, Any], go: bool) -> list[argocd_apps.AppSource]:
+    """The sources a Go template's ``templatePatch`` gives an Application whose template names
+    none (Argo CD fills the patch for each Application, then merges it into the template), read
+    at the file's own lines: the patch's text starts where its block does."""
+    node = at(spec, "templatePatch")
+    if not go or not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
+        return []
+    first = int(node.start_mark.line) + (1 if node.style in ("|", ">") else 0)
+    try:
+        docs = nodes.compose_all("\n" * first + fill(node.value, params, go), filename)
+    except ManifestError as e:
+        raise Unexpanded(f"its templatePatch is not YAML once filled ({e})") from None
+    return [s for d in docs if nodes.is_map(d) for s in argocd_apps.application_sources("", at(d, "spec"))]
+
+
 def generate(
     text: str, filename: str, dirs: Callable[[str], list[str]], files: Files | None = None
 ) -> Iterator[tuple[str, Generated | str]]:
@@ -553,11 +568,12 @@ def generate(
                 continue
             for params in sets[:MAX_APPLICATIONS]:
                 app = _name(argocd_apps.scalar(at(template, "metadata"), "name") or name, params, go)
+                own = sources or _patched(spec, filename, params, go)
                 yield (
                     name,
                     Generated(
                         app,
-                        tuple(replace(_filled(s, params, go, objects), application=app) for s in sources),
+                        tuple(replace(_filled(s, params, go, objects), application=app) for s in own),
                         template,
                         params,
                         go,
