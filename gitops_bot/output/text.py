@@ -199,9 +199,19 @@ def _reading_lines(reading: Sequence[ImageReading], rows: Mapping[str, str] | No
     theirs = [r for r in shown if r.status is PinStatus.NOT_RENDERED and r.fix is None]
     lines = [f"  {_t(r.image)}: {_t(r.describe())}" for r in shown if r not in theirs]
     if theirs:
-        each = "; ".join(f"{_t(r.image)} ({_t(r.reason or '')})" for r in theirs)
+        # named once per reason, the first few only: ten environments of thirty images each
+        # printed a 2,500-character line apiece, the same reason after every name
+        by_reason: dict[str, list[str]] = {}
+        for r in theirs[:_FOLDED]:
+            by_reason.setdefault(_t(r.reason or ""), []).append(_t(r.image))
+        each = "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
+        more = len(theirs) - _FOLDED
+        each += f", and {more} more (--output json lists each)" if more > 0 else ""
         lines.append(f"  not rendered here, other environments' images: {each}")
     return lines
+
+
+_FOLDED = 8  # other environments' images named on the folded line, at most
 
 
 def _unasked(item: PlanItem) -> bool:

@@ -24,9 +24,30 @@ def test_other_environments_images_fold_into_one_line_and_a_misnamed_one_keeps_i
     ]
     assert _reading_lines(reading) == [
         "  quay.io/acme/typo: not rendered: nothing dev renders names it (fix: name it)",
-        "  not rendered here, other environments' images: quay.io/acme/ci (only cicd renders it); "
-        "quay.io/acme/cli (only cicd renders it)",
+        "  not rendered here, other environments' images: quay.io/acme/ci, quay.io/acme/cli (only cicd renders it)",
     ]
+
+
+def test_many_other_environments_images_are_named_once_per_reason_and_counted_past_eight() -> None:
+    """julscloudops/ManifestsForArgoCD: ten environments (a chart each), each printing a
+    ~2,500-character line naming the ~30 images the others render, each with its own reason."""
+    reading = [
+        ImageReading(
+            "velero", f"gcr.io/demo/svc{i}", PinStatus.NOT_RENDERED, reason="only default renders it"
+        )
+        for i in range(10)
+    ]
+    reading += [
+        ImageReading(
+            "velero", "docker.io/bitnami/kibana", PinStatus.NOT_RENDERED, reason="only kibana renders it"
+        )
+    ]
+    [line] = _reading_lines(reading)
+    assert line == (
+        "  not rendered here, other environments' images: gcr.io/demo/svc0, gcr.io/demo/svc1, gcr.io/demo/svc2, "
+        "gcr.io/demo/svc3, gcr.io/demo/svc4, gcr.io/demo/svc5, gcr.io/demo/svc6, gcr.io/demo/svc7 (only default "
+        "renders it), and 3 more (--output json lists each)"
+    ), line
 
 
 def test_the_onboarding_body_lists_no_other_environments_image_as_blocked() -> None:
