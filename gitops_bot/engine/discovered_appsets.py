@@ -185,19 +185,19 @@ _IMAGE_KEY = re.compile(r"(^|\.)images?(\.|$)|(^|\.)(\w*[tT]ag|digest|version)$"
 
 
 def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
-    """An ApplicationSet deploying a chart of this repository whose list elements set none of
-    its image tags (its value files do, ``$values/...`` as an Application's), kept beside the
-    Application files of one environment found (under the folder above its own): a path of that
-    environment, read as its generated Applications render the chart. Elsewhere, or with tags
-    in its elements, it stays said as not read."""
+    """An ApplicationSet deploying directories of this repository (charts, whose list elements
+    set none of their image tags: their value files do, ``$values/...`` as an Application's;
+    kustomizations; plain manifests), kept beside the Application files of one environment found
+    (under the folder above its own: both applied by hand to one cluster): a path of that
+    environment, read as its generated Applications render them. Elsewhere, or with tags in its
+    elements, it stays said as not read."""
     out: list[RenderPath] = []
     taken = {c.path for c in found}
     for f, made in _appsets(repo):
         apps = [g for _, g in made if not isinstance(g, str)]
-        charts = {p for g in apps for s in g.sources if s.path and (p := norm(s.path.lstrip("/")))}
-        charts = {p for p in charts if f"{p}/Chart.yaml" in repo.files}
+        paths = sorted({p for g in apps for p in _paths(repo, g)})
         folder = PurePosixPath(f).parent.parent.as_posix()
-        if f in taken or not charts or folder in ("", ".") or any(_element_lines(g) for g in apps):
+        if f in taken or not paths or folder in ("", ".") or any(_element_lines(g) for g in apps):
             continue
         names = {c.name for c in found if c.path.startswith(folder + "/") and c.path.endswith(YAML)}
         if len(names) != 1:
@@ -205,7 +205,8 @@ def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath
         (name,) = names
         sets = ", ".join(dict.fromkeys(a for a, g in made if not isinstance(g, str)))
         how = (
-            f"Argo CD ApplicationSet {sets} in {f} (chart {', '.join(sorted(charts))}), beside the "
+            f"Argo CD ApplicationSet {sets} in {f} (path {', '.join(paths[:3])}"
+            f"{f' and {len(paths) - 3} more' if len(paths) > 3 else ''}), beside the "
             f"Applications of {name} in {folder}/"
         )
         out.append(RenderPath(f, name, how))
