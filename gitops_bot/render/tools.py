@@ -393,7 +393,40 @@ def remote(root: Path, directory: Path, texts: Mapping[Path, str]) -> str | None
                 f"Helm chart {chart}: not pulled; the bot renders what this repository holds (vendor the "
                 "chart under the kustomization's chart home, charts/ by default, to render it here)"
             )
+        if path.name in KUSTOMIZATION_NAMES and (plugin := _plugin(path, texts)):
+            # kubectl refuses it (external plugins disabled), and the bot runs no repository's
+            # program: the rules read the rest; what the plugin makes is not read
+            return f"{plugin}: a kustomize plugin (exec or function), which the bot does not run"
     return None
+
+
+def _plugin(path: Path, texts: Mapping[Path, str]) -> str | None:
+    """The first ``generators:``/``transformers:``/``validators:`` file of the kustomization at
+    ``path`` that configures a plugin, not one of kustomize's own (``apiVersion: builtin``):
+    KSOPS's ``kind: ksops``, a KRM function. As "KIND in FILE"."""
+    doc = _kustomization(path, texts)
+    for key in ("generators", "transformers", "validators"):
+        entries = doc.get(key) if isinstance(doc, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, str) or kustomize_refs.is_remote(entry):
+                continue
+            if (text := _text(path.parent / entry, texts)) is None:
+                continue  # a directory (a kustomization of configs): its own entries are its
+            kind = re.search(r"^kind:[ \t]*[\"']?([\w.-]+)", text, re.M)
+            version = re.search(r"^apiVersion:[ \t]*[\"']?([\w./-]+)", text, re.M)
+            if kind and version and version[1] != "builtin":
+                return f"{kind[1]} in {entry}"
+    return None
+
+
+def _kustomization(path: Path, texts: Mapping[Path, str]) -> object:
+    """The kustomization at ``path`` as YAML constructs it; None where it is no YAML."""
+    if (text := _text(path, texts)) is None:
+        return None
+    try:  # the text the reading composed: its parse, kept
+        return nodes.constructed(nodes.compose(YamlText.of(text).body, str(path)))
+    except (ManifestError, yaml.YAMLError):
+        return None
 
 
 def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
@@ -402,11 +435,7 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
     text = _text(path, texts)
     if text is None or "helmCharts" not in text:
         return None
-    try:  # the text the reading composed: its parse, kept
-        doc = nodes.constructed(nodes.compose(YamlText.of(text).body, str(path)))
-    except (ManifestError, yaml.YAMLError):
-        return None
-    if not isinstance(doc, dict):  # a list or a scalar: no kustomization kustomize builds
+    if not isinstance(doc := _kustomization(path, texts), dict):  # no kustomization kustomize builds
         return None
     charts = doc.get("helmCharts")
     home = doc["helmGlobals"].get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
