@@ -54,7 +54,8 @@ def _world(stack: ExitStack, tmp: Path, registry: Any, files: int) -> str:
 
     ns = f"fw{abs(hash(str(tmp))) % 10**8}"
     remote, seed = new_remote(tmp)
-    gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
+    # keeping each connection open for the next request, as GitHub's API does
+    gh = stack.enter_context(FakeGitHub("acme/gitops", remote).keep_alive())
     (seed / "base").mkdir()
     (seed / "base/kustomization.yaml").write_text("resources: []\n")
     for env in ("staging", "dev"):

@@ -93,8 +93,8 @@ def main() -> None:
             calls = started.read_text().splitlines() if started.exists() else []
             each = len(calls) / args.repos
             print(
-                f"cycle {n}: {'ok' if ok else 'FAILED'}, own CPU {after[0] - before[0]:.2f} s, git and tools "
-                f"{after[1] - before[1]:.2f} s, {len(calls)} git processes ({each:.1f} a repository)",
+                f"cycle {n}: {'ok' if ok else 'FAILED'}, own CPU {after[0] - before[0]:.3f} s, git and tools "
+                f"{after[1] - before[1]:.3f} s, {len(calls)} git processes ({each:.1f} a repository)",
                 flush=True,
             )
         print("the last cycle's git processes:")
@@ -102,7 +102,10 @@ def main() -> None:
             print(f"  {count:5d}  {what}")
         if profile is not None:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
-        if watcher.pool is not None:
+        close = getattr(watcher, "close", None)  # the registry pool and the kept connections
+        if close is not None:
+            close()
+        elif watcher.pool is not None:  # a tree from before the watch kept connections
             watcher.pool.close()
 
 

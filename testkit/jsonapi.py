@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 
 from testkit.loopback import LoopbackHTTPServer
@@ -17,7 +17,7 @@ Handle = Callable[[str, str, Any, dict[str, str]], tuple[int, Any, dict[str, str
 class JSONServer:
     """Subclasses call :meth:`_serve` with their handler; then ``with server:`` runs it."""
 
-    server: ThreadingHTTPServer
+    server: LoopbackHTTPServer
     url: str
 
     def _serve(self, handle: Handle) -> None:
@@ -48,6 +48,14 @@ class JSONServer:
         # shutdown() waits for serve_forever's next poll: at the default 0.5 s every fake
         # started and stopped by a test cost half a second of nothing
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+
+    def keep_alive(self) -> Self:
+        """Answer as HTTP/1.1 servers do (GitHub's API among them): a connection stays open for
+        the client's next request, until the client closes it. Stopping does not wait for the
+        connections a client still keeps."""
+        self.server.RequestHandlerClass.protocol_version = "HTTP/1.1"  # type: ignore[attr-defined]
+        self.server.block_on_close = False
+        return self
 
     def start(self) -> Self:
         self._thread.start()

@@ -20,6 +20,7 @@ import contextlib
 import socket
 import ssl
 import sys
+import threading
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +33,21 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     # connections at once, and each dropped one waits a second for its retransmission: a
     # stand-in would seem a second slower than any real server (Go's listens with SOMAXCONN)
     request_queue_size = 128
+    # connections accepted and connections ended (the handler done with it): a test counts
+    # the connections a client opened, and sees them closed
+    accepted = 0
+    ended = 0
+    _counting = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._counting:
+            self.accepted += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._counting:
+            self.ended += 1
+        super().shutdown_request(request)
 
     def serve_forever(self, poll_interval: float = POLL) -> None:
         super().serve_forever(poll_interval)

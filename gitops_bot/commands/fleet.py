@@ -43,6 +43,7 @@ force-with-lease and pull requests are found and updated, never duplicated.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import re
@@ -273,4 +274,7 @@ def each(
             return work(item)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:
-        return list(pool_exec.map(bound, items))
+        # each in a copy of the caller's context: what it keeps for its calls (a watch's kept
+        # connections, gitops_bot.net.transport.keeping) holds in every repository's thread
+        done = [pool_exec.submit(contextvars.copy_context().run, bound, item) for item in items]
+        return [d.result() for d in done]

@@ -305,6 +305,7 @@ class Api:
             waits=_waits(words),
             headers=headers,
             transport=transport,
+            keep=True,  # a watch asks every repository's forge each cycle: its connections are kept
             sleep=_pause,
             clock=_spent,
         )

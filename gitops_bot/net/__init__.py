@@ -11,7 +11,9 @@ same everywhere.
 * :mod:`.transport` ``Transport``: an ``httpx.BaseTransport`` over httpx's own, with the three
   above; ``client()`` an ``httpx.Client`` over it; ``fetch()`` one call with a total deadline
   and a streamed, capped body; ``send()`` the same for one exchange on a bare transport;
-  ``Transport.exchange`` a registry's request on the same connections, below httpx's objects.
+  ``Transport.exchange`` a registry's request on the same connections, below httpx's objects;
+  ``KeptConnections`` and ``keeping``: one transport per origin kept across the services that
+  ask to keep their connections (a forge's API, which ``watch`` connects anew each cycle).
 * :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).

@@ -66,6 +66,7 @@ from gitops_bot.core.record import record
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
 from gitops_bot.net import proxy as proxies
+from gitops_bot.net import transport as _transport
 from gitops_bot.net.auth import Origin, origin
 from gitops_bot.net.reach import not_reached
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport
@@ -200,7 +201,10 @@ class Service:
     ``metadata``: a cloud login asking the machine's metadata service (Azure's IMDS,
     google-auth's metadata server): asked directly whatever the proxy variables say, and its
     link-local address let through, which every other service is refused (a URL a
-    configuration wrote never sets it). ``transport``: a test's."""
+    configuration wrote never sets it). ``keep``: a service asked again and again by a
+    long-running process (a forge's API, each ``watch`` cycle), which takes the connections
+    kept for its origin there (:func:`gitops_bot.net.transport.keeping`) when it is on the
+    shared trust and the process's environment. ``transport``: a test's."""
 
     def __init__(
         self,
@@ -221,6 +225,7 @@ class Service:
         env: Mapping[str, str] | None = None,
         ca_setting: str | None = "the service's ca_file",
         metadata: bool = False,
+        keep: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -241,6 +246,7 @@ class Service:
         self._ca_setting = ca_setting
         self._env = env
         self._metadata = metadata
+        self._keep = keep and tls is None and env is None and not metadata
         self._sleep = sleep
         # what ``total`` is counted on: a caller that counts the waits it asked for as spent
         # (whether or not a test slept them) passes its own
@@ -351,7 +357,10 @@ class Service:
         with self._lock:
             if self._client is None:
                 transport = self._given
-                if transport is None:
+                kept = _transport.kept() if transport is None and self._keep else None
+                if kept is not None:
+                    transport = kept.lend(self.origin)
+                elif transport is None:
                     tls = self._tls
                     transport = Transport(
                         ssl_context=tls, env=self._env, max_connections=8, metadata=self._metadata

@@ -19,6 +19,7 @@ and response objects: one set of connections per route, whoever asks.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ipaddress
 import os
 import re
@@ -57,14 +58,20 @@ class Transport(httpx.BaseTransport):
         max_connections: int = 32,
         env: Mapping[str, str] | None = None,
         metadata: bool = False,
+        keepalive: float = 5.0,
+        per_pool: int = SHARD,
     ) -> None:
         """``ssl_context`` may be a function making it (called on the first https request);
         None: :func:`~gitops_bot.net.tls.ssl_context` without a private CA. ``env``: where the
         proxy variables are read (the process environment by default). ``metadata``: a cloud
-        login's, which asks the machine's metadata service directly (never a configuration's)."""
+        login's, which asks the machine's metadata service directly (never a configuration's).
+        ``keepalive``: seconds an idle connection is kept for the next request (httpx's 5 s);
+        ``per_pool``: connections a pool of a route holds (see :meth:`_route`)."""
         self._ssl = ssl_context
         self._http2 = http2
         self._max = max_connections
+        self._keepalive = keepalive
+        self._per_pool = per_pool
         self._env = os.environ if env is None else env
         self.backend = _deadline.Backend()
         self._metadata = metadata
@@ -104,7 +111,7 @@ class Transport(httpx.BaseTransport):
                 # doubled its wall (9.1 s -> 17.5 s; bench/trees_bench.py, 5 runs at load 16).
                 # Pools of SHARD connections, one per group of threads, keep each match small
                 # while the route still holds _max connections in all.
-                count = max(1, -(-self._max // SHARD))
+                count = max(1, -(-self._max // self._per_pool))
                 size = -(-self._max // count)
                 shards = []
                 for _ in range(count):
@@ -112,7 +119,11 @@ class Transport(httpx.BaseTransport):
                         verify=verify,
                         http2=self._http2,
                         proxy=proxy,
-                        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                        limits=httpx.Limits(
+                            max_connections=size,
+                            max_keepalive_connections=size,
+                            keepalive_expiry=self._keepalive,
+                        ),
                         trust_env=False,
                     )
                     # through a proxy the connection is to the proxy the environment names
@@ -213,6 +224,82 @@ class Transport(httpx.BaseTransport):
         for shards in routes:
             for r in shards:
                 r.close()
+
+
+# -- connections kept across a long-running process's services ------------------------------
+
+# an origin's kept connections, in one pool (few requests in flight: httpcore's matching of each
+# against each stays small): a fleet's parallel repositories ask at once
+KEPT_CONNECTIONS = 16
+# seconds a kept connection may wait idle: two of a watch's default 5-minute intervals. A server
+# that closes it sooner is noticed before it is used (it reads as closed), and a new one is made
+KEPT_IDLE = 600.0
+
+
+class KeptConnections:
+    """The connections a long-running process (``watch``) keeps across its cycles: one
+    :class:`Transport` per origin, taken by every service that asks to keep its connections
+    (a forge's API, asked by every repository's run every cycle) while :func:`keeping` is in
+    force, where each run made a client, a pool and a connection (a TLS handshake) of its own
+    and dropped them. A transport holds connections, never a credential: each service still
+    adds its own to its requests to its own origin only. :meth:`close` closes them all."""
+
+    def __init__(self) -> None:
+        self._by_origin: dict[tuple[str, str, int], Transport] = {}
+        self._lock = threading.Lock()
+
+    def lend(self, origin: tuple[str, str, int]) -> httpx.BaseTransport:
+        """The kept transport of ``origin`` (made on its first asking), for one client."""
+        with self._lock:
+            found = self._by_origin.get(origin)
+            if found is None:
+                # one pool: a thread is dealt a pool when it first asks, and a fleet's
+                # repositories run on new threads each cycle, which in pools of SHARD found the
+                # connection kept in another pool and opened one more
+                found = Transport(
+                    max_connections=KEPT_CONNECTIONS, keepalive=KEPT_IDLE, per_pool=KEPT_CONNECTIONS
+                )
+                self._by_origin[origin] = found
+        return _Lent(found)
+
+    def close(self) -> None:
+        with self._lock:
+            kept = list(self._by_origin.values())
+            self._by_origin.clear()
+        for transport in kept:
+            transport.close()
+
+
+class _Lent(httpx.BaseTransport):
+    """A kept transport as one client holds it: the client's close leaves the connections kept."""
+
+    def __init__(self, kept: Transport) -> None:
+        self._kept = kept
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._kept.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+_KEPT: contextvars.ContextVar[KeptConnections | None] = contextvars.ContextVar("net_kept", default=None)
+
+
+@contextlib.contextmanager
+def keeping(kept: KeptConnections) -> Iterator[None]:
+    """Services asking to keep their connections take ``kept``'s inside (and in what is run
+    with a copy of this context: a fleet's repositories' threads)."""
+    token = _KEPT.set(kept)
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def kept() -> KeptConnections | None:
+    """The connections kept where this runs (:func:`keeping`), or None."""
+    return _KEPT.get()
 
 
 class MetadataRefused(httpcore.ConnectError):

@@ -23,6 +23,7 @@ from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
+from gitops_bot.net.transport import KeptConnections, keeping
 from gitops_bot.output.words import counted
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch.http import Metrics, serve
@@ -82,6 +83,8 @@ class Watcher:
         self.rng = rng or random.Random()
         self.parallel = parallel
         self.pool = pool  # many: one pool for every repository and cycle (forgets answers per cycle)
+        # the forges' connections, kept from cycle to cycle (each run connects its forge anew)
+        self.connections = KeptConnections()
         self._counted: Counter[str] = Counter()  # the pool's requests already in the metrics
         self.metrics = Metrics(many=self.many)
         self._server: ThreadingHTTPServer | None = None
@@ -156,9 +159,14 @@ class Watcher:
                     log.info("next_cycle", seconds=round(delay, 1), outages=outages)
                 self._wait(delay)
         finally:
-            if self.pool is not None:
-                self.pool.close()
+            self.close()
         log.info("stopped", cycles=self.cycles)
+
+    def close(self) -> None:
+        """The registry pool and the kept connections, at the end of the watch."""
+        if self.pool is not None:
+            self.pool.close()
+        self.connections.close()
 
     def _wait(self, delay: float) -> None:
         """Until the next full cycle; webhook pushes run targeted cycles meanwhile, one at a
@@ -203,10 +211,11 @@ class Watcher:
                         self.page.publish(snapshot)
             return run
 
-        if self.many:
-            found = fleet_mod.each(targets, work, self.parallel, lambda t: t.name or "")
-        else:
-            found = [work(t) for t in targets]
+        with keeping(self.connections):
+            if self.many:
+                found = fleet_mod.each(targets, work, self.parallel, lambda t: t.name or "")
+            else:
+                found = [work(t) for t in targets]
         ran = [(t, r) for t, r in zip(targets, found, strict=True) if r is not None]
         self._count_requests([t for t, _ in ran])
         return self._judge(ran, time.monotonic() - started)
