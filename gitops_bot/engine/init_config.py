@@ -83,9 +83,37 @@ def config_text(found: Discovery) -> str:
             lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")
         elif env.order:
             lines.append(f"  # {_comment(env.order)} (promote_from: <environment>)")
-    for note in found.notes:
+    for note in _folded(found.notes):
         lines.append(f"# not read: {_comment(note)}")
     return "\n".join(lines) + "\n"
+
+
+_FOLD_AT = 3  # files saying the same note, from which they are one line
+
+
+def _folded(notes: Sequence[str]) -> list[str]:
+    """The notes, those saying the same of several files (``<file>: <why>``, an ApplicationSet
+    each in a catalogue of apps: 111 of 326 lines) said once, the files counted and listed,
+    where the first of them stood: the few notes that differ are what a person has to read."""
+    files: dict[str, list[str]] = {}
+    for note in notes:
+        if (split := _of_file(note)) is not None:
+            files.setdefault(split[1], []).append(split[0])
+    out: list[str] = []
+    for note in notes:
+        split = _of_file(note)
+        named = files.get(split[1], []) if split is not None else []
+        if len(named) < _FOLD_AT or split is None:
+            out.append(note)
+        elif split[0] == named[0]:  # every file named still: none is left unsaid
+            out.append(f"{len(named)} files ({', '.join(named)}): {split[1]}")
+    return out
+
+
+def _of_file(note: str) -> tuple[str, str] | None:
+    """(the file, what is said of it) of a note opening with a file's path; None otherwise."""
+    head, sep, rest = note.partition(": ")
+    return (head, rest) if sep and head and " " not in head and ("/" in head or "." in head) else None
 
 
 def _charts(found: Discovery) -> list[str]:
