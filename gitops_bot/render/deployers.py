@@ -573,8 +573,8 @@ def value_file(name: str, refs: Collection[str], env: Mapping[str, str | None]) 
 
 
 def yields_applications(tree: Tree, chart: Path) -> bool:
-    """Whether a template of the chart is an Argo CD Application (its fields Go templates
-    the rules cannot follow); the first few templates looked at, as text."""
+    """Whether a template of the chart is an Argo CD Application or ApplicationSet (its fields Go
+    templates the rules cannot follow); the first few templates looked at, as text."""
     pending = [chart / "templates"] if tree.is_dir(chart / "templates") else []
     looked = 0
     while pending and looked < 50:
@@ -585,6 +585,6 @@ def yields_applications(tree: Tree, chart: Path) -> bool:
             if path.suffix not in (".yaml", ".yml", ".tpl") or (looked := looked + 1) > 50:
                 continue
             text = tree.text(path)
-            if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application\s*$", text, re.M):
+            if text and "argoproj.io/" in text and re.search(r"^kind:\s*Application(Set)?\s*$", text, re.M):
                 return True
     return False

@@ -12,6 +12,7 @@ template's fields are Go templates the rules cannot follow; only helm says what 
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -19,9 +20,9 @@ from pathlib import Path
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.manifests import argocd_apps, nodes
+from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
 from gitops_bot.manifests.yamltext import YamlText
-from gitops_bot.render import bounded, chart_deps, deployers, helm_render
+from gitops_bot.render import bounded, chart_deps, deployers, git_generators, helm_render
 from gitops_bot.render import walk as walks
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.render.walk import DiskTree, Tree
@@ -75,8 +76,9 @@ def applications(
             text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
             if text is None:
                 return f"{why}; the Applications they yield are not followed: fix what helm names"
+            unexpanded: list[str] = []
             try:
-                got = _yields(text, rel)
+                got = _yields(text, rel, (tree, repo_root), unexpanded)
             except GitOpsBotError as e:
                 # what helm renders Argo CD parses too, and refuses (a key written twice by a
                 # template): that Application's sync fails, as the bot's reading of it does; the
@@ -86,14 +88,20 @@ def applications(
                     f"helm's output: see them with 'helm template {rel}'); the Applications it "
                     "yields are not followed: fix the template"
                 )
+            if unexpanded and not got:  # what it deploys is not known: said, never "renders nothing"
+                return f"{unexpanded[0]}; the Applications it generates are not followed"
             if any(y.source.parameters for y in got):
-                got = _traced(settings, helm, copy, call, Path(tmp), got)
+                got = _traced(settings, helm, copy, call, Path(tmp), got, (tree, repo_root))
             out += got
     return out
 
 
-def _yields(text: str, rel: str) -> list[Yielded]:
-    """The Applications of the chart ``rel``'s render ``text``."""
+def _yields(
+    text: str, rel: str, globs: tuple[Tree, Path] | None = None, unexpanded: list[str] | None = None
+) -> list[Yielded]:
+    """The Applications of the chart ``rel``'s render ``text``: those it writes, and those the
+    ApplicationSets it writes generate from the repository ``globs`` lists (Argo CD runs their
+    generators; each that cannot be expanded is put in ``unexpanded`` with why)."""
     out: list[Yielded] = []
     for doc in text.split("\n---"):
         source = next((ln[10:].strip() for ln in doc.splitlines() if ln.startswith("# Source: ")), "")
@@ -106,11 +114,28 @@ def _yields(text: str, rel: str) -> list[Yielded]:
             for a in deployers.applications(doc, template)
             if a.application in docs
         ]
+        if globs is None:
+            continue
+        tree, root = globs
+        dirs = functools.partial(git_generators.glob_dirs, tree, root)
+        for name, made in argocd_appsets.generate(
+            doc, template, dirs, functools.partial(git_generators.glob_files, tree, root)
+        ):
+            if isinstance(made, str) and unexpanded is not None:
+                unexpanded.append(f"{template}: ApplicationSet {name}: {made}")
+            elif not isinstance(made, str):
+                out += [Yielded(template, s, made.document()) for s in made.sources]
     return out
 
 
 def _traced(
-    settings: RenderSettings, helm: str, copy: Path, call: helm_render.Chart, tmp: Path, out: list[Yielded]
+    settings: RenderSettings,
+    helm: str,
+    copy: Path,
+    call: helm_render.Chart,
+    tmp: Path,
+    out: list[Yielded],
+    globs: tuple[Tree, Path],
 ) -> list[Yielded]:
     """``out`` with each yielded helm parameter traced to where the chart takes it from (a marked
     render): every scalar of the call's value files (the chart's ``values.yaml`` first) that
@@ -136,7 +161,7 @@ def _traced(
     marked, _ = helm_render.template(settings, helm, copy, call, tmp) if marks else (None, "")
     for path, text in kept.items():
         path.write_text(text, encoding="utf-8")
-    again = _yields(marked or "", "")
+    again = _yields(marked or "", "", globs)
     if len(again) != len(out):  # the marked values changed what the chart yields
         return out
     return [
