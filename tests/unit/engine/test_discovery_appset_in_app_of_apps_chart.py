@@ -69,9 +69,12 @@ ROOT_VALUES = """spec:
 """
 
 
-def test_an_applicationset_templated_in_an_app_of_apps_chart_is_read(tmp_path: Path) -> None:
+def test_an_applicationset_templated_in_an_app_of_apps_chart_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # init said kubernetes/apps/radarr is "a Helm chart that nothing in this repository
     # deploys" and stopped with "found no environment" (pf56: every app and infrastructure chart)
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())  # as on a runner: helm renders the root chart
     root = write(
         tmp_path,
         {
