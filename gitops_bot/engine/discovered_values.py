@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.discovered_images import ImageNames
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import helm_values, images, workloads
+from gitops_bot.manifests import helm_values, images, workloads, yamlvalues
 
 # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
 _REPOSITORY_KEYS = ("repository", "repo")
@@ -67,8 +68,33 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             if kind == "HelmRelease":
                 spec = doc.get("spec")
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
+            elif kind == "Application":  # its own Helm values over its chart, as a HelmRelease's
+                for values in _inline_values(doc, rel):
+                    walk(values, (), rel)
             elif not kind:
                 walk(doc, (), rel)
+
+
+def _inline_values(doc: dict[str, Any], rel: str) -> list[Any]:
+    """An Argo CD Application's own Helm values (``helm.valuesObject``, or ``helm.values`` as the
+    YAML text helm reads), of each of its sources."""
+    spec = doc.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    many = spec.get("sources")
+    sources = [spec.get("source"), *(many if isinstance(many, list) else [])]
+    out: list[Any] = []
+    for source in sources:
+        helm = source.get("helm") if isinstance(source, dict) else None
+        if not isinstance(helm, dict):
+            continue
+        if isinstance(helm.get("valuesObject"), dict):
+            out.append(helm["valuesObject"])
+        elif isinstance(text := helm.get("values"), str):
+            try:
+                out += yamlvalues.load_all(text, rel)[:1]
+            except GitOpsBotError:
+                continue  # said where the reading meets it
+    return out
 
 
 def _pinned(value: str) -> bool:

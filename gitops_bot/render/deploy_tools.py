@@ -53,6 +53,8 @@ GIT_GENERATORS = "gitops_bot.render.git_generators"
 CHART_DEPS = "gitops_bot.render.chart_deps"
 # values files a HelmRelease takes from a generated ConfigMap, when a kustomization generates one
 GENERATED_VALUES = "gitops_bot.render.generated_values"
+# what an Application layers over a chart from a chart repository, when a reading meets one
+CHART_SOURCES = "gitops_bot.render.chart_sources"
 # What the whole-tree walk found (each value file and each source path -> the Applications
 # naming it), kept per content: a watch reads the same commit of each repository every cycle,
 # and the walk reads every YAML file of the tree. Keyed by the checkout's root, the folder paths
@@ -248,29 +250,6 @@ class DeployTools:
         found = globs.glob_files(self.reader.tree, self.reader.repo_root, pattern, self._unread_files)
         return cast("list[tuple[str, object]]", found)
 
-    def _lent_values(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
-        """Value files of this repository (``$ref/...`` of a ``ref`` source) an Application layers
-        over a chart from a chart repository: helm is given them as they are, so their image keys
-        are read by name (the chart is not fetched: no render proves them)."""
-        for name, path in deployers.lent_values(app, self.reader.repo_root, self._own_urls):
-            if (revision := deployers.ref_revision(app, name, self._bases)) is not None:
-                said = deployers.ELSEWHEN.format(app=app.application, name=name, revision=revision)
-                walk.note(rel, said, UNFOLLOWED)
-                continue
-            if isinstance(path, str):
-                walk.note(
-                    rel, deployers.ANOTHERS.format(app=app.application, name=name, url=path), UNFOLLOWED
-                )
-                continue
-            if deployers.unlent(app, rel, (name, path), self.reader.repo_root, self.reader.tree, walk):
-                continue
-            if (text := self.reader.read_file(path, walk)) is None:
-                said = f"{app.application}'s value file {name} (another source), not followed"
-                walk.note(rel, said, UNFOLLOWED)
-            else:
-                self.reader.plain(path, text, walk, "values")
-                walk.own_values(self.reader.rel(path))
-
     def application(
         self,
         app: argocd_apps.AppSource,
@@ -295,7 +274,8 @@ class DeployTools:
             walk.note(
                 rel, f"{app.application} renders {app.chart} from {app.repo_url}, not followed", UNFOLLOWED
             )
-            self._lent_values(app, rel, walk)
+            chart_sources = importlib.import_module(CHART_SOURCES)
+            chart_sources.read(self.reader, app, rel, walk, (self._own_urls, self._bases), document is None)
             return
         for patch in filter(is_remote, app.patch_paths):  # never fetched: what it patches is not read
             walk.note(patch, f"a remote patch {app.application} ({rel}) names, not followed", NoteKind.REMOTE)
