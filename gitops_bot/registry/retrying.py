@@ -394,9 +394,9 @@ class Requests:
                 )
         if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
-        return self._sorted(response, repository)
+        return self._sorted(response, repository, listing=ask.url.partition("?")[0].endswith("/tags/list"))
 
-    def _sorted(self, response: Reply, repository: str) -> Reply:
+    def _sorted(self, response: Reply, repository: str, *, listing: bool = False) -> Reply:
         for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
             self.stats.count(str(earlier.status))
         self.stats.count(str(response.status))
@@ -410,7 +410,16 @@ class Requests:
                 hint="check the registry credentials (username_env/password_env, docker config.json)",
             )
         if status == 404:
-            raise RegistryAccessError(f"{self.host}/{repo_path}: not found (HTTP 404)", status=404)
+            # a listing of tags not found: the repository itself is not there, which a person
+            # reads as a fault of the registry unless told where the name came from
+            hint = (
+                "the registry holds no such repository: check the image's name in gitops-bot.yaml (one "
+                "without a registry, redis, is read as Docker Hub's library/redis: a local build named so "
+                "is no image there; through a mirror, push it under the mirror's path)"
+                if listing
+                else None
+            )
+            raise RegistryAccessError(f"{self.host}/{repo_path}: not found (HTTP 404)", status=404, hint=hint)
         if status >= 400:
             raise RegistryAccessError(f"{self.host}/{repo_path}: HTTP {status}", status=status)
         return answers.unencoded(response, self.host, repository)

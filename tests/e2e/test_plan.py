@@ -145,6 +145,11 @@ def test_missing_repository_is_skipped_and_the_rest_goes_on(
     dev = items(json.loads(out), "dev")
     assert dev["example/worker"]["action"] == "skip"
     assert "acme/worker-typo: not found (HTTP 404)" in dev["example/worker"]["reason"]
+    # with what to check (a newcomer's local build on Docker Hub's library/ went unexplained)
+    assert (
+        "not found (HTTP 404); the registry holds no such repository: check the image's name"
+        in (dev["example/worker"]["reason"])
+    ), dev["example/worker"]["reason"]
     assert dev["example/app"]["action"] == "update"
 
 
