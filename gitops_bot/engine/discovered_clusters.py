@@ -3,6 +3,7 @@ the clusters pin different versions, each cluster's promotion order kept within 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -199,6 +200,21 @@ def flux_clusters(
     clusters. The second value: each such name -> (cluster, the word), for the order within
     each cluster."""
     objects = _flux_objects(repo)
+    components = _components(repo)
+    # kustomize-controller adds a Kustomization's spec.components to its path's build: each a
+    # path of the environment its path is
+    paths = {c.path for c in found}
+    found = [
+        *found,
+        *(
+            RenderPath(d, c.name, f"Flux Kustomization {name} in {f} (component {d})")
+            for (f, name), (path, dirs) in components.items()
+            for c in found
+            if c.path == path
+            for d in sorted(dirs)
+            if d in repo.dirs and d not in paths
+        ),
+    ]
     owned = {f: owner for f, _, _ in objects if (owner := _cluster_dir(repo, f, bootstrap=False))}
     cluster: dict[str, set[str]] = {f: {owner} for f, owner in owned.items()}
     reached: dict[str, set[str]] = {}
@@ -224,9 +240,9 @@ def flux_clusters(
     deploys: dict[str, dict[str, str]] = {}  # candidate path -> its clusters -> the object in words
     for f, name, path in objects:
         # Flux applies what a path's kustomization reaches (a folder it leaves out is not), else
-        # what the kustomization it generates does (_flux_files)
+        # what the kustomization it generates does (_flux_files), with its spec.components
         for c in found:
-            if f in cluster and c.path in reached[path]:
+            if f in cluster and (c.path in reached[path] or c.path in components.get((f, name), ("", ()))[1]):
                 for k in sorted(cluster[f]):
                     deploys.setdefault(c.path, {}).setdefault(
                         k, f"Flux Kustomization {name} of cluster {k} ({f})"
@@ -384,6 +400,23 @@ def _flux_objects(repo: RepoFiles) -> list[tuple[str, str, str]]:
             path = pushed_artifacts.repository_path(repo, as_map(doc.get("spec")))
             if path and path in repo.dirs:
                 out.append((f, str(as_map(doc.get("metadata")).get("name") or ""), path))
+    return out
+
+
+def _components(repo: RepoFiles) -> dict[tuple[str, str], tuple[str, set[str]]]:
+    """Each Flux Kustomization's ``spec.components``, as kustomize-controller adds them to its
+    path's build (relative to the path): (its file, its name) -> (its path, those directories)."""
+    out: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    for f in repo.yaml_files():
+        if "components" not in (text := repo.text(f) or "") or "kustomize.toolkit.fluxcd.io" not in text:
+            continue
+        for doc in repo.docs(f):
+            spec = as_map(doc.get("spec"))
+            listed, path = spec.get("components"), spec.get("path")
+            if kind_of(doc)[1] == "Kustomization" and isinstance(listed, list) and isinstance(path, str):
+                name, path = str(as_map(doc.get("metadata")).get("name") or ""), norm(path.lstrip("/"))
+                dirs = {norm(posixpath.join(path, c)) for c in listed if isinstance(c, str)}
+                out[f, name] = (path, dirs)
     return out
 
 

@@ -21,6 +21,7 @@ class FluxKustomization:
         tuple[str, str | None, str | None, str | None, int], ...
     ]  # name, newName, newTag, digest, line
     source: tuple[str, str] = ("GitRepository", "")  # its sourceRef's kind and name
+    components: tuple[str, ...] = ()  # spec.components: kustomize components added to its path's build
 
 
 @record
@@ -75,5 +76,9 @@ def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
         ref = at(spec, "sourceRef")
         source = (scalar(ref, "kind") or "GitRepository", scalar(ref, "name") or "")
         name = scalar(at(doc, "metadata"), "name") or ""
-        out.append(FluxKustomization(name, scalar(spec, "path") or ".", tuple(found), source))
+        listed = at(spec, "components")
+        components = tuple(
+            str(c.value) for c in (listed.value if nodes.is_seq(listed) else []) if nodes.is_scalar(c)
+        )
+        out.append(FluxKustomization(name, scalar(spec, "path") or ".", tuple(found), source, components))
     return out

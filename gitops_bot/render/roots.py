@@ -155,12 +155,17 @@ def _flux(tools: DeployTools, flux: flux_objects.FluxKustomization, rel: str, wa
     if not tools.reader.tree.is_dir(directory):
         walk.note(rel, f"{flux.name}'s path {flux.path} is not here, not followed", NoteKind.UNFOLLOWED)
         return
-    kfile = tools.reader.kfile(directory)
-    if kfile is not None and (text := tools.reader.read_file(kfile, walk)) is not None:
-        walk.layers.append(tools.reader.rel(kfile))
-        tools.reader.kustomization(kfile, text, walk, ())
-    else:
-        tools.reader.directory(directory, walk, "", top=False)
+    for built in (directory, *(Path(os.path.normpath(directory / c)) for c in flux.components)):
+        # kustomize-controller adds spec.components (relative to the path) to the path's build
+        kfile = tools.reader.kfile(built)
+        if built != directory and not tools.reader.tree.is_dir(built):
+            said = f"{flux.name}'s component {tools.reader.rel(built)} is not here, not followed"
+            walk.note(rel, said, NoteKind.UNFOLLOWED)
+        elif kfile is not None and (text := tools.reader.read_file(kfile, walk)) is not None:
+            walk.layers += [tools.reader.rel(kfile)] if built == directory else []
+            tools.reader.kustomization(kfile, text, walk, ())
+        else:
+            tools.reader.directory(built, walk, "", top=False)
     sites = []
     for name, new_name, tag, digest, line in flux.images:
         spec = next((s for s in tools.reader.specs if s.name == name), None)
