@@ -70,9 +70,9 @@ class ImageNames:
     # entry takes one, so a release leaves these; said on the entry with the entry they need
     also: dict[str, dict[str, tuple[str, Mapping[str, str]]]] = field(default_factory=dict)
     # (the repository's key path, or the name a template writes, and the tag's key path) -> the
-    # chart template writing the image as REPOSITORY:TAG from them: a digest written after the
+    # chart templates writing the image as REPOSITORY:TAG from them: a digest written after the
     # tag in that key (tag@sha256:...) reaches the image line whole
-    tag_last: dict[tuple[str, str], str] = field(default_factory=dict)
+    tag_last: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # name -> the tags its containers write, as the files hold them: what a policy is guessed
     # from where no environment's reading could be had
     written: dict[str, list[str]] = field(default_factory=dict)
@@ -241,7 +241,7 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                 if literal.endswith(":\0") and len(keys) >= 2 and literal.count("\0") == len(keys):
                     # REPOSITORY:TAG, a registry's key before it or not, written so whatever sets
                     # the keys (a values file per environment beside a chart with no values.yaml)
-                    into.tag_last.setdefault((keys[-2], keys[-1]), f)
+                    into.tag_last.setdefault((keys[-2], keys[-1]), []).append(f)
                 if literal == "\0:\0" and len(keys) == 2:
                     name = value_at(values, keys[0])
                     if isinstance(name, str):
@@ -253,7 +253,7 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                 elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
                     into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
                     named = into.keys.get(workloads.repository_key(literal[:-2]) or "", literal[:-2])
-                    into.tag_last.setdefault((named, keys[0]), f)
+                    into.tag_last.setdefault((named, keys[0]), []).append(f)
                 elif literal == "\0" and len(keys) == 1:
                     name = value_at(values, keys[0])
                     if isinstance(name, str):
@@ -524,7 +524,12 @@ def digest_place(
     if pins and not any(p.kind is PinKind.HELM for p in pins):
         return g, None  # what runs is written elsewhere (a template's whole reference): its digest goes there
     key = helm["tag"]
-    template = names.tag_last.get((helm.get("repository", ""), key)) or names.tag_last.get((name, key))
+    found = [*names.tag_last.get((helm.get("repository", ""), key), ()), *names.tag_last.get((name, key), ())]
+    # the image's own chart's template (its values' chart holds it), never another chart's that
+    # names the same keys; where its values are in no chart here, the one template there is
+    own = [t for t in found if any(p.file.startswith(t.partition("templates/")[0]) for p in pins)]
+    own.sort(key=lambda t: -len(t.partition("templates/")[0]))  # the nearest chart: a root one holds all
+    template = (own or (found if len(set(found)) == 1 else [None]))[0]
     if template is not None:
         why = (
             f"{g.why}; {template} writes the image as repository:tag, so the digest is kept after the "
