@@ -64,14 +64,14 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             continue
         tests_only = _tests_only(repo, rel)
         for doc in repo.docs(rel):
-            _, kind = kind_of(doc)
+            api, kind = kind_of(doc)
             if kind == "HelmRelease":
                 spec = doc.get("spec")
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif kind == "Application":  # its own Helm values over its chart, as a HelmRelease's
                 for values in _inline_values(doc, rel):
                     walk(values, (), rel)
-            elif not kind:
+            elif not kind or not api:  # a values file may set kind: (Bitnami's Deployment or DaemonSet)
                 walk(doc, (), rel)
 
 
