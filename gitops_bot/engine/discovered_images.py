@@ -233,8 +233,8 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
             if not f.startswith(prefix + "templates/"):
                 continue
             written, built = _template_lines(repo, f)
-            for name in written:
-                into.add(name, f"{f} (written in the template)")
+            for whole in map(WrittenRef.split, written):  # its tag is what runs, where no reading says
+                _add(into, whole.name, whole.tag, f"{f} (written in the template)")
             for ref in built:
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)
@@ -262,15 +262,13 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
 
 
 def _template_lines(repo: RepoFiles, rel: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A chart template's ``image:`` lines: the names it writes whole, and the references it
+    """A chart template's ``image:`` lines: the references it writes whole, and those it
     builds from template actions; read once an init (init asks a chart's templates for each
     question about the chart: 23 times on tmax-cloud/argocd-installer, 0.8 s of its 3.2 s)."""
     got = repo.template_lines.get(rel)
     if got is None:
         text = workloads.without_test_hooks(repo.text(rel) or "")
-        written = tuple(
-            WrittenRef.split(m.group("ref")).name for m in workloads.TEMPLATE_LITERAL.finditer(text)
-        )
+        written = tuple(m.group("ref") for m in workloads.TEMPLATE_LITERAL.finditer(text))
         # Go's templates allow a newline inside an action (helmify wraps a long image line
         # before its "| default .Chart.AppVersion"): read as the one-line form
         joined = _ACTION.sub(lambda a: a.group(0).replace("\n", " "), text)

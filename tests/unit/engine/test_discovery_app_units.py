@@ -89,6 +89,8 @@ def test_one_application_on_a_branch_origin_lacks_leaves_the_other_pins_read(tmp
     # other branch may deploy it, so it is said as not counted
     mariadb = text[text.index('- name: "mariadb"') :]
     assert "not counted as rendered by in-cluster: dash renders branch monitoring-distributed" in mariadb
+    # its guess is from the tag its template writes, never "no tag is pinned" (latest's digest)
+    assert "# guess: pinned 10.4: semver tags" in mariadb.split("environments:")[0], mariadb
     assert (
         "rendered by in-cluster" not in text[text.index("# found: chart/templates/pod.yaml") :].split("\n")[0]
     )
