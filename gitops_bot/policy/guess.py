@@ -43,7 +43,7 @@ from dataclasses import field
 from typing import Any
 
 from gitops_bot.core.record import record
-from gitops_bot.policy import moving_word
+from gitops_bot.policy import deciding_tag, moving_word
 from gitops_bot.policy.semver import parse_tag
 
 # a major of the software an image is built on or for, written before its number in the tag of
@@ -204,9 +204,7 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
     if len(lines) == len(seen):
         # a release line's moving tag (envoy's v1.31-latest, the newest 1.31.x): ordered as a
         # version, a routine release would move it to the next line's (v1.32-latest)
-        extra = (
-            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
-        )
+        extra = _followed(seen, shown)
         return Guess(
             {"policy": "digest", "tag": seen[0]},
             f"pinned {seen[0]}, line {lines[0].group('line')}'s moving tag: follows its digest{extra}; a new "
@@ -241,9 +239,7 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         return Guess(keys, f"pinned {shown}: semver tags, kept within major {major}{more}")
     if moving:
         tag = seen[0]
-        extra = (
-            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
-        )
+        extra = _followed(seen, shown)
         word = moving_word(tag)
         what = (
             "a moving tag"
@@ -257,9 +253,7 @@ def _guess(tags: Sequence[str], official: bool = False) -> Guess:
         # 16.5): ordered as a number, a routine release would propose the next major, which a
         # database does not start on
         tag = seen[0]
-        extra = (
-            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
-        )
+        extra = _followed(seen, shown)
         line = _MAJOR_LINE.fullmatch(tag)
         assert line is not None
         return Guess(
@@ -405,3 +399,19 @@ def _common_pattern(tags: Sequence[str]) -> tuple[str, str] | None:
     if all(re.fullmatch(first[0], t) for t in tags):
         return first
     return None
+
+
+def _followed(seen: Sequence[str], shown: str) -> str:
+    """What a guess following the first of several tags says of the others. Of different lines
+    (15 beside 15-alpine), one environment running both is refused by the plan whatever the
+    policy (a release writes one tag into each place): said, so the first plan's refusal is no
+    surprise."""
+    if len(seen) < 2:
+        return ""
+    if deciding_tag(seen) is None:
+        return (
+            f" ({len(seen)} different tags pinned: {shown}, of different lines: the first is followed; an "
+            "environment running two of them is refused by the plan until they are one line (the same "
+            "variant))"
+        )
+    return f" ({len(seen)} different tags pinned: {shown}; the first is followed)"
