@@ -33,9 +33,9 @@ _WORKLOAD_KINDS = frozenset(workloads.POD_SPEC_PATHS)
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 6  # key levels under spec looked at: spec.image, spec.server.image, ..., an EnvoyProxy's
 # spec.provider.kubernetes.envoyDeployment.container.image (five)
-# where a pod's containers are (a workload-like template) or a chart's values: read elsewhere,
-# or a place the bot does not release
-_PASSED = frozenset({"template", "jobTemplate", "containers", "initContainers", "values", "install"})
+# a workload-like template or a chart's values: read elsewhere, or a place the bot does not
+# release (a custom resource's own containers lists are read nowhere: walked)
+_PASSED = frozenset({"template", "jobTemplate", "values", "install"})
 # directories whose objects nobody deploys: tests, their fixtures, docs, samples
 _NOT_DEPLOYED = frozenset(
     {"test", "tests", "e2e", "fixtures", "testdata", "docs", "doc", "examples", "example", "samples", "hack"}
@@ -56,6 +56,7 @@ def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
         wanted = [(k, key, v) for d in repo.docs(rel) for k, key, v in _images(d)]
         if wanted:
             hits += _placed(rel, text, wanted)
+    hits.sort(key=lambda h: h[0] not in rendered)  # what an environment renders is named first
     lines = [_said(h, h[0] in rendered) for h in hits[:MAX_SAID]]
     if rest := hits[MAX_SAID:]:
         files = list(dict.fromkeys(h[0] for h in rest))
@@ -107,8 +108,19 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
             continue
         if k == "image" and isinstance(v, str) and _reference(v):
             yield f"{at}.{k}", v
+        elif k == "image" and isinstance(v, dict) and _reference(block := _block(v)):
+            yield f"{at}.{k}.tag", block  # a repository/tag block: its tag's line is the place
         elif isinstance(v, dict) and depth > 1:
             yield from _walk(v, f"{at}.{k}", depth - 1)
+        elif isinstance(v, list) and depth > 1:  # initContainers[], an ImageCatalog's images[]
+            for item in (i for i in v if isinstance(i, dict)):
+                yield from _walk(item, f"{at}.{k}[]", depth - 1)
+
+
+def _block(image: dict[str, Any]) -> str:
+    """The reference an ``image: {repository, tag}`` block names ("" where it is none)."""
+    repository, tag = image.get("repository"), image.get("tag")
+    return f"{repository}:{tag}" if isinstance(repository, str) and isinstance(tag, str | int | float) else ""
 
 
 def _reference(value: str) -> bool:
@@ -131,8 +143,8 @@ def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tup
     # each value's lines in the file's order, taken in turn: two objects naming one image are
     # two lines, each said at its own
     scalars: dict[str, list[int]] = {}
-    for n in (n for d in docs for n in _scalars(d, 0)):
-        scalars.setdefault(str(n.value), []).append(n.start_mark.line + 1)
+    for value, at in (got for d in docs for got in _scalars(d, 0)):
+        scalars.setdefault(value, []).append(at)
     out = []
     for kind, key, value in wanted:
         line = scalars[value].pop(0) if scalars.get(value) else None
@@ -142,24 +154,34 @@ def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tup
     return out
 
 
-def _scalars(node: Any, depth: int) -> Iterator[Any]:
+def _scalars(node: Any, depth: int) -> Iterator[tuple[str, int]]:
+    """Each ``image:`` value under ``node`` with its line: a scalar's own, a repository/tag
+    block's (``REPOSITORY:TAG``) its tag's."""
     if depth > _DEPTH + 2:
         return
-    if nodes.is_map(node):
-        for k, v in node.value:
-            if nodes.is_scalar(v) and nodes.is_scalar(k) and k.value == "image":
-                yield v
-            elif nodes.is_map(v):
-                yield from _scalars(v, depth + 1)
+    for k, v in node.value if nodes.is_map(node) else ((None, i) for i in node.value):
+        image = k is not None and nodes.is_scalar(k) and k.value == "image"
+        if image and nodes.is_scalar(v):
+            yield str(v.value), v.start_mark.line + 1
+        elif (
+            image
+            and nodes.is_map(v)
+            and (tag := nodes.get(v, "tag"))
+            and (repo := nodes.get(v, "repository"))
+        ):
+            yield f"{repo[1].value}:{tag[1].value}", tag[1].start_mark.line + 1
+        elif nodes.is_map(v) or nodes.is_seq(v):
+            yield from _scalars(v, depth + 1)
 
 
 def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
     rel, line, key, kind, value = hit
     name = WrittenRef.split(value).name
     where = "" if rendered else f"; no environment renders {rel}: give one a path that does"
+    marker = f"{name}:tag" if key.endswith(".image.tag") else name  # a block's tag line holds the tag alone
     return (
         f"{rel}:{line}: {value} is the {key} of {article(kind)} {kind}, a field no format reads: add the "
-        f'marker comment # {{"gitops-bot": "{name}"}} at the end of that line and the image to images: '
+        f'marker comment # {{"gitops-bot": "{marker}"}} at the end of that line and the image to images: '
         f"to have it released{where}"
     )
 

@@ -1,0 +1,112 @@
+"""Images in a custom resource's fields no format reads, said with the marker that reads them:
+a repository/tag block (a ClickHouseCluster's ``spec.containerTemplate.image``, said at its tag's
+line with the ``:tag`` marker) and an image in a list of the resource (an
+OpenTelemetryCollector's ``spec.initContainers[]``, a CNPG ImageCatalog's ``spec.images[]``), as a
+``spec.image`` string already is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.engine.discovery import discover
+from testkit.local_git import write
+
+FLUX_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: {name}, namespace: flux-system}}
+spec:
+  interval: 1h
+  path: {path}
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}
+"""
+# oscaromeu/home-ops kubernetes/apps/databases/clickhouse/app/cluster.yaml:25 (and clickhouse-lab):
+# a ClickHouseCluster's `spec.containerTemplate.image` is a repository/tag block (26.3); the same
+# image is an entry from a Job's container (kubernetes/apps/observability/alert-history/app/job.yaml,
+# 26.7), so a release moves the Job and leaves the cluster with no word
+CLICKHOUSE_CLUSTER = """apiVersion: clickhouse.com/v1alpha1
+kind: ClickHouseCluster
+metadata: {name: clickhouse}
+spec:
+  replicas: 1
+  containerTemplate:
+    image:
+      repository: docker.io/clickhouse/clickhouse-server
+      tag: "26.3"
+    imagePullPolicy: IfNotPresent
+"""
+SCHEMA_JOB = """apiVersion: batch/v1
+kind: Job
+metadata: {name: alert-history-schema}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+        - name: schema
+          image: docker.io/clickhouse/clickhouse-server:26.7
+"""
+
+
+def test_a_custom_resource_s_repository_and_tag_block_is_said(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/apps/kustomization.yaml": "resources: [./clickhouse/ks.yaml, ./alert-history/ks.yaml]\n",
+            "kubernetes/apps/clickhouse/ks.yaml": FLUX_KS.format(
+                name="clickhouse", path="./kubernetes/apps/clickhouse/app"
+            ),
+            "kubernetes/apps/clickhouse/app/kustomization.yaml": "resources: [./cluster.yaml]\n",
+            "kubernetes/apps/clickhouse/app/cluster.yaml": CLICKHOUSE_CLUSTER,
+            "kubernetes/apps/alert-history/ks.yaml": FLUX_KS.format(
+                name="alert-history", path="./kubernetes/apps/alert-history/app"
+            ),
+            "kubernetes/apps/alert-history/app/kustomization.yaml": "resources: [./job.yaml]\n",
+            "kubernetes/apps/alert-history/app/job.yaml": SCHEMA_JOB,
+        },
+    )
+    found = discover(root)
+    notes = "\n".join(found.notes + tuple(n for i in found.images for n in i.notes))
+    # said at its tag's line, with the marker that reads the tag there
+    assert (
+        "kubernetes/apps/clickhouse/app/cluster.yaml:9: docker.io/clickhouse/clickhouse-server:26.3 is the "
+        "spec.containerTemplate.image.tag of a ClickHouseCluster" in notes
+    ), notes
+    assert '# {"gitops-bot": "docker.io/clickhouse/clickhouse-server:tag"}' in notes, notes
+
+
+# npawelek/home-ops kubernetes/apps/monitoring/opentelemetry-gateway/app/gateway.yaml:52: an
+# OpenTelemetryCollector's `spec.initContainers[].image` (written whole); j0sh3rs/home-ops
+# kubernetes/apps/databases/cloudnative-pg/cluster/imagecatalog.yaml:59, an ImageCatalog's
+# `spec.images[].image`, is the same shape. A `spec.image` string of a custom resource gets its
+# `# not read:` line; one inside a list of the resource gets none
+OTEL_COLLECTOR = """apiVersion: opentelemetry.io/v1beta1
+kind: OpenTelemetryCollector
+metadata: {name: gateway}
+spec:
+  mode: statefulset
+  initContainers:
+    - name: fix-storage-permissions
+      image: public.ecr.aws/docker/library/alpine:3.24.1
+      command: ["sh", "-c", "chown -R 10001:10001 /var/lib/otelcol_gateway"]
+"""
+
+
+def test_an_image_in_a_list_of_a_custom_resource_is_said(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/apps/kustomization.yaml": "resources: [./otel/ks.yaml]\n",
+            "kubernetes/apps/otel/ks.yaml": FLUX_KS.format(name="otel", path="./kubernetes/apps/otel/app"),
+            "kubernetes/apps/otel/app/kustomization.yaml": "resources: [./gateway.yaml]\n",
+            "kubernetes/apps/otel/app/gateway.yaml": OTEL_COLLECTOR,
+        },
+    )
+    found = discover(root)
+    notes = "\n".join(found.notes)
+    assert (
+        "kubernetes/apps/otel/app/gateway.yaml:8: public.ecr.aws/docker/library/alpine:3.24.1 is the "
+        "spec.initContainers[].image of an OpenTelemetryCollector" in notes
+    ), notes
