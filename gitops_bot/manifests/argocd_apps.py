@@ -144,7 +144,7 @@ def _source(app: str, node: Any) -> AppSource:
         params,
         images,
         int(node.start_mark.line) + 1,
-        revision=_scalar(node, "targetRevision") or "",
+        revision=_revision(node),
         ignore_missing=(_scalar(helm, "ignoreMissingValueFiles") or "").lower() == "true",
         inline=at(helm, "valuesObject") is not None or at(helm, "values") is not None,
         patch_paths=tuple(p for i in _items(at(node, "kustomize", "patches")) if (p := _scalar(i, "path"))),
@@ -186,6 +186,12 @@ def scalar(node: Any, key: str) -> str | None:
     return _scalar(node, key)
 
 
+def _revision(source: Any) -> str:
+    """A source's ``targetRevision`` as the branch it names: Argo CD takes ``refs/heads/main``
+    for ``main``."""
+    return (_scalar(source, "targetRevision") or "").removeprefix("refs/heads/")
+
+
 def application_sources(name: str, spec: Any) -> list[AppSource]:
     """The sources of an Application's ``spec`` (``source``, ``sources`` or the source hydrator's
     ``drySource``), each knowing the refs its siblings name (a ``$ref/...`` value file is read
@@ -198,7 +204,7 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
         # commits the manifests to a branch it syncs: the dry source's path is what deploys
         found = [dry]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
-    revisions = tuple((r, _scalar(s, "targetRevision") or "") for s in found if (r := _scalar(s, "ref")))
+    revisions = tuple((r, _revision(s)) for s in found if (r := _scalar(s, "ref")))
     namespace = _scalar(at(spec, "destination"), "namespace") or "default"
     out = [replace(_source(name, s), refs=refs, ref_revisions=revisions, namespace=namespace) for s in found]
     return out + _refused(name, source, many, spec)
