@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+
+from gitops_bot.core.record import record
 
 # SemVer 2 as Helm's chart versions use it (a leading "v" is accepted by Masterminds/semver).
 _EXACT = re.compile(
@@ -41,7 +43,7 @@ def repository_key(url: str) -> str:
     return f"{scheme.lower()}://{host.lower()}{slash}{path}"
 
 
-@dataclass(frozen=True)
+@record
 class AppVersion:
     """A ``Chart.yaml``'s top-level ``appVersion:`` line: its value as YAML reads it (quotes
     and a trailing comment not part of it; empty where the line gives none), and where the
@@ -54,18 +56,22 @@ class AppVersion:
     line: int
 
 
-# a plain scalar ends before " #"; a quoted one is taken whole (no escapes in a version)
-_APP_VERSION = re.compile(
-    r"""^appVersion:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s'"#](?:[^\n#]|(?<=\S)\#)*?))?"""
-    r"""[ \t]*(?:(?<=[ \t])\#[^\n]*)?$""",
-    re.MULTILINE,
-)
+# compiled at its first use, not at import: only a Helm value left without a tag asks it, and a
+# plan whose reading is rendered imports this module. A plain scalar ends before " #"; a quoted
+# one is taken whole (no escapes in a version)
+@functools.cache
+def _app_version() -> re.Pattern[str]:
+    return re.compile(
+        r"""^appVersion:[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s'"#](?:[^\n#]|(?<=\S)\#)*?))?"""
+        r"""[ \t]*(?:(?<=[ \t])\#[^\n]*)?$""",
+        re.MULTILINE,
+    )
 
 
 def app_version(chart_yaml: str) -> AppVersion | None:
     """The chart's ``appVersion`` (what its templates commonly run where a values file leaves
     the image's tag empty: ``| default .Chart.AppVersion``), or None where no line sets it."""
-    found = _APP_VERSION.search(chart_yaml)
+    found = _app_version().search(chart_yaml)
     if found is None:
         return None
     value = next((g for g in found.groups() if g is not None), "")

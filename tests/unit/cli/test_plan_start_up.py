@@ -197,15 +197,28 @@ import dataclasses, json, os, sys
 sys.modules["httpx._main"] = None  # as installed: httpx then has no command-line client
 sys.modules["h2"] = None  # as installed without the `http2` extra: httpcore then loads no HTTP/2
 undocumented = []  # our value types made with no docstring of their own
+compiled = []  # our value types whose methods dataclasses wrote as source and compiled
+making = []
 _process_class = dataclasses._process_class
 def process_class(cls, *args, **kwargs):
     if cls.__module__.startswith("gitops_bot") and cls.__dict__.get("__doc__") is None:
         undocumented.append(f"{cls.__module__}.{cls.__qualname__}")
-    return _process_class(cls, *args, **kwargs)
+    making.append(f"{cls.__module__}.{cls.__qualname__}")
+    try:
+        return _process_class(cls, *args, **kwargs)
+    finally:
+        making.pop()
 dataclasses._process_class = process_class
+_create_fn = dataclasses._create_fn
+def create_fn(*args, **kwargs):
+    if making and making[-1].startswith("gitops_bot") and making[-1] not in compiled:
+        compiled.append(making[-1])
+    return _create_fn(*args, **kwargs)
+dataclasses._create_fn = create_fn
 def first_request(event, args):
     if event == "socket.connect":
         loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+        print(json.dumps(compiled), file=sys.__stderr__, flush=True)
         print(json.dumps(undocumented), file=sys.__stderr__, flush=True)
         print(json.dumps(loaded), file=sys.__stderr__, flush=True)
         os._exit(0)
@@ -230,9 +243,12 @@ def _repo(root: Path) -> Path:
     return root
 
 
-def _loaded_at_first_request(repo: Path, kubectl: str | None = None) -> tuple[list[str], list[str]]:
-    """The modules loaded at the plan's first request, and the value types made by then
-    without a docstring (``kubectl``: the one the plan finds, else none)."""
+def _loaded_at_first_request(
+    repo: Path, kubectl: str | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """The modules loaded at the plan's first request, the value types made by then without a
+    docstring, and those whose methods dataclasses compiled from source (``kubectl``: the one
+    the plan finds, else none)."""
     # a bare environment and a temp dir of its own, as a user's machine has: in the whole suite
     # the start-up sweep met the other workers' live gitops-bot directories in the shared temp
     # dir and read their owner files (encodings.ascii), one module more than a plan alone; beside
@@ -262,11 +278,11 @@ def _loaded_at_first_request(repo: Path, kubectl: str | None = None) -> tuple[li
     # setuptools' distutils-precedence.pth, which the dev venv's site runs at every start (an
     # installed product has no setuptools): the interpreter's, not the plan's
     loaded = [name for name in loaded if name != "_distutils_hack"]
-    return loaded, list(json.loads(lines[-2]))
+    return loaded, list(json.loads(lines[-2])), list(json.loads(lines[-3]))
 
 
 def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Path) -> None:
-    loaded, _ = _loaded_at_first_request(_repo(tmp_path / "repo"))
+    loaded, _, _ = _loaded_at_first_request(_repo(tmp_path / "repo"))
     families = {
         name for name in loaded for family in NEVER if name == family or name.startswith(family + ".")
     }
@@ -276,7 +292,7 @@ def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Pat
 
 
 def test_a_plain_kustomization_rendered_loads_no_deploy_tool_machinery(tmp_path: Path) -> None:
-    loaded, _ = _loaded_at_first_request(_repo(tmp_path / "repo"), kubetools.kubectl())
+    loaded, _, _ = _loaded_at_first_request(_repo(tmp_path / "repo"), kubetools.kubectl())
     assert "gitops_bot.render.rendered_reading" in loaded  # the reading was held to the render
     assert sorted(set(NOT_RENDERED_PLAINLY) & set(loaded)) == []
     assert len(loaded) <= MOST_MODULES_RENDERED, f"{len(loaded)} modules"
@@ -290,7 +306,16 @@ def test_each_value_type_a_plan_makes_has_a_docstring(tmp_path: Path) -> None:
     a record, whose ``__init__`` is shared, the signature read is ``object``'s, parsed from its
     text: ~0.5 M instructions, the tokenizer's patterns compiled for it)."""
     for kubectl in (None, kubetools.kubectl()):
-        _, undocumented = _loaded_at_first_request(
+        _, undocumented, _ = _loaded_at_first_request(
             _repo(tmp_path / f"rendered-{bool(kubectl)}" / "repo"), kubectl
         )
         assert undocumented == [], kubectl
+
+
+def test_each_value_type_a_plan_makes_is_a_record(tmp_path: Path) -> None:
+    """``@dataclass`` writes a class's methods as source and compiles each (~3 M instructions a
+    class); a ``@record`` shares its methods (gitops_bot.core.record). Where a kubectl is found
+    too: the reading renders the environment, with value types of its own."""
+    for kubectl in (None, kubetools.kubectl()):
+        _, _, compiled = _loaded_at_first_request(_repo(tmp_path / f"made-{bool(kubectl)}" / "repo"), kubectl)
+        assert compiled == [], kubectl
