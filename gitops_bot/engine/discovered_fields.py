@@ -33,9 +33,10 @@ _WORKLOAD_KINDS = frozenset(workloads.POD_SPEC_PATHS)
 MAX_SAID = 10  # images said one by one; the rest a count with their files
 _DEPTH = 6  # key levels under spec looked at: spec.image, spec.server.image, ..., an EnvoyProxy's
 # spec.provider.kubernetes.envoyDeployment.container.image (five)
-# a workload-like template or a chart's values: read elsewhere, or a place the bot does not
-# release (a custom resource's own containers lists are read nowhere: walked)
-_PASSED = frozenset({"template", "jobTemplate", "values", "install"})
+# a chart's values (a HelmRelease's, an Application's helm:): read elsewhere, or a place the bot
+# does not release; a custom resource's own pod template and containers lists (a Knative
+# Service's) are read nowhere: walked
+_PASSED = frozenset({"values", "helm", "install"})
 # directories whose objects nobody deploys: tests, their fixtures, docs, samples
 _NOT_DEPLOYED = frozenset(
     {"test", "tests", "e2e", "fixtures", "testdata", "docs", "doc", "examples", "example", "samples", "hack"}

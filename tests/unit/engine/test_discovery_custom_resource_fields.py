@@ -1,8 +1,9 @@
 """Images in a custom resource's fields no format reads, said with the marker that reads them:
 a repository/tag block (a ClickHouseCluster's ``spec.containerTemplate.image``, said at its tag's
 line with the ``:tag`` marker) and an image in a list of the resource (an
-OpenTelemetryCollector's ``spec.initContainers[]``, a CNPG ImageCatalog's ``spec.images[]``), as a
-``spec.image`` string already is."""
+OpenTelemetryCollector's ``spec.initContainers[]``, a CNPG ImageCatalog's ``spec.images[]``, a
+Knative Service's pod template), as a ``spec.image`` string already is; Helm values (a
+HelmRelease's ``values``, an Application's ``helm:``) are read elsewhere and said nowhere here."""
 
 from __future__ import annotations
 
@@ -110,3 +111,55 @@ def test_an_image_in_a_list_of_a_custom_resource_is_said(tmp_path: Path) -> None
         "kubernetes/apps/otel/app/gateway.yaml:8: public.ecr.aws/docker/library/alpine:3.24.1 is the "
         "spec.initContainers[].image of an OpenTelemetryCollector" in notes
     ), notes
+
+
+# JasonKoopmans/home-ops-hiro kubernetes/apps/default/knative-smoke/app/kservice.yaml:17: a Knative
+# Service's pod template, a kind no format reads; init wrote no entry and no line
+KNATIVE_SERVICE = """apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: knative-smoke, namespace: default}
+spec:
+  template:
+    spec:
+      containers:
+        - image: docker.io/hashicorp/http-echo:1.0.0
+          args: ["-text=knative-smoke-ok"]
+"""
+APPSET_VALUES = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: apps}
+spec:
+  generators:
+    - list: {elements: [{env: dev}]}
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      source:
+        repoURL: https://charts.example.com
+        chart: web
+        targetRevision: 1.0.0
+        helm:
+          valuesObject:
+            image: {repository: ghcr.io/acme/web, tag: 1.2.3}
+      destination: {server: https://kubernetes.default.svc, namespace: web}
+"""
+
+
+def test_a_custom_resource_s_pod_template_is_said_and_helm_values_are_not(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/apps/kustomization.yaml": "resources: [./smoke/ks.yaml]\n",
+            "kubernetes/apps/smoke/ks.yaml": FLUX_KS.format(name="smoke", path="./kubernetes/apps/smoke/app"),
+            "kubernetes/apps/smoke/app/kustomization.yaml": "resources: [./kservice.yaml]\n",
+            "kubernetes/apps/smoke/app/kservice.yaml": KNATIVE_SERVICE,
+            "argocd/appset.yaml": APPSET_VALUES,
+        },
+    )
+    notes = "\n".join(discover(root).notes)
+    assert (
+        "kubernetes/apps/smoke/app/kservice.yaml:8: docker.io/hashicorp/http-echo:1.0.0 is the "
+        "spec.template.spec.containers[].image of a Service" in notes
+    ), notes
+    assert "ghcr.io/acme/web:1.2.3 is the" not in notes, notes
