@@ -13,11 +13,12 @@ repository (another generator, a template value only a cluster has) is an
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field, replace
 from itertools import islice, product
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -37,6 +38,8 @@ Files = Callable[[str], list[tuple[str, Any]]]
 
 
 FILES_UNEXPANDED = "its git generator reads files' contents, which this reader does not expand"
+# a matrix whose second generator reads the first's parameters, imported where one is met
+_FED = "gitops_bot.manifests.appset_matrix"
 
 
 class Unexpanded(Exception):
@@ -317,7 +320,7 @@ def _kept(node: Any, flow: bool = False) -> Any:
     return None if nodes.is_null(node) else Literal(node, flow)
 
 
-def _params(
+def generator_params(
     gen: Any, dirs: Callable[[str], list[str]] | None, files: Files | None = None, depth: int = 0
 ) -> list[dict[str, Any]]:
     """The generator's parameter sets (``dirs`` None: list elements' values as
@@ -343,13 +346,14 @@ def _params(
         if kind == "matrix":
             if depth > 1:  # Argo CD's nested matrix holds terminal generators only: it makes nothing
                 raise Unexpanded("its matrix generators nest more than one level, which Argo CD refuses")
-            children = (
-                [_params(g, dirs, files, depth + 1) for g in at(node, "generators").value]
-                if nodes.is_seq(at(node, "generators"))
-                else []
-            )
-            if len(children) != 2:
+            gens = at(node, "generators").value if nodes.is_seq(at(node, "generators")) else []
+            if len(gens) != 2:
                 raise Unexpanded("its matrix generator has other than two generators")
+            if dirs is not None and "{{" in str(_plain(gens[1])):  # the second reads the first's
+                return cast(
+                    "list[dict[str, Any]]", importlib.import_module(_FED).fed(gens, dirs, files, depth)
+                )
+            children = [generator_params(g, dirs, files, depth + 1) for g in gens]
             # bounded as it is made: nested matrices multiply past any memory
             return [{**a, **b} for a, b in islice(product(*children), MAX_APPLICATIONS + 1)]
         if kind in ("selector", "values"):
@@ -492,7 +496,7 @@ def parameter_sets(doc: Any, files: Files | None = None) -> tuple[bool, list[tup
     )
     sets: list[dict[str, Any]] = []
     for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
-        sets += _params(gen, None, files)
+        sets += generator_params(gen, None, files)
     return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
 
@@ -562,7 +566,7 @@ def generate(
         try:
             sets: list[dict[str, Any]] = []
             for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
-                sets += _params(gen, dirs, files)
+                sets += generator_params(gen, dirs, files)
             if not sets:
                 yield name, "its generators make no Application from what the repository holds"
                 continue
