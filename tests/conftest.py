@@ -17,6 +17,7 @@ from typing import Any
 
 import bcrypt
 import pytest
+from hypothesis import HealthCheck, settings
 
 from gitops_bot import config
 from gitops_bot.core import log
@@ -28,6 +29,12 @@ from testkit.oci import Pusher
 from testkit.prometheus import MutualTls, PrometheusProcess, Recording, Spike, Warming
 from testkit.registry_process import SUITE_GO_RUNTIME, RegistryProcess
 from testkit.token_issuer import TokenIssuer
+
+# The suite runs on shared 2-core machines beside other work: how fast hypothesis draws its
+# inputs (too_slow) and how long one example takes (deadline) say what the machine is doing, not
+# whether a property holds, so neither fails a test; every example is still run and checked.
+settings.register_profile("shared-machine", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("shared-machine")
 
 
 @pytest.fixture(scope="session")
