@@ -184,13 +184,14 @@ def _element_lines(app: argocd_appsets.Generated) -> list[tuple[str, int]]:
 _IMAGE_KEY = re.compile(r"(^|\.)images?(\.|$)|(^|\.)(\w*[tT]ag|digest|version)$")
 
 
-def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath]:
+def chart_paths(repo: RepoFiles, found: Sequence[RenderPath], rendered: set[str]) -> list[RenderPath]:
     """An ApplicationSet deploying directories of this repository (charts, whose list elements
     set none of their image tags: their value files do, ``$values/...`` as an Application's;
     kustomizations; plain manifests), kept beside the Application files of one environment found
     (under the folder above its own: both applied by hand to one cluster): a path of that
     environment, read as its generated Applications render them. Elsewhere, or with tags in its
-    elements, it stays said as not read."""
+    elements, it stays said as not read. ``rendered`` takes the directories those render (no
+    overlay of its own: the ApplicationSet's environment renders it)."""
     out: list[RenderPath] = []
     taken = {c.path for c in found}
     for f, made in _appsets(repo):
@@ -210,6 +211,7 @@ def chart_paths(repo: RepoFiles, found: Sequence[RenderPath]) -> list[RenderPath
             f"Applications of {name} in {folder}/"
         )
         out.append(RenderPath(f, name, how))
+        rendered.update(paths)
         repo.appsets.pop(f, None)
     return out
 

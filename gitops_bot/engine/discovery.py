@@ -109,7 +109,9 @@ def discover(
     covered |= {c.path for c in flux}
     taken: set[str] = set()
     apps = candidates.applications(repo, covered, charts, taken)
-    apps += discovered_appsets.chart_paths(repo, apps)
+    by_appsets: set[str] = set()
+    apps += discovered_appsets.chart_paths(repo, apps, by_appsets)
+    overlays = [c for c in overlays if c.path not in by_appsets]  # that environment's, not one of its own
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
     deployers.elsewhere(repo)
     scripts = script_commands.read(repo)

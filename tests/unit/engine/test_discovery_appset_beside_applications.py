@@ -79,3 +79,35 @@ def test_an_applicationset_beside_chart_applications_still_deploys_its_directori
     assert sorted(i.name for i in found.images) == ["adguard/adguardhome", "ghcr.io/mealie-recipes/mealie"], (
         found.notes
     )
+
+
+def test_its_directories_that_build_on_a_component_are_no_environments_of_their_own(tmp_path: Path) -> None:
+    # sholdee/home-ops: each app directory builds on components/namespace, which made it a
+    # "Kustomize overlay" and an environment of its own beside in-cluster (20 environments)
+    root = write(
+        tmp_path,
+        {
+            "apps/argocd/kustomization.yaml": "resources: [./manifests/app-set.yaml, ./manifests/apps.yaml]\n",
+            "apps/argocd/manifests/app-set.yaml": APPSET_APPS,
+            "apps/argocd/manifests/apps.yaml": CHART_APPLICATION,
+            "components/namespace/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [namespace.yaml]\n"
+            ),
+            "components/namespace/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+            "apps/adguard/kustomization.yaml": (
+                "resources: [./manifests/deployment.yaml]\ncomponents: [../../components/namespace]\n"
+            ),
+            "apps/adguard/manifests/deployment.yaml": _workload("adguard", "adguard/adguardhome:v0.107.0"),
+            "apps/mealie/kustomization.yaml": (
+                "resources: [./manifests/deployment.yaml]\ncomponents: [../../components/namespace]\n"
+            ),
+            "apps/mealie/manifests/deployment.yaml": _workload(
+                "mealie", "ghcr.io/mealie-recipes/mealie:v3.0.0"
+            ),
+        },
+    )
+    found = discover(root, origin="https://github.com/acme/home-ops")
+    assert [e.name for e in found.environments] == ["in-cluster"], [
+        (e.name, e.paths) for e in found.environments
+    ]
+    assert sorted(i.name for i in found.images) == ["adguard/adguardhome", "ghcr.io/mealie-recipes/mealie"]
