@@ -13,14 +13,18 @@ template's fields are Go templates the rules cannot follow; only helm says what 
 from __future__ import annotations
 
 import functools
+import json
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+
+import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.manifests import argocd_apps, argocd_appsets, nodes
+from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import bounded, chart_deps, deployers, git_generators, helm_render
 from gitops_bot.render import walk as walks
@@ -72,6 +76,7 @@ def applications(
                 f"{rel} is over {MAX_CHART_FILES} files or {MAX_CHART_BYTES} bytes, not rendered: the "
                 "Applications they yield are not followed; keep the app-of-apps chart smaller"
             )
+        _stand_ins(copy / rel)
         for call in helm_render.charts(copy, [document]):
             text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
             if text is None:
@@ -94,6 +99,29 @@ def applications(
                 got = _traced(settings, helm, copy, call, Path(tmp), got, (tree, repo_root))
             out += got
     return out
+
+
+def _stand_ins(chart: Path) -> None:
+    """An empty chart under ``charts/`` for each dependency from a chart repository the copy
+    lacks (an app of apps installing Argo CD itself beside its Applications): Argo CD fetches
+    it, the bot fetches nothing, and helm refuses a chart missing one. The Applications are the
+    chart's own templates; what the dependency renders is none of them (its version is read as
+    the chart's pin)."""
+    try:
+        meta = yaml.load(bounded.read_text(chart / "Chart.yaml") or "", Loader=LOADER)
+    except yaml.YAMLError:
+        return  # helm names it
+    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    for dep in deps if isinstance(deps, list) else ():
+        name = dep.get("name") if isinstance(dep, dict) else None
+        if not isinstance(name, str) or str(dep.get("repository", "")).startswith("file://") or "/" in name:
+            continue
+        if not (chart / "charts" / name).exists() and not list((chart / "charts").glob(f"{name}-*.tgz")):
+            version = str(dep.get("version") or "0.0.0")
+            (chart / "charts" / name).mkdir(parents=True, exist_ok=True)
+            (chart / "charts" / name / "Chart.yaml").write_text(
+                f"apiVersion: v2\nname: {name}\nversion: {json.dumps(version)}\n", encoding="utf-8"
+            )
 
 
 def _yields(
