@@ -255,7 +255,7 @@ def unrendered_workloads(repo: RepoFiles, rendered: Collection[str]) -> list[str
     ]
     lines = said[:MAX_SAID]
     if rest := [*alone, *stray, *named][MAX_SAID:]:
-        shown = ", ".join(rest[:4])
+        shown = ", ".join(rest[:4]) + (f" and {len(rest) - 4} more" if len(rest) > 4 else "")
         lines.append(f"{len(rest)} more directories of workload manifests no environment renders: {shown}")
     return lines
 

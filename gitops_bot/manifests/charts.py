@@ -198,7 +198,9 @@ def may_pin(text: str, filename: str) -> bool:
     """Whether the file may set a chart version (or name a HelmRepository one refers to): a
     cheap test before parsing, for a caller reading every file an environment renders."""
     pins = PurePath(filename).name == "Chart.yaml" or bool(_PINNING.search(text))
-    return pins and not helm_input(text, filename)
+    # a document written in flow style ({apiVersion: ..., kind: ...}, as some generators write
+    # every file) names its kind nowhere at a line's start: only parsing tells
+    return (pins or "\n{" in f"\n{text}") and not helm_input(text, filename)
 
 
 def helm_input(text: str, filename: str) -> bool:
