@@ -1,6 +1,7 @@
 """The pieces of the small repositories discovery's tests write file by file: a Deployment
-running one image, and the Argo CD Application rendering a folder of the repository. One text
-for each, so a test says only what its case is about (the names, the image, the path)."""
+running one image, the Argo CD Application rendering a folder of the repository, and the Flux
+Kustomization building one. One text for each, so a test says only what its case is about (the
+names, the image, the path)."""
 
 from __future__ import annotations
 
@@ -30,4 +31,15 @@ def application(
         f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
         f"  source: {{repoURL: '{repo_url}'{at}, path: {path}}}\n"
         f"  destination: {{server: '{IN_CLUSTER}', namespace: {namespace}}}\n"
+    )
+
+
+def flux_kustomization(name: str, path: str) -> str:
+    """A Flux Kustomization ``name`` building ``path`` of the cluster's own GitRepository
+    (``flux-system``), as ``flux bootstrap`` names it."""
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
     )

@@ -10,29 +10,15 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import Discovery, discover
 from gitops_bot.engine.init_config import config_text
+from testkit import small_repos
 from testkit.local_git import commit, git, write
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-"""
+DEPLOYMENT = small_repos.deployment("web", "nginx:1.27")
+REPO = "https://github.com/acme/apps"
 
 
 def _application(name: str, path: str, revision: str = "main") -> str:
-    return (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
-        f"metadata: {{name: {name}, namespace: argocd}}\n"
-        "spec:\n  project: default\n"
-        f"  source: {{repoURL: 'https://github.com/acme/apps', targetRevision: {revision}, path: {path}}}\n"
-        f"  destination: {{server: 'https://kubernetes.default.svc', namespace: {name}}}\n"
-    )
+    return small_repos.application(name, path, repo_url=REPO, revision=revision, namespace=name)
 
 
 def _clone(root: Path, files: dict[str, str]) -> Path:
@@ -40,13 +26,13 @@ def _clone(root: Path, files: dict[str, str]) -> Path:
     fetched with main alone."""
     write(root, files)
     git(root, "init", "-q", "-b", "main")
-    git(root, "remote", "add", "origin", "https://github.com/acme/apps")
+    git(root, "remote", "add", "origin", REPO)
     commit(root, "init")
     git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
     return root
 
 
-def _discover(root: Path, origin: str = "https://github.com/acme/apps") -> Discovery:
+def _discover(root: Path, origin: str = REPO) -> Discovery:
     """As `gitops-bot init` calls it: the branch checked out, origin's URL, and whether the clone
     holds a branch."""
 

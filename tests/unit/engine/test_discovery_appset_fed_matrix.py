@@ -9,20 +9,8 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import argocd_appsets
+from testkit import small_repos
 from testkit.local_git import write
-
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:
-      containers:
-        - name: {name}
-          image: {image}
-"""
 
 # juftin/home-ops kubernetes/argocd/applicationset.yaml: a matrix of a `list` (namespaces) and a git
 # `directories` generator whose path the list fills (`kubernetes/apps/{{ .namespace }}/*`), each
@@ -75,7 +63,7 @@ def test_the_folders_a_fed_matrix_generates_are_one_cluster(tmp_path: Path) -> N
         ("network", "cloudflared", "docker.io/cloudflare/cloudflared:2026.5.0"),
     ):
         files[f"kubernetes/apps/{ns}/{app}/app/kustomization.yaml"] = "resources: [./deployment.yaml]\n"
-        files[f"kubernetes/apps/{ns}/{app}/app/deployment.yaml"] = DEPLOYMENT.format(name=app, image=image)
+        files[f"kubernetes/apps/{ns}/{app}/app/deployment.yaml"] = small_repos.deployment(app, image)
     found = discover(write(tmp_path, files))
     assert {i.name for i in found.images} == {
         "ghcr.io/mendhak/http-https-echo",

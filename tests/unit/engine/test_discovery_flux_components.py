@@ -10,29 +10,8 @@ from pathlib import Path
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
+from testkit import small_repos
 from testkit.local_git import write
-
-FLUX_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {{name: {name}, namespace: flux-system}}
-spec:
-  interval: 1h
-  path: {path}
-  prune: true
-  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}
-"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:
-      containers:
-        - name: {name}
-          image: {image}
-"""
 
 # chaijunkin/home-ops kubernetes/apps/dev/forgejo/ks.yaml: the Flux Kustomization lists
 # `spec.components: [../../../../components/anubis]` (Flux resolves them against spec.path) and
@@ -81,13 +60,15 @@ def _components_repo(tmp_path: Path) -> Path:
     return write(
         tmp_path,
         {
-            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
             "kubernetes/apps/kustomization.yaml": "resources: [./dev]\n",
             "kubernetes/apps/dev/kustomization.yaml": "resources: [./forgejo/ks.yaml]\n",
             "kubernetes/apps/dev/forgejo/ks.yaml": FORGEJO_KS,
             "kubernetes/apps/dev/forgejo/app/kustomization.yaml": "resources: [./deployment.yaml]\n",
-            "kubernetes/apps/dev/forgejo/app/deployment.yaml": DEPLOYMENT.format(
-                name="forgejo", image="code.forgejo.org/forgejo/forgejo:13.0.2"
+            "kubernetes/apps/dev/forgejo/app/deployment.yaml": small_repos.deployment(
+                "forgejo", "code.forgejo.org/forgejo/forgejo:13.0.2"
             ),
             "kubernetes/components/anubis/kustomization.yaml": (
                 "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"

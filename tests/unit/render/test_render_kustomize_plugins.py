@@ -11,21 +11,11 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.render import tools
-from testkit import in_process
+from testkit import in_process, small_repos
 from testkit.kubetools import kubectl
 from testkit.local_git import commit, git, write
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-"""
+DEPLOYMENT = small_repos.deployment("web", "nginx:1.27")
 
 
 def test_a_ksops_secret_generator_leaves_the_overlays_images_read(tmp_path: Path) -> None:
