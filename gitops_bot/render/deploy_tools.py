@@ -503,6 +503,10 @@ class DeployTools:
             walk.note(rel, f"{said}: {got}", UNFOLLOWED)
             walk.said += [line for line in [f"{rel}: {said}: {got}"] if line not in walk.said]
             return
+        for dep in dict.fromkeys(d for y in got for d in y.stood_in):  # helm renders it empty here
+            line = f"{rel}: {said}: its dependency {dep} is not fetched, so what it renders is not read"
+            walk.note(rel, line.split(": ", 1)[1], UNFOLLOWED)
+            walk.said += [line] if line not in walk.said else []
         self._follow(app, rel, got, walk, "yields")
 
     def _follow(

@@ -48,6 +48,9 @@ class Yielded:
     # each helm parameter whose value the chart takes whole from a value file's scalar, by the
     # marked render (:func:`_traced`): (parameter, the file, its line)
     traced: tuple[tuple[str, str, int], ...] = ()
+    # the chart's dependencies from chart repositories rendered as empty stand-ins (never
+    # fetched): what they render is not read, said with the Applications
+    stood_in: tuple[str, ...] = ()
 
 
 def applications(
@@ -76,7 +79,7 @@ def applications(
                 f"{rel} is over {MAX_CHART_FILES} files or {MAX_CHART_BYTES} bytes, not rendered: the "
                 "Applications they yield are not followed; keep the app-of-apps chart smaller"
             )
-        _stand_ins(copy / rel)
+        stood_in = _stand_ins(copy / rel)
         for call in helm_render.charts(copy, [document]):
             text, why = helm_render.template(settings, helm, copy, call, Path(tmp))
             if text is None:
@@ -97,11 +100,11 @@ def applications(
                 return f"{unexpanded[0]}; the Applications it generates are not followed"
             if any(y.source.parameters for y in got):
                 got = _traced(settings, helm, copy, call, Path(tmp), got, (tree, repo_root))
-            out += got
+            out += [replace(y, stood_in=stood_in) for y in got]
     return out
 
 
-def _stand_ins(chart: Path) -> None:
+def _stand_ins(chart: Path) -> tuple[str, ...]:
     """An empty chart under ``charts/`` for each dependency from a chart repository the copy
     lacks (an app of apps installing Argo CD itself beside its Applications): Argo CD fetches
     it, the bot fetches nothing, and helm refuses a chart missing one. The Applications are the
@@ -110,8 +113,9 @@ def _stand_ins(chart: Path) -> None:
     try:
         meta = yaml.load(bounded.read_text(chart / "Chart.yaml") or "", Loader=LOADER)
     except yaml.YAMLError:
-        return  # helm names it
+        return ()  # helm names it
     deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    out: list[str] = []
     for dep in deps if isinstance(deps, list) else ():
         name = dep.get("name") if isinstance(dep, dict) else None
         if not isinstance(name, str) or str(dep.get("repository", "")).startswith("file://") or "/" in name:
@@ -122,6 +126,8 @@ def _stand_ins(chart: Path) -> None:
             (chart / "charts" / name / "Chart.yaml").write_text(
                 f"apiVersion: v2\nname: {name}\nversion: {json.dumps(version)}\n", encoding="utf-8"
             )
+            out.append(f"{name} {version} of {dep.get('repository') or 'no repository'}")
+    return tuple(out)
 
 
 def _yields(

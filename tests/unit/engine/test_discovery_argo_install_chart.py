@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.engine.discovery import discover
+from gitops_bot.manifests import images
 from gitops_bot.render import reader
 from gitops_bot.render.settings import RenderSettings
 from testkit.app_of_apps import APPLICATION
@@ -78,10 +79,19 @@ def test_an_argo_cd_install_chart_holding_the_app_of_apps_is_the_one_environment
     assert any(n.startswith(said) for n in found.notes), found.notes
 
 
-def test_an_app_of_apps_helm_cannot_render_is_said_on_the_plan(tmp_path: Path) -> None:
-    # the archive not committed: what the environment deploys is not known, and the plan says why
+def test_an_app_of_apps_whose_dependency_is_not_committed_is_read_and_the_dependency_said(
+    tmp_path: Path,
+) -> None:
+    # the archive not committed: Argo CD fetches it, the bot does not; the chart's own templates
+    # are its Applications, rendered with an empty stand-in for it, and the plan says what is
+    # not read (helm refused the chart whole before: "missing in charts/ directory")
     root = write(tmp_path, FILES)
     source = reader.Source("default", ("k8s/argocd",), ("ghcr.io/acme/web",))
-    read = reader.Reader(reader.DiskTree(root), root, (), root, render=RenderSettings()).read([source])
-    said = [s for s in read["default"].said if "missing in charts/ directory: argo-cd" in s]
+    specs = [images.ImageSpec("ghcr.io/acme/web", "ghcr.io/acme/web")]
+    read = reader.Reader(reader.DiskTree(root), root, specs, root, render=RenderSettings()).read([source])
+    (web,) = read["default"].images
+    assert web.effective is not None and web.effective.place == "k8s/web/deploy.yaml:9", web
+    said = [s for s in read["default"].said if "its dependency argo-cd 9.3.4" in s]
     assert said and said[0].startswith("k8s/argocd: argocd renders chart k8s/argocd"), read["default"].said
+    assert "is not fetched, so what it renders is not read" in said[0]
+    assert not (root / "k8s/argocd/charts").exists()  # the stand-in is in the render's copy only
