@@ -10,17 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
+from testkit import small_repos
 from testkit.local_git import write
 
-FLUX_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {{name: {name}, namespace: flux-system}}
-spec:
-  interval: 1h
-  path: {path}
-  prune: true
-  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}
-"""
 # oscaromeu/home-ops kubernetes/apps/databases/clickhouse/app/cluster.yaml:25 (and clickhouse-lab):
 # a ClickHouseCluster's `spec.containerTemplate.image` is a repository/tag block (26.3); the same
 # image is an entry from a Job's container (kubernetes/apps/observability/alert-history/app/job.yaml,
@@ -53,15 +45,17 @@ def test_a_custom_resource_s_repository_and_tag_block_is_said(tmp_path: Path) ->
     root = write(
         tmp_path,
         {
-            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
             "kubernetes/apps/kustomization.yaml": "resources: [./clickhouse/ks.yaml, ./alert-history/ks.yaml]\n",
-            "kubernetes/apps/clickhouse/ks.yaml": FLUX_KS.format(
-                name="clickhouse", path="./kubernetes/apps/clickhouse/app"
+            "kubernetes/apps/clickhouse/ks.yaml": small_repos.flux_kustomization(
+                "clickhouse", "./kubernetes/apps/clickhouse/app"
             ),
             "kubernetes/apps/clickhouse/app/kustomization.yaml": "resources: [./cluster.yaml]\n",
             "kubernetes/apps/clickhouse/app/cluster.yaml": CLICKHOUSE_CLUSTER,
-            "kubernetes/apps/alert-history/ks.yaml": FLUX_KS.format(
-                name="alert-history", path="./kubernetes/apps/alert-history/app"
+            "kubernetes/apps/alert-history/ks.yaml": small_repos.flux_kustomization(
+                "alert-history", "./kubernetes/apps/alert-history/app"
             ),
             "kubernetes/apps/alert-history/app/kustomization.yaml": "resources: [./job.yaml]\n",
             "kubernetes/apps/alert-history/app/job.yaml": SCHEMA_JOB,
@@ -98,9 +92,13 @@ def test_an_image_in_a_list_of_a_custom_resource_is_said(tmp_path: Path) -> None
     root = write(
         tmp_path,
         {
-            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
             "kubernetes/apps/kustomization.yaml": "resources: [./otel/ks.yaml]\n",
-            "kubernetes/apps/otel/ks.yaml": FLUX_KS.format(name="otel", path="./kubernetes/apps/otel/app"),
+            "kubernetes/apps/otel/ks.yaml": small_repos.flux_kustomization(
+                "otel", "./kubernetes/apps/otel/app"
+            ),
             "kubernetes/apps/otel/app/kustomization.yaml": "resources: [./gateway.yaml]\n",
             "kubernetes/apps/otel/app/gateway.yaml": OTEL_COLLECTOR,
         },
@@ -149,9 +147,13 @@ def test_a_custom_resource_s_pod_template_is_said_and_helm_values_are_not(tmp_pa
     root = write(
         tmp_path,
         {
-            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
             "kubernetes/apps/kustomization.yaml": "resources: [./smoke/ks.yaml]\n",
-            "kubernetes/apps/smoke/ks.yaml": FLUX_KS.format(name="smoke", path="./kubernetes/apps/smoke/app"),
+            "kubernetes/apps/smoke/ks.yaml": small_repos.flux_kustomization(
+                "smoke", "./kubernetes/apps/smoke/app"
+            ),
             "kubernetes/apps/smoke/app/kustomization.yaml": "resources: [./kservice.yaml]\n",
             "kubernetes/apps/smoke/app/kservice.yaml": KNATIVE_SERVICE,
             "argocd/appset.yaml": APPSET_VALUES,

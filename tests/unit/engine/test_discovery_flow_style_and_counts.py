@@ -9,17 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
+from testkit import small_repos
 from testkit.local_git import write
 
-FLUX_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {{name: {name}, namespace: flux-system}}
-spec:
-  interval: 1h
-  path: {path}
-  prune: true
-  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}
-"""
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata: {{name: {name}}}
@@ -116,10 +108,12 @@ def test_a_chart_source_written_in_flow_style_is_read(tmp_path: Path) -> None:
     root = write(
         tmp_path,
         {
-            "kubernetes/flux/cluster/ks.yaml": FLUX_KS.format(name="cluster-apps", path="./kubernetes/apps"),
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
             "kubernetes/apps/kustomization.yaml": "resources: [./bazarr/ks.yaml]\n",
-            "kubernetes/apps/bazarr/ks.yaml": FLUX_KS.format(
-                name="bazarr", path="./kubernetes/apps/bazarr/manifests"
+            "kubernetes/apps/bazarr/ks.yaml": small_repos.flux_kustomization(
+                "bazarr", "./kubernetes/apps/bazarr/manifests"
             ),
             "kubernetes/apps/bazarr/manifests/kustomization.yaml": "resources: [./ocirepository.yaml, ./helmrelease.yaml]\n",
             "kubernetes/apps/bazarr/manifests/ocirepository.yaml": FLOW_OCIREPOSITORY,
