@@ -325,9 +325,6 @@ def dirs_reached(repo: RepoFiles, path: str) -> set[str]:
     }
 
 
-_APPLICATION_KIND = re.compile(r"""^kind:\s*['"]?Application(Set)?['"]?\s*$""", re.M)
-
-
 APP_OF_APPS = "Argo CD app of apps"  # how a root applied by hand is said: its environment's how
 
 
@@ -345,39 +342,6 @@ def app_paths(repo: RepoFiles) -> set[str]:
         except GitOpsBotError:
             continue
     return rendered
-
-
-def hand_roots(repo: RepoFiles) -> list[RenderPath]:
-    """Each Helm chart whose templates are Argo CD Applications (an app of apps) that no
-    Application of the repository renders: the root of an app of apps applied by hand
-    (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
-    its own, read as that Application renders it (the reader's roots.by_hand). Named by its
-    stage word, else ``default`` when it is the only one, else by its directory."""
-    rendered = app_paths(repo)
-    roots: list[str] = []
-    for f in repo.files:
-        chart = norm(PurePosixPath(f).parent.as_posix())
-        # a chart of Applications is no install of the deploy tool: kept in bootstrap/ too
-        if PurePosixPath(f).name != "Chart.yaml" or chart in rendered or repo.under_tests(f):
-            continue
-        prefix = f"{chart}/" if chart else ""
-        if any(
-            t.startswith(f"{prefix}templates/")
-            and "argoproj.io" in (text := repo.text(t) or "")
-            and _APPLICATION_KIND.search(text)
-            for t in repo.yaml_files()
-        ):
-            roots.append(chart)
-    out = []
-    for chart in roots:
-        word = name_of(chart) if chart else "root"
-        name = word if rank_of(word) is not None or len(roots) > 1 else "default"
-        how = (
-            f"{APP_OF_APPS} {chart or '.'}: a chart of Applications that no Application here deploys, "
-            f"so guessed applied by hand (argocd app create {word} --path {chart or '.'})"
-        )
-        out.append(RenderPath(chart or ".", safe_name(name), how))
-    return out
 
 
 # -- the stages an ApplicationSet generates --------------------------------------------------

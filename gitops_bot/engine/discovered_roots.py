@@ -8,14 +8,15 @@ an example's (all under examples/, docs/), what they render is an example: a gue
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine import deployers
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
-from gitops_bot.engine.promotion_order import WORDS, kind_of
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, name_of, safe_name
+from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import argocd_apps
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES as KNAMES
@@ -298,3 +299,72 @@ def _example(path: str) -> str:
     """The example a path is of: the folder right under the examples' top (examples/<this>/...)."""
     parts = path.split("/")
     return parts[1] if len(parts) > 2 else ""
+
+
+_APPLICATION_KIND = re.compile(r"""^kind:\s*['"]?Application(Set)?['"]?\s*$""", re.M)
+
+
+def hand_roots(repo: RepoFiles) -> list[RenderPath]:
+    """Each Helm chart whose templates are Argo CD Applications (an app of apps) that no
+    Application of the repository renders: the root of an app of apps applied by hand
+    (``argocd app create apps --path apps``, Argo CD's cluster bootstrapping), an environment of
+    its own, read as that Application renders it (the reader's roots.by_hand). One a
+    kustomization's ``helmCharts`` inflates with values of its own is that kustomization's: the
+    root is the kustomization (read as kustomize inflates the chart), or nothing where an
+    Application renders it. Named by its stage word, else ``default`` when it is the only one,
+    else by its directory."""
+    rendered = deployers.app_paths(repo)
+    inflated = _inflated(repo)
+    roots: list[tuple[str, str]] = []
+    for f in repo.files:
+        chart = norm(PurePosixPath(f).parent.as_posix())
+        # a chart of Applications is no install of the deploy tool: kept in bootstrap/ too
+        if PurePosixPath(f).name != "Chart.yaml" or chart in rendered or repo.under_tests(f):
+            continue
+        prefix = f"{chart}/" if chart else ""
+        if any(
+            t.startswith(f"{prefix}templates/")
+            and "argoproj.io" in (text := repo.text(t) or "")
+            and _APPLICATION_KIND.search(text)
+            for t in repo.yaml_files()
+        ):
+            by = [k for k in inflated.get(chart, ()) if not any(_under(k, r) for r in rendered)]
+            roots += [(k, chart) for k in by] if chart in inflated else [(chart, "")]
+    out = []
+    for root, chart in dict.fromkeys(roots):
+        word = name_of(root) if root else "root"
+        name = word if rank_of(word) is not None or len(roots) > 1 else "default"
+        how = (
+            f"{deployers.APP_OF_APPS} {root or '.'}: a chart of Applications that no Application here "
+            f"deploys, so guessed applied by hand (argocd app create {word} --path {root or '.'})"
+        )
+        if chart:
+            how = (
+                f"{deployers.APP_OF_APPS} {root}: a kustomization inflating the chart of Applications "
+                f"{chart} (helmCharts) that nothing here builds or renders, so guessed applied by hand "
+                f"(kubectl kustomize --enable-helm {root} | kubectl apply -f -)"
+            )
+        out.append(RenderPath(root or ".", safe_name(name), how))
+    return out
+
+
+def _inflated(repo: RepoFiles) -> dict[str, list[str]]:
+    """Each chart of this repository a kustomization's ``helmCharts`` inflates (under its
+    ``helmGlobals.chartHome``, ``charts`` unless set) -> those kustomizations' directories."""
+    out: dict[str, list[str]] = {}
+    for f in repo.files:
+        if PurePosixPath(f).name not in KNAMES or "helmCharts" not in (repo.text(f) or ""):
+            continue
+        directory = PurePosixPath(f).parent
+        for doc in repo.docs(f):
+            home = str(as_map(doc.get("helmGlobals")).get("chartHome") or "charts")
+            entries = doc.get("helmCharts")
+            for entry in entries if isinstance(entries, list) else ():
+                name, version = str(as_map(entry).get("name") or ""), str(as_map(entry).get("version") or "")
+                for chart in (
+                    norm(f"{directory}/{home}/{name}"),
+                    norm(f"{directory}/{home}/{name}-{version}/{name}"),
+                ):
+                    if name and f"{chart}/Chart.yaml" in repo.files:
+                        out.setdefault(chart, []).append(norm(directory.as_posix()))
+    return out

@@ -127,7 +127,7 @@ def discover(
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
     kargo = discovered_kargo.stages(repo)
     written = {c.path for c in kargo}
-    roots = deployers.hand_roots(repo)
+    roots = discovered_roots.hand_roots(repo)
     found_by = (*overlays, *flux, *apps, *stages, *values, *roots)
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
     listed += deployers.beside_examples(repo, listed)

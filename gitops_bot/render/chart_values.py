@@ -13,6 +13,7 @@ file, at the Application's line, as a place no release of this path writes
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from gitops_bot import manifests
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images, kustomize_refs, nodes
 from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import CHART_DEPS, DeployTools, Steps
 from gitops_bot.render.walk import YAML_SUFFIXES, Walk
 
@@ -110,11 +112,14 @@ def _key(specs: list[images.ImageSpec], site: images.Site) -> str:
     return "the image's key"
 
 
-def pulled(reader: _Steps, kfile: Path, text: str, refs: kustomize_refs.Refs, walk: Walk) -> None:
-    """A kustomization's ``helmCharts:`` pulled from a chart repository, never fetched: said, and
-    each one's values files here (``valuesFile``, ``additionalValuesFiles``) read as its values,
-    as a HelmRelease's ``spec.values`` are over a chart not here: what they set is what helm is
-    given, and where a release writes."""
+def helm_charts(reader: _Steps, kfile: Path, text: str, refs: kustomize_refs.Refs, walk: Walk) -> None:
+    """A kustomization's ``helmCharts:``. One pulled from a chart repository is never fetched:
+    said, and each one's values files here (``valuesFile``, ``additionalValuesFiles``) read as
+    its values, as a HelmRelease's ``spec.values`` are over a chart not here: what they set is
+    what helm is given, and where a release writes. One whose chart this repository holds under
+    the chart home is read as helm renders it (:func:`_inflated`)."""
+    if "helmCharts" in text:
+        _inflated(reader, kfile, text, walk)
     walk.said += [n for c in refs.charts if (n := kustomize_refs.chart_said(c)) not in walk.said]
     if not refs.charts:
         return
@@ -135,3 +140,50 @@ def pulled(reader: _Steps, kfile: Path, text: str, refs: kustomize_refs.Refs, wa
             path = kfile.parent / str(entry[1].value)
             if (got := reader.read_file(path, walk)) is not None:
                 reader.plain(path, got, walk, "values")
+
+
+def _inflated(reader: _Steps, kfile: Path, text: str, walk: Walk) -> None:
+    """Each ``helmCharts:`` entry of the kustomization whose chart is this repository's (under
+    ``helmGlobals.chartHome``, ``charts`` unless set), read as kustomize inflates it: ``helm
+    template`` of the chart over its ``values.yaml``, then ``valuesFile`` and
+    ``additionalValuesFiles`` — what an Argo CD Application over the chart with those value files
+    renders, so it is read as one: its values files' pins, its templates' literals, and the
+    Applications a chart of Applications yields (an app of apps kustomize builds), followed."""
+    try:
+        doc = nodes.constructed(nodes.compose(YamlText.of(text).body, reader.rel(kfile)))
+    except GitOpsBotError:
+        return  # said where the kustomization is read
+    if not isinstance(doc, dict) or not isinstance(entries := doc.get("helmCharts"), list):
+        return
+    home_of = doc.get("helmGlobals")
+    home = str(home_of.get("chartHome") or "charts") if isinstance(home_of, dict) else "charts"
+    rel = reader.rel(kfile)
+    for entry in entries:
+        if not isinstance(entry, dict) or not (name := str(entry.get("name") or "")):
+            continue
+        version = str(entry.get("version") or "")
+        chart = next(
+            (
+                d
+                for d in (kfile.parent / home / name, kfile.parent / home / f"{name}-{version}" / name)
+                if reader.tree.text(d / "Chart.yaml") is not None
+            ),
+            None,
+        )
+        if chart is None or not chart.resolve().is_relative_to(reader.repo_root.resolve()):
+            continue  # pulled (said by the caller) or not here: kustomize's own error says which
+        named = [entry.get("valuesFile"), *(entry.get("additionalValuesFiles") or [])]
+        # helm reads them as kustomize names them, relative to the kustomization: an
+        # Application's value files are relative to its chart
+        files = tuple(
+            os.path.relpath(os.path.normpath(kfile.parent / str(n)), os.path.normpath(chart))
+            for n in named
+            if isinstance(n, str) and n and "://" not in n
+        )
+        if entry.get("valuesInline"):
+            walk.note(rel, f"helmCharts entry {name}: its valuesInline are not read by the bot's rules")
+        path = os.path.relpath(os.path.normpath(chart), reader.repo_root)
+        release = str(entry.get("releaseName") or name)
+        walk.note(rel, f"helmCharts entry {name}: chart {path} read as kustomize inflates it")
+        app = manifests.apps_module().AppSource(release, path, "", None, files, (), (), 1, kind="helm")
+        reader.deploy_tools.application(app, rel, walk, deployers.by_hand(release, path, files))

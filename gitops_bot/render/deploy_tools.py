@@ -494,8 +494,15 @@ class DeployTools:
         if got is None:
             root = self.reader.repo_root
             bases = self._bases
+            # its value files outside the chart (a $ref source's, ../values/prod.yaml) go with it
+            files = (
+                deployers.ref_file(app, n, root, bases) if n[:1] == "$" else chart / n
+                for n in app.value_files
+            )
             extra = [
-                f for n in app.value_files if n[:1] == "$" and (f := deployers.ref_file(app, n, root, bases))
+                p
+                for f in files
+                if f and (p := Path(os.path.normpath(f))).is_relative_to(root) and not p.is_relative_to(chart)
             ]
             got = yielded.applications(self.render, self.reader.tree, root, document, chart, extra)
             self._yields[key] = got

@@ -377,7 +377,7 @@ class Reader:
         refs = kustomize_refs.refs(text, rel)
         if refs.refused:
             walk.refuse(refs.refused, PATCH_FIX)
-        chart_values.pulled(self, kfile, text, refs, walk)
+        chart_values.helm_charts(self, kfile, text, refs, walk)
         names = kustomize_refs.present(lambda n: n == kfile.name or self._there(directory / n))
         if refused := kustomize_refs.two_files(self.rel(directory), names):
             walk.refuse(*refused)

@@ -303,7 +303,8 @@ def kustomized(tools: DeployTools, directory: Path, walk: Walk, first: int, note
     cycle, followed once), else one applied by hand. Argo CD applies what kustomize builds (its
     patches, its namePrefix), so the Applications followed are the build's."""
     steps = tools.reader
-    files = list(walk.files)[first:]
+    # a chart its helmCharts inflate is helm's input, read already: its templates are no resource
+    files = [f for f in list(walk.files)[first:] if not _templated(steps, steps.config_root / f)]
     if walk.env is None or steps.kfile(directory) is None:
         return
     texts = [(f, steps.tree.text(steps.config_root / f) or "") for f in files]
@@ -329,6 +330,11 @@ def kustomized(tools: DeployTools, directory: Path, walk: Walk, first: int, note
         words = (CYCLE if cycle else DEPLOYED).format(app=app.application, file=file, rel=rel)
         walk.note(rel, words)
         walk.said += [f"{rel}: {words}"] if cycle else []
+
+
+def _templated(steps: Any, path: Path) -> bool:
+    """Whether ``path`` is a template of a chart (under a ``templates/`` beside a ``Chart.yaml``)."""
+    return any(d.name == "templates" and steps.tree.text(d.parent / "Chart.yaml") for d in path.parents)
 
 
 def _deployer(
