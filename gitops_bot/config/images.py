@@ -68,6 +68,16 @@ def _helm(v: Values) -> tuple[tuple[str, str], ...]:
             )
         out.append((key, path))
     if not any(f in ("tag", "reference") for f, _ in out):
+        if any(f == "digest" for f, _ in out):
+            # a chart writing repository@digest (GCP's secrets-store provider, image.hash) has
+            # no key for the tag a release chooses: naming the keys cannot make it releasable
+            raise v.error(
+                v.line,
+                f"{v.what} needs 'tag' or 'reference' (the key paths): a release writes a tag and "
+                "its digest, and a chart with a digest key alone (repository@digest in its template) "
+                "has no key for the tag; add a tag key to the chart's values and template, or "
+                "release this image by hand",
+            )
         raise v.error(v.line, f"{v.what} needs 'tag' or 'reference' (the key paths)")
     if v["digestInTag"]:
         paths = dict(out)

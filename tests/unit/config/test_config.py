@@ -97,6 +97,15 @@ def test_good_config_reads_into_frozen_values() -> None:
             3,
             "'helm' of image 'a' needs 'tag' or 'reference'",
         ),
+        # a chart writing repository@digest: naming its keys cannot make it releasable, and the
+        # line says what can
+        (
+            "images:\n  - name: a\n    helm: {repository: image.repository, digest: image.hash}\n"
+            "environments: []\n",
+            3,
+            "a chart with a digest key alone (repository@digest in its template) has no key for the tag; "
+            "add a tag key to the chart's values and template, or release this image by hand",
+        ),
         (
             "images:\n  - name: a\n    helm: {tag: image..tag}\nenvironments: []\n",
             3,
