@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine import deployers
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, name_of, safe_name
+from gitops_bot.engine.candidates import VALUES_NAME, FoundEnvironment, RenderPath, name_of, safe_name
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
 from gitops_bot.manifests import argocd_apps
@@ -329,10 +329,18 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
             for t in repo.yaml_files()
         ):
             by = [k for k in inflated.get(chart, ()) if not any(_under(k, r) for r in rendered)]
-            roots += [(k, chart) for k in by] if chart in inflated else [(chart, "")]
+            roots += [(k, chart) for k in by] if chart in inflated else _installed(repo, chart)
     out = []
     for root, chart in dict.fromkeys(roots):
-        word = name_of(root) if root else "root"
+        if chart and root.endswith(YAML_SUFFIXES):  # a values file the chart is installed with
+            how = (
+                f"{deployers.APP_OF_APPS} {chart} installed with {root}: a chart of Applications that no "
+                f"Application here deploys, so guessed applied by hand (helm install {deployers_word(chart)} "
+                f"{chart} -f {root})"
+            )
+            out.append(RenderPath(root, safe_name(name_of(root)), how))
+            continue
+        word = deployers_word(root)
         name = word if rank_of(word) is not None or len(roots) > 1 else "default"
         how = (
             f"{deployers.APP_OF_APPS} {root or '.'}: a chart of Applications that no Application here "
@@ -346,6 +354,26 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
             )
         out.append(RenderPath(root or ".", safe_name(name), how))
     return out
+
+
+def _installed(repo: RepoFiles, chart: str) -> list[tuple[str, str]]:
+    """A chart of Applications as its values files name stages (``values-prod.yaml`` in it, or
+    ``prod.values.yaml`` beside ``<app>/chart/``): (each file, the chart), one root per stage
+    installed with its file; else (the chart, "") over its own values."""
+    places = [chart, *([str(PurePosixPath(chart).parent)] if PurePosixPath(chart).name == "chart" else [])]
+    found = [
+        (f, chart)
+        for f in repo.yaml_files()
+        if norm(str(PurePosixPath(f).parent)) in places
+        and (m := VALUES_NAME.match(PurePosixPath(f).stem)) is not None
+        and rank_of(m.group("a") or m.group("b")) is not None
+        and not any(kind_of(d)[1] for d in repo.docs(f))
+    ]
+    return found or [(chart, "")]
+
+
+def deployers_word(chart: str) -> str:
+    return name_of(chart) if chart else "root"
 
 
 def _inflated(repo: RepoFiles) -> dict[str, list[str]]:

@@ -128,6 +128,7 @@ def discover(
     kargo = discovered_kargo.stages(repo)
     written = {c.path for c in kargo}
     roots = discovered_roots.hand_roots(repo)
+    values = [c for c in values if c.path not in {r.path for r in roots}]  # a root's, said as one
     found_by = (*overlays, *flux, *apps, *stages, *values, *roots)
     listed = [*kargo, *(c for c in found_by if c.path not in written)]
     listed += deployers.beside_examples(repo, listed)

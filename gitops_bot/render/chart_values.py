@@ -43,8 +43,14 @@ def read(reader: _Steps, path: Path, text: str, walk: Walk) -> bool:
     """``path`` (``text``) read as a values file of the chart holding it, then what the
     Applications rendering it set over it; False: it is in no chart (nothing read)."""
     chart = _chart(reader, path)
+    beside = path.parent / "chart"  # <app>/chart/ beside <app>/prod.values.yaml: helm install -f
+    if chart is None and path.suffix in YAML_SUFFIXES and reader.tree.text(beside / "Chart.yaml") is not None:
+        chart = beside if deployers.yields_applications(reader.tree, beside) else None
     if chart is None or manifests.is_manifest(text):
         return False  # an object beside a chart is applied as it is: helm never reads it
+    if deployers.yields_applications(reader.tree, chart):
+        _installed(reader, chart, path, walk)
+        return True
     values = chart / "values.yaml"
     # helm reads the chart's Chart.yaml too: its dependencies' versions are charts it renders
     reader.read_file(chart / "Chart.yaml", walk)
@@ -187,3 +193,17 @@ def _inflated(reader: _Steps, kfile: Path, text: str, walk: Walk) -> None:
         walk.note(rel, f"helmCharts entry {name}: chart {path} read as kustomize inflates it")
         app = manifests.apps_module().AppSource(release, path, "", None, files, (), (), 1, kind="helm")
         reader.deploy_tools.application(app, rel, walk, deployers.by_hand(release, path, files))
+
+
+def _installed(reader: _Steps, chart: Path, path: Path, walk: Walk) -> None:
+    """A values file of a chart of Applications (an app of apps), read as the chart installed
+    with it by hand (``helm install NAME CHART -f FILE``, ``argocd app create NAME --path CHART
+    --values FILE``): the Applications it yields over the chart's values and that file, each
+    followed as Argo CD deploys it."""
+    rel, where = reader.rel(path), os.path.relpath(os.path.normpath(chart), reader.repo_root)
+    name, files = deployers.hand_name(where), (os.path.relpath(path, chart),)
+    walk.note(
+        rel, f"the values of the chart of Applications {where}, read as installed with them (helm install -f)"
+    )
+    app = manifests.apps_module().AppSource(name, where, "", None, files, (), (), 1, kind="helm")
+    reader.deploy_tools.application(app, rel, walk, deployers.by_hand(name, where, files))

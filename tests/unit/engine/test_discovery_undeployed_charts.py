@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_bot.engine.discovery import discover
+from testkit.kubetools import helm
 from testkit.local_git import write
 
 TEMPLATE = """apiVersion: apps/v1
@@ -152,12 +155,16 @@ def test_a_wrapper_of_a_published_chart_is_said_where_it_was_silent(tmp_path: Pa
     assert "write {name: <env>, path: helm/valkey} under environments:" in said, said
 
 
+@pytest.mark.parametrize("with_helm", [False, True])
 def test_a_wrapper_an_applicationset_in_a_charts_template_names_is_not_said_deployed_by_nothing(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_helm: bool
 ) -> None:
     """defyjoy/google-cloud-argocd@ea6b0496 (found by a newcomer): ~40 wrapper charts, each the
     literal path of an ApplicationSet that a chart's template renders (a clusters generator, a
-    value file named by the cluster's label), were said to be deployed by nothing."""
+    value file named by the cluster's label), were said to be deployed by nothing. Without helm
+    the rules name the template; with it the chart is rendered (applied by hand) and the
+    ApplicationSet followed, so the wrapper is its environment's, said as nothing."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm() if with_helm else str(tmp_path / "no-helm"))
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: cert-manager}\nspec:\n"
         "  generators:\n  - clusters: {selector: {matchLabels: {environment: dev}}}\n  template:\n"
@@ -173,7 +180,11 @@ def test_a_wrapper_an_applicationset_in_a_charts_template_names_is_not_said_depl
         "helmcharts/argocd-apps/templates/cert-manager-as.yaml": appset,
         "argocd/app.yaml": APPLICATION,
     }
-    notes = discover(write(tmp_path, files)).notes
-    (said,) = [n for n in notes if n.startswith("helmcharts/cert-manager:")]
-    assert "nothing in this repository deploys" not in said, said
-    assert "helmcharts/argocd-apps/templates/cert-manager-as.yaml names as its source path" in said, said
+    found = discover(write(tmp_path, files))
+    notes = found.notes
+    said = [n for n in notes if n.startswith("helmcharts/cert-manager:")]
+    assert not [n for n in said if "nothing in this repository deploys" in n], said
+    if not with_helm:
+        assert [n for n in said if "cert-manager-as.yaml names as its source path" in n], said
+    else:  # its dependency's version is a pin of the environment the chart of Applications is
+        assert [c for c in found.charts if c.name == "cert-manager"], (found.charts, notes)

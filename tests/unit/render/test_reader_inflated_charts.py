@@ -106,3 +106,29 @@ def test_an_app_of_apps_value_file_outside_its_chart_is_rendered_with_it(
     assert image.status is PinStatus.PINNED, (image, read.notes)
     assert image.effective is not None
     assert (image.effective.place, image.effective.tag) == ("chart/values-dev.yaml:2", "1.2.0")
+
+
+@pytest.mark.parametrize("values", ["apps/values-prod.yaml", "prod.values.yaml"])
+def test_a_values_file_of_a_chart_of_applications_is_read_as_installed_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, values: str
+) -> None:
+    """Roxxas96/gitops-demo's infrastructure/helm/argo-cd-config: chart/ renders one Application
+    per entry of its values, and prod.values.yaml beside it lists them (helm install -f): the
+    Applications that file yields are what runs, followed; the file was read as plain values."""
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    directory = "apps" if values.startswith("apps/") else "chart"
+    chart = app_of_apps.chart([], directory)
+    write(
+        tmp_path,
+        {
+            **app_of_apps.child_chart(IMAGE, "web"),
+            "web/values-prod.yaml": "image:\n  tag: 3.1.0\n",
+            **chart,
+            values: "environments:\n  - {name: prod, path: web, values: values-prod.yaml}\n",
+        },
+    )
+    read = _read(tmp_path, values, RenderSettings())
+    (image,) = read.images
+    assert image.status is PinStatus.PINNED, (image, read.notes)
+    assert image.effective is not None
+    assert (image.effective.place, image.effective.tag) == ("web/values-prod.yaml:2", "3.1.0")
