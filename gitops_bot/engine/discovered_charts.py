@@ -99,7 +99,7 @@ def find(
             except GitOpsBotError as e:
                 notes.append(f"chart versions in {rel}: {e}")
                 continue
-            for n in _unsourced(docs_of(rel), rel, flux):
+            for n in [*_unsourced(docs_of(rel), rel, flux), *_digested(docs_of(rel), rel)]:
                 if n not in notes:
                     notes.append(n)
             for site in sites:
@@ -169,6 +169,26 @@ def _unsourced(docs: Sequence[Any], rel: str, known: Mapping[str, str]) -> list[
             f"its HelmRepository {source} is in no file the environment renders, so its repository and "
             "version are not read; name the file holding it among the environment's paths, or configure "
             "the chart by hand under charts:"
+        )
+    return out
+
+
+def _digested(docs: Sequence[Any], rel: str) -> list[str]:
+    """An OCIRepository whose ``spec.ref`` pins a digest beside its tag (Renovate's form with
+    digest pinning): source-controller pulls the digest whatever the tag says, and the bot moves
+    a chart's tag alone, so it is no chart site; said where it was silence."""
+    out = []
+    for doc in docs:
+        ref = _get(_get(doc, "spec"), "ref")
+        if doc.get("kind") != "OCIRepository" or not ref.get("digest"):
+            continue
+        name = str(_get(doc, "spec").get("url") or "").rstrip("/").rpartition("/")[2]
+        tag, source = ref.get("tag") or ref.get("semver") or "(no tag)", _get(doc, "metadata").get("name")
+        out.append(
+            f"{rel}: chart {name} {tag} is pinned by digest as well (OCIRepository {source}'s "
+            "spec.ref.digest, which Flux pulls whatever the tag says); the bot moves a chart's tag, never "
+            "the digest beside it, so it is not released: drop spec.ref.digest to have the tag released, "
+            "or keep releasing it as you do"
         )
     return out
 

@@ -353,13 +353,21 @@ def _tree_roots(objects: Sequence[tuple[str, str, str]], reached: Mapping[str, s
         return PurePosixPath(f).parent.as_posix() in reached[path]
 
     out = {}
-    for f, name, path in objects:
-        if any(renders(p, f) for g, n, p in objects if (g, n) != (f, name)):
-            continue
+    alone = [
+        (f, name, path)
+        for f, name, path in objects
+        if not any(renders(p, f) for g, n, p in objects if (g, n) != (f, name))
+    ]
+    for f, name, path in alone:
         if any(renders(path, g) for g, n, _ in objects if (g, n) != (f, name)):
             words = [w for w in PurePosixPath(f).parent.parts if w.lower() not in _ROOT_WORDS]
             out[f] = safe_name(words[-1]) if words else "cluster"
-    return out
+    # one beside a root, rendering no Kustomization (cluster-meta's chart sources), is applied
+    # with it: the same cluster's
+    for f, _, _ in alone:
+        parent = PurePosixPath(f).parent
+        out.setdefault(f, next((c for g, c in out.items() if PurePosixPath(g).parent == parent), ""))
+    return {f: c for f, c in out.items() if c}
 
 
 # the folders of a cluster template's Flux tree that name no cluster
