@@ -444,11 +444,9 @@ class App:
         return self._chart_contexts.get(env.name, ({}, {}))
 
     def chart_targets(self, env: EnvironmentConfig) -> list[planning.ChartTarget]:
-        """The configured charts each pinned in what the environment renders: a place only it
-        renders first (its own layer, applied after what it builds on; a release edits it),
-        else the first place it shares with other environments (never edited for it alone). A
-        chart the environment lists but nothing it renders pins is a target without a version,
-        saying so."""
+        """The configured charts each pinned in what the environment renders: a place only it renders
+        first (its own layer, which a release edits), else the first it shares (never edited for it
+        alone); one listed that nothing it renders pins is a target without a version, saying so."""
         if not self.config.charts or not env.paths:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
@@ -458,9 +456,11 @@ class App:
         pins, out = self.chart_pins(env), []  # a chart its refused unit pins is said, not released
         for chart in wanted:
             mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
-            if (refused := self.reading(env).unit_refusal([p.file for p in mine])) is not None:
+            held = [p for p in mine if self.reading(env).unit_refusal([p.file]) is None]
+            if not held and (refused := self.reading(env).unit_refusal([p.file for p in mine])) is not None:
                 out.append(planning.ChartTarget(env, chart, env.paths[0], None, unpinned=refused))
                 continue
+            mine = held  # a site a refused unit reads is said with that unit; the others are released
             # a HelmRelease's version is commonly layered (a base's and an environment's patch
             # of it, the patch running): left to the own-layer rule below
             low = behind_version(
