@@ -69,7 +69,10 @@ def prove(
         for start, end, new in sorted(found, reverse=True):
             text = text[:start] + new + text[end:]
         texts[path] = text
-    rendered = _render(settings, root, config_root, paths, reading, texts, kustomize)
+    rendered, failed = _render(settings, root, config_root, paths, reading, texts, kustomize)
+    if failed:  # the reading's own render passed: what stopped the proof is said on each image
+        images = tuple(_unproven(r, failed) if r.image in marks else r for r in reading.images)
+        return replace(reading, images=images)
     tags = {_tag(c.image) for t in rendered for c in running.running(t)}
     proven = {image for image, markers in marks.items() if all(m in tags for m in markers)}
     if not proven:
@@ -118,6 +121,14 @@ def _pinned(r: ImageReading) -> ImageReading:
     return replace(r, status=PinStatus.PINNED, pins=pins, reason=None, fix=None, would_write=None)
 
 
+def _unproven(r: ImageReading, failed: str) -> ImageReading:
+    """``r`` (read as written whole in a template) with why the render proving its lines
+    failed (a deadline under load, most often): said, never a chart to restructure."""
+    reason = f"{r.reason}; the render proving that line runs failed ({failed})"
+    fix = "raise render.timeout where it ran past it, else see what helm says with 'helm template'"
+    return replace(r, reason=reason, fix=fix)
+
+
 def _render(
     settings: RenderSettings,
     root: Path,
@@ -126,33 +137,36 @@ def _render(
     reading: EnvironmentReading,
     texts: Mapping[Path, str],
     kustomize: Kustomize | None,
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], str]:
     """The environment's charts rendered with ``texts`` written over the tree: those its
-    Applications and HelmReleases render, else the chart directories its paths name."""
+    Applications and HelmReleases render, else the chart directories its paths name; with why
+    one was not ("" when each was, or none is)."""
     files = [config_root / f for f in reading.rendered]
     own: Collection[str] = dict(reading.documents).values()
     if helm_render.charted(root, files):
         got = helm_render.render_marked(settings, root, files, texts, kustomize, own)
-        return got.texts if got is not None and not got.failed else ()
+        if got is None:
+            return (), ""
+        return (got.texts, "") if not got.failed else ((), got.failed[0])
     helm = settings.tool("helm")
     charts = _charts(root, config_root, paths)
     if helm is None or not charts:
-        return ()
+        return (), ""
     out: list[str] = []
     with helm_render.marked_copy(root, texts) as tree:
         if tree is None:
-            return ()
+            return (), ""
         for chart in charts:
             moved = replace(
                 chart,
                 directory=tree / chart.directory.relative_to(root),
                 value_files=tuple(tree / f.relative_to(root) for f in chart.value_files),
             )
-            printed, _ = helm_render.template(settings, helm, tree, moved, tree.parent)
-            if printed is None:
-                return ()  # helm's refusal is the reading's to say; a marker proves nothing then
+            printed, why = helm_render.template(settings, helm, tree, moved, tree.parent)
+            if printed is None:  # a marker proves nothing then
+                return (), why
             out.append(printed)
-    return tuple(out)
+    return tuple(out), ""
 
 
 def _charts(root: Path, config_root: Path, paths: Sequence[str]) -> list[helm_render.Chart]:
