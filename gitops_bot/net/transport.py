@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import ipaddress
 import os
 import re
@@ -46,7 +47,14 @@ USER_AGENT = "gitops-bot"
 
 
 SHARD = 4  # connections per httpcore pool (see Transport._route)
-_NO_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for plain-http routes: no CA, never trusts
+
+
+# for plain-http routes: no CA, never trusts. Made at the first such route, not at import: making
+# one is ~6-10 M instructions (about 1 % of a one-image plan's start-up) a run whose registries are all
+# https never uses
+@functools.cache
+def _no_tls() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class Transport(httpx.BaseTransport):
@@ -104,7 +112,7 @@ class Transport(httpx.BaseTransport):
             found = self._routes.get((proxy, tls))
             if found is None:
                 # plain http never loads the trust store (~25 ms); its context trusts nothing
-                verify = self._context() if tls else _NO_TLS
+                verify = self._context() if tls else _no_tls()
                 # httpcore's pool matches every waiting request against every connection on
                 # each event, and counts the idle ones again for each: O(n^2) and more at 64 in
                 # flight. One pool of 64 tripled a 1,000-image plan's CPU (3.1 s -> 8.1 s) and
