@@ -17,7 +17,7 @@ from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinKind, generated_by
 from gitops_bot.core.record import record
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import images, kustomize, kustomize_refs, markers, nodes, workloads
+from gitops_bot.manifests import helm_values, images, kustomize, kustomize_refs, markers, nodes, workloads
 from gitops_bot.manifests.charts_refs import app_version
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Text, YamlText
@@ -242,11 +242,20 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                     # REPOSITORY:TAG, a registry's key before it or not, written so whatever sets
                     # the keys (a values file per environment beside a chart with no values.yaml)
                     into.tag_last.setdefault((keys[-2], keys[-1]), []).append(f)
-                if literal == "\0:\0" and len(keys) == 2:
+                # REGISTRY/REPOSITORY:TAG from keys of one block (controller.image.registry):
+                # the name is the two joined, as the reader joins the registry: key beside
+                split = literal == "\0/\0:\0" and len(keys) == 3 and keys[0].endswith(".registry")
+                if split and keys[0].rpartition(".")[0] == keys[1].rpartition(".")[0]:
+                    keys = keys[1:]
+                if (literal == "\0:\0" or split) and len(keys) == 2:
                     name = value_at(values, keys[0])
                     if isinstance(name, str):
+                        registry = (
+                            value_at(values, keys[0].rpartition(".")[0] + ".registry") if split else None
+                        )
+                        joined = helm_values.registry_of(registry, name)
                         into.add(
-                            name,
+                            f"{joined}/{name}" if joined else name,
                             f"{f} ({{{{ .Values.{keys[0]} }}}}, set in {values_file})",
                             {"repository": keys[0], "tag": keys[1]},
                         )

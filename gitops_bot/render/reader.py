@@ -401,9 +401,8 @@ class Reader:
         walk: Walk,
         stack: tuple[Path, ...],
     ) -> None:
-        # kustomize builds the resources (each nested kustomization with its own patches and
-        # images), adds the components, then applies this kustomization's patches and last its
-        # images: the order of the ranks here
+        # kustomize builds the resources (each nested kustomization with its patches and images),
+        # adds the components, then applies its patches and last its images: the ranks' order
         entry_reach.entering(walk, rel, sites := self._sites(text, rel, strict=rel in walk.configured))
         for entry in refs.resources:
             self._resource(directory, entry, walk, stack)
@@ -460,6 +459,7 @@ class Reader:
             missing.unless_not_yaml(
                 functools.partial(self.plain, path, text, walk), walk, building, self.rel(path)
             )
+            roots.own_charts(self.deploy_tools, path, text, walk)  # a HelmRelease of a chart here
 
     def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]

@@ -141,6 +141,14 @@ def _helm_release(tools: DeployTools, release: flux_objects.HelmRelease, path: P
     walk.release_values(rel, release.name)
 
 
+def own_charts(tools: DeployTools, path: Path, text: str, walk: Walk) -> None:
+    """Each Flux HelmRelease of a file a kustomization builds whose chart is at a path of its
+    GitRepository: read as one an environment's path names (:func:`_helm_release`)."""
+    for release in helm_releases(text, tools.reader.rel(path)):
+        if release.source_kind == "GitRepository":
+            _helm_release(tools, release, path, walk)
+
+
 def _flux(tools: DeployTools, flux: flux_objects.FluxKustomization, rel: str, walk: Walk) -> None:
     """A Flux Kustomization: its path built as kustomize builds it (a directory without a
     kustomization gets one generated over its files), then its ``spec.images``, which Flux
