@@ -186,6 +186,8 @@ def _inflated(reader: _Steps, kfile: Path, text: str, walk: Walk) -> None:
             for n in named
             if isinstance(n, str) and n and "://" not in n
         )
+        if any(reader.tree.text(Path(os.path.normpath(chart / f))) is None for f in files):
+            continue  # kustomize refuses to inflate it: its render says so, in its words
         if entry.get("valuesInline"):
             walk.note(rel, f"helmCharts entry {name}: its valuesInline are not read by the bot's rules")
         path = os.path.relpath(os.path.normpath(chart), reader.repo_root)
