@@ -60,8 +60,8 @@ def unread_fields(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
     hits.sort(key=lambda h: h[0] not in rendered)  # what an environment renders is named first
     lines = [_said(h, h[0] in rendered) for h in hits[:MAX_SAID]]
     if rest := hits[MAX_SAID:]:
-        files = list(dict.fromkeys(h[0] for h in rest))
-        shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+        # every file named: a count hides an image that runs from the one reading that says it
+        shown = ", ".join(dict.fromkeys(h[0] for h in rest))
         lines.append(
             f"{len(rest)} more images in fields no format reads: {shown}; each needs the marker comment "
             '# {"gitops-bot": "<image>"} at the end of its line to be read'
