@@ -259,6 +259,20 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                             f"{f} ({{{{ .Values.{keys[0]} }}}}, set in {values_file})",
                             {"repository": keys[0], "tag": keys[1]},
                         )
+                elif (
+                    literal == "\0@\0"
+                    and len(keys) == 2
+                    and isinstance(name := value_at(values, keys[0]), str)
+                ):
+                    # REPOSITORY@DIGEST: no key for the tag a release writes, so no entry (config
+                    # refuses a digest key alone); said, never silent
+                    said = (
+                        f"{values_file}: {name} is pinned by digest alone ({keys[1]}; {f} writes "
+                        "repository@digest): the chart has no key for a tag, so it is not configured; "
+                        "add a tag key to the chart's values and template to have it released, or release "
+                        "it by hand"
+                    )
+                    repo.notes += [said] if said not in repo.notes else []
                 elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
                     into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
                     named = into.keys.get(workloads.repository_key(literal[:-2]) or "", literal[:-2])
