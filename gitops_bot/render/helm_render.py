@@ -481,7 +481,10 @@ def template(
     if isinstance(got, bounded.Exited):
         # helm ends its error with an advice line ("Use --debug flag ..."): its own words are the Error: line
         kept = [ln for ln in got.lines if ln.strip() and not ln.startswith("Use --debug")]
-        why = next((ln for ln in reversed(kept) if ln.startswith("Error:")), kept[-1] if kept else "")
+        at = next((i for i in reversed(range(len(kept))) if kept[i].startswith("Error:")), len(kept) - 1)
+        # helm 4 writes the cause on the lines after Error: (its location), helm 3 on that line
+        said = [ln.strip() for ln in kept[max(at, 0) :]]
+        why = " ".join(said) if len(" ".join(said)) <= 300 else f"{said[0][:140]} ... {said[-1][:150]}"
         why = (why or f"exit status {got.status}").replace(str(root) + "/", "")  # tmp: its own values
         why = re.sub(re.escape(str(tmp)) + r"/values-\d+\.yaml", "its values (values, valuesFrom)", why)
         _keep(key, (why[:300],))
