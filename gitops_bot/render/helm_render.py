@@ -483,8 +483,8 @@ def template(
         kept = [ln for ln in got.lines if ln.strip() and not ln.startswith("Use --debug")]
         at = next((i for i in reversed(range(len(kept))) if kept[i].startswith("Error:")), len(kept) - 1)
         # helm 4 writes the cause on the lines after Error: (its location), helm 3 on that line
-        said = [ln.strip() for ln in kept[max(at, 0) :]]
-        why = " ".join(said) if len(" ".join(said)) <= 300 else f"{said[0][:140]} ... {said[-1][:150]}"
+        lines = [ln.strip() for ln in kept[max(at, 0) :]]
+        why = " ".join(lines) if len(" ".join(lines)) <= 300 else f"{lines[0][:140]} ... {lines[-1][:150]}"
         why = (why or f"exit status {got.status}").replace(str(root) + "/", "")  # tmp: its own values
         why = re.sub(re.escape(str(tmp)) + r"/values-\d+\.yaml", "its values (values, valuesFrom)", why)
         _keep(key, (why[:300],))
