@@ -18,7 +18,7 @@ from gitops_bot.engine import deployers
 from gitops_bot.engine.candidates import VALUES_NAME, FoundEnvironment, RenderPath, name_of, safe_name
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import argocd_apps, kustomize
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES as KNAMES
 from gitops_bot.render.walk import YAML_SUFFIXES
 
@@ -335,12 +335,12 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
         if chart and root.endswith(YAML_SUFFIXES):  # a values file the chart is installed with
             how = (
                 f"{deployers.APP_OF_APPS} {chart} installed with {root}: a chart of Applications that no "
-                f"Application here deploys, so guessed applied by hand (helm install {deployers_word(chart)} "
+                f"Application here deploys, so guessed applied by hand (helm install {_word(chart)} "
                 f"{chart} -f {root})"
             )
             out.append(RenderPath(root, safe_name(name_of(root)), how))
             continue
-        word = deployers_word(root)
+        word = _word(root)
         name = word if rank_of(word) is not None or len(roots) > 1 else "default"
         how = (
             f"{deployers.APP_OF_APPS} {root or '.'}: a chart of Applications that no Application here "
@@ -372,7 +372,8 @@ def _installed(repo: RepoFiles, chart: str) -> list[tuple[str, str]]:
     return found or [(chart, "")]
 
 
-def deployers_word(chart: str) -> str:
+def _word(chart: str) -> str:
+    """How ``argocd app create`` names a root at ``chart`` (its folder's name, ``root`` for ``.``)."""
     return name_of(chart) if chart else "root"
 
 
@@ -385,14 +386,9 @@ def _inflated(repo: RepoFiles) -> dict[str, list[str]]:
             continue
         directory = PurePosixPath(f).parent
         for doc in repo.docs(f):
-            home = str(as_map(doc.get("helmGlobals")).get("chartHome") or "charts")
             entries = doc.get("helmCharts")
             for entry in entries if isinstance(entries, list) else ():
-                name, version = str(as_map(entry).get("name") or ""), str(as_map(entry).get("version") or "")
-                for chart in (
-                    norm(f"{directory}/{home}/{name}"),
-                    norm(f"{directory}/{home}/{name}-{version}/{name}"),
-                ):
-                    if name and f"{chart}/Chart.yaml" in repo.files:
+                for chart in (norm(f"{directory}/{p}") for p in kustomize.chart_places(doc, as_map(entry))):
+                    if as_map(entry).get("name") and f"{chart}/Chart.yaml" in repo.files:
                         out.setdefault(chart, []).append(norm(directory.as_posix()))
     return out

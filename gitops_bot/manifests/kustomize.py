@@ -52,6 +52,16 @@ class KustomizeImage:
     value_line: int = 0  # 1-based, of the version it sets (newTag, else digest; 0: neither)
 
 
+def chart_places(doc: Mapping[str, Any], entry: Mapping[str, Any]) -> tuple[str, str]:
+    """Where kustomize finds a ``helmCharts`` entry's chart before it pulls one, relative to the
+    kustomization: ``<chartHome>/<name>``, then ``<chartHome>/<name>-<version>/<name>`` (where it
+    pulls to); ``chartHome`` is ``charts`` unless ``helmGlobals`` sets it."""
+    held = doc.get("helmGlobals")
+    home = str(held.get("chartHome") or "charts") if isinstance(held, Mapping) else "charts"
+    name, version = str(entry.get("name") or ""), str(entry.get("version") or "")
+    return f"{home}/{name}", f"{home}/{name}-{version}/{name}"
+
+
 def find_kustomization(directory: Path) -> Path:
     for name in KUSTOMIZATION_NAMES:
         candidate = directory / name

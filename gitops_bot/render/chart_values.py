@@ -19,7 +19,7 @@ from typing import Protocol
 
 from gitops_bot import manifests
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.manifests import images, kustomize_refs, nodes
+from gitops_bot.manifests import images, kustomize, kustomize_refs, nodes
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import deployers
 from gitops_bot.render.deploy_tools import CHART_DEPS, DeployTools, Steps
@@ -161,21 +161,12 @@ def _inflated(reader: _Steps, kfile: Path, text: str, walk: Walk) -> None:
         return  # said where the kustomization is read
     if not isinstance(doc, dict) or not isinstance(entries := doc.get("helmCharts"), list):
         return
-    home_of = doc.get("helmGlobals")
-    home = str(home_of.get("chartHome") or "charts") if isinstance(home_of, dict) else "charts"
     rel = reader.rel(kfile)
     for entry in entries:
         if not isinstance(entry, dict) or not (name := str(entry.get("name") or "")):
             continue
-        version = str(entry.get("version") or "")
-        chart = next(
-            (
-                d
-                for d in (kfile.parent / home / name, kfile.parent / home / f"{name}-{version}" / name)
-                if reader.tree.text(d / "Chart.yaml") is not None
-            ),
-            None,
-        )
+        places = (kfile.parent / p for p in kustomize.chart_places(doc, entry))
+        chart = next((d for d in places if reader.tree.text(d / "Chart.yaml") is not None), None)
         if chart is None or not chart.resolve().is_relative_to(reader.repo_root.resolve()):
             continue  # pulled (said by the caller) or not here: kustomize's own error says which
         named = [entry.get("valuesFile"), *(entry.get("additionalValuesFiles") or [])]
@@ -191,10 +182,8 @@ def _inflated(reader: _Steps, kfile: Path, text: str, walk: Walk) -> None:
         if entry.get("valuesInline"):
             walk.note(rel, f"helmCharts entry {name}: its valuesInline are not read by the bot's rules")
         path = os.path.relpath(os.path.normpath(chart), reader.repo_root)
-        release = str(entry.get("releaseName") or name)
         walk.note(rel, f"helmCharts entry {name}: chart {path} read as kustomize inflates it")
-        app = manifests.apps_module().AppSource(release, path, "", None, files, (), (), 1, kind="helm")
-        reader.deploy_tools.application(app, rel, walk, deployers.by_hand(release, path, files))
+        _over(reader, str(entry.get("releaseName") or name), path, files, rel, walk)
 
 
 def _installed(reader: _Steps, chart: Path, path: Path, walk: Walk) -> None:
@@ -207,5 +196,11 @@ def _installed(reader: _Steps, chart: Path, path: Path, walk: Walk) -> None:
     walk.note(
         rel, f"the values of the chart of Applications {where}, read as installed with them (helm install -f)"
     )
-    app = manifests.apps_module().AppSource(name, where, "", None, files, (), (), 1, kind="helm")
-    reader.deploy_tools.application(app, rel, walk, deployers.by_hand(name, where, files))
+    _over(reader, name, where, files, rel, walk)
+
+
+def _over(reader: _Steps, name: str, path: str, files: tuple[str, ...], rel: str, walk: Walk) -> None:
+    """The chart at ``path`` read as the Application ``name`` over it with the value files
+    ``files`` (relative to it) renders it: the reader's one way through a chart of the repository."""
+    app = manifests.apps_module().AppSource(name, path, "", None, files, (), (), 1, kind="helm")
+    reader.deploy_tools.application(app, rel, walk, deployers.by_hand(name, path, files))

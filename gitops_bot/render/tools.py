@@ -28,7 +28,7 @@ from gitops_bot.core import childenv, privdir
 from gitops_bot.core.errors import GitOpsBotError, ManifestError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
-from gitops_bot.manifests import kustomize_refs, may_name, nodes
+from gitops_bot.manifests import kustomize, kustomize_refs, may_name, nodes
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import joint, reader
@@ -446,14 +446,11 @@ def _pulled_chart(path: Path, texts: Mapping[Path, str]) -> str | None:
     if not isinstance(doc := _kustomization(path, texts), dict):  # no kustomization kustomize builds
         return None
     charts = doc.get("helmCharts")
-    home = doc["helmGlobals"].get("chartHome") if isinstance(doc.get("helmGlobals"), dict) else None
     for chart in charts if isinstance(charts, list) else ():
         if not isinstance(chart, dict) or not chart.get("repo"):
             continue
-        name, version = str(chart.get("name", "")), str(chart.get("version", ""))
-        where = path.parent / str(home or "charts")
-        if not ((where / name).is_dir() or (where / f"{name}-{version}" / name).is_dir()):
-            return f"{name} from {chart['repo']}"
+        if not any((path.parent / p).is_dir() for p in kustomize.chart_places(doc, chart)):
+            return f"{chart.get('name', '')} from {chart['repo']}"
     return None
 
 
