@@ -43,3 +43,15 @@ def flux_kustomization(name: str, path: str) -> str:
         f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
         "  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
     )
+
+
+def oci_repository(name: str, url: str, tag: str, *, digest: str = "", namespace: str = "") -> str:
+    """A Flux OCIRepository ``name`` (in ``namespace`` when given) of the chart at ``url``
+    (``oci://...``), its ``spec.ref`` the ``tag`` and, when given, the ``digest`` beside it."""
+    held = f"  namespace: {namespace}\n" if namespace else ""
+    pinned = f"    digest: {digest}\n" if digest else ""
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        f"metadata:\n  name: {name}\n{held}spec:\n  interval: 5m\n"
+        f"  ref:\n    tag: {tag}\n{pinned}  url: {url}\n"
+    )

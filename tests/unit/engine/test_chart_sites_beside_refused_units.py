@@ -10,21 +10,7 @@ from gitops_bot.engine.app import open_app
 from testkit import small_repos
 from testkit.local_git import write
 
-OCIREPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: {name}
-{namespace}spec:
-  interval: 5m
-  ref:
-    tag: {tag}
-{digest}  url: oci://ghcr.io/{path}
-"""
-
-
-APP_TEMPLATE = OCIREPOSITORY.format(
-    name="{name}", namespace="", tag="5.0.1", digest="", path="bjw-s-labs/helm/app-template"
-)
+APP_CHART = "oci://ghcr.io/bjw-s-labs/helm/app-template"
 APP_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -50,7 +36,7 @@ def _flux_app(namespace: str, name: str) -> dict[str, str]:
     return {
         f"{folder}/ks.yaml": small_repos.flux_kustomization(name, f"./{folder}/app"),
         f"{folder}/app/kustomization.yaml": "resources: [./ocirepository.yaml, ./helmrelease.yaml]\n",
-        f"{folder}/app/ocirepository.yaml": APP_TEMPLATE.replace("{name}", name),
+        f"{folder}/app/ocirepository.yaml": small_repos.oci_repository(name, APP_CHART, "5.0.1"),
         f"{folder}/app/helmrelease.yaml": APP_RELEASE.replace("{name}", name),
     }
 
@@ -64,9 +50,7 @@ def _flux_app(namespace: str, name: str) -> dict[str, str]:
 # environment's others are": 64 chart versions outside that folder not released. Without the
 # component the chart is read (5.0.1, checked).
 def test_a_refused_folder_holding_one_site_of_a_chart_does_not_block_its_other_sites(tmp_path: Path) -> None:
-    component = OCIREPOSITORY.format(
-        name="app-template", namespace="", tag="5.0.1", digest="", path="bjw-s-labs/helm/app-template"
-    )
+    component = small_repos.oci_repository("app-template", APP_CHART, "5.0.1")
     root = write(
         tmp_path,
         {

@@ -25,17 +25,6 @@ spec:
       tag: "38"
 """
 
-OCIREPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: {name}
-{namespace}spec:
-  interval: 5m
-  ref:
-    tag: {tag}
-{digest}  url: oci://ghcr.io/{path}
-"""
-
 
 # aclerici38/home-ops kubernetes/apps/shared/external-dns/app/repo.yaml:13 (and 60 more
 # OCIRepositories there): Renovate pins each chart's tag with the digest it resolved to
@@ -53,12 +42,11 @@ def test_a_chart_source_pinned_by_tag_and_digest_is_read_or_said(tmp_path: Path)
             "kubernetes/apps/external-dns/ks.yaml": small_repos.flux_kustomization(
                 "external-dns", "./kubernetes/apps/external-dns/app"
             ),
-            "kubernetes/apps/external-dns/app/repo.yaml": OCIREPOSITORY.format(
-                name="external-dns",
-                namespace="",
-                tag="1.21.1",
-                digest="    digest: sha256:ce2e532b5d2d61b676fb01e04343d1f3433e752c90580a75a853aba6ac72b3aa\n",
-                path="home-operations/charts-mirror/external-dns",
+            "kubernetes/apps/external-dns/app/repo.yaml": small_repos.oci_repository(
+                "external-dns",
+                "oci://ghcr.io/home-operations/charts-mirror/external-dns",
+                "1.21.1",
+                digest="sha256:ce2e532b5d2d61b676fb01e04343d1f3433e752c90580a75a853aba6ac72b3aa",
             ),
             "kubernetes/apps/external-dns/app/hr.yaml": HELMRELEASE.format(
                 source="external-dns", namespace=""
@@ -89,12 +77,8 @@ def test_the_chart_sources_a_cluster_s_own_flux_kustomization_applies_are_read(t
             "kubernetes/flux/cloud/meta.yaml": small_repos.flux_kustomization(
                 "cluster-meta", "./kubernetes/flux/cloud/meta"
             ),
-            "kubernetes/flux/cloud/meta/app-template.yaml": OCIREPOSITORY.format(
-                name="app-template",
-                namespace="  namespace: flux-system\n",
-                tag="5.1.0",
-                digest="",
-                path="bjw-s-labs/helm/app-template",
+            "kubernetes/flux/cloud/meta/app-template.yaml": small_repos.oci_repository(
+                "app-template", "oci://ghcr.io/bjw-s-labs/helm/app-template", "5.1.0", namespace="flux-system"
             ),
             "kubernetes/ks/cloud/echo/app.yaml": small_repos.flux_kustomization(
                 "echo", "./kubernetes/apps/cloud/echo/app"

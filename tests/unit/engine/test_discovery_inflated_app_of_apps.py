@@ -11,21 +11,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.engine.discovery import discover
+from testkit import small_repos
 from testkit.kubetools import helm, kubectl
 from testkit.local_git import write
-
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:
-      containers:
-        - name: {name}
-          image: {image}
-"""
 
 # Vikaspogu/home-ops clusters/talos/apps/kustomization.yaml: `helmCharts` over the repository's own
 # chart helm/charts/argocd-app-of-app (`helmGlobals.chartHome: ../../../helm/charts`), its values
@@ -89,7 +77,7 @@ def test_a_kustomization_rendering_a_chart_of_applications_is_one_cluster(
         ("radarr", "ghcr.io/home-operations/radarr:6.0.4"),
     ):
         files[f"components/default/{app}/kustomization.yaml"] = "resources: [./deployment.yaml]\n"
-        files[f"components/default/{app}/deployment.yaml"] = DEPLOYMENT.format(name=app, image=image)
+        files[f"components/default/{app}/deployment.yaml"] = small_repos.deployment(app, image)
     found = discover(write(tmp_path, files))
     assert {i.name for i in found.images} == {
         "ghcr.io/home-operations/bazarr",
