@@ -147,9 +147,19 @@ def _anothers(
     reference key is read so too: ``image: ghcr.io/acme/rails@sha256:…`` in the values another
     repository's chart is given is no place of nginx, which this repository's chart writes there."""
     node = present.get("repository") or present.get("reference")
+    registry = _registry(doc, paths, present)
+    if node is not None and nodes.is_map(node):
+        # a block where this image's chart prints one string (elasticsearch's ``{{ .Values.image
+        # }}``) holding a repository of its own is another chart's image block (``image:
+        # {repository: front, tag: local}`` in the frontend's values file), not this image's
+        inner = [h[1] for k in _REPOSITORY_KEYS if (h := nodes.get(node, k)) is not None]
+        held = nodes.get(node, "registry")
+        node = inner[0] if inner else None
+        registry = ""
+        if node is not None and held is not None and nodes.is_scalar(node) and nodes.is_scalar(held[1]):
+            registry = helm_values.registry_of(helm_values.rendered(held[1]), str(node.value))
     if node is None or not nodes.is_scalar(node) or not node.value or "{{" in str(node.value):
         return False
-    registry = _registry(doc, paths, present)
     location = WrittenRef.split(f"{registry}/{node.value}" if registry else str(node.value)).location
     if location is None or location == spec.repository_key:
         return False
