@@ -308,9 +308,8 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
         return UsageError(
             f"found environments {names}{more} in {repo} but read no image or chart they pin: {parts} "
             f"not read may pin them{seen}",
-            hint="run init where the workloads are pinned (the branch or repository a line above "
-            "names, if one does); else name the images by hand (docs/guides/your-repository.md, "
-            "'Writing it by hand')",
+            hint="run init where the workloads are pinned (a branch or repository named above, if "
+            "one is); else name the images by hand (docs/guides/your-repository.md, 'Writing it by hand')",
         )
     # nothing was left unread and no branch holds more: no line above names where to look, but
     # kustomizations that are empty files (a scaffold) end the search at once

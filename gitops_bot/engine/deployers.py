@@ -56,7 +56,8 @@ def elsewhere(repo: RepoFiles) -> None:
     stages = 0
     moved_any = False
     released: dict[str, str] = {}  # url -> the version tag an Application renders it at
-    for f in deployer_files(repo):  # Applications, ApplicationSets and Stages are deploy objects
+    # Applications, ApplicationSets and Stages are deploy objects (a bootstrap folder's too)
+    for f in [*deployer_files(repo), *_bootstrapped(repo)]:
         text = repo.text(f) or ""
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
@@ -493,17 +494,29 @@ def deployer_files(repo: RepoFiles) -> list[str]:
     operator's 270 ClusterServiceVersions do)."""
     if repo.deployer_files is not None:
         return repo.deployer_files
-    out = []
-    for f in repo.yaml_files():
-        text = repo.text(f) or ""
-        if not any(group in text for group, _ in DEPLOYERS) or repo.no_environment(f):
-            continue
-        if (kinds := written_kinds(text)) is not None and not kinds & {k for _, k in DEPLOYERS}:
-            continue
-        if any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in DEPLOYERS for d in repo.docs(f)):
-            out.append(f)
+    out = [f for f in repo.yaml_files() if not repo.no_environment(f) and _holds_deployer(repo, f)]
     repo.deployer_files = out
     return out
+
+
+def _holds_deployer(repo: RepoFiles, f: str) -> bool:
+    text = repo.text(f) or ""
+    if not any(group in text for group, _ in DEPLOYERS):
+        return False
+    if (kinds := written_kinds(text)) is not None and not kinds & {k for _, k in DEPLOYERS}:
+        return False
+    return any((kind_of(d)[0].split("/", 1)[0], kind_of(d)[1]) in DEPLOYERS for d in repo.docs(f))
+
+
+def _bootstrapped(repo: RepoFiles) -> list[str]:
+    """The files under a bootstrap folder holding deploy objects: no environment is taken from
+    them, but the root Applications an installer applies there (Terraform's, a script's) are what
+    says which repository the workloads are pinned in."""
+    return [
+        f
+        for f in repo.yaml_files()
+        if repo.no_environment(f) and not repo.under_tests(f) and _holds_deployer(repo, f)
+    ]
 
 
 # A directory's name that says it holds manifests, not which app: the app is its parent's.

@@ -19,6 +19,8 @@ reader's, and each image's policy is guessed from the tags pinned today
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path, PurePosixPath
@@ -181,7 +183,8 @@ def discover(
     # an app of apps' chart is rendered with the tools the plan renders it with (helm on PATH),
     # so the Applications it yields are followed here as there, the images they reach listed
     plain = reader.Reader(repo.tree, repo.root, (), repo.root, render=RenderSettings())
-    remote: dict[str, dict[str, None]] = {}  # a remote resource or patch -> the environments naming it
+    # a remote resource or patch (its URL, what it is) -> the environments naming it
+    remote: dict[tuple[str, str], dict[str, None]] = {}
     for s in sources:
         try:
             walk = plain.environment(s)
@@ -193,16 +196,25 @@ def discover(
         for note in walk.notes:
             if note.kind is NoteKind.REMOTE:
                 # an environment of two paths over one remote base is named once
-                remote.setdefault(str(note), {})[s.name] = None
+                remote.setdefault((note.file, note.why.replace(", not followed", "")), {})[s.name] = None
     envs = discovered_roots.inside_roots(repo, envs, rendered)
     sources = [s for s in sources if s.name in {e.name for e in envs}]
-    for n, naming in remote.items():
+    for (url, what), naming in remote.items():
         # what a remote base renders is not read: the images it names, and which images:
         # entry of the environments applies to them, are not known here
+        release = _release(url)
+        at = f" at its release {release}" if release else ""
+        # a project's release (argo-cd/v3.3.9/manifests/install.yaml) pins its images together:
+        # vendored, they would be released one by one, apart from the release
+        advice = (
+            f"the bot releases images and charts, not a URL's version: change {release} in the URL by "
+            "hand to upgrade what it installs"
+            if release
+            else "vendor it into the repository to have it read"
+        )
         repo.notes.append(
-            f"{n.replace(', not followed', '')} of {', '.join(naming)}: not read (the images it names are "
-            "not found, and an images: entry over it may apply to none of them); vendor it into the "
-            "repository to have it read"
+            f"{url}: {what} of {', '.join(naming)}{at}: not read (the images it names are "
+            f"not found, and an images: entry over it may apply to none of them); {advice}"
         )
     every = list(dict.fromkeys(f for fs in rendered.values() for f in fs))
     discovered_images.rendered_images(repo, every, found)
@@ -531,3 +543,14 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     said = {n for f in files for n in discovered_appset_charts.read_charts(repo.text(f) or "", f)}
     rest = [n for n in found.notes if n not in said]
     return Discovery(envs, (), "", (*rest, *notes), charts=tuple(charts)), shared
+
+
+# a path segment or ?ref= naming a project's release (v3.3.9, 1.12.1, v1.8.2-rc.1)
+_RELEASE = re.compile(r"v?\d+\.\d+(?:\.\d+)*(?:[-+][0-9A-Za-z.-]+)?")
+
+
+def _release(url: str) -> str:
+    """The release a remote resource's URL is pinned at ("" for a branch or none)."""
+    parts = urllib.parse.urlsplit(url)
+    refs = urllib.parse.parse_qs(parts.query).get("ref", []) + parts.path.split("/")
+    return next((r for r in refs if _RELEASE.fullmatch(r)), "")
