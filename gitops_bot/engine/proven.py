@@ -541,15 +541,15 @@ def _judged_charts(
 
 
 def _helm_read(scope: _Files, r: ImageReading, texts: tuple[str, ...]) -> bool:
-    """Whether helm's render read the image's place: a values place, or a template of a chart it
-    rendered (helm names each document's ``# Source: CHART/templates/...``). A manifest no chart
-    holds, or a template of a chart this environment applies raw (``kubectl apply -f`` of the
-    file beside an Application's chart), is never read by helm: its marker missing from helm's
-    render proves nothing."""
+    """Whether helm's render read the image's place: a values place (but a release's of a chart
+    fetched elsewhere), or a template of a chart it rendered (``# Source: CHART/templates/...``),
+    never a manifest no chart holds, or a chart applied raw (``kubectl apply -f`` of its files)."""
     pin, top = r.effective, scope.root.absolute()
+    path = scope.config.root.absolute() / (pin.file if pin else ".")
+    if pin is not None and pin.kind is PinKind.HELM:
+        return not rendered_reading.helm().fetched(top, read_text(path) or "")
     if pin is None or pin.kind not in (PinKind.CONTAINER, PinKind.MARKER):
         return True
-    path = scope.config.root.absolute() / pin.file
     chart = next(
         (d for d in path.parents if (d == top or top in d.parents) and (d / "Chart.yaml").is_file()), None
     )

@@ -551,6 +551,13 @@ def _generated(root: Path, path: Path, text: str) -> list[dict[str, object]]:
     return [g.document() for g in kept if not isinstance(g, str)]
 
 
+def fetched(root: Path, text: str) -> bool:
+    """Whether ``text`` holds HelmReleases or Applications of no chart in the repository (an
+    OCI chart, a chart repository's: never fetched here, so helm renders none of them)."""
+    deployers = [d for d in objects(text) if d.get("kind") in ("HelmRelease", "Application")]
+    return bool(deployers) and not charts(root, deployers)
+
+
 def charted(root: Path, files: Sequence[Path]) -> bool:
     """Whether the deployer objects of ``files`` render a chart in the repository."""
     return bool(charts(root, file_objects(root, files)))

@@ -272,3 +272,47 @@ def test_a_values_place_an_argocd_source_file_overrides_names_that_file_in_the_f
     assert dev.fix is not None and dev.fix.startswith(
         "Argo CD merges charts/live/.argocd-source-dev.yaml over Application dev's source"
     ), dev.fix
+
+
+def test_values_of_a_release_of_a_chart_fetched_elsewhere_are_not_judged_by_another_charts_render(
+    tmp_path: Path,
+) -> None:
+    """aclerici38/home-ops@HEAD, kubernetes/apps/raphael: jellyfin's HelmRelease takes app-template
+    from an OCIRepository (never fetched here), beside a HelmRelease of the repository's own
+    resource-bundle chart, which helm renders. The jellyfin tag's marker was looked for in that
+    render alone and, missing, said "helm template of raphael renders no container running
+    jellyfin" (16 pins in two clusters): helm never rendered jellyfin's chart, so its render
+    proves nothing about those values. (A folder of files with no kustomization, as Flux applies
+    it: read file by file.)"""
+    oci = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: jellyfin}\n"
+        "spec:\n  chartRef: {kind: OCIRepository, name: app-template, namespace: flux-system}\n"
+        "  values:\n    image:\n      repository: ghcr.io/acme/web\n      tag: 1.1.0\n"
+    )
+    bundle = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: jellyfin-bundle}\n"
+        "spec:\n  chart:\n    spec:\n      chart: ./charts/bundle\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+        "  values: {name: jellyfin}\n"
+    )
+    files = {
+        "gitops-bot.yaml": CONFIG.replace("{kubectl}", kubectl())
+        .replace("{helm}", helm())
+        .split("environments:")[0]
+        + "environments:\n  - name: raphael\n    path: cluster\n",
+        "cluster/jellyfin.yaml": oci,
+        "cluster/bundle.yaml": bundle,
+        "charts/bundle/Chart.yaml": "apiVersion: v2\nname: bundle\nversion: 0.6.0\n",
+        "charts/bundle/values.yaml": "name: app\n",
+        "charts/bundle/templates/config.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Values.name }}-bundle'}\ndata: {a: b}\n"
+        ),
+    }
+    write(tmp_path, files)
+    config = load(tmp_path / "gitops-bot.yaml")
+    specs = [images.ImageSpec(i.name, i.repository.location, dict(i.helm)) for i in config.images]
+    sources = [reader.Source(e.name, tuple(e.paths), (IMAGE,)) for e in config.environments]
+    rules = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs, tmp_path).read(sources)
+    assert rules["raphael"].images[0].status is PinStatus.PINNED, rules["raphael"].images[0]
+    judged = proven.prove(config, tmp_path, list(config.environments), specs, rules)
+    assert judged["raphael"].images[0] == rules["raphael"].images[0], judged["raphael"].images[0]
