@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 MAX_DEPTH = 64  # deeper than any registry, forge or Sigstore document nests
 
@@ -56,6 +57,8 @@ def read_capped(response: httpx.Response, limit: int, *, raw: bool = False) -> b
     chunks: list[bytes] = []
     size = 0
     # raw: the transport's stream itself (a mock's already-read stream iterates again)
+    import httpx  # loaded by whoever made the response
+
     stream = response.stream if raw and isinstance(response.stream, httpx.SyncByteStream) else None
     for chunk in stream if stream is not None else response.iter_bytes():
         size += len(chunk)

@@ -14,8 +14,10 @@ import errno
 import socket
 import ssl
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from gitops_bot.core.record import record
 from gitops_bot.net.transport import MetadataRefused
@@ -51,6 +53,8 @@ def not_reached(
     host was reached (a connection reset mid-answer, a timeout: those may be its load).
     ``service`` names what should be listening there, in the check. ``proxy``: (the proxy's
     URL, the variable naming it) when the connection went to a proxy first."""
+    import httpx  # loaded by whatever raised it (the registry's exchange maps httpcore's to it)
+
     if not isinstance(exc, httpx.ConnectError):
         return None
     found = _not_reached(exc, host, service)

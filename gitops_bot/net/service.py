@@ -67,7 +67,7 @@ from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
 from gitops_bot.net import proxy as proxies
 from gitops_bot.net import transport as _transport
-from gitops_bot.net.auth import Origin, origin
+from gitops_bot.net.origins import Origin, origin
 from gitops_bot.net.reach import not_reached
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport
 

@@ -29,10 +29,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpcore
-import httpx
 
 from gitops_bot.core.record import record
 from gitops_bot.core.secret import metadata_address
@@ -48,6 +47,22 @@ USER_AGENT = "gitops-bot"
 
 SHARD = 4  # connections per httpcore pool (see Transport._route)
 
+if TYPE_CHECKING:
+    import httpx
+    from httpx import BaseTransport as _Face
+else:
+
+    class _Face:
+        """What an ``httpx.Client`` calls of its transport (``httpx.BaseTransport``'s
+        ``__enter__``, ``__exit__``, ``handle_request``, ``close``), without importing httpx:
+        a plan's registry requests go on httpcore, and httpx's import is ~10 % of its start-up."""
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.close()
+
 
 # for plain-http routes: no CA, never trusts. Made at the first such route, not at import: making
 # one is ~6-10 M instructions (about 1 % of a one-image plan's start-up) a run whose registries are all
@@ -57,7 +72,7 @@ def _no_tls() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-class Transport(httpx.BaseTransport):
+class Transport(_Face):
     def __init__(
         self,
         *,
@@ -85,7 +100,10 @@ class Transport(httpx.BaseTransport):
         self._metadata = metadata
         # a direct route's connections: refused when they land on a metadata address
         self._direct: httpcore.NetworkBackend = self.backend if metadata else _NoMetadata(self.backend)
-        self._routes: dict[tuple[str | None, bool], tuple[httpx.HTTPTransport, ...]] = {}
+        self._routes: dict[tuple[str | None, bool], tuple[httpcore.ConnectionPool, ...]] = {}
+        # a pool's httpx transport, made when an httpx client first sends on it (a proxy
+        # route's is httpx's own, which built its pool)
+        self._faces: dict[httpcore.ConnectionPool, httpx.HTTPTransport] = {}
         self._lock = threading.Lock()
         self._mine = threading.local()  # the shard index of this thread (see _shard)
         self._threads = 0
@@ -103,7 +121,7 @@ class Transport(httpx.BaseTransport):
             self._ssl = self._ssl() if self._ssl is not None else _ssl_context()
         return self._ssl
 
-    def _route(self, proxy: str | None, https: bool) -> tuple[httpx.HTTPTransport, ...]:
+    def _route(self, proxy: str | None, https: bool) -> tuple[httpcore.ConnectionPool, ...]:
         tls = https or proxy is not None  # a proxy may itself be https
         found = self._routes.get((proxy, tls))
         if found is not None:
@@ -123,7 +141,22 @@ class Transport(httpx.BaseTransport):
                 size = -(-self._max // count)
                 shards = []
                 for _ in range(count):
-                    shard = httpx.HTTPTransport(
+                    if proxy is None:  # as httpx.HTTPTransport builds a direct route's pool
+                        shards.append(
+                            httpcore.ConnectionPool(
+                                ssl_context=verify,
+                                max_connections=size,
+                                max_keepalive_connections=size,
+                                keepalive_expiry=self._keepalive,
+                                http1=True,
+                                http2=self._http2,
+                                network_backend=self._direct,
+                            )
+                        )
+                        continue
+                    import httpx  # a proxy (http, https or socks) is httpx's to speak to
+
+                    face = httpx.HTTPTransport(
                         verify=verify,
                         http2=self._http2,
                         proxy=proxy,
@@ -135,8 +168,9 @@ class Transport(httpx.BaseTransport):
                         trust_env=False,
                     )
                     # through a proxy the connection is to the proxy the environment names
-                    internals.pool_with_backend(shard, self.backend if proxy else self._direct)
-                    shards.append(shard)
+                    pool = internals.pool_with_backend(face, self.backend)
+                    self._faces[pool] = face
+                    shards.append(pool)
                 found = tuple(shards)
                 self._routes[(proxy, tls)] = found
             return found
@@ -150,8 +184,8 @@ class Transport(httpx.BaseTransport):
             found = self._proxies[origin] = proxy_for(url, self._env, metadata=self._metadata)
             return found
 
-    def _shard(self, url: str, https: bool) -> httpx.HTTPTransport:
-        shards = self._route(self._proxy(url), https)
+    def _shard(self, proxy: str | None, https: bool) -> httpcore.ConnectionPool:
+        shards = self._route(proxy, https)
         # a thread keeps to one pool, so its sequential requests reuse their connection; threads
         # are dealt to pools in turn (not by thread id, which may crowd some pools and leave
         # others empty)
@@ -163,7 +197,17 @@ class Transport(httpx.BaseTransport):
         return shards[index % len(shards)]
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._shard(str(request.url), request.url.scheme == "https").handle_request(request)
+        url, https = str(request.url), request.url.scheme == "https"
+        proxy = self._proxy(url)
+        pool = self._shard(proxy, https)
+        face = self._faces.get(pool)
+        if face is None:
+            with self._lock:
+                face = self._faces.get(pool)
+                if face is None:  # a direct route's pool (a proxy route's was made with its own)
+                    context = self._context() if https or proxy is not None else _no_tls()
+                    face = self._faces[pool] = internals.over_pool(pool, context)
+        return face.handle_request(request)
 
     def exchange(
         self,
@@ -210,7 +254,7 @@ class Transport(httpx.BaseTransport):
         )
         with _deadline.until(time.monotonic() + timeout):
             try:
-                response = internals.pool_of(self._shard(url, https)).handle_request(request)
+                response = self._shard(self._proxy(url), https).handle_request(request)
                 chunks = _read(response, limit)
             except Exception:
                 # httpcore's exceptions as httpx's (the mapping looked up only when one is raised)
@@ -229,6 +273,7 @@ class Transport(httpx.BaseTransport):
         with self._lock:
             routes = list(self._routes.values())
             self._routes.clear()
+            self._faces.clear()
         for shards in routes:
             for r in shards:
                 r.close()
@@ -278,7 +323,7 @@ class KeptConnections:
             transport.close()
 
 
-class _Lent(httpx.BaseTransport):
+class _Lent(_Face):
     """A kept transport as one client holds it: the client's close leaves the connections kept."""
 
     def __init__(self, kept: Transport) -> None:
@@ -352,23 +397,28 @@ class _NoMetadata(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-# httpcore's exceptions and the httpx ones httpx.HTTPTransport raises for them (both public)
-HTTPX_ERRORS: dict[type[Exception], type[httpx.HTTPError]] = {
-    httpcore.TimeoutException: httpx.TimeoutException,
-    httpcore.ConnectTimeout: httpx.ConnectTimeout,
-    httpcore.ReadTimeout: httpx.ReadTimeout,
-    httpcore.WriteTimeout: httpx.WriteTimeout,
-    httpcore.PoolTimeout: httpx.PoolTimeout,
-    httpcore.NetworkError: httpx.NetworkError,
-    httpcore.ConnectError: httpx.ConnectError,
-    httpcore.ReadError: httpx.ReadError,
-    httpcore.WriteError: httpx.WriteError,
-    httpcore.ProxyError: httpx.ProxyError,
-    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
-    httpcore.ProtocolError: httpx.ProtocolError,
-    httpcore.LocalProtocolError: httpx.LocalProtocolError,
-    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
-}
+@functools.cache
+def httpx_errors() -> dict[type[Exception], type[httpx.HTTPError]]:
+    """httpcore's exceptions and the httpx ones httpx.HTTPTransport raises for them (both
+    public): made when the first is raised, httpx imported then."""
+    import httpx
+
+    return {
+        httpcore.TimeoutException: httpx.TimeoutException,
+        httpcore.ConnectTimeout: httpx.ConnectTimeout,
+        httpcore.ReadTimeout: httpx.ReadTimeout,
+        httpcore.WriteTimeout: httpx.WriteTimeout,
+        httpcore.PoolTimeout: httpx.PoolTimeout,
+        httpcore.NetworkError: httpx.NetworkError,
+        httpcore.ConnectError: httpx.ConnectError,
+        httpcore.ReadError: httpx.ReadError,
+        httpcore.WriteError: httpx.WriteError,
+        httpcore.ProxyError: httpx.ProxyError,
+        httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+        httpcore.ProtocolError: httpx.ProtocolError,
+        httpcore.LocalProtocolError: httpx.LocalProtocolError,
+        httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    }
 
 
 @contextlib.contextmanager
@@ -379,7 +429,7 @@ def as_httpx_errors() -> Iterator[None]:
         yield
     except Exception as exc:
         mapped: type[httpx.HTTPError] | None = None
-        for source, target in HTTPX_ERRORS.items():
+        for source, target in httpx_errors().items():
             if isinstance(exc, source) and (mapped is None or issubclass(target, mapped)):
                 mapped = target
         if mapped is None:
@@ -491,6 +541,8 @@ def exchange(
         return transport.exchange(
             method, url, headers, body, timeout=timeout, limit=limit, connect_timeout=connect
         )
+    import httpx  # a test's transport, or a URL httpx must normalise: httpx's objects
+
     request = httpx.Request(method, url, headers=headers, content=body or None)
     return send(transport, request, timeout=timeout, limit=limit, connect_timeout=connect)
 
@@ -512,6 +564,8 @@ def client(
         ssl_context=lambda: _ssl_context(ca_file, env), http2=http2, max_connections=max_connections, env=env
     )
     kwargs.setdefault("headers", {"User-Agent": USER_AGENT})
+    import httpx
+
     return httpx.Client(transport=transport, trust_env=False, **kwargs)
 
 

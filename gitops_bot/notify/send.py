@@ -29,7 +29,7 @@ from gitops_bot import __version__
 from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.core.secret import is_loopback_host, signature
 from gitops_bot.net import retry
-from gitops_bot.net.auth import origin
+from gitops_bot.net.origins import origin
 from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 from gitops_bot.notify.message import RENDERERS, Notice
 from gitops_bot.notify.settings import NotifierSettings

@@ -14,15 +14,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import RegistryProtocolError, TokenServiceError
 from gitops_bot.core.instants import DURATION_MAX, outside_instant
 from gitops_bot.core.model import is_digest, is_tag, short_digest
 from gitops_bot.core.record import record
-from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import JSONTooDeep, loads
+from gitops_bot.net.origins import same_origin
 from gitops_bot.net.retry import retry_after, retryable_status
 from gitops_bot.net.transport import Reply
 
@@ -115,6 +113,8 @@ def accepted(
     Anything else (an error page, a token endpoint's body) skips the image with the reason."""
     where = f"{host}/{repository}:{reference}"
     if not is_digest(reference) and not same_origin(response.url, registry):
+        import httpx  # the refusal names where it was served from, as httpx reads it
+
         served = httpx.URL(response.url)
         raise RegistryProtocolError(
             f"{where}: manifest served by {served.scheme}://{served.netloc.decode('ascii', 'replace')} "

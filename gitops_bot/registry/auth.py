@@ -19,9 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
-
-import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, TokenServiceError
 from gitops_bot.core.log import get_logger, register_secret
@@ -32,6 +31,9 @@ from gitops_bot.net.retry import Retryable
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry.answers import CREDENTIALS_HINT, TOKEN_LIMIT, Token, token_answer
 from gitops_bot.registry.credentials import Secrets
+
+if TYPE_CHECKING:
+    import httpx
 
 log = get_logger(__name__)
 
@@ -487,6 +489,8 @@ def _refused_token(where: str, bearer: Challenge | None, response: Reply) -> Tok
     error = challenge.params.get("error", "") if challenge is not None else ""
     error = error if re.fullmatch(r"[a-z_]{1,40}", error) else ""  # the spec's codes; nothing else shown
     realm = bearer.params.get("realm", "") if bearer is not None else ""
+    import httpx  # the realm is read as httpx reads it
+
     try:
         service = httpx.URL(realm).netloc.decode("ascii", "replace")
     except (httpx.InvalidURL, TypeError):
@@ -523,6 +527,8 @@ def _realm(host: str, realm: str, scheme: str) -> httpx.URL:
     """The token endpoint a challenge names, if it is a usable one: an absolute http(s) URL,
     not plain http behind an https registry unless on loopback (credentials are sent there).
     Otherwise the registry's images are skipped with this reason."""
+    import httpx  # a token service is asked at the URL httpx reads in its realm
+
     try:
         url = httpx.URL(realm)
     except (httpx.InvalidURL, TypeError, ValueError):

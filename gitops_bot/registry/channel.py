@@ -12,14 +12,16 @@ challenge from where a redirect led is not answered, and nothing secret crosses 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import httpx
-
-from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.origins import same_origin
 from gitops_bot.net.transport import Reply, exchange
 from gitops_bot.registry.answers import TOKEN_LIMIT
 from gitops_bot.registry.auth import RegistryAuth, RegistryRequest
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_REDIRECTS = 20  # httpx's default
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -115,6 +117,8 @@ class Channel:
             if deadline is not None:
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
+                    import httpx  # the error a registry's callers catch (as the exchange's own)
+
                     raise httpx.ReadTimeout("response not complete within the deadline")
                 connect_timeout = min(connect_timeout, timeout) if connect_timeout is not None else None
             reply = self._exchange(request, timeout, connect_timeout, limit)
@@ -123,6 +127,8 @@ class Channel:
                 return reply
             history.append(reply)
             request = _redirected(request, reply.status, location)
+        import httpx
+
         raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.")
 
 
@@ -131,6 +137,8 @@ def _redirected(request: RegistryRequest, status: int, location: str) -> Registr
     becomes a GET without a body; the Authorization header never goes to another origin. Nor
     does a body (a 307/308 would resend it): the one request with a body is a token request
     whose body holds the refresh token."""
+    import httpx  # a redirect is read as httpx reads it
+
     try:
         url = httpx.URL(request.url).join(location)
     except httpx.InvalidURL as exc:

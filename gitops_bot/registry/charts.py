@@ -37,7 +37,7 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.core.record import record
 from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net import retry as _retry
-from gitops_bot.net.auth import origin
+from gitops_bot.net.origins import origin
 from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry import credentials, retrying

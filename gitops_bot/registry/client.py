@@ -17,13 +17,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.instants import out_of_bounds, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import AgeSource, ImageAge, ImageMetadata, is_digest, is_tag, short_digest
-from gitops_bot.net.auth import same_origin
+from gitops_bot.net.origins import same_origin
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers
 from gitops_bot.registry.answers import ACCEPT as ACCEPT
@@ -99,6 +97,8 @@ class RegistryClient(Requests):
         link = answers.next_link(response.header("Link"))
         if not link:
             return None
+        import httpx  # a pagination link is read as httpx reads it
+
         here = httpx.URL(response.url)
         try:
             target = here.join(link)

@@ -9,8 +9,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import httpx
-
 from gitops_bot.core import files, privdir
 from gitops_bot.core.model import normalise_host
 from gitops_bot.registry import credentials
@@ -20,6 +18,8 @@ from gitops_bot.registry.memo import MemoClient
 from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
 
 if TYPE_CHECKING:
+    import httpx
+
     from gitops_bot.registry.charts import ChartIndexes
 
 # The chart client, imported by name the first time a run reads a chart repository (as the

@@ -20,10 +20,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import field
-from typing import Self
+from typing import TYPE_CHECKING, Self
 from urllib.parse import quote
-
-import httpx
 
 from gitops_bot.core.errors import (
     RegistryAccessError,
@@ -47,6 +45,9 @@ from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.credentials import Secrets
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.settings import scheme_for as scheme_for
+
+if TYPE_CHECKING:
+    import httpx
 
 log = get_logger(__name__)
 
@@ -333,55 +334,62 @@ class Requests:
             except TooLarge as exc:
                 self.stats.count("too-large")
                 raise RegistryProtocolError(f"{self.host}/{repository}: answer too large ({exc})") from None
-            except httpx.TimeoutException as exc:
-                if self._aborted:
-                    raise self._stopping() from None
-                self.stats.count("timeout")
-                connect = min(left, CONNECT_TIMEOUT)
-                if isinstance(exc, httpx.ConnectTimeout) and connect >= min(
-                    self.config.timeout, CONNECT_TIMEOUT
-                ):
-                    # never accepted in its whole time: not reached, so nothing said of its load
-                    dropped = connect_timed_out(self.host, connect)
-                    log.info("registry_unreachable", registry=self.host, reason=dropped.what)
-                    raise _retry.Retryable(dropped.what, unreached=dropped.check) from None
-                # a request cut short by the operation's deadline says nothing of the host
-                overloaded = left >= self.config.timeout
-                raise _retry.Retryable("timed out") from None
-            except (  # before TransportError, which UnsupportedProtocol is
-                httpx.TooManyRedirects,
-                httpx.InvalidURL,
-                httpx.UnsupportedProtocol,
-                httpx.LocalProtocolError,
-            ) as exc:
-                self.stats.count("bad-answer")
-                raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
-            except httpx.TransportError as exc:
-                if self._aborted:
-                    raise self._stopping() from None
-                self.stats.count("connection-error")
-                if isinstance(
-                    exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError
-                ) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                    raise RegistryUnavailable(
-                        f"registry {self.host}: TLS certificate not trusted",
-                        hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
-                        "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
-                    ) from None
-                unreached = not_reached(exc, self.host)
-                if unreached is not None:
-                    # refused, no address, no route, a failed handshake: the host was never
-                    # asked, so this says nothing of its load and the window stays as it is
-                    log.info("registry_unreachable", registry=self.host, reason=unreached.what)
-                    if unreached.lasting:  # the same handshake fails the same way every time
+            except Exception:
+                # an exchange raises httpx's exceptions (mapped from httpcore's) only when it
+                # fails: httpx is imported here, so a plan whose requests answer never loads it
+                import httpx
+
+                try:
+                    raise
+                except httpx.TimeoutException as exc:
+                    if self._aborted:
+                        raise self._stopping() from None
+                    self.stats.count("timeout")
+                    connect = min(left, CONNECT_TIMEOUT)
+                    if isinstance(exc, httpx.ConnectTimeout) and connect >= min(
+                        self.config.timeout, CONNECT_TIMEOUT
+                    ):
+                        # never accepted in its whole time: not reached, so nothing said of its load
+                        dropped = connect_timed_out(self.host, connect)
+                        log.info("registry_unreachable", registry=self.host, reason=dropped.what)
+                        raise _retry.Retryable(dropped.what, unreached=dropped.check) from None
+                    # a request cut short by the operation's deadline says nothing of the host
+                    overloaded = left >= self.config.timeout
+                    raise _retry.Retryable("timed out") from None
+                except (  # before TransportError, which UnsupportedProtocol is
+                    httpx.TooManyRedirects,
+                    httpx.InvalidURL,
+                    httpx.UnsupportedProtocol,
+                    httpx.LocalProtocolError,
+                ) as exc:
+                    self.stats.count("bad-answer")
+                    raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
+                except httpx.TransportError as exc:
+                    if self._aborted:
+                        raise self._stopping() from None
+                    self.stats.count("connection-error")
+                    if isinstance(
+                        exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError
+                    ) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                         raise RegistryUnavailable(
-                            f"registry {self.host} unreachable: {unreached.what}", hint=unreached.check
+                            f"registry {self.host}: TLS certificate not trusted",
+                            hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
+                            "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
                         ) from None
-                    raise _retry.Retryable(unreached.what, unreached=unreached.check) from None
-                # reset mid-exchange: a host that cannot take more; not a kept-alive connection
-                # the server closed while idle (a watch cycle's first request), which says nothing
-                overloaded = not isinstance(exc, httpx.RemoteProtocolError)
-                raise _retry.Retryable(f"connection lost ({type(exc).__name__})") from None
+                    unreached = not_reached(exc, self.host)
+                    if unreached is not None:
+                        # refused, no address, no route, a failed handshake: the host was never
+                        # asked, so this says nothing of its load and the window stays as it is
+                        log.info("registry_unreachable", registry=self.host, reason=unreached.what)
+                        if unreached.lasting:  # the same handshake fails the same way every time
+                            raise RegistryUnavailable(
+                                f"registry {self.host} unreachable: {unreached.what}", hint=unreached.check
+                            ) from None
+                        raise _retry.Retryable(unreached.what, unreached=unreached.check) from None
+                    # reset mid-exchange: a host that cannot take more; not a kept-alive connection
+                    # the server closed while idle (a watch cycle's first request), which says nothing
+                    overloaded = not isinstance(exc, httpx.RemoteProtocolError)
+                    raise _retry.Retryable(f"connection lost ({type(exc).__name__})") from None
             overloaded = response.status in OVERLOAD_STATUSES
             seconds = time.monotonic() - started
         finally:

@@ -310,6 +310,10 @@ LATE_IMPORTS = {
     "gitops_bot.forges.github.adapter",  # PyJWT and cryptography (a GitHub App's JWT)
     "botocore",  # a cloud registry's login (the aws extra)
     "google.auth",  # a cloud registry's login (the gcp extra)
+    # httpx's objects (~10 % of a plan's start-up, with http.cookiejar, email, idna): a registry's
+    # requests go on httpcore (net.transport); its refusals, redirects and token realms, and the
+    # forges', gates' and notifications' clients, import it where they are made
+    "httpx",
 }
 
 

@@ -27,7 +27,7 @@ from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger, redact, register_secret, renewing
 from gitops_bot.core.record import record
 from gitops_bot.net import limits
-from gitops_bot.net.auth import origin
+from gitops_bot.net.origins import origin
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 from gitops_bot.net.transport import Reply

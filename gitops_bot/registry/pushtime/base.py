@@ -23,7 +23,7 @@ import httpx
 from gitops_bot.core import instants, numbers
 from gitops_bot.core.errors import RegistryAccessError
 from gitops_bot.core.record import record
-from gitops_bot.net.auth import origin
+from gitops_bot.net.origins import origin
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable, link_next
 

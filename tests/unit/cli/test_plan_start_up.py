@@ -53,9 +53,11 @@ from testkit import kubetools
 # render.roots (a directory of root Applications followed root by root), 390 with core.record
 # (value types made with shared methods, where @dataclass compiled six from source for each:
 # 1.176 -> 0.817 G instructions to a one-image plan's first request), 391 with render.missing
-# (kustomize's refusal of resources: naming files the repository lacks, each named).
+# (kustomize's refusal of resources: naming files the repository lacks, each named), 350 once the
+# registry's requests, on httpcore already, no longer loaded httpx (its objects are made where a
+# refusal, a redirect or a token service is read: net.origins reads a plain origin itself).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
-MOST_MODULES = 391
+MOST_MODULES = 350
 # The same plan where a kubectl is found: the reading renders the environment (render.tools,
 # rendered_reading, the marked render's engine.proven), 414 when this was written, 408 once Argo CD's
 # kustomize builds, an Application's source hydrator, a chart's dependencies and the
@@ -63,8 +65,9 @@ MOST_MODULES = 391
 # charts' renders (render.helm_render, its source_files) and their marked proofs (engine.app_version,
 # render.template_pins) were imported by name where a reading meets a chart or a deployer object
 # (counted with the render's temporary directory outside the repository: inside it, the render
-# failed copying its own copy, and the deployer objects were then read from the files).
-MOST_MODULES_RENDERED = 403
+# failed copying its own copy, and the deployer objects were then read from the files), 362 once
+# httpx was not loaded.
+MOST_MODULES_RENDERED = 362
 # What a plain kustomization's render does not use: each loaded by such a plan once.
 NOT_RENDERED_PLAINLY = (
     "gitops_bot.render.argo_kustomize",  # Argo CD's builds of an Application's kustomize fields
@@ -87,6 +90,10 @@ NEVER = (
     "rich",
     "pygments",  # httpx's command-line client
     "h2",  # HTTP/2, which registries speak only when one sets `http2: true`
+    # httpx's objects (and http.cookiejar, urllib.request, email, idna with them): a registry's
+    # requests go on httpcore, its refusals and redirects are httpx's, imported where they happen
+    # (a one-image plan's start-up: 752 -> 674 M instructions with httpx out)
+    "httpx",
     "hpack",
     "hyperframe",
     "gitops_bot.watch",

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.net import auth, limits, retry, tls
-from gitops_bot.net.internals import pool_of
+from gitops_bot.net import auth, limits, origins, retry, tls
 from gitops_bot.net.proxy import proxy_for
 from gitops_bot.net.transport import Transport, exchange, fetch, send
 from testkit.hostile_registry import Answer, HostileRegistry
@@ -219,7 +218,7 @@ def test_a_closed_transport_closes_its_idle_connections_and_still_answers() -> N
     with HostileRegistry({"/": Answer(body=b"{}")}) as server:
         t = Transport(env={})
         exchange(t, "GET", server.url + "/a", {}, timeout=10)
-        (connection,) = [c for shards in t._routes.values() for s in shards for c in pool_of(s).connections]
+        (connection,) = [c for shards in t._routes.values() for s in shards for c in s.connections]
         t.close()
         assert connection.is_closed() and not t._routes
         assert exchange(t, "GET", server.url + "/b", {}, timeout=10).body == b"{}"
@@ -265,9 +264,9 @@ def test_origin_auth_attaches_only_to_its_origin_and_not_after_a_redirect_elsewh
 
 
 def test_same_origin_compares_scheme_host_and_port() -> None:
-    assert auth.same_origin("https://R.example/a", "https://r.example:443/b")
-    assert not auth.same_origin("https://r.example/", "http://r.example/")
-    assert not auth.same_origin("https://r.example/", "https://r.example:8443/")
+    assert origins.same_origin("https://R.example/a", "https://r.example:443/b")
+    assert not origins.same_origin("https://r.example/", "http://r.example/")
+    assert not origins.same_origin("https://r.example/", "https://r.example:8443/")
 
 
 @pytest.mark.parametrize(
@@ -282,24 +281,39 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
         "https://bücher.example/a",
         "https://h.example:0/",
         "https://h.example\\@evil.example/",
+        # the plain spellings, read without httpx
+        "http://127.0.0.1:5000/v2/x",
+        "http://Registry.Example:05000/x",
+        "https://h.example./x",
+        "http://1.2.3/x",
+        "http://a..b/",
+        "http://h.example:80/",
+        "https://h.example:65536/",
+        "http://-a.example/",
+        "http://h_x.example/",
     ],
 )
 def test_an_origin_is_httpx_s_reading_of_the_whole_url(url: str) -> None:
     whole = httpx.URL(url)
     port = whole.port or (443 if whole.scheme == "https" else 80)
-    assert auth.origin(url) == auth.origin(whole) == (whole.scheme, whole.host.lower(), port)
+    assert origins.origin(url) == origins.origin(whole) == (whole.scheme, whole.host.lower(), port)
 
 
 def test_an_origin_is_parsed_once_a_scheme_and_authority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain one (a host name or an IPv4 address, a port) without httpx; any other by httpx,
+    once."""
     parsed: list[str] = []
     real = httpx.URL
     monkeypatch.setattr(httpx, "URL", lambda u: parsed.append(u) or real(u))
-    auth._origin.cache_clear()
+    origins._origin.cache_clear()
     for path in ("a/manifests/1.0", "b/manifests/2.0", "c/tags/list?n=5"):
-        assert auth.same_origin(f"http://127.0.0.1:5000/v2/{path}", "http://127.0.0.1:5000")
-    assert parsed == ["http://127.0.0.1:5000"]
+        assert origins.same_origin(f"http://127.0.0.1:5000/v2/{path}", "http://127.0.0.1:5000")
+        assert origins.same_origin(f"http://u@[::1]:5000/v2/{path}", "http://[::1]:5000")
+    assert parsed == ["http://u@[::1]:5000", "http://[::1]:5000"]
     with pytest.raises(httpx.InvalidURL, match="non-printable"):  # what httpx refuses, refused
-        auth.origin("http://127.0.0.1:5000/v2/a\x01b")
+        origins.origin("http://127.0.0.1:5000/v2/a\x01b")
+    with pytest.raises(httpx.InvalidURL, match="Invalid IPv4 address"):
+        origins.origin("http://999.1.1.1/v2/")
 
 
 def test_retry_policy_retries_then_gives_up_with_the_last_reason_and_bounds_retry_after() -> None:

@@ -33,8 +33,8 @@ def test_importing_the_transport_makes_no_tls_context() -> None:
 def test_a_plain_http_route_is_given_the_context_that_trusts_nothing() -> None:
     t = transport.Transport()
     try:
-        (shard, *_) = t._route(None, https=False)
-        context = shard._pool._ssl_context
+        (pool, *_) = t._route(None, https=False)
+        context = pool._ssl_context
         assert context is transport._no_tls()
         assert context.cert_store_stats()["x509_ca"] == 0
     finally:
