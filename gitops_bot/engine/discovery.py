@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path, PurePosixPath
 
@@ -56,11 +56,8 @@ from gitops_bot.engine import (
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.discovered_images import FoundImage, ImageNames
-from gitops_bot.engine.promotion_order import (
-    rank_of,
-    same,
-)
-from gitops_bot.engine.repository_files import RepoFiles
+from gitops_bot.engine.promotion_order import kind_of, rank_of, same
+from gitops_bot.engine.repository_files import RepoFiles, as_map
 from gitops_bot.manifests import argocd_apps, charts_argocd, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
@@ -228,6 +225,9 @@ def discover(
     repo.notes += found.substituted_notes()
     shared = discovered_images.shared_names(repo, [(e.name, e.paths) for e in envs], found)
     discovered_images.drop(found, shared)
+    built = _cluster_built(repo, found.found, renamed, every)
+    repo.notes += built.values()
+    discovered_images.drop(found, built)
     # said on each image it became, not as a file not read: both are configured
     collided = {r: said for said, repos in shared.values() for r in repos}
     pulled = {n: found.marked.get(n, n) for n in found.found}  # a Flux setter's name: its repository
@@ -554,3 +554,37 @@ def _release(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     refs = urllib.parse.parse_qs(parts.query).get("ref", []) + parts.path.split("/")
     return next((r for r in refs if _RELEASE.fullmatch(r)), "")
+
+
+# a Service's address (OpenShift's image-registry.openshift-image-registry.svc:5000): a registry
+# inside the cluster, which no machine outside it resolves
+_IN_CLUSTER = re.compile(r"[^/]+\.svc(?:\.cluster\.local)?(?::\d+)?/")
+
+
+def _cluster_built(
+    repo: RepoFiles, names: Iterable[str], renamed: Mapping[str, Mapping[str, str]], files: Sequence[str]
+) -> dict[str, str]:
+    """The images an OpenShift BuildConfig the environments render builds into an ImageStreamTag,
+    pulled from the cluster's own registry or by the stream's name (each environment's kustomize
+    newName, else as written): no registry outside the cluster holds them, and the cluster's
+    builds move their tag, so each is said, not configured (name -> what is said)."""
+    outputs: dict[str, tuple[str, str, str]] = {}  # stream -> (BuildConfig, file, ImageStreamTag)
+    for f in files:
+        for doc in repo.docs(f) if "BuildConfig" in (repo.text(f) or "") else ():
+            to = as_map(as_map(as_map(doc.get("spec")).get("output")).get("to"))
+            if kind_of(doc)[1] == "BuildConfig" and to.get("kind") == "ImageStreamTag":
+                tag = str(to.get("name") or "")
+                outputs.setdefault(tag.split(":")[0], (str(as_map(doc.get("metadata")).get("name")), f, tag))
+    out: dict[str, str] = {}
+    for name in names if outputs else ():
+        pulled = sorted({r[name] for r in renamed.values() if name in r} or {name})
+        if any("/" in p and not _IN_CLUSTER.match(p) for p in pulled):
+            continue  # pulled from a registry (CI pushes it): what runs is that registry's
+        if (build := outputs.get(pulled[0].rsplit("/", 1)[-1])) is not None:
+            out[name] = (
+                f"{name}: built in the cluster by BuildConfig {build[0]} ({build[1]}) into ImageStreamTag "
+                f"{build[2]}, pulled from {', '.join(pulled)}: no registry outside the cluster holds it, "
+                "and the cluster's builds move its tag: not configured; to release it from git, have CI "
+                "push it to a registry and pull it from there"
+            )
+    return out
