@@ -73,4 +73,5 @@ def test_an_image_pushed_to_a_registry_outside_the_cluster_stays_configured(tmp_
     """The same BuildConfig beside an overlay pulling ghcr.io/acme/frontend: what runs is the
     registry's (CI pushes it), not the cluster's build."""
     code, text, configured = _init(tmp_path, _files("ghcr.io/acme/frontend"))
+    assert code == 0, text
     assert '- name: "frontend"' in configured, configured
