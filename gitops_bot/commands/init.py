@@ -369,7 +369,12 @@ def find(
     # what init could not tell from the repository is said before the plan, not only in the
     # config's comments (a reader of the output should not have to find it there)
     notes: list[str] = [f"open question: {q}" for q in found.questions]
-    notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
+    # one note of several images (an environment its tool refuses whole) is said once, naming them
+    named: dict[str, list[str]] = {}
+    for i in found.images:
+        for n in i.notes:
+            named.setdefault(n, []).append(i.name)
+    notes += [f"note: {', '.join(names)}: {n}" for n, names in named.items()]
     needed, if_private = _extras_needed(cfg, pool)
     notes += needed
     checks: tuple[str, ...] = ()
