@@ -172,13 +172,17 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProce
         yield reg
 
 
-# the Prometheus servers a session's tests will ask for, started as soon as the session knows
-# it (pytest_collection_finish): each takes 5-10 s to its first scrape, overlapped so with the
-# tests before the first that needs it, rather than waited for by that test
+# the Prometheus servers of the session's tests, each 5-10 s from its start to its first scrape
 _WARM: dict[str, Callable[[Path], Warming]] = {
     "prom": Warming,
     "prom_mutual_tls": lambda root: MutualTls(root).warming,
 }
+# those started as soon as the session knows its tests ask for them (pytest_collection_finish),
+# that wait overlapped so with the tests before the first that needs one. Every worker collects
+# every test, so each starts them, and a server started keeps scraping until the session ends
+# (~4.5 ms of CPU a second, its exporter's and its own): the mutual-TLS one serves a single test,
+# which waits for its first scrape instead of -n workers scraping for the whole session
+_AHEAD = ("prom",)
 _warming: dict[str, tuple[Warming, Path]] = {}
 
 
@@ -191,7 +195,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
     asked = {name for item in session.items for name in getattr(item, "fixturenames", ())}
-    for name in sorted(asked & _WARM.keys()):
+    for name in sorted(asked.intersection(_AHEAD)):
         root = Path(tempfile.mkdtemp(prefix=f"gitops-bot-{name}-"))
         _warming[name] = (_WARM[name](root), root)
     if "prom_spike" in asked and "prom" in _warming:
