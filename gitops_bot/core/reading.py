@@ -359,6 +359,8 @@ class ChartReading:
     reason: str = ""  # why no file the environment renders pins it (version None)
     # the other places the environment renders that pin it (file:line): a release edits each
     also: tuple[str, ...] = ()
+    # places a unit the environment's tool refuses reads (file:line): a release leaves them
+    left: tuple[str, ...] = ()
 
     @property
     def place(self) -> str:
@@ -372,6 +374,8 @@ class ChartReading:
         said = f"pinned at {where}" if self.exact else f"range at {where}, resolved when installed"
         if self.shared_with:
             said += f", which {', '.join(self.shared_with)} render too"
+        if self.left:
+            said += f"; not released at {places(list(self.left))}, which a unit its tool refuses reads"
         return f"{said} (from {self.repository})"
 
     def to_json(self) -> dict[str, Any]:
@@ -385,5 +389,6 @@ class ChartReading:
             "line": self.line,
             "shared_with": list(self.shared_with),
             **({"also": list(self.also)} if self.also else {}),
+            **({"left": list(self.left)} if self.left else {}),
             **({"reason": self.reason} if self.reason else {}),
         }

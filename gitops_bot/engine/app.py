@@ -444,25 +444,24 @@ class App:
         return self._chart_contexts.get(env.name, ({}, {}))
 
     def chart_targets(self, env: EnvironmentConfig) -> list[planning.ChartTarget]:
-        """The configured charts each pinned in what the environment renders: a place only it renders
-        first (its own layer, which a release edits), else the first it shares (never edited for it
-        alone); one listed that nothing it renders pins is a target without a version, saying so."""
+        """The configured charts each pinned in what the environment renders: its own layer first,
+        else the first place it shares; one nothing it renders pins is a target with no version."""
         if not self.config.charts or not env.paths:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         if (blocked := self.reading(env).blocked) is not None:
             why = f"{blocked[0]} (fix: {blocked[1]})"  # a file it renders not read: no chart released
             return [planning.ChartTarget(env, c, env.paths[0], None, unpinned=why) for c in wanted]
-        pins, out = self.chart_pins(env), []  # a chart its refused unit pins is said, not released
+        pins, out = self.chart_pins(env), []
         for chart in wanted:
             mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
             held = [p for p in mine if self.reading(env).unit_refusal([p.file]) is None]
             if not held and (refused := self.reading(env).unit_refusal([p.file for p in mine])) is not None:
                 out.append(planning.ChartTarget(env, chart, env.paths[0], None, unpinned=refused))
                 continue
-            mine = held  # a site a refused unit reads is said with that unit; the others are released
-            # a HelmRelease's version is commonly layered (a base's and an environment's patch
-            # of it, the patch running): left to the own-layer rule below
+            # a site a refused unit reads is said, not released; a HelmRelease's version is
+            # commonly layered (a base's and an environment's patch of it): the own-layer rule's
+            left, mine = tuple(f"{p.file}:{p.site.line}" for p in mine if p not in held), held
             low = behind_version(
                 [p.site.version for p in mine if p.site.exact and p.site.form != "helmrelease"]
             )
@@ -489,6 +488,7 @@ class App:
                                 if p is not pin
                             )
                         ),
+                        left=left,
                     )
                 )
             elif env.charts or not self._pinned_anywhere(chart.name):

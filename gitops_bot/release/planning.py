@@ -26,7 +26,7 @@ from gitops_bot.core.model import (
     is_placeholder_digest,
     short_digest,
 )
-from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ChartReading, ImageReading, PinStatus
+from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ChartReading, ImageReading, PinStatus, places
 from gitops_bot.core.record import record
 
 
@@ -327,6 +327,7 @@ class ChartTarget:
     unpinned: str = ""
     with_charts: tuple[str, ...] = ()  # other charts whose version the same value sets
     also: tuple[str, ...] = ()  # the other places the environment renders pinning it (file:line)
+    left: tuple[str, ...] = ()  # places a unit its tool refuses reads (file:line): not released, said
 
     @property
     def place(self) -> str:
@@ -368,6 +369,7 @@ class ChartTarget:
             self.shared_with,
             self.unpinned if self.version is None else "",
             self.also,
+            self.left,
         )
 
 
@@ -405,7 +407,8 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
         return target.item(PlanAction.SKIP, listed.reason)
     if listed.tag == target.version:
         return target.item(PlanAction.NONE, "up to date", listed.tag)
-    return target.item(PlanAction.UPDATE, listed.reason, listed.tag)
+    left = f"; it leaves {places(target.left)}, which a unit its tool refuses reads" if target.left else ""
+    return target.item(PlanAction.UPDATE, listed.reason + left, listed.tag)
 
 
 # what gives an environment a chart version of its own, by how the shared place is written

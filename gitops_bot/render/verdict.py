@@ -195,7 +195,9 @@ def units_refused(
         hit = next(((why, fix) for why, fix, fs in units if files & set(fs)), None)
         return hit if hit is not None or i.effective is not None else units[0][:2]
 
-    if all(i.effective is None or refusal(i) is not None for i in reading.images):
+    # an environment of charts alone is not refused whole for a unit holding none of them: its
+    # chart sites are judged by the units they are in
+    if reading.images and all(i.effective is None or refusal(i) is not None for i in reading.images):
         return None
     images = tuple(
         i

@@ -1,13 +1,19 @@
 """A chart pinned at many sites of one environment, one of them in a unit kustomize refuses
 (auricom/home-ops): that site stays as it is, said with its unit's refusal; the chart is
-released at the others, never skipped for the whole environment."""
+released at the others, never skipped for the whole environment; so too where the refused unit
+holds no chart and the environment pins charts alone (tbondarchuk/flux-fleet)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gitops_bot.core.model import Choice
 from gitops_bot.engine.app import open_app
+from gitops_bot.release import planning
 from testkit import small_repos
+from testkit.kubetools import kubectl
 from testkit.local_git import write
 
 APP_CHART = "oci://ghcr.io/bjw-s-labs/helm/app-template"
@@ -83,3 +89,132 @@ def test_a_refused_folder_holding_one_site_of_a_chart_does_not_block_its_other_s
     assert target.version == "5.0.1", target
     # the site the refused unit reads is not among the places the release edits
     assert not [a for a in target.also if a.startswith("kubernetes/components/")], target.also
+
+
+CHART_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}
+  namespace: kube-system
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: {name}
+      version: {version}
+      sourceRef:
+        kind: HelmRepository
+        name: {name}
+        namespace: flux-system
+"""
+HELM_REPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: {url}
+"""
+
+
+# tbondarchuk/flux-fleet infrastructure/monitoring-extra/base/aws/kustomization.yaml:10: its
+# configMapGenerator names `cw-logs.json`, which the repository does not hold (its own breakage at
+# HEAD), so `kubectl kustomize infrastructure/monitoring-extra/{stage,prod}` fails. That folder holds
+# no chart; each of the 16 charts sits in another folder its own Flux Kustomization applies
+# (infrastructure/system/stage, …/monitoring/stage, …). plan skips every chart of both clusters,
+# "(not deployed) skip (error): infrastructure/monitoring-extra/stage: kubectl kustomize failed",
+# where a folder kustomize refuses for a missing patch (infrastructure/flux-webhook/stage, same
+# repository) gets "what it renders is not released, the environment's others are". With the file
+# added, all 16 are read (checked). Flux fails that one Kustomization and applies the others.
+def test_a_folder_kustomize_fails_on_does_not_block_the_charts_of_the_cluster_s_other_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubectl())
+    root = write(
+        tmp_path,
+        {
+            "clusters/stage/kustomization.yaml": "resources: [./system.yaml, ./monitoring-extra.yaml]\n",
+            "clusters/stage/system.yaml": small_repos.flux_kustomization(
+                "system", "./infrastructure/system/stage"
+            ),
+            "clusters/stage/monitoring-extra.yaml": small_repos.flux_kustomization(
+                "monitoring-extra", "./infrastructure/monitoring-extra/stage"
+            ),
+            "infrastructure/system/base/kustomization.yaml": "resources: [./source.yaml, ./release.yaml]\n",
+            "infrastructure/system/base/source.yaml": HELM_REPOSITORY.format(
+                name="metrics-server", url="https://kubernetes-sigs.github.io/metrics-server"
+            ),
+            "infrastructure/system/base/release.yaml": CHART_RELEASE.format(
+                name="metrics-server", version="3.10.0"
+            ),
+            "infrastructure/system/stage/kustomization.yaml": "resources: [../base]\n",
+            "infrastructure/monitoring-extra/base/kustomization.yaml": (
+                "configMapGenerator:\n- name: dashboards\n  files: [aws-sqs.json, cw-logs.json]\n"
+            ),
+            "infrastructure/monitoring-extra/base/aws-sqs.json": "{}\n",
+            "infrastructure/monitoring-extra/stage/kustomization.yaml": "resources: [../base]\n",
+        },
+    )
+    (root / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: []\ncharts:\n- name: metrics-server\n"
+        "  repository: https://kubernetes-sigs.github.io/metrics-server\n"
+        "environments:\n- name: stage\n  paths: [clusters/stage, infrastructure/system/stage, "
+        "infrastructure/monitoring-extra/stage]\n"
+    )
+    app = open_app(root)
+    (target,) = app.chart_targets(app.config.environment("stage"))
+    assert target.version == "3.10.0", target
+    said = app.readings()["stage"].said
+    assert any(
+        s.startswith("infrastructure/monitoring-extra/stage: kubectl kustomize failed") for s in said
+    ), said
+
+
+COMPONENT = "kubernetes/components/common/ocirepository.yaml"
+
+
+# auricom/home-ops: every namespace folder (kubernetes/apps/<ns>/kustomization.yaml, 12 of them) takes
+# `components: [../../components/common]`, whose repos/app-template/ocirepository.yaml:13 pins chart
+# app-template 5.0.1 in each namespace; one namespace folder (observability) lists a file the
+# repository lacks, so kustomize refuses it. On ec0eda1d the chart was skipped cluster-wide with the
+# refusal (the component's site said with it); on 25f8061a the chart is released at the 65 app sites
+# and the component's site, which the 11 namespace folders that build also render, is in no `also`
+# and named in no line: a release moves every app's app-template and leaves this one behind. It is
+# named now, as the refused unit's (what that unit builds is not known, so its sites are not edited).
+def test_a_chart_site_a_refused_unit_reads_is_named_where_the_others_are_released(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
+            "kubernetes/apps/kustomization.yaml": "resources: [./default, ./observability]\n",
+            "kubernetes/apps/default/kustomization.yaml": (
+                "components: [../../components/common]\nresources: [./sonarr/ks.yaml]\n"
+            ),
+            "kubernetes/apps/observability/kustomization.yaml": (
+                "components: [../../components/common]\nresources: [./unpoller/ks.yaml, ./nut-exporter/ks.yaml]\n"
+            ),
+            "kubernetes/components/common/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./ocirepository.yaml]\n"
+            ),
+            COMPONENT: small_repos.oci_repository("app-template", APP_CHART, "5.0.1"),
+            **_flux_app("default", "sonarr"),
+            **_flux_app("observability", "unpoller"),
+        },
+    )
+    (root / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: []\ncharts:\n- name: app-template\n  repository: oci://ghcr.io/bjw-s-labs/helm\n"
+        "environments:\n- name: cluster\n  paths: [kubernetes/apps/default/sonarr/app, "
+        "kubernetes/apps/observability/unpoller/app, kubernetes/apps]\n"
+    )
+    app = open_app(root)
+    (target,) = app.chart_targets(app.config.environment("cluster"))
+    assert target.version == "5.0.1", target
+    assert not any(a.startswith(COMPONENT) for a in target.also) and target.file != COMPONENT, target
+    assert target.left == (f"{COMPONENT}:8",), target
+    said = target.reading().describe()
+    assert f"not released at {COMPONENT}:8, which a unit its tool refuses reads" in said, said
+    item = planning.chart_item(target, Choice("5.2.0", "the newest"))
+    assert item.reason == f"the newest; it leaves {COMPONENT}:8, which a unit its tool refuses reads", item
