@@ -25,6 +25,7 @@ from gitops_bot.manifests.artifact_pushes import (
     pushed_directory,
     pushes_in,
 )
+from gitops_bot.render.deployers import repo_key
 
 # each repository's answers, asked once per Flux Kustomization: the workflows and sources are
 # read once a run
@@ -155,6 +156,9 @@ def external_source(repo: RepoFiles, name: str, path: str) -> tuple[str, str, st
             for doc in repo.docs(f)
             if kind_of(doc)[1] == "ArtifactGenerator"
         ]
+    # each cluster's generator of one name (flux-system) cuts its own artifact of one name (apps):
+    # the one whose copy rules take the path is the one that cluster reads
+    said: list[str] = []
     for f, doc in asked[("generators",)]:
         spec = as_map(doc.get("spec"))
         sources = {
@@ -166,8 +170,11 @@ def external_source(repo: RepoFiles, name: str, path: str) -> tuple[str, str, st
             if not isinstance(artifact, dict) or artifact.get("name") != name:
                 continue
             gen = str(as_map(doc.get("metadata")).get("name") or "")
-            return _copied(repo, f, (gen, name), artifact.get("copy") or [], sources, path)
-    return "; no ArtifactGenerator of this repository cuts it"
+            got = _copied(repo, f, (gen, name), artifact.get("copy") or [], sources, path)
+            if not isinstance(got, str):
+                return got
+            said.append(got)
+    return said[0] if said else "; no ArtifactGenerator of this repository cuts it"
 
 
 def _copied(
@@ -234,7 +241,37 @@ def _read(repo: RepoFiles, kind: str, name: str, path: str) -> Read | str | None
     if kind == "ExternalArtifact":
         cut = external_source(repo, name, path)
         return cut if isinstance(cut, str) else Read(*cut)
+    if kind in ("GitRepository", "") and (url := _elsewhere(repo, name)):
+        return f" ({url}), another repository than the one this repository's Flux syncs"
     return None
+
+
+def _elsewhere(repo: RepoFiles, name: str) -> str:
+    """The URL of the GitRepository ``name`` where it is written here and names another
+    repository than the one the cluster's own sync reads (a FluxInstance's ``sync.url``, also
+    in the values of a chart installing one, or flux bootstrap's flux-system GitRepository):
+    ``keycloak-k8s-resources`` at github.com/keycloak, whose ``./kubernetes`` is not this
+    repository's. Empty where either is not written here: the source is taken as this one."""
+    asked = _ASKED.setdefault(repo, {})
+    if ("own",) not in asked:
+        urls: dict[str, str] = {}  # GitRepository name -> its url
+        own: set[str] = set()
+        for f in repo.yaml_files():
+            text = repo.text(f) or ""
+            if "GitRepository" not in text and "sync" not in text:
+                continue
+            for doc in repo.docs(f):
+                own |= {
+                    str(s["url"]) for s in _syncs(doc) if s.get("kind", "GitRepository") == "GitRepository"
+                }
+                if kind_of(doc)[1] == "GitRepository" and (url := as_map(doc.get("spec")).get("url")):
+                    urls.setdefault(str(as_map(doc.get("metadata")).get("name") or ""), str(url))
+        if "flux-system" in urls:
+            own.add(urls["flux-system"])
+        asked[("own",)] = (urls, {repo_key(u) for u in own})
+    urls, keys = asked[("own",)]
+    url = urls.get(name, "")
+    return url if url and keys and repo_key(url) not in keys else ""
 
 
 def repository_path(repo: RepoFiles, spec: Mapping[str, Any]) -> str | None:
@@ -245,7 +282,7 @@ def repository_path(repo: RepoFiles, spec: Mapping[str, Any]) -> str | None:
     path = norm(str(spec.get("path") or "").lstrip("/"))
     kind = str(ref.get("kind") or "GitRepository")
     if kind == "GitRepository":
-        return path
+        return None if _elsewhere(repo, str(ref.get("name") or "")) else path
     held = read(repo, ref, path)
     return held.directory if isinstance(held, Read) else None
 
@@ -257,6 +294,14 @@ def unread(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str, why: str)
     reads it from git). False for any other source."""
     ref = as_map(as_map(doc.get("spec")).get("sourceRef"))
     kind, source = str(ref.get("kind") or ""), str(ref.get("name") or "")
+    if kind in ("GitRepository", "") and why:
+        name = str(as_map(doc.get("metadata")).get("name") or "")
+        repo.notes.append(
+            f"{f}: Flux Kustomization {name} reads {path or 'the root'} from GitRepository {source}{why}: "
+            f"not read as this repository's {path or 'root'} (run gitops-bot init in that repository to "
+            "release what it holds)"
+        )
+        return True
     if kind not in ("OCIRepository", "Bucket"):
         return False
     if kind == "Bucket":

@@ -200,16 +200,20 @@ def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
     builds: rendered as Flux renders them (:data:`~gitops_bot.render.joint.LOOSE`). The tree's
     Flux files are found once per commit; only those naming one of ``names`` are parsed."""
     out: set[str] = set()
+    names = list(names)
     for rel, text in by_content(root, "flux-files", lambda: _flux_files(root)):
-        if not any(n in text for n in names):
+        if not any(n.rsplit("/", 1)[-1] in text for n in names):
             continue
         try:
             found = importlib.import_module(_FLUX).flux_kustomizations(text, rel)
         except GitOpsBotError:
             continue  # said where the reading meets it
-        out |= {
-            p for k in found if k.source[0] == "GitRepository" and (p := os.path.normpath(k.path)) in names
-        }
+        for k in found:
+            p = os.path.normpath(k.path)
+            # an artifact's path (an OCIRepository this repository pushes from ./kubernetes, an
+            # ExternalArtifact cut from one) is the directory here it is the tail of
+            git = k.source[0] == "GitRepository"
+            out |= {n for n in names if n == p or (not git and n.endswith(f"/{p}"))}
     return frozenset(out)
 
 

@@ -120,3 +120,46 @@ def test_a_namespace_named_dev_among_a_clusters_apps_is_the_clusters(tmp_path: P
     found = discover(write(tmp_path, files))
     assert [e.name for e in found.environments] == ["main"], (found.environments, found.notes)
     assert "codeberg.org/forgejo/forgejo" in [i.name for i in found.images]
+
+
+def test_a_kustomization_of_another_git_repository_is_not_this_ones_folder(tmp_path: Path) -> None:
+    """d4rkfella/home-ops@HEAD: keycloak-operator's ks.yaml builds `./kubernetes` of GitRepository
+    keycloak-k8s-resources (github.com/keycloak), beside the cluster's own sync (the FluxInstance
+    in the flux-instance chart's values: github.com/d4rkfella/home-ops). Read as this repository's
+    kubernetes/, it seemed to render kubernetes/flux/cluster, so no tree root was left and init
+    wrote 52 environments, one per app's ks.yaml; the cluster is one."""
+    instance = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance}\n"
+        "spec:\n  chartRef: {kind: OCIRepository, name: flux-instance}\n  values:\n    instance:\n"
+        "      sync: {kind: GitRepository, url: 'https://github.com/acme/home-ops', ref: refs/heads/main,"
+        " path: kubernetes/flux/cluster}\n"
+    )
+    other = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: keycloak-k8s}\n"
+        "spec:\n  interval: 1h\n  url: https://github.com/keycloak/keycloak-k8s-resources\n"
+        "  ref: {tag: 26.7.2}\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: keycloak-operator}\n"
+        "spec:\n  interval: 1h\n  path: ./kubernetes\n  sourceRef: {kind: GitRepository, name: keycloak-k8s}\n"
+    )
+    files = {
+        "kubernetes/flux/cluster/ks.yaml": _flux_ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/apps/flux-system/kustomization.yaml": "resources:\n- ./flux-instance/ks.yaml\n",
+        "kubernetes/apps/flux-system/flux-instance/ks.yaml": _flux_ks(
+            "flux-instance", "./kubernetes/apps/flux-system/flux-instance/app"
+        ),
+        "kubernetes/apps/flux-system/flux-instance/app/kustomization.yaml": "resources:\n- release.yaml\n",
+        "kubernetes/apps/flux-system/flux-instance/app/release.yaml": instance,
+        "kubernetes/apps/keycloak/kustomization.yaml": "resources:\n- ./operator/ks.yaml\n",
+        "kubernetes/apps/keycloak/operator/ks.yaml": other,
+    }
+    for app in ("echo", "zot"):
+        files |= {
+            f"kubernetes/apps/home/{app}/ks.yaml": _flux_ks(app, f"./kubernetes/apps/home/{app}/app"),
+            f"kubernetes/apps/home/{app}/app/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            f"kubernetes/apps/home/{app}/app/deploy.yaml": deployment(app, f"ghcr.io/acme/{app}:1.2.3"),
+        }
+    files["kubernetes/apps/home/kustomization.yaml"] = "resources:\n- ./echo/ks.yaml\n- ./zot/ks.yaml\n"
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["cluster"], (found.environments, found.notes)
+    said = [n for n in found.notes if "keycloak-operator" in n]
+    assert said and "https://github.com/keycloak/keycloak-k8s-resources" in said[0], found.notes
