@@ -173,6 +173,12 @@ def append_ops(
         block = "images:" + nl + _blocks(new, dash, indent, nl)
         end = len(t.src.body)
         if end and not t.src.body.endswith(("\n", "\r")):
+            first = root.value[0][0] if nodes.is_map(root) and root.value else None
+            if _ends_in_block_scalar(root, t.src.body) and first is not None and first.start_mark.column == 0:
+                # a line after a block scalar with no final line break would give its value one:
+                # the entry goes before the first key instead, where it changes no other value
+                at = t.at(first.start_mark)
+                return [Op(at, at, block)]
             block = nl + block.removesuffix(nl)
         return [Op(end, end, block)]
     key, seq = images
@@ -217,3 +223,16 @@ def append_ops(
         block = nl + block.removesuffix(nl)
     ops.append(Op(at, at, block))
     return ops
+
+
+def _ends_in_block_scalar(node: Any, body: str) -> bool:
+    """Whether the last value written in ``node`` is a literal or folded block scalar whose
+    final line break is part of its value (clip or keep chomping; ``|-`` strips it anyway)."""
+    while nodes.is_map(node) or nodes.is_seq(node):
+        if not node.value:
+            return False
+        node = node.value[-1][1] if nodes.is_map(node) else node.value[-1]
+    if not nodes.is_scalar(node) or node.style not in ("|", ">"):
+        return False
+    header = body[node.start_mark.index :].split("\n", 1)[0].split("#", 1)[0]
+    return "-" not in header
