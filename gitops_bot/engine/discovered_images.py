@@ -428,6 +428,24 @@ def pulled_from(
     return (None if top == name else top), elsewhere
 
 
+def pulled_per_environment(name: str, renamed: Sequence[tuple[str, Mapping[str, str]]]) -> str | None:
+    """Why one entry cannot release ``name``, where environments rename it each to a repository
+    of their own name (``newName: …/dba-dev/frontend`` in dev, ``…/dba-test/frontend`` in test:
+    a build per environment's namespace), else None. One entry reads tags from one of them, and a
+    promotion would write dev's repository and digest into test."""
+    pulled = {env: m[name] for env, m in renamed if m.get(name)}
+    own = {env: r for env, r in pulled.items() if env.lower() in re.split(r"[^a-z0-9]+", r.lower())}
+    if len(set(own.values())) < 2:
+        return None
+    shown = ", ".join(f"{env}: {r}" for env, r in own.items())
+    return (
+        f"{name}: each environment pulls it from a repository of its own ({shown}): not configured, as one "
+        "entry reads one repository's tags and a promotion would give one environment another's image; "
+        "write an entry per repository by hand, each named as it is pulled, and list each under its "
+        "environment's images:"
+    )
+
+
 def _renames(repo: RepoFiles, rel: str) -> dict[str, str]:
     """The names a kustomization's ``images:`` rename (-> ``newName``), each by its first entry:
     kustomize applies them in turn, so a later entry of a name the first renamed matches nothing."""

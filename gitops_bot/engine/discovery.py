@@ -351,7 +351,11 @@ def discover(
         if (left := discovered_images.generated_only(repo, n, readings)) is not None:
             generated.setdefault(left, []).append(n)
             continue
-        repository, elsewhere = discovered_images.pulled_from(n, [(e, renamed.get(e, {})) for e in where])
+        pulls = [(e, renamed.get(e, {})) for e in where]
+        if (apart := discovered_images.pulled_per_environment(n, pulls)) is not None:
+            repo.notes.append(apart)
+            continue
+        repository, elsewhere = discovered_images.pulled_from(n, pulls)
         if not repository and n not in found.marked and (edit := discovered_scripts.placeholder(scripts, n)):
             repo.notes.append(edit)
             continue
