@@ -209,6 +209,8 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
         if includes.get(nd):
             bases = ", ".join(sorted(includes[nd])[:3])
             out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd or '.'} (builds on {bases})"))
+        elif (why := discovered_built.builds_nothing(repo, nd, files[nd])) is not None:
+            repo.not_read(nd, why)
         else:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
     # one beside overlays (overlays/<cluster>/<component> holding its own helmCharts and no base)
@@ -338,7 +340,9 @@ def applications(
     built, applied = discovered_built.kustomized(repo), discovered_built.applied(repo)
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if not may_name(text, "argoproj.io") or repo.no_environment(f):
+        # a bootstrap/ folder's roots stay roots; its plain Applications of an app deploy their paths
+        boot = repo.no_environment(f) and not repo.under_tests(f)
+        if not may_name(text, "argoproj.io") or repo.under_tests(f) or (boot and "ApplicationSet" in text):
             continue
         if "kind: Application" in text and (why := discovered_built.unapplied(built, applied, f)):
             repo.not_read(f, why)
@@ -355,8 +359,7 @@ def applications(
         apart = _set_apart([a.application for a in apps if a.path is not None])
         for app in apps:
             if app.path is None:
-                chart = _external_chart(repo, f, app, covered)
-                if chart is not None:
+                if not boot and (chart := _external_chart(repo, f, app, covered)) is not None:
                     out.append(chart)
                 continue
             path = norm(app.path)
@@ -369,8 +372,7 @@ def applications(
             # path: . (the repository's root, normalised to "") holds every file of it
             prefix = f"{path}/" if path else ""
             inside = [g for g in repo.yaml_files() if g.startswith(prefix)]
-            # Argo CD reads a directory's subdirectories only with directory.recurse: an
-            # Application below one it deploys (k8s/argocd/ under k8s/) makes no app of apps
+            # Argo CD reads subdirectories only with directory.recurse: k8s/argocd/ in k8s/ is no app of apps
             deployed = (
                 inside
                 if _recurses(repo, f, app.application)

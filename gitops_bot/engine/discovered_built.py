@@ -6,9 +6,10 @@ resources reach are deployed, each with the values its ``replacements`` copy int
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
@@ -209,3 +210,30 @@ def unapplied(built: list[Built], applied: list[DirectoryRoot], rel: str) -> str
         )
     why = not_applied(applied, rel)
     return f"{why}: Argo CD does not apply it" if why else None
+
+
+def builds_nothing(repo: RepoFiles, d: str, reached: list[Path]) -> str | None:
+    """Why kustomize builds nothing of ``d``: its kustomization reaches no file but itself, and
+    every resource it lists is missing here (a folder the repository deleted); None otherwise."""
+    if len(reached) != 1:
+        return None
+    docs = next(
+        (repo.docs(f"{d}/{k}" if d else k) for k in KUSTOMIZATION_NAMES if f"{d}/{k}" in repo.files), []
+    )
+    entries = [docs[0].get(k) for k in ("resources", "bases", "components")] if docs else []
+    listed = [r for e in entries if isinstance(e, list) for r in e]
+    missing = [
+        r
+        for r in listed
+        if isinstance(r, str)
+        and "://" not in r
+        and not r.startswith(("github.com/", "git@"))
+        and norm(posixpath.join(d, r)) not in repo.dirs
+        and norm(posixpath.join(d, r)) not in repo.files
+    ]
+    if not listed or len(missing) != len(listed):
+        return None
+    return (
+        f"its resources {', '.join(missing)} are not in the repository, so kustomize builds nothing of it: "
+        f"no environment (restore them, or remove {d})"
+    )

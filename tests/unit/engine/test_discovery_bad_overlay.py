@@ -1,14 +1,16 @@
 """One overlay whose kustomization writes a key twice (tlgselvi/desewebv5-gitops's
 deploy/overlays/prod: resources: twice) is said with its fix and left out; the repository's other
-environments are read and offered, where init stopped on it with exit 2 and read nothing else."""
+environments are read and offered, where init stopped on it with exit 2 and read nothing else. One
+whose every resource the repository deleted builds nothing at all: said, no environment."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot import cli
 from gitops_bot.engine.discovery import discover
-from testkit.local_git import write
-from testkit.small_repos import deployment
+from testkit.local_git import committed, write
+from testkit.small_repos import application, deployment
 
 DEPLOY = deployment("web", "ghcr.io/acme/web:1.0.0")
 
@@ -134,3 +136,41 @@ def test_an_image_of_the_blocked_app_is_guessed_from_its_entrys_tag_not_latest(t
     (files_image,) = [i for i in found.images if i.name == "myregistry/filebrowser"]
     assert "v1" in files_image.tags, files_image
     assert files_image.guess.keys.get("tag") != "latest", files_image.guess
+
+
+_BASE = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml]\n"
+
+
+def test_an_environment_kustomize_refuses_whole_is_said_not_configured(tmp_path: Path) -> None:
+    """pyzons/gitops-demo-app: environments/dev/kustomization.yaml lists `../../applications/demo-app`, a folder the
+    repository deleted (commit 299449a "Complete cleanup of all demo applications"); nothing
+    deploys it. init made `dev` an environment beside the Application's `in-cluster`: its first
+    plan skips every image with `skip (error): unsupported: kustomize refuses …` (4 images, a
+    chart: the same 300-character sentence 13 times in the output). Unlike an overlay over a base
+    that is there with one file missing (test_discovery_bad_overlay: kept, its refusal said), this
+    one renders nothing at all. Should: a `# not read:` line with kustomize's refusal and its fix,
+    `dev` no environment; `in-cluster` as it is."""
+    body = cli.execute(
+        [
+            "init",
+            "--repo",
+            str(
+                committed(
+                    tmp_path / "repo",
+                    {
+                        "apps/observability-app.yaml": application("observability-stack", "observability"),
+                        "observability/kustomization.yaml": _BASE,
+                        "observability/deployment.yaml": deployment("prometheus", "prom/prometheus:v2.48.0"),
+                        "environments/dev/kustomization.yaml": (
+                            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                            "resources: [../../applications/demo-app]\nnamespace: demo-app-dev\n"
+                        ),
+                    },
+                )
+            ),
+        ]
+    ).body
+    plan = body.plan  # type: ignore[attr-defined]
+    assert [e.name for e in plan.environments] == ["in-cluster"], plan.environments
+    text = body.init.config  # type: ignore[attr-defined]
+    assert any(line.startswith("# not read: environments/dev") for line in text.splitlines()), text
