@@ -202,7 +202,7 @@ def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
     out: set[str] = set()
     names = list(names)
     for rel, text in by_content(root, "flux-files", lambda: _flux_files(root)):
-        if not any(n.rsplit("/", 1)[-1] in text for n in names):
+        if not any(k in text for n in names for k in _spans(n)):
             continue
         try:
             found = importlib.import_module(_FLUX).flux_kustomizations(text, rel)
@@ -211,10 +211,24 @@ def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
         for k in found:
             p = os.path.normpath(k.path)
             # an artifact's path (an OCIRepository this repository pushes from ./kubernetes, an
-            # ExternalArtifact cut from one) is the directory here it is the tail of
+            # ExternalArtifact cut from one) is the directory here it is the tail of; a folder
+            # inside a path is built with it, as loosely (a replacements file above the folder)
             git = k.source[0] == "GitRepository"
-            out |= {n for n in names if n == p or (not git and n.endswith(f"/{p}"))}
+            inside = (f"{p}/" if p != "." else "") if git else ""
+            out |= {
+                n
+                for n in names
+                if n == p or (inside and n.startswith(inside)) or (not git and n.endswith(f"/{p}"))
+            }
     return frozenset(out)
+
+
+def _spans(name: str) -> set[str]:
+    """What a Flux file naming ``name`` may write: a path holding it, or an artifact's tail of it."""
+    parts = name.split("/")
+    return {"/".join(parts[:i]) for i in range(1, len(parts) + 1)} | {
+        "/".join(parts[i:]) for i in range(len(parts))
+    }
 
 
 def _flux_files(root: Path) -> tuple[tuple[str, str], ...]:
