@@ -444,6 +444,8 @@ def _release_chart(doc: Any, chart: Any, ctx: _Context) -> tuple[str, str] | Non
         spec = _lookup(ctx.releases, namespace, _str(meta, "name"))
         return spec.key if spec is not None else None
     ref = _at(chart, ("sourceRef",))
+    if ref is None and (spec := _lookup(ctx.releases, namespace, _str(meta, "name"))) is not None:
+        return spec.key  # a patch naming the chart again beside its version, with no source
     if _str(ref, "kind") != "HelmRepository":
         return None  # a GitRepository or Bucket holds a chart path, not a version
     url = _lookup(ctx.repositories, _str(ref, "namespace") or namespace, _str(ref, "name"))
