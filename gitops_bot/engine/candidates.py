@@ -199,9 +199,9 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
         if not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None:
             lone.append(nd)
             continue
-        if nd in bundles:
-            continue
-        if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
+        if nd in bundles or any(
+            kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")
+        ):
             continue
         if repo.tool_setup(files[nd]):
             repo.notes.append(f"{nd}: {TOOL_SETUP}")
@@ -213,8 +213,7 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
             repo.not_read(nd, why)
         else:
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
-    # one beside overlays (overlays/<cluster>/<component> holding its own helmCharts and no base)
-    # is built the same way, by the same hand: a cluster's component as the overlays beside it
+    # one beside overlays (overlays/<cluster>/<component>, its own helmCharts) is built as they are
     beside = {PurePosixPath(c.path).parent for c in out if "overlays" in PurePosixPath(c.path).parent.parts}
     for nd in lone:
         component = any(
@@ -222,7 +221,8 @@ def overlays(repo: RepoFiles, deployed: Collection[str] = ()) -> list[RenderPath
         )
         if PurePosixPath(nd).parent in beside and not component and not repo.tool_setup(files[nd]):
             out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (beside the overlays there)"))
-    return out + _namespaced_bases(repo, sorted(included & {norm(d) for d in dirs}), out)
+    inside = {i for d in deployed for i in includes.get(norm(d), ())}  # applied with what deploys it
+    return out + _namespaced_bases(repo, sorted(included & {norm(d) for d in dirs} - inside), out)
 
 
 # said of a kustomization of deployer objects alone; where a Flux cluster applies it, it is the
@@ -231,8 +231,8 @@ TOOL_SETUP = "renders Argo CD or Flux objects and no workload (a cluster's boots
 
 
 def _namespaced_bases(repo: RepoFiles, bases: Sequence[str], found: Sequence[RenderPath]) -> list[RenderPath]:
-    """A base whose own ``namespace:`` names an environment no overlay is named for (``base/``
-    with ``namespace: development`` under ``prod/``): that environment, applied on its own."""
+    """A base whose own ``namespace:`` names an environment no overlay is named for (``base/`` with
+    ``namespace: development`` under ``prod/``), that nothing deployed includes: applied on its own."""
     out: list[RenderPath] = []
     for b in bases:
         ns = next((d.get("namespace") for f in KUSTOMIZATION_NAMES for d in repo.docs(f"{b}/{f}")), None)

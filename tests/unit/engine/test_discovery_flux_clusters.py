@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovered_clusters import _cluster_parts
 from gitops_bot.engine.discovery import discover
+from testkit import small_repos
 from testkit.local_git import write
 
 DEPLOY = """\
@@ -369,3 +370,38 @@ def test_application_files_of_one_folder_are_no_clusters() -> None:
     of one cluster, were read as 36 host-named clusters ('in-cluster is deployed by 36 clusters')."""
     assert _cluster_parts(["argocd/platform/agent-coordinator.yaml", "argocd/platform/garage.yaml"]) is None
     assert _cluster_parts(["envs/aws.cluster/dev", "envs/local.home/dev"]) is not None
+
+
+# isning/k8s-gitops@HEAD (newcomer20 F8) clusters/kubevirt-lab-1/apps.yaml: the cluster's one Flux Kustomization `apps`
+# applies apps/overlays/kubevirt-lab-1, whose kustomization lists ./prod/ (namespace: prod, ten
+# apps) and ./staging/ (namespace: staging, an echo server): namespaces of one cluster. init makes
+# `prod` (path apps/overlays/kubevirt-lab-1/prod, "namespace prod: applied on its own") an
+# environment beside `kubevirt-lab-1`, whose path holds it too, so each of prod's 8 images is
+# "unsupported: set only in …, which kubevirt-lab-1 renders too". Issue 74: a cluster is an
+# environment; namespaces are not.
+def test_a_namespace_overlay_the_cluster_s_own_overlay_lists_is_no_environment_of_its_own(
+    tmp_path: Path,
+) -> None:
+    overlay = "apps/overlays/kubevirt-lab-1"
+    root = write(
+        tmp_path,
+        {
+            "clusters/kubevirt-lab-1/apps.yaml": small_repos.flux_kustomization("apps", f"./{overlay}"),
+            f"{overlay}/kustomization.yaml": "resources:\n  - ./prod/\n  - ./staging/\n",
+            f"{overlay}/prod/kustomization.yaml": (
+                "namespace: prod\ncommonLabels:\n  app.kubernetes.io/env: prod\nresources:\n"
+                "  - ./../../../base/siyuan/\n"
+            ),
+            f"{overlay}/staging/kustomization.yaml": (
+                "namespace: staging\nresources:\n  - ./../../../base/echo/\n"
+            ),
+            "apps/base/siyuan/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "apps/base/siyuan/deployment.yaml": small_repos.deployment("siyuan", "b3log/siyuan:v3.1.0"),
+            "apps/base/echo/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "apps/base/echo/deployment.yaml": small_repos.deployment("echo", "ealen/echo-server:0.9.2"),
+        },
+    )
+    found = discover(root)
+    assert [e.name for e in found.environments] == ["kubevirt-lab-1"], [
+        (e.name, e.paths) for e in found.environments
+    ]
