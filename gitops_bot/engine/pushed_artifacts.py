@@ -288,21 +288,14 @@ def repository_path(repo: RepoFiles, spec: Mapping[str, Any]) -> str | None:
 
 
 def unread(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str, why: str) -> bool:
-    """A Flux Kustomization whose ``sourceRef`` is an OCI artifact or a bucket nothing here pushes
-    (``why``: the clause saying so): said as not read (the same path in git is not what it
-    deploys: staging takes platform/ from oci://…/platform at semver 0.0.x while development
-    reads it from git). False for any other source."""
+    """A Flux Kustomization whose ``sourceRef`` is an OCI artifact or a bucket nothing here pushes,
+    or another repository's GitRepository (``why``: the clause saying so): said as not read (the
+    same path in git is not what it deploys: staging takes platform/ from oci://…/platform at
+    semver 0.0.x while development reads it from git). False for any other source."""
     ref = as_map(as_map(doc.get("spec")).get("sourceRef"))
     kind, source = str(ref.get("kind") or ""), str(ref.get("name") or "")
-    if kind in ("GitRepository", "") and why:
-        name = str(as_map(doc.get("metadata")).get("name") or "")
-        repo.notes.append(
-            f"{f}: Flux Kustomization {name} reads {path or 'the root'} from GitRepository {source}{why}: "
-            f"not read as this repository's {path or 'root'} (run gitops-bot init in that repository to "
-            "release what it holds)"
-        )
-        return True
-    if kind not in ("OCIRepository", "Bucket"):
+    git = kind in ("GitRepository", "") and bool(why)
+    if not git and kind not in ("OCIRepository", "Bucket"):
         return False
     if kind == "Bucket":
         why = next(
@@ -317,11 +310,16 @@ def unread(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str, why: str)
             ),
             "",
         )
-    name = str(as_map(doc.get("metadata")).get("name") or "")
+    name, what = str(as_map(doc.get("metadata")).get("name") or ""), "GitRepository" if git else kind
+    fix = (
+        "run gitops-bot init in that repository to release what it holds"
+        if git
+        else "release it where the artifact is built, or push it from this repository with flux push artifact"
+    )
+    built = "" if git else "an artifact built outside this repository's files; "
     repo.notes.append(
-        f"{f}: Flux Kustomization {name} reads {path or 'the root'} from {kind} {source}{why}: an artifact "
-        f"built outside this repository's files; not read as this repository's {path or 'root'} (release "
-        "it where the artifact is built, or push it from this repository with flux push artifact)"
+        f"{f}: Flux Kustomization {name} reads {path or 'the root'} from {what} {source}{why}: {built}"
+        f"not read as this repository's {path or 'root'} ({fix})"
     )
     return True
 
