@@ -55,3 +55,11 @@ def oci_repository(name: str, url: str, tag: str, *, digest: str = "", namespace
         f"metadata:\n  name: {name}\n{held}spec:\n  interval: 5m\n"
         f"  ref:\n    tag: {tag}\n{pinned}  url: {url}\n"
     )
+
+
+def helm_repository(name: str, url: str) -> str:
+    """A Flux HelmRepository ``name`` in flux-system, of the classic chart repository at ``url``."""
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: {url}\n"
+    )

@@ -55,6 +55,9 @@ def _flux_app(namespace: str, name: str) -> dict[str, str]:
 # refusal, though init's note on the same refusal says "what it renders is not released, the
 # environment's others are": 64 chart versions outside that folder not released. Without the
 # component the chart is read (5.0.1, checked).
+COMPONENT = "kubernetes/components/common/ocirepository.yaml"
+
+
 def test_a_refused_folder_holding_one_site_of_a_chart_does_not_block_its_other_sites(tmp_path: Path) -> None:
     component = small_repos.oci_repository("app-template", APP_CHART, "5.0.1")
     root = write(
@@ -74,7 +77,7 @@ def test_a_refused_folder_holding_one_site_of_a_chart_does_not_block_its_other_s
                 "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
                 "resources: [./ocirepository.yaml]\n"
             ),
-            "kubernetes/components/common/ocirepository.yaml": component,
+            COMPONENT: component,
             **_flux_app("default", "sonarr"),
             **_flux_app("observability", "unpoller"),
         },
@@ -87,8 +90,14 @@ def test_a_refused_folder_holding_one_site_of_a_chart_does_not_block_its_other_s
     app = open_app(root)
     (target,) = app.chart_targets(app.config.environment("cluster"))
     assert target.version == "5.0.1", target
-    # the site the refused unit reads is not among the places the release edits
+    # the site the refused unit reads is not among the places the release edits, and is named
+    # (a release leaving it behind in silence was rescore20's W1)
     assert not [a for a in target.also if a.startswith("kubernetes/components/")], target.also
+    assert target.left == (f"{COMPONENT}:8",), target
+    said = target.reading().describe()
+    assert f"not released at {COMPONENT}:8, which a unit its tool refuses reads" in said, said
+    item = planning.chart_item(target, Choice("5.2.0", "the newest"))
+    assert item.reason == f"the newest; it leaves {COMPONENT}:8, which a unit its tool refuses reads", item
 
 
 CHART_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
@@ -106,15 +115,6 @@ spec:
         kind: HelmRepository
         name: {name}
         namespace: flux-system
-"""
-HELM_REPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
-kind: HelmRepository
-metadata:
-  name: {name}
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: {url}
 """
 
 
@@ -142,8 +142,8 @@ def test_a_folder_kustomize_fails_on_does_not_block_the_charts_of_the_cluster_s_
                 "monitoring-extra", "./infrastructure/monitoring-extra/stage"
             ),
             "infrastructure/system/base/kustomization.yaml": "resources: [./source.yaml, ./release.yaml]\n",
-            "infrastructure/system/base/source.yaml": HELM_REPOSITORY.format(
-                name="metrics-server", url="https://kubernetes-sigs.github.io/metrics-server"
+            "infrastructure/system/base/source.yaml": small_repos.helm_repository(
+                "metrics-server", "https://kubernetes-sigs.github.io/metrics-server"
             ),
             "infrastructure/system/base/release.yaml": CHART_RELEASE.format(
                 name="metrics-server", version="3.10.0"
@@ -169,52 +169,3 @@ def test_a_folder_kustomize_fails_on_does_not_block_the_charts_of_the_cluster_s_
     assert any(
         s.startswith("infrastructure/monitoring-extra/stage: kubectl kustomize failed") for s in said
     ), said
-
-
-COMPONENT = "kubernetes/components/common/ocirepository.yaml"
-
-
-# auricom/home-ops: every namespace folder (kubernetes/apps/<ns>/kustomization.yaml, 12 of them) takes
-# `components: [../../components/common]`, whose repos/app-template/ocirepository.yaml:13 pins chart
-# app-template 5.0.1 in each namespace; one namespace folder (observability) lists a file the
-# repository lacks, so kustomize refuses it. On ec0eda1d the chart was skipped cluster-wide with the
-# refusal (the component's site said with it); on 25f8061a the chart is released at the 65 app sites
-# and the component's site, which the 11 namespace folders that build also render, is in no `also`
-# and named in no line: a release moves every app's app-template and leaves this one behind. It is
-# named now, as the refused unit's (what that unit builds is not known, so its sites are not edited).
-def test_a_chart_site_a_refused_unit_reads_is_named_where_the_others_are_released(tmp_path: Path) -> None:
-    root = write(
-        tmp_path,
-        {
-            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
-                "cluster-apps", "./kubernetes/apps"
-            ),
-            "kubernetes/apps/kustomization.yaml": "resources: [./default, ./observability]\n",
-            "kubernetes/apps/default/kustomization.yaml": (
-                "components: [../../components/common]\nresources: [./sonarr/ks.yaml]\n"
-            ),
-            "kubernetes/apps/observability/kustomization.yaml": (
-                "components: [../../components/common]\nresources: [./unpoller/ks.yaml, ./nut-exporter/ks.yaml]\n"
-            ),
-            "kubernetes/components/common/kustomization.yaml": (
-                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./ocirepository.yaml]\n"
-            ),
-            COMPONENT: small_repos.oci_repository("app-template", APP_CHART, "5.0.1"),
-            **_flux_app("default", "sonarr"),
-            **_flux_app("observability", "unpoller"),
-        },
-    )
-    (root / "gitops-bot.yaml").write_text(
-        "version: 1\nimages: []\ncharts:\n- name: app-template\n  repository: oci://ghcr.io/bjw-s-labs/helm\n"
-        "environments:\n- name: cluster\n  paths: [kubernetes/apps/default/sonarr/app, "
-        "kubernetes/apps/observability/unpoller/app, kubernetes/apps]\n"
-    )
-    app = open_app(root)
-    (target,) = app.chart_targets(app.config.environment("cluster"))
-    assert target.version == "5.0.1", target
-    assert not any(a.startswith(COMPONENT) for a in target.also) and target.file != COMPONENT, target
-    assert target.left == (f"{COMPONENT}:8",), target
-    said = target.reading().describe()
-    assert f"not released at {COMPONENT}:8, which a unit its tool refuses reads" in said, said
-    item = planning.chart_item(target, Choice("5.2.0", "the newest"))
-    assert item.reason == f"the newest; it leaves {COMPONENT}:8, which a unit its tool refuses reads", item

@@ -12,15 +12,6 @@ from gitops_bot.engine.discovery import discover
 from testkit import small_repos
 from testkit.local_git import write
 
-HELM_REPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
-kind: HelmRepository
-metadata:
-  name: {name}
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: {url}
-"""
 BASE_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -73,8 +64,8 @@ def test_a_chart_version_set_by_the_overlay_s_patch_of_the_helmrelease_is_read_a
             "kubernetes/clusters/prod/sources.yaml": small_repos.flux_kustomization(
                 "sources", "./kubernetes/clusters/prod/sources"
             ),
-            "kubernetes/clusters/prod/sources/prometheus-community.yaml": HELM_REPOSITORY.format(
-                name="prometheus-community", url="https://prometheus-community.github.io/helm-charts"
+            "kubernetes/clusters/prod/sources/prometheus-community.yaml": small_repos.helm_repository(
+                "prometheus-community", "https://prometheus-community.github.io/helm-charts"
             ),
             "kubernetes/monitoring/base/kube-prometheus-stack/kustomization.yaml": (
                 "namespace: monitoring\nresources:\n  - release.yaml\n"
