@@ -449,8 +449,9 @@ def _cluster_dir(repo: RepoFiles, f: str, *, bootstrap: bool = True) -> str | No
 def _holds_flux(repo: RepoFiles, d: str) -> bool:
     """Whether directory ``d`` is a cluster's bootstrap, as ``flux bootstrap --path`` writes it:
     Flux's components (gotk-components.yaml), or a sync of Flux's APIs (a Kustomization, a
-    FluxInstance) applying the directory holding ``d``. A flux-system folder of a namespace's
-    apps (the Flux Operator's release and its ks.yaml, a Namespace labelled for Flux) is none."""
+    FluxInstance, also as the flux-instance chart's values) applying the directory holding ``d``.
+    A flux-system folder of a namespace's apps (the Flux Operator's release and its ks.yaml, a
+    Namespace labelled for Flux) is none."""
     parent = norm(str(PurePosixPath(d).parent))
     if f"{d}/gotk-components.yaml" in repo.files:
         return True
@@ -463,8 +464,16 @@ def _holds_flux(repo: RepoFiles, d: str) -> bool:
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
             spec = as_map(doc.get("spec"))
-            path = spec.get("path") if kind == "Kustomization" else as_map(spec.get("sync")).get("path")
-            if _FLUX_API.search(api) and isinstance(path, str) and norm(path.lstrip("/")) == parent:
+            paths = [spec.get("path") if kind == "Kustomization" else as_map(spec.get("sync")).get("path")]
+            # a FluxInstance written as the flux-instance chart's values (instance.sync)
+            paths += (
+                [s.get("path") for s in pushed_artifacts.syncs(spec.get("values"))]
+                if kind == "HelmRelease"
+                else []
+            )
+            if _FLUX_API.search(api) and any(
+                isinstance(p, str) and norm(p.lstrip("/")) == parent for p in paths
+            ):
                 return True
     return False
 

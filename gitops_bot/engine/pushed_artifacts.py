@@ -95,22 +95,22 @@ def _url_of(repo: RepoFiles, name: str) -> str:
         for doc in repo.docs(f):
             if kind_of(doc)[1] == "OCIRepository" and as_map(doc.get("metadata")).get("name") == name:
                 return str(as_map(doc.get("spec")).get("url") or "")
-            for sync in _syncs(doc):
+            for sync in syncs(doc):
                 if sync.get("kind") == "OCIRepository" and str(sync.get("name") or "flux-system") == name:
                     return str(sync.get("url") or "")
     return ""
 
 
-def _syncs(doc: Any) -> Iterator[dict[str, Any]]:
+def syncs(doc: Any) -> Iterator[dict[str, Any]]:
     if isinstance(doc, dict):
         for key, value in doc.items():
             if key == "sync" and isinstance(value, dict) and "url" in value:
                 yield value
             else:
-                yield from _syncs(value)
+                yield from syncs(value)
     elif isinstance(doc, list):
         for value in doc:
-            yield from _syncs(value)
+            yield from syncs(value)
 
 
 def oci_source(repo: RepoFiles, name: str) -> tuple[str, str] | str:
@@ -262,7 +262,7 @@ def _elsewhere(repo: RepoFiles, name: str) -> str:
                 continue
             for doc in repo.docs(f):
                 own |= {
-                    str(s["url"]) for s in _syncs(doc) if s.get("kind", "GitRepository") == "GitRepository"
+                    str(s["url"]) for s in syncs(doc) if s.get("kind", "GitRepository") == "GitRepository"
                 }
                 if kind_of(doc)[1] == "GitRepository" and (url := as_map(doc.get("spec")).get("url")):
                     urls.setdefault(str(as_map(doc.get("metadata")).get("name") or ""), str(url))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import may_name
+from testkit import small_repos
 from testkit.local_git import write
 from testkit.small_repos import deployment
 
@@ -163,3 +164,71 @@ def test_a_kustomization_of_another_git_repository_is_not_this_ones_folder(tmp_p
     assert [e.name for e in found.environments] == ["cluster"], (found.environments, found.notes)
     said = [n for n in found.notes if "keycloak-operator" in n]
     assert said and "https://github.com/keycloak/keycloak-k8s-resources" in said[0], found.notes
+
+
+FLUX_INSTANCE_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: flux-instance
+spec:
+  interval: 30m
+  chartRef:
+    kind: OCIRepository
+    name: flux-instance
+  values:
+    instance:
+      sync:
+        kind: GitRepository
+        url: https://github.com/acme/home-ops.git
+        ref: refs/heads/main
+        path: apps/
+"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/{name}:1.0.0
+"""
+
+
+def _flux_app_folder(namespace: str, name: str) -> dict[str, str]:
+    folder = f"apps/{namespace}/{name}"
+    return {
+        f"{folder}/kustomization.yaml": "resources: [./app.ks.yaml]\n",
+        f"{folder}/app.ks.yaml": small_repos.flux_kustomization(name, f"./{folder}/app"),
+        f"{folder}/app/kustomization.yaml": "resources: [./deployment.yaml]\n",
+        f"{folder}/app/deployment.yaml": DEPLOYMENT.format(name=name),
+    }
+
+
+# mirceanton/home-ops@HEAD (rescore20's W4, a regression of 20ab425a): the one cluster's sync is a FluxInstance written as the values of the
+# flux-instance chart (apps/flux-system/flux-instance/app/helm-release.yaml:27, `instance.sync.path:
+# apps/`); `apps/` holds no kustomization.yaml (Flux builds every folder under it). On 3802c4ec init
+# wrote one environment `apps` ("deployed by Flux Kustomization … of cluster apps"); on 25f8061a it
+# writes 82, one per app Flux Kustomization with no cluster (plan: 6309 `not_rendered` rows), and
+# three app-template OCIRepositories (e.g. apps/media/immich/app/oci-repository.yaml:11) pinned then
+# are named nowhere. This reduction: one environment on 3802c4ec, two on 25f8061a; the first commit
+# giving two is 20ab425a ("a flux-system folder is a bootstrap only where it holds gotk-components.yaml
+# or a sync … applying the folder above it"), which does not read the chart-values FluxInstance.
+def test_a_flux_instance_written_as_chart_values_makes_one_cluster(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "apps/flux-system/kustomization.yaml": "resources: [./flux-instance]\n",
+            "apps/flux-system/flux-instance/kustomization.yaml": "resources: [./app.ks.yaml]\n",
+            "apps/flux-system/flux-instance/app.ks.yaml": small_repos.flux_kustomization(
+                "flux-instance", "./apps/flux-system/flux-instance/app"
+            ),
+            "apps/flux-system/flux-instance/app/kustomization.yaml": "resources: [./helm-release.yaml]\n",
+            "apps/flux-system/flux-instance/app/helm-release.yaml": FLUX_INSTANCE_RELEASE,
+            "apps/media/kustomization.yaml": "resources: [./sonarr, ./radarr]\n",
+            **_flux_app_folder("media", "sonarr"),
+            **_flux_app_folder("media", "radarr"),
+        },
+    )
+    environments = discover(root).environments
+    assert [e.name for e in environments] == ["apps"], [(e.name, e.paths) for e in environments]
