@@ -110,7 +110,7 @@ def make_world(
 ) -> Iterator[World]:
     fake_cls, api, token_env = FORGES.get(kind) or OTHER_FORGES[kind]
     ns = f"fg{abs(hash(str(tmp_path))) % 10**8}"
-    remote, seed = new_remote(tmp_path, checkout=False)
+    remote, seed = new_remote(tmp_path)
     with fake_cls(remote) as fake:
         monkeypatch.setenv(token_env, fake.token)
         monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
@@ -130,4 +130,4 @@ def make_world(
         repository = REPOSITORY.get(kind, "acme/gitops")
         config += section.format(kind=kind, api=fake.url + api, repository=repository)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
-        yield from seeded(remote, seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))
+        yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))

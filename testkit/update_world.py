@@ -97,34 +97,20 @@ class _Pushes(Protocol):
 W = TypeVar("W", bound=_Pushes)
 
 
-def new_remote(tmp_path: Path, checkout: bool = True) -> tuple[Path, Path]:
-    """A bare remote on main, and a clone of it to seed (``checkout``), else a plain folder
-    whose files :func:`seeded` commits into the remote."""
+def new_remote(tmp_path: Path) -> tuple[Path, Path]:
+    """A bare remote on main, and a clone of it to seed."""
     remote, seed = tmp_path / "remote.git", tmp_path / "seed"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    if checkout:
-        subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
-    else:
-        seed.mkdir()
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
     return remote, seed
 
 
-def seeded(remote: Path, seed: Path, registry: RegistryProcess, make: Callable[[Pusher], W]) -> Iterator[W]:
-    """The seed's files as the remote's first commit on main, then yield the world ``make``
-    builds, with app 1.0.0 and worker 2.0 in the registry. The commit is written into the
-    remote by one ``git fast-import``: the same tree and message as a clone's ``add``,
-    ``commit`` and ``push`` (five git processes with the clone, ~50 ms of CPU a world more)."""
-    stream = [b"commit refs/heads/main\ncommitter dev <dev@example.com> now\ndata 8\ninitial\n\n"]
-    for path in sorted(p for p in seed.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        name = path.relative_to(seed).as_posix().encode()
-        stream.append(b"M 100644 inline %s\ndata %d\n%s\n" % (name, len(data), data))
-    subprocess.run(
-        ["git", "-C", str(remote), "fast-import", "--quiet", "--date-format=now"],
-        input=b"".join(stream),
-        check=True,
-        capture_output=True,
-    )
+def seeded(seed: Path, registry: RegistryProcess, make: Callable[[Pusher], W]) -> Iterator[W]:
+    """Push the seed's first commit, then yield the world ``make`` builds, with app 1.0.0 and
+    worker 2.0 in the registry."""
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    git(seed, "push", "-q", "origin", "main")
     pusher = Pusher.to(registry.url)
     try:
         world = make(pusher)
@@ -138,7 +124,7 @@ def seeded(remote: Path, seed: Path, registry: RegistryProcess, make: Callable[[
 def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environment") -> Iterator[World]:
     """The update example under ``tmp_path`` (its own repository names in the registry)."""
     ns = f"wb{abs(hash(str(tmp_path))) % 10**8}"
-    remote, seed = new_remote(tmp_path, checkout=False)
+    remote, seed = new_remote(tmp_path)
     with FakeGitHub("acme/gitops", remote) as gh:
         (seed / "base").mkdir()
         (seed / "base/kustomization.yaml").write_text("resources: []\n")
@@ -150,7 +136,7 @@ def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environm
         (seed / "gitops-bot.yaml").write_text(
             CONFIG.format(host=registry.host, ns=ns, api=gh.url, group=group)
         )
-        yield from seeded(remote, seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp_path))
+        yield from seeded(seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp_path))
 
 
 def world_with_token(
