@@ -550,6 +550,12 @@ def _reason(lines: list[str], tmp: Path) -> str:
         (s for s in said if s.startswith("Error:")),
         next((s for s in said if not s.startswith("# Warning:")), said[0] if said else ""),
     )
+    rest = said[said.index(line) + 1 :] if line in said else []
+    if line.endswith("err=<") and ">" in rest:  # klog's block: the error is the lines inside it
+        return _reason(rest[: rest.index(">")], tmp)
+    if line.endswith("`") and (end := next((r for r in rest if r.startswith("`:")), None)):
+        # a config quoted over several lines (a replacements file's): the cause is after it
+        line = f"{line[:-1].rstrip().removesuffix(':')}: {end[2:].strip()}"
     # a path out of the copy's tree (a file written ../../..) as the repository's root reaches it:
     # the private directory's random name would make the reason differ on every run
     for private, up in ((tmp / "tree", ""), (tmp, ".."), (tmp.parent, "../..")):

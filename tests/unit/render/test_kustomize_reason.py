@@ -41,3 +41,27 @@ def test_a_path_leading_out_of_the_copy_names_no_private_directory(tmp_path: Pat
     assert str(tmp_path) not in said, said
     # as the repository's root (the copy's tree) reaches it
     assert said == "error: evalsymlink failure on '../../outside/x.yaml' : lstat ../../outside: no such file"
+
+
+def test_the_cause_after_a_quoted_config_or_inside_klog_s_block_is_said(tmp_path: Path) -> None:
+    """joryirving/home-ops kubernetes/apps/main/network (rescore20's W3): kustomize quotes the
+    replacements config over several lines and says the cause after it; the reason stopped at
+    the first line ("… with config: `"), or at klog's '"command failed" err=<', so the fix "fix
+    what kubectl kustomize names" named nothing."""
+    quoted = [
+        "Error: trouble configuring builtin ReplacementTransformer with config: `",
+        "Replacements:",
+        "- path: ../c/r.yaml",
+        "`: security; file 'c/r.yaml' is not in or below 'a'",
+    ]
+    cause = (
+        "Error: trouble configuring builtin ReplacementTransformer with config: security; file 'c/r.yaml' "
+        "is not in or below 'a'"
+    )
+    assert _reason(quoted, tmp_path) == cause
+    klog = [
+        'E1129 10:01:02.123456   4242 run.go:72] "command failed" err=<',
+        *(f"\t{q}" for q in quoted),
+        " >",
+    ]
+    assert _reason(klog, tmp_path) == cause
