@@ -217,9 +217,8 @@ def builds_nothing(repo: RepoFiles, d: str, reached: list[Path]) -> str | None:
     every resource it lists is missing here (a folder the repository deleted); None otherwise."""
     if len(reached) != 1:
         return None
-    docs = next(
-        (repo.docs(f"{d}/{k}" if d else k) for k in KUSTOMIZATION_NAMES if f"{d}/{k}" in repo.files), []
-    )
+    # d is a folder a kustomization names as an environment, never the root (overlays keeps that apart)
+    docs = next((repo.docs(f"{d}/{k}") for k in KUSTOMIZATION_NAMES if f"{d}/{k}" in repo.files), [])
     entries = [docs[0].get(k) for k in ("resources", "bases", "components")] if docs else []
     listed = [r for e in entries if isinstance(e, list) for r in e]
     missing = [
