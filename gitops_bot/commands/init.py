@@ -275,7 +275,9 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
     """Environments pinning no image and no chart: a configuration of them would plan nothing
     (plan refuses one, exit 2), so none is offered; what was not read may say where the
     releases are (another branch, another repository)."""
-    names = ", ".join(e.name for e in found.environments[:4])
+    # each with its path: the hint's "name the images by hand" needs it, and init prints no
+    # configuration to read it from
+    names = ", ".join(_with_path(e) for e in found.environments[:4])
     more = f" and {len(found.environments) - 4} more" if len(found.environments) > 4 else ""
     # a source this repository's objects read (another branch, another repository) first: it
     # is where the releases may be
@@ -322,6 +324,15 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
         "here in a form init does not read, name the images by hand (docs/guides/your-repository.md, "
         "'Writing it by hand')",
     )
+
+
+def _with_path(env: FoundEnvironment) -> str:
+    """An environment's name with its first path and how many more (``staging (apps/staging and
+    2 more)``)."""
+    if not env.paths:
+        return env.name
+    more = f" and {len(env.paths) - 1} more" if len(env.paths) > 1 else ""
+    return f"{env.name} ({env.paths[0]}{more})"
 
 
 def _empty_kustomization(directory: Path) -> bool:

@@ -23,7 +23,7 @@ def test_empty_kustomizations_are_said_and_no_line_above_is_named(tmp_path: Path
     line = result.body.line  # type: ignore[union-attr]
     assert "a line above" not in line, line
     assert (
-        "found environments dev, prod in " in line
+        "found environments dev (manifests/overlays/dev), prod (manifests/overlays/prod) in " in line
         and "but no image or chart they pin: nothing for gitops-bot to release here "
         "(dev, prod: each kustomization is an empty file)"
         in line
