@@ -130,4 +130,4 @@ def make_world(
         repository = REPOSITORY.get(kind, "acme/gitops")
         config += section.format(kind=kind, api=fake.url + api, repository=repository)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
-        yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))
+        yield from seeded(remote, seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))

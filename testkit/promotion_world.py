@@ -22,7 +22,7 @@ from testkit.argocd_server import FakeArgoCD, application
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
-from testkit.update_world import git
+from testkit.update_world import git, new_remote, push_first
 
 OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -130,10 +130,7 @@ def make_world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.Mo
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     ns = f"pr{abs(hash(str(tmp_path))) % 10**8}"
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    remote, seed = new_remote(tmp_path)
     with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
         monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
         (seed / "base").mkdir()
@@ -147,9 +144,7 @@ def make_world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.Mo
         (seed / "gitops-bot.yaml").write_text(
             CONFIG.format(host=registry.host, ns=ns, api=gh.url, argocd=argo.url)
         )
-        git(seed, "add", "-A")
-        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-        git(seed, "push", "-q", "origin", "main")
+        push_first(remote, seed)
         pusher = Pusher.to(registry.url)
         world = World(remote, gh, argo, pusher, registry.host, ns, tmp_path)
         world.push("app", "1.0.0")

@@ -5,6 +5,8 @@ real registry, and the local server speaking GitHub's REST API."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -98,19 +100,43 @@ W = TypeVar("W", bound=_Pushes)
 
 
 def new_remote(tmp_path: Path) -> tuple[Path, Path]:
-    """A bare remote on main, and a clone of it to seed."""
+    """A bare remote on main, and the empty folder its first commit's files are written in
+    (:func:`push_first` commits them and makes the folder a clone)."""
     remote, seed = tmp_path / "remote.git", tmp_path / "seed"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    seed.mkdir()
     return remote, seed
 
 
-def seeded(seed: Path, registry: RegistryProcess, make: Callable[[Pusher], W]) -> Iterator[W]:
-    """Push the seed's first commit, then yield the world ``make`` builds, with app 1.0.0 and
-    worker 2.0 in the registry."""
-    git(seed, "add", "-A")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-    git(seed, "push", "-q", "origin", "main")
+def push_first(remote: Path, seed: Path) -> None:
+    """The files written in ``seed`` made ``remote``'s first commit on main (message "initial",
+    by dev <dev@example.com>), and ``seed`` then a clone of it to commit and push in as a user
+    does. The commit is written by one ``git fast-import`` and the folder cloned afresh from it:
+    a clone's ``add``, ``commit`` and ``push`` ran twice as many git processes for the same
+    tree, ~18 ms of CPU more a world."""
+    stream = [b"commit refs/heads/main\ncommitter dev <dev@example.com> now\ndata 8\ninitial\n\n"]
+    for path in sorted(p for p in seed.rglob("*") if p.is_file() or p.is_symlink()):
+        name = path.relative_to(seed).as_posix().encode()
+        if path.is_symlink():
+            mode, data = b"120000", os.readlink(path).encode()
+        else:
+            mode, data = (b"100755" if os.access(path, os.X_OK) else b"100644"), path.read_bytes()
+        stream.append(b"M %s inline %s\ndata %d\n%s\n" % (mode, name, len(data), data))
+    subprocess.run(
+        ["git", "-C", str(remote), "fast-import", "--quiet", "--date-format=now"],
+        input=b"".join(stream),
+        check=True,
+        capture_output=True,
+    )
+    written = seed.rename(seed.with_name(seed.name + ".written"))
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    shutil.rmtree(written)
+
+
+def seeded(remote: Path, seed: Path, registry: RegistryProcess, make: Callable[[Pusher], W]) -> Iterator[W]:
+    """The seed's first commit pushed (:func:`push_first`), then yield the world ``make``
+    builds, with app 1.0.0 and worker 2.0 in the registry."""
+    push_first(remote, seed)
     pusher = Pusher.to(registry.url)
     try:
         world = make(pusher)
@@ -136,7 +162,7 @@ def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environm
         (seed / "gitops-bot.yaml").write_text(
             CONFIG.format(host=registry.host, ns=ns, api=gh.url, group=group)
         )
-        yield from seeded(seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp_path))
+        yield from seeded(remote, seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp_path))
 
 
 def world_with_token(

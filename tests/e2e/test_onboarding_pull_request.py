@@ -23,7 +23,7 @@ from testkit.actions_env import actions_env, read_outputs
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
 from testkit.gitlab_server import FakeGitLab
-from testkit.update_world import git, new_remote
+from testkit.update_world import git, new_remote, push_first
 
 BRANCH = "gitops-bot/onboarding"
 DEPLOY = """apiVersion: apps/v1
@@ -56,9 +56,7 @@ def forge(
     }.items():
         (seed / rel).parent.mkdir(parents=True, exist_ok=True)
         (seed / rel).write_text(text)
-    git(seed, "add", "-A")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-    git(seed, "push", "-q", "origin", "main")
+    push_first(remote, seed)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     kind: str = request.param
     if kind == "github":
@@ -174,9 +172,7 @@ def test_the_action_proposes_it_by_itself_once_on_a_checkout_without_config(
     }.items():
         (seed / rel).parent.mkdir(parents=True, exist_ok=True)
         (seed / rel).write_text(text)
-    git(seed, "add", "-A")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-    git(seed, "push", "-q", "origin", "main")
+    push_first(remote, seed)
     with FakeGitHub("acme/gitops", remote) as gh:
         env = actions_env(tmp_path, command="update", repo=str(seed), github_token=gh.token)
         env.update(
@@ -217,9 +213,7 @@ def test_watch_proposes_it_on_a_repository_without_config_once(
     }.items():
         (seed / rel).parent.mkdir(parents=True, exist_ok=True)
         (seed / rel).write_text(text)
-    git(seed, "add", "-A")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-    git(seed, "push", "-q", "origin", "main")
+    push_first(remote, seed)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     with FakeGitHub("acme/gitops", remote) as gh:
         monkeypatch.setenv("GITHUB_TOKEN", gh.token)

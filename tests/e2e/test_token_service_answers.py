@@ -18,7 +18,7 @@ from gitops_bot.cli import main
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
-from testkit.update_world import git, new_remote
+from testkit.update_world import git, new_remote, push_first
 
 PASSWORD = "builder-7-secret"
 REPOSITORY = "tok/app"
@@ -94,9 +94,7 @@ def remote(served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         KUSTOMIZATION.format(host=host, repository=REPOSITORY)
     )
     (seed / "gitops-bot.yaml").write_text(CONFIG.format(host=host, repository=REPOSITORY))
-    git(seed, "add", "-A")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-    git(seed, "push", "-q", "origin", "main")
+    push_first(remote, seed)
     yield remote
     served.issuer.answer, served.issuer.expires_in, served.issuer.says_expires_in = None, 300, None
 
