@@ -67,5 +67,25 @@ def _address_or_name(host: str) -> bool:
 _FOUR_NUMBERS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 
 
+# a URL httpx prints as it is written: http(s), a lower-case host, a port other than the scheme's
+# own (httpx drops that one), a path of unreserved characters whose segments start with no "."
+# (httpx resolves dot segments), no user info, query or fragment
+_PLAIN_URL = re.compile(
+    r"(https?)://([a-z0-9][a-z0-9.-]*)(?::([1-9][0-9]{0,4}))?((?:/(?:[a-zA-Z0-9_~-][a-zA-Z0-9._~-]*)?)*)"
+)
+
+
+def plain_url(url: str) -> tuple[str, str, str] | None:
+    """The scheme, host and host[:port] of a URL httpx would print as it is written (the token
+    realms registries name), without httpx; None for any other spelling, which is httpx's."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None or not _address_or_name(plain[2]):
+        return None
+    scheme, host, port = plain[1], plain[2], plain[3]
+    if port and (int(port) > 65535 or int(port) == (443 if scheme == "https" else 80)):
+        return None
+    return scheme, host, f"{host}:{port}" if port else host
+
+
 def same_origin(a: httpx.URL | str, b: httpx.URL | str) -> bool:
     return origin(a) == origin(b)

@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import field
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
 
 from gitops_bot.core.errors import RegistryAccessError, TokenServiceError
@@ -27,13 +26,11 @@ from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.record import record
 from gitops_bot.core.secret import is_loopback_host
 from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.origins import plain_url
 from gitops_bot.net.retry import Retryable
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry.answers import CREDENTIALS_HINT, TOKEN_LIMIT, Token, token_answer
 from gitops_bot.registry.credentials import Secrets
-
-if TYPE_CHECKING:
-    import httpx
 
 log = get_logger(__name__)
 
@@ -447,7 +444,7 @@ class RegistryAuth:
     def _service(self, proto: str) -> str:
         """The token service's host (and port), as the messages name it."""
         assert self._bearer is not None
-        return _realm(self.host, self._bearer.params["realm"], proto).netloc.decode("ascii", "replace")
+        return _realm(self.host, self._bearer.params["realm"], proto).netloc
 
     def _token_request(self, challenge: Challenge, scopes: list[str], scheme: str) -> RegistryRequest:
         realm = _realm(self.host, challenge.params["realm"], scheme)
@@ -465,14 +462,14 @@ class RegistryAuth:
             if scopes:  # OAuth2's scope: space-delimited (docker's client joins them so)
                 form["scope"] = " ".join(scopes)
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            return RegistryRequest("POST", str(realm), headers, urlencode(form).encode("ascii"), token=True)
+            return RegistryRequest("POST", realm.url, headers, urlencode(form).encode("ascii"), token=True)
         params: dict[str, str | list[str]] = {"service": service} if service else {}
         if scopes:
             params["scope"] = scopes
         headers = {}
         if basic := self._basic_header():
             headers["Authorization"] = basic
-        return RegistryRequest("GET", str(realm.copy_merge_params(params)), headers, token=True)
+        return RegistryRequest("GET", realm.asked(params), headers, token=True)
 
 
 def _grants(token: Token, scope: str) -> bool:
@@ -488,13 +485,8 @@ def _refused_token(where: str, bearer: Challenge | None, response: Reply) -> Tok
     challenge = _preferred(parse_challenges(response.all("WWW-Authenticate")))
     error = challenge.params.get("error", "") if challenge is not None else ""
     error = error if re.fullmatch(r"[a-z_]{1,40}", error) else ""  # the spec's codes; nothing else shown
-    realm = bearer.params.get("realm", "") if bearer is not None else ""
-    import httpx  # the realm is read as httpx reads it
-
-    try:
-        service = httpx.URL(realm).netloc.decode("ascii", "replace")
-    except (httpx.InvalidURL, TypeError):
-        service = "its realm"
+    read = _read_realm(bearer.params.get("realm", "") if bearer is not None else "")
+    service = read.netloc if read is not None else "its realm"
     if error == "insufficient_scope":
         return TokenServiceError(
             f"{where}: the registry refused the token service at {service}'s token for this repository "
@@ -523,16 +515,48 @@ def _retryable(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
-def _realm(host: str, realm: str, scheme: str) -> httpx.URL:
-    """The token endpoint a challenge names, if it is a usable one: an absolute http(s) URL,
-    not plain http behind an https registry unless on loopback (credentials are sent there).
-    Otherwise the registry's images are skipped with this reason."""
-    import httpx  # a token service is asked at the URL httpx reads in its realm
+@record
+class TokenRealm:
+    """A token service's URL as httpx reads a challenge's realm (``url``: as it prints it)."""
+
+    url: str
+    scheme: str
+    host: str
+    netloc: str  # host[:port], as messages name the token service
+    plain: bool  # no query of its own: the token request's parameters are its whole query
+
+    def asked(self, params: dict[str, str | list[str]]) -> str:
+        """The URL a token is asked at: the realm with ``params`` merged into its query (each
+        list item a parameter of its own), encoded as httpx encodes them."""
+        if self.plain:
+            return f"{self.url}?{urlencode(params, doseq=True)}" if params else self.url
+        import httpx  # a realm with a query of its own, or an unusual spelling: httpx merges
+
+        return str(httpx.URL(self.url).copy_merge_params(params))
+
+
+def _read_realm(realm: str) -> TokenRealm | None:
+    """``realm`` as httpx reads it (None where it refuses it); the plain spellings registries
+    name (Docker Hub's, GHCR's, Quay's) read without loading httpx, which a plan does not
+    otherwise need."""
+    plain = plain_url(realm)
+    if plain is not None:
+        return TokenRealm(url=realm, scheme=plain[0], host=plain[1], netloc=plain[2], plain=True)
+    import httpx
 
     try:
         url = httpx.URL(realm)
     except (httpx.InvalidURL, TypeError, ValueError):
-        url = None
+        return None
+    netloc = url.netloc.decode("ascii", "replace")
+    return TokenRealm(url=str(url), scheme=url.scheme, host=url.host, netloc=netloc, plain=False)
+
+
+def _realm(host: str, realm: str, scheme: str) -> TokenRealm:
+    """The token endpoint a challenge names, if it is a usable one: an absolute http(s) URL,
+    not plain http behind an https registry unless on loopback (credentials are sent there).
+    Otherwise the registry's images are skipped with this reason."""
+    url = _read_realm(realm)
     if url is None or url.scheme not in ("http", "https") or not url.host:
         raise RegistryAccessError(f"{host}: unusable token realm {realm[:80]!r} in WWW-Authenticate")
     if url.scheme == "http" and scheme == "https" and not is_loopback_host(url.host):

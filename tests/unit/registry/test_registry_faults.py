@@ -325,7 +325,7 @@ def test_a_plain_http_realm_is_loopback_only_by_address_not_by_a_name_that_looks
     """Credentials go to the realm: ``http://127.0.0.1.evil.example`` is not loopback."""
     from gitops_bot.registry.auth import _realm
 
-    assert str(_realm("ghcr.io", "http://127.0.0.1:5000/token", "https")) == "http://127.0.0.1:5000/token"
+    assert _realm("ghcr.io", "http://127.0.0.1:5000/token", "https").url == "http://127.0.0.1:5000/token"
     for realm in ("http://127.0.0.1.evil.example/token", "http://127.evil.example/token"):
         with pytest.raises(RegistryAccessError, match="plain http"):
             _realm("ghcr.io", realm, "https")
