@@ -13,15 +13,19 @@ implausible value to report and ignore from a registry, a forge or a header."""
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from gitops_bot.core.log import get_logger
 
 _log = get_logger(__name__)
+
+# imported by name where an HTTP date is read: the email package comes with its charset and
+# encoding tables, and a plan meets an HTTP date only where a server asks it to wait until one
+EMAIL_UTILS = "email.utils"
 
 Clock = Callable[[], datetime]
 """What time it is, as an aware datetime: the one clock age rules read, so tests set it."""
@@ -151,9 +155,8 @@ def retry_after_seconds(value: str, now: float) -> float | None:
 def parse_http_date(text: str) -> datetime | None:
     """An HTTP date (RFC 9110 5.6.7, e.g. ``If-Modified-Since``) as an aware datetime; None when
     unreadable, without a zone or out of bounds: a recipient ignores such a date."""
-
     try:
-        when = parsedate_to_datetime(text.strip())
+        when = importlib.import_module(EMAIL_UTILS).parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
