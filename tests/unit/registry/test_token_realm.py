@@ -89,7 +89,9 @@ print("httpx" in sys.modules)
 
 
 def test_a_token_registry_s_challenge_is_answered_without_loading_httpx() -> None:
-    done = subprocess.run([sys.executable, "-c", FLOW], capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", FLOW], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.split() == [
         "https://auth.example/token?service=registry.example&scope=repository%3Ateam%2Fapp%3Apull",
         "False",
