@@ -70,7 +70,7 @@ def _world(stack: ExitStack, tmp: Path, registry: Any, files: int) -> str:
     (seed / "gitops-bot.yaml").write_text(
         CONFIG.format(host=registry.host, ns=ns, api=gh.url, group="environment")
     )
-    gen = seeded(seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp))
+    gen = seeded(remote, seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp))
     next(gen)
     stack.callback(next, gen, None)
     return f"file://{remote}"

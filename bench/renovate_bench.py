@@ -17,9 +17,12 @@ Both run with ``kubectl`` on PATH (the real one from ``.tools/bin``, as on a Git
 runner). Runs are interleaved (bot, Renovate, bot, ...), ``--runs`` each; each run's figures (as
 it ends, and again together under the table), then medians of wall, CPU
 (user + system, children included), peak RSS, and the requests the registry served (its access
-log, counted per run), with the load average beside them. Below the table, the bot's floor at
-its default requests in flight: the round trips alone (requests / in flight, rounded up and at
-least two, x RTT), which no client sending as many requests at that many in flight can beat.
+log, counted per run), with the load average beside them; each run of the bot's, how many of its
+N answers are right (an update of the image to its newest tag, at the digest the registry itself
+gives that tag: asked of the registry once, before the runs, not through the relay). Below the
+table, the bot's floor at its default requests in flight: the round trips alone (requests / in
+flight, rounded up and at least two, x RTT), which no client sending as many requests at that
+many in flight can beat.
 
 Beside them, the bare client (``bench/bare_client.py``): the same requests at the bot's default
 in flight from the standard library and nothing else, a Python client's floor on this
@@ -46,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +120,32 @@ def repository(root: Path, host: str, repos: int, in_flight: int | None = None) 
     )
 
 
+def newest(registry: str, repos: int, tags: int) -> dict[str, tuple[str, str]]:
+    """Each image's right answer: its newest tag and that tag's digest, as the registry at
+    ``registry`` (its URL) serves them."""
+    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
+    right = {}
+    for i in range(repos):
+        tag = f"1.{tags - 1}.0"
+        ask = urllib.request.Request(
+            f"{registry}/v2/bench/app{i:04d}/manifests/{tag}", method="HEAD", headers={"Accept": accept}
+        )
+        with urllib.request.urlopen(ask, timeout=30) as answer:
+            right[f"app{i:04d}"] = (tag, answer.headers["Docker-Content-Digest"])
+    return right
+
+
+def answers_right(output: str, right: dict[str, tuple[str, str]]) -> int:
+    """How many images ``plan --output json`` proposes to update to their right answer."""
+    plan = json.loads(output)
+    return sum(
+        image["action"] == "update"
+        and (image["candidate"]["tag"], image["candidate"]["digest"]) == right.get(image["image"])
+        for env in plan["environments"]
+        for image in env["images"]
+    )
+
+
 def plan(exe: Path, repo: Path) -> list[str]:
     return [str(exe), "plan", "--repo", str(repo), "--output", "json"]
 
@@ -144,6 +174,7 @@ def main() -> int:
             if fresh:
                 seed(reg, n, args.tags)
                 (data / "seeded").touch()
+            right = newest(reg.url, n, args.tags)
             with DelayRelay(reg.host, args.rtt / 2) as relay:
                 repo = work / "gitops"
                 repository(repo, relay.host, n)
@@ -162,6 +193,7 @@ def main() -> int:
                 ]
                 results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in bots}
                 results["Renovate"] = []
+                answered: dict[str, list[int]] = {name: [] for name in bots if name != BARE}
                 for run in range(args.runs):
                     for name in results:
                         base = work / f"renovate-{run}"
@@ -185,13 +217,17 @@ def main() -> int:
                             return 1
                         served = reg.served() - before
                         results[name].append((wall, done.cpu, done.peak_rss_mb, served))
+                        said = ""
+                        if name in answered:
+                            answered[name].append(answers_right(done.stdout, right))
+                            said = f", {answered[name][-1]}/{n} answers right"
                         print(
                             f"N={n} {name} run {run + 1}: wall {wall:.2f} s, CPU {done.cpu:.2f} s, "
-                            f"peak RSS {done.peak_rss_mb:.0f} MB, {served} requests, "
+                            f"peak RSS {done.peak_rss_mb:.0f} MB, {served} requests{said}, "
                             f"load average {os.getloadavg()[0]:.1f}"
                         )
                         shutil.rmtree(base, ignore_errors=True)
-                rows.append((n, results))
+                rows.append((n, results, answered))
     print()
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
@@ -200,7 +236,7 @@ def main() -> int:
     print("| images | tool | wall | CPU | requests | peak RSS | wall vs gitops-bot | CPU vs gitops-bot |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     floors = []
-    for n, results in rows:
+    for n, results, _ in rows:
         med = {k: [statistics.median(x[i] for x in v) for i in range(4)] for k, v in results.items()}
         b = med["gitops-bot"]
         for name, m in med.items():
@@ -220,11 +256,13 @@ def main() -> int:
         )
     print()
     print("each run, in the order run (the medians above are of these):")
-    for n, results in rows:
+    for n, results, answered in rows:
         for name, runs in results.items():
             walls, cpus = " ".join(f"{r[0]:.2f}" for r in runs), " ".join(f"{r[1]:.2f}" for r in runs)
             rss, served = " ".join(f"{r[2]:.0f}" for r in runs), " ".join(str(r[3]) for r in runs)
-            print(f"- N={n} {name}: wall {walls} s; CPU {cpus} s; peak RSS {rss} MB; requests {served}")
+            said = " ".join(f"{a}/{n}" for a in answered.get(name, []))
+            said = f"; answers right {said}" if said else ""
+            print(f"- N={n} {name}: wall {walls} s; CPU {cpus} s; peak RSS {rss} MB; requests {served}{said}")
     print()
     print(f"gitops-bot's floor at its default in flight, round trips alone, and the {BARE}'s wall:")
     for line in floors:
