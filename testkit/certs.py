@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import itertools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,24 @@ class KeyPair:
 
 def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+# A server's (or client's) certificate takes its key from a few made once a process: a fresh
+# RSA-2048 key is ~50 ms of CPU, and a leaf's key only has to be the one its certificate names,
+# whose trust comes from the CA's signature. A CA's key is always fresh: two CAs of one name and
+# one key would each verify the other's certificates, and a foreign CA's would be trusted.
+_LEAF_KEYS: list[rsa.RSAPrivateKey] = []
+_LEAF_POOL = 4  # so two certificates made one after the other never share a key
+_leaves = itertools.count()
+_leaves_made = threading.Lock()
+
+
+def _leaf_key() -> rsa.RSAPrivateKey:
+    with _leaves_made:
+        index = next(_leaves) % _LEAF_POOL
+        if index == len(_LEAF_KEYS):
+            _LEAF_KEYS.append(_key())
+        return _LEAF_KEYS[index]
 
 
 def _pair(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> KeyPair:
@@ -73,7 +93,7 @@ def make_ca(name: str = "gitops-bot test CA") -> tuple[KeyPair, rsa.RSAPrivateKe
 def make_server_cert(
     ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate, host: str = "127.0.0.1"
 ) -> KeyPair:
-    key = _key()
+    key = _leaf_key()
     cert = (
         _builder(host, ca_cert.subject, key.public_key())
         .add_extension(
