@@ -92,7 +92,7 @@ class GitHTTPServer:
             self._httpd.socket, server_side=True
         )
         self.url = f"https://{host}:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> GitHTTPServer:
         self._thread.start()

@@ -70,7 +70,7 @@ class HostileRegistry(JSONServer):
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         self.url = f"http://{self.host}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _route(self, seen: Seen) -> Answer:
         """The answer of the longest route ``seen``'s path starts with (404 where none does)."""

@@ -45,9 +45,7 @@ class JSONServer:
 
         self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        # shutdown() waits for serve_forever's next poll: at the default 0.5 s every fake
-        # started and stopped by a test cost half a second of nothing
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def keep_alive(self) -> Self:
         """Answer as HTTP/1.1 servers do (GitHub's API among them): a connection stays open for

@@ -90,7 +90,7 @@ class JwksIssuer:
         return jwt.encode(body, signer, algorithm="RS256", headers=headers)
 
     def __enter__(self) -> Self:
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -80,7 +80,7 @@ class PushTimeFake:
 
         self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def push(self, repository: str, tag: str, digest: str, pushed: datetime) -> Self:
         """``repository:tag`` now points at ``digest``, pushed at ``pushed``."""

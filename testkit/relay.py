@@ -57,7 +57,7 @@ class Relay:
         self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         self.url = f"http://{self.host}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def answer(self, command: str, path: str) -> Answer | None:
         """A request this relay answers itself; None: forward it."""

@@ -210,7 +210,7 @@ class TokenIssuer:
                 self._answer(200, {k: v for k, v in issuer._issued(token).items() if k != "token"})
 
         self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -64,7 +64,7 @@ class HostileServer(HostileRegistry):
 
     def start(self) -> Self:
         if self.elsewhere is not None:
-            threading.Thread(target=self.elsewhere.serve_forever, args=(0.05,), daemon=True).start()
+            threading.Thread(target=self.elsewhere.serve_forever, daemon=True).start()
         return super().start()
 
     def stop(self) -> None:
