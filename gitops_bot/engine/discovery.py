@@ -439,7 +439,7 @@ def discover(
         tuple(envs),
         tuple(out_images),
         order_source,
-        (*repo.notes, *repo.appset_notes(), *repo.template_notes()),
+        (*repo.notes, *deployers.appset_notes(repo, every), *repo.template_notes()),
         readings,
         tuple(questions),
         tuple(found_charts),

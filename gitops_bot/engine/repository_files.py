@@ -135,13 +135,6 @@ class RepoFiles:
         top = {d for d in self.dirs if d and "/" not in d}
         self._root_tests = "test" in top and not top & ROOT_STAGES
 
-    def appset_notes(self) -> list[str]:
-        return [
-            f"{f}: an ApplicationSet; the Applications it generates are not read, the directories they "
-            "render are found on their own"
-            for f in self.appsets
-        ]
-
     def _list(self) -> None:
         for top, dirnames, filenames in os.walk(self.root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
