@@ -573,28 +573,3 @@ def flux_releases(repo: RepoFiles, files: Sequence[str]) -> list[RenderPath]:
         "repository, or applied by hand, does): read through its own values"
     )
     return [RenderPath(d or ".", "default", how.format(f=f)) for d, f in sorted(dirs.items())]
-
-
-def appset_notes(repo: RepoFiles, rendered: Collection[str]) -> list[str]:
-    """Each ApplicationSet whose Applications nothing reads; one naming a directory here no environment
-    renders (its generator unexpanded: RHACM's clusterDecisionResource) says so, not "found"."""
-    out = []
-    for f in repo.appsets:
-        left = [p for p in _template_paths(repo, f) if not any(r.startswith(f"{p}/") for r in rendered)]
-        said = "the directories they render are found on their own"
-        if left:
-            said = f"and no environment renders {', '.join(left)}, its template's path: write {{name: <env>, "
-            said += f"path: {left[0]}}} under environments: and its images under images:"
-        out.append(f"{f}: an ApplicationSet; the Applications it generates are not read, {said}")
-    return out
-
-
-def _template_paths(repo: RepoFiles, f: str) -> list[str]:
-    """The directories of this repository an ApplicationSet's template names as written."""
-    specs = [as_map(as_map(d.get("spec")).get("template")).get("spec") for d in repo.docs(f)]
-    mine = [s for t in specs for s in argocd_apps.parsed_sources(t) if _ours(repo, s.get("repoURL"))]
-    return list(dict.fromkeys(p for s in mine if (p := norm(str(s.get("path") or ""))) and p in repo.dirs))
-
-
-def _ours(repo: RepoFiles, url: object) -> bool:
-    return not (repo.origin and url and repo_key(str(url)) != repo.origin)

@@ -52,6 +52,7 @@ from gitops_bot.engine import (
     pushed_artifacts,
     script_argocd,
     script_commands,
+    unread_appsets,
 )
 from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
@@ -439,7 +440,7 @@ def discover(
         tuple(envs),
         tuple(out_images),
         order_source,
-        (*repo.notes, *deployers.appset_notes(repo, every), *repo.template_notes()),
+        (*repo.notes, *unread_appsets.notes(repo, every), *repo.template_notes()),
         readings,
         tuple(questions),
         tuple(found_charts),

@@ -64,3 +64,12 @@ def test_another_repositorys_directory_of_the_same_name_is_not_named(tmp_path: P
         origin="https://github.com/acme/rhacm-demo.git",
     )
     assert not any("apps/hello, its template's path" in n for n in found.notes), found.notes
+
+
+def test_a_directory_holding_no_workload_is_not_offered_as_an_environment(tmp_path: Path) -> None:
+    """A template over namespaces or CRDs renders nothing to release: no environment is its due."""
+    root = _repo(tmp_path, "https://github.com/acme/rhacm-demo", "apps/namespaces")
+    write(root, {"apps/namespaces/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: hello}\n"})
+    found = discover(root, origin="https://github.com/acme/rhacm-demo.git")
+    (line,) = [n for n in found.notes if n.startswith("applicationsets/hello.yaml")]
+    assert line.endswith("the directories they render are found on their own"), line
