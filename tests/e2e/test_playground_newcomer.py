@@ -144,7 +144,7 @@ def playground(clone: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[s
     log = tmp_path / "playground.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "testkit.demo", "--keep"],
+            [sys.executable, "-m", "testkit.owned", sys.executable, "-m", "testkit.demo", "--keep"],
             cwd=clone,
             env=env,
             stdout=out,
