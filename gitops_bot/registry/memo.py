@@ -4,7 +4,9 @@ Several GitOps repositories often deploy the same images: with one shared pool, 
 a tag's digest or an image's metadata read for one repository answers every other one in the
 same run (concurrent askers wait for the first answer instead of asking again). Failures are remembered too: a
 registry that is down is down for all of them. Only for one run: a long-lived pool would
-never see new tags, so ``watch`` forgets every answer when a cycle starts.
+never see new tags, so ``watch`` forgets every answer when a cycle starts, but for what a digest
+names, whose bytes never change (a config blob's created time, an image's metadata by digest),
+kept across cycles, each table bounded.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, TypeVar
 
-from gitops_bot.core.model import ImageAge, ImageMetadata
+from gitops_bot.core.model import ImageAge, ImageMetadata, is_digest
 from gitops_bot.registry.client import RegistryClient
 
 T = TypeVar("T")
 KEPT_CONFIG_TIMES = 4096  # config digests whose created time outlives a cycle (a few MB at most)
+KEPT_METADATA = 4096  # images by digest whose labels and created time outlive a cycle (a few MB)
 
 
 class MemoClient(RegistryClient):
@@ -31,6 +34,10 @@ class MemoClient(RegistryClient):
         # A config blob never changes under its digest: its created time is kept across
         # ``watch`` cycles, so min_age costs one blob read per image, not one per cycle.
         self._config_times: OrderedDict[str, datetime | None] = OrderedDict()
+        # Nor does an image's metadata under its digest (the manifest's bytes and the config
+        # blob's): a watch over a release still pending read both again every cycle, two of the
+        # four requests an image took there.
+        self._metadata: OrderedDict[tuple[str, str, str], ImageMetadata] = OrderedDict()
 
     def forget(self) -> None:
         """A new run: ask every question again (in-flight askers keep their answer)."""
@@ -48,8 +55,18 @@ class MemoClient(RegistryClient):
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
         ask = super().get_metadata
-        key = ("metadata", repository, reference, platform or "")
-        found: ImageMetadata = self._once(key, lambda: ask(repository, reference, platform))
+        kept = (repository, reference, platform or "")
+        if is_digest(reference):
+            with self._answers_lock:
+                if kept in self._metadata:
+                    self._metadata.move_to_end(kept)
+                    return self._metadata[kept]
+        found: ImageMetadata = self._once(("metadata", *kept), lambda: ask(repository, reference, platform))
+        if is_digest(reference):
+            with self._answers_lock:
+                self._metadata[kept] = found
+                while len(self._metadata) > KEPT_METADATA:
+                    self._metadata.popitem(last=False)
         return found
 
     def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
