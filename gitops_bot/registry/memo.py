@@ -23,7 +23,10 @@ from gitops_bot.registry.client import RegistryClient
 
 T = TypeVar("T")
 KEPT_CONFIG_TIMES = 4096  # config digests whose created time outlives a cycle (a few MB at most)
-KEPT_METADATA = 4096  # images by digest whose labels and created time outlive a cycle (a few MB)
+KEPT_METADATA = 4096  # images by digest whose labels and created time outlive a cycle
+# the characters of their labels and annotations kept in all; one image's over a 64th of it is read
+# again each cycle (a config blob and a manifest may each hold 4 MB of them)
+KEPT_METADATA_CHARS = 8 << 20
 
 
 class MemoClient(RegistryClient):
@@ -38,6 +41,7 @@ class MemoClient(RegistryClient):
         # blob's): a watch over a release still pending read both again every cycle, two of the
         # four requests an image took there.
         self._metadata: OrderedDict[tuple[str, str, str], ImageMetadata] = OrderedDict()
+        self._metadata_chars = 0
 
     def forget(self) -> None:
         """A new run: ask every question again (in-flight askers keep their answer)."""
@@ -62,11 +66,14 @@ class MemoClient(RegistryClient):
                     self._metadata.move_to_end(kept)
                     return self._metadata[kept]
         found: ImageMetadata = self._once(("metadata", *kept), lambda: ask(repository, reference, platform))
-        if is_digest(reference):
+        size = _chars(found)
+        if is_digest(reference) and size <= KEPT_METADATA_CHARS // 64:
             with self._answers_lock:
-                self._metadata[kept] = found
-                while len(self._metadata) > KEPT_METADATA:
-                    self._metadata.popitem(last=False)
+                if kept not in self._metadata:
+                    self._metadata[kept] = found
+                    self._metadata_chars += size
+                while len(self._metadata) > KEPT_METADATA or self._metadata_chars > KEPT_METADATA_CHARS:
+                    self._metadata_chars -= _chars(self._metadata.popitem(last=False)[1])
         return found
 
     def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
@@ -89,6 +96,10 @@ class MemoClient(RegistryClient):
 
     def _once(self, key: tuple[str, ...], ask: Callable[[], T]) -> T:
         return once(self._answers, self._answers_lock, key, ask)
+
+
+def _chars(metadata: ImageMetadata) -> int:
+    return sum(len(k) + len(v) for d in (metadata.labels, metadata.annotations) for k, v in d.items())
 
 
 def once(table: dict[Any, Future[Any]], lock: threading.Lock, key: Any, ask: Callable[[], T]) -> T:

@@ -55,3 +55,17 @@ def test_metadata_of_a_tag_is_read_again_each_cycle(
         c.forget()
         second = c.get_metadata("meta/moving", "1.0.0")
     assert (first.labels, second.labels) == ({"v": "1"}, {"v": "2"})
+
+
+def test_an_image_s_metadata_past_its_share_of_the_bound_is_read_again_each_cycle(
+    registry: RegistryProcess, pusher: Pusher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config blob may hold 4 MB of labels: kept by the thousand, they would be gigabytes."""
+    pushed = pusher.image("meta/big", "1.0.0", labels={"big": "x" * 200_000}, salt="big")
+    sent = _counted(monkeypatch)
+    with MemoClient(RegistryConfig(host=registry.host), retry=FAST) as c:
+        c.get_metadata("meta/big", pushed.digest)
+        c.forget()
+        again = c.get_metadata("meta/big", pushed.digest)
+    assert len(again.labels["big"]) == 200_000
+    assert len(sent) == 4, sent
