@@ -25,7 +25,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
     """Values mappings holding ``repository`` and ``tag`` (a values file, a HelmRelease's
     ``spec.values``): the image's key paths."""
 
-    def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
+    def walk(node: Any, path: tuple[str, ...], rel: str, listed: bool = False) -> None:
         if isinstance(node, dict):
             # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
             field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
@@ -36,19 +36,24 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 key = ".".join(path)
                 if tests_only(key):
                     return  # its chart's Helm tests alone take it: nothing installed runs it
+                if listed:  # no dotted key reaches into a list: said with the marker that does
+                    if node[field] not in said:
+                        said.append(node[field])
+                        repo.notes.append(_keys_in_a_list(rel, repo.text(rel) or "", key, node[field]))
+                    return
                 into.add(
                     _registry_joined(node.get("registry"), node[field]),
                     f"Helm values {key} in {rel}",
                     {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
                 )
             whole = node.get("image")
-            if isinstance(whole, str) and path and _pinned(whole):
+            if isinstance(whole, str) and path and _pinned(whole) and not listed:
                 # a values key written as a whole reference: helm.reference addresses it
                 key = ".".join((*path, "image"))
                 into.add(WrittenRef.split(whole).name, f"Helm values {key} in {rel}", {"reference": key})
             for k, v in node.items():
                 if isinstance(k, str) and "." not in k:
-                    walk(v, (*path, k), rel)
+                    walk(v, (*path, k), rel, listed)
         elif isinstance(node, list):
             # under a list no dotted key reaches it: said with the marker comment that does
             for item in node:
@@ -56,7 +61,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 if isinstance(image, str) and _pinned(image) and image not in said:
                     said.append(image)
                     repo.notes.append(_in_a_list(rel, repo.text(rel) or "", ".".join(path), image))
-                walk(item, path, rel)
+                walk(item, path, rel, True)
 
     said: list[str] = []
     for rel in files:
@@ -111,6 +116,17 @@ def _in_a_list(rel: str, text: str, key: str, image: str) -> str:
         f"{rel}:{at}: {image} is written whole in a list of Helm values ({key}[].image), which no helm: "
         f'key path reaches: add the marker comment # {{"gitops-bot": "{WrittenRef.split(image).name}"}} at '
         "the end of that line and the image to images: to have it released"
+    )
+
+
+def _keys_in_a_list(rel: str, text: str, key: str, repository: str) -> str:
+    lines = text.splitlines()
+    at = next((i for i, line in enumerate(lines, 1) if repository in line), 0)
+    tag = next((i for i, line in enumerate(lines[at:], at + 1) if line.strip().startswith("tag:")), at)
+    return (
+        f"{rel}:{at}: {repository} is set in a list of Helm values ({key}.repository under a list item), "
+        f'which no helm: key path reaches: add the marker comment # {{"gitops-bot": "{repository}:tag"}} at '
+        f"the end of its tag line ({tag}) and the image to images: to have it released"
     )
 
 

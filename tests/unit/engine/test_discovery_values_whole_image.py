@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
+from testkit import small_repos
 from testkit.local_git import write
 
 # rcdailey/home-ops kubernetes/apps/default/headlamp/helmrelease.yaml (an initContainer of a
@@ -87,3 +89,118 @@ def test_a_mapping_image_string_gets_its_reference_key(tmp_path: Path) -> None:
     by_name = {i.name: i for i in found.images}
     assert "ghcr.io/pocket-id/pocket-id" in by_name, sorted(by_name)
     assert dict(by_name["ghcr.io/pocket-id/pocket-id"].helm) == {"reference": "instance.spec.image"}
+
+
+KEYS_IN_A_LIST = WHOLE_IN_A_LIST.replace(
+    "      image: ghcr.io/headlamp-k8s/headlamp-plugin-flux:v0.7.0\n",
+    "      image:\n        repository: busybox\n        tag: 1.36.1\n",
+)
+
+
+def test_an_image_s_keys_in_a_list_are_said_with_the_marker_that_reads_them(tmp_path: Path) -> None:
+    # `initContainers: [{image: {repository, tag}}]`: no dotted key path reaches into a list, so an
+    # entry with helm: keys would name keys that are not there
+    root = write(
+        tmp_path,
+        {
+            "clusters/home/apps.yaml": FLUX_SYNC,
+            "apps/kustomization.yaml": "resources: [repo.yaml, headlamp.yaml]\n",
+            "apps/repo.yaml": HELM_REPOSITORY,
+            "apps/headlamp.yaml": KEYS_IN_A_LIST,
+        },
+    )
+    found = discover(root)
+    assert "busybox" not in {i.name for i in found.images}
+    (note,) = [n for n in found.notes if "busybox" in n]
+    assert note.startswith("apps/headlamp.yaml:14: busybox is set in a list of Helm values"), note
+    assert '# {"gitops-bot": "busybox:tag"} at the end of its tag line (15)' in note, note
+    # the fix as the line gives it reads the tag there
+    (root / "apps/headlamp.yaml").write_text(
+        KEYS_IN_A_LIST.replace("tag: 1.36.1", 'tag: 1.36.1 # {"gitops-bot": "busybox:tag"}')
+    )
+    (root / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: [{name: busybox, policy: semver}]\nenvironments: [{name: home, path: apps}]\n"
+    )
+    app = open_app(root)
+    (target,) = app.targets(app.config.environment("home"))
+    assert target.deployed is not None and target.deployed.tag == "1.36.1", target
+    assert [(p.file, p.line) for p in target.reading.pins] == [("apps/headlamp.yaml", 15)], target
+
+
+RUNNER_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: runner}
+spec:
+  chartRef: {kind: OCIRepository, name: gha-runner-scale-set}
+  values:
+    template:
+      spec:
+        initContainers:
+          - name: dockerconfigwriter
+            image: busybox@sha256:dc2d74b28e4cf8984fa52af1f39bc7c3d9c73760b41a74d629f5d11b1ab28616
+"""
+RING_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: ring-mqtt}
+spec:
+  chartRef: {kind: OCIRepository, name: app-template}
+  values:
+    controllers:
+      ring-mqtt:
+        initContainers:
+          copy-config:
+            image:
+              repository: busybox
+              tag: 1.38.0@sha256:dc2d74b28e4cf8984fa52af1f39bc7c3d9c73760b41a74d629f5d11b1ab28616
+"""
+
+
+def _flux_release_folder(name: str, release: str, chart: str, url: str, tag: str) -> dict[str, str]:
+    folder = f"kubernetes/apps/{name}"
+    return {
+        f"{folder}/ks.yaml": small_repos.flux_kustomization(name, f"./{folder}/app"),
+        f"{folder}/app/kustomization.yaml": "resources: [./helm-release.yaml, ./ocirepository.yaml]\n",
+        f"{folder}/app/helm-release.yaml": release,
+        f"{folder}/app/ocirepository.yaml": small_repos.oci_repository(chart, url, tag),
+    }
+
+
+# tyriis/home-ops: kubernetes/main/apps/home-automation/ring-mqtt/app/helm-release.yaml:34-35 sets
+# busybox as `repository: busybox` + `tag: 1.38.0@sha256:…` (an app-template init container); the ARC
+# runner sets of kubernetes/main/apps/github/… write `image: busybox@sha256:…` whole in a list
+# (gh-actions-demo.yaml:53). Read first (github/ sorts before home-automation/), the list item made
+# busybox's entry with a key path that names no key (`template.spec.initContainers.image`), and the
+# release ring-mqtt's keys set was left with none: pinned before, silent after (rescore20 W5).
+def test_an_image_said_in_a_list_keeps_its_entry_where_keys_set_it(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
+            "kubernetes/apps/kustomization.yaml": "resources: [./arunner/ks.yaml, ./ring-mqtt/ks.yaml]\n",
+            **_flux_release_folder(
+                "arunner",
+                RUNNER_RELEASE,
+                "gha-runner-scale-set",
+                "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set",
+                "0.14.2",
+            ),
+            **_flux_release_folder(
+                "ring-mqtt",
+                RING_RELEASE,
+                "app-template",
+                "oci://ghcr.io/bjw-s-labs/helm/app-template",
+                "5.1.0",
+            ),
+        },
+    )
+    found = discover(root)
+    by_name = {i.name: i for i in found.images}
+    assert dict(by_name["busybox"].helm) == {
+        "repository": "controllers.ring-mqtt.initContainers.copy-config.image.repository",
+        "tag": "controllers.ring-mqtt.initContainers.copy-config.image.tag",
+    }, by_name.get("busybox")
+    assert any(
+        n.startswith("kubernetes/apps/arunner/app/helm-release.yaml:11: busybox@") for n in found.notes
+    )
