@@ -19,11 +19,14 @@ directory's joint output to its own build, byte for byte.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.manifests import yamlvalues
 from gitops_bot.render import reader
 from gitops_bot.render.bounded import Exited, NotRendered, run_bounded
 from gitops_bot.render.settings import RenderSettings
@@ -67,6 +70,33 @@ def alone(tree: reader.Tree, root: Path, directory: Path) -> bool:
         if path.name in _NAMES and ("://" in text or _TOP_LEVEL.search(text)):
             return True
     return False
+
+
+def with_components(
+    root: Path, texts: Mapping[Path, str], names: Sequence[str], components: Mapping[str, Sequence[str]]
+) -> dict[Path, str]:
+    """``texts`` and, of each of ``names`` a Flux Kustomization builds with ``spec.components``,
+    its kustomization with them appended, as kustomize-controller writes it before the build (a
+    patch of the path may target what a component adds): written over the render's copy, never
+    here. Written as JSON, which kustomize reads as YAML; a kustomization that does not parse
+    is left as it is, for kustomize to refuse in its own words."""
+    out = dict(texts)
+    for name in names:
+        kfile = next(
+            (root / name / n for n in _NAMES if root / name / n in texts or (root / name / n).is_file()), None
+        )
+        if not components.get(name) or kfile is None:
+            continue
+        try:
+            text = texts[kfile] if kfile in texts else kfile.read_text(encoding="utf-8")
+            (doc,) = yamlvalues.load_all(text, kfile.name)
+        except (OSError, UnicodeDecodeError, GitOpsBotError, ValueError):
+            continue
+        if isinstance(doc, dict):
+            had = doc.get("components")
+            doc["components"] = [*(had if isinstance(had, list) else ()), *components[name]]
+            out[kfile] = json.dumps(doc, default=str)
+    return out
 
 
 def render_together(

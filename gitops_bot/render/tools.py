@@ -74,7 +74,7 @@ def render_each(
     kubectl = settings.tool("kubectl")
     assert kubectl is not None
     loose = flux_built(root, {n for _, ns in sides.values() for n in ns})
-    cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT, loose)
+    cache = RenderCache(settings, kubectl, root, kept, MAX_OUTPUT, frozenset(loose))
     found: dict[str, tuple[dict[str, str | None], dict[str, str | NotRendered]]] = {}
     todo: dict[str, tuple[Mapping[Path, str], list[str]]] = {}
     for label, (texts, names) in sides.items():
@@ -103,11 +103,12 @@ def _render_sides(
     kubectl: str,
     root: Path,
     sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
-    loose: frozenset[str],
+    loose: Mapping[str, tuple[str, ...]],
 ) -> dict[str, dict[str, str | NotRendered]]:
     """Each side's directories rendered in a copy of the worktree of its own (its texts
-    written over it), those of ``loose`` as Flux builds them; a copy that fails is every
-    directory's reason."""
+    written over it), those of ``loose`` as Flux builds them (with its components); a copy
+    that fails is every directory's reason."""
+    sides = {label: (joint.with_components(root, t, ns, loose), ns) for label, (t, ns) in sides.items()}
     # in the private dir: the repository copies are swept with it even when the process is killed
     with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path(outside=root)) as tmp:
         for label, (texts, names) in sides.items():
@@ -168,7 +169,7 @@ def _together(
     root: Path,
     sides: Mapping[str, tuple[Mapping[Path, str], list[str]]],
     tmp: Path,
-    loose: frozenset[str],
+    loose: Mapping[str, tuple[str, ...]],
 ) -> dict[str, dict[str, str]]:
     """The directories of every side that one kubectl run renders as their own builds would
     (:mod:`gitops_bot.render.joint`), by side, one run for those Flux builds (``loose``) and
@@ -195,11 +196,12 @@ def _together(
     return done
 
 
-def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
+def flux_built(root: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Of ``names`` (directories relative to ``root``), those a Flux Kustomization of the tree
-    builds: rendered as Flux renders them (:data:`~gitops_bot.render.joint.LOOSE`). The tree's
-    Flux files are found once per commit; only those naming one of ``names`` are parsed."""
-    out: set[str] = set()
+    builds, each with the components its Kustomizations add: rendered as Flux renders them
+    (:data:`~gitops_bot.render.joint.LOOSE`). The tree's Flux files are found once per commit;
+    only those naming one of ``names`` are parsed."""
+    out: dict[str, tuple[str, ...]] = {}
     names = list(names)
     for rel, text in by_content(root, "flux-files", lambda: _flux_files(root)):
         if not any(k in text for n in names for k in _spans(n)):
@@ -215,12 +217,11 @@ def flux_built(root: Path, names: Iterable[str]) -> frozenset[str]:
             # inside a path is built with it, as loosely (a replacements file above the folder)
             git = k.source[0] == "GitRepository"
             inside = (f"{p}/" if p != "." else "") if git else ""
-            out |= {
-                n
-                for n in names
-                if n == p or (inside and n.startswith(inside)) or (not git and n.endswith(f"/{p}"))
-            }
-    return frozenset(out)
+            for n in names:
+                if n == p or (inside and n.startswith(inside)) or (not git and n.endswith(f"/{p}")):
+                    added = k.components if n == p else ()
+                    out[n] = (*out.get(n, ()), *(c for c in added if c not in out.get(n, ())))
+    return out
 
 
 def _spans(name: str) -> set[str]:

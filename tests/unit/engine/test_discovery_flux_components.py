@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
@@ -103,3 +104,83 @@ def test_a_reading_following_the_kustomization_reads_its_component(tmp_path: Pat
         and anubis.effective.place == "kubernetes/components/anubis/helmrelease.yaml:14"
     )
     assert anubis.effective.tag == "v1.26.2", anubis
+
+
+POCKETID_SYNC = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: echo
+  namespace: flux-system
+spec:
+  interval: 1h
+  components:
+    - ../../../components/envoy-pocketid
+  path: ./kubernetes/apps/echo/app
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  postBuild:
+    substitute:
+      APP: echo
+"""
+POCKETID_POLICY = """apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata:
+  name: ${{APP}}-pocketid
+spec:
+  oidc:
+    redirectURL: https://{host}/oauth2/callback
+"""
+ECHO = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/mendhak/http-https-echo:39
+"""
+
+
+# tyriis/home-ops kubernetes/main/apps/default/echo-server: its Flux Kustomization adds
+# `spec.components: [../../../../../components/envoy-pocketid]` (a SecurityPolicy `${APP}-pocketid`)
+# and its path's own kustomization patches that SecurityPolicy (security-policy.patch.yaml). Flux
+# appends the components to the kustomization, so kustomize builds it (checked with kubectl kustomize
+# over the appended file). Built alone, kubectl kustomize refused the path ("no resource matches
+# strategic merge patch SecurityPolicy…/${APP}-pocketid") and the echo image was `unsupported`.
+def test_a_flux_kustomization_s_components_are_built_into_its_path_as_flux_builds_it(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization(
+                "cluster-apps", "./kubernetes/apps"
+            ),
+            "kubernetes/apps/kustomization.yaml": "resources: [./echo/ks.yaml]\n",
+            "kubernetes/apps/echo/ks.yaml": POCKETID_SYNC,
+            "kubernetes/apps/echo/app/kustomization.yaml": (
+                "resources: [./deployment.yaml]\npatches:\n  - path: ./security-policy.patch.yaml\n"
+            ),
+            "kubernetes/apps/echo/app/deployment.yaml": ECHO,
+            "kubernetes/apps/echo/app/security-policy.patch.yaml": POCKETID_POLICY.format(
+                host="echo.example.com"
+            ),
+            "kubernetes/components/envoy-pocketid/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./security-policy.yaml]\n"
+            ),
+            "kubernetes/components/envoy-pocketid/security-policy.yaml": POCKETID_POLICY.format(
+                host="pocketid.example.com"
+            ),
+        },
+    )
+    (root / "gitops-bot.yaml").write_text(
+        'version: 1\nimages:\n- name: "ghcr.io/mendhak/http-https-echo"\n  policy: "semver"\n'
+        'environments:\n- name: "cluster"\n  paths:\n  - "kubernetes/apps/echo/app"\n'
+        '  - "kubernetes/components/envoy-pocketid"\n'
+    )
+    app = open_app(root)
+    (target,) = app.targets(app.config.environment("cluster"))
+    reading = target.reading
+    assert target.deployed is not None, (reading.status, reading.reason) if reading else target
+    assert target.deployed.tag == "39", target.deployed
