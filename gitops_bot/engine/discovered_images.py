@@ -73,6 +73,8 @@ class ImageNames:
     # chart templates writing the image as REPOSITORY:TAG from them: a digest written after the
     # tag in that key (tag@sha256:...) reaches the image line whole
     tag_last: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # of those, sibling keys (app.image, app.tag): the repository's key -> the tag's
+    key_pairs: dict[str, str] = field(default_factory=dict)
     # name -> the tags its containers write, as the files hold them: what a policy is guessed
     # from where no environment's reading could be had
     written: dict[str, list[str]] = field(default_factory=dict)
@@ -242,6 +244,8 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
                     # REPOSITORY:TAG, a registry's key before it or not, written so whatever sets
                     # the keys (a values file per environment beside a chart with no values.yaml)
                     into.tag_last.setdefault((keys[-2], keys[-1]), []).append(f)
+                    if keys[-2].rpartition(".")[0] == keys[-1].rpartition(".")[0]:
+                        into.key_pairs.setdefault(keys[-2], keys[-1])
                 # REGISTRY/REPOSITORY:TAG from keys of one block (controller.image.registry):
                 # the name is the two joined, as the reader joins the registry: key beside
                 split = literal == "\0/\0:\0" and len(keys) == 3 and keys[0].endswith(".registry")

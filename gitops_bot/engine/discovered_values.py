@@ -46,6 +46,13 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                     f"Helm values {key} in {rel}",
                     {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
                 )
+            for k, v in node.items() if not listed else ():
+                # a key pair a chart's template writes as REPOSITORY:TAG (app.image, app.tag),
+                # named otherwise than repository/tag: the chart says which key is which
+                key = ".".join((*path, str(k)))
+                tag_key = into.key_pairs.get(key)
+                if isinstance(v, str) and v and tag_key and k not in _REPOSITORY_KEYS:
+                    into.add(v, f"Helm values {key} in {rel}", {"repository": key, "tag": tag_key})
             whole = node.get("image")
             if isinstance(whole, str) and path and _pinned(whole) and not listed:
                 # a values key written as a whole reference: helm.reference addresses it

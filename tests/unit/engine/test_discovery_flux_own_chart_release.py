@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
 from testkit import small_repos
 from testkit.local_git import write
 
@@ -77,3 +79,58 @@ def test_an_own_chart_s_image_written_as_registry_repository_and_tag_is_read(
     assert image.name == "docker.io/seldonio/seldonv2-controller", image
     assert (image.environments, image.tags) == (("cluster",), ("2.10.2",)), image
     assert image.helm == {"repository": "controller.image.repository", "tag": "controller.image.tag"}
+
+
+OWN_APP_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cool-app
+  namespace: apps
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./infrastructure/charts/app-template
+      sourceRef:
+        kind: GitRepository
+        name: flux-system
+        namespace: flux-system
+  values:
+    app:
+      name: cool-app
+      image: nginx
+      tag: "1.25"
+"""
+
+
+# abaas-madscience/home-k8s-gitops-flux apps/cool-app/deployment.yaml:18-19 (and
+# apps/ubuntu-app/deployment.yaml, `image: ubuntu`, `tag: "22.04"`): a Flux HelmRelease of the
+# repository's own chart infrastructure/charts/app-template, whose template writes
+# `image: "{{ .Values.app.image }}:{{ .Values.app.tag }}"`; the release sets app.image and app.tag.
+# init names neither image and writes no line about them (2 silent). newcomer19's F4 is the same
+# family (an own chart's image as registry + repository + tag).
+def test_an_own_chart_s_image_and_tag_keys_set_by_the_release_are_read_or_said(tmp_path: Path) -> None:
+    chart = "infrastructure/charts/app-template"
+    root = write(
+        tmp_path,
+        {
+            "clusters/lab/apps-cool-app.yaml": small_repos.flux_kustomization("cool-app", "./apps/cool-app"),
+            "apps/cool-app/deployment.yaml": OWN_APP_RELEASE,
+            f"{chart}/Chart.yaml": "apiVersion: v2\nname: app-template\nversion: 0.1.0\n",
+            f"{chart}/values.yaml": 'app:\n  name: ""\n  image: ""\n  tag: "latest"\n',
+            f"{chart}/templates/deployment.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.app.name }}\n"
+                "spec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
+                '          image: "{{ .Values.app.image }}:{{ .Values.app.tag }}"\n'
+            ),
+        },
+    )
+    found = discover(root)
+    by_name = {i.name: i for i in found.images}
+    assert dict(by_name["nginx"].helm) == {"repository": "app.image", "tag": "app.tag"}, by_name
+    # and the plan under what init writes pins it at the release's tag line
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    (target,) = app.targets(app.config.environment("lab"))
+    assert target.deployed is not None and target.deployed.tag == "1.25", target
+    assert [(p.file, p.line) for p in target.reading.pins] == [("apps/cool-app/deployment.yaml", 19)]
