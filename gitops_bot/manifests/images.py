@@ -374,6 +374,15 @@ def _entry_edits(
     edits: list[kustomize_text.ImageEdit] = []
     alias: dict[str, str] = {}
     for u in updates:
+        # an entry named with a tag (``name: frontend:latest``), which kustomize matches as
+        # written: its own name is what the edit names, kept
+        tagged = [n for n in own if n != u.image and WrittenRef.split(n).name == u.image and ":" in n]
+        if u.image not in own and tagged:
+            edits += [
+                kustomize_text.ImageEdit(n, None, u.tag, u.digest, u.keep_digest) for n in sorted(tagged)
+            ]
+            alias |= dict.fromkeys(tagged, u.image)
+            continue
         named = {e.name for e in entries if e.new_name == u.image} if u.image not in own else set()
         renaming = [
             n for n in sorted(named - asked) if all(e.new_name == u.image for e in entries if e.name == n)

@@ -189,7 +189,6 @@ class Reader:
             # a JSON 6902 operation's value and an inline patch are not written in place: the
             # environment's own images: entry, applied after them, is
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
-            how = how or (f"images: entry named {s.named}" if s.named else "")
             at = (s.value_line or s.line) - 1
             plain = not (0 <= at < len(lines) and _NOT_PLAIN.search(lines[at]))
             how = how or ("" if plain else walks.IN_PLACE_REFUSED)
