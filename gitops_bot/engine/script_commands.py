@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from gitops_bot.core.record import record
 from gitops_bot.engine import script_argocd, script_clusters, script_edits, script_heredocs
 from gitops_bot.engine.repository_files import RepoFiles, norm
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 # files that say how the repository is deployed by hand: shell and PowerShell scripts, make
 # and task runners, and READMEs (a docs site's pages show commands for the reader's own files)
@@ -307,9 +308,13 @@ def _applying(
                     # a chart's own per-environment values file is the environment's path
                     file = _resolve(repo, lower, cwd, values)
                     path = file if file and PurePosixPath(file).parent.as_posix() == path else path
-                # helm fails on a folder holding no Chart.yaml (a stale README line): nothing deploys
-                helm = command.startswith("helm") and path in repo.dirs
-                if path is not None and not (helm and norm(f"{path}/Chart.yaml") not in repo.files):
+                # helm fails on a folder with no Chart.yaml, kustomize on one with no kustomization
+                flags = {a["flag"] for a in _APPLY_ARG.finditer(command)} & {"-k", "--kustomize"}
+                needs: tuple[str, ...] = KUSTOMIZATION_NAMES if flags or _BUILD.search(command) else ()
+                needs = ("Chart.yaml",) if command.startswith("helm") else needs
+                if path is not None and not (
+                    needs and path in repo.dirs and not any(norm(f"{path}/{n}") in repo.files for n in needs)
+                ):
                     yield Applied(path, f, number, command)
 
 

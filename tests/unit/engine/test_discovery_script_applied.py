@@ -14,6 +14,7 @@ from gitops_bot.engine import discovered_scripts, script_commands
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from gitops_bot.engine.repository_files import RepoFiles
+from testkit import small_repos
 from testkit.local_git import write
 from testkit.small_repos import application, deployment
 
@@ -327,3 +328,44 @@ def test_published_chart_versions_a_script_installs_are_said(tmp_path: Path) -> 
         "2 chart versions pinned in helm commands of scripts (jetstack/cert-manager v1.2.0 in "
         "cert-manager/install.sh:1, minio 3.7.9 in minio/install.sh:3)"
     ), said
+
+
+AVOCADO = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: avocado-app
+spec:
+  template:
+    spec:
+      containers:
+      - name: echo
+        image: hashicorp/http-echo:0.2.3
+"""
+
+
+# perbohler/flux-fleet-demo1 demo1/readme.md:6 says "kubectl apply -k resources/"; `resources/`
+# holds no kustomization file (only sub-folders that are: two the bases of the overlay `demo1` a
+# Flux Kustomization applies, one — fluxcd-v0.30.2 — that nothing includes), so the command fails
+# as written. init makes it an
+# environment `default` (path resources, "applied by demo1/readme.md:6 … a guess"), which then
+# shares demo1's bases: each image of demo1 "unsupported" in both (and F2 once the release moves
+# to demo1's overlay).
+def test_a_readme_s_kubectl_apply_k_of_a_folder_with_no_kustomization_is_no_environment(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "demo1/readme.md": "### install fluxcd\nkubectl apply -k resources/\n",
+            "demo1/kustomization.yaml": "resources:\n  - ../resources/demo-deployment/\n",
+            "demo1/kustomize.yaml": small_repos.flux_kustomization("demo1", "./demo1"),
+            "resources/demo-deployment/kustomization.yaml": "resources:\n  - avocado.yaml\n",
+            "resources/demo-deployment/avocado.yaml": AVOCADO,
+            "resources/tools/kustomization.yaml": "resources:\n  - tools.yaml\n",
+            "resources/tools/tools.yaml": small_repos.deployment("tools", "ghcr.io/acme/tools:1.0.0"),
+        },
+    )
+    found = discover(root)
+    assert [e.name for e in found.environments] == ["demo1"], [
+        (e.name, e.paths, e.how) for e in found.environments
+    ]
