@@ -84,7 +84,7 @@ def find(
             text = text_of(rel)
             if text is not None and charts.helm_input(text, rel):
                 notes.extend(n for n in _template(text, rel) if n not in notes)
-            elif text is not None and charts.may_pin(text, rel):
+            elif text is not None and (charts.may_pin(text, rel) or "kind: ResourceSet" in text):
                 texts[Path(rel)] = text
                 artifacts.update(_kustomization_sources(docs_of(rel), rel))
         try:
@@ -99,7 +99,8 @@ def find(
             except GitOpsBotError as e:
                 notes.append(f"chart versions in {rel}: {e}")
                 continue
-            for n in [*_unsourced(docs_of(rel), rel, flux), *_digested(docs_of(rel), rel)]:
+            docs = docs_of(rel)
+            for n in [*_unsourced(docs, rel, flux), *_digested(docs, rel), *_resource_sets(docs, rel)]:
                 if n not in notes:
                     notes.append(n)
             for site in sites:
@@ -190,6 +191,28 @@ def _digested(docs: Sequence[Any], rel: str) -> list[str]:
             "the digest beside it, so it is not released: drop spec.ref.digest to have the tag released, "
             "or keep releasing it as you do"
         )
+    return out
+
+
+def _resource_sets(docs: Sequence[Any], rel: str) -> list[str]:
+    """A chart's source or release written inside a flux-operator ResourceSet's
+    ``spec.resources``, which the operator templates into the objects it applies: no chart
+    format reads a version there; said where it was silence."""
+    out = []
+    for doc in docs:
+        resources = _get(doc, "spec").get("resources") if doc.get("kind") == "ResourceSet" else None
+        for r in resources if isinstance(resources, list) else ():
+            spec = _get(r, "spec")
+            version = _get(spec, "ref").get("tag") or _get(_get(spec, "chart"), "spec").get("version")
+            kind, name = r.get("kind") if isinstance(r, dict) else None, _get(r, "metadata").get("name")
+            if kind in ("OCIRepository", "HelmRelease", "HelmChart") and version:
+                owner = _get(doc, "metadata").get("name")
+                out.append(
+                    f"{rel}: {kind} {name}'s chart version {version} is written inside ResourceSet {owner}'s "
+                    "spec.resources, which flux-operator templates into the objects it applies, so it is not "
+                    "read: write that object as a file of its own the Kustomization applies to have it "
+                    "released, or keep releasing it as you do"
+                )
     return out
 
 

@@ -91,3 +91,57 @@ def test_the_chart_sources_a_cluster_s_own_flux_kustomization_applies_are_read(t
     found = discover(root)
     assert [c.name for c in found.charts] == ["app-template"], found.notes
     assert not any("no Flux cluster's sync reaches" in n for n in found.notes), found.notes
+
+
+RESOURCE_SET = """apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata:
+  name: flux-operator
+  namespace: flux-system
+spec:
+  resources:
+    - apiVersion: source.toolkit.fluxcd.io/v1
+      kind: OCIRepository
+      metadata:
+        name: flux-operator
+        namespace: flux-system
+      spec:
+        interval: 10m
+        url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator
+        ref:
+          tag: 0.53.0
+    - apiVersion: helm.toolkit.fluxcd.io/v2
+      kind: HelmRelease
+      metadata:
+        name: flux-operator
+        namespace: flux-system
+      spec:
+        interval: 30m
+        chartRef:
+          kind: OCIRepository
+          name: flux-operator
+"""
+
+
+# xunholy/k8s-gitops kubernetes/clusters/cluster-00/flux-system/flux-operator/app/helmrelease.yaml:26
+# (and flux-instance's beside it): a flux-operator ResourceSet whose spec.resources hold the
+# OCIRepository of the chart (tag 0.53.0) and the HelmRelease naming it; the folder is the path of
+# a Flux Kustomization of the cluster and in the environment's paths. init reads no chart there and
+# writes no line about it, where an image inside another ResourceSet of the same repository
+# (preview-system/app/resourceset.yaml:107) is said ("a field no format reads: add the marker comment").
+def test_a_chart_source_inside_a_resource_set_is_read_or_said(tmp_path: Path) -> None:
+    app = "kubernetes/flux-system/flux-operator/app"
+    root = write(
+        tmp_path,
+        {
+            "kubernetes/flux/cluster/ks.yaml": small_repos.flux_kustomization("flux-operator", f"./{app}"),
+            f"{app}/kustomization.yaml": "resources: [./helmrelease.yaml]\n",
+            f"{app}/helmrelease.yaml": RESOURCE_SET,
+        },
+    )
+    found = discover(root)
+    (said,) = [n for n in found.notes if n.startswith(f"{app}/helmrelease.yaml")]
+    assert said.startswith(
+        f"{app}/helmrelease.yaml: OCIRepository flux-operator's chart version 0.53.0 is written inside "
+        "ResourceSet flux-operator's spec.resources"
+    ), said
