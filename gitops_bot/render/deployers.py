@@ -252,13 +252,14 @@ def holds_others(
     environment's path below it: its deployer is then one reading the directory's own files
     (``kubectl apply -f DIR``, an Argo CD directory source without ``recurse``), never the
     other environment's overlay, which a release for this one must not move. Said once."""
+    own = set(owners.get(env, ()))  # a subdirectory this environment lists too is its own as well
     below = sorted(
         {
             (o, steps.rel(p))
             for o, paths in owners.items()
             if o != env
             for p in paths
-            if directory in p.parents
+            if directory in p.parents and p not in own
         }
     )
     if below:
