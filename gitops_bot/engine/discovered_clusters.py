@@ -17,7 +17,7 @@ from gitops_bot.engine.deployers import deployer_files
 from gitops_bot.engine.discovered_images import new_names
 from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order
 from gitops_bot.engine.repository_files import RepoFiles, as_map, files_of, norm
-from gitops_bot.manifests import images
+from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
 
@@ -96,6 +96,56 @@ def per_cluster(
             )
             clusters[name] = (cluster, e.name)
     return out, clusters
+
+
+def one_release(
+    repo: RepoFiles,
+    envs: Sequence[FoundEnvironment],
+    readings: Mapping[str, EnvironmentReading],
+    rendered: dict[str, list[str]],
+) -> tuple[list[FoundEnvironment], bool]:
+    """Environments whose every pin is a line each of them renders and no other environment
+    does (a fleet whose clusters sync one folder, none with a layer of its own) are one
+    environment: a release for one alone would edit the others' line, so none would ever be
+    made, and the layout takes one release of all of them, as :func:`per_cluster` keeps
+    clusters pinning the same versions one. The second value: whether any were joined."""
+
+    def lines(e: FoundEnvironment) -> frozenset[tuple[str, str, int]]:
+        r = readings.get(e.name)
+        pins = [(ir.image, p) for ir in r.images for p in ir.pins if p.effective] if r else []
+        if r is None or e.branch or not all(p.shared_with for _, p in pins):
+            return frozenset()
+        # the files pinning chart versions: the same files for all, or one has a layer of its own
+        held = [("chart", f, 0) for f in rendered.get(e.name, []) if charts.may_pin(repo.text(f) or "", f)]
+        return frozenset([*((image, p.file, p.line) for image, p in pins), *held])
+
+    groups: dict[frozenset[tuple[str, str, int]], list[FoundEnvironment]] = {}
+    for e in envs:
+        groups.setdefault(lines(e), []).append(e)
+    first: dict[str, FoundEnvironment] = {}  # a joined group's first name -> the one environment
+    joined: set[str] = set()
+    for key, group in groups.items():
+        if not key or len(group) < 2:
+            continue
+        names = {g.name for g in group}
+        pins = [(g.name, p) for g in group for ir in readings[g.name].images for p in ir.pins]
+        if any(not set(p.shared_with) <= names - {n} for n, p in pins):
+            continue
+        joined |= names
+        paths = dict.fromkeys(p for g in group for p in g.paths)
+        how = {p: h for g in reversed(group) for p, h in zip(g.paths, g.how, strict=False)}
+        name = safe_name("-".join(g.name for g in group))
+        rendered[name] = list(dict.fromkeys(f for g in group for f in rendered.get(g.name, [])))
+        why = (
+            f"one environment for {', '.join(g.name for g in group)}: every line any of them renders is one "
+            "all of them render, none has a layer of its own, so a release is made for all at once; give "
+            "each a layer of its own (a patch or an images: entry only it renders) to release them apart"
+        )
+        joined_how = tuple(how.get(p, "") for p in paths)
+        first[group[0].name] = replace(
+            group[0], name=name, paths=tuple(paths), how=joined_how, promote_from=None, order="", cluster=why
+        )
+    return [first.get(e.name, e) for e in envs if e.name not in joined or e.name in first], bool(joined)
 
 
 def _deployed_by(repo: RepoFiles, paths: Sequence[str]) -> str | None:

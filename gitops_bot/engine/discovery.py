@@ -252,7 +252,8 @@ def discover(
                     unread.append(env.name)
     envs = discovered_rendering.rendering(repo, envs, readings, {r.path for r in roots}, rendered)
     envs, clusters = discovered_clusters.per_cluster(envs, readings, repo)
-    if clusters:
+    envs, joined = discovered_clusters.one_release(repo, envs, readings, rendered)
+    if clusters or joined:
         readings = discovered_clusters.split_readings(
             repo, envs, clusters, specs, names_, readings, rendered, renamed, plain
         )

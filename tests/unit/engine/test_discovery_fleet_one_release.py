@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
@@ -62,6 +63,41 @@ def _fleet(own_layer: bool = False) -> dict[str, str]:
             "resources: [../../../apps/api/app]\nimages:\n- name: ghcr.io/acme/api\n  newTag: 1.9.0\n"
         )
     return files
+
+
+def test_clusters_rendering_only_lines_they_all_render_are_one_environment(tmp_path: Path) -> None:
+    root = write(tmp_path, _fleet())
+    found = discover(root)
+    assert [e.name for e in found.environments] == ["test-prod"], [
+        (e.name, e.paths) for e in found.environments
+    ]
+    (env,) = found.environments
+    assert env.promote_from is None
+    assert {"clusters/test/vars", "clusters/prod/vars"} <= set(env.paths), env.paths
+    assert env.cluster.startswith("one environment for test, prod: every line any of them renders"), env
+    assert {i.name: i.environments for i in found.images} == {
+        "ghcr.io/acme/web": ("test-prod",),
+        "ghcr.io/acme/api": ("test-prod",),
+    }
+    assert [(c.name, c.environments) for c in found.charts] == [("app-template", ("test-prod",))]
+    # the plan under init's config pins each line, released for both clusters at once, where
+    # each cluster's own environment said 'which prod renders too' and released nothing
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    reading = app.readings()["test-prod"]
+    assert {ir.image: ir.status for ir in reading.images} == {
+        "ghcr.io/acme/web": PinStatus.PINNED,
+        "ghcr.io/acme/api": PinStatus.PINNED,
+    }
+    (chart,) = app.chart_targets(app.config.environment("test-prod"))
+    assert (chart.version, chart.shared_with) == ("5.1.0", ()), chart
+
+
+def test_a_cluster_with_a_layer_of_its_own_stays_apart(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, _fleet(own_layer=True)))
+    assert sorted(e.name for e in found.environments) == ["prod", "test"], [
+        (e.name, e.paths) for e in found.environments
+    ]
 
 
 def test_the_chart_sources_below_a_synced_folder_are_read_where_each_cluster_lists_its_apps(
