@@ -32,6 +32,8 @@ from gitops_bot.manifests.yamltext import YamlText
 
 MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
 _EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+# a goTemplate value: a field (.path), or a function's call (trimSuffix "/x" .path)
+_GO = re.compile(r"\{\{-?\s*(?:\.|[A-Za-z]\w*\s+\S)")
 _CLUSTER_ONLY = object()  # a value only the cluster's secret in Argo CD holds
 # a git files generator's glob -> each matching file of the repository and its parsed content
 Files = Callable[[str], list[tuple[str, Any]]]
@@ -146,6 +148,10 @@ def _list(value: Any) -> list[Any]:
 
 def _lookup(params: Any, expr: str, go: bool) -> Any:
     words = expr.split()
+    # a pipeline or a function's call (Sprig's), evaluated as Argo CD's engine does
+    if go and ("|" in expr or (words and words[0][:1].isalpha() and words[0] != "index")):
+        pipelines = importlib.import_module("gitops_bot.manifests.go_pipelines")
+        return pipelines.evaluate(expr, params, lambda e: _lookup(params, e, go))
     if words and words[0] == "index" and len(words) >= 3:
         found = _lookup(params, words[1], go)
         for key in words[2:]:
@@ -376,7 +382,7 @@ def _valued(node: Any, sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for key, value in given.items():
             text = "" if value is None else str(value)
             try:
-                values[str(key)] = fill(text, params, bool(re.search(r"\{\{-?\s*\.", text)))
+                values[str(key)] = fill(text, params, bool(_GO.search(text)))
             except Unexpanded:
                 values[str(key)] = Opaque(f"generator's values.{key}")
         out.append({**params, "values": values})
@@ -431,9 +437,6 @@ def _filled(
     go: bool,
     objects: Mapping[int, list[tuple[str, str]]] | None = None,
 ) -> argocd_apps.AppSource:
-    def f(value: str | None) -> str | None:
-        return None if value is None else fill(value, params, go)
-
     def setting(s: argocd_apps.Setting) -> argocd_apps.Setting:
         # a value that is a list element's scalar whole is set there: its line is the pin
         got = value(s.value, params, go)
@@ -441,9 +444,14 @@ def _filled(
             return replace(s, value=str(got.node.value), line=int(got.node.start_mark.line) + 1)
         return replace(s, value=got)
 
+    try:  # a branch its generator or a Sprig default names ({{ get . "targetRevision" | default "HEAD" }})
+        revision = fill(src.revision, params, go)
+    except Unexpanded:
+        revision = src.revision  # said as the branch it is written as
     return replace(
         src,
-        path=f(src.path),
+        path=None if src.path is None else fill(src.path, params, go),
+        revision=revision,
         repo_url=fill(src.repo_url, params, go),
         value_files=tuple(fill(v, params, go) for v in src.value_files),
         # a valuesObject scalar a list element's value fills whole is a value set there, as a
