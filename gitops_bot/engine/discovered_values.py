@@ -29,6 +29,8 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         if isinstance(node, dict):
             # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
             field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
+            if field is None and isinstance(node.get("registry"), str) and isinstance(node.get("image"), str):
+                field = "image"  # ingress-nginx's {registry, image, tag}: image names the repository
             tag = node.get("tag")
             # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
             unset = tag is None and "tag" in node

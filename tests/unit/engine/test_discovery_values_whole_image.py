@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
 from testkit import small_repos
 from testkit.local_git import write
 
@@ -204,3 +205,45 @@ def test_an_image_said_in_a_list_keeps_its_entry_where_keys_set_it(tmp_path: Pat
     assert any(
         n.startswith("kubernetes/apps/arunner/app/helm-release.yaml:11: busybox@") for n in found.notes
     )
+
+
+INGRESS_NGINX_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ingress-nginx
+  namespace: argocd
+spec:
+  project: default
+  destination:
+    namespace: ingress-nginx
+    server: https://kubernetes.default.svc
+  source:
+    repoURL: https://kubernetes.github.io/ingress-nginx
+    chart: ingress-nginx
+    targetRevision: 4.12.0
+    helm:
+      valuesObject:
+        defaultBackend:
+          enabled: true
+          image:
+            registry: ghcr.io
+            image: sikalabs/sikalabs-kubernetes-homepage
+            tag: v1.2.3
+"""
+
+
+# ondrejsika/argocd-apps-public clusters/kdev1/_system/ingress_nginx.yaml:49 (and the same Application
+# in 8 more clusters): ingress-nginx's default backend image in the chart's own key shape
+# defaultBackend.image.{registry, image, tag}, where `image` names the repository. init wrote no
+# entry and no line (newcomer21 F9: 9 silent).
+def test_a_values_block_of_registry_image_and_tag_is_the_image_with_its_registry(tmp_path: Path) -> None:
+    root = write(tmp_path, {"clusters/kdev1/_system/ingress_nginx.yaml": INGRESS_NGINX_APP})
+    found = discover(root)
+    by_name = {i.name: i for i in found.images}
+    image = by_name["ghcr.io/sikalabs/sikalabs-kubernetes-homepage"]
+    assert dict(image.helm) == {"repository": "defaultBackend.image.image", "tag": "defaultBackend.image.tag"}
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    (env,) = app.config.environments
+    (target,) = [t for t in app.targets(env) if t.image.name == image.name]
+    assert target.deployed is not None and target.deployed.tag == "v1.2.3", target
