@@ -134,6 +134,7 @@ class RepoFiles:
         }
         top = {d for d in self.dirs if d and "/" not in d}
         self._root_tests = "test" in top and not top & ROOT_STAGES
+        self._synced: tuple[str, ...] | None = None  # bootstrap folders a Flux sync builds, once found
 
     def _list(self) -> None:
         for top, dirnames, filenames in os.walk(self.root):
@@ -304,8 +305,23 @@ class RepoFiles:
         return out
 
     def no_environment(self, rel: str) -> bool:
-        """A path under a tests, fixtures or bootstrap directory."""
-        return self.under_tests(rel) or "bootstrap" in (p.lower() for p in PurePosixPath(rel).parts)
+        """A path under a tests, fixtures or bootstrap directory, unless that bootstrap directory
+        is the one a Flux Kustomization inside it builds (``flux bootstrap --path ./bootstrap``:
+        the cluster's own folder, its Kustomizations what the cluster deploys)."""
+        if self.under_tests(rel) or "bootstrap" not in (p.lower() for p in PurePosixPath(rel).parts):
+            return self.under_tests(rel)
+        if self._synced is None:
+            synced = {
+                path
+                for f in self.files
+                if "bootstrap" in f.lower() and "kustomize.toolkit.fluxcd.io" in (self.text(f) or "")
+                for d in self.docs(f)
+                if kind_of(d)[1] == "Kustomization" and isinstance(spec := d.get("spec"), dict)
+                if f.startswith(f"{(path := norm(str(spec.get('path') or '.')))}/")
+                and "bootstrap" in path.lower()
+            }
+            self._synced = tuple(synced)
+        return not any(rel == s or rel.startswith(f"{s}/") for s in self._synced)
 
     def vendored(self, rel: str) -> bool:
         """A path in a chart's ``charts/`` (its dependencies: helm renders them as part of the

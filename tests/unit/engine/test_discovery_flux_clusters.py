@@ -405,3 +405,71 @@ def test_a_namespace_overlay_the_cluster_s_own_overlay_lists_is_no_environment_o
     assert [e.name for e in found.environments] == ["kubevirt-lab-1"], [
         (e.name, e.paths) for e in found.environments
     ]
+
+
+GOTK_SYNC = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  ref:
+    branch: main
+  url: ssh://git@github.com/zacheryph/k8s-gitops
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m0s
+  path: ./{folder}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+PLEX = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: plex
+spec:
+  template:
+    spec:
+      containers:
+      - name: plex
+        image: ghcr.io/home-operations/plex:1.41.0
+"""
+
+
+# zacheryph/k8s-gitops: `flux bootstrap --path ./bootstrap` wrote bootstrap/flux-system/gotk-sync.yaml,
+# whose Kustomization flux-system applies ./bootstrap, and bootstrap/ holds one Flux Kustomization
+# per folder (bootstrap/services-media.yaml -> ./services/media, services-general, services-immich,
+# core, platform, …). init reads none of bootstrap/'s Flux objects: "no Argo CD, Flux or Kargo object
+# in the repository says what deploys it", environments `development`, `automation`, `core`,
+# `platform` by folder shape, and the images of services/media, general, immich and mattermost's
+# chart (12 pins) neither read nor said. The same repository with bootstrap/ renamed (and the sync's
+# path with it) is one cluster rendering every folder. A sync folder named bootstrap is common
+# (`flux bootstrap --path`); a folder of templates by that name is not a Flux sync path.
+def test_a_flux_sync_folder_named_bootstrap_is_the_cluster_its_kustomizations_deploy(
+    tmp_path: Path,
+) -> None:
+    folder = "bootstrap"
+    found = discover(
+        write(
+            tmp_path,
+            {
+                f"{folder}/flux-system/gotk-sync.yaml": GOTK_SYNC.format(folder=folder),
+                f"{folder}/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+                f"{folder}/services-media.yaml": small_repos.flux_kustomization(
+                    "services-media", "./services/media"
+                ),
+                "services/media/kustomization.yaml": "resources: [deploy.yaml]\n",
+                "services/media/deploy.yaml": PLEX,
+            },
+        )
+    )
+    (env,) = found.environments
+    assert "services/media" in env.paths and any("Flux" in h for h in env.how), found.environments
