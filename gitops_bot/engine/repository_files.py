@@ -211,16 +211,17 @@ class RepoFiles:
         )
 
     def unparsed(self, rel: str, text: str, error: Exception) -> None:
-        """A YAML file that does not parse, said with the parser's words; a template (a chart's,
-        ``{{ ... }}``, another tool's: :meth:`template_notes`) is YAML only once rendered, so it
-        is not one."""
+        """A YAML file that does not parse, said with the parser's words; a template (a chart's
+        under templates/, another tool's: :meth:`template_notes`) is YAML only once rendered, so
+        it is not one. Elsewhere ``{{`` is a value's (an ApplicationSet's goTemplate), not a
+        template's: a file holding one is said as any other."""
         if (tool := _template_tool(rel, text)) is not None:
             self.templates.setdefault(rel, tool)
         elif self.under_tests(rel):
             # a test's fixture is often broken on purpose (testdata/badchart): no environment is
             # there, so nothing to fix; named only when asked (--verbose)
             log.info("fixture_not_parsed", file=rel, reason=str(error))
-        elif rel.endswith(YAML) and ("{{" not in text or guard.past_limits(text)):
+        elif rel.endswith(YAML) and (not workloads.is_template(rel, text) or guard.past_limits(text)):
             self.not_read(rel, git_generators.not_yaml(error))
 
     def template_notes(self) -> list[str]:

@@ -218,3 +218,59 @@ def test_a_kapp_app_in_a_hidden_folder_is_said(tmp_path: Path) -> None:
     notes = discover(write(tmp_path, files)).notes
     (said,) = [n for n in notes if "kapp-controller" in n]
     assert said.startswith("1 kapp-controller object (App x1) in 1 file (.install/app.yml): "), said
+
+
+APPSET_WITH_DUPLICATE_KEY = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: gotosocial-web-app-set
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - plugin:
+        configMapRef:
+          name: secret-var-plugin-generator
+        input:
+          parameters:
+            secret_vars: [gotosocial_hostname]
+  template:
+    metadata:
+      name: gotosocial-web-app
+    spec:
+      project: default
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: gotosocial
+      source:
+        repoURL: 'https://charts.schoenwald.aero'
+        targetRevision: 1.2.2
+        chart: gotosocial
+        helm:
+          valuesObject:
+            gotosocial:
+              config:
+                host: '{{ .gotosocial_hostname }}'
+            extraConfig: {}
+            extraConfig: {}
+"""
+
+
+# small-hack/argocd-apps gotosocial/app_of_apps/gotosocial_argocd_appset.yaml:281 (duplicate key
+# 'extraConfig', lines 215 and 281) and harbor/harbor_argocd_appset.yaml:66 (`core: {{
+# .harbor_hostname }}`, unquoted: a flow mapping as a key): neither file parses, and each holds
+# `{{`, so the parse error is taken for a template's and nothing is said — where the repository's
+# ~240 other ApplicationSets of the same form are each said ("renders a chart, not read: its plugin
+# generator lists what only Argo CD can ask"). Their charts (gotosocial 1.2.2, harbor 1.18.0) and
+# harbor's ten image tags: no entry, no line. A deploy object's file that does not parse is said
+# with the parser's words, whatever `{{` it holds.
+def test_an_application_set_whose_file_does_not_parse_is_said(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "gotosocial/app_of_apps/gotosocial_argocd_appset.yaml": APPSET_WITH_DUPLICATE_KEY,
+        },
+    )
+    found = discover(root)
+    (said,) = [n for n in found.notes if "gotosocial/app_of_apps/gotosocial_argocd_appset.yaml" in n]
+    assert "extraConfig" in said, said
