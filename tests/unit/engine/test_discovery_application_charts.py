@@ -81,3 +81,61 @@ def test_a_chart_of_applications_an_application_deploys_is_not_taken_as_applied_
     assert not [e for e in found.environments if any("applied by hand" in h for h in e.how)], (
         found.environments
     )
+
+
+MY_APP_HELM = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: my-app
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/DouglasGo8/argocd-apps.git
+    targetRevision: HEAD
+    path: manifests/helm
+    helm:
+      valueFiles:
+        - values.yaml
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: my-app
+"""
+
+MY_APP_TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: my-app
+spec:
+  template:
+    spec:
+      containers:
+      - name: my-app
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+        env:
+        - name: JAVA_OPTS
+          value: {{ .Values.env.javaOpts | quote }}
+"""
+
+
+# DouglasGo8/argocd-apps manifests/helm/values-production.yaml (`env.javaOpts` only): no Application
+# names it — manifests/argocd/helm/my-app.yaml renders manifests/helm with `valueFiles: [values.yaml]`.
+# init makes it an environment `production` beside `in-cluster` (the Application), and then the
+# image, set in values.yaml:5, is `unsupported` in in-cluster: "set only in manifests/helm/values.yaml:5,
+# which production renders too, and in-cluster has no values file of its own". The repository says what
+# deploys the chart; a values file its deployer does not read is no environment.
+def test_a_values_file_no_application_reads_is_no_environment(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "manifests/argocd/helm/my-app.yaml": MY_APP_HELM,
+            "manifests/helm/Chart.yaml": "apiVersion: v2\nname: my-app\nversion: 0.1.0\n",
+            "manifests/helm/values.yaml": "image:\n  repository: douglasdb/my-app\n  tag: 1.0.0\nenv:\n  javaOpts: ''\n",
+            "manifests/helm/values-production.yaml": 'env:\n  javaOpts: "-XX:MaxRAMPercentage=75.0"\n',
+            "manifests/helm/templates/deployment.yaml": MY_APP_TEMPLATE,
+        },
+    )
+    found = discover(root, origin="https://github.com/DouglasGo8/argocd-apps.git")
+    assert [e.name for e in found.environments] == ["in-cluster"], [
+        (e.name, e.paths) for e in found.environments
+    ]
