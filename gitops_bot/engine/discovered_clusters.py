@@ -113,7 +113,13 @@ def one_release(
     def lines(e: FoundEnvironment) -> frozenset[tuple[str, str, int]]:
         r = readings.get(e.name)
         pins = [(ir.image, p) for ir in r.images for p in ir.pins if p.effective] if r else []
-        if r is None or e.branch or not all(p.shared_with for _, p in pins):
+        # a layer of its own a release may write in (a kustomization, a values file; not the
+        # ConfigMaps of a cluster's substitutions): released apart
+        own = r is not None and any(
+            PurePosixPath(f).name in KUSTOMIZATION_NAMES or not any(kind_of(d)[1] for d in repo.docs(f))
+            for f in r.writable
+        )
+        if r is None or own or e.branch or not all(p.shared_with for _, p in pins):
             return frozenset()
         # the files pinning chart versions: the same files for all, or one has a layer of its own
         held = [("chart", f, 0) for f in rendered.get(e.name, []) if charts.may_pin(repo.text(f) or "", f)]
