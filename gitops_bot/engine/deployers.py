@@ -106,8 +106,7 @@ def elsewhere(repo: RepoFiles) -> None:
     repo.notes[:0] = said_charts
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
-        # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
-        # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
+        # ${repoUrl}, <GITOPS_REPO_URL>: a value the tool rendering this file fills in, no repository
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
         where = url_said(kind, url, where)
         if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
@@ -150,8 +149,7 @@ class Deployments:
 
     dirs: frozenset[str]
     said: str  # what renders them, in words (for the note on an overlay none renders)
-    # an app of apps or Flux's own sync renders the files holding them: the repository says
-    # all that deploys; else its objects are applied by hand and may not be all
+    # an app of apps or Flux's sync renders the files holding them (all that deploys), else by hand
     rooted: bool = True
 
 
@@ -329,19 +327,21 @@ def dirs_reached(repo: RepoFiles, path: str) -> set[str]:
 APP_OF_APPS = "Argo CD app of apps"  # how a root applied by hand is said: its environment's how
 
 
-def app_paths(repo: RepoFiles) -> set[str]:
+def app_paths(repo: RepoFiles, *, own: bool = True) -> set[str]:
     """The paths of this repository the Applications of any of its files (a bootstrap's too)
     render, an ApplicationSet's generated ones too: each is deployed by it, even when what it
-    holds is Applications, no root applied by hand."""
+    holds is Applications, no root applied by hand; not ``own``: one inside the path it renders
+    (a root managing itself) is no deployer of it, something applied it first."""
     rendered = repo.generated_paths()
     for f in repo.yaml_files():
         text = repo.text(f) or ""
         if "argoproj.io" not in text or "{{" in text:
             continue
         try:
-            rendered |= {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path}
+            paths = {norm(a.path.lstrip("/")) for a in argocd_apps.sources(text, f) if a.path}
         except GitOpsBotError:
             continue
+        rendered |= {p for p in paths if own or not f.startswith(f"{p}/" if p else "")}
     return rendered
 
 

@@ -313,7 +313,7 @@ def hand_roots(repo: RepoFiles) -> list[RenderPath]:
     root is the kustomization (read as kustomize inflates the chart), or nothing where an
     Application renders it. Named by its stage word, else ``default`` when it is the only one,
     else by its directory."""
-    rendered = deployers.app_paths(repo)
+    rendered = deployers.app_paths(repo, own=False)
     inflated = _inflated(repo)
     roots: list[tuple[str, str]] = []
     for f in repo.files:

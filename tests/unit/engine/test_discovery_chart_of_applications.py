@@ -116,3 +116,50 @@ def test_init_lists_the_images_of_what_a_chart_of_applications_deploys(
     assert [(e.name, e.paths) for e in found.environments] == [("in-cluster", ("services/project-app.yaml",))]
     assert [(i.name, i.repository) for i in found.images] == [("sonarr", "linuxserver/sonarr")], found.notes
     assert not [n for n in found.notes if "sonarr" in n], found.notes
+
+
+def _plain_application(name: str, source: str) -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata:\n  namespace: argocd\n  name: {name}\nspec:\n  project: default\n  source:\n{source}"
+        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {name}\n"
+    )
+
+
+# DolfenHC/argocd-apps charts/root-app: an app-of-apps chart whose templates are plain Applications
+# (not one `{{`), applied by install.sh:8 (`helm template charts/root-app/ | kubectl apply -f -`) and
+# kept by its own root Application (templates/root-app.yaml, path charts/root-app/). Its Applications
+# pin ingress-nginx 4.9.1, postgresql 15.5.36, trino 0.29.0 (and 7 ranges), and deploy
+# manifests/whoami (traefik/whoami:latest) and manifests/minio. init: "charts/root-app: a Helm chart
+# that charts/root-app/templates/root-app.yaml names as its source path, in a form the bot does not
+# render (a chart's template, a generator's values): not read as an environment", and
+# manifests/whoami "workload manifests … that no environment renders". The issue's "Helm charts …
+# that render Applications (app of apps)" are environments read through the renderer.
+def test_an_app_of_apps_chart_of_plain_applications_is_read(tmp_path: Path) -> None:
+    repo = "    repoURL: https://github.com/DolfenHC/argocd-apps.git\n    targetRevision: HEAD\n"
+    root = write(
+        tmp_path,
+        {
+            "charts/root-app/Chart.yaml": "apiVersion: v2\nname: root-app\nversion: 1.0.0\n",
+            "charts/root-app/values.yaml": "",
+            "charts/root-app/templates/root-app.yaml": _plain_application(
+                "root-app", f"{repo}    path: charts/root-app/\n"
+            ),
+            "charts/root-app/templates/ingress-nginx.yaml": _plain_application(
+                "ingress-nginx",
+                "    repoURL: https://kubernetes.github.io/ingress-nginx\n    chart: ingress-nginx\n"
+                "    targetRevision: 4.9.1\n",
+            ),
+            "charts/root-app/templates/whoami.yaml": _plain_application(
+                "whoami", f"{repo}    path: manifests/whoami/\n"
+            ),
+            "manifests/whoami/manifest.yaml": deployment("whoami", "traefik/whoami:v1.10.1"),
+            "install.sh": "#!/bin/sh\nhelm template charts/root-app/ | kubectl apply -f -\n",
+        },
+    )
+    found = discover(root, origin="https://github.com/DolfenHC/argocd-apps.git")
+    assert [c.name for c in found.charts] == ["ingress-nginx"], ([c.name for c in found.charts], found.notes)
+    assert any(i.name == "traefik/whoami" for i in found.images), (
+        [i.name for i in found.images],
+        found.notes,
+    )
