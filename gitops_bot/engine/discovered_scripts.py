@@ -219,7 +219,7 @@ def json_manifests(repo: RepoFiles) -> list[str]:
             files.append(f)
             kinds.update(dict.fromkeys(objects))
     if not files:
-        return []
+        return _cue_images(repo)
     shown = ", ".join(files[:3]) + (f", and {len(files) - 3} more" if len(files) > 3 else "")
     cue = [f for f in repo.files if f.endswith(".cue")]
     fix = (
@@ -231,6 +231,31 @@ def json_manifests(repo: RepoFiles) -> list[str]:
     return [
         f"{shown}: Kubernetes objects written as JSON ({_kinds(kinds)}), which the bot neither "
         f"reads nor edits; {fix}"
+    ]
+
+
+# an image a CUE file names as a string (image: "postgres:16.0", #Image: "redis:alpine")
+_CUE_IMAGE = re.compile(r'^[ \t]*#?image[ \t]*:[ \t]*"([^"\s]+)"', re.I | re.M)
+
+
+def _cue_images(repo: RepoFiles) -> list[str]:
+    """The images CUE files name where no JSON export of them is here (an Argo CD config
+    management plugin renders the CUE as it deploys): the bot reads no CUE, so they are said
+    with their files, where it was silence."""
+    found = [
+        f"{m[1]} ({f}:{text.count(chr(10), 0, m.start()) + 1})"
+        for f in repo.files
+        if f.endswith(".cue") and "cue.mod/" not in f and not repo.under_tests(f)
+        for text in [repo.text(f) or ""]
+        for m in _CUE_IMAGE.finditer(text)
+    ]
+    if not found:
+        return []
+    shown = ", ".join(found[:6]) + (f", and {len(found) - 6} more" if len(found) > 6 else "")
+    return [
+        f"{len(found)} images named in CUE files, which the bot neither reads nor edits (a tool renders "
+        f"them as it deploys: an Argo CD config management plugin, cue export): {shown}; release them by "
+        "editing those lines, or write the manifests as YAML to have them read"
     ]
 
 
