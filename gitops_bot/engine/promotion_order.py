@@ -25,7 +25,7 @@ class Files(Protocol):
 
 # The usual names of environments, in promotion order (rank 0 first).
 _RANKS: tuple[tuple[str, ...], ...] = (
-    ("dev", "develop", "development", "local", "sandbox"),
+    ("dev", "devel", "develop", "development", "local", "sandbox"),
     ("test", "testing", "qa", "int", "integration", "sit", "e2e", "ci", "load", "perf", "performance"),
     ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary"),
     ("prod", "production", "prd", "live"),

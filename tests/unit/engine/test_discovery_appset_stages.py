@@ -108,3 +108,73 @@ def test_a_git_generator_over_stage_directories_on_one_cluster(tmp_path: Path) -
     found = discover(write(tmp_path, files))
     assert _stages(found.environments) == {"dev": ("envs/dev",), "prod": ("envs/prod",)}
     assert {e.name: e.promote_from for e in found.environments} == {"dev": None, "prod": "dev"}
+
+
+DEVEL_APPS_SET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: sportbook-devel-appset
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - name: sportsbook-cashout-engine
+          - name: sportsbook-bet-api
+          - name: sportsbook-resulting-api
+  template:
+    metadata:
+      name: "{{name}}-devel"
+    spec:
+      project: sportsbook-devel
+      source:
+        repoURL: "https://github.com/BetikaDevOps/sportsbook-argocd-apps.git"
+        targetRevision: HEAD
+        path: helm-chart/sportsbook
+        helm:
+          valueFiles:
+            - values/devel/{{name}}.yaml
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: devel
+"""
+
+
+SPORTSBOOK_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Values.appName }}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+# BetikaDevOps/sportsbook-argocd-apps argocd-apps/applicationset-devel.yaml: a list generator over three
+# services (sportsbook-cashout-engine, -bet-api, -resulting-api), each an Application of the one chart
+# helm-chart/sportsbook with `values/devel/{{name}}.yaml`, all to namespace `devel` of one cluster.
+# init makes three environments named after the services, each a values file; the stage is `devel`
+# (its folder, its namespace, its project sportsbook-devel). The issue: "an environment per generated
+# Application's stage" — one environment holding the three values files.
+def test_a_list_generator_over_services_of_one_stage_is_one_environment(tmp_path: Path) -> None:
+    files = {
+        "argocd-apps/applicationset-devel.yaml": DEVEL_APPS_SET,
+        "helm-chart/sportsbook/Chart.yaml": "apiVersion: v2\nname: sportsbook\nversion: 0.1.0\n",
+        "helm-chart/sportsbook/values.yaml": "appName: app\nimage:\n  repository: nginx\n  tag: ''\n",
+        "helm-chart/sportsbook/templates/deployment.yaml": SPORTSBOOK_DEPLOYMENT,
+    }
+    for service, tag in [
+        ("sportsbook-cashout-engine", "1.0.1"),
+        ("sportsbook-bet-api", "1.0.2"),
+        ("sportsbook-resulting-api", "1.0.3"),
+    ]:
+        files[f"helm-chart/sportsbook/values/devel/{service}.yaml"] = (
+            f"appName: {service}\nimage:\n  repository: nginx\n  tag: {tag}\n"
+        )
+    found = discover(
+        write(tmp_path, files), origin="https://github.com/BetikaDevOps/sportsbook-argocd-apps.git"
+    )
+    assert [e.name for e in found.environments] == ["devel"], [(e.name, e.paths) for e in found.environments]
