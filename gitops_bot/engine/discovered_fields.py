@@ -107,9 +107,9 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
     for k, v in node.items():
         if not isinstance(k, str) or k in _PASSED:
             continue
-        if k == "image" and isinstance(v, str) and _reference(v):
+        if k == "image" and isinstance(v, str) and (_reference(v) or _reference(v, bare=True)):
             yield f"{at}.{k}", v
-        elif k == "image" and isinstance(v, dict) and _reference(block := _block(v)):
+        elif k == "image" and isinstance(v, dict) and ((block := _block(v))[:1] == ":" or _reference(block)):
             yield f"{at}.{k}.tag", block  # a repository/tag block: its tag's line is the place
         elif isinstance(v, dict) and depth > 1:
             yield from _walk(v, f"{at}.{k}", depth - 1)
@@ -119,18 +119,21 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
 
 
 def _block(image: dict[str, Any]) -> str:
-    """The reference an ``image: {repository, tag}`` block names ("" where it is none)."""
+    """The reference an ``image: {repository, tag}`` block names, ``:TAG`` of a tag with no
+    repository (the operator's own image at that tag); "" where it is none."""
     repository, tag = image.get("repository"), image.get("tag")
-    return f"{repository}:{tag}" if isinstance(repository, str) and isinstance(tag, str | int | float) else ""
+    if not isinstance(tag, str | int | float) or isinstance(tag, bool) or "{{" in str(tag) or "$" in str(tag):
+        return ""
+    return f"{repository}:{tag}" if isinstance(repository, str) else "" if repository else f":{tag}"
 
 
-def _reference(value: str) -> bool:
-    """A pinned reference: a repository with a tag or a digest (not a template's placeholder,
-    not a repository alone, which names what to scan, not what runs)."""
+def _reference(value: str, *, bare: bool = False) -> bool:
+    """A pinned reference: a repository with a tag or a digest (not a template's placeholder);
+    ``bare``: a repository alone, which runs what its registry calls latest."""
     if "{{" in value or "$" in value or workloads.repository_key(value) is None:
         return False
     ref = WrittenRef.split(value)
-    return bool(ref.tag or ref.digest)
+    return not (ref.tag or ref.digest) if bare else bool(ref.tag or ref.digest)
 
 
 def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tuple[str, int, str, str, str]]:
@@ -164,24 +167,28 @@ def _scalars(node: Any, depth: int) -> Iterator[tuple[str, int]]:
         image = k is not None and nodes.is_scalar(k) and k.value == "image"
         if image and nodes.is_scalar(v):
             yield str(v.value), v.start_mark.line + 1
-        elif (
-            image
-            and nodes.is_map(v)
-            and (tag := nodes.get(v, "tag"))
-            and (repo := nodes.get(v, "repository"))
-        ):
-            yield f"{repo[1].value}:{tag[1].value}", tag[1].start_mark.line + 1
+        elif image and nodes.is_map(v) and (tag := nodes.get(v, "tag")):
+            repo = nodes.get(v, "repository")
+            yield f"{repo[1].value if repo else ''}:{tag[1].value}", tag[1].start_mark.line + 1
         elif nodes.is_map(v) or nodes.is_seq(v):
             yield from _scalars(v, depth + 1)
 
 
 def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
     rel, line, key, kind, value = hit
-    name = WrittenRef.split(value).name
+    name = WrittenRef.split(value).name or "<image>"
     where = "" if rendered else f"; no environment renders {rel}: give one a path that does"
     marker = f"{name}:tag" if key.endswith(".image.tag") else name  # a block's tag line holds the tag alone
+    what, first = f"{value} is", ""
+    if value.startswith(":"):  # the operator's own image at this tag: no repository to release by
+        what, first = (
+            f"{value[1:]}, the tag of the image its operator chooses, is",
+            "write its repository there, ",
+        )
+    elif not _reference(value):  # what its registry calls latest runs: no version to release from
+        what, first = f"{value} (no tag: latest runs) is", "pin a tag there, "
     return (
-        f"{rel}:{line}: {value} is the {key} of {article(kind)} {kind}, a field no format reads: add the "
+        f"{rel}:{line}: {what} the {key} of {article(kind)} {kind}, a field no format reads: {first}add the "
         f'marker comment # {{"gitops-bot": "{marker}"}} at the end of that line and the image to images: '
         f"to have it released{where}"
     )
