@@ -447,13 +447,8 @@ def _external_chart(
             f"it bare there ({one}) to have the bot release it"
         )
         return None
-    if not is_exact(app.revision):
-        repo.notes.append(
-            f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} "
-            f"{app.revision or '(no version)'!s} of {url}, a range Helm resolves when it installs; "
-            "pin an exact version there to have the bot release it"
-        )
-        return None
+    # a range Helm resolves as it installs (1.x.x): the chart is said where charts are read; the
+    # Application is still what deploys the environment, and its values' images are read
     name = name_of(f) if rank_of(name_of(f)) is not None else env_word(app.application)
     guessed = "" if name else _destination(repo, f, app.application)
     return RenderPath(

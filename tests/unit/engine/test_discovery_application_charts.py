@@ -139,3 +139,40 @@ def test_a_values_file_no_application_reads_is_no_environment(tmp_path: Path) ->
     assert [e.name for e in found.environments] == ["in-cluster"], [
         (e.name, e.paths) for e in found.environments
     ]
+
+
+RANGED_CHART_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: myapp
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://BrutalHex.github.io/ops-sample/
+    chart: myapp
+    targetRevision: 1.x.x
+    helm:
+      releaseName: mysample
+      valuesObject:
+        s3www:
+          image:
+            repository: alpine
+            tag: "3.22"
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: test-space
+"""
+
+
+# BrutalHex/ops-argocd-apps argocd-myapp.yaml: an Application of a remote chart pinned as a range
+# (`targetRevision: 1.x.x`) whose `valuesObject` pins `s3www.image` alpine 3.22 (line 27) and
+# minio `latest` (line 47). init exits 2 "found no environment", saying only the chart's range: the
+# Application is no environment and its images are named nowhere (2 silent). With `targetRevision:
+# 1.2.3` it is environment in-cluster and alpine is read. A range leaves the chart unreleased, not
+# the images the Application pins.
+def test_an_application_of_a_ranged_chart_keeps_its_environment_and_images(tmp_path: Path) -> None:
+    found = discover(write(tmp_path, {"argocd-myapp.yaml": RANGED_CHART_APP}))
+    assert [i.name for i in found.images] == ["alpine"], ([e.name for e in found.environments], found.notes)
+    (said,) = [n for n in found.notes if n.startswith("chart myapp")]
+    assert "pinned as a range that Helm resolves when it installs, at argocd-myapp.yaml:" in said, said
