@@ -29,11 +29,15 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         if isinstance(node, dict):
             # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
             field = next((f for f in _REPOSITORY_KEYS if isinstance(node.get(f), str)), None)
-            if field is None and isinstance(node.get("registry"), str) and isinstance(node.get("image"), str):
-                field = "image"  # ingress-nginx's {registry, image, tag}: image names the repository
-            tag = node.get("tag")
+            # ingress-nginx's {registry, image, tag}, elastic's and openebs' {image, imageTag}: image
+            # names the repository
+            named = isinstance(node.get("image"), str) and not _pinned(node["image"])
+            if field is None and named and (isinstance(node.get("registry"), str) or "imageTag" in node):
+                field = "image"
+            tag_field = "imageTag" if field == "image" and "imageTag" in node else "tag"
+            tag = node.get(tag_field)
             # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
-            unset = tag is None and "tag" in node
+            unset = tag is None and tag_field in node
             if field is not None and (unset or isinstance(tag, str | int | float)) and path:
                 key = ".".join(path)
                 if tests_only(key):
@@ -46,7 +50,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 into.add(
                     _registry_joined(node.get("registry"), node[field]),
                     f"Helm values {key} in {rel}",
-                    {"repository": f"{key}.{field}", "tag": f"{key}.tag"},
+                    {"repository": f"{key}.{field}", "tag": f"{key}.{tag_field}"},
                 )
             for k, v in node.items() if not listed else ():
                 # a key pair a chart's template writes as REPOSITORY:TAG (app.image, app.tag),

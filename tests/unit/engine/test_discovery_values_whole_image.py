@@ -247,3 +247,54 @@ def test_a_values_block_of_registry_image_and_tag_is_the_image_with_its_registry
     (env,) = app.config.environments
     (target,) = [t for t in app.targets(env) if t.image.name == image.name]
     assert target.deployed is not None and target.deployed.tag == "v1.2.3", target
+
+
+OPENEBS = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: openebs
+  namespace: openebs-system
+spec:
+  interval: 15m
+  url: https://openebs.github.io/openebs
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: openebs
+  namespace: openebs-system
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: openebs
+      version: 4.3.3
+      sourceRef: {kind: HelmRepository, name: openebs, namespace: openebs-system}
+  values:
+    helper:
+      image: "busybox"
+      imageTag: "1.36.1"
+"""
+
+
+# monosense-io/k8s-gitops kubernetes/infrastructure/storage/openebs/app/helmrelease.yaml:91-92 sets
+# helper: {image: busybox, imageTag: latest}, the image's name and tag as sibling keys image and
+# imageTag (openebs', elastic's charts): neither read nor said (rescore21's reduction).
+def test_an_image_and_image_tag_pair_of_helm_values_is_the_image(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "clusters/c/kustomization.yaml": "resources: [apps.yaml]\n",
+            "clusters/c/apps.yaml": small_repos.flux_kustomization("apps", "./apps/openebs"),
+            "apps/openebs/kustomization.yaml": "resources: [helmrelease.yaml]\n",
+            "apps/openebs/helmrelease.yaml": OPENEBS,
+        },
+    )
+    found = discover(root)
+    by_name = {i.name: i for i in found.images}
+    assert dict(by_name["busybox"].helm) == {"repository": "helper.image", "tag": "helper.imageTag"}, by_name
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    (env,) = app.config.environments
+    (target,) = [t for t in app.targets(env) if t.image.name == "busybox"]
+    assert target.deployed is not None and target.deployed.tag == "1.36.1", target
