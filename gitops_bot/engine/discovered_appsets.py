@@ -5,7 +5,7 @@ of them an app of apps here applies at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import PurePosixPath
 
 from gitops_bot.core.errors import GitOpsBotError
@@ -216,24 +216,38 @@ def chart_paths(repo: RepoFiles, found: Sequence[RenderPath], rendered: set[str]
     return out
 
 
-def undeployed_values(repo: RepoFiles, values: Sequence[RenderPath]) -> list[RenderPath]:
+def undeployed_values(
+    repo: RepoFiles, values: Sequence[RenderPath], taken: Collection[str] = ()
+) -> list[RenderPath]:
     """``values`` but the value files of a chart here that no Application or ApplicationSet of
     the repository deploys, where its ApplicationSets deploy charts of it: the repository says
     what deploys, and a ``values-prod.yaml`` beside a chart none of them renders runs nowhere
-    (the generated Applications are then the environments). Each left out is said."""
+    (the generated Applications are then the environments). So too a values file of a chart
+    whose Applications read others of its files (``taken``), none it. Each left out is said."""
     deployed = charts(repo)
-    if not deployed:
+    # a chart an Application here deploys with values files it names: another of them runs nowhere
+    read: dict[str, list[str]] = {}
+    for t in taken:
+        if f"{(chart := PurePosixPath(t).parent.as_posix())}/Chart.yaml" in repo.files:
+            read.setdefault(chart, []).append(PurePosixPath(t).name)
+    if not deployed and not read:
         return list(values)
     applied = _applied_dirs(repo)
     out = []
     for v in values:
         chart = PurePosixPath(v.path).parent.as_posix()
-        if f"{chart}/Chart.yaml" not in repo.files or chart in applied or chart in deployed:
+        if chart in read:
+            repo.notes.append(
+                f"{v.path}: a values file of chart {chart}, which its Applications here deploy reading "
+                f"{', '.join(sorted(read[chart]))}, none of them it: not an environment; if an Application "
+                "made elsewhere (Argo CD's UI, another repository) reads it, write its environment by hand"
+            )
+        elif f"{chart}/Chart.yaml" not in repo.files or chart in applied or chart in deployed or not deployed:
             out.append(v)
-            continue
-        repo.notes.append(
-            f"{v.path}: a values file of chart {chart}, which no Application or ApplicationSet here deploys "
-            f"(they deploy {', '.join(sorted(deployed)[:3])}): not an environment; if something else "
-            "deploys it, write its environment by hand"
-        )
+        else:
+            repo.notes.append(
+                f"{v.path}: a values file of chart {chart}, which no Application or ApplicationSet here "
+                f"deploys (they deploy {', '.join(sorted(deployed)[:3])}): not an environment; if something "
+                "else deploys it, write its environment by hand"
+            )
     return out

@@ -121,12 +121,8 @@ def discover(
     repo.notes += discovered_scripts.unnamed_paths(scripts)
     # a script creating Applications over another repository: where to run init, said first
     repo.notes[:0] = script_argocd.said(scripts.elsewhere, deployers.ELSEWHERE)
-    # a chart an Application here deploys takes the values files it names: another is no environment
-    charted = {d for t in taken if f"{(d := str(PurePosixPath(t).parent))}/Chart.yaml" in repo.files}
-    values = candidates.values_files(
-        repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo) | charted
-    )
-    values = discovered_appsets.undeployed_values(repo, values)
+    values = candidates.values_files(repo, {c.path for c in apps} | taken, discovered_appsets.charts(repo))
+    values = discovered_appsets.undeployed_values(repo, values, taken)
     grouped: dict[str, list[RenderPath]] = {}
     # a Kargo Stage names what its promotion writes: that path is its environment, by its name
     kargo = discovered_kargo.stages(repo)

@@ -139,6 +139,10 @@ def test_a_values_file_no_application_reads_is_no_environment(tmp_path: Path) ->
     assert [e.name for e in found.environments] == ["in-cluster"], [
         (e.name, e.paths) for e in found.environments
     ]
+    assert (
+        "manifests/helm/values-production.yaml: a values file of chart manifests/helm, which its "
+        "Applications here deploy reading values.yaml, none of them it: not an environment"
+    ) in "\n".join(found.notes), found.notes
 
 
 RANGED_CHART_APP = """apiVersion: argoproj.io/v1alpha1
