@@ -107,7 +107,7 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
     for k, v in node.items():
         if not isinstance(k, str) or k in _PASSED:
             continue
-        if k == "image" and isinstance(v, str) and (_reference(v) or _reference(v, bare=True)):
+        if k == "image" and isinstance(v, str) and _reference(v):
             yield f"{at}.{k}", v
         elif k == "image" and isinstance(v, dict) and ((block := _block(v))[:1] == ":" or _reference(block)):
             yield f"{at}.{k}.tag", block  # a repository/tag block: its tag's line is the place
@@ -127,13 +127,13 @@ def _block(image: dict[str, Any]) -> str:
     return f"{repository}:{tag}" if isinstance(repository, str) else "" if repository else f":{tag}"
 
 
-def _reference(value: str, *, bare: bool = False) -> bool:
-    """A pinned reference: a repository with a tag or a digest (not a template's placeholder);
-    ``bare``: a repository alone, which runs what its registry calls latest."""
+def _reference(value: str) -> bool:
+    """A pinned reference: a repository with a tag or a digest (not a template's placeholder,
+    not a repository alone, which an operator's CR pairs with a version field of its own)."""
     if "{{" in value or "$" in value or workloads.repository_key(value) is None:
         return False
     ref = WrittenRef.split(value)
-    return not (ref.tag or ref.digest) if bare else bool(ref.tag or ref.digest)
+    return bool(ref.tag or ref.digest)
 
 
 def _placed(rel: str, text: str, wanted: list[tuple[str, str, str]]) -> list[tuple[str, int, str, str, str]]:
@@ -185,8 +185,6 @@ def _said(hit: tuple[str, int, str, str, str], rendered: bool) -> str:
             f"{value[1:]}, the tag of the image its operator chooses, is",
             "write its repository there, ",
         )
-    elif not _reference(value):  # what its registry calls latest runs: no version to release from
-        what, first = f"{value} (no tag: latest runs) is", "pin a tag there, "
     return (
         f"{rel}:{line}: {what} the {key} of {article(kind)} {kind}, a field no format reads: {first}add the "
         f'marker comment # {{"gitops-bot": "{marker}"}} at the end of that line and the image to images: '
