@@ -134,9 +134,10 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
         return False
     if _PLACEHOLDER.search(url):
         return True
-    if not norm(path) and repo.origin and repo_key(url) != repo.origin:
+    rel = norm(path.rstrip("/") or ".")  # ./ is the root, as . is
+    if not rel and repo.origin and repo_key(url) != repo.origin:
         return True  # another repository's root: every checkout holds a root
-    return "{{" not in path and norm(path) not in repo.dirs and held_copy(repo, url, norm(path)) is None
+    return "{{" not in path and rel not in repo.dirs and held_copy(repo, url, rel) is None
 
 
 # -- what this repository's own deploy tools render ---------------------------------------

@@ -526,9 +526,7 @@ def leaves(repo: RepoFiles, path: object) -> str | None:
 
 
 def norm(rel: str) -> str:
-    """``rel`` normalized, the root ("./", "a/..") as ""."""
-    p = os.path.normpath(rel) if rel else "."
-    return "" if p == "." else PurePosixPath(p).as_posix()
+    return "" if rel in (".", "") else PurePosixPath(os.path.normpath(rel)).as_posix()
 
 
 def as_map(node: Any) -> dict[str, Any]:
