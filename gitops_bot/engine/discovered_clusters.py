@@ -110,22 +110,25 @@ def one_release(
     made, and the layout takes one release of all of them, as :func:`per_cluster` keeps
     clusters pinning the same versions one. The second value: whether any were joined."""
 
+    def flux(f: str) -> bool:
+        # a cluster's own flux-system: what flux bootstrap generates, Flux's images, no layer of its apps
+        return "flux-system" in PurePosixPath(f).parts
+
     def lines(e: FoundEnvironment) -> frozenset[tuple[str, str, int]]:
         r = readings.get(e.name)
-        # the images of a cluster's own flux-system (what flux bootstrap generates) are Flux's
         pins = [
             (ir.image, p)
             for ir in (r.images if r else ())
             for p in ir.pins
-            if p.effective and "flux-system" not in PurePosixPath(p.file).parts
+            if p.effective and not flux(p.file)
         ]
         # a layer of its own a release may write in (a kustomization, a values file; not the
-        # ConfigMaps of a cluster's substitutions, nor its flux-system, which builds Flux alone)
+        # ConfigMaps of a cluster's substitutions)
         own = r is not None and any(
             PurePosixPath(f).name in KUSTOMIZATION_NAMES
             or ((docs := repo.docs(f)) and not any(kind_of(d)[1] for d in docs))
             for f in r.writable
-            if "flux-system" not in PurePosixPath(f).parts
+            if not flux(f)
         )
         if r is None or own or e.branch or not all(p.shared_with for _, p in pins):
             return frozenset()
@@ -143,7 +146,7 @@ def one_release(
             continue
         names = {g.name for g in group}
         pins = [(g.name, p) for g in group for ir in readings[g.name].images for p in ir.pins]
-        if any(not set(p.shared_with) <= names - {n} for n, p in pins if "flux-system" not in p.file):
+        if any(not set(p.shared_with) <= names - {n} for n, p in pins if not flux(p.file)):
             continue
         joined |= names
         paths = dict.fromkeys(p for g in group for p in g.paths)
