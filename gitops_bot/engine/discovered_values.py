@@ -45,7 +45,9 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 if listed:  # no dotted key reaches into a list: said with the marker that does
                     if node[field] not in said:
                         said.append(node[field])
-                        repo.notes.append(_keys_in_a_list(rel, repo.text(rel) or "", key, node[field]))
+                        repo.notes.append(
+                            _keys_in_a_list(rel, repo.text(rel) or "", f"{key}.{field}", node[field])
+                        )
                     return
                 into.add(
                     _registry_joined(node.get("registry"), node[field]),
@@ -137,7 +139,7 @@ def _keys_in_a_list(rel: str, text: str, key: str, repository: str) -> str:
     at = next((i for i, line in enumerate(lines, 1) if repository in line), 0)
     tag = next((i for i, line in enumerate(lines[at:], at + 1) if line.strip().startswith("tag:")), at)
     return (
-        f"{rel}:{at}: {repository} is set in a list of Helm values ({key}.repository under a list item), "
+        f"{rel}:{at}: {repository} is set in a list of Helm values ({key} under a list item), "
         f'which no helm: key path reaches: add the marker comment # {{"gitops-bot": "{repository}:tag"}} at '
         f"the end of its tag line ({tag}) and the image to images: to have it released"
     )
