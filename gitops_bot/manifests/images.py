@@ -376,7 +376,7 @@ def _entry_edits(
     for u in updates:
         # an entry named with a tag (``name: frontend:latest``), which kustomize matches as
         # written: its own name is what the edit names, kept
-        tagged = [n for n in own if n != u.image and WrittenRef.split(n).name == u.image and ":" in n]
+        tagged = [n for n in own if n != u.image and WrittenRef.split(n).name == u.image]
         if u.image not in own and tagged:
             edits += [
                 kustomize_text.ImageEdit(n, None, u.tag, u.digest, u.keep_digest) for n in sorted(tagged)

@@ -81,11 +81,11 @@ def with_components(
     here. Written as JSON, which kustomize reads as YAML; a kustomization that does not parse
     is left as it is, for kustomize to refuse in its own words."""
     out = dict(texts)
-    for name in names:
+    for name in (n for n in names if components.get(n)):
         kfile = next(
             (root / name / n for n in _NAMES if root / name / n in texts or (root / name / n).is_file()), None
         )
-        if not components.get(name) or kfile is None:
+        if kfile is None:
             continue
         try:
             text = texts[kfile] if kfile in texts else kfile.read_text(encoding="utf-8")
