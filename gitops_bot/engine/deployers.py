@@ -106,7 +106,8 @@ def elsewhere(repo: RepoFiles) -> None:
     repo.notes[:0] = said_charts
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
-        # ${repoUrl}, <GITOPS_REPO_URL>: a value the tool rendering this file fills in, no repository
+        # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
+        # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
         where = url_said(kind, url, where)
         if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
@@ -150,7 +151,8 @@ class Deployments:
 
     dirs: frozenset[str]
     said: str  # what renders them, in words (for the note on an overlay none renders)
-    # an app of apps or Flux's sync renders the files holding them (all that deploys), else by hand
+    # an app of apps or Flux's own sync renders the files holding them: the repository says
+    # all that deploys; else its objects are applied by hand and may not be all
     rooted: bool = True
 
 
