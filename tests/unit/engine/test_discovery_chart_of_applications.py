@@ -135,7 +135,11 @@ def _plain_application(name: str, source: str) -> str:
 # render (a chart's template, a generator's values): not read as an environment", and
 # manifests/whoami "workload manifests … that no environment renders". The issue's "Helm charts …
 # that render Applications (app of apps)" are environments read through the renderer.
-def test_an_app_of_apps_chart_of_plain_applications_is_read(tmp_path: Path) -> None:
+def test_an_app_of_apps_chart_of_plain_applications_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the chart is read as Argo CD renders it, with helm (a GitHub runner has it), as the others here
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
     repo = "    repoURL: https://github.com/DolfenHC/argocd-apps.git\n    targetRevision: HEAD\n"
     root = write(
         tmp_path,
