@@ -43,8 +43,8 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 if tests_only(key):
                     return  # its chart's Helm tests alone take it: nothing installed runs it
                 if listed:  # no dotted key reaches into a list: said with the marker that does
-                    if node[field] not in said:
-                        said.append(node[field])
+                    if (rel, node[field]) not in said:
+                        said.append((rel, node[field]))
                         repo.notes.append(
                             _keys_in_a_list(rel, repo.text(rel) or "", f"{key}.{field}", node[field])
                         )
@@ -73,12 +73,12 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             # under a list no dotted key reaches it: said with the marker comment that does
             for item in node:
                 image = item.get("image") if isinstance(item, dict) else None
-                if isinstance(image, str) and _pinned(image) and image not in said:
-                    said.append(image)
+                if isinstance(image, str) and _pinned(image) and (rel, image) not in said:
+                    said.append((rel, image))
                     repo.notes.append(_in_a_list(rel, repo.text(rel) or "", ".".join(path), image))
                 walk(item, path, rel, True)
 
-    said: list[str] = []
+    said: list[tuple[str, str]] = []  # (file, image): each file's line is a place the fix must touch
     for rel in files:
         if images.is_kustomization(rel) or "templates/" in rel:
             continue

@@ -298,3 +298,61 @@ def test_an_image_and_image_tag_pair_of_helm_values_is_the_image(tmp_path: Path)
     (env,) = app.config.environments
     (target,) = [t for t in app.targets(env) if t.image.name == "busybox"]
     assert target.deployed is not None and target.deployed.tag == "1.36.1", target
+
+
+RUNNER = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}-runner
+spec:
+  chartRef:
+    kind: OCIRepository
+    name: gha-runner-scale-set
+  interval: 1h
+  values:
+    githubConfigUrl: https://github.com/buroa/{name}
+    template:
+      spec:
+        containers:
+          - name: runner
+            image: ghcr.io/home-operations/actions-runner:2.336.0
+            command: [/home/runner/run.sh]
+"""
+
+
+RUNNER_SOURCE = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: gha-runner-scale-set
+spec:
+  interval: 5m
+  ref:
+    tag: 0.13.0
+  url: oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set
+"""
+
+
+# buroa/k8s-gitops kubernetes/apps/actions-runner-system/actions-runner-controller/runners/{home-ops,govcon}/helmrelease.yaml:43:
+# two runner sets write the same image whole in a list of Helm values (template.spec.containers[].image).
+# init's one line names only home-ops's file ("… is written whole in a list of Helm values …: add the
+# marker comment … at the end of that line"); following it leaves govcon's line unreleased, and
+# nothing names it. Each site the fix must touch is named (or both read).
+def test_every_list_site_of_an_image_said_in_a_list_is_named(tmp_path: Path) -> None:
+    found = discover(
+        write(
+            tmp_path,
+            {
+                "clusters/c/kustomization.yaml": "resources: [apps.yaml]\n",
+                "clusters/c/apps.yaml": small_repos.flux_kustomization("runners", "./runners"),
+                "runners/kustomization.yaml": "resources: [./ocirepository.yaml, ./home-ops, ./govcon]\n",
+                "runners/ocirepository.yaml": RUNNER_SOURCE,
+                "runners/home-ops/kustomization.yaml": "resources: [./helmrelease.yaml]\n",
+                "runners/home-ops/helmrelease.yaml": RUNNER.format(name="home-ops"),
+                "runners/govcon/kustomization.yaml": "resources: [./helmrelease.yaml]\n",
+                "runners/govcon/helmrelease.yaml": RUNNER.format(name="govcon"),
+            },
+        )
+    )
+    said = " ".join(found.notes)
+    assert "runners/home-ops/helmrelease.yaml" in said, found.notes
+    assert "runners/govcon/helmrelease.yaml" in said, found.notes
