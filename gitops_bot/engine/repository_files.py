@@ -309,8 +309,9 @@ class RepoFiles:
         """A path under a tests, fixtures or bootstrap directory, unless that bootstrap directory
         is the one a Flux Kustomization inside it builds (``flux bootstrap --path ./bootstrap``:
         the cluster's own folder, its Kustomizations what the cluster deploys)."""
-        if self.under_tests(rel) or "bootstrap" not in (p.lower() for p in PurePosixPath(rel).parts):
-            return self.under_tests(rel)
+        tests = self.under_tests(rel)
+        if tests or "bootstrap" not in (p.lower() for p in PurePosixPath(rel).parts):
+            return tests
         if self._synced is None:
             synced = {
                 path
