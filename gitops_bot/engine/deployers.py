@@ -39,6 +39,13 @@ ELSEWHERE = "not this repository: run init in that repository"
 # a git revision that is a project's release (v2.22.4, 1.12.1): an upstream's manifests at a tag
 _RELEASE_TAG = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?")
 PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
+# a token written for the URL (a tutorial's __YOUR_PLATFORM_GITOPS_REPO_URL__): a person or a
+# setup script replaces it in a copy, so no repository is named to run init in
+_TOKEN_URL = re.compile(r"\s*__[A-Za-z][A-Za-z0-9_]*__\s*")
+_TOKEN_SAID = (
+    "a placeholder to replace (by hand or by a tool), not a repository: run init where it is replaced, "
+    "or write the real URL there"
+)
 
 
 def elsewhere(repo: RepoFiles) -> None:
@@ -109,6 +116,7 @@ def elsewhere(repo: RepoFiles) -> None:
         # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
         # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
+        where = _TOKEN_SAID if _TOKEN_URL.fullmatch(url) else where
         where = url_said(kind, url, where)
         if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
             where = (

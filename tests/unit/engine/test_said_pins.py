@@ -121,6 +121,21 @@ def test_an_example_owners_repository_is_said_as_a_placeholder(tmp_path: Path) -
     ) in found.notes, found.notes
 
 
+def test_a_token_written_for_a_repository_url_is_said_as_a_placeholder(tmp_path: Path) -> None:
+    """icklers/platform-gitops-demo's exercises: five Applications of `repoURL:
+    __YOUR_PLATFORM_GITOPS_REPO_URL__`, a token the tutorial's reader replaces, were '5 Argo CD
+    Applications render __YOUR_PLATFORM_GITOPS_REPO_URL__, not this repository: run init in that
+    repository', a repository no one can run init in."""
+    app = application("platform-apis", "platform-core/xrds", repo_url="__YOUR_PLATFORM_GITOPS_REPO_URL__")
+    found = discover(write(tmp_path, {**BASE, "exercises/platform-apis.yaml": app}))
+    assert [e.paths for e in found.environments] == [("app/overlays/prod",)], found.environments
+    said = [n for n in found.notes if "__YOUR_PLATFORM_GITOPS_REPO_URL__" in n]
+    assert said == [
+        "1 Argo CD Application renders __YOUR_PLATFORM_GITOPS_REPO_URL__, a placeholder to replace (by hand "
+        "or by a tool), not a repository: run init where it is replaced, or write the real URL there"
+    ], found.notes
+
+
 def test_a_chart_of_an_example_host_is_said_as_a_placeholder(tmp_path: Path) -> None:
     """paliwal999harsh/vscode-argocd's helm-app template: chart my-chart of
     https://charts.example.com was configured as a chart and made environment in-cluster, a
