@@ -5,7 +5,8 @@ local GitHub server. With ``--open-prs`` every image gets a new tag first, so th
 opens N pull requests and the later runs are the steady state of issue 17 (every environment
 has an open PR, nothing changed); then one image gets one more tag (one environment changes).
 Each run prints wall time and the time per phase: plan (registry), edits, trees (hashed in
-Python), git, forge (GitHub), and the registry process's CPU; then the git time by command.
+Python), git, forge (GitHub), the registry process's CPU and the requests it served (its access
+log); then the git time by command.
 
 Budgets (issue 17), 1,000 environments with open PRs: steady state under 5 s outside network
 calls; one image changed in one environment under 2 s.
@@ -28,6 +29,7 @@ from typing import Any
 
 from measure import measured
 from phases import Phases
+from renovate_bench import LoggedRegistry
 
 from gitops_bot.commands.update import Updater
 from gitops_bot.core import log
@@ -39,7 +41,6 @@ from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.trees import BaseTree
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
-from testkit.registry_process import RegistryProcess
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -126,20 +127,19 @@ class GitProcesses:
 GIT = GitProcesses()
 
 
-def timed_run(
-    label: str, ph: Phases, remote: Path, environ: dict[str, str], registry_pid: int | None
-) -> None:
+def timed_run(label: str, ph: Phases, remote: Path, environ: dict[str, str], reg: LoggedRegistry) -> None:
     ph.reset()
     GIT.count = 0
-    with measured(registry_pid) as m:
+    before = reg.served()
+    with measured(reg.proc.pid if reg.proc else None) as m:
         out = Updater(f"file://{remote}", environ=environ).run()
     actions: dict[str, int] = {}
     for o in out:
         actions[o.action] = actions.get(o.action, 0) + 1
     print(
         f"{label}: wall {m.wall:.2f} s; {ph.line(m.wall)}; outside registry+GitHub "
-        f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s; "
-        f"{actions}"
+        f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s, "
+        f"{reg.served() - before} requests; {actions}"
     )
     print(f"    {ph.detail('git')}; {GIT.count} git processes")
 
@@ -154,8 +154,7 @@ def main() -> int:
     args = ap.parse_args()
     log.configure("warning")
     root = Path(tempfile.mkdtemp(prefix="gitops-bot-update-bench-"))
-    with RegistryProcess(root / "registry") as reg:
-        pid = reg.proc.pid if reg.proc else None
+    with LoggedRegistry(root / "registry") as reg:
 
         def push(names: list[str], tag: str, salt: str) -> list[str]:
             def one(name: str) -> str:
@@ -177,15 +176,18 @@ def main() -> int:
             print(f"built remote: {args.overlays} overlays, {n} commits in {time.monotonic() - t0:.1f} s")
             environ = {**os.environ, "GITHUB_TOKEN": gh.token, "GITOPS_BOT_CACHE": str(root / "cache")}
             push(names if args.open_prs else names[7:8], "1.1.0", "new")
-            t0 = time.monotonic()
+            t0, before = time.monotonic(), reg.served()
             first = Updater(f"file://{remote}", environ=environ).run()
-            print(f"first run (clone + {len(first)} PRs): {time.monotonic() - t0:.2f} s")
+            print(
+                f"first run (clone + {len(first)} PRs): {time.monotonic() - t0:.2f} s, "
+                f"{reg.served() - before} registry requests"
+            )
             ph = phases()
             for run in range(args.runs):
-                timed_run(f"steady run {run + 1} (nothing changed)", ph, remote, environ, pid)
+                timed_run(f"steady run {run + 1} (nothing changed)", ph, remote, environ, reg)
             for run in range(args.runs):
                 push(names[7:8], f"1.2.{run}", f"new{run}")
-                timed_run(f"one image changed, run {run + 1}", ph, remote, environ, pid)
+                timed_run(f"one image changed, run {run + 1}", ph, remote, environ, reg)
             if args.profile:
                 cProfile.runctx(
                     "Updater(url, environ=environ).run()",
