@@ -45,6 +45,10 @@ BLOB_LIMIT = 4 << 20  # image config blobs
 # (repository, reference, platform) whose digest a GET's bytes gave, kept across watch cycles
 # so a tag read again is asked by HEAD (a few hundred bytes each, a few hundred kB at most)
 KEPT_DIGESTS = 4096
+# bytes of the manifests a run's digest GETs served, kept by (repository, digest) for the run's
+# metadata of that digest (``update`` reads a changing image's labels for its pull request right
+# after resolving its tag): a few hundred kB for a thousand images, oldest out first past this
+KEPT_MANIFEST_BYTES = 16 << 20
 _PLATFORM_KEYS = ("os", "architecture", "variant")
 CREATED_ANNOTATION = "org.opencontainers.image.created"
 
@@ -56,6 +60,9 @@ class RegistryClient(Requests):
         # the digest resolved from it)
         self._served: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
         self._served_lock = threading.Lock()
+        # this run's manifests by (repository, digest): (media type, bytes hashed to that digest)
+        self._bodies: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
+        self._bodies_size = 0
 
     # -- API -------------------------------------------------------------------------
 
@@ -143,16 +150,42 @@ class RegistryClient(Requests):
             if same_origin(head.url, self.base_url) and head.header("Docker-Content-Digest") == known[0]:
                 return known[1]
         media_type, body, digest = self._get_manifest(repository, reference, deadline)
+        self._keep(repository, media_type, body, digest)
         resolved = digest
         if platform and media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform)
-            resolved = self._get_manifest(repository, child, deadline)[2]
+            resolved = self._keep(repository, *self._get_manifest(repository, child, deadline))
         with self._served_lock:
             self._served[key] = (digest, resolved)
             self._served.move_to_end(key)
             while len(self._served) > KEPT_DIGESTS:
                 self._served.popitem(last=False)
         return resolved
+
+    def _keep(self, repository: str, media_type: str, body: bytes, digest: str) -> str:
+        """Keep a manifest the registry served, for :meth:`get_metadata` this run; its digest."""
+        with self._served_lock:
+            if (repository, digest) not in self._bodies:
+                self._bodies[repository, digest] = (media_type, body)
+                self._bodies_size += len(body)
+            while self._bodies and self._bodies_size > KEPT_MANIFEST_BYTES:
+                self._bodies_size -= len(self._bodies.popitem(last=False)[1][1])
+        return digest
+
+    def _kept_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
+        """A manifest by digest as this run's GET served it (its bytes hashed to that digest
+        then), else read by GET."""
+        with self._served_lock:
+            kept = self._bodies.get((repository, reference))
+        if kept is not None:
+            return kept[0], kept[1], reference
+        return self._get_manifest(repository, reference, deadline)
+
+    def forget_manifests(self) -> None:
+        """A new run: its manifests are read again."""
+        with self._served_lock:
+            self._bodies.clear()
+            self._bodies_size = 0
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         """The digest of ``platform``'s image in an index. An index whose ``manifests`` is not a
@@ -191,12 +224,12 @@ class RegistryClient(Requests):
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
         """Created time and labels from the image config (index -> platform child -> config)."""
         deadline = self.deadline()
-        media_type, body, _ = self._get_manifest(repository, reference, deadline)
+        media_type, body, _ = self._kept_manifest(repository, reference, deadline)
         annotations: dict[str, str] = {}
         if media_type in INDEX_TYPES:
             annotations = _annotations(answers.json_object(body, self.host, repository))
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
-            media_type, body, _ = self._get_manifest(repository, child, deadline)
+            media_type, body, _ = self._kept_manifest(repository, child, deadline)
         manifest = answers.json_object(body, self.host, repository)
         annotations = {**annotations, **_annotations(manifest)}
         image = self._config(repository, self._config_digest(manifest, repository, reference), deadline)

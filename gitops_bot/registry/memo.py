@@ -47,6 +47,7 @@ class MemoClient(RegistryClient):
         """A new run: ask every question again (in-flight askers keep their answer)."""
         with self._answers_lock:
             self._answers = {}
+        self.forget_manifests()
 
     def list_tags(self, repository: str) -> list[str]:
         ask = super().list_tags
