@@ -196,10 +196,14 @@ class RepoFiles:
         if text is None or definitions_only(text):  # no question here is about a definition
             return []
         try:
-            return yamlvalues.load_all(YamlText.of(text).body, rel, values=self.helm_values(rel))
+            docs = yamlvalues.load_all(YamlText.of(text).body, rel, values=self.helm_values(rel))
         except (GitOpsBotError, TypeError, ValueError) as e:  # not YAML, or keys dicts do not allow
             self.unparsed(rel, text, e)
             return []
+        if (why := workloads.macro_named(docs)) is not None:  # kubectl refuses it as written
+            self.not_read(rel, why)
+            return []
+        return docs
 
     def helm_values(self, rel: str) -> bool:
         """A file helm reads as values (a key written twice: the last wins), not one kustomize

@@ -147,6 +147,26 @@ TEMPLATE_LITERAL = re.compile(
 )
 
 
+# a pipeline's macro (Azure Pipelines' $(Build.BuildId)) in an object's name: no name Kubernetes
+# takes, so kubectl refuses the object as written and the pipeline applies a copy it fills.
+# Kubernetes itself expands $(VAR) in a container's command, args and env, never in a name.
+_MACRO = re.compile(r"\$\([^()\s]+\)")
+
+
+def macro_named(docs: Sequence[Any]) -> str | None:
+    """Why a file whose objects' names hold a pipeline's macro is no manifest to read, else None."""
+    for doc in docs:
+        meta = doc.get("metadata") if isinstance(doc, dict) and doc.get("kind") else None
+        meta = meta if isinstance(meta, dict) else {}
+        named = [v for k in ("name", "namespace") if isinstance(v := meta.get(k), str) and _MACRO.search(v)]
+        if named:
+            return (
+                f"names an object {named[0]}, a macro a pipeline fills (no name kubectl takes as written): "
+                "a template the pipeline applies a filled copy of, not read (nothing to fix here)"
+            )
+    return None
+
+
 def is_template(filename: str, text: str) -> bool:
     """A chart's template holding template actions (not YAML until helm renders it)."""
     return "templates" in PurePosixPath(filename).parts and "{{" in text

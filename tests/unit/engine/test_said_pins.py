@@ -136,6 +136,32 @@ def test_a_token_written_for_a_repository_url_is_said_as_a_placeholder(tmp_path:
     ], found.notes
 
 
+_KANIKO = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kaniko-$(Build.BuildId)\n  namespace: kaniko\nspec:\n"
+    "  containers:\n  - name: kaniko\n    image: gcr.io/kaniko-project/executor:latest\n"
+    '    args: ["--destination=demoacr50744.azurecr.io/azure-vote-front:$(Build.BuildId)"]\n'
+    "  restartPolicy: Never\n"
+)
+
+
+def test_a_manifest_named_by_a_pipeline_macro_is_said_as_a_template(tmp_path: Path) -> None:
+    """michaelburch/gitops-demo's kaniko/builder.yaml: a Pod named `kaniko-$(Build.BuildId)`, an
+    Azure Pipelines macro no object name may hold (kubectl refuses it as written), was a path of
+    `default` beside agent/, and the first plan pinned kaniko's executor into it. A `$(VAR)` in a
+    container's args (what Kubernetes expands) is no macro of the name: agent/ stays."""
+    agent = (
+        deployment("ado-agent", "demoacr50744.azurecr.io/adoagent:latest")
+        + '          args: ["--pool=$(AZP_POOL)"]\n'
+    )
+    found = discover(write(tmp_path, {"agent/agent.yaml": agent, "kaniko/builder.yaml": _KANIKO}))
+    assert [e.paths for e in found.environments] == [("agent",)], found.environments
+    assert [i.name for i in found.images] == ["demoacr50744.azurecr.io/adoagent"], found.images
+    assert (
+        "kaniko/builder.yaml: names an object kaniko-$(Build.BuildId), a macro a pipeline fills (no name "
+        "kubectl takes as written): a template the pipeline applies a filled copy of, not read (nothing to fix here)"
+    ) in found.notes, found.notes
+
+
 def test_a_chart_of_an_example_host_is_said_as_a_placeholder(tmp_path: Path) -> None:
     """paliwal999harsh/vscode-argocd's helm-app template: chart my-chart of
     https://charts.example.com was configured as a chart and made environment in-cluster, a
