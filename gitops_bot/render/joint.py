@@ -132,7 +132,9 @@ def render_together(
 def split(output: str, prefixes: Sequence[str]) -> list[str | None]:
     """``output`` (the joint build's) split into each prefix's objects, in their order, with
     the prefix taken out; None for a prefix whose part is not exactly what its own build
-    prints, and for all when an object belongs to none of them."""
+    prints, and for all when an object belongs to none of them. A prefix no object has is a
+    build of no object, which prints nothing (an overlay over ``resources: []``): rendered
+    again alone, it cost a run a side for the same empty text."""
     parts: dict[str, list[str]] = {p: [] for p in prefixes}
     for doc in re.split(r"^---\n", output, flags=re.MULTILINE):
         if not doc.strip():
@@ -142,7 +144,7 @@ def split(output: str, prefixes: Sequence[str]) -> list[str | None]:
         if owner is None or any(p in doc for p in prefixes if p != owner):
             return [None] * len(prefixes)
         parts[owner].append(doc)
-    return [_unprefixed("---\n".join(parts[p]), p) if parts[p] else None for p in prefixes]
+    return [_unprefixed("---\n".join(parts[p]), p) if parts[p] else "" for p in prefixes]
 
 
 def _name(doc: str) -> str | None:

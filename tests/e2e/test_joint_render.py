@@ -90,6 +90,25 @@ def test_a_name_the_prefix_unquoted_is_rendered_alone(tmp_path: Path) -> None:
     assert own.startswith("apiVersion: apps/v1") and "  name: web\n" in own
 
 
+def test_a_build_of_no_object_is_split_as_its_own_empty_output(tmp_path: Path) -> None:
+    """An overlay over a base of ``resources: []`` builds no object, and its own build prints
+    nothing: its part of the joint build is that empty text, not a second run of its own."""
+    tree, dirs = _repo(tmp_path, {"a": "web", "b": "web", "c": "web"})
+    (tree / "base").mkdir()
+    (tree / "base" / "kustomization.yaml").write_text("resources: []\n")
+    for env in ("a", "c"):
+        (tree / env / "kustomization.yaml").write_text("resources:\n- ../base\n")
+    for tool in KUBECTLS:
+        own = [tools.render_directory(RenderSettings(kubectl=tool), tool, d, tmp_path / "side") for d in dirs]
+        assert own[0] == own[2] == "" and isinstance(own[1], str) and "  name: web\n" in own[1]
+        shutil.rmtree(tmp_path / "joint", ignore_errors=True)  # each tool writes its own wrappers
+        assert joint.render_together(RenderSettings(kubectl=tool), tool, dirs, tmp_path) == own
+    a, b = "gx0-", "gx1-"
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    assert joint.split(doc.format(b + "x"), [a, b]) == ["", doc.format("x")]
+    assert joint.split("", [a, b]) == ["", ""]
+
+
 def test_a_nameless_object_is_its_own_build_s_refusal(tmp_path: Path) -> None:
     """kustomize refuses an object with no name, under a name prefix too: the joint build
     fails and nothing is taken from it (each is rendered alone, the nameless one refused)."""
