@@ -7,7 +7,7 @@ import functools
 import inspect
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -15,9 +15,10 @@ from typing import Any
 
 class Phases:
     def __init__(self) -> None:
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self.calls: Counter[str] = Counter()
-        self.by_name: Counter[str] = Counter()  # "phase name" -> seconds, for :meth:`detail`
+        # "phase name" -> seconds, for :meth:`detail`
+        self.by_name: defaultdict[str, float] = defaultdict(float)
         self.name_calls: Counter[str] = Counter()
         self._local = threading.local()
 
@@ -59,7 +60,7 @@ class Phases:
         """The ``top`` most expensive calls of ``phase``, by function."""
         parts = [
             f"{key.split(' ', 1)[1]} {s:.2f} s ({self.name_calls[key]})"
-            for key, s in self.by_name.most_common()
+            for key, s in sorted(self.by_name.items(), key=lambda kv: -kv[1])
             if key.startswith(phase + " ")
         ]
         return f"{phase}: " + ", ".join(parts[:top])

@@ -55,7 +55,7 @@ def _week(log: ModuleType, days: float, bounded: bool) -> str:
     """Registers the week's renewals; returns the GitHub token in force at its end."""
     now = [0.0]
     if bounded:
-        log._clock = lambda: now[0]
+        setattr(log, "_clock", lambda: now[0])  # noqa: B010 (a module loaded from a file)
 
     def register(value: str, source: str | None) -> None:
         if bounded and source:

@@ -259,10 +259,12 @@ def main() -> int:
     for n, results, answered in rows:
         for name, runs in results.items():
             walls, cpus = " ".join(f"{r[0]:.2f}" for r in runs), " ".join(f"{r[1]:.2f}" for r in runs)
-            rss, served = " ".join(f"{r[2]:.0f}" for r in runs), " ".join(str(r[3]) for r in runs)
+            rss, requests = " ".join(f"{r[2]:.0f}" for r in runs), " ".join(str(r[3]) for r in runs)
             said = " ".join(f"{a}/{n}" for a in answered.get(name, []))
             said = f"; answers right {said}" if said else ""
-            print(f"- N={n} {name}: wall {walls} s; CPU {cpus} s; peak RSS {rss} MB; requests {served}{said}")
+            print(
+                f"- N={n} {name}: wall {walls} s; CPU {cpus} s; peak RSS {rss} MB; requests {requests}{said}"
+            )
     print()
     print(f"gitops-bot's floor at its default in flight, round trips alone, and the {BARE}'s wall:")
     for line in floors:

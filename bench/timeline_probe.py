@@ -52,7 +52,8 @@ def _audit(repo: str):  # type: ignore[no-untyped-def]
         elif event == "socket.connect":
             _event("connect", str(args[1]))
         elif event == "subprocess.Popen":
-            argv = [str(a) for a in (args[1] or [args[0]])]
+            given = args[1]
+            argv = [str(a) for a in given] if isinstance(given, list | tuple) and given else [str(args[0])]
             _event("spawn", " ".join([os.path.basename(argv[0]), *argv[1:]])[:160])
 
     return hook
@@ -89,7 +90,7 @@ def _patch_pool() -> None:
         return close(self)
 
     for cls in (httpcore.ConnectionPool, httpcore.HTTPConnection):
-        cls.handle_request = timed(cls.handle_request)  # type: ignore[method-assign]
+        cls.handle_request = timed(cls.handle_request)  # type: ignore[method-assign, no-untyped-call]
     httpcore.Response.close = closed  # type: ignore[method-assign]
 
 

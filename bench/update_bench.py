@@ -121,7 +121,7 @@ class GitProcesses:
                 self.count += 1
             original(popen, args, *rest, **kwargs)
 
-        subprocess.Popen.__init__ = counting  # type: ignore[method-assign]
+        subprocess.Popen.__init__ = counting  # type: ignore[method-assign, assignment]
 
 
 GIT = GitProcesses()

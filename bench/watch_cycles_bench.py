@@ -74,7 +74,7 @@ def main() -> None:
         os.environ["PATH"] = f"{shim}{os.pathsep}{ROOT / '.tools/bin'}{os.pathsep}{os.environ['PATH']}"
         os.chdir(tmp)
         if args.profile:  # the repositories on this thread, where the profiler sees them
-            fleet.each = lambda items, work, workers, url: [work(i) for i in items]  # type: ignore[assignment]
+            fleet.each = lambda items, work, workers, url: [work(i) for i in items]
         many = fleet.named(".", None, str(listing), config=None, base=None, shard=None)
         assert many is not None
         watcher = Watcher.over(many, parallel=1, interval=1, jitter=0, envs=["staging"])

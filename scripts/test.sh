@@ -9,7 +9,7 @@ echo "== ruff"
 .venv/bin/ruff check gitops_bot testkit tests bench
 .venv/bin/ruff format --check gitops_bot testkit tests bench
 echo "== mypy --strict"
-.venv/bin/mypy gitops_bot testkit
+.venv/bin/mypy gitops_bot testkit bench
 echo "== pytest"
 # property tests try their full number of examples here (testkit/examples.py)
 export GITOPS_BOT_TEST_DEPTH=full

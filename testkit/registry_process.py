@@ -11,7 +11,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -85,7 +85,7 @@ class RegistryProcess:
             cfg["notifications"] = {"endpoints": self.notifications}
         return cfg
 
-    def start(self, timeout: float = 15.0) -> RegistryProcess:
+    def start(self, timeout: float = 15.0) -> Self:
         self.root.mkdir(parents=True, exist_ok=True)
         config_path = self.root / "config.yml"
         config_path.write_text(json.dumps(self.config()))  # JSON is YAML
@@ -121,7 +121,7 @@ class RegistryProcess:
                 self.proc.wait()
         self.proc = None
 
-    def __enter__(self) -> RegistryProcess:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
