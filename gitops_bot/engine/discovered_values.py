@@ -15,7 +15,7 @@ from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.engine.discovered_images import ImageNames
 from gitops_bot.engine.promotion_order import kind_of
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import helm_values, images, workloads, yamlvalues
+from gitops_bot.manifests import helm_values, images, nodes, workloads, yamlvalues
 
 # charts name the repository's key ``repository:`` or, as karpor's, ``repo:``
 _REPOSITORY_KEYS = ("repository", "repo")
@@ -38,6 +38,15 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
             tag = node.get(tag_field)
             # a null tag (tag: ~) is helm's empty one: the template's default (appVersion) runs
             unset = tag is None and tag_field in node
+            version = node.get("version")
+            if field in _REPOSITORY_KEYS and tag is None and not unset and path and _split(node, version):
+                # NVIDIA's {repository: nvcr.io/nvidia, image: driver, version: ...}: the image is
+                # the two joined, which no key path names whole
+                name = f"{str(node[field]).rstrip('/')}/{node['image']}"
+                if (rel, name) not in said:
+                    said.append((rel, name))
+                    repo.notes.append(_split_keys(rel, repo.text(rel) or "", ".".join(path), name, version))
+                return
             if field is not None and (unset or isinstance(tag, str | int | float)) and path:
                 key = ".".join(path)
                 if tests_only(key):
@@ -122,6 +131,31 @@ def _pinned(value: str) -> bool:
     ref = WrittenRef.split(value)
     return (
         "{{" not in value and workloads.repository_key(ref.name) is not None and bool(ref.tag or ref.digest)
+    )
+
+
+def _split(node: dict[str, Any], version: Any) -> bool:
+    """A block naming its image as a repository path and a name beside it, tagged by ``version``."""
+    image = node.get("image")
+    return (
+        isinstance(version, str | int | float)
+        and isinstance(image, str)
+        and bool(image)
+        and not any(c in image for c in "/:@{")
+    )
+
+
+def _split_keys(rel: str, text: str, key: str, name: str, version: Any) -> str:
+    try:
+        docs = nodes.compose_all(text, rel, values=True)
+    except GitOpsBotError:
+        docs = []
+    held = next((n for d in docs if (n := helm_values.node_at(d, f"{key}.version")) is not None), None)
+    at = f":{held.start_mark.line + 1}" if held is not None else ""
+    return (
+        f"{rel}{at}: {name}:{version} is written as {key}.repository and {key}.image joined, tagged by "
+        f'{key}.version, which no helm: key path names whole: add the marker comment # {{"gitops-bot": '
+        f'"{name}:tag"}} at the end of that line and the image to images: to have it released'
     )
 
 

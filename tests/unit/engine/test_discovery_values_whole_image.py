@@ -356,3 +356,68 @@ def test_every_list_site_of_an_image_said_in_a_list_is_named(tmp_path: Path) -> 
     said = " ".join(found.notes)
     assert "runners/home-ops/helmrelease.yaml" in said, found.notes
     assert "runners/govcon/helmrelease.yaml" in said, found.notes
+
+
+GPU_OPERATOR_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: gpu-operator, namespace: argocd}
+spec:
+  project: default
+  destination: {server: "https://kubernetes.default.svc", namespace: gpu-operator}
+  sources:
+    - repoURL: https://helm.ngc.nvidia.com/nvidia
+      chart: gpu-operator
+      targetRevision: v23.6.0
+      helm:
+        valueFiles: [$values/apps/gpu-operator/values.yaml]
+    - repoURL: https://github.com/buildstar-online/argocd-apps.git
+      targetRevision: main
+      ref: values
+"""
+GPU_OPERATOR_VALUES = """driver:
+  enabled: true
+  repository: nvcr.io/nvidia
+  image: driver
+  version: "525.125.06"
+toolkit:
+  repository: nvcr.io/nvidia/k8s
+  image: container-toolkit
+  version: v1.13.4-ubuntu20.04
+"""
+
+
+# buildstar-online/argocd-apps apps/gpu-operator/values.yaml (newcomer21 F9b): NVIDIA's gpu-operator
+# chart names each of its 17 images {repository: nvcr.io/nvidia, image: driver, version: ...}, the two
+# joined. Neither read nor said; no key path names the image whole, so each is said with the marker
+# comment that reads it, and the marker, as the line gives it, does.
+def test_an_image_joined_from_repository_and_image_keys_is_said_with_the_marker(tmp_path: Path) -> None:
+    url = "https://github.com/buildstar-online/argocd-apps.git"
+    root = write(
+        tmp_path,
+        {
+            "apps/gpu-operator/argo-app.yaml": GPU_OPERATOR_APP,
+            "apps/gpu-operator/values.yaml": GPU_OPERATOR_VALUES,
+        },
+    )
+    found = discover(root, origin=url)
+    said = [n for n in found.notes if "joined" in n]
+    assert [n.split(" is ")[0] for n in said] == [
+        "apps/gpu-operator/values.yaml:5: nvcr.io/nvidia/driver:525.125.06",
+        "apps/gpu-operator/values.yaml:9: nvcr.io/nvidia/k8s/container-toolkit:v1.13.4-ubuntu20.04",
+    ], found.notes
+    assert '# {"gitops-bot": "nvcr.io/nvidia/driver:tag"} at the end of that line' in said[0], said
+    (root / "apps/gpu-operator/values.yaml").write_text(
+        GPU_OPERATOR_VALUES.replace(
+            '"525.125.06"', '"525.125.06" # {"gitops-bot": "nvcr.io/nvidia/driver:tag"}'
+        )
+    )
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    config = (root / "gitops-bot.yaml").read_text()
+    (root / "gitops-bot.yaml").write_text(
+        config.replace("images: []", "images: [{name: nvcr.io/nvidia/driver, policy: semver}]", 1)
+    )
+    app = open_app(root)
+    (env,) = app.config.environments
+    (target,) = [t for t in app.targets(env) if t.image.name == "nvcr.io/nvidia/driver"]
+    assert target.deployed is not None and target.deployed.tag == "525.125.06", target
+    assert [(p.file, p.line) for p in target.reading.pins] == [("apps/gpu-operator/values.yaml", 5)], target
