@@ -71,7 +71,8 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
                 if isinstance(v, str) and v and tag_key and k not in _REPOSITORY_KEYS:
                     into.add(v, f"Helm values {key} in {rel}", {"repository": key, "tag": tag_key})
             whole = node.get("image")
-            if isinstance(whole, str) and path and _pinned(whole) and not listed:
+            # at the top only in a Helm values file: elsewhere (.gitlab-ci.yml) image: is no value
+            if isinstance(whole, str) and (path or top) and _pinned(whole) and not listed:
                 # a values key written as a whole reference: helm.reference addresses it
                 key = ".".join((*path, "image"))
                 into.add(WrittenRef.split(whole).name, f"Helm values {key} in {rel}", {"reference": key})
@@ -92,6 +93,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         if images.is_kustomization(rel) or "templates/" in rel:
             continue
         tests_only = _tests_only(repo, rel)
+        top = _values_file(repo, rel)
         for doc in repo.docs(rel):
             api, kind = kind_of(doc)
             if kind == "HelmRelease":
@@ -131,6 +133,14 @@ def _pinned(value: str) -> bool:
     ref = WrittenRef.split(value)
     return (
         "{{" not in value and workloads.repository_key(ref.name) is not None and bool(ref.tag or ref.digest)
+    )
+
+
+def _values_file(repo: RepoFiles, rel: str) -> bool:
+    """Whether ``rel`` is a Helm values file: named so, or in a chart's directory."""
+    at = PurePosixPath(rel)
+    return at.name.startswith("values") or any(
+        (p / "Chart.yaml").as_posix() in repo.files for p in at.parents
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
 from testkit.kubetools import helm
@@ -181,3 +182,51 @@ def test_an_image_the_render_never_pulls_is_said_not_configured(
         "Deployment/demo-api demo-api runs it with imagePullPolicy: Never" in said
         and "not configured" in said
     )
+
+
+WHOLE_IMAGE = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: {{ .Values.image }}
+"""
+
+
+# GRPC-OK/argocd-apps helm-projects/*/values.yaml (newcomer21 F20): a chart printing its image whole
+# ({{ .Values.image }}) with nginx as its default, and an Application's values file setting the
+# top-level image: to the project's own image. The override was read nowhere: only the default
+# was said, "not rendered", and the image that runs was silent.
+def test_a_values_file_setting_the_whole_image_at_the_top_is_what_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_HELM", helm())
+    url = "https://github.com/acme/gitops.git"
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, namespace: argocd}\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {url}\n    path: chart\n"
+        "    helm:\n      valueFiles: [prod.yaml]\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: web}\n"
+    )
+    files = {
+        "app.yaml": app,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image: nginx:1.0\n",
+        "chart/prod.yaml": "image: ghcr.io/acme/frontend:1.4.0\n",
+        "chart/templates/deployment.yaml": WHOLE_IMAGE,
+    }
+    root = write(tmp_path, files)
+    found = discover(root, origin=url)
+    assert [(i.name, dict(i.helm)) for i in found.images] == [
+        ("ghcr.io/acme/frontend", {"reference": "image"})
+    ]
+    assert any(n.startswith("chart/values.yaml:1: nginx: not rendered") for n in found.notes), found.notes
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app_ = open_app(root)
+    (env,) = app_.config.environments
+    (target,) = app_.targets(env)
+    assert target.deployed is not None and target.deployed.tag == "1.4.0", target
+    assert [(p.file, p.line) for p in target.reading.pins if p.effective] == [("chart/prod.yaml", 1)], target
