@@ -93,7 +93,7 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         if images.is_kustomization(rel) or "templates/" in rel:
             continue
         tests_only = _tests_only(repo, rel)
-        top = _values_file(repo, rel)
+        top = repo.helm_values(rel)
         for doc in repo.docs(rel):
             api, kind = kind_of(doc)
             if kind == "HelmRelease":
@@ -133,14 +133,6 @@ def _pinned(value: str) -> bool:
     ref = WrittenRef.split(value)
     return (
         "{{" not in value and workloads.repository_key(ref.name) is not None and bool(ref.tag or ref.digest)
-    )
-
-
-def _values_file(repo: RepoFiles, rel: str) -> bool:
-    """Whether ``rel`` is a Helm values file: named so, or in a chart's directory."""
-    at = PurePosixPath(rel)
-    return at.name.startswith("values") or any(
-        (p / "Chart.yaml").as_posix() in repo.files for p in at.parents
     )
 
 
