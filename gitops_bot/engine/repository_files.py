@@ -179,8 +179,14 @@ class RepoFiles:
     def docs(self, rel: str) -> list[dict[str, Any]]:
         """The file's YAML mappings as plain values ([] when it is no YAML). An empty document
         (a file ending in ``---``), a top-level list (a Kustomize ``replacements`` file) or a
-        scalar is no object any question here is about, so every caller may ``.get`` a field."""
-        return [d for d in self.documents(rel) if isinstance(d, dict)]
+        scalar is no object any question here is about, so every caller may ``.get`` a field. A
+        ``kind: List`` is its items, as kubectl and kustomize apply them one by one."""
+        dicts = [d for d in self.documents(rel) if isinstance(d, dict)]
+        listed = [
+            d["items"] if str(d.get("kind")).endswith("List") and isinstance(d.get("items"), list) else [d]
+            for d in dicts
+        ]
+        return [i for items in listed for i in items if isinstance(i, dict)]
 
     def documents(self, rel: str) -> list[Any]:
         """Every YAML document of the file as a plain value, lists too (a JSON 6902 patch),

@@ -473,3 +473,26 @@ def test_a_flux_sync_folder_named_bootstrap_is_the_cluster_its_kustomizations_de
     )
     (env,) = found.environments
     assert "services/media" in env.paths and any("Flux" in h for h in env.how), found.environments
+
+
+# meysam81/gitops-demo kubernetes/gitops/kustomize.yml (trial21 MY1): Flux Kustomizations wrapped
+# in `kind: List` (`items:`), which kubectl, kustomize and Flux apply item by item. init read none
+# of them and said the folders they deploy were included by nothing.
+def test_flux_kustomizations_in_a_list_deploy_their_folders(tmp_path: Path) -> None:
+    items = [small_repos.flux_kustomization(app, f"./apps/{app}") for app in ("web", "api")]
+    listed = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "".join(f"    {line}\n" if i else f"  - {line}\n" for i, line in enumerate(item.splitlines()))
+        for item in items
+    )
+    files = {
+        "clusters/kind/kustomization.yaml": "resources: [apps.yaml]\n",
+        "clusters/kind/apps.yaml": listed,
+    }
+    for app in ("web", "api"):
+        files[f"apps/{app}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
+        files[f"apps/{app}/deploy.yaml"] = DEPLOY.format(app=app)
+    found = discover(write(tmp_path, files))
+    assert [(e.name, tuple(sorted(e.paths))) for e in found.environments] == [("kind", ("apps/api", "apps/web"))], (
+        found.notes
+    )
+    assert sorted(i.name for i in found.images) == ["ghcr.io/acme/api", "ghcr.io/acme/web"]
