@@ -492,7 +492,7 @@ def test_flux_kustomizations_in_a_list_deploy_their_folders(tmp_path: Path) -> N
         files[f"apps/{app}/kustomization.yaml"] = "resources: [deploy.yaml]\n"
         files[f"apps/{app}/deploy.yaml"] = DEPLOY.format(app=app)
     found = discover(write(tmp_path, files))
-    assert [(e.name, tuple(sorted(e.paths))) for e in found.environments] == [("kind", ("apps/api", "apps/web"))], (
-        found.notes
-    )
+    assert [(e.name, tuple(sorted(e.paths))) for e in found.environments] == [
+        ("kind", ("apps/api", "apps/web"))
+    ], found.notes
     assert sorted(i.name for i in found.images) == ["ghcr.io/acme/api", "ghcr.io/acme/web"]
