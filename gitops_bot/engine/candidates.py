@@ -358,7 +358,7 @@ def applications(
         discovered_built.track(repo, f, built)
         apart = _set_apart([a.application for a in apps if a.path is not None])
         for app in apps:
-            if app.path is None:
+            if app.path is None or discovered_built.elsewhere_with_values_here(repo, app):
                 if not boot and (chart := _external_chart(repo, f, app, covered)) is not None:
                     out.append(chart)
                 continue
@@ -421,18 +421,20 @@ def _external_chart(
     the chart's version is written, so it is an environment of its own (its path the file, the
     chart configured) unless something found already renders the file; a range Helm resolves
     is said, not configured."""
-    if not app.chart or "{{" in app.chart or "{{" in app.repo_url or not app.repo_url:
+    chart = app.chart or app.path  # a chart of a Helm repository, or a directory of a git one
+    if not chart or "{{" in chart or "{{" in app.repo_url or not app.repo_url:
         return None
     if any(f == c or f.startswith(c.rstrip("/") + "/") or c in ("", ".") for c in covered):
         return None
     url = repository_key(log.without_userinfo(app.repo_url))
     # a documentation template's chart (my-chart of charts.example.com): no registry answers for it
-    if example_url(url) and re.fullmatch(r"(?:my|your|example|sample)[-_]?chart|chart[-_]?name", app.chart):
+    if example_url(url) and re.fullmatch(r"(?:my|your|example|sample)[-_]?chart|chart[-_]?name", chart):
         said = f"{app.chart} {app.revision}" if app.revision else app.chart
         at = f"{f}:{app.line}: Argo CD Application {app.application}"
         repo.notes.append(f"{at} renders chart {said} of {url}, {EXAMPLE_URL}")
         return None
-    if app.revision and not is_exact(app.revision) and not is_range(app.revision):
+    # a git repository's branch or tag is no chart version to judge
+    if app.chart and app.revision and not is_exact(app.revision) and not is_range(app.revision):
         # a value another tool writes (Kargo's 'placeholder' until a Stage promotes)
         repo.notes.append(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} of "
@@ -440,7 +442,7 @@ def _external_chart(
             "a semver range)"
         )
         return None
-    if (one := one_version(app.revision)) is not None:
+    if app.chart and (one := one_version(app.revision)) is not None:
         repo.notes.append(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} {one} "
             f"of {url}, written as a constraint ({app.revision!r}), which the bot does not edit: write "
@@ -454,7 +456,9 @@ def _external_chart(
     return RenderPath(
         f,
         safe_name(name or destined(guessed) or name_of(f)),
-        f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
+        f"Argo CD Application {app.application} in {f} ("
+        + (f"chart {app.chart} {app.revision}" if app.chart else f"chart at {app.path}, its values here,")
+        + f" of {url})",
         _destined_said(guessed),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
-from gitops_bot.engine import discovered_shapes, pushed_artifacts
+from gitops_bot.engine import discovered_built, discovered_shapes, pushed_artifacts
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.discovered_appset_charts import generated_charts
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
@@ -29,11 +29,6 @@ from gitops_bot.engine.repository_files import (
 from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES, renders_chart
 from gitops_bot.render.deployers import repo_key
-
-# A repository URL with a placeholder in it (a template's <github-username>, a generator's
-# {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
-_PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{")
-
 
 ELSEWHERE = "not this repository: run init in that repository"
 # a git revision that is a project's release (v2.22.4, 1.12.1): an upstream's manifests at a tag
@@ -85,7 +80,12 @@ def elsewhere(repo: RepoFiles) -> None:
                     f"({OUT_OF_REPOSITORY})"
                 )
             gone = [s for s, _ in left]
-            there = [s for s in sources if s not in gone and _renders_elsewhere(repo, s)]
+            # one lending the chart values of this repository ($values/...) is read here as such
+            there = [
+                s
+                for s in sources
+                if s not in gone and _renders_elsewhere(repo, s) and not _lent(kind, s, sources, own)
+            ]
             moved = [s for s in there if own is not None and repo_key(_url(s)) == own]
             for s in moved:
                 name = as_map(doc.get("metadata")).get("name")
@@ -130,6 +130,22 @@ def elsewhere(repo: RepoFiles) -> None:
         )
 
 
+def _lent(kind: str, source: Mapping[str, Any], sources: Sequence[Any], own: str | None) -> bool:
+    """An Application's source given Helm value files of this repository (``$values/...``)."""
+    refs = {x.get("ref"): _url(x) for x in sources if isinstance(x, dict) and x.get("ref")}
+    files = as_map(source.get("helm")).get("valueFiles")
+    return (
+        kind == "Application"
+        and isinstance(files, list)
+        and any(
+            str(v)[:1] == "$"
+            and (r := str(v)[1:].partition("/")[0]) in refs
+            and own in (None, repo_key(refs[r]))
+            for v in files
+        )
+    )
+
+
 def _url(source: dict[str, Any]) -> str:
     """A source's repoURL as init says and writes it: without a credential in it, which the
     output's redaction masks but a written config or a pull request would keep."""
@@ -141,7 +157,7 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
     url, path = source.get("repoURL"), source.get("path")
     if not isinstance(url, str) or not url or source.get("chart") is not None or not isinstance(path, str):
         return False
-    if _PLACEHOLDER.search(url):
+    if discovered_built.PLACEHOLDER.search(url):
         return True
     rel = norm(path.rstrip("/") or ".")  # ./ is the root, as . is
     if not rel and repo.origin and repo_key(url) != repo.origin:
@@ -387,7 +403,10 @@ def appset_stages(
         for appset, apps in by_set.items():
             if _missing_values(repo, f, appset, apps):
                 said.add(f)
-            reads = [list(dict.fromkeys(v for s in a.sources for v in _value_paths(repo, s))) for a in apps]
+            reads = [
+                list(dict.fromkeys(v for s in a.sources for v in discovered_built.value_paths(repo, s)))
+                for a in apps
+            ]
             shared = set.intersection(*(set(r) for r in reads))
             if len(apps) < 2:
                 continue  # one Application: its chart directory is found on its own
@@ -453,28 +472,6 @@ def _duplicates(repo: RepoFiles, f: str, appset: str, names: Sequence[str]) -> N
             "generates none of them while two share a name; make its template's metadata.name "
             "differ per Application (from what tells them apart, a file's name or an element's value)"
         )
-
-
-def _value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:
-    """The source's Helm value files this repository holds: beside its path, or through a ref
-    (``$values/...``) to a source that is not a chart's."""
-    refs = dict(src.refs)
-    out = []
-    for name in src.value_files:
-        if "{{" in name:
-            continue
-        if name.startswith("$"):
-            ref, _, rest = name[1:].partition("/")
-            if ref not in refs or _PLACEHOLDER.search(refs[ref]):
-                continue
-            rel = norm(rest.lstrip("/"))
-        elif src.path is not None and "{{" not in src.path:
-            rel = norm(f"{src.path.lstrip('/')}/{name}")
-        else:
-            continue
-        if rel in repo.files:
-            out.append(rel)
-    return out
 
 
 def _env_word(name: str) -> str | None:

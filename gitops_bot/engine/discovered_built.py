@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -18,6 +19,7 @@ from gitops_bot.engine.repository_files import RepoFiles, Tracking, as_map, norm
 from gitops_bot.manifests import APPLICATION, argocd_apps, kustomize, may_hold
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
+from gitops_bot.render.deployers import repo_key as reader_key
 from gitops_bot.render.walk import Walk
 
 
@@ -33,6 +35,11 @@ class Built:
     # the other directories the repository's Applications render: an Application file below
     # one of them is that one's, whatever this kustomization lists
     others: frozenset[str] = frozenset()
+
+
+# A repository URL with a placeholder in it (a template's <github-username>, a generator's
+# {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
+PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{")
 
 
 def kustomized(repo: RepoFiles) -> list[Built]:
@@ -83,6 +90,42 @@ def sources(repo: RepoFiles, f: str, text: str) -> list[argocd_apps.AppSource] |
         return argocd_apps.sources(text, f)
     except GitOpsBotError:
         return None
+
+
+def value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:
+    """The source's Helm value files this repository holds: beside its path, or through a ref
+    (``$values/...``) to a source that is not a chart's."""
+    refs = dict(src.refs)
+    out = []
+    for name in src.value_files:
+        if "{{" in name:
+            continue
+        if name.startswith("$"):
+            ref, _, rest = name[1:].partition("/")
+            if ref not in refs or PLACEHOLDER.search(refs[ref]):
+                continue
+            rel = norm(rest.lstrip("/"))
+        elif src.path is not None and "{{" not in src.path:
+            rel = norm(f"{src.path.lstrip('/')}/{name}")
+        else:
+            continue
+        if rel in repo.files:
+            out.append(rel)
+    return out
+
+
+def elsewhere_with_values_here(repo: RepoFiles, app: argocd_apps.AppSource) -> bool:
+    """A source rendering a chart directory of another git repository with Helm values this one
+    holds (``$values/...``): the images those values pin are released here, as a Helm
+    repository's chart's are."""
+    if app.path is None or app.chart or not repo.origin or not app.repo_url or "{{" in app.repo_url:
+        return False
+    mine = [
+        n
+        for n in app.value_files
+        if reader_key(dict(app.refs).get(n[1:].partition("/")[0], "")) == repo.origin
+    ]
+    return reader_key(app.repo_url) != repo.origin and bool(mine) and bool(value_paths(repo, app))
 
 
 def _below(repo: RepoFiles, path: str) -> list[str]:

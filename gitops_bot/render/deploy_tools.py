@@ -241,6 +241,11 @@ class DeployTools:
         ]
         return {deployers.repo_key(a.repo_url) for a in apps if a.repo_url}
 
+    def _another_repository(self, app: argocd_apps.AppSource) -> bool:
+        """A source whose path is another repository's: not here, under a URL no source here names."""
+        held = self.reader.tree.is_dir(Path(os.path.normpath(self.reader.repo_root / (app.path or "."))))
+        return not held and bool(app.repo_url) and deployers.repo_key(app.repo_url) not in self._own_urls
+
     def _glob_dirs(self, pattern: str) -> list[str]:
         globs = importlib.import_module(GIT_GENERATORS)
         return cast("list[str]", globs.glob_dirs(self.reader.tree, self.reader.repo_root, pattern))
@@ -269,11 +274,13 @@ class DeployTools:
         if app.path is None and app.chart is None:
             deployers.unsourced(app, rel, walk)
             return
-        if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
-            walk.charts.append(f"{app.chart} of {app.repo_url}")
-            walk.note(
-                rel, f"{app.application} renders {app.chart} from {app.repo_url}, not followed", UNFOLLOWED
-            )
+        # a chart's targetRevision is its version, not a branch of these files; another git
+        # repository's chart directory is as far from them, the values it is lent here read alike
+        lent = app.path is not None and any(n.startswith("$") for n in app.value_files)
+        if app.path is None or (lent and self._another_repository(app)):
+            walk.charts += [f"{app.chart} of {app.repo_url}"] if app.chart else []
+            said = f"{app.application} renders {app.chart or app.path} from {app.repo_url}, not followed"
+            walk.note(rel, said, UNFOLLOWED)
             chart_sources = importlib.import_module(CHART_SOURCES)
             chart_sources.read(self.reader, app, rel, walk, (self._own_urls, self._bases), document is None)
             return

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
 from testkit.local_git import write
 
 HELLO_APP = (
@@ -62,3 +64,57 @@ def test_the_values_another_repositorys_chart_is_given_are_not_this_charts_image
         for p in r.pins
     ]
     assert not [f for f in pins if "deployments/staging" in f], (pins, [i.name for i in found.images])
+
+
+ICA_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: dev-hello-ica-frontend, namespace: argocd}
+spec:
+  project: default
+  destination: {namespace: dev-hello-ica, server: https://kubernetes.default.svc}
+  sources:
+    - repoURL: https://github.com/sikalabs/charts.git
+      path: ./charts/one-image
+      helm:
+        valueFiles:
+          - $values/apps/dev/frontend/values.yaml
+          - $values/apps/dev/frontend/values.image.yaml
+    - repoURL: %s
+      ref: values
+"""
+
+
+# ondrejsika/argocd-apps-public clusters/sikademo/hello_ica/dev/frontend/app.yaml (newcomer21 F8, 30
+# pins of 69 Applications): the chart is another repository's directory (sikalabs/charts'
+# charts/one-image), the values this repository's, where its CI writes each build's tag. init said
+# "renders https://github.com/sikalabs/charts.git, not this repository: run init in that repository",
+# and the tags pinned here were named nowhere. The values are read, as a Helm repository's chart's are.
+def test_the_values_this_repository_lends_another_repositorys_chart_are_read(tmp_path: Path) -> None:
+    url = "https://github.com/ondrejsika/argocd-apps-public.git"
+    image = "registry.sikalabs.com/examples/ica/hello-ica-frontend"
+    files = {
+        "apps/dev/frontend/app.yaml": ICA_APP % url,
+        "apps/dev/frontend/values.yaml": "host: ica.example.com\n",
+        "apps/dev/frontend/values.image.yaml": f"image: {image}:master-2e4f8c72-141791\n",
+    }
+    root = write(tmp_path / "lent", files)
+    found = discover(root, origin=url)
+    assert [(e.name, e.paths) for e in found.environments] == [("dev", ("apps/dev/frontend/app.yaml",))]
+    assert [(i.name, dict(i.helm)) for i in found.images] == [(image, {"reference": "image"})], found.notes
+    assert not any("run init in that repository" in n for n in found.notes), found.notes
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    (target,) = app.targets(app.config.environment("dev"))
+    assert target.deployed is not None and target.deployed.tag == "master-2e4f8c72-141791", target
+    assert [(p.file, p.line) for p in target.reading.pins] == [("apps/dev/frontend/values.image.yaml", 1)]
+    # values a third repository lends: nothing of it is here, and that is said
+    found = discover(
+        write(
+            tmp_path / "third",
+            {**files, "apps/dev/frontend/app.yaml": ICA_APP % "https://github.com/acme/values.git"},
+        ),
+        origin=url,
+    )
+    assert not found.environments and any("run init in that repository" in n for n in found.notes), (
+        found.notes
+    )
