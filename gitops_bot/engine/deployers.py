@@ -21,6 +21,7 @@ from gitops_bot.engine.repository_files import (
     OUT_OF_REPOSITORY,
     RepoFiles,
     as_map,
+    example_url,
     files_of,
     leaves,
     norm,
@@ -157,8 +158,10 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
     url, path = source.get("repoURL"), source.get("path")
     if not isinstance(url, str) or not url or source.get("chart") is not None or not isinstance(path, str):
         return False
-    if discovered_built.PLACEHOLDER.search(url):
-        return True
+    if discovered_built.PLACEHOLDER.search(url) or (
+        "{{" in path and (example_url(url) or _TOKEN_URL.fullmatch(url))
+    ):
+        return True  # a generator's directories of an example's repository: none is this one's
     rel = norm(path.rstrip("/") or ".")  # ./ is the root, as . is
     if not rel and repo.origin and repo_key(url) != repo.origin:
         return True  # another repository's root: every checkout holds a root

@@ -136,6 +136,31 @@ def test_a_token_written_for_a_repository_url_is_said_as_a_placeholder(tmp_path:
     ], found.notes
 
 
+def test_an_applicationset_over_an_example_owners_directories_is_said_as_a_placeholder(
+    tmp_path: Path,
+) -> None:
+    """icklers/platform-gitops-demo's exercises: an ApplicationSet whose git generator and template
+    read `https://github.com/your-org/infrastructure-gitops.git` (`path: '{{path}}'` over
+    `applications/*`) was 'an ApplicationSet; the Applications it generates are not read, the
+    directories they render are found on their own': none is, nor can be, the repository being
+    an example's."""
+    url = "https://github.com/your-org/infrastructure-gitops.git"
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: infra, namespace: argocd}\n"
+        f"spec:\n  generators:\n  - git:\n      repoURL: {url}\n      revision: HEAD\n"
+        "      directories:\n      - path: applications/*\n"
+        "  template:\n    metadata: {name: '{{path.basename}}'}\n    spec:\n      project: default\n"
+        f"      source: {{repoURL: '{url}', targetRevision: HEAD, path: '{{{{path}}}}'}}\n"
+        "      destination: {server: 'https://kubernetes.default.svc', namespace: '{{path.basename}}'}\n"
+    )
+    found = discover(write(tmp_path, {**BASE, "exercises/appset.yaml": appset}))
+    assert [e.paths for e in found.environments] == [("app/overlays/prod",)], found.environments
+    assert [n for n in found.notes if "exercises/appset.yaml" in n or url in n] == [
+        f"1 Argo CD ApplicationSet renders {url}, a placeholder URL (an example host or owner), not a "
+        "repository: write the real one there"
+    ], found.notes
+
+
 _KANIKO = (
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kaniko-$(Build.BuildId)\n  namespace: kaniko\nspec:\n"
     "  containers:\n  - name: kaniko\n    image: gcr.io/kaniko-project/executor:latest\n"
