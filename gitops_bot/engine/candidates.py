@@ -25,15 +25,14 @@ from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_built, pushed_artifacts
+from gitops_bot.engine.placeholder_urls import EXAMPLE_URL, example_url
 from gitops_bot.engine.promotion_order import WORDS, kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
-    EXAMPLE_URL,
     YAML,
     RepoFiles,
     aggregate,
     as_map,
     bundle_input,
-    example_url,
     files_of,
     kustomization_dirs,
     norm,

@@ -16,16 +16,15 @@ from gitops_bot.core.record import record
 from gitops_bot.engine import discovered_built, discovered_shapes, pushed_artifacts
 from gitops_bot.engine.candidates import RenderPath, held_copy, name_of, safe_name
 from gitops_bot.engine.discovered_appset_charts import generated_charts
+from gitops_bot.engine.placeholder_urls import TOKEN_SAID, example_url, token_url, url_said
 from gitops_bot.engine.promotion_order import kind_of, rank_of, same
 from gitops_bot.engine.repository_files import (
     OUT_OF_REPOSITORY,
     RepoFiles,
     as_map,
-    example_url,
     files_of,
     leaves,
     norm,
-    url_said,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, written_kinds
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES, renders_chart
@@ -35,13 +34,6 @@ ELSEWHERE = "not this repository: run init in that repository"
 # a git revision that is a project's release (v2.22.4, 1.12.1): an upstream's manifests at a tag
 _RELEASE_TAG = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?")
 PLACED = "a placeholder another tool fills: run init in the repository that tool renders this one into"
-# a token written for the URL (a tutorial's __YOUR_PLATFORM_GITOPS_REPO_URL__): a person or a
-# setup script replaces it in a copy, so no repository is named to run init in
-_TOKEN_URL = re.compile(r"\s*__[A-Za-z][A-Za-z0-9_]*__\s*")
-_TOKEN_SAID = (
-    "a placeholder to replace (by hand or by a tool), not a repository: run init where it is replaced, "
-    "or write the real URL there"
-)
 
 
 def elsewhere(repo: RepoFiles) -> None:
@@ -117,7 +109,7 @@ def elsewhere(repo: RepoFiles) -> None:
         # ${repoUrl}: a value the tool rendering this file fills in, no repository to run init in
         # (and a URL that is one placeholder, a generator's <GITOPS_REPO_URL>)
         where = PLACED if "${" in url or re.fullmatch(r"\s*<[^<>]+>\s*", url) else ELSEWHERE
-        where = _TOKEN_SAID if _TOKEN_URL.fullmatch(url) else where
+        where = TOKEN_SAID if token_url(url) else where
         where = url_said(kind, url, where)
         if where == ELSEWHERE and url in released:  # no repository of the person's to run init in
             where = (
@@ -158,9 +150,7 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
     url, path = source.get("repoURL"), source.get("path")
     if not isinstance(url, str) or not url or source.get("chart") is not None or not isinstance(path, str):
         return False
-    if discovered_built.PLACEHOLDER.search(url) or (
-        "{{" in path and (example_url(url) or _TOKEN_URL.fullmatch(url))
-    ):
+    if discovered_built.PLACEHOLDER.search(url) or ("{{" in path and (example_url(url) or token_url(url))):
         return True  # a generator's directories of an example's repository: none is this one's
     rel = norm(path.rstrip("/") or ".")  # ./ is the root, as . is
     if not rel and repo.origin and repo_key(url) != repo.origin:

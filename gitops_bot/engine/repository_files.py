@@ -471,34 +471,6 @@ def _ytt(text: str) -> bool:
     return False
 
 
-# a documentation host (RFC 2606) or an owner the person is to replace: a template's URL, no
-# repository to read nor to run init in
-_EXAMPLE_URL = re.compile(
-    r"://(?:[\w-]+\.)*example\.(?:com|org|net)\b"
-    r"|[/:]your[-_]?(?:org|organi[sz]ation|user(?:name)?|name|account|company|repo|project)\b",
-    re.IGNORECASE,
-)
-EXAMPLE_URL = "a placeholder URL (an example host or owner), not a repository: write the real one there"
-
-
-def example_url(url: str) -> bool:
-    return _EXAMPLE_URL.search(url) is not None
-
-
-def url_said(kind: str, url: str, where: str) -> str:
-    """What a deploy object's repository URL is, where it is no repository to run init in: an
-    example's, or one an ApplicationSet's generator fills ({{.values.repoURL}}, a plugin's
-    {{ .params.repoURL }}: a URL per generated Application, this repository perhaps one)."""
-    if example_url(url):
-        return EXAMPLE_URL
-    if kind == "ApplicationSet" and "{{" in url:
-        return (
-            "a URL its generator fills for each Application it generates: where one is this "
-            "repository, write the environment it deploys by hand (its path under environments:)"
-        )
-    return where
-
-
 def kustomization_dirs(repo: RepoFiles) -> list[str]:
     return sorted(
         {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}
