@@ -15,9 +15,9 @@ def composer_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ran: list[str] = []
     composed = nodes._composed
 
-    def counting(filename: str, compose: Any) -> Any:
+    def counting(filename: str, compose: Any, text: str) -> Any:
         ran.append(filename)
-        return composed(filename, compose)
+        return composed(filename, compose, text)
 
     monkeypatch.setattr(nodes, "_composed", counting)
     return ran

@@ -70,7 +70,7 @@ class _Redefining(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _composed(filename: str, compose: Callable[[Any], Any]) -> Any:
+def _composed(filename: str, compose: Callable[[Any], Any], text: str) -> Any:
     """Run the composer with YAML errors mapped to one ManifestError."""
     try:
         try:
@@ -80,7 +80,7 @@ def _composed(filename: str, compose: Callable[[Any], Any]) -> Any:
                 raise
             return compose(_Redefining)
     except yaml.MarkedYAMLError as exc:
-        raise _error(filename, exc) from None
+        raise _error(filename, exc, text) from None
     except yaml.YAMLError as exc:
         raise NotYaml(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
 
@@ -94,7 +94,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
         return hit[0]
     try:
         guard.precheck(text, filename, NotYaml)
-        root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader))
+        root = _composed(filename, lambda loader: yaml.compose(text, Loader=loader), text)
         count = 0
         if not reread or "&" in text:
             _, count = guard.check_nodes([root], filename, NotYaml, aliases=guard.may_alias(text))
@@ -121,7 +121,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False, values: bool 
         return []
     try:
         guard.precheck(text, filename, NotYaml)
-        docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)))
+        docs = _composed(filename, lambda loader: list(yaml.compose_all(text, Loader=loader)), text)
         twice, count = False, 0
         if not reread or "&" in text:
             twice, count = guard.check_nodes(
@@ -286,11 +286,13 @@ def _shown(value: Any) -> str:
     return "a list" if isinstance(value, list) else "a mapping"
 
 
-def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
-    mark = exc.problem_mark or exc.context_mark
-    return NotYaml(
-        filename, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc.context}", hint=_HINT
-    )
+def _error(filename: str, exc: yaml.MarkedYAMLError, text: str) -> ManifestError:
+    # libyaml marks what it meets at the end of the stream on the line after the last: the
+    # context (the key or the quoted scalar left open) is then the line to fix, else the last
+    lines = max(1, len(text.splitlines()))
+    marks = [m for m in (exc.problem_mark, exc.context_mark) if m is not None]
+    line = next((m.line + 1 for m in marks if m.line < lines), lines) if marks else None
+    return NotYaml(filename, line, f"not valid YAML: {exc.problem or exc.context}", hint=_HINT)
 
 
 def is_map(node: Any) -> bool:

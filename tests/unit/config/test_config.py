@@ -177,7 +177,7 @@ def test_good_config_reads_into_frozen_values() -> None:
             "more than 0",
         ),
         ("images:\n  - name: a\n    prerelease: 'yes'\nenvironments: []\n", 3, "must be bool"),
-        ("images: [\nenvironments: []\n", 3, "not valid YAML"),
+        ("images: [\nenvironments: []\n", 1, "not valid YAML"),  # where the [ left open is
         ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),
         # a section of the wrong shape is a line, not a TypeError
         (

@@ -47,7 +47,7 @@ def test_a_file_not_yaml_is_its_tools_refusal_of_that_environment_only(tmp_path:
     ):
         assert read[env].refused == (
             (
-                f"{tool} refuses apps/broken.yaml: apps/broken.yaml:3: not valid YAML: did not find "
+                f"{tool} refuses apps/broken.yaml: apps/broken.yaml:2: not valid YAML: did not find "
                 "expected ',' or '}'",
                 "fix the YAML of apps/broken.yaml",
             ),
@@ -66,7 +66,7 @@ def test_a_file_not_yaml_deeper_in_a_directory_read_whole_is_said(tmp_path: Path
         [reader.Source("dev", ("apps",), (IMAGE,))]
     )["dev"]
     assert read.said == (
-        "apps/sub/broken.yaml: not YAML the bot can read (apps/sub/broken.yaml:3: not valid YAML: did not "
+        "apps/sub/broken.yaml: not YAML the bot can read (apps/sub/broken.yaml:2: not valid YAML: did not "
         "find expected ',' or '}'); what it sets is not read: fix the YAML",
     ), read.said
     (image,) = read.images
