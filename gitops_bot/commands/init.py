@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gitops_bot import config as config_mod
 from gitops_bot.commands.init_registries import NoRegistries, ReachedRegistries, chart_host
@@ -37,6 +37,7 @@ from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.engine.deployers import ELSEWHERE
+from gitops_bot.engine.repository_files import RepoFiles
 from gitops_bot.git import gitcli, store
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.output import onboarding as onboarding_body
@@ -222,6 +223,12 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
             "deploys from a branch of its own, write gitops-bot.yaml by hand with branch: on each "
             "environment (docs/guides/your-repository.md, 'Writing it by hand')",
         )
+    if not notes and _no_kubernetes_file(repo):
+        return UsageError(
+            f"found no environment in {repo}: it holds no Kubernetes manifest, Helm chart or "
+            "kustomization, so nothing gitops-bot releases",
+            hint="run init in the repository that deploys what this one builds or provisions, if any",
+        )
     # run init elsewhere only where a line names another repository to run it in
     first = "run init in the repository the line names; else " if any(ELSEWHERE in n for n in notes) else ""
     return UsageError(
@@ -230,6 +237,15 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
         hint=f"{first}write gitops-bot.yaml by hand (docs/guides/your-repository.md, 'Writing it by hand', "
         "has an example)",
     )
+
+
+def _no_kubernetes_file(repo: Path) -> bool:
+    """Whether ``repo`` holds no Kubernetes object, Helm chart or kustomization at all (Terraform,
+    Ansible, an application's code): then there is no configuration to write by hand either."""
+    files = RepoFiles(repo)
+    if any(PurePosixPath(f).name in ("Chart.yaml", *KUSTOMIZATION_NAMES) for f in files.files):
+        return False
+    return not any(d.get("kind") and d.get("apiVersion") for f in files.yaml_files() for d in files.docs(f))
 
 
 def _drafted(

@@ -76,6 +76,26 @@ def test_a_repository_without_environments_is_one_line_and_exit_2(tmp_path: Path
     assert "found no environment" in result.body.line  # type: ignore[union-attr]
 
 
+def test_a_repository_holding_no_kubernetes_file_says_so_not_write_it_by_hand(tmp_path: Path) -> None:
+    """DevExpGbb/gitops-demo (Terraform for AKS) and considerable/gitops-demo (Terraform, Ansible,
+    a Dockerfile) hold no manifest, chart or kustomization: init sent the person to write
+    gitops-bot.yaml by hand, of nothing. A repository holding one still gets that advice."""
+    files = {
+        "infra/main.tf": 'resource "azurerm_kubernetes_cluster" "aks" {}\n',
+        "ansible/playbook.yml": "- hosts: all\n  tasks:\n    - name: ping\n      ping: {}\n",
+        "app/Dockerfile": "FROM python:3.12\n",
+        ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+    }
+    result = cli.execute(["init", "--repo", str(write(tmp_path / "none", files))])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "holds no Kubernetes manifest, Helm chart or kustomization" in line, line
+    assert "by hand" not in line, line
+    kept = {**files, "k8s/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"}
+    line = cli.execute(["init", "--repo", str(write(tmp_path / "one", kept))]).body.line  # type: ignore[union-attr]
+    assert "write gitops-bot.yaml by hand" in line, line
+
+
 def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> None:
     """dev and local both come first: staging's upstream is asked, in the JSON notes and in the
     text printed before the plan, not only in a comment of the config."""

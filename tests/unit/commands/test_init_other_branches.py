@@ -57,7 +57,12 @@ def test_no_environment_here_names_the_branch_holding_them(tmp_path: Path) -> No
 
 
 def test_no_other_branch_keeps_the_advice_to_write_it_by_hand(tmp_path: Path) -> None:
-    clone = committed(tmp_path / "only", {"README.md": "nothing deployed\n"})
+    # a manifest, though no environment: a repository holding none is told there is nothing to write
+    files = {
+        "README.md": "nothing deployed\n",
+        "k8s/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    }
+    clone = committed(tmp_path / "only", files)
     line = cli.execute(["init", "--repo", str(clone)]).body.line  # type: ignore[union-attr]
     assert "other branches" not in line and "write gitops-bot.yaml by hand" in line, line
 
