@@ -240,12 +240,16 @@ def chart_images(repo: RepoFiles, into: ImageNames, only: str | None = None) -> 
             for ref in built:
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)
-                if literal.endswith(":\0") and len(keys) >= 2 and literal.count("\0") == len(keys):
+                # REPOSITORY:TAG@sha256:DIGEST: the last key is the digest's, the pair before it the image's
+                pair, paired = (
+                    (literal[:-9], keys[:-1]) if literal.endswith("@sha256:\0") else (literal, keys)
+                )
+                if pair.endswith(":\0") and len(paired) >= 2 and pair.count("\0") == len(paired):
                     # REPOSITORY:TAG, a registry's key before it or not, written so whatever sets
                     # the keys (a values file per environment beside a chart with no values.yaml)
-                    into.tag_last.setdefault((keys[-2], keys[-1]), []).append(f)
-                    if keys[-2].rpartition(".")[0] == keys[-1].rpartition(".")[0]:
-                        into.key_pairs.setdefault(keys[-2], keys[-1])
+                    into.tag_last.setdefault((paired[-2], paired[-1]), []).append(f)
+                    if paired[-2].rpartition(".")[0] == paired[-1].rpartition(".")[0]:
+                        into.key_pairs.setdefault(paired[-2], paired[-1])
                 # REGISTRY/REPOSITORY:TAG from keys of one block (controller.image.registry):
                 # the name is the two joined, as the reader joins the registry: key beside
                 split = literal == "\0/\0:\0" and len(keys) == 3 and keys[0].endswith(".registry")

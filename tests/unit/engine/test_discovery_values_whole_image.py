@@ -421,3 +421,48 @@ def test_an_image_joined_from_repository_and_image_keys_is_said_with_the_marker(
     (target,) = [t for t in app.targets(env) if t.image.name == "nvcr.io/nvidia/driver"]
     assert target.deployed is not None and target.deployed.tag == "525.125.06", target
     assert [(p.file, p.line) for p in target.reading.pins] == [("apps/gpu-operator/values.yaml", 5)], target
+
+
+ALERTMANAGER = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: alertmanager}\nspec:\n  template:\n"
+    "    spec:\n      containers:\n        - name: alertmanager\n"
+    "{{- if .Values.alertmanager.image.sha }}\n"
+    '          image: "{{ .Values.alertmanager.image.repository }}:{{ .Values.alertmanager.image.tag }}'
+    '@sha256:{{ .Values.alertmanager.image.sha }}"\n'
+    "{{- else }}\n"
+    '          image: "{{ .Values.alertmanager.image.repository }}:{{ .Values.alertmanager.image.tag }}"\n'
+    "{{- end }}\n"
+)
+
+
+# zhangtao1994hk/argocd-apps infrastructure/kube-prometheus-stack (rescore22 R1, 4 wrong): a chart
+# template writing repository:tag@sha256:sha made (tag, sha) a sibling key pair like (image, tag), and
+# init wrote images named after tags (v0.31.1) with helm: {repository: ….tag, tag: ….sha}. @sha256:
+# closes the tag: what follows is a digest.
+def test_a_template_s_tag_before_a_digest_is_no_image_s_repository(tmp_path: Path) -> None:
+    chart = "charts/monitoring"
+    root = write(
+        tmp_path,
+        {
+            "clusters/lab/monitoring.yaml": small_repos.flux_kustomization("monitoring", "./apps/monitoring"),
+            "apps/monitoring/kustomization.yaml": "resources: [release.yaml]\n",
+            "apps/monitoring/release.yaml": (
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: monitoring}\n"
+                "spec:\n  chart:\n    spec:\n      chart: ./charts/monitoring\n"
+                "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+            ),
+            f"{chart}/Chart.yaml": "apiVersion: v2\nname: monitoring\nversion: 0.1.0\n",
+            f"{chart}/values.yaml": (
+                'alertmanager:\n  image:\n    repository: quay.io/prometheus/alertmanager\n    tag: v0.31.1\n    sha: ""\n'
+            ),
+            f"{chart}/templates/alertmanager.yaml": ALERTMANAGER,
+        },
+    )
+    found = discover(root)
+    assert [(i.name, dict(i.helm)) for i in found.images] == [
+        (
+            "quay.io/prometheus/alertmanager",
+            {"repository": "alertmanager.image.repository", "tag": "alertmanager.image.tag"},
+        )
+    ], found.notes
+    assert not [n for n in found.notes if "v0.31.1: " in n], found.notes
