@@ -565,8 +565,10 @@ def digest_place(
     pins = [p for r in readings.values() if (ir := r.image(name)) for p in ir.pins if p.effective]
     if "tag" not in helm or {"digest", "reference"} & set(helm) or g.digest_in_tag:
         return g, None
-    if pins and not any(p.kind is PinKind.HELM for p in pins):
-        return g, None  # what runs is written elsewhere (a template's whole reference): its digest goes there
+    if any(p.kind is not PinKind.HELM for p in pins):
+        # what runs is written whole somewhere (a plain manifest, a template's reference): its
+        # digest goes there; where only Helm keys set it, the plan says so
+        return g, None
     key = helm["tag"]
     found = [*names.tag_last.get((helm.get("repository", ""), key), ()), *names.tag_last.get((name, key), ())]
     # the image's own chart's template (its values' chart holds it), never another chart's that

@@ -56,6 +56,25 @@ def test_a_moving_tag_whose_digest_has_no_place_is_said_not_configured(tmp_path:
     ) in notes, notes
 
 
+def test_a_plain_manifest_beside_such_helm_values_keeps_the_entry(tmp_path: Path) -> None:
+    """ondrejsika/argocd-apps-public (rescore22 R2): a plain Deployment writes the image whole with
+    latest, and Helm values elsewhere write it with the tag key alone. The image was one line "whose
+    digest has no place", the Deployment's file named nowhere (found -> said): a site writing the
+    image whole holds its digest, so the entry stays, pinned there."""
+    files = {
+        "clusters/main/apps.yaml": _KS,
+        "apps/kustomization.yaml": "resources: [web.yaml, backend.yaml]\n",
+        "apps/web.yaml": _RELEASE,
+        "apps/backend.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: backend}\nspec:\n  template:\n    spec:\n"
+            "      containers:\n      - {name: backend, image: 'ghcr.io/acme/web:latest'}\n"
+        ),
+    }
+    found = discover(write(tmp_path, files))
+    assert [(i.name, i.guess.policy) for i in found.images] == [("ghcr.io/acme/web", "digest")], found.notes
+    assert not any("whose digest has no place" in n for n in found.notes), found.notes
+
+
 # ZackZhouHB/zack-gitops-project@fcb0f91d: the Application renders branch editing, which a fresh clone
 # of main does not hold; the chart's template writes "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
 _TEMPLATE = """apiVersion: apps/v1
