@@ -30,6 +30,11 @@ _RANKS: tuple[tuple[str, ...], ...] = (
     ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary"),
     ("prod", "production", "prd", "live"),
 )
+# words that name a stage only at a name's start or end, where inside it they name a part of a
+# component (aws-load-balancer-controller, cert-pre-install-job, my-local-path-provisioner)
+_AT_ENDS = frozenset(
+    ("load", "perf", "performance", "int", "pre", "ci", "live", "local", "sandbox", "canary")
+)
 WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
 
 
@@ -39,7 +44,9 @@ def rank_of(name: str) -> int | None:
     if "." in name and any(w not in WORDS for w in name.lower().split(".")):
         return None
     words = re.split(r"[-_.]", name.lower())
-    found = [WORDS[w] for w in words if w in WORDS]
+    # a word that is a stage's only at an end of a name: aws-load-balancer-controller is no load test
+    ends = (words[0], words[-1])
+    found = [WORDS[w] for w in words if w in WORDS and (w not in _AT_ENDS or w in ends)]
     if name.lower() in WORDS:
         return WORDS[name.lower()]
     return found[0] if found else None

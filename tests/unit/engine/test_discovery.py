@@ -506,6 +506,35 @@ def test_a_host_like_name_has_no_rank() -> None:
     assert rank_of("pre.prod") == rank_of("preprod")
 
 
+def _chart_application(name: str, chart: str, version: str, url: str) -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
+        f"  source:\n    repoURL: {url}\n    chart: {chart}\n    targetRevision: {version}\n"
+        f"  destination: {{server: 'https://kubernetes.default.svc', namespace: {name}}}\n"
+    )
+
+
+def test_a_weak_stage_word_inside_a_component_s_name_is_the_component_s(tmp_path: Path) -> None:
+    """cjoseph246/eks-gitops-infra infra/apps/aws-load-balancer-controller (newcomer22 F1): the
+    word load inside the AWS Load Balancer Controller's folder was taken for a load-test stage, and
+    its Application split from the four others of the one cluster. Such a word (load, local,
+    live, ci, ...) names a stage at a name's start or end only; dev, prod and the like anywhere."""
+    assert rank_of("aws-load-balancer-controller") is None
+    assert rank_of("local-path-provisioner") == rank_of("dev")  # at the start: still a word
+    assert rank_of("eu-prod-1") == rank_of("prod")
+    assert rank_of("cluster-load") == rank_of("test")
+    apps = {
+        "aws-load-balancer-controller": ("1.12.0", "https://aws.github.io/eks-charts"),
+        "cert-manager": ("v1.17.1", "https://charts.jetstack.io"),
+    }
+    files = {f"infra/apps/{n}/application.yaml": _chart_application(n, n, v, u) for n, (v, u) in apps.items()}
+    found = discover(write(tmp_path, files))
+    assert [e.name for e in found.environments] == ["in-cluster"], [
+        (e.name, e.paths) for e in found.environments
+    ]
+
+
 def _application(name: str, path: str, recurse: bool = False) -> str:
     directory = "\n    directory:\n      recurse: true" if recurse else ""
     return (
