@@ -107,7 +107,7 @@ def _walk(node: dict[str, Any], at: str, depth: int) -> Iterator[tuple[str, str]
     for k, v in node.items():
         if not isinstance(k, str) or k in _PASSED:
             continue
-        if k == "image" and isinstance(v, str) and _reference(v):
+        if k in workloads.IMAGE_KEYS and isinstance(v, str) and _reference(v):
             yield f"{at}.{k}", v
         elif k == "image" and isinstance(v, dict) and ((block := _block(v))[:1] == ":" or _reference(block)):
             yield f"{at}.{k}.tag", block  # a repository/tag block: its tag's line is the place
@@ -164,7 +164,7 @@ def _scalars(node: Any, depth: int) -> Iterator[tuple[str, int]]:
     if depth > _DEPTH + 2:
         return
     for k, v in node.value if nodes.is_map(node) else ((None, i) for i in node.value):
-        image = k is not None and nodes.is_scalar(k) and k.value == "image"
+        image = k is not None and nodes.is_scalar(k) and k.value in workloads.IMAGE_KEYS
         if image and nodes.is_scalar(v):
             yield str(v.value), v.start_mark.line + 1
         elif image and nodes.is_map(v) and (tag := nodes.get(v, "tag")):

@@ -41,7 +41,7 @@ from gitops_bot.core.reading import (
     PinStatus,
 )
 from gitops_bot.core.record import record
-from gitops_bot.manifests import images, nodes, values_keys
+from gitops_bot.manifests import images, nodes, values_keys, workloads
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import removed, rendered_reading, tools
 from gitops_bot.render import walk as walks
@@ -308,7 +308,7 @@ def _carried(text: str, marks: Mapping[str, str]) -> set[str]:
         elif isinstance(node, list):
             for v in node:
                 walk(v, deployer, key)
-        elif isinstance(node, str) and (deployer or key == "image"):
+        elif isinstance(node, str) and (deployer or key in workloads.IMAGE_KEYS):
             found.update(image for image, mark in inside.items() if mark in node)
 
     try:

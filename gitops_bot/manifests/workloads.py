@@ -35,6 +35,8 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "DeploymentConfig": ("spec", "template", "spec"),
 }
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+# the keys a custom resource names what it runs by, whole (CloudNativePG's Cluster: spec.imageName)
+IMAGE_KEYS = ("image", "imageName")
 
 # A Helm test hook (``helm create``'s templates/tests/test-connection.yaml) runs only under ``helm
 # test``: neither an install nor Argo CD applies it (gitops-engine maps a helm hook to a sync phase

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.engine.app import open_app
 from gitops_bot.engine.discovery import discover
 from testkit import small_repos
 from testkit.local_git import write
@@ -205,3 +206,41 @@ def test_a_custom_resource_s_image_tag_with_no_repository_is_read_or_said(tmp_pa
         )
         for n in found.notes
     ), found.notes
+
+
+CNPG_CLUSTER = """apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: cluster-dev, namespace: pgdb}
+spec:
+  instances: 1
+  imageName: ghcr.io/cloudnative-pg/postgresql:16.4
+  storage: {size: 1Gi}
+"""
+
+
+# stocks-analyser/stocks-gitops-infra applications/postgres-cluster/cluster.yaml:8 (newcomer22 F5): a
+# CloudNativePG Cluster runs spec.imageName, which only image keys were looked at for: named nowhere.
+# Said with the marker comment, which, as the line gives it, reads the tag there.
+def test_a_cloudnative_pg_cluster_s_image_name_is_said_with_the_marker_that_reads_it(tmp_path: Path) -> None:
+    files = {
+        "overlays/dev/kustomization.yaml": "resources: [../../base]\n",
+        "base/kustomization.yaml": "resources: [cluster.yaml]\n",
+        "base/cluster.yaml": CNPG_CLUSTER,
+    }
+    root = write(tmp_path, files)
+    found = discover(root)
+    (note,) = [n for n in found.notes if "cluster.yaml" in n]
+    assert note.startswith(
+        "base/cluster.yaml:6: ghcr.io/cloudnative-pg/postgresql:16.4 is the spec.imageName of a Cluster, a field "
+        'no format reads: add the marker comment # {"gitops-bot": "ghcr.io/cloudnative-pg/postgresql"}'
+    ), note
+    (root / "base/cluster.yaml").write_text(
+        CNPG_CLUSTER.replace(":16.4\n", ':16.4 # {"gitops-bot": "ghcr.io/cloudnative-pg/postgresql"}\n')
+    )
+    (root / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: [{name: ghcr.io/cloudnative-pg/postgresql, policy: semver}]\n"
+        "environments: [{name: dev, path: overlays/dev}]\n"
+    )
+    app = open_app(root)
+    (target,) = app.targets(app.config.environment("dev"))
+    assert target.deployed is not None and target.deployed.tag == "16.4", target
