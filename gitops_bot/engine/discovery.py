@@ -435,7 +435,7 @@ def discover(
     repo.notes += discovered_fields.k3s_charts(repo, {f for fs in rendered.values() for f in fs})
     repo.notes += pushed_artifacts.capped_workflows(repo)
     repo.notes += discovered_fields.values_in_config_maps(repo, every)
-    repo.notes += discovered_fields.unrendered_workloads(repo, set(every)) if envs else []
+    repo.notes += discovered_fields.unrendered_workloads(repo, set(every))
     found_charts = _charts(repo, envs, rendered, [i.name for i in out_images])
     return Discovery(
         tuple(envs),

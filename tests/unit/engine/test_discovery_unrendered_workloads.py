@@ -40,3 +40,24 @@ def test_a_folder_of_workloads_no_environment_renders_is_said_with_its_images(tm
     assert [e.name for e in found.environments] and all(
         "Kind" not in p for e in found.environments for p in e.paths
     ), found.environments
+
+
+def test_loose_manifests_are_said_where_the_only_application_renders_another_repository(
+    tmp_path: Path,
+) -> None:
+    """kur4y/kubernetes-gitops-infrastructure (newcomer22 F12): p2/confs/apps.yaml's Deployments,
+    applied by a Vagrant script, beside p3's one Application of another repository. With no
+    environment found, the line naming the folder was never made: 3 pins silent."""
+    other = "https://github.com/kur4y/tanota-iot-gitops.git"
+    files = {
+        "p2/confs/apps.yaml": deployment("app1", "hashicorp/http-echo:1.0"),
+        "p2/scripts/server_setup.sh": "#!/bin/bash\nkubectl apply -f /vagrant/confs/apps.yaml\n",
+        "p3/confs/argocd-app.yaml": application("iot-gitops-app", ".", repo_url=other, namespace="dev"),
+    }
+    found = discover(
+        write(tmp_path, files), origin="https://github.com/kur4y/kubernetes-gitops-infrastructure.git"
+    )
+    assert not found.environments
+    assert any(
+        n.startswith("p2/confs: workload manifests naming hashicorp/http-echo") for n in found.notes
+    ), found.notes
