@@ -200,7 +200,7 @@ def deployments(repo: RepoFiles) -> Deployments | None:
             found = [norm(s.path.lstrip("/")) for s in sources if s.path is not None]
             # a chart's path renders its templates, not the Applications beside them: no root
             charted |= {p for s in sources if s.path and _charted(repo, s, p := norm(s.path.lstrip("/")))}
-            if found:
+            if sources:  # a chart's Application is a deploy object too
                 files.add(f)
             dirs |= {p for p in found if p in repo.dirs}
         if "kustomize.toolkit.fluxcd.io" in text:

@@ -103,3 +103,38 @@ def test_environments_by_shape_alone_are_said_as_a_guess(tmp_path: Path) -> None
     by_shape = config_text(discover(write(tmp_path / "b", files)))
     said = "# guess: no Argo CD, Flux or Kargo object in the repository says what deploys it"
     assert said in by_shape and said not in with_apps
+
+
+def _chart_app(name: str, url: str, version: str) -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n  project: default\n"
+        f"  source: {{repoURL: '{url}', chart: {name}, targetRevision: {version}}}\n"
+        f"  destination: {{server: 'https://kubernetes.default.svc', namespace: {name}}}\n"
+    )
+
+
+def test_an_application_file_no_root_deploys_is_no_path_of_its_cluster(tmp_path: Path) -> None:
+    """Kimjibeom/argocd-apps (newcomer21 F18): root-app.yaml deploys apps/ (5 Applications of
+    charts), inactive-apps/ keeps 23 more that nothing deploys; icklers/platform-gitops-demo (trial22
+    IK1): an app of apps over platform-core/, and a tutorial's solution Applications in exercises/.
+    Every file was a path of in-cluster ("Applications deploying to one cluster are one
+    environment"), and the first plan proposed chart upgrades no cluster runs. A chart's
+    Application is a deploy object like one of a path: the root says what deploys."""
+    url = "https://github.com/Kimjibeom/argocd-apps.git"
+    root = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: root-app, namespace: argocd}\n"
+        f"spec:\n  project: default\n  source: {{repoURL: '{url}', path: apps, targetRevision: HEAD}}\n"
+        "  destination: {server: 'https://kubernetes.default.svc', namespace: argocd}\n"
+    )
+    files = {
+        "root-app.yaml": root,
+        "apps/traefik.yaml": _chart_app("traefik", "https://traefik.github.io/charts", "37.1.2"),
+        "inactive-apps/loki.yaml": _chart_app("loki", "https://grafana.github.io/helm-charts", "6.49.0"),
+    }
+    found = discover(write(tmp_path, files), origin=url)
+    assert [(e.name, e.paths) for e in found.environments] == [("in-cluster", ("apps/traefik.yaml",))]
+    assert [c.name for c in found.charts] == ["traefik"]
+    assert any(
+        n.startswith("inactive-apps/loki.yaml: nothing in this repository deploys it") for n in found.notes
+    )
