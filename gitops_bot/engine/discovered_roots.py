@@ -188,11 +188,17 @@ def inside_roots(
     return out
 
 
-def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:
-    """Each Application of the repository whose path (this repository's) deploys files holding
-    ApplicationSets, and that no other Application's path reaches: (its file, its name, its path, the files
-    of its path holding Applications or ApplicationSets), those holding an ApplicationSet only
-    when one does."""
+def app_of_apps(repo: RepoFiles) -> bool:
+    """Whether an Application or ApplicationSet nothing of the repository deploys renders a folder
+    of it holding other Applications: that root says which Application files deploy."""
+    return any(r[3] for r in _roots(repo, every=True))
+
+
+def _roots(repo: RepoFiles, every: bool = False) -> list[tuple[str, str, str, list[str]]]:
+    """Each Application of the repository (an ApplicationSet's generated ones too) whose path
+    (this repository's) deploys files holding ApplicationSets, and that no other Application's
+    path reaches: (its file, its name, its path, the files of its path holding Applications or
+    ApplicationSets), those holding an ApplicationSet only when one does (or ``every``)."""
     out: list[tuple[str, str, str, list[str]]] = []
     reached: set[str] = set()
     for f in repo.yaml_files():
@@ -201,6 +207,7 @@ def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:
             continue
         try:
             apps = argocd_apps.sources(text, f)
+            apps += [s for _, made in repo.generated(f) if not isinstance(made, str) for s in made.sources]
         except GitOpsBotError:
             continue
         for a in apps:
@@ -210,7 +217,7 @@ def _roots(repo: RepoFiles) -> list[tuple[str, str, str, list[str]]]:
             reached |= set(files)
             held = [g for g in files if g != f and _kinds(repo, g) & {"Application", "ApplicationSet"}]
             sets = [g for g in held if "ApplicationSet" in _kinds(repo, g)]
-            out.append((f, a.application, path, held if sets else []))
+            out.append((f, a.application, path, held if sets or every else []))
     return [r for r in out if r[0] not in reached]
 
 

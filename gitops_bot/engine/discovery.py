@@ -111,7 +111,7 @@ def discover(
     apps = candidates.applications(repo, covered, charts, taken)
     by_appsets: set[str] = set()
     apps += discovered_appsets.chart_paths(repo, apps, by_appsets)
-    if deployments is not None and deployments.rooted:  # an Application file no root deploys, too
+    if deployments is not None and discovered_roots.app_of_apps(repo):  # what no root deploys, too
         apps = deployers.deployed(repo, apps, deployments)
     overlays = [c for c in overlays if c.path not in by_appsets]  # that environment's, not one of its own
     stages = deployers.appset_stages(repo, covered, taken, [c.name for c in (*overlays, *flux, *apps)])
