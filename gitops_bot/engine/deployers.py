@@ -124,9 +124,13 @@ def elsewhere(repo: RepoFiles) -> None:
 
 
 def _lent(kind: str, source: Mapping[str, Any], sources: Sequence[Any], own: str | None) -> bool:
-    """An Application's source given Helm value files of this repository (``$values/...``)."""
+    """An Application's source given Helm values of this repository (``$values/...`` files, or
+    its own ``valuesObject``/``values``)."""
     refs = {x.get("ref"): _url(x) for x in sources if isinstance(x, dict) and x.get("ref")}
-    files = as_map(source.get("helm")).get("valueFiles")
+    helm = as_map(source.get("helm"))
+    files = helm.get("valueFiles")
+    if kind == "Application" and (helm.get("valuesObject") or helm.get("values")):
+        return True
     return (
         kind == "Application"
         and isinstance(files, list)

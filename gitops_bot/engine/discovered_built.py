@@ -116,8 +116,8 @@ def value_paths(repo: RepoFiles, src: argocd_apps.AppSource) -> list[str]:
 
 def elsewhere_with_values_here(repo: RepoFiles, app: argocd_apps.AppSource) -> bool:
     """A source rendering a chart directory of another git repository with Helm values this one
-    holds (``$values/...``): the images those values pin are released here, as a Helm
-    repository's chart's are."""
+    holds (``$values/...``, or its own ``helm.valuesObject``): the images those values pin are
+    released here, as a Helm repository's chart's are."""
     if app.path is None or app.chart or not repo.origin or not app.repo_url or "{{" in app.repo_url:
         return False
     mine = [
@@ -125,7 +125,8 @@ def elsewhere_with_values_here(repo: RepoFiles, app: argocd_apps.AppSource) -> b
         for n in app.value_files
         if reader_key(dict(app.refs).get(n[1:].partition("/")[0], "")) == repo.origin
     ]
-    return reader_key(app.repo_url) != repo.origin and bool(mine) and bool(value_paths(repo, app))
+    here = app.inline or (bool(mine) and bool(value_paths(repo, app)))
+    return reader_key(app.repo_url) != repo.origin and here
 
 
 def _below(repo: RepoFiles, path: str) -> list[str]:

@@ -93,13 +93,15 @@ def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> No
         if images.is_kustomization(rel) or "templates/" in rel:
             continue
         tests_only = _tests_only(repo, rel)
-        top = repo.helm_values(rel)
+        values_file = repo.helm_values(rel)
         for doc in repo.docs(rel):
             api, kind = kind_of(doc)
+            top = values_file
             if kind == "HelmRelease":
                 spec = doc.get("spec")
                 walk(spec.get("values") if isinstance(spec, dict) else None, (), rel)
             elif kind == "Application":  # its own Helm values over its chart, as a HelmRelease's
+                top = True  # the top of its valuesObject is the values' own
                 for values in _inline_values(doc, rel):
                     walk(values, (), rel)
             elif not kind or not api:  # a values file may set kind: (Bitnami's Deployment or DaemonSet)

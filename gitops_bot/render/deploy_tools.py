@@ -276,7 +276,7 @@ class DeployTools:
             return
         # a chart's targetRevision is its version, not a branch of these files; another git
         # repository's chart directory is as far from them, the values it is lent here read alike
-        lent = app.path is not None and any(n.startswith("$") for n in app.value_files)
+        lent = app.path is not None and (app.inline or any(n.startswith("$") for n in app.value_files))
         if app.path is None or (lent and self._another_repository(app)):
             walk.charts += [f"{app.chart} of {app.repo_url}"] if app.chart else []
             said = f"{app.application} renders {app.chart or app.path} from {app.repo_url}, not followed"

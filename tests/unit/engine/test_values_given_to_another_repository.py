@@ -118,3 +118,41 @@ def test_the_values_this_repository_lends_another_repositorys_chart_are_read(tmp
     assert not found.environments and any("run init in that repository" in n for n in found.notes), (
         found.notes
     )
+
+
+HELLO_WORLD_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: hello-world, namespace: argocd}
+spec:
+  project: default
+  destination: {namespace: hello-world, server: https://kubernetes.default.svc}
+  source:
+    repoURL: https://github.com/sikalabs/charts.git
+    path: charts/hello-world
+    helm:
+      valuesObject:
+        host: hello-world.k8s.sikademo.com
+        image: ghcr.io/sikalabs/hello-world-server:egd
+        replicas: 3
+"""
+
+
+# ondrejsika/argocd-apps-public clusters/sikademo/hello_world/hello_world.yml:25 (rescore22 O8, about
+# 24 pins): an Application of another repository's chart whose own helm.valuesObject sets the image
+# whole. It was named only in "62 Argo CD Applications render https://github.com/sikalabs/charts.git,
+# not this repository". The values written here are read, as the ones it lends through $values are.
+def test_the_values_an_application_writes_for_another_repositorys_chart_are_read(tmp_path: Path) -> None:
+    url = "https://github.com/ondrejsika/argocd-apps-public.git"
+    root = write(tmp_path, {"clusters/sikademo/hello_world/hello_world.yml": HELLO_WORLD_APP})
+    found = discover(root, origin=url)
+    image = "ghcr.io/sikalabs/hello-world-server"
+    assert [(i.name, dict(i.helm)) for i in found.images] == [(image, {"reference": "image"})], found.notes
+    assert not any("run init in that repository" in n for n in found.notes), found.notes
+    (root / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(root)
+    (env,) = app.config.environments
+    (target,) = app.targets(env)
+    assert target.deployed is not None and target.deployed.tag == "egd", target
+    assert [(p.file, p.line) for p in target.reading.pins] == [
+        ("clusters/sikademo/hello_world/hello_world.yml", 13)
+    ]
