@@ -140,7 +140,10 @@ class PrometheusProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prometheus exited: {self.log()}")
             try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1, **self.probe).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/-/ready", timeout=1, trust_env=False, **self.probe).status_code
+                    == 200
+                ):
                     return self
             except httpx.TransportError:
                 pass
@@ -158,8 +161,11 @@ class PrometheusProcess:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
     def value(self, query: str) -> list[float]:
-        """What Prometheus answers for ``query`` now (for a test waiting on a scrape)."""
-        r = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=5, **self.probe)
+        """What Prometheus answers for ``query`` now (for a test waiting on a scrape). Never through
+        a proxy: a recording runs in a thread while other tests set HTTP_PROXY for their own."""
+        r = httpx.get(
+            f"{self.url}/api/v1/query", params={"query": query}, timeout=5, trust_env=False, **self.probe
+        )
         r.raise_for_status()
         return [float(s["value"][1]) for s in r.json()["data"]["result"]]
 
@@ -326,7 +332,7 @@ class Front:
                     self.end_headers()
                     return
                 assert upstream is not None
-                r = httpx.get(upstream + self.path, timeout=10)
+                r = httpx.get(upstream + self.path, timeout=10, trust_env=False)
                 self.send_response(r.status_code)
                 self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(r.content)))

@@ -177,3 +177,18 @@ def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(
     finally:
         bare.close()
     assert refused.outcome is GateOutcome.UNKNOWN and refused.error and "\n" not in refused.error, refused
+
+
+def test_the_recording_s_reads_take_no_proxy_another_test_set(
+    prom: PrometheusProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spike is recorded in a thread of its own while other tests run, some of them setting
+    HTTP_PROXY for the client they test (test_metadata_direct's proxy then saw the recording's
+    query among its web gate's requests, and failed). The test kit's reads of its own loopback
+    Prometheus take no proxy from the environment."""
+    name = service(prom, 0.25)
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")  # nothing there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert prom.value(f'app_error_rate{{service="{name}"}}') == [0.25]
