@@ -120,10 +120,11 @@ def elsewhere_with_values_here(repo: RepoFiles, app: argocd_apps.AppSource) -> b
     released here, as a Helm repository's chart's are."""
     if app.path is None or app.chart or not repo.origin or not app.repo_url or "{{" in app.repo_url:
         return False
+    refs = dict(app.refs)
     mine = [
         n
         for n in app.value_files
-        if reader_key(dict(app.refs).get(n[1:].partition("/")[0], "")) == repo.origin
+        if n[:1] == "$" and reader_key(refs.get(n[1:].partition("/")[0], "")) == repo.origin
     ]
     here = app.inline or (bool(mine) and bool(value_paths(repo, app)))
     return reader_key(app.repo_url) != repo.origin and here
