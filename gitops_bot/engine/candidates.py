@@ -432,9 +432,8 @@ def _external_chart(
         at = f"{f}:{app.line}: Argo CD Application {app.application}"
         repo.notes.append(f"{at} renders chart {said} of {url}, {EXAMPLE_URL}")
         return None
-    # a git repository's branch or tag is no chart version to judge
+    # a value another tool writes (Kargo's 'placeholder' until a Stage promotes); a git branch is none
     if app.chart and app.revision and not is_exact(app.revision) and not is_range(app.revision):
-        # a value another tool writes (Kargo's 'placeholder' until a Stage promotes)
         repo.notes.append(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} of "
             f"{url}: its targetRevision {app.revision!r} is not a chart version (neither exact nor "
@@ -563,7 +562,10 @@ def _app_of_apps(repo: RepoFiles, files: Sequence[str], path: str) -> bool:
             apps = argocd_apps.sources(text, f)
         except GitOpsBotError:
             return True
-        if not apps or any(a.path is None or norm(a.path) != path for a in apps):
+        # a file naming Argo CD's kinds in its text alone (Argo CD's own chart values) holds none
+        if not apps and any(kind_of(d)[1].startswith("Application") for d in repo.docs(f)):
+            return True
+        if any(a.path is None or norm(a.path) != path for a in apps):
             return True
     return False
 

@@ -180,3 +180,35 @@ def test_an_application_of_a_ranged_chart_keeps_its_environment_and_images(tmp_p
     assert [i.name for i in found.images] == ["alpine"], ([e.name for e in found.environments], found.notes)
     (said,) = [n for n in found.notes if n.startswith("chart myapp")]
     assert "pinned as a range that Helm resolves when it installs, at argocd-myapp.yaml:" in said, said
+
+
+SELF_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: argocd, namespace: argo-cd}
+spec:
+  project: addons
+  source: {repoURL: 'https://github.com/yany-ops/argocd-apps.git', targetRevision: HEAD, path: manifests/argocd}
+  destination: {server: 'https://kubernetes.default.svc', namespace: argo-cd}
+"""
+
+
+def test_an_application_over_a_folder_whose_values_name_argo_cd_kinds_is_read(tmp_path: Path) -> None:
+    """yany-ops/argocd-apps apps/addons/argocd.yaml (rescore22 O7): its path builds Argo CD's own
+    chart with kustomize (helmCharts, argo-cd 7.9.1) and values.yaml, whose text names
+    argocd.argoproj.io/instance and, in a comment, ApplicationSet. The folder was taken for an app
+    of apps, and the Application and its chart vanished with no line. A file that holds no Argo
+    CD object makes no app of apps, whatever its text names."""
+    files = {
+        "apps/addons/argocd.yaml": SELF_APP,
+        "manifests/argocd/kustomization.yaml": (
+            "helmCharts:\n- name: argo-cd\n  repo: https://argoproj.github.io/argo-helm\n  releaseName: argo-cd\n"
+            "  version: 7.9.1\n  valuesFile: values.yaml\n"
+        ),
+        "manifests/argocd/values.yaml": (
+            "configs:\n  cm:\n    application.instanceLabelKey: argocd.argoproj.io/instance\n"
+            "  ## ApplicationSet Properties\n"
+        ),
+    }
+    found = discover(write(tmp_path, files), origin="https://github.com/yany-ops/argocd-apps.git")
+    assert [e.paths for e in found.environments] == [("apps/addons/argocd.yaml",)], found.notes
+    assert [c.name for c in found.charts] == ["argo-cd"], found.notes
