@@ -126,20 +126,16 @@ def elsewhere(repo: RepoFiles) -> None:
 def _lent(kind: str, source: Mapping[str, Any], sources: Sequence[Any], own: str | None) -> bool:
     """An Application's source given Helm values of this repository (``$values/...`` files, or
     its own ``valuesObject``/``values``)."""
-    refs = {x.get("ref"): _url(x) for x in sources if isinstance(x, dict) and x.get("ref")}
     helm = as_map(source.get("helm"))
-    files = helm.get("valueFiles")
-    if kind == "Application" and (helm.get("valuesObject") or helm.get("values")):
+    if kind != "Application":
+        return False
+    if helm.get("valuesObject") or helm.get("values"):
         return True
-    return (
-        kind == "Application"
-        and isinstance(files, list)
-        and any(
-            str(v)[:1] == "$"
-            and (r := str(v)[1:].partition("/")[0]) in refs
-            and own in (None, repo_key(refs[r]))
-            for v in files
-        )
+    refs = {x.get("ref"): _url(x) for x in sources if isinstance(x, dict) and x.get("ref")}
+    files = helm.get("valueFiles")
+    return isinstance(files, list) and any(
+        str(v)[:1] == "$" and (r := str(v)[1:].partition("/")[0]) in refs and own in (None, repo_key(refs[r]))
+        for v in files
     )
 
 
